@@ -88,12 +88,22 @@ pub struct Trap {
 impl Trap {
     /// A trap with no location attached.
     pub fn new(code: TrapCode) -> Self {
-        Self { code, function: None, offset: None, message: None }
+        Self {
+            code,
+            function: None,
+            offset: None,
+            message: None,
+        }
     }
 
     /// A [`TrapCode::HostError`] trap carrying the host's message.
     pub fn host(message: impl Into<String>) -> Self {
-        Self { code: TrapCode::HostError, function: None, offset: None, message: Some(message.into()) }
+        Self {
+            code: TrapCode::HostError,
+            function: None,
+            offset: None,
+            message: Some(message.into()),
+        }
     }
 }
 
@@ -181,7 +191,7 @@ impl Error {
 
     pub(crate) fn from_parser(err: wasmparser::BinaryReaderError) -> Self {
         let message = err.message().to_string();
-        let offset = err.offset();
+        let offset = err.offset() as usize;
         if message.contains("support is not enabled")
             || message.contains("proposal not enabled")
             || message.contains("floating-point instruction disallowed")
@@ -193,7 +203,10 @@ impl Error {
     }
 
     pub(crate) fn limit(message: impl Into<String>, offset: usize) -> Self {
-        Self::LimitExceeded { message: message.into(), offset }
+        Self::LimitExceeded {
+            message: message.into(),
+            offset,
+        }
     }
 }
 
@@ -212,12 +225,20 @@ impl From<wasmparser::BinaryReaderError> for Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Invalid { message, offset } => write!(f, "invalid module at offset {offset:#x}: {message}"),
+            Self::Invalid { message, offset } => {
+                write!(f, "invalid module at offset {offset:#x}: {message}")
+            }
             Self::UnsupportedFeature { message, offset } => {
                 write!(f, "unsupported feature at offset {offset:#x}: {message}")
             }
-            Self::LimitExceeded { message, offset } => write!(f, "limit exceeded at offset {offset:#x}: {message}"),
-            Self::Link { module, name, reason } => write!(f, "cannot link import {module}.{name}: {reason}"),
+            Self::LimitExceeded { message, offset } => {
+                write!(f, "limit exceeded at offset {offset:#x}: {message}")
+            }
+            Self::Link {
+                module,
+                name,
+                reason,
+            } => write!(f, "cannot link import {module}.{name}: {reason}"),
             Self::Export { name, reason } => write!(f, "export `{name}`: {reason}"),
             Self::Signature(msg) => write!(f, "signature mismatch: {msg}"),
             Self::Trap(t) => t.fmt(f),

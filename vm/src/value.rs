@@ -3,7 +3,7 @@
 use core::fmt;
 
 /// A WebAssembly value type in Tally's profile.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ValType {
     /// 32-bit integer.
     I32,
@@ -171,9 +171,10 @@ impl Val {
             ValType::I64 => Self::I64(cell as i64),
             ValType::F32 => Self::F32(F32(cell as u32)),
             ValType::F64 => Self::F64(F64(cell)),
-            ValType::FuncRef => {
-                Self::FuncRef(cell.checked_sub(1).map(|i| crate::Func { store, index: i as u32 }))
-            }
+            ValType::FuncRef => Self::FuncRef(cell.checked_sub(1).map(|i| crate::Func {
+                store,
+                index: i as u32,
+            })),
             ValType::ExternRef => Self::ExternRef(cell.checked_sub(1).map(|i| ExternRef(i as u32))),
         }
     }
@@ -201,7 +202,7 @@ impl From<f64> for Val {
 }
 
 /// A function signature.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FuncType {
     params: Box<[ValType]>,
     results: Box<[ValType]>,
@@ -209,8 +210,14 @@ pub struct FuncType {
 
 impl FuncType {
     /// A signature with these parameter and result types.
-    pub fn new(params: impl IntoIterator<Item = ValType>, results: impl IntoIterator<Item = ValType>) -> Self {
-        Self { params: params.into_iter().collect(), results: results.into_iter().collect() }
+    pub fn new(
+        params: impl IntoIterator<Item = ValType>,
+        results: impl IntoIterator<Item = ValType>,
+    ) -> Self {
+        Self {
+            params: params.into_iter().collect(),
+            results: results.into_iter().collect(),
+        }
     }
     /// The parameter types.
     pub fn params(&self) -> &[ValType] {

@@ -1,0 +1,1168 @@
+//! Op handlers.
+//!
+//! # Invariants every handler relies on
+//! The translator upholds these for every op it emits, from facts the validator proved:
+//! - `ip` points at an op of a translated function and every branch offset lands on an op of the
+//!   same function;
+//! - `sp` is the current frame base and every slot operand is below the function's
+//!   `frame_cells`, which the call that created the frame checked against the stack's end;
+//! - slots hold values of the type the op expects (validation types the operand stack);
+//! - `mem..mem + len` is the current instance's default memory; every access is bounds-checked
+//!   against `len` before it touches memory;
+//! - global, table, function, segment and type indices in operands are in range for the current
+//!   instance.
+
+#![allow(unused_variables)]
+
+use core::ptr;
+
+use super::numeric as n;
+use super::runtime::{self, trap};
+use super::{Cx, Handler, Ip, Sp};
+use crate::TrapCode;
+
+/// Continues at `ip`: a tail call into its handler, or a return to the driver loop.
+#[inline(always)]
+pub(crate) unsafe fn next_op(ip: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut Cx) -> Ip {
+    #[cfg(not(tally_portable))]
+    // SAFETY: `ip` is a valid op (handler invariants); this call compiles to a jump.
+    unsafe {
+        ((*ip).h)(ip, sp, mem, len, cx)
+    }
+    #[cfg(tally_portable)]
+    // SAFETY: `cx` is the live context.
+    unsafe {
+        (*cx).sp = sp;
+        (*cx).mem = mem;
+        (*cx).mem_len = len;
+        ip
+    }
+}
+
+macro_rules! handler {
+    ($(#[$m:meta])* $name:ident($ip:ident, $sp:ident, $mem:ident, $len:ident, $cx:ident) $body:block) => {
+        $(#[$m])*
+        pub(crate) unsafe extern "C" fn $name($ip: Ip, $sp: Sp, $mem: *mut u8, $len: usize, $cx: *mut Cx) -> Ip {
+            // SAFETY: the caller upholds the handler invariants in the module docs.
+            unsafe { $body }
+        }
+    };
+}
+
+macro_rules! next {
+    ($ip:expr, $sp:expr, $mem:expr, $len:expr, $cx:expr) => {
+        return next_op($ip, $sp, $mem, $len, $cx)
+    };
+}
+
+/// A value that lives in an untyped 64-bit cell. `i32`/`f32` occupy the low 32 bits and the
+/// upper half is zero.
+pub(crate) trait Cell: Copy {
+    fn from_cell(c: u64) -> Self;
+    fn to_cell(self) -> u64;
+}
+
+macro_rules! cell32 {
+    ($($t:ty),*) => {$(
+        impl Cell for $t {
+            #[inline(always)]
+            fn from_cell(c: u64) -> Self { c as u32 as $t }
+            #[inline(always)]
+            fn to_cell(self) -> u64 { self as u32 as u64 }
+        }
+    )*};
+}
+cell32!(i32, u32);
+impl Cell for i64 {
+    #[inline(always)]
+    fn from_cell(c: u64) -> Self {
+        c as i64
+    }
+    #[inline(always)]
+    fn to_cell(self) -> u64 {
+        self as u64
+    }
+}
+impl Cell for u64 {
+    #[inline(always)]
+    fn from_cell(c: u64) -> Self {
+        c
+    }
+    #[inline(always)]
+    fn to_cell(self) -> u64 {
+        self
+    }
+}
+impl Cell for f32 {
+    #[inline(always)]
+    fn from_cell(c: u64) -> Self {
+        f32::from_bits(c as u32)
+    }
+    #[inline(always)]
+    fn to_cell(self) -> u64 {
+        self.to_bits() as u64
+    }
+}
+impl Cell for f64 {
+    #[inline(always)]
+    fn from_cell(c: u64) -> Self {
+        f64::from_bits(c)
+    }
+    #[inline(always)]
+    fn to_cell(self) -> u64 {
+        self.to_bits()
+    }
+}
+impl Cell for bool {
+    #[inline(always)]
+    fn from_cell(c: u64) -> Self {
+        c != 0
+    }
+    #[inline(always)]
+    fn to_cell(self) -> u64 {
+        self as u64
+    }
+}
+
+#[inline(always)]
+unsafe fn rd<T: Cell>(sp: Sp, slot: u32) -> T {
+    // SAFETY: slot operands are inside the frame (handler invariants).
+    unsafe { T::from_cell(*sp.add(slot as usize)) }
+}
+
+#[inline(always)]
+unsafe fn wr<T: Cell>(sp: Sp, slot: u32, v: T) {
+    // SAFETY: slot operands are inside the frame (handler invariants).
+    unsafe { *sp.add(slot as usize) = v.to_cell() }
+}
+
+/// The handlers of one binary operator: both operands in slots, right one immediate, and (for
+/// non-commutative operators) left one immediate.
+#[derive(Clone, Copy)]
+pub(crate) struct Bin {
+    pub ss: Handler,
+    pub si: Handler,
+    /// `None` when the operator is commutative: the translator swaps operands instead.
+    pub is: Option<Handler>,
+}
+
+macro_rules! bin {
+    ($konst:ident, $ss:ident, $si:ident, $is:ident, $t:ty, |$x:ident, $y:ident| $e:expr) => {
+        handler!($ss(ip, sp, mem, len, cx) {
+            let op = &*ip;
+            let $x: $t = rd(sp, op.b);
+            let $y: $t = rd(sp, op.c as u32);
+            wr(sp, op.a, $e);
+            next!(ip.add(1), sp, mem, len, cx)
+        });
+        handler!($si(ip, sp, mem, len, cx) {
+            let op = &*ip;
+            let $x: $t = rd(sp, op.b);
+            let $y: $t = <$t as Cell>::from_cell(op.c);
+            wr(sp, op.a, $e);
+            next!(ip.add(1), sp, mem, len, cx)
+        });
+        handler!($is(ip, sp, mem, len, cx) {
+            let op = &*ip;
+            let $x: $t = <$t as Cell>::from_cell(op.c);
+            let $y: $t = rd(sp, op.b);
+            wr(sp, op.a, $e);
+            next!(ip.add(1), sp, mem, len, cx)
+        });
+        pub(crate) const $konst: Bin = Bin { ss: $ss, si: $si, is: Some($is) };
+    };
+    (commutative $konst:ident, $ss:ident, $si:ident, $t:ty, |$x:ident, $y:ident| $e:expr) => {
+        handler!($ss(ip, sp, mem, len, cx) {
+            let op = &*ip;
+            let $x: $t = rd(sp, op.b);
+            let $y: $t = rd(sp, op.c as u32);
+            wr(sp, op.a, $e);
+            next!(ip.add(1), sp, mem, len, cx)
+        });
+        handler!($si(ip, sp, mem, len, cx) {
+            let op = &*ip;
+            let $x: $t = rd(sp, op.b);
+            let $y: $t = <$t as Cell>::from_cell(op.c);
+            wr(sp, op.a, $e);
+            next!(ip.add(1), sp, mem, len, cx)
+        });
+        pub(crate) const $konst: Bin = Bin { ss: $ss, si: $si, is: None };
+    };
+}
+
+macro_rules! bin_try {
+    ($konst:ident, $ss:ident, $si:ident, $is:ident, $t:ty, $f:path) => {
+        handler!($ss(ip, sp, mem, len, cx) {
+            let op = &*ip;
+            match $f(rd::<$t>(sp, op.b), rd::<$t>(sp, op.c as u32)) {
+                Ok(v) => wr(sp, op.a, v),
+                Err(code) => return trap(ip, cx, code),
+            }
+            next!(ip.add(1), sp, mem, len, cx)
+        });
+        handler!($si(ip, sp, mem, len, cx) {
+            let op = &*ip;
+            match $f(rd::<$t>(sp, op.b), <$t as Cell>::from_cell(op.c)) {
+                Ok(v) => wr(sp, op.a, v),
+                Err(code) => return trap(ip, cx, code),
+            }
+            next!(ip.add(1), sp, mem, len, cx)
+        });
+        handler!($is(ip, sp, mem, len, cx) {
+            let op = &*ip;
+            match $f(<$t as Cell>::from_cell(op.c), rd::<$t>(sp, op.b)) {
+                Ok(v) => wr(sp, op.a, v),
+                Err(code) => return trap(ip, cx, code),
+            }
+            next!(ip.add(1), sp, mem, len, cx)
+        });
+        pub(crate) const $konst: Bin = Bin { ss: $ss, si: $si, is: Some($is) };
+    };
+}
+
+macro_rules! un {
+    ($name:ident, $t:ty, |$x:ident| $e:expr) => {
+        handler!($name(ip, sp, mem, len, cx) {
+            let op = &*ip;
+            let $x: $t = rd(sp, op.b);
+            wr(sp, op.a, $e);
+            next!(ip.add(1), sp, mem, len, cx)
+        });
+    };
+}
+
+macro_rules! un_try {
+    ($name:ident, $t:ty, $f:path) => {
+        handler!($name(ip, sp, mem, len, cx) {
+            let op = &*ip;
+            match $f(rd::<$t>(sp, op.b)) {
+                Ok(v) => wr(sp, op.a, v),
+                Err(code) => return trap(ip, cx, code),
+            }
+            next!(ip.add(1), sp, mem, len, cx)
+        });
+    };
+}
+
+// ---- i32 ----
+bin!(commutative I32_ADD, i32_add_ss, i32_add_si, i32, |x, y| x.wrapping_add(y));
+bin!(I32_SUB, i32_sub_ss, i32_sub_si, i32_sub_is, i32, |x, y| x
+    .wrapping_sub(y));
+bin!(commutative I32_MUL, i32_mul_ss, i32_mul_si, i32, |x, y| x.wrapping_mul(y));
+bin_try!(
+    I32_DIV_S,
+    i32_div_s_ss,
+    i32_div_s_si,
+    i32_div_s_is,
+    i32,
+    n::i32_div_s
+);
+bin_try!(
+    I32_DIV_U,
+    i32_div_u_ss,
+    i32_div_u_si,
+    i32_div_u_is,
+    i32,
+    n::i32_div_u
+);
+bin_try!(
+    I32_REM_S,
+    i32_rem_s_ss,
+    i32_rem_s_si,
+    i32_rem_s_is,
+    i32,
+    n::i32_rem_s
+);
+bin_try!(
+    I32_REM_U,
+    i32_rem_u_ss,
+    i32_rem_u_si,
+    i32_rem_u_is,
+    i32,
+    n::i32_rem_u
+);
+bin!(commutative I32_AND, i32_and_ss, i32_and_si, i32, |x, y| x & y);
+bin!(commutative I32_OR, i32_or_ss, i32_or_si, i32, |x, y| x | y);
+bin!(commutative I32_XOR, i32_xor_ss, i32_xor_si, i32, |x, y| x ^ y);
+bin!(I32_SHL, i32_shl_ss, i32_shl_si, i32_shl_is, i32, |x, y| x
+    .wrapping_shl(y as u32));
+bin!(
+    I32_SHR_S,
+    i32_shr_s_ss,
+    i32_shr_s_si,
+    i32_shr_s_is,
+    i32,
+    |x, y| x.wrapping_shr(y as u32)
+);
+bin!(
+    I32_SHR_U,
+    i32_shr_u_ss,
+    i32_shr_u_si,
+    i32_shr_u_is,
+    u32,
+    |x, y| x.wrapping_shr(y)
+);
+bin!(
+    I32_ROTL,
+    i32_rotl_ss,
+    i32_rotl_si,
+    i32_rotl_is,
+    u32,
+    |x, y| x.rotate_left(y % 32)
+);
+bin!(
+    I32_ROTR,
+    i32_rotr_ss,
+    i32_rotr_si,
+    i32_rotr_is,
+    u32,
+    |x, y| x.rotate_right(y % 32)
+);
+bin!(commutative I32_EQ, i32_eq_ss, i32_eq_si, i32, |x, y| x == y);
+bin!(commutative I32_NE, i32_ne_ss, i32_ne_si, i32, |x, y| x != y);
+bin!(
+    I32_LT_S,
+    i32_lt_s_ss,
+    i32_lt_s_si,
+    i32_lt_s_is,
+    i32,
+    |x, y| x < y
+);
+bin!(
+    I32_LT_U,
+    i32_lt_u_ss,
+    i32_lt_u_si,
+    i32_lt_u_is,
+    u32,
+    |x, y| x < y
+);
+bin!(
+    I32_GT_S,
+    i32_gt_s_ss,
+    i32_gt_s_si,
+    i32_gt_s_is,
+    i32,
+    |x, y| x > y
+);
+bin!(
+    I32_GT_U,
+    i32_gt_u_ss,
+    i32_gt_u_si,
+    i32_gt_u_is,
+    u32,
+    |x, y| x > y
+);
+bin!(
+    I32_LE_S,
+    i32_le_s_ss,
+    i32_le_s_si,
+    i32_le_s_is,
+    i32,
+    |x, y| x <= y
+);
+bin!(
+    I32_LE_U,
+    i32_le_u_ss,
+    i32_le_u_si,
+    i32_le_u_is,
+    u32,
+    |x, y| x <= y
+);
+bin!(
+    I32_GE_S,
+    i32_ge_s_ss,
+    i32_ge_s_si,
+    i32_ge_s_is,
+    i32,
+    |x, y| x >= y
+);
+bin!(
+    I32_GE_U,
+    i32_ge_u_ss,
+    i32_ge_u_si,
+    i32_ge_u_is,
+    u32,
+    |x, y| x >= y
+);
+un!(i32_eqz, u32, |x| x == 0);
+un!(i32_clz, u32, |x| x.leading_zeros());
+un!(i32_ctz, u32, |x| x.trailing_zeros());
+un!(i32_popcnt, u32, |x| x.count_ones());
+un!(i32_extend8_s, i32, |x| x as i8 as i32);
+un!(i32_extend16_s, i32, |x| x as i16 as i32);
+un!(i32_wrap_i64, i64, |x| x as i32);
+un_try!(i32_trunc_f32_s, f32, n::i32_trunc_f32_s);
+un_try!(i32_trunc_f32_u, f32, n::i32_trunc_f32_u);
+un_try!(i32_trunc_f64_s, f64, n::i32_trunc_f64_s);
+un_try!(i32_trunc_f64_u, f64, n::i32_trunc_f64_u);
+un!(i32_trunc_sat_f32_s, f32, |x| x as i32);
+un!(i32_trunc_sat_f32_u, f32, |x| x as u32);
+un!(i32_trunc_sat_f64_s, f64, |x| x as i32);
+un!(i32_trunc_sat_f64_u, f64, |x| x as u32);
+
+// ---- i64 ----
+bin!(commutative I64_ADD, i64_add_ss, i64_add_si, i64, |x, y| x.wrapping_add(y));
+bin!(I64_SUB, i64_sub_ss, i64_sub_si, i64_sub_is, i64, |x, y| x
+    .wrapping_sub(y));
+bin!(commutative I64_MUL, i64_mul_ss, i64_mul_si, i64, |x, y| x.wrapping_mul(y));
+bin_try!(
+    I64_DIV_S,
+    i64_div_s_ss,
+    i64_div_s_si,
+    i64_div_s_is,
+    i64,
+    n::i64_div_s
+);
+bin_try!(
+    I64_DIV_U,
+    i64_div_u_ss,
+    i64_div_u_si,
+    i64_div_u_is,
+    i64,
+    n::i64_div_u
+);
+bin_try!(
+    I64_REM_S,
+    i64_rem_s_ss,
+    i64_rem_s_si,
+    i64_rem_s_is,
+    i64,
+    n::i64_rem_s
+);
+bin_try!(
+    I64_REM_U,
+    i64_rem_u_ss,
+    i64_rem_u_si,
+    i64_rem_u_is,
+    i64,
+    n::i64_rem_u
+);
+bin!(commutative I64_AND, i64_and_ss, i64_and_si, i64, |x, y| x & y);
+bin!(commutative I64_OR, i64_or_ss, i64_or_si, i64, |x, y| x | y);
+bin!(commutative I64_XOR, i64_xor_ss, i64_xor_si, i64, |x, y| x ^ y);
+bin!(I64_SHL, i64_shl_ss, i64_shl_si, i64_shl_is, i64, |x, y| x
+    .wrapping_shl(y as u32));
+bin!(
+    I64_SHR_S,
+    i64_shr_s_ss,
+    i64_shr_s_si,
+    i64_shr_s_is,
+    i64,
+    |x, y| x.wrapping_shr(y as u32)
+);
+bin!(
+    I64_SHR_U,
+    i64_shr_u_ss,
+    i64_shr_u_si,
+    i64_shr_u_is,
+    u64,
+    |x, y| x.wrapping_shr(y as u32)
+);
+bin!(
+    I64_ROTL,
+    i64_rotl_ss,
+    i64_rotl_si,
+    i64_rotl_is,
+    u64,
+    |x, y| x.rotate_left((y % 64) as u32)
+);
+bin!(
+    I64_ROTR,
+    i64_rotr_ss,
+    i64_rotr_si,
+    i64_rotr_is,
+    u64,
+    |x, y| x.rotate_right((y % 64) as u32)
+);
+bin!(commutative I64_EQ, i64_eq_ss, i64_eq_si, i64, |x, y| x == y);
+bin!(commutative I64_NE, i64_ne_ss, i64_ne_si, i64, |x, y| x != y);
+bin!(
+    I64_LT_S,
+    i64_lt_s_ss,
+    i64_lt_s_si,
+    i64_lt_s_is,
+    i64,
+    |x, y| x < y
+);
+bin!(
+    I64_LT_U,
+    i64_lt_u_ss,
+    i64_lt_u_si,
+    i64_lt_u_is,
+    u64,
+    |x, y| x < y
+);
+bin!(
+    I64_GT_S,
+    i64_gt_s_ss,
+    i64_gt_s_si,
+    i64_gt_s_is,
+    i64,
+    |x, y| x > y
+);
+bin!(
+    I64_GT_U,
+    i64_gt_u_ss,
+    i64_gt_u_si,
+    i64_gt_u_is,
+    u64,
+    |x, y| x > y
+);
+bin!(
+    I64_LE_S,
+    i64_le_s_ss,
+    i64_le_s_si,
+    i64_le_s_is,
+    i64,
+    |x, y| x <= y
+);
+bin!(
+    I64_LE_U,
+    i64_le_u_ss,
+    i64_le_u_si,
+    i64_le_u_is,
+    u64,
+    |x, y| x <= y
+);
+bin!(
+    I64_GE_S,
+    i64_ge_s_ss,
+    i64_ge_s_si,
+    i64_ge_s_is,
+    i64,
+    |x, y| x >= y
+);
+bin!(
+    I64_GE_U,
+    i64_ge_u_ss,
+    i64_ge_u_si,
+    i64_ge_u_is,
+    u64,
+    |x, y| x >= y
+);
+un!(i64_eqz, u64, |x| x == 0);
+un!(i64_clz, u64, |x| x.leading_zeros() as u64);
+un!(i64_ctz, u64, |x| x.trailing_zeros() as u64);
+un!(i64_popcnt, u64, |x| x.count_ones() as u64);
+un!(i64_extend8_s, i64, |x| x as i8 as i64);
+un!(i64_extend16_s, i64, |x| x as i16 as i64);
+un!(i64_extend32_s, i64, |x| x as i32 as i64);
+un!(i64_extend_i32_s, i32, |x| x as i64);
+un!(i64_extend_i32_u, u32, |x| x as u64);
+un_try!(i64_trunc_f32_s, f32, n::i64_trunc_f32_s);
+un_try!(i64_trunc_f32_u, f32, n::i64_trunc_f32_u);
+un_try!(i64_trunc_f64_s, f64, n::i64_trunc_f64_s);
+un_try!(i64_trunc_f64_u, f64, n::i64_trunc_f64_u);
+un!(i64_trunc_sat_f32_s, f32, |x| x as i64);
+un!(i64_trunc_sat_f32_u, f32, |x| x as u64);
+un!(i64_trunc_sat_f64_s, f64, |x| x as i64);
+un!(i64_trunc_sat_f64_u, f64, |x| x as u64);
+
+// ---- f32 ----
+bin!(commutative F32_ADD, f32_add_ss, f32_add_si, f32, |x, y| n::canon32(x + y));
+bin!(F32_SUB, f32_sub_ss, f32_sub_si, f32_sub_is, f32, |x, y| {
+    n::canon32(x - y)
+});
+bin!(commutative F32_MUL, f32_mul_ss, f32_mul_si, f32, |x, y| n::canon32(x * y));
+bin!(F32_DIV, f32_div_ss, f32_div_si, f32_div_is, f32, |x, y| {
+    n::canon32(x / y)
+});
+bin!(commutative F32_MIN, f32_min_ss, f32_min_si, f32, |x, y| n::f32_min(x, y));
+bin!(commutative F32_MAX, f32_max_ss, f32_max_si, f32, |x, y| n::f32_max(x, y));
+bin!(
+    F32_COPYSIGN,
+    f32_copysign_ss,
+    f32_copysign_si,
+    f32_copysign_is,
+    f32,
+    |x, y| x.copysign(y)
+);
+bin!(commutative F32_EQ, f32_eq_ss, f32_eq_si, f32, |x, y| x == y);
+bin!(commutative F32_NE, f32_ne_ss, f32_ne_si, f32, |x, y| x != y);
+bin!(F32_LT, f32_lt_ss, f32_lt_si, f32_lt_is, f32, |x, y| x < y);
+bin!(F32_GT, f32_gt_ss, f32_gt_si, f32_gt_is, f32, |x, y| x > y);
+bin!(F32_LE, f32_le_ss, f32_le_si, f32_le_is, f32, |x, y| x <= y);
+bin!(F32_GE, f32_ge_ss, f32_ge_si, f32_ge_is, f32, |x, y| x >= y);
+un!(f32_abs, u32, |x| x & 0x7FFF_FFFF);
+un!(f32_neg, u32, |x| x ^ 0x8000_0000);
+un!(f32_ceil, f32, |x| n::canon32(x.ceil()));
+un!(f32_floor, f32, |x| n::canon32(x.floor()));
+un!(f32_trunc, f32, |x| n::canon32(x.trunc()));
+un!(f32_nearest, f32, |x| n::f32_nearest(x));
+un!(f32_sqrt, f32, |x| n::canon32(x.sqrt()));
+un!(f32_convert_i32_s, i32, |x| x as f32);
+un!(f32_convert_i32_u, u32, |x| x as f32);
+un!(f32_convert_i64_s, i64, |x| x as f32);
+un!(f32_convert_i64_u, u64, |x| x as f32);
+un!(f32_demote_f64, f64, |x| n::canon32(x as f32));
+
+// ---- f64 ----
+bin!(commutative F64_ADD, f64_add_ss, f64_add_si, f64, |x, y| n::canon64(x + y));
+bin!(F64_SUB, f64_sub_ss, f64_sub_si, f64_sub_is, f64, |x, y| {
+    n::canon64(x - y)
+});
+bin!(commutative F64_MUL, f64_mul_ss, f64_mul_si, f64, |x, y| n::canon64(x * y));
+bin!(F64_DIV, f64_div_ss, f64_div_si, f64_div_is, f64, |x, y| {
+    n::canon64(x / y)
+});
+bin!(commutative F64_MIN, f64_min_ss, f64_min_si, f64, |x, y| n::f64_min(x, y));
+bin!(commutative F64_MAX, f64_max_ss, f64_max_si, f64, |x, y| n::f64_max(x, y));
+bin!(
+    F64_COPYSIGN,
+    f64_copysign_ss,
+    f64_copysign_si,
+    f64_copysign_is,
+    f64,
+    |x, y| x.copysign(y)
+);
+bin!(commutative F64_EQ, f64_eq_ss, f64_eq_si, f64, |x, y| x == y);
+bin!(commutative F64_NE, f64_ne_ss, f64_ne_si, f64, |x, y| x != y);
+bin!(F64_LT, f64_lt_ss, f64_lt_si, f64_lt_is, f64, |x, y| x < y);
+bin!(F64_GT, f64_gt_ss, f64_gt_si, f64_gt_is, f64, |x, y| x > y);
+bin!(F64_LE, f64_le_ss, f64_le_si, f64_le_is, f64, |x, y| x <= y);
+bin!(F64_GE, f64_ge_ss, f64_ge_si, f64_ge_is, f64, |x, y| x >= y);
+un!(f64_abs, u64, |x| x & 0x7FFF_FFFF_FFFF_FFFF);
+un!(f64_neg, u64, |x| x ^ 0x8000_0000_0000_0000);
+un!(f64_ceil, f64, |x| n::canon64(x.ceil()));
+un!(f64_floor, f64, |x| n::canon64(x.floor()));
+un!(f64_trunc, f64, |x| n::canon64(x.trunc()));
+un!(f64_nearest, f64, |x| n::f64_nearest(x));
+un!(f64_sqrt, f64, |x| n::canon64(x.sqrt()));
+un!(f64_convert_i32_s, i32, |x| x as f64);
+un!(f64_convert_i32_u, u32, |x| x as f64);
+un!(f64_convert_i64_s, i64, |x| x as f64);
+un!(f64_convert_i64_u, u64, |x| x as f64);
+un!(f64_promote_f32, f32, |x| n::canon64(x as f64));
+
+// ---- references ----
+un!(ref_is_null, u64, |x| x == 0);
+
+// ---- fused compare-and-branch ----
+
+/// Branch handlers fused with an integer comparison.
+#[derive(Clone, Copy)]
+pub(crate) struct CmpBranch {
+    /// Branch if `slot a <op> slot b`.
+    pub ss: Handler,
+    /// Branch if `slot a <op> imm b` (immediate sign-extended from 32 bits).
+    pub si: Handler,
+}
+
+macro_rules! cmp_br {
+    ($konst:ident, $ss:ident, $si:ident, $t:ty, $imm:ty, |$x:ident, $y:ident| $e:expr) => {
+        handler!($ss(ip, sp, mem, len, cx) {
+            let op = &*ip;
+            let $x: $t = rd(sp, op.a);
+            let $y: $t = rd(sp, op.b);
+            if $e {
+                next!(ip.offset(op.c as i64 as isize), sp, mem, len, cx)
+            }
+            next!(ip.add(1), sp, mem, len, cx)
+        });
+        handler!($si(ip, sp, mem, len, cx) {
+            let op = &*ip;
+            let $x: $t = rd(sp, op.a);
+            let $y: $t = op.b as i32 as $imm as $t;
+            if $e {
+                next!(ip.offset(op.c as i64 as isize), sp, mem, len, cx)
+            }
+            next!(ip.add(1), sp, mem, len, cx)
+        });
+        pub(crate) const $konst: CmpBranch = CmpBranch { ss: $ss, si: $si };
+    };
+}
+
+cmp_br!(BR_I32_EQ, br_i32_eq_ss, br_i32_eq_si, i32, i32, |x, y| x
+    == y);
+cmp_br!(BR_I32_NE, br_i32_ne_ss, br_i32_ne_si, i32, i32, |x, y| x
+    != y);
+cmp_br!(
+    BR_I32_LT_S,
+    br_i32_lt_s_ss,
+    br_i32_lt_s_si,
+    i32,
+    i32,
+    |x, y| x < y
+);
+cmp_br!(
+    BR_I32_LT_U,
+    br_i32_lt_u_ss,
+    br_i32_lt_u_si,
+    u32,
+    i32,
+    |x, y| x < y
+);
+cmp_br!(
+    BR_I32_GT_S,
+    br_i32_gt_s_ss,
+    br_i32_gt_s_si,
+    i32,
+    i32,
+    |x, y| x > y
+);
+cmp_br!(
+    BR_I32_GT_U,
+    br_i32_gt_u_ss,
+    br_i32_gt_u_si,
+    u32,
+    i32,
+    |x, y| x > y
+);
+cmp_br!(
+    BR_I32_LE_S,
+    br_i32_le_s_ss,
+    br_i32_le_s_si,
+    i32,
+    i32,
+    |x, y| x <= y
+);
+cmp_br!(
+    BR_I32_LE_U,
+    br_i32_le_u_ss,
+    br_i32_le_u_si,
+    u32,
+    i32,
+    |x, y| x <= y
+);
+cmp_br!(
+    BR_I32_GE_S,
+    br_i32_ge_s_ss,
+    br_i32_ge_s_si,
+    i32,
+    i32,
+    |x, y| x >= y
+);
+cmp_br!(
+    BR_I32_GE_U,
+    br_i32_ge_u_ss,
+    br_i32_ge_u_si,
+    u32,
+    i32,
+    |x, y| x >= y
+);
+cmp_br!(BR_I64_EQ, br_i64_eq_ss, br_i64_eq_si, i64, i64, |x, y| x
+    == y);
+cmp_br!(BR_I64_NE, br_i64_ne_ss, br_i64_ne_si, i64, i64, |x, y| x
+    != y);
+cmp_br!(
+    BR_I64_LT_S,
+    br_i64_lt_s_ss,
+    br_i64_lt_s_si,
+    i64,
+    i64,
+    |x, y| x < y
+);
+cmp_br!(
+    BR_I64_LT_U,
+    br_i64_lt_u_ss,
+    br_i64_lt_u_si,
+    u64,
+    i64,
+    |x, y| x < y
+);
+cmp_br!(
+    BR_I64_GT_S,
+    br_i64_gt_s_ss,
+    br_i64_gt_s_si,
+    i64,
+    i64,
+    |x, y| x > y
+);
+cmp_br!(
+    BR_I64_GT_U,
+    br_i64_gt_u_ss,
+    br_i64_gt_u_si,
+    u64,
+    i64,
+    |x, y| x > y
+);
+cmp_br!(
+    BR_I64_LE_S,
+    br_i64_le_s_ss,
+    br_i64_le_s_si,
+    i64,
+    i64,
+    |x, y| x <= y
+);
+cmp_br!(
+    BR_I64_LE_U,
+    br_i64_le_u_ss,
+    br_i64_le_u_si,
+    u64,
+    i64,
+    |x, y| x <= y
+);
+cmp_br!(
+    BR_I64_GE_S,
+    br_i64_ge_s_ss,
+    br_i64_ge_s_si,
+    i64,
+    i64,
+    |x, y| x >= y
+);
+cmp_br!(
+    BR_I64_GE_U,
+    br_i64_ge_u_ss,
+    br_i64_ge_u_si,
+    u64,
+    i64,
+    |x, y| x >= y
+);
+
+// ---- moves, constants, control ----
+
+handler!(copy(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    *sp.add(op.a as usize) = *sp.add(op.b as usize);
+    next!(ip.add(1), sp, mem, len, cx)
+});
+
+handler!(konst(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    *sp.add(op.a as usize) = op.c;
+    next!(ip.add(1), sp, mem, len, cx)
+});
+
+handler!(select(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    let src = if rd::<u32>(sp, op.b) != 0 { op.c as u32 } else { (op.c >> 32) as u32 };
+    *sp.add(op.a as usize) = *sp.add(src as usize);
+    next!(ip.add(1), sp, mem, len, cx)
+});
+
+handler!(br(ip, sp, mem, len, cx) {
+    next!(ip.offset((*ip).c as i64 as isize), sp, mem, len, cx)
+});
+
+handler!(br_nez(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    if rd::<u32>(sp, op.a) != 0 {
+        next!(ip.offset(op.c as i64 as isize), sp, mem, len, cx)
+    }
+    next!(ip.add(1), sp, mem, len, cx)
+});
+
+handler!(br_eqz(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    if rd::<u32>(sp, op.a) == 0 {
+        next!(ip.offset(op.c as i64 as isize), sp, mem, len, cx)
+    }
+    next!(ip.add(1), sp, mem, len, cx)
+});
+
+handler!(br_i64_nez(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    if rd::<u64>(sp, op.a) != 0 {
+        next!(ip.offset(op.c as i64 as isize), sp, mem, len, cx)
+    }
+    next!(ip.add(1), sp, mem, len, cx)
+});
+
+handler!(br_i64_eqz(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    if rd::<u64>(sp, op.a) == 0 {
+        next!(ip.offset(op.c as i64 as isize), sp, mem, len, cx)
+    }
+    next!(ip.add(1), sp, mem, len, cx)
+});
+
+handler!(
+/// `br_table`: index in slot `a`, `b` targets plus a default follow as ops whose `c` is the
+/// branch offset relative to that entry.
+br_table(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    let i = rd::<u32>(sp, op.a).min(op.b);
+    let entry = ip.add(1 + i as usize);
+    next!(entry.offset((*entry).c as i64 as isize), sp, mem, len, cx)
+});
+
+handler!(unreachable(ip, sp, mem, len, cx) {
+    trap(ip, cx, TrapCode::Unreachable)
+});
+
+handler!(global_get(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    *sp.add(op.a as usize) = **(*cx).globals.add(op.b as usize);
+    next!(ip.add(1), sp, mem, len, cx)
+});
+
+handler!(global_set(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    **(*cx).globals.add(op.a as usize) = *sp.add(op.b as usize);
+    next!(ip.add(1), sp, mem, len, cx)
+});
+
+handler!(global_set_imm(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    **(*cx).globals.add(op.a as usize) = op.c;
+    next!(ip.add(1), sp, mem, len, cx)
+});
+
+// ---- calls and returns ----
+
+handler!(
+/// Calls defined function `a` of the current module with its frame at slot `b`.
+call_internal(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    let f = &*(*cx).defined.add(op.a as usize);
+    let new_sp = sp.add(op.b as usize);
+    if (&mut (*cx).frames).len() >= (*cx).max_depth
+        || ((*cx).stack_end.offset_from(new_sp) as usize) < f.frame_cells as usize
+    {
+        return trap(ip, cx, TrapCode::StackExhausted);
+    }
+    (&mut (*cx).frames).push(super::Frame { ret_ip: ip.add(1), sp, inst: (*cx).inst });
+    ptr::write_bytes(new_sp.add(f.params as usize), 0, f.locals as usize);
+    next!(f.code.as_ptr(), new_sp, mem, len, cx)
+});
+
+handler!(
+/// Calls function `a` of the module's function space (imported, so possibly host or another
+/// instance) with its frame at slot `b`.
+call_func(ip, sp, mem, len, cx) {
+    let func = runtime::func_of(cx, (*ip).a);
+    runtime::enter_func(ip, sp, mem, len, cx, func)
+});
+
+handler!(
+/// `call_indirect`: table `a`, frame at slot `b`, signature id in the low half of `c`, index
+/// slot in the high half.
+call_indirect(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    let i = rd::<u32>(sp, (op.c >> 32) as u32);
+    match runtime::indirect_target(cx, op.a, i, op.c as u32) {
+        Ok(func) => runtime::enter_func(ip, sp, mem, len, cx, func),
+        Err(code) => trap(ip, cx, code),
+    }
+});
+
+#[inline(always)]
+unsafe fn do_return(mem: *mut u8, len: usize, cx: *mut Cx) -> Ip {
+    // SAFETY: frames pushed by calls hold valid return state; the entry frame ends the run.
+    unsafe {
+        let Some(frame) = (&mut (*cx).frames).pop() else {
+            return ptr::null();
+        };
+        if frame.ret_ip.is_null() {
+            return ptr::null();
+        }
+        if frame.inst != (*cx).inst {
+            let (m, l) = runtime::switch_instance(cx, frame.inst);
+            next!(frame.ret_ip, frame.sp, m, l, cx)
+        }
+        next!(frame.ret_ip, frame.sp, mem, len, cx)
+    }
+}
+
+handler!(ret(ip, sp, mem, len, cx) {
+    do_return(mem, len, cx)
+});
+
+handler!(
+/// Returns the value in slot `b` as the single result.
+ret_slot(ip, sp, mem, len, cx) {
+    *sp = *sp.add((*ip).b as usize);
+    do_return(mem, len, cx)
+});
+
+handler!(
+/// Returns the immediate `c` as the single result.
+ret_imm(ip, sp, mem, len, cx) {
+    *sp = (*ip).c;
+    do_return(mem, len, cx)
+});
+
+// ---- memory ----
+
+macro_rules! load {
+    ($name:ident, $n:literal, |$b:ident| $e:expr) => {
+        handler!(
+        /// Load into slot `a` from address slot `b` plus offset `c`.
+$name(ip, sp, mem, len, cx) {
+            let op = &*ip;
+            let ea = rd::<u32>(sp, op.b) as u64 + op.c;
+            if ea + $n > len as u64 {
+                return trap(ip, cx, TrapCode::MemoryOutOfBounds);
+            }
+            let $b: [u8; $n] = ptr::read_unaligned(mem.add(ea as usize) as *const [u8; $n]);
+            *sp.add(op.a as usize) = $e;
+            next!(ip.add(1), sp, mem, len, cx)
+        });
+    };
+}
+
+load!(i32_load, 4, |b| u32::from_le_bytes(b) as u64);
+load!(i64_load, 8, |b| u64::from_le_bytes(b));
+load!(i32_load8_s, 1, |b| b[0] as i8 as i32 as u32 as u64);
+load!(i32_load8_u, 1, |b| b[0] as u64);
+load!(i32_load16_s, 2, |b| i16::from_le_bytes(b) as i32 as u32
+    as u64);
+load!(i32_load16_u, 2, |b| u16::from_le_bytes(b) as u64);
+load!(i64_load8_s, 1, |b| b[0] as i8 as i64 as u64);
+load!(i64_load16_s, 2, |b| i16::from_le_bytes(b) as i64 as u64);
+load!(i64_load32_s, 4, |b| i32::from_le_bytes(b) as i64 as u64);
+load!(i64_load32_u, 4, |b| u32::from_le_bytes(b) as u64);
+
+macro_rules! store {
+    ($name:ident, $n:literal, |$v:ident| $e:expr) => {
+        handler!(
+        /// Store slot `b` to address slot `a` plus offset `c`.
+$name(ip, sp, mem, len, cx) {
+            let op = &*ip;
+            let ea = rd::<u32>(sp, op.a) as u64 + op.c;
+            if ea + $n > len as u64 {
+                return trap(ip, cx, TrapCode::MemoryOutOfBounds);
+            }
+            let $v: u64 = *sp.add(op.b as usize);
+            let bytes: [u8; $n] = $e;
+            ptr::write_unaligned(mem.add(ea as usize) as *mut [u8; $n], bytes);
+            next!(ip.add(1), sp, mem, len, cx)
+        });
+    };
+}
+
+store!(store32, 4, |v| (v as u32).to_le_bytes());
+store!(store64, 8, |v| v.to_le_bytes());
+store!(store8, 1, |v| [v as u8]);
+store!(store16, 2, |v| (v as u16).to_le_bytes());
+
+handler!(memory_size(ip, sp, mem, len, cx) {
+    *sp.add((*ip).a as usize) = (len / crate::store::PAGE_SIZE) as u64;
+    next!(ip.add(1), sp, mem, len, cx)
+});
+
+handler!(memory_grow(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    let old = runtime::memory_grow(cx, rd::<u32>(sp, op.b));
+    wr(sp, op.a, old);
+    let (m, l) = runtime::memory_of(cx, (*cx).inst);
+    next!(ip.add(1), sp, m, l, cx)
+});
+
+handler!(
+/// `memory.fill`: destination slot `a`, value slot `b`, length slot `c`.
+memory_fill(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    if let Err(code) = runtime::memory_fill(cx, rd(sp, op.a), rd::<u32>(sp, op.b) as u8, rd(sp, op.c as u32)) {
+        return trap(ip, cx, code);
+    }
+    next!(ip.add(1), sp, mem, len, cx)
+});
+
+handler!(
+/// `memory.copy`: destination slot `a`, source slot `b`, length slot `c`.
+memory_copy(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    if let Err(code) = runtime::memory_copy(cx, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c as u32)) {
+        return trap(ip, cx, code);
+    }
+    next!(ip.add(1), sp, mem, len, cx)
+});
+
+handler!(
+/// `memory.init`: destination slot `a`, source slot `b`, length slot in the low half of `c`,
+/// segment in the high half.
+memory_init(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    let seg = (op.c >> 32) as u32;
+    if let Err(code) = runtime::memory_init(cx, seg, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c as u32)) {
+        return trap(ip, cx, code);
+    }
+    next!(ip.add(1), sp, mem, len, cx)
+});
+
+handler!(data_drop(ip, sp, mem, len, cx) {
+    runtime::data_drop(cx, (*ip).a);
+    next!(ip.add(1), sp, mem, len, cx)
+});
+
+// ---- tables ----
+
+handler!(
+/// `table.get`: result slot `a`, index slot `b`, table `c`.
+table_get(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    match runtime::table_get(cx, op.c as u32, rd(sp, op.b)) {
+        Ok(v) => *sp.add(op.a as usize) = v,
+        Err(code) => return trap(ip, cx, code),
+    }
+    next!(ip.add(1), sp, mem, len, cx)
+});
+
+handler!(
+/// `table.set`: index slot `a`, value slot `b`, table `c`.
+table_set(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    if let Err(code) = runtime::table_set(cx, op.c as u32, rd(sp, op.a), *sp.add(op.b as usize)) {
+        return trap(ip, cx, code);
+    }
+    next!(ip.add(1), sp, mem, len, cx)
+});
+
+handler!(
+/// `table.size`: result slot `a`, table `c`.
+table_size(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    wr(sp, op.a, runtime::table_size(cx, op.c as u32));
+    next!(ip.add(1), sp, mem, len, cx)
+});
+
+handler!(
+/// `table.grow`: result slot `a`, init value slot `b`, delta slot in the low half of `c`, table
+/// in the high half.
+table_grow(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    let old = runtime::table_grow(cx, (op.c >> 32) as u32, *sp.add(op.b as usize), rd(sp, op.c as u32));
+    wr(sp, op.a, old);
+    next!(ip.add(1), sp, mem, len, cx)
+});
+
+handler!(
+/// `table.fill`: start slot `a`, value slot `b`, length slot in the low half of `c`, table in
+/// the high half.
+table_fill(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    if let Err(code) =
+        runtime::table_fill(cx, (op.c >> 32) as u32, rd(sp, op.a), *sp.add(op.b as usize), rd(sp, op.c as u32))
+    {
+        return trap(ip, cx, code);
+    }
+    next!(ip.add(1), sp, mem, len, cx)
+});
+
+handler!(
+/// `table.copy`: destination slot `a`, source slot `b`, length slot in the low half of `c`;
+/// the next op holds the destination table in `a` and the source table in `b`.
+table_copy(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    let ext = &*ip.add(1);
+    if let Err(code) = runtime::table_copy(cx, ext.a, ext.b, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c as u32)) {
+        return trap(ip, cx, code);
+    }
+    next!(ip.add(2), sp, mem, len, cx)
+});
+
+handler!(
+/// `table.init`: destination slot `a`, source slot `b`, length slot in the low half of `c`;
+/// the next op holds the table in `a` and the element segment in `b`.
+table_init(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    let ext = &*ip.add(1);
+    if let Err(code) = runtime::table_init(cx, ext.a, ext.b, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c as u32)) {
+        return trap(ip, cx, code);
+    }
+    next!(ip.add(2), sp, mem, len, cx)
+});
+
+handler!(elem_drop(ip, sp, mem, len, cx) {
+    runtime::elem_drop(cx, (*ip).a);
+    next!(ip.add(1), sp, mem, len, cx)
+});
+
+handler!(
+/// `ref.func`: result slot `a`, module function index `b`.
+ref_func(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    *sp.add(op.a as usize) = runtime::ref_func(cx, op.b);
+    next!(ip.add(1), sp, mem, len, cx)
+});

@@ -1,0 +1,216 @@
+//! The interpreter: translated code runs here, without native recursion.
+//!
+//! Code is a flat array of [`Op`]s per function. Each op carries the address of its handler
+//! (direct threading). A handler does its work and then calls the next op's handler with the
+//! hot state in arguments: `ip`, the frame base `sp`, the default memory's base and length, and
+//! the context. With optimizations on, LLVM compiles that call to a jump, so execution never
+//! grows the native stack. Unoptimized builds (`cfg(tally_portable)`) return the next `ip` to a
+//! driver loop instead.
+//!
+//! Wasm calls push a [`Frame`] on a heap vector and continue in the callee's code; a frame is a
+//! window of untyped 64-bit cells (params, locals, temporaries) that overlaps the caller's
+//! outgoing arguments, so calls copy nothing.
+
+pub(crate) mod handlers;
+pub(crate) mod numeric;
+mod runtime;
+
+use core::ptr;
+
+use crate::store::{FuncKind, InstanceEntity, StoreInner};
+use crate::{Trap, TrapCode};
+
+pub(crate) use runtime::HostCalls;
+
+/// Pointer to the current op.
+pub(crate) type Ip = *const Op;
+/// Pointer to the current frame's first cell.
+pub(crate) type Sp = *mut u64;
+/// An op handler. Returns null when execution stops (returned from the entry frame or trapped);
+/// under `tally_portable` it returns the next op instead.
+pub(crate) type Handler = unsafe extern "C" fn(Ip, Sp, *mut u8, usize, *mut Cx) -> Ip;
+
+/// One instruction of the internal IR: a handler and three operand fields whose meaning the
+/// handler defines. By convention a value-producing op writes its result to slot `a`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub(crate) struct Op {
+    pub h: Handler,
+    pub a: u32,
+    pub b: u32,
+    pub c: u64,
+}
+
+impl core::fmt::Debug for Op {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "Op({:#x}, {}, {}, {:#x})",
+            self.h as usize, self.a, self.b, self.c
+        )
+    }
+}
+
+/// A return address on the call stack.
+pub(crate) struct Frame {
+    /// Where the caller continues; null for the entry frame.
+    pub ret_ip: Ip,
+    /// The caller's frame base.
+    pub sp: Sp,
+    /// The caller's instance.
+    pub inst: *const InstanceEntity,
+}
+
+/// Per-invocation execution state that does not fit in registers.
+pub(crate) struct Cx {
+    pub store: *mut StoreInner,
+    pub host: *mut (dyn HostCalls + 'static),
+    pub inst: *const InstanceEntity,
+    /// Cached `(&*inst).defined.as_ptr()`.
+    pub defined: *const crate::module::CompiledFunc,
+    /// Cached `(&*inst).global_ptrs.as_ptr()`.
+    pub globals: *const *mut u64,
+    pub frames: Vec<Frame>,
+    pub max_depth: usize,
+    pub stack_end: *const u64,
+    pub trap: Option<(TrapCode, Ip)>,
+    pub host_trap: Option<Trap>,
+    /// Register state handed back to the driver loop under `tally_portable`.
+    pub sp: Sp,
+    pub mem: *mut u8,
+    pub mem_len: usize,
+}
+
+/// Calls function `func` of the store with `args` (cells) and writes its results to `results`.
+pub(crate) fn invoke(
+    store: &mut StoreInner,
+    host: &mut dyn HostCalls,
+    func: u32,
+    args: &[u64],
+    results: &mut [u64],
+) -> Result<(), Trap> {
+    let Some(entity) = store.funcs.get(func as usize) else {
+        return Err(Trap::host(format!(
+            "function {func} does not exist in this store"
+        )));
+    };
+    match entity.kind {
+        FuncKind::Host { index } => {
+            let n = args.len().max(results.len());
+            let mut cells = vec![0u64; n];
+            cells[..args.len()].copy_from_slice(args);
+            host.call_host(store, index, None, &mut cells)?;
+            results.copy_from_slice(&cells[..results.len()]);
+            Ok(())
+        }
+        FuncKind::Wasm { instance, def } => {
+            let mut stack = core::mem::take(&mut store.stack);
+            if stack.is_empty() {
+                // Zeroed allocation is lazily backed by the OS, so reserving the whole
+                // configured stack up front costs only what is touched.
+                stack = vec![0u64; store.config.max_stack_cells as usize];
+            }
+            let result = run_wasm(store, host, &mut stack, instance, def, args, results);
+            store.stack = stack;
+            result
+        }
+    }
+}
+
+fn run_wasm(
+    store: &mut StoreInner,
+    host: &mut dyn HostCalls,
+    stack: &mut [u64],
+    instance: u32,
+    def: u32,
+    args: &[u64],
+    results: &mut [u64],
+) -> Result<(), Trap> {
+    let inst_ptr: *const InstanceEntity = &*store.instances[instance as usize];
+    // SAFETY: `inst_ptr` points into a boxed instance owned by `store`, which outlives this call
+    // and never drops or moves instances while executing.
+    let inst = unsafe { &*inst_ptr };
+    let f = &inst.module.funcs[def as usize];
+    if f.frame_cells as usize > stack.len() {
+        return Err(Trap::new(TrapCode::StackExhausted));
+    }
+    stack[..args.len()].copy_from_slice(args);
+    stack[f.params as usize..(f.params + f.locals) as usize].fill(0);
+    let max_depth = store.config.max_call_depth as usize;
+    let range = stack.as_mut_ptr_range();
+    // SAFETY: the host context only lives for this call; `Cx` never escapes it, so erasing the
+    // trait object's lifetime cannot let it be used after the borrow ends.
+    let host_ptr: *mut (dyn HostCalls + 'static) = unsafe {
+        core::mem::transmute::<*mut (dyn HostCalls + '_), *mut (dyn HostCalls + 'static)>(host)
+    };
+    let mut cx = Cx {
+        store,
+        host: host_ptr,
+        inst: inst_ptr,
+        defined: inst.module.funcs.as_ptr(),
+        globals: inst.global_ptrs.as_ptr(),
+        frames: Vec::with_capacity(max_depth.min(256)),
+        max_depth,
+        stack_end: range.end,
+        trap: None,
+        host_trap: None,
+        sp: range.start,
+        mem: ptr::null_mut(),
+        mem_len: 0,
+    };
+    cx.frames.push(Frame {
+        ret_ip: ptr::null(),
+        sp: range.start,
+        inst: inst_ptr,
+    });
+    let cxp: *mut Cx = &mut cx;
+    // SAFETY: `cxp` is valid for the whole run; `f.code` is translated, validated code whose
+    // frame fits in `stack` (checked above); memory base/length come from the instance.
+    unsafe {
+        let (mem, len) = runtime::memory_of(cxp, inst_ptr);
+        drive(f.code.as_ptr(), range.start, mem, len, cxp);
+    }
+    if let Some((code, ip)) = cx.trap {
+        let mut trap = cx.host_trap.take().unwrap_or_else(|| Trap::new(code));
+        // SAFETY: `cx.inst` is the instance whose code contains `ip` at the time of the trap.
+        let (function, offset) = unsafe { runtime::locate(&*cx.inst, ip) };
+        trap.function = function;
+        trap.offset = offset;
+        return Err(trap);
+    }
+    results.copy_from_slice(&stack[..results.len()]);
+    Ok(())
+}
+
+/// Runs from `ip` until the entry frame returns or a trap.
+///
+/// # Safety
+/// The arguments must describe a valid execution state (see the handler invariants).
+#[cfg(not(tally_portable))]
+unsafe fn drive(ip: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut Cx) {
+    // SAFETY: forwarded from the caller's contract.
+    unsafe {
+        ((*ip).h)(ip, sp, mem, len, cx);
+    }
+}
+
+/// Runs from `ip` until the entry frame returns or a trap.
+///
+/// # Safety
+/// The arguments must describe a valid execution state (see the handler invariants).
+#[cfg(tally_portable)]
+unsafe fn drive(mut ip: Ip, mut sp: Sp, mut mem: *mut u8, mut len: usize, cx: *mut Cx) {
+    // SAFETY: forwarded from the caller's contract; each handler leaves the next valid state
+    // in `cx` before returning the next op.
+    unsafe {
+        loop {
+            ip = ((*ip).h)(ip, sp, mem, len, cx);
+            if ip.is_null() {
+                return;
+            }
+            sp = (*cx).sp;
+            mem = (*cx).mem;
+            len = (*cx).mem_len;
+        }
+    }
+}

@@ -1,0 +1,385 @@
+//! The cold half of the interpreter: calls across instances and into the host, traps, and the
+//! table, bulk-memory and grow operations. Hot handlers call into here out of line so their own
+//! code stays small and keeps its state in registers.
+
+use core::ptr;
+
+use super::{Cx, Frame, Ip, Sp};
+use crate::store::{FuncKind, InstanceEntity, StoreInner};
+use crate::{Trap, TrapCode};
+
+/// Calls into host functions; implemented by the typed store so the interpreter stays
+/// independent of the host state type.
+pub(crate) trait HostCalls {
+    /// Runs host function `index`. `cells` holds the arguments on entry and receives the
+    /// results; `caller` is the calling instance, if any.
+    fn call_host(
+        &mut self,
+        store: &mut StoreInner,
+        index: u32,
+        caller: Option<u32>,
+        cells: &mut [u64],
+    ) -> Result<(), Trap>;
+}
+
+/// Records a trap and stops execution.
+#[cold]
+#[inline(never)]
+pub(crate) unsafe fn trap(ip: Ip, cx: *mut Cx, code: TrapCode) -> Ip {
+    // SAFETY: `cx` is the live context of the current run.
+    unsafe {
+        (*cx).trap = Some((code, ip));
+    }
+    ptr::null()
+}
+
+/// The base and length of `inst`'s default memory, or a dangling empty one.
+#[inline]
+pub(crate) unsafe fn memory_of(cx: *mut Cx, inst: *const InstanceEntity) -> (*mut u8, usize) {
+    // SAFETY: `inst` and the store are live; memory ids in an instance are valid store indices.
+    unsafe {
+        match (&*inst).memories.first() {
+            Some(&id) => {
+                let mem = &mut (&mut *(*cx).store).memories[id as usize];
+                (mem.data.as_mut_ptr(), mem.data.len())
+            }
+            None => (ptr::NonNull::dangling().as_ptr(), 0),
+        }
+    }
+}
+
+/// Makes `inst` the current instance and returns its memory.
+#[inline(never)]
+pub(crate) unsafe fn switch_instance(cx: *mut Cx, inst: *const InstanceEntity) -> (*mut u8, usize) {
+    // SAFETY: `inst` is a live boxed instance of the store.
+    unsafe {
+        (*cx).inst = inst;
+        (*cx).defined = (&*inst).module.funcs.as_ptr();
+        (*cx).globals = (&*inst).global_ptrs.as_ptr();
+        memory_of(cx, inst)
+    }
+}
+
+/// Finds the module-level function index and binary offset of the op at `ip` in `inst`'s code.
+pub(crate) unsafe fn locate(inst: &InstanceEntity, ip: Ip) -> (Option<u32>, Option<u32>) {
+    for f in inst.module.funcs.iter() {
+        let range = f.code.as_ptr_range();
+        if range.contains(&ip) {
+            // SAFETY: `ip` lies within `f.code`, so both pointers are in one allocation.
+            let index = unsafe { ip.offset_from(range.start) } as usize;
+            return (Some(f.index), f.offsets.get(index).copied());
+        }
+    }
+    (None, None)
+}
+
+/// Calls store function `func` with its frame at `sp + (*ip).b`, continuing at `ip + 1`.
+#[inline(never)]
+pub(crate) unsafe extern "C" fn enter_func(
+    ip: Ip,
+    sp: Sp,
+    mem: *mut u8,
+    len: usize,
+    cx: *mut Cx,
+    func: u32,
+) -> Ip {
+    // SAFETY: `func` is a valid store function index (from the instance's function space or a
+    // type-checked table entry); the frame offset is within the caller's frame.
+    unsafe {
+        let store = (*cx).store;
+        let new_sp = sp.add((*ip).b as usize);
+        let entity = &(&*store).funcs[func as usize];
+        match entity.kind {
+            FuncKind::Wasm { instance, def } => {
+                let inst: *const InstanceEntity = &*(&*store).instances[instance as usize];
+                let f = &(&*inst).module.funcs[def as usize];
+                if (&mut (*cx).frames).len() >= (*cx).max_depth
+                    || ((*cx).stack_end.offset_from(new_sp) as usize) < f.frame_cells as usize
+                {
+                    return trap(ip, cx, TrapCode::StackExhausted);
+                }
+                (&mut (*cx).frames).push(Frame {
+                    ret_ip: ip.add(1),
+                    sp,
+                    inst: (*cx).inst,
+                });
+                ptr::write_bytes(new_sp.add(f.params as usize), 0, f.locals as usize);
+                let code = f.code.as_ptr();
+                if inst != (*cx).inst {
+                    let (m, l) = switch_instance(cx, inst);
+                    crate::exec::handlers::next_op(code, new_sp, m, l, cx)
+                } else {
+                    crate::exec::handlers::next_op(code, new_sp, mem, len, cx)
+                }
+            }
+            FuncKind::Host { index } => {
+                let n = entity.params.max(entity.results) as usize;
+                if ((*cx).stack_end.offset_from(new_sp) as usize) < n {
+                    return trap(ip, cx, TrapCode::StackExhausted);
+                }
+                if let Err(t) = call_host(cx, index, new_sp, n) {
+                    (*cx).host_trap = Some(t);
+                    return trap(ip, cx, TrapCode::HostError);
+                }
+                let (m, l) = memory_of(cx, (*cx).inst);
+                crate::exec::handlers::next_op(ip.add(1), sp, m, l, cx)
+            }
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+unsafe fn call_host(cx: *mut Cx, index: u32, cells: Sp, n: usize) -> Result<(), Trap> {
+    // SAFETY: the value stack is not part of `StoreInner` while running (it was taken out), so
+    // the cell slice and the store borrow are disjoint; no other reference into the store is
+    // live across this call.
+    unsafe {
+        let store = &mut *(*cx).store;
+        let caller = store.instance_index((*cx).inst);
+        let cells = core::slice::from_raw_parts_mut(cells, n);
+        (&mut *(*cx).host).call_host(store, index, caller, cells)
+    }
+}
+
+/// `memory.grow`: returns the old size in pages, or `u32::MAX` (-1) if it cannot grow.
+#[inline(never)]
+pub(crate) unsafe fn memory_grow(cx: *mut Cx, delta: u32) -> u32 {
+    // SAFETY: the current instance has a memory (validation) and the store is live.
+    unsafe {
+        let id = (&*(*cx).inst).memories[0];
+        (&mut *(*cx).store)
+            .grow_memory(id, delta)
+            .unwrap_or(u32::MAX)
+    }
+}
+
+unsafe fn store_and_inst<'a>(cx: *mut Cx) -> (&'a mut StoreInner, &'a InstanceEntity) {
+    // SAFETY: instances are boxed and never touched mutably through the store while running,
+    // so the instance borrow does not alias the store's mutable borrow of its other fields.
+    unsafe { (&mut *(*cx).store, &*(*cx).inst) }
+}
+
+/// `memory.fill`.
+#[inline(never)]
+pub(crate) unsafe fn memory_fill(cx: *mut Cx, dst: u32, val: u8, n: u32) -> Result<(), TrapCode> {
+    // SAFETY: see `store_and_inst`.
+    let (store, inst) = unsafe { store_and_inst(cx) };
+    let data = &mut store.memories[inst.memories[0] as usize].data;
+    let end = dst as u64 + n as u64;
+    if end > data.len() as u64 {
+        return Err(TrapCode::MemoryOutOfBounds);
+    }
+    data[dst as usize..end as usize].fill(val);
+    Ok(())
+}
+
+/// `memory.copy`.
+#[inline(never)]
+pub(crate) unsafe fn memory_copy(cx: *mut Cx, dst: u32, src: u32, n: u32) -> Result<(), TrapCode> {
+    // SAFETY: see `store_and_inst`.
+    let (store, inst) = unsafe { store_and_inst(cx) };
+    let data = &mut store.memories[inst.memories[0] as usize].data;
+    let len = data.len() as u64;
+    if src as u64 + n as u64 > len || dst as u64 + n as u64 > len {
+        return Err(TrapCode::MemoryOutOfBounds);
+    }
+    data.copy_within(src as usize..src as usize + n as usize, dst as usize);
+    Ok(())
+}
+
+/// `memory.init`.
+#[inline(never)]
+pub(crate) unsafe fn memory_init(
+    cx: *mut Cx,
+    seg: u32,
+    dst: u32,
+    src: u32,
+    n: u32,
+) -> Result<(), TrapCode> {
+    // SAFETY: see `store_and_inst`.
+    let (store, inst) = unsafe { store_and_inst(cx) };
+    let bytes: &[u8] = if inst.data_dropped[seg as usize] {
+        &[]
+    } else {
+        &inst.module.datas[seg as usize].bytes
+    };
+    let data = &mut store.memories[inst.memories[0] as usize].data;
+    if src as u64 + n as u64 > bytes.len() as u64 || dst as u64 + n as u64 > data.len() as u64 {
+        return Err(TrapCode::MemoryOutOfBounds);
+    }
+    data[dst as usize..dst as usize + n as usize]
+        .copy_from_slice(&bytes[src as usize..src as usize + n as usize]);
+    Ok(())
+}
+
+/// `data.drop`.
+#[inline(never)]
+pub(crate) unsafe fn data_drop(cx: *mut Cx, seg: u32) {
+    // SAFETY: instances are only mutated here, through the context's exclusive access.
+    unsafe {
+        let inst = (*cx).inst as *mut InstanceEntity;
+        (&mut *inst).data_dropped[seg as usize] = true;
+    }
+}
+
+/// `elem.drop`.
+#[inline(never)]
+pub(crate) unsafe fn elem_drop(cx: *mut Cx, seg: u32) {
+    // SAFETY: as for `data_drop`.
+    unsafe {
+        let inst = (*cx).inst as *mut InstanceEntity;
+        (&mut *inst).elems[seg as usize] = Box::new([]);
+    }
+}
+
+/// `table.get`.
+#[inline(never)]
+pub(crate) unsafe fn table_get(cx: *mut Cx, table: u32, i: u32) -> Result<u64, TrapCode> {
+    // SAFETY: see `store_and_inst`.
+    let (store, inst) = unsafe { store_and_inst(cx) };
+    let t = &store.tables[inst.tables[table as usize] as usize];
+    t.elems
+        .get(i as usize)
+        .copied()
+        .ok_or(TrapCode::TableOutOfBounds)
+}
+
+/// `table.set`.
+#[inline(never)]
+pub(crate) unsafe fn table_set(cx: *mut Cx, table: u32, i: u32, v: u64) -> Result<(), TrapCode> {
+    // SAFETY: see `store_and_inst`.
+    let (store, inst) = unsafe { store_and_inst(cx) };
+    let t = &mut store.tables[inst.tables[table as usize] as usize];
+    let slot = t
+        .elems
+        .get_mut(i as usize)
+        .ok_or(TrapCode::TableOutOfBounds)?;
+    *slot = v;
+    Ok(())
+}
+
+/// `table.size`.
+#[inline(never)]
+pub(crate) unsafe fn table_size(cx: *mut Cx, table: u32) -> u32 {
+    // SAFETY: see `store_and_inst`.
+    let (store, inst) = unsafe { store_and_inst(cx) };
+    store.tables[inst.tables[table as usize] as usize]
+        .elems
+        .len() as u32
+}
+
+/// `table.grow`: old size, or `u32::MAX` (-1).
+#[inline(never)]
+pub(crate) unsafe fn table_grow(cx: *mut Cx, table: u32, init: u64, delta: u32) -> u32 {
+    // SAFETY: see `store_and_inst`.
+    let (store, inst) = unsafe { store_and_inst(cx) };
+    let id = inst.tables[table as usize];
+    store.grow_table(id, delta, init).unwrap_or(u32::MAX)
+}
+
+/// `table.fill`.
+#[inline(never)]
+pub(crate) unsafe fn table_fill(
+    cx: *mut Cx,
+    table: u32,
+    i: u32,
+    v: u64,
+    n: u32,
+) -> Result<(), TrapCode> {
+    // SAFETY: see `store_and_inst`.
+    let (store, inst) = unsafe { store_and_inst(cx) };
+    let t = &mut store.tables[inst.tables[table as usize] as usize];
+    let end = i as u64 + n as u64;
+    if end > t.elems.len() as u64 {
+        return Err(TrapCode::TableOutOfBounds);
+    }
+    t.elems[i as usize..end as usize].fill(v);
+    Ok(())
+}
+
+/// `table.copy`.
+#[inline(never)]
+pub(crate) unsafe fn table_copy(
+    cx: *mut Cx,
+    dst_table: u32,
+    src_table: u32,
+    dst: u32,
+    src: u32,
+    n: u32,
+) -> Result<(), TrapCode> {
+    // SAFETY: see `store_and_inst`.
+    let (store, inst) = unsafe { store_and_inst(cx) };
+    let d = inst.tables[dst_table as usize] as usize;
+    let s = inst.tables[src_table as usize] as usize;
+    let (dl, sl) = (
+        store.tables[d].elems.len() as u64,
+        store.tables[s].elems.len() as u64,
+    );
+    if dst as u64 + n as u64 > dl || src as u64 + n as u64 > sl {
+        return Err(TrapCode::TableOutOfBounds);
+    }
+    let (dst, src, n) = (dst as usize, src as usize, n as usize);
+    if d == s {
+        store.tables[d].elems.copy_within(src..src + n, dst);
+    } else {
+        let tmp: Vec<u64> = store.tables[s].elems[src..src + n].to_vec();
+        store.tables[d].elems[dst..dst + n].copy_from_slice(&tmp);
+    }
+    Ok(())
+}
+
+/// `table.init`.
+#[inline(never)]
+pub(crate) unsafe fn table_init(
+    cx: *mut Cx,
+    table: u32,
+    seg: u32,
+    dst: u32,
+    src: u32,
+    n: u32,
+) -> Result<(), TrapCode> {
+    // SAFETY: see `store_and_inst`.
+    let (store, inst) = unsafe { store_and_inst(cx) };
+    let items = &inst.elems[seg as usize];
+    let t = &mut store.tables[inst.tables[table as usize] as usize];
+    if src as u64 + n as u64 > items.len() as u64 || dst as u64 + n as u64 > t.elems.len() as u64 {
+        return Err(TrapCode::TableOutOfBounds);
+    }
+    t.elems[dst as usize..dst as usize + n as usize]
+        .copy_from_slice(&items[src as usize..src as usize + n as usize]);
+    Ok(())
+}
+
+/// `ref.func`: the cell of module function `index`.
+#[inline(never)]
+pub(crate) unsafe fn ref_func(cx: *mut Cx, index: u32) -> u64 {
+    // SAFETY: `index` was validated against the module's function space.
+    unsafe { (&*(*cx).inst).funcs[index as usize] as u64 + 1 }
+}
+
+/// The store function behind module function `index` of the current instance.
+#[inline]
+pub(crate) unsafe fn func_of(cx: *mut Cx, index: u32) -> u32 {
+    // SAFETY: `index` was validated against the module's function space.
+    unsafe { *(&*(*cx).inst).funcs.get_unchecked(index as usize) }
+}
+
+/// Resolves a `call_indirect` target: the store function at `table[i]` if its signature is `sig`.
+#[inline(never)]
+pub(crate) unsafe fn indirect_target(
+    cx: *mut Cx,
+    table: u32,
+    i: u32,
+    sig: u32,
+) -> Result<u32, TrapCode> {
+    // SAFETY: see `store_and_inst`.
+    let (store, inst) = unsafe { store_and_inst(cx) };
+    let t = &store.tables[inst.tables[table as usize] as usize];
+    let cell = *t.elems.get(i as usize).ok_or(TrapCode::TableOutOfBounds)?;
+    let func = cell.checked_sub(1).ok_or(TrapCode::IndirectCallToNull)? as u32;
+    if store.funcs[func as usize].sig.0 != sig {
+        return Err(TrapCode::IndirectCallTypeMismatch);
+    }
+    Ok(func)
+}

@@ -1,0 +1,128 @@
+//! The linker: names host functions and instances so modules can import them.
+
+use std::collections::BTreeMap;
+
+use crate::func::HostFunc;
+use crate::{
+    Caller, Engine, Error, Extern, FuncType, Instance, IntoFunc, Module, Store, Trap, Val,
+};
+
+enum Definition<T> {
+    Host(HostFunc<T>),
+    Extern(Extern),
+}
+
+/// Resolves a module's imports by `(module, name)` and instantiates it.
+pub struct Linker<T> {
+    engine: Engine,
+    defs: BTreeMap<(String, String), Definition<T>>,
+}
+
+impl<T> core::fmt::Debug for Linker<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Linker")
+            .field("definitions", &self.defs.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl<T> Linker<T> {
+    /// An empty linker for `engine`.
+    pub fn new(engine: &Engine) -> Self {
+        Self {
+            engine: engine.clone(),
+            defs: BTreeMap::new(),
+        }
+    }
+
+    /// The engine of this linker.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    fn insert(&mut self, module: &str, name: &str, def: Definition<T>) -> Result<&mut Self, Error> {
+        let key = (module.to_string(), name.to_string());
+        if self.defs.contains_key(&key) {
+            return Err(Error::Link {
+                module: module.into(),
+                name: name.into(),
+                reason: "already defined in this linker".into(),
+            });
+        }
+        self.defs.insert(key, def);
+        Ok(self)
+    }
+
+    /// Defines a typed host function: `Fn(Caller<'_, T>, A1, …, An) -> R`.
+    pub fn func_wrap<P, R>(
+        &mut self,
+        module: &str,
+        name: &str,
+        f: impl IntoFunc<T, P, R>,
+    ) -> Result<&mut Self, Error> {
+        self.insert(module, name, Definition::Host(HostFunc::wrap(f)))
+    }
+
+    /// Defines a host function with a dynamic signature.
+    pub fn func_new(
+        &mut self,
+        module: &str,
+        name: &str,
+        ty: FuncType,
+        f: impl Fn(Caller<'_, T>, &[Val], &mut [Val]) -> Result<(), Trap> + Send + Sync + 'static,
+    ) -> Result<&mut Self, Error> {
+        self.insert(module, name, Definition::Host(HostFunc::new(ty, f)))
+    }
+
+    /// Defines an extern of a store under `module.name`.
+    pub fn define(
+        &mut self,
+        module: &str,
+        name: &str,
+        ext: impl Into<Extern>,
+    ) -> Result<&mut Self, Error> {
+        self.insert(module, name, Definition::Extern(ext.into()))
+    }
+
+    /// Defines every export of `instance` under the module name `module`.
+    pub fn instance(
+        &mut self,
+        store: &Store<T>,
+        module: &str,
+        instance: Instance,
+    ) -> Result<&mut Self, Error> {
+        for (name, ext) in instance.exports(store) {
+            self.define(module, &name, ext)?;
+        }
+        Ok(self)
+    }
+
+    /// The extern defined as `module.name`, if it is a store extern (not a host function
+    /// definition, which has no store until instantiation).
+    pub fn get(&self, module: &str, name: &str) -> Option<Extern> {
+        match self.defs.get(&(module.to_string(), name.to_string()))? {
+            Definition::Extern(e) => Some(*e),
+            Definition::Host(_) => None,
+        }
+    }
+
+    /// Instantiates `module` in `store`, resolving its imports here, and runs its start function.
+    pub fn instantiate(&self, store: &mut Store<T>, module: &Module) -> Result<Instance, Error> {
+        let mut externs = Vec::with_capacity(module.inner.imports.len());
+        for import in module.inner.imports.iter() {
+            let def = self
+                .defs
+                .get(&(import.module().to_string(), import.name().to_string()))
+                .ok_or_else(|| Error::Link {
+                    module: import.module().into(),
+                    name: import.name().into(),
+                    reason: "unknown import".into(),
+                })?;
+            externs.push(match def {
+                Definition::Extern(e) => *e,
+                Definition::Host(h) => Extern::Func(h.clone().allocate(store)),
+            });
+        }
+        crate::instance::instantiate(store, module, &externs)
+    }
+}

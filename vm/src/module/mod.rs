@@ -1,0 +1,576 @@
+//! Modules: validated and translated WebAssembly code, ready to instantiate.
+
+mod translate;
+
+use std::sync::Arc;
+
+use wasmparser::{
+    DataKind, ElementItems, ElementKind, ExternalKind, Operator, Parser, Payload, TypeRef,
+    ValidPayload, Validator, WasmFeatures,
+};
+
+use crate::engine::SigId;
+use crate::exec::Op;
+use crate::{
+    Config, Engine, Error, ExternType, FuncType, GlobalType, MemoryType, RefType, TableType,
+    ValType,
+};
+
+/// One translated function.
+pub(crate) struct CompiledFunc {
+    pub code: Box<[Op]>,
+    /// Binary offset of the Wasm instruction each op came from.
+    pub offsets: Box<[u32]>,
+    pub params: u32,
+    /// Locals beyond the parameters.
+    pub locals: u32,
+    /// Cells the frame needs: params, locals and temporaries.
+    pub frame_cells: u32,
+    /// Index in the module's function space.
+    pub index: u32,
+}
+
+/// A constant expression of Tally's profile.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum ConstExpr {
+    /// A value, as a cell.
+    Value(u64),
+    /// The value of global `index`.
+    Global(u32),
+    /// A reference to function `index`.
+    RefFunc(u32),
+}
+
+pub(crate) enum ElemMode {
+    Passive,
+    Active { table: u32, offset: ConstExpr },
+    Declared,
+}
+
+pub(crate) struct ElemSegment {
+    pub mode: ElemMode,
+    pub items: Vec<ConstExpr>,
+}
+
+pub(crate) enum DataMode {
+    Passive,
+    Active { memory: u32, offset: ConstExpr },
+}
+
+pub(crate) struct DataSegment {
+    pub mode: DataMode,
+    pub bytes: Box<[u8]>,
+}
+
+/// An import: where it comes from and what it must be.
+#[derive(Debug, Clone)]
+pub struct ImportType {
+    module: String,
+    name: String,
+    ty: ExternType,
+}
+
+impl ImportType {
+    /// The module name.
+    pub fn module(&self) -> &str {
+        &self.module
+    }
+    /// The field name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// The expected kind and type.
+    pub fn ty(&self) -> &ExternType {
+        &self.ty
+    }
+}
+
+/// An export: its name and type.
+#[derive(Debug, Clone)]
+pub struct ExportType {
+    name: String,
+    ty: ExternType,
+}
+
+impl ExportType {
+    /// The export name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// The exported kind and type.
+    pub fn ty(&self) -> &ExternType {
+        &self.ty
+    }
+}
+
+/// What an export refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ExportKind {
+    Func,
+    Table,
+    Memory,
+    Global,
+}
+
+pub(crate) struct ModuleInner {
+    pub engine: Engine,
+    pub types: Vec<FuncType>,
+    pub sigs: Vec<SigId>,
+    /// Type index of every function in the function space.
+    pub func_types: Vec<u32>,
+    pub imports: Vec<ImportType>,
+    pub num_imported_funcs: u32,
+    pub num_imported_tables: u32,
+    pub num_imported_memories: u32,
+    pub num_imported_globals: u32,
+    pub tables: Vec<TableType>,
+    pub memories: Vec<MemoryType>,
+    pub globals: Vec<(GlobalType, ConstExpr)>,
+    pub exports: Vec<(String, ExportKind, u32)>,
+    pub start: Option<u32>,
+    pub elems: Vec<ElemSegment>,
+    pub datas: Vec<DataSegment>,
+    pub funcs: Box<[CompiledFunc]>,
+}
+
+impl ModuleInner {
+    pub(crate) fn global_types(&self) -> impl Iterator<Item = GlobalType> + '_ {
+        let imported = self.imports.iter().filter_map(|i| match i.ty {
+            ExternType::Global(g) => Some(g),
+            _ => None,
+        });
+        imported.chain(self.globals.iter().map(|(g, _)| *g))
+    }
+
+    fn extern_type(&self, kind: ExportKind, index: u32) -> ExternType {
+        let nth_import = |pick: fn(&ExternType) -> Option<ExternType>, n: u32| {
+            self.imports
+                .iter()
+                .filter_map(|i| pick(&i.ty))
+                .nth(n as usize)
+        };
+        let fallback = ExternType::Func(FuncType::new([], []));
+        match kind {
+            ExportKind::Func => ExternType::Func(
+                self.func_types
+                    .get(index as usize)
+                    .and_then(|t| self.types.get(*t as usize))
+                    .cloned()
+                    .unwrap_or_else(|| FuncType::new([], [])),
+            ),
+            ExportKind::Table => {
+                if index < self.num_imported_tables {
+                    nth_import(
+                        |t| matches!(t, ExternType::Table(_)).then(|| t.clone()),
+                        index,
+                    )
+                    .unwrap_or(fallback)
+                } else {
+                    self.tables
+                        .get((index - self.num_imported_tables) as usize)
+                        .map_or(fallback, |t| ExternType::Table(*t))
+                }
+            }
+            ExportKind::Memory => {
+                if index < self.num_imported_memories {
+                    nth_import(
+                        |t| matches!(t, ExternType::Memory(_)).then(|| t.clone()),
+                        index,
+                    )
+                    .unwrap_or(fallback)
+                } else {
+                    self.memories
+                        .get((index - self.num_imported_memories) as usize)
+                        .map_or(fallback, |t| ExternType::Memory(*t))
+                }
+            }
+            ExportKind::Global => self
+                .global_types()
+                .nth(index as usize)
+                .map_or(fallback, ExternType::Global),
+        }
+    }
+}
+
+/// What translation of one function needs to know about its module.
+pub(crate) struct ModuleCtx<'a> {
+    pub config: &'a Config,
+    pub types: &'a [FuncType],
+    pub sigs: &'a [SigId],
+    pub func_types: &'a [u32],
+    pub num_imported_funcs: u32,
+}
+
+impl ModuleCtx<'_> {
+    fn func_type(&self, func: u32) -> &FuncType {
+        static EMPTY: std::sync::OnceLock<FuncType> = std::sync::OnceLock::new();
+        self.func_types
+            .get(func as usize)
+            .and_then(|t| self.types.get(*t as usize))
+            .unwrap_or_else(|| EMPTY.get_or_init(|| FuncType::new([], [])))
+    }
+}
+
+/// A validated, translated WebAssembly module. Cheap to clone.
+#[derive(Clone)]
+pub struct Module {
+    pub(crate) inner: Arc<ModuleInner>,
+}
+
+impl core::fmt::Debug for Module {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Module")
+            .field("imports", &self.inner.imports.len())
+            .field("exports", &self.inner.exports.len())
+            .field("functions", &self.inner.funcs.len())
+            .finish()
+    }
+}
+
+/// The WebAssembly features of Tally's deterministic profile.
+pub(crate) fn features(config: &Config) -> WasmFeatures {
+    let mut f = WasmFeatures::MUTABLE_GLOBAL
+        | WasmFeatures::SATURATING_FLOAT_TO_INT
+        | WasmFeatures::SIGN_EXTENSION
+        | WasmFeatures::REFERENCE_TYPES
+        | WasmFeatures::MULTI_VALUE
+        | WasmFeatures::BULK_MEMORY
+        | WasmFeatures::GC_TYPES;
+    if config.floats {
+        f |= WasmFeatures::FLOATS;
+    }
+    f
+}
+
+fn val_type(ty: wasmparser::ValType, offset: usize) -> Result<ValType, Error> {
+    ValType::from_wasmparser(ty).ok_or_else(|| Error::UnsupportedFeature {
+        message: format!("value type {ty} is not supported"),
+        offset,
+    })
+}
+
+fn func_type(ty: &wasmparser::FuncType, config: &Config, offset: usize) -> Result<FuncType, Error> {
+    if ty.params().len() > config.max_params as usize
+        || ty.results().len() > config.max_params as usize
+    {
+        return Err(Error::limit(
+            format!(
+                "function type with {} params and {} results exceeds the limit of {}",
+                ty.params().len(),
+                ty.results().len(),
+                config.max_params
+            ),
+            offset,
+        ));
+    }
+    let params = ty
+        .params()
+        .iter()
+        .map(|t| val_type(*t, offset))
+        .collect::<Result<Vec<_>, _>>()?;
+    let results = ty
+        .results()
+        .iter()
+        .map(|t| val_type(*t, offset))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(FuncType::new(params, results))
+}
+
+fn table_type(ty: &wasmparser::TableType, offset: usize) -> Result<TableType, Error> {
+    let element =
+        RefType::from_wasmparser(ty.element_type).ok_or_else(|| Error::UnsupportedFeature {
+            message: format!("table element type {} is not supported", ty.element_type),
+            offset,
+        })?;
+    let minimum = u32::try_from(ty.initial).map_err(|_| Error::limit("table too large", offset))?;
+    let maximum = ty.maximum.map(|m| u32::try_from(m).unwrap_or(u32::MAX));
+    Ok(TableType {
+        element,
+        minimum,
+        maximum,
+    })
+}
+
+fn memory_type(ty: &wasmparser::MemoryType, offset: usize) -> Result<MemoryType, Error> {
+    let minimum =
+        u32::try_from(ty.initial).map_err(|_| Error::limit("memory too large", offset))?;
+    let maximum = ty.maximum.map(|m| u32::try_from(m).unwrap_or(u32::MAX));
+    Ok(MemoryType { minimum, maximum })
+}
+
+fn global_type(ty: &wasmparser::GlobalType, offset: usize) -> Result<GlobalType, Error> {
+    Ok(GlobalType {
+        content: val_type(ty.content_type, offset)?,
+        mutable: ty.mutable,
+    })
+}
+
+fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr, Error> {
+    let mut reader = expr.get_operators_reader();
+    let offset = reader.original_position() as usize;
+    let value = match reader.read()? {
+        Operator::I32Const { value } => ConstExpr::Value(value as u32 as u64),
+        Operator::I64Const { value } => ConstExpr::Value(value as u64),
+        Operator::F32Const { value } => ConstExpr::Value(value.bits() as u64),
+        Operator::F64Const { value } => ConstExpr::Value(value.bits()),
+        Operator::RefNull { .. } => ConstExpr::Value(0),
+        Operator::RefFunc { function_index } => ConstExpr::RefFunc(function_index),
+        Operator::GlobalGet { global_index } => ConstExpr::Global(global_index),
+        other => {
+            return Err(Error::UnsupportedFeature {
+                message: format!("constant expression operator {other:?} is not supported"),
+                offset,
+            })
+        }
+    };
+    Ok(value)
+}
+
+impl Module {
+    /// Validates `bytes` against Tally's profile and the engine's limits, and translates every
+    /// function. Either the whole module is accepted or none of it is.
+    pub fn new(engine: &Engine, bytes: &[u8]) -> Result<Module, Error> {
+        let config = engine.config();
+        if bytes.len() > config.max_module_size as usize {
+            return Err(Error::limit(
+                format!(
+                    "module of {} bytes exceeds the limit of {} bytes",
+                    bytes.len(),
+                    config.max_module_size
+                ),
+                0,
+            ));
+        }
+        let mut validator = Validator::new_with_features(features(config));
+        let mut m = ModuleInner {
+            engine: engine.clone(),
+            types: Vec::new(),
+            sigs: Vec::new(),
+            func_types: Vec::new(),
+            imports: Vec::new(),
+            num_imported_funcs: 0,
+            num_imported_tables: 0,
+            num_imported_memories: 0,
+            num_imported_globals: 0,
+            tables: Vec::new(),
+            memories: Vec::new(),
+            globals: Vec::new(),
+            exports: Vec::new(),
+            start: None,
+            elems: Vec::new(),
+            datas: Vec::new(),
+            funcs: Box::new([]),
+        };
+        let mut funcs = Vec::new();
+        let mut translator = translate::FuncTranslator::default();
+        for payload in Parser::new(0).parse_all(bytes) {
+            let payload = payload?;
+            let valid = validator.payload(&payload)?;
+            match payload {
+                Payload::TypeSection(reader) => {
+                    for ty in reader.into_iter_err_on_gc_types() {
+                        let ty = ty?;
+                        let ft = func_type(&ty, config, 0)?;
+                        m.sigs.push(engine.intern(&ft));
+                        m.types.push(ft);
+                    }
+                }
+                Payload::ImportSection(reader) => {
+                    for import in reader.into_imports_with_offsets() {
+                        let (offset, import) = import?;
+                        let offset = offset as usize;
+                        let ty = match import.ty {
+                            TypeRef::Func(t) => {
+                                m.num_imported_funcs += 1;
+                                m.func_types.push(t);
+                                ExternType::Func(
+                                    m.types
+                                        .get(t as usize)
+                                        .cloned()
+                                        .unwrap_or(FuncType::new([], [])),
+                                )
+                            }
+                            TypeRef::Table(t) => {
+                                m.num_imported_tables += 1;
+                                ExternType::Table(table_type(&t, offset)?)
+                            }
+                            TypeRef::Memory(t) => {
+                                m.num_imported_memories += 1;
+                                ExternType::Memory(memory_type(&t, offset)?)
+                            }
+                            TypeRef::Global(t) => {
+                                m.num_imported_globals += 1;
+                                ExternType::Global(global_type(&t, offset)?)
+                            }
+                            _ => {
+                                return Err(Error::UnsupportedFeature {
+                                    message: format!(
+                                        "import kind of {}.{} is not supported",
+                                        import.module, import.name
+                                    ),
+                                    offset,
+                                })
+                            }
+                        };
+                        m.imports.push(ImportType {
+                            module: import.module.into(),
+                            name: import.name.into(),
+                            ty,
+                        });
+                    }
+                }
+                Payload::FunctionSection(reader) => {
+                    for t in reader {
+                        m.func_types.push(t?);
+                    }
+                }
+                Payload::TableSection(reader) => {
+                    for (i, table) in reader.into_iter_with_offsets().enumerate() {
+                        let (offset, table) = table?;
+                        let offset = offset as usize;
+                        if let wasmparser::TableInit::Expr(_) = table.init {
+                            return Err(Error::UnsupportedFeature {
+                                message: format!("table {i} has an initializer expression"),
+                                offset,
+                            });
+                        }
+                        m.tables.push(table_type(&table.ty, offset)?);
+                    }
+                }
+                Payload::MemorySection(reader) => {
+                    for mem in reader.into_iter_with_offsets() {
+                        let (offset, mem) = mem?;
+                        let offset = offset as usize;
+                        m.memories.push(memory_type(&mem, offset)?);
+                    }
+                }
+                Payload::GlobalSection(reader) => {
+                    for g in reader.into_iter_with_offsets() {
+                        let (offset, g) = g?;
+                        let offset = offset as usize;
+                        m.globals
+                            .push((global_type(&g.ty, offset)?, const_expr(&g.init_expr)?));
+                    }
+                }
+                Payload::ExportSection(reader) => {
+                    for e in reader {
+                        let e = e?;
+                        let kind = match e.kind {
+                            ExternalKind::Func | ExternalKind::FuncExact => ExportKind::Func,
+                            ExternalKind::Table => ExportKind::Table,
+                            ExternalKind::Memory => ExportKind::Memory,
+                            ExternalKind::Global => ExportKind::Global,
+                            ExternalKind::Tag => {
+                                return Err(Error::UnsupportedFeature {
+                                    message: format!("tag export `{}` is not supported", e.name),
+                                    offset: 0,
+                                })
+                            }
+                        };
+                        m.exports.push((e.name.into(), kind, e.index));
+                    }
+                }
+                Payload::StartSection { func, .. } => m.start = Some(func),
+                Payload::ElementSection(reader) => {
+                    for elem in reader {
+                        let elem = elem?;
+                        let mode = match elem.kind {
+                            ElementKind::Passive => ElemMode::Passive,
+                            ElementKind::Declared => ElemMode::Declared,
+                            ElementKind::Active {
+                                table_index,
+                                offset_expr,
+                            } => ElemMode::Active {
+                                table: table_index.unwrap_or(0),
+                                offset: const_expr(&offset_expr)?,
+                            },
+                        };
+                        let mut items = Vec::new();
+                        match elem.items {
+                            ElementItems::Functions(r) => {
+                                for f in r {
+                                    items.push(ConstExpr::RefFunc(f?));
+                                }
+                            }
+                            ElementItems::Expressions(_, r) => {
+                                for e in r {
+                                    items.push(const_expr(&e?)?);
+                                }
+                            }
+                        }
+                        m.elems.push(ElemSegment { mode, items });
+                    }
+                }
+                Payload::DataSection(reader) => {
+                    for data in reader {
+                        let data = data?;
+                        let mode = match data.kind {
+                            DataKind::Passive => DataMode::Passive,
+                            DataKind::Active {
+                                memory_index,
+                                offset_expr,
+                            } => DataMode::Active {
+                                memory: memory_index,
+                                offset: const_expr(&offset_expr)?,
+                            },
+                        };
+                        m.datas.push(DataSegment {
+                            mode,
+                            bytes: data.data.into(),
+                        });
+                    }
+                }
+                Payload::CodeSectionEntry(_) => {
+                    let ValidPayload::Func(to_validate, body) = valid else {
+                        return Err(Error::Invalid {
+                            message: "unexpected code entry".into(),
+                            offset: 0,
+                        });
+                    };
+                    let index = m.num_imported_funcs + funcs.len() as u32;
+                    let ctx = ModuleCtx {
+                        config,
+                        types: &m.types,
+                        sigs: &m.sigs,
+                        func_types: &m.func_types,
+                        num_imported_funcs: m.num_imported_funcs,
+                    };
+                    funcs.push(translator.translate(&ctx, index, &body, to_validate)?);
+                }
+                _ => {}
+            }
+        }
+        m.funcs = funcs.into_boxed_slice();
+        Ok(Module { inner: Arc::new(m) })
+    }
+
+    /// The engine the module was compiled for.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// The module's imports, in order.
+    pub fn imports(&self) -> Vec<ImportType> {
+        self.inner.imports.clone()
+    }
+
+    /// The module's exports, in order.
+    pub fn exports(&self) -> Vec<ExportType> {
+        self.inner
+            .exports
+            .iter()
+            .map(|(name, kind, index)| ExportType {
+                name: name.clone(),
+                ty: self.inner.extern_type(*kind, *index),
+            })
+            .collect()
+    }
+
+    /// The signature of function `index` of the module's function space.
+    pub fn func_type(&self, index: u32) -> Option<&FuncType> {
+        self.inner
+            .func_types
+            .get(index as usize)
+            .and_then(|t| self.inner.types.get(*t as usize))
+    }
+}

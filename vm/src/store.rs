@@ -1,0 +1,270 @@
+//! The store: owns every runtime entity (functions, memories, tables, globals, instances) and
+//! the host state `T`. Handles such as [`Func`](crate::Func) are indices into it.
+
+use std::sync::Arc;
+
+use crate::engine::SigId;
+use crate::exec::HostCalls;
+use crate::func::HostFunc;
+use crate::module::ModuleInner;
+use crate::{Config, Engine, Error, GlobalType, MemoryType, TableType, Trap};
+
+/// Bytes in one WebAssembly page.
+pub(crate) const PAGE_SIZE: usize = 65536;
+
+/// Distinguishes stores so a handle from one is never used with another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct StoreId(u64);
+
+impl StoreId {
+    fn fresh() -> Self {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        Self(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+pub(crate) enum FuncKind {
+    /// Defined function `def` of instance `instance`.
+    Wasm { instance: u32, def: u32 },
+    /// Host function `index` of the store's host function table.
+    Host { index: u32 },
+}
+
+pub(crate) struct FuncEntity {
+    pub sig: SigId,
+    pub params: u32,
+    pub results: u32,
+    pub kind: FuncKind,
+}
+
+pub(crate) struct MemoryEntity {
+    pub data: Vec<u8>,
+    pub ty: MemoryType,
+}
+
+pub(crate) struct TableEntity {
+    pub elems: Vec<u64>,
+    pub ty: TableType,
+}
+
+pub(crate) struct GlobalEntity {
+    pub value: u64,
+    pub ty: GlobalType,
+}
+
+pub(crate) struct InstanceEntity {
+    pub module: Arc<ModuleInner>,
+    /// Store function index of each function in the module's function space.
+    pub funcs: Vec<u32>,
+    pub tables: Vec<u32>,
+    pub memories: Vec<u32>,
+    pub globals: Vec<u32>,
+    /// Address of each global's value cell; the cells are boxed and live as long as the store.
+    pub global_ptrs: Vec<*mut u64>,
+    /// Element segments' items; dropped segments are empty.
+    pub elems: Vec<Box<[u64]>>,
+    pub data_dropped: Vec<bool>,
+}
+
+/// The engine-facing part of a store: everything but the host state.
+pub(crate) struct StoreInner {
+    pub id: StoreId,
+    pub engine: Engine,
+    pub config: Config,
+    pub funcs: Vec<FuncEntity>,
+    pub memories: Vec<MemoryEntity>,
+    pub tables: Vec<TableEntity>,
+    pub globals: Vec<Box<GlobalEntity>>,
+    pub instances: Vec<Box<InstanceEntity>>,
+    /// The value stack; empty until the first call, and taken out while executing.
+    pub stack: Vec<u64>,
+}
+
+impl StoreInner {
+    pub(crate) fn instance_index(&self, inst: *const InstanceEntity) -> Option<u32> {
+        self.instances
+            .iter()
+            .position(|i| core::ptr::eq(&**i, inst))
+            .map(|i| i as u32)
+    }
+
+    /// Grows memory `id` by `delta` pages; returns the old size, or `None` past a limit.
+    pub(crate) fn grow_memory(&mut self, id: u32, delta: u32) -> Option<u32> {
+        let max_pages = self.config.max_memory_pages;
+        let mem = &mut self.memories[id as usize];
+        let old = (mem.data.len() / PAGE_SIZE) as u32;
+        let new = old.checked_add(delta)?;
+        let limit = mem.ty.maximum.unwrap_or(65536).min(max_pages).min(65536);
+        if new > limit {
+            return None;
+        }
+        let new_len = new as usize * PAGE_SIZE;
+        mem.data.try_reserve_exact(new_len - mem.data.len()).ok()?;
+        mem.data.resize(new_len, 0);
+        Some(old)
+    }
+
+    /// Grows table `id` by `delta` elements set to `init`; returns the old size, or `None`.
+    pub(crate) fn grow_table(&mut self, id: u32, delta: u32, init: u64) -> Option<u32> {
+        let max = self.config.max_table_elements;
+        let table = &mut self.tables[id as usize];
+        let old = table.elems.len() as u32;
+        let new = old.checked_add(delta)?;
+        if new > table.ty.maximum.unwrap_or(u32::MAX).min(max) {
+            return None;
+        }
+        table.elems.try_reserve_exact(delta as usize).ok()?;
+        table.elems.resize(new as usize, init);
+        Some(old)
+    }
+
+    pub(crate) fn alloc_memory(&mut self, ty: MemoryType) -> Result<u32, Error> {
+        if ty.minimum > self.config.max_memory_pages {
+            return Err(Error::limit(
+                format!(
+                    "memory of {} pages exceeds the limit of {} pages",
+                    ty.minimum, self.config.max_memory_pages
+                ),
+                0,
+            ));
+        }
+        let len = ty.minimum as usize * PAGE_SIZE;
+        let mut data = Vec::new();
+        data.try_reserve_exact(len).map_err(|_| {
+            Error::limit(
+                format!("cannot allocate a memory of {} pages", ty.minimum),
+                0,
+            )
+        })?;
+        data.resize(len, 0);
+        self.memories.push(MemoryEntity { data, ty });
+        Ok(self.memories.len() as u32 - 1)
+    }
+
+    pub(crate) fn alloc_table(&mut self, ty: TableType, init: u64) -> Result<u32, Error> {
+        if ty.minimum > self.config.max_table_elements {
+            return Err(Error::limit(
+                format!(
+                    "table of {} elements exceeds the limit of {}",
+                    ty.minimum, self.config.max_table_elements
+                ),
+                0,
+            ));
+        }
+        self.tables.push(TableEntity {
+            elems: vec![init; ty.minimum as usize],
+            ty,
+        });
+        Ok(self.tables.len() as u32 - 1)
+    }
+
+    pub(crate) fn alloc_global(&mut self, ty: GlobalType, value: u64) -> u32 {
+        self.globals.push(Box::new(GlobalEntity { value, ty }));
+        self.globals.len() as u32 - 1
+    }
+
+    pub(crate) fn check(&self, id: StoreId) -> Result<(), Error> {
+        if id == self.id {
+            Ok(())
+        } else {
+            Err(Error::Usage(
+                "handle used with a store it does not belong to".into(),
+            ))
+        }
+    }
+}
+
+/// Owns all runtime state of instances, plus the host state `T` that host functions reach.
+pub struct Store<T> {
+    pub(crate) inner: StoreInner,
+    pub(crate) data: T,
+    pub(crate) host_funcs: Vec<HostFunc<T>>,
+}
+
+impl<T> Store<T> {
+    /// An empty store for modules of `engine`, holding host state `data`.
+    pub fn new(engine: &Engine, data: T) -> Self {
+        Self {
+            inner: StoreInner {
+                id: StoreId::fresh(),
+                engine: engine.clone(),
+                config: engine.config().clone(),
+                funcs: Vec::new(),
+                memories: Vec::new(),
+                tables: Vec::new(),
+                globals: Vec::new(),
+                instances: Vec::new(),
+                stack: Vec::new(),
+            },
+            data,
+            host_funcs: Vec::new(),
+        }
+    }
+
+    /// The engine this store belongs to.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// The host state.
+    pub fn data(&self) -> &T {
+        &self.data
+    }
+
+    /// The host state, mutably.
+    pub fn data_mut(&mut self) -> &mut T {
+        &mut self.data
+    }
+
+    /// Consumes the store and returns the host state.
+    pub fn into_data(self) -> T {
+        self.data
+    }
+
+    /// Splits the store into the engine part and a host-call dispatcher over the rest.
+    pub(crate) fn split(&mut self) -> (&mut StoreInner, HostDispatch<'_, T>) {
+        (
+            &mut self.inner,
+            HostDispatch {
+                data: &mut self.data,
+                funcs: &self.host_funcs,
+            },
+        )
+    }
+}
+
+impl<T> core::fmt::Debug for Store<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Store")
+            .field("funcs", &self.inner.funcs.len())
+            .field("instances", &self.inner.instances.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Runs host functions on behalf of the interpreter.
+pub(crate) struct HostDispatch<'a, T> {
+    data: &'a mut T,
+    funcs: &'a [HostFunc<T>],
+}
+
+impl<T> HostCalls for HostDispatch<'_, T> {
+    fn call_host(
+        &mut self,
+        store: &mut StoreInner,
+        index: u32,
+        caller: Option<u32>,
+        cells: &mut [u64],
+    ) -> Result<(), Trap> {
+        let Some(f) = self.funcs.get(index as usize) else {
+            return Err(Trap::host(format!("host function {index} does not exist")));
+        };
+        let caller = crate::func::Caller {
+            data: self.data,
+            store,
+            instance: caller,
+        };
+        (f.call)(caller, cells)
+    }
+}

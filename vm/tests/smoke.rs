@@ -1,0 +1,60 @@
+//! Basic end-to-end behaviour of the public API.
+
+use tally_vm::*;
+
+fn instance(wat: &str) -> (Store<()>, Instance) {
+    let engine = Engine::default();
+    let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
+    let mut store = Store::new(&engine, ());
+    let linker = Linker::new(&engine);
+    let inst = linker.instantiate(&mut store, &module).unwrap();
+    (store, inst)
+}
+
+#[test]
+fn fib_recursive_and_loop() {
+    let (mut store, inst) = instance(
+        r#"(module
+        (func $fib (export "fib") (param i32) (result i32)
+          (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))
+            (then (local.get 0))
+            (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                           (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+        (func (export "sum") (param $n i32) (result i64) (local $acc i64)
+          (block $done
+            (loop $l
+              (br_if $done (i32.eqz (local.get $n)))
+              (local.set $acc (i64.add (local.get $acc) (i64.extend_i32_u (local.get $n))))
+              (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+              (br $l)))
+          (local.get $acc)))"#,
+    );
+    let fib = inst.get_typed_func::<i32, i32>(&store, "fib").unwrap();
+    assert_eq!(fib.call(&mut store, 20).unwrap(), 6765);
+    let sum = inst.get_typed_func::<i32, i64>(&store, "sum").unwrap();
+    assert_eq!(sum.call(&mut store, 100_000).unwrap(), 5_000_050_000);
+}
+
+#[test]
+fn deep_recursion_is_stack_exhausted() {
+    let (mut store, inst) = instance(
+        r#"(module (func $f (export "f") (param i32) (result i32) (call $f (local.get 0))))"#,
+    );
+    let f = inst.get_typed_func::<i32, i32>(&store, "f").unwrap();
+    let trap = f.call(&mut store, 0).unwrap_err();
+    assert_eq!(trap.code, TrapCode::StackExhausted);
+    assert_eq!(trap.function, Some(0));
+}
+
+#[test]
+fn memory_trap_reports_location() {
+    let (mut store, inst) = instance(
+        r#"(module (memory 1) (func (export "load") (param i32) (result i32) (i32.load (local.get 0))))"#,
+    );
+    let f = inst.get_typed_func::<i32, i32>(&store, "load").unwrap();
+    assert_eq!(f.call(&mut store, 65532).unwrap(), 0);
+    let trap = f.call(&mut store, 65533).unwrap_err();
+    assert_eq!(trap.code, TrapCode::MemoryOutOfBounds);
+    assert_eq!(trap.function, Some(0));
+    assert!(trap.offset.is_some());
+}
