@@ -194,6 +194,7 @@ impl Error {
         let offset = err.offset() as usize;
         if message.contains("support is not enabled")
             || message.contains("proposal not enabled")
+            || message.contains("support is disabled")
             || message.contains("floating-point instruction disallowed")
         {
             Self::UnsupportedFeature { message, offset }

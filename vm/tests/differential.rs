@@ -4,8 +4,9 @@
 //! threads, exceptions, GC, tail calls, memory64, multi-memory, extended-const, wide arithmetic
 //! or custom page sizes; no imports; everything exported), instrumented with wasm-smith's
 //! `ensure_termination` fuel counter so every call terminates. Each module is compiled and
-//! instantiated on both engines, then every exported function is called once, in export order,
-//! with arguments derived from the same random bytes. After every step the engines must agree on:
+//! instantiated on both engines, then every exported function is called, round-robin in export
+//! order ([`CALL_ROUNDS`] rounds), with arguments derived from the same random bytes. After
+//! every step the engines must agree on:
 //!
 //! - validation (a module only one engine rejects is a failure, unless Tally's rejection is a
 //!   `LimitExceeded` from its `Config`);
@@ -56,6 +57,8 @@ const MAX_TABLE_ELEMENTS: u32 = 10_000;
 const MAX_DECLARED_TABLE_ELEMENTS: u64 = 1_000;
 /// Call depth limit on both engines; fuel keeps real depth below it.
 const MAX_CALL_DEPTH: u32 = 16 * 1024;
+/// How many times each exported function is called (round-robin over the exports).
+const CALL_ROUNDS: usize = 2;
 
 /// Hex-encoded inputs that once failed (or are otherwise worth keeping); each is re-run by
 /// `regressions`.
@@ -91,7 +94,8 @@ fn smith_config() -> wasm_smith::Config {
         max_imports: 0,
         min_imports: 0,
         export_everything: true,
-        // Bounded sizes.
+        // Bounded sizes. At least one type, or `min_funcs` has no signature to use.
+        min_types: 1,
         min_funcs: 1,
         max_funcs: 20,
         max_instructions: 200,
@@ -651,7 +655,8 @@ fn check(case: &Case) -> Result<Verdict, String> {
 
     let mut u = Unstructured::new(&case.arg_bytes);
     let mut calls = 0;
-    for i in 0..pair.funcs.len() {
+    // Every export is called `CALL_ROUNDS` times, round-robin, so later calls see earlier effects.
+    for i in (0..CALL_ROUNDS).flat_map(|_| 0..pair.funcs.len()) {
         let (name, t_func, w_func) = pair.funcs[i].clone();
         let t_ty = t_func.ty(&pair.t_store);
         let mut t_args = Vec::new();

@@ -1,0 +1,178 @@
+//! The deterministic profile: accepted and rejected features, float rules, resource limits and
+//! hostile inputs.
+
+use tally_vm::*;
+
+fn compile(config: Config, wat: &str) -> Result<Module, Error> {
+    Module::new(&Engine::new(config), &wat::parse_str(wat).unwrap())
+}
+
+fn run<P: WasmTuple, R: WasmTuple>(config: Config, wat: &str, name: &str, args: P) -> Result<R, Trap> {
+    let module = compile(config, wat).unwrap();
+    let mut store = Store::new(module.engine(), ());
+    let instance = Linker::new(module.engine()).instantiate(&mut store, &module).unwrap();
+    instance.get_typed_func::<P, R>(&store, name).unwrap().call(&mut store, args)
+}
+
+#[test]
+fn simd_is_rejected_with_feature_and_offset() {
+    let err = compile(Config::default(), r#"(module (func (result v128) (v128.const i64x2 0 0)))"#).unwrap_err();
+    match err {
+        Error::UnsupportedFeature { message, offset } => {
+            assert!(message.contains("SIMD"), "{message}");
+            assert!(offset > 0);
+        }
+        other => panic!("expected UnsupportedFeature, got {other:?}"),
+    }
+}
+
+#[test]
+fn other_proposals_are_rejected() {
+    for (feature, wat) in [
+        ("tail", r#"(module (func $f (return_call $f)))"#),
+        ("memory64", r#"(module (memory i64 1))"#),
+        ("multi", r#"(module (memory 1) (memory 1))"#),
+        ("threads", r#"(module (memory 1 1 shared))"#),
+        ("extended", r#"(module (global i32 (i32.add (i32.const 1) (i32.const 2))))"#),
+    ] {
+        let err = compile(Config::default(), wat).unwrap_err();
+        assert!(
+            matches!(err, Error::UnsupportedFeature { .. } | Error::Invalid { .. }),
+            "{feature}: unexpected {err:?}"
+        );
+        assert!(!matches!(err, Error::Trap(_)), "{feature}");
+    }
+}
+
+#[test]
+fn float_switch_rejects_every_float_instruction() {
+    let no_floats = Config::default().floats(false);
+    let err = compile(no_floats.clone(), r#"(module (func (result f32) (f32.add (f32.const 1) (f32.const 2))))"#)
+        .unwrap_err();
+    assert!(matches!(err, Error::UnsupportedFeature { .. }), "{err:?}");
+    compile(no_floats, r#"(module (func (result i32) (i32.add (i32.const 1) (i32.const 2))))"#).unwrap();
+}
+
+#[test]
+fn arithmetic_nans_are_canonical_and_bit_ops_keep_payloads() {
+    let wat = r#"(module
+      (func (export "div") (param f32 f32) (result f32) (f32.div (local.get 0) (local.get 1)))
+      (func (export "add64") (param f64 f64) (result f64) (f64.add (local.get 0) (local.get 1)))
+      (func (export "neg") (param f32) (result f32) (f32.neg (local.get 0)))
+      (func (export "sqrt") (param f64) (result f64) (f64.sqrt (local.get 0))))"#;
+    let r: F32 = run(Config::default(), wat, "div", (F32::from_float(0.0), F32::from_float(0.0))).unwrap();
+    assert_eq!(r.0, 0x7FC0_0000);
+    let r: F64 = run(Config::default(), wat, "add64", (F64(0xFFF0_0000_0000_0001), F64::from_float(1.0))).unwrap();
+    assert_eq!(r.0, 0x7FF8_0000_0000_0000);
+    let r: F64 = run(Config::default(), wat, "sqrt", F64::from_float(-1.0)).unwrap();
+    assert_eq!(r.0, 0x7FF8_0000_0000_0000);
+    let r: F32 = run(Config::default(), wat, "neg", F32(0x7FC0_1234)).unwrap();
+    assert_eq!(r.0, 0xFFC0_1234, "neg must flip only the sign bit");
+}
+
+#[test]
+fn memory_grow_stops_at_configured_pages() {
+    let wat = r#"(module (memory 1) (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#;
+    let config = Config::default().max_memory_pages(4);
+    let r: i32 = run(config.clone(), wat, "grow", 3).unwrap();
+    assert_eq!(r, 1);
+    let r: i32 = run(config, wat, "grow", 4).unwrap();
+    assert_eq!(r, -1);
+}
+
+#[test]
+fn hundred_thousand_deep_recursion_traps_at_configured_depth() {
+    let wat = r#"(module
+      (global $depth (mut i32) (i32.const 0))
+      (func $down (export "down") (param i32) (result i32)
+        (global.set $depth (i32.add (global.get $depth) (i32.const 1)))
+        (if (result i32) (i32.eqz (local.get 0)) (then (i32.const 0))
+          (else (i32.add (i32.const 1) (call $down (i32.sub (local.get 0) (i32.const 1))))))))"#;
+    let module = compile(Config::default().max_call_depth(1000), wat).unwrap();
+    let mut store = Store::new(module.engine(), ());
+    let instance = Linker::new(module.engine()).instantiate(&mut store, &module).unwrap();
+    let down = instance.get_typed_func::<i32, i32>(&store, "down").unwrap();
+    let trap = down.call(&mut store, 100_000).unwrap_err();
+    assert_eq!(trap.code, TrapCode::StackExhausted);
+    let depth = instance.get_global(&store, "depth");
+    assert!(depth.is_none());
+    // A call within the limit still works afterwards, on the same store.
+    assert_eq!(down.call(&mut store, 500).unwrap(), 500);
+}
+
+#[test]
+fn value_stack_limit_is_a_trap() {
+    let wat = r#"(module (func $f (export "f") (param i64) (result i64)
+        (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64)
+        (call $f (local.get 0))))"#;
+    let config = Config::default().max_stack_cells(10_000).max_call_depth(1_000_000);
+    let trap = run::<i64, i64>(config, wat, "f", 1).unwrap_err();
+    assert_eq!(trap.code, TrapCode::StackExhausted);
+}
+
+#[test]
+fn limits_on_module_size_locals_and_params() {
+    let mut config = Config::default();
+    config.max_module_size = 16;
+    assert!(matches!(compile(config, "(module (func))").unwrap_err(), Error::LimitExceeded { .. }));
+    let mut config = Config::default();
+    config.max_locals = 3;
+    assert!(matches!(compile(config, "(module (func (local i32 i32 i32 i32)))").unwrap_err(), Error::LimitExceeded { .. }));
+    let mut config = Config::default();
+    config.max_params = 2;
+    assert!(matches!(
+        compile(config, "(module (func (param i32 i32 i32)))").unwrap_err(),
+        Error::LimitExceeded { .. }
+    ));
+}
+
+#[test]
+fn truncated_and_garbage_modules_are_errors() {
+    let engine = Engine::default();
+    let wasm = wat::parse_str(
+        r#"(module (memory 1) (global (mut i32) (i32.const 7)) (table 2 funcref)
+            (func (export "f") (param i32) (result i32) (block (result i32) (local.get 0)))
+            (elem (i32.const 0) func 0) (data (i32.const 8) "hello"))"#,
+    )
+    .unwrap();
+    Module::new(&engine, &wasm).unwrap();
+    // A prefix ending at a section boundary is itself a valid module; every other prefix must
+    // be a typed error.
+    let mut accepted = 0;
+    for len in 0..wasm.len() {
+        if Module::new(&engine, &wasm[..len]).is_ok() {
+            accepted += 1;
+        }
+    }
+    assert!(accepted < 10, "{accepted} prefixes accepted");
+    assert!(Module::new(&engine, &wasm[..7]).is_err());
+    assert!(Module::new(&engine, &wasm[..wasm.len() - 1]).is_err());
+    // Deterministic pseudo-random corruption: every result is Ok or a typed error, never a panic.
+    let mut seed = 0x1234_5678_9abc_def0u64;
+    for _ in 0..2000 {
+        let mut bytes = wasm.clone();
+        for _ in 0..3 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let i = (seed % bytes.len() as u64) as usize;
+            bytes[i] = (seed >> 32) as u8;
+        }
+        let _ = Module::new(&engine, &bytes);
+    }
+}
+
+#[test]
+fn deeply_nested_blocks_translate_without_recursion() {
+    let depth = 50_000;
+    let mut wat = String::from("(module (func (export \"f\") (result i32) ");
+    for _ in 0..depth {
+        wat.push_str("(block ");
+    }
+    for _ in 0..depth {
+        wat.push(')');
+    }
+    wat.push_str(" (i32.const 7)))");
+    let r: i32 = run(Config::default(), &wat, "f", ()).unwrap();
+    assert_eq!(r, 7);
+}
