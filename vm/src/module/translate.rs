@@ -300,6 +300,12 @@ impl FuncTranslator {
         while !reader.eof() {
             let (operator, offset) = reader.read_with_offset()?;
             validator.op(offset as u64, &operator)?;
+            if matches!(
+                operator,
+                Operator::MemorySize { .. } | Operator::MemoryGrow { .. }
+            ) {
+                super::check_zero_byte(ctx.bytes, offset)?;
+            }
             self.offset = offset as u32;
             self.translate_op(ctx, operator)?;
         }
