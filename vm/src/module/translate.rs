@@ -304,7 +304,7 @@ impl FuncTranslator {
                 operator,
                 Operator::MemorySize { .. } | Operator::MemoryGrow { .. }
             ) {
-                super::check_zero_byte(ctx.bytes, offset)?;
+                super::check_zero_byte(ctx.bytes, offset as usize)?;
             }
             self.offset = offset as u32;
             self.translate_op(ctx, operator)?;
