@@ -268,6 +268,7 @@ pub(crate) fn instantiate<T>(
         })
         .collect();
     s.instances.push(Box::new(InstanceEntity {
+        index: instance_index,
         module: m.clone(),
         funcs,
         tables,

@@ -54,6 +54,8 @@ pub(crate) struct GlobalEntity {
 }
 
 pub(crate) struct InstanceEntity {
+    /// This instance's index in the store.
+    pub index: u32,
     pub module: Arc<ModuleInner>,
     /// Store function index of each function in the module's function space.
     pub funcs: Vec<u32>,

@@ -136,7 +136,7 @@ unsafe fn call_host(cx: *mut Cx, index: u32, cells: Sp, n: usize) -> Result<(), 
     // live across this call.
     unsafe {
         let store = &mut *(*cx).store;
-        let caller = store.instance_index((*cx).inst);
+        let caller = Some((&*(*cx).inst).index);
         let cells = core::slice::from_raw_parts_mut(cells, n);
         (&mut *(*cx).host).call_host(store, index, caller, cells)
     }
