@@ -37,12 +37,7 @@ impl Default for Engine {
 impl Engine {
     /// An engine with this configuration.
     pub fn new(config: Config) -> Self {
-        Self {
-            inner: Arc::new(EngineInner {
-                config,
-                sigs: Mutex::new(SigRegistry::default()),
-            }),
-        }
+        Self { inner: Arc::new(EngineInner { config, sigs: Mutex::new(SigRegistry::default()) }) }
     }
 
     /// The configuration this engine enforces.
@@ -69,9 +64,6 @@ impl Engine {
 
     pub(crate) fn resolve(&self, id: SigId) -> FuncType {
         let reg = self.inner.sigs.lock().unwrap_or_else(|e| e.into_inner());
-        reg.types
-            .get(id.0 as usize)
-            .cloned()
-            .unwrap_or_else(|| FuncType::new([], []))
+        reg.types.get(id.0 as usize).cloned().unwrap_or_else(|| FuncType::new([], []))
     }
 }

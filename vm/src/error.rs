@@ -88,22 +88,12 @@ pub struct Trap {
 impl Trap {
     /// A trap with no location attached.
     pub fn new(code: TrapCode) -> Self {
-        Self {
-            code,
-            function: None,
-            offset: None,
-            message: None,
-        }
+        Self { code, function: None, offset: None, message: None }
     }
 
     /// A [`TrapCode::HostError`] trap carrying the host's message.
     pub fn host(message: impl Into<String>) -> Self {
-        Self {
-            code: TrapCode::HostError,
-            function: None,
-            offset: None,
-            message: Some(message.into()),
-        }
+        Self { code: TrapCode::HostError, function: None, offset: None, message: Some(message.into()) }
     }
 }
 
@@ -192,7 +182,10 @@ impl Error {
     pub(crate) fn from_parser(err: wasmparser::BinaryReaderError) -> Self {
         let message = err.message().to_string();
         let offset = err.offset() as usize;
-        if message.contains("support is not enabled")
+        // The one "not enabled" message that describes a malformed 2.0 binary, not a feature.
+        let malformed = message.contains("multibyte array access");
+        if !malformed && message.contains("must be enabled")
+            || !malformed && message.contains("support is not enabled")
             || message.contains("proposal not enabled")
             || message.contains("support is disabled")
             || message.contains("floating-point instruction disallowed")
@@ -204,10 +197,7 @@ impl Error {
     }
 
     pub(crate) fn limit(message: impl Into<String>, offset: usize) -> Self {
-        Self::LimitExceeded {
-            message: message.into(),
-            offset,
-        }
+        Self::LimitExceeded { message: message.into(), offset }
     }
 }
 
@@ -235,11 +225,7 @@ impl fmt::Display for Error {
             Self::LimitExceeded { message, offset } => {
                 write!(f, "limit exceeded at offset {offset:#x}: {message}")
             }
-            Self::Link {
-                module,
-                name,
-                reason,
-            } => write!(f, "cannot link import {module}.{name}: {reason}"),
+            Self::Link { module, name, reason } => write!(f, "cannot link import {module}.{name}: {reason}"),
             Self::Export { name, reason } => write!(f, "export `{name}`: {reason}"),
             Self::Signature(msg) => write!(f, "signature mismatch: {msg}"),
             Self::Trap(t) => t.fmt(f),

@@ -70,10 +70,7 @@ impl From<Table> for Extern {
 
 fn check_val<T>(store: &Store<T>, ty: ValType, val: &Val) -> Result<(), Error> {
     if val.ty() != ty {
-        return Err(Error::Signature(format!(
-            "expected a value of type {ty}, got {}",
-            val.ty()
-        )));
+        return Err(Error::Signature(format!("expected a value of type {ty}, got {}", val.ty())));
     }
     if let Val::FuncRef(Some(f)) = val {
         store.inner.check(f.store)?;
@@ -93,10 +90,7 @@ impl Global {
     pub fn new<T>(store: &mut Store<T>, ty: GlobalType, value: Val) -> Result<Global, Error> {
         check_val(store, ty.content, &value)?;
         let index = store.inner.alloc_global(ty, value.to_cell());
-        Ok(Global {
-            store: store.inner.id,
-            index,
-        })
+        Ok(Global { store: store.inner.id, index })
     }
 
     /// The global's type.
@@ -134,19 +128,13 @@ impl Memory {
     /// A new zeroed memory in `store`.
     pub fn new<T>(store: &mut Store<T>, ty: MemoryType) -> Result<Memory, Error> {
         let index = store.inner.alloc_memory(ty)?;
-        Ok(Memory {
-            store: store.inner.id,
-            index,
-        })
+        Ok(Memory { store: store.inner.id, index })
     }
 
     /// The memory's type, with its current size as minimum.
     pub fn ty<T>(&self, store: &Store<T>) -> MemoryType {
         let m = &store.inner.memories[self.index as usize];
-        MemoryType {
-            minimum: (m.data.len() / PAGE_SIZE) as u32,
-            maximum: m.ty.maximum,
-        }
+        MemoryType { minimum: (m.data.len() / PAGE_SIZE) as u32, maximum: m.ty.maximum }
     }
 
     /// The memory's bytes.
@@ -182,20 +170,13 @@ impl Table {
     pub fn new<T>(store: &mut Store<T>, ty: TableType, init: Val) -> Result<Table, Error> {
         check_val(store, ty.element.into(), &init)?;
         let index = store.inner.alloc_table(ty, init.to_cell())?;
-        Ok(Table {
-            store: store.inner.id,
-            index,
-        })
+        Ok(Table { store: store.inner.id, index })
     }
 
     /// The table's type, with its current size as minimum.
     pub fn ty<T>(&self, store: &Store<T>) -> TableType {
         let t = &store.inner.tables[self.index as usize];
-        TableType {
-            element: t.ty.element,
-            minimum: t.elems.len() as u32,
-            maximum: t.ty.maximum,
-        }
+        TableType { element: t.ty.element, minimum: t.elems.len() as u32, maximum: t.ty.maximum }
     }
 
     /// Current number of elements.

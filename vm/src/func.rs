@@ -15,8 +15,7 @@ pub struct Func {
 }
 
 /// The type-erased body of a host function: arguments in, results out, in the same cells.
-pub(crate) type HostCallFn<T> =
-    Arc<dyn Fn(Caller<'_, T>, &mut [u64]) -> Result<(), Trap> + Send + Sync>;
+pub(crate) type HostCallFn<T> = Arc<dyn Fn(Caller<'_, T>, &mut [u64]) -> Result<(), Trap> + Send + Sync>;
 
 /// A host function definition, not yet placed in a store.
 pub(crate) struct HostFunc<T> {
@@ -26,10 +25,7 @@ pub(crate) struct HostFunc<T> {
 
 impl<T> Clone for HostFunc<T> {
     fn clone(&self) -> Self {
-        Self {
-            ty: self.ty.clone(),
-            call: self.call.clone(),
-        }
+        Self { ty: self.ty.clone(), call: self.call.clone() }
     }
 }
 
@@ -46,21 +42,13 @@ impl<T> HostFunc<T> {
         let sig = ty.clone();
         let call: HostCallFn<T> = Arc::new(move |caller: Caller<'_, T>, cells: &mut [u64]| {
             let id = caller.store.id;
-            let params: Vec<Val> = sig
-                .params()
-                .iter()
-                .zip(cells.iter())
-                .map(|(t, c)| Val::from_cell(*c, *t, id))
-                .collect();
-            let mut results: Vec<Val> =
-                sig.results().iter().map(|t| Val::default_for(*t)).collect();
+            let params: Vec<Val> =
+                sig.params().iter().zip(cells.iter()).map(|(t, c)| Val::from_cell(*c, *t, id)).collect();
+            let mut results: Vec<Val> = sig.results().iter().map(|t| Val::default_for(*t)).collect();
             f(caller, &params, &mut results)?;
             for ((slot, r), t) in cells.iter_mut().zip(&results).zip(sig.results()) {
                 if r.ty() != *t {
-                    return Err(Trap::host(format!(
-                        "host function returned {} where {t} was expected",
-                        r.ty()
-                    )));
+                    return Err(Trap::host(format!("host function returned {} where {t} was expected", r.ty())));
                 }
                 *slot = r.to_cell();
             }
@@ -72,22 +60,11 @@ impl<T> HostFunc<T> {
     /// Places the function in `store` and returns its handle.
     pub(crate) fn allocate(self, store: &mut Store<T>) -> Func {
         let sig = store.inner.engine.intern(&self.ty);
-        let (params, results) = (
-            self.ty.params().len() as u32,
-            self.ty.results().len() as u32,
-        );
+        let (params, results) = (self.ty.params().len() as u32, self.ty.results().len() as u32);
         store.host_funcs.push(self);
         let index = store.host_funcs.len() as u32 - 1;
-        store.inner.funcs.push(FuncEntity {
-            sig,
-            params,
-            results,
-            kind: FuncKind::Host { index },
-        });
-        Func {
-            store: store.inner.id,
-            index: store.inner.funcs.len() as u32 - 1,
-        }
+        store.inner.funcs.push(FuncEntity { sig, params, results, kind: FuncKind::Host { index } });
+        Func { store: store.inner.id, index: store.inner.funcs.len() as u32 - 1 }
     }
 }
 
@@ -166,18 +143,13 @@ wasm_ty!(i32, I32, |s| s as u32 as u64, |c| c as u32 as i32);
 wasm_ty!(u32, I32, |s| s as u64, |c| c as u32);
 wasm_ty!(i64, I64, |s| s as u64, |c| c as i64);
 wasm_ty!(u64, I64, |s| s, |c| c);
-wasm_ty!(f32, F32, |s| s.to_bits() as u64, |c| f32::from_bits(
-    c as u32
-));
+wasm_ty!(f32, F32, |s| s.to_bits() as u64, |c| f32::from_bits(c as u32));
 wasm_ty!(f64, F64, |s| s.to_bits(), |c| f64::from_bits(c));
 wasm_ty!(F32, F32, |s| s.0 as u64, |c| F32(c as u32));
 wasm_ty!(F64, F64, |s| s.0, |c| F64(c));
-wasm_ty!(
-    Option<ExternRef>,
-    ExternRef,
-    |s| s.map_or(0, |r| r.0 as u64 + 1),
-    |c| c.checked_sub(1).map(|v| ExternRef(v as u32))
-);
+wasm_ty!(Option<ExternRef>, ExternRef, |s| s.map_or(0, |r| r.0 as u64 + 1), |c| c
+    .checked_sub(1)
+    .map(|v| ExternRef(v as u32)));
 
 impl WasmTy for Option<Func> {
     const TY: ValType = ValType::FuncRef;
@@ -185,10 +157,7 @@ impl WasmTy for Option<Func> {
         self.map_or(0, |f| f.index as u64 + 1)
     }
     fn from_cell(cell: u64, store: StoreId) -> Self {
-        cell.checked_sub(1).map(|i| Func {
-            store,
-            index: i as u32,
-        })
+        cell.checked_sub(1).map(|i| Func { store, index: i as u32 })
     }
 }
 
@@ -341,12 +310,7 @@ impl Func {
 
     /// Calls the function with dynamically typed arguments; `results` must have the length of
     /// the function's result list.
-    pub fn call<T>(
-        &self,
-        store: &mut Store<T>,
-        params: &[Val],
-        results: &mut [Val],
-    ) -> Result<(), Error> {
+    pub fn call<T>(&self, store: &mut Store<T>, params: &[Val], results: &mut [Val]) -> Result<(), Error> {
         store.inner.check(self.store)?;
         let ty = self.ty(store);
         if params.len() != ty.params().len() || results.len() != ty.results().len() {
@@ -359,10 +323,7 @@ impl Func {
         let mut args = Vec::with_capacity(params.len());
         for (i, (p, t)) in params.iter().zip(ty.params()).enumerate() {
             if p.ty() != *t {
-                return Err(Error::Signature(format!(
-                    "argument {i} is {} but {ty} expects {t}",
-                    p.ty()
-                )));
+                return Err(Error::Signature(format!("argument {i} is {} but {ty} expects {t}", p.ty())));
             }
             if let Val::FuncRef(Some(f)) = p {
                 store.inner.check(f.store)?;
@@ -380,10 +341,7 @@ impl Func {
     }
 
     /// A typed view of the function, checked against its signature once here.
-    pub fn typed<P: WasmTuple, R: WasmTuple>(
-        &self,
-        store: &Store<impl Sized>,
-    ) -> Result<TypedFunc<P, R>, Error> {
+    pub fn typed<P: WasmTuple, R: WasmTuple>(&self, store: &Store<impl Sized>) -> Result<TypedFunc<P, R>, Error> {
         store.inner.check(self.store)?;
         let ty = self.ty(store);
         if ty.params() != P::types().as_slice() || ty.results() != R::types().as_slice() {
@@ -392,10 +350,7 @@ impl Func {
                 FuncType::new(P::types(), R::types())
             )));
         }
-        Ok(TypedFunc {
-            func: *self,
-            _marker: PhantomData,
-        })
+        Ok(TypedFunc { func: *self, _marker: PhantomData })
     }
 }
 
@@ -427,9 +382,7 @@ impl<P: WasmTuple, R: WasmTuple> TypedFunc<P, R> {
     /// Calls the function.
     pub fn call<T>(&self, store: &mut Store<T>, params: P) -> Result<R, Trap> {
         if self.func.store != store.inner.id {
-            return Err(Trap::host(
-                "typed function used with a store it does not belong to",
-            ));
+            return Err(Trap::host("typed function used with a store it does not belong to"));
         }
         let mut buf = [0u64; 16];
         let mut heap;

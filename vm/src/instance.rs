@@ -5,8 +5,7 @@ use std::sync::Arc;
 use crate::module::{ConstExpr, DataMode, ElemMode, ExportKind, ModuleInner};
 use crate::store::{FuncEntity, FuncKind, InstanceEntity, StoreInner};
 use crate::{
-    Error, Extern, ExternType, Func, Global, Memory, Module, Store, Table, Trap, TrapCode,
-    TypedFunc, WasmTuple,
+    Error, Extern, ExternType, Func, Global, Memory, Module, Store, Table, Trap, TrapCode, TypedFunc, WasmTuple,
 };
 
 /// An instantiated module.
@@ -22,30 +21,13 @@ pub(crate) fn export_of(store: &StoreInner, instance: u32, name: &str) -> Option
     extern_of(store, inst, *kind, *index)
 }
 
-fn extern_of(
-    store: &StoreInner,
-    inst: &InstanceEntity,
-    kind: ExportKind,
-    index: u32,
-) -> Option<Extern> {
+fn extern_of(store: &StoreInner, inst: &InstanceEntity, kind: ExportKind, index: u32) -> Option<Extern> {
     let id = store.id;
     Some(match kind {
-        ExportKind::Func => Extern::Func(Func {
-            store: id,
-            index: *inst.funcs.get(index as usize)?,
-        }),
-        ExportKind::Table => Extern::Table(Table {
-            store: id,
-            index: *inst.tables.get(index as usize)?,
-        }),
-        ExportKind::Memory => Extern::Memory(Memory {
-            store: id,
-            index: *inst.memories.get(index as usize)?,
-        }),
-        ExportKind::Global => Extern::Global(Global {
-            store: id,
-            index: *inst.globals.get(index as usize)?,
-        }),
+        ExportKind::Func => Extern::Func(Func { store: id, index: *inst.funcs.get(index as usize)? }),
+        ExportKind::Table => Extern::Table(Table { store: id, index: *inst.tables.get(index as usize)? }),
+        ExportKind::Memory => Extern::Memory(Memory { store: id, index: *inst.memories.get(index as usize)? }),
+        ExportKind::Global => Extern::Global(Global { store: id, index: *inst.globals.get(index as usize)? }),
     })
 }
 
@@ -84,14 +66,10 @@ impl Instance {
         store: &Store<impl Sized>,
         name: &str,
     ) -> Result<TypedFunc<P, R>, Error> {
-        let func = self.get_func(store, name).ok_or_else(|| Error::Export {
-            name: name.into(),
-            reason: "no function export with this name".into(),
-        })?;
-        func.typed(store).map_err(|e| Error::Export {
-            name: name.into(),
-            reason: e.to_string(),
-        })
+        let func = self
+            .get_func(store, name)
+            .ok_or_else(|| Error::Export { name: name.into(), reason: "no function export with this name".into() })?;
+        func.typed(store).map_err(|e| Error::Export { name: name.into(), reason: e.to_string() })
     }
 
     /// The exported global `name`.
@@ -112,39 +90,25 @@ impl Instance {
 
 fn link_error(module: &ModuleInner, i: usize, reason: impl Into<String>) -> Error {
     let import = &module.imports[i];
-    Error::Link {
-        module: import.module().into(),
-        name: import.name().into(),
-        reason: reason.into(),
-    }
+    Error::Link { module: import.module().into(), name: import.name().into(), reason: reason.into() }
 }
 
 /// Checks that `ext` satisfies import `i` of `module`.
-fn check_import(
-    store: &StoreInner,
-    module: &ModuleInner,
-    i: usize,
-    ext: &Extern,
-) -> Result<(), Error> {
-    let incompatible =
-        |what: String| link_error(module, i, format!("incompatible import type: {what}"));
+fn check_import(store: &StoreInner, module: &ModuleInner, i: usize, ext: &Extern) -> Result<(), Error> {
+    let incompatible = |what: String| link_error(module, i, format!("incompatible import type: {what}"));
     match (module.imports[i].ty(), ext) {
         (ExternType::Func(ty), Extern::Func(f)) => {
             store.check(f.store)?;
             let actual = store.engine.resolve(store.funcs[f.index as usize].sig);
             if &actual != ty {
-                return Err(incompatible(format!(
-                    "expected function {ty}, found {actual}"
-                )));
+                return Err(incompatible(format!("expected function {ty}, found {actual}")));
             }
         }
         (ExternType::Global(ty), Extern::Global(g)) => {
             store.check(g.store)?;
             let actual = store.globals[g.index as usize].ty;
             if actual != *ty {
-                return Err(incompatible(format!(
-                    "expected global {ty:?}, found {actual:?}"
-                )));
+                return Err(incompatible(format!("expected global {ty:?}, found {actual:?}")));
             }
         }
         (ExternType::Memory(ty), Extern::Memory(m)) => {
@@ -174,9 +138,7 @@ fn check_import(
                     Some(max) => table.ty.maximum.is_some_and(|m| m <= max),
                 };
             if !ok {
-                return Err(incompatible(format!(
-                    "table limits {ty:?} not met by {size} elements"
-                )));
+                return Err(incompatible(format!("table limits {ty:?} not met by {size} elements")));
             }
         }
         (expected, _) => return Err(incompatible(format!("expected {expected:?}"))),
@@ -187,32 +149,20 @@ fn check_import(
 fn eval(store: &StoreInner, globals: &[u32], funcs: &[u32], expr: ConstExpr) -> u64 {
     match expr {
         ConstExpr::Value(v) => v,
-        ConstExpr::Global(i) => globals
-            .get(i as usize)
-            .map_or(0, |g| store.globals[*g as usize].value),
+        ConstExpr::Global(i) => globals.get(i as usize).map_or(0, |g| store.globals[*g as usize].value),
         ConstExpr::RefFunc(f) => funcs.get(f as usize).map_or(0, |f| *f as u64 + 1),
     }
 }
 
 /// Instantiates `module` in `store` with `imports` in the module's import order, then runs
 /// active segment initialization and the start function.
-pub(crate) fn instantiate<T>(
-    store: &mut Store<T>,
-    module: &Module,
-    imports: &[Extern],
-) -> Result<Instance, Error> {
+pub(crate) fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[Extern]) -> Result<Instance, Error> {
     let m: &Arc<ModuleInner> = &module.inner;
     if !m.engine.same(&store.inner.engine) {
-        return Err(Error::Usage(
-            "module was compiled by a different engine than the store's".into(),
-        ));
+        return Err(Error::Usage("module was compiled by a different engine than the store's".into()));
     }
     if imports.len() != m.imports.len() {
-        return Err(Error::Usage(format!(
-            "{} imports given, module needs {}",
-            imports.len(),
-            m.imports.len()
-        )));
+        return Err(Error::Usage(format!("{} imports given, module needs {}", imports.len(), m.imports.len())));
     }
     let s = &mut store.inner;
     let mut funcs = Vec::with_capacity(m.func_types.len());
@@ -236,10 +186,7 @@ pub(crate) fn instantiate<T>(
             sig: m.sigs[m.func_types[index] as usize],
             params: ty.params().len() as u32,
             results: ty.results().len() as u32,
-            kind: FuncKind::Wasm {
-                instance: instance_index,
-                def: def as u32,
-            },
+            kind: FuncKind::Wasm { instance: instance_index, def: def as u32 },
         });
         funcs.push(s.funcs.len() as u32 - 1);
     }
@@ -253,20 +200,9 @@ pub(crate) fn instantiate<T>(
         let value = eval(s, &globals, &funcs, *init);
         globals.push(s.alloc_global(*ty, value));
     }
-    let global_ptrs = globals
-        .iter()
-        .map(|g| &mut s.globals[*g as usize].value as *mut u64)
-        .collect();
-    let elems: Vec<Box<[u64]>> = m
-        .elems
-        .iter()
-        .map(|seg| {
-            seg.items
-                .iter()
-                .map(|e| eval(s, &globals, &funcs, *e))
-                .collect()
-        })
-        .collect();
+    let global_ptrs = globals.iter().map(|g| &mut s.globals[*g as usize].value as *mut u64).collect();
+    let elems: Vec<Box<[u64]>> =
+        m.elems.iter().map(|seg| seg.items.iter().map(|e| eval(s, &globals, &funcs, *e)).collect()).collect();
     s.instances.push(Box::new(InstanceEntity {
         index: instance_index,
         module: m.clone(),
@@ -278,10 +214,7 @@ pub(crate) fn instantiate<T>(
         elems,
         data_dropped: vec![false; m.datas.len()],
     }));
-    let instance = Instance {
-        store: s.id,
-        index: instance_index,
-    };
+    let instance = Instance { store: s.id, index: instance_index };
 
     for (i, seg) in m.elems.iter().enumerate() {
         let inst = &s.instances[instance_index as usize];
@@ -318,10 +251,7 @@ pub(crate) fn instantiate<T>(
         s.instances[instance_index as usize].data_dropped[i] = true;
     }
     if let Some(start) = m.start {
-        let func = Func {
-            store: s.id,
-            index: s.instances[instance_index as usize].funcs[start as usize],
-        };
+        let func = Func { store: s.id, index: s.instances[instance_index as usize].funcs[start as usize] };
         func.call(store, &[], &mut [])?;
     }
     Ok(instance)

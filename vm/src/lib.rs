@@ -66,7 +66,4 @@ pub use module::{ExportType, ImportType, Module};
 pub use store::Store;
 #[doc(hidden)]
 pub use store::StoreId;
-pub use value::{
-    ExternRef, ExternType, FuncType, GlobalType, MemoryType, RefType, TableType, Val, ValType, F32,
-    F64,
-};
+pub use value::{ExternRef, ExternType, FuncType, GlobalType, MemoryType, RefType, TableType, Val, ValType, F32, F64};

@@ -3,9 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::func::HostFunc;
-use crate::{
-    Caller, Engine, Error, Extern, FuncType, Instance, IntoFunc, Module, Store, Trap, Val,
-};
+use crate::{Caller, Engine, Error, Extern, FuncType, Instance, IntoFunc, Module, Store, Trap, Val};
 
 enum Definition<T> {
     Host(HostFunc<T>),
@@ -20,19 +18,14 @@ pub struct Linker<T> {
 
 impl<T> core::fmt::Debug for Linker<T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Linker")
-            .field("definitions", &self.defs.keys().collect::<Vec<_>>())
-            .finish()
+        f.debug_struct("Linker").field("definitions", &self.defs.keys().collect::<Vec<_>>()).finish()
     }
 }
 
 impl<T> Linker<T> {
     /// An empty linker for `engine`.
     pub fn new(engine: &Engine) -> Self {
-        Self {
-            engine: engine.clone(),
-            defs: BTreeMap::new(),
-        }
+        Self { engine: engine.clone(), defs: BTreeMap::new() }
     }
 
     /// The engine of this linker.
@@ -54,12 +47,7 @@ impl<T> Linker<T> {
     }
 
     /// Defines a typed host function: `Fn(Caller<'_, T>, A1, …, An) -> R`.
-    pub fn func_wrap<P, R>(
-        &mut self,
-        module: &str,
-        name: &str,
-        f: impl IntoFunc<T, P, R>,
-    ) -> Result<&mut Self, Error> {
+    pub fn func_wrap<P, R>(&mut self, module: &str, name: &str, f: impl IntoFunc<T, P, R>) -> Result<&mut Self, Error> {
         self.insert(module, name, Definition::Host(HostFunc::wrap(f)))
     }
 
@@ -75,22 +63,12 @@ impl<T> Linker<T> {
     }
 
     /// Defines an extern of a store under `module.name`.
-    pub fn define(
-        &mut self,
-        module: &str,
-        name: &str,
-        ext: impl Into<Extern>,
-    ) -> Result<&mut Self, Error> {
+    pub fn define(&mut self, module: &str, name: &str, ext: impl Into<Extern>) -> Result<&mut Self, Error> {
         self.insert(module, name, Definition::Extern(ext.into()))
     }
 
     /// Defines every export of `instance` under the module name `module`.
-    pub fn instance(
-        &mut self,
-        store: &Store<T>,
-        module: &str,
-        instance: Instance,
-    ) -> Result<&mut Self, Error> {
+    pub fn instance(&mut self, store: &Store<T>, module: &str, instance: Instance) -> Result<&mut Self, Error> {
         for (name, ext) in instance.exports(store) {
             self.define(module, &name, ext)?;
         }
@@ -110,14 +88,13 @@ impl<T> Linker<T> {
     pub fn instantiate(&self, store: &mut Store<T>, module: &Module) -> Result<Instance, Error> {
         let mut externs = Vec::with_capacity(module.inner.imports.len());
         for import in module.inner.imports.iter() {
-            let def = self
-                .defs
-                .get(&(import.module().to_string(), import.name().to_string()))
-                .ok_or_else(|| Error::Link {
+            let def = self.defs.get(&(import.module().to_string(), import.name().to_string())).ok_or_else(|| {
+                Error::Link {
                     module: import.module().into(),
                     name: import.name().into(),
                     reason: "unknown import".into(),
-                })?;
+                }
+            })?;
             externs.push(match def {
                 Definition::Extern(e) => *e,
                 Definition::Host(h) => Extern::Func(h.clone().allocate(store)),

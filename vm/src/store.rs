@@ -85,10 +85,7 @@ pub(crate) struct StoreInner {
 
 impl StoreInner {
     pub(crate) fn instance_index(&self, inst: *const InstanceEntity) -> Option<u32> {
-        self.instances
-            .iter()
-            .position(|i| core::ptr::eq(&**i, inst))
-            .map(|i| i as u32)
+        self.instances.iter().position(|i| core::ptr::eq(&**i, inst)).map(|i| i as u32)
     }
 
     /// Grows memory `id` by `delta` pages; returns the old size, or `None` past a limit.
@@ -124,21 +121,14 @@ impl StoreInner {
     pub(crate) fn alloc_memory(&mut self, ty: MemoryType) -> Result<u32, Error> {
         if ty.minimum > self.config.max_memory_pages {
             return Err(Error::limit(
-                format!(
-                    "memory of {} pages exceeds the limit of {} pages",
-                    ty.minimum, self.config.max_memory_pages
-                ),
+                format!("memory of {} pages exceeds the limit of {} pages", ty.minimum, self.config.max_memory_pages),
                 0,
             ));
         }
         let len = ty.minimum as usize * PAGE_SIZE;
         let mut data = Vec::new();
-        data.try_reserve_exact(len).map_err(|_| {
-            Error::limit(
-                format!("cannot allocate a memory of {} pages", ty.minimum),
-                0,
-            )
-        })?;
+        data.try_reserve_exact(len)
+            .map_err(|_| Error::limit(format!("cannot allocate a memory of {} pages", ty.minimum), 0))?;
         data.resize(len, 0);
         self.memories.push(MemoryEntity { data, ty });
         Ok(self.memories.len() as u32 - 1)
@@ -147,17 +137,11 @@ impl StoreInner {
     pub(crate) fn alloc_table(&mut self, ty: TableType, init: u64) -> Result<u32, Error> {
         if ty.minimum > self.config.max_table_elements {
             return Err(Error::limit(
-                format!(
-                    "table of {} elements exceeds the limit of {}",
-                    ty.minimum, self.config.max_table_elements
-                ),
+                format!("table of {} elements exceeds the limit of {}", ty.minimum, self.config.max_table_elements),
                 0,
             ));
         }
-        self.tables.push(TableEntity {
-            elems: vec![init; ty.minimum as usize],
-            ty,
-        });
+        self.tables.push(TableEntity { elems: vec![init; ty.minimum as usize], ty });
         Ok(self.tables.len() as u32 - 1)
     }
 
@@ -170,9 +154,7 @@ impl StoreInner {
         if id == self.id {
             Ok(())
         } else {
-            Err(Error::Usage(
-                "handle used with a store it does not belong to".into(),
-            ))
+            Err(Error::Usage("handle used with a store it does not belong to".into()))
         }
     }
 }
@@ -226,13 +208,7 @@ impl<T> Store<T> {
 
     /// Splits the store into the engine part and a host-call dispatcher over the rest.
     pub(crate) fn split(&mut self) -> (&mut StoreInner, HostDispatch<'_, T>) {
-        (
-            &mut self.inner,
-            HostDispatch {
-                data: &mut self.data,
-                funcs: &self.host_funcs,
-            },
-        )
+        (&mut self.inner, HostDispatch { data: &mut self.data, funcs: &self.host_funcs })
     }
 }
 
@@ -262,11 +238,7 @@ impl<T> HostCalls for HostDispatch<'_, T> {
         let Some(f) = self.funcs.get(index as usize) else {
             return Err(Trap::host(format!("host function {index} does not exist")));
         };
-        let caller = crate::func::Caller {
-            data: self.data,
-            store,
-            instance: caller,
-        };
+        let caller = crate::func::Caller { data: self.data, store, instance: caller };
         (f.call)(caller, cells)
     }
 }

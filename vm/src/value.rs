@@ -171,10 +171,7 @@ impl Val {
             ValType::I64 => Self::I64(cell as i64),
             ValType::F32 => Self::F32(F32(cell as u32)),
             ValType::F64 => Self::F64(F64(cell)),
-            ValType::FuncRef => Self::FuncRef(cell.checked_sub(1).map(|i| crate::Func {
-                store,
-                index: i as u32,
-            })),
+            ValType::FuncRef => Self::FuncRef(cell.checked_sub(1).map(|i| crate::Func { store, index: i as u32 })),
             ValType::ExternRef => Self::ExternRef(cell.checked_sub(1).map(|i| ExternRef(i as u32))),
         }
     }
@@ -210,14 +207,8 @@ pub struct FuncType {
 
 impl FuncType {
     /// A signature with these parameter and result types.
-    pub fn new(
-        params: impl IntoIterator<Item = ValType>,
-        results: impl IntoIterator<Item = ValType>,
-    ) -> Self {
-        Self {
-            params: params.into_iter().collect(),
-            results: results.into_iter().collect(),
-        }
+    pub fn new(params: impl IntoIterator<Item = ValType>, results: impl IntoIterator<Item = ValType>) -> Self {
+        Self { params: params.into_iter().collect(), results: results.into_iter().collect() }
     }
     /// The parameter types.
     pub fn params(&self) -> &[ValType] {

@@ -125,17 +125,15 @@ fn generate(data: &[u8]) -> Option<Case> {
     let mut module = wasm_smith::Module::new(smith_config(), &mut u).ok()?;
     module.ensure_termination(FUEL).ok()?;
     let arg_bytes = u.take_rest().to_vec();
-    Some(Case {
-        wasm: module.to_bytes(),
-        arg_bytes,
-    })
+    Some(Case { wasm: module.to_bytes(), arg_bytes })
 }
 
 /// What checking one case showed, when the engines did not disagree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Verdict {
-    /// Both engines ran every step identically; `calls` exports were called.
-    Agreed { calls: usize },
+    /// Both engines ran every step identically. `endings` labels how each step ended:
+    /// `"returned"`, a trap name, or `"instantiation: <trap name>"`.
+    Agreed { endings: Vec<String> },
     /// Both engines rejected the module (or Tally hit a configured limit).
     Skipped(String),
     /// A call exhausted the stack on one engine; comparison stopped there.
@@ -165,8 +163,6 @@ fn wasmi_engine() -> wasmi::Engine {
         .wasm_custom_page_sizes(false)
         .wasm_memory64(false)
         .wasm_wide_arithmetic(false)
-        .wasm_simd(false)
-        .wasm_relaxed_simd(false)
         .floats(true)
         .compilation_mode(wasmi::CompilationMode::Eager)
         .set_max_recursion_depth(MAX_CALL_DEPTH as usize);
@@ -245,12 +241,9 @@ fn norm_wasmi(store: &wasmi::Store<wasmi::StoreLimits>, v: &wasmi::Val) -> Norm 
         wasmi::Val::F32(x) => Norm::F32(x.to_bits()),
         wasmi::Val::F64(x) => Norm::F64(x.to_bits()),
         wasmi::Val::FuncRef(f) => Norm::FuncRef(f.val().map(|f| wasmi_sig(&f.ty(store)))),
-        wasmi::Val::ExternRef(r) => Norm::ExternRef(r.val().map(|r| {
-            r.data(store)
-                .downcast_ref::<u32>()
-                .copied()
-                .unwrap_or(u32::MAX)
-        })),
+        wasmi::Val::ExternRef(r) => {
+            Norm::ExternRef(r.val().map(|r| r.data(store).downcast_ref::<u32>().copied().unwrap_or(u32::MAX)))
+        }
         wasmi::Val::V128(_) => Norm::ExternRef(Some(u32::MAX)), // never produced: SIMD is off
     }
 }
@@ -288,7 +281,14 @@ fn wasmi_ending(err: &wasmi::Error) -> Result<Ending, String> {
             Some(code) => Ok(Ending::Trapped(code)),
             None => Err(format!("wasmi trapped with an unmappable code: {code:?}")),
         },
-        None => Err(format!("wasmi failed without a trap: {err}")),
+        // wasmi reports an active element segment that does not fit its table as an
+        // instantiation error; the spec (and Tally) make it a trap.
+        None => match err.kind() {
+            wasmi::errors::ErrorKind::Instantiation(wasmi::errors::InstantiationError::ElementSegmentDoesNotFit {
+                ..
+            }) => Ok(Ending::Trapped(tally_vm::TrapCode::TableOutOfBounds)),
+            _ => Err(format!("wasmi failed without a trap: {err}")),
+        },
     }
 }
 
@@ -297,30 +297,8 @@ fn is_exhaustion(e: &Ending) -> bool {
 }
 
 /// Values worth trying more often than uniform random bits would.
-const I32_SPECIAL: &[i32] = &[
-    0,
-    1,
-    -1,
-    2,
-    31,
-    32,
-    0x7fff_ffff,
-    i32::MIN,
-    0xffff,
-    0x1_0000,
-    65535 * 2,
-];
-const I64_SPECIAL: &[i64] = &[
-    0,
-    1,
-    -1,
-    63,
-    64,
-    i64::MAX,
-    i64::MIN,
-    0xffff_ffff,
-    0x1_0000_0000,
-];
+const I32_SPECIAL: &[i32] = &[0, 1, -1, 2, 31, 32, 0x7fff_ffff, i32::MIN, 0xffff, 0x1_0000, 65535 * 2];
+const I64_SPECIAL: &[i64] = &[0, 1, -1, 63, 64, i64::MAX, i64::MIN, 0xffff_ffff, 0x1_0000_0000];
 const F32_SPECIAL: &[u32] = &[
     0,
     0x8000_0000,
@@ -381,28 +359,16 @@ struct Pair {
 }
 
 /// Draws one argument of type `ty` for both engines.
-fn gen_arg(
-    u: &mut Unstructured<'_>,
-    ty: tally_vm::ValType,
-    pair: &mut Pair,
-) -> (tally_vm::Val, wasmi::Val, String) {
+fn gen_arg(u: &mut Unstructured<'_>, ty: tally_vm::ValType, pair: &mut Pair) -> (tally_vm::Val, wasmi::Val, String) {
     use tally_vm::ValType as T;
     match ty {
         T::I32 => {
             let v = pick(u, I32_SPECIAL);
-            (
-                tally_vm::Val::I32(v),
-                wasmi::Val::I32(v),
-                format!("i32:{v}"),
-            )
+            (tally_vm::Val::I32(v), wasmi::Val::I32(v), format!("i32:{v}"))
         }
         T::I64 => {
             let v = pick(u, I64_SPECIAL);
-            (
-                tally_vm::Val::I64(v),
-                wasmi::Val::I64(v),
-                format!("i64:{v}"),
-            )
+            (tally_vm::Val::I64(v), wasmi::Val::I64(v), format!("i64:{v}"))
         }
         T::F32 => {
             let v = pick(u, F32_SPECIAL);
@@ -422,11 +388,7 @@ fn gen_arg(
         }
         T::ExternRef => {
             if u.ratio(1u8, 2u8).unwrap_or(true) {
-                (
-                    tally_vm::Val::ExternRef(None),
-                    wasmi::Val::ExternRef(wasmi::Nullable::Null),
-                    "externref:null".into(),
-                )
+                (tally_vm::Val::ExternRef(None), wasmi::Val::ExternRef(wasmi::Nullable::Null), "externref:null".into())
             } else {
                 let k = u.int_in_range(0u32..=7).unwrap_or(0);
                 let w = wasmi::ExternRef::new(&mut pair.w_store, k);
@@ -441,11 +403,7 @@ fn gen_arg(
             let n = pair.funcs.len();
             let choice = u.int_in_range(0..=n).unwrap_or(n);
             if choice == n {
-                (
-                    tally_vm::Val::FuncRef(None),
-                    wasmi::Val::FuncRef(wasmi::Nullable::Null),
-                    "funcref:null".into(),
-                )
+                (tally_vm::Val::FuncRef(None), wasmi::Val::FuncRef(wasmi::Nullable::Null), "funcref:null".into())
             } else {
                 let (name, t, w) = &pair.funcs[choice];
                 (
@@ -463,10 +421,7 @@ fn compare_state(pair: &Pair, exports: &[(String, tally_vm::ExternType)]) -> Res
     for (name, ty) in exports {
         match ty {
             tally_vm::ExternType::Memory(_) => {
-                let t = pair
-                    .t_inst
-                    .get_memory(&pair.t_store, name)
-                    .ok_or("tally: memory export missing")?;
+                let t = pair.t_inst.get_memory(&pair.t_store, name).ok_or("tally: memory export missing")?;
                 let w = pair
                     .w_inst
                     .get_export(&pair.w_store, name)
@@ -474,11 +429,7 @@ fn compare_state(pair: &Pair, exports: &[(String, tally_vm::ExternType)]) -> Res
                     .ok_or("wasmi: memory export missing")?;
                 let (td, wd) = (t.data(&pair.t_store), w.data(&pair.w_store));
                 if td.len() != wd.len() {
-                    return Err(format!(
-                        "memory {name:?}: Tally has {} bytes, wasmi {}",
-                        td.len(),
-                        wd.len()
-                    ));
+                    return Err(format!("memory {name:?}: Tally has {} bytes, wasmi {}", td.len(), wd.len()));
                 }
                 if let Some(i) = td.iter().zip(wd).position(|(a, b)| a != b) {
                     return Err(format!(
@@ -488,10 +439,7 @@ fn compare_state(pair: &Pair, exports: &[(String, tally_vm::ExternType)]) -> Res
                 }
             }
             tally_vm::ExternType::Global(_) => {
-                let t = pair
-                    .t_inst
-                    .get_global(&pair.t_store, name)
-                    .ok_or("tally: global export missing")?;
+                let t = pair.t_inst.get_global(&pair.t_store, name).ok_or("tally: global export missing")?;
                 let w = pair
                     .w_inst
                     .get_export(&pair.w_store, name)
@@ -506,10 +454,7 @@ fn compare_state(pair: &Pair, exports: &[(String, tally_vm::ExternType)]) -> Res
                 }
             }
             tally_vm::ExternType::Table(_) => {
-                let t = pair
-                    .t_inst
-                    .get_table(&pair.t_store, name)
-                    .ok_or("tally: table export missing")?;
+                let t = pair.t_inst.get_table(&pair.t_store, name).ok_or("tally: table export missing")?;
                 let w = pair
                     .w_inst
                     .get_export(&pair.w_store, name)
@@ -523,18 +468,14 @@ fn compare_state(pair: &Pair, exports: &[(String, tally_vm::ExternType)]) -> Res
                     let tn = match t.get(&pair.t_store, i) {
                         Some(tally_vm::Val::FuncRef(f)) => f.is_none(),
                         Some(tally_vm::Val::ExternRef(r)) => r.is_none(),
-                        other => {
-                            return Err(format!("table {name:?}[{i}]: Tally returned {other:?}"))
-                        }
+                        other => return Err(format!("table {name:?}[{i}]: Tally returned {other:?}")),
                     };
                     let wn = match w.get(&pair.w_store, u64::from(i)) {
                         Some(r) => r.is_null(),
                         None => return Err(format!("table {name:?}[{i}]: wasmi returned nothing")),
                     };
                     if tn != wn {
-                        return Err(format!(
-                            "table {name:?}[{i}]: Tally null={tn}, wasmi null={wn}"
-                        ));
+                        return Err(format!("table {name:?}[{i}]: Tally null={tn}, wasmi null={wn}"));
                     }
                 }
             }
@@ -554,11 +495,7 @@ fn check(case: &Case) -> Result<Verdict, String> {
     let w_module = wasmi::Module::new(&w_engine, &case.wasm[..]);
     let (t_module, w_module) = match (t_module, w_module) {
         (Ok(t), Ok(w)) => (t, w),
-        (Err(t), Err(w)) => {
-            return Ok(Verdict::Skipped(format!(
-                "both rejected: Tally: {t}; wasmi: {w}"
-            )))
-        }
+        (Err(t), Err(w)) => return Ok(Verdict::Skipped(format!("both rejected: Tally: {t}; wasmi: {w}"))),
         (Err(t @ tally_vm::Error::LimitExceeded { .. }), Ok(_)) => {
             return Ok(Verdict::Skipped(format!("Tally limit: {t}")))
         }
@@ -576,8 +513,7 @@ fn check(case: &Case) -> Result<Verdict, String> {
         .table_elements(MAX_TABLE_ELEMENTS as usize)
         .build();
     let mut w_store = wasmi::Store::new(&w_engine, limits);
-    w_store
-        .limiter(|limits: &mut wasmi::StoreLimits| -> &mut dyn wasmi::ResourceLimiter { limits });
+    w_store.limiter(|limits: &mut wasmi::StoreLimits| -> &mut dyn wasmi::ResourceLimiter { limits });
     let w_linker = wasmi::Linker::<wasmi::StoreLimits>::new(&w_engine);
     let w_inst = w_linker.instantiate_and_start(&mut w_store, &w_module);
 
@@ -586,65 +522,39 @@ fn check(case: &Case) -> Result<Verdict, String> {
         (Err(t), Err(w)) => {
             let (te, we) = (tally_ending(&t)?, wasmi_ending(&w)?);
             if is_exhaustion(&te) || is_exhaustion(&we) {
-                return Ok(Verdict::Inconclusive(format!(
-                    "instantiation: Tally {te:?}, wasmi {we:?}"
-                )));
+                return Ok(Verdict::Inconclusive(format!("instantiation: Tally {te:?}, wasmi {we:?}")));
             }
             if te != we {
-                return Err(format!(
-                    "instantiation traps differ: Tally {te:?}, wasmi {we:?}"
-                ));
+                return Err(format!("instantiation traps differ: Tally {te:?}, wasmi {we:?}"));
             }
-            return Ok(Verdict::Agreed { calls: 0 });
+            let label = match te {
+                Ending::Trapped(code) => format!("instantiation: {}", code.name()),
+                Ending::Returned(_) => "instantiation".to_string(),
+            };
+            return Ok(Verdict::Agreed { endings: vec![label] });
         }
         (Err(t), Ok(_)) => {
             if tally_ending(&t).is_ok_and(|e| is_exhaustion(&e)) {
-                return Ok(Verdict::Inconclusive(
-                    "instantiation: Tally exhausted the stack".into(),
-                ));
+                return Ok(Verdict::Inconclusive("instantiation: Tally exhausted the stack".into()));
             }
-            return Err(format!(
-                "instantiation: Tally failed ({t}), wasmi succeeded"
-            ));
+            return Err(format!("instantiation: Tally failed ({t}), wasmi succeeded"));
         }
         (Ok(_), Err(w)) => {
             if wasmi_ending(&w).is_ok_and(|e| is_exhaustion(&e)) {
-                return Ok(Verdict::Inconclusive(
-                    "instantiation: wasmi exhausted the stack".into(),
-                ));
+                return Ok(Verdict::Inconclusive("instantiation: wasmi exhausted the stack".into()));
             }
-            return Err(format!(
-                "instantiation: wasmi failed ({w}), Tally succeeded"
-            ));
+            return Err(format!("instantiation: wasmi failed ({w}), Tally succeeded"));
         }
     };
 
-    let exports: Vec<(String, tally_vm::ExternType)> = t_module
-        .exports()
-        .iter()
-        .map(|e| (e.name().to_string(), e.ty()))
-        .collect();
-    let mut pair = Pair {
-        t_store,
-        t_inst,
-        w_store,
-        w_inst,
-        funcs: Vec::new(),
-    };
+    let exports: Vec<(String, tally_vm::ExternType)> =
+        t_module.exports().iter().map(|e| (e.name().to_string(), e.ty().clone())).collect();
+    let mut pair = Pair { t_store, t_inst, w_store, w_inst, funcs: Vec::new() };
     for (name, ty) in &exports {
         if let tally_vm::ExternType::Func(_) = ty {
-            let t = pair
-                .t_inst
-                .get_func(&pair.t_store, name)
-                .ok_or_else(|| format!("tally: no func {name:?}"))?;
-            let w = pair
-                .w_inst
-                .get_func(&pair.w_store, name)
-                .ok_or_else(|| format!("wasmi: no func {name:?}"))?;
-            let (ts, ws) = (
-                tally_sig(&t.ty(&pair.t_store)),
-                wasmi_sig(&w.ty(&pair.w_store)),
-            );
+            let t = pair.t_inst.get_func(&pair.t_store, name).ok_or_else(|| format!("tally: no func {name:?}"))?;
+            let w = pair.w_inst.get_func(&pair.w_store, name).ok_or_else(|| format!("wasmi: no func {name:?}"))?;
+            let (ts, ws) = (tally_sig(&t.ty(&pair.t_store)), wasmi_sig(&w.ty(&pair.w_store)));
             if ts != ws {
                 return Err(format!("export {name:?}: Tally type {ts}, wasmi type {ws}"));
             }
@@ -654,9 +564,10 @@ fn check(case: &Case) -> Result<Verdict, String> {
     compare_state(&pair, &exports).map_err(|e| format!("after instantiation: {e}"))?;
 
     let mut u = Unstructured::new(&case.arg_bytes);
-    let mut calls = 0;
+    let mut endings = Vec::new();
     // Every export is called `CALL_ROUNDS` times, round-robin, so later calls see earlier effects.
-    for i in (0..CALL_ROUNDS).flat_map(|_| 0..pair.funcs.len()) {
+    let n_funcs = pair.funcs.len();
+    for i in (0..CALL_ROUNDS).flat_map(|_| 0..n_funcs) {
         let (name, t_func, w_func) = pair.funcs[i].clone();
         let t_ty = t_func.ty(&pair.t_store);
         let mut t_args = Vec::new();
@@ -670,50 +581,32 @@ fn check(case: &Case) -> Result<Verdict, String> {
         }
         let call = format!("call {name:?}({})", shown.join(", "));
 
-        let mut t_results: Vec<_> = t_ty
-            .results()
-            .iter()
-            .map(|&ty| tally_vm::Val::default_for(ty))
-            .collect();
+        let mut t_results: Vec<_> = t_ty.results().iter().map(|&ty| tally_vm::Val::default_for(ty)).collect();
         let w_ty = w_func.ty(&pair.w_store);
-        let mut w_results: Vec<_> = w_ty
-            .results()
-            .iter()
-            .map(|&ty| wasmi::Val::default(ty))
-            .collect();
+        let mut w_results: Vec<_> = w_ty.results().iter().map(|&ty| wasmi::Val::default_for_ty(ty)).collect();
         let t_end = match t_func.call(&mut pair.t_store, &t_args, &mut t_results) {
-            Ok(()) => Ending::Returned(
-                t_results
-                    .iter()
-                    .map(|v| norm_tally(&pair.t_store, v))
-                    .collect(),
-            ),
+            Ok(()) => Ending::Returned(t_results.iter().map(|v| norm_tally(&pair.t_store, v)).collect()),
             Err(e) => tally_ending(&e).map_err(|e| format!("{call}: {e}"))?,
         };
         let w_end = match w_func.call(&mut pair.w_store, &w_args, &mut w_results) {
-            Ok(()) => Ending::Returned(
-                w_results
-                    .iter()
-                    .map(|v| norm_wasmi(&pair.w_store, v))
-                    .collect(),
-            ),
+            Ok(()) => Ending::Returned(w_results.iter().map(|v| norm_wasmi(&pair.w_store, v)).collect()),
             Err(e) => wasmi_ending(&e).map_err(|e| format!("{call}: {e}"))?,
         };
-        calls += 1;
+        // Even when both exhaust the stack, they may have done so at different depths, leaving
+        // different state behind: stop comparing either way.
         if is_exhaustion(&t_end) || is_exhaustion(&w_end) {
-            if t_end == w_end {
-                continue;
-            }
-            return Ok(Verdict::Inconclusive(format!(
-                "{call}: Tally {t_end:?}, wasmi {w_end:?}"
-            )));
+            return Ok(Verdict::Inconclusive(format!("{call}: Tally {t_end:?}, wasmi {w_end:?}")));
         }
         if t_end != w_end {
             return Err(format!("{call}: Tally {t_end:?}, wasmi {w_end:?}"));
         }
         compare_state(&pair, &exports).map_err(|e| format!("after {call} -> {t_end:?}: {e}"))?;
+        endings.push(match t_end {
+            Ending::Returned(_) => "returned".to_string(),
+            Ending::Trapped(code) => code.name().to_string(),
+        });
     }
-    Ok(Verdict::Agreed { calls })
+    Ok(Verdict::Agreed { endings })
 }
 
 /// Writes a failing module to the temp directory and returns its path (for the report).
@@ -737,9 +630,7 @@ fn to_hex(data: &[u8]) -> String {
 }
 
 fn from_hex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-        .collect()
+    (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap()).collect()
 }
 
 /// Checks the case generated from `data`; `Ok(None)` when wasm-smith could not build one.
@@ -748,15 +639,14 @@ fn check_data(data: &[u8]) -> Result<Option<Verdict>, String> {
         return Ok(None);
     };
     // Catch panics in either engine so they are reported (and minimized) like disagreements.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&case)))
-        .unwrap_or_else(|p| {
-            let msg = p
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            Err(format!("panic: {msg}"))
-        });
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(&case))).unwrap_or_else(|p| {
+        let msg = p
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        Err(format!("panic: {msg}"))
+    });
     match result {
         Ok(v) => Ok(Some(v)),
         Err(msg) => Err(format!("{msg}\n  module: {}", dump_module(&case.wasm))),
@@ -768,7 +658,8 @@ fn check_data(data: &[u8]) -> Result<Option<Verdict>, String> {
 struct Stats {
     generated: u32,
     agreed: u32,
-    calls: usize,
+    /// How many calls (and trapping instantiations) ended each way.
+    endings: std::collections::BTreeMap<String, u32>,
     skipped: u32,
     inconclusive: u32,
 }
@@ -777,10 +668,12 @@ impl Stats {
     fn add(&mut self, v: &Option<Verdict>) {
         match v {
             None => {}
-            Some(Verdict::Agreed { calls }) => {
+            Some(Verdict::Agreed { endings }) => {
                 self.generated += 1;
                 self.agreed += 1;
-                self.calls += calls;
+                for e in endings {
+                    *self.endings.entry(e.clone()).or_default() += 1;
+                }
             }
             Some(Verdict::Skipped(why)) => {
                 self.generated += 1;
@@ -801,10 +694,7 @@ impl Stats {
 }
 
 fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(DEFAULT_CASES)
+    std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(DEFAULT_CASES)
 }
 
 #[test]
@@ -817,20 +707,12 @@ fn random_modules() {
     };
     let mut runner = TestRunner::new(config);
     let stats = std::cell::RefCell::new(Stats::default());
-    let result = runner.run(
-        &proptest::collection::vec(any::<u8>(), 0..MAX_INPUT_BYTES),
-        |data| {
-            let verdict = check_data(&data).map_err(|msg| {
-                TestCaseError::fail(format!(
-                    "{msg}\n  input ({} bytes): {}",
-                    data.len(),
-                    to_hex(&data)
-                ))
-            })?;
-            stats.borrow_mut().add(&verdict);
-            Ok(())
-        },
-    );
+    let result = runner.run(&proptest::collection::vec(any::<u8>(), 0..MAX_INPUT_BYTES), |data| {
+        let verdict = check_data(&data)
+            .map_err(|msg| TestCaseError::fail(format!("{msg}\n  input ({} bytes): {}", data.len(), to_hex(&data))))?;
+        stats.borrow_mut().add(&verdict);
+        Ok(())
+    });
     let stats = stats.into_inner();
     eprintln!("differential: {stats:?}");
     if let Err(e) = result {
@@ -868,12 +750,7 @@ fn fixed_seeds() {
         }
     }
     eprintln!("fixed seeds: {stats:?}");
-    assert!(
-        failures.is_empty(),
-        "{} seed(s) disagree:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} seed(s) disagree:\n{}", failures.len(), failures.join("\n"));
     assert!(stats.agreed > 0, "no module was compared: {stats:?}");
 }
 
@@ -950,10 +827,7 @@ fn handwritten_modules() {
     for (m, text) in modules.iter().enumerate() {
         let wasm = wat::parse_str(text).unwrap();
         for arg_bytes in &patterns {
-            let case = Case {
-                wasm: wasm.clone(),
-                arg_bytes: arg_bytes.clone(),
-            };
+            let case = Case { wasm: wasm.clone(), arg_bytes: arg_bytes.clone() };
             match check(&case) {
                 Ok(Verdict::Agreed { .. }) => {}
                 Ok(other) => panic!("module {m}: not compared: {other:?}"),

@@ -22,18 +22,13 @@ impl Guest {
         let module = Module::new(&engine, &guest_wasm()).expect("tally compiles the guests");
         let mut store = Store::new(&engine, ());
         let linker = Linker::<()>::new(&engine);
-        let instance = linker
-            .instantiate(&mut store, &module)
-            .expect("tally instantiates the guests");
+        let instance = linker.instantiate(&mut store, &module).expect("tally instantiates the guests");
         Self { store, instance }
     }
 
     /// Calls `export(arg)` through the untyped API and returns the result's bits.
     fn call(&mut self, export: &str, arg: i32) -> u64 {
-        let func = self
-            .instance
-            .get_func(&self.store, export)
-            .unwrap_or_else(|| panic!("export {export} missing"));
+        let func = self.instance.get_func(&self.store, export).unwrap_or_else(|| panic!("export {export} missing"));
         let mut results = [Val::I32(0)];
         func.call(&mut self.store, &[Val::I32(arg)], &mut results)
             .unwrap_or_else(|err| panic!("{export}({arg}) failed: {err:?}"));
@@ -49,11 +44,7 @@ impl Guest {
 /// Runs `export` on tally for every argument and compares with the native function's bits.
 fn check(guest: &mut Guest, export: &str, args: &[i32], native: fn(i32) -> u64) {
     for &arg in args {
-        assert_eq!(
-            guest.call(export, arg),
-            native(arg),
-            "{export}({arg}): tally differs from native"
-        );
+        assert_eq!(guest.call(export, arg), native(arg), "{export}({arg}): tally differs from native");
     }
 }
 
@@ -61,79 +52,50 @@ fn check(guest: &mut Guest, export: &str, args: &[i32], native: fn(i32) -> u64) 
 fn module_is_self_contained_and_exports_the_guests() {
     let engine = Engine::new(Config::default());
     let module = Module::new(&engine, &guest_wasm()).expect("tally compiles the guests");
-    assert!(
-        module.imports().is_empty(),
-        "guests must not import anything"
-    );
-    let names: Vec<String> = module
-        .exports()
-        .iter()
-        .map(|e| e.name().to_string())
-        .collect();
+    assert!(module.imports().is_empty(), "guests must not import anything");
+    let names: Vec<String> = module.exports().iter().map(|e| e.name().to_string()).collect();
     for export in tally_guests::build::EXPORTS {
-        assert!(
-            names.iter().any(|n| n == export),
-            "missing export {export}: {names:?}"
-        );
+        assert!(names.iter().any(|n| n == export), "missing export {export}: {names:?}");
     }
 }
 
 #[test]
 fn fib_matches_native() {
     let mut guest = Guest::new();
-    check(&mut guest, "fib", &[-3, 0, 1, 2, 7, 15, 20], |n| {
-        tally_guests::fib(n) as u64
-    });
+    check(&mut guest, "fib", &[-3, 0, 1, 2, 7, 15, 20], |n| tally_guests::fib(n) as u64);
 }
 
 #[test]
 fn fib_through_typed_func() {
     let mut guest = Guest::new();
-    let fib = guest
-        .instance
-        .get_typed_func::<i32, i64>(&guest.store, "fib")
-        .expect("fib: (i32) -> i64");
-    assert_eq!(
-        fib.call(&mut guest.store, 18).expect("fib(18)"),
-        tally_guests::fib(18)
-    );
+    let fib = guest.instance.get_typed_func::<i32, i64>(&guest.store, "fib").expect("fib: (i32) -> i64");
+    assert_eq!(fib.call(&mut guest.store, 18).expect("fib(18)"), tally_guests::fib(18));
     assert_eq!(fib.call(&mut guest.store, 18).expect("fib(18) again"), 2584);
 }
 
 #[test]
 fn sieve_matches_native() {
     let mut guest = Guest::new();
-    check(
-        &mut guest,
-        "sieve",
-        &[-1, 0, 1, 2, 3, 100, 7919, 30_000],
-        |n| tally_guests::sieve(n) as u32 as u64,
-    );
+    check(&mut guest, "sieve", &[-1, 0, 1, 2, 3, 100, 7919, 30_000], |n| tally_guests::sieve(n) as u32 as u64);
     assert_eq!(guest.call("sieve", 100), 25);
 }
 
 #[test]
 fn keccak_matches_native() {
     let mut guest = Guest::new();
-    check(&mut guest, "keccak", &[-1, 0, 1, 2, 5], |n| {
-        tally_guests::keccak(n) as u64
-    });
+    check(&mut guest, "keccak", &[-1, 0, 1, 2, 5], |n| tally_guests::keccak(n) as u64);
 }
 
 #[test]
 fn matmul_matches_native_bit_for_bit() {
     let mut guest = Guest::new();
-    check(&mut guest, "matmul", &[-2, 0, 1, 3, 8, 17], |n| {
-        tally_guests::matmul(n).to_bits()
-    });
+    check(&mut guest, "matmul", &[-2, 0, 1, 3, 8, 17], |n| tally_guests::matmul(n).to_bits());
 }
 
 #[test]
 fn ledger_matches_native() {
     let mut guest = Guest::new();
-    check(&mut guest, "ledger", &[-7, 0, 1, 50, 3_000], |n| {
-        tally_guests::ledger(n) as u64
-    });
+    check(&mut guest, "ledger", &[-7, 0, 1, 50, 3_000], |n| tally_guests::ledger(n) as u64);
 }
 
 #[test]
@@ -143,10 +105,7 @@ fn repeated_calls_on_one_instance_are_deterministic() {
     let mut guest = Guest::new();
     for _ in 0..2 {
         assert_eq!(guest.call("ledger", 500), tally_guests::ledger(500) as u64);
-        assert_eq!(
-            guest.call("sieve", 5_000),
-            tally_guests::sieve(5_000) as u64
-        );
+        assert_eq!(guest.call("sieve", 5_000), tally_guests::sieve(5_000) as u64);
         assert_eq!(guest.call("matmul", 6), tally_guests::matmul(6).to_bits());
     }
 }

@@ -7,30 +7,16 @@ fn compile(config: Config, wat: &str) -> Result<Module, Error> {
     Module::new(&Engine::new(config), &wat::parse_str(wat).unwrap())
 }
 
-fn run<P: WasmTuple, R: WasmTuple>(
-    config: Config,
-    wat: &str,
-    name: &str,
-    args: P,
-) -> Result<R, Trap> {
+fn run<P: WasmTuple, R: WasmTuple>(config: Config, wat: &str, name: &str, args: P) -> Result<R, Trap> {
     let module = compile(config, wat).unwrap();
     let mut store = Store::new(module.engine(), ());
-    let instance = Linker::new(module.engine())
-        .instantiate(&mut store, &module)
-        .unwrap();
-    instance
-        .get_typed_func::<P, R>(&store, name)
-        .unwrap()
-        .call(&mut store, args)
+    let instance = Linker::new(module.engine()).instantiate(&mut store, &module).unwrap();
+    instance.get_typed_func::<P, R>(&store, name).unwrap().call(&mut store, args)
 }
 
 #[test]
 fn simd_is_rejected_with_feature_and_offset() {
-    let err = compile(
-        Config::default(),
-        r#"(module (func (result v128) (v128.const i64x2 0 0)))"#,
-    )
-    .unwrap_err();
+    let err = compile(Config::default(), r#"(module (func (result v128) (v128.const i64x2 0 0)))"#).unwrap_err();
     match err {
         Error::UnsupportedFeature { message, offset } => {
             assert!(message.contains("SIMD"), "{message}");
@@ -47,17 +33,11 @@ fn other_proposals_are_rejected() {
         ("memory64", r#"(module (memory i64 1))"#),
         ("multi", r#"(module (memory 1) (memory 1))"#),
         ("threads", r#"(module (memory 1 1 shared))"#),
-        (
-            "extended",
-            r#"(module (global i32 (i32.add (i32.const 1) (i32.const 2))))"#,
-        ),
+        ("extended", r#"(module (global i32 (i32.add (i32.const 1) (i32.const 2))))"#),
     ] {
         let err = compile(Config::default(), wat).unwrap_err();
         assert!(
-            matches!(
-                err,
-                Error::UnsupportedFeature { .. } | Error::Invalid { .. }
-            ),
+            matches!(err, Error::UnsupportedFeature { .. } | Error::Invalid { .. }),
             "{feature}: unexpected {err:?}"
         );
         assert!(!matches!(err, Error::Trap(_)), "{feature}");
@@ -67,17 +47,10 @@ fn other_proposals_are_rejected() {
 #[test]
 fn float_switch_rejects_every_float_instruction() {
     let no_floats = Config::default().floats(false);
-    let err = compile(
-        no_floats.clone(),
-        r#"(module (func (result f32) (f32.add (f32.const 1) (f32.const 2))))"#,
-    )
-    .unwrap_err();
+    let err = compile(no_floats.clone(), r#"(module (func (result f32) (f32.add (f32.const 1) (f32.const 2))))"#)
+        .unwrap_err();
     assert!(matches!(err, Error::UnsupportedFeature { .. }), "{err:?}");
-    compile(
-        no_floats,
-        r#"(module (func (result i32) (i32.add (i32.const 1) (i32.const 2))))"#,
-    )
-    .unwrap();
+    compile(no_floats, r#"(module (func (result i32) (i32.add (i32.const 1) (i32.const 2))))"#).unwrap();
 }
 
 #[test]
@@ -87,21 +60,9 @@ fn arithmetic_nans_are_canonical_and_bit_ops_keep_payloads() {
       (func (export "add64") (param f64 f64) (result f64) (f64.add (local.get 0) (local.get 1)))
       (func (export "neg") (param f32) (result f32) (f32.neg (local.get 0)))
       (func (export "sqrt") (param f64) (result f64) (f64.sqrt (local.get 0))))"#;
-    let r: F32 = run(
-        Config::default(),
-        wat,
-        "div",
-        (F32::from_float(0.0), F32::from_float(0.0)),
-    )
-    .unwrap();
+    let r: F32 = run(Config::default(), wat, "div", (F32::from_float(0.0), F32::from_float(0.0))).unwrap();
     assert_eq!(r.0, 0x7FC0_0000);
-    let r: F64 = run(
-        Config::default(),
-        wat,
-        "add64",
-        (F64(0xFFF0_0000_0000_0001), F64::from_float(1.0)),
-    )
-    .unwrap();
+    let r: F64 = run(Config::default(), wat, "add64", (F64(0xFFF0_0000_0000_0001), F64::from_float(1.0))).unwrap();
     assert_eq!(r.0, 0x7FF8_0000_0000_0000);
     let r: F64 = run(Config::default(), wat, "sqrt", F64::from_float(-1.0)).unwrap();
     assert_eq!(r.0, 0x7FF8_0000_0000_0000);
@@ -129,9 +90,7 @@ fn hundred_thousand_deep_recursion_traps_at_configured_depth() {
           (else (i32.add (i32.const 1) (call $down (i32.sub (local.get 0) (i32.const 1))))))))"#;
     let module = compile(Config::default().max_call_depth(1000), wat).unwrap();
     let mut store = Store::new(module.engine(), ());
-    let instance = Linker::new(module.engine())
-        .instantiate(&mut store, &module)
-        .unwrap();
+    let instance = Linker::new(module.engine()).instantiate(&mut store, &module).unwrap();
     let down = instance.get_typed_func::<i32, i32>(&store, "down").unwrap();
     let trap = down.call(&mut store, 100_000).unwrap_err();
     assert_eq!(trap.code, TrapCode::StackExhausted);
@@ -146,9 +105,7 @@ fn value_stack_limit_is_a_trap() {
     let wat = r#"(module (func $f (export "f") (param i64) (result i64)
         (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64)
         (call $f (local.get 0))))"#;
-    let config = Config::default()
-        .max_stack_cells(10_000)
-        .max_call_depth(1_000_000);
+    let config = Config::default().max_stack_cells(10_000).max_call_depth(1_000_000);
     let trap = run::<i64, i64>(config, wat, "f", 1).unwrap_err();
     assert_eq!(trap.code, TrapCode::StackExhausted);
 }
@@ -157,10 +114,7 @@ fn value_stack_limit_is_a_trap() {
 fn limits_on_module_size_locals_and_params() {
     let mut config = Config::default();
     config.max_module_size = 16;
-    assert!(matches!(
-        compile(config, "(module (func))").unwrap_err(),
-        Error::LimitExceeded { .. }
-    ));
+    assert!(matches!(compile(config, "(module (func))").unwrap_err(), Error::LimitExceeded { .. }));
     let mut config = Config::default();
     config.max_locals = 3;
     assert!(matches!(
@@ -169,10 +123,7 @@ fn limits_on_module_size_locals_and_params() {
     ));
     let mut config = Config::default();
     config.max_params = 2;
-    assert!(matches!(
-        compile(config, "(module (func (param i32 i32 i32)))").unwrap_err(),
-        Error::LimitExceeded { .. }
-    ));
+    assert!(matches!(compile(config, "(module (func (param i32 i32 i32)))").unwrap_err(), Error::LimitExceeded { .. }));
 }
 
 #[test]

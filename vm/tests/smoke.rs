@@ -37,9 +37,8 @@ fn fib_recursive_and_loop() {
 
 #[test]
 fn deep_recursion_is_stack_exhausted() {
-    let (mut store, inst) = instance(
-        r#"(module (func $f (export "f") (param i32) (result i32) (call $f (local.get 0))))"#,
-    );
+    let (mut store, inst) =
+        instance(r#"(module (func $f (export "f") (param i32) (result i32) (call $f (local.get 0))))"#);
     let f = inst.get_typed_func::<i32, i32>(&store, "f").unwrap();
     let trap = f.call(&mut store, 0).unwrap_err();
     assert_eq!(trap.code, TrapCode::StackExhausted);
@@ -48,9 +47,8 @@ fn deep_recursion_is_stack_exhausted() {
 
 #[test]
 fn memory_trap_reports_location() {
-    let (mut store, inst) = instance(
-        r#"(module (memory 1) (func (export "load") (param i32) (result i32) (i32.load (local.get 0))))"#,
-    );
+    let (mut store, inst) =
+        instance(r#"(module (memory 1) (func (export "load") (param i32) (result i32) (i32.load (local.get 0))))"#);
     let f = inst.get_typed_func::<i32, i32>(&store, "load").unwrap();
     assert_eq!(f.call(&mut store, 65532).unwrap(), 0);
     let trap = f.call(&mut store, 65533).unwrap_err();

@@ -246,144 +246,30 @@ macro_rules! un_try {
 
 // ---- i32 ----
 bin!(commutative I32_ADD, i32_add_ss, i32_add_si, i32, |x, y| x.wrapping_add(y));
-bin!(I32_SUB, i32_sub_ss, i32_sub_si, i32_sub_is, i32, |x, y| x
-    .wrapping_sub(y));
+bin!(I32_SUB, i32_sub_ss, i32_sub_si, i32_sub_is, i32, |x, y| x.wrapping_sub(y));
 bin!(commutative I32_MUL, i32_mul_ss, i32_mul_si, i32, |x, y| x.wrapping_mul(y));
-bin_try!(
-    I32_DIV_S,
-    i32_div_s_ss,
-    i32_div_s_si,
-    i32_div_s_is,
-    i32,
-    n::i32_div_s
-);
-bin_try!(
-    I32_DIV_U,
-    i32_div_u_ss,
-    i32_div_u_si,
-    i32_div_u_is,
-    i32,
-    n::i32_div_u
-);
-bin_try!(
-    I32_REM_S,
-    i32_rem_s_ss,
-    i32_rem_s_si,
-    i32_rem_s_is,
-    i32,
-    n::i32_rem_s
-);
-bin_try!(
-    I32_REM_U,
-    i32_rem_u_ss,
-    i32_rem_u_si,
-    i32_rem_u_is,
-    i32,
-    n::i32_rem_u
-);
+bin_try!(I32_DIV_S, i32_div_s_ss, i32_div_s_si, i32_div_s_is, i32, n::i32_div_s);
+bin_try!(I32_DIV_U, i32_div_u_ss, i32_div_u_si, i32_div_u_is, i32, n::i32_div_u);
+bin_try!(I32_REM_S, i32_rem_s_ss, i32_rem_s_si, i32_rem_s_is, i32, n::i32_rem_s);
+bin_try!(I32_REM_U, i32_rem_u_ss, i32_rem_u_si, i32_rem_u_is, i32, n::i32_rem_u);
 bin!(commutative I32_AND, i32_and_ss, i32_and_si, i32, |x, y| x & y);
 bin!(commutative I32_OR, i32_or_ss, i32_or_si, i32, |x, y| x | y);
 bin!(commutative I32_XOR, i32_xor_ss, i32_xor_si, i32, |x, y| x ^ y);
-bin!(I32_SHL, i32_shl_ss, i32_shl_si, i32_shl_is, i32, |x, y| x
-    .wrapping_shl(y as u32));
-bin!(
-    I32_SHR_S,
-    i32_shr_s_ss,
-    i32_shr_s_si,
-    i32_shr_s_is,
-    i32,
-    |x, y| x.wrapping_shr(y as u32)
-);
-bin!(
-    I32_SHR_U,
-    i32_shr_u_ss,
-    i32_shr_u_si,
-    i32_shr_u_is,
-    u32,
-    |x, y| x.wrapping_shr(y)
-);
-bin!(
-    I32_ROTL,
-    i32_rotl_ss,
-    i32_rotl_si,
-    i32_rotl_is,
-    u32,
-    |x, y| x.rotate_left(y % 32)
-);
-bin!(
-    I32_ROTR,
-    i32_rotr_ss,
-    i32_rotr_si,
-    i32_rotr_is,
-    u32,
-    |x, y| x.rotate_right(y % 32)
-);
+bin!(I32_SHL, i32_shl_ss, i32_shl_si, i32_shl_is, i32, |x, y| x.wrapping_shl(y as u32));
+bin!(I32_SHR_S, i32_shr_s_ss, i32_shr_s_si, i32_shr_s_is, i32, |x, y| x.wrapping_shr(y as u32));
+bin!(I32_SHR_U, i32_shr_u_ss, i32_shr_u_si, i32_shr_u_is, u32, |x, y| x.wrapping_shr(y));
+bin!(I32_ROTL, i32_rotl_ss, i32_rotl_si, i32_rotl_is, u32, |x, y| x.rotate_left(y % 32));
+bin!(I32_ROTR, i32_rotr_ss, i32_rotr_si, i32_rotr_is, u32, |x, y| x.rotate_right(y % 32));
 bin!(commutative I32_EQ, i32_eq_ss, i32_eq_si, i32, |x, y| x == y);
 bin!(commutative I32_NE, i32_ne_ss, i32_ne_si, i32, |x, y| x != y);
-bin!(
-    I32_LT_S,
-    i32_lt_s_ss,
-    i32_lt_s_si,
-    i32_lt_s_is,
-    i32,
-    |x, y| x < y
-);
-bin!(
-    I32_LT_U,
-    i32_lt_u_ss,
-    i32_lt_u_si,
-    i32_lt_u_is,
-    u32,
-    |x, y| x < y
-);
-bin!(
-    I32_GT_S,
-    i32_gt_s_ss,
-    i32_gt_s_si,
-    i32_gt_s_is,
-    i32,
-    |x, y| x > y
-);
-bin!(
-    I32_GT_U,
-    i32_gt_u_ss,
-    i32_gt_u_si,
-    i32_gt_u_is,
-    u32,
-    |x, y| x > y
-);
-bin!(
-    I32_LE_S,
-    i32_le_s_ss,
-    i32_le_s_si,
-    i32_le_s_is,
-    i32,
-    |x, y| x <= y
-);
-bin!(
-    I32_LE_U,
-    i32_le_u_ss,
-    i32_le_u_si,
-    i32_le_u_is,
-    u32,
-    |x, y| x <= y
-);
-bin!(
-    I32_GE_S,
-    i32_ge_s_ss,
-    i32_ge_s_si,
-    i32_ge_s_is,
-    i32,
-    |x, y| x >= y
-);
-bin!(
-    I32_GE_U,
-    i32_ge_u_ss,
-    i32_ge_u_si,
-    i32_ge_u_is,
-    u32,
-    |x, y| x >= y
-);
+bin!(I32_LT_S, i32_lt_s_ss, i32_lt_s_si, i32_lt_s_is, i32, |x, y| x < y);
+bin!(I32_LT_U, i32_lt_u_ss, i32_lt_u_si, i32_lt_u_is, u32, |x, y| x < y);
+bin!(I32_GT_S, i32_gt_s_ss, i32_gt_s_si, i32_gt_s_is, i32, |x, y| x > y);
+bin!(I32_GT_U, i32_gt_u_ss, i32_gt_u_si, i32_gt_u_is, u32, |x, y| x > y);
+bin!(I32_LE_S, i32_le_s_ss, i32_le_s_si, i32_le_s_is, i32, |x, y| x <= y);
+bin!(I32_LE_U, i32_le_u_ss, i32_le_u_si, i32_le_u_is, u32, |x, y| x <= y);
+bin!(I32_GE_S, i32_ge_s_ss, i32_ge_s_si, i32_ge_s_is, i32, |x, y| x >= y);
+bin!(I32_GE_U, i32_ge_u_ss, i32_ge_u_si, i32_ge_u_is, u32, |x, y| x >= y);
 un!(i32_eqz, u32, |x| x == 0);
 un!(i32_clz, u32, |x| x.leading_zeros());
 un!(i32_ctz, u32, |x| x.trailing_zeros());
@@ -402,144 +288,30 @@ un!(i32_trunc_sat_f64_u, f64, |x| x as u32);
 
 // ---- i64 ----
 bin!(commutative I64_ADD, i64_add_ss, i64_add_si, i64, |x, y| x.wrapping_add(y));
-bin!(I64_SUB, i64_sub_ss, i64_sub_si, i64_sub_is, i64, |x, y| x
-    .wrapping_sub(y));
+bin!(I64_SUB, i64_sub_ss, i64_sub_si, i64_sub_is, i64, |x, y| x.wrapping_sub(y));
 bin!(commutative I64_MUL, i64_mul_ss, i64_mul_si, i64, |x, y| x.wrapping_mul(y));
-bin_try!(
-    I64_DIV_S,
-    i64_div_s_ss,
-    i64_div_s_si,
-    i64_div_s_is,
-    i64,
-    n::i64_div_s
-);
-bin_try!(
-    I64_DIV_U,
-    i64_div_u_ss,
-    i64_div_u_si,
-    i64_div_u_is,
-    i64,
-    n::i64_div_u
-);
-bin_try!(
-    I64_REM_S,
-    i64_rem_s_ss,
-    i64_rem_s_si,
-    i64_rem_s_is,
-    i64,
-    n::i64_rem_s
-);
-bin_try!(
-    I64_REM_U,
-    i64_rem_u_ss,
-    i64_rem_u_si,
-    i64_rem_u_is,
-    i64,
-    n::i64_rem_u
-);
+bin_try!(I64_DIV_S, i64_div_s_ss, i64_div_s_si, i64_div_s_is, i64, n::i64_div_s);
+bin_try!(I64_DIV_U, i64_div_u_ss, i64_div_u_si, i64_div_u_is, i64, n::i64_div_u);
+bin_try!(I64_REM_S, i64_rem_s_ss, i64_rem_s_si, i64_rem_s_is, i64, n::i64_rem_s);
+bin_try!(I64_REM_U, i64_rem_u_ss, i64_rem_u_si, i64_rem_u_is, i64, n::i64_rem_u);
 bin!(commutative I64_AND, i64_and_ss, i64_and_si, i64, |x, y| x & y);
 bin!(commutative I64_OR, i64_or_ss, i64_or_si, i64, |x, y| x | y);
 bin!(commutative I64_XOR, i64_xor_ss, i64_xor_si, i64, |x, y| x ^ y);
-bin!(I64_SHL, i64_shl_ss, i64_shl_si, i64_shl_is, i64, |x, y| x
-    .wrapping_shl(y as u32));
-bin!(
-    I64_SHR_S,
-    i64_shr_s_ss,
-    i64_shr_s_si,
-    i64_shr_s_is,
-    i64,
-    |x, y| x.wrapping_shr(y as u32)
-);
-bin!(
-    I64_SHR_U,
-    i64_shr_u_ss,
-    i64_shr_u_si,
-    i64_shr_u_is,
-    u64,
-    |x, y| x.wrapping_shr(y as u32)
-);
-bin!(
-    I64_ROTL,
-    i64_rotl_ss,
-    i64_rotl_si,
-    i64_rotl_is,
-    u64,
-    |x, y| x.rotate_left((y % 64) as u32)
-);
-bin!(
-    I64_ROTR,
-    i64_rotr_ss,
-    i64_rotr_si,
-    i64_rotr_is,
-    u64,
-    |x, y| x.rotate_right((y % 64) as u32)
-);
+bin!(I64_SHL, i64_shl_ss, i64_shl_si, i64_shl_is, i64, |x, y| x.wrapping_shl(y as u32));
+bin!(I64_SHR_S, i64_shr_s_ss, i64_shr_s_si, i64_shr_s_is, i64, |x, y| x.wrapping_shr(y as u32));
+bin!(I64_SHR_U, i64_shr_u_ss, i64_shr_u_si, i64_shr_u_is, u64, |x, y| x.wrapping_shr(y as u32));
+bin!(I64_ROTL, i64_rotl_ss, i64_rotl_si, i64_rotl_is, u64, |x, y| x.rotate_left((y % 64) as u32));
+bin!(I64_ROTR, i64_rotr_ss, i64_rotr_si, i64_rotr_is, u64, |x, y| x.rotate_right((y % 64) as u32));
 bin!(commutative I64_EQ, i64_eq_ss, i64_eq_si, i64, |x, y| x == y);
 bin!(commutative I64_NE, i64_ne_ss, i64_ne_si, i64, |x, y| x != y);
-bin!(
-    I64_LT_S,
-    i64_lt_s_ss,
-    i64_lt_s_si,
-    i64_lt_s_is,
-    i64,
-    |x, y| x < y
-);
-bin!(
-    I64_LT_U,
-    i64_lt_u_ss,
-    i64_lt_u_si,
-    i64_lt_u_is,
-    u64,
-    |x, y| x < y
-);
-bin!(
-    I64_GT_S,
-    i64_gt_s_ss,
-    i64_gt_s_si,
-    i64_gt_s_is,
-    i64,
-    |x, y| x > y
-);
-bin!(
-    I64_GT_U,
-    i64_gt_u_ss,
-    i64_gt_u_si,
-    i64_gt_u_is,
-    u64,
-    |x, y| x > y
-);
-bin!(
-    I64_LE_S,
-    i64_le_s_ss,
-    i64_le_s_si,
-    i64_le_s_is,
-    i64,
-    |x, y| x <= y
-);
-bin!(
-    I64_LE_U,
-    i64_le_u_ss,
-    i64_le_u_si,
-    i64_le_u_is,
-    u64,
-    |x, y| x <= y
-);
-bin!(
-    I64_GE_S,
-    i64_ge_s_ss,
-    i64_ge_s_si,
-    i64_ge_s_is,
-    i64,
-    |x, y| x >= y
-);
-bin!(
-    I64_GE_U,
-    i64_ge_u_ss,
-    i64_ge_u_si,
-    i64_ge_u_is,
-    u64,
-    |x, y| x >= y
-);
+bin!(I64_LT_S, i64_lt_s_ss, i64_lt_s_si, i64_lt_s_is, i64, |x, y| x < y);
+bin!(I64_LT_U, i64_lt_u_ss, i64_lt_u_si, i64_lt_u_is, u64, |x, y| x < y);
+bin!(I64_GT_S, i64_gt_s_ss, i64_gt_s_si, i64_gt_s_is, i64, |x, y| x > y);
+bin!(I64_GT_U, i64_gt_u_ss, i64_gt_u_si, i64_gt_u_is, u64, |x, y| x > y);
+bin!(I64_LE_S, i64_le_s_ss, i64_le_s_si, i64_le_s_is, i64, |x, y| x <= y);
+bin!(I64_LE_U, i64_le_u_ss, i64_le_u_si, i64_le_u_is, u64, |x, y| x <= y);
+bin!(I64_GE_S, i64_ge_s_ss, i64_ge_s_si, i64_ge_s_is, i64, |x, y| x >= y);
+bin!(I64_GE_U, i64_ge_u_ss, i64_ge_u_si, i64_ge_u_is, u64, |x, y| x >= y);
 un!(i64_eqz, u64, |x| x == 0);
 un!(i64_clz, u64, |x| x.leading_zeros() as u64);
 un!(i64_ctz, u64, |x| x.trailing_zeros() as u64);
@@ -560,23 +332,12 @@ un!(i64_trunc_sat_f64_u, f64, |x| x as u64);
 
 // ---- f32 ----
 bin!(commutative F32_ADD, f32_add_ss, f32_add_si, f32, |x, y| n::canon32(x + y));
-bin!(F32_SUB, f32_sub_ss, f32_sub_si, f32_sub_is, f32, |x, y| {
-    n::canon32(x - y)
-});
+bin!(F32_SUB, f32_sub_ss, f32_sub_si, f32_sub_is, f32, |x, y| { n::canon32(x - y) });
 bin!(commutative F32_MUL, f32_mul_ss, f32_mul_si, f32, |x, y| n::canon32(x * y));
-bin!(F32_DIV, f32_div_ss, f32_div_si, f32_div_is, f32, |x, y| {
-    n::canon32(x / y)
-});
+bin!(F32_DIV, f32_div_ss, f32_div_si, f32_div_is, f32, |x, y| { n::canon32(x / y) });
 bin!(commutative F32_MIN, f32_min_ss, f32_min_si, f32, |x, y| n::f32_min(x, y));
 bin!(commutative F32_MAX, f32_max_ss, f32_max_si, f32, |x, y| n::f32_max(x, y));
-bin!(
-    F32_COPYSIGN,
-    f32_copysign_ss,
-    f32_copysign_si,
-    f32_copysign_is,
-    f32,
-    |x, y| x.copysign(y)
-);
+bin!(F32_COPYSIGN, f32_copysign_ss, f32_copysign_si, f32_copysign_is, f32, |x, y| x.copysign(y));
 bin!(commutative F32_EQ, f32_eq_ss, f32_eq_si, f32, |x, y| x == y);
 bin!(commutative F32_NE, f32_ne_ss, f32_ne_si, f32, |x, y| x != y);
 bin!(F32_LT, f32_lt_ss, f32_lt_si, f32_lt_is, f32, |x, y| x < y);
@@ -598,23 +359,12 @@ un!(f32_demote_f64, f64, |x| n::canon32(x as f32));
 
 // ---- f64 ----
 bin!(commutative F64_ADD, f64_add_ss, f64_add_si, f64, |x, y| n::canon64(x + y));
-bin!(F64_SUB, f64_sub_ss, f64_sub_si, f64_sub_is, f64, |x, y| {
-    n::canon64(x - y)
-});
+bin!(F64_SUB, f64_sub_ss, f64_sub_si, f64_sub_is, f64, |x, y| { n::canon64(x - y) });
 bin!(commutative F64_MUL, f64_mul_ss, f64_mul_si, f64, |x, y| n::canon64(x * y));
-bin!(F64_DIV, f64_div_ss, f64_div_si, f64_div_is, f64, |x, y| {
-    n::canon64(x / y)
-});
+bin!(F64_DIV, f64_div_ss, f64_div_si, f64_div_is, f64, |x, y| { n::canon64(x / y) });
 bin!(commutative F64_MIN, f64_min_ss, f64_min_si, f64, |x, y| n::f64_min(x, y));
 bin!(commutative F64_MAX, f64_max_ss, f64_max_si, f64, |x, y| n::f64_max(x, y));
-bin!(
-    F64_COPYSIGN,
-    f64_copysign_ss,
-    f64_copysign_si,
-    f64_copysign_is,
-    f64,
-    |x, y| x.copysign(y)
-);
+bin!(F64_COPYSIGN, f64_copysign_ss, f64_copysign_si, f64_copysign_is, f64, |x, y| x.copysign(y));
 bin!(commutative F64_EQ, f64_eq_ss, f64_eq_si, f64, |x, y| x == y);
 bin!(commutative F64_NE, f64_ne_ss, f64_ne_si, f64, |x, y| x != y);
 bin!(F64_LT, f64_lt_ss, f64_lt_si, f64_lt_is, f64, |x, y| x < y);
@@ -672,142 +422,26 @@ macro_rules! cmp_br {
     };
 }
 
-cmp_br!(BR_I32_EQ, br_i32_eq_ss, br_i32_eq_si, i32, i32, |x, y| x
-    == y);
-cmp_br!(BR_I32_NE, br_i32_ne_ss, br_i32_ne_si, i32, i32, |x, y| x
-    != y);
-cmp_br!(
-    BR_I32_LT_S,
-    br_i32_lt_s_ss,
-    br_i32_lt_s_si,
-    i32,
-    i32,
-    |x, y| x < y
-);
-cmp_br!(
-    BR_I32_LT_U,
-    br_i32_lt_u_ss,
-    br_i32_lt_u_si,
-    u32,
-    i32,
-    |x, y| x < y
-);
-cmp_br!(
-    BR_I32_GT_S,
-    br_i32_gt_s_ss,
-    br_i32_gt_s_si,
-    i32,
-    i32,
-    |x, y| x > y
-);
-cmp_br!(
-    BR_I32_GT_U,
-    br_i32_gt_u_ss,
-    br_i32_gt_u_si,
-    u32,
-    i32,
-    |x, y| x > y
-);
-cmp_br!(
-    BR_I32_LE_S,
-    br_i32_le_s_ss,
-    br_i32_le_s_si,
-    i32,
-    i32,
-    |x, y| x <= y
-);
-cmp_br!(
-    BR_I32_LE_U,
-    br_i32_le_u_ss,
-    br_i32_le_u_si,
-    u32,
-    i32,
-    |x, y| x <= y
-);
-cmp_br!(
-    BR_I32_GE_S,
-    br_i32_ge_s_ss,
-    br_i32_ge_s_si,
-    i32,
-    i32,
-    |x, y| x >= y
-);
-cmp_br!(
-    BR_I32_GE_U,
-    br_i32_ge_u_ss,
-    br_i32_ge_u_si,
-    u32,
-    i32,
-    |x, y| x >= y
-);
-cmp_br!(BR_I64_EQ, br_i64_eq_ss, br_i64_eq_si, i64, i64, |x, y| x
-    == y);
-cmp_br!(BR_I64_NE, br_i64_ne_ss, br_i64_ne_si, i64, i64, |x, y| x
-    != y);
-cmp_br!(
-    BR_I64_LT_S,
-    br_i64_lt_s_ss,
-    br_i64_lt_s_si,
-    i64,
-    i64,
-    |x, y| x < y
-);
-cmp_br!(
-    BR_I64_LT_U,
-    br_i64_lt_u_ss,
-    br_i64_lt_u_si,
-    u64,
-    i64,
-    |x, y| x < y
-);
-cmp_br!(
-    BR_I64_GT_S,
-    br_i64_gt_s_ss,
-    br_i64_gt_s_si,
-    i64,
-    i64,
-    |x, y| x > y
-);
-cmp_br!(
-    BR_I64_GT_U,
-    br_i64_gt_u_ss,
-    br_i64_gt_u_si,
-    u64,
-    i64,
-    |x, y| x > y
-);
-cmp_br!(
-    BR_I64_LE_S,
-    br_i64_le_s_ss,
-    br_i64_le_s_si,
-    i64,
-    i64,
-    |x, y| x <= y
-);
-cmp_br!(
-    BR_I64_LE_U,
-    br_i64_le_u_ss,
-    br_i64_le_u_si,
-    u64,
-    i64,
-    |x, y| x <= y
-);
-cmp_br!(
-    BR_I64_GE_S,
-    br_i64_ge_s_ss,
-    br_i64_ge_s_si,
-    i64,
-    i64,
-    |x, y| x >= y
-);
-cmp_br!(
-    BR_I64_GE_U,
-    br_i64_ge_u_ss,
-    br_i64_ge_u_si,
-    u64,
-    i64,
-    |x, y| x >= y
-);
+cmp_br!(BR_I32_EQ, br_i32_eq_ss, br_i32_eq_si, i32, i32, |x, y| x == y);
+cmp_br!(BR_I32_NE, br_i32_ne_ss, br_i32_ne_si, i32, i32, |x, y| x != y);
+cmp_br!(BR_I32_LT_S, br_i32_lt_s_ss, br_i32_lt_s_si, i32, i32, |x, y| x < y);
+cmp_br!(BR_I32_LT_U, br_i32_lt_u_ss, br_i32_lt_u_si, u32, i32, |x, y| x < y);
+cmp_br!(BR_I32_GT_S, br_i32_gt_s_ss, br_i32_gt_s_si, i32, i32, |x, y| x > y);
+cmp_br!(BR_I32_GT_U, br_i32_gt_u_ss, br_i32_gt_u_si, u32, i32, |x, y| x > y);
+cmp_br!(BR_I32_LE_S, br_i32_le_s_ss, br_i32_le_s_si, i32, i32, |x, y| x <= y);
+cmp_br!(BR_I32_LE_U, br_i32_le_u_ss, br_i32_le_u_si, u32, i32, |x, y| x <= y);
+cmp_br!(BR_I32_GE_S, br_i32_ge_s_ss, br_i32_ge_s_si, i32, i32, |x, y| x >= y);
+cmp_br!(BR_I32_GE_U, br_i32_ge_u_ss, br_i32_ge_u_si, u32, i32, |x, y| x >= y);
+cmp_br!(BR_I64_EQ, br_i64_eq_ss, br_i64_eq_si, i64, i64, |x, y| x == y);
+cmp_br!(BR_I64_NE, br_i64_ne_ss, br_i64_ne_si, i64, i64, |x, y| x != y);
+cmp_br!(BR_I64_LT_S, br_i64_lt_s_ss, br_i64_lt_s_si, i64, i64, |x, y| x < y);
+cmp_br!(BR_I64_LT_U, br_i64_lt_u_ss, br_i64_lt_u_si, u64, i64, |x, y| x < y);
+cmp_br!(BR_I64_GT_S, br_i64_gt_s_ss, br_i64_gt_s_si, i64, i64, |x, y| x > y);
+cmp_br!(BR_I64_GT_U, br_i64_gt_u_ss, br_i64_gt_u_si, u64, i64, |x, y| x > y);
+cmp_br!(BR_I64_LE_S, br_i64_le_s_ss, br_i64_le_s_si, i64, i64, |x, y| x <= y);
+cmp_br!(BR_I64_LE_U, br_i64_le_u_ss, br_i64_le_u_si, u64, i64, |x, y| x <= y);
+cmp_br!(BR_I64_GE_S, br_i64_ge_s_ss, br_i64_ge_s_si, i64, i64, |x, y| x >= y);
+cmp_br!(BR_I64_GE_U, br_i64_ge_u_ss, br_i64_ge_u_si, u64, i64, |x, y| x >= y);
 
 // ---- moves, constants, control ----
 
@@ -995,8 +629,7 @@ load!(i32_load, 4, |b| u32::from_le_bytes(b) as u64);
 load!(i64_load, 8, |b| u64::from_le_bytes(b));
 load!(i32_load8_s, 1, |b| b[0] as i8 as i32 as u32 as u64);
 load!(i32_load8_u, 1, |b| b[0] as u64);
-load!(i32_load16_s, 2, |b| i16::from_le_bytes(b) as i32 as u32
-    as u64);
+load!(i32_load16_s, 2, |b| i16::from_le_bytes(b) as i32 as u32 as u64);
 load!(i32_load16_u, 2, |b| u16::from_le_bytes(b) as u64);
 load!(i64_load8_s, 1, |b| b[0] as i8 as i64 as u64);
 load!(i64_load16_s, 2, |b| i16::from_le_bytes(b) as i64 as u64);

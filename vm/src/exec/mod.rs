@@ -43,11 +43,7 @@ pub(crate) struct Op {
 
 impl core::fmt::Debug for Op {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(
-            f,
-            "Op({:#x}, {}, {}, {:#x})",
-            self.h as usize, self.a, self.b, self.c
-        )
+        write!(f, "Op({:#x}, {}, {}, {:#x})", self.h as usize, self.a, self.b, self.c)
     }
 }
 
@@ -90,9 +86,7 @@ pub(crate) fn invoke(
     results: &mut [u64],
 ) -> Result<(), Trap> {
     let Some(entity) = store.funcs.get(func as usize) else {
-        return Err(Trap::host(format!(
-            "function {func} does not exist in this store"
-        )));
+        return Err(Trap::host(format!("function {func} does not exist in this store")));
     };
     match entity.kind {
         FuncKind::Host { index } => {
@@ -140,9 +134,8 @@ fn run_wasm(
     let range = stack.as_mut_ptr_range();
     // SAFETY: the host context only lives for this call; `Cx` never escapes it, so erasing the
     // trait object's lifetime cannot let it be used after the borrow ends.
-    let host_ptr: *mut (dyn HostCalls + 'static) = unsafe {
-        core::mem::transmute::<*mut (dyn HostCalls + '_), *mut (dyn HostCalls + 'static)>(host)
-    };
+    let host_ptr: *mut (dyn HostCalls + 'static) =
+        unsafe { core::mem::transmute::<*mut (dyn HostCalls + '_), *mut (dyn HostCalls + 'static)>(host) };
     let mut cx = Cx {
         store,
         host: host_ptr,
@@ -158,11 +151,7 @@ fn run_wasm(
         mem: ptr::null_mut(),
         mem_len: 0,
     };
-    cx.frames.push(Frame {
-        ret_ip: ptr::null(),
-        sp: range.start,
-        inst: inst_ptr,
-    });
+    cx.frames.push(Frame { ret_ip: ptr::null(), sp: range.start, inst: inst_ptr });
     let cxp: *mut Cx = &mut cx;
     // SAFETY: `cxp` is valid for the whole run; `f.code` is translated, validated code whose
     // frame fits in `stack` (checked above); memory base/length come from the instance.

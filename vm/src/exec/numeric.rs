@@ -138,34 +138,10 @@ trunc!(i32_trunc_f32_s, f32, i32, -2147483904.0f32, 2147483648.0f32);
 trunc!(i32_trunc_f32_u, f32, u32, -1.0f32, 4294967296.0f32);
 trunc!(i32_trunc_f64_s, f64, i32, -2147483649.0f64, 2147483648.0f64);
 trunc!(i32_trunc_f64_u, f64, u32, -1.0f64, 4294967296.0f64);
-trunc!(
-    i64_trunc_f32_s,
-    f32,
-    i64,
-    -9223373136366403584.0f32,
-    9223372036854775808.0f32
-);
-trunc!(
-    i64_trunc_f32_u,
-    f32,
-    u64,
-    -1.0f32,
-    18446744073709551616.0f32
-);
-trunc!(
-    i64_trunc_f64_s,
-    f64,
-    i64,
-    -9223372036854777856.0f64,
-    9223372036854775808.0f64
-);
-trunc!(
-    i64_trunc_f64_u,
-    f64,
-    u64,
-    -1.0f64,
-    18446744073709551616.0f64
-);
+trunc!(i64_trunc_f32_s, f32, i64, -9223373136366403584.0f32, 9223372036854775808.0f32);
+trunc!(i64_trunc_f32_u, f32, u64, -1.0f32, 18446744073709551616.0f32);
+trunc!(i64_trunc_f64_s, f64, i64, -9223372036854777856.0f64, 9223372036854775808.0f64);
+trunc!(i64_trunc_f64_u, f64, u64, -1.0f64, 18446744073709551616.0f64);
 
 #[cfg(test)]
 mod tests {
@@ -176,14 +152,8 @@ mod tests {
         assert_eq!(f32_min(0.0, -0.0).to_bits(), (-0.0f32).to_bits());
         assert_eq!(f32_max(-0.0, 0.0).to_bits(), 0.0f32.to_bits());
         assert_eq!(f64_min(-0.0, 0.0).to_bits(), (-0.0f64).to_bits());
-        assert_eq!(
-            f32_min(f32::from_bits(0xFFC0_0001), 1.0).to_bits(),
-            F32_CANON
-        );
-        assert_eq!(
-            f64_max(1.0, f64::from_bits(0xFFF0_0000_0000_0001)).to_bits(),
-            F64_CANON
-        );
+        assert_eq!(f32_min(f32::from_bits(0xFFC0_0001), 1.0).to_bits(), F32_CANON);
+        assert_eq!(f64_max(1.0, f64::from_bits(0xFFF0_0000_0000_0001)).to_bits(), F64_CANON);
         assert_eq!(f32_max(1.0, 2.0), 2.0);
         assert_eq!(f64_min(1.0, 2.0), 1.0);
     }
@@ -193,32 +163,20 @@ mod tests {
         assert_eq!(f32_nearest(2.5), 2.0);
         assert_eq!(f32_nearest(3.5), 4.0);
         assert_eq!(f64_nearest(-0.5).to_bits(), (-0.0f64).to_bits());
-        assert_eq!(
-            f64_nearest(f64::from_bits(0xFFF8_0000_0000_0001)).to_bits(),
-            F64_CANON
-        );
+        assert_eq!(f64_nearest(f64::from_bits(0xFFF8_0000_0000_0001)).to_bits(), F64_CANON);
     }
 
     #[test]
     fn truncation_bounds() {
         assert_eq!(i32_trunc_f32_s(-2147483648.0), Ok(i32::MIN));
-        assert_eq!(
-            i32_trunc_f32_s(2147483648.0),
-            Err(TrapCode::IntegerOverflow)
-        );
+        assert_eq!(i32_trunc_f32_s(2147483648.0), Err(TrapCode::IntegerOverflow));
         assert_eq!(i32_trunc_f64_s(-2147483648.9), Ok(i32::MIN));
-        assert_eq!(
-            i32_trunc_f64_s(-2147483649.0),
-            Err(TrapCode::IntegerOverflow)
-        );
+        assert_eq!(i32_trunc_f64_s(-2147483649.0), Err(TrapCode::IntegerOverflow));
         assert_eq!(i32_trunc_f64_u(-0.9), Ok(0));
         assert_eq!(i32_trunc_f64_u(4294967295.9), Ok(u32::MAX));
         assert_eq!(i64_trunc_f64_u(f64::NAN), Err(TrapCode::InvalidConversion));
         assert_eq!(i64_trunc_f32_s(-9223372036854775808.0), Ok(i64::MIN));
-        assert_eq!(
-            i64_trunc_f64_u(18446744073709549568.0),
-            Ok(18446744073709549568)
-        );
+        assert_eq!(i64_trunc_f64_u(18446744073709549568.0), Ok(18446744073709549568));
     }
 
     #[test]

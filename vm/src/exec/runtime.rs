@@ -75,14 +75,7 @@ pub(crate) unsafe fn locate(inst: &InstanceEntity, ip: Ip) -> (Option<u32>, Opti
 
 /// Calls store function `func` with its frame at `sp + (*ip).b`, continuing at `ip + 1`.
 #[inline(never)]
-pub(crate) unsafe extern "C" fn enter_func(
-    ip: Ip,
-    sp: Sp,
-    mem: *mut u8,
-    len: usize,
-    cx: *mut Cx,
-    func: u32,
-) -> Ip {
+pub(crate) unsafe extern "C" fn enter_func(ip: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut Cx, func: u32) -> Ip {
     // SAFETY: `func` is a valid store function index (from the instance's function space or a
     // type-checked table entry); the frame offset is within the caller's frame.
     unsafe {
@@ -98,11 +91,7 @@ pub(crate) unsafe extern "C" fn enter_func(
                 {
                     return trap(ip, cx, TrapCode::StackExhausted);
                 }
-                (&mut (*cx).frames).push(Frame {
-                    ret_ip: ip.add(1),
-                    sp,
-                    inst: (*cx).inst,
-                });
+                (&mut (*cx).frames).push(Frame { ret_ip: ip.add(1), sp, inst: (*cx).inst });
                 ptr::write_bytes(new_sp.add(f.params as usize), 0, f.locals as usize);
                 let code = f.code.as_ptr();
                 if inst != (*cx).inst {
@@ -148,9 +137,7 @@ pub(crate) unsafe fn memory_grow(cx: *mut Cx, delta: u32) -> u32 {
     // SAFETY: the current instance has a memory (validation) and the store is live.
     unsafe {
         let id = (&*(*cx).inst).memories[0];
-        (&mut *(*cx).store)
-            .grow_memory(id, delta)
-            .unwrap_or(u32::MAX)
+        (&mut *(*cx).store).grow_memory(id, delta).unwrap_or(u32::MAX)
     }
 }
 
@@ -190,26 +177,15 @@ pub(crate) unsafe fn memory_copy(cx: *mut Cx, dst: u32, src: u32, n: u32) -> Res
 
 /// `memory.init`.
 #[inline(never)]
-pub(crate) unsafe fn memory_init(
-    cx: *mut Cx,
-    seg: u32,
-    dst: u32,
-    src: u32,
-    n: u32,
-) -> Result<(), TrapCode> {
+pub(crate) unsafe fn memory_init(cx: *mut Cx, seg: u32, dst: u32, src: u32, n: u32) -> Result<(), TrapCode> {
     // SAFETY: see `store_and_inst`.
     let (store, inst) = unsafe { store_and_inst(cx) };
-    let bytes: &[u8] = if inst.data_dropped[seg as usize] {
-        &[]
-    } else {
-        &inst.module.datas[seg as usize].bytes
-    };
+    let bytes: &[u8] = if inst.data_dropped[seg as usize] { &[] } else { &inst.module.datas[seg as usize].bytes };
     let data = &mut store.memories[inst.memories[0] as usize].data;
     if src as u64 + n as u64 > bytes.len() as u64 || dst as u64 + n as u64 > data.len() as u64 {
         return Err(TrapCode::MemoryOutOfBounds);
     }
-    data[dst as usize..dst as usize + n as usize]
-        .copy_from_slice(&bytes[src as usize..src as usize + n as usize]);
+    data[dst as usize..dst as usize + n as usize].copy_from_slice(&bytes[src as usize..src as usize + n as usize]);
     Ok(())
 }
 
@@ -239,10 +215,7 @@ pub(crate) unsafe fn table_get(cx: *mut Cx, table: u32, i: u32) -> Result<u64, T
     // SAFETY: see `store_and_inst`.
     let (store, inst) = unsafe { store_and_inst(cx) };
     let t = &store.tables[inst.tables[table as usize] as usize];
-    t.elems
-        .get(i as usize)
-        .copied()
-        .ok_or(TrapCode::TableOutOfBounds)
+    t.elems.get(i as usize).copied().ok_or(TrapCode::TableOutOfBounds)
 }
 
 /// `table.set`.
@@ -251,10 +224,7 @@ pub(crate) unsafe fn table_set(cx: *mut Cx, table: u32, i: u32, v: u64) -> Resul
     // SAFETY: see `store_and_inst`.
     let (store, inst) = unsafe { store_and_inst(cx) };
     let t = &mut store.tables[inst.tables[table as usize] as usize];
-    let slot = t
-        .elems
-        .get_mut(i as usize)
-        .ok_or(TrapCode::TableOutOfBounds)?;
+    let slot = t.elems.get_mut(i as usize).ok_or(TrapCode::TableOutOfBounds)?;
     *slot = v;
     Ok(())
 }
@@ -264,9 +234,7 @@ pub(crate) unsafe fn table_set(cx: *mut Cx, table: u32, i: u32, v: u64) -> Resul
 pub(crate) unsafe fn table_size(cx: *mut Cx, table: u32) -> u32 {
     // SAFETY: see `store_and_inst`.
     let (store, inst) = unsafe { store_and_inst(cx) };
-    store.tables[inst.tables[table as usize] as usize]
-        .elems
-        .len() as u32
+    store.tables[inst.tables[table as usize] as usize].elems.len() as u32
 }
 
 /// `table.grow`: old size, or `u32::MAX` (-1).
@@ -280,13 +248,7 @@ pub(crate) unsafe fn table_grow(cx: *mut Cx, table: u32, init: u64, delta: u32) 
 
 /// `table.fill`.
 #[inline(never)]
-pub(crate) unsafe fn table_fill(
-    cx: *mut Cx,
-    table: u32,
-    i: u32,
-    v: u64,
-    n: u32,
-) -> Result<(), TrapCode> {
+pub(crate) unsafe fn table_fill(cx: *mut Cx, table: u32, i: u32, v: u64, n: u32) -> Result<(), TrapCode> {
     // SAFETY: see `store_and_inst`.
     let (store, inst) = unsafe { store_and_inst(cx) };
     let t = &mut store.tables[inst.tables[table as usize] as usize];
@@ -312,10 +274,7 @@ pub(crate) unsafe fn table_copy(
     let (store, inst) = unsafe { store_and_inst(cx) };
     let d = inst.tables[dst_table as usize] as usize;
     let s = inst.tables[src_table as usize] as usize;
-    let (dl, sl) = (
-        store.tables[d].elems.len() as u64,
-        store.tables[s].elems.len() as u64,
-    );
+    let (dl, sl) = (store.tables[d].elems.len() as u64, store.tables[s].elems.len() as u64);
     if dst as u64 + n as u64 > dl || src as u64 + n as u64 > sl {
         return Err(TrapCode::TableOutOfBounds);
     }
@@ -331,14 +290,7 @@ pub(crate) unsafe fn table_copy(
 
 /// `table.init`.
 #[inline(never)]
-pub(crate) unsafe fn table_init(
-    cx: *mut Cx,
-    table: u32,
-    seg: u32,
-    dst: u32,
-    src: u32,
-    n: u32,
-) -> Result<(), TrapCode> {
+pub(crate) unsafe fn table_init(cx: *mut Cx, table: u32, seg: u32, dst: u32, src: u32, n: u32) -> Result<(), TrapCode> {
     // SAFETY: see `store_and_inst`.
     let (store, inst) = unsafe { store_and_inst(cx) };
     let items = &inst.elems[seg as usize];
@@ -346,8 +298,7 @@ pub(crate) unsafe fn table_init(
     if src as u64 + n as u64 > items.len() as u64 || dst as u64 + n as u64 > t.elems.len() as u64 {
         return Err(TrapCode::TableOutOfBounds);
     }
-    t.elems[dst as usize..dst as usize + n as usize]
-        .copy_from_slice(&items[src as usize..src as usize + n as usize]);
+    t.elems[dst as usize..dst as usize + n as usize].copy_from_slice(&items[src as usize..src as usize + n as usize]);
     Ok(())
 }
 
@@ -367,12 +318,7 @@ pub(crate) unsafe fn func_of(cx: *mut Cx, index: u32) -> u32 {
 
 /// Resolves a `call_indirect` target: the store function at `table[i]` if its signature is `sig`.
 #[inline(never)]
-pub(crate) unsafe fn indirect_target(
-    cx: *mut Cx,
-    table: u32,
-    i: u32,
-    sig: u32,
-) -> Result<u32, TrapCode> {
+pub(crate) unsafe fn indirect_target(cx: *mut Cx, table: u32, i: u32, sig: u32) -> Result<u32, TrapCode> {
     // SAFETY: see `store_and_inst`.
     let (store, inst) = unsafe { store_and_inst(cx) };
     let t = &store.tables[inst.tables[table as usize] as usize];

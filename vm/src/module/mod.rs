@@ -5,16 +5,13 @@ mod translate;
 use std::sync::Arc;
 
 use wasmparser::{
-    DataKind, ElementItems, ElementKind, ExternalKind, Operator, Parser, Payload, TypeRef,
-    ValidPayload, Validator, WasmFeatures,
+    DataKind, ElementItems, ElementKind, ExternalKind, Operator, Parser, Payload, TypeRef, ValidPayload, Validator,
+    WasmFeatures,
 };
 
 use crate::engine::SigId;
 use crate::exec::Op;
-use crate::{
-    Config, Engine, Error, ExternType, FuncType, GlobalType, MemoryType, RefType, TableType,
-    ValType,
-};
+use crate::{Config, Engine, Error, ExternType, FuncType, GlobalType, MemoryType, RefType, TableType, ValType};
 
 /// One translated function.
 pub(crate) struct CompiledFunc {
@@ -144,10 +141,7 @@ impl ModuleInner {
 
     fn extern_type(&self, kind: ExportKind, index: u32) -> ExternType {
         let nth_import = |pick: fn(&ExternType) -> Option<ExternType>, n: u32| {
-            self.imports
-                .iter()
-                .filter_map(|i| pick(&i.ty))
-                .nth(n as usize)
+            self.imports.iter().filter_map(|i| pick(&i.ty)).nth(n as usize)
         };
         let fallback = ExternType::Func(FuncType::new([], []));
         match kind {
@@ -160,11 +154,7 @@ impl ModuleInner {
             ),
             ExportKind::Table => {
                 if index < self.num_imported_tables {
-                    nth_import(
-                        |t| matches!(t, ExternType::Table(_)).then(|| t.clone()),
-                        index,
-                    )
-                    .unwrap_or(fallback)
+                    nth_import(|t| matches!(t, ExternType::Table(_)).then(|| t.clone()), index).unwrap_or(fallback)
                 } else {
                     self.tables
                         .get((index - self.num_imported_tables) as usize)
@@ -173,21 +163,14 @@ impl ModuleInner {
             }
             ExportKind::Memory => {
                 if index < self.num_imported_memories {
-                    nth_import(
-                        |t| matches!(t, ExternType::Memory(_)).then(|| t.clone()),
-                        index,
-                    )
-                    .unwrap_or(fallback)
+                    nth_import(|t| matches!(t, ExternType::Memory(_)).then(|| t.clone()), index).unwrap_or(fallback)
                 } else {
                     self.memories
                         .get((index - self.num_imported_memories) as usize)
                         .map_or(fallback, |t| ExternType::Memory(*t))
                 }
             }
-            ExportKind::Global => self
-                .global_types()
-                .nth(index as usize)
-                .map_or(fallback, ExternType::Global),
+            ExportKind::Global => self.global_types().nth(index as usize).map_or(fallback, ExternType::Global),
         }
     }
 }
@@ -251,18 +234,12 @@ fn check_u32_leb(bytes: &[u8], pos: usize) -> Result<usize, Error> {
         let Some(&b) = bytes.get(pos + i) else { break };
         if b & 0x80 == 0 {
             if i == 4 && b > 0x0F {
-                return Err(Error::Invalid {
-                    message: "integer too large".into(),
-                    offset: pos + i,
-                });
+                return Err(Error::Invalid { message: "integer too large".into(), offset: pos + i });
             }
             return Ok(i + 1);
         }
     }
-    Err(Error::Invalid {
-        message: "integer representation too long".into(),
-        offset: pos,
-    })
+    Err(Error::Invalid { message: "integer representation too long".into(), offset: pos })
 }
 
 /// Checks the encoding of the limits at `pos` (a table's element type precedes them).
@@ -285,24 +262,17 @@ fn check_limits_encoding(bytes: &[u8], mut pos: usize) -> Result<(), Error> {
 pub(crate) fn check_zero_byte(bytes: &[u8], offset: usize) -> Result<(), Error> {
     match bytes.get(offset + 1) {
         Some(0) => Ok(()),
-        _ => Err(Error::Invalid {
-            message: "zero byte expected".into(),
-            offset: offset + 1,
-        }),
+        _ => Err(Error::Invalid { message: "zero byte expected".into(), offset: offset + 1 }),
     }
 }
 
 fn val_type(ty: wasmparser::ValType, offset: usize) -> Result<ValType, Error> {
-    ValType::from_wasmparser(ty).ok_or_else(|| Error::UnsupportedFeature {
-        message: format!("value type {ty} is not supported"),
-        offset,
-    })
+    ValType::from_wasmparser(ty)
+        .ok_or_else(|| Error::UnsupportedFeature { message: format!("value type {ty} is not supported"), offset })
 }
 
 fn func_type(ty: &wasmparser::FuncType, config: &Config, offset: usize) -> Result<FuncType, Error> {
-    if ty.params().len() > config.max_params as usize
-        || ty.results().len() > config.max_params as usize
-    {
+    if ty.params().len() > config.max_params as usize || ty.results().len() > config.max_params as usize {
         return Err(Error::limit(
             format!(
                 "function type with {} params and {} results exceeds the limit of {}",
@@ -313,46 +283,29 @@ fn func_type(ty: &wasmparser::FuncType, config: &Config, offset: usize) -> Resul
             offset,
         ));
     }
-    let params = ty
-        .params()
-        .iter()
-        .map(|t| val_type(*t, offset))
-        .collect::<Result<Vec<_>, _>>()?;
-    let results = ty
-        .results()
-        .iter()
-        .map(|t| val_type(*t, offset))
-        .collect::<Result<Vec<_>, _>>()?;
+    let params = ty.params().iter().map(|t| val_type(*t, offset)).collect::<Result<Vec<_>, _>>()?;
+    let results = ty.results().iter().map(|t| val_type(*t, offset)).collect::<Result<Vec<_>, _>>()?;
     Ok(FuncType::new(params, results))
 }
 
 fn table_type(ty: &wasmparser::TableType, offset: usize) -> Result<TableType, Error> {
-    let element =
-        RefType::from_wasmparser(ty.element_type).ok_or_else(|| Error::UnsupportedFeature {
-            message: format!("table element type {} is not supported", ty.element_type),
-            offset,
-        })?;
+    let element = RefType::from_wasmparser(ty.element_type).ok_or_else(|| Error::UnsupportedFeature {
+        message: format!("table element type {} is not supported", ty.element_type),
+        offset,
+    })?;
     let minimum = u32::try_from(ty.initial).map_err(|_| Error::limit("table too large", offset))?;
     let maximum = ty.maximum.map(|m| u32::try_from(m).unwrap_or(u32::MAX));
-    Ok(TableType {
-        element,
-        minimum,
-        maximum,
-    })
+    Ok(TableType { element, minimum, maximum })
 }
 
 fn memory_type(ty: &wasmparser::MemoryType, offset: usize) -> Result<MemoryType, Error> {
-    let minimum =
-        u32::try_from(ty.initial).map_err(|_| Error::limit("memory too large", offset))?;
+    let minimum = u32::try_from(ty.initial).map_err(|_| Error::limit("memory too large", offset))?;
     let maximum = ty.maximum.map(|m| u32::try_from(m).unwrap_or(u32::MAX));
     Ok(MemoryType { minimum, maximum })
 }
 
 fn global_type(ty: &wasmparser::GlobalType, offset: usize) -> Result<GlobalType, Error> {
-    Ok(GlobalType {
-        content: val_type(ty.content_type, offset)?,
-        mutable: ty.mutable,
-    })
+    Ok(GlobalType { content: val_type(ty.content_type, offset)?, mutable: ty.mutable })
 }
 
 fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr, Error> {
@@ -383,11 +336,7 @@ impl Module {
         let config = engine.config();
         if bytes.len() > config.max_module_size as usize {
             return Err(Error::limit(
-                format!(
-                    "module of {} bytes exceeds the limit of {} bytes",
-                    bytes.len(),
-                    config.max_module_size
-                ),
+                format!("module of {} bytes exceeds the limit of {} bytes", bytes.len(), config.max_module_size),
                 0,
             ));
         }
@@ -433,12 +382,7 @@ impl Module {
                             TypeRef::Func(t) => {
                                 m.num_imported_funcs += 1;
                                 m.func_types.push(t);
-                                ExternType::Func(
-                                    m.types
-                                        .get(t as usize)
-                                        .cloned()
-                                        .unwrap_or(FuncType::new([], [])),
-                                )
+                                ExternType::Func(m.types.get(t as usize).cloned().unwrap_or(FuncType::new([], [])))
                             }
                             TypeRef::Table(t) => {
                                 m.num_imported_tables += 1;
@@ -462,11 +406,7 @@ impl Module {
                                 })
                             }
                         };
-                        m.imports.push(ImportType {
-                            module: import.module.into(),
-                            name: import.name.into(),
-                            ty,
-                        });
+                        m.imports.push(ImportType { module: import.module.into(), name: import.name.into(), ty });
                     }
                 }
                 Payload::FunctionSection(reader) => {
@@ -500,8 +440,7 @@ impl Module {
                     for g in reader.into_iter_with_offsets() {
                         let (offset, g) = g?;
                         let offset = offset as usize;
-                        m.globals
-                            .push((global_type(&g.ty, offset)?, const_expr(&g.init_expr)?));
+                        m.globals.push((global_type(&g.ty, offset)?, const_expr(&g.init_expr)?));
                     }
                 }
                 Payload::ExportSection(reader) => {
@@ -529,13 +468,9 @@ impl Module {
                         let mode = match elem.kind {
                             ElementKind::Passive => ElemMode::Passive,
                             ElementKind::Declared => ElemMode::Declared,
-                            ElementKind::Active {
-                                table_index,
-                                offset_expr,
-                            } => ElemMode::Active {
-                                table: table_index.unwrap_or(0),
-                                offset: const_expr(&offset_expr)?,
-                            },
+                            ElementKind::Active { table_index, offset_expr } => {
+                                ElemMode::Active { table: table_index.unwrap_or(0), offset: const_expr(&offset_expr)? }
+                            }
                         };
                         let mut items = Vec::new();
                         match elem.items {
@@ -558,26 +493,16 @@ impl Module {
                         let data = data?;
                         let mode = match data.kind {
                             DataKind::Passive => DataMode::Passive,
-                            DataKind::Active {
-                                memory_index,
-                                offset_expr,
-                            } => DataMode::Active {
-                                memory: memory_index,
-                                offset: const_expr(&offset_expr)?,
-                            },
+                            DataKind::Active { memory_index, offset_expr } => {
+                                DataMode::Active { memory: memory_index, offset: const_expr(&offset_expr)? }
+                            }
                         };
-                        m.datas.push(DataSegment {
-                            mode,
-                            bytes: data.data.into(),
-                        });
+                        m.datas.push(DataSegment { mode, bytes: data.data.into() });
                     }
                 }
                 Payload::CodeSectionEntry(_) => {
                     let ValidPayload::Func(to_validate, body) = valid else {
-                        return Err(Error::Invalid {
-                            message: "unexpected code entry".into(),
-                            offset: 0,
-                        });
+                        return Err(Error::Invalid { message: "unexpected code entry".into(), offset: 0 });
                     };
                     let index = m.num_imported_funcs + funcs.len() as u32;
                     let ctx = ModuleCtx {
@@ -612,18 +537,12 @@ impl Module {
         self.inner
             .exports
             .iter()
-            .map(|(name, kind, index)| ExportType {
-                name: name.clone(),
-                ty: self.inner.extern_type(*kind, *index),
-            })
+            .map(|(name, kind, index)| ExportType { name: name.clone(), ty: self.inner.extern_type(*kind, *index) })
             .collect()
     }
 
     /// The signature of function `index` of the module's function space.
     pub fn func_type(&self, index: u32) -> Option<&FuncType> {
-        self.inner
-            .func_types
-            .get(index as usize)
-            .and_then(|t| self.inner.types.get(*t as usize))
+        self.inner.func_types.get(index as usize).and_then(|t| self.inner.types.get(*t as usize))
     }
 }

@@ -145,12 +145,7 @@ impl CmpKind {
 #[derive(Clone, Copy, Debug)]
 enum Test {
     /// `lhs <kind> rhs`, rhs a slot or a sign-extended 32-bit immediate.
-    Cmp {
-        kind: CmpKind,
-        is64: bool,
-        lhs: u32,
-        rhs: Rhs,
-    },
+    Cmp { kind: CmpKind, is64: bool, lhs: u32, rhs: Rhs },
     /// `slot == 0`.
     Eqz { is64: bool, slot: u32 },
     /// `slot != 0` (any i32 condition).
@@ -166,17 +161,7 @@ enum Rhs {
 impl Test {
     fn negate(self) -> Self {
         match self {
-            Test::Cmp {
-                kind,
-                is64,
-                lhs,
-                rhs,
-            } => Test::Cmp {
-                kind: kind.negate(),
-                is64,
-                lhs,
-                rhs,
-            },
+            Test::Cmp { kind, is64, lhs, rhs } => Test::Cmp { kind: kind.negate(), is64, lhs, rhs },
             Test::Eqz { is64: false, slot } => Test::Nez { slot },
             Test::Eqz { is64: true, slot } => Test::Eqz { is64: true, slot }, // handled in emit
             Test::Nez { slot } => Test::Eqz { is64: false, slot },
@@ -244,10 +229,7 @@ impl FuncTranslator {
         let start = range.start as usize;
         if size > config.max_function_size as usize {
             return Err(Error::limit(
-                format!(
-                    "function {func_index} has {size} bytes, over the limit of {}",
-                    config.max_function_size
-                ),
+                format!("function {func_index} has {size} bytes, over the limit of {}", config.max_function_size),
                 start,
             ));
         }
@@ -259,18 +241,12 @@ impl FuncTranslator {
         for _ in 0..locals_reader.get_count() {
             let offset = locals_reader.original_position();
             let (count, vt) = locals_reader.read()?;
-            extra_locals = extra_locals
-                .checked_add(count)
-                .filter(|n| *n <= config.max_locals)
-                .ok_or_else(|| {
-                    Error::limit(
-                        format!(
-                            "function {func_index} declares more than {} locals",
-                            config.max_locals
-                        ),
-                        offset as usize,
-                    )
-                })?;
+            extra_locals = extra_locals.checked_add(count).filter(|n| *n <= config.max_locals).ok_or_else(|| {
+                Error::limit(
+                    format!("function {func_index} declares more than {} locals", config.max_locals),
+                    offset as usize,
+                )
+            })?;
             validator.define_locals(offset, count, vt)?;
         }
 
@@ -300,10 +276,7 @@ impl FuncTranslator {
         while !reader.eof() {
             let (operator, offset) = reader.read_with_offset()?;
             validator.op(offset as u64, &operator)?;
-            if matches!(
-                operator,
-                Operator::MemorySize { .. } | Operator::MemoryGrow { .. }
-            ) {
+            if matches!(operator, Operator::MemorySize { .. } | Operator::MemoryGrow { .. }) {
                 super::check_zero_byte(ctx.bytes, offset as usize)?;
             }
             self.offset = offset as u32;
@@ -555,12 +528,7 @@ impl FuncTranslator {
     /// Emits a jump taken when `test` holds; returns its index for linking.
     fn emit_test_jump(&mut self, test: Test) -> usize {
         match test {
-            Test::Cmp {
-                kind,
-                is64,
-                lhs,
-                rhs,
-            } => {
+            Test::Cmp { kind, is64, lhs, rhs } => {
                 let ops = kind.branch(is64);
                 match rhs {
                     Rhs::Slot(r) => self.emit(op(ops.ss, lhs, r, 0)),
@@ -744,29 +712,14 @@ impl FuncTranslator {
         };
         let test = match (lhs, rhs) {
             (Operand::Const(_), Operand::Const(_)) => None,
-            (_, Operand::Const(c)) => fits(c).and_then(|imm| {
-                Some(Test::Cmp {
-                    kind,
-                    is64,
-                    lhs: slot(lhs, lhs_h)?,
-                    rhs: Rhs::Imm(imm),
-                })
-            }),
+            (_, Operand::Const(c)) => {
+                fits(c).and_then(|imm| Some(Test::Cmp { kind, is64, lhs: slot(lhs, lhs_h)?, rhs: Rhs::Imm(imm) }))
+            }
             (Operand::Const(c), _) => fits(c).and_then(|imm| {
-                Some(Test::Cmp {
-                    kind: kind.swap(),
-                    is64,
-                    lhs: slot(rhs, rhs_h)?,
-                    rhs: Rhs::Imm(imm),
-                })
+                Some(Test::Cmp { kind: kind.swap(), is64, lhs: slot(rhs, rhs_h)?, rhs: Rhs::Imm(imm) })
             }),
             _ => match (slot(lhs, lhs_h), slot(rhs, rhs_h)) {
-                (Some(l), Some(r)) => Some(Test::Cmp {
-                    kind,
-                    is64,
-                    lhs: l,
-                    rhs: Rhs::Slot(r),
-                }),
+                (Some(l), Some(r)) => Some(Test::Cmp { kind, is64, lhs: l, rhs: Rhs::Slot(r) }),
                 _ => None,
             },
         };
@@ -798,8 +751,7 @@ impl FuncTranslator {
     }
 
     fn local_set(&mut self, x: u32, tee: bool) {
-        let preserve =
-            self.stack[..self.stack.len().saturating_sub(1)].contains(&Operand::Local(x));
+        let preserve = self.stack[..self.stack.len().saturating_sub(1)].contains(&Operand::Local(x));
         if preserve {
             for i in 0..self.stack.len() - 1 {
                 if self.stack[i] == Operand::Local(x) {
@@ -809,9 +761,7 @@ impl FuncTranslator {
         }
         let top_slot = self.temp_slot(self.height() - 1);
         match (self.stack.last().copied(), self.producer) {
-            (Some(Operand::Temp), Some(p))
-                if !preserve && p + 1 == self.ops.len() && self.ops[p].a == top_slot =>
-            {
+            (Some(Operand::Temp), Some(p)) if !preserve && p + 1 == self.ops.len() && self.ops[p].a == top_slot => {
                 // Let the producer write the local directly.
                 self.ops[p].a = x;
                 self.producer = None;
@@ -838,12 +788,7 @@ impl FuncTranslator {
         if func < ctx.num_imported_funcs {
             self.emit(op(h::call_func, func, frame, 0));
         } else {
-            self.emit(op(
-                h::call_internal,
-                func - ctx.num_imported_funcs,
-                frame,
-                0,
-            ));
+            self.emit(op(h::call_internal, func - ctx.num_imported_funcs, frame, 0));
         }
         self.push_results(params, results);
     }
@@ -872,12 +817,7 @@ impl FuncTranslator {
         let base = self.height() - params;
         self.stack.truncate(base as usize);
         let sig = ctx.sigs[type_index as usize].0;
-        self.emit(op(
-            h::call_indirect,
-            table,
-            self.temp_slot(base),
-            sig as u64 | (index as u64) << 32,
-        ));
+        self.emit(op(h::call_indirect, table, self.temp_slot(base), sig as u64 | (index as u64) << 32));
         self.push_results(params, results);
     }
 
@@ -947,13 +887,9 @@ impl FuncTranslator {
                     None => {
                         let (o, hgt) = self.pop();
                         match o {
-                            Operand::Const(_) => Test::Nez {
-                                slot: self.slot_of(o, hgt),
-                            },
+                            Operand::Const(_) => Test::Nez { slot: self.slot_of(o, hgt) },
                             Operand::Local(x) => Test::Nez { slot: x },
-                            Operand::Temp => Test::Nez {
-                                slot: self.temp_slot(hgt),
-                            },
+                            Operand::Temp => Test::Nez { slot: self.temp_slot(hgt) },
                         }
                     }
                 };
@@ -991,10 +927,7 @@ impl FuncTranslator {
                 self.unreachable_after();
             }
             O::Call { function_index } => self.call(ctx, function_index),
-            O::CallIndirect {
-                type_index,
-                table_index,
-            } => self.call_indirect(ctx, type_index, table_index),
+            O::CallIndirect { type_index, table_index } => self.call_indirect(ctx, type_index, table_index),
             O::Drop => {
                 self.stack.pop();
             }
@@ -1022,13 +955,9 @@ impl FuncTranslator {
             O::I32Load { memarg } | O::F32Load { memarg } => self.load(h::i32_load, memarg.offset),
             O::I64Load { memarg } | O::F64Load { memarg } => self.load(h::i64_load, memarg.offset),
             O::I32Load8S { memarg } => self.load(h::i32_load8_s, memarg.offset),
-            O::I32Load8U { memarg } | O::I64Load8U { memarg } => {
-                self.load(h::i32_load8_u, memarg.offset)
-            }
+            O::I32Load8U { memarg } | O::I64Load8U { memarg } => self.load(h::i32_load8_u, memarg.offset),
             O::I32Load16S { memarg } => self.load(h::i32_load16_s, memarg.offset),
-            O::I32Load16U { memarg } | O::I64Load16U { memarg } => {
-                self.load(h::i32_load16_u, memarg.offset)
-            }
+            O::I32Load16U { memarg } | O::I64Load16U { memarg } => self.load(h::i32_load16_u, memarg.offset),
             O::I64Load8S { memarg } => self.load(h::i64_load8_s, memarg.offset),
             O::I64Load16S { memarg } => self.load(h::i64_load16_s, memarg.offset),
             O::I64Load32S { memarg } => self.load(h::i64_load32_s, memarg.offset),
@@ -1036,15 +965,9 @@ impl FuncTranslator {
             O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => {
                 self.store(h::store32, memarg.offset)
             }
-            O::I64Store { memarg } | O::F64Store { memarg } => {
-                self.store(h::store64, memarg.offset)
-            }
-            O::I32Store8 { memarg } | O::I64Store8 { memarg } => {
-                self.store(h::store8, memarg.offset)
-            }
-            O::I32Store16 { memarg } | O::I64Store16 { memarg } => {
-                self.store(h::store16, memarg.offset)
-            }
+            O::I64Store { memarg } | O::F64Store { memarg } => self.store(h::store64, memarg.offset),
+            O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(h::store8, memarg.offset),
+            O::I32Store16 { memarg } | O::I64Store16 { memarg } => self.store(h::store16, memarg.offset),
             O::MemorySize { .. } => self.emit_producer(h::memory_size, 0, 0),
             O::MemoryGrow { .. } => self.un(h::memory_grow),
             O::MemoryFill { .. } => {
@@ -1063,12 +986,7 @@ impl FuncTranslator {
                 let n = self.pop_slot();
                 let src = self.pop_slot();
                 let dst = self.pop_slot();
-                self.emit(op(
-                    h::memory_init,
-                    dst,
-                    src,
-                    n as u64 | (data_index as u64) << 32,
-                ));
+                self.emit(op(h::memory_init, dst, src, n as u64 | (data_index as u64) << 32));
             }
             O::DataDrop { data_index } => {
                 self.emit(op(h::data_drop, data_index, 0, 0));
@@ -1094,10 +1012,7 @@ impl FuncTranslator {
                 let i = self.pop_slot();
                 self.emit(op(h::table_fill, i, v, n as u64 | (table as u64) << 32));
             }
-            O::TableCopy {
-                dst_table,
-                src_table,
-            } => {
+            O::TableCopy { dst_table, src_table } => {
                 let n = self.pop_slot();
                 let src = self.pop_slot();
                 let dst = self.pop_slot();
@@ -1245,10 +1160,7 @@ impl FuncTranslator {
             O::F64ConvertI64U => self.un(h::f64_convert_i64_u),
             O::F64PromoteF32 => self.un(h::f64_promote_f32),
             // Cells are untyped bits: reinterpretation changes nothing.
-            O::I32ReinterpretF32
-            | O::I64ReinterpretF64
-            | O::F32ReinterpretI32
-            | O::F64ReinterpretI64 => {}
+            O::I32ReinterpretF32 | O::I64ReinterpretF64 | O::F32ReinterpretI32 | O::F64ReinterpretI64 => {}
             O::I32Extend8S => self.un(h::i32_extend8_s),
             O::I32Extend16S => self.un(h::i32_extend16_s),
             O::I64Extend8S => self.un(h::i64_extend8_s),
