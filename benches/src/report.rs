@@ -1,0 +1,266 @@
+//! Reads criterion's saved estimates and renders them as markdown tables with ratios.
+//!
+//! Criterion stores, for every benchmark, `<criterion dir>/<benchmark dir>/new/benchmark.json`
+//! (its group, function and throughput) and `.../new/estimates.json` (point estimates in
+//! nanoseconds per iteration). Benchmarks named `<section>/<row>` with function ids such as
+//! `tally`, `wasmi`, `wasmi-fuel` become one table per section (`execute`, `translate`), one row
+//! per group, and a `tally / <baseline>` ratio column per baseline, with a geometric-mean row.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// The function id whose times are divided by every baseline's.
+pub const SUBJECT: &str = "tally";
+
+/// Function ids shown as plain columns only, never used as a ratio's denominator: native code,
+/// and wasmi's validation-only mode (not comparable with an eager translation).
+pub const REFERENCE_ONLY: [&str; 2] = ["native", "wasmi-lazy"];
+
+/// Preferred column order; other function ids follow alphabetically.
+const COLUMN_ORDER: [&str; 6] = ["tally", "wasmi", "wasmi-fuel", "wasmi-eager", "wasmi-lazy", "native"];
+
+/// One benchmark's median, as saved by criterion's latest run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measurement {
+    /// Criterion group id, e.g. `execute/fib`.
+    pub group: String,
+    /// Function id within the group, e.g. `wasmi-fuel`.
+    pub function: String,
+    /// Parameter string, if the benchmark had one.
+    pub value: Option<String>,
+    /// Median time per iteration in nanoseconds.
+    pub median_ns: f64,
+    /// Bytes processed per iteration, if the benchmark declared a byte throughput.
+    pub bytes: Option<u64>,
+}
+
+/// The criterion output directory used when none is given: `$CRITERION_HOME`, else
+/// `$CARGO_TARGET_DIR/criterion`, else `<workspace>/target/criterion` (criterion's own order).
+pub fn default_criterion_dir() -> PathBuf {
+    if let Some(home) = std::env::var_os("CRITERION_HOME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(home);
+    }
+    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR").filter(|v| !v.is_empty()) {
+        return PathBuf::from(target).join("criterion");
+    }
+    let benches = Path::new(env!("CARGO_MANIFEST_DIR"));
+    benches.parent().unwrap_or(benches).join("target").join("criterion")
+}
+
+fn read_json(path: &Path) -> Result<Value, String> {
+    let text = fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("cannot parse {}: {e}", path.display()))
+}
+
+fn find_benchmark_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let entries = fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+        let path = entry.path();
+        if path.is_dir() {
+            find_benchmark_files(&path, out)?;
+        } else if path.file_name().is_some_and(|n| n == "benchmark.json")
+            && path.parent().and_then(Path::file_name).is_some_and(|n| n == "new")
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Parses one `new/` directory's `benchmark.json` and `estimates.json`.
+fn parse_measurement(benchmark_json: &Path) -> Result<Measurement, String> {
+    let id = read_json(benchmark_json)?;
+    let estimates_path = benchmark_json.with_file_name("estimates.json");
+    let estimates = read_json(&estimates_path)?;
+    let group = id
+        .get("group_id")
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("{}: no group_id", benchmark_json.display()))?
+        .to_string();
+    let function = id.get("function_id").and_then(Value::as_str).unwrap_or("").to_string();
+    let value = id.get("value_str").and_then(Value::as_str).map(str::to_string);
+    let bytes =
+        id.get("throughput").and_then(|t| t.get("Bytes").or_else(|| t.get("BytesDecimal")).and_then(Value::as_u64));
+    let median_ns = estimates
+        .pointer("/median/point_estimate")
+        .and_then(Value::as_f64)
+        .ok_or_else(|| format!("{}: no median point estimate", estimates_path.display()))?;
+    Ok(Measurement { group, function, value, median_ns, bytes })
+}
+
+/// Collects every benchmark's latest median under `criterion_dir`, sorted by group and function.
+pub fn collect(criterion_dir: &Path) -> Result<Vec<Measurement>, String> {
+    let mut files = Vec::new();
+    find_benchmark_files(criterion_dir, &mut files)?;
+    let mut measurements = files.iter().map(|f| parse_measurement(f)).collect::<Result<Vec<_>, _>>()?;
+    measurements.sort_by(|a, b| (&a.group, &a.function).cmp(&(&b.group, &b.function)));
+    Ok(measurements)
+}
+
+/// Formats nanoseconds with a unit that keeps 3-4 significant digits.
+pub fn format_time(ns: f64) -> String {
+    if ns >= 1e9 {
+        format!("{:.3} s", ns / 1e9)
+    } else if ns >= 1e6 {
+        format!("{:.2} ms", ns / 1e6)
+    } else if ns >= 1e3 {
+        format!("{:.2} µs", ns / 1e3)
+    } else {
+        format!("{ns:.1} ns")
+    }
+}
+
+/// Formats a byte count as kB or MB (decimal units, as the MB/s throughput).
+pub fn format_bytes(bytes: u64) -> String {
+    if bytes >= 1_000_000 {
+        format!("{:.2} MB", bytes as f64 / 1e6)
+    } else {
+        format!("{:.1} kB", bytes as f64 / 1e3)
+    }
+}
+
+/// Geometric mean of positive, finite values (`None` when there are none).
+pub fn geomean(values: &[f64]) -> Option<f64> {
+    let logs: Vec<f64> = values.iter().filter(|v| v.is_finite() && **v > 0.0).map(|v| v.ln()).collect();
+    if logs.is_empty() {
+        None
+    } else {
+        Some((logs.iter().sum::<f64>() / logs.len() as f64).exp())
+    }
+}
+
+fn column_rank(function: &str) -> (usize, String) {
+    let rank = COLUMN_ORDER.iter().position(|c| *c == function).unwrap_or(COLUMN_ORDER.len());
+    (rank, function.to_string())
+}
+
+/// A row key: the group without its section prefix, plus the parameter if any.
+fn row_name(group: &str, value: Option<&str>) -> String {
+    let base = group.split_once('/').map_or(group, |(_, rest)| rest);
+    match value {
+        Some(v) => format!("{base}/{v}"),
+        None => base.to_string(),
+    }
+}
+
+/// Renders one markdown table per section (the part of the group id before the first `/`).
+///
+/// Cells hold the median time per iteration (and MB/s when the benchmark declared a byte
+/// throughput); ratio columns hold `tally time / baseline time`, so values below 1 mean tally
+/// is faster; the last row is the geometric mean of each ratio column.
+pub fn render_markdown(measurements: &[Measurement]) -> String {
+    // section -> row -> function -> measurement
+    let mut sections: BTreeMap<String, BTreeMap<String, BTreeMap<String, &Measurement>>> = BTreeMap::new();
+    for m in measurements {
+        let section = m.group.split_once('/').map_or("", |(s, _)| s).to_string();
+        sections
+            .entry(section)
+            .or_default()
+            .entry(row_name(&m.group, m.value.as_deref()))
+            .or_default()
+            .insert(m.function.clone(), m);
+    }
+
+    let mut out = String::new();
+    for (section, rows) in &sections {
+        let mut columns: Vec<String> = rows.values().flat_map(|fns| fns.keys().cloned()).collect();
+        columns.sort_by_key(|c| column_rank(c));
+        columns.dedup();
+        let has_subject = columns.iter().any(|c| c == SUBJECT);
+        let baselines: Vec<&String> = columns
+            .iter()
+            .filter(|c| has_subject && c.as_str() != SUBJECT && !REFERENCE_ONLY.contains(&c.as_str()))
+            .collect();
+        let has_bytes = rows.values().any(|fns| fns.values().any(|m| m.bytes.is_some()));
+
+        let title = if section.is_empty() { "(ungrouped)" } else { section };
+        let _ = writeln!(out, "### {title}\n");
+        let mut header = String::from("| benchmark |");
+        let mut rule = String::from("|---|");
+        if has_bytes {
+            header.push_str(" size |");
+            rule.push_str("---:|");
+        }
+        for c in &columns {
+            let _ = write!(header, " {c} |");
+            rule.push_str("---:|");
+        }
+        for b in &baselines {
+            let _ = write!(header, " {SUBJECT} / {b} |");
+            rule.push_str("---:|");
+        }
+        let _ = writeln!(out, "{header}\n{rule}");
+
+        let mut ratios: Vec<Vec<f64>> = vec![Vec::new(); baselines.len()];
+        for (row, fns) in rows {
+            let mut line = format!("| {row} |");
+            if has_bytes {
+                match fns.values().find_map(|m| m.bytes) {
+                    Some(b) => {
+                        let _ = write!(line, " {} |", format_bytes(b));
+                    }
+                    None => line.push_str(" |"),
+                }
+            }
+            for c in &columns {
+                match fns.get(c.as_str()) {
+                    Some(m) => {
+                        let _ = write!(line, " {}", format_time(m.median_ns));
+                        if let Some(b) = m.bytes {
+                            // bytes per ns = GB/s; ×1000 = MB/s
+                            let _ = write!(line, " ({:.1} MB/s)", b as f64 / m.median_ns * 1e3);
+                        }
+                        line.push_str(" |");
+                    }
+                    None => line.push_str(" – |"),
+                }
+            }
+            let subject = fns.get(SUBJECT).map(|m| m.median_ns);
+            for (i, b) in baselines.iter().enumerate() {
+                match (subject, fns.get(b.as_str())) {
+                    (Some(s), Some(m)) if m.median_ns > 0.0 => {
+                        let ratio = s / m.median_ns;
+                        ratios[i].push(ratio);
+                        let _ = write!(line, " {ratio:.2} |");
+                    }
+                    _ => line.push_str(" – |"),
+                }
+            }
+            let _ = writeln!(out, "{line}");
+        }
+        if !baselines.is_empty() {
+            let mut line = String::from("| **geomean** |");
+            if has_bytes {
+                line.push_str(" |");
+            }
+            for _ in &columns {
+                line.push_str(" |");
+            }
+            for r in &ratios {
+                match geomean(r) {
+                    Some(g) => {
+                        let _ = write!(line, " **{g:.2}** |");
+                    }
+                    None => line.push_str(" – |"),
+                }
+            }
+            let _ = writeln!(out, "{line}");
+        }
+        let _ = writeln!(out);
+    }
+    if !sections.is_empty() {
+        let _ = writeln!(
+            out,
+            "Medians of criterion's latest run. Ratios are `{SUBJECT} time / baseline time`: \
+             below 1.00 means {SUBJECT} is faster. `wasmi-fuel` = wasmi with \
+             `consume_fuel(true)`; `wasmi-eager` / `wasmi-lazy` = `Module::new` with \
+             `CompilationMode::Eager` / `LazyTranslation` (validation only)."
+        );
+    }
+    out
+}
