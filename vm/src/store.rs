@@ -84,10 +84,6 @@ pub(crate) struct StoreInner {
 }
 
 impl StoreInner {
-    pub(crate) fn instance_index(&self, inst: *const InstanceEntity) -> Option<u32> {
-        self.instances.iter().position(|i| core::ptr::eq(&**i, inst)).map(|i| i as u32)
-    }
-
     /// Grows memory `id` by `delta` pages; returns the old size, or `None` past a limit.
     pub(crate) fn grow_memory(&mut self, id: u32, delta: u32) -> Option<u32> {
         let max_pages = self.config.max_memory_pages;

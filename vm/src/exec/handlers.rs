@@ -332,9 +332,9 @@ un!(i64_trunc_sat_f64_u, f64, |x| x as u64);
 
 // ---- f32 ----
 bin!(commutative F32_ADD, f32_add_ss, f32_add_si, f32, |x, y| n::canon32(x + y));
-bin!(F32_SUB, f32_sub_ss, f32_sub_si, f32_sub_is, f32, |x, y| { n::canon32(x - y) });
+bin!(F32_SUB, f32_sub_ss, f32_sub_si, f32_sub_is, f32, |x, y| n::canon32(x - y));
 bin!(commutative F32_MUL, f32_mul_ss, f32_mul_si, f32, |x, y| n::canon32(x * y));
-bin!(F32_DIV, f32_div_ss, f32_div_si, f32_div_is, f32, |x, y| { n::canon32(x / y) });
+bin!(F32_DIV, f32_div_ss, f32_div_si, f32_div_is, f32, |x, y| n::canon32(x / y));
 bin!(commutative F32_MIN, f32_min_ss, f32_min_si, f32, |x, y| n::f32_min(x, y));
 bin!(commutative F32_MAX, f32_max_ss, f32_max_si, f32, |x, y| n::f32_max(x, y));
 bin!(F32_COPYSIGN, f32_copysign_ss, f32_copysign_si, f32_copysign_is, f32, |x, y| x.copysign(y));
@@ -359,9 +359,9 @@ un!(f32_demote_f64, f64, |x| n::canon32(x as f32));
 
 // ---- f64 ----
 bin!(commutative F64_ADD, f64_add_ss, f64_add_si, f64, |x, y| n::canon64(x + y));
-bin!(F64_SUB, f64_sub_ss, f64_sub_si, f64_sub_is, f64, |x, y| { n::canon64(x - y) });
+bin!(F64_SUB, f64_sub_ss, f64_sub_si, f64_sub_is, f64, |x, y| n::canon64(x - y));
 bin!(commutative F64_MUL, f64_mul_ss, f64_mul_si, f64, |x, y| n::canon64(x * y));
-bin!(F64_DIV, f64_div_ss, f64_div_si, f64_div_is, f64, |x, y| { n::canon64(x / y) });
+bin!(F64_DIV, f64_div_ss, f64_div_si, f64_div_is, f64, |x, y| n::canon64(x / y));
 bin!(commutative F64_MIN, f64_min_ss, f64_min_si, f64, |x, y| n::f64_min(x, y));
 bin!(commutative F64_MAX, f64_max_ss, f64_max_si, f64, |x, y| n::f64_max(x, y));
 bin!(F64_COPYSIGN, f64_copysign_ss, f64_copysign_si, f64_copysign_is, f64, |x, y| x.copysign(y));
@@ -383,6 +383,26 @@ un!(f64_convert_i32_u, u32, |x| x as f64);
 un!(f64_convert_i64_s, i64, |x| x as f64);
 un!(f64_convert_i64_u, u64, |x| x as f64);
 un!(f64_promote_f32, f32, |x| n::canon64(x as f64));
+
+// ---- fused float multiply-add (two roundings, each canonicalized) ----
+
+handler!(
+    /// `a = (b * y) + z` in f64, with slot y in the low half of `c` and slot z in the high half.
+    f64_mul_add(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    let prod = n::canon64(rd::<f64>(sp, op.b) * rd::<f64>(sp, op.c as u32));
+    wr(sp, op.a, n::canon64(prod + rd::<f64>(sp, (op.c >> 32) as u32)));
+    next!(ip.add(1), sp, mem, len, cx)
+});
+
+handler!(
+    /// `a = (b * y) + z` in f32, with slot y in the low half of `c` and slot z in the high half.
+    f32_mul_add(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    let prod = n::canon32(rd::<f32>(sp, op.b) * rd::<f32>(sp, op.c as u32));
+    wr(sp, op.a, n::canon32(prod + rd::<f32>(sp, (op.c >> 32) as u32)));
+    next!(ip.add(1), sp, mem, len, cx)
+});
 
 // ---- references ----
 un!(ref_is_null, u64, |x| x == 0);
@@ -609,12 +629,25 @@ ret_imm(ip, sp, mem, len, cx) {
 // ---- memory ----
 
 macro_rules! load {
-    ($name:ident, $n:literal, |$b:ident| $e:expr) => {
+    ($name:ident, $add:ident, $n:literal, |$b:ident| $e:expr) => {
         handler!(
-        /// Load into slot `a` from address slot `b` plus offset `c`.
-$name(ip, sp, mem, len, cx) {
+            /// Load into slot `a` from address slot `b` plus offset `c`.
+            $name(ip, sp, mem, len, cx) {
             let op = &*ip;
             let ea = rd::<u32>(sp, op.b) as u64 + op.c;
+            if ea + $n > len as u64 {
+                return trap(ip, cx, TrapCode::MemoryOutOfBounds);
+            }
+            let $b: [u8; $n] = ptr::read_unaligned(mem.add(ea as usize) as *const [u8; $n]);
+            *sp.add(op.a as usize) = $e;
+            next!(ip.add(1), sp, mem, len, cx)
+        });
+        handler!(
+            /// Load fused with the `i32.add` computing its address: into slot `a` from
+            /// `(slot b + imm) mod 2^32 + offset`, imm in the low half of `c`, offset in the high.
+            $add(ip, sp, mem, len, cx) {
+            let op = &*ip;
+            let ea = rd::<u32>(sp, op.b).wrapping_add(op.c as u32) as u64 + (op.c >> 32);
             if ea + $n > len as u64 {
                 return trap(ip, cx, TrapCode::MemoryOutOfBounds);
             }
@@ -625,24 +658,51 @@ $name(ip, sp, mem, len, cx) {
     };
 }
 
-load!(i32_load, 4, |b| u32::from_le_bytes(b) as u64);
-load!(i64_load, 8, |b| u64::from_le_bytes(b));
-load!(i32_load8_s, 1, |b| b[0] as i8 as i32 as u32 as u64);
-load!(i32_load8_u, 1, |b| b[0] as u64);
-load!(i32_load16_s, 2, |b| i16::from_le_bytes(b) as i32 as u32 as u64);
-load!(i32_load16_u, 2, |b| u16::from_le_bytes(b) as u64);
-load!(i64_load8_s, 1, |b| b[0] as i8 as i64 as u64);
-load!(i64_load16_s, 2, |b| i16::from_le_bytes(b) as i64 as u64);
-load!(i64_load32_s, 4, |b| i32::from_le_bytes(b) as i64 as u64);
-load!(i64_load32_u, 4, |b| u32::from_le_bytes(b) as u64);
+load!(i32_load, i32_load_add, 4, |b| u32::from_le_bytes(b) as u64);
+load!(i64_load, i64_load_add, 8, |b| u64::from_le_bytes(b));
+load!(i32_load8_s, i32_load8_s_add, 1, |b| b[0] as i8 as i32 as u32 as u64);
+load!(i32_load8_u, i32_load8_u_add, 1, |b| b[0] as u64);
+load!(i32_load16_s, i32_load16_s_add, 2, |b| i16::from_le_bytes(b) as i32 as u32 as u64);
+load!(i32_load16_u, i32_load16_u_add, 2, |b| u16::from_le_bytes(b) as u64);
+load!(i64_load8_s, i64_load8_s_add, 1, |b| b[0] as i8 as i64 as u64);
+load!(i64_load16_s, i64_load16_s_add, 2, |b| i16::from_le_bytes(b) as i64 as u64);
+load!(i64_load32_s, i64_load32_s_add, 4, |b| i32::from_le_bytes(b) as i64 as u64);
+load!(i64_load32_u, i64_load32_u_add, 4, |b| u32::from_le_bytes(b) as u64);
 
 macro_rules! store {
-    ($name:ident, $n:literal, |$v:ident| $e:expr) => {
+    ($name:ident, $imm:ident, $add:ident, $n:literal, |$v:ident| $e:expr) => {
         handler!(
-        /// Store slot `b` to address slot `a` plus offset `c`.
-$name(ip, sp, mem, len, cx) {
+            /// Store slot `b` to address slot `a` plus offset `c`.
+            $name(ip, sp, mem, len, cx) {
             let op = &*ip;
             let ea = rd::<u32>(sp, op.a) as u64 + op.c;
+            if ea + $n > len as u64 {
+                return trap(ip, cx, TrapCode::MemoryOutOfBounds);
+            }
+            let $v: u64 = *sp.add(op.b as usize);
+            let bytes: [u8; $n] = $e;
+            ptr::write_unaligned(mem.add(ea as usize) as *mut [u8; $n], bytes);
+            next!(ip.add(1), sp, mem, len, cx)
+        });
+        handler!(
+            /// Store the immediate `c` to address slot `a` plus offset `b`.
+            $imm(ip, sp, mem, len, cx) {
+            let op = &*ip;
+            let ea = rd::<u32>(sp, op.a) as u64 + op.b as u64;
+            if ea + $n > len as u64 {
+                return trap(ip, cx, TrapCode::MemoryOutOfBounds);
+            }
+            let $v: u64 = op.c;
+            let bytes: [u8; $n] = $e;
+            ptr::write_unaligned(mem.add(ea as usize) as *mut [u8; $n], bytes);
+            next!(ip.add(1), sp, mem, len, cx)
+        });
+        handler!(
+            /// Store fused with the `i32.add` computing its address: slot `b` to
+            /// `(slot a + imm) mod 2^32 + offset`, imm in the low half of `c`, offset in the high.
+            $add(ip, sp, mem, len, cx) {
+            let op = &*ip;
+            let ea = rd::<u32>(sp, op.a).wrapping_add(op.c as u32) as u64 + (op.c >> 32);
             if ea + $n > len as u64 {
                 return trap(ip, cx, TrapCode::MemoryOutOfBounds);
             }
@@ -654,10 +714,10 @@ $name(ip, sp, mem, len, cx) {
     };
 }
 
-store!(store32, 4, |v| (v as u32).to_le_bytes());
-store!(store64, 8, |v| v.to_le_bytes());
-store!(store8, 1, |v| [v as u8]);
-store!(store16, 2, |v| (v as u16).to_le_bytes());
+store!(store32, store32_imm, store32_add, 4, |v| (v as u32).to_le_bytes());
+store!(store64, store64_imm, store64_add, 8, |v| v.to_le_bytes());
+store!(store8, store8_imm, store8_add, 1, |v| [v as u8]);
+store!(store16, store16_imm, store16_add, 2, |v| (v as u16).to_le_bytes());
 
 handler!(memory_size(ip, sp, mem, len, cx) {
     *sp.add((*ip).a as usize) = (len / crate::store::PAGE_SIZE) as u64;

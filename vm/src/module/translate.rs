@@ -152,6 +152,23 @@ enum Test {
     Nez { slot: u32 },
 }
 
+/// A producer whose result can be folded into the op that consumes it.
+#[derive(Clone, Copy, Debug)]
+enum Fuse {
+    /// `i32.add slot, imm`: folds into a load or store address.
+    AddImm { base: u32, imm: u32 },
+    /// `fNN.mul slot, slot`: folds into a following `fNN.add`.
+    Mul { is64: bool, x: u32, y: u32 },
+}
+
+/// Operand forms of an emitted binary op.
+#[derive(Clone, Copy, Debug)]
+enum Form {
+    SlotSlot(u32, u32),
+    SlotImm(u32, u64),
+    Other,
+}
+
 #[derive(Clone, Copy, Debug)]
 enum Rhs {
     Slot(u32),
@@ -187,6 +204,8 @@ pub(crate) struct FuncTranslator {
     producer: Option<usize>,
     /// The fusable test that produced the top temporary, if it was the last op emitted.
     last_test: Option<Test>,
+    /// The fusable producer of the top temporary, if it was the last op emitted.
+    last_fuse: Option<Fuse>,
     validator_allocs: Option<wasmparser::FuncValidatorAllocations>,
 }
 
@@ -261,6 +280,7 @@ impl FuncTranslator {
         self.dead_depth = 0;
         self.producer = None;
         self.last_test = None;
+        self.last_fuse = None;
         self.ctrl.push(Ctrl {
             kind: CtrlKind::Func,
             height: 0,
@@ -308,6 +328,7 @@ impl FuncTranslator {
         self.offsets.push(self.offset);
         self.producer = None;
         self.last_test = None;
+        self.last_fuse = None;
         self.ops.len() - 1
     }
 
@@ -322,6 +343,7 @@ impl FuncTranslator {
     fn barrier(&mut self) {
         self.producer = None;
         self.last_test = None;
+        self.last_fuse = None;
     }
 
     fn height(&self) -> u32 {
@@ -522,6 +544,7 @@ impl FuncTranslator {
         self.offsets.pop();
         self.producer = None;
         self.last_test = None;
+        self.last_fuse = None;
         Some(test)
     }
 
@@ -663,29 +686,85 @@ impl FuncTranslator {
 
     // ---- operators ----
 
-    fn bin(&mut self, b: Bin) {
+    fn bin(&mut self, b: Bin) -> Form {
         let (rhs, hr) = self.pop();
         let (lhs, hl) = self.pop();
-        let (hd, a, c) = match (lhs, rhs) {
+        let (hd, a, c, form) = match (lhs, rhs) {
             (Operand::Const(_), Operand::Const(y)) => {
                 let x = self.slot_of(lhs, hl);
-                (b.si, x, y)
+                (b.si, x, y, Form::SlotImm(x, y))
             }
             (_, Operand::Const(y)) => {
                 let x = self.slot_of(lhs, hl);
-                (b.si, x, y)
+                (b.si, x, y, Form::SlotImm(x, y))
             }
             (Operand::Const(x), _) => {
                 let y = self.slot_of(rhs, hr);
-                (b.is.unwrap_or(b.si), y, x)
+                match b.is {
+                    Some(is) => (is, y, x, Form::Other),
+                    None => (b.si, y, x, Form::SlotImm(y, x)),
+                }
             }
             _ => {
                 let x = self.slot_of(lhs, hl);
                 let y = self.slot_of(rhs, hr);
-                (b.ss, x, y as u64)
+                (b.ss, x, y as u64, Form::SlotSlot(x, y))
             }
         };
         self.emit_producer(hd, a, c);
+        form
+    }
+
+    /// Takes the fusable producer of the top temporary, removing its op.
+    fn take_fuse(&mut self) -> Option<Fuse> {
+        let fuse = self.last_fuse?;
+        let producer = self.producer?;
+        let top = self.height().checked_sub(1)?;
+        if producer + 1 != self.ops.len()
+            || self.stack.last() != Some(&Operand::Temp)
+            || self.ops[producer].a != self.temp_slot(top)
+        {
+            return None;
+        }
+        self.ops.pop();
+        self.offsets.pop();
+        self.producer = None;
+        self.last_fuse = None;
+        Some(fuse)
+    }
+
+    fn binop(&mut self, b: Bin) {
+        self.bin(b);
+    }
+
+    fn i32_add(&mut self) {
+        if let Form::SlotImm(base, imm) = self.bin(h::I32_ADD) {
+            self.last_fuse = Some(Fuse::AddImm { base, imm: imm as u32 });
+        }
+    }
+
+    fn float_mul(&mut self, is64: bool) {
+        if let Form::SlotSlot(x, y) = self.bin(if is64 { h::F64_MUL } else { h::F32_MUL }) {
+            self.last_fuse = Some(Fuse::Mul { is64, x, y });
+        }
+    }
+
+    /// `fNN.add`, fused with a directly preceding `fNN.mul` when the other addend is in a slot.
+    fn float_add(&mut self, is64: bool) {
+        let len = self.stack.len();
+        let other = len.checked_sub(2).map(|i| (self.stack[i], i as u32));
+        let mul_matches = matches!(self.last_fuse, Some(Fuse::Mul { is64: m64, .. }) if m64 == is64);
+        if let (true, Some((other @ (Operand::Local(_) | Operand::Temp), other_h))) = (mul_matches, other) {
+            if let Some(Fuse::Mul { x, y, .. }) = self.take_fuse() {
+                self.stack.pop();
+                self.stack.pop();
+                let z = self.slot_of(other, other_h);
+                let hd = if is64 { h::f64_mul_add } else { h::f32_mul_add };
+                self.emit_producer(hd, x, y as u64 | (z as u64) << 32);
+                return;
+            }
+        }
+        self.bin(if is64 { h::F64_ADD } else { h::F32_ADD });
     }
 
     /// A comparison: emitted like any binary op, but remembered for fusion with a branch.
@@ -739,42 +818,76 @@ impl FuncTranslator {
         self.emit_producer(hd, slot, 0);
     }
 
-    fn load(&mut self, hd: Handler, offset: u64) {
+    fn load(&mut self, plain: Handler, fused_add: Handler, offset: u64) {
+        if let Some(Fuse::AddImm { base, imm }) = self.take_fuse() {
+            self.stack.pop();
+            self.emit_producer(fused_add, base, imm as u64 | offset << 32);
+            return;
+        }
         let addr = self.pop_slot();
-        self.emit_producer(hd, addr, offset);
+        self.emit_producer(plain, addr, offset);
     }
 
-    fn store(&mut self, hd: Handler, offset: u64) {
-        let val = self.pop_slot();
+    fn store(&mut self, plain: Handler, imm: Handler, fused_add: Handler, offset: u64) {
+        let (val, hv) = self.pop();
+        if let Operand::Const(v) = val {
+            let addr = self.pop_slot();
+            self.emit(op(imm, addr, offset as u32, v));
+            return;
+        }
+        let val = self.slot_of(val, hv);
+        if let Some(Fuse::AddImm { base, imm }) = self.take_fuse() {
+            self.stack.pop();
+            self.emit(op(fused_add, base, val, imm as u64 | offset << 32));
+            return;
+        }
         let addr = self.pop_slot();
-        self.emit(op(hd, addr, val, offset));
+        self.emit(op(plain, addr, val, offset));
     }
 
     fn local_set(&mut self, x: u32, tee: bool) {
-        let preserve = self.stack[..self.stack.len().saturating_sub(1)].contains(&Operand::Local(x));
-        if preserve {
-            for i in 0..self.stack.len() - 1 {
-                if self.stack[i] == Operand::Local(x) {
-                    self.materialize(i as u32);
-                }
+        let below = self.stack.len().saturating_sub(1);
+        let preserve = self.stack[..below].contains(&Operand::Local(x));
+        let top_slot = self.temp_slot(self.height().saturating_sub(1));
+        let producer = match (self.stack.last(), self.producer) {
+            (Some(Operand::Temp), Some(p)) if p + 1 == self.ops.len() && self.ops[p].a == top_slot => Some(p),
+            _ => None,
+        };
+        if let Some(p) = producer {
+            // Let the producer write the local directly. Copies preserving old values of `x` must
+            // run before it: they only write temporaries below the producer's operands.
+            let mut producer_op = self.ops[p];
+            let offset = self.offsets[p];
+            self.ops.pop();
+            self.offsets.pop();
+            if preserve {
+                self.preserve_local(x, below);
             }
-        }
-        let top_slot = self.temp_slot(self.height() - 1);
-        match (self.stack.last().copied(), self.producer) {
-            (Some(Operand::Temp), Some(p)) if !preserve && p + 1 == self.ops.len() && self.ops[p].a == top_slot => {
-                // Let the producer write the local directly.
-                self.ops[p].a = x;
-                self.producer = None;
-                self.last_test = None;
+            producer_op.a = x;
+            self.ops.push(producer_op);
+            self.offsets.push(offset);
+            self.producer = None;
+            self.last_test = None;
+            self.last_fuse = None;
+        } else {
+            if preserve {
+                self.preserve_local(x, below);
             }
-            _ => {
-                let hgt = self.height() - 1;
-                self.copy_into(x, hgt);
-            }
+            let hgt = self.height() - 1;
+            self.copy_into(x, hgt);
         }
         self.stack.pop();
         if tee {
             self.push(Operand::Local(x));
+        }
+    }
+
+    /// Copies every `Local(x)` operand below `end` to its temporary slot.
+    fn preserve_local(&mut self, x: u32, end: usize) {
+        for i in 0..end {
+            if self.stack[i] == Operand::Local(x) {
+                self.materialize(i as u32);
+            }
         }
     }
 
@@ -952,22 +1065,32 @@ impl FuncTranslator {
                     self.emit(op(h::global_set, global_index, slot, 0));
                 }
             }
-            O::I32Load { memarg } | O::F32Load { memarg } => self.load(h::i32_load, memarg.offset),
-            O::I64Load { memarg } | O::F64Load { memarg } => self.load(h::i64_load, memarg.offset),
-            O::I32Load8S { memarg } => self.load(h::i32_load8_s, memarg.offset),
-            O::I32Load8U { memarg } | O::I64Load8U { memarg } => self.load(h::i32_load8_u, memarg.offset),
-            O::I32Load16S { memarg } => self.load(h::i32_load16_s, memarg.offset),
-            O::I32Load16U { memarg } | O::I64Load16U { memarg } => self.load(h::i32_load16_u, memarg.offset),
-            O::I64Load8S { memarg } => self.load(h::i64_load8_s, memarg.offset),
-            O::I64Load16S { memarg } => self.load(h::i64_load16_s, memarg.offset),
-            O::I64Load32S { memarg } => self.load(h::i64_load32_s, memarg.offset),
-            O::I64Load32U { memarg } => self.load(h::i64_load32_u, memarg.offset),
-            O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => {
-                self.store(h::store32, memarg.offset)
+            O::I32Load { memarg } | O::F32Load { memarg } => self.load(h::i32_load, h::i32_load_add, memarg.offset),
+            O::I64Load { memarg } | O::F64Load { memarg } => self.load(h::i64_load, h::i64_load_add, memarg.offset),
+            O::I32Load8S { memarg } => self.load(h::i32_load8_s, h::i32_load8_s_add, memarg.offset),
+            O::I32Load8U { memarg } | O::I64Load8U { memarg } => {
+                self.load(h::i32_load8_u, h::i32_load8_u_add, memarg.offset)
             }
-            O::I64Store { memarg } | O::F64Store { memarg } => self.store(h::store64, memarg.offset),
-            O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(h::store8, memarg.offset),
-            O::I32Store16 { memarg } | O::I64Store16 { memarg } => self.store(h::store16, memarg.offset),
+            O::I32Load16S { memarg } => self.load(h::i32_load16_s, h::i32_load16_s_add, memarg.offset),
+            O::I32Load16U { memarg } | O::I64Load16U { memarg } => {
+                self.load(h::i32_load16_u, h::i32_load16_u_add, memarg.offset)
+            }
+            O::I64Load8S { memarg } => self.load(h::i64_load8_s, h::i64_load8_s_add, memarg.offset),
+            O::I64Load16S { memarg } => self.load(h::i64_load16_s, h::i64_load16_s_add, memarg.offset),
+            O::I64Load32S { memarg } => self.load(h::i64_load32_s, h::i64_load32_s_add, memarg.offset),
+            O::I64Load32U { memarg } => self.load(h::i64_load32_u, h::i64_load32_u_add, memarg.offset),
+            O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => {
+                self.store(h::store32, h::store32_imm, h::store32_add, memarg.offset)
+            }
+            O::I64Store { memarg } | O::F64Store { memarg } => {
+                self.store(h::store64, h::store64_imm, h::store64_add, memarg.offset)
+            }
+            O::I32Store8 { memarg } | O::I64Store8 { memarg } => {
+                self.store(h::store8, h::store8_imm, h::store8_add, memarg.offset)
+            }
+            O::I32Store16 { memarg } | O::I64Store16 { memarg } => {
+                self.store(h::store16, h::store16_imm, h::store16_add, memarg.offset)
+            }
             O::MemorySize { .. } => self.emit_producer(h::memory_size, 0, 0),
             O::MemoryGrow { .. } => self.un(h::memory_grow),
             O::MemoryFill { .. } => {
@@ -1059,55 +1182,55 @@ impl FuncTranslator {
             O::I64LeU => self.cmp(h::I64_LE_U, CmpKind::LeU, true),
             O::I64GeS => self.cmp(h::I64_GE_S, CmpKind::GeS, true),
             O::I64GeU => self.cmp(h::I64_GE_U, CmpKind::GeU, true),
-            O::F32Eq => self.bin(h::F32_EQ),
-            O::F32Ne => self.bin(h::F32_NE),
-            O::F32Lt => self.bin(h::F32_LT),
-            O::F32Gt => self.bin(h::F32_GT),
-            O::F32Le => self.bin(h::F32_LE),
-            O::F32Ge => self.bin(h::F32_GE),
-            O::F64Eq => self.bin(h::F64_EQ),
-            O::F64Ne => self.bin(h::F64_NE),
-            O::F64Lt => self.bin(h::F64_LT),
-            O::F64Gt => self.bin(h::F64_GT),
-            O::F64Le => self.bin(h::F64_LE),
-            O::F64Ge => self.bin(h::F64_GE),
+            O::F32Eq => self.binop(h::F32_EQ),
+            O::F32Ne => self.binop(h::F32_NE),
+            O::F32Lt => self.binop(h::F32_LT),
+            O::F32Gt => self.binop(h::F32_GT),
+            O::F32Le => self.binop(h::F32_LE),
+            O::F32Ge => self.binop(h::F32_GE),
+            O::F64Eq => self.binop(h::F64_EQ),
+            O::F64Ne => self.binop(h::F64_NE),
+            O::F64Lt => self.binop(h::F64_LT),
+            O::F64Gt => self.binop(h::F64_GT),
+            O::F64Le => self.binop(h::F64_LE),
+            O::F64Ge => self.binop(h::F64_GE),
 
             O::I32Clz => self.un(h::i32_clz),
             O::I32Ctz => self.un(h::i32_ctz),
             O::I32Popcnt => self.un(h::i32_popcnt),
-            O::I32Add => self.bin(h::I32_ADD),
-            O::I32Sub => self.bin(h::I32_SUB),
-            O::I32Mul => self.bin(h::I32_MUL),
-            O::I32DivS => self.bin(h::I32_DIV_S),
-            O::I32DivU => self.bin(h::I32_DIV_U),
-            O::I32RemS => self.bin(h::I32_REM_S),
-            O::I32RemU => self.bin(h::I32_REM_U),
-            O::I32And => self.bin(h::I32_AND),
-            O::I32Or => self.bin(h::I32_OR),
-            O::I32Xor => self.bin(h::I32_XOR),
-            O::I32Shl => self.bin(h::I32_SHL),
-            O::I32ShrS => self.bin(h::I32_SHR_S),
-            O::I32ShrU => self.bin(h::I32_SHR_U),
-            O::I32Rotl => self.bin(h::I32_ROTL),
-            O::I32Rotr => self.bin(h::I32_ROTR),
+            O::I32Add => self.i32_add(),
+            O::I32Sub => self.binop(h::I32_SUB),
+            O::I32Mul => self.binop(h::I32_MUL),
+            O::I32DivS => self.binop(h::I32_DIV_S),
+            O::I32DivU => self.binop(h::I32_DIV_U),
+            O::I32RemS => self.binop(h::I32_REM_S),
+            O::I32RemU => self.binop(h::I32_REM_U),
+            O::I32And => self.binop(h::I32_AND),
+            O::I32Or => self.binop(h::I32_OR),
+            O::I32Xor => self.binop(h::I32_XOR),
+            O::I32Shl => self.binop(h::I32_SHL),
+            O::I32ShrS => self.binop(h::I32_SHR_S),
+            O::I32ShrU => self.binop(h::I32_SHR_U),
+            O::I32Rotl => self.binop(h::I32_ROTL),
+            O::I32Rotr => self.binop(h::I32_ROTR),
             O::I64Clz => self.un(h::i64_clz),
             O::I64Ctz => self.un(h::i64_ctz),
             O::I64Popcnt => self.un(h::i64_popcnt),
-            O::I64Add => self.bin(h::I64_ADD),
-            O::I64Sub => self.bin(h::I64_SUB),
-            O::I64Mul => self.bin(h::I64_MUL),
-            O::I64DivS => self.bin(h::I64_DIV_S),
-            O::I64DivU => self.bin(h::I64_DIV_U),
-            O::I64RemS => self.bin(h::I64_REM_S),
-            O::I64RemU => self.bin(h::I64_REM_U),
-            O::I64And => self.bin(h::I64_AND),
-            O::I64Or => self.bin(h::I64_OR),
-            O::I64Xor => self.bin(h::I64_XOR),
-            O::I64Shl => self.bin(h::I64_SHL),
-            O::I64ShrS => self.bin(h::I64_SHR_S),
-            O::I64ShrU => self.bin(h::I64_SHR_U),
-            O::I64Rotl => self.bin(h::I64_ROTL),
-            O::I64Rotr => self.bin(h::I64_ROTR),
+            O::I64Add => self.binop(h::I64_ADD),
+            O::I64Sub => self.binop(h::I64_SUB),
+            O::I64Mul => self.binop(h::I64_MUL),
+            O::I64DivS => self.binop(h::I64_DIV_S),
+            O::I64DivU => self.binop(h::I64_DIV_U),
+            O::I64RemS => self.binop(h::I64_REM_S),
+            O::I64RemU => self.binop(h::I64_REM_U),
+            O::I64And => self.binop(h::I64_AND),
+            O::I64Or => self.binop(h::I64_OR),
+            O::I64Xor => self.binop(h::I64_XOR),
+            O::I64Shl => self.binop(h::I64_SHL),
+            O::I64ShrS => self.binop(h::I64_SHR_S),
+            O::I64ShrU => self.binop(h::I64_SHR_U),
+            O::I64Rotl => self.binop(h::I64_ROTL),
+            O::I64Rotr => self.binop(h::I64_ROTR),
 
             O::F32Abs => self.un(h::f32_abs),
             O::F32Neg => self.un(h::f32_neg),
@@ -1116,13 +1239,13 @@ impl FuncTranslator {
             O::F32Trunc => self.un(h::f32_trunc),
             O::F32Nearest => self.un(h::f32_nearest),
             O::F32Sqrt => self.un(h::f32_sqrt),
-            O::F32Add => self.bin(h::F32_ADD),
-            O::F32Sub => self.bin(h::F32_SUB),
-            O::F32Mul => self.bin(h::F32_MUL),
-            O::F32Div => self.bin(h::F32_DIV),
-            O::F32Min => self.bin(h::F32_MIN),
-            O::F32Max => self.bin(h::F32_MAX),
-            O::F32Copysign => self.bin(h::F32_COPYSIGN),
+            O::F32Add => self.float_add(false),
+            O::F32Sub => self.binop(h::F32_SUB),
+            O::F32Mul => self.float_mul(false),
+            O::F32Div => self.binop(h::F32_DIV),
+            O::F32Min => self.binop(h::F32_MIN),
+            O::F32Max => self.binop(h::F32_MAX),
+            O::F32Copysign => self.binop(h::F32_COPYSIGN),
             O::F64Abs => self.un(h::f64_abs),
             O::F64Neg => self.un(h::f64_neg),
             O::F64Ceil => self.un(h::f64_ceil),
@@ -1130,13 +1253,13 @@ impl FuncTranslator {
             O::F64Trunc => self.un(h::f64_trunc),
             O::F64Nearest => self.un(h::f64_nearest),
             O::F64Sqrt => self.un(h::f64_sqrt),
-            O::F64Add => self.bin(h::F64_ADD),
-            O::F64Sub => self.bin(h::F64_SUB),
-            O::F64Mul => self.bin(h::F64_MUL),
-            O::F64Div => self.bin(h::F64_DIV),
-            O::F64Min => self.bin(h::F64_MIN),
-            O::F64Max => self.bin(h::F64_MAX),
-            O::F64Copysign => self.bin(h::F64_COPYSIGN),
+            O::F64Add => self.float_add(true),
+            O::F64Sub => self.binop(h::F64_SUB),
+            O::F64Mul => self.float_mul(true),
+            O::F64Div => self.binop(h::F64_DIV),
+            O::F64Min => self.binop(h::F64_MIN),
+            O::F64Max => self.binop(h::F64_MAX),
+            O::F64Copysign => self.binop(h::F64_COPYSIGN),
 
             O::I32WrapI64 => self.un(h::i32_wrap_i64),
             O::I32TruncF32S => self.un(h::i32_trunc_f32_s),
