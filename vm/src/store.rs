@@ -81,7 +81,14 @@ pub(crate) struct StoreInner {
     pub instances: Vec<Box<InstanceEntity>>,
     /// The value stack; empty until the first call, and taken out while executing.
     pub stack: Vec<u64>,
+    /// The call-frame stack, empty between calls; kept to reuse its allocation.
+    pub frames: Vec<crate::exec::Frame>,
 }
+
+// SAFETY: the raw pointers inside a store (instances' global cells, frames while running) point
+// only into allocations the store itself owns, so moving the store to another thread moves
+// their targets along; nothing is shared with other stores.
+unsafe impl Send for StoreInner {}
 
 impl StoreInner {
     /// Grows memory `id` by `delta` pages; returns the old size, or `None` past a limit.
@@ -176,6 +183,7 @@ impl<T> Store<T> {
                 globals: Vec::new(),
                 instances: Vec::new(),
                 stack: Vec::new(),
+                frames: Vec::new(),
             },
             data,
             host_funcs: Vec::new(),

@@ -560,13 +560,12 @@ call_internal(ip, sp, mem, len, cx) {
     let op = &*ip;
     let f = &*(*cx).defined.add(op.a as usize);
     let new_sp = sp.add(op.b as usize);
-    if (&mut (*cx).frames).len() >= (*cx).max_depth
-        || ((*cx).stack_end.offset_from(new_sp) as usize) < f.frame_cells as usize
+    if ((*cx).stack_end.offset_from(new_sp) as usize) < f.frame_cells as usize
+        || !Cx::push_frame(cx, super::Frame { ret_ip: ip.add(1), sp, inst: (*cx).inst })
     {
         return trap(ip, cx, TrapCode::StackExhausted);
     }
-    (&mut (*cx).frames).push(super::Frame { ret_ip: ip.add(1), sp, inst: (*cx).inst });
-    ptr::write_bytes(new_sp.add(f.params as usize), 0, f.locals as usize);
+    super::zero_locals(new_sp.add(f.params as usize), f.locals);
     next!(f.code.as_ptr(), new_sp, mem, len, cx)
 });
 

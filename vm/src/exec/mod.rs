@@ -131,6 +131,11 @@ fn run_wasm(
     stack[..args.len()].copy_from_slice(args);
     stack[f.params as usize..(f.params + f.locals) as usize].fill(0);
     let max_depth = store.config.max_call_depth as usize;
+    // The frame stack is reused across calls: reserving once keeps pushes free of allocation
+    // and lets handlers push without a capacity check.
+    let mut frames = core::mem::take(&mut store.frames);
+    frames.clear();
+    frames.reserve(max_depth + 1);
     let range = stack.as_mut_ptr_range();
     // SAFETY: the host context only lives for this call; `Cx` never escapes it, so erasing the
     // trait object's lifetime cannot let it be used after the borrow ends.
@@ -142,7 +147,7 @@ fn run_wasm(
         inst: inst_ptr,
         defined: inst.module.funcs.as_ptr(),
         globals: inst.global_ptrs.as_ptr(),
-        frames: Vec::with_capacity(max_depth.min(256)),
+        frames,
         max_depth,
         stack_end: range.end,
         trap: None,
@@ -159,6 +164,10 @@ fn run_wasm(
         let (mem, len) = runtime::memory_of(cxp, inst_ptr);
         drive(f.code.as_ptr(), range.start, mem, len, cxp);
     }
+    let mut frames = core::mem::take(&mut cx.frames);
+    frames.clear();
+    // SAFETY: `cx.store` is the `store` borrowed above; `cx` is no longer used for execution.
+    unsafe { (*cx.store).frames = frames };
     if let Some((code, ip)) = cx.trap {
         let mut trap = cx.host_trap.take().unwrap_or_else(|| Trap::new(code));
         // SAFETY: `cx.inst` is the instance whose code contains `ip` at the time of the trap.
@@ -169,6 +178,48 @@ fn run_wasm(
     }
     results.copy_from_slice(&stack[..results.len()]);
     Ok(())
+}
+
+impl Cx {
+    /// Pushes a call frame; `false` when the call depth limit is reached.
+    ///
+    /// # Safety
+    /// `cx` must be the live context of a run.
+    #[inline(always)]
+    pub(crate) unsafe fn push_frame(cx: *mut Cx, frame: Frame) -> bool {
+        // SAFETY: `invoke` reserved capacity for `max_depth + 1` frames, and the length is
+        // checked against `max_depth` first, so the write stays within the allocation.
+        unsafe {
+            let frames = &mut (*cx).frames;
+            let len = frames.len();
+            if len >= (*cx).max_depth {
+                return false;
+            }
+            frames.as_mut_ptr().add(len).write(frame);
+            frames.set_len(len + 1);
+            true
+        }
+    }
+}
+
+/// Zeroes the `n` non-parameter locals at `p`.
+///
+/// # Safety
+/// `p..p + max(n, 4)` must lie within the frame; the translator sizes every frame with four
+/// spare cells so the common small case can write four cells unconditionally.
+#[inline(always)]
+pub(crate) unsafe fn zero_locals(p: *mut u64, n: u32) {
+    // SAFETY: see the function's contract.
+    unsafe {
+        if n <= 4 {
+            p.write(0);
+            p.add(1).write(0);
+            p.add(2).write(0);
+            p.add(3).write(0);
+        } else {
+            ptr::write_bytes(p, 0, n as usize);
+        }
+    }
 }
 
 /// Runs from `ip` until the entry frame returns or a trap.

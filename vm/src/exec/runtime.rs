@@ -86,13 +86,12 @@ pub(crate) unsafe extern "C" fn enter_func(ip: Ip, sp: Sp, mem: *mut u8, len: us
             FuncKind::Wasm { instance, def } => {
                 let inst: *const InstanceEntity = &*(&*store).instances[instance as usize];
                 let f = &(&*inst).module.funcs[def as usize];
-                if (&mut (*cx).frames).len() >= (*cx).max_depth
-                    || ((*cx).stack_end.offset_from(new_sp) as usize) < f.frame_cells as usize
+                if ((*cx).stack_end.offset_from(new_sp) as usize) < f.frame_cells as usize
+                    || !Cx::push_frame(cx, Frame { ret_ip: ip.add(1), sp, inst: (*cx).inst })
                 {
                     return trap(ip, cx, TrapCode::StackExhausted);
                 }
-                (&mut (*cx).frames).push(Frame { ret_ip: ip.add(1), sp, inst: (*cx).inst });
-                ptr::write_bytes(new_sp.add(f.params as usize), 0, f.locals as usize);
+                super::zero_locals(new_sp.add(f.params as usize), f.locals);
                 let code = f.code.as_ptr();
                 if inst != (*cx).inst {
                     let (m, l) = switch_instance(cx, inst);
