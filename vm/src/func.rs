@@ -68,6 +68,20 @@ impl<T> HostFunc<T> {
     }
 }
 
+/// Places the metering intrinsic `tally.<name>` in `store`.
+pub(crate) fn intrinsic<T>(store: &mut Store<T>, name: &str) -> Result<Func, Error> {
+    let intrinsic = crate::metering::Intrinsic::lookup(name).ok_or_else(|| Error::Link {
+        module: crate::metering::MODULE.into(),
+        name: name.into(),
+        reason: "unknown intrinsic".into(),
+    })?;
+    let ty = intrinsic.ty();
+    let sig = store.inner.engine.intern(&ty);
+    let (params, results) = (ty.params().len() as u32, ty.results().len() as u32);
+    store.inner.funcs.push(FuncEntity { sig, params, results, kind: FuncKind::Intrinsic(intrinsic) });
+    Ok(Func { store: store.inner.id, index: store.inner.funcs.len() as u32 - 1 })
+}
+
 /// What a host function sees of its caller: the host state and the calling instance.
 pub struct Caller<'a, T> {
     pub(crate) data: &'a mut T,
@@ -105,6 +119,22 @@ impl<T> Caller<'_, T> {
             Some(id) => &mut self.store.memories[id as usize].data,
             None => &mut [],
         }
+    }
+
+    /// Gas left at the time of the call.
+    pub fn gas(&self) -> u64 {
+        self.store.meter.gas
+    }
+
+    /// Sets the gas left.
+    pub fn set_gas(&mut self, gas: u64) {
+        self.store.meter.gas = gas;
+    }
+
+    /// Charges `amount` gas; when not enough is left, all of it is consumed and the returned
+    /// trap ([`TrapCode::OutOfGas`](crate::TrapCode::OutOfGas)) should be propagated.
+    pub fn consume_gas(&mut self, amount: u64) -> Result<(), Trap> {
+        self.store.meter.charge(amount).map_err(Trap::new)
     }
 
     /// An export of the calling instance.

@@ -51,6 +51,7 @@ mod externals;
 mod func;
 mod instance;
 mod linker;
+mod metering;
 mod module;
 mod store;
 mod value;

@@ -34,6 +34,13 @@ impl<T> Linker<T> {
     }
 
     fn insert(&mut self, module: &str, name: &str, def: Definition<T>) -> Result<&mut Self, Error> {
+        if module == crate::metering::MODULE {
+            return Err(Error::Link {
+                module: module.into(),
+                name: name.into(),
+                reason: "the `tally` module is reserved for the VM's metering intrinsics".into(),
+            });
+        }
         let key = (module.to_string(), name.to_string());
         if self.defs.contains_key(&key) {
             return Err(Error::Link {
@@ -88,6 +95,10 @@ impl<T> Linker<T> {
     pub fn instantiate(&self, store: &mut Store<T>, module: &Module) -> Result<Instance, Error> {
         let mut externs = Vec::with_capacity(module.inner.imports.len());
         for import in module.inner.imports.iter() {
+            if import.module() == crate::metering::MODULE {
+                externs.push(Extern::Func(crate::func::intrinsic(store, import.name())?));
+                continue;
+            }
             let def = self.defs.get(&(import.module().to_string(), import.name().to_string())).ok_or_else(|| {
                 Error::Link {
                     module: import.module().into(),

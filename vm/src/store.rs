@@ -29,6 +29,8 @@ pub(crate) enum FuncKind {
     Wasm { instance: u32, def: u32 },
     /// Host function `index` of the store's host function table.
     Host { index: u32 },
+    /// A `tally.*` metering intrinsic, run by the VM itself.
+    Intrinsic(crate::metering::Intrinsic),
 }
 
 pub(crate) struct FuncEntity {
@@ -83,6 +85,8 @@ pub(crate) struct StoreInner {
     pub stack: Vec<u64>,
     /// The call-frame stack, empty between calls; kept to reuse its allocation.
     pub frames: Vec<crate::exec::Frame>,
+    /// Gas and stack counters; while Wasm runs, the live copy is in the interpreter.
+    pub meter: crate::metering::Meter,
 }
 
 // SAFETY: the raw pointers inside a store (instances' global cells, frames while running) point
@@ -184,6 +188,7 @@ impl<T> Store<T> {
                 instances: Vec::new(),
                 stack: Vec::new(),
                 frames: Vec::new(),
+                meter: Default::default(),
             },
             data,
             host_funcs: Vec::new(),
@@ -193,6 +198,26 @@ impl<T> Store<T> {
     /// The engine this store belongs to.
     pub fn engine(&self) -> &Engine {
         &self.inner.engine
+    }
+
+    /// Gas left. Starts at `u64::MAX`; only code instrumented with `tally.gas` charges it.
+    pub fn gas(&self) -> u64 {
+        self.inner.meter.gas
+    }
+
+    /// Sets the gas left.
+    pub fn set_gas(&mut self, gas: u64) {
+        self.inner.meter.gas = gas;
+    }
+
+    /// Stack units one top-level call may reserve through `tally.stack_enter`.
+    pub fn stack_budget(&self) -> u64 {
+        self.inner.meter.stack_budget
+    }
+
+    /// Sets the stack budget (from the gas schedule the module was instrumented with).
+    pub fn set_stack_budget(&mut self, units: u64) {
+        self.inner.meter.stack_budget = units;
     }
 
     /// The host state.

@@ -30,7 +30,9 @@
 //! `PROPTEST_CASES` sets the number of random modules for `random_modules` (default
 //! [`DEFAULT_CASES`]). A failure prints the minimized input bytes as hex (add them to
 //! [`REGRESSIONS`] to keep the case) and writes the offending module to the temp directory as
-//! `tally-differential-<hash>.wasm`.
+//! `tally-differential-<hash>.wasm`. `TALLY_DIFF_REPLAY=<hex> cargo test -p tally-vm --test
+//! differential replay` re-runs one input; `TALLY_DIFF_VERBOSE=1` reports skipped and
+//! inconclusive cases.
 
 use std::fmt::Write as _;
 
@@ -42,9 +44,12 @@ use proptest::test_runner::{Config as ProptestConfig, TestCaseError, TestRunner}
 const DEFAULT_CASES: u32 = 2000;
 /// Largest random input, in bytes, that one module and its arguments are generated from.
 const MAX_INPUT_BYTES: usize = 8192;
-/// Fuel given to wasm-smith's termination counter: loop iterations plus function entries (plus
-/// the lengths of bulk operations), summed over every call into one instance.
-const FUEL: u32 = 1000;
+/// Fuel choices for wasm-smith's termination counter: loop iterations plus function entries (plus
+/// the lengths of bulk operations), summed over every call into one instance. Call depth never
+/// exceeds the fuel, which keeps it well below both engines' limits.
+const FUEL_CHOICES: [u32; 3] = [1000, 100, 5000];
+/// `max_instructions` choices (per function body).
+const MAX_INSTRUCTIONS_CHOICES: [usize; 3] = [200, 50, 500];
 /// Memory limit, in 64 KiB pages, enforced identically on both engines (`memory.grow` past it
 /// returns -1).
 const MAX_MEMORY_PAGES: u32 = 64;
@@ -120,10 +125,19 @@ struct Case {
 }
 
 /// Builds a module (with the termination counter) from `data`; `None` if wasm-smith cannot.
+///
+/// The first byte picks a few knobs (swarm testing): body size, fuel, whether wasm-smith avoids
+/// traps (so runs go deeper and return more often) and whether floats are used.
 fn generate(data: &[u8]) -> Option<Case> {
     let mut u = Unstructured::new(data);
-    let mut module = wasm_smith::Module::new(smith_config(), &mut u).ok()?;
-    module.ensure_termination(FUEL).ok()?;
+    let knobs: u8 = u.arbitrary().ok()?;
+    let mut config = smith_config();
+    config.max_instructions = MAX_INSTRUCTIONS_CHOICES[usize::from(knobs % 3)];
+    let fuel = FUEL_CHOICES[usize::from((knobs >> 2) % 3)];
+    config.disallow_traps = (knobs >> 4) % 4 == 0;
+    config.allow_floats = (knobs >> 6) != 0;
+    let mut module = wasm_smith::Module::new(config, &mut u).ok()?;
+    module.ensure_termination(fuel).ok()?;
     let arg_bytes = u.take_rest().to_vec();
     Some(Case { wasm: module.to_bytes(), arg_bytes })
 }
@@ -761,6 +775,48 @@ fn regressions() {
         if let Err(msg) = check_data(&data) {
             panic!("regression input {hex}: {msg}");
         }
+    }
+}
+
+/// Bytes for survey/fixed-seed case `seed`: SplitMix64 output of a seed-dependent length.
+fn survey_bytes(seed: u64) -> Vec<u8> {
+    let len = 256 + (seed.wrapping_mul(7919) % (MAX_INPUT_BYTES as u64 - 256)) as usize;
+    seeded_bytes(seed, len)
+}
+
+/// Survey mode: `TALLY_DIFF_SURVEY=<count>` checks that many seeded cases (starting at
+/// `TALLY_DIFF_SEED`, default 0) without stopping at the first disagreement, then lists every
+/// failing seed with its message; rerun one with `TALLY_DIFF_SURVEY=1 TALLY_DIFF_SEED=<seed>`.
+/// A no-op when the variable is unset.
+#[test]
+fn survey() {
+    let Some(count) = std::env::var("TALLY_DIFF_SURVEY").ok().and_then(|s| s.parse::<u64>().ok()) else {
+        return;
+    };
+    let start = std::env::var("TALLY_DIFF_SEED").ok().and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
+    let mut stats = Stats::default();
+    let mut failures = Vec::new();
+    for seed in start..start + count {
+        match check_data(&survey_bytes(seed)) {
+            Ok(v) => stats.add(&v),
+            Err(msg) => {
+                eprintln!("seed {seed}: {msg}");
+                failures.push(seed);
+            }
+        }
+    }
+    eprintln!("survey: {stats:?}");
+    assert!(failures.is_empty(), "{} of {count} seeds disagree: {failures:?}", failures.len());
+}
+
+/// Re-runs one input given as hex in `TALLY_DIFF_REPLAY` (as printed by a failure); a no-op
+/// when the variable is unset.
+#[test]
+fn replay() {
+    let Ok(hex) = std::env::var("TALLY_DIFF_REPLAY") else { return };
+    match check_data(&from_hex(hex.trim())) {
+        Ok(verdict) => eprintln!("replay: {verdict:?}"),
+        Err(msg) => panic!("replay: {msg}"),
     }
 }
 

@@ -552,6 +552,45 @@ handler!(global_set_imm(ip, sp, mem, len, cx) {
     next!(ip.add(1), sp, mem, len, cx)
 });
 
+// ---- metering intrinsics ----
+
+handler!(
+    /// `tally.gas(c)` with `c` immediate.
+    gas(ip, sp, mem, len, cx) {
+    if let Err(code) = (*cx).meter.charge((*ip).c) {
+        return trap(ip, cx, code);
+    }
+    next!(ip.add(1), sp, mem, len, cx)
+});
+
+handler!(
+    /// `tally.gas_len(len, unit)`: length in slot `b`, unit cost `c`; the length goes to slot `a`.
+    gas_len(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    let n = rd::<u32>(sp, op.b);
+    if let Err(code) = (*cx).meter.charge_len(n, op.c) {
+        return trap(ip, cx, code);
+    }
+    wr(sp, op.a, n);
+    next!(ip.add(1), sp, mem, len, cx)
+});
+
+handler!(
+    /// `tally.stack_enter(c)` with `c` immediate.
+    stack_enter(ip, sp, mem, len, cx) {
+    if let Err(code) = (*cx).meter.enter((*ip).c as u32) {
+        return trap(ip, cx, code);
+    }
+    next!(ip.add(1), sp, mem, len, cx)
+});
+
+handler!(
+    /// `tally.stack_leave(c)` with `c` immediate.
+    stack_leave(ip, sp, mem, len, cx) {
+    (*cx).meter.leave((*ip).c as u32);
+    next!(ip.add(1), sp, mem, len, cx)
+});
+
 // ---- calls and returns ----
 
 handler!(

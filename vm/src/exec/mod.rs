@@ -70,6 +70,8 @@ pub(crate) struct Cx {
     pub max_depth: usize,
     pub stack_end: *const u64,
     pub trap: Option<(TrapCode, Ip)>,
+    /// The live gas and stack counters; the store's copy is stale while Wasm runs.
+    pub meter: crate::metering::Meter,
     pub host_trap: Option<Trap>,
     /// Register state handed back to the driver loop under `tally_portable`.
     pub sp: Sp,
@@ -89,6 +91,14 @@ pub(crate) fn invoke(
         return Err(Trap::host(format!("function {func} does not exist in this store")));
     };
     match entity.kind {
+        FuncKind::Intrinsic(intrinsic) => {
+            let mut cells = [0u64; 2];
+            cells[..args.len().min(2)].copy_from_slice(&args[..args.len().min(2)]);
+            store.meter.call(intrinsic, &mut cells).map_err(Trap::new)?;
+            let n = results.len().min(2);
+            results[..n].copy_from_slice(&cells[..n]);
+            Ok(())
+        }
         FuncKind::Host { index } => {
             let n = args.len().max(results.len());
             let mut cells = vec![0u64; n];
@@ -151,6 +161,7 @@ fn run_wasm(
         max_depth,
         stack_end: range.end,
         trap: None,
+        meter: crate::metering::Meter { stack_used: 0, ..store.meter },
         host_trap: None,
         sp: range.start,
         mem: ptr::null_mut(),
@@ -167,7 +178,10 @@ fn run_wasm(
     let mut frames = core::mem::take(&mut cx.frames);
     frames.clear();
     // SAFETY: `cx.store` is the `store` borrowed above; `cx` is no longer used for execution.
-    unsafe { (*cx.store).frames = frames };
+    unsafe {
+        (*cx.store).frames = frames;
+        (*cx.store).meter = cx.meter;
+    }
     if let Some((code, ip)) = cx.trap {
         let mut trap = cx.host_trap.take().unwrap_or_else(|| Trap::new(code));
         // SAFETY: `cx.inst` is the instance whose code contains `ip` at the time of the trap.

@@ -100,6 +100,14 @@ pub(crate) unsafe extern "C" fn enter_func(ip: Ip, sp: Sp, mem: *mut u8, len: us
                     crate::exec::handlers::next_op(code, new_sp, mem, len, cx)
                 }
             }
+            FuncKind::Intrinsic(intrinsic) => {
+                let n = entity.params.max(entity.results) as usize;
+                let cells = core::slice::from_raw_parts_mut(new_sp, n);
+                if let Err(code) = (*cx).meter.call(intrinsic, cells) {
+                    return trap(ip, cx, code);
+                }
+                crate::exec::handlers::next_op(ip.add(1), sp, mem, len, cx)
+            }
             FuncKind::Host { index } => {
                 let n = entity.params.max(entity.results) as usize;
                 if ((*cx).stack_end.offset_from(new_sp) as usize) < n {
@@ -126,7 +134,11 @@ unsafe fn call_host(cx: *mut Cx, index: u32, cells: Sp, n: usize) -> Result<(), 
         let store = &mut *(*cx).store;
         let caller = Some((&*(*cx).inst).index);
         let cells = core::slice::from_raw_parts_mut(cells, n);
-        (&mut *(*cx).host).call_host(store, index, caller, cells)
+        // Host functions see and may change the live counters.
+        store.meter = (*cx).meter;
+        let result = (&mut *(*cx).host).call_host(store, index, caller, cells);
+        (*cx).meter = store.meter;
+        result
     }
 }
 

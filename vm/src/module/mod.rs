@@ -11,6 +11,7 @@ use wasmparser::{
 
 use crate::engine::SigId;
 use crate::exec::Op;
+use crate::metering::{self, Intrinsic};
 use crate::{Config, Engine, Error, ExternType, FuncType, GlobalType, MemoryType, RefType, TableType, ValType};
 
 /// One translated function.
@@ -116,6 +117,8 @@ pub(crate) struct ModuleInner {
     /// Type index of every function in the function space.
     pub func_types: Vec<u32>,
     pub imports: Vec<ImportType>,
+    /// For each imported function, the metering intrinsic it names, if any.
+    pub intrinsics: Vec<Option<Intrinsic>>,
     pub num_imported_funcs: u32,
     pub num_imported_tables: u32,
     pub num_imported_memories: u32,
@@ -184,6 +187,7 @@ pub(crate) struct ModuleCtx<'a> {
     pub sigs: &'a [SigId],
     pub func_types: &'a [u32],
     pub num_imported_funcs: u32,
+    pub intrinsics: &'a [Option<Intrinsic>],
 }
 
 impl ModuleCtx<'_> {
@@ -347,6 +351,7 @@ impl Module {
             sigs: Vec::new(),
             func_types: Vec::new(),
             imports: Vec::new(),
+            intrinsics: Vec::new(),
             num_imported_funcs: 0,
             num_imported_tables: 0,
             num_imported_memories: 0,
@@ -406,6 +411,28 @@ impl Module {
                                 })
                             }
                         };
+                        if import.module == metering::MODULE {
+                            let intrinsic = Intrinsic::lookup(import.name).ok_or_else(|| Error::Invalid {
+                                message: format!(
+                                    "unknown intrinsic `tally.{}` (the `tally` module is reserved)",
+                                    import.name
+                                ),
+                                offset,
+                            })?;
+                            if ty != ExternType::Func(intrinsic.ty()) {
+                                return Err(Error::Invalid {
+                                    message: format!(
+                                        "intrinsic `tally.{}` must have type {}",
+                                        import.name,
+                                        intrinsic.ty()
+                                    ),
+                                    offset,
+                                });
+                            }
+                            m.intrinsics.push(Some(intrinsic));
+                        } else if matches!(ty, ExternType::Func(_)) {
+                            m.intrinsics.push(None);
+                        }
                         m.imports.push(ImportType { module: import.module.into(), name: import.name.into(), ty });
                     }
                 }
@@ -512,6 +539,7 @@ impl Module {
                         sigs: &m.sigs,
                         func_types: &m.func_types,
                         num_imported_funcs: m.num_imported_funcs,
+                        intrinsics: &m.intrinsics,
                     };
                     funcs.push(translator.translate(&ctx, index, &body, to_validate)?);
                 }

@@ -21,6 +21,7 @@ use wasmparser::{BlockType, FuncValidator, FunctionBody, Operator, ValidatorReso
 use super::{CompiledFunc, ModuleCtx};
 use crate::exec::handlers::{self as h, Bin, CmpBranch};
 use crate::exec::{Handler, Op};
+use crate::metering::Intrinsic;
 use crate::Error;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -892,7 +893,38 @@ impl FuncTranslator {
         }
     }
 
+    /// Emits a metering intrinsic as one op when its arguments are constants, as instrumented
+    /// code always passes them. Returns false to fall back to an ordinary call.
+    fn intrinsic(&mut self, intrinsic: Intrinsic) -> bool {
+        let Some(&Operand::Const(arg)) = self.stack.last() else { return false };
+        match intrinsic {
+            Intrinsic::Gas => {
+                self.stack.pop();
+                self.emit(op(h::gas, 0, 0, arg));
+            }
+            Intrinsic::GasLen => {
+                self.stack.pop();
+                let len = self.pop_slot();
+                self.emit_producer(h::gas_len, len, arg);
+            }
+            Intrinsic::StackEnter => {
+                self.stack.pop();
+                self.emit(op(h::stack_enter, 0, 0, arg as u32 as u64));
+            }
+            Intrinsic::StackLeave => {
+                self.stack.pop();
+                self.emit(op(h::stack_leave, 0, 0, arg as u32 as u64));
+            }
+        }
+        true
+    }
+
     fn call(&mut self, ctx: &ModuleCtx<'_>, func: u32) {
+        if let Some(Some(intrinsic)) = ctx.intrinsics.get(func as usize) {
+            if self.intrinsic(*intrinsic) {
+                return;
+            }
+        }
         let ty = ctx.func_type(func);
         let (params, results) = (ty.params().len() as u32, ty.results().len() as u32);
         self.materialize_top(params);

@@ -1,0 +1,127 @@
+//! The `tally.*` metering intrinsics as the VM runs them.
+
+use tally_vm::*;
+
+const METERED: &str = r#"(module
+  (import "tally" "gas" (func $gas (param i64)))
+  (import "tally" "gas_len" (func $gas_len (param i32 i64) (result i32)))
+  (import "tally" "stack_enter" (func $enter (param i32)))
+  (import "tally" "stack_leave" (func $leave (param i32)))
+  (import "env" "burn" (func $burn (param i64)))
+  (memory 1)
+  (func (export "spin") (param $n i32)
+    (call $gas (i64.const 5))
+    (block $done
+      (loop $l
+        (call $gas (i64.const 3))
+        (br_if $done (i32.eqz (local.get $n)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $l))))
+  (func (export "fill") (param $len i32)
+    (call $gas (i64.const 10))
+    (memory.fill (i32.const 0) (i32.const 7) (call $gas_len (local.get $len) (i64.const 2))))
+  (func $rec (export "rec") (param $n i32)
+    (call $enter (i32.const 10))
+    (if (local.get $n) (then (call $rec (i32.sub (local.get $n) (i32.const 1)))))
+    (call $leave (i32.const 10)))
+  (func (export "host_burn") (param i64)
+    (call $burn (local.get 0))
+    (call $gas (i64.const 1)))
+  (func (export "dynamic_gas") (param i64) (call $gas (local.get 0))))"#;
+
+fn setup() -> (Store<()>, Instance) {
+    let engine = Engine::default();
+    let module = Module::new(&engine, &wat::parse_str(METERED).unwrap()).unwrap();
+    let mut linker = Linker::new(&engine);
+    linker
+        .func_wrap("env", "burn", |mut caller: Caller<'_, ()>, amount: i64| caller.consume_gas(amount as u64))
+        .unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    (store, instance)
+}
+
+#[test]
+fn charges_are_exact() {
+    let (mut store, inst) = setup();
+    let spin = inst.get_typed_func::<i32, ()>(&store, "spin").unwrap();
+    store.set_gas(1_000);
+    spin.call(&mut store, 10).unwrap();
+    // 5 at entry, 3 per loop iteration: 11 iterations (10 decrements + the exit test).
+    assert_eq!(store.gas(), 1_000 - 5 - 3 * 11);
+}
+
+#[test]
+fn out_of_gas_traps_and_consumes_everything() {
+    let (mut store, inst) = setup();
+    let spin = inst.get_typed_func::<i32, ()>(&store, "spin").unwrap();
+    store.set_gas(20);
+    let trap = spin.call(&mut store, 100).unwrap_err();
+    assert_eq!(trap.code, TrapCode::OutOfGas);
+    assert_eq!(trap.function, Some(5));
+    assert_eq!(store.gas(), 0);
+    // An infinite loop stops too.
+    store.set_gas(1_000_000);
+    assert_eq!(spin.call(&mut store, -1).unwrap_err().code, TrapCode::OutOfGas);
+}
+
+#[test]
+fn length_charges_come_before_the_operation() {
+    let (mut store, inst) = setup();
+    let fill = inst.get_typed_func::<i32, ()>(&store, "fill").unwrap();
+    store.set_gas(1_000);
+    fill.call(&mut store, 100).unwrap();
+    assert_eq!(store.gas(), 1_000 - 10 - 200);
+    assert_eq!(inst.get_memory(&store, "missing"), None);
+    // Out of bounds: charged, then trapped.
+    store.set_gas(1_000_000);
+    let trap = fill.call(&mut store, 70_000).unwrap_err();
+    assert_eq!(trap.code, TrapCode::MemoryOutOfBounds);
+    assert_eq!(store.gas(), 1_000_000 - 10 - 140_000);
+}
+
+#[test]
+fn stack_budget_is_enforced_and_reset_per_call() {
+    let (mut store, inst) = setup();
+    let rec = inst.get_typed_func::<i32, ()>(&store, "rec").unwrap();
+    store.set_stack_budget(100);
+    rec.call(&mut store, 9).unwrap(); // 10 frames × 10 units
+    assert_eq!(rec.call(&mut store, 10).unwrap_err().code, TrapCode::StackExhausted);
+    // The failed call left units reserved; the next top-level call starts from zero.
+    rec.call(&mut store, 9).unwrap();
+}
+
+#[test]
+fn host_functions_see_and_charge_live_gas() {
+    let (mut store, inst) = setup();
+    let f = inst.get_typed_func::<i64, ()>(&store, "host_burn").unwrap();
+    store.set_gas(100);
+    f.call(&mut store, 40).unwrap();
+    assert_eq!(store.gas(), 59);
+    // The host's own trap code (here out of gas) is what the caller sees.
+    assert_eq!(f.call(&mut store, 60).unwrap_err().code, TrapCode::OutOfGas);
+    assert_eq!(store.gas(), 0);
+}
+
+#[test]
+fn non_constant_arguments_use_the_general_path() {
+    let (mut store, inst) = setup();
+    let f = inst.get_typed_func::<i64, ()>(&store, "dynamic_gas").unwrap();
+    store.set_gas(100);
+    f.call(&mut store, 30).unwrap();
+    assert_eq!(store.gas(), 70);
+    assert_eq!(f.call(&mut store, 71).unwrap_err().code, TrapCode::OutOfGas);
+    assert_eq!(store.gas(), 0);
+}
+
+#[test]
+fn the_tally_namespace_is_reserved() {
+    let engine = Engine::default();
+    let unknown = wat::parse_str(r#"(module (import "tally" "mint" (func (param i64))))"#).unwrap();
+    assert!(matches!(Module::new(&engine, &unknown).unwrap_err(), Error::Invalid { .. }));
+    let mistyped = wat::parse_str(r#"(module (import "tally" "gas" (func (param i32))))"#).unwrap();
+    assert!(matches!(Module::new(&engine, &mistyped).unwrap_err(), Error::Invalid { .. }));
+    let mut linker = Linker::<()>::new(&engine);
+    let err = linker.func_wrap("tally", "gas", |_: Caller<'_, ()>, _: i64| {}).unwrap_err();
+    assert!(matches!(err, Error::Link { .. }));
+}
