@@ -56,3 +56,21 @@ fn memory_trap_reports_location() {
     assert_eq!(trap.function, Some(0));
     assert!(trap.offset.is_some());
 }
+
+#[test]
+fn br_table_trampolines_do_not_share_moves() {
+    // Two br_table targets return through separate move sequences; the first must not leave
+    // the translator believing a local was already copied on the second's path.
+    let (mut store, inst) = instance(
+        r#"(module (memory 10)
+        (func (export "f") (param i32) (result i32 i32)
+          (local.get 0) (i32.const 5) (local.get 0)
+          (br_table 0 0 0)))"#,
+    );
+    let f = inst.get_func(&store, "f").unwrap();
+    for arg in [0, 1, 7] {
+        let mut out = [Val::I32(0), Val::I32(0)];
+        f.call(&mut store, &[Val::I32(arg)], &mut out).unwrap();
+        assert_eq!(out, [Val::I32(arg), Val::I32(5)], "arg {arg}");
+    }
+}

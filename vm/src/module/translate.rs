@@ -520,17 +520,37 @@ impl FuncTranslator {
         }
         // Results go to slots 0..n. Sources that are temporaries sit at or above their
         // destination, so copying in increasing order never clobbers a later source; locals
-        // might be clobbered, so they are moved to temporaries first.
+        // below n might be clobbered, so they are first copied to their temporaries. The
+        // symbolic stack is left untouched: this sequence may sit on a conditional path
+        // (`br_if`, `br_table`) that other paths do not execute.
+        let mut sources = Vec::with_capacity(n as usize);
         for i in 0..n {
             let hgt = top - n + i;
-            if let Operand::Local(x) = self.stack[hgt as usize] {
-                if x < n {
-                    self.materialize(hgt);
+            let operand = match self.stack[hgt as usize] {
+                Operand::Local(x) if x < n => {
+                    let slot = self.temp_slot(hgt);
+                    self.emit(op(h::copy, slot, x, 0));
+                    Operand::Temp
                 }
-            }
+                other => other,
+            };
+            sources.push((operand, hgt));
         }
-        for i in 0..n {
-            self.copy_into(i, top - n + i);
+        for (i, (operand, hgt)) in sources.into_iter().enumerate() {
+            let i = i as u32;
+            match operand {
+                Operand::Local(x) if x != i => {
+                    self.emit(op(h::copy, i, x, 0));
+                }
+                Operand::Temp if self.temp_slot(hgt) != i => {
+                    let src = self.temp_slot(hgt);
+                    self.emit(op(h::copy, i, src, 0));
+                }
+                Operand::Const(c) => {
+                    self.emit(op(h::konst, i, 0, c));
+                }
+                _ => {}
+            }
         }
         self.emit(op(h::ret, 0, 0, 0));
     }
