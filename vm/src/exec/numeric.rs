@@ -10,19 +10,24 @@ const F32_CANON: u32 = 0x7FC0_0000;
 const F64_CANON: u64 = 0x7FF8_0000_0000_0000;
 
 /// Replaces any NaN by the positive canonical NaN.
+///
+/// The test is on the bits, not a float comparison: LLVM treats all NaNs as interchangeable and
+/// may fold a float-level "if NaN then canonical NaN" into returning the operation's own NaN.
 #[inline(always)]
 pub(crate) fn canon32(x: f32) -> f32 {
-    if x.is_nan() {
+    let bits = x.to_bits();
+    if bits & 0x7FFF_FFFF > 0x7F80_0000 {
         f32::from_bits(F32_CANON)
     } else {
         x
     }
 }
 
-/// Replaces any NaN by the positive canonical NaN.
+/// Replaces any NaN by the positive canonical NaN (see [`canon32`] for why it tests bits).
 #[inline(always)]
 pub(crate) fn canon64(x: f64) -> f64 {
-    if x.is_nan() {
+    let bits = x.to_bits();
+    if bits & 0x7FFF_FFFF_FFFF_FFFF > 0x7FF0_0000_0000_0000 {
         f64::from_bits(F64_CANON)
     } else {
         x
