@@ -184,8 +184,7 @@ impl Error {
         let offset = err.offset() as usize;
         // The one "not enabled" message that describes a malformed 2.0 binary, not a feature.
         let malformed = message.contains("multibyte array access");
-        if !malformed && message.contains("must be enabled")
-            || !malformed && message.contains("support is not enabled")
+        if !malformed && (message.contains("must be enabled") || message.contains("support is not enabled"))
             || message.contains("proposal not enabled")
             || message.contains("support is disabled")
             || message.contains("floating-point instruction disallowed")

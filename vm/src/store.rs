@@ -79,7 +79,12 @@ pub(crate) struct StoreInner {
     pub funcs: Vec<FuncEntity>,
     pub memories: Vec<MemoryEntity>,
     pub tables: Vec<TableEntity>,
+    /// Boxed so their value cells keep their addresses while the vector grows: instances hold
+    /// raw pointers to them.
+    #[allow(clippy::vec_box)]
     pub globals: Vec<Box<GlobalEntity>>,
+    /// Boxed so the interpreter's pointer to the current instance survives new instantiations.
+    #[allow(clippy::vec_box)]
     pub instances: Vec<Box<InstanceEntity>>,
     /// The value stack; empty until the first call, and taken out while executing.
     pub stack: Vec<u64>,

@@ -112,17 +112,14 @@ fn value_stack_limit_is_a_trap() {
 
 #[test]
 fn limits_on_module_size_locals_and_params() {
-    let mut config = Config::default();
-    config.max_module_size = 16;
+    let config = Config { max_module_size: 16, ..Config::default() };
     assert!(matches!(compile(config, "(module (func))").unwrap_err(), Error::LimitExceeded { .. }));
-    let mut config = Config::default();
-    config.max_locals = 3;
+    let config = Config { max_locals: 3, ..Config::default() };
     assert!(matches!(
         compile(config, "(module (func (local i32 i32 i32 i32)))").unwrap_err(),
         Error::LimitExceeded { .. }
     ));
-    let mut config = Config::default();
-    config.max_params = 2;
+    let config = Config { max_params: 2, ..Config::default() };
     assert!(matches!(compile(config, "(module (func (param i32 i32 i32)))").unwrap_err(), Error::LimitExceeded { .. }));
 }
 

@@ -632,7 +632,8 @@ call_indirect(ip, sp, mem, len, cx) {
 unsafe fn do_return(mem: *mut u8, len: usize, cx: *mut Cx) -> Ip {
     // SAFETY: frames pushed by calls hold valid return state; the entry frame ends the run.
     unsafe {
-        let Some(frame) = (&mut (*cx).frames).pop() else {
+        let frames = &mut (*cx).frames;
+        let Some(frame) = frames.pop() else {
             return ptr::null();
         };
         if frame.ret_ip.is_null() {

@@ -296,7 +296,7 @@ impl FuncTranslator {
         let mut reader = body.get_operators_reader()?;
         while !reader.eof() {
             let (operator, offset) = reader.read_with_offset()?;
-            validator.op(offset as u64, &operator)?;
+            validator.op(offset, &operator)?;
             if matches!(operator, Operator::MemorySize { .. } | Operator::MemoryGrow { .. }) {
                 super::check_zero_byte(ctx.bytes, offset as usize)?;
             }
