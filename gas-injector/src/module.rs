@@ -1,0 +1,468 @@
+//! Module surgery: validation, the injected imports and types, the index shift, and the code
+//! section.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use wasm_encoder::reencode::{Error as ReencodeError, Reencode, RoundtripReencoder};
+use wasm_encoder::Encode as _;
+use wasmparser::{
+    BinaryReader, CompositeInnerType, FuncType, FuncValidatorAllocations, KnownCustom, Parser, Payload, TypeRef,
+    ValType, ValidPayload, Validator,
+};
+
+use crate::body::{instrument_body, ModuleCtx};
+use crate::error::InjectError;
+use crate::schedule::Schedule;
+use crate::{write_u32, FUNC_SHIFT, IMPORTS, IMPORT_MODULE, RESERVED_EXPORT_PREFIX};
+
+/// WebAssembly implementation limits (as enforced by wasmparser) the output must respect.
+const MAX_TYPES: usize = 1_000_000;
+const MAX_FUNCTIONS: usize = 1_000_000;
+const MAX_IMPORTS: usize = 1_000_000;
+const MAX_FUNCTION_SIZE: usize = 7_654_321;
+
+/// The largest output [`instrument`] produces for an input of `input_len` bytes:
+/// `24 × input_len + 1024`. Each original operator (at least one byte) gains at most a region
+/// charge (≤ 13 bytes) and a length charge or stack release (≤ 13 bytes), and each function
+/// (at least 4 bytes of input) a fixed prologue and epilogue (≤ 32 bytes), so the bound holds
+/// for any schedule; it is also checked.
+pub fn max_output_size(input_len: usize) -> usize {
+    input_len.saturating_mul(24).saturating_add(1024)
+}
+
+/// One type of the module, as needed for instrumentation.
+pub(crate) struct TypeInfo {
+    /// The function type, for function types.
+    pub func: Option<FuncType>,
+    /// A final function type without supertype in an implicit recursion group: reusable for
+    /// the injected imports and wrapper blocks.
+    pub plain: bool,
+}
+
+/// Shifts every function index by [`FUNC_SHIFT`].
+pub(crate) struct Shift;
+
+/// A shifted function index overflowed `u32`.
+#[derive(Debug)]
+pub(crate) struct IndexOverflow;
+
+impl Reencode for Shift {
+    type Error = IndexOverflow;
+
+    fn function_index(&mut self, func: u32) -> Result<u32, ReencodeError<IndexOverflow>> {
+        func.checked_add(FUNC_SHIFT).ok_or(ReencodeError::UserError(IndexOverflow))
+    }
+}
+
+/// Sections kept for the second pass, in input order.
+enum Section<'a> {
+    Type(Range<usize>),
+    Import(Range<usize>),
+    /// Copied verbatim (function, memory, data count, data).
+    Raw(u8, Range<usize>),
+    Table(wasmparser::TableSectionReader<'a>),
+    Global(wasmparser::GlobalSectionReader<'a>),
+    Export(wasmparser::ExportSectionReader<'a>),
+    Start(u32),
+    Element(wasmparser::ElementSectionReader<'a>),
+    Code,
+    Custom(wasmparser::CustomSectionReader<'a>),
+}
+
+impl Section<'_> {
+    /// Position in the required section order; `None` for custom sections.
+    fn order(&self) -> Option<u8> {
+        Some(match self {
+            Section::Type(_) => 1,
+            Section::Import(_) => 2,
+            Section::Raw(3, _) => 3,
+            Section::Table(_) => 4,
+            Section::Raw(5, _) => 5,
+            Section::Global(_) => 6,
+            Section::Export(_) => 7,
+            Section::Start(_) => 8,
+            Section::Element(_) => 9,
+            Section::Raw(12, _) => 10,
+            Section::Code => 11,
+            Section::Raw(_, _) => 12,
+            Section::Custom(_) => return None,
+        })
+    }
+}
+
+/// The types the output needs beyond the original ones.
+struct TypeTable {
+    original: usize,
+    lookup: HashMap<FuncType, u32>,
+    appended: Vec<FuncType>,
+}
+
+impl TypeTable {
+    fn new(types: &[TypeInfo]) -> Self {
+        let mut lookup = HashMap::new();
+        for (i, t) in types.iter().enumerate() {
+            if let (Some(f), true) = (&t.func, t.plain) {
+                lookup.entry(f.clone()).or_insert(i as u32);
+            }
+        }
+        Self { original: types.len(), lookup, appended: Vec::new() }
+    }
+
+    /// The index of a plain function type `params -> results`, appending one if needed.
+    fn intern(&mut self, params: &[ValType], results: &[ValType]) -> Result<u32, InjectError> {
+        let ty = FuncType::new(params.iter().copied(), results.iter().copied());
+        if let Some(&i) = self.lookup.get(&ty) {
+            return Ok(i);
+        }
+        let index = self.original + self.appended.len();
+        if index >= MAX_TYPES {
+            return Err(InjectError::TooLarge { what: "types", func: None });
+        }
+        self.lookup.insert(ty.clone(), index as u32);
+        self.appended.push(ty);
+        Ok(index as u32)
+    }
+}
+
+fn invalid(e: wasmparser::BinaryReaderError) -> InjectError {
+    InjectError::from(e)
+}
+
+fn internal(message: impl Into<String>) -> InjectError {
+    InjectError::Internal { message: message.into() }
+}
+
+fn reencode_err<E: core::fmt::Debug>(e: ReencodeError<E>) -> InjectError {
+    match e {
+        ReencodeError::ParseError(e) => InjectError::from(e),
+        other => internal(format!("re-encoding failed: {other:?}")),
+    }
+}
+
+/// Instruments `wasm` with gas metering and stack accounting under `schedule`.
+///
+/// The input is validated under Tally's profile ([`features`](crate::features)) in the same
+/// pass. The output imports `tally.gas`, `tally.gas_len`, `tally.stack_enter` and
+/// `tally.stack_leave` as functions 0–3 and is otherwise the original module with every function
+/// index shifted by 4, each function body wrapped and metered as `SPEC.md` describes, the name
+/// section's function and local names shifted (label names dropped) and DWARF (`.debug_*`)
+/// custom sections dropped.
+///
+/// Fails with a typed [`InjectError`] naming the function and byte offset concerned; never
+/// panics. Time and output size are linear in the input ([`max_output_size`]).
+pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectError> {
+    schedule.validate()?;
+
+    // Pass 1: validate the module-level sections, collect types and function signatures, and
+    // keep each section (by reference) for the second pass.
+    let mut validator = Validator::new_with_features(crate::features());
+    let mut sections = Vec::new();
+    let mut types: Vec<TypeInfo> = Vec::new();
+    let mut func_types: Vec<u32> = Vec::new();
+    let mut n_imports = 0usize;
+    let mut n_imported_funcs = 0usize;
+    let mut bodies = Vec::new();
+    let mut parser = Parser::new(0);
+    parser.set_features(crate::features());
+    for payload in parser.parse_all(wasm) {
+        let payload = payload.map_err(invalid)?;
+        match validator.payload(&payload).map_err(invalid)? {
+            ValidPayload::Func(f, body) => bodies.push((f, body)),
+            ValidPayload::Parser(_) => return Err(internal("nested module accepted by the validator")),
+            ValidPayload::Ok | ValidPayload::End(_) => {}
+        }
+        match payload {
+            Payload::TypeSection(r) => {
+                for group in r.clone() {
+                    let group = group?;
+                    let explicit = group.is_explicit_rec_group();
+                    for sub in group.types() {
+                        let ct = &sub.composite_type;
+                        let func = match &ct.inner {
+                            CompositeInnerType::Func(f) => Some(f.clone()),
+                            _ => None,
+                        };
+                        let plain = !explicit
+                            && sub.is_final
+                            && sub.supertype_idxs.is_empty()
+                            && !ct.shared
+                            && ct.descriptor_idx.is_none()
+                            && ct.describes_idx.is_none();
+                        types.push(TypeInfo { func, plain });
+                    }
+                }
+                sections.push(Section::Type(us(r.range())));
+            }
+            Payload::ImportSection(r) => {
+                let offset = r.range().start as usize;
+                for import in r.clone().into_imports() {
+                    let import = import?;
+                    n_imports += 1;
+                    if import.module == IMPORT_MODULE {
+                        return Err(InjectError::ReservedImport {
+                            module: import.module.to_string(),
+                            name: import.name.to_string(),
+                            offset,
+                        });
+                    }
+                    if let TypeRef::Func(t) | TypeRef::FuncExact(t) = import.ty {
+                        func_types.push(t);
+                        n_imported_funcs += 1;
+                    }
+                }
+                sections.push(Section::Import(us(r.range())));
+            }
+            Payload::FunctionSection(r) => {
+                for t in r.clone() {
+                    func_types.push(t?);
+                }
+                sections.push(Section::Raw(3, us(r.range())));
+            }
+            Payload::TableSection(r) => sections.push(Section::Table(r)),
+            Payload::MemorySection(r) => sections.push(Section::Raw(5, us(r.range()))),
+            Payload::GlobalSection(r) => sections.push(Section::Global(r)),
+            Payload::ExportSection(r) => {
+                for export in r.clone() {
+                    let export = export?;
+                    if export.name.starts_with(RESERVED_EXPORT_PREFIX) {
+                        return Err(InjectError::ReservedExport {
+                            name: export.name.to_string(),
+                            offset: us(r.range()).start,
+                        });
+                    }
+                }
+                sections.push(Section::Export(r));
+            }
+            Payload::StartSection { func, .. } => sections.push(Section::Start(func)),
+            Payload::ElementSection(r) => sections.push(Section::Element(r)),
+            Payload::DataCountSection { range: rg, .. } => sections.push(Section::Raw(12, us(rg))),
+            Payload::DataSection(r) => sections.push(Section::Raw(11, us(r.range()))),
+            Payload::CodeSectionStart { .. } => sections.push(Section::Code),
+            Payload::CustomSection(r) => sections.push(Section::Custom(r)),
+            Payload::Version { .. } | Payload::CodeSectionEntry(_) | Payload::End(_) => {}
+            // Anything else is outside the profile and was rejected by the validator.
+            _ => return Err(internal("section outside the profile accepted by the validator")),
+        }
+    }
+
+    if n_imports + IMPORTS.len() > MAX_IMPORTS {
+        return Err(InjectError::TooLarge { what: "imports", func: None });
+    }
+    if func_types.len() + IMPORTS.len() > MAX_FUNCTIONS {
+        return Err(InjectError::TooLarge { what: "functions", func: None });
+    }
+
+    // The injected imports' types, then the wrapper-block types of multi-result functions.
+    let mut table = TypeTable::new(&types);
+    let gas_ty = table.intern(&[ValType::I64], &[])?;
+    let gas_len_ty = table.intern(&[ValType::I32, ValType::I64], &[ValType::I32])?;
+    let stack_ty = table.intern(&[ValType::I32], &[])?;
+    let mut wrappers = Vec::with_capacity(bodies.len());
+    for i in 0..bodies.len() {
+        let ty = *func_types.get(n_imported_funcs + i).ok_or_else(|| internal("function without a type"))?;
+        let sig = types.get(ty as usize).and_then(|t| t.func.as_ref()).ok_or_else(|| internal("not a func type"))?;
+        let mut bt = Vec::new();
+        match sig.results() {
+            [] => bt.push(0x40),
+            [one] => RoundtripReencoder.val_type(*one).map_err(reencode_err)?.encode(&mut bt),
+            results => {
+                let index = if sig.params().is_empty() { ty } else { table.intern(&[], results)? };
+                wasm_encoder::BlockType::FunctionType(index).encode(&mut bt);
+            }
+        }
+        wrappers.push(bt);
+    }
+
+    // Pass 2: write the output, section by section.
+    let mut out = wasm_encoder::Module::new();
+    let (mut types_done, mut imports_done) = (false, false);
+    let ctx = ModuleCtx { schedule, types: &types, func_types: &func_types };
+    let mut allocs = FuncValidatorAllocations::default();
+    let mut bodies = bodies.into_iter();
+    for section in &sections {
+        if let Some(order) = section.order() {
+            if order > 1 && !types_done {
+                raw(&mut out, 1, &type_payload(wasm, None, &table)?);
+                types_done = true;
+            }
+            if order > 2 && !imports_done {
+                raw(&mut out, 2, &import_payload(wasm, None, [gas_ty, gas_len_ty, stack_ty])?);
+                imports_done = true;
+            }
+        }
+        match section {
+            Section::Type(r) => {
+                raw(&mut out, 1, &type_payload(wasm, Some(r.clone()), &table)?);
+                types_done = true;
+            }
+            Section::Import(r) => {
+                raw(&mut out, 2, &import_payload(wasm, Some(r.clone()), [gas_ty, gas_len_ty, stack_ty])?);
+                imports_done = true;
+            }
+            Section::Raw(id, r) => {
+                let data = wasm.get(r.clone()).ok_or_else(|| internal("section out of bounds"))?;
+                out.section(&wasm_encoder::RawSection { id: *id, data });
+            }
+            Section::Table(r) => {
+                let mut s = wasm_encoder::TableSection::new();
+                Shift.parse_table_section(&mut s, r.clone()).map_err(reencode_err)?;
+                out.section(&s);
+            }
+            Section::Global(r) => {
+                let mut s = wasm_encoder::GlobalSection::new();
+                Shift.parse_global_section(&mut s, r.clone()).map_err(reencode_err)?;
+                out.section(&s);
+            }
+            Section::Export(r) => {
+                let mut s = wasm_encoder::ExportSection::new();
+                Shift.parse_export_section(&mut s, r.clone()).map_err(reencode_err)?;
+                out.section(&s);
+            }
+            Section::Start(f) => {
+                let function_index = f.checked_add(FUNC_SHIFT).ok_or_else(|| internal("start index overflow"))?;
+                out.section(&wasm_encoder::StartSection { function_index });
+            }
+            Section::Element(r) => {
+                let mut s = wasm_encoder::ElementSection::new();
+                Shift.parse_element_section(&mut s, r.clone()).map_err(reencode_err)?;
+                out.section(&s);
+            }
+            Section::Code => {
+                let mut code = wasm_encoder::CodeSection::new();
+                for (i, wrapper) in wrappers.iter().enumerate() {
+                    let (f, body) = bodies.next().ok_or_else(|| internal("missing function body"))?;
+                    let func = (n_imported_funcs + i) as u32;
+                    let ty = func_types.get(n_imported_funcs + i).copied().unwrap_or(u32::MAX);
+                    let params = types
+                        .get(ty as usize)
+                        .and_then(|t| t.func.as_ref())
+                        .map(|f| f.params())
+                        .ok_or_else(|| internal("function without a type"))?;
+                    let mut validator = f.into_validator(allocs);
+                    let new_body = instrument_body(&ctx, func, params, &body, &mut validator, wrapper)?;
+                    allocs = validator.into_allocations();
+                    if new_body.len() > MAX_FUNCTION_SIZE {
+                        return Err(InjectError::TooLarge { what: "function body", func: Some(func) });
+                    }
+                    code.raw(&new_body);
+                }
+                out.section(&code);
+            }
+            Section::Custom(r) => custom_section(&mut out, r),
+        }
+    }
+    if !types_done {
+        raw(&mut out, 1, &type_payload(wasm, None, &table)?);
+    }
+    if !imports_done {
+        raw(&mut out, 2, &import_payload(wasm, None, [gas_ty, gas_len_ty, stack_ty])?);
+    }
+
+    let out = out.finish();
+    if out.len() > max_output_size(wasm.len()) {
+        return Err(InjectError::TooLarge { what: "output", func: None });
+    }
+    #[cfg(debug_assertions)]
+    if let Err(e) = crate::validate(&out) {
+        return Err(internal(format!("instrumented module is invalid at {:#x}: {}", e.offset(), e.message())));
+    }
+    Ok(out)
+}
+
+fn us(r: Range<u64>) -> Range<usize> {
+    r.start as usize..r.end as usize
+}
+
+fn raw(out: &mut wasm_encoder::Module, id: u8, data: &[u8]) {
+    out.section(&wasm_encoder::RawSection { id, data });
+}
+
+/// Reads the item count at the start of a section and returns it with the offset of the first
+/// item.
+fn count_and_items(wasm: &[u8], r: &Range<usize>) -> Result<(u32, usize), InjectError> {
+    let data = wasm.get(r.clone()).ok_or_else(|| internal("section out of bounds"))?;
+    let mut reader = BinaryReader::new(data, r.start as u64);
+    let count = reader.read_var_u32()?;
+    Ok((count, reader.original_position() as usize))
+}
+
+/// Builds the type section payload: the original types (copied verbatim), then the appended
+/// ones.
+fn type_payload(wasm: &[u8], original: Option<Range<usize>>, table: &TypeTable) -> Result<Vec<u8>, InjectError> {
+    let (count, items) = match &original {
+        Some(r) => {
+            let (count, start) = count_and_items(wasm, r)?;
+            (count, wasm.get(start..r.end).ok_or_else(|| internal("section out of bounds"))?)
+        }
+        None => (0, &[][..]),
+    };
+    let total = (count as usize).checked_add(table.appended.len()).filter(|&n| n <= MAX_TYPES);
+    let total = total.ok_or(InjectError::TooLarge { what: "types", func: None })?;
+    let mut data = Vec::with_capacity(items.len() + 16 * table.appended.len() + 5);
+    write_u32(&mut data, total as u32);
+    data.extend_from_slice(items);
+    for ty in &table.appended {
+        data.push(0x60);
+        for list in [ty.params(), ty.results()] {
+            write_u32(&mut data, list.len() as u32);
+            for &v in list {
+                RoundtripReencoder.val_type(v).map_err(reencode_err)?.encode(&mut data);
+            }
+        }
+    }
+    Ok(data)
+}
+
+/// Builds the import section payload: the four `tally` imports, then the original ones
+/// (copied verbatim).
+fn import_payload(wasm: &[u8], original: Option<Range<usize>>, tys: [u32; 3]) -> Result<Vec<u8>, InjectError> {
+    let (count, items) = match &original {
+        Some(r) => {
+            let (count, start) = count_and_items(wasm, r)?;
+            (count, wasm.get(start..r.end).ok_or_else(|| internal("section out of bounds"))?)
+        }
+        None => (0, &[][..]),
+    };
+    let total = count.checked_add(IMPORTS.len() as u32).ok_or(InjectError::TooLarge { what: "imports", func: None })?;
+    let mut data = Vec::with_capacity(items.len() + 80);
+    write_u32(&mut data, total);
+    let [gas, gas_len, stack] = tys;
+    for (name, ty) in IMPORTS.iter().zip([gas, gas_len, stack, stack]) {
+        for s in [IMPORT_MODULE, name] {
+            write_u32(&mut data, s.len() as u32);
+            data.extend_from_slice(s.as_bytes());
+        }
+        data.push(0x00);
+        write_u32(&mut data, ty);
+    }
+    data.extend_from_slice(items);
+    Ok(data)
+}
+
+/// Custom sections: the name section gets shifted function indices (label names are dropped,
+/// because the wrapper block renumbers labels; an unparsable name section is dropped whole);
+/// DWARF sections are dropped (their code offsets are stale); others are copied.
+fn custom_section(out: &mut wasm_encoder::Module, r: &wasmparser::CustomSectionReader<'_>) {
+    if r.name().starts_with(".debug_") {
+        return;
+    }
+    if let KnownCustom::Name(names) = r.as_known() {
+        if let Some(section) = shift_names(names) {
+            out.section(&section);
+        }
+        return;
+    }
+    out.section(&wasm_encoder::CustomSection { name: r.name().into(), data: r.data().into() });
+}
+
+fn shift_names(names: wasmparser::NameSectionReader<'_>) -> Option<wasm_encoder::NameSection> {
+    let mut out = wasm_encoder::NameSection::new();
+    for sub in names {
+        match sub.ok()? {
+            wasmparser::Name::Label(_) => {}
+            sub => Shift.parse_custom_name_subsection(&mut out, sub).ok()?,
+        }
+    }
+    Some(out)
+}

@@ -1,0 +1,237 @@
+//! A reference oracle for the charging rule that shares no code with the injector or the
+//! verifier: it walks the control-flow paths of an instrumented function (both ways at every
+//! `if`/`br_if`, every target of a `br_table`, at most two back-edges per loop and path, and a
+//! bounded number of paths), adding on each path
+//!
+//! - the **charged** gas: every `i64.const c; call 0` it passes, and
+//! - the **step-by-step** cost of the original operators it executes: each operator's cost when
+//!   it runs (`else` and `end` only when control falls through them; a loop's cost each time its
+//!   body is entered; `br_table` plus its per-target cost; the locals at entry).
+//!
+//! A path that completes must have charged == step-by-step; a path that traps
+//! (`unreachable`) must have charged >= step-by-step. Dynamic (length) charges are left out of
+//! both sides.
+
+use tally_gas_injector::{OpKind, Schedule};
+use wasmparser::{FunctionBody, Operator, Parser, Payload};
+
+/// What the walk saw.
+#[derive(Default, Debug)]
+pub struct Stats {
+    pub functions: usize,
+    pub completed: usize,
+    pub trapped: usize,
+    pub abandoned: usize,
+}
+
+struct Op<'a> {
+    op: Operator<'a>,
+    injected: bool,
+    /// For the `call 0` of a region charge: the amount.
+    charge: Option<u64>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Block,
+    Loop,
+    If,
+}
+
+#[derive(Clone)]
+struct State {
+    pc: usize,
+    ctrl: Vec<(usize, Kind)>,
+    charged: u128,
+    step: u128,
+    backedges: Vec<(usize, u8)>,
+}
+
+const MAX_PATHS: usize = 3000;
+
+/// Walks every function of `instrumented`; panics on a path that breaks the rule.
+pub fn check_module(instrumented: &[u8], schedule: &Schedule) -> Stats {
+    let mut stats = Stats::default();
+    for payload in Parser::new(0).parse_all(instrumented) {
+        if let Ok(Payload::CodeSectionEntry(body)) = payload {
+            check_function(&body, schedule, &mut stats);
+            stats.functions += 1;
+        }
+    }
+    stats
+}
+
+fn check_function(body: &FunctionBody<'_>, schedule: &Schedule, stats: &mut Stats) {
+    let mut locals = body.get_locals_reader().unwrap();
+    let mut n_locals = 0u128;
+    for _ in 0..locals.get_count() {
+        n_locals += u128::from(locals.read().unwrap().0);
+    }
+    let mut reader = body.get_operators_reader().unwrap();
+    let mut raw = Vec::new();
+    while !reader.eof() {
+        raw.push(reader.read().unwrap());
+    }
+    let n = raw.len();
+    let mut ops: Vec<Op<'_>> = raw.into_iter().map(|op| Op { op, injected: false, charge: None }).collect();
+    // Prologue (`i32.const F; call 2; block`), epilogue (`i32.const F; call 3; end`), and the
+    // `const; call k` patterns with k < 4.
+    for i in [0, 1, 2, n - 3, n - 2, n - 1] {
+        ops[i].injected = true;
+    }
+    let mut i = 3;
+    while i + 1 < n - 3 {
+        if let Operator::Call { function_index } = ops[i + 1].op {
+            if function_index < 4 {
+                ops[i].injected = true;
+                ops[i + 1].injected = true;
+                if function_index == 0 {
+                    let Operator::I64Const { value } = ops[i].op else { panic!("charge without i64.const") };
+                    ops[i + 1].charge = Some(value as u64);
+                }
+                i += 2;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    // Matching `else` and `end` of each frame.
+    let mut end_of = vec![usize::MAX; n];
+    let mut else_of = vec![usize::MAX; n];
+    let mut open = Vec::new();
+    for (i, op) in ops.iter().enumerate() {
+        match op.op {
+            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => open.push(i),
+            Operator::Else => else_of[*open.last().unwrap()] = i,
+            Operator::End => {
+                if let Some(start) = open.pop() {
+                    end_of[start] = i;
+                }
+            }
+            _ => {}
+        }
+    }
+    let cost = |op: &Operator<'_>| -> u128 {
+        let kind = OpKind::of(op).unwrap();
+        let mut c = u128::from(schedule.cost(kind).unwrap());
+        if let Operator::BrTable { targets } = op {
+            c += u128::from(targets.len()) * u128::from(schedule.br_table_per_target);
+        }
+        c
+    };
+
+    let start = State {
+        pc: 0,
+        ctrl: Vec::new(),
+        charged: 0,
+        step: n_locals * u128::from(schedule.per_local),
+        backedges: Vec::new(),
+    };
+    let mut work = vec![start];
+    let mut paths = 0;
+    while let Some(mut s) = work.pop() {
+        paths += 1;
+        if paths > MAX_PATHS {
+            stats.abandoned += 1 + work.len();
+            return;
+        }
+        // Runs one path; forks are pushed onto `work`.
+        let outcome = loop {
+            let op = &ops[s.pc];
+            if op.injected {
+                s.charged += u128::from(op.charge.unwrap_or(0));
+                match op.op {
+                    Operator::Block { .. } => s.ctrl.push((s.pc, Kind::Block)),
+                    Operator::End => break Some(true), // the function's end
+                    _ => {}
+                }
+                s.pc += 1;
+                continue;
+            }
+            s.step += cost(&op.op);
+            let branch = |s: &mut State, depth: u32| -> bool {
+                let k = s.ctrl.len() - 1 - depth as usize;
+                let (target, kind) = s.ctrl[k];
+                if kind == Kind::Loop {
+                    let seen = s.backedges.iter_mut().find(|(l, _)| *l == target);
+                    match seen {
+                        Some((_, c)) if *c >= 2 => return false,
+                        Some((_, c)) => *c += 1,
+                        None => s.backedges.push((target, 1)),
+                    }
+                    s.ctrl.truncate(k + 1);
+                    s.pc = target + 1;
+                    s.step += cost(&ops[target].op);
+                } else {
+                    s.ctrl.truncate(k);
+                    s.pc = end_of[target] + 1;
+                }
+                true
+            };
+            match &op.op {
+                Operator::Block { .. } => s.ctrl.push((s.pc, Kind::Block)),
+                Operator::Loop { .. } => s.ctrl.push((s.pc, Kind::Loop)),
+                Operator::If { .. } => {
+                    // The false path: to the else-arm, or past the end.
+                    let mut f = s.clone();
+                    if else_of[s.pc] != usize::MAX {
+                        f.ctrl.push((s.pc, Kind::If));
+                        f.pc = else_of[s.pc] + 1;
+                    } else {
+                        f.pc = end_of[s.pc] + 1;
+                    }
+                    work.push(f);
+                    s.ctrl.push((s.pc, Kind::If));
+                }
+                Operator::Else => {
+                    let (start, _) = s.ctrl.pop().unwrap();
+                    s.pc = end_of[start] + 1;
+                    continue;
+                }
+                Operator::End => {
+                    s.ctrl.pop();
+                }
+                Operator::Br { relative_depth } => {
+                    if !branch(&mut s, *relative_depth) {
+                        break None;
+                    }
+                    continue;
+                }
+                Operator::BrIf { relative_depth } => {
+                    let mut taken = s.clone();
+                    if branch(&mut taken, *relative_depth) {
+                        work.push(taken);
+                    }
+                }
+                Operator::BrTable { targets } => {
+                    let mut all: Vec<u32> = targets.targets().map(Result::unwrap).collect();
+                    all.push(targets.default());
+                    all.sort_unstable();
+                    all.dedup();
+                    for t in all {
+                        let mut taken = s.clone();
+                        if branch(&mut taken, t) {
+                            work.push(taken);
+                        }
+                    }
+                    break None;
+                }
+                Operator::Return => break Some(true),
+                Operator::Unreachable => break Some(false),
+                _ => {}
+            }
+            s.pc += 1;
+        };
+        match outcome {
+            Some(true) => {
+                assert_eq!(s.charged, s.step, "a completed path was charged {} for {} of work", s.charged, s.step);
+                stats.completed += 1;
+            }
+            Some(false) => {
+                assert!(s.charged >= s.step, "a trapping path was charged {} for {} of work", s.charged, s.step);
+                stats.trapped += 1;
+            }
+            None => stats.abandoned += 1,
+        }
+    }
+}

@@ -1,0 +1,16 @@
+;; Bulk memory and table operators: a length charge before each, with its unit.
+(module
+  (memory 1)
+  (table 10 funcref)
+  (data $d "hello")
+  (elem $e func $f)
+  (func $f (param i32 i32 i32)
+    (memory.fill (local.get 0) (i32.const 0) (local.get 2))
+    (memory.copy (local.get 0) (local.get 1) (local.get 2))
+    (memory.init $d (local.get 0) (local.get 1) (local.get 2))
+    (data.drop $d)
+    (table.init $e (local.get 0) (local.get 1) (local.get 2))
+    (table.copy (local.get 0) (local.get 1) (local.get 2))
+    (table.fill (local.get 0) (ref.null func) (local.get 2))
+    (drop (table.grow (ref.null func) (local.get 2)))
+    (elem.drop $e)))

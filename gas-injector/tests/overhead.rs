@@ -1,0 +1,18 @@
+//! Size overhead on a real Rust program (the `tally-guests` module, built for wasm32 at test
+//! time): instrumented with the default schedule, gas + stack, it grows by at most 20%.
+
+mod common;
+
+use tally_gas_injector::Schedule;
+
+#[test]
+fn guest_module_grows_at_most_20_percent() {
+    let wasm = match tally_guests::build::wasm_bytes() {
+        Ok(w) => w,
+        Err(e) => panic!("cannot build the guest module (rustup target add wasm32-unknown-unknown): {e}"),
+    };
+    let out = common::check(&wasm, &Schedule::default());
+    let growth = (out.len() as f64 / wasm.len() as f64 - 1.0) * 100.0;
+    eprintln!("guest module: {} -> {} bytes (+{growth:.1}%)", wasm.len(), out.len());
+    assert!(growth <= 20.0, "size overhead {growth:.1}% exceeds 20%");
+}
