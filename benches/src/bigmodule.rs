@@ -525,7 +525,8 @@ pub fn big_module(config: &BigModuleConfig) -> Vec<u8> {
     exports.export("last", ExportKind::Func, index.saturating_sub(1));
     let mut elements = ElementSection::new();
     let all: Vec<u32> = (0..index).collect();
-    elements.active(Some(0), &ConstExpr::i32_const(0), Elements::Functions(all.into()));
+    // Table 0 implicitly: the MVP encoding (flag 0x00), which MVP-only tools such as parity-wasm read.
+    elements.active(None, &ConstExpr::i32_const(0), Elements::Functions(all.into()));
 
     let mut module = Module::new();
     module

@@ -3,8 +3,10 @@
 //! Criterion stores, for every benchmark, `<criterion dir>/<benchmark dir>/new/benchmark.json`
 //! (its group, function and throughput) and `.../new/estimates.json` (point estimates in
 //! nanoseconds per iteration). Benchmarks named `<section>/<row>` with function ids such as
-//! `tally`, `wasmi`, `wasmi-fuel` become one table per section (`execute`, `translate`), one row
-//! per group, and a `tally / <baseline>` ratio column per baseline, with a geometric-mean row.
+//! `tally`, `wasmi`, `wasmi-fuel` become one table per section (`execute`, `translate`, `inject`,
+//! `metered`), one row per group, and a `tally / <baseline>` ratio column per baseline, with a
+//! geometric-mean row. Sections with [`TARGETS`] get a line per target saying whether the
+//! geomean meets it.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -21,7 +23,44 @@ pub const SUBJECT: &str = "tally";
 pub const REFERENCE_ONLY: [&str; 2] = ["native", "wasmi-lazy"];
 
 /// Preferred column order; other function ids follow alphabetically.
-const COLUMN_ORDER: [&str; 6] = ["tally", "wasmi", "wasmi-fuel", "wasmi-eager", "wasmi-lazy", "native"];
+const COLUMN_ORDER: [&str; 8] =
+    ["tally", "tally-unmetered", "wasmi", "wasmi-fuel", "wasmi-eager", "wasmi-lazy", "wasm-instrument", "native"];
+
+/// A performance target: the geomean of `tally / baseline` in `section` must be at most
+/// `max_ratio`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Target {
+    /// The section (group prefix), e.g. `metered`.
+    pub section: &'static str,
+    /// The baseline function id, e.g. `tally-unmetered`.
+    pub baseline: &'static str,
+    /// The largest acceptable geomean of `tally / baseline`.
+    pub max_ratio: f64,
+    /// What the target means, for the report.
+    pub description: &'static str,
+}
+
+/// The targets of issue 3 §7 (gas metering).
+pub const TARGETS: [Target; 3] = [
+    Target {
+        section: "inject",
+        baseline: "wasm-instrument",
+        max_ratio: 0.25,
+        description: "injection ≥ 4× faster than wasm-instrument 0.4",
+    },
+    Target {
+        section: "metered",
+        baseline: "tally-unmetered",
+        max_ratio: 1.05,
+        description: "metering overhead ≤ 5% geomean",
+    },
+    Target {
+        section: "metered",
+        baseline: "wasmi-fuel",
+        max_ratio: 1.0,
+        description: "metered tally no slower than wasmi with fuel",
+    },
+];
 
 /// One benchmark's median, as saved by criterion's latest run.
 #[derive(Debug, Clone, PartialEq)]
@@ -252,6 +291,25 @@ pub fn render_markdown(measurements: &[Measurement]) -> String {
             let _ = writeln!(out, "{line}");
         }
         let _ = writeln!(out);
+        let mut any_target = false;
+        for target in TARGETS.iter().filter(|t| t.section == section) {
+            let Some(g) =
+                baselines.iter().position(|b| b.as_str() == target.baseline).and_then(|i| geomean(&ratios[i]))
+            else {
+                continue;
+            };
+            let verdict = if g <= target.max_ratio { "met" } else { "**missed**" };
+            let speed = if g < 1.0 { format!("{:.2}× faster", 1.0 / g) } else { format!("{g:.2}× the time") };
+            let _ = writeln!(
+                out,
+                "- Target {}: `{SUBJECT} / {}` geomean ≤ {:.2}; measured {g:.2} ({speed}): {verdict}.",
+                target.description, target.baseline, target.max_ratio
+            );
+            any_target = true;
+        }
+        if any_target {
+            let _ = writeln!(out);
+        }
     }
     if !sections.is_empty() {
         let _ = writeln!(
@@ -259,7 +317,11 @@ pub fn render_markdown(measurements: &[Measurement]) -> String {
             "Medians of criterion's latest run. Ratios are `{SUBJECT} time / baseline time`: \
              below 1.00 means {SUBJECT} is faster. `wasmi-fuel` = wasmi with \
              `consume_fuel(true)`; `wasmi-eager` / `wasmi-lazy` = `Module::new` with \
-             `CompilationMode::Eager` / `LazyTranslation` (validation only)."
+             `CompilationMode::Eager` / `LazyTranslation` (validation only). In `inject`, \
+             `{SUBJECT}` = tally-gas-injector and `wasm-instrument` = wasm-instrument 0.4 (gas via \
+             host function + stack limiter), both validating their input; in `metered`, \
+             `{SUBJECT}` = tally-vm running the module instrumented with the default schedule and \
+             `tally-unmetered` = tally-vm running the original."
         );
     }
     out

@@ -101,3 +101,54 @@ fn rows_without_subject_have_no_ratio_columns() {
     assert!(md.contains("| benchmark | wasmi |"), "{md}");
     assert!(!md.contains("geomean"), "{md}");
 }
+
+fn measurement(group: &str, function: &str, median_ns: f64, bytes: Option<u64>) -> Measurement {
+    Measurement { group: group.into(), function: function.into(), value: None, median_ns, bytes }
+}
+
+#[test]
+fn metering_sections_have_ratios_geomeans_and_targets() {
+    let ms = [
+        measurement("inject/big", "tally", 1e7, Some(1_000_000)),
+        measurement("inject/big", "wasm-instrument", 5e7, Some(1_000_000)),
+        measurement("metered/fib", "tally", 1.02e6, None),
+        measurement("metered/fib", "tally-unmetered", 1e6, None),
+        measurement("metered/fib", "wasmi-fuel", 2e6, None),
+        measurement("metered/sieve", "tally", 2.2e6, None),
+        measurement("metered/sieve", "tally-unmetered", 2e6, None),
+        measurement("metered/sieve", "wasmi-fuel", 1e6, None),
+    ];
+    let md = render_markdown(&ms);
+
+    assert!(md.contains("### inject"), "{md}");
+    assert!(md.contains("| benchmark | size | tally | wasm-instrument | tally / wasm-instrument |\n"), "{md}");
+    assert!(md.contains("| big | 1.00 MB | 10.00 ms (100.0 MB/s) | 50.00 ms (20.0 MB/s) | 0.20 |"), "{md}");
+    assert!(md.contains("| **geomean** | | | | **0.20** |"), "{md}");
+    assert!(
+        md.contains("- Target injection ≥ 4× faster than wasm-instrument 0.4: `tally / wasm-instrument` geomean ≤ 0.25; measured 0.20 (5.00× faster): met."),
+        "{md}"
+    );
+
+    assert!(md.contains("### metered"), "{md}");
+    assert!(
+        md.contains(
+            "| benchmark | tally | tally-unmetered | wasmi-fuel | tally / tally-unmetered | tally / wasmi-fuel |"
+        ),
+        "{md}"
+    );
+    assert!(md.contains("| fib | 1.02 ms | 1.00 ms | 2.00 ms | 1.02 | 0.51 |"), "{md}");
+    assert!(md.contains("| sieve | 2.20 ms | 2.00 ms | 1.00 ms | 1.10 | 2.20 |"), "{md}");
+    // geomean(1.02, 1.10) ≈ 1.059; geomean(0.51, 2.2) ≈ 1.059
+    assert!(md.contains("| **geomean** | | | | **1.06** | **1.06** |"), "{md}");
+    assert!(
+        md.contains("`tally / tally-unmetered` geomean ≤ 1.05; measured 1.06 (1.06× the time): **missed**."),
+        "{md}"
+    );
+    assert!(md.contains("`tally / wasmi-fuel` geomean ≤ 1.00; measured 1.06 (1.06× the time): **missed**."), "{md}");
+}
+
+#[test]
+fn sections_without_targets_print_no_target_lines() {
+    let ms = [measurement("execute/fib", "tally", 1e6, None), measurement("execute/fib", "wasmi", 1e6, None)];
+    assert!(!render_markdown(&ms).contains("Target"));
+}

@@ -8,6 +8,10 @@
 //!   [`Outcome`] (results or a trap) or a [`CliError`] (anything else that went wrong).
 //! - [`parse_arg`] turns one command-line argument into a [`Val`] of the export's parameter type.
 //! - [`format_value`], [`value_to_json`] and [`outcome_to_json`] render results.
+//! - Metering (`tally run --gas`, `tally instrument`, `tally schedule`): [`load_schedule`],
+//!   [`run_metered`] / [`run_bytes_metered`] (instrument with `tally-gas-injector`, then run
+//!   with a gas limit and the schedule's stack budget, returning a [`MeteredOutcome`]),
+//!   [`metered_outcome_to_json`], [`instrument_file`] and [`write_default_schedule`].
 //!
 //! # Output formats
 //!
@@ -28,6 +32,17 @@
 //! `{"type":"f32","value":"1.5","bits":"0x3fc00000"}`. Reference results have `"value": null`
 //! for the null reference, `"non_null"` for a non-null `funcref`, and the reference's number (as
 //! a string) for a non-null `externref`.
+//!
+//! # Metered runs
+//!
+//! With `--gas N` the module is first instrumented with the schedule (the default one, or a
+//! SCALE-encoded one from `--schedule FILE`), then run with `N` gas and the schedule's stack
+//! budget. The JSON object gains `"gas_used": <n>` (a number); human mode prints
+//! `gas used: <n>` on stderr after the results (or the trap), so stdout keeps one result per
+//! line. On a trap, `function` is the index in the *original* module (the injected imports are
+//! subtracted) and `offset` is the byte offset in the *instrumented* module (what
+//! `tally instrument` writes with the same schedule). Running out of gas is the trap
+//! `out_of_gas`, and then the gas used is all of `N`.
 
 #![warn(missing_docs)]
 
@@ -35,6 +50,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value as Json};
+use tally_gas_injector::{InjectError, Schedule, ScheduleError};
 use tally_vm::{Config, Engine, ExternRef, ExternType, Linker, Module, Store, Trap, Val, ValType, F32, F64};
 
 /// What a successful run of an export produced: its results, or the trap that stopped it.
@@ -103,6 +119,22 @@ pub enum CliError {
         /// Why it was rejected.
         reason: String,
     },
+    /// `tally-gas-injector` refused to instrument the module.
+    Instrument(InjectError),
+    /// The schedule file is not a valid SCALE-encoded schedule.
+    Schedule {
+        /// The schedule file.
+        path: PathBuf,
+        /// Why it is unusable.
+        error: ScheduleError,
+    },
+    /// An output file could not be written.
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
 }
 
 impl fmt::Display for CliError {
@@ -135,6 +167,9 @@ impl fmt::Display for CliError {
             Self::BadArg { index, ty, value, reason } => {
                 write!(f, "argument {} (`{value}`) is not a valid {ty}: {reason}", index + 1)
             }
+            Self::Instrument(err) => write!(f, "cannot instrument the module: {err}"),
+            Self::Schedule { path, error } => write!(f, "bad schedule {}: {error}", path.display()),
+            Self::Write { path, source } => write!(f, "cannot write {}: {source}", path.display()),
         }
     }
 }
@@ -144,6 +179,9 @@ impl std::error::Error for CliError {
         match self {
             Self::Read { source, .. } => Some(source),
             Self::Module(err) => Some(err),
+            Self::Instrument(err) => Some(err),
+            Self::Schedule { error, .. } => Some(error),
+            Self::Write { source, .. } => Some(source),
             _ => None,
         }
     }
@@ -189,13 +227,97 @@ pub fn run(path: &Path, export: &str, args: &[String]) -> Result<Outcome, CliErr
 ///
 /// A trap, in the start function or in the call, is an [`Outcome::Trapped`], not an error.
 pub fn run_bytes(wasm: &[u8], export: &str, args: &[String]) -> Result<Outcome, CliError> {
-    let engine = Engine::new(Config::default());
-    let module = Module::new(&engine, wasm).map_err(CliError::Module)?;
+    execute(wasm, export, args, None).map(|(outcome, _)| outcome)
+}
 
+/// What a metered run produced: the outcome and the gas it used.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeteredOutcome {
+    /// Results or trap. Trap function indices are those of the original module; offsets are
+    /// those of the instrumented module.
+    pub outcome: Outcome,
+    /// Gas used by instantiation (the start function) and the call together: the limit minus
+    /// the gas left. Equal to the limit when the run ran out of gas.
+    pub gas_used: u64,
+}
+
+/// Reads the SCALE-encoded schedule at `path`, or returns [`Schedule::default`] for `None`.
+pub fn load_schedule(path: Option<&Path>) -> Result<Schedule, CliError> {
+    let Some(path) = path else { return Ok(Schedule::default()) };
+    let bytes = std::fs::read(path).map_err(|source| CliError::Read { path: path.to_path_buf(), source })?;
+    Schedule::from_bytes(&bytes).map_err(|error| CliError::Schedule { path: path.to_path_buf(), error })
+}
+
+/// Loads the module at `path` (see [`load_module`]) and runs it with [`run_bytes_metered`].
+pub fn run_metered(
+    path: &Path,
+    export: &str,
+    args: &[String],
+    gas: u64,
+    schedule: &Schedule,
+) -> Result<MeteredOutcome, CliError> {
+    let bytes = load_module(path)?;
+    run_bytes_metered(&bytes, export, args, gas, schedule)
+}
+
+/// Instruments `wasm` with `schedule`, then does what [`run_bytes`] does with `gas` gas and the
+/// schedule's stack budget, and reports the gas used.
+///
+/// The module itself must have no imports; the `tally.*` imports the instrumentation adds are
+/// run by the VM as intrinsics.
+pub fn run_bytes_metered(
+    wasm: &[u8],
+    export: &str,
+    args: &[String],
+    gas: u64,
+    schedule: &Schedule,
+) -> Result<MeteredOutcome, CliError> {
+    // Report imports of the original module before instrumenting (the injector would otherwise
+    // reject `tally.*` imports with a less helpful message, and other imports are unrunnable).
+    let engine = Engine::new(Config::default());
+    let original = Module::new(&engine, wasm).map_err(CliError::Module)?;
+    check_no_imports(&original)?;
+    let instrumented = tally_gas_injector::instrument(wasm, schedule).map_err(CliError::Instrument)?;
+    let metering = Metering { gas, stack_budget: u64::from(schedule.stack.budget) };
+    let (outcome, gas_left) = execute(&instrumented, export, args, Some(metering))?;
+    let outcome = match outcome {
+        Outcome::Trapped(mut trap) => {
+            trap.function = trap.function.map(|f| f.saturating_sub(tally_gas_injector::FUNC_SHIFT));
+            Outcome::Trapped(trap)
+        }
+        returned => returned,
+    };
+    Ok(MeteredOutcome { outcome, gas_used: gas.saturating_sub(gas_left.unwrap_or(gas)) })
+}
+
+/// Gas limit and stack budget of a metered run.
+#[derive(Clone, Copy)]
+struct Metering {
+    gas: u64,
+    stack_budget: u64,
+}
+
+fn check_no_imports(module: &Module) -> Result<(), CliError> {
     let imports = module.imports();
     if !imports.is_empty() {
         let list = imports.iter().map(|i| format!("{}.{} ({})", i.module(), i.name(), extern_kind(i.ty()))).collect();
         return Err(CliError::Imports(list));
+    }
+    Ok(())
+}
+
+/// Compiles, instantiates and calls; with `metering`, the module is already instrumented (its
+/// only imports are the `tally.*` intrinsics) and the gas left is returned too.
+fn execute(
+    wasm: &[u8],
+    export: &str,
+    args: &[String],
+    metering: Option<Metering>,
+) -> Result<(Outcome, Option<u64>), CliError> {
+    let engine = Engine::new(Config::default());
+    let module = Module::new(&engine, wasm).map_err(CliError::Module)?;
+    if metering.is_none() {
+        check_no_imports(&module)?;
     }
 
     let exports = module.exports();
@@ -228,10 +350,15 @@ pub fn run_bytes(wasm: &[u8], export: &str, args: &[String]) -> Result<Outcome, 
         .collect::<Result<Vec<_>, _>>()?;
 
     let mut store = Store::new(&engine, ());
+    if let Some(m) = metering {
+        store.set_gas(m.gas);
+        store.set_stack_budget(m.stack_budget);
+    }
+    let gas_left = |store: &Store<()>| metering.map(|_| store.gas());
     let linker = Linker::<()>::new(&engine);
     let instance = match linker.instantiate(&mut store, &module) {
         Ok(instance) => instance,
-        Err(tally_vm::Error::Trap(trap)) => return Ok(Outcome::Trapped(trap)),
+        Err(tally_vm::Error::Trap(trap)) => return Ok((Outcome::Trapped(trap), gas_left(&store))),
         Err(err) => return Err(CliError::Module(err)),
     };
     let Some(func) = instance.get_func(&store, export) else {
@@ -240,10 +367,70 @@ pub fn run_bytes(wasm: &[u8], export: &str, args: &[String]) -> Result<Outcome, 
     };
     let mut results: Vec<Val> = func_ty.results().iter().map(|&ty| Val::default_for(ty)).collect();
     match func.call(&mut store, &params, &mut results) {
-        Ok(()) => Ok(Outcome::Returned(results)),
-        Err(tally_vm::Error::Trap(trap)) => Ok(Outcome::Trapped(trap)),
+        Ok(()) => Ok((Outcome::Returned(results), gas_left(&store))),
+        Err(tally_vm::Error::Trap(trap)) => Ok((Outcome::Trapped(trap), gas_left(&store))),
         Err(err) => Err(CliError::Module(err)),
     }
+}
+
+/// Sizes of a module before and after instrumentation, as reported by `tally instrument`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SizeReport {
+    /// Bytes of the input module (after compiling text to binary, for `.wat` input).
+    pub input_bytes: usize,
+    /// Bytes of the instrumented module.
+    pub output_bytes: usize,
+}
+
+impl SizeReport {
+    /// Growth of the output over the input, in percent (negative if it shrank).
+    pub fn overhead_percent(&self) -> f64 {
+        if self.input_bytes == 0 {
+            return 0.0;
+        }
+        (self.output_bytes as f64 / self.input_bytes as f64 - 1.0) * 100.0
+    }
+}
+
+impl fmt::Display for SizeReport {
+    /// `input: 120 bytes, output: 150 bytes (+25.0%)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "input: {} bytes, output: {} bytes ({:+.1}%)",
+            self.input_bytes,
+            self.output_bytes,
+            self.overhead_percent()
+        )
+    }
+}
+
+/// Loads the module at `input` (see [`load_module`]), instruments it with `schedule` and writes
+/// the result to `output`.
+pub fn instrument_file(input: &Path, output: &Path, schedule: &Schedule) -> Result<SizeReport, CliError> {
+    let wasm = load_module(input)?;
+    let instrumented = tally_gas_injector::instrument(&wasm, schedule).map_err(CliError::Instrument)?;
+    std::fs::write(output, &instrumented).map_err(|source| CliError::Write { path: output.to_path_buf(), source })?;
+    Ok(SizeReport { input_bytes: wasm.len(), output_bytes: instrumented.len() })
+}
+
+/// Writes the SCALE encoding of [`Schedule::default`] to `output` and returns the schedule's
+/// hash ([`Schedule::schedule_hash`]).
+pub fn write_default_schedule(output: &Path) -> Result<[u8; 32], CliError> {
+    let schedule = Schedule::default();
+    std::fs::write(output, schedule.to_bytes())
+        .map_err(|source| CliError::Write { path: output.to_path_buf(), source })?;
+    Ok(schedule.schedule_hash())
+}
+
+/// Formats a hash as `0x` followed by lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(2 + 2 * bytes.len());
+    s.push_str("0x");
+    for b in bytes {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
 }
 
 fn extern_kind(ty: &ExternType) -> &'static str {
@@ -483,6 +670,16 @@ pub fn outcome_to_json(outcome: &Outcome) -> Json {
             },
         }),
     }
+}
+
+/// The JSON object printed by `--json` for a metered run: [`outcome_to_json`] plus
+/// `"gas_used": <n>`.
+pub fn metered_outcome_to_json(metered: &MeteredOutcome) -> Json {
+    let mut value = outcome_to_json(&metered.outcome);
+    if let Json::Object(map) = &mut value {
+        map.insert("gas_used".to_string(), json!(metered.gas_used));
+    }
+    value
 }
 
 /// A one-line human description of a trap, e.g.

@@ -269,3 +269,222 @@ fn modules_with_imports_are_refused_with_the_list() {
     let err = stderr(&out);
     assert!(err.contains("env.log (function)") && err.contains("env.mem (memory)"), "{err}");
 }
+
+// ---- Metering: `run --gas`, `instrument`, `schedule` ----
+
+fn tally_cmd(args: &[&std::ffi::OsStr]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tally")).args(args).output().unwrap()
+}
+
+const LOOPS: &str = r#"
+(module
+  (memory 1)
+  (func $fib (export "fib") (param i32) (result i32)
+    (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))
+      (then (local.get 0))
+      (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))
+                     (call $fib (i32.sub (local.get 0) (i32.const 2)))))))
+  (func (export "spin") (loop $l (br $l)))
+  (func $deep (export "deep") (param i32) (result i32)
+    (i32.add (call $deep (local.get 0)) (i32.const 1)))
+  (func (export "oob") (result i32) (i32.load (i32.const 70000)))
+)
+"#;
+
+fn gas_json(wat: &Path, args: &[&str]) -> (Option<i32>, Value) {
+    let out = tally(wat, args);
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), 1, "exactly one JSON object: {text} / {}", stderr(&out));
+    (out.status.code(), serde_json::from_str(&text).unwrap())
+}
+
+#[test]
+fn gas_run_reports_gas_used_and_exact_limits() {
+    let dir = TempDir::new();
+    let wat = dir.write("loops.wat", LOOPS);
+
+    let (code, json) = gas_json(&wat, &["--invoke", "fib", "10", "--gas", "1000000000", "--json"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(json["results"], serde_json::json!([{"type": "i32", "value": "55"}]));
+    assert_eq!(json["trap"], Value::Null);
+    let used = json["gas_used"].as_u64().expect("gas_used is a number");
+    assert!(used > 0);
+    assert_eq!(json.as_object().unwrap().len(), 3, "{json}");
+
+    // Deterministic, and more work costs more.
+    let (_, again) = gas_json(&wat, &["--gas", "1000000000", "--json", "--invoke", "fib", "10"]);
+    assert_eq!(again["gas_used"].as_u64(), Some(used));
+    let (_, more) = gas_json(&wat, &["--gas", "1000000000", "--json", "--invoke", "fib", "12"]);
+    assert!(more["gas_used"].as_u64().unwrap() > used);
+
+    // Exactly `used` gas is enough; one less runs out and uses all of it.
+    let (code, json) = gas_json(&wat, &["--gas", &used.to_string(), "--json", "--invoke", "fib", "10"]);
+    assert_eq!(code, Some(0), "{json}");
+    assert_eq!(json["gas_used"].as_u64(), Some(used));
+    let limit = used - 1;
+    let (code, json) = gas_json(&wat, &["--gas", &limit.to_string(), "--json", "--invoke", "fib", "10"]);
+    assert_eq!(code, Some(2));
+    assert_eq!(json["trap"]["code"], "out_of_gas");
+    assert_eq!(json["gas_used"].as_u64(), Some(limit));
+    assert_eq!(json["results"], serde_json::json!([]));
+    // The trapping function is named by its index in the original module.
+    assert!(json["trap"]["function"] == 0 || json["trap"]["function"].is_null(), "{json}");
+
+    // An infinite loop stops.
+    let (code, json) = gas_json(&wat, &["--invoke", "spin", "--gas", "100000", "--json"]);
+    assert_eq!(code, Some(2));
+    assert_eq!(json["trap"]["code"], "out_of_gas");
+    assert_eq!(json["gas_used"], 100000);
+
+    // Other traps keep their code and report the gas used up to the trap.
+    let (code, json) = gas_json(&wat, &["--invoke", "oob", "--gas", "100000", "--json"]);
+    assert_eq!(code, Some(2));
+    assert_eq!(json["trap"]["code"], "memory_out_of_bounds");
+    let used = json["gas_used"].as_u64().unwrap();
+    assert!(used > 0 && used < 100000, "{json}");
+    let (code, json) = gas_json(&wat, &["--invoke", "deep", "0", "--gas", "18446744073709551615", "--json"]);
+    assert_eq!(code, Some(2));
+    assert_eq!(json["trap"]["code"], "stack_exhausted", "{json}");
+}
+
+#[test]
+fn gas_run_in_human_mode() {
+    let dir = TempDir::new();
+    let wat = dir.write("loops.wat", LOOPS);
+    let out = tally(&wat, &["--gas", "1000000000", "--invoke", "fib", "10"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "i32:55\n", "stdout keeps one result per line");
+    assert!(stderr(&out).starts_with("gas used: "), "{}", stderr(&out));
+
+    let out = tally(&wat, &["--invoke", "spin", "--gas", "500"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout(&out), "");
+    let err = stderr(&out);
+    assert!(err.contains("out_of_gas") && err.contains("gas used: 500"), "{err}");
+
+    // Without --gas nothing changes: no gas line, no instrumentation.
+    let out = tally(&wat, &["--invoke", "fib", "10"]);
+    assert_eq!(stdout(&out), "i32:55\n");
+    assert_eq!(stderr(&out), "");
+    let (_, json) = gas_json(&wat, &["--invoke", "fib", "10", "--json"]);
+    assert!(json.get("gas_used").is_none(), "{json}");
+}
+
+#[test]
+fn gas_run_errors() {
+    let dir = TempDir::new();
+    let wat = dir.write("loops.wat", LOOPS);
+
+    // A module that already imports from `tally` cannot be run (nor instrumented).
+    let reserved =
+        dir.write("reserved.wat", r#"(module (import "tally" "gas" (func (param i64))) (func (export "f")))"#);
+    let out = tally(&reserved, &["--invoke", "f", "--gas", "100"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("tally.gas (function)"), "{}", stderr(&out));
+
+    let out = tally(&wat, &["--invoke", "fib", "1", "--gas", "lots"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--gas"), "{}", stderr(&out));
+
+    let out = tally(&wat, &["--invoke", "fib", "--gas", "10", "1", "2"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("takes 1 argument(s)"), "{}", stderr(&out));
+
+    let schedule = dir.write("s.bin", tally_gas_injector::Schedule::default().to_bytes());
+    let out = tally(&wat, &["--invoke", "fib", "1", "--schedule", schedule.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--gas"), "{}", stderr(&out));
+
+    let junk = dir.write("junk.bin", b"\x07\x00");
+    let out = tally(&wat, &["--invoke", "fib", "1", "--gas", "100", "--schedule", junk.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("bad schedule"), "{}", stderr(&out));
+}
+
+#[test]
+fn schedule_command_writes_a_usable_schedule() {
+    let dir = TempDir::new();
+    let wat = dir.write("loops.wat", LOOPS);
+    let file = dir.0.join("default.schedule");
+    let out = tally_cmd(&["schedule".as_ref(), "--default".as_ref(), "-o".as_ref(), file.as_os_str()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let default = tally_gas_injector::Schedule::default();
+    assert_eq!(std::fs::read(&file).unwrap(), default.to_bytes());
+    assert_eq!(stdout(&out), format!("schedule hash: {}\n", tally_cli::hex(&default.schedule_hash())));
+
+    // The file gives the same gas as the built-in default; another schedule gives other gas.
+    let (_, builtin) = gas_json(&wat, &["--invoke", "fib", "10", "--gas", "1000000000", "--json"]);
+    let path = file.to_str().unwrap();
+    let (_, from_file) =
+        gas_json(&wat, &["--invoke", "fib", "10", "--gas", "1000000000", "--schedule", path, "--json"]);
+    assert_eq!(builtin, from_file);
+    let uniform = dir.write("uniform.schedule", tally_gas_injector::Schedule::uniform(1).to_bytes());
+    let path = uniform.to_str().unwrap();
+    let (code, cheap) = gas_json(&wat, &["--schedule", path, "--gas", "1000000000", "--json", "--invoke", "fib", "10"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(cheap["results"], builtin["results"]);
+    assert!(cheap["gas_used"].as_u64().unwrap() < builtin["gas_used"].as_u64().unwrap());
+
+    // --default is required; unwritable output is an error.
+    let out = tally_cmd(&["schedule".as_ref(), "-o".as_ref(), file.as_os_str()]);
+    assert_eq!(out.status.code(), Some(1));
+    let missing = dir.0.join("no-such-dir").join("s.bin");
+    let out = tally_cmd(&["schedule".as_ref(), "--default".as_ref(), "-o".as_ref(), missing.as_os_str()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("cannot write"), "{}", stderr(&out));
+}
+
+#[test]
+fn instrument_command_writes_a_verified_module_and_reports_overhead() {
+    let dir = TempDir::new();
+    let wat = dir.write("loops.wat", LOOPS);
+    let out_path = dir.0.join("loops.metered.wasm");
+    let out = tally_cmd(&["instrument".as_ref(), wat.as_os_str(), "-o".as_ref(), out_path.as_os_str()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let original = wat::parse_str(LOOPS).unwrap();
+    let metered = std::fs::read(&out_path).unwrap();
+    let schedule = tally_gas_injector::Schedule::default();
+    tally_gas_injector::verify(&original, &metered, &schedule).unwrap();
+    let percent = (metered.len() as f64 / original.len() as f64 - 1.0) * 100.0;
+    assert_eq!(
+        stdout(&out),
+        format!("input: {} bytes, output: {} bytes ({percent:+.1}%)\n", original.len(), metered.len())
+    );
+
+    // With an explicit schedule.
+    let uniform = tally_gas_injector::Schedule::uniform(3);
+    let sched = dir.write("u.schedule", uniform.to_bytes());
+    let out_path2 = dir.0.join("loops.u.wasm");
+    let out = tally_cmd(&[
+        "instrument".as_ref(),
+        wat.as_os_str(),
+        "--schedule".as_ref(),
+        sched.as_os_str(),
+        "--output".as_ref(),
+        out_path2.as_os_str(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    tally_gas_injector::verify(&original, &std::fs::read(&out_path2).unwrap(), &uniform).unwrap();
+
+    // Without --gas, `tally run` still refuses every import, the injected `tally.*` ones included.
+    let out = tally(&out_path, &["--invoke", "fib", "10"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("tally.gas (function)"), "{}", stderr(&out));
+
+    // Rejections are errors with exit code 1 and write nothing.
+    let reserved =
+        dir.write("reserved.wat", r#"(module (import "tally" "gas" (func (param i64))) (func (export "f")))"#);
+    let bad_out = dir.0.join("bad.wasm");
+    let out = tally_cmd(&["instrument".as_ref(), reserved.as_os_str(), "-o".as_ref(), bad_out.as_os_str()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("cannot instrument") && stderr(&out).contains("reserved"), "{}", stderr(&out));
+    assert!(!bad_out.exists());
+
+    let out =
+        tally_cmd(&["instrument".as_ref(), dir.0.join("missing.wasm").as_os_str(), "-o".as_ref(), bad_out.as_os_str()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("cannot read"), "{}", stderr(&out));
+
+    let out = tally_cmd(&["instrument".as_ref(), wat.as_os_str()]);
+    assert_eq!(out.status.code(), Some(1), "-o is required");
+}
