@@ -35,7 +35,8 @@ impl Default for Config {
             max_table_elements: 1 << 20,
             max_call_depth: 16 * 1024,
             max_stack_cells: 1 << 20,
-            max_function_size: 1 << 20,
+            // Instrumentation can grow a body several times over (a call becomes ~3.5× larger).
+            max_function_size: 8 << 20,
             max_locals: 50_000,
             max_params: 1_000,
             max_module_size: 64 << 20,
@@ -65,6 +66,12 @@ impl Config {
     /// Sets [`Config::max_stack_cells`].
     pub fn max_stack_cells(mut self, cells: u32) -> Self {
         self.max_stack_cells = cells;
+        self
+    }
+
+    /// Sets [`Config::max_function_size`].
+    pub fn max_function_size(mut self, bytes: u32) -> Self {
+        self.max_function_size = bytes;
         self
     }
 

@@ -591,6 +591,19 @@ handler!(
     next!(ip.add(1), sp, mem, len, cx)
 });
 
+handler!(
+    /// Function entry: `tally.stack_enter(a)` then `tally.gas(c)`.
+    enter_gas(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    if let Err(code) = (*cx).meter.enter(op.a) {
+        return trap(ip, cx, code);
+    }
+    if let Err(code) = (*cx).meter.charge(op.c) {
+        return trap(ip, cx, code);
+    }
+    next!(ip.add(1), sp, mem, len, cx)
+});
+
 // ---- calls and returns ----
 
 handler!(
@@ -646,6 +659,29 @@ unsafe fn do_return(mem: *mut u8, len: usize, cx: *mut Cx) -> Ip {
         next!(frame.ret_ip, frame.sp, mem, len, cx)
     }
 }
+
+handler!(
+    /// `tally.stack_leave(a)`, then return.
+    leave_ret(ip, sp, mem, len, cx) {
+    (*cx).meter.leave((*ip).a);
+    do_return(mem, len, cx)
+});
+
+handler!(
+    /// `tally.stack_leave(a)`, then return the value in slot `b`.
+    leave_ret_slot(ip, sp, mem, len, cx) {
+    (*cx).meter.leave((*ip).a);
+    *sp = *sp.add((*ip).b as usize);
+    do_return(mem, len, cx)
+});
+
+handler!(
+    /// `tally.stack_leave(a)`, then return the immediate `c`.
+    leave_ret_imm(ip, sp, mem, len, cx) {
+    (*cx).meter.leave((*ip).a);
+    *sp = (*ip).c;
+    do_return(mem, len, cx)
+});
 
 handler!(ret(ip, sp, mem, len, cx) {
     do_return(mem, len, cx)

@@ -74,8 +74,11 @@ pub(crate) struct Cx {
     pub meter: crate::metering::Meter,
     pub host_trap: Option<Trap>,
     /// Register state handed back to the driver loop under `tally_portable`.
+    #[cfg_attr(not(tally_portable), allow(dead_code))]
     pub sp: Sp,
+    #[cfg_attr(not(tally_portable), allow(dead_code))]
     pub mem: *mut u8,
+    #[cfg_attr(not(tally_portable), allow(dead_code))]
     pub mem_len: usize,
 }
 

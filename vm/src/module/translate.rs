@@ -207,6 +207,9 @@ pub(crate) struct FuncTranslator {
     last_test: Option<Test>,
     /// The fusable producer of the top temporary, if it was the last op emitted.
     last_fuse: Option<Fuse>,
+    /// The last `tally.stack_enter`/`stack_leave` op and its index, for folding into the
+    /// entry charge or the return.
+    last_stack_op: Option<(usize, Intrinsic)>,
     validator_allocs: Option<wasmparser::FuncValidatorAllocations>,
 }
 
@@ -282,6 +285,7 @@ impl FuncTranslator {
         self.producer = None;
         self.last_test = None;
         self.last_fuse = None;
+        self.last_stack_op = None;
         self.ctrl.push(Ctrl {
             kind: CtrlKind::Func,
             height: 0,
@@ -331,6 +335,7 @@ impl FuncTranslator {
         self.producer = None;
         self.last_test = None;
         self.last_fuse = None;
+        self.last_stack_op = None;
         self.ops.len() - 1
     }
 
@@ -497,23 +502,44 @@ impl FuncTranslator {
     }
 
     /// Emits the function's return sequence for the results on top of the stack.
+    /// Emits the function's return sequence. A `tally.stack_leave` emitted just before folds
+    /// into the return op itself.
     fn emit_return(&mut self) {
+        let leave = match self.ops.last() {
+            Some(last) if self.last_stack_op == Some((self.ops.len() - 1, Intrinsic::StackLeave)) => {
+                let units = last.c as u32;
+                self.ops.pop();
+                self.offsets.pop();
+                Some(units)
+            }
+            _ => None,
+        };
+        self.emit_return_ops(leave);
+    }
+
+    fn emit_return_ops(&mut self, leave: Option<u32>) {
+        // With a pending stack release, returns use the variants that release first.
+        let (ret, ret_slot, ret_imm) = match leave {
+            Some(_) => (h::leave_ret as Handler, h::leave_ret_slot as Handler, h::leave_ret_imm as Handler),
+            None => (h::ret as Handler, h::ret_slot as Handler, h::ret_imm as Handler),
+        };
+        let units = leave.unwrap_or(0);
         let n = self.results;
         let top = self.height();
         if n == 1 {
             match self.stack[(top - 1) as usize] {
                 Operand::Const(c) => {
-                    self.emit(op(h::ret_imm, 0, 0, c));
+                    self.emit(op(ret_imm, units, 0, c));
                 }
                 Operand::Local(0) => {
-                    self.emit(op(h::ret, 0, 0, 0));
+                    self.emit(op(ret, units, 0, 0));
                 }
                 Operand::Local(x) => {
-                    self.emit(op(h::ret_slot, 0, x, 0));
+                    self.emit(op(ret_slot, units, x, 0));
                 }
                 Operand::Temp => {
                     let slot = self.temp_slot(top - 1);
-                    self.emit(op(h::ret_slot, 0, slot, 0));
+                    self.emit(op(ret_slot, units, slot, 0));
                 }
             }
             return;
@@ -552,7 +578,7 @@ impl FuncTranslator {
                 _ => {}
             }
         }
-        self.emit(op(h::ret, 0, 0, 0));
+        self.emit(op(ret, units, 0, 0));
     }
 
     /// Takes the fusable test that produced the top temporary, removing its op.
@@ -620,6 +646,10 @@ impl FuncTranslator {
     fn enter(&mut self, kind: CtrlKind, params: u32, results: u32, else_jump: Option<usize>) {
         let height = self.height() - params;
         self.barrier();
+        if kind == CtrlKind::Loop {
+            // The loop head is a branch target: nothing folds across it.
+            self.last_stack_op = None;
+        }
         self.ctrl.push(Ctrl {
             kind,
             height,
@@ -633,6 +663,8 @@ impl FuncTranslator {
     }
 
     fn patch_to_here(&mut self, at: usize) {
+        // A label bound here: ops before it may no longer fold with ops after it.
+        self.last_stack_op = None;
         let here = self.ops.len();
         self.ops[at].c = rel(at, here);
     }
@@ -920,7 +952,18 @@ impl FuncTranslator {
         match intrinsic {
             Intrinsic::Gas => {
                 self.stack.pop();
-                self.emit(op(h::gas, 0, 0, arg));
+                // Function entry reserves the frame, then charges the entry region: one op.
+                let after_enter = self.last_stack_op == Some((0, Intrinsic::StackEnter)) && self.ops.len() == 1;
+                match self.ops.last_mut() {
+                    Some(last) if after_enter => {
+                        last.h = h::enter_gas;
+                        last.a = last.c as u32;
+                        last.c = arg;
+                    }
+                    _ => {
+                        self.emit(op(h::gas, 0, 0, arg));
+                    }
+                }
             }
             Intrinsic::GasLen => {
                 self.stack.pop();
@@ -929,11 +972,13 @@ impl FuncTranslator {
             }
             Intrinsic::StackEnter => {
                 self.stack.pop();
-                self.emit(op(h::stack_enter, 0, 0, arg as u32 as u64));
+                let at = self.emit(op(h::stack_enter, 0, 0, arg as u32 as u64));
+                self.last_stack_op = Some((at, Intrinsic::StackEnter));
             }
             Intrinsic::StackLeave => {
                 self.stack.pop();
-                self.emit(op(h::stack_leave, 0, 0, arg as u32 as u64));
+                let at = self.emit(op(h::stack_leave, 0, 0, arg as u32 as u64));
+                self.last_stack_op = Some((at, Intrinsic::StackLeave));
             }
         }
         true
