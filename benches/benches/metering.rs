@@ -22,9 +22,12 @@
 //!   `tally / tally-unmetered` is the metering overhead (target ≤ 1.05 geomean), `tally /
 //!   wasmi-fuel` the comparison with wasmi's built-in metering (target ≤ 1.00).
 
+mod common;
+
 use std::hint::black_box;
 use std::time::Duration;
 
+use common::{TallyRunner, WasmiRunner, WORKLOADS};
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 use tally_benches::bigmodule::{big_module, BigModuleConfig};
 use tally_gas_injector::Schedule;
@@ -35,26 +38,6 @@ use wasm_instrument::parity_wasm;
 /// never trips in the benchmark, like our default budget).
 const WASM_INSTRUMENT_STACK_LIMIT: u32 = 1 << 16;
 
-/// Gas given before every metered call: far more than any workload uses.
-const GAS: u64 = u64::MAX / 2;
-
-/// One guest export and the argument it is benchmarked with.
-struct Workload {
-    name: &'static str,
-    arg: i32,
-    native: fn(i32) -> u64,
-}
-
-/// The same workloads and sizes as `execute/*`.
-const WORKLOADS: [Workload; 5] = [
-    Workload { name: "fib", arg: 25, native: |n| tally_guests::fib(n) as u64 },
-    Workload { name: "sieve", arg: 400_000, native: |n| tally_guests::sieve(n) as u32 as u64 },
-    Workload { name: "keccak", arg: 60, native: |n| tally_guests::keccak(n) as u64 },
-    Workload { name: "matmul", arg: 64, native: |n| tally_guests::matmul(n).to_bits() },
-    Workload { name: "ledger", arg: 60_000, native: |n| tally_guests::ledger(n) as u64 },
-];
-
-/// wasm-instrument's pipeline, bytes to bytes: validate, parse, meter gas, limit the stack,
 /// serialize.
 fn wasm_instrument(wasm: &[u8]) -> Result<Vec<u8>, String> {
     let features = wasmparser::WasmFeatures::WASM1 | wasmparser::WasmFeatures::FLOATS;
@@ -106,92 +89,6 @@ fn inject(c: &mut Criterion) {
     }
 }
 
-/// Bits of a tally value, for comparison with the native result.
-fn tally_bits(v: &tally_vm::Val) -> u64 {
-    match v {
-        tally_vm::Val::I32(x) => *x as u32 as u64,
-        tally_vm::Val::I64(x) => *x as u64,
-        tally_vm::Val::F32(x) => u64::from(x.0),
-        tally_vm::Val::F64(x) => x.0,
-        other => panic!("unexpected result {other:?}"),
-    }
-}
-
-/// Bits of a wasmi value, for comparison with the native result.
-fn wasmi_bits(v: &wasmi::Val) -> u64 {
-    match v {
-        wasmi::Val::I32(x) => *x as u32 as u64,
-        wasmi::Val::I64(x) => *x as u64,
-        wasmi::Val::F32(x) => u64::from(f32::from(*x).to_bits()),
-        wasmi::Val::F64(x) => f64::from(*x).to_bits(),
-        other => panic!("unexpected result {other:?}"),
-    }
-}
-
-/// An instantiated guest export on tally-vm, metered (gas and stack budget set) or not.
-struct TallyRunner {
-    store: tally_vm::Store<()>,
-    func: tally_vm::Func,
-    results: [tally_vm::Val; 1],
-    metered: bool,
-}
-
-impl TallyRunner {
-    fn new(wasm: &[u8], export: &str, stack_budget: Option<u32>) -> Self {
-        let engine = tally_vm::Engine::new(tally_vm::Config::default());
-        let module = tally_vm::Module::new(&engine, wasm).expect("tally: compile guests");
-        let mut store = tally_vm::Store::new(&engine, ());
-        if let Some(budget) = stack_budget {
-            store.set_gas(GAS);
-            store.set_stack_budget(u64::from(budget));
-        }
-        let linker = tally_vm::Linker::<()>::new(&engine);
-        let instance = linker.instantiate(&mut store, &module).expect("tally: instantiate guests");
-        let func = instance.get_func(&store, export).expect("tally: guest export");
-        Self { store, func, results: [tally_vm::Val::I32(0)], metered: stack_budget.is_some() }
-    }
-
-    fn call(&mut self, arg: i32) -> u64 {
-        if self.metered {
-            self.store.set_gas(GAS);
-        }
-        self.func.call(&mut self.store, &[tally_vm::Val::I32(arg)], &mut self.results).expect("tally: guest call");
-        tally_bits(&self.results[0])
-    }
-
-    /// Gas used by the last call.
-    fn gas_used(&self) -> u64 {
-        GAS - self.store.gas()
-    }
-}
-
-/// An instantiated guest export on wasmi 2 with fuel metering.
-struct WasmiFuelRunner {
-    store: wasmi::Store<()>,
-    func: wasmi::Func,
-    results: [wasmi::Val; 1],
-}
-
-impl WasmiFuelRunner {
-    fn new(wasm: &[u8], export: &str) -> Self {
-        let mut config = wasmi::Config::default();
-        config.consume_fuel(true);
-        let engine = wasmi::Engine::new(&config);
-        let module = wasmi::Module::new(&engine, wasm).expect("wasmi: compile guests");
-        let mut store = wasmi::Store::new(&engine, ());
-        store.set_fuel(u64::MAX / 2).expect("wasmi: fuel enabled");
-        let linker = wasmi::Linker::<()>::new(&engine);
-        let instance = linker.instantiate_and_start(&mut store, &module).expect("wasmi: instantiate guests");
-        let func = instance.get_func(&store, export).expect("wasmi: guest export");
-        Self { store, func, results: [wasmi::Val::I32(0)] }
-    }
-
-    fn call(&mut self, arg: i32) -> u64 {
-        self.func.call(&mut self.store, &[wasmi::Val::I32(arg)], &mut self.results).expect("wasmi: guest call");
-        wasmi_bits(&self.results[0])
-    }
-}
-
 fn metered(c: &mut Criterion) {
     let schedule = Schedule::default();
     let wasm = tally_guests::build::wasm_bytes().expect("build the guests for wasm32");
@@ -200,7 +97,7 @@ fn metered(c: &mut Criterion) {
         let expected = (w.native)(w.arg);
         let mut tally = TallyRunner::new(&instrumented, w.name, Some(schedule.stack.budget));
         let mut unmetered = TallyRunner::new(&wasm, w.name, None);
-        let mut wasmi_fuel = WasmiFuelRunner::new(&wasm, w.name);
+        let mut wasmi_fuel = WasmiRunner::new(&wasm, w.name, true);
         assert_eq!(tally.call(w.arg), expected, "tally metered: {}({})", w.name, w.arg);
         eprintln!("metered/{}: {}({}) uses {} gas", w.name, w.name, w.arg, tally.gas_used());
         assert_eq!(unmetered.call(w.arg), expected, "tally: {}({})", w.name, w.arg);
