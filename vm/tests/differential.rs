@@ -20,7 +20,7 @@
 //! differently), so a module whose run hits it on either side stops being compared at that point
 //! (an "inconclusive" case). The fuel counter keeps call depth well below both engines' limits,
 //! so this is rare. A disagreement in a module that may hit a known wasmi 2.0.0 miscompilation
-//! (see [`has_wasmi_select_hazard`]) is also inconclusive rather than a failure.
+//! (see [`smith_profile::has_wasmi_select_hazard`]) is also inconclusive rather than a failure.
 //!
 //! Running:
 //!
@@ -41,6 +41,8 @@
 //!   many seeded cases without stopping at the first disagreement and lists every failing seed,
 //!   to see all the distinct bugs at once.
 //! - `TALLY_DIFF_VERBOSE=1`: report skipped and inconclusive cases.
+
+mod smith_profile;
 
 use std::fmt::Write as _;
 
@@ -83,36 +85,6 @@ const REGRESSIONS: &[&str] = &[];
 /// The wasm-smith configuration for Tally's profile.
 fn smith_config() -> wasm_smith::Config {
     wasm_smith::Config {
-        // Features: WebAssembly 2.0 minus SIMD.
-        bulk_memory_enabled: true,
-        reference_types_enabled: true,
-        multi_value_enabled: true,
-        sign_extension_ops_enabled: true,
-        saturating_float_to_int_enabled: true,
-        simd_enabled: false,
-        relaxed_simd_enabled: false,
-        threads_enabled: false,
-        shared_everything_threads_enabled: false,
-        exceptions_enabled: false,
-        gc_enabled: false,
-        custom_descriptors_enabled: false,
-        tail_call_enabled: false,
-        extended_const_enabled: false,
-        memory64_enabled: false,
-        custom_page_sizes_enabled: false,
-        wide_arithmetic_enabled: false,
-        max_memories: 1,
-        max_tables: 2,
-        allow_floats: true,
-        canonicalize_nans: false,
-        disallow_traps: false,
-        // No imports; export everything so results and state are observable.
-        max_imports: 0,
-        min_imports: 0,
-        export_everything: true,
-        // Bounded sizes. At least one type, or `min_funcs` has no signature to use.
-        min_types: 1,
-        min_funcs: 1,
         max_funcs: 20,
         max_instructions: 200,
         max_types: 30,
@@ -124,8 +96,7 @@ fn smith_config() -> wasm_smith::Config {
         max_memory32_bytes: MAX_DECLARED_MEMORY_PAGES * 65536,
         max_table_elements: MAX_DECLARED_TABLE_ELEMENTS,
         max_nesting_depth: 10,
-        generate_custom_sections: false,
-        ..wasm_smith::Config::default()
+        ..smith_profile::profile_config()
     }
 }
 
@@ -513,42 +484,12 @@ fn compare_state(pair: &Pair, exports: &[(String, tally_vm::ExternType)]) -> Res
     Ok(())
 }
 
-/// Whether `wasm` contains a `select` whose condition comes straight from `i32.eqz`, `i32.eq` or
-/// `i32.ne`: wasmi 2.0.0 fuses such a comparison (with zero) into the `select` and then may read
-/// its condition from a stale register, picking the wrong operand when another computed value is
-/// on the stack. Example (Tally gives 1, the spec value; wasmi 2.0.0 gives 8):
-///
-/// ```wat
-/// (func (param i32 i32) (result i32)
-///   local.get 1 i32.eqz                           ;; a computed value below: 1
-///   i32.const 0 i32.const 7 local.get 0 i32.eqz   ;; condition 1: selects 0
-///   select
-///   i32.add)                                      ;; called with (0, 0)
-/// ```
-fn has_wasmi_select_hazard(wasm: &[u8]) -> bool {
-    use wasmparser::{Operator, Parser, Payload};
-    for payload in Parser::new(0).parse_all(wasm) {
-        let Ok(Payload::CodeSectionEntry(body)) = payload else { continue };
-        let Ok(mut ops) = body.get_operators_reader() else { continue };
-        let mut previous_is_cmp = false;
-        while !ops.eof() {
-            let Ok(op) = ops.read() else { break };
-            let is_select = matches!(op, Operator::Select | Operator::TypedSelect { .. });
-            if is_select && previous_is_cmp {
-                return true;
-            }
-            previous_is_cmp = matches!(op, Operator::I32Eqz | Operator::I32Eq | Operator::I32Ne);
-        }
-    }
-    false
-}
-
 /// Runs one case on both engines. `Err` describes the first disagreement, unless the module may
-/// hit the known wasmi bug described at [`has_wasmi_select_hazard`]: then the case is
+/// hit the known wasmi bug described at [`smith_profile::has_wasmi_select_hazard`]: then the case is
 /// inconclusive.
 fn check(case: &Case) -> Result<Verdict, String> {
     match compare(case) {
-        Err(msg) if has_wasmi_select_hazard(&case.wasm) => {
+        Err(msg) if smith_profile::has_wasmi_select_hazard(&case.wasm) => {
             Ok(Verdict::Inconclusive(format!("module may hit wasmi 2.0.0's select-fusion bug: {msg}")))
         }
         other => other,

@@ -12,6 +12,7 @@
 //!   Non-terminating code stops by running out of gas. `PROPTEST_CASES` overrides the count.
 
 mod gas_common;
+mod smith_profile;
 
 use arbitrary::Unstructured;
 use gas_common::*;
@@ -244,33 +245,6 @@ fn start_function_gas_agrees() {
 
 fn smith_config() -> wasm_smith::Config {
     wasm_smith::Config {
-        bulk_memory_enabled: true,
-        reference_types_enabled: true,
-        multi_value_enabled: true,
-        sign_extension_ops_enabled: true,
-        saturating_float_to_int_enabled: true,
-        simd_enabled: false,
-        relaxed_simd_enabled: false,
-        threads_enabled: false,
-        shared_everything_threads_enabled: false,
-        exceptions_enabled: false,
-        gc_enabled: false,
-        custom_descriptors_enabled: false,
-        tail_call_enabled: false,
-        extended_const_enabled: false,
-        memory64_enabled: false,
-        custom_page_sizes_enabled: false,
-        wide_arithmetic_enabled: false,
-        max_memories: 1,
-        max_tables: 2,
-        allow_floats: true,
-        canonicalize_nans: false,
-        disallow_traps: false,
-        max_imports: 0,
-        min_imports: 0,
-        export_everything: true,
-        min_types: 1,
-        min_funcs: 1,
         max_funcs: 12,
         max_instructions: 150,
         max_types: 20,
@@ -282,29 +256,8 @@ fn smith_config() -> wasm_smith::Config {
         max_memory32_bytes: 16 * 65536,
         max_table_elements: 1000,
         max_nesting_depth: 8,
-        generate_custom_sections: false,
-        ..wasm_smith::Config::default()
+        ..smith_profile::profile_config()
     }
-}
-
-/// See `has_wasmi_select_hazard` in `differential.rs`: wasmi 2.0.0 may miscompile a `select`
-/// whose condition comes straight from `i32.eqz`/`i32.eq`/`i32.ne`. A disagreement in such a
-/// module is not counted (instrumentation never separates the two: `select` starts no region).
-fn has_wasmi_select_hazard(wasm: &[u8]) -> bool {
-    use wasmparser::{Operator, Parser, Payload};
-    for payload in Parser::new(0).parse_all(wasm) {
-        let Ok(Payload::CodeSectionEntry(body)) = payload else { continue };
-        let Ok(mut ops) = body.get_operators_reader() else { continue };
-        let mut previous_is_cmp = false;
-        while !ops.eof() {
-            let Ok(op) = ops.read() else { break };
-            if matches!(op, Operator::Select | Operator::TypedSelect { .. }) && previous_is_cmp {
-                return true;
-            }
-            previous_is_cmp = matches!(op, Operator::I32Eqz | Operator::I32Eq | Operator::I32Ne);
-        }
-    }
-    false
 }
 
 const GAS_CHOICES: [u64; 5] = [0, 5_000, 200_000, 3_000_000, 30_000_000];
@@ -370,7 +323,7 @@ fn check_data(data: &[u8], stats: &mut Stats) -> Result<(), String> {
             }
             Ok(())
         }
-        Err(_) if has_wasmi_select_hazard(&wasm) => {
+        Err(_) if smith_profile::has_wasmi_select_hazard(&wasm) => {
             stats.hazard_skips += 1;
             Ok(())
         }

@@ -1,0 +1,72 @@
+//! What the differential tests against wasmi share: the wasm-smith configuration of Tally's
+//! profile, and the guard against a known wasmi bug.
+
+// Each test target compiles this module on its own and uses only part of it.
+#![allow(dead_code)]
+
+/// wasm-smith restricted to Tally's profile (WebAssembly 2.0 without SIMD), with no imports and
+/// every item exported so results and state are observable. Callers set the size bounds.
+pub fn profile_config() -> wasm_smith::Config {
+    wasm_smith::Config {
+        bulk_memory_enabled: true,
+        reference_types_enabled: true,
+        multi_value_enabled: true,
+        sign_extension_ops_enabled: true,
+        saturating_float_to_int_enabled: true,
+        simd_enabled: false,
+        relaxed_simd_enabled: false,
+        threads_enabled: false,
+        shared_everything_threads_enabled: false,
+        exceptions_enabled: false,
+        gc_enabled: false,
+        custom_descriptors_enabled: false,
+        tail_call_enabled: false,
+        extended_const_enabled: false,
+        memory64_enabled: false,
+        custom_page_sizes_enabled: false,
+        wide_arithmetic_enabled: false,
+        max_memories: 1,
+        max_tables: 2,
+        allow_floats: true,
+        canonicalize_nans: false,
+        disallow_traps: false,
+        max_imports: 0,
+        min_imports: 0,
+        export_everything: true,
+        // At least one type, or `min_funcs` has no signature to use.
+        min_types: 1,
+        min_funcs: 1,
+        generate_custom_sections: false,
+        ..wasm_smith::Config::default()
+    }
+}
+
+/// Whether `wasm` contains a `select` whose condition comes straight from `i32.eqz`, `i32.eq` or
+/// `i32.ne`: wasmi 2.0.0 fuses such a comparison (with zero) into the `select` and then may read
+/// its condition from a stale register, picking the wrong operand when another computed value is
+/// on the stack. Example (Tally gives 1, the spec value; wasmi 2.0.0 gives 8):
+///
+/// ```wat
+/// (func (param i32 i32) (result i32)
+///   local.get 1 i32.eqz                           ;; a computed value below: 1
+///   i32.const 0 i32.const 7 local.get 0 i32.eqz   ;; condition 1: selects 0
+///   select
+///   i32.add)                                      ;; called with (0, 0)
+/// ```
+pub fn has_wasmi_select_hazard(wasm: &[u8]) -> bool {
+    use wasmparser::{Operator, Parser, Payload};
+    for payload in Parser::new(0).parse_all(wasm) {
+        let Ok(Payload::CodeSectionEntry(body)) = payload else { continue };
+        let Ok(mut ops) = body.get_operators_reader() else { continue };
+        let mut previous_is_cmp = false;
+        while !ops.eof() {
+            let Ok(op) = ops.read() else { break };
+            let is_select = matches!(op, Operator::Select | Operator::TypedSelect { .. });
+            if is_select && previous_is_cmp {
+                return true;
+            }
+            previous_is_cmp = matches!(op, Operator::I32Eqz | Operator::I32Eq | Operator::I32Ne);
+        }
+    }
+    false
+}
