@@ -710,10 +710,15 @@ fn cases() -> u32 {
 
 #[test]
 fn random_modules() {
+    smith_profile::on_large_stack(random_modules_here)
+}
+
+fn random_modules_here() {
     let config = ProptestConfig {
         cases: cases(),
         failure_persistence: None,
         max_shrink_iters: 2000,
+        rng_seed: smith_profile::rng_seed(),
         ..ProptestConfig::default()
     };
     let mut runner = TestRunner::new(config);

@@ -87,6 +87,10 @@ const HANDWRITTEN: &str = r#"(module
     (memory.init $d (local.get 0) (local.get 1) (local.get 2)))
   (func (export "grow") (param i32) (result i32)
     (memory.grow (local.get 0)))
+  (func (export "grow_loop") (param i32)
+    (loop $l
+      (drop (memory.grow (i32.const 0)))
+      (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1))))))
   (func (export "tgrow") (param i32) (result i32)
     (table.grow $t (ref.null func) (local.get 0)))
   (func (export "tfill") (param i32 i32)
@@ -144,6 +148,8 @@ fn calls() -> Vec<(&'static str, Vec<Norm>)> {
         ("grow", vec![I32(1)]),
         ("grow", vec![I32(10)]),
         ("grow", vec![I32(0)]),
+        // Deeper than a default test thread's stack holds on wasmi (one native frame per grow).
+        ("grow_loop", vec![I32(50_000)]),
         ("tgrow", vec![I32(2)]),
         ("tgrow", vec![I32(100)]),
         ("tfill", vec![I32(0), I32(4)]),
@@ -176,6 +182,10 @@ fn sweep(full: u64) -> Vec<u64> {
 
 #[test]
 fn handwritten_modules_agree_at_every_gas_limit() {
+    smith_profile::on_large_stack(handwritten_modules_agree_here)
+}
+
+fn handwritten_modules_agree_here() {
     let wasm = wat(HANDWRITTEN);
     let (mut compared, mut out_of_gas, mut endings) = (0usize, 0usize, std::collections::BTreeSet::new());
     // A limit per schedule that every terminating call stays under ("spin" never ends).
@@ -260,7 +270,9 @@ fn smith_config() -> wasm_smith::Config {
     }
 }
 
-const GAS_CHOICES: [u64; 5] = [0, 5_000, 200_000, 3_000_000, 30_000_000];
+/// Gas per call. The largest bounds the native stack wasmi needs for a loop of grows (see
+/// [`smith_profile::WASMI_THREAD_STACK`]): at ≥ 5 gas per iteration, ≤ 2M frames of ~180 bytes.
+const GAS_CHOICES: [u64; 5] = [0, 5_000, 200_000, 3_000_000, 10_000_000];
 
 #[derive(Default, Debug)]
 struct Stats {
@@ -278,6 +290,9 @@ fn check_data(data: &[u8], stats: &mut Stats) -> Result<(), String> {
     config.allow_floats = knobs & 4 != 0;
     let Ok(module) = wasm_smith::Module::new(config, &mut u) else { return Ok(()) };
     let wasm = module.to_bytes();
+    if let Ok(path) = std::env::var("TALLY_GAS_DUMP") {
+        let _ = std::fs::write(path, &wasm);
+    }
     let schedule = &schedules()[usize::from(knobs >> 3) % 3];
     let out = match tally_gas_injector::instrument(&wasm, schedule) {
         Ok(out) => out,
@@ -337,9 +352,18 @@ fn check_data(data: &[u8], stats: &mut Stats) -> Result<(), String> {
 
 #[test]
 fn random_modules_agree() {
+    smith_profile::on_large_stack(random_modules_agree_here)
+}
+
+fn random_modules_agree_here() {
     let cases = std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(DEFAULT_CASES);
-    let config =
-        ProptestConfig { cases, failure_persistence: None, max_shrink_iters: 500, ..ProptestConfig::default() };
+    let config = ProptestConfig {
+        cases,
+        failure_persistence: None,
+        max_shrink_iters: 500,
+        rng_seed: smith_profile::rng_seed(),
+        ..ProptestConfig::default()
+    };
     let mut runner = TestRunner::new(config);
     let stats = std::cell::RefCell::new(Stats::default());
     let result = runner.run(&proptest::collection::vec(any::<u8>(), 0..6000), |data| {
@@ -353,4 +377,41 @@ fn random_modules_agree() {
     assert!(stats.modules > cases / 2, "{stats:?}");
     assert!(stats.endings.get("returned").copied().unwrap_or(0) > 0, "{stats:?}");
     assert!(stats.endings.get("out_of_gas").copied().unwrap_or(0) > 0, "{stats:?}");
+}
+
+/// SplitMix64 bytes, so a survey case is named by its seed alone.
+fn seeded_bytes(seed: u64, len: usize) -> Vec<u8> {
+    let mut state = seed;
+    (0..len)
+        .map(|_| {
+            state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            (z ^ (z >> 31)) as u8
+        })
+        .collect()
+}
+
+/// Survey mode: `TALLY_GAS_SURVEY=<count>` checks that many seeded cases (from
+/// `TALLY_GAS_SEED`, default 0), printing each seed before it runs so a crash names its case.
+#[test]
+fn survey() {
+    smith_profile::on_large_stack(survey_here)
+}
+
+fn survey_here() {
+    let Some(count) = std::env::var("TALLY_GAS_SURVEY").ok().and_then(|s| s.parse::<u64>().ok()) else { return };
+    let start = std::env::var("TALLY_GAS_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0u64);
+    let mut stats = Stats::default();
+    let mut failures = Vec::new();
+    for seed in start..start + count {
+        eprintln!("seed {seed}");
+        let len = (seed.wrapping_mul(7919) % 6000) as usize;
+        if let Err(msg) = check_data(&seeded_bytes(seed, len), &mut stats) {
+            failures.push(format!("seed {seed}: {msg}"));
+        }
+    }
+    eprintln!("survey: {stats:?}");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -70,3 +70,29 @@ pub fn has_wasmi_select_hazard(wasm: &[u8]) -> bool {
     }
     false
 }
+
+/// Native stack for threads that run wasmi 2.0.0 on random modules. Its `memory.grow` and
+/// `table.grow` handlers are not tail calls on stable Rust (wasmi-labs/wasmi#1946), so every
+/// executed grow leaves a native frame (about 180 bytes) until the outermost call returns: a
+/// loop that grows memory overflows a default 2 MiB test thread after ~11k iterations. The
+/// reservation is virtual; only the pages a case really touches are committed.
+pub const WASMI_THREAD_STACK: usize = 1 << 30;
+
+/// Runs `f` on a thread with [`WASMI_THREAD_STACK`] bytes of stack, re-raising its panic.
+pub fn on_large_stack<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    std::thread::scope(|s| {
+        let handle = std::thread::Builder::new()
+            .name("wasmi-large-stack".into())
+            .stack_size(WASMI_THREAD_STACK)
+            .spawn_scoped(s, f)
+            .expect("spawn a large-stack thread");
+        handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
+/// The proptest seed: `PROPTEST_RNG_SEED` when set (to explore), else a fixed one, so CI runs
+/// the same cases every time and a failure reproduces from its log.
+pub fn rng_seed() -> proptest::test_runner::RngSeed {
+    let seed = std::env::var("PROPTEST_RNG_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x7a11_7a11);
+    proptest::test_runner::RngSeed::Fixed(seed)
+}
