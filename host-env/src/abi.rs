@@ -1,0 +1,565 @@
+//! The host ABI, version 1: the functions contracts import from [`MODULE`].
+//!
+//! `ABI.md` is the contract-facing description; this file is its implementation. Every function
+//! follows the same steps, in this order: charge its gas (base + per-byte terms) — bounds-check
+//! pointers and lengths — perform the effect. A charge that runs out of gas traps before
+//! anything happens; a bad argument traps with a [`HostTrap`] code.
+
+use sha3::{Digest, Keccak256};
+use tally_vm::{Caller, Linker, Trap};
+
+use crate::receipt::{Event, HostTrap};
+use crate::runtime::{self, Exit, Host, Tx};
+
+/// The import module name of this ABI version.
+pub const MODULE: &str = "tally_host_v1";
+
+/// Flag of `call`: allow the callee to be a contract already on the call stack.
+pub const CALL_ALLOW_REENTRY: i32 = 1;
+/// Flag of `call`: run the callee read-only.
+pub const CALL_READ_ONLY: i32 = 2;
+
+/// `storage_read`'s result for an absent key (`u32::MAX`).
+pub const ABSENT: i32 = -1;
+
+/// The ABI's functions, with stable ids (the transcript's `function` field).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u16)]
+pub enum HostFn {
+    /// `input_len() -> i32`
+    InputLen = 0,
+    /// `input_read(dst, offset, len)`
+    InputRead = 1,
+    /// `return_set(ptr, len)`
+    ReturnSet = 2,
+    /// `revert(ptr, len) -> !`
+    Revert = 3,
+    /// `abort(code) -> !`
+    Abort = 4,
+    /// `storage_read(key, key_len, dst, cap, offset) -> i32`
+    StorageRead = 5,
+    /// `storage_write(key, key_len, value, value_len)`
+    StorageWrite = 6,
+    /// `storage_remove(key, key_len)`
+    StorageRemove = 7,
+    /// `storage_has(key, key_len) -> i32`
+    StorageHas = 8,
+    /// `caller(dst)`
+    Caller = 9,
+    /// `self_address(dst)`
+    SelfAddress = 10,
+    /// `origin(dst)`
+    Origin = 11,
+    /// `block_height() -> i64`
+    BlockHeight = 12,
+    /// `block_time() -> i64`
+    BlockTime = 13,
+    /// `chain_id() -> i64`
+    ChainId = 14,
+    /// `gas_left() -> i64`
+    GasLeft = 15,
+    /// `emit_event(topics, topic_count, data, data_len)`
+    EmitEvent = 16,
+    /// `keccak256(src, len, dst)`
+    Keccak256 = 17,
+    /// `call(address, method, method_len, input, input_len, gas, flags) -> i32`
+    Call = 18,
+    /// `return_data_len() -> i32`
+    ReturnDataLen = 19,
+    /// `return_data_read(dst, offset, len)`
+    ReturnDataRead = 20,
+    /// `debug_log(ptr, len)`
+    DebugLog = 21,
+}
+
+impl HostFn {
+    /// Every function, in id order.
+    pub const ALL: [HostFn; 22] = [
+        HostFn::InputLen,
+        HostFn::InputRead,
+        HostFn::ReturnSet,
+        HostFn::Revert,
+        HostFn::Abort,
+        HostFn::StorageRead,
+        HostFn::StorageWrite,
+        HostFn::StorageRemove,
+        HostFn::StorageHas,
+        HostFn::Caller,
+        HostFn::SelfAddress,
+        HostFn::Origin,
+        HostFn::BlockHeight,
+        HostFn::BlockTime,
+        HostFn::ChainId,
+        HostFn::GasLeft,
+        HostFn::EmitEvent,
+        HostFn::Keccak256,
+        HostFn::Call,
+        HostFn::ReturnDataLen,
+        HostFn::ReturnDataRead,
+        HostFn::DebugLog,
+    ];
+
+    /// The import name.
+    pub fn name(self) -> &'static str {
+        match self {
+            HostFn::InputLen => "input_len",
+            HostFn::InputRead => "input_read",
+            HostFn::ReturnSet => "return_set",
+            HostFn::Revert => "revert",
+            HostFn::Abort => "abort",
+            HostFn::StorageRead => "storage_read",
+            HostFn::StorageWrite => "storage_write",
+            HostFn::StorageRemove => "storage_remove",
+            HostFn::StorageHas => "storage_has",
+            HostFn::Caller => "caller",
+            HostFn::SelfAddress => "self_address",
+            HostFn::Origin => "origin",
+            HostFn::BlockHeight => "block_height",
+            HostFn::BlockTime => "block_time",
+            HostFn::ChainId => "chain_id",
+            HostFn::GasLeft => "gas_left",
+            HostFn::EmitEvent => "emit_event",
+            HostFn::Keccak256 => "keccak256",
+            HostFn::Call => "call",
+            HostFn::ReturnDataLen => "return_data_len",
+            HostFn::ReturnDataRead => "return_data_read",
+            HostFn::DebugLog => "debug_log",
+        }
+    }
+
+    /// The function with id `id`.
+    pub fn from_id(id: u16) -> Option<HostFn> {
+        HostFn::ALL.get(usize::from(id)).copied()
+    }
+}
+
+/// Why a host function stopped the contract.
+pub(crate) enum Fail {
+    /// Out of gas: the VM's own trap, already recorded on the meter.
+    Gas(Trap),
+    /// A contract-visible ending (revert, abort, host trap) or a fatal backend error.
+    Exit(Exit),
+}
+
+impl From<HostTrap> for Fail {
+    fn from(t: HostTrap) -> Self {
+        Fail::Exit(Exit::HostTrap(t))
+    }
+}
+
+type HostResult<R> = Result<R, Fail>;
+
+/// Collects what a host call consumed and produced, for the transcript's digest; free when the
+/// execution is not recorded.
+pub(crate) struct Io(Option<Keccak256>);
+
+impl Io {
+    pub(crate) fn put(&mut self, bytes: &[u8]) {
+        if let Some(h) = &mut self.0 {
+            h.update((bytes.len() as u32).to_le_bytes());
+            h.update(bytes);
+        }
+    }
+
+    pub(crate) fn put_u64(&mut self, v: u64) {
+        if let Some(h) = &mut self.0 {
+            h.update(v.to_le_bytes());
+        }
+    }
+}
+
+/// Runs one host function: records its transcript entry and turns a [`Fail`] into a trap.
+fn host_call<R>(
+    c: &mut Caller<'_, Host>,
+    f: HostFn,
+    body: impl FnOnce(&mut Caller<'_, Host>, &mut Io) -> HostResult<R>,
+) -> Result<R, Trap> {
+    let gas_before = c.gas();
+    let recording = c.data().tx.as_ref().is_some_and(|tx| tx.recording);
+    let mut io = Io(recording.then(Keccak256::new));
+    let result = body(c, &mut io);
+    if let Some(h) = io.0 {
+        let gas_after = c.gas();
+        let depth = c.data().frame.depth;
+        if let Some(tx) = c.data_mut().tx.as_mut() {
+            tx.transcript.push(crate::record::HostCall {
+                depth,
+                function: f as u16,
+                gas_before,
+                gas_after,
+                io: h.finalize().into(),
+            });
+        }
+    }
+    result.map_err(|fail| match fail {
+        Fail::Gas(trap) => trap,
+        Fail::Exit(exit) => {
+            let message = format!("{}: {}", f.name(), exit.describe());
+            c.data_mut().frame.exit = Some(exit);
+            Trap::host(message)
+        }
+    })
+}
+
+fn charge(c: &mut Caller<'_, Host>, amount: u64) -> HostResult<()> {
+    c.consume_gas(amount).map_err(Fail::Gas)
+}
+
+fn per_byte(len: u32, unit: u64) -> u64 {
+    u64::from(len).saturating_mul(unit)
+}
+
+fn tx<'a>(c: &'a mut Caller<'_, Host>) -> HostResult<&'a mut Tx> {
+    c.data_mut().tx.as_deref_mut().ok_or(Fail::Exit(Exit::Internal("transaction state missing during a host call")))
+}
+
+fn mem_range(c: &Caller<'_, Host>, ptr: i32, len: u32) -> HostResult<core::ops::Range<usize>> {
+    let start = ptr as u32 as usize;
+    let end = start.checked_add(len as usize).ok_or(HostTrap::MemoryAccess)?;
+    if end > c.memory_data().len() {
+        return Err(HostTrap::MemoryAccess.into());
+    }
+    Ok(start..end)
+}
+
+fn read_mem(c: &Caller<'_, Host>, ptr: i32, len: u32) -> HostResult<Vec<u8>> {
+    let r = mem_range(c, ptr, len)?;
+    Ok(c.memory_data()[r].to_vec())
+}
+
+fn write_mem(c: &mut Caller<'_, Host>, ptr: i32, bytes: &[u8]) -> HostResult<()> {
+    let r = mem_range(c, ptr, bytes.len() as u32)?;
+    c.memory_data_mut()[r].copy_from_slice(bytes);
+    Ok(())
+}
+
+fn len_arg(v: i32) -> u32 {
+    v as u32
+}
+
+/// Copies `src[offset..offset + len]` to `dst`; traps `BufferRange` if past the end.
+fn read_buffer(c: &mut Caller<'_, Host>, src: &[u8], dst: i32, offset: i32, len: i32, io: &mut Io) -> HostResult<()> {
+    let (offset, len) = (len_arg(offset) as usize, len_arg(len) as usize);
+    let end = offset.checked_add(len).ok_or(HostTrap::BufferRange)?;
+    let bytes = src.get(offset..end).ok_or(HostTrap::BufferRange)?;
+    io.put(bytes);
+    write_mem(c, dst, bytes)
+}
+
+// Copies (a few dozen bytes), so a charge can borrow the caller mutably right after.
+fn costs(c: &Caller<'_, Host>) -> crate::HostCosts {
+    c.data().frame.params.host
+}
+
+fn limits(c: &Caller<'_, Host>) -> crate::Limits {
+    c.data().frame.params.limits
+}
+
+fn storage_key(c: &mut Caller<'_, Host>, key: i32, key_len: i32, io: &mut Io) -> HostResult<Vec<u8>> {
+    let key_len = len_arg(key_len);
+    if key_len > limits(c).max_key_len {
+        return Err(HostTrap::KeyTooLong.into());
+    }
+    let k = read_mem(c, key, key_len)?;
+    io.put(&k);
+    let contract = c.data().frame.contract;
+    Ok(runtime::contract_key(&contract, &k))
+}
+
+fn ensure_writable(c: &Caller<'_, Host>) -> HostResult<()> {
+    if c.data().frame.read_only {
+        return Err(HostTrap::ReadOnly.into());
+    }
+    Ok(())
+}
+
+fn journal_get(c: &mut Caller<'_, Host>, key: &[u8]) -> HostResult<Option<Vec<u8>>> {
+    tx(c)?.journal.get(key).map_err(|e| Fail::Exit(Exit::Fatal(e.into())))
+}
+
+/// Registers every ABI function in `linker`.
+pub(crate) fn link(linker: &mut Linker<Host>) -> Result<(), tally_vm::Error> {
+    linker.func_wrap(MODULE, "input_len", |mut c: Caller<'_, Host>| {
+        host_call(&mut c, HostFn::InputLen, |c, io| {
+            charge(c, costs(c).base)?;
+            let n = c.data().frame.input.len() as u64;
+            io.put_u64(n);
+            Ok(n as i32)
+        })
+    })?;
+    linker.func_wrap(MODULE, "input_read", |mut c: Caller<'_, Host>, dst: i32, offset: i32, len: i32| {
+        host_call(&mut c, HostFn::InputRead, |c, io| {
+            charge(c, costs(c).base.saturating_add(per_byte(len_arg(len), costs(c).memory_write_byte)))?;
+            let input = std::mem::take(&mut c.data_mut().frame.input);
+            let r = read_buffer(c, &input, dst, offset, len, io);
+            c.data_mut().frame.input = input;
+            r
+        })
+    })?;
+    linker.func_wrap(MODULE, "return_set", |mut c: Caller<'_, Host>, ptr: i32, len: i32| {
+        host_call(&mut c, HostFn::ReturnSet, |c, io| {
+            charge(c, costs(c).base.saturating_add(per_byte(len_arg(len), costs(c).memory_read_byte)))?;
+            if len_arg(len) > limits(c).max_return_len {
+                return Err(HostTrap::ReturnTooLarge.into());
+            }
+            let data = read_mem(c, ptr, len_arg(len))?;
+            io.put(&data);
+            c.data_mut().frame.return_data = data;
+            Ok(())
+        })
+    })?;
+    linker.func_wrap(MODULE, "revert", |mut c: Caller<'_, Host>, ptr: i32, len: i32| -> Result<(), Trap> {
+        host_call(&mut c, HostFn::Revert, |c, io| {
+            charge(c, costs(c).base.saturating_add(per_byte(len_arg(len), costs(c).memory_read_byte)))?;
+            if len_arg(len) > limits(c).max_return_len {
+                return Err(HostTrap::ReturnTooLarge.into());
+            }
+            let data = read_mem(c, ptr, len_arg(len))?;
+            io.put(&data);
+            c.data_mut().frame.return_data = data;
+            Err(Fail::Exit(Exit::Revert))
+        })
+    })?;
+    linker.func_wrap(MODULE, "abort", |mut c: Caller<'_, Host>, code: i32| -> Result<(), Trap> {
+        host_call(&mut c, HostFn::Abort, |c, io| {
+            charge(c, costs(c).base)?;
+            io.put_u64(u64::from(code as u32));
+            Err(Fail::Exit(Exit::Abort(code as u32)))
+        })
+    })?;
+    linker.func_wrap(
+        MODULE,
+        "storage_read",
+        |mut c: Caller<'_, Host>, key: i32, key_len: i32, dst: i32, cap: i32, offset: i32| {
+            host_call(&mut c, HostFn::StorageRead, |c, io| {
+                let k = costs(c);
+                charge(
+                    c,
+                    k.base
+                        .saturating_add(k.storage_read)
+                        .saturating_add(per_byte(len_arg(key_len), k.storage_key_byte + k.memory_read_byte)),
+                )?;
+                let full_key = storage_key(c, key, key_len, io)?;
+                let Some(value) = journal_get(c, &full_key)? else {
+                    io.put_u64(u64::MAX);
+                    return Ok(ABSENT);
+                };
+                let start = (len_arg(offset) as usize).min(value.len());
+                let copied = (value.len() - start).min(len_arg(cap) as usize);
+                let k = costs(c);
+                charge(
+                    c,
+                    per_byte(value.len() as u32, k.storage_value_byte)
+                        .saturating_add(per_byte(copied as u32, k.memory_write_byte)),
+                )?;
+                io.put(&value);
+                write_mem(c, dst, &value[start..start + copied])?;
+                Ok(value.len() as i32)
+            })
+        },
+    )?;
+    linker.func_wrap(
+        MODULE,
+        "storage_write",
+        |mut c: Caller<'_, Host>, key: i32, key_len: i32, val: i32, val_len: i32| {
+            host_call(&mut c, HostFn::StorageWrite, |c, io| {
+                let k = costs(c);
+                let bytes = per_byte(len_arg(key_len), k.storage_key_byte + k.memory_read_byte)
+                    .saturating_add(per_byte(len_arg(val_len), k.storage_value_byte + k.memory_read_byte));
+                charge(c, k.base.saturating_add(k.storage_write).saturating_add(bytes))?;
+                ensure_writable(c)?;
+                if len_arg(val_len) > limits(c).max_value_len {
+                    return Err(HostTrap::ValueTooLarge.into());
+                }
+                let full_key = storage_key(c, key, key_len, io)?;
+                let value = read_mem(c, val, len_arg(val_len))?;
+                io.put(&value);
+                tx(c)?.journal.put(&full_key, Some(value));
+                Ok(())
+            })
+        },
+    )?;
+    linker.func_wrap(MODULE, "storage_remove", |mut c: Caller<'_, Host>, key: i32, key_len: i32| {
+        host_call(&mut c, HostFn::StorageRemove, |c, io| {
+            let k = costs(c);
+            charge(
+                c,
+                k.base
+                    .saturating_add(k.storage_remove)
+                    .saturating_add(per_byte(len_arg(key_len), k.storage_key_byte + k.memory_read_byte)),
+            )?;
+            ensure_writable(c)?;
+            let full_key = storage_key(c, key, key_len, io)?;
+            tx(c)?.journal.put(&full_key, None);
+            Ok(())
+        })
+    })?;
+    linker.func_wrap(MODULE, "storage_has", |mut c: Caller<'_, Host>, key: i32, key_len: i32| {
+        host_call(&mut c, HostFn::StorageHas, |c, io| {
+            let k = costs(c);
+            charge(
+                c,
+                k.base
+                    .saturating_add(k.storage_has)
+                    .saturating_add(per_byte(len_arg(key_len), k.storage_key_byte + k.memory_read_byte)),
+            )?;
+            let full_key = storage_key(c, key, key_len, io)?;
+            let has = journal_get(c, &full_key)?.is_some();
+            io.put_u64(u64::from(has));
+            Ok(i32::from(has))
+        })
+    })?;
+    for (f, name) in [(HostFn::Caller, "caller"), (HostFn::SelfAddress, "self_address"), (HostFn::Origin, "origin")] {
+        linker.func_wrap(MODULE, name, move |mut c: Caller<'_, Host>, dst: i32| {
+            host_call(&mut c, f, |c, io| {
+                charge(c, costs(c).base.saturating_add(per_byte(32, costs(c).memory_write_byte)))?;
+                let address = match f {
+                    HostFn::Caller => c.data().frame.caller,
+                    HostFn::SelfAddress => c.data().frame.contract,
+                    _ => tx(c)?.origin,
+                };
+                io.put(&address.0);
+                write_mem(c, dst, &address.0)
+            })
+        })?;
+    }
+    for (f, name) in [
+        (HostFn::BlockHeight, "block_height"),
+        (HostFn::BlockTime, "block_time"),
+        (HostFn::ChainId, "chain_id"),
+        (HostFn::GasLeft, "gas_left"),
+    ] {
+        linker.func_wrap(MODULE, name, move |mut c: Caller<'_, Host>| {
+            host_call(&mut c, f, |c, io| {
+                charge(c, costs(c).base)?;
+                let v = match f {
+                    HostFn::BlockHeight => tx(c)?.context.height,
+                    HostFn::BlockTime => tx(c)?.context.time,
+                    HostFn::ChainId => tx(c)?.context.chain_id,
+                    // After this call's own charge.
+                    _ => c.gas(),
+                };
+                io.put_u64(v);
+                Ok(v as i64)
+            })
+        })?;
+    }
+    linker.func_wrap(
+        MODULE,
+        "emit_event",
+        |mut c: Caller<'_, Host>, topics: i32, n: i32, data: i32, data_len: i32| {
+            host_call(&mut c, HostFn::EmitEvent, |c, io| {
+                let k = costs(c);
+                let amount = k
+                    .base
+                    .saturating_add(k.event)
+                    .saturating_add(
+                        u64::from(len_arg(n)).saturating_mul(k.event_topic.saturating_add(32 * k.memory_read_byte)),
+                    )
+                    .saturating_add(per_byte(len_arg(data_len), k.event_data_byte + k.memory_read_byte));
+                charge(c, amount)?;
+                ensure_writable(c)?;
+                let l = limits(c);
+                if len_arg(n) > l.max_topics || len_arg(data_len) > l.max_event_data_len {
+                    return Err(HostTrap::EventLimit.into());
+                }
+                let max_events = l.max_events as usize;
+                if tx(c)?.journal.events().len() >= max_events {
+                    return Err(HostTrap::EventLimit.into());
+                }
+                let raw = read_mem(c, topics, len_arg(n) * 32)?;
+                let data = read_mem(c, data, len_arg(data_len))?;
+                io.put(&raw);
+                io.put(&data);
+                let topics = raw.chunks_exact(32).map(|t| <[u8; 32]>::try_from(t).unwrap_or_default()).collect();
+                let contract = c.data().frame.contract;
+                tx(c)?.journal.emit(Event { contract, topics, data });
+                Ok(())
+            })
+        },
+    )?;
+    linker.func_wrap(MODULE, "keccak256", |mut c: Caller<'_, Host>, src: i32, len: i32, dst: i32| {
+        host_call(&mut c, HostFn::Keccak256, |c, io| {
+            let k = costs(c);
+            let blocks = u64::from(len_arg(len)).div_ceil(136).max(1);
+            let amount = k
+                .base
+                .saturating_add(k.keccak)
+                .saturating_add(blocks.saturating_mul(k.keccak_block))
+                .saturating_add(per_byte(len_arg(len), k.memory_read_byte))
+                .saturating_add(per_byte(32, k.memory_write_byte));
+            charge(c, amount)?;
+            let data = read_mem(c, src, len_arg(len))?;
+            let digest: [u8; 32] = Keccak256::digest(&data).into();
+            io.put(&digest);
+            write_mem(c, dst, &digest)
+        })
+    })?;
+    linker.func_wrap(
+        MODULE,
+        "call",
+        |mut c: Caller<'_, Host>,
+         address: i32,
+         method: i32,
+         method_len: i32,
+         input: i32,
+         input_len: i32,
+         gas: i64,
+         flags: i32| {
+            host_call(&mut c, HostFn::Call, |c, io| {
+                runtime::nested_call(c, io, address, method, method_len, input, input_len, gas, flags)
+            })
+        },
+    )?;
+    linker.func_wrap(MODULE, "return_data_len", |mut c: Caller<'_, Host>| {
+        host_call(&mut c, HostFn::ReturnDataLen, |c, io| {
+            charge(c, costs(c).base)?;
+            let n = c.data().frame.call_output.len() as u64;
+            io.put_u64(n);
+            Ok(n as i32)
+        })
+    })?;
+    linker.func_wrap(MODULE, "return_data_read", |mut c: Caller<'_, Host>, dst: i32, offset: i32, len: i32| {
+        host_call(&mut c, HostFn::ReturnDataRead, |c, io| {
+            charge(c, costs(c).base.saturating_add(per_byte(len_arg(len), costs(c).memory_write_byte)))?;
+            let output = std::mem::take(&mut c.data_mut().frame.call_output);
+            let r = read_buffer(c, &output, dst, offset, len, io);
+            c.data_mut().frame.call_output = output;
+            r
+        })
+    })?;
+    linker.func_wrap(MODULE, "debug_log", |mut c: Caller<'_, Host>, ptr: i32, len: i32| {
+        host_call(&mut c, HostFn::DebugLog, |c, io| {
+            charge(c, costs(c).debug_log.saturating_add(per_byte(len_arg(len), costs(c).memory_read_byte)))?;
+            let max = limits(c).max_log_bytes;
+            let line = read_mem(c, ptr, len_arg(len))?;
+            let tx = tx(c)?;
+            let total = tx.log_bytes.saturating_add(line.len() as u32);
+            if total > max {
+                return Err(HostTrap::LogLimit.into());
+            }
+            tx.log_bytes = total;
+            io.put(&line);
+            tx.logs.push(line);
+            Ok(())
+        })
+    })?;
+    Ok(())
+}
+
+/// The expected signature of each import, as (params, results) of i32/i64: used to reject
+/// modules at deploy time with a precise message rather than at link time.
+pub fn signature(f: HostFn) -> (&'static [tally_vm::ValType], &'static [tally_vm::ValType]) {
+    use tally_vm::ValType::{I32, I64};
+    match f {
+        HostFn::InputLen | HostFn::ReturnDataLen => (&[], &[I32]),
+        HostFn::InputRead | HostFn::ReturnDataRead | HostFn::Keccak256 => (&[I32, I32, I32], &[]),
+        HostFn::ReturnSet | HostFn::Revert | HostFn::StorageRemove | HostFn::DebugLog => (&[I32, I32], &[]),
+        HostFn::Abort | HostFn::Caller | HostFn::SelfAddress | HostFn::Origin => (&[I32], &[]),
+        HostFn::StorageRead => (&[I32, I32, I32, I32, I32], &[I32]),
+        HostFn::StorageWrite | HostFn::EmitEvent => (&[I32, I32, I32, I32], &[]),
+        HostFn::StorageHas => (&[I32, I32], &[I32]),
+        HostFn::BlockHeight | HostFn::BlockTime | HostFn::ChainId | HostFn::GasLeft => (&[], &[I64]),
+        HostFn::Call => (&[I32, I32, I32, I32, I32, I64, I32], &[I32]),
+    }
+}

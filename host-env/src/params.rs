@@ -1,0 +1,177 @@
+//! Chain parameters: the gas schedule, the host-call prices and the limits, versioned and hashed.
+//!
+//! Everything here is consensus. The [`Params::params_hash`] goes into every cache key, every
+//! result hash and every execution record, so two nodes that disagree on any price or limit
+//! disagree visibly.
+
+use parity_scale_codec::{Decode, Encode};
+use sha3::{Digest, Keccak256};
+use tally_gas_injector::Schedule;
+
+/// The params format version.
+pub const PARAMS_VERSION: u32 = 1;
+
+/// Gas prices of the host functions (units: the schedule's gas, where a simple ALU operator
+/// costs 1000). Every host function charges `base` plus its own terms **before** any side
+/// effect; see `ABI.md` for each function's formula.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct HostCosts {
+    /// Every host call.
+    pub base: u64,
+    /// Per byte read from contract memory.
+    pub memory_read_byte: u64,
+    /// Per byte written to contract memory.
+    pub memory_write_byte: u64,
+    /// `storage_read` (one backend lookup).
+    pub storage_read: u64,
+    /// `storage_has` (one backend lookup).
+    pub storage_has: u64,
+    /// `storage_write`.
+    pub storage_write: u64,
+    /// `storage_remove`.
+    pub storage_remove: u64,
+    /// Per byte of a storage key.
+    pub storage_key_byte: u64,
+    /// Per byte of a stored value, read or written.
+    pub storage_value_byte: u64,
+    /// `emit_event`.
+    pub event: u64,
+    /// Per event topic.
+    pub event_topic: u64,
+    /// Per byte of event data.
+    pub event_data_byte: u64,
+    /// `keccak256`.
+    pub keccak: u64,
+    /// Per 136-byte Keccak block (rounded up).
+    pub keccak_block: u64,
+    /// `call`, before the callee's own gas.
+    pub call: u64,
+    /// Per byte of a callee's code loaded for a call.
+    pub call_code_byte: u64,
+    /// Deploying a contract.
+    pub deploy: u64,
+    /// Per byte of deployed code.
+    pub deploy_code_byte: u64,
+    /// `debug_log`.
+    pub debug_log: u64,
+}
+
+impl Default for HostCosts {
+    /// Placeholders on the schedule's scale (1000 ≈ one simple operator ≈ 1 ns), until calibrated
+    /// by the host-call benchmarks.
+    fn default() -> Self {
+        Self {
+            base: 50_000,
+            memory_read_byte: 100,
+            memory_write_byte: 100,
+            storage_read: 2_000_000,
+            storage_has: 1_500_000,
+            storage_write: 5_000_000,
+            storage_remove: 3_000_000,
+            storage_key_byte: 1_000,
+            storage_value_byte: 500,
+            event: 500_000,
+            event_topic: 100_000,
+            event_data_byte: 200,
+            keccak: 100_000,
+            keccak_block: 300_000,
+            call: 2_000_000,
+            call_code_byte: 50,
+            deploy: 10_000_000,
+            deploy_code_byte: 50_000,
+            debug_log: 100_000,
+        }
+    }
+}
+
+/// Resource limits enforced by the host.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct Limits {
+    /// Largest deployable code, in bytes.
+    pub max_code_size: u32,
+    /// Largest linear memory, in 64 KiB pages.
+    pub max_memory_pages: u32,
+    /// Largest storage key a contract may use, in bytes.
+    pub max_key_len: u32,
+    /// Largest storage value, in bytes.
+    pub max_value_len: u32,
+    /// Largest call input, in bytes.
+    pub max_input_len: u32,
+    /// Largest return or revert data, in bytes.
+    pub max_return_len: u32,
+    /// Most topics per event.
+    pub max_topics: u32,
+    /// Largest event data, in bytes.
+    pub max_event_data_len: u32,
+    /// Most events per transaction.
+    pub max_events: u32,
+    /// Deepest cross-contract call nesting (the top-level call is depth 1).
+    pub max_call_depth: u32,
+    /// Most debug log bytes per transaction.
+    pub max_log_bytes: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_code_size: 512 * 1024,
+            max_memory_pages: 256,
+            max_key_len: 256,
+            max_value_len: 64 * 1024,
+            max_input_len: 64 * 1024,
+            max_return_len: 64 * 1024,
+            max_topics: 4,
+            max_event_data_len: 4096,
+            max_events: 256,
+            max_call_depth: 8,
+            max_log_bytes: 16 * 1024,
+        }
+    }
+}
+
+/// All consensus parameters of an execution.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Params {
+    /// Wasm operator prices, dynamic costs and the stack budget (the gas-injector's schedule).
+    pub schedule: Schedule,
+    /// Host function prices.
+    pub host: HostCosts,
+    /// Host limits.
+    pub limits: Limits,
+}
+
+impl Params {
+    /// The canonical encoding: `PARAMS_VERSION ‖ schedule ‖ host ‖ limits`, SCALE.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        (PARAMS_VERSION, self.schedule.to_bytes(), &self.host, &self.limits).encode()
+    }
+
+    /// Decodes [`to_bytes`](Self::to_bytes) output, validating the schedule.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Params, String> {
+        let (version, schedule, host, limits) =
+            <(u32, Vec<u8>, HostCosts, Limits)>::decode(&mut &bytes[..]).map_err(|e| format!("params: {e}"))?;
+        if version != PARAMS_VERSION {
+            return Err(format!("params version {version}, expected {PARAMS_VERSION}"));
+        }
+        let schedule = Schedule::from_bytes(&schedule).map_err(|e| format!("params schedule: {e}"))?;
+        Ok(Params { schedule, host, limits })
+    }
+
+    /// Keccak-256 of `"tally/params/v1" ‖ to_bytes()`.
+    pub fn params_hash(&self) -> [u8; 32] {
+        let mut h = Keccak256::new();
+        h.update(b"tally/params/v1");
+        h.update(self.to_bytes());
+        h.finalize().into()
+    }
+
+    /// The VM configuration these limits imply.
+    pub fn vm_config(&self) -> tally_vm::Config {
+        let mut c = tally_vm::Config::default();
+        c.max_memory_pages = self.limits.max_memory_pages;
+        // The injected code is larger than the original; the original is bounded by
+        // max_code_size, and the injector bounds its growth.
+        c.max_module_size = tally_gas_injector::max_output_size(self.limits.max_code_size as usize) as u32;
+        c
+    }
+}

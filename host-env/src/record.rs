@@ -1,0 +1,328 @@
+//! Execution records and replay.
+//!
+//! A record holds everything needed to re-run an execution without the database: the request,
+//! the read set (every key the execution read from storage, with its value or absence — contract
+//! code included), the host-call transcript, and the outcome. [`replay`] runs the request again
+//! against the read set alone and reports the first point where the new run diverges.
+
+use std::collections::BTreeMap;
+use std::ops::ControlFlow;
+use std::sync::Arc;
+
+use parity_scale_codec::{Decode, Encode};
+
+use crate::abi::HostFn;
+use crate::context::{Address, BlockContext};
+use crate::receipt::Receipt;
+use crate::runtime::{CallRequest, DeployRequest, ExecError, Runtime};
+use crate::storage::{Storage, StorageError, WriteSet};
+
+/// The record format version.
+pub const RECORD_VERSION: u32 = 1;
+
+/// Magic bytes that start an encoded record.
+pub const RECORD_MAGIC: &[u8; 8] = b"TALLYREC";
+
+/// One host call, as the transcript saw it.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct HostCall {
+    /// Call depth of the frame that made it (1 = top level).
+    pub depth: u32,
+    /// The host function's id ([`HostFn`]).
+    pub function: u16,
+    /// Frame gas before the call.
+    pub gas_before: u64,
+    /// Frame gas after the call (after its charges; for `call`, after the callee).
+    pub gas_after: u64,
+    /// Keccak-256 over the call's inputs and outputs (arguments read from memory, values
+    /// returned or written).
+    pub io: [u8; 32],
+}
+
+impl HostCall {
+    /// The host function's name.
+    pub fn function_name(&self) -> &'static str {
+        HostFn::from_id(self.function).map_or("<unknown>", HostFn::name)
+    }
+}
+
+/// What was executed.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub enum RecordKind {
+    /// A call (or a query) of a deployed contract.
+    Call {
+        /// The contract.
+        contract: Address,
+        /// The method.
+        method: String,
+        /// Whether it ran as a query.
+        read_only: bool,
+    },
+    /// A deployment.
+    Deploy {
+        /// The deployed code.
+        code: Vec<u8>,
+        /// The initializer, if one ran.
+        init: Option<String>,
+    },
+}
+
+/// A replayable record of one execution.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct ExecutionRecord {
+    /// [`RECORD_VERSION`].
+    pub version: u32,
+    /// The `tally-host-env` version that wrote it.
+    pub vm_version: String,
+    /// Hash of the params it ran under.
+    pub params_hash: [u8; 32],
+    /// What ran.
+    pub kind: RecordKind,
+    /// Code hash of the top-level contract.
+    pub code_hash: [u8; 32],
+    /// The caller (deployer for deployments).
+    pub caller: Address,
+    /// The block context.
+    pub context: BlockContext,
+    /// The gas limit.
+    pub gas_limit: u64,
+    /// The input.
+    pub input: Vec<u8>,
+    /// Every key read from storage, sorted, with its value or `None` if absent.
+    pub read_set: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    /// Host calls in order.
+    pub transcript: Vec<HostCall>,
+    /// The receipt.
+    pub outcome: Receipt,
+}
+
+/// Why a record could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordError {
+    /// The bytes do not start with [`RECORD_MAGIC`].
+    NotARecord,
+    /// A version this build does not read.
+    Version(u32),
+    /// The bytes do not decode (truncated or corrupted).
+    Malformed(String),
+}
+
+impl core::fmt::Display for RecordError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            RecordError::NotARecord => write!(f, "not a Tally execution record (bad magic bytes)"),
+            RecordError::Version(v) => {
+                write!(f, "record version {v} is not supported (this build reads {RECORD_VERSION})")
+            }
+            RecordError::Malformed(m) => write!(f, "record is truncated or corrupted: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for RecordError {}
+
+impl ExecutionRecord {
+    /// `RECORD_MAGIC ‖ SCALE(self)`.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = RECORD_MAGIC.to_vec();
+        self.encode_to(&mut out);
+        out
+    }
+
+    /// Decodes [`to_bytes`](Self::to_bytes) output. Never panics; rejects trailing bytes.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, RecordError> {
+        let rest = bytes.strip_prefix(&RECORD_MAGIC[..]).ok_or(RecordError::NotARecord)?;
+        let version = u32::decode(&mut &rest[..]).map_err(|e| RecordError::Malformed(e.to_string()))?;
+        if version != RECORD_VERSION {
+            return Err(RecordError::Version(version));
+        }
+        let mut input = rest;
+        let record = ExecutionRecord::decode(&mut input).map_err(|e| RecordError::Malformed(e.to_string()))?;
+        if !input.is_empty() {
+            return Err(RecordError::Malformed(format!("{} trailing bytes", input.len())));
+        }
+        Ok(record)
+    }
+}
+
+/// Where a replay first differed from its record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Divergence {
+    /// The runtime's params differ from the record's.
+    Params {
+        /// The record's params hash.
+        recorded: [u8; 32],
+        /// This runtime's.
+        replayed: [u8; 32],
+    },
+    /// The replay read a key the record does not have.
+    ReadOutsideReadSet {
+        /// The key.
+        key: Vec<u8>,
+        /// How many host calls matched before it.
+        after_host_calls: usize,
+    },
+    /// The replay could not run at all.
+    Failed(String),
+    /// Host call `index` differs.
+    HostCall {
+        /// Position in the transcript.
+        index: usize,
+        /// The record's entry (`None`: the replay made more calls).
+        recorded: Option<HostCall>,
+        /// The replay's entry (`None`: the replay made fewer calls).
+        replayed: Option<HostCall>,
+    },
+    /// A field of the outcome differs.
+    Outcome {
+        /// The field: `status`, `return_data`, `gas_used`, `events`, `write_set`, `result_hash`.
+        field: &'static str,
+        /// The record's value, rendered.
+        recorded: String,
+        /// The replay's value, rendered.
+        replayed: String,
+    },
+}
+
+impl core::fmt::Display for Divergence {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let call = |c: &Option<HostCall>| match c {
+            Some(c) => format!(
+                "{} at depth {} (gas {} -> {}, io {})",
+                c.function_name(),
+                c.depth,
+                c.gas_before,
+                c.gas_after,
+                crate::hex(&c.io[..8])
+            ),
+            None => "nothing".into(),
+        };
+        match self {
+            Divergence::Params { recorded, replayed } => write!(
+                f,
+                "params differ: record has {}, this runtime has {}",
+                crate::hex(recorded),
+                crate::hex(replayed)
+            ),
+            Divergence::ReadOutsideReadSet { key, after_host_calls } => write!(
+                f,
+                "read of key {} outside the record's read set, after {after_host_calls} matching host calls",
+                crate::hex(key)
+            ),
+            Divergence::Failed(m) => write!(f, "replay failed: {m}"),
+            Divergence::HostCall { index, recorded, replayed } => {
+                write!(f, "host call #{index} differs: recorded {}, replayed {}", call(recorded), call(replayed))
+            }
+            Divergence::Outcome { field, recorded, replayed } => {
+                write!(f, "{field} differs: recorded {recorded}, replayed {replayed}")
+            }
+        }
+    }
+}
+
+/// A [`Storage`] holding only a record's read set: reading any other key is an error, and
+/// commits are refused (a replay never writes).
+#[derive(Debug)]
+pub struct ReadSetStorage {
+    entries: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+}
+
+impl ReadSetStorage {
+    /// A store over `read_set`.
+    pub fn new(read_set: &[(Vec<u8>, Option<Vec<u8>>)]) -> Self {
+        Self { entries: read_set.iter().cloned().collect() }
+    }
+}
+
+impl Storage for ReadSetStorage {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        self.entries.get(key).cloned().ok_or_else(|| StorageError::NotInReadSet { key: key.to_vec() })
+    }
+
+    fn scan_prefix(
+        &self,
+        _prefix: &[u8],
+        _visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>,
+    ) -> Result<(), StorageError> {
+        Err(StorageError::Backend { message: "a replay store cannot be scanned".into() })
+    }
+
+    fn commit(&self, _writes: &WriteSet) -> Result<(), StorageError> {
+        Ok(())
+    }
+}
+
+/// Re-runs `record` on `runtime` against its read set alone. `Ok(receipt)` when nothing diverged
+/// (the receipt's result hash equals the record's); otherwise the first divergence.
+pub fn replay(runtime: &Runtime, record: &ExecutionRecord) -> Result<Receipt, Divergence> {
+    if runtime.params_hash() != record.params_hash {
+        return Err(Divergence::Params { recorded: record.params_hash, replayed: runtime.params_hash() });
+    }
+    let storage: Arc<dyn Storage> = Arc::new(ReadSetStorage::new(&record.read_set));
+    let result = match &record.kind {
+        RecordKind::Call { contract, method, read_only } => {
+            let req = CallRequest {
+                contract: *contract,
+                method: method.clone(),
+                input: record.input.clone(),
+                caller: record.caller,
+                gas_limit: record.gas_limit,
+                context: record.context.clone(),
+            };
+            if *read_only {
+                runtime.query_recorded(&storage, &req)
+            } else {
+                runtime.call_recorded(&storage, &req)
+            }
+        }
+        RecordKind::Deploy { code, init } => {
+            let req = DeployRequest {
+                code: code.clone(),
+                deployer: record.caller,
+                init: init.clone(),
+                input: record.input.clone(),
+                gas_limit: record.gas_limit,
+                context: record.context.clone(),
+            };
+            runtime.deploy_recorded(&storage, &req).map(|(d, r)| (d.receipt, r))
+        }
+    };
+    let (receipt, replayed) = match result {
+        Ok(r) => r,
+        Err(ExecError::Storage(StorageError::NotInReadSet { key })) => {
+            return Err(Divergence::ReadOutsideReadSet { key, after_host_calls: 0 });
+        }
+        Err(e) => return Err(Divergence::Failed(e.to_string())),
+    };
+    compare(record, &replayed)?;
+    Ok(receipt)
+}
+
+/// The first difference between a record and its replay.
+fn compare(recorded: &ExecutionRecord, replayed: &ExecutionRecord) -> Result<(), Divergence> {
+    let (a, b) = (&recorded.transcript, &replayed.transcript);
+    for index in 0..a.len().max(b.len()) {
+        if a.get(index) != b.get(index) {
+            return Err(Divergence::HostCall {
+                index,
+                recorded: a.get(index).cloned(),
+                replayed: b.get(index).cloned(),
+            });
+        }
+    }
+    let (x, y) = (&recorded.outcome, &replayed.outcome);
+    let field = |field: &'static str, r: String, p: String| -> Result<(), Divergence> {
+        if r == p {
+            Ok(())
+        } else {
+            Err(Divergence::Outcome { field, recorded: r, replayed: p })
+        }
+    };
+    field("status", x.status.describe(), y.status.describe())?;
+    field("return_data", crate::hex(&x.return_data), crate::hex(&y.return_data))?;
+    field("gas_used", x.gas_used.to_string(), y.gas_used.to_string())?;
+    field("events", format!("{:?}", x.events), format!("{:?}", y.events))?;
+    field("write_set", format!("{:?}", x.write_set), format!("{:?}", y.write_set))?;
+    field("result_hash", crate::hex(&x.result_hash), crate::hex(&y.result_hash))?;
+    Ok(())
+}

@@ -1,0 +1,134 @@
+//! Execution records: encode/decode, replay without the database, and divergence reports.
+
+mod common;
+
+use common::*;
+use tally_host_env::*;
+
+fn recorded_call(chain: &Chain, contract: Address, method: &str, input: &[u8]) -> (Receipt, ExecutionRecord) {
+    chain.rt.call_recorded(&chain.storage, &chain.req(contract, method, input)).expect("call")
+}
+
+#[test]
+fn a_recorded_call_replays_identically_without_the_database() {
+    let chain = Chain::memory();
+    let counter = chain.deploy(COUNTER, addr(1));
+    let proxy = chain.deploy(PROXY, addr(1));
+    chain.call(counter, "inc", &[]);
+    for (contract, method, input) in [
+        (counter, "inc", vec![]),
+        (proxy, "forward_inc", counter.0.to_vec()),
+        (proxy, "forward_trap", counter.0.to_vec()),
+    ] {
+        let (receipt, record) = recorded_call(&chain, contract, method, &input);
+        assert!(!record.transcript.is_empty() && !record.read_set.is_empty());
+        // The read set carries the code: replay needs nothing else.
+        assert!(record.read_set.iter().any(|(k, v)| k.starts_with(keys::CODE) && v.is_some()));
+        let bytes = record.to_bytes();
+        let decoded = ExecutionRecord::from_bytes(&bytes).expect("decode");
+        assert_eq!(decoded, record);
+        let replayed = replay(&chain.rt, &decoded).unwrap_or_else(|d| panic!("{method}: {d}"));
+        assert_eq!(replayed.result_hash, receipt.result_hash);
+        assert_eq!(replayed, receipt);
+    }
+}
+
+#[test]
+fn recorded_deploys_and_queries_replay() {
+    let chain = Chain::memory();
+    let req = DeployRequest {
+        code: wasm(COUNTER),
+        deployer: addr(3),
+        init: Some("inc".into()),
+        input: vec![],
+        gas_limit: GAS,
+        context: chain.context.clone(),
+    };
+    let (deployed, record) = chain.rt.deploy_recorded(&chain.storage, &req).unwrap();
+    assert_eq!(replay(&chain.rt, &record).unwrap().result_hash, deployed.receipt.result_hash);
+    let (q, record) = chain.rt.query_recorded(&chain.storage, &chain.req(deployed.address, "get", &[])).unwrap();
+    assert_eq!(u64_of(&q.return_data), 1);
+    assert_eq!(replay(&chain.rt, &record).unwrap(), q);
+}
+
+#[test]
+fn recording_does_not_change_the_receipt() {
+    let a = Chain::memory();
+    let b = Chain::memory();
+    let ca = a.deploy(COUNTER, addr(1));
+    let cb = b.deploy(COUNTER, addr(1));
+    let plain = a.call(ca, "inc", &[]);
+    let (recorded, _) = recorded_call(&b, cb, "inc", &[]);
+    assert_eq!(plain, recorded);
+}
+
+#[test]
+fn the_first_divergence_is_reported() {
+    let chain = Chain::memory();
+    let counter = chain.deploy(COUNTER, addr(1));
+    chain.call(counter, "inc", &[]);
+    let (_, record) = recorded_call(&chain, counter, "inc", &[]);
+
+    // A different stored value: the storage_read's io digest differs first.
+    let mut tampered = record.clone();
+    let slot = contract_key(&counter, b"n");
+    for (k, v) in tampered.read_set.iter_mut() {
+        if *k == slot {
+            *v = Some(41u64.to_le_bytes().to_vec());
+        }
+    }
+    match replay(&chain.rt, &tampered) {
+        Err(Divergence::HostCall { index: 0, recorded: Some(r), replayed: Some(p) }) => {
+            assert_eq!(r.function_name(), "storage_read");
+            assert_ne!(r.io, p.io);
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // A missing key: reading it is itself a divergence.
+    let mut missing = record.clone();
+    missing.read_set.retain(|(k, _)| *k != slot);
+    assert!(matches!(replay(&chain.rt, &missing), Err(Divergence::ReadOutsideReadSet { key, .. }) if key == slot));
+
+    // A different gas figure in the transcript.
+    let mut gas = record.clone();
+    gas.transcript[1].gas_after += 1;
+    assert!(matches!(replay(&chain.rt, &gas), Err(Divergence::HostCall { index: 1, .. })));
+
+    // A different outcome with an identical transcript.
+    let mut outcome = record.clone();
+    outcome.outcome.gas_used += 1;
+    assert!(matches!(replay(&chain.rt, &outcome), Err(Divergence::Outcome { field: "gas_used", .. })));
+
+    // Other params.
+    let other =
+        Runtime::new(Params { host: HostCosts { base: 1, ..HostCosts::default() }, ..Params::default() }).unwrap();
+    assert!(matches!(replay(&other, &record), Err(Divergence::Params { .. })));
+}
+
+#[test]
+fn corrupted_records_are_typed_errors() {
+    let chain = Chain::memory();
+    let counter = chain.deploy(COUNTER, addr(1));
+    let (_, record) = recorded_call(&chain, counter, "inc", &[]);
+    let bytes = record.to_bytes();
+    assert_eq!(ExecutionRecord::from_bytes(b"nope"), Err(RecordError::NotARecord));
+    let mut v2 = bytes.clone();
+    v2[8] = 2;
+    assert_eq!(ExecutionRecord::from_bytes(&v2), Err(RecordError::Version(2)));
+    // Every truncation fails cleanly; so does trailing garbage.
+    for len in 0..bytes.len() {
+        assert!(ExecutionRecord::from_bytes(&bytes[..len]).is_err(), "truncated to {len}");
+    }
+    let mut long = bytes.clone();
+    long.push(0);
+    assert!(matches!(ExecutionRecord::from_bytes(&long), Err(RecordError::Malformed(_))));
+    // Byte flips never panic; they either fail to decode or decode to something else.
+    for i in (8..bytes.len()).step_by(7) {
+        let mut b = bytes.clone();
+        b[i] ^= 0x5a;
+        if let Ok(r) = ExecutionRecord::from_bytes(&b) {
+            let _ = replay(&chain.rt, &r);
+        }
+    }
+}
