@@ -224,3 +224,24 @@ fn gas_is_charged_before_side_effects() {
     req.gas_limit = full;
     assert_eq!(chain.rt.call(&chain.storage, &req).unwrap().status, Status::Ok);
 }
+
+#[test]
+fn token_transfers_move_balances_and_revert_when_short() {
+    let chain = Chain::memory();
+    let token = chain.deploy(TOKEN, addr(1));
+    let alice = addr(0xca);
+    let bob = addr(0xb0);
+    assert_eq!(chain.call(token, "mint", &to_amount(alice, 100)).status, Status::Ok);
+    let r = chain.call(token, "transfer", &to_amount(bob, 30));
+    assert_eq!(r.status, Status::Ok, "{r:?}");
+    assert_eq!(r.events[0].topics, vec![alice.0, bob.0]);
+    let balance = |who: Address| {
+        let r = chain.rt.query(&chain.storage, &chain.req(token, "balance", &who.0)).unwrap();
+        u64_of(&r.return_data)
+    };
+    assert_eq!((balance(alice), balance(bob)), (70, 30));
+    let r = chain.call(token, "transfer", &to_amount(bob, 71));
+    assert_eq!(r.status, Status::Reverted);
+    assert_eq!(r.return_data, b"insufficient balance");
+    assert_eq!((balance(alice), balance(bob)), (70, 30));
+}

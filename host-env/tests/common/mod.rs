@@ -191,3 +191,11 @@ impl Chain {
 pub fn u64_of(data: &[u8]) -> u64 {
     u64::from_le_bytes(data[..8].try_into().expect("8 bytes"))
 }
+
+/// The token contract of `contracts/token.wat`.
+pub const TOKEN: &str = include_str!("../../contracts/token.wat");
+
+/// `to ‖ amount` call data of the token's `mint` and `transfer`.
+pub fn to_amount(to: Address, amount: u64) -> Vec<u8> {
+    [&to.0[..], &amount.to_le_bytes()[..]].concat()
+}
