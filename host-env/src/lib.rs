@@ -23,7 +23,7 @@ pub use record::{replay, Divergence, ExecutionRecord, HostCall, RecordError, Rec
 pub use runtime::{
     contract_key, keccak, keys, Account, CallRequest, CodeReport, DeployRequest, Deployed, ExecError, Runtime,
 };
-pub use storage::{MemoryStorage, RedbStorage, Storage, StorageError, WriteSet};
+pub use storage::{Entries, MemoryStorage, RedbStorage, ScanVisitor, Storage, StorageError, WriteSet};
 
 /// Lower-case hex with a `0x` prefix.
 pub fn hex(bytes: &[u8]) -> String {
@@ -39,7 +39,7 @@ pub fn hex(bytes: &[u8]) -> String {
 /// Parses hex with an optional `0x` prefix; `None` on odd length or a non-hex digit.
 pub fn parse_hex(s: &str) -> Option<Vec<u8>> {
     let s = s.strip_prefix("0x").unwrap_or(s);
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);

@@ -167,11 +167,16 @@ impl Params {
 
     /// The VM configuration these limits imply.
     pub fn vm_config(&self) -> tally_vm::Config {
-        let mut c = tally_vm::Config::default();
-        c.max_memory_pages = self.limits.max_memory_pages;
-        // The injected code is larger than the original; the original is bounded by
-        // max_code_size, and the injector bounds its growth.
-        c.max_module_size = tally_gas_injector::max_output_size(self.limits.max_code_size as usize) as u32;
-        c
+        tally_vm::Config {
+            max_memory_pages: self.limits.max_memory_pages,
+            // The injected code is larger than the original; the original is bounded by
+            // max_code_size, and the injector bounds its growth.
+            max_module_size: u32::try_from(tally_gas_injector::max_output_size(self.limits.max_code_size as usize))
+                .unwrap_or(u32::MAX),
+            // The injected stack limit (one unit per cell in tally-vm) stops recursion first; a
+            // small margin covers the interpreter's spare cells per frame.
+            max_stack_cells: self.schedule.stack.budget.saturating_add(1024),
+            ..tally_vm::Config::default()
+        }
     }
 }

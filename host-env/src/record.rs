@@ -6,7 +6,6 @@
 //! against the read set alone and reports the first point where the new run diverges.
 
 use std::collections::BTreeMap;
-use std::ops::ControlFlow;
 use std::sync::Arc;
 
 use parity_scale_codec::{Decode, Encode};
@@ -169,9 +168,9 @@ pub enum Divergence {
         /// Position in the transcript.
         index: usize,
         /// The record's entry (`None`: the replay made more calls).
-        recorded: Option<HostCall>,
+        recorded: Option<Box<HostCall>>,
         /// The replay's entry (`None`: the replay made fewer calls).
-        replayed: Option<HostCall>,
+        replayed: Option<Box<HostCall>>,
     },
     /// A field of the outcome differs.
     Outcome {
@@ -186,7 +185,7 @@ pub enum Divergence {
 
 impl core::fmt::Display for Divergence {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let call = |c: &Option<HostCall>| match c {
+        let call = |c: &Option<Box<HostCall>>| match c {
             Some(c) => format!(
                 "{} at depth {} (gas {} -> {}, io {})",
                 c.function_name(),
@@ -239,11 +238,7 @@ impl Storage for ReadSetStorage {
         self.entries.get(key).cloned().ok_or_else(|| StorageError::NotInReadSet { key: key.to_vec() })
     }
 
-    fn scan_prefix(
-        &self,
-        _prefix: &[u8],
-        _visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>,
-    ) -> Result<(), StorageError> {
+    fn scan_prefix(&self, _prefix: &[u8], _visit: &mut crate::storage::ScanVisitor<'_>) -> Result<(), StorageError> {
         Err(StorageError::Backend { message: "a replay store cannot be scanned".into() })
     }
 
@@ -305,8 +300,8 @@ fn compare(recorded: &ExecutionRecord, replayed: &ExecutionRecord) -> Result<(),
         if a.get(index) != b.get(index) {
             return Err(Divergence::HostCall {
                 index,
-                recorded: a.get(index).cloned(),
-                replayed: b.get(index).cloned(),
+                recorded: a.get(index).cloned().map(Box::new),
+                replayed: b.get(index).cloned().map(Box::new),
             });
         }
     }

@@ -193,6 +193,16 @@ pub(crate) struct LoadedCode {
 
 const CACHE_CAPACITY: usize = 256;
 
+/// (code hash, params hash).
+type CodeKey = ([u8; 32], [u8; 32]);
+
+/// Loaded code, evicted first-in first-out beyond [`CACHE_CAPACITY`] entries.
+#[derive(Default)]
+struct CodeCache {
+    map: BTreeMap<CodeKey, Arc<LoadedCode>>,
+    order: VecDeque<CodeKey>,
+}
+
 /// Shared, immutable-after-construction parts of a [`Runtime`].
 pub(crate) struct Inner {
     engine: Engine,
@@ -200,7 +210,7 @@ pub(crate) struct Inner {
     params: Arc<Params>,
     params_hash: [u8; 32],
     /// Loaded code by (code hash, params hash); FIFO-bounded. Only speed depends on it.
-    cache: Mutex<(BTreeMap<([u8; 32], [u8; 32]), Arc<LoadedCode>>, VecDeque<([u8; 32], [u8; 32])>)>,
+    cache: Mutex<CodeCache>,
 }
 
 /// Deploys and calls contracts under one set of [`Params`]. Cheap to clone; share it between
@@ -298,7 +308,7 @@ impl Runtime {
                 linker,
                 params: Arc::new(params),
                 params_hash,
-                cache: Mutex::new((BTreeMap::new(), VecDeque::new())),
+                cache: Mutex::new(CodeCache::default()),
             }),
         })
     }
@@ -454,7 +464,7 @@ impl Inner {
         let account = Account::decode(&mut &raw[..])
             .map_err(|e| ExecError::CorruptState { key: key.clone(), message: format!("account: {e}") })?;
         let cache_key = (account.code_hash, self.params_hash);
-        let cached = self.cache.lock().unwrap_or_else(|p| p.into_inner()).0.get(&cache_key).cloned();
+        let cached = self.cache.lock().unwrap_or_else(|p| p.into_inner()).map.get(&cache_key).cloned();
         if let Some(loaded) = cached {
             if tx.recording {
                 // A record must carry the code, so replay needs no database.
@@ -475,9 +485,9 @@ impl Inner {
         Ok((account.code_hash, loaded))
     }
 
-    fn remember(&self, key: ([u8; 32], [u8; 32]), loaded: Arc<LoadedCode>) {
+    fn remember(&self, key: CodeKey, loaded: Arc<LoadedCode>) {
         let mut guard = self.cache.lock().unwrap_or_else(|p| p.into_inner());
-        let (map, order) = &mut *guard;
+        let CodeCache { map, order } = &mut *guard;
         if map.insert(key, loaded).is_none() {
             order.push_back(key);
         }
@@ -491,7 +501,7 @@ impl Inner {
     /// Loads code for a deployment (not yet stored), through the cache.
     fn load_code(&self, code_hash: [u8; 32], code: &[u8]) -> Result<Arc<LoadedCode>, ExecError> {
         let cache_key = (code_hash, self.params_hash);
-        if let Some(l) = self.cache.lock().unwrap_or_else(|p| p.into_inner()).0.get(&cache_key).cloned() {
+        if let Some(l) = self.cache.lock().unwrap_or_else(|p| p.into_inner()).map.get(&cache_key).cloned() {
             return Ok(l);
         }
         let loaded = Arc::new(self.prepare(code)?);

@@ -132,3 +132,31 @@ fn corrupted_records_are_typed_errors() {
         }
     }
 }
+
+#[test]
+fn record_and_replay_round_trip_on_redb() {
+    let dir = std::env::temp_dir().join(format!("tally-replay-redb-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("state.redb");
+    let _ = std::fs::remove_file(&path);
+    let storage: std::sync::Arc<dyn Storage> = std::sync::Arc::new(RedbStorage::open(&path).expect("open redb"));
+    let chain = Chain::new(storage);
+    let token = chain.deploy(TOKEN, addr(1));
+    assert_eq!(chain.call(token, "mint", &to_amount(addr(0xca), 50)).status, Status::Ok);
+    let (receipt, record) = recorded_call(&chain, token, "transfer", &to_amount(addr(2), 20));
+    assert_eq!(receipt.status, Status::Ok);
+    // The same execution on an in-memory chain gives the same receipt.
+    let memory = Chain::memory();
+    let token_m = memory.deploy(TOKEN, addr(1));
+    assert_eq!(token_m, token);
+    memory.call(token_m, "mint", &to_amount(addr(0xca), 50));
+    let (receipt_m, _) = recorded_call(&memory, token_m, "transfer", &to_amount(addr(2), 20));
+    assert_eq!(receipt_m, receipt);
+    // The record survives a round trip through a file and replays without either database.
+    let file = dir.join("transfer.record");
+    std::fs::write(&file, record.to_bytes()).unwrap();
+    let loaded = ExecutionRecord::from_bytes(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(replay(&chain.rt, &loaded).unwrap().result_hash, receipt.result_hash);
+    drop(chain);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -1,6 +1,5 @@
 //! An in-memory [`Storage`] over a `BTreeMap`: the reference backend, and the one tests use.
 
-use core::ops::ControlFlow;
 use std::collections::BTreeMap;
 use std::sync::RwLock;
 
@@ -50,11 +49,7 @@ impl Storage for MemoryStorage {
         Ok(self.read().get(key).cloned())
     }
 
-    fn scan_prefix(
-        &self,
-        prefix: &[u8],
-        visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>,
-    ) -> Result<(), StorageError> {
+    fn scan_prefix(&self, prefix: &[u8], visit: &mut super::ScanVisitor<'_>) -> Result<(), StorageError> {
         let map = self.read();
         for (k, v) in map.range(prefix.to_vec()..) {
             if !k.starts_with(prefix) || visit(k, v).is_break() {

@@ -15,6 +15,12 @@ use std::collections::BTreeMap;
 pub use memory::MemoryStorage;
 pub use redb_backend::RedbStorage;
 
+/// The callback of [`Storage::scan_prefix`]: sees each key and value, and breaks to stop.
+pub type ScanVisitor<'a> = dyn FnMut(&[u8], &[u8]) -> ControlFlow<()> + 'a;
+
+/// Key-value pairs in key order.
+pub type Entries = Vec<(Vec<u8>, Vec<u8>)>;
+
 /// A pluggable key-value store. Keys and values are arbitrary bytes; keys order bytewise.
 ///
 /// Implementations must be safe to share between threads: node software typically keeps one
@@ -25,11 +31,7 @@ pub trait Storage: Send + Sync {
 
     /// Visits every entry whose key starts with `prefix`, in ascending bytewise key order, until
     /// `visit` breaks.
-    fn scan_prefix(
-        &self,
-        prefix: &[u8],
-        visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>,
-    ) -> Result<(), StorageError>;
+    fn scan_prefix(&self, prefix: &[u8], visit: &mut ScanVisitor<'_>) -> Result<(), StorageError>;
 
     /// Applies every write of `writes` atomically: after a crash at any point, either all of
     /// them are visible or none is.
@@ -50,7 +52,7 @@ pub trait Storage: Send + Sync {
     }
 
     /// The entries under `prefix`, in key order, at most `limit` of them.
-    fn entries_with_prefix(&self, prefix: &[u8], limit: usize) -> Result<Vec<(Vec<u8>, Vec<u8>)>, StorageError> {
+    fn entries_with_prefix(&self, prefix: &[u8], limit: usize) -> Result<Entries, StorageError> {
         let mut out = Vec::new();
         self.scan_prefix(prefix, &mut |k, v| {
             if out.len() >= limit {

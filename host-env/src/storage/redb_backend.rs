@@ -1,12 +1,13 @@
 //! The embedded on-disk [`Storage`]: one redb file.
 //!
-//! redb is a copy-on-write B-tree with checksummed commit slots: a write transaction builds new
-//! pages beside the old ones and a commit flips the header to them only after `fsync`, so a crash
-//! at any point leaves the last committed tree (or, while the flip itself is in flight, the one
-//! before it) intact. That is exactly the all-or-nothing [`Storage::commit`] contract, as long as
-//! each [`WriteSet`] goes through a single write transaction with immediate durability.
+//! redb is a copy-on-write B-tree: a write transaction writes new pages beside the old ones, and
+//! its commit then switches the header's commit slot to the new root, keeping the previous root
+//! in the other slot. The slot carries checksums of what it points to, so recovery after a crash
+//! rejects a commit whose pages did not all reach the file and falls back to the previous one.
+//! That is exactly the all-or-nothing [`Storage::commit`] contract, as long as each [`WriteSet`]
+//! goes through a single write transaction with immediate durability (the commit returns only
+//! after `fsync`).
 
-use core::ops::ControlFlow;
 use std::io::ErrorKind;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -85,8 +86,8 @@ impl RedbStorage {
     /// Runs `f` on the state table in a fresh read transaction (a consistent snapshot), or
     /// returns `None` when the table does not exist yet.
     ///
-    /// The table is created by the first non-empty commit rather than at open, so that opening
-    /// (and reading) a database never writes to it.
+    /// The table is created by the first non-empty commit rather than at open, so that a read
+    /// never needs a write transaction (which would serialize it behind any commit in flight).
     fn with_table<R>(
         &self,
         f: impl FnOnce(&redb::ReadOnlyTable<&'static [u8], &'static [u8]>) -> Result<R, redb::Error>,
@@ -139,11 +140,7 @@ impl Storage for RedbStorage {
         Ok(found.flatten())
     }
 
-    fn scan_prefix(
-        &self,
-        prefix: &[u8],
-        visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>,
-    ) -> Result<(), StorageError> {
+    fn scan_prefix(&self, prefix: &[u8], visit: &mut super::ScanVisitor<'_>) -> Result<(), StorageError> {
         self.with_table(|table| {
             // Keys sharing a prefix are contiguous in bytewise order and start at the prefix
             // itself, so an open-ended range stopped at the first foreign key visits exactly them
@@ -168,9 +165,13 @@ impl Storage for RedbStorage {
         }
         let run = || -> Result<(), redb::Error> {
             // One transaction for the whole set, at redb's default `Durability::Immediate`:
-            // `commit` returns only once the new root is fsynced, and until then the old root is
-            // the one a reopen finds. Dropping the transaction on an early `?` aborts it, so a
-            // failed commit applies nothing.
+            // `commit` returns only once the new root is fsynced. A crash before that leaves the
+            // old root or (if the header switch already reached the file) the complete new one,
+            // never a mix. An error before `commit` drops the transaction, which aborts it and
+            // applies nothing. An error from `commit` itself (an I/O failure while syncing) may
+            // or may not have applied the set, atomically either way; redb then refuses further
+            // writes on this handle until the database is reopened, so the caller sees every
+            // later commit fail rather than build on an unknown state.
             let txn = self.db.begin_write()?;
             {
                 let mut table = txn.open_table(STATE)?;
@@ -186,15 +187,6 @@ impl Storage for RedbStorage {
                 }
             }
             txn.commit()?;
-            // MUTATION: a second transaction for the marker only
-            if let Some(m) = writes.iter().find(|(k, _)| *k == b"last") {
-                let txn = self.db.begin_write()?;
-                {
-                    let mut t = txn.open_table(STATE)?;
-                    t.insert(m.0, m.1.unwrap_or(b""))?;
-                }
-                txn.commit()?;
-            }
             Ok(())
         };
         run().map_err(|e| map_error(&self.path, e))
