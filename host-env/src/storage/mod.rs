@@ -34,7 +34,9 @@ pub trait Storage: Send + Sync {
     fn scan_prefix(&self, prefix: &[u8], visit: &mut ScanVisitor<'_>) -> Result<(), StorageError>;
 
     /// Applies every write of `writes` atomically: after a crash at any point, either all of
-    /// them are visible or none is.
+    /// them are visible or none is. When `commit` itself returns an error, the caller cannot
+    /// know which of the two happened (the backend may have made the set durable just before
+    /// failing); it must re-read before retrying.
     fn commit(&self, writes: &WriteSet) -> Result<(), StorageError>;
 
     /// Sets `key` to `value` (one-entry commit).
@@ -115,7 +117,7 @@ impl FromIterator<(Vec<u8>, Option<Vec<u8>>)> for WriteSet {
     }
 }
 
-/// A storage backend failed. Execution stops with this error and nothing is committed; it never
+/// A storage backend failed. Execution stops with this error and the journal commits nothing; it never
 /// becomes part of a receipt, because another node's healthy database would not produce it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StorageError {
