@@ -245,3 +245,67 @@ fn token_transfers_move_balances_and_revert_when_short() {
     assert_eq!(r.return_data, b"insufficient balance");
     assert_eq!((balance(alice), balance(bob)), (70, 30));
 }
+
+#[test]
+fn runaway_recursion_stops_at_the_stack_budget() {
+    let chain = Chain::memory();
+    let c = chain.deploy(r#"(module (memory 1) (func $f (export "go") (call $f)))"#, addr(1));
+    let a = chain.call(c, "go", &[]);
+    assert_eq!(a.status, Status::Trapped(WasmTrap::StackExhausted), "{a:?}");
+    assert!(a.gas_used > 0 && a.gas_used < GAS);
+    assert_eq!(chain.call(c, "go", &[]).gas_used, a.gas_used, "deterministic");
+}
+
+#[test]
+fn the_result_hash_covers_the_context_but_not_the_logs() {
+    let chain = Chain::memory();
+    let c = chain.deploy(COUNTER, addr(1));
+    let base = chain.rt.query(&chain.storage, &chain.req(c, "get", &[])).unwrap();
+    let mut req = chain.req(c, "get", &[]);
+    req.context.height += 1;
+    assert_ne!(chain.rt.query(&chain.storage, &req).unwrap().result_hash, base.result_hash);
+    let mut req = chain.req(c, "get", &[]);
+    req.caller = addr(0x99);
+    assert_ne!(chain.rt.query(&chain.storage, &req).unwrap().result_hash, base.result_hash);
+    let mut req = chain.req(c, "get", &[]);
+    req.gas_limit += 1;
+    assert_ne!(chain.rt.query(&chain.storage, &req).unwrap().result_hash, base.result_hash);
+    // Same request, same hash.
+    assert_eq!(chain.rt.query(&chain.storage, &chain.req(c, "get", &[])).unwrap().result_hash, base.result_hash);
+    // Logs are in the receipt but not in the hash: the receipt's hash equals one recomputed
+    // from the hashed fields alone.
+    let r = chain.call(c, "inc", &[]);
+    assert!(!r.logs.is_empty());
+    let req = chain.req(c, "inc", &[]);
+    let recomputed = tally_host_env::receipt::ResultPreimage {
+        tag: tally_host_env::receipt::RESULT_HASH_TAG,
+        params_hash: chain.rt.params_hash(),
+        code_hash: keccak(&wasm(COUNTER)),
+        contract: c,
+        caller: req.caller,
+        entry: "inc",
+        input: &[],
+        context: &req.context,
+        gas_limit: req.gas_limit,
+        status: r.status,
+        return_data: &r.return_data,
+        gas_used: r.gas_used,
+        events: &r.events,
+        write_set: &r.write_set,
+    }
+    .hash();
+    assert_eq!(recomputed, r.result_hash);
+}
+
+#[test]
+fn params_round_trip_and_hash_every_field() {
+    let p = Params::default();
+    assert_eq!(Params::from_bytes(&p.to_bytes()).unwrap(), p);
+    let mut q = p.clone();
+    q.limits.max_call_depth += 1;
+    assert_ne!(q.params_hash(), p.params_hash());
+    let mut q = p.clone();
+    q.host.storage_write += 1;
+    assert_ne!(q.params_hash(), p.params_hash());
+    assert!(Params::from_bytes(&p.to_bytes()[..10]).is_err());
+}
