@@ -444,7 +444,7 @@ pub fn format_code_report(report: &CodeReport) -> String {
     let list = |items: &[String]| if items.is_empty() { "(none)".to_string() } else { items.join(", ") };
     let imports: Vec<String> = report.imports.iter().map(|(m, n)| format!("{m}.{n}")).collect();
     format!(
-        "ok\ncode hash: {}\nsize: {} bytes\ninstrumented size: {} bytes\nimports: {}\nexports: {}\nmethods: {}\n",
+        "accepted\ncode hash: {}\nsize: {} bytes\ninstrumented size: {} bytes\nimports: {}\nexports: {}\nmethods: {}\n",
         hex(&report.code_hash),
         report.size,
         report.instrumented_size,
@@ -497,15 +497,22 @@ pub fn receipt_to_json(receipt: &Receipt) -> Json {
     })
 }
 
-/// A receipt for people: `status`, `gas used`, `return data`, then events, logs and the trap
-/// location when there are any, and the `result hash` last.
+/// A receipt for people: `status`, `gas used`, `return data` (followed by the text when a
+/// failed execution's data is printable), then events, logs and where a failure happened when
+/// there are any, and the `result hash` last.
 pub fn format_receipt(receipt: &Receipt) -> String {
     let mut out = format!(
-        "status: {}\ngas used: {}\nreturn data: {}\n",
+        "status: {}\ngas used: {}\nreturn data: {}",
         receipt.status.describe(),
         receipt.gas_used,
         hex(&receipt.return_data)
     );
+    // Revert reasons are usually text: show it too.
+    let data = &receipt.return_data;
+    if !receipt.status.is_ok() && !data.is_empty() && data.iter().all(|b| b.is_ascii_graphic() || *b == b' ') {
+        out.push_str(&format!(" ({:?})", String::from_utf8_lossy(data)));
+    }
+    out.push('\n');
     for (i, e) in receipt.events.iter().enumerate() {
         out.push_str(&format!("event {i}: contract {}\n", e.contract));
         for t in &e.topics {
@@ -517,19 +524,21 @@ pub fn format_receipt(receipt: &Receipt) -> String {
         out.push_str(&format!("log: {}\n", String::from_utf8_lossy(l)));
     }
     if let Some(t) = &receipt.trap {
-        let mut at = String::new();
+        let mut at = Vec::new();
         if let Some(c) = t.contract {
-            at.push_str(&format!(" in contract {c}"));
+            at.push(format!("contract {c}"));
         }
         match (t.function, &t.function_name) {
-            (Some(f), Some(n)) => at.push_str(&format!(" in function {f} ({n})")),
-            (Some(f), None) => at.push_str(&format!(" in function {f}")),
+            (Some(f), Some(n)) => at.push(format!("function {f} ({n})")),
+            (Some(f), None) => at.push(format!("function {f}")),
             _ => {}
         }
-        if let Some(m) = &t.message {
-            at.push_str(&format!(": {m}"));
+        if !at.is_empty() {
+            out.push_str(&format!("failed in: {}\n", at.join(", ")));
         }
-        out.push_str(&format!("trap:{at}\n"));
+        if let Some(m) = &t.message {
+            out.push_str(&format!("failure: {m}\n"));
+        }
     }
     out.push_str(&format!("result hash: {}\n", hex(&receipt.result_hash)));
     out

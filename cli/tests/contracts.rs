@@ -205,6 +205,11 @@ fn failed_calls_leave_state_untouched() {
     let out = tally(&["call", &address, "fail", "--db", &db]);
     expect(&out, 2);
     assert!(stdout(&out).contains("status: reverted"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(r#"return data: 0x6578706563746564206120753634 ("expected a u64")"#),
+        "{}",
+        stdout(&out)
+    );
     let out = tally(&["call", &address, "inc", "--db", &db, "--gas", "1000", "--json"]);
     expect(&out, 2);
     assert_eq!(json(&out)["status"], "out_of_gas");
