@@ -5,7 +5,7 @@
 ;;   inc   adds 1
 ;;   add   adds its input, a SCALE u64 (`--args u64:5`); reverts unless the input is 8 bytes
 ;;   get   returns the value
-;;   fail  writes 99, then reverts: nothing is kept
+;;   fail  writes 99, then reverts with "fail: reverted": nothing is kept
 ;; `inc` and `add` emit an event (one topic; data = the new value), log a line and return the
 ;; new value. Values are u64 little-endian (= SCALE u64).
 (module
@@ -21,6 +21,7 @@
   (data (i32.const 0) "n")
   (data (i32.const 16) "counter bumped")
   (data (i32.const 32) "expected a u64")
+  (data (i32.const 48) "fail: reverted")
   (data (i32.const 128) "tally/example/counter/bumped____")
 
   ;; The stored value (0 when unset).
@@ -54,5 +55,5 @@
   (func (export "fail")
     (i64.store (i32.const 64) (i64.const 99))
     (call $swrite (i32.const 0) (i32.const 1) (i32.const 64) (i32.const 8))
-    (call $revert (i32.const 32) (i32.const 14)))
+    (call $revert (i32.const 48) (i32.const 14)))
 )

@@ -206,7 +206,7 @@ fn failed_calls_leave_state_untouched() {
     expect(&out, 2);
     assert!(stdout(&out).contains("status: reverted"), "{}", stdout(&out));
     assert!(
-        stdout(&out).contains(r#"return data: 0x6578706563746564206120753634 ("expected a u64")"#),
+        stdout(&out).contains(r#"return data: 0x6661696c3a207265766572746564 ("fail: reverted")"#),
         "{}",
         stdout(&out)
     );
@@ -215,6 +215,7 @@ fn failed_calls_leave_state_untouched() {
     assert_eq!(json(&out)["status"], "out_of_gas");
     let out = tally(&["call", &address, "add", "--args", "u32:1", "--db", &db]);
     expect(&out, 2);
+    assert!(stdout(&out).contains(r#"("expected a u64")"#), "{}", stdout(&out));
     assert_eq!(get(&db, &address), 1);
 
     // A failing initializer stores nothing: exit 2, and the reserved address has no contract.
