@@ -12,6 +12,7 @@
 //!   [`run_metered`] / [`run_bytes_metered`] (instrument with `tally-gas-injector`, then run
 //!   with a gas limit and the schedule's stack budget, returning a [`MeteredOutcome`]),
 //!   [`metered_outcome_to_json`], [`instrument_file`] and [`write_default_schedule`].
+//! - Contracts (`tally check`, `deploy`, `call`, `query`, `replay`): the [`contract`] module.
 //!
 //! # Output formats
 //!
@@ -45,6 +46,8 @@
 //! `out_of_gas`, and then the gas used is all of `N`.
 
 #![warn(missing_docs)]
+
+pub mod contract;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -1,14 +1,21 @@
 //! `tally`: run WebAssembly modules on the Tally deterministic interpreter.
 //!
-//! Subcommands: `run` (optionally metered with `--gas`), `instrument`, `schedule`.
+//! Subcommands: `run` (optionally metered with `--gas`), `instrument`, `schedule`, and the
+//! contract commands `check`, `deploy`, `call`, `query`, `replay` (see `tally_cli::contract`).
 //!
 //! Exit codes: 0 on success, 1 for any error (unreadable or invalid module, unknown export,
-//! bad arguments, imports the runner cannot provide, bad command line), 2 when execution traps.
+//! bad arguments, imports the runner cannot provide, bad command line, unknown contract or
+//! method, unusable database or record, diverging replay), 2 when execution traps or a contract
+//! fails (reverted, trapped, out of gas, aborted, host trap).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use serde_json::json;
+use tally_cli::contract::{
+    self, ContractError, DEFAULT_ACCOUNT, DEFAULT_CHAIN_ID, DEFAULT_DB, DEFAULT_GAS, DEFAULT_HEIGHT, DEFAULT_TIME,
+};
 use tally_cli::{
     describe_trap, format_value, load_schedule, metered_outcome_to_json, outcome_to_json, MeteredOutcome, Outcome,
 };
@@ -45,6 +52,139 @@ enum Command {
     Instrument(InstrumentArgs),
     /// Write a gas schedule as a SCALE-encoded file (for --schedule) and print its hash.
     Schedule(ScheduleArgs),
+    /// Check contract code against Tally's profile, limits, schedule and host ABI.
+    ///
+    /// Prints the code hash, sizes, imports, exports and callable methods. A rejected module
+    /// prints the reason and every operator Tally will not run (SIMD, atomics, operators the
+    /// schedule forbids, …) with its function and byte offset, and exits with 1.
+    Check(CheckArgs),
+    /// Deploy a contract to the state database, optionally running an initializer.
+    ///
+    /// Prints the new contract's address and code hash (and the initializer's receipt). If the
+    /// initializer fails, prints its status and exits with 2; nothing is stored then.
+    Deploy(DeployArgs),
+    /// Call a method of a deployed contract; its state changes are committed if it succeeds.
+    ///
+    /// Prints status, gas used, return data (hex), events, debug logs and the result hash.
+    /// Exits with 2 if the contract failed (nothing committed), 1 on errors such as an unknown
+    /// address or method.
+    Call(CallArgs),
+    /// Like `call`, but read-only: writes and events trap, nothing is committed.
+    Query(CallArgs),
+    /// Re-run an execution record (from --record) without the database and compare.
+    ///
+    /// Exits with 0 and prints the result hash when the replay is identical; otherwise exits
+    /// with 1 and prints the first divergence.
+    Replay(ReplayArgs),
+}
+
+/// Where the state lives.
+#[derive(Debug, Args)]
+struct StateArgs {
+    /// The state database (a redb file). `deploy` creates it, and its directory, if missing.
+    #[arg(long, value_name = "PATH", default_value = DEFAULT_DB)]
+    db: PathBuf,
+
+    /// Use a fresh, empty in-memory state instead of the database; nothing persists.
+    #[arg(long, conflicts_with = "db")]
+    in_memory: bool,
+}
+
+/// The block an execution runs in, and how it runs.
+#[derive(Debug, Args)]
+struct ExecArgs {
+    /// Call input: one 0x hex string taken verbatim, or typed values TYPE:VALUE, each
+    /// SCALE-encoded and concatenated (u8 u16 u32 u64 u128 i8 i16 i32 i64 i128 bool addr bytes
+    /// str raw; e.g. `--args u32:7 str:hi addr:0x…`).
+    #[arg(long, value_name = "ARG", num_args = 1..)]
+    args: Vec<String>,
+
+    /// The gas limit.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_GAS)]
+    gas: u64,
+
+    /// Block height the contract sees.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_HEIGHT)]
+    height: u64,
+
+    /// Block time the contract sees (seconds since the Unix epoch).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_TIME)]
+    time: u64,
+
+    /// Chain id the contract sees.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_CHAIN_ID)]
+    chain_id: u64,
+
+    /// Also write the execution record (for `tally replay`) to this file.
+    #[arg(long, value_name = "FILE")]
+    record: Option<PathBuf>,
+
+    /// Print exactly one JSON object on stdout (errors too: `{"error": "..."}`).
+    #[arg(long)]
+    json: bool,
+
+    #[command(flatten)]
+    state: StateArgs,
+}
+
+impl ExecArgs {
+    fn context(&self) -> tally_host_env::BlockContext {
+        tally_host_env::BlockContext { height: self.height, time: self.time, chain_id: self.chain_id }
+    }
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// The contract: a WebAssembly binary (.wasm) or text (.wat) file.
+    module: PathBuf,
+
+    /// Print exactly one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct DeployArgs {
+    /// The contract: a WebAssembly binary (.wasm) or text (.wat) file.
+    module: PathBuf,
+
+    /// Run this method as the initializer (it receives --args as input).
+    #[arg(long, value_name = "METHOD")]
+    init: Option<String>,
+
+    /// The deployer (0x + 64 hex digits); the contract address derives from it and its nonce.
+    #[arg(long, value_name = "ADDR", value_parser = contract::parse_address, default_value_t = DEFAULT_ACCOUNT)]
+    deployer: tally_host_env::Address,
+
+    #[command(flatten)]
+    exec: ExecArgs,
+}
+
+#[derive(Debug, Args)]
+struct CallArgs {
+    /// The contract's address (0x + 64 hex digits, as `deploy` printed it).
+    #[arg(value_parser = contract::parse_address)]
+    address: tally_host_env::Address,
+
+    /// The method: an exported function with no parameters and no results.
+    method: String,
+
+    /// The caller (0x + 64 hex digits).
+    #[arg(long, value_name = "ADDR", value_parser = contract::parse_address, default_value_t = DEFAULT_ACCOUNT)]
+    caller: tally_host_env::Address,
+
+    #[command(flatten)]
+    exec: ExecArgs,
+}
+
+#[derive(Debug, Args)]
+struct ReplayArgs {
+    /// An execution record written by `deploy`, `call` or `query` with --record.
+    record: PathBuf,
+
+    /// Print exactly one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -114,6 +254,194 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args),
         Command::Instrument(args) => instrument(args),
         Command::Schedule(args) => schedule(args),
+        Command::Check(args) => check(args),
+        Command::Deploy(args) => deploy(args),
+        Command::Call(args) => call(args, false),
+        Command::Query(args) => call(args, true),
+        Command::Replay(args) => replay(args),
+    }
+}
+
+/// Reports a contract command's error: `error: …` on stderr and, with `json`, `{"error": "…"}`
+/// on stdout.
+fn contract_error(err: &ContractError, json: bool) -> ExitCode {
+    eprintln!("error: {err}");
+    if json {
+        println!("{}", json!({ "error": err.to_string() }));
+    }
+    ExitCode::from(EXIT_ERROR)
+}
+
+fn check(args: CheckArgs) -> ExitCode {
+    let outcome = match contract::load_code(&args.module).and_then(|code| contract::check_code(&code)) {
+        Ok(outcome) => outcome,
+        Err(err) => return contract_error(&err, args.json),
+    };
+    if args.json {
+        println!("{}", contract::check_to_json(&outcome));
+    } else {
+        print!("{}", contract::format_check(&outcome));
+    }
+    if outcome.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_ERROR)
+    }
+}
+
+fn deploy(args: DeployArgs) -> ExitCode {
+    let json = args.exec.json;
+    let result = (|| {
+        if args.init.is_none() && !args.exec.args.is_empty() {
+            return Err(ContractError::Input("--args needs --init (the input goes to the initializer)".into()));
+        }
+        let code = contract::load_code(&args.module)?;
+        let input = contract::encode_args(&args.exec.args)?;
+        let runtime = contract::runtime()?;
+        let storage = contract::open_state(&args.exec.state.db, args.exec.state.in_memory, true)?;
+        let req = tally_host_env::DeployRequest {
+            code,
+            deployer: args.deployer,
+            init: args.init.clone(),
+            input,
+            gas_limit: args.exec.gas,
+            context: args.exec.context(),
+        };
+        // The runtime reports a missing initializer against the zero address (there is no
+        // contract yet): name the code instead.
+        let no_init = |e: tally_host_env::ExecError| match e {
+            tally_host_env::ExecError::NoSuchMethod { method, .. } => ContractError::Input(format!(
+                "{} has no method `{method}` to run as the initializer (an exported function with no params \
+                 and no results)",
+                args.module.display()
+            )),
+            e => e.into(),
+        };
+        match &args.exec.record {
+            None => runtime.deploy(&storage, &req).map_err(no_init),
+            Some(path) => {
+                let (deployed, record) = runtime.deploy_recorded(&storage, &req).map_err(no_init)?;
+                contract::write_record(path, &record)?;
+                Ok(deployed)
+            }
+        }
+    })();
+    let deployed = match result {
+        Ok(deployed) => deployed,
+        Err(err) => return contract_error(&err, json),
+    };
+    let ok = deployed.receipt.status.is_ok();
+    if json {
+        println!(
+            "{}",
+            json!({
+                "deployed": ok,
+                "address": deployed.address.to_string(),
+                "code_hash": tally_host_env::hex(&deployed.code_hash),
+                "receipt": contract::receipt_to_json(&deployed.receipt),
+            })
+        );
+    } else {
+        if ok {
+            println!("address: {}", deployed.address);
+        } else {
+            println!("not deployed: the initializer failed; nothing was stored");
+        }
+        println!("code hash: {}", tally_host_env::hex(&deployed.code_hash));
+        if args.init.is_some() || !ok {
+            print!("{}", contract::format_receipt(&deployed.receipt));
+        }
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_TRAP)
+    }
+}
+
+fn call(args: CallArgs, read_only: bool) -> ExitCode {
+    let json = args.exec.json;
+    let result = (|| {
+        let input = contract::encode_args(&args.exec.args)?;
+        let runtime = contract::runtime()?;
+        let storage = contract::open_state(&args.exec.state.db, args.exec.state.in_memory, false)?;
+        let req = tally_host_env::CallRequest {
+            contract: args.address,
+            method: args.method.clone(),
+            input,
+            caller: args.caller,
+            gas_limit: args.exec.gas,
+            context: args.exec.context(),
+        };
+        match (&args.exec.record, read_only) {
+            (None, false) => Ok(runtime.call(&storage, &req)?),
+            (None, true) => Ok(runtime.query(&storage, &req)?),
+            (Some(path), _) => {
+                let (receipt, record) = if read_only {
+                    runtime.query_recorded(&storage, &req)?
+                } else {
+                    runtime.call_recorded(&storage, &req)?
+                };
+                contract::write_record(path, &record)?;
+                Ok(receipt)
+            }
+        }
+    })();
+    let receipt = match result {
+        Ok(receipt) => receipt,
+        Err(err) => return contract_error(&err, json),
+    };
+    if json {
+        println!("{}", contract::receipt_to_json(&receipt));
+    } else {
+        print!("{}", contract::format_receipt(&receipt));
+    }
+    if receipt.status.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_TRAP)
+    }
+}
+
+fn replay(args: ReplayArgs) -> ExitCode {
+    let prepared = contract::read_record(&args.record).and_then(|record| Ok((contract::runtime()?, record)));
+    let (runtime, record) = match prepared {
+        Ok(p) => p,
+        Err(err) => return contract_error(&err, args.json),
+    };
+    let what = match &record.kind {
+        tally_host_env::RecordKind::Call { contract, method, read_only: false } => format!("call {contract} {method}"),
+        tally_host_env::RecordKind::Call { contract, method, read_only: true } => format!("query {contract} {method}"),
+        tally_host_env::RecordKind::Deploy { init: Some(init), .. } => format!("deploy (init {init})"),
+        tally_host_env::RecordKind::Deploy { init: None, .. } => "deploy".to_string(),
+    };
+    match tally_host_env::replay(&runtime, &record) {
+        Ok(receipt) => {
+            if args.json {
+                println!(
+                    "{}",
+                    json!({
+                        "identical": true,
+                        "replayed": what,
+                        "result_hash": tally_host_env::hex(&receipt.result_hash),
+                        "receipt": contract::receipt_to_json(&receipt),
+                    })
+                );
+            } else {
+                println!("identical: {what}");
+                println!("result hash: {}", tally_host_env::hex(&receipt.result_hash));
+            }
+            ExitCode::SUCCESS
+        }
+        Err(divergence) => {
+            if args.json {
+                println!("{}", json!({ "identical": false, "replayed": what, "divergence": divergence.to_string() }));
+            } else {
+                println!("diverged: {what}");
+            }
+            eprintln!("error: replay diverged from the record: {divergence}");
+            ExitCode::from(EXIT_ERROR)
+        }
     }
 }
 
