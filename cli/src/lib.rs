@@ -12,7 +12,8 @@
 //!   [`run_metered`] / [`run_bytes_metered`] (instrument with `tally-gas-injector`, then run
 //!   with a gas limit and the schedule's stack budget, returning a [`MeteredOutcome`]),
 //!   [`metered_outcome_to_json`], [`instrument_file`] and [`write_default_schedule`].
-//! - Contracts (`tally check`, `deploy`, `call`, `query`, `replay`): the [`contract`] module.
+//! - Contracts (`tally check`, `deploy`, `call`, `query`, `replay`): the [`contract`] module;
+//!   `tally build` (compile a contract crate reproducibly): the [`build`] module.
 //!
 //! # Output formats
 //!
@@ -47,6 +48,7 @@
 
 #![warn(missing_docs)]
 
+pub mod build;
 pub mod contract;
 
 use std::fmt;

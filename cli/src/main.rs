@@ -71,6 +71,12 @@ enum Command {
     Call(CallArgs),
     /// Like `call`, but read-only: writes and events trap, nothing is committed.
     Query(CallArgs),
+    /// Compile a contract crate for wasm32-unknown-unknown with the contract profile, reproducibly.
+    ///
+    /// Forces opt-level "z", fat LTO, panic=abort, one codegen unit and stripped symbols, and
+    /// remaps paths so identical sources give identical bytes. Then checks the module like
+    /// `tally check` and prints its path and size. Exits with 1 if the build or the check fails.
+    Build(BuildArgs),
     /// Re-run an execution record (from --record) without the database and compare.
     ///
     /// Exits with 0 and prints the result hash when the replay is identical; otherwise exits
@@ -131,6 +137,25 @@ impl ExecArgs {
     fn context(&self) -> tally_host_env::BlockContext {
         tally_host_env::BlockContext { height: self.height, time: self.time, chain_id: self.chain_id }
     }
+}
+
+#[derive(Debug, Args)]
+struct BuildArgs {
+    /// The contract crate (the directory with its Cargo.toml).
+    #[arg(default_value = ".")]
+    path: PathBuf,
+
+    /// Cargo's target directory (default: the crate's `target/`).
+    #[arg(long, value_name = "DIR")]
+    target_dir: Option<PathBuf>,
+
+    /// Keep the name section (function names in trap reports) instead of stripping it.
+    #[arg(long)]
+    keep_names: bool,
+
+    /// Print exactly one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -255,6 +280,7 @@ fn main() -> ExitCode {
         Command::Instrument(args) => instrument(args),
         Command::Schedule(args) => schedule(args),
         Command::Check(args) => check(args),
+        Command::Build(args) => build(args),
         Command::Deploy(args) => deploy(args),
         Command::Call(args) => call(args, false),
         Command::Query(args) => call(args, true),
@@ -283,6 +309,28 @@ fn check(args: CheckArgs) -> ExitCode {
         print!("{}", contract::format_check(&outcome));
     }
     if outcome.is_ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_ERROR)
+    }
+}
+
+fn build(args: BuildArgs) -> ExitCode {
+    let options = tally_cli::build::BuildOptions { target_dir: args.target_dir, keep_names: args.keep_names };
+    let out = match tally_cli::build::build_contract(&args.path, &options) {
+        Ok(out) => out,
+        Err(err) => return contract_error(&err, args.json),
+    };
+    if args.json {
+        println!(
+            "{}",
+            json!({ "wasm": out.wasm.display().to_string(), "size": out.size, "check": contract::check_to_json(&out.check) })
+        );
+    } else {
+        println!("built {} ({} bytes)", out.wasm.display(), out.size);
+        print!("{}", contract::format_check(&out.check));
+    }
+    if out.check.is_ok() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(EXIT_ERROR)

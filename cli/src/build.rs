@@ -1,0 +1,149 @@
+//! `tally build`: compile a contract crate to deployable, reproducible WebAssembly.
+//!
+//! Runs `cargo build --release --target wasm32-unknown-unknown` on the crate with the contract
+//! profile forced through `CARGO_PROFILE_RELEASE_*` (so the crate's own `[profile]` cannot weaken
+//! it): `opt-level = "z"`, fat LTO, `panic = "abort"`, one codegen unit, no debug info, and
+//! `strip = "symbols"` (which also drops the name section; `--keep-names` keeps it, for readable
+//! traps in tests). Paths are remapped (`--remap-path-prefix`) so the bytes do not depend on
+//! where the crate or the cargo registry live: two builds of the same sources give identical
+//! bytes. The result is then checked like `tally check`.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::contract::{self, CheckOutcome, ContractError};
+
+/// The compilation target of contracts.
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// What `tally build` produced.
+#[derive(Debug)]
+pub struct BuildOutput {
+    /// The `.wasm` file in the target directory.
+    pub wasm: PathBuf,
+    /// Its size in bytes.
+    pub size: usize,
+    /// The result of checking it against the profile, limits, schedule and ABI.
+    pub check: CheckOutcome,
+}
+
+/// Options of [`build_contract`].
+#[derive(Debug, Default, Clone)]
+pub struct BuildOptions {
+    /// Cargo target directory; default: the crate's `target/`.
+    pub target_dir: Option<PathBuf>,
+    /// Keep the name section (function names) instead of stripping every symbol.
+    pub keep_names: bool,
+}
+
+/// Builds the contract crate at `crate_dir` (the directory holding its `Cargo.toml`).
+pub fn build_contract(crate_dir: &Path, options: &BuildOptions) -> Result<BuildOutput, ContractError> {
+    let manifest = crate_dir.join("Cargo.toml");
+    if !manifest.is_file() {
+        return Err(ContractError::Input(format!("{} has no Cargo.toml", crate_dir.display())));
+    }
+    let crate_dir = crate_dir
+        .canonicalize()
+        .map_err(|e| ContractError::Io { path: crate_dir.to_path_buf(), message: e.to_string() })?;
+    let target_dir = options.target_dir.clone().unwrap_or_else(|| crate_dir.join("target"));
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
+    let mut rustflags = vec![format!("--remap-path-prefix={}=/contract", crate_dir.display())];
+    if let Some(home) = cargo_home() {
+        rustflags.push(format!("--remap-path-prefix={}=/cargo", home.display()));
+    }
+    if let Some(sysroot) = rustc_sysroot() {
+        rustflags.push(format!("--remap-path-prefix={}=/rustc", sysroot.display()));
+    }
+    let output = Command::new(&cargo)
+        .args(["build", "--release", "--locked", "--target", WASM_TARGET, "--message-format=json-render-diagnostics"])
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .current_dir(&crate_dir)
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "z")
+        .env("CARGO_PROFILE_RELEASE_LTO", "fat")
+        .env("CARGO_PROFILE_RELEASE_PANIC", "abort")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1")
+        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
+        .env("CARGO_PROFILE_RELEASE_INCREMENTAL", "false")
+        .env("CARGO_PROFILE_RELEASE_STRIP", if options.keep_names { "debuginfo" } else { "symbols" })
+        .env("CARGO_ENCODED_RUSTFLAGS", rustflags.join("\u{1f}"))
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_BUILD_RUSTFLAGS")
+        .env_remove("CARGO_BUILD_TARGET")
+        .output()
+        .map_err(|e| ContractError::Input(format!("cannot run {cargo:?}: {e}")))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let hint = if stderr.contains("target may not be installed") || stderr.contains("can't find crate for `core`") {
+            "\nhint: rustup target add wasm32-unknown-unknown"
+        } else if stderr.contains("--locked") || stderr.contains("lock file") {
+            "\nhint: run `cargo generate-lockfile` once; builds are --locked so they are reproducible"
+        } else {
+            ""
+        };
+        return Err(ContractError::Input(format!("cargo build failed ({}):\n{stderr}{hint}", output.status)));
+    }
+    let wasm = wasm_artifact(&String::from_utf8_lossy(&output.stdout)).ok_or_else(|| {
+        ContractError::Input(format!(
+            "cargo built no .wasm: is {} a `crate-type = [\"cdylib\"]` library?",
+            manifest.display()
+        ))
+    })?;
+    let code = contract::read_file(&wasm)?;
+    let check = contract::check_code(&code)?;
+    Ok(BuildOutput { wasm, size: code.len(), check })
+}
+
+/// The last `.wasm` file among cargo's `compiler-artifact` messages (the root crate is built
+/// last).
+fn wasm_artifact(messages: &str) -> Option<PathBuf> {
+    let mut found = None;
+    for line in messages.lines() {
+        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        if msg["reason"] != "compiler-artifact" {
+            continue;
+        }
+        let Some(files) = msg["filenames"].as_array() else { continue };
+        for f in files.iter().filter_map(|f| f.as_str()) {
+            if f.ends_with(".wasm") {
+                found = Some(PathBuf::from(f));
+            }
+        }
+    }
+    found
+}
+
+fn cargo_home() -> Option<PathBuf> {
+    if let Some(home) = std::env::var_os("CARGO_HOME") {
+        return Some(PathBuf::from(home));
+    }
+    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo"))
+}
+
+fn rustc_sysroot() -> Option<PathBuf> {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| OsString::from("rustc"));
+    let out = Command::new(rustc).args(["--print", "sysroot"]).output().ok()?;
+    let text = String::from_utf8(out.stdout).ok()?;
+    let path = text.trim();
+    (!path.is_empty()).then(|| PathBuf::from(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_wasm_artifact_is_the_contract() {
+        let messages = [
+            r#"{"reason":"compiler-artifact","filenames":["/t/deps/libdep.rlib"]}"#,
+            r#"{"reason":"build-finished","success":true}"#,
+            r#"not json"#,
+            r#"{"reason":"compiler-artifact","filenames":["/t/wasm32-unknown-unknown/release/c.wasm","/t/x.rlib"]}"#,
+        ]
+        .join("\n");
+        assert_eq!(wasm_artifact(&messages), Some(PathBuf::from("/t/wasm32-unknown-unknown/release/c.wasm")));
+        assert_eq!(wasm_artifact(r#"{"reason":"compiler-artifact","filenames":["a.rlib"]}"#), None);
+    }
+}
