@@ -20,7 +20,14 @@ struct SigRegistry {
 struct EngineInner {
     config: Config,
     sigs: Mutex<SigRegistry>,
+    /// Value stacks of dropped stores, handed to new ones. Allocating and zeroing a fresh
+    /// multi-megabyte stack per store (the allocator zeroes large blocks it reuses) dominated
+    /// short calls in stores that live for one call, as in `tally-host-env`.
+    stacks: Mutex<Vec<Vec<u64>>>,
 }
+
+/// Most value stacks an engine keeps for reuse.
+const MAX_POOLED_STACKS: usize = 16;
 
 /// Compiles modules under one [`Config`]. Cheap to clone; clones share state.
 #[derive(Debug, Clone)]
@@ -37,7 +44,13 @@ impl Default for Engine {
 impl Engine {
     /// An engine with this configuration.
     pub fn new(config: Config) -> Self {
-        Self { inner: Arc::new(EngineInner { config, sigs: Mutex::new(SigRegistry::default()) }) }
+        Self {
+            inner: Arc::new(EngineInner {
+                config,
+                sigs: Mutex::new(SigRegistry::default()),
+                stacks: Mutex::new(Vec::new()),
+            }),
+        }
     }
 
     /// The configuration this engine enforces.
@@ -60,6 +73,28 @@ impl Engine {
         reg.types.push(ty.clone());
         reg.ids.insert(ty.clone(), id);
         id
+    }
+
+    /// A value stack of `cells` cells: a recycled one if available, else a new zeroed one.
+    ///
+    /// A recycled stack holds the values of earlier executions. That is sound and deterministic
+    /// because the interpreter never reads a cell it has not written in the current invocation:
+    /// arguments and temporaries are written before they are read, and locals are zeroed on
+    /// entry. (One store already reuses its own stack across calls on the same grounds.)
+    pub(crate) fn take_stack(&self, cells: usize) -> Vec<u64> {
+        let mut pool = self.inner.stacks.lock().unwrap_or_else(|e| e.into_inner());
+        match pool.iter().position(|s| s.len() == cells) {
+            Some(i) => pool.swap_remove(i),
+            None => vec![0u64; cells],
+        }
+    }
+
+    /// Returns a value stack for reuse by [`take_stack`](Self::take_stack).
+    pub(crate) fn recycle_stack(&self, stack: Vec<u64>) {
+        let mut pool = self.inner.stacks.lock().unwrap_or_else(|e| e.into_inner());
+        if pool.len() < MAX_POOLED_STACKS {
+            pool.push(stack);
+        }
     }
 
     pub(crate) fn resolve(&self, id: SigId) -> FuncType {

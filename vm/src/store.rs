@@ -94,6 +94,14 @@ pub(crate) struct StoreInner {
     pub meter: crate::metering::Meter,
 }
 
+impl Drop for StoreInner {
+    fn drop(&mut self) {
+        if !self.stack.is_empty() {
+            self.engine.recycle_stack(core::mem::take(&mut self.stack));
+        }
+    }
+}
+
 // SAFETY: the raw pointers inside a store (instances' global cells, frames while running) point
 // only into allocations the store itself owns, so moving the store to another thread moves
 // their targets along; nothing is shared with other stores.

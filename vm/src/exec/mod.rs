@@ -113,9 +113,7 @@ pub(crate) fn invoke(
         FuncKind::Wasm { instance, def } => {
             let mut stack = core::mem::take(&mut store.stack);
             if stack.is_empty() {
-                // Zeroed allocation is lazily backed by the OS, so reserving the whole
-                // configured stack up front costs only what is touched.
-                stack = vec![0u64; store.config.max_stack_cells as usize];
+                stack = store.engine.take_stack(store.config.max_stack_cells as usize);
             }
             let result = run_wasm(store, host, &mut stack, instance, def, args, results);
             store.stack = stack;
