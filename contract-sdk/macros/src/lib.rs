@@ -731,19 +731,27 @@ fn generate(module: &mut ItemMod, c: &Contract) -> TokenStream {
         /// the custom section `tally.metadata` of the wasm module.
         pub const METADATA_JSON: &str = #json;
 
+        // No `#[used]`: wasm-ld keeps custom sections anyway, and `#[used]` would also put a
+        // copy of the bytes into the data segment.
         #[cfg(target_arch = "wasm32")]
         #[link_section = "tally.metadata"]
         static __TALLY_METADATA: [u8; #json_len] = [#(#json_bytes),*];
 
         /// Entry point `deploy`: runs the `#[init]` method on the SCALE-encoded arguments.
+        // Live even where the wasm exports are compiled out (on the host), so the contract's
+        // methods do not warn as dead code there.
         #[doc(hidden)]
+        #[allow(dead_code)]
         pub fn __tally_deploy() {
             let __tally_input = ::tally_sdk::env::input();
             #deploy_body
         }
 
         /// Entry point `call`: dispatches `selector ‖ SCALE(args)` to a method.
+        // Live even where the wasm exports are compiled out (on the host), so the contract's
+        // methods do not warn as dead code there.
         #[doc(hidden)]
+        #[allow(dead_code)]
         pub fn __tally_call() {
             let (__tally_selector, __tally_args) = ::tally_sdk::__private::dispatch::call_input();
             match __tally_selector {
