@@ -63,7 +63,9 @@ impl std::error::Error for BuildError {}
 pub struct BuildOptions {
     /// The wasm stack size in bytes (`-C link-arg=-zstack-size=N`). Every instantiation pays
     /// for the module's initial memory page by page, and the stack is part of it, so the default
-    /// is 64 KiB rather than rustc's 1 MiB.
+    /// is 32 KiB rather than rustc's 1 MiB: with the stack first in memory, 32 KiB leaves room for
+    /// the data and a small heap in the first page, so a typical contract starts with one page
+    /// (64 KiB would make it two). A stack overflow traps with `memory_out_of_bounds`.
     pub stack_size: u32,
     /// The cargo profile (`release` by default).
     pub profile: String,
@@ -71,7 +73,7 @@ pub struct BuildOptions {
 
 impl Default for BuildOptions {
     fn default() -> Self {
-        BuildOptions { stack_size: 64 * 1024, profile: "release".into() }
+        BuildOptions { stack_size: 32 * 1024, profile: "release".into() }
     }
 }
 

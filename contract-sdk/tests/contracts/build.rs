@@ -15,6 +15,9 @@ fn examples_pass_the_runtime_check_with_only_host_imports_and_two_methods() {
         assert!(report.exports.contains(&"memory".to_string()), "{name}");
         // Small code: every call pays per code byte.
         assert!(code.len() < 40_000, "{name} is {} bytes", code.len());
+        // One initial memory page (paid at every instantiation): the 32 KiB stack, the data and
+        // the start of the heap share it.
+        assert_eq!(initial_pages(&code), 1, "{name}");
     }
 }
 
@@ -80,4 +83,34 @@ fn metadata_section_describes_methods_events_and_storage() {
 
 fn tally_gas_injector_roundtrip(code: &[u8]) -> Vec<u8> {
     tally_gas_injector::instrument(code, &tally_gas_injector::Schedule::default()).expect("instrument")
+}
+
+/// The minimum of memory 0, from the memory section (id 5).
+fn initial_pages(wasm: &[u8]) -> u32 {
+    fn leb(b: &[u8], p: &mut usize) -> u32 {
+        let (mut r, mut shift) = (0u32, 0);
+        loop {
+            let x = b[*p];
+            *p += 1;
+            r |= u32::from(x & 0x7f) << shift;
+            shift += 7;
+            if x < 0x80 {
+                return r;
+            }
+        }
+    }
+    let mut p = 8;
+    while p < wasm.len() {
+        let id = wasm[p];
+        p += 1;
+        let size = leb(wasm, &mut p) as usize;
+        if id == 5 {
+            let mut q = p;
+            assert_eq!(leb(wasm, &mut q), 1, "one memory");
+            q += 1; // limits flags
+            return leb(wasm, &mut q);
+        }
+        p += size;
+    }
+    panic!("no memory section")
 }

@@ -130,3 +130,15 @@ fn identical_runs_give_identical_receipts_and_replay() {
     let chain = Chain::new();
     assert_eq!(tally_host_env::replay(&chain.rt, &record).expect("replays"), a);
 }
+
+#[test]
+fn a_transfer_costs_less_than_two_memory_pages_plus_storage() {
+    let (chain, token) = setup();
+    let r = chain.call(token, addr(0xa1), "transfer", (sdk(addr(0xb0)), 5u128));
+    ok::<()>(&r);
+    let view = chain.query(token, "balance_of", (sdk(addr(0xa1)),));
+    // Measured with the default params: 30.5M and 14.0M, of which 10M is the one initial
+    // memory page. A second initial page (e.g. a 64 KiB stack) would add 10M to each.
+    assert!(r.gas_used < 35_000_000, "transfer: {}", r.gas_used);
+    assert!(view.gas_used < 17_000_000, "balance_of: {}", view.gas_used);
+}
