@@ -21,7 +21,7 @@
 //! an enum with fewer than 256 variants, so it does not collide with typical error types.
 //!
 //! A `#[view]` method runs with a flag set: a storage write, removal or event during it aborts
-//! with [`abort_code::WRITE_IN_VIEW`](crate::abort_code::WRITE_IN_VIEW), and its cross-contract
+//! with [`abort_code::WRITE_IN_VIEW`], and its cross-contract
 //! calls are made read-only. (In a host-level query, the host traps writes with `read_only`
 //! anyway.)
 

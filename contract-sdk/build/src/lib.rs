@@ -18,6 +18,8 @@
 //! workspace) once per process; the SDK's tests use it. The wasm32 target must be installed
 //! (`rustup target add wasm32-unknown-unknown`).
 
+#![warn(missing_docs)]
+
 use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};

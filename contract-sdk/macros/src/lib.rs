@@ -68,6 +68,8 @@
 //! segment is `Result` is treated as `Result<T, E>` (Ok → return SCALE(T), Err → revert
 //! SCALE(E)).
 
+#![warn(missing_docs)]
+
 use std::fmt::Write as _;
 
 use proc_macro2::{Span, TokenStream, TokenTree};
