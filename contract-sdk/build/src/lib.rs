@@ -1,0 +1,246 @@
+//! Native helper for `tally-sdk` contracts: compiles contract crates to
+//! `wasm32-unknown-unknown` and reads the metadata they carry.
+//!
+//! ```no_run
+//! use tally_sdk_build::{build, read_metadata, BuildOptions};
+//! let wasm = build(
+//!     std::path::Path::new("my-contract/Cargo.toml"),
+//!     std::path::Path::new("target/contracts"),
+//!     &["my-contract"],
+//!     &BuildOptions::default(),
+//! )?;
+//! let code = std::fs::read(&wasm[0]).unwrap();
+//! let metadata_json = read_metadata(&code).expect("an SDK contract carries its metadata");
+//! # Ok::<(), tally_sdk_build::BuildError>(())
+//! ```
+//!
+//! [`example`] builds the SDK's own examples (`contract-sdk/examples`, a separate cargo
+//! workspace) once per process; the SDK's tests use it. The wasm32 target must be installed
+//! (`rustup target add wasm32-unknown-unknown`).
+
+#![warn(missing_docs)]
+
+use std::ffi::OsString;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The target triple contracts are compiled for.
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// The name of the custom section holding an SDK contract's metadata JSON.
+pub const METADATA_SECTION: &str = "tally.metadata";
+
+/// The example contracts (packages of `contract-sdk/examples`, each `<name>.wasm`).
+pub const EXAMPLES: [&str; 5] = ["token", "escrow", "caller", "callee", "probe"];
+
+/// Why contracts could not be built or read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildError {
+    message: String,
+}
+
+impl BuildError {
+    fn new(message: impl Into<String>) -> Self {
+        Self { message: message.into() }
+    }
+
+    /// Human-readable description, including cargo's output when the compile failed.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+/// How to compile contracts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildOptions {
+    /// The wasm stack size in bytes (`-C link-arg=-zstack-size=N`). Every instantiation pays
+    /// for the module's initial memory page by page, and the stack is part of it, so the default
+    /// is 32 KiB rather than rustc's 1 MiB: with the stack first in memory, 32 KiB leaves room for
+    /// the data and a small heap in the first page, so a typical contract starts with one page
+    /// (64 KiB would make it two). A stack overflow traps with `memory_out_of_bounds`.
+    pub stack_size: u32,
+    /// The cargo profile (`release` by default).
+    pub profile: String,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions { stack_size: 32 * 1024, profile: "release".into() }
+    }
+}
+
+/// Compiles `packages` of the workspace at `manifest_path` for wasm32 into `target_dir` and
+/// returns the `.wasm` paths, in the order of `packages` (a package `my-token` gives
+/// `my_token.wasm`; it must be a `cdylib`).
+///
+/// Flags and targets set for an outer cargo build (`RUSTFLAGS`, `CARGO_BUILD_TARGET`, ...) are
+/// removed from the child's environment so they cannot leak into the wasm build.
+pub fn build(
+    manifest_path: &Path,
+    target_dir: &Path,
+    packages: &[&str],
+    options: &BuildOptions,
+) -> Result<Vec<PathBuf>, BuildError> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
+    let mut cmd = Command::new(&cargo);
+    cmd.args(["build", "--target", WASM_TARGET, "--profile", &options.profile, "--manifest-path"])
+        .arg(manifest_path)
+        .arg("--config")
+        .arg(format!("target.{WASM_TARGET}.rustflags=[\"-C\", \"link-arg=-zstack-size={}\"]", options.stack_size))
+        .env("CARGO_TARGET_DIR", target_dir)
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_BUILD_RUSTFLAGS")
+        .env_remove("CARGO_BUILD_TARGET")
+        .env_remove("CARGO_BUILD_TARGET_DIR");
+    for p in packages {
+        cmd.args(["-p", p]);
+    }
+    let output = cmd.output().map_err(|err| BuildError::new(format!("cannot run {cargo:?}: {err}")))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let hint = if stderr.contains("target may not be installed") || stderr.contains("can't find crate for `core`") {
+            "\nhint: install the target with `rustup target add wasm32-unknown-unknown`"
+        } else {
+            ""
+        };
+        return Err(BuildError::new(format!(
+            "building {} for {WASM_TARGET} failed ({}):\n{stderr}{hint}",
+            manifest_path.display(),
+            output.status
+        )));
+    }
+    let dir = if options.profile == "dev" { "debug" } else { options.profile.as_str() };
+    packages
+        .iter()
+        .map(|p| {
+            let wasm = target_dir.join(WASM_TARGET).join(dir).join(format!("{}.wasm", p.replace('-', "_")));
+            if wasm.is_file() {
+                Ok(wasm)
+            } else {
+                Err(BuildError::new(format!("cargo succeeded but {} does not exist (is it a cdylib?)", wasm.display())))
+            }
+        })
+        .collect()
+}
+
+/// The SDK's examples workspace (`contract-sdk/examples`).
+pub fn examples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("examples")
+}
+
+fn non_empty(var: Option<OsString>) -> Option<PathBuf> {
+    var.filter(|v| !v.is_empty()).map(PathBuf::from)
+}
+
+/// Where [`example`] builds: `$TALLY_SDK_EXAMPLES_TARGET_DIR` if set, else
+/// `$CARGO_TARGET_DIR/sdk-examples` (at run time, then at compile time), else
+/// `<repository>/target/sdk-examples`.
+pub fn examples_target_dir() -> PathBuf {
+    let explicit = non_empty(std::env::var_os("TALLY_SDK_EXAMPLES_TARGET_DIR"));
+    let dir = explicit.unwrap_or_else(|| {
+        let outer = non_empty(std::env::var_os("CARGO_TARGET_DIR"))
+            .or_else(|| option_env!("CARGO_TARGET_DIR").map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from("target"));
+        outer.join("sdk-examples")
+    });
+    if dir.is_absolute() {
+        dir
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(dir)
+    }
+}
+
+/// The code of example `name` (one of [`EXAMPLES`]); builds all examples on first use in a
+/// process (a no-op for cargo when they are up to date).
+pub fn example(name: &str) -> Result<Vec<u8>, BuildError> {
+    static BUILT: OnceLock<Result<Vec<PathBuf>, BuildError>> = OnceLock::new();
+    let built = BUILT.get_or_init(|| {
+        build(&examples_dir().join("Cargo.toml"), &examples_target_dir(), &EXAMPLES, &BuildOptions::default())
+    });
+    let paths = built.as_ref().map_err(Clone::clone)?;
+    let i = EXAMPLES
+        .iter()
+        .position(|e| *e == name)
+        .ok_or_else(|| BuildError::new(format!("no example `{name}`; there are {EXAMPLES:?}")))?;
+    std::fs::read(&paths[i]).map_err(|e| BuildError::new(format!("cannot read {}: {e}", paths[i].display())))
+}
+
+fn leb_u32(bytes: &[u8], pos: &mut usize) -> Option<u32> {
+    let mut result = 0u32;
+    for shift in (0..35).step_by(7) {
+        let b = *bytes.get(*pos)?;
+        *pos += 1;
+        result |= u32::from(b & 0x7f).checked_shl(shift)?;
+        if b & 0x80 == 0 {
+            return Some(result);
+        }
+    }
+    None
+}
+
+/// The contents of every custom section named `name`, in order (`None` if `wasm` is not a
+/// well-formed module at the section level).
+pub fn custom_sections<'a>(wasm: &'a [u8], name: &str) -> Option<Vec<&'a [u8]>> {
+    if wasm.get(..8)? != b"\0asm\x01\0\0\0" {
+        return None;
+    }
+    let mut pos = 8;
+    let mut found = Vec::new();
+    while pos < wasm.len() {
+        let id = wasm[pos];
+        pos += 1;
+        let size = leb_u32(wasm, &mut pos)? as usize;
+        let end = pos.checked_add(size)?;
+        let body = wasm.get(pos..end)?;
+        if id == 0 {
+            let mut p = 0;
+            let len = leb_u32(body, &mut p)? as usize;
+            let section_name = body.get(p..p.checked_add(len)?)?;
+            if section_name == name.as_bytes() {
+                found.push(&body[p + len..]);
+            }
+        }
+        pos = end;
+    }
+    Some(found)
+}
+
+/// The metadata JSON of an SDK contract (its `tally.metadata` custom section), if present and
+/// UTF-8. With several such sections (several `#[contract]` modules in one crate), the first.
+pub fn read_metadata(wasm: &[u8]) -> Option<String> {
+    let sections = custom_sections(wasm, METADATA_SECTION)?;
+    String::from_utf8(sections.first()?.to_vec()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_custom_sections() {
+        // magic, version, custom section "tally.metadata" with "{}" , then a type section.
+        let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+        let name = METADATA_SECTION.as_bytes();
+        wasm.push(0);
+        wasm.push((1 + name.len() + 2) as u8);
+        wasm.push(name.len() as u8);
+        wasm.extend_from_slice(name);
+        wasm.extend_from_slice(b"{}");
+        wasm.extend_from_slice(&[1, 1, 0]);
+        assert_eq!(read_metadata(&wasm).as_deref(), Some("{}"));
+        assert_eq!(custom_sections(&wasm, "other"), Some(vec![]));
+        assert_eq!(custom_sections(&wasm[..wasm.len() - 1], "x"), None);
+        assert_eq!(read_metadata(b"not wasm"), None);
+    }
+}

@@ -1,0 +1,163 @@
+//! A contract that exercises the SDK itself: every host wrapper, view write rejection, panics,
+//! large storage values, the allocator. Used by the SDK's tests; it has no `#[init]`.
+#![no_std]
+
+extern crate alloc;
+
+/// The probe contract.
+#[tally_sdk::contract]
+pub mod probe {
+    use tally_sdk::prelude::*;
+
+    /// Scratch state.
+    #[storage]
+    pub struct Probe {
+        #[prefix = "b"]
+        blob: Item<Vec<u8>>,
+        #[prefix = "n"]
+        numbers: Map<u32, u64>,
+    }
+
+    /// Emitted by `ping`.
+    #[event(anonymous)]
+    pub struct Pinged {
+        #[topic]
+        pub a: u8,
+        #[topic]
+        pub b: u16,
+        #[topic]
+        pub c: u32,
+        #[topic]
+        pub long: Vec<u8>,
+    }
+
+    /// Everything the execution context tells a contract.
+    #[derive(Debug, PartialEq, Eq, Encode, Decode)]
+    pub struct Context {
+        /// `block_height`.
+        pub height: u64,
+        /// `block_time`.
+        pub time: u64,
+        /// `chain_id`.
+        pub chain_id: u64,
+        /// `caller`.
+        pub caller: Address,
+        /// `self_address`.
+        pub this: Address,
+        /// `origin`.
+        pub origin: Address,
+    }
+
+    impl Probe {
+        /// The execution context.
+        #[view]
+        pub fn context(&self) -> Context {
+            Context {
+                height: env::block_height(),
+                time: env::block_time(),
+                chain_id: env::chain_id(),
+                caller: env::caller(),
+                this: env::self_address(),
+                origin: env::origin(),
+            }
+        }
+
+        /// Gas left, twice (the second is smaller).
+        #[view]
+        pub fn gas(&self) -> (u64, u64) {
+            (env::gas_left(), env::gas_left())
+        }
+
+        /// The host's Keccak-256 of `data` and the SDK's compile-time one.
+        #[view]
+        pub fn hash(&self, data: Vec<u8>) -> ([u8; 32], [u8; 32]) {
+            (env::keccak256(&data), tally_sdk::selector::const_keccak256(&data))
+        }
+
+        /// A view that writes: aborts with `WRITE_IN_VIEW`.
+        #[view]
+        pub fn sneaky_write(&self) {
+            env::storage_set(b"x", b"y");
+        }
+
+        /// A view that emits: aborts with `WRITE_IN_VIEW`.
+        #[view]
+        pub fn sneaky_event(&self) {
+            env::emit_event(&[], b"");
+        }
+
+        /// Panics when `divisor` is zero.
+        #[call]
+        pub fn divide(&mut self, a: u32, divisor: u32) -> u32 {
+            self.numbers.insert(&0, &1);
+            a / divisor
+        }
+
+        /// Aborts with `code`.
+        #[call]
+        pub fn abort_with(&mut self, code: u32) {
+            env::abort(code)
+        }
+
+        /// Stores a blob of `len` bytes (`i as u8` at index `i`).
+        #[call]
+        pub fn store_blob(&mut self, len: u32) {
+            let blob: Vec<u8> = (0..len).map(|i| i as u8).collect();
+            self.blob.set(&blob);
+        }
+
+        /// The stored blob's length and byte sum, and whether it exists.
+        #[view]
+        pub fn blob_info(&self) -> (bool, u32, u64) {
+            let exists = self.blob.exists();
+            let blob = self.blob.get().unwrap_or_default();
+            (exists, blob.len() as u32, blob.iter().map(|b| u64::from(*b)).sum())
+        }
+
+        /// Removes the blob.
+        #[call]
+        pub fn clear_blob(&mut self) {
+            self.blob.remove();
+        }
+
+        /// `numbers[k] = v`, returning whether `k` was present.
+        #[call]
+        pub fn put(&mut self, k: u32, v: u64) -> bool {
+            let had = self.numbers.contains(&k);
+            self.numbers.insert(&k, &v);
+            had
+        }
+
+        /// `numbers[k]`.
+        #[view]
+        pub fn get(&self, k: u32) -> Option<u64> {
+            self.numbers.get(&k)
+        }
+
+        /// Removes `numbers[k]`.
+        #[call]
+        pub fn del(&mut self, k: u32) {
+            self.numbers.remove(&k);
+        }
+
+        /// Allocates `kib` KiB in 1 KiB vectors kept alive, plus one growing vector; returns a
+        /// checksum. Exercises the allocator's growth of memory.
+        #[view]
+        pub fn allocate(&self, kib: u32) -> u64 {
+            let mut keep: Vec<Vec<u8>> = Vec::new();
+            let mut grow: Vec<u32> = Vec::new();
+            for i in 0..kib {
+                keep.push(vec![i as u8; 1024]);
+                grow.push(i);
+            }
+            keep.iter().map(|v| u64::from(v[1023])).sum::<u64>() + grow.iter().map(|v| u64::from(*v)).sum::<u64>()
+        }
+
+        /// Emits `Pinged` and logs `message`.
+        #[call]
+        pub fn ping(&mut self, message: String) {
+            env::debug_log(&message);
+            emit(&Pinged { a: 1, b: 2, c: 3, long: vec![9; 40] });
+        }
+    }
+}

@@ -1,0 +1,165 @@
+//! Typed cross-contract calls.
+//!
+//! ```ignore
+//! let balance: u128 = CallBuilder::new(token, "balance_of").args(&(owner,)).read_only().call()?;
+//! ```
+//!
+//! [`CallBuilder::new`] targets a method of an SDK contract: it calls the export `call` with the
+//! input `selector(method) ‖ SCALE(args)` and decodes the callee's return data as `R`
+//! ([`dispatch`](crate::dispatch) describes the convention). [`CallBuilder::export`] targets any
+//! other export with raw input bytes.
+//!
+//! While a `#[view]` method runs, every call is made read-only.
+
+use alloc::vec::Vec;
+
+use parity_scale_codec::{Decode, Encode};
+
+use crate::{env, selector, Address};
+
+/// `call` flag: the callee may be a contract already on the call stack.
+pub const ALLOW_REENTRY: u32 = 1;
+/// `call` flag: the callee runs read-only (writes, removals and events trap).
+pub const READ_ONLY: u32 = 2;
+
+/// Why a cross-contract call failed. The callee's writes and events were rolled back; the
+/// caller continues (use `?` or [`revert_with`](crate::env::revert_with) to give up too).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub enum CallError {
+    /// The callee reverted (status 1) with this data: for an SDK contract, the SCALE encoding of
+    /// its error value, or a [`DispatchError`](crate::dispatch::DispatchError) (see
+    /// [`Self::dispatch_error`]).
+    Reverted(Vec<u8>),
+    /// The callee trapped or aborted, including panics (status 2).
+    Trapped,
+    /// The callee ran out of gas (status 3).
+    OutOfGas,
+    /// The callee is already on the call stack and re-entry was not allowed (status 4).
+    ReentryDenied,
+    /// The call depth limit was reached (status 5).
+    DepthExceeded,
+    /// No contract at the address, or no such export (status 6).
+    NotFound,
+    /// The call succeeded but its return data did not decode as the expected type.
+    Decode,
+    /// A status code this SDK version does not know.
+    Unknown(u32),
+}
+
+impl CallError {
+    /// The error for a non-zero `call` status; the revert data is read for status 1.
+    pub fn from_status(status: u32) -> CallError {
+        match status {
+            1 => CallError::Reverted(env::call_output()),
+            2 => CallError::Trapped,
+            3 => CallError::OutOfGas,
+            4 => CallError::ReentryDenied,
+            5 => CallError::DepthExceeded,
+            6 => CallError::NotFound,
+            s => CallError::Unknown(s),
+        }
+    }
+
+    /// The revert data decoded as the callee's error type `E` (`None` if this is not a revert
+    /// or the data is not exactly one `E`).
+    pub fn revert_as<E: Decode>(&self) -> Option<E> {
+        match self {
+            CallError::Reverted(data) => {
+                let mut input = &data[..];
+                E::decode(&mut input).ok().filter(|_| input.is_empty())
+            }
+            _ => None,
+        }
+    }
+
+    /// The SDK's dispatch error, if the callee reverted with one.
+    pub fn dispatch_error(&self) -> Option<crate::dispatch::DispatchError> {
+        match self {
+            CallError::Reverted(data) => crate::dispatch::DispatchError::from_revert_data(data),
+            _ => None,
+        }
+    }
+}
+
+/// A cross-contract call under construction.
+#[must_use = "a call does nothing until `.call()`"]
+#[derive(Clone, Debug)]
+pub struct CallBuilder<'a> {
+    contract: Address,
+    export: &'a str,
+    input: Vec<u8>,
+    gas: u64,
+    flags: u32,
+}
+
+impl<'a> CallBuilder<'a> {
+    /// A call of SDK method `method` of `contract` (export `call`, input starts with
+    /// `selector(method)`), with no arguments so far, all the gas left and no flags.
+    pub fn new(contract: Address, method: &str) -> CallBuilder<'a> {
+        CallBuilder::with_selector(contract, selector::selector(method))
+    }
+
+    /// A call of the SDK method with selector `selector`.
+    pub fn with_selector(contract: Address, selector: [u8; 4]) -> CallBuilder<'a> {
+        CallBuilder { contract, export: "call", input: selector.to_vec(), gas: u64::MAX, flags: 0 }
+    }
+
+    /// A call of any export `export` (of type `() -> ()`) with empty input; set it with
+    /// [`Self::input`].
+    pub fn export(contract: Address, export: &'a str) -> CallBuilder<'a> {
+        CallBuilder { contract, export, input: Vec::new(), gas: u64::MAX, flags: 0 }
+    }
+
+    /// Appends the SCALE encoding of `args` to the input: pass a tuple of the method's
+    /// arguments in order, `&(a, b)` (a one-element tuple is `&(a,)`).
+    pub fn args<A: Encode + ?Sized>(mut self, args: &A) -> Self {
+        args.encode_to(&mut self.input);
+        self
+    }
+
+    /// Appends raw bytes to the input.
+    pub fn input(mut self, bytes: &[u8]) -> Self {
+        self.input.extend_from_slice(bytes);
+        self
+    }
+
+    /// Limits the callee's gas to `gas` (default: everything left).
+    pub fn gas(mut self, gas: u64) -> Self {
+        self.gas = gas;
+        self
+    }
+
+    /// Lets the callee be a contract already on the call stack (re-entry is denied by default).
+    pub fn allow_reentry(mut self) -> Self {
+        self.flags |= ALLOW_REENTRY;
+        self
+    }
+
+    /// Runs the callee read-only.
+    pub fn read_only(mut self) -> Self {
+        self.flags |= READ_ONLY;
+        self
+    }
+
+    /// Makes the call and returns the callee's raw return data.
+    pub fn call_raw(self) -> Result<Vec<u8>, CallError> {
+        let mut flags = self.flags;
+        if crate::dispatch::in_view() {
+            flags |= READ_ONLY;
+        }
+        match env::call_raw(&self.contract, self.export, &self.input, self.gas, flags) {
+            0 => Ok(env::call_output()),
+            s => Err(CallError::from_status(s)),
+        }
+    }
+
+    /// Makes the call and decodes the return data as `R` (`()` for methods returning nothing).
+    pub fn call<R: Decode>(self) -> Result<R, CallError> {
+        let data = self.call_raw()?;
+        let mut input = &data[..];
+        match R::decode(&mut input) {
+            Ok(r) if input.is_empty() => Ok(r),
+            _ => Err(CallError::Decode),
+        }
+    }
+}

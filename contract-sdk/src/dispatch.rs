@@ -1,0 +1,127 @@
+//! The dispatch convention, and the runtime support the `#[contract]` macro's generated code
+//! calls. Contracts rarely use this module directly.
+//!
+//! # Convention
+//!
+//! An SDK contract exports exactly two methods (functions of type `() -> ()`):
+//!
+//! - **`deploy`** runs the `#[init]` method. Its input is the SCALE encoding of the init
+//!   arguments as a tuple, **without** a selector. A contract without `#[init]` accepts only an
+//!   empty deploy input. Deploy with `DeployRequest { init: Some("deploy".into()), .. }`.
+//! - **`call`** runs a `#[call]` or `#[view]` method. Its input is
+//!   `selector(method) ‖ SCALE((arg1, arg2, ..))`, where
+//!   [`selector`](crate::selector::selector) is `keccak256(method name)[..4]`.
+//!
+//! The result is the SCALE encoding of the method's return value, set with `return_set` (no
+//! host call for `()`). A method returning `Result<T, E>` returns `SCALE(T)` on `Ok`, and on
+//! `Err(e)` **reverts** with `SCALE(e)` as the revert data.
+//!
+//! Input the dispatcher cannot use reverts with `DISPATCH_ERROR_TAG ‖ SCALE(DispatchError)`
+//! (see [`DispatchError`]); the tag's first byte is `0xff`, which never starts the encoding of
+//! an enum with fewer than 256 variants, so it does not collide with typical error types.
+//!
+//! A `#[view]` method runs with a flag set: a storage write, removal or event during it aborts
+//! with [`abort_code::WRITE_IN_VIEW`], and its cross-contract
+//! calls are made read-only. (In a host-level query, the host traps writes with `read_only`
+//! anyway.)
+
+use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use parity_scale_codec::{Decode, Encode};
+
+use crate::{abort_code, env};
+
+/// The first four bytes of the revert data of a [`DispatchError`].
+pub const DISPATCH_ERROR_TAG: [u8; 4] = [0xff, b'T', b'L', b'Y'];
+
+/// Why the dispatcher refused the input (reverted as `DISPATCH_ERROR_TAG ‖ SCALE(self)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
+pub enum DispatchError {
+    /// The `call` input is shorter than the 4-byte selector.
+    NoSelector,
+    /// No `#[call]` or `#[view]` method has this selector.
+    UnknownSelector([u8; 4]),
+    /// The arguments of the method with this selector did not decode, or bytes were left over.
+    /// For `deploy` the selector is that of the `#[init]` method's name, or `[0; 4]` when the
+    /// contract has no `#[init]` (and the input was not empty).
+    BadArguments([u8; 4]),
+}
+
+impl DispatchError {
+    /// The revert data: `DISPATCH_ERROR_TAG ‖ SCALE(self)`.
+    pub fn revert_data(&self) -> Vec<u8> {
+        let mut data = DISPATCH_ERROR_TAG.to_vec();
+        self.encode_to(&mut data);
+        data
+    }
+
+    /// Parses revert data produced by [`Self::revert_data`].
+    pub fn from_revert_data(data: &[u8]) -> Option<DispatchError> {
+        let mut rest = data.strip_prefix(&DISPATCH_ERROR_TAG[..])?;
+        let e = DispatchError::decode(&mut rest).ok()?;
+        rest.is_empty().then_some(e)
+    }
+
+    /// Reverts with this error.
+    pub fn revert(&self) -> ! {
+        env::revert(&self.revert_data())
+    }
+}
+
+static IN_VIEW: AtomicBool = AtomicBool::new(false);
+
+/// Marks the rest of this execution as a view: state changes abort, calls are read-only.
+pub fn enter_view() {
+    IN_VIEW.store(true, Ordering::Relaxed);
+}
+
+/// Whether a `#[view]` method is running.
+pub fn in_view() -> bool {
+    IN_VIEW.load(Ordering::Relaxed)
+}
+
+/// Aborts with [`abort_code::WRITE_IN_VIEW`] inside a view.
+pub fn ensure_writable() {
+    if in_view() {
+        env::abort(abort_code::WRITE_IN_VIEW)
+    }
+}
+
+/// Splits the `call` input into selector and argument bytes; reverts with
+/// [`DispatchError::NoSelector`] if it is too short.
+pub fn call_input() -> ([u8; 4], Vec<u8>) {
+    let mut input = env::input();
+    if input.len() < 4 {
+        DispatchError::NoSelector.revert()
+    }
+    let selector = [input[0], input[1], input[2], input[3]];
+    input.drain(..4);
+    (selector, input)
+}
+
+/// Decodes the whole of `bytes` as `A` (the arguments tuple of the method with `selector`);
+/// reverts with [`DispatchError::BadArguments`] on failure or leftover bytes.
+pub fn decode_args<A: Decode>(selector: [u8; 4], bytes: &[u8]) -> A {
+    let mut input = bytes;
+    match A::decode(&mut input) {
+        Ok(a) if input.is_empty() => a,
+        _ => DispatchError::BadArguments(selector).revert(),
+    }
+}
+
+/// Sets the return data to `SCALE(value)` (nothing for an empty encoding such as `()`).
+pub fn finish<T: Encode>(value: T) {
+    let data = value.encode();
+    if !data.is_empty() {
+        env::return_data(&data);
+    }
+}
+
+/// `Ok(v)`: [`finish`]`(v)`; `Err(e)`: reverts with `SCALE(e)`.
+pub fn finish_result<T: Encode, E: Encode>(result: Result<T, E>) {
+    match result {
+        Ok(v) => finish(v),
+        Err(e) => env::revert_with(&e),
+    }
+}

@@ -1,0 +1,42 @@
+//! Events: SCALE-encoded data plus up to four 32-byte topics.
+//!
+//! A `#[event]` struct inside a `#[contract]` module implements [`Event`]:
+//!
+//! - topic 0 is [`Event::SIGNATURE`] = `keccak256(struct name)`, so indexers can filter by kind;
+//! - topics 1.. are the fields marked `#[topic]`, in declaration order (at most 3), each turned
+//!   into 32 bytes by [`topic_of`];
+//! - the data is the SCALE encoding of the whole struct (all fields, topics included), so it
+//!   decodes with the struct's own `Decode`.
+
+use alloc::vec::Vec;
+
+use parity_scale_codec::Encode;
+
+use crate::env;
+
+/// An event type; derive it with `#[event]` inside a `#[contract]` module.
+pub trait Event: Encode {
+    /// `keccak256` of the event's name: topic 0.
+    const SIGNATURE: [u8; 32];
+
+    /// The topics: [`Self::SIGNATURE`] followed by the `#[topic]` fields (at most 4 in all).
+    fn topics(&self) -> Vec<[u8; 32]>;
+}
+
+/// The topic of an indexed value: its SCALE encoding, zero-padded on the right to 32 bytes if
+/// it is at most 32 bytes long (an `Address` is its own topic), else its Keccak-256.
+pub fn topic_of<T: Encode + ?Sized>(value: &T) -> [u8; 32] {
+    let bytes = value.encode();
+    if bytes.len() <= 32 {
+        let mut t = [0u8; 32];
+        t[..bytes.len()].copy_from_slice(&bytes);
+        t
+    } else {
+        env::keccak256(&bytes)
+    }
+}
+
+/// Emits `event` (one `emit_event` host call).
+pub fn emit<E: Event>(event: &E) {
+    env::emit_event(&event.topics(), &event.encode())
+}

@@ -1,0 +1,169 @@
+//! Write Tally smart contracts in Rust.
+//!
+//! ```ignore
+//! #![no_std]
+//! extern crate alloc;
+//!
+//! #[tally_sdk::contract]
+//! mod counter {
+//!     use tally_sdk::prelude::*;
+//!
+//!     #[storage]
+//!     pub struct Counter {
+//!         count: Item<u64>,
+//!         owners: Map<Address, bool>,
+//!     }
+//!
+//!     #[event]
+//!     pub struct Bumped {
+//!         #[topic]
+//!         by: Address,
+//!         count: u64,
+//!     }
+//!
+//!     #[derive(Encode, Decode)]
+//!     pub enum Error {
+//!         NotOwner,
+//!     }
+//!
+//!     impl Counter {
+//!         #[init]
+//!         pub fn init(&mut self, start: u64) {
+//!             self.count.set(&start);
+//!             self.owners.insert(&env::caller(), &true);
+//!         }
+//!
+//!         #[call]
+//!         pub fn bump(&mut self) -> Result<u64, Error> {
+//!             let by = env::caller();
+//!             if !self.owners.get_or_default(&by) {
+//!                 return Err(Error::NotOwner); // reverts with SCALE(Error::NotOwner)
+//!             }
+//!             let count = self.count.get_or_default() + 1;
+//!             self.count.set(&count);
+//!             emit(&Bumped { by, count });
+//!             Ok(count)
+//!         }
+//!
+//!         #[view]
+//!         pub fn get(&self) -> u64 {
+//!             self.count.get_or_default()
+//!         }
+//!     }
+//! }
+//! ```
+//!
+//! Build it as a `cdylib` for `wasm32-unknown-unknown` (`tally-sdk-build` does that). The
+//! module exports `deploy` and `call` ([`dispatch`] describes the convention) and carries its
+//! metadata in the custom section `tally.metadata` (also `counter::METADATA_JSON`; the format is
+//! described in the `tally-sdk-macros` docs).
+//!
+//! The pieces:
+//!
+//! - [`env`](mod@env): one safe function per host ABI v1 import (`tally_host_v1`).
+//! - [`storage`]: lazily loaded typed storage, [`Item`] and [`Map`].
+//! - [`event`]: the [`Event`] trait and [`emit`].
+//! - [`call`]: typed cross-contract calls with [`CallBuilder`] and [`CallError`].
+//! - [`selector`](mod@selector): `keccak256(name)[..4]` at compile time.
+//! - [`dispatch`]: the entry-point convention and the generated code's runtime support.
+//! - On wasm32: a panic handler that aborts with [`abort_code::PANIC`] (feature
+//!   `panic-handler`) and a deterministic bump allocator (feature `allocator`).
+//!
+//! Everything is SCALE-encoded (`parity-scale-codec`, re-exported as [`scale`]): arguments,
+//! return values, errors, storage values and keys, event data.
+#![cfg_attr(not(test), no_std)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+
+pub mod call;
+pub mod dispatch;
+pub mod env;
+pub mod event;
+mod rt;
+pub mod selector;
+pub mod storage;
+mod sys;
+
+#[cfg(all(target_arch = "wasm32", feature = "allocator"))]
+pub use rt::bump;
+
+pub use call::{CallBuilder, CallError};
+pub use event::{emit, Event};
+pub use parity_scale_codec as scale;
+pub use selector::selector;
+pub use storage::{Item, Map};
+
+/// Marks a contract module; see the crate docs and `tally-sdk-macros`.
+pub use tally_sdk_macros::contract;
+
+/// The abort codes the SDK uses (`Status::Aborted(code)`). Codes `0..=255` are reserved for the
+/// SDK; contracts calling [`env::abort`] should use larger ones.
+pub mod abort_code {
+    /// A Rust panic (the SDK's panic handler).
+    pub const PANIC: u32 = 1;
+    /// A storage write, removal or event during a `#[view]` method.
+    pub const WRITE_IN_VIEW: u32 = 2;
+    /// A stored value did not decode as the type its `Item`/`Map` declares.
+    pub const STORAGE_CORRUPT: u32 = 3;
+    /// The allocator could not grow memory.
+    pub const OUT_OF_MEMORY: u32 = 4;
+}
+
+/// The abort code of a panic, [`abort_code::PANIC`].
+pub const PANIC_CODE: u32 = abort_code::PANIC;
+
+/// A 32-byte account or contract address (SCALE: the 32 bytes as they are).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, scale::Encode, scale::Decode)]
+pub struct Address(pub [u8; 32]);
+
+impl Address {
+    /// The all-zero address.
+    pub const ZERO: Address = Address([0; 32]);
+}
+
+impl From<[u8; 32]> for Address {
+    fn from(bytes: [u8; 32]) -> Self {
+        Address(bytes)
+    }
+}
+
+impl core::fmt::Debug for Address {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("0x")?;
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl core::fmt::Display for Address {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Debug::fmt(self, f)
+    }
+}
+
+/// Everything a contract module usually needs: `use tally_sdk::prelude::*;`.
+pub mod prelude {
+    pub use crate::call::{CallBuilder, CallError};
+    pub use crate::dispatch::DispatchError;
+    pub use crate::env;
+    pub use crate::event::{emit, Event};
+    pub use crate::scale::{Decode, Encode};
+    pub use crate::storage::{Item, Map};
+    pub use crate::{abort_code, selector, Address};
+    pub use alloc::boxed::Box;
+    pub use alloc::string::{String, ToString};
+    pub use alloc::vec;
+    pub use alloc::vec::Vec;
+}
+
+/// Re-exports for the code the `#[contract]` macro generates; not a stable API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::dispatch;
+    pub use crate::event::topic_of;
+    pub use crate::selector::{const_keccak256, selector};
+    pub use crate::storage::{Field, Layout};
+}
