@@ -50,6 +50,7 @@
 
 pub mod build;
 pub mod contract;
+pub mod sdk;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

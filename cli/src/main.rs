@@ -105,6 +105,11 @@ struct ExecArgs {
     #[arg(long, value_name = "ARG", num_args = 1..)]
     args: Vec<String>,
 
+    /// Arguments as JSON, for contracts with SDK metadata: an object by argument name
+    /// (`'{"to": "0x…", "value": 5}'`) or a positional array; encoded by the declared types.
+    #[arg(long, value_name = "JSON", conflicts_with = "args")]
+    json_args: Option<String>,
+
     /// The gas limit.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_GAS)]
     gas: u64,
@@ -153,6 +158,11 @@ struct BuildArgs {
     #[arg(long)]
     keep_names: bool,
 
+    /// The contract's stack size in bytes (default 32768, the SDK's; rustc's 1 MiB costs 16
+    /// more memory pages, paid at every call).
+    #[arg(long, value_name = "BYTES")]
+    stack_size: Option<u32>,
+
     /// Print exactly one JSON object on stdout.
     #[arg(long)]
     json: bool,
@@ -191,7 +201,8 @@ struct CallArgs {
     #[arg(value_parser = contract::parse_address)]
     address: tally_host_env::Address,
 
-    /// The method: an exported function with no parameters and no results.
+    /// The method: an exported function with no parameters and no results, or a method of an
+    /// SDK contract (called through its `call` export with the method's selector).
     method: String,
 
     /// The caller (0x + 64 hex digits).
@@ -316,7 +327,11 @@ fn check(args: CheckArgs) -> ExitCode {
 }
 
 fn build(args: BuildArgs) -> ExitCode {
-    let options = tally_cli::build::BuildOptions { target_dir: args.target_dir, keep_names: args.keep_names };
+    let options = tally_cli::build::BuildOptions {
+        target_dir: args.target_dir,
+        keep_names: args.keep_names,
+        stack_size: args.stack_size,
+    };
     let out = match tally_cli::build::build_contract(&args.path, &options) {
         Ok(out) => out,
         Err(err) => return contract_error(&err, args.json),
@@ -340,17 +355,30 @@ fn build(args: BuildArgs) -> ExitCode {
 fn deploy(args: DeployArgs) -> ExitCode {
     let json = args.exec.json;
     let result = (|| {
-        if args.init.is_none() && !args.exec.args.is_empty() {
+        let code = contract::load_code(&args.module)?;
+        // SDK contracts initialize through their `deploy` export, whose input is the init
+        // method's arguments (no selector).
+        let metadata = tally_cli::sdk::metadata_of_code(&code)?;
+        let init = args.init.clone().or_else(|| metadata.as_ref().map(|_| "deploy".to_string()));
+        let has_args = !args.exec.args.is_empty() || args.exec.json_args.is_some();
+        if init.is_none() && has_args {
             return Err(ContractError::Input("--args needs --init (the input goes to the initializer)".into()));
         }
-        let code = contract::load_code(&args.module)?;
-        let input = contract::encode_args(&args.exec.args)?;
+        let mut input = contract::encode_args(&args.exec.args)?;
+        if let (Some(meta), Some(json_args)) = (&metadata, &args.exec.json_args) {
+            let Some(m) = meta.methods.iter().find(|m| m.entry == "deploy") else {
+                return Err(ContractError::Input(format!("contract {} has no initializer", meta.contract)));
+            };
+            input = tally_cli::sdk::encode_json_args(m, json_args)?;
+        } else if args.exec.json_args.is_some() {
+            return Err(ContractError::Input("--json-args needs contract metadata (an SDK contract)".into()));
+        }
         let runtime = contract::runtime()?;
         let storage = contract::open_state(&args.exec.state.db, args.exec.state.in_memory, true)?;
         let req = tally_host_env::DeployRequest {
             code,
             deployer: args.deployer,
-            init: args.init.clone(),
+            init,
             input,
             gas_limit: args.exec.gas,
             context: args.exec.context(),
@@ -410,17 +438,33 @@ fn deploy(args: DeployArgs) -> ExitCode {
 fn call(args: CallArgs, read_only: bool) -> ExitCode {
     let json = args.exec.json;
     let result = (|| {
-        let input = contract::encode_args(&args.exec.args)?;
+        let encoded = contract::encode_args(&args.exec.args)?;
         let runtime = contract::runtime()?;
         let storage = contract::open_state(&args.exec.state.db, args.exec.state.in_memory, false)?;
-        let req = tally_host_env::CallRequest {
+        let metadata = tally_cli::sdk::metadata_of(&storage, &args.address)?;
+        let resolved =
+            tally_cli::sdk::resolve(metadata.as_ref(), &args.method, encoded.clone(), args.exec.json_args.as_deref())?;
+        let mut req = tally_host_env::CallRequest {
             contract: args.address,
-            method: args.method.clone(),
-            input,
+            method: resolved.entry,
+            input: resolved.input,
             caller: args.caller,
             gas_limit: args.exec.gas,
             context: args.exec.context(),
         };
+        // A contract without metadata may still dispatch by selector through `call`.
+        if metadata.is_none() && args.method != "call" {
+            if let Err(tally_host_env::ExecError::NoSuchMethod { .. }) = runtime.check_method(&storage, &req) {
+                let fallback = tally_host_env::CallRequest {
+                    method: "call".into(),
+                    input: [&tally_cli::sdk::selector(&args.method)[..], &encoded[..]].concat(),
+                    ..req.clone()
+                };
+                if runtime.check_method(&storage, &fallback).is_ok() {
+                    req = fallback;
+                }
+            }
+        }
         match (&args.exec.record, read_only) {
             (None, false) => Ok(runtime.call(&storage, &req)?),
             (None, true) => Ok(runtime.query(&storage, &req)?),

@@ -353,6 +353,18 @@ impl Runtime {
         })
     }
 
+    /// Whether `req.contract` exists and exports `req.method` as a method, without running
+    /// anything (the same errors [`call`](Self::call) would return).
+    pub fn check_method(&self, storage: &Arc<dyn Storage>, req: &CallRequest) -> Result<(), ExecError> {
+        let mut tx = self.new_tx(storage, &req.context, req.caller, false);
+        let (_, loaded) = self.inner.load_contract(&mut tx, &req.contract)?;
+        if loaded.has_method(&req.method) {
+            Ok(())
+        } else {
+            Err(ExecError::NoSuchMethod { contract: req.contract, method: req.method.clone() })
+        }
+    }
+
     /// Deploys a contract: stores its code, creates its account, runs the initializer; commits
     /// only if everything succeeded.
     pub fn deploy(&self, storage: &Arc<dyn Storage>, req: &DeployRequest) -> Result<Deployed, ExecError> {

@@ -1,0 +1,279 @@
+//! SDK contracts in the CLI: method names to selectors, and named JSON arguments.
+//!
+//! A contract built with `tally-sdk` exports two entry points, `deploy` and `call`; `call` reads
+//! `selector ‖ SCALE(args)`, where the selector is the first 4 bytes of the Keccak-256 of the
+//! method name. Its metadata (the `tally.metadata` custom section) lists every method with its
+//! selector and typed arguments. With it, `tally call ADDR transfer --json-args '{…}'` finds the
+//! entry point and encodes the arguments by their declared types; without it, a method that is
+//! not an export of its own is still called through `call` with the computed selector.
+
+use std::sync::Arc;
+
+use parity_scale_codec::{Compact, Decode, Encode};
+use serde_json::Value as Json;
+use tally_host_env::{keccak, keys, parse_hex, Account, Address, Storage};
+
+use crate::contract::ContractError;
+
+/// One method from a contract's metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Method {
+    /// Its name.
+    pub name: String,
+    /// `init`, `call` or `view`.
+    pub kind: String,
+    /// The export that runs it: `deploy` or `call`.
+    pub entry: String,
+    /// Its 4-byte selector.
+    pub selector: [u8; 4],
+    /// Arguments as (name, type as written).
+    pub args: Vec<(String, String)>,
+}
+
+/// The parts of SDK metadata the CLI uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Metadata {
+    /// The contract's name.
+    pub contract: String,
+    /// Its methods.
+    pub methods: Vec<Method>,
+}
+
+/// The selector of `method`: `keccak256(name)[..4]`.
+pub fn selector(method: &str) -> [u8; 4] {
+    let h = keccak(method.as_bytes());
+    [h[0], h[1], h[2], h[3]]
+}
+
+/// Parses the metadata JSON of the `tally.metadata` section.
+pub fn parse_metadata(json: &str) -> Result<Metadata, String> {
+    let v: Json = serde_json::from_str(json).map_err(|e| format!("metadata is not JSON: {e}"))?;
+    let contract = v["contract"].as_str().unwrap_or("").to_string();
+    let mut methods = Vec::new();
+    for m in v["methods"].as_array().ok_or("metadata has no `methods` list")? {
+        let name = m["name"].as_str().ok_or("a method without a name")?.to_string();
+        let sel = m["selector"].as_str().and_then(parse_hex).unwrap_or_default();
+        let selector: [u8; 4] = sel.try_into().unwrap_or_else(|_| selector(&name));
+        let args = m["args"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|x| {
+                        (x["name"].as_str().unwrap_or("").to_string(), x["type"].as_str().unwrap_or("").to_string())
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        methods.push(Method {
+            name,
+            kind: m["kind"].as_str().unwrap_or("call").to_string(),
+            entry: m["entry"].as_str().unwrap_or("call").to_string(),
+            selector,
+            args,
+        });
+    }
+    Ok(Metadata { contract, methods })
+}
+
+/// The metadata of the contract deployed at `address`, if its code carries one.
+pub fn metadata_of(storage: &Arc<dyn Storage>, address: &Address) -> Result<Option<Metadata>, ContractError> {
+    let account_key = [keys::ACCOUNT, &address.0[..]].concat();
+    let Some(raw) = storage.get(&account_key).map_err(ContractError::Storage)? else {
+        // The runtime reports the unknown address with its own error.
+        return Ok(None);
+    };
+    let Ok(account) = Account::decode(&mut &raw[..]) else { return Ok(None) };
+    let code_key = [keys::CODE, &account.code_hash[..]].concat();
+    let Some(code) = storage.get(&code_key).map_err(ContractError::Storage)? else { return Ok(None) };
+    metadata_of_code(&code)
+}
+
+/// The metadata in `code`'s `tally.metadata` section, if any.
+pub fn metadata_of_code(code: &[u8]) -> Result<Option<Metadata>, ContractError> {
+    match tally_sdk_build::read_metadata(code) {
+        None => Ok(None),
+        Some(json) => parse_metadata(&json).map(Some).map_err(ContractError::Input),
+    }
+}
+
+/// How to run `method`: the export and the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// The export to run.
+    pub entry: String,
+    /// The call input.
+    pub input: Vec<u8>,
+}
+
+/// Resolves `method` of a contract with `metadata` (if any) and encodes its arguments: `args`
+/// (already SCALE-encoded, from `--args`) or `json_args` (named by the metadata's argument
+/// names, or a positional array), not both.
+pub fn resolve(
+    metadata: Option<&Metadata>,
+    method: &str,
+    args: Vec<u8>,
+    json_args: Option<&str>,
+) -> Result<Resolved, ContractError> {
+    let Some(meta) = metadata else {
+        if json_args.is_some() {
+            return Err(ContractError::Input(
+                "--json-args needs contract metadata (an SDK contract); use --args".into(),
+            ));
+        }
+        // Not an SDK contract we can describe: the method is the export; if the module has no
+        // such export, `call_with_selector_fallback` retries through `call`.
+        return Ok(Resolved { entry: method.into(), input: args });
+    };
+    let Some(m) = meta.methods.iter().find(|m| m.name == method) else {
+        if method == "call" || method == "deploy" {
+            return Ok(Resolved { entry: method.into(), input: args });
+        }
+        let names: Vec<&str> = meta.methods.iter().map(|m| m.name.as_str()).collect();
+        return Err(ContractError::Input(format!(
+            "contract {} has no method `{method}`; its methods: {}",
+            meta.contract,
+            names.join(", ")
+        )));
+    };
+    let encoded = match json_args {
+        Some(text) => encode_json_args(m, text)?,
+        None => args,
+    };
+    let input = if m.entry == "deploy" { encoded } else { [&m.selector[..], &encoded[..]].concat() };
+    Ok(Resolved { entry: m.entry.clone(), input })
+}
+
+/// SCALE-encodes named (or positional) JSON arguments by the method's declared types.
+pub fn encode_json_args(method: &Method, text: &str) -> Result<Vec<u8>, ContractError> {
+    let value: Json =
+        serde_json::from_str(text).map_err(|e| ContractError::Input(format!("--json-args is not JSON: {e}")))?;
+    let values: Vec<&Json> = match &value {
+        Json::Object(map) => {
+            if let Some(extra) = map.keys().find(|k| !method.args.iter().any(|(n, _)| n == *k)) {
+                return Err(ContractError::Input(format!("method `{}` has no argument `{extra}`", method.name)));
+            }
+            method
+                .args
+                .iter()
+                .map(|(n, _)| {
+                    map.get(n).ok_or_else(|| {
+                        ContractError::Input(format!("missing argument `{n}` of method `{}`", method.name))
+                    })
+                })
+                .collect::<Result<_, _>>()?
+        }
+        Json::Array(items) => items.iter().collect(),
+        _ => return Err(ContractError::Input("--json-args must be an object or an array".into())),
+    };
+    if values.len() != method.args.len() {
+        return Err(ContractError::Input(format!(
+            "method `{}` takes {} arguments, got {}",
+            method.name,
+            method.args.len(),
+            values.len()
+        )));
+    }
+    let mut out = Vec::new();
+    for ((name, ty), v) in method.args.iter().zip(values) {
+        encode_value(ty, v, &mut out)
+            .map_err(|e| ContractError::Input(format!("argument `{name}` ({ty}) of `{}`: {e}", method.name)))?;
+    }
+    Ok(out)
+}
+
+fn integer<T: TryFrom<i128> + Encode>(v: &Json, out: &mut Vec<u8>) -> Result<(), String> {
+    let n: i128 = match v {
+        Json::Number(n) => n.as_i64().map(i128::from).or_else(|| n.as_u64().map(i128::from)).ok_or("not an integer")?,
+        Json::String(s) => s.parse().map_err(|_| format!("`{s}` is not an integer"))?,
+        _ => return Err("expected an integer".into()),
+    };
+    T::try_from(n).map_err(|_| format!("{n} is out of range"))?.encode_to(out);
+    Ok(())
+}
+
+fn encode_value(ty: &str, v: &Json, out: &mut Vec<u8>) -> Result<(), String> {
+    let ty = ty.replace(' ', "");
+    match ty.as_str() {
+        "u8" => integer::<u8>(v, out),
+        "u16" => integer::<u16>(v, out),
+        "u32" => integer::<u32>(v, out),
+        "u64" => integer::<u64>(v, out),
+        "u128" => match v {
+            // u128 beyond i128: accept decimal strings.
+            Json::String(s) => {
+                s.parse::<u128>().map_err(|_| format!("`{s}` is not a u128"))?.encode_to(out);
+                Ok(())
+            }
+            _ => integer::<u128>(v, out),
+        },
+        "i8" => integer::<i8>(v, out),
+        "i16" => integer::<i16>(v, out),
+        "i32" => integer::<i32>(v, out),
+        "i64" => integer::<i64>(v, out),
+        "i128" => integer::<i128>(v, out),
+        "bool" => {
+            v.as_bool().ok_or("expected true or false")?.encode_to(out);
+            Ok(())
+        }
+        "String" | "&str" => {
+            v.as_str().ok_or("expected a string")?.encode_to(out);
+            Ok(())
+        }
+        "Address" | "tally_sdk::Address" | "[u8;32]" => {
+            let bytes = v.as_str().and_then(parse_hex).ok_or("expected 0x and 64 hex digits")?;
+            let arr: [u8; 32] = bytes.try_into().map_err(|_| "expected exactly 32 bytes")?;
+            out.extend_from_slice(&arr);
+            Ok(())
+        }
+        "Vec<u8>" => {
+            let bytes = v.as_str().and_then(parse_hex).ok_or("expected 0x-prefixed hex bytes")?;
+            Compact(bytes.len() as u32).encode_to(out);
+            out.extend_from_slice(&bytes);
+            Ok(())
+        }
+        other => Err(format!("type `{other}` is not supported in --json-args; pass SCALE with --args")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const META: &str = r#"{"metadata_version":1,"contract":"Token","methods":[
+        {"name":"init","kind":"init","entry":"deploy","selector":"0x00000000","args":[{"name":"supply","type":"u128"}]},
+        {"name":"transfer","kind":"call","entry":"call","selector":"0xb483afd3",
+         "args":[{"name":"to","type":"Address"},{"name":"value","type":"u128"}]}]}"#;
+
+    #[test]
+    fn methods_resolve_to_entry_and_selector() {
+        let meta = parse_metadata(META).unwrap();
+        let to = format!("0x{}", "11".repeat(32));
+        let r = resolve(Some(&meta), "transfer", vec![], Some(&format!(r#"{{"to":"{to}","value":"5"}}"#))).unwrap();
+        assert_eq!(r.entry, "call");
+        let mut want = vec![0xb4, 0x83, 0xaf, 0xd3];
+        want.extend_from_slice(&[0x11; 32]);
+        want.extend_from_slice(&5u128.to_le_bytes());
+        assert_eq!(r.input, want);
+        let positional = resolve(Some(&meta), "transfer", vec![], Some(&format!(r#"["{to}", 5]"#))).unwrap();
+        assert_eq!(positional, r);
+        let init = resolve(Some(&meta), "init", vec![], Some(r#"{"supply": 1000}"#)).unwrap();
+        assert_eq!(init, Resolved { entry: "deploy".into(), input: 1000u128.to_le_bytes().to_vec() });
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let meta = parse_metadata(META).unwrap();
+        let err = |m: &str, j: &str| resolve(Some(&meta), m, vec![], Some(j)).unwrap_err().to_string();
+        assert!(err("nope", "{}").contains("no method `nope`"));
+        assert!(err("transfer", r#"{"to":"0x11"}"#).contains("missing argument `value`"));
+        assert!(err("transfer", r#"{"to":"0x11","value":1,"x":2}"#).contains("no argument `x`"));
+        assert!(err("transfer", r#"{"to":"0x11","value":1}"#).contains("argument `to`"));
+        assert!(err("init", r#"{"supply":-1}"#).contains("out of range"));
+        assert!(resolve(None, "transfer", vec![], Some("{}")).is_err());
+    }
+
+    #[test]
+    fn selectors_are_keccak_prefixes() {
+        assert_eq!(selector("transfer"), [0xb4, 0x83, 0xaf, 0xd3]);
+    }
+}
