@@ -50,6 +50,8 @@ pub fn build_contract(crate_dir: &Path, options: &BuildOptions) -> Result<BuildO
     let crate_dir = crate_dir
         .canonicalize()
         .map_err(|e| ContractError::Io { path: crate_dir.to_path_buf(), message: e.to_string() })?;
+    // Absolute, because cargo runs in the crate's directory.
+    let manifest = crate_dir.join("Cargo.toml");
     let target_dir = options.target_dir.clone().unwrap_or_else(|| crate_dir.join("target"));
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
     let stack_size = options.stack_size.unwrap_or_else(|| tally_sdk_build::BuildOptions::default().stack_size);

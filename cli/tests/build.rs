@@ -76,6 +76,21 @@ fn builds_are_checked_and_reproducible() {
 }
 
 #[test]
+fn relative_paths_work() {
+    let dir = scratch("rel");
+    let parent = dir.parent().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_tally"))
+        .arg("build")
+        .arg(dir.file_name().unwrap())
+        .current_dir(parent)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("built "));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
 fn a_directory_without_a_crate_is_an_error() {
     let dir = std::env::temp_dir().join(format!("tally-build-empty-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
