@@ -1,12 +1,26 @@
 //! Instrumentation of one function body, in one pass fused with its validation.
 //!
-//! The original operators are copied byte for byte into `code` (with `call` and `ref.func`
-//! re-encoded with the shifted index, and length charges written in place). Region charges and
-//! stack releases are recorded as [`Insert`]s at positions in `code`, because a region's cost
-//! and the frame size are only known later; [`Body::assemble`] then interleaves them in one
-//! sweep. Nothing is ever spliced, so the work is linear in the body size.
+//! [`instrument_body`] drives wasmparser's operator decoder with [`Body`] as the visitor: each
+//! `visit_*` method first runs the validator's own `visit_*` for that operator, then the metering
+//! bookkeeping, so every operator is decoded once and dispatched once (no `Operator` values are
+//! built, no second dispatch inside the validator). The most frequent operators are even decoded
+//! by [`step`] itself, with the reader's own methods (see there).
+//!
+//! With the default schedule every value type has the same stack size, so the shadow operand
+//! stack is just the validator's operand-stack height ([`Shadow`]); other schedules track each
+//! value's size.
+//!
+//! Nothing is copied while scanning. Everything that differs from the input (region charges,
+//! length charges, stack releases, `call`/`ref.func` with a shifted index) is recorded as an
+//! [`Insert`] at a byte offset of the input body, because a region's cost and the frame size are
+//! only known later; [`Body::assemble`] then writes the output body in one sweep, copying the
+//! unchanged byte ranges between inserts verbatim. Nothing is ever spliced, so the work is linear
+//! in the body size.
 
-use wasmparser::{BlockType, FuncValidator, FunctionBody, OperatorsReader, ValType, ValidatorResources};
+use wasmparser::{
+    BinaryReader, BlockType, BrTable, FrameKind, FrameStack, FuncValidator, FunctionBody, ValType, ValidatorResources,
+    VisitOperator, VisitSimdOperator,
+};
 
 use crate::error::InjectError;
 use crate::module::TypeInfo;
@@ -21,12 +35,27 @@ const OP_BLOCK: u8 = 0x02;
 const OP_END: u8 = 0x0B;
 const OP_REF_FUNC: u8 = 0xD2;
 
+/// WebAssembly's limit on the size of one function body (as enforced by wasmparser).
+const MAX_FUNCTION_SIZE: usize = 7_654_321;
+
 /// What the module tells every function body.
 pub(crate) struct ModuleCtx<'a> {
     pub schedule: &'a Schedule,
+    /// The schedule's cost of each operator, by [`OpKind::index`] (a fixed-size table: looked
+    /// up once per operator).
+    pub costs: [Option<u64>; OpKind::COUNT],
     pub types: &'a [TypeInfo],
     /// Type index of every function (imported ones first).
     pub func_types: &'a [u32],
+}
+
+/// Buffers reused from one function body to the next, so that a module's bodies cost no
+/// allocations once the largest one has been seen.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    inserts: Vec<(usize, Insert)>,
+    ctrl: Vec<Ctrl>,
+    sizes: Vec<u32>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -49,43 +78,97 @@ struct Ctrl {
     base: usize,
 }
 
+/// Something written at a byte offset of the input body, before the input byte there.
+#[derive(Clone, Copy)]
 enum Insert {
     /// `i64.const c; call $gas`, omitted when `c == 0`.
     Charge(u64),
     /// `i32.const F; call $stack_leave`.
     Leave,
+    /// `i64.const unit; call $gas_len` (`unit > 0`).
+    Length(u64),
+    /// `opcode index` (LEB128) replacing the input bytes up to offset `end`: a `call` or
+    /// `ref.func` with its shifted function index.
+    Index { opcode: u8, index: u32, end: usize },
 }
 
-struct Body<'a> {
+/// The open region: where its charge goes and what it costs so far.
+struct Region {
+    /// Index of its [`Insert::Charge`] in `inserts`.
+    insert: usize,
+    cost: u64,
+    is_loop: bool,
+}
+
+/// The shadow operand stack: the stack size (in stack units) of the values on the validator's
+/// operand stack, followed in live code.
+struct Shadow {
+    /// The size of every value type, when they are all the same (the default schedule). Then
+    /// the shadow stack is the validator's operand stack (its total size is always
+    /// `size × height`), and only its largest height is tracked.
+    uniform: Option<u32>,
+    /// Number of values (without `uniform`).
+    height: usize,
+    /// Largest `height` seen (with `uniform`).
+    max_height: usize,
+    /// Size of each value, bottom first (without `uniform`).
+    sizes: Vec<u32>,
+    /// Total size of the values (without `uniform`).
+    sum: u64,
+    /// Largest `sum` seen (without `uniform`).
+    max_sum: u64,
+}
+
+impl Shadow {
+    /// The largest total size of the operand stack seen.
+    fn max(&self) -> u64 {
+        match self.uniform {
+            Some(s) => u64::from(s).saturating_mul(self.max_height as u64),
+            None => self.max_sum,
+        }
+    }
+}
+
+struct Body<'a, 'v> {
     ctx: &'a ModuleCtx<'a>,
+    v: &'v mut FuncValidator<ValidatorResources>,
     func: u32,
-    code: Vec<u8>,
+    /// The body's bytes, locals included.
+    bytes: &'a [u8],
+    /// Offset of `bytes` in the module.
+    base: usize,
     inserts: Vec<(usize, Insert)>,
-    /// Index in `inserts` of the open region's charge, and whether it is a loop body.
-    region: Option<(usize, bool)>,
+    /// Bytes the inserts add, `Leave`s excluded (their size depends on the frame size).
+    added: usize,
+    /// Input bytes the `Index` inserts replace.
+    replaced: usize,
+    /// Number of `Leave` inserts.
+    leaves: usize,
+    region: Option<Region>,
+    /// Index in `inserts` of a charge opened by the current operator: it goes just after the
+    /// operator, whose end is known only once the decoder returns.
+    pending: Option<usize>,
     live: bool,
     ctrl: Vec<Ctrl>,
-    /// Sizes (stack units) of the values on the operand stack, in live code.
-    shadow: Vec<u32>,
-    shadow_sum: u64,
-    max_sum: u64,
-    /// Offset of the operator being processed (for errors).
+    shadow: Shadow,
+    /// Offset in the module of the operator being processed.
     offset: usize,
-    /// The size of every value type, when they are all the same.
-    uniform: Option<u32>,
 }
 
 /// Instruments one function body (`params`: the function's parameter types; `wrapper`: the
-/// encoded `[] -> results` block type of the wrapper block). Returns the new body, locals
-/// included, size prefix excluded.
+/// encoded `[] -> results` block type of the wrapper block) and appends it to `out`, size
+/// prefix included.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn instrument_body(
     ctx: &ModuleCtx<'_>,
+    scratch: &mut Scratch,
     func: u32,
     params: &[ValType],
     body: &FunctionBody<'_>,
     validator: &mut FuncValidator<ValidatorResources>,
     wrapper: &[u8],
-) -> Result<Vec<u8>, InjectError> {
+    out: &mut Vec<u8>,
+) -> Result<(), InjectError> {
     let bytes = body.as_bytes();
     let base = body.range().start as usize;
     let stack = &ctx.schedule.stack;
@@ -103,7 +186,6 @@ pub(crate) fn instrument_body(
         frame = frame.saturating_add(u64::from(n) * u64::from(size));
     }
     let ops_start = locals.original_position() as usize;
-    let locals_raw = slice(bytes, base, base, ops_start)?;
 
     // Parameters count toward the frame too.
     for &p in params {
@@ -111,112 +193,407 @@ pub(crate) fn instrument_body(
         frame = frame.saturating_add(u64::from(size));
     }
 
+    let uniform = Some(stack.i32)
+        .filter(|&s| [stack.i64, stack.f32, stack.f64, stack.funcref, stack.externref].iter().all(|&t| t == s));
+    let mut ctrl = std::mem::take(&mut scratch.ctrl);
+    ctrl.clear();
+    ctrl.push(Ctrl { kind: Kind::Func, live: true, targeted: false, base: 0 });
+    let mut inserts = std::mem::take(&mut scratch.inserts);
+    inserts.clear();
+    let mut sizes = std::mem::take(&mut scratch.sizes);
+    sizes.clear();
     let mut b = Body {
         ctx,
+        v: validator,
         func,
-        code: Vec::with_capacity(bytes.len() + bytes.len() / 4),
-        inserts: Vec::new(),
+        bytes,
+        base,
+        inserts,
+        added: 0,
+        replaced: 0,
+        leaves: 0,
         region: None,
+        pending: None,
         live: true,
-        ctrl: vec![Ctrl { kind: Kind::Func, live: true, targeted: false, base: 0 }],
-        shadow: Vec::new(),
-        shadow_sum: 0,
-        max_sum: 0,
+        ctrl,
+        shadow: Shadow { uniform, height: 0, max_height: 0, sizes, sum: 0, max_sum: 0 },
         offset: ops_start,
-        uniform: Some(stack.i32)
-            .filter(|&s| [stack.i64, stack.f32, stack.f64, stack.funcref, stack.externref].iter().all(|&t| t == s)),
     };
-    b.open(false);
-    let locals_cost = n_locals.checked_mul(ctx.schedule.per_local).ok_or(b.overflow())?;
+    b.open_at(ops_start.wrapping_sub(base), false);
+    let locals_cost = n_locals.checked_mul(ctx.schedule.per_local).ok_or_else(|| b.overflow())?;
     b.add(locals_cost)?;
 
     let mut reader = locals.get_binary_reader();
     reader.set_features(crate::features());
-    let mut ops = OperatorsReader::new(reader);
-    while !ops.eof() {
-        let start = ops.original_position() as usize;
-        let op = ops.read()?;
-        let end = ops.original_position() as usize;
-        validator.op(start as u64, &op)?;
-        b.offset = start;
-        let kind = OpKind::of(&op).ok_or_else(|| internal("validated operator outside the profile"))?;
-        let cost = ctx.schedule.cost(kind).ok_or(InjectError::Forbidden { func, op: kind, offset: start })?;
-        let raw = slice(bytes, base, start, end)?;
-        if b.live {
-            b.live_op(kind, cost, &op, raw, validator)?;
-        } else {
-            b.dead_op(kind, &op, raw, validator)?;
+    while !reader.eof() {
+        b.offset = reader.original_position() as usize;
+        let code = bytes.get(b.offset.wrapping_sub(base)).copied();
+        step(&mut reader, &mut b, code)?.map_err(|e| *e)?;
+        if let Some(i) = b.pending.take() {
+            let end = (reader.original_position() as usize).wrapping_sub(base);
+            if let Some((pos, _)) = b.inserts.get_mut(i) {
+                *pos = end;
+            }
         }
     }
-    ops.finish()?;
-    let r = ops.get_binary_reader();
-    r.finish_expression(&validator.visitor(r.original_position()))?;
+    reader.finish_expression(&b)?;
     if !b.ctrl.is_empty() {
         return Err(internal("control frames left at the end of the body"));
     }
 
-    let frame = frame.saturating_add(b.max_sum);
+    let frame = frame.saturating_add(b.shadow.max());
     let frame = u32::try_from(frame).map_err(|_| InjectError::FrameTooLarge { func, units: frame })?;
-    Ok(b.assemble(locals_raw, wrapper, frame))
+    b.assemble(ops_start.wrapping_sub(base), wrapper, frame, out)?;
+
+    scratch.inserts = b.inserts;
+    scratch.ctrl = b.ctrl;
+    scratch.sizes = b.shadow.sizes;
+    Ok(())
+}
+
+/// Decodes and visits one operator (`code`: its first byte, if any).
+///
+/// The most frequent operators (those without immediates, and those whose immediates are
+/// LEB128 integers) are decoded here with the reader's own methods, exactly as
+/// `BinaryReader::visit_operator` decodes them, so they fail with the same errors; this saves
+/// that function's dispatch (a large function with a large frame) on most operators. All others,
+/// and any operator after the body's final `end` (which the reader rejects), go to the reader.
+#[inline(always)]
+fn step<'a>(
+    reader: &mut BinaryReader<'a>,
+    b: &mut Body<'_, '_>,
+    code: Option<u8>,
+) -> wasmparser::Result<Result<(), Box<InjectError>>> {
+    macro_rules! dispatch {
+        ($($code:literal => $visit:ident,)*) => {
+            match code {
+                $(Some($code) => {
+                    reader.read_u8()?;
+                    Ok(b.$visit())
+                })*
+                Some(0x0c) => {
+                    reader.read_u8()?;
+                    let depth = read_var_u32(reader, b.bytes, b.base)?;
+                    Ok(b.visit_br(depth))
+                }
+                Some(0x0d) => {
+                    reader.read_u8()?;
+                    let depth = read_var_u32(reader, b.bytes, b.base)?;
+                    Ok(b.visit_br_if(depth))
+                }
+                Some(0x10) => {
+                    reader.read_u8()?;
+                    let index = read_var_u32(reader, b.bytes, b.base)?;
+                    Ok(b.visit_call(index))
+                }
+                Some(0x20) => {
+                    reader.read_u8()?;
+                    let index = read_var_u32(reader, b.bytes, b.base)?;
+                    Ok(b.visit_local_get(index))
+                }
+                Some(0x21) => {
+                    reader.read_u8()?;
+                    let index = read_var_u32(reader, b.bytes, b.base)?;
+                    Ok(b.visit_local_set(index))
+                }
+                Some(0x22) => {
+                    reader.read_u8()?;
+                    let index = read_var_u32(reader, b.bytes, b.base)?;
+                    Ok(b.visit_local_tee(index))
+                }
+                Some(0x23) => {
+                    reader.read_u8()?;
+                    let index = read_var_u32(reader, b.bytes, b.base)?;
+                    Ok(b.visit_global_get(index))
+                }
+                Some(0x24) => {
+                    reader.read_u8()?;
+                    let index = read_var_u32(reader, b.bytes, b.base)?;
+                    Ok(b.visit_global_set(index))
+                }
+                Some(0x41) => {
+                    reader.read_u8()?;
+                    let value = read_var_i32(reader, b.bytes, b.base)?;
+                    Ok(b.visit_i32_const(value))
+                }
+                Some(0x42) => {
+                    reader.read_u8()?;
+                    let value = read_var_i64(reader, b.bytes, b.base)?;
+                    Ok(b.visit_i64_const(value))
+                }
+                _ => reader.visit_operator(b),
+            }
+        };
+    }
+    if b.v.control_stack_height() == 0 {
+        return reader.visit_operator(b);
+    }
+    dispatch! {
+        0x00 => visit_unreachable,
+        0x01 => visit_nop,
+        0x0b => visit_end,
+        0x0f => visit_return,
+        0x1a => visit_drop,
+        0x1b => visit_select,
+        0x45 => visit_i32_eqz,
+        0x46 => visit_i32_eq,
+        0x47 => visit_i32_ne,
+        0x48 => visit_i32_lt_s,
+        0x49 => visit_i32_lt_u,
+        0x4a => visit_i32_gt_s,
+        0x4b => visit_i32_gt_u,
+        0x4c => visit_i32_le_s,
+        0x4d => visit_i32_le_u,
+        0x4e => visit_i32_ge_s,
+        0x4f => visit_i32_ge_u,
+        0x50 => visit_i64_eqz,
+        0x51 => visit_i64_eq,
+        0x52 => visit_i64_ne,
+        0x53 => visit_i64_lt_s,
+        0x54 => visit_i64_lt_u,
+        0x55 => visit_i64_gt_s,
+        0x56 => visit_i64_gt_u,
+        0x57 => visit_i64_le_s,
+        0x58 => visit_i64_le_u,
+        0x59 => visit_i64_ge_s,
+        0x5a => visit_i64_ge_u,
+        0x5b => visit_f32_eq,
+        0x5c => visit_f32_ne,
+        0x5d => visit_f32_lt,
+        0x5e => visit_f32_gt,
+        0x5f => visit_f32_le,
+        0x60 => visit_f32_ge,
+        0x61 => visit_f64_eq,
+        0x62 => visit_f64_ne,
+        0x63 => visit_f64_lt,
+        0x64 => visit_f64_gt,
+        0x65 => visit_f64_le,
+        0x66 => visit_f64_ge,
+        0x67 => visit_i32_clz,
+        0x68 => visit_i32_ctz,
+        0x69 => visit_i32_popcnt,
+        0x6a => visit_i32_add,
+        0x6b => visit_i32_sub,
+        0x6c => visit_i32_mul,
+        0x6d => visit_i32_div_s,
+        0x6e => visit_i32_div_u,
+        0x6f => visit_i32_rem_s,
+        0x70 => visit_i32_rem_u,
+        0x71 => visit_i32_and,
+        0x72 => visit_i32_or,
+        0x73 => visit_i32_xor,
+        0x74 => visit_i32_shl,
+        0x75 => visit_i32_shr_s,
+        0x76 => visit_i32_shr_u,
+        0x77 => visit_i32_rotl,
+        0x78 => visit_i32_rotr,
+        0x79 => visit_i64_clz,
+        0x7a => visit_i64_ctz,
+        0x7b => visit_i64_popcnt,
+        0x7c => visit_i64_add,
+        0x7d => visit_i64_sub,
+        0x7e => visit_i64_mul,
+        0x7f => visit_i64_div_s,
+        0x80 => visit_i64_div_u,
+        0x81 => visit_i64_rem_s,
+        0x82 => visit_i64_rem_u,
+        0x83 => visit_i64_and,
+        0x84 => visit_i64_or,
+        0x85 => visit_i64_xor,
+        0x86 => visit_i64_shl,
+        0x87 => visit_i64_shr_s,
+        0x88 => visit_i64_shr_u,
+        0x89 => visit_i64_rotl,
+        0x8a => visit_i64_rotr,
+        0x8b => visit_f32_abs,
+        0x8c => visit_f32_neg,
+        0x8d => visit_f32_ceil,
+        0x8e => visit_f32_floor,
+        0x8f => visit_f32_trunc,
+        0x90 => visit_f32_nearest,
+        0x91 => visit_f32_sqrt,
+        0x92 => visit_f32_add,
+        0x93 => visit_f32_sub,
+        0x94 => visit_f32_mul,
+        0x95 => visit_f32_div,
+        0x96 => visit_f32_min,
+        0x97 => visit_f32_max,
+        0x98 => visit_f32_copysign,
+        0x99 => visit_f64_abs,
+        0x9a => visit_f64_neg,
+        0x9b => visit_f64_ceil,
+        0x9c => visit_f64_floor,
+        0x9d => visit_f64_trunc,
+        0x9e => visit_f64_nearest,
+        0x9f => visit_f64_sqrt,
+        0xa0 => visit_f64_add,
+        0xa1 => visit_f64_sub,
+        0xa2 => visit_f64_mul,
+        0xa3 => visit_f64_div,
+        0xa4 => visit_f64_min,
+        0xa5 => visit_f64_max,
+        0xa6 => visit_f64_copysign,
+        0xa7 => visit_i32_wrap_i64,
+        0xa8 => visit_i32_trunc_f32_s,
+        0xa9 => visit_i32_trunc_f32_u,
+        0xaa => visit_i32_trunc_f64_s,
+        0xab => visit_i32_trunc_f64_u,
+        0xac => visit_i64_extend_i32_s,
+        0xad => visit_i64_extend_i32_u,
+        0xae => visit_i64_trunc_f32_s,
+        0xaf => visit_i64_trunc_f32_u,
+        0xb0 => visit_i64_trunc_f64_s,
+        0xb1 => visit_i64_trunc_f64_u,
+        0xb2 => visit_f32_convert_i32_s,
+        0xb3 => visit_f32_convert_i32_u,
+        0xb4 => visit_f32_convert_i64_s,
+        0xb5 => visit_f32_convert_i64_u,
+        0xb6 => visit_f32_demote_f64,
+        0xb7 => visit_f64_convert_i32_s,
+        0xb8 => visit_f64_convert_i32_u,
+        0xb9 => visit_f64_convert_i64_s,
+        0xba => visit_f64_convert_i64_u,
+        0xbb => visit_f64_promote_f32,
+        0xbc => visit_i32_reinterpret_f32,
+        0xbd => visit_i64_reinterpret_f64,
+        0xbe => visit_f32_reinterpret_i32,
+        0xbf => visit_f64_reinterpret_i64,
+        0xc0 => visit_i32_extend8_s,
+        0xc1 => visit_i32_extend16_s,
+        0xc2 => visit_i64_extend8_s,
+        0xc3 => visit_i64_extend16_s,
+        0xc4 => visit_i64_extend32_s,
+        0xd1 => visit_ref_is_null,
+    }
+}
+
+/// `reader.read_var_u32()`, with the one-byte case inlined (most immediates are small); `bytes`
+/// are the reader's bytes, starting at module offset `base`.
+#[inline(always)]
+fn read_var_u32(reader: &mut BinaryReader<'_>, bytes: &[u8], base: usize) -> wasmparser::Result<u32> {
+    match bytes.get((reader.original_position() as usize).wrapping_sub(base)) {
+        Some(&byte) if byte & 0x80 == 0 => {
+            reader.read_u8()?;
+            Ok(u32::from(byte))
+        }
+        _ => reader.read_var_u32(),
+    }
+}
+
+/// `reader.read_var_i32()`, with the one-byte case inlined.
+#[inline(always)]
+fn read_var_i32(reader: &mut BinaryReader<'_>, bytes: &[u8], base: usize) -> wasmparser::Result<i32> {
+    match bytes.get((reader.original_position() as usize).wrapping_sub(base)) {
+        Some(&byte) if byte & 0x80 == 0 => {
+            reader.read_u8()?;
+            // Sign-extend the 7 bits.
+            Ok(i32::from((byte << 1) as i8) >> 1)
+        }
+        _ => reader.read_var_i32(),
+    }
+}
+
+/// `reader.read_var_i64()`, with the one-byte case inlined.
+#[inline(always)]
+fn read_var_i64(reader: &mut BinaryReader<'_>, bytes: &[u8], base: usize) -> wasmparser::Result<i64> {
+    match bytes.get((reader.original_position() as usize).wrapping_sub(base)) {
+        Some(&byte) if byte & 0x80 == 0 => {
+            reader.read_u8()?;
+            Ok(i64::from((byte << 1) as i8) >> 1)
+        }
+        _ => reader.read_var_i64(),
+    }
 }
 
 fn internal(message: &str) -> InjectError {
     InjectError::Internal { message: message.to_string() }
 }
 
-fn slice(bytes: &[u8], base: usize, start: usize, end: usize) -> Result<&[u8], InjectError> {
-    bytes.get(start.wrapping_sub(base)..end.wrapping_sub(base)).ok_or_else(|| internal("operator outside its body"))
+/// Length of the signed LEB128 encoding of `v`.
+fn sleb_len(v: i64) -> usize {
+    // Significant bits, sign bit included, in groups of 7.
+    let bits = 65 - if v < 0 { (!v).leading_zeros() } else { v.leading_zeros() } as usize;
+    bits.div_ceil(7)
 }
 
-impl Body<'_> {
+/// Length of the unsigned LEB128 encoding of `v`.
+fn uleb_len(v: u32) -> usize {
+    let bits = (32 - v.leading_zeros() as usize).max(1);
+    bits.div_ceil(7)
+}
+
+impl Body<'_, '_> {
     fn overflow(&self) -> InjectError {
         InjectError::CostOverflow { func: self.func, offset: self.offset }
     }
 
-    /// Starts a region at the current end of `code`.
+    /// Offset of the current operator in `bytes`.
+    fn pos(&self) -> usize {
+        self.offset.wrapping_sub(self.base)
+    }
+
+    /// Starts a region whose charge goes before the input byte at `pos`.
+    fn open_at(&mut self, pos: usize, is_loop: bool) {
+        self.inserts.push((pos, Insert::Charge(0)));
+        self.region = Some(Region { insert: self.inserts.len() - 1, cost: 0, is_loop });
+    }
+
+    /// Starts a region just after the current operator.
     fn open(&mut self, is_loop: bool) {
-        self.inserts.push((self.code.len(), Insert::Charge(0)));
-        self.region = Some((self.inserts.len() - 1, is_loop));
+        self.open_at(usize::MAX, is_loop);
+        self.pending = Some(self.inserts.len() - 1);
     }
 
-    /// Ends the open region; a loop body's charge is at least 1.
+    /// Ends the open region, fixing its charge; a loop body's charge is at least 1.
     fn close(&mut self) {
-        if let Some((i, true)) = self.region {
-            if let Some((_, Insert::Charge(c))) = self.inserts.get_mut(i) {
-                *c = (*c).max(1);
+        if let Some(r) = self.region.take() {
+            let cost = if r.is_loop { r.cost.max(1) } else { r.cost };
+            if let Some((_, charge)) = self.inserts.get_mut(r.insert) {
+                *charge = Insert::Charge(cost);
+                if cost > 0 {
+                    self.added += gas_call_len(cost);
+                }
             }
         }
-        self.region = None;
     }
 
+    #[inline]
     fn add(&mut self, cost: u64) -> Result<(), InjectError> {
-        let overflow = self.overflow();
-        match self.region.and_then(|(i, _)| self.inserts.get_mut(i)) {
-            Some((_, Insert::Charge(c))) => {
-                *c = c.checked_add(cost).ok_or(overflow)?;
-                Ok(())
-            }
-            _ => Err(internal("no open region in live code")),
+        match &mut self.region {
+            Some(r) => match r.cost.checked_add(cost) {
+                Some(c) => {
+                    r.cost = c;
+                    Ok(())
+                }
+                None => Err(self.overflow()),
+            },
+            None => Err(internal("no open region in live code")),
         }
     }
 
-    fn emit_index_op(&mut self, opcode: u8, index: u32) -> Result<(), InjectError> {
-        let index = index.checked_add(FUNC_SHIFT).ok_or_else(|| internal("function index overflow"))?;
-        self.code.push(opcode);
-        write_u32(&mut self.code, index);
+    /// The operator's cost; fails when the schedule forbids it (in live and dead code alike).
+    #[inline(always)]
+    fn cost(&self, kind: OpKind) -> Result<u64, InjectError> {
+        match self.ctx.costs.get(kind.index()) {
+            Some(&Some(cost)) => Ok(cost),
+            _ => Err(InjectError::Forbidden { func: self.func, op: kind, offset: self.offset }),
+        }
+    }
+
+    /// Records the current operator (`call` or `ref.func`) for re-encoding with its function
+    /// index shifted.
+    fn shift_index(&mut self, opcode: u8, index: u32) -> Result<(), InjectError> {
+        let shifted = index.checked_add(FUNC_SHIFT).ok_or_else(|| internal("function index overflow"))?;
+        // The input's LEB128 may be padded: find where it ends by reading it again.
+        let pos = self.pos();
+        let rest = self.bytes.get(pos.wrapping_add(1)..).ok_or_else(|| internal("operator outside its body"))?;
+        let mut r = BinaryReader::new(rest, 0);
+        r.read_var_u32()?;
+        let end = pos + 1 + r.current_position();
+        self.inserts.push((pos, Insert::Index { opcode, index: shifted, end }));
+        self.added += 1 + uleb_len(shifted);
+        self.replaced += end.saturating_sub(pos);
         Ok(())
-    }
-
-    /// Emits an operator's bytes; `call` and `ref.func` get the shifted index.
-    fn emit(&mut self, op: &wasmparser::Operator<'_>, raw: &[u8]) -> Result<(), InjectError> {
-        match *op {
-            wasmparser::Operator::Call { function_index } => self.emit_index_op(OP_CALL, function_index),
-            wasmparser::Operator::RefFunc { function_index } => self.emit_index_op(OP_REF_FUNC, function_index),
-            _ => {
-                self.code.extend_from_slice(raw);
-                Ok(())
-            }
-        }
     }
 
     /// Marks the frame `depth` labels out as the target of a forward branch (loops are targeted
@@ -239,8 +616,12 @@ impl Body<'_> {
         }
     }
 
+    /// Opens a frame in live code whose parameters are the validator's top `params` values.
     fn push_frame(&mut self, kind: Kind, params: usize) -> Result<(), InjectError> {
-        let base = self.shadow.len().checked_sub(params).ok_or_else(|| internal("shadow stack underflow"))?;
+        // After `block`, `loop` and `if` (its condition popped), the validator's operand stack
+        // is the shadow stack.
+        let height = self.v.operand_stack_height() as usize;
+        let base = height.checked_sub(params).ok_or_else(|| internal("shadow stack underflow"))?;
         self.ctrl.push(Ctrl { kind, live: self.live, targeted: false, base });
         Ok(())
     }
@@ -253,46 +634,68 @@ impl Body<'_> {
         }
     }
 
+    /// Pops `n` values off the shadow stack (only tracked when sizes differ).
+    #[inline(always)]
     fn pop(&mut self, n: usize) -> Result<(), InjectError> {
+        match self.shadow.uniform {
+            Some(_) => Ok(()),
+            None => self.pop_sized(n),
+        }
+    }
+
+    /// [`Body::pop`] for values of different sizes.
+    #[inline(never)]
+    fn pop_sized(&mut self, n: usize) -> Result<(), InjectError> {
+        let height = self.shadow.height.checked_sub(n).ok_or_else(|| internal("shadow stack underflow"))?;
         for _ in 0..n {
-            let s = self.shadow.pop().ok_or_else(|| internal("shadow stack underflow"))?;
-            self.shadow_sum -= u64::from(s);
+            let s = self.shadow.sizes.pop().ok_or_else(|| internal("shadow stack underflow"))?;
+            self.shadow.sum -= u64::from(s);
         }
+        self.shadow.height = height;
         Ok(())
     }
 
-    /// Pushes the top `n` operand types of the validator onto the shadow stack.
-    fn push_from(&mut self, n: usize, v: &FuncValidator<ValidatorResources>) -> Result<(), InjectError> {
-        if let Some(s) = self.uniform {
-            // Every type has the same size: no need to look at the types.
-            self.shadow.resize(self.shadow.len() + n, s);
-            self.shadow_sum += u64::from(s) * n as u64;
-        } else {
-            for depth in (0..n).rev() {
-                let ty = v.get_operand_type(depth).ok_or_else(|| internal("validator stack underflow"))?;
-                let s = self.size(ty)?;
-                self.shadow.push(s);
-                self.shadow_sum += u64::from(s);
+    /// Pops `pops` values, then mirrors the validator's new top values.
+    #[inline(always)]
+    fn apply(&mut self, pops: usize) -> Result<(), InjectError> {
+        match self.shadow.uniform {
+            // Every value has the same size: the shadow stack is the validator's height, and
+            // only its maximum matters.
+            Some(_) => {
+                let h = self.v.operand_stack_height() as usize;
+                self.shadow.max_height = self.shadow.max_height.max(h);
+                Ok(())
             }
+            None => self.apply_sized(pops),
         }
-        self.max_sum = self.max_sum.max(self.shadow_sum);
-        Ok(())
     }
 
-    /// Pops `pops` values, then mirrors the validator's new top values; checks the heights agree.
-    fn apply(&mut self, pops: usize, v: &FuncValidator<ValidatorResources>) -> Result<(), InjectError> {
-        self.pop(pops)?;
-        let h = v.operand_stack_height() as usize;
-        let pushes = h.checked_sub(self.shadow.len()).ok_or_else(|| internal("arity mismatch with the validator"))?;
-        self.push_from(pushes, v)
+    /// [`Body::apply`] for values of different sizes: pushes the sizes of the validator's new
+    /// top values; checks the heights agree.
+    #[inline(never)]
+    fn apply_sized(&mut self, pops: usize) -> Result<(), InjectError> {
+        self.pop_sized(pops)?;
+        let h = self.v.operand_stack_height() as usize;
+        let pushes = h.checked_sub(self.shadow.height).ok_or_else(|| internal("arity mismatch with the validator"))?;
+        for depth in (0..pushes).rev() {
+            let ty = self.v.get_operand_type(depth).ok_or_else(|| internal("validator stack underflow"))?;
+            let s = self.size(ty)?;
+            self.shadow.sizes.push(s);
+            self.shadow.sum += u64::from(s);
+        }
+        self.shadow.height = h;
+        self.shadow.max_sum = self.shadow.max_sum.max(self.shadow.sum);
+        Ok(())
     }
 
     /// Resets the shadow stack to `base` plus whatever the validator has above it (after `else`
     /// and `end`).
-    fn resync(&mut self, base: usize, v: &FuncValidator<ValidatorResources>) -> Result<(), InjectError> {
-        let n = self.shadow.len().saturating_sub(base);
-        self.pop(n)?;
-        self.apply(0, v)
+    fn resync(&mut self, base: usize) -> Result<(), InjectError> {
+        if self.shadow.uniform.is_none() {
+            let n = self.shadow.height.saturating_sub(base);
+            self.pop_sized(n)?;
+        }
+        self.apply(0)
     }
 
     fn func_arity(&self, type_index: u32) -> Result<(usize, usize), InjectError> {
@@ -304,214 +707,470 @@ impl Body<'_> {
             .ok_or_else(|| internal("call to an unknown type"))
     }
 
-    fn live_op(
-        &mut self,
-        kind: OpKind,
-        cost: u64,
-        op: &wasmparser::Operator<'_>,
-        raw: &[u8],
-        v: &FuncValidator<ValidatorResources>,
-    ) -> Result<(), InjectError> {
-        use wasmparser::Operator as O;
-        match *op {
-            O::Unreachable => {
-                self.add(cost)?;
-                self.emit(op, raw)?;
+    /// Opens a frame in dead code (never live, so its shadow base is irrelevant).
+    fn dead_frame(&mut self, kind: Kind) {
+        self.ctrl.push(Ctrl { kind, live: false, targeted: false, base: 0 });
+    }
+
+    /// Any operator of the profile that neither branches, calls nor names a function: it joins
+    /// the open region, gets a length charge when it is size-dependent, and has a fixed arity.
+    #[inline(always)]
+    fn plain(&mut self, kind: OpKind) -> Result<(), InjectError> {
+        let cost = self.cost(kind)?;
+        if !self.live {
+            return Ok(());
+        }
+        self.add(cost)?;
+        if let Some(d) = kind.dynamic() {
+            let unit = self.ctx.schedule.dynamic.unit(d);
+            if unit > 0 {
+                self.inserts.push((self.pos(), Insert::Length(unit)));
+                self.added += gas_call_len(unit);
+            }
+        }
+        let (pops, _) = kind.fixed_arity().ok_or_else(|| internal("operator without a fixed arity"))?;
+        self.apply(pops as usize)
+    }
+
+    fn unreachable(&mut self) -> Result<(), InjectError> {
+        let cost = self.cost(OpKind::Unreachable)?;
+        if self.live {
+            self.add(cost)?;
+            self.close();
+            self.live = false;
+        }
+        Ok(())
+    }
+
+    fn block(&mut self, blockty: BlockType) -> Result<(), InjectError> {
+        let cost = self.cost(OpKind::Block)?;
+        if !self.live {
+            self.dead_frame(Kind::Block);
+            return Ok(());
+        }
+        self.add(cost)?;
+        self.push_frame(Kind::Block, self.block_params(blockty))
+    }
+
+    fn loop_(&mut self, blockty: BlockType) -> Result<(), InjectError> {
+        let cost = self.cost(OpKind::Loop)?;
+        if !self.live {
+            self.dead_frame(Kind::Loop);
+            return Ok(());
+        }
+        self.close();
+        self.push_frame(Kind::Loop, self.block_params(blockty))?;
+        self.open(true);
+        self.add(cost)
+    }
+
+    fn if_(&mut self, blockty: BlockType) -> Result<(), InjectError> {
+        let cost = self.cost(OpKind::If)?;
+        if !self.live {
+            self.dead_frame(Kind::If);
+            return Ok(());
+        }
+        self.add(cost)?;
+        self.close();
+        self.pop(1)?;
+        self.push_frame(Kind::If, self.block_params(blockty))?;
+        self.open(false);
+        Ok(())
+    }
+
+    fn else_(&mut self) -> Result<(), InjectError> {
+        let cost = self.cost(OpKind::Else)?;
+        if self.live {
+            self.add(cost)?;
+            self.close();
+        }
+        let frame = self.ctrl.last_mut().ok_or_else(|| internal("else without a frame"))?;
+        frame.kind = Kind::Else;
+        let (live, base) = (frame.live, frame.base);
+        // The else-arm is live when the `if` was opened in live code.
+        if self.live || live {
+            self.live = true;
+            self.resync(base)?;
+            self.open(false);
+        }
+        Ok(())
+    }
+
+    fn end(&mut self) -> Result<(), InjectError> {
+        let cost = self.cost(OpKind::End)?;
+        if self.live {
+            self.add(cost)?;
+        }
+        let frame = self.ctrl.pop().ok_or_else(|| internal("end without a frame"))?;
+        if self.live {
+            if frame.kind == Kind::Func {
                 self.close();
-                self.live = false;
-            }
-            O::Block { blockty } => {
-                self.add(cost)?;
-                self.emit(op, raw)?;
-                self.push_frame(Kind::Block, self.block_params(blockty))?;
-            }
-            O::Loop { blockty } => {
-                self.close();
-                self.emit(op, raw)?;
-                self.push_frame(Kind::Loop, self.block_params(blockty))?;
-                self.open(true);
-                self.add(cost)?;
-            }
-            O::If { blockty } => {
-                self.add(cost)?;
-                self.close();
-                self.emit(op, raw)?;
-                self.pop(1)?;
-                self.push_frame(Kind::If, self.block_params(blockty))?;
-                self.open(false);
-            }
-            O::Else => {
-                self.add(cost)?;
-                self.close();
-                self.emit(op, raw)?;
-                let base = match self.ctrl.last_mut() {
-                    Some(f) => {
-                        f.kind = Kind::Else;
-                        f.base
-                    }
-                    None => return Err(internal("else without a frame")),
-                };
-                self.resync(base, v)?;
-                self.open(false);
-            }
-            O::End => {
-                self.add(cost)?;
-                self.emit(op, raw)?;
-                let frame = self.ctrl.pop().ok_or_else(|| internal("end without a frame"))?;
-                if frame.kind == Kind::Func {
+            } else {
+                self.resync(frame.base)?;
+                if matches!(frame.kind, Kind::If | Kind::Else) || frame.targeted {
                     self.close();
-                } else {
-                    self.resync(frame.base, v)?;
-                    if matches!(frame.kind, Kind::If | Kind::Else) || frame.targeted {
-                        self.close();
-                        self.open(false);
-                    }
+                    self.open(false);
                 }
             }
-            O::Br { relative_depth } => {
-                self.add(cost)?;
-                self.target(relative_depth);
-                self.close();
-                self.emit(op, raw)?;
-                self.live = false;
-            }
-            O::BrIf { relative_depth } => {
-                self.add(cost)?;
-                self.target(relative_depth);
-                self.close();
-                self.emit(op, raw)?;
-                self.apply(1, v)?;
-                self.open(false);
-            }
-            O::BrTable { ref targets } => {
-                let per = u64::from(targets.len()).checked_mul(self.ctx.schedule.br_table_per_target);
-                let total = per.and_then(|p| p.checked_add(cost)).ok_or(self.overflow())?;
-                self.add(total)?;
-                for t in targets.targets() {
-                    self.target(t?);
-                }
-                self.target(targets.default());
-                self.close();
-                self.emit(op, raw)?;
-                self.live = false;
-            }
-            O::Return => {
-                self.add(cost)?;
-                self.inserts.push((self.code.len(), Insert::Leave));
-                self.close();
-                self.emit(op, raw)?;
-                self.live = false;
-            }
-            O::Call { function_index } => {
-                let ty = self.ctx.func_types.get(function_index as usize).copied();
-                let (params, _) = self.func_arity(ty.ok_or_else(|| internal("call to an unknown function"))?)?;
-                self.add(cost)?;
-                self.emit(op, raw)?;
-                self.apply(params, v)?;
-                self.close();
-                self.open(false);
-            }
-            O::CallIndirect { type_index, .. } => {
-                let (params, _) = self.func_arity(type_index)?;
-                self.add(cost)?;
-                self.emit(op, raw)?;
-                self.apply(params + 1, v)?;
-                self.close();
-                self.open(false);
-            }
-            _ => {
-                self.add(cost)?;
-                if let Some(d) = kind.dynamic() {
-                    let unit = self.ctx.schedule.dynamic.unit(d);
-                    if unit > 0 {
-                        self.code.push(OP_I64_CONST);
-                        write_i64(&mut self.code, unit as i64);
-                        self.code.push(OP_CALL);
-                        write_u32(&mut self.code, GAS_LEN_FUNC);
-                    }
-                }
-                self.emit(op, raw)?;
-                let (pops, _) = kind.fixed_arity().ok_or_else(|| internal("operator without a fixed arity"))?;
-                self.apply(pops as usize, v)?;
-            }
+        } else if frame.live && frame.kind != Kind::Func {
+            self.live = true;
+            self.resync(frame.base)?;
+            self.open(false);
         }
         Ok(())
     }
 
-    /// Dead code (after `unreachable`, `br`, `br_table` or `return`, up to the end of the frame):
-    /// copied with shifted indices, never charged. Only the frame structure is tracked.
-    fn dead_op(
-        &mut self,
-        kind: OpKind,
-        op: &wasmparser::Operator<'_>,
-        raw: &[u8],
-        v: &FuncValidator<ValidatorResources>,
-    ) -> Result<(), InjectError> {
-        self.emit(op, raw)?;
-        match kind {
-            OpKind::Block => self.ctrl.push(Ctrl { kind: Kind::Block, live: false, targeted: false, base: 0 }),
-            OpKind::Loop => self.ctrl.push(Ctrl { kind: Kind::Loop, live: false, targeted: false, base: 0 }),
-            OpKind::If => self.ctrl.push(Ctrl { kind: Kind::If, live: false, targeted: false, base: 0 }),
-            OpKind::Else => {
-                let frame = self.ctrl.last_mut().ok_or_else(|| internal("else without a frame"))?;
-                frame.kind = Kind::Else;
-                if frame.live {
-                    let base = frame.base;
-                    self.live = true;
-                    self.resync(base, v)?;
-                    self.open(false);
-                }
-            }
-            OpKind::End => {
-                let frame = self.ctrl.pop().ok_or_else(|| internal("end without a frame"))?;
-                if frame.live && frame.kind != Kind::Func {
-                    self.live = true;
-                    self.resync(frame.base, v)?;
-                    self.open(false);
-                }
-            }
-            _ => {}
+    fn br(&mut self, relative_depth: u32) -> Result<(), InjectError> {
+        let cost = self.cost(OpKind::Br)?;
+        if self.live {
+            self.add(cost)?;
+            self.target(relative_depth);
+            self.close();
+            self.live = false;
         }
         Ok(())
     }
 
-    /// Writes the final body: locals, stack reserve, wrapper block, the code with its inserts,
-    /// stack release.
-    fn assemble(self, locals: &[u8], wrapper: &[u8], frame: u32) -> Vec<u8> {
-        let charges = self.inserts.len();
-        let mut out = Vec::with_capacity(locals.len() + self.code.len() + charges * 6 + 32);
-        out.extend_from_slice(locals);
-        stack_call(&mut out, frame, STACK_ENTER_FUNC);
+    fn br_if(&mut self, relative_depth: u32) -> Result<(), InjectError> {
+        let cost = self.cost(OpKind::BrIf)?;
+        if self.live {
+            self.add(cost)?;
+            self.target(relative_depth);
+            self.close();
+            self.apply(1)?;
+            self.open(false);
+        }
+        Ok(())
+    }
+
+    fn br_table(&mut self, targets: BrTable<'_>) -> Result<(), InjectError> {
+        let cost = self.cost(OpKind::BrTable)?;
+        if self.live {
+            let per = u64::from(targets.len()).checked_mul(self.ctx.schedule.br_table_per_target);
+            let total = per.and_then(|p| p.checked_add(cost)).ok_or_else(|| self.overflow())?;
+            self.add(total)?;
+            for t in targets.targets() {
+                self.target(t?);
+            }
+            self.target(targets.default());
+            self.close();
+            self.live = false;
+        }
+        Ok(())
+    }
+
+    fn return_(&mut self) -> Result<(), InjectError> {
+        let cost = self.cost(OpKind::Return)?;
+        if self.live {
+            self.add(cost)?;
+            self.inserts.push((self.pos(), Insert::Leave));
+            self.leaves += 1;
+            self.close();
+            self.live = false;
+        }
+        Ok(())
+    }
+
+    fn call(&mut self, function_index: u32) -> Result<(), InjectError> {
+        let cost = self.cost(OpKind::Call)?;
+        if !self.live {
+            return self.shift_index(OP_CALL, function_index);
+        }
+        let ty = self.ctx.func_types.get(function_index as usize).copied();
+        let (params, _) = self.func_arity(ty.ok_or_else(|| internal("call to an unknown function"))?)?;
+        self.add(cost)?;
+        self.shift_index(OP_CALL, function_index)?;
+        self.apply(params)?;
+        self.close();
+        self.open(false);
+        Ok(())
+    }
+
+    fn call_indirect(&mut self, type_index: u32) -> Result<(), InjectError> {
+        let cost = self.cost(OpKind::CallIndirect)?;
+        if !self.live {
+            return Ok(());
+        }
+        let (params, _) = self.func_arity(type_index)?;
+        self.add(cost)?;
+        self.apply(params + 1)?;
+        self.close();
+        self.open(false);
+        Ok(())
+    }
+
+    fn ref_func(&mut self, function_index: u32) -> Result<(), InjectError> {
+        let cost = self.cost(OpKind::RefFunc)?;
+        if self.live {
+            self.add(cost)?;
+        }
+        self.shift_index(OP_REF_FUNC, function_index)?;
+        if self.live {
+            self.apply(0)?;
+        }
+        Ok(())
+    }
+
+    /// An operator the validator accepted although it is outside the profile: a bug.
+    fn outside(&self) -> Result<(), InjectError> {
+        Err(internal("validated operator outside the profile"))
+    }
+
+    /// Appends the final body to `out`, size prefix included: locals, stack reserve, wrapper
+    /// block, the input operators with the inserts, stack release. `ops_start` is where the
+    /// operators start in `bytes`.
+    fn assemble(&self, ops_start: usize, wrapper: &[u8], frame: u32, out: &mut Vec<u8>) -> Result<(), InjectError> {
+        let frame_call = 1 + sleb_len(i64::from(frame as i32)) + 1 + uleb_len(STACK_LEAVE_FUNC);
+        // The exact size first, so that the body is written once, straight into `out`. The
+        // counters are exact (checked below), and bounded by the input size times a constant.
+        let len = self.bytes.len().saturating_sub(self.replaced)
+            + self.added
+            + (self.leaves + 2) * frame_call
+            + 1
+            + wrapper.len()
+            + 1;
+        if len > MAX_FUNCTION_SIZE {
+            return Err(InjectError::TooLarge { what: "function body", func: Some(self.func) });
+        }
+        write_u32(out, len as u32);
+        let start = out.len();
+        // `WINDOW` spare bytes for the fixed-size writes of `copy_run` and `Small::write`.
+        out.reserve(len + WINDOW);
+
+        let bytes = self.bytes;
+        let chunk = |from: usize, to: usize| bytes.get(from..to).ok_or_else(|| internal("insert outside its body"));
+        out.extend_from_slice(chunk(0, ops_start)?);
+        stack_call(out, frame, STACK_ENTER_FUNC);
         out.push(OP_BLOCK);
         out.extend_from_slice(wrapper);
-        let mut prev = 0;
-        for (pos, insert) in &self.inserts {
-            if let Some(chunk) = self.code.get(prev..*pos) {
-                out.extend_from_slice(chunk);
-                prev = *pos;
-            }
-            match *insert {
+        let mut prev = ops_start;
+        for &(pos, insert) in &self.inserts {
+            copy_run(out, bytes, prev, pos)?;
+            prev = pos;
+            match insert {
                 Insert::Charge(0) => {}
-                Insert::Charge(c) => {
-                    out.push(OP_I64_CONST);
-                    write_i64(&mut out, c as i64);
-                    out.push(OP_CALL);
-                    write_u32(&mut out, GAS_FUNC);
+                Insert::Charge(c) => gas_call(out, c, GAS_FUNC),
+                Insert::Length(unit) => gas_call(out, unit, GAS_LEN_FUNC),
+                Insert::Leave => stack_call(out, frame, STACK_LEAVE_FUNC),
+                Insert::Index { opcode, index, end } => {
+                    let mut small = Small::new(opcode);
+                    small.u32(index);
+                    small.write(out);
+                    prev = end;
                 }
-                Insert::Leave => stack_call(&mut out, frame, STACK_LEAVE_FUNC),
             }
         }
-        out.extend_from_slice(self.code.get(prev..).unwrap_or_default());
-        stack_call(&mut out, frame, STACK_LEAVE_FUNC);
+        out.extend_from_slice(chunk(prev, bytes.len())?);
+        stack_call(out, frame, STACK_LEAVE_FUNC);
         out.push(OP_END);
-        out
+        if out.len() - start != len {
+            return Err(internal("function body size mismatch"));
+        }
+        Ok(())
     }
 }
 
+/// Length of [`gas_call`] (`func` is `$gas` or `$gas_len`, one LEB128 byte).
+fn gas_call_len(value: u64) -> usize {
+    1 + sleb_len(value as i64) + 1 + 1
+}
+
+/// `i64.const value; call func` (`func` below 128: one LEB128 byte).
+#[inline(always)]
+fn gas_call(out: &mut Vec<u8>, value: u64, func: u32) {
+    let mut small = Small::new(OP_I64_CONST);
+    small.i64(value as i64);
+    small.byte(OP_CALL);
+    small.byte(func as u8);
+    small.write(out);
+}
+
+/// Bytes written by one fixed-size copy: see [`copy_run`] and [`Small::write`].
+const WINDOW: usize = 16;
+
+/// A short instruction (at most [`WINDOW`] bytes) built on the stack. Most inserts are a few
+/// bytes long; writing them as one fixed-size copy avoids a capacity check per byte.
+struct Small {
+    bytes: [u8; WINDOW],
+    len: usize,
+}
+
+impl Small {
+    #[inline(always)]
+    fn new(opcode: u8) -> Self {
+        let mut bytes = [0; WINDOW];
+        bytes[0] = opcode;
+        Self { bytes, len: 1 }
+    }
+
+    /// Appends a byte; callers stay within [`WINDOW`] bytes (an opcode, at most 10 LEB128
+    /// bytes, and 2 more).
+    #[inline(always)]
+    fn byte(&mut self, b: u8) {
+        self.bytes[self.len % WINDOW] = b;
+        self.len += 1;
+    }
+
+    /// Appends the unsigned LEB128 encoding of `v` (at most 5 bytes).
+    #[inline(always)]
+    fn u32(&mut self, mut v: u32) {
+        loop {
+            let byte = (v & 0x7f) as u8;
+            v >>= 7;
+            if v == 0 {
+                self.byte(byte);
+                return;
+            }
+            self.byte(byte | 0x80);
+        }
+    }
+
+    /// Appends the signed LEB128 encoding of `v` (at most 10 bytes).
+    #[inline(always)]
+    fn i64(&mut self, mut v: i64) {
+        loop {
+            let byte = (v & 0x7f) as u8;
+            v >>= 7;
+            if (v == 0 && byte & 0x40 == 0) || (v == -1 && byte & 0x40 != 0) {
+                self.byte(byte);
+                return;
+            }
+            self.byte(byte | 0x80);
+        }
+    }
+
+    /// Appends the bytes to `out`, which has [`WINDOW`] bytes of spare capacity: all 16 are
+    /// stored, then the excess is cut off.
+    #[inline(always)]
+    fn write(self, out: &mut Vec<u8>) {
+        let len = out.len();
+        out.extend_from_slice(&self.bytes);
+        out.truncate(len + self.len.min(WINDOW));
+    }
+}
+
+/// Appends `bytes[from..to]`. Most runs between two inserts are a few operators long: a run of
+/// at most [`WINDOW`] bytes is copied as a fixed-size window (when the input has that many bytes
+/// left) and the excess cut off, which avoids a `memcpy` call; `out` has [`WINDOW`] bytes of
+/// spare capacity for it.
+#[inline(always)]
+fn copy_run(out: &mut Vec<u8>, bytes: &[u8], from: usize, to: usize) -> Result<(), InjectError> {
+    let n = to.wrapping_sub(from);
+    if n <= WINDOW {
+        if let Some(window) = bytes.get(from..).and_then(|rest| rest.first_chunk::<WINDOW>()) {
+            let len = out.len();
+            out.extend_from_slice(window);
+            out.truncate(len + n);
+            return Ok(());
+        }
+    }
+    out.extend_from_slice(bytes.get(from..to).ok_or_else(|| internal("insert outside its body"))?);
+    Ok(())
+}
+
 /// `i32.const frame; call func`.
+#[inline]
 fn stack_call(out: &mut Vec<u8>, frame: u32, func: u32) {
     out.push(OP_I32_CONST);
     write_i64(out, i64::from(frame as i32));
     out.push(OP_CALL);
     write_u32(out, func);
+}
+
+/// The decoder checks `else` and `end` against the validator's control stack (one source of
+/// truth, no second stack to maintain).
+impl FrameStack for Body<'_, '_> {
+    fn current_frame(&self) -> Option<FrameKind> {
+        self.v.get_control_frame(0).map(|f| f.kind)
+    }
+}
+
+/// Generates the `visit_*` methods: validate the operator with the validator's own `visit_*`
+/// (same offset, same errors as `FuncValidator::op`), then meter it. The `@step` rules pick the
+/// metering: control operators, calls and `ref.func` have their own method; every other operator
+/// of the profile's proposals is [`Body::plain`]; anything else cannot pass validation.
+macro_rules! define_visit {
+    ($( @$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*) )*) => {
+        $(
+            fn $visit(&mut self $($(, $arg: $argty)*)?) -> Self::Output {
+                if let Err(e) = self.v.visitor(self.offset as u64).$visit($($($arg.clone()),*)?) {
+                    return Err(Box::new(e.into()));
+                }
+                define_visit!(@step self $proposal $op $visit $($($arg)*)?).map_err(Box::new)
+            }
+        )*
+    };
+    (@step $s:ident $p:ident $op:ident visit_unreachable) => { $s.unreachable() };
+    (@step $s:ident $p:ident $op:ident visit_block $bt:ident) => { $s.block($bt) };
+    (@step $s:ident $p:ident $op:ident visit_loop $bt:ident) => { $s.loop_($bt) };
+    (@step $s:ident $p:ident $op:ident visit_if $bt:ident) => { $s.if_($bt) };
+    (@step $s:ident $p:ident $op:ident visit_else) => { $s.else_() };
+    (@step $s:ident $p:ident $op:ident visit_end) => { $s.end() };
+    (@step $s:ident $p:ident $op:ident visit_br $d:ident) => { $s.br($d) };
+    (@step $s:ident $p:ident $op:ident visit_br_if $d:ident) => { $s.br_if($d) };
+    (@step $s:ident $p:ident $op:ident visit_br_table $t:ident) => { $s.br_table($t) };
+    (@step $s:ident $p:ident $op:ident visit_return) => { $s.return_() };
+    (@step $s:ident $p:ident $op:ident visit_call $f:ident) => { $s.call($f) };
+    (@step $s:ident $p:ident $op:ident visit_call_indirect $t:ident $table:ident) => { $s.call_indirect($t) };
+    (@step $s:ident $p:ident $op:ident visit_ref_func $f:ident) => { $s.ref_func($f) };
+    // In the reference-types group but not in the profile (multi-result `select` is invalid).
+    (@step $s:ident $p:ident $op:ident visit_typed_select_multi $($a:ident)*) => { $s.outside() };
+    (@step $s:ident mvp $op:ident $visit:ident $($a:ident)*) => { $s.plain(OpKind::$op) };
+    (@step $s:ident sign_extension $op:ident $visit:ident $($a:ident)*) => { $s.plain(OpKind::$op) };
+    (@step $s:ident saturating_float_to_int $op:ident $visit:ident $($a:ident)*) => { $s.plain(OpKind::$op) };
+    (@step $s:ident bulk_memory $op:ident $visit:ident $($a:ident)*) => { $s.plain(OpKind::$op) };
+    (@step $s:ident reference_types $op:ident $visit:ident $($a:ident)*) => { $s.plain(OpKind::$op) };
+    (@step $s:ident $p:ident $op:ident $visit:ident $($a:ident)*) => { $s.outside() };
+}
+
+#[allow(clippy::clone_on_copy)]
+impl<'a> VisitOperator<'a> for Body<'_, '_> {
+    /// Boxed, so that the result of every operator fits in a register.
+    type Output = Result<(), Box<InjectError>>;
+
+    /// SIMD operators go to the validator too, so that they are rejected with its message.
+    fn simd_visitor(&mut self) -> Option<&mut dyn VisitSimdOperator<'a, Output = Self::Output>> {
+        Some(self)
+    }
+
+    wasmparser::for_each_visit_operator!(define_visit);
+}
+
+/// Generates the SIMD `visit_*` methods: the validator rejects them (SIMD is outside the
+/// profile); should it not, that is a bug.
+macro_rules! define_visit_simd {
+    ($( @$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*) )*) => {
+        $(
+            fn $visit(&mut self $($(, $arg: $argty)*)?) -> Self::Output {
+                if let Err(e) = self.v.simd_visitor(self.offset as u64).$visit($($($arg.clone()),*)?) {
+                    return Err(Box::new(e.into()));
+                }
+                self.outside().map_err(Box::new)
+            }
+        )*
+    };
+}
+
+#[allow(clippy::clone_on_copy)]
+impl<'a> VisitSimdOperator<'a> for Body<'_, '_> {
+    wasmparser::for_each_visit_simd_operator!(define_visit_simd);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{sleb_len, uleb_len};
+
+    #[test]
+    fn leb_lengths_match_the_encoders() {
+        for v in [0i64, 1, -1, 63, 64, -64, -65, 127, 128, 8191, 8192, -8192, -8193, i64::MAX, i64::MIN, 1 << 40] {
+            let mut out = Vec::new();
+            crate::write_i64(&mut out, v);
+            assert_eq!(sleb_len(v), out.len(), "{v}");
+        }
+        for v in [0u32, 1, 127, 128, 16_383, 16_384, u32::MAX] {
+            let mut out = Vec::new();
+            crate::write_u32(&mut out, v);
+            assert_eq!(uleb_len(v), out.len(), "{v}");
+        }
+    }
 }

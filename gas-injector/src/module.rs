@@ -11,8 +11,9 @@ use wasmparser::{
     ValType, ValidPayload, Validator,
 };
 
-use crate::body::{instrument_body, ModuleCtx};
+use crate::body::{instrument_body, ModuleCtx, Scratch};
 use crate::error::InjectError;
+use crate::ops::OpKind;
 use crate::schedule::Schedule;
 use crate::{write_u32, FUNC_SHIFT, IMPORTS, IMPORT_MODULE, RESERVED_EXPORT_PREFIX};
 
@@ -20,7 +21,6 @@ use crate::{write_u32, FUNC_SHIFT, IMPORTS, IMPORT_MODULE, RESERVED_EXPORT_PREFI
 const MAX_TYPES: usize = 1_000_000;
 const MAX_FUNCTIONS: usize = 1_000_000;
 const MAX_IMPORTS: usize = 1_000_000;
-const MAX_FUNCTION_SIZE: usize = 7_654_321;
 
 /// The largest output [`instrument`] produces for an input of `input_len` bytes:
 /// `24 × input_len + 1024`. Each original operator (at least one byte) gains at most a region
@@ -66,7 +66,8 @@ enum Section<'a> {
     Export(wasmparser::ExportSectionReader<'a>),
     Start(u32),
     Element(wasmparser::ElementSectionReader<'a>),
-    Code,
+    /// The code section, with its size in the input.
+    Code(usize),
     Custom(wasmparser::CustomSectionReader<'a>),
 }
 
@@ -84,7 +85,7 @@ impl Section<'_> {
             Section::Start(_) => 8,
             Section::Element(_) => 9,
             Section::Raw(12, _) => 10,
-            Section::Code => 11,
+            Section::Code(_) => 11,
             Section::Raw(_, _) => 12,
             Section::Custom(_) => return None,
         })
@@ -238,7 +239,7 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
             Payload::ElementSection(r) => sections.push(Section::Element(r)),
             Payload::DataCountSection { range: rg, .. } => sections.push(Section::Raw(12, us(rg))),
             Payload::DataSection(r) => sections.push(Section::Raw(11, us(r.range()))),
-            Payload::CodeSectionStart { .. } => sections.push(Section::Code),
+            Payload::CodeSectionStart { size, .. } => sections.push(Section::Code(size as usize)),
             Payload::CustomSection(r) => sections.push(Section::Custom(r)),
             Payload::Version { .. } | Payload::CodeSectionEntry(_) | Payload::End(_) => {}
             // Anything else is outside the profile and was rejected by the validator.
@@ -275,10 +276,13 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
     }
 
     // Pass 2: write the output, section by section.
-    let mut out = wasm_encoder::Module::new();
+    let mut out = Vec::with_capacity(wasm.len() + wasm.len() / 2 + 1024);
+    out.extend_from_slice(&wasm_encoder::Module::HEADER);
     let (mut types_done, mut imports_done) = (false, false);
-    let ctx = ModuleCtx { schedule, types: &types, func_types: &func_types };
+    let costs = std::array::from_fn(|i| OpKind::from_index(i).and_then(|op| schedule.cost(op)));
+    let ctx = ModuleCtx { schedule, costs, types: &types, func_types: &func_types };
     let mut allocs = FuncValidatorAllocations::default();
+    let mut scratch = Scratch::default();
     let mut bodies = bodies.into_iter();
     for section in &sections {
         if let Some(order) = section.order() {
@@ -302,34 +306,37 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
             }
             Section::Raw(id, r) => {
                 let data = wasm.get(r.clone()).ok_or_else(|| internal("section out of bounds"))?;
-                out.section(&wasm_encoder::RawSection { id: *id, data });
+                raw(&mut out, *id, data);
             }
             Section::Table(r) => {
                 let mut s = wasm_encoder::TableSection::new();
                 Shift.parse_table_section(&mut s, r.clone()).map_err(reencode_err)?;
-                out.section(&s);
+                encoded_section(&mut out, &s);
             }
             Section::Global(r) => {
                 let mut s = wasm_encoder::GlobalSection::new();
                 Shift.parse_global_section(&mut s, r.clone()).map_err(reencode_err)?;
-                out.section(&s);
+                encoded_section(&mut out, &s);
             }
             Section::Export(r) => {
                 let mut s = wasm_encoder::ExportSection::new();
                 Shift.parse_export_section(&mut s, r.clone()).map_err(reencode_err)?;
-                out.section(&s);
+                encoded_section(&mut out, &s);
             }
             Section::Start(f) => {
                 let function_index = f.checked_add(FUNC_SHIFT).ok_or_else(|| internal("start index overflow"))?;
-                out.section(&wasm_encoder::StartSection { function_index });
+                encoded_section(&mut out, &wasm_encoder::StartSection { function_index });
             }
             Section::Element(r) => {
                 let mut s = wasm_encoder::ElementSection::new();
                 Shift.parse_element_section(&mut s, r.clone()).map_err(reencode_err)?;
-                out.section(&s);
+                encoded_section(&mut out, &s);
             }
-            Section::Code => {
-                let mut code = wasm_encoder::CodeSection::new();
+            &Section::Code(code_len) => {
+                // Bodies are written straight into the section payload; instrumented code is
+                // typically a third larger than the input.
+                let mut code = Vec::with_capacity(code_len + code_len / 2 + 16);
+                write_u32(&mut code, wrappers.len() as u32);
                 for (i, wrapper) in wrappers.iter().enumerate() {
                     let (f, body) = bodies.next().ok_or_else(|| internal("missing function body"))?;
                     let func = (n_imported_funcs + i) as u32;
@@ -340,14 +347,10 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
                         .map(|f| f.params())
                         .ok_or_else(|| internal("function without a type"))?;
                     let mut validator = f.into_validator(allocs);
-                    let new_body = instrument_body(&ctx, func, params, &body, &mut validator, wrapper)?;
+                    instrument_body(&ctx, &mut scratch, func, params, &body, &mut validator, wrapper, &mut code)?;
                     allocs = validator.into_allocations();
-                    if new_body.len() > MAX_FUNCTION_SIZE {
-                        return Err(InjectError::TooLarge { what: "function body", func: Some(func) });
-                    }
-                    code.raw(&new_body);
                 }
-                out.section(&code);
+                raw(&mut out, 10, &code);
             }
             Section::Custom(r) => custom_section(&mut out, r),
         }
@@ -359,7 +362,6 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
         raw(&mut out, 2, &import_payload(wasm, None, [gas_ty, gas_len_ty, stack_ty])?);
     }
 
-    let out = out.finish();
     if out.len() > max_output_size(wasm.len()) {
         return Err(InjectError::TooLarge { what: "output", func: None });
     }
@@ -374,8 +376,17 @@ fn us(r: Range<u64>) -> Range<usize> {
     r.start as usize..r.end as usize
 }
 
-fn raw(out: &mut wasm_encoder::Module, id: u8, data: &[u8]) {
-    out.section(&wasm_encoder::RawSection { id, data });
+/// Appends a section: id, size, payload.
+fn raw(out: &mut Vec<u8>, id: u8, data: &[u8]) {
+    out.push(id);
+    write_u32(out, data.len() as u32);
+    out.extend_from_slice(data);
+}
+
+/// Appends a section built with `wasm_encoder` (as `wasm_encoder::Module::section` does).
+fn encoded_section(out: &mut Vec<u8>, section: &impl wasm_encoder::Section) {
+    out.push(section.id());
+    section.encode(out);
 }
 
 /// Reads the item count at the start of a section and returns it with the offset of the first
@@ -443,17 +454,17 @@ fn import_payload(wasm: &[u8], original: Option<Range<usize>>, tys: [u32; 3]) ->
 /// Custom sections: the name section gets shifted function indices (label names are dropped,
 /// because the wrapper block renumbers labels; an unparsable name section is dropped whole);
 /// DWARF sections are dropped (their code offsets are stale); others are copied.
-fn custom_section(out: &mut wasm_encoder::Module, r: &wasmparser::CustomSectionReader<'_>) {
+fn custom_section(out: &mut Vec<u8>, r: &wasmparser::CustomSectionReader<'_>) {
     if r.name().starts_with(".debug_") {
         return;
     }
     if let KnownCustom::Name(names) = r.as_known() {
         if let Some(section) = shift_names(names) {
-            out.section(&section);
+            encoded_section(out, &section);
         }
         return;
     }
-    out.section(&wasm_encoder::CustomSection { name: r.name().into(), data: r.data().into() });
+    encoded_section(out, &wasm_encoder::CustomSection { name: r.name().into(), data: r.data().into() });
 }
 
 fn shift_names(names: wasmparser::NameSectionReader<'_>) -> Option<wasm_encoder::NameSection> {

@@ -64,6 +64,9 @@ fn failures_discard_writes_and_events_but_charge_gas() {
     assert_eq!(r.return_data, b"bumped", "revert data is returned");
     assert_eq!(chain.call(c, "spin", &[]).gas_used, GAS, "out of gas uses the whole limit");
     assert_eq!(chain.call(c, "long_key", &[]).status, Status::HostTrap(HostTrap::KeyTooLong));
+    assert_eq!(chain.call(c, "big_value", &[]).status, Status::HostTrap(HostTrap::ValueTooLarge));
+    let oversized = chain.rt.call(&chain.storage, &chain.req(c, "inc", &vec![0; 64 * 1024 + 1])).unwrap_err();
+    assert!(matches!(oversized, ExecError::InputTooLarge { .. }), "{oversized}");
     assert_eq!(chain.call(c, "too_many_topics", &[]).status, Status::HostTrap(HostTrap::EventLimit));
     let trap = chain.call(c, "inc_then_trap", &[]).trap.expect("location");
     assert_eq!(trap.contract, Some(c));

@@ -15,7 +15,7 @@ pub const COUNTER: &str = r#"(module
   (import "tally_host_v1" "abort" (func $abort (param i32)))
   (import "tally_host_v1" "debug_log" (func $log (param i32 i32)))
   (import "tally_host_v1" "block_height" (func $height (result i64)))
-  (memory (export "memory") 1)
+  (memory (export "memory") 2)
   (data (i32.const 0) "n")
   (data (i32.const 16) "bumped")
   (data (i32.const 200) "counter-topic-0000000000000000000")
@@ -46,9 +46,10 @@ pub const COUNTER: &str = r#"(module
   (func (export "inc_then_trap") (call $store (i64.const 99)) unreachable)
   (func (export "spin") (call $store (i64.const 99)) (loop $l (br $l)))
   (func (export "abort7") (call $abort (i32.const 7)))
-  (func (export "bad_pointer") (call $ret (i32.const 65530) (i32.const 100)))
+  (func (export "bad_pointer") (call $ret (i32.const 131070) (i32.const 100)))
   (func (export "long_key") (call $swrite (i32.const 0) (i32.const 300) (i32.const 64) (i32.const 8)))
   (func (export "too_many_topics") (call $emit (i32.const 200) (i32.const 5) (i32.const 96) (i32.const 8)))
+  (func (export "big_value") (call $swrite (i32.const 0) (i32.const 1) (i32.const 0) (i32.const 65537)))
   (func (export "takes_args") (param i32))
 )"#;
 
