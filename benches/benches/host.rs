@@ -142,10 +142,11 @@ fn cold_call(c: &mut Criterion) {
     let schedule = tally_gas_injector::Schedule::default();
     let mut group = c.benchmark_group("cold_call");
     group.throughput(Throughput::Bytes(wasm.len() as u64));
+    // Engines live as long as the node; a cold call is new code on a warm engine.
+    let engine = tally_vm::Engine::new(tally_vm::Config::default());
     group.bench_function("tally", |b| {
         b.iter(|| {
             let instrumented = tally_gas_injector::instrument(&wasm, &schedule).expect("instrument");
-            let engine = tally_vm::Engine::new(tally_vm::Config::default());
             let module = tally_vm::Module::new(&engine, &instrumented).expect("module");
             let mut store = tally_vm::Store::new(&engine, ());
             store.set_gas(u64::MAX / 2);
@@ -155,15 +156,16 @@ fn cold_call(c: &mut Criterion) {
             fib.call(&mut store, black_box(10)).expect("call")
         })
     });
+    let mut config = wasmi::Config::default();
+    config.compilation_mode(wasmi::CompilationMode::Eager);
+    let wengine = wasmi::Engine::new(&config);
     group.bench_function("wasmi-eager", |b| {
         b.iter(|| {
-            let mut config = wasmi::Config::default();
-            config.compilation_mode(wasmi::CompilationMode::Eager);
-            let engine = wasmi::Engine::new(&config);
-            let module = wasmi::Module::new(&engine, &wasm).expect("module");
-            let mut store = wasmi::Store::new(&engine, ());
+            let engine = &wengine;
+            let module = wasmi::Module::new(engine, &wasm).expect("module");
+            let mut store = wasmi::Store::new(engine, ());
             let instance =
-                wasmi::Linker::<()>::new(&engine).instantiate_and_start(&mut store, &module).expect("instantiate");
+                wasmi::Linker::<()>::new(engine).instantiate_and_start(&mut store, &module).expect("instantiate");
             let fib = instance.get_typed_func::<i32, i64>(&store, "fib").expect("fib");
             fib.call(&mut store, black_box(10)).expect("call")
         })
