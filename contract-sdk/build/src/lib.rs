@@ -42,7 +42,8 @@ pub struct BuildError {
 }
 
 impl BuildError {
-    fn new(message: impl Into<String>) -> Self {
+    /// An error with this message.
+    pub fn new(message: impl Into<String>) -> Self {
         Self { message: message.into() }
     }
 
