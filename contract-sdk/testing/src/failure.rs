@@ -185,8 +185,15 @@ impl fmt::Display for Failure {
             Status::Aborted(code) => write!(f, "{method} aborted with code {code}{}", abort_meaning(code))?,
             Status::HostTrap(t) => write!(f, "{method} hit host trap {}", t.name())?,
         }
-        // A revert's location is always the SDK's revert wrapper: not worth printing.
-        if let Some(trap) = self.0.trap.as_ref().filter(|_| receipt.status != Status::Reverted) {
+        // Reverts and aborts stop in the SDK's host-call wrappers (`tally_sdk::env::revert`,
+        // `tally_sdk::env::abort`): that location says nothing, so it is left out.
+        let in_sdk_wrapper = |t: &&TrapLocation| {
+            t.function_name
+                .as_deref()
+                .is_some_and(|n| n.starts_with("tally_sdk::env::") || n.starts_with("tally_sdk::sys::"))
+        };
+        let trap = self.0.trap.as_ref().filter(|t| receipt.status != Status::Reverted && !in_sdk_wrapper(t));
+        if let Some(trap) = trap {
             if let Some(index) = trap.function {
                 write!(f, " in function {index}")?;
                 if let Some(name) = &trap.function_name {
