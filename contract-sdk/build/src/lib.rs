@@ -42,7 +42,8 @@ pub struct BuildError {
 }
 
 impl BuildError {
-    fn new(message: impl Into<String>) -> Self {
+    /// An error with this message.
+    pub fn new(message: impl Into<String>) -> Self {
         Self { message: message.into() }
     }
 
@@ -71,11 +72,24 @@ pub struct BuildOptions {
     pub stack_size: u32,
     /// The cargo profile (`release` by default).
     pub profile: String,
+    /// Keep the `name` custom section (function names, for trap reports) by overriding the
+    /// profile's `strip` with `"debuginfo"`. `false` (the default) leaves the profile alone.
+    /// Names cost nothing at run time but make the code larger, which deployments and
+    /// cross-contract calls pay for per byte: `tally-sdk-testing` removes them again before it
+    /// deploys, and keeps them aside for its trap reports.
+    pub keep_names: bool,
 }
 
 impl Default for BuildOptions {
     fn default() -> Self {
-        BuildOptions { stack_size: 32 * 1024, profile: "release".into() }
+        BuildOptions { stack_size: 32 * 1024, profile: "release".into(), keep_names: false }
+    }
+}
+
+impl BuildOptions {
+    /// The default options with [`keep_names`](Self::keep_names) set: what [`example`] uses.
+    pub fn with_names() -> Self {
+        BuildOptions { keep_names: true, ..BuildOptions::default() }
     }
 }
 
@@ -103,6 +117,10 @@ pub fn build(
         .env_remove("CARGO_BUILD_RUSTFLAGS")
         .env_remove("CARGO_BUILD_TARGET")
         .env_remove("CARGO_BUILD_TARGET_DIR");
+    if options.keep_names {
+        let profile = if options.profile == "test" { "dev" } else { options.profile.as_str() };
+        cmd.arg("--config").arg(format!("profile.{profile}.strip=\"debuginfo\""));
+    }
     for p in packages {
         cmd.args(["-p", p]);
     }
@@ -162,11 +180,14 @@ pub fn examples_target_dir() -> PathBuf {
 }
 
 /// The code of example `name` (one of [`EXAMPLES`]); builds all examples on first use in a
-/// process (a no-op for cargo when they are up to date).
+/// process (a no-op for cargo when they are up to date), with [`BuildOptions::with_names`]: the
+/// code keeps its `name` section, so trap reports can name functions. Removing the `name`,
+/// `producers` and `target_features` sections gives the code a stripped build deploys, up to the
+/// order of functions.
 pub fn example(name: &str) -> Result<Vec<u8>, BuildError> {
     static BUILT: OnceLock<Result<Vec<PathBuf>, BuildError>> = OnceLock::new();
     let built = BUILT.get_or_init(|| {
-        build(&examples_dir().join("Cargo.toml"), &examples_target_dir(), &EXAMPLES, &BuildOptions::default())
+        build(&examples_dir().join("Cargo.toml"), &examples_target_dir(), &EXAMPLES, &BuildOptions::with_names())
     });
     let paths = built.as_ref().map_err(Clone::clone)?;
     let i = EXAMPLES

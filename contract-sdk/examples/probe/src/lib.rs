@@ -159,5 +159,22 @@ pub mod probe {
             env::debug_log(&message);
             emit(&Pinged { a: 1, b: 2, c: 3, long: vec![9; 40] });
         }
+
+        /// Writes `k`, then executes a Wasm `unreachable` in a helper function: a trap (not an
+        /// abort), which rolls the write back. Trap reports name the helper.
+        #[call]
+        pub fn trap(&mut self, k: u32) {
+            self.numbers.insert(&k, &1);
+            crash()
+        }
+    }
+
+    /// Traps with `unreachable`; never inlined, so trap reports name it.
+    #[inline(never)]
+    fn crash() -> ! {
+        #[cfg(target_arch = "wasm32")]
+        core::arch::wasm32::unreachable();
+        #[cfg(not(target_arch = "wasm32"))]
+        unreachable!("crash")
     }
 }

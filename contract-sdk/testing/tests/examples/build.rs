@@ -4,20 +4,24 @@ use crate::common::*;
 
 #[test]
 fn examples_pass_the_runtime_check_with_only_host_imports_and_two_methods() {
-    let chain = Chain::new();
+    let chain = TestChain::new();
     for name in tally_sdk_build::EXAMPLES {
-        let code = example(name);
-        let report = chain.rt.check(&code).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let code = strip_names(&example(name));
+        let report = chain.runtime().check(&code).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(report.imports.iter().all(|(m, _)| m == "tally_host_v1"), "{name}: {:?}", report.imports);
         let mut methods = report.methods.clone();
         methods.sort();
         assert_eq!(methods, ["call", "deploy"], "{name}");
         assert!(report.exports.contains(&"memory".to_string()), "{name}");
-        // Small code: every call pays per code byte.
+        // Small code: deployments and cross-contract calls pay per code byte.
         assert!(code.len() < 40_000, "{name} is {} bytes", code.len());
         // One initial memory page (paid at every instantiation): the 32 KiB stack, the data and
         // the start of the heap share it.
         assert_eq!(initial_pages(&code), 1, "{name}");
+        // Built with names for the tests; deployed without them.
+        assert!(!function_names(&example(name)).is_empty(), "{name}");
+        assert!(function_names(&code).is_empty(), "{name}");
+        assert_eq!(tally_sdk_build::read_metadata(&code), tally_sdk_build::read_metadata(&example(name)));
     }
 }
 
@@ -31,21 +35,19 @@ fn metadata_section_describes_methods_events_and_storage() {
     assert_eq!(m["contract"], "Token");
     let methods = m["methods"].as_array().expect("methods");
     let names: Vec<&str> = methods.iter().map(|x| x["name"].as_str().expect("name")).collect();
-    assert_eq!(
-        names,
-        [
-            "init",
-            "name",
-            "symbol",
-            "decimals",
-            "total_supply",
-            "balance_of",
-            "allowance",
-            "transfer",
-            "approve",
-            "transfer_from"
-        ]
-    );
+    let want = [
+        "init",
+        "name",
+        "symbol",
+        "decimals",
+        "total_supply",
+        "balance_of",
+        "allowance",
+        "transfer",
+        "approve",
+        "transfer_from",
+    ];
+    assert_eq!(names, want);
     for x in methods {
         let name = x["name"].as_str().expect("name");
         let sel = tally_sdk::selector(name);
@@ -73,16 +75,25 @@ fn metadata_section_describes_methods_events_and_storage() {
         serde_json::json!({"field": "balances", "type": "Map<Address, u128>", "prefix": "0x62616c616e636573"})
     );
 
+    // TestChain's own reading of the same section.
+    let (_, token) = token_chain();
+    let meta = token.metadata().expect("metadata");
+    assert_eq!(token.label(), "Token");
+    assert_eq!(meta.module, "token");
+    assert_eq!(meta.methods.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), want);
+    let t = meta.method("transfer").expect("transfer");
+    assert_eq!((t.kind, t.selector, t.mutates), (MethodKind::Call, tally_sdk::selector("transfer"), true));
+    assert_eq!(meta.method("balance_of").map(|m| m.kind), Some(MethodKind::View));
+    assert_eq!(meta.event_by_signature(&sig("Approval")).map(|e| e.name.as_str()), Some("Approval"));
+
     // Every example carries metadata, and the instrumented code keeps the section.
     for name in tally_sdk_build::EXAMPLES {
-        assert!(tally_sdk_build::read_metadata(&example(name)).is_some(), "{name}");
+        let json = tally_sdk_build::read_metadata(&example(name)).expect(name);
+        Metadata::parse(&json).unwrap_or_else(|e| panic!("{name}: {e}"));
     }
-    let instrumented = tally_gas_injector_roundtrip(&code);
+    let instrumented =
+        tally_gas_injector::instrument(&code, &tally_gas_injector::Schedule::default()).expect("instrument");
     assert_eq!(tally_sdk_build::read_metadata(&instrumented).as_deref(), Some(json.as_str()));
-}
-
-fn tally_gas_injector_roundtrip(code: &[u8]) -> Vec<u8> {
-    tally_gas_injector::instrument(code, &tally_gas_injector::Schedule::default()).expect("instrument")
 }
 
 /// The minimum of memory 0, from the memory section (id 5).

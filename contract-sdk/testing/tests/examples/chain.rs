@@ -1,0 +1,270 @@
+//! TestChain itself: accounts, blocks, snapshots, records and replay, trap reports, gas limits
+//! and the gas report.
+
+use crate::common::*;
+
+/// Mirrors `probe::Context`.
+#[derive(Debug, PartialEq, Eq, Encode, Decode)]
+struct Context {
+    height: u64,
+    time: u64,
+    chain_id: u64,
+    caller: Address,
+    this: Address,
+    origin: Address,
+}
+
+#[test]
+fn accounts_are_deterministic_and_distinct() {
+    assert_eq!(TestChain::account("alice"), TestChain::alice());
+    assert_eq!(
+        TestChain::alice().0,
+        tally_sdk::selector::const_keccak256(b"tally/test-account/alice"),
+        "keccak256(\"tally/test-account/\" ‖ name)"
+    );
+    assert_ne!(TestChain::alice(), TestChain::bob());
+    assert_ne!(TestChain::bob(), TestChain::carol());
+}
+
+#[test]
+fn contracts_see_the_block_context() {
+    let mut chain = TestChain::new();
+    let p = chain.deploy(&example("probe"), TestChain::alice(), ()).unwrap();
+    let bob = TestChain::bob();
+    let context = |chain: &mut TestChain| chain.call::<Context>(bob, &p, "context", ()).unwrap();
+    assert_eq!(
+        context(&mut chain),
+        Context { height: 1, time: 0, chain_id: 1, caller: bob, this: p.address(), origin: bob }
+    );
+    chain.set_block(7, 1_700_000_000);
+    chain.set_chain_id(42);
+    let c = context(&mut chain);
+    assert_eq!((c.height, c.time, c.chain_id), (7, 1_700_000_000, 42));
+    chain.advance(3, 36);
+    let c = context(&mut chain);
+    assert_eq!((c.height, c.time), (10, 1_700_000_036));
+    assert_eq!(chain.block(), &BlockContext { height: 10, time: 1_700_000_036, chain_id: 42 });
+}
+
+#[test]
+fn snapshots_roll_back_state_and_block() {
+    let (mut chain, token) = token_chain();
+    let (alice, bob) = (TestChain::alice(), TestChain::bob());
+    let before = chain.snapshot();
+    chain.call::<()>(alice, &token, "transfer", (bob, 10u128)).unwrap();
+    chain.advance(1, 5);
+    let second = chain.deploy(&example("token"), bob, ("B".to_string(), "B".to_string(), 0u8, 7u128)).unwrap();
+    assert_ne!(chain.snapshot(), before);
+
+    chain.rollback(&before);
+    assert_eq!(chain.snapshot(), before);
+    assert_eq!(chain.block(), before.block());
+    assert_eq!(chain.query::<u128>(&token, "balance_of", (bob,)).unwrap(), 0);
+    // The second token is gone with its code and account.
+    let f = chain.query::<u128>(&second, "total_supply", ()).unwrap_err();
+    assert!(matches!(f.kind(), FailureKind::Rejected(tally_host_env::ExecError::NoSuchContract(_))), "{f:?}");
+    // Replaying history from the snapshot gives the same results, gas and addresses.
+    chain.call::<()>(alice, &token, "transfer", (bob, 10u128)).unwrap();
+    let again = chain.deploy(&example("token"), bob, ("B".to_string(), "B".to_string(), 0u8, 7u128)).unwrap();
+    assert_eq!(again.address(), second.address());
+    // A snapshot can be restored more than once.
+    chain.rollback(&before);
+    chain.rollback(&before);
+    assert_eq!(chain.snapshot(), before);
+}
+
+#[test]
+fn recorded_executions_replay_identically() {
+    let (mut chain, token) = token_chain();
+    let (alice, bob) = (TestChain::alice(), TestChain::bob());
+
+    // A call.
+    chain.record_next().call::<()>(alice, &token, "transfer", (bob, 5u128)).unwrap();
+    let record = chain.last_record().expect("recorded").clone();
+    let receipt = chain.last_receipt().unwrap().clone();
+    assert_eq!(record.outcome, receipt);
+    assert_eq!(chain.replay(&record), Ok(receipt.clone()));
+    // Only the next execution is recorded.
+    chain.call::<()>(alice, &token, "transfer", (bob, 5u128)).unwrap();
+    assert!(chain.last_record().is_none());
+    // The record survives encoding, and replays on a fresh chain: it carries its read set.
+    let bytes = record.to_bytes();
+    let decoded = ExecutionRecord::from_bytes(&bytes).unwrap();
+    assert_eq!(TestChain::new().replay(&decoded), Ok(receipt));
+
+    // A failed call and a query replay too.
+    let f = chain.record_next().call::<()>(bob, &token, "transfer", (alice, 1_000u128)).unwrap_err();
+    assert_eq!(chain.replay(chain.last_record().unwrap()).map(|r| r.status), Ok(Status::Reverted));
+    assert_eq!(chain.last_record().unwrap().outcome.gas_used, f.gas_used());
+    chain.record_next().query::<u128>(&token, "balance_of", (bob,)).unwrap();
+    assert!(chain.replay(chain.last_record().unwrap()).is_ok());
+
+    // A deployment.
+    chain.record_next().deploy(&example("probe"), alice, ()).unwrap();
+    let deployed = chain.last_record().unwrap().clone();
+    assert_eq!(chain.replay(&deployed).as_ref(), Ok(chain.last_receipt().unwrap()));
+
+    // A tampered record diverges, and says where.
+    let mut tampered = record.clone();
+    tampered.outcome.gas_used += 1;
+    match chain.replay(&tampered) {
+        Err(Divergence::Outcome { field: "gas_used", .. }) => {}
+        other => panic!("expected a gas divergence, got {other:?}"),
+    }
+    let mut tampered = record;
+    tampered.read_set.retain(|(k, _)| !k.starts_with(b"s:"));
+    assert!(matches!(chain.replay(&tampered), Err(Divergence::ReadOutsideReadSet { .. })));
+}
+
+#[test]
+fn a_trap_names_the_function_it_happened_in() {
+    let mut chain = TestChain::new();
+    let wasm = example("probe");
+    let p = chain.deploy(&wasm, TestChain::alice(), ()).unwrap();
+    let before = chain.snapshot();
+    let f = chain.call::<()>(TestChain::bob(), &p, "trap", (5u32,)).unwrap_err();
+    assert_eq!(f.wasm_trap(), Some(WasmTrap::Unreachable));
+    assert_eq!(f.function_name(), Some("probe::probe::crash"), "{f:?}");
+    let index = f.function_index().expect("function index");
+    assert_eq!(p.function_name(index), Some("probe::probe::crash"));
+    assert_eq!(
+        f.to_string(),
+        format!("trap trapped: unreachable in function {index} <probe::probe::crash> (gas used {})", f.gas_used())
+    );
+    assert!(f.gas_used() > 0 && f.gas_used() == chain.gas_used());
+    // The receipt is the chain's own: the deployed code had no name section.
+    assert_eq!(chain.last_receipt().unwrap().trap.as_ref().unwrap().function_name, None);
+    assert_eq!(chain.snapshot(), before, "the write before the trap was rolled back");
+
+    // Deployed with its name section, the host names the function itself (and deploying the
+    // extra bytes costs more).
+    let mut verbatim = TestChain::new();
+    verbatim.set_strip_names(false);
+    let q = verbatim.deploy(&wasm, TestChain::alice(), ()).unwrap();
+    let f2 = verbatim.call::<()>(TestChain::bob(), &q, "trap", (5u32,)).unwrap_err();
+    assert_eq!(f2.function_name(), Some("probe::probe::crash"));
+    assert_eq!(f2.gas_used(), f.gas_used(), "custom sections do not change execution gas");
+    let stats = |c: &TestChain| c.gas_stats().into_iter().find(|r| r.method == DEPLOY).unwrap().stats.min;
+    assert!(stats(&verbatim) > stats(&chain));
+}
+
+#[test]
+fn gas_limits_apply_to_every_execution() {
+    let (mut chain, token) = token_chain();
+    chain.set_gas_limit(1_000_000);
+    let f = chain.call::<()>(TestChain::alice(), &token, "transfer", (TestChain::bob(), 1u128)).unwrap_err();
+    assert_eq!(f.status(), Some(Status::OutOfGas));
+    assert_eq!(f.gas_used(), 1_000_000);
+    assert!(f.to_string().starts_with("transfer ran out of gas"), "{f}");
+    chain.set_gas_limit(DEFAULT_GAS_LIMIT);
+    chain.call::<()>(TestChain::alice(), &token, "transfer", (TestChain::bob(), 1u128)).unwrap();
+}
+
+/// A fixed workload over every example; its report is the "Contract gas (examples)" table of
+/// BENCHMARKS.md. Regenerate with
+/// `TALLY_GAS_REPORT=gas.md cargo test --release -p tally-sdk-testing --test examples gas_report`.
+#[test]
+fn gas_report_covers_every_method_called() {
+    let mut chain = TestChain::new();
+    let (alice, bob, carol) = (TestChain::alice(), TestChain::bob(), TestChain::carol());
+    let token = chain.deploy(&example("token"), alice, ("Tally".to_string(), "TLY".to_string(), 18u8, SUPPLY)).unwrap();
+    for view in ["name", "symbol", "total_supply"] {
+        chain.call_raw(bob, token.address(), "call", sdk_input(view, &())).unwrap();
+    }
+    chain.query::<u8>(&token, "decimals", ()).unwrap();
+    for i in 0..3u128 {
+        chain.call::<()>(alice, &token, "transfer", (bob, 10 + i)).unwrap();
+        chain.call::<()>(alice, &token, "approve", (carol, 100u128)).unwrap();
+        chain.call::<()>(carol, &token, "transfer_from", (alice, TestChain::account("dave"), 5u128)).unwrap();
+        chain.query::<u128>(&token, "balance_of", (bob,)).unwrap();
+        chain.query::<u128>(&token, "allowance", (alice, carol)).unwrap();
+    }
+    // A failed transfer is not counted.
+    chain.call::<()>(carol, &token, "transfer", (bob, 1u128)).unwrap_err();
+
+    let (buyer, seller) = (TestChain::account("buyer"), TestChain::account("seller"));
+    chain.call::<()>(alice, &token, "transfer", (buyer, 1_200u128)).unwrap();
+    for end in ["release", "refund"] {
+        let escrow = chain.deploy(&example("escrow"), carol, (token.address(), buyer, seller, 600u128)).unwrap();
+        chain.call::<()>(buyer, &token, "approve", (escrow.address(), 600u128)).unwrap();
+        chain.call::<()>(buyer, &escrow, "fund", ()).unwrap();
+        chain.query::<u8>(&escrow, "state", ()).unwrap();
+        chain.call::<()>(carol, &escrow, end, ()).unwrap();
+    }
+
+    let caller = chain.deploy(&example("caller"), alice, ()).unwrap();
+    let callee = chain.deploy(&example("callee"), alice, ()).unwrap();
+    chain.call::<u64>(bob, &caller, "bump", (callee.address(), 1u64, u64::MAX)).unwrap();
+    chain.call::<u32>(bob, &caller, "try_fail", (callee.address(), 7u32)).unwrap();
+    chain.call::<u64>(bob, &caller, "reenter", (callee.address(), true)).unwrap();
+    chain.call::<u64>(bob, &callee, "bump", (2u64,)).unwrap();
+    chain.query::<u64>(&callee, "get", ()).unwrap();
+
+    let report = chain.gas_report();
+    println!("{report}");
+    let lines: Vec<&str> = report.lines().collect();
+    assert_eq!(lines[0].split_whitespace().collect::<Vec<_>>(), ["contract", "method", "calls", "min", "max", "mean"]);
+    assert!(lines[1].chars().all(|c| c == '-' || c == ' '));
+    let rows = chain.gas_stats();
+    assert_eq!(lines.len(), 2 + rows.len());
+    let names: Vec<(&str, &str)> = rows.iter().map(|r| (r.contract.as_str(), r.method.as_str())).collect();
+    assert_eq!(
+        names,
+        [
+            ("Callee", DEPLOY),
+            ("Callee", "bump"),
+            ("Callee", "get"),
+            ("Caller", DEPLOY),
+            ("Caller", "bump"),
+            ("Caller", "reenter"),
+            ("Caller", "try_fail"),
+            ("Escrow", DEPLOY),
+            ("Escrow", "fund"),
+            ("Escrow", "refund"),
+            ("Escrow", "release"),
+            ("Escrow", "state"),
+            ("Token", DEPLOY),
+            ("Token", "allowance"),
+            ("Token", "approve"),
+            ("Token", "balance_of"),
+            ("Token", "decimals"),
+            ("Token", "name"),
+            ("Token", "symbol"),
+            ("Token", "total_supply"),
+            ("Token", "transfer"),
+            ("Token", "transfer_from"),
+        ]
+    );
+    let row = |c: &str, m: &str| rows.iter().find(|r| r.contract == c && r.method == m).unwrap().stats;
+    assert_eq!(row("Token", "transfer").count, 4, "the failed transfer is not counted");
+    assert_eq!(row("Escrow", DEPLOY).count, 2);
+    for r in &rows {
+        let s = r.stats;
+        assert!(s.count > 0 && s.min <= s.mean() && s.mean() <= s.max, "{r:?}");
+        // Each row's numbers appear in the text table.
+        assert!(
+            lines.iter().any(|l| l.split_whitespace().collect::<Vec<_>>()
+                == [
+                    r.contract.as_str(),
+                    r.method.as_str(),
+                    &s.count.to_string(),
+                    &s.min.to_string(),
+                    &s.max.to_string(),
+                    &s.mean().to_string()
+                ]),
+            "{r:?}"
+        );
+    }
+    // Cross-contract work is part of the top-level call.
+    assert!(row("Escrow", "fund").min > row("Token", "transfer_from").min);
+
+    let markdown = chain.gas_report_markdown();
+    assert!(markdown.starts_with("| contract | method | calls | min | max | mean |\n|---|---|---:|---:|---:|---:|\n"));
+    assert_eq!(markdown.lines().count(), 2 + rows.len());
+    assert!(markdown.contains(&format!("| Token | `transfer` | 4 | {} |", row("Token", "transfer").min)));
+    if let Some(path) = std::env::var_os("TALLY_GAS_REPORT") {
+        std::fs::write(&path, &markdown).expect("write the gas report");
+    }
+    chain.reset_gas_stats();
+    assert!(chain.gas_report().lines().count() == 2);
+}

@@ -1,0 +1,43 @@
+//! Shared helpers: the examples' code and the token setup.
+#![allow(dead_code)]
+
+pub use parity_scale_codec::{Decode, Encode};
+pub use tally_sdk_testing::*;
+
+/// The code of an example contract (built once per test process, with its name section).
+pub fn example(name: &str) -> Vec<u8> {
+    tally_sdk_build::example(name).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The token's initial supply in these tests.
+pub const SUPPLY: u128 = 1_000_000;
+
+/// A chain with the token deployed by alice, who holds the whole supply.
+pub fn token_chain() -> (TestChain, Contract) {
+    let mut chain = TestChain::new();
+    let token = chain
+        .deploy(&example("token"), TestChain::alice(), ("Tally".to_string(), "TLY".to_string(), 18u8, SUPPLY))
+        .unwrap();
+    (chain, token)
+}
+
+/// Mirrors `token::Error`.
+#[derive(Debug, PartialEq, Eq, Encode, Decode)]
+pub enum TokenError {
+    InsufficientBalance,
+    InsufficientAllowance,
+    Overflow,
+}
+
+/// Mirrors `token::Transfer` / `token::Approval` (same field layout).
+#[derive(Debug, PartialEq, Eq, Encode, Decode)]
+pub struct Moved {
+    pub from: Address,
+    pub to: Address,
+    pub value: u128,
+}
+
+/// `keccak256(name)`: topic 0 of an SDK event.
+pub fn sig(name: &str) -> [u8; 32] {
+    tally_sdk::selector::const_keccak256(name.as_bytes())
+}

@@ -1,0 +1,9 @@
+//! The SDK's example contracts, built for wasm32 and tested on `TestChain`.
+
+mod common;
+
+mod build;
+mod calls;
+mod chain;
+mod dispatch;
+mod token;
