@@ -348,7 +348,18 @@ impl TestChain {
     /// Runs `method` of an SDK contract as a query (read-only; nothing is committed; writes and
     /// events trap with [`HostTrap::ReadOnly`]) from the zero address, and decodes the result.
     pub fn query<R: Decode>(&mut self, contract: &Contract, method: &str, args: impl Encode) -> Result<R, Failure> {
-        let receipt = self.run(Address::default(), contract.address, "call", sdk_input(method, &args), true, method)?;
+        self.query_as(Address::default(), contract, method, args)
+    }
+
+    /// [`query`](Self::query) with `from` as the caller (for views that depend on it).
+    pub fn query_as<R: Decode>(
+        &mut self,
+        from: Address,
+        contract: &Contract,
+        method: &str,
+        args: impl Encode,
+    ) -> Result<R, Failure> {
+        let receipt = self.run(from, contract.address, "call", sdk_input(method, &args), true, method)?;
         self.returned(method, contract.address, receipt)
     }
 

@@ -44,6 +44,9 @@ fn contracts_see_the_block_context() {
     let c = context(&mut chain);
     assert_eq!((c.height, c.time), (10, 1_700_000_036));
     assert_eq!(chain.block(), &BlockContext { height: 10, time: 1_700_000_036, chain_id: 42 });
+    // Queries run as any caller; `query` uses the zero address.
+    assert_eq!(chain.query_as::<Context>(bob, &p, "context", ()).unwrap().caller, bob);
+    assert_eq!(chain.query::<Context>(&p, "context", ()).unwrap().caller, Address::default());
 }
 
 #[test]
