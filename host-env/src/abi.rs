@@ -222,7 +222,7 @@ fn mem_range(c: &Caller<'_, Host>, ptr: i32, len: u32) -> HostResult<core::ops::
     Ok(start..end)
 }
 
-fn read_mem(c: &Caller<'_, Host>, ptr: i32, len: u32) -> HostResult<Vec<u8>> {
+pub(crate) fn read_mem(c: &Caller<'_, Host>, ptr: i32, len: u32) -> HostResult<Vec<u8>> {
     let r = mem_range(c, ptr, len)?;
     Ok(c.memory_data()[r].to_vec())
 }
@@ -277,25 +277,47 @@ fn journal_get(c: &mut Caller<'_, Host>, key: &[u8]) -> HostResult<Option<Vec<u8
     tx(c)?.journal.get(key).map_err(|e| Fail::Exit(Exit::Fatal(e.into())))
 }
 
+/// The byte buffers a contract reads in pieces: its input, and the last call's output.
+#[derive(Clone, Copy)]
+enum Buffer {
+    Input,
+    CallOutput,
+}
+
+impl Buffer {
+    fn of(self, frame: &mut runtime::Frame) -> &mut Vec<u8> {
+        match self {
+            Buffer::Input => &mut frame.input,
+            Buffer::CallOutput => &mut frame.call_output,
+        }
+    }
+}
+
 /// Registers every ABI function in `linker`.
 pub(crate) fn link(linker: &mut Linker<Host>) -> Result<(), tally_vm::Error> {
-    linker.func_wrap(MODULE, "input_len", |mut c: Caller<'_, Host>| {
-        host_call(&mut c, HostFn::InputLen, |c, io| {
-            charge(c, costs(c).base)?;
-            let n = c.data().frame.input.len() as u64;
-            io.put_u64(n);
-            Ok(n as i32)
-        })
-    })?;
-    linker.func_wrap(MODULE, "input_read", |mut c: Caller<'_, Host>, dst: i32, offset: i32, len: i32| {
-        host_call(&mut c, HostFn::InputRead, |c, io| {
-            charge(c, costs(c).base.saturating_add(per_byte(len_arg(len), costs(c).memory_write_byte)))?;
-            let input = std::mem::take(&mut c.data_mut().frame.input);
-            let r = read_buffer(c, &input, dst, offset, len, io);
-            c.data_mut().frame.input = input;
-            r
-        })
-    })?;
+    for (which, len_fn, read_fn) in [
+        (Buffer::Input, HostFn::InputLen, HostFn::InputRead),
+        (Buffer::CallOutput, HostFn::ReturnDataLen, HostFn::ReturnDataRead),
+    ] {
+        linker.func_wrap(MODULE, len_fn.name(), move |mut c: Caller<'_, Host>| {
+            host_call(&mut c, len_fn, |c, io| {
+                charge(c, costs(c).base)?;
+                let n = which.of(&mut c.data_mut().frame).len() as u64;
+                io.put_u64(n);
+                Ok(n as i32)
+            })
+        })?;
+        linker.func_wrap(MODULE, read_fn.name(), move |mut c: Caller<'_, Host>, dst: i32, offset: i32, len: i32| {
+            host_call(&mut c, read_fn, |c, io| {
+                charge(c, costs(c).base.saturating_add(per_byte(len_arg(len), costs(c).memory_write_byte)))?;
+                // Taken out while copying, because the copy borrows the caller mutably.
+                let bytes = std::mem::take(which.of(&mut c.data_mut().frame));
+                let r = read_buffer(c, &bytes, dst, offset, len, io);
+                *which.of(&mut c.data_mut().frame) = bytes;
+                r
+            })
+        })?;
+    }
     linker.func_wrap(MODULE, "return_set", |mut c: Caller<'_, Host>, ptr: i32, len: i32| {
         host_call(&mut c, HostFn::ReturnSet, |c, io| {
             charge(c, costs(c).base.saturating_add(per_byte(len_arg(len), costs(c).memory_read_byte)))?;
@@ -511,23 +533,6 @@ pub(crate) fn link(linker: &mut Linker<Host>) -> Result<(), tally_vm::Error> {
             })
         },
     )?;
-    linker.func_wrap(MODULE, "return_data_len", |mut c: Caller<'_, Host>| {
-        host_call(&mut c, HostFn::ReturnDataLen, |c, io| {
-            charge(c, costs(c).base)?;
-            let n = c.data().frame.call_output.len() as u64;
-            io.put_u64(n);
-            Ok(n as i32)
-        })
-    })?;
-    linker.func_wrap(MODULE, "return_data_read", |mut c: Caller<'_, Host>, dst: i32, offset: i32, len: i32| {
-        host_call(&mut c, HostFn::ReturnDataRead, |c, io| {
-            charge(c, costs(c).base.saturating_add(per_byte(len_arg(len), costs(c).memory_write_byte)))?;
-            let output = std::mem::take(&mut c.data_mut().frame.call_output);
-            let r = read_buffer(c, &output, dst, offset, len, io);
-            c.data_mut().frame.call_output = output;
-            r
-        })
-    })?;
     linker.func_wrap(MODULE, "debug_log", |mut c: Caller<'_, Host>, ptr: i32, len: i32| {
         host_call(&mut c, HostFn::DebugLog, |c, io| {
             charge(c, costs(c).debug_log.saturating_add(per_byte(len_arg(len), costs(c).memory_read_byte)))?;

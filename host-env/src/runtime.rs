@@ -673,8 +673,8 @@ pub(crate) fn nested_call(
     }
     let max_depth = limits.max_call_depth;
     let callee = Address(abi_read_array(c, address)?);
-    let method = abi_read(c, method, method_len)?;
-    let input = abi_read(c, input, input_len)?;
+    let method = abi::read_mem(c, method, method_len)?;
+    let input = abi::read_mem(c, input, input_len)?;
     io.put(&callee.0);
     io.put(&method);
     io.put(&input);
@@ -746,14 +746,8 @@ pub(crate) fn nested_call(
     Ok(code)
 }
 
-fn abi_read(c: &Caller<'_, Host>, ptr: i32, len: u32) -> Result<Vec<u8>, Fail> {
-    let start = ptr as u32 as usize;
-    let end = start.checked_add(len as usize).ok_or(Fail::from(HostTrap::MemoryAccess))?;
-    c.memory_data().get(start..end).map(<[u8]>::to_vec).ok_or(HostTrap::MemoryAccess.into())
-}
-
 fn abi_read_array(c: &Caller<'_, Host>, ptr: i32) -> Result<[u8; 32], Fail> {
-    let v = abi_read(c, ptr, 32)?;
+    let v = abi::read_mem(c, ptr, 32)?;
     v.try_into().map_err(|_| HostTrap::MemoryAccess.into())
 }
 
