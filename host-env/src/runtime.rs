@@ -629,7 +629,9 @@ fn run_frame(
                     None => return Err(ExecError::Internal(format!("instantiating {contract}: {error}"))),
                 },
             };
-            trap = Some(location(Some(error.to_string())));
+            // Only the host's own words: the VM's rendering names the instrumented function
+            // index and offset, which mean nothing next to the original index above.
+            trap = Some(location(vm_trap.as_ref().and_then(|t| t.message.clone())));
             status
         }
     };
