@@ -255,6 +255,12 @@ fn limits(c: &Caller<'_, Host>) -> crate::Limits {
     c.data().frame.params.limits
 }
 
+/// `base + op + (storage_key_byte + memory_read_byte) · key_len`: what every storage function
+/// charges before touching its key.
+fn storage_op_cost(k: &crate::HostCosts, op: u64, key_len: i32) -> u64 {
+    k.base.saturating_add(op).saturating_add(per_byte(len_arg(key_len), k.storage_key_byte + k.memory_read_byte))
+}
+
 fn storage_key(c: &mut Caller<'_, Host>, key: i32, key_len: i32, io: &mut Io) -> HostResult<Vec<u8>> {
     let key_len = len_arg(key_len);
     if key_len > limits(c).max_key_len {
@@ -355,12 +361,7 @@ pub(crate) fn link(linker: &mut Linker<Host>) -> Result<(), tally_vm::Error> {
         |mut c: Caller<'_, Host>, key: i32, key_len: i32, dst: i32, cap: i32, offset: i32| {
             host_call(&mut c, HostFn::StorageRead, |c, io| {
                 let k = costs(c);
-                charge(
-                    c,
-                    k.base
-                        .saturating_add(k.storage_read)
-                        .saturating_add(per_byte(len_arg(key_len), k.storage_key_byte + k.memory_read_byte)),
-                )?;
+                charge(c, storage_op_cost(&k, k.storage_read, key_len))?;
                 let full_key = storage_key(c, key, key_len, io)?;
                 let Some(value) = journal_get(c, &full_key)? else {
                     io.put_u64(u64::MAX);
@@ -386,9 +387,8 @@ pub(crate) fn link(linker: &mut Linker<Host>) -> Result<(), tally_vm::Error> {
         |mut c: Caller<'_, Host>, key: i32, key_len: i32, val: i32, val_len: i32| {
             host_call(&mut c, HostFn::StorageWrite, |c, io| {
                 let k = costs(c);
-                let bytes = per_byte(len_arg(key_len), k.storage_key_byte + k.memory_read_byte)
-                    .saturating_add(per_byte(len_arg(val_len), k.storage_value_byte + k.memory_read_byte));
-                charge(c, k.base.saturating_add(k.storage_write).saturating_add(bytes))?;
+                let value_bytes = per_byte(len_arg(val_len), k.storage_value_byte + k.memory_read_byte);
+                charge(c, storage_op_cost(&k, k.storage_write, key_len).saturating_add(value_bytes))?;
                 ensure_writable(c)?;
                 if len_arg(val_len) > limits(c).max_value_len {
                     return Err(HostTrap::ValueTooLarge.into());
@@ -404,12 +404,7 @@ pub(crate) fn link(linker: &mut Linker<Host>) -> Result<(), tally_vm::Error> {
     linker.func_wrap(MODULE, "storage_remove", |mut c: Caller<'_, Host>, key: i32, key_len: i32| {
         host_call(&mut c, HostFn::StorageRemove, |c, io| {
             let k = costs(c);
-            charge(
-                c,
-                k.base
-                    .saturating_add(k.storage_remove)
-                    .saturating_add(per_byte(len_arg(key_len), k.storage_key_byte + k.memory_read_byte)),
-            )?;
+            charge(c, storage_op_cost(&k, k.storage_remove, key_len))?;
             ensure_writable(c)?;
             let full_key = storage_key(c, key, key_len, io)?;
             tx(c)?.journal.put(&full_key, None);
@@ -419,20 +414,15 @@ pub(crate) fn link(linker: &mut Linker<Host>) -> Result<(), tally_vm::Error> {
     linker.func_wrap(MODULE, "storage_has", |mut c: Caller<'_, Host>, key: i32, key_len: i32| {
         host_call(&mut c, HostFn::StorageHas, |c, io| {
             let k = costs(c);
-            charge(
-                c,
-                k.base
-                    .saturating_add(k.storage_has)
-                    .saturating_add(per_byte(len_arg(key_len), k.storage_key_byte + k.memory_read_byte)),
-            )?;
+            charge(c, storage_op_cost(&k, k.storage_has, key_len))?;
             let full_key = storage_key(c, key, key_len, io)?;
             let has = journal_get(c, &full_key)?.is_some();
             io.put_u64(u64::from(has));
             Ok(i32::from(has))
         })
     })?;
-    for (f, name) in [(HostFn::Caller, "caller"), (HostFn::SelfAddress, "self_address"), (HostFn::Origin, "origin")] {
-        linker.func_wrap(MODULE, name, move |mut c: Caller<'_, Host>, dst: i32| {
+    for f in [HostFn::Caller, HostFn::SelfAddress, HostFn::Origin] {
+        linker.func_wrap(MODULE, f.name(), move |mut c: Caller<'_, Host>, dst: i32| {
             host_call(&mut c, f, |c, io| {
                 charge(c, costs(c).base.saturating_add(per_byte(32, costs(c).memory_write_byte)))?;
                 let address = match f {
@@ -445,13 +435,8 @@ pub(crate) fn link(linker: &mut Linker<Host>) -> Result<(), tally_vm::Error> {
             })
         })?;
     }
-    for (f, name) in [
-        (HostFn::BlockHeight, "block_height"),
-        (HostFn::BlockTime, "block_time"),
-        (HostFn::ChainId, "chain_id"),
-        (HostFn::GasLeft, "gas_left"),
-    ] {
-        linker.func_wrap(MODULE, name, move |mut c: Caller<'_, Host>| {
+    for f in [HostFn::BlockHeight, HostFn::BlockTime, HostFn::ChainId, HostFn::GasLeft] {
+        linker.func_wrap(MODULE, f.name(), move |mut c: Caller<'_, Host>| {
             host_call(&mut c, f, |c, io| {
                 charge(c, costs(c).base)?;
                 let v = match f {

@@ -187,6 +187,8 @@ pub(crate) struct LoadedCode {
     code_len: usize,
     /// Size of the instrumented module.
     module_len: usize,
+    /// Callable methods: exported functions of type `() -> ()`.
+    methods: Vec<String>,
     /// Function names from the name section, by index in the original module.
     names: BTreeMap<u32, String>,
 }
@@ -327,16 +329,8 @@ impl Runtime {
     pub fn check(&self, code: &[u8]) -> Result<CodeReport, ExecError> {
         let loaded = self.inner.prepare(code)?;
         let module = &loaded.module;
-        let mut methods = Vec::new();
-        let mut exports = Vec::new();
-        for e in module.exports() {
-            exports.push(e.name().to_string());
-            if let tally_vm::ExternType::Func(ty) = e.ty() {
-                if ty.params().is_empty() && ty.results().is_empty() {
-                    methods.push(e.name().to_string());
-                }
-            }
-        }
+        let methods = loaded.methods.clone();
+        let exports = module.exports().iter().map(|e| e.name().to_string()).collect();
         let imports = module
             .imports()
             .iter()
@@ -420,10 +414,7 @@ pub(crate) struct FrameOutcome {
 
 impl LoadedCode {
     fn has_method(&self, name: &str) -> bool {
-        self.module.exports().iter().any(|e| {
-            e.name() == name
-                && matches!(e.ty(), tally_vm::ExternType::Func(ty) if ty.params().is_empty() && ty.results().is_empty())
-        })
+        self.methods.iter().any(|m| m == name)
     }
 
     fn instrumented_len(&self) -> usize {
@@ -466,7 +457,16 @@ impl Inner {
             }
         }
         let (initial_pages, names) = scan_original(code);
-        Ok(LoadedCode { module, initial_pages, code_len: code.len(), names, module_len: instrumented.len() })
+        // Exported `() -> ()` functions, in export order; looked up on every call.
+        let methods = module
+            .exports()
+            .iter()
+            .filter(|e| {
+                matches!(e.ty(), tally_vm::ExternType::Func(ty) if ty.params().is_empty() && ty.results().is_empty())
+            })
+            .map(|e| e.name().to_string())
+            .collect();
+        Ok(LoadedCode { module, initial_pages, code_len: code.len(), names, module_len: instrumented.len(), methods })
     }
 
     /// The code of the contract at `address`, through the journal (so the reads are recorded).
