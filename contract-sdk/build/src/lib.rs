@@ -197,7 +197,8 @@ pub fn example(name: &str) -> Result<Vec<u8>, BuildError> {
     std::fs::read(&paths[i]).map_err(|e| BuildError::new(format!("cannot read {}: {e}", paths[i].display())))
 }
 
-fn leb_u32(bytes: &[u8], pos: &mut usize) -> Option<u32> {
+/// Reads an unsigned LEB128 `u32` at `*pos`, advancing it; `None` if truncated or too long.
+pub fn leb_u32(bytes: &[u8], pos: &mut usize) -> Option<u32> {
     let mut result = 0u32;
     for shift in (0..35).step_by(7) {
         let b = *bytes.get(*pos)?;
@@ -210,31 +211,52 @@ fn leb_u32(bytes: &[u8], pos: &mut usize) -> Option<u32> {
     None
 }
 
-/// The contents of every custom section named `name`, in order (`None` if `wasm` is not a
-/// well-formed module at the section level).
-pub fn custom_sections<'a>(wasm: &'a [u8], name: &str) -> Option<Vec<&'a [u8]>> {
+/// One section of a module, as [`sections`] finds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Section<'a> {
+    /// The section id (0 for custom sections).
+    pub id: u8,
+    /// A custom section's name.
+    pub name: Option<&'a [u8]>,
+    /// A custom section's contents after its name; other sections' contents.
+    pub body: &'a [u8],
+    /// The whole section, header included.
+    pub bytes: &'a [u8],
+}
+
+/// The sections of `wasm` in order (`None` if it is not a well-formed module at the section
+/// level).
+pub fn sections(wasm: &[u8]) -> Option<Vec<Section<'_>>> {
     if wasm.get(..8)? != b"\0asm\x01\0\0\0" {
         return None;
     }
     let mut pos = 8;
     let mut found = Vec::new();
     while pos < wasm.len() {
+        let start = pos;
         let id = wasm[pos];
         pos += 1;
         let size = leb_u32(wasm, &mut pos)? as usize;
         let end = pos.checked_add(size)?;
         let body = wasm.get(pos..end)?;
-        if id == 0 {
+        let (name, body) = if id == 0 {
             let mut p = 0;
             let len = leb_u32(body, &mut p)? as usize;
-            let section_name = body.get(p..p.checked_add(len)?)?;
-            if section_name == name.as_bytes() {
-                found.push(&body[p + len..]);
-            }
-        }
+            let name_end = p.checked_add(len)?;
+            (Some(body.get(p..name_end)?), &body[name_end..])
+        } else {
+            (None, body)
+        };
+        found.push(Section { id, name, body, bytes: &wasm[start..end] });
         pos = end;
     }
     Some(found)
+}
+
+/// The contents of every custom section named `name`, in order (`None` if `wasm` is not a
+/// well-formed module at the section level).
+pub fn custom_sections<'a>(wasm: &'a [u8], name: &str) -> Option<Vec<&'a [u8]>> {
+    Some(sections(wasm)?.into_iter().filter(|s| s.name == Some(name.as_bytes())).map(|s| s.body).collect())
 }
 
 /// The metadata JSON of an SDK contract (its `tally.metadata` custom section), if present and

@@ -341,7 +341,9 @@ impl TestChain {
         method: &str,
         args: impl Encode,
     ) -> Result<R, Failure> {
-        let receipt = self.run(from, contract.address, "call", sdk_input(method, &args), false, method)?;
+        let receipt = self
+            .run(from, contract.address, "call", sdk_input(method, &args), false, method)
+            .map_err(|e| Failure::rejected(method, Some(contract.address), e))?;
         self.returned(method, contract.address, receipt)
     }
 
@@ -359,7 +361,9 @@ impl TestChain {
         method: &str,
         args: impl Encode,
     ) -> Result<R, Failure> {
-        let receipt = self.run(from, contract.address, "call", sdk_input(method, &args), true, method)?;
+        let receipt = self
+            .run(from, contract.address, "call", sdk_input(method, &args), true, method)
+            .map_err(|e| Failure::rejected(method, Some(contract.address), e))?;
         self.returned(method, contract.address, receipt)
     }
 
@@ -373,19 +377,13 @@ impl TestChain {
         input: Vec<u8>,
     ) -> Result<Receipt, ExecError> {
         let method = self.method_label(address, export, &input);
-        self.run(from, address, export, input, false, &method).map_err(|f| match f.kind() {
-            FailureKind::Rejected(e) => e.clone(),
-            _ => unreachable!("run fails only with rejections"),
-        })
+        self.run(from, address, export, input, false, &method)
     }
 
     /// [`call_raw`](Self::call_raw) as a read-only query from the zero address.
     pub fn query_raw(&mut self, address: Address, export: &str, input: Vec<u8>) -> Result<Receipt, ExecError> {
         let method = self.method_label(address, export, &input);
-        self.run(Address::default(), address, export, input, true, &method).map_err(|f| match f.kind() {
-            FailureKind::Rejected(e) => e.clone(),
-            _ => unreachable!("run fails only with rejections"),
-        })
+        self.run(Address::default(), address, export, input, true, &method)
     }
 
     /// The gas-report name of a raw call: the SDK method its selector names, else the export.
@@ -410,7 +408,7 @@ impl TestChain {
         input: Vec<u8>,
         read_only: bool,
         method: &str,
-    ) -> Result<Receipt, Failure> {
+    ) -> Result<Receipt, ExecError> {
         let req = CallRequest {
             contract: address,
             method: export.to_string(),
@@ -426,7 +424,7 @@ impl TestChain {
             (false, true) => self.runtime.call_recorded(&self.storage, &req).map(|(r, x)| (r, Some(x))),
             (true, true) => self.runtime.query_recorded(&self.storage, &req).map(|(r, x)| (r, Some(x))),
         };
-        let (receipt, record) = result.map_err(|e| Failure::rejected(method, Some(address), e))?;
+        let (receipt, record) = result?;
         self.last = Some(receipt.clone());
         self.last_record = record;
         if receipt.status.is_ok() {

@@ -3,52 +3,11 @@
 
 use std::collections::BTreeMap;
 
-fn leb(bytes: &[u8], pos: &mut usize) -> Option<u32> {
-    let mut result = 0u32;
-    for shift in (0..35).step_by(7) {
-        let b = *bytes.get(*pos)?;
-        *pos += 1;
-        result |= u32::from(b & 0x7f).checked_shl(shift)?;
-        if b & 0x80 == 0 {
-            return Some(result);
-        }
-    }
-    None
-}
-
-/// One section: its id, its name if custom, and all its bytes (header included).
-type Section<'a> = (u8, Option<&'a str>, &'a [u8]);
-
-/// The sections of a module; `None` if the module is malformed at the section level.
-fn sections(wasm: &[u8]) -> Option<Vec<Section<'_>>> {
-    if wasm.get(..8)? != b"\0asm\x01\0\0\0" {
-        return None;
-    }
-    let mut out = Vec::new();
-    let mut pos = 8;
-    while pos < wasm.len() {
-        let start = pos;
-        let id = wasm[pos];
-        pos += 1;
-        let size = leb(wasm, &mut pos)? as usize;
-        let end = pos.checked_add(size)?;
-        let body = wasm.get(pos..end)?;
-        let name = if id == 0 {
-            let mut p = 0;
-            let len = leb(body, &mut p)? as usize;
-            Some(std::str::from_utf8(body.get(p..p.checked_add(len)?)?).ok()?)
-        } else {
-            None
-        };
-        out.push((id, name, &wasm[start..end]));
-        pos = end;
-    }
-    Some(out)
-}
+use tally_sdk_build::{leb_u32 as leb, sections};
 
 /// Whether `strip = "symbols"` (what `tally build` uses) drops a custom section of this name.
-fn stripped_section(name: &str) -> bool {
-    matches!(name, "name" | "producers" | "target_features") || name.starts_with(".debug")
+fn stripped_section(name: &[u8]) -> bool {
+    matches!(name, b"name" | b"producers" | b"target_features") || name.starts_with(b".debug")
 }
 
 /// `wasm` without the custom sections a stripped release build does not have (`name`,
@@ -57,9 +16,9 @@ fn stripped_section(name: &str) -> bool {
 pub fn strip_names(wasm: &[u8]) -> Vec<u8> {
     let Some(sections) = sections(wasm) else { return wasm.to_vec() };
     let mut out = wasm[..8].to_vec();
-    for (_, name, bytes) in sections {
-        if !name.is_some_and(stripped_section) {
-            out.extend_from_slice(bytes);
+    for section in sections {
+        if !section.name.is_some_and(stripped_section) {
+            out.extend_from_slice(section.bytes);
         }
     }
     out
