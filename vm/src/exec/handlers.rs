@@ -252,6 +252,29 @@ bin_try!(I32_DIV_S, i32_div_s_ss, i32_div_s_si, i32_div_s_is, i32, n::i32_div_s)
 bin_try!(I32_DIV_U, i32_div_u_ss, i32_div_u_si, i32_div_u_is, i32, n::i32_div_u);
 bin_try!(I32_REM_S, i32_rem_s_ss, i32_rem_s_si, i32_rem_s_is, i32, n::i32_rem_s);
 bin_try!(I32_REM_U, i32_rem_u_ss, i32_rem_u_si, i32_rem_u_is, i32, n::i32_rem_u);
+
+macro_rules! div_by_const {
+    ($($(#[$m:meta])* $name:ident: $t:ty => $method:ident;)*) => {$(
+        handler!($(#[$m])* $name(ip, sp, mem, len, cx) {
+            let op = &*ip;
+            let x: $t = rd(sp, op.b);
+            wr(sp, op.a, n::DivMagic32::from_bits(op.c).$method(x));
+            next!(ip.add(1), sp, mem, len, cx)
+        });
+    )*};
+}
+
+div_by_const! {
+    /// `i32.div_u` by a constant: slot `b` divided by the divisor packed in `c` (no zero check,
+    /// no divide instruction).
+    i32_div_u_const: u32 => quotient;
+    /// `i32.rem_u` by a constant packed in `c`.
+    i32_rem_u_const: u32 => remainder;
+    /// `i32.div_s` by a positive constant packed in `c`.
+    i32_div_s_const: i32 => quotient_signed;
+    /// `i32.rem_s` by a constant whose magnitude is packed in `c`.
+    i32_rem_s_const: i32 => remainder_signed;
+}
 bin!(commutative I32_AND, i32_and_ss, i32_and_si, i32, |x, y| x & y);
 bin!(commutative I32_OR, i32_or_ss, i32_or_si, i32, |x, y| x | y);
 bin!(commutative I32_XOR, i32_xor_ss, i32_xor_si, i32, |x, y| x ^ y);
@@ -277,6 +300,15 @@ un!(i32_popcnt, u32, |x| x.count_ones());
 un!(i32_extend8_s, i32, |x| x as i8 as i32);
 un!(i32_extend16_s, i32, |x| x as i16 as i32);
 un!(i32_wrap_i64, i64, |x| x as i32);
+
+handler!(
+/// `i32.wrap_i64` of an `i64.shr_u` by a constant: bits `k..k+32` of slot `b`, `k` in `c`.
+i32_wrap_shr_u(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    let x: u64 = rd(sp, op.b);
+    wr(sp, op.a, x.wrapping_shr(op.c as u32) as u32);
+    next!(ip.add(1), sp, mem, len, cx)
+});
 un_try!(i32_trunc_f32_s, f32, n::i32_trunc_f32_s);
 un_try!(i32_trunc_f32_u, f32, n::i32_trunc_f32_u);
 un_try!(i32_trunc_f64_s, f64, n::i32_trunc_f64_s);
@@ -302,6 +334,48 @@ bin!(I64_SHR_S, i64_shr_s_ss, i64_shr_s_si, i64_shr_s_is, i64, |x, y| x.wrapping
 bin!(I64_SHR_U, i64_shr_u_ss, i64_shr_u_si, i64_shr_u_is, u64, |x, y| x.wrapping_shr(y as u32));
 bin!(I64_ROTL, i64_rotl_ss, i64_rotl_si, i64_rotl_is, u64, |x, y| x.rotate_left((y % 64) as u32));
 bin!(I64_ROTR, i64_rotr_ss, i64_rotr_si, i64_rotr_is, u64, |x, y| x.rotate_right((y % 64) as u32));
+
+/// Fused `i64` bit operations: the operand in slot `b`, a second operand in the slot in the low
+/// half of `c`, and in the high half either a shift amount (already reduced modulo 64) or a
+/// third slot. They replace two Wasm operators whose intermediate result nothing else reads, as
+/// hash functions, PRNGs and permutations such as Keccak chain them.
+macro_rules! bit_fused {
+    ($($(#[$m:meta])* $name:ident(|$b:ident, $z:ident, $hi:ident| $e:expr);)*) => {$(
+        handler!($(#[$m])* $name(ip, sp, mem, len, cx) {
+            let op = &*ip;
+            let $b: u64 = rd(sp, op.b);
+            let $z: u64 = rd(sp, op.c as u32);
+            let $hi = (op.c >> 32) as u32;
+            wr(sp, op.a, $e);
+            next!(ip.add(1), sp, mem, len, cx)
+        });
+    )*};
+}
+
+bit_fused! {
+    /// `z ^ (b << k)`.
+    i64_xor_shl(|b, z, k| z ^ b.wrapping_shl(k));
+    /// `z ^ (b >> k)`, unsigned.
+    i64_xor_shr_u(|b, z, k| z ^ b.wrapping_shr(k));
+    /// `z ^ rotl(b, k)`.
+    i64_xor_rotl(|b, z, k| z ^ b.rotate_left(k));
+    /// `rotl(b ^ z, k)`.
+    i64_rotl_xor(|b, z, k| (b ^ z).rotate_left(k));
+    /// `z & !b`.
+    i64_andn(|b, z, _unused| z & !b);
+}
+
+handler!(
+/// `w ^ (z & !b)`: slots `b`, `z` in the low half of `c` and `w` in the high half.
+i64_xor_andn(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    let b: u64 = rd(sp, op.b);
+    let z: u64 = rd(sp, op.c as u32);
+    let w: u64 = rd(sp, (op.c >> 32) as u32);
+    wr(sp, op.a, w ^ (z & !b));
+    next!(ip.add(1), sp, mem, len, cx)
+});
+
 bin!(commutative I64_EQ, i64_eq_ss, i64_eq_si, i64, |x, y| x == y);
 bin!(commutative I64_NE, i64_ne_ss, i64_ne_si, i64, |x, y| x != y);
 bin!(I64_LT_S, i64_lt_s_ss, i64_lt_s_si, i64_lt_s_is, i64, |x, y| x < y);
@@ -745,7 +819,7 @@ load!(i64_load32_s, i64_load32_s_add, 4, |b| i32::from_le_bytes(b) as i64 as u64
 load!(i64_load32_u, i64_load32_u_add, 4, |b| u32::from_le_bytes(b) as u64);
 
 macro_rules! store {
-    ($name:ident, $imm:ident, $add:ident, $n:literal, |$v:ident| $e:expr) => {
+    ($name:ident, $imm:ident, $add:ident, $imm_add:ident, $n:literal, |$v:ident| $e:expr) => {
         handler!(
             /// Store slot `b` to address slot `a` plus offset `c`.
             $name(ip, sp, mem, len, cx) {
@@ -786,13 +860,28 @@ macro_rules! store {
             ptr::write_unaligned(mem.add(ea as usize) as *mut [u8; $n], bytes);
             next!(ip.add(1), sp, mem, len, cx)
         });
+        handler!(
+            /// Store of an immediate fused with the `i32.add` computing its address: the
+            /// immediate `b` (zero-extended) to `(slot a + imm) mod 2^32 + offset`, imm in the low
+            /// half of `c`, offset in the high.
+            $imm_add(ip, sp, mem, len, cx) {
+            let op = &*ip;
+            let ea = rd::<u32>(sp, op.a).wrapping_add(op.c as u32) as u64 + (op.c >> 32);
+            if ea + $n > len as u64 {
+                return trap(ip, cx, TrapCode::MemoryOutOfBounds);
+            }
+            let $v: u64 = op.b as u64;
+            let bytes: [u8; $n] = $e;
+            ptr::write_unaligned(mem.add(ea as usize) as *mut [u8; $n], bytes);
+            next!(ip.add(1), sp, mem, len, cx)
+        });
     };
 }
 
-store!(store32, store32_imm, store32_add, 4, |v| (v as u32).to_le_bytes());
-store!(store64, store64_imm, store64_add, 8, |v| v.to_le_bytes());
-store!(store8, store8_imm, store8_add, 1, |v| [v as u8]);
-store!(store16, store16_imm, store16_add, 2, |v| (v as u16).to_le_bytes());
+store!(store32, store32_imm, store32_add, store32_imm_add, 4, |v| (v as u32).to_le_bytes());
+store!(store64, store64_imm, store64_add, store64_imm_add, 8, |v| v.to_le_bytes());
+store!(store8, store8_imm, store8_add, store8_imm_add, 1, |v| [v as u8]);
+store!(store16, store16_imm, store16_add, store16_imm_add, 2, |v| (v as u16).to_le_bytes());
 
 handler!(memory_size(ip, sp, mem, len, cx) {
     *sp.add((*ip).a as usize) = (len / crate::store::PAGE_SIZE) as u64;

@@ -122,6 +122,97 @@ macro_rules! int_div {
 int_div!(i32, i32_div_s, i32_div_u, i32_rem_s, i32_rem_u, u32);
 int_div!(i64, i64_div_s, i64_div_u, i64_rem_s, i64_rem_u, u64);
 
+/// Unsigned 32-bit division by a divisor known at translation time, as a multiply and a shift.
+///
+/// A hardware divide takes 10–30 cycles and sits on the critical path of the code that uses it;
+/// a multiply takes 3–4. For a divisor `d` with `2^(l-1) < d < 2^l`, the multiplier
+/// `m = ceil(2^(32+l) / d)` satisfies `2^(32+l) <= m·d < 2^(32+l) + 2^l`, which makes
+/// `floor(x / d) == floor(x·m / 2^(32+l))` exact for every `x < 2^32` (Granlund and Montgomery,
+/// "Division by invariant integers using multiplication", 1994, theorem 4.2).
+///
+/// Only divisors that are not powers of two and lie below `2^31` are accepted (the translator
+/// turns powers of two into shifts and masks, and leaves the rest to the divide instruction).
+/// For those, `m < 2^33` and `d < 2^31`, so the pair packs into the 64-bit immediate of one op:
+/// `m` in the low 33 bits, `d` above them; `l` is recomputed from `d` at run time, off the
+/// critical path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct DivMagic32(u64);
+
+impl DivMagic32 {
+    const MULTIPLIER_BITS: u32 = 33;
+
+    /// The packed constants for dividing by `d`, if `d` is a divisor this scheme takes.
+    pub(crate) fn new(d: u32) -> Option<Self> {
+        if !(3..1 << 31).contains(&d) || d.is_power_of_two() {
+            return None;
+        }
+        let shift = Self::shift(d);
+        // 32 + l <= 63, so the dividend fits a u64; ceil division.
+        let m = ((1u64 << shift) - 1) / u64::from(d) + 1;
+        Some(Self(m | u64::from(d) << Self::MULTIPLIER_BITS))
+    }
+
+    /// `32 + ceil(log2 d)`, for `d >= 2`.
+    #[inline(always)]
+    fn shift(d: u32) -> u32 {
+        64 - (d - 1).leading_zeros()
+    }
+
+    /// The packed form, as stored in an op's immediate.
+    pub(crate) fn to_bits(self) -> u64 {
+        self.0
+    }
+
+    /// Unpacks an immediate written by [`DivMagic32::to_bits`].
+    #[inline(always)]
+    pub(crate) fn from_bits(bits: u64) -> Self {
+        Self(bits)
+    }
+
+    /// The divisor.
+    #[inline(always)]
+    pub(crate) fn divisor(self) -> u32 {
+        (self.0 >> Self::MULTIPLIER_BITS) as u32
+    }
+
+    /// `x / d`, rounded down.
+    #[inline(always)]
+    pub(crate) fn quotient(self, x: u32) -> u32 {
+        let m = self.0 & ((1 << Self::MULTIPLIER_BITS) - 1);
+        // x·m < 2^65: the product needs the wide multiply.
+        ((u128::from(x) * u128::from(m)) >> Self::shift(self.divisor())) as u32
+    }
+
+    /// `x % d`.
+    #[inline(always)]
+    pub(crate) fn remainder(self, x: u32) -> u32 {
+        x.wrapping_sub(self.quotient(x).wrapping_mul(self.divisor()))
+    }
+
+    /// Signed `x / d` (truncated toward zero) for the positive divisor `d`.
+    #[inline(always)]
+    pub(crate) fn quotient_signed(self, x: i32) -> i32 {
+        let q = self.quotient(x.unsigned_abs()) as i32;
+        if x < 0 {
+            q.wrapping_neg()
+        } else {
+            q
+        }
+    }
+
+    /// Signed `x % d` (the sign of `x`) for a divisor of magnitude `d`; the sign of the divisor
+    /// does not matter for a remainder.
+    #[inline(always)]
+    pub(crate) fn remainder_signed(self, x: i32) -> i32 {
+        let r = self.remainder(x.unsigned_abs()) as i32;
+        if x < 0 {
+            r.wrapping_neg()
+        } else {
+            r
+        }
+    }
+}
+
 macro_rules! trunc {
     ($name:ident, $f:ty, $i:ty, $lo:expr, $hi:expr) => {
         /// Trapping float-to-int truncation: NaN is an invalid conversion, out of range overflows.
@@ -190,6 +281,82 @@ mod tests {
         assert_eq!(i32_rem_s(i32::MIN, -1), Ok(0));
         assert_eq!(i64_div_u(1, 0), Err(TrapCode::DivisionByZero));
         assert_eq!(i64_rem_u(-1, 10), Ok((u64::MAX % 10) as i64));
+    }
+
+    /// Divisors: every small one, the edges of each power-of-two range, and pseudo-random ones.
+    fn test_divisors() -> Vec<u32> {
+        let mut ds: Vec<u32> = (0..=4096).collect();
+        for l in 2..=32u32 {
+            let p = 1u64 << l;
+            for d in [p - 1, p + 1, p / 2 + 1, p / 2 - 1, p - 3, p + 3] {
+                ds.push(d.min(u64::from(u32::MAX)) as u32);
+            }
+        }
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        for _ in 0..2000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            ds.push((state >> (state % 32)) as u32);
+        }
+        ds
+    }
+
+    fn test_dividends(d: u32, salt: u64) -> Vec<u32> {
+        let mut xs = vec![0, 1, 2, d.wrapping_sub(1), d, d.wrapping_add(1), u32::MAX, u32::MAX - 1, 1 << 31];
+        xs.extend([(1u32 << 31) - 1, (1 << 31) + 1]);
+        let top = u32::MAX - u32::MAX % d.max(1);
+        xs.extend([top, top.wrapping_sub(1), top.wrapping_sub(d.max(1))]);
+        let mut state = salt | 1;
+        for _ in 0..64 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            xs.push(state as u32);
+            // Near multiples of d, where a rounding error in the reciprocal would show first.
+            let k = (state >> 32) as u32 % (u32::MAX / d.max(1)).max(1);
+            let near = u64::from(k) * u64::from(d);
+            for delta in [0i64, -1, 1] {
+                if let Ok(x) = u32::try_from(near as i64 + delta) {
+                    xs.push(x);
+                }
+            }
+        }
+        xs
+    }
+
+    #[test]
+    fn division_by_constant_matches_hardware_division() {
+        let mut checked = 0;
+        for d in test_divisors() {
+            let Some(magic) = DivMagic32::new(d) else {
+                assert!(!(3..1 << 31).contains(&d) || d.is_power_of_two(), "divisor {d} rejected");
+                continue;
+            };
+            assert_eq!(magic.divisor(), d);
+            assert_eq!(DivMagic32::from_bits(magic.to_bits()), magic);
+            for x in test_dividends(d, u64::from(d) << 7) {
+                assert_eq!(magic.quotient(x), x / d, "{x} / {d}");
+                assert_eq!(magic.remainder(x), x % d, "{x} % {d}");
+                let xs = x as i32;
+                let ds = d as i32;
+                assert_eq!(magic.quotient_signed(xs), xs.wrapping_div(ds), "{xs} / {ds} signed");
+                assert_eq!(magic.remainder_signed(xs), xs.wrapping_rem(ds), "{xs} % {ds} signed");
+                assert_eq!(magic.remainder_signed(xs), xs.wrapping_rem(-ds), "{xs} % -{ds} signed");
+                checked += 1;
+            }
+        }
+        assert!(checked > 100_000, "only {checked} cases checked");
+    }
+
+    #[test]
+    fn division_by_constant_takes_the_documented_divisors() {
+        for d in [0, 1, 2, 4, 1 << 20, 1 << 31, (1 << 31) + 1, u32::MAX] {
+            assert_eq!(DivMagic32::new(d), None, "divisor {d}");
+        }
+        for d in [3, 7, 10, 1000, 20_000, (1 << 31) - 1] {
+            assert!(DivMagic32::new(d).is_some(), "divisor {d}");
+        }
     }
 
     #[test]

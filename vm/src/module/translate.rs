@@ -20,6 +20,7 @@ use wasmparser::{BlockType, FuncValidator, FunctionBody, Operator, ValidatorReso
 
 use super::{CompiledFunc, ModuleCtx};
 use crate::exec::handlers::{self as h, Bin, CmpBranch};
+use crate::exec::numeric::DivMagic32;
 use crate::exec::{Handler, Op};
 use crate::metering::Intrinsic;
 use crate::Error;
@@ -160,6 +161,43 @@ enum Fuse {
     AddImm { base: u32, imm: u32 },
     /// `fNN.mul slot, slot`: folds into a following `fNN.add`.
     Mul { is64: bool, x: u32, y: u32 },
+    /// `i64` shift or rotate of `src` by a constant, or `src ^ -1`: folds into a following
+    /// `i64.xor` (shifts) or `i64.and` (not).
+    Bit64 { op: BitOp, src: u32, k: u32 },
+    /// `i64.xor slot, slot`: folds into a following `i64.rotl` by a constant.
+    Xor64 { x: u32, y: u32 },
+    /// `z & !b`: folds into a following `i64.xor`.
+    AndNot64 { b: u32, z: u32 },
+}
+
+/// The single-operand `i64` bit operations that fuse into a following binary one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum BitOp {
+    Shl,
+    ShrU,
+    Rotl,
+    Not,
+}
+
+/// The four `i32` division operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DivRem {
+    DivS,
+    DivU,
+    RemS,
+    RemU,
+}
+
+impl DivRem {
+    /// The handlers for a divisor in a slot, which check it for zero.
+    fn generic(self) -> Bin {
+        match self {
+            DivRem::DivS => h::I32_DIV_S,
+            DivRem::DivU => h::I32_DIV_U,
+            DivRem::RemS => h::I32_REM_S,
+            DivRem::RemU => h::I32_REM_U,
+        }
+    }
 }
 
 /// Operand forms of an emitted binary op.
@@ -769,9 +807,18 @@ impl FuncTranslator {
         form
     }
 
-    /// Takes the fusable producer of the top temporary, removing its op.
-    fn take_fuse(&mut self) -> Option<Fuse> {
-        let fuse = self.last_fuse?;
+    /// The address add that produced the top temporary, removed from the code: `(base, imm)`.
+    fn take_address_add(&mut self) -> Option<(u32, u32)> {
+        self.take_fuse(|f| match f {
+            Fuse::AddImm { base, imm } => Some((base, imm)),
+            _ => None,
+        })
+    }
+
+    /// If the last op produced the top temporary and `select` maps its fusion candidate to a
+    /// fused form, removes that op and returns the form; otherwise changes nothing.
+    fn take_fuse<T>(&mut self, select: impl Fn(Fuse) -> Option<T>) -> Option<T> {
+        let form = select(self.last_fuse?)?;
         let producer = self.producer?;
         let top = self.height().checked_sub(1)?;
         if producer + 1 != self.ops.len()
@@ -784,17 +831,175 @@ impl FuncTranslator {
         self.offsets.pop();
         self.producer = None;
         self.last_fuse = None;
-        Some(fuse)
+        Some(form)
     }
 
     fn binop(&mut self, b: Bin) {
         self.bin(b);
     }
 
+    /// `i32` division or remainder. By a constant divisor it needs neither the zero check nor a
+    /// divide instruction: powers of two become shifts and masks (unsigned only), other divisors a
+    /// multiply by a precomputed reciprocal (`numeric::DivMagic32`).
+    fn i32_div_rem(&mut self, kind: DivRem) {
+        let len = self.stack.len();
+        let (Some(&lhs), Some(&Operand::Const(c))) = (len.checked_sub(2).map(|i| &self.stack[i]), self.stack.last())
+        else {
+            return self.binop(kind.generic());
+        };
+        let d = c as u32;
+        if matches!(lhs, Operand::Const(_)) {
+            return self.binop(kind.generic());
+        }
+        if d.is_power_of_two() && matches!(kind, DivRem::DivU | DivRem::RemU) {
+            let (bin, imm) =
+                if kind == DivRem::DivU { (h::I32_SHR_U, d.trailing_zeros()) } else { (h::I32_AND, d - 1) };
+            self.stack[len - 1] = Operand::Const(u64::from(imm));
+            self.bin(bin);
+            return;
+        }
+        let magnitude = if kind == DivRem::DivS { (d as i32 > 0).then_some(d) } else { Some(d) };
+        let magnitude = if kind == DivRem::RemS { Some((d as i32).unsigned_abs()) } else { magnitude };
+        let Some(magic) = magnitude.and_then(DivMagic32::new) else {
+            return self.binop(kind.generic());
+        };
+        self.stack.pop();
+        let x = self.pop_slot();
+        let handler = match kind {
+            DivRem::DivU => h::i32_div_u_const,
+            DivRem::RemU => h::i32_rem_u_const,
+            DivRem::DivS => h::i32_div_s_const,
+            DivRem::RemS => h::i32_rem_s_const,
+        };
+        self.emit_producer(handler, x, magic.to_bits());
+    }
+
     fn i32_add(&mut self) {
         if let Form::SlotImm(base, imm) = self.bin(h::I32_ADD) {
             self.last_fuse = Some(Fuse::AddImm { base, imm: imm as u32 });
         }
+    }
+
+    /// For a commutative operator: if one of its two operands is the temporary the last op
+    /// produced, and `select` maps that op's fusion candidate to a fused form, removes that op and
+    /// both operands and returns the form with the slot of the other operand. The fused op then
+    /// runs where the removed one did, so it reads the same values. Constants are left alone.
+    fn take_fused_operand<T>(&mut self, select: impl Fn(Fuse) -> Option<T>) -> Option<(T, u32)> {
+        let form = select(self.last_fuse?)?;
+        let producer = self.producer?;
+        let len = self.stack.len();
+        let (top, below) = (len.checked_sub(1)?, len.checked_sub(2)?);
+        if producer + 1 != self.ops.len() {
+            return None;
+        }
+        let produced = self.ops[producer].a;
+        let is_produced = |i: usize| self.stack[i] == Operand::Temp && self.temp_slot(i as u32) == produced;
+        let other_at = if is_produced(top) {
+            below
+        } else if is_produced(below) {
+            top
+        } else {
+            return None;
+        };
+        let other = match self.stack[other_at] {
+            Operand::Local(x) => x,
+            Operand::Temp => self.temp_slot(other_at as u32),
+            Operand::Const(_) => return None,
+        };
+        self.ops.pop();
+        self.offsets.pop();
+        self.stack.truncate(below);
+        self.producer = None;
+        self.last_test = None;
+        self.last_fuse = None;
+        Some((form, other))
+    }
+
+    /// `i64.shl`/`i64.shr_u`: by a constant, remembered for fusion into a following `i64.xor`.
+    fn i64_shift(&mut self, b: Bin, bit: BitOp) {
+        if let Form::SlotImm(src, k) = self.bin(b) {
+            self.last_fuse = Some(Fuse::Bit64 { op: bit, src, k: (k & 63) as u32 });
+        }
+    }
+
+    /// `i64.rotl`: by a constant, fused with a directly preceding `i64.xor` of two slots, and
+    /// otherwise remembered for fusion into a following `i64.xor`.
+    fn i64_rotl(&mut self) {
+        let len = self.stack.len();
+        let xor = match self.last_fuse {
+            Some(Fuse::Xor64 { x, y }) => Some((x, y)),
+            _ => None,
+        };
+        let below = len.checked_sub(2);
+        if let (Some((x, y)), Some(&Operand::Const(k)), Some(producer), Some(below)) =
+            (xor, self.stack.last(), self.producer, below)
+        {
+            if producer + 1 == self.ops.len()
+                && self.stack[below] == Operand::Temp
+                && self.ops[producer].a == self.temp_slot(below as u32)
+            {
+                self.ops.pop();
+                self.offsets.pop();
+                self.stack.truncate(below);
+                self.emit_producer(h::i64_rotl_xor, x, u64::from(y) | (k & 63) << 32);
+                return;
+            }
+        }
+        self.i64_shift(h::I64_ROTL, BitOp::Rotl);
+    }
+
+    /// `i64.xor`: fused with a directly preceding shift, rotate or and-not; `x ^ -1` and
+    /// `x ^ y` are remembered for fusion with what follows.
+    fn i64_xor(&mut self) {
+        // (handler, slot b, constant half of c, whether the other operand goes in the high half)
+        let select = |f: Fuse| -> Option<(Handler, u32, u32, bool)> {
+            match f {
+                Fuse::Bit64 { op: BitOp::Shl, src, k } => Some((h::i64_xor_shl, src, k, false)),
+                Fuse::Bit64 { op: BitOp::ShrU, src, k } => Some((h::i64_xor_shr_u, src, k, false)),
+                Fuse::Bit64 { op: BitOp::Rotl, src, k } => Some((h::i64_xor_rotl, src, k, false)),
+                Fuse::AndNot64 { b, z } => Some((h::i64_xor_andn, b, z, true)),
+                _ => None,
+            }
+        };
+        if let Some(((handler, b, fixed, other_high), other)) = self.take_fused_operand(select) {
+            let (lo, hi) = if other_high { (fixed, other) } else { (other, fixed) };
+            self.emit_producer(handler, b, u64::from(lo) | u64::from(hi) << 32);
+            return;
+        }
+        match self.bin(h::I64_XOR) {
+            Form::SlotImm(src, u64::MAX) => self.last_fuse = Some(Fuse::Bit64 { op: BitOp::Not, src, k: 0 }),
+            Form::SlotSlot(x, y) => self.last_fuse = Some(Fuse::Xor64 { x, y }),
+            _ => {}
+        }
+    }
+
+    /// `i32.wrap_i64`: fused with a directly preceding `i64.shr_u` by a constant, the usual way
+    /// to take a field out of a 64-bit word.
+    fn i32_wrap_i64(&mut self) {
+        let shr_u = |f: Fuse| match f {
+            Fuse::Bit64 { op: BitOp::ShrU, src, k } => Some((src, k)),
+            _ => None,
+        };
+        if let Some((src, k)) = self.take_fuse(shr_u) {
+            self.stack.pop();
+            self.emit_producer(h::i32_wrap_shr_u, src, u64::from(k));
+            return;
+        }
+        self.un(h::i32_wrap_i64);
+    }
+
+    /// `i64.and`: fused with a directly preceding `x ^ -1` into an and-not.
+    fn i64_and(&mut self) {
+        let not = |f: Fuse| match f {
+            Fuse::Bit64 { op: BitOp::Not, src, .. } => Some(src),
+            _ => None,
+        };
+        if let Some((src, z)) = self.take_fused_operand(not) {
+            self.emit_producer(h::i64_andn, src, u64::from(z));
+            self.last_fuse = Some(Fuse::AndNot64 { b: src, z });
+            return;
+        }
+        self.binop(h::I64_AND);
     }
 
     fn float_mul(&mut self, is64: bool) {
@@ -809,7 +1014,11 @@ impl FuncTranslator {
         let other = len.checked_sub(2).map(|i| (self.stack[i], i as u32));
         let mul_matches = matches!(self.last_fuse, Some(Fuse::Mul { is64: m64, .. }) if m64 == is64);
         if let (true, Some((other @ (Operand::Local(_) | Operand::Temp), other_h))) = (mul_matches, other) {
-            if let Some(Fuse::Mul { x, y, .. }) = self.take_fuse() {
+            let mul = |f: Fuse| match f {
+                Fuse::Mul { x, y, .. } => Some((x, y)),
+                _ => None,
+            };
+            if let Some((x, y)) = self.take_fuse(mul) {
                 self.stack.pop();
                 self.stack.pop();
                 let z = self.slot_of(other, other_h);
@@ -873,7 +1082,7 @@ impl FuncTranslator {
     }
 
     fn load(&mut self, plain: Handler, fused_add: Handler, offset: u64) {
-        if let Some(Fuse::AddImm { base, imm }) = self.take_fuse() {
+        if let Some((base, imm)) = self.take_address_add() {
             self.stack.pop();
             self.emit_producer(fused_add, base, imm as u64 | offset << 32);
             return;
@@ -882,15 +1091,25 @@ impl FuncTranslator {
         self.emit_producer(plain, addr, offset);
     }
 
-    fn store(&mut self, plain: Handler, imm: Handler, fused_add: Handler, offset: u64) {
+    /// A store of `width` bytes; `handlers` are its forms with the value in a slot, the value
+    /// immediate, the address add fused, and both.
+    fn store(&mut self, handlers: [Handler; 4], width: u32, offset: u64) {
+        let [plain, imm, fused_add, imm_fused_add] = handlers;
         let (val, hv) = self.pop();
         if let Operand::Const(v) = val {
+            // The fused form has room for 32 bits of the value; narrower stores ignore the rest.
+            let fits = width <= 4 || v >> 32 == 0;
+            if let Some((base, imm)) = fits.then(|| self.take_address_add()).flatten() {
+                self.stack.pop();
+                self.emit(op(imm_fused_add, base, v as u32, u64::from(imm) | offset << 32));
+                return;
+            }
             let addr = self.pop_slot();
             self.emit(op(imm, addr, offset as u32, v));
             return;
         }
         let val = self.slot_of(val, hv);
-        if let Some(Fuse::AddImm { base, imm }) = self.take_fuse() {
+        if let Some((base, imm)) = self.take_address_add() {
             self.stack.pop();
             self.emit(op(fused_add, base, val, imm as u64 | offset << 32));
             return;
@@ -1178,16 +1397,16 @@ impl FuncTranslator {
             O::I64Load32S { memarg } => self.load(h::i64_load32_s, h::i64_load32_s_add, memarg.offset),
             O::I64Load32U { memarg } => self.load(h::i64_load32_u, h::i64_load32_u_add, memarg.offset),
             O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => {
-                self.store(h::store32, h::store32_imm, h::store32_add, memarg.offset)
+                self.store([h::store32, h::store32_imm, h::store32_add, h::store32_imm_add], 4, memarg.offset)
             }
             O::I64Store { memarg } | O::F64Store { memarg } => {
-                self.store(h::store64, h::store64_imm, h::store64_add, memarg.offset)
+                self.store([h::store64, h::store64_imm, h::store64_add, h::store64_imm_add], 8, memarg.offset)
             }
             O::I32Store8 { memarg } | O::I64Store8 { memarg } => {
-                self.store(h::store8, h::store8_imm, h::store8_add, memarg.offset)
+                self.store([h::store8, h::store8_imm, h::store8_add, h::store8_imm_add], 1, memarg.offset)
             }
             O::I32Store16 { memarg } | O::I64Store16 { memarg } => {
-                self.store(h::store16, h::store16_imm, h::store16_add, memarg.offset)
+                self.store([h::store16, h::store16_imm, h::store16_add, h::store16_imm_add], 2, memarg.offset)
             }
             O::MemorySize { .. } => self.emit_producer(h::memory_size, 0, 0),
             O::MemoryGrow { .. } => self.un(h::memory_grow),
@@ -1299,10 +1518,10 @@ impl FuncTranslator {
             O::I32Add => self.i32_add(),
             O::I32Sub => self.binop(h::I32_SUB),
             O::I32Mul => self.binop(h::I32_MUL),
-            O::I32DivS => self.binop(h::I32_DIV_S),
-            O::I32DivU => self.binop(h::I32_DIV_U),
-            O::I32RemS => self.binop(h::I32_REM_S),
-            O::I32RemU => self.binop(h::I32_REM_U),
+            O::I32DivS => self.i32_div_rem(DivRem::DivS),
+            O::I32DivU => self.i32_div_rem(DivRem::DivU),
+            O::I32RemS => self.i32_div_rem(DivRem::RemS),
+            O::I32RemU => self.i32_div_rem(DivRem::RemU),
             O::I32And => self.binop(h::I32_AND),
             O::I32Or => self.binop(h::I32_OR),
             O::I32Xor => self.binop(h::I32_XOR),
@@ -1321,13 +1540,13 @@ impl FuncTranslator {
             O::I64DivU => self.binop(h::I64_DIV_U),
             O::I64RemS => self.binop(h::I64_REM_S),
             O::I64RemU => self.binop(h::I64_REM_U),
-            O::I64And => self.binop(h::I64_AND),
+            O::I64And => self.i64_and(),
             O::I64Or => self.binop(h::I64_OR),
-            O::I64Xor => self.binop(h::I64_XOR),
-            O::I64Shl => self.binop(h::I64_SHL),
+            O::I64Xor => self.i64_xor(),
+            O::I64Shl => self.i64_shift(h::I64_SHL, BitOp::Shl),
             O::I64ShrS => self.binop(h::I64_SHR_S),
-            O::I64ShrU => self.binop(h::I64_SHR_U),
-            O::I64Rotl => self.binop(h::I64_ROTL),
+            O::I64ShrU => self.i64_shift(h::I64_SHR_U, BitOp::ShrU),
+            O::I64Rotl => self.i64_rotl(),
             O::I64Rotr => self.binop(h::I64_ROTR),
 
             O::F32Abs => self.un(h::f32_abs),
@@ -1359,7 +1578,7 @@ impl FuncTranslator {
             O::F64Max => self.binop(h::F64_MAX),
             O::F64Copysign => self.binop(h::F64_COPYSIGN),
 
-            O::I32WrapI64 => self.un(h::i32_wrap_i64),
+            O::I32WrapI64 => self.i32_wrap_i64(),
             O::I32TruncF32S => self.un(h::i32_trunc_f32_s),
             O::I32TruncF32U => self.un(h::i32_trunc_f32_u),
             O::I32TruncF64S => self.un(h::i32_trunc_f64_s),
