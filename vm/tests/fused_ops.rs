@@ -190,3 +190,32 @@ fn stores_of_immediates_to_constant_offsets() {
     assert_eq!(call(&mut store, "store64_wide", 65_536 - 100 - 7), Err(TrapCode::MemoryOutOfBounds));
     assert_eq!(call(&mut store, "store16", 65_536 - 100 - 1), Err(TrapCode::MemoryOutOfBounds));
 }
+
+/// `i64.extend_i32_u` emits no op: it relies on every i32 producer leaving its cell's high half
+/// zero. This checks producers whose natural 64-bit result would have high bits set.
+#[test]
+fn zero_extension_sees_clean_i32_cells() {
+    let (mut store, inst) = instance(
+        r#"(module (memory 1) (data (i32.const 0) "\ff\ff\ff\ff")
+          (global $g (mut i32) (i32.const -5))
+          (func $neg (param i32) (result i32) (i32.sub (i32.const 0) (local.get 0)))
+          (func (export "extend") (param $which i32) (param $x i32) (result i64)
+            (block $b6 (block $b5 (block $b4 (block $b3 (block $b2 (block $b1 (block $b0
+              (br_table $b0 $b1 $b2 $b3 $b4 $b5 $b6 (local.get $which)))
+              (return (i64.extend_i32_u (i32.sub (local.get $x) (i32.const 1)))))
+              (return (i64.extend_i32_u (i32.load8_s (i32.const 0)))))
+              (return (i64.extend_i32_u (i32.wrap_i64 (i64.const -1)))))
+              (return (i64.extend_i32_u (call $neg (local.get $x)))))
+              (return (i64.extend_i32_u (global.get $g))))
+              (return (i64.extend_i32_u (select (i32.const -9) (local.get $x) (local.get $x)))))
+            (i64.extend_i32_u (i32.rotl (local.get $x) (i32.const 31)))))"#,
+    );
+    let f = inst.get_typed_func::<(i32, i32), i64>(&store, "extend").unwrap();
+    let x = 7i32;
+    let expected: [u32; 7] =
+        [6, 0xFFFF_FFFF, 0xFFFF_FFFF, -7i32 as u32, -5i32 as u32, -9i32 as u32, 7u32.rotate_left(31)];
+    for (which, want) in expected.iter().enumerate() {
+        assert_eq!(f.call(&mut store, (which as i32, x)).unwrap(), i64::from(*want), "case {which}");
+    }
+    assert_eq!(f.call(&mut store, (0, 0)).unwrap(), i64::from(u32::MAX));
+}

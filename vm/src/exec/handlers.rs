@@ -394,7 +394,6 @@ un!(i64_extend8_s, i64, |x| x as i8 as i64);
 un!(i64_extend16_s, i64, |x| x as i16 as i64);
 un!(i64_extend32_s, i64, |x| x as i32 as i64);
 un!(i64_extend_i32_s, i32, |x| x as i64);
-un!(i64_extend_i32_u, u32, |x| x as u64);
 un_try!(i64_trunc_f32_s, f32, n::i64_trunc_f32_s);
 un_try!(i64_trunc_f32_u, f32, n::i64_trunc_f32_u);
 un_try!(i64_trunc_f64_s, f64, n::i64_trunc_f64_s);

@@ -1584,7 +1584,6 @@ impl FuncTranslator {
             O::I32TruncF64S => self.un(h::i32_trunc_f64_s),
             O::I32TruncF64U => self.un(h::i32_trunc_f64_u),
             O::I64ExtendI32S => self.un(h::i64_extend_i32_s),
-            O::I64ExtendI32U => self.un(h::i64_extend_i32_u),
             O::I64TruncF32S => self.un(h::i64_trunc_f32_s),
             O::I64TruncF32U => self.un(h::i64_trunc_f32_u),
             O::I64TruncF64S => self.un(h::i64_trunc_f64_s),
@@ -1599,8 +1598,13 @@ impl FuncTranslator {
             O::F64ConvertI64S => self.un(h::f64_convert_i64_s),
             O::F64ConvertI64U => self.un(h::f64_convert_i64_u),
             O::F64PromoteF32 => self.un(h::f64_promote_f32),
-            // Cells are untyped bits: reinterpretation changes nothing.
-            O::I32ReinterpretF32 | O::I64ReinterpretF64 | O::F32ReinterpretI32 | O::F64ReinterpretI64 => {}
+            // Cells are untyped bits: reinterpretation changes nothing, and neither does
+            // zero-extension, because an i32 cell's high half is zero.
+            O::I32ReinterpretF32
+            | O::I64ReinterpretF64
+            | O::F32ReinterpretI32
+            | O::F64ReinterpretI64
+            | O::I64ExtendI32U => {}
             O::I32Extend8S => self.un(h::i32_extend8_s),
             O::I32Extend16S => self.un(h::i32_extend16_s),
             O::I64Extend8S => self.un(h::i64_extend8_s),
