@@ -125,3 +125,62 @@ fn the_tally_namespace_is_reserved() {
     let err = linker.func_wrap("tally", "gas", |_: Caller<'_, ()>, _: i64| {}).unwrap_err();
     assert!(matches!(err, Error::Link { .. }));
 }
+
+/// Loop back-edges pay the loop body's entry charge themselves and skip its `gas` op. Gas, side
+/// effects and the trap location must be exactly those of running that op on every iteration.
+#[test]
+fn back_edges_charge_exactly_like_the_loop_head() {
+    let wat = r#"(module
+      (import "tally" "gas" (func $gas (param i64)))
+      (memory (export "memory") 1)
+      ;; A conditional back-edge (fused compare-and-branch).
+      (func (export "count_down") (param $n i32)
+        (call $gas (i64.const 5))
+        (loop $l
+          (call $gas (i64.const 3))
+          (i32.store (i32.const 0) (i32.add (i32.load (i32.const 0)) (i32.const 1)))
+          (br_if $l (i32.gt_u (local.tee $n (i32.sub (local.get $n) (i32.const 1))) (i32.const 0)))))
+      ;; An unconditional back-edge, and a plain condition.
+      (func (export "count_up") (param $n i32)
+        (call $gas (i64.const 5))
+        (block $done
+          (loop $l
+            (call $gas (i64.const 3))
+            (i32.store (i32.const 0) (i32.add (i32.load (i32.const 0)) (i32.const 1)))
+            (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+            (br_if $done (i32.eqz (local.get $n)))
+            (br $l)))))"#;
+    let engine = Engine::default();
+    let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
+    for name in ["count_down", "count_up"] {
+        let mut head_offset = None;
+        for gas in 0..40u64 {
+            let mut store = Store::new(&engine, ());
+            let inst = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+            let f = inst.get_typed_func::<i32, ()>(&store, name).unwrap();
+            store.set_gas(gas);
+            let result = f.call(&mut store, 10);
+            let memory = inst.get_memory(&store, "memory").unwrap();
+            let iterations = memory.data(&store)[0];
+            // 5 at entry, then 3 at the top of each of the 10 iterations.
+            let paid = (gas.saturating_sub(5) / 3).min(10);
+            if gas >= 5 {
+                assert_eq!(u64::from(iterations), paid, "{name} with {gas} gas: iterations run");
+            }
+            if gas >= 35 {
+                result.unwrap();
+                assert_eq!(store.gas(), gas - 35, "{name} with {gas} gas");
+                continue;
+            }
+            let trap = result.unwrap_err();
+            assert_eq!(trap.code, TrapCode::OutOfGas, "{name} with {gas} gas");
+            assert_eq!(store.gas(), 0, "{name} with {gas} gas");
+            if gas >= 5 {
+                // Out of gas in the first iteration (reached by falling in) and in later ones
+                // (reached by the back-edge) is reported at the same place: the loop's charge.
+                assert!(trap.offset.is_some());
+                assert_eq!(*head_offset.get_or_insert(trap.offset), trap.offset, "{name} with {gas} gas");
+            }
+        }
+    }
+}

@@ -489,10 +489,32 @@ pub(crate) struct CmpBranch {
     pub ss: Handler,
     /// Branch if `slot a <op> imm b` (immediate sign-extended from 32 bits).
     pub si: Handler,
+    /// `ss` as a loop back-edge that charges the loop's entry gas itself (see [`charged_branch`]).
+    pub ss_gas: Handler,
+    /// `si` as a loop back-edge that charges the loop's entry gas itself.
+    pub si_gas: Handler,
+}
+
+/// Takes a loop back-edge that also charges the loop body's entry charge, so the loop's own
+/// `gas` op (the first op of the body) runs only when the loop is entered from above. `c` holds
+/// the branch offset to the op after that `gas` op in its low half and the charge in its high
+/// half. Out of gas traps at the skipped `gas` op, exactly where the unfused code would.
+#[inline(always)]
+unsafe fn charged_branch(ip: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut Cx) -> Ip {
+    // SAFETY: the translator emits these ops only for back-edges to loops whose first op is the
+    // charge, so `target - 1` is that `gas` op and `target` an op of the same function.
+    unsafe {
+        let op = &*ip;
+        let target = ip.offset(op.c as i32 as isize);
+        if let Err(code) = (*cx).meter.charge(op.c >> 32) {
+            return trap(target.sub(1), cx, code);
+        }
+        next_op(target, sp, mem, len, cx)
+    }
 }
 
 macro_rules! cmp_br {
-    ($konst:ident, $ss:ident, $si:ident, $t:ty, $imm:ty, |$x:ident, $y:ident| $e:expr) => {
+    ($konst:ident, $ss:ident, $si:ident, $ss_gas:ident, $si_gas:ident, $t:ty, $imm:ty, |$x:ident, $y:ident| $e:expr) => {
         handler!($ss(ip, sp, mem, len, cx) {
             let op = &*ip;
             let $x: $t = rd(sp, op.a);
@@ -511,30 +533,48 @@ macro_rules! cmp_br {
             }
             next!(ip.add(1), sp, mem, len, cx)
         });
-        pub(crate) const $konst: CmpBranch = CmpBranch { ss: $ss, si: $si };
+        handler!($ss_gas(ip, sp, mem, len, cx) {
+            let op = &*ip;
+            let $x: $t = rd(sp, op.a);
+            let $y: $t = rd(sp, op.b);
+            if $e {
+                return charged_branch(ip, sp, mem, len, cx);
+            }
+            next!(ip.add(1), sp, mem, len, cx)
+        });
+        handler!($si_gas(ip, sp, mem, len, cx) {
+            let op = &*ip;
+            let $x: $t = rd(sp, op.a);
+            let $y: $t = op.b as i32 as $imm as $t;
+            if $e {
+                return charged_branch(ip, sp, mem, len, cx);
+            }
+            next!(ip.add(1), sp, mem, len, cx)
+        });
+        pub(crate) const $konst: CmpBranch = CmpBranch { ss: $ss, si: $si, ss_gas: $ss_gas, si_gas: $si_gas };
     };
 }
 
-cmp_br!(BR_I32_EQ, br_i32_eq_ss, br_i32_eq_si, i32, i32, |x, y| x == y);
-cmp_br!(BR_I32_NE, br_i32_ne_ss, br_i32_ne_si, i32, i32, |x, y| x != y);
-cmp_br!(BR_I32_LT_S, br_i32_lt_s_ss, br_i32_lt_s_si, i32, i32, |x, y| x < y);
-cmp_br!(BR_I32_LT_U, br_i32_lt_u_ss, br_i32_lt_u_si, u32, i32, |x, y| x < y);
-cmp_br!(BR_I32_GT_S, br_i32_gt_s_ss, br_i32_gt_s_si, i32, i32, |x, y| x > y);
-cmp_br!(BR_I32_GT_U, br_i32_gt_u_ss, br_i32_gt_u_si, u32, i32, |x, y| x > y);
-cmp_br!(BR_I32_LE_S, br_i32_le_s_ss, br_i32_le_s_si, i32, i32, |x, y| x <= y);
-cmp_br!(BR_I32_LE_U, br_i32_le_u_ss, br_i32_le_u_si, u32, i32, |x, y| x <= y);
-cmp_br!(BR_I32_GE_S, br_i32_ge_s_ss, br_i32_ge_s_si, i32, i32, |x, y| x >= y);
-cmp_br!(BR_I32_GE_U, br_i32_ge_u_ss, br_i32_ge_u_si, u32, i32, |x, y| x >= y);
-cmp_br!(BR_I64_EQ, br_i64_eq_ss, br_i64_eq_si, i64, i64, |x, y| x == y);
-cmp_br!(BR_I64_NE, br_i64_ne_ss, br_i64_ne_si, i64, i64, |x, y| x != y);
-cmp_br!(BR_I64_LT_S, br_i64_lt_s_ss, br_i64_lt_s_si, i64, i64, |x, y| x < y);
-cmp_br!(BR_I64_LT_U, br_i64_lt_u_ss, br_i64_lt_u_si, u64, i64, |x, y| x < y);
-cmp_br!(BR_I64_GT_S, br_i64_gt_s_ss, br_i64_gt_s_si, i64, i64, |x, y| x > y);
-cmp_br!(BR_I64_GT_U, br_i64_gt_u_ss, br_i64_gt_u_si, u64, i64, |x, y| x > y);
-cmp_br!(BR_I64_LE_S, br_i64_le_s_ss, br_i64_le_s_si, i64, i64, |x, y| x <= y);
-cmp_br!(BR_I64_LE_U, br_i64_le_u_ss, br_i64_le_u_si, u64, i64, |x, y| x <= y);
-cmp_br!(BR_I64_GE_S, br_i64_ge_s_ss, br_i64_ge_s_si, i64, i64, |x, y| x >= y);
-cmp_br!(BR_I64_GE_U, br_i64_ge_u_ss, br_i64_ge_u_si, u64, i64, |x, y| x >= y);
+cmp_br!(BR_I32_EQ, br_i32_eq_ss, br_i32_eq_si, br_i32_eq_ss_gas, br_i32_eq_si_gas, i32, i32, |x, y| x == y);
+cmp_br!(BR_I32_NE, br_i32_ne_ss, br_i32_ne_si, br_i32_ne_ss_gas, br_i32_ne_si_gas, i32, i32, |x, y| x != y);
+cmp_br!(BR_I32_LT_S, br_i32_lt_s_ss, br_i32_lt_s_si, br_i32_lt_s_ss_gas, br_i32_lt_s_si_gas, i32, i32, |x, y| x < y);
+cmp_br!(BR_I32_LT_U, br_i32_lt_u_ss, br_i32_lt_u_si, br_i32_lt_u_ss_gas, br_i32_lt_u_si_gas, u32, i32, |x, y| x < y);
+cmp_br!(BR_I32_GT_S, br_i32_gt_s_ss, br_i32_gt_s_si, br_i32_gt_s_ss_gas, br_i32_gt_s_si_gas, i32, i32, |x, y| x > y);
+cmp_br!(BR_I32_GT_U, br_i32_gt_u_ss, br_i32_gt_u_si, br_i32_gt_u_ss_gas, br_i32_gt_u_si_gas, u32, i32, |x, y| x > y);
+cmp_br!(BR_I32_LE_S, br_i32_le_s_ss, br_i32_le_s_si, br_i32_le_s_ss_gas, br_i32_le_s_si_gas, i32, i32, |x, y| x <= y);
+cmp_br!(BR_I32_LE_U, br_i32_le_u_ss, br_i32_le_u_si, br_i32_le_u_ss_gas, br_i32_le_u_si_gas, u32, i32, |x, y| x <= y);
+cmp_br!(BR_I32_GE_S, br_i32_ge_s_ss, br_i32_ge_s_si, br_i32_ge_s_ss_gas, br_i32_ge_s_si_gas, i32, i32, |x, y| x >= y);
+cmp_br!(BR_I32_GE_U, br_i32_ge_u_ss, br_i32_ge_u_si, br_i32_ge_u_ss_gas, br_i32_ge_u_si_gas, u32, i32, |x, y| x >= y);
+cmp_br!(BR_I64_EQ, br_i64_eq_ss, br_i64_eq_si, br_i64_eq_ss_gas, br_i64_eq_si_gas, i64, i64, |x, y| x == y);
+cmp_br!(BR_I64_NE, br_i64_ne_ss, br_i64_ne_si, br_i64_ne_ss_gas, br_i64_ne_si_gas, i64, i64, |x, y| x != y);
+cmp_br!(BR_I64_LT_S, br_i64_lt_s_ss, br_i64_lt_s_si, br_i64_lt_s_ss_gas, br_i64_lt_s_si_gas, i64, i64, |x, y| x < y);
+cmp_br!(BR_I64_LT_U, br_i64_lt_u_ss, br_i64_lt_u_si, br_i64_lt_u_ss_gas, br_i64_lt_u_si_gas, u64, i64, |x, y| x < y);
+cmp_br!(BR_I64_GT_S, br_i64_gt_s_ss, br_i64_gt_s_si, br_i64_gt_s_ss_gas, br_i64_gt_s_si_gas, i64, i64, |x, y| x > y);
+cmp_br!(BR_I64_GT_U, br_i64_gt_u_ss, br_i64_gt_u_si, br_i64_gt_u_ss_gas, br_i64_gt_u_si_gas, u64, i64, |x, y| x > y);
+cmp_br!(BR_I64_LE_S, br_i64_le_s_ss, br_i64_le_s_si, br_i64_le_s_ss_gas, br_i64_le_s_si_gas, i64, i64, |x, y| x <= y);
+cmp_br!(BR_I64_LE_U, br_i64_le_u_ss, br_i64_le_u_si, br_i64_le_u_ss_gas, br_i64_le_u_si_gas, u64, i64, |x, y| x <= y);
+cmp_br!(BR_I64_GE_S, br_i64_ge_s_ss, br_i64_ge_s_si, br_i64_ge_s_ss_gas, br_i64_ge_s_si_gas, i64, i64, |x, y| x >= y);
+cmp_br!(BR_I64_GE_U, br_i64_ge_u_ss, br_i64_ge_u_si, br_i64_ge_u_ss_gas, br_i64_ge_u_si_gas, u64, i64, |x, y| x >= y);
 
 // ---- moves, constants, control ----
 
@@ -592,6 +632,33 @@ handler!(br_i64_eqz(ip, sp, mem, len, cx) {
     }
     next!(ip.add(1), sp, mem, len, cx)
 });
+
+handler!(
+/// `br` back to a loop, charging its entry gas (see [`charged_branch`]).
+br_gas(ip, sp, mem, len, cx) {
+    charged_branch(ip, sp, mem, len, cx)
+});
+
+macro_rules! test_br_gas {
+    ($($(#[$m:meta])* $name:ident: $t:ty, |$x:ident| $e:expr;)*) => {$(
+        handler!($(#[$m])* $name(ip, sp, mem, len, cx) {
+            let $x: $t = rd(sp, (*ip).a);
+            if $e {
+                return charged_branch(ip, sp, mem, len, cx);
+            }
+            next!(ip.add(1), sp, mem, len, cx)
+        });
+    )*};
+}
+
+test_br_gas! {
+    /// `br_nez` back to a loop, charging its entry gas.
+    br_nez_gas: u32, |x| x != 0;
+    /// `br_eqz` back to a loop, charging its entry gas.
+    br_eqz_gas: u32, |x| x == 0;
+    /// `br_i64_eqz` back to a loop, charging its entry gas.
+    br_i64_eqz_gas: u64, |x| x == 0;
+}
 
 handler!(
 /// `br_table`: index in slot `a`, `b` targets plus a default follow as ops whose `c` is the

@@ -56,6 +56,8 @@ struct Ctrl {
     else_jump: Option<usize>,
     /// Whether the code before the block was reachable.
     entry_reachable: bool,
+    /// Loops whose first op charges gas: the charge, which back-edges then pay themselves.
+    head_gas: Option<u32>,
 }
 
 impl Ctrl {
@@ -257,6 +259,12 @@ fn rel(from: usize, to: usize) -> u64 {
     (to as i64 - from as i64) as u64
 }
 
+/// The `c` operand of a back-edge at `from` to the loop at `head` that pays the loop's entry
+/// charge `gas` itself: the offset to the op after the charge in the low half, `gas` in the high.
+fn charged_target(from: usize, head: usize, gas: u32) -> u64 {
+    (rel(from, head + 1) as u32 as u64) | u64::from(gas) << 32
+}
+
 fn op(h: Handler, a: u32, b: u32, c: u64) -> Op {
     Op { h, a, b, c }
 }
@@ -333,6 +341,7 @@ impl FuncTranslator {
             branches: Vec::new(),
             else_jump: None,
             entry_reachable: true,
+            head_gas: None,
         });
 
         let mut reader = body.get_operators_reader()?;
@@ -535,8 +544,46 @@ impl FuncTranslator {
             let dst = self.temp_slot(base + i);
             self.copy_into(dst, top - arity + i);
         }
+        if let Some((head, gas)) = self.charged_loop(depth) {
+            let at = self.ops.len();
+            self.emit(op(h::br_gas, 0, 0, charged_target(at, head, gas)));
+            return;
+        }
         let at = self.emit(op(h::br, 0, 0, 0));
         self.link(at, depth);
+    }
+
+    /// The head and entry charge of the loop at `depth`, if its body starts with a charge that
+    /// back-edges can pay themselves (see `handlers::charged_branch`).
+    fn charged_loop(&self, depth: u32) -> Option<(usize, u32)> {
+        let label = self.label(depth);
+        match (label.kind, label.head_gas) {
+            (CtrlKind::Loop, Some(gas)) => Some((label.head, gas)),
+            _ => None,
+        }
+    }
+
+    /// A conditional branch to `depth` that needs no value moves.
+    fn emit_test_branch(&mut self, test: Test, depth: u32) {
+        let Some((head, gas)) = self.charged_loop(depth) else {
+            let at = self.emit_test_jump(test);
+            self.link(at, depth);
+            return;
+        };
+        let (handler, a, b): (Handler, u32, u32) = match test {
+            Test::Cmp { kind, is64, lhs, rhs } => {
+                let ops = kind.branch(is64);
+                match rhs {
+                    Rhs::Slot(r) => (ops.ss_gas, lhs, r),
+                    Rhs::Imm(i) => (ops.si_gas, lhs, i),
+                }
+            }
+            Test::Eqz { is64: false, slot } => (h::br_eqz_gas, slot, 0),
+            Test::Eqz { is64: true, slot } => (h::br_i64_eqz_gas, slot, 0),
+            Test::Nez { slot } => (h::br_nez_gas, slot, 0),
+        };
+        let at = self.ops.len();
+        self.emit(op(handler, a, b, charged_target(at, head, gas)));
     }
 
     /// Emits the function's return sequence for the results on top of the stack.
@@ -697,6 +744,7 @@ impl FuncTranslator {
             branches: Vec::new(),
             else_jump,
             entry_reachable: true,
+            head_gas: None,
         });
     }
 
@@ -1180,6 +1228,12 @@ impl FuncTranslator {
                         last.c = arg;
                     }
                     _ => {
+                        let ops = self.ops.len();
+                        if let Some(ctrl) = self.ctrl.last_mut() {
+                            if ctrl.kind == CtrlKind::Loop && ctrl.head == ops {
+                                ctrl.head_gas = u32::try_from(arg).ok();
+                            }
+                        }
                         self.emit(op(h::gas, 0, 0, arg));
                     }
                 }
@@ -1343,8 +1397,7 @@ impl FuncTranslator {
                     self.emit_branch(relative_depth);
                     self.patch_to_here(skip);
                 } else {
-                    let at = self.emit_test_jump(test);
-                    self.link(at, relative_depth);
+                    self.emit_test_branch(test, relative_depth);
                 }
                 self.barrier();
             }
