@@ -3,8 +3,9 @@
 //! [`instrument_body`] drives wasmparser's operator decoder with [`Body`] as the visitor: each
 //! `visit_*` method first runs the validator's own `visit_*` for that operator, then the metering
 //! bookkeeping, so every operator is decoded once and dispatched once (no `Operator` values are
-//! built, no second dispatch inside the validator). The most frequent operators are even decoded
-//! by [`step`] itself, with the reader's own methods (see there).
+//! built, no second dispatch inside the validator). The most frequent operators (loads and
+//! stores included) are even decoded by [`step`] itself, with the reader's own methods, and
+//! validated and metered inline (see there).
 //!
 //! With the default schedule every value type has the same stack size, so the shadow operand
 //! stack is just the validator's operand-stack height ([`Shadow`]); other schedules track each
@@ -18,15 +19,15 @@
 //! in the body size.
 
 use wasmparser::{
-    BinaryReader, BlockType, BrTable, FrameKind, FrameStack, FuncValidator, FunctionBody, ValType, ValidatorResources,
-    VisitOperator, VisitSimdOperator,
+    BinaryReader, BlockType, BrTable, FrameKind, FrameStack, FuncValidator, FunctionBody, MemArg, MemArgTarget,
+    ValType, ValidatorResources, VisitOperator, VisitSimdOperator,
 };
 
 use crate::error::InjectError;
 use crate::module::TypeInfo;
 use crate::ops::OpKind;
 use crate::schedule::Schedule;
-use crate::{write_i64, write_u32, FUNC_SHIFT, GAS_FUNC, GAS_LEN_FUNC, STACK_ENTER_FUNC, STACK_LEAVE_FUNC};
+use crate::{write_u32, FUNC_SHIFT, GAS_FUNC, GAS_LEN_FUNC, STACK_ENTER_FUNC, STACK_LEAVE_FUNC};
 
 const OP_I32_CONST: u8 = 0x41;
 const OP_I64_CONST: u8 = 0x42;
@@ -53,7 +54,7 @@ pub(crate) struct ModuleCtx<'a> {
 /// allocations once the largest one has been seen.
 #[derive(Default)]
 pub(crate) struct Scratch {
-    inserts: Vec<(usize, Insert)>,
+    inserts: Vec<Insert>,
     ctrl: Vec<Ctrl>,
     sizes: Vec<u32>,
 }
@@ -78,23 +79,45 @@ struct Ctrl {
     base: usize,
 }
 
-/// Something written at a byte offset of the input body, before the input byte there.
-#[derive(Clone, Copy)]
-enum Insert {
-    /// `i64.const c; call $gas`, omitted when `c == 0`.
-    Charge(u64),
+/// What an [`Insert`] writes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum What {
+    /// `i64.const value; call $gas` (a region's charge), omitted when `value == 0`.
+    Charge,
     /// `i32.const F; call $stack_leave`.
     Leave,
-    /// `i64.const unit; call $gas_len` (`unit > 0`).
-    Length(u64),
-    /// `opcode index` (LEB128) replacing the input bytes up to offset `end`: a `call` or
-    /// `ref.func` with its shifted function index.
-    Index { opcode: u8, index: u32, end: usize },
+    /// `i64.const value; call $gas_len` (`value`: the unit, above 0).
+    Length,
+    /// `call value`: the input's `call` with its function index shifted.
+    Call,
+    /// `ref.func value`: the input's `ref.func` with its function index shifted.
+    RefFunc,
+}
+
+/// Something written at a byte offset of the input body, before the input byte there. Packed
+/// into 16 bytes: a body's scan records one per region, call and release.
+#[derive(Clone, Copy)]
+struct Insert {
+    /// Offset in the input body (which is smaller than 4 GiB: its size is a `u32`).
+    at: u32,
+    what: What,
+    /// Input bytes replaced from `at` on (`Call`, `RefFunc`: the whole operator), else 0.
+    replaces: u8,
+    /// The charge, the unit, or the shifted function index.
+    value: u64,
+}
+
+const _: () = assert!(std::mem::size_of::<Insert>() == 16);
+
+impl Insert {
+    fn new(at: usize, what: What, value: u64) -> Self {
+        Self { at: at as u32, what, replaces: 0, value }
+    }
 }
 
 /// The open region: where its charge goes and what it costs so far.
 struct Region {
-    /// Index of its [`Insert::Charge`] in `inserts`.
+    /// Index of its [`What::Charge`] insert in `inserts`.
     insert: usize,
     cost: u64,
     is_loop: bool,
@@ -137,7 +160,7 @@ struct Body<'a, 'v> {
     bytes: &'a [u8],
     /// Offset of `bytes` in the module.
     base: usize,
-    inserts: Vec<(usize, Insert)>,
+    inserts: Vec<Insert>,
     /// Bytes the inserts add, `Leave`s excluded (their size depends on the frame size).
     added: usize,
     /// Input bytes the `Index` inserts replace.
@@ -228,13 +251,17 @@ pub(crate) fn instrument_body(
     while !reader.eof() {
         b.offset = reader.original_position() as usize;
         let code = bytes.get(b.offset.wrapping_sub(base)).copied();
-        step(&mut reader, &mut b, code)?.map_err(|e| *e)?;
-        if let Some(i) = b.pending.take() {
-            let end = (reader.original_position() as usize).wrapping_sub(base);
-            if let Some((pos, _)) = b.inserts.get_mut(i) {
-                *pos = end;
-            }
+        let ended = step(&mut reader, &mut b, code).map_err(|e| *e)?;
+        b.fix_pending(&reader);
+        if ended {
+            break;
         }
+    }
+    // Anything after the final `end` goes to the reader, which rejects it with its own message.
+    while !reader.eof() {
+        b.offset = reader.original_position() as usize;
+        reader.visit_operator(&mut b)?.map_err(|e| *e)?;
+        b.fix_pending(&reader);
     }
     reader.finish_expression(&b)?;
     if !b.ctrl.is_empty() {
@@ -251,88 +278,172 @@ pub(crate) fn instrument_body(
     Ok(())
 }
 
-/// Decodes and visits one operator (`code`: its first byte, if any).
+/// Decodes, validates and meters one operator (`code`: its first byte, if any). Returns whether
+/// it was the body's final `end`, after which the reader must see no more operators.
 ///
-/// The most frequent operators (those without immediates, and those whose immediates are
-/// LEB128 integers) are decoded here with the reader's own methods, exactly as
-/// `BinaryReader::visit_operator` decodes them, so they fail with the same errors; this saves
-/// that function's dispatch (a large function with a large frame) on most operators. All others,
-/// and any operator after the body's final `end` (which the reader rejects), go to the reader.
+/// The most frequent operators (those without immediates, those whose immediates are LEB128
+/// integers, loads and stores with a one-byte alignment field, and blocks without a type) are
+/// decoded here with the reader's own methods, exactly as `BinaryReader::visit_operator` decodes
+/// them, so they fail with the same errors; each is then validated and metered inline. This
+/// saves that function's dispatch (a large function with a large frame) and a call per operator.
+/// All others go to the reader, which calls back the `visit_*` methods.
 #[inline(always)]
-fn step<'a>(
-    reader: &mut BinaryReader<'a>,
-    b: &mut Body<'_, '_>,
-    code: Option<u8>,
-) -> wasmparser::Result<Result<(), Box<InjectError>>> {
+fn step(reader: &mut BinaryReader<'_>, b: &mut Body<'_, '_>, code: Option<u8>) -> Result<bool, Box<InjectError>> {
+    // Validates with the validator's `$visit`, then meters with the `Body` method `$meter`.
+    macro_rules! fused {
+        // A plain operator, resolved from its opcode at compile time.
+        ($visit:ident($($arg:expr),*) => plain($code:literal)) => {
+            fused!($visit($($arg),*) => plain_op(const { OpKind::with_opcode($code) }))
+        };
+        ($visit:ident($($arg:expr),*) => $meter:ident($($marg:tt)*)) => {{
+            let checked = b.v.visitor(b.offset as u64).$visit($($arg),*);
+            match checked {
+                Ok(()) => b.$meter($($marg)*).map(|()| false).map_err(Box::new),
+                Err(e) => Err(rejected(e)),
+            }
+        }};
+    }
+    // A load or store: decoded here when its alignment field is one byte without flags (the
+    // only form valid in the profile), which `read_memarg` turns into exactly this `MemArg`.
+    macro_rules! memarg {
+        ($code:literal, $visit:ident, $max_align:literal) => {{
+            match b.bytes.get(b.pos().wrapping_add(1)) {
+                Some(&align) if align < 0x40 => {
+                    reader.read_u8().map_err(rejected)?;
+                    reader.read_u8().map_err(rejected)?;
+                    let offset = u64::from(read_var_u32(reader, b.bytes, b.base).map_err(rejected)?);
+                    let memarg = MemArg {
+                        align,
+                        max_align: $max_align,
+                        offset,
+                        target: MemArgTarget::Memory(0),
+                        ordering: None,
+                    };
+                    fused!($visit(memarg) => plain($code))
+                }
+                _ => reader.visit_operator(b).map_err(rejected)?.map(|()| false),
+            }
+        }};
+    }
+    // A block, loop or if: decoded here when it has no type (`0x40`, `BlockType::Empty`).
+    macro_rules! block {
+        ($visit:ident => $meter:ident) => {{
+            match b.bytes.get(b.pos().wrapping_add(1)) {
+                Some(0x40) => {
+                    reader.read_u8().map_err(rejected)?;
+                    reader.read_u8().map_err(rejected)?;
+                    fused!($visit(BlockType::Empty) => $meter(BlockType::Empty))
+                }
+                _ => reader.visit_operator(b).map_err(rejected)?.map(|()| false),
+            }
+        }};
+    }
     macro_rules! dispatch {
         ($($code:literal => $visit:ident,)*) => {
             match code {
                 $(Some($code) => {
-                    reader.read_u8()?;
-                    Ok(b.$visit())
+                    reader.read_u8().map_err(rejected)?;
+                    fused!($visit() => plain($code))
                 })*
+                Some(0x00) => {
+                    reader.read_u8().map_err(rejected)?;
+                    fused!(visit_unreachable() => unreachable())
+                }
+                Some(0x02) => block!(visit_block => block),
+                Some(0x03) => block!(visit_loop => loop_),
+                Some(0x04) => block!(visit_if => if_),
+                Some(0x0b) => {
+                    reader.read_u8().map_err(rejected)?;
+                    let checked = b.v.visitor(b.offset as u64).visit_end();
+                    match checked {
+                        Ok(()) => b.end().map(|()| b.v.control_stack_height() == 0).map_err(Box::new),
+                        Err(e) => Err(rejected(e)),
+                    }
+                }
                 Some(0x0c) => {
-                    reader.read_u8()?;
-                    let depth = read_var_u32(reader, b.bytes, b.base)?;
-                    Ok(b.visit_br(depth))
+                    reader.read_u8().map_err(rejected)?;
+                    let depth = read_var_u32(reader, b.bytes, b.base).map_err(rejected)?;
+                    fused!(visit_br(depth) => br(depth))
                 }
                 Some(0x0d) => {
-                    reader.read_u8()?;
-                    let depth = read_var_u32(reader, b.bytes, b.base)?;
-                    Ok(b.visit_br_if(depth))
+                    reader.read_u8().map_err(rejected)?;
+                    let depth = read_var_u32(reader, b.bytes, b.base).map_err(rejected)?;
+                    fused!(visit_br_if(depth) => br_if(depth))
+                }
+                Some(0x0f) => {
+                    reader.read_u8().map_err(rejected)?;
+                    fused!(visit_return() => return_())
                 }
                 Some(0x10) => {
-                    reader.read_u8()?;
-                    let index = read_var_u32(reader, b.bytes, b.base)?;
-                    Ok(b.visit_call(index))
+                    reader.read_u8().map_err(rejected)?;
+                    let index = read_var_u32(reader, b.bytes, b.base).map_err(rejected)?;
+                    let end = (reader.original_position() as usize).wrapping_sub(b.base);
+                    fused!(visit_call(index) => call(index, Some(end)))
                 }
                 Some(0x20) => {
-                    reader.read_u8()?;
-                    let index = read_var_u32(reader, b.bytes, b.base)?;
-                    Ok(b.visit_local_get(index))
+                    reader.read_u8().map_err(rejected)?;
+                    let index = read_var_u32(reader, b.bytes, b.base).map_err(rejected)?;
+                    fused!(visit_local_get(index) => plain(0x20))
                 }
                 Some(0x21) => {
-                    reader.read_u8()?;
-                    let index = read_var_u32(reader, b.bytes, b.base)?;
-                    Ok(b.visit_local_set(index))
+                    reader.read_u8().map_err(rejected)?;
+                    let index = read_var_u32(reader, b.bytes, b.base).map_err(rejected)?;
+                    fused!(visit_local_set(index) => plain(0x21))
                 }
                 Some(0x22) => {
-                    reader.read_u8()?;
-                    let index = read_var_u32(reader, b.bytes, b.base)?;
-                    Ok(b.visit_local_tee(index))
+                    reader.read_u8().map_err(rejected)?;
+                    let index = read_var_u32(reader, b.bytes, b.base).map_err(rejected)?;
+                    fused!(visit_local_tee(index) => plain(0x22))
                 }
                 Some(0x23) => {
-                    reader.read_u8()?;
-                    let index = read_var_u32(reader, b.bytes, b.base)?;
-                    Ok(b.visit_global_get(index))
+                    reader.read_u8().map_err(rejected)?;
+                    let index = read_var_u32(reader, b.bytes, b.base).map_err(rejected)?;
+                    fused!(visit_global_get(index) => plain(0x23))
                 }
                 Some(0x24) => {
-                    reader.read_u8()?;
-                    let index = read_var_u32(reader, b.bytes, b.base)?;
-                    Ok(b.visit_global_set(index))
+                    reader.read_u8().map_err(rejected)?;
+                    let index = read_var_u32(reader, b.bytes, b.base).map_err(rejected)?;
+                    fused!(visit_global_set(index) => plain(0x24))
                 }
+                Some(0x28) => memarg!(0x28, visit_i32_load, 2),
+                Some(0x29) => memarg!(0x29, visit_i64_load, 3),
+                Some(0x2a) => memarg!(0x2a, visit_f32_load, 2),
+                Some(0x2b) => memarg!(0x2b, visit_f64_load, 3),
+                Some(0x2c) => memarg!(0x2c, visit_i32_load8_s, 0),
+                Some(0x2d) => memarg!(0x2d, visit_i32_load8_u, 0),
+                Some(0x2e) => memarg!(0x2e, visit_i32_load16_s, 1),
+                Some(0x2f) => memarg!(0x2f, visit_i32_load16_u, 1),
+                Some(0x30) => memarg!(0x30, visit_i64_load8_s, 0),
+                Some(0x31) => memarg!(0x31, visit_i64_load8_u, 0),
+                Some(0x32) => memarg!(0x32, visit_i64_load16_s, 1),
+                Some(0x33) => memarg!(0x33, visit_i64_load16_u, 1),
+                Some(0x34) => memarg!(0x34, visit_i64_load32_s, 2),
+                Some(0x35) => memarg!(0x35, visit_i64_load32_u, 2),
+                Some(0x36) => memarg!(0x36, visit_i32_store, 2),
+                Some(0x37) => memarg!(0x37, visit_i64_store, 3),
+                Some(0x38) => memarg!(0x38, visit_f32_store, 2),
+                Some(0x39) => memarg!(0x39, visit_f64_store, 3),
+                Some(0x3a) => memarg!(0x3a, visit_i32_store8, 0),
+                Some(0x3b) => memarg!(0x3b, visit_i32_store16, 1),
+                Some(0x3c) => memarg!(0x3c, visit_i64_store8, 0),
+                Some(0x3d) => memarg!(0x3d, visit_i64_store16, 1),
+                Some(0x3e) => memarg!(0x3e, visit_i64_store32, 2),
                 Some(0x41) => {
-                    reader.read_u8()?;
-                    let value = read_var_i32(reader, b.bytes, b.base)?;
-                    Ok(b.visit_i32_const(value))
+                    reader.read_u8().map_err(rejected)?;
+                    let value = read_var_i32(reader, b.bytes, b.base).map_err(rejected)?;
+                    fused!(visit_i32_const(value) => plain(0x41))
                 }
                 Some(0x42) => {
-                    reader.read_u8()?;
-                    let value = read_var_i64(reader, b.bytes, b.base)?;
-                    Ok(b.visit_i64_const(value))
+                    reader.read_u8().map_err(rejected)?;
+                    let value = read_var_i64(reader, b.bytes, b.base).map_err(rejected)?;
+                    fused!(visit_i64_const(value) => plain(0x42))
                 }
-                _ => reader.visit_operator(b),
+                _ => reader.visit_operator(b).map_err(rejected)?.map(|()| false),
             }
         };
     }
-    if b.v.control_stack_height() == 0 {
-        return reader.visit_operator(b);
-    }
     dispatch! {
-        0x00 => visit_unreachable,
         0x01 => visit_nop,
-        0x0b => visit_end,
-        0x0f => visit_return,
         0x1a => visit_drop,
         0x1b => visit_select,
         0x45 => visit_i32_eqz,
@@ -467,6 +578,12 @@ fn step<'a>(
     }
 }
 
+/// A decoding or validation error, boxed (kept off the hot path).
+#[cold]
+fn rejected(e: wasmparser::BinaryReaderError) -> Box<InjectError> {
+    Box::new(e.into())
+}
+
 /// `reader.read_var_u32()`, with the one-byte case inlined (most immediates are small); `bytes`
 /// are the reader's bytes, starting at module offset `base`.
 #[inline(always)]
@@ -523,6 +640,27 @@ fn uleb_len(v: u32) -> usize {
 }
 
 impl Body<'_, '_> {
+    /// Places the charge of a region opened by the operator just decoded: right after it.
+    #[inline(always)]
+    fn fix_pending(&mut self, reader: &BinaryReader<'_>) {
+        if let Some(i) = self.pending.take() {
+            let end = (reader.original_position() as usize).wrapping_sub(self.base);
+            if let Some(insert) = self.inserts.get_mut(i) {
+                insert.at = end as u32;
+            }
+        }
+    }
+
+    /// [`Body::plain`] for an operator the decoder resolved from its opcode; `None` (an opcode
+    /// outside the profile that the validator accepted) is a bug.
+    #[inline(always)]
+    fn plain_op(&mut self, kind: Option<OpKind>) -> Result<(), InjectError> {
+        match kind {
+            Some(kind) => self.plain(kind),
+            None => self.outside(),
+        }
+    }
+
     fn overflow(&self) -> InjectError {
         InjectError::CostOverflow { func: self.func, offset: self.offset }
     }
@@ -534,7 +672,7 @@ impl Body<'_, '_> {
 
     /// Starts a region whose charge goes before the input byte at `pos`.
     fn open_at(&mut self, pos: usize, is_loop: bool) {
-        self.inserts.push((pos, Insert::Charge(0)));
+        self.inserts.push(Insert::new(pos, What::Charge, 0));
         self.region = Some(Region { insert: self.inserts.len() - 1, cost: 0, is_loop });
     }
 
@@ -548,8 +686,8 @@ impl Body<'_, '_> {
     fn close(&mut self) {
         if let Some(r) = self.region.take() {
             let cost = if r.is_loop { r.cost.max(1) } else { r.cost };
-            if let Some((_, charge)) = self.inserts.get_mut(r.insert) {
-                *charge = Insert::Charge(cost);
+            if let Some(charge) = self.inserts.get_mut(r.insert) {
+                charge.value = cost;
                 if cost > 0 {
                     self.added += gas_call_len(cost);
                 }
@@ -557,7 +695,7 @@ impl Body<'_, '_> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn add(&mut self, cost: u64) -> Result<(), InjectError> {
         match &mut self.region {
             Some(r) => match r.cost.checked_add(cost) {
@@ -582,17 +720,26 @@ impl Body<'_, '_> {
 
     /// Records the current operator (`call` or `ref.func`) for re-encoding with its function
     /// index shifted.
-    fn shift_index(&mut self, opcode: u8, index: u32) -> Result<(), InjectError> {
+    /// `end`: where the operator ends in `bytes`, when the decoder knows it.
+    fn shift_index(&mut self, opcode: u8, index: u32, end: Option<usize>) -> Result<(), InjectError> {
         let shifted = index.checked_add(FUNC_SHIFT).ok_or_else(|| internal("function index overflow"))?;
-        // The input's LEB128 may be padded: find where it ends by reading it again.
         let pos = self.pos();
-        let rest = self.bytes.get(pos.wrapping_add(1)..).ok_or_else(|| internal("operator outside its body"))?;
-        let mut r = BinaryReader::new(rest, 0);
-        r.read_var_u32()?;
-        let end = pos + 1 + r.current_position();
-        self.inserts.push((pos, Insert::Index { opcode, index: shifted, end }));
+        let end = match end {
+            Some(end) => end,
+            None => {
+                // The input's LEB128 may be padded: find where it ends by reading it again.
+                let rest =
+                    self.bytes.get(pos.wrapping_add(1)..).ok_or_else(|| internal("operator outside its body"))?;
+                let mut r = BinaryReader::new(rest, 0);
+                r.read_var_u32()?;
+                pos + 1 + r.current_position()
+            }
+        };
+        let replaces = end.saturating_sub(pos);
+        let what = if opcode == OP_REF_FUNC { What::RefFunc } else { What::Call };
+        self.inserts.push(Insert { replaces: replaces as u8, ..Insert::new(pos, what, u64::from(shifted)) });
         self.added += 1 + uleb_len(shifted);
-        self.replaced += end.saturating_sub(pos);
+        self.replaced += replaces;
         Ok(())
     }
 
@@ -724,12 +871,17 @@ impl Body<'_, '_> {
         if let Some(d) = kind.dynamic() {
             let unit = self.ctx.schedule.dynamic.unit(d);
             if unit > 0 {
-                self.inserts.push((self.pos(), Insert::Length(unit)));
+                self.inserts.push(Insert::new(self.pos(), What::Length, unit));
                 self.added += gas_call_len(unit);
             }
         }
-        let (pops, _) = kind.fixed_arity().ok_or_else(|| internal("operator without a fixed arity"))?;
-        self.apply(pops as usize)
+        let (pops, pushes) = kind.fixed_arity().ok_or_else(|| internal("operator without a fixed arity"))?;
+        // With uniform sizes only the largest height matters, and an operator that does not grow
+        // the stack cannot raise it.
+        if pushes > pops || self.shadow.uniform.is_none() {
+            self.apply(pops as usize)?;
+        }
+        Ok(())
     }
 
     fn unreachable(&mut self) -> Result<(), InjectError> {
@@ -863,7 +1015,7 @@ impl Body<'_, '_> {
         let cost = self.cost(OpKind::Return)?;
         if self.live {
             self.add(cost)?;
-            self.inserts.push((self.pos(), Insert::Leave));
+            self.inserts.push(Insert::new(self.pos(), What::Leave, 0));
             self.leaves += 1;
             self.close();
             self.live = false;
@@ -871,15 +1023,16 @@ impl Body<'_, '_> {
         Ok(())
     }
 
-    fn call(&mut self, function_index: u32) -> Result<(), InjectError> {
+    /// `end`: where the operator ends in `bytes`, when the decoder knows it.
+    fn call(&mut self, function_index: u32, end: Option<usize>) -> Result<(), InjectError> {
         let cost = self.cost(OpKind::Call)?;
         if !self.live {
-            return self.shift_index(OP_CALL, function_index);
+            return self.shift_index(OP_CALL, function_index, end);
         }
         let ty = self.ctx.func_types.get(function_index as usize).copied();
         let (params, _) = self.func_arity(ty.ok_or_else(|| internal("call to an unknown function"))?)?;
         self.add(cost)?;
-        self.shift_index(OP_CALL, function_index)?;
+        self.shift_index(OP_CALL, function_index, end)?;
         self.apply(params)?;
         self.close();
         self.open(false);
@@ -904,7 +1057,7 @@ impl Body<'_, '_> {
         if self.live {
             self.add(cost)?;
         }
-        self.shift_index(OP_REF_FUNC, function_index)?;
+        self.shift_index(OP_REF_FUNC, function_index, None)?;
         if self.live {
             self.apply(0)?;
         }
@@ -920,12 +1073,13 @@ impl Body<'_, '_> {
     /// block, the input operators with the inserts, stack release. `ops_start` is where the
     /// operators start in `bytes`.
     fn assemble(&self, ops_start: usize, wrapper: &[u8], frame: u32, out: &mut Vec<u8>) -> Result<(), InjectError> {
-        let frame_call = 1 + sleb_len(i64::from(frame as i32)) + 1 + uleb_len(STACK_LEAVE_FUNC);
+        let enter = Small::stack_call(frame, STACK_ENTER_FUNC);
+        let leave = Small::stack_call(frame, STACK_LEAVE_FUNC);
         // The exact size first, so that the body is written once, straight into `out`. The
         // counters are exact (checked below), and bounded by the input size times a constant.
         let len = self.bytes.len().saturating_sub(self.replaced)
             + self.added
-            + (self.leaves + 2) * frame_call
+            + (self.leaves + 2) * leave.len
             + 1
             + wrapper.len()
             + 1;
@@ -934,62 +1088,54 @@ impl Body<'_, '_> {
         }
         write_u32(out, len as u32);
         let start = out.len();
-        // `WINDOW` spare bytes for the fixed-size writes of `copy_run` and `Small::write`.
+        // `WINDOW` spare bytes for the fixed-size writes.
         out.reserve(len + WINDOW);
+        let mut w = Cursor { out: &mut *out, overrun: false };
 
         let bytes = self.bytes;
-        let chunk = |from: usize, to: usize| bytes.get(from..to).ok_or_else(|| internal("insert outside its body"));
-        out.extend_from_slice(chunk(0, ops_start)?);
-        stack_call(out, frame, STACK_ENTER_FUNC);
-        out.push(OP_BLOCK);
-        out.extend_from_slice(wrapper);
+        w.copy(bytes.get(..ops_start).unwrap_or_default());
+        w.small(&enter);
+        w.copy(&[OP_BLOCK]);
+        w.copy(wrapper);
         let mut prev = ops_start;
-        for &(pos, insert) in &self.inserts {
-            copy_run(out, bytes, prev, pos)?;
-            prev = pos;
-            match insert {
-                Insert::Charge(0) => {}
-                Insert::Charge(c) => gas_call(out, c, GAS_FUNC),
-                Insert::Length(unit) => gas_call(out, unit, GAS_LEN_FUNC),
-                Insert::Leave => stack_call(out, frame, STACK_LEAVE_FUNC),
-                Insert::Index { opcode, index, end } => {
+        for insert in &self.inserts {
+            let at = insert.at as usize;
+            w.run(bytes, prev, at);
+            prev = at;
+            match insert.what {
+                What::Charge if insert.value == 0 => {}
+                What::Charge => w.small(&Small::gas_call(insert.value, GAS_FUNC)),
+                What::Length => w.small(&Small::gas_call(insert.value, GAS_LEN_FUNC)),
+                What::Leave => w.small(&leave),
+                What::Call | What::RefFunc => {
+                    let opcode = if insert.what == What::Call { OP_CALL } else { OP_REF_FUNC };
                     let mut small = Small::new(opcode);
-                    small.u32(index);
-                    small.write(out);
-                    prev = end;
+                    small.u32(insert.value as u32);
+                    w.small(&small);
+                    prev = at + usize::from(insert.replaces);
                 }
             }
         }
-        out.extend_from_slice(chunk(prev, bytes.len())?);
-        stack_call(out, frame, STACK_LEAVE_FUNC);
-        out.push(OP_END);
-        if out.len() - start != len {
+        w.run(bytes, prev, bytes.len());
+        w.small(&leave);
+        w.copy(&[OP_END]);
+        if w.overrun || out.len() - start != len {
             return Err(internal("function body size mismatch"));
         }
         Ok(())
     }
 }
 
-/// Length of [`gas_call`] (`func` is `$gas` or `$gas_len`, one LEB128 byte).
+/// Length of [`Small::gas_call`] (`func` is `$gas` or `$gas_len`, one LEB128 byte).
 fn gas_call_len(value: u64) -> usize {
     1 + sleb_len(value as i64) + 1 + 1
 }
 
-/// `i64.const value; call func` (`func` below 128: one LEB128 byte).
-#[inline(always)]
-fn gas_call(out: &mut Vec<u8>, value: u64, func: u32) {
-    let mut small = Small::new(OP_I64_CONST);
-    small.i64(value as i64);
-    small.byte(OP_CALL);
-    small.byte(func as u8);
-    small.write(out);
-}
-
-/// Bytes written by one fixed-size copy: see [`copy_run`] and [`Small::write`].
+/// Bytes written by one fixed-size copy: see [`Cursor`].
 const WINDOW: usize = 16;
 
-/// A short instruction (at most [`WINDOW`] bytes) built on the stack. Most inserts are a few
-/// bytes long; writing them as one fixed-size copy avoids a capacity check per byte.
+/// A short instruction (at most [`WINDOW`] bytes) built on the stack, so that it is written with
+/// one fixed-size copy.
 struct Small {
     bytes: [u8; WINDOW],
     len: usize,
@@ -1001,6 +1147,25 @@ impl Small {
         let mut bytes = [0; WINDOW];
         bytes[0] = opcode;
         Self { bytes, len: 1 }
+    }
+
+    /// `i64.const value; call func` (`func` below 128: one LEB128 byte).
+    #[inline(always)]
+    fn gas_call(value: u64, func: u32) -> Self {
+        let mut small = Small::new(OP_I64_CONST);
+        small.i64(value as i64);
+        small.byte(OP_CALL);
+        small.byte(func as u8);
+        small
+    }
+
+    /// `i32.const frame; call func` (`func` below 128).
+    fn stack_call(frame: u32, func: u32) -> Self {
+        let mut small = Small::new(OP_I32_CONST);
+        small.i64(i64::from(frame as i32));
+        small.byte(OP_CALL);
+        small.u32(func);
+        small
     }
 
     /// Appends a byte; callers stay within [`WINDOW`] bytes (an opcode, at most 10 LEB128
@@ -1038,43 +1203,51 @@ impl Small {
             self.byte(byte | 0x80);
         }
     }
-
-    /// Appends the bytes to `out`, which has [`WINDOW`] bytes of spare capacity: all 16 are
-    /// stored, then the excess is cut off.
-    #[inline(always)]
-    fn write(self, out: &mut Vec<u8>) {
-        let len = out.len();
-        out.extend_from_slice(&self.bytes);
-        out.truncate(len + self.len.min(WINDOW));
-    }
 }
 
-/// Appends `bytes[from..to]`. Most runs between two inserts are a few operators long: a run of
-/// at most [`WINDOW`] bytes is copied as a fixed-size window (when the input has that many bytes
-/// left) and the excess cut off, which avoids a `memcpy` call; `out` has [`WINDOW`] bytes of
-/// spare capacity for it.
-#[inline(always)]
-fn copy_run(out: &mut Vec<u8>, bytes: &[u8], from: usize, to: usize) -> Result<(), InjectError> {
-    let n = to.wrapping_sub(from);
-    if n <= WINDOW {
-        if let Some(window) = bytes.get(from..).and_then(|rest| rest.first_chunk::<WINDOW>()) {
-            let len = out.len();
-            out.extend_from_slice(window);
-            out.truncate(len + n);
-            return Ok(());
+/// Appends one function body to a buffer that has [`WINDOW`] bytes of spare capacity beyond it:
+/// short pieces are stored as a whole window and the excess cut off, which avoids a `memcpy`
+/// call per piece.
+struct Cursor<'o> {
+    out: &'o mut Vec<u8>,
+    /// A run outside the input body was asked for (a bug: inserts lie within the body).
+    overrun: bool,
+}
+
+impl Cursor<'_> {
+    /// Appends the first `len` bytes of `window` (`len <= WINDOW`).
+    #[inline(always)]
+    fn window(&mut self, window: &[u8; WINDOW], len: usize) {
+        let end = self.out.len() + len;
+        self.out.extend_from_slice(window);
+        self.out.truncate(end);
+    }
+
+    #[inline(always)]
+    fn small(&mut self, small: &Small) {
+        self.window(&small.bytes, small.len.min(WINDOW));
+    }
+
+    fn copy(&mut self, src: &[u8]) {
+        self.out.extend_from_slice(src);
+    }
+
+    /// Copies `bytes[from..to]`. Most runs between two inserts are a few operators long: one of
+    /// at most [`WINDOW`] bytes is copied as a window when the input has that many bytes left.
+    #[inline(always)]
+    fn run(&mut self, bytes: &[u8], from: usize, to: usize) {
+        let n = to.wrapping_sub(from);
+        if n <= WINDOW {
+            if let Some(window) = bytes.get(from..).and_then(|rest| rest.first_chunk::<WINDOW>()) {
+                self.window(window, n);
+                return;
+            }
+        }
+        match bytes.get(from..to) {
+            Some(run) => self.copy(run),
+            None => self.overrun = true,
         }
     }
-    out.extend_from_slice(bytes.get(from..to).ok_or_else(|| internal("insert outside its body"))?);
-    Ok(())
-}
-
-/// `i32.const frame; call func`.
-#[inline]
-fn stack_call(out: &mut Vec<u8>, frame: u32, func: u32) {
-    out.push(OP_I32_CONST);
-    write_i64(out, i64::from(frame as i32));
-    out.push(OP_CALL);
-    write_u32(out, func);
 }
 
 /// The decoder checks `else` and `end` against the validator's control stack (one source of
@@ -1110,7 +1283,7 @@ macro_rules! define_visit {
     (@step $s:ident $p:ident $op:ident visit_br_if $d:ident) => { $s.br_if($d) };
     (@step $s:ident $p:ident $op:ident visit_br_table $t:ident) => { $s.br_table($t) };
     (@step $s:ident $p:ident $op:ident visit_return) => { $s.return_() };
-    (@step $s:ident $p:ident $op:ident visit_call $f:ident) => { $s.call($f) };
+    (@step $s:ident $p:ident $op:ident visit_call $f:ident) => { $s.call($f, None) };
     (@step $s:ident $p:ident $op:ident visit_call_indirect $t:ident $table:ident) => { $s.call_indirect($t) };
     (@step $s:ident $p:ident $op:ident visit_ref_func $f:ident) => { $s.ref_func($f) };
     // In the reference-types group but not in the profile (multi-result `select` is invalid).

@@ -118,7 +118,9 @@ pub(crate) fn write_u32(out: &mut Vec<u8>, mut v: u32) {
     }
 }
 
-/// Appends the signed LEB128 encoding of `v`.
+/// Appends the signed LEB128 encoding of `v` (the reference the body writer's encoder is tested
+/// against).
+#[cfg(test)]
 pub(crate) fn write_i64(out: &mut Vec<u8>, mut v: i64) {
     loop {
         let byte = (v & 0x7f) as u8;

@@ -285,6 +285,19 @@ impl OpKind {
         self as usize
     }
 
+    /// The operator whose binary opcode ([`OpKind::opcode`]) is `opcode`, if it is in the profile.
+    /// A `const fn`, so that the instrumenter's decoder resolves its opcodes at compile time.
+    pub(crate) const fn with_opcode(opcode: u16) -> Option<OpKind> {
+        let mut i = 0;
+        while i < Self::COUNT {
+            if Self::ALL[i].opcode() == opcode {
+                return Some(Self::ALL[i]);
+            }
+            i += 1;
+        }
+        None
+    }
+
     /// The operator at `index` in the canonical table.
     pub fn from_index(index: usize) -> Option<OpKind> {
         Self::ALL.get(index).copied()
