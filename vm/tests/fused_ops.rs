@@ -219,3 +219,26 @@ fn zero_extension_sees_clean_i32_cells() {
     }
     assert_eq!(f.call(&mut store, (0, 0)).unwrap(), i64::from(u32::MAX));
 }
+
+/// A remainder by a constant carries its divisor in a data op after it. Writing its result
+/// straight into a local that is still on the operand stack must first save the old value, and
+/// that copy must land before the remainder and its data op.
+#[test]
+fn remainder_into_a_local_still_on_the_stack() {
+    let (mut store, inst) = instance(
+        r#"(module
+          (func (export "f") (param i32 i32) (result i32)
+            (i32.sub (local.get 1) (local.tee 1 (i32.rem_u (local.get 0) (i32.const 7))))
+          )
+          (func (export "g") (param i32 i32) (result i32)
+            (i32.add (i32.mul (local.get 1) (i32.const 1000))
+                     (local.tee 1 (i32.rem_s (local.get 0) (i32.const -10))))))"#,
+    );
+    let f = inst.get_typed_func::<(i32, i32), i32>(&store, "f").unwrap();
+    let g = inst.get_typed_func::<(i32, i32), i32>(&store, "g").unwrap();
+    for (x, y) in [(100, 5), (-1, 1_000_000), (6, 0), (i32::MIN, -3)] {
+        let r = (x as u32 % 7) as i32;
+        assert_eq!(f.call(&mut store, (x, y)).unwrap(), y.wrapping_sub(r), "f({x}, {y})");
+        assert_eq!(g.call(&mut store, (x, y)).unwrap(), y.wrapping_mul(1000).wrapping_add(x % -10), "g({x}, {y})");
+    }
+}

@@ -253,28 +253,41 @@ bin_try!(I32_DIV_U, i32_div_u_ss, i32_div_u_si, i32_div_u_is, i32, n::i32_div_u)
 bin_try!(I32_REM_S, i32_rem_s_ss, i32_rem_s_si, i32_rem_s_is, i32, n::i32_rem_s);
 bin_try!(I32_REM_U, i32_rem_u_ss, i32_rem_u_si, i32_rem_u_is, i32, n::i32_rem_u);
 
-macro_rules! div_by_const {
-    ($($(#[$m:meta])* $name:ident: $t:ty => $method:ident;)*) => {$(
-        handler!($(#[$m])* $name(ip, sp, mem, len, cx) {
-            let op = &*ip;
-            let x: $t = rd(sp, op.b);
-            wr(sp, op.a, n::DivMagic32::from_bits(op.c).$method(x));
-            next!(ip.add(1), sp, mem, len, cx)
-        });
-    )*};
-}
+handler!(
+/// `i32.div_u` by a constant: slot `b` times the reciprocal `c` (no zero check, no divide).
+i32_div_u_const(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    wr(sp, op.a, n::Reciprocal32::from_bits(op.c).quotient(rd(sp, op.b)));
+    next!(ip.add(1), sp, mem, len, cx)
+});
 
-div_by_const! {
-    /// `i32.div_u` by a constant: slot `b` divided by the divisor packed in `c` (no zero check,
-    /// no divide instruction).
-    i32_div_u_const: u32 => quotient;
-    /// `i32.rem_u` by a constant packed in `c`.
-    i32_rem_u_const: u32 => remainder;
-    /// `i32.div_s` by a positive constant packed in `c`.
-    i32_div_s_const: i32 => quotient_signed;
-    /// `i32.rem_s` by a constant whose magnitude is packed in `c`.
-    i32_rem_s_const: i32 => remainder_signed;
-}
+handler!(
+/// `i32.div_s` by a positive constant: slot `b` times the reciprocal `c`.
+i32_div_s_const(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    wr(sp, op.a, n::Reciprocal32::from_bits(op.c).quotient_signed(rd(sp, op.b)));
+    next!(ip.add(1), sp, mem, len, cx)
+});
+
+handler!(
+/// `i32.rem_u` by a constant: slot `b`, the reciprocal in `c`; the next op is data whose `c`
+/// is the divisor.
+i32_rem_u_const(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    let d = (*ip.add(1)).c as u32;
+    wr(sp, op.a, n::Reciprocal32::from_bits(op.c).remainder(rd(sp, op.b), d));
+    next!(ip.add(2), sp, mem, len, cx)
+});
+
+handler!(
+/// `i32.rem_s` by a constant: slot `b`, the reciprocal of the divisor's magnitude in `c`; the
+/// next op is data whose `c` is that magnitude.
+i32_rem_s_const(ip, sp, mem, len, cx) {
+    let op = &*ip;
+    let d = (*ip.add(1)).c as u32;
+    wr(sp, op.a, n::Reciprocal32::from_bits(op.c).remainder_signed(rd(sp, op.b), d));
+    next!(ip.add(2), sp, mem, len, cx)
+});
 bin!(commutative I32_AND, i32_and_ss, i32_and_si, i32, |x, y| x & y);
 bin!(commutative I32_OR, i32_or_ss, i32_or_si, i32, |x, y| x | y);
 bin!(commutative I32_XOR, i32_xor_ss, i32_xor_si, i32, |x, y| x ^ y);

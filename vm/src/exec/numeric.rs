@@ -122,74 +122,55 @@ macro_rules! int_div {
 int_div!(i32, i32_div_s, i32_div_u, i32_rem_s, i32_rem_u, u32);
 int_div!(i64, i64_div_s, i64_div_u, i64_rem_s, i64_rem_u, u64);
 
-/// Unsigned 32-bit division by a divisor known at translation time, as a multiply and a shift.
+/// Division of 32-bit integers by a divisor known at translation time, as multiplications.
 ///
 /// A hardware divide takes 10–30 cycles and sits on the critical path of the code that uses it;
-/// a multiply takes 3–4. For a divisor `d` with `2^(l-1) < d < 2^l`, the multiplier
-/// `m = ceil(2^(32+l) / d)` satisfies `2^(32+l) <= m·d < 2^(32+l) + 2^l`, which makes
-/// `floor(x / d) == floor(x·m / 2^(32+l))` exact for every `x < 2^32` (Granlund and Montgomery,
-/// "Division by invariant integers using multiplication", 1994, theorem 4.2).
+/// a multiply takes 3–4. With the 64-bit reciprocal `m = ceil(2^64 / d)`, for every `x < 2^32`
+/// and `2 <= d < 2^32`, `x / d` is the high half of `m·x` and `x % d` is the high half of
+/// `(m·x mod 2^64)·d` (Lemire, Kaser and Kurz, "Faster remainder by direct computation", 2019,
+/// which proves both exact when the fraction has at least 64 bits for 32-bit operands).
 ///
-/// Only divisors that are not powers of two and lie below `2^31` are accepted (the translator
-/// turns powers of two into shifts and masks, and leaves the rest to the divide instruction).
-/// For those, `m < 2^33` and `d < 2^31`, so the pair packs into the 64-bit immediate of one op:
-/// `m` in the low 33 bits, `d` above them; `l` is recomputed from `d` at run time, off the
-/// critical path.
+/// Powers of two are not taken: the translator turns them into shifts and masks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct DivMagic32(u64);
+pub(crate) struct Reciprocal32(u64);
 
-impl DivMagic32 {
-    const MULTIPLIER_BITS: u32 = 33;
-
-    /// The packed constants for dividing by `d`, if `d` is a divisor this scheme takes.
+impl Reciprocal32 {
+    /// The reciprocal of `d`, if `d` is a divisor this scheme takes (not 0 and not a power of
+    /// two).
     pub(crate) fn new(d: u32) -> Option<Self> {
-        if !(3..1 << 31).contains(&d) || d.is_power_of_two() {
+        if d < 3 || d.is_power_of_two() {
             return None;
         }
-        let shift = Self::shift(d);
-        // 32 + l <= 63, so the dividend fits a u64; ceil division.
-        let m = ((1u64 << shift) - 1) / u64::from(d) + 1;
-        Some(Self(m | u64::from(d) << Self::MULTIPLIER_BITS))
+        // `d` is not a power of two, so `2^64 / d` is not an integer and its ceiling is
+        // `floor((2^64 - 1) / d) + 1`.
+        Some(Self(u64::MAX / u64::from(d) + 1))
     }
 
-    /// `32 + ceil(log2 d)`, for `d >= 2`.
-    #[inline(always)]
-    fn shift(d: u32) -> u32 {
-        64 - (d - 1).leading_zeros()
-    }
-
-    /// The packed form, as stored in an op's immediate.
+    /// The reciprocal as stored in an op's immediate.
     pub(crate) fn to_bits(self) -> u64 {
         self.0
     }
 
-    /// Unpacks an immediate written by [`DivMagic32::to_bits`].
+    /// Reads an immediate written by [`Reciprocal32::to_bits`].
     #[inline(always)]
     pub(crate) fn from_bits(bits: u64) -> Self {
         Self(bits)
     }
 
-    /// The divisor.
-    #[inline(always)]
-    pub(crate) fn divisor(self) -> u32 {
-        (self.0 >> Self::MULTIPLIER_BITS) as u32
-    }
-
     /// `x / d`, rounded down.
     #[inline(always)]
     pub(crate) fn quotient(self, x: u32) -> u32 {
-        let m = self.0 & ((1 << Self::MULTIPLIER_BITS) - 1);
-        // x·m < 2^65: the product needs the wide multiply.
-        ((u128::from(x) * u128::from(m)) >> Self::shift(self.divisor())) as u32
+        ((u128::from(self.0) * u128::from(x)) >> 64) as u32
     }
 
-    /// `x % d`.
+    /// `x % d`, for the `d` this is the reciprocal of.
     #[inline(always)]
-    pub(crate) fn remainder(self, x: u32) -> u32 {
-        x.wrapping_sub(self.quotient(x).wrapping_mul(self.divisor()))
+    pub(crate) fn remainder(self, x: u32, d: u32) -> u32 {
+        let fraction = self.0.wrapping_mul(u64::from(x));
+        ((u128::from(fraction) * u128::from(d)) >> 64) as u32
     }
 
-    /// Signed `x / d` (truncated toward zero) for the positive divisor `d`.
+    /// Signed `x / d` (truncated toward zero) for a positive `d`.
     #[inline(always)]
     pub(crate) fn quotient_signed(self, x: i32) -> i32 {
         let q = self.quotient(x.unsigned_abs()) as i32;
@@ -200,11 +181,11 @@ impl DivMagic32 {
         }
     }
 
-    /// Signed `x % d` (the sign of `x`) for a divisor of magnitude `d`; the sign of the divisor
-    /// does not matter for a remainder.
+    /// Signed `x % d` (it has the sign of `x`) for a divisor of magnitude `d`; the divisor's
+    /// sign does not matter for a remainder.
     #[inline(always)]
-    pub(crate) fn remainder_signed(self, x: i32) -> i32 {
-        let r = self.remainder(x.unsigned_abs()) as i32;
+    pub(crate) fn remainder_signed(self, x: i32, d: u32) -> i32 {
+        let r = self.remainder(x.unsigned_abs(), d) as i32;
         if x < 0 {
             r.wrapping_neg()
         } else {
@@ -329,20 +310,21 @@ mod tests {
     fn division_by_constant_matches_hardware_division() {
         let mut checked = 0;
         for d in test_divisors() {
-            let Some(magic) = DivMagic32::new(d) else {
-                assert!(!(3..1 << 31).contains(&d) || d.is_power_of_two(), "divisor {d} rejected");
+            let Some(reciprocal) = Reciprocal32::new(d) else {
+                assert!(d < 3 || d.is_power_of_two(), "divisor {d} rejected");
                 continue;
             };
-            assert_eq!(magic.divisor(), d);
-            assert_eq!(DivMagic32::from_bits(magic.to_bits()), magic);
+            assert_eq!(Reciprocal32::from_bits(reciprocal.to_bits()), reciprocal);
             for x in test_dividends(d, u64::from(d) << 7) {
-                assert_eq!(magic.quotient(x), x / d, "{x} / {d}");
-                assert_eq!(magic.remainder(x), x % d, "{x} % {d}");
-                let xs = x as i32;
-                let ds = d as i32;
-                assert_eq!(magic.quotient_signed(xs), xs.wrapping_div(ds), "{xs} / {ds} signed");
-                assert_eq!(magic.remainder_signed(xs), xs.wrapping_rem(ds), "{xs} % {ds} signed");
-                assert_eq!(magic.remainder_signed(xs), xs.wrapping_rem(-ds), "{xs} % -{ds} signed");
+                assert_eq!(reciprocal.quotient(x), x / d, "{x} / {d}");
+                assert_eq!(reciprocal.remainder(x, d), x % d, "{x} % {d}");
+                if d < 1 << 31 {
+                    let xs = x as i32;
+                    let ds = d as i32;
+                    assert_eq!(reciprocal.quotient_signed(xs), xs.wrapping_div(ds), "{xs} / {ds} signed");
+                    assert_eq!(reciprocal.remainder_signed(xs, d), xs.wrapping_rem(ds), "{xs} % {ds} signed");
+                    assert_eq!(reciprocal.remainder_signed(xs, d), xs.wrapping_rem(-ds), "{xs} % -{ds} signed");
+                }
                 checked += 1;
             }
         }
@@ -351,11 +333,11 @@ mod tests {
 
     #[test]
     fn division_by_constant_takes_the_documented_divisors() {
-        for d in [0, 1, 2, 4, 1 << 20, 1 << 31, (1 << 31) + 1, u32::MAX] {
-            assert_eq!(DivMagic32::new(d), None, "divisor {d}");
+        for d in [0, 1, 2, 4, 1 << 20, 1 << 31] {
+            assert_eq!(Reciprocal32::new(d), None, "divisor {d}");
         }
-        for d in [3, 7, 10, 1000, 20_000, (1 << 31) - 1] {
-            assert!(DivMagic32::new(d).is_some(), "divisor {d}");
+        for d in [3, 7, 10, 1000, 20_000, (1 << 31) - 1, (1 << 31) + 1, u32::MAX] {
+            assert!(Reciprocal32::new(d).is_some(), "divisor {d}");
         }
     }
 

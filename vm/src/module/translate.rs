@@ -20,7 +20,7 @@ use wasmparser::{BlockType, FuncValidator, FunctionBody, Operator, ValidatorReso
 
 use super::{CompiledFunc, ModuleCtx};
 use crate::exec::handlers::{self as h, Bin, CmpBranch};
-use crate::exec::numeric::DivMagic32;
+use crate::exec::numeric::Reciprocal32;
 use crate::exec::{Handler, Op};
 use crate::metering::Intrinsic;
 use crate::Error;
@@ -241,7 +241,8 @@ pub(crate) struct FuncTranslator {
     reachable: bool,
     dead_depth: u32,
     offset: u32,
-    /// Op index whose result slot `a` holds the top temporary, if it was the last op emitted.
+    /// Op index whose result slot `a` holds the top temporary, if it was the last op emitted
+    /// (followed only by its data op, if it has one).
     producer: Option<usize>,
     /// The fusable test that produced the top temporary, if it was the last op emitted.
     last_test: Option<Test>,
@@ -390,6 +391,15 @@ impl FuncTranslator {
     fn emit_producer(&mut self, h: Handler, b: u32, c: u64) {
         let dst = self.push_temp();
         let i = self.emit(op(h, dst, b, c));
+        self.producer = Some(i);
+    }
+
+    /// Like [`Self::emit_producer`], for an op whose handler reads a second immediate from the
+    /// `c` of a data op that follows it.
+    fn emit_producer_with_data(&mut self, h: Handler, b: u32, c: u64, data: u64) {
+        let dst = self.push_temp();
+        let i = self.emit(op(h, dst, b, c));
+        self.emit(op(h::unreachable, 0, 0, data));
         self.producer = Some(i);
     }
 
@@ -888,7 +898,7 @@ impl FuncTranslator {
 
     /// `i32` division or remainder. By a constant divisor it needs neither the zero check nor a
     /// divide instruction: powers of two become shifts and masks (unsigned only), other divisors a
-    /// multiply by a precomputed reciprocal (`numeric::DivMagic32`).
+    /// multiply by a precomputed reciprocal (`numeric::Reciprocal32`).
     fn i32_div_rem(&mut self, kind: DivRem) {
         let len = self.stack.len();
         let (Some(&lhs), Some(&Operand::Const(c))) = (len.checked_sub(2).map(|i| &self.stack[i]), self.stack.last())
@@ -906,20 +916,25 @@ impl FuncTranslator {
             self.bin(bin);
             return;
         }
-        let magnitude = if kind == DivRem::DivS { (d as i32 > 0).then_some(d) } else { Some(d) };
-        let magnitude = if kind == DivRem::RemS { Some((d as i32).unsigned_abs()) } else { magnitude };
-        let Some(magic) = magnitude.and_then(DivMagic32::new) else {
+        // Signed division needs a positive divisor; a remainder only the divisor's magnitude.
+        let divisor = match kind {
+            DivRem::DivU | DivRem::RemU => Some(d),
+            DivRem::DivS => (d as i32 > 0).then_some(d),
+            DivRem::RemS => Some((d as i32).unsigned_abs()),
+        };
+        let Some((divisor, reciprocal)) = divisor.and_then(|d| Some((d, Reciprocal32::new(d)?))) else {
             return self.binop(kind.generic());
         };
         self.stack.pop();
         let x = self.pop_slot();
-        let handler = match kind {
-            DivRem::DivU => h::i32_div_u_const,
-            DivRem::RemU => h::i32_rem_u_const,
-            DivRem::DivS => h::i32_div_s_const,
-            DivRem::RemS => h::i32_rem_s_const,
-        };
-        self.emit_producer(handler, x, magic.to_bits());
+        let bits = reciprocal.to_bits();
+        let data = u64::from(divisor);
+        match kind {
+            DivRem::DivU => self.emit_producer(h::i32_div_u_const, x, bits),
+            DivRem::DivS => self.emit_producer(h::i32_div_s_const, x, bits),
+            DivRem::RemU => self.emit_producer_with_data(h::i32_rem_u_const, x, bits, data),
+            DivRem::RemS => self.emit_producer_with_data(h::i32_rem_s_const, x, bits, data),
+        }
     }
 
     fn i32_add(&mut self) {
@@ -1171,22 +1186,21 @@ impl FuncTranslator {
         let preserve = self.stack[..below].contains(&Operand::Local(x));
         let top_slot = self.temp_slot(self.height().saturating_sub(1));
         let producer = match (self.stack.last(), self.producer) {
-            (Some(Operand::Temp), Some(p)) if p + 1 == self.ops.len() && self.ops[p].a == top_slot => Some(p),
+            (Some(Operand::Temp), Some(p)) if self.ops[p].a == top_slot => Some(p),
             _ => None,
         };
         if let Some(p) = producer {
             // Let the producer write the local directly. Copies preserving old values of `x` must
-            // run before it: they only write temporaries below the producer's operands.
-            let mut producer_op = self.ops[p];
-            let offset = self.offsets[p];
-            self.ops.pop();
-            self.offsets.pop();
+            // run before it (they only write temporaries below the producer's operands), so they
+            // are emitted last and rotated in front of the producer and its data op.
+            let end = self.ops.len();
             if preserve {
                 self.preserve_local(x, below);
             }
-            producer_op.a = x;
-            self.ops.push(producer_op);
-            self.offsets.push(offset);
+            let copies = self.ops.len() - end;
+            self.ops[p..].rotate_right(copies);
+            self.offsets[p..].rotate_right(copies);
+            self.ops[p + copies].a = x;
             self.producer = None;
             self.last_test = None;
             self.last_fuse = None;
