@@ -252,7 +252,6 @@ pub(crate) fn instrument_body(
         b.offset = reader.original_position() as usize;
         let code = bytes.get(b.offset.wrapping_sub(base)).copied();
         let ended = step(&mut reader, &mut b, code).map_err(|e| *e)?;
-        b.fix_pending(&reader);
         if ended {
             break;
         }
@@ -303,6 +302,15 @@ fn step(reader: &mut BinaryReader<'_>, b: &mut Body<'_, '_>, code: Option<u8>) -
             }
         }};
     }
+    // An operator that may open a region after itself (see [`Body::fix_pending`]); the others
+    // leave nothing pending, which saves that check on most operators.
+    macro_rules! opening {
+        ($step:expr) => {{
+            let stepped = $step;
+            b.fix_pending(reader);
+            stepped
+        }};
+    }
     // A load or store: decoded here when its alignment field is one byte without flags (the
     // only form valid in the profile), which `read_memarg` turns into exactly this `MemArg`.
     macro_rules! memarg {
@@ -321,7 +329,7 @@ fn step(reader: &mut BinaryReader<'_>, b: &mut Body<'_, '_>, code: Option<u8>) -
                     };
                     fused!($visit(memarg) => plain($code))
                 }
-                _ => reader.visit_operator(b).map_err(rejected)?.map(|()| false),
+                _ => fallback(reader, b),
             }
         }};
     }
@@ -334,7 +342,7 @@ fn step(reader: &mut BinaryReader<'_>, b: &mut Body<'_, '_>, code: Option<u8>) -
                     reader.read_u8().map_err(rejected)?;
                     fused!($visit(BlockType::Empty) => $meter(BlockType::Empty))
                 }
-                _ => reader.visit_operator(b).map_err(rejected)?.map(|()| false),
+                _ => fallback(reader, b),
             }
         }};
     }
@@ -350,15 +358,15 @@ fn step(reader: &mut BinaryReader<'_>, b: &mut Body<'_, '_>, code: Option<u8>) -
                     fused!(visit_unreachable() => unreachable())
                 }
                 Some(0x02) => block!(visit_block => block),
-                Some(0x03) => block!(visit_loop => loop_),
-                Some(0x04) => block!(visit_if => if_),
+                Some(0x03) => opening!(block!(visit_loop => loop_)),
+                Some(0x04) => opening!(block!(visit_if => if_)),
                 Some(0x0b) => {
                     reader.read_u8().map_err(rejected)?;
                     let checked = b.v.visitor(b.offset as u64).visit_end();
-                    match checked {
+                    opening!(match checked {
                         Ok(()) => b.end().map(|()| b.v.control_stack_height() == 0).map_err(Box::new),
                         Err(e) => Err(rejected(e)),
-                    }
+                    })
                 }
                 Some(0x0c) => {
                     reader.read_u8().map_err(rejected)?;
@@ -368,7 +376,7 @@ fn step(reader: &mut BinaryReader<'_>, b: &mut Body<'_, '_>, code: Option<u8>) -
                 Some(0x0d) => {
                     reader.read_u8().map_err(rejected)?;
                     let depth = read_var_u32(reader, b.bytes, b.base).map_err(rejected)?;
-                    fused!(visit_br_if(depth) => br_if(depth))
+                    opening!(fused!(visit_br_if(depth) => br_if(depth)))
                 }
                 Some(0x0f) => {
                     reader.read_u8().map_err(rejected)?;
@@ -378,7 +386,7 @@ fn step(reader: &mut BinaryReader<'_>, b: &mut Body<'_, '_>, code: Option<u8>) -
                     reader.read_u8().map_err(rejected)?;
                     let index = read_var_u32(reader, b.bytes, b.base).map_err(rejected)?;
                     let end = (reader.original_position() as usize).wrapping_sub(b.base);
-                    fused!(visit_call(index) => call(index, Some(end)))
+                    opening!(fused!(visit_call(index) => call(index, Some(end))))
                 }
                 Some(0x20) => {
                     reader.read_u8().map_err(rejected)?;
@@ -438,7 +446,7 @@ fn step(reader: &mut BinaryReader<'_>, b: &mut Body<'_, '_>, code: Option<u8>) -
                     let value = read_var_i64(reader, b.bytes, b.base).map_err(rejected)?;
                     fused!(visit_i64_const(value) => plain(0x42))
                 }
-                _ => reader.visit_operator(b).map_err(rejected)?.map(|()| false),
+                _ => fallback(reader, b),
             }
         };
     }
@@ -576,6 +584,15 @@ fn step(reader: &mut BinaryReader<'_>, b: &mut Body<'_, '_>, code: Option<u8>) -
         0xc4 => visit_i64_extend32_s,
         0xd1 => visit_ref_is_null,
     }
+}
+
+/// Decodes, validates and meters one operator with the reader's own dispatch (which calls back
+/// the `visit_*` methods), for the operators [`step`] does not decode itself.
+#[inline(never)]
+fn fallback(reader: &mut BinaryReader<'_>, b: &mut Body<'_, '_>) -> Result<bool, Box<InjectError>> {
+    let visited = reader.visit_operator(b).map_err(rejected)?;
+    b.fix_pending(reader);
+    visited.map(|()| false)
 }
 
 /// A decoding or validation error, boxed (kept off the hot path).

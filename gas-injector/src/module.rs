@@ -333,10 +333,16 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
                 encoded_section(&mut out, &s);
             }
             &Section::Code(code_len) => {
-                // Bodies are written straight into the section payload; instrumented code is
-                // typically a third larger than the input.
-                let mut code = Vec::with_capacity(code_len + code_len / 2 + 16);
-                write_u32(&mut code, wrappers.len() as u32);
+                // Bodies are written straight into the output after a provisional section size
+                // (the payload's likely size: instrumented code is typically a third larger than
+                // the input), fixed once the payload is written, to save copying the payload.
+                out.reserve(code_len + code_len / 2 + 16);
+                out.push(10);
+                let size_field = out.len();
+                write_u32(&mut out, (code_len + code_len / 3).min(u32::MAX as usize) as u32);
+                let payload = out.len();
+                let code = &mut out;
+                write_u32(code, wrappers.len() as u32);
                 for (i, wrapper) in wrappers.iter().enumerate() {
                     let (f, body) = bodies.next().ok_or_else(|| internal("missing function body"))?;
                     let func = (n_imported_funcs + i) as u32;
@@ -347,10 +353,10 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
                         .map(|f| f.params())
                         .ok_or_else(|| internal("function without a type"))?;
                     let mut validator = f.into_validator(allocs);
-                    instrument_body(&ctx, &mut scratch, func, params, &body, &mut validator, wrapper, &mut code)?;
+                    instrument_body(&ctx, &mut scratch, func, params, &body, &mut validator, wrapper, code)?;
                     allocs = validator.into_allocations();
                 }
-                raw(&mut out, 10, &code);
+                fix_section_size(&mut out, size_field, payload)?;
             }
             Section::Custom(r) => custom_section(&mut out, r),
         }
@@ -381,6 +387,21 @@ fn raw(out: &mut Vec<u8>, id: u8, data: &[u8]) {
     out.push(id);
     write_u32(out, data.len() as u32);
     out.extend_from_slice(data);
+}
+
+/// Replaces the provisional size field `out[field..payload]` of the section whose payload runs
+/// from `payload` to the end of `out` with the payload's size, encoded as [`raw`] does: in place
+/// when it has the same length, as is usual.
+fn fix_section_size(out: &mut Vec<u8>, field: usize, payload: usize) -> Result<(), InjectError> {
+    let mut size = Vec::with_capacity(5);
+    write_u32(&mut size, out.len().saturating_sub(payload) as u32);
+    let provisional = out.get_mut(field..payload).ok_or_else(|| internal("section size field out of bounds"))?;
+    if provisional.len() == size.len() {
+        provisional.copy_from_slice(&size);
+    } else {
+        out.splice(field..payload, size);
+    }
+    Ok(())
 }
 
 /// Appends a section built with `wasm_encoder` (as `wasm_encoder::Module::section` does).
