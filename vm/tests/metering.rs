@@ -184,3 +184,94 @@ fn back_edges_charge_exactly_like_the_loop_head() {
         }
     }
 }
+
+/// Byte offsets of the `call` instructions in the code of defined function `index`.
+fn call_offsets(wasm: &[u8], index: usize) -> Vec<u32> {
+    let mut bodies = Vec::new();
+    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+        if let Ok(wasmparser::Payload::CodeSectionEntry(body)) = payload {
+            bodies.push(body);
+        }
+    }
+    let mut reader = bodies[index].get_operators_reader().unwrap();
+    let mut offsets = Vec::new();
+    while !reader.eof() {
+        let (op, offset) = reader.read_with_offset().unwrap();
+        if matches!(op, wasmparser::Operator::Call { .. }) {
+            offsets.push(offset as u32);
+        }
+    }
+    offsets
+}
+
+/// A conditional branch pays the charge of the region it falls into and skips that `gas` op.
+/// Gas, side effects and the trap location must be exactly those of running the op.
+#[test]
+fn fallthroughs_charge_exactly_like_the_region_they_enter() {
+    let wat = r#"(module
+      (import "tally" "gas" (func $gas (param i64)))
+      (memory (export "memory") 1)
+      (func (export "loop") (param $n i32)
+        (call $gas (i64.const 2))
+        (block $out
+          (loop $l
+            (call $gas (i64.const 3))
+            (br_if $out (i32.eqz (local.get $n)))
+            (call $gas (i64.const 4))
+            (i32.store (i32.const 0) (i32.add (i32.load (i32.const 0)) (i32.const 1)))
+            (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+            (br $l))))
+      (func (export "if") (param $n i32)
+        (call $gas (i64.const 2))
+        (if (i32.lt_u (local.get $n) (i32.const 100))
+          (then
+            (call $gas (i64.const 4))
+            (i32.store (i32.const 0) (i32.const 1))))))"#;
+    let wasm = wat::parse_str(wat).unwrap();
+    let engine = Engine::default();
+    let module = Module::new(&engine, &wasm).unwrap();
+    // (export, argument, the charges in execution order as (call index in the body, amount))
+    let loop_charges: Vec<(usize, u64)> =
+        [(0, 2)].into_iter().chain((0..5).flat_map(|_| [(1, 3), (2, 4)])).chain([(1, 3)]).collect();
+    let cases = [("loop", 0usize, 5, loop_charges), ("if", 1, 7, vec![(0, 2), (1, 4)])];
+    for (name, index, arg, charges) in cases {
+        let offsets = call_offsets(&wasm, index);
+        let total: u64 = charges.iter().map(|c| c.1).sum();
+        for gas in 0..=total + 1 {
+            let mut store = Store::new(&engine, ());
+            let inst = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+            let f = inst.get_typed_func::<i32, ()>(&store, name).unwrap();
+            store.set_gas(gas);
+            let result = f.call(&mut store, arg);
+            // The reference: pay the charges in order until one does not fit.
+            let mut left = gas;
+            let failing = charges.iter().find(|&&(_, amount)| match left.checked_sub(amount) {
+                Some(rest) => {
+                    left = rest;
+                    false
+                }
+                None => true,
+            });
+            match failing {
+                None => {
+                    result.unwrap();
+                    assert_eq!(store.gas(), gas - total, "{name} with {gas} gas");
+                }
+                Some(&(call, _)) => {
+                    let trap = result.unwrap_err();
+                    assert_eq!(trap.code, TrapCode::OutOfGas, "{name} with {gas} gas");
+                    assert_eq!(trap.offset, Some(offsets[call]), "{name} with {gas} gas: trap location");
+                    assert_eq!(store.gas(), 0);
+                }
+            }
+            // Side effects: one store per paid body region.
+            let paid_bodies = charges.iter().scan(gas, |left, &(call, amount)| {
+                *left = left.checked_sub(amount)?;
+                Some(call)
+            });
+            let stores = paid_bodies.filter(|&call| call == if name == "loop" { 2 } else { 1 }).count();
+            let memory = inst.get_memory(&store, "memory").unwrap();
+            assert_eq!(memory.data(&store)[0] as usize, stores, "{name} with {gas} gas: side effects");
+        }
+    }
+}

@@ -506,6 +506,26 @@ pub(crate) struct CmpBranch {
     pub ss_gas: Handler,
     /// `si` as a loop back-edge that charges the loop's entry gas itself.
     pub si_gas: Handler,
+    /// `ss` followed by a `gas` op that its fallthrough pays itself (see [`charged_fallthrough`]).
+    pub ss_then_gas: Handler,
+    /// `si` followed by a `gas` op that its fallthrough pays itself.
+    pub si_then_gas: Handler,
+}
+
+/// The fallthrough of a conditional branch followed by a `gas` op (the charge of the region the
+/// branch falls into): pays that charge and continues after it, one dispatch fewer. The `gas` op
+/// stays in place for whatever else lands on it; out of gas traps there, exactly as if it ran.
+#[inline(always)]
+unsafe fn charged_fallthrough(ip: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut Cx) -> Ip {
+    // SAFETY: the translator picks the `_then_gas` handlers only for a branch directly followed
+    // by a `gas` op, so `ip + 1` is that op and `ip + 2` an op of the same function.
+    unsafe {
+        let charge = ip.add(1);
+        if let Err(code) = (*cx).meter.charge((*charge).c) {
+            return trap(charge, cx, code);
+        }
+        next_op(ip.add(2), sp, mem, len, cx)
+    }
 }
 
 /// Takes a loop back-edge that also charges the loop body's entry charge, so the loop's own
@@ -527,7 +547,8 @@ unsafe fn charged_branch(ip: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut Cx) 
 }
 
 macro_rules! cmp_br {
-    ($konst:ident, $ss:ident, $si:ident, $ss_gas:ident, $si_gas:ident, $t:ty, $imm:ty, |$x:ident, $y:ident| $e:expr) => {
+    ($konst:ident, $ss:ident, $si:ident, $ss_gas:ident, $si_gas:ident, $ss_then_gas:ident, $si_then_gas:ident,
+     $t:ty, $imm:ty, |$x:ident, $y:ident| $e:expr) => {
         handler!($ss(ip, sp, mem, len, cx) {
             let op = &*ip;
             let $x: $t = rd(sp, op.a);
@@ -564,30 +585,275 @@ macro_rules! cmp_br {
             }
             next!(ip.add(1), sp, mem, len, cx)
         });
-        pub(crate) const $konst: CmpBranch = CmpBranch { ss: $ss, si: $si, ss_gas: $ss_gas, si_gas: $si_gas };
+        handler!($ss_then_gas(ip, sp, mem, len, cx) {
+            let op = &*ip;
+            let $x: $t = rd(sp, op.a);
+            let $y: $t = rd(sp, op.b);
+            if $e {
+                next!(ip.offset(op.c as i64 as isize), sp, mem, len, cx)
+            }
+            charged_fallthrough(ip, sp, mem, len, cx)
+        });
+        handler!($si_then_gas(ip, sp, mem, len, cx) {
+            let op = &*ip;
+            let $x: $t = rd(sp, op.a);
+            let $y: $t = op.b as i32 as $imm as $t;
+            if $e {
+                next!(ip.offset(op.c as i64 as isize), sp, mem, len, cx)
+            }
+            charged_fallthrough(ip, sp, mem, len, cx)
+        });
+        pub(crate) const $konst: CmpBranch = CmpBranch {
+            ss: $ss,
+            si: $si,
+            ss_gas: $ss_gas,
+            si_gas: $si_gas,
+            ss_then_gas: $ss_then_gas,
+            si_then_gas: $si_then_gas,
+        };
     };
 }
 
-cmp_br!(BR_I32_EQ, br_i32_eq_ss, br_i32_eq_si, br_i32_eq_ss_gas, br_i32_eq_si_gas, i32, i32, |x, y| x == y);
-cmp_br!(BR_I32_NE, br_i32_ne_ss, br_i32_ne_si, br_i32_ne_ss_gas, br_i32_ne_si_gas, i32, i32, |x, y| x != y);
-cmp_br!(BR_I32_LT_S, br_i32_lt_s_ss, br_i32_lt_s_si, br_i32_lt_s_ss_gas, br_i32_lt_s_si_gas, i32, i32, |x, y| x < y);
-cmp_br!(BR_I32_LT_U, br_i32_lt_u_ss, br_i32_lt_u_si, br_i32_lt_u_ss_gas, br_i32_lt_u_si_gas, u32, i32, |x, y| x < y);
-cmp_br!(BR_I32_GT_S, br_i32_gt_s_ss, br_i32_gt_s_si, br_i32_gt_s_ss_gas, br_i32_gt_s_si_gas, i32, i32, |x, y| x > y);
-cmp_br!(BR_I32_GT_U, br_i32_gt_u_ss, br_i32_gt_u_si, br_i32_gt_u_ss_gas, br_i32_gt_u_si_gas, u32, i32, |x, y| x > y);
-cmp_br!(BR_I32_LE_S, br_i32_le_s_ss, br_i32_le_s_si, br_i32_le_s_ss_gas, br_i32_le_s_si_gas, i32, i32, |x, y| x <= y);
-cmp_br!(BR_I32_LE_U, br_i32_le_u_ss, br_i32_le_u_si, br_i32_le_u_ss_gas, br_i32_le_u_si_gas, u32, i32, |x, y| x <= y);
-cmp_br!(BR_I32_GE_S, br_i32_ge_s_ss, br_i32_ge_s_si, br_i32_ge_s_ss_gas, br_i32_ge_s_si_gas, i32, i32, |x, y| x >= y);
-cmp_br!(BR_I32_GE_U, br_i32_ge_u_ss, br_i32_ge_u_si, br_i32_ge_u_ss_gas, br_i32_ge_u_si_gas, u32, i32, |x, y| x >= y);
-cmp_br!(BR_I64_EQ, br_i64_eq_ss, br_i64_eq_si, br_i64_eq_ss_gas, br_i64_eq_si_gas, i64, i64, |x, y| x == y);
-cmp_br!(BR_I64_NE, br_i64_ne_ss, br_i64_ne_si, br_i64_ne_ss_gas, br_i64_ne_si_gas, i64, i64, |x, y| x != y);
-cmp_br!(BR_I64_LT_S, br_i64_lt_s_ss, br_i64_lt_s_si, br_i64_lt_s_ss_gas, br_i64_lt_s_si_gas, i64, i64, |x, y| x < y);
-cmp_br!(BR_I64_LT_U, br_i64_lt_u_ss, br_i64_lt_u_si, br_i64_lt_u_ss_gas, br_i64_lt_u_si_gas, u64, i64, |x, y| x < y);
-cmp_br!(BR_I64_GT_S, br_i64_gt_s_ss, br_i64_gt_s_si, br_i64_gt_s_ss_gas, br_i64_gt_s_si_gas, i64, i64, |x, y| x > y);
-cmp_br!(BR_I64_GT_U, br_i64_gt_u_ss, br_i64_gt_u_si, br_i64_gt_u_ss_gas, br_i64_gt_u_si_gas, u64, i64, |x, y| x > y);
-cmp_br!(BR_I64_LE_S, br_i64_le_s_ss, br_i64_le_s_si, br_i64_le_s_ss_gas, br_i64_le_s_si_gas, i64, i64, |x, y| x <= y);
-cmp_br!(BR_I64_LE_U, br_i64_le_u_ss, br_i64_le_u_si, br_i64_le_u_ss_gas, br_i64_le_u_si_gas, u64, i64, |x, y| x <= y);
-cmp_br!(BR_I64_GE_S, br_i64_ge_s_ss, br_i64_ge_s_si, br_i64_ge_s_ss_gas, br_i64_ge_s_si_gas, i64, i64, |x, y| x >= y);
-cmp_br!(BR_I64_GE_U, br_i64_ge_u_ss, br_i64_ge_u_si, br_i64_ge_u_ss_gas, br_i64_ge_u_si_gas, u64, i64, |x, y| x >= y);
+cmp_br!(
+    BR_I32_EQ,
+    br_i32_eq_ss,
+    br_i32_eq_si,
+    br_i32_eq_ss_gas,
+    br_i32_eq_si_gas,
+    br_i32_eq_ss_then_gas,
+    br_i32_eq_si_then_gas,
+    i32,
+    i32,
+    |x, y| x == y
+);
+cmp_br!(
+    BR_I32_NE,
+    br_i32_ne_ss,
+    br_i32_ne_si,
+    br_i32_ne_ss_gas,
+    br_i32_ne_si_gas,
+    br_i32_ne_ss_then_gas,
+    br_i32_ne_si_then_gas,
+    i32,
+    i32,
+    |x, y| x != y
+);
+cmp_br!(
+    BR_I32_LT_S,
+    br_i32_lt_s_ss,
+    br_i32_lt_s_si,
+    br_i32_lt_s_ss_gas,
+    br_i32_lt_s_si_gas,
+    br_i32_lt_s_ss_then_gas,
+    br_i32_lt_s_si_then_gas,
+    i32,
+    i32,
+    |x, y| x < y
+);
+cmp_br!(
+    BR_I32_LT_U,
+    br_i32_lt_u_ss,
+    br_i32_lt_u_si,
+    br_i32_lt_u_ss_gas,
+    br_i32_lt_u_si_gas,
+    br_i32_lt_u_ss_then_gas,
+    br_i32_lt_u_si_then_gas,
+    u32,
+    i32,
+    |x, y| x < y
+);
+cmp_br!(
+    BR_I32_GT_S,
+    br_i32_gt_s_ss,
+    br_i32_gt_s_si,
+    br_i32_gt_s_ss_gas,
+    br_i32_gt_s_si_gas,
+    br_i32_gt_s_ss_then_gas,
+    br_i32_gt_s_si_then_gas,
+    i32,
+    i32,
+    |x, y| x > y
+);
+cmp_br!(
+    BR_I32_GT_U,
+    br_i32_gt_u_ss,
+    br_i32_gt_u_si,
+    br_i32_gt_u_ss_gas,
+    br_i32_gt_u_si_gas,
+    br_i32_gt_u_ss_then_gas,
+    br_i32_gt_u_si_then_gas,
+    u32,
+    i32,
+    |x, y| x > y
+);
+cmp_br!(
+    BR_I32_LE_S,
+    br_i32_le_s_ss,
+    br_i32_le_s_si,
+    br_i32_le_s_ss_gas,
+    br_i32_le_s_si_gas,
+    br_i32_le_s_ss_then_gas,
+    br_i32_le_s_si_then_gas,
+    i32,
+    i32,
+    |x, y| x <= y
+);
+cmp_br!(
+    BR_I32_LE_U,
+    br_i32_le_u_ss,
+    br_i32_le_u_si,
+    br_i32_le_u_ss_gas,
+    br_i32_le_u_si_gas,
+    br_i32_le_u_ss_then_gas,
+    br_i32_le_u_si_then_gas,
+    u32,
+    i32,
+    |x, y| x <= y
+);
+cmp_br!(
+    BR_I32_GE_S,
+    br_i32_ge_s_ss,
+    br_i32_ge_s_si,
+    br_i32_ge_s_ss_gas,
+    br_i32_ge_s_si_gas,
+    br_i32_ge_s_ss_then_gas,
+    br_i32_ge_s_si_then_gas,
+    i32,
+    i32,
+    |x, y| x >= y
+);
+cmp_br!(
+    BR_I32_GE_U,
+    br_i32_ge_u_ss,
+    br_i32_ge_u_si,
+    br_i32_ge_u_ss_gas,
+    br_i32_ge_u_si_gas,
+    br_i32_ge_u_ss_then_gas,
+    br_i32_ge_u_si_then_gas,
+    u32,
+    i32,
+    |x, y| x >= y
+);
+cmp_br!(
+    BR_I64_EQ,
+    br_i64_eq_ss,
+    br_i64_eq_si,
+    br_i64_eq_ss_gas,
+    br_i64_eq_si_gas,
+    br_i64_eq_ss_then_gas,
+    br_i64_eq_si_then_gas,
+    i64,
+    i64,
+    |x, y| x == y
+);
+cmp_br!(
+    BR_I64_NE,
+    br_i64_ne_ss,
+    br_i64_ne_si,
+    br_i64_ne_ss_gas,
+    br_i64_ne_si_gas,
+    br_i64_ne_ss_then_gas,
+    br_i64_ne_si_then_gas,
+    i64,
+    i64,
+    |x, y| x != y
+);
+cmp_br!(
+    BR_I64_LT_S,
+    br_i64_lt_s_ss,
+    br_i64_lt_s_si,
+    br_i64_lt_s_ss_gas,
+    br_i64_lt_s_si_gas,
+    br_i64_lt_s_ss_then_gas,
+    br_i64_lt_s_si_then_gas,
+    i64,
+    i64,
+    |x, y| x < y
+);
+cmp_br!(
+    BR_I64_LT_U,
+    br_i64_lt_u_ss,
+    br_i64_lt_u_si,
+    br_i64_lt_u_ss_gas,
+    br_i64_lt_u_si_gas,
+    br_i64_lt_u_ss_then_gas,
+    br_i64_lt_u_si_then_gas,
+    u64,
+    i64,
+    |x, y| x < y
+);
+cmp_br!(
+    BR_I64_GT_S,
+    br_i64_gt_s_ss,
+    br_i64_gt_s_si,
+    br_i64_gt_s_ss_gas,
+    br_i64_gt_s_si_gas,
+    br_i64_gt_s_ss_then_gas,
+    br_i64_gt_s_si_then_gas,
+    i64,
+    i64,
+    |x, y| x > y
+);
+cmp_br!(
+    BR_I64_GT_U,
+    br_i64_gt_u_ss,
+    br_i64_gt_u_si,
+    br_i64_gt_u_ss_gas,
+    br_i64_gt_u_si_gas,
+    br_i64_gt_u_ss_then_gas,
+    br_i64_gt_u_si_then_gas,
+    u64,
+    i64,
+    |x, y| x > y
+);
+cmp_br!(
+    BR_I64_LE_S,
+    br_i64_le_s_ss,
+    br_i64_le_s_si,
+    br_i64_le_s_ss_gas,
+    br_i64_le_s_si_gas,
+    br_i64_le_s_ss_then_gas,
+    br_i64_le_s_si_then_gas,
+    i64,
+    i64,
+    |x, y| x <= y
+);
+cmp_br!(
+    BR_I64_LE_U,
+    br_i64_le_u_ss,
+    br_i64_le_u_si,
+    br_i64_le_u_ss_gas,
+    br_i64_le_u_si_gas,
+    br_i64_le_u_ss_then_gas,
+    br_i64_le_u_si_then_gas,
+    u64,
+    i64,
+    |x, y| x <= y
+);
+cmp_br!(
+    BR_I64_GE_S,
+    br_i64_ge_s_ss,
+    br_i64_ge_s_si,
+    br_i64_ge_s_ss_gas,
+    br_i64_ge_s_si_gas,
+    br_i64_ge_s_ss_then_gas,
+    br_i64_ge_s_si_then_gas,
+    i64,
+    i64,
+    |x, y| x >= y
+);
+cmp_br!(
+    BR_I64_GE_U,
+    br_i64_ge_u_ss,
+    br_i64_ge_u_si,
+    br_i64_ge_u_ss_gas,
+    br_i64_ge_u_si_gas,
+    br_i64_ge_u_ss_then_gas,
+    br_i64_ge_u_si_then_gas,
+    u64,
+    i64,
+    |x, y| x >= y
+);
 
 // ---- moves, constants, control ----
 
@@ -645,6 +911,30 @@ handler!(br_i64_eqz(ip, sp, mem, len, cx) {
     }
     next!(ip.add(1), sp, mem, len, cx)
 });
+
+macro_rules! test_br_then_gas {
+    ($($(#[$m:meta])* $name:ident: $t:ty, |$x:ident| $e:expr;)*) => {$(
+        handler!($(#[$m])* $name(ip, sp, mem, len, cx) {
+            let op = &*ip;
+            let $x: $t = rd(sp, op.a);
+            if $e {
+                next!(ip.offset(op.c as i64 as isize), sp, mem, len, cx)
+            }
+            charged_fallthrough(ip, sp, mem, len, cx)
+        });
+    )*};
+}
+
+test_br_then_gas! {
+    /// `br_nez` whose fallthrough pays the `gas` op after it (see [`charged_fallthrough`]).
+    br_nez_then_gas: u32, |x| x != 0;
+    /// `br_eqz` whose fallthrough pays the `gas` op after it.
+    br_eqz_then_gas: u32, |x| x == 0;
+    /// `br_i64_nez` whose fallthrough pays the `gas` op after it.
+    br_i64_nez_then_gas: u64, |x| x != 0;
+    /// `br_i64_eqz` whose fallthrough pays the `gas` op after it.
+    br_i64_eqz_then_gas: u64, |x| x == 0;
+}
 
 handler!(
 /// `br` back to a loop, charging its entry gas (see [`charged_branch`]).

@@ -251,6 +251,9 @@ pub(crate) struct FuncTranslator {
     /// The last `tally.stack_enter`/`stack_leave` op and its index, for folding into the
     /// entry charge or the return.
     last_stack_op: Option<(usize, Intrinsic)>,
+    /// The conditional branch just emitted, with its variant that pays a directly following
+    /// `gas` op on its fallthrough.
+    last_cond_branch: Option<(usize, Handler)>,
     validator_allocs: Option<wasmparser::FuncValidatorAllocations>,
 }
 
@@ -384,6 +387,7 @@ impl FuncTranslator {
         self.last_test = None;
         self.last_fuse = None;
         self.last_stack_op = None;
+        self.last_cond_branch = None;
         self.ops.len() - 1
     }
 
@@ -693,24 +697,31 @@ impl FuncTranslator {
 
     /// Emits a jump taken when `test` holds; returns its index for linking.
     fn emit_test_jump(&mut self, test: Test) -> usize {
-        match test {
+        let (plain, then_gas, a, b): (Handler, Handler, u32, u32) = match test {
             Test::Cmp { kind, is64, lhs, rhs } => {
                 let ops = kind.branch(is64);
                 match rhs {
-                    Rhs::Slot(r) => self.emit(op(ops.ss, lhs, r, 0)),
-                    Rhs::Imm(i) => self.emit(op(ops.si, lhs, i, 0)),
+                    Rhs::Slot(r) => (ops.ss, ops.ss_then_gas, lhs, r),
+                    Rhs::Imm(i) => (ops.si, ops.si_then_gas, lhs, i),
                 }
             }
-            Test::Eqz { is64: false, slot } => self.emit(op(h::br_eqz, slot, 0, 0)),
-            Test::Eqz { is64: true, slot } => self.emit(op(h::br_i64_eqz, slot, 0, 0)),
-            Test::Nez { slot } => self.emit(op(h::br_nez, slot, 0, 0)),
-        }
+            Test::Eqz { is64: false, slot } => (h::br_eqz, h::br_eqz_then_gas, slot, 0),
+            Test::Eqz { is64: true, slot } => (h::br_i64_eqz, h::br_i64_eqz_then_gas, slot, 0),
+            Test::Nez { slot } => (h::br_nez, h::br_nez_then_gas, slot, 0),
+        };
+        let at = self.emit(op(plain, a, b, 0));
+        self.last_cond_branch = Some((at, then_gas));
+        at
     }
 
     /// Emits a jump taken when `test` does NOT hold.
     fn emit_test_jump_not(&mut self, test: Test) -> usize {
         match test {
-            Test::Eqz { is64: true, slot } => self.emit(op(h::br_i64_nez, slot, 0, 0)),
+            Test::Eqz { is64: true, slot } => {
+                let at = self.emit(op(h::br_i64_nez, slot, 0, 0));
+                self.last_cond_branch = Some((at, h::br_i64_nez_then_gas));
+                at
+            }
             t => self.emit_test_jump(t.negate()),
         }
     }
@@ -1243,6 +1254,12 @@ impl FuncTranslator {
                     }
                     _ => {
                         let ops = self.ops.len();
+                        // A region that a conditional branch falls into: the branch pays it.
+                        if let Some((at, then_gas)) = self.last_cond_branch {
+                            if at + 1 == ops {
+                                self.ops[at].h = then_gas;
+                            }
+                        }
                         if let Some(ctrl) = self.ctrl.last_mut() {
                             if ctrl.kind == CtrlKind::Loop && ctrl.head == ops {
                                 ctrl.head_gas = u32::try_from(arg).ok();
