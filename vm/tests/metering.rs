@@ -204,10 +204,11 @@ fn call_offsets(wasm: &[u8], index: usize) -> Vec<u32> {
     offsets
 }
 
-/// A conditional branch pays the charge of the region it falls into and skips that `gas` op.
-/// Gas, side effects and the trap location must be exactly those of running the op.
+/// A conditional branch pays the charge of the region it falls into, and a return the charge of
+/// the region after its call, skipping that `gas` op. Gas, side effects and the trap location
+/// must be exactly those of running the op.
 #[test]
-fn fallthroughs_charge_exactly_like_the_region_they_enter() {
+fn fallthroughs_and_returns_charge_exactly_like_the_region_they_enter() {
     let wat = r#"(module
       (import "tally" "gas" (func $gas (param i64)))
       (memory (export "memory") 1)
@@ -226,15 +227,26 @@ fn fallthroughs_charge_exactly_like_the_region_they_enter() {
         (if (i32.lt_u (local.get $n) (i32.const 100))
           (then
             (call $gas (i64.const 4))
-            (i32.store (i32.const 0) (i32.const 1))))))"#;
+            (i32.store (i32.const 0) (i32.const 1)))))
+      (func $helper (i32.store (i32.const 4) (i32.const 9)))
+      (func (export "call") (param $n i32)
+        (call $gas (i64.const 2))
+        (call $helper)
+        (call $gas (i64.const 4))
+        (i32.store (i32.const 0) (i32.const 1))))"#;
     let wasm = wat::parse_str(wat).unwrap();
     let engine = Engine::default();
     let module = Module::new(&engine, &wasm).unwrap();
-    // (export, argument, the charges in execution order as (call index in the body, amount))
+    // (export, defined function index, argument, the charges in execution order as (index of
+    // the `call` instruction in the body, amount), the charge whose region stores to address 0)
     let loop_charges: Vec<(usize, u64)> =
         [(0, 2)].into_iter().chain((0..5).flat_map(|_| [(1, 3), (2, 4)])).chain([(1, 3)]).collect();
-    let cases = [("loop", 0usize, 5, loop_charges), ("if", 1, 7, vec![(0, 2), (1, 4)])];
-    for (name, index, arg, charges) in cases {
+    let cases = [
+        ("loop", 0usize, 5, loop_charges, 2),
+        ("if", 1, 7, vec![(0, 2), (1, 4)], 1),
+        ("call", 3, 0, vec![(0, 2), (2, 4)], 2),
+    ];
+    for (name, index, arg, charges, storing) in cases {
         let offsets = call_offsets(&wasm, index);
         let total: u64 = charges.iter().map(|c| c.1).sum();
         for gas in 0..=total + 1 {
@@ -269,7 +281,7 @@ fn fallthroughs_charge_exactly_like_the_region_they_enter() {
                 *left = left.checked_sub(amount)?;
                 Some(call)
             });
-            let stores = paid_bodies.filter(|&call| call == if name == "loop" { 2 } else { 1 }).count();
+            let stores = paid_bodies.filter(|&call| call == storing).count();
             let memory = inst.get_memory(&store, "memory").unwrap();
             assert_eq!(memory.data(&store)[0] as usize, stores, "{name} with {gas} gas: side effects");
         }

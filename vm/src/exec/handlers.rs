@@ -1049,19 +1049,37 @@ handler!(
 
 // ---- calls and returns ----
 
+/// Calls defined function `a` of the current module with its frame at slot `b`; the callee
+/// returns to `ret`.
+#[inline(always)]
+unsafe fn call_defined(ip: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut Cx, ret: Ip) -> Ip {
+    // SAFETY: the handler invariants hold for `ip`; `a` indexes the instance's defined functions.
+    unsafe {
+        let op = &*ip;
+        let f = &*(*cx).defined.add(op.a as usize);
+        let new_sp = sp.add(op.b as usize);
+        if ((*cx).stack_end.offset_from(new_sp) as usize) < f.frame_cells as usize
+            || !Cx::push_frame(cx, super::Frame { ret_ip: ret, sp, inst: (*cx).inst })
+        {
+            return trap(ip, cx, TrapCode::StackExhausted);
+        }
+        super::zero_locals(new_sp.add(f.params as usize), f.locals);
+        next_op(f.code.as_ptr(), new_sp, mem, len, cx)
+    }
+}
+
 handler!(
 /// Calls defined function `a` of the current module with its frame at slot `b`.
 call_internal(ip, sp, mem, len, cx) {
-    let op = &*ip;
-    let f = &*(*cx).defined.add(op.a as usize);
-    let new_sp = sp.add(op.b as usize);
-    if ((*cx).stack_end.offset_from(new_sp) as usize) < f.frame_cells as usize
-        || !Cx::push_frame(cx, super::Frame { ret_ip: ip.add(1), sp, inst: (*cx).inst })
-    {
-        return trap(ip, cx, TrapCode::StackExhausted);
-    }
-    super::zero_locals(new_sp.add(f.params as usize), f.locals);
-    next!(f.code.as_ptr(), new_sp, mem, len, cx)
+    call_defined(ip, sp, mem, len, cx, ip.add(1))
+});
+
+handler!(
+/// `call_internal` followed by a `gas` op (the charge of the region after the call): the return
+/// address is tagged so that the callee's return pays that charge and skips the op (see
+/// [`resume`]).
+call_internal_then_gas(ip, sp, mem, len, cx) {
+    call_defined(ip, sp, mem, len, cx, ip.add(1).map_addr(|a| a | RET_PAYS_GAS))
 });
 
 handler!(
@@ -1084,6 +1102,9 @@ call_indirect(ip, sp, mem, len, cx) {
     }
 });
 
+/// Tag bit of a return address whose op is a `gas` op the return pays (ops are 8-aligned).
+const RET_PAYS_GAS: usize = 1;
+
 #[inline(always)]
 unsafe fn do_return(mem: *mut u8, len: usize, cx: *mut Cx) -> Ip {
     // SAFETY: frames pushed by calls hold valid return state; the entry frame ends the run.
@@ -1097,9 +1118,28 @@ unsafe fn do_return(mem: *mut u8, len: usize, cx: *mut Cx) -> Ip {
         }
         if frame.inst != (*cx).inst {
             let (m, l) = runtime::switch_instance(cx, frame.inst);
-            next!(frame.ret_ip, frame.sp, m, l, cx)
+            return resume(frame.ret_ip, frame.sp, m, l, cx);
         }
-        next!(frame.ret_ip, frame.sp, mem, len, cx)
+        resume(frame.ret_ip, frame.sp, mem, len, cx)
+    }
+}
+
+/// Continues the caller at return address `ret`. A tagged address (`call_internal_then_gas`)
+/// points at the `gas` op charging the region after the call: the return pays it and continues
+/// after it; out of gas traps at that op, exactly as if it ran.
+#[inline(always)]
+unsafe fn resume(ret: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut Cx) -> Ip {
+    // SAFETY: only `call_internal_then_gas` tags addresses, and the translator emits it only
+    // when the op after the call is a `gas` op of the same function.
+    unsafe {
+        if ret.addr() & RET_PAYS_GAS == 0 {
+            next!(ret, sp, mem, len, cx)
+        }
+        let charge = ret.map_addr(|a| a & !RET_PAYS_GAS);
+        if let Err(code) = (*cx).meter.charge((*charge).c) {
+            return trap(charge, cx, code);
+        }
+        next!(charge.add(1), sp, mem, len, cx)
     }
 }
 

@@ -254,6 +254,8 @@ pub(crate) struct FuncTranslator {
     /// The conditional branch just emitted, with its variant that pays a directly following
     /// `gas` op on its fallthrough.
     last_cond_branch: Option<(usize, Handler)>,
+    /// The `call_internal` just emitted, whose return can pay a directly following `gas` op.
+    last_call: Option<usize>,
     validator_allocs: Option<wasmparser::FuncValidatorAllocations>,
 }
 
@@ -388,6 +390,7 @@ impl FuncTranslator {
         self.last_fuse = None;
         self.last_stack_op = None;
         self.last_cond_branch = None;
+        self.last_call = None;
         self.ops.len() - 1
     }
 
@@ -1260,6 +1263,10 @@ impl FuncTranslator {
                                 self.ops[at].h = then_gas;
                             }
                         }
+                        // The region after a call: the callee's return pays it.
+                        if self.last_call.is_some_and(|at| at + 1 == ops) {
+                            self.ops[ops - 1].h = h::call_internal_then_gas;
+                        }
                         if let Some(ctrl) = self.ctrl.last_mut() {
                             if ctrl.kind == CtrlKind::Loop && ctrl.head == ops {
                                 ctrl.head_gas = u32::try_from(arg).ok();
@@ -1303,7 +1310,8 @@ impl FuncTranslator {
         if func < ctx.num_imported_funcs {
             self.emit(op(h::call_func, func, frame, 0));
         } else {
-            self.emit(op(h::call_internal, func - ctx.num_imported_funcs, frame, 0));
+            let at = self.emit(op(h::call_internal, func - ctx.num_imported_funcs, frame, 0));
+            self.last_call = Some(at);
         }
         self.push_results(params, results);
     }
