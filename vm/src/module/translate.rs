@@ -16,7 +16,12 @@
 //! - Block parameters are materialized on entry, and results are in their slots at every `end`
 //!   and every branch to the label.
 
-use wasmparser::{BlockType, FuncValidator, FunctionBody, Operator, ValidatorResources};
+use std::mem::ManuallyDrop;
+
+use wasmparser::{
+    BlockType, FuncValidator, FunctionBody, Operator, OperatorsReader, ValidatorResources, VisitOperator,
+    VisitSimdOperator,
+};
 
 use super::{CompiledFunc, ModuleCtx};
 use crate::exec::handlers::{self as h, Bin, CmpBranch};
@@ -211,6 +216,7 @@ pub(crate) struct FuncTranslator {
     /// entry charge or the return.
     last_stack_op: Option<(usize, Intrinsic)>,
     validator_allocs: Option<wasmparser::FuncValidatorAllocations>,
+    reader_allocs: Option<wasmparser::OperatorsReaderAllocations>,
 }
 
 type Res<T = ()> = Result<T, Error>;
@@ -297,17 +303,18 @@ impl FuncTranslator {
             entry_reachable: true,
         });
 
-        let mut reader = body.get_operators_reader()?;
+        // Each operator is decoded once: the reader calls the fused visitor's `visit_*` method,
+        // which validates and then translates it.
+        let allocs = self.reader_allocs.take().unwrap_or_default();
+        let mut reader = OperatorsReader::new_with_allocs(locals_reader.get_binary_reader(), allocs);
         while !reader.eof() {
-            let (operator, offset) = reader.read_with_offset()?;
-            validator.op(offset, &operator)?;
-            if matches!(operator, Operator::MemorySize { .. } | Operator::MemoryGrow { .. }) {
-                super::check_zero_byte(ctx.bytes, offset as usize)?;
-            }
+            let offset = reader.original_position();
             self.offset = offset as u32;
-            self.translate_op(ctx, operator)?;
+            let mut visitor = OpVisitor { tr: self, ctx, validator, offset };
+            reader.visit_operator(&mut visitor)?.map_err(|e| *e)?;
         }
         reader.finish()?;
+        self.reader_allocs = Some(reader.into_allocations());
 
         // Four spare cells let calls zero small local sets without a length-dependent loop.
         let frame_cells = self.locals as u64 + self.max_height as u64 + 4;
@@ -1057,10 +1064,13 @@ impl FuncTranslator {
         Ok(())
     }
 
-    fn translate_op(&mut self, ctx: &ModuleCtx<'_>, operator: Operator<'_>) -> Res {
+    // Inlined into each `visit_*` method of `OpVisitor`, where the operator is a known variant:
+    // the match folds away and no `Operator` is built.
+    #[inline(always)]
+    fn translate_op(&mut self, ctx: &ModuleCtx<'_>, operator: &Operator<'_>) -> Res {
         use Operator as O;
         if !self.reachable {
-            match operator {
+            match *operator {
                 O::Block { .. } | O::Loop { .. } | O::If { .. } => self.dead_depth += 1,
                 O::Else if self.dead_depth == 0 => self.on_else(),
                 O::End if self.dead_depth > 0 => self.dead_depth -= 1,
@@ -1069,7 +1079,7 @@ impl FuncTranslator {
             }
             return Ok(());
         }
-        match operator {
+        match *operator {
             O::Unreachable => {
                 self.emit(op(h::unreachable, 0, 0, 0));
                 self.unreachable_after();
@@ -1129,8 +1139,8 @@ impl FuncTranslator {
                 }
                 self.barrier();
             }
-            O::BrTable { targets } => {
-                self.br_table(&targets)?;
+            O::BrTable { ref targets } => {
+                self.br_table(targets)?;
                 self.unreachable_after();
             }
             O::Return => {
@@ -1395,7 +1405,7 @@ impl FuncTranslator {
             O::I64TruncSatF32U => self.un(h::i64_trunc_sat_f32_u),
             O::I64TruncSatF64S => self.un(h::i64_trunc_sat_f64_s),
             O::I64TruncSatF64U => self.un(h::i64_trunc_sat_f64_u),
-            other => {
+            ref other => {
                 // The validator admits only Tally's profile, so this is unreachable for valid
                 // input; still answer with an error rather than trusting that.
                 return Err(Error::UnsupportedFeature {
@@ -1406,4 +1416,89 @@ impl FuncTranslator {
         }
         Ok(())
     }
+}
+
+/// Validation and translation of one operator, driven by the reader's decoder: the reader calls
+/// `visit_*` with the decoded immediates, the validator checks the operator first, and only a
+/// valid operator reaches [`FuncTranslator::translate_op`]. Decoding into an [`Operator`] and
+/// dispatching on it again for validation is what this saves.
+struct OpVisitor<'t, 'm, 'v> {
+    tr: &'t mut FuncTranslator,
+    ctx: &'t ModuleCtx<'m>,
+    validator: &'v mut FuncValidator<ValidatorResources>,
+    /// Binary offset of the operator being visited.
+    offset: u64,
+}
+
+impl OpVisitor<'_, '_, '_> {
+    /// Translates an operator the validator accepted.
+    #[inline(always)]
+    fn translate(&mut self, operator: Operator<'_>) -> Res {
+        if matches!(operator, Operator::MemorySize { .. } | Operator::MemoryGrow { .. }) {
+            super::check_zero_byte(self.ctx.bytes, self.offset as usize)?;
+        }
+        // `Operator`'s drop glue is an out-of-line call that LLVM does not specialize for the
+        // known variant, and it would run for every operator. Only the variants below own heap
+        // data; everything else is forgotten, which frees nothing because there is nothing.
+        let operator = ManuallyDrop::new(operator);
+        let result = self.tr.translate_op(self.ctx, &operator);
+        if matches!(
+            *operator,
+            Operator::TypedSelectMulti { .. }
+                | Operator::TryTable { .. }
+                | Operator::Resume { .. }
+                | Operator::ResumeThrow { .. }
+                | Operator::ResumeThrowRef { .. }
+        ) {
+            drop(ManuallyDrop::into_inner(operator));
+        }
+        result
+    }
+}
+
+/// What a `visit_*` method returns. The error is boxed so that the result fits in a register:
+/// the reader moves every operator's result through its own `Result`, and errors are rare.
+type VisitResult = Result<(), Box<Error>>;
+
+/// Defines each `visit_*` method as: validate with `$validator` (the validator's plain or SIMD
+/// visitor), then translate the operator rebuilt from its immediates.
+macro_rules! define_fused_visit {
+    ($validator:ident; $( @$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*))*) => {
+        $(
+            fn $visit(&mut self $($(, $arg: $argty)*)?) -> VisitResult {
+                if let Err(e) = self.validator.$validator(self.offset).$visit($($($arg.clone()),*)?) {
+                    return Err(Box::new(e.into()));
+                }
+                self.translate(Operator::$op $({ $($arg),* })?).map_err(Box::new)
+            }
+        )*
+    };
+}
+
+macro_rules! define_fused_visit_plain {
+    ($($input:tt)*) => { define_fused_visit!(visitor; $($input)*); };
+}
+
+macro_rules! define_fused_visit_simd {
+    ($($input:tt)*) => { define_fused_visit!(simd_visitor; $($input)*); };
+}
+
+// Immediates are cloned for the validator because a few (`br_table` targets, `try_table`
+// catches) are not `Copy`; for the rest the clone is a copy.
+#[allow(clippy::clone_on_copy)]
+impl<'a> VisitOperator<'a> for OpVisitor<'_, '_, '_> {
+    type Output = VisitResult;
+
+    // SIMD is outside Tally's profile, but its operators are decoded and rejected by the
+    // validator like any other disabled feature, so the error is the validator's.
+    fn simd_visitor(&mut self) -> Option<&mut dyn VisitSimdOperator<'a, Output = VisitResult>> {
+        Some(self)
+    }
+
+    wasmparser::for_each_visit_operator!(define_fused_visit_plain);
+}
+
+#[allow(clippy::clone_on_copy)]
+impl<'a> VisitSimdOperator<'a> for OpVisitor<'_, '_, '_> {
+    wasmparser::for_each_visit_simd_operator!(define_fused_visit_simd);
 }
