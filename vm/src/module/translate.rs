@@ -19,7 +19,7 @@
 use std::mem::ManuallyDrop;
 
 use wasmparser::{
-    BlockType, FuncValidator, FunctionBody, Operator, OperatorsReader, ValidatorResources, VisitOperator,
+    BlockType, FrameKind, FrameStack, FuncValidator, FunctionBody, Operator, ValidatorResources, VisitOperator,
     VisitSimdOperator,
 };
 
@@ -216,7 +216,8 @@ pub(crate) struct FuncTranslator {
     /// entry charge or the return.
     last_stack_op: Option<(usize, Intrinsic)>,
     validator_allocs: Option<wasmparser::FuncValidatorAllocations>,
-    reader_allocs: Option<wasmparser::OperatorsReaderAllocations>,
+    /// Emptied `Ctrl::branches` lists, reused so that entering a block does not allocate.
+    branch_lists: Vec<Vec<usize>>,
 }
 
 type Res<T = ()> = Result<T, Error>;
@@ -304,17 +305,17 @@ impl FuncTranslator {
         });
 
         // Each operator is decoded once: the reader calls the fused visitor's `visit_*` method,
-        // which validates and then translates it.
-        let allocs = self.reader_allocs.take().unwrap_or_default();
-        let mut reader = OperatorsReader::new_with_allocs(locals_reader.get_binary_reader(), allocs);
+        // which validates and then translates it. The reader's structural checks (`else` only
+        // in an `if`, nothing after the final `end`) consult the validator's control frames.
+        let mut reader = locals_reader.get_binary_reader();
         while !reader.eof() {
             let offset = reader.original_position();
             self.offset = offset as u32;
             let mut visitor = OpVisitor { tr: self, ctx, validator, offset };
             reader.visit_operator(&mut visitor)?.map_err(|e| *e)?;
         }
-        reader.finish()?;
-        self.reader_allocs = Some(reader.into_allocations());
+        let offset = reader.original_position();
+        reader.finish_expression(&OpVisitor { tr: self, ctx, validator, offset })?;
 
         // Four spare cells let calls zero small local sets without a length-dependent loop.
         let frame_cells = self.locals as u64 + self.max_height as u64 + 4;
@@ -325,8 +326,10 @@ impl FuncTranslator {
             ));
         }
         Ok(CompiledFunc {
-            code: self.ops.as_slice().into(),
-            offsets: self.offsets.as_slice().into(),
+            // `to_vec` copies `Copy` elements with one `memcpy` into an exact-size allocation;
+            // `Box::from(&[T])` clones them one by one.
+            code: self.ops.to_vec().into_boxed_slice(),
+            offsets: self.offsets.to_vec().into_boxed_slice(),
             params,
             locals: extra_locals,
             frame_cells: frame_cells as u32,
@@ -336,6 +339,7 @@ impl FuncTranslator {
 
     // ---- emission helpers ----
 
+    #[inline(always)]
     fn emit(&mut self, o: Op) -> usize {
         self.ops.push(o);
         self.offsets.push(self.offset);
@@ -347,6 +351,7 @@ impl FuncTranslator {
     }
 
     /// Emits an op that writes its result to a fresh temporary pushed on the stack.
+    #[inline(always)]
     fn emit_producer(&mut self, h: Handler, b: u32, c: u64) {
         let dst = self.push_temp();
         let i = self.emit(op(h, dst, b, c));
@@ -368,18 +373,21 @@ impl FuncTranslator {
         self.locals + height
     }
 
+    #[inline(always)]
     fn push(&mut self, o: Operand) {
         self.stack.push(o);
         self.max_height = self.max_height.max(self.stack.len() as u32);
     }
 
     /// Pushes a temporary and returns its slot.
+    #[inline(always)]
     fn push_temp(&mut self) -> u32 {
         let slot = self.temp_slot(self.height());
         self.push(Operand::Temp);
         slot
     }
 
+    #[inline(always)]
     fn pop(&mut self) -> (Operand, u32) {
         let o = self.stack.pop().unwrap_or(Operand::Temp);
         (o, self.height())
@@ -387,6 +395,7 @@ impl FuncTranslator {
 
     /// The slot holding a popped operand that was at `height`; constants are written to the
     /// temporary slot of that height first.
+    #[inline]
     fn slot_of(&mut self, o: Operand, height: u32) -> u32 {
         match o {
             Operand::Local(x) => x,
@@ -399,6 +408,7 @@ impl FuncTranslator {
         }
     }
 
+    #[inline]
     fn pop_slot(&mut self) -> u32 {
         let (o, hgt) = self.pop();
         self.slot_of(o, hgt)
@@ -663,7 +673,7 @@ impl FuncTranslator {
             params,
             results,
             head: self.ops.len(),
-            branches: Vec::new(),
+            branches: self.branch_lists.pop().unwrap_or_default(),
             else_jump,
             entry_reachable: true,
         });
@@ -727,9 +737,12 @@ impl FuncTranslator {
             self.patch_to_here(at);
             reachable |= ctrl.entry_reachable;
         }
-        for at in ctrl.branches {
+        let mut branches = ctrl.branches;
+        for &at in &branches {
             self.patch_to_here(at);
         }
+        branches.clear();
+        self.branch_lists.push(branches);
         self.stack.truncate(ctrl.height as usize);
         for _ in 0..ctrl.results {
             self.push(Operand::Temp);
@@ -1453,6 +1466,14 @@ impl OpVisitor<'_, '_, '_> {
             drop(ManuallyDrop::into_inner(operator));
         }
         result
+    }
+}
+
+/// The reader's view of the control frames is the validator's: both push and pop the same
+/// frames, and the validator has seen every operator the reader decoded so far.
+impl FrameStack for OpVisitor<'_, '_, '_> {
+    fn current_frame(&self) -> Option<FrameKind> {
+        self.validator.get_control_frame(0).map(|frame| frame.kind)
     }
 }
 
