@@ -220,6 +220,15 @@ pub(crate) struct FuncTranslator {
     branch_lists: Vec<Vec<usize>>,
 }
 
+impl core::fmt::Debug for FuncTranslator {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("FuncTranslator").field("ops_capacity", &self.ops.capacity()).finish_non_exhaustive()
+    }
+}
+
+/// Largest op buffer a translator keeps when it goes back to the engine's pool (1.5 MiB of ops).
+const MAX_POOLED_OPS: usize = 1 << 16;
+
 type Res<T = ()> = Result<T, Error>;
 
 fn rel(from: usize, to: usize) -> u64 {
@@ -231,6 +240,12 @@ fn op(h: Handler, a: u32, b: u32, c: u64) -> Op {
 }
 
 impl FuncTranslator {
+    /// Whether the buffers are small enough to keep for the next compilation: one huge function
+    /// should not pin its memory in the engine.
+    pub(crate) fn worth_pooling(&self) -> bool {
+        self.ops.capacity() <= MAX_POOLED_OPS && self.stack.capacity() <= MAX_POOLED_OPS
+    }
+
     /// Validates and translates one function body.
     pub(crate) fn translate(
         &mut self,
