@@ -36,6 +36,12 @@ const MAX_POOLED_STACKS: usize = 16;
 /// Most translators an engine keeps for reuse (one per concurrent compilation is enough).
 const MAX_POOLED_TRANSLATORS: usize = 4;
 
+// Engines are shared across threads; what the pools hold must keep it that way.
+const _: fn() = || {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Engine>();
+};
+
 /// Compiles modules under one [`Config`]. Cheap to clone; clones share state.
 #[derive(Debug, Clone)]
 pub struct Engine {
