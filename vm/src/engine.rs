@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use crate::module::FuncTranslator;
 use crate::{Config, FuncType};
 
 /// Identifies a function signature within one [`Engine`]. Equal signatures get equal ids, so
@@ -24,10 +25,22 @@ struct EngineInner {
     /// multi-megabyte stack per store (the allocator zeroes large blocks it reuses) dominated
     /// short calls in stores that live for one call, as in `tally-host-env`.
     stacks: Mutex<Vec<Vec<u64>>>,
+    /// Translation buffers of finished compilations, handed to the next `Module::new`, so that
+    /// compiling many small modules does not regrow them from empty every time.
+    translators: Mutex<Vec<FuncTranslator>>,
 }
 
 /// Most value stacks an engine keeps for reuse.
 const MAX_POOLED_STACKS: usize = 16;
+
+/// Most translators an engine keeps for reuse (one per concurrent compilation is enough).
+const MAX_POOLED_TRANSLATORS: usize = 4;
+
+// Engines are shared across threads; what the pools hold must keep it that way.
+const _: fn() = || {
+    fn shareable<T: Send + Sync>() {}
+    shareable::<Engine>();
+};
 
 /// Compiles modules under one [`Config`]. Cheap to clone; clones share state.
 #[derive(Debug, Clone)]
@@ -49,6 +62,7 @@ impl Engine {
                 config,
                 sigs: Mutex::new(SigRegistry::default()),
                 stacks: Mutex::new(Vec::new()),
+                translators: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -94,6 +108,25 @@ impl Engine {
         let mut pool = self.inner.stacks.lock().unwrap_or_else(|e| e.into_inner());
         if pool.len() < MAX_POOLED_STACKS {
             pool.push(stack);
+        }
+    }
+
+    /// A function translator: a recycled one if available, else a new one. Its buffers carry
+    /// no state between compilations (every function starts by resetting them).
+    pub(crate) fn take_translator(&self) -> FuncTranslator {
+        let mut pool = self.inner.translators.lock().unwrap_or_else(|e| e.into_inner());
+        pool.pop().unwrap_or_default()
+    }
+
+    /// Returns a translator for reuse by [`take_translator`](Self::take_translator), unless its
+    /// buffers grew too large to be worth keeping.
+    pub(crate) fn recycle_translator(&self, translator: FuncTranslator) {
+        if !translator.worth_pooling() {
+            return;
+        }
+        let mut pool = self.inner.translators.lock().unwrap_or_else(|e| e.into_inner());
+        if pool.len() < MAX_POOLED_TRANSLATORS {
+            pool.push(translator);
         }
     }
 

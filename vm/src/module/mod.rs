@@ -2,6 +2,8 @@
 
 mod translate;
 
+pub(crate) use translate::FuncTranslator;
+
 use std::sync::Arc;
 
 use wasmparser::{
@@ -366,7 +368,7 @@ impl Module {
             funcs: Box::new([]),
         };
         let mut funcs = Vec::new();
-        let mut translator = translate::FuncTranslator::default();
+        let mut translator = engine.take_translator();
         for payload in Parser::new(0).parse_all(bytes) {
             let payload = payload?;
             let valid = validator.payload(&payload)?;
@@ -527,6 +529,11 @@ impl Module {
                         m.datas.push(DataSegment { mode, bytes: data.data.into() });
                     }
                 }
+                Payload::CodeSectionStart { .. } => {
+                    // Sized by the function section, whose entries were each read from the input
+                    // (the code section's own count is unchecked at this point).
+                    funcs.reserve_exact(m.func_types.len().saturating_sub(m.num_imported_funcs as usize));
+                }
                 Payload::CodeSectionEntry(_) => {
                     let ValidPayload::Func(to_validate, body) = valid else {
                         return Err(Error::Invalid { message: "unexpected code entry".into(), offset: 0 });
@@ -546,6 +553,7 @@ impl Module {
                 _ => {}
             }
         }
+        engine.recycle_translator(translator);
         m.funcs = funcs.into_boxed_slice();
         Ok(Module { inner: Arc::new(m) })
     }

@@ -16,7 +16,12 @@
 //! - Block parameters are materialized on entry, and results are in their slots at every `end`
 //!   and every branch to the label.
 
-use wasmparser::{BlockType, FuncValidator, FunctionBody, Operator, ValidatorResources};
+use std::mem::ManuallyDrop;
+
+use wasmparser::{
+    BlockType, FrameKind, FrameStack, FuncValidator, FunctionBody, Operator, ValidatorResources, VisitOperator,
+    VisitSimdOperator,
+};
 
 use super::{CompiledFunc, ModuleCtx};
 use crate::exec::handlers::{self as h, Bin, CmpBranch};
@@ -257,7 +262,18 @@ pub(crate) struct FuncTranslator {
     /// The `call_internal` just emitted, whose return can pay a directly following `gas` op.
     last_call: Option<usize>,
     validator_allocs: Option<wasmparser::FuncValidatorAllocations>,
+    /// Emptied `Ctrl::branches` lists, reused so that entering a block does not allocate.
+    branch_lists: Vec<Vec<usize>>,
 }
+
+impl core::fmt::Debug for FuncTranslator {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("FuncTranslator").field("ops_capacity", &self.ops.capacity()).finish_non_exhaustive()
+    }
+}
+
+/// Largest op buffer a translator keeps when it goes back to the engine's pool (1.5 MiB of ops).
+const MAX_POOLED_OPS: usize = 1 << 16;
 
 type Res<T = ()> = Result<T, Error>;
 
@@ -276,6 +292,12 @@ fn op(h: Handler, a: u32, b: u32, c: u64) -> Op {
 }
 
 impl FuncTranslator {
+    /// Whether the buffers are small enough to keep for the next compilation: one huge function
+    /// should not pin its memory in the engine.
+    pub(crate) fn worth_pooling(&self) -> bool {
+        self.ops.capacity() <= MAX_POOLED_OPS && self.stack.capacity() <= MAX_POOLED_OPS
+    }
+
     /// Validates and translates one function body.
     pub(crate) fn translate(
         &mut self,
@@ -350,17 +372,18 @@ impl FuncTranslator {
             head_gas: None,
         });
 
-        let mut reader = body.get_operators_reader()?;
+        // Each operator is decoded once: the reader calls the fused visitor's `visit_*` method,
+        // which validates and then translates it. The reader's structural checks (`else` only
+        // in an `if`, nothing after the final `end`) consult the validator's control frames.
+        let mut reader = locals_reader.get_binary_reader();
         while !reader.eof() {
-            let (operator, offset) = reader.read_with_offset()?;
-            validator.op(offset, &operator)?;
-            if matches!(operator, Operator::MemorySize { .. } | Operator::MemoryGrow { .. }) {
-                super::check_zero_byte(ctx.bytes, offset as usize)?;
-            }
+            let offset = reader.original_position();
             self.offset = offset as u32;
-            self.translate_op(ctx, operator)?;
+            let mut visitor = OpVisitor { tr: self, ctx, validator, offset };
+            reader.visit_operator(&mut visitor)?.map_err(|e| *e)?;
         }
-        reader.finish()?;
+        let offset = reader.original_position();
+        reader.finish_expression(&OpVisitor { tr: self, ctx, validator, offset })?;
 
         // Four spare cells let calls zero small local sets without a length-dependent loop.
         let frame_cells = self.locals as u64 + self.max_height as u64 + 4;
@@ -371,8 +394,10 @@ impl FuncTranslator {
             ));
         }
         Ok(CompiledFunc {
-            code: self.ops.as_slice().into(),
-            offsets: self.offsets.as_slice().into(),
+            // `to_vec` copies `Copy` elements with one `memcpy` into an exact-size allocation;
+            // `Box::from(&[T])` clones them one by one.
+            code: self.ops.to_vec().into_boxed_slice(),
+            offsets: self.offsets.to_vec().into_boxed_slice(),
             params,
             locals: extra_locals,
             frame_cells: frame_cells as u32,
@@ -382,6 +407,7 @@ impl FuncTranslator {
 
     // ---- emission helpers ----
 
+    #[inline(always)]
     fn emit(&mut self, o: Op) -> usize {
         self.ops.push(o);
         self.offsets.push(self.offset);
@@ -395,6 +421,7 @@ impl FuncTranslator {
     }
 
     /// Emits an op that writes its result to a fresh temporary pushed on the stack.
+    #[inline(always)]
     fn emit_producer(&mut self, h: Handler, b: u32, c: u64) {
         let dst = self.push_temp();
         let i = self.emit(op(h, dst, b, c));
@@ -425,18 +452,21 @@ impl FuncTranslator {
         self.locals + height
     }
 
+    #[inline(always)]
     fn push(&mut self, o: Operand) {
         self.stack.push(o);
         self.max_height = self.max_height.max(self.stack.len() as u32);
     }
 
     /// Pushes a temporary and returns its slot.
+    #[inline(always)]
     fn push_temp(&mut self) -> u32 {
         let slot = self.temp_slot(self.height());
         self.push(Operand::Temp);
         slot
     }
 
+    #[inline(always)]
     fn pop(&mut self) -> (Operand, u32) {
         let o = self.stack.pop().unwrap_or(Operand::Temp);
         (o, self.height())
@@ -444,6 +474,7 @@ impl FuncTranslator {
 
     /// The slot holding a popped operand that was at `height`; constants are written to the
     /// temporary slot of that height first.
+    #[inline]
     fn slot_of(&mut self, o: Operand, height: u32) -> u32 {
         match o {
             Operand::Local(x) => x,
@@ -456,6 +487,7 @@ impl FuncTranslator {
         }
     }
 
+    #[inline]
     fn pop_slot(&mut self) -> u32 {
         let (o, hgt) = self.pop();
         self.slot_of(o, hgt)
@@ -765,7 +797,7 @@ impl FuncTranslator {
             params,
             results,
             head: self.ops.len(),
-            branches: Vec::new(),
+            branches: self.branch_lists.pop().unwrap_or_default(),
             else_jump,
             entry_reachable: true,
             head_gas: None,
@@ -830,9 +862,12 @@ impl FuncTranslator {
             self.patch_to_here(at);
             reachable |= ctrl.entry_reachable;
         }
-        for at in ctrl.branches {
+        let mut branches = ctrl.branches;
+        for &at in &branches {
             self.patch_to_here(at);
         }
+        branches.clear();
+        self.branch_lists.push(branches);
         self.stack.truncate(ctrl.height as usize);
         for _ in 0..ctrl.results {
             self.push(Operand::Temp);
@@ -1369,10 +1404,13 @@ impl FuncTranslator {
         Ok(())
     }
 
-    fn translate_op(&mut self, ctx: &ModuleCtx<'_>, operator: Operator<'_>) -> Res {
+    // Inlined into each `visit_*` method of `OpVisitor`, where the operator is a known variant:
+    // the match folds away and no `Operator` is built.
+    #[inline(always)]
+    fn translate_op(&mut self, ctx: &ModuleCtx<'_>, operator: &Operator<'_>) -> Res {
         use Operator as O;
         if !self.reachable {
-            match operator {
+            match *operator {
                 O::Block { .. } | O::Loop { .. } | O::If { .. } => self.dead_depth += 1,
                 O::Else if self.dead_depth == 0 => self.on_else(),
                 O::End if self.dead_depth > 0 => self.dead_depth -= 1,
@@ -1381,7 +1419,7 @@ impl FuncTranslator {
             }
             return Ok(());
         }
-        match operator {
+        match *operator {
             O::Unreachable => {
                 self.emit(op(h::unreachable, 0, 0, 0));
                 self.unreachable_after();
@@ -1440,8 +1478,8 @@ impl FuncTranslator {
                 }
                 self.barrier();
             }
-            O::BrTable { targets } => {
-                self.br_table(&targets)?;
+            O::BrTable { ref targets } => {
+                self.br_table(targets)?;
                 self.unreachable_after();
             }
             O::Return => {
@@ -1710,7 +1748,7 @@ impl FuncTranslator {
             O::I64TruncSatF32U => self.un(h::i64_trunc_sat_f32_u),
             O::I64TruncSatF64S => self.un(h::i64_trunc_sat_f64_s),
             O::I64TruncSatF64U => self.un(h::i64_trunc_sat_f64_u),
-            other => {
+            ref other => {
                 // The validator admits only Tally's profile, so this is unreachable for valid
                 // input; still answer with an error rather than trusting that.
                 return Err(Error::UnsupportedFeature {
@@ -1721,4 +1759,97 @@ impl FuncTranslator {
         }
         Ok(())
     }
+}
+
+/// Validation and translation of one operator, driven by the reader's decoder: the reader calls
+/// `visit_*` with the decoded immediates, the validator checks the operator first, and only a
+/// valid operator reaches [`FuncTranslator::translate_op`]. Decoding into an [`Operator`] and
+/// dispatching on it again for validation is what this saves.
+struct OpVisitor<'t, 'm, 'v> {
+    tr: &'t mut FuncTranslator,
+    ctx: &'t ModuleCtx<'m>,
+    validator: &'v mut FuncValidator<ValidatorResources>,
+    /// Binary offset of the operator being visited.
+    offset: u64,
+}
+
+impl OpVisitor<'_, '_, '_> {
+    /// Translates an operator the validator accepted.
+    #[inline(always)]
+    fn translate(&mut self, operator: Operator<'_>) -> Res {
+        if matches!(operator, Operator::MemorySize { .. } | Operator::MemoryGrow { .. }) {
+            super::check_zero_byte(self.ctx.bytes, self.offset as usize)?;
+        }
+        // `Operator`'s drop glue is an out-of-line call that LLVM does not specialize for the
+        // known variant, and it would run for every operator. Only the variants below own heap
+        // data; everything else is forgotten, which frees nothing because there is nothing.
+        let operator = ManuallyDrop::new(operator);
+        let result = self.tr.translate_op(self.ctx, &operator);
+        if matches!(
+            *operator,
+            Operator::TypedSelectMulti { .. }
+                | Operator::TryTable { .. }
+                | Operator::Resume { .. }
+                | Operator::ResumeThrow { .. }
+                | Operator::ResumeThrowRef { .. }
+        ) {
+            drop(ManuallyDrop::into_inner(operator));
+        }
+        result
+    }
+}
+
+/// The reader's view of the control frames is the validator's: both push and pop the same
+/// frames, and the validator has seen every operator the reader decoded so far.
+impl FrameStack for OpVisitor<'_, '_, '_> {
+    fn current_frame(&self) -> Option<FrameKind> {
+        self.validator.get_control_frame(0).map(|frame| frame.kind)
+    }
+}
+
+/// What a `visit_*` method returns. The error is boxed so that the result fits in a register:
+/// the reader moves every operator's result through its own `Result`, and errors are rare.
+type VisitResult = Result<(), Box<Error>>;
+
+/// Defines each `visit_*` method as: validate with `$validator` (the validator's plain or SIMD
+/// visitor), then translate the operator rebuilt from its immediates.
+macro_rules! define_fused_visit {
+    ($validator:ident; $( @$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*))*) => {
+        $(
+            fn $visit(&mut self $($(, $arg: $argty)*)?) -> VisitResult {
+                if let Err(e) = self.validator.$validator(self.offset).$visit($($($arg.clone()),*)?) {
+                    return Err(Box::new(e.into()));
+                }
+                self.translate(Operator::$op $({ $($arg),* })?).map_err(Box::new)
+            }
+        )*
+    };
+}
+
+macro_rules! define_fused_visit_plain {
+    ($($input:tt)*) => { define_fused_visit!(visitor; $($input)*); };
+}
+
+macro_rules! define_fused_visit_simd {
+    ($($input:tt)*) => { define_fused_visit!(simd_visitor; $($input)*); };
+}
+
+// Immediates are cloned for the validator because a few (`br_table` targets, `try_table`
+// catches) are not `Copy`; for the rest the clone is a copy.
+#[allow(clippy::clone_on_copy)]
+impl<'a> VisitOperator<'a> for OpVisitor<'_, '_, '_> {
+    type Output = VisitResult;
+
+    // SIMD is outside Tally's profile, but its operators are decoded and rejected by the
+    // validator like any other disabled feature, so the error is the validator's.
+    fn simd_visitor(&mut self) -> Option<&mut dyn VisitSimdOperator<'a, Output = VisitResult>> {
+        Some(self)
+    }
+
+    wasmparser::for_each_visit_operator!(define_fused_visit_plain);
+}
+
+#[allow(clippy::clone_on_copy)]
+impl<'a> VisitSimdOperator<'a> for OpVisitor<'_, '_, '_> {
+    wasmparser::for_each_visit_simd_operator!(define_fused_visit_simd);
 }
