@@ -1454,6 +1454,14 @@ mod tests {
             BinaryReader::new_features(bytes, base as u64, crate::features())
         }
         let message = |e: Box<crate::InjectError>| e.to_string();
+        // Also followed by more bytes, as inside a body.
+        for case in cases.clone() {
+            for fill in [0x00, 0x80, 0xff] {
+                let mut bytes = case.clone();
+                bytes.extend([fill; 9]);
+                cases.push(bytes);
+            }
+        }
         for bytes in &cases {
             let mut r = reader(bytes, base);
             let expected = r.read_var_u32().map(|v| (v, r.current_position())).map_err(|e| message(Box::new(e.into())));
