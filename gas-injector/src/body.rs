@@ -4,7 +4,7 @@
 //! `visit_*` method first runs the validator's own `visit_*` for that operator, then the metering
 //! bookkeeping, so every operator is decoded once and dispatched once (no `Operator` values are
 //! built, no second dispatch inside the validator). The most frequent operators (loads and
-//! stores included) are even decoded by [`step`] itself, with the reader's own methods, and
+//! stores included) are even decoded by [`step`] itself, straight from the body's bytes, and
 //! validated and metered inline (see there).
 //!
 //! With the default schedule every value type has the same stack size, so the shadow operand
@@ -246,21 +246,22 @@ pub(crate) fn instrument_body(
     let locals_cost = n_locals.checked_mul(ctx.schedule.per_local).ok_or_else(|| b.overflow())?;
     b.add(locals_cost)?;
 
-    let mut reader = locals.get_binary_reader();
-    reader.set_features(crate::features());
-    while !reader.eof() {
-        b.offset = reader.original_position() as usize;
-        let code = bytes.get(b.offset.wrapping_sub(base)).copied();
-        let ended = step(&mut reader, &mut b, code).map_err(|e| *e)?;
+    // The operators are read from `bytes` with our own position; wasmparser's reader is only
+    // created for what `step` leaves to it.
+    let mut at = ops_start.wrapping_sub(base);
+    while let Some(&code) = bytes.get(at) {
+        b.offset = base + at;
+        let ended = step(&mut at, &mut b, code).map_err(|e| *e)?;
         if ended {
             break;
         }
     }
     // Anything after the final `end` goes to the reader, which rejects it with its own message.
+    let mut reader = reader_at(bytes, base, at);
     while !reader.eof() {
         b.offset = reader.original_position() as usize;
         reader.visit_operator(&mut b)?.map_err(|e| *e)?;
-        b.fix_pending(&reader);
+        b.fix_pending((reader.original_position() as usize).wrapping_sub(base));
     }
     reader.finish_expression(&b)?;
     if !b.ctrl.is_empty() {
@@ -277,17 +278,19 @@ pub(crate) fn instrument_body(
     Ok(())
 }
 
-/// Decodes, validates and meters one operator (`code`: its first byte, if any). Returns whether
-/// it was the body's final `end`, after which the reader must see no more operators.
+/// Decodes, validates and meters the operator at `b.bytes[*at]` (`code`: its first byte), and
+/// moves `*at` past it. Returns whether it was the body's final `end`, after which the reader
+/// must see no more operators.
 ///
 /// The most frequent operators (those without immediates, those whose immediates are LEB128
 /// integers, loads and stores with a one-byte alignment field, and blocks without a type) are
-/// decoded here with the reader's own methods, exactly as `BinaryReader::visit_operator` decodes
-/// them, so they fail with the same errors; each is then validated and metered inline. This
-/// saves that function's dispatch (a large function with a large frame) and a call per operator.
-/// All others go to the reader, which calls back the `visit_*` methods.
+/// decoded here from the bytes, with our own position, exactly as `BinaryReader::visit_operator`
+/// decodes them; long or truncated integers go to a wasmparser reader (see [`var_u32`]), so they
+/// fail with the same errors. Each is then validated and metered inline. This saves the reader's
+/// dispatch (a large function with a large frame), a call per operator, and the reader's
+/// position bookkeeping. All others go to [`fallback`].
 #[inline(always)]
-fn step(reader: &mut BinaryReader<'_>, b: &mut Body<'_, '_>, code: Option<u8>) -> Result<bool, Box<InjectError>> {
+fn step(at: &mut usize, b: &mut Body<'_, '_>, code: u8) -> Result<bool, Box<InjectError>> {
     // Validates with the validator's `$visit`, then meters with the `Body` method `$meter`.
     macro_rules! fused {
         // A plain operator, resolved from its opcode at compile time.
@@ -307,7 +310,7 @@ fn step(reader: &mut BinaryReader<'_>, b: &mut Body<'_, '_>, code: Option<u8>) -
     macro_rules! opening {
         ($step:expr) => {{
             let stepped = $step;
-            b.fix_pending(reader);
+            b.fix_pending(*at);
             stepped
         }};
     }
@@ -315,11 +318,11 @@ fn step(reader: &mut BinaryReader<'_>, b: &mut Body<'_, '_>, code: Option<u8>) -
     // only form valid in the profile), which `read_memarg` turns into exactly this `MemArg`.
     macro_rules! memarg {
         ($code:literal, $visit:ident, $max_align:literal) => {{
-            match b.bytes.get(b.pos().wrapping_add(1)) {
+            match b.bytes.get(*at + 1) {
                 Some(&align) if align < 0x40 => {
-                    reader.read_u8().map_err(rejected)?;
-                    reader.read_u8().map_err(rejected)?;
-                    let offset = u64::from(read_var_u32(reader, b.bytes, b.base).map_err(rejected)?);
+                    let (offset, end) = var_u32(b.bytes, b.base, *at + 2)?;
+                    *at = end;
+                    let offset = u64::from(offset);
                     let memarg = MemArg {
                         align,
                         max_align: $max_align,
@@ -329,124 +332,131 @@ fn step(reader: &mut BinaryReader<'_>, b: &mut Body<'_, '_>, code: Option<u8>) -
                     };
                     fused!($visit(memarg) => plain($code))
                 }
-                _ => fallback(reader, b),
+                _ => fallback(*at, b).map(|end| {
+                    *at = end;
+                    false
+                }),
             }
         }};
     }
     // A block, loop or if: decoded here when it has no type (`0x40`, `BlockType::Empty`).
     macro_rules! block {
         ($visit:ident => $meter:ident) => {{
-            match b.bytes.get(b.pos().wrapping_add(1)) {
+            match b.bytes.get(*at + 1) {
                 Some(0x40) => {
-                    reader.read_u8().map_err(rejected)?;
-                    reader.read_u8().map_err(rejected)?;
+                    *at += 2;
                     fused!($visit(BlockType::Empty) => $meter(BlockType::Empty))
                 }
-                _ => fallback(reader, b),
+                _ => fallback(*at, b).map(|end| {
+                    *at = end;
+                    false
+                }),
             }
         }};
     }
     macro_rules! dispatch {
         ($($code:literal => $visit:ident,)*) => {
             match code {
-                $(Some($code) => {
-                    reader.read_u8().map_err(rejected)?;
+                $($code => {
+                    *at += 1;
                     fused!($visit() => plain($code))
                 })*
-                Some(0x00) => {
-                    reader.read_u8().map_err(rejected)?;
+                0x00 => {
+                    *at += 1;
                     fused!(visit_unreachable() => unreachable())
                 }
-                Some(0x02) => block!(visit_block => block),
-                Some(0x03) => opening!(block!(visit_loop => loop_)),
-                Some(0x04) => opening!(block!(visit_if => if_)),
-                Some(0x0b) => {
-                    reader.read_u8().map_err(rejected)?;
+                0x02 => block!(visit_block => block),
+                0x03 => opening!(block!(visit_loop => loop_)),
+                0x04 => opening!(block!(visit_if => if_)),
+                0x0b => {
+                    *at += 1;
                     let checked = b.v.visitor(b.offset as u64).visit_end();
                     opening!(match checked {
                         Ok(()) => b.end().map(|()| b.v.control_stack_height() == 0).map_err(Box::new),
                         Err(e) => Err(rejected(e)),
                     })
                 }
-                Some(0x0c) => {
-                    reader.read_u8().map_err(rejected)?;
-                    let depth = read_var_u32(reader, b.bytes, b.base).map_err(rejected)?;
+                0x0c => {
+                    let (depth, end) = var_u32(b.bytes, b.base, *at + 1)?;
+                    *at = end;
                     fused!(visit_br(depth) => br(depth))
                 }
-                Some(0x0d) => {
-                    reader.read_u8().map_err(rejected)?;
-                    let depth = read_var_u32(reader, b.bytes, b.base).map_err(rejected)?;
+                0x0d => {
+                    let (depth, end) = var_u32(b.bytes, b.base, *at + 1)?;
+                    *at = end;
                     opening!(fused!(visit_br_if(depth) => br_if(depth)))
                 }
-                Some(0x0f) => {
-                    reader.read_u8().map_err(rejected)?;
+                0x0f => {
+                    *at += 1;
                     fused!(visit_return() => return_())
                 }
-                Some(0x10) => {
-                    reader.read_u8().map_err(rejected)?;
-                    let index = read_var_u32(reader, b.bytes, b.base).map_err(rejected)?;
-                    let end = (reader.original_position() as usize).wrapping_sub(b.base);
+                0x10 => {
+                    let (index, end) = var_u32(b.bytes, b.base, *at + 1)?;
+                    *at = end;
                     opening!(fused!(visit_call(index) => call(index, Some(end))))
                 }
-                Some(0x20) => {
-                    reader.read_u8().map_err(rejected)?;
-                    let index = read_var_u32(reader, b.bytes, b.base).map_err(rejected)?;
+                0x20 => {
+                    let (index, end) = var_u32(b.bytes, b.base, *at + 1)?;
+                    *at = end;
                     fused!(visit_local_get(index) => plain(0x20))
                 }
-                Some(0x21) => {
-                    reader.read_u8().map_err(rejected)?;
-                    let index = read_var_u32(reader, b.bytes, b.base).map_err(rejected)?;
+                0x21 => {
+                    let (index, end) = var_u32(b.bytes, b.base, *at + 1)?;
+                    *at = end;
                     fused!(visit_local_set(index) => plain(0x21))
                 }
-                Some(0x22) => {
-                    reader.read_u8().map_err(rejected)?;
-                    let index = read_var_u32(reader, b.bytes, b.base).map_err(rejected)?;
+                0x22 => {
+                    let (index, end) = var_u32(b.bytes, b.base, *at + 1)?;
+                    *at = end;
                     fused!(visit_local_tee(index) => plain(0x22))
                 }
-                Some(0x23) => {
-                    reader.read_u8().map_err(rejected)?;
-                    let index = read_var_u32(reader, b.bytes, b.base).map_err(rejected)?;
+                0x23 => {
+                    let (index, end) = var_u32(b.bytes, b.base, *at + 1)?;
+                    *at = end;
                     fused!(visit_global_get(index) => plain(0x23))
                 }
-                Some(0x24) => {
-                    reader.read_u8().map_err(rejected)?;
-                    let index = read_var_u32(reader, b.bytes, b.base).map_err(rejected)?;
+                0x24 => {
+                    let (index, end) = var_u32(b.bytes, b.base, *at + 1)?;
+                    *at = end;
                     fused!(visit_global_set(index) => plain(0x24))
                 }
-                Some(0x28) => memarg!(0x28, visit_i32_load, 2),
-                Some(0x29) => memarg!(0x29, visit_i64_load, 3),
-                Some(0x2a) => memarg!(0x2a, visit_f32_load, 2),
-                Some(0x2b) => memarg!(0x2b, visit_f64_load, 3),
-                Some(0x2c) => memarg!(0x2c, visit_i32_load8_s, 0),
-                Some(0x2d) => memarg!(0x2d, visit_i32_load8_u, 0),
-                Some(0x2e) => memarg!(0x2e, visit_i32_load16_s, 1),
-                Some(0x2f) => memarg!(0x2f, visit_i32_load16_u, 1),
-                Some(0x30) => memarg!(0x30, visit_i64_load8_s, 0),
-                Some(0x31) => memarg!(0x31, visit_i64_load8_u, 0),
-                Some(0x32) => memarg!(0x32, visit_i64_load16_s, 1),
-                Some(0x33) => memarg!(0x33, visit_i64_load16_u, 1),
-                Some(0x34) => memarg!(0x34, visit_i64_load32_s, 2),
-                Some(0x35) => memarg!(0x35, visit_i64_load32_u, 2),
-                Some(0x36) => memarg!(0x36, visit_i32_store, 2),
-                Some(0x37) => memarg!(0x37, visit_i64_store, 3),
-                Some(0x38) => memarg!(0x38, visit_f32_store, 2),
-                Some(0x39) => memarg!(0x39, visit_f64_store, 3),
-                Some(0x3a) => memarg!(0x3a, visit_i32_store8, 0),
-                Some(0x3b) => memarg!(0x3b, visit_i32_store16, 1),
-                Some(0x3c) => memarg!(0x3c, visit_i64_store8, 0),
-                Some(0x3d) => memarg!(0x3d, visit_i64_store16, 1),
-                Some(0x3e) => memarg!(0x3e, visit_i64_store32, 2),
-                Some(0x41) => {
-                    reader.read_u8().map_err(rejected)?;
-                    let value = read_var_i32(reader, b.bytes, b.base).map_err(rejected)?;
+                0x28 => memarg!(0x28, visit_i32_load, 2),
+                0x29 => memarg!(0x29, visit_i64_load, 3),
+                0x2a => memarg!(0x2a, visit_f32_load, 2),
+                0x2b => memarg!(0x2b, visit_f64_load, 3),
+                0x2c => memarg!(0x2c, visit_i32_load8_s, 0),
+                0x2d => memarg!(0x2d, visit_i32_load8_u, 0),
+                0x2e => memarg!(0x2e, visit_i32_load16_s, 1),
+                0x2f => memarg!(0x2f, visit_i32_load16_u, 1),
+                0x30 => memarg!(0x30, visit_i64_load8_s, 0),
+                0x31 => memarg!(0x31, visit_i64_load8_u, 0),
+                0x32 => memarg!(0x32, visit_i64_load16_s, 1),
+                0x33 => memarg!(0x33, visit_i64_load16_u, 1),
+                0x34 => memarg!(0x34, visit_i64_load32_s, 2),
+                0x35 => memarg!(0x35, visit_i64_load32_u, 2),
+                0x36 => memarg!(0x36, visit_i32_store, 2),
+                0x37 => memarg!(0x37, visit_i64_store, 3),
+                0x38 => memarg!(0x38, visit_f32_store, 2),
+                0x39 => memarg!(0x39, visit_f64_store, 3),
+                0x3a => memarg!(0x3a, visit_i32_store8, 0),
+                0x3b => memarg!(0x3b, visit_i32_store16, 1),
+                0x3c => memarg!(0x3c, visit_i64_store8, 0),
+                0x3d => memarg!(0x3d, visit_i64_store16, 1),
+                0x3e => memarg!(0x3e, visit_i64_store32, 2),
+                0x41 => {
+                    let (value, end) = var_i32(b.bytes, b.base, *at + 1)?;
+                    *at = end;
                     fused!(visit_i32_const(value) => plain(0x41))
                 }
-                Some(0x42) => {
-                    reader.read_u8().map_err(rejected)?;
-                    let value = read_var_i64(reader, b.bytes, b.base).map_err(rejected)?;
+                0x42 => {
+                    let (value, end) = var_i64(b.bytes, b.base, *at + 1)?;
+                    *at = end;
                     fused!(visit_i64_const(value) => plain(0x42))
                 }
-                _ => fallback(reader, b),
+                _ => fallback(*at, b).map(|end| {
+                    *at = end;
+                    false
+                }),
             }
         };
     }
@@ -586,13 +596,23 @@ fn step(reader: &mut BinaryReader<'_>, b: &mut Body<'_, '_>, code: Option<u8>) -
     }
 }
 
-/// Decodes, validates and meters one operator with the reader's own dispatch (which calls back
-/// the `visit_*` methods), for the operators [`step`] does not decode itself.
+/// Decodes, validates and meters the operator at `bytes[*at]` with wasmparser's own dispatch
+/// (which calls back the `visit_*` methods), for the operators [`step`] does not decode itself;
+/// returns where it ends.
 #[inline(never)]
-fn fallback(reader: &mut BinaryReader<'_>, b: &mut Body<'_, '_>) -> Result<bool, Box<InjectError>> {
+fn fallback(at: usize, b: &mut Body<'_, '_>) -> Result<usize, Box<InjectError>> {
+    let mut reader = reader_at(b.bytes, b.base, at);
     let visited = reader.visit_operator(b).map_err(rejected)?;
-    b.fix_pending(reader);
-    visited.map(|()| false)
+    let end = at + reader.current_position();
+    b.fix_pending(end);
+    visited.map(|()| end)
+}
+
+/// A wasmparser reader over `bytes[at..]` (`bytes` start at module offset `base`): it reads and
+/// fails exactly as the reader of the whole body would at that position, with the same features
+/// and the same byte offsets in its errors (the data ends at the body's end either way).
+fn reader_at(bytes: &[u8], base: usize, at: usize) -> BinaryReader<'_> {
+    BinaryReader::new_features(bytes.get(at..).unwrap_or_default(), (base + at) as u64, crate::features())
 }
 
 /// A decoding or validation error, boxed (kept off the hot path).
@@ -601,42 +621,92 @@ fn rejected(e: wasmparser::BinaryReaderError) -> Box<InjectError> {
     Box::new(e.into())
 }
 
-/// `reader.read_var_u32()`, with the one-byte case inlined (most immediates are small); `bytes`
-/// are the reader's bytes, starting at module offset `base`.
+/// Longest LEB128 encodings decoded by [`leb`]: those that always fit their type, so wasmparser
+/// would check nothing but their end (`u32`, `i32`: 4 × 7 bits; `i64`: 9 × 7 bits).
+const SHORT_LEB_32: usize = 4;
+const SHORT_LEB_64: usize = 9;
+
+/// Decodes the LEB128 integer at `bytes[at]` when it is at most `max` bytes long and complete,
+/// as `(value bits, number of bytes)`; `None` otherwise (longer, or cut off by the body's end).
 #[inline(always)]
-fn read_var_u32(reader: &mut BinaryReader<'_>, bytes: &[u8], base: usize) -> wasmparser::Result<u32> {
-    match bytes.get((reader.original_position() as usize).wrapping_sub(base)) {
-        Some(&byte) if byte & 0x80 == 0 => {
-            reader.read_u8()?;
-            Ok(u32::from(byte))
+fn leb(bytes: &[u8], at: usize, max: usize) -> Option<(u64, usize)> {
+    let mut value = 0;
+    for (i, &byte) in bytes.get(at..)?.iter().take(max).enumerate() {
+        value |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Some((value, i + 1));
         }
-        _ => reader.read_var_u32(),
+    }
+    None
+}
+
+/// Sign-extends the `len × 7` low bits of `value`.
+#[inline(always)]
+fn sign_extend(value: u64, len: usize) -> i64 {
+    let unused = 64 - 7 * len as u32;
+    ((value << unused) as i64) >> unused
+}
+
+/// Reads the unsigned LEB128 `u32` at `bytes[at]`, as `reader.read_var_u32()` would; returns it
+/// and the position after it. The one-byte form (most immediates) is decoded inline.
+#[inline(always)]
+fn var_u32(bytes: &[u8], base: usize, at: usize) -> Result<(u32, usize), Box<InjectError>> {
+    match bytes.get(at) {
+        Some(&byte) if byte & 0x80 == 0 => Ok((u32::from(byte), at + 1)),
+        _ => var_u32_long(bytes, base, at),
     }
 }
 
-/// `reader.read_var_i32()`, with the one-byte case inlined.
+/// [`var_u32`] beyond one byte: long or incomplete forms go to wasmparser, for its errors.
+#[inline(never)]
+fn var_u32_long(bytes: &[u8], base: usize, at: usize) -> Result<(u32, usize), Box<InjectError>> {
+    if let Some((value, len)) = leb(bytes, at, SHORT_LEB_32) {
+        return Ok((value as u32, at + len));
+    }
+    let mut reader = reader_at(bytes, base, at);
+    let value = reader.read_var_u32().map_err(rejected)?;
+    Ok((value, at + reader.current_position()))
+}
+
+/// Reads the signed LEB128 `i32` at `bytes[at]`, as `reader.read_var_i32()` would.
 #[inline(always)]
-fn read_var_i32(reader: &mut BinaryReader<'_>, bytes: &[u8], base: usize) -> wasmparser::Result<i32> {
-    match bytes.get((reader.original_position() as usize).wrapping_sub(base)) {
-        Some(&byte) if byte & 0x80 == 0 => {
-            reader.read_u8()?;
-            // Sign-extend the 7 bits.
-            Ok(i32::from((byte << 1) as i8) >> 1)
-        }
-        _ => reader.read_var_i32(),
+fn var_i32(bytes: &[u8], base: usize, at: usize) -> Result<(i32, usize), Box<InjectError>> {
+    match bytes.get(at) {
+        // Sign-extend the 7 bits.
+        Some(&byte) if byte & 0x80 == 0 => Ok((i32::from((byte << 1) as i8) >> 1, at + 1)),
+        _ => var_i32_long(bytes, base, at),
     }
 }
 
-/// `reader.read_var_i64()`, with the one-byte case inlined.
-#[inline(always)]
-fn read_var_i64(reader: &mut BinaryReader<'_>, bytes: &[u8], base: usize) -> wasmparser::Result<i64> {
-    match bytes.get((reader.original_position() as usize).wrapping_sub(base)) {
-        Some(&byte) if byte & 0x80 == 0 => {
-            reader.read_u8()?;
-            Ok(i64::from((byte << 1) as i8) >> 1)
-        }
-        _ => reader.read_var_i64(),
+/// [`var_i32`] beyond one byte.
+#[inline(never)]
+fn var_i32_long(bytes: &[u8], base: usize, at: usize) -> Result<(i32, usize), Box<InjectError>> {
+    if let Some((value, len)) = leb(bytes, at, SHORT_LEB_32) {
+        return Ok((sign_extend(value, len) as i32, at + len));
     }
+    let mut reader = reader_at(bytes, base, at);
+    let value = reader.read_var_i32().map_err(rejected)?;
+    Ok((value, at + reader.current_position()))
+}
+
+/// Reads the signed LEB128 `i64` at `bytes[at]`, as `reader.read_var_i64()` would.
+#[inline(always)]
+fn var_i64(bytes: &[u8], base: usize, at: usize) -> Result<(i64, usize), Box<InjectError>> {
+    match bytes.get(at) {
+        Some(&byte) if byte & 0x80 == 0 => Ok((i64::from((byte << 1) as i8) >> 1, at + 1)),
+        _ => var_i64_long(bytes, base, at),
+    }
+}
+
+/// [`var_i64`] beyond one byte.
+#[inline(never)]
+fn var_i64_long(bytes: &[u8], base: usize, at: usize) -> Result<(i64, usize), Box<InjectError>> {
+    if let Some((value, len)) = leb(bytes, at, SHORT_LEB_64) {
+        return Ok((sign_extend(value, len), at + len));
+    }
+    let mut reader = reader_at(bytes, base, at);
+    let value = reader.read_var_i64().map_err(rejected)?;
+    Ok((value, at + reader.current_position()))
 }
 
 fn internal(message: &str) -> InjectError {
@@ -657,11 +727,11 @@ fn uleb_len(v: u32) -> usize {
 }
 
 impl Body<'_, '_> {
-    /// Places the charge of a region opened by the operator just decoded: right after it.
+    /// Places the charge of a region opened by the operator just decoded: right after it
+    /// (`end`: where that operator ends in `bytes`).
     #[inline(always)]
-    fn fix_pending(&mut self, reader: &BinaryReader<'_>) {
+    fn fix_pending(&mut self, end: usize) {
         if let Some(i) = self.pending.take() {
-            let end = (reader.original_position() as usize).wrapping_sub(self.base);
             if let Some(insert) = self.inserts.get_mut(i) {
                 insert.at = end as u32;
             }
@@ -1348,7 +1418,8 @@ impl<'a> VisitSimdOperator<'a> for Body<'_, '_> {
 
 #[cfg(test)]
 mod tests {
-    use super::{sleb_len, uleb_len};
+    use super::{sleb_len, uleb_len, var_i32, var_i64, var_u32};
+    use wasmparser::BinaryReader;
 
     #[test]
     fn leb_lengths_match_the_encoders() {
@@ -1361,6 +1432,46 @@ mod tests {
             let mut out = Vec::new();
             crate::write_u32(&mut out, v);
             assert_eq!(uleb_len(v), out.len(), "{v}");
+        }
+    }
+
+    /// The inline LEB128 decoders agree with wasmparser's reader (values, ends, and errors with
+    /// their offsets) on short, padded, overlong, out-of-range and truncated encodings.
+    #[test]
+    fn leb_decoders_match_the_reader() {
+        let mut cases: Vec<Vec<u8>> = vec![vec![], vec![0x80], vec![0xff, 0xff], vec![0xff; 12]];
+        for len in 1..=10 {
+            for last in [0x00, 0x01, 0x07, 0x08, 0x0f, 0x10, 0x3f, 0x40, 0x70, 0x7f] {
+                let mut bytes = vec![0x80 | 0x55; len - 1];
+                bytes.push(last);
+                cases.push(bytes.clone());
+                bytes.iter_mut().for_each(|b| *b |= 0x7f);
+                cases.push(bytes);
+            }
+        }
+        let base = 1000;
+        fn reader(bytes: &[u8], base: usize) -> BinaryReader<'_> {
+            BinaryReader::new_features(bytes, base as u64, crate::features())
+        }
+        let message = |e: Box<crate::InjectError>| e.to_string();
+        // Also followed by more bytes, as inside a body.
+        for case in cases.clone() {
+            for fill in [0x00, 0x80, 0xff] {
+                let mut bytes = case.clone();
+                bytes.extend([fill; 9]);
+                cases.push(bytes);
+            }
+        }
+        for bytes in &cases {
+            let mut r = reader(bytes, base);
+            let expected = r.read_var_u32().map(|v| (v, r.current_position())).map_err(|e| message(Box::new(e.into())));
+            assert_eq!(var_u32(bytes, base, 0).map_err(message), expected, "u32 {bytes:x?}");
+            let mut r = reader(bytes, base);
+            let expected = r.read_var_i32().map(|v| (v, r.current_position())).map_err(|e| message(Box::new(e.into())));
+            assert_eq!(var_i32(bytes, base, 0).map_err(message), expected, "i32 {bytes:x?}");
+            let mut r = reader(bytes, base);
+            let expected = r.read_var_i64().map(|v| (v, r.current_position())).map_err(|e| message(Box::new(e.into())));
+            assert_eq!(var_i64(bytes, base, 0).map_err(message), expected, "i64 {bytes:x?}");
         }
     }
 }
