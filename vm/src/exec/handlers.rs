@@ -546,63 +546,50 @@ unsafe fn charged_branch(ip: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut Cx) 
     }
 }
 
+/// A taken branch: continues at `ip` plus the offset in `c`.
+#[inline(always)]
+unsafe fn jump(ip: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut Cx) -> Ip {
+    // SAFETY: branch offsets land on an op of the same function (handler invariants).
+    unsafe { next_op(ip.offset((*ip).c as i64 as isize), sp, mem, len, cx) }
+}
+
+/// A branch not taken: continues at the next op.
+#[inline(always)]
+unsafe fn fall_through(ip: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut Cx) -> Ip {
+    // SAFETY: a conditional branch is never a function's last op (handler invariants).
+    unsafe { next_op(ip.add(1), sp, mem, len, cx) }
+}
+
+/// Conditional branch handlers: each evaluates `$e` over the operand in slot `a` and the
+/// right-hand side `$rhs`, then continues through `$taken` or `$fall`.
+macro_rules! cond_br {
+    ($t:ty, |$op:ident, $sp:ident| $rhs:expr, |$x:ident, $y:ident| $e:expr,
+     $($(#[$m:meta])* $name:ident => $taken:ident / $fall:ident),* $(,)?) => {$(
+        handler!($(#[$m])* $name(ip, $sp, mem, len, cx) {
+            let $op = &*ip;
+            let $x: $t = rd($sp, $op.a);
+            let $y = $rhs;
+            if $e {
+                return $taken(ip, $sp, mem, len, cx);
+            }
+            $fall(ip, $sp, mem, len, cx)
+        });
+    )*};
+}
+
 macro_rules! cmp_br {
     ($konst:ident, $ss:ident, $si:ident, $ss_gas:ident, $si_gas:ident, $ss_then_gas:ident, $si_then_gas:ident,
      $t:ty, $imm:ty, |$x:ident, $y:ident| $e:expr) => {
-        handler!($ss(ip, sp, mem, len, cx) {
-            let op = &*ip;
-            let $x: $t = rd(sp, op.a);
-            let $y: $t = rd(sp, op.b);
-            if $e {
-                next!(ip.offset(op.c as i64 as isize), sp, mem, len, cx)
-            }
-            next!(ip.add(1), sp, mem, len, cx)
-        });
-        handler!($si(ip, sp, mem, len, cx) {
-            let op = &*ip;
-            let $x: $t = rd(sp, op.a);
-            let $y: $t = op.b as i32 as $imm as $t;
-            if $e {
-                next!(ip.offset(op.c as i64 as isize), sp, mem, len, cx)
-            }
-            next!(ip.add(1), sp, mem, len, cx)
-        });
-        handler!($ss_gas(ip, sp, mem, len, cx) {
-            let op = &*ip;
-            let $x: $t = rd(sp, op.a);
-            let $y: $t = rd(sp, op.b);
-            if $e {
-                return charged_branch(ip, sp, mem, len, cx);
-            }
-            next!(ip.add(1), sp, mem, len, cx)
-        });
-        handler!($si_gas(ip, sp, mem, len, cx) {
-            let op = &*ip;
-            let $x: $t = rd(sp, op.a);
-            let $y: $t = op.b as i32 as $imm as $t;
-            if $e {
-                return charged_branch(ip, sp, mem, len, cx);
-            }
-            next!(ip.add(1), sp, mem, len, cx)
-        });
-        handler!($ss_then_gas(ip, sp, mem, len, cx) {
-            let op = &*ip;
-            let $x: $t = rd(sp, op.a);
-            let $y: $t = rd(sp, op.b);
-            if $e {
-                next!(ip.offset(op.c as i64 as isize), sp, mem, len, cx)
-            }
-            charged_fallthrough(ip, sp, mem, len, cx)
-        });
-        handler!($si_then_gas(ip, sp, mem, len, cx) {
-            let op = &*ip;
-            let $x: $t = rd(sp, op.a);
-            let $y: $t = op.b as i32 as $imm as $t;
-            if $e {
-                next!(ip.offset(op.c as i64 as isize), sp, mem, len, cx)
-            }
-            charged_fallthrough(ip, sp, mem, len, cx)
-        });
+        cond_br!($t, |op, sp| rd::<$t>(sp, op.b), |$x, $y| $e,
+            $ss => jump / fall_through,
+            $ss_gas => charged_branch / fall_through,
+            $ss_then_gas => jump / charged_fallthrough,
+        );
+        cond_br!($t, |op, sp| op.b as i32 as $imm as $t, |$x, $y| $e,
+            $si => jump / fall_through,
+            $si_gas => charged_branch / fall_through,
+            $si_then_gas => jump / charged_fallthrough,
+        );
         pub(crate) const $konst: CmpBranch = CmpBranch {
             ss: $ss,
             si: $si,
@@ -880,88 +867,42 @@ handler!(br(ip, sp, mem, len, cx) {
     next!(ip.offset((*ip).c as i64 as isize), sp, mem, len, cx)
 });
 
-handler!(br_nez(ip, sp, mem, len, cx) {
-    let op = &*ip;
-    if rd::<u32>(sp, op.a) != 0 {
-        next!(ip.offset(op.c as i64 as isize), sp, mem, len, cx)
-    }
-    next!(ip.add(1), sp, mem, len, cx)
-});
-
-handler!(br_eqz(ip, sp, mem, len, cx) {
-    let op = &*ip;
-    if rd::<u32>(sp, op.a) == 0 {
-        next!(ip.offset(op.c as i64 as isize), sp, mem, len, cx)
-    }
-    next!(ip.add(1), sp, mem, len, cx)
-});
-
-handler!(br_i64_nez(ip, sp, mem, len, cx) {
-    let op = &*ip;
-    if rd::<u64>(sp, op.a) != 0 {
-        next!(ip.offset(op.c as i64 as isize), sp, mem, len, cx)
-    }
-    next!(ip.add(1), sp, mem, len, cx)
-});
-
-handler!(br_i64_eqz(ip, sp, mem, len, cx) {
-    let op = &*ip;
-    if rd::<u64>(sp, op.a) == 0 {
-        next!(ip.offset(op.c as i64 as isize), sp, mem, len, cx)
-    }
-    next!(ip.add(1), sp, mem, len, cx)
-});
-
-macro_rules! test_br_then_gas {
-    ($($(#[$m:meta])* $name:ident: $t:ty, |$x:ident| $e:expr;)*) => {$(
-        handler!($(#[$m])* $name(ip, sp, mem, len, cx) {
-            let op = &*ip;
-            let $x: $t = rd(sp, op.a);
-            if $e {
-                next!(ip.offset(op.c as i64 as isize), sp, mem, len, cx)
-            }
-            charged_fallthrough(ip, sp, mem, len, cx)
-        });
-    )*};
-}
-
-test_br_then_gas! {
+cond_br!(u32, |op, sp| 0u32, |x, zero| x != zero,
+    /// Branch if the i32 in slot `a` is not zero.
+    br_nez => jump / fall_through,
     /// `br_nez` whose fallthrough pays the `gas` op after it (see [`charged_fallthrough`]).
-    br_nez_then_gas: u32, |x| x != 0;
+    br_nez_then_gas => jump / charged_fallthrough,
+    /// `br_nez` back to a loop, charging its entry gas (see [`charged_branch`]).
+    br_nez_gas => charged_branch / fall_through,
+);
+cond_br!(u32, |op, sp| 0u32, |x, zero| x == zero,
+    /// Branch if the i32 in slot `a` is zero.
+    br_eqz => jump / fall_through,
     /// `br_eqz` whose fallthrough pays the `gas` op after it.
-    br_eqz_then_gas: u32, |x| x == 0;
+    br_eqz_then_gas => jump / charged_fallthrough,
+    /// `br_eqz` back to a loop, charging its entry gas.
+    br_eqz_gas => charged_branch / fall_through,
+);
+cond_br!(u64, |op, sp| 0u64, |x, zero| x != zero,
+    /// Branch if the i64 in slot `a` is not zero.
+    br_i64_nez => jump / fall_through,
     /// `br_i64_nez` whose fallthrough pays the `gas` op after it.
-    br_i64_nez_then_gas: u64, |x| x != 0;
+    br_i64_nez_then_gas => jump / charged_fallthrough,
+);
+cond_br!(u64, |op, sp| 0u64, |x, zero| x == zero,
+    /// Branch if the i64 in slot `a` is zero.
+    br_i64_eqz => jump / fall_through,
     /// `br_i64_eqz` whose fallthrough pays the `gas` op after it.
-    br_i64_eqz_then_gas: u64, |x| x == 0;
-}
+    br_i64_eqz_then_gas => jump / charged_fallthrough,
+    /// `br_i64_eqz` back to a loop, charging its entry gas.
+    br_i64_eqz_gas => charged_branch / fall_through,
+);
 
 handler!(
 /// `br` back to a loop, charging its entry gas (see [`charged_branch`]).
 br_gas(ip, sp, mem, len, cx) {
     charged_branch(ip, sp, mem, len, cx)
 });
-
-macro_rules! test_br_gas {
-    ($($(#[$m:meta])* $name:ident: $t:ty, |$x:ident| $e:expr;)*) => {$(
-        handler!($(#[$m])* $name(ip, sp, mem, len, cx) {
-            let $x: $t = rd(sp, (*ip).a);
-            if $e {
-                return charged_branch(ip, sp, mem, len, cx);
-            }
-            next!(ip.add(1), sp, mem, len, cx)
-        });
-    )*};
-}
-
-test_br_gas! {
-    /// `br_nez` back to a loop, charging its entry gas.
-    br_nez_gas: u32, |x| x != 0;
-    /// `br_eqz` back to a loop, charging its entry gas.
-    br_eqz_gas: u32, |x| x == 0;
-    /// `br_i64_eqz` back to a loop, charging its entry gas.
-    br_i64_eqz_gas: u64, |x| x == 0;
-}
 
 handler!(
 /// `br_table`: index in slot `a`, `b` targets plus a default follow as ops whose `c` is the

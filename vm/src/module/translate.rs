@@ -256,11 +256,9 @@ pub(crate) struct FuncTranslator {
     /// The last `tally.stack_enter`/`stack_leave` op and its index, for folding into the
     /// entry charge or the return.
     last_stack_op: Option<(usize, Intrinsic)>,
-    /// The conditional branch just emitted, with its variant that pays a directly following
-    /// `gas` op on its fallthrough.
-    last_cond_branch: Option<(usize, Handler)>,
-    /// The `call_internal` just emitted, whose return can pay a directly following `gas` op.
-    last_call: Option<usize>,
+    /// The op just emitted, if a variant of it can pay a directly following `gas` op: a
+    /// conditional branch (on its fallthrough) or an internal call (on the callee's return).
+    pays_next_gas: Option<(usize, Handler)>,
     validator_allocs: Option<wasmparser::FuncValidatorAllocations>,
     /// Emptied `Ctrl::branches` lists, reused so that entering a block does not allocate.
     branch_lists: Vec<Vec<usize>>,
@@ -415,8 +413,7 @@ impl FuncTranslator {
         self.last_test = None;
         self.last_fuse = None;
         self.last_stack_op = None;
-        self.last_cond_branch = None;
-        self.last_call = None;
+        self.pays_next_gas = None;
         self.ops.len() - 1
     }
 
@@ -745,7 +742,7 @@ impl FuncTranslator {
             Test::Nez { slot } => (h::br_nez, h::br_nez_then_gas, slot, 0),
         };
         let at = self.emit(op(plain, a, b, 0));
-        self.last_cond_branch = Some((at, then_gas));
+        self.pays_next_gas = Some((at, then_gas));
         at
     }
 
@@ -754,7 +751,7 @@ impl FuncTranslator {
         match test {
             Test::Eqz { is64: true, slot } => {
                 let at = self.emit(op(h::br_i64_nez, slot, 0, 0));
-                self.last_cond_branch = Some((at, h::br_i64_nez_then_gas));
+                self.pays_next_gas = Some((at, h::br_i64_nez_then_gas));
                 at
             }
             t => self.emit_test_jump(t.negate()),
@@ -925,18 +922,25 @@ impl FuncTranslator {
     /// If the last op produced the top temporary and `select` maps its fusion candidate to a
     /// fused form, removes that op and returns the form; otherwise changes nothing.
     fn take_fuse<T>(&mut self, select: impl Fn(Fuse) -> Option<T>) -> Option<T> {
+        self.take_fuse_at(0, select)
+    }
+
+    /// [`Self::take_fuse`] for the operand `depth` places below the top of the stack. The fused
+    /// op takes the removed op's place, so it reads the same values.
+    fn take_fuse_at<T>(&mut self, depth: usize, select: impl Fn(Fuse) -> Option<T>) -> Option<T> {
         let form = select(self.last_fuse?)?;
         let producer = self.producer?;
-        let top = self.height().checked_sub(1)?;
+        let at = self.stack.len().checked_sub(1 + depth)?;
         if producer + 1 != self.ops.len()
-            || self.stack.last() != Some(&Operand::Temp)
-            || self.ops[producer].a != self.temp_slot(top)
+            || self.stack[at] != Operand::Temp
+            || self.ops[producer].a != self.temp_slot(at as u32)
         {
             return None;
         }
         self.ops.pop();
         self.offsets.pop();
         self.producer = None;
+        self.last_test = None;
         self.last_fuse = None;
         Some(form)
     }
@@ -994,37 +998,22 @@ impl FuncTranslator {
 
     /// For a commutative operator: if one of its two operands is the temporary the last op
     /// produced, and `select` maps that op's fusion candidate to a fused form, removes that op and
-    /// both operands and returns the form with the slot of the other operand. The fused op then
-    /// runs where the removed one did, so it reads the same values. Constants are left alone.
+    /// both operands and returns the form with the slot of the other operand, which must not be a
+    /// constant.
     fn take_fused_operand<T>(&mut self, select: impl Fn(Fuse) -> Option<T>) -> Option<(T, u32)> {
-        let form = select(self.last_fuse?)?;
-        let producer = self.producer?;
-        let len = self.stack.len();
-        let (top, below) = (len.checked_sub(1)?, len.checked_sub(2)?);
-        if producer + 1 != self.ops.len() {
-            return None;
+        let below = self.stack.len().checked_sub(2)?;
+        for (depth, other_at) in [(0, below), (1, below + 1)] {
+            let other = match self.stack[other_at] {
+                Operand::Local(x) => x,
+                Operand::Temp => self.temp_slot(other_at as u32),
+                Operand::Const(_) => continue,
+            };
+            if let Some(form) = self.take_fuse_at(depth, &select) {
+                self.stack.truncate(below);
+                return Some((form, other));
+            }
         }
-        let produced = self.ops[producer].a;
-        let is_produced = |i: usize| self.stack[i] == Operand::Temp && self.temp_slot(i as u32) == produced;
-        let other_at = if is_produced(top) {
-            below
-        } else if is_produced(below) {
-            top
-        } else {
-            return None;
-        };
-        let other = match self.stack[other_at] {
-            Operand::Local(x) => x,
-            Operand::Temp => self.temp_slot(other_at as u32),
-            Operand::Const(_) => return None,
-        };
-        self.ops.pop();
-        self.offsets.pop();
-        self.stack.truncate(below);
-        self.producer = None;
-        self.last_test = None;
-        self.last_fuse = None;
-        Some((form, other))
+        None
     }
 
     /// `i64.shl`/`i64.shr_u`: by a constant, remembered for fusion into a following `i64.xor`.
@@ -1037,22 +1026,13 @@ impl FuncTranslator {
     /// `i64.rotl`: by a constant, fused with a directly preceding `i64.xor` of two slots, and
     /// otherwise remembered for fusion into a following `i64.xor`.
     fn i64_rotl(&mut self) {
-        let len = self.stack.len();
-        let xor = match self.last_fuse {
-            Some(Fuse::Xor64 { x, y }) => Some((x, y)),
-            _ => None,
-        };
-        let below = len.checked_sub(2);
-        if let (Some((x, y)), Some(&Operand::Const(k)), Some(producer), Some(below)) =
-            (xor, self.stack.last(), self.producer, below)
-        {
-            if producer + 1 == self.ops.len()
-                && self.stack[below] == Operand::Temp
-                && self.ops[producer].a == self.temp_slot(below as u32)
-            {
-                self.ops.pop();
-                self.offsets.pop();
-                self.stack.truncate(below);
+        if let Some(&Operand::Const(k)) = self.stack.last() {
+            let xor = |f: Fuse| match f {
+                Fuse::Xor64 { x, y } => Some((x, y)),
+                _ => None,
+            };
+            if let Some((x, y)) = self.take_fuse_at(1, xor) {
+                self.stack.truncate(self.stack.len() - 2);
                 self.emit_producer(h::i64_rotl_xor, x, u64::from(y) | (k & 63) << 32);
                 return;
             }
@@ -1292,15 +1272,12 @@ impl FuncTranslator {
                     }
                     _ => {
                         let ops = self.ops.len();
-                        // A region that a conditional branch falls into: the branch pays it.
-                        if let Some((at, then_gas)) = self.last_cond_branch {
+                        // The region a branch falls into, or that follows a call: the op before
+                        // pays it.
+                        if let Some((at, pays)) = self.pays_next_gas {
                             if at + 1 == ops {
-                                self.ops[at].h = then_gas;
+                                self.ops[at].h = pays;
                             }
-                        }
-                        // The region after a call: the callee's return pays it.
-                        if self.last_call.is_some_and(|at| at + 1 == ops) {
-                            self.ops[ops - 1].h = h::call_internal_then_gas;
                         }
                         if let Some(ctrl) = self.ctrl.last_mut() {
                             if ctrl.kind == CtrlKind::Loop && ctrl.head == ops {
@@ -1346,7 +1323,7 @@ impl FuncTranslator {
             self.emit(op(h::call_func, func, frame, 0));
         } else {
             let at = self.emit(op(h::call_internal, func - ctx.num_imported_funcs, frame, 0));
-            self.last_call = Some(at);
+            self.pays_next_gas = Some((at, h::call_internal_then_gas));
         }
         self.push_results(params, results);
     }
