@@ -235,19 +235,109 @@ fn fallthroughs_and_returns_charge_exactly_like_the_region_they_enter() {
         (call $gas (i64.const 4))
         (i32.store (i32.const 0) (i32.const 1))))"#;
     let wasm = wat::parse_str(wat).unwrap();
-    let engine = Engine::default();
-    let module = Module::new(&engine, &wasm).unwrap();
-    // (export, defined function index, argument, the charges in execution order as (index of
-    // the `call` instruction in the body, amount), the charge whose region stores to address 0)
     let loop_charges: Vec<(usize, u64)> =
         [(0, 2)].into_iter().chain((0..5).flat_map(|_| [(1, 3), (2, 4)])).chain([(1, 3)]).collect();
-    let cases = [
-        ("loop", 0usize, 5, loop_charges, 2),
+    let cases: [ChargeCase; 3] = [
+        ("loop", 0, 5, loop_charges, 2),
         ("if", 1, 7, vec![(0, 2), (1, 4)], 1),
         ("call", 3, 0, vec![(0, 2), (2, 4)], 2),
     ];
+    check_charges(&wasm, &cases);
+}
+
+/// Branches to a label whose region starts with a charge pay it themselves and land after it:
+/// forward `br_if` (with and without value moves), `br` out of a `then` arm, an `if`'s jump to
+/// its `else` arm or its end, and a loop's back-edge whose fallthrough also pays. Gas, side
+/// effects and the trap location must be exactly those of running the skipped `gas` op.
+#[test]
+fn branches_to_labels_charge_exactly_like_the_region_they_enter() {
+    let wat = r#"(module
+      (import "tally" "gas" (func $gas (param i64)))
+      (memory (export "memory") 1)
+      (func (export "skip") (param $n i32)
+        (call $gas (i64.const 2))
+        (block $b
+          (br_if $b (i32.eqz (local.get $n)))
+          (call $gas (i64.const 4))
+          (i32.store (i32.const 4) (i32.const 1)))
+        (call $gas (i64.const 5))
+        (i32.store (i32.const 0) (i32.add (i32.load (i32.const 0)) (i32.const 1))))
+      (func (export "if_else") (param $n i32)
+        (call $gas (i64.const 2))
+        (if (local.get $n)
+          (then (call $gas (i64.const 3)) (i32.store (i32.const 4) (i32.const 1)))
+          (else (call $gas (i64.const 4)) (i32.store (i32.const 4) (i32.const 2))))
+        (call $gas (i64.const 5))
+        (i32.store (i32.const 0) (i32.add (i32.load (i32.const 0)) (i32.const 1))))
+      (func (export "if_only") (param $n i32)
+        (call $gas (i64.const 2))
+        (if (local.get $n) (then (call $gas (i64.const 3)) (i32.store (i32.const 4) (i32.const 1))))
+        (call $gas (i64.const 5))
+        (i32.store (i32.const 0) (i32.add (i32.load (i32.const 0)) (i32.const 1))))
+      (func (export "carry") (param $n i32)
+        i64.const 2
+        call $gas
+        block $b (result i32)
+          i32.const 7
+          local.get $n
+          br_if $b
+          i64.const 4
+          call $gas
+          drop
+          i32.const 8
+        end
+        i64.const 5
+        call $gas
+        local.set $n
+        (i32.store (i32.const 0) (i32.add (i32.load (i32.const 0)) (i32.const 1))))
+      (func (export "exit") (param $n i32)
+        (call $gas (i64.const 2))
+        (loop $l
+          (call $gas (i64.const 3))
+          (br_if $l (i32.gt_s (local.tee $n (i32.sub (local.get $n) (i32.const 1))) (i32.const 0)))
+          (call $gas (i64.const 4)))
+        (i32.store (i32.const 0) (i32.add (i32.load (i32.const 0)) (i32.const 1))))
+      (func (export "into_loop") (param $n i32)
+        (call $gas (i64.const 2))
+        (block $b
+          (br_if $b (local.get $n))
+          (call $gas (i64.const 4))
+          (i32.store (i32.const 4) (i32.const 1)))
+        (loop $l
+          (call $gas (i64.const 3))
+          (i32.store (i32.const 0) (i32.add (i32.load (i32.const 0)) (i32.const 1)))
+          (br_if $l (i32.gt_s (local.tee $n (i32.sub (local.get $n) (i32.const 1))) (i32.const 0))))))"#;
+    let wasm = wat::parse_str(wat).unwrap();
+    let cases: [ChargeCase; 12] = [
+        ("skip", 0, 0, vec![(0, 2), (2, 5)], 2),
+        ("skip", 0, 1, vec![(0, 2), (1, 4), (2, 5)], 2),
+        ("if_else", 1, 1, vec![(0, 2), (1, 3), (3, 5)], 3),
+        ("if_else", 1, 0, vec![(0, 2), (2, 4), (3, 5)], 3),
+        ("if_only", 2, 0, vec![(0, 2), (2, 5)], 2),
+        ("if_only", 2, 1, vec![(0, 2), (1, 3), (2, 5)], 2),
+        ("carry", 3, 1, vec![(0, 2), (2, 5)], 2),
+        ("carry", 3, 0, vec![(0, 2), (1, 4), (2, 5)], 2),
+        ("exit", 4, 3, vec![(0, 2), (1, 3), (1, 3), (1, 3), (2, 4)], 2),
+        ("exit", 4, 1, vec![(0, 2), (1, 3), (2, 4)], 2),
+        ("into_loop", 5, 2, vec![(0, 2), (2, 3), (2, 3)], 2),
+        ("into_loop", 5, 0, vec![(0, 2), (1, 4), (2, 3)], 2),
+    ];
+    check_charges(&wasm, &cases);
+}
+
+/// One run of an export: (export, defined function index, argument, the charges in execution
+/// order as (index of the `call` instruction in the body, amount), the charge whose region
+/// increments the counter at address 0).
+type ChargeCase = (&'static str, usize, i32, Vec<(usize, u64)>, usize);
+
+/// Runs each case with every gas limit up to its total and checks gas, the trap location and
+/// side effects against paying the charges in order, each at its `gas` call.
+fn check_charges(wasm: &[u8], cases: &[ChargeCase]) {
+    let engine = Engine::default();
+    let module = Module::new(&engine, wasm).unwrap();
     for (name, index, arg, charges, storing) in cases {
-        let offsets = call_offsets(&wasm, index);
+        let (name, arg, storing) = (*name, *arg, *storing);
+        let offsets = call_offsets(wasm, *index);
         let total: u64 = charges.iter().map(|c| c.1).sum();
         for gas in 0..=total + 1 {
             let mut store = Store::new(&engine, ());

@@ -493,23 +493,62 @@ handler!(
 // ---- references ----
 un!(ref_is_null, u64, |x| x == 0);
 
-// ---- fused compare-and-branch ----
+// ---- conditional branches ----
 
-/// Branch handlers fused with an integer comparison.
+/// The four forms of one conditional branch. A form's taken way, its fallthrough, or both pay
+/// the `gas` op at their destination themselves, one dispatch fewer each (see [`charged_branch`]
+/// and [`charged_fallthrough`]); the translator picks the form once both destinations are known.
+#[derive(Clone, Copy)]
+pub(crate) struct CondBranch {
+    /// Neither way pays: `c` is the branch offset.
+    pub plain: Handler,
+    /// The taken branch pays the charge at its target; `c` as for [`charged_branch`].
+    pub taken_pays: Handler,
+    /// The fallthrough pays the `gas` op right after the branch; `c` is the branch offset.
+    pub falls_pays: Handler,
+    /// Both ways pay; `c` as for [`charged_branch`].
+    pub both_pay: Handler,
+}
+
+impl CondBranch {
+    /// `current` (one of this branch's forms) with its taken way paying too.
+    pub(crate) fn taken_paying(&self, current: Handler) -> Handler {
+        if same(current, self.falls_pays) {
+            self.both_pay
+        } else {
+            self.taken_pays
+        }
+    }
+
+    /// `current` (one of this branch's forms) with its fallthrough paying too.
+    pub(crate) fn falls_paying(&self, current: Handler) -> Handler {
+        if same(current, self.taken_pays) {
+            self.both_pay
+        } else {
+            self.falls_pays
+        }
+    }
+}
+
+/// Whether two handlers are the same function. The forms of one branch all differ in behaviour,
+/// so their code (and address) does too.
+fn same(x: Handler, y: Handler) -> bool {
+    x as usize == y as usize
+}
+
+impl core::fmt::Debug for CondBranch {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "CondBranch({:#x})", self.plain as usize)
+    }
+}
+
+/// A conditional branch fused with an integer comparison, in both operand forms.
 #[derive(Clone, Copy)]
 pub(crate) struct CmpBranch {
     /// Branch if `slot a <op> slot b`.
-    pub ss: Handler,
+    pub ss: CondBranch,
     /// Branch if `slot a <op> imm b` (immediate sign-extended from 32 bits).
-    pub si: Handler,
-    /// `ss` as a loop back-edge that charges the loop's entry gas itself (see [`charged_branch`]).
-    pub ss_gas: Handler,
-    /// `si` as a loop back-edge that charges the loop's entry gas itself.
-    pub si_gas: Handler,
-    /// `ss` followed by a `gas` op that its fallthrough pays itself (see [`charged_fallthrough`]).
-    pub ss_then_gas: Handler,
-    /// `si` followed by a `gas` op that its fallthrough pays itself.
-    pub si_then_gas: Handler,
+    pub si: CondBranch,
 }
 
 /// The fallthrough of a conditional branch followed by a `gas` op (the charge of the region the
@@ -517,8 +556,8 @@ pub(crate) struct CmpBranch {
 /// stays in place for whatever else lands on it; out of gas traps there, exactly as if it ran.
 #[inline(always)]
 unsafe fn charged_fallthrough(ip: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut Cx) -> Ip {
-    // SAFETY: the translator picks the `_then_gas` handlers only for a branch directly followed
-    // by a `gas` op, so `ip + 1` is that op and `ip + 2` an op of the same function.
+    // SAFETY: the translator picks the forms whose fallthrough pays only for a branch directly
+    // followed by a `gas` op, so `ip + 1` is that op and `ip + 2` an op of the same function.
     unsafe {
         let charge = ip.add(1);
         if let Err(code) = (*cx).meter.charge((*charge).c) {
@@ -528,14 +567,15 @@ unsafe fn charged_fallthrough(ip: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut
     }
 }
 
-/// Takes a loop back-edge that also charges the loop body's entry charge, so the loop's own
-/// `gas` op (the first op of the body) runs only when the loop is entered from above. `c` holds
-/// the branch offset to the op after that `gas` op in its low half and the charge in its high
-/// half. Out of gas traps at the skipped `gas` op, exactly where the unfused code would.
+/// Takes a branch whose target starts with a `gas` op (a loop body's entry charge, or the charge
+/// of the region after an `end` or `else`), paying that charge itself: the `gas` op then runs
+/// only for the paths that do not pay it. `c` holds the branch offset to the op after the `gas`
+/// op in its low half and the charge in its high half. Out of gas traps at the skipped `gas`
+/// op, exactly where the unfused code would.
 #[inline(always)]
 unsafe fn charged_branch(ip: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut Cx) -> Ip {
-    // SAFETY: the translator emits these ops only for back-edges to loops whose first op is the
-    // charge, so `target - 1` is that `gas` op and `target` an op of the same function.
+    // SAFETY: the translator emits these forms only for branches whose target is preceded by
+    // the charge, so `target - 1` is that `gas` op and `target` an op of the same function.
     unsafe {
         let op = &*ip;
         let target = ip.offset(op.c as i32 as isize);
@@ -560,286 +600,91 @@ unsafe fn fall_through(ip: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut Cx) ->
     unsafe { next_op(ip.add(1), sp, mem, len, cx) }
 }
 
-/// Conditional branch handlers: each evaluates `$e` over the operand in slot `a` and the
-/// right-hand side `$rhs`, then continues through `$taken` or `$fall`.
-macro_rules! cond_br {
-    ($t:ty, |$op:ident, $sp:ident| $rhs:expr, |$x:ident, $y:ident| $e:expr,
-     $($(#[$m:meta])* $name:ident => $taken:ident / $fall:ident),* $(,)?) => {$(
-        handler!($(#[$m])* $name(ip, $sp, mem, len, cx) {
-            let $op = &*ip;
-            let $x: $t = rd($sp, $op.a);
-            let $y = $rhs;
-            if $e {
-                return $taken(ip, $sp, mem, len, cx);
-            }
-            $fall(ip, $sp, mem, len, cx)
-        });
-    )*};
-}
+/// Defines module `$m` holding the four forms of the branch taken when `$e` holds over the
+/// operand in slot `a` and the right-hand side `$rhs`, and the constant `$konst` naming them.
+macro_rules! cond_branch {
+    ($(#[$doc:meta])* $konst:ident = $m:ident, $t:ty, |$op:ident, $sp:ident| $rhs:expr, |$x:ident, $y:ident| $e:expr) => {
+        $(#[$doc])*
+        pub(crate) mod $m {
+            use super::*;
 
-macro_rules! cmp_br {
-    ($konst:ident, $ss:ident, $si:ident, $ss_gas:ident, $si_gas:ident, $ss_then_gas:ident, $si_then_gas:ident,
-     $t:ty, $imm:ty, |$x:ident, $y:ident| $e:expr) => {
-        cond_br!($t, |op, sp| rd::<$t>(sp, op.b), |$x, $y| $e,
-            $ss => jump / fall_through,
-            $ss_gas => charged_branch / fall_through,
-            $ss_then_gas => jump / charged_fallthrough,
-        );
-        cond_br!($t, |op, sp| op.b as i32 as $imm as $t, |$x, $y| $e,
-            $si => jump / fall_through,
-            $si_gas => charged_branch / fall_through,
-            $si_then_gas => jump / charged_fallthrough,
-        );
-        pub(crate) const $konst: CmpBranch = CmpBranch {
-            ss: $ss,
-            si: $si,
-            ss_gas: $ss_gas,
-            si_gas: $si_gas,
-            ss_then_gas: $ss_then_gas,
-            si_then_gas: $si_then_gas,
+            macro_rules! form {
+                ($name:ident => $taken:ident / $fall:ident) => {
+                    handler!($name(ip, $sp, mem, len, cx) {
+                        let $op = &*ip;
+                        let $x: $t = rd($sp, $op.a);
+                        let $y = $rhs;
+                        if $e {
+                            return $taken(ip, $sp, mem, len, cx);
+                        }
+                        $fall(ip, $sp, mem, len, cx)
+                    });
+                };
+            }
+            form!(plain => jump / fall_through);
+            form!(taken_pays => charged_branch / fall_through);
+            form!(falls_pays => jump / charged_fallthrough);
+            form!(both_pay => charged_branch / charged_fallthrough);
+        }
+        $(#[$doc])*
+        pub(crate) const $konst: CondBranch = CondBranch {
+            plain: $m::plain,
+            taken_pays: $m::taken_pays,
+            falls_pays: $m::falls_pays,
+            both_pay: $m::both_pay,
         };
     };
 }
 
-cmp_br!(
-    BR_I32_EQ,
-    br_i32_eq_ss,
-    br_i32_eq_si,
-    br_i32_eq_ss_gas,
-    br_i32_eq_si_gas,
-    br_i32_eq_ss_then_gas,
-    br_i32_eq_si_then_gas,
-    i32,
-    i32,
-    |x, y| x == y
+/// Defines module `$m` with the compare-and-branch forms for `slot a <op> slot b` (`ss`) and
+/// `slot a <op> imm b` (`si`), and the constant `$konst` naming them.
+macro_rules! cmp_br {
+    ($konst:ident = $m:ident, $t:ty, $imm:ty, |$x:ident, $y:ident| $e:expr) => {
+        pub(crate) mod $m {
+            use super::*;
+            cond_branch!(SS = ss, $t, |op, sp| rd::<$t>(sp, op.b), |$x, $y| $e);
+            cond_branch!(SI = si, $t, |op, sp| op.b as i32 as $imm as $t, |$x, $y| $e);
+        }
+        pub(crate) const $konst: CmpBranch = CmpBranch { ss: $m::SS, si: $m::SI };
+    };
+}
+
+cmp_br!(BR_I32_EQ = br_i32_eq, i32, i32, |x, y| x == y);
+cmp_br!(BR_I32_NE = br_i32_ne, i32, i32, |x, y| x != y);
+cmp_br!(BR_I32_LT_S = br_i32_lt_s, i32, i32, |x, y| x < y);
+cmp_br!(BR_I32_LT_U = br_i32_lt_u, u32, i32, |x, y| x < y);
+cmp_br!(BR_I32_GT_S = br_i32_gt_s, i32, i32, |x, y| x > y);
+cmp_br!(BR_I32_GT_U = br_i32_gt_u, u32, i32, |x, y| x > y);
+cmp_br!(BR_I32_LE_S = br_i32_le_s, i32, i32, |x, y| x <= y);
+cmp_br!(BR_I32_LE_U = br_i32_le_u, u32, i32, |x, y| x <= y);
+cmp_br!(BR_I32_GE_S = br_i32_ge_s, i32, i32, |x, y| x >= y);
+cmp_br!(BR_I32_GE_U = br_i32_ge_u, u32, i32, |x, y| x >= y);
+cmp_br!(BR_I64_EQ = br_i64_eq, i64, i64, |x, y| x == y);
+cmp_br!(BR_I64_NE = br_i64_ne, i64, i64, |x, y| x != y);
+cmp_br!(BR_I64_LT_S = br_i64_lt_s, i64, i64, |x, y| x < y);
+cmp_br!(BR_I64_LT_U = br_i64_lt_u, u64, i64, |x, y| x < y);
+cmp_br!(BR_I64_GT_S = br_i64_gt_s, i64, i64, |x, y| x > y);
+cmp_br!(BR_I64_GT_U = br_i64_gt_u, u64, i64, |x, y| x > y);
+cmp_br!(BR_I64_LE_S = br_i64_le_s, i64, i64, |x, y| x <= y);
+cmp_br!(BR_I64_LE_U = br_i64_le_u, u64, i64, |x, y| x <= y);
+cmp_br!(BR_I64_GE_S = br_i64_ge_s, i64, i64, |x, y| x >= y);
+cmp_br!(BR_I64_GE_U = br_i64_ge_u, u64, i64, |x, y| x >= y);
+
+cond_branch!(
+    /// Branch if the i32 in slot `a` is not zero.
+    BR_NEZ = br_nez, u32, |op, sp| 0u32, |x, zero| x != zero
 );
-cmp_br!(
-    BR_I32_NE,
-    br_i32_ne_ss,
-    br_i32_ne_si,
-    br_i32_ne_ss_gas,
-    br_i32_ne_si_gas,
-    br_i32_ne_ss_then_gas,
-    br_i32_ne_si_then_gas,
-    i32,
-    i32,
-    |x, y| x != y
+cond_branch!(
+    /// Branch if the i32 in slot `a` is zero.
+    BR_EQZ = br_eqz, u32, |op, sp| 0u32, |x, zero| x == zero
 );
-cmp_br!(
-    BR_I32_LT_S,
-    br_i32_lt_s_ss,
-    br_i32_lt_s_si,
-    br_i32_lt_s_ss_gas,
-    br_i32_lt_s_si_gas,
-    br_i32_lt_s_ss_then_gas,
-    br_i32_lt_s_si_then_gas,
-    i32,
-    i32,
-    |x, y| x < y
+cond_branch!(
+    /// Branch if the i64 in slot `a` is not zero.
+    BR_I64_NEZ = br_i64_nez, u64, |op, sp| 0u64, |x, zero| x != zero
 );
-cmp_br!(
-    BR_I32_LT_U,
-    br_i32_lt_u_ss,
-    br_i32_lt_u_si,
-    br_i32_lt_u_ss_gas,
-    br_i32_lt_u_si_gas,
-    br_i32_lt_u_ss_then_gas,
-    br_i32_lt_u_si_then_gas,
-    u32,
-    i32,
-    |x, y| x < y
-);
-cmp_br!(
-    BR_I32_GT_S,
-    br_i32_gt_s_ss,
-    br_i32_gt_s_si,
-    br_i32_gt_s_ss_gas,
-    br_i32_gt_s_si_gas,
-    br_i32_gt_s_ss_then_gas,
-    br_i32_gt_s_si_then_gas,
-    i32,
-    i32,
-    |x, y| x > y
-);
-cmp_br!(
-    BR_I32_GT_U,
-    br_i32_gt_u_ss,
-    br_i32_gt_u_si,
-    br_i32_gt_u_ss_gas,
-    br_i32_gt_u_si_gas,
-    br_i32_gt_u_ss_then_gas,
-    br_i32_gt_u_si_then_gas,
-    u32,
-    i32,
-    |x, y| x > y
-);
-cmp_br!(
-    BR_I32_LE_S,
-    br_i32_le_s_ss,
-    br_i32_le_s_si,
-    br_i32_le_s_ss_gas,
-    br_i32_le_s_si_gas,
-    br_i32_le_s_ss_then_gas,
-    br_i32_le_s_si_then_gas,
-    i32,
-    i32,
-    |x, y| x <= y
-);
-cmp_br!(
-    BR_I32_LE_U,
-    br_i32_le_u_ss,
-    br_i32_le_u_si,
-    br_i32_le_u_ss_gas,
-    br_i32_le_u_si_gas,
-    br_i32_le_u_ss_then_gas,
-    br_i32_le_u_si_then_gas,
-    u32,
-    i32,
-    |x, y| x <= y
-);
-cmp_br!(
-    BR_I32_GE_S,
-    br_i32_ge_s_ss,
-    br_i32_ge_s_si,
-    br_i32_ge_s_ss_gas,
-    br_i32_ge_s_si_gas,
-    br_i32_ge_s_ss_then_gas,
-    br_i32_ge_s_si_then_gas,
-    i32,
-    i32,
-    |x, y| x >= y
-);
-cmp_br!(
-    BR_I32_GE_U,
-    br_i32_ge_u_ss,
-    br_i32_ge_u_si,
-    br_i32_ge_u_ss_gas,
-    br_i32_ge_u_si_gas,
-    br_i32_ge_u_ss_then_gas,
-    br_i32_ge_u_si_then_gas,
-    u32,
-    i32,
-    |x, y| x >= y
-);
-cmp_br!(
-    BR_I64_EQ,
-    br_i64_eq_ss,
-    br_i64_eq_si,
-    br_i64_eq_ss_gas,
-    br_i64_eq_si_gas,
-    br_i64_eq_ss_then_gas,
-    br_i64_eq_si_then_gas,
-    i64,
-    i64,
-    |x, y| x == y
-);
-cmp_br!(
-    BR_I64_NE,
-    br_i64_ne_ss,
-    br_i64_ne_si,
-    br_i64_ne_ss_gas,
-    br_i64_ne_si_gas,
-    br_i64_ne_ss_then_gas,
-    br_i64_ne_si_then_gas,
-    i64,
-    i64,
-    |x, y| x != y
-);
-cmp_br!(
-    BR_I64_LT_S,
-    br_i64_lt_s_ss,
-    br_i64_lt_s_si,
-    br_i64_lt_s_ss_gas,
-    br_i64_lt_s_si_gas,
-    br_i64_lt_s_ss_then_gas,
-    br_i64_lt_s_si_then_gas,
-    i64,
-    i64,
-    |x, y| x < y
-);
-cmp_br!(
-    BR_I64_LT_U,
-    br_i64_lt_u_ss,
-    br_i64_lt_u_si,
-    br_i64_lt_u_ss_gas,
-    br_i64_lt_u_si_gas,
-    br_i64_lt_u_ss_then_gas,
-    br_i64_lt_u_si_then_gas,
-    u64,
-    i64,
-    |x, y| x < y
-);
-cmp_br!(
-    BR_I64_GT_S,
-    br_i64_gt_s_ss,
-    br_i64_gt_s_si,
-    br_i64_gt_s_ss_gas,
-    br_i64_gt_s_si_gas,
-    br_i64_gt_s_ss_then_gas,
-    br_i64_gt_s_si_then_gas,
-    i64,
-    i64,
-    |x, y| x > y
-);
-cmp_br!(
-    BR_I64_GT_U,
-    br_i64_gt_u_ss,
-    br_i64_gt_u_si,
-    br_i64_gt_u_ss_gas,
-    br_i64_gt_u_si_gas,
-    br_i64_gt_u_ss_then_gas,
-    br_i64_gt_u_si_then_gas,
-    u64,
-    i64,
-    |x, y| x > y
-);
-cmp_br!(
-    BR_I64_LE_S,
-    br_i64_le_s_ss,
-    br_i64_le_s_si,
-    br_i64_le_s_ss_gas,
-    br_i64_le_s_si_gas,
-    br_i64_le_s_ss_then_gas,
-    br_i64_le_s_si_then_gas,
-    i64,
-    i64,
-    |x, y| x <= y
-);
-cmp_br!(
-    BR_I64_LE_U,
-    br_i64_le_u_ss,
-    br_i64_le_u_si,
-    br_i64_le_u_ss_gas,
-    br_i64_le_u_si_gas,
-    br_i64_le_u_ss_then_gas,
-    br_i64_le_u_si_then_gas,
-    u64,
-    i64,
-    |x, y| x <= y
-);
-cmp_br!(
-    BR_I64_GE_S,
-    br_i64_ge_s_ss,
-    br_i64_ge_s_si,
-    br_i64_ge_s_ss_gas,
-    br_i64_ge_s_si_gas,
-    br_i64_ge_s_ss_then_gas,
-    br_i64_ge_s_si_then_gas,
-    i64,
-    i64,
-    |x, y| x >= y
-);
-cmp_br!(
-    BR_I64_GE_U,
-    br_i64_ge_u_ss,
-    br_i64_ge_u_si,
-    br_i64_ge_u_ss_gas,
-    br_i64_ge_u_si_gas,
-    br_i64_ge_u_ss_then_gas,
-    br_i64_ge_u_si_then_gas,
-    u64,
-    i64,
-    |x, y| x >= y
+cond_branch!(
+    /// Branch if the i64 in slot `a` is zero.
+    BR_I64_EQZ = br_i64_eqz, u64, |op, sp| 0u64, |x, zero| x == zero
 );
 
 // ---- moves, constants, control ----
@@ -867,42 +712,15 @@ handler!(br(ip, sp, mem, len, cx) {
     next!(ip.offset((*ip).c as i64 as isize), sp, mem, len, cx)
 });
 
-cond_br!(u32, |op, sp| 0u32, |x, zero| x != zero,
-    /// Branch if the i32 in slot `a` is not zero.
-    br_nez => jump / fall_through,
-    /// `br_nez` whose fallthrough pays the `gas` op after it (see [`charged_fallthrough`]).
-    br_nez_then_gas => jump / charged_fallthrough,
-    /// `br_nez` back to a loop, charging its entry gas (see [`charged_branch`]).
-    br_nez_gas => charged_branch / fall_through,
-);
-cond_br!(u32, |op, sp| 0u32, |x, zero| x == zero,
-    /// Branch if the i32 in slot `a` is zero.
-    br_eqz => jump / fall_through,
-    /// `br_eqz` whose fallthrough pays the `gas` op after it.
-    br_eqz_then_gas => jump / charged_fallthrough,
-    /// `br_eqz` back to a loop, charging its entry gas.
-    br_eqz_gas => charged_branch / fall_through,
-);
-cond_br!(u64, |op, sp| 0u64, |x, zero| x != zero,
-    /// Branch if the i64 in slot `a` is not zero.
-    br_i64_nez => jump / fall_through,
-    /// `br_i64_nez` whose fallthrough pays the `gas` op after it.
-    br_i64_nez_then_gas => jump / charged_fallthrough,
-);
-cond_br!(u64, |op, sp| 0u64, |x, zero| x == zero,
-    /// Branch if the i64 in slot `a` is zero.
-    br_i64_eqz => jump / fall_through,
-    /// `br_i64_eqz` whose fallthrough pays the `gas` op after it.
-    br_i64_eqz_then_gas => jump / charged_fallthrough,
-    /// `br_i64_eqz` back to a loop, charging its entry gas.
-    br_i64_eqz_gas => charged_branch / fall_through,
-);
-
 handler!(
-/// `br` back to a loop, charging its entry gas (see [`charged_branch`]).
+/// `br` to a target that starts with a `gas` op, paying it (see [`charged_branch`]).
 br_gas(ip, sp, mem, len, cx) {
     charged_branch(ip, sp, mem, len, cx)
 });
+
+/// `br` as a [`CondBranch`] that is always taken: it has no fallthrough, so its fallthrough
+/// forms are the others.
+pub(crate) const BR: CondBranch = CondBranch { plain: br, taken_pays: br_gas, falls_pays: br, both_pay: br_gas };
 
 handler!(
 /// `br_table`: index in slot `a`, `b` targets plus a default follow as ops whose `c` is the
@@ -999,13 +817,36 @@ unsafe fn call_defined(ip: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut Cx, re
         let op = &*ip;
         let f = &*(*cx).defined.add(op.a as usize);
         let new_sp = sp.add(op.b as usize);
-        if ((*cx).stack_end.offset_from(new_sp) as usize) < f.frame_cells as usize
+        // `new_sp` lies within the stack (the caller's frame fits), so the sum cannot wrap.
+        if new_sp.wrapping_add(f.frame_cells as usize).cast_const() > (*cx).stack_end
             || !Cx::push_frame(cx, super::Frame { ret_ip: ret, sp, inst: (*cx).inst })
         {
             return trap(ip, cx, TrapCode::StackExhausted);
         }
-        super::zero_locals(new_sp.add(f.params as usize), f.locals);
+        if f.locals > super::SMALL_LOCALS {
+            return enter_zeroing_locals(f, new_sp, mem, len, cx);
+        }
+        super::zero_small_locals(new_sp.add(f.params as usize));
         next_op(f.code.as_ptr(), new_sp, mem, len, cx)
+    }
+}
+
+/// Enters defined function `f` with its frame at `sp` after zeroing its many locals. Out of
+/// line and reached by a tail call, so that the `memset` call does not make every call handler
+/// save registers.
+#[inline(never)]
+unsafe extern "C" fn enter_zeroing_locals(
+    f: *const crate::module::CompiledFunc,
+    sp: Sp,
+    mem: *mut u8,
+    len: usize,
+    cx: *mut Cx,
+) -> Ip {
+    // SAFETY: the caller checked that the frame of `f` fits on the stack at `sp`.
+    unsafe {
+        let f = &*f;
+        ptr::write_bytes(sp.add(f.params as usize), 0, f.locals as usize);
+        next_op(f.code.as_ptr(), sp, mem, len, cx)
     }
 }
 
@@ -1050,18 +891,28 @@ const RET_PAYS_GAS: usize = 1;
 unsafe fn do_return(mem: *mut u8, len: usize, cx: *mut Cx) -> Ip {
     // SAFETY: frames pushed by calls hold valid return state; the entry frame ends the run.
     unsafe {
-        let frames = &mut (*cx).frames;
-        let Some(frame) = frames.pop() else {
+        let Some(frame) = Cx::pop_frame(cx) else {
             return ptr::null();
         };
         if frame.ret_ip.is_null() {
             return ptr::null();
         }
         if frame.inst != (*cx).inst {
-            let (m, l) = runtime::switch_instance(cx, frame.inst);
-            return resume(frame.ret_ip, frame.sp, m, l, cx);
+            return resume_in(frame.ret_ip, frame.sp, frame.inst, cx);
         }
         resume(frame.ret_ip, frame.sp, mem, len, cx)
+    }
+}
+
+/// Continues the caller at `ret` in instance `inst`, another than the callee's. Out of line and
+/// reached by a tail call, so that the instance switch does not make every return handler save
+/// registers.
+#[inline(never)]
+unsafe extern "C" fn resume_in(ret: Ip, sp: Sp, inst: *const crate::store::InstanceEntity, cx: *mut Cx) -> Ip {
+    // SAFETY: `inst` is the live instance the popped frame belongs to.
+    unsafe {
+        let (mem, len) = runtime::switch_instance(cx, inst);
+        resume(ret, sp, mem, len, cx)
     }
 }
 

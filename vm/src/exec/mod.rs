@@ -66,8 +66,15 @@ pub(crate) struct Cx {
     pub defined: *const crate::module::CompiledFunc,
     /// Cached `(&*inst).global_ptrs.as_ptr()`.
     pub globals: *const *mut u64,
+    /// The allocation holding the call stack. Its length stays 0: frames are pushed and popped
+    /// through `frame_top`, within its reserved capacity.
     pub frames: Vec<Frame>,
-    pub max_depth: usize,
+    /// Where the next frame goes.
+    pub frame_top: *mut Frame,
+    /// `frames`' start plus the call depth limit: no frame is pushed here or beyond.
+    pub frame_limit: *mut Frame,
+    /// `frames`' start: popping stops here.
+    pub frame_base: *mut Frame,
     pub stack_end: *const u64,
     pub trap: Option<(TrapCode, Ip)>,
     /// The live gas and stack counters; the store's copy is stale while Wasm runs.
@@ -147,6 +154,7 @@ fn run_wasm(
     let mut frames = core::mem::take(&mut store.frames);
     frames.clear();
     frames.reserve(max_depth + 1);
+    let frame_base = frames.as_mut_ptr();
     let range = stack.as_mut_ptr_range();
     // SAFETY: the host context only lives for this call; `Cx` never escapes it, so erasing the
     // trait object's lifetime cannot let it be used after the borrow ends.
@@ -159,7 +167,10 @@ fn run_wasm(
         defined: inst.module.funcs.as_ptr(),
         globals: inst.global_ptrs.as_ptr(),
         frames,
-        max_depth,
+        frame_top: frame_base,
+        // SAFETY: `frames` has capacity for `max_depth + 1` frames.
+        frame_limit: unsafe { frame_base.add(max_depth) },
+        frame_base,
         stack_end: range.end,
         trap: None,
         meter: crate::metering::Meter { stack_used: 0, ..store.meter },
@@ -168,7 +179,8 @@ fn run_wasm(
         mem: ptr::null_mut(),
         mem_len: 0,
     };
-    cx.frames.push(Frame { ret_ip: ptr::null(), sp: range.start, inst: inst_ptr });
+    // SAFETY: the call stack is empty and has room (reserved above).
+    unsafe { Cx::push_frame(&mut cx, Frame { ret_ip: ptr::null(), sp: range.start, inst: inst_ptr }) };
     let cxp: *mut Cx = &mut cx;
     // SAFETY: `cxp` is valid for the whole run; `f.code` is translated, validated code whose
     // frame fits in `stack` (checked above); memory base/length come from the instance.
@@ -176,8 +188,7 @@ fn run_wasm(
         let (mem, len) = runtime::memory_of(cxp, inst_ptr);
         drive(f.code.as_ptr(), range.start, mem, len, cxp);
     }
-    let mut frames = core::mem::take(&mut cx.frames);
-    frames.clear();
+    let frames = core::mem::take(&mut cx.frames);
     // SAFETY: `cx.store` is the `store` borrowed above; `cx` is no longer used for execution.
     unsafe {
         (*cx.store).frames = frames;
@@ -202,38 +213,72 @@ impl Cx {
     /// `cx` must be the live context of a run.
     #[inline(always)]
     pub(crate) unsafe fn push_frame(cx: *mut Cx, frame: Frame) -> bool {
-        // SAFETY: `invoke` reserved capacity for `max_depth + 1` frames, and the length is
-        // checked against `max_depth` first, so the write stays within the allocation.
+        // SAFETY: `run_wasm` reserved capacity for `max_depth + 1` frames from `frame_base`, and
+        // the top is checked against `frame_limit` (`max_depth` frames in) first, so the write
+        // stays within the allocation.
         unsafe {
-            let frames = &mut (*cx).frames;
-            let len = frames.len();
-            if len >= (*cx).max_depth {
+            let top = (*cx).frame_top;
+            if top >= (*cx).frame_limit {
                 return false;
             }
-            frames.as_mut_ptr().add(len).write(frame);
-            frames.set_len(len + 1);
+            top.write(frame);
+            (*cx).frame_top = top.add(1);
             true
+        }
+    }
+
+    /// Pops the newest call frame, if any.
+    ///
+    /// # Safety
+    /// `cx` must be the live context of a run.
+    #[inline(always)]
+    pub(crate) unsafe fn pop_frame(cx: *mut Cx) -> Option<Frame> {
+        // SAFETY: frames below `frame_top` and from `frame_base` were written by `push_frame`.
+        unsafe {
+            let top = (*cx).frame_top;
+            if top <= (*cx).frame_base {
+                return None;
+            }
+            let top = top.sub(1);
+            (*cx).frame_top = top;
+            Some(top.read())
         }
     }
 }
 
+/// Local counts up to which calls zero locals inline, with [`zero_small_locals`].
+pub(crate) const SMALL_LOCALS: u32 = 4;
+
 /// Zeroes the `n` non-parameter locals at `p`.
 ///
 /// # Safety
-/// `p..p + max(n, 4)` must lie within the frame; the translator sizes every frame with four
-/// spare cells so the common small case can write four cells unconditionally.
+/// `p..p + max(n, SMALL_LOCALS)` must lie within the frame.
 #[inline(always)]
 pub(crate) unsafe fn zero_locals(p: *mut u64, n: u32) {
     // SAFETY: see the function's contract.
     unsafe {
-        if n <= 4 {
-            p.write(0);
-            p.add(1).write(0);
-            p.add(2).write(0);
-            p.add(3).write(0);
+        if n <= SMALL_LOCALS {
+            zero_small_locals(p);
         } else {
             ptr::write_bytes(p, 0, n as usize);
         }
+    }
+}
+
+/// Zeroes [`SMALL_LOCALS`] cells at `p`: at least all of a function's locals when it has that
+/// few, without a length-dependent loop.
+///
+/// # Safety
+/// `p..p + SMALL_LOCALS` must lie within the frame; the translator sizes every frame with
+/// that many spare cells.
+#[inline(always)]
+pub(crate) unsafe fn zero_small_locals(p: *mut u64) {
+    // SAFETY: see the function's contract.
+    unsafe {
+        p.write(0);
+        p.add(1).write(0);
+        p.add(2).write(0);
+        p.add(3).write(0);
     }
 }
 

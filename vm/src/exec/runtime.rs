@@ -23,6 +23,10 @@ pub(crate) trait HostCalls {
 }
 
 /// Records a trap and stops execution.
+///
+/// The null it returns is hidden from the optimizer: handlers then return it straight from a
+/// tail call (`jmp trap`), so their trap paths need no stack frame, which the hot paths would
+/// otherwise set up too.
 #[cold]
 #[inline(never)]
 pub(crate) unsafe fn trap(ip: Ip, cx: *mut Cx, code: TrapCode) -> Ip {
@@ -30,7 +34,7 @@ pub(crate) unsafe fn trap(ip: Ip, cx: *mut Cx, code: TrapCode) -> Ip {
     unsafe {
         (*cx).trap = Some((code, ip));
     }
-    ptr::null()
+    core::hint::black_box(ptr::null())
 }
 
 /// The base and length of `inst`'s default memory, or a dangling empty one.

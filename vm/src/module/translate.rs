@@ -24,7 +24,7 @@ use wasmparser::{
 };
 
 use super::{CompiledFunc, ModuleCtx};
-use crate::exec::handlers::{self as h, Bin, CmpBranch};
+use crate::exec::handlers::{self as h, Bin, CmpBranch, CondBranch};
 use crate::exec::numeric::Reciprocal32;
 use crate::exec::{Handler, Op};
 use crate::metering::Intrinsic;
@@ -55,10 +55,11 @@ struct Ctrl {
     results: u32,
     /// Loops: the op index of the loop head.
     head: usize,
-    /// Ops whose branch offset must be patched to the end of this block.
-    branches: Vec<usize>,
+    /// Ops whose branch offset must be patched to the end of this block: branches, with their
+    /// forms, and `br_table` entries.
+    branches: Vec<(usize, Option<&'static CondBranch>)>,
     /// Ifs: the conditional jump to patch to the else arm (or the end).
-    else_jump: Option<usize>,
+    else_jump: Option<(usize, &'static CondBranch)>,
     /// Whether the code before the block was reachable.
     entry_reachable: bool,
     /// Loops whose first op charges gas: the charge, which back-edges then pay themselves.
@@ -123,29 +124,29 @@ impl CmpKind {
         }
     }
 
-    fn branch(self, is64: bool) -> CmpBranch {
+    fn branch(self, is64: bool) -> &'static CmpBranch {
         use CmpKind::*;
         match (is64, self) {
-            (false, Eq) => h::BR_I32_EQ,
-            (false, Ne) => h::BR_I32_NE,
-            (false, LtS) => h::BR_I32_LT_S,
-            (false, LtU) => h::BR_I32_LT_U,
-            (false, GtS) => h::BR_I32_GT_S,
-            (false, GtU) => h::BR_I32_GT_U,
-            (false, LeS) => h::BR_I32_LE_S,
-            (false, LeU) => h::BR_I32_LE_U,
-            (false, GeS) => h::BR_I32_GE_S,
-            (false, GeU) => h::BR_I32_GE_U,
-            (true, Eq) => h::BR_I64_EQ,
-            (true, Ne) => h::BR_I64_NE,
-            (true, LtS) => h::BR_I64_LT_S,
-            (true, LtU) => h::BR_I64_LT_U,
-            (true, GtS) => h::BR_I64_GT_S,
-            (true, GtU) => h::BR_I64_GT_U,
-            (true, LeS) => h::BR_I64_LE_S,
-            (true, LeU) => h::BR_I64_LE_U,
-            (true, GeS) => h::BR_I64_GE_S,
-            (true, GeU) => h::BR_I64_GE_U,
+            (false, Eq) => &h::BR_I32_EQ,
+            (false, Ne) => &h::BR_I32_NE,
+            (false, LtS) => &h::BR_I32_LT_S,
+            (false, LtU) => &h::BR_I32_LT_U,
+            (false, GtS) => &h::BR_I32_GT_S,
+            (false, GtU) => &h::BR_I32_GT_U,
+            (false, LeS) => &h::BR_I32_LE_S,
+            (false, LeU) => &h::BR_I32_LE_U,
+            (false, GeS) => &h::BR_I32_GE_S,
+            (false, GeU) => &h::BR_I32_GE_U,
+            (true, Eq) => &h::BR_I64_EQ,
+            (true, Ne) => &h::BR_I64_NE,
+            (true, LtS) => &h::BR_I64_LT_S,
+            (true, LtU) => &h::BR_I64_LT_U,
+            (true, GtS) => &h::BR_I64_GT_S,
+            (true, GtU) => &h::BR_I64_GT_U,
+            (true, LeS) => &h::BR_I64_LE_S,
+            (true, LeU) => &h::BR_I64_LE_U,
+            (true, GeS) => &h::BR_I64_GE_S,
+            (true, GeU) => &h::BR_I64_GE_U,
         }
     }
 }
@@ -159,6 +160,24 @@ enum Test {
     Eqz { is64: bool, slot: u32 },
     /// `slot != 0` (any i32 condition).
     Nez { slot: u32 },
+}
+
+impl Test {
+    /// The branch taken when the test holds, and its operands `a` and `b`.
+    fn form(self) -> (&'static CondBranch, u32, u32) {
+        match self {
+            Test::Cmp { kind, is64, lhs, rhs } => {
+                let forms = kind.branch(is64);
+                match rhs {
+                    Rhs::Slot(r) => (&forms.ss, lhs, r),
+                    Rhs::Imm(i) => (&forms.si, lhs, i),
+                }
+            }
+            Test::Eqz { is64: false, slot } => (&h::BR_EQZ, slot, 0),
+            Test::Eqz { is64: true, slot } => (&h::BR_I64_EQZ, slot, 0),
+            Test::Nez { slot } => (&h::BR_NEZ, slot, 0),
+        }
+    }
 }
 
 /// A producer whose result can be folded into the op that consumes it.
@@ -258,16 +277,29 @@ pub(crate) struct FuncTranslator {
     last_stack_op: Option<(usize, Intrinsic)>,
     /// The op just emitted, if a variant of it can pay a directly following `gas` op: a
     /// conditional branch (on its fallthrough) or an internal call (on the callee's return).
-    pays_next_gas: Option<(usize, Handler)>,
+    pays_next_gas: Option<(usize, PaysNext)>,
+    /// Branches patched to land at op index `bound_at`, which pay the charge there themselves
+    /// if the op emitted at that index turns out to be a `gas` op.
+    bound: Vec<(usize, &'static CondBranch)>,
+    bound_at: usize,
     validator_allocs: Option<wasmparser::FuncValidatorAllocations>,
     /// Emptied `Ctrl::branches` lists, reused so that entering a block does not allocate.
-    branch_lists: Vec<Vec<usize>>,
+    branch_lists: Vec<Vec<(usize, Option<&'static CondBranch>)>>,
 }
 
 impl core::fmt::Debug for FuncTranslator {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("FuncTranslator").field("ops_capacity", &self.ops.capacity()).finish_non_exhaustive()
     }
+}
+
+/// An op that has a variant paying the `gas` op right after it.
+#[derive(Clone, Copy)]
+enum PaysNext {
+    /// A conditional branch, on its fallthrough.
+    Branch(&'static CondBranch),
+    /// An internal call, on the callee's return (`call_internal_then_gas`).
+    Call,
 }
 
 /// Largest op buffer a translator keeps when it goes back to the engine's pool (1.5 MiB of ops).
@@ -358,6 +390,8 @@ impl FuncTranslator {
         self.last_test = None;
         self.last_fuse = None;
         self.last_stack_op = None;
+        self.pays_next_gas = None;
+        self.bound.clear();
         self.ctrl.push(Ctrl {
             kind: CtrlKind::Func,
             height: 0,
@@ -383,8 +417,8 @@ impl FuncTranslator {
         let offset = reader.original_position();
         reader.finish_expression(&OpVisitor { tr: self, ctx, validator, offset })?;
 
-        // Four spare cells let calls zero small local sets without a length-dependent loop.
-        let frame_cells = self.locals as u64 + self.max_height as u64 + 4;
+        // Spare cells let calls zero small local sets without a length-dependent loop.
+        let frame_cells = self.locals as u64 + self.max_height as u64 + u64::from(crate::exec::SMALL_LOCALS);
         if frame_cells > config.max_stack_cells as u64 {
             return Err(Error::limit(
                 format!("function {func_index} needs a frame of {frame_cells} cells, over the stack limit"),
@@ -564,14 +598,15 @@ impl FuncTranslator {
         })
     }
 
-    /// Points the branch op at `at` to label `depth`.
-    fn link(&mut self, at: usize, depth: u32) {
+    /// Points the branch op at `at` (of form `form`; `None` for a `br_table` entry) to label
+    /// `depth`.
+    fn link(&mut self, at: usize, depth: u32, form: Option<&'static CondBranch>) {
         let label = self.label_mut(depth);
         if label.kind == CtrlKind::Loop {
             let head = label.head;
             self.ops[at].c = rel(at, head);
         } else {
-            label.branches.push(at);
+            label.branches.push((at, form));
         }
     }
 
@@ -596,7 +631,7 @@ impl FuncTranslator {
             return;
         }
         let at = self.emit(op(h::br, 0, 0, 0));
-        self.link(at, depth);
+        self.link(at, depth, Some(&h::BR));
     }
 
     /// The head and entry charge of the loop at `depth`, if its body starts with a charge that
@@ -612,24 +647,14 @@ impl FuncTranslator {
     /// A conditional branch to `depth` that needs no value moves.
     fn emit_test_branch(&mut self, test: Test, depth: u32) {
         let Some((head, gas)) = self.charged_loop(depth) else {
-            let at = self.emit_test_jump(test);
-            self.link(at, depth);
+            let (at, form) = self.emit_test_jump(test);
+            self.link(at, depth, Some(form));
             return;
         };
-        let (handler, a, b): (Handler, u32, u32) = match test {
-            Test::Cmp { kind, is64, lhs, rhs } => {
-                let ops = kind.branch(is64);
-                match rhs {
-                    Rhs::Slot(r) => (ops.ss_gas, lhs, r),
-                    Rhs::Imm(i) => (ops.si_gas, lhs, i),
-                }
-            }
-            Test::Eqz { is64: false, slot } => (h::br_eqz_gas, slot, 0),
-            Test::Eqz { is64: true, slot } => (h::br_i64_eqz_gas, slot, 0),
-            Test::Nez { slot } => (h::br_nez_gas, slot, 0),
-        };
+        let (form, a, b) = test.form();
         let at = self.ops.len();
-        self.emit(op(handler, a, b, charged_target(at, head, gas)));
+        self.emit(op(form.taken_pays, a, b, charged_target(at, head, gas)));
+        self.pays_next_gas = Some((at, PaysNext::Branch(form)));
     }
 
     /// Emits the function's return sequence for the results on top of the stack.
@@ -727,32 +752,22 @@ impl FuncTranslator {
         Some(test)
     }
 
-    /// Emits a jump taken when `test` holds; returns its index for linking.
-    fn emit_test_jump(&mut self, test: Test) -> usize {
-        let (plain, then_gas, a, b): (Handler, Handler, u32, u32) = match test {
-            Test::Cmp { kind, is64, lhs, rhs } => {
-                let ops = kind.branch(is64);
-                match rhs {
-                    Rhs::Slot(r) => (ops.ss, ops.ss_then_gas, lhs, r),
-                    Rhs::Imm(i) => (ops.si, ops.si_then_gas, lhs, i),
-                }
-            }
-            Test::Eqz { is64: false, slot } => (h::br_eqz, h::br_eqz_then_gas, slot, 0),
-            Test::Eqz { is64: true, slot } => (h::br_i64_eqz, h::br_i64_eqz_then_gas, slot, 0),
-            Test::Nez { slot } => (h::br_nez, h::br_nez_then_gas, slot, 0),
-        };
-        let at = self.emit(op(plain, a, b, 0));
-        self.pays_next_gas = Some((at, then_gas));
-        at
+    /// Emits a jump taken when `test` holds; returns its index and form for linking.
+    fn emit_test_jump(&mut self, test: Test) -> (usize, &'static CondBranch) {
+        let (form, a, b) = test.form();
+        let at = self.emit(op(form.plain, a, b, 0));
+        self.pays_next_gas = Some((at, PaysNext::Branch(form)));
+        (at, form)
     }
 
     /// Emits a jump taken when `test` does NOT hold.
-    fn emit_test_jump_not(&mut self, test: Test) -> usize {
+    fn emit_test_jump_not(&mut self, test: Test) -> (usize, &'static CondBranch) {
         match test {
             Test::Eqz { is64: true, slot } => {
-                let at = self.emit(op(h::br_i64_nez, slot, 0, 0));
-                self.pays_next_gas = Some((at, h::br_i64_nez_then_gas));
-                at
+                let form = &h::BR_I64_NEZ;
+                let at = self.emit(op(form.plain, slot, 0, 0));
+                self.pays_next_gas = Some((at, PaysNext::Branch(form)));
+                (at, form)
             }
             t => self.emit_test_jump(t.negate()),
         }
@@ -781,7 +796,7 @@ impl FuncTranslator {
         }
     }
 
-    fn enter(&mut self, kind: CtrlKind, params: u32, results: u32, else_jump: Option<usize>) {
+    fn enter(&mut self, kind: CtrlKind, params: u32, results: u32, else_jump: Option<(usize, &'static CondBranch)>) {
         let height = self.height() - params;
         self.barrier();
         if kind == CtrlKind::Loop {
@@ -808,6 +823,35 @@ impl FuncTranslator {
         self.ops[at].c = rel(at, here);
     }
 
+    /// Patches branch `at`, of form `form`, to land here. If the next op is a `gas` op, the
+    /// branch pays it instead (see [`Self::pay_at_label`]).
+    fn bind_here(&mut self, at: usize, form: Option<&'static CondBranch>) {
+        self.patch_to_here(at);
+        let Some(form) = form else { return };
+        let here = self.ops.len();
+        if self.bound_at != here {
+            self.bound.clear();
+            self.bound_at = here;
+        }
+        self.bound.push((at, form));
+    }
+
+    /// A `gas` op charging `gas` is about to be emitted: the branches bound to its index pay it
+    /// themselves and land after it.
+    fn pay_at_label(&mut self, gas: u64) {
+        let here = self.ops.len();
+        if self.bound_at != here || self.bound.is_empty() {
+            return;
+        }
+        let Ok(gas) = u32::try_from(gas) else { return };
+        for &(at, form) in &self.bound {
+            let branch = &mut self.ops[at];
+            branch.h = form.taken_paying(branch.h);
+            branch.c = charged_target(at, here, gas);
+        }
+        self.bound.clear();
+    }
+
     /// Moves the block's results into their slots at a fallthrough.
     fn place_results(&mut self, ctrl_height: u32, results: u32) {
         let top = self.height();
@@ -824,14 +868,14 @@ impl FuncTranslator {
         if self.reachable {
             self.place_results(height, results);
             let at = self.emit(op(h::br, 0, 0, 0));
-            self.label_mut(0).branches.push(at);
+            self.label_mut(0).branches.push((at, Some(&h::BR)));
         }
         let ctrl = self.label_mut(0);
         ctrl.kind = CtrlKind::Else;
         let else_jump = ctrl.else_jump.take();
         let entry_reachable = ctrl.entry_reachable;
-        if let Some(at) = else_jump {
-            self.patch_to_here(at);
+        if let Some((at, form)) = else_jump {
+            self.bind_here(at, Some(form));
         }
         self.stack.truncate(height as usize);
         for _ in 0..params {
@@ -854,14 +898,14 @@ impl FuncTranslator {
             self.place_results(ctrl.height, ctrl.results);
         }
         let mut reachable = self.reachable || !ctrl.branches.is_empty();
-        if let Some(at) = ctrl.else_jump {
+        if let Some((at, form)) = ctrl.else_jump {
             // An `if` without `else`: the false path falls through to the end.
-            self.patch_to_here(at);
+            self.bind_here(at, Some(form));
             reachable |= ctrl.entry_reachable;
         }
         let mut branches = ctrl.branches;
-        for &at in &branches {
-            self.patch_to_here(at);
+        for &(at, form) in &branches {
+            self.bind_here(at, form);
         }
         branches.clear();
         self.branch_lists.push(branches);
@@ -1273,12 +1317,17 @@ impl FuncTranslator {
                     _ => {
                         let ops = self.ops.len();
                         // The region a branch falls into, or that follows a call: the op before
-                        // pays it.
+                        // pays it. The region at a label: the branches to it pay it.
                         if let Some((at, pays)) = self.pays_next_gas {
                             if at + 1 == ops {
-                                self.ops[at].h = pays;
+                                let before = &mut self.ops[at];
+                                before.h = match pays {
+                                    PaysNext::Branch(form) => form.falls_paying(before.h),
+                                    PaysNext::Call => h::call_internal_then_gas,
+                                };
                             }
                         }
+                        self.pay_at_label(arg);
                         if let Some(ctrl) = self.ctrl.last_mut() {
                             if ctrl.kind == CtrlKind::Loop && ctrl.head == ops {
                                 ctrl.head_gas = u32::try_from(arg).ok();
@@ -1323,7 +1372,7 @@ impl FuncTranslator {
             self.emit(op(h::call_func, func, frame, 0));
         } else {
             let at = self.emit(op(h::call_internal, func - ctx.num_imported_funcs, frame, 0));
-            self.pays_next_gas = Some((at, h::call_internal_then_gas));
+            self.pays_next_gas = Some((at, PaysNext::Call));
         }
         self.push_results(params, results);
     }
@@ -1375,7 +1424,7 @@ impl FuncTranslator {
                 self.patch_to_here(entry);
                 self.emit_branch(depth);
             } else {
-                self.link(entry, depth);
+                self.link(entry, depth, None);
             }
         }
         Ok(())
@@ -1435,8 +1484,8 @@ impl FuncTranslator {
                 // does not read, so the test can follow the moves.
                 self.materialize_locals();
                 self.materialize_top(p);
-                let at = self.emit_test_jump_not(test);
-                self.enter(CtrlKind::If, p, r, Some(at));
+                let jump = self.emit_test_jump_not(test);
+                self.enter(CtrlKind::If, p, r, Some(jump));
             }
             O::Else => self.on_else(),
             O::End => self.on_end(),
@@ -1447,9 +1496,9 @@ impl FuncTranslator {
             O::BrIf { relative_depth } => {
                 let test = self.pop_test();
                 if self.branch_needs_moves(relative_depth) {
-                    let skip = self.emit_test_jump_not(test);
+                    let (skip, form) = self.emit_test_jump_not(test);
                     self.emit_branch(relative_depth);
-                    self.patch_to_here(skip);
+                    self.bind_here(skip, Some(form));
                 } else {
                     self.emit_test_branch(test, relative_depth);
                 }
