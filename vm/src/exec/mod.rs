@@ -2,8 +2,8 @@
 //!
 //! Code is a flat array of [`Op`]s per function. Each op carries the address of its handler
 //! (direct threading). A handler does its work and then calls the next op's handler with the
-//! hot state in arguments: `ip`, the frame base `sp`, the default memory's base and length, and
-//! the context. With optimizations on, LLVM compiles that call to a jump, so execution never
+//! hot state in arguments: `ip`, the frame base `sp`, the default memory's base and length, the
+//! context and the gas left (so a charge is a subtraction in a register). With optimizations on, LLVM compiles that call to a jump, so execution never
 //! grows the native stack. Unoptimized builds (`cfg(tally_portable)`) return the next `ip` to a
 //! driver loop instead.
 //!
@@ -26,9 +26,10 @@ pub(crate) use runtime::HostCalls;
 pub(crate) type Ip = *const Op;
 /// Pointer to the current frame's first cell.
 pub(crate) type Sp = *mut u64;
-/// An op handler. Returns null when execution stops (returned from the entry frame or trapped);
+/// An op handler: the op, the frame base, the default memory's base and length, the context and
+/// the gas left. Returns null when execution stops (returned from the entry frame or trapped);
 /// under `tally_portable` it returns the next op instead.
-pub(crate) type Handler = unsafe extern "C" fn(Ip, Sp, *mut u8, usize, *mut Cx) -> Ip;
+pub(crate) type Handler = unsafe extern "C" fn(Ip, Sp, *mut u8, usize, *mut Cx, u64) -> Ip;
 
 /// One instruction of the internal IR: a handler and three operand fields whose meaning the
 /// handler defines. By convention a value-producing op writes its result to slot `a`.
@@ -290,7 +291,7 @@ pub(crate) unsafe fn zero_small_locals(p: *mut u64) {
 unsafe fn drive(ip: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut Cx) {
     // SAFETY: forwarded from the caller's contract.
     unsafe {
-        ((*ip).h)(ip, sp, mem, len, cx);
+        ((*ip).h)(ip, sp, mem, len, cx, (*cx).meter.gas);
     }
 }
 
@@ -304,7 +305,7 @@ unsafe fn drive(mut ip: Ip, mut sp: Sp, mut mem: *mut u8, mut len: usize, cx: *m
     // in `cx` before returning the next op.
     unsafe {
         loop {
-            ip = ((*ip).h)(ip, sp, mem, len, cx);
+            ip = ((*ip).h)(ip, sp, mem, len, cx, (*cx).meter.gas);
             if ip.is_null() {
                 return;
             }

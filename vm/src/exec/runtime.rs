@@ -22,17 +22,18 @@ pub(crate) trait HostCalls {
     ) -> Result<(), Trap>;
 }
 
-/// Records a trap and stops execution.
+/// Records a trap, with `gas` left, and stops execution.
 ///
 /// The null it returns is hidden from the optimizer: handlers then return it straight from a
 /// tail call (`jmp trap`), so their trap paths need no stack frame, which the hot paths would
 /// otherwise set up too.
 #[cold]
 #[inline(never)]
-pub(crate) unsafe fn trap(ip: Ip, cx: *mut Cx, code: TrapCode) -> Ip {
+pub(crate) unsafe fn trap(ip: Ip, cx: *mut Cx, code: TrapCode, gas: u64) -> Ip {
     // SAFETY: `cx` is the live context of the current run.
     unsafe {
         (*cx).trap = Some((code, ip));
+        (*cx).meter.gas = gas;
     }
     core::hint::black_box(ptr::null())
 }
@@ -77,7 +78,8 @@ pub(crate) unsafe fn locate(inst: &InstanceEntity, ip: Ip) -> (Option<u32>, Opti
     (None, None)
 }
 
-/// Calls store function `func` with its frame at `sp + (*ip).b`, continuing at `ip + 1`.
+/// Calls store function `func` with its frame at `sp + (*ip).b`, continuing at `ip + 1`. The gas
+/// left is in `cx.meter.gas` (the caller put it there), where host functions see it.
 #[inline(never)]
 pub(crate) unsafe extern "C" fn enter_func(ip: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut Cx, func: u32) -> Ip {
     // SAFETY: `func` is a valid store function index (from the instance's function space or a
@@ -93,36 +95,36 @@ pub(crate) unsafe extern "C" fn enter_func(ip: Ip, sp: Sp, mem: *mut u8, len: us
                 if ((*cx).stack_end.offset_from(new_sp) as usize) < f.frame_cells as usize
                     || !Cx::push_frame(cx, Frame { ret_ip: ip.add(1), sp, inst: (*cx).inst })
                 {
-                    return trap(ip, cx, TrapCode::StackExhausted);
+                    return trap(ip, cx, TrapCode::StackExhausted, (*cx).meter.gas);
                 }
                 super::zero_locals(new_sp.add(f.params as usize), f.locals);
                 let code = f.code.as_ptr();
                 if inst != (*cx).inst {
                     let (m, l) = switch_instance(cx, inst);
-                    crate::exec::handlers::next_op(code, new_sp, m, l, cx)
+                    crate::exec::handlers::next_op(code, new_sp, m, l, cx, (*cx).meter.gas)
                 } else {
-                    crate::exec::handlers::next_op(code, new_sp, mem, len, cx)
+                    crate::exec::handlers::next_op(code, new_sp, mem, len, cx, (*cx).meter.gas)
                 }
             }
             FuncKind::Intrinsic(intrinsic) => {
                 let n = entity.params.max(entity.results) as usize;
                 let cells = core::slice::from_raw_parts_mut(new_sp, n);
                 if let Err(code) = (*cx).meter.call(intrinsic, cells) {
-                    return trap(ip, cx, code);
+                    return trap(ip, cx, code, (*cx).meter.gas);
                 }
-                crate::exec::handlers::next_op(ip.add(1), sp, mem, len, cx)
+                crate::exec::handlers::next_op(ip.add(1), sp, mem, len, cx, (*cx).meter.gas)
             }
             FuncKind::Host { index } => {
                 let n = entity.params.max(entity.results) as usize;
                 if ((*cx).stack_end.offset_from(new_sp) as usize) < n {
-                    return trap(ip, cx, TrapCode::StackExhausted);
+                    return trap(ip, cx, TrapCode::StackExhausted, (*cx).meter.gas);
                 }
                 if let Err(t) = call_host(cx, index, new_sp, n) {
                     (*cx).host_trap = Some(t);
-                    return trap(ip, cx, TrapCode::HostError);
+                    return trap(ip, cx, TrapCode::HostError, (*cx).meter.gas);
                 }
                 let (m, l) = memory_of(cx, (*cx).inst);
-                crate::exec::handlers::next_op(ip.add(1), sp, m, l, cx)
+                crate::exec::handlers::next_op(ip.add(1), sp, m, l, cx, (*cx).meter.gas)
             }
         }
     }
