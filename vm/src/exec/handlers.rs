@@ -7,8 +7,8 @@
 //! - `sp` is the current frame base and every slot operand is below the function's
 //!   `frame_cells`, which the call that created the frame checked against the stack's end;
 //! - slots hold values of the type the op expects (validation types the operand stack);
-//! - `mem..mem + len` is the current instance's default memory; every access is bounds-checked
-//!   against `len` before it touches memory;
+//! - `mem..mem + cx.mem_len` is the current instance's default memory; every access is
+//!   bounds-checked against `cx.mem_len` before it touches memory;
 //! - global, table, function, segment and type indices in operands are in range for the current
 //!   instance.
 
@@ -23,27 +23,26 @@ use crate::TrapCode;
 
 /// Continues at `ip`: a tail call into its handler, or a return to the driver loop.
 #[inline(always)]
-pub(crate) unsafe fn next_op(ip: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut Cx, gas: u64) -> Ip {
+pub(crate) unsafe fn next_op(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64) -> Ip {
     #[cfg(not(tally_portable))]
     // SAFETY: `ip` is a valid op (handler invariants); this call compiles to a jump.
     unsafe {
-        ((*ip).h)(ip, sp, mem, len, cx, gas)
+        ((*ip).h)(ip, sp, mem, cx, gas)
     }
     #[cfg(tally_portable)]
     // SAFETY: `cx` is the live context.
     unsafe {
         (*cx).sp = sp;
         (*cx).mem = mem;
-        (*cx).mem_len = len;
         (*cx).meter.gas = gas;
         ip
     }
 }
 
 macro_rules! handler {
-    ($(#[$m:meta])* $name:ident($ip:ident, $sp:ident, $mem:ident, $len:ident, $cx:ident, $gas:ident) $body:block) => {
+    ($(#[$m:meta])* $name:ident($ip:ident, $sp:ident, $mem:ident, $cx:ident, $gas:ident) $body:block) => {
         $(#[$m])*
-        pub(crate) unsafe extern "C" fn $name($ip: Ip, $sp: Sp, $mem: *mut u8, $len: usize, $cx: *mut Cx, $gas: u64) -> Ip {
+        pub(crate) unsafe extern "C" fn $name($ip: Ip, $sp: Sp, $mem: *mut u8, $cx: *mut Cx, $gas: u64) -> Ip {
             // SAFETY: the caller upholds the handler invariants in the module docs.
             unsafe { $body }
         }
@@ -51,8 +50,8 @@ macro_rules! handler {
 }
 
 macro_rules! next {
-    ($ip:expr, $sp:expr, $mem:expr, $len:expr, $cx:expr, $gas:expr) => {
-        return next_op($ip, $sp, $mem, $len, $cx, $gas)
+    ($ip:expr, $sp:expr, $mem:expr, $cx:expr, $gas:expr) => {
+        return next_op($ip, $sp, $mem, $cx, $gas)
     };
 }
 
@@ -149,43 +148,43 @@ pub(crate) struct Bin {
 
 macro_rules! bin {
     ($konst:ident, $ss:ident, $si:ident, $is:ident, $t:ty, |$x:ident, $y:ident| $e:expr) => {
-        handler!($ss(ip, sp, mem, len, cx, gas) {
+        handler!($ss(ip, sp, mem, cx, gas) {
             let op = &*ip;
             let $x: $t = rd(sp, op.b);
             let $y: $t = rd(sp, op.c as u32);
             wr(sp, op.a, $e);
-            next!(ip.add(1), sp, mem, len, cx, gas)
+            next!(ip.add(1), sp, mem, cx, gas)
         });
-        handler!($si(ip, sp, mem, len, cx, gas) {
+        handler!($si(ip, sp, mem, cx, gas) {
             let op = &*ip;
             let $x: $t = rd(sp, op.b);
             let $y: $t = <$t as Cell>::from_cell(op.c);
             wr(sp, op.a, $e);
-            next!(ip.add(1), sp, mem, len, cx, gas)
+            next!(ip.add(1), sp, mem, cx, gas)
         });
-        handler!($is(ip, sp, mem, len, cx, gas) {
+        handler!($is(ip, sp, mem, cx, gas) {
             let op = &*ip;
             let $x: $t = <$t as Cell>::from_cell(op.c);
             let $y: $t = rd(sp, op.b);
             wr(sp, op.a, $e);
-            next!(ip.add(1), sp, mem, len, cx, gas)
+            next!(ip.add(1), sp, mem, cx, gas)
         });
         pub(crate) const $konst: Bin = Bin { ss: $ss, si: $si, is: Some($is) };
     };
     (commutative $konst:ident, $ss:ident, $si:ident, $t:ty, |$x:ident, $y:ident| $e:expr) => {
-        handler!($ss(ip, sp, mem, len, cx, gas) {
+        handler!($ss(ip, sp, mem, cx, gas) {
             let op = &*ip;
             let $x: $t = rd(sp, op.b);
             let $y: $t = rd(sp, op.c as u32);
             wr(sp, op.a, $e);
-            next!(ip.add(1), sp, mem, len, cx, gas)
+            next!(ip.add(1), sp, mem, cx, gas)
         });
-        handler!($si(ip, sp, mem, len, cx, gas) {
+        handler!($si(ip, sp, mem, cx, gas) {
             let op = &*ip;
             let $x: $t = rd(sp, op.b);
             let $y: $t = <$t as Cell>::from_cell(op.c);
             wr(sp, op.a, $e);
-            next!(ip.add(1), sp, mem, len, cx, gas)
+            next!(ip.add(1), sp, mem, cx, gas)
         });
         pub(crate) const $konst: Bin = Bin { ss: $ss, si: $si, is: None };
     };
@@ -193,29 +192,29 @@ macro_rules! bin {
 
 macro_rules! bin_try {
     ($konst:ident, $ss:ident, $si:ident, $is:ident, $t:ty, $f:path) => {
-        handler!($ss(ip, sp, mem, len, cx, gas) {
+        handler!($ss(ip, sp, mem, cx, gas) {
             let op = &*ip;
             match $f(rd::<$t>(sp, op.b), rd::<$t>(sp, op.c as u32)) {
                 Ok(v) => wr(sp, op.a, v),
                 Err(code) => return trap(ip, cx, code, gas),
             }
-            next!(ip.add(1), sp, mem, len, cx, gas)
+            next!(ip.add(1), sp, mem, cx, gas)
         });
-        handler!($si(ip, sp, mem, len, cx, gas) {
+        handler!($si(ip, sp, mem, cx, gas) {
             let op = &*ip;
             match $f(rd::<$t>(sp, op.b), <$t as Cell>::from_cell(op.c)) {
                 Ok(v) => wr(sp, op.a, v),
                 Err(code) => return trap(ip, cx, code, gas),
             }
-            next!(ip.add(1), sp, mem, len, cx, gas)
+            next!(ip.add(1), sp, mem, cx, gas)
         });
-        handler!($is(ip, sp, mem, len, cx, gas) {
+        handler!($is(ip, sp, mem, cx, gas) {
             let op = &*ip;
             match $f(<$t as Cell>::from_cell(op.c), rd::<$t>(sp, op.b)) {
                 Ok(v) => wr(sp, op.a, v),
                 Err(code) => return trap(ip, cx, code, gas),
             }
-            next!(ip.add(1), sp, mem, len, cx, gas)
+            next!(ip.add(1), sp, mem, cx, gas)
         });
         pub(crate) const $konst: Bin = Bin { ss: $ss, si: $si, is: Some($is) };
     };
@@ -223,24 +222,24 @@ macro_rules! bin_try {
 
 macro_rules! un {
     ($name:ident, $t:ty, |$x:ident| $e:expr) => {
-        handler!($name(ip, sp, mem, len, cx, gas) {
+        handler!($name(ip, sp, mem, cx, gas) {
             let op = &*ip;
             let $x: $t = rd(sp, op.b);
             wr(sp, op.a, $e);
-            next!(ip.add(1), sp, mem, len, cx, gas)
+            next!(ip.add(1), sp, mem, cx, gas)
         });
     };
 }
 
 macro_rules! un_try {
     ($name:ident, $t:ty, $f:path) => {
-        handler!($name(ip, sp, mem, len, cx, gas) {
+        handler!($name(ip, sp, mem, cx, gas) {
             let op = &*ip;
             match $f(rd::<$t>(sp, op.b)) {
                 Ok(v) => wr(sp, op.a, v),
                 Err(code) => return trap(ip, cx, code, gas),
             }
-            next!(ip.add(1), sp, mem, len, cx, gas)
+            next!(ip.add(1), sp, mem, cx, gas)
         });
     };
 }
@@ -256,38 +255,38 @@ bin_try!(I32_REM_U, i32_rem_u_ss, i32_rem_u_si, i32_rem_u_is, i32, n::i32_rem_u)
 
 handler!(
 /// `i32.div_u` by a constant: slot `b` times the reciprocal `c` (no zero check, no divide).
-i32_div_u_const(ip, sp, mem, len, cx, gas) {
+i32_div_u_const(ip, sp, mem, cx, gas) {
     let op = &*ip;
     wr(sp, op.a, n::Reciprocal32::from_bits(op.c).quotient(rd(sp, op.b)));
-    next!(ip.add(1), sp, mem, len, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas)
 });
 
 handler!(
 /// `i32.div_s` by a positive constant: slot `b` times the reciprocal `c`.
-i32_div_s_const(ip, sp, mem, len, cx, gas) {
+i32_div_s_const(ip, sp, mem, cx, gas) {
     let op = &*ip;
     wr(sp, op.a, n::Reciprocal32::from_bits(op.c).quotient_signed(rd(sp, op.b)));
-    next!(ip.add(1), sp, mem, len, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas)
 });
 
 handler!(
 /// `i32.rem_u` by a constant: slot `b`, the reciprocal in `c`; the next op is data whose `c`
 /// is the divisor.
-i32_rem_u_const(ip, sp, mem, len, cx, gas) {
+i32_rem_u_const(ip, sp, mem, cx, gas) {
     let op = &*ip;
     let d = (*ip.add(1)).c as u32;
     wr(sp, op.a, n::Reciprocal32::from_bits(op.c).remainder(rd(sp, op.b), d));
-    next!(ip.add(2), sp, mem, len, cx, gas)
+    next!(ip.add(2), sp, mem, cx, gas)
 });
 
 handler!(
 /// `i32.rem_s` by a constant: slot `b`, the reciprocal of the divisor's magnitude in `c`; the
 /// next op is data whose `c` is that magnitude.
-i32_rem_s_const(ip, sp, mem, len, cx, gas) {
+i32_rem_s_const(ip, sp, mem, cx, gas) {
     let op = &*ip;
     let d = (*ip.add(1)).c as u32;
     wr(sp, op.a, n::Reciprocal32::from_bits(op.c).remainder_signed(rd(sp, op.b), d));
-    next!(ip.add(2), sp, mem, len, cx, gas)
+    next!(ip.add(2), sp, mem, cx, gas)
 });
 bin!(commutative I32_AND, i32_and_ss, i32_and_si, i32, |x, y| x & y);
 bin!(commutative I32_OR, i32_or_ss, i32_or_si, i32, |x, y| x | y);
@@ -317,11 +316,11 @@ un!(i32_wrap_i64, i64, |x| x as i32);
 
 handler!(
 /// `i32.wrap_i64` of an `i64.shr_u` by a constant: bits `k..k+32` of slot `b`, `k` in `c`.
-i32_wrap_shr_u(ip, sp, mem, len, cx, gas) {
+i32_wrap_shr_u(ip, sp, mem, cx, gas) {
     let op = &*ip;
     let x: u64 = rd(sp, op.b);
     wr(sp, op.a, x.wrapping_shr(op.c as u32) as u32);
-    next!(ip.add(1), sp, mem, len, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas)
 });
 un_try!(i32_trunc_f32_s, f32, n::i32_trunc_f32_s);
 un_try!(i32_trunc_f32_u, f32, n::i32_trunc_f32_u);
@@ -355,13 +354,13 @@ bin!(I64_ROTR, i64_rotr_ss, i64_rotr_si, i64_rotr_is, u64, |x, y| x.rotate_right
 /// hash functions, PRNGs and permutations such as Keccak chain them.
 macro_rules! bit_fused {
     ($($(#[$m:meta])* $name:ident(|$b:ident, $z:ident, $hi:ident| $e:expr);)*) => {$(
-        handler!($(#[$m])* $name(ip, sp, mem, len, cx, gas) {
+        handler!($(#[$m])* $name(ip, sp, mem, cx, gas) {
             let op = &*ip;
             let $b: u64 = rd(sp, op.b);
             let $z: u64 = rd(sp, op.c as u32);
             let $hi = (op.c >> 32) as u32;
             wr(sp, op.a, $e);
-            next!(ip.add(1), sp, mem, len, cx, gas)
+            next!(ip.add(1), sp, mem, cx, gas)
         });
     )*};
 }
@@ -381,13 +380,13 @@ bit_fused! {
 
 handler!(
 /// `w ^ (z & !b)`: slots `b`, `z` in the low half of `c` and `w` in the high half.
-i64_xor_andn(ip, sp, mem, len, cx, gas) {
+i64_xor_andn(ip, sp, mem, cx, gas) {
     let op = &*ip;
     let b: u64 = rd(sp, op.b);
     let z: u64 = rd(sp, op.c as u32);
     let w: u64 = rd(sp, (op.c >> 32) as u32);
     wr(sp, op.a, w ^ (z & !b));
-    next!(ip.add(1), sp, mem, len, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas)
 });
 
 bin!(commutative I64_EQ, i64_eq_ss, i64_eq_si, i64, |x, y| x == y);
@@ -475,20 +474,20 @@ un!(f64_promote_f32, f32, |x| n::canon64(x as f64));
 
 handler!(
     /// `a = (b * y) + z` in f64, with slot y in the low half of `c` and slot z in the high half.
-    f64_mul_add(ip, sp, mem, len, cx, gas) {
+    f64_mul_add(ip, sp, mem, cx, gas) {
     let op = &*ip;
     let prod = n::canon64(rd::<f64>(sp, op.b) * rd::<f64>(sp, op.c as u32));
     wr(sp, op.a, n::canon64(prod + rd::<f64>(sp, (op.c >> 32) as u32)));
-    next!(ip.add(1), sp, mem, len, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas)
 });
 
 handler!(
     /// `a = (b * y) + z` in f32, with slot y in the low half of `c` and slot z in the high half.
-    f32_mul_add(ip, sp, mem, len, cx, gas) {
+    f32_mul_add(ip, sp, mem, cx, gas) {
     let op = &*ip;
     let prod = n::canon32(rd::<f32>(sp, op.b) * rd::<f32>(sp, op.c as u32));
     wr(sp, op.a, n::canon32(prod + rd::<f32>(sp, (op.c >> 32) as u32)));
-    next!(ip.add(1), sp, mem, len, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas)
 });
 
 // ---- references ----
@@ -556,7 +555,7 @@ pub(crate) struct CmpBranch {
 /// branch falls into): pays that charge and continues after it, one dispatch fewer. The `gas` op
 /// stays in place for whatever else lands on it; out of gas traps there, exactly as if it ran.
 #[inline(always)]
-unsafe fn charged_fallthrough(ip: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut Cx, gas: u64) -> Ip {
+unsafe fn charged_fallthrough(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64) -> Ip {
     // SAFETY: the translator picks the forms whose fallthrough pays only for a branch directly
     // followed by a `gas` op, so `ip + 1` is that op and `ip + 2` an op of the same function.
     unsafe {
@@ -564,7 +563,7 @@ unsafe fn charged_fallthrough(ip: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut
         let Some(gas) = gas.checked_sub((*charge).c) else {
             return out_of_gas(charge, cx);
         };
-        next_op(ip.add(2), sp, mem, len, cx, gas)
+        next_op(ip.add(2), sp, mem, cx, gas)
     }
 }
 
@@ -574,7 +573,7 @@ unsafe fn charged_fallthrough(ip: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut
 /// op in its low half and the charge in its high half. Out of gas traps at the skipped `gas`
 /// op, exactly where the unfused code would.
 #[inline(always)]
-unsafe fn charged_branch(ip: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut Cx, gas: u64) -> Ip {
+unsafe fn charged_branch(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64) -> Ip {
     // SAFETY: the translator emits these forms only for branches whose target is preceded by
     // the charge, so `target - 1` is that `gas` op and `target` an op of the same function.
     unsafe {
@@ -583,22 +582,22 @@ unsafe fn charged_branch(ip: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut Cx, 
         let Some(gas) = gas.checked_sub(op.c >> 32) else {
             return out_of_gas(target.sub(1), cx);
         };
-        next_op(target, sp, mem, len, cx, gas)
+        next_op(target, sp, mem, cx, gas)
     }
 }
 
 /// A taken branch: continues at `ip` plus the offset in `c`.
 #[inline(always)]
-unsafe fn jump(ip: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut Cx, gas: u64) -> Ip {
+unsafe fn jump(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64) -> Ip {
     // SAFETY: branch offsets land on an op of the same function (handler invariants).
-    unsafe { next_op(ip.offset((*ip).c as i64 as isize), sp, mem, len, cx, gas) }
+    unsafe { next_op(ip.offset((*ip).c as i64 as isize), sp, mem, cx, gas) }
 }
 
 /// A branch not taken: continues at the next op.
 #[inline(always)]
-unsafe fn fall_through(ip: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut Cx, gas: u64) -> Ip {
+unsafe fn fall_through(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64) -> Ip {
     // SAFETY: a conditional branch is never a function's last op (handler invariants).
-    unsafe { next_op(ip.add(1), sp, mem, len, cx, gas) }
+    unsafe { next_op(ip.add(1), sp, mem, cx, gas) }
 }
 
 /// Defines module `$m` holding the four forms of the branch taken when `$e` holds over the
@@ -611,14 +610,14 @@ macro_rules! cond_branch {
 
             macro_rules! form {
                 ($name:ident => $taken:ident / $fall:ident) => {
-                    handler!($name(ip, $sp, mem, len, cx, gas) {
+                    handler!($name(ip, $sp, mem, cx, gas) {
                         let $op = &*ip;
                         let $x: $t = rd($sp, $op.a);
                         let $y = $rhs;
                         if $e {
-                            return $taken(ip, $sp, mem, len, cx, gas);
+                            return $taken(ip, $sp, mem, cx, gas);
                         }
-                        $fall(ip, $sp, mem, len, cx, gas)
+                        $fall(ip, $sp, mem, cx, gas)
                     });
                 };
             }
@@ -690,33 +689,33 @@ cond_branch!(
 
 // ---- moves, constants, control ----
 
-handler!(copy(ip, sp, mem, len, cx, gas) {
+handler!(copy(ip, sp, mem, cx, gas) {
     let op = &*ip;
     *sp.add(op.a as usize) = *sp.add(op.b as usize);
-    next!(ip.add(1), sp, mem, len, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas)
 });
 
-handler!(konst(ip, sp, mem, len, cx, gas) {
+handler!(konst(ip, sp, mem, cx, gas) {
     let op = &*ip;
     *sp.add(op.a as usize) = op.c;
-    next!(ip.add(1), sp, mem, len, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas)
 });
 
-handler!(select(ip, sp, mem, len, cx, gas) {
+handler!(select(ip, sp, mem, cx, gas) {
     let op = &*ip;
     let src = if rd::<u32>(sp, op.b) != 0 { op.c as u32 } else { (op.c >> 32) as u32 };
     *sp.add(op.a as usize) = *sp.add(src as usize);
-    next!(ip.add(1), sp, mem, len, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas)
 });
 
-handler!(br(ip, sp, mem, len, cx, gas) {
-    next!(ip.offset((*ip).c as i64 as isize), sp, mem, len, cx, gas)
+handler!(br(ip, sp, mem, cx, gas) {
+    next!(ip.offset((*ip).c as i64 as isize), sp, mem, cx, gas)
 });
 
 handler!(
 /// `br` to a target that starts with a `gas` op, paying it (see [`charged_branch`]).
-br_gas(ip, sp, mem, len, cx, gas) {
-    charged_branch(ip, sp, mem, len, cx, gas)
+br_gas(ip, sp, mem, cx, gas) {
+    charged_branch(ip, sp, mem, cx, gas)
 });
 
 /// `br` as a [`CondBranch`] that is always taken: it has no fallthrough, so its fallthrough
@@ -726,33 +725,33 @@ pub(crate) const BR: CondBranch = CondBranch { plain: br, taken_pays: br_gas, fa
 handler!(
 /// `br_table`: index in slot `a`, `b` targets plus a default follow as ops whose `c` is the
 /// branch offset relative to that entry.
-br_table(ip, sp, mem, len, cx, gas) {
+br_table(ip, sp, mem, cx, gas) {
     let op = &*ip;
     let i = rd::<u32>(sp, op.a).min(op.b);
     let entry = ip.add(1 + i as usize);
-    next!(entry.offset((*entry).c as i64 as isize), sp, mem, len, cx, gas)
+    next!(entry.offset((*entry).c as i64 as isize), sp, mem, cx, gas)
 });
 
-handler!(unreachable(ip, sp, mem, len, cx, gas) {
+handler!(unreachable(ip, sp, mem, cx, gas) {
     trap(ip, cx, TrapCode::Unreachable, gas)
 });
 
-handler!(global_get(ip, sp, mem, len, cx, gas) {
+handler!(global_get(ip, sp, mem, cx, gas) {
     let op = &*ip;
     *sp.add(op.a as usize) = **(*cx).globals.add(op.b as usize);
-    next!(ip.add(1), sp, mem, len, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas)
 });
 
-handler!(global_set(ip, sp, mem, len, cx, gas) {
+handler!(global_set(ip, sp, mem, cx, gas) {
     let op = &*ip;
     **(*cx).globals.add(op.a as usize) = *sp.add(op.b as usize);
-    next!(ip.add(1), sp, mem, len, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas)
 });
 
-handler!(global_set_imm(ip, sp, mem, len, cx, gas) {
+handler!(global_set_imm(ip, sp, mem, cx, gas) {
     let op = &*ip;
     **(*cx).globals.add(op.a as usize) = op.c;
-    next!(ip.add(1), sp, mem, len, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas)
 });
 
 // ---- metering intrinsics ----
@@ -772,16 +771,16 @@ unsafe fn out_of_gas(at: Ip, cx: *mut Cx) -> Ip {
 
 handler!(
     /// `tally.gas(c)` with `c` immediate.
-    gas(ip, sp, mem, len, cx, gas) {
+    gas(ip, sp, mem, cx, gas) {
     let Some(gas) = gas.checked_sub((*ip).c) else {
         return out_of_gas(ip, cx);
     };
-    next!(ip.add(1), sp, mem, len, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas)
 });
 
 handler!(
     /// `tally.gas_len(len, unit)`: length in slot `b`, unit cost `c`; the length goes to slot `a`.
-    gas_len(ip, sp, mem, len, cx, gas) {
+    gas_len(ip, sp, mem, cx, gas) {
     let op = &*ip;
     let n = rd::<u32>(sp, op.b);
     // An overflowing product is more than any gas left.
@@ -789,28 +788,28 @@ handler!(
         return out_of_gas(ip, cx);
     };
     wr(sp, op.a, n);
-    next!(ip.add(1), sp, mem, len, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas)
 });
 
 handler!(
     /// `tally.stack_enter(c)` with `c` immediate.
-    stack_enter(ip, sp, mem, len, cx, gas) {
+    stack_enter(ip, sp, mem, cx, gas) {
     if let Err(code) = (*cx).meter.enter((*ip).c as u32) {
         return trap(ip, cx, code, gas);
     }
-    next!(ip.add(1), sp, mem, len, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas)
 });
 
 handler!(
     /// `tally.stack_leave(c)` with `c` immediate.
-    stack_leave(ip, sp, mem, len, cx, gas) {
+    stack_leave(ip, sp, mem, cx, gas) {
     (*cx).meter.leave((*ip).c as u32);
-    next!(ip.add(1), sp, mem, len, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas)
 });
 
 handler!(
     /// Function entry: `tally.stack_enter(a)` then `tally.gas(c)`.
-    enter_gas(ip, sp, mem, len, cx, gas) {
+    enter_gas(ip, sp, mem, cx, gas) {
     let op = &*ip;
     if let Err(code) = (*cx).meter.enter(op.a) {
         return trap(ip, cx, code, gas);
@@ -818,7 +817,7 @@ handler!(
     let Some(gas) = gas.checked_sub(op.c) else {
         return out_of_gas(ip, cx);
     };
-    next!(ip.add(1), sp, mem, len, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas)
 });
 
 // ---- calls and returns ----
@@ -826,7 +825,7 @@ handler!(
 /// Calls defined function `a` of the current module with its frame at slot `b`; the callee
 /// returns to `ret`.
 #[inline(always)]
-unsafe fn call_defined(ip: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut Cx, gas: u64, ret: Ip) -> Ip {
+unsafe fn call_defined(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, ret: Ip) -> Ip {
     // SAFETY: the handler invariants hold for `ip`; `a` indexes the instance's defined functions.
     unsafe {
         let op = &*ip;
@@ -839,10 +838,10 @@ unsafe fn call_defined(ip: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut Cx, ga
             return trap(ip, cx, TrapCode::StackExhausted, gas);
         }
         if f.locals > super::SMALL_LOCALS {
-            return enter_zeroing_locals(f, new_sp, mem, len, cx, gas);
+            return enter_zeroing_locals(f, new_sp, mem, cx, gas);
         }
         super::zero_small_locals(new_sp.add(f.params as usize));
-        next_op(f.code.as_ptr(), new_sp, mem, len, cx, gas)
+        next_op(f.code.as_ptr(), new_sp, mem, cx, gas)
     }
 }
 
@@ -854,7 +853,6 @@ unsafe extern "C" fn enter_zeroing_locals(
     f: *const crate::module::CompiledFunc,
     sp: Sp,
     mem: *mut u8,
-    len: usize,
     cx: *mut Cx,
     gas: u64,
 ) -> Ip {
@@ -862,43 +860,43 @@ unsafe extern "C" fn enter_zeroing_locals(
     unsafe {
         let f = &*f;
         ptr::write_bytes(sp.add(f.params as usize), 0, f.locals as usize);
-        next_op(f.code.as_ptr(), sp, mem, len, cx, gas)
+        next_op(f.code.as_ptr(), sp, mem, cx, gas)
     }
 }
 
 handler!(
 /// Calls defined function `a` of the current module with its frame at slot `b`.
-call_internal(ip, sp, mem, len, cx, gas) {
-    call_defined(ip, sp, mem, len, cx, gas, ip.add(1))
+call_internal(ip, sp, mem, cx, gas) {
+    call_defined(ip, sp, mem, cx, gas, ip.add(1))
 });
 
 handler!(
 /// `call_internal` followed by a `gas` op (the charge of the region after the call): the return
 /// address is tagged so that the callee's return pays that charge and skips the op (see
 /// [`resume`]).
-call_internal_then_gas(ip, sp, mem, len, cx, gas) {
-    call_defined(ip, sp, mem, len, cx, gas, ip.add(1).map_addr(|a| a | RET_PAYS_GAS))
+call_internal_then_gas(ip, sp, mem, cx, gas) {
+    call_defined(ip, sp, mem, cx, gas, ip.add(1).map_addr(|a| a | RET_PAYS_GAS))
 });
 
 handler!(
 /// Calls function `a` of the module's function space (imported, so possibly host or another
 /// instance) with its frame at slot `b`.
-call_func(ip, sp, mem, len, cx, gas) {
+call_func(ip, sp, mem, cx, gas) {
     let func = runtime::func_of(cx, (*ip).a);
     (*cx).meter.gas = gas;
-    runtime::enter_func(ip, sp, mem, len, cx, func)
+    runtime::enter_func(ip, sp, mem, cx, func)
 });
 
 handler!(
 /// `call_indirect`: table `a`, frame at slot `b`, signature id in the low half of `c`, index
 /// slot in the high half.
-call_indirect(ip, sp, mem, len, cx, gas) {
+call_indirect(ip, sp, mem, cx, gas) {
     let op = &*ip;
     let i = rd::<u32>(sp, (op.c >> 32) as u32);
     match runtime::indirect_target(cx, op.a, i, op.c as u32) {
         Ok(func) => {
             (*cx).meter.gas = gas;
-            runtime::enter_func(ip, sp, mem, len, cx, func)
+            runtime::enter_func(ip, sp, mem, cx, func)
         }
         Err(code) => trap(ip, cx, code, gas),
     }
@@ -908,7 +906,7 @@ call_indirect(ip, sp, mem, len, cx, gas) {
 const RET_PAYS_GAS: usize = 1;
 
 #[inline(always)]
-unsafe fn do_return(mem: *mut u8, len: usize, cx: *mut Cx, gas: u64) -> Ip {
+unsafe fn do_return(mem: *mut u8, cx: *mut Cx, gas: u64) -> Ip {
     // SAFETY: frames pushed by calls hold valid return state; the entry frame ends the run.
     unsafe {
         let frame = match Cx::pop_frame(cx) {
@@ -922,7 +920,7 @@ unsafe fn do_return(mem: *mut u8, len: usize, cx: *mut Cx, gas: u64) -> Ip {
         if frame.inst != (*cx).inst {
             return resume_in(frame.ret_ip, frame.sp, frame.inst, cx, gas);
         }
-        resume(frame.ret_ip, frame.sp, mem, len, cx, gas)
+        resume(frame.ret_ip, frame.sp, mem, cx, gas)
     }
 }
 
@@ -939,8 +937,8 @@ unsafe extern "C" fn resume_in(
 ) -> Ip {
     // SAFETY: `inst` is the live instance the popped frame belongs to.
     unsafe {
-        let (mem, len) = runtime::switch_instance(cx, inst);
-        resume(ret, sp, mem, len, cx, gas)
+        let mem = runtime::switch_instance(cx, inst);
+        resume(ret, sp, mem, cx, gas)
     }
 }
 
@@ -948,60 +946,60 @@ unsafe extern "C" fn resume_in(
 /// points at the `gas` op charging the region after the call: the return pays it and continues
 /// after it; out of gas traps at that op, exactly as if it ran.
 #[inline(always)]
-unsafe fn resume(ret: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut Cx, gas: u64) -> Ip {
+unsafe fn resume(ret: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64) -> Ip {
     // SAFETY: only `call_internal_then_gas` tags addresses, and the translator emits it only
     // when the op after the call is a `gas` op of the same function.
     unsafe {
         if ret.addr() & RET_PAYS_GAS == 0 {
-            next!(ret, sp, mem, len, cx, gas)
+            next!(ret, sp, mem, cx, gas)
         }
         let charge = ret.map_addr(|a| a & !RET_PAYS_GAS);
         let Some(gas) = gas.checked_sub((*charge).c) else {
             return out_of_gas(charge, cx);
         };
-        next!(charge.add(1), sp, mem, len, cx, gas)
+        next!(charge.add(1), sp, mem, cx, gas)
     }
 }
 
 handler!(
     /// `tally.stack_leave(a)`, then return.
-    leave_ret(ip, sp, mem, len, cx, gas) {
+    leave_ret(ip, sp, mem, cx, gas) {
     (*cx).meter.leave((*ip).a);
-    do_return(mem, len, cx, gas)
+    do_return(mem, cx, gas)
 });
 
 handler!(
     /// `tally.stack_leave(a)`, then return the value in slot `b`.
-    leave_ret_slot(ip, sp, mem, len, cx, gas) {
+    leave_ret_slot(ip, sp, mem, cx, gas) {
     (*cx).meter.leave((*ip).a);
     *sp = *sp.add((*ip).b as usize);
-    do_return(mem, len, cx, gas)
+    do_return(mem, cx, gas)
 });
 
 handler!(
     /// `tally.stack_leave(a)`, then return the immediate `c`.
-    leave_ret_imm(ip, sp, mem, len, cx, gas) {
+    leave_ret_imm(ip, sp, mem, cx, gas) {
     (*cx).meter.leave((*ip).a);
     *sp = (*ip).c;
-    do_return(mem, len, cx, gas)
+    do_return(mem, cx, gas)
 });
 
-handler!(ret(ip, sp, mem, len, cx, gas) {
-    do_return(mem, len, cx, gas)
+handler!(ret(ip, sp, mem, cx, gas) {
+    do_return(mem, cx, gas)
 });
 
 handler!(
 /// Returns the value in slot `b` as the single result.
-ret_slot(ip, sp, mem, len, cx, gas) {
+ret_slot(ip, sp, mem, cx, gas) {
     *sp = *sp.add((*ip).b as usize);
-    do_return(mem, len, cx, gas)
+    do_return(mem, cx, gas)
 });
 
 handler!(
 /// Returns the immediate `c` as the single result.
-ret_imm(ip, sp, mem, len, cx, gas) {
+ret_imm(ip, sp, mem, cx, gas) {
     *sp = (*ip).c;
-    do_return(mem, len, cx, gas)
+    do_return(mem, cx, gas)
 });
 
 // ---- memory ----
@@ -1010,28 +1008,28 @@ macro_rules! load {
     ($name:ident, $add:ident, $n:literal, |$b:ident| $e:expr) => {
         handler!(
             /// Load into slot `a` from address slot `b` plus offset `c`.
-            $name(ip, sp, mem, len, cx, gas) {
+            $name(ip, sp, mem, cx, gas) {
             let op = &*ip;
             let ea = rd::<u32>(sp, op.b) as u64 + op.c;
-            if ea + $n > len as u64 {
+            if ea + $n > (*cx).mem_len as u64 {
                 return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
             }
             let $b: [u8; $n] = ptr::read_unaligned(mem.add(ea as usize) as *const [u8; $n]);
             *sp.add(op.a as usize) = $e;
-            next!(ip.add(1), sp, mem, len, cx, gas)
+            next!(ip.add(1), sp, mem, cx, gas)
         });
         handler!(
             /// Load fused with the `i32.add` computing its address: into slot `a` from
             /// `(slot b + imm) mod 2^32 + offset`, imm in the low half of `c`, offset in the high.
-            $add(ip, sp, mem, len, cx, gas) {
+            $add(ip, sp, mem, cx, gas) {
             let op = &*ip;
             let ea = rd::<u32>(sp, op.b).wrapping_add(op.c as u32) as u64 + (op.c >> 32);
-            if ea + $n > len as u64 {
+            if ea + $n > (*cx).mem_len as u64 {
                 return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
             }
             let $b: [u8; $n] = ptr::read_unaligned(mem.add(ea as usize) as *const [u8; $n]);
             *sp.add(op.a as usize) = $e;
-            next!(ip.add(1), sp, mem, len, cx, gas)
+            next!(ip.add(1), sp, mem, cx, gas)
         });
     };
 }
@@ -1051,58 +1049,58 @@ macro_rules! store {
     ($name:ident, $imm:ident, $add:ident, $imm_add:ident, $n:literal, |$v:ident| $e:expr) => {
         handler!(
             /// Store slot `b` to address slot `a` plus offset `c`.
-            $name(ip, sp, mem, len, cx, gas) {
+            $name(ip, sp, mem, cx, gas) {
             let op = &*ip;
             let ea = rd::<u32>(sp, op.a) as u64 + op.c;
-            if ea + $n > len as u64 {
+            if ea + $n > (*cx).mem_len as u64 {
                 return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
             }
             let $v: u64 = *sp.add(op.b as usize);
             let bytes: [u8; $n] = $e;
             ptr::write_unaligned(mem.add(ea as usize) as *mut [u8; $n], bytes);
-            next!(ip.add(1), sp, mem, len, cx, gas)
+            next!(ip.add(1), sp, mem, cx, gas)
         });
         handler!(
             /// Store the immediate `c` to address slot `a` plus offset `b`.
-            $imm(ip, sp, mem, len, cx, gas) {
+            $imm(ip, sp, mem, cx, gas) {
             let op = &*ip;
             let ea = rd::<u32>(sp, op.a) as u64 + op.b as u64;
-            if ea + $n > len as u64 {
+            if ea + $n > (*cx).mem_len as u64 {
                 return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
             }
             let $v: u64 = op.c;
             let bytes: [u8; $n] = $e;
             ptr::write_unaligned(mem.add(ea as usize) as *mut [u8; $n], bytes);
-            next!(ip.add(1), sp, mem, len, cx, gas)
+            next!(ip.add(1), sp, mem, cx, gas)
         });
         handler!(
             /// Store fused with the `i32.add` computing its address: slot `b` to
             /// `(slot a + imm) mod 2^32 + offset`, imm in the low half of `c`, offset in the high.
-            $add(ip, sp, mem, len, cx, gas) {
+            $add(ip, sp, mem, cx, gas) {
             let op = &*ip;
             let ea = rd::<u32>(sp, op.a).wrapping_add(op.c as u32) as u64 + (op.c >> 32);
-            if ea + $n > len as u64 {
+            if ea + $n > (*cx).mem_len as u64 {
                 return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
             }
             let $v: u64 = *sp.add(op.b as usize);
             let bytes: [u8; $n] = $e;
             ptr::write_unaligned(mem.add(ea as usize) as *mut [u8; $n], bytes);
-            next!(ip.add(1), sp, mem, len, cx, gas)
+            next!(ip.add(1), sp, mem, cx, gas)
         });
         handler!(
             /// Store of an immediate fused with the `i32.add` computing its address: the
             /// immediate `b` (zero-extended) to `(slot a + imm) mod 2^32 + offset`, imm in the low
             /// half of `c`, offset in the high.
-            $imm_add(ip, sp, mem, len, cx, gas) {
+            $imm_add(ip, sp, mem, cx, gas) {
             let op = &*ip;
             let ea = rd::<u32>(sp, op.a).wrapping_add(op.c as u32) as u64 + (op.c >> 32);
-            if ea + $n > len as u64 {
+            if ea + $n > (*cx).mem_len as u64 {
                 return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
             }
             let $v: u64 = op.b as u64;
             let bytes: [u8; $n] = $e;
             ptr::write_unaligned(mem.add(ea as usize) as *mut [u8; $n], bytes);
-            next!(ip.add(1), sp, mem, len, cx, gas)
+            next!(ip.add(1), sp, mem, cx, gas)
         });
     };
 }
@@ -1112,143 +1110,143 @@ store!(store64, store64_imm, store64_add, store64_imm_add, 8, |v| v.to_le_bytes(
 store!(store8, store8_imm, store8_add, store8_imm_add, 1, |v| [v as u8]);
 store!(store16, store16_imm, store16_add, store16_imm_add, 2, |v| (v as u16).to_le_bytes());
 
-handler!(memory_size(ip, sp, mem, len, cx, gas) {
-    *sp.add((*ip).a as usize) = (len / crate::store::PAGE_SIZE) as u64;
-    next!(ip.add(1), sp, mem, len, cx, gas)
+handler!(memory_size(ip, sp, mem, cx, gas) {
+    *sp.add((*ip).a as usize) = ((*cx).mem_len / crate::store::PAGE_SIZE) as u64;
+    next!(ip.add(1), sp, mem, cx, gas)
 });
 
-handler!(memory_grow(ip, sp, mem, len, cx, gas) {
+handler!(memory_grow(ip, sp, mem, cx, gas) {
     let op = &*ip;
     let old = runtime::memory_grow(cx, rd::<u32>(sp, op.b));
     wr(sp, op.a, old);
-    let (m, l) = runtime::memory_of(cx, (*cx).inst);
-    next!(ip.add(1), sp, m, l, cx, gas)
+    let m = runtime::load_memory(cx, (*cx).inst);
+    next!(ip.add(1), sp, m, cx, gas)
 });
 
 handler!(
 /// `memory.fill`: destination slot `a`, value slot `b`, length slot `c`.
-memory_fill(ip, sp, mem, len, cx, gas) {
+memory_fill(ip, sp, mem, cx, gas) {
     let op = &*ip;
     if let Err(code) = runtime::memory_fill(cx, rd(sp, op.a), rd::<u32>(sp, op.b) as u8, rd(sp, op.c as u32)) {
         return trap(ip, cx, code, gas);
     }
-    next!(ip.add(1), sp, mem, len, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas)
 });
 
 handler!(
 /// `memory.copy`: destination slot `a`, source slot `b`, length slot `c`.
-memory_copy(ip, sp, mem, len, cx, gas) {
+memory_copy(ip, sp, mem, cx, gas) {
     let op = &*ip;
     if let Err(code) = runtime::memory_copy(cx, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c as u32)) {
         return trap(ip, cx, code, gas);
     }
-    next!(ip.add(1), sp, mem, len, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas)
 });
 
 handler!(
 /// `memory.init`: destination slot `a`, source slot `b`, length slot in the low half of `c`,
 /// segment in the high half.
-memory_init(ip, sp, mem, len, cx, gas) {
+memory_init(ip, sp, mem, cx, gas) {
     let op = &*ip;
     let seg = (op.c >> 32) as u32;
     if let Err(code) = runtime::memory_init(cx, seg, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c as u32)) {
         return trap(ip, cx, code, gas);
     }
-    next!(ip.add(1), sp, mem, len, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas)
 });
 
-handler!(data_drop(ip, sp, mem, len, cx, gas) {
+handler!(data_drop(ip, sp, mem, cx, gas) {
     runtime::data_drop(cx, (*ip).a);
-    next!(ip.add(1), sp, mem, len, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas)
 });
 
 // ---- tables ----
 
 handler!(
 /// `table.get`: result slot `a`, index slot `b`, table `c`.
-table_get(ip, sp, mem, len, cx, gas) {
+table_get(ip, sp, mem, cx, gas) {
     let op = &*ip;
     match runtime::table_get(cx, op.c as u32, rd(sp, op.b)) {
         Ok(v) => *sp.add(op.a as usize) = v,
         Err(code) => return trap(ip, cx, code, gas),
     }
-    next!(ip.add(1), sp, mem, len, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas)
 });
 
 handler!(
 /// `table.set`: index slot `a`, value slot `b`, table `c`.
-table_set(ip, sp, mem, len, cx, gas) {
+table_set(ip, sp, mem, cx, gas) {
     let op = &*ip;
     if let Err(code) = runtime::table_set(cx, op.c as u32, rd(sp, op.a), *sp.add(op.b as usize)) {
         return trap(ip, cx, code, gas);
     }
-    next!(ip.add(1), sp, mem, len, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas)
 });
 
 handler!(
 /// `table.size`: result slot `a`, table `c`.
-table_size(ip, sp, mem, len, cx, gas) {
+table_size(ip, sp, mem, cx, gas) {
     let op = &*ip;
     wr(sp, op.a, runtime::table_size(cx, op.c as u32));
-    next!(ip.add(1), sp, mem, len, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas)
 });
 
 handler!(
 /// `table.grow`: result slot `a`, init value slot `b`, delta slot in the low half of `c`, table
 /// in the high half.
-table_grow(ip, sp, mem, len, cx, gas) {
+table_grow(ip, sp, mem, cx, gas) {
     let op = &*ip;
     let old = runtime::table_grow(cx, (op.c >> 32) as u32, *sp.add(op.b as usize), rd(sp, op.c as u32));
     wr(sp, op.a, old);
-    next!(ip.add(1), sp, mem, len, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas)
 });
 
 handler!(
 /// `table.fill`: start slot `a`, value slot `b`, length slot in the low half of `c`, table in
 /// the high half.
-table_fill(ip, sp, mem, len, cx, gas) {
+table_fill(ip, sp, mem, cx, gas) {
     let op = &*ip;
     if let Err(code) =
         runtime::table_fill(cx, (op.c >> 32) as u32, rd(sp, op.a), *sp.add(op.b as usize), rd(sp, op.c as u32))
     {
         return trap(ip, cx, code, gas);
     }
-    next!(ip.add(1), sp, mem, len, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas)
 });
 
 handler!(
 /// `table.copy`: destination slot `a`, source slot `b`, length slot in the low half of `c`;
 /// the next op holds the destination table in `a` and the source table in `b`.
-table_copy(ip, sp, mem, len, cx, gas) {
+table_copy(ip, sp, mem, cx, gas) {
     let op = &*ip;
     let ext = &*ip.add(1);
     if let Err(code) = runtime::table_copy(cx, ext.a, ext.b, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c as u32)) {
         return trap(ip, cx, code, gas);
     }
-    next!(ip.add(2), sp, mem, len, cx, gas)
+    next!(ip.add(2), sp, mem, cx, gas)
 });
 
 handler!(
 /// `table.init`: destination slot `a`, source slot `b`, length slot in the low half of `c`;
 /// the next op holds the table in `a` and the element segment in `b`.
-table_init(ip, sp, mem, len, cx, gas) {
+table_init(ip, sp, mem, cx, gas) {
     let op = &*ip;
     let ext = &*ip.add(1);
     if let Err(code) = runtime::table_init(cx, ext.a, ext.b, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c as u32)) {
         return trap(ip, cx, code, gas);
     }
-    next!(ip.add(2), sp, mem, len, cx, gas)
+    next!(ip.add(2), sp, mem, cx, gas)
 });
 
-handler!(elem_drop(ip, sp, mem, len, cx, gas) {
+handler!(elem_drop(ip, sp, mem, cx, gas) {
     runtime::elem_drop(cx, (*ip).a);
-    next!(ip.add(1), sp, mem, len, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas)
 });
 
 handler!(
 /// `ref.func`: result slot `a`, module function index `b`.
-ref_func(ip, sp, mem, len, cx, gas) {
+ref_func(ip, sp, mem, cx, gas) {
     let op = &*ip;
     *sp.add(op.a as usize) = runtime::ref_func(cx, op.b);
-    next!(ip.add(1), sp, mem, len, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas)
 });

@@ -2,8 +2,8 @@
 //!
 //! Code is a flat array of [`Op`]s per function. Each op carries the address of its handler
 //! (direct threading). A handler does its work and then calls the next op's handler with the
-//! hot state in arguments: `ip`, the frame base `sp`, the default memory's base and length, the
-//! context and the gas left (so a charge is a subtraction in a register). With optimizations on, LLVM compiles that call to a jump, so execution never
+//! hot state in arguments: `ip`, the frame base `sp`, the default memory's base, the context and
+//! the gas left (so a charge is a subtraction in a register). With optimizations on, LLVM compiles that call to a jump, so execution never
 //! grows the native stack. Unoptimized builds (`cfg(tally_portable)`) return the next `ip` to a
 //! driver loop instead.
 //!
@@ -26,10 +26,10 @@ pub(crate) use runtime::HostCalls;
 pub(crate) type Ip = *const Op;
 /// Pointer to the current frame's first cell.
 pub(crate) type Sp = *mut u64;
-/// An op handler: the op, the frame base, the default memory's base and length, the context and
-/// the gas left. Returns null when execution stops (returned from the entry frame or trapped);
+/// An op handler: the op, the frame base, the default memory's base, the context and the gas
+/// left. Returns null when execution stops (returned from the entry frame or trapped);
 /// under `tally_portable` it returns the next op instead.
-pub(crate) type Handler = unsafe extern "C" fn(Ip, Sp, *mut u8, usize, *mut Cx, u64) -> Ip;
+pub(crate) type Handler = unsafe extern "C" fn(Ip, Sp, *mut u8, *mut Cx, u64) -> Ip;
 
 /// One instruction of the internal IR: a handler and three operand fields whose meaning the
 /// handler defines. By convention a value-producing op writes its result to slot `a`.
@@ -81,13 +81,15 @@ pub(crate) struct Cx {
     /// The live gas and stack counters; the store's copy is stale while Wasm runs.
     pub meter: crate::metering::Meter,
     pub host_trap: Option<Trap>,
+    /// The current default memory's length in bytes. Handlers bounds-check against it here
+    /// rather than in a register: `cmp` reads it from memory at no extra instruction, and the
+    /// register is worth more holding the gas.
+    pub mem_len: usize,
     /// Register state handed back to the driver loop under `tally_portable`.
     #[cfg_attr(not(tally_portable), allow(dead_code))]
     pub sp: Sp,
     #[cfg_attr(not(tally_portable), allow(dead_code))]
     pub mem: *mut u8,
-    #[cfg_attr(not(tally_portable), allow(dead_code))]
-    pub mem_len: usize,
 }
 
 /// Calls function `func` of the store with `args` (cells) and writes its results to `results`.
@@ -186,8 +188,8 @@ fn run_wasm(
     // SAFETY: `cxp` is valid for the whole run; `f.code` is translated, validated code whose
     // frame fits in `stack` (checked above); memory base/length come from the instance.
     unsafe {
-        let (mem, len) = runtime::memory_of(cxp, inst_ptr);
-        drive(f.code.as_ptr(), range.start, mem, len, cxp);
+        let mem = runtime::load_memory(cxp, inst_ptr);
+        drive(f.code.as_ptr(), range.start, mem, cxp);
     }
     let frames = core::mem::take(&mut cx.frames);
     // SAFETY: `cx.store` is the `store` borrowed above; `cx` is no longer used for execution.
@@ -288,10 +290,10 @@ pub(crate) unsafe fn zero_small_locals(p: *mut u64) {
 /// # Safety
 /// The arguments must describe a valid execution state (see the handler invariants).
 #[cfg(not(tally_portable))]
-unsafe fn drive(ip: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut Cx) {
+unsafe fn drive(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx) {
     // SAFETY: forwarded from the caller's contract.
     unsafe {
-        ((*ip).h)(ip, sp, mem, len, cx, (*cx).meter.gas);
+        ((*ip).h)(ip, sp, mem, cx, (*cx).meter.gas);
     }
 }
 
@@ -300,18 +302,17 @@ unsafe fn drive(ip: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut Cx) {
 /// # Safety
 /// The arguments must describe a valid execution state (see the handler invariants).
 #[cfg(tally_portable)]
-unsafe fn drive(mut ip: Ip, mut sp: Sp, mut mem: *mut u8, mut len: usize, cx: *mut Cx) {
+unsafe fn drive(mut ip: Ip, mut sp: Sp, mut mem: *mut u8, cx: *mut Cx) {
     // SAFETY: forwarded from the caller's contract; each handler leaves the next valid state
     // in `cx` before returning the next op.
     unsafe {
         loop {
-            ip = ((*ip).h)(ip, sp, mem, len, cx, (*cx).meter.gas);
+            ip = ((*ip).h)(ip, sp, mem, cx, (*cx).meter.gas);
             if ip.is_null() {
                 return;
             }
             sp = (*cx).sp;
             mem = (*cx).mem;
-            len = (*cx).mem_len;
         }
     }
 }

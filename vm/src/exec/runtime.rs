@@ -38,30 +38,33 @@ pub(crate) unsafe fn trap(ip: Ip, cx: *mut Cx, code: TrapCode, gas: u64) -> Ip {
     core::hint::black_box(ptr::null())
 }
 
-/// The base and length of `inst`'s default memory, or a dangling empty one.
+/// Makes `inst`'s default memory (or a dangling empty one) the current memory: sets
+/// `cx.mem_len` and returns its base.
 #[inline]
-pub(crate) unsafe fn memory_of(cx: *mut Cx, inst: *const InstanceEntity) -> (*mut u8, usize) {
+pub(crate) unsafe fn load_memory(cx: *mut Cx, inst: *const InstanceEntity) -> *mut u8 {
     // SAFETY: `inst` and the store are live; memory ids in an instance are valid store indices.
     unsafe {
-        match (&*inst).memories.first() {
+        let (base, len) = match (&*inst).memories.first() {
             Some(&id) => {
                 let mem = &mut (&mut *(*cx).store).memories[id as usize];
                 (mem.data.as_mut_ptr(), mem.data.len())
             }
             None => (ptr::NonNull::dangling().as_ptr(), 0),
-        }
+        };
+        (*cx).mem_len = len;
+        base
     }
 }
 
-/// Makes `inst` the current instance and returns its memory.
+/// Makes `inst` the current instance and returns its memory's base (see [`load_memory`]).
 #[inline(never)]
-pub(crate) unsafe fn switch_instance(cx: *mut Cx, inst: *const InstanceEntity) -> (*mut u8, usize) {
+pub(crate) unsafe fn switch_instance(cx: *mut Cx, inst: *const InstanceEntity) -> *mut u8 {
     // SAFETY: `inst` is a live boxed instance of the store.
     unsafe {
         (*cx).inst = inst;
         (*cx).defined = (&*inst).module.funcs.as_ptr();
         (*cx).globals = (&*inst).global_ptrs.as_ptr();
-        memory_of(cx, inst)
+        load_memory(cx, inst)
     }
 }
 
@@ -81,7 +84,7 @@ pub(crate) unsafe fn locate(inst: &InstanceEntity, ip: Ip) -> (Option<u32>, Opti
 /// Calls store function `func` with its frame at `sp + (*ip).b`, continuing at `ip + 1`. The gas
 /// left is in `cx.meter.gas` (the caller put it there), where host functions see it.
 #[inline(never)]
-pub(crate) unsafe extern "C" fn enter_func(ip: Ip, sp: Sp, mem: *mut u8, len: usize, cx: *mut Cx, func: u32) -> Ip {
+pub(crate) unsafe extern "C" fn enter_func(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, func: u32) -> Ip {
     // SAFETY: `func` is a valid store function index (from the instance's function space or a
     // type-checked table entry); the frame offset is within the caller's frame.
     unsafe {
@@ -100,10 +103,10 @@ pub(crate) unsafe extern "C" fn enter_func(ip: Ip, sp: Sp, mem: *mut u8, len: us
                 super::zero_locals(new_sp.add(f.params as usize), f.locals);
                 let code = f.code.as_ptr();
                 if inst != (*cx).inst {
-                    let (m, l) = switch_instance(cx, inst);
-                    crate::exec::handlers::next_op(code, new_sp, m, l, cx, (*cx).meter.gas)
+                    let m = switch_instance(cx, inst);
+                    crate::exec::handlers::next_op(code, new_sp, m, cx, (*cx).meter.gas)
                 } else {
-                    crate::exec::handlers::next_op(code, new_sp, mem, len, cx, (*cx).meter.gas)
+                    crate::exec::handlers::next_op(code, new_sp, mem, cx, (*cx).meter.gas)
                 }
             }
             FuncKind::Intrinsic(intrinsic) => {
@@ -112,7 +115,7 @@ pub(crate) unsafe extern "C" fn enter_func(ip: Ip, sp: Sp, mem: *mut u8, len: us
                 if let Err(code) = (*cx).meter.call(intrinsic, cells) {
                     return trap(ip, cx, code, (*cx).meter.gas);
                 }
-                crate::exec::handlers::next_op(ip.add(1), sp, mem, len, cx, (*cx).meter.gas)
+                crate::exec::handlers::next_op(ip.add(1), sp, mem, cx, (*cx).meter.gas)
             }
             FuncKind::Host { index } => {
                 let n = entity.params.max(entity.results) as usize;
@@ -123,8 +126,9 @@ pub(crate) unsafe extern "C" fn enter_func(ip: Ip, sp: Sp, mem: *mut u8, len: us
                     (*cx).host_trap = Some(t);
                     return trap(ip, cx, TrapCode::HostError, (*cx).meter.gas);
                 }
-                let (m, l) = memory_of(cx, (*cx).inst);
-                crate::exec::handlers::next_op(ip.add(1), sp, m, l, cx, (*cx).meter.gas)
+                // The host may have grown the memory.
+                let m = load_memory(cx, (*cx).inst);
+                crate::exec::handlers::next_op(ip.add(1), sp, m, cx, (*cx).meter.gas)
             }
         }
     }
