@@ -377,3 +377,70 @@ fn check_charges(wasm: &[u8], cases: &[ChargeCase]) {
         }
     }
 }
+
+/// A call to a function that starts by reserving its frame and paying its entry charge does
+/// both itself. Calling the callee through the call must end exactly like calling it directly
+/// with the caller's remaining gas and stack: the same trap, at the same place, with the same
+/// gas left and the same side effects.
+#[test]
+fn calls_run_the_callees_entry_exactly_like_the_callee() {
+    let wat = r#"(module
+      (import "tally" "gas" (func $gas (param i64)))
+      (import "tally" "stack_enter" (func $enter (param i32)))
+      (import "tally" "stack_leave" (func $leave (param i32)))
+      (memory (export "memory") 1)
+      (func $callee (export "callee")
+        (call $enter (i32.const 10))
+        (block
+          (call $gas (i64.const 3))
+          (i32.store (i32.const 0) (i32.add (i32.load (i32.const 0)) (i32.const 1))))
+        (call $leave (i32.const 10)))
+      (func (export "caller")
+        (call $enter (i32.const 4))
+        (block
+          (call $gas (i64.const 2))
+          (call $callee)
+          (call $gas (i64.const 5))
+          (i32.store (i32.const 4) (i32.const 1)))
+        (call $leave (i32.const 4))))"#;
+    let engine = Engine::default();
+    let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
+    let run = |name: &str, gas: u64, budget: u64| {
+        let mut store = Store::new(&engine, ());
+        let inst = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+        store.set_gas(gas);
+        store.set_stack_budget(budget);
+        let result = inst.get_typed_func::<(), ()>(&store, name).unwrap().call(&mut store, ());
+        let memory = inst.get_memory(&store, "memory").unwrap();
+        let counter = memory.data(&store)[0];
+        (result.err().map(|t| (t.code, t.function, t.offset)), store.gas(), counter)
+    };
+    let mut traps = [0; 2];
+    for gas in 0..=12 {
+        for budget in 12..=15 {
+            let (trap, left, counter) = run("caller", gas, budget);
+            if gas < 2 {
+                assert_eq!(trap.map(|t| t.0), Some(TrapCode::OutOfGas), "{gas} gas, budget {budget}");
+                continue;
+            }
+            let (callee_trap, callee_left, callee_counter) = run("callee", gas - 2, budget - 4);
+            assert_eq!(counter, callee_counter, "{gas} gas, budget {budget}: side effects");
+            match callee_trap {
+                Some(expected) => {
+                    traps[usize::from(expected.0 == TrapCode::OutOfGas)] += 1;
+                    assert_eq!(trap, Some(expected), "{gas} gas, budget {budget}: trap");
+                    assert_eq!(left, callee_left, "{gas} gas, budget {budget}: gas left");
+                }
+                None if callee_left < 5 => {
+                    assert_eq!(trap.map(|t| t.0), Some(TrapCode::OutOfGas), "{gas} gas, budget {budget}")
+                }
+                None => {
+                    assert_eq!(trap, None, "{gas} gas, budget {budget}");
+                    assert_eq!(left, callee_left - 5, "{gas} gas, budget {budget}: gas left");
+                }
+            }
+        }
+    }
+    // Both ways the callee's entry can fail were exercised.
+    assert!(traps[0] > 0 && traps[1] > 0, "{traps:?}");
+}

@@ -530,9 +530,9 @@ impl CondBranch {
     }
 }
 
-/// Whether two handlers are the same function. The forms of one branch all differ in behaviour,
+/// Whether two handlers are the same function. Handlers compared this way differ in behaviour,
 /// so their code (and address) does too.
-fn same(x: Handler, y: Handler) -> bool {
+pub(crate) fn same(x: Handler, y: Handler) -> bool {
     x as usize == y as usize
 }
 
@@ -823,9 +823,10 @@ handler!(
 // ---- calls and returns ----
 
 /// Calls defined function `a` of the current module with its frame at slot `b`; the callee
-/// returns to `ret`.
+/// returns to `ret`. With `ENTERED`, the callee's first op is an `enter_gas` op that the call
+/// runs itself (see [`call_internal_entered`]).
 #[inline(always)]
-unsafe fn call_defined(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, ret: Ip) -> Ip {
+unsafe fn call_defined<const ENTERED: bool>(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, ret: Ip) -> Ip {
     // SAFETY: the handler invariants hold for `ip`; `a` indexes the instance's defined functions.
     unsafe {
         let op = &*ip;
@@ -841,7 +842,19 @@ unsafe fn call_defined(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, ret:
             return enter_zeroing_locals(f, new_sp, mem, cx, gas);
         }
         super::zero_small_locals(new_sp.add(f.params as usize));
-        next_op(f.code.as_ptr(), new_sp, mem, cx, gas)
+        let entry = f.code.as_ptr();
+        if !ENTERED {
+            next_op(entry, new_sp, mem, cx, gas)
+        } else {
+            let op = &*entry;
+            if let Err(code) = (*cx).meter.enter(op.a) {
+                return trap(entry, cx, code, gas);
+            }
+            let Some(gas) = gas.checked_sub(op.c) else {
+                return out_of_gas(entry, cx);
+            };
+            next_op(entry.add(1), new_sp, mem, cx, gas)
+        }
     }
 }
 
@@ -867,7 +880,7 @@ unsafe extern "C" fn enter_zeroing_locals(
 handler!(
 /// Calls defined function `a` of the current module with its frame at slot `b`.
 call_internal(ip, sp, mem, cx, gas) {
-    call_defined(ip, sp, mem, cx, gas, ip.add(1))
+    call_defined::<false>(ip, sp, mem, cx, gas, ip.add(1))
 });
 
 handler!(
@@ -875,7 +888,24 @@ handler!(
 /// address is tagged so that the callee's return pays that charge and skips the op (see
 /// [`resume`]).
 call_internal_then_gas(ip, sp, mem, cx, gas) {
-    call_defined(ip, sp, mem, cx, gas, ip.add(1).map_addr(|a| a | RET_PAYS_GAS))
+    call_defined::<false>(ip, sp, mem, cx, gas, ip.add(1).map_addr(|a| a | RET_PAYS_GAS))
+});
+
+handler!(
+/// `call_internal` to a function whose code starts with `enter_gas` (as every instrumented
+/// function's does): the call reserves the callee's frame and pays its entry charge itself,
+/// then continues at the callee's second op, one dispatch fewer. Callees with many locals still
+/// run the op. Exhausting the stack or the gas traps at that op, with the frame pushed, exactly
+/// as if it ran. Chosen after translation, once every callee's code is known
+/// ([`fuse_entries`](crate::module::fuse_entries)).
+call_internal_entered(ip, sp, mem, cx, gas) {
+    call_defined::<true>(ip, sp, mem, cx, gas, ip.add(1))
+});
+
+handler!(
+/// [`call_internal_then_gas`] and [`call_internal_entered`] at once.
+call_internal_entered_then_gas(ip, sp, mem, cx, gas) {
+    call_defined::<true>(ip, sp, mem, cx, gas, ip.add(1).map_addr(|a| a | RET_PAYS_GAS))
 });
 
 handler!(

@@ -30,6 +30,26 @@ pub(crate) struct CompiledFunc {
     pub index: u32,
 }
 
+/// Switches internal calls to functions whose code starts with `enter_gas` (every function of a
+/// module instrumented by `tally-gas-injector`) to the call handlers that run that op
+/// themselves. Only a whole module shows which callees start so.
+pub(crate) fn fuse_entries(funcs: &mut [CompiledFunc]) {
+    use crate::exec::handlers::{self as h, same};
+    let entered: Vec<bool> = funcs.iter().map(|f| f.code.first().is_some_and(|op| same(op.h, h::enter_gas))).collect();
+    for f in funcs.iter_mut() {
+        for op in f.code.iter_mut() {
+            if !entered.get(op.a as usize).copied().unwrap_or(false) {
+                continue;
+            }
+            if same(op.h, h::call_internal) {
+                op.h = h::call_internal_entered;
+            } else if same(op.h, h::call_internal_then_gas) {
+                op.h = h::call_internal_entered_then_gas;
+            }
+        }
+    }
+}
+
 /// A constant expression of Tally's profile.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum ConstExpr {
@@ -554,6 +574,9 @@ impl Module {
             }
         }
         engine.recycle_translator(translator);
+        if m.intrinsics.contains(&Some(Intrinsic::StackEnter)) {
+            fuse_entries(&mut funcs);
+        }
         m.funcs = funcs.into_boxed_slice();
         Ok(Module { inner: Arc::new(m) })
     }
