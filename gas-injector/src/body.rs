@@ -714,6 +714,55 @@ const SHORT_LEB_64: usize = 9;
 /// as `(value bits, number of bytes)`; `None` otherwise (longer, or cut off by the body's end).
 #[inline(always)]
 fn leb(bytes: &[u8], at: usize, max: usize) -> Option<(u64, usize)> {
+    // Most integers have 8 bytes of body after them: those up to 8 bytes long are decoded from
+    // one 8-byte load without a branch per byte (a per-byte loop mispredicts its exit).
+    if let Some(word) = bytes.get(at..).and_then(|rest| rest.first_chunk::<8>()) {
+        let word = u64::from_le_bytes(*word);
+        // The first byte without a continuation bit ends the integer.
+        let len = (!word & 0x8080_8080_8080_8080).trailing_zeros() as usize / 8 + 1;
+        if len <= max && len <= 8 {
+            return Some((compact_leb(word, len), len));
+        }
+    }
+    leb_bytewise(bytes, at, max)
+}
+
+/// [`leb`] with a limit of [`SHORT_LEB_32`] bytes, from one 4-byte load when the body has
+/// 4 bytes left.
+#[inline(always)]
+fn leb32(bytes: &[u8], at: usize) -> Option<(u32, usize)> {
+    match bytes.get(at..).and_then(|rest| rest.first_chunk::<4>()) {
+        Some(word) => {
+            let word = u32::from_le_bytes(*word);
+            let ends = !word & 0x8080_8080;
+            if ends == 0 {
+                return None;
+            }
+            let len = ends.trailing_zeros() as usize / 8 + 1;
+            let v = word & (u32::MAX >> (32 - 8 * len)) & 0x7f7f_7f7f;
+            let v = (v & 0x007f_007f) | ((v & 0x7f00_7f00) >> 1);
+            Some(((v & 0x3fff) | ((v & 0x3fff_0000) >> 2), len))
+        }
+        None => leb_bytewise(bytes, at, SHORT_LEB_32).map(|(v, len)| (v as u32, len)),
+    }
+}
+
+/// The value bits of the `len` (1 to 8) LEB128 bytes in the low bytes of `word`: their 7-bit
+/// groups, packed.
+#[inline(always)]
+fn compact_leb(word: u64, len: usize) -> u64 {
+    // Keep the integer's bytes (`len` of them), without their continuation bits.
+    let mask = u64::MAX >> (64 - 8 * len);
+    let v = word & mask & 0x7f7f_7f7f_7f7f_7f7f;
+    // Pack pairs of 7-bit groups into 14 bits, pairs of those into 28, then into 56.
+    let v = (v & 0x007f_007f_007f_007f) | ((v & 0x7f00_7f00_7f00_7f00) >> 1);
+    let v = (v & 0x0000_3fff_0000_3fff) | ((v & 0x3fff_0000_3fff_0000) >> 2);
+    (v & 0x0000_0000_0fff_ffff) | ((v & 0x0fff_ffff_0000_0000) >> 4)
+}
+
+/// [`leb`] a byte at a time, for integers near the body's end or longer than 8 bytes.
+#[inline(never)]
+fn leb_bytewise(bytes: &[u8], at: usize, max: usize) -> Option<(u64, usize)> {
     let mut value = 0;
     for (i, &byte) in bytes.get(at..)?.iter().take(max).enumerate() {
         value |= u64::from(byte & 0x7f) << (7 * i);
@@ -744,30 +793,33 @@ fn var_u32(bytes: &[u8], base: usize, at: usize) -> Result<(u32, usize), Box<Inj
 /// [`var_u32`] beyond one byte: long or incomplete forms go to wasmparser, for its errors.
 #[inline(never)]
 fn var_u32_long(bytes: &[u8], base: usize, at: usize) -> Result<(u32, usize), Box<InjectError>> {
-    if let Some((value, len)) = leb(bytes, at, SHORT_LEB_32) {
-        return Ok((value as u32, at + len));
+    match leb32(bytes, at) {
+        Some((value, len)) => Ok((value, at + len)),
+        None => var_u32_reader(bytes, base, at),
     }
+}
+
+#[cold]
+#[inline(never)]
+fn var_u32_reader(bytes: &[u8], base: usize, at: usize) -> Result<(u32, usize), Box<InjectError>> {
     let mut reader = reader_at(bytes, base, at);
     let value = reader.read_var_u32().map_err(rejected)?;
     Ok((value, at + reader.current_position()))
 }
 
-/// Reads the signed LEB128 `i32` at `bytes[at]`, as `reader.read_var_i32()` would.
+/// Reads the signed LEB128 `i32` at `bytes[at]`, as `reader.read_var_i32()` would. Constants
+/// are often several bytes long: all lengths up to 4 take the same branch-free path.
 #[inline(always)]
 fn var_i32(bytes: &[u8], base: usize, at: usize) -> Result<(i32, usize), Box<InjectError>> {
-    match bytes.get(at) {
-        // Sign-extend the 7 bits.
-        Some(&byte) if byte & 0x80 == 0 => Ok((i32::from((byte << 1) as i8) >> 1, at + 1)),
-        _ => var_i32_long(bytes, base, at),
+    match leb32(bytes, at) {
+        Some((value, len)) => Ok((sign_extend(u64::from(value), len) as i32, at + len)),
+        None => var_i32_reader(bytes, base, at),
     }
 }
 
-/// [`var_i32`] beyond one byte.
+#[cold]
 #[inline(never)]
-fn var_i32_long(bytes: &[u8], base: usize, at: usize) -> Result<(i32, usize), Box<InjectError>> {
-    if let Some((value, len)) = leb(bytes, at, SHORT_LEB_32) {
-        return Ok((sign_extend(value, len) as i32, at + len));
-    }
+fn var_i32_reader(bytes: &[u8], base: usize, at: usize) -> Result<(i32, usize), Box<InjectError>> {
     let mut reader = reader_at(bytes, base, at);
     let value = reader.read_var_i32().map_err(rejected)?;
     Ok((value, at + reader.current_position()))
@@ -776,18 +828,15 @@ fn var_i32_long(bytes: &[u8], base: usize, at: usize) -> Result<(i32, usize), Bo
 /// Reads the signed LEB128 `i64` at `bytes[at]`, as `reader.read_var_i64()` would.
 #[inline(always)]
 fn var_i64(bytes: &[u8], base: usize, at: usize) -> Result<(i64, usize), Box<InjectError>> {
-    match bytes.get(at) {
-        Some(&byte) if byte & 0x80 == 0 => Ok((i64::from((byte << 1) as i8) >> 1, at + 1)),
-        _ => var_i64_long(bytes, base, at),
+    match leb(bytes, at, SHORT_LEB_64) {
+        Some((value, len)) => Ok((sign_extend(value, len), at + len)),
+        None => var_i64_reader(bytes, base, at),
     }
 }
 
-/// [`var_i64`] beyond one byte.
+#[cold]
 #[inline(never)]
-fn var_i64_long(bytes: &[u8], base: usize, at: usize) -> Result<(i64, usize), Box<InjectError>> {
-    if let Some((value, len)) = leb(bytes, at, SHORT_LEB_64) {
-        return Ok((sign_extend(value, len), at + len));
-    }
+fn var_i64_reader(bytes: &[u8], base: usize, at: usize) -> Result<(i64, usize), Box<InjectError>> {
     let mut reader = reader_at(bytes, base, at);
     let value = reader.read_var_i64().map_err(rejected)?;
     Ok((value, at + reader.current_position()))
@@ -1532,6 +1581,42 @@ mod tests {
             crate::write_u32(&mut out, v);
             assert_eq!(uleb_len(v), out.len(), "{v}");
         }
+    }
+
+    /// The word-at-a-time decoder agrees with the bytewise one at every length, position and
+    /// limit, with and without 8 bytes to load.
+    #[test]
+    fn leb_word_decoder_matches_bytewise() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut seen = [false; 11];
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 11) as usize;
+            // Continuation bits on the first `len - 1` bytes, random payload bits.
+            let mut bytes: Vec<u8> = state.to_le_bytes().iter().chain(&[0x5a, 0xa5, 0x33, 0xcc]).copied().collect();
+            for (i, byte) in bytes.iter_mut().enumerate() {
+                if i + 1 < len {
+                    *byte |= 0x80;
+                } else if i + 1 == len {
+                    *byte &= 0x7f;
+                }
+            }
+            for cut in [bytes.len(), len + 1, len] {
+                let bytes = &bytes[..cut.min(bytes.len())];
+                for max in [4, 9] {
+                    let word = super::leb(bytes, 0, max);
+                    assert_eq!(word, super::leb_bytewise(bytes, 0, max), "{bytes:x?} {max}");
+                    if let Some((_, n)) = word {
+                        seen[n] = true;
+                    }
+                }
+                let word = super::leb32(bytes, 0).map(|(v, n)| (u64::from(v), n));
+                assert_eq!(word, super::leb_bytewise(bytes, 0, 4), "{bytes:x?} 32");
+            }
+        }
+        assert!(seen[1..=9].iter().all(|&s| s), "every length decoded: {seen:?}");
     }
 
     /// The inline LEB128 decoders agree with wasmparser's reader (values, ends, and errors with
