@@ -1583,6 +1583,26 @@ mod tests {
         }
     }
 
+    /// Charges agree with the reference encoder and their computed length, at every LEB128
+    /// length.
+    #[test]
+    fn gas_call_matches_the_encoder() {
+        let mut values = vec![0u64, 1, 63, 64, 127, 128, 8191, 8192, u64::MAX, 1 << 63, (1 << 63) - 1];
+        for shift in 0..64 {
+            values.extend([1u64 << shift, (1u64 << shift) - 1, (1u64 << shift) + 0x55]);
+        }
+        for value in values {
+            for func in [super::GAS_FUNC, super::GAS_LEN_FUNC] {
+                let small = super::Small::gas_call(value, func);
+                let mut expected = vec![super::OP_I64_CONST];
+                crate::write_i64(&mut expected, value as i64);
+                expected.extend([super::OP_CALL, func as u8]);
+                assert_eq!(&small.bytes[..small.len], &expected[..], "{value:#x}");
+                assert_eq!(small.len, super::gas_call_len(value), "{value:#x}");
+            }
+        }
+    }
+
     /// The word-at-a-time decoder agrees with the bytewise one at every length, position and
     /// limit, with and without 8 bytes to load.
     #[test]
