@@ -42,12 +42,48 @@ const MAX_FUNCTION_SIZE: usize = 7_654_321;
 /// What the module tells every function body.
 pub(crate) struct ModuleCtx<'a> {
     pub schedule: &'a Schedule,
-    /// The schedule's cost of each operator, by [`OpKind::index`] (a fixed-size table: looked
-    /// up once per operator).
-    pub costs: [Option<u64>; OpKind::COUNT],
+    /// What metering needs to know about each operator, by [`OpKind::index`] (a fixed-size
+    /// table: looked up once per operator, by kinds known only at run time, so that all plain
+    /// operators share one copy of the metering code).
+    pub ops: [OpInfo; OpKind::COUNT],
     pub types: &'a [TypeInfo],
     /// Type index of every function (imported ones first).
     pub func_types: &'a [u32],
+}
+
+/// One operator under the schedule, as [`Body::plain`] and [`Body::cost`] use it.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct OpInfo {
+    /// Its cost (0 when forbidden).
+    cost: u64,
+    /// Its per-unit cost when it is size-dependent (0: no length charge).
+    unit: u64,
+    /// The schedule allows it.
+    allowed: bool,
+    /// Its arity does not depend on types ([`OpKind::fixed_arity`]).
+    fixed: bool,
+    /// Values it pops, when fixed.
+    pops: u8,
+    /// It pushes more values than it pops, so it may raise the stack's largest height.
+    grows: bool,
+}
+
+impl OpInfo {
+    /// The table for `schedule`, by [`OpKind::index`].
+    pub(crate) fn table(schedule: &Schedule) -> [OpInfo; OpKind::COUNT] {
+        std::array::from_fn(|i| match OpKind::from_index(i) {
+            Some(kind) => {
+                let cost = schedule.cost(kind);
+                let unit = kind.dynamic().map_or(0, |d| schedule.dynamic.unit(d));
+                let (fixed, pops, grows) = match kind.fixed_arity() {
+                    Some((pops, pushes)) => (true, pops as u8, pushes > pops),
+                    None => (false, 0, false),
+                };
+                OpInfo { cost: cost.unwrap_or(0), unit, allowed: cost.is_some(), fixed, pops, grows }
+            }
+            None => OpInfo::default(),
+        })
+    }
 }
 
 /// Buffers reused from one function body to the next, so that a module's bodies cost no
@@ -293,15 +329,28 @@ pub(crate) fn instrument_body(
 fn step(at: &mut usize, b: &mut Body<'_, '_>, code: u8) -> Result<bool, Box<InjectError>> {
     // Validates with the validator's `$visit`, then meters with the `Body` method `$meter`.
     macro_rules! fused {
-        // A plain operator, resolved from its opcode at compile time.
-        ($visit:ident($($arg:expr),*) => plain($code:literal)) => {
-            fused!($visit($($arg),*) => plain_op(const { OpKind::with_opcode($code) }))
-        };
         ($visit:ident($($arg:expr),*) => $meter:ident($($marg:tt)*)) => {{
             let checked = b.v.visitor(b.offset as u64).$visit($($arg),*);
             match checked {
                 Ok(()) => b.$meter($($marg)*).map(|()| false).map_err(Box::new),
                 Err(e) => Err(rejected(e)),
+            }
+        }};
+    }
+    // Validates a plain operator with the validator's `$visit` and evaluates to its kind,
+    // resolved from its opcode at compile time, for the metering shared by all plain operators
+    // (after the `match`: one copy of it keeps this function small enough for the instruction
+    // cache).
+    macro_rules! plain {
+        ($visit:ident($($arg:expr),*) => $code:literal) => {{
+            if let Err(e) = b.v.visitor(b.offset as u64).$visit($($arg),*) {
+                return Err(rejected(e));
+            }
+            const {
+                match OpKind::with_opcode($code) {
+                    Some(kind) => kind,
+                    None => panic!("a plain operator outside the profile"),
+                }
             }
         }};
     }
@@ -330,22 +379,32 @@ fn step(at: &mut usize, b: &mut Body<'_, '_>, code: u8) -> Result<bool, Box<Inje
                         target: MemArgTarget::Memory(0),
                         ordering: None,
                     };
-                    fused!($visit(memarg) => plain($code))
+                    plain!($visit(memarg) => $code)
                 }
-                _ => fallback(*at, b).map(|end| {
+                _ => return fallback(*at, b).map(|end| {
                     *at = end;
                     false
                 }),
             }
         }};
     }
-    // A block, loop or if: decoded here when it has no type (`0x40`, `BlockType::Empty`).
+    // A block, loop or if: decoded here when it has no type (`0x40`, `BlockType::Empty`) or a
+    // numeric result type (one byte, which `read_block_type` reads as that value type; the
+    // validator checks that floats are enabled).
     macro_rules! block {
         ($visit:ident => $meter:ident) => {{
-            match b.bytes.get(*at + 1) {
-                Some(0x40) => {
+            let blockty = match b.bytes.get(*at + 1) {
+                Some(0x40) => Some(BlockType::Empty),
+                Some(0x7f) => Some(BlockType::Type(ValType::I32)),
+                Some(0x7e) => Some(BlockType::Type(ValType::I64)),
+                Some(0x7d) => Some(BlockType::Type(ValType::F32)),
+                Some(0x7c) => Some(BlockType::Type(ValType::F64)),
+                _ => None,
+            };
+            match blockty {
+                Some(blockty) => {
                     *at += 2;
-                    fused!($visit(BlockType::Empty) => $meter(BlockType::Empty))
+                    fused!($visit(blockty) => $meter(blockty))
                 }
                 _ => fallback(*at, b).map(|end| {
                     *at = end;
@@ -356,69 +415,91 @@ fn step(at: &mut usize, b: &mut Body<'_, '_>, code: u8) -> Result<bool, Box<Inje
     }
     macro_rules! dispatch {
         ($($code:literal => $visit:ident,)*) => {
-            match code {
+            let kind = match code {
                 $($code => {
                     *at += 1;
-                    fused!($visit() => plain($code))
+                    plain!($visit() => $code)
                 })*
                 0x00 => {
                     *at += 1;
-                    fused!(visit_unreachable() => unreachable())
+                    return fused!(visit_unreachable() => unreachable());
                 }
-                0x02 => block!(visit_block => block),
-                0x03 => opening!(block!(visit_loop => loop_)),
-                0x04 => opening!(block!(visit_if => if_)),
+                0x02 => return block!(visit_block => block),
+                0x03 => return opening!(block!(visit_loop => loop_)),
+                0x04 => return opening!(block!(visit_if => if_)),
                 0x0b => {
                     *at += 1;
                     let checked = b.v.visitor(b.offset as u64).visit_end();
-                    opening!(match checked {
+                    return opening!(match checked {
                         Ok(()) => b.end().map(|()| b.v.control_stack_height() == 0).map_err(Box::new),
                         Err(e) => Err(rejected(e)),
-                    })
+                    });
+                }
+                // `else` where the validator's frame is an `if` (elsewhere the reader rejects it).
+                0x05 if b.v.get_control_frame(0).map(|f| f.kind) == Some(FrameKind::If) => {
+                    *at += 1;
+                    return opening!(fused!(visit_else() => else_()));
                 }
                 0x0c => {
                     let (depth, end) = var_u32(b.bytes, b.base, *at + 1)?;
                     *at = end;
-                    fused!(visit_br(depth) => br(depth))
+                    return fused!(visit_br(depth) => br(depth));
                 }
                 0x0d => {
                     let (depth, end) = var_u32(b.bytes, b.base, *at + 1)?;
                     *at = end;
-                    opening!(fused!(visit_br_if(depth) => br_if(depth)))
+                    return opening!(fused!(visit_br_if(depth) => br_if(depth)));
                 }
                 0x0f => {
                     *at += 1;
-                    fused!(visit_return() => return_())
+                    return fused!(visit_return() => return_());
                 }
                 0x10 => {
                     let (index, end) = var_u32(b.bytes, b.base, *at + 1)?;
                     *at = end;
-                    opening!(fused!(visit_call(index) => call(index, Some(end))))
+                    return opening!(fused!(visit_call(index) => call(index, Some(end))));
+                }
+                // `call_indirect` with a one-byte zero table index, which the reader decodes as
+                // table 0 whether or not it reads the index as a LEB128 integer.
+                0x11 => {
+                    let (index, end) = var_u32(b.bytes, b.base, *at + 1)?;
+                    match b.bytes.get(end) {
+                        Some(0) => {
+                            *at = end + 1;
+                            return opening!(fused!(visit_call_indirect(index, 0) => call_indirect(index)));
+                        }
+                        _ => {
+                            return fallback(*at, b).map(|end| {
+                                *at = end;
+                                false
+                            })
+                        }
+                    }
                 }
                 0x20 => {
                     let (index, end) = var_u32(b.bytes, b.base, *at + 1)?;
                     *at = end;
-                    fused!(visit_local_get(index) => plain(0x20))
+                    plain!(visit_local_get(index) => 0x20)
                 }
                 0x21 => {
                     let (index, end) = var_u32(b.bytes, b.base, *at + 1)?;
                     *at = end;
-                    fused!(visit_local_set(index) => plain(0x21))
+                    plain!(visit_local_set(index) => 0x21)
                 }
                 0x22 => {
                     let (index, end) = var_u32(b.bytes, b.base, *at + 1)?;
                     *at = end;
-                    fused!(visit_local_tee(index) => plain(0x22))
+                    plain!(visit_local_tee(index) => 0x22)
                 }
                 0x23 => {
                     let (index, end) = var_u32(b.bytes, b.base, *at + 1)?;
                     *at = end;
-                    fused!(visit_global_get(index) => plain(0x23))
+                    plain!(visit_global_get(index) => 0x23)
                 }
                 0x24 => {
                     let (index, end) = var_u32(b.bytes, b.base, *at + 1)?;
                     *at = end;
-                    fused!(visit_global_set(index) => plain(0x24))
+                    plain!(visit_global_set(index) => 0x24)
                 }
                 0x28 => memarg!(0x28, visit_i32_load, 2),
                 0x29 => memarg!(0x29, visit_i64_load, 3),
@@ -446,18 +527,21 @@ fn step(at: &mut usize, b: &mut Body<'_, '_>, code: u8) -> Result<bool, Box<Inje
                 0x41 => {
                     let (value, end) = var_i32(b.bytes, b.base, *at + 1)?;
                     *at = end;
-                    fused!(visit_i32_const(value) => plain(0x41))
+                    plain!(visit_i32_const(value) => 0x41)
                 }
                 0x42 => {
                     let (value, end) = var_i64(b.bytes, b.base, *at + 1)?;
                     *at = end;
-                    fused!(visit_i64_const(value) => plain(0x42))
+                    plain!(visit_i64_const(value) => 0x42)
                 }
-                _ => fallback(*at, b).map(|end| {
-                    *at = end;
-                    false
-                }),
-            }
+                _ => {
+                    return fallback(*at, b).map(|end| {
+                        *at = end;
+                        false
+                    })
+                }
+            };
+            b.plain_inline(kind).map(|()| false).map_err(Box::new)
         };
     }
     dispatch! {
@@ -630,6 +714,55 @@ const SHORT_LEB_64: usize = 9;
 /// as `(value bits, number of bytes)`; `None` otherwise (longer, or cut off by the body's end).
 #[inline(always)]
 fn leb(bytes: &[u8], at: usize, max: usize) -> Option<(u64, usize)> {
+    // Most integers have 8 bytes of body after them: those up to 8 bytes long are decoded from
+    // one 8-byte load without a branch per byte (a per-byte loop mispredicts its exit).
+    if let Some(word) = bytes.get(at..).and_then(|rest| rest.first_chunk::<8>()) {
+        let word = u64::from_le_bytes(*word);
+        // The first byte without a continuation bit ends the integer.
+        let len = (!word & 0x8080_8080_8080_8080).trailing_zeros() as usize / 8 + 1;
+        if len <= max && len <= 8 {
+            return Some((compact_leb(word, len), len));
+        }
+    }
+    leb_bytewise(bytes, at, max)
+}
+
+/// [`leb`] with a limit of [`SHORT_LEB_32`] bytes, from one 4-byte load when the body has
+/// 4 bytes left.
+#[inline(always)]
+fn leb32(bytes: &[u8], at: usize) -> Option<(u32, usize)> {
+    match bytes.get(at..).and_then(|rest| rest.first_chunk::<4>()) {
+        Some(word) => {
+            let word = u32::from_le_bytes(*word);
+            let ends = !word & 0x8080_8080;
+            if ends == 0 {
+                return None;
+            }
+            let len = ends.trailing_zeros() as usize / 8 + 1;
+            let v = word & (u32::MAX >> (32 - 8 * len)) & 0x7f7f_7f7f;
+            let v = (v & 0x007f_007f) | ((v & 0x7f00_7f00) >> 1);
+            Some(((v & 0x3fff) | ((v & 0x3fff_0000) >> 2), len))
+        }
+        None => leb_bytewise(bytes, at, SHORT_LEB_32).map(|(v, len)| (v as u32, len)),
+    }
+}
+
+/// The value bits of the `len` (1 to 8) LEB128 bytes in the low bytes of `word`: their 7-bit
+/// groups, packed.
+#[inline(always)]
+fn compact_leb(word: u64, len: usize) -> u64 {
+    // Keep the integer's bytes (`len` of them), without their continuation bits.
+    let mask = u64::MAX >> (64 - 8 * len);
+    let v = word & mask & 0x7f7f_7f7f_7f7f_7f7f;
+    // Pack pairs of 7-bit groups into 14 bits, pairs of those into 28, then into 56.
+    let v = (v & 0x007f_007f_007f_007f) | ((v & 0x7f00_7f00_7f00_7f00) >> 1);
+    let v = (v & 0x0000_3fff_0000_3fff) | ((v & 0x3fff_0000_3fff_0000) >> 2);
+    (v & 0x0000_0000_0fff_ffff) | ((v & 0x0fff_ffff_0000_0000) >> 4)
+}
+
+/// [`leb`] a byte at a time, for integers near the body's end or longer than 8 bytes.
+#[inline(never)]
+fn leb_bytewise(bytes: &[u8], at: usize, max: usize) -> Option<(u64, usize)> {
     let mut value = 0;
     for (i, &byte) in bytes.get(at..)?.iter().take(max).enumerate() {
         value |= u64::from(byte & 0x7f) << (7 * i);
@@ -660,30 +793,33 @@ fn var_u32(bytes: &[u8], base: usize, at: usize) -> Result<(u32, usize), Box<Inj
 /// [`var_u32`] beyond one byte: long or incomplete forms go to wasmparser, for its errors.
 #[inline(never)]
 fn var_u32_long(bytes: &[u8], base: usize, at: usize) -> Result<(u32, usize), Box<InjectError>> {
-    if let Some((value, len)) = leb(bytes, at, SHORT_LEB_32) {
-        return Ok((value as u32, at + len));
+    match leb32(bytes, at) {
+        Some((value, len)) => Ok((value, at + len)),
+        None => var_u32_reader(bytes, base, at),
     }
+}
+
+#[cold]
+#[inline(never)]
+fn var_u32_reader(bytes: &[u8], base: usize, at: usize) -> Result<(u32, usize), Box<InjectError>> {
     let mut reader = reader_at(bytes, base, at);
     let value = reader.read_var_u32().map_err(rejected)?;
     Ok((value, at + reader.current_position()))
 }
 
-/// Reads the signed LEB128 `i32` at `bytes[at]`, as `reader.read_var_i32()` would.
+/// Reads the signed LEB128 `i32` at `bytes[at]`, as `reader.read_var_i32()` would. Constants
+/// are often several bytes long: all lengths up to 4 take the same branch-free path.
 #[inline(always)]
 fn var_i32(bytes: &[u8], base: usize, at: usize) -> Result<(i32, usize), Box<InjectError>> {
-    match bytes.get(at) {
-        // Sign-extend the 7 bits.
-        Some(&byte) if byte & 0x80 == 0 => Ok((i32::from((byte << 1) as i8) >> 1, at + 1)),
-        _ => var_i32_long(bytes, base, at),
+    match leb32(bytes, at) {
+        Some((value, len)) => Ok((sign_extend(u64::from(value), len) as i32, at + len)),
+        None => var_i32_reader(bytes, base, at),
     }
 }
 
-/// [`var_i32`] beyond one byte.
+#[cold]
 #[inline(never)]
-fn var_i32_long(bytes: &[u8], base: usize, at: usize) -> Result<(i32, usize), Box<InjectError>> {
-    if let Some((value, len)) = leb(bytes, at, SHORT_LEB_32) {
-        return Ok((sign_extend(value, len) as i32, at + len));
-    }
+fn var_i32_reader(bytes: &[u8], base: usize, at: usize) -> Result<(i32, usize), Box<InjectError>> {
     let mut reader = reader_at(bytes, base, at);
     let value = reader.read_var_i32().map_err(rejected)?;
     Ok((value, at + reader.current_position()))
@@ -692,23 +828,22 @@ fn var_i32_long(bytes: &[u8], base: usize, at: usize) -> Result<(i32, usize), Bo
 /// Reads the signed LEB128 `i64` at `bytes[at]`, as `reader.read_var_i64()` would.
 #[inline(always)]
 fn var_i64(bytes: &[u8], base: usize, at: usize) -> Result<(i64, usize), Box<InjectError>> {
-    match bytes.get(at) {
-        Some(&byte) if byte & 0x80 == 0 => Ok((i64::from((byte << 1) as i8) >> 1, at + 1)),
-        _ => var_i64_long(bytes, base, at),
+    match leb(bytes, at, SHORT_LEB_64) {
+        Some((value, len)) => Ok((sign_extend(value, len), at + len)),
+        None => var_i64_reader(bytes, base, at),
     }
 }
 
-/// [`var_i64`] beyond one byte.
+#[cold]
 #[inline(never)]
-fn var_i64_long(bytes: &[u8], base: usize, at: usize) -> Result<(i64, usize), Box<InjectError>> {
-    if let Some((value, len)) = leb(bytes, at, SHORT_LEB_64) {
-        return Ok((sign_extend(value, len), at + len));
-    }
+fn var_i64_reader(bytes: &[u8], base: usize, at: usize) -> Result<(i64, usize), Box<InjectError>> {
     let mut reader = reader_at(bytes, base, at);
     let value = reader.read_var_i64().map_err(rejected)?;
     Ok((value, at + reader.current_position()))
 }
 
+#[cold]
+#[inline(never)]
 fn internal(message: &str) -> InjectError {
     InjectError::Internal { message: message.to_string() }
 }
@@ -738,16 +873,8 @@ impl Body<'_, '_> {
         }
     }
 
-    /// [`Body::plain`] for an operator the decoder resolved from its opcode; `None` (an opcode
-    /// outside the profile that the validator accepted) is a bug.
-    #[inline(always)]
-    fn plain_op(&mut self, kind: Option<OpKind>) -> Result<(), InjectError> {
-        match kind {
-            Some(kind) => self.plain(kind),
-            None => self.outside(),
-        }
-    }
-
+    #[cold]
+    #[inline(never)]
     fn overflow(&self) -> InjectError {
         InjectError::CostOverflow { func: self.func, offset: self.offset }
     }
@@ -799,10 +926,16 @@ impl Body<'_, '_> {
     /// The operator's cost; fails when the schedule forbids it (in live and dead code alike).
     #[inline(always)]
     fn cost(&self, kind: OpKind) -> Result<u64, InjectError> {
-        match self.ctx.costs.get(kind.index()) {
-            Some(&Some(cost)) => Ok(cost),
-            _ => Err(InjectError::Forbidden { func: self.func, op: kind, offset: self.offset }),
+        match self.ctx.ops.get(kind.index()) {
+            Some(info) if info.allowed => Ok(info.cost),
+            _ => Err(self.forbidden(kind)),
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn forbidden(&self, kind: OpKind) -> InjectError {
+        InjectError::Forbidden { func: self.func, op: kind, offset: self.offset }
     }
 
     /// Records the current operator (`call` or `ref.func`) for re-encoding with its function
@@ -948,27 +1081,42 @@ impl Body<'_, '_> {
 
     /// Any operator of the profile that neither branches, calls nor names a function: it joins
     /// the open region, gets a length charge when it is size-dependent, and has a fixed arity.
-    #[inline(always)]
+    #[inline(never)]
     fn plain(&mut self, kind: OpKind) -> Result<(), InjectError> {
-        let cost = self.cost(kind)?;
+        self.plain_inline(kind)
+    }
+
+    /// [`Body::plain`], inlined into the decoder's one shared copy.
+    #[inline(always)]
+    fn plain_inline(&mut self, kind: OpKind) -> Result<(), InjectError> {
+        let ctx = self.ctx;
+        let info = match ctx.ops.get(kind.index()) {
+            Some(info) if info.allowed => info,
+            _ => return Err(self.forbidden(kind)),
+        };
         if !self.live {
             return Ok(());
         }
-        self.add(cost)?;
-        if let Some(d) = kind.dynamic() {
-            let unit = self.ctx.schedule.dynamic.unit(d);
-            if unit > 0 {
-                self.inserts.push(Insert::new(self.pos(), What::Length, unit));
-                self.added += gas_call_len(unit);
-            }
+        self.add(info.cost)?;
+        if info.unit > 0 {
+            self.length_charge(info.unit);
         }
-        let (pops, pushes) = kind.fixed_arity().ok_or_else(|| internal("operator without a fixed arity"))?;
+        if !info.fixed {
+            return Err(internal("operator without a fixed arity"));
+        }
         // With uniform sizes only the largest height matters, and an operator that does not grow
         // the stack cannot raise it.
-        if pushes > pops || self.shadow.uniform.is_none() {
-            self.apply(pops as usize)?;
+        if info.grows || self.shadow.uniform.is_none() {
+            self.apply(usize::from(info.pops))?;
         }
         Ok(())
+    }
+
+    /// Records a length charge of `unit` per unit before the current operator.
+    #[inline(never)]
+    fn length_charge(&mut self, unit: u64) {
+        self.inserts.push(Insert::new(self.pos(), What::Length, unit));
+        self.added += gas_call_len(unit);
     }
 
     fn unreachable(&mut self) -> Result<(), InjectError> {
@@ -1433,6 +1581,62 @@ mod tests {
             crate::write_u32(&mut out, v);
             assert_eq!(uleb_len(v), out.len(), "{v}");
         }
+    }
+
+    /// Charges agree with the reference encoder and their computed length, at every LEB128
+    /// length.
+    #[test]
+    fn gas_call_matches_the_encoder() {
+        let mut values = vec![0u64, 1, 63, 64, 127, 128, 8191, 8192, u64::MAX, 1 << 63, (1 << 63) - 1];
+        for shift in 0..64 {
+            values.extend([1u64 << shift, (1u64 << shift) - 1, (1u64 << shift) + 0x55]);
+        }
+        for value in values {
+            for func in [super::GAS_FUNC, super::GAS_LEN_FUNC] {
+                let small = super::Small::gas_call(value, func);
+                let mut expected = vec![super::OP_I64_CONST];
+                crate::write_i64(&mut expected, value as i64);
+                expected.extend([super::OP_CALL, func as u8]);
+                assert_eq!(&small.bytes[..small.len], &expected[..], "{value:#x}");
+                assert_eq!(small.len, super::gas_call_len(value), "{value:#x}");
+            }
+        }
+    }
+
+    /// The word-at-a-time decoder agrees with the bytewise one at every length, position and
+    /// limit, with and without 8 bytes to load.
+    #[test]
+    fn leb_word_decoder_matches_bytewise() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut seen = [false; 11];
+        for _ in 0..20_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let len = (state % 11) as usize;
+            // Continuation bits on the first `len - 1` bytes, random payload bits.
+            let mut bytes: Vec<u8> = state.to_le_bytes().iter().chain(&[0x5a, 0xa5, 0x33, 0xcc]).copied().collect();
+            for (i, byte) in bytes.iter_mut().enumerate() {
+                if i + 1 < len {
+                    *byte |= 0x80;
+                } else if i + 1 == len {
+                    *byte &= 0x7f;
+                }
+            }
+            for cut in [bytes.len(), len + 1, len] {
+                let bytes = &bytes[..cut.min(bytes.len())];
+                for max in [4, 9] {
+                    let word = super::leb(bytes, 0, max);
+                    assert_eq!(word, super::leb_bytewise(bytes, 0, max), "{bytes:x?} {max}");
+                    if let Some((_, n)) = word {
+                        seen[n] = true;
+                    }
+                }
+                let word = super::leb32(bytes, 0).map(|(v, n)| (u64::from(v), n));
+                assert_eq!(word, super::leb_bytewise(bytes, 0, 4), "{bytes:x?} 32");
+            }
+        }
+        assert!(seen[1..=9].iter().all(|&s| s), "every length decoded: {seen:?}");
     }
 
     /// The inline LEB128 decoders agree with wasmparser's reader (values, ends, and errors with

@@ -11,9 +11,8 @@ use wasmparser::{
     ValType, ValidPayload, Validator,
 };
 
-use crate::body::{instrument_body, ModuleCtx, Scratch};
+use crate::body::{instrument_body, ModuleCtx, OpInfo, Scratch};
 use crate::error::InjectError;
-use crate::ops::OpKind;
 use crate::schedule::Schedule;
 use crate::{write_u32, FUNC_SHIFT, IMPORTS, IMPORT_MODULE, RESERVED_EXPORT_PREFIX};
 
@@ -279,8 +278,7 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
     let mut out = Vec::with_capacity(wasm.len() + wasm.len() / 2 + 1024);
     out.extend_from_slice(&wasm_encoder::Module::HEADER);
     let (mut types_done, mut imports_done) = (false, false);
-    let costs = std::array::from_fn(|i| OpKind::from_index(i).and_then(|op| schedule.cost(op)));
-    let ctx = ModuleCtx { schedule, costs, types: &types, func_types: &func_types };
+    let ctx = ModuleCtx { schedule, ops: OpInfo::table(schedule), types: &types, func_types: &func_types };
     let mut allocs = FuncValidatorAllocations::default();
     let mut scratch = Scratch::default();
     let mut bodies = bodies.into_iter();
