@@ -21,6 +21,10 @@
 //!
 //!   `tally / tally-unmetered` is the metering overhead (target ≤ 1.05 geomean), `tally /
 //!   wasmi-fuel` the comparison with wasmi's built-in metering (target ≤ 1.00).
+//!
+//!   Before each group, a paired measurement alternates metered and unmetered calls one by one
+//!   and saves the median per-call ratio to the criterion directory (`bench-report` prints it):
+//!   this machine's speed drifts over seconds, and the paired ratio does not drift with it.
 
 mod common;
 
@@ -30,6 +34,7 @@ use std::time::Duration;
 use common::{TallyRunner, WasmiRunner, WORKLOADS};
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode, Throughput};
 use tally_benches::bigmodule::{big_module, BigModuleConfig};
+use tally_benches::report::{default_criterion_dir, save_paired, PairedRun};
 use tally_gas_injector::Schedule;
 use wasm_instrument::gas_metering::{self, host_function, ConstantCostRules};
 use wasm_instrument::parity_wasm;
@@ -89,10 +94,14 @@ fn inject(c: &mut Criterion) {
     }
 }
 
+/// Rounds of the paired measurement (see [`PairedRun`]).
+const PAIRED_ROUNDS: u32 = 31;
+
 fn metered(c: &mut Criterion) {
     let schedule = Schedule::default();
     let wasm = tally_guests::build::wasm_bytes().expect("build the guests for wasm32");
     let instrumented = tally_gas_injector::instrument(&wasm, &schedule).expect("instrument the guests");
+    let mut paired = Vec::new();
     for w in &WORKLOADS {
         let expected = (w.native)(w.arg);
         let mut tally = TallyRunner::new(&instrumented, w.name, Some(schedule.stack.budget));
@@ -102,6 +111,18 @@ fn metered(c: &mut Criterion) {
         eprintln!("metered/{}: {}({}) uses {} gas", w.name, w.name, w.arg, tally.gas_used());
         assert_eq!(unmetered.call(w.arg), expected, "tally: {}({})", w.name, w.arg);
         assert_eq!(wasmi_fuel.call(w.arg), expected, "wasmi-fuel: {}({})", w.name, w.arg);
+        let run = PairedRun::measure(
+            w.name,
+            PAIRED_ROUNDS,
+            || {
+                black_box(tally.call(black_box(w.arg)));
+            },
+            || {
+                black_box(unmetered.call(black_box(w.arg)));
+            },
+        );
+        eprintln!("metered/{}: paired over {} rounds: metered / unmetered {:.3}", w.name, run.rounds, run.median_ratio);
+        paired.push(run);
 
         let mut group = c.benchmark_group(format!("metered/{}", w.name));
         // Calls take milliseconds: a flat sampling plan keeps runs short and comparable.
@@ -111,6 +132,10 @@ fn metered(c: &mut Criterion) {
         group.bench_function("tally-unmetered", |b| b.iter(|| unmetered.call(black_box(w.arg))));
         group.bench_function("wasmi-fuel", |b| b.iter(|| wasmi_fuel.call(black_box(w.arg))));
         group.finish();
+    }
+    let dir = default_criterion_dir();
+    if let Err(err) = save_paired(&dir, &paired) {
+        eprintln!("metered: paired results not saved: {err}");
     }
 }
 

@@ -62,6 +62,150 @@ pub const TARGETS: [Target; 3] = [
     },
 ];
 
+/// The file, in the criterion directory, where the `metering` bench saves its paired
+/// metered/unmetered measurement (see [`PairedRun`]).
+pub const PAIRED_FILE: &str = "metered-paired.json";
+
+/// The metering bench's paired measurement of one workload: metered and unmetered calls
+/// alternated one by one, so that both see the same machine. This VM's speed drifts by tens of
+/// percent over seconds, which moves criterion's separately timed benchmarks apart; the ratio of
+/// calls made a few milliseconds apart does not drift with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairedRun {
+    /// The guest export, e.g. `fib`.
+    pub workload: String,
+    /// Rounds: each times one metered and one unmetered call, in alternating order.
+    pub rounds: u32,
+    /// Median over rounds of metered time / unmetered time.
+    pub median_ratio: f64,
+    /// Median metered call, in nanoseconds.
+    pub metered_ns: f64,
+    /// Median unmetered call, in nanoseconds.
+    pub unmetered_ns: f64,
+}
+
+impl PairedRun {
+    /// Measures `metered` against `unmetered` over `rounds` alternating rounds (after one warm-up
+    /// call each).
+    pub fn measure(workload: &str, rounds: u32, mut metered: impl FnMut(), mut unmetered: impl FnMut()) -> Self {
+        let time = |f: &mut dyn FnMut()| {
+            let start = std::time::Instant::now();
+            f();
+            start.elapsed().as_nanos() as f64
+        };
+        metered();
+        unmetered();
+        let (mut ratios, mut m_times, mut u_times) = (Vec::new(), Vec::new(), Vec::new());
+        for round in 0..rounds {
+            let (m, u) = if round % 2 == 0 {
+                let m = time(&mut metered);
+                (m, time(&mut unmetered))
+            } else {
+                let u = time(&mut unmetered);
+                (time(&mut metered), u)
+            };
+            ratios.push(m / u.max(1.0));
+            m_times.push(m);
+            u_times.push(u);
+        }
+        PairedRun {
+            workload: workload.to_string(),
+            rounds,
+            median_ratio: median(&mut ratios),
+            metered_ns: median(&mut m_times),
+            unmetered_ns: median(&mut u_times),
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        serde_json::json!({
+            "workload": self.workload,
+            "rounds": self.rounds,
+            "median_ratio": self.median_ratio,
+            "metered_ns": self.metered_ns,
+            "unmetered_ns": self.unmetered_ns,
+        })
+    }
+
+    fn from_json(v: &Value) -> Option<Self> {
+        Some(PairedRun {
+            workload: v.get("workload")?.as_str()?.to_string(),
+            rounds: u32::try_from(v.get("rounds")?.as_u64()?).ok()?,
+            median_ratio: v.get("median_ratio")?.as_f64()?,
+            metered_ns: v.get("metered_ns")?.as_f64()?,
+            unmetered_ns: v.get("unmetered_ns")?.as_f64()?,
+        })
+    }
+}
+
+/// The median of `values` (0 when empty).
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    match values.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => values[n / 2],
+        n => (values[n / 2 - 1] + values[n / 2]) / 2.0,
+    }
+}
+
+/// Saves paired runs to [`PAIRED_FILE`] in `criterion_dir`.
+pub fn save_paired(criterion_dir: &Path, runs: &[PairedRun]) -> Result<(), String> {
+    fs::create_dir_all(criterion_dir).map_err(|e| format!("cannot create {}: {e}", criterion_dir.display()))?;
+    let path = criterion_dir.join(PAIRED_FILE);
+    let json = Value::Array(runs.iter().map(PairedRun::to_json).collect());
+    fs::write(&path, json.to_string()).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Reads the paired runs saved in `criterion_dir`: none if the file is absent.
+pub fn load_paired(criterion_dir: &Path) -> Result<Vec<PairedRun>, String> {
+    let path = criterion_dir.join(PAIRED_FILE);
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let json = read_json(&path)?;
+    json.as_array()
+        .ok_or_else(|| format!("{}: expected an array", path.display()))?
+        .iter()
+        .map(|v| PairedRun::from_json(v).ok_or_else(|| format!("{}: malformed entry {v}", path.display())))
+        .collect()
+}
+
+/// Renders paired runs as a markdown table with the geomean and the metering-overhead target.
+pub fn render_paired(runs: &[PairedRun]) -> String {
+    if runs.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("### metered, paired (metered and unmetered calls alternated)\n\n");
+    out.push_str(
+        "| workload | rounds | tally (median call) | tally-unmetered (median call) | median of per-round ratios |\n",
+    );
+    out.push_str("|---|---:|---:|---:|---:|\n");
+    for r in runs {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {:.3} |",
+            r.workload,
+            r.rounds,
+            format_time(r.metered_ns),
+            format_time(r.unmetered_ns),
+            r.median_ratio
+        );
+    }
+    let ratios: Vec<f64> = runs.iter().map(|r| r.median_ratio).collect();
+    if let Some(g) = geomean(&ratios) {
+        let _ = writeln!(out, "| **geomean** | | | | **{g:.3}** |\n");
+        if let Some(target) = TARGETS.iter().find(|t| t.section == "metered" && t.baseline == "tally-unmetered") {
+            let verdict = if g <= target.max_ratio { "met" } else { "**missed**" };
+            let _ = writeln!(
+                out,
+                "- Target {} (paired): geomean ≤ {:.2}; measured {g:.3}: {verdict}.\n",
+                target.description, target.max_ratio
+            );
+        }
+    }
+    out
+}
+
 /// One benchmark's median, as saved by criterion's latest run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Measurement {

@@ -152,3 +152,61 @@ fn sections_without_targets_print_no_target_lines() {
     let ms = [measurement("execute/fib", "tally", 1e6, None), measurement("execute/fib", "wasmi", 1e6, None)];
     assert!(!render_markdown(&ms).contains("Target"));
 }
+
+#[test]
+fn paired_runs_round_trip_and_render_with_the_overhead_target() {
+    use tally_benches::report::{load_paired, render_paired, save_paired, PairedRun};
+    let dir = std::env::temp_dir().join(format!("tally-paired-report-{}", std::process::id()));
+    assert_eq!(load_paired(&dir).unwrap(), Vec::new(), "no file: no runs");
+    let run = |workload: &str, ratio: f64| PairedRun {
+        workload: workload.into(),
+        rounds: 31,
+        median_ratio: ratio,
+        metered_ns: 2_000_000.0 * ratio,
+        unmetered_ns: 2_000_000.0,
+    };
+    let runs = vec![run("fib", 1.08), run("sieve", 1.02)];
+    save_paired(&dir, &runs).unwrap();
+    assert_eq!(load_paired(&dir).unwrap(), runs);
+    let md = render_paired(&runs);
+    assert!(md.contains("| fib | 31 | 2.16 ms | 2.00 ms | 1.080 |"), "{md}");
+    // sqrt(1.08 × 1.02) = 1.0496
+    assert!(md.contains("**1.050**"), "{md}");
+    assert!(md.contains("measured 1.050: met"), "{md}");
+    let slow = render_paired(&[run("fib", 1.2)]);
+    assert!(slow.contains("measured 1.200: **missed**"), "{slow}");
+    std::fs::write(dir.join("metered-paired.json"), "[{\"workload\": 3}]").unwrap();
+    assert!(load_paired(&dir).unwrap_err().contains("malformed"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn paired_measurement_times_both_sides() {
+    use tally_benches::report::PairedRun;
+    let spin = |n: u64| {
+        move || {
+            let mut x = 0u64;
+            for i in 0..n {
+                x = std::hint::black_box(x.wrapping_add(i));
+            }
+        }
+    };
+    let (mut m_calls, mut u_calls) = (0, 0);
+    let run = PairedRun::measure(
+        "spin",
+        5,
+        || {
+            m_calls += 1;
+            spin(20_000)();
+        },
+        || {
+            u_calls += 1;
+            spin(10_000)();
+        },
+    );
+    // One warm-up call each, then one per round.
+    assert_eq!((m_calls, u_calls), (6, 6));
+    assert_eq!(run.rounds, 5);
+    assert!(run.metered_ns > 0.0 && run.unmetered_ns > 0.0);
+    assert!(run.median_ratio > 0.0);
+}

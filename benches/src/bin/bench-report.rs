@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use tally_benches::report::{collect, default_criterion_dir, render_markdown};
+use tally_benches::report::{collect, default_criterion_dir, load_paired, render_markdown, render_paired};
 
 fn main() -> ExitCode {
     let mut args = std::env::args_os().skip(1);
@@ -31,7 +31,16 @@ fn main() -> ExitCode {
         }
         Ok(measurements) => {
             print!("{}", render_markdown(&measurements));
-            ExitCode::SUCCESS
+            match load_paired(&dir) {
+                Ok(paired) => {
+                    print!("{}", render_paired(&paired));
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("bench-report: {err}");
+                    ExitCode::FAILURE
+                }
+            }
         }
         Err(err) => {
             eprintln!("bench-report: {err}");
