@@ -22,9 +22,10 @@
 //!   `tally / tally-unmetered` is the metering overhead (target ≤ 1.05 geomean), `tally /
 //!   wasmi-fuel` the comparison with wasmi's built-in metering (target ≤ 1.00).
 //!
-//!   Before each group, a paired measurement alternates metered and unmetered calls one by one
-//!   and saves the median per-call ratio to the criterion directory (`bench-report` prints it):
-//!   this machine's speed drifts over seconds, and the paired ratio does not drift with it.
+//!   Before each `inject` and `metered` group, a paired measurement alternates single runs of
+//!   `tally` and the baseline (`wasm-instrument`, `tally-unmetered`) and saves the median
+//!   per-round ratio to the criterion directory (`bench-report` prints it): this machine's speed
+//!   drifts over seconds, and the paired ratio does not drift with it.
 
 mod common;
 
@@ -60,6 +61,7 @@ fn inject(c: &mut Criterion) {
     let big = big_module(&BigModuleConfig { target_code_bytes: 1_000_000, floats: false, ..Default::default() });
     let guests = tally_guests::build::wasm_bytes().expect("build the guests for wasm32");
 
+    let mut paired = Vec::new();
     for (name, wasm) in [("big", &big), ("guests", &guests)] {
         let ours = tally_gas_injector::instrument(wasm, &schedule).expect("tally-gas-injector accepts the module");
         tally_gas_injector::validate(&ours).expect("instrumented module validates");
@@ -78,6 +80,26 @@ fn inject(c: &mut Criterion) {
             }
         }
 
+        let run = PairedRun::measure(
+            "inject",
+            name,
+            "wasm-instrument",
+            INJECT_PAIRED_ROUNDS,
+            || {
+                black_box(tally_gas_injector::instrument(black_box(wasm), &schedule).expect("tally: instrument"));
+            },
+            || {
+                black_box(wasm_instrument(black_box(wasm)).expect("wasm-instrument: instrument"));
+            },
+        );
+        eprintln!(
+            "inject/{name}: paired over {} rounds: tally / wasm-instrument {:.3} ({:.2}× the throughput)",
+            run.rounds,
+            run.median_ratio,
+            1.0 / run.median_ratio
+        );
+        paired.push(run);
+
         let mut group = c.benchmark_group(format!("inject/{name}"));
         group.throughput(Throughput::Bytes(wasm.len() as u64));
         if wasm.len() > 1 << 18 {
@@ -92,10 +114,16 @@ fn inject(c: &mut Criterion) {
         });
         group.finish();
     }
+    if let Err(err) = save_paired(&default_criterion_dir(), "inject", &paired) {
+        eprintln!("inject: paired results not saved: {err}");
+    }
 }
 
-/// Rounds of the paired measurement (see [`PairedRun`]).
+/// Rounds of the paired measurement of metered execution (see [`PairedRun`]).
 const PAIRED_ROUNDS: u32 = 31;
+
+/// Rounds of the paired measurement of injection.
+const INJECT_PAIRED_ROUNDS: u32 = 21;
 
 fn metered(c: &mut Criterion) {
     let schedule = Schedule::default();
@@ -112,7 +140,9 @@ fn metered(c: &mut Criterion) {
         assert_eq!(unmetered.call(w.arg), expected, "tally: {}({})", w.name, w.arg);
         assert_eq!(wasmi_fuel.call(w.arg), expected, "wasmi-fuel: {}({})", w.name, w.arg);
         let run = PairedRun::measure(
+            "metered",
             w.name,
+            "tally-unmetered",
             PAIRED_ROUNDS,
             || {
                 black_box(tally.call(black_box(w.arg)));
@@ -133,8 +163,7 @@ fn metered(c: &mut Criterion) {
         group.bench_function("wasmi-fuel", |b| b.iter(|| wasmi_fuel.call(black_box(w.arg))));
         group.finish();
     }
-    let dir = default_criterion_dir();
-    if let Err(err) = save_paired(&dir, &paired) {
+    if let Err(err) = save_paired(&default_criterion_dir(), "metered", &paired) {
         eprintln!("metered: paired results not saved: {err}");
     }
 }

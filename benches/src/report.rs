@@ -62,78 +62,95 @@ pub const TARGETS: [Target; 3] = [
     },
 ];
 
-/// The file, in the criterion directory, where the `metering` bench saves its paired
-/// metered/unmetered measurement (see [`PairedRun`]).
-pub const PAIRED_FILE: &str = "metered-paired.json";
+/// Paired measurements are saved in the criterion directory as `paired-<section>.json`.
+const PAIRED_PREFIX: &str = "paired-";
 
-/// The metering bench's paired measurement of one workload: metered and unmetered calls
-/// alternated one by one, so that both see the same machine. This VM's speed drifts by tens of
-/// percent over seconds, which moves criterion's separately timed benchmarks apart; the ratio of
-/// calls made a few milliseconds apart does not drift with it.
+/// A paired measurement of [`SUBJECT`] against a baseline on one benchmark row: single runs of
+/// each alternated one by one, so that both see the same machine. This VM's speed drifts by tens
+/// of percent over seconds, which moves criterion's separately timed benchmarks apart; the ratio
+/// of runs made milliseconds apart does not drift with it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PairedRun {
-    /// The guest export, e.g. `fib`.
-    pub workload: String,
-    /// Rounds: each times one metered and one unmetered call, in alternating order.
+    /// The section, as in criterion's group ids, e.g. `metered`.
+    pub section: String,
+    /// The row, e.g. `fib`.
+    pub row: String,
+    /// The baseline's function id, e.g. `tally-unmetered`.
+    pub baseline: String,
+    /// Rounds: each times one run of each side, in alternating order.
     pub rounds: u32,
-    /// Median over rounds of metered time / unmetered time.
+    /// Median over rounds of subject time / baseline time.
     pub median_ratio: f64,
-    /// Median metered call, in nanoseconds.
-    pub metered_ns: f64,
-    /// Median unmetered call, in nanoseconds.
-    pub unmetered_ns: f64,
+    /// Median subject run, in nanoseconds.
+    pub subject_ns: f64,
+    /// Median baseline run, in nanoseconds.
+    pub baseline_ns: f64,
 }
 
 impl PairedRun {
-    /// Measures `metered` against `unmetered` over `rounds` alternating rounds (after one warm-up
-    /// call each).
-    pub fn measure(workload: &str, rounds: u32, mut metered: impl FnMut(), mut unmetered: impl FnMut()) -> Self {
+    /// Measures `subject` against `baseline` over `rounds` alternating rounds, after one warm-up
+    /// run each.
+    pub fn measure(
+        section: &str,
+        row: &str,
+        baseline: &str,
+        rounds: u32,
+        mut subject: impl FnMut(),
+        mut base: impl FnMut(),
+    ) -> Self {
         let time = |f: &mut dyn FnMut()| {
             let start = std::time::Instant::now();
             f();
             start.elapsed().as_nanos() as f64
         };
-        metered();
-        unmetered();
-        let (mut ratios, mut m_times, mut u_times) = (Vec::new(), Vec::new(), Vec::new());
+        subject();
+        base();
+        let (mut ratios, mut s_times, mut b_times) = (Vec::new(), Vec::new(), Vec::new());
         for round in 0..rounds {
-            let (m, u) = if round % 2 == 0 {
-                let m = time(&mut metered);
-                (m, time(&mut unmetered))
+            let (s, b) = if round % 2 == 0 {
+                let s = time(&mut subject);
+                (s, time(&mut base))
             } else {
-                let u = time(&mut unmetered);
-                (time(&mut metered), u)
+                let b = time(&mut base);
+                (time(&mut subject), b)
             };
-            ratios.push(m / u.max(1.0));
-            m_times.push(m);
-            u_times.push(u);
+            ratios.push(s / b.max(1.0));
+            s_times.push(s);
+            b_times.push(b);
         }
         PairedRun {
-            workload: workload.to_string(),
+            section: section.to_string(),
+            row: row.to_string(),
+            baseline: baseline.to_string(),
             rounds,
             median_ratio: median(&mut ratios),
-            metered_ns: median(&mut m_times),
-            unmetered_ns: median(&mut u_times),
+            subject_ns: median(&mut s_times),
+            baseline_ns: median(&mut b_times),
         }
     }
 
     fn to_json(&self) -> Value {
         serde_json::json!({
-            "workload": self.workload,
+            "section": self.section,
+            "row": self.row,
+            "baseline": self.baseline,
             "rounds": self.rounds,
             "median_ratio": self.median_ratio,
-            "metered_ns": self.metered_ns,
-            "unmetered_ns": self.unmetered_ns,
+            "subject_ns": self.subject_ns,
+            "baseline_ns": self.baseline_ns,
         })
     }
 
     fn from_json(v: &Value) -> Option<Self> {
+        let text = |key: &str| Some(v.get(key)?.as_str()?.to_string());
         Some(PairedRun {
-            workload: v.get("workload")?.as_str()?.to_string(),
+            section: text("section")?,
+            row: text("row")?,
+            baseline: text("baseline")?,
             rounds: u32::try_from(v.get("rounds")?.as_u64()?).ok()?,
             median_ratio: v.get("median_ratio")?.as_f64()?,
-            metered_ns: v.get("metered_ns")?.as_f64()?,
-            unmetered_ns: v.get("unmetered_ns")?.as_f64()?,
+            subject_ns: v.get("subject_ns")?.as_f64()?,
+            baseline_ns: v.get("baseline_ns")?.as_f64()?,
         })
     }
 }
@@ -148,57 +165,69 @@ fn median(values: &mut [f64]) -> f64 {
     }
 }
 
-/// Saves paired runs to [`PAIRED_FILE`] in `criterion_dir`.
-pub fn save_paired(criterion_dir: &Path, runs: &[PairedRun]) -> Result<(), String> {
+/// Saves the paired runs of `section` to `paired-<section>.json` in `criterion_dir`.
+pub fn save_paired(criterion_dir: &Path, section: &str, runs: &[PairedRun]) -> Result<(), String> {
     fs::create_dir_all(criterion_dir).map_err(|e| format!("cannot create {}: {e}", criterion_dir.display()))?;
-    let path = criterion_dir.join(PAIRED_FILE);
+    let path = criterion_dir.join(format!("{PAIRED_PREFIX}{section}.json"));
     let json = Value::Array(runs.iter().map(PairedRun::to_json).collect());
     fs::write(&path, json.to_string()).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-/// Reads the paired runs saved in `criterion_dir`: none if the file is absent.
+/// Reads every section's paired runs saved in `criterion_dir` (none if there are no files), by
+/// section name.
 pub fn load_paired(criterion_dir: &Path) -> Result<Vec<PairedRun>, String> {
-    let path = criterion_dir.join(PAIRED_FILE);
-    if !path.exists() {
-        return Ok(Vec::new());
+    let Ok(entries) = fs::read_dir(criterion_dir) else { return Ok(Vec::new()) };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(PAIRED_PREFIX) && n.ends_with(".json"))
+        })
+        .collect();
+    files.sort();
+    let mut runs = Vec::new();
+    for path in files {
+        let json = read_json(&path)?;
+        for v in json.as_array().ok_or_else(|| format!("{}: expected an array", path.display()))? {
+            runs.push(PairedRun::from_json(v).ok_or_else(|| format!("{}: malformed entry {v}", path.display()))?);
+        }
     }
-    let json = read_json(&path)?;
-    json.as_array()
-        .ok_or_else(|| format!("{}: expected an array", path.display()))?
-        .iter()
-        .map(|v| PairedRun::from_json(v).ok_or_else(|| format!("{}: malformed entry {v}", path.display())))
-        .collect()
+    Ok(runs)
 }
 
-/// Renders paired runs as a markdown table with the geomean and the metering-overhead target.
+/// Renders paired runs as one markdown table per section and baseline, with the geomean and
+/// the section's target.
 pub fn render_paired(runs: &[PairedRun]) -> String {
-    if runs.is_empty() {
-        return String::new();
-    }
-    let mut out = String::from("### metered, paired (metered and unmetered calls alternated)\n\n");
-    out.push_str(
-        "| workload | rounds | tally (median call) | tally-unmetered (median call) | median of per-round ratios |\n",
-    );
-    out.push_str("|---|---:|---:|---:|---:|\n");
+    let mut groups: BTreeMap<(&str, &str), Vec<&PairedRun>> = BTreeMap::new();
     for r in runs {
+        groups.entry((r.section.as_str(), r.baseline.as_str())).or_default().push(r);
+    }
+    let mut out = String::new();
+    for ((section, baseline), runs) in groups {
+        let _ = writeln!(out, "### {section}, paired ({SUBJECT} and {baseline} runs alternated)\n");
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {:.3} |",
-            r.workload,
-            r.rounds,
-            format_time(r.metered_ns),
-            format_time(r.unmetered_ns),
-            r.median_ratio
+            "| benchmark | rounds | {SUBJECT} (median) | {baseline} (median) | median of per-round ratios |"
         );
-    }
-    let ratios: Vec<f64> = runs.iter().map(|r| r.median_ratio).collect();
-    if let Some(g) = geomean(&ratios) {
+        out.push_str("|---|---:|---:|---:|---:|\n");
+        for r in &runs {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {:.3} |",
+                r.row,
+                r.rounds,
+                format_time(r.subject_ns),
+                format_time(r.baseline_ns),
+                r.median_ratio
+            );
+        }
+        let ratios: Vec<f64> = runs.iter().map(|r| r.median_ratio).collect();
+        let Some(g) = geomean(&ratios) else { continue };
         let _ = writeln!(out, "| **geomean** | | | | **{g:.3}** |\n");
-        if let Some(target) = TARGETS.iter().find(|t| t.section == "metered" && t.baseline == "tally-unmetered") {
+        for target in TARGETS.iter().filter(|t| t.section == section && t.baseline == baseline) {
             let verdict = if g <= target.max_ratio { "met" } else { "**missed**" };
             let _ = writeln!(
                 out,
-                "- Target {} (paired): geomean ≤ {:.2}; measured {g:.3}: {verdict}.\n",
+                "- Target {} (paired): `{SUBJECT} / {baseline}` geomean ≤ {:.2}; measured {g:.3}: {verdict}.\n",
                 target.description, target.max_ratio
             );
         }

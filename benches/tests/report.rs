@@ -154,28 +154,32 @@ fn sections_without_targets_print_no_target_lines() {
 }
 
 #[test]
-fn paired_runs_round_trip_and_render_with_the_overhead_target() {
+fn paired_runs_round_trip_and_render_with_their_targets() {
     use tally_benches::report::{load_paired, render_paired, save_paired, PairedRun};
     let dir = std::env::temp_dir().join(format!("tally-paired-report-{}", std::process::id()));
-    assert_eq!(load_paired(&dir).unwrap(), Vec::new(), "no file: no runs");
-    let run = |workload: &str, ratio: f64| PairedRun {
-        workload: workload.into(),
+    assert_eq!(load_paired(&dir).unwrap(), Vec::new(), "no directory: no runs");
+    let run = |section: &str, row: &str, baseline: &str, ratio: f64| PairedRun {
+        section: section.into(),
+        row: row.into(),
+        baseline: baseline.into(),
         rounds: 31,
         median_ratio: ratio,
-        metered_ns: 2_000_000.0 * ratio,
-        unmetered_ns: 2_000_000.0,
+        subject_ns: 2_000_000.0 * ratio,
+        baseline_ns: 2_000_000.0,
     };
-    let runs = vec![run("fib", 1.08), run("sieve", 1.02)];
-    save_paired(&dir, &runs).unwrap();
-    assert_eq!(load_paired(&dir).unwrap(), runs);
-    let md = render_paired(&runs);
+    let metered =
+        vec![run("metered", "fib", "tally-unmetered", 1.08), run("metered", "sieve", "tally-unmetered", 1.02)];
+    let inject = vec![run("inject", "big", "wasm-instrument", 0.3)];
+    save_paired(&dir, "metered", &metered).unwrap();
+    save_paired(&dir, "inject", &inject).unwrap();
+    let loaded = load_paired(&dir).unwrap();
+    assert_eq!(loaded, [inject.clone(), metered.clone()].concat(), "sorted by file name");
+    let md = render_paired(&loaded);
     assert!(md.contains("| fib | 31 | 2.16 ms | 2.00 ms | 1.080 |"), "{md}");
     // sqrt(1.08 × 1.02) = 1.0496
-    assert!(md.contains("**1.050**"), "{md}");
-    assert!(md.contains("measured 1.050: met"), "{md}");
-    let slow = render_paired(&[run("fib", 1.2)]);
-    assert!(slow.contains("measured 1.200: **missed**"), "{slow}");
-    std::fs::write(dir.join("metered-paired.json"), "[{\"workload\": 3}]").unwrap();
+    assert!(md.contains("`tally / tally-unmetered` geomean ≤ 1.05; measured 1.050: met."), "{md}");
+    assert!(md.contains("`tally / wasm-instrument` geomean ≤ 0.25; measured 0.300: **missed**."), "{md}");
+    std::fs::write(dir.join("paired-metered.json"), "[{\"row\": 3}]").unwrap();
     assert!(load_paired(&dir).unwrap_err().contains("malformed"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -191,22 +195,23 @@ fn paired_measurement_times_both_sides() {
             }
         }
     };
-    let (mut m_calls, mut u_calls) = (0, 0);
+    let (mut s_calls, mut b_calls) = (0, 0);
     let run = PairedRun::measure(
+        "metered",
         "spin",
+        "tally-unmetered",
         5,
         || {
-            m_calls += 1;
+            s_calls += 1;
             spin(20_000)();
         },
         || {
-            u_calls += 1;
+            b_calls += 1;
             spin(10_000)();
         },
     );
-    // One warm-up call each, then one per round.
-    assert_eq!((m_calls, u_calls), (6, 6));
-    assert_eq!(run.rounds, 5);
-    assert!(run.metered_ns > 0.0 && run.unmetered_ns > 0.0);
-    assert!(run.median_ratio > 0.0);
+    // One warm-up run each, then one per round.
+    assert_eq!((s_calls, b_calls), (6, 6));
+    assert_eq!((run.rounds, run.row.as_str()), (5, "spin"));
+    assert!(run.subject_ns > 0.0 && run.baseline_ns > 0.0 && run.median_ratio > 0.0);
 }
