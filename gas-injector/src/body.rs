@@ -795,15 +795,22 @@ fn var_u32(bytes: &[u8], base: usize, at: usize) -> Result<(u32, usize), Box<Inj
 fn var_u32_long(bytes: &[u8], base: usize, at: usize) -> Result<(u32, usize), Box<InjectError>> {
     match leb32(bytes, at) {
         Some((value, len)) => Ok((value, at + len)),
-        None => var_u32_reader(bytes, base, at),
+        None => read_with_reader(bytes, base, at, BinaryReader::read_var_u32),
     }
 }
 
+/// Reads an integer at `bytes[at]` with wasmparser's `read` (the fallback for the forms the word
+/// decoders leave to it, so errors keep wasmparser's messages and offsets).
 #[cold]
 #[inline(never)]
-fn var_u32_reader(bytes: &[u8], base: usize, at: usize) -> Result<(u32, usize), Box<InjectError>> {
+fn read_with_reader<'a, T>(
+    bytes: &'a [u8],
+    base: usize,
+    at: usize,
+    read: fn(&mut BinaryReader<'a>) -> wasmparser::Result<T>,
+) -> Result<(T, usize), Box<InjectError>> {
     let mut reader = reader_at(bytes, base, at);
-    let value = reader.read_var_u32().map_err(rejected)?;
+    let value = read(&mut reader).map_err(rejected)?;
     Ok((value, at + reader.current_position()))
 }
 
@@ -813,16 +820,8 @@ fn var_u32_reader(bytes: &[u8], base: usize, at: usize) -> Result<(u32, usize), 
 fn var_i32(bytes: &[u8], base: usize, at: usize) -> Result<(i32, usize), Box<InjectError>> {
     match leb32(bytes, at) {
         Some((value, len)) => Ok((sign_extend(u64::from(value), len) as i32, at + len)),
-        None => var_i32_reader(bytes, base, at),
+        None => read_with_reader(bytes, base, at, BinaryReader::read_var_i32),
     }
-}
-
-#[cold]
-#[inline(never)]
-fn var_i32_reader(bytes: &[u8], base: usize, at: usize) -> Result<(i32, usize), Box<InjectError>> {
-    let mut reader = reader_at(bytes, base, at);
-    let value = reader.read_var_i32().map_err(rejected)?;
-    Ok((value, at + reader.current_position()))
 }
 
 /// Reads the signed LEB128 `i64` at `bytes[at]`, as `reader.read_var_i64()` would.
@@ -830,16 +829,8 @@ fn var_i32_reader(bytes: &[u8], base: usize, at: usize) -> Result<(i32, usize), 
 fn var_i64(bytes: &[u8], base: usize, at: usize) -> Result<(i64, usize), Box<InjectError>> {
     match leb(bytes, at, SHORT_LEB_64) {
         Some((value, len)) => Ok((sign_extend(value, len), at + len)),
-        None => var_i64_reader(bytes, base, at),
+        None => read_with_reader(bytes, base, at, BinaryReader::read_var_i64),
     }
-}
-
-#[cold]
-#[inline(never)]
-fn var_i64_reader(bytes: &[u8], base: usize, at: usize) -> Result<(i64, usize), Box<InjectError>> {
-    let mut reader = reader_at(bytes, base, at);
-    let value = reader.read_var_i64().map_err(rejected)?;
-    Ok((value, at + reader.current_position()))
 }
 
 #[cold]

@@ -810,15 +810,25 @@ handler!(
 handler!(
     /// Function entry: `tally.stack_enter(a)` then `tally.gas(c)`.
     enter_gas(ip, sp, mem, cx, gas) {
-    let op = &*ip;
-    if let Err(code) = (*cx).meter.enter(op.a) {
-        return trap(ip, cx, code, gas);
+    match run_entry(ip, cx, gas) {
+        Ok(gas) => next!(ip.add(1), sp, mem, cx, gas),
+        Err(stop) => stop,
     }
-    let Some(gas) = gas.checked_sub(op.c) else {
-        return out_of_gas(ip, cx);
-    };
-    next!(ip.add(1), sp, mem, cx, gas)
 });
+
+/// Runs the `enter_gas` op at `entry`: reserves the frame, then pays the entry charge. Returns
+/// the gas left, or the trap's result (reported at `entry`).
+#[inline(always)]
+unsafe fn run_entry(entry: Ip, cx: *mut Cx, gas: u64) -> Result<u64, Ip> {
+    // SAFETY: `entry` is an `enter_gas` op and `cx` the live context.
+    unsafe {
+        let op = &*entry;
+        if let Err(code) = (*cx).meter.enter(op.a) {
+            return Err(trap(entry, cx, code, gas));
+        }
+        gas.checked_sub(op.c).ok_or_else(|| out_of_gas(entry, cx))
+    }
+}
 
 // ---- calls and returns ----
 
@@ -846,14 +856,10 @@ unsafe fn call_defined<const ENTERED: bool>(ip: Ip, sp: Sp, mem: *mut u8, cx: *m
         if !ENTERED {
             next_op(entry, new_sp, mem, cx, gas)
         } else {
-            let op = &*entry;
-            if let Err(code) = (*cx).meter.enter(op.a) {
-                return trap(entry, cx, code, gas);
+            match run_entry(entry, cx, gas) {
+                Ok(gas) => next_op(entry.add(1), new_sp, mem, cx, gas),
+                Err(stop) => stop,
             }
-            let Some(gas) = gas.checked_sub(op.c) else {
-                return out_of_gas(entry, cx);
-            };
-            next_op(entry.add(1), new_sp, mem, cx, gas)
         }
     }
 }
