@@ -4,11 +4,13 @@
 //! - [`Journal`]: the transaction overlay; writes reach storage only when a call succeeds.
 //! - [`abi`]: the host functions contracts import (module `tally_host_v1`, see `ABI.md`).
 //! - [`Runtime`]: deploy, call and query contracts; receipts with a result hash.
+//! - [`limits`]: structural limits on contract code, checked at deploy and by `tally check`.
 //! - [`record`]: execution records and [`replay`].
 
 pub mod abi;
 mod context;
 pub mod journal;
+pub mod limits;
 mod params;
 pub mod receipt;
 pub mod record;
@@ -17,6 +19,7 @@ pub mod storage;
 
 pub use context::{Address, BlockContext};
 pub use journal::{Checkpoint, Journal};
+pub use limits::{check_code, CodeError, CodeLimits, CodeShape, Limit};
 pub use params::{HostCosts, Limits, Params, PARAMS_VERSION};
 pub use receipt::{Event, HostTrap, Receipt, Status, TrapLocation, WasmTrap};
 pub use record::{replay, Divergence, ExecutionRecord, HostCall, RecordError, RecordKind};

@@ -1,4 +1,5 @@
-//! Chain parameters: the gas schedule, the host-call prices and the limits, versioned and hashed.
+//! Chain parameters: the gas schedule, the host-call prices, the host limits and the code limits,
+//! versioned and hashed.
 //!
 //! Everything here is consensus. The [`Params::params_hash`] goes into every cache key, every
 //! result hash and every execution record, so two nodes that disagree on any price or limit
@@ -7,6 +8,8 @@
 use parity_scale_codec::{Decode, Encode};
 use sha3::{Digest, Keccak256};
 use tally_gas_injector::Schedule;
+
+use crate::limits::CodeLimits;
 
 /// The params format version.
 pub const PARAMS_VERSION: u32 = 1;
@@ -138,23 +141,42 @@ pub struct Params {
     pub host: HostCosts,
     /// Host limits.
     pub limits: Limits,
+    /// Structural limits on contract code, checked before instrumenting ([`crate::check_code`]).
+    pub code: CodeLimits,
 }
 
 impl Params {
-    /// The canonical encoding: `PARAMS_VERSION ‖ schedule ‖ host ‖ limits`, SCALE.
+    /// The canonical encoding: `PARAMS_VERSION ‖ schedule ‖ host ‖ limits ‖ code`, SCALE.
     pub fn to_bytes(&self) -> Vec<u8> {
-        (PARAMS_VERSION, self.schedule.to_bytes(), &self.host, &self.limits).encode()
+        (PARAMS_VERSION, self.schedule.to_bytes(), &self.host, &self.limits, &self.code).encode()
     }
 
-    /// Decodes [`to_bytes`](Self::to_bytes) output, validating the schedule.
+    /// Decodes [`to_bytes`](Self::to_bytes) output, then [`validate`](Self::validate)s it.
     pub fn from_bytes(bytes: &[u8]) -> Result<Params, String> {
-        let (version, schedule, host, limits) =
-            <(u32, Vec<u8>, HostCosts, Limits)>::decode(&mut &bytes[..]).map_err(|e| format!("params: {e}"))?;
+        let (version, schedule, host, limits, code) =
+            <(u32, Vec<u8>, HostCosts, Limits, CodeLimits)>::decode(&mut &bytes[..])
+                .map_err(|e| format!("params: {e}"))?;
         if version != PARAMS_VERSION {
             return Err(format!("params version {version}, expected {PARAMS_VERSION}"));
         }
         let schedule = Schedule::from_bytes(&schedule).map_err(|e| format!("params schedule: {e}"))?;
-        Ok(Params { schedule, host, limits })
+        let params = Params { schedule, host, limits, code };
+        params.validate()?;
+        Ok(params)
+    }
+
+    /// Checks that the params can be used together: the schedule is valid, and the code limits
+    /// admit no memory larger than the host's `max_memory_pages` (such a contract would deploy
+    /// and then fail to instantiate at every call).
+    pub fn validate(&self) -> Result<(), String> {
+        self.schedule.validate().map_err(|e| format!("schedule: {e}"))?;
+        if self.code.memory_pages > self.limits.max_memory_pages {
+            return Err(format!(
+                "code limit memory_pages ({}) is over the host limit max_memory_pages ({})",
+                self.code.memory_pages, self.limits.max_memory_pages
+            ));
+        }
+        Ok(())
     }
 
     /// Keccak-256 of `"tally/params/v1" ‖ to_bytes()`.
@@ -176,6 +198,16 @@ impl Params {
             // The injected stack limit (one unit per cell in tally-vm) stops recursion first; a
             // small margin covers the interpreter's spare cells per frame.
             max_stack_cells: self.schedule.stack.budget.saturating_add(1024),
+            // Growth stops at the code limit: a declared maximum above it is not refused.
+            max_table_elements: self.code.table_elements,
+            // The injector copies local declarations verbatim.
+            max_locals: self.code.locals_per_function,
+            // The instrumented module adds the injected imports' types (at most 2 params,
+            // 1 result) and `[] -> results` wrapper-block types of the original functions.
+            max_params: self.code.params.max(self.code.results).max(2),
+            // `max_function_size` stays the VM's default: instrumentation can grow a body many
+            // times over, and the injector caps its output below that default; the original
+            // body is bounded by `code.body_size`.
             ..tally_vm::Config::default()
         }
     }

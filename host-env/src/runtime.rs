@@ -299,7 +299,7 @@ pub fn keccak(bytes: &[u8]) -> [u8; 32] {
 impl Runtime {
     /// A runtime with `params`.
     pub fn new(params: Params) -> Result<Runtime, ExecError> {
-        params.schedule.validate().map_err(|e| ExecError::InvalidCode(format!("schedule: {e}")))?;
+        params.validate().map_err(ExecError::InvalidCode)?;
         let engine = Engine::new(params.vm_config());
         let mut linker = Linker::new(&engine);
         abi::link(&mut linker).map_err(|e| ExecError::Internal(format!("linking the host ABI: {e}")))?;
@@ -423,12 +423,14 @@ impl LoadedCode {
 }
 
 impl Inner {
-    /// Instruments, translates and checks `code` against the ABI.
+    /// Checks `code` against the code limits, instruments, translates and checks it against the ABI.
     fn prepare(&self, code: &[u8]) -> Result<LoadedCode, ExecError> {
         let max = self.params.limits.max_code_size;
         if code.len() > max as usize {
             return Err(ExecError::InvalidCode(format!("code is {} bytes; the limit is {max}", code.len())));
         }
+        // Structure first, before instrumenting: nothing over a code limit is worked on.
+        crate::limits::check_code(code, &self.params.code).map_err(|e| ExecError::InvalidCode(e.to_string()))?;
         let instrumented = tally_gas_injector::instrument(code, &self.params.schedule)
             .map_err(|e| ExecError::InvalidCode(e.to_string()))?;
         let module = Module::new(&self.engine, &instrumented).map_err(|e| ExecError::InvalidCode(e.to_string()))?;
