@@ -9,8 +9,9 @@
 //! - [`parse_address`] reads `0x` + 64 hex digits.
 //! - [`open_state`] opens the state database, mapping a locked or corrupted file to a clear
 //!   [`ContractError`].
-//! - [`check_code`] runs [`Runtime::check`] and [`scan_profile`], which lists every operator
-//!   outside Tally's profile or forbidden by the schedule, with its byte offset.
+//! - [`check_code`] runs [`Runtime::check`] (code limits first, kept typed in
+//!   [`CheckOutcome::limit`]) and [`scan_profile`], which lists every operator outside Tally's
+//!   profile or forbidden by the schedule, with its byte offset.
 //! - [`receipt_to_json`], [`format_receipt`], [`code_report_to_json`], [`format_code_report`]
 //!   render results.
 //! - [`read_record`] / [`write_record`] load and store execution records.
@@ -31,8 +32,8 @@ use parity_scale_codec::Encode;
 use serde_json::{json, Value as Json};
 use tally_gas_injector::{OpKind, Schedule};
 use tally_host_env::{
-    hex, parse_hex, Address, CodeReport, ExecError, ExecutionRecord, MemoryStorage, Params, Receipt, RecordError,
-    RedbStorage, Runtime, Status, Storage, StorageError,
+    hex, parse_hex, Address, CodeError, CodeReport, ExecError, ExecutionRecord, MemoryStorage, Params, Receipt,
+    RecordError, RedbStorage, Runtime, Status, Storage, StorageError,
 };
 
 use crate::CliError;
@@ -374,6 +375,9 @@ pub struct CheckOutcome {
     pub report: Result<CodeReport, ExecError>,
     /// Every rejected operator [`scan_profile`] found (empty for accepted code).
     pub rejected_ops: Vec<RejectedOp>,
+    /// The code limit the module breaks, if that is why it is rejected (the same check
+    /// [`Runtime::check`] runs first, kept typed for `--json`).
+    pub limit: Option<CodeError>,
 }
 
 impl CheckOutcome {
@@ -388,7 +392,11 @@ pub fn check_code(code: &[u8]) -> Result<CheckOutcome, ContractError> {
     let runtime = Runtime::new(Params::default())?;
     let report = runtime.check(code);
     let rejected_ops = scan_profile(code, &runtime.params().schedule);
-    Ok(CheckOutcome { report, rejected_ops })
+    let limit = match tally_host_env::check_code(code, &runtime.params().code) {
+        Err(e @ CodeError::Limit { .. }) if report.is_err() => Some(e),
+        _ => None,
+    };
+    Ok(CheckOutcome { report, rejected_ops, limit })
 }
 
 /// Human output of `tally check`.
@@ -409,7 +417,7 @@ pub fn format_check(outcome: &CheckOutcome) -> String {
 /// The JSON object of `tally check --json`: `{"ok": true, "code_hash", "size",
 /// "instrumented_size", "imports": [{"module", "name"}], "exports", "methods", "rejected_ops": []}`
 /// or `{"ok": false, "error": "...", "rejected_ops": [{"function", "offset", "operator",
-/// "reason"}]}`.
+/// "reason"}]}`, plus `"limit": {"name", "value", "max", "offset"}` when a code limit is broken.
 pub fn check_to_json(outcome: &CheckOutcome) -> Json {
     let ops: Vec<Json> = outcome
         .rejected_ops
@@ -422,6 +430,9 @@ pub fn check_to_json(outcome: &CheckOutcome) -> Json {
     };
     if let Json::Object(map) = &mut value {
         map.insert("rejected_ops".into(), Json::Array(ops));
+        if let Some(CodeError::Limit { limit, value, max, offset }) = &outcome.limit {
+            map.insert("limit".into(), json!({"name": limit.name(), "value": value, "max": max, "offset": offset}));
+        }
     }
     value
 }

@@ -55,8 +55,9 @@ enum Command {
     /// Check contract code against Tally's profile, limits, schedule and host ABI.
     ///
     /// Prints the code hash, sizes, imports, exports and callable methods. A rejected module
-    /// prints the reason and every operator Tally will not run (SIMD, atomics, operators the
-    /// schedule forbids, …) with its function and byte offset, and exits with 1.
+    /// prints the reason (a broken contract limit is named with its value, maximum and byte
+    /// offset) and every operator Tally will not run (SIMD, atomics, operators the schedule
+    /// forbids, …) with its function and byte offset, and exits with 1.
     Check(CheckArgs),
     /// Deploy a contract to the state database, optionally running an initializer.
     ///

@@ -148,6 +148,32 @@ fn check_rejects_simd_and_lists_every_operator_with_its_offset() {
 }
 
 #[test]
+fn check_rejects_code_over_a_limit_naming_the_limit_value_and_offset() {
+    let dir = TempDir::new();
+    let wat = dir.write("big.wat", r#"(module (memory 257) (func (export "m")))"#);
+    let out = tally(&["check", wat.to_str().unwrap()]);
+    expect(&out, 1);
+    let text = stdout(&out);
+    assert!(
+        text.starts_with(
+            "rejected: invalid contract code: code limit `memory_pages` exceeded at offset 0x15: \
+             initial pages of a memory is 257, the maximum is 256"
+        ),
+        "{text}"
+    );
+    let v = json(&tally(&["check", wat.to_str().unwrap(), "--json"]));
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["limit"], serde_json::json!({"name": "memory_pages", "value": 257, "max": 256, "offset": 21}));
+    // Deploying is refused the same way, and nothing is stored.
+    let db = dir.db();
+    let out = tally(&["deploy", wat.to_str().unwrap(), "--db", &db]);
+    expect(&out, 1);
+    assert!(stderr(&out).contains("memory_pages"), "{}", stderr(&out));
+    // Accepted code has no `limit`.
+    assert!(json(&tally(&["check", &counter(&dir), "--json"])).get("limit").is_none());
+}
+
+#[test]
 fn deploy_call_query_replay_round_trip() {
     let dir = TempDir::new();
     let (code, db) = (counter(&dir), dir.db());

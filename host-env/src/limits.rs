@@ -319,11 +319,11 @@ impl fmt::Display for CodeError {
         match self {
             CodeError::Limit { limit, value, max, offset } => write!(
                 f,
-                "code limit `{limit}` exceeded at byte offset {offset}: {} is {value}, the maximum is {max}",
+                "code limit `{limit}` exceeded at offset {offset:#x}: {} is {value}, the maximum is {max}",
                 limit.what()
             ),
             CodeError::Malformed { offset, message } => {
-                write!(f, "malformed module at byte offset {offset}: {message}")
+                write!(f, "malformed module at offset {offset:#x}: {message}")
             }
         }
     }

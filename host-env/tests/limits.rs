@@ -286,7 +286,7 @@ fn every_limit_passes_at_its_value_and_is_refused_one_over_at_the_offending_item
         );
         assert!((case.looks_like)(&over, offset), "{name}: offset {offset} is not the offending item: {over:02x?}");
         let text = err.to_string();
-        for needle in [name.to_string(), (case.at + 1).to_string(), case.at.to_string(), offset.to_string()] {
+        for needle in [name.to_string(), (case.at + 1).to_string(), case.at.to_string(), format!("{offset:#x}")] {
             assert!(text.contains(&needle), "{name}: `{text}` does not mention {needle}");
         }
     }
