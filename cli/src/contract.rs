@@ -32,8 +32,8 @@ use parity_scale_codec::Encode;
 use serde_json::{json, Value as Json};
 use tally_gas_injector::{OpKind, Schedule};
 use tally_host_env::{
-    hex, parse_hex, Address, CodeError, CodeReport, ExecError, ExecutionRecord, MemoryStorage, Params, Receipt,
-    RecordError, RedbStorage, Runtime, Status, Storage, StorageError,
+    hex, parse_hex, Address, CodeError, CodeRejection, CodeReport, ExecError, ExecutionRecord, MemoryStorage, Params, ParamsError,
+    Receipt, RecordError, RedbStorage, Runtime, Status, Storage, StorageError,
 };
 
 use crate::CliError;
@@ -81,9 +81,10 @@ pub enum ContractError {
     Input(String),
     /// The state database could not be opened or used.
     Storage(StorageError),
-    /// The runtime refused the execution (unknown address or method, invalid code, input too
-    /// large, corrupt state, …).
+    /// The execution stopped without a receipt (a backend failure).
     Exec(ExecError),
+    /// The runtime cannot be built from the params.
+    Params(ParamsError),
     /// An execution record file does not decode.
     Record {
         /// The record file.
@@ -101,6 +102,7 @@ impl fmt::Display for ContractError {
             Self::Input(m) => write!(f, "{m}"),
             Self::Storage(e) => write!(f, "{e}"),
             Self::Exec(e) => write!(f, "{e}"),
+            Self::Params(e) => write!(f, "{e}"),
             Self::Record { path, error } => write!(f, "cannot read record {}: {error}", path.display()),
         }
     }
@@ -114,6 +116,12 @@ impl From<ExecError> for ContractError {
             ExecError::Storage(s) => Self::Storage(s),
             e => Self::Exec(e),
         }
+    }
+}
+
+impl From<ParamsError> for ContractError {
+    fn from(e: ParamsError) -> Self {
+        Self::Params(e)
     }
 }
 
@@ -372,11 +380,11 @@ fn operator_name(op: &wasmparser::Operator<'_>) -> String {
 #[derive(Debug)]
 pub struct CheckOutcome {
     /// What [`Runtime::check`] said: the report, or why the code is rejected.
-    pub report: Result<CodeReport, ExecError>,
+    pub report: Result<CodeReport, CodeRejection>,
     /// Every rejected operator [`scan_profile`] found (empty for accepted code).
     pub rejected_ops: Vec<RejectedOp>,
-    /// The code limit the module breaks, if that is why it is rejected (the same check
-    /// [`Runtime::check`] runs first, kept typed for `--json`).
+    /// The code limit the module breaks, if that is why it is rejected (from the report's
+    /// error, kept apart for `--json`).
     pub limit: Option<CodeError>,
 }
 
@@ -392,8 +400,8 @@ pub fn check_code(code: &[u8]) -> Result<CheckOutcome, ContractError> {
     let runtime = Runtime::new(Params::default())?;
     let report = runtime.check(code);
     let rejected_ops = scan_profile(code, &runtime.params().schedule);
-    let limit = match tally_host_env::check_code(code, &runtime.params().code) {
-        Err(e @ CodeError::Limit { .. }) if report.is_err() => Some(e),
+    let limit = match &report {
+        Err(CodeRejection::Limits(e @ CodeError::Limit { .. })) => Some(e.clone()),
         _ => None,
     };
     Ok(CheckOutcome { report, rejected_ops, limit })
@@ -466,7 +474,7 @@ pub fn format_code_report(report: &CodeReport) -> String {
 }
 
 /// A stable machine name of a status: `ok`, `reverted`, `trapped`, `out_of_gas`, `aborted`,
-/// `host_trap`.
+/// `host_trap`, `no_such_contract`, `no_such_method`, `invalid_code`, `corrupt_state`.
 pub fn status_name(status: &Status) -> &'static str {
     match status {
         Status::Ok => "ok",
@@ -475,6 +483,10 @@ pub fn status_name(status: &Status) -> &'static str {
         Status::OutOfGas => "out_of_gas",
         Status::Aborted(_) => "aborted",
         Status::HostTrap(_) => "host_trap",
+        Status::NoSuchContract => "no_such_contract",
+        Status::NoSuchMethod => "no_such_method",
+        Status::InvalidCode => "invalid_code",
+        Status::CorruptState => "corrupt_state",
     }
 }
 

@@ -13,6 +13,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
+use tally_host_env::Status;
 use tally_cli::contract::{
     self, ContractError, DEFAULT_ACCOUNT, DEFAULT_CHAIN_ID, DEFAULT_DB, DEFAULT_GAS, DEFAULT_HEIGHT, DEFAULT_TIME,
 };
@@ -384,20 +385,21 @@ fn deploy(args: DeployArgs) -> ExitCode {
             gas_limit: args.exec.gas,
             context: args.exec.context(),
         };
-        // The runtime reports a missing initializer against the zero address (there is no
-        // contract yet): name the code instead.
-        let no_init = |e: tally_host_env::ExecError| match e {
-            tally_host_env::ExecError::NoSuchMethod { method, .. } => ContractError::Input(format!(
-                "{} has no method `{method}` to run as the initializer (an exported function with no params \
-                 and no results)",
-                args.module.display()
-            )),
-            e => e.into(),
-        };
+        // Refuse what would only burn gas: code the runtime refuses, or a missing initializer.
+        let report = runtime.check(&req.code).map_err(|e| ContractError::Input(format!("{}: {e}", args.module.display())))?;
+        if let Some(method) = &req.init {
+            if !report.methods.contains(method) {
+                return Err(ContractError::Input(format!(
+                    "{} has no method `{method}` to run as the initializer (an exported function with no params \
+                     and no results)",
+                    args.module.display()
+                )));
+            }
+        }
         match &args.exec.record {
-            None => runtime.deploy(&storage, &req).map_err(no_init),
+            None => Ok(runtime.deploy(&storage, &req)?),
             Some(path) => {
-                let (deployed, record) = runtime.deploy_recorded(&storage, &req).map_err(no_init)?;
+                let (deployed, record) = runtime.deploy_recorded(&storage, &req)?;
                 contract::write_record(path, &record)?;
                 Ok(deployed)
             }
@@ -422,7 +424,7 @@ fn deploy(args: DeployArgs) -> ExitCode {
         if ok {
             println!("address: {}", deployed.address);
         } else {
-            println!("not deployed: the initializer failed; nothing was stored");
+            println!("not deployed ({}): nothing was stored", deployed.receipt.status.describe());
         }
         println!("code hash: {}", tally_host_env::hex(&deployed.code_hash));
         if args.init.is_some() || !ok {
@@ -454,17 +456,28 @@ fn call(args: CallArgs, read_only: bool) -> ExitCode {
             context: args.exec.context(),
         };
         // A contract without metadata may still dispatch by selector through `call`.
-        if metadata.is_none() && args.method != "call" {
-            if let Err(tally_host_env::ExecError::NoSuchMethod { .. }) = runtime.check_method(&storage, &req) {
-                let fallback = tally_host_env::CallRequest {
-                    method: "call".into(),
-                    input: [&tally_cli::sdk::selector(&args.method)[..], &encoded[..]].concat(),
-                    ..req.clone()
-                };
-                if runtime.check_method(&storage, &fallback).is_ok() {
-                    req = fallback;
-                }
+        let mut refusal = runtime.check_method(&storage, &req)?;
+        if metadata.is_none() && args.method != "call" && matches!(refusal, Some((Status::NoSuchMethod, _))) {
+            let fallback = tally_host_env::CallRequest {
+                method: "call".into(),
+                input: [&tally_cli::sdk::selector(&args.method)[..], &encoded[..]].concat(),
+                ..req.clone()
+            };
+            if runtime.check_method(&storage, &fallback)?.is_none() {
+                req = fallback;
+                refusal = None;
             }
+        }
+        // Refuse what would only burn gas.
+        if let Some((_, message)) = refusal {
+            return Err(ContractError::Input(message));
+        }
+        let max_input = runtime.params().limits.max_input_len as usize;
+        if req.input.len() > max_input {
+            return Err(ContractError::Input(format!(
+                "call input of {} bytes exceeds the limit of {max_input}",
+                req.input.len()
+            )));
         }
         match (&args.exec.record, read_only) {
             (None, false) => Ok(runtime.call(&storage, &req)?),

@@ -129,7 +129,7 @@ fn check_rejects_simd_and_lists_every_operator_with_its_offset() {
     let out = tally(&["check", wat.to_str().unwrap()]);
     expect(&out, 1);
     let text = stdout(&out);
-    assert!(text.starts_with("rejected: invalid contract code: invalid module at offset 0x"), "{text}");
+    assert!(text.starts_with("rejected: invalid module at offset 0x"), "{text}");
     assert!(text.contains("function 1: `V128Const` at offset 0x"), "{text}");
     assert!(text.contains("`I8x16Add`"), "{text}");
     let v = json(&tally(&["check", wat.to_str().unwrap(), "--json"]));
@@ -156,7 +156,7 @@ fn check_rejects_code_over_a_limit_naming_the_limit_value_and_offset() {
     let text = stdout(&out);
     assert!(
         text.starts_with(
-            "rejected: invalid contract code: code limit `memory_pages` exceeded at offset 0x15: \
+            "rejected: code limit `memory_pages` exceeded at offset 0x15: \
              initial pages of a memory is 257, the maximum is 256"
         ),
         "{text}"

@@ -9,7 +9,7 @@ use sha3::{Digest, Keccak256};
 use tally_vm::{Caller, Linker, Trap};
 
 use crate::receipt::{Event, HostTrap};
-use crate::runtime::{self, Exit, Host, Tx};
+use crate::runtime::{Exit, Host, Tx};
 
 /// The import module name of this ABI version.
 pub const MODULE: &str = "tally_host_v1";
@@ -261,6 +261,12 @@ fn storage_op_cost(k: &crate::HostCosts, op: u64, key_len: i32) -> u64 {
     k.base.saturating_add(op).saturating_add(per_byte(len_arg(key_len), k.storage_key_byte + k.memory_read_byte))
 }
 
+/// `receipt_byte · (34 + key_len + value_len)`: what a write or removal adds to the receipt's
+/// write set (the full key is `s:` ‖ address ‖ key).
+fn receipt_entry_cost(k: &crate::HostCosts, key_len: i32, value_len: u32) -> u64 {
+    per_byte(34u32.saturating_add(len_arg(key_len)).saturating_add(value_len), k.receipt_byte)
+}
+
 fn storage_key(c: &mut Caller<'_, Host>, key: i32, key_len: i32, io: &mut Io) -> HostResult<Vec<u8>> {
     let key_len = len_arg(key_len);
     if key_len > limits(c).max_key_len {
@@ -269,7 +275,7 @@ fn storage_key(c: &mut Caller<'_, Host>, key: i32, key_len: i32, io: &mut Io) ->
     let k = read_mem(c, key, key_len)?;
     io.put(&k);
     let contract = c.data().frame.contract;
-    Ok(runtime::contract_key(&contract, &k))
+    Ok(crate::state::contract_key(&contract, &k))
 }
 
 fn ensure_writable(c: &Caller<'_, Host>) -> HostResult<()> {
@@ -291,7 +297,7 @@ enum Buffer {
 }
 
 impl Buffer {
-    fn of(self, frame: &mut runtime::Frame) -> &mut Vec<u8> {
+    fn of(self, frame: &mut crate::runtime::Frame) -> &mut Vec<u8> {
         match self {
             Buffer::Input => &mut frame.input,
             Buffer::CallOutput => &mut frame.call_output,
@@ -326,7 +332,8 @@ pub(crate) fn link(linker: &mut Linker<Host>) -> Result<(), tally_vm::Error> {
     }
     linker.func_wrap(MODULE, "return_set", |mut c: Caller<'_, Host>, ptr: i32, len: i32| {
         host_call(&mut c, HostFn::ReturnSet, |c, io| {
-            charge(c, costs(c).base.saturating_add(per_byte(len_arg(len), costs(c).memory_read_byte)))?;
+            let k = costs(c);
+            charge(c, k.base.saturating_add(per_byte(len_arg(len), k.memory_read_byte.saturating_add(k.receipt_byte))))?;
             if len_arg(len) > limits(c).max_return_len {
                 return Err(HostTrap::ReturnTooLarge.into());
             }
@@ -338,7 +345,8 @@ pub(crate) fn link(linker: &mut Linker<Host>) -> Result<(), tally_vm::Error> {
     })?;
     linker.func_wrap(MODULE, "revert", |mut c: Caller<'_, Host>, ptr: i32, len: i32| -> Result<(), Trap> {
         host_call(&mut c, HostFn::Revert, |c, io| {
-            charge(c, costs(c).base.saturating_add(per_byte(len_arg(len), costs(c).memory_read_byte)))?;
+            let k = costs(c);
+            charge(c, k.base.saturating_add(per_byte(len_arg(len), k.memory_read_byte.saturating_add(k.receipt_byte))))?;
             if len_arg(len) > limits(c).max_return_len {
                 return Err(HostTrap::ReturnTooLarge.into());
             }
@@ -388,7 +396,11 @@ pub(crate) fn link(linker: &mut Linker<Host>) -> Result<(), tally_vm::Error> {
             host_call(&mut c, HostFn::StorageWrite, |c, io| {
                 let k = costs(c);
                 let value_bytes = per_byte(len_arg(val_len), k.storage_value_byte + k.memory_read_byte);
-                charge(c, storage_op_cost(&k, k.storage_write, key_len).saturating_add(value_bytes))?;
+                let receipt_bytes = receipt_entry_cost(&k, key_len, len_arg(val_len));
+                charge(
+                    c,
+                    storage_op_cost(&k, k.storage_write, key_len).saturating_add(value_bytes).saturating_add(receipt_bytes),
+                )?;
                 ensure_writable(c)?;
                 if len_arg(val_len) > limits(c).max_value_len {
                     return Err(HostTrap::ValueTooLarge.into());
@@ -404,7 +416,7 @@ pub(crate) fn link(linker: &mut Linker<Host>) -> Result<(), tally_vm::Error> {
     linker.func_wrap(MODULE, "storage_remove", |mut c: Caller<'_, Host>, key: i32, key_len: i32| {
         host_call(&mut c, HostFn::StorageRemove, |c, io| {
             let k = costs(c);
-            charge(c, storage_op_cost(&k, k.storage_remove, key_len))?;
+            charge(c, storage_op_cost(&k, k.storage_remove, key_len).saturating_add(receipt_entry_cost(&k, key_len, 0)))?;
             ensure_writable(c)?;
             let full_key = storage_key(c, key, key_len, io)?;
             tx(c)?.journal.put(&full_key, None);
@@ -463,7 +475,11 @@ pub(crate) fn link(linker: &mut Linker<Host>) -> Result<(), tally_vm::Error> {
                     .saturating_add(
                         u64::from(len_arg(n)).saturating_mul(k.event_topic.saturating_add(32 * k.memory_read_byte)),
                     )
-                    .saturating_add(per_byte(len_arg(data_len), k.event_data_byte + k.memory_read_byte));
+                    .saturating_add(per_byte(len_arg(data_len), k.event_data_byte + k.memory_read_byte))
+                    .saturating_add(per_byte(
+                        32u32.saturating_add(len_arg(n).saturating_mul(32)).saturating_add(len_arg(data_len)),
+                        k.receipt_byte,
+                    ));
                 charge(c, amount)?;
                 ensure_writable(c)?;
                 let l = limits(c);
@@ -514,7 +530,7 @@ pub(crate) fn link(linker: &mut Linker<Host>) -> Result<(), tally_vm::Error> {
          gas: i64,
          flags: i32| {
             host_call(&mut c, HostFn::Call, |c, io| {
-                runtime::nested_call(c, io, address, method, method_len, input, input_len, gas, flags)
+                crate::frame::nested_call(c, io, address, method, method_len, input, input_len, gas, flags)
             })
         },
     )?;

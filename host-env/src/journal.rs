@@ -116,12 +116,18 @@ impl Journal {
         std::mem::take(&mut self.events)
     }
 
-    /// Hands the write set to the backend in one atomic commit.
-    pub fn commit(&self) -> Result<WriteSet, StorageError> {
-        let ws = self.write_set();
-        if !ws.is_empty() {
-            self.backend.commit(&ws)?;
+    /// Takes the writes out, sorted by key (at the end of a transaction), without copying them.
+    pub fn take_write_set(&mut self) -> WriteSet {
+        self.undo.clear();
+        WriteSet::from(std::mem::take(&mut self.writes))
+    }
+
+    /// Hands `write_set` (this journal's, from [`take_write_set`](Self::take_write_set)) to the
+    /// backend in one atomic commit.
+    pub fn commit(&self, write_set: &WriteSet) -> Result<(), StorageError> {
+        if !write_set.is_empty() {
+            self.backend.commit(write_set)?;
         }
-        Ok(ws)
+        Ok(())
     }
 }

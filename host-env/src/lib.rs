@@ -8,24 +8,29 @@
 //! - [`record`]: execution records and [`replay`].
 
 pub mod abi;
+mod code;
 mod context;
+mod frame;
 pub mod journal;
 pub mod limits;
 mod params;
 pub mod receipt;
 pub mod record;
 mod runtime;
+mod state;
 pub mod storage;
 
 pub use context::{Address, BlockContext};
 pub use journal::{Checkpoint, Journal};
+pub use code::CodeRejection;
 pub use limits::{check_code, CodeError, CodeLimits, CodeShape, Limit};
-pub use params::{HostCosts, Limits, Params, PARAMS_VERSION};
+pub use params::{HostCosts, Limits, Params, ParamsError, PARAMS_VERSION};
 pub use receipt::{Event, HostTrap, Receipt, Status, TrapLocation, WasmTrap};
 pub use record::{replay, Divergence, ExecutionRecord, HostCall, RecordError, RecordKind};
 pub use runtime::{
-    contract_key, keccak, keys, Account, CallRequest, CodeReport, DeployRequest, Deployed, ExecError, Runtime,
+    keccak, CallRequest, CodeReport, DeployRequest, Deployed, ExecError, Runtime, DEFAULT_CODE_CACHE_BYTES,
 };
+pub use state::{contract_key, keys, Account};
 pub use storage::{Entries, MemoryStorage, RedbStorage, ScanVisitor, Storage, StorageError, WriteSet};
 
 /// Lower-case hex with a `0x` prefix.

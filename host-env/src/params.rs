@@ -9,7 +9,7 @@ use parity_scale_codec::{Decode, Encode};
 use sha3::{Digest, Keccak256};
 use tally_gas_injector::Schedule;
 
-use crate::limits::CodeLimits;
+use crate::limits::{CodeLimits, CodeShape};
 
 /// The params format version.
 pub const PARAMS_VERSION: u32 = 1;
@@ -47,16 +47,39 @@ pub struct HostCosts {
     pub keccak: u64,
     /// Per 136-byte Keccak block (rounded up).
     pub keccak_block: u64,
-    /// `call`, before the callee's own gas.
+    /// `call`, and a top-level call: setting up a frame, before its code is loaded.
     pub call: u64,
-    /// Per byte of a callee's code loaded for a call.
-    pub call_code_byte: u64,
     /// Deploying a contract.
     pub deploy: u64,
-    /// Per byte of deployed code.
+    /// Per byte of deployed code: hashing, checking, instrumenting, translating and storing it.
     pub deploy_code_byte: u64,
     /// `debug_log`.
     pub debug_log: u64,
+    /// Loading a contract's code for a frame (account and code lookups), at every call, top-level
+    /// and nested, whether or not the node has the code prepared in its cache.
+    pub load: u64,
+    /// Per byte of code loaded: checking, instrumenting and translating it.
+    pub load_code_byte: u64,
+    /// Per function defined by the loaded code.
+    pub load_function: u64,
+    /// Per local declared by the loaded code's functions.
+    pub load_local: u64,
+    /// Instantiating a module for a frame.
+    pub instantiate: u64,
+    /// Per function of the module (imported or defined).
+    pub instantiate_function: u64,
+    /// Per global.
+    pub instantiate_global: u64,
+    /// Per table element of the tables' initial sizes.
+    pub instantiate_table_element: u64,
+    /// Per item of the element segments.
+    pub instantiate_elem_item: u64,
+    /// Per byte of the data segments.
+    pub instantiate_data_byte: u64,
+    /// Per byte a host call adds to the receipt: a written key and value, an event's topics and
+    /// data, return or revert data. It pays for copying them into the receipt, hashing them into
+    /// the result hash and committing them.
+    pub receipt_byte: u64,
 }
 
 impl Default for HostCosts {
@@ -79,11 +102,45 @@ impl Default for HostCosts {
             keccak: 100_000,
             keccak_block: 300_000,
             call: 2_000_000,
-            call_code_byte: 50,
             deploy: 10_000_000,
             deploy_code_byte: 50_000,
             debug_log: 100_000,
+            load: 2_000_000,
+            load_code_byte: 10_000,
+            load_function: 20_000,
+            load_local: 500,
+            instantiate: 200_000,
+            instantiate_function: 2_000,
+            instantiate_global: 2_000,
+            instantiate_table_element: 1_000,
+            instantiate_elem_item: 2_000,
+            instantiate_data_byte: 200,
+            receipt_byte: 3_000,
         }
+    }
+}
+
+impl HostCosts {
+    /// The setup of a call frame, top-level or nested, before its code is loaded:
+    /// `base + call + memory_read_byte · (32 + method_len + input_len)`.
+    pub fn call_cost(&self, method_len: u32, input_len: u32) -> u64 {
+        let bytes = 32u64.saturating_add(u64::from(method_len)).saturating_add(u64::from(input_len));
+        self.base.saturating_add(self.call).saturating_add(bytes.saturating_mul(self.memory_read_byte))
+    }
+
+    /// The first part of loading code of `code_len` bytes, taken once its length is known and
+    /// before it is checked: `load + load_code_byte · code_len`.
+    pub fn load_cost(&self, code_len: usize) -> u64 {
+        let bytes = u64::try_from(code_len).unwrap_or(u64::MAX);
+        self.load.saturating_add(bytes.saturating_mul(self.load_code_byte))
+    }
+
+    /// The second part of loading code, taken once the check has measured its shape and before
+    /// it is instrumented and translated: `load_function · functions + load_local · locals`.
+    pub fn load_shape_cost(&self, shape: &CodeShape) -> u64 {
+        u64::from(shape.functions)
+            .saturating_mul(self.load_function)
+            .saturating_add(u64::from(shape.locals).saturating_mul(self.load_local))
     }
 }
 
@@ -131,6 +188,26 @@ impl Default for Limits {
         }
     }
 }
+
+/// Why a [`Runtime`](crate::Runtime) cannot run under some params.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ParamsError {
+    /// The params do not fit together (an invalid schedule, a code limit over a host limit).
+    Invalid(String),
+    /// The host ABI could not be linked (a bug in Tally).
+    Link(tally_vm::Error),
+}
+
+impl core::fmt::Display for ParamsError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            ParamsError::Invalid(e) => write!(f, "invalid params: {e}"),
+            ParamsError::Link(e) => write!(f, "linking the host ABI: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ParamsError {}
 
 /// All consensus parameters of an execution.
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -185,6 +262,25 @@ impl Params {
         h.update(b"tally/params/v1");
         h.update(self.to_bytes());
         h.finalize().into()
+    }
+
+    /// Instantiating a module of `shape` for a frame, taken before anything is allocated:
+    /// `instantiate + instantiate_function · functions (imported and defined) + instantiate_global
+    /// · globals + instantiate_table_element · table elements + instantiate_elem_item · element
+    /// items + instantiate_data_byte · data bytes + memory_grow_per_page · initial pages`.
+    pub fn instantiate_cost(&self, shape: &CodeShape) -> u64 {
+        let k = &self.host;
+        let term = |count: u32, unit: u64| u64::from(count).saturating_mul(unit);
+        [
+            term(shape.functions.saturating_add(shape.imports), k.instantiate_function),
+            term(shape.globals, k.instantiate_global),
+            term(shape.table_elements, k.instantiate_table_element),
+            term(shape.elem_items, k.instantiate_elem_item),
+            term(shape.data_bytes, k.instantiate_data_byte),
+            term(shape.memory_pages, self.schedule.dynamic.memory_grow_per_page),
+        ]
+        .into_iter()
+        .fold(k.instantiate, u64::saturating_add)
     }
 
     /// The VM configuration these limits imply.

@@ -130,8 +130,18 @@ pub enum Status {
     OutOfGas,
     /// The contract called `abort(code)` (the SDK's panic handler does this).
     Aborted(u32),
-    /// The host refused a host call's arguments.
+    /// The host refused a host call's arguments (or, at the top level, the call input).
     HostTrap(HostTrap),
+    /// No contract lives at the called address.
+    NoSuchContract,
+    /// The contract exports no method of that name (a function of type `() -> ()`).
+    NoSuchMethod,
+    /// The code breaks the profile, the contract limits or the host ABI (the reason is the trap
+    /// location's message); at deploy it is refused, at a call it cannot be loaded under the
+    /// current params.
+    InvalidCode,
+    /// A stored account, code or nonce entry does not decode, or code does not match its hash.
+    CorruptState,
 }
 
 impl Status {
@@ -149,6 +159,10 @@ impl Status {
             Status::OutOfGas => "out of gas".into(),
             Status::Aborted(code) => format!("aborted with code {code}"),
             Status::HostTrap(t) => format!("host trap: {}", t.name()),
+            Status::NoSuchContract => "no such contract".into(),
+            Status::NoSuchMethod => "no such method".into(),
+            Status::InvalidCode => "invalid code".into(),
+            Status::CorruptState => "corrupt state".into(),
         }
     }
 }
@@ -185,6 +199,22 @@ pub struct Receipt {
     pub logs: Vec<Vec<u8>>,
     /// Where a failure happened. Not hashed.
     pub trap: Option<TrapLocation>,
+}
+
+impl Receipt {
+    /// A receipt with nothing in it, standing in where none is kept.
+    pub(crate) fn empty() -> Receipt {
+        Receipt {
+            status: Status::Ok,
+            return_data: Vec::new(),
+            gas_used: 0,
+            events: Vec::new(),
+            write_set: Vec::new(),
+            result_hash: [0; 32],
+            logs: Vec::new(),
+            trap: None,
+        }
+    }
 }
 
 /// The version tag that starts the result-hash preimage.
@@ -224,8 +254,19 @@ pub struct ResultPreimage<'a> {
 }
 
 impl ResultPreimage<'_> {
-    /// Keccak-256 of the SCALE encoding.
+    /// Keccak-256 of the SCALE encoding, hashed as it is encoded (no copy of the preimage).
     pub fn hash(&self) -> [u8; 32] {
-        Keccak256::digest(self.encode()).into()
+        let mut hasher = HashOutput(Keccak256::new());
+        self.encode_to(&mut hasher);
+        hasher.0.finalize().into()
+    }
+}
+
+/// A SCALE output that feeds a hasher.
+struct HashOutput(Keccak256);
+
+impl parity_scale_codec::Output for HashOutput {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
     }
 }

@@ -457,9 +457,12 @@ fn modules_that_could_never_be_instantiated_are_refused_by_check_and_deploy() {
         (r#"(module (table 1048577 funcref) (func (export "m")))"#, ["table_elements", "1048577", "4096"]),
     ] {
         let chain = Chain::memory();
-        for err in [chain.rt.check(&wasm(wat)).unwrap_err(), deploy(&chain, wasm(wat)).unwrap_err()] {
-            assert!(matches!(err, ExecError::InvalidCode(_)), "{err:?}");
-            let text = err.to_string();
+        let err = chain.rt.check(&wasm(wat)).unwrap_err();
+        assert!(matches!(err, CodeRejection::Limits(CodeError::Limit { .. })), "{err:?}");
+        let receipt = deploy(&chain, wasm(wat)).unwrap().receipt;
+        assert_eq!(receipt.status, Status::InvalidCode);
+        let refused = receipt.trap.and_then(|t| t.message).unwrap_or_default();
+        for text in [err.to_string(), refused] {
             for needle in needles {
                 assert!(text.contains(needle), "`{text}` does not mention {needle}");
             }
@@ -520,7 +523,7 @@ fn params_carry_the_code_limits_in_their_hash_and_keep_them_consistent() {
     bad.code.memory_pages = p.limits.max_memory_pages + 1;
     assert!(bad.validate().unwrap_err().contains("memory_pages"));
     assert!(Params::from_bytes(&bad.to_bytes()).is_err());
-    assert!(matches!(Runtime::new(bad), Err(ExecError::InvalidCode(m)) if m.contains("max_memory_pages")));
+    assert!(matches!(Runtime::new(bad), Err(ParamsError::Invalid(m)) if m.contains("max_memory_pages")));
     // The VM enforces the code limits it has, on the instrumented module, no stricter.
     let config = p.vm_config();
     assert_eq!(config.max_table_elements, p.code.table_elements);

@@ -65,8 +65,10 @@ fn failures_discard_writes_and_events_but_charge_gas() {
     assert_eq!(chain.call(c, "spin", &[]).gas_used, GAS, "out of gas uses the whole limit");
     assert_eq!(chain.call(c, "long_key", &[]).status, Status::HostTrap(HostTrap::KeyTooLong));
     assert_eq!(chain.call(c, "big_value", &[]).status, Status::HostTrap(HostTrap::ValueTooLarge));
-    let oversized = chain.rt.call(&chain.storage, &chain.req(c, "inc", &vec![0; 64 * 1024 + 1])).unwrap_err();
-    assert!(matches!(oversized, ExecError::InputTooLarge { .. }), "{oversized}");
+    let oversized = chain.rt.call(&chain.storage, &chain.req(c, "inc", &vec![0; 64 * 1024 + 1])).unwrap();
+    assert_eq!(oversized.status, Status::HostTrap(HostTrap::InputTooLarge));
+    let input_charge = chain.rt.params().host.call_cost(3, 64 * 1024 + 1);
+    assert_eq!(oversized.gas_used, input_charge, "the call's own charge, nothing loaded");
     assert_eq!(chain.call(c, "too_many_topics", &[]).status, Status::HostTrap(HostTrap::EventLimit));
     let trap = chain.call(c, "inc_then_trap", &[]).trap.expect("location");
     assert_eq!(trap.contract, Some(c));
@@ -85,16 +87,22 @@ fn queries_are_read_only() {
 }
 
 #[test]
-fn unknown_contracts_and_methods_are_errors_not_receipts() {
+fn unknown_contracts_and_methods_end_in_charged_receipts() {
     let chain = Chain::memory();
     let c = chain.deploy(COUNTER, addr(1));
     let before = chain.dump();
-    let err = chain.rt.call(&chain.storage, &chain.req(addr(9), "inc", &[])).unwrap_err();
-    assert_eq!(err, ExecError::NoSuchContract(addr(9)));
+    let r = chain.rt.call(&chain.storage, &chain.req(addr(9), "inc", &[])).unwrap();
+    assert_eq!(r.status, Status::NoSuchContract);
+    assert_eq!(r.gas_used, chain.rt.params().host.call_cost(3, 0), "the call's charge, no code to load");
+    let code_len = wasm(COUNTER).len();
     for method in ["nope", "takes_args", "memory"] {
-        let err = chain.rt.call(&chain.storage, &chain.req(c, method, &[])).unwrap_err();
-        assert!(matches!(&err, ExecError::NoSuchMethod { method: m, .. } if m == method), "{err}");
-        assert!(err.to_string().contains(method));
+        let r = chain.rt.call(&chain.storage, &chain.req(c, method, &[])).unwrap();
+        assert_eq!(r.status, Status::NoSuchMethod, "{method}");
+        let message = r.trap.and_then(|t| t.message).unwrap_or_default();
+        assert!(message.contains(method), "{message}");
+        // The call's charge and the code's loading: a missing method costs what finding out did.
+        let k = &chain.rt.params().host;
+        assert!(r.gas_used > k.call_cost(method.len() as u32, 0) + k.load_cost(code_len), "{method}: {}", r.gas_used);
     }
     assert_eq!(chain.dump(), before);
 }
@@ -121,10 +129,16 @@ fn deploy_rejects_bad_code_and_derives_addresses() {
         (r#"(module (import "tally_host_v1" "abort" (func (param i64))))"#, "abort"),
         (r#"(module (import "tally" "gas" (func (param i64))))"#, "tally"),
     ] {
-        let err = deploy(wasm(wat)).unwrap_err();
-        assert!(matches!(err, ExecError::InvalidCode(_)) && err.to_string().contains(needle), "{err}");
+        let code = wasm(wat);
+        let k = &chain.rt.params().host;
+        let cost = k.deploy + code.len() as u64 * k.deploy_code_byte;
+        let r = deploy(code).unwrap().receipt;
+        assert_eq!(r.status, Status::InvalidCode, "{wat}");
+        assert_eq!(r.gas_used, cost, "{wat}: the deploy charge was taken before the code was looked at");
+        let message = r.trap.and_then(|t| t.message).unwrap_or_default();
+        assert!(message.contains(needle), "{message}");
     }
-    assert!(matches!(deploy(b"\0asm\x01\0\0\0\x05".to_vec()), Err(ExecError::InvalidCode(_))));
+    assert_eq!(deploy(b"\0asm\x01\0\0\0\x05".to_vec()).unwrap().receipt.status, Status::InvalidCode);
     assert!(chain.dump().is_empty());
     let a = deploy(wasm(COUNTER)).unwrap();
     let b = deploy(wasm(COUNTER)).unwrap();

@@ -11,8 +11,7 @@ use tally_sdk::dispatch::{DispatchError, DISPATCH_ERROR_TAG};
 pub enum FailureKind {
     /// The execution ran and did not end with [`Status::Ok`]; see [`Failure::receipt`].
     Status,
-    /// The runtime refused the request before running anything (no receipt): unknown
-    /// contract or export, invalid code, oversized input.
+    /// The execution stopped without a receipt: the storage backend failed (or a bug in Tally).
     Rejected(ExecError),
     /// The execution succeeded but its return data does not decode as the requested type.
     BadReturn(String),
@@ -184,6 +183,11 @@ impl fmt::Display for Failure {
             Status::OutOfGas => write!(f, "{method} ran out of gas")?,
             Status::Aborted(code) => write!(f, "{method} aborted with code {code}{}", abort_meaning(code))?,
             Status::HostTrap(t) => write!(f, "{method} hit host trap {}", t.name())?,
+            Status::NoSuchContract | Status::NoSuchMethod | Status::InvalidCode | Status::CorruptState => {
+                let message = self.0.trap.as_ref().and_then(|t| t.message.as_deref());
+                write!(f, "{method} was refused: {}", message.unwrap_or(&receipt.status.describe()))?;
+                return write!(f, " (gas used {})", receipt.gas_used);
+            }
         }
         // Reverts and aborts stop in the SDK's host-call wrappers (`tally_sdk::env::revert`,
         // `tally_sdk::env::abort`): that location says nothing, so it is left out.

@@ -109,6 +109,17 @@ impl WriteSet {
     pub fn to_vec(&self) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
         self.entries.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
     }
+
+    /// [`to_vec`](Self::to_vec) without copying the keys and values.
+    pub fn into_vec(self) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
+        self.entries.into_iter().collect()
+    }
+}
+
+impl From<BTreeMap<Vec<u8>, Option<Vec<u8>>>> for WriteSet {
+    fn from(entries: BTreeMap<Vec<u8>, Option<Vec<u8>>>) -> Self {
+        Self { entries }
+    }
 }
 
 impl FromIterator<(Vec<u8>, Option<Vec<u8>>)> for WriteSet {

@@ -600,6 +600,24 @@ impl Module {
             .collect()
     }
 
+    /// An estimate of the heap bytes the module holds (translated code, segments, tables of
+    /// types, imports and exports), for embedders that bound caches of modules by memory.
+    pub fn footprint(&self) -> usize {
+        use core::mem::size_of;
+        let m = &*self.inner;
+        let code: usize = m
+            .funcs
+            .iter()
+            .map(|f| f.code.len() * size_of::<crate::exec::Op>() + f.offsets.len() * 4 + size_of::<CompiledFunc>())
+            .sum();
+        let datas: usize = m.datas.iter().map(|d| d.bytes.len() + size_of::<DataSegment>()).sum();
+        let elems: usize = m.elems.iter().map(|e| e.items.len() * size_of::<ConstExpr>() + size_of::<ElemSegment>()).sum();
+        let names: usize = m.imports.iter().map(|i| i.module.len() + i.name.len() + size_of::<ImportType>()).sum::<usize>()
+            + m.exports.iter().map(|(n, _, _)| n.len() + size_of::<(String, ExportKind, u32)>()).sum::<usize>();
+        let types: usize = m.types.iter().map(|t| size_of::<FuncType>() + 8 * (t.params().len() + t.results().len())).sum();
+        code + datas + elems + names + types + m.func_types.len() * 4 + m.globals.len() * 32 + size_of::<ModuleInner>()
+    }
+
     /// The signature of function `index` of the module's function space.
     pub fn func_type(&self, index: u32) -> Option<&FuncType> {
         self.inner.func_types.get(index as usize).and_then(|t| self.inner.types.get(*t as usize))

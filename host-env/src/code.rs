@@ -1,0 +1,342 @@
+//! Contract code: checking and preparing it (contract limits, instrumentation, translation, the
+//! host ABI's imports), loading it from state for a frame with its charges, and the node's cache
+//! of prepared code.
+//!
+//! Gas never depends on the node's cache: the first frame of a transaction to run some code pays
+//! for loading it by the code's length and shape whether the node prepares it afresh or finds it
+//! prepared; later frames of the same transaction pay only [`HostCosts::load`], since the
+//! transaction itself holds the prepared code until it ends. The cache only saves time, and is
+//! bounded by the bytes of prepared code it holds.
+//!
+//! [`HostCosts::load`]: crate::HostCosts::load
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use parity_scale_codec::Decode;
+use tally_vm::{Engine, Module};
+
+use crate::abi;
+use crate::context::Address;
+use crate::limits::{check_code, CodeError, CodeShape};
+use crate::params::Params;
+use crate::runtime::{ExecError, Tx};
+use crate::state::{self, Account};
+
+/// Why contract code was refused, at deploy or when a call loads it under the current params.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CodeRejection {
+    /// The code is larger than [`Limits::max_code_size`](crate::Limits::max_code_size).
+    TooLarge {
+        /// The code's length in bytes.
+        size: usize,
+        /// The limit.
+        max: u32,
+    },
+    /// The bytes are malformed, or break a contract limit ([`crate::limits`]).
+    Limits(CodeError),
+    /// The gas-injector refused the module (the profile, or its own bounds).
+    Instrument(tally_gas_injector::InjectError),
+    /// The VM refused the instrumented module (the profile or the VM's limits).
+    Module(tally_vm::Error),
+    /// An import is not a function of the host ABI with the ABI's signature.
+    Import {
+        /// The import's module name.
+        module: String,
+        /// The import's field name.
+        name: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+}
+
+impl core::fmt::Display for CodeRejection {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            CodeRejection::TooLarge { size, max } => write!(f, "code is {size} bytes; the limit is {max}"),
+            CodeRejection::Limits(e) => e.fmt(f),
+            CodeRejection::Instrument(e) => e.fmt(f),
+            CodeRejection::Module(e) => e.fmt(f),
+            CodeRejection::Import { module, name, problem } => write!(f, "import `{module}.{name}`: {problem}"),
+        }
+    }
+}
+
+impl std::error::Error for CodeRejection {}
+
+/// A contract's code, checked and ready to instantiate.
+pub(crate) struct LoadedCode {
+    pub module: Module,
+    pub shape: CodeShape,
+    /// Size of the instrumented module.
+    pub module_len: usize,
+    /// Callable methods: exported functions of type `() -> ()`, in export order.
+    pub methods: Vec<String>,
+    /// Function names from the name section, by index in the original module.
+    pub names: BTreeMap<u32, String>,
+    /// Bytes the cache accounts this entry at.
+    footprint: usize,
+}
+
+impl LoadedCode {
+    pub fn has_method(&self, name: &str) -> bool {
+        self.methods.iter().any(|m| m == name)
+    }
+
+    pub fn code_len(&self) -> usize {
+        self.shape.bytes as usize
+    }
+}
+
+/// Checks `code` against the limits, instruments and translates it, and checks its imports
+/// against the host ABI. Work proportional to the code; callers charge for it first.
+pub(crate) fn prepare(engine: &Engine, params: &Params, code: &[u8]) -> Result<LoadedCode, CodeRejection> {
+    let max = params.limits.max_code_size;
+    if code.len() > max as usize {
+        return Err(CodeRejection::TooLarge { size: code.len(), max });
+    }
+    let shape = check_code(code, &params.code).map_err(CodeRejection::Limits)?;
+    prepare_checked(engine, params, code, shape)
+}
+
+/// [`prepare`] for code whose limits were checked, measuring `shape`.
+fn prepare_checked(
+    engine: &Engine,
+    params: &Params,
+    code: &[u8],
+    shape: CodeShape,
+) -> Result<LoadedCode, CodeRejection> {
+    let instrumented = tally_gas_injector::instrument(code, &params.schedule).map_err(CodeRejection::Instrument)?;
+    let module = Module::new(engine, &instrumented).map_err(CodeRejection::Module)?;
+    for import in module.imports() {
+        if import.module() == tally_gas_injector::IMPORT_MODULE {
+            continue;
+        }
+        let problem = |problem: String| CodeRejection::Import {
+            module: import.module().to_string(),
+            name: import.name().to_string(),
+            problem,
+        };
+        if import.module() != abi::MODULE {
+            return Err(problem(format!("contracts may import only from `{}`", abi::MODULE)));
+        }
+        let Some(f) = abi::HostFn::ALL.iter().copied().find(|f| f.name() == import.name()) else {
+            return Err(problem("no such host function in ABI v1".into()));
+        };
+        let tally_vm::ExternType::Func(ty) = import.ty() else {
+            return Err(problem("must be a function".into()));
+        };
+        let (params, results) = abi::signature(f);
+        if ty.params() != params || ty.results() != results {
+            return Err(problem(format!("has type {ty:?}, expected params {params:?} results {results:?}")));
+        }
+    }
+    let methods = module
+        .exports()
+        .iter()
+        .filter(|e| {
+            matches!(e.ty(), tally_vm::ExternType::Func(ty) if ty.params().is_empty() && ty.results().is_empty())
+        })
+        .map(|e| e.name().to_string())
+        .collect();
+    let names = function_names(code);
+    let footprint = module.footprint().saturating_add(instrumented.len()).saturating_add(code.len());
+    Ok(LoadedCode { module, shape, module_len: instrumented.len(), methods, names, footprint })
+}
+
+/// Function names from the original module's name section. Best effort: the module already
+/// passed validation, so a parse failure here only loses names.
+fn function_names(code: &[u8]) -> BTreeMap<u32, String> {
+    use wasmparser::{Name, Parser, Payload};
+    let mut names = BTreeMap::new();
+    for payload in Parser::new(0).parse_all(code) {
+        match payload {
+            Ok(Payload::CustomSection(c)) => {
+                if let wasmparser::KnownCustom::Name(reader) = c.as_known() {
+                    for name in reader.into_iter().flatten() {
+                        if let Name::Function(map) = name {
+                            for n in map.into_iter().flatten() {
+                                names.insert(n.index, n.name.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+            Err(_) => break,
+            _ => {}
+        }
+    }
+    names
+}
+
+/// Why a frame's code could not be loaded.
+pub(crate) enum LoadFail {
+    /// A charge ran out of gas (the budget is now empty).
+    OutOfGas,
+    /// No account at the address.
+    NoSuchContract,
+    /// The code is refused under the current params.
+    Invalid(CodeRejection),
+    /// A stored entry does not decode or match its hash.
+    Corrupt { key: Vec<u8>, message: String },
+    /// The backend failed.
+    Fatal(ExecError),
+}
+
+impl From<crate::storage::StorageError> for LoadFail {
+    fn from(e: crate::storage::StorageError) -> Self {
+        LoadFail::Fatal(ExecError::Storage(e))
+    }
+}
+
+/// Takes `amount` gas, or reports that there is not enough (and takes everything left).
+pub(crate) type Charge<'a> = &'a mut dyn FnMut(u64) -> bool;
+
+/// (code hash, params hash).
+type CodeKey = ([u8; 32], [u8; 32]);
+
+/// Prepared code, least recently used evicted first once it holds more than its byte capacity.
+pub(crate) struct CodeCache {
+    inner: Mutex<CacheInner>,
+    capacity: usize,
+}
+
+#[derive(Default)]
+struct CacheInner {
+    entries: BTreeMap<CodeKey, (Arc<LoadedCode>, u64)>,
+    /// Last use → key: the eviction order.
+    by_use: BTreeMap<u64, CodeKey>,
+    bytes: usize,
+    clock: u64,
+}
+
+impl CodeCache {
+    /// An empty cache that holds at most `capacity` bytes of prepared code.
+    pub fn new(capacity: usize) -> Self {
+        CodeCache { inner: Mutex::new(CacheInner::default()), capacity }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheInner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn get(&self, key: &CodeKey) -> Option<Arc<LoadedCode>> {
+        let mut c = self.lock();
+        c.clock += 1;
+        let now = c.clock;
+        let (loaded, used) = c.entries.get_mut(key)?;
+        let (loaded, before) = (loaded.clone(), std::mem::replace(used, now));
+        c.by_use.remove(&before);
+        c.by_use.insert(now, *key);
+        Some(loaded)
+    }
+
+    fn insert(&self, key: CodeKey, loaded: Arc<LoadedCode>) {
+        if loaded.footprint > self.capacity {
+            return;
+        }
+        let mut c = self.lock();
+        c.clock += 1;
+        let now = c.clock;
+        let size = loaded.footprint;
+        if let Some((old, used)) = c.entries.insert(key, (loaded, now)) {
+            c.by_use.remove(&used);
+            c.bytes -= old.footprint;
+        }
+        c.by_use.insert(now, key);
+        c.bytes += size;
+        while c.bytes > self.capacity {
+            let Some((_, oldest)) = c.by_use.pop_first() else { break };
+            if let Some((old, _)) = c.entries.remove(&oldest) {
+                c.bytes -= old.footprint;
+            }
+        }
+    }
+
+    /// Bytes of prepared code held now.
+    pub fn bytes(&self) -> usize {
+        self.lock().bytes
+    }
+}
+
+/// Loads code for frames and deployments under one set of params.
+pub(crate) struct Loader<'a> {
+    pub engine: &'a Engine,
+    pub params: &'a Params,
+    pub params_hash: [u8; 32],
+    pub cache: &'a CodeCache,
+}
+
+impl Loader<'_> {
+    /// The code of the contract at `address`, through the journal (so the reads are recorded).
+    /// The first load of some code in a transaction charges
+    /// [`HostCosts::load_cost`](crate::HostCosts::load_cost) by its length and then
+    /// [`HostCosts::load_shape_cost`](crate::HostCosts::load_shape_cost) by its shape, each
+    /// before the work it pays for, whether or not the cache holds the code prepared; a later
+    /// load of the same code charges `load` alone.
+    pub fn load_contract(
+        &self,
+        tx: &mut Tx,
+        address: &Address,
+        charge: Charge<'_>,
+    ) -> Result<([u8; 32], Arc<LoadedCode>), LoadFail> {
+        let key = state::account_key(address);
+        let raw = tx.journal.get(&key)?.ok_or(LoadFail::NoSuchContract)?;
+        let account = Account::decode(&mut &raw[..])
+            .map_err(|e| LoadFail::Corrupt { key: key.clone(), message: format!("account: {e}") })?;
+        let ck = state::code_key(&account.code_hash);
+        if let Some(loaded) = tx.code.get(&account.code_hash) {
+            if !charge(self.params.host.load) {
+                return Err(LoadFail::OutOfGas);
+            }
+            return Ok((account.code_hash, loaded.clone()));
+        }
+        let cache_key = (account.code_hash, self.params_hash);
+        if let Some(loaded) = self.cache.get(&cache_key) {
+            if tx.recording {
+                // A record must carry the code, so replay needs no database.
+                tx.journal.get(&ck)?;
+            }
+            if !charge(self.params.host.load_cost(loaded.code_len()))
+                || !charge(self.params.host.load_shape_cost(&loaded.shape))
+            {
+                return Err(LoadFail::OutOfGas);
+            }
+            tx.code.insert(account.code_hash, loaded.clone());
+            return Ok((account.code_hash, loaded));
+        }
+        let code = tx
+            .journal
+            .get(&ck)?
+            .ok_or_else(|| LoadFail::Corrupt { key: ck.clone(), message: "account without code".into() })?;
+        if !charge(self.params.host.load_cost(code.len())) {
+            return Err(LoadFail::OutOfGas);
+        }
+        // The code is not hashed again: that would cost a fifth of the load, to check the node's
+        // own database, which deploy wrote under this very hash.
+        let max = self.params.limits.max_code_size;
+        if code.len() > max as usize {
+            return Err(LoadFail::Invalid(CodeRejection::TooLarge { size: code.len(), max }));
+        }
+        let shape = check_code(&code, &self.params.code).map_err(|e| LoadFail::Invalid(CodeRejection::Limits(e)))?;
+        if !charge(self.params.host.load_shape_cost(&shape)) {
+            return Err(LoadFail::OutOfGas);
+        }
+        let loaded = Arc::new(prepare_checked(self.engine, self.params, &code, shape).map_err(LoadFail::Invalid)?);
+        self.cache.insert(cache_key, loaded.clone());
+        tx.code.insert(account.code_hash, loaded.clone());
+        Ok((account.code_hash, loaded))
+    }
+
+    /// Prepares code being deployed (not yet stored), through the cache. Its charge
+    /// (`deploy_code_byte`) was taken by the caller.
+    pub fn load_code(&self, code_hash: [u8; 32], code: &[u8]) -> Result<Arc<LoadedCode>, CodeRejection> {
+        let cache_key = (code_hash, self.params_hash);
+        if let Some(loaded) = self.cache.get(&cache_key) {
+            return Ok(loaded);
+        }
+        let loaded = Arc::new(prepare(self.engine, self.params, code)?);
+        self.cache.insert(cache_key, loaded.clone());
+        Ok(loaded)
+    }
+}

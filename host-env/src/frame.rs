@@ -1,0 +1,248 @@
+//! Contract frames: instantiating and running one contract's method in its own store, and the
+//! ABI's `call`, which runs another contract as a nested frame.
+
+use tally_vm::{Caller, Store};
+
+use crate::abi::{self, Fail, Io};
+use crate::code::{LoadFail, LoadedCode};
+use crate::receipt::{HostTrap, Status, TrapLocation, WasmTrap};
+use crate::runtime::{ExecError, Exit, Frame, Host, Inner, Tx};
+use crate::Address;
+
+/// The contract-visible status code of a nested call (see `ABI.md`).
+pub(crate) mod call_status {
+    pub const OK: i32 = 0;
+    pub const REVERTED: i32 = 1;
+    pub const TRAPPED: i32 = 2;
+    pub const OUT_OF_GAS: i32 = 3;
+    pub const REENTRY_DENIED: i32 = 4;
+    pub const DEPTH_EXCEEDED: i32 = 5;
+    pub const NOT_FOUND: i32 = 6;
+}
+
+fn status_code(s: &Status) -> i32 {
+    match s {
+        Status::Ok => call_status::OK,
+        Status::Reverted => call_status::REVERTED,
+        Status::OutOfGas => call_status::OUT_OF_GAS,
+        Status::NoSuchContract | Status::NoSuchMethod => call_status::NOT_FOUND,
+        Status::Trapped(_) | Status::Aborted(_) | Status::HostTrap(_) | Status::InvalidCode | Status::CorruptState => {
+            call_status::TRAPPED
+        }
+    }
+}
+
+/// How one frame ended.
+pub(crate) struct FrameOutcome {
+    pub status: Status,
+    pub return_data: Vec<u8>,
+    pub gas_left: u64,
+    pub trap: Option<TrapLocation>,
+}
+
+impl FrameOutcome {
+    /// A frame that stopped before its code ran: `status`, with `message` for people.
+    pub fn refused(status: Status, gas_left: u64, contract: Option<Address>, message: Option<String>) -> Self {
+        let trap = Some(TrapLocation { contract, function: None, function_name: None, message });
+        FrameOutcome { status, return_data: Vec::new(), gas_left, trap }
+    }
+
+    /// The outcome of a load that failed; `Err` only for backend failures.
+    pub fn load_failed(fail: LoadFail, gas_left: u64, contract: Address) -> Result<Self, ExecError> {
+        let (status, message) = match fail {
+            LoadFail::OutOfGas => (Status::OutOfGas, None),
+            LoadFail::NoSuchContract => (Status::NoSuchContract, Some(format!("no contract at address {contract}"))),
+            LoadFail::Invalid(e) => (Status::InvalidCode, Some(format!("invalid contract code: {e}"))),
+            LoadFail::Corrupt { key, message } => {
+                (Status::CorruptState, Some(format!("corrupt state under key {}: {message}", crate::hex(&key))))
+            }
+            LoadFail::Fatal(e) => return Err(e),
+        };
+        let gas_left = if status == Status::OutOfGas { 0 } else { gas_left };
+        Ok(Self::refused(status, gas_left, Some(contract), message))
+    }
+
+    /// A frame whose contract has no method `method`.
+    pub fn no_method(gas_left: u64, contract: Address, method: &str) -> Self {
+        let message = format!(
+            "contract {contract} has no method `{method}` (an exported function with no params and no results)"
+        );
+        Self::refused(Status::NoSuchMethod, gas_left, Some(contract), Some(message))
+    }
+}
+
+/// Instantiates `loaded` in a fresh store that owns `tx` while it runs, having charged
+/// [`Params::instantiate_cost`](crate::Params::instantiate_cost) from `gas`, and runs `method`.
+pub(crate) fn run_frame(
+    inner: &Inner,
+    tx: Box<Tx>,
+    frame: Frame,
+    loaded: &LoadedCode,
+    method: &str,
+    gas: u64,
+) -> Result<(Box<Tx>, FrameOutcome), ExecError> {
+    let contract = frame.contract;
+    let params = frame.params.clone();
+    let Some(gas) = gas.checked_sub(params.instantiate_cost(&loaded.shape)) else {
+        return Ok((tx, FrameOutcome::refused(Status::OutOfGas, 0, Some(contract), None)));
+    };
+    let mut store = Store::new(inner.engine(), Host { tx: Some(tx), frame });
+    store.set_gas(gas);
+    store.set_stack_budget(u64::from(params.schedule.stack.budget));
+    let result = inner.linker().instantiate(&mut store, &loaded.module).and_then(|instance| {
+        let f = instance.get_typed_func::<(), ()>(&store, method)?;
+        f.call(&mut store, ()).map_err(tally_vm::Error::Trap)
+    });
+    let gas_left = store.gas();
+    let host = store.into_data();
+    let mut trap = None;
+    let status = match result {
+        Ok(()) => Status::Ok,
+        Err(error) => {
+            let vm_trap = error.as_trap().cloned();
+            let function = vm_trap
+                .as_ref()
+                .and_then(|t| t.function)
+                .and_then(|f| f.checked_sub(tally_gas_injector::FUNC_SHIFT));
+            let mut message = vm_trap.as_ref().and_then(|t| t.message.clone());
+            let status = match host.frame.exit {
+                Some(Exit::Revert) => Status::Reverted,
+                Some(Exit::Abort(code)) => Status::Aborted(code),
+                Some(Exit::HostTrap(t)) => Status::HostTrap(t),
+                Some(Exit::Fatal(e)) => return Err(e),
+                Some(Exit::Internal(m)) => return Err(ExecError::Internal(m.into())),
+                None => match vm_trap.as_ref().map(|t| t.code) {
+                    Some(tally_vm::TrapCode::OutOfGas) => Status::OutOfGas,
+                    Some(code) => match WasmTrap::from_vm(code) {
+                        Some(t) => Status::Trapped(t),
+                        None => return Err(ExecError::Internal(format!("unexpected trap: {error}"))),
+                    },
+                    // The code passed the checks under these params, so instantiation fails only
+                    // on what the checks leave to the VM: the contract's fault, not the node's.
+                    None => {
+                        message = Some(format!("instantiating {contract}: {error}"));
+                        Status::InvalidCode
+                    }
+                },
+            };
+            // Only the host's own words: the VM's rendering names the instrumented function
+            // index and offset, which mean nothing next to the original index above.
+            trap = Some(TrapLocation {
+                contract: Some(contract),
+                function,
+                function_name: function.and_then(|f| loaded.names.get(&f).cloned()),
+                message,
+            });
+            status
+        }
+    };
+    let tx = host.tx.ok_or_else(|| ExecError::Internal("transaction state lost".into()))?;
+    let return_data = match status {
+        Status::Ok | Status::Reverted => host.frame.return_data,
+        _ => Vec::new(),
+    };
+    Ok((tx, FrameOutcome { status, return_data, gas_left, trap }))
+}
+
+fn take_tx(c: &mut Caller<'_, Host>) -> Result<Box<Tx>, Fail> {
+    c.data_mut().tx.take().ok_or(Fail::Exit(Exit::Internal("transaction state missing in call")))
+}
+
+/// `call`: runs another contract as a nested frame (see `ABI.md`).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn nested_call(
+    c: &mut Caller<'_, Host>,
+    io: &mut Io,
+    address: i32,
+    method: i32,
+    method_len: i32,
+    input: i32,
+    input_len: i32,
+    gas: i64,
+    flags: i32,
+) -> Result<i32, Fail> {
+    let (method_len, input_len) = (method_len as u32, input_len as u32);
+    let amount = c.data().frame.params.host.call_cost(method_len.min(1024), input_len);
+    c.consume_gas(amount).map_err(Fail::Gas)?;
+    if flags & !(abi::CALL_ALLOW_REENTRY | abi::CALL_READ_ONLY) != 0 || method_len > 1024 {
+        return Err(HostTrap::BadArgument.into());
+    }
+    let limits = &c.data().frame.params.limits;
+    if input_len > limits.max_input_len {
+        return Err(HostTrap::InputTooLarge.into());
+    }
+    let max_depth = limits.max_call_depth;
+    let callee = Address(abi_read_array(c, address)?);
+    let method = abi::read_mem(c, method, method_len)?;
+    let input = abi::read_mem(c, input, input_len)?;
+    io.put(&callee.0);
+    io.put(&method);
+    io.put(&input);
+    c.data_mut().frame.call_output.clear();
+    let early = |io: &mut Io, code: i32| {
+        io.put_u64(code as u64);
+        Ok(code)
+    };
+    let Ok(method) = String::from_utf8(method) else {
+        return early(io, call_status::NOT_FOUND);
+    };
+    let (depth, me, read_only) = {
+        let f = &c.data().frame;
+        (f.depth, f.contract, f.read_only || flags & abi::CALL_READ_ONLY != 0)
+    };
+    if depth >= max_depth {
+        return early(io, call_status::DEPTH_EXCEEDED);
+    }
+    let params = c.data().frame.params.clone();
+    let mut tx = take_tx(c)?;
+    if tx.active.contains(&callee) && flags & abi::CALL_ALLOW_REENTRY == 0 {
+        c.data_mut().tx = Some(tx);
+        return early(io, call_status::REENTRY_DENIED);
+    }
+    let rt = tx.rt.clone();
+    let mut out_of_gas = None;
+    let loaded = rt.loader().load_contract(&mut tx, &callee, &mut |amount| match c.consume_gas(amount) {
+        Ok(()) => true,
+        Err(trap) => {
+            out_of_gas = Some(trap);
+            false
+        }
+    });
+    c.data_mut().tx = Some(tx);
+    let loaded = match loaded {
+        Ok((_, loaded)) => loaded,
+        Err(LoadFail::OutOfGas) => {
+            return Err(out_of_gas.map_or(Fail::Exit(Exit::Internal("out of gas without a trap")), Fail::Gas))
+        }
+        Err(LoadFail::NoSuchContract) => return early(io, call_status::NOT_FOUND),
+        Err(LoadFail::Invalid(_) | LoadFail::Corrupt { .. }) => return early(io, call_status::TRAPPED),
+        Err(LoadFail::Fatal(e)) => return Err(Fail::Exit(Exit::Fatal(e))),
+    };
+    if !loaded.has_method(&method) {
+        return early(io, call_status::NOT_FOUND);
+    }
+    let callee_gas = (gas as u64).min(c.gas());
+    let mut tx = take_tx(c)?;
+    let checkpoint = tx.journal.checkpoint();
+    tx.active.push(callee);
+    let frame = Frame::new(params, callee, me, input, read_only, depth + 1);
+    let (mut tx, out) =
+        run_frame(&rt, tx, frame, &loaded, &method, callee_gas).map_err(|e| Fail::Exit(Exit::Fatal(e)))?;
+    tx.active.pop();
+    if !out.status.is_ok() {
+        tx.journal.rollback(checkpoint);
+    }
+    c.data_mut().tx = Some(tx);
+    let used = callee_gas.saturating_sub(out.gas_left);
+    c.set_gas(c.gas().saturating_sub(used));
+    let code = status_code(&out.status);
+    io.put_u64(code as u64);
+    io.put(&out.return_data);
+    c.data_mut().frame.call_output = out.return_data;
+    Ok(code)
+}
+
+fn abi_read_array(c: &Caller<'_, Host>, ptr: i32) -> Result<[u8; 32], Fail> {
+    let v = abi::read_mem(c, ptr, 32)?;
+    v.try_into().map_err(|_| HostTrap::MemoryAccess.into())
+}

@@ -1,0 +1,42 @@
+//! The state layout: the keys of the global keyspace and the host's own entries (see `ABI.md`,
+//! "State layout").
+
+use parity_scale_codec::{Decode, Encode};
+
+use crate::context::Address;
+
+/// Storage key prefixes of the global keyspace.
+pub mod keys {
+    /// `c:` ‖ code hash → the original code.
+    pub const CODE: &[u8] = b"c:";
+    /// `a:` ‖ address → SCALE-encoded [`Account`](super::Account).
+    pub const ACCOUNT: &[u8] = b"a:";
+    /// `n:` ‖ deployer → SCALE `u64`, the deployer's next contract nonce.
+    pub const NONCE: &[u8] = b"n:";
+    /// `s:` ‖ address ‖ contract key → the contract's value.
+    pub const STORAGE: &[u8] = b"s:";
+}
+
+/// A deployed contract's account entry.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct Account {
+    /// Keccak-256 of the contract's original code.
+    pub code_hash: [u8; 32],
+}
+
+/// The full storage key of a contract's `key`.
+pub fn contract_key(contract: &Address, key: &[u8]) -> Vec<u8> {
+    [keys::STORAGE, &contract.0[..], key].concat()
+}
+
+pub(crate) fn account_key(address: &Address) -> Vec<u8> {
+    [keys::ACCOUNT, &address.0[..]].concat()
+}
+
+pub(crate) fn code_key(code_hash: &[u8; 32]) -> Vec<u8> {
+    [keys::CODE, &code_hash[..]].concat()
+}
+
+pub(crate) fn nonce_key(deployer: &Address) -> Vec<u8> {
+    [keys::NONCE, &deployer.0[..]].concat()
+}
