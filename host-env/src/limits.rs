@@ -29,7 +29,8 @@ use wasmparser::{
 /// reports a module over it. Counts of entities include imported ones where the field says so.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
 pub struct CodeLimits {
-    /// Types in the type section (each type of a recursion group counts).
+    /// Types in the type section (each type of a recursion group counts; an empty group counts
+    /// as one).
     pub types: u32,
     /// Parameters of one function type.
     pub params: u32,

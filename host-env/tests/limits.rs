@@ -555,6 +555,26 @@ fn a_function_at_every_per_function_limit_deploys_through_the_instrumenting_vm()
     assert_eq!(chain.call(c, "m", &[]).status, Status::Ok);
 }
 
+#[test]
+fn bodies_near_the_size_limit_made_of_fast_growing_operators_deploy() {
+    // Instrumentation adds a charge per region; these make the most regions per byte.
+    let d = CodeLimits::default();
+    for unit in ["(if (local.get 0) (then))", "(loop)", "(br_if 0 (local.get 0))", "(drop (memory.grow (local.get 0)))"]
+    {
+        let module = |n: usize| {
+            wasm(&format!("(module (memory 1) (func (param i32) {}) (func (export \"m\")))", unit.repeat(n)))
+        };
+        let per = module(2).len() - module(1).len();
+        let code = module((d.body_size as usize - 64) / per);
+        // Within 128 bytes of the limit.
+        check_code(&code, &d).unwrap();
+        let tighter = CodeLimits { body_size: d.body_size - 128, ..d };
+        assert!(matches!(check_code(&code, &tighter), Err(CodeError::Limit { limit: Limit::BodySize, .. })));
+        let report = Chain::memory().rt.check(&code).unwrap_or_else(|e| panic!("{unit}: {e}"));
+        assert!(report.instrumented_size > 2 * report.size, "{unit}: {report:?}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Malformed input.
 
