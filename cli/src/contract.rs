@@ -32,8 +32,8 @@ use parity_scale_codec::Encode;
 use serde_json::{json, Value as Json};
 use tally_gas_injector::{OpKind, Schedule};
 use tally_host_env::{
-    hex, parse_hex, Address, CodeError, CodeRejection, CodeReport, ExecError, ExecutionRecord, MemoryStorage, Params, ParamsError,
-    Receipt, RecordError, RedbStorage, Runtime, Status, Storage, StorageError,
+    hex, parse_hex, Address, CodeError, CodeRejection, CodeReport, ExecError, ExecutionRecord, MemoryStorage, Params,
+    ParamsError, Receipt, RecordError, RedbStorage, Runtime, Status, Storage, StorageError,
 };
 
 use crate::CliError;

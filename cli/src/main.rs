@@ -13,13 +13,13 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use serde_json::json;
-use tally_host_env::Status;
 use tally_cli::contract::{
     self, ContractError, DEFAULT_ACCOUNT, DEFAULT_CHAIN_ID, DEFAULT_DB, DEFAULT_GAS, DEFAULT_HEIGHT, DEFAULT_TIME,
 };
 use tally_cli::{
     describe_trap, format_value, load_schedule, metered_outcome_to_json, outcome_to_json, MeteredOutcome, Outcome,
 };
+use tally_host_env::Status;
 
 /// Exit code for errors other than traps.
 const EXIT_ERROR: u8 = 1;
@@ -386,7 +386,8 @@ fn deploy(args: DeployArgs) -> ExitCode {
             context: args.exec.context(),
         };
         // Refuse what would only burn gas: code the runtime refuses, or a missing initializer.
-        let report = runtime.check(&req.code).map_err(|e| ContractError::Input(format!("{}: {e}", args.module.display())))?;
+        let report =
+            runtime.check(&req.code).map_err(|e| ContractError::Input(format!("{}: {e}", args.module.display())))?;
         if let Some(method) = &req.init {
             if !report.methods.contains(method) {
                 return Err(ContractError::Input(format!(

@@ -333,7 +333,10 @@ pub(crate) fn link(linker: &mut Linker<Host>) -> Result<(), tally_vm::Error> {
     linker.func_wrap(MODULE, "return_set", |mut c: Caller<'_, Host>, ptr: i32, len: i32| {
         host_call(&mut c, HostFn::ReturnSet, |c, io| {
             let k = costs(c);
-            charge(c, k.base.saturating_add(per_byte(len_arg(len), k.memory_read_byte.saturating_add(k.receipt_byte))))?;
+            charge(
+                c,
+                k.base.saturating_add(per_byte(len_arg(len), k.memory_read_byte.saturating_add(k.receipt_byte))),
+            )?;
             if len_arg(len) > limits(c).max_return_len {
                 return Err(HostTrap::ReturnTooLarge.into());
             }
@@ -346,7 +349,10 @@ pub(crate) fn link(linker: &mut Linker<Host>) -> Result<(), tally_vm::Error> {
     linker.func_wrap(MODULE, "revert", |mut c: Caller<'_, Host>, ptr: i32, len: i32| -> Result<(), Trap> {
         host_call(&mut c, HostFn::Revert, |c, io| {
             let k = costs(c);
-            charge(c, k.base.saturating_add(per_byte(len_arg(len), k.memory_read_byte.saturating_add(k.receipt_byte))))?;
+            charge(
+                c,
+                k.base.saturating_add(per_byte(len_arg(len), k.memory_read_byte.saturating_add(k.receipt_byte))),
+            )?;
             if len_arg(len) > limits(c).max_return_len {
                 return Err(HostTrap::ReturnTooLarge.into());
             }
@@ -399,7 +405,9 @@ pub(crate) fn link(linker: &mut Linker<Host>) -> Result<(), tally_vm::Error> {
                 let receipt_bytes = receipt_entry_cost(&k, key_len, len_arg(val_len));
                 charge(
                     c,
-                    storage_op_cost(&k, k.storage_write, key_len).saturating_add(value_bytes).saturating_add(receipt_bytes),
+                    storage_op_cost(&k, k.storage_write, key_len)
+                        .saturating_add(value_bytes)
+                        .saturating_add(receipt_bytes),
                 )?;
                 ensure_writable(c)?;
                 if len_arg(val_len) > limits(c).max_value_len {
@@ -416,7 +424,10 @@ pub(crate) fn link(linker: &mut Linker<Host>) -> Result<(), tally_vm::Error> {
     linker.func_wrap(MODULE, "storage_remove", |mut c: Caller<'_, Host>, key: i32, key_len: i32| {
         host_call(&mut c, HostFn::StorageRemove, |c, io| {
             let k = costs(c);
-            charge(c, storage_op_cost(&k, k.storage_remove, key_len).saturating_add(receipt_entry_cost(&k, key_len, 0)))?;
+            charge(
+                c,
+                storage_op_cost(&k, k.storage_remove, key_len).saturating_add(receipt_entry_cost(&k, key_len, 0)),
+            )?;
             ensure_writable(c)?;
             let full_key = storage_key(c, key, key_len, io)?;
             tx(c)?.journal.put(&full_key, None);

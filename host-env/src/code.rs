@@ -134,9 +134,9 @@ fn prepare_checked(
     let methods = module
         .exports()
         .iter()
-        .filter(|e| {
-            matches!(e.ty(), tally_vm::ExternType::Func(ty) if ty.params().is_empty() && ty.results().is_empty())
-        })
+        .filter(
+            |e| matches!(e.ty(), tally_vm::ExternType::Func(ty) if ty.params().is_empty() && ty.results().is_empty()),
+        )
         .map(|e| e.name().to_string())
         .collect();
     let names = function_names(code);

@@ -20,9 +20,9 @@ mod runtime;
 mod state;
 pub mod storage;
 
+pub use code::CodeRejection;
 pub use context::{Address, BlockContext};
 pub use journal::{Checkpoint, Journal};
-pub use code::CodeRejection;
 pub use limits::{check_code, CodeError, CodeLimits, CodeShape, Limit};
 pub use params::{HostCosts, Limits, Params, ParamsError, PARAMS_VERSION};
 pub use receipt::{Event, HostTrap, Receipt, Status, TrapLocation, WasmTrap};

@@ -421,11 +421,8 @@ impl Runtime {
         let out = if !budget.charge(params.host.call_cost(len(req.method.len()), len(req.input.len()))) {
             FrameOutcome::refused(Status::OutOfGas, 0, Some(req.contract), None)
         } else if req.input.len() > params.limits.max_input_len as usize {
-            let message = format!(
-                "call input of {} bytes exceeds the limit of {}",
-                req.input.len(),
-                params.limits.max_input_len
-            );
+            let message =
+                format!("call input of {} bytes exceeds the limit of {}", req.input.len(), params.limits.max_input_len);
             FrameOutcome::refused(Status::HostTrap(HostTrap::InputTooLarge), budget.0, None, Some(message))
         } else {
             match self.inner.loader().load_contract(&mut tx, &req.contract, &mut |amount| budget.charge(amount)) {
@@ -434,14 +431,8 @@ impl Runtime {
                     code_hash = hash;
                     if loaded.has_method(&req.method) {
                         tx.active.push(req.contract);
-                        let frame = Frame::new(
-                            params.clone(),
-                            req.contract,
-                            req.caller,
-                            req.input.clone(),
-                            read_only,
-                            1,
-                        );
+                        let frame =
+                            Frame::new(params.clone(), req.contract, req.caller, req.input.clone(), read_only, 1);
                         let (t, out) = run_frame(&self.inner, tx, frame, &loaded, &req.method, budget.0)?;
                         tx = t;
                         out
@@ -496,7 +487,9 @@ impl Runtime {
                 Some(raw) => u64::decode(&mut &raw[..]).map_err(|e| (nk.clone(), format!("nonce: {e}"))),
             };
             match nonce {
-                Err((key, message)) => FrameOutcome::load_failed(LoadFail::Corrupt { key, message }, budget.0, address)?,
+                Err((key, message)) => {
+                    FrameOutcome::load_failed(LoadFail::Corrupt { key, message }, budget.0, address)?
+                }
                 Ok(nonce) => {
                     address = Address::derive(&req.deployer, nonce);
                     let (t, out) = self.deploy_at(tx, req, address, nonce, code_hash, budget.0)?;

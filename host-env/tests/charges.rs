@@ -9,13 +9,14 @@ use std::sync::Arc;
 use common::*;
 use tally_host_env::*;
 
-/// A module of `functions` exported functions, each a small arithmetic body: `bytes` of code
-/// that cost real work to instrument and translate.
+/// A module of `functions` functions (the first ten exported as `f0`…`f9`), each a small
+/// arithmetic body: code that costs real work to instrument and translate.
 fn big_module(functions: usize) -> String {
     let mut wat = String::from("(module (memory 1)\n");
     for i in 0..functions {
+        let export = if i < 10 { format!("(export \"f{i}\")") } else { String::new() };
         wat.push_str(&format!(
-            "(func (export \"f{i}\") (local i64) (local.set 0 (i64.const {i})) \
+            "(func {export} (local i64) (local.set 0 (i64.const {i})) \
              (local.set 0 (i64.mul (i64.add (local.get 0) (i64.const 3)) (i64.const 7))) \
              (i64.store (i32.const 8) (local.get 0)))\n"
         ));
@@ -31,8 +32,8 @@ fn deploy_req(chain: &Chain, code: Vec<u8>, gas_limit: u64) -> DeployRequest {
 #[test]
 fn a_deploy_without_the_gas_for_its_code_does_no_work() {
     let chain = Chain::memory();
-    let code = wasm(&big_module(3000));
-    assert!(code.len() > 100_000);
+    let code = wasm(&big_module(4000));
+    assert!(code.len() > 100_000, "{}", code.len());
     let r = chain.rt.deploy(&chain.storage, &deploy_req(&chain, code.clone(), 1)).unwrap();
     assert_eq!(r.receipt.status, Status::OutOfGas);
     assert_eq!(r.receipt.gas_used, 1);
@@ -148,7 +149,14 @@ fn the_code_cache_holds_at_most_its_bytes_and_changes_nothing_else() {
     for i in 0..40 {
         // Distinct code: each module's constants differ.
         let code = wasm(&big_module(20).replace("(i64.const 3)", &format!("(i64.const {})", 1000 + i)));
-        let req = DeployRequest { code, deployer: addr(9), init: None, input: vec![], gas_limit: GAS, context: context.clone() };
+        let req = DeployRequest {
+            code,
+            deployer: addr(9),
+            init: None,
+            input: vec![],
+            gas_limit: GAS,
+            context: context.clone(),
+        };
         let d = small.deploy(&storage, &req).unwrap();
         assert_eq!(d.receipt.status, Status::Ok);
         addresses.push(d.address);
@@ -200,12 +208,26 @@ fn code_refused_under_the_current_params_poisons_no_caller() {
     let mut strict = Params::default();
     strict.limits.max_code_size = 64 * 1024;
     let strict = Runtime::new(strict).unwrap();
-    let code = wasm(&big_module(2000));
+    let code = wasm(&big_module(4000));
     assert!(code.len() > strict.params().limits.max_code_size as usize);
-    let req = DeployRequest { code, deployer: addr(1), init: None, input: vec![], gas_limit: u64::MAX / 2, context: context.clone() };
+    let req = DeployRequest {
+        code,
+        deployer: addr(1),
+        init: None,
+        input: vec![],
+        gas_limit: u64::MAX / 2,
+        context: context.clone(),
+    };
     let big = loose.deploy(&storage, &req).unwrap();
     assert_eq!(big.receipt.status, Status::Ok);
-    let call = CallRequest { contract: big.address, method: "f1".into(), input: vec![], caller: addr(2), gas_limit: GAS, context: context.clone() };
+    let call = CallRequest {
+        contract: big.address,
+        method: "f1".into(),
+        input: vec![],
+        caller: addr(2),
+        gas_limit: GAS,
+        context: context.clone(),
+    };
     let r = strict.call(&storage, &call).unwrap();
     assert_eq!(r.status, Status::InvalidCode);
     assert!(r.gas_used > 0);
