@@ -611,10 +611,13 @@ impl Module {
             .map(|f| f.code.len() * size_of::<crate::exec::Op>() + f.offsets.len() * 4 + size_of::<CompiledFunc>())
             .sum();
         let datas: usize = m.datas.iter().map(|d| d.bytes.len() + size_of::<DataSegment>()).sum();
-        let elems: usize = m.elems.iter().map(|e| e.items.len() * size_of::<ConstExpr>() + size_of::<ElemSegment>()).sum();
-        let names: usize = m.imports.iter().map(|i| i.module.len() + i.name.len() + size_of::<ImportType>()).sum::<usize>()
-            + m.exports.iter().map(|(n, _, _)| n.len() + size_of::<(String, ExportKind, u32)>()).sum::<usize>();
-        let types: usize = m.types.iter().map(|t| size_of::<FuncType>() + 8 * (t.params().len() + t.results().len())).sum();
+        let elems: usize =
+            m.elems.iter().map(|e| e.items.len() * size_of::<ConstExpr>() + size_of::<ElemSegment>()).sum();
+        let names: usize =
+            m.imports.iter().map(|i| i.module.len() + i.name.len() + size_of::<ImportType>()).sum::<usize>()
+                + m.exports.iter().map(|(n, _, _)| n.len() + size_of::<(String, ExportKind, u32)>()).sum::<usize>();
+        let types: usize =
+            m.types.iter().map(|t| size_of::<FuncType>() + 8 * (t.params().len() + t.results().len())).sum();
         code + datas + elems + names + types + m.func_types.len() * 4 + m.globals.len() * 32 + size_of::<ModuleInner>()
     }
 
