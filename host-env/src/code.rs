@@ -328,14 +328,27 @@ impl Loader<'_> {
         Ok((account.code_hash, loaded))
     }
 
-    /// Prepares code being deployed (not yet stored), through the cache. Its charge
-    /// (`deploy_code_byte`) was taken by the caller.
-    pub fn load_code(&self, code_hash: [u8; 32], code: &[u8]) -> Result<Arc<LoadedCode>, CodeRejection> {
+    /// Prepares code being deployed (not yet stored), through the cache. The caller took the
+    /// charge by length (`deploy_code_byte`); this charges
+    /// [`HostCosts::load_shape_cost`](crate::HostCosts::load_shape_cost) once the check has
+    /// measured the code, before it is instrumented and translated, cached or not.
+    pub fn load_code(&self, code_hash: [u8; 32], code: &[u8], charge: Charge<'_>) -> Result<Arc<LoadedCode>, LoadFail> {
         let cache_key = (code_hash, self.params_hash);
         if let Some(loaded) = self.cache.get(&cache_key) {
+            if !charge(self.params.host.load_shape_cost(&loaded.shape)) {
+                return Err(LoadFail::OutOfGas);
+            }
             return Ok(loaded);
         }
-        let loaded = Arc::new(prepare(self.engine, self.params, code)?);
+        let max = self.params.limits.max_code_size;
+        if code.len() > max as usize {
+            return Err(LoadFail::Invalid(CodeRejection::TooLarge { size: code.len(), max }));
+        }
+        let shape = check_code(code, &self.params.code).map_err(|e| LoadFail::Invalid(CodeRejection::Limits(e)))?;
+        if !charge(self.params.host.load_shape_cost(&shape)) {
+            return Err(LoadFail::OutOfGas);
+        }
+        let loaded = Arc::new(prepare_checked(self.engine, self.params, code, shape).map_err(LoadFail::Invalid)?);
         self.cache.insert(cache_key, loaded.clone());
         Ok(loaded)
     }

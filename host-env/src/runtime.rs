@@ -530,10 +530,12 @@ impl Runtime {
             let out = FrameOutcome::refused(Status::HostTrap(HostTrap::InputTooLarge), gas, None, Some(message));
             return Ok((tx, out));
         }
-        let loaded = match self.inner.loader().load_code(code_hash, &req.code) {
+        let mut budget = Budget(gas);
+        let loaded = match self.inner.loader().load_code(code_hash, &req.code, &mut |amount| budget.charge(amount)) {
             Ok(loaded) => loaded,
-            Err(e) => return Ok((tx, FrameOutcome::load_failed(LoadFail::Invalid(e), gas, address)?)),
+            Err(fail) => return Ok((tx, FrameOutcome::load_failed(fail, budget.0, address)?)),
         };
+        let gas = budget.0;
         tx.code.insert(code_hash, loaded.clone());
         if let Some(init) = &req.init {
             if !loaded.has_method(init) {

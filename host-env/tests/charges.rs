@@ -45,10 +45,16 @@ fn a_deploy_without_the_gas_for_its_code_does_no_work() {
     let r = chain.rt.deploy(&chain.storage, &deploy_req(&chain, code.clone(), cost - 1)).unwrap();
     assert_eq!((r.receipt.status, r.receipt.gas_used), (Status::OutOfGas, cost - 1));
     assert_eq!(chain.rt.code_cache_bytes(), 0);
+    // The charge by length paid, not the one by shape: checked, but still not prepared.
+    let shape = check_code(&code, &chain.rt.params().code).unwrap();
+    let full = cost + k.load_shape_cost(&shape);
+    let r = chain.rt.deploy(&chain.storage, &deploy_req(&chain, code.clone(), full - 1)).unwrap();
+    assert_eq!((r.receipt.status, r.receipt.gas_used), (Status::OutOfGas, full - 1));
+    assert_eq!(chain.rt.code_cache_bytes(), 0);
     assert!(chain.dump().is_empty());
     // With exactly the charge, it deploys.
-    let r = chain.rt.deploy(&chain.storage, &deploy_req(&chain, code, cost)).unwrap();
-    assert_eq!((r.receipt.status, r.receipt.gas_used), (Status::Ok, cost));
+    let r = chain.rt.deploy(&chain.storage, &deploy_req(&chain, code, full)).unwrap();
+    assert_eq!((r.receipt.status, r.receipt.gas_used), (Status::Ok, full));
     assert!(chain.rt.code_cache_bytes() > 0);
 }
 
