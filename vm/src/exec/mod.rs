@@ -188,7 +188,7 @@ fn run_wasm(
     // SAFETY: `cxp` is valid for the whole run; `f.code` is translated, validated code whose
     // frame fits in `stack` (checked above); memory base/length come from the instance.
     unsafe {
-        let mem = runtime::load_memory(cxp, inst_ptr);
+        let mem = runtime::load_memory(cxp, inst_ptr).as_ptr();
         drive(f.code.as_ptr(), range.start, mem, cxp);
     }
     let frames = core::mem::take(&mut cx.frames);
