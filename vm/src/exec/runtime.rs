@@ -26,10 +26,15 @@ pub(crate) trait HostCalls {
 ///
 /// The null it returns is hidden from the optimizer: handlers then return it straight from a
 /// tail call (`jmp trap`), so their trap paths need no stack frame, which the hot paths would
-/// otherwise set up too.
+/// otherwise set up too. It is `extern "C"`, which cannot unwind, for the same reason: a call
+/// to a Rust function that LLVM cannot see (in another codegen unit, as in release builds
+/// without LTO) may unwind into the `extern "C"` handler, which must then catch the unwind and
+/// abort, so the call is no tail call and every handler that traps needs a frame.
 #[cold]
 #[inline(never)]
-pub(crate) unsafe fn trap(ip: Ip, cx: *mut Cx, code: TrapCode, gas: u64) -> Ip {
+// Only Rust calls it, so `TrapCode` needs no C representation.
+#[allow(improper_ctypes_definitions)]
+pub(crate) unsafe extern "C" fn trap(ip: Ip, cx: *mut Cx, code: TrapCode, gas: u64) -> Ip {
     // SAFETY: `cx` is the live context of the current run.
     unsafe {
         (*cx).trap = Some((code, ip));
