@@ -48,11 +48,13 @@ pub(crate) unsafe extern "C" fn trap(ip: Ip, cx: *mut Cx, code: TrapCode, gas: u
 #[inline]
 pub(crate) unsafe fn load_memory(cx: *mut Cx, inst: *const InstanceEntity) -> ptr::NonNull<u8> {
     // SAFETY: `inst` and the store are live; memory ids in an instance are valid store indices.
+    // A `Vec`'s pointer is never null (dangling when nothing is allocated); `as_mut_ptr`, unlike
+    // a slice, does not invalidate pointers into the memory that handlers may still hold.
     unsafe {
         let (base, len) = match (&*inst).memories.first() {
             Some(&id) => {
                 let data = &mut (&mut *(*cx).store).memories[id as usize].data;
-                (ptr::NonNull::from(data.as_mut_slice()).cast(), data.len())
+                (ptr::NonNull::new_unchecked(data.as_mut_ptr()), data.len())
             }
             None => (ptr::NonNull::dangling(), 0),
         };
