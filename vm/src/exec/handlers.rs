@@ -1155,7 +1155,7 @@ handler!(memory_grow(ip, sp, mem, cx, gas) {
     let op = &*ip;
     let old = runtime::memory_grow(cx, rd::<u32>(sp, op.b));
     wr(sp, op.a, old);
-    let m = runtime::load_memory(cx, (*cx).inst);
+    let m = runtime::load_memory(cx, (*cx).inst).as_ptr();
     next!(ip.add(1), sp, m, cx, gas)
 });
 

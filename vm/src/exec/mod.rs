@@ -3,9 +3,10 @@
 //! Code is a flat array of [`Op`]s per function. Each op carries the address of its handler
 //! (direct threading). A handler does its work and then calls the next op's handler with the
 //! hot state in arguments: `ip`, the frame base `sp`, the default memory's base, the context and
-//! the gas left (so a charge is a subtraction in a register). With optimizations on, LLVM compiles that call to a jump, so execution never
-//! grows the native stack. Unoptimized builds (`cfg(tally_portable)`) return the next `ip` to a
-//! driver loop instead.
+//! the gas left (so a charge is a subtraction in a register). With optimizations on, on x86-64
+//! and AArch64, LLVM compiles that call to a jump, so execution never grows the native stack.
+//! Unoptimized builds and other targets (`cfg(tally_portable)`, see `vm/build.rs`) return the
+//! next `ip` to a driver loop instead.
 //!
 //! Wasm calls push a [`Frame`] on a heap vector and continue in the callee's code; a frame is a
 //! window of untyped 64-bit cells (params, locals, temporaries) that overlaps the caller's
@@ -188,7 +189,7 @@ fn run_wasm(
     // SAFETY: `cxp` is valid for the whole run; `f.code` is translated, validated code whose
     // frame fits in `stack` (checked above); memory base/length come from the instance.
     unsafe {
-        let mem = runtime::load_memory(cxp, inst_ptr);
+        let mem = runtime::load_memory(cxp, inst_ptr).as_ptr();
         drive(f.code.as_ptr(), range.start, mem, cxp);
     }
     let frames = core::mem::take(&mut cx.frames);

@@ -26,10 +26,15 @@ pub(crate) trait HostCalls {
 ///
 /// The null it returns is hidden from the optimizer: handlers then return it straight from a
 /// tail call (`jmp trap`), so their trap paths need no stack frame, which the hot paths would
-/// otherwise set up too.
+/// otherwise set up too. It is `extern "C"`, which cannot unwind, for the same reason: a call
+/// to a Rust function that LLVM cannot see (in another codegen unit, as in release builds
+/// without LTO) may unwind into the `extern "C"` handler, which must then catch the unwind and
+/// abort, so the call is no tail call and every handler that traps needs a frame.
 #[cold]
 #[inline(never)]
-pub(crate) unsafe fn trap(ip: Ip, cx: *mut Cx, code: TrapCode, gas: u64) -> Ip {
+// Only Rust calls it, so `TrapCode` needs no C representation.
+#[allow(improper_ctypes_definitions)]
+pub(crate) unsafe extern "C" fn trap(ip: Ip, cx: *mut Cx, code: TrapCode, gas: u64) -> Ip {
     // SAFETY: `cx` is the live context of the current run.
     unsafe {
         (*cx).trap = Some((code, ip));
@@ -41,15 +46,17 @@ pub(crate) unsafe fn trap(ip: Ip, cx: *mut Cx, code: TrapCode, gas: u64) -> Ip {
 /// Makes `inst`'s default memory (or a dangling empty one) the current memory: sets
 /// `cx.mem_len` and returns its base.
 #[inline]
-pub(crate) unsafe fn load_memory(cx: *mut Cx, inst: *const InstanceEntity) -> *mut u8 {
+pub(crate) unsafe fn load_memory(cx: *mut Cx, inst: *const InstanceEntity) -> ptr::NonNull<u8> {
     // SAFETY: `inst` and the store are live; memory ids in an instance are valid store indices.
+    // A `Vec`'s pointer is never null (dangling when nothing is allocated); `as_mut_ptr`, unlike
+    // a slice, does not invalidate pointers into the memory that handlers may still hold.
     unsafe {
         let (base, len) = match (&*inst).memories.first() {
             Some(&id) => {
-                let mem = &mut (&mut *(*cx).store).memories[id as usize];
-                (mem.data.as_mut_ptr(), mem.data.len())
+                let data = &mut (&mut *(*cx).store).memories[id as usize].data;
+                (ptr::NonNull::new_unchecked(data.as_mut_ptr()), data.len())
             }
-            None => (ptr::NonNull::dangling().as_ptr(), 0),
+            None => (ptr::NonNull::dangling(), 0),
         };
         (*cx).mem_len = len;
         base
@@ -64,7 +71,7 @@ pub(crate) unsafe fn switch_instance(cx: *mut Cx, inst: *const InstanceEntity) -
         (*cx).inst = inst;
         (*cx).defined = (&*inst).module.funcs.as_ptr();
         (*cx).globals = (&*inst).global_ptrs.as_ptr();
-        load_memory(cx, inst)
+        load_memory(cx, inst).as_ptr()
     }
 }
 
@@ -122,24 +129,31 @@ pub(crate) unsafe extern "C" fn enter_func(ip: Ip, sp: Sp, mem: *mut u8, cx: *mu
                 if ((*cx).stack_end.offset_from(new_sp) as usize) < n {
                     return trap(ip, cx, TrapCode::StackExhausted, (*cx).meter.gas);
                 }
-                if let Err(t) = call_host(cx, index, new_sp, n) {
-                    (*cx).host_trap = Some(t);
-                    return trap(ip, cx, TrapCode::HostError, (*cx).meter.gas);
+                match call_host(ip, cx, index, new_sp, n) {
+                    Some(m) => crate::exec::handlers::next_op(ip.add(1), sp, m.as_ptr(), cx, (*cx).meter.gas),
+                    None => ptr::null(),
                 }
-                // The host may have grown the memory.
-                let m = load_memory(cx, (*cx).inst);
-                crate::exec::handlers::next_op(ip.add(1), sp, m, cx, (*cx).meter.gas)
             }
         }
     }
 }
 
+/// Runs host function `index` on the `n` cells at `cells` for the call op at `ip`. Returns the
+/// current memory's base (the host may have grown the memory), or `None` once it has recorded
+/// the host's trap.
+///
+/// The host's `Result<(), Trap>` is returned through memory, so it must live in this
+/// function's frame, not in [`enter_func`]'s: LLVM makes a call a tail call only if the caller
+/// has no stack memory another call may have kept a pointer to, and a handler whose frame held
+/// the result would *call* the next handler and stay on the native stack for the rest of the
+/// run, one frame per host call. Returning a register-sized value keeps `enter_func`'s frame
+/// free of such memory, so it jumps to the next handler.
 #[cold]
 #[inline(never)]
-unsafe fn call_host(cx: *mut Cx, index: u32, cells: Sp, n: usize) -> Result<(), Trap> {
+unsafe fn call_host(ip: Ip, cx: *mut Cx, index: u32, cells: Sp, n: usize) -> Option<ptr::NonNull<u8>> {
     // SAFETY: the value stack is not part of `StoreInner` while running (it was taken out), so
     // the cell slice and the store borrow are disjoint; no other reference into the store is
-    // live across this call.
+    // live across the host call. `ip` is the calling op, where a trap is reported.
     unsafe {
         let store = &mut *(*cx).store;
         let caller = Some((&*(*cx).inst).index);
@@ -148,7 +162,14 @@ unsafe fn call_host(cx: *mut Cx, index: u32, cells: Sp, n: usize) -> Result<(), 
         store.meter = (*cx).meter;
         let result = (&mut *(*cx).host).call_host(store, index, caller, cells);
         (*cx).meter = store.meter;
-        result
+        match result {
+            Ok(()) => Some(load_memory(cx, (*cx).inst)),
+            Err(t) => {
+                (*cx).host_trap = Some(t);
+                trap(ip, cx, TrapCode::HostError, (*cx).meter.gas);
+                None
+            }
+        }
     }
 }
 
