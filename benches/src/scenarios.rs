@@ -347,6 +347,18 @@ fn cold_locals_nested(scale: Scale) -> Result<Prepared, String> {
     cold_call(vec![code], nested_run, METHOD, Expect::NestedStatus(0), param)
 }
 
+fn cold_locals_missing(scale: Scale) -> Result<Prepared, String> {
+    let (code, functions) = large_locals(scale);
+    let param = format!("{functions} functions × {} locals, top-level call of a missing method (0 gas)", max_locals());
+    cold_call(vec![code], direct, MISSING, Expect::NoSuchMethod, param)
+}
+
+fn cold_locals_missing_nested(scale: Scale) -> Result<Prepared, String> {
+    let (code, functions) = large_locals(scale);
+    let param = format!("{functions} functions × {} locals, nested call of a missing method", max_locals());
+    cold_call(vec![code], nested_missing, METHOD, Expect::NestedStatus(6), param)
+}
+
 /// Deploys `count` distinct copies of ordinary code and calls them round-robin; with more
 /// copies than the code cache holds, every call misses.
 fn cache_round_robin(count: u32, code_bytes: usize) -> Result<(Run, usize), String> {
@@ -590,6 +602,8 @@ pub fn all() -> Vec<Scenario> {
         s("cold-large-missing-nested", 3, cold_large_missing_nested),
         s("cold-locals", 3, cold_locals),
         s("cold-locals-nested", 3, cold_locals_nested),
+        s("cold-locals-missing", 3, cold_locals_missing),
+        s("cold-locals-missing-nested", 3, cold_locals_missing_nested),
         s("cache-cycle", 4, cache_cycle),
         s("cache-warm", 4, cache_warm),
         s("globals", 5, globals),
