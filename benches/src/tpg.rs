@@ -14,9 +14,9 @@
 //! processes had the core, which inflates long runs more than short ones (a run shorter than a
 //! scheduler slice often escapes it), so the CPU-time ratio is the steadier of the two there.
 //!
-//! Peak memory is the process's resident high-water mark (`VmHWM`) during one run, after
-//! resetting it (`echo 5 > /proc/self/clear_refs`), and its growth over the resident size
-//! before the run.
+//! Peak memory is the process's resident high-water mark (`VmHWM`) over the measured rounds,
+//! after resetting it (`echo 5 > /proc/self/clear_refs`), and its growth over the resident size
+//! before them.
 
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -144,14 +144,14 @@ impl Plan {
     }
 }
 
-/// The resident-memory high-water mark over one run.
+/// The resident-memory high-water mark over some runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PeakMemory {
-    /// `VmHWM` after the run, in KiB.
+    /// `VmHWM` after the runs, in KiB.
     pub peak_kib: u64,
-    /// `VmHWM` after the run less `VmRSS` before it, in KiB.
+    /// `VmHWM` after the runs less `VmRSS` before them, in KiB.
     pub delta_kib: u64,
-    /// Whether the high-water mark could be reset before the run; if not, `peak_kib` may
+    /// Whether the high-water mark could be reset before the runs; if not, `peak_kib` may
     /// come from earlier in the process.
     pub reset: bool,
 }
@@ -198,7 +198,7 @@ pub struct Measured {
     pub baseline_cpu_ns_per_kgas: f64,
     /// Rounds measured.
     pub rounds: u32,
-    /// Peak memory of one run.
+    /// Peak memory over the measured rounds (of one run, for a baseline).
     pub memory: Option<PeakMemory>,
 }
 
@@ -261,28 +261,33 @@ impl Rounds {
 }
 
 /// Measures `subject` against the baseline set. `Err` carries the subject's refusal (or a
-/// baseline's failure, prefixed `baseline`).
+/// baseline's failure, prefixed `baseline`). Peak memory covers all the measured rounds, after
+/// two warm-up runs: the allocator's steady state can differ from a fresh process's (a large
+/// block may come from fresh zero pages at first and from reused, memset memory later).
 pub fn measure(subject: &mut Run, baselines: &mut [Baseline], plan: &Plan) -> Result<Measured, String> {
     // Warm-up: code paths, allocator pools, the page cache.
     subject()?;
+    let last = subject()?;
     let warm = run_all(baselines)?;
-    let (first, memory) = peak_memory(&mut *subject);
-    let first = first?;
-    let rounds = plan.rounds(first.ns + warm.iter().map(|s| s.ns).sum::<f64>());
-    let mut observed = Rounds::default();
-    let mut base = Vec::new();
-    for round in 0..rounds {
-        let (s, b) = if round % 2 == 0 {
-            let s = subject()?;
-            (s, run_all(baselines)?)
-        } else {
-            let b = run_all(baselines)?;
-            (subject()?, b)
-        };
-        let reference = baseline_median(&b);
-        observed.push(&s, reference);
-        base.push(reference);
-    }
+    let rounds = plan.rounds(last.ns + warm.iter().map(|s| s.ns).sum::<f64>());
+    let (result, memory) = peak_memory(|| -> Result<_, String> {
+        let mut observed = Rounds::default();
+        let mut base = Vec::new();
+        for round in 0..rounds {
+            let (s, b) = if round % 2 == 0 {
+                let s = subject()?;
+                (s, run_all(baselines)?)
+            } else {
+                let b = run_all(baselines)?;
+                (subject()?, b)
+            };
+            let reference = baseline_median(&b);
+            observed.push(&s, reference);
+            base.push(reference);
+        }
+        Ok((observed, base))
+    });
+    let (observed, mut base) = result?;
     Ok(observed.finish(&mut base, memory))
 }
 
@@ -468,7 +473,7 @@ pub fn render(rows: &[Row]) -> String {
     let mut out = String::new();
     out.push_str(
         "| scenario | size | gas | time | ns / 1000 gas | ratio to baseline median (wall) | ratio (CPU time) \
-         | peak RSS (growth during the run) |\n",
+         | peak RSS (growth while measured) |\n",
     );
     out.push_str("|---|---|---:|---:|---:|---:|---:|---:|\n");
     for row in rows {

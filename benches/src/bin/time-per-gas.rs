@@ -16,7 +16,12 @@
 //! - `--quick`: smaller sizes and 3 rounds;
 //! - `--json FILE`: also write the rows as JSON;
 //! - `--timeout SECS`: per child (default 300; a child that takes longer is killed);
-//! - `--list`: print the scenario names.
+//! - `--list`: print the scenario names;
+//! - `--child NAME --profile K`: run the scenario's setup, then the scenario `K` times, with no
+//!   baseline and no measurement (each run's gas and time go to standard error), for a profiler:
+//!   under `valgrind --tool=callgrind`, the difference between `K = 3` and `K = 1` is two runs'
+//!   instructions. `--child baselines --profile K` runs the baseline set (without `--guests`:
+//!   the arithmetic loop alone).
 //!
 //! The guest programs of the baseline set are built once (`tally_guests::build`, needs the
 //! `wasm32-unknown-unknown` target) and handed to the children; without them the baseline set is
@@ -43,6 +48,7 @@ struct Options {
     list: bool,
     child: Option<String>,
     guests: Option<String>,
+    profile: Option<u32>,
 }
 
 fn parse(args: Vec<String>) -> Result<Options, String> {
@@ -54,6 +60,7 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
         list: false,
         child: None,
         guests: None,
+        profile: None,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -68,6 +75,7 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
             }
             "--child" => o.child = Some(value("--child")?),
             "--guests" => o.guests = Some(value("--guests")?),
+            "--profile" => o.profile = Some(value("--profile")?.parse().map_err(|e| format!("--profile: {e}"))?),
             "-h" | "--help" => return Err(String::new()),
             flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
             _ => o.filters.push(arg),
@@ -129,6 +137,9 @@ fn child(name: &str, options: &Options) -> ExitCode {
             return ExitCode::SUCCESS;
         }
     };
+    if let Some(runs) = options.profile {
+        return profile(name, scale, &mut baselines, runs);
+    }
     if name == BASELINES {
         match tpg::measure_baselines(&mut baselines, &plan) {
             Ok(measured) => {
@@ -159,6 +170,39 @@ fn child(name: &str, options: &Options) -> ExitCode {
     };
     print_row(&row);
     ExitCode::SUCCESS
+}
+
+/// Runs the scenario `name` (or the baseline set) `runs` times, reporting each run on standard
+/// error.
+fn profile(name: &str, scale: Scale, baselines: &mut [tpg::Baseline], runs: u32) -> ExitCode {
+    let report = |what: &str, sample: Result<tpg::Sample, String>| match sample {
+        Ok(s) => eprintln!("{what}: {} gas, {}", s.gas, tpg::format_time(s.ns)),
+        Err(e) => eprintln!("{what}: {e}"),
+    };
+    if name == BASELINES {
+        for _ in 0..runs {
+            for b in baselines.iter_mut() {
+                report(&b.name, (b.run)());
+            }
+        }
+        return ExitCode::SUCCESS;
+    }
+    let Some(scenario) = scenarios::all().into_iter().find(|s| s.name == name) else {
+        eprintln!("no scenario named {name}");
+        return ExitCode::FAILURE;
+    };
+    match (scenario.setup)(scale) {
+        Ok(mut prepared) => {
+            for _ in 0..runs {
+                report(name, (prepared.run)());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{name}: setup: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn print_row(row: &Row) {
