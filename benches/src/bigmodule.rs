@@ -23,12 +23,15 @@ pub struct BigModuleConfig {
     pub seed: u64,
     /// Emit float (`f64`) locals, signatures and instructions.
     pub floats: bool,
+    /// Shape the module as a Tally contract: its memory starts with no pages (so a call pays for
+    /// none), and it also exports `run`, a method (`() -> ()`) that does nothing.
+    pub contract: bool,
 }
 
 impl Default for BigModuleConfig {
     /// About 3.5 MB of code, with floats.
     fn default() -> Self {
-        Self { target_code_bytes: 3_500_000, seed: 0x7A11_7A11, floats: true }
+        Self { target_code_bytes: 3_500_000, seed: 0x7A11_7A11, floats: true, contract: false }
     }
 }
 
@@ -38,6 +41,8 @@ const TY_I32: u32 = 0;
 const TY_I64: u32 = 1;
 /// Signature `(f64, f64) -> f64`.
 const TY_F64: u32 = 2;
+/// Signature `() -> ()`, of the contract method (only with [`BigModuleConfig::contract`]).
+const TY_METHOD: u32 = 3;
 
 /// Number of extra locals of each type declared by every function.
 const LOCALS_PER_TYPE: u32 = 3;
@@ -451,6 +456,9 @@ pub fn big_module(config: &BigModuleConfig) -> Vec<u8> {
     types.ty().function([ValType::I32, ValType::I32], [ValType::I32]);
     types.ty().function([ValType::I64, ValType::I32], [ValType::I64]);
     types.ty().function([ValType::F64, ValType::F64], [ValType::F64]);
+    if config.contract {
+        types.ty().function([], []);
+    }
 
     let mut functions = FunctionSection::new();
     let mut code = CodeSection::new();
@@ -506,25 +514,39 @@ pub fn big_module(config: &BigModuleConfig) -> Vec<u8> {
         callees[ty as usize].push(index);
         index += 1;
     }
+    // The method comes after the generated functions, so they keep their indices, and stays out
+    // of the table.
+    let table_len = index;
+    if config.contract {
+        functions.function(TY_METHOD);
+        let mut method = Function::new([]);
+        method.instructions().end();
+        code.function(&method);
+        index += 1;
+    }
 
     let mut tables = TableSection::new();
     tables.table(TableType {
         element_type: RefType::FUNCREF,
         table64: false,
-        minimum: u64::from(index),
-        maximum: Some(u64::from(index)),
+        minimum: u64::from(table_len),
+        maximum: Some(u64::from(table_len)),
         shared: false,
     });
     let mut memories = MemorySection::new();
-    memories.memory(MemoryType { minimum: 2, maximum: Some(16), memory64: false, shared: false, page_size_log2: None });
+    let minimum = if config.contract { 0 } else { 2 };
+    memories.memory(MemoryType { minimum, maximum: Some(16), memory64: false, shared: false, page_size_log2: None });
     let mut globals = GlobalSection::new();
     globals.global(GlobalType { val_type: ValType::I32, mutable: true, shared: false }, &ConstExpr::i32_const(0));
     let mut exports = ExportSection::new();
     exports.export("memory", ExportKind::Memory, 0);
     exports.export("first", ExportKind::Func, 0);
-    exports.export("last", ExportKind::Func, index.saturating_sub(1));
+    exports.export("last", ExportKind::Func, table_len.saturating_sub(1));
+    if config.contract {
+        exports.export("run", ExportKind::Func, index - 1);
+    }
     let mut elements = ElementSection::new();
-    let all: Vec<u32> = (0..index).collect();
+    let all: Vec<u32> = (0..table_len).collect();
     // Table 0 implicitly: the MVP encoding (flag 0x00), which MVP-only tools such as parity-wasm read.
     elements.active(None, &ConstExpr::i32_const(0), Elements::Functions(all.into()));
 

@@ -12,7 +12,7 @@ fn validate_mvp(bytes: &[u8]) {
 fn small_modules_validate_with_and_without_floats() {
     for seed in 1..20 {
         for floats in [true, false] {
-            let bytes = big_module(&BigModuleConfig { target_code_bytes: 20_000, seed, floats });
+            let bytes = big_module(&BigModuleConfig { target_code_bytes: 20_000, seed, floats, contract: false });
             validate_mvp(&bytes);
         }
     }

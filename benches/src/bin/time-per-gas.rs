@@ -1,0 +1,358 @@
+//! Measures wall time per unit of gas of adversarial scenarios (issue 10) against ordinary code,
+//! and prints a markdown table.
+//!
+//! ```sh
+//! cargo run --release -p tally-benches --bin time-per-gas                 # everything, ≈ 3–5 min
+//! cargo run --release -p tally-benches --bin time-per-gas -- --quick      # smoke run
+//! cargo run --release -p tally-benches --bin time-per-gas -- cold tables  # names containing a word
+//! cargo run --release -p tally-benches --bin time-per-gas -- --list
+//! ```
+//!
+//! Every scenario runs in a child process of this binary (`--child NAME`): a scenario that
+//! exhausts memory or crashes ends only its own row, and each row's peak memory is its own. The
+//! child measures the scenario paired with the baseline set (`tally_benches::tpg`) and prints its
+//! row as JSON; this process collects the rows. Options:
+//!
+//! - `--quick`: smaller sizes and 3 rounds;
+//! - `--json FILE`: also write the rows as JSON;
+//! - `--timeout SECS`: per child (default 300; a child that takes longer is killed);
+//! - `--list`: print the scenario names;
+//! - `--child NAME --profile K`: run the scenario's setup, then the scenario `K` times, with no
+//!   baseline and no measurement (each run's gas and time go to standard error), for a profiler:
+//!   under `valgrind --tool=callgrind`, the difference between `K = 3` and `K = 1` is two runs'
+//!   instructions. `--child baselines --profile K` runs the baseline set (without `--guests`:
+//!   the arithmetic loop alone).
+//!
+//! The guest programs of the baseline set are built once (`tally_guests::build`, needs the
+//! `wasm32-unknown-unknown` target) and handed to the children; without them the baseline set is
+//! the arithmetic loop alone.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use tally_benches::scenarios::{self, Scale};
+use tally_benches::tpg::{self, Outcome, Plan, Row};
+
+/// Marks a row in a child's standard output.
+const ROW_PREFIX: &str = "ROW ";
+
+/// The child that measures the baseline set against itself.
+const BASELINES: &str = "baselines";
+
+struct Options {
+    quick: bool,
+    json: Option<String>,
+    timeout: Duration,
+    filters: Vec<String>,
+    list: bool,
+    child: Option<String>,
+    guests: Option<String>,
+    profile: Option<u32>,
+}
+
+fn parse(args: Vec<String>) -> Result<Options, String> {
+    let mut o = Options {
+        quick: false,
+        json: None,
+        timeout: Duration::from_secs(300),
+        filters: Vec::new(),
+        list: false,
+        child: None,
+        guests: None,
+        profile: None,
+    };
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
+        match arg.as_str() {
+            "--quick" => o.quick = true,
+            "--list" => o.list = true,
+            "--json" => o.json = Some(value("--json")?),
+            "--timeout" => {
+                let secs: u64 = value("--timeout")?.parse().map_err(|e| format!("--timeout: {e}"))?;
+                o.timeout = Duration::from_secs(secs);
+            }
+            "--child" => o.child = Some(value("--child")?),
+            "--guests" => o.guests = Some(value("--guests")?),
+            "--profile" => o.profile = Some(value("--profile")?.parse().map_err(|e| format!("--profile: {e}"))?),
+            "-h" | "--help" => return Err(String::new()),
+            flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
+            _ => o.filters.push(arg),
+        }
+    }
+    Ok(o)
+}
+
+const USAGE: &str = "usage: time-per-gas [--quick] [--json FILE] [--timeout SECS] [--list] [NAME-FILTER...]";
+
+fn main() -> ExitCode {
+    let options = match parse(std::env::args().skip(1).collect()) {
+        Ok(o) => o,
+        Err(e) => {
+            if !e.is_empty() {
+                eprintln!("{e}");
+            }
+            eprintln!("{USAGE}");
+            return if e.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+        }
+    };
+    if options.list {
+        for s in scenarios::all() {
+            println!("{:>2}  {}", s.group, s.name);
+        }
+        return ExitCode::SUCCESS;
+    }
+    match &options.child {
+        Some(name) => child(name, &options),
+        None => parent(&options),
+    }
+}
+
+fn scale(options: &Options) -> (Scale, Plan) {
+    if options.quick {
+        (Scale::Quick, Plan::QUICK)
+    } else {
+        (Scale::Full, Plan::FULL)
+    }
+}
+
+/// Runs one scenario (or the baseline set) and prints its rows.
+fn child(name: &str, options: &Options) -> ExitCode {
+    let (scale, plan) = scale(options);
+    let guests = match &options.guests {
+        Some(path) => match std::fs::read(path) {
+            Ok(bytes) => Some(bytes),
+            Err(e) => {
+                eprintln!("{path}: {e}");
+                return ExitCode::FAILURE;
+            }
+        },
+        None => None,
+    };
+    let mut baselines = match scenarios::baselines(scale, guests.as_deref()) {
+        Ok(b) => b,
+        Err(e) => {
+            print_row(&Row { name: name.to_string(), param: String::new(), outcome: Outcome::Failed(e) });
+            return ExitCode::SUCCESS;
+        }
+    };
+    if let Some(runs) = options.profile {
+        return profile(name, scale, &mut baselines, runs);
+    }
+    if name == BASELINES {
+        match tpg::measure_baselines(&mut baselines, &plan) {
+            Ok(measured) => {
+                for (b, m) in baselines.iter().zip(measured) {
+                    let param = "baseline".to_string();
+                    print_row(&Row { name: b.name.clone(), param, outcome: Outcome::Measured(m) });
+                }
+            }
+            Err(e) => print_row(&Row { name: name.into(), param: String::new(), outcome: Outcome::Failed(e) }),
+        }
+        return ExitCode::SUCCESS;
+    }
+    let Some(scenario) = scenarios::all().into_iter().find(|s| s.name == name) else {
+        eprintln!("no scenario named {name}");
+        return ExitCode::FAILURE;
+    };
+    let label = format!("{}. {}", scenario.group, scenario.name);
+    let row = match (scenario.setup)(scale) {
+        Err(e) => Row { name: label, param: String::new(), outcome: Outcome::Refused(e) },
+        Ok(mut prepared) => {
+            let outcome = match tpg::measure(&mut prepared.run, &mut baselines, &plan) {
+                Ok(m) => Outcome::Measured(m),
+                Err(e) if e.starts_with("baseline") => Outcome::Failed(e),
+                Err(e) => Outcome::Refused(e),
+            };
+            Row { name: label, param: prepared.param, outcome }
+        }
+    };
+    print_row(&row);
+    ExitCode::SUCCESS
+}
+
+/// Runs the scenario `name` (or the baseline set) `runs` times, reporting each run on standard
+/// error.
+fn profile(name: &str, scale: Scale, baselines: &mut [tpg::Baseline], runs: u32) -> ExitCode {
+    let report = |what: &str, sample: Result<tpg::Sample, String>| match sample {
+        Ok(s) => eprintln!("{what}: {} gas, {}", s.gas, tpg::format_time(s.ns)),
+        Err(e) => eprintln!("{what}: {e}"),
+    };
+    if name == BASELINES {
+        for _ in 0..runs {
+            for b in baselines.iter_mut() {
+                report(&b.name, (b.run)());
+            }
+        }
+        return ExitCode::SUCCESS;
+    }
+    let Some(scenario) = scenarios::all().into_iter().find(|s| s.name == name) else {
+        eprintln!("no scenario named {name}");
+        return ExitCode::FAILURE;
+    };
+    match (scenario.setup)(scale) {
+        Ok(mut prepared) => {
+            for _ in 0..runs {
+                report(name, (prepared.run)());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{name}: setup: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_row(row: &Row) {
+    println!("{ROW_PREFIX}{}", row.to_json());
+}
+
+/// Runs `--child name` and returns its rows, or a failed row saying why there are none.
+fn run_child(name: &str, label: &str, options: &Options, guests: Option<&str>) -> Vec<Row> {
+    let failed =
+        |why: String| vec![Row { name: label.to_string(), param: String::new(), outcome: Outcome::Failed(why) }];
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(e) => return failed(format!("cannot find this executable: {e}")),
+    };
+    let mut command = Command::new(exe);
+    command.args(["--child", name]);
+    if options.quick {
+        command.arg("--quick");
+    }
+    if let Some(path) = guests {
+        command.args(["--guests", path]);
+    }
+    let mut process = match command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn() {
+        Ok(p) => p,
+        Err(e) => return failed(format!("cannot start the child: {e}")),
+    };
+    let mut stdout = process.stdout.take().expect("piped stdout");
+    let stderr = process.stderr.take().expect("piped stderr");
+    let out = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stdout.read_to_string(&mut text);
+        text
+    });
+    // Forward the child's messages as they come, and keep the last few for the report.
+    let err = std::thread::spawn(move || {
+        let mut last = Vec::new();
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            eprintln!("    {line}");
+            last.push(line);
+            if last.len() > 3 {
+                last.remove(0);
+            }
+        }
+        last.join(" / ")
+    });
+    let start = Instant::now();
+    let status = loop {
+        match process.try_wait() {
+            Ok(Some(status)) => break Ok(status),
+            Ok(None) if start.elapsed() > options.timeout => {
+                let _ = process.kill();
+                let _ = process.wait();
+                break Err(format!("timed out after {} s", options.timeout.as_secs()));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => break Err(format!("waiting for the child: {e}")),
+        }
+    };
+    let text = out.join().unwrap_or_default();
+    let last_err = err.join().unwrap_or_default();
+    let rows: Vec<Row> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix(ROW_PREFIX))
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter_map(|v| Row::from_json(&v))
+        .collect();
+    match status {
+        Ok(s) if s.success() && !rows.is_empty() => rows,
+        Ok(s) => {
+            failed(format!("child {s}{}", if last_err.is_empty() { String::new() } else { format!(": {last_err}") }))
+        }
+        Err(e) => failed(e),
+    }
+}
+
+fn parent(options: &Options) -> ExitCode {
+    let selected: Vec<_> = scenarios::all()
+        .into_iter()
+        .filter(|s| options.filters.is_empty() || options.filters.iter().any(|f| s.name.contains(f.as_str())))
+        .collect();
+    if selected.is_empty() {
+        eprintln!("no scenario matches {:?} (see --list)", options.filters);
+        return ExitCode::FAILURE;
+    }
+    let guests = match tally_guests::build::wasm_path() {
+        Ok(path) => Some(path.display().to_string()),
+        Err(e) => {
+            eprintln!("guest programs unavailable, the baseline set is the arithmetic loop alone: {e}");
+            None
+        }
+    };
+    let started = Instant::now();
+    let load_before = load_average();
+    eprintln!("baseline set ...");
+    let mut rows = run_child(BASELINES, "baselines", options, guests.as_deref());
+    report_progress(&rows);
+    let reference = rows.iter().find_map(|r| match &r.outcome {
+        Outcome::Measured(m) => Some((m.baseline_ns_per_kgas, m.baseline_cpu_ns_per_kgas)),
+        _ => None,
+    });
+    for s in &selected {
+        eprintln!("{}. {} ...", s.group, s.name);
+        let new = run_child(s.name, &format!("{}. {}", s.group, s.name), options, guests.as_deref());
+        report_progress(&new);
+        rows.extend(new);
+    }
+    println!(
+        "Time per gas, {} run, {} rows in {:.0} s (load average {} before, {} after). \
+         Baseline median: {} ns per 1000 gas.\n",
+        if options.quick { "quick" } else { "full" },
+        rows.len(),
+        started.elapsed().as_secs_f64(),
+        load_before,
+        load_average(),
+        reference.map_or("unknown".to_string(), |(wall, cpu)| format!("{wall:.2} (wall), {cpu:.2} (CPU time)"))
+    );
+    print!("{}", tpg::render(&rows));
+    if let Some(path) = &options.json {
+        let json = serde_json::Value::Array(rows.iter().map(Row::to_json).collect());
+        if let Err(e) = std::fs::write(path, format!("{json:#}\n")) {
+            eprintln!("{path}: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// The 1-minute load average, from `/proc/loadavg` ("?" elsewhere).
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
+}
+
+fn report_progress(rows: &[Row]) {
+    for row in rows {
+        let line = match &row.outcome {
+            Outcome::Measured(m) => format!(
+                "{} gas, {}, {:.3} ns/1000 gas, ratio {} (CPU time: {}), {} rounds",
+                tpg::format_gas(m.gas),
+                tpg::format_time(m.ns),
+                m.ns_per_kgas,
+                tpg::format_ratio(m.ratio),
+                tpg::format_ratio(m.cpu_ratio),
+                m.rounds
+            ),
+            Outcome::Refused(e) => format!("refused: {e}"),
+            Outcome::Failed(e) => format!("failed: {e}"),
+        };
+        eprintln!("  {}: {line}", row.name);
+    }
+}
