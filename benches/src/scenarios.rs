@@ -157,7 +157,7 @@ fn warm_call(code: Vec<u8>, gas_limit: u64, param: String) -> Result<Prepared, S
 enum Expect {
     /// An `Ok` receipt.
     Ok,
-    /// `ExecError::NoSuchMethod` (no receipt: nothing is charged).
+    /// A `NoSuchMethod` receipt (charged for the call and the code's loading).
     NoSuchMethod,
     /// An `Ok` receipt whose return data is this nested-call status code (see [`attacks::caller`]).
     NestedStatus(i32),
@@ -188,7 +188,7 @@ fn cold_call(
             let rt = runtime()?;
             let (result, ns) = timed(|| rt.call(&storage, &req));
             match (expect, result) {
-                (Expect::NoSuchMethod, Err(ExecError::NoSuchMethod { .. })) => Ok(Sample::new(0, ns)),
+                (Expect::NoSuchMethod, Ok(r)) if r.status == Status::NoSuchMethod => Ok(Sample::new(r.gas_used, ns)),
                 (Expect::NoSuchMethod, Ok(r)) => Err(format!("expected no such method, got status {:?}", r.status)),
                 (Expect::NestedStatus(code), result) => {
                     let sample = ok(result.clone(), ns)?;
