@@ -390,7 +390,8 @@ fn write_set(storage: Arc<dyn Storage>, backend: &str) {
     let rt = Runtime::new(Params::default()).unwrap();
     let c = deploy(&rt, &storage, wasm(STORE), addr(2));
     let max = rt.params().limits.max_value_len;
-    call(&format!("write set ({backend})"), &rt, &storage, &request(c, "write", words(&[0, 400, max])), 1);
+    let r = call(&format!("write set ({backend})"), &rt, &storage, &request(c, "write", words(&[0, 400, max])), 1);
+    assert_eq!(r.write_set.len(), 400);
     let req = request(c, "write", words(&[1000, 400, max]));
     call_recorded(&format!("write set ({backend}, recorded)"), &rt, &storage, &req, 1);
 }
@@ -418,7 +419,8 @@ fn events() {
     let c = deploy(&rt, &storage, wasm(EVENTS), addr(4));
     let limits = rt.params().limits;
     let req = request(c, "emit", words(&[limits.max_events, limits.max_event_data_len]));
-    call("events", &rt, &storage, &req, 1);
+    let r = call("events", &rt, &storage, &req, 1);
+    assert_eq!(r.events.len(), limits.max_events as usize);
     call_recorded("events (recorded)", &rt, &storage, &req, 1);
     let mut params = Params::default();
     params.limits.max_events = 10_000;
