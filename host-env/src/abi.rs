@@ -439,7 +439,12 @@ pub(crate) fn link(linker: &mut Linker<Host>) -> Result<(), tally_vm::Error> {
             let k = costs(c);
             charge(c, storage_op_cost(&k, k.storage_has, key_len))?;
             let full_key = storage_key(c, key, key_len, io)?;
-            let has = journal_get(c, &full_key)?.is_some();
+            let value = journal_get(c, &full_key)?;
+            // The lookup keeps the value in the read set until the transaction ends (a record
+            // needs it): its bytes are paid as storage_read pays them.
+            let len = value.as_ref().map_or(0, |v| u32::try_from(v.len()).unwrap_or(u32::MAX));
+            charge(c, per_byte(len, k.storage_value_byte))?;
+            let has = value.is_some();
             io.put_u64(u64::from(has));
             Ok(i32::from(has))
         })

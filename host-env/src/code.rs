@@ -140,7 +140,13 @@ fn prepare_checked(
         .map(|e| e.name().to_string())
         .collect();
     let names = function_names(code);
-    let footprint = module.footprint().saturating_add(instrumented.len()).saturating_add(code.len());
+    // The names map is not in the module's footprint, and a name section can announce many
+    // names in few bytes (an empty name of a function that does not exist takes 4): count each
+    // entry's string, key and its share of a B-tree node (nodes are at least half full).
+    let names_bytes: usize =
+        names.values().map(|n| n.len() + 2 * core::mem::size_of::<(u32, String)>()).fold(0, usize::saturating_add);
+    let footprint =
+        module.footprint().saturating_add(instrumented.len()).saturating_add(code.len()).saturating_add(names_bytes);
     Ok(LoadedCode { module, shape, module_len: instrumented.len(), methods, names, footprint })
 }
 

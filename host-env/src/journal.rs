@@ -111,6 +111,11 @@ impl Journal {
         self.read_set.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
     }
 
+    /// Takes the read set out, sorted by key (at the end of a transaction), without copying it.
+    pub fn take_read_set(&mut self) -> Vec<(Vec<u8>, Option<Vec<u8>>)> {
+        std::mem::take(&mut self.read_set).into_iter().collect()
+    }
+
     /// Takes the events out (at the end of a transaction).
     pub fn take_events(&mut self) -> Vec<Event> {
         std::mem::take(&mut self.events)

@@ -619,7 +619,7 @@ impl Runtime {
             context: head.context.clone(),
             gas_limit: head.gas_limit,
             input: if tx.recording { head.input.to_vec() } else { Vec::new() },
-            read_set: if tx.recording { tx.journal.read_set() } else { Vec::new() },
+            read_set: if tx.recording { tx.journal.take_read_set() } else { Vec::new() },
             transcript: std::mem::take(&mut tx.transcript),
             outcome: if tx.recording { receipt.clone() } else { Receipt::empty() },
         };
