@@ -82,10 +82,6 @@ impl LoadedCode {
     pub fn has_method(&self, name: &str) -> bool {
         self.methods.iter().any(|m| m == name)
     }
-
-    pub fn code_len(&self) -> usize {
-        self.shape.bytes as usize
-    }
 }
 
 /// Checks `code` against the limits, instruments and translates it, and checks its imports
@@ -276,7 +272,8 @@ pub(crate) struct Loader<'a> {
 impl Loader<'_> {
     /// The code of the contract at `address`, through the journal (so the reads are recorded).
     /// The first load of some code in a transaction charges
-    /// [`HostCosts::load_cost`](crate::HostCosts::load_cost) by its length and then
+    /// [`HostCosts::load_cost`](crate::HostCosts::load_cost) by its length (from the account,
+    /// before the code is read) and then
     /// [`HostCosts::load_shape_cost`](crate::HostCosts::load_shape_cost) by its shape, each
     /// before the work it pays for, whether or not the cache holds the code prepared; a later
     /// load of the same code charges `load` alone.
@@ -297,15 +294,16 @@ impl Loader<'_> {
             }
             return Ok((account.code_hash, loaded.clone()));
         }
+        if !charge(self.params.host.load_cost(account.code_len as usize)) {
+            return Err(LoadFail::OutOfGas);
+        }
         let cache_key = (account.code_hash, self.params_hash);
         if let Some(loaded) = self.cache.get(&cache_key) {
             if tx.recording {
                 // A record must carry the code, so replay needs no database.
                 tx.journal.get(&ck)?;
             }
-            if !charge(self.params.host.load_cost(loaded.code_len()))
-                || !charge(self.params.host.load_shape_cost(&loaded.shape))
-            {
+            if !charge(self.params.host.load_shape_cost(&loaded.shape)) {
                 return Err(LoadFail::OutOfGas);
             }
             tx.code.insert(account.code_hash, loaded.clone());
@@ -315,8 +313,9 @@ impl Loader<'_> {
             .journal
             .get(&ck)?
             .ok_or_else(|| LoadFail::Corrupt { key: ck.clone(), message: "account without code".into() })?;
-        if !charge(self.params.host.load_cost(code.len())) {
-            return Err(LoadFail::OutOfGas);
+        if code.len() != account.code_len as usize {
+            let message = format!("the account says {} bytes of code, {} are stored", account.code_len, code.len());
+            return Err(LoadFail::Corrupt { key: ck, message });
         }
         // The code is not hashed again: that would cost a fifth of the load, to check the node's
         // own database, which deploy wrote under this very hash.

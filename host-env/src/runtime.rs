@@ -548,7 +548,8 @@ impl Runtime {
             return Ok((tx, FrameOutcome::load_failed(fail, gas, address)?));
         }
         tx.journal.put(&nonce_key(&req.deployer), Some((nonce + 1).encode()));
-        tx.journal.put(&ak, Some(Account { code_hash }.encode()));
+        let code_len = u32::try_from(req.code.len()).unwrap_or(u32::MAX);
+        tx.journal.put(&ak, Some(Account { code_hash, code_len }.encode()));
         let ck = code_key(&code_hash);
         if tx.journal.get(&ck)?.is_none() {
             tx.journal.put(&ck, Some(req.code.clone()));

@@ -22,6 +22,8 @@ pub mod keys {
 pub struct Account {
     /// Keccak-256 of the contract's original code.
     pub code_hash: [u8; 32],
+    /// The code's length in bytes: a call charges its loading by it before reading the code.
+    pub code_len: u32,
 }
 
 /// The full storage key of a contract's `key`.

@@ -198,8 +198,8 @@ fn a_corrupt_account_is_a_receipt() {
     assert_eq!(r.gas_used, chain.rt.params().host.call_cost(3, 0));
     // An account whose code is missing.
     let mut ws = WriteSet::new();
-    // (An `Account`'s SCALE encoding is its code hash's 32 bytes.)
-    ws.set([keys::ACCOUNT, &c.0[..]].concat(), vec![5; 32]);
+    // (An `Account`'s SCALE encoding is its code hash's 32 bytes and the code's length, u32 LE.)
+    ws.set([keys::ACCOUNT, &c.0[..]].concat(), [&[5; 32][..], &100u32.to_le_bytes()].concat());
     chain.storage.commit(&ws).unwrap();
     assert_eq!(chain.call(c, "inc", &[]).status, Status::CorruptState);
 }
