@@ -174,12 +174,12 @@ fn host_call<R>(
     f: HostFn,
     body: impl FnOnce(&mut Caller<'_, Host>, &mut Io) -> HostResult<R>,
 ) -> Result<R, Trap> {
-    let gas_before = c.gas();
+    let gas_before = crate::frame::visible_gas(c);
     let recording = c.data().tx.as_ref().is_some_and(|tx| tx.recording);
     let mut io = Io(recording.then(Keccak256::new));
     let result = body(c, &mut io);
     if let Some(h) = io.0 {
-        let gas_after = c.gas();
+        let gas_after = crate::frame::visible_gas(c);
         let depth = c.data().frame.depth;
         if let Some(tx) = c.data_mut().tx.as_mut() {
             tx.transcript.push(crate::record::HostCall {
@@ -202,7 +202,7 @@ fn host_call<R>(
 }
 
 fn charge(c: &mut Caller<'_, Host>, amount: u64) -> HostResult<()> {
-    c.consume_gas(amount).map_err(Fail::Gas)
+    crate::frame::consume(c, amount).map_err(Fail::Gas)
 }
 
 fn per_byte(len: u32, unit: u64) -> u64 {
@@ -472,7 +472,7 @@ pub(crate) fn link(linker: &mut Linker<Host>) -> Result<(), tally_vm::Error> {
                     HostFn::BlockTime => tx(c)?.context.time,
                     HostFn::ChainId => tx(c)?.context.chain_id,
                     // After this call's own charge.
-                    _ => c.gas(),
+                    _ => crate::frame::visible_gas(c),
                 };
                 io.put_u64(v);
                 Ok(v as i64)

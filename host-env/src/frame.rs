@@ -1,7 +1,7 @@
 //! Contract frames: instantiating and running one contract's method in its own store, and the
 //! ABI's `call`, which runs another contract as a nested frame.
 
-use tally_vm::{Caller, Store};
+use tally_vm::{Caller, Store, Trap};
 
 use crate::abi::{self, Fail, Io};
 use crate::code::{LoadFail, LoadedCode};
@@ -71,11 +71,32 @@ impl FrameOutcome {
     }
 }
 
+/// The gas a frame's contract sees: its meter's, plus the frame's reserve. The reserve is zero
+/// except in a replay bounded by its record (see [`Runtime::replay_bounded`]), where the meters
+/// hold only what the record says was used (plus one) and the rest is out of reach.
+///
+/// [`Runtime::replay_bounded`]: crate::Runtime
+pub(crate) fn visible_gas(c: &Caller<'_, Host>) -> u64 {
+    c.gas().saturating_add(c.data().frame.reserve)
+}
+
+/// Takes `amount` from the frame's meter. An amount the contract could pay but the meter cannot
+/// (only in a bounded replay) marks the replay's ceiling as reached.
+pub(crate) fn consume(c: &mut Caller<'_, Host>, amount: u64) -> Result<(), Trap> {
+    if amount > c.gas() && amount <= visible_gas(c) {
+        if let Some(tx) = c.data_mut().tx.as_mut() {
+            tx.ceiling_reached = true;
+        }
+    }
+    c.consume_gas(amount)
+}
+
 /// Instantiates `loaded` in a fresh store that owns `tx` while it runs, having charged
 /// [`Params::instantiate_cost`](crate::Params::instantiate_cost) from `gas`, and runs `method`.
+/// `gas` is what the contract sees; its meter gets `gas` less the frame's reserve.
 pub(crate) fn run_frame(
     inner: &Inner,
-    tx: Box<Tx>,
+    mut tx: Box<Tx>,
     frame: Frame,
     loaded: &LoadedCode,
     method: &str,
@@ -83,18 +104,21 @@ pub(crate) fn run_frame(
 ) -> Result<(Box<Tx>, FrameOutcome), ExecError> {
     let contract = frame.contract;
     let params = frame.params.clone();
-    let Some(gas) = gas.checked_sub(params.instantiate_cost(&loaded.shape)) else {
+    let reserve = frame.reserve.min(gas);
+    let cost = params.instantiate_cost(&loaded.shape);
+    let Some(metered) = (gas - reserve).checked_sub(cost) else {
+        tx.ceiling_reached |= cost <= gas;
         return Ok((tx, FrameOutcome::refused(Status::OutOfGas, 0, Some(contract), None)));
     };
     let mut store = Store::new(inner.engine(), Host { tx: Some(tx), frame });
-    store.set_gas(gas);
+    store.set_gas(metered);
     store.set_stack_budget(u64::from(params.schedule.stack.budget));
     let result = inner.linker().instantiate(&mut store, &loaded.module).and_then(|instance| {
         let f = instance.get_typed_func::<(), ()>(&store, method)?;
         f.call(&mut store, ()).map_err(tally_vm::Error::Trap)
     });
-    let gas_left = store.gas();
-    let host = store.into_data();
+    let gas_left = store.gas().saturating_add(reserve);
+    let mut host = store.into_data();
     let mut trap = None;
     let status = match result {
         Ok(()) => Status::Ok,
@@ -110,7 +134,15 @@ pub(crate) fn run_frame(
                 Some(Exit::Fatal(e)) => return Err(e),
                 Some(Exit::Internal(m)) => return Err(ExecError::Internal(m.into())),
                 None => match vm_trap.as_ref().map(|t| t.code) {
-                    Some(tally_vm::TrapCode::OutOfGas) => Status::OutOfGas,
+                    Some(tally_vm::TrapCode::OutOfGas) => {
+                        // With a reserve, the meter ran dry before the gas the contract had.
+                        if reserve > 0 {
+                            if let Some(tx) = host.tx.as_mut() {
+                                tx.ceiling_reached = true;
+                            }
+                        }
+                        Status::OutOfGas
+                    }
                     Some(code) => match WasmTrap::from_vm(code) {
                         Some(t) => Status::Trapped(t),
                         None => return Err(ExecError::Internal(format!("unexpected trap: {error}"))),
@@ -161,7 +193,7 @@ pub(crate) fn nested_call(
 ) -> Result<i32, Fail> {
     let (method_len, input_len) = (method_len as u32, input_len as u32);
     let amount = c.data().frame.params.host.call_cost(method_len.min(1024), input_len);
-    c.consume_gas(amount).map_err(Fail::Gas)?;
+    consume(c, amount).map_err(Fail::Gas)?;
     if flags & !(abi::CALL_ALLOW_REENTRY | abi::CALL_READ_ONLY) != 0 || method_len > 1024 {
         return Err(HostTrap::BadArgument.into());
     }
@@ -199,13 +231,21 @@ pub(crate) fn nested_call(
     }
     let rt = tx.rt.clone();
     let mut out_of_gas = None;
-    let loaded = rt.loader().load_contract(&mut tx, &callee, &mut |amount| match c.consume_gas(amount) {
-        Ok(()) => true,
-        Err(trap) => {
-            out_of_gas = Some(trap);
-            false
+    // The transaction is out of the caller's store while loading: a charge the meter cannot take
+    // but the contract could (a bounded replay) is noted here and marked once it is back.
+    let mut past_ceiling = false;
+    let reserve = c.data().frame.reserve;
+    let loaded = rt.loader().load_contract(&mut tx, &callee, &mut |amount| {
+        past_ceiling |= amount > c.gas() && amount <= c.gas().saturating_add(reserve);
+        match c.consume_gas(amount) {
+            Ok(()) => true,
+            Err(trap) => {
+                out_of_gas = Some(trap);
+                false
+            }
         }
     });
+    tx.ceiling_reached |= past_ceiling;
     c.data_mut().tx = Some(tx);
     let loaded = match loaded {
         Ok((_, loaded)) => loaded,
@@ -219,11 +259,14 @@ pub(crate) fn nested_call(
     if !loaded.has_method(&method) {
         return early(io, call_status::NOT_FOUND);
     }
-    let callee_gas = (gas as u64).min(c.gas());
+    // What the callee sees, and of it what its meter gets (less only in a bounded replay).
+    let callee_gas = (gas as u64).min(visible_gas(c));
+    let callee_reserve = callee_gas - callee_gas.min(c.gas());
     let mut tx = take_tx(c)?;
     let checkpoint = tx.journal.checkpoint();
     tx.active.push(callee);
-    let frame = Frame::new(params, callee, me, input, read_only, depth + 1);
+    let mut frame = Frame::new(params, callee, me, input, read_only, depth + 1);
+    frame.reserve = callee_reserve;
     let (mut tx, out) =
         run_frame(&rt, tx, frame, &loaded, &method, callee_gas).map_err(|e| Fail::Exit(Exit::Fatal(e)))?;
     tx.active.pop();

@@ -13,7 +13,7 @@ use parity_scale_codec::{Decode, Encode};
 use crate::abi::HostFn;
 use crate::context::{Address, BlockContext};
 use crate::receipt::Receipt;
-use crate::runtime::{CallRequest, DeployRequest, ExecError, Runtime};
+use crate::runtime::{CallRequest, DeployRequest, ExecError, ReplayRequest, Runtime};
 use crate::storage::{Storage, StorageError, WriteSet};
 
 /// The record format version.
@@ -172,6 +172,12 @@ pub enum Divergence {
         /// The replay's entry (`None`: the replay made fewer calls).
         replayed: Option<Box<HostCall>>,
     },
+    /// The replay needed more gas than the record says the execution used: it was stopped
+    /// there, so a record can never make a replay do more work than it claims.
+    GasExceeded {
+        /// The gas the record says was used.
+        recorded: u64,
+    },
     /// A field of the outcome differs.
     Outcome {
         /// The field: `status`, `return_data`, `gas_used`, `events`, `write_set`, `result_hash`.
@@ -211,6 +217,9 @@ impl core::fmt::Display for Divergence {
             Divergence::Failed(m) => write!(f, "replay failed: {m}"),
             Divergence::HostCall { index, recorded, replayed } => {
                 write!(f, "host call #{index} differs: recorded {}, replayed {}", call(recorded), call(replayed))
+            }
+            Divergence::GasExceeded { recorded } => {
+                write!(f, "the replay needed more than the {recorded} gas the record says was used; stopped there")
             }
             Divergence::Outcome { field, recorded, replayed } => {
                 write!(f, "{field} differs: recorded {recorded}, replayed {replayed}")
@@ -254,6 +263,9 @@ pub fn replay(runtime: &Runtime, record: &ExecutionRecord) -> Result<Receipt, Di
         return Err(Divergence::Params { recorded: record.params_hash, replayed: runtime.params_hash() });
     }
     let storage: Arc<dyn Storage> = Arc::new(ReadSetStorage::new(&record.read_set));
+    // The record's own account of the gas bounds the replay's work; one more unit tells running
+    // past it from stopping at it.
+    let ceiling = record.outcome.gas_used.saturating_add(1);
     let result = match &record.kind {
         RecordKind::Call { contract, method, read_only } => {
             let req = CallRequest {
@@ -264,11 +276,7 @@ pub fn replay(runtime: &Runtime, record: &ExecutionRecord) -> Result<Receipt, Di
                 gas_limit: record.gas_limit,
                 context: record.context.clone(),
             };
-            if *read_only {
-                runtime.query_recorded(&storage, &req)
-            } else {
-                runtime.call_recorded(&storage, &req)
-            }
+            runtime.replay_bounded(&storage, ReplayRequest::Call(&req, *read_only), ceiling)
         }
         RecordKind::Deploy { code, init } => {
             let req = DeployRequest {
@@ -279,11 +287,14 @@ pub fn replay(runtime: &Runtime, record: &ExecutionRecord) -> Result<Receipt, Di
                 gas_limit: record.gas_limit,
                 context: record.context.clone(),
             };
-            runtime.deploy_recorded(&storage, &req).map(|(d, r)| (d.receipt, r))
+            runtime.replay_bounded(&storage, ReplayRequest::Deploy(&req), ceiling)
         }
     };
     let (receipt, replayed) = match result {
-        Ok(r) => r,
+        Ok(f) if f.ceiling_reached => {
+            return Err(Divergence::GasExceeded { recorded: record.outcome.gas_used });
+        }
+        Ok(f) => (f.receipt, f.record),
         Err(ExecError::Storage(StorageError::NotInReadSet { key })) => {
             return Err(Divergence::ReadOutsideReadSet { key, after_host_calls: 0 });
         }

@@ -93,6 +93,9 @@ pub(crate) struct Tx {
     pub transcript: Vec<HostCall>,
     pub logs: Vec<Vec<u8>>,
     pub log_bytes: u32,
+    /// In a replay bounded by its record: the meters ran dry before the gas the contracts had,
+    /// so the replay used more gas than the record says the execution did.
+    pub ceiling_reached: bool,
     /// Code this transaction has loaded (and paid for), by code hash: later frames reuse it.
     pub code: BTreeMap<[u8; 32], Arc<LoadedCode>>,
     pub rt: Arc<Inner>,
@@ -105,6 +108,8 @@ pub(crate) struct Frame {
     pub caller: Address,
     pub input: Vec<u8>,
     pub read_only: bool,
+    /// Gas the contract sees but its meter does not hold (see [`crate::frame::visible_gas`]).
+    pub reserve: u64,
     /// 1 for the top-level call.
     pub depth: u32,
     pub return_data: Vec<u8>,
@@ -128,6 +133,7 @@ impl Frame {
             caller,
             input,
             read_only,
+            reserve: 0,
             depth,
             return_data: Vec::new(),
             call_output: Vec::new(),
@@ -179,22 +185,32 @@ impl core::fmt::Debug for Runtime {
     }
 }
 
-/// The gas of a transaction before its first frame runs.
-struct Budget(u64);
+/// The gas of a transaction before its first frame runs: what the request has (`.0`) and, of
+/// it, what is out of reach (`reserve`: nonzero only in a replay bounded by its record).
+pub(crate) struct Budget(pub u64, u64, bool);
 
 impl Budget {
-    /// Takes `amount`, or everything left when there is not that much.
-    fn charge(&mut self, amount: u64) -> bool {
-        match self.0.checked_sub(amount) {
-            Some(left) => {
-                self.0 = left;
-                true
-            }
-            None => {
-                self.0 = 0;
-                false
-            }
+    /// `gas_limit`, of which only `ceiling` may be used (when given).
+    fn new(gas_limit: u64, ceiling: Option<u64>) -> Self {
+        Budget(gas_limit, ceiling.map_or(0, |c| gas_limit.saturating_sub(c)), false)
+    }
+
+    /// Takes `amount`, or everything left when there is not that much (or when the ceiling
+    /// stops it first, which is noted).
+    pub fn charge(&mut self, amount: u64) -> bool {
+        let reachable = self.0 - self.1.min(self.0);
+        if amount <= reachable {
+            self.0 -= amount;
+            return true;
         }
+        self.2 |= amount <= self.0;
+        self.0 = 0;
+        false
+    }
+
+    /// The reserve a frame started with this budget gets.
+    fn reserve(&self) -> u64 {
+        self.1.min(self.0)
     }
 }
 
@@ -348,7 +364,7 @@ impl Runtime {
     /// Deploys a contract: stores its code, creates its account, runs the initializer; commits
     /// only if everything succeeded.
     pub fn deploy(&self, storage: &Arc<dyn Storage>, req: &DeployRequest) -> Result<Deployed, ExecError> {
-        self.execute_deploy(storage, req, false).map(|(d, _)| d)
+        self.execute_deploy(storage, req, false, None).map(|(d, _)| d)
     }
 
     /// [`deploy`](Self::deploy), also returning the execution record.
@@ -357,12 +373,12 @@ impl Runtime {
         storage: &Arc<dyn Storage>,
         req: &DeployRequest,
     ) -> Result<(Deployed, ExecutionRecord), ExecError> {
-        self.execute_deploy(storage, req, true)
+        self.execute_deploy(storage, req, true, None).map(|(d, f)| (d, f.record))
     }
 
     /// Calls a contract; commits its state changes if it succeeds.
     pub fn call(&self, storage: &Arc<dyn Storage>, req: &CallRequest) -> Result<Receipt, ExecError> {
-        self.execute_call(storage, req, false, false).map(|(r, _)| r)
+        self.execute_call(storage, req, false, false, None).map(|f| f.receipt)
     }
 
     /// [`call`](Self::call), also returning the execution record.
@@ -371,13 +387,13 @@ impl Runtime {
         storage: &Arc<dyn Storage>,
         req: &CallRequest,
     ) -> Result<(Receipt, ExecutionRecord), ExecError> {
-        self.execute_call(storage, req, false, true)
+        self.execute_call(storage, req, false, true, None).map(|f| (f.receipt, f.record))
     }
 
     /// Runs a call read-only: writes, removals and events trap with
     /// [`HostTrap::ReadOnly`], and nothing is committed.
     pub fn query(&self, storage: &Arc<dyn Storage>, req: &CallRequest) -> Result<Receipt, ExecError> {
-        self.execute_call(storage, req, true, false).map(|(r, _)| r)
+        self.execute_call(storage, req, true, false, None).map(|f| f.receipt)
     }
 
     /// [`query`](Self::query), also returning the execution record.
@@ -386,7 +402,22 @@ impl Runtime {
         storage: &Arc<dyn Storage>,
         req: &CallRequest,
     ) -> Result<(Receipt, ExecutionRecord), ExecError> {
-        self.execute_call(storage, req, true, true)
+        self.execute_call(storage, req, true, true, None).map(|f| (f.receipt, f.record))
+    }
+
+    /// Re-runs a recorded call (`deploy: None`) or deployment, with the gas its record says was
+    /// used (plus one) in reach of the meters: a replay can never do more work than the
+    /// execution it claims to repeat. Contracts still see the recorded gas limit.
+    pub(crate) fn replay_bounded(
+        &self,
+        storage: &Arc<dyn Storage>,
+        request: ReplayRequest<'_>,
+        ceiling: u64,
+    ) -> Result<Finished, ExecError> {
+        match request {
+            ReplayRequest::Call(req, read_only) => self.execute_call(storage, req, read_only, true, Some(ceiling)),
+            ReplayRequest::Deploy(req) => self.execute_deploy(storage, req, true, Some(ceiling)).map(|(_, f)| f),
+        }
     }
 
     fn new_tx(&self, storage: &Arc<dyn Storage>, context: &BlockContext, origin: Address, recording: bool) -> Box<Tx> {
@@ -399,6 +430,7 @@ impl Runtime {
             transcript: Vec::new(),
             logs: Vec::new(),
             log_bytes: 0,
+            ceiling_reached: false,
             code: BTreeMap::new(),
             rt: self.inner.clone(),
         })
@@ -412,10 +444,11 @@ impl Runtime {
         req: &CallRequest,
         read_only: bool,
         recording: bool,
-    ) -> Result<(Receipt, ExecutionRecord), ExecError> {
+        ceiling: Option<u64>,
+    ) -> Result<Finished, ExecError> {
         let params = &self.inner.params;
         let mut tx = self.new_tx(storage, &req.context, req.caller, recording);
-        let mut budget = Budget(req.gas_limit);
+        let mut budget = Budget::new(req.gas_limit, ceiling);
         let mut code_hash = [0; 32];
         let len = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         let out = if !budget.charge(params.host.call_cost(len(req.method.len()), len(req.input.len()))) {
@@ -431,8 +464,9 @@ impl Runtime {
                     code_hash = hash;
                     if loaded.has_method(&req.method) {
                         tx.active.push(req.contract);
-                        let frame =
+                        let mut frame =
                             Frame::new(params.clone(), req.contract, req.caller, req.input.clone(), read_only, 1);
+                        frame.reserve = budget.reserve();
                         let (t, out) = run_frame(&self.inner, tx, frame, &loaded, &req.method, budget.0)?;
                         tx = t;
                         out
@@ -452,6 +486,7 @@ impl Runtime {
             context: &req.context,
             gas_limit: req.gas_limit,
         };
+        tx.ceiling_reached |= budget.2;
         self.finish(tx, out, head, !read_only, kind)
     }
 
@@ -462,10 +497,11 @@ impl Runtime {
         storage: &Arc<dyn Storage>,
         req: &DeployRequest,
         recording: bool,
-    ) -> Result<(Deployed, ExecutionRecord), ExecError> {
+        ceiling: Option<u64>,
+    ) -> Result<(Deployed, Finished), ExecError> {
         let params = &self.inner.params;
         let mut tx = self.new_tx(storage, &req.context, req.deployer, recording);
-        let mut budget = Budget(req.gas_limit);
+        let mut budget = Budget::new(req.gas_limit, ceiling);
         let k = &params.host;
         let code_len = u64::try_from(req.code.len()).unwrap_or(u64::MAX);
         let input_len = u64::try_from(req.input.len()).unwrap_or(u64::MAX);
@@ -492,7 +528,7 @@ impl Runtime {
                 }
                 Ok(nonce) => {
                     address = Address::derive(&req.deployer, nonce);
-                    let (t, out) = self.deploy_at(tx, req, address, nonce, code_hash, budget.0)?;
+                    let (t, out) = self.deploy_at(tx, req, address, nonce, code_hash, &mut budget)?;
                     tx = t;
                     out
                 }
@@ -509,8 +545,9 @@ impl Runtime {
             context: &req.context,
             gas_limit: req.gas_limit,
         };
-        let (receipt, record) = self.finish(tx, out, head, true, kind)?;
-        Ok((Deployed { address, code_hash, receipt }, record))
+        tx.ceiling_reached |= budget.2;
+        let finished = self.finish(tx, out, head, true, kind)?;
+        Ok((Deployed { address, code_hash, receipt: finished.receipt.clone() }, finished))
     }
 
     /// The part of a deployment after its charge: at `address`, with `gas` left.
@@ -521,16 +558,15 @@ impl Runtime {
         address: Address,
         nonce: u64,
         code_hash: [u8; 32],
-        gas: u64,
+        budget: &mut Budget,
     ) -> Result<(Box<Tx>, FrameOutcome), ExecError> {
         let params = &self.inner.params;
         if req.input.len() > params.limits.max_input_len as usize {
             let message =
                 format!("init input of {} bytes exceeds the limit of {}", req.input.len(), params.limits.max_input_len);
-            let out = FrameOutcome::refused(Status::HostTrap(HostTrap::InputTooLarge), gas, None, Some(message));
+            let out = FrameOutcome::refused(Status::HostTrap(HostTrap::InputTooLarge), budget.0, None, Some(message));
             return Ok((tx, out));
         }
-        let mut budget = Budget(gas);
         let loaded = match self.inner.loader().load_code(code_hash, &req.code, &mut |amount| budget.charge(amount)) {
             Ok(loaded) => loaded,
             Err(fail) => return Ok((tx, FrameOutcome::load_failed(fail, budget.0, address)?)),
@@ -558,7 +594,8 @@ impl Runtime {
             return Ok((tx, FrameOutcome { status: Status::Ok, return_data: Vec::new(), gas_left: gas, trap: None }));
         };
         tx.active.push(address);
-        let frame = Frame::new(params.clone(), address, req.deployer, req.input.clone(), false, 1);
+        let mut frame = Frame::new(params.clone(), address, req.deployer, req.input.clone(), false, 1);
+        frame.reserve = budget.reserve();
         run_frame(&self.inner, tx, frame, &loaded, init, gas)
     }
 
@@ -570,7 +607,7 @@ impl Runtime {
         head: Head<'_>,
         commit: bool,
         kind: RecordKind,
-    ) -> Result<(Receipt, ExecutionRecord), ExecError> {
+    ) -> Result<Finished, ExecError> {
         let ok = out.status.is_ok();
         let (events, write_set) = if ok {
             let write_set = tx.journal.take_write_set();
@@ -624,8 +661,24 @@ impl Runtime {
             transcript: std::mem::take(&mut tx.transcript),
             outcome: if tx.recording { receipt.clone() } else { Receipt::empty() },
         };
-        Ok((receipt, record))
+        Ok(Finished { receipt, record, ceiling_reached: tx.ceiling_reached })
     }
+}
+
+/// What [`Runtime::replay_bounded`] re-runs.
+pub(crate) enum ReplayRequest<'a> {
+    /// A call, read-only or not.
+    Call(&'a CallRequest, bool),
+    /// A deployment.
+    Deploy(&'a DeployRequest),
+}
+
+/// What an execution produced.
+pub(crate) struct Finished {
+    pub receipt: Receipt,
+    pub record: ExecutionRecord,
+    /// A bounded replay used more gas than its record allows (see [`Budget`]).
+    pub ceiling_reached: bool,
 }
 
 /// The identifying fields of an execution, for the result hash and the record.

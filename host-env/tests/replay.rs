@@ -160,3 +160,46 @@ fn record_and_replay_round_trip_on_redb() {
     drop(chain);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Reads `gas_left` and forwards all of it to a callee that spins: a replay must show contracts
+/// the recorded gas limit, while its meters only reach the gas the record says was used.
+const GAS_WATCHER: &str = r#"(module
+  (import "tally_host_v1" "gas_left" (func $gas_left (result i64)))
+  (import "tally_host_v1" "return_set" (func $ret (param i32 i32)))
+  (memory 1)
+  (func (export "run")
+    (i64.store (i32.const 0) (call $gas_left))
+    (call $ret (i32.const 0) (i32.const 8)))
+  (func (export "spin") (loop $l (br $l))))"#;
+
+#[test]
+fn a_replay_sees_the_recorded_gas_limit_and_never_uses_more_gas_than_recorded() {
+    let chain = Chain::memory();
+    let watcher = chain.deploy(GAS_WATCHER, addr(1));
+    let proxy = chain.deploy(PROXY, addr(1));
+    // Honest records replay identically, though contracts read the gas left and forward all of
+    // it: the limit they see is the recorded one.
+    for (contract, method, input) in [
+        (watcher, "run", vec![]),
+        (proxy, "forward_inc", watcher.0.to_vec()),
+        (proxy, "forward_spin", watcher.0.to_vec()),
+    ] {
+        let (receipt, record) = recorded_call(&chain, contract, method, &input);
+        assert_eq!(replay(&chain.rt, &record).unwrap_or_else(|d| panic!("{method}: {d}")), receipt);
+    }
+    // A forged record: the gas limit raised to u64::MAX over code that spins. The replay stops
+    // at the gas the record says was used, at once, instead of spinning for hours.
+    let mut req = chain.req(watcher, "spin", &[]);
+    req.gas_limit = 10_000_000_000;
+    let (receipt, mut record) = chain.rt.call_recorded(&chain.storage, &req).unwrap();
+    assert_eq!(receipt.status, Status::OutOfGas);
+    record.gas_limit = u64::MAX;
+    let started = std::time::Instant::now();
+    let divergence = replay(&chain.rt, &record).unwrap_err();
+    assert_eq!(divergence, Divergence::GasExceeded { recorded: 10_000_000_000 });
+    assert!(started.elapsed().as_secs() < 30, "bounded by the recorded gas");
+    // The same with a claim of less gas than the execution needs.
+    let (receipt, mut record) = recorded_call(&chain, watcher, "run", &[]);
+    record.outcome.gas_used = receipt.gas_used / 2;
+    assert_eq!(replay(&chain.rt, &record).unwrap_err(), Divergence::GasExceeded { recorded: receipt.gas_used / 2 });
+}
