@@ -738,12 +738,18 @@ fn chase_loop(scale: Scale) -> Setup {
 /// `chase-loop` over a smaller memory, with the same number of loads.
 fn chase_loop_over(scale: Scale, pages: u32) -> Setup {
     let (pages, loads) = scale.pick((pages, 4 << 20), (pages, 1 << 20), (1, 1000));
-    let param = format!(
-        "a cell every 64 bytes of {pages} pages ({} MiB), shuffled in the call, then {loads} loads; {}",
-        pages / 16,
-        memory_charge(pages)
-    );
+    let size = match pages {
+        1 => "1 page (64 KiB)".to_string(),
+        _ if pages < 16 => format!("{pages} pages ({} KiB)", pages * 64),
+        _ => format!("{pages} pages ({} MiB)", pages / 16),
+    };
+    let param =
+        format!("a cell every 64 bytes of {size}, shuffled in the call, then {loads} loads; {}", memory_charge(pages));
     warm_call(attacks::chase_loop(pages, 64, loads, 7), PLENTY, param)
+}
+
+fn chase_loop_1(scale: Scale) -> Setup {
+    chase_loop_over(scale, 1)
 }
 
 fn chase_loop_16(scale: Scale) -> Setup {
@@ -957,6 +963,7 @@ pub fn all() -> Vec<Scenario> {
         s("deploy-br-tables-at-limit", 7, deploy_br_tables_at_limit),
         r("chase-data", 8, chase_data),
         s("chase-loop", 8, chase_loop),
+        s("chase-loop-1-page", 8, chase_loop_1),
         s("chase-loop-16-pages", 8, chase_loop_16),
         s("chase-loop-64-pages", 8, chase_loop_64),
         s("writes-memory", 9, writes_memory),
