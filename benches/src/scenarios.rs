@@ -361,8 +361,8 @@ fn tables_many(scale: Scale) -> Setup {
     // more than this machine holds, so the row measures a tenth of that.
     let (count, elements) = scale.pick((10_000, max_table()), (1000, max_table()), (2, 1000));
     let param = format!(
-        "{count} tables × {elements} funcref ({} GiB of slots, {} bytes of code), gas limit {SMALL_LIMIT}",
-        (u64::from(count) * u64::from(elements) * 8) >> 30,
+        "{count} tables × {elements} funcref ({} MiB of slots, {} bytes of code), gas limit {SMALL_LIMIT}",
+        (u64::from(count) * u64::from(elements) * 8) >> 20,
         attacks::tables(count, elements).len()
     );
     warm_call(attacks::tables(count, elements), SMALL_LIMIT, param)
