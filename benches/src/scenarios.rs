@@ -689,9 +689,11 @@ fn deploy_br_tables_at_limit(scale: Scale) -> Setup {
     let (per_body, count) = match scale {
         Scale::Tiny => (2, 3),
         _ => {
+            // Each `br_table` takes more than `targets` bytes, which bounds both searches.
             let body = limits().body_size as usize;
-            let per_body = attacks::largest_fitting(1, 1000, body, |n| attacks::br_tables(n, n, targets));
-            let most = per_body.saturating_mul(limits().functions - 1);
+            let per_body =
+                attacks::largest_fitting(1, limits().body_size / targets, body, |n| attacks::br_tables(n, n, targets));
+            let most = (max_code() as u32 / targets).min(per_body.saturating_mul(limits().functions - 1));
             let count = attacks::largest_fitting(1, most, max_code(), |n| attacks::br_tables(n, per_body, targets));
             (per_body, count)
         }
