@@ -238,6 +238,27 @@ pub fn many_locals(functions: u32, locals: u32) -> Vec<u8> {
     p.finish()
 }
 
+/// The method plus functions that declare `total` `i64` locals in all, `per_function` each (the
+/// last one the remainder): the most locals a module may declare, in as few functions as the
+/// per-function limit allows.
+pub fn locals_total(total: u32, per_function: u32) -> Vec<u8> {
+    let per_function = per_function.max(1);
+    let mut p = Parts::new();
+    p.functions.function(0);
+    p.exports.export(METHOD, ExportKind::Func, 0);
+    p.code.function(&empty_body());
+    let mut left = total;
+    while left > 0 {
+        let n = left.min(per_function);
+        let mut filler = Function::new([(n, ValType::I64)]);
+        filler.instructions().end();
+        p.functions.function(0);
+        p.code.function(&filler);
+        left -= n;
+    }
+    p.finish()
+}
+
 /// The method plus `functions` empty functions (4 bytes each in the binary): the most functions
 /// per byte.
 pub fn small_functions(functions: u32) -> Vec<u8> {
@@ -264,6 +285,33 @@ pub fn br_table(targets: u32) -> Vec<u8> {
         .end()
         .end();
     p.code.function(&f);
+    p.finish()
+}
+
+/// The method plus `count` `br_table`s of `targets` labels each, `per_body` of them to a function
+/// (each in its own block, never executed): the most branch targets the per-`br_table` and
+/// per-body limits let a module hold, for the translator to resolve.
+pub fn br_tables(count: u32, per_body: u32, targets: u32) -> Vec<u8> {
+    let per_body = per_body.max(1);
+    let mut p = Parts::new();
+    p.functions.function(0);
+    p.exports.export(METHOD, ExportKind::Func, 0);
+    p.code.function(&empty_body());
+    let mut left = count;
+    while left > 0 {
+        let n = left.min(per_body);
+        let mut f = Function::new([]);
+        {
+            let mut s = f.instructions();
+            for _ in 0..n {
+                s.block(BlockType::Empty).i32_const(0).br_table(std::iter::repeat_n(0, targets as usize), 0).end();
+            }
+            s.end();
+        }
+        p.functions.function(0);
+        p.code.function(&f);
+        left -= n;
+    }
     p.finish()
 }
 
@@ -315,6 +363,56 @@ pub fn caller(callee: &[u8; 32], method: &str) -> Vec<u8> {
         .call(0)
         .i32_store(mem32(0))
         .i32_const(status_at as i32)
+        .i32_const(4)
+        .call(1)
+        .end();
+    p.code.function(&f);
+    p.data.active(0, &ConstExpr::i32_const(0), callee.iter().copied());
+    p.data.active(0, &ConstExpr::i32_const(32), method.bytes());
+    p.finish()
+}
+
+/// A contract whose method calls `method` of the contract at `callee` `times` times in a row
+/// (all the gas left each time, no input, no flags) and returns the last call's status code as 4
+/// little-endian bytes. Every call is a frame that instantiates the callee afresh; only the first
+/// pays for loading its code, the others `load` alone (the transaction keeps it). One memory page.
+pub fn caller_loop(callee: &[u8; 32], method: &str, times: u32) -> Vec<u8> {
+    let mut p = Parts::new();
+    // Type 1: call's signature; type 2: return_set's.
+    p.types.ty().function(
+        [ValType::I32, ValType::I32, ValType::I32, ValType::I32, ValType::I32, ValType::I64, ValType::I32],
+        [ValType::I32],
+    );
+    p.types.ty().function([ValType::I32, ValType::I32], []);
+    p.imports.import(HOST_MODULE, "call", EntityType::Function(1));
+    p.imports.import(HOST_MODULE, "return_set", EntityType::Function(2));
+    p.functions.function(0);
+    p.memories.memory(memory(1));
+    p.exports.export(METHOD, ExportKind::Func, 2);
+    let status_at = 1024;
+    let n = 0;
+    let mut f = Function::new([(1, ValType::I32)]);
+    f.instructions()
+        .i32_const(times.max(1) as i32)
+        .local_set(n)
+        .loop_(BlockType::Empty)
+        .i32_const(status_at)
+        .i32_const(0)
+        .i32_const(32)
+        .i32_const(method.len() as i32)
+        .i32_const(0)
+        .i32_const(0)
+        .i64_const(-1)
+        .i32_const(0)
+        .call(0)
+        .i32_store(mem32(0))
+        .local_get(n)
+        .i32_const(1)
+        .i32_sub()
+        .local_tee(n)
+        .br_if(0)
+        .end()
+        .i32_const(status_at)
         .i32_const(4)
         .call(1)
         .end();
@@ -516,6 +614,150 @@ pub const SUBNORMAL: u64 = 0x0000_0040_0000_a001;
 
 /// Bits of an ordinary `f64` (1.5), for the control runs of [`div_chain`] and [`sqrt_sum`].
 pub const NORMAL: u64 = 0x3FF8_0000_0000_0000;
+
+/// Bits of a small subnormal `f64` (16 × 2^-1074), added to and subtracted from [`SUBNORMAL`]
+/// by [`add_chain`].
+pub const SUBNORMAL_STEP: u64 = 0x10;
+
+/// Bits of a subnormal `f32` (about 2^-137.6).
+pub const F32_SUBNORMAL: u32 = 0x0000_0a01;
+
+/// Bits of a small subnormal `f32` (16 × 2^-149), the step of the `f32` additions in
+/// [`float_mix`].
+pub const F32_SUBNORMAL_STEP: u32 = 0x10;
+
+/// `f64` text for the bits `bits`.
+fn f64_bits(bits: u64) -> String {
+    format!("(f64.reinterpret_i64 (i64.const {}))", bits as i64)
+}
+
+/// `f32` text for the bits `bits`.
+fn f32_bits(bits: u32) -> String {
+    format!("(f32.reinterpret_i32 (i32.const {}))", bits as i32)
+}
+
+/// Addition chains: `x = (x + s) - s` sixteen times per iteration, `x` starting from the bits
+/// `x_bits` and `s` = [`SUBNORMAL_STEP`]: with a subnormal `x`, every operand and result is
+/// subnormal.
+pub fn add_chain(iterations: u32, x_bits: u64) -> Vec<u8> {
+    loop_contract(
+        "(local $x f64) (local $s f64)",
+        &format!("(local.set $x {}) (local.set $s {})", f64_bits(x_bits), f64_bits(SUBNORMAL_STEP)),
+        &repeat("(local.set $x (f64.sub (f64.add (local.get $x) (local.get $s)) (local.get $s)))", 16),
+        iterations,
+    )
+}
+
+/// Multiplication chains: `x = (x × 2) × 0.5` sixteen times per iteration (exact), `x` starting
+/// from the bits `x_bits`: with a subnormal `x`, every operand and result is subnormal.
+pub fn mul_chain(iterations: u32, x_bits: u64) -> Vec<u8> {
+    loop_contract(
+        "(local $x f64)",
+        &format!("(local.set $x {})", f64_bits(x_bits)),
+        &repeat("(local.set $x (f64.mul (f64.mul (local.get $x) (f64.const 2)) (f64.const 0.5)))", 16),
+        iterations,
+    )
+}
+
+/// `f32` division chains: `x = (x / 0.5) / 2` sixteen times per iteration (exact: divisions
+/// only), `x` starting from the bits `x_bits`: with a subnormal `x`, every operand and result is
+/// subnormal.
+pub fn f32_div_chain(iterations: u32, x_bits: u32) -> Vec<u8> {
+    loop_contract(
+        "(local $x f32)",
+        &format!("(local.set $x {})", f32_bits(x_bits)),
+        &repeat("(local.set $x (f32.div (f32.div (local.get $x) (f32.const 0.5)) (f32.const 2)))", 16),
+        iterations,
+    )
+}
+
+/// `f32` square roots: sixteen `f32.sqrt` of the value with bits `x_bits` per iteration, summed.
+pub fn f32_sqrt_sum(iterations: u32, x_bits: u32) -> Vec<u8> {
+    loop_contract(
+        "(local $x f32) (local $y f32)",
+        &format!("(local.set $x {})", f32_bits(x_bits)),
+        &repeat("(local.set $y (f32.add (local.get $y) (f32.sqrt (local.get $x))))", 16),
+        iterations,
+    )
+}
+
+/// Every float operation on subnormals, sixteen statements per iteration: `f64` and `f32`
+/// addition, multiplication and division chains (as in [`add_chain`], [`mul_chain`],
+/// [`f32_div_chain`]) and square roots of the chains' values.
+pub fn float_mix(iterations: u32) -> Vec<u8> {
+    let steps = [
+        "(local.set $x (f64.sub (f64.add (local.get $x) (local.get $s)) (local.get $s)))",
+        "(local.set $x (f64.mul (f64.mul (local.get $x) (f64.const 2)) (f64.const 0.5)))",
+        "(local.set $x (f64.div (f64.div (local.get $x) (f64.const 0.5)) (f64.const 2)))",
+        "(local.set $y (f64.add (local.get $y) (f64.sqrt (local.get $x))))",
+        "(local.set $z (f32.sub (f32.add (local.get $z) (local.get $t)) (local.get $t)))",
+        "(local.set $z (f32.mul (f32.mul (local.get $z) (f32.const 2)) (f32.const 0.5)))",
+        "(local.set $z (f32.div (f32.div (local.get $z) (f32.const 0.5)) (f32.const 2)))",
+        "(local.set $w (f32.add (local.get $w) (f32.sqrt (local.get $z))))",
+    ];
+    loop_contract(
+        "(local $x f64) (local $s f64) (local $y f64) (local $z f32) (local $t f32) (local $w f32)",
+        &format!(
+            "(local.set $x {}) (local.set $s {}) (local.set $z {}) (local.set $t {})",
+            f64_bits(SUBNORMAL),
+            f64_bits(SUBNORMAL_STEP),
+            f32_bits(F32_SUBNORMAL),
+            f32_bits(F32_SUBNORMAL_STEP)
+        ),
+        &[steps.join("\n      "), steps.join("\n      ")].join("\n      "),
+        iterations,
+    )
+}
+
+/// How [`underflow_chain`] shrinks its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shrink {
+    /// `f64.div` by 2^40.
+    Div,
+    /// `f64.mul` by 2^-40.
+    Mul,
+}
+
+/// Biased exponent for which [`underflow_chain`]'s results are subnormal (`x` in [2^-1000,
+/// 2^-999), so `x` / 2^40 is below 2^-1022).
+pub const UNDERFLOW_EXPONENT: u32 = 23;
+
+/// Biased exponent for which [`underflow_chain`]'s results stay normal (`x` near 2^-900).
+pub const NORMAL_EXPONENT: u32 = 123;
+
+/// Chains whose float operation has normal operands and, for `exponent` =
+/// [`UNDERFLOW_EXPONENT`], a subnormal result: sixteen times per iteration, `x` is shrunk by
+/// 2^40 (`shrink`), and the result's fraction bits get the biased exponent `exponent` back
+/// (integer `and`/`or` on its bits), so the next operation again starts from a normal value.
+/// With [`NORMAL_EXPONENT`] the same code never leaves the normal range (the control).
+pub fn underflow_chain(iterations: u32, shrink: Shrink, exponent: u32) -> Vec<u8> {
+    let op = match shrink {
+        Shrink::Div => "(f64.div (local.get $x) (f64.const 0x1p40))",
+        Shrink::Mul => "(f64.mul (local.get $x) (f64.const 0x1p-40))",
+    };
+    let exponent_bits = (u64::from(exponent) & 0x7ff) << 52;
+    let step = format!(
+        "(local.set $x (f64.reinterpret_i64 (i64.or (i64.and (i64.reinterpret_f64 {op}) \
+         (i64.const 0xfffffffffffff)) (i64.const {exponent_bits}))))"
+    );
+    loop_contract(
+        "(local $x f64)",
+        &format!("(local.set $x {})", f64_bits(exponent_bits | 0x8_0000_0000_a001)),
+        &repeat(&step, 16),
+        iterations,
+    )
+}
+
+/// Integer division chains: `x = (x / 3) × 3` (`i64.div_s`) sixteen times per iteration, from
+/// `x` = 3^39 (a multiple of 3 near `i64::MAX`, so the dividend stays as large as it gets).
+pub fn i64_div_chain(iterations: u32) -> Vec<u8> {
+    loop_contract(
+        "(local $x i64)",
+        "(local.set $x (i64.const 4052555153018976267))",
+        &repeat("(local.set $x (i64.mul (i64.div_s (local.get $x) (i64.const 3)) (i64.const 3)))", 16),
+        iterations,
+    )
+}
 
 /// Float↔integer conversions at the edges of their ranges: saturating truncations of
 /// out-of-range values and NaN, trapping truncations of the largest in-range values, and

@@ -2,17 +2,19 @@
 //! [`attacks`](crate::attacks)) on a `tally-host-env` [`Runtime`] and returns a [`Run`] that
 //! executes the attack once, times it and checks that it ended as the scenario expects.
 //!
-//! Sizes are the largest the current default [`Params`] accept where that hurts most (the
-//! parameter text of each scenario says which limit binds), except where the limits allow more
-//! than this machine can hold; [`Scale::Quick`] and [`Scale::Tiny`] shrink them for smoke runs
-//! and tests.
+//! Sizes: the scenarios written against older limits keep their sizes (the largest those limits
+//! accepted, or what this machine holds); the current contract limits refuse many of them at
+//! deploy, which is their result now ([`Scenario::refused`]). Each attack class also has a
+//! scenario `…-at-limit` (or a row that is at the limit by construction): the worst the current
+//! default [`Params`] accept (its parameter text says which limit binds). [`Scale::Quick`] and
+//! [`Scale::Tiny`] shrink the sizes for smoke runs and tests.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use tally_host_env::{
-    Address, BlockContext, CallRequest, DeployRequest, ExecError, MemoryStorage, Params, Receipt, RedbStorage, Runtime,
-    Status, Storage,
+    check_code, Address, BlockContext, CallRequest, CodeError, CodeLimits, DeployRequest, ExecError, MemoryStorage,
+    Params, Receipt, RedbStorage, Runtime, Status, Storage,
 };
 
 use crate::attacks::{self, METHOD};
@@ -47,14 +49,37 @@ pub struct Prepared {
     pub run: Run,
 }
 
+/// A scenario that could not be set up: the node refused a contract it deploys (or the harness
+/// failed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    /// The scenario's size parameter, in words (empty when it failed before knowing it).
+    pub param: String,
+    /// What refused it, and why.
+    pub reason: String,
+}
+
+impl From<String> for Refused {
+    fn from(reason: String) -> Self {
+        Refused { param: String::new(), reason }
+    }
+}
+
+/// What setting a scenario up gives.
+pub type Setup = Result<Prepared, Refused>;
+
 /// One row of the report.
 pub struct Scenario {
     /// A unique name (the harness's filter matches it).
     pub name: &'static str,
     /// The scenario's number in issue 10's list.
     pub group: u8,
+    /// Whether the current contract limits refuse the scenario's contract at its full size: its
+    /// row reads `refused`, the result now of an attack the limits close (at smaller sizes it
+    /// may run).
+    pub refused: bool,
     /// Builds the contracts and the runtime.
-    pub setup: fn(Scale) -> Result<Prepared, String>,
+    pub setup: fn(Scale) -> Setup,
 }
 
 /// Gas limit of calls that should never run out.
@@ -76,6 +101,11 @@ fn params() -> Params {
     Params::default()
 }
 
+/// The default contract limits.
+fn limits() -> CodeLimits {
+    params().code
+}
+
 /// The largest contract the default limits accept, less room for a nonce section.
 fn max_code() -> usize {
     params().limits.max_code_size as usize - 32
@@ -95,8 +125,15 @@ fn max_locals() -> u32 {
 const MAX_ELEMENT_SEGMENTS: u32 = 100_000;
 const MAX_DATA_SEGMENTS: u32 = 100_000;
 
+/// A runtime with the default code cache.
 fn runtime() -> Result<Runtime, String> {
     Runtime::new(params()).map_err(|e| format!("runtime: {e}"))
+}
+
+/// A runtime whose code cache holds `bytes` of prepared code; with 0 it holds nothing, so every
+/// load and deploy prepares the code.
+fn runtime_with_cache(bytes: usize) -> Result<Runtime, String> {
+    Runtime::with_code_cache(params(), bytes).map_err(|e| format!("runtime: {e}"))
 }
 
 fn memory_storage() -> Arc<dyn Storage> {
@@ -114,12 +151,28 @@ fn deploy_request(code: Vec<u8>, gas_limit: u64) -> DeployRequest {
     }
 }
 
+/// Why `receipt` (of deploying `code`) has its status: for `InvalidCode`, the contract limit the
+/// code breaks (or the receipt's message), in parentheses; else nothing.
+fn why(receipt: &Receipt, code: &[u8]) -> String {
+    if receipt.status != Status::InvalidCode {
+        return String::new();
+    }
+    match check_code(code, &limits()) {
+        Err(CodeError::Limit { limit, value, max, .. }) => format!(" (`{limit}`: {value} > {max})"),
+        _ => match receipt.trap.as_ref().and_then(|t| t.message.as_deref()) {
+            Some(message) => format!(" ({message})"),
+            None => String::new(),
+        },
+    }
+}
+
 /// Deploys `code` (without an initializer) and returns its address; any failure is a refusal.
 fn deploy(rt: &Runtime, storage: &Arc<dyn Storage>, code: Vec<u8>) -> Result<Address, String> {
-    let deployed = rt.deploy(storage, &deploy_request(code, PLENTY)).map_err(|e| format!("deploy: {e}"))?;
+    let req = deploy_request(code, PLENTY);
+    let deployed = rt.deploy(storage, &req).map_err(|e| format!("deploy: {e}"))?;
     match deployed.receipt.status {
         Status::Ok => Ok(deployed.address),
-        status => Err(format!("deploy: status {status:?}")),
+        status => Err(format!("deploy: status {status:?}{}", why(&deployed.receipt, &req.code))),
     }
 }
 
@@ -136,70 +189,97 @@ fn ok(result: Result<Receipt, ExecError>, ns: Timing) -> Result<Sample, String> 
     }
 }
 
-/// Deploys `code` and calls its method with `gas_limit` on every run, through one runtime (so
-/// the code is cached and only instantiation and the method's execution repeat).
-fn warm_call(code: Vec<u8>, gas_limit: u64, param: String) -> Result<Prepared, String> {
-    let rt = runtime()?;
+/// What a call must end with.
+#[derive(Clone, Copy)]
+enum Expect {
+    /// An `Ok` receipt.
+    Ok,
+    /// A receipt with this (failure) status, charged for what was done before it.
+    Status(Status),
+    /// An `Ok` receipt whose return data is this nested-call status code (see [`attacks::caller`]).
+    NestedStatus(i32),
+}
+
+impl Expect {
+    /// A call's result as a sample, if it ended as expected.
+    fn check(self, result: Result<Receipt, ExecError>, ns: Timing) -> Result<Sample, String> {
+        match self {
+            Expect::Ok => ok(result, ns),
+            Expect::Status(status) => {
+                let receipt = result.map_err(|e| e.to_string())?;
+                if receipt.status == status {
+                    Ok(Sample::new(receipt.gas_used, ns))
+                } else {
+                    Err(format!("status {:?}, expected {status:?}", receipt.status))
+                }
+            }
+            Expect::NestedStatus(code) => {
+                let sample = ok(result.clone(), ns)?;
+                let data = result.map(|r| r.return_data).unwrap_or_default();
+                match <[u8; 4]>::try_from(data.as_slice()).map(i32::from_le_bytes) {
+                    Ok(c) if c == code => Ok(sample),
+                    other => Err(format!("nested call status {other:?}, expected {code}")),
+                }
+            }
+        }
+    }
+}
+
+/// `result`, with a refusal carrying `param`.
+fn with_param<T>(result: Result<T, String>, param: &str) -> Result<T, Refused> {
+    result.map_err(|reason| Refused { param: param.to_string(), reason })
+}
+
+/// Deploys `code` and calls its method with `gas_limit` on every run, through one runtime with
+/// the default cache (so the code stays prepared and only instantiation and the method's
+/// execution repeat; the call still pays for loading it).
+fn warm_call(code: Vec<u8>, gas_limit: u64, param: String) -> Setup {
+    warm_call_expecting(code, gas_limit, Expect::Ok, param)
+}
+
+/// [`warm_call`] that must end as `expect` says.
+fn warm_call_expecting(code: Vec<u8>, gas_limit: u64, expect: Expect, param: String) -> Setup {
+    let rt = with_param(runtime(), &param)?;
     let storage = memory_storage();
-    let contract = deploy(&rt, &storage, code)?;
+    let contract = with_param(deploy(&rt, &storage, code), &param)?;
     let req = call_request(contract, METHOD, Vec::new(), gas_limit);
     Ok(Prepared {
         param,
         run: Box::new(move || {
             let (result, ns) = timed(|| rt.call(&storage, &req));
-            ok(result, ns)
+            expect.check(result, ns)
         }),
     })
 }
 
-/// What a cold call must end with.
-#[derive(Clone, Copy)]
-enum Expect {
-    /// An `Ok` receipt.
-    Ok,
-    /// A `NoSuchMethod` receipt (charged for the call and the code's loading).
-    NoSuchMethod,
-    /// An `Ok` receipt whose return data is this nested-call status code (see [`attacks::caller`]).
-    NestedStatus(i32),
-}
-
-/// Deploys the contracts of `codes` in order on one storage; the last one is called, on a fresh
-/// [`Runtime`] every run (so its code cache is empty: the code is instrumented and translated
-/// again). Runtime creation is outside the timed part.
+/// Deploys the contracts of `codes` in order on one storage; the last one is called on every
+/// run, through one runtime whose code cache holds nothing (`Runtime::with_code_cache(params,
+/// 0)`), so every call loads the code afresh: reads, checks, instruments and translates it.
 fn cold_call(
     codes: Vec<Vec<u8>>,
     link: fn(&[Address]) -> Vec<u8>,
     method: &'static str,
     expect: Expect,
     param: String,
-) -> Result<Prepared, String> {
-    let rt = runtime()?;
+) -> Setup {
+    let rt = with_param(runtime_with_cache(0), &param)?;
     let storage = memory_storage();
     let mut addresses = Vec::new();
     for code in codes {
-        addresses.push(deploy(&rt, &storage, code)?);
+        addresses.push(with_param(deploy(&rt, &storage, code), &param)?);
     }
     let last = link(&addresses);
-    let target = if last.is_empty() { *addresses.last().ok_or("no contract")? } else { deploy(&rt, &storage, last)? };
+    let target = match (last.is_empty(), addresses.last()) {
+        (true, Some(address)) => *address,
+        (true, None) => return with_param(Err("no contract".into()), &param),
+        (false, _) => with_param(deploy(&rt, &storage, last), &param)?,
+    };
     let req = call_request(target, method, Vec::new(), PLENTY);
     Ok(Prepared {
         param,
         run: Box::new(move || {
-            let rt = runtime()?;
             let (result, ns) = timed(|| rt.call(&storage, &req));
-            match (expect, result) {
-                (Expect::NoSuchMethod, Ok(r)) if r.status == Status::NoSuchMethod => Ok(Sample::new(r.gas_used, ns)),
-                (Expect::NoSuchMethod, Ok(r)) => Err(format!("expected no such method, got status {:?}", r.status)),
-                (Expect::NestedStatus(code), result) => {
-                    let sample = ok(result.clone(), ns)?;
-                    let data = result.map(|r| r.return_data).unwrap_or_default();
-                    match <[u8; 4]>::try_from(data.as_slice()).map(i32::from_le_bytes) {
-                        Ok(c) if c == code => Ok(sample),
-                        other => Err(format!("nested call status {other:?}, expected {code}")),
-                    }
-                }
-                (_, result) => ok(result, ns),
-            }
+            expect.check(result, ns)
         }),
     })
 }
@@ -219,10 +299,12 @@ fn nested_missing(addresses: &[Address]) -> Vec<u8> {
     attacks::caller(&addresses[addresses.len() - 1].0, MISSING)
 }
 
-/// Deploys a distinct variant of `code` (a nonce section appended) on a fresh runtime every
-/// run, with `gas_limit`; the receipt must have `expect` as its status. Time per gas uses the
-/// gas used, at least 1.
-fn fresh_deploy(code: Vec<u8>, gas_limit: u64, expect: Status, param: String) -> Result<Prepared, String> {
+/// Deploys a distinct variant of `code` (a nonce section appended) every run, with
+/// `gas_limit`, through one runtime whose code cache holds nothing (so every deploy prepares
+/// its code); the receipt must have `expect` as its status. Time per gas uses the gas used, at
+/// least 1.
+fn fresh_deploy(code: Vec<u8>, gas_limit: u64, expect: Status, param: String) -> Setup {
+    let rt = with_param(runtime_with_cache(0), &param)?;
     let storage = memory_storage();
     let mut nonce = 0u64;
     Ok(Prepared {
@@ -230,20 +312,24 @@ fn fresh_deploy(code: Vec<u8>, gas_limit: u64, expect: Status, param: String) ->
         run: Box::new(move || {
             nonce += 1;
             let req = deploy_request(attacks::with_nonce(&code, nonce), gas_limit);
-            let rt = runtime()?;
             let (result, ns) = timed(|| rt.deploy(&storage, &req));
             let receipt = result.map_err(|e| e.to_string())?.receipt;
             if receipt.status == expect {
                 Ok(Sample::new(receipt.gas_used, ns))
             } else {
-                Err(format!("status {:?}, expected {expect:?}", receipt.status))
+                Err(format!("status {:?}{}, expected {expect:?}", receipt.status, why(&receipt, &req.code)))
             }
         }),
     })
 }
 
+/// A size in bytes, in words: bytes below 10 KiB, KiB above.
 fn kib(bytes: usize) -> String {
-    format!("{:.0} KiB", bytes as f64 / 1024.0)
+    if bytes < 10 << 10 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{:.0} KiB", bytes as f64 / 1024.0)
+    }
 }
 
 /// Ordinary code as large as the limit allows.
@@ -264,32 +350,32 @@ fn large_locals(scale: Scale) -> (Vec<u8>, u32) {
     (attacks::many_locals(functions, locals), functions)
 }
 
-fn tables_one(scale: Scale) -> Result<Prepared, String> {
+fn tables_one(scale: Scale) -> Setup {
     let elements = scale.pick(1_000_000, 1_000_000, 1000);
     let param = format!("1 table × {elements} funcref, gas limit {SMALL_LIMIT}");
     warm_call(attacks::tables(1, elements), SMALL_LIMIT, param)
 }
 
-fn tables_many(scale: Scale) -> Result<Prepared, String> {
+fn tables_many(scale: Scale) -> Setup {
     // The limits allow 100,000 tables (wasmparser's count; 500 KB of code), 800 GiB of slots:
     // more than this machine holds, so the row measures a tenth of that.
     let (count, elements) = scale.pick((10_000, max_table()), (1000, max_table()), (2, 1000));
     let param = format!(
-        "{count} tables × {elements} funcref ({} GiB of slots, {} bytes of code), gas limit {SMALL_LIMIT}",
-        (u64::from(count) * u64::from(elements) * 8) >> 30,
+        "{count} tables × {elements} funcref ({} MiB of slots, {} bytes of code), gas limit {SMALL_LIMIT}",
+        (u64::from(count) * u64::from(elements) * 8) >> 20,
         attacks::tables(count, elements).len()
     );
     warm_call(attacks::tables(count, elements), SMALL_LIMIT, param)
 }
 
-fn elem_spread_one(scale: Scale) -> Result<Prepared, String> {
+fn elem_spread_one(scale: Scale) -> Setup {
     let elements = scale.pick(max_table(), max_table(), 4096);
     let code = attacks::elem_spread(1, elements, 512);
     let param = format!("1 table × {elements}, a 1-item segment every 512 slots (4 KiB), {}", kib(code.len()));
-    warm_call(code, SMALL_LIMIT, param)
+    warm_call(code, PLENTY, param)
 }
 
-fn elem_spread_max(scale: Scale) -> Result<Prepared, String> {
+fn elem_spread_max(scale: Scale) -> Setup {
     let elements = scale.pick(max_table(), max_table(), 4096);
     let per_table = elements / 512;
     let tables = match scale {
@@ -307,62 +393,123 @@ fn elem_spread_max(scale: Scale) -> Result<Prepared, String> {
     warm_call(code, SMALL_LIMIT, param)
 }
 
-fn cold_tiny(_: Scale) -> Result<Prepared, String> {
+fn tables_at_limit(scale: Scale) -> Setup {
+    let elements = scale.pick(limits().table_elements, limits().table_elements, 100);
+    let param = format!("1 table × {elements} funcref (`tables`, `table_elements`), empty method");
+    warm_call(attacks::tables(1, elements), PLENTY, param)
+}
+
+fn elem_spread_at_limit(scale: Scale) -> Setup {
+    let elements = scale.pick(limits().table_elements, limits().table_elements, 100);
+    let stride = elements.div_ceil(limits().elem_segments);
+    let code = attacks::elem_spread(1, elements, stride);
+    let param = format!(
+        "1 table × {elements}, {} one-item segments, one every {stride} slots (`elem_segments`), {}",
+        elements.div_ceil(stride),
+        kib(code.len())
+    );
+    warm_call(code, PLENTY, param)
+}
+
+fn cold_tiny(_: Scale) -> Setup {
     cold_call(vec![attacks::nop()], direct, METHOD, Expect::Ok, "an empty contract (control)".into())
 }
 
-fn cold_large(scale: Scale) -> Result<Prepared, String> {
+fn cold_large(scale: Scale) -> Setup {
     let code = large_ordinary(scale);
     let param = format!("{} of ordinary code, top-level", kib(code.len()));
     cold_call(vec![code], direct, METHOD, Expect::Ok, param)
 }
 
-fn cold_large_nested(scale: Scale) -> Result<Prepared, String> {
+fn cold_large_nested(scale: Scale) -> Setup {
     let code = large_ordinary(scale);
     let param = format!("{} of ordinary code, called by a contract", kib(code.len()));
     cold_call(vec![code], nested_run, METHOD, Expect::NestedStatus(0), param)
 }
 
-fn cold_large_missing(scale: Scale) -> Result<Prepared, String> {
+fn cold_large_missing(scale: Scale) -> Setup {
     let code = large_ordinary(scale);
-    let param = format!("{}, top-level call of a missing method (no receipt: 0 gas)", kib(code.len()));
-    cold_call(vec![code], direct, MISSING, Expect::NoSuchMethod, param)
+    let param = format!("{}, top-level call of a missing method", kib(code.len()));
+    cold_call(vec![code], direct, MISSING, Expect::Status(Status::NoSuchMethod), param)
 }
 
-fn cold_large_missing_nested(scale: Scale) -> Result<Prepared, String> {
+fn cold_large_missing_nested(scale: Scale) -> Setup {
     let code = large_ordinary(scale);
     let param = format!("{}, nested call of a missing method", kib(code.len()));
     cold_call(vec![code], nested_missing, METHOD, Expect::NestedStatus(6), param)
 }
 
-fn cold_locals(scale: Scale) -> Result<Prepared, String> {
+fn cold_locals(scale: Scale) -> Setup {
     let (code, functions) = large_locals(scale);
     let param = format!("{functions} functions × {} locals, {}, top-level", max_locals(), kib(code.len()));
     cold_call(vec![code], direct, METHOD, Expect::Ok, param)
 }
 
-fn cold_locals_nested(scale: Scale) -> Result<Prepared, String> {
+fn cold_locals_nested(scale: Scale) -> Setup {
     let (code, functions) = large_locals(scale);
     let param = format!("{functions} functions × {} locals, {}, called by a contract", max_locals(), kib(code.len()));
     cold_call(vec![code], nested_run, METHOD, Expect::NestedStatus(0), param)
 }
 
-fn cold_locals_missing(scale: Scale) -> Result<Prepared, String> {
+fn cold_locals_missing(scale: Scale) -> Setup {
     let (code, functions) = large_locals(scale);
-    let param = format!("{functions} functions × {} locals, top-level call of a missing method (0 gas)", max_locals());
-    cold_call(vec![code], direct, MISSING, Expect::NoSuchMethod, param)
+    let param = format!("{functions} functions × {} locals, top-level call of a missing method", max_locals());
+    cold_call(vec![code], direct, MISSING, Expect::Status(Status::NoSuchMethod), param)
 }
 
-fn cold_locals_missing_nested(scale: Scale) -> Result<Prepared, String> {
+fn cold_locals_missing_nested(scale: Scale) -> Setup {
     let (code, functions) = large_locals(scale);
     let param = format!("{functions} functions × {} locals, nested call of a missing method", max_locals());
     cold_call(vec![code], nested_missing, METHOD, Expect::NestedStatus(6), param)
 }
 
-/// Deploys `count` distinct copies of ordinary code and calls them round-robin; with more
-/// copies than the code cache holds, every call misses.
-fn cache_round_robin(count: u32, code_bytes: usize) -> Result<(Run, usize), String> {
-    let rt = runtime()?;
+/// The most locals the limits allow: `locals` over all functions, `locals_per_function` each.
+fn locals_at_limit(scale: Scale) -> (Vec<u8>, String) {
+    let (total, per) = match scale {
+        Scale::Tiny => (2000, 1000),
+        _ => (limits().locals, limits().locals_per_function),
+    };
+    let code = attacks::locals_total(total, per);
+    let text = format!(
+        "{total} i64 locals, {per} per function ({} functions), {} (`locals`, `locals_per_function`)",
+        total.div_ceil(per),
+        kib(code.len())
+    );
+    (code, text)
+}
+
+/// The most functions the limits allow (the method and empty functions).
+fn functions_at_limit(scale: Scale) -> (Vec<u8>, String) {
+    let functions = scale.pick(limits().functions, limits().functions, 100);
+    let code = attacks::small_functions(functions - 1);
+    (code.clone(), format!("{functions} empty functions, {} (`functions`)", kib(code.len())))
+}
+
+fn cold_locals_at_limit(scale: Scale) -> Setup {
+    let (code, text) = locals_at_limit(scale);
+    cold_call(vec![code], direct, METHOD, Expect::Ok, format!("{text}, top-level"))
+}
+
+fn cold_small_functions_at_limit(scale: Scale) -> Setup {
+    let (code, text) = functions_at_limit(scale);
+    cold_call(vec![code], direct, METHOD, Expect::Ok, format!("{text}, top-level"))
+}
+
+fn cold_globals_at_limit(scale: Scale) -> Setup {
+    let count = scale.pick(limits().globals, limits().globals, 10);
+    let code = attacks::globals(count);
+    let param = format!("{count} mutable i64 globals, {} (`globals`), top-level", kib(code.len()));
+    cold_call(vec![code], direct, METHOD, Expect::Ok, param)
+}
+
+/// Deploys `count` distinct copies of ordinary code and calls them round-robin, through a
+/// runtime whose code cache holds `cache_bytes` (the default if `None`); with more copies than
+/// the cache holds, every call misses (it evicts the least recently used first).
+fn cache_round_robin(count: u32, code_bytes: usize, cache_bytes: Option<usize>) -> Result<(Run, usize), String> {
+    let rt = match cache_bytes {
+        Some(bytes) => runtime_with_cache(bytes)?,
+        None => runtime()?,
+    };
     let storage = memory_storage();
     let base = attacks::ordinary(code_bytes, 2);
     let len = base.len();
@@ -380,20 +527,27 @@ fn cache_round_robin(count: u32, code_bytes: usize) -> Result<(Run, usize), Stri
     Ok((run, len))
 }
 
-fn cache_cycle(scale: Scale) -> Result<Prepared, String> {
+/// The small code cache of `cache-cycle`.
+const SMALL_CACHE: usize = 1 << 20;
+
+fn cache_cycle(scale: Scale) -> Setup {
     let (count, bytes) = scale.pick((300, 64 << 10), (300, 16 << 10), (3, 2000));
-    let (run, len) = cache_round_robin(count, bytes)?;
-    let param = format!("{count} contracts of {} each, round-robin (cache: 256, FIFO)", kib(len));
+    let (run, len) = cache_round_robin(count, bytes, Some(SMALL_CACHE))?;
+    let param = format!(
+        "{count} contracts of {} each, round-robin, through a cache of {} MiB (least recently used out)",
+        kib(len),
+        SMALL_CACHE >> 20
+    );
     Ok(Prepared { param, run })
 }
 
-fn cache_warm(scale: Scale) -> Result<Prepared, String> {
+fn cache_warm(scale: Scale) -> Setup {
     let bytes = scale.pick(64 << 10, 16 << 10, 2000);
-    let (run, len) = cache_round_robin(1, bytes)?;
+    let (run, len) = cache_round_robin(1, bytes, None)?;
     Ok(Prepared { param: format!("the same {} contract every call (cache hit; control)", kib(len)), run })
 }
 
-fn globals(scale: Scale) -> Result<Prepared, String> {
+fn globals(scale: Scale) -> Setup {
     let count = match scale {
         Scale::Tiny => 1000,
         _ => attacks::largest_fitting(1, 1_000_000, max_code(), attacks::globals),
@@ -403,35 +557,78 @@ fn globals(scale: Scale) -> Result<Prepared, String> {
     warm_call(code, SMALL_LIMIT, param)
 }
 
-fn elem_big(scale: Scale) -> Result<Prepared, String> {
+fn globals_at_limit(scale: Scale) -> Setup {
+    // Every kind of global costs the same to instantiate: one boxed cell, its initializer a
+    // constant, a function or a global looked up by index (tally-vm's `instantiate`).
+    let count = scale.pick(limits().globals, limits().globals, 10);
+    warm_call(attacks::globals(count), PLENTY, format!("{count} mutable i64 globals (`globals`), empty method"))
+}
+
+fn instantiate_functions_at_limit(scale: Scale) -> Setup {
+    let (code, text) = functions_at_limit(scale);
+    warm_call(code, PLENTY, format!("{text}, empty method"))
+}
+
+/// Nested calls of `functions-at-limit` per transaction.
+const REPEATS: u32 = 100;
+
+/// A caller contract that calls the method `run` of the last deployed contract [`REPEATS`] times.
+fn nested_repeat(addresses: &[Address]) -> Vec<u8> {
+    attacks::caller_loop(&addresses[addresses.len() - 1].0, METHOD, REPEATS)
+}
+
+fn instantiate_functions_repeated(scale: Scale) -> Setup {
+    let (code, text) = functions_at_limit(scale);
+    // Through the default cache, as `warm_call`: only the frames' instantiation repeats.
+    let rt = with_param(runtime(), &text)?;
+    let storage = memory_storage();
+    let callee = with_param(deploy(&rt, &storage, code), &text)?;
+    let caller = with_param(deploy(&rt, &storage, nested_repeat(&[callee])), &text)?;
+    let req = call_request(caller, METHOD, Vec::new(), PLENTY);
+    let param = format!("{text}, called {REPEATS} times by a contract in one transaction (its code loaded once)");
+    Ok(Prepared {
+        param,
+        run: Box::new(move || {
+            let (result, ns) = timed(|| rt.call(&storage, &req));
+            Expect::NestedStatus(0).check(result, ns)
+        }),
+    })
+}
+
+fn elem_big(scale: Scale) -> Setup {
     let items = match scale {
         Scale::Tiny => 1000,
         _ => attacks::largest_fitting(1, max_table(), max_code(), attacks::elem_segment),
     };
     let code = attacks::elem_segment(items);
     let param = format!("one segment of {items} items into a table of {items} ({})", kib(code.len()));
-    warm_call(code, SMALL_LIMIT, param)
+    warm_call(code, PLENTY, param)
 }
 
-fn deploy_gas1_large(scale: Scale) -> Result<Prepared, String> {
+fn deploy_gas1_large(scale: Scale) -> Setup {
     let code = large_ordinary(scale);
-    let param = format!("{} of ordinary code, gas limit 1 (out of gas after translation)", kib(code.len()));
+    let param = format!("{} of ordinary code, gas limit 1", kib(code.len()));
     fresh_deploy(code, 1, Status::OutOfGas, param)
 }
 
-fn deploy_gas1_locals(scale: Scale) -> Result<Prepared, String> {
+fn deploy_gas1_locals(scale: Scale) -> Setup {
     let (code, functions) = large_locals(scale);
     let param = format!("{functions} functions × {} locals ({}), gas limit 1", max_locals(), kib(code.len()));
     fresh_deploy(code, 1, Status::OutOfGas, param)
 }
 
-fn deploy_locals(scale: Scale) -> Result<Prepared, String> {
+fn call_gas1(_: Scale) -> Setup {
+    let param = "an empty contract, gas limit 1 (control: the call's own charge fails)".to_string();
+    warm_call_expecting(attacks::nop(), 1, Expect::Status(Status::OutOfGas), param)
+}
+
+fn deploy_locals(scale: Scale) -> Setup {
     let (code, functions) = large_locals(scale);
     let param = format!("{functions} functions × {} locals ({})", max_locals(), kib(code.len()));
     fresh_deploy(code, PLENTY, Status::Ok, param)
 }
 
-fn deploy_small_functions(scale: Scale) -> Result<Prepared, String> {
+fn deploy_small_functions(scale: Scale) -> Setup {
     let count = match scale {
         Scale::Tiny => 100,
         _ => attacks::largest_fitting(1, 1_000_000, max_code(), attacks::small_functions),
@@ -440,7 +637,7 @@ fn deploy_small_functions(scale: Scale) -> Result<Prepared, String> {
     fresh_deploy(code.clone(), PLENTY, Status::Ok, format!("{count} empty functions ({})", kib(code.len())))
 }
 
-fn deploy_globals(scale: Scale) -> Result<Prepared, String> {
+fn deploy_globals(scale: Scale) -> Setup {
     let count = match scale {
         Scale::Tiny => 100,
         _ => attacks::largest_fitting(1, 1_000_000, max_code(), attacks::globals),
@@ -449,7 +646,7 @@ fn deploy_globals(scale: Scale) -> Result<Prepared, String> {
     fresh_deploy(code.clone(), PLENTY, Status::Ok, format!("{count} globals ({})", kib(code.len())))
 }
 
-fn deploy_br_table(scale: Scale) -> Result<Prepared, String> {
+fn deploy_br_table(scale: Scale) -> Setup {
     let targets = match scale {
         Scale::Tiny => 100,
         _ => attacks::largest_fitting(1, 4_000_000, max_code(), attacks::br_table),
@@ -458,9 +655,55 @@ fn deploy_br_table(scale: Scale) -> Result<Prepared, String> {
     fresh_deploy(code.clone(), PLENTY, Status::Ok, format!("one br_table of {targets} targets ({})", kib(code.len())))
 }
 
-fn deploy_large(scale: Scale) -> Result<Prepared, String> {
+fn deploy_large(scale: Scale) -> Setup {
     let code = large_ordinary(scale);
     let param = format!("{} of ordinary code (control)", kib(code.len()));
+    fresh_deploy(code, PLENTY, Status::Ok, param)
+}
+
+fn deploy_locals_at_limit(scale: Scale) -> Setup {
+    let (code, text) = locals_at_limit(scale);
+    fresh_deploy(code, PLENTY, Status::Ok, text)
+}
+
+fn deploy_small_functions_at_limit(scale: Scale) -> Setup {
+    let (code, text) = functions_at_limit(scale);
+    fresh_deploy(code, PLENTY, Status::Ok, text)
+}
+
+fn deploy_globals_at_limit(scale: Scale) -> Setup {
+    let count = scale.pick(limits().globals, limits().globals, 10);
+    let code = attacks::globals(count);
+    fresh_deploy(code.clone(), PLENTY, Status::Ok, format!("{count} globals, {} (`globals`)", kib(code.len())))
+}
+
+fn deploy_br_table_at_limit(scale: Scale) -> Setup {
+    let targets = scale.pick(limits().br_table_targets, limits().br_table_targets, 100);
+    let code = attacks::br_table(targets);
+    let param = format!("one br_table of {targets} targets, {} (`br_table_targets`)", kib(code.len()));
+    fresh_deploy(code, PLENTY, Status::Ok, param)
+}
+
+fn deploy_br_tables_at_limit(scale: Scale) -> Setup {
+    let targets = scale.pick(limits().br_table_targets, limits().br_table_targets, 100);
+    let (per_body, count) = match scale {
+        Scale::Tiny => (2, 3),
+        _ => {
+            // Each `br_table` takes more than `targets` bytes, which bounds both searches.
+            let body = limits().body_size as usize;
+            let per_body =
+                attacks::largest_fitting(1, limits().body_size / targets, body, |n| attacks::br_tables(n, n, targets));
+            let most = (max_code() as u32 / targets).min(per_body.saturating_mul(limits().functions - 1));
+            let count = attacks::largest_fitting(1, most, max_code(), |n| attacks::br_tables(n, per_body, targets));
+            (per_body, count)
+        }
+    };
+    let code = attacks::br_tables(count, per_body, targets);
+    let param = format!(
+        "{count} br_tables of {targets} targets, {per_body} per function, {} (`br_table_targets`, `body_size`, \
+         code size)",
+        kib(code.len())
+    );
     fresh_deploy(code, PLENTY, Status::Ok, param)
 }
 
@@ -475,7 +718,7 @@ fn memory_charge(pages: u32) -> String {
     format!("the memory costs {} gas of it", crate::tpg::format_gas(gas))
 }
 
-fn chase_data(scale: Scale) -> Result<Prepared, String> {
+fn chase_data(scale: Scale) -> Setup {
     let (pages, loads) = scale.pick((max_pages(), 4 << 20), (max_pages(), 1 << 20), (1, 1000));
     let nodes = match scale {
         Scale::Tiny => 100,
@@ -490,13 +733,33 @@ fn chase_data(scale: Scale) -> Result<Prepared, String> {
     warm_call(code, PLENTY, param)
 }
 
-fn chase_loop(scale: Scale) -> Result<Prepared, String> {
-    let (pages, loads) = scale.pick((max_pages(), 4 << 20), (max_pages(), 1 << 20), (1, 1000));
-    let param = format!(
-        "a cell every 64 bytes of {pages} pages, shuffled in the call, then {loads} loads; {}",
-        memory_charge(pages)
-    );
+fn chase_loop(scale: Scale) -> Setup {
+    chase_loop_over(scale, max_pages())
+}
+
+/// `chase-loop` over a smaller memory, with the same number of loads.
+fn chase_loop_over(scale: Scale, pages: u32) -> Setup {
+    let (pages, loads) = scale.pick((pages, 4 << 20), (pages, 1 << 20), (1, 1000));
+    let size = match pages {
+        1 => "1 page (64 KiB)".to_string(),
+        _ if pages < 16 => format!("{pages} pages ({} KiB)", pages * 64),
+        _ => format!("{pages} pages ({} MiB)", pages / 16),
+    };
+    let param =
+        format!("a cell every 64 bytes of {size}, shuffled in the call, then {loads} loads; {}", memory_charge(pages));
     warm_call(attacks::chase_loop(pages, 64, loads, 7), PLENTY, param)
+}
+
+fn chase_loop_1(scale: Scale) -> Setup {
+    chase_loop_over(scale, 1)
+}
+
+fn chase_loop_16(scale: Scale) -> Setup {
+    chase_loop_over(scale, 16)
+}
+
+fn chase_loop_64(scale: Scale) -> Setup {
+    chase_loop_over(scale, 64)
 }
 
 /// Calls the storage-write contract with a fresh nonce every run.
@@ -517,7 +780,7 @@ fn write_count(scale: Scale) -> u32 {
     scale.pick(1024, 64, 2)
 }
 
-fn writes_memory(scale: Scale) -> Result<Prepared, String> {
+fn writes_memory(scale: Scale) -> Setup {
     let writes = write_count(scale);
     let param = format!("{writes} writes of 64 KiB values (the largest) in one call, MemoryStorage");
     Ok(Prepared { param, run: writes_on(memory_storage(), writes, None)? })
@@ -532,7 +795,7 @@ impl Drop for TempDir {
     }
 }
 
-fn writes_redb(scale: Scale) -> Result<Prepared, String> {
+fn writes_redb(scale: Scale) -> Setup {
     let writes = write_count(scale);
     let dir = std::env::temp_dir().join(format!("tally-tpg-{}-{writes}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -547,40 +810,109 @@ fn loop_iterations(scale: Scale) -> u32 {
     scale.pick(100_000, 20_000, 10)
 }
 
-fn div_subnormal(scale: Scale) -> Result<Prepared, String> {
+fn div_subnormal(scale: Scale) -> Setup {
     let n = loop_iterations(scale);
     let code = attacks::div_chain(n, attacks::SUBNORMAL);
     warm_call(code, PLENTY, format!("{n} × 16 (x / 3) × 3, x subnormal"))
 }
 
-fn div_normal(scale: Scale) -> Result<Prepared, String> {
+fn div_normal(scale: Scale) -> Setup {
     let n = loop_iterations(scale);
     warm_call(attacks::div_chain(n, attacks::NORMAL), PLENTY, format!("{n} × 16 (x / 3) × 3, x = 1.5 (control)"))
 }
 
-fn sqrt_subnormal(scale: Scale) -> Result<Prepared, String> {
+fn sqrt_subnormal(scale: Scale) -> Setup {
     let n = loop_iterations(scale);
     warm_call(attacks::sqrt_sum(n, attacks::SUBNORMAL), PLENTY, format!("{n} × 16 sqrt of a subnormal"))
 }
 
-fn sqrt_normal(scale: Scale) -> Result<Prepared, String> {
+fn sqrt_normal(scale: Scale) -> Setup {
     let n = loop_iterations(scale);
     warm_call(attacks::sqrt_sum(n, attacks::NORMAL), PLENTY, format!("{n} × 16 sqrt of 1.5 (control)"))
 }
 
-fn convert_edges(scale: Scale) -> Result<Prepared, String> {
+fn add_subnormal(scale: Scale) -> Setup {
+    let n = loop_iterations(scale);
+    warm_call(attacks::add_chain(n, attacks::SUBNORMAL), PLENTY, format!("{n} × 16 (x + s) − s, x and s subnormal"))
+}
+
+fn add_normal(scale: Scale) -> Setup {
+    let n = loop_iterations(scale);
+    warm_call(attacks::add_chain(n, attacks::NORMAL), PLENTY, format!("{n} × 16 (x + s) − s, x = 1.5 (control)"))
+}
+
+fn mul_normal(scale: Scale) -> Setup {
+    let n = loop_iterations(scale);
+    warm_call(attacks::mul_chain(n, attacks::NORMAL), PLENTY, format!("{n} × 16 (x × 2) × 0.5, x = 1.5 (control)"))
+}
+
+fn mul_subnormal(scale: Scale) -> Setup {
+    let n = loop_iterations(scale);
+    warm_call(attacks::mul_chain(n, attacks::SUBNORMAL), PLENTY, format!("{n} × 16 (x × 2) × 0.5, x subnormal"))
+}
+
+fn f32_div_subnormal(scale: Scale) -> Setup {
+    let n = loop_iterations(scale);
+    let code = attacks::f32_div_chain(n, attacks::F32_SUBNORMAL);
+    warm_call(code, PLENTY, format!("{n} × 16 f32 (x / 0.5) / 2, x subnormal"))
+}
+
+fn f32_sqrt_subnormal(scale: Scale) -> Setup {
+    let n = loop_iterations(scale);
+    let code = attacks::f32_sqrt_sum(n, attacks::F32_SUBNORMAL);
+    warm_call(code, PLENTY, format!("{n} × 16 f32.sqrt of a subnormal"))
+}
+
+fn float_mix_subnormal(scale: Scale) -> Setup {
+    let n = loop_iterations(scale);
+    let param = format!("{n} × 16 statements: f64 and f32 add, mul, div chains and sqrt, all on subnormals");
+    warm_call(attacks::float_mix(n), PLENTY, param)
+}
+
+fn div_subnormal_result(scale: Scale) -> Setup {
+    let n = loop_iterations(scale);
+    let code = attacks::underflow_chain(n, attacks::Shrink::Div, attacks::UNDERFLOW_EXPONENT);
+    warm_call(code, PLENTY, format!("{n} × 16 x / 2^40, x ≈ 2^-1000 normal, the result subnormal"))
+}
+
+fn div_normal_result(scale: Scale) -> Setup {
+    let n = loop_iterations(scale);
+    let code = attacks::underflow_chain(n, attacks::Shrink::Div, attacks::NORMAL_EXPONENT);
+    warm_call(code, PLENTY, format!("{n} × 16 x / 2^40, x ≈ 2^-900, the result normal (control)"))
+}
+
+fn mul_subnormal_result(scale: Scale) -> Setup {
+    let n = loop_iterations(scale);
+    let code = attacks::underflow_chain(n, attacks::Shrink::Mul, attacks::UNDERFLOW_EXPONENT);
+    warm_call(code, PLENTY, format!("{n} × 16 x × 2^-40, x ≈ 2^-1000 normal, the result subnormal"))
+}
+
+fn i64_div(scale: Scale) -> Setup {
+    let n = loop_iterations(scale);
+    warm_call(attacks::i64_div_chain(n), PLENTY, format!("{n} × 16 i64 (x / 3) × 3, x = 3^39 (control)"))
+}
+
+fn convert_edges(scale: Scale) -> Setup {
     let n = loop_iterations(scale);
     warm_call(attacks::convert_edges(n), PLENTY, format!("{n} × 12 conversions at range edges"))
 }
 
-fn call_indirect(scale: Scale) -> Result<Prepared, String> {
+fn call_indirect(scale: Scale) -> Setup {
     // 16,384 functions is the largest power of two whose module fits the code size limit.
     let (n, functions) = scale.pick((200_000, 16_384), (50_000, 16_384), (10, 4));
     let param = format!("{n} calls to one of {functions} functions, picked at random");
     warm_call(attacks::call_indirect_loop(n, functions), PLENTY, param)
 }
 
-fn br_table_loop(scale: Scale) -> Result<Prepared, String> {
+fn call_indirect_at_limit(scale: Scale) -> Setup {
+    // Ten times `call-indirect`'s calls: the call pays for loading 4097 functions (6.1 G gas),
+    // which the loop's gas must dwarf.
+    let (n, functions) = scale.pick((2_000_000, limits().table_elements), (500_000, limits().table_elements), (10, 4));
+    let param = format!("{n} calls to one of {functions} functions, picked at random (`table_elements`)");
+    warm_call(attacks::call_indirect_loop(n, functions), PLENTY, param)
+}
+
+fn br_table_loop(scale: Scale) -> Setup {
     // Two targets: the cheapest `br_table`, mispredicted half the time.
     let (n, targets) = scale.pick((200_000, 2), (50_000, 2), (10, 2));
     let param = format!("{n} br_table jumps to one of {targets} targets, picked at random");
@@ -589,42 +921,73 @@ fn br_table_loop(scale: Scale) -> Result<Prepared, String> {
 
 /// Every scenario, in report order.
 pub fn all() -> Vec<Scenario> {
-    let s = |name, group, setup| Scenario { name, group, setup };
+    // `s`: runs under the current limits; `r`: refused at deploy at its full size.
+    let s = |name, group, setup| Scenario { name, group, refused: false, setup };
+    let r = |name, group, setup| Scenario { name, group, refused: true, setup };
     vec![
-        s("tables-one", 1, tables_one as fn(Scale) -> Result<Prepared, String>),
-        s("tables-many", 1, tables_many),
+        r("tables-one", 1, tables_one as fn(Scale) -> Setup),
+        r("tables-many", 1, tables_many),
+        s("tables-at-limit", 1, tables_at_limit),
         s("elem-spread-one", 2, elem_spread_one),
-        s("elem-spread-max", 2, elem_spread_max),
+        r("elem-spread-max", 2, elem_spread_max),
+        s("elem-spread-at-limit", 2, elem_spread_at_limit),
         s("cold-tiny", 3, cold_tiny),
         s("cold-large", 3, cold_large),
         s("cold-large-nested", 3, cold_large_nested),
         s("cold-large-missing", 3, cold_large_missing),
         s("cold-large-missing-nested", 3, cold_large_missing_nested),
-        s("cold-locals", 3, cold_locals),
-        s("cold-locals-nested", 3, cold_locals_nested),
-        s("cold-locals-missing", 3, cold_locals_missing),
-        s("cold-locals-missing-nested", 3, cold_locals_missing_nested),
+        r("cold-locals", 3, cold_locals),
+        r("cold-locals-nested", 3, cold_locals_nested),
+        r("cold-locals-missing", 3, cold_locals_missing),
+        r("cold-locals-missing-nested", 3, cold_locals_missing_nested),
+        s("cold-locals-at-limit", 3, cold_locals_at_limit),
+        s("cold-small-functions-at-limit", 3, cold_small_functions_at_limit),
+        s("cold-globals-at-limit", 3, cold_globals_at_limit),
         s("cache-cycle", 4, cache_cycle),
         s("cache-warm", 4, cache_warm),
-        s("globals", 5, globals),
+        r("globals", 5, globals),
+        s("globals-at-limit", 5, globals_at_limit),
         s("elem-segment", 5, elem_big),
+        s("functions-at-limit", 5, instantiate_functions_at_limit),
+        s("functions-at-limit-repeated", 5, instantiate_functions_repeated),
         s("deploy-gas1-large", 6, deploy_gas1_large),
         s("deploy-gas1-locals", 6, deploy_gas1_locals),
-        s("deploy-locals", 7, deploy_locals),
-        s("deploy-small-functions", 7, deploy_small_functions),
-        s("deploy-globals", 7, deploy_globals),
-        s("deploy-br-table", 7, deploy_br_table),
+        s("call-gas1", 6, call_gas1),
+        r("deploy-locals", 7, deploy_locals),
+        r("deploy-small-functions", 7, deploy_small_functions),
+        r("deploy-globals", 7, deploy_globals),
+        r("deploy-br-table", 7, deploy_br_table),
         s("deploy-large", 7, deploy_large),
-        s("chase-data", 8, chase_data),
+        s("deploy-locals-at-limit", 7, deploy_locals_at_limit),
+        s("deploy-small-functions-at-limit", 7, deploy_small_functions_at_limit),
+        s("deploy-globals-at-limit", 7, deploy_globals_at_limit),
+        s("deploy-br-table-at-limit", 7, deploy_br_table_at_limit),
+        s("deploy-br-tables-at-limit", 7, deploy_br_tables_at_limit),
+        r("chase-data", 8, chase_data),
         s("chase-loop", 8, chase_loop),
+        s("chase-loop-1-page", 8, chase_loop_1),
+        s("chase-loop-16-pages", 8, chase_loop_16),
+        s("chase-loop-64-pages", 8, chase_loop_64),
         s("writes-memory", 9, writes_memory),
         s("writes-redb", 9, writes_redb),
         s("div-subnormal", 10, div_subnormal),
         s("div-normal", 10, div_normal),
         s("sqrt-subnormal", 10, sqrt_subnormal),
         s("sqrt-normal", 10, sqrt_normal),
+        s("add-subnormal", 10, add_subnormal),
+        s("add-normal", 10, add_normal),
+        s("mul-subnormal", 10, mul_subnormal),
+        s("mul-normal", 10, mul_normal),
+        s("f32-div-subnormal", 10, f32_div_subnormal),
+        s("f32-sqrt-subnormal", 10, f32_sqrt_subnormal),
+        s("float-mix-subnormal", 10, float_mix_subnormal),
+        s("div-subnormal-result", 10, div_subnormal_result),
+        s("div-normal-result", 10, div_normal_result),
+        s("mul-subnormal-result", 10, mul_subnormal_result),
+        s("i64-div", 10, i64_div),
         s("convert-edges", 10, convert_edges),
-        s("call-indirect", 10, call_indirect),
+        r("call-indirect", 10, call_indirect),
+        s("call-indirect-at-limit", 10, call_indirect_at_limit),
         s("br-table-loop", 10, br_table_loop),
     ]
 }
@@ -675,7 +1038,7 @@ pub fn baselines(scale: Scale, guests: Option<&[u8]>) -> Result<Vec<Baseline>, S
         }
     }
     let iterations = scale.pick(100_000, 100_000, 100);
-    let arith = warm_call(attacks::arith_loop(iterations), PLENTY, String::new())?;
+    let arith = warm_call(attacks::arith_loop(iterations), PLENTY, String::new()).map_err(|r| r.reason)?;
     set.push(Baseline { name: format!("arith-loop({iterations})"), run: arith.run });
     Ok(set)
 }

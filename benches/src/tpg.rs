@@ -427,6 +427,16 @@ fn significant(v: f64) -> String {
     }
 }
 
+/// Nanoseconds per 1000 gas: [`significant`], or two digits in scientific notation below 0.01
+/// (a contract charged far more than it costs).
+fn format_per_kgas(v: f64) -> String {
+    if v >= 0.01 || v == 0.0 {
+        significant(v)
+    } else {
+        format!("{v:.1e}")
+    }
+}
+
 /// A gas amount, grouped by thousands up to 10^7 and with an SI prefix above.
 pub fn format_gas(gas: u64) -> String {
     if gas < 10_000_000 {
@@ -490,7 +500,7 @@ pub fn render(rows: &[Row]) -> String {
                     row.name,
                     row.param,
                     format_time(m.ns),
-                    significant(m.ns_per_kgas),
+                    format_per_kgas(m.ns_per_kgas),
                     format_ratio(m.ratio),
                     format_ratio(m.cpu_ratio)
                 );

@@ -2,20 +2,68 @@
 //! expect: every scenario and baseline runs once at tiny sizes (`Scale::Tiny`).
 
 use tally_benches::attacks;
-use tally_benches::scenarios::{self, Scale};
-use tally_benches::tpg::{Measured, Outcome, PeakMemory, Row};
+use tally_benches::scenarios::{self, Scale, Scenario};
+use tally_benches::tpg::{Measured, Outcome, PeakMemory, Row, Sample};
+use tally_host_env::{CodeError, Params};
+
+/// Sets `scenario` up at `scale` and runs it once.
+fn run_once(scenario: &Scenario, scale: Scale) -> Result<Sample, String> {
+    let mut prepared = (scenario.setup)(scale).map_err(|refused| refused.reason)?;
+    (prepared.run)()
+}
 
 #[test]
 fn every_scenario_runs_once_at_tiny_sizes() {
     let mut failures = Vec::new();
     for scenario in scenarios::all() {
-        let result = (scenario.setup)(Scale::Tiny).and_then(|mut prepared| (prepared.run)());
-        match result {
+        match run_once(&scenario, Scale::Tiny) {
             Ok(sample) => eprintln!("{}: {} gas, {:.0} ns", scenario.name, sample.gas, sample.ns),
+            // Some scenarios the limits refuse at full size are still over a limit at tiny sizes.
+            Err(e) if scenario.refused && e.contains("InvalidCode") => eprintln!("{}: {e}", scenario.name),
             Err(e) => failures.push(format!("{}: {e}", scenario.name)),
         }
     }
     assert!(failures.is_empty(), "scenarios failed:\n{}", failures.join("\n"));
+}
+
+#[test]
+fn scenarios_marked_refused_are_refused_at_deploy_at_full_size() {
+    for scenario in scenarios::all().iter().filter(|s| s.refused) {
+        match run_once(scenario, Scale::Full) {
+            Err(e) => assert!(e.contains("InvalidCode"), "{}: {e}", scenario.name),
+            Ok(sample) => panic!("{} ran: {} gas", scenario.name, sample.gas),
+        }
+    }
+}
+
+#[test]
+fn at_limit_builders_are_at_the_default_limits() {
+    let limits = Params::default().code;
+    let check = |code: &[u8]| tally_host_env::check_code(code, &limits);
+    // Each pair: the module at the limit, and the same with one more of what the limit counts.
+    let pairs = [
+        (attacks::tables(1, limits.table_elements), attacks::tables(1, limits.table_elements + 1)),
+        (attacks::globals(limits.globals), attacks::globals(limits.globals + 1)),
+        (attacks::small_functions(limits.functions - 1), attacks::small_functions(limits.functions)),
+        (
+            attacks::locals_total(limits.locals, limits.locals_per_function),
+            attacks::locals_total(limits.locals + 1, limits.locals_per_function),
+        ),
+        (attacks::many_locals(1, limits.locals_per_function), attacks::many_locals(1, limits.locals_per_function + 1)),
+        (attacks::br_table(limits.br_table_targets), attacks::br_table(limits.br_table_targets + 1)),
+        (attacks::elem_segment(limits.elem_items), attacks::elem_segment(limits.elem_items + 1)),
+        (
+            attacks::elem_spread(1, limits.table_elements, limits.table_elements / limits.elem_segments),
+            attacks::elem_spread(1, limits.table_elements, limits.table_elements / limits.elem_segments - 1),
+        ),
+    ];
+    for (k, (at, over)) in pairs.iter().enumerate() {
+        assert!(check(at).is_ok(), "pair {k}: {:?}", check(at));
+        assert!(matches!(check(over), Err(CodeError::Limit { .. })), "pair {k}: {:?}", check(over));
+        tally_gas_injector::validate(at).expect("valid under Tally's profile");
+    }
+    let indirect = attacks::call_indirect_loop(10, limits.table_elements);
+    assert!(check(&indirect).is_ok(), "{:?}", check(&indirect));
 }
 
 #[test]
@@ -48,6 +96,16 @@ fn builders_fit_and_validate() {
         attacks::br_table(10),
         attacks::elem_spread(3, 2048, 512),
         attacks::caller(&[1; 32], "run"),
+        attacks::locals_total(2500, 1000),
+        attacks::br_tables(5, 2, 100),
+        attacks::add_chain(3, attacks::SUBNORMAL),
+        attacks::mul_chain(3, attacks::SUBNORMAL),
+        attacks::f32_div_chain(3, attacks::F32_SUBNORMAL),
+        attacks::f32_sqrt_sum(3, attacks::F32_SUBNORMAL),
+        attacks::float_mix(3),
+        attacks::underflow_chain(3, attacks::Shrink::Div, attacks::UNDERFLOW_EXPONENT),
+        attacks::underflow_chain(3, attacks::Shrink::Mul, attacks::NORMAL_EXPONENT),
+        attacks::i64_div_chain(3),
     ] {
         tally_gas_injector::validate(&code).expect("valid under Tally's profile");
     }

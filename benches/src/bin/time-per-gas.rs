@@ -2,7 +2,7 @@
 //! and prints a markdown table.
 //!
 //! ```sh
-//! cargo run --release -p tally-benches --bin time-per-gas                 # everything, ≈ 3–5 min
+//! cargo run --release -p tally-benches --bin time-per-gas                 # everything, ≈ 2 min
 //! cargo run --release -p tally-benches --bin time-per-gas -- --quick      # smoke run
 //! cargo run --release -p tally-benches --bin time-per-gas -- cold tables  # names containing a word
 //! cargo run --release -p tally-benches --bin time-per-gas -- --list
@@ -158,7 +158,7 @@ fn child(name: &str, options: &Options) -> ExitCode {
     };
     let label = format!("{}. {}", scenario.group, scenario.name);
     let row = match (scenario.setup)(scale) {
-        Err(e) => Row { name: label, param: String::new(), outcome: Outcome::Refused(e) },
+        Err(refused) => Row { name: label, param: refused.param, outcome: Outcome::Refused(refused.reason) },
         Ok(mut prepared) => {
             let outcome = match tpg::measure(&mut prepared.run, &mut baselines, &plan) {
                 Ok(m) => Outcome::Measured(m),
@@ -198,8 +198,8 @@ fn profile(name: &str, scale: Scale, baselines: &mut [tpg::Baseline], runs: u32)
             }
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            eprintln!("{name}: setup: {e}");
+        Err(refused) => {
+            eprintln!("{name}: setup: {}", refused.reason);
             ExitCode::FAILURE
         }
     }
