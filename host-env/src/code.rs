@@ -4,11 +4,9 @@
 //!
 //! Gas never depends on the node's cache: the first frame of a transaction to run some code pays
 //! for loading it by the code's length and shape whether the node prepares it afresh or finds it
-//! prepared; later frames of the same transaction pay only [`HostCosts::load`], since the
+//! prepared; later frames of the same transaction pay nothing more than their call, since the
 //! transaction itself holds the prepared code until it ends. The cache only saves time, and is
 //! bounded by the bytes of prepared code it holds.
-//!
-//! [`HostCosts::load`]: crate::HostCosts::load
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -276,7 +274,7 @@ impl Loader<'_> {
     /// before the code is read) and then
     /// [`HostCosts::load_shape_cost`](crate::HostCosts::load_shape_cost) by its shape, each
     /// before the work it pays for, whether or not the cache holds the code prepared; a later
-    /// load of the same code charges `load` alone.
+    /// load of the same code in the transaction charges nothing more.
     pub fn load_contract(
         &self,
         tx: &mut Tx,
@@ -288,10 +286,9 @@ impl Loader<'_> {
         let account = Account::decode(&mut &raw[..])
             .map_err(|e| LoadFail::Corrupt { key: key.clone(), message: format!("account: {e}") })?;
         let ck = state::code_key(&account.code_hash);
+        // The transaction already paid for this code and holds it: the call's own charge covers
+        // this lookup.
         if let Some(loaded) = tx.code.get(&account.code_hash) {
-            if !charge(self.params.host.load) {
-                return Err(LoadFail::OutOfGas);
-            }
             return Ok((account.code_hash, loaded.clone()));
         }
         if !charge(self.params.host.load_cost(account.code_len as usize)) {

@@ -96,7 +96,8 @@ pub(crate) struct Tx {
     /// In a replay bounded by its record: the meters ran dry before the gas the contracts had,
     /// so the replay used more gas than the record says the execution did.
     pub ceiling_reached: bool,
-    /// Code this transaction has loaded (and paid for), by code hash: later frames reuse it.
+    /// Code this transaction has loaded (and paid for), by code hash: later frames reuse it
+    /// without a load charge.
     pub code: BTreeMap<[u8; 32], Arc<LoadedCode>>,
     pub rt: Arc<Inner>,
 }
