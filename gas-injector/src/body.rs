@@ -941,7 +941,7 @@ impl Body<'_, '_> {
                 // The input's LEB128 may be padded: find where it ends by reading it again.
                 let rest =
                     self.bytes.get(pos.wrapping_add(1)..).ok_or_else(|| internal("operator outside its body"))?;
-                let mut r = BinaryReader::new(rest, 0);
+                let mut r = BinaryReader::new_features(rest, 0, crate::features());
                 r.read_var_u32()?;
                 pos + 1 + r.current_position()
             }
