@@ -7,7 +7,7 @@ pub(crate) use translate::FuncTranslator;
 use std::sync::Arc;
 
 use wasmparser::{
-    DataKind, ElementItems, ElementKind, ExternalKind, Operator, Parser, Payload, TypeRef, ValidPayload, Validator,
+    DataKind, ElementItems, ElementKind, ExternalKind, Operator, Payload, TypeRef, ValidPayload, Validator,
     WasmFeatures,
 };
 
@@ -238,19 +238,15 @@ impl core::fmt::Debug for Module {
     }
 }
 
-/// The WebAssembly features of Tally's deterministic profile.
+/// The features `config` parses and validates with: the profile (`tally_profile::features`,
+/// where it is defined, once for the VM and the gas injector), without floats when
+/// [`Config::floats`] is off. Every parser, reader and validator of the VM reads with these.
 pub(crate) fn features(config: &Config) -> WasmFeatures {
-    let mut f = WasmFeatures::MUTABLE_GLOBAL
-        | WasmFeatures::SATURATING_FLOAT_TO_INT
-        | WasmFeatures::SIGN_EXTENSION
-        | WasmFeatures::REFERENCE_TYPES
-        | WasmFeatures::MULTI_VALUE
-        | WasmFeatures::BULK_MEMORY
-        | WasmFeatures::GC_TYPES;
     if config.floats {
-        f |= WasmFeatures::FLOATS;
+        tally_profile::features()
+    } else {
+        tally_profile::features_without_floats()
     }
-    f
 }
 
 /// Checks that a `u32` LEB128 at `pos` uses at most 5 bytes and no unused bits, as the 2.0
@@ -366,7 +362,8 @@ impl Module {
                 0,
             ));
         }
-        let mut validator = Validator::new_with_features(features(config));
+        let features = features(config);
+        let mut validator = Validator::new_with_features(features);
         let mut m = ModuleInner {
             engine: engine.clone(),
             types: Vec::new(),
@@ -389,7 +386,11 @@ impl Module {
         };
         let mut funcs = Vec::new();
         let mut translator = engine.take_translator();
-        for payload in Parser::new(0).parse_all(bytes) {
+        // The parser reads with the validator's features: later proposals give meaning to bytes
+        // that the profile reserves (a memarg's multi-memory bit, `u64` limits and offsets), so a
+        // parser with more features would decode, and the validator then accept, what the
+        // profile rejects as malformed. Section readers and function bodies inherit them.
+        for payload in tally_profile::parser(features).parse_all(bytes) {
             let payload = payload?;
             let valid = validator.payload(&payload)?;
             match payload {

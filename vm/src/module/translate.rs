@@ -408,6 +408,9 @@ impl FuncTranslator {
         // which validates and then translates it. The reader's structural checks (`else` only
         // in an `if`, nothing after the final `end`) consult the validator's control frames.
         let mut reader = locals_reader.get_binary_reader();
+        // The body came from a parser of the profile, so its reader already has these features;
+        // set them anyway: how operators decode (memargs, memory indices) depends on them.
+        reader.set_features(super::features(config));
         while !reader.eof() {
             let offset = reader.original_position();
             self.offset = offset as u32;
