@@ -1806,9 +1806,6 @@ impl OpVisitor<'_, '_, '_> {
     /// Translates an operator the validator accepted.
     #[inline(always)]
     fn translate(&mut self, operator: Operator<'_>) -> Res {
-        if matches!(operator, Operator::MemorySize { .. } | Operator::MemoryGrow { .. }) {
-            super::check_zero_byte(self.ctx.bytes, self.offset as usize)?;
-        }
         // `Operator`'s drop glue is an out-of-line call that LLVM does not specialize for the
         // known variant, and it would run for every operator. Only the variants below own heap
         // data; everything else is forgotten, which frees nothing because there is nothing.
