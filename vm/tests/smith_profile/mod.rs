@@ -25,6 +25,8 @@ pub fn profile_config() -> wasm_smith::Config {
         memory64_enabled: false,
         custom_page_sizes_enabled: false,
         wide_arithmetic_enabled: false,
+        // A post-2.0 encoding of the import section (wasm-smith enables it by default).
+        compact_imports_enabled: false,
         max_memories: 1,
         max_tables: 2,
         allow_floats: true,
