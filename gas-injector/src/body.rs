@@ -363,8 +363,10 @@ fn step(at: &mut usize, b: &mut Body<'_, '_>, code: u8) -> Result<bool, Box<Inje
             stepped
         }};
     }
-    // A load or store: decoded here when its alignment field is one byte without flags (the
-    // only form valid in the profile), which `read_memarg` turns into exactly this `MemArg`.
+    // A load or store: decoded here when its flags are one byte below 0x40 (an alignment, no
+    // flag bits), which `read_memarg` with the profile's features turns into exactly this
+    // `MemArg`. Flag bits (reserved in the profile: bit 6 is multi-memory's) and padded flags
+    // go to the reader, which rejects or accepts them as the validator's parser does.
     macro_rules! memarg {
         ($code:literal, $visit:ident, $max_align:literal) => {{
             match b.bytes.get(*at + 1) {
