@@ -30,6 +30,8 @@
 
 #![warn(missing_docs)]
 
+#[cfg(doc)]
+use wasmparser::BinaryReader;
 pub use wasmparser::WasmFeatures;
 use wasmparser::{BinaryReaderError, Parser, Validator};
 
