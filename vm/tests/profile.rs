@@ -235,3 +235,18 @@ fn imported_memory_limits_are_u32_lebs() {
     // The minimum starts at byte 17; wasmparser reports its fifth byte.
     assert_invalid_at(&wasm, 17 + 4, "integer representation too long");
 }
+
+#[test]
+fn compact_imports_are_outside_the_profile() {
+    // `(import "m" "g" (global i32))` in the compact encoding of a post-2.0 proposal: module
+    // "m", an empty name, then 0x7F and a list of (name, type).
+    let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+    wasm.extend([0x02, 0x0b, 0x01, 0x01, b'm', 0x00, 0x7f, 0x01, 0x01, b'g', 0x03, 0x7f, 0x00]);
+    match Module::new(&Engine::default(), &wasm) {
+        Err(Error::UnsupportedFeature { message, offset }) => {
+            assert!(message.contains("compact imports"), "{message}");
+            assert_eq!(offset, 14, "{message}");
+        }
+        other => panic!("expected UnsupportedFeature at 14, got {other:?}"),
+    }
+}
