@@ -363,8 +363,10 @@ fn step(at: &mut usize, b: &mut Body<'_, '_>, code: u8) -> Result<bool, Box<Inje
             stepped
         }};
     }
-    // A load or store: decoded here when its alignment field is one byte without flags (the
-    // only form valid in the profile), which `read_memarg` turns into exactly this `MemArg`.
+    // A load or store: decoded here when its flags are one byte below 0x40 (an alignment, no
+    // flag bits), which `read_memarg` with the profile's features turns into exactly this
+    // `MemArg`. Flag bits (reserved in the profile: bit 6 is multi-memory's) and padded flags
+    // go to the reader, which rejects or accepts them as the validator's parser does.
     macro_rules! memarg {
         ($code:literal, $visit:ident, $max_align:literal) => {{
             match b.bytes.get(*at + 1) {
@@ -941,7 +943,7 @@ impl Body<'_, '_> {
                 // The input's LEB128 may be padded: find where it ends by reading it again.
                 let rest =
                     self.bytes.get(pos.wrapping_add(1)..).ok_or_else(|| internal("operator outside its body"))?;
-                let mut r = BinaryReader::new(rest, 0);
+                let mut r = BinaryReader::new_features(rest, 0, crate::features());
                 r.read_var_u32()?;
                 pos + 1 + r.current_position()
             }

@@ -27,7 +27,7 @@
 //! verify(&wasm, &metered, &schedule)?;
 //!
 //! // The imports the engine must provide, in this order:
-//! let imports: Vec<_> = wasmparser::Parser::new(0)
+//! let imports: Vec<_> = tally_profile::parser(tally_gas_injector::features())
 //!     .parse_all(&metered)
 //!     .find_map(|p| match p {
 //!         Ok(wasmparser::Payload::ImportSection(r)) => Some(r),
@@ -58,8 +58,6 @@ pub use ops::{Dynamic, OpKind};
 pub use schedule::{DynamicCosts, Schedule, ScheduleError, StackCosts, SCHEDULE_VERSION};
 pub use verify::verify;
 
-use wasmparser::WasmFeatures;
-
 /// Module name of the injected imports.
 pub const IMPORT_MODULE: &str = "tally";
 
@@ -87,23 +85,15 @@ pub const FUNC_SHIFT: u32 = 4;
 /// Export names starting with this prefix are reserved; modules that export one are rejected.
 pub const RESERVED_EXPORT_PREFIX: &str = "tally";
 
-/// Tally's profile: WebAssembly 2.0 without SIMD (the same set `tally-vm` validates with, floats
-/// included). Both the input and the output of [`instrument`] are validated with it.
-pub fn features() -> WasmFeatures {
-    WasmFeatures::MUTABLE_GLOBAL
-        | WasmFeatures::SATURATING_FLOAT_TO_INT
-        | WasmFeatures::SIGN_EXTENSION
-        | WasmFeatures::REFERENCE_TYPES
-        | WasmFeatures::MULTI_VALUE
-        | WasmFeatures::BULK_MEMORY
-        | WasmFeatures::GC_TYPES
-        | WasmFeatures::FLOATS
-}
+/// Tally's profile: WebAssembly 2.0 without SIMD, floats included. Both the input and the
+/// output of [`instrument`] are parsed and validated with it, and so are both modules given to
+/// [`verify`]. Defined once, in `tally-profile`, for the injector and `tally-vm` alike; this is
+/// a re-export.
+pub use tally_profile::features;
 
-/// Validates `wasm` under Tally's profile ([`features`]).
-pub fn validate(wasm: &[u8]) -> Result<(), wasmparser::BinaryReaderError> {
-    wasmparser::Validator::new_with_features(features()).validate_all(wasm).map(|_| ())
-}
+/// Parses and validates `wasm` under Tally's profile ([`features`]); a re-export from
+/// `tally-profile`.
+pub use tally_profile::validate;
 
 /// Appends the unsigned LEB128 encoding of `v`.
 pub(crate) fn write_u32(out: &mut Vec<u8>, mut v: u32) {
@@ -139,7 +129,7 @@ mod tests {
     use super::{write_i64, write_u32};
 
     fn read_i64(bytes: &[u8]) -> i64 {
-        let mut r = wasmparser::BinaryReader::new(bytes, 0);
+        let mut r = wasmparser::BinaryReader::new_features(bytes, 0, super::features());
         let v = r.read_var_i64().unwrap();
         assert!(r.eof());
         v
@@ -155,7 +145,7 @@ mod tests {
         for v in [0u32, 1, 127, 128, 16_383, 16_384, u32::MAX] {
             let mut out = Vec::new();
             write_u32(&mut out, v);
-            let mut r = wasmparser::BinaryReader::new(&out, 0);
+            let mut r = wasmparser::BinaryReader::new_features(&out, 0, super::features());
             assert_eq!(r.read_var_u32().unwrap(), v);
             assert!(r.eof());
         }

@@ -7,8 +7,8 @@ use std::ops::Range;
 use wasm_encoder::reencode::{Error as ReencodeError, Reencode, RoundtripReencoder};
 use wasm_encoder::Encode as _;
 use wasmparser::{
-    BinaryReader, CompositeInnerType, FuncType, FuncValidatorAllocations, KnownCustom, Parser, Payload, TypeRef,
-    ValType, ValidPayload, Validator,
+    BinaryReader, CompositeInnerType, FuncType, FuncValidatorAllocations, KnownCustom, Payload, TypeRef, ValType,
+    ValidPayload, Validator,
 };
 
 use crate::body::{instrument_body, ModuleCtx, OpInfo, Scratch};
@@ -163,9 +163,7 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
     let mut n_imports = 0usize;
     let mut n_imported_funcs = 0usize;
     let mut bodies = Vec::new();
-    let mut parser = Parser::new(0);
-    parser.set_features(crate::features());
-    for payload in parser.parse_all(wasm) {
+    for payload in tally_profile::parser(crate::features()).parse_all(wasm) {
         let payload = payload.map_err(invalid)?;
         match validator.payload(&payload).map_err(invalid)? {
             ValidPayload::Func(f, body) => bodies.push((f, body)),
@@ -412,7 +410,7 @@ fn encoded_section(out: &mut Vec<u8>, section: &impl wasm_encoder::Section) {
 /// item.
 fn count_and_items(wasm: &[u8], r: &Range<usize>) -> Result<(u32, usize), InjectError> {
     let data = wasm.get(r.clone()).ok_or_else(|| internal("section out of bounds"))?;
-    let mut reader = BinaryReader::new(data, r.start as u64);
+    let mut reader = BinaryReader::new_features(data, r.start as u64, crate::features());
     let count = reader.read_var_u32()?;
     Ok((count, reader.original_position() as usize))
 }

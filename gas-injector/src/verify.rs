@@ -11,7 +11,7 @@
 use wasm_encoder::reencode::{Error as ReencodeError, Reencode, RoundtripReencoder};
 use wasmparser::{
     BlockType, FuncToValidate, FuncType, FuncValidator, FuncValidatorAllocations, FunctionBody, Import, Operator,
-    OperatorsReader, Parser, Payload, TypeRef, ValType, ValidPayload, Validator, ValidatorResources,
+    OperatorsReader, Payload, TypeRef, ValType, ValidPayload, Validator, ValidatorResources,
 };
 
 use crate::error::{VerifyError, Which};
@@ -162,9 +162,7 @@ impl<'a> Summary<'a> {
             inst_bodies: Vec::new(),
         };
         let mut validator = Validator::new_with_features(crate::features());
-        let mut parser = Parser::new(0);
-        parser.set_features(crate::features());
-        for payload in parser.parse_all(wasm) {
+        for payload in tally_profile::parser(crate::features()).parse_all(wasm) {
             let payload = payload.map_err(err)?;
             if let Mode::Original = mode {
                 if let ValidPayload::Func(f, body) = validator.payload(&payload).map_err(err)? {

@@ -41,7 +41,7 @@ fn append_custom(wasm: &mut Vec<u8>, name: &str, data: &[u8]) {
 
 /// Offset of the first operator with the given opcode byte in the code section.
 fn offset_of(wasm: &[u8], kind: OpKind) -> usize {
-    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+    for payload in tally_profile::parser(tally_profile::features()).parse_all(wasm) {
         if let Ok(wasmparser::Payload::CodeSectionEntry(body)) = payload {
             let mut ops = body.get_operators_reader().unwrap();
             while !ops.eof() {
@@ -176,7 +176,7 @@ fn name_sections_with_bogus_indices_are_dropped_not_fatal() {
     names.functions(&map);
     append_custom(&mut wasm, "name", &names.as_custom().data);
     let out = common::check(&wasm, &Schedule::default());
-    let has_names = wasmparser::Parser::new(0)
+    let has_names = tally_profile::parser(tally_profile::features())
         .parse_all(&out)
         .any(|p| matches!(p, Ok(wasmparser::Payload::CustomSection(r)) if r.name() == "name"));
     assert!(!has_names, "a name section that cannot be shifted is dropped");
@@ -186,7 +186,7 @@ fn name_sections_with_bogus_indices_are_dropped_not_fatal() {
     append_custom(&mut wasm, "other", &[1, 2, 3]);
     append_custom(&mut wasm, ".debug_info", &[9]);
     let out = common::check(&wasm, &Schedule::default());
-    let customs: Vec<String> = wasmparser::Parser::new(0)
+    let customs: Vec<String> = tally_profile::parser(tally_profile::features())
         .parse_all(&out)
         .filter_map(|p| match p {
             Ok(wasmparser::Payload::CustomSection(r)) => Some(r.name().to_string()),

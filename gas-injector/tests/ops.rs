@@ -68,7 +68,7 @@ fn opcodes_decode_to_their_entry() {
             OpKind::RefNull => bytes.push(0x70),
             _ => bytes.extend([0u8; 16]),
         }
-        let mut reader = OperatorsReader::new(BinaryReader::new(&bytes, 0));
+        let mut reader = OperatorsReader::new(BinaryReader::new_features(&bytes, 0, tally_profile::features()));
         if op == OpKind::Else {
             reader.read().expect("if");
         }

@@ -142,5 +142,7 @@ fn random_schedules_round_trip_or_fail_cleanly() {
 }
 
 fn has_code(wasm: &[u8]) -> bool {
-    wasmparser::Parser::new(0).parse_all(wasm).any(|p| matches!(p, Ok(wasmparser::Payload::CodeSectionEntry(_))))
+    tally_profile::parser(tally_profile::features())
+        .parse_all(wasm)
+        .any(|p| matches!(p, Ok(wasmparser::Payload::CodeSectionEntry(_))))
 }

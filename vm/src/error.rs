@@ -186,6 +186,7 @@ impl Error {
         let malformed = message.contains("multibyte array access");
         if !malformed && (message.contains("must be enabled") || message.contains("support is not enabled"))
             || message.contains("proposal not enabled")
+            || message.contains("proposal disabled")
             || message.contains("support is disabled")
             || message.contains("floating-point instruction disallowed")
         {

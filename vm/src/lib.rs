@@ -25,7 +25,8 @@
 //!
 //! # What it guarantees
 //! - **A deterministic profile.** [`Module::new`] accepts exactly WebAssembly 2.0 without SIMD
-//!   (what rustc emits for `wasm32-unknown-unknown` by default) and rejects the rest with
+//!   (what rustc emits for `wasm32-unknown-unknown` by default; the feature set is
+//!   `tally_profile::features`, which `tally-gas-injector` uses too) and rejects the rest with
 //!   [`Error::UnsupportedFeature`], naming the feature and the byte offset. Validation covers the
 //!   whole module before anything is accepted.
 //! - **Canonical NaNs.** Every float operation that produces a NaN produces the positive

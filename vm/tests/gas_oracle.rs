@@ -20,7 +20,7 @@ mod gas_common;
 use gas_common::*;
 use tally_gas_injector::{Dynamic, OpKind, Schedule, StackCosts};
 use tally_vm::TrapCode;
-use wasmparser::{Operator, Parser, Payload};
+use wasmparser::{Operator, Payload};
 
 struct Func<'a> {
     params: usize,
@@ -63,7 +63,7 @@ impl<'a> Reference<'a> {
         let mut funcs = Vec::new();
         let mut globals = Vec::new();
         let (mut pages, mut max_pages) = (0, 65536);
-        for p in Parser::new(0).parse_all(wasm) {
+        for p in tally_profile::parser(tally_profile::features()).parse_all(wasm) {
             match p.unwrap() {
                 Payload::TypeSection(r) => {
                     for t in r.into_iter_err_on_gc_types() {

@@ -188,7 +188,7 @@ fn back_edges_charge_exactly_like_the_loop_head() {
 /// Byte offsets of the `call` instructions in the code of defined function `index`.
 fn call_offsets(wasm: &[u8], index: usize) -> Vec<u32> {
     let mut bodies = Vec::new();
-    for payload in wasmparser::Parser::new(0).parse_all(wasm) {
+    for payload in tally_profile::parser(tally_profile::features()).parse_all(wasm) {
         if let Ok(wasmparser::Payload::CodeSectionEntry(body)) = payload {
             bodies.push(body);
         }

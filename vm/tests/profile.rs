@@ -173,3 +173,80 @@ fn deeply_nested_blocks_translate_without_recursion() {
     let r: i32 = run(Config::default(), &wat, "f", ()).unwrap();
     assert_eq!(r, 7);
 }
+
+// --- Issue 12, finding 1: every reader parses with the profile's features. ---
+
+/// A module with one memory and one function `[] -> []` whose body (without its size prefix,
+/// locals included) is `body`; returns the module and the offset of `body` in it.
+fn module_with_body(body: &[u8]) -> (Vec<u8>, usize) {
+    let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+    wasm.extend([0x01, 0x04, 0x01, 0x60, 0x00, 0x00]); // type section: [] -> []
+    wasm.extend([0x03, 0x02, 0x01, 0x00]); // function section: one function of type 0
+    wasm.extend([0x05, 0x03, 0x01, 0x00, 0x01]); // memory section: (memory 1)
+    let size = u8::try_from(body.len()).unwrap();
+    wasm.extend([0x0a, size + 2, 0x01, size]); // code section: one body
+    let at = wasm.len();
+    wasm.extend(body);
+    (wasm, at)
+}
+
+/// Asserts that `Module::new` rejects `wasm` as invalid at byte `offset` with a message
+/// containing `what`.
+fn assert_invalid_at(wasm: &[u8], offset: usize, what: &str) {
+    match Module::new(&Engine::default(), wasm) {
+        Err(Error::Invalid { message, offset: at }) => {
+            assert!(message.contains(what), "message {message:?} does not mention {what:?}");
+            assert_eq!(at, offset, "{message}");
+        }
+        other => panic!("expected Invalid at {offset} ({what}), got {other:?}"),
+    }
+}
+
+#[test]
+fn memarg_with_multi_memory_flag_is_rejected_at_its_offset() {
+    // The exact case the fuzzer found: `i32.load` whose flags are align 2 | 0x40 (the
+    // multi-memory bit: "a memory index follows"), memory index 0, offset 0. Under Wasm 2.0 the
+    // bit is reserved.
+    let (wasm, at) = module_with_body(&[0x00, 0x41, 0x00, 0x28, 0x42, 0x00, 0x00, 0x1a, 0x0b]);
+    assert_invalid_at(&wasm, at + 4, "reserved flags bits");
+    // The same for a store (`i64.store8`, align 0 | 0x40).
+    let (wasm, at) = module_with_body(&[0x00, 0x41, 0x00, 0x42, 0x00, 0x3c, 0x40, 0x00, 0x00, 0x0b]);
+    assert_invalid_at(&wasm, at + 6, "reserved flags bits");
+    // And without the bit, the same bytes (less the memory index) are valid.
+    let (wasm, _) = module_with_body(&[0x00, 0x41, 0x00, 0x28, 0x02, 0x00, 0x1a, 0x0b]);
+    Module::new(&Engine::default(), &wasm).unwrap();
+}
+
+#[test]
+fn memarg_offset_is_a_u32_leb() {
+    // `i32.load offset=0` with the offset padded to 6 bytes: a valid `u64` LEB (memory64 reads
+    // offsets so), too long for the 2.0 `u32`.
+    let (wasm, at) = module_with_body(&[0x00, 0x41, 0x00, 0x28, 0x02, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00, 0x1a, 0x0b]);
+    // wasmparser reports the fifth byte, the last a `u32` may have.
+    assert_invalid_at(&wasm, at + 5 + 4, "integer representation too long");
+}
+
+#[test]
+fn imported_memory_limits_are_u32_lebs() {
+    // `(import "m" "m" (memory 1))` with the minimum padded to 6 bytes: a valid `u64` LEB
+    // (memory64 reads limits so), too long for the 2.0 `u32`.
+    let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+    wasm.extend([0x02, 0x0d, 0x01, 0x01, b'm', 0x01, b'm', 0x02, 0x00, 0x81, 0x80, 0x80, 0x80, 0x80, 0x00]);
+    // The minimum starts at byte 17; wasmparser reports its fifth byte.
+    assert_invalid_at(&wasm, 17 + 4, "integer representation too long");
+}
+
+#[test]
+fn compact_imports_are_outside_the_profile() {
+    // `(import "m" "g" (global i32))` in the compact encoding of a post-2.0 proposal: module
+    // "m", an empty name, then 0x7F and a list of (name, type).
+    let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+    wasm.extend([0x02, 0x0b, 0x01, 0x01, b'm', 0x00, 0x7f, 0x01, 0x01, b'g', 0x03, 0x7f, 0x00]);
+    match Module::new(&Engine::default(), &wasm) {
+        Err(Error::UnsupportedFeature { message, offset }) => {
+            assert!(message.contains("compact imports"), "{message}");
+            assert_eq!(offset, 14, "{message}");
+        }
+        other => panic!("expected UnsupportedFeature at 14, got {other:?}"),
+    }
+}

@@ -13,7 +13,7 @@
 //! both sides.
 
 use tally_gas_injector::{OpKind, Schedule};
-use wasmparser::{FunctionBody, Operator, Parser, Payload};
+use wasmparser::{FunctionBody, Operator, Payload};
 
 /// What the walk saw.
 #[derive(Default, Debug)]
@@ -52,7 +52,7 @@ const MAX_PATHS: usize = 3000;
 /// Walks every function of `instrumented`; panics on a path that breaks the rule.
 pub fn check_module(instrumented: &[u8], schedule: &Schedule) -> Stats {
     let mut stats = Stats::default();
-    for payload in Parser::new(0).parse_all(instrumented) {
+    for payload in tally_profile::parser(tally_profile::features()).parse_all(instrumented) {
         if let Ok(Payload::CodeSectionEntry(body)) = payload {
             check_function(&body, schedule, &mut stats);
             stats.functions += 1;

@@ -7,7 +7,7 @@ pub(crate) use translate::FuncTranslator;
 use std::sync::Arc;
 
 use wasmparser::{
-    DataKind, ElementItems, ElementKind, ExternalKind, Operator, Parser, Payload, TypeRef, ValidPayload, Validator,
+    DataKind, ElementItems, ElementKind, ExternalKind, Operator, Payload, TypeRef, ValidPayload, Validator,
     WasmFeatures,
 };
 
@@ -203,8 +203,6 @@ impl ModuleInner {
 /// What translation of one function needs to know about its module.
 pub(crate) struct ModuleCtx<'a> {
     pub config: &'a Config,
-    /// The whole module binary; offsets from the parser index into it.
-    pub bytes: &'a [u8],
     pub types: &'a [FuncType],
     pub sigs: &'a [SigId],
     pub func_types: &'a [u32],
@@ -238,57 +236,14 @@ impl core::fmt::Debug for Module {
     }
 }
 
-/// The WebAssembly features of Tally's deterministic profile.
+/// The features `config` parses and validates with: the profile (`tally_profile::features`,
+/// where it is defined, once for the VM and the gas injector), without floats when
+/// [`Config::floats`] is off. Every parser, reader and validator of the VM reads with these.
 pub(crate) fn features(config: &Config) -> WasmFeatures {
-    let mut f = WasmFeatures::MUTABLE_GLOBAL
-        | WasmFeatures::SATURATING_FLOAT_TO_INT
-        | WasmFeatures::SIGN_EXTENSION
-        | WasmFeatures::REFERENCE_TYPES
-        | WasmFeatures::MULTI_VALUE
-        | WasmFeatures::BULK_MEMORY
-        | WasmFeatures::GC_TYPES;
     if config.floats {
-        f |= WasmFeatures::FLOATS;
-    }
-    f
-}
-
-/// Checks that a `u32` LEB128 at `pos` uses at most 5 bytes and no unused bits, as the 2.0
-/// binary format requires (the parser accepts the longer `u64` forms of later proposals).
-fn check_u32_leb(bytes: &[u8], pos: usize) -> Result<usize, Error> {
-    for i in 0..5 {
-        let Some(&b) = bytes.get(pos + i) else { break };
-        if b & 0x80 == 0 {
-            if i == 4 && b > 0x0F {
-                return Err(Error::Invalid { message: "integer too large".into(), offset: pos + i });
-            }
-            return Ok(i + 1);
-        }
-    }
-    Err(Error::Invalid { message: "integer representation too long".into(), offset: pos })
-}
-
-/// Checks the encoding of the limits at `pos` (a table's element type precedes them).
-fn check_limits_encoding(bytes: &[u8], mut pos: usize) -> Result<(), Error> {
-    // Tables start with a one-byte reference type (0x70 funcref, 0x6F externref).
-    if matches!(bytes.get(pos), Some(0x70 | 0x6F)) {
-        pos += 1;
-    }
-    let flags = bytes.get(pos).copied().unwrap_or(0);
-    pos += 1;
-    pos += check_u32_leb(bytes, pos)?;
-    if flags & 1 != 0 {
-        check_u32_leb(bytes, pos)?;
-    }
-    Ok(())
-}
-
-/// Checks that the memory index of `memory.size`/`memory.grow` at `offset` is the single zero
-/// byte of the 2.0 binary format.
-pub(crate) fn check_zero_byte(bytes: &[u8], offset: usize) -> Result<(), Error> {
-    match bytes.get(offset + 1) {
-        Some(0) => Ok(()),
-        _ => Err(Error::Invalid { message: "zero byte expected".into(), offset: offset + 1 }),
+        tally_profile::features()
+    } else {
+        tally_profile::features_without_floats()
     }
 }
 
@@ -366,7 +321,8 @@ impl Module {
                 0,
             ));
         }
-        let mut validator = Validator::new_with_features(features(config));
+        let features = features(config);
+        let mut validator = Validator::new_with_features(features);
         let mut m = ModuleInner {
             engine: engine.clone(),
             types: Vec::new(),
@@ -389,7 +345,11 @@ impl Module {
         };
         let mut funcs = Vec::new();
         let mut translator = engine.take_translator();
-        for payload in Parser::new(0).parse_all(bytes) {
+        // The parser reads with the validator's features: later proposals give meaning to bytes
+        // that the profile reserves (a memarg's multi-memory bit, `u64` limits and offsets), so a
+        // parser with more features would decode, and the validator then accept, what the
+        // profile rejects as malformed. Section readers and function bodies inherit them.
+        for payload in tally_profile::parser(features).parse_all(bytes) {
             let payload = payload?;
             let valid = validator.payload(&payload)?;
             match payload {
@@ -467,7 +427,6 @@ impl Module {
                     for (i, table) in reader.into_iter_with_offsets().enumerate() {
                         let (offset, table) = table?;
                         let offset = offset as usize;
-                        check_limits_encoding(bytes, offset)?;
                         if let wasmparser::TableInit::Expr(_) = table.init {
                             return Err(Error::UnsupportedFeature {
                                 message: format!("table {i} has an initializer expression"),
@@ -481,7 +440,6 @@ impl Module {
                     for mem in reader.into_iter_with_offsets() {
                         let (offset, mem) = mem?;
                         let offset = offset as usize;
-                        check_limits_encoding(bytes, offset)?;
                         m.memories.push(memory_type(&mem, offset)?);
                     }
                 }
@@ -561,7 +519,6 @@ impl Module {
                     let index = m.num_imported_funcs + funcs.len() as u32;
                     let ctx = ModuleCtx {
                         config,
-                        bytes,
                         types: &m.types,
                         sigs: &m.sigs,
                         func_types: &m.func_types,

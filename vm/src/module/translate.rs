@@ -408,6 +408,9 @@ impl FuncTranslator {
         // which validates and then translates it. The reader's structural checks (`else` only
         // in an `if`, nothing after the final `end`) consult the validator's control frames.
         let mut reader = locals_reader.get_binary_reader();
+        // The body came from a parser of the profile, so its reader already has these features;
+        // set them anyway: how operators decode (memargs, memory indices) depends on them.
+        reader.set_features(super::features(config));
         while !reader.eof() {
             let offset = reader.original_position();
             self.offset = offset as u32;
@@ -1803,9 +1806,6 @@ impl OpVisitor<'_, '_, '_> {
     /// Translates an operator the validator accepted.
     #[inline(always)]
     fn translate(&mut self, operator: Operator<'_>) -> Res {
-        if matches!(operator, Operator::MemorySize { .. } | Operator::MemoryGrow { .. }) {
-            super::check_zero_byte(self.ctx.bytes, self.offset as usize)?;
-        }
         // `Operator`'s drop glue is an out-of-line call that LLVM does not specialize for the
         // known variant, and it would run for every operator. Only the variants below own heap
         // data; everything else is forgotten, which frees nothing because there is nothing.

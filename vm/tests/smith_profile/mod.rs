@@ -25,6 +25,8 @@ pub fn profile_config() -> wasm_smith::Config {
         memory64_enabled: false,
         custom_page_sizes_enabled: false,
         wide_arithmetic_enabled: false,
+        // A post-2.0 encoding of the import section (wasm-smith enables it by default).
+        compact_imports_enabled: false,
         max_memories: 1,
         max_tables: 2,
         allow_floats: true,
@@ -54,8 +56,8 @@ pub fn profile_config() -> wasm_smith::Config {
 ///   i32.add)                                      ;; called with (0, 0)
 /// ```
 pub fn has_wasmi_select_hazard(wasm: &[u8]) -> bool {
-    use wasmparser::{Operator, Parser, Payload};
-    for payload in Parser::new(0).parse_all(wasm) {
+    use wasmparser::{Operator, Payload};
+    for payload in tally_profile::parser(tally_profile::features()).parse_all(wasm) {
         let Ok(Payload::CodeSectionEntry(body)) = payload else { continue };
         let Ok(mut ops) = body.get_operators_reader() else { continue };
         let mut previous_is_cmp = false;

