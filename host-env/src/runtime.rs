@@ -346,7 +346,9 @@ impl Runtime {
 
     /// What a call of `req` would end with before its method runs, without running anything:
     /// `None` when the contract exists and exports the method, else the status its receipt
-    /// would carry and a message. Gas is not considered.
+    /// would carry and a message. Gas is not considered: this prepares the code unpaid (as
+    /// [`check`](Self::check) does), so it is for tools and trusted callers, not for requests a
+    /// node takes from the network.
     pub fn check_method(
         &self,
         storage: &Arc<dyn Storage>,
