@@ -35,6 +35,8 @@ const OP_CALL: u8 = 0x10;
 const OP_BLOCK: u8 = 0x02;
 const OP_END: u8 = 0x0B;
 const OP_REF_FUNC: u8 = 0xD2;
+const OP_MEMORY_SIZE: u8 = 0x3F;
+const OP_DROP: u8 = 0x1A;
 
 /// WebAssembly's limit on the size of one function body (as enforced by wasmparser).
 const MAX_FUNCTION_SIZE: usize = 7_654_321;
@@ -66,6 +68,8 @@ pub(crate) struct OpInfo {
     pops: u8,
     /// It pushes more values than it pops, so it may raise the stack's largest height.
     grows: bool,
+    /// It is a load or a store ([`OpKind::is_memory_access`]).
+    access: bool,
 }
 
 impl OpInfo {
@@ -79,7 +83,8 @@ impl OpInfo {
                     Some((pops, pushes)) => (true, pops as u8, pushes > pops),
                     None => (false, 0, false),
                 };
-                OpInfo { cost: cost.unwrap_or(0), unit, allowed: cost.is_some(), fixed, pops, grows }
+                let access = kind.is_memory_access();
+                OpInfo { cost: cost.unwrap_or(0), unit, allowed: cost.is_some(), fixed, pops, grows, access }
             }
             None => OpInfo::default(),
         })
@@ -124,6 +129,10 @@ enum What {
     Leave,
     /// `i64.const value; call $gas_len` (`value`: the unit, above 0).
     Length,
+    /// `memory.size; i64.const value; call $gas_len; drop`: a region's memory-access charge,
+    /// its loads and stores times the per-page access cost, per page of the memory at run time.
+    /// Right after the region's [`What::Charge`]; omitted when `value == 0`.
+    Pages,
     /// `call value`: the input's `call` with its function index shifted.
     Call,
     /// `ref.func value`: the input's `ref.func` with its function index shifted.
@@ -153,9 +162,12 @@ impl Insert {
 
 /// The open region: where its charge goes and what it costs so far.
 struct Region {
-    /// Index of its [`What::Charge`] insert in `inserts`.
+    /// Index of its [`What::Charge`] insert in `inserts`; a [`What::Pages`] insert follows it
+    /// when the schedule prices memory accesses by page.
     insert: usize,
     cost: u64,
+    /// Its loads and stores times the per-page access cost.
+    pages_unit: u64,
     is_loop: bool,
 }
 
@@ -860,8 +872,11 @@ impl Body<'_, '_> {
     #[inline(always)]
     fn fix_pending(&mut self, end: usize) {
         if let Some(i) = self.pending.take() {
-            if let Some(insert) = self.inserts.get_mut(i) {
-                insert.at = end as u32;
+            // The charge, and the region's page charge after it.
+            for insert in self.inserts.get_mut(i..).unwrap_or_default().iter_mut().take(2) {
+                if matches!(insert.what, What::Charge | What::Pages) {
+                    insert.at = end as u32;
+                }
             }
         }
     }
@@ -879,17 +894,21 @@ impl Body<'_, '_> {
 
     /// Starts a region whose charge goes before the input byte at `pos`.
     fn open_at(&mut self, pos: usize, is_loop: bool) {
+        let insert = self.inserts.len();
         self.inserts.push(Insert::new(pos, What::Charge, 0));
-        self.region = Some(Region { insert: self.inserts.len() - 1, cost: 0, is_loop });
+        if self.ctx.schedule.dynamic.memory_access_per_page > 0 {
+            self.inserts.push(Insert::new(pos, What::Pages, 0));
+        }
+        self.region = Some(Region { insert, cost: 0, pages_unit: 0, is_loop });
     }
 
     /// Starts a region just after the current operator.
     fn open(&mut self, is_loop: bool) {
         self.open_at(usize::MAX, is_loop);
-        self.pending = Some(self.inserts.len() - 1);
+        self.pending = self.region.as_ref().map(|r| r.insert);
     }
 
-    /// Ends the open region, fixing its charge; a loop body's charge is at least 1.
+    /// Ends the open region, fixing its charges; a loop body's charge is at least 1.
     fn close(&mut self) {
         if let Some(r) = self.region.take() {
             let cost = if r.is_loop { r.cost.max(1) } else { r.cost };
@@ -899,6 +918,28 @@ impl Body<'_, '_> {
                     self.added += gas_call_len(cost);
                 }
             }
+            if let Some(pages) = self.inserts.get_mut(r.insert + 1).filter(|i| i.what == What::Pages) {
+                pages.value = r.pages_unit;
+                if r.pages_unit > 0 {
+                    self.added += pages_charge_len(r.pages_unit);
+                }
+            }
+        }
+    }
+
+    /// Counts a load or store of the open region.
+    #[inline(never)]
+    fn access(&mut self) -> Result<(), InjectError> {
+        let per_page = self.ctx.schedule.dynamic.memory_access_per_page;
+        match &mut self.region {
+            Some(r) => match r.pages_unit.checked_add(per_page) {
+                Some(u) => {
+                    r.pages_unit = u;
+                    Ok(())
+                }
+                None => Err(self.overflow()),
+            },
+            None => Err(internal("no open region in live code")),
         }
     }
 
@@ -1094,6 +1135,9 @@ impl Body<'_, '_> {
         if info.unit > 0 {
             self.length_charge(info.unit);
         }
+        if info.access {
+            self.access()?;
+        }
         if !info.fixed {
             return Err(internal("operator without a fixed arity"));
         }
@@ -1267,6 +1311,17 @@ impl Body<'_, '_> {
         Ok(())
     }
 
+    /// `memory.grow` ends its region: every region then sees one memory size, which its
+    /// memory-access charge reads at its top.
+    fn memory_grow(&mut self) -> Result<(), InjectError> {
+        self.plain(OpKind::MemoryGrow)?;
+        if self.live {
+            self.close();
+            self.open(false);
+        }
+        Ok(())
+    }
+
     fn call_indirect(&mut self, type_index: u32) -> Result<(), InjectError> {
         let cost = self.cost(OpKind::CallIndirect)?;
         if !self.live {
@@ -1334,6 +1389,12 @@ impl Body<'_, '_> {
                 What::Charge if insert.value == 0 => {}
                 What::Charge => w.small(&Small::gas_call(insert.value, GAS_FUNC)),
                 What::Length => w.small(&Small::gas_call(insert.value, GAS_LEN_FUNC)),
+                What::Pages if insert.value == 0 => {}
+                What::Pages => {
+                    w.copy(&[OP_MEMORY_SIZE, 0]);
+                    w.small(&Small::gas_call(insert.value, GAS_LEN_FUNC));
+                    w.copy(&[OP_DROP]);
+                }
                 What::Leave => w.small(&leave),
                 What::Call | What::RefFunc => {
                     let opcode = if insert.what == What::Call { OP_CALL } else { OP_REF_FUNC };
@@ -1357,6 +1418,11 @@ impl Body<'_, '_> {
 /// Length of [`Small::gas_call`] (`func` is `$gas` or `$gas_len`, one LEB128 byte).
 fn gas_call_len(value: u64) -> usize {
     1 + sleb_len(value as i64) + 1 + 1
+}
+
+/// Length of a [`What::Pages`] charge: `memory.size 0`, [`Small::gas_call`], `drop`.
+fn pages_charge_len(value: u64) -> usize {
+    2 + gas_call_len(value) + 1
 }
 
 /// Bytes written by one fixed-size copy: see [`Cursor`].
@@ -1514,6 +1580,7 @@ macro_rules! define_visit {
     (@step $s:ident $p:ident $op:ident visit_call $f:ident) => { $s.call($f, None) };
     (@step $s:ident $p:ident $op:ident visit_call_indirect $t:ident $table:ident) => { $s.call_indirect($t) };
     (@step $s:ident $p:ident $op:ident visit_ref_func $f:ident) => { $s.ref_func($f) };
+    (@step $s:ident $p:ident $op:ident visit_memory_grow $m:ident) => { $s.memory_grow() };
     // In the reference-types group but not in the profile (multi-result `select` is invalid).
     (@step $s:ident $p:ident $op:ident visit_typed_select_multi $($a:ident)*) => { $s.outside() };
     (@step $s:ident mvp $op:ident $visit:ident $($a:ident)*) => { $s.plain(OpKind::$op) };

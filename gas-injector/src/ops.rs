@@ -4,7 +4,7 @@
 //! float-to-int conversion, multi-value, reference types and bulk memory. [`OpKind`] names each of
 //! its 201 operators. The order of [`OpKind::ALL`] is the order of the binary opcodes (one-byte
 //! opcodes, then the `0xFC`-prefixed ones by sub-opcode); it is the index order of the cost table
-//! in a [`Schedule`](crate::Schedule) and is frozen for schedule version 1.
+//! in a [`Schedule`](crate::Schedule) and is frozen since schedule version 1.
 
 use wasmparser::Operator;
 
@@ -105,29 +105,29 @@ define_ops! {
     GlobalSet          "global.set"           0x0024   [1 0] 1_000,
     TableGet           "table.get"            0x0025   [1 1] 2_000,
     TableSet           "table.set"            0x0026   [2 0] 2_000,
-    I32Load            "i32.load"             0x0028   [1 1] 2_000,
-    I64Load            "i64.load"             0x0029   [1 1] 2_000,
-    F32Load            "f32.load"             0x002A   [1 1] 2_000,
-    F64Load            "f64.load"             0x002B   [1 1] 2_000,
-    I32Load8S          "i32.load8_s"          0x002C   [1 1] 2_000,
-    I32Load8U          "i32.load8_u"          0x002D   [1 1] 2_000,
-    I32Load16S         "i32.load16_s"         0x002E   [1 1] 2_000,
-    I32Load16U         "i32.load16_u"         0x002F   [1 1] 2_000,
-    I64Load8S          "i64.load8_s"          0x0030   [1 1] 2_000,
-    I64Load8U          "i64.load8_u"          0x0031   [1 1] 2_000,
-    I64Load16S         "i64.load16_s"         0x0032   [1 1] 2_000,
-    I64Load16U         "i64.load16_u"         0x0033   [1 1] 2_000,
-    I64Load32S         "i64.load32_s"         0x0034   [1 1] 2_000,
-    I64Load32U         "i64.load32_u"         0x0035   [1 1] 2_000,
-    I32Store           "i32.store"            0x0036   [2 0] 2_000,
-    I64Store           "i64.store"            0x0037   [2 0] 2_000,
-    F32Store           "f32.store"            0x0038   [2 0] 2_000,
-    F64Store           "f64.store"            0x0039   [2 0] 2_000,
-    I32Store8          "i32.store8"           0x003A   [2 0] 2_000,
-    I32Store16         "i32.store16"          0x003B   [2 0] 2_000,
-    I64Store8          "i64.store8"           0x003C   [2 0] 2_000,
-    I64Store16         "i64.store16"          0x003D   [2 0] 2_000,
-    I64Store32         "i64.store32"          0x003E   [2 0] 2_000,
+    I32Load            "i32.load"             0x0028   [1 1] 6_000,
+    I64Load            "i64.load"             0x0029   [1 1] 6_000,
+    F32Load            "f32.load"             0x002A   [1 1] 6_000,
+    F64Load            "f64.load"             0x002B   [1 1] 6_000,
+    I32Load8S          "i32.load8_s"          0x002C   [1 1] 6_000,
+    I32Load8U          "i32.load8_u"          0x002D   [1 1] 6_000,
+    I32Load16S         "i32.load16_s"         0x002E   [1 1] 6_000,
+    I32Load16U         "i32.load16_u"         0x002F   [1 1] 6_000,
+    I64Load8S          "i64.load8_s"          0x0030   [1 1] 6_000,
+    I64Load8U          "i64.load8_u"          0x0031   [1 1] 6_000,
+    I64Load16S         "i64.load16_s"         0x0032   [1 1] 6_000,
+    I64Load16U         "i64.load16_u"         0x0033   [1 1] 6_000,
+    I64Load32S         "i64.load32_s"         0x0034   [1 1] 6_000,
+    I64Load32U         "i64.load32_u"         0x0035   [1 1] 6_000,
+    I32Store           "i32.store"            0x0036   [2 0] 6_000,
+    I64Store           "i64.store"            0x0037   [2 0] 6_000,
+    F32Store           "f32.store"            0x0038   [2 0] 6_000,
+    F64Store           "f64.store"            0x0039   [2 0] 6_000,
+    I32Store8          "i32.store8"           0x003A   [2 0] 6_000,
+    I32Store16         "i32.store16"          0x003B   [2 0] 6_000,
+    I64Store8          "i64.store8"           0x003C   [2 0] 6_000,
+    I64Store16         "i64.store16"          0x003D   [2 0] 6_000,
+    I64Store32         "i64.store32"          0x003E   [2 0] 6_000,
     MemorySize         "memory.size"          0x003F   [0 1] 1_000,
     MemoryGrow         "memory.grow"          0x0040   [1 1] 100_000,
     I32Const           "i32.const"            0x0041   [0 1] 500,
@@ -313,6 +313,14 @@ impl OpKind {
     /// every call must cost at least 1).
     pub const CONTROL: [OpKind; 6] =
         [OpKind::Loop, OpKind::Br, OpKind::BrIf, OpKind::BrTable, OpKind::Call, OpKind::CallIndirect];
+
+    /// Whether the operator is a load or a store: an access to linear memory at an address the
+    /// code computes. Besides its own cost, each pays the schedule's
+    /// [`memory_access_per_page`](crate::DynamicCosts::memory_access_per_page) times the memory's
+    /// current size in pages (`SPEC.md`, "Memory accesses").
+    pub const fn is_memory_access(self) -> bool {
+        matches!(self.opcode(), 0x28..=0x3E)
+    }
 
     /// The per-unit (page, byte or element) dynamic cost class of a size-dependent operator.
     pub const fn dynamic(self) -> Option<Dynamic> {

@@ -9,9 +9,10 @@ use wasmparser::{HeapType, ValType};
 
 use crate::ops::{Dynamic, OpKind};
 
-/// The schedule format this crate reads and writes. Version 1 fixes the operator table
-/// ([`OpKind::ALL`], 201 entries) and the field layout of [`Schedule`].
-pub const SCHEDULE_VERSION: u32 = 1;
+/// The schedule format this crate reads and writes. It fixes the operator table
+/// ([`OpKind::ALL`], 201 entries) and the field layout of [`Schedule`]. Version 2 added
+/// [`DynamicCosts::memory_access_per_page`].
+pub const SCHEDULE_VERSION: u32 = 2;
 
 /// Gas costs and stack limits used to instrument a module.
 ///
@@ -52,6 +53,13 @@ pub struct DynamicCosts {
     pub table_copy_per_element: u64,
     /// `table.fill`: per element.
     pub table_fill_per_element: u64,
+    /// Every load and store: per page (64 KiB) of the memory's size when its region starts.
+    /// Charged once per metered region, for all the region's loads and stores, by
+    /// `memory.size; i64.const (accesses × this); call $gas_len; drop` right after the region's
+    /// charge. A load that misses the caches costs more the larger the memory it may land in
+    /// (BENCHMARKS.md, "Pointer chasing"); this keeps a dependent chain of such loads within the
+    /// gas it pays, whatever the memory size.
+    pub memory_access_per_page: u64,
 }
 
 /// Stack-height accounting. A function's frame costs `activation` plus the sizes of its
@@ -124,6 +132,7 @@ impl Default for DynamicCosts {
             table_init_per_element: 500,
             table_copy_per_element: 500,
             table_fill_per_element: 500,
+            memory_access_per_page: 430,
         }
     }
 }

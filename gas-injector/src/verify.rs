@@ -30,7 +30,9 @@ use crate::{FUNC_SHIFT, GAS_FUNC, GAS_LEN_FUNC, IMPORTS, IMPORT_MODULE, STACK_EN
 /// - each function body is `i32.const F; call 2; block bt; <body>; i32.const F; call 3; end`
 ///   where `<body>` is the original body (its locals byte for byte, its operators byte for byte
 ///   except for the shifted `call`/`ref.func` index) with only these patterns inserted:
-///   `i64.const c; call 0` at each region start (with the recomputed cost `c`),
+///   `i64.const c; call 0` at each region start (with the recomputed cost `c`), then
+///   `memory.size 0; i64.const p; call 1; drop` where the region has loads or stores (`p`: their
+///   number times the per-page access cost),
 ///   `i64.const u; call 1` before each live size-dependent operator, and `i32.const F; call 3`
 ///   before each live `return`; `F` is the recomputed frame size and `bt` is `[] -> results`.
 pub fn verify(original: &[u8], instrumented: &[u8], schedule: &Schedule) -> Result<(), VerifyError> {
@@ -289,6 +291,8 @@ fn compare_imports(orig: &Summary<'_>, inst: &Summary<'_>) -> Result<(), VerifyE
 #[derive(Default, PartialEq, Eq, Debug, Clone, Copy)]
 struct Found {
     charge: Option<u64>,
+    /// The unit of a region's memory-access charge (`memory.size; i64.const u; call 1; drop`).
+    pages: Option<u64>,
     len: Option<u64>,
     leave: bool,
 }
@@ -401,6 +405,14 @@ impl FuncCheck<'_> {
         let mut pending = Found::default();
         let mut j = 0;
         while let Some(at) = middle.get(j) {
+            if let Some(unit) = pages_charge(middle.get(j..j + 4)) {
+                if pending.pages.is_some() || pending.leave || pending.len.is_some() {
+                    return Err(self.code_err(at.start, "misplaced memory-access charge"));
+                }
+                pending.pages = Some(unit);
+                j += 4;
+                continue;
+            }
             let injected = match middle.get(j + 1).map(|next| &next.op) {
                 Some(Operator::Call { function_index }) if *function_index < FUNC_SHIFT => Some(*function_index),
                 _ => None,
@@ -446,7 +458,7 @@ impl FuncCheck<'_> {
             if got.charge != want.charge {
                 return Err(VerifyError::Charge { func: self.func, offset, expected: want.charge, found: got.charge });
             }
-            if got.len != want.len || got.leave != want.leave {
+            if got.len != want.len || got.leave != want.leave || got.pages != want.pages {
                 return Err(VerifyError::Code {
                     func: self.func,
                     offset,
@@ -584,9 +596,11 @@ impl FuncCheck<'_> {
                     starts[i + 1] = true;
                 }
                 Operator::Unreachable | Operator::Return => goes_dead = true,
-                Operator::Call { .. } | Operator::CallIndirect { .. } | Operator::Loop { .. } | Operator::If { .. } => {
-                    starts[i + 1] = true
-                }
+                Operator::Call { .. }
+                | Operator::CallIndirect { .. }
+                | Operator::Loop { .. }
+                | Operator::If { .. }
+                | Operator::MemoryGrow { .. } => starts[i + 1] = true,
                 _ => {}
             }
             if goes_dead {
@@ -625,6 +639,8 @@ impl FuncCheck<'_> {
 
         // Pass B: sum each region's cost. A live loop's own cost belongs to its body region.
         let mut region_cost = vec![0u64; n + 1];
+        let mut region_pages = vec![0u64; n + 1];
+        let per_page = self.schedule.dynamic.memory_access_per_page;
         let mut loop_region = vec![false; n + 1];
         region_cost[0] =
             n_locals.checked_mul(self.schedule.per_local).ok_or_else(|| self.code_err(0, "locals cost overflows"))?;
@@ -652,6 +668,11 @@ impl FuncCheck<'_> {
             };
             region_cost[owner] =
                 region_cost[owner].checked_add(cost).ok_or_else(|| self.code_err(at.start, "region cost overflows"))?;
+            if kind.is_memory_access() {
+                region_pages[owner] = region_pages[owner]
+                    .checked_add(per_page)
+                    .ok_or_else(|| self.code_err(at.start, "region memory-access charge overflows"))?;
+            }
         }
 
         let mut expected = Vec::with_capacity(n);
@@ -660,6 +681,7 @@ impl FuncCheck<'_> {
             if starts[i] {
                 let c = if loop_region[i] { region_cost[i].max(1) } else { region_cost[i] };
                 e.charge = (c > 0).then_some(c);
+                e.pages = (region_pages[i] > 0).then_some(region_pages[i]);
             }
             if live_op[i] {
                 let kind = OpKind::of(&at.op);
@@ -714,6 +736,18 @@ fn resync(
 
 /// Whether an instrumented operator is the original one: identical bytes, or for `call` and
 /// `ref.func` the same operator with the index shifted by [`FUNC_SHIFT`].
+/// The unit of a region's memory-access charge, if `ops` is one:
+/// `memory.size 0; i64.const unit; call $gas_len; drop`. (A length charge is always followed by
+/// its size-dependent operator, never by `drop`, so the pattern is unambiguous.)
+fn pages_charge(ops: Option<&[OpAt<'_>]>) -> Option<u64> {
+    match ops? {
+        [OpAt { op: Operator::MemorySize { mem: 0 }, .. }, OpAt { op: Operator::I64Const { value }, .. }, OpAt { op: Operator::Call { function_index: GAS_LEN_FUNC }, .. }, OpAt { op: Operator::Drop, .. }] => {
+            Some(*value as u64)
+        }
+        _ => None,
+    }
+}
+
 fn same_op(orig_bytes: &[u8], ob: usize, orig: &OpAt<'_>, inst_bytes: &[u8], ib: usize, inst: &OpAt<'_>) -> bool {
     match (&orig.op, &inst.op) {
         (Operator::Call { function_index: a }, Operator::Call { function_index: b })

@@ -45,4 +45,5 @@ golden_tests!(
     tables,
     locals,
     names,
+    memory_access,
 );

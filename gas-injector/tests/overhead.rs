@@ -1,12 +1,14 @@
 //! Size overhead on a real Rust program (the `tally-guests` module, built for wasm32 at test
-//! time): instrumented with the default schedule, gas + stack, it grows by at most 20%.
+//! time): instrumented with the default schedule, gas + stack, it grows by at most 25%. (It was
+//! 20% until schedule version 2 added a memory-access charge of 8–9 bytes to every region with
+//! loads or stores: +17.2% became +23.4%.)
 
 mod common;
 
 use tally_gas_injector::Schedule;
 
 #[test]
-fn guest_module_grows_at_most_20_percent() {
+fn guest_module_grows_at_most_25_percent() {
     let wasm = match tally_guests::build::wasm_bytes() {
         Ok(w) => w,
         Err(e) => panic!("cannot build the guest module (rustup target add wasm32-unknown-unknown): {e}"),
@@ -14,5 +16,5 @@ fn guest_module_grows_at_most_20_percent() {
     let out = common::check(&wasm, &Schedule::default());
     let growth = (out.len() as f64 / wasm.len() as f64 - 1.0) * 100.0;
     eprintln!("guest module: {} -> {} bytes (+{growth:.1}%)", wasm.len(), out.len());
-    assert!(growth <= 20.0, "size overhead {growth:.1}% exceeds 20%");
+    assert!(growth <= 25.0, "size overhead {growth:.1}% exceeds 25%");
 }

@@ -25,6 +25,7 @@ fn sparse_schedule() -> Schedule {
         table_init_per_element: 0,
         table_copy_per_element: 0,
         table_fill_per_element: 0,
+        memory_access_per_page: 0,
     };
     s.set_cost(OpKind::I32Add, Some(7));
     s

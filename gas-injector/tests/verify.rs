@@ -21,7 +21,7 @@ const SOURCE: &str = r#"
   (start $s)
   (func $s)
   (func $s2)
-  (func $k (param i32)))
+  (func $k (param i32) (drop (i32.load (local.get 0)))))
 "#;
 
 /// The original, and the instrumented module printed as text (one operator or field per line,
@@ -92,6 +92,22 @@ fn a_missing_length_charge_is_rejected() {
     assert!(matches!(r, Err(VerifyError::Code { .. })), "{r:?}");
     let r = tampered(0, "i64.const 1000\ncall 1", "i64.const 999\ncall 1");
     assert!(matches!(r, Err(VerifyError::Code { .. })), "{r:?}");
+}
+
+#[test]
+fn memory_access_charges_must_be_exact() {
+    // The load in `$k`: one access at 9 per page.
+    let r = tampered(0, "memory.size\ni64.const 9\n", "memory.size\ni64.const 10\n");
+    assert!(matches!(r, Err(VerifyError::Code { .. })), "{r:?}");
+    let r = tampered(0, "memory.size\ni64.const 9\ncall 1\ndrop\n", "");
+    assert!(matches!(r, Err(VerifyError::Code { .. })), "{r:?}");
+    // Charged after the access instead of at the region's top.
+    let r = tampered(
+        0,
+        "memory.size\ni64.const 9\ncall 1\ndrop\nlocal.get 0\ni32.load",
+        "local.get 0\nmemory.size\ni64.const 9\ncall 1\ndrop\ni32.load",
+    );
+    assert!(r.is_err(), "{r:?}");
 }
 
 #[test]

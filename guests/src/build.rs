@@ -85,9 +85,15 @@ pub fn target_dir() -> PathBuf {
     }
 }
 
+/// The wasm stack size of the guests: 32 KiB, as `tally build` and `contract-sdk`'s build driver
+/// give contracts (rustc's default is 1 MiB). The guests are the time-per-gas suite's ordinary
+/// code, so their memory is sized as a contract's is; loads and stores cost more the larger the
+/// memory (gas-injector SPEC.md, "Memory accesses").
+pub const STACK_SIZE: u32 = 32 * 1024;
+
 /// Compiles the guests with
 /// `cargo build --release --target wasm32-unknown-unknown --manifest-path guests/Cargo.toml`
-/// into `target_dir` and returns the path of the `.wasm` file.
+/// and a [`STACK_SIZE`] stack into `target_dir`, and returns the path of the `.wasm` file.
 ///
 /// Flags and targets set for the outer build (`RUSTFLAGS`, `CARGO_BUILD_TARGET`, ...) are removed
 /// from the child's environment so that they cannot leak into the wasm build.
@@ -96,6 +102,8 @@ pub fn build_into(target_dir: &Path) -> Result<PathBuf, BuildError> {
     let output = Command::new(&cargo)
         .args(["build", "--release", "--target", WASM_TARGET, "--manifest-path"])
         .arg(manifest_path())
+        .arg("--config")
+        .arg(format!("target.{WASM_TARGET}.rustflags=[\"-C\", \"link-arg=-zstack-size={STACK_SIZE}\"]"))
         .env("CARGO_TARGET_DIR", target_dir)
         .env_remove("RUSTFLAGS")
         .env_remove("CARGO_ENCODED_RUSTFLAGS")

@@ -135,7 +135,9 @@ fn expensive_block_ending_in_a_trap_is_paid_in_full_and_runs_nothing_when_unpaid
         (drop (f64.sqrt (f64.const 2)))))"#);
     let s = Schedule::default();
     let out = instrumented(&wasm, &s);
-    let before_trap = c(&s, &[K::I32Const, K::I32Const, K::I32Store8, K::I32Const, K::LocalGet, K::I32DivU]);
+    // The store pays the access price of the one-page memory too.
+    let before_trap = c(&s, &[K::I32Const, K::I32Const, K::I32Store8, K::I32Const, K::LocalGet, K::I32DivU])
+        + s.dynamic.memory_access_per_page;
     let after_trap = c(
         &s,
         &[
@@ -408,8 +410,10 @@ fn memory_grow_and_bulk_ops_at_length_zero_and_maximum() {
         (r.ending.clone(), r.used(gas), m),
         (Ending::Returned(vec![Norm::I32(-1)]), grow_static + max * d.memory_grow_per_page, Some(65536))
     );
-    // Paid before growing: one gas short of the page charge, the memory does not grow.
-    let (r, _, m) = both(&out, b, "grow", &[i(2)], grow_static + 2 * d.memory_grow_per_page - 1);
+    // Paid before growing: one gas short of the page charge, the memory does not grow. (The
+    // `end` is a region of its own: `memory.grow` ends its region.)
+    let before_end = c(&s, &[K::LocalGet, K::MemoryGrow]);
+    let (r, _, m) = both(&out, b, "grow", &[i(2)], before_end + 2 * d.memory_grow_per_page - 1);
     assert_eq!((r, m), (Run { ending: oog(), gas_left: 0 }, Some(65536)));
 
     // memory.fill: length 0 at the end of memory is fine; length 0 past the end traps (free of
@@ -603,4 +607,68 @@ fn ten_thousand_nested_blocks() {
     let secs = start.elapsed().as_secs_f64();
     eprintln!("10^4 nested blocks/ifs/loops: {secs:.2} s");
     assert!(secs < 30.0);
+}
+
+/// A chain of dependent loads, `n` per call, over a memory of `pages` pages (grown by the
+/// method itself to `grow` more pages first).
+fn chase_module(pages: u32) -> Vec<u8> {
+    wat(&format!(
+        r#"(module
+          (memory (export "mem") {pages})
+          (func (export "f") (param $n i32) (param $grow i32) (result i32) (local $p i32)
+            (drop (memory.grow (local.get $grow)))
+            (loop $l
+              (local.set $p (i32.load (i32.load (local.get $p))))
+              (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+            (local.get $p)))"#
+    ))
+}
+
+/// Loads and stores pay `memory_access_per_page` per page of the memory they run in: the same
+/// chase over a larger memory, or after growing the memory, costs exactly that much more per
+/// load, on tally-vm (fused `memory_size_gas`) and on wasmi (plain `memory.size` and
+/// `tally.gas_len`) alike.
+#[test]
+fn loads_pay_for_the_size_of_their_memory() {
+    let s = Schedule::default();
+    let per_page = s.dynamic.memory_access_per_page;
+    assert!(per_page > 0);
+    let b = s.stack.budget;
+    let gas = 1 << 50;
+    let used = |pages: u32, n: i32, grow: i32| {
+        let out = instrumented(&chase_module(pages), &s);
+        let (run, _, _) = both(&out, b, "f", &[Norm::I32(n), Norm::I32(grow)], gas);
+        assert_eq!(run.ending, Ending::Returned(vec![Norm::I32(0)]));
+        run.used(gas)
+    };
+    let loads = 2 * 1000;
+    // 1 → 16 pages declared: 15 more pages for each of the 2000 loads.
+    assert_eq!(used(16, 1000, 0) - used(1, 1000, 0), loads * 15 * per_page);
+    // Growing by 15 pages first costs the grow, then the same per-load price as 16 pages.
+    assert_eq!(used(1, 1000, 15) - used(16, 1000, 0), 15 * s.dynamic.memory_grow_per_page);
+    // The per-load price at 256 pages: the static cost plus 256 pages.
+    let per_load = (used(256, 2000, 0) - used(256, 1000, 0)) / 1000;
+    let static_loop = c(&s, &[K::Loop, K::LocalGet, K::I32Load, K::I32Load, K::LocalSet])
+        + c(&s, &[K::LocalGet, K::I32Const, K::I32Sub, K::LocalTee, K::BrIf]);
+    assert_eq!(per_load, static_loop + 2 * 256 * per_page);
+}
+
+/// Out of gas at the memory-access charge: nothing of the region runs.
+#[test]
+fn an_unpaid_memory_access_charge_runs_nothing() {
+    let wasm = wat(r#"(module
+      (memory (export "mem") 8)
+      (func (export "f") (param i32) (result i32)
+        (i32.store (i32.const 0) (i32.const 7))
+        (i32.load (i32.const 0))))"#);
+    let s = Schedule::default();
+    let out = instrumented(&wasm, &s);
+    let region = c(&s, &[K::I32Const, K::I32Const, K::I32Store, K::I32Const, K::I32Load, K::End]);
+    let access = 2 * 8 * s.dynamic.memory_access_per_page;
+    let (run, _, _) = both(&out, s.stack.budget, "f", &[Norm::I32(0)], region + access);
+    assert_eq!(run, Run { ending: Ending::Returned(vec![Norm::I32(7)]), gas_left: 0 });
+    let mut t = TallyVm::new(&out, 0, u64::from(s.stack.budget)).unwrap();
+    let run = t.call("f", &[Norm::I32(0)], region + access - 1);
+    assert_eq!(run, Run { ending: oog(), gas_left: 0 });
+    assert_eq!(t.inst.get_memory(&t.store, "mem").unwrap().data(&t.store)[0], 0);
 }

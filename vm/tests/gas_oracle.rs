@@ -7,13 +7,14 @@
 //! `call`, `select`, `drop`, i32 loads and stores, `memory.size`/`grow`/`fill`/`copy`,
 //! `unreachable`; blocks without parameters). It charges `per_local` × locals at each entry,
 //! each operator when it runs, `br_table`'s per-target cost, a loop's cost each time its body is
-//! entered, `else`/`end` only when control falls through them, and each dynamic charge just
-//! before its operator. Then, over a suite of programs and arguments:
+//! entered, `else`/`end` only when control falls through them, each dynamic charge just before
+//! its operator, and each load or store the per-page access price of the memory's current size.
+//! Then, over a suite of programs and arguments:
 //!
 //! - normal completion: instrumented gas used == reference, exactly;
 //! - trap: reference <= used <= reference + the static cost of the rest of the trapping region
-//!   (bounded above by the operators up to the next branch, call, `if`/`else`, `loop` or the
-//!   function's end).
+//!   (bounded above by the operators up to the next branch, call, `if`/`else`, `loop`,
+//!   `memory.grow` or the function's end).
 
 mod gas_common;
 
@@ -121,9 +122,15 @@ impl<'a> Reference<'a> {
         Reference { s, funcs, globals, mem: vec![0; pages * 65536], max_pages, gas: 0 }
     }
 
+    /// The operator's cost when it runs: its static cost, and for a load or store the
+    /// memory-access price of the memory's current size.
     fn cost(&self, op: &Operator<'_>) -> u128 {
         let kind = OpKind::of(op).unwrap();
         let mut c = u128::from(self.s.cost(kind).unwrap());
+        if kind.is_memory_access() {
+            let pages = (self.mem.len() / 65536) as u128;
+            c += pages * u128::from(self.s.dynamic.memory_access_per_page);
+        }
         if let Operator::BrTable { targets } = op {
             c += u128::from(targets.len()) * u128::from(self.s.br_table_per_target);
         }
@@ -150,6 +157,7 @@ impl<'a> Reference<'a> {
                     | Operator::Unreachable
                     | Operator::If { .. }
                     | Operator::Else
+                    | Operator::MemoryGrow { .. }
             ) {
                 break;
             }

@@ -34,6 +34,7 @@ pub fn golden_schedule() -> Schedule {
     s.dynamic.table_init_per_element = 6;
     s.dynamic.table_copy_per_element = 7;
     s.dynamic.table_fill_per_element = 8;
+    s.dynamic.memory_access_per_page = 9;
     s.stack = StackCosts { budget: 1 << 16, activation: 32, i32: 1, i64: 2, f32: 1, f64: 2, funcref: 4, externref: 4 };
     s
 }

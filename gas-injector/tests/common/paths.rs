@@ -10,7 +10,9 @@
 //!
 //! A path that completes must have charged == step-by-step; a path that traps
 //! (`unreachable`) must have charged >= step-by-step. Dynamic (length) charges are left out of
-//! both sides.
+//! both sides. Memory-access charges (`memory.size; i64.const u; call 1; drop`) are checked the
+//! same way in their own units: the `u`s a path passes against its loads and stores times the
+//! schedule's per-page access cost.
 
 use tally_gas_injector::{OpKind, Schedule};
 use wasmparser::{FunctionBody, Operator, Payload};
@@ -29,6 +31,8 @@ struct Op<'a> {
     injected: bool,
     /// For the `call 0` of a region charge: the amount.
     charge: Option<u64>,
+    /// For the `call 1` of a memory-access charge: the unit.
+    pages: Option<u64>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -44,6 +48,8 @@ struct State {
     ctrl: Vec<(usize, Kind)>,
     charged: u128,
     step: u128,
+    charged_pages: u128,
+    step_pages: u128,
     backedges: Vec<(usize, u8)>,
 }
 
@@ -73,7 +79,8 @@ fn check_function(body: &FunctionBody<'_>, schedule: &Schedule, stats: &mut Stat
         raw.push(reader.read().unwrap());
     }
     let n = raw.len();
-    let mut ops: Vec<Op<'_>> = raw.into_iter().map(|op| Op { op, injected: false, charge: None }).collect();
+    let mut ops: Vec<Op<'_>> =
+        raw.into_iter().map(|op| Op { op, injected: false, charge: None, pages: None }).collect();
     // Prologue (`i32.const F; call 2; block`), epilogue (`i32.const F; call 3; end`), and the
     // `const; call k` patterns with k < 4.
     for i in [0, 1, 2, n - 3, n - 2, n - 1] {
@@ -81,6 +88,16 @@ fn check_function(body: &FunctionBody<'_>, schedule: &Schedule, stats: &mut Stat
     }
     let mut i = 3;
     while i + 1 < n - 3 {
+        if let [Operator::MemorySize { mem: 0 }, Operator::I64Const { value }, Operator::Call { function_index: 1 }, Operator::Drop] =
+            [&ops[i].op, &ops[i + 1].op, &ops[i + 2].op, &ops[(i + 3).min(n - 1)].op]
+        {
+            ops[i + 2].pages = Some(*value as u64);
+            for op in &mut ops[i..i + 4] {
+                op.injected = true;
+            }
+            i += 4;
+            continue;
+        }
         if let Operator::Call { function_index } = ops[i + 1].op {
             if function_index < 4 {
                 ops[i].injected = true;
@@ -125,6 +142,8 @@ fn check_function(body: &FunctionBody<'_>, schedule: &Schedule, stats: &mut Stat
         ctrl: Vec::new(),
         charged: 0,
         step: n_locals * u128::from(schedule.per_local),
+        charged_pages: 0,
+        step_pages: 0,
         backedges: Vec::new(),
     };
     let mut work = vec![start];
@@ -140,6 +159,7 @@ fn check_function(body: &FunctionBody<'_>, schedule: &Schedule, stats: &mut Stat
             let op = &ops[s.pc];
             if op.injected {
                 s.charged += u128::from(op.charge.unwrap_or(0));
+                s.charged_pages += u128::from(op.pages.unwrap_or(0));
                 match op.op {
                     Operator::Block { .. } => s.ctrl.push((s.pc, Kind::Block)),
                     Operator::End => break Some(true), // the function's end
@@ -149,6 +169,9 @@ fn check_function(body: &FunctionBody<'_>, schedule: &Schedule, stats: &mut Stat
                 continue;
             }
             s.step += cost(&op.op);
+            if OpKind::of(&op.op).is_some_and(OpKind::is_memory_access) {
+                s.step_pages += u128::from(schedule.dynamic.memory_access_per_page);
+            }
             let branch = |s: &mut State, depth: u32| -> bool {
                 let k = s.ctrl.len() - 1 - depth as usize;
                 let (target, kind) = s.ctrl[k];
@@ -225,10 +248,12 @@ fn check_function(body: &FunctionBody<'_>, schedule: &Schedule, stats: &mut Stat
         match outcome {
             Some(true) => {
                 assert_eq!(s.charged, s.step, "a completed path was charged {} for {} of work", s.charged, s.step);
+                assert_eq!(s.charged_pages, s.step_pages, "a completed path's memory accesses were charged wrongly");
                 stats.completed += 1;
             }
             Some(false) => {
                 assert!(s.charged >= s.step, "a trapping path was charged {} for {} of work", s.charged, s.step);
+                assert!(s.charged_pages >= s.step_pages, "a trapping path's memory accesses were undercharged");
                 stats.trapped += 1;
             }
             None => stats.abandoned += 1,

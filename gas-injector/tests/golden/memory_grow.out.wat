@@ -13,12 +13,14 @@
     i32.const 34
     call 2
     block (result i32) ;; label = @1
-      i64.const 3
+      i64.const 2
       call 0
       local.get 0
       i64.const 1000
       call 1
       memory.grow
+      i64.const 1
+      call 0
     end
     i32.const 34
     call 3

@@ -1151,6 +1151,19 @@ handler!(memory_size(ip, sp, mem, cx, gas) {
     next!(ip.add(1), sp, mem, cx, gas)
 });
 
+handler!(
+    /// `memory.size` that also charges the size in pages times `c` (a region's memory-access
+    /// charge: `memory.size; i64.const c; call $gas_len; drop`).
+    memory_size_gas(ip, sp, mem, cx, gas) {
+    let pages = ((*cx).mem_len / crate::store::PAGE_SIZE) as u64;
+    // An overflowing product is more than any gas left.
+    let Some(gas) = pages.checked_mul((*ip).c).and_then(|cost| gas.checked_sub(cost)) else {
+        return out_of_gas(ip, cx);
+    };
+    *sp.add((*ip).a as usize) = pages;
+    next!(ip.add(1), sp, mem, cx, gas)
+});
+
 handler!(memory_grow(ip, sp, mem, cx, gas) {
     let op = &*ip;
     let old = runtime::memory_grow(cx, rd::<u32>(sp, op.b));

@@ -272,6 +272,9 @@ pub(crate) struct FuncTranslator {
     last_test: Option<Test>,
     /// The fusable producer of the top temporary, if it was the last op emitted.
     last_fuse: Option<Fuse>,
+    /// Index of the last `memory.size` op: with the `tally.gas_len` call that follows it in a
+    /// region's memory-access charge, it becomes one `memory_size_gas` op.
+    memory_size_at: Option<usize>,
     /// The last `tally.stack_enter`/`stack_leave` op and its index, for folding into the
     /// entry charge or the return.
     last_stack_op: Option<(usize, Intrinsic)>,
@@ -389,6 +392,7 @@ impl FuncTranslator {
         self.producer = None;
         self.last_test = None;
         self.last_fuse = None;
+        self.memory_size_at = None;
         self.last_stack_op = None;
         self.pays_next_gas = None;
         self.bound.clear();
@@ -1342,6 +1346,18 @@ impl FuncTranslator {
             }
             Intrinsic::GasLen => {
                 self.stack.pop();
+                // A region's memory-access charge (`memory.size; i64.const u; call $gas_len;
+                // drop`): the size op charges too, and its result is the call's.
+                let size = self.memory_size_at.filter(|&at| {
+                    self.producer == Some(at) && at + 1 == self.ops.len() && self.stack.last() == Some(&Operand::Temp)
+                });
+                if let Some(at) = size {
+                    self.ops[at].h = h::memory_size_gas;
+                    self.ops[at].c = arg;
+                    self.producer = None;
+                    self.memory_size_at = None;
+                    return true;
+                }
                 let len = self.pop_slot();
                 self.emit_producer(h::gas_len, len, arg);
             }
@@ -1567,7 +1583,10 @@ impl FuncTranslator {
             O::I32Store16 { memarg } | O::I64Store16 { memarg } => {
                 self.store([h::store16, h::store16_imm, h::store16_add, h::store16_imm_add], 2, memarg.offset)
             }
-            O::MemorySize { .. } => self.emit_producer(h::memory_size, 0, 0),
+            O::MemorySize { .. } => {
+                self.emit_producer(h::memory_size, 0, 0);
+                self.memory_size_at = Some(self.ops.len() - 1);
+            }
             O::MemoryGrow { .. } => self.un(h::memory_grow),
             O::MemoryFill { .. } => {
                 let n = self.pop_slot();
