@@ -23,9 +23,10 @@ const MAX_IMPORTS: usize = 1_000_000;
 
 /// The largest output [`instrument`] produces for an input of `input_len` bytes:
 /// `24 × input_len + 1024`. Each original operator (at least one byte) gains at most a region
-/// charge (≤ 13 bytes) and a length charge or stack release (≤ 13 bytes), and each function
-/// (at least 4 bytes of input) a fixed prologue and epilogue (≤ 32 bytes), so the bound holds
-/// for any schedule; it is also checked.
+/// charge (≤ 13 bytes) and a length charge or stack release (≤ 13 bytes), a region's
+/// memory-access charge (≤ 16 bytes) needs a load or store in it (at least 3 bytes), and each
+/// function (at least 4 bytes of input) gains a fixed prologue and epilogue (≤ 32 bytes), so the
+/// bound holds for any schedule; it is also checked.
 pub fn max_output_size(input_len: usize) -> usize {
     input_len.saturating_mul(24).saturating_add(1024)
 }

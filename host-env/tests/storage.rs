@@ -345,6 +345,25 @@ fn redb_open_creates_empty_and_reads_without_writing() {
     assert_eq!(s.get(b"a").unwrap(), Some(b"b".to_vec()));
 }
 
+/// A new database appears at its path whole or not at all: redb writes it beside the path first
+/// (a process killed while redb wrote the header used to leave a file that then failed to open
+/// as corrupted), and what a killed creation left beside it does not get in the way.
+#[test]
+fn redb_creation_leaves_a_whole_file_or_none() {
+    let dir = TempDir::new("create");
+    let path = dir.join("state.redb");
+    // What a creation killed mid-write leaves: a headerless file beside the path.
+    let stale = dir.join(&format!(".state.redb.creating-{}", std::process::id()));
+    std::fs::write(&stale, b"half a header").unwrap();
+    let s = open(&path);
+    s.set(b"k", b"v").unwrap();
+    drop(s);
+    assert!(!stale.exists(), "the stale sibling is replaced and removed");
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names, [std::ffi::OsString::from("state.redb")]);
+    assert_eq!(open(&path).get(b"k").unwrap(), Some(b"v".to_vec()));
+}
+
 // ---------------------------------------------------------------------------------------------
 // redb: files it must refuse
 // ---------------------------------------------------------------------------------------------

@@ -50,6 +50,9 @@ impl RedbStorage {
     /// directory or not writable).
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StorageError> {
         let path = path.as_ref().to_path_buf();
+        if !path.exists() {
+            create_atomically(&path)?;
+        }
         // redb documents that a plain open trusts a cleanly closed file and may panic on one that
         // was altered outside redb; the integrity check verifies every page checksum first and
         // reports damage as an error instead. It costs a read of the whole file per open, which
@@ -107,6 +110,49 @@ impl RedbStorage {
 
 /// Translates a redb error into the backend-neutral [`StorageError`], naming the file so that an
 /// operator can tell which database is at fault.
+/// Creates an empty database at `path` so that a crash at any moment leaves either no file there
+/// or a complete one: redb writes its header into a sibling file, which is synced and then linked
+/// into place. (redb creating the file in place can leave a file without a header if the process
+/// dies mid-creation, which then fails to open as corrupted.) If another process created `path`
+/// meanwhile, its file is kept. A sibling left by a crash is replaced by the next attempt.
+fn create_atomically(path: &Path) -> Result<(), StorageError> {
+    let io =
+        |what: &str, e: std::io::Error| StorageError::Backend { message: format!("{}: {what}: {e}", path.display()) };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let fresh = path.with_file_name(format!(".{name}.creating-{}", std::process::id()));
+    let _ = std::fs::remove_file(&fresh);
+    let created = panic::catch_unwind(AssertUnwindSafe(|| Database::create(&fresh).map(drop)));
+    match created {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            let _ = std::fs::remove_file(&fresh);
+            return Err(map_error(&fresh, e.into()));
+        }
+        Err(_) => {
+            let _ = std::fs::remove_file(&fresh);
+            return Err(StorageError::Backend { message: format!("{}: redb panicked creating it", fresh.display()) });
+        }
+    }
+    std::fs::File::open(&fresh).and_then(|f| f.sync_all()).map_err(|e| io("syncing the new database", e))?;
+    // A hard link never replaces a file another process created meanwhile; where the file
+    // system has none, a rename (which could) is the fallback.
+    let linked = match std::fs::hard_link(&fresh, path) {
+        Err(e) if e.kind() == ErrorKind::Unsupported => std::fs::rename(&fresh, path),
+        other => other,
+    };
+    let _ = std::fs::remove_file(&fresh);
+    match linked {
+        Ok(()) => {}
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(io("linking the new database into place", e)),
+    }
+    // The link is durable once the directory is.
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|e| io("syncing the directory", e))?;
+    }
+    Ok(())
+}
+
 fn map_error(path: &Path, error: redb::Error) -> StorageError {
     let shown = path.display();
     match error {
