@@ -159,6 +159,9 @@ pub struct CodeShape {
     pub data_bytes: u32,
     /// Exports.
     pub exports: u32,
+    /// Targets over all `br_table`s, default targets excluded: the densest code to validate and
+    /// translate (a target is one byte).
+    pub br_table_targets: u32,
 }
 
 /// Which limit a module broke.
@@ -371,6 +374,7 @@ pub fn check_code(code: &[u8], limits: &CodeLimits) -> Result<CodeShape, CodeErr
         data_segments: sat(c.data_segments),
         data_bytes: sat(c.data_bytes),
         exports: sat(c.exports),
+        br_table_targets: sat(c.br_table_targets),
     })
 }
 
@@ -392,6 +396,7 @@ struct Counts {
     data_segments: u64,
     data_bytes: u64,
     locals: u64,
+    br_table_targets: u64,
 }
 
 /// The state of one [`check_code`] pass.
@@ -592,7 +597,7 @@ impl<'a> Pass<'a, '_> {
     }
 
     /// The operators of one body. Every read consumes at least one byte, so this ends.
-    fn operators(&self, ops: &mut OperatorsReader<'a>) -> Result<(), CodeError> {
+    fn operators(&mut self, ops: &mut OperatorsReader<'a>) -> Result<(), CodeError> {
         let mut depth: u64 = 0;
         while !ops.eof() {
             let at = ops.original_position();
@@ -608,6 +613,7 @@ impl<'a> Pass<'a, '_> {
                 Operator::End | Operator::Delegate { .. } => depth = depth.saturating_sub(1),
                 Operator::BrTable { targets } => {
                     self.check(Limit::BrTableTargets, u64::from(targets.len()), at)?;
+                    self.counts.br_table_targets += u64::from(targets.len());
                 }
                 _ => {}
             }

@@ -378,7 +378,9 @@ fn the_shape_counts_what_loading_and_instantiating_cost() {
       (table 7 funcref)
       (global i32 (i32.const 1)) (global i64 (i64.const 2))
       (func (local i32 i32 i64))
-      (func (param i32) (local f64))
+      (func (param i32) (local f64)
+        (block (block (br_table 0 1 0 (local.get 0)))) ;; two targets and the default
+        (block (br_table 0 (local.get 0))))
       (export "a" (func 1)) (export "b" (func 2)) (export "m" (memory 0))
       (elem (i32.const 0) func 1 2 1)
       (elem func 2)
@@ -401,6 +403,7 @@ fn the_shape_counts_what_loading_and_instantiating_cost() {
             data_segments: 2,
             data_bytes: 11,
             exports: 3,
+            br_table_targets: 2,
         }
     );
     assert_eq!(
