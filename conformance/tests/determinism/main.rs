@@ -88,15 +88,9 @@ fn bare_context(corpus: &Corpus, m: &Mismatch) -> Option<String> {
 /// For a contract execution, the field a token belongs to, and both receipts when they differ.
 fn contract_context(m: &Mismatch) -> Option<String> {
     let t = m.token?;
-    let field = |s: &str| {
-        let tokens: Vec<&str> = s.split(' ').collect();
-        (0..=t.min(tokens.len().saturating_sub(1))).rev().find_map(|i| {
-            let k = tokens[i];
-            (i + 1 <= t && k.chars().all(|c| c.is_ascii_lowercase() || c == '_') && !k.is_empty())
-                .then(|| k.to_string())
-        })
-    };
-    let name = field(&m.expected).unwrap_or_else(|| "status".into());
+    let tokens: Vec<&str> = m.expected.split(' ').collect();
+    let is_field = |k: &&&str| !k.is_empty() && k.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+    let name = tokens[..t.min(tokens.len())].iter().rev().find(is_field).map_or("status", |k| *k);
     let receipt = |s: &str| -> Option<Receipt> {
         let tokens: Vec<&str> = s.split(' ').collect();
         let i = tokens.iter().position(|&k| k == "receipt")?;

@@ -87,30 +87,15 @@ fn run_calls(engine: &Engine, module: &Module, calls: &[Call], gas: Option<u64>,
     let mut store = Store::new(engine, ());
     store.set_stack_budget(budget);
     let mut gas_used = 0;
-    let mut meter = |store: &mut Store<()>, f: &mut dyn FnMut(&mut Store<()>) -> Result<Vec<Val>, Error>| {
-        if let Some(g) = gas {
-            store.set_gas(g);
-        }
-        let r = f(store);
-        if let Some(g) = gas {
-            gas_used += g - store.gas();
-        }
-        r
-    };
-    let mut instance = None;
-    let inst = meter(&mut store, &mut |s| {
-        instance = Some(Linker::<()>::new(engine).instantiate(s, module)?);
-        Ok(Vec::new())
-    });
-    let Some(instance) = instance else {
-        let trap = trap_name(inst.expect_err("no instance without an error"));
-        return Run { outcomes: vec![format!("!inst:{trap}")], gas_used, state: None };
+    let instance = match metered(&mut store, gas, &mut gas_used, |s| Linker::<()>::new(engine).instantiate(s, module)) {
+        Ok(instance) => instance,
+        Err(e) => return Run { outcomes: vec![format!("!inst:{}", trap_name(e))], gas_used, state: None },
     };
     let mut outcomes = Vec::with_capacity(calls.len());
     for c in calls {
         let func = instance.get_func(&store, &c.export).unwrap_or_else(|| panic!("no export {:?}", c.export));
         let ty = func.ty(&store);
-        let r = meter(&mut store, &mut |s| {
+        let r = metered(&mut store, gas, &mut gas_used, |s| {
             let mut results: Vec<Val> = ty.results().iter().map(|&t| Val::default_for(t)).collect();
             func.call(s, &c.args, &mut results)?;
             Ok(results)
@@ -123,6 +108,18 @@ fn run_calls(engine: &Engine, module: &Module, calls: &[Call], gas: Option<u64>,
     }
     let state = state(&store, &instance);
     Run { outcomes, gas_used, state }
+}
+
+/// Runs `f` with `gas` (when given) and adds what it used to `used`.
+fn metered<R>(store: &mut Store<()>, gas: Option<u64>, used: &mut u64, f: impl FnOnce(&mut Store<()>) -> R) -> R {
+    if let Some(g) = gas {
+        store.set_gas(g);
+    }
+    let r = f(store);
+    if let Some(g) = gas {
+        *used += g - store.gas();
+    }
+    r
 }
 
 /// The trap's name; any other error is a bug in the corpus.
