@@ -111,7 +111,8 @@ pub struct CallBuilder<'a> {
 
 impl<'a> CallBuilder<'a> {
     /// A call of SDK method `method` of `contract` (export `call`, input starts with
-    /// `selector(method)`), with no arguments so far, all the gas left and no flags.
+    /// `selector(method)`), with no arguments so far, as much gas as the host allows (see
+    /// [`Self::gas`]) and no flags.
     ///
     /// With a string literal inside a `#[contract]` module this is rewritten to
     /// [`Self::with_selector`] at compile time; otherwise the selector is hashed by the host when
@@ -145,7 +146,10 @@ impl<'a> CallBuilder<'a> {
         self
     }
 
-    /// Limits the callee's gas to `gas` (default: everything left).
+    /// Limits the callee's gas to `gas`. By default (and whatever is asked) the host gives the
+    /// callee at most all but 1/64 of the gas left (`Limits::call_keep_divisor` in
+    /// `host-env/ABI.md`), so a callee that runs out leaves the caller gas to handle
+    /// [`CallError::OutOfGas`].
     pub fn gas(mut self, gas: u64) -> Self {
         self.gas = gas;
         self
