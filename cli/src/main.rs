@@ -516,12 +516,7 @@ fn replay(args: ReplayArgs) -> ExitCode {
         Ok(p) => p,
         Err(err) => return contract_error(&err, args.json),
     };
-    let what = match &record.kind {
-        tally_host_env::RecordKind::Call { contract, method, read_only: false } => format!("call {contract} {method}"),
-        tally_host_env::RecordKind::Call { contract, method, read_only: true } => format!("query {contract} {method}"),
-        tally_host_env::RecordKind::Deploy { init: Some(init), .. } => format!("deploy (init {init})"),
-        tally_host_env::RecordKind::Deploy { init: None, .. } => "deploy".to_string(),
-    };
+    let what = contract::describe_record(&record);
     match tally_host_env::replay(&runtime, &record) {
         Ok(receipt) => {
             if args.json {
