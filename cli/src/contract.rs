@@ -580,6 +580,12 @@ pub fn read_record(path: &Path) -> Result<ExecutionRecord, ContractError> {
     ExecutionRecord::from_bytes(&bytes).map_err(|error| ContractError::Record { path: path.to_path_buf(), error })
 }
 
+/// Whether an account (a deployed contract) exists at `address`.
+pub fn has_contract(storage: &Arc<dyn Storage>, address: &Address) -> Result<bool, ContractError> {
+    let key = [keys::ACCOUNT, &address.0[..]].concat();
+    Ok(storage.get(&key).map_err(ContractError::Storage)?.is_some())
+}
+
 /// What `record` ran, for people: `call <address> <method>`, `query <address> <method>`,
 /// `deploy`, or `deploy (init <method>)`. For an SDK contract (whose code, in the record's read
 /// set or in the deployment, carries metadata) the method is the SDK method the input's selector

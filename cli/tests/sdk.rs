@@ -155,3 +155,134 @@ fn replays_name_the_sdk_method_and_the_first_differing_write() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Deploys the token example into a fresh state in `dir`; returns the database and the address.
+fn deployed_token(dir: &Path) -> (PathBuf, String) {
+    let wasm = dir.join("token.wasm");
+    std::fs::write(&wasm, tally_sdk_build::example("token").expect("build the token example")).unwrap();
+    let db = dir.join("state.redb");
+    let init = r#"{"name": "Tally", "symbol": "TLY", "decimals": 6, "initial_supply": "1000000"}"#;
+    let out = tally(&["deploy", s(&wasm), "--db", s(&db), "--json", "--json-args", init]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    (db, json_of(&out)["address"].as_str().unwrap().to_string())
+}
+
+/// Runs `tally`, expects exit 1 (refused: nothing ran) and returns stderr.
+fn refused(args: &[&str]) -> String {
+    let out = tally(args);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+    assert!(out.stdout.is_empty(), "nothing ran, so no receipt: {}", String::from_utf8_lossy(&out.stdout));
+    stderr
+}
+
+#[test]
+fn mistakes_are_refused_before_anything_runs_with_messages_that_name_them() {
+    let dir = scratch("mistakes");
+    let (db, token) = deployed_token(&dir);
+    let db = s(&db);
+    let bob = format!("0x{}", "bb".repeat(32));
+    let transfer_sig = "`transfer(to: Address, value: u128)`";
+
+    // A deployment without its initializer's arguments.
+    let wasm = dir.join("token.wasm");
+    assert_eq!(
+        refused(&["deploy", s(&wasm), "--db", db]),
+        "error: Token: `init(name: String, symbol: String, decimals: u8, initial_supply: u128)` takes 4 arguments and \
+         none were given; pass them with --json-args '{\"name\": …, \"symbol\": …, \"decimals\": …, \"initial_supply\": …}' \
+         (or SCALE with --args)\n"
+    );
+
+    // Missing and mistyped --args: a u64 where the method takes a u128, a byte too many.
+    assert_eq!(
+        refused(&["call", &token, "transfer", "--db", db]),
+        format!(
+            "error: Token: {transfer_sig} takes 2 arguments and none were given; pass them with --json-args \
+             '{{\"to\": …, \"value\": …}}' (or SCALE with --args)\n"
+        )
+    );
+    assert_eq!(
+        refused(&["call", &token, "transfer", "--db", db, "--args", &format!("addr:{bob}"), "u64:5"]),
+        format!(
+            "error: Token: the arguments end inside `value` (u128), which starts at byte 32: 16 more bytes were needed, \
+             8 left; {transfer_sig}\n"
+        )
+    );
+    assert_eq!(
+        refused(&["call", &token, "transfer", "--db", db, "--args", &format!("addr:{bob}"), "u128:5", "u8:1"]),
+        format!(
+            "error: Token: 1 byte is left over after the last argument of {transfer_sig} (the input is 49 bytes)\n"
+        )
+    );
+
+    // A query of a method that changes state.
+    assert_eq!(
+        refused(&["query", &token, "transfer", "--db", db, "--args", &format!("addr:{bob}"), "u128:5"]),
+        "error: `transfer` is a #[call] method of Token: it may change state, and a query cannot; use `tally call`. \
+         Its views: name, symbol, decimals, total_supply, balance_of, allowance\n"
+    );
+
+    // An address with no contract, with --json-args (which needs the metadata of a contract).
+    let nobody = format!("0x{}", "77".repeat(32));
+    assert_eq!(
+        refused(&["call", &nobody, "transfer", "--db", db, "--json-args", "{}"]),
+        format!("error: no contract at address {nobody}\n")
+    );
+
+    // Argument names that do not exist, and integers JSON cannot carry as written.
+    assert_eq!(
+        refused(&[
+            "call",
+            &token,
+            "transfer",
+            "--db",
+            db,
+            "--json-args",
+            &format!(r#"{{"to": "{bob}", "amount": 5}}"#)
+        ]),
+        format!("error: method `transfer` has no argument `amount`; its arguments: to, value ({transfer_sig})\n")
+    );
+    assert_eq!(
+        refused(&[
+            "call",
+            &token,
+            "transfer",
+            "--db",
+            db,
+            "--json-args",
+            &format!(r#"{{"to": "{bob}", "value": 1e3}}"#)
+        ]),
+        "error: argument `value` (u128) of `transfer`: 1000.0 is written as a floating-point number (an exponent or a \
+         fraction, as in 1e3 or 1000.0); write the integer in plain digits: 1000\n"
+    );
+    let too_big = "340282366920938463463374607431768211456";
+    assert_eq!(
+        refused(&[
+            "call",
+            &token,
+            "transfer",
+            "--db",
+            db,
+            "--json-args",
+            &format!(r#"{{"to": "{bob}", "value": "{too_big}"}}"#)
+        ]),
+        format!(
+            "error: argument `value` (u128) of `transfer`: {too_big} is out of range for u128 (0 to \
+             340282366920938463463374607431768211455)\n"
+        )
+    );
+    let err = refused(&[
+        "call",
+        &token,
+        "transfer",
+        "--db",
+        db,
+        "--json-args",
+        &format!(r#"{{"to": "{bob}", "value": {too_big}}}"#),
+    ]);
+    assert!(
+        err.contains("is beyond what a JSON number holds exactly (integers up to 2^64); write u128 values that large as a decimal string"),
+        "{err}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
