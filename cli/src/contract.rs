@@ -14,7 +14,8 @@
 //!   profile or forbidden by the schedule, with its byte offset.
 //! - [`receipt_to_json`], [`format_receipt`], [`code_report_to_json`], [`format_code_report`]
 //!   render results.
-//! - [`read_record`] / [`write_record`] load and store execution records.
+//! - [`read_record`] / [`write_record`] load and store execution records; [`describe_record`]
+//!   names what one ran (the SDK method, for SDK contracts).
 //!
 //! # Exit codes
 //!
@@ -32,8 +33,8 @@ use parity_scale_codec::Encode;
 use serde_json::{json, Value as Json};
 use tally_gas_injector::{OpKind, Schedule};
 use tally_host_env::{
-    hex, parse_hex, Address, CodeError, CodeRejection, CodeReport, ExecError, ExecutionRecord, MemoryStorage, Params,
-    ParamsError, Receipt, RecordError, RedbStorage, Runtime, Status, Storage, StorageError,
+    hex, keys, parse_hex, Address, CodeError, CodeRejection, CodeReport, ExecError, ExecutionRecord, MemoryStorage,
+    Params, ParamsError, Receipt, RecordError, RecordKind, RedbStorage, Runtime, Status, Storage, StorageError,
 };
 
 use crate::CliError;
@@ -577,6 +578,52 @@ pub fn write_record(path: &Path, record: &ExecutionRecord) -> Result<(), Contrac
 pub fn read_record(path: &Path) -> Result<ExecutionRecord, ContractError> {
     let bytes = read_file(path)?;
     ExecutionRecord::from_bytes(&bytes).map_err(|error| ContractError::Record { path: path.to_path_buf(), error })
+}
+
+/// Whether an account (a deployed contract) exists at `address`.
+pub fn has_contract(storage: &Arc<dyn Storage>, address: &Address) -> Result<bool, ContractError> {
+    let key = [keys::ACCOUNT, &address.0[..]].concat();
+    Ok(storage.get(&key).map_err(ContractError::Storage)?.is_some())
+}
+
+/// What `record` ran, for people: `call <address> <method>`, `query <address> <method>`,
+/// `deploy`, or `deploy (init <method>)`. For an SDK contract (whose code, in the record's read
+/// set or in the deployment, carries metadata) the method is the SDK method the input's selector
+/// names, not the entry point `call` or `deploy`.
+pub fn describe_record(record: &ExecutionRecord) -> String {
+    let code = match &record.kind {
+        RecordKind::Deploy { code, .. } => Some(&code[..]),
+        RecordKind::Call { .. } => {
+            let key = [keys::CODE, &record.code_hash[..]].concat();
+            record.read_set.iter().find(|(k, _)| *k == key).and_then(|(_, v)| v.as_deref())
+        }
+    };
+    // Undecodable metadata only loses the name; the replay reports on the code itself.
+    let metadata = code.and_then(|c| crate::sdk::metadata_of_code(c).ok().flatten());
+    match &record.kind {
+        RecordKind::Call { contract, method, read_only } => {
+            let verb = if *read_only { "query" } else { "call" };
+            let sdk_method = match (&metadata, record.input.get(..4)) {
+                (Some(meta), Some(selector)) if method == "call" => {
+                    Some(meta.methods.iter().find(|m| m.entry == "call" && m.selector[..] == *selector).map_or_else(
+                        || format!("call (selector {}, which {} does not have)", hex(selector), meta.contract),
+                        |m| m.name.clone(),
+                    ))
+                }
+                _ => None,
+            };
+            format!("{verb} {contract} {}", sdk_method.as_deref().unwrap_or(method))
+        }
+        RecordKind::Deploy { init: None, .. } => "deploy".to_string(),
+        RecordKind::Deploy { init: Some(init), .. } => {
+            let sdk_init = metadata
+                .as_ref()
+                .filter(|_| init == "deploy")
+                .and_then(|meta| meta.methods.iter().find(|m| m.entry == "deploy"))
+                .map(|m| m.name.as_str());
+            format!("deploy (init {})", sdk_init.unwrap_or(init))
+        }
+    }
 }
 
 /// The runtime every command uses: default [`Params`].

@@ -13,7 +13,8 @@
 //!   with a gas limit and the schedule's stack budget, returning a [`MeteredOutcome`]),
 //!   [`metered_outcome_to_json`], [`instrument_file`] and [`write_default_schedule`].
 //! - Contracts (`tally check`, `deploy`, `call`, `query`, `replay`): the [`contract`] module;
-//!   `tally build` (compile a contract crate reproducibly): the [`build`] module.
+//!   `tally build` (compile a contract crate reproducibly): the [`build`] module; SDK methods and
+//!   their arguments: [`sdk`] and [`signature`].
 //!
 //! # Output formats
 //!
@@ -51,6 +52,7 @@
 pub mod build;
 pub mod contract;
 pub mod sdk;
+pub mod signature;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

@@ -375,6 +375,22 @@ fn deploy(args: DeployArgs) -> ExitCode {
         } else if args.exec.json_args.is_some() {
             return Err(ContractError::Input("--json-args needs contract metadata (an SDK contract)".into()));
         }
+        // An SDK initializer decodes its arguments only once the code is stored and loaded:
+        // check them against its signature first.
+        if let (Some(meta), Some("deploy")) = (&metadata, init.as_deref()) {
+            match meta.methods.iter().find(|m| m.entry == "deploy") {
+                Some(m) => tally_cli::signature::check_args(m, &input)
+                    .map_err(|e| ContractError::Input(format!("{}: {e}", meta.contract)))?,
+                None if !input.is_empty() => {
+                    return Err(ContractError::Input(format!(
+                        "contract {} has no #[init] method, so its deployment takes no arguments ({} bytes given)",
+                        meta.contract,
+                        input.len()
+                    )));
+                }
+                None => {}
+            }
+        }
         let runtime = contract::runtime()?;
         let storage = contract::open_state(&args.exec.state.db, args.exec.state.in_memory, true)?;
         let req = tally_host_env::DeployRequest {
@@ -445,9 +461,33 @@ fn call(args: CallArgs, read_only: bool) -> ExitCode {
         let encoded = contract::encode_args(&args.exec.args)?;
         let runtime = contract::runtime()?;
         let storage = contract::open_state(&args.exec.state.db, args.exec.state.in_memory, false)?;
+        if !contract::has_contract(&storage, &args.address)? {
+            return Err(ContractError::Input(format!("no contract at address {}", args.address)));
+        }
         let metadata = tally_cli::sdk::metadata_of(&storage, &args.address)?;
         let resolved =
             tally_cli::sdk::resolve(metadata.as_ref(), &args.method, encoded.clone(), args.exec.json_args.as_deref())?;
+        // With metadata, refuse before running what could only fail: a query of a method that
+        // changes state, or arguments that do not fit the method's signature.
+        if let Some(meta) = &metadata {
+            if let Some(m) = meta.methods.iter().find(|m| m.name == args.method) {
+                if read_only && m.kind != "view" {
+                    let views: Vec<&str> =
+                        meta.methods.iter().filter(|m| m.kind == "view").map(|m| m.name.as_str()).collect();
+                    return Err(ContractError::Input(format!(
+                        "`{}` is a #[{}] method of {}: it may change state, and a query cannot; use `tally call`. \
+                         Its views: {}",
+                        m.name,
+                        m.kind,
+                        meta.contract,
+                        if views.is_empty() { "none".to_string() } else { views.join(", ") }
+                    )));
+                }
+                let selector_len = if m.entry == "deploy" { 0 } else { 4 };
+                tally_cli::signature::check_args(m, &resolved.input[selector_len..])
+                    .map_err(|e| ContractError::Input(format!("{}: {e}", meta.contract)))?;
+            }
+        }
         let mut req = tally_host_env::CallRequest {
             contract: args.address,
             method: resolved.entry,
@@ -516,12 +556,7 @@ fn replay(args: ReplayArgs) -> ExitCode {
         Ok(p) => p,
         Err(err) => return contract_error(&err, args.json),
     };
-    let what = match &record.kind {
-        tally_host_env::RecordKind::Call { contract, method, read_only: false } => format!("call {contract} {method}"),
-        tally_host_env::RecordKind::Call { contract, method, read_only: true } => format!("query {contract} {method}"),
-        tally_host_env::RecordKind::Deploy { init: Some(init), .. } => format!("deploy (init {init})"),
-        tally_host_env::RecordKind::Deploy { init: None, .. } => "deploy".to_string(),
-    };
+    let what = contract::describe_record(&record);
     match tally_host_env::replay(&runtime, &record) {
         Ok(receipt) => {
             if args.json {

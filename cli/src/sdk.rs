@@ -149,15 +149,21 @@ pub fn encode_json_args(method: &Method, text: &str) -> Result<Vec<u8>, Contract
         serde_json::from_str(text).map_err(|e| ContractError::Input(format!("--json-args is not JSON: {e}")))?;
     let values: Vec<&Json> = match &value {
         Json::Object(map) => {
+            let sig = crate::signature::signature(method);
             if let Some(extra) = map.keys().find(|k| !method.args.iter().any(|(n, _)| n == *k)) {
-                return Err(ContractError::Input(format!("method `{}` has no argument `{extra}`", method.name)));
+                let names: Vec<&str> = method.args.iter().map(|(n, _)| n.as_str()).collect();
+                return Err(ContractError::Input(format!(
+                    "method `{}` has no argument `{extra}`; its arguments: {} (`{sig}`)",
+                    method.name,
+                    if names.is_empty() { "none".to_string() } else { names.join(", ") }
+                )));
             }
             method
                 .args
                 .iter()
                 .map(|(n, _)| {
                     map.get(n).ok_or_else(|| {
-                        ContractError::Input(format!("missing argument `{n}` of method `{}`", method.name))
+                        ContractError::Input(format!("missing argument `{n}` of method `{}` (`{sig}`)", method.name))
                     })
                 })
                 .collect::<Result<_, _>>()?
@@ -181,36 +187,75 @@ pub fn encode_json_args(method: &Method, text: &str) -> Result<Vec<u8>, Contract
     Ok(out)
 }
 
-fn integer<T: TryFrom<i128> + Encode>(v: &Json, out: &mut Vec<u8>) -> Result<(), String> {
-    let n: i128 = match v {
-        Json::Number(n) => n.as_i64().map(i128::from).or_else(|| n.as_u64().map(i128::from)).ok_or("not an integer")?,
-        Json::String(s) => s.parse().map_err(|_| format!("`{s}` is not an integer"))?,
-        _ => return Err("expected an integer".into()),
+/// An integer argument as JSON gave it: a JSON number, or a decimal string (which is how
+/// integers beyond 64 bits must be written, since JSON numbers above 2^64 are not exact).
+fn integer<T: TryFrom<i128> + TryFrom<u128> + Encode>(ty: &str, v: &Json, out: &mut Vec<u8>) -> Result<(), String> {
+    let (min, max) = match ty {
+        "u8" => ("0", "255"),
+        "u16" => ("0", "65535"),
+        "u32" => ("0", "4294967295"),
+        "u64" => ("0", "18446744073709551615"),
+        "u128" => ("0", "340282366920938463463374607431768211455"),
+        "i8" => ("-128", "127"),
+        "i16" => ("-32768", "32767"),
+        "i32" => ("-2147483648", "2147483647"),
+        "i64" => ("-9223372036854775808", "9223372036854775807"),
+        _ => ("-170141183460469231731687303715884105728", "170141183460469231731687303715884105727"),
     };
-    T::try_from(n).map_err(|_| format!("{n} is out of range"))?.encode_to(out);
+    let out_of_range = |n: &dyn std::fmt::Display| format!("{n} is out of range for {ty} ({min} to {max})");
+    let value: Result<T, String> = match v {
+        Json::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                T::try_from(i128::from(i)).map_err(|_| out_of_range(&i))
+            } else if let Some(u) = n.as_u64() {
+                T::try_from(u128::from(u)).map_err(|_| out_of_range(&u))
+            } else {
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                if f.fract() != 0.0 || !f.is_finite() {
+                    Err(format!("{n} is not an integer"))
+                } else if f.abs() < 1.8e19 {
+                    Err(format!(
+                        "{n} is written as a floating-point number (an exponent or a fraction, as in 1e3 or 1000.0); \
+                         write the integer in plain digits: {}",
+                        f as i128
+                    ))
+                } else {
+                    Err(format!(
+                        "the number {n} is beyond what a JSON number holds exactly (integers up to 2^64); write {ty} \
+                         values that large as a decimal string, e.g. \"{max}\" ({ty} goes from {min} to {max})"
+                    ))
+                }
+            }
+        }
+        Json::String(s) => {
+            let digits = s.strip_prefix('-').unwrap_or(s);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                Err(format!("`{s}` is not an integer in plain decimal digits (no exponent, fraction or separators)"))
+            } else if s.starts_with('-') {
+                s.parse::<i128>().ok().and_then(|i| T::try_from(i).ok()).ok_or_else(|| out_of_range(s))
+            } else {
+                s.parse::<u128>().ok().and_then(|u| T::try_from(u).ok()).ok_or_else(|| out_of_range(s))
+            }
+        }
+        _ => Err(format!("expected an integer ({ty}), got {v}")),
+    };
+    value?.encode_to(out);
     Ok(())
 }
 
 fn encode_value(ty: &str, v: &Json, out: &mut Vec<u8>) -> Result<(), String> {
     let ty = ty.replace(' ', "");
     match ty.as_str() {
-        "u8" => integer::<u8>(v, out),
-        "u16" => integer::<u16>(v, out),
-        "u32" => integer::<u32>(v, out),
-        "u64" => integer::<u64>(v, out),
-        "u128" => match v {
-            // u128 beyond i128: accept decimal strings.
-            Json::String(s) => {
-                s.parse::<u128>().map_err(|_| format!("`{s}` is not a u128"))?.encode_to(out);
-                Ok(())
-            }
-            _ => integer::<u128>(v, out),
-        },
-        "i8" => integer::<i8>(v, out),
-        "i16" => integer::<i16>(v, out),
-        "i32" => integer::<i32>(v, out),
-        "i64" => integer::<i64>(v, out),
-        "i128" => integer::<i128>(v, out),
+        "u8" => integer::<u8>(&ty, v, out),
+        "u16" => integer::<u16>(&ty, v, out),
+        "u32" => integer::<u32>(&ty, v, out),
+        "u64" => integer::<u64>(&ty, v, out),
+        "u128" => integer::<u128>(&ty, v, out),
+        "i8" => integer::<i8>(&ty, v, out),
+        "i16" => integer::<i16>(&ty, v, out),
+        "i32" => integer::<i32>(&ty, v, out),
+        "i64" => integer::<i64>(&ty, v, out),
+        "i128" => integer::<i128>(&ty, v, out),
         "bool" => {
             v.as_bool().ok_or("expected true or false")?.encode_to(out);
             Ok(())

@@ -1,6 +1,6 @@
 //! The CLI with a real SDK contract (the `token` example, built for wasm32): deploy with named
-//! JSON init arguments, call methods by name, query views, and get named errors for unknown
-//! methods and arguments.
+//! JSON init arguments, call methods by name, query views, get named errors for unknown
+//! methods and arguments, and replay records that name the SDK method.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -14,8 +14,9 @@ fn json_of(out: &Output) -> serde_json::Value {
     serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)))
 }
 
-fn scratch() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("tally-cli-sdk-{}", std::process::id()));
+/// A fresh directory for test `name` (tests run in parallel).
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tally-cli-sdk-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -27,7 +28,7 @@ fn s(p: &Path) -> &str {
 
 #[test]
 fn sdk_token_by_method_name_with_json_args() {
-    let dir = scratch();
+    let dir = scratch("json-args");
     let wasm = dir.join("token.wasm");
     std::fs::write(&wasm, tally_sdk_build::example("token").expect("build the token example")).unwrap();
     let db = dir.join("state.redb");
@@ -88,5 +89,200 @@ fn sdk_token_by_method_name_with_json_args() {
     let out = tally(&["call", &token, "transfer", "--db", s(&db), "--caller", &bob, "--json-args", &too_much]);
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
     assert_eq!(balance(&bob), 255);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn replays_name_the_sdk_method_and_the_first_differing_write() {
+    let dir = scratch("replay");
+    let wasm = dir.join("token.wasm");
+    std::fs::write(&wasm, tally_sdk_build::example("token").expect("build the token example")).unwrap();
+    let db = dir.join("state.redb");
+    let deploy_record = dir.join("deploy.rec");
+    let init = r#"{"name": "Tally", "symbol": "TLY", "decimals": 6, "initial_supply": "1000000"}"#;
+    let out =
+        tally(&["deploy", s(&wasm), "--db", s(&db), "--json", "--json-args", init, "--record", s(&deploy_record)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let token = json_of(&out)["address"].as_str().unwrap().to_string();
+    let out = tally(&["replay", s(&deploy_record)]);
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("identical: deploy (init init)\n"));
+
+    let record_path = dir.join("transfer.rec");
+    let transfer = format!(r#"{{"to": "0x{}", "value": 250}}"#, "bb".repeat(32));
+    let out =
+        tally(&["call", &token, "transfer", "--db", s(&db), "--json-args", &transfer, "--record", s(&record_path)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = tally(&["replay", s(&record_path)]);
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with(&format!("identical: call {token} transfer\n")), "{stdout}");
+
+    // One flipped byte in the recorded write set: the message names that entry only, in hex.
+    let mut record = tally_host_env::ExecutionRecord::from_bytes(&std::fs::read(&record_path).unwrap()).unwrap();
+    let (key, value) = record.outcome.write_set[0].clone();
+    let mut value = value.expect("a write, not a removal");
+    let flipped = value.clone();
+    value[3] ^= 0x40;
+    record.outcome.write_set[0].1 = Some(value.clone());
+    let tampered = dir.join("tampered.rec");
+    std::fs::write(&tampered, record.to_bytes()).unwrap();
+    let out = tally(&["replay", s(&tampered)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("diverged: call {token} transfer\n"));
+    let contract_key = tally_host_env::hex(&key[2 + 32..]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "error: replay diverged from the record: the write set differs at key {contract_key} of contract {token}: \
+             the record has the value {}, the replay made the value {} (first difference at byte 3)\n",
+            tally_host_env::hex(&value),
+            tally_host_env::hex(&flipped)
+        )
+    );
+    let out = tally(&["replay", s(&tampered), "--json"]);
+    let v = json_of(&out);
+    assert_eq!(v["replayed"], format!("call {token} transfer"));
+    assert!(v["divergence"].as_str().unwrap().starts_with("the write set differs at key "), "{v}");
+
+    // A selector the contract does not have is named as such.
+    record.input[..4].copy_from_slice(&[0xde, 0xad, 0xbe, 0xef]);
+    let unknown = dir.join("unknown.rec");
+    std::fs::write(&unknown, record.to_bytes()).unwrap();
+    let out = tally(&["replay", s(&unknown)]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("diverged: call {token} call (selector 0xdeadbeef, which Token does not have)\n")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Deploys the token example into a fresh state in `dir`; returns the database and the address.
+fn deployed_token(dir: &Path) -> (PathBuf, String) {
+    let wasm = dir.join("token.wasm");
+    std::fs::write(&wasm, tally_sdk_build::example("token").expect("build the token example")).unwrap();
+    let db = dir.join("state.redb");
+    let init = r#"{"name": "Tally", "symbol": "TLY", "decimals": 6, "initial_supply": "1000000"}"#;
+    let out = tally(&["deploy", s(&wasm), "--db", s(&db), "--json", "--json-args", init]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    (db, json_of(&out)["address"].as_str().unwrap().to_string())
+}
+
+/// Runs `tally`, expects exit 1 (refused: nothing ran) and returns stderr.
+fn refused(args: &[&str]) -> String {
+    let out = tally(args);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+    assert!(out.stdout.is_empty(), "nothing ran, so no receipt: {}", String::from_utf8_lossy(&out.stdout));
+    stderr
+}
+
+#[test]
+fn mistakes_are_refused_before_anything_runs_with_messages_that_name_them() {
+    let dir = scratch("mistakes");
+    let (db, token) = deployed_token(&dir);
+    let db = s(&db);
+    let bob = format!("0x{}", "bb".repeat(32));
+    let transfer_sig = "`transfer(to: Address, value: u128)`";
+
+    // A deployment without its initializer's arguments.
+    let wasm = dir.join("token.wasm");
+    assert_eq!(
+        refused(&["deploy", s(&wasm), "--db", db]),
+        "error: Token: `init(name: String, symbol: String, decimals: u8, initial_supply: u128)` takes 4 arguments and \
+         none were given; pass them with --json-args '{\"name\": …, \"symbol\": …, \"decimals\": …, \"initial_supply\": …}' \
+         (or SCALE with --args)\n"
+    );
+
+    // Missing and mistyped --args: a u64 where the method takes a u128, a byte too many.
+    assert_eq!(
+        refused(&["call", &token, "transfer", "--db", db]),
+        format!(
+            "error: Token: {transfer_sig} takes 2 arguments and none were given; pass them with --json-args \
+             '{{\"to\": …, \"value\": …}}' (or SCALE with --args)\n"
+        )
+    );
+    assert_eq!(
+        refused(&["call", &token, "transfer", "--db", db, "--args", &format!("addr:{bob}"), "u64:5"]),
+        format!(
+            "error: Token: the arguments end inside `value` (u128), which starts at byte 32: 16 more bytes were needed, \
+             8 left; {transfer_sig}\n"
+        )
+    );
+    assert_eq!(
+        refused(&["call", &token, "transfer", "--db", db, "--args", &format!("addr:{bob}"), "u128:5", "u8:1"]),
+        format!(
+            "error: Token: 1 byte is left over after the last argument of {transfer_sig} (the input is 49 bytes)\n"
+        )
+    );
+
+    // A query of a method that changes state.
+    assert_eq!(
+        refused(&["query", &token, "transfer", "--db", db, "--args", &format!("addr:{bob}"), "u128:5"]),
+        "error: `transfer` is a #[call] method of Token: it may change state, and a query cannot; use `tally call`. \
+         Its views: name, symbol, decimals, total_supply, balance_of, allowance\n"
+    );
+
+    // An address with no contract, with --json-args (which needs the metadata of a contract).
+    let nobody = format!("0x{}", "77".repeat(32));
+    assert_eq!(
+        refused(&["call", &nobody, "transfer", "--db", db, "--json-args", "{}"]),
+        format!("error: no contract at address {nobody}\n")
+    );
+
+    // Argument names that do not exist, and integers JSON cannot carry as written.
+    assert_eq!(
+        refused(&[
+            "call",
+            &token,
+            "transfer",
+            "--db",
+            db,
+            "--json-args",
+            &format!(r#"{{"to": "{bob}", "amount": 5}}"#)
+        ]),
+        format!("error: method `transfer` has no argument `amount`; its arguments: to, value ({transfer_sig})\n")
+    );
+    assert_eq!(
+        refused(&[
+            "call",
+            &token,
+            "transfer",
+            "--db",
+            db,
+            "--json-args",
+            &format!(r#"{{"to": "{bob}", "value": 1e3}}"#)
+        ]),
+        "error: argument `value` (u128) of `transfer`: 1000.0 is written as a floating-point number (an exponent or a \
+         fraction, as in 1e3 or 1000.0); write the integer in plain digits: 1000\n"
+    );
+    let too_big = "340282366920938463463374607431768211456";
+    assert_eq!(
+        refused(&[
+            "call",
+            &token,
+            "transfer",
+            "--db",
+            db,
+            "--json-args",
+            &format!(r#"{{"to": "{bob}", "value": "{too_big}"}}"#)
+        ]),
+        format!(
+            "error: argument `value` (u128) of `transfer`: {too_big} is out of range for u128 (0 to \
+             340282366920938463463374607431768211455)\n"
+        )
+    );
+    let err = refused(&[
+        "call",
+        &token,
+        "transfer",
+        "--db",
+        db,
+        "--json-args",
+        &format!(r#"{{"to": "{bob}", "value": {too_big}}}"#),
+    ]);
+    assert!(
+        err.contains("is beyond what a JSON number holds exactly (integers up to 2^64); write u128 values that large as a decimal string"),
+        "{err}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -9,6 +9,13 @@
 //! ([`dispatch`](crate::dispatch) describes the convention). [`CallBuilder::export`] targets any
 //! other export with raw input bytes.
 //!
+//! **Selectors cost nothing at run time when the method is a literal.** Inside a
+//! `#[contract]` module the macro rewrites `CallBuilder::new(addr, "method")` to
+//! [`CallBuilder::with_selector`] with the selector computed at compile time. Elsewhere (or with a
+//! name computed at run time) `new` hashes the name with the host's
+//! [`keccak256`](crate::env::keccak256), about 0.5 M gas for a short name;
+//! `CallBuilder::with_selector(addr, selector!("method"))` is the constant form anywhere.
+//!
 //! While a `#[view]` method runs, every call is made read-only.
 
 use alloc::vec::Vec;
@@ -81,6 +88,16 @@ impl CallError {
     }
 }
 
+/// `selector(method)` for a name known only at run time: the host's `keccak256` on wasm32,
+/// which keeps Keccak's code out of the contract.
+fn runtime_selector(method: &str) -> [u8; 4] {
+    #[cfg(target_arch = "wasm32")]
+    let h = env::keccak256(method.as_bytes());
+    #[cfg(not(target_arch = "wasm32"))]
+    let h = selector::const_keccak256(method.as_bytes());
+    [h[0], h[1], h[2], h[3]]
+}
+
 /// A cross-contract call under construction.
 #[must_use = "a call does nothing until `.call()`"]
 #[derive(Clone, Debug)]
@@ -94,12 +111,18 @@ pub struct CallBuilder<'a> {
 
 impl<'a> CallBuilder<'a> {
     /// A call of SDK method `method` of `contract` (export `call`, input starts with
-    /// `selector(method)`), with no arguments so far, all the gas left and no flags.
+    /// `selector(method)`), with no arguments so far, as much gas as the host allows (see
+    /// [`Self::gas`]) and no flags.
+    ///
+    /// With a string literal inside a `#[contract]` module this is rewritten to
+    /// [`Self::with_selector`] at compile time; otherwise the selector is hashed by the host when
+    /// this runs (see the module docs).
     pub fn new(contract: Address, method: &str) -> CallBuilder<'a> {
-        CallBuilder::with_selector(contract, selector::selector(method))
+        CallBuilder::with_selector(contract, runtime_selector(method))
     }
 
-    /// A call of the SDK method with selector `selector`.
+    /// A call of the SDK method with selector `selector` (for a constant one:
+    /// [`selector!`](crate::selector!)).
     pub fn with_selector(contract: Address, selector: [u8; 4]) -> CallBuilder<'a> {
         CallBuilder { contract, export: "call", input: selector.to_vec(), gas: u64::MAX, flags: 0 }
     }
@@ -123,7 +146,10 @@ impl<'a> CallBuilder<'a> {
         self
     }
 
-    /// Limits the callee's gas to `gas` (default: everything left).
+    /// Limits the callee's gas to `gas`. By default (and whatever is asked) the host gives the
+    /// callee at most all but 1/64 of the gas left (`Limits::call_keep_divisor` in
+    /// `host-env/ABI.md`), so a callee that runs out leaves the caller gas to handle
+    /// [`CallError::OutOfGas`].
     pub fn gas(mut self, gas: u64) -> Self {
         self.gas = gas;
         self

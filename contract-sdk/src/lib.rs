@@ -64,7 +64,7 @@
 //! - [`storage`]: lazily loaded typed storage, [`Item`] and [`Map`].
 //! - [`event`]: the [`Event`] trait and [`emit`].
 //! - [`call`]: typed cross-contract calls with [`CallBuilder`] and [`CallError`].
-//! - [`selector`](mod@selector): `keccak256(name)[..4]` at compile time.
+//! - [`selector`](mod@selector): `keccak256(name)[..4]` at compile time ([`selector!`]).
 //! - [`dispatch`]: the entry-point convention and the generated code's runtime support.
 //! - On wasm32: a panic handler that aborts with [`abort_code::PANIC`] (feature
 //!   `panic-handler`) and a deterministic bump allocator (feature `allocator`).

@@ -1,8 +1,11 @@
 //! Method selectors and compile-time Keccak-256.
 //!
 //! A method's selector is the first four bytes of `keccak256(name)`, where `name` is the
-//! method's Rust name as written (e.g. `"transfer"`). Both functions here are `const fn`, so
-//! selectors cost nothing at run time.
+//! method's Rust name as written (e.g. `"transfer"`). Both functions here are `const fn`: in a
+//! constant context (`const S: [u8; 4] = selector("transfer");`, or the [`selector!`](crate::selector!)
+//! macro) they cost nothing at run time. Called at run time in a contract they run Keccak in wasm
+//! (tens of millions of gas, and the code is linked into the contract); use the host's
+//! [`env::keccak256`](crate::env::keccak256) for names only known then.
 
 const RC: [u64; 24] = [
     0x0000_0000_0000_0001,
@@ -145,6 +148,21 @@ pub const fn const_keccak256(data: &[u8]) -> [u8; 32] {
 pub const fn selector(name: &str) -> [u8; 4] {
     let h = const_keccak256(name.as_bytes());
     [h[0], h[1], h[2], h[3]]
+}
+
+/// The selector of a method name as a constant: `selector!("transfer")` is
+/// `keccak256("transfer")[..4]`, computed at compile time whatever the context.
+///
+/// ```
+/// let s: [u8; 4] = tally_sdk::selector!("transfer");
+/// assert_eq!(s, tally_sdk::selector("transfer"));
+/// ```
+#[macro_export]
+macro_rules! selector {
+    ($name:expr) => {{
+        const SELECTOR: [u8; 4] = $crate::selector::selector($name);
+        SELECTOR
+    }};
 }
 
 #[cfg(test)]

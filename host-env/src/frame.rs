@@ -259,8 +259,10 @@ pub(crate) fn nested_call(
     if !loaded.has_method(&method) {
         return early(io, call_status::NOT_FOUND);
     }
-    // What the callee sees, and of it what its meter gets (less only in a bounded replay).
-    let callee_gas = (gas as u64).min(visible_gas(c));
+    // What the callee sees: what was asked, but never the caller's last 1/call_keep_divisor, so
+    // a callee that runs out leaves its caller gas to finish. Of it, what the callee's meter gets
+    // (less only in a bounded replay).
+    let callee_gas = (gas as u64).min(params.limits.callee_gas_cap(visible_gas(c)));
     let callee_reserve = callee_gas - callee_gas.min(c.gas());
     let mut tx = take_tx(c)?;
     let checkpoint = tx.journal.checkpoint();

@@ -10,6 +10,7 @@
 pub mod abi;
 mod code;
 mod context;
+mod divergence;
 mod frame;
 pub mod journal;
 pub mod limits;

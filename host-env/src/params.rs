@@ -190,8 +190,20 @@ pub struct Limits {
     pub max_events: u32,
     /// Deepest cross-contract call nesting (the top-level call is depth 1).
     pub max_call_depth: u32,
+    /// A caller keeps `gas left / call_keep_divisor` across a `call`: the callee gets at most
+    /// the rest, whatever limit the caller passes (64: all but 1/64, so a callee that runs out
+    /// leaves its caller gas to finish). 0 keeps nothing.
+    pub call_keep_divisor: u32,
     /// Most debug log bytes per transaction.
     pub max_log_bytes: u32,
+}
+
+impl Limits {
+    /// The most gas a `call` may give its callee when the caller has `gas_left` (after the
+    /// call's own charge and the callee's loading): all but `gas_left / call_keep_divisor`.
+    pub fn callee_gas_cap(&self, gas_left: u64) -> u64 {
+        gas_left - gas_left.checked_div(u64::from(self.call_keep_divisor)).unwrap_or(0)
+    }
 }
 
 impl Default for Limits {
@@ -207,6 +219,7 @@ impl Default for Limits {
             max_event_data_len: 4096,
             max_events: 256,
             max_call_depth: 8,
+            call_keep_divisor: 64,
             max_log_bytes: 16 * 1024,
         }
     }

@@ -3,7 +3,8 @@
 //! A record holds everything needed to re-run an execution without the database: the request,
 //! the read set (every key the execution read from storage, with its value or absence — contract
 //! code included), the host-call transcript, and the outcome. [`replay`] runs the request again
-//! against the read set alone and reports the first point where the new run diverges.
+//! against the read set alone and reports the first point where the new run diverges
+//! ([`Divergence`]).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use parity_scale_codec::{Decode, Encode};
 
 use crate::abi::HostFn;
 use crate::context::{Address, BlockContext};
+pub use crate::divergence::Divergence;
 use crate::receipt::Receipt;
 use crate::runtime::{CallRequest, DeployRequest, ExecError, ReplayRequest, Runtime};
 use crate::storage::{Storage, StorageError, WriteSet};
@@ -144,90 +146,6 @@ impl ExecutionRecord {
     }
 }
 
-/// Where a replay first differed from its record.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Divergence {
-    /// The runtime's params differ from the record's.
-    Params {
-        /// The record's params hash.
-        recorded: [u8; 32],
-        /// This runtime's.
-        replayed: [u8; 32],
-    },
-    /// The replay read a key the record does not have.
-    ReadOutsideReadSet {
-        /// The key.
-        key: Vec<u8>,
-        /// How many host calls matched before it.
-        after_host_calls: usize,
-    },
-    /// The replay could not run at all.
-    Failed(String),
-    /// Host call `index` differs.
-    HostCall {
-        /// Position in the transcript.
-        index: usize,
-        /// The record's entry (`None`: the replay made more calls).
-        recorded: Option<Box<HostCall>>,
-        /// The replay's entry (`None`: the replay made fewer calls).
-        replayed: Option<Box<HostCall>>,
-    },
-    /// The replay needed more gas than the record says the execution used: it was stopped
-    /// there, so a record can never make a replay do more work than it claims.
-    GasExceeded {
-        /// The gas the record says was used.
-        recorded: u64,
-    },
-    /// A field of the outcome differs.
-    Outcome {
-        /// The field: `status`, `return_data`, `gas_used`, `events`, `write_set`, `result_hash`.
-        field: &'static str,
-        /// The record's value, rendered.
-        recorded: String,
-        /// The replay's value, rendered.
-        replayed: String,
-    },
-}
-
-impl core::fmt::Display for Divergence {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let call = |c: &Option<Box<HostCall>>| match c {
-            Some(c) => format!(
-                "{} at depth {} (gas {} -> {}, io {})",
-                c.function_name(),
-                c.depth,
-                c.gas_before,
-                c.gas_after,
-                crate::hex(&c.io[..8])
-            ),
-            None => "nothing".into(),
-        };
-        match self {
-            Divergence::Params { recorded, replayed } => write!(
-                f,
-                "params differ: record has {}, this runtime has {}",
-                crate::hex(recorded),
-                crate::hex(replayed)
-            ),
-            Divergence::ReadOutsideReadSet { key, after_host_calls } => write!(
-                f,
-                "read of key {} outside the record's read set, after {after_host_calls} matching host calls",
-                crate::hex(key)
-            ),
-            Divergence::Failed(m) => write!(f, "replay failed: {m}"),
-            Divergence::HostCall { index, recorded, replayed } => {
-                write!(f, "host call #{index} differs: recorded {}, replayed {}", call(recorded), call(replayed))
-            }
-            Divergence::GasExceeded { recorded } => {
-                write!(f, "the replay needed more than the {recorded} gas the record says was used; stopped there")
-            }
-            Divergence::Outcome { field, recorded, replayed } => {
-                write!(f, "{field} differs: recorded {recorded}, replayed {replayed}")
-            }
-        }
-    }
-}
-
 /// A [`Storage`] holding only a record's read set: reading any other key is an error, and
 /// commits are refused (a replay never writes).
 #[derive(Debug)]
@@ -300,35 +218,6 @@ pub fn replay(runtime: &Runtime, record: &ExecutionRecord) -> Result<Receipt, Di
         }
         Err(e) => return Err(Divergence::Failed(e.to_string())),
     };
-    compare(record, &replayed)?;
+    crate::divergence::compare(record, &replayed)?;
     Ok(receipt)
-}
-
-/// The first difference between a record and its replay.
-fn compare(recorded: &ExecutionRecord, replayed: &ExecutionRecord) -> Result<(), Divergence> {
-    let (a, b) = (&recorded.transcript, &replayed.transcript);
-    for index in 0..a.len().max(b.len()) {
-        if a.get(index) != b.get(index) {
-            return Err(Divergence::HostCall {
-                index,
-                recorded: a.get(index).cloned().map(Box::new),
-                replayed: b.get(index).cloned().map(Box::new),
-            });
-        }
-    }
-    let (x, y) = (&recorded.outcome, &replayed.outcome);
-    let field = |field: &'static str, r: String, p: String| -> Result<(), Divergence> {
-        if r == p {
-            Ok(())
-        } else {
-            Err(Divergence::Outcome { field, recorded: r, replayed: p })
-        }
-    };
-    field("status", x.status.describe(), y.status.describe())?;
-    field("return_data", crate::hex(&x.return_data), crate::hex(&y.return_data))?;
-    field("gas_used", x.gas_used.to_string(), y.gas_used.to_string())?;
-    field("events", format!("{:?}", x.events), format!("{:?}", y.events))?;
-    field("write_set", format!("{:?}", x.write_set), format!("{:?}", y.write_set))?;
-    field("result_hash", crate::hex(&x.result_hash), crate::hex(&y.result_hash))?;
-    Ok(())
 }

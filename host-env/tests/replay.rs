@@ -107,6 +107,61 @@ fn the_first_divergence_is_reported() {
 }
 
 #[test]
+fn divergences_say_in_hex_what_was_expected_and_what_happened() {
+    let chain = Chain::memory();
+    let counter = chain.deploy(COUNTER, addr(1));
+    let (_, record) = recorded_call(&chain, counter, "inc", &[]);
+    let message = |r: &ExecutionRecord| replay(&chain.rt, r).unwrap_err().to_string();
+
+    // One flipped byte of the recorded write: that entry alone, its key, both values in hex.
+    let mut write = record.clone();
+    assert_eq!(write.outcome.write_set.len(), 1);
+    write.outcome.write_set[0].1.as_mut().unwrap()[0] ^= 1;
+    assert_eq!(
+        message(&write),
+        format!(
+            "the write set differs at key 0x6e of contract {counter}: the record has the value 0x0000000000000000, \
+             the replay made the value 0x0100000000000000 (first difference at byte 0)"
+        )
+    );
+
+    // A write the record has and the replay did not make.
+    let mut extra = record.clone();
+    extra.outcome.write_set.insert(0, (contract_key(&counter, b"a"), None));
+    assert_eq!(
+        message(&extra),
+        format!("the write set differs at key 0x61 of contract {counter}: the record has a removal, the replay made no write")
+    );
+
+    // An event: the first differing one, field by field in hex.
+    let mut event = record.clone();
+    event.outcome.events[0].data[0] ^= 0x10;
+    let topic = tally_host_env::hex(&record.outcome.events[0].topics[0]);
+    assert_eq!(
+        message(&event),
+        format!(
+            "event #0 differs: the record has from {counter} with topics [{topic}] and data 0x1100000000000000, \
+             the replay emitted from {counter} with topics [{topic}] and data 0x0100000000000000"
+        )
+    );
+
+    // A transcript entry: which part differs, then both entries.
+    let mut gas = record.clone();
+    gas.transcript[1].gas_after += 1;
+    let m = message(&gas);
+    assert!(m.starts_with("host call #1 differs in its gas: the record has storage_write at depth 1 (gas "), "{m}");
+    assert!(m.contains(", the replay made storage_write at depth 1 (gas "), "{m}");
+
+    // Return data, cut around the first difference.
+    let mut ret = record.clone();
+    ret.outcome.return_data[0] = 9;
+    assert_eq!(
+        message(&ret),
+        "return_data differs: the record has 0x0900000000000000, the replay gave 0x0100000000000000 (first difference at byte 0)"
+    );
+}
+
+#[test]
 fn corrupted_records_are_typed_errors() {
     let chain = Chain::memory();
     let counter = chain.deploy(COUNTER, addr(1));

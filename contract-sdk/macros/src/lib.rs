@@ -37,6 +37,8 @@
 //! - `impl tally_sdk::Event` for each event;
 //! - `#[codec(crate = ::tally_sdk::scale)]` on every item of the module that derives `Encode` or
 //!   `Decode`, so contracts need no direct `parity-scale-codec` dependency;
+//! - every `CallBuilder::new(contract, "method")` whose method is a string literal rewritten to
+//!   `CallBuilder::with_selector(contract, <selector>)`, so it hashes nothing at run time;
 //! - on wasm32, the exports `deploy` and `call` (convention: `tally_sdk::dispatch`);
 //! - `pub const METADATA_JSON: &str` and, on wasm32, the same bytes in the custom section
 //!   `tally.metadata`.
@@ -69,6 +71,8 @@
 //! SCALE(E)).
 
 #![warn(missing_docs)]
+
+mod calls;
 
 use std::fmt::Write as _;
 
@@ -787,6 +791,7 @@ fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
         syn::Error::new(e.span(), format!("#[contract] goes on an inline module (`mod name {{ ... }}`): {e}"))
     })?;
     let contract = analyze(&mut module)?;
+    calls::const_selectors(&mut module);
     Ok(generate(&mut module, &contract))
 }
 

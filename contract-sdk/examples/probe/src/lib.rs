@@ -1,5 +1,5 @@
 //! A contract that exercises the SDK itself: every host wrapper, view write rejection, panics,
-//! large storage values, the allocator. Used by the SDK's tests; it has no `#[init]`.
+//! large storage values, the allocator, a call by a name known at run time. Used by the SDK's tests; it has no `#[init]`.
 #![no_std]
 
 extern crate alloc;
@@ -158,6 +158,14 @@ pub mod probe {
         pub fn ping(&mut self, message: String) {
             env::debug_log(&message);
             emit(&Pinged { a: 1, b: 2, c: 3, long: vec![9; 40] });
+        }
+
+        /// Calls method `method` of `target` with the SCALE-encoded `args`, the method's name only
+        /// known at run time (so `CallBuilder::new` asks the host to hash it); returns the raw
+        /// return data.
+        #[call]
+        pub fn call_named(&mut self, target: Address, method: String, args: Vec<u8>) -> Result<Vec<u8>, CallError> {
+            CallBuilder::new(target, &method).input(&args).call_raw()
         }
 
         /// Writes `k`, then executes a Wasm `unreachable` in a helper function: a trap (not an

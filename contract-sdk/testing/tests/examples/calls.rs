@@ -52,6 +52,39 @@ fn callee_failures_become_call_errors() {
     assert_eq!(f.decode_revert::<CallError>(), Some(CallError::NotFound));
 }
 
+/// Keccak-256's last round constant, as `const_keccak256` stores it (little-endian): present in a
+/// contract's code when the compile-time Keccak was linked into it.
+const KECCAK_ROUND_CONSTANT: [u8; 8] = 0x8000_0000_8000_8008u64.to_le_bytes();
+
+#[test]
+fn literal_method_names_hash_nothing_at_run_time() {
+    let (mut chain, caller, callee) = pair();
+    let (bob, to) = (TestChain::bob(), callee.address());
+    // `CallBuilder::new(callee, "bump")`: the macro made the selector a constant, so the caller
+    // asks the host for no hash, and no Keccak code is linked into any example.
+    chain.record_next();
+    assert_eq!(chain.call::<u64>(bob, &caller, "bump", (to, 1u64, u64::MAX)).unwrap(), 1);
+    let top: Vec<&str> =
+        chain.last_record().unwrap().transcript.iter().filter(|c| c.depth == 1).map(|c| c.function_name()).collect();
+    assert!(top.contains(&"call") && !top.contains(&"keccak256"), "{top:?}");
+    for name in ["caller", "callee", "escrow", "token"] {
+        assert!(!example(name).windows(8).any(|w| w == KECCAK_ROUND_CONSTANT), "{name} links Keccak");
+    }
+
+    // A name known only at run time: hashed by the host, same selector, same call.
+    let probe = chain.deploy(&example("probe"), bob, ()).unwrap();
+    chain.record_next();
+    let r = chain.call::<Vec<u8>>(bob, &probe, "call_named", (to, "bump".to_string(), 2u64.encode())).unwrap();
+    assert_eq!(r, 3u64.encode());
+    let top: Vec<&str> =
+        chain.last_record().unwrap().transcript.iter().filter(|c| c.depth == 1).map(|c| c.function_name()).collect();
+    let keccak = top.iter().position(|f| *f == "keccak256").expect("the host hashed the name");
+    assert!(top[keccak..].contains(&"call"), "{top:?}");
+    let f = chain.call::<Vec<u8>>(bob, &probe, "call_named", (to, "bumpp".to_string(), 2u64.encode())).unwrap_err();
+    let e = f.decode_revert::<CallError>().expect("a CallError");
+    assert_eq!(e.dispatch_error(), Some(DispatchError::UnknownSelector(tally_sdk::selector("bumpp"))));
+}
+
 #[test]
 fn reentry_is_denied_unless_allowed() {
     let (mut chain, caller, callee) = pair();
