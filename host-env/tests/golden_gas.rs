@@ -1,10 +1,10 @@
 //! Golden gas vectors: a fixed set of executions — the SDK's example contracts (deploys, calls,
-//! queries, nested calls, failures) and a hand-written contract that calls every host function
-//! at its smallest and largest arguments and fails in every way a host call can — whose gas at
-//! every host call (function, gas left before it, what it charged) and final status and gas
-//! used are committed in `golden/gas_vectors.txt`. Any change in metering (a price in the
-//! schedule or the host costs, what a host function charges for, when loading or instantiation
-//! is charged) changes the file, so it shows up in review and must be explained.
+//! queries, nested calls, failures) and a hand-written contract that calls every host function,
+//! the sized ones at their smallest and largest arguments, and fails in every way a host call
+//! can — whose gas at every host call (function, gas left before it, what it charged) and final
+//! status and gas used are committed in `golden/gas_vectors.txt`. Any change in metering (a price
+//! in the schedule or the host costs, what a host function charges for, when loading or
+//! instantiation is charged) changes the file, so it shows up in review and must be explained.
 //!
 //! The host calls come from the execution record's transcript ([`ExecutionRecord::transcript`]),
 //! which the runtime keeps for replays: nothing here observes the VM other than a node would.
@@ -301,6 +301,8 @@ fn host_functions(v: &mut Vectors) {
     let b = v.deploy("abi: deploy b (no init)", &code, alice, None, Vec::new());
 
     v.call("abi: context", a, "context", vec![0x5a; 40], bob);
+    let largest_input = vec![0x5a; Params::default().limits.max_input_len as usize];
+    v.call("abi: context with the largest input", a, "context", largest_input, bob);
     v.call("abi: store_small", a, "store_small", Vec::new(), bob);
     v.call("abi: store_large", a, "store_large", Vec::new(), bob);
     let again = v.request(a, "store_large", Vec::new(), bob, GAS);
@@ -438,6 +440,9 @@ fn gas_at_every_host_call_matches_the_golden_vectors() {
 fn the_vectors_are_deterministic_and_cover_every_host_function() {
     let (first, second) = (generate(), generate());
     assert_eq!(first, second, "two runs on fresh chains gave different vectors");
+    let labels: Vec<String> = blocks(&first).into_iter().map(|(label, _)| label).collect();
+    let unique: std::collections::BTreeSet<&String> = labels.iter().collect();
+    assert_eq!(unique.len(), labels.len(), "the reports need every execution's label to be unique");
     for f in tally_host_env::abi::HostFn::ALL {
         let line = format!("{} ", f.name());
         assert!(

@@ -1,5 +1,6 @@
 ;; The golden gas vectors' hand-written contract (see ../golden_gas.rs): every host function of
-;; `tally_host_v1`, at its smallest and largest arguments, and the ways a host call can fail.
+;; `tally_host_v1`, the sized ones at their smallest and largest arguments, and the ways a host
+;; call can fail.
 ;;
 ;; Memory (2 pages): 0..96 addresses (caller, self, origin); 100.. method names for `call`;
 ;; 200 the small key "k", 201 an absent key "z", 210 a one-byte value; 300..428 four topics;
