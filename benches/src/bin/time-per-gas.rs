@@ -6,6 +6,7 @@
 //! cargo run --release -p tally-benches --bin time-per-gas -- --quick      # smoke run
 //! cargo run --release -p tally-benches --bin time-per-gas -- cold tables  # names containing a word
 //! cargo run --release -p tally-benches --bin time-per-gas -- --list
+//! cargo run --release -p tally-benches --bin time-per-gas -- --guard      # CI's guard, ≈ 1 min
 //! ```
 //!
 //! Every scenario runs in a child process of this binary (`--child NAME`): a scenario that
@@ -17,6 +18,9 @@
 //! - `--json FILE`: also write the rows as JSON;
 //! - `--timeout SECS`: per child (default 300; a child that takes longer is killed);
 //! - `--list`: print the scenario names;
+//! - `--guard`: CI's guard (`tally_benches::guard`): only the guarded scenarios, each at its
+//!   guard size with the guard's rounds, re-measured when over the bound; exits with failure if a
+//!   scenario stays over it (or does not run), or if the guest programs are unavailable;
 //! - `--child NAME --profile K`: run the scenario's setup, then the scenario `K` times, with no
 //!   baseline and no measurement (each run's gas and time go to standard error), for a profiler:
 //!   under `valgrind --tool=callgrind`, the difference between `K = 3` and `K = 1` is two runs'
@@ -31,6 +35,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
+use tally_benches::guard::{self, Reading, Verdict};
 use tally_benches::scenarios::{self, Scale};
 use tally_benches::tpg::{self, Outcome, Plan, Row};
 
@@ -40,8 +45,10 @@ const ROW_PREFIX: &str = "ROW ";
 /// The child that measures the baseline set against itself.
 const BASELINES: &str = "baselines";
 
+#[derive(Clone)]
 struct Options {
     quick: bool,
+    guard: bool,
     json: Option<String>,
     timeout: Duration,
     filters: Vec<String>,
@@ -54,6 +61,7 @@ struct Options {
 fn parse(args: Vec<String>) -> Result<Options, String> {
     let mut o = Options {
         quick: false,
+        guard: false,
         json: None,
         timeout: Duration::from_secs(300),
         filters: Vec::new(),
@@ -67,6 +75,7 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
         let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value"));
         match arg.as_str() {
             "--quick" => o.quick = true,
+            "--guard" => o.guard = true,
             "--list" => o.list = true,
             "--json" => o.json = Some(value("--json")?),
             "--timeout" => {
@@ -84,7 +93,7 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
     Ok(o)
 }
 
-const USAGE: &str = "usage: time-per-gas [--quick] [--json FILE] [--timeout SECS] [--list] [NAME-FILTER...]";
+const USAGE: &str = "usage: time-per-gas [--quick | --guard] [--json FILE] [--timeout SECS] [--list] [NAME-FILTER...]";
 
 fn main() -> ExitCode {
     let options = match parse(std::env::args().skip(1).collect()) {
@@ -105,16 +114,19 @@ fn main() -> ExitCode {
     }
     match &options.child {
         Some(name) => child(name, &options),
+        None if options.guard => guard_parent(&options),
         None => parent(&options),
     }
 }
 
 fn scale(options: &Options) -> (Scale, Plan) {
-    if options.quick {
-        (Scale::Quick, Plan::QUICK)
-    } else {
-        (Scale::Full, Plan::FULL)
-    }
+    let scale = if options.quick { Scale::Quick } else { Scale::Full };
+    let plan = match (options.guard, options.quick) {
+        (true, _) => guard::PLAN,
+        (false, true) => Plan::QUICK,
+        (false, false) => Plan::FULL,
+    };
+    (scale, plan)
 }
 
 /// Runs one scenario (or the baseline set) and prints its rows.
@@ -221,6 +233,9 @@ fn run_child(name: &str, label: &str, options: &Options, guests: Option<&str>) -
     command.args(["--child", name]);
     if options.quick {
         command.arg("--quick");
+    }
+    if options.guard {
+        command.arg("--guard");
     }
     if let Some(path) = guests {
         command.args(["--guests", path]);
@@ -354,5 +369,108 @@ fn report_progress(rows: &[Row]) {
             Outcome::Failed(e) => format!("failed: {e}"),
         };
         eprintln!("  {}: {line}", row.name);
+    }
+}
+
+/// CI's guard: measures each guarded scenario (again, up to `guard::ATTEMPTS` times, while it
+/// reads over the bound), prints the rows and verdicts, and fails if any scenario stays over.
+fn guard_parent(options: &Options) -> ExitCode {
+    let all = scenarios::all();
+    let mut selected = Vec::new();
+    for g in guard::SCENARIOS {
+        if !options.filters.is_empty() && !options.filters.iter().any(|f| g.name.contains(f.as_str())) {
+            continue;
+        }
+        match all.iter().find(|s| s.name == g.name) {
+            Some(s) => selected.push((g, s.group)),
+            None => {
+                eprintln!("guard: `{}` is not a scenario of the suite", g.name);
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    if selected.is_empty() {
+        eprintln!("no guarded scenario matches {:?} (see tally_benches::guard::SCENARIOS)", options.filters);
+        return ExitCode::FAILURE;
+    }
+    // The bound is relative to the documented baseline set: without the guests it would be
+    // relative to the arithmetic loop alone.
+    let guests = match tally_guests::build::wasm_path() {
+        Ok(path) => path.display().to_string(),
+        Err(e) => {
+            eprintln!("guard: the baseline set needs the guest programs: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let started = Instant::now();
+    let load_before = load_average();
+    let mut results = Vec::new();
+    for (g, group) in selected {
+        let label = format!("{group}. {}", g.name);
+        let child_options = Options { quick: g.scale == Scale::Quick, ..options.clone() };
+        let mut attempts = Vec::new();
+        let (row, verdict) = loop {
+            eprintln!("{label} ...");
+            let rows = run_child(g.name, &label, &child_options, Some(&guests));
+            report_progress(&rows);
+            let row = rows.into_iter().next().expect("run_child returns a row");
+            attempts.push(Reading::of(&row));
+            match guard::verdict(&attempts) {
+                Verdict::Retry => eprintln!("  over {}× the baseline median: measuring again", guard::BOUND),
+                verdict => break (row, verdict),
+            }
+        };
+        results.push((row, attempts, verdict));
+    }
+    let failed: Vec<&Row> = results.iter().filter(|(_, _, v)| *v == Verdict::Fail).map(|(r, _, _)| r).collect();
+    println!(
+        "Time-per-gas guard: {} scenarios, bound {}× the baseline median's CPU time per gas, {:.0} s \
+         (load average {} before, {} after).\n",
+        results.len(),
+        guard::BOUND,
+        started.elapsed().as_secs_f64(),
+        load_before,
+        load_average()
+    );
+    println!("| scenario | size | gas | ratio (wall) | ratio (CPU time) | attempts (CPU time) | verdict |");
+    println!("|---|---|---:|---:|---:|---|---|");
+    for (row, attempts, verdict) in &results {
+        let (gas, wall, cpu) = match &row.outcome {
+            Outcome::Measured(m) => {
+                (tpg::format_gas(m.gas), tpg::format_ratio(m.ratio), tpg::format_ratio(m.cpu_ratio))
+            }
+            _ => (String::new(), String::new(), String::new()),
+        };
+        let verdict = if *verdict == Verdict::Pass { "ok" } else { "**over the bound**" };
+        println!(
+            "| {} | {} | {gas} | {wall} | {cpu} | {} | {verdict} |",
+            row.name,
+            row.param,
+            guard::describe(attempts).replace('|', "/")
+        );
+    }
+    let worst = results
+        .iter()
+        .filter_map(|(row, attempts, _)| match attempts.last() {
+            Some(Reading::Ratio(r)) => Some((row.name.as_str(), *r)),
+            _ => None,
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    if let Some((name, ratio)) = worst {
+        println!("\nworst: {name}, {}", tpg::format_ratio(ratio));
+    }
+    if failed.is_empty() {
+        println!("guard passed");
+        ExitCode::SUCCESS
+    } else {
+        let names: Vec<&str> = failed.iter().map(|r| r.name.as_str()).collect();
+        println!(
+            "guard FAILED: {} over {}× the baseline median (or not measured) in all {} attempts: {}",
+            names.len(),
+            guard::BOUND,
+            guard::ATTEMPTS,
+            names.join(", ")
+        );
+        ExitCode::FAILURE
     }
 }
