@@ -109,7 +109,7 @@ impl Default for HostCosts {
             call: 2_000_000,
             deploy: 10_000_000,
             // Loading's work, plus hashing and storing the code.
-            deploy_code_byte: 60_000,
+            deploy_code_byte: 75_000,
             debug_log: 100_000,
             // The loading prices below were measured on this project's reference machine
             // (a 2-core VM; ordinary metered code runs there at ~1.1 ns per 1000 gas, so 1 ns
@@ -118,13 +118,17 @@ impl Default for HostCosts {
             // ~1.9 µs per function of a module of 9000 empty functions; declared locals add
             // nothing measurable beyond their function.
             // Preparing any module has a fixed cost of ~20 µs warm (~100 µs with cold caches).
-            load: 30_000_000,
-            load_code_byte: 45_000,
+            // Schedule version 2 made ordinary code's gas buy about 1.25× less time (its loads
+            // and stores pay for cache misses), so `load`, `load_code_byte`, `deploy_code_byte`
+            // and `load_br_table_target` were raised by as much (BENCHMARKS.md, "Pointer
+            // chasing").
+            load: 40_000_000,
+            load_code_byte: 57_000,
             load_function: 1_500_000,
             load_local: 500,
             // ~0.5–0.8 µs per global, measured on 256 globals.
             load_global: 1_500_000,
-            load_br_table_target: 25_000,
+            load_br_table_target: 30_000,
             // Measured the same way, warm: an empty instantiation ~2 µs; per item, a function
             // ~3.8 ns, a global ~37 ns, a table element ~0.1 ns, an element item ~2.8 ns, a data
             // byte ~0.07 ns, a page ~2.5 µs (`memory_grow_per_page` in the schedule: 10 M).
