@@ -1,5 +1,6 @@
 //! Instances: a module's entities allocated in a store, linked to their imports.
 
+use std::cell::Cell;
 use std::sync::Arc;
 
 use crate::module::{ConstExpr, DataMode, ElemMode, ExportKind, ModuleInner};
@@ -212,7 +213,8 @@ pub(crate) fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[E
         globals,
         global_ptrs,
         elems,
-        data_dropped: vec![false; m.datas.len()],
+        elem_dropped: m.elems.iter().map(|_| Cell::new(false)).collect(),
+        data_dropped: m.datas.iter().map(|_| Cell::new(false)).collect(),
     }));
     let instance = Instance { store: s.id, index: instance_index };
 
@@ -233,7 +235,10 @@ pub(crate) fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[E
                 t.elems[offset as usize..end as usize].copy_from_slice(&items);
             }
         }
-        s.instances[instance_index as usize].elems[i] = Box::new([]);
+        // Dropped, and nothing reads the items again: release them.
+        let inst = &mut s.instances[instance_index as usize];
+        inst.elem_dropped[i].set(true);
+        inst.elems[i] = Box::default();
     }
     for (i, seg) in m.datas.iter().enumerate() {
         let DataMode::Active { memory, offset } = seg.mode else {
@@ -248,7 +253,7 @@ pub(crate) fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[E
             return Err(Trap::new(TrapCode::MemoryOutOfBounds).into());
         }
         data[offset as usize..end as usize].copy_from_slice(&seg.bytes);
-        s.instances[instance_index as usize].data_dropped[i] = true;
+        s.instances[instance_index as usize].data_dropped[i].set(true);
     }
     if let Some(start) = m.start {
         let func = Func { store: s.id, index: s.instances[instance_index as usize].funcs[start as usize] };

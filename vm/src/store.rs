@@ -1,6 +1,7 @@
 //! The store: owns every runtime entity (functions, memories, tables, globals, instances) and
 //! the host state `T`. Handles such as [`Func`](crate::Func) are indices into it.
 
+use std::cell::Cell;
 use std::sync::Arc;
 
 use crate::engine::SigId;
@@ -66,9 +67,37 @@ pub(crate) struct InstanceEntity {
     pub globals: Vec<u32>,
     /// Address of each global's value cell; the cells are boxed and live as long as the store.
     pub global_ptrs: Vec<*mut u64>,
-    /// Element segments' items; dropped segments are empty.
+    /// Element segments' items as evaluated at instantiation; read them through
+    /// [`elem_items`](Self::elem_items), which honours drops.
     pub elems: Vec<Box<[u64]>>,
-    pub data_dropped: Vec<bool>,
+    /// Whether each element segment is dropped: by `elem.drop`, or at instantiation for active
+    /// and declared segments. The drop flags are `Cell`s because the interpreter reaches the
+    /// running instance through a shared pointer, and `elem.drop` and `data.drop` must write
+    /// through it.
+    pub elem_dropped: Box<[Cell<bool>]>,
+    /// Whether each data segment is dropped: by `data.drop`, or at instantiation for active
+    /// segments.
+    pub data_dropped: Box<[Cell<bool>]>,
+}
+
+impl InstanceEntity {
+    /// The items of element segment `seg`: empty once it is dropped.
+    pub(crate) fn elem_items(&self, seg: u32) -> &[u64] {
+        if self.elem_dropped[seg as usize].get() {
+            &[]
+        } else {
+            &self.elems[seg as usize]
+        }
+    }
+
+    /// The bytes of data segment `seg`: empty once it is dropped.
+    pub(crate) fn data_bytes(&self, seg: u32) -> &[u8] {
+        if self.data_dropped[seg as usize].get() {
+            &[]
+        } else {
+            &self.module.datas[seg as usize].bytes
+        }
+    }
 }
 
 /// The engine-facing part of a store: everything but the host state.

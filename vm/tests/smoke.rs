@@ -74,3 +74,36 @@ fn br_table_trampolines_do_not_share_moves() {
         assert_eq!(out, [Val::I32(arg), Val::I32(5)], "arg {arg}");
     }
 }
+
+#[test]
+fn dropped_segments_read_as_empty() {
+    let (mut store, inst) = instance(
+        r#"(module (memory 1) (table 1 funcref)
+        (func $seven (result i32) (i32.const 7))
+        (data $bytes "abc")
+        (elem $funcs func $seven)
+        (func (export "init_data") (param i32) (result i32)
+          (memory.init $bytes (i32.const 0) (i32.const 0) (local.get 0))
+          (i32.load8_u (i32.const 2)))
+        (func (export "drop_data") (data.drop $bytes))
+        (func (export "init_elem") (param i32) (result i32)
+          (table.init $funcs (i32.const 0) (i32.const 0) (local.get 0))
+          (call_indirect (result i32) (i32.const 0)))
+        (func (export "drop_elem") (elem.drop $funcs)))"#,
+    );
+    let init_data = inst.get_typed_func::<i32, i32>(&store, "init_data").unwrap();
+    let drop_data = inst.get_typed_func::<(), ()>(&store, "drop_data").unwrap();
+    let init_elem = inst.get_typed_func::<i32, i32>(&store, "init_elem").unwrap();
+    let drop_elem = inst.get_typed_func::<(), ()>(&store, "drop_elem").unwrap();
+
+    assert_eq!(init_data.call(&mut store, 3).unwrap(), i32::from(b'c'));
+    drop_data.call(&mut store, ()).unwrap();
+    // Memory keeps what was copied; the dropped segment is empty, so only a zero-length init fits.
+    assert_eq!(init_data.call(&mut store, 0).unwrap(), i32::from(b'c'));
+    assert_eq!(init_data.call(&mut store, 1).unwrap_err().code, TrapCode::MemoryOutOfBounds);
+
+    assert_eq!(init_elem.call(&mut store, 1).unwrap(), 7);
+    drop_elem.call(&mut store, ()).unwrap();
+    assert_eq!(init_elem.call(&mut store, 0).unwrap(), 7);
+    assert_eq!(init_elem.call(&mut store, 1).unwrap_err().code, TrapCode::TableOutOfBounds);
+}

@@ -222,7 +222,7 @@ pub(crate) unsafe fn memory_copy(cx: *mut Cx, dst: u32, src: u32, n: u32) -> Res
 pub(crate) unsafe fn memory_init(cx: *mut Cx, seg: u32, dst: u32, src: u32, n: u32) -> Result<(), TrapCode> {
     // SAFETY: see `store_and_inst`.
     let (store, inst) = unsafe { store_and_inst(cx) };
-    let bytes: &[u8] = if inst.data_dropped[seg as usize] { &[] } else { &inst.module.datas[seg as usize].bytes };
+    let bytes = inst.data_bytes(seg);
     let data = &mut store.memories[inst.memories[0] as usize].data;
     if src as u64 + n as u64 > bytes.len() as u64 || dst as u64 + n as u64 > data.len() as u64 {
         return Err(TrapCode::MemoryOutOfBounds);
@@ -234,21 +234,16 @@ pub(crate) unsafe fn memory_init(cx: *mut Cx, seg: u32, dst: u32, src: u32, n: u
 /// `data.drop`.
 #[inline(never)]
 pub(crate) unsafe fn data_drop(cx: *mut Cx, seg: u32) {
-    // SAFETY: instances are only mutated here, through the context's exclusive access.
-    unsafe {
-        let inst = (*cx).inst as *mut InstanceEntity;
-        (&mut *inst).data_dropped[seg as usize] = true;
-    }
+    // SAFETY: `cx.inst` is the live current instance; the flag is a `Cell`, so writing it
+    // through a shared reference is allowed.
+    unsafe { (&*(*cx).inst).data_dropped[seg as usize].set(true) }
 }
 
 /// `elem.drop`.
 #[inline(never)]
 pub(crate) unsafe fn elem_drop(cx: *mut Cx, seg: u32) {
     // SAFETY: as for `data_drop`.
-    unsafe {
-        let inst = (*cx).inst as *mut InstanceEntity;
-        (&mut *inst).elems[seg as usize] = Box::new([]);
-    }
+    unsafe { (&*(*cx).inst).elem_dropped[seg as usize].set(true) }
 }
 
 /// `table.get`.
@@ -335,7 +330,7 @@ pub(crate) unsafe fn table_copy(
 pub(crate) unsafe fn table_init(cx: *mut Cx, table: u32, seg: u32, dst: u32, src: u32, n: u32) -> Result<(), TrapCode> {
     // SAFETY: see `store_and_inst`.
     let (store, inst) = unsafe { store_and_inst(cx) };
-    let items = &inst.elems[seg as usize];
+    let items = inst.elem_items(seg);
     let t = &mut store.tables[inst.tables[table as usize] as usize];
     if src as u64 + n as u64 > items.len() as u64 || dst as u64 + n as u64 > t.elems.len() as u64 {
         return Err(TrapCode::TableOutOfBounds);
