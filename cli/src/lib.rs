@@ -431,16 +431,6 @@ pub fn write_default_schedule(output: &Path) -> Result<[u8; 32], CliError> {
     Ok(schedule.schedule_hash())
 }
 
-/// Formats a hash as `0x` followed by lowercase hex.
-pub fn hex(bytes: &[u8]) -> String {
-    let mut s = String::with_capacity(2 + 2 * bytes.len());
-    s.push_str("0x");
-    for b in bytes {
-        s.push_str(&format!("{b:02x}"));
-    }
-    s
-}
-
 fn extern_kind(ty: &ExternType) -> &'static str {
     match ty {
         ExternType::Func(_) => "function",

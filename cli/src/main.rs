@@ -368,7 +368,7 @@ fn deploy(args: DeployArgs) -> ExitCode {
         }
         let mut input = contract::encode_args(&args.exec.args)?;
         if let (Some(meta), Some(json_args)) = (&metadata, &args.exec.json_args) {
-            let Some(m) = meta.methods.iter().find(|m| m.entry == "deploy") else {
+            let Some(m) = meta.init() else {
                 return Err(ContractError::Input(format!("contract {} has no initializer", meta.contract)));
             };
             input = tally_cli::sdk::encode_json_args(m, json_args)?;
@@ -501,7 +501,7 @@ fn call(args: CallArgs, read_only: bool) -> ExitCode {
         if metadata.is_none() && args.method != "call" && matches!(refusal, Some((Status::NoSuchMethod, _))) {
             let fallback = tally_host_env::CallRequest {
                 method: "call".into(),
-                input: [&tally_cli::sdk::selector(&args.method)[..], &encoded[..]].concat(),
+                input: [&tally_digest::selector(&args.method)[..], &encoded[..]].concat(),
                 ..req.clone()
             };
             if runtime.check_method(&storage, &fallback)?.is_none() {
@@ -606,7 +606,7 @@ fn schedule(args: ScheduleArgs) -> ExitCode {
     debug_assert!(args.default);
     match tally_cli::write_default_schedule(&args.output) {
         Ok(hash) => {
-            println!("schedule hash: {}", tally_cli::hex(&hash));
+            println!("schedule hash: {}", tally_host_env::hex(&hash));
             ExitCode::SUCCESS
         }
         Err(err) => {

@@ -11,69 +11,10 @@ use std::sync::Arc;
 
 use parity_scale_codec::{Compact, Decode, Encode};
 use serde_json::Value as Json;
-use tally_host_env::{keccak, keys, parse_hex, Account, Address, Storage};
+use tally_host_env::{keys, parse_hex, Account, Address, Storage};
+use tally_sdk_build::{Metadata, MethodInfo, MethodKind};
 
 use crate::contract::ContractError;
-
-/// One method from a contract's metadata.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Method {
-    /// Its name.
-    pub name: String,
-    /// `init`, `call` or `view`.
-    pub kind: String,
-    /// The export that runs it: `deploy` or `call`.
-    pub entry: String,
-    /// Its 4-byte selector.
-    pub selector: [u8; 4],
-    /// Arguments as (name, type as written).
-    pub args: Vec<(String, String)>,
-}
-
-/// The parts of SDK metadata the CLI uses.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Metadata {
-    /// The contract's name.
-    pub contract: String,
-    /// Its methods.
-    pub methods: Vec<Method>,
-}
-
-/// The selector of `method`: `keccak256(name)[..4]`.
-pub fn selector(method: &str) -> [u8; 4] {
-    let h = keccak(method.as_bytes());
-    [h[0], h[1], h[2], h[3]]
-}
-
-/// Parses the metadata JSON of the `tally.metadata` section.
-pub fn parse_metadata(json: &str) -> Result<Metadata, String> {
-    let v: Json = serde_json::from_str(json).map_err(|e| format!("metadata is not JSON: {e}"))?;
-    let contract = v["contract"].as_str().unwrap_or("").to_string();
-    let mut methods = Vec::new();
-    for m in v["methods"].as_array().ok_or("metadata has no `methods` list")? {
-        let name = m["name"].as_str().ok_or("a method without a name")?.to_string();
-        let sel = m["selector"].as_str().and_then(parse_hex).unwrap_or_default();
-        let selector: [u8; 4] = sel.try_into().unwrap_or_else(|_| selector(&name));
-        let args = m["args"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|x| {
-                        (x["name"].as_str().unwrap_or("").to_string(), x["type"].as_str().unwrap_or("").to_string())
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        methods.push(Method {
-            name,
-            kind: m["kind"].as_str().unwrap_or("call").to_string(),
-            entry: m["entry"].as_str().unwrap_or("call").to_string(),
-            selector,
-            args,
-        });
-    }
-    Ok(Metadata { contract, methods })
-}
 
 /// The metadata of the contract deployed at `address`, if its code carries one.
 pub fn metadata_of(storage: &Arc<dyn Storage>, address: &Address) -> Result<Option<Metadata>, ContractError> {
@@ -92,7 +33,7 @@ pub fn metadata_of(storage: &Arc<dyn Storage>, address: &Address) -> Result<Opti
 pub fn metadata_of_code(code: &[u8]) -> Result<Option<Metadata>, ContractError> {
     match tally_sdk_build::read_metadata(code) {
         None => Ok(None),
-        Some(json) => parse_metadata(&json).map(Some).map_err(ContractError::Input),
+        Some(json) => Metadata::parse(&json).map(Some).map_err(ContractError::Input),
     }
 }
 
@@ -139,12 +80,12 @@ pub fn resolve(
         Some(text) => encode_json_args(m, text)?,
         None => args,
     };
-    let input = if m.entry == "deploy" { encoded } else { [&m.selector[..], &encoded[..]].concat() };
-    Ok(Resolved { entry: m.entry.clone(), input })
+    let input = if m.kind == MethodKind::Init { encoded } else { [&m.selector[..], &encoded[..]].concat() };
+    Ok(Resolved { entry: m.entry().to_string(), input })
 }
 
 /// SCALE-encodes named (or positional) JSON arguments by the method's declared types.
-pub fn encode_json_args(method: &Method, text: &str) -> Result<Vec<u8>, ContractError> {
+pub fn encode_json_args(method: &MethodInfo, text: &str) -> Result<Vec<u8>, ContractError> {
     let value: Json =
         serde_json::from_str(text).map_err(|e| ContractError::Input(format!("--json-args is not JSON: {e}")))?;
     let values: Vec<&Json> = match &value {
@@ -284,14 +225,14 @@ fn encode_value(ty: &str, v: &Json, out: &mut Vec<u8>) -> Result<(), String> {
 mod tests {
     use super::*;
 
-    const META: &str = r#"{"metadata_version":1,"contract":"Token","methods":[
+    const META: &str = r#"{"metadata_version":1,"contract":"Token","module":"token","methods":[
         {"name":"init","kind":"init","entry":"deploy","selector":"0x00000000","args":[{"name":"supply","type":"u128"}]},
         {"name":"transfer","kind":"call","entry":"call","selector":"0xb483afd3",
          "args":[{"name":"to","type":"Address"},{"name":"value","type":"u128"}]}]}"#;
 
     #[test]
     fn methods_resolve_to_entry_and_selector() {
-        let meta = parse_metadata(META).unwrap();
+        let meta = Metadata::parse(META).unwrap();
         let to = format!("0x{}", "11".repeat(32));
         let r = resolve(Some(&meta), "transfer", vec![], Some(&format!(r#"{{"to":"{to}","value":"5"}}"#))).unwrap();
         assert_eq!(r.entry, "call");
@@ -307,7 +248,7 @@ mod tests {
 
     #[test]
     fn mistakes_are_named() {
-        let meta = parse_metadata(META).unwrap();
+        let meta = Metadata::parse(META).unwrap();
         let err = |m: &str, j: &str| resolve(Some(&meta), m, vec![], Some(j)).unwrap_err().to_string();
         assert!(err("nope", "{}").contains("no method `nope`"));
         assert!(err("transfer", r#"{"to":"0x11"}"#).contains("missing argument `value`"));
@@ -315,10 +256,5 @@ mod tests {
         assert!(err("transfer", r#"{"to":"0x11","value":1}"#).contains("argument `to`"));
         assert!(err("init", r#"{"supply":-1}"#).contains("out of range"));
         assert!(resolve(None, "transfer", vec![], Some("{}")).is_err());
-    }
-
-    #[test]
-    fn selectors_are_keccak_prefixes() {
-        assert_eq!(selector("transfer"), [0xb4, 0x83, 0xaf, 0xd3]);
     }
 }

@@ -410,7 +410,7 @@ fn schedule_command_writes_a_usable_schedule() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let default = tally_gas_injector::Schedule::default();
     assert_eq!(std::fs::read(&file).unwrap(), default.to_bytes());
-    assert_eq!(stdout(&out), format!("schedule hash: {}\n", tally_cli::hex(&default.schedule_hash())));
+    assert_eq!(stdout(&out), format!("schedule hash: {}\n", tally_host_env::hex(&default.schedule_hash())));
 
     // The file gives the same gas as the built-in default; another schedule gives other gas.
     let (_, builtin) = gas_json(&wat, &["--invoke", "fib", "10", "--gas", "1000000000", "--json"]);

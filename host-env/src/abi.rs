@@ -529,7 +529,7 @@ pub(crate) fn link(linker: &mut Linker<Host>) -> Result<(), tally_vm::Error> {
                 .saturating_add(per_byte(32, k.memory_write_byte));
             charge(c, amount)?;
             let data = read_mem(c, src, len_arg(len))?;
-            let digest: [u8; 32] = Keccak256::digest(&data).into();
+            let digest = tally_digest::keccak(&data);
             io.put(&digest);
             write_mem(c, dst, &digest)
         })

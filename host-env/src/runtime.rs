@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use parity_scale_codec::{Decode, Encode};
-use sha3::{Digest, Keccak256};
+use tally_digest::keccak;
 use tally_vm::{Engine, Linker};
 
 use crate::abi;
@@ -276,11 +276,6 @@ pub struct CodeReport {
     pub methods: Vec<String>,
     /// Every export name.
     pub exports: Vec<String>,
-}
-
-/// Keccak-256.
-pub fn keccak(bytes: &[u8]) -> [u8; 32] {
-    Keccak256::digest(bytes).into()
 }
 
 impl Runtime {

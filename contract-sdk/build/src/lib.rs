@@ -1,5 +1,6 @@
 //! Native helper for `tally-sdk` contracts: compiles contract crates to
-//! `wasm32-unknown-unknown` and reads the metadata they carry.
+//! `wasm32-unknown-unknown` and reads the metadata they carry ([`read_metadata`], parsed by
+//! [`Metadata::parse`]).
 //!
 //! ```no_run
 //! use tally_sdk_build::{build, read_metadata, BuildOptions};
@@ -20,11 +21,15 @@
 
 #![warn(missing_docs)]
 
+mod metadata;
+
 use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
+
+pub use metadata::{EventInfo, Metadata, MethodInfo, MethodKind};
 
 /// The target triple contracts are compiled for.
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";

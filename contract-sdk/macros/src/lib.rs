@@ -78,9 +78,9 @@ use std::fmt::Write as _;
 
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
-use sha3::{Digest, Keccak256};
 use syn::spanned::Spanned;
 use syn::{Attribute, Fields, FnArg, Ident, ImplItem, Item, ItemMod, ItemStruct, Pat, ReturnType, Type};
+use tally_digest::{hex, keccak, selector};
 
 /// Turns a module into a Tally contract; see the crate docs.
 #[proc_macro_attribute]
@@ -157,24 +157,6 @@ struct Contract {
     fields: Vec<StorageField>,
     methods: Vec<Method>,
     events: Vec<EventDef>,
-}
-
-fn keccak(bytes: &[u8]) -> [u8; 32] {
-    Keccak256::digest(bytes).into()
-}
-
-/// `keccak256(name)[..4]`, as `tally_sdk::selector`.
-fn selector(name: &str) -> [u8; 4] {
-    let h = keccak(name.as_bytes());
-    [h[0], h[1], h[2], h[3]]
-}
-
-fn hex(bytes: &[u8]) -> String {
-    let mut s = String::from("0x");
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
 }
 
 fn is_attr(attr: &Attribute, name: &str) -> bool {

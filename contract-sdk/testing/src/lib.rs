@@ -56,7 +56,6 @@
 
 mod failure;
 mod gas;
-mod metadata;
 mod names;
 
 use std::collections::BTreeMap;
@@ -68,13 +67,12 @@ use tally_host_env::{keys, CallRequest, DeployRequest, ExecError, MemoryStorage,
 
 pub use failure::{Failure, FailureKind};
 pub use gas::{GasRow, GasStats};
-pub use metadata::{EventInfo, Metadata, MethodInfo, MethodKind};
 pub use names::{demangle, function_names, strip_names};
 pub use tally_host_env::{
     Address, BlockContext, Divergence, Event, ExecutionRecord, HostTrap, Params, Receipt, Status, WasmTrap,
 };
 pub use tally_sdk::dispatch::DispatchError;
-pub use tally_sdk_build::BuildError;
+pub use tally_sdk_build::{BuildError, EventInfo, Metadata, MethodInfo, MethodKind};
 
 /// The default gas limit of every execution (10 billion; a token transfer uses about 30 million).
 pub const DEFAULT_GAS_LIMIT: u64 = 10_000_000_000;

@@ -1,0 +1,76 @@
+//! Keccak-256, method selectors, and the hex form in which Tally writes hashes, addresses and
+//! byte strings: `0x` followed by lower-case digits.
+//!
+//! The one implementation on the host side: `tally-host-env` (code hashes, account addresses),
+//! the CLI, `tally-sdk-build` (metadata) and the SDK's `#[contract]` macro (selectors and event
+//! signatures written into the code) all use it. Contracts themselves compute selectors with
+//! `tally_sdk::selector`, a `const fn` whose tests check it against [`keccak`].
+//!
+//! ```
+//! assert_eq!(tally_digest::selector("transfer"), [0xb4, 0x83, 0xaf, 0xd3]);
+//! assert_eq!(tally_digest::hex(&[0xde, 0xad]), "0xdead");
+//! assert_eq!(tally_digest::parse_hex("0xdead"), Some(vec![0xde, 0xad]));
+//! ```
+
+#![warn(missing_docs)]
+
+use sha3::{Digest, Keccak256};
+
+/// Keccak-256 (the original Keccak padding, as Ethereum uses; not NIST SHA3-256).
+pub fn keccak(bytes: &[u8]) -> [u8; 32] {
+    Keccak256::digest(bytes).into()
+}
+
+/// The 4-byte selector of method `name`: `keccak256(name)[..4]`.
+pub fn selector(name: &str) -> [u8; 4] {
+    let h = keccak(name.as_bytes());
+    [h[0], h[1], h[2], h[3]]
+}
+
+/// `0x` followed by two lower-case hex digits per byte.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(2 + bytes.len() * 2);
+    s.push_str("0x");
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
+}
+
+/// Parses hex digits (either case), with or without a `0x` prefix; `None` for an odd number of
+/// digits or a character that is not one.
+pub fn parse_hex(s: &str) -> Option<Vec<u8>> {
+    let s = s.strip_prefix("0x").unwrap_or(s);
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    s.as_bytes().chunks(2).map(|p| Some(digit(p[0])? << 4 | digit(p[1])?)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keccak_is_the_original_padding() {
+        // Keccak-256 of the empty string; NIST SHA3-256 of it starts a7ffc6f8.
+        assert_eq!(hex(&keccak(b"")), "0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
+        assert_eq!(selector(""), [0xc5, 0xd2, 0x46, 0x01]);
+    }
+
+    #[test]
+    fn hex_round_trips_and_rejects_malformed_text() {
+        let bytes: Vec<u8> = (0..=255).collect();
+        assert_eq!(parse_hex(&hex(&bytes)), Some(bytes.clone()));
+        assert_eq!(parse_hex(&hex(&bytes)[2..]), Some(bytes), "the prefix is optional");
+        assert_eq!(hex(&[]), "0x");
+        assert_eq!(parse_hex("0xABcd"), Some(vec![0xab, 0xcd]));
+        assert_eq!(parse_hex("0xabc"), None, "odd number of digits");
+        assert_eq!(parse_hex("0xzz"), None);
+        assert_eq!(parse_hex("+1"), None);
+        assert_eq!(parse_hex("0x0x"), None);
+    }
+}
