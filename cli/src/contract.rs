@@ -335,10 +335,12 @@ pub struct RejectedOp {
 /// profile (WebAssembly 2.0 without SIMD) and operators `schedule` gives no cost. Best effort:
 /// it stops at the first point where the module does not parse (the check's error reports that).
 pub fn scan_profile(code: &[u8], schedule: &Schedule) -> Vec<RejectedOp> {
-    use wasmparser::{Parser, Payload, TypeRef};
+    use wasmparser::{Payload, TypeRef};
     let mut rejected = Vec::new();
     let mut function = 0u32;
-    for payload in Parser::new(0).parse_all(code) {
+    // The profile's parser: a memarg or limit is read as the profile reads it. Operators of
+    // other proposals still decode (features only gate validation there), so they can be named.
+    for payload in tally_profile::parser(tally_profile::features()).parse_all(code) {
         let Ok(payload) = payload else { break };
         match payload {
             Payload::ImportSection(reader) => {

@@ -147,9 +147,9 @@ fn prepare_checked(
 /// Function names from the original module's name section. Best effort: the module already
 /// passed validation, so a parse failure here only loses names.
 fn function_names(code: &[u8]) -> BTreeMap<u32, String> {
-    use wasmparser::{Name, Parser, Payload};
+    use wasmparser::{Name, Payload};
     let mut names = BTreeMap::new();
-    for payload in Parser::new(0).parse_all(code) {
+    for payload in tally_profile::parser(tally_profile::features()).parse_all(code) {
         match payload {
             Ok(Payload::CustomSection(c)) => {
                 if let wasmparser::KnownCustom::Name(reader) = c.as_known() {
