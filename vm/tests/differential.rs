@@ -34,17 +34,16 @@
 //!
 //! - `PROPTEST_CASES`: random modules for `random_modules` (default [`DEFAULT_CASES`]);
 //!   `PROPTEST_RNG_SEED=<u64>` makes its run repeatable. A failure prints the minimized input
-//!   as hex (add it to [`REGRESSIONS`] to keep the case) and writes the offending module to the
-//!   temp directory as `tally-differential-<hash>.wasm`.
-//! - `TALLY_DIFF_REPLAY=<hex>`: the `replay` test re-runs that one input.
-//! - `TALLY_DIFF_SURVEY=<count>` (and `TALLY_DIFF_SEED=<start>`): the `survey` test checks that
-//!   many seeded cases without stopping at the first disagreement and lists every failing seed,
-//!   to see all the distinct bugs at once.
+//!   as hex (re-run it with `replay`) and writes the offending module to the temp directory as
+//!   `tally-differential-<hash>.wasm`; keep the case as a minimal module in `found_bugs`.
+//! - `TALLY_DIFF_REPLAY=<hex>`: the `replay` test (ignored; run it with `--ignored`) re-runs
+//!   that one input.
+//! - `TALLY_DIFF_SURVEY=<count>` (and `TALLY_DIFF_SEED=<start>`): the `survey` test (ignored)
+//!   checks that many seeded cases (default [`SURVEY_CASES`]) without stopping at the first
+//!   disagreement and lists every failing seed, to see all the distinct bugs at once.
 //! - `TALLY_DIFF_VERBOSE=1`: report skipped and inconclusive cases.
 
 mod smith_profile;
-
-use std::fmt::Write as _;
 
 use arbitrary::Unstructured;
 use proptest::prelude::*;
@@ -77,10 +76,6 @@ const MAX_CALL_DEPTH: u32 = 16 * 1024;
 const WASMI_MAX_STACK_HEIGHT: usize = 16 * 1024 * 1024;
 /// How many times each exported function is called (round-robin over the exports).
 const CALL_ROUNDS: usize = 2;
-
-/// Hex-encoded inputs that once failed (or are otherwise worth keeping); each is re-run by
-/// `regressions`.
-const REGRESSIONS: &[&str] = &[];
 
 /// The wasm-smith configuration for Tally's profile.
 fn smith_config() -> wasm_smith::Config {
@@ -632,18 +627,6 @@ fn dump_module(wasm: &[u8]) -> String {
     }
 }
 
-fn to_hex(data: &[u8]) -> String {
-    let mut s = String::with_capacity(data.len() * 2);
-    for b in data {
-        let _ = write!(s, "{b:02x}");
-    }
-    s
-}
-
-fn from_hex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap()).collect()
-}
-
 /// Checks the case generated from `data`; `Ok(None)` when wasm-smith could not build one.
 fn check_data(data: &[u8]) -> Result<Option<Verdict>, String> {
     let Some(case) = generate(data) else {
@@ -724,8 +707,9 @@ fn random_modules_here() {
     let mut runner = TestRunner::new(config);
     let stats = std::cell::RefCell::new(Stats::default());
     let result = runner.run(&proptest::collection::vec(any::<u8>(), 0..MAX_INPUT_BYTES), |data| {
-        let verdict = check_data(&data)
-            .map_err(|msg| TestCaseError::fail(format!("{msg}\n  input ({} bytes): {}", data.len(), to_hex(&data))))?;
+        let verdict = check_data(&data).map_err(|msg| {
+            TestCaseError::fail(format!("{msg}\n  input ({} bytes): {}", data.len(), tally_digest::hex(&data)))
+        })?;
         stats.borrow_mut().add(&verdict);
         Ok(())
     });
@@ -770,32 +754,25 @@ fn fixed_seeds() {
     assert!(stats.agreed > 0, "no module was compared: {stats:?}");
 }
 
-#[test]
-fn regressions() {
-    for hex in REGRESSIONS {
-        let data = from_hex(hex);
-        if let Err(msg) = check_data(&data) {
-            panic!("regression input {hex}: {msg}");
-        }
-    }
-}
-
 /// Bytes for survey/fixed-seed case `seed`: SplitMix64 output of a seed-dependent length.
 fn survey_bytes(seed: u64) -> Vec<u8> {
     let len = 256 + (seed.wrapping_mul(7919) % (MAX_INPUT_BYTES as u64 - 256)) as usize;
     seeded_bytes(seed, len)
 }
 
-/// Survey mode: `TALLY_DIFF_SURVEY=<count>` checks that many seeded cases (starting at
+/// Seeded cases `survey` checks when `TALLY_DIFF_SURVEY` does not say.
+const SURVEY_CASES: u64 = 20_000;
+
+/// Survey mode: checks `TALLY_DIFF_SURVEY` seeded cases (default [`SURVEY_CASES`], starting at
 /// `TALLY_DIFF_SEED`, default 0) without stopping at the first disagreement, then lists every
 /// failing seed with its message; rerun one with `TALLY_DIFF_SURVEY=1 TALLY_DIFF_SEED=<seed>`.
-/// A no-op when the variable is unset.
+///
+/// `TALLY_DIFF_SURVEY=100000 cargo test -p tally-vm --release --test differential survey -- --ignored`
 #[test]
+#[ignore = "long campaign: cargo test -p tally-vm --release --test differential survey -- --ignored"]
 fn survey() {
-    let Some(count) = std::env::var("TALLY_DIFF_SURVEY").ok().and_then(|s| s.parse::<u64>().ok()) else {
-        return;
-    };
-    let start = std::env::var("TALLY_DIFF_SEED").ok().and_then(|s| s.parse::<u64>().ok()).unwrap_or(0);
+    let count = smith_profile::env_u64("TALLY_DIFF_SURVEY").unwrap_or(SURVEY_CASES);
+    let start = smith_profile::env_u64("TALLY_DIFF_SEED").unwrap_or(0);
     let mut stats = Stats::default();
     let mut failures = Vec::new();
     for seed in start..start + count {
@@ -811,12 +788,15 @@ fn survey() {
     assert!(failures.is_empty(), "{} of {count} seeds disagree: {failures:?}", failures.len());
 }
 
-/// Re-runs one input given as hex in `TALLY_DIFF_REPLAY` (as printed by a failure); a no-op
-/// when the variable is unset.
+/// Re-runs one input given as hex in `TALLY_DIFF_REPLAY` (as printed by a failure).
+///
+/// `TALLY_DIFF_REPLAY=<hex> cargo test -p tally-vm --release --test differential replay -- --ignored`
 #[test]
+#[ignore = "needs an input: TALLY_DIFF_REPLAY=<hex> cargo test -p tally-vm --release --test differential replay -- --ignored"]
 fn replay() {
-    let Ok(hex) = std::env::var("TALLY_DIFF_REPLAY") else { return };
-    match check_data(&from_hex(hex.trim())) {
+    let hex = std::env::var("TALLY_DIFF_REPLAY")
+        .expect("set TALLY_DIFF_REPLAY to the hex input a failure printed (this test replays it)");
+    match check_data(&tally_digest::parse_hex(hex.trim()).expect("TALLY_DIFF_REPLAY is not hex")) {
         Ok(verdict) => eprintln!("replay: {verdict:?}"),
         Err(msg) => panic!("replay: {msg}"),
     }

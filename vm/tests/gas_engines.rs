@@ -393,16 +393,22 @@ fn seeded_bytes(seed: u64, len: usize) -> Vec<u8> {
         .collect()
 }
 
-/// Survey mode: `TALLY_GAS_SURVEY=<count>` checks that many seeded cases (from
+/// Seeded cases `survey` checks when `TALLY_GAS_SURVEY` does not say.
+const SURVEY_CASES: u64 = 5_000;
+
+/// Survey mode: checks `TALLY_GAS_SURVEY` seeded cases (default [`SURVEY_CASES`], from
 /// `TALLY_GAS_SEED`, default 0), printing each seed before it runs so a crash names its case.
+///
+/// `TALLY_GAS_SURVEY=20000 cargo test -p tally-vm --release --test gas_engines survey -- --ignored`
 #[test]
+#[ignore = "long campaign: cargo test -p tally-vm --release --test gas_engines survey -- --ignored"]
 fn survey() {
     smith_profile::on_large_stack(survey_here)
 }
 
 fn survey_here() {
-    let Some(count) = std::env::var("TALLY_GAS_SURVEY").ok().and_then(|s| s.parse::<u64>().ok()) else { return };
-    let start = std::env::var("TALLY_GAS_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0u64);
+    let count = smith_profile::env_u64("TALLY_GAS_SURVEY").unwrap_or(SURVEY_CASES);
+    let start = smith_profile::env_u64("TALLY_GAS_SEED").unwrap_or(0);
     let mut stats = Stats::default();
     let mut failures = Vec::new();
     for seed in start..start + count {

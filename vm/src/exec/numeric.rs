@@ -307,6 +307,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(miri, ignore = "a million divisions of plain integer code: hours under Miri")]
     fn division_by_constant_matches_hardware_division() {
         let mut checked = 0;
         for d in test_divisors() {

@@ -1,5 +1,5 @@
 //! What the differential tests against wasmi share: the wasm-smith configuration of Tally's
-//! profile, and the guard against a known wasmi bug.
+//! profile, the guard against a known wasmi bug, and the knobs read from the environment.
 
 // Each test target compiles this module on its own and uses only part of it.
 #![allow(dead_code)]
@@ -97,4 +97,11 @@ pub fn on_large_stack<R: Send>(f: impl FnOnce() -> R + Send) -> R {
 pub fn rng_seed() -> proptest::test_runner::RngSeed {
     let seed = std::env::var("PROPTEST_RNG_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x7a11_7a11);
     proptest::test_runner::RngSeed::Fixed(seed)
+}
+
+/// Reads a numeric knob from the environment; a value that is set but not a number is a
+/// mistake, not a reason to fall back to the default.
+pub fn env_u64(name: &str) -> Option<u64> {
+    let value = std::env::var(name).ok()?;
+    Some(value.trim().parse().unwrap_or_else(|_| panic!("{name}={value:?} is not a number")))
 }
