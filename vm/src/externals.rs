@@ -101,7 +101,7 @@ impl Global {
     /// The current value.
     pub fn get<T>(&self, store: &Store<T>) -> Val {
         let g = &store.inner.globals[self.index as usize];
-        Val::from_cell(g.value, g.ty.content, store.inner.id)
+        Val::from_cell(g.value.get(), g.ty.content, store.inner.id)
     }
 
     /// Sets the value; fails for immutable globals and mistyped values.
@@ -112,7 +112,7 @@ impl Global {
             return Err(Error::Usage("cannot set an immutable global".into()));
         }
         check_val(store, ty.content, &value)?;
-        store.inner.globals[self.index as usize].value = value.to_cell();
+        store.inner.globals[self.index as usize].value.set(value.to_cell());
         Ok(())
     }
 }

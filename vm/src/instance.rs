@@ -150,7 +150,7 @@ fn check_import(store: &StoreInner, module: &ModuleInner, i: usize, ext: &Extern
 fn eval(store: &StoreInner, globals: &[u32], funcs: &[u32], expr: ConstExpr) -> u64 {
     match expr {
         ConstExpr::Value(v) => v,
-        ConstExpr::Global(i) => globals.get(i as usize).map_or(0, |g| store.globals[*g as usize].value),
+        ConstExpr::Global(i) => globals.get(i as usize).map_or(0, |g| store.globals[*g as usize].value.get()),
         ConstExpr::RefFunc(f) => funcs.get(f as usize).map_or(0, |f| *f as u64 + 1),
     }
 }
@@ -201,7 +201,7 @@ pub(crate) fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[E
         let value = eval(s, &globals, &funcs, *init);
         globals.push(s.alloc_global(*ty, value));
     }
-    let global_ptrs = globals.iter().map(|g| &mut s.globals[*g as usize].value as *mut u64).collect();
+    let global_ptrs = globals.iter().map(|g| s.globals[*g as usize].value.as_ptr()).collect();
     let elems: Vec<Box<[u64]>> =
         m.elems.iter().map(|seg| seg.items.iter().map(|e| eval(s, &globals, &funcs, *e)).collect()).collect();
     s.instances.push(Box::new(InstanceEntity {

@@ -52,7 +52,10 @@ pub(crate) struct TableEntity {
 }
 
 pub(crate) struct GlobalEntity {
-    pub value: u64,
+    /// The value. Instances hold raw pointers to it (`global_ptrs`) that the interpreter reads
+    /// and writes through, so everything else reaches it through shared references only: a
+    /// `&mut` to the entity would invalidate those pointers. Hence the `Cell`.
+    pub value: Cell<u64>,
     pub ty: GlobalType,
 }
 
@@ -131,6 +134,24 @@ impl Drop for StoreInner {
     }
 }
 
+/// Appends `additional` zero bytes to `data`; `false`, leaving `data` as it was, when the
+/// allocation fails. A memset, like `Vec::resize`, but as one operation rather than a loop
+/// over the bytes, which under Miri is what keeps instantiating a module with a memory fast
+/// enough to run the VM's tests there.
+fn extend_zeroed(data: &mut Vec<u8>, additional: usize) -> bool {
+    if data.try_reserve_exact(additional).is_err() {
+        return false;
+    }
+    let len = data.len();
+    // SAFETY: the reservation makes room for `additional` more bytes after `len`; `write_bytes`
+    // initializes exactly those before `set_len` exposes them, and any byte is a valid `u8`.
+    unsafe {
+        data.as_mut_ptr().add(len).write_bytes(0, additional);
+        data.set_len(len + additional);
+    }
+    true
+}
+
 // SAFETY: the raw pointers inside a store (instances' global cells, frames while running) point
 // only into allocations the store itself owns, so moving the store to another thread moves
 // their targets along; nothing is shared with other stores.
@@ -147,10 +168,8 @@ impl StoreInner {
         if new > limit {
             return None;
         }
-        let new_len = new as usize * PAGE_SIZE;
-        mem.data.try_reserve_exact(new_len - mem.data.len()).ok()?;
-        mem.data.resize(new_len, 0);
-        Some(old)
+        let additional = new as usize * PAGE_SIZE - mem.data.len();
+        extend_zeroed(&mut mem.data, additional).then_some(old)
     }
 
     /// Grows table `id` by `delta` elements set to `init`; returns the old size, or `None`.
@@ -174,11 +193,10 @@ impl StoreInner {
                 0,
             ));
         }
-        let len = ty.minimum as usize * PAGE_SIZE;
         let mut data = Vec::new();
-        data.try_reserve_exact(len)
-            .map_err(|_| Error::limit(format!("cannot allocate a memory of {} pages", ty.minimum), 0))?;
-        data.resize(len, 0);
+        if !extend_zeroed(&mut data, ty.minimum as usize * PAGE_SIZE) {
+            return Err(Error::limit(format!("cannot allocate a memory of {} pages", ty.minimum), 0));
+        }
         self.memories.push(MemoryEntity { data, ty });
         Ok(self.memories.len() as u32 - 1)
     }
@@ -195,7 +213,7 @@ impl StoreInner {
     }
 
     pub(crate) fn alloc_global(&mut self, ty: GlobalType, value: u64) -> u32 {
-        self.globals.push(Box::new(GlobalEntity { value, ty }));
+        self.globals.push(Box::new(GlobalEntity { value: Cell::new(value), ty }));
         self.globals.len() as u32 - 1
     }
 
