@@ -607,7 +607,7 @@ pub fn describe_record(record: &ExecutionRecord) -> String {
             let verb = if *read_only { "query" } else { "call" };
             let sdk_method = match (&metadata, record.input.get(..4)) {
                 (Some(meta), Some(selector)) if method == "call" => {
-                    Some(meta.methods.iter().find(|m| m.entry == "call" && m.selector[..] == *selector).map_or_else(
+                    Some(meta.methods.iter().find(|m| m.entry() == "call" && m.selector[..] == *selector).map_or_else(
                         || format!("call (selector {}, which {} does not have)", hex(selector), meta.contract),
                         |m| m.name.clone(),
                     ))
@@ -621,7 +621,7 @@ pub fn describe_record(record: &ExecutionRecord) -> String {
             let sdk_init = metadata
                 .as_ref()
                 .filter(|_| init == "deploy")
-                .and_then(|meta| meta.methods.iter().find(|m| m.entry == "deploy"))
+                .and_then(|meta| meta.methods.iter().find(|m| m.entry() == "deploy"))
                 .map(|m| m.name.as_str());
             format!("deploy (init {})", sdk_init.unwrap_or(init))
         }

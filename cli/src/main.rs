@@ -378,7 +378,7 @@ fn deploy(args: DeployArgs) -> ExitCode {
         // An SDK initializer decodes its arguments only once the code is stored and loaded:
         // check them against its signature first.
         if let (Some(meta), Some("deploy")) = (&metadata, init.as_deref()) {
-            match meta.methods.iter().find(|m| m.entry == "deploy") {
+            match meta.methods.iter().find(|m| m.entry() == "deploy") {
                 Some(m) => tally_cli::signature::check_args(m, &input)
                     .map_err(|e| ContractError::Input(format!("{}: {e}", meta.contract)))?,
                 None if !input.is_empty() => {
@@ -471,19 +471,27 @@ fn call(args: CallArgs, read_only: bool) -> ExitCode {
         // changes state, or arguments that do not fit the method's signature.
         if let Some(meta) = &metadata {
             if let Some(m) = meta.methods.iter().find(|m| m.name == args.method) {
-                if read_only && m.kind != "view" {
-                    let views: Vec<&str> =
-                        meta.methods.iter().filter(|m| m.kind == "view").map(|m| m.name.as_str()).collect();
+                if read_only && m.kind != tally_sdk_build::MethodKind::View {
+                    let views: Vec<&str> = meta
+                        .methods
+                        .iter()
+                        .filter(|m| m.kind == tally_sdk_build::MethodKind::View)
+                        .map(|m| m.name.as_str())
+                        .collect();
                     return Err(ContractError::Input(format!(
                         "`{}` is a #[{}] method of {}: it may change state, and a query cannot; use `tally call`. \
                          Its views: {}",
                         m.name,
-                        m.kind,
+                        match m.kind {
+                            tally_sdk_build::MethodKind::Init => "init",
+                            tally_sdk_build::MethodKind::Call => "call",
+                            tally_sdk_build::MethodKind::View => "view",
+                        },
                         meta.contract,
                         if views.is_empty() { "none".to_string() } else { views.join(", ") }
                     )));
                 }
-                let selector_len = if m.entry == "deploy" { 0 } else { 4 };
+                let selector_len = if m.entry() == "deploy" { 0 } else { 4 };
                 tally_cli::signature::check_args(m, &resolved.input[selector_len..])
                     .map_err(|e| ContractError::Input(format!("{}: {e}", meta.contract)))?;
             }

@@ -9,7 +9,7 @@
 //! another type (a contract's own struct or enum) it stops checking, since the metadata does not
 //! describe that type's encoding.
 
-use crate::sdk::Method;
+use tally_sdk_build::MethodInfo as Method;
 
 /// A SCALE type, as far as the check understands it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -236,10 +236,11 @@ mod tests {
     fn method(args: &[(&str, &str)]) -> Method {
         Method {
             name: "m".into(),
-            kind: "call".into(),
-            entry: "call".into(),
+            kind: tally_sdk_build::MethodKind::Call,
             selector: [0; 4],
+            mutates: true,
             args: args.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect(),
+            returns: None,
         }
     }
 
