@@ -35,7 +35,7 @@ pub const TEMPLATE_GAS: u64 = 1_000_000_000;
 /// Gas limit of the template that loops until out of gas.
 pub const SPIN_GAS: u64 = 100_000_000;
 /// Records that claim more gas used than this are not replayed (see the module docs).
-pub const MAX_REPLAY_GAS: u64 = 4 * TEMPLATE_GAS;
+pub const MAX_REPLAY_GAS: u64 = TEMPLATE_GAS;
 /// At most this many edits are applied to a template.
 const MAX_EDITS: usize = 16;
 

@@ -165,6 +165,8 @@ impl Json {
     }
 }
 
+/// A strict JSON reader (RFC 8259): what it accepts, every JSON parser reads the same way.
+/// Objects with a repeated name are refused (parsers differ on which value wins).
 struct Parser<'a> {
     s: &'a [u8],
     pos: usize,
@@ -172,7 +174,7 @@ struct Parser<'a> {
 
 impl Parser<'_> {
     fn ws(&mut self) {
-        while self.s.get(self.pos).is_some_and(|b| b.is_ascii_whitespace()) {
+        while self.s.get(self.pos).is_some_and(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
             self.pos += 1;
         }
     }
@@ -182,7 +184,7 @@ impl Parser<'_> {
     }
 
     fn eat(&mut self, lit: &str) -> bool {
-        if self.s[self.pos..].starts_with(lit.as_bytes()) {
+        if self.s.get(self.pos..).is_some_and(|rest| rest.starts_with(lit.as_bytes())) {
             self.pos += lit.len();
             true
         } else {
@@ -199,7 +201,7 @@ impl Parser<'_> {
             None => self.err("unexpected end"),
             Some(b'{') => {
                 self.pos += 1;
-                let mut fields = Vec::new();
+                let mut fields: Vec<(String, Json)> = Vec::new();
                 self.ws();
                 if self.eat("}") {
                     return Ok(Json::Object(fields));
@@ -207,6 +209,9 @@ impl Parser<'_> {
                 loop {
                     self.ws();
                     let key = self.string()?;
+                    if fields.iter().any(|(k, _)| *k == key) {
+                        return self.err(&format!("repeated name `{key}`"));
+                    }
                     self.ws();
                     if !self.eat(":") {
                         return self.err("expected `:`");
@@ -243,18 +248,47 @@ impl Parser<'_> {
             Some(_) if self.eat("null") => Ok(Json::Null),
             Some(_) if self.eat("true") => Ok(Json::Bool(true)),
             Some(_) if self.eat("false") => Ok(Json::Bool(false)),
-            Some(_) => {
-                let start = self.pos;
-                while self.s.get(self.pos).is_some_and(|b| b"+-.eE0123456789".contains(b)) {
-                    self.pos += 1;
-                }
-                let text = std::str::from_utf8(&self.s[start..self.pos]).unwrap_or_default();
-                match text.parse::<f64>() {
-                    Ok(n) if !text.is_empty() => Ok(Json::Number(n)),
-                    _ => self.err("unexpected character"),
-                }
+            Some(_) => self.number(),
+        }
+    }
+
+    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`
+    fn number(&mut self) -> Result<Json, String> {
+        let start = self.pos;
+        let digits = |p: &mut Self| {
+            let from = p.pos;
+            while p.s.get(p.pos).is_some_and(u8::is_ascii_digit) {
+                p.pos += 1;
+            }
+            p.pos - from
+        };
+        self.eat("-");
+        match digits(self) {
+            0 => return self.err("unexpected character"),
+            n if n > 1 && self.s[self.pos - n] == b'0' => return self.err("a number with a leading zero"),
+            _ => {}
+        }
+        if self.eat(".") && digits(self) == 0 {
+            return self.err("no digits after `.`");
+        }
+        if self.eat("e") || self.eat("E") {
+            let _ = self.eat("+") || self.eat("-");
+            if digits(self) == 0 {
+                return self.err("no digits in the exponent");
             }
         }
+        // The bytes are ASCII digits, signs, `.` and `e`: UTF-8, and a valid `f64` literal.
+        let text = std::str::from_utf8(&self.s[start..self.pos]).map_err(|e| e.to_string())?;
+        text.parse::<f64>().map(Json::Number).map_err(|e| format!("metadata: {e} at byte {start}"))
+    }
+
+    /// Four hex digits after `\u`.
+    fn hex4(&mut self) -> Result<u32, String> {
+        let digits = self.s.get(self.pos..self.pos + 4).filter(|h| h.iter().all(u8::is_ascii_hexdigit));
+        let Some(digits) = digits else { return self.err("bad `\\u` escape") };
+        let code = digits.iter().fold(0, |n, d| n * 16 + (*d as char).to_digit(16).unwrap_or(0));
+        self.pos += 4;
+        Ok(code)
     }
 
     fn string(&mut self) -> Result<String, String> {
@@ -264,7 +298,7 @@ impl Parser<'_> {
         let mut out = String::new();
         loop {
             let start = self.pos;
-            while self.s.get(self.pos).is_some_and(|b| *b != b'"' && *b != b'\\') {
+            while self.s.get(self.pos).is_some_and(|b| *b != b'"' && *b != b'\\' && *b >= 0x20) {
                 self.pos += 1;
             }
             out.push_str(std::str::from_utf8(&self.s[start..self.pos]).map_err(|e| e.to_string())?);
@@ -287,16 +321,28 @@ impl Parser<'_> {
                         Some(b'r') => out.push('\r'),
                         Some(b't') => out.push('\t'),
                         Some(b'u') => {
-                            let hex = self.s.get(self.pos..self.pos + 4).and_then(|h| std::str::from_utf8(h).ok());
-                            let code = hex.and_then(|h| u32::from_str_radix(h, 16).ok());
-                            self.pos += 4;
-                            // Surrogate pairs are not needed for metadata; a lone one becomes U+FFFD.
-                            out.push(code.and_then(char::from_u32).unwrap_or('\u{fffd}'));
+                            let mut code = self.hex4()?;
+                            if (0xd800..0xdc00).contains(&code) {
+                                // A high surrogate: a low one must follow.
+                                if !self.eat("\\u") {
+                                    return self.err("a lone surrogate");
+                                }
+                                let low = self.hex4()?;
+                                if !(0xdc00..0xe000).contains(&low) {
+                                    return self.err("a lone surrogate");
+                                }
+                                code = 0x10000 + ((code - 0xd800) << 10) + (low - 0xdc00);
+                            }
+                            match char::from_u32(code) {
+                                Some(c) => out.push(c),
+                                None => return self.err("a lone surrogate"),
+                            }
                         }
                         _ => return self.err("bad escape"),
                     }
                 }
-                _ => return self.err("unterminated string"),
+                Some(_) => return self.err("a control character in a string"),
+                None => return self.err("unterminated string"),
             }
         }
     }
@@ -338,5 +384,35 @@ mod tests {
         assert!(Metadata::parse("{").is_err());
         assert!(Metadata::parse("{} x").is_err());
         assert!(Metadata::parse(r#"{"contract":"X"}"#).is_err());
+    }
+
+    /// Only JSON is read, and read the way every JSON parser reads it (the `decode` fuzz target
+    /// compares this reader with serde_json's; each case here is something it accepted before).
+    #[test]
+    fn reads_json_strictly() {
+        for bad in [
+            "\"a\u{1}b\"", // a control character in a string
+            "\"\\u",       // a truncated escape (it read past the end)
+            "\"\\u+fff\"", // not four hex digits
+            "\"\\ud800\"", // a lone surrogate
+            "\"\\udc00\"", // a lone low surrogate
+            "+1",
+            "01",
+            "1.",
+            ".5",
+            "1.e5",
+            "1e",
+            "-",
+            "\u{c}1",           // form feed is not JSON whitespace
+            r#"{"a":1,"a":2}"#, // a repeated name
+        ] {
+            assert!(Json::parse(bad).is_err(), "{bad:?} is not JSON");
+        }
+        assert_eq!(Json::parse(r#""\ud83d\ude00""#), Ok(Json::String("\u{1f600}".into())));
+        assert_eq!(Json::parse(" -0.5e-3 "), Ok(Json::Number(-0.5e-3)));
+        assert_eq!(
+            Json::parse("[0, 10, 1E+2]"),
+            Ok(Json::Array(vec![Json::Number(0.0), Json::Number(10.0), Json::Number(100.0)]))
+        );
     }
 }
