@@ -60,8 +60,8 @@ fn multi_memory_memarg() -> Vec<u8> {
     wasm.extend([0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f]); // type 0: () -> i32
     wasm.extend([0x03, 0x02, 0x01, 0x00]); // function 0: type 0
     wasm.extend([0x05, 0x03, 0x01, 0x00, 0x01]); // memory 0: 1 page
-    // One body: no locals; i32.const 0; i32.load flags 0x42 (align 4, memory index follows)
-    // memory 0 offset 0; end.
+                                                 // One body: no locals; i32.const 0; i32.load flags 0x42 (align 4, memory index follows)
+                                                 // memory 0 offset 0; end.
     wasm.extend([0x0a, 0x0a, 0x01, 0x08, 0x00, 0x41, 0x00, 0x28, 0x42, 0x00, 0x00, 0x0b]);
     wasm
 }
@@ -110,7 +110,8 @@ fn historical() -> [(Target, &'static str, Vec<u8>); 2] {
 /// Honest inputs pass every check: a check that rejected everything would fail here.
 #[test]
 fn honest_inputs_pass() {
-    let counter = wat::parse_str(r#"(module (memory 1) (func (export "f") (result i32) i32.const 0 i32.load))"#).unwrap();
+    let counter =
+        wat::parse_str(r#"(module (memory 1) (func (export "f") (result i32) i32.const 0 i32.load))"#).unwrap();
     for target in [Target::ModuleNew, Target::InstrumentVerify, Target::Decode] {
         assert_eq!(target.check(&counter), Ok(()), "{}", target.name());
     }

@@ -98,8 +98,14 @@ pub fn wasm(wat: &str) -> Vec<u8> {
 /// targets deploy only code they know is valid.
 pub fn deploy(storage: &Arc<MemoryStorage>, code: Vec<u8>) -> Address {
     let storage: Arc<dyn Storage> = storage.clone();
-    let req =
-        DeployRequest { code, deployer: DEPLOYER, init: None, input: vec![], gas_limit: DEPLOY_GAS, context: context() };
+    let req = DeployRequest {
+        code,
+        deployer: DEPLOYER,
+        init: None,
+        input: vec![],
+        gas_limit: DEPLOY_GAS,
+        context: context(),
+    };
     let deployed = runtime().deploy(&storage, &req).expect("a deployment on memory storage");
     assert_eq!(deployed.receipt.status, Status::Ok, "deploying a target's own contract: {:?}", deployed.receipt);
     deployed.address

@@ -70,7 +70,9 @@ fn signature(f: HostFn) -> (&'static [ValType], &'static [ValType]) {
 fn arg_i32(u: &mut Unstructured<'_>, memory_end: i32) -> arbitrary::Result<i32> {
     Ok(match u.int_in_range(0u8..=9)? {
         0 => u.int_in_range(0..=64)?,
-        1 => *u.choose(&[at::KEYS, at::SCRATCH, at::SELF, at::COUNTER, at::TOPICS, at::DATA])? + u.int_in_range(0..=8)?,
+        1 => {
+            *u.choose(&[at::KEYS, at::SCRATCH, at::SELF, at::COUNTER, at::TOPICS, at::DATA])? + u.int_in_range(0..=8)?
+        }
         2 => at::METHODS + 16 * u.int_in_range(0..=4)?,
         3 => memory_end - u.int_in_range(0..=64)?,
         4 => *u.choose(&[-1, i32::MIN, i32::MAX, 65_536, 131_072, 1 << 20, 1 << 24])?,
@@ -269,5 +271,7 @@ pub fn check(data: &[u8]) -> Result<(), String> {
 /// Seeds: pseudo-random inputs of several lengths (every input makes some program; longer ones
 /// make longer programs).
 pub fn seeds() -> Vec<(String, Vec<u8>)> {
-    (0..48u64).map(|seed| (format!("random-{seed}"), super::seeds::random_bytes(seed, 64 + 24 * seed as usize))).collect()
+    (0..48u64)
+        .map(|seed| (format!("random-{seed}"), super::seeds::random_bytes(seed, 64 + 24 * seed as usize)))
+        .collect()
 }

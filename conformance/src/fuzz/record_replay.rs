@@ -107,7 +107,9 @@ pub fn check(data: &[u8]) -> Result<(), String> {
     apply_edits(&mut record, edits);
     match ExecutionRecord::from_bytes(&record.to_bytes()) {
         Ok(decoded) if decoded == record => {}
-        other => return Err(format!("an edited record does not round-trip: {:?}", other.map(|_| "a different record"))),
+        other => {
+            return Err(format!("an edited record does not round-trip: {:?}", other.map(|_| "a different record")))
+        }
     }
     check_record(&record, record == *template)
 }

@@ -125,7 +125,8 @@ fn check_here(data: &[u8]) -> Result<(), String> {
         Err(tally_vm::Error::LimitExceeded { .. }) => return Ok(()),
         Err(e) => return Err(format!("tally-vm rejects the instrumented module: {e}")),
     };
-    let calls = calls_for(&m, &mut u, |u| GAS_CHOICES[usize::from(u.arbitrary::<u8>().unwrap_or(0)) % GAS_CHOICES.len()]);
+    let calls =
+        calls_for(&m, &mut u, |u| GAS_CHOICES[usize::from(u.arbitrary::<u8>().unwrap_or(0)) % GAS_CHOICES.len()]);
     let borrowed: Vec<(&str, Vec<Norm>, u64)> = calls.iter().map(|(n, a, g)| (n.as_str(), a.clone(), *g)).collect();
     let start_gas = GAS_CHOICES[usize::from(knobs >> 5) % GAS_CHOICES.len()].max(5_000);
     match run_both(&out, schedule.stack.budget, start_gas, &borrowed) {
