@@ -11,9 +11,15 @@
 //! Every directive gets exactly one [`Verdict`]: modules and registrations count as passed when
 //! they succeed, so a broken module shows up as a failure rather than silently disabling the
 //! assertions after it. Skips always carry a reason.
+//!
+//! Beyond the spec suite: [`agreement`] (the VM, the injector and wasmparser's validator accept
+//! the same modules), the wasmi oracle shared with tally-vm's tests ([`smith_profile`],
+//! [`metered`]), and [`fuzz`], the checks of the fuzz targets in `fuzz/`.
 
 #![warn(missing_docs)]
 
+pub mod agreement;
+pub mod fuzz;
 pub mod panics;
 pub mod report;
 pub mod runner;
@@ -21,6 +27,17 @@ pub mod script;
 pub mod spectest;
 pub mod traps;
 pub mod values;
+
+/// wasm-smith restricted to Tally's profile, and the known wasmi hazard; the file is shared with
+/// tally-vm's differential tests (`vm/tests/smith_profile`).
+#[path = "../../vm/tests/smith_profile/mod.rs"]
+pub mod smith_profile;
+
+/// Instrumented modules on tally-vm and on wasmi 2 (the `tally.*` imports as host functions over
+/// the injector's reference meter), compared step by step; the file is shared with tally-vm's
+/// gas tests (`vm/tests/gas_common`).
+#[path = "../../vm/tests/gas_common/mod.rs"]
+pub mod metered;
 
 pub use report::{FileReport, Note, Summary, Verdict};
 pub use runner::{run_script, spec_config};

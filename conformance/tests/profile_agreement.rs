@@ -7,18 +7,17 @@
 //!   definitions, instantiations, `assert_unlinkable`, `assert_invalid` and `assert_malformed`
 //!   (binary or encodable text), and those of the post-2.0 proposals' suites (out of the
 //!   profile, so mostly rejections);
-//! - wasm-smith modules with the profile's configuration (`vm/tests/smith_profile`), with LEB128
-//!   integers padded to a random minimum size, with random bytes for function bodies, and with
-//!   post-2.0 proposals enabled;
+//! - wasm-smith modules with the profile's configuration (`tally_conformance::smith_profile`),
+//!   with LEB128 integers padded to a random minimum size, with random bytes for function bodies,
+//!   and with post-2.0 proposals enabled;
 //! - mutations of every valid module above: in a function body (with the body and section sizes
 //!   rewritten, so the module stays well framed up to the change), memarg flags (the multi-memory
 //!   bit with a memory index, the other reserved bits, overlong flags and offsets, alignments),
 //!   padded immediates, random bits and bytes; and bits or bytes anywhere, sizes unchanged.
 //!
-//! A component may refuse a module the reference accepts only for a reason of its own, each
-//! class named in [`vm_exclusion`] and [`injector_exclusion`]; every other difference fails the
-//! test, with the module written to a temporary file. Where the reference rejects, the VM must
-//! reject with an error at the reference's byte offset.
+//! The verdicts and the reasons a component may refuse a valid module are
+//! `tally_conformance::agreement` (shared with the `module_new` fuzz target); every disagreement
+//! fails the test, with the module written to a temporary file.
 //!
 //! `agreement_campaign` (ignored) runs the generated part much longer:
 //! `TALLY_AGREEMENT_CASES=200000 cargo test --release -p tally-conformance --test profile_agreement -- --ignored`
@@ -27,56 +26,11 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 
 use arbitrary::Unstructured;
-use tally_conformance::{spec_scripts, Action, DirectiveKind, Proposal, Script, SpecVersion};
-use tally_gas_injector::{instrument, InjectError, Schedule};
-use tally_vm::{Config, Engine, Error, Module};
-use wasmparser::{BinaryReaderError, Payload, ValidPayload, Validator, WasmFeatures};
-
-// The generator configuration of Tally's profile, shared with the VM's differential tests.
-#[path = "../../vm/tests/smith_profile/mod.rs"]
-mod smith_profile;
-
-/// The VM's limits, as large as they go, so that only the profile decides.
-fn unlimited(floats: bool) -> Config {
-    Config {
-        floats,
-        max_function_size: u32::MAX,
-        max_locals: u32::MAX,
-        max_params: u32::MAX,
-        max_module_size: u32::MAX,
-        ..Config::default()
-    }
-}
-
-/// Why the VM may refuse a module the reference accepts.
-fn vm_exclusion(err: &Error) -> Option<&'static str> {
-    match err {
-        // A resource limit of the engine's `Config`, not a rule of the profile.
-        Error::LimitExceeded { .. } => Some("vm: limit"),
-        // The import module `tally` is reserved for the metering intrinsics: an unknown name or
-        // a wrong type there is refused (`vm/src/metering.rs`).
-        Error::Invalid { message, .. } if message.contains("`tally.") => Some("vm: reserved `tally` import"),
-        _ => None,
-    }
-}
-
-/// Why the injector may refuse a module the reference accepts.
-fn injector_exclusion(err: &InjectError) -> Option<&'static str> {
-    match err {
-        // Names reserved for the injected imports and the engine's exports (SPEC.md).
-        InjectError::ReservedImport { .. } | InjectError::ReservedExport { .. } => {
-            Some("injector: reserved `tally` name")
-        }
-        // The injector's own bounds: the output must stay within Wasm's implementation limits,
-        // gas sums within `u64`, frames within `u32` stack units.
-        InjectError::TooLarge { .. } | InjectError::CostOverflow { .. } | InjectError::FrameTooLarge { .. } => {
-            Some("injector: bound")
-        }
-        // `Invalid`, `UnsupportedType` and `Internal` are disagreements; the default schedule
-        // forbids no operator, so `Forbidden` is one too.
-        _ => None,
-    }
-}
+use tally_conformance::agreement::Agreement;
+use tally_conformance::fuzz::seeds::script_modules;
+use tally_conformance::smith_profile;
+use tally_conformance::{spec_scripts, Proposal, Script, SpecVersion};
+use wasmparser::Payload;
 
 #[derive(Default, Debug)]
 struct Stats {
@@ -110,98 +64,32 @@ impl Stats {
     }
 }
 
-/// The three components' verdicts on one module.
-struct Checker {
-    vm: Engine,
-    vm_without_floats: Engine,
-    schedule: Schedule,
-}
+/// The three components' verdicts on modules ([`Agreement`]), tallied.
+struct Checker(Agreement);
 
 impl Checker {
     fn new() -> Self {
-        Checker {
-            vm: Engine::new(unlimited(true)),
-            vm_without_floats: Engine::new(unlimited(false)),
-            schedule: Schedule::default(),
-        }
+        Checker(Agreement::new())
     }
 
     /// Compares every component with the reference on `wasm`; returns whether the reference
     /// accepts it.
     fn check(&self, origin: &str, wasm: &[u8], stats: &mut Stats) -> bool {
+        let verdicts = self.0.check(wasm);
         stats.modules += 1;
-        let valid = reference(tally_profile::features(), wasm).is_ok();
-        if valid {
+        if verdicts.valid {
             stats.accepted += 1;
         } else {
             stats.rejected += 1;
         }
-
-        let vms = [
-            (&self.vm, tally_profile::features(), "tally-vm"),
-            (&self.vm_without_floats, tally_profile::features_without_floats(), "tally-vm without floats"),
-        ];
-        for (engine, features, name) in vms {
-            let reference = self::reference(features, wasm);
-            let got = std::panic::catch_unwind(|| Module::new(engine, wasm).map(drop));
-            match (got, reference) {
-                (Err(_), _) => stats.disagree(origin, wasm, format!("{name} panicked")),
-                (Ok(Ok(())), Ok(())) => {}
-                (Ok(Ok(())), Err(r)) => {
-                    stats.disagree(origin, wasm, format!("{name} accepts, the profile rejects: {r}"))
-                }
-                (Ok(Err(e)), Ok(())) => match vm_exclusion(&e) {
-                    Some(class) => *stats.excluded.entry(class).or_default() += 1,
-                    None => stats.disagree(origin, wasm, format!("{name} rejects, the profile accepts: {e}")),
-                },
-                // Both reject: the VM's error must be the reference's, at the same byte, unless
-                // the VM stopped earlier for a reason of its own.
-                (Ok(Err(e)), Err(r)) => match &e {
-                    Error::Invalid { offset, .. } | Error::UnsupportedFeature { offset, .. }
-                        if *offset == r.offset() as usize => {}
-                    _ => match vm_exclusion(&e) {
-                        Some(class) => *stats.excluded.entry(class).or_default() += 1,
-                        None => stats.disagree(origin, wasm, format!("{name} rejects with {e}; the profile with {r}")),
-                    },
-                },
-            }
+        for class in verdicts.excluded {
+            *stats.excluded.entry(class).or_default() += 1;
         }
-
-        let got = std::panic::catch_unwind(|| instrument(wasm, &self.schedule).map(drop));
-        match got {
-            Err(_) => stats.disagree(origin, wasm, "instrument panicked".into()),
-            Ok(Ok(())) if !valid => stats.disagree(origin, wasm, "the injector accepts, the profile rejects".into()),
-            Ok(Err(e)) if valid => match injector_exclusion(&e) {
-                Some(class) => *stats.excluded.entry(class).or_default() += 1,
-                None => stats.disagree(origin, wasm, format!("the injector rejects, the profile accepts: {e}")),
-            },
-            Ok(_) => {}
+        for what in verdicts.disagreements {
+            stats.disagree(origin, wasm, what);
         }
-        valid
+        verdicts.valid
     }
-}
-
-/// wasmparser's validator with `features`, parsing with them too, and validating each function
-/// body as soon as the parser hands it out, as `Module::new` does (`Validator::validate_all`
-/// validates the bodies after the last section, so it reports a later malformed section before
-/// an invalid body). Accepts exactly what `validate_all` accepts; checked on every module.
-fn reference(features: WasmFeatures, wasm: &[u8]) -> Result<(), BinaryReaderError> {
-    let streaming = (|| {
-        let mut validator = Validator::new_with_features(features);
-        for payload in tally_profile::parser(features).parse_all(wasm) {
-            if let ValidPayload::Func(func, body) = validator.payload(&payload?)? {
-                func.into_validator(Default::default()).validate(&body)?;
-            }
-        }
-        Ok(())
-    })();
-    let all = Validator::new_with_features(features).validate_all(wasm).map(drop);
-    assert_eq!(
-        streaming.is_ok(),
-        all.is_ok(),
-        "the two ways to run wasmparser's validator disagree: {streaming:?} {all:?}"
-    );
-    streaming
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -422,26 +310,6 @@ fn mutate(wasm: &[u8], rng: &mut Rng) -> (&'static str, Vec<u8>) {
 
 // ---------------------------------------------------------------------------------------------
 // Sources of modules
-
-/// Every binary a spec script compiles, with where it comes from and whether the script says it
-/// is invalid or malformed.
-fn script_modules(script: &Script) -> Vec<(String, Vec<u8>, bool)> {
-    let mut out = Vec::new();
-    for d in &script.directives {
-        let (wasm, rejected) = match &d.kind {
-            DirectiveKind::Module { wasm, .. }
-            | DirectiveKind::ModuleDefinition { wasm, .. }
-            | DirectiveKind::AssertUnlinkable { wasm, .. }
-            | DirectiveKind::AssertTrap { action: Action::Instantiate { wasm }, .. }
-            | DirectiveKind::AssertReturn { action: Action::Instantiate { wasm }, .. }
-            | DirectiveKind::Action(Action::Instantiate { wasm }) => (wasm, false),
-            DirectiveKind::AssertInvalid { wasm, .. } | DirectiveKind::AssertMalformed { wasm, .. } => (wasm, true),
-            _ => continue,
-        };
-        out.push((format!("{}:{} {}", script.name, d.line, d.command), wasm.clone(), rejected));
-    }
-    out
-}
 
 /// A wasm-smith module from `seed`: in the profile (padded integers, random bodies now and
 /// then) or, one time in four, with post-2.0 proposals.

@@ -269,10 +269,14 @@ impl Params {
     }
 
     /// Decodes [`to_bytes`](Self::to_bytes) output, then [`validate`](Self::validate)s it.
+    /// Rejects trailing bytes: params have exactly one encoding.
     pub fn from_bytes(bytes: &[u8]) -> Result<Params, String> {
+        let mut input = bytes;
         let (version, schedule, host, limits, code) =
-            <(u32, Vec<u8>, HostCosts, Limits, CodeLimits)>::decode(&mut &bytes[..])
-                .map_err(|e| format!("params: {e}"))?;
+            <(u32, Vec<u8>, HostCosts, Limits, CodeLimits)>::decode(&mut input).map_err(|e| format!("params: {e}"))?;
+        if !input.is_empty() {
+            return Err(format!("params: {} trailing bytes", input.len()));
+        }
         if version != PARAMS_VERSION {
             return Err(format!("params version {version}, expected {PARAMS_VERSION}"));
         }

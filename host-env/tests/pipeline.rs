@@ -325,4 +325,9 @@ fn params_round_trip_and_hash_every_field() {
     q.host.storage_write += 1;
     assert_ne!(q.params_hash(), p.params_hash());
     assert!(Params::from_bytes(&p.to_bytes()[..10]).is_err());
+    // One encoding: trailing bytes are refused (the `decode` fuzz target's finding,
+    // fuzz/regressions/decode/params-trailing-bytes).
+    let mut long = p.to_bytes();
+    long.push(0);
+    assert_eq!(Params::from_bytes(&long), Err("params: 1 trailing bytes".to_string()));
 }

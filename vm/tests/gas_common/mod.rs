@@ -32,26 +32,35 @@ pub fn instrumented(wasm: &[u8], schedule: &Schedule) -> Vec<u8> {
 /// A value in a form both engines share (floats by their bits, references by null-ness).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Norm {
+    /// An `i32`.
     I32(i32),
+    /// An `i64`.
     I64(i64),
+    /// An `f32`, by its bits.
     F32(u32),
+    /// An `f64`, by its bits.
     F64(u64),
-    /// `true` when null.
+    /// A `funcref`: `true` when null.
     FuncRef(bool),
+    /// An `externref`: its host value, `None` when null.
     ExternRef(Option<u32>),
 }
 
 /// How a call (or instantiation) ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ending {
+    /// Returned these results.
     Returned(Vec<Norm>),
+    /// Trapped with this code.
     Trapped(TrapCode),
 }
 
 /// An ending and the gas left after it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Run {
+    /// How it ended.
     pub ending: Ending,
+    /// The gas left after it.
     pub gas_left: u64,
 }
 
@@ -125,6 +134,7 @@ pub fn zero_of(ty: &tally_vm::ValType) -> Norm {
 // ---------------------------------------------------------------------------------------------
 // tally-vm
 
+/// A tally-vm engine with the limits both engines share.
 pub fn tally_engine() -> tally_vm::Engine {
     tally_vm::Engine::new(
         tally_vm::Config::default()
@@ -136,8 +146,11 @@ pub fn tally_engine() -> tally_vm::Engine {
 
 /// An instrumented module instantiated on tally-vm.
 pub struct TallyVm {
+    /// Its store.
     pub store: tally_vm::Store<()>,
+    /// The instance.
     pub inst: tally_vm::Instance,
+    /// The module.
     pub module: tally_vm::Module,
     /// Stack budget set before every call.
     pub budget: u64,
@@ -197,6 +210,7 @@ pub fn run_tally(wasm: &[u8], schedule: &Schedule, name: &str, args: &[Norm], ga
 
 /// wasmi's host state: the reference meter and the memory/table limits.
 pub struct Host {
+    /// The gas and stack counters.
     pub meter: Meter,
     limits: wasmi::StoreLimits,
 }
@@ -217,6 +231,7 @@ fn meter_err(t: MeterTrap) -> wasmi::Error {
     wasmi::Error::host(MeterError(t))
 }
 
+/// A wasmi engine with the profile's features and the limits both engines share.
 pub fn wasmi_engine() -> wasmi::Engine {
     let mut config = wasmi::Config::default();
     config
@@ -304,7 +319,9 @@ fn wasmi_trap(e: &wasmi::Error) -> TrapCode {
 
 /// An instrumented module instantiated on wasmi.
 pub struct WasmiVm {
+    /// Its store.
     pub store: wasmi::Store<Host>,
+    /// The instance.
     pub inst: wasmi::Instance,
 }
 

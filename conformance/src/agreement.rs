@@ -1,0 +1,161 @@
+//! One profile, one verdict: `tally_vm::Module::new`, `tally_gas_injector::instrument` and
+//! wasmparser's validator with the profile's features (`tally_profile::features`, the reference)
+//! must accept exactly the same modules.
+//!
+//! A component may refuse a module the reference accepts only for a reason of its own, each
+//! class named in [`vm_exclusion`] and [`injector_exclusion`]; every other difference is a
+//! disagreement. Where the reference rejects, the VM must reject with an error at the
+//! reference's byte offset.
+//!
+//! Used by `tests/profile_agreement.rs` (spec suites, wasm-smith modules and their mutations) and
+//! by the `module_new` fuzz target ([`crate::fuzz::module_new`]).
+
+use tally_gas_injector::{instrument, InjectError, Schedule};
+use tally_vm::{Config, Engine, Error, Module};
+use wasmparser::{BinaryReaderError, ValidPayload, Validator, WasmFeatures};
+
+/// The VM's limits, as large as they go, so that only the profile decides.
+pub fn unlimited(floats: bool) -> Config {
+    Config {
+        floats,
+        max_function_size: u32::MAX,
+        max_locals: u32::MAX,
+        max_params: u32::MAX,
+        max_module_size: u32::MAX,
+        ..Config::default()
+    }
+}
+
+/// Why the VM may refuse a module the reference accepts (`None`: it may not).
+pub fn vm_exclusion(err: &Error) -> Option<&'static str> {
+    match err {
+        // A resource limit of the engine's `Config`, not a rule of the profile.
+        Error::LimitExceeded { .. } => Some("vm: limit"),
+        // The import module `tally` is reserved for the metering intrinsics: an unknown name or
+        // a wrong type there is refused (`vm/src/metering.rs`).
+        Error::Invalid { message, .. } if message.contains("`tally.") => Some("vm: reserved `tally` import"),
+        _ => None,
+    }
+}
+
+/// Why the injector may refuse a module the reference accepts (`None`: it may not).
+pub fn injector_exclusion(err: &InjectError) -> Option<&'static str> {
+    match err {
+        // Names reserved for the injected imports and the engine's exports (SPEC.md).
+        InjectError::ReservedImport { .. } | InjectError::ReservedExport { .. } => {
+            Some("injector: reserved `tally` name")
+        }
+        // The injector's own bounds: the output must stay within Wasm's implementation limits,
+        // gas sums within `u64`, frames within `u32` stack units.
+        InjectError::TooLarge { .. } | InjectError::CostOverflow { .. } | InjectError::FrameTooLarge { .. } => {
+            Some("injector: bound")
+        }
+        // `Invalid`, `UnsupportedType` and `Internal` are disagreements; the default schedule
+        // forbids no operator, so `Forbidden` is one too.
+        _ => None,
+    }
+}
+
+/// What the components said about one module.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Verdicts {
+    /// Whether the reference (with floats) accepts the module.
+    pub valid: bool,
+    /// Refusals of valid modules for an allowed reason, by class.
+    pub excluded: Vec<&'static str>,
+    /// Every disagreement, described.
+    pub disagreements: Vec<String>,
+}
+
+/// The VM (with and without floats) and the injector (default schedule), ready to judge modules.
+pub struct Agreement {
+    vm: Engine,
+    vm_without_floats: Engine,
+    schedule: Schedule,
+}
+
+impl Default for Agreement {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Agreement {
+    /// Engines with [`unlimited`] configurations and the default schedule.
+    pub fn new() -> Self {
+        Agreement {
+            vm: Engine::new(unlimited(true)),
+            vm_without_floats: Engine::new(unlimited(false)),
+            schedule: Schedule::default(),
+        }
+    }
+
+    /// Compares every component with the reference on `wasm`. A panic in a component is a
+    /// disagreement (caught when the build unwinds).
+    pub fn check(&self, wasm: &[u8]) -> Verdicts {
+        let mut out = Verdicts { valid: reference(tally_profile::features(), wasm).is_ok(), ..Verdicts::default() };
+        let vms = [
+            (&self.vm, tally_profile::features(), "tally-vm"),
+            (&self.vm_without_floats, tally_profile::features_without_floats(), "tally-vm without floats"),
+        ];
+        for (engine, features, name) in vms {
+            let reference = reference(features, wasm);
+            let got = std::panic::catch_unwind(|| Module::new(engine, wasm).map(drop));
+            match (got, reference) {
+                (Err(_), _) => out.disagreements.push(format!("{name} panicked")),
+                (Ok(Ok(())), Ok(())) => {}
+                (Ok(Ok(())), Err(r)) => out.disagreements.push(format!("{name} accepts, the profile rejects: {r}")),
+                (Ok(Err(e)), Ok(())) => match vm_exclusion(&e) {
+                    Some(class) => out.excluded.push(class),
+                    None => out.disagreements.push(format!("{name} rejects, the profile accepts: {e}")),
+                },
+                // Both reject: the VM's error must be the reference's, at the same byte, unless
+                // the VM stopped earlier for a reason of its own.
+                (Ok(Err(e)), Err(r)) => match &e {
+                    Error::Invalid { offset, .. } | Error::UnsupportedFeature { offset, .. }
+                        if *offset == r.offset() as usize => {}
+                    _ => match vm_exclusion(&e) {
+                        Some(class) => out.excluded.push(class),
+                        None => out.disagreements.push(format!("{name} rejects with {e}; the profile with {r}")),
+                    },
+                },
+            }
+        }
+
+        let got = std::panic::catch_unwind(|| instrument(wasm, &self.schedule).map(drop));
+        match got {
+            Err(_) => out.disagreements.push("instrument panicked".into()),
+            Ok(Ok(())) if !out.valid => out.disagreements.push("the injector accepts, the profile rejects".into()),
+            Ok(Err(e)) if out.valid => match injector_exclusion(&e) {
+                Some(class) => out.excluded.push(class),
+                None => out.disagreements.push(format!("the injector rejects, the profile accepts: {e}")),
+            },
+            Ok(_) => {}
+        }
+        out
+    }
+}
+
+/// wasmparser's validator with `features`, parsing with them too, and validating each function
+/// body as soon as the parser hands it out, as `Module::new` does (`Validator::validate_all`
+/// validates the bodies after the last section, so it reports a later malformed section before
+/// an invalid body). Accepts exactly what `validate_all` accepts; checked on every module (a
+/// difference panics: the reference itself would be in doubt).
+pub fn reference(features: WasmFeatures, wasm: &[u8]) -> Result<(), BinaryReaderError> {
+    let streaming = (|| {
+        let mut validator = Validator::new_with_features(features);
+        for payload in tally_profile::parser(features).parse_all(wasm) {
+            if let ValidPayload::Func(func, body) = validator.payload(&payload?)? {
+                func.into_validator(Default::default()).validate(&body)?;
+            }
+        }
+        Ok(())
+    })();
+    let all = Validator::new_with_features(features).validate_all(wasm).map(drop);
+    assert_eq!(
+        streaming.is_ok(),
+        all.is_ok(),
+        "the two ways to run wasmparser's validator disagree: {streaming:?} {all:?}"
+    );
+    streaming
+}

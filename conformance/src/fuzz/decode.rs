@@ -1,0 +1,111 @@
+//! Target `decode`: arbitrary bytes through every decoder of untrusted data outside the VM.
+//!
+//! - SCALE: receipts (`Receipt`, which holds statuses, events and trap locations), stored
+//!   accounts (`Account`), schedules (`Schedule::from_bytes`), params (`Params::from_bytes`) and
+//!   execution records (`ExecutionRecord::from_bytes`, on the input and on the input behind a
+//!   record's magic and version, so mutations reach the body). Whatever decodes must re-encode to
+//!   exactly the bytes it was decoded from: every value has one encoding.
+//! - Contract metadata: the SDK's section reader (`tally_sdk_build::sections`, `read_metadata`)
+//!   must see the custom sections wasmparser sees in every module the profile accepts; the two
+//!   JSON readers of the metadata (`tally_sdk_testing::Metadata::parse`, hand-written, and the
+//!   CLI's `tally_cli::sdk::parse_metadata`, over serde_json) run on the section's text and on the
+//!   input as text: when the SDK's reader accepts, the text must be JSON and the CLI must read
+//!   the same contract name, method names and selectors.
+//!
+//! A decoder may reject anything; it must not panic, hang or allocate without bound.
+
+use std::fmt::Debug;
+
+use parity_scale_codec::{Decode, Encode};
+use tally_gas_injector::Schedule;
+use tally_host_env::record::{RECORD_MAGIC, RECORD_VERSION};
+use tally_host_env::{Account, ExecutionRecord, Params, Receipt};
+use wasmparser::Payload;
+
+/// Checks one input; `Err` lists the findings.
+pub fn check(data: &[u8]) -> Result<(), String> {
+    let mut found = Vec::new();
+    scale::<Receipt>("receipt", data, &mut found);
+    scale::<Account>("account", data, &mut found);
+    canonical("schedule", data, Schedule::from_bytes(data).ok().map(|s| s.to_bytes()), &mut found);
+    canonical("params", data, Params::from_bytes(data).ok().map(|p| p.to_bytes()), &mut found);
+    canonical("record", data, ExecutionRecord::from_bytes(data).ok().map(|r| r.to_bytes()), &mut found);
+    let mut framed = RECORD_MAGIC.to_vec();
+    RECORD_VERSION.encode_to(&mut framed);
+    framed.extend_from_slice(data);
+    canonical("record", &framed, ExecutionRecord::from_bytes(&framed).ok().map(|r| r.to_bytes()), &mut found);
+
+    sections(data, &mut found);
+    if let Some(json) = tally_sdk_build::read_metadata(data) {
+        metadata(&json, &mut found);
+    }
+    if let Ok(text) = std::str::from_utf8(data) {
+        metadata(text, &mut found);
+    }
+    super::findings(found)
+}
+
+/// A SCALE value decoded from the front of `data` must re-encode to the bytes it consumed.
+fn scale<T: Decode + Encode + Debug>(what: &str, data: &[u8], found: &mut Vec<String>) {
+    let mut rest = data;
+    if let Ok(value) = T::decode(&mut rest) {
+        let consumed = &data[..data.len() - rest.len()];
+        canonical(what, consumed, Some(value.encode()), found);
+    }
+}
+
+/// `encoded` (what a decoded value encodes to, if `bytes` decoded) must be `bytes`.
+fn canonical(what: &str, bytes: &[u8], encoded: Option<Vec<u8>>, found: &mut Vec<String>) {
+    if let Some(encoded) = encoded {
+        if encoded != bytes {
+            found.push(format!(
+                "a {what} decodes from {} bytes that are not its encoding ({} bytes)",
+                bytes.len(),
+                encoded.len()
+            ));
+        }
+    }
+}
+
+/// The SDK's section reader agrees with wasmparser on the custom sections of valid modules.
+fn sections(data: &[u8], found: &mut Vec<String>) {
+    let ours = tally_sdk_build::sections(data);
+    if tally_profile::validate(data).is_err() {
+        return;
+    }
+    let Some(ours) = ours else {
+        found.push("the SDK's section reader rejects a module the profile accepts".into());
+        return;
+    };
+    let ours: Vec<(&[u8], &[u8])> = ours.iter().filter_map(|s| Some((s.name?, s.body))).collect();
+    let mut theirs = Vec::new();
+    for payload in tally_profile::parser(tally_profile::features()).parse_all(data) {
+        if let Ok(Payload::CustomSection(section)) = payload {
+            theirs.push((section.name().as_bytes(), section.data()));
+        }
+    }
+    if ours != theirs {
+        found.push(format!(
+            "the SDK's section reader sees custom sections {:?}, wasmparser {:?}",
+            names(&ours),
+            names(&theirs)
+        ));
+    }
+}
+
+fn names(sections: &[(&[u8], &[u8])]) -> Vec<String> {
+    sections.iter().map(|(name, body)| format!("{}:{}", String::from_utf8_lossy(name), body.len())).collect()
+}
+
+/// The metadata reader (one, in `tally-sdk-build`, shared by TestChain and the CLI) accepts only
+/// JSON, and what it accepts names every method once.
+fn metadata(text: &str, found: &mut Vec<String>) {
+    let Ok(meta) = tally_sdk_testing::Metadata::parse(text) else { return };
+    if let Err(e) = serde_json::from_str::<serde_json::Value>(text) {
+        found.push(format!("the metadata reader accepts text that is not JSON ({e})"));
+        return;
+    }
+    if meta.methods.iter().any(|m| m.name.is_empty()) {
+        found.push("the metadata reader accepts a method without a name".to_string());
+    }
+}
