@@ -11,9 +11,15 @@
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, ExitCode};
 
-use crate::contract::{self, CheckOutcome, ContractError};
+use clap::Args;
+use serde_json::json;
+
+use crate::contract::check::{check_code, check_to_json, format_check, CheckOutcome};
+use crate::contract::ContractError;
+use crate::load::read_file;
+use crate::output::{error_exit, exit_code, EXIT_ERROR};
 
 /// The compilation target of contracts.
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
@@ -102,8 +108,8 @@ pub fn build_contract(crate_dir: &Path, options: &BuildOptions) -> Result<BuildO
             manifest.display()
         ))
     })?;
-    let code = contract::read_file(&wasm)?;
-    let check = contract::check_code(&code)?;
+    let code = read_file(&wasm)?;
+    let check = check_code(&code)?;
     Ok(BuildOutput { wasm, size: code.len(), check })
 }
 
@@ -139,6 +145,51 @@ fn rustc_sysroot() -> Option<PathBuf> {
     let text = String::from_utf8(out.stdout).ok()?;
     let path = text.trim();
     (!path.is_empty()).then(|| PathBuf::from(path))
+}
+
+/// The options of `tally build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The contract crate (the directory with its Cargo.toml).
+    #[arg(default_value = ".")]
+    path: PathBuf,
+
+    /// Cargo's target directory (default: the crate's `target/`).
+    #[arg(long, value_name = "DIR")]
+    target_dir: Option<PathBuf>,
+
+    /// Keep the name section (function names in trap reports) instead of stripping it.
+    #[arg(long)]
+    keep_names: bool,
+
+    /// The contract's stack size in bytes (default 32768, the SDK's; rustc's 1 MiB costs 16
+    /// more memory pages, paid at every call).
+    #[arg(long, value_name = "BYTES")]
+    stack_size: Option<u32>,
+
+    /// Print exactly one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `tally build`: builds the crate, checks the module and prints both results.
+pub fn command(args: BuildArgs) -> ExitCode {
+    let options =
+        BuildOptions { target_dir: args.target_dir, keep_names: args.keep_names, stack_size: args.stack_size };
+    let out = match build_contract(&args.path, &options) {
+        Ok(out) => out,
+        Err(err) => return error_exit(&err, args.json),
+    };
+    if args.json {
+        println!(
+            "{}",
+            json!({ "wasm": out.wasm.display().to_string(), "size": out.size, "check": check_to_json(&out.check) })
+        );
+    } else {
+        println!("built {} ({} bytes)", out.wasm.display(), out.size);
+        print!("{}", format_check(&out.check));
+    }
+    exit_code(out.check.is_ok(), EXIT_ERROR)
 }
 
 #[cfg(test)]

@@ -6,11 +6,9 @@
 //!   record's magic and version, so mutations reach the body). Whatever decodes must re-encode to
 //!   exactly the bytes it was decoded from: every value has one encoding.
 //! - Contract metadata: the SDK's section reader (`tally_sdk_build::sections`, `read_metadata`)
-//!   must see the custom sections wasmparser sees in every module the profile accepts; the two
-//!   JSON readers of the metadata (`tally_sdk_testing::Metadata::parse`, hand-written, and the
-//!   CLI's `tally_cli::sdk::parse_metadata`, over serde_json) run on the section's text and on the
-//!   input as text: when the SDK's reader accepts, the text must be JSON and the CLI must read
-//!   the same contract name, method names and selectors.
+//!   must see the custom sections wasmparser sees in every module the profile accepts; the one
+//!   metadata reader (`tally_sdk_build::Metadata::parse`, which TestChain and the CLI share) runs
+//!   on the section's text: what it accepts must be JSON, and every method it reads has a name.
 //!
 //! A decoder may reject anything; it must not panic, hang or allocate without bound.
 

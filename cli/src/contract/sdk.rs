@@ -14,7 +14,7 @@ use serde_json::Value as Json;
 use tally_host_env::{keys, parse_hex, Account, Address, Storage};
 use tally_sdk_build::{Metadata, MethodInfo, MethodKind};
 
-use crate::contract::ContractError;
+use super::ContractError;
 
 /// The metadata of the contract deployed at `address`, if its code carries one.
 pub fn metadata_of(storage: &Arc<dyn Storage>, address: &Address) -> Result<Option<Metadata>, ContractError> {
@@ -90,7 +90,7 @@ pub fn encode_json_args(method: &MethodInfo, text: &str) -> Result<Vec<u8>, Cont
         serde_json::from_str(text).map_err(|e| ContractError::Input(format!("--json-args is not JSON: {e}")))?;
     let values: Vec<&Json> = match &value {
         Json::Object(map) => {
-            let sig = crate::signature::signature(method);
+            let sig = super::signature::signature(method);
             if let Some(extra) = map.keys().find(|k| !method.args.iter().any(|(n, _)| n == *k)) {
                 let names: Vec<&str> = method.args.iter().map(|(n, _)| n.as_str()).collect();
                 return Err(ContractError::Input(format!(
