@@ -249,10 +249,9 @@ fn a_replay_sees_the_recorded_gas_limit_and_never_uses_more_gas_than_recorded() 
     let (receipt, mut record) = chain.rt.call_recorded(&chain.storage, &req).unwrap();
     assert_eq!(receipt.status, Status::OutOfGas);
     record.gas_limit = u64::MAX;
-    let started = std::time::Instant::now();
+    // (Unbounded, this replay would spin for about u64::MAX / 10^10 times the recorded run.)
     let divergence = replay(&chain.rt, &record).unwrap_err();
     assert_eq!(divergence, Divergence::GasExceeded { recorded: 10_000_000_000 });
-    assert!(started.elapsed().as_secs() < 30, "bounded by the recorded gas");
     // The same with a claim of less gas than the execution needs.
     let (receipt, mut record) = recorded_call(&chain, watcher, "run", &[]);
     record.outcome.gas_used = receipt.gas_used / 2;
