@@ -80,10 +80,12 @@ macro_rules! define_ops {
 // and `sqrt` pay for subnormal operands or results, which take a microcode assist of 30–65 ns on
 // x86-64 (WebAssembly requires subnormals, so it is a price, not a mode); float `add`/`sub` pay
 // for their latency with NaN canonicalization in a dependent chain; `call_indirect` for a
-// mispredicted branch into cold code; integer division and `br_table` for their latency; loads
-// and stores for a dependent load that misses L1 (9 ns at one 64 KiB page), plus the schedule's
-// `memory_access_per_page` for larger memories. Schedule version 2 raised these by about 1.3×
-// when its access prices made ordinary code's gas buy less time.
+// mispredicted branch into cold code; `br_table` for a mispredicted jump (random targets);
+// integer division for its latency; loads and stores for a dependent load that misses L1 (9 ns
+// at one 64 KiB page), plus the schedule's `memory_access_per_page` for larger memories.
+// Schedule version 2 raised these by about 1.3× when its access prices made ordinary code's gas
+// buy less time; the idle run of 2026-12-06 raised the rows still at 2.9–3.5× the baseline
+// (float arithmetic, `call_indirect`, `br_table`, division) to about 2.5× (BENCHMARKS.md).
 define_ops! {
     Unreachable        "unreachable"          0x0000   [0 0] 1_000,
     Nop                "nop"                  0x0001   [0 0] 500,
@@ -94,10 +96,10 @@ define_ops! {
     End                "end"                  0x000B   [_ _] 500,
     Br                 "br"                   0x000C   [_ _] 2_000,
     BrIf               "br_if"                0x000D   [_ _] 2_000,
-    BrTable            "br_table"             0x000E   [_ _] 6_000,
+    BrTable            "br_table"             0x000E   [_ _] 19_000,
     Return             "return"               0x000F   [_ _] 2_000,
     Call               "call"                 0x0010   [_ _] 5_000,
-    CallIndirect       "call_indirect"        0x0011   [_ _] 16_000,
+    CallIndirect       "call_indirect"        0x0011   [_ _] 33_000,
     Drop               "drop"                 0x001A   [1 0] 500,
     Select             "select"               0x001B   [3 1] 1_000,
     TypedSelect        "select t"             0x001C   [3 1] 1_000,
@@ -177,10 +179,10 @@ define_ops! {
     I32Add             "i32.add"              0x006A   [2 1] 1_000,
     I32Sub             "i32.sub"              0x006B   [2 1] 1_000,
     I32Mul             "i32.mul"              0x006C   [2 1] 1_000,
-    I32DivS            "i32.div_s"            0x006D   [2 1] 6_000,
-    I32DivU            "i32.div_u"            0x006E   [2 1] 6_000,
-    I32RemS            "i32.rem_s"            0x006F   [2 1] 6_000,
-    I32RemU            "i32.rem_u"            0x0070   [2 1] 6_000,
+    I32DivS            "i32.div_s"            0x006D   [2 1] 7_500,
+    I32DivU            "i32.div_u"            0x006E   [2 1] 7_500,
+    I32RemS            "i32.rem_s"            0x006F   [2 1] 7_500,
+    I32RemU            "i32.rem_u"            0x0070   [2 1] 7_500,
     I32And             "i32.and"              0x0071   [2 1] 1_000,
     I32Or              "i32.or"               0x0072   [2 1] 1_000,
     I32Xor             "i32.xor"              0x0073   [2 1] 1_000,
@@ -195,10 +197,10 @@ define_ops! {
     I64Add             "i64.add"              0x007C   [2 1] 1_000,
     I64Sub             "i64.sub"              0x007D   [2 1] 1_000,
     I64Mul             "i64.mul"              0x007E   [2 1] 1_000,
-    I64DivS            "i64.div_s"            0x007F   [2 1] 6_000,
-    I64DivU            "i64.div_u"            0x0080   [2 1] 6_000,
-    I64RemS            "i64.rem_s"            0x0081   [2 1] 6_000,
-    I64RemU            "i64.rem_u"            0x0082   [2 1] 6_000,
+    I64DivS            "i64.div_s"            0x007F   [2 1] 7_500,
+    I64DivU            "i64.div_u"            0x0080   [2 1] 7_500,
+    I64RemS            "i64.rem_s"            0x0081   [2 1] 7_500,
+    I64RemU            "i64.rem_u"            0x0082   [2 1] 7_500,
     I64And             "i64.and"              0x0083   [2 1] 1_000,
     I64Or              "i64.or"               0x0084   [2 1] 1_000,
     I64Xor             "i64.xor"              0x0085   [2 1] 1_000,
@@ -213,11 +215,11 @@ define_ops! {
     F32Floor           "f32.floor"            0x008E   [1 1] 2_000,
     F32Trunc           "f32.trunc"            0x008F   [1 1] 2_000,
     F32Nearest         "f32.nearest"          0x0090   [1 1] 2_000,
-    F32Sqrt            "f32.sqrt"             0x0091   [1 1] 46_000,
-    F32Add             "f32.add"              0x0092   [2 1] 4_000,
-    F32Sub             "f32.sub"              0x0093   [2 1] 4_000,
-    F32Mul             "f32.mul"              0x0094   [2 1] 47_000,
-    F32Div             "f32.div"              0x0095   [2 1] 58_000,
+    F32Sqrt            "f32.sqrt"             0x0091   [1 1] 60_000,
+    F32Add             "f32.add"              0x0092   [2 1] 5_500,
+    F32Sub             "f32.sub"              0x0093   [2 1] 5_500,
+    F32Mul             "f32.mul"              0x0094   [2 1] 58_000,
+    F32Div             "f32.div"              0x0095   [2 1] 72_000,
     F32Min             "f32.min"              0x0096   [2 1] 2_000,
     F32Max             "f32.max"              0x0097   [2 1] 2_000,
     F32Copysign        "f32.copysign"         0x0098   [2 1] 1_000,
@@ -227,11 +229,11 @@ define_ops! {
     F64Floor           "f64.floor"            0x009C   [1 1] 2_000,
     F64Trunc           "f64.trunc"            0x009D   [1 1] 2_000,
     F64Nearest         "f64.nearest"          0x009E   [1 1] 2_000,
-    F64Sqrt            "f64.sqrt"             0x009F   [1 1] 46_000,
-    F64Add             "f64.add"              0x00A0   [2 1] 4_000,
-    F64Sub             "f64.sub"              0x00A1   [2 1] 4_000,
-    F64Mul             "f64.mul"              0x00A2   [2 1] 47_000,
-    F64Div             "f64.div"              0x00A3   [2 1] 58_000,
+    F64Sqrt            "f64.sqrt"             0x009F   [1 1] 60_000,
+    F64Add             "f64.add"              0x00A0   [2 1] 5_500,
+    F64Sub             "f64.sub"              0x00A1   [2 1] 5_500,
+    F64Mul             "f64.mul"              0x00A2   [2 1] 58_000,
+    F64Div             "f64.div"              0x00A3   [2 1] 72_000,
     F64Min             "f64.min"              0x00A4   [2 1] 2_000,
     F64Max             "f64.max"              0x00A5   [2 1] 2_000,
     F64Copysign        "f64.copysign"         0x00A6   [2 1] 1_000,
