@@ -86,7 +86,7 @@ pub struct Scenario {
 const PLENTY: u64 = 1 << 60;
 
 /// Gas limit of the scenarios that only pay for an (almost) empty call.
-const SMALL_LIMIT: u64 = 100_000_000;
+const SMALL_LIMIT: u64 = 200_000_000;
 
 /// Every deployment's deployer.
 const DEPLOYER: Address = Address([0xde; 32]);

@@ -122,8 +122,11 @@ impl Default for HostCosts {
             // and stores pay for cache misses), so `load`, `load_code_byte`, `deploy_code_byte`
             // and `load_br_table_target` were raised by as much (BENCHMARKS.md, "Pointer
             // chasing"); `load_code_byte` once more (57k → 66k) when an idle run put cold loads of
-            // large code at 2.9× the baseline.
-            load: 40_000_000,
+            // large code at 2.9× the baseline. `load` pays for preparing any module when the
+            // CPU's caches are cold: an empty contract takes ~30 µs back to back but ~110 µs
+            // after 6 ms of other work (its check, injection and translation code and tables
+            // come back from memory), so 100 M (it was 40 M, and that row read 4–5.7×).
+            load: 100_000_000,
             load_code_byte: 66_000,
             load_function: 1_500_000,
             load_local: 500,

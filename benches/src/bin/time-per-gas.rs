@@ -2,7 +2,7 @@
 //! and prints a markdown table.
 //!
 //! ```sh
-//! cargo run --release -p tally-benches --bin time-per-gas                 # everything, ≈ 2 min
+//! cargo run --release -p tally-benches --bin time-per-gas                 # everything, ≈ 6 min
 //! cargo run --release -p tally-benches --bin time-per-gas -- --quick      # smoke run
 //! cargo run --release -p tally-benches --bin time-per-gas -- cold tables  # names containing a word
 //! cargo run --release -p tally-benches --bin time-per-gas -- --list
@@ -15,6 +15,8 @@
 //! row as JSON; this process collects the rows. Options:
 //!
 //! - `--quick`: smaller sizes and 3 rounds;
+//! - `--processes N`: measure each scenario in `N` child processes and report the one with the
+//!   median CPU-time ratio (default 3 in a full run, 1 with `--quick`);
 //! - `--json FILE`: also write the rows as JSON;
 //! - `--timeout SECS`: per child (default 300; a child that takes longer is killed);
 //! - `--list`: print the scenario names;
@@ -56,6 +58,7 @@ struct Options {
     child: Option<String>,
     guests: Option<String>,
     profile: Option<u32>,
+    processes: Option<u32>,
 }
 
 fn parse(args: Vec<String>) -> Result<Options, String> {
@@ -69,6 +72,7 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
         child: None,
         guests: None,
         profile: None,
+        processes: None,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -85,6 +89,10 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
             "--child" => o.child = Some(value("--child")?),
             "--guests" => o.guests = Some(value("--guests")?),
             "--profile" => o.profile = Some(value("--profile")?.parse().map_err(|e| format!("--profile: {e}"))?),
+            "--processes" => {
+                let n: u32 = value("--processes")?.parse().map_err(|e| format!("--processes: {e}"))?;
+                o.processes = Some(n.max(1));
+            }
             "-h" | "--help" => return Err(String::new()),
             flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
             _ => o.filters.push(arg),
@@ -93,7 +101,8 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
     Ok(o)
 }
 
-const USAGE: &str = "usage: time-per-gas [--quick | --guard] [--json FILE] [--timeout SECS] [--list] [NAME-FILTER...]";
+const USAGE: &str =
+    "usage: time-per-gas [--quick | --guard] [--processes N] [--json FILE] [--timeout SECS] [--list] [NAME-FILTER...]";
 
 fn main() -> ExitCode {
     let options = match parse(std::env::args().skip(1).collect()) {
@@ -318,11 +327,21 @@ fn parent(options: &Options) -> ExitCode {
         Outcome::Measured(m) => Some((m.baseline_ns_per_kgas, m.baseline_cpu_ns_per_kgas)),
         _ => None,
     });
+    let processes = options.processes.unwrap_or(if options.quick { 1 } else { DEFAULT_PROCESSES });
     for s in &selected {
-        eprintln!("{}. {} ...", s.group, s.name);
-        let new = run_child(s.name, &format!("{}. {}", s.group, s.name), options, guests.as_deref());
-        report_progress(&new);
-        rows.extend(new);
+        let label = format!("{}. {}", s.group, s.name);
+        let mut children = Vec::new();
+        for k in 0..processes {
+            eprintln!("{label} ...{}", if processes > 1 { format!(" (process {} of {processes})", k + 1) } else { String::new() });
+            let new = run_child(s.name, &label, options, guests.as_deref());
+            report_progress(&new);
+            let done = new.first().is_none_or(|r| !matches!(r.outcome, Outcome::Measured(_)));
+            children.push(new);
+            if done {
+                break;
+            }
+        }
+        rows.extend(median_child(children));
     }
     println!(
         "Time per gas, {} run, {} rows in {:.0} s (load average {} before, {} after). \
@@ -343,6 +362,32 @@ fn parent(options: &Options) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// How many child processes measure each scenario in a full run. A process's baseline speed is
+/// one of two modes, about 35 % apart, that hold for the process's life (BENCHMARKS.md, "Two
+/// speeds"), and scenarios gain less than the baseline in the fast one: the median of three
+/// processes is rarely a fast-mode reading.
+const DEFAULT_PROCESSES: u32 = 3;
+
+/// The rows of the child whose CPU-time ratio is the median of `children`'s (each a single
+/// measured row), its parameter text extended with every child's ratio; a child that did not
+/// measure (refused, failed) is returned as it is.
+fn median_child(mut children: Vec<Vec<Row>>) -> Vec<Row> {
+    let ratio = |rows: &Vec<Row>| match rows.first().map(|r| &r.outcome) {
+        Some(Outcome::Measured(m)) if rows.len() == 1 => Some(m.cpu_ratio),
+        _ => None,
+    };
+    if children.len() < 2 || children.iter().any(|c| ratio(c).is_none()) {
+        return children.pop().unwrap_or_default();
+    }
+    children.sort_by(|a, b| ratio(a).unwrap_or(0.0).total_cmp(&ratio(b).unwrap_or(0.0)));
+    let all: Vec<String> = children.iter().filter_map(ratio).map(tpg::format_ratio).collect();
+    let mut median = children.swap_remove(children.len() / 2);
+    if let Some(row) = median.first_mut() {
+        row.param = format!("{}; CPU-time ratios of {} processes: {}", row.param, all.len(), all.join(", "));
+    }
+    median
 }
 
 /// The 1-minute load average, from `/proc/loadavg` ("?" elsewhere).
