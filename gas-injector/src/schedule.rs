@@ -132,7 +132,7 @@ impl Default for DynamicCosts {
             table_init_per_element: 500,
             table_copy_per_element: 500,
             table_fill_per_element: 500,
-            memory_access_per_page: 450,
+            memory_access_per_page: 540,
         }
     }
 }
