@@ -27,7 +27,8 @@ use crate::error::InjectError;
 use crate::module::TypeInfo;
 use crate::ops::OpKind;
 use crate::schedule::Schedule;
-use crate::{write_u32, FUNC_SHIFT, GAS_FUNC, GAS_LEN_FUNC, STACK_ENTER_FUNC, STACK_LEAVE_FUNC};
+use crate::write_u32;
+use tally_profile::metering::{Import, FUNC_SHIFT};
 
 const OP_I32_CONST: u8 = 0x41;
 const OP_I64_CONST: u8 = 0x42;
@@ -1356,8 +1357,8 @@ impl Body<'_, '_> {
     /// block, the input operators with the inserts, stack release. `ops_start` is where the
     /// operators start in `bytes`.
     fn assemble(&self, ops_start: usize, wrapper: &[u8], frame: u32, out: &mut Vec<u8>) -> Result<(), InjectError> {
-        let enter = Small::stack_call(frame, STACK_ENTER_FUNC);
-        let leave = Small::stack_call(frame, STACK_LEAVE_FUNC);
+        let enter = Small::stack_call(frame, Import::StackEnter);
+        let leave = Small::stack_call(frame, Import::StackLeave);
         // The exact size first, so that the body is written once, straight into `out`. The
         // counters are exact (checked below), and bounded by the input size times a constant.
         let len = self.bytes.len().saturating_sub(self.replaced)
@@ -1387,12 +1388,12 @@ impl Body<'_, '_> {
             prev = at;
             match insert.what {
                 What::Charge if insert.value == 0 => {}
-                What::Charge => w.small(&Small::gas_call(insert.value, GAS_FUNC)),
-                What::Length => w.small(&Small::gas_call(insert.value, GAS_LEN_FUNC)),
+                What::Charge => w.small(&Small::gas_call(insert.value, Import::Gas)),
+                What::Length => w.small(&Small::gas_call(insert.value, Import::GasLen)),
                 What::Pages if insert.value == 0 => {}
                 What::Pages => {
                     w.copy(&[OP_MEMORY_SIZE, 0]);
-                    w.small(&Small::gas_call(insert.value, GAS_LEN_FUNC));
+                    w.small(&Small::gas_call(insert.value, Import::GasLen));
                     w.copy(&[OP_DROP]);
                 }
                 What::Leave => w.small(&leave),
@@ -1443,22 +1444,22 @@ impl Small {
         Self { bytes, len: 1 }
     }
 
-    /// `i64.const value; call func` (`func` below 128: one LEB128 byte).
+    /// `i64.const value; call func` (`func`'s index is below 128: one LEB128 byte).
     #[inline(always)]
-    fn gas_call(value: u64, func: u32) -> Self {
+    fn gas_call(value: u64, func: Import) -> Self {
         let mut small = Small::new(OP_I64_CONST);
         small.i64(value as i64);
         small.byte(OP_CALL);
-        small.byte(func as u8);
+        small.byte(func.index() as u8);
         small
     }
 
-    /// `i32.const frame; call func` (`func` below 128).
-    fn stack_call(frame: u32, func: u32) -> Self {
+    /// `i32.const frame; call func`.
+    fn stack_call(frame: u32, func: Import) -> Self {
         let mut small = Small::new(OP_I32_CONST);
         small.i64(i64::from(frame as i32));
         small.byte(OP_CALL);
-        small.u32(func);
+        small.u32(func.index());
         small
     }
 
@@ -1652,11 +1653,11 @@ mod tests {
             values.extend([1u64 << shift, (1u64 << shift) - 1, (1u64 << shift) + 0x55]);
         }
         for value in values {
-            for func in [super::GAS_FUNC, super::GAS_LEN_FUNC] {
+            for func in [super::Import::Gas, super::Import::GasLen] {
                 let small = super::Small::gas_call(value, func);
                 let mut expected = vec![super::OP_I64_CONST];
                 crate::write_i64(&mut expected, value as i64);
-                expected.extend([super::OP_CALL, func as u8]);
+                expected.extend([super::OP_CALL, func.index() as u8]);
                 assert_eq!(&small.bytes[..small.len], &expected[..], "{value:#x}");
                 assert_eq!(small.len, super::gas_call_len(value), "{value:#x}");
             }

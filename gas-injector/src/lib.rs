@@ -1,14 +1,15 @@
 //! Deterministic gas metering and stack-height limiting for Tally WebAssembly modules.
 //!
-//! [`instrument`] rewrites a module so that it pays for its own execution: it imports four
-//! functions from the reserved module `tally` (at function indices 0–3, shifting every other
-//! function index by 4), charges each metered region its [`Schedule`] cost at the region's top,
+//! [`instrument`] rewrites a module so that it pays for its own execution: it imports the four
+//! [`metering`] functions from the reserved module `tally` (at function indices 0–3, shifting
+//! every other function index by 4), charges each metered region its [`Schedule`] cost at the region's top,
 //! charges size-dependent operators per unit just before they run, and reserves and releases
 //! each function's worst-case stack frame. [`verify`] independently checks that an
 //! instrumented module is exactly the original plus those injected patterns, with the charges the
 //! schedule requires. The charging rule is specified in `SPEC.md`; any engine that implements the
-//! four imports as documented ([`Meter`] is their reference implementation) charges exactly the
-//! same gas.
+//! four imports as documented ([`metering::Meter`] is their reference implementation) charges
+//! exactly the same gas. The imports themselves (names, indices, signatures) are defined in
+//! `tally-profile`, for the injector and the engines alike, and re-exported here as [`metering`].
 //!
 //! ```
 //! use tally_gas_injector::{instrument, verify, Schedule};
@@ -45,45 +46,22 @@
 
 mod body;
 mod error;
-mod meter;
 mod module;
 mod ops;
 mod schedule;
 mod verify;
 
 pub use error::{InjectError, VerifyError, Which};
-pub use meter::{Meter, MeterTrap};
 pub use module::{instrument, max_output_size};
 pub use ops::{Dynamic, OpKind};
 pub use schedule::{DynamicCosts, Schedule, ScheduleError, StackCosts, SCHEDULE_VERSION};
 pub use verify::verify;
 
-/// Module name of the injected imports.
-pub const IMPORT_MODULE: &str = "tally";
-
-/// The injected imports, in order: (field name, function index in the instrumented module).
-///
-/// | index | import | type |
-/// |---|---|---|
-/// | 0 | `tally.gas` | `(param i64)` |
-/// | 1 | `tally.gas_len` | `(param i32 i64) (result i32)` |
-/// | 2 | `tally.stack_enter` | `(param i32)` |
-/// | 3 | `tally.stack_leave` | `(param i32)` |
-pub const IMPORTS: [&str; 4] = ["gas", "gas_len", "stack_enter", "stack_leave"];
-
-/// Function index of `tally.gas`.
-pub const GAS_FUNC: u32 = 0;
-/// Function index of `tally.gas_len`.
-pub const GAS_LEN_FUNC: u32 = 1;
-/// Function index of `tally.stack_enter`.
-pub const STACK_ENTER_FUNC: u32 = 2;
-/// Function index of `tally.stack_leave`.
-pub const STACK_LEAVE_FUNC: u32 = 3;
-/// How far every original function index moves: the number of injected imports.
-pub const FUNC_SHIFT: u32 = 4;
-
-/// Export names starting with this prefix are reserved; modules that export one are rejected.
-pub const RESERVED_EXPORT_PREFIX: &str = "tally";
+/// The metering contract the output is written against: the injected imports (module name,
+/// names, function indices, signatures), the index shift, the reserved names, and the reference
+/// [`Meter`](metering::Meter). Defined once, in `tally-profile`, for the injector and every
+/// engine; this is a re-export.
+pub use tally_profile::metering;
 
 /// Tally's profile: WebAssembly 2.0 without SIMD, floats included. Both the input and the
 /// output of [`instrument`] are parsed and validated with it, and so are both modules given to

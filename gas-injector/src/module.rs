@@ -14,7 +14,8 @@ use wasmparser::{
 use crate::body::{instrument_body, ModuleCtx, OpInfo, Scratch};
 use crate::error::InjectError;
 use crate::schedule::Schedule;
-use crate::{write_u32, FUNC_SHIFT, IMPORTS, IMPORT_MODULE, RESERVED_EXPORT_PREFIX};
+use crate::write_u32;
+use tally_profile::metering::{self, Import, FUNC_SHIFT};
 
 /// WebAssembly implementation limits (as enforced by wasmparser) the output must respect.
 const MAX_TYPES: usize = 1_000_000;
@@ -198,7 +199,7 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
                 for import in r.clone().into_imports() {
                     let import = import?;
                     n_imports += 1;
-                    if import.module == IMPORT_MODULE {
+                    if import.module == metering::MODULE {
                         return Err(InjectError::ReservedImport {
                             module: import.module.to_string(),
                             name: import.name.to_string(),
@@ -224,7 +225,7 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
             Payload::ExportSection(r) => {
                 for export in r.clone() {
                     let export = export?;
-                    if export.name.starts_with(RESERVED_EXPORT_PREFIX) {
+                    if export.name.starts_with(metering::RESERVED_EXPORT_PREFIX) {
                         return Err(InjectError::ReservedExport {
                             name: export.name.to_string(),
                             offset: us(r.range()).start,
@@ -245,18 +246,19 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
         }
     }
 
-    if n_imports + IMPORTS.len() > MAX_IMPORTS {
+    if n_imports + Import::ALL.len() > MAX_IMPORTS {
         return Err(InjectError::TooLarge { what: "imports", func: None });
     }
-    if func_types.len() + IMPORTS.len() > MAX_FUNCTIONS {
+    if func_types.len() + Import::ALL.len() > MAX_FUNCTIONS {
         return Err(InjectError::TooLarge { what: "functions", func: None });
     }
 
     // The injected imports' types, then the wrapper-block types of multi-result functions.
     let mut table = TypeTable::new(&types);
-    let gas_ty = table.intern(&[ValType::I64], &[])?;
-    let gas_len_ty = table.intern(&[ValType::I32, ValType::I64], &[ValType::I32])?;
-    let stack_ty = table.intern(&[ValType::I32], &[])?;
+    let mut import_types = [0; Import::ALL.len()];
+    for (ty, import) in import_types.iter_mut().zip(Import::ALL) {
+        *ty = table.intern(import.params(), import.results())?;
+    }
     let mut wrappers = Vec::with_capacity(bodies.len());
     for i in 0..bodies.len() {
         let ty = *func_types.get(n_imported_funcs + i).ok_or_else(|| internal("function without a type"))?;
@@ -288,7 +290,7 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
                 types_done = true;
             }
             if order > 2 && !imports_done {
-                raw(&mut out, 2, &import_payload(wasm, None, [gas_ty, gas_len_ty, stack_ty])?);
+                raw(&mut out, 2, &import_payload(wasm, None, import_types)?);
                 imports_done = true;
             }
         }
@@ -298,7 +300,7 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
                 types_done = true;
             }
             Section::Import(r) => {
-                raw(&mut out, 2, &import_payload(wasm, Some(r.clone()), [gas_ty, gas_len_ty, stack_ty])?);
+                raw(&mut out, 2, &import_payload(wasm, Some(r.clone()), import_types)?);
                 imports_done = true;
             }
             Section::Raw(id, r) => {
@@ -362,7 +364,7 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
         raw(&mut out, 1, &type_payload(wasm, None, &table)?);
     }
     if !imports_done {
-        raw(&mut out, 2, &import_payload(wasm, None, [gas_ty, gas_len_ty, stack_ty])?);
+        raw(&mut out, 2, &import_payload(wasm, None, import_types)?);
     }
 
     if out.len() > max_output_size(wasm.len()) {
@@ -443,9 +445,13 @@ fn type_payload(wasm: &[u8], original: Option<Range<usize>>, table: &TypeTable) 
     Ok(data)
 }
 
-/// Builds the import section payload: the four `tally` imports, then the original ones
-/// (copied verbatim).
-fn import_payload(wasm: &[u8], original: Option<Range<usize>>, tys: [u32; 3]) -> Result<Vec<u8>, InjectError> {
+/// Builds the import section payload: the metering imports (`types`: their type indices, in
+/// [`Import::ALL`] order), then the original ones (copied verbatim).
+fn import_payload(
+    wasm: &[u8],
+    original: Option<Range<usize>>,
+    types: [u32; Import::ALL.len()],
+) -> Result<Vec<u8>, InjectError> {
     let (count, items) = match &original {
         Some(r) => {
             let (count, start) = count_and_items(wasm, r)?;
@@ -453,12 +459,11 @@ fn import_payload(wasm: &[u8], original: Option<Range<usize>>, tys: [u32; 3]) ->
         }
         None => (0, &[][..]),
     };
-    let total = count.checked_add(IMPORTS.len() as u32).ok_or(InjectError::TooLarge { what: "imports", func: None })?;
+    let total = count.checked_add(FUNC_SHIFT).ok_or(InjectError::TooLarge { what: "imports", func: None })?;
     let mut data = Vec::with_capacity(items.len() + 80);
     write_u32(&mut data, total);
-    let [gas, gas_len, stack] = tys;
-    for (name, ty) in IMPORTS.iter().zip([gas, gas_len, stack, stack]) {
-        for s in [IMPORT_MODULE, name] {
+    for (import, ty) in Import::ALL.into_iter().zip(types) {
+        for s in [metering::MODULE, import.name()] {
             write_u32(&mut data, s.len() as u32);
             data.extend_from_slice(s.as_bytes());
         }
