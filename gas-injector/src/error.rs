@@ -126,6 +126,14 @@ impl From<wasmparser::BinaryReaderError> for InjectError {
     }
 }
 
+/// An [`InjectError::Internal`]: a bug of the injector (an invariant broken), never the
+/// input's fault. Kept off the hot paths that check for it.
+#[cold]
+#[inline(never)]
+pub(crate) fn internal(message: impl Into<String>) -> InjectError {
+    InjectError::Internal { message: message.into() }
+}
+
 /// Which of the two modules given to [`verify`](crate::verify) a problem is in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Which {

@@ -46,6 +46,7 @@
 
 mod body;
 mod error;
+mod leb;
 mod module;
 mod ops;
 mod schedule;
@@ -72,60 +73,3 @@ pub use tally_profile::features;
 /// Parses and validates `wasm` under Tally's profile ([`features`]); a re-export from
 /// `tally-profile`.
 pub use tally_profile::validate;
-
-/// Appends the unsigned LEB128 encoding of `v`.
-pub(crate) fn write_u32(out: &mut Vec<u8>, mut v: u32) {
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        if v == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-/// Appends the signed LEB128 encoding of `v` (the reference the body writer's encoder is tested
-/// against).
-#[cfg(test)]
-pub(crate) fn write_i64(out: &mut Vec<u8>, mut v: i64) {
-    loop {
-        let byte = (v & 0x7f) as u8;
-        v >>= 7;
-        let done = (v == 0 && byte & 0x40 == 0) || (v == -1 && byte & 0x40 != 0);
-        if done {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{write_i64, write_u32};
-
-    fn read_i64(bytes: &[u8]) -> i64 {
-        let mut r = wasmparser::BinaryReader::new_features(bytes, 0, super::features());
-        let v = r.read_var_i64().unwrap();
-        assert!(r.eof());
-        v
-    }
-
-    #[test]
-    fn leb128_round_trips() {
-        for v in [0i64, 1, -1, 63, 64, -64, -65, 127, 128, i64::from(i32::MIN), i64::MAX, i64::MIN, 1 << 40] {
-            let mut out = Vec::new();
-            write_i64(&mut out, v);
-            assert_eq!(read_i64(&out), v, "{v}");
-        }
-        for v in [0u32, 1, 127, 128, 16_383, 16_384, u32::MAX] {
-            let mut out = Vec::new();
-            write_u32(&mut out, v);
-            let mut r = wasmparser::BinaryReader::new_features(&out, 0, super::features());
-            assert_eq!(r.read_var_u32().unwrap(), v);
-            assert!(r.eof());
-        }
-    }
-}

@@ -11,11 +11,12 @@ use wasmparser::{
     ValidPayload, Validator,
 };
 
-use crate::body::{instrument_body, ModuleCtx, OpInfo, Scratch};
-use crate::error::InjectError;
-use crate::schedule::Schedule;
-use crate::write_u32;
 use tally_profile::metering::{self, Import, FUNC_SHIFT};
+
+use crate::body::{instrument_body, ModuleCtx, OpInfo, Scratch, TypeInfo};
+use crate::error::{internal, InjectError};
+use crate::leb::write_u32;
+use crate::schedule::Schedule;
 
 /// WebAssembly implementation limits (as enforced by wasmparser) the output must respect.
 const MAX_TYPES: usize = 1_000_000;
@@ -30,15 +31,6 @@ const MAX_IMPORTS: usize = 1_000_000;
 /// bound holds for any schedule; it is also checked.
 pub fn max_output_size(input_len: usize) -> usize {
     input_len.saturating_mul(24).saturating_add(1024)
-}
-
-/// One type of the module, as needed for instrumentation.
-pub(crate) struct TypeInfo {
-    /// The function type, for function types.
-    pub func: Option<FuncType>,
-    /// A final function type without supertype in an implicit recursion group: reusable for
-    /// the injected imports and wrapper blocks.
-    pub plain: bool,
 }
 
 /// Shifts every function index by [`FUNC_SHIFT`].
@@ -131,10 +123,6 @@ fn invalid(e: wasmparser::BinaryReaderError) -> InjectError {
     InjectError::from(e)
 }
 
-fn internal(message: impl Into<String>) -> InjectError {
-    InjectError::Internal { message: message.into() }
-}
-
 fn reencode_err<E: core::fmt::Debug>(e: ReencodeError<E>) -> InjectError {
     match e {
         ReencodeError::ParseError(e) => InjectError::from(e),
@@ -158,14 +146,14 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
 
     // Pass 1: validate the module-level sections, collect types and function signatures, and
     // keep each section (by reference) for the second pass.
-    let mut validator = Validator::new_with_features(crate::features());
+    let mut validator = Validator::new_with_features(tally_profile::features());
     let mut sections = Vec::new();
     let mut types: Vec<TypeInfo> = Vec::new();
     let mut func_types: Vec<u32> = Vec::new();
     let mut n_imports = 0usize;
     let mut n_imported_funcs = 0usize;
     let mut bodies = Vec::new();
-    for payload in tally_profile::parser(crate::features()).parse_all(wasm) {
+    for payload in tally_profile::parser(tally_profile::features()).parse_all(wasm) {
         let payload = payload.map_err(invalid)?;
         match validator.payload(&payload).map_err(invalid)? {
             ValidPayload::Func(f, body) => bodies.push((f, body)),
@@ -371,7 +359,7 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
         return Err(InjectError::TooLarge { what: "output", func: None });
     }
     #[cfg(debug_assertions)]
-    if let Err(e) = crate::validate(&out) {
+    if let Err(e) = tally_profile::validate(&out) {
         return Err(internal(format!("instrumented module is invalid at {:#x}: {}", e.offset(), e.message())));
     }
     Ok(out)
@@ -413,7 +401,7 @@ fn encoded_section(out: &mut Vec<u8>, section: &impl wasm_encoder::Section) {
 /// item.
 fn count_and_items(wasm: &[u8], r: &Range<usize>) -> Result<(u32, usize), InjectError> {
     let data = wasm.get(r.clone()).ok_or_else(|| internal("section out of bounds"))?;
-    let mut reader = BinaryReader::new_features(data, r.start as u64, crate::features());
+    let mut reader = BinaryReader::new_features(data, r.start as u64, tally_profile::features());
     let count = reader.read_var_u32()?;
     Ok((count, reader.original_position() as usize))
 }

@@ -37,7 +37,7 @@ use tally_profile::metering::{self, Import, FUNC_SHIFT};
 ///   before each live `return`; `F` is the recomputed frame size and `bt` is `[] -> results`.
 pub fn verify(original: &[u8], instrumented: &[u8], schedule: &Schedule) -> Result<(), VerifyError> {
     schedule.validate()?;
-    crate::validate(instrumented).map_err(|e| invalid(Which::Instrumented, e))?;
+    tally_profile::validate(instrumented).map_err(|e| invalid(Which::Instrumented, e))?;
     let orig = Summary::read(original, Which::Original, Mode::Original)?;
     let inst = Summary::read(instrumented, Which::Instrumented, Mode::Unshift)?;
 
@@ -163,8 +163,8 @@ impl<'a> Summary<'a> {
             bodies: Vec::new(),
             inst_bodies: Vec::new(),
         };
-        let mut validator = Validator::new_with_features(crate::features());
-        for payload in tally_profile::parser(crate::features()).parse_all(wasm) {
+        let mut validator = Validator::new_with_features(tally_profile::features());
+        for payload in tally_profile::parser(tally_profile::features()).parse_all(wasm) {
             let payload = payload.map_err(err)?;
             if let Mode::Original = mode {
                 if let ValidPayload::Func(f, body) = validator.payload(&payload).map_err(err)? {
@@ -306,7 +306,7 @@ fn read_ops<'a>(body: &FunctionBody<'a>, which: Which) -> Result<(std::ops::Rang
     }
     let locals_range = body.range().start as usize..locals.original_position() as usize;
     let mut reader = locals.get_binary_reader();
-    reader.set_features(crate::features());
+    reader.set_features(tally_profile::features());
     let mut ops = OperatorsReader::new(reader);
     let mut out = Vec::new();
     while !ops.eof() {
