@@ -95,6 +95,7 @@ impl Edits {
     /// Records the charge of a region starting before the input byte at `pos`, followed by its
     /// memory-access charge when `pages`; both are 0 until [`Edits::close_region`]. Returns the
     /// region's handle.
+    #[inline]
     pub(super) fn open_region(&mut self, pos: usize, pages: bool) -> usize {
         let region = self.inserts.len();
         self.inserts.push(Insert::new(pos, What::Charge, 0));
@@ -117,6 +118,7 @@ impl Edits {
 
     /// Gives `region` its charge, `cost`, and its memory-access charge's unit, `pages_unit`
     /// (either is omitted from the output when 0).
+    #[inline]
     pub(super) fn close_region(&mut self, region: usize, cost: u64, pages_unit: u64) {
         if let Some(charge) = self.inserts.get_mut(region) {
             charge.value = cost;
@@ -133,12 +135,14 @@ impl Edits {
     }
 
     /// Records a length charge of `unit` per unit before the input byte at `pos`.
+    #[inline]
     pub(super) fn length_charge(&mut self, pos: usize, unit: u64) {
         self.inserts.push(Insert::new(pos, What::Length, unit));
         self.added += gas_call_len(unit);
     }
 
     /// Records a stack release before the input byte at `pos`.
+    #[inline]
     pub(super) fn stack_release(&mut self, pos: usize) {
         self.inserts.push(Insert::new(pos, What::Leave, 0));
         self.leaves += 1;
@@ -146,6 +150,7 @@ impl Edits {
 
     /// Records that the input's operator at `pos..end`, a `call` or a `ref.func` (`what`), is
     /// written with the function index `shifted`.
+    #[inline]
     pub(super) fn shifted_index(&mut self, what: What, pos: usize, end: usize, shifted: u32) {
         let replaces = end.saturating_sub(pos);
         self.inserts.push(Insert { replaces: replaces as u8, ..Insert::new(pos, what, u64::from(shifted)) });
