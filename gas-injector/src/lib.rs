@@ -4,7 +4,7 @@
 //! [`metering`] functions from the reserved module `tally` (at function indices 0–3, shifting
 //! every other function index by 4), charges each metered region its [`Schedule`] cost at the region's top,
 //! charges size-dependent operators per unit just before they run, and reserves and releases
-//! each function's worst-case stack frame. [`verify`] independently checks that an
+//! each function's worst-case stack frame. [`verify()`] independently checks that an
 //! instrumented module is exactly the original plus those injected patterns, with the charges the
 //! schedule requires. The charging rule is specified in `SPEC.md`; any engine that implements the
 //! four imports as documented ([`metering::Meter`] is their reference implementation) charges
@@ -66,7 +66,7 @@ pub use tally_profile::metering;
 
 /// Tally's profile: WebAssembly 2.0 without SIMD, floats included. Both the input and the
 /// output of [`instrument`] are parsed and validated with it, and so are both modules given to
-/// [`verify`]. Defined once, in `tally-profile`, for the injector and `tally-vm` alike; this is
+/// [`verify()`]. Defined once, in `tally-profile`, for the injector and `tally-vm` alike; this is
 /// a re-export.
 pub use tally_profile::features;
 

@@ -2,7 +2,7 @@
 //!
 //! The profile has two halves, and this crate owns both:
 //!
-//! - **The feature set** ([`features`], [`parser`], [`validate`]): WebAssembly 2.0 without
+//! - **The feature set** ([`features()`], [`parser`], [`validate`]): WebAssembly 2.0 without
 //!   SIMD, the modules a contract may be.
 //! - **The metering contract** ([`metering`]): the `tally.*` functions an instrumented module
 //!   imports (module name, names, function indices, signatures, and so the shift of every other

@@ -4,7 +4,7 @@
 //!
 //! - [`decode`] reads the operators. The most frequent ones (loads and stores included) are
 //!   decoded straight from the body's bytes by a hand-written decoder; the rest go through
-//!   wasmparser's operator decoder, with the meter's [`Body`](meter::Body) as its visitor. Either
+//!   wasmparser's operator decoder, with the meter's [`Body`] as its visitor. Either
 //!   way each operator is decoded once and dispatched once: it is validated by the validator's
 //!   own `visit_*` for that operator, then metered.
 //! - [`meter`] is the metering state machine: where regions start and end and what they cost,
