@@ -118,7 +118,7 @@ pub fn run_bytes_metered(
     let (outcome, gas_left) = execute(&instrumented, export, args, Some(metering))?;
     let outcome = match outcome {
         Outcome::Trapped(mut trap) => {
-            trap.function = trap.function.map(|f| f.saturating_sub(tally_gas_injector::FUNC_SHIFT));
+            trap.function = trap.function.map(|f| f.saturating_sub(tally_profile::metering::FUNC_SHIFT));
             Outcome::Trapped(trap)
         }
         returned => returned,

@@ -126,7 +126,15 @@ impl From<wasmparser::BinaryReaderError> for InjectError {
     }
 }
 
-/// Which of the two modules given to [`verify`](crate::verify) a problem is in.
+/// An [`InjectError::Internal`]: a bug of the injector (an invariant broken), never the
+/// input's fault. Kept off the hot paths that check for it.
+#[cold]
+#[inline(never)]
+pub(crate) fn internal(message: impl Into<String>) -> InjectError {
+    InjectError::Internal { message: message.into() }
+}
+
+/// Which of the two modules given to [`verify`](crate::verify()) a problem is in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Which {
     /// The original module.
@@ -135,7 +143,7 @@ pub enum Which {
     Instrumented,
 }
 
-/// Why [`verify`](crate::verify) rejected an instrumented module.
+/// Why [`verify`](crate::verify()) rejected an instrumented module.
 ///
 /// Function indices are in the original module's index space. Offsets are into the instrumented
 /// module unless stated otherwise.

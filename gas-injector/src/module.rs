@@ -11,10 +11,12 @@ use wasmparser::{
     ValidPayload, Validator,
 };
 
-use crate::body::{instrument_body, ModuleCtx, OpInfo, Scratch};
-use crate::error::InjectError;
+use tally_profile::metering::{self, Import, FUNC_SHIFT};
+
+use crate::body::{instrument_body, ModuleCtx, OpInfo, Scratch, TypeInfo};
+use crate::error::{internal, InjectError};
+use crate::leb::write_u32;
 use crate::schedule::Schedule;
-use crate::{write_u32, FUNC_SHIFT, IMPORTS, IMPORT_MODULE, RESERVED_EXPORT_PREFIX};
 
 /// WebAssembly implementation limits (as enforced by wasmparser) the output must respect.
 const MAX_TYPES: usize = 1_000_000;
@@ -29,15 +31,6 @@ const MAX_IMPORTS: usize = 1_000_000;
 /// bound holds for any schedule; it is also checked.
 pub fn max_output_size(input_len: usize) -> usize {
     input_len.saturating_mul(24).saturating_add(1024)
-}
-
-/// One type of the module, as needed for instrumentation.
-pub(crate) struct TypeInfo {
-    /// The function type, for function types.
-    pub func: Option<FuncType>,
-    /// A final function type without supertype in an implicit recursion group: reusable for
-    /// the injected imports and wrapper blocks.
-    pub plain: bool,
 }
 
 /// Shifts every function index by [`FUNC_SHIFT`].
@@ -130,10 +123,6 @@ fn invalid(e: wasmparser::BinaryReaderError) -> InjectError {
     InjectError::from(e)
 }
 
-fn internal(message: impl Into<String>) -> InjectError {
-    InjectError::Internal { message: message.into() }
-}
-
 fn reencode_err<E: core::fmt::Debug>(e: ReencodeError<E>) -> InjectError {
     match e {
         ReencodeError::ParseError(e) => InjectError::from(e),
@@ -157,14 +146,14 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
 
     // Pass 1: validate the module-level sections, collect types and function signatures, and
     // keep each section (by reference) for the second pass.
-    let mut validator = Validator::new_with_features(crate::features());
+    let mut validator = Validator::new_with_features(tally_profile::features());
     let mut sections = Vec::new();
     let mut types: Vec<TypeInfo> = Vec::new();
     let mut func_types: Vec<u32> = Vec::new();
     let mut n_imports = 0usize;
     let mut n_imported_funcs = 0usize;
     let mut bodies = Vec::new();
-    for payload in tally_profile::parser(crate::features()).parse_all(wasm) {
+    for payload in tally_profile::parser(tally_profile::features()).parse_all(wasm) {
         let payload = payload.map_err(invalid)?;
         match validator.payload(&payload).map_err(invalid)? {
             ValidPayload::Func(f, body) => bodies.push((f, body)),
@@ -198,7 +187,7 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
                 for import in r.clone().into_imports() {
                     let import = import?;
                     n_imports += 1;
-                    if import.module == IMPORT_MODULE {
+                    if import.module == metering::MODULE {
                         return Err(InjectError::ReservedImport {
                             module: import.module.to_string(),
                             name: import.name.to_string(),
@@ -224,7 +213,7 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
             Payload::ExportSection(r) => {
                 for export in r.clone() {
                     let export = export?;
-                    if export.name.starts_with(RESERVED_EXPORT_PREFIX) {
+                    if export.name.starts_with(metering::RESERVED_EXPORT_PREFIX) {
                         return Err(InjectError::ReservedExport {
                             name: export.name.to_string(),
                             offset: us(r.range()).start,
@@ -245,18 +234,19 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
         }
     }
 
-    if n_imports + IMPORTS.len() > MAX_IMPORTS {
+    if n_imports + Import::ALL.len() > MAX_IMPORTS {
         return Err(InjectError::TooLarge { what: "imports", func: None });
     }
-    if func_types.len() + IMPORTS.len() > MAX_FUNCTIONS {
+    if func_types.len() + Import::ALL.len() > MAX_FUNCTIONS {
         return Err(InjectError::TooLarge { what: "functions", func: None });
     }
 
     // The injected imports' types, then the wrapper-block types of multi-result functions.
     let mut table = TypeTable::new(&types);
-    let gas_ty = table.intern(&[ValType::I64], &[])?;
-    let gas_len_ty = table.intern(&[ValType::I32, ValType::I64], &[ValType::I32])?;
-    let stack_ty = table.intern(&[ValType::I32], &[])?;
+    let mut import_types = [0; Import::ALL.len()];
+    for (ty, import) in import_types.iter_mut().zip(Import::ALL) {
+        *ty = table.intern(import.params(), import.results())?;
+    }
     let mut wrappers = Vec::with_capacity(bodies.len());
     for i in 0..bodies.len() {
         let ty = *func_types.get(n_imported_funcs + i).ok_or_else(|| internal("function without a type"))?;
@@ -288,7 +278,7 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
                 types_done = true;
             }
             if order > 2 && !imports_done {
-                raw(&mut out, 2, &import_payload(wasm, None, [gas_ty, gas_len_ty, stack_ty])?);
+                raw(&mut out, 2, &import_payload(wasm, None, import_types)?);
                 imports_done = true;
             }
         }
@@ -298,7 +288,7 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
                 types_done = true;
             }
             Section::Import(r) => {
-                raw(&mut out, 2, &import_payload(wasm, Some(r.clone()), [gas_ty, gas_len_ty, stack_ty])?);
+                raw(&mut out, 2, &import_payload(wasm, Some(r.clone()), import_types)?);
                 imports_done = true;
             }
             Section::Raw(id, r) => {
@@ -362,14 +352,14 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
         raw(&mut out, 1, &type_payload(wasm, None, &table)?);
     }
     if !imports_done {
-        raw(&mut out, 2, &import_payload(wasm, None, [gas_ty, gas_len_ty, stack_ty])?);
+        raw(&mut out, 2, &import_payload(wasm, None, import_types)?);
     }
 
     if out.len() > max_output_size(wasm.len()) {
         return Err(InjectError::TooLarge { what: "output", func: None });
     }
     #[cfg(debug_assertions)]
-    if let Err(e) = crate::validate(&out) {
+    if let Err(e) = tally_profile::validate(&out) {
         return Err(internal(format!("instrumented module is invalid at {:#x}: {}", e.offset(), e.message())));
     }
     Ok(out)
@@ -411,7 +401,7 @@ fn encoded_section(out: &mut Vec<u8>, section: &impl wasm_encoder::Section) {
 /// item.
 fn count_and_items(wasm: &[u8], r: &Range<usize>) -> Result<(u32, usize), InjectError> {
     let data = wasm.get(r.clone()).ok_or_else(|| internal("section out of bounds"))?;
-    let mut reader = BinaryReader::new_features(data, r.start as u64, crate::features());
+    let mut reader = BinaryReader::new_features(data, r.start as u64, tally_profile::features());
     let count = reader.read_var_u32()?;
     Ok((count, reader.original_position() as usize))
 }
@@ -443,9 +433,13 @@ fn type_payload(wasm: &[u8], original: Option<Range<usize>>, table: &TypeTable) 
     Ok(data)
 }
 
-/// Builds the import section payload: the four `tally` imports, then the original ones
-/// (copied verbatim).
-fn import_payload(wasm: &[u8], original: Option<Range<usize>>, tys: [u32; 3]) -> Result<Vec<u8>, InjectError> {
+/// Builds the import section payload: the metering imports (`types`: their type indices, in
+/// [`Import::ALL`] order), then the original ones (copied verbatim).
+fn import_payload(
+    wasm: &[u8],
+    original: Option<Range<usize>>,
+    types: [u32; Import::ALL.len()],
+) -> Result<Vec<u8>, InjectError> {
     let (count, items) = match &original {
         Some(r) => {
             let (count, start) = count_and_items(wasm, r)?;
@@ -453,12 +447,11 @@ fn import_payload(wasm: &[u8], original: Option<Range<usize>>, tys: [u32; 3]) ->
         }
         None => (0, &[][..]),
     };
-    let total = count.checked_add(IMPORTS.len() as u32).ok_or(InjectError::TooLarge { what: "imports", func: None })?;
+    let total = count.checked_add(FUNC_SHIFT).ok_or(InjectError::TooLarge { what: "imports", func: None })?;
     let mut data = Vec::with_capacity(items.len() + 80);
     write_u32(&mut data, total);
-    let [gas, gas_len, stack] = tys;
-    for (name, ty) in IMPORTS.iter().zip([gas, gas_len, stack, stack]) {
-        for s in [IMPORT_MODULE, name] {
+    for (import, ty) in Import::ALL.into_iter().zip(types) {
+        for s in [metering::MODULE, import.name()] {
             write_u32(&mut data, s.len() as u32);
             data.extend_from_slice(s.as_bytes());
         }

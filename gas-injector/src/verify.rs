@@ -10,14 +10,14 @@
 
 use wasm_encoder::reencode::{Error as ReencodeError, Reencode, RoundtripReencoder};
 use wasmparser::{
-    BlockType, FuncToValidate, FuncType, FuncValidator, FuncValidatorAllocations, FunctionBody, Import, Operator,
+    BlockType, FuncToValidate, FuncType, FuncValidator, FuncValidatorAllocations, FunctionBody, Operator,
     OperatorsReader, Payload, TypeRef, ValType, ValidPayload, Validator, ValidatorResources,
 };
 
 use crate::error::{VerifyError, Which};
 use crate::ops::OpKind;
 use crate::schedule::Schedule;
-use crate::{FUNC_SHIFT, GAS_FUNC, GAS_LEN_FUNC, IMPORTS, IMPORT_MODULE, STACK_ENTER_FUNC, STACK_LEAVE_FUNC};
+use tally_profile::metering::{self, Import, FUNC_SHIFT};
 
 /// Checks that `instrumented` is exactly what [`instrument`](crate::instrument) must produce
 /// from `original` under `schedule`:
@@ -37,7 +37,7 @@ use crate::{FUNC_SHIFT, GAS_FUNC, GAS_LEN_FUNC, IMPORTS, IMPORT_MODULE, STACK_EN
 ///   before each live `return`; `F` is the recomputed frame size and `bt` is `[] -> results`.
 pub fn verify(original: &[u8], instrumented: &[u8], schedule: &Schedule) -> Result<(), VerifyError> {
     schedule.validate()?;
-    crate::validate(instrumented).map_err(|e| invalid(Which::Instrumented, e))?;
+    tally_profile::validate(instrumented).map_err(|e| invalid(Which::Instrumented, e))?;
     let orig = Summary::read(original, Which::Original, Mode::Original)?;
     let inst = Summary::read(instrumented, Which::Instrumented, Mode::Unshift)?;
 
@@ -118,7 +118,7 @@ struct Summary<'a> {
     types: Vec<Option<FuncType>>,
     /// Each recursion group re-encoded.
     type_groups: Vec<Vec<u8>>,
-    imports: Vec<Import<'a>>,
+    imports: Vec<wasmparser::Import<'a>>,
     n_imported_funcs: usize,
     funcs: Vec<u32>,
     tables: Option<Vec<u8>>,
@@ -163,8 +163,8 @@ impl<'a> Summary<'a> {
             bodies: Vec::new(),
             inst_bodies: Vec::new(),
         };
-        let mut validator = Validator::new_with_features(crate::features());
-        for payload in tally_profile::parser(crate::features()).parse_all(wasm) {
+        let mut validator = Validator::new_with_features(tally_profile::features());
+        for payload in tally_profile::parser(tally_profile::features()).parse_all(wasm) {
             let payload = payload.map_err(err)?;
             if let Mode::Original = mode {
                 if let ValidPayload::Func(f, body) = validator.payload(&payload).map_err(err)? {
@@ -260,28 +260,23 @@ fn compare_types(orig: &Summary<'_>, inst: &Summary<'_>) -> Result<(), VerifyErr
 }
 
 fn compare_imports(orig: &Summary<'_>, inst: &Summary<'_>) -> Result<(), VerifyError> {
-    let expected: [(&[ValType], &[ValType]); 4] = [
-        (&[ValType::I64], &[]),
-        (&[ValType::I32, ValType::I64], &[ValType::I32]),
-        (&[ValType::I32], &[]),
-        (&[ValType::I32], &[]),
-    ];
-    if inst.imports.len() != orig.imports.len() + IMPORTS.len() {
+    if inst.imports.len() != orig.imports.len() + Import::ALL.len() {
         return Err(section("import", "expected the four tally imports plus the original ones"));
     }
-    for ((import, name), (params, results)) in inst.imports.iter().zip(IMPORTS).zip(expected) {
+    for (import, expected) in inst.imports.iter().zip(Import::ALL) {
         let ty = match import.ty {
             TypeRef::Func(t) => inst.types.get(t as usize).and_then(|t| t.as_ref()),
             _ => None,
         };
-        let ok = import.module == IMPORT_MODULE
-            && import.name == name
-            && ty.is_some_and(|t| t.params() == params && t.results() == results);
+        let ok = import.module == metering::MODULE
+            && import.name == expected.name()
+            && ty.is_some_and(|t| t.params() == expected.params() && t.results() == expected.results());
         if !ok {
-            return Err(section("import", format!("import {name} is not tally.{name} with the documented type")));
+            let name = expected.name();
+            return Err(section("import", format!("import {name} is not {expected} with the documented type")));
         }
     }
-    if inst.imports.get(IMPORTS.len()..) != Some(&orig.imports[..]) {
+    if inst.imports.get(Import::ALL.len()..) != Some(&orig.imports[..]) {
         return Err(section("import", "the original imports differ"));
     }
     Ok(())
@@ -311,7 +306,7 @@ fn read_ops<'a>(body: &FunctionBody<'a>, which: Which) -> Result<(std::ops::Rang
     }
     let locals_range = body.range().start as usize..locals.original_position() as usize;
     let mut reader = locals.get_binary_reader();
-    reader.set_features(crate::features());
+    reader.set_features(tally_profile::features());
     let mut ops = OperatorsReader::new(reader);
     let mut out = Vec::new();
     while !ops.eof() {
@@ -384,11 +379,16 @@ impl FuncCheck<'_> {
         let frame = match (&prologue[0].op, &prologue[1].op, &epilogue[0].op, &epilogue[1].op, &epilogue[2].op) {
             (
                 Operator::I32Const { value: f1 },
-                Operator::Call { function_index: STACK_ENTER_FUNC },
+                Operator::Call { function_index: enter },
                 Operator::I32Const { value: f2 },
-                Operator::Call { function_index: STACK_LEAVE_FUNC },
+                Operator::Call { function_index: leave },
                 Operator::End,
-            ) if f1 == f2 => *f1 as u32,
+            ) if f1 == f2
+                && Import::from_index(*enter) == Some(Import::StackEnter)
+                && Import::from_index(*leave) == Some(Import::StackLeave) =>
+            {
+                *f1 as u32
+            }
             _ => return Err(self.code_err(prologue[0].start, "missing or inconsistent stack prologue/epilogue")),
         };
         if u64::from(frame) != analysis.frame {
@@ -414,17 +414,17 @@ impl FuncCheck<'_> {
                 continue;
             }
             let injected = match middle.get(j + 1).map(|next| &next.op) {
-                Some(Operator::Call { function_index }) if *function_index < FUNC_SHIFT => Some(*function_index),
+                Some(Operator::Call { function_index }) => Import::from_index(*function_index),
                 _ => None,
             };
             if let Some(callee) = injected {
                 let clean = pending == Found::default();
                 match (&at.op, callee) {
-                    (Operator::I64Const { value }, GAS_FUNC) if clean => pending.charge = Some(*value as u64),
-                    (Operator::I64Const { value }, GAS_LEN_FUNC) if !pending.leave && pending.len.is_none() => {
+                    (Operator::I64Const { value }, Import::Gas) if clean => pending.charge = Some(*value as u64),
+                    (Operator::I64Const { value }, Import::GasLen) if !pending.leave && pending.len.is_none() => {
                         pending.len = Some(*value as u64)
                     }
-                    (Operator::I32Const { value }, STACK_LEAVE_FUNC) if !pending.leave && pending.len.is_none() => {
+                    (Operator::I32Const { value }, Import::StackLeave) if !pending.leave && pending.len.is_none() => {
                         if *value as u32 != frame {
                             return Err(self.code_err(at.start, "stack release with a different frame size"));
                         }
@@ -741,7 +741,9 @@ fn resync(
 /// its size-dependent operator, never by `drop`, so the pattern is unambiguous.)
 fn pages_charge(ops: Option<&[OpAt<'_>]>) -> Option<u64> {
     match ops? {
-        [OpAt { op: Operator::MemorySize { mem: 0 }, .. }, OpAt { op: Operator::I64Const { value }, .. }, OpAt { op: Operator::Call { function_index: GAS_LEN_FUNC }, .. }, OpAt { op: Operator::Drop, .. }] => {
+        [OpAt { op: Operator::MemorySize { mem: 0 }, .. }, OpAt { op: Operator::I64Const { value }, .. }, OpAt { op: Operator::Call { function_index }, .. }, OpAt { op: Operator::Drop, .. }]
+            if Import::from_index(*function_index) == Some(Import::GasLen) =>
+        {
             Some(*value as u64)
         }
         _ => None,

@@ -103,7 +103,7 @@ fn prepare_checked(
     let instrumented = tally_gas_injector::instrument(code, &params.schedule).map_err(CodeRejection::Instrument)?;
     let module = Module::new(engine, &instrumented).map_err(CodeRejection::Module)?;
     for import in module.imports() {
-        if import.module() == tally_gas_injector::IMPORT_MODULE {
+        if import.module() == tally_profile::metering::MODULE {
             continue;
         }
         let problem = |problem: String| CodeRejection::Import {

@@ -124,8 +124,10 @@ pub(crate) fn run_frame(
         Ok(()) => Status::Ok,
         Err(error) => {
             let vm_trap = error.as_trap().cloned();
-            let function =
-                vm_trap.as_ref().and_then(|t| t.function).and_then(|f| f.checked_sub(tally_gas_injector::FUNC_SHIFT));
+            let function = vm_trap
+                .as_ref()
+                .and_then(|t| t.function)
+                .and_then(|f| f.checked_sub(tally_profile::metering::FUNC_SHIFT));
             let mut message = vm_trap.as_ref().and_then(|t| t.message.clone());
             let status = match host.frame.exit {
                 Some(Exit::Revert) => Status::Reverted,

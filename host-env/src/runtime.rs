@@ -326,7 +326,7 @@ impl Runtime {
         let imports = module
             .imports()
             .iter()
-            .filter(|i| i.module() != tally_gas_injector::IMPORT_MODULE)
+            .filter(|i| i.module() != tally_profile::metering::MODULE)
             .map(|i| (i.module().to_string(), i.name().to_string()))
             .collect();
         Ok(CodeReport {

@@ -70,12 +70,12 @@ impl<T> HostFunc<T> {
 
 /// Places the metering intrinsic `tally.<name>` in `store`.
 pub(crate) fn intrinsic<T>(store: &mut Store<T>, name: &str) -> Result<Func, Error> {
-    let intrinsic = crate::metering::Intrinsic::lookup(name).ok_or_else(|| Error::Link {
+    let intrinsic = crate::metering::Import::from_name(name).ok_or_else(|| Error::Link {
         module: crate::metering::MODULE.into(),
         name: name.into(),
         reason: "unknown intrinsic".into(),
     })?;
-    let ty = intrinsic.ty();
+    let ty = crate::metering::signature(intrinsic);
     let sig = store.inner.engine.intern(&ty);
     let (params, results) = (ty.params().len() as u32, ty.results().len() as u32);
     store.inner.funcs.push(FuncEntity { sig, params, results, kind: FuncKind::Intrinsic(intrinsic) });
@@ -123,18 +123,18 @@ impl<T> Caller<'_, T> {
 
     /// Gas left at the time of the call.
     pub fn gas(&self) -> u64 {
-        self.store.meter.gas
+        self.store.meter.remaining()
     }
 
     /// Sets the gas left.
     pub fn set_gas(&mut self, gas: u64) {
-        self.store.meter.gas = gas;
+        self.store.meter.set_remaining(gas);
     }
 
     /// Charges `amount` gas; when not enough is left, all of it is consumed and the returned
     /// trap ([`TrapCode::OutOfGas`](crate::TrapCode::OutOfGas)) should be propagated.
     pub fn consume_gas(&mut self, amount: u64) -> Result<(), Trap> {
-        self.store.meter.charge(amount).map_err(Trap::new)
+        self.store.meter.gas(amount).map_err(|t| Trap::new(crate::metering::trap_code(t)))
     }
 
     /// An export of the calling instance.

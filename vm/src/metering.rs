@@ -1,159 +1,79 @@
 //! Tally's metering intrinsics: the `tally.*` imports that modules instrumented by
-//! `tally-gas-injector` call, and the counters they act on.
+//! `tally-gas-injector` call, run by the VM itself.
 //!
-//! The VM runs these imports itself: a charge is one subtract-and-compare on a counter held by
-//! the interpreter, never a host call. Any other engine can run the same instrumented module by
-//! implementing the four functions as host functions with the semantics below, and charges the
-//! same gas.
+//! A charge is one subtract-and-compare on a counter held by the interpreter, never a host call.
+//! The contract (module and field names, signatures) and the counters' semantics ([`Meter`]) are
+//! `tally_profile::metering`, which the injector writes modules against: this module only adapts
+//! them to the VM (signatures as [`FuncType`]s, traps as [`TrapCode`]s, arguments in cells).
+
+use tally_profile::metering::MeterTrap;
+pub(crate) use tally_profile::metering::{Import, Meter, MODULE};
 
 use crate::{FuncType, TrapCode, ValType};
 
-/// The import module name reserved for intrinsics.
-pub(crate) const MODULE: &str = "tally";
-
-/// One of the `tally.*` imports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Intrinsic {
-    /// `tally.gas(i64)`: charge that much gas.
-    Gas,
-    /// `tally.gas_len(i32 len, i64 unit) -> i32`: charge `len × unit`, return `len`.
-    GasLen,
-    /// `tally.stack_enter(i32)`: reserve stack budget.
-    StackEnter,
-    /// `tally.stack_leave(i32)`: release stack budget.
-    StackLeave,
+/// The signature every import of `import` must have, in the VM's types.
+pub(crate) fn signature(import: Import) -> FuncType {
+    // The profile's signatures use numeric types only, which the VM has all of.
+    let vm =
+        |types: &[wasmparser::ValType]| types.iter().filter_map(|&t| ValType::from_wasmparser(t)).collect::<Vec<_>>();
+    FuncType::new(vm(import.params()), vm(import.results()))
 }
 
-impl Intrinsic {
-    /// The intrinsic named `name` in the `tally` module.
-    pub(crate) fn lookup(name: &str) -> Option<Self> {
-        Some(match name {
-            "gas" => Self::Gas,
-            "gas_len" => Self::GasLen,
-            "stack_enter" => Self::StackEnter,
-            "stack_leave" => Self::StackLeave,
-            _ => return None,
-        })
-    }
-
-    /// The signature every import of this intrinsic must have.
-    pub(crate) fn ty(self) -> FuncType {
-        match self {
-            Self::Gas => FuncType::new([ValType::I64], []),
-            Self::GasLen => FuncType::new([ValType::I32, ValType::I64], [ValType::I32]),
-            Self::StackEnter | Self::StackLeave => FuncType::new([ValType::I32], []),
-        }
+/// The VM's trap for a metering trap.
+#[inline(always)]
+pub(crate) fn trap_code(trap: MeterTrap) -> TrapCode {
+    match trap {
+        MeterTrap::OutOfGas => TrapCode::OutOfGas,
+        MeterTrap::StackExhausted => TrapCode::StackExhausted,
     }
 }
 
-/// The gas and stack counters of a store.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Meter {
-    /// Gas left.
-    pub gas: u64,
-    /// Stack units reserved by active frames of the current top-level call.
-    pub stack_used: u64,
-    /// Stack units available to one top-level call.
-    pub stack_budget: u64,
+/// Runs `import` on `meter` with its arguments in `cells` (each the value's bits, as the
+/// interpreter stores them); `tally.gas_len`'s result is its first argument, already in place.
+pub(crate) fn call(meter: &mut Meter, import: Import, cells: &mut [u64]) -> Result<(), TrapCode> {
+    let arg = |i: usize| cells.get(i).copied().unwrap_or(0);
+    let ran = match import {
+        Import::Gas => meter.gas(arg(0)),
+        Import::GasLen => meter.gas_len(arg(0) as u32, arg(1)).map(|_| ()),
+        Import::StackEnter => meter.stack_enter(arg(0) as u32),
+        Import::StackLeave => {
+            meter.stack_leave(arg(0) as u32);
+            Ok(())
+        }
+    };
+    ran.map_err(trap_code)
 }
 
-impl Default for Meter {
-    fn default() -> Self {
-        Self { gas: u64::MAX, stack_used: 0, stack_budget: u64::MAX }
-    }
-}
-
-impl Meter {
-    /// Charges `cost`. Running out consumes all remaining gas.
-    #[inline(always)]
-    pub(crate) fn charge(&mut self, cost: u64) -> Result<(), TrapCode> {
-        match self.gas.checked_sub(cost) {
-            Some(left) => {
-                self.gas = left;
-                Ok(())
-            }
-            None => {
-                self.gas = 0;
-                Err(TrapCode::OutOfGas)
-            }
-        }
-    }
-
-    /// Charges `len × unit`; an overflowing product is out of gas.
-    #[inline(always)]
-    pub(crate) fn charge_len(&mut self, len: u32, unit: u64) -> Result<(), TrapCode> {
-        match (len as u64).checked_mul(unit) {
-            Some(cost) => self.charge(cost),
-            None => {
-                self.gas = 0;
-                Err(TrapCode::OutOfGas)
-            }
-        }
-    }
-
-    /// Reserves `units` of stack; past the budget the call is stack-exhausted.
-    #[inline(always)]
-    pub(crate) fn enter(&mut self, units: u32) -> Result<(), TrapCode> {
-        match self.stack_used.checked_add(units as u64) {
-            Some(used) if used <= self.stack_budget => {
-                self.stack_used = used;
-                Ok(())
-            }
-            _ => Err(TrapCode::StackExhausted),
-        }
-    }
-
-    /// Releases `units` of stack.
-    #[inline(always)]
-    pub(crate) fn leave(&mut self, units: u32) {
-        self.stack_used = self.stack_used.saturating_sub(units as u64);
-    }
-
-    /// Runs `intrinsic` on argument cells, writing its result cell.
-    pub(crate) fn call(&mut self, intrinsic: Intrinsic, cells: &mut [u64]) -> Result<(), TrapCode> {
-        let arg = |i: usize| cells.get(i).copied().unwrap_or(0);
-        match intrinsic {
-            Intrinsic::Gas => self.charge(arg(0)),
-            Intrinsic::GasLen => self.charge_len(arg(0) as u32, arg(1)),
-            Intrinsic::StackEnter => self.enter(arg(0) as u32),
-            Intrinsic::StackLeave => {
-                self.leave(arg(0) as u32);
-                Ok(())
-            }
-        }
-    }
-}
+/// A store's meter before any budget is set: unlimited gas and stack, as for code that was not
+/// instrumented.
+pub(crate) const UNLIMITED: Meter = Meter::new(u64::MAX, u64::MAX);
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn out_of_gas_consumes_everything() {
-        let mut m = Meter { gas: 10, ..Meter::default() };
-        assert_eq!(m.charge(4), Ok(()));
-        assert_eq!(m.gas, 6);
-        assert_eq!(m.charge(7), Err(TrapCode::OutOfGas));
-        assert_eq!(m.gas, 0);
+    fn signatures_match_the_profile() {
+        for import in Import::ALL {
+            let sig = signature(import);
+            assert_eq!(sig.params().len(), import.params().len(), "{import}");
+            assert_eq!(sig.results().len(), import.results().len(), "{import}");
+        }
+        assert_eq!(signature(Import::GasLen), FuncType::new([ValType::I32, ValType::I64], [ValType::I32]));
     }
 
     #[test]
-    fn length_charges_are_checked() {
-        let mut m = Meter { gas: 100, ..Meter::default() };
-        assert_eq!(m.charge_len(3, 10), Ok(()));
-        assert_eq!(m.gas, 70);
-        assert_eq!(m.charge_len(u32::MAX, u64::MAX), Err(TrapCode::OutOfGas));
-        assert_eq!(m.gas, 0);
-    }
-
-    #[test]
-    fn stack_budget_is_exact() {
-        let mut m = Meter { stack_budget: 10, ..Meter::default() };
-        assert_eq!(m.enter(10), Ok(()));
-        assert_eq!(m.enter(1), Err(TrapCode::StackExhausted));
-        m.leave(4);
-        assert_eq!(m.enter(4), Ok(()));
-        m.leave(100);
-        assert_eq!(m.stack_used, 0);
+    fn calls_read_their_arguments_from_cells() {
+        let mut m = Meter::new(100, 10);
+        let mut cells = [3, 10];
+        assert_eq!(call(&mut m, Import::GasLen, &mut cells), Ok(()));
+        assert_eq!((m.remaining(), cells[0]), (70, 3));
+        // Only the low 32 bits of an `i32` argument count.
+        assert_eq!(call(&mut m, Import::StackEnter, &mut [(1 << 32) | 10]), Ok(()));
+        assert_eq!(call(&mut m, Import::StackEnter, &mut [1]), Err(TrapCode::StackExhausted));
+        assert_eq!(call(&mut m, Import::StackLeave, &mut [10]), Ok(()));
+        assert_eq!(m.stack_used(), 0);
+        assert_eq!(call(&mut m, Import::Gas, &mut [71]), Err(TrapCode::OutOfGas));
+        assert_eq!(m.remaining(), 0);
     }
 }

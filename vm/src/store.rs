@@ -31,7 +31,7 @@ pub(crate) enum FuncKind {
     /// Host function `index` of the store's host function table.
     Host { index: u32 },
     /// A `tally.*` metering intrinsic, run by the VM itself.
-    Intrinsic(crate::metering::Intrinsic),
+    Intrinsic(crate::metering::Import),
 }
 
 pub(crate) struct FuncEntity {
@@ -248,7 +248,7 @@ impl<T> Store<T> {
                 instances: Vec::new(),
                 stack: Vec::new(),
                 frames: Vec::new(),
-                meter: Default::default(),
+                meter: crate::metering::UNLIMITED,
             },
             data,
             host_funcs: Vec::new(),
@@ -262,22 +262,22 @@ impl<T> Store<T> {
 
     /// Gas left. Starts at `u64::MAX`; only code instrumented with `tally.gas` charges it.
     pub fn gas(&self) -> u64 {
-        self.inner.meter.gas
+        self.inner.meter.remaining()
     }
 
     /// Sets the gas left.
     pub fn set_gas(&mut self, gas: u64) {
-        self.inner.meter.gas = gas;
+        self.inner.meter.set_remaining(gas);
     }
 
     /// Stack units one top-level call may reserve through `tally.stack_enter`.
     pub fn stack_budget(&self) -> u64 {
-        self.inner.meter.stack_budget
+        self.inner.meter.stack_budget()
     }
 
     /// Sets the stack budget (from the gas schedule the module was instrumented with).
     pub fn set_stack_budget(&mut self, units: u64) {
-        self.inner.meter.stack_budget = units;
+        self.inner.meter.set_stack_budget(units);
     }
 
     /// The host state.

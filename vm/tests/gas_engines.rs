@@ -1,6 +1,6 @@
 //! Engine independence (issue 3 §5): an instrumented module run on wasmi 2 — with `tally.gas`,
 //! `tally.gas_len`, `tally.stack_enter` and `tally.stack_leave` as ordinary host functions over
-//! the injector's reference `Meter` — ends exactly as on tally-vm, which runs the same imports as
+//! the reference `Meter` (`tally-profile`) — ends exactly as on tally-vm, which runs the same imports as
 //! intrinsics: same results (bit for bit), same trap kind, same gas left, same exported state.
 //!
 //! - `handwritten_modules_agree_at_every_gas_limit`: hand-written modules covering every kind of

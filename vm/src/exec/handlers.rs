@@ -34,7 +34,7 @@ pub(crate) unsafe fn next_op(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64
     unsafe {
         (*cx).sp = sp;
         (*cx).mem = mem;
-        (*cx).meter.gas = gas;
+        (*cx).meter.set_remaining(gas);
         ip
     }
 }
@@ -757,7 +757,7 @@ handler!(global_set_imm(ip, sp, mem, cx, gas) {
 // ---- metering intrinsics ----
 //
 // The gas left travels with the other hot state, in the `gas` argument of every handler; the
-// context's copy (`cx.meter.gas`) is current only while Wasm is not running: before the first
+// context's copy (`cx.meter`'s remaining gas) is current only while Wasm is not running: before the first
 // op, after a trap or the final return, and around calls that leave the interpreter's handlers
 // (`runtime::enter_func`).
 
@@ -794,8 +794,8 @@ handler!(
 handler!(
     /// `tally.stack_enter(c)` with `c` immediate.
     stack_enter(ip, sp, mem, cx, gas) {
-    if let Err(code) = (*cx).meter.enter((*ip).c as u32) {
-        return trap(ip, cx, code, gas);
+    if let Err(code) = (*cx).meter.stack_enter((*ip).c as u32) {
+        return trap(ip, cx, crate::metering::trap_code(code), gas);
     }
     next!(ip.add(1), sp, mem, cx, gas)
 });
@@ -803,7 +803,7 @@ handler!(
 handler!(
     /// `tally.stack_leave(c)` with `c` immediate.
     stack_leave(ip, sp, mem, cx, gas) {
-    (*cx).meter.leave((*ip).c as u32);
+    (*cx).meter.stack_leave((*ip).c as u32);
     next!(ip.add(1), sp, mem, cx, gas)
 });
 
@@ -823,8 +823,8 @@ unsafe fn run_entry(entry: Ip, cx: *mut Cx, gas: u64) -> Result<u64, Ip> {
     // SAFETY: `entry` is an `enter_gas` op and `cx` the live context.
     unsafe {
         let op = &*entry;
-        if let Err(code) = (*cx).meter.enter(op.a) {
-            return Err(trap(entry, cx, code, gas));
+        if let Err(code) = (*cx).meter.stack_enter(op.a) {
+            return Err(trap(entry, cx, crate::metering::trap_code(code), gas));
         }
         gas.checked_sub(op.c).ok_or_else(|| out_of_gas(entry, cx))
     }
@@ -919,7 +919,7 @@ handler!(
 /// instance) with its frame at slot `b`.
 call_func(ip, sp, mem, cx, gas) {
     let func = runtime::func_of(cx, (*ip).a);
-    (*cx).meter.gas = gas;
+    (*cx).meter.set_remaining(gas);
     runtime::enter_func(ip, sp, mem, cx, func)
 });
 
@@ -931,7 +931,7 @@ call_indirect(ip, sp, mem, cx, gas) {
     let i = rd::<u32>(sp, (op.c >> 32) as u32);
     match runtime::indirect_target(cx, op.a, i, op.c as u32) {
         Ok(func) => {
-            (*cx).meter.gas = gas;
+            (*cx).meter.set_remaining(gas);
             runtime::enter_func(ip, sp, mem, cx, func)
         }
         Err(code) => trap(ip, cx, code, gas),
@@ -949,7 +949,7 @@ unsafe fn do_return(mem: *mut u8, cx: *mut Cx, gas: u64) -> Ip {
             Some(frame) if !frame.ret_ip.is_null() => frame,
             // The entry frame: the run is over, and the store gets the gas back.
             _ => {
-                (*cx).meter.gas = gas;
+                (*cx).meter.set_remaining(gas);
                 return ptr::null();
             }
         };
@@ -1000,14 +1000,14 @@ unsafe fn resume(ret: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64) -> Ip {
 handler!(
     /// `tally.stack_leave(a)`, then return.
     leave_ret(ip, sp, mem, cx, gas) {
-    (*cx).meter.leave((*ip).a);
+    (*cx).meter.stack_leave((*ip).a);
     do_return(mem, cx, gas)
 });
 
 handler!(
     /// `tally.stack_leave(a)`, then return the value in slot `b`.
     leave_ret_slot(ip, sp, mem, cx, gas) {
-    (*cx).meter.leave((*ip).a);
+    (*cx).meter.stack_leave((*ip).a);
     *sp = *sp.add((*ip).b as usize);
     do_return(mem, cx, gas)
 });
@@ -1015,7 +1015,7 @@ handler!(
 handler!(
     /// `tally.stack_leave(a)`, then return the immediate `c`.
     leave_ret_imm(ip, sp, mem, cx, gas) {
-    (*cx).meter.leave((*ip).a);
+    (*cx).meter.stack_leave((*ip).a);
     *sp = (*ip).c;
     do_return(mem, cx, gas)
 });

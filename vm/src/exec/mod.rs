@@ -108,7 +108,7 @@ pub(crate) fn invoke(
         FuncKind::Intrinsic(intrinsic) => {
             let mut cells = [0u64; 2];
             cells[..args.len().min(2)].copy_from_slice(&args[..args.len().min(2)]);
-            store.meter.call(intrinsic, &mut cells).map_err(Trap::new)?;
+            crate::metering::call(&mut store.meter, intrinsic, &mut cells).map_err(Trap::new)?;
             let n = results.len().min(2);
             results[..n].copy_from_slice(&cells[..n]);
             Ok(())
@@ -177,7 +177,11 @@ fn run_wasm(
         frame_base,
         stack_end: range.end,
         trap: None,
-        meter: crate::metering::Meter { stack_used: 0, ..store.meter },
+        meter: {
+            let mut meter = store.meter;
+            meter.reset_stack();
+            meter
+        },
         host_trap: None,
         sp: range.start,
         mem: ptr::null_mut(),
@@ -294,7 +298,7 @@ pub(crate) unsafe fn zero_small_locals(p: *mut u64) {
 unsafe fn drive(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx) {
     // SAFETY: forwarded from the caller's contract.
     unsafe {
-        ((*ip).h)(ip, sp, mem, cx, (*cx).meter.gas);
+        ((*ip).h)(ip, sp, mem, cx, (*cx).meter.remaining());
     }
 }
 
@@ -308,7 +312,7 @@ unsafe fn drive(mut ip: Ip, mut sp: Sp, mut mem: *mut u8, cx: *mut Cx) {
     // in `cx` before returning the next op.
     unsafe {
         loop {
-            ip = ((*ip).h)(ip, sp, mem, cx, (*cx).meter.gas);
+            ip = ((*ip).h)(ip, sp, mem, cx, (*cx).meter.remaining());
             if ip.is_null() {
                 return;
             }

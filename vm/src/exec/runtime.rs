@@ -38,7 +38,7 @@ pub(crate) unsafe extern "C" fn trap(ip: Ip, cx: *mut Cx, code: TrapCode, gas: u
     // SAFETY: `cx` is the live context of the current run.
     unsafe {
         (*cx).trap = Some((code, ip));
-        (*cx).meter.gas = gas;
+        (*cx).meter.set_remaining(gas);
     }
     core::hint::black_box(ptr::null())
 }
@@ -89,7 +89,7 @@ pub(crate) unsafe fn locate(inst: &InstanceEntity, ip: Ip) -> (Option<u32>, Opti
 }
 
 /// Calls store function `func` with its frame at `sp + (*ip).b`, continuing at `ip + 1`. The gas
-/// left is in `cx.meter.gas` (the caller put it there), where host functions see it.
+/// left is in `cx.meter` (the caller put it there), where host functions see it.
 #[inline(never)]
 pub(crate) unsafe extern "C" fn enter_func(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, func: u32) -> Ip {
     // SAFETY: `func` is a valid store function index (from the instance's function space or a
@@ -105,32 +105,32 @@ pub(crate) unsafe extern "C" fn enter_func(ip: Ip, sp: Sp, mem: *mut u8, cx: *mu
                 if ((*cx).stack_end.offset_from(new_sp) as usize) < f.frame_cells as usize
                     || !Cx::push_frame(cx, Frame { ret_ip: ip.add(1), sp, inst: (*cx).inst })
                 {
-                    return trap(ip, cx, TrapCode::StackExhausted, (*cx).meter.gas);
+                    return trap(ip, cx, TrapCode::StackExhausted, (*cx).meter.remaining());
                 }
                 super::zero_locals(new_sp.add(f.params as usize), f.locals);
                 let code = f.code.as_ptr();
                 if inst != (*cx).inst {
                     let m = switch_instance(cx, inst);
-                    crate::exec::handlers::next_op(code, new_sp, m, cx, (*cx).meter.gas)
+                    crate::exec::handlers::next_op(code, new_sp, m, cx, (*cx).meter.remaining())
                 } else {
-                    crate::exec::handlers::next_op(code, new_sp, mem, cx, (*cx).meter.gas)
+                    crate::exec::handlers::next_op(code, new_sp, mem, cx, (*cx).meter.remaining())
                 }
             }
             FuncKind::Intrinsic(intrinsic) => {
                 let n = entity.params.max(entity.results) as usize;
                 let cells = core::slice::from_raw_parts_mut(new_sp, n);
-                if let Err(code) = (*cx).meter.call(intrinsic, cells) {
-                    return trap(ip, cx, code, (*cx).meter.gas);
+                if let Err(code) = crate::metering::call(&mut (*cx).meter, intrinsic, cells) {
+                    return trap(ip, cx, code, (*cx).meter.remaining());
                 }
-                crate::exec::handlers::next_op(ip.add(1), sp, mem, cx, (*cx).meter.gas)
+                crate::exec::handlers::next_op(ip.add(1), sp, mem, cx, (*cx).meter.remaining())
             }
             FuncKind::Host { index } => {
                 let n = entity.params.max(entity.results) as usize;
                 if ((*cx).stack_end.offset_from(new_sp) as usize) < n {
-                    return trap(ip, cx, TrapCode::StackExhausted, (*cx).meter.gas);
+                    return trap(ip, cx, TrapCode::StackExhausted, (*cx).meter.remaining());
                 }
                 match call_host(ip, cx, index, new_sp, n) {
-                    Some(m) => crate::exec::handlers::next_op(ip.add(1), sp, m.as_ptr(), cx, (*cx).meter.gas),
+                    Some(m) => crate::exec::handlers::next_op(ip.add(1), sp, m.as_ptr(), cx, (*cx).meter.remaining()),
                     None => ptr::null(),
                 }
             }
@@ -166,7 +166,7 @@ unsafe fn call_host(ip: Ip, cx: *mut Cx, index: u32, cells: Sp, n: usize) -> Opt
             Ok(()) => Some(load_memory(cx, (*cx).inst)),
             Err(t) => {
                 (*cx).host_trap = Some(t);
-                trap(ip, cx, TrapCode::HostError, (*cx).meter.gas);
+                trap(ip, cx, TrapCode::HostError, (*cx).meter.remaining());
                 None
             }
         }

@@ -13,7 +13,7 @@ use wasmparser::{
 
 use crate::engine::SigId;
 use crate::exec::Op;
-use crate::metering::{self, Intrinsic};
+use crate::metering::{self, Import};
 use crate::{Config, Engine, Error, ExternType, FuncType, GlobalType, MemoryType, RefType, TableType, ValType};
 
 /// One translated function.
@@ -140,7 +140,7 @@ pub(crate) struct ModuleInner {
     pub func_types: Vec<u32>,
     pub imports: Vec<ImportType>,
     /// For each imported function, the metering intrinsic it names, if any.
-    pub intrinsics: Vec<Option<Intrinsic>>,
+    pub intrinsics: Vec<Option<Import>>,
     pub num_imported_funcs: u32,
     pub num_imported_tables: u32,
     pub num_imported_memories: u32,
@@ -207,7 +207,7 @@ pub(crate) struct ModuleCtx<'a> {
     pub sigs: &'a [SigId],
     pub func_types: &'a [u32],
     pub num_imported_funcs: u32,
-    pub intrinsics: &'a [Option<Intrinsic>],
+    pub intrinsics: &'a [Option<Import>],
 }
 
 impl ModuleCtx<'_> {
@@ -394,20 +394,17 @@ impl Module {
                             }
                         };
                         if import.module == metering::MODULE {
-                            let intrinsic = Intrinsic::lookup(import.name).ok_or_else(|| Error::Invalid {
+                            let intrinsic = Import::from_name(import.name).ok_or_else(|| Error::Invalid {
                                 message: format!(
                                     "unknown intrinsic `tally.{}` (the `tally` module is reserved)",
                                     import.name
                                 ),
                                 offset,
                             })?;
-                            if ty != ExternType::Func(intrinsic.ty()) {
+                            let signature = metering::signature(intrinsic);
+                            if ty != ExternType::Func(signature.clone()) {
                                 return Err(Error::Invalid {
-                                    message: format!(
-                                        "intrinsic `tally.{}` must have type {}",
-                                        import.name,
-                                        intrinsic.ty()
-                                    ),
+                                    message: format!("intrinsic `tally.{}` must have type {}", import.name, signature),
                                     offset,
                                 });
                             }
@@ -531,7 +528,7 @@ impl Module {
             }
         }
         engine.recycle_translator(translator);
-        if m.intrinsics.contains(&Some(Intrinsic::StackEnter)) {
+        if m.intrinsics.contains(&Some(Import::StackEnter)) {
             fuse_entries(&mut funcs);
         }
         m.funcs = funcs.into_boxed_slice();

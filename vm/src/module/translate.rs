@@ -27,7 +27,7 @@ use super::{CompiledFunc, ModuleCtx};
 use crate::exec::handlers::{self as h, Bin, CmpBranch, CondBranch};
 use crate::exec::numeric::Reciprocal32;
 use crate::exec::{Handler, Op};
-use crate::metering::Intrinsic;
+use crate::metering::Import;
 use crate::Error;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -277,7 +277,7 @@ pub(crate) struct FuncTranslator {
     memory_size_at: Option<usize>,
     /// The last `tally.stack_enter`/`stack_leave` op and its index, for folding into the
     /// entry charge or the return.
-    last_stack_op: Option<(usize, Intrinsic)>,
+    last_stack_op: Option<(usize, Import)>,
     /// The op just emitted, if a variant of it can pay a directly following `gas` op: a
     /// conditional branch (on its fallthrough) or an internal call (on the callee's return).
     pays_next_gas: Option<(usize, PaysNext)>,
@@ -669,7 +669,7 @@ impl FuncTranslator {
     /// into the return op itself.
     fn emit_return(&mut self) {
         let leave = match self.ops.last() {
-            Some(last) if self.last_stack_op == Some((self.ops.len() - 1, Intrinsic::StackLeave)) => {
+            Some(last) if self.last_stack_op == Some((self.ops.len() - 1, Import::StackLeave)) => {
                 let units = last.c as u32;
                 self.ops.pop();
                 self.offsets.pop();
@@ -1308,13 +1308,13 @@ impl FuncTranslator {
 
     /// Emits a metering intrinsic as one op when its arguments are constants, as instrumented
     /// code always passes them. Returns false to fall back to an ordinary call.
-    fn intrinsic(&mut self, intrinsic: Intrinsic) -> bool {
+    fn intrinsic(&mut self, intrinsic: Import) -> bool {
         let Some(&Operand::Const(arg)) = self.stack.last() else { return false };
         match intrinsic {
-            Intrinsic::Gas => {
+            Import::Gas => {
                 self.stack.pop();
                 // Function entry reserves the frame, then charges the entry region: one op.
-                let after_enter = self.last_stack_op == Some((0, Intrinsic::StackEnter)) && self.ops.len() == 1;
+                let after_enter = self.last_stack_op == Some((0, Import::StackEnter)) && self.ops.len() == 1;
                 match self.ops.last_mut() {
                     Some(last) if after_enter => {
                         last.h = h::enter_gas;
@@ -1344,7 +1344,7 @@ impl FuncTranslator {
                     }
                 }
             }
-            Intrinsic::GasLen => {
+            Import::GasLen => {
                 self.stack.pop();
                 // A region's memory-access charge (`memory.size; i64.const u; call $gas_len;
                 // drop`): the size op charges too, and its result is the call's.
@@ -1361,15 +1361,15 @@ impl FuncTranslator {
                 let len = self.pop_slot();
                 self.emit_producer(h::gas_len, len, arg);
             }
-            Intrinsic::StackEnter => {
+            Import::StackEnter => {
                 self.stack.pop();
                 let at = self.emit(op(h::stack_enter, 0, 0, arg as u32 as u64));
-                self.last_stack_op = Some((at, Intrinsic::StackEnter));
+                self.last_stack_op = Some((at, Import::StackEnter));
             }
-            Intrinsic::StackLeave => {
+            Import::StackLeave => {
                 self.stack.pop();
                 let at = self.emit(op(h::stack_leave, 0, 0, arg as u32 as u64));
-                self.last_stack_op = Some((at, Intrinsic::StackLeave));
+                self.last_stack_op = Some((at, Import::StackLeave));
             }
         }
         true

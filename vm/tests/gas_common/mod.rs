@@ -1,10 +1,11 @@
 //! Shared harness of the end-to-end gas tests (`gas_*.rs`): instrument a module with
 //! `tally-gas-injector`, then run it on tally-vm (which executes the `tally.*` imports as
 //! intrinsics) and on wasmi 2 (where the four imports are ordinary host functions backed by the
-//! injector's reference [`Meter`]), and report how each call ended and how much gas was left.
+//! reference [`Meter`] of `tally-profile`), and report how each call ended and how much gas was left.
 #![allow(dead_code)]
 
-use tally_gas_injector::{instrument, validate, verify, Meter, MeterTrap, Schedule};
+use tally_gas_injector::{instrument, validate, verify, Schedule};
+use tally_profile::metering::{Meter, MeterTrap};
 use tally_vm::TrapCode;
 
 /// Memory limit (64 KiB pages) enforced identically on both engines.
@@ -334,7 +335,7 @@ impl WasmiVm {
             .memory_size(MAX_MEMORY_PAGES as usize * 65536)
             .table_elements(MAX_TABLE_ELEMENTS as usize)
             .build();
-        let mut store = wasmi::Store::new(&engine, Host { meter: Meter::new(gas, budget), limits });
+        let mut store = wasmi::Store::new(&engine, Host { meter: Meter::new(gas, budget.into()), limits });
         store.limiter(|h: &mut Host| -> &mut dyn wasmi::ResourceLimiter { &mut h.limits });
         let linker = wasmi_linker(&engine);
         match linker.instantiate_and_start(&mut store, &module) {

@@ -1,0 +1,387 @@
+//! The output writer: the edits the meter records while it scans a body, and the sweep that
+//! writes the instrumented body from the input and those edits.
+//!
+//! An edit ([`Insert`]) is something written before a byte offset of the input body: a region's
+//! charge, its memory-access (page) charge, a length charge, a stack release, or a `call` or
+//! `ref.func` re-encoded with its function index shifted. [`Edits`] keeps them in input order
+//! together with the number of bytes they add and replace, so that [`Edits::assemble`] knows
+//! the output's exact size before writing it: it writes the body once, straight into the
+//! module's output, copying the unchanged byte ranges between edits verbatim.
+//!
+//! The instructions written here are the patterns `SPEC.md` specifies and `verify` strips; the
+//! function indices they call are those of `tally_profile::metering`.
+
+use tally_profile::metering::Import;
+
+use crate::error::{internal, InjectError};
+use crate::leb::{sleb_len, uleb_len, write_u32};
+
+const OP_I32_CONST: u8 = 0x41;
+const OP_I64_CONST: u8 = 0x42;
+const OP_CALL: u8 = 0x10;
+const OP_BLOCK: u8 = 0x02;
+const OP_END: u8 = 0x0B;
+const OP_REF_FUNC: u8 = 0xD2;
+const OP_MEMORY_SIZE: u8 = 0x3F;
+const OP_DROP: u8 = 0x1A;
+
+/// WebAssembly's limit on the size of one function body (as enforced by wasmparser).
+const MAX_FUNCTION_SIZE: usize = 7_654_321;
+
+/// What an [`Insert`] writes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum What {
+    /// `i64.const value; call $gas` (a region's charge), omitted when `value == 0`.
+    Charge,
+    /// `i32.const F; call $stack_leave`.
+    Leave,
+    /// `i64.const value; call $gas_len` (`value`: the unit, above 0).
+    Length,
+    /// `memory.size; i64.const value; call $gas_len; drop`: a region's memory-access charge,
+    /// its loads and stores times the per-page access cost, per page of the memory at run time.
+    /// Right after the region's [`What::Charge`]; omitted when `value == 0`.
+    Pages,
+    /// `call value`: the input's `call` with its function index shifted.
+    Call,
+    /// `ref.func value`: the input's `ref.func` with its function index shifted.
+    RefFunc,
+}
+
+/// Something written at a byte offset of the input body, before the input byte there. Packed
+/// into 16 bytes: a body's scan records one per region, call and release.
+#[derive(Clone, Copy)]
+struct Insert {
+    /// Offset in the input body (which is smaller than 4 GiB: its size is a `u32`).
+    at: u32,
+    what: What,
+    /// Input bytes replaced from `at` on (`Call`, `RefFunc`: the whole operator), else 0.
+    replaces: u8,
+    /// The charge, the unit, or the shifted function index.
+    value: u64,
+}
+
+const _: () = assert!(std::mem::size_of::<Insert>() == 16);
+
+impl Insert {
+    fn new(at: usize, what: What, value: u64) -> Self {
+        Self { at: at as u32, what, replaces: 0, value }
+    }
+}
+
+/// Everything the output body has that the input body lacks, in input order, with the byte
+/// counts that give the output's exact size. The meter records them while it scans (a region's
+/// charges first as placeholders, given their values when the region closes); [`Edits::assemble`]
+/// writes them.
+#[derive(Default)]
+pub(super) struct Edits {
+    inserts: Vec<Insert>,
+    /// Bytes the inserts add, `Leave`s excluded (their size depends on the frame size).
+    added: usize,
+    /// Input bytes the `Call` and `RefFunc` inserts replace.
+    replaced: usize,
+    /// Number of `Leave` inserts.
+    leaves: usize,
+}
+
+impl Edits {
+    /// Forgets every edit, keeping the buffer.
+    pub(super) fn clear(&mut self) {
+        self.inserts.clear();
+        self.added = 0;
+        self.replaced = 0;
+        self.leaves = 0;
+    }
+
+    /// Records the charge of a region starting before the input byte at `pos`, followed by its
+    /// memory-access charge when `pages`; both are 0 until [`Edits::close_region`]. Returns the
+    /// region's handle.
+    #[inline]
+    pub(super) fn open_region(&mut self, pos: usize, pages: bool) -> usize {
+        let region = self.inserts.len();
+        self.inserts.push(Insert::new(pos, What::Charge, 0));
+        if pages {
+            self.inserts.push(Insert::new(pos, What::Pages, 0));
+        }
+        region
+    }
+
+    /// Moves the charges of `region` before the input byte at `pos`.
+    #[inline(always)]
+    pub(super) fn move_region(&mut self, region: usize, pos: usize) {
+        // The charge, and the region's page charge after it.
+        for insert in self.inserts.get_mut(region..).unwrap_or_default().iter_mut().take(2) {
+            if matches!(insert.what, What::Charge | What::Pages) {
+                insert.at = pos as u32;
+            }
+        }
+    }
+
+    /// Gives `region` its charge, `cost`, and its memory-access charge's unit, `pages_unit`
+    /// (either is omitted from the output when 0).
+    #[inline]
+    pub(super) fn close_region(&mut self, region: usize, cost: u64, pages_unit: u64) {
+        if let Some(charge) = self.inserts.get_mut(region) {
+            charge.value = cost;
+            if cost > 0 {
+                self.added += gas_call_len(cost);
+            }
+        }
+        if let Some(pages) = self.inserts.get_mut(region + 1).filter(|i| i.what == What::Pages) {
+            pages.value = pages_unit;
+            if pages_unit > 0 {
+                self.added += pages_charge_len(pages_unit);
+            }
+        }
+    }
+
+    /// Records a length charge of `unit` per unit before the input byte at `pos`.
+    #[inline]
+    pub(super) fn length_charge(&mut self, pos: usize, unit: u64) {
+        self.inserts.push(Insert::new(pos, What::Length, unit));
+        self.added += gas_call_len(unit);
+    }
+
+    /// Records a stack release before the input byte at `pos`.
+    #[inline]
+    pub(super) fn stack_release(&mut self, pos: usize) {
+        self.inserts.push(Insert::new(pos, What::Leave, 0));
+        self.leaves += 1;
+    }
+
+    /// Records that the input's operator at `pos..end`, a `call` or a `ref.func` (`what`), is
+    /// written with the function index `shifted`.
+    #[inline]
+    pub(super) fn shifted_index(&mut self, what: What, pos: usize, end: usize, shifted: u32) {
+        let replaces = end.saturating_sub(pos);
+        self.inserts.push(Insert { replaces: replaces as u8, ..Insert::new(pos, what, u64::from(shifted)) });
+        self.added += 1 + uleb_len(shifted);
+        self.replaced += replaces;
+    }
+
+    /// Appends the instrumented body of function `func` to `out`, size prefix included: the
+    /// input body's locals, the stack reservation of `frame` units, the wrapper block (`wrapper`:
+    /// its encoded block type), the input operators with the edits, the stack release. `bytes`
+    /// is the input body, whose operators start at `ops_start`.
+    pub(super) fn assemble(
+        &self,
+        func: u32,
+        bytes: &[u8],
+        ops_start: usize,
+        wrapper: &[u8],
+        frame: u32,
+        out: &mut Vec<u8>,
+    ) -> Result<(), InjectError> {
+        let enter = Small::stack_call(frame, Import::StackEnter);
+        let leave = Small::stack_call(frame, Import::StackLeave);
+        // The exact size first, so that the body is written once, straight into `out`. The
+        // counters are exact (checked below), and bounded by the input size times a constant.
+        let len = bytes.len().saturating_sub(self.replaced)
+            + self.added
+            + (self.leaves + 2) * leave.len
+            + 1
+            + wrapper.len()
+            + 1;
+        if len > MAX_FUNCTION_SIZE {
+            return Err(InjectError::TooLarge { what: "function body", func: Some(func) });
+        }
+        write_u32(out, len as u32);
+        let start = out.len();
+        // `WINDOW` spare bytes for the fixed-size writes.
+        out.reserve(len + WINDOW);
+        let mut w = Cursor { out: &mut *out, overrun: false };
+
+        w.copy(bytes.get(..ops_start).unwrap_or_default());
+        w.small(&enter);
+        w.copy(&[OP_BLOCK]);
+        w.copy(wrapper);
+        let mut prev = ops_start;
+        for insert in &self.inserts {
+            let at = insert.at as usize;
+            w.run(bytes, prev, at);
+            prev = at;
+            match insert.what {
+                What::Charge if insert.value == 0 => {}
+                What::Charge => w.small(&Small::gas_call(insert.value, Import::Gas)),
+                What::Length => w.small(&Small::gas_call(insert.value, Import::GasLen)),
+                What::Pages if insert.value == 0 => {}
+                What::Pages => {
+                    w.copy(&[OP_MEMORY_SIZE, 0]);
+                    w.small(&Small::gas_call(insert.value, Import::GasLen));
+                    w.copy(&[OP_DROP]);
+                }
+                What::Leave => w.small(&leave),
+                What::Call | What::RefFunc => {
+                    let opcode = if insert.what == What::Call { OP_CALL } else { OP_REF_FUNC };
+                    let mut small = Small::new(opcode);
+                    small.u32(insert.value as u32);
+                    w.small(&small);
+                    prev = at + usize::from(insert.replaces);
+                }
+            }
+        }
+        w.run(bytes, prev, bytes.len());
+        w.small(&leave);
+        w.copy(&[OP_END]);
+        if w.overrun || out.len() - start != len {
+            return Err(internal("function body size mismatch"));
+        }
+        Ok(())
+    }
+}
+
+// `Small::gas_call` writes the index of `$gas` and `$gas_len` as one byte.
+const _: () = assert!(Import::Gas.index() < 0x80 && Import::GasLen.index() < 0x80);
+
+/// Length of [`Small::gas_call`] (`func` is `$gas` or `$gas_len`, one LEB128 byte).
+fn gas_call_len(value: u64) -> usize {
+    1 + sleb_len(value as i64) + 1 + 1
+}
+
+/// Length of a [`What::Pages`] charge: `memory.size 0`, [`Small::gas_call`], `drop`.
+fn pages_charge_len(value: u64) -> usize {
+    2 + gas_call_len(value) + 1
+}
+
+/// Bytes written by one fixed-size copy: see [`Cursor`].
+const WINDOW: usize = 16;
+
+/// A short instruction (at most [`WINDOW`] bytes) built on the stack, so that it is written with
+/// one fixed-size copy.
+struct Small {
+    bytes: [u8; WINDOW],
+    len: usize,
+}
+
+impl Small {
+    #[inline(always)]
+    fn new(opcode: u8) -> Self {
+        let mut bytes = [0; WINDOW];
+        bytes[0] = opcode;
+        Self { bytes, len: 1 }
+    }
+
+    /// `i64.const value; call func` (`func`'s index is below 128: one LEB128 byte).
+    #[inline(always)]
+    fn gas_call(value: u64, func: Import) -> Self {
+        let mut small = Small::new(OP_I64_CONST);
+        small.i64(value as i64);
+        small.byte(OP_CALL);
+        small.byte(func.index() as u8);
+        small
+    }
+
+    /// `i32.const frame; call func`.
+    fn stack_call(frame: u32, func: Import) -> Self {
+        let mut small = Small::new(OP_I32_CONST);
+        small.i64(i64::from(frame as i32));
+        small.byte(OP_CALL);
+        small.u32(func.index());
+        small
+    }
+
+    /// Appends a byte; callers stay within [`WINDOW`] bytes (an opcode, at most 10 LEB128
+    /// bytes, and 2 more).
+    #[inline(always)]
+    fn byte(&mut self, b: u8) {
+        self.bytes[self.len % WINDOW] = b;
+        self.len += 1;
+    }
+
+    /// Appends the unsigned LEB128 encoding of `v` (at most 5 bytes).
+    #[inline(always)]
+    fn u32(&mut self, mut v: u32) {
+        loop {
+            let byte = (v & 0x7f) as u8;
+            v >>= 7;
+            if v == 0 {
+                self.byte(byte);
+                return;
+            }
+            self.byte(byte | 0x80);
+        }
+    }
+
+    /// Appends the signed LEB128 encoding of `v` (at most 10 bytes).
+    #[inline(always)]
+    fn i64(&mut self, mut v: i64) {
+        loop {
+            let byte = (v & 0x7f) as u8;
+            v >>= 7;
+            if (v == 0 && byte & 0x40 == 0) || (v == -1 && byte & 0x40 != 0) {
+                self.byte(byte);
+                return;
+            }
+            self.byte(byte | 0x80);
+        }
+    }
+}
+
+/// Appends one function body to a buffer that has [`WINDOW`] bytes of spare capacity beyond it:
+/// short pieces are stored as a whole window and the excess cut off, which avoids a `memcpy`
+/// call per piece.
+struct Cursor<'o> {
+    out: &'o mut Vec<u8>,
+    /// A run outside the input body was asked for (a bug: inserts lie within the body).
+    overrun: bool,
+}
+
+impl Cursor<'_> {
+    /// Appends the first `len` bytes of `window` (`len <= WINDOW`).
+    #[inline(always)]
+    fn window(&mut self, window: &[u8; WINDOW], len: usize) {
+        let end = self.out.len() + len;
+        self.out.extend_from_slice(window);
+        self.out.truncate(end);
+    }
+
+    #[inline(always)]
+    fn small(&mut self, small: &Small) {
+        self.window(&small.bytes, small.len.min(WINDOW));
+    }
+
+    fn copy(&mut self, src: &[u8]) {
+        self.out.extend_from_slice(src);
+    }
+
+    /// Copies `bytes[from..to]`. Most runs between two inserts are a few operators long: one of
+    /// at most [`WINDOW`] bytes is copied as a window when the input has that many bytes left.
+    #[inline(always)]
+    fn run(&mut self, bytes: &[u8], from: usize, to: usize) {
+        let n = to.wrapping_sub(from);
+        if n <= WINDOW {
+            if let Some(window) = bytes.get(from..).and_then(|rest| rest.first_chunk::<WINDOW>()) {
+                self.window(window, n);
+                return;
+            }
+        }
+        match bytes.get(from..to) {
+            Some(run) => self.copy(run),
+            None => self.overrun = true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Charges agree with the reference encoder and their computed length, at every LEB128
+    /// length.
+    #[test]
+    fn gas_call_matches_the_encoder() {
+        let mut values = vec![0u64, 1, 63, 64, 127, 128, 8191, 8192, u64::MAX, 1 << 63, (1 << 63) - 1];
+        for shift in 0..64 {
+            values.extend([1u64 << shift, (1u64 << shift) - 1, (1u64 << shift) + 0x55]);
+        }
+        for value in values {
+            for func in [Import::Gas, Import::GasLen] {
+                let small = Small::gas_call(value, func);
+                let mut expected = vec![OP_I64_CONST];
+                crate::leb::write_i64(&mut expected, value as i64);
+                expected.extend([OP_CALL, func.index() as u8]);
+                assert_eq!(&small.bytes[..small.len], &expected[..], "{value:#x}");
+                assert_eq!(small.len, gas_call_len(value), "{value:#x}");
+            }
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! Instrumentation of one function body, in one pass fused with its validation.
+//!
+//! [`instrument_body`] runs three parts, one per file:
+//!
+//! - [`decode`] reads the operators. The most frequent ones (loads and stores included) are
+//!   decoded straight from the body's bytes by a hand-written decoder; the rest go through
+//!   wasmparser's operator decoder, with the meter's [`Body`] as its visitor. Either
+//!   way each operator is decoded once and dispatched once: it is validated by the validator's
+//!   own `visit_*` for that operator, then metered.
+//! - [`meter`] is the metering state machine: where regions start and end and what they cost,
+//!   the memory-access (page) charges, length charges, stack releases, and the shadow operand
+//!   stack that sizes the frame.
+//! - [`assemble`] writes the output. Nothing is copied while scanning: everything that differs
+//!   from the input (region charges, length charges, stack releases, `call`/`ref.func` with a
+//!   shifted index) is recorded as an edit at a byte offset of the input body, because a
+//!   region's cost and the frame size are only known later; the output body is then written in
+//!   one sweep, copying the unchanged byte ranges between edits verbatim. Nothing is ever
+//!   spliced, so the work is linear in the body size.
+//!
+//! The files depend on each other in one direction only: this driver on all three, the decoder
+//! on the meter, the meter on the writer (for the edits it records).
+
+mod assemble;
+mod ctx;
+mod decode;
+mod meter;
+
+pub(crate) use ctx::{ModuleCtx, OpInfo, TypeInfo};
+pub(crate) use meter::Scratch;
+use wasmparser::{FuncValidator, FunctionBody, ValType, ValidatorResources};
+
+use crate::error::InjectError;
+use decode::{reader_at, step};
+use meter::Body;
+
+/// Instruments one function body (`params`: the function's parameter types; `wrapper`: the
+/// encoded `[] -> results` block type of the wrapper block) and appends it to `out`, size
+/// prefix included.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn instrument_body(
+    ctx: &ModuleCtx<'_>,
+    scratch: &mut Scratch,
+    func: u32,
+    params: &[ValType],
+    body: &FunctionBody<'_>,
+    validator: &mut FuncValidator<ValidatorResources>,
+    wrapper: &[u8],
+    out: &mut Vec<u8>,
+) -> Result<(), InjectError> {
+    let bytes = body.as_bytes();
+    let base = body.range().start as usize;
+    let stack = &ctx.schedule.stack;
+
+    // Locals: validated, sized and copied verbatim.
+    let mut frame: u64 = u64::from(stack.activation);
+    let mut locals = body.get_locals_reader()?;
+    let mut n_locals: u64 = 0;
+    for _ in 0..locals.get_count() {
+        let offset = locals.original_position() as usize;
+        let (n, ty) = locals.read()?;
+        validator.define_locals(offset as u64, n, ty)?;
+        let size = stack.size_of(ty).ok_or(InjectError::UnsupportedType { func, offset })?;
+        n_locals += u64::from(n);
+        frame = frame.saturating_add(u64::from(n) * u64::from(size));
+    }
+    let ops_start = locals.original_position() as usize;
+
+    // Parameters count toward the frame too.
+    for &p in params {
+        let size = stack.size_of(p).ok_or(InjectError::UnsupportedType { func, offset: base })?;
+        frame = frame.saturating_add(u64::from(size));
+    }
+
+    let mut b = Body::new(ctx, scratch, func, validator, bytes, base, ops_start);
+    b.charge_locals(n_locals)?;
+
+    // The operators are read from `bytes` with our own position; wasmparser's reader is only
+    // created for what `step` leaves to it.
+    let mut at = ops_start.wrapping_sub(base);
+    while let Some(&code) = bytes.get(at) {
+        b.offset = base + at;
+        let ended = step(&mut at, &mut b, code).map_err(|e| *e)?;
+        if ended {
+            break;
+        }
+    }
+    // Anything after the final `end` goes to the reader, which rejects it with its own message.
+    let mut reader = reader_at(bytes, base, at);
+    while !reader.eof() {
+        b.offset = reader.original_position() as usize;
+        reader.visit_operator(&mut b)?.map_err(|e| *e)?;
+        b.fix_pending((reader.original_position() as usize).wrapping_sub(base));
+    }
+    reader.finish_expression(&b)?;
+    let operand_stack = b.finish(scratch)?;
+
+    let frame = frame.saturating_add(operand_stack);
+    let frame = u32::try_from(frame).map_err(|_| InjectError::FrameTooLarge { func, units: frame })?;
+    scratch.edits().assemble(func, bytes, ops_start.wrapping_sub(base), wrapper, frame, out)
+}
