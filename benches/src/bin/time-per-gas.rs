@@ -30,8 +30,8 @@
 //!   the arithmetic loop alone).
 //!
 //! The guest programs of the baseline set are built once (`tally_guests::build`, needs the
-//! `wasm32-unknown-unknown` target) and handed to the children; without them the baseline set is
-//! the arithmetic loop alone.
+//! `wasm32-unknown-unknown` target; or taken from the file `TALLY_TPG_GUESTS` names) and handed
+//! to the children; without them the baseline set is the arithmetic loop alone.
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, ExitCode, Stdio};
@@ -311,8 +311,8 @@ fn parent(options: &Options) -> ExitCode {
         eprintln!("no scenario matches {:?} (see --list)", options.filters);
         return ExitCode::FAILURE;
     }
-    let guests = match tally_guests::build::wasm_path() {
-        Ok(path) => Some(path.display().to_string()),
+    let guests = match guests_path() {
+        Ok(path) => Some(path),
         Err(e) => {
             eprintln!("guest programs unavailable, the baseline set is the arithmetic loop alone: {e}");
             None
@@ -390,6 +390,15 @@ fn median_child(mut children: Vec<Vec<Row>>) -> Vec<Row> {
     median
 }
 
+/// The guest programs' module: the file named by `TALLY_TPG_GUESTS` if set (no build, so no
+/// wait on a cargo lock another build holds), else built by `tally_guests::build`.
+fn guests_path() -> Result<String, String> {
+    match std::env::var("TALLY_TPG_GUESTS") {
+        Ok(path) => Ok(path),
+        Err(_) => tally_guests::build::wasm_path().map(|p| p.display().to_string()).map_err(|e| e.to_string()),
+    }
+}
+
 /// The 1-minute load average, from `/proc/loadavg` ("?" elsewhere).
 fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
@@ -440,8 +449,8 @@ fn guard_parent(options: &Options) -> ExitCode {
     }
     // The bound is relative to the documented baseline set: without the guests it would be
     // relative to the arithmetic loop alone.
-    let guests = match tally_guests::build::wasm_path() {
-        Ok(path) => path.display().to_string(),
+    let guests = match guests_path() {
+        Ok(path) => path,
         Err(e) => {
             eprintln!("guard: the baseline set needs the guest programs: {e}");
             return ExitCode::FAILURE;
