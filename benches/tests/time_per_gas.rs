@@ -2,7 +2,7 @@
 //! expect: every scenario and baseline runs once at tiny sizes (`Scale::Tiny`).
 
 use tally_benches::attacks;
-use tally_benches::scenarios::{self, Scale, Scenario};
+use tally_benches::scenarios::{self, BaselinePrograms, Scale, Scenario};
 use tally_benches::tpg::{Measured, Outcome, PeakMemory, Row, Sample};
 use tally_host_env::{CodeError, Params};
 
@@ -77,10 +77,30 @@ fn scenario_names_are_unique() {
 
 #[test]
 fn arithmetic_baseline_uses_gas() {
-    let mut set = scenarios::baselines(Scale::Tiny, None).expect("baselines");
+    let mut set = scenarios::baselines(Scale::Tiny, BaselinePrograms::default()).expect("baselines");
     assert_eq!(set.len(), 1);
     let sample = (set[0].run)().expect("arithmetic loop");
     assert!(sample.gas > 100 * 1000, "{} gas", sample.gas);
+}
+
+/// Builds the SDK's example token (the `wasm32-unknown-unknown` target must be installed).
+#[test]
+fn token_baselines_transfer_on_both_backends() {
+    let token = scenarios::token_wasm().expect("build the example token for wasm32");
+    let programs = BaselinePrograms { guests: None, token: Some(&token) };
+    let mut set = scenarios::baselines(Scale::Tiny, programs).expect("baselines");
+    let names: Vec<_> = set.iter().map(|b| b.name.clone()).collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    for baseline in &mut set[1..] {
+        assert!(baseline.name.starts_with("token-transfer("), "{}", baseline.name);
+        (baseline.run)().expect("first transfer");
+        let second = (baseline.run)().expect("second transfer");
+        let third = (baseline.run)().expect("third transfer");
+        // A transfer loads the token's code (over 10 KB), runs it and writes two balances; from
+        // the second run on, both balances exist and every run costs the same.
+        assert!(second.gas > 100_000_000, "{}: {} gas", baseline.name, second.gas);
+        assert_eq!(second.gas, third.gas, "{}", baseline.name);
+    }
 }
 
 #[test]
