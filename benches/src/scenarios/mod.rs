@@ -27,6 +27,7 @@ use crate::tpg::{timed, Run, Sample, Timing};
 
 mod attacks_10;
 mod baselines;
+mod operators;
 
 pub use baselines::{baselines, guests_wasm, token_wasm, token_wasm_path, BaselinePrograms, GUEST_WORKLOADS};
 
@@ -393,5 +394,7 @@ fn redb_storage(tag: &str) -> Result<(Arc<dyn Storage>, TempDir), String> {
 
 /// Every scenario, in report order (by group).
 pub fn all() -> Vec<Scenario> {
-    attacks_10::scenarios()
+    let mut all = attacks_10::scenarios();
+    all.extend(operators::scenarios());
+    all
 }
