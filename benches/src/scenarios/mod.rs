@@ -27,6 +27,7 @@ use crate::tpg::{timed, Run, Sample, Timing};
 
 mod attacks_10;
 mod baselines;
+mod calls;
 mod operators;
 
 pub use baselines::{baselines, guests_wasm, token_wasm, token_wasm_path, BaselinePrograms, GUEST_WORKLOADS};
@@ -396,5 +397,6 @@ fn redb_storage(tag: &str) -> Result<(Arc<dyn Storage>, TempDir), String> {
 pub fn all() -> Vec<Scenario> {
     let mut all = attacks_10::scenarios();
     all.extend(operators::scenarios());
+    all.extend(calls::scenarios());
     all
 }
