@@ -16,6 +16,7 @@ use wasm_encoder::{
 
 use crate::bigmodule::{big_module, BigModuleConfig};
 
+pub mod bulk;
 pub mod calls;
 pub mod operators;
 

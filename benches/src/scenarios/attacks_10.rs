@@ -386,11 +386,6 @@ fn deploy_br_tables_at_limit(scale: Scale) -> Setup {
     fresh_deploy(code, PLENTY, Status::Ok, param)
 }
 
-/// The most memory a contract may have, in pages.
-fn max_pages() -> u32 {
-    params().limits.max_memory_pages
-}
-
 /// What instantiating `pages` of memory costs, in words.
 fn memory_charge(pages: u32) -> String {
     let gas = u64::from(pages) * params().schedule.dynamic.memory_grow_per_page;

@@ -27,6 +27,7 @@ use crate::tpg::{timed, Run, Sample, Timing};
 
 mod attacks_10;
 mod baselines;
+mod bulk;
 mod calls;
 mod operators;
 
@@ -150,6 +151,11 @@ fn max_code() -> usize {
 /// The most elements a table may have.
 fn max_table() -> u32 {
     params().vm_config().max_table_elements
+}
+
+/// The most memory a contract may have, in pages.
+fn max_pages() -> u32 {
+    params().limits.max_memory_pages
 }
 
 /// The most locals a function may declare.
@@ -398,5 +404,6 @@ pub fn all() -> Vec<Scenario> {
     let mut all = attacks_10::scenarios();
     all.extend(operators::scenarios());
     all.extend(calls::scenarios());
+    all.extend(bulk::scenarios());
     all
 }
