@@ -18,6 +18,7 @@ use crate::bigmodule::{big_module, BigModuleConfig};
 
 pub mod bulk;
 pub mod calls;
+pub mod host;
 pub mod operators;
 
 /// The method every contract here exports.

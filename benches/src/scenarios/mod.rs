@@ -29,6 +29,7 @@ mod attacks_10;
 mod baselines;
 mod bulk;
 mod calls;
+mod host;
 mod operators;
 
 pub use baselines::{baselines, guests_wasm, token_wasm, token_wasm_path, BaselinePrograms, GUEST_WORKLOADS};
@@ -405,5 +406,6 @@ pub fn all() -> Vec<Scenario> {
     all.extend(operators::scenarios());
     all.extend(calls::scenarios());
     all.extend(bulk::scenarios());
+    all.extend(host::scenarios());
     all
 }
