@@ -67,6 +67,51 @@ fn at_limit_builders_are_at_the_default_limits() {
 }
 
 #[test]
+fn issue_11_at_limit_builders_are_at_the_default_limits() {
+    use tally_benches::attacks::{bulk, calls, operators};
+    let limits = Params::default().code;
+    let check = |code: &[u8]| tally_host_env::check_code(code, &limits);
+    let (locals, params, results) = (limits.locals_per_function, limits.params, limits.results);
+    let (segments, elem_segments, elements) = (limits.data_segments, limits.elem_segments, limits.table_elements);
+    // Each pair: the module at the limit, and the same with one more of what the limit counts.
+    let pairs = [
+        (operators::global_chain(1, limits.globals), operators::global_chain(1, limits.globals + 1)),
+        (operators::local_chain(1, locals), operators::local_chain(1, locals + 1)),
+        (calls::call_locals(16, locals), calls::call_locals(16, locals + 1)),
+        (calls::call_params(16, params), calls::call_params(16, params + 1)),
+        (calls::call_results(16, results), calls::call_results(16, results + 1)),
+        (bulk::data_drop_all(segments, 1), bulk::data_drop_all(segments + 1, 1)),
+        (bulk::elem_drop_all(elem_segments, 1), bulk::elem_drop_all(elem_segments + 1, 1)),
+        (bulk::table_init(limits.elem_items, 1, 1), bulk::table_init(limits.elem_items + 1, 1, 1)),
+        (bulk::table_fill(elements, 0, elements, 1), bulk::table_fill(elements + 1, 0, 1, 1)),
+    ];
+    for (k, (at, over)) in pairs.iter().enumerate() {
+        assert!(check(at).is_ok(), "pair {k}: {:?}", check(at));
+        assert!(matches!(check(over), Err(CodeError::Limit { .. })), "pair {k}: {:?}", check(over));
+        tally_gas_injector::validate(at).expect("valid under Tally's profile");
+    }
+}
+
+#[test]
+fn recursion_at_limit_finds_the_deepest_recursion_and_runs_it() {
+    let scenario = scenarios::all().into_iter().find(|s| s.name == "recursion-at-limit").expect("the scenario");
+    let mut prepared = (scenario.setup)(Scale::Quick).map_err(|r| r.reason).expect("setup");
+    // The setup found a depth that runs and one more that runs out of stack.
+    assert!(prepared.param.contains("calls deep"), "{}", prepared.param);
+    (prepared.run)().expect("runs to the end");
+}
+
+#[test]
+fn every_group_is_named_and_scenarios_come_in_group_order() {
+    let all = scenarios::all();
+    for s in &all {
+        assert!(!scenarios::group_name(s.group).is_empty(), "{}: group {}", s.name, s.group);
+    }
+    assert!(all.windows(2).all(|w| w[0].group <= w[1].group));
+    assert_eq!(all.last().map(|s| s.group), scenarios::GROUPS.last().map(|g| g.0));
+}
+
+#[test]
 fn scenario_names_are_unique() {
     let mut names: Vec<_> = scenarios::all().iter().map(|s| s.name).collect();
     names.sort_unstable();
