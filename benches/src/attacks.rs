@@ -1,10 +1,13 @@
 //! Builders of adversarial Tally contracts for the time-per-gas harness (`time-per-gas`).
 //!
 //! Every builder returns the bytes of a contract that imports only from `tally_host_v1` (most
-//! import nothing) and exports the method [`METHOD`] (`() -> ()`). Sizes are parameters: the
-//! harness picks the largest the current limits accept (see [`largest_fitting`]) and the tests
-//! pick tiny ones. Each builder's doc says what the contract makes the node do and what it pays.
-//! The output depends only on the arguments.
+//! import nothing) and exports the method [`METHOD`] (`() -> ()`; [`host::nop_named`] exports
+//! the name it is given). Sizes are parameters: the harness picks the largest the current limits
+//! accept (see [`largest_fitting`]) and the tests pick tiny ones. Each builder's doc says what
+//! the contract makes the node do and what it pays. The output depends only on the arguments.
+//!
+//! This module holds issue 10's builders (groups 1 to 10 of the suite) and what all share; issue
+//! 11's are in [`operators`] (group 11), [`calls`] (12), [`bulk`] (13) and [`host`] (14).
 
 use std::borrow::Cow;
 
@@ -581,6 +584,12 @@ struct Method<'a> {
     iterations: u32,
     /// After the loop.
     after: &'a str,
+}
+
+/// The most statements to an iteration, up to 16, that divide `count` evenly: a loop of
+/// `count / unroll(count)` iterations of `unroll(count)` statements runs exactly `count`.
+fn unroll(count: u32) -> u32 {
+    (1..=16).rev().find(|u| count.is_multiple_of(*u)).unwrap_or(1)
 }
 
 /// The contract [`Method`] describes.

@@ -4,13 +4,13 @@
 //! scenarios pick 0, 1 and the most the limits allow. Each operator's operands are constants, so
 //! a loop runs the operator and the pushes of its operands and nothing else.
 
-use super::{text_contract, Method};
+use super::{text_contract, unroll, Method};
 
 /// Exactly `count` (at least 1) copies of `op`, as many to an iteration as possible up to 16,
 /// in a contract with the module fields `fields`, then `after`.
 fn op_loop(fields: &str, op: &str, count: u32, after: &str) -> Vec<u8> {
     let count = count.max(1);
-    let unroll = (1..=16).rev().find(|u| count % u == 0).unwrap_or(1);
+    let unroll = unroll(count);
     let body = vec![op; unroll as usize].join("\n      ");
     text_contract(&Method { fields, body: &body, iterations: count / unroll, after, ..Method::default() })
 }

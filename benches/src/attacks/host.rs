@@ -8,7 +8,7 @@
 
 use tally_host_env::abi::{self, HostFn};
 
-use super::{text_contract, Method, HOST_MODULE, METHOD};
+use super::{text_contract, unroll, Method, HOST_MODULE, METHOD};
 
 /// Where a storage contract keeps its key.
 pub const KEY_AT: u32 = 0;
@@ -47,7 +47,7 @@ fn fields(functions: &[HostFn], pages: u32) -> String {
 /// `decls` besides `$i`, `setup` before the loop and `check` after it.
 fn host_loop(fields: &str, decls: &str, setup: &str, statement: &str, count: u32, check: &str) -> Vec<u8> {
     let count = count.max(1);
-    let unroll = (1..=16).rev().find(|u| count % u == 0).unwrap_or(1);
+    let unroll = unroll(count);
     let body = vec![statement; unroll as usize].join("\n      ");
     text_contract(&Method { fields, decls, setup, body: &body, iterations: count / unroll, after: check })
 }
@@ -197,10 +197,10 @@ fn data(offset: u32, bytes: &[u8]) -> String {
 }
 
 /// Where the callers below keep the callee's method name (after its 32-byte address at 0).
-const METHOD_AT: u32 = 32;
+pub const METHOD_AT: u32 = 32;
 
 /// Where the callers below keep the call's input (after a method name of up to 1024 bytes).
-const INPUT_AT: u32 = 2048;
+pub const INPUT_AT: u32 = 2048;
 
 /// `count` × `call` of `method` of the contract at `callee` with the first `input_len` bytes of
 /// memory after [`INPUT_AT`] as input (all the gas left, no flags); traps unless the last call's

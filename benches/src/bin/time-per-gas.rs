@@ -1,8 +1,8 @@
-//! Measures wall time per unit of gas of adversarial scenarios (issue 10) against ordinary code,
-//! and prints a markdown table.
+//! Measures wall time per unit of gas of adversarial scenarios (issues 10 and 11; `--list` shows
+//! them by group) against ordinary code, and prints a markdown table.
 //!
 //! ```sh
-//! cargo run --release -p tally-benches --bin time-per-gas                 # everything, ≈ 2 min
+//! cargo run --release -p tally-benches --bin time-per-gas                 # everything, ≈ 5 min
 //! cargo run --release -p tally-benches --bin time-per-gas -- --quick      # smoke run
 //! cargo run --release -p tally-benches --bin time-per-gas -- cold tables  # names containing a word
 //! cargo run --release -p tally-benches --bin time-per-gas -- --list

@@ -1,5 +1,5 @@
 //! The time-per-gas harness's scenarios and baseline set: each sets up contracts (built by
-//! [`attacks`](crate::attacks)) on a `tally-host-env` [`Runtime`] and returns a [`Run`] that
+//! [`crate::attacks`]) on a `tally-host-env` [`Runtime`] and returns a [`Run`] that
 //! executes the attack once, times it and checks that it ended as the scenario expects.
 //!
 //! Scenarios come in numbered groups ([`GROUPS`]), one module per concern: groups 1 to 10 are
