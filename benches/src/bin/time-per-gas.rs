@@ -2,7 +2,7 @@
 //! them by group) against ordinary code, and prints a markdown table.
 //!
 //! ```sh
-//! cargo run --release -p tally-benches --bin time-per-gas                 # everything, ≈ 5 min
+//! cargo run --release -p tally-benches --bin time-per-gas                 # everything, ≈ 8 min
 //! cargo run --release -p tally-benches --bin time-per-gas -- --quick      # smoke run
 //! cargo run --release -p tally-benches --bin time-per-gas -- cold tables  # names containing a word
 //! cargo run --release -p tally-benches --bin time-per-gas -- --list
