@@ -1,10 +1,13 @@
 //! Builders of adversarial Tally contracts for the time-per-gas harness (`time-per-gas`).
 //!
 //! Every builder returns the bytes of a contract that imports only from `tally_host_v1` (most
-//! import nothing) and exports the method [`METHOD`] (`() -> ()`). Sizes are parameters: the
-//! harness picks the largest the current limits accept (see [`largest_fitting`]) and the tests
-//! pick tiny ones. Each builder's doc says what the contract makes the node do and what it pays.
-//! The output depends only on the arguments.
+//! import nothing) and exports the method [`METHOD`] (`() -> ()`; [`host::nop_named`] exports
+//! the name it is given). Sizes are parameters: the harness picks the largest the current limits
+//! accept (see [`largest_fitting`]) and the tests pick tiny ones. Each builder's doc says what
+//! the contract makes the node do and what it pays. The output depends only on the arguments.
+//!
+//! This module holds issue 10's builders (groups 1 to 10 of the suite) and what all share; issue
+//! 11's are in [`operators`] (group 11), [`calls`] (12), [`bulk`] (13) and [`host`] (14).
 
 use std::borrow::Cow;
 
@@ -15,6 +18,11 @@ use wasm_encoder::{
 };
 
 use crate::bigmodule::{big_module, BigModuleConfig};
+
+pub mod bulk;
+pub mod calls;
+pub mod host;
+pub mod operators;
 
 /// The method every contract here exports.
 pub const METHOD: &str = "run";
@@ -555,18 +563,58 @@ pub fn storage_writes(writes: u32, value_len: u32) -> Vec<u8> {
 }
 
 /// Wraps a method body (WebAssembly text, with `$i` counting down `iterations` and the locals
-/// `decls`) into a contract with an optional memory page.
+/// `decls`) into a contract that has nothing else.
 fn loop_contract(decls: &str, setup: &str, body: &str, iterations: u32) -> Vec<u8> {
+    text_contract(&Method { decls, setup, body, iterations, ..Method::default() })
+}
+
+/// A contract in WebAssembly text: module fields, and the method [`METHOD`] that runs `setup`,
+/// then `body` `iterations` times (at least once; `$i` counts down), then `after`.
+#[derive(Default)]
+struct Method<'a> {
+    /// Module fields (imports, memory, table, globals, segments, other functions).
+    fields: &'a str,
+    /// The method's locals besides `$i`.
+    decls: &'a str,
+    /// Before the loop.
+    setup: &'a str,
+    /// The loop's body.
+    body: &'a str,
+    /// Iterations of the loop.
+    iterations: u32,
+    /// After the loop.
+    after: &'a str,
+}
+
+/// The most statements to an iteration, up to 16, that divide `count` evenly: a loop of
+/// `count / unroll(count)` iterations of `unroll(count)` statements runs exactly `count`.
+fn unroll(count: u32) -> u32 {
+    (1..=16).rev().find(|u| count.is_multiple_of(*u)).unwrap_or(1)
+}
+
+/// The contract [`Method`] describes.
+fn text_contract(m: &Method<'_>) -> Vec<u8> {
     let text = format!(
         r#"(module
+  {fields}
   (func (export "{METHOD}") (local $i i32) {decls}
     {setup}
     (local.set $i (i32.const {iterations}))
     (loop $l
       {body}
-      (br_if $l (local.tee $i (i32.sub (local.get $i) (i32.const 1)))))))"#
+      (br_if $l (local.tee $i (i32.sub (local.get $i) (i32.const 1)))))
+    {after}))"#,
+        fields = m.fields,
+        decls = m.decls,
+        setup = m.setup,
+        body = m.body,
+        iterations = m.iterations.max(1),
+        after = m.after,
     );
-    wat::parse_str(text).expect("loop contract text is valid")
+    match wat::parse_str(&text) {
+        Ok(code) => code,
+        Err(e) => panic!("contract text is invalid: {e}"),
+    }
 }
 
 /// Ordinary arithmetic: an `i64` LCG step, a xorshift mix and a rotate per iteration.

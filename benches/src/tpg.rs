@@ -119,6 +119,10 @@ pub struct Baseline {
     pub name: String,
     /// One run.
     pub run: Run,
+    /// Whether it is in the reference median that ratios are taken against. A member outside it
+    /// is measured and reported with the set, against that median, but scenarios are not
+    /// paired with it.
+    pub reference: bool,
 }
 
 /// How many rounds to measure.
@@ -216,10 +220,12 @@ fn run_all(baselines: &mut [Baseline]) -> Result<Vec<Sample>, String> {
     baselines.iter_mut().map(|b| (b.run)().map_err(|e| format!("baseline {} failed: {e}", b.name))).collect()
 }
 
-/// The median wall and CPU ns per 1000 gas of one round of the baseline set.
-fn baseline_median(samples: &[Sample]) -> (f64, f64) {
-    let wall = median(&mut samples.iter().map(Sample::ns_per_kgas).collect::<Vec<_>>());
-    let cpu = median(&mut samples.iter().map(Sample::cpu_ns_per_kgas).collect::<Vec<_>>());
+/// The median wall and CPU ns per 1000 gas of one round of the baseline set's reference members
+/// (`reference[k]` says whether `samples[k]` is one).
+fn baseline_median(samples: &[Sample], reference: &[bool]) -> (f64, f64) {
+    let members = || samples.iter().zip(reference).filter(|(_, r)| **r).map(|(s, _)| s);
+    let wall = median(&mut members().map(Sample::ns_per_kgas).collect::<Vec<_>>());
+    let cpu = median(&mut members().map(Sample::cpu_ns_per_kgas).collect::<Vec<_>>());
     (wall, cpu)
 }
 
@@ -265,6 +271,7 @@ impl Rounds {
 /// two warm-up runs: the allocator's steady state can differ from a fresh process's (a large
 /// block may come from fresh zero pages at first and from reused, memset memory later).
 pub fn measure(subject: &mut Run, baselines: &mut [Baseline], plan: &Plan) -> Result<Measured, String> {
+    let mask: Vec<bool> = baselines.iter().map(|b| b.reference).collect();
     // Warm-up: code paths, allocator pools, the page cache.
     subject()?;
     let last = subject()?;
@@ -281,7 +288,7 @@ pub fn measure(subject: &mut Run, baselines: &mut [Baseline], plan: &Plan) -> Re
                 let b = run_all(baselines)?;
                 (subject()?, b)
             };
-            let reference = baseline_median(&b);
+            let reference = baseline_median(&b, &mask);
             observed.push(&s, reference);
             base.push(reference);
         }
@@ -294,6 +301,7 @@ pub fn measure(subject: &mut Run, baselines: &mut [Baseline], plan: &Plan) -> Re
 /// Measures every baseline against the set's own median, round by round.
 pub fn measure_baselines(baselines: &mut [Baseline], plan: &Plan) -> Result<Vec<Measured>, String> {
     let n = baselines.len();
+    let mask: Vec<bool> = baselines.iter().map(|b| b.reference).collect();
     let warm = run_all(baselines)?;
     let mut memories = Vec::with_capacity(n);
     for b in baselines.iter_mut() {
@@ -316,7 +324,7 @@ pub fn measure_baselines(baselines: &mut [Baseline], plan: &Plan) -> Result<Vec<
             samples.reverse();
             samples
         };
-        let reference = baseline_median(&samples);
+        let reference = baseline_median(&samples, &mask);
         base.push(reference);
         for (k, s) in samples.iter().enumerate() {
             per[k].push(s, reference);

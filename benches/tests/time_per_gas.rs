@@ -2,7 +2,7 @@
 //! expect: every scenario and baseline runs once at tiny sizes (`Scale::Tiny`).
 
 use tally_benches::attacks;
-use tally_benches::scenarios::{self, Scale, Scenario};
+use tally_benches::scenarios::{self, BaselinePrograms, Scale, Scenario};
 use tally_benches::tpg::{Measured, Outcome, PeakMemory, Row, Sample};
 use tally_host_env::{CodeError, Params};
 
@@ -67,6 +67,51 @@ fn at_limit_builders_are_at_the_default_limits() {
 }
 
 #[test]
+fn issue_11_at_limit_builders_are_at_the_default_limits() {
+    use tally_benches::attacks::{bulk, calls, operators};
+    let limits = Params::default().code;
+    let check = |code: &[u8]| tally_host_env::check_code(code, &limits);
+    let (locals, params, results) = (limits.locals_per_function, limits.params, limits.results);
+    let (segments, elem_segments, elements) = (limits.data_segments, limits.elem_segments, limits.table_elements);
+    // Each pair: the module at the limit, and the same with one more of what the limit counts.
+    let pairs = [
+        (operators::global_chain(1, limits.globals), operators::global_chain(1, limits.globals + 1)),
+        (operators::local_chain(1, locals), operators::local_chain(1, locals + 1)),
+        (calls::call_locals(16, locals), calls::call_locals(16, locals + 1)),
+        (calls::call_params(16, params), calls::call_params(16, params + 1)),
+        (calls::call_results(16, results), calls::call_results(16, results + 1)),
+        (bulk::data_drop_all(segments, 1), bulk::data_drop_all(segments + 1, 1)),
+        (bulk::elem_drop_all(elem_segments, 1), bulk::elem_drop_all(elem_segments + 1, 1)),
+        (bulk::table_init(limits.elem_items, 1, 1), bulk::table_init(limits.elem_items + 1, 1, 1)),
+        (bulk::table_fill(elements, 0, elements, 1), bulk::table_fill(elements + 1, 0, 1, 1)),
+    ];
+    for (k, (at, over)) in pairs.iter().enumerate() {
+        assert!(check(at).is_ok(), "pair {k}: {:?}", check(at));
+        assert!(matches!(check(over), Err(CodeError::Limit { .. })), "pair {k}: {:?}", check(over));
+        tally_gas_injector::validate(at).expect("valid under Tally's profile");
+    }
+}
+
+#[test]
+fn recursion_at_limit_finds_the_deepest_recursion_and_runs_it() {
+    let scenario = scenarios::all().into_iter().find(|s| s.name == "recursion-at-limit").expect("the scenario");
+    let mut prepared = (scenario.setup)(Scale::Quick).map_err(|r| r.reason).expect("setup");
+    // The setup found a depth that runs and one more that runs out of stack.
+    assert!(prepared.param.contains("calls deep"), "{}", prepared.param);
+    (prepared.run)().expect("runs to the end");
+}
+
+#[test]
+fn every_group_is_named_and_scenarios_come_in_group_order() {
+    let all = scenarios::all();
+    for s in &all {
+        assert!(!scenarios::group_name(s.group).is_empty(), "{}: group {}", s.name, s.group);
+    }
+    assert!(all.windows(2).all(|w| w[0].group <= w[1].group));
+    assert_eq!(all.last().map(|s| s.group), scenarios::GROUPS.last().map(|g| g.0));
+}
+
+#[test]
 fn scenario_names_are_unique() {
     let mut names: Vec<_> = scenarios::all().iter().map(|s| s.name).collect();
     names.sort_unstable();
@@ -77,10 +122,30 @@ fn scenario_names_are_unique() {
 
 #[test]
 fn arithmetic_baseline_uses_gas() {
-    let mut set = scenarios::baselines(Scale::Tiny, None).expect("baselines");
+    let mut set = scenarios::baselines(Scale::Tiny, BaselinePrograms::default()).expect("baselines");
     assert_eq!(set.len(), 1);
     let sample = (set[0].run)().expect("arithmetic loop");
     assert!(sample.gas > 100 * 1000, "{} gas", sample.gas);
+}
+
+/// Builds the SDK's example token (the `wasm32-unknown-unknown` target must be installed).
+#[test]
+fn token_baselines_transfer_on_both_backends() {
+    let token = scenarios::token_wasm().expect("build the example token for wasm32");
+    let programs = BaselinePrograms { guests: None, token: Some(&token) };
+    let mut set = scenarios::baselines(Scale::Tiny, programs).expect("baselines");
+    let names: Vec<_> = set.iter().map(|b| b.name.clone()).collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+    for baseline in &mut set[1..] {
+        assert!(baseline.name.starts_with("token-transfer("), "{}", baseline.name);
+        (baseline.run)().expect("first transfer");
+        let second = (baseline.run)().expect("second transfer");
+        let third = (baseline.run)().expect("third transfer");
+        // A transfer loads the token's code (over 10 KB), runs it and writes two balances; from
+        // the second run on, both balances exist and every run costs the same.
+        assert!(second.gas > 100_000_000, "{}: {} gas", baseline.name, second.gas);
+        assert_eq!(second.gas, third.gas, "{}", baseline.name);
+    }
 }
 
 #[test]

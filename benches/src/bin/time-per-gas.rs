@@ -1,8 +1,8 @@
-//! Measures wall time per unit of gas of adversarial scenarios (issue 10) against ordinary code,
-//! and prints a markdown table.
+//! Measures wall time per unit of gas of adversarial scenarios (issues 10 and 11; `--list` shows
+//! them by group) against ordinary code, and prints a markdown table.
 //!
 //! ```sh
-//! cargo run --release -p tally-benches --bin time-per-gas                 # everything, ≈ 6 min
+//! cargo run --release -p tally-benches --bin time-per-gas                 # everything, ≈ 20 min
 //! cargo run --release -p tally-benches --bin time-per-gas -- --quick      # smoke run
 //! cargo run --release -p tally-benches --bin time-per-gas -- cold tables  # names containing a word
 //! cargo run --release -p tally-benches --bin time-per-gas -- --list
@@ -27,11 +27,13 @@
 //!   baseline and no measurement (each run's gas and time go to standard error), for a profiler:
 //!   under `valgrind --tool=callgrind`, the difference between `K = 3` and `K = 1` is two runs'
 //!   instructions. `--child baselines --profile K` runs the baseline set (without `--guests`:
-//!   the arithmetic loop alone).
+//!   the arithmetic loop alone; with `--token`, the token transfers too).
 //!
-//! The guest programs of the baseline set are built once (`tally_guests::build`, needs the
-//! `wasm32-unknown-unknown` target; or taken from the file `TALLY_TPG_GUESTS` names) and handed
-//! to the children; without them the baseline set is the arithmetic loop alone.
+//! The guest programs and the SDK's example token contract of the baseline set are built once
+//! (`tally_guests::build`, `tally_sdk_build`; both need the `wasm32-unknown-unknown` target;
+//! `TALLY_TPG_GUESTS` may name a prebuilt guests module) and
+//! handed to the children (`--guests PATH`, `--token PATH`); without them the baseline set is
+//! what remains (at least the arithmetic loop).
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, ExitCode, Stdio};
@@ -57,6 +59,7 @@ struct Options {
     list: bool,
     child: Option<String>,
     guests: Option<String>,
+    token: Option<String>,
     profile: Option<u32>,
     processes: Option<u32>,
 }
@@ -71,6 +74,7 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
         list: false,
         child: None,
         guests: None,
+        token: None,
         profile: None,
         processes: None,
     };
@@ -88,6 +92,7 @@ fn parse(args: Vec<String>) -> Result<Options, String> {
             }
             "--child" => o.child = Some(value("--child")?),
             "--guests" => o.guests = Some(value("--guests")?),
+            "--token" => o.token = Some(value("--token")?),
             "--profile" => o.profile = Some(value("--profile")?.parse().map_err(|e| format!("--profile: {e}"))?),
             "--processes" => {
                 let n: u32 = value("--processes")?.parse().map_err(|e| format!("--processes: {e}"))?;
@@ -116,7 +121,12 @@ fn main() -> ExitCode {
         }
     };
     if options.list {
+        let mut group = 0;
         for s in scenarios::all() {
+            if s.group != group {
+                group = s.group;
+                println!("{group}. {}", scenarios::group_name(group));
+            }
             println!("{:>2}  {}", s.group, s.name);
         }
         return ExitCode::SUCCESS;
@@ -141,17 +151,19 @@ fn scale(options: &Options) -> (Scale, Plan) {
 /// Runs one scenario (or the baseline set) and prints its rows.
 fn child(name: &str, options: &Options) -> ExitCode {
     let (scale, plan) = scale(options);
-    let guests = match &options.guests {
-        Some(path) => match std::fs::read(path) {
-            Ok(bytes) => Some(bytes),
-            Err(e) => {
-                eprintln!("{path}: {e}");
-                return ExitCode::FAILURE;
-            }
-        },
-        None => None,
+    let read = |path: &Option<String>| match path {
+        Some(path) => std::fs::read(path).map(Some).map_err(|e| format!("{path}: {e}")),
+        None => Ok(None),
     };
-    let mut baselines = match scenarios::baselines(scale, guests.as_deref()) {
+    let (guests, token) = match (read(&options.guests), read(&options.token)) {
+        (Ok(guests), Ok(token)) => (guests, token),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let programs = scenarios::BaselinePrograms { guests: guests.as_deref(), token: token.as_deref() };
+    let mut baselines = match scenarios::baselines(scale, programs) {
         Ok(b) => b,
         Err(e) => {
             print_row(&Row { name: name.to_string(), param: String::new(), outcome: Outcome::Failed(e) });
@@ -173,6 +185,9 @@ fn child(name: &str, options: &Options) -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
+    // Scenarios are paired with the reference members only (the others are reported with the
+    // baseline set).
+    baselines.retain(|b| b.reference);
     let Some(scenario) = scenarios::all().into_iter().find(|s| s.name == name) else {
         eprintln!("no scenario named {name}");
         return ExitCode::FAILURE;
@@ -230,8 +245,16 @@ fn print_row(row: &Row) {
     println!("{ROW_PREFIX}{}", row.to_json());
 }
 
+/// Files of the baseline set's programs, handed to every child.
+struct Programs {
+    /// The guest programs' module (`--guests`).
+    guests: Option<String>,
+    /// The example token's code (`--token`).
+    token: Option<String>,
+}
+
 /// Runs `--child name` and returns its rows, or a failed row saying why there are none.
-fn run_child(name: &str, label: &str, options: &Options, guests: Option<&str>) -> Vec<Row> {
+fn run_child(name: &str, label: &str, options: &Options, programs: &Programs) -> Vec<Row> {
     let failed =
         |why: String| vec![Row { name: label.to_string(), param: String::new(), outcome: Outcome::Failed(why) }];
     let exe = match std::env::current_exe() {
@@ -246,8 +269,11 @@ fn run_child(name: &str, label: &str, options: &Options, guests: Option<&str>) -
     if options.guard {
         command.arg("--guard");
     }
-    if let Some(path) = guests {
+    if let Some(path) = &programs.guests {
         command.args(["--guests", path]);
+    }
+    if let Some(path) = &programs.token {
+        command.args(["--token", path]);
     }
     let mut process = match command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn() {
         Ok(p) => p,
@@ -314,14 +340,22 @@ fn parent(options: &Options) -> ExitCode {
     let guests = match guests_path() {
         Ok(path) => Some(path),
         Err(e) => {
-            eprintln!("guest programs unavailable, the baseline set is the arithmetic loop alone: {e}");
+            eprintln!("guest programs unavailable, the baseline set runs without them: {e}");
             None
         }
     };
+    let token = match scenarios::token_wasm_path() {
+        Ok(path) => Some(path.display().to_string()),
+        Err(e) => {
+            eprintln!("the example token is unavailable, the baseline set runs without its transfers: {e}");
+            None
+        }
+    };
+    let programs = Programs { guests, token };
     let started = Instant::now();
     let load_before = load_average();
     eprintln!("baseline set ...");
-    let mut rows = run_child(BASELINES, "baselines", options, guests.as_deref());
+    let mut rows = run_child(BASELINES, "baselines", options, &programs);
     report_progress(&rows);
     let reference = rows.iter().find_map(|r| match &r.outcome {
         Outcome::Measured(m) => Some((m.baseline_ns_per_kgas, m.baseline_cpu_ns_per_kgas)),
@@ -332,8 +366,11 @@ fn parent(options: &Options) -> ExitCode {
         let label = format!("{}. {}", s.group, s.name);
         let mut children = Vec::new();
         for k in 0..processes {
-            eprintln!("{label} ...{}", if processes > 1 { format!(" (process {} of {processes})", k + 1) } else { String::new() });
-            let new = run_child(s.name, &label, options, guests.as_deref());
+            eprintln!(
+                "{label} ...{}",
+                if processes > 1 { format!(" (process {} of {processes})", k + 1) } else { String::new() }
+            );
+            let new = run_child(s.name, &label, options, &programs);
             report_progress(&new);
             let done = new.first().is_none_or(|r| !matches!(r.outcome, Outcome::Measured(_)));
             children.push(new);
@@ -447,8 +484,8 @@ fn guard_parent(options: &Options) -> ExitCode {
         eprintln!("no guarded scenario matches {:?} (see tally_benches::guard::SCENARIOS)", options.filters);
         return ExitCode::FAILURE;
     }
-    // The bound is relative to the documented baseline set: without the guests it would be
-    // relative to the arithmetic loop alone.
+    // The bound is relative to the documented baseline set: without the guests or the token it
+    // would be relative to a different median.
     let guests = match guests_path() {
         Ok(path) => path,
         Err(e) => {
@@ -456,6 +493,14 @@ fn guard_parent(options: &Options) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let token = match scenarios::token_wasm_path() {
+        Ok(path) => path.display().to_string(),
+        Err(e) => {
+            eprintln!("guard: the baseline set needs the example token: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let programs = Programs { guests: Some(guests), token: Some(token) };
     let started = Instant::now();
     let load_before = load_average();
     let mut results = Vec::new();
@@ -465,7 +510,7 @@ fn guard_parent(options: &Options) -> ExitCode {
         let mut attempts = Vec::new();
         let (row, verdict) = loop {
             eprintln!("{label} ...");
-            let rows = run_child(g.name, &label, &child_options, Some(&guests));
+            let rows = run_child(g.name, &label, &child_options, &programs);
             report_progress(&rows);
             let row = rows.into_iter().next().expect("run_child returns a row");
             attempts.push(Reading::of(&row));

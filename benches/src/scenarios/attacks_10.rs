@@ -1,336 +1,15 @@
-//! The time-per-gas harness's scenarios and baseline set: each sets up contracts (built by
-//! [`attacks`](crate::attacks)) on a `tally-host-env` [`Runtime`] and returns a [`Run`] that
-//! executes the attack once, times it and checks that it ended as the scenario expects.
-//!
-//! Sizes: the scenarios written against older limits keep their sizes (the largest those limits
-//! accepted, or what this machine holds); the current contract limits refuse many of them at
-//! deploy, which is their result now ([`Scenario::refused`]). Each attack class also has a
-//! scenario `…-at-limit` (or a row that is at the limit by construction): the worst the current
-//! default [`Params`] accept (its parameter text says which limit binds). [`Scale::Quick`] and
-//! [`Scale::Tiny`] shrink the sizes for smoke runs and tests.
+//! Groups 1 to 10: issue 10's attacks on instantiation (tables, element segments, globals,
+//! functions), cold code loads and the code cache, deploys, gas limit 1, pointer chases,
+//! storage writes, subnormal floats, integer division, conversions, `call_indirect` and
+//! `br_table`.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use tally_host_env::{
-    check_code, Address, BlockContext, CallRequest, CodeError, CodeLimits, DeployRequest, ExecError, MemoryStorage,
-    Params, Receipt, RedbStorage, Runtime, Status, Storage,
-};
+use tally_host_env::{Address, Status, Storage};
 
+use super::*;
 use crate::attacks::{self, METHOD};
-use crate::tpg::{timed, Baseline, Run, Sample, Timing};
-
-/// How big the scenarios are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scale {
-    /// The sizes reported in `BENCHMARKS.md`.
-    Full,
-    /// Smaller loops and fewer tables, for a smoke run of the binary.
-    Quick,
-    /// Tiny sizes that only check that every builder and setup still works (tests).
-    Tiny,
-}
-
-impl Scale {
-    fn pick<T>(self, full: T, quick: T, tiny: T) -> T {
-        match self {
-            Scale::Full => full,
-            Scale::Quick => quick,
-            Scale::Tiny => tiny,
-        }
-    }
-}
-
-/// A scenario ready to run.
-pub struct Prepared {
-    /// Its size parameter, in words.
-    pub param: String,
-    /// One run.
-    pub run: Run,
-}
-
-/// A scenario that could not be set up: the node refused a contract it deploys (or the harness
-/// failed).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Refused {
-    /// The scenario's size parameter, in words (empty when it failed before knowing it).
-    pub param: String,
-    /// What refused it, and why.
-    pub reason: String,
-}
-
-impl From<String> for Refused {
-    fn from(reason: String) -> Self {
-        Refused { param: String::new(), reason }
-    }
-}
-
-/// What setting a scenario up gives.
-pub type Setup = Result<Prepared, Refused>;
-
-/// One row of the report.
-pub struct Scenario {
-    /// A unique name (the harness's filter matches it).
-    pub name: &'static str,
-    /// The scenario's number in issue 10's list.
-    pub group: u8,
-    /// Whether the current contract limits refuse the scenario's contract at its full size: its
-    /// row reads `refused`, the result now of an attack the limits close (at smaller sizes it
-    /// may run).
-    pub refused: bool,
-    /// Builds the contracts and the runtime.
-    pub setup: fn(Scale) -> Setup,
-}
-
-/// Gas limit of calls that should never run out.
-const PLENTY: u64 = 1 << 60;
-
-/// Gas limit of the scenarios that only pay for an (almost) empty call.
-const SMALL_LIMIT: u64 = 200_000_000;
-
-/// Every deployment's deployer.
-const DEPLOYER: Address = Address([0xde; 32]);
-
-/// Every call's caller.
-const CALLER: Address = Address([0xca; 32]);
-
-/// Contract methods that no contract here exports.
-const MISSING: &str = "missing";
-
-fn params() -> Params {
-    Params::default()
-}
-
-/// The default contract limits.
-fn limits() -> CodeLimits {
-    params().code
-}
-
-/// The largest contract the default limits accept, less room for a nonce section.
-fn max_code() -> usize {
-    params().limits.max_code_size as usize - 32
-}
-
-/// The most elements a table may have.
-fn max_table() -> u32 {
-    params().vm_config().max_table_elements
-}
-
-/// The most locals a function may declare.
-fn max_locals() -> u32 {
-    params().vm_config().max_locals
-}
-
-/// wasmparser's limits (`wasmparser::limits`), which Tally inherits.
-const MAX_ELEMENT_SEGMENTS: u32 = 100_000;
-const MAX_DATA_SEGMENTS: u32 = 100_000;
-
-/// A runtime with the default code cache.
-fn runtime() -> Result<Runtime, String> {
-    Runtime::new(params()).map_err(|e| format!("runtime: {e}"))
-}
-
-/// A runtime whose code cache holds `bytes` of prepared code; with 0 it holds nothing, so every
-/// load and deploy prepares the code.
-fn runtime_with_cache(bytes: usize) -> Result<Runtime, String> {
-    Runtime::with_code_cache(params(), bytes).map_err(|e| format!("runtime: {e}"))
-}
-
-fn memory_storage() -> Arc<dyn Storage> {
-    Arc::new(MemoryStorage::new())
-}
-
-fn deploy_request(code: Vec<u8>, gas_limit: u64) -> DeployRequest {
-    DeployRequest {
-        code,
-        deployer: DEPLOYER,
-        init: None,
-        input: Vec::new(),
-        gas_limit,
-        context: BlockContext::default(),
-    }
-}
-
-/// Why `receipt` (of deploying `code`) has its status: for `InvalidCode`, the contract limit the
-/// code breaks (or the receipt's message), in parentheses; else nothing.
-fn why(receipt: &Receipt, code: &[u8]) -> String {
-    if receipt.status != Status::InvalidCode {
-        return String::new();
-    }
-    match check_code(code, &limits()) {
-        Err(CodeError::Limit { limit, value, max, .. }) => format!(" (`{limit}`: {value} > {max})"),
-        _ => match receipt.trap.as_ref().and_then(|t| t.message.as_deref()) {
-            Some(message) => format!(" ({message})"),
-            None => String::new(),
-        },
-    }
-}
-
-/// Deploys `code` (without an initializer) and returns its address; any failure is a refusal.
-fn deploy(rt: &Runtime, storage: &Arc<dyn Storage>, code: Vec<u8>) -> Result<Address, String> {
-    let req = deploy_request(code, PLENTY);
-    let deployed = rt.deploy(storage, &req).map_err(|e| format!("deploy: {e}"))?;
-    match deployed.receipt.status {
-        Status::Ok => Ok(deployed.address),
-        status => Err(format!("deploy: status {status:?}{}", why(&deployed.receipt, &req.code))),
-    }
-}
-
-fn call_request(contract: Address, method: &str, input: Vec<u8>, gas_limit: u64) -> CallRequest {
-    CallRequest { contract, method: method.into(), input, caller: CALLER, gas_limit, context: BlockContext::default() }
-}
-
-/// A receipt that must be `Ok`, as a sample.
-fn ok(result: Result<Receipt, ExecError>, ns: Timing) -> Result<Sample, String> {
-    let receipt = result.map_err(|e| e.to_string())?;
-    match receipt.status {
-        Status::Ok => Ok(Sample::new(receipt.gas_used, ns)),
-        status => Err(format!("status {status:?} after {} gas", receipt.gas_used)),
-    }
-}
-
-/// What a call must end with.
-#[derive(Clone, Copy)]
-enum Expect {
-    /// An `Ok` receipt.
-    Ok,
-    /// A receipt with this (failure) status, charged for what was done before it.
-    Status(Status),
-    /// An `Ok` receipt whose return data is this nested-call status code (see [`attacks::caller`]).
-    NestedStatus(i32),
-}
-
-impl Expect {
-    /// A call's result as a sample, if it ended as expected.
-    fn check(self, result: Result<Receipt, ExecError>, ns: Timing) -> Result<Sample, String> {
-        match self {
-            Expect::Ok => ok(result, ns),
-            Expect::Status(status) => {
-                let receipt = result.map_err(|e| e.to_string())?;
-                if receipt.status == status {
-                    Ok(Sample::new(receipt.gas_used, ns))
-                } else {
-                    Err(format!("status {:?}, expected {status:?}", receipt.status))
-                }
-            }
-            Expect::NestedStatus(code) => {
-                let sample = ok(result.clone(), ns)?;
-                let data = result.map(|r| r.return_data).unwrap_or_default();
-                match <[u8; 4]>::try_from(data.as_slice()).map(i32::from_le_bytes) {
-                    Ok(c) if c == code => Ok(sample),
-                    other => Err(format!("nested call status {other:?}, expected {code}")),
-                }
-            }
-        }
-    }
-}
-
-/// `result`, with a refusal carrying `param`.
-fn with_param<T>(result: Result<T, String>, param: &str) -> Result<T, Refused> {
-    result.map_err(|reason| Refused { param: param.to_string(), reason })
-}
-
-/// Deploys `code` and calls its method with `gas_limit` on every run, through one runtime with
-/// the default cache (so the code stays prepared and only instantiation and the method's
-/// execution repeat; the call still pays for loading it).
-fn warm_call(code: Vec<u8>, gas_limit: u64, param: String) -> Setup {
-    warm_call_expecting(code, gas_limit, Expect::Ok, param)
-}
-
-/// [`warm_call`] that must end as `expect` says.
-fn warm_call_expecting(code: Vec<u8>, gas_limit: u64, expect: Expect, param: String) -> Setup {
-    let rt = with_param(runtime(), &param)?;
-    let storage = memory_storage();
-    let contract = with_param(deploy(&rt, &storage, code), &param)?;
-    let req = call_request(contract, METHOD, Vec::new(), gas_limit);
-    Ok(Prepared {
-        param,
-        run: Box::new(move || {
-            let (result, ns) = timed(|| rt.call(&storage, &req));
-            expect.check(result, ns)
-        }),
-    })
-}
-
-/// Deploys the contracts of `codes` in order on one storage; the last one is called on every
-/// run, through one runtime whose code cache holds nothing (`Runtime::with_code_cache(params,
-/// 0)`), so every call loads the code afresh: reads, checks, instruments and translates it.
-fn cold_call(
-    codes: Vec<Vec<u8>>,
-    link: fn(&[Address]) -> Vec<u8>,
-    method: &'static str,
-    expect: Expect,
-    param: String,
-) -> Setup {
-    let rt = with_param(runtime_with_cache(0), &param)?;
-    let storage = memory_storage();
-    let mut addresses = Vec::new();
-    for code in codes {
-        addresses.push(with_param(deploy(&rt, &storage, code), &param)?);
-    }
-    let last = link(&addresses);
-    let target = match (last.is_empty(), addresses.last()) {
-        (true, Some(address)) => *address,
-        (true, None) => return with_param(Err("no contract".into()), &param),
-        (false, _) => with_param(deploy(&rt, &storage, last), &param)?,
-    };
-    let req = call_request(target, method, Vec::new(), PLENTY);
-    Ok(Prepared {
-        param,
-        run: Box::new(move || {
-            let (result, ns) = timed(|| rt.call(&storage, &req));
-            expect.check(result, ns)
-        }),
-    })
-}
-
-/// No caller: call the last deployed contract directly.
-fn direct(_: &[Address]) -> Vec<u8> {
-    Vec::new()
-}
-
-/// A caller contract that calls the method `run` of the last deployed contract.
-fn nested_run(addresses: &[Address]) -> Vec<u8> {
-    attacks::caller(&addresses[addresses.len() - 1].0, METHOD)
-}
-
-/// A caller contract that calls a missing method of the last deployed contract.
-fn nested_missing(addresses: &[Address]) -> Vec<u8> {
-    attacks::caller(&addresses[addresses.len() - 1].0, MISSING)
-}
-
-/// Deploys a distinct variant of `code` (a nonce section appended) every run, with
-/// `gas_limit`, through one runtime whose code cache holds nothing (so every deploy prepares
-/// its code); the receipt must have `expect` as its status. Time per gas uses the gas used, at
-/// least 1.
-fn fresh_deploy(code: Vec<u8>, gas_limit: u64, expect: Status, param: String) -> Setup {
-    let rt = with_param(runtime_with_cache(0), &param)?;
-    let storage = memory_storage();
-    let mut nonce = 0u64;
-    Ok(Prepared {
-        param,
-        run: Box::new(move || {
-            nonce += 1;
-            let req = deploy_request(attacks::with_nonce(&code, nonce), gas_limit);
-            let (result, ns) = timed(|| rt.deploy(&storage, &req));
-            let receipt = result.map_err(|e| e.to_string())?.receipt;
-            if receipt.status == expect {
-                Ok(Sample::new(receipt.gas_used, ns))
-            } else {
-                Err(format!("status {:?}{}, expected {expect:?}", receipt.status, why(&receipt, &req.code)))
-            }
-        }),
-    })
-}
-
-/// A size in bytes, in words: bytes below 10 KiB, KiB above.
-fn kib(bytes: usize) -> String {
-    if bytes < 10 << 10 {
-        format!("{bytes} bytes")
-    } else {
-        format!("{:.0} KiB", bytes as f64 / 1024.0)
-    }
-}
+use crate::tpg::{timed, Run};
 
 /// Ordinary code as large as the limit allows.
 fn large_ordinary(scale: Scale) -> Vec<u8> {
@@ -707,11 +386,6 @@ fn deploy_br_tables_at_limit(scale: Scale) -> Setup {
     fresh_deploy(code, PLENTY, Status::Ok, param)
 }
 
-/// The most memory a contract may have, in pages.
-fn max_pages() -> u32 {
-    params().limits.max_memory_pages
-}
-
 /// What instantiating `pages` of memory costs, in words.
 fn memory_charge(pages: u32) -> String {
     let gas = u64::from(pages) * params().schedule.dynamic.memory_grow_per_page;
@@ -786,28 +460,11 @@ fn writes_memory(scale: Scale) -> Setup {
     Ok(Prepared { param, run: writes_on(memory_storage(), writes, None)? })
 }
 
-/// A directory removed when dropped.
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 fn writes_redb(scale: Scale) -> Setup {
     let writes = write_count(scale);
-    let dir = std::env::temp_dir().join(format!("tally-tpg-{}-{writes}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let dir = TempDir(dir);
-    let storage: Arc<dyn Storage> =
-        Arc::new(RedbStorage::open(dir.0.join("state.redb")).map_err(|e| format!("redb: {e}"))?);
+    let (storage, dir) = redb_storage(&format!("writes-{writes}"))?;
     let param = format!("{writes} writes of 64 KiB values in one call, RedbStorage (one durable commit)");
     Ok(Prepared { param, run: writes_on(storage, writes, Some(dir))? })
-}
-
-fn loop_iterations(scale: Scale) -> u32 {
-    scale.pick(100_000, 20_000, 10)
 }
 
 fn div_subnormal(scale: Scale) -> Setup {
@@ -919,8 +576,8 @@ fn br_table_loop(scale: Scale) -> Setup {
     warm_call(attacks::br_table_loop(n, targets), PLENTY, param)
 }
 
-/// Every scenario, in report order.
-pub fn all() -> Vec<Scenario> {
+/// The scenarios of groups 1 to 10 (issue 10's list), in report order.
+pub(super) fn scenarios() -> Vec<Scenario> {
     // `s`: runs under the current limits; `r`: refused at deploy at its full size.
     let s = |name, group, setup| Scenario { name, group, refused: false, setup };
     let r = |name, group, setup| Scenario { name, group, refused: true, setup };
@@ -990,55 +647,4 @@ pub fn all() -> Vec<Scenario> {
         s("call-indirect-at-limit", 10, call_indirect_at_limit),
         s("br-table-loop", 10, br_table_loop),
     ]
-}
-
-/// The guest programs' module: from the file named by `TALLY_TPG_GUESTS` if set, else built by
-/// `tally_guests::build` (needs the `wasm32-unknown-unknown` target).
-pub fn guests_wasm() -> Result<Vec<u8>, String> {
-    match std::env::var_os("TALLY_TPG_GUESTS") {
-        Some(path) => std::fs::read(&path).map_err(|e| format!("{}: {e}", PathBuf::from(path).display())),
-        None => tally_guests::build::wasm_bytes().map_err(|e| e.to_string()),
-    }
-}
-
-/// The guest workloads of the baseline set and their arguments (each run takes about 1 ms).
-pub const GUEST_WORKLOADS: [(&str, i32); 5] =
-    [("fib", 22), ("keccak", 30), ("sieve", 100_000), ("ledger", 20_000), ("matmul", 40)];
-
-/// One guest export, instrumented with the default schedule and instantiated once on tally-vm:
-/// each run resets the gas, calls it and reports the gas used.
-fn guest_baseline(instrumented: &[u8], export: &str, arg: i32) -> Result<Baseline, String> {
-    let schedule = &params().schedule;
-    let engine = tally_vm::Engine::new(params().vm_config());
-    let module = tally_vm::Module::new(&engine, instrumented).map_err(|e| format!("guests: {e}"))?;
-    let mut store = tally_vm::Store::new(&engine, ());
-    store.set_stack_budget(u64::from(schedule.stack.budget));
-    let instance =
-        tally_vm::Linker::<()>::new(&engine).instantiate(&mut store, &module).map_err(|e| format!("guests: {e}"))?;
-    let func = instance.get_func(&store, export).ok_or_else(|| format!("guests: no export {export}"))?;
-    let mut results = [tally_vm::Val::I32(0)];
-    let run: Run = Box::new(move || {
-        store.set_gas(PLENTY);
-        let (result, ns) = timed(|| func.call(&mut store, &[tally_vm::Val::I32(arg)], &mut results));
-        result.map_err(|e| e.to_string())?;
-        Ok(Sample::new(PLENTY - store.gas(), ns))
-    });
-    Ok(Baseline { name: format!("{export}({arg})"), run })
-}
-
-/// The baseline set: the guest workloads (when `guests` is given) on tally-vm with the gas
-/// injector, and an arithmetic loop called through a [`Runtime`].
-pub fn baselines(scale: Scale, guests: Option<&[u8]>) -> Result<Vec<Baseline>, String> {
-    let mut set = Vec::new();
-    if let Some(wasm) = guests {
-        let instrumented =
-            tally_gas_injector::instrument(wasm, &params().schedule).map_err(|e| format!("guests: {e}"))?;
-        for (export, arg) in GUEST_WORKLOADS {
-            set.push(guest_baseline(&instrumented, export, arg)?);
-        }
-    }
-    let iterations = scale.pick(100_000, 100_000, 100);
-    let arith = warm_call(attacks::arith_loop(iterations), PLENTY, String::new()).map_err(|r| r.reason)?;
-    set.push(Baseline { name: format!("arith-loop({iterations})"), run: arith.run });
-    Ok(set)
 }
