@@ -84,19 +84,22 @@ macro_rules! define_ops {
 // integer division for its latency; loads and stores for a dependent load that misses L1 (9 ns
 // at one 64 KiB page), plus the schedule's `memory_access_per_page` for larger memories.
 // Schedule version 2 raised these by about 1.3× when its access prices made ordinary code's gas
-// buy less time; the idle run of 2026-12-06 raised the rows still at 2.9–3.5× the baseline
-// (float arithmetic, `call_indirect`, `br_table`, division) to about 2.5× (BENCHMARKS.md,
-// "Idle full run, schedule v2 final prices").
+// buy less time; the idle runs of 2026-12-06 raised the rows still at 2.9–3.5× the baseline
+// (float arithmetic, `call_indirect`, `br_table`, division, loads) to about 2.5×, and `br_if`
+// and `if` to 9,000 for a mispredicted branch on a random condition (4.5× at 2,000), `popcnt`
+// for its software fallback (the portable x86-64 target has no POPCNT), the bulk operators'
+// fixed parts and the segment drops for their calls out of the handlers (BENCHMARKS.md,
+// "Idle runs at the final prices").
 define_ops! {
     Unreachable        "unreachable"          0x0000   [0 0] 1_000,
     Nop                "nop"                  0x0001   [0 0] 500,
     Block              "block"                0x0002   [_ _] 500,
     Loop               "loop"                 0x0003   [_ _] 1_000,
-    If                 "if"                   0x0004   [_ _] 2_000,
+    If                 "if"                   0x0004   [_ _] 9_000,
     Else               "else"                 0x0005   [_ _] 500,
     End                "end"                  0x000B   [_ _] 500,
     Br                 "br"                   0x000C   [_ _] 2_000,
-    BrIf               "br_if"                0x000D   [_ _] 2_000,
+    BrIf               "br_if"                0x000D   [_ _] 9_000,
     BrTable            "br_table"             0x000E   [_ _] 23_000,
     Return             "return"               0x000F   [_ _] 2_000,
     Call               "call"                 0x0010   [_ _] 5_000,
@@ -176,7 +179,7 @@ define_ops! {
     F64Ge              "f64.ge"               0x0066   [2 1] 1_000,
     I32Clz             "i32.clz"              0x0067   [1 1] 1_000,
     I32Ctz             "i32.ctz"              0x0068   [1 1] 1_000,
-    I32Popcnt          "i32.popcnt"           0x0069   [1 1] 1_000,
+    I32Popcnt          "i32.popcnt"           0x0069   [1 1] 2_500,
     I32Add             "i32.add"              0x006A   [2 1] 1_000,
     I32Sub             "i32.sub"              0x006B   [2 1] 1_000,
     I32Mul             "i32.mul"              0x006C   [2 1] 1_000,
@@ -194,7 +197,7 @@ define_ops! {
     I32Rotr            "i32.rotr"             0x0078   [2 1] 1_000,
     I64Clz             "i64.clz"              0x0079   [1 1] 1_000,
     I64Ctz             "i64.ctz"              0x007A   [1 1] 1_000,
-    I64Popcnt          "i64.popcnt"           0x007B   [1 1] 1_000,
+    I64Popcnt          "i64.popcnt"           0x007B   [1 1] 2_500,
     I64Add             "i64.add"              0x007C   [2 1] 1_000,
     I64Sub             "i64.sub"              0x007D   [2 1] 1_000,
     I64Mul             "i64.mul"              0x007E   [2 1] 1_000,
@@ -279,16 +282,16 @@ define_ops! {
     I64TruncSatF32U    "i64.trunc_sat_f32_u"  0xFC05   [1 1] 2_000,
     I64TruncSatF64S    "i64.trunc_sat_f64_s"  0xFC06   [1 1] 2_000,
     I64TruncSatF64U    "i64.trunc_sat_f64_u"  0xFC07   [1 1] 2_000,
-    MemoryInit         "memory.init"          0xFC08   [3 0] 10_000,
-    DataDrop           "data.drop"            0xFC09   [0 0] 2_000,
-    MemoryCopy         "memory.copy"          0xFC0A   [3 0] 10_000,
-    MemoryFill         "memory.fill"          0xFC0B   [3 0] 10_000,
-    TableInit          "table.init"           0xFC0C   [3 0] 10_000,
-    ElemDrop           "elem.drop"            0xFC0D   [0 0] 2_000,
-    TableCopy          "table.copy"           0xFC0E   [3 0] 10_000,
+    MemoryInit         "memory.init"          0xFC08   [3 0] 13_000,
+    DataDrop           "data.drop"            0xFC09   [0 0] 4_000,
+    MemoryCopy         "memory.copy"          0xFC0A   [3 0] 12_000,
+    MemoryFill         "memory.fill"          0xFC0B   [3 0] 12_000,
+    TableInit          "table.init"           0xFC0C   [3 0] 13_000,
+    ElemDrop           "elem.drop"            0xFC0D   [0 0] 4_000,
+    TableCopy          "table.copy"           0xFC0E   [3 0] 13_000,
     TableGrow          "table.grow"           0xFC0F   [2 1] 20_000,
     TableSize          "table.size"           0xFC10   [0 1] 1_000,
-    TableFill          "table.fill"           0xFC11   [3 0] 10_000,
+    TableFill          "table.fill"           0xFC11   [3 0] 12_000,
 }
 
 impl OpKind {

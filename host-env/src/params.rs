@@ -105,11 +105,12 @@ impl Default for HostCosts {
             event_topic: 100_000,
             event_data_byte: 200,
             keccak: 100_000,
-            keccak_block: 300_000,
+            // ~5 ns per byte with the whole 16 MiB memory hashed (the permutation and the reads).
+            keccak_block: 850_000,
             call: 2_000_000,
             deploy: 10_000_000,
             // Loading's work, plus hashing and storing the code.
-            deploy_code_byte: 80_000,
+            deploy_code_byte: 88_000,
             debug_log: 100_000,
             // The loading prices below were measured on this project's reference machine
             // (a 2-core VM; ordinary metered code runs there at ~1.1 ns per 1000 gas, so 1 ns
@@ -121,13 +122,13 @@ impl Default for HostCosts {
             // Schedule version 2 made ordinary code's gas buy about 1.25× less time (its loads
             // and stores pay for cache misses), so `load`, `load_code_byte`, `deploy_code_byte`
             // and `load_br_table_target` were raised by as much (BENCHMARKS.md, "Pointer
-            // chasing"); `load_code_byte` once more (57k → 72k, `deploy_code_byte` 75k → 80k) when idle runs
+            // chasing"); `load_code_byte` once more (57k → 80k, `deploy_code_byte` 75k → 88k) when idle runs
             // put cold loads of large code at 2.8–2.9× the baseline. `load` pays for preparing any module when the
             // CPU's caches are cold: an empty contract takes ~30 µs back to back but ~110 µs
             // after 6 ms of other work (its check, injection and translation code and tables
             // come back from memory), so 100 M (it was 40 M, and that row read 4–5.7×).
             load: 100_000_000,
-            load_code_byte: 72_000,
+            load_code_byte: 80_000,
             load_function: 1_500_000,
             load_local: 500,
             // ~0.5–0.8 µs per global, measured on 256 globals.
