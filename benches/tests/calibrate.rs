@@ -5,7 +5,10 @@
 
 use tally_benches::calibrate::file::{self, Measured};
 use tally_benches::calibrate::fit::fit_line;
+use tally_benches::calibrate::measure::Plan;
+use tally_benches::calibrate::pipeline::{self, Options};
 use tally_benches::calibrate::terms::{class_of, members, OpClass, Term};
+use tally_benches::calibrate::Scale;
 use tally_gas_injector::{OpKind, Schedule};
 use tally_host_env::{HostCosts, Params};
 
@@ -97,6 +100,33 @@ fn every_operator_is_in_one_class() {
     assert_eq!(total, OpKind::COUNT);
     assert_eq!(class_of(OpKind::F64Div), OpClass::FloatDiv);
     assert_eq!(Term::all().len(), OpClass::ALL.len() + 2 + 9 + 31);
+}
+
+/// Runs every probe at tiny sizes, once: each builds, runs as expected, is counted, fits, and
+/// depends on no term priced after it; every term gets a probe.
+#[test]
+fn every_probe_runs_and_depends_only_on_earlier_terms() {
+    let options = Options {
+        scale: Scale::Tiny,
+        plan: Plan::ONCE,
+        recorded: false,
+        filters: Vec::new(),
+        guests: None,
+        progress: |_| {},
+    };
+    let c = pipeline::calibrate(&options).unwrap();
+    assert!(c.failures.is_empty(), "{:#?}", c.failures);
+    for p in &c.probes {
+        assert!(p.pending_varies.is_none(), "{}: {:?}", p.name, p.pending_varies);
+        assert!(p.fit.is_ok(), "{}: {:?}", p.name, p.fit);
+        let counts: Vec<f64> = p.points.iter().map(|pt| pt.count).collect();
+        assert!(counts.windows(2).all(|w| w[1] > w[0]), "{}: the counts {counts:?} do not grow with x", p.name);
+    }
+    for t in &c.terms {
+        assert!(!t.candidates.is_empty(), "no probe prices {}", t.term.name());
+    }
+    assert!(c.series.as_ref().is_some_and(|s| s.fit.is_ok()));
+    c.proposal.validate().unwrap();
 }
 
 /// The default prices are the committed calibration's. Ignored until the lead switches the
