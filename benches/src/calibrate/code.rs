@@ -11,7 +11,7 @@ use std::borrow::Cow;
 
 use tally_host_env::Status;
 
-use super::host::{call_with, caller_text, empty_contract, host_loop, sizes, spread};
+use super::host::{call_with, caller_text, empty_contract, host_loop, nested_calls, sizes, spread};
 use super::probe::{
     call_request, deploy, deploy_request, expect, memory_storage, pick, runtime, wat, Ctx, Probe, METHOD, MISSING,
 };
@@ -150,6 +150,7 @@ pub fn probes(scale: Scale) -> Vec<Probe> {
             code_sizes(scale),
             |ctx: &Ctx, bytes| cold_load(ctx, ordinary(bytes)),
         )
+        .with_fixed(Term::Host(HostTerm::Load))
         .cold(),
     );
     all.push(
@@ -311,21 +312,12 @@ fn instantiation(scale: Scale) -> Vec<Probe> {
                 )
             },
         ),
-        Probe::new(
-            "instantiate/empty-contract",
-            Term::Host(HostTerm::Instantiate),
-            "nested calls of the empty method of an empty contract",
-            "calls",
-            pick(scale, vec![0, 64, 128, 192, 256], vec![0, 128, 256], vec![0, 2, 4]),
-            |ctx: &Ctx, x| {
-                call_with(
-                    ctx,
-                    vec![empty_contract()],
-                    |c| wat("instantiate", &caller_text(&c[0], METHOD, 0, x)),
-                    Vec::new(),
-                    Status::Ok,
-                )
-            },
+        nested_calls(
+            "empty-contract",
+            HostTerm::Instantiate,
+            METHOD,
+            "nested calls of the empty method of an empty contract, 8 iterations of x calls",
+            scale,
         ),
     ]
 }

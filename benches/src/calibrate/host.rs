@@ -6,6 +6,7 @@
 //! `x` bytes); the loop's operators and the call base are priced by then, and the fit
 //! subtracts them.
 
+use super::kernel::Kernel;
 use super::probe::{
     call_request, deploy, expect, host_import, memory_storage, pick, timed_call, warm_runtime, wat, Ctx, Probe, METHOD,
     MISSING,
@@ -58,11 +59,6 @@ pub fn call_with(
     }))
 }
 
-/// Calls of a host function per run, for the probes of its fixed price.
-fn call_counts(scale: Scale) -> Vec<u32> {
-    pick(scale, vec![0, 512, 1024, 1536, 2048], vec![0, 512, 1024], vec![0, 4, 8])
-}
-
 /// `n` evenly spaced sizes from 0 to `max` (at least 3 points).
 pub fn spread(max: u32, n: u32) -> Vec<u32> {
     let n = n.max(2);
@@ -78,17 +74,41 @@ fn host(term: HostTerm) -> Term {
     Term::Host(term)
 }
 
-/// A probe whose contract is `host_loop` of one host function, `x` times.
-fn repeated(name: &str, term: HostTerm, function: &'static str, body: &'static str, scale: Scale) -> Probe {
+/// Calls per iteration of the probes of a host function's fixed price: as in the operator
+/// kernels, the loop's own operators are the same at every size, and a unit is the call with its
+/// constant arguments.
+fn unit_counts(scale: Scale) -> Vec<u32> {
+    super::kernel::unit_counts(scale)
+}
+
+/// The text of a contract whose method runs `iterations` times `units` copies of `unit`,
+/// importing `imports`, with `data` at address 0 of a one-page memory.
+pub fn unrolled(imports: &[&str], data: &[u8], unit: &str, iterations: u32, units: u32, scale: Scale) -> String {
+    let imports: String = imports.iter().map(|name| host_import(name)).collect::<Vec<_>>().join(" ");
+    let data: String = data.iter().map(|b| format!("\\{b:02x}")).collect();
+    Kernel::new(unit, iterations)
+        .module(format!("{imports} (memory 1) (data (i32.const 0) \"{data}\")"))
+        .text(units, scale)
+}
+
+/// A probe of `term`: `unit`, a call of `function`, unrolled (see [`unrolled`]).
+fn repeated(
+    name: &str,
+    term: HostTerm,
+    function: &'static str,
+    unit: &'static str,
+    iterations: u32,
+    scale: Scale,
+) -> Probe {
     let label = format!("{}/{name}", term.name());
     Probe::new(
         label.clone(),
         host(term),
-        format!("{function} in a loop"),
-        "calls",
-        call_counts(scale),
+        format!("{function}, {iterations} iterations of x calls"),
+        "calls per iteration",
+        unit_counts(scale),
         move |ctx: &Ctx, x| {
-            let text = host_loop(&[function], 1, &[], "", body, x);
+            let text = unrolled(&[function], &[], unit, iterations, x, ctx.scale);
             call_with(ctx, Vec::new(), |_| wat(&label, &text), Vec::new(), Status::Ok)
         },
     )
@@ -137,6 +157,22 @@ pub fn probes(scale: Scale) -> Vec<Probe> {
             )
         },
     ));
+    all.push(
+        Probe::new(
+            "memory_read_byte/top-level-input",
+            host(HostTerm::MemoryReadByte),
+            "a top-level call of an empty method with x bytes of input (the input is hashed into the result hash)",
+            "input bytes",
+            spread(max_input, n),
+            |ctx: &Ctx, x| call_with(ctx, Vec::new(), |_| Ok(empty_contract()), vec![0xab; x as usize], Status::Ok),
+        )
+        .check(
+            "a top-level call's input is hashed into the result hash, which costs what `receipt_byte` pays for, but \
+         the call charges `memory_read_byte` for it (`HostCosts::call_cost`); priced by `memory_read_byte`, every \
+         other read of contract memory would pay for that hashing. The formula should charge `receipt_byte` per \
+         byte of a top-level input (and of a deployment's initializer input)",
+        ),
+    );
     all.push(Probe::new(
         "memory_read_byte/debug_log",
         host(HostTerm::MemoryReadByte),
@@ -160,7 +196,7 @@ pub fn probes(scale: Scale) -> Vec<Probe> {
         ("self_address", "(call $self_address (i32.const 0))"),
         ("origin", "(call $origin (i32.const 0))"),
     ] {
-        all.push(repeated(function, HostTerm::Base, function, body, scale));
+        all.push(repeated(function, HostTerm::Base, function, body, 256, scale));
     }
     all.push(Probe::new(
         "receipt_byte/return_set",
@@ -191,6 +227,7 @@ pub fn probes(scale: Scale) -> Vec<Probe> {
         HostTerm::Keccak,
         "keccak256",
         "(call $keccak256 (i32.const 0) (i32.const 0) (i32.const 0))",
+        256,
         scale,
     ));
     all.push(repeated(
@@ -198,6 +235,7 @@ pub fn probes(scale: Scale) -> Vec<Probe> {
         HostTerm::DebugLog,
         "debug_log",
         "(call $debug_log (i32.const 0) (i32.const 0))",
+        256,
         scale,
     ));
     all.extend(events(scale));
@@ -243,33 +281,52 @@ fn events(scale: Scale) -> Vec<Probe> {
             (0..=4).collect(),
             move |ctx: &Ctx, x| call_with(ctx, Vec::new(), |_| wat("event", &event(x, 0, 64)), Vec::new(), Status::Ok),
         ),
-        Probe::new(
-            "event/emit_event",
-            host(HostTerm::Event),
-            format!("x events without topics or data (the transaction's limit is {max_events})"),
-            "events",
-            pick(scale, spread(max_events, 5), spread(max_events, 3), vec![0, 4, 8]),
-            move |ctx: &Ctx, x| call_with(ctx, Vec::new(), |_| wat("event", &event(0, 0, x)), Vec::new(), Status::Ok),
+        repeated(
+            "emit_event",
+            HostTerm::Event,
+            "emit_event",
+            "(call $emit_event (i32.const 0) (i32.const 0) (i32.const 128) (i32.const 0))",
+            max_events / 32,
+            scale,
         ),
     ]
 }
 
+/// The unit of a nested call of `method` of the contract whose address is at 0 (the method's
+/// name at 32), without input, its status dropped.
+pub fn call_unit(method: &str) -> String {
+    format!(
+        "(drop (call $call (i32.const 0) (i32.const 32) (i32.const {}) (i32.const 64) (i32.const 0) (i64.const -1) \
+         (i32.const 0)))",
+        method.len()
+    )
+}
+
+/// A probe of `term` by nested calls of `method` of an empty contract: `iterations` of `x` calls.
+pub fn nested_calls(name: &str, term: HostTerm, method: &'static str, input: &str, scale: Scale) -> Probe {
+    let label = format!("{}/{name}", term.name());
+    Probe::new(label.clone(), host(term), input, "calls per iteration", unit_counts(scale), move |ctx: &Ctx, x| {
+        call_with(
+            ctx,
+            vec![empty_contract()],
+            |callee| {
+                let mut data = callee[0].0.to_vec();
+                data.extend(method.bytes());
+                wat(&label, &unrolled(&["call"], &data, &call_unit(method), 8, x, ctx.scale))
+            },
+            Vec::new(),
+            Status::Ok,
+        )
+    })
+}
+
 /// The nested-call probes: `call` (a missing method: the call, no instantiation).
 pub fn call_probes(scale: Scale) -> Vec<Probe> {
-    vec![Probe::new(
-        "call/missing-method",
-        host(HostTerm::Call),
-        "nested calls of a missing method of a loaded contract (status 6)",
-        "calls",
-        pick(scale, vec![0, 64, 128, 192, 256], vec![0, 128, 256], vec![0, 2, 4]),
-        |ctx: &Ctx, x| {
-            call_with(
-                ctx,
-                vec![empty_contract()],
-                |callee| wat("call", &caller_text(&callee[0], MISSING, 0, x)),
-                Vec::new(),
-                Status::Ok,
-            )
-        },
+    vec![nested_calls(
+        "missing-method",
+        HostTerm::Call,
+        MISSING,
+        "nested calls of a missing method of a loaded contract (status 6), 8 iterations of x calls",
+        scale,
     )]
 }

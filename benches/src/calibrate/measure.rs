@@ -35,8 +35,8 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The calibration run: about 1 s per probe, 7 to 31 rounds.
-    pub const FULL: Plan = Plan { target_secs: 1.0, min_rounds: 7, max_rounds: 31 };
+    /// The calibration run: about 1.5 s per probe, 9 to 41 rounds.
+    pub const FULL: Plan = Plan { target_secs: 1.5, min_rounds: 9, max_rounds: 41 };
     /// A smoke run.
     pub const QUICK: Plan = Plan { target_secs: 0.1, min_rounds: 3, max_rounds: 3 };
     /// One round (tests: the pipeline, not the numbers).

@@ -8,6 +8,7 @@
 //! conversions, and dependent loads on addresses that miss the caches over memories of 1 to 256
 //! pages.
 
+use super::host::{call_with, caller_text};
 use super::kernel::{bits, chain_binary, chain_unary, independent, Kernel};
 use super::probe::{pick, warm_call, wat, Ctx, Probe, Series};
 use super::terms::{DynTerm, OpClass, Term};
@@ -101,7 +102,7 @@ fn alu(scale: Scale) -> Vec<Probe> {
         all.push(k.probe(format!("alu/i64.{name}"), t, "operands from locals", scale));
     }
     for ty in ["i32", "i64"] {
-        for name in ["clz", "ctz", "popcnt", "extend8_s", "extend16_s"] {
+        for name in ["clz", "ctz", "extend8_s", "extend16_s"] {
             let k = chain_unary(ty, name, 0x0000_0000_0001_8000, CHEAP);
             all.push(k.probe(format!("alu/{ty}.{name}"), t, "a dependent chain", scale));
         }
@@ -158,6 +159,11 @@ fn alu(scale: Scale) -> Vec<Probe> {
         .module("(func $f) (elem declare func $f)")
         .locals("(local $o i32)");
     all.push(k.probe("alu/ref.func+ref.is_null", t, "a function reference tested", scale));
+    for ty in ["i32", "i64"] {
+        // All bits set: a software count does the most work (the result feeds the next count).
+        let k = chain_unary(ty, "popcnt", u64::MAX, CHEAP);
+        all.push(k.probe(format!("popcnt/{ty}.popcnt"), op(OpClass::Popcnt), "a dependent chain", scale));
+    }
     all
 }
 
@@ -574,15 +580,6 @@ fn dynamic(scale: Scale) -> Vec<Probe> {
             |x| format!("(table.init $e (i32.const 0) (i32.const 0) (i32.const {x}))"),
         ),
         dynamic_probe(
-            DynTerm::TableGrowPerElement,
-            "table.grow by x elements of an empty table, once per call (the limit is 4096)".into(),
-            "elements",
-            spread(elements, n),
-            "(table 0 funcref)".into(),
-            1,
-            |x| format!("(drop (table.grow (ref.null func) (i32.const {x})))"),
-        ),
-        dynamic_probe(
             DynTerm::MemoryGrowPerPage,
             format!("memory.grow by x pages of an empty memory, once per call (the limit is {pages})"),
             "pages",
@@ -592,6 +589,29 @@ fn dynamic(scale: Scale) -> Vec<Probe> {
             |x| format!("(drop (memory.grow (i32.const {x})))"),
         ),
     ];
+    // A table grows at most to its limit once per instance: 16 instances per call, by nested
+    // calls, for a signal above the call's own time.
+    all.push(Probe::new(
+        "dynamic/table_grow_per_element",
+        Term::Dyn(DynTerm::TableGrowPerElement),
+        "table.grow by x elements of an empty table (the limit is 4096), in 16 nested calls of one contract",
+        "elements",
+        spread(elements, n),
+        |ctx: &Ctx, x| {
+            let callee = format!(
+                "(module (table 0 funcref) (func (export \"{}\") (drop (table.grow (ref.null func) (i32.const {x})))))",
+                attacks::METHOD
+            );
+            let callee = wat("table-grow", &callee)?;
+            call_with(
+                ctx,
+                vec![callee],
+                |c| wat("table-grow", &caller_text(&c[0], attacks::METHOD, 0, 16)),
+                Vec::new(),
+                tally_host_env::Status::Ok,
+            )
+        },
+    ));
     all.push(Probe::new(
         "dynamic/memory_grow_per_page-instantiation",
         Term::Dyn(DynTerm::MemoryGrowPerPage),

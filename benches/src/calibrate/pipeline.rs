@@ -69,6 +69,8 @@ pub struct ProbeResult {
     pub fixed: Option<Term>,
     /// Its series point, if it feeds one.
     pub series: Option<(Series, u32)>,
+    /// Why it prices nothing, if it is a check.
+    pub check_only: Option<&'static str>,
     /// Its worst-case input.
     pub input: String,
     /// What `x` counts.
@@ -85,7 +87,8 @@ pub struct ProbeResult {
     pub fixed_price: Option<f64>,
     /// Set when the terms not yet calibrated did not charge the same at every size.
     pub pending_varies: Option<String>,
-    /// The largest point's ns per 1000 gas under the default and the proposed prices.
+    /// The largest point's ns per 1000 gas under the default and the proposed prices (a cached
+    /// load's charges left out).
     pub per_kgas: Option<(f64, f64)>,
 }
 
@@ -187,6 +190,9 @@ const LOAD_TERMS: [Term; 6] = [
 
 /// The terms a probe prices.
 fn estimates(probe: &Probe) -> Vec<Term> {
+    if probe.check_only.is_some() {
+        return Vec::new();
+    }
     match probe.series {
         Some((Series::MemoryAccess, _)) => {
             vec![Term::Op(OpClass::MemoryAccess), Term::Dyn(DynTerm::MemoryAccessPerPage)]
@@ -222,7 +228,13 @@ pub fn calibrate(options: &Options) -> Result<Calibration, String> {
     (options.progress)("anchoring the reference workload");
     let mut reference = Reference::new(&ctx, options.plan.min_rounds.max(3) * 3)?;
     for (i, probe) in probes.iter().enumerate() {
-        (options.progress)(&format!("[{}/{}] {}", i + 1, probes.len(), probe.name));
+        (options.progress)(&format!(
+            "[{}/{}, {:.0} s] {}",
+            i + 1,
+            probes.len(),
+            start.elapsed().as_secs_f64(),
+            probe.name
+        ));
         // A cached load's charges pay for work the cache saves: out of the response.
         let free: &[Term] = if probe.cached_code { &LOAD_TERMS } else { &[] };
         let mut counted_at = prices.clone();
@@ -239,7 +251,7 @@ pub fn calibrate(options: &Options) -> Result<Calibration, String> {
                 if let (Some((Series::MemoryAccess, pages)), Some(price)) = (result.series, result.slope_price) {
                     series_points.push((pages, price));
                 }
-                if result.series.is_none() {
+                if result.series.is_none() && result.check_only.is_none() {
                     if let Some(price) = result.slope_price {
                         candidates.entry(result.slope).or_default().push((result.name.clone(), price));
                     }
@@ -288,10 +300,17 @@ pub fn calibrate(options: &Options) -> Result<Calibration, String> {
     }
     (options.progress)("checking every probe's largest point under the proposal");
     for (result, probe) in results.iter_mut().zip(probes.iter().filter(|p| !failures.iter().any(|f| f.0 == p.name))) {
-        if let Some(point) = result.points.last() {
-            if let Ok(gas) = gas_at(probe, &ctx, &proposal, point.x) {
-                result.per_kgas = Some((per_kgas(point.ns, point.gas_default), per_kgas(point.ns, gas)));
+        let Some(point) = result.points.last() else { continue };
+        // As in the fits, a cached load's charges are left out.
+        let (mut now, mut then) = (defaults.clone(), proposal.clone());
+        if probe.cached_code {
+            for t in LOAD_TERMS {
+                t.set(&mut now, 0);
+                t.set(&mut then, 0);
             }
+        }
+        if let (Ok(now), Ok(then)) = (gas_at(probe, &ctx, &now, point.x), gas_at(probe, &ctx, &then, point.x)) {
+            result.per_kgas = Some((per_kgas(point.ns, now), per_kgas(point.ns, then)));
         }
     }
     let terms = Term::all()
@@ -379,6 +398,7 @@ fn measure_probe(
         slope: probe.slope,
         fixed: probe.fixed,
         series: probe.series,
+        check_only: probe.check_only,
         input: probe.input.clone(),
         x_name: probe.x_name.to_string(),
         rounds: times.first().map_or(0, |t| t.rounds),

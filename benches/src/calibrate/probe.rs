@@ -63,6 +63,9 @@ pub struct Probe {
     pub x_name: &'static str,
     /// The sizes.
     pub xs: Vec<u32>,
+    /// Set for a probe that prices nothing: a worst case that the term's formula does not charge
+    /// for in proportion, reported with what the term would need and why it is left out.
+    pub check_only: Option<&'static str>,
     /// Whether the probe's contracts are loaded from the node's code cache (the default): their
     /// loading charges (`HostCosts::load*`) then pay for work the cache saves, and are left out
     /// of the response. False for the probes of loading and deploying itself.
@@ -90,9 +93,16 @@ impl Probe {
             input: input.into(),
             x_name,
             xs,
+            check_only: None,
             cached_code: true,
             build: Box::new(build),
         }
+    }
+
+    /// The same probe as a check: it prices nothing, and the report gives `why`.
+    pub fn check(mut self, why: &'static str) -> Probe {
+        self.check_only = Some(why);
+        self
     }
 
     /// The same probe, whose code is prepared afresh by every load: its loading charges pay for

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use super::file::UNIT;
 use super::pipeline::{per_kgas, Calibration, ProbeResult, TermResult};
-use super::terms::{members, OpClass, Term};
+use super::terms::{members, DynTerm, OpClass, Term};
 use crate::tpg::{format_gas, format_time};
 
 /// A number with three significant digits, or in scientific notation when tiny or huge.
@@ -76,17 +76,24 @@ pub fn render(c: &Calibration, machine: &str, command: &str) -> String {
     }
     ordinary(&mut out, c);
     comparison(&mut out, c);
+    checks(&mut out, c);
     classes(&mut out);
     if let Some(s) = &c.series {
         let _ = writeln!(out, "## Memory-access series\n");
         let _ = writeln!(out, "A dependent load's price (gas per load, at 1 ns per 1000 gas) by memory size:\n");
-        let _ = writeln!(out, "| pages | gas per load | fitted | residual |\n|---:|---:|---:|---:|");
+        let _ = writeln!(
+            out,
+            "| pages | gas per load | fitted | residual | ns / 1000 gas under the proposal |\n|---:|---:|---:|---:|---:|"
+        );
+        let load = Term::Op(OpClass::MemoryAccess).get(&c.proposal) as f64;
+        let per_page = Term::Dyn(DynTerm::MemoryAccessPerPage).get(&c.proposal) as f64;
         for (k, (pages, g)) in s.points.iter().enumerate() {
             let (fitted, residual) = match &s.fit {
                 Ok(f) => (num(f.at(f64::from(*pages))), num(f.residuals[k])),
                 Err(_) => ("—".into(), "—".into()),
             };
-            let _ = writeln!(out, "| {pages} | {} | {fitted} | {residual} |", num(*g));
+            let proposed = num(g / (load + per_page * f64::from(*pages)));
+            let _ = writeln!(out, "| {pages} | {} | {fitted} | {residual} | {proposed} |", num(*g));
         }
         match &s.fit {
             Ok(f) => {
@@ -195,6 +202,28 @@ fn comparison(out: &mut String, c: &Calibration) {
     out.push('\n');
 }
 
+fn checks(out: &mut String, c: &Calibration) {
+    let checks: Vec<&ProbeResult> = c.probes.iter().filter(|p| p.check_only.is_some()).collect();
+    if checks.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Checks: worst cases the formulas leave unpaid\n");
+    for p in checks {
+        let needed = p.slope_price.map_or("—".into(), num);
+        let proposed = c.terms.iter().find(|t| t.term == p.slope).map_or(0, |t| t.proposed);
+        let _ = writeln!(
+            out,
+            "- `{}` ({}): `{}` would need {needed} gas per unit; the proposal has {}. {}.",
+            p.name,
+            p.input,
+            p.slope.name(),
+            format_gas(proposed),
+            p.check_only.unwrap_or("")
+        );
+    }
+    out.push('\n');
+}
+
 fn classes(out: &mut String) {
     let _ = writeln!(out, "## Operator classes\n\n| class | what | operators |\n|---|---|---|");
     for class in OpClass::ALL {
@@ -206,6 +235,7 @@ fn classes(out: &mut String) {
 
 fn probe(out: &mut String, p: &ProbeResult) {
     let term = match p.series {
+        _ if p.check_only.is_some() => format!("`{}` (a check: prices nothing)", p.slope.name()),
         Some((_, pages)) => format!("memory-access series at {pages} pages"),
         None => match p.fixed {
             Some(f) => format!("`{}` (slope), `{}` (intercept)", p.slope.name(), f.name()),
