@@ -5,6 +5,7 @@
 //! ```sh
 //! cargo run --release -p tally-benches --bin calibrate                  # the calibration, ≈ 10 min
 //! cargo run --release -p tally-benches --bin calibrate -- --quick       # smoke run, ≈ 1 min
+//! cargo run --release -p tally-benches --bin calibrate -- --preflight   # every probe once at full size
 //! cargo run --release -p tally-benches --bin calibrate -- --quick alu/  # probes whose name contains alu/
 //! cargo run --release -p tally-benches --bin calibrate -- --list
 //! ```
@@ -14,6 +15,8 @@
 //! so a smoke run never overwrites the committed calibration. Options:
 //!
 //! - `--quick`: smaller sizes and 3 rounds per probe (numbers for looking at, not for use);
+//! - `--preflight`: the full sizes, one round per probe: checks that every probe builds and runs
+//!   at its full size before a calibration (≈ 3 min; numbers not for use);
 //! - `--recorded`: measure recorded executions (`Runtime::call_recorded`), as a node that keeps
 //!   execution records runs them;
 //! - `--guests FILE`: the guest programs' module for the ordinary-code check (default: built by
@@ -31,10 +34,12 @@ use tally_benches::calibrate::measure::Plan;
 use tally_benches::calibrate::pipeline::{self, Options};
 use tally_benches::calibrate::{machine, report, Scale};
 
-const USAGE: &str = "usage: calibrate [--quick] [--recorded] [--guests FILE] [--out DIR] [--list] [NAME-FILTER...]";
+const USAGE: &str =
+    "usage: calibrate [--quick | --preflight] [--recorded] [--guests FILE] [--out DIR] [--list] [NAME-FILTER...]";
 
 struct Args {
     quick: bool,
+    preflight: bool,
     recorded: bool,
     list: bool,
     out: Option<PathBuf>,
@@ -43,12 +48,21 @@ struct Args {
 }
 
 fn parse(args: Vec<String>) -> Result<Args, String> {
-    let mut a = Args { quick: false, recorded: false, list: false, out: None, guests: None, filters: Vec::new() };
+    let mut a = Args {
+        quick: false,
+        preflight: false,
+        recorded: false,
+        list: false,
+        out: None,
+        guests: None,
+        filters: Vec::new(),
+    };
     let mut it = args.into_iter();
     while let Some(arg) = it.next() {
         let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
         match arg.as_str() {
             "--quick" => a.quick = true,
+            "--preflight" => a.preflight = true,
             "--recorded" => a.recorded = true,
             "--list" => a.list = true,
             "--out" => a.out = Some(PathBuf::from(value("--out")?)),
@@ -102,7 +116,11 @@ fn main() -> ExitCode {
     };
     let options = Options {
         scale,
-        plan: if args.quick { Plan::QUICK } else { Plan::FULL },
+        plan: match (args.quick, args.preflight) {
+            (true, _) => Plan::QUICK,
+            (false, true) => Plan::ONCE,
+            (false, false) => Plan::FULL,
+        },
         recorded: args.recorded,
         filters: args.filters.clone(),
         guests,
@@ -110,7 +128,7 @@ fn main() -> ExitCode {
     };
     let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let out = args.out.clone().unwrap_or_else(|| {
-        if args.quick || !args.filters.is_empty() {
+        if args.quick || args.preflight || !args.filters.is_empty() {
             crate_dir.join("../target/calibration-quick")
         } else {
             crate_dir.join("calibration")
@@ -126,7 +144,12 @@ fn main() -> ExitCode {
     let machine = machine();
     let measured = Measured {
         machine: machine.clone(),
-        scale: if args.quick { "quick" } else { "full" }.into(),
+        scale: match (args.quick, args.preflight) {
+            (true, _) => "quick",
+            (false, true) => "preflight",
+            (false, false) => "full",
+        }
+        .into(),
         recorded: args.recorded,
     };
     let command = format!("cargo run --release -p tally-benches --bin calibrate -- {}", raw.join(" "));

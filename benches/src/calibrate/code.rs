@@ -229,8 +229,9 @@ fn deploys(ctx: &Ctx, code: Vec<u8>) -> Result<Run, String> {
     }))
 }
 
-/// Nested calls per run of the instantiation probes.
-const INSTANCES: u32 = 16;
+/// Nested calls per run of the instantiation probes: enough that the cheapest item (a table
+/// element) weighs above the calls' own time.
+const INSTANCES: u32 = 64;
 
 /// An instantiation probe of `term`: a caller calls the method of the contract `build(x)`
 /// [`INSTANCES`] times.

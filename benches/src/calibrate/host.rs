@@ -126,7 +126,7 @@ pub fn probes(scale: Scale) -> Vec<Probe> {
     let mut all = vec![Probe::new(
         "memory_write_byte/input_read",
         host(HostTerm::MemoryWriteByte),
-        format!("16 input_reads of x bytes of a {max_input}-byte input"),
+        format!("64 input_reads of x bytes of a {max_input}-byte input"),
         "bytes per read",
         spread(65_536, n),
         move |ctx: &Ctx, x| {
@@ -136,7 +136,7 @@ pub fn probes(scale: Scale) -> Vec<Probe> {
                 &[],
                 "",
                 &format!("(call $input_read (i32.const 0) (i32.const 0) (i32.const {x}))"),
-                16,
+                64,
             );
             call_with(ctx, Vec::new(), |_| wat("input_read", &text), vec![0xab; max_input as usize], Status::Ok)
         },

@@ -589,12 +589,12 @@ fn dynamic(scale: Scale) -> Vec<Probe> {
             |x| format!("(drop (memory.grow (i32.const {x})))"),
         ),
     ];
-    // A table grows at most to its limit once per instance: 16 instances per call, by nested
+    // A table grows at most to its limit once per instance: 64 instances per call, by nested
     // calls, for a signal above the call's own time.
     all.push(Probe::new(
         "dynamic/table_grow_per_element",
         Term::Dyn(DynTerm::TableGrowPerElement),
-        "table.grow by x elements of an empty table (the limit is 4096), in 16 nested calls of one contract",
+        "table.grow by x elements of an empty table (the limit is 4096), in 64 nested calls of one contract",
         "elements",
         spread(elements, n),
         |ctx: &Ctx, x| {
@@ -606,7 +606,7 @@ fn dynamic(scale: Scale) -> Vec<Probe> {
             call_with(
                 ctx,
                 vec![callee],
-                |c| wat("table-grow", &caller_text(&c[0], attacks::METHOD, 0, 16)),
+                |c| wat("table-grow", &caller_text(&c[0], attacks::METHOD, 0, 64)),
                 Vec::new(),
                 tally_host_env::Status::Ok,
             )

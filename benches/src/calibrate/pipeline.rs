@@ -4,8 +4,8 @@
 //! **The unit.** Every term is priced so that its worst-case input runs at 1 ns per 1000 gas on
 //! the machine that runs the calibration: a probe's response at a point is `1000 · ns − (the
 //! gas of every other term at the prices fitted so far)`, in gas, and the fit's slope against
-//! the count of the probe's term is that term's price (its intercept, for a term charged once
-//! per run such as `deploy`). A term measured by several probes (the members of an operator
+//! the count of the probe's term is that term's price (for a term charged once per run, such as
+//! `deploy`, the intercept corrected to pay for the smallest size, its worst case). A term measured by several probes (the members of an operator
 //! class, a storage price on both backends) takes the largest. Prices are rounded to two
 //! significant digits; an operator class is never cheaper than the `simple` class (the cheapest
 //! real operator), and no price is below 1.
@@ -386,11 +386,12 @@ fn measure_probe(
     };
     let fit = fit_line(&points.iter().map(|p| (p.count, p.response)).collect::<Vec<_>>()).map_err(|e| e.to_string());
     let slope_price = fit.as_ref().ok().map(|f| f.slope);
-    let fixed_price = match (&fit, fixed_at) {
-        (Ok(f), Some(k)) => {
-            let count = counted.iter().map(|c| c.counts[k]).sum::<f64>() / counted.len() as f64;
-            (count > 0.0).then(|| f.intercept / count)
-        }
+    // A fixed term's worst case is the smallest size, where it weighs most: it is priced so
+    // that the smallest point is paid for at the fitted slope (the line's intercept corrected by
+    // that point's residual), rather than by the intercept alone, which a slight curvature among
+    // the large sizes can move far from what the small one needs.
+    let fixed_price = match (&fit, fixed_at, points.first(), counted.first()) {
+        (Ok(f), Some(k), Some(p), Some(c)) if c.counts[k] > 0.0 => Some((p.response - f.slope * p.count) / c.counts[k]),
         _ => None,
     };
     Ok(ProbeResult {

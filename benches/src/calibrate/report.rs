@@ -117,7 +117,7 @@ pub fn render(c: &Calibration, machine: &str, command: &str) -> String {
         "Each probe's response is `1000 · ns − the gas of every other term` (at the prices fitted \
          before it), fitted by least squares against the count of its term (`x` of the fit, counted \
          from the metering itself). The slope is the term's price; for a probe with a fixed term, \
-         the intercept is that term's price. Times are medians over rounds of thread CPU time, \
+         that term's price is the intercept corrected by the smallest point's residual. Times are medians over rounds of thread CPU time, \
          corrected for drift.\n"
     );
     for p in &c.probes {
@@ -282,7 +282,7 @@ fn probe(out: &mut String, p: &ProbeResult) {
                 percent(f.max_rel_residual)
             );
             if let Some(price) = p.fixed_price {
-                let _ = write!(out, "; fixed term {} gas", num(price));
+                let _ = write!(out, "; fixed term {} gas (paying for the smallest size at this slope)", num(price));
             }
             if let Some((now, then)) = p.per_kgas {
                 let _ = write!(
