@@ -3,8 +3,8 @@
 //! gas (`tally_benches::calibrate`; `BENCHMARKS.md`, "Calibration").
 //!
 //! ```sh
-//! cargo run --release -p tally-benches --bin calibrate                  # the calibration, ≈ 10 min
-//! cargo run --release -p tally-benches --bin calibrate -- --quick       # smoke run, ≈ 1 min
+//! cargo run --release -p tally-benches --bin calibrate                  # the calibration, ≈ 5 min
+//! cargo run --release -p tally-benches --bin calibrate -- --quick       # smoke run at small sizes, ≈ 20 s
 //! cargo run --release -p tally-benches --bin calibrate -- --preflight   # every probe once at full size
 //! cargo run --release -p tally-benches --bin calibrate -- --quick alu/  # probes whose name contains alu/
 //! cargo run --release -p tally-benches --bin calibrate -- --list
@@ -16,7 +16,7 @@
 //!
 //! - `--quick`: smaller sizes and 3 rounds per probe (numbers for looking at, not for use);
 //! - `--preflight`: the full sizes, one round per probe: checks that every probe builds and runs
-//!   at its full size before a calibration (≈ 3 min; numbers not for use);
+//!   at its full size before a calibration (≈ 1 min; numbers not for use);
 //! - `--recorded`: measure recorded executions (`Runtime::call_recorded`), as a node that keeps
 //!   execution records runs them;
 //! - `--guests FILE`: the guest programs' module for the ordinary-code check (default: built by
