@@ -432,7 +432,9 @@ fn memory_access(scale: Scale) -> Vec<Probe> {
     let per_page = Term::Dyn(DynTerm::MemoryAccessPerPage);
     let mut all = Vec::new();
     for pages in access_pages(scale) {
-        let loads = pick(scale, vec![32_768, 65_536, 98_304, 131_072], vec![8_192, 16_384, 32_768], vec![64, 128, 256]);
+        // Enough loads that the largest memory's chase weighs above its shuffle (the setup).
+        let loads =
+            pick(scale, vec![32_768, 65_536, 98_304, 131_072], vec![16_384, 32_768, 65_536], vec![64, 128, 256]);
         let probe = Probe::new(
             format!("memory-access/chase-{pages}-pages"),
             op(OpClass::MemoryAccess),
