@@ -28,11 +28,12 @@ pub fn guests_wasm() -> Result<Vec<u8>, String> {
 pub const GUEST_WORKLOADS: [(&str, i32); 5] =
     [("fib", 22), ("keccak", 30), ("sieve", 100_000), ("ledger", 20_000), ("matmul", 40)];
 
-/// One guest export, instrumented with the default schedule and instantiated once on tally-vm:
-/// each run resets the gas, calls it and reports the gas used.
-fn guest_baseline(instrumented: &[u8], export: &str, arg: i32) -> Result<Baseline, String> {
-    let schedule = &params().schedule;
-    let engine = tally_vm::Engine::new(params().vm_config());
+/// One guest export, instrumented with `params`' schedule (`instrumented`) and instantiated once
+/// on tally-vm with `params`' VM configuration: each run resets the gas, calls it and reports
+/// the gas used.
+pub fn guest_baseline(params: &Params, instrumented: &[u8], export: &str, arg: i32) -> Result<Baseline, String> {
+    let schedule = &params.schedule;
+    let engine = tally_vm::Engine::new(params.vm_config());
     let module = tally_vm::Module::new(&engine, instrumented).map_err(|e| format!("guests: {e}"))?;
     let mut store = tally_vm::Store::new(&engine, ());
     store.set_stack_budget(u64::from(schedule.stack.budget));
@@ -151,7 +152,7 @@ pub fn baselines(scale: Scale, programs: BaselinePrograms<'_>) -> Result<Vec<Bas
         let instrumented =
             tally_gas_injector::instrument(wasm, &params().schedule).map_err(|e| format!("guests: {e}"))?;
         for (export, arg) in GUEST_WORKLOADS {
-            set.push(guest_baseline(&instrumented, export, arg)?);
+            set.push(guest_baseline(&params(), &instrumented, export, arg)?);
         }
     }
     let iterations = scale.pick(100_000, 100_000, 100);

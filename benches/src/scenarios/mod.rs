@@ -32,7 +32,9 @@ mod calls;
 mod host;
 mod operators;
 
-pub use baselines::{baselines, guests_wasm, token_wasm, token_wasm_path, BaselinePrograms, GUEST_WORKLOADS};
+pub use baselines::{
+    baselines, guest_baseline, guests_wasm, token_wasm, token_wasm_path, BaselinePrograms, GUEST_WORKLOADS,
+};
 
 /// How big the scenarios are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

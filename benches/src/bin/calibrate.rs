@@ -1,0 +1,175 @@
+//! Calibrates Tally's cost model (issue 11): measures every price on its worst-case input at
+//! several sizes, fits `const + per_unit · x`, and writes the proposed prices at 1 ns per 1000
+//! gas (`tally_benches::calibrate`; `BENCHMARKS.md`, "Calibration").
+//!
+//! ```sh
+//! cargo run --release -p tally-benches --bin calibrate                  # the calibration, ≈ 5 min
+//! cargo run --release -p tally-benches --bin calibrate -- --quick       # smoke run at small sizes, ≈ 20 s
+//! cargo run --release -p tally-benches --bin calibrate -- --preflight   # every probe once at full size
+//! cargo run --release -p tally-benches --bin calibrate -- --quick alu/  # probes whose name contains alu/
+//! cargo run --release -p tally-benches --bin calibrate -- --list
+//! ```
+//!
+//! Writes `fitted.json` (the calibration file) and `report.md` into `--out DIR`: by default
+//! `benches/calibration/` for a full, unfiltered run, and `target/calibration-quick/` otherwise,
+//! so a smoke run never overwrites the committed calibration. Options:
+//!
+//! - `--quick`: smaller sizes and 3 rounds per probe (numbers for looking at, not for use);
+//! - `--preflight`: the full sizes, one round per probe: checks that every probe builds and runs
+//!   at its full size before a calibration (≈ 1 min; numbers not for use);
+//! - `--recorded`: measure recorded executions (`Runtime::call_recorded`), as a node that keeps
+//!   execution records runs them;
+//! - `--guests FILE`: the guest programs' module for the ordinary-code check (default: built by
+//!   `tally_guests::build`, or `TALLY_TPG_GUESTS`; the check keeps only the arithmetic loop if
+//!   neither works);
+//! - `--out DIR`; `--list`: print the probes in calibration order.
+//!
+//! Exits with failure when a probe failed or depends on a term priced after it.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use tally_benches::calibrate::file::{self, Measured};
+use tally_benches::calibrate::measure::Plan;
+use tally_benches::calibrate::pipeline::{self, Options};
+use tally_benches::calibrate::{machine, report, Scale};
+
+const USAGE: &str =
+    "usage: calibrate [--quick | --preflight] [--recorded] [--guests FILE] [--out DIR] [--list] [NAME-FILTER...]";
+
+struct Args {
+    quick: bool,
+    preflight: bool,
+    recorded: bool,
+    list: bool,
+    out: Option<PathBuf>,
+    guests: Option<PathBuf>,
+    filters: Vec<String>,
+}
+
+fn parse(args: Vec<String>) -> Result<Args, String> {
+    let mut a = Args {
+        quick: false,
+        preflight: false,
+        recorded: false,
+        list: false,
+        out: None,
+        guests: None,
+        filters: Vec::new(),
+    };
+    let mut it = args.into_iter();
+    while let Some(arg) = it.next() {
+        let mut value = |name: &str| it.next().ok_or_else(|| format!("{name} needs a value"));
+        match arg.as_str() {
+            "--quick" => a.quick = true,
+            "--preflight" => a.preflight = true,
+            "--recorded" => a.recorded = true,
+            "--list" => a.list = true,
+            "--out" => a.out = Some(PathBuf::from(value("--out")?)),
+            "--guests" => a.guests = Some(PathBuf::from(value("--guests")?)),
+            "-h" | "--help" => return Err(String::new()),
+            flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
+            _ => a.filters.push(arg),
+        }
+    }
+    Ok(a)
+}
+
+fn progress(line: &str) {
+    eprintln!("{line}");
+}
+
+fn main() -> ExitCode {
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    let args = match parse(raw.clone()) {
+        Ok(a) => a,
+        Err(e) => {
+            if !e.is_empty() {
+                eprintln!("{e}");
+            }
+            eprintln!("{USAGE}");
+            return if e.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE };
+        }
+    };
+    let scale = if args.quick { Scale::Quick } else { Scale::Full };
+    if args.list {
+        for p in pipeline::all_probes(scale) {
+            println!("{:<48} {}", p.name, p.slope.name());
+        }
+        return ExitCode::SUCCESS;
+    }
+    let guests = match &args.guests {
+        Some(path) => match std::fs::read(path) {
+            Ok(bytes) => Some(bytes),
+            Err(e) => {
+                eprintln!("{}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+        },
+        None => match tally_benches::scenarios::guests_wasm() {
+            Ok(bytes) => Some(bytes),
+            Err(e) => {
+                eprintln!("no guest programs ({e}); the ordinary-code check uses the arithmetic loop alone");
+                None
+            }
+        },
+    };
+    let options = Options {
+        scale,
+        plan: match (args.quick, args.preflight) {
+            (true, _) => Plan::QUICK,
+            (false, true) => Plan::ONCE,
+            (false, false) => Plan::FULL,
+        },
+        recorded: args.recorded,
+        filters: args.filters.clone(),
+        guests,
+        progress,
+    };
+    let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let out = args.out.clone().unwrap_or_else(|| {
+        if args.quick || args.preflight || !args.filters.is_empty() {
+            crate_dir.join("../target/calibration-quick")
+        } else {
+            crate_dir.join("calibration")
+        }
+    });
+    let calibration = match pipeline::calibrate(&options) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("calibration failed: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let machine = machine();
+    let measured = Measured {
+        machine: machine.clone(),
+        scale: match (args.quick, args.preflight) {
+            (true, _) => "quick",
+            (false, true) => "preflight",
+            (false, false) => "full",
+        }
+        .into(),
+        recorded: args.recorded,
+    };
+    let command = format!("cargo run --release -p tally-benches --bin calibrate -- {}", raw.join(" "));
+    let text = file::write(&calibration.proposal.schedule, &calibration.proposal.host, &measured);
+    let report = report::render(&calibration, &machine, command.trim_end_matches(" -- ").trim_end());
+    if let Err(e) = std::fs::create_dir_all(&out)
+        .and_then(|()| std::fs::write(out.join("fitted.json"), &text))
+        .and_then(|()| std::fs::write(out.join("report.md"), &report))
+    {
+        eprintln!("{}: {e}", out.display());
+        return ExitCode::FAILURE;
+    }
+    println!("wrote {} and {}", out.join("fitted.json").display(), out.join("report.md").display());
+    let pending = calibration.probes.iter().filter(|p| p.pending_varies.is_some()).count();
+    if !calibration.failures.is_empty() || pending > 0 {
+        eprintln!(
+            "{} probes failed, {pending} depend on terms priced after them (see the report)",
+            calibration.failures.len()
+        );
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}

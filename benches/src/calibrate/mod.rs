@@ -1,0 +1,64 @@
+//! The cost calibration (issue 11): measures every price of the cost model on its worst-case
+//! input at several sizes, fits `const + per_unit · x`, converts time to gas at one stated unit
+//! (1 ns per 1000 gas, [`file::UNIT`]), and writes a calibration file (the proposed `Schedule`
+//! and `HostCosts`) and a report. Run by the `calibrate` binary; `BENCHMARKS.md`,
+//! "Calibration", describes the method and how to rerun it.
+//!
+//! - [`terms`]: what is priced, and the operator classes;
+//! - [`probe`], [`kernel`]: a probe and the contracts probes run;
+//! - [`ops`], [`host`], [`storage`], [`code`]: the probes, in calibration order;
+//! - [`measure`]: timing (paired, alternating rounds) and exact gas counts;
+//! - [`fit`]: least squares and rounding;
+//! - [`pipeline`]: the run, from probes to prices;
+//! - [`file`], [`report`]: the outputs.
+
+pub mod code;
+pub mod file;
+pub mod fit;
+pub mod host;
+pub mod kernel;
+pub mod measure;
+pub mod ops;
+pub mod pipeline;
+pub mod probe;
+pub mod report;
+pub mod storage;
+pub mod terms;
+
+/// How big the probes are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scale {
+    /// The calibration: sizes up to the limits, runs of about a millisecond or more.
+    Full,
+    /// A smoke run of the tool, with smaller sizes (its numbers are not a calibration).
+    Quick,
+    /// Tiny sizes that only check that every probe builds, runs and counts (tests).
+    Tiny,
+}
+
+/// The machine this process runs on, in words: the CPU model, its logical CPUs, memory, and
+/// whether it is a virtual machine (from `/proc/cpuinfo` and `/proc/meminfo`).
+pub fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let field = |name: &str| {
+        cpuinfo.lines().find(|l| l.starts_with(name)).and_then(|l| l.split_once(':')).map(|(_, v)| v.trim().to_string())
+    };
+    let model = field("model name").unwrap_or_else(|| std::env::consts::ARCH.to_string());
+    let cpus = cpuinfo.lines().filter(|l| l.starts_with("processor")).count().max(1);
+    let virtual_machine = field("flags").is_some_and(|f| f.split(' ').any(|flag| flag == "hypervisor"));
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| m.lines().next().map(|l| l.to_string()))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|kib| kib.parse::<u64>().ok()))
+        .map(|kib| format!(", {} GiB", (kib + (1 << 19)) >> 20))
+        .unwrap_or_default();
+    let family = match (field("cpu family"), field("model")) {
+        (Some(f), Some(m)) => format!(" (family {f}, model {m})"),
+        _ => String::new(),
+    };
+    format!(
+        "{model}{family}, {cpus} logical CPUs{memory}{}, {}",
+        if virtual_machine { ", virtual machine" } else { "" },
+        std::env::consts::ARCH
+    )
+}

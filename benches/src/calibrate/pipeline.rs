@@ -1,0 +1,453 @@
+//! The calibration run: every probe in order, timed and counted; each probe's fit turned into a
+//! price candidate; each term priced once its last probe is in; the ordinary-code check.
+//!
+//! **The unit.** Every term is priced so that its worst-case input runs at 1 ns per 1000 gas on
+//! the machine that runs the calibration: a probe's response at a point is `1000 · ns − (the
+//! gas of every other term at the prices fitted so far)`, in gas, and the fit's slope against
+//! the count of the probe's term is that term's price (for a term charged once per run, such as
+//! `deploy`, the intercept corrected to pay for the smallest size, its worst case). A term measured by several probes (the members of an operator
+//! class, a storage price on both backends) takes the largest. Prices are rounded to two
+//! significant digits; an operator class is never cheaper than the `simple` class (the cheapest
+//! real operator), and no price is below 1.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use tally_host_env::Params;
+
+use super::fit::{fit_line, round_price, Fit};
+use super::measure::{count_probe, gas_at, time_probe, Plan, Reference};
+use super::probe::{Ctx, Probe, Series};
+use super::terms::{DynTerm, HostTerm, OpClass, Term};
+use super::Scale;
+
+/// How to run the calibration.
+#[derive(Clone)]
+pub struct Options {
+    /// Sizes.
+    pub scale: Scale,
+    /// Rounds per probe.
+    pub plan: Plan,
+    /// Measure recorded executions (`Runtime::call_recorded`).
+    pub recorded: bool,
+    /// Only the probes whose name contains one of these (all when empty); the other terms keep
+    /// their default prices.
+    pub filters: Vec<String>,
+    /// The guest programs' module, for the ordinary-code check (skipped without it).
+    pub guests: Option<Vec<u8>>,
+    /// Called with a line of progress.
+    pub progress: fn(&str),
+}
+
+/// One point of a probe.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointResult {
+    /// The probe's size.
+    pub x: u32,
+    /// Median CPU time (drift-corrected), in nanoseconds.
+    pub ns: f64,
+    /// Median wall time, in nanoseconds.
+    pub wall_ns: f64,
+    /// Gas under the default prices.
+    pub gas_default: u64,
+    /// The count of the probe's slope term (the fit's `x`).
+    pub count: f64,
+    /// Gas of the other terms, at the prices fitted before the probe.
+    pub other_gas: f64,
+    /// `1000 · ns − other_gas` (the fit's `y`).
+    pub response: f64,
+}
+
+/// What one probe found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProbeResult {
+    /// The probe's name.
+    pub name: String,
+    /// Its slope term.
+    pub slope: Term,
+    /// Its fixed term.
+    pub fixed: Option<Term>,
+    /// Its series point, if it feeds one.
+    pub series: Option<(Series, u32)>,
+    /// Why it prices nothing, if it is a check.
+    pub check_only: Option<&'static str>,
+    /// Its worst-case input.
+    pub input: String,
+    /// What `x` counts.
+    pub x_name: String,
+    /// Rounds per point.
+    pub rounds: u32,
+    /// The points.
+    pub points: Vec<PointResult>,
+    /// The fit of the response against the count, or why there is none.
+    pub fit: Result<Fit, String>,
+    /// The price the slope gives (gas per unit).
+    pub slope_price: Option<f64>,
+    /// The price the intercept gives the fixed term.
+    pub fixed_price: Option<f64>,
+    /// Set when the terms not yet calibrated did not charge the same at every size.
+    pub pending_varies: Option<String>,
+    /// The largest point's ns per 1000 gas under the default and the proposed prices (a cached
+    /// load's charges left out).
+    pub per_kgas: Option<(f64, f64)>,
+}
+
+/// What one term got.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TermResult {
+    /// The term.
+    pub term: Term,
+    /// Its default price (lowest and highest over a class's members).
+    pub current: (u64, u64),
+    /// Every probe's price for it, with the probe's name.
+    pub candidates: Vec<(String, f64)>,
+    /// The largest candidate.
+    pub fitted: Option<f64>,
+    /// The proposed price.
+    pub proposed: u64,
+    /// Whether a floor (the `simple` class, or 1) set the proposed price.
+    pub floored: bool,
+}
+
+/// The memory-access series: a dependent load's price at each memory size.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesResult {
+    /// (pages, gas per load) per probe.
+    pub points: Vec<(u32, f64)>,
+    /// Their fit: intercept the load's price, slope the price per page.
+    pub fit: Result<Fit, String>,
+}
+
+/// Ordinary code under the default and the proposed prices.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrdinaryRow {
+    /// The workload.
+    pub name: String,
+    /// Median CPU time of a run, in nanoseconds.
+    pub ns: f64,
+    /// Gas under the defaults.
+    pub gas_default: u64,
+    /// Gas under the proposal.
+    pub gas_proposed: u64,
+}
+
+/// A calibration's results.
+pub struct Calibration {
+    /// The options it ran with.
+    pub scale: Scale,
+    /// Whether executions were recorded.
+    pub recorded: bool,
+    /// The probes, in order.
+    pub probes: Vec<ProbeResult>,
+    /// Every term.
+    pub terms: Vec<TermResult>,
+    /// The memory-access series.
+    pub series: Option<SeriesResult>,
+    /// The proposed params (the defaults with every calibrated term replaced).
+    pub proposal: Params,
+    /// The reference workload's anchor time (ns), gas, and the spread of its per-round times
+    /// (lowest and highest, ns).
+    pub reference: (f64, u64, f64, f64),
+    /// The ordinary-code check.
+    pub ordinary: Vec<OrdinaryRow>,
+    /// Probes that failed, with why.
+    pub failures: Vec<(String, String)>,
+    /// How long the run took, in seconds.
+    pub seconds: f64,
+}
+
+/// The default params with every operator class at one price (its members' highest), so that
+/// raising a class raises each member by the same amount.
+pub fn uniform_defaults() -> Params {
+    let mut p = Params::default();
+    for class in OpClass::ALL {
+        let t = Term::Op(*class);
+        let price = t.get(&p);
+        t.set(&mut p, price);
+    }
+    p
+}
+
+/// Every probe, in calibration order.
+pub fn all_probes(scale: Scale) -> Vec<Probe> {
+    let mut all = super::ops::probes(scale);
+    all.extend(super::host::probes(scale));
+    all.extend(super::storage::probes(scale));
+    all.extend(super::host::call_probes(scale));
+    all.extend(super::code::probes(scale));
+    all
+}
+
+/// The charges for loading code: of a cached load, they pay for work the cache saves.
+const LOAD_TERMS: [Term; 6] = [
+    Term::Host(HostTerm::Load),
+    Term::Host(HostTerm::LoadCodeByte),
+    Term::Host(HostTerm::LoadFunction),
+    Term::Host(HostTerm::LoadLocal),
+    Term::Host(HostTerm::LoadGlobal),
+    Term::Host(HostTerm::LoadBrTableTarget),
+];
+
+/// The terms a probe prices.
+fn estimates(probe: &Probe) -> Vec<Term> {
+    if probe.check_only.is_some() {
+        return Vec::new();
+    }
+    match probe.series {
+        Some((Series::MemoryAccess, _)) => {
+            vec![Term::Op(OpClass::MemoryAccess), Term::Dyn(DynTerm::MemoryAccessPerPage)]
+        }
+        None => probe.own_terms().into_iter().filter(|t| Some(*t) == probe.fixed || *t == probe.slope).collect(),
+    }
+}
+
+/// Runs the calibration.
+pub fn calibrate(options: &Options) -> Result<Calibration, String> {
+    let start = Instant::now();
+    let probes: Vec<Probe> = all_probes(options.scale)
+        .into_iter()
+        .filter(|p| options.filters.is_empty() || options.filters.iter().any(|f| p.name.contains(f.as_str())))
+        .collect();
+    let defaults = Params::default();
+    let ctx = Ctx { params: defaults.clone(), scale: options.scale, timed: true, recorded: options.recorded };
+    // The index of the last probe of every term: it is priced once that probe is in.
+    let mut last: BTreeMap<Term, usize> = BTreeMap::new();
+    for (i, p) in probes.iter().enumerate() {
+        for t in estimates(p) {
+            last.insert(t, i);
+        }
+    }
+    let last_series = probes.iter().rposition(|p| p.series.is_some());
+    let mut prices = uniform_defaults();
+    let mut candidates: BTreeMap<Term, Vec<(String, f64)>> = BTreeMap::new();
+    let mut series_points = Vec::new();
+    let mut series = None;
+    let mut results = Vec::new();
+    let mut failures = Vec::new();
+    let mut priced: BTreeMap<Term, (Option<f64>, u64, bool)> = BTreeMap::new();
+    (options.progress)("anchoring the reference workload");
+    let mut reference = Reference::new(&ctx, options.plan.min_rounds.max(3) * 3)?;
+    for (i, probe) in probes.iter().enumerate() {
+        (options.progress)(&format!(
+            "[{}/{}, {:.0} s] {}",
+            i + 1,
+            probes.len(),
+            start.elapsed().as_secs_f64(),
+            probe.name
+        ));
+        // A cached load's charges pay for work the cache saves: out of the response.
+        let free: &[Term] = if probe.cached_code { &LOAD_TERMS } else { &[] };
+        let mut counted_at = prices.clone();
+        for t in free {
+            t.set(&mut counted_at, 0);
+        }
+        let pending: Vec<Term> = last
+            .iter()
+            .filter(|(t, at)| **at > i && !probe.own_terms().contains(t) && !free.contains(t))
+            .map(|(t, _)| *t)
+            .collect();
+        match measure_probe(probe, &ctx, &counted_at, &pending, &mut reference, &options.plan) {
+            Ok(result) => {
+                if let (Some((Series::MemoryAccess, pages)), Some(price)) = (result.series, result.slope_price) {
+                    series_points.push((pages, price));
+                }
+                if result.series.is_none() && result.check_only.is_none() {
+                    if let Some(price) = result.slope_price {
+                        candidates.entry(result.slope).or_default().push((result.name.clone(), price));
+                    }
+                    if let (Some(t), Some(price)) = (result.fixed, result.fixed_price) {
+                        candidates.entry(t).or_default().push((format!("{} (intercept)", result.name), price));
+                    }
+                }
+                results.push(result);
+            }
+            Err(e) => {
+                (options.progress)(&format!("  failed: {e}"));
+                failures.push((probe.name.clone(), e));
+            }
+        }
+        if last_series == Some(i) {
+            let fit = fit_line(&series_points.iter().map(|(p, g)| (f64::from(*p), *g)).collect::<Vec<_>>())
+                .map_err(|e| e.to_string());
+            if let Ok(f) = &fit {
+                let name = "memory-access series".to_string();
+                candidates
+                    .entry(Term::Op(OpClass::MemoryAccess))
+                    .or_default()
+                    .push((format!("{name} (intercept)"), f.intercept));
+                candidates
+                    .entry(Term::Dyn(DynTerm::MemoryAccessPerPage))
+                    .or_default()
+                    .push((format!("{name} (slope)"), f.slope));
+            }
+            series = Some(SeriesResult { points: series_points.clone(), fit });
+        }
+        for (term, _) in last.iter().filter(|(_, at)| **at == i) {
+            let floor = match term {
+                Term::Op(c) if *c != OpClass::Simple => Term::Op(OpClass::Simple).get(&prices),
+                _ => 1,
+            };
+            let fitted = candidates.get(term).and_then(|c| c.iter().map(|(_, v)| *v).reduce(f64::max));
+            let rounded = fitted.map_or(term.get(&prices), round_price);
+            let proposed = rounded.max(floor);
+            priced.insert(*term, (fitted, proposed, fitted.is_some() && proposed > rounded));
+            term.set(&mut prices, proposed);
+        }
+    }
+    let mut proposal = defaults.clone();
+    for (term, (_, price, _)) in &priced {
+        term.set(&mut proposal, *price);
+    }
+    (options.progress)("checking every probe's largest point under the proposal");
+    for (result, probe) in results.iter_mut().zip(probes.iter().filter(|p| !failures.iter().any(|f| f.0 == p.name))) {
+        let Some(point) = result.points.last() else { continue };
+        // As in the fits, a cached load's charges are left out.
+        let (mut now, mut then) = (defaults.clone(), proposal.clone());
+        if probe.cached_code {
+            for t in LOAD_TERMS {
+                t.set(&mut now, 0);
+                t.set(&mut then, 0);
+            }
+        }
+        if let (Ok(now), Ok(then)) = (gas_at(probe, &ctx, &now, point.x), gas_at(probe, &ctx, &then, point.x)) {
+            result.per_kgas = Some((per_kgas(point.ns, now), per_kgas(point.ns, then)));
+        }
+    }
+    let terms = Term::all()
+        .into_iter()
+        .map(|term| {
+            let current = match term {
+                Term::Op(c) => {
+                    let costs: Vec<u64> =
+                        super::terms::members(c).into_iter().filter_map(|op| defaults.schedule.cost(op)).collect();
+                    (costs.iter().copied().min().unwrap_or(0), costs.iter().copied().max().unwrap_or(0))
+                }
+                _ => (term.get(&defaults), term.get(&defaults)),
+            };
+            let (fitted, proposed, floored) = priced.get(&term).copied().unwrap_or((None, term.get(&proposal), false));
+            let candidates = candidates.get(&term).cloned().unwrap_or_default();
+            TermResult { term, current, candidates, fitted, proposed, floored }
+        })
+        .collect();
+    (options.progress)("the ordinary-code check");
+    let ordinary = ordinary_check(options, &ctx, &proposal, &mut reference)?;
+    let mut history = reference.history.clone();
+    history.sort_by(f64::total_cmp);
+    let spread = (history.first().copied().unwrap_or(0.0), history.last().copied().unwrap_or(0.0));
+    Ok(Calibration {
+        scale: options.scale,
+        recorded: options.recorded,
+        probes: results,
+        terms,
+        series,
+        proposal,
+        reference: (reference.anchor_ns, reference.gas, spread.0, spread.1),
+        ordinary,
+        failures,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// Nanoseconds per 1000 gas.
+pub fn per_kgas(ns: f64, gas: u64) -> f64 {
+    ns * 1000.0 / gas.max(1) as f64
+}
+
+/// Times and counts one probe and fits it.
+fn measure_probe(
+    probe: &Probe,
+    ctx: &Ctx,
+    prices: &Params,
+    pending: &[Term],
+    reference: &mut Reference,
+    plan: &Plan,
+) -> Result<ProbeResult, String> {
+    let times = time_probe(probe, ctx, reference, plan)?;
+    let counted = count_probe(probe, ctx, prices, pending)?;
+    let own = probe.own_terms();
+    let fixed_at = probe.fixed.and_then(|f| own.iter().position(|t| *t == f));
+    let points: Vec<PointResult> = times
+        .iter()
+        .zip(&counted)
+        .map(|(t, c)| PointResult {
+            x: t.x,
+            ns: t.ns,
+            wall_ns: t.wall_ns,
+            gas_default: t.gas_default,
+            count: c.counts[0],
+            other_gas: c.other_gas,
+            response: 1000.0 * t.ns - c.other_gas,
+        })
+        .collect();
+    let pending_varies = {
+        let lo = counted.iter().map(|c| c.pending_gas).fold(f64::INFINITY, f64::min);
+        let hi = counted.iter().map(|c| c.pending_gas).fold(f64::NEG_INFINITY, f64::max);
+        (hi > lo).then(|| format!("the terms priced after this probe charge {lo} to {hi} gas across its sizes"))
+    };
+    let fit = fit_line(&points.iter().map(|p| (p.count, p.response)).collect::<Vec<_>>()).map_err(|e| e.to_string());
+    let slope_price = fit.as_ref().ok().map(|f| f.slope);
+    // A fixed term's worst case is the smallest size, where it weighs most: it is priced so
+    // that the smallest point is paid for at the fitted slope (the line's intercept corrected by
+    // that point's residual), rather than by the intercept alone, which a slight curvature among
+    // the large sizes can move far from what the small one needs.
+    let fixed_price = match (&fit, fixed_at, points.first(), counted.first()) {
+        (Ok(f), Some(k), Some(p), Some(c)) if c.counts[k] > 0.0 => Some((p.response - f.slope * p.count) / c.counts[k]),
+        _ => None,
+    };
+    Ok(ProbeResult {
+        name: probe.name.clone(),
+        slope: probe.slope,
+        fixed: probe.fixed,
+        series: probe.series,
+        check_only: probe.check_only,
+        input: probe.input.clone(),
+        x_name: probe.x_name.to_string(),
+        rounds: times.first().map_or(0, |t| t.rounds),
+        points,
+        fit,
+        slope_price,
+        fixed_price,
+        pending_varies,
+        per_kgas: None,
+    })
+}
+
+/// Ordinary code's time per gas under the default and the proposed prices: the guest workloads
+/// of the time-per-gas baseline set (when their module is given) and the arithmetic loop.
+fn ordinary_check(
+    options: &Options,
+    ctx: &Ctx,
+    proposal: &Params,
+    reference: &mut Reference,
+) -> Result<Vec<OrdinaryRow>, String> {
+    let runs = options.plan.min_rounds.max(3) * 3;
+    let mut rows = Vec::new();
+    let mut time = |name: String, mut run: crate::tpg::Run, gas_proposed: u64| -> Result<OrdinaryRow, String> {
+        let mut times = Vec::new();
+        let mut gas_default = 0;
+        for _ in 0..runs {
+            let reference_ns = reference.once()?;
+            let s = run()?;
+            gas_default = s.gas;
+            times.push(s.cpu_ns * reference.anchor_ns / reference_ns.max(1.0));
+        }
+        Ok(OrdinaryRow { name, ns: crate::tpg::median(&mut times), gas_default, gas_proposed })
+    };
+    if let Some(wasm) = &options.guests {
+        let defaults = Params::default();
+        for (export, arg) in crate::scenarios::GUEST_WORKLOADS {
+            let instrumented =
+                |p: &Params| tally_gas_injector::instrument(wasm, &p.schedule).map_err(|e| format!("guests: {e}"));
+            let mut proposed = crate::scenarios::guest_baseline(proposal, &instrumented(proposal)?, export, arg)?;
+            let gas_proposed = (proposed.run)()?.gas;
+            let baseline = crate::scenarios::guest_baseline(&defaults, &instrumented(&defaults)?, export, arg)?;
+            rows.push(time(baseline.name, baseline.run, gas_proposed)?);
+        }
+    }
+    let iterations = super::probe::pick(options.scale, 100_000, 100_000, 100);
+    let arith = crate::attacks::arith_loop(iterations);
+    let proposed_ctx = Ctx { params: proposal.clone(), timed: false, ..ctx.clone() };
+    let gas_proposed = (super::probe::warm_call(&proposed_ctx, arith.clone())?)()?.gas;
+    rows.push(time(format!("arith-loop({iterations})"), super::probe::warm_call(ctx, arith)?, gas_proposed)?);
+    Ok(rows)
+}

@@ -1,0 +1,304 @@
+//! The calibration report (markdown): the unit and the machine, what the proposal does to
+//! ordinary code, every term against its current default, the operator classes, and every
+//! probe's fit with its points and residuals.
+
+use std::fmt::Write as _;
+
+use super::file::UNIT;
+use super::pipeline::{per_kgas, Calibration, ProbeResult, TermResult};
+use super::terms::{members, DynTerm, OpClass, Term};
+use crate::tpg::{format_gas, format_time};
+
+/// A number with three significant digits, or in scientific notation when tiny or huge.
+fn num(v: f64) -> String {
+    let a = v.abs();
+    if v == 0.0 {
+        "0".into()
+    } else if !(1e-2..1e7).contains(&a) {
+        format!("{v:.2e}")
+    } else if a >= 100.0 {
+        format!("{v:.0}")
+    } else if a >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+fn percent(v: f64) -> String {
+    format!("{:.1} %", v * 100.0)
+}
+
+fn current(t: &TermResult) -> String {
+    if t.current.0 == t.current.1 {
+        format_gas(t.current.0)
+    } else {
+        format!("{}–{}", format_gas(t.current.0), format_gas(t.current.1))
+    }
+}
+
+/// The report's text. `machine` describes the machine; `command` is how the run was started.
+pub fn render(c: &Calibration, machine: &str, command: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# Tally cost calibration\n");
+    let _ = writeln!(out, "- **Unit:** {UNIT}.");
+    let _ = writeln!(out, "- **Machine:** {machine}.");
+    let _ = writeln!(out, "- **Command:** `{command}` ({:?} scale, {:.0} s).", c.scale, c.seconds);
+    let _ = writeln!(
+        out,
+        "- **Executions:** {}.",
+        if c.recorded { "recorded (`Runtime::call_recorded`)" } else { "not recorded (`Runtime::call`)" }
+    );
+    let (anchor, gas, lo, hi) = c.reference;
+    let _ = writeln!(
+        out,
+        "- **Reference workload** (arith-loop, every round): {} per run ({} ns per 1000 gas at the \
+         defaults); its runs ranged {} to {} (the machine's drift, divided out of every time).\n",
+        format_time(anchor),
+        num(per_kgas(anchor, gas)),
+        format_time(lo),
+        format_time(hi)
+    );
+    if !c.failures.is_empty() {
+        let _ = writeln!(out, "**{} probes failed** (their terms keep the defaults):\n", c.failures.len());
+        for (name, e) in &c.failures {
+            let _ = writeln!(out, "- `{name}`: {e}");
+        }
+        out.push('\n');
+    }
+    let pending: Vec<&ProbeResult> = c.probes.iter().filter(|p| p.pending_varies.is_some()).collect();
+    if !pending.is_empty() {
+        let _ = writeln!(out, "**Probes that depend on terms priced after them** (a bug in the probe order):\n");
+        for p in pending {
+            let _ = writeln!(out, "- `{}`: {}", p.name, p.pending_varies.as_deref().unwrap_or(""));
+        }
+        out.push('\n');
+    }
+    ordinary(&mut out, c);
+    comparison(&mut out, c);
+    checks(&mut out, c);
+    classes(&mut out);
+    if let Some(s) = &c.series {
+        let _ = writeln!(out, "## Memory-access series\n");
+        let _ = writeln!(out, "A dependent load's price (gas per load, at 1 ns per 1000 gas) by memory size:\n");
+        let _ = writeln!(
+            out,
+            "| pages | gas per load | fitted | residual | ns / 1000 gas under the proposal |\n|---:|---:|---:|---:|---:|"
+        );
+        let load = Term::Op(OpClass::MemoryAccess).get(&c.proposal) as f64;
+        let per_page = Term::Dyn(DynTerm::MemoryAccessPerPage).get(&c.proposal) as f64;
+        for (k, (pages, g)) in s.points.iter().enumerate() {
+            let (fitted, residual) = match &s.fit {
+                Ok(f) => (num(f.at(f64::from(*pages))), num(f.residuals[k])),
+                Err(_) => ("—".into(), "—".into()),
+            };
+            let proposed = num(g / (load + per_page * f64::from(*pages)));
+            let _ = writeln!(out, "| {pages} | {} | {fitted} | {residual} | {proposed} |", num(*g));
+        }
+        match &s.fit {
+            Ok(f) => {
+                let _ = writeln!(
+                    out,
+                    "\nFit: {} + {} · pages (R² {:.4}, largest relative residual {}).\n",
+                    num(f.intercept),
+                    num(f.slope),
+                    f.r2,
+                    percent(f.max_rel_residual)
+                );
+            }
+            Err(e) => {
+                let _ = writeln!(out, "\nNo fit: {e}\n");
+            }
+        }
+    }
+    let _ = writeln!(out, "## Fits\n");
+    let _ = writeln!(
+        out,
+        "Each probe's response is `1000 · ns − the gas of every other term` (at the prices fitted \
+         before it), fitted by least squares against the count of its term (`x` of the fit, counted \
+         from the metering itself). The slope is the term's price; for a probe with a fixed term, \
+         that term's price is the intercept corrected by the smallest point's residual. Times are medians over rounds of thread CPU time, \
+         corrected for drift.\n"
+    );
+    for p in &c.probes {
+        probe(&mut out, p);
+    }
+    out
+}
+
+fn ordinary(out: &mut String, c: &Calibration) {
+    if c.ordinary.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Ordinary code under the proposal\n");
+    let _ = writeln!(
+        out,
+        "| workload | time | gas (defaults) | ns / 1000 gas (defaults) | gas (proposal) | ns / 1000 gas (proposal) |\n\
+         |---|---:|---:|---:|---:|---:|"
+    );
+    for r in &c.ordinary {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            r.name,
+            format_time(r.ns),
+            format_gas(r.gas_default),
+            num(per_kgas(r.ns, r.gas_default)),
+            format_gas(r.gas_proposed),
+            num(per_kgas(r.ns, r.gas_proposed))
+        );
+    }
+    let mut now: Vec<f64> = c.ordinary.iter().map(|r| per_kgas(r.ns, r.gas_default)).collect();
+    let mut then: Vec<f64> = c.ordinary.iter().map(|r| per_kgas(r.ns, r.gas_proposed)).collect();
+    let _ = writeln!(
+        out,
+        "\nMedian: {} ns per 1000 gas at the defaults, {} under the proposal (every term's worst case is \
+         priced at 1).\n",
+        num(crate::tpg::median(&mut now)),
+        num(crate::tpg::median(&mut then))
+    );
+}
+
+fn comparison(out: &mut String, c: &Calibration) {
+    let _ = writeln!(out, "## Terms: current default and proposal\n");
+    let _ = writeln!(
+        out,
+        "`fitted` is the largest price its probes gave (gas per unit, unrounded); `set by` is that probe; \
+         the worst point's ns / 1000 gas is its largest size, at the defaults and under the proposal.\n"
+    );
+    let _ = writeln!(
+        out,
+        "| term | current | fitted | proposed | proposed / current | set by | worst point, ns / 1000 gas: defaults → proposal |\n\
+         |---|---:|---:|---:|---:|---|---|"
+    );
+    for t in &c.terms {
+        let binding = t
+            .candidates
+            .iter()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map(|(name, _)| name.clone())
+            .unwrap_or_else(|| "not calibrated: the default".into());
+        let worst = t
+            .candidates
+            .iter()
+            .filter_map(|(name, _)| c.probes.iter().find(|p| p.name == name.trim_end_matches(" (intercept)")))
+            .filter_map(|p| p.per_kgas)
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .map_or("—".to_string(), |(now, then)| format!("{} → {}", num(now), num(then)));
+        let ratio = t.proposed as f64 / t.current.1.max(1) as f64;
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {}{} | {}× | {} | {} |",
+            t.term.name(),
+            current(t),
+            t.fitted.map_or("—".into(), num),
+            format_gas(t.proposed),
+            if t.floored { " (floor)" } else { "" },
+            num(ratio),
+            binding,
+            worst
+        );
+    }
+    out.push('\n');
+}
+
+fn checks(out: &mut String, c: &Calibration) {
+    let checks: Vec<&ProbeResult> = c.probes.iter().filter(|p| p.check_only.is_some()).collect();
+    if checks.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Checks: worst cases the formulas leave unpaid\n");
+    for p in checks {
+        let needed = p.slope_price.map_or("—".into(), num);
+        let proposed = c.terms.iter().find(|t| t.term == p.slope).map_or(0, |t| t.proposed);
+        let _ = writeln!(
+            out,
+            "- `{}` ({}): `{}` would need {needed} gas per unit; the proposal has {}. {}.",
+            p.name,
+            p.input,
+            p.slope.name(),
+            format_gas(proposed),
+            p.check_only.unwrap_or("")
+        );
+    }
+    out.push('\n');
+}
+
+fn classes(out: &mut String) {
+    let _ = writeln!(out, "## Operator classes\n\n| class | what | operators |\n|---|---|---|");
+    for class in OpClass::ALL {
+        let ops: Vec<String> = members(*class).iter().map(|o| format!("`{}`", o.name())).collect();
+        let _ = writeln!(out, "| `{}` | {} | {} |", class.name(), class.doc(), ops.join(" "));
+    }
+    out.push('\n');
+}
+
+fn probe(out: &mut String, p: &ProbeResult) {
+    let term = match p.series {
+        _ if p.check_only.is_some() => format!("`{}` (a check: prices nothing)", p.slope.name()),
+        Some((_, pages)) => format!("memory-access series at {pages} pages"),
+        None => match p.fixed {
+            Some(f) => format!("`{}` (slope), `{}` (intercept)", p.slope.name(), f.name()),
+            None => format!("`{}`", p.slope.name()),
+        },
+    };
+    let _ = writeln!(out, "### {}\n", p.name);
+    let _ = writeln!(out, "{term}. Input: {}; x = {}; {} rounds.\n", p.input, p.x_name, p.rounds);
+    let _ = writeln!(
+        out,
+        "| x | count of {} | time (CPU) | time (wall) | other terms' gas | response (gas) | fitted | residual |\n\
+         |---:|---:|---:|---:|---:|---:|---:|---:|",
+        match p.slope {
+            Term::Op(_) => "class operators".to_string(),
+            t => format!("`{}`", t.name()),
+        }
+    );
+    for (k, pt) in p.points.iter().enumerate() {
+        let (fitted, residual) = match &p.fit {
+            Ok(f) => {
+                (num(f.at(pt.count)), format!("{} ({})", num(f.residuals[k]), percent(f.residuals[k] / pt.response)))
+            }
+            Err(_) => ("—".into(), "—".into()),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {fitted} | {residual} |",
+            pt.x,
+            num(pt.count),
+            format_time(pt.ns),
+            format_time(pt.wall_ns),
+            num(pt.other_gas),
+            num(pt.response)
+        );
+    }
+    match &p.fit {
+        Ok(f) => {
+            let _ = write!(
+                out,
+                "\nconst {} gas, per unit {} gas; R² {:.4}; largest relative residual {}",
+                num(f.intercept),
+                num(f.slope),
+                f.r2,
+                percent(f.max_rel_residual)
+            );
+            if let Some(price) = p.fixed_price {
+                let _ = write!(out, "; fixed term {} gas (paying for the smallest size at this slope)", num(price));
+            }
+            if let Some((now, then)) = p.per_kgas {
+                let _ = write!(
+                    out,
+                    "; largest point {} ns / 1000 gas at the defaults, {} under the proposal",
+                    num(now),
+                    num(then)
+                );
+            }
+            out.push_str(".\n\n");
+        }
+        Err(e) => {
+            let _ = writeln!(out, "\nNo fit: {e}.\n");
+        }
+    }
+    if let Some(w) = &p.pending_varies {
+        let _ = writeln!(out, "**Warning:** {w}.\n");
+    }
+}

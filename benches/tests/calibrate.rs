@@ -1,0 +1,144 @@
+//! The calibration tool's machinery: the fit recovers known lines from noisy points, the
+//! calibration file round-trips and rejects what is not a schedule, every probe builds, runs and
+//! is counted in an order where it depends only on terms priced before it, and (ignored until
+//! the defaults are switched) the defaults equal the committed calibration file.
+
+use tally_benches::calibrate::file::{self, Measured};
+use tally_benches::calibrate::fit::fit_line;
+use tally_benches::calibrate::measure::Plan;
+use tally_benches::calibrate::pipeline::{self, Options};
+use tally_benches::calibrate::terms::{class_of, members, OpClass, Term};
+use tally_benches::calibrate::Scale;
+use tally_gas_injector::{OpKind, Schedule};
+use tally_host_env::{HostCosts, Params};
+
+/// Deterministic noise in [-1, 1).
+fn noise(seed: &mut u64) -> f64 {
+    *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    ((*seed >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+}
+
+#[test]
+fn fit_recovers_a_line_from_noisy_points() {
+    let mut seed = 7;
+    for (intercept, slope) in [(20_000.0, 450.0), (0.0, 1.25), (3.5e6, 57_000.0), (-800.0, 12.0)] {
+        // Five sizes, as a probe has, with ±2 % noise on each point.
+        let points: Vec<(f64, f64)> = [0.0, 1000.0, 2000.0, 3000.0, 4000.0]
+            .iter()
+            .map(|&x| {
+                let y: f64 = intercept + slope * x;
+                (x, y + 0.02 * y.abs().max(1.0) * noise(&mut seed))
+            })
+            .collect();
+        let fit = fit_line(&points).unwrap();
+        let top = intercept + slope * 4000.0;
+        assert!((fit.slope - slope).abs() <= 0.05 * slope.abs(), "slope {} for {slope}", fit.slope);
+        assert!((fit.intercept - intercept).abs() <= 0.05 * top.abs(), "intercept {} for {intercept}", fit.intercept);
+        assert!(fit.r2 > 0.99, "{fit:?}");
+        assert_eq!(fit.residuals.len(), 5);
+    }
+    // An outlier shows in the largest relative residual; points on the line have none.
+    let fit = fit_line(&[(0.0, 10.0), (1.0, 20.0), (2.0, 60.0), (3.0, 40.0)]).unwrap();
+    assert!(fit.max_rel_residual > 0.2, "{fit:?}");
+    let fit = fit_line(&[(1.0, 3.0), (2.0, 5.0), (4.0, 9.0)]).unwrap();
+    assert!(fit.max_rel_residual < 1e-12, "{fit:?}");
+}
+
+fn measured() -> Measured {
+    Measured { machine: "test".into(), scale: "tiny".into(), recorded: false }
+}
+
+#[test]
+fn calibration_file_round_trips() {
+    let defaults = Params::default();
+    let text = file::write(&defaults.schedule, &defaults.host, &measured());
+    let read = file::parse(&text).unwrap();
+    assert_eq!(read.schedule, defaults.schedule);
+    assert_eq!(read.host, defaults.host);
+    // Every class at one price, and changed host costs, survive too.
+    let mut p = Params::default();
+    for (k, class) in OpClass::ALL.iter().enumerate() {
+        Term::Op(*class).set(&mut p, 100 + k as u64);
+    }
+    p.schedule.set_cost(OpKind::Unreachable, None);
+    p.schedule.dynamic.memory_access_per_page = 777;
+    p.host.storage_remove = 123_456_789;
+    let read = file::parse(&file::write(&p.schedule, &p.host, &measured())).unwrap();
+    assert_eq!((read.schedule, read.host), (p.schedule.clone(), p.host));
+    assert_eq!(file::write(&p.schedule, &p.host, &measured()), file::write(&p.schedule, &p.host, &measured()));
+}
+
+#[test]
+fn calibration_file_errors_name_what_is_wrong() {
+    let defaults = Params::default();
+    let text = file::write(&defaults.schedule, &defaults.host, &measured());
+    for (from, to, error) in [
+        ("\"base\": 50000", "\"base\": -1", "host.base is not a whole number"),
+        ("\"base\": 50000,", "", "host has no field `base`"),
+        ("\"receipt_byte\": 5000", "\"receipt_byte\": 5000, \"tip\": 1", "host has an unknown field `tip`"),
+        ("\"nop\", ", "", "`nop` is in no class"),
+        ("\"nop\", ", "\"nop\", \"nop\", ", "`nop` is listed twice"),
+        ("\"nop\", ", "\"nope\", ", "`nope` is not an operator"),
+        ("\"version\": 2", "\"version\": 9", "schedule.version is 9"),
+        ("tally-calibration/1", "tally-calibration/0", "`format`"),
+    ] {
+        assert!(text.contains(from), "the file has no {from:?}");
+        let broken = text.replacen(from, to, 1);
+        let e = file::parse(&broken).unwrap_err();
+        assert!(e.contains(error), "{e:?} does not say {error:?}");
+    }
+    // A control operator at 0 is not a usable schedule.
+    let mut s = Schedule::default();
+    s.set_cost(OpKind::Loop, Some(0));
+    let e = file::parse(&file::write(&s, &HostCosts::default(), &measured())).unwrap_err();
+    assert!(e.contains("loop"), "{e}");
+}
+
+#[test]
+fn every_operator_is_in_one_class() {
+    let total: usize = OpClass::ALL.iter().map(|c| members(*c).len()).sum();
+    assert_eq!(total, OpKind::COUNT);
+    assert_eq!(class_of(OpKind::F64Div), OpClass::FloatDiv);
+    assert_eq!(Term::all().len(), OpClass::ALL.len() + 2 + 9 + 31);
+}
+
+/// Runs every probe at tiny sizes, once: each builds, runs as expected, is counted, fits, and
+/// depends on no term priced after it; every term gets a probe.
+#[test]
+fn every_probe_runs_and_depends_only_on_earlier_terms() {
+    let options = Options {
+        scale: Scale::Tiny,
+        plan: Plan::ONCE,
+        recorded: false,
+        filters: Vec::new(),
+        guests: None,
+        progress: |_| {},
+    };
+    let c = pipeline::calibrate(&options).unwrap();
+    assert!(c.failures.is_empty(), "{:#?}", c.failures);
+    for p in &c.probes {
+        assert!(p.pending_varies.is_none(), "{}: {:?}", p.name, p.pending_varies);
+        assert!(p.fit.is_ok(), "{}: {:?}", p.name, p.fit);
+        let counts: Vec<f64> = p.points.iter().map(|pt| pt.count).collect();
+        assert!(counts.windows(2).all(|w| w[1] > w[0]), "{}: the counts {counts:?} do not grow with x", p.name);
+    }
+    for t in &c.terms {
+        assert!(!t.candidates.is_empty(), "no probe prices {}", t.term.name());
+    }
+    assert!(c.series.as_ref().is_some_and(|s| s.fit.is_ok()));
+    c.proposal.validate().unwrap();
+}
+
+/// The default prices are the committed calibration's. Ignored until the lead switches the
+/// defaults to a calibration run on the reference machine and commits its file
+/// (`benches/calibration/fitted.json`, written by `cargo run --release -p tally-benches --bin
+/// calibrate`); then run with
+/// `cargo test --release -p tally-benches --test calibrate -- --ignored defaults_are_the_committed_calibration`.
+#[test]
+#[ignore = "the defaults are not yet the calibrated prices"]
+fn defaults_are_the_committed_calibration() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file::FITTED);
+    let calibrated = file::load(&path).unwrap();
+    assert_eq!(Schedule::default(), calibrated.schedule, "Schedule::default() differs from {}", path.display());
+    assert_eq!(HostCosts::default(), calibrated.host, "HostCosts::default() differs from {}", path.display());
+}
