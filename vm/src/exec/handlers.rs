@@ -406,7 +406,6 @@ un!(i64_popcnt, u64, |x| x.count_ones() as u64);
 un!(i64_extend8_s, i64, |x| x as i8 as i64);
 un!(i64_extend16_s, i64, |x| x as i16 as i64);
 un!(i64_extend32_s, i64, |x| x as i32 as i64);
-un!(i64_extend_i32_s, i32, |x| x as i64);
 un_try!(i64_trunc_f32_s, f32, n::i64_trunc_f32_s);
 un_try!(i64_trunc_f32_u, f32, n::i64_trunc_f32_u);
 un_try!(i64_trunc_f64_s, f64, n::i64_trunc_f64_s);
@@ -490,9 +489,6 @@ handler!(
     next!(ip.add(1), sp, mem, cx, gas)
 });
 
-// ---- references ----
-un!(ref_is_null, u64, |x| x == 0);
-
 // ---- conditional branches ----
 
 /// The four forms of one conditional branch. A form's taken way, its fallthrough, or both pay
@@ -538,7 +534,10 @@ pub(crate) fn same(x: Handler, y: Handler) -> bool {
 
 impl core::fmt::Debug for CondBranch {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "CondBranch({:#x})", self.plain as usize)
+        match super::op_table::lookup(self.plain) {
+            Some(info) => write!(f, "CondBranch({})", info.name),
+            None => write!(f, "CondBranch({:#x})", self.plain as usize),
+        }
     }
 }
 
@@ -1079,7 +1078,6 @@ load!(i32_load16_u, i32_load16_u_add, 2, |b| u16::from_le_bytes(b) as u64);
 load!(i64_load8_s, i64_load8_s_add, 1, |b| b[0] as i8 as i64 as u64);
 load!(i64_load16_s, i64_load16_s_add, 2, |b| i16::from_le_bytes(b) as i64 as u64);
 load!(i64_load32_s, i64_load32_s_add, 4, |b| i32::from_le_bytes(b) as i64 as u64);
-load!(i64_load32_u, i64_load32_u_add, 4, |b| u32::from_le_bytes(b) as u64);
 
 macro_rules! store {
     ($name:ident, $imm:ident, $add:ident, $imm_add:ident, $n:literal, |$v:ident| $e:expr) => {

@@ -13,7 +13,9 @@
 //! outgoing arguments, so calls copy nothing.
 
 pub(crate) mod handlers;
+pub(crate) mod listing;
 pub(crate) mod numeric;
+mod op_table;
 mod runtime;
 
 use core::ptr;
@@ -33,7 +35,9 @@ pub(crate) type Sp = *mut u64;
 pub(crate) type Handler = unsafe extern "C" fn(Ip, Sp, *mut u8, *mut Cx, u64) -> Ip;
 
 /// One instruction of the internal IR: a handler and three operand fields whose meaning the
-/// handler defines. By convention a value-producing op writes its result to slot `a`.
+/// handler defines (the op table, `op_table.rs`, records it for each handler). By convention a
+/// value-producing op writes its result to slot `a`. Its `Debug` prints the handler's name and
+/// the decoded operands (`listing.rs`).
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub(crate) struct Op {
@@ -43,9 +47,17 @@ pub(crate) struct Op {
     pub c: u64,
 }
 
-impl core::fmt::Debug for Op {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "Op({:#x}, {}, {}, {:#x})", self.h as usize, self.a, self.b, self.c)
+impl Op {
+    /// The low half of `c`, where ops with two 32-bit operands in `c` keep the first.
+    #[inline(always)]
+    pub(crate) const fn c_lo(&self) -> u32 {
+        self.c as u32
+    }
+
+    /// The high half of `c`, where ops with two 32-bit operands in `c` keep the second.
+    #[inline(always)]
+    pub(crate) const fn c_hi(&self) -> u32 {
+        (self.c >> 32) as u32
     }
 }
 

@@ -1557,7 +1557,10 @@ impl FuncTranslator {
                     self.emit(op(h::global_set, global_index, slot, 0));
                 }
             }
-            O::I32Load { memarg } | O::F32Load { memarg } => self.load(h::i32_load, h::i32_load_add, memarg.offset),
+            // Zero-extending `i64` loads read what the `i32` loads of their width read.
+            O::I32Load { memarg } | O::F32Load { memarg } | O::I64Load32U { memarg } => {
+                self.load(h::i32_load, h::i32_load_add, memarg.offset)
+            }
             O::I64Load { memarg } | O::F64Load { memarg } => self.load(h::i64_load, h::i64_load_add, memarg.offset),
             O::I32Load8S { memarg } => self.load(h::i32_load8_s, h::i32_load8_s_add, memarg.offset),
             O::I32Load8U { memarg } | O::I64Load8U { memarg } => {
@@ -1570,7 +1573,6 @@ impl FuncTranslator {
             O::I64Load8S { memarg } => self.load(h::i64_load8_s, h::i64_load8_s_add, memarg.offset),
             O::I64Load16S { memarg } => self.load(h::i64_load16_s, h::i64_load16_s_add, memarg.offset),
             O::I64Load32S { memarg } => self.load(h::i64_load32_s, h::i64_load32_s_add, memarg.offset),
-            O::I64Load32U { memarg } => self.load(h::i64_load32_u, h::i64_load32_u_add, memarg.offset),
             O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => {
                 self.store([h::store32, h::store32_imm, h::store32_add, h::store32_imm_add], 4, memarg.offset)
             }
@@ -1648,7 +1650,8 @@ impl FuncTranslator {
                 self.emit(op(h::elem_drop, elem_index, 0, 0));
             }
             O::RefNull { .. } => self.push(Operand::Const(0)),
-            O::RefIsNull => self.un(h::ref_is_null),
+            // The null reference is the cell 0.
+            O::RefIsNull => self.un(h::i64_eqz),
             O::RefFunc { function_index } => self.emit_producer(h::ref_func, function_index, 0),
             O::I32Const { value } => self.push(Operand::Const(value as u32 as u64)),
             O::I64Const { value } => self.push(Operand::Const(value as u64)),
@@ -1761,7 +1764,8 @@ impl FuncTranslator {
             O::I32TruncF32U => self.un(h::i32_trunc_f32_u),
             O::I32TruncF64S => self.un(h::i32_trunc_f64_s),
             O::I32TruncF64U => self.un(h::i32_trunc_f64_u),
-            O::I64ExtendI32S => self.un(h::i64_extend_i32_s),
+            // An `i32` cell is its value zero-extended: sign-extending its low half is enough.
+            O::I64ExtendI32S => self.un(h::i64_extend32_s),
             O::I64TruncF32S => self.un(h::i64_trunc_f32_s),
             O::I64TruncF32U => self.un(h::i64_trunc_f32_u),
             O::I64TruncF64S => self.un(h::i64_trunc_f64_s),
