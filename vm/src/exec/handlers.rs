@@ -151,7 +151,7 @@ macro_rules! bin {
         handler!($ss(ip, sp, mem, cx, gas) {
             let op = &*ip;
             let $x: $t = rd(sp, op.b);
-            let $y: $t = rd(sp, op.c as u32);
+            let $y: $t = rd(sp, op.c_lo());
             wr(sp, op.a, $e);
             next!(ip.add(1), sp, mem, cx, gas)
         });
@@ -175,7 +175,7 @@ macro_rules! bin {
         handler!($ss(ip, sp, mem, cx, gas) {
             let op = &*ip;
             let $x: $t = rd(sp, op.b);
-            let $y: $t = rd(sp, op.c as u32);
+            let $y: $t = rd(sp, op.c_lo());
             wr(sp, op.a, $e);
             next!(ip.add(1), sp, mem, cx, gas)
         });
@@ -194,7 +194,7 @@ macro_rules! bin_try {
     ($konst:ident, $ss:ident, $si:ident, $is:ident, $t:ty, $f:path) => {
         handler!($ss(ip, sp, mem, cx, gas) {
             let op = &*ip;
-            match $f(rd::<$t>(sp, op.b), rd::<$t>(sp, op.c as u32)) {
+            match $f(rd::<$t>(sp, op.b), rd::<$t>(sp, op.c_lo())) {
                 Ok(v) => wr(sp, op.a, v),
                 Err(code) => return trap(ip, cx, code, gas),
             }
@@ -274,7 +274,7 @@ handler!(
 /// is the divisor.
 i32_rem_u_const(ip, sp, mem, cx, gas) {
     let op = &*ip;
-    let d = (*ip.add(1)).c as u32;
+    let d = (*ip.add(1)).c_lo();
     wr(sp, op.a, n::Reciprocal32::from_bits(op.c).remainder(rd(sp, op.b), d));
     next!(ip.add(2), sp, mem, cx, gas)
 });
@@ -284,7 +284,7 @@ handler!(
 /// next op is data whose `c` is that magnitude.
 i32_rem_s_const(ip, sp, mem, cx, gas) {
     let op = &*ip;
-    let d = (*ip.add(1)).c as u32;
+    let d = (*ip.add(1)).c_lo();
     wr(sp, op.a, n::Reciprocal32::from_bits(op.c).remainder_signed(rd(sp, op.b), d));
     next!(ip.add(2), sp, mem, cx, gas)
 });
@@ -319,7 +319,7 @@ handler!(
 i32_wrap_shr_u(ip, sp, mem, cx, gas) {
     let op = &*ip;
     let x: u64 = rd(sp, op.b);
-    wr(sp, op.a, x.wrapping_shr(op.c as u32) as u32);
+    wr(sp, op.a, x.wrapping_shr(op.c_lo()) as u32);
     next!(ip.add(1), sp, mem, cx, gas)
 });
 un_try!(i32_trunc_f32_s, f32, n::i32_trunc_f32_s);
@@ -357,8 +357,8 @@ macro_rules! bit_fused {
         handler!($(#[$m])* $name(ip, sp, mem, cx, gas) {
             let op = &*ip;
             let $b: u64 = rd(sp, op.b);
-            let $z: u64 = rd(sp, op.c as u32);
-            let $hi = (op.c >> 32) as u32;
+            let $z: u64 = rd(sp, op.c_lo());
+            let $hi = op.c_hi();
             wr(sp, op.a, $e);
             next!(ip.add(1), sp, mem, cx, gas)
         });
@@ -383,8 +383,8 @@ handler!(
 i64_xor_andn(ip, sp, mem, cx, gas) {
     let op = &*ip;
     let b: u64 = rd(sp, op.b);
-    let z: u64 = rd(sp, op.c as u32);
-    let w: u64 = rd(sp, (op.c >> 32) as u32);
+    let z: u64 = rd(sp, op.c_lo());
+    let w: u64 = rd(sp, op.c_hi());
     wr(sp, op.a, w ^ (z & !b));
     next!(ip.add(1), sp, mem, cx, gas)
 });
@@ -475,8 +475,8 @@ handler!(
     /// `a = (b * y) + z` in f64, with slot y in the low half of `c` and slot z in the high half.
     f64_mul_add(ip, sp, mem, cx, gas) {
     let op = &*ip;
-    let prod = n::canon64(rd::<f64>(sp, op.b) * rd::<f64>(sp, op.c as u32));
-    wr(sp, op.a, n::canon64(prod + rd::<f64>(sp, (op.c >> 32) as u32)));
+    let prod = n::canon64(rd::<f64>(sp, op.b) * rd::<f64>(sp, op.c_lo()));
+    wr(sp, op.a, n::canon64(prod + rd::<f64>(sp, op.c_hi())));
     next!(ip.add(1), sp, mem, cx, gas)
 });
 
@@ -484,8 +484,8 @@ handler!(
     /// `a = (b * y) + z` in f32, with slot y in the low half of `c` and slot z in the high half.
     f32_mul_add(ip, sp, mem, cx, gas) {
     let op = &*ip;
-    let prod = n::canon32(rd::<f32>(sp, op.b) * rd::<f32>(sp, op.c as u32));
-    wr(sp, op.a, n::canon32(prod + rd::<f32>(sp, (op.c >> 32) as u32)));
+    let prod = n::canon32(rd::<f32>(sp, op.b) * rd::<f32>(sp, op.c_lo()));
+    wr(sp, op.a, n::canon32(prod + rd::<f32>(sp, op.c_hi())));
     next!(ip.add(1), sp, mem, cx, gas)
 });
 
@@ -577,8 +577,8 @@ unsafe fn charged_branch(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64) ->
     // the charge, so `target - 1` is that `gas` op and `target` an op of the same function.
     unsafe {
         let op = &*ip;
-        let target = ip.offset(op.c as i32 as isize);
-        let Some(gas) = gas.checked_sub(op.c >> 32) else {
+        let target = ip.offset(op.charged_offset());
+        let Some(gas) = gas.checked_sub(op.charged_gas()) else {
             return out_of_gas(target.sub(1), cx);
         };
         next_op(target, sp, mem, cx, gas)
@@ -589,7 +589,7 @@ unsafe fn charged_branch(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64) ->
 #[inline(always)]
 unsafe fn jump(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64) -> Ip {
     // SAFETY: branch offsets land on an op of the same function (handler invariants).
-    unsafe { next_op(ip.offset((*ip).c as i64 as isize), sp, mem, cx, gas) }
+    unsafe { next_op(ip.offset((*ip).branch_offset()), sp, mem, cx, gas) }
 }
 
 /// A branch not taken: continues at the next op.
@@ -702,13 +702,13 @@ handler!(konst(ip, sp, mem, cx, gas) {
 
 handler!(select(ip, sp, mem, cx, gas) {
     let op = &*ip;
-    let src = if rd::<u32>(sp, op.b) != 0 { op.c as u32 } else { (op.c >> 32) as u32 };
+    let src = if rd::<u32>(sp, op.b) != 0 { op.c_lo() } else { op.c_hi() };
     *sp.add(op.a as usize) = *sp.add(src as usize);
     next!(ip.add(1), sp, mem, cx, gas)
 });
 
 handler!(br(ip, sp, mem, cx, gas) {
-    next!(ip.offset((*ip).c as i64 as isize), sp, mem, cx, gas)
+    next!(ip.offset((*ip).branch_offset()), sp, mem, cx, gas)
 });
 
 handler!(
@@ -728,7 +728,7 @@ br_table(ip, sp, mem, cx, gas) {
     let op = &*ip;
     let i = rd::<u32>(sp, op.a).min(op.b);
     let entry = ip.add(1 + i as usize);
-    next!(entry.offset((*entry).c as i64 as isize), sp, mem, cx, gas)
+    next!(entry.offset((*entry).branch_offset()), sp, mem, cx, gas)
 });
 
 handler!(unreachable(ip, sp, mem, cx, gas) {
@@ -793,7 +793,7 @@ handler!(
 handler!(
     /// `tally.stack_enter(c)` with `c` immediate.
     stack_enter(ip, sp, mem, cx, gas) {
-    if let Err(code) = (*cx).meter.enter((*ip).c as u32) {
+    if let Err(code) = (*cx).meter.enter((*ip).c_lo()) {
         return trap(ip, cx, code, gas);
     }
     next!(ip.add(1), sp, mem, cx, gas)
@@ -802,7 +802,7 @@ handler!(
 handler!(
     /// `tally.stack_leave(c)` with `c` immediate.
     stack_leave(ip, sp, mem, cx, gas) {
-    (*cx).meter.leave((*ip).c as u32);
+    (*cx).meter.leave((*ip).c_lo());
     next!(ip.add(1), sp, mem, cx, gas)
 });
 
@@ -927,8 +927,8 @@ handler!(
 /// slot in the high half.
 call_indirect(ip, sp, mem, cx, gas) {
     let op = &*ip;
-    let i = rd::<u32>(sp, (op.c >> 32) as u32);
-    match runtime::indirect_target(cx, op.a, i, op.c as u32) {
+    let i = rd::<u32>(sp, op.c_hi());
+    match runtime::indirect_target(cx, op.a, i, op.c_lo()) {
         Ok(func) => {
             (*cx).meter.gas = gas;
             runtime::enter_func(ip, sp, mem, cx, func)
@@ -1058,7 +1058,7 @@ macro_rules! load {
             /// `(slot b + imm) mod 2^32 + offset`, imm in the low half of `c`, offset in the high.
             $add(ip, sp, mem, cx, gas) {
             let op = &*ip;
-            let ea = rd::<u32>(sp, op.b).wrapping_add(op.c as u32) as u64 + (op.c >> 32);
+            let ea = rd::<u32>(sp, op.b).wrapping_add(op.c_lo()) as u64 + u64::from(op.c_hi());
             if ea + $n > (*cx).mem_len as u64 {
                 return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
             }
@@ -1112,7 +1112,7 @@ macro_rules! store {
             /// `(slot a + imm) mod 2^32 + offset`, imm in the low half of `c`, offset in the high.
             $add(ip, sp, mem, cx, gas) {
             let op = &*ip;
-            let ea = rd::<u32>(sp, op.a).wrapping_add(op.c as u32) as u64 + (op.c >> 32);
+            let ea = rd::<u32>(sp, op.a).wrapping_add(op.c_lo()) as u64 + u64::from(op.c_hi());
             if ea + $n > (*cx).mem_len as u64 {
                 return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
             }
@@ -1127,7 +1127,7 @@ macro_rules! store {
             /// half of `c`, offset in the high.
             $imm_add(ip, sp, mem, cx, gas) {
             let op = &*ip;
-            let ea = rd::<u32>(sp, op.a).wrapping_add(op.c as u32) as u64 + (op.c >> 32);
+            let ea = rd::<u32>(sp, op.a).wrapping_add(op.c_lo()) as u64 + u64::from(op.c_hi());
             if ea + $n > (*cx).mem_len as u64 {
                 return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
             }
@@ -1174,7 +1174,7 @@ handler!(
 /// `memory.fill`: destination slot `a`, value slot `b`, length slot `c`.
 memory_fill(ip, sp, mem, cx, gas) {
     let op = &*ip;
-    if let Err(code) = runtime::memory_fill(cx, rd(sp, op.a), rd::<u32>(sp, op.b) as u8, rd(sp, op.c as u32)) {
+    if let Err(code) = runtime::memory_fill(cx, rd(sp, op.a), rd::<u32>(sp, op.b) as u8, rd(sp, op.c_lo())) {
         return trap(ip, cx, code, gas);
     }
     next!(ip.add(1), sp, mem, cx, gas)
@@ -1184,7 +1184,7 @@ handler!(
 /// `memory.copy`: destination slot `a`, source slot `b`, length slot `c`.
 memory_copy(ip, sp, mem, cx, gas) {
     let op = &*ip;
-    if let Err(code) = runtime::memory_copy(cx, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c as u32)) {
+    if let Err(code) = runtime::memory_copy(cx, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c_lo())) {
         return trap(ip, cx, code, gas);
     }
     next!(ip.add(1), sp, mem, cx, gas)
@@ -1195,8 +1195,8 @@ handler!(
 /// segment in the high half.
 memory_init(ip, sp, mem, cx, gas) {
     let op = &*ip;
-    let seg = (op.c >> 32) as u32;
-    if let Err(code) = runtime::memory_init(cx, seg, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c as u32)) {
+    let seg = op.c_hi();
+    if let Err(code) = runtime::memory_init(cx, seg, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c_lo())) {
         return trap(ip, cx, code, gas);
     }
     next!(ip.add(1), sp, mem, cx, gas)
@@ -1213,7 +1213,7 @@ handler!(
 /// `table.get`: result slot `a`, index slot `b`, table `c`.
 table_get(ip, sp, mem, cx, gas) {
     let op = &*ip;
-    match runtime::table_get(cx, op.c as u32, rd(sp, op.b)) {
+    match runtime::table_get(cx, op.c_lo(), rd(sp, op.b)) {
         Ok(v) => *sp.add(op.a as usize) = v,
         Err(code) => return trap(ip, cx, code, gas),
     }
@@ -1224,7 +1224,7 @@ handler!(
 /// `table.set`: index slot `a`, value slot `b`, table `c`.
 table_set(ip, sp, mem, cx, gas) {
     let op = &*ip;
-    if let Err(code) = runtime::table_set(cx, op.c as u32, rd(sp, op.a), *sp.add(op.b as usize)) {
+    if let Err(code) = runtime::table_set(cx, op.c_lo(), rd(sp, op.a), *sp.add(op.b as usize)) {
         return trap(ip, cx, code, gas);
     }
     next!(ip.add(1), sp, mem, cx, gas)
@@ -1234,7 +1234,7 @@ handler!(
 /// `table.size`: result slot `a`, table `c`.
 table_size(ip, sp, mem, cx, gas) {
     let op = &*ip;
-    wr(sp, op.a, runtime::table_size(cx, op.c as u32));
+    wr(sp, op.a, runtime::table_size(cx, op.c_lo()));
     next!(ip.add(1), sp, mem, cx, gas)
 });
 
@@ -1243,7 +1243,7 @@ handler!(
 /// in the high half.
 table_grow(ip, sp, mem, cx, gas) {
     let op = &*ip;
-    let old = runtime::table_grow(cx, (op.c >> 32) as u32, *sp.add(op.b as usize), rd(sp, op.c as u32));
+    let old = runtime::table_grow(cx, op.c_hi(), *sp.add(op.b as usize), rd(sp, op.c_lo()));
     wr(sp, op.a, old);
     next!(ip.add(1), sp, mem, cx, gas)
 });
@@ -1254,7 +1254,7 @@ handler!(
 table_fill(ip, sp, mem, cx, gas) {
     let op = &*ip;
     if let Err(code) =
-        runtime::table_fill(cx, (op.c >> 32) as u32, rd(sp, op.a), *sp.add(op.b as usize), rd(sp, op.c as u32))
+        runtime::table_fill(cx, op.c_hi(), rd(sp, op.a), *sp.add(op.b as usize), rd(sp, op.c_lo()))
     {
         return trap(ip, cx, code, gas);
     }
@@ -1267,7 +1267,7 @@ handler!(
 table_copy(ip, sp, mem, cx, gas) {
     let op = &*ip;
     let ext = &*ip.add(1);
-    if let Err(code) = runtime::table_copy(cx, ext.a, ext.b, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c as u32)) {
+    if let Err(code) = runtime::table_copy(cx, ext.a, ext.b, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c_lo())) {
         return trap(ip, cx, code, gas);
     }
     next!(ip.add(2), sp, mem, cx, gas)
@@ -1279,7 +1279,7 @@ handler!(
 table_init(ip, sp, mem, cx, gas) {
     let op = &*ip;
     let ext = &*ip.add(1);
-    if let Err(code) = runtime::table_init(cx, ext.a, ext.b, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c as u32)) {
+    if let Err(code) = runtime::table_init(cx, ext.a, ext.b, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c_lo())) {
         return trap(ip, cx, code, gas);
     }
     next!(ip.add(2), sp, mem, cx, gas)

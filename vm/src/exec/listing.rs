@@ -86,7 +86,7 @@ fn write_operands(out: &mut impl Write, op: &Op, operands: &[(Field, Kind)], at:
         if i > 0 {
             out.write_str(", ")?;
         }
-        write_operand(out, field_value(op, field), kind, at)?;
+        write_operand(out, op, field_value(op, field), kind, at)?;
     }
     if !dst.is_empty() && !src.is_empty() {
         out.write_str(" <- ")?;
@@ -96,7 +96,7 @@ fn write_operands(out: &mut impl Write, op: &Op, operands: &[(Field, Kind)], at:
         if i > 0 {
             out.write_str(if matches!(kind, Kind::Branch | Kind::ChargedBranch) { " " } else { ", " })?;
         }
-        write_operand(out, field_value(op, field), kind, at)?;
+        write_operand(out, op, field_value(op, field), kind, at)?;
     }
     Ok(())
 }
@@ -111,7 +111,9 @@ fn field_value(op: &Op, field: Field) -> u64 {
     }
 }
 
-fn write_operand(out: &mut impl Write, v: u64, kind: Kind, at: At<'_>) -> fmt::Result {
+/// Writes one operand of `op`: `v`, the value of its field, as a `kind`. Branch targets decode
+/// all of `c` the way their handlers do.
+fn write_operand(out: &mut impl Write, op: &Op, v: u64, kind: Kind, at: At<'_>) -> fmt::Result {
     match kind {
         Kind::Dst | Kind::Slot => write!(out, "s{v}"),
         Kind::Frame => write!(out, "frame=s{v}"),
@@ -139,10 +141,10 @@ fn write_operand(out: &mut impl Write, v: u64, kind: Kind, at: At<'_>) -> fmt::R
         Kind::Gas => write!(out, "gas={v}"),
         Kind::UnitPrice => write!(out, "per={v}"),
         Kind::Stack => write!(out, "stack={v}"),
-        Kind::Branch => write_target(out, v as i64, at),
+        Kind::Branch => write_target(out, op.branch_offset(), at),
         Kind::ChargedBranch => {
-            write_target(out, i64::from(v as u32 as i32), at)?;
-            write!(out, " gas={}", v >> 32)
+            write_target(out, op.charged_offset(), at)?;
+            write!(out, " gas={}", op.charged_gas())
         }
         Kind::Targets => write!(out, "targets={v}"),
         Kind::Global => write!(out, "global={v}"),
@@ -162,9 +164,9 @@ fn write_operand(out: &mut impl Write, v: u64, kind: Kind, at: At<'_>) -> fmt::R
 }
 
 /// A branch target: the op index it lands on, or the offset when the op's index is unknown.
-fn write_target(out: &mut impl Write, offset: i64, at: At<'_>) -> fmt::Result {
+fn write_target(out: &mut impl Write, offset: isize, at: At<'_>) -> fmt::Result {
     match at.index {
-        Some(i) => write!(out, "-> @{}", i as i64 + offset),
+        Some(i) => write!(out, "-> @{}", i as isize + offset),
         None => write!(out, "-> {offset:+}"),
     }
 }

@@ -10,7 +10,7 @@ use super::metering::{charged_target, PaysNext};
 use super::stack::Operand;
 use super::{op, FuncTranslator, ModuleCtx, Res};
 use crate::exec::handlers::{self as h, CondBranch};
-use crate::exec::Handler;
+use crate::exec::{branch_c, Handler};
 
 /// What opened a control frame (`Else` is an `if` past its `else`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -53,11 +53,6 @@ impl Ctrl {
     }
 }
 
-/// The branch offset from op `from` to op `to`.
-pub(super) fn rel(from: usize, to: usize) -> u64 {
-    (to as i64 - from as i64) as u64
-}
-
 impl FuncTranslator {
     pub(super) fn label(&self, depth: u32) -> &Ctrl {
         let i = self.ctrl.len() - 1 - depth as usize;
@@ -90,7 +85,7 @@ impl FuncTranslator {
         let label = self.label_mut(depth);
         if label.kind == CtrlKind::Loop {
             let head = label.head;
-            self.ops[at].c = rel(at, head);
+            self.ops[at].c = branch_c(at, head);
         } else {
             label.branches.push((at, form));
         }
@@ -245,7 +240,7 @@ impl FuncTranslator {
         // A label bound here: ops before it may no longer fold with ops after it.
         self.last_stack_op = None;
         let here = self.ops.len();
-        self.ops[at].c = rel(at, here);
+        self.ops[at].c = branch_c(at, here);
     }
 
     /// Patches branch `at`, of form `form`, to land here. If the next op is a `gas` op, the

@@ -10,7 +10,7 @@ use super::visit::Form;
 use super::{op, FuncTranslator};
 use crate::exec::handlers::{self as h, Bin};
 use crate::exec::numeric::Reciprocal32;
-use crate::exec::Handler;
+use crate::exec::{pair, Handler};
 
 /// A producer whose result can be folded into the op that consumes it.
 #[derive(Clone, Copy, Debug)]
@@ -116,7 +116,7 @@ impl FuncTranslator {
     pub(super) fn load(&mut self, plain: Handler, fused_add: Handler, offset: u64) {
         if let Some((base, imm)) = self.take_address_add() {
             self.stack.pop();
-            self.emit_producer(fused_add, base, imm as u64 | offset << 32);
+            self.emit_producer(fused_add, base, pair(imm, offset as u32));
             return;
         }
         let addr = self.pop_slot();
@@ -133,7 +133,7 @@ impl FuncTranslator {
             let fits = width <= 4 || v >> 32 == 0;
             if let Some((base, imm)) = fits.then(|| self.take_address_add()).flatten() {
                 self.stack.pop();
-                self.emit(op(imm_fused_add, base, v as u32, u64::from(imm) | offset << 32));
+                self.emit(op(imm_fused_add, base, v as u32, pair(imm, offset as u32)));
                 return;
             }
             let addr = self.pop_slot();
@@ -143,7 +143,7 @@ impl FuncTranslator {
         let val = self.slot_of(val, hv);
         if let Some((base, imm)) = self.take_address_add() {
             self.stack.pop();
-            self.emit(op(fused_add, base, val, imm as u64 | offset << 32));
+            self.emit(op(fused_add, base, val, pair(imm, offset as u32)));
             return;
         }
         let addr = self.pop_slot();
@@ -214,7 +214,7 @@ impl FuncTranslator {
             };
             if let Some((x, y)) = self.take_fuse_at(1, xor) {
                 self.stack.truncate(self.stack.len() - 2);
-                self.emit_producer(h::i64_rotl_xor, x, u64::from(y) | (k & 63) << 32);
+                self.emit_producer(h::i64_rotl_xor, x, pair(y, (k & 63) as u32));
                 return;
             }
         }
@@ -236,7 +236,7 @@ impl FuncTranslator {
         };
         if let Some(((handler, b, fixed, other_high), other)) = self.take_fused_operand(select) {
             let (lo, hi) = if other_high { (fixed, other) } else { (other, fixed) };
-            self.emit_producer(handler, b, u64::from(lo) | u64::from(hi) << 32);
+            self.emit_producer(handler, b, pair(lo, hi));
             return;
         }
         match self.bin(h::I64_XOR) {
@@ -296,7 +296,7 @@ impl FuncTranslator {
                 self.stack.pop();
                 let z = self.slot_of(other, other_h);
                 let hd = if is64 { h::f64_mul_add } else { h::f32_mul_add };
-                self.emit_producer(hd, x, y as u64 | (z as u64) << 32);
+                self.emit_producer(hd, x, pair(y, z));
                 return;
             }
         }

@@ -5,9 +5,10 @@
 //! region's memory-access charge rides on `memory.size`, and a return runs the `stack_leave`
 //! before it.
 
-use super::control::{rel, CtrlKind};
+use super::control::CtrlKind;
 use super::stack::Operand;
 use super::{op, FuncTranslator};
+use crate::exec::charged_branch_c;
 use crate::exec::handlers::{self as h, CondBranch};
 use crate::metering::Intrinsic;
 
@@ -20,10 +21,10 @@ pub(super) enum PaysNext {
     Call,
 }
 
-/// The `c` operand of a back-edge at `from` to the loop at `head` that pays the loop's entry
-/// charge `gas` itself: the offset to the op after the charge in the low half, `gas` in the high.
-pub(super) fn charged_target(from: usize, head: usize, gas: u32) -> u64 {
-    (rel(from, head + 1) as u32 as u64) | u64::from(gas) << 32
+/// The `c` of a branch at `from` that pays the charge `gas` of the `gas` op at `charge` itself
+/// and lands after it.
+pub(super) fn charged_target(from: usize, charge: usize, gas: u32) -> u64 {
+    charged_branch_c(from, charge + 1, gas)
 }
 
 impl FuncTranslator {

@@ -15,7 +15,7 @@ use super::metering::PaysNext;
 use super::stack::Operand;
 use super::{op, FuncTranslator, ModuleCtx, Res};
 use crate::exec::handlers::{self as h, Bin};
-use crate::exec::Handler;
+use crate::exec::{pair, Handler};
 use crate::Error;
 
 /// Operand forms of an emitted binary op.
@@ -110,7 +110,7 @@ impl FuncTranslator {
         let base = self.height() - params;
         self.stack.truncate(base as usize);
         let sig = ctx.sigs[type_index as usize].0;
-        self.emit(op(h::call_indirect, table, self.temp_slot(base), sig as u64 | (index as u64) << 32));
+        self.emit(op(h::call_indirect, table, self.temp_slot(base), pair(sig, index)));
         self.push_results(params, results);
     }
 
@@ -207,7 +207,7 @@ impl FuncTranslator {
                 let (v1, h1) = self.pop();
                 let s2 = self.slot_of(v2, h2);
                 let s1 = self.slot_of(v1, h1);
-                self.emit_producer(h::select, cond, s1 as u64 | (s2 as u64) << 32);
+                self.emit_producer(h::select, cond, pair(s1, s2));
             }
             O::LocalGet { local_index } => self.push(Operand::Local(local_index)),
             O::LocalSet { local_index } => self.local_set(local_index, false),
@@ -271,7 +271,7 @@ impl FuncTranslator {
                 let n = self.pop_slot();
                 let src = self.pop_slot();
                 let dst = self.pop_slot();
-                self.emit(op(h::memory_init, dst, src, n as u64 | (data_index as u64) << 32));
+                self.emit(op(h::memory_init, dst, src, pair(n, data_index)));
             }
             O::DataDrop { data_index } => {
                 self.emit(op(h::data_drop, data_index, 0, 0));
@@ -289,13 +289,13 @@ impl FuncTranslator {
             O::TableGrow { table } => {
                 let n = self.pop_slot();
                 let init = self.pop_slot();
-                self.emit_producer(h::table_grow, init, n as u64 | (table as u64) << 32);
+                self.emit_producer(h::table_grow, init, pair(n, table));
             }
             O::TableFill { table } => {
                 let n = self.pop_slot();
                 let v = self.pop_slot();
                 let i = self.pop_slot();
-                self.emit(op(h::table_fill, i, v, n as u64 | (table as u64) << 32));
+                self.emit(op(h::table_fill, i, v, pair(n, table)));
             }
             O::TableCopy { dst_table, src_table } => {
                 let n = self.pop_slot();
