@@ -22,6 +22,10 @@ fn instance(wat: &str) -> (Store<()>, Instance, Module) {
     (store, inst, module)
 }
 
+/// Whether listings name ops: they find handlers by address, and under Miri each use of a
+/// function has an address of its own, so the IR checks run in the ordinary runs only.
+const LISTINGS_NAME_OPS: bool = !cfg!(miri);
+
 /// The IR listing of the exported function `name`.
 fn listing(module: &Module, name: &str) -> String {
     let export = module.exports().into_iter().find(|e| e.name() == name).expect("no such export");
@@ -41,6 +45,9 @@ fn op_names(listing: &str) -> Vec<&str> {
 /// Asserts that function `name` was translated with the ops `expected`, in this order (other
 /// ops may come before, between and after them).
 fn assert_ops(module: &Module, name: &str, expected: &[&str]) {
+    if !LISTINGS_NAME_OPS {
+        return;
+    }
     let text = listing(module, name);
     let mut names = op_names(&text).into_iter();
     for want in expected {
@@ -64,6 +71,9 @@ const SNAPSHOTS: [(&str, &str); 8] = [
 /// Compares the listing of every function of `module` with `tests/ir_snapshots/NAME.ir`
 /// (rewritten instead when `GOLDEN_UPDATE` is set).
 fn assert_snapshot(snapshot: &str, module: &Module) {
+    if !LISTINGS_NAME_OPS {
+        return;
+    }
     let functions: Vec<String> =
         (0..).map_while(|i| module.func_type(i).map(|_| module.ir_text(i))).flatten().collect();
     let text = functions.join("\n");
@@ -327,8 +337,10 @@ fn zero_extension_sees_clean_i32_cells() {
               (return (i64.extend_i32_u (select (i32.const -9) (local.get $x) (local.get $x)))))
             (i64.extend_i32_u (i32.rotl (local.get $x) (i32.const 31)))))"#,
     );
-    let text = listing(&module, "extend");
-    assert!(op_names(&text).iter().all(|name| !name.contains("extend")), "an op for i64.extend_i32_u:\n{text}");
+    if LISTINGS_NAME_OPS {
+        let text = listing(&module, "extend");
+        assert!(op_names(&text).iter().all(|name| !name.contains("extend")), "an op for i64.extend_i32_u:\n{text}");
+    }
     assert_snapshot("zero_extension", &module);
     let f = inst.get_typed_func::<(i32, i32), i64>(&store, "extend").unwrap();
     let x = 7i32;
@@ -338,6 +350,19 @@ fn zero_extension_sees_clean_i32_cells() {
         assert_eq!(f.call(&mut store, (which as i32, x)).unwrap(), i64::from(*want), "case {which}");
     }
     assert_eq!(f.call(&mut store, (0, 0)).unwrap(), i64::from(u32::MAX));
+}
+
+/// Asserts that in function `name` the op `remainder` writes local 1 itself, followed by its
+/// data op.
+fn assert_writes_local_1(name: &str, remainder: &str, module: &Module) {
+    if !LISTINGS_NAME_OPS {
+        return;
+    }
+    let text = listing(module, name);
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines.iter().position(|line| line.contains(remainder)).unwrap_or_else(|| panic!("{name}:\n{text}"));
+    assert!(lines[at].contains(" s1 <- "), "{name}: the remainder should write local 1 itself:\n{text}");
+    assert!(lines[at + 1].contains(".data"), "{name}: the divisor should follow the remainder:\n{text}");
 }
 
 /// A remainder by a constant carries its divisor in a data op after it. Writing its result
@@ -354,13 +379,8 @@ fn remainder_into_a_local_still_on_the_stack() {
             (i32.add (i32.mul (local.get 1) (i32.const 1000))
                      (local.tee 1 (i32.rem_s (local.get 0) (i32.const -10))))))"#,
     );
-    for (name, remainder) in [("f", "i32_rem_u_const"), ("g", "i32_rem_s_const")] {
-        let text = listing(&module, name);
-        let lines: Vec<&str> = text.lines().collect();
-        let at = lines.iter().position(|line| line.contains(remainder)).unwrap_or_else(|| panic!("{name}:\n{text}"));
-        assert!(lines[at].contains(" s1 <- "), "{name}: the remainder should write local 1 itself:\n{text}");
-        assert!(lines[at + 1].contains(".data"), "{name}: the divisor should follow the remainder:\n{text}");
-    }
+    assert_writes_local_1("f", "i32_rem_u_const", &module);
+    assert_writes_local_1("g", "i32_rem_s_const", &module);
     // `f` reads local 1 before the tee: its old value is copied out before the remainder.
     assert_ops(&module, "f", &["copy", "i32_rem_u_const"]);
     assert_snapshot("remainder_into_a_local", &module);

@@ -5,8 +5,9 @@
 //! Handlers are found by address: an [`Op`](super::Op) holds nothing but its handler, so the
 //! table is sorted by handler address once and searched. Every handler has code of its own (two
 //! handlers with identical code would make the name ambiguous, so there are none; a test checks
-//! that no two entries share an address), and a test translates every operator and every fused
-//! form and checks that each emitted handler is here.
+//! that no two entries share an address), and `conformance/tests/ir_listing.rs` checks that every
+//! op the translator emits for the spec modules, plain and instrumented, is here. (Under Miri a
+//! function has no single address, and ops print as unknown.)
 
 use std::sync::OnceLock;
 
@@ -409,6 +410,10 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "Miri gives each use of a function an address of its own: handlers are not found by address"
+    )]
     fn every_handler_has_an_address_and_a_name_of_its_own() {
         let table = build();
         let mut names: Vec<&str> = table.iter().map(|i| i.name.as_str()).collect();
