@@ -39,9 +39,15 @@ pub(crate) unsafe fn next_op(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64
     }
 }
 
+/// Defines a handler. Each handler is one function with one address, never inlined into a
+/// caller (it has none: ops reach it through a pointer): the op table finds ops by handler
+/// address, and rustc would otherwise copy a small handler that makes no call (as with
+/// `tally_portable`) into every codegen unit that takes its address, each copy with an address
+/// of its own.
 macro_rules! handler {
     ($(#[$m:meta])* $name:ident($ip:ident, $sp:ident, $mem:ident, $cx:ident, $gas:ident) $body:block) => {
         $(#[$m])*
+        #[inline(never)]
         pub(crate) unsafe extern "C" fn $name($ip: Ip, $sp: Sp, $mem: *mut u8, $cx: *mut Cx, $gas: u64) -> Ip {
             // SAFETY: the caller upholds the handler invariants in the module docs.
             unsafe { $body }
