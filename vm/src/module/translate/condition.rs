@@ -216,6 +216,7 @@ impl FuncTranslator {
         self.last_test = test;
     }
 
+    /// `i32.eqz`/`i64.eqz`: emitted like a unary op, but remembered for fusion with a branch.
     pub(super) fn eqz(&mut self, is64: bool) {
         let (o, hgt) = self.pop();
         let slot = self.slot_of(o, hgt);

@@ -54,11 +54,13 @@ impl Ctrl {
 }
 
 impl FuncTranslator {
+    /// The control frame a branch to relative depth `depth` targets.
     pub(super) fn label(&self, depth: u32) -> &Ctrl {
         let i = self.ctrl.len() - 1 - depth as usize;
         &self.ctrl[i]
     }
 
+    /// [`Self::label`], mutably.
     fn label_mut(&mut self, depth: u32) -> &mut Ctrl {
         let i = self.ctrl.len() - 1 - depth as usize;
         &mut self.ctrl[i]
@@ -135,6 +137,8 @@ impl FuncTranslator {
         self.emit_return_ops(leave);
     }
 
+    /// The return sequence: results moved to slots `0..n`, then the return op (one that
+    /// releases `leave` stack units first, if any).
     fn emit_return_ops(&mut self, leave: Option<u32>) {
         // With a pending stack release, returns use the variants that release first.
         let (ret, ret_slot, ret_imm) = match leave {
@@ -199,6 +203,7 @@ impl FuncTranslator {
         self.emit(op(ret, units, 0, 0));
     }
 
+    /// The numbers of parameters and results of a block type.
     pub(super) fn block_arity(&self, ctx: &ModuleCtx<'_>, bt: BlockType) -> (u32, u32) {
         match bt {
             BlockType::Empty => (0, 0),
@@ -210,6 +215,7 @@ impl FuncTranslator {
         }
     }
 
+    /// Opens a control frame whose `params` are on top of the stack (already materialized).
     pub(super) fn enter(
         &mut self,
         kind: CtrlKind,
@@ -236,6 +242,7 @@ impl FuncTranslator {
         });
     }
 
+    /// Points the branch op at `at` to the next op to be emitted.
     fn patch_to_here(&mut self, at: usize) {
         // A label bound here: ops before it may no longer fold with ops after it.
         self.last_stack_op = None;
@@ -266,6 +273,7 @@ impl FuncTranslator {
         }
     }
 
+    /// `else`: the `then` arm branches to the end, and the jump for a false condition lands here.
     pub(super) fn on_else(&mut self) {
         let Some(ctrl) = self.ctrl.last() else { return };
         let (height, params, results) = (ctrl.height, ctrl.params, ctrl.results);
@@ -289,6 +297,8 @@ impl FuncTranslator {
         self.barrier();
     }
 
+    /// `end`: binds the label of the innermost frame (its forward branches land here) and
+    /// leaves the frame's results on the stack; the function's `end` returns.
     pub(super) fn on_end(&mut self) {
         let Some(ctrl) = self.ctrl.pop() else { return };
         if ctrl.kind == CtrlKind::Func {
@@ -321,6 +331,8 @@ impl FuncTranslator {
         self.barrier();
     }
 
+    /// After an unconditional transfer: the rest of the frame is dead code until its `else`
+    /// or `end`.
     pub(super) fn unreachable_after(&mut self) {
         self.reachable = false;
         let height = self.ctrl.last().map_or(0, |c| c.height);
@@ -328,6 +340,8 @@ impl FuncTranslator {
         self.barrier();
     }
 
+    /// `br_table`: the op, then one entry op per target and the default, each a branch (through
+    /// a value-moving branch after the table where the target needs moves).
     pub(super) fn br_table(&mut self, targets: &wasmparser::BrTable<'_>) -> Res {
         let index = self.pop_slot();
         let mut depths = Vec::with_capacity(targets.len() as usize + 1);

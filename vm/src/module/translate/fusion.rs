@@ -113,6 +113,7 @@ impl FuncTranslator {
         })
     }
 
+    /// A load: with the address add that produced its address folded in, when there is one.
     pub(super) fn load(&mut self, plain: Handler, fused_add: Handler, offset: u64) {
         if let Some((base, imm)) = self.take_address_add() {
             self.stack.pop();
@@ -150,6 +151,7 @@ impl FuncTranslator {
         self.emit(op(plain, addr, val, offset));
     }
 
+    /// `i32.add`: of a constant, remembered for fusion into a load or store address.
     pub(super) fn i32_add(&mut self) {
         if let Form::SlotImm(base, imm) = self.bin(h::I32_ADD) {
             self.last_fuse = Some(Fuse::AddImm { base, imm: imm as u32 });
@@ -275,6 +277,7 @@ impl FuncTranslator {
         self.binop(h::I64_AND);
     }
 
+    /// `fNN.mul` of two slots: remembered for fusion into a following `fNN.add`.
     pub(super) fn float_mul(&mut self, is64: bool) {
         if let Form::SlotSlot(x, y) = self.bin(if is64 { h::F64_MUL } else { h::F32_MUL }) {
             self.last_fuse = Some(Fuse::Mul { is64, x, y });

@@ -17,14 +17,17 @@ pub(super) enum Operand {
 }
 
 impl FuncTranslator {
+    /// The operand stack's height.
     pub(super) fn height(&self) -> u32 {
         self.stack.len() as u32
     }
 
+    /// The slot of the temporary at stack height `height`.
     pub(super) fn temp_slot(&self, height: u32) -> u32 {
         self.locals + height
     }
 
+    /// Pushes an operand, tracking the highest stack for the frame size.
     #[inline(always)]
     pub(super) fn push(&mut self, o: Operand) {
         self.stack.push(o);
@@ -39,6 +42,7 @@ impl FuncTranslator {
         slot
     }
 
+    /// Pops an operand; returns it and the height it was at.
     #[inline(always)]
     pub(super) fn pop(&mut self) -> (Operand, u32) {
         let o = self.stack.pop().unwrap_or(Operand::Temp);
@@ -60,6 +64,7 @@ impl FuncTranslator {
         }
     }
 
+    /// Pops an operand into a slot (see [`Self::slot_of`]).
     #[inline]
     pub(super) fn pop_slot(&mut self) -> u32 {
         let (o, hgt) = self.pop();
@@ -81,6 +86,7 @@ impl FuncTranslator {
         self.stack[height as usize] = Operand::Temp;
     }
 
+    /// Materializes every `Local` operand (before a control frame: the module's invariants).
     pub(super) fn materialize_locals(&mut self) {
         for i in 0..self.stack.len() {
             if matches!(self.stack[i], Operand::Local(_)) {
@@ -89,6 +95,7 @@ impl FuncTranslator {
         }
     }
 
+    /// Materializes the top `n` operands (block parameters, call arguments).
     pub(super) fn materialize_top(&mut self, n: u32) {
         let len = self.height();
         for i in len.saturating_sub(n)..len {
@@ -113,6 +120,8 @@ impl FuncTranslator {
         }
     }
 
+    /// `local.set`/`local.tee` of local `x`: the producer of the value writes the local itself
+    /// when it can; stale `Local(x)` operands are preserved first.
     pub(super) fn local_set(&mut self, x: u32, tee: bool) {
         let below = self.stack.len().saturating_sub(1);
         let preserve = self.stack[..below].contains(&Operand::Local(x));

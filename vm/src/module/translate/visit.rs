@@ -21,12 +21,18 @@ use crate::Error;
 /// Operand forms of an emitted binary op.
 #[derive(Clone, Copy, Debug)]
 pub(super) enum Form {
+    /// Both operands in slots.
     SlotSlot(u32, u32),
+    /// The left operand in a slot, the right one immediate (or both, for a commutative
+    /// operator whose left operand was the constant).
     SlotImm(u32, u64),
+    /// The left operand immediate.
     Other,
 }
 
 impl FuncTranslator {
+    /// Emits a binary operator on the top two operands, in the form they allow (a constant
+    /// operand as an immediate), into a fresh temporary; returns the form, for fusion.
     pub(super) fn bin(&mut self, b: Bin) -> Form {
         let (rhs, hr) = self.pop();
         let (lhs, hl) = self.pop();
@@ -56,15 +62,19 @@ impl FuncTranslator {
         form
     }
 
+    /// [`Self::bin`], for operators that nothing fuses with.
     pub(super) fn binop(&mut self, b: Bin) {
         self.bin(b);
     }
 
+    /// Emits a unary operator on the top operand into a fresh temporary.
     pub(super) fn un(&mut self, hd: Handler) {
         let slot = self.pop_slot();
         self.emit_producer(hd, slot, 0);
     }
 
+    /// A call: a metering intrinsic with constant arguments becomes its op; otherwise the
+    /// arguments, in the temporaries of their heights, start the callee's frame.
     pub(super) fn call(&mut self, ctx: &ModuleCtx<'_>, func: u32) {
         if let Some(Some(intrinsic)) = ctx.intrinsics.get(func as usize) {
             if self.intrinsic(*intrinsic) {
@@ -95,6 +105,7 @@ impl FuncTranslator {
         }
     }
 
+    /// `call_indirect`: a call through table `table`, checked against type `type_index`.
     fn call_indirect(&mut self, ctx: &ModuleCtx<'_>, type_index: u32, table: u32) {
         let (o, hgt) = self.pop();
         let index = match o {
