@@ -3,7 +3,8 @@
 //! ([`super::listing`]); the hot path never consults it.
 //!
 //! Handlers are found by address: an [`Op`](super::Op) holds nothing but its handler, so the
-//! table is sorted by handler address once and searched. Every handler has code of its own (two
+//! table is sorted by handler address once and searched. Every handler is one function with one
+//! address (`handlers::handler!` makes them `#[inline(never)]`) and has code of its own (two
 //! handlers with identical code would make the name ambiguous, so there are none; a test checks
 //! that no two entries share an address), and `conformance/tests/ir_listing.rs` checks that every
 //! op the translator emits for the spec modules, plain and instrumented, is here. (Under Miri a
