@@ -71,6 +71,18 @@ pub enum CliError {
         /// Why it was rejected.
         reason: String,
     },
+    /// `tally inspect --func` named a function the module does not have.
+    NoSuchFunction {
+        /// The requested index.
+        index: u32,
+        /// How many functions the module has (imported and defined).
+        functions: u32,
+    },
+    /// `tally inspect --func` named an imported function, which has no code in the module.
+    ImportedFunction {
+        /// The requested index.
+        index: u32,
+    },
     /// `tally-gas-injector` refused to instrument the module.
     Instrument(InjectError),
     /// The schedule file is not a valid SCALE-encoded schedule.
@@ -122,6 +134,10 @@ impl fmt::Display for CliError {
             Self::BadArg { index, ty, value, reason } => {
                 write!(f, "argument {} (`{value}`) is not a valid {ty}: {reason}", index + 1)
             }
+            Self::NoSuchFunction { index, functions } => {
+                write!(f, "the module has no function {index} (it has {functions})")
+            }
+            Self::ImportedFunction { index } => write!(f, "function {index} is imported: it has no code in the module"),
             Self::Instrument(err) => write!(f, "cannot instrument the module: {err}"),
             Self::Schedule { path, error } => write!(f, "bad schedule {}: {error}", path.display()),
             Self::Write { path, source } => write!(f, "cannot write {}: {source}", path.display()),

@@ -8,6 +8,7 @@
 //! - [`contract`]: `tally check`, `deploy`, `call`, `query` and `replay`, against a state
 //!   database, with SDK methods and their arguments.
 //! - [`build`]: `tally build`, which compiles a contract crate reproducibly.
+//! - [`inspect`]: `tally inspect --ir`, the VM's translated code of a module's functions.
 //!
 //! What they share: [`load`] reads every input file (modules, schedules, records) under one
 //! size limit; [`CliError`] says why input could not be read or a module not run; [`output`]
@@ -18,6 +19,7 @@
 pub mod build;
 pub mod contract;
 mod error;
+pub mod inspect;
 pub mod instrument;
 pub mod load;
 pub mod output;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tally_cli::contract::{check, exec, replay};
 use tally_cli::output::EXIT_ERROR;
-use tally_cli::{build, instrument, run};
+use tally_cli::{build, inspect, instrument, run};
 
 /// Run WebAssembly modules on the Tally deterministic interpreter.
 #[derive(Debug, Parser)]
@@ -62,6 +62,15 @@ enum Command {
     /// remaps paths so identical sources give identical bytes. Then checks the module like
     /// `tally check` and prints its path and size. Exits with 1 if the build or the check fails.
     Build(build::BuildArgs),
+    /// Print what the VM makes of a module: with --ir, the translated code of its functions.
+    ///
+    /// Each defined function (or only --func N) is printed as a header (index, exports, params,
+    /// locals, frame size, op count) and one line per op: its index, its name (`i32_add_si`,
+    /// `br_i32_lt_s_ss.taken_pays`, ...) and its decoded operands (slots `s4`, written ones
+    /// before `<-`; immediates; branch targets `-> @12`; charges `gas=120`). With --instrument,
+    /// the module is instrumented for gas metering first. The format is for people and may
+    /// change.
+    Inspect(inspect::InspectArgs),
     /// Re-run an execution record (from --record) without the database and compare.
     ///
     /// Exits with 0 and prints the result hash when the replay is identical; otherwise exits
@@ -90,5 +99,6 @@ fn main() -> ExitCode {
         Command::Call(args) => exec::call(args, false),
         Command::Query(args) => exec::call(args, true),
         Command::Replay(args) => replay::command(args),
+        Command::Inspect(args) => inspect::command(args),
     }
 }

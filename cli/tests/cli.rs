@@ -488,3 +488,61 @@ fn instrument_command_writes_a_verified_module_and_reports_overhead() {
     let out = tally_cmd(&["instrument".as_ref(), wat.as_os_str()]);
     assert_eq!(out.status.code(), Some(1), "-o is required");
 }
+
+// ---- `inspect --ir` ----
+
+fn inspect(module: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tally")).arg("inspect").arg(module).args(args).output().unwrap()
+}
+
+#[test]
+fn inspect_prints_the_translated_code() {
+    let dir = TempDir::new();
+    let wat = dir.write(
+        "fused.wat",
+        r#"(module
+          (import "env" "log" (func $log (param i32)))
+          (memory 1)
+          (func (export "load") (param i32) (result i32)
+            (i32.load offset=8 (i32.add (local.get 0) (i32.const 4))))
+          (func (export "count") (param i32) (result i32) (local i32)
+            (loop $l
+              (local.set 1 (i32.add (local.get 1) (i32.const 1)))
+              (br_if $l (i32.lt_u (local.get 1) (local.get 0))))
+            (local.get 1)))"#,
+    );
+
+    // Every defined function: a header, then one op per line, the address add fused into the
+    // load and the comparison into the branch, whose target is the loop head (op 0).
+    let out = inspect(&wat, &["--ir"]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("func 1 (export \"load\"): 1 params, 0 locals"), "{text}");
+    assert!(text.contains("0: i32_load_add             s1 <- s0, +4, offset=8\n"), "{text}");
+    assert!(text.contains("\n\nfunc 2 (export \"count\"): 1 params, 1 locals"), "{text}");
+    assert!(text.contains("1: br_i32_lt_u_ss           s1, s0 -> @0\n"), "{text}");
+
+    // One function.
+    let out = inspect(&wat, &["--ir", "--func", "2"]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("func 2 (export \"count\")") && !text.contains("func 1"), "{text}");
+
+    // Instrumented: function 2 is now 6 (four `tally.*` imports come first), with its entry
+    // charge, and the loop's back edge and fallthrough paying the charges where they land.
+    let out = inspect(&wat, &["--ir", "--instrument", "--func", "6"]);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("func 6 (export \"count\")"), "{text}");
+    assert!(text.contains("0: enter_gas ") && text.contains("br_i32_lt_u_ss.both_pay  s1, s0 -> @2 gas="), "{text}");
+
+    // Errors name the function.
+    let out = inspect(&wat, &["--ir", "--func", "0"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("function 0 is imported"), "{}", stderr(&out));
+    let out = inspect(&wat, &["--ir", "--func", "3"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("no function 3 (it has 3)"), "{}", stderr(&out));
+    // --ir is the view to print; without it there is nothing to do.
+    assert_eq!(inspect(&wat, &[]).status.code(), Some(1));
+}

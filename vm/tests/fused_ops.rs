@@ -2,15 +2,92 @@
 //! compute: division by constants, fused `i64` bit operations, field extraction, and stores of
 //! immediates to `base + constant` addresses. Each function is written so the translator picks the
 //! specialised form, and its results (and traps) are checked against Rust's own arithmetic.
+//!
+//! Each test also checks, in the function's IR listing (`Module::ir_text`), that the translator
+//! did pick the form the function is written for ([`assert_ops`]), so a fusion that silently
+//! stops firing fails here, and pins the whole listing of its module in
+//! `tests/ir_snapshots/NAME.ir` ([`assert_snapshot`]). After a deliberate change to the
+//! translator or the listing, rewrite the snapshots with
+//! `GOLDEN_UPDATE=1 cargo test --release -p tally-vm --test fused_ops` and review the diff.
+
+use std::path::Path;
 
 use tally_vm::*;
 
-fn instance(wat: &str) -> (Store<()>, Instance) {
+fn instance(wat: &str) -> (Store<()>, Instance, Module) {
     let engine = Engine::default();
     let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
     let mut store = Store::new(&engine, ());
     let inst = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
-    (store, inst)
+    (store, inst, module)
+}
+
+/// Whether listings name ops: they find handlers by address, and under Miri each use of a
+/// function has an address of its own, so the IR checks run in the ordinary runs only.
+const LISTINGS_NAME_OPS: bool = !cfg!(miri);
+
+/// The IR listing of the exported function `name`.
+fn listing(module: &Module, name: &str) -> String {
+    let export = module.exports().into_iter().find(|e| e.name() == name).expect("no such export");
+    module.ir_text(export.index()).expect("an exported function defined by the module")
+}
+
+/// The names of the ops in a listing, in order, without the data ops some of them carry.
+fn op_names(listing: &str) -> Vec<&str> {
+    listing
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_once(": ")?.1.split_whitespace().next())
+        .filter(|name| !name.starts_with('.'))
+        .collect()
+}
+
+/// Asserts that function `name` was translated with the ops `expected`, in this order (other
+/// ops may come before, between and after them).
+fn assert_ops(module: &Module, name: &str, expected: &[&str]) {
+    if !LISTINGS_NAME_OPS {
+        return;
+    }
+    let text = listing(module, name);
+    let mut names = op_names(&text).into_iter();
+    for want in expected {
+        assert!(names.any(|n| n == *want), "{name}: expected the ops {expected:?} in order, {want} missing:\n{text}");
+    }
+}
+
+/// The committed snapshots, compiled in (no file access: the test runs under Miri too). A new
+/// snapshot needs an entry here and its file (empty, then `GOLDEN_UPDATE=1`).
+const SNAPSHOTS: [(&str, &str); 8] = [
+    ("division_by_-7", include_str!("ir_snapshots/division_by_-7.ir")),
+    ("division_by_0", include_str!("ir_snapshots/division_by_0.ir")),
+    ("division_by_7", include_str!("ir_snapshots/division_by_7.ir")),
+    ("division_by_1048576", include_str!("ir_snapshots/division_by_1048576.ir")),
+    ("i64_bit_operations", include_str!("ir_snapshots/i64_bit_operations.ir")),
+    ("stores_of_immediates", include_str!("ir_snapshots/stores_of_immediates.ir")),
+    ("zero_extension", include_str!("ir_snapshots/zero_extension.ir")),
+    ("remainder_into_a_local", include_str!("ir_snapshots/remainder_into_a_local.ir")),
+];
+
+/// Compares the listing of every function of `module` with `tests/ir_snapshots/NAME.ir`
+/// (rewritten instead when `GOLDEN_UPDATE` is set).
+fn assert_snapshot(snapshot: &str, module: &Module) {
+    if !LISTINGS_NAME_OPS {
+        return;
+    }
+    let functions: Vec<String> =
+        (0..).map_while(|i| module.func_type(i).map(|_| module.ir_text(i))).flatten().collect();
+    let text = functions.join("\n");
+    let file = format!("tests/ir_snapshots/{snapshot}.ir");
+    if std::env::var_os("GOLDEN_UPDATE").is_some() {
+        std::fs::write(Path::new(env!("CARGO_MANIFEST_DIR")).join(&file), &text).expect("write the snapshot");
+        return;
+    }
+    let (_, expected) = SNAPSHOTS.iter().find(|(name, _)| *name == snapshot).expect("a snapshot listed in SNAPSHOTS");
+    assert!(
+        text == *expected,
+        "the IR differs from {file} (after a deliberate change: GOLDEN_UPDATE=1 cargo test --release -p tally-vm \
+         --test fused_ops, then review the diff)\n--- got ---\n{text}"
+    );
 }
 
 /// Pseudo-random test inputs plus the edges.
@@ -31,6 +108,23 @@ fn samples32() -> Vec<u32> {
     let mut xs: Vec<u32> = samples64().iter().map(|&x| x as u32).collect();
     xs.extend([i32::MAX as u32, i32::MIN as u32, (i32::MIN as u32) + 1, 20_000, 19_999, 999, 1000, 1001]);
     xs
+}
+
+/// The op the translator is meant to pick for `div_u`, `rem_u`, `div_s` and `rem_s` by the
+/// constant `d`: a shift or a mask for unsigned division by a power of two; a multiply by the
+/// reciprocal for divisors of 3 and more that are not powers of two (signed division only by a
+/// positive one; a signed remainder takes the divisor's magnitude); otherwise the generic op,
+/// which checks for zero and overflow.
+fn division_ops(d: i32) -> [&'static str; 4] {
+    let u = d as u32;
+    let reciprocal = |d: u32| d >= 3 && !d.is_power_of_two();
+    let pick = |fast: bool, fused: &'static str, generic: &'static str| if fast { fused } else { generic };
+    [
+        if u.is_power_of_two() { "i32_shr_u_si" } else { pick(reciprocal(u), "i32_div_u_const", "i32_div_u_si") },
+        if u.is_power_of_two() { "i32_and_si" } else { pick(reciprocal(u), "i32_rem_u_const", "i32_rem_u_si") },
+        pick(d > 0 && reciprocal(u), "i32_div_s_const", "i32_div_s_si"),
+        pick(reciprocal(d.unsigned_abs()), "i32_rem_s_const", "i32_rem_s_si"),
+    ]
 }
 
 #[test]
@@ -61,7 +155,7 @@ fn i32_division_by_constants() {
         0x5555_5555,
     ];
     for d in divisors {
-        let (mut store, inst) = instance(&format!(
+        let (mut store, inst, module) = instance(&format!(
             r#"(module
               (func (export "div_u") (param i32) (result i32) (i32.div_u (local.get 0) (i32.const {d})))
               (func (export "rem_u") (param i32) (result i32) (i32.rem_u (local.get 0) (i32.const {d})))
@@ -72,6 +166,15 @@ fn i32_division_by_constants() {
                 (local.set 1 (i32.rem_u (local.get 0) (i32.const {d})))
                 (i32.add (local.get 1) (i32.div_u (local.get 1) (i32.const 7)))))"#
         ));
+        let [div_u_op, rem_u_op, div_s_op, rem_s_op] = division_ops(d);
+        assert_ops(&module, "div_u", &[div_u_op]);
+        assert_ops(&module, "rem_u", &[rem_u_op]);
+        assert_ops(&module, "div_s", &[div_s_op]);
+        assert_ops(&module, "rem_s", &[rem_s_op]);
+        assert_ops(&module, "div_rem", &[rem_u_op, "i32_div_u_const"]);
+        if matches!(d, -7 | 0 | 7 | 0x10_0000) {
+            assert_snapshot(&format!("division_by_{d}"), &module);
+        }
         let f = |name: &str| inst.get_typed_func::<i32, i32>(&store, name).unwrap();
         let (div_u, rem_u, div_s, rem_s, div_rem) = (f("div_u"), f("rem_u"), f("div_s"), f("rem_s"), f("div_rem"));
         for x in samples32() {
@@ -97,7 +200,7 @@ fn i32_division_by_constants() {
 
 #[test]
 fn fused_i64_bit_operations() {
-    let (mut store, inst) = instance(
+    let (mut store, inst, module) = instance(
         r#"(module
           ;; Shift or rotate by a constant, then xor; both operand orders.
           (func (export "xor_shl") (param i64 i64) (result i64)
@@ -114,9 +217,10 @@ fn fused_i64_bit_operations() {
             (i64.and (i64.xor (local.get 0) (i64.const -1)) (local.get 1)))
           (func (export "andn_swapped") (param i64 i64) (result i64)
             (i64.and (local.get 1) (i64.xor (i64.const -1) (local.get 0))))
+          ;; (`w` comes first: the and-not must be the op just before the xor to fuse into it.)
           (func (export "chi") (param i64 i64) (result i64)
-            (i64.xor (i64.and (i64.xor (local.get 0) (i64.const -1)) (local.get 1))
-                     (i64.mul (local.get 0) (local.get 1))))
+            (i64.xor (i64.mul (local.get 0) (local.get 1))
+                     (i64.and (i64.xor (local.get 0) (i64.const -1)) (local.get 1))))
           ;; xorshift64 updating its state in place: the fused op reads and writes local 0.
           (func (export "xorshift") (param i64 i64) (result i64)
             (local.set 0 (i64.xor (i64.shr_u (local.get 0) (i64.const 12)) (local.get 0)))
@@ -126,6 +230,21 @@ fn fused_i64_bit_operations() {
           (func (export "field") (param i64 i64) (result i64)
             (i64.extend_i32_u (i32.wrap_i64 (i64.shr_u (local.get 0) (i64.const 88))))))"#,
     );
+    let fused: [(&str, &[&str]); 9] = [
+        ("xor_shl", &["i64_xor_shl"]),
+        ("xor_shr_u", &["i64_xor_shr_u"]),
+        ("xor_rotl", &["i64_xor_rotl"]),
+        ("rotl_xor", &["i64_rotl_xor"]),
+        ("andn", &["i64_andn"]),
+        ("andn_swapped", &["i64_andn"]),
+        ("chi", &["i64_xor_andn"]),
+        ("xorshift", &["i64_xor_shr_u", "i64_xor_shl", "i64_xor_shr_u"]),
+        ("field", &["i32_wrap_shr_u"]),
+    ];
+    for (name, ops) in fused {
+        assert_ops(&module, name, ops);
+    }
+    assert_snapshot("i64_bit_operations", &module);
     type Model = fn(u64, u64) -> u64;
     let models: [(&str, Model); 9] = [
         ("xor_shl", |x, y| (x << (77 % 64)) ^ y),
@@ -154,7 +273,7 @@ fn fused_i64_bit_operations() {
 
 #[test]
 fn stores_of_immediates_to_constant_offsets() {
-    let (mut store, inst) = instance(
+    let (mut store, inst, module) = instance(
         r#"(module (memory 1)
           (func (export "store8") (param i32)
             (i32.store8 offset=3 (i32.add (local.get 0) (i32.const 100)) (i32.const 0x1AB)))
@@ -168,6 +287,13 @@ fn stores_of_immediates_to_constant_offsets() {
             (i64.store (i32.add (local.get 0) (i32.const 100)) (i64.const 0x1122_3344_5566_7788)))
           (func (export "load64") (param i32) (result i64) (i64.load (local.get 0))))"#,
     );
+    assert_ops(&module, "store8", &["store8_imm_add"]);
+    assert_ops(&module, "store16", &["store16_imm_add"]);
+    assert_ops(&module, "store32", &["store32_imm_add"]);
+    assert_ops(&module, "store64_small", &["store64_imm_add"]);
+    // The fused form has room for 32 bits of the value: a wider one keeps the add.
+    assert_ops(&module, "store64_wide", &["i32_add_si", "store64_imm"]);
+    assert_snapshot("stores_of_immediates", &module);
     let load = inst.get_typed_func::<i32, i64>(&store, "load64").unwrap();
     let call = |store: &mut Store<()>, name: &str, base: i32| {
         inst.get_typed_func::<i32, ()>(&*store, name).unwrap().call(store, base).map_err(|t| t.code)
@@ -196,7 +322,7 @@ fn stores_of_immediates_to_constant_offsets() {
 /// zero. This checks producers whose natural 64-bit result would have high bits set.
 #[test]
 fn zero_extension_sees_clean_i32_cells() {
-    let (mut store, inst) = instance(
+    let (mut store, inst, module) = instance(
         r#"(module (memory 1) (data (i32.const 0) "\ff\ff\ff\ff")
           (global $g (mut i32) (i32.const -5))
           (func $neg (param i32) (result i32) (i32.sub (i32.const 0) (local.get 0)))
@@ -211,6 +337,11 @@ fn zero_extension_sees_clean_i32_cells() {
               (return (i64.extend_i32_u (select (i32.const -9) (local.get $x) (local.get $x)))))
             (i64.extend_i32_u (i32.rotl (local.get $x) (i32.const 31)))))"#,
     );
+    if LISTINGS_NAME_OPS {
+        let text = listing(&module, "extend");
+        assert!(op_names(&text).iter().all(|name| !name.contains("extend")), "an op for i64.extend_i32_u:\n{text}");
+    }
+    assert_snapshot("zero_extension", &module);
     let f = inst.get_typed_func::<(i32, i32), i64>(&store, "extend").unwrap();
     let x = 7i32;
     let expected: [u32; 7] =
@@ -221,12 +352,25 @@ fn zero_extension_sees_clean_i32_cells() {
     assert_eq!(f.call(&mut store, (0, 0)).unwrap(), i64::from(u32::MAX));
 }
 
+/// Asserts that in function `name` the op `remainder` writes local 1 itself, followed by its
+/// data op.
+fn assert_writes_local_1(name: &str, remainder: &str, module: &Module) {
+    if !LISTINGS_NAME_OPS {
+        return;
+    }
+    let text = listing(module, name);
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines.iter().position(|line| line.contains(remainder)).unwrap_or_else(|| panic!("{name}:\n{text}"));
+    assert!(lines[at].contains(" s1 <- "), "{name}: the remainder should write local 1 itself:\n{text}");
+    assert!(lines[at + 1].contains(".data"), "{name}: the divisor should follow the remainder:\n{text}");
+}
+
 /// A remainder by a constant carries its divisor in a data op after it. Writing its result
 /// straight into a local that is still on the operand stack must first save the old value, and
 /// that copy must land before the remainder and its data op.
 #[test]
 fn remainder_into_a_local_still_on_the_stack() {
-    let (mut store, inst) = instance(
+    let (mut store, inst, module) = instance(
         r#"(module
           (func (export "f") (param i32 i32) (result i32)
             (i32.sub (local.get 1) (local.tee 1 (i32.rem_u (local.get 0) (i32.const 7))))
@@ -235,6 +379,11 @@ fn remainder_into_a_local_still_on_the_stack() {
             (i32.add (i32.mul (local.get 1) (i32.const 1000))
                      (local.tee 1 (i32.rem_s (local.get 0) (i32.const -10))))))"#,
     );
+    assert_writes_local_1("f", "i32_rem_u_const", &module);
+    assert_writes_local_1("g", "i32_rem_s_const", &module);
+    // `f` reads local 1 before the tee: its old value is copied out before the remainder.
+    assert_ops(&module, "f", &["copy", "i32_rem_u_const"]);
+    assert_snapshot("remainder_into_a_local", &module);
     let f = inst.get_typed_func::<(i32, i32), i32>(&store, "f").unwrap();
     let g = inst.get_typed_func::<(i32, i32), i32>(&store, "g").unwrap();
     for (x, y) in [(100, 5), (-1, 1_000_000), (6, 0), (i32::MIN, -3)] {

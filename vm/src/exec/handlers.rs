@@ -39,9 +39,15 @@ pub(crate) unsafe fn next_op(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64
     }
 }
 
+/// Defines a handler. Each handler is one function with one address, never inlined into a
+/// caller (it has none: ops reach it through a pointer): the op table finds ops by handler
+/// address, and rustc would otherwise copy a small handler that makes no call (as with
+/// `tally_portable`) into every codegen unit that takes its address, each copy with an address
+/// of its own.
 macro_rules! handler {
     ($(#[$m:meta])* $name:ident($ip:ident, $sp:ident, $mem:ident, $cx:ident, $gas:ident) $body:block) => {
         $(#[$m])*
+        #[inline(never)]
         pub(crate) unsafe extern "C" fn $name($ip: Ip, $sp: Sp, $mem: *mut u8, $cx: *mut Cx, $gas: u64) -> Ip {
             // SAFETY: the caller upholds the handler invariants in the module docs.
             unsafe { $body }
@@ -151,7 +157,7 @@ macro_rules! bin {
         handler!($ss(ip, sp, mem, cx, gas) {
             let op = &*ip;
             let $x: $t = rd(sp, op.b);
-            let $y: $t = rd(sp, op.c as u32);
+            let $y: $t = rd(sp, op.c_lo());
             wr(sp, op.a, $e);
             next!(ip.add(1), sp, mem, cx, gas)
         });
@@ -175,7 +181,7 @@ macro_rules! bin {
         handler!($ss(ip, sp, mem, cx, gas) {
             let op = &*ip;
             let $x: $t = rd(sp, op.b);
-            let $y: $t = rd(sp, op.c as u32);
+            let $y: $t = rd(sp, op.c_lo());
             wr(sp, op.a, $e);
             next!(ip.add(1), sp, mem, cx, gas)
         });
@@ -194,7 +200,7 @@ macro_rules! bin_try {
     ($konst:ident, $ss:ident, $si:ident, $is:ident, $t:ty, $f:path) => {
         handler!($ss(ip, sp, mem, cx, gas) {
             let op = &*ip;
-            match $f(rd::<$t>(sp, op.b), rd::<$t>(sp, op.c as u32)) {
+            match $f(rd::<$t>(sp, op.b), rd::<$t>(sp, op.c_lo())) {
                 Ok(v) => wr(sp, op.a, v),
                 Err(code) => return trap(ip, cx, code, gas),
             }
@@ -274,7 +280,7 @@ handler!(
 /// is the divisor.
 i32_rem_u_const(ip, sp, mem, cx, gas) {
     let op = &*ip;
-    let d = (*ip.add(1)).c as u32;
+    let d = (*ip.add(1)).c_lo();
     wr(sp, op.a, n::Reciprocal32::from_bits(op.c).remainder(rd(sp, op.b), d));
     next!(ip.add(2), sp, mem, cx, gas)
 });
@@ -284,7 +290,7 @@ handler!(
 /// next op is data whose `c` is that magnitude.
 i32_rem_s_const(ip, sp, mem, cx, gas) {
     let op = &*ip;
-    let d = (*ip.add(1)).c as u32;
+    let d = (*ip.add(1)).c_lo();
     wr(sp, op.a, n::Reciprocal32::from_bits(op.c).remainder_signed(rd(sp, op.b), d));
     next!(ip.add(2), sp, mem, cx, gas)
 });
@@ -319,7 +325,7 @@ handler!(
 i32_wrap_shr_u(ip, sp, mem, cx, gas) {
     let op = &*ip;
     let x: u64 = rd(sp, op.b);
-    wr(sp, op.a, x.wrapping_shr(op.c as u32) as u32);
+    wr(sp, op.a, x.wrapping_shr(op.c_lo()) as u32);
     next!(ip.add(1), sp, mem, cx, gas)
 });
 un_try!(i32_trunc_f32_s, f32, n::i32_trunc_f32_s);
@@ -357,8 +363,8 @@ macro_rules! bit_fused {
         handler!($(#[$m])* $name(ip, sp, mem, cx, gas) {
             let op = &*ip;
             let $b: u64 = rd(sp, op.b);
-            let $z: u64 = rd(sp, op.c as u32);
-            let $hi = (op.c >> 32) as u32;
+            let $z: u64 = rd(sp, op.c_lo());
+            let $hi = op.c_hi();
             wr(sp, op.a, $e);
             next!(ip.add(1), sp, mem, cx, gas)
         });
@@ -383,8 +389,8 @@ handler!(
 i64_xor_andn(ip, sp, mem, cx, gas) {
     let op = &*ip;
     let b: u64 = rd(sp, op.b);
-    let z: u64 = rd(sp, op.c as u32);
-    let w: u64 = rd(sp, (op.c >> 32) as u32);
+    let z: u64 = rd(sp, op.c_lo());
+    let w: u64 = rd(sp, op.c_hi());
     wr(sp, op.a, w ^ (z & !b));
     next!(ip.add(1), sp, mem, cx, gas)
 });
@@ -406,7 +412,6 @@ un!(i64_popcnt, u64, |x| x.count_ones() as u64);
 un!(i64_extend8_s, i64, |x| x as i8 as i64);
 un!(i64_extend16_s, i64, |x| x as i16 as i64);
 un!(i64_extend32_s, i64, |x| x as i32 as i64);
-un!(i64_extend_i32_s, i32, |x| x as i64);
 un_try!(i64_trunc_f32_s, f32, n::i64_trunc_f32_s);
 un_try!(i64_trunc_f32_u, f32, n::i64_trunc_f32_u);
 un_try!(i64_trunc_f64_s, f64, n::i64_trunc_f64_s);
@@ -476,8 +481,8 @@ handler!(
     /// `a = (b * y) + z` in f64, with slot y in the low half of `c` and slot z in the high half.
     f64_mul_add(ip, sp, mem, cx, gas) {
     let op = &*ip;
-    let prod = n::canon64(rd::<f64>(sp, op.b) * rd::<f64>(sp, op.c as u32));
-    wr(sp, op.a, n::canon64(prod + rd::<f64>(sp, (op.c >> 32) as u32)));
+    let prod = n::canon64(rd::<f64>(sp, op.b) * rd::<f64>(sp, op.c_lo()));
+    wr(sp, op.a, n::canon64(prod + rd::<f64>(sp, op.c_hi())));
     next!(ip.add(1), sp, mem, cx, gas)
 });
 
@@ -485,13 +490,10 @@ handler!(
     /// `a = (b * y) + z` in f32, with slot y in the low half of `c` and slot z in the high half.
     f32_mul_add(ip, sp, mem, cx, gas) {
     let op = &*ip;
-    let prod = n::canon32(rd::<f32>(sp, op.b) * rd::<f32>(sp, op.c as u32));
-    wr(sp, op.a, n::canon32(prod + rd::<f32>(sp, (op.c >> 32) as u32)));
+    let prod = n::canon32(rd::<f32>(sp, op.b) * rd::<f32>(sp, op.c_lo()));
+    wr(sp, op.a, n::canon32(prod + rd::<f32>(sp, op.c_hi())));
     next!(ip.add(1), sp, mem, cx, gas)
 });
-
-// ---- references ----
-un!(ref_is_null, u64, |x| x == 0);
 
 // ---- conditional branches ----
 
@@ -538,7 +540,10 @@ pub(crate) fn same(x: Handler, y: Handler) -> bool {
 
 impl core::fmt::Debug for CondBranch {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "CondBranch({:#x})", self.plain as usize)
+        match super::op_table::lookup(self.plain) {
+            Some(info) => write!(f, "CondBranch({})", info.name),
+            None => write!(f, "CondBranch({:#x})", self.plain as usize),
+        }
     }
 }
 
@@ -578,8 +583,8 @@ unsafe fn charged_branch(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64) ->
     // the charge, so `target - 1` is that `gas` op and `target` an op of the same function.
     unsafe {
         let op = &*ip;
-        let target = ip.offset(op.c as i32 as isize);
-        let Some(gas) = gas.checked_sub(op.c >> 32) else {
+        let target = ip.offset(op.charged_offset());
+        let Some(gas) = gas.checked_sub(op.charged_gas()) else {
             return out_of_gas(target.sub(1), cx);
         };
         next_op(target, sp, mem, cx, gas)
@@ -590,7 +595,7 @@ unsafe fn charged_branch(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64) ->
 #[inline(always)]
 unsafe fn jump(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64) -> Ip {
     // SAFETY: branch offsets land on an op of the same function (handler invariants).
-    unsafe { next_op(ip.offset((*ip).c as i64 as isize), sp, mem, cx, gas) }
+    unsafe { next_op(ip.offset((*ip).branch_offset()), sp, mem, cx, gas) }
 }
 
 /// A branch not taken: continues at the next op.
@@ -703,13 +708,13 @@ handler!(konst(ip, sp, mem, cx, gas) {
 
 handler!(select(ip, sp, mem, cx, gas) {
     let op = &*ip;
-    let src = if rd::<u32>(sp, op.b) != 0 { op.c as u32 } else { (op.c >> 32) as u32 };
+    let src = if rd::<u32>(sp, op.b) != 0 { op.c_lo() } else { op.c_hi() };
     *sp.add(op.a as usize) = *sp.add(src as usize);
     next!(ip.add(1), sp, mem, cx, gas)
 });
 
 handler!(br(ip, sp, mem, cx, gas) {
-    next!(ip.offset((*ip).c as i64 as isize), sp, mem, cx, gas)
+    next!(ip.offset((*ip).branch_offset()), sp, mem, cx, gas)
 });
 
 handler!(
@@ -729,7 +734,7 @@ br_table(ip, sp, mem, cx, gas) {
     let op = &*ip;
     let i = rd::<u32>(sp, op.a).min(op.b);
     let entry = ip.add(1 + i as usize);
-    next!(entry.offset((*entry).c as i64 as isize), sp, mem, cx, gas)
+    next!(entry.offset((*entry).branch_offset()), sp, mem, cx, gas)
 });
 
 handler!(unreachable(ip, sp, mem, cx, gas) {
@@ -794,7 +799,7 @@ handler!(
 handler!(
     /// `tally.stack_enter(c)` with `c` immediate.
     stack_enter(ip, sp, mem, cx, gas) {
-    if let Err(code) = (*cx).meter.stack_enter((*ip).c as u32) {
+    if let Err(code) = (*cx).meter.stack_enter((*ip).c_lo()) {
         return trap(ip, cx, crate::metering::trap_code(code), gas);
     }
     next!(ip.add(1), sp, mem, cx, gas)
@@ -803,7 +808,7 @@ handler!(
 handler!(
     /// `tally.stack_leave(c)` with `c` immediate.
     stack_leave(ip, sp, mem, cx, gas) {
-    (*cx).meter.stack_leave((*ip).c as u32);
+    (*cx).meter.stack_leave((*ip).c_lo());
     next!(ip.add(1), sp, mem, cx, gas)
 });
 
@@ -928,8 +933,8 @@ handler!(
 /// slot in the high half.
 call_indirect(ip, sp, mem, cx, gas) {
     let op = &*ip;
-    let i = rd::<u32>(sp, (op.c >> 32) as u32);
-    match runtime::indirect_target(cx, op.a, i, op.c as u32) {
+    let i = rd::<u32>(sp, op.c_hi());
+    match runtime::indirect_target(cx, op.a, i, op.c_lo()) {
         Ok(func) => {
             (*cx).meter.set_remaining(gas);
             runtime::enter_func(ip, sp, mem, cx, func)
@@ -1059,7 +1064,7 @@ macro_rules! load {
             /// `(slot b + imm) mod 2^32 + offset`, imm in the low half of `c`, offset in the high.
             $add(ip, sp, mem, cx, gas) {
             let op = &*ip;
-            let ea = rd::<u32>(sp, op.b).wrapping_add(op.c as u32) as u64 + (op.c >> 32);
+            let ea = rd::<u32>(sp, op.b).wrapping_add(op.c_lo()) as u64 + u64::from(op.c_hi());
             if ea + $n > (*cx).mem_len as u64 {
                 return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
             }
@@ -1079,7 +1084,6 @@ load!(i32_load16_u, i32_load16_u_add, 2, |b| u16::from_le_bytes(b) as u64);
 load!(i64_load8_s, i64_load8_s_add, 1, |b| b[0] as i8 as i64 as u64);
 load!(i64_load16_s, i64_load16_s_add, 2, |b| i16::from_le_bytes(b) as i64 as u64);
 load!(i64_load32_s, i64_load32_s_add, 4, |b| i32::from_le_bytes(b) as i64 as u64);
-load!(i64_load32_u, i64_load32_u_add, 4, |b| u32::from_le_bytes(b) as u64);
 
 macro_rules! store {
     ($name:ident, $imm:ident, $add:ident, $imm_add:ident, $n:literal, |$v:ident| $e:expr) => {
@@ -1114,7 +1118,7 @@ macro_rules! store {
             /// `(slot a + imm) mod 2^32 + offset`, imm in the low half of `c`, offset in the high.
             $add(ip, sp, mem, cx, gas) {
             let op = &*ip;
-            let ea = rd::<u32>(sp, op.a).wrapping_add(op.c as u32) as u64 + (op.c >> 32);
+            let ea = rd::<u32>(sp, op.a).wrapping_add(op.c_lo()) as u64 + u64::from(op.c_hi());
             if ea + $n > (*cx).mem_len as u64 {
                 return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
             }
@@ -1129,7 +1133,7 @@ macro_rules! store {
             /// half of `c`, offset in the high.
             $imm_add(ip, sp, mem, cx, gas) {
             let op = &*ip;
-            let ea = rd::<u32>(sp, op.a).wrapping_add(op.c as u32) as u64 + (op.c >> 32);
+            let ea = rd::<u32>(sp, op.a).wrapping_add(op.c_lo()) as u64 + u64::from(op.c_hi());
             if ea + $n > (*cx).mem_len as u64 {
                 return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
             }
@@ -1176,7 +1180,7 @@ handler!(
 /// `memory.fill`: destination slot `a`, value slot `b`, length slot `c`.
 memory_fill(ip, sp, mem, cx, gas) {
     let op = &*ip;
-    if let Err(code) = runtime::memory_fill(cx, rd(sp, op.a), rd::<u32>(sp, op.b) as u8, rd(sp, op.c as u32)) {
+    if let Err(code) = runtime::memory_fill(cx, rd(sp, op.a), rd::<u32>(sp, op.b) as u8, rd(sp, op.c_lo())) {
         return trap(ip, cx, code, gas);
     }
     next!(ip.add(1), sp, mem, cx, gas)
@@ -1186,7 +1190,7 @@ handler!(
 /// `memory.copy`: destination slot `a`, source slot `b`, length slot `c`.
 memory_copy(ip, sp, mem, cx, gas) {
     let op = &*ip;
-    if let Err(code) = runtime::memory_copy(cx, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c as u32)) {
+    if let Err(code) = runtime::memory_copy(cx, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c_lo())) {
         return trap(ip, cx, code, gas);
     }
     next!(ip.add(1), sp, mem, cx, gas)
@@ -1197,8 +1201,8 @@ handler!(
 /// segment in the high half.
 memory_init(ip, sp, mem, cx, gas) {
     let op = &*ip;
-    let seg = (op.c >> 32) as u32;
-    if let Err(code) = runtime::memory_init(cx, seg, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c as u32)) {
+    let seg = op.c_hi();
+    if let Err(code) = runtime::memory_init(cx, seg, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c_lo())) {
         return trap(ip, cx, code, gas);
     }
     next!(ip.add(1), sp, mem, cx, gas)
@@ -1215,7 +1219,7 @@ handler!(
 /// `table.get`: result slot `a`, index slot `b`, table `c`.
 table_get(ip, sp, mem, cx, gas) {
     let op = &*ip;
-    match runtime::table_get(cx, op.c as u32, rd(sp, op.b)) {
+    match runtime::table_get(cx, op.c_lo(), rd(sp, op.b)) {
         Ok(v) => *sp.add(op.a as usize) = v,
         Err(code) => return trap(ip, cx, code, gas),
     }
@@ -1226,7 +1230,7 @@ handler!(
 /// `table.set`: index slot `a`, value slot `b`, table `c`.
 table_set(ip, sp, mem, cx, gas) {
     let op = &*ip;
-    if let Err(code) = runtime::table_set(cx, op.c as u32, rd(sp, op.a), *sp.add(op.b as usize)) {
+    if let Err(code) = runtime::table_set(cx, op.c_lo(), rd(sp, op.a), *sp.add(op.b as usize)) {
         return trap(ip, cx, code, gas);
     }
     next!(ip.add(1), sp, mem, cx, gas)
@@ -1236,7 +1240,7 @@ handler!(
 /// `table.size`: result slot `a`, table `c`.
 table_size(ip, sp, mem, cx, gas) {
     let op = &*ip;
-    wr(sp, op.a, runtime::table_size(cx, op.c as u32));
+    wr(sp, op.a, runtime::table_size(cx, op.c_lo()));
     next!(ip.add(1), sp, mem, cx, gas)
 });
 
@@ -1245,7 +1249,7 @@ handler!(
 /// in the high half.
 table_grow(ip, sp, mem, cx, gas) {
     let op = &*ip;
-    let old = runtime::table_grow(cx, (op.c >> 32) as u32, *sp.add(op.b as usize), rd(sp, op.c as u32));
+    let old = runtime::table_grow(cx, op.c_hi(), *sp.add(op.b as usize), rd(sp, op.c_lo()));
     wr(sp, op.a, old);
     next!(ip.add(1), sp, mem, cx, gas)
 });
@@ -1256,7 +1260,7 @@ handler!(
 table_fill(ip, sp, mem, cx, gas) {
     let op = &*ip;
     if let Err(code) =
-        runtime::table_fill(cx, (op.c >> 32) as u32, rd(sp, op.a), *sp.add(op.b as usize), rd(sp, op.c as u32))
+        runtime::table_fill(cx, op.c_hi(), rd(sp, op.a), *sp.add(op.b as usize), rd(sp, op.c_lo()))
     {
         return trap(ip, cx, code, gas);
     }
@@ -1269,7 +1273,7 @@ handler!(
 table_copy(ip, sp, mem, cx, gas) {
     let op = &*ip;
     let ext = &*ip.add(1);
-    if let Err(code) = runtime::table_copy(cx, ext.a, ext.b, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c as u32)) {
+    if let Err(code) = runtime::table_copy(cx, ext.a, ext.b, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c_lo())) {
         return trap(ip, cx, code, gas);
     }
     next!(ip.add(2), sp, mem, cx, gas)
@@ -1281,7 +1285,7 @@ handler!(
 table_init(ip, sp, mem, cx, gas) {
     let op = &*ip;
     let ext = &*ip.add(1);
-    if let Err(code) = runtime::table_init(cx, ext.a, ext.b, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c as u32)) {
+    if let Err(code) = runtime::table_init(cx, ext.a, ext.b, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c_lo())) {
         return trap(ip, cx, code, gas);
     }
     next!(ip.add(2), sp, mem, cx, gas)

@@ -13,7 +13,9 @@
 //! outgoing arguments, so calls copy nothing.
 
 pub(crate) mod handlers;
+pub(crate) mod listing;
 pub(crate) mod numeric;
+mod op_table;
 mod runtime;
 
 use core::ptr;
@@ -33,7 +35,9 @@ pub(crate) type Sp = *mut u64;
 pub(crate) type Handler = unsafe extern "C" fn(Ip, Sp, *mut u8, *mut Cx, u64) -> Ip;
 
 /// One instruction of the internal IR: a handler and three operand fields whose meaning the
-/// handler defines. By convention a value-producing op writes its result to slot `a`.
+/// handler defines (the op table, `op_table.rs`, records it for each handler). By convention a
+/// value-producing op writes its result to slot `a`. Its `Debug` prints the handler's name and
+/// the decoded operands (`listing.rs`).
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub(crate) struct Op {
@@ -43,10 +47,60 @@ pub(crate) struct Op {
     pub c: u64,
 }
 
-impl core::fmt::Debug for Op {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "Op({:#x}, {}, {}, {:#x})", self.h as usize, self.a, self.b, self.c)
+impl Op {
+    /// The low half of `c`, where ops with two 32-bit operands in `c` keep the first.
+    #[inline(always)]
+    pub(crate) const fn c_lo(&self) -> u32 {
+        self.c as u32
     }
+
+    /// The high half of `c`, where ops with two 32-bit operands in `c` keep the second.
+    #[inline(always)]
+    pub(crate) const fn c_hi(&self) -> u32 {
+        (self.c >> 32) as u32
+    }
+
+    /// The offset, in ops, of a branch whose `c` is [`branch_c`].
+    #[inline(always)]
+    pub(crate) const fn branch_offset(&self) -> isize {
+        self.c as i64 as isize
+    }
+
+    /// The offset, in ops, of a branch that pays a charge, whose `c` is [`charged_branch_c`].
+    #[inline(always)]
+    pub(crate) const fn charged_offset(&self) -> isize {
+        self.c_lo() as i32 as isize
+    }
+
+    /// The charge a branch pays, whose `c` is [`charged_branch_c`].
+    #[inline(always)]
+    pub(crate) const fn charged_gas(&self) -> u64 {
+        self.c_hi() as u64
+    }
+}
+
+// How `c` packs operands. The translator packs with these functions and handlers unpack with
+// the `Op` methods named in each, so the two ends cannot disagree on a layout.
+
+/// A `c` holding two 32-bit operands: `lo` in the low half ([`Op::c_lo`]) and `hi` in the
+/// high half ([`Op::c_hi`]).
+#[inline(always)]
+pub(crate) const fn pair(lo: u32, hi: u32) -> u64 {
+    lo as u64 | (hi as u64) << 32
+}
+
+/// The `c` of a branch at op index `from` to op index `to` ([`Op::branch_offset`]).
+#[inline(always)]
+pub(crate) const fn branch_c(from: usize, to: usize) -> u64 {
+    (to as i64 - from as i64) as u64
+}
+
+/// The `c` of a branch at op index `from` that pays `gas` and lands at op index `to`: the
+/// offset in the low half ([`Op::charged_offset`]), the charge in the high half
+/// ([`Op::charged_gas`]).
+#[inline(always)]
+pub(crate) const fn charged_branch_c(from: usize, to: usize, gas: u32) -> u64 {
+    pair(branch_c(from, to) as u32, gas)
 }
 
 /// A return address on the call stack.

@@ -109,6 +109,7 @@ impl ImportType {
 #[derive(Debug, Clone)]
 pub struct ExportType {
     name: String,
+    index: u32,
     ty: ExternType,
 }
 
@@ -116,6 +117,11 @@ impl ExportType {
     /// The export name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+    /// The exported item's index in the module's index space of its kind (functions, tables,
+    /// memories or globals), e.g. for [`Module::ir_text`].
+    pub fn index(&self) -> u32 {
+        self.index
     }
     /// The exported kind and type.
     pub fn ty(&self) -> &ExternType {
@@ -550,7 +556,11 @@ impl Module {
         self.inner
             .exports
             .iter()
-            .map(|(name, kind, index)| ExportType { name: name.clone(), ty: self.inner.extern_type(*kind, *index) })
+            .map(|(name, kind, index)| ExportType {
+                name: name.clone(),
+                index: *index,
+                ty: self.inner.extern_type(*kind, *index),
+            })
             .collect()
     }
 
@@ -578,5 +588,53 @@ impl Module {
     /// The signature of function `index` of the module's function space.
     pub fn func_type(&self, index: u32) -> Option<&FuncType> {
         self.inner.func_types.get(index as usize).and_then(|t| self.inner.types.get(*t as usize))
+    }
+
+    /// The translated code of function `index` of the module's function space, as text: a
+    /// header line (the index, export names, parameters, locals, frame size and op count), then
+    /// one line per op with its index, its name and its decoded operands. `None` when the
+    /// function is imported (it has no code here) or does not exist.
+    ///
+    /// Ops are named after their handlers: `i32_add_si` adds an immediate to a slot,
+    /// `br_i32_lt_s_ss.taken_pays` is a compare-and-branch whose taken way pays the charge at its
+    /// target. Operands print as slots (`s4`, written slots before `<-`), immediates, branch
+    /// targets (`-> @12`, an op index) and labelled values (`gas=120`, `offset=8`, `func=3`).
+    /// This is for people and for tests that check which ops the translator chose; the format
+    /// may change between versions.
+    ///
+    /// ```
+    /// # use tally_vm::{Engine, Module};
+    /// let wasm = wat::parse_str(
+    ///     r#"(module (func (export "inc") (param i32) (result i32)
+    ///          (i32.add (local.get 0) (i32.const 1))))"#,
+    /// ).unwrap();
+    /// let module = Module::new(&Engine::default(), &wasm).unwrap();
+    /// let text = module.ir_text(0).unwrap();
+    /// assert!(text.contains("i32_add_si"), "{text}");
+    /// ```
+    pub fn ir_text(&self, index: u32) -> Option<String> {
+        let m = &*self.inner;
+        let defined = index.checked_sub(m.num_imported_funcs)?;
+        let f = m.funcs.get(defined as usize)?;
+        let mut out = format!("func {index}");
+        let names: Vec<String> = m
+            .exports
+            .iter()
+            .filter(|(_, kind, i)| *kind == ExportKind::Func && *i == index)
+            .map(|(name, _, _)| format!("{name:?}"))
+            .collect();
+        if !names.is_empty() {
+            out.push_str(&format!(" (export {})", names.join(" ")));
+        }
+        out.push_str(&format!(
+            ": {} params, {} locals, frame of {} cells, {} ops\n",
+            f.params,
+            f.locals,
+            f.frame_cells,
+            f.code.len()
+        ));
+        let view = crate::exec::listing::ModuleView { imported_funcs: m.num_imported_funcs, sigs: &m.sigs };
+        crate::exec::listing::write_code(&mut out, &f.code, &view);
+        Some(out)
     }
 }

@@ -1,0 +1,308 @@
+//! Peephole fusion: when the last op emitted produced the operand that the next operator
+//! consumes, and nothing else reads it, the two become one op. An `i32.add` of a constant folds
+//! into the address of a load or store; `fNN.mul` into `fNN.add`; `i64` shifts and rotates by a
+//! constant into `i64.xor`, `i64.xor` into a rotate, `x ^ -1` into `i64.and` (and-not) and that
+//! into `i64.xor`; `i64.shr_u` into `i32.wrap_i64`. Also `i32` division and remainder by a
+//! constant, which need neither a zero check nor a divide.
+
+use super::stack::Operand;
+use super::visit::Form;
+use super::{op, FuncTranslator};
+use crate::exec::handlers::{self as h, Bin};
+use crate::exec::numeric::Reciprocal32;
+use crate::exec::{pair, Handler};
+
+/// A producer whose result can be folded into the op that consumes it.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Fuse {
+    /// `i32.add slot, imm`: folds into a load or store address.
+    AddImm { base: u32, imm: u32 },
+    /// `fNN.mul slot, slot`: folds into a following `fNN.add`.
+    Mul { is64: bool, x: u32, y: u32 },
+    /// `i64` shift or rotate of `src` by a constant, or `src ^ -1`: folds into a following
+    /// `i64.xor` (shifts) or `i64.and` (not).
+    Bit64 { op: BitOp, src: u32, k: u32 },
+    /// `i64.xor slot, slot`: folds into a following `i64.rotl` by a constant.
+    Xor64 { x: u32, y: u32 },
+    /// `z & !b`: folds into a following `i64.xor`.
+    AndNot64 { b: u32, z: u32 },
+}
+
+/// The single-operand `i64` bit operations that fuse into a following binary one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum BitOp {
+    Shl,
+    ShrU,
+    Rotl,
+    Not,
+}
+
+/// The four `i32` division operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum DivRem {
+    DivS,
+    DivU,
+    RemS,
+    RemU,
+}
+
+impl DivRem {
+    /// The handlers for a divisor in a slot, which check it for zero.
+    fn generic(self) -> Bin {
+        match self {
+            DivRem::DivS => h::I32_DIV_S,
+            DivRem::DivU => h::I32_DIV_U,
+            DivRem::RemS => h::I32_REM_S,
+            DivRem::RemU => h::I32_REM_U,
+        }
+    }
+}
+
+impl FuncTranslator {
+    /// If the last op produced the top temporary and `select` maps its fusion candidate to a
+    /// fused form, removes that op and returns the form; otherwise changes nothing.
+    fn take_fuse<T>(&mut self, select: impl Fn(Fuse) -> Option<T>) -> Option<T> {
+        self.take_fuse_at(0, select)
+    }
+
+    /// [`Self::take_fuse`] for the operand `depth` places below the top of the stack. The fused
+    /// op takes the removed op's place, so it reads the same values.
+    fn take_fuse_at<T>(&mut self, depth: usize, select: impl Fn(Fuse) -> Option<T>) -> Option<T> {
+        let form = select(self.last_fuse?)?;
+        let producer = self.producer?;
+        let at = self.stack.len().checked_sub(1 + depth)?;
+        if producer + 1 != self.ops.len()
+            || self.stack[at] != Operand::Temp
+            || self.ops[producer].a != self.temp_slot(at as u32)
+        {
+            return None;
+        }
+        self.ops.pop();
+        self.offsets.pop();
+        self.producer = None;
+        self.last_test = None;
+        self.last_fuse = None;
+        Some(form)
+    }
+
+    /// For a commutative operator: if one of its two operands is the temporary the last op
+    /// produced, and `select` maps that op's fusion candidate to a fused form, removes that op and
+    /// both operands and returns the form with the slot of the other operand, which must not be a
+    /// constant.
+    fn take_fused_operand<T>(&mut self, select: impl Fn(Fuse) -> Option<T>) -> Option<(T, u32)> {
+        let below = self.stack.len().checked_sub(2)?;
+        for (depth, other_at) in [(0, below), (1, below + 1)] {
+            let other = match self.stack[other_at] {
+                Operand::Local(x) => x,
+                Operand::Temp => self.temp_slot(other_at as u32),
+                Operand::Const(_) => continue,
+            };
+            if let Some(form) = self.take_fuse_at(depth, &select) {
+                self.stack.truncate(below);
+                return Some((form, other));
+            }
+        }
+        None
+    }
+
+    /// The address add that produced the top temporary, removed from the code: `(base, imm)`.
+    fn take_address_add(&mut self) -> Option<(u32, u32)> {
+        self.take_fuse(|f| match f {
+            Fuse::AddImm { base, imm } => Some((base, imm)),
+            _ => None,
+        })
+    }
+
+    /// A load: with the address add that produced its address folded in, when there is one.
+    pub(super) fn load(&mut self, plain: Handler, fused_add: Handler, offset: u64) {
+        if let Some((base, imm)) = self.take_address_add() {
+            self.stack.pop();
+            self.emit_producer(fused_add, base, pair(imm, offset as u32));
+            return;
+        }
+        let addr = self.pop_slot();
+        self.emit_producer(plain, addr, offset);
+    }
+
+    /// A store of `width` bytes; `handlers` are its forms with the value in a slot, the value
+    /// immediate, the address add fused, and both.
+    pub(super) fn store(&mut self, handlers: [Handler; 4], width: u32, offset: u64) {
+        let [plain, imm, fused_add, imm_fused_add] = handlers;
+        let (val, hv) = self.pop();
+        if let Operand::Const(v) = val {
+            // The fused form has room for 32 bits of the value; narrower stores ignore the rest.
+            let fits = width <= 4 || v >> 32 == 0;
+            if let Some((base, imm)) = fits.then(|| self.take_address_add()).flatten() {
+                self.stack.pop();
+                self.emit(op(imm_fused_add, base, v as u32, pair(imm, offset as u32)));
+                return;
+            }
+            let addr = self.pop_slot();
+            self.emit(op(imm, addr, offset as u32, v));
+            return;
+        }
+        let val = self.slot_of(val, hv);
+        if let Some((base, imm)) = self.take_address_add() {
+            self.stack.pop();
+            self.emit(op(fused_add, base, val, pair(imm, offset as u32)));
+            return;
+        }
+        let addr = self.pop_slot();
+        self.emit(op(plain, addr, val, offset));
+    }
+
+    /// `i32.add`: of a constant, remembered for fusion into a load or store address.
+    pub(super) fn i32_add(&mut self) {
+        if let Form::SlotImm(base, imm) = self.bin(h::I32_ADD) {
+            self.last_fuse = Some(Fuse::AddImm { base, imm: imm as u32 });
+        }
+    }
+
+    /// `i32` division or remainder. By a constant divisor it needs neither the zero check nor a
+    /// divide instruction: powers of two become shifts and masks (unsigned only), other divisors a
+    /// multiply by a precomputed reciprocal (`numeric::Reciprocal32`).
+    pub(super) fn i32_div_rem(&mut self, kind: DivRem) {
+        let len = self.stack.len();
+        let (Some(&lhs), Some(&Operand::Const(c))) = (len.checked_sub(2).map(|i| &self.stack[i]), self.stack.last())
+        else {
+            return self.binop(kind.generic());
+        };
+        let d = c as u32;
+        if matches!(lhs, Operand::Const(_)) {
+            return self.binop(kind.generic());
+        }
+        if d.is_power_of_two() && matches!(kind, DivRem::DivU | DivRem::RemU) {
+            let (bin, imm) =
+                if kind == DivRem::DivU { (h::I32_SHR_U, d.trailing_zeros()) } else { (h::I32_AND, d - 1) };
+            self.stack[len - 1] = Operand::Const(u64::from(imm));
+            self.bin(bin);
+            return;
+        }
+        // Signed division needs a positive divisor; a remainder only the divisor's magnitude.
+        let divisor = match kind {
+            DivRem::DivU | DivRem::RemU => Some(d),
+            DivRem::DivS => (d as i32 > 0).then_some(d),
+            DivRem::RemS => Some((d as i32).unsigned_abs()),
+        };
+        let Some((divisor, reciprocal)) = divisor.and_then(|d| Some((d, Reciprocal32::new(d)?))) else {
+            return self.binop(kind.generic());
+        };
+        self.stack.pop();
+        let x = self.pop_slot();
+        let bits = reciprocal.to_bits();
+        let data = u64::from(divisor);
+        match kind {
+            DivRem::DivU => self.emit_producer(h::i32_div_u_const, x, bits),
+            DivRem::DivS => self.emit_producer(h::i32_div_s_const, x, bits),
+            DivRem::RemU => self.emit_producer_with_data(h::i32_rem_u_const, x, bits, data),
+            DivRem::RemS => self.emit_producer_with_data(h::i32_rem_s_const, x, bits, data),
+        }
+    }
+
+    /// `i64.shl`/`i64.shr_u`: by a constant, remembered for fusion into a following `i64.xor`.
+    pub(super) fn i64_shift(&mut self, b: Bin, bit: BitOp) {
+        if let Form::SlotImm(src, k) = self.bin(b) {
+            self.last_fuse = Some(Fuse::Bit64 { op: bit, src, k: (k & 63) as u32 });
+        }
+    }
+
+    /// `i64.rotl`: by a constant, fused with a directly preceding `i64.xor` of two slots, and
+    /// otherwise remembered for fusion into a following `i64.xor`.
+    pub(super) fn i64_rotl(&mut self) {
+        if let Some(&Operand::Const(k)) = self.stack.last() {
+            let xor = |f: Fuse| match f {
+                Fuse::Xor64 { x, y } => Some((x, y)),
+                _ => None,
+            };
+            if let Some((x, y)) = self.take_fuse_at(1, xor) {
+                self.stack.truncate(self.stack.len() - 2);
+                self.emit_producer(h::i64_rotl_xor, x, pair(y, (k & 63) as u32));
+                return;
+            }
+        }
+        self.i64_shift(h::I64_ROTL, BitOp::Rotl);
+    }
+
+    /// `i64.xor`: fused with a directly preceding shift, rotate or and-not; `x ^ -1` and
+    /// `x ^ y` are remembered for fusion with what follows.
+    pub(super) fn i64_xor(&mut self) {
+        // (handler, slot b, constant half of c, whether the other operand goes in the high half)
+        let select = |f: Fuse| -> Option<(Handler, u32, u32, bool)> {
+            match f {
+                Fuse::Bit64 { op: BitOp::Shl, src, k } => Some((h::i64_xor_shl, src, k, false)),
+                Fuse::Bit64 { op: BitOp::ShrU, src, k } => Some((h::i64_xor_shr_u, src, k, false)),
+                Fuse::Bit64 { op: BitOp::Rotl, src, k } => Some((h::i64_xor_rotl, src, k, false)),
+                Fuse::AndNot64 { b, z } => Some((h::i64_xor_andn, b, z, true)),
+                _ => None,
+            }
+        };
+        if let Some(((handler, b, fixed, other_high), other)) = self.take_fused_operand(select) {
+            let (lo, hi) = if other_high { (fixed, other) } else { (other, fixed) };
+            self.emit_producer(handler, b, pair(lo, hi));
+            return;
+        }
+        match self.bin(h::I64_XOR) {
+            Form::SlotImm(src, u64::MAX) => self.last_fuse = Some(Fuse::Bit64 { op: BitOp::Not, src, k: 0 }),
+            Form::SlotSlot(x, y) => self.last_fuse = Some(Fuse::Xor64 { x, y }),
+            _ => {}
+        }
+    }
+
+    /// `i32.wrap_i64`: fused with a directly preceding `i64.shr_u` by a constant, the usual way
+    /// to take a field out of a 64-bit word.
+    pub(super) fn i32_wrap_i64(&mut self) {
+        let shr_u = |f: Fuse| match f {
+            Fuse::Bit64 { op: BitOp::ShrU, src, k } => Some((src, k)),
+            _ => None,
+        };
+        if let Some((src, k)) = self.take_fuse(shr_u) {
+            self.stack.pop();
+            self.emit_producer(h::i32_wrap_shr_u, src, u64::from(k));
+            return;
+        }
+        self.un(h::i32_wrap_i64);
+    }
+
+    /// `i64.and`: fused with a directly preceding `x ^ -1` into an and-not.
+    pub(super) fn i64_and(&mut self) {
+        let not = |f: Fuse| match f {
+            Fuse::Bit64 { op: BitOp::Not, src, .. } => Some(src),
+            _ => None,
+        };
+        if let Some((src, z)) = self.take_fused_operand(not) {
+            self.emit_producer(h::i64_andn, src, u64::from(z));
+            self.last_fuse = Some(Fuse::AndNot64 { b: src, z });
+            return;
+        }
+        self.binop(h::I64_AND);
+    }
+
+    /// `fNN.mul` of two slots: remembered for fusion into a following `fNN.add`.
+    pub(super) fn float_mul(&mut self, is64: bool) {
+        if let Form::SlotSlot(x, y) = self.bin(if is64 { h::F64_MUL } else { h::F32_MUL }) {
+            self.last_fuse = Some(Fuse::Mul { is64, x, y });
+        }
+    }
+
+    /// `fNN.add`, fused with a directly preceding `fNN.mul` when the other addend is in a slot.
+    pub(super) fn float_add(&mut self, is64: bool) {
+        let len = self.stack.len();
+        let other = len.checked_sub(2).map(|i| (self.stack[i], i as u32));
+        let mul_matches = matches!(self.last_fuse, Some(Fuse::Mul { is64: m64, .. }) if m64 == is64);
+        if let (true, Some((other @ (Operand::Local(_) | Operand::Temp), other_h))) = (mul_matches, other) {
+            let mul = |f: Fuse| match f {
+                Fuse::Mul { x, y, .. } => Some((x, y)),
+                _ => None,
+            };
+            if let Some((x, y)) = self.take_fuse(mul) {
+                self.stack.pop();
+                self.stack.pop();
+                let z = self.slot_of(other, other_h);
+                let hd = if is64 { h::f64_mul_add } else { h::f32_mul_add };
+                self.emit_producer(hd, x, pair(y, z));
+                return;
+            }
+        }
+        self.bin(if is64 { h::F64_ADD } else { h::F32_ADD });
+    }
+}

@@ -1,0 +1,264 @@
+//! Single-pass translation of a function body from Wasm to the internal IR, fused with
+//! validation.
+//!
+//! The translator keeps a symbolic operand stack. `local.get` and constants push descriptors
+//! and emit nothing; an op reads them straight from the local's slot or as an immediate. Every
+//! other value lives in the temporary slot of its stack height (`locals + height`), so the
+//! translator never allocates registers. Values are written to a label's slots only when
+//! control flow merges, which makes every branch a plain jump in the common case.
+//!
+//! Invariants:
+//! - A `Local(x)` descriptor never survives a write to `x`: `local.set`/`tee` first copy such
+//!   descriptors to their temporary slots ("preservation").
+//! - No `Local` descriptor lies below a control frame's entry height: entering a block, loop or
+//!   if materializes them, so preservation never has to emit code on a path that another path
+//!   merges with.
+//! - Block parameters are materialized on entry, and results are in their slots at every `end`
+//!   and every branch to the label.
+//!
+//! This file holds the translator's state, the per-function driver and op emission. The rest,
+//! by concern, all `impl FuncTranslator`:
+//! - [`stack`]: the symbolic operand stack: operand descriptors, heights and their slots,
+//!   materialization, `local.set`/`tee` and preservation;
+//! - [`control`]: control frames and labels: blocks, loops, ifs, branches and their value
+//!   moves, patching branch offsets when a label is bound, returns, `br_table`;
+//! - [`condition`]: comparisons and `eqz` that feed a branch fuse into a compare-and-branch op;
+//! - [`fusion`]: peephole fusion of the op that produced an operand into the op that consumes
+//!   it (address adds into loads and stores, `i64` bit-operation chains, multiply-add), and
+//!   `i32` division by constants;
+//! - [`metering`]: the `tally.*` metering intrinsics as ops, and the fusions that let a branch,
+//!   a call or a return pay the charge that follows it;
+//! - [`visit`]: the operator visitor: validation and translation of each operator
+//!   (`translate_op`), and the plain operator forms.
+
+mod condition;
+mod control;
+mod fusion;
+mod metering;
+mod stack;
+mod visit;
+
+use wasmparser::{FuncValidator, FunctionBody, ValidatorResources};
+
+use self::condition::Test;
+use self::control::{Ctrl, CtrlKind};
+use self::fusion::Fuse;
+use self::metering::PaysNext;
+use self::stack::Operand;
+use self::visit::OpVisitor;
+use super::{CompiledFunc, ModuleCtx};
+use crate::exec::handlers::{self as h, CondBranch};
+use crate::exec::{Handler, Op};
+use crate::metering::Import;
+use crate::Error;
+
+/// Reusable translation state; allocations survive across functions.
+#[derive(Default)]
+pub(crate) struct FuncTranslator {
+    ops: Vec<Op>,
+    offsets: Vec<u32>,
+    stack: Vec<Operand>,
+    ctrl: Vec<Ctrl>,
+    locals: u32,
+    /// Number of results of the function being translated.
+    results: u32,
+    max_height: u32,
+    reachable: bool,
+    dead_depth: u32,
+    offset: u32,
+    /// Op index whose result slot `a` holds the top temporary, if it was the last op emitted
+    /// (followed only by its data op, if it has one).
+    producer: Option<usize>,
+    /// The fusable test that produced the top temporary, if it was the last op emitted.
+    last_test: Option<Test>,
+    /// The fusable producer of the top temporary, if it was the last op emitted.
+    last_fuse: Option<Fuse>,
+    /// Index of the last `memory.size` op: with the `tally.gas_len` call that follows it in a
+    /// region's memory-access charge, it becomes one `memory_size_gas` op.
+    memory_size_at: Option<usize>,
+    /// The last `tally.stack_enter`/`stack_leave` op and its index, for folding into the
+    /// entry charge or the return.
+    last_stack_op: Option<(usize, Import)>,
+    /// The op just emitted, if a variant of it can pay a directly following `gas` op: a
+    /// conditional branch (on its fallthrough) or an internal call (on the callee's return).
+    pays_next_gas: Option<(usize, PaysNext)>,
+    /// Branches patched to land at op index `bound_at`, which pay the charge there themselves
+    /// if the op emitted at that index turns out to be a `gas` op.
+    bound: Vec<(usize, &'static CondBranch)>,
+    bound_at: usize,
+    validator_allocs: Option<wasmparser::FuncValidatorAllocations>,
+    /// Emptied `Ctrl::branches` lists, reused so that entering a block does not allocate.
+    branch_lists: Vec<Vec<(usize, Option<&'static CondBranch>)>>,
+}
+
+impl core::fmt::Debug for FuncTranslator {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("FuncTranslator").field("ops_capacity", &self.ops.capacity()).finish_non_exhaustive()
+    }
+}
+
+/// Largest op buffer a translator keeps when it goes back to the engine's pool (1.5 MiB of ops).
+const MAX_POOLED_OPS: usize = 1 << 16;
+
+type Res<T = ()> = Result<T, Error>;
+
+fn op(h: Handler, a: u32, b: u32, c: u64) -> Op {
+    Op { h, a, b, c }
+}
+
+impl FuncTranslator {
+    /// Whether the buffers are small enough to keep for the next compilation: one huge function
+    /// should not pin its memory in the engine.
+    pub(crate) fn worth_pooling(&self) -> bool {
+        self.ops.capacity() <= MAX_POOLED_OPS && self.stack.capacity() <= MAX_POOLED_OPS
+    }
+
+    /// Validates and translates one function body.
+    pub(crate) fn translate(
+        &mut self,
+        ctx: &ModuleCtx<'_>,
+        func_index: u32,
+        body: &FunctionBody<'_>,
+        to_validate: wasmparser::FuncToValidate<ValidatorResources>,
+    ) -> Res<CompiledFunc> {
+        let allocs = self.validator_allocs.take().unwrap_or_default();
+        let mut validator = to_validate.into_validator(allocs);
+        let result = self.translate_with(ctx, func_index, body, &mut validator);
+        self.validator_allocs = Some(validator.into_allocations());
+        result
+    }
+
+    fn translate_with(
+        &mut self,
+        ctx: &ModuleCtx<'_>,
+        func_index: u32,
+        body: &FunctionBody<'_>,
+        validator: &mut FuncValidator<ValidatorResources>,
+    ) -> Res<CompiledFunc> {
+        let config = ctx.config;
+        let range = body.range();
+        let size = (range.end - range.start) as usize;
+        let start = range.start as usize;
+        if size > config.max_function_size as usize {
+            return Err(Error::limit(
+                format!("function {func_index} has {size} bytes, over the limit of {}", config.max_function_size),
+                start,
+            ));
+        }
+        let ty = ctx.func_type(func_index);
+        let params = ty.params().len() as u32;
+        let results = ty.results().len() as u32;
+        let mut extra_locals: u32 = 0;
+        let mut locals_reader = body.get_locals_reader()?;
+        for _ in 0..locals_reader.get_count() {
+            let offset = locals_reader.original_position();
+            let (count, vt) = locals_reader.read()?;
+            extra_locals = extra_locals.checked_add(count).filter(|n| *n <= config.max_locals).ok_or_else(|| {
+                Error::limit(
+                    format!("function {func_index} declares more than {} locals", config.max_locals),
+                    offset as usize,
+                )
+            })?;
+            validator.define_locals(offset, count, vt)?;
+        }
+
+        self.ops.clear();
+        self.offsets.clear();
+        self.stack.clear();
+        self.ctrl.clear();
+        self.locals = params + extra_locals;
+        self.results = results;
+        self.max_height = 0;
+        self.reachable = true;
+        self.dead_depth = 0;
+        self.producer = None;
+        self.last_test = None;
+        self.last_fuse = None;
+        self.memory_size_at = None;
+        self.last_stack_op = None;
+        self.pays_next_gas = None;
+        self.bound.clear();
+        self.ctrl.push(Ctrl {
+            kind: CtrlKind::Func,
+            height: 0,
+            params: 0,
+            results,
+            head: 0,
+            branches: Vec::new(),
+            else_jump: None,
+            entry_reachable: true,
+            head_gas: None,
+        });
+
+        // Each operator is decoded once: the reader calls the fused visitor's `visit_*` method,
+        // which validates and then translates it. The reader's structural checks (`else` only
+        // in an `if`, nothing after the final `end`) consult the validator's control frames.
+        let mut reader = locals_reader.get_binary_reader();
+        // The body came from a parser of the profile, so its reader already has these features;
+        // set them anyway: how operators decode (memargs, memory indices) depends on them.
+        reader.set_features(super::features(config));
+        while !reader.eof() {
+            let offset = reader.original_position();
+            self.offset = offset as u32;
+            let mut visitor = OpVisitor { tr: self, ctx, validator, offset };
+            reader.visit_operator(&mut visitor)?.map_err(|e| *e)?;
+        }
+        let offset = reader.original_position();
+        reader.finish_expression(&OpVisitor { tr: self, ctx, validator, offset })?;
+
+        // Spare cells let calls zero small local sets without a length-dependent loop.
+        let frame_cells = self.locals as u64 + self.max_height as u64 + u64::from(crate::exec::SMALL_LOCALS);
+        if frame_cells > config.max_stack_cells as u64 {
+            return Err(Error::limit(
+                format!("function {func_index} needs a frame of {frame_cells} cells, over the stack limit"),
+                start,
+            ));
+        }
+        Ok(CompiledFunc {
+            // `to_vec` copies `Copy` elements with one `memcpy` into an exact-size allocation;
+            // `Box::from(&[T])` clones them one by one.
+            code: self.ops.to_vec().into_boxed_slice(),
+            offsets: self.offsets.to_vec().into_boxed_slice(),
+            params,
+            locals: extra_locals,
+            frame_cells: frame_cells as u32,
+            index: func_index,
+        })
+    }
+
+    #[inline(always)]
+    fn emit(&mut self, o: Op) -> usize {
+        self.ops.push(o);
+        self.offsets.push(self.offset);
+        self.producer = None;
+        self.last_test = None;
+        self.last_fuse = None;
+        self.last_stack_op = None;
+        self.pays_next_gas = None;
+        self.ops.len() - 1
+    }
+
+    /// Emits an op that writes its result to a fresh temporary pushed on the stack.
+    #[inline(always)]
+    fn emit_producer(&mut self, h: Handler, b: u32, c: u64) {
+        let dst = self.push_temp();
+        let i = self.emit(op(h, dst, b, c));
+        self.producer = Some(i);
+    }
+
+    /// Like [`Self::emit_producer`], for an op whose handler reads a second immediate from the
+    /// `c` of a data op that follows it.
+    fn emit_producer_with_data(&mut self, h: Handler, b: u32, c: u64, data: u64) {
+        let dst = self.push_temp();
+        let i = self.emit(op(h, dst, b, c));
+        self.emit(op(h::unreachable, 0, 0, data));
+        self.producer = Some(i);
+    }
+
+    /// Forgets fusion candidates: a label or merge point follows.
+    fn barrier(&mut self) {
+        self.producer = None;
+        self.last_test = None;
+        self.last_fuse = None;
+    }
+}

@@ -1,0 +1,169 @@
+//! The symbolic operand stack: what each Wasm operand is (a local, a constant, or a temporary in
+//! the slot of its height), turning descriptors into slots, and `local.set`/`tee`, which must
+//! preserve stale `Local` descriptors before the write (the module's invariants).
+
+use super::{op, FuncTranslator};
+use crate::exec::handlers as h;
+
+/// An operand of the symbolic stack: where its value is.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Operand {
+    /// The value of local `x`, read from its slot until the local is written.
+    Local(u32),
+    /// A constant, as a cell: an immediate until something needs it in a slot.
+    Const(u64),
+    /// A computed value, in the temporary slot of its height.
+    Temp,
+}
+
+impl FuncTranslator {
+    /// The operand stack's height.
+    pub(super) fn height(&self) -> u32 {
+        self.stack.len() as u32
+    }
+
+    /// The slot of the temporary at stack height `height`.
+    pub(super) fn temp_slot(&self, height: u32) -> u32 {
+        self.locals + height
+    }
+
+    /// Pushes an operand, tracking the highest stack for the frame size.
+    #[inline(always)]
+    pub(super) fn push(&mut self, o: Operand) {
+        self.stack.push(o);
+        self.max_height = self.max_height.max(self.stack.len() as u32);
+    }
+
+    /// Pushes a temporary and returns its slot.
+    #[inline(always)]
+    pub(super) fn push_temp(&mut self) -> u32 {
+        let slot = self.temp_slot(self.height());
+        self.push(Operand::Temp);
+        slot
+    }
+
+    /// Pops an operand; returns it and the height it was at.
+    #[inline(always)]
+    pub(super) fn pop(&mut self) -> (Operand, u32) {
+        let o = self.stack.pop().unwrap_or(Operand::Temp);
+        (o, self.height())
+    }
+
+    /// The slot holding a popped operand that was at `height`; constants are written to the
+    /// temporary slot of that height first.
+    #[inline]
+    pub(super) fn slot_of(&mut self, o: Operand, height: u32) -> u32 {
+        match o {
+            Operand::Local(x) => x,
+            Operand::Temp => self.temp_slot(height),
+            Operand::Const(c) => {
+                let slot = self.temp_slot(height);
+                self.emit(op(h::konst, slot, 0, c));
+                slot
+            }
+        }
+    }
+
+    /// Pops an operand into a slot (see [`Self::slot_of`]).
+    #[inline]
+    pub(super) fn pop_slot(&mut self) -> u32 {
+        let (o, hgt) = self.pop();
+        self.slot_of(o, hgt)
+    }
+
+    /// Turns the operand at `height` into a temporary in its own slot.
+    fn materialize(&mut self, height: u32) {
+        let slot = self.temp_slot(height);
+        match self.stack[height as usize] {
+            Operand::Temp => return,
+            Operand::Local(x) => {
+                self.emit(op(h::copy, slot, x, 0));
+            }
+            Operand::Const(c) => {
+                self.emit(op(h::konst, slot, 0, c));
+            }
+        }
+        self.stack[height as usize] = Operand::Temp;
+    }
+
+    /// Materializes every `Local` operand (before a control frame: the module's invariants).
+    pub(super) fn materialize_locals(&mut self) {
+        for i in 0..self.stack.len() {
+            if matches!(self.stack[i], Operand::Local(_)) {
+                self.materialize(i as u32);
+            }
+        }
+    }
+
+    /// Materializes the top `n` operands (block parameters, call arguments).
+    pub(super) fn materialize_top(&mut self, n: u32) {
+        let len = self.height();
+        for i in len.saturating_sub(n)..len {
+            self.materialize(i);
+        }
+    }
+
+    /// Copies the operand at `height` into `dst` unless it is already there.
+    pub(super) fn copy_into(&mut self, dst: u32, height: u32) {
+        match self.stack[height as usize] {
+            Operand::Local(x) if x != dst => {
+                self.emit(op(h::copy, dst, x, 0));
+            }
+            Operand::Temp if self.temp_slot(height) != dst => {
+                let src = self.temp_slot(height);
+                self.emit(op(h::copy, dst, src, 0));
+            }
+            Operand::Const(c) => {
+                self.emit(op(h::konst, dst, 0, c));
+            }
+            _ => {}
+        }
+    }
+
+    /// `local.set`/`local.tee` of local `x`: the producer of the value writes the local itself
+    /// when it can; stale `Local(x)` operands are preserved first.
+    pub(super) fn local_set(&mut self, x: u32, tee: bool) {
+        let below = self.stack.len().saturating_sub(1);
+        let preserve = self.stack[..below].contains(&Operand::Local(x));
+        let top_slot = self.temp_slot(self.height().saturating_sub(1));
+        let producer = match (self.stack.last(), self.producer) {
+            (Some(Operand::Temp), Some(p)) if self.ops[p].a == top_slot => Some(p),
+            _ => None,
+        };
+        if let Some(p) = producer {
+            // Let the producer write the local directly. Copies preserving old values of `x` must
+            // run before it (they only write temporaries below the producer's operands), so they
+            // are emitted last and rotated in front of the producer and its data op.
+            let end = self.ops.len();
+            if preserve {
+                self.preserve_local(x, below);
+            }
+            let copies = self.ops.len() - end;
+            self.ops[p..].rotate_right(copies);
+            self.offsets[p..].rotate_right(copies);
+            self.ops[p + copies].a = x;
+            self.producer = None;
+            self.last_test = None;
+            self.last_fuse = None;
+        } else {
+            if preserve {
+                self.preserve_local(x, below);
+            }
+            let hgt = self.height() - 1;
+            self.copy_into(x, hgt);
+        }
+        self.stack.pop();
+        if tee {
+            self.push(Operand::Local(x));
+        }
+    }
+
+    /// Copies every `Local(x)` operand below `end` to its temporary slot.
+    fn preserve_local(&mut self, x: u32, end: usize) {
+        for i in 0..end {
+            if self.stack[i] == Operand::Local(x) {
+                self.materialize(i as u32);
+            }
+        }
+    }
+}

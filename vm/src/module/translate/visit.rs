@@ -1,0 +1,580 @@
+//! The operator visitor: the reader decodes each operator once into [`OpVisitor`], which
+//! validates it and hands it to [`FuncTranslator::translate_op`], the translation of every
+//! operator of the profile. Also the plain forms of unary and binary operators and of calls.
+
+use std::mem::ManuallyDrop;
+
+use wasmparser::{
+    FrameKind, FrameStack, FuncValidator, Operator, ValidatorResources, VisitOperator, VisitSimdOperator,
+};
+
+use super::condition::{CmpKind, Test};
+use super::control::CtrlKind;
+use super::fusion::{BitOp, DivRem};
+use super::metering::PaysNext;
+use super::stack::Operand;
+use super::{op, FuncTranslator, ModuleCtx, Res};
+use crate::exec::handlers::{self as h, Bin};
+use crate::exec::{pair, Handler};
+use crate::Error;
+
+/// Operand forms of an emitted binary op.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Form {
+    /// Both operands in slots.
+    SlotSlot(u32, u32),
+    /// The left operand in a slot, the right one immediate (or both, for a commutative
+    /// operator whose left operand was the constant).
+    SlotImm(u32, u64),
+    /// The left operand immediate.
+    Other,
+}
+
+impl FuncTranslator {
+    /// Emits a binary operator on the top two operands, in the form they allow (a constant
+    /// operand as an immediate), into a fresh temporary; returns the form, for fusion.
+    pub(super) fn bin(&mut self, b: Bin) -> Form {
+        let (rhs, hr) = self.pop();
+        let (lhs, hl) = self.pop();
+        let (hd, a, c, form) = match (lhs, rhs) {
+            (Operand::Const(_), Operand::Const(y)) => {
+                let x = self.slot_of(lhs, hl);
+                (b.si, x, y, Form::SlotImm(x, y))
+            }
+            (_, Operand::Const(y)) => {
+                let x = self.slot_of(lhs, hl);
+                (b.si, x, y, Form::SlotImm(x, y))
+            }
+            (Operand::Const(x), _) => {
+                let y = self.slot_of(rhs, hr);
+                match b.is {
+                    Some(is) => (is, y, x, Form::Other),
+                    None => (b.si, y, x, Form::SlotImm(y, x)),
+                }
+            }
+            _ => {
+                let x = self.slot_of(lhs, hl);
+                let y = self.slot_of(rhs, hr);
+                (b.ss, x, y as u64, Form::SlotSlot(x, y))
+            }
+        };
+        self.emit_producer(hd, a, c);
+        form
+    }
+
+    /// [`Self::bin`], for operators that nothing fuses with.
+    pub(super) fn binop(&mut self, b: Bin) {
+        self.bin(b);
+    }
+
+    /// Emits a unary operator on the top operand into a fresh temporary.
+    pub(super) fn un(&mut self, hd: Handler) {
+        let slot = self.pop_slot();
+        self.emit_producer(hd, slot, 0);
+    }
+
+    /// A call: a metering intrinsic with constant arguments becomes its op; otherwise the
+    /// arguments, in the temporaries of their heights, start the callee's frame.
+    pub(super) fn call(&mut self, ctx: &ModuleCtx<'_>, func: u32) {
+        if let Some(Some(intrinsic)) = ctx.intrinsics.get(func as usize) {
+            if self.intrinsic(*intrinsic) {
+                return;
+            }
+        }
+        let ty = ctx.func_type(func);
+        let (params, results) = (ty.params().len() as u32, ty.results().len() as u32);
+        self.materialize_top(params);
+        let base = self.height() - params;
+        self.stack.truncate(base as usize);
+        let frame = self.temp_slot(base);
+        if func < ctx.num_imported_funcs {
+            self.emit(op(h::call_func, func, frame, 0));
+        } else {
+            let at = self.emit(op(h::call_internal, func - ctx.num_imported_funcs, frame, 0));
+            self.pays_next_gas = Some((at, PaysNext::Call));
+        }
+        self.push_results(params, results);
+    }
+
+    /// Pushes call results; reserves room for host calls, which use max(params, results) cells.
+    fn push_results(&mut self, params: u32, results: u32) {
+        let base = self.height();
+        self.max_height = self.max_height.max(base + params.max(results));
+        for _ in 0..results {
+            self.push(Operand::Temp);
+        }
+    }
+
+    /// `call_indirect`: a call through table `table`, checked against type `type_index`.
+    fn call_indirect(&mut self, ctx: &ModuleCtx<'_>, type_index: u32, table: u32) {
+        let (o, hgt) = self.pop();
+        let index = match o {
+            Operand::Temp => self.temp_slot(hgt),
+            Operand::Local(x) => x,
+            Operand::Const(_) => self.slot_of(o, hgt),
+        };
+        let ty = &ctx.types[type_index as usize];
+        let (params, results) = (ty.params().len() as u32, ty.results().len() as u32);
+        // A local index must be read before the callee's frame could overwrite anything: it is
+        // read before the call, and locals are never in the callee's frame.
+        self.materialize_top(params);
+        let base = self.height() - params;
+        self.stack.truncate(base as usize);
+        let sig = ctx.sigs[type_index as usize].0;
+        self.emit(op(h::call_indirect, table, self.temp_slot(base), pair(sig, index)));
+        self.push_results(params, results);
+    }
+
+    // Inlined into each `visit_*` method of `OpVisitor`, where the operator is a known variant:
+    // the match folds away and no `Operator` is built.
+    #[inline(always)]
+    fn translate_op(&mut self, ctx: &ModuleCtx<'_>, operator: &Operator<'_>) -> Res {
+        use Operator as O;
+        if !self.reachable {
+            match *operator {
+                O::Block { .. } | O::Loop { .. } | O::If { .. } => self.dead_depth += 1,
+                O::Else if self.dead_depth == 0 => self.on_else(),
+                O::End if self.dead_depth > 0 => self.dead_depth -= 1,
+                O::End => self.on_end(),
+                _ => {}
+            }
+            return Ok(());
+        }
+        match *operator {
+            O::Unreachable => {
+                self.emit(op(h::unreachable, 0, 0, 0));
+                self.unreachable_after();
+            }
+            O::Nop => {}
+            O::Block { blockty } => {
+                let (p, r) = self.block_arity(ctx, blockty);
+                self.materialize_locals();
+                self.materialize_top(p);
+                self.enter(CtrlKind::Block, p, r, None);
+            }
+            O::Loop { blockty } => {
+                let (p, r) = self.block_arity(ctx, blockty);
+                self.materialize_locals();
+                self.materialize_top(p);
+                self.enter(CtrlKind::Loop, p, r, None);
+            }
+            O::If { blockty } => {
+                let (p, r) = self.block_arity(ctx, blockty);
+                let fused = self.take_test();
+                let test = match fused {
+                    Some(t) => {
+                        self.stack.pop();
+                        t
+                    }
+                    None => {
+                        let (o, hgt) = self.pop();
+                        match o {
+                            Operand::Const(_) => Test::Nez { slot: self.slot_of(o, hgt) },
+                            Operand::Local(x) => Test::Nez { slot: x },
+                            Operand::Temp => Test::Nez { slot: self.temp_slot(hgt) },
+                        }
+                    }
+                };
+                // Materializing only writes temporaries below the condition, which the test
+                // does not read, so the test can follow the moves.
+                self.materialize_locals();
+                self.materialize_top(p);
+                let jump = self.emit_test_jump_not(test);
+                self.enter(CtrlKind::If, p, r, Some(jump));
+            }
+            O::Else => self.on_else(),
+            O::End => self.on_end(),
+            O::Br { relative_depth } => {
+                self.emit_branch(relative_depth);
+                self.unreachable_after();
+            }
+            O::BrIf { relative_depth } => {
+                let test = self.pop_test();
+                if self.branch_needs_moves(relative_depth) {
+                    let (skip, form) = self.emit_test_jump_not(test);
+                    self.emit_branch(relative_depth);
+                    self.bind_here(skip, Some(form));
+                } else {
+                    self.emit_test_branch(test, relative_depth);
+                }
+                self.barrier();
+            }
+            O::BrTable { ref targets } => {
+                self.br_table(targets)?;
+                self.unreachable_after();
+            }
+            O::Return => {
+                self.emit_return();
+                self.unreachable_after();
+            }
+            O::Call { function_index } => self.call(ctx, function_index),
+            O::CallIndirect { type_index, table_index } => self.call_indirect(ctx, type_index, table_index),
+            O::Drop => {
+                self.stack.pop();
+            }
+            O::Select | O::TypedSelect { .. } => {
+                let cond = self.pop_slot();
+                let (v2, h2) = self.pop();
+                let (v1, h1) = self.pop();
+                let s2 = self.slot_of(v2, h2);
+                let s1 = self.slot_of(v1, h1);
+                self.emit_producer(h::select, cond, pair(s1, s2));
+            }
+            O::LocalGet { local_index } => self.push(Operand::Local(local_index)),
+            O::LocalSet { local_index } => self.local_set(local_index, false),
+            O::LocalTee { local_index } => self.local_set(local_index, true),
+            O::GlobalGet { global_index } => self.emit_producer(h::global_get, global_index, 0),
+            O::GlobalSet { global_index } => {
+                let (o, hgt) = self.pop();
+                if let Operand::Const(c) = o {
+                    self.emit(op(h::global_set_imm, global_index, 0, c));
+                } else {
+                    let slot = self.slot_of(o, hgt);
+                    self.emit(op(h::global_set, global_index, slot, 0));
+                }
+            }
+            // Zero-extending `i64` loads read what the `i32` loads of their width read.
+            O::I32Load { memarg } | O::F32Load { memarg } | O::I64Load32U { memarg } => {
+                self.load(h::i32_load, h::i32_load_add, memarg.offset)
+            }
+            O::I64Load { memarg } | O::F64Load { memarg } => self.load(h::i64_load, h::i64_load_add, memarg.offset),
+            O::I32Load8S { memarg } => self.load(h::i32_load8_s, h::i32_load8_s_add, memarg.offset),
+            O::I32Load8U { memarg } | O::I64Load8U { memarg } => {
+                self.load(h::i32_load8_u, h::i32_load8_u_add, memarg.offset)
+            }
+            O::I32Load16S { memarg } => self.load(h::i32_load16_s, h::i32_load16_s_add, memarg.offset),
+            O::I32Load16U { memarg } | O::I64Load16U { memarg } => {
+                self.load(h::i32_load16_u, h::i32_load16_u_add, memarg.offset)
+            }
+            O::I64Load8S { memarg } => self.load(h::i64_load8_s, h::i64_load8_s_add, memarg.offset),
+            O::I64Load16S { memarg } => self.load(h::i64_load16_s, h::i64_load16_s_add, memarg.offset),
+            O::I64Load32S { memarg } => self.load(h::i64_load32_s, h::i64_load32_s_add, memarg.offset),
+            O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => {
+                self.store([h::store32, h::store32_imm, h::store32_add, h::store32_imm_add], 4, memarg.offset)
+            }
+            O::I64Store { memarg } | O::F64Store { memarg } => {
+                self.store([h::store64, h::store64_imm, h::store64_add, h::store64_imm_add], 8, memarg.offset)
+            }
+            O::I32Store8 { memarg } | O::I64Store8 { memarg } => {
+                self.store([h::store8, h::store8_imm, h::store8_add, h::store8_imm_add], 1, memarg.offset)
+            }
+            O::I32Store16 { memarg } | O::I64Store16 { memarg } => {
+                self.store([h::store16, h::store16_imm, h::store16_add, h::store16_imm_add], 2, memarg.offset)
+            }
+            O::MemorySize { .. } => {
+                self.emit_producer(h::memory_size, 0, 0);
+                self.memory_size_at = Some(self.ops.len() - 1);
+            }
+            O::MemoryGrow { .. } => self.un(h::memory_grow),
+            O::MemoryFill { .. } => {
+                let n = self.pop_slot();
+                let val = self.pop_slot();
+                let dst = self.pop_slot();
+                self.emit(op(h::memory_fill, dst, val, n as u64));
+            }
+            O::MemoryCopy { .. } => {
+                let n = self.pop_slot();
+                let src = self.pop_slot();
+                let dst = self.pop_slot();
+                self.emit(op(h::memory_copy, dst, src, n as u64));
+            }
+            O::MemoryInit { data_index, .. } => {
+                let n = self.pop_slot();
+                let src = self.pop_slot();
+                let dst = self.pop_slot();
+                self.emit(op(h::memory_init, dst, src, pair(n, data_index)));
+            }
+            O::DataDrop { data_index } => {
+                self.emit(op(h::data_drop, data_index, 0, 0));
+            }
+            O::TableGet { table } => {
+                let i = self.pop_slot();
+                self.emit_producer(h::table_get, i, table as u64);
+            }
+            O::TableSet { table } => {
+                let v = self.pop_slot();
+                let i = self.pop_slot();
+                self.emit(op(h::table_set, i, v, table as u64));
+            }
+            O::TableSize { table } => self.emit_producer(h::table_size, 0, table as u64),
+            O::TableGrow { table } => {
+                let n = self.pop_slot();
+                let init = self.pop_slot();
+                self.emit_producer(h::table_grow, init, pair(n, table));
+            }
+            O::TableFill { table } => {
+                let n = self.pop_slot();
+                let v = self.pop_slot();
+                let i = self.pop_slot();
+                self.emit(op(h::table_fill, i, v, pair(n, table)));
+            }
+            O::TableCopy { dst_table, src_table } => {
+                let n = self.pop_slot();
+                let src = self.pop_slot();
+                let dst = self.pop_slot();
+                self.emit(op(h::table_copy, dst, src, n as u64));
+                self.emit(op(h::unreachable, dst_table, src_table, 0));
+            }
+            O::TableInit { elem_index, table } => {
+                let n = self.pop_slot();
+                let src = self.pop_slot();
+                let dst = self.pop_slot();
+                self.emit(op(h::table_init, dst, src, n as u64));
+                self.emit(op(h::unreachable, table, elem_index, 0));
+            }
+            O::ElemDrop { elem_index } => {
+                self.emit(op(h::elem_drop, elem_index, 0, 0));
+            }
+            O::RefNull { .. } => self.push(Operand::Const(0)),
+            // The null reference is the cell 0.
+            O::RefIsNull => self.un(h::i64_eqz),
+            O::RefFunc { function_index } => self.emit_producer(h::ref_func, function_index, 0),
+            O::I32Const { value } => self.push(Operand::Const(value as u32 as u64)),
+            O::I64Const { value } => self.push(Operand::Const(value as u64)),
+            O::F32Const { value } => self.push(Operand::Const(value.bits() as u64)),
+            O::F64Const { value } => self.push(Operand::Const(value.bits())),
+
+            O::I32Eqz => self.eqz(false),
+            O::I32Eq => self.cmp(h::I32_EQ, CmpKind::Eq, false),
+            O::I32Ne => self.cmp(h::I32_NE, CmpKind::Ne, false),
+            O::I32LtS => self.cmp(h::I32_LT_S, CmpKind::LtS, false),
+            O::I32LtU => self.cmp(h::I32_LT_U, CmpKind::LtU, false),
+            O::I32GtS => self.cmp(h::I32_GT_S, CmpKind::GtS, false),
+            O::I32GtU => self.cmp(h::I32_GT_U, CmpKind::GtU, false),
+            O::I32LeS => self.cmp(h::I32_LE_S, CmpKind::LeS, false),
+            O::I32LeU => self.cmp(h::I32_LE_U, CmpKind::LeU, false),
+            O::I32GeS => self.cmp(h::I32_GE_S, CmpKind::GeS, false),
+            O::I32GeU => self.cmp(h::I32_GE_U, CmpKind::GeU, false),
+            O::I64Eqz => self.eqz(true),
+            O::I64Eq => self.cmp(h::I64_EQ, CmpKind::Eq, true),
+            O::I64Ne => self.cmp(h::I64_NE, CmpKind::Ne, true),
+            O::I64LtS => self.cmp(h::I64_LT_S, CmpKind::LtS, true),
+            O::I64LtU => self.cmp(h::I64_LT_U, CmpKind::LtU, true),
+            O::I64GtS => self.cmp(h::I64_GT_S, CmpKind::GtS, true),
+            O::I64GtU => self.cmp(h::I64_GT_U, CmpKind::GtU, true),
+            O::I64LeS => self.cmp(h::I64_LE_S, CmpKind::LeS, true),
+            O::I64LeU => self.cmp(h::I64_LE_U, CmpKind::LeU, true),
+            O::I64GeS => self.cmp(h::I64_GE_S, CmpKind::GeS, true),
+            O::I64GeU => self.cmp(h::I64_GE_U, CmpKind::GeU, true),
+            O::F32Eq => self.binop(h::F32_EQ),
+            O::F32Ne => self.binop(h::F32_NE),
+            O::F32Lt => self.binop(h::F32_LT),
+            O::F32Gt => self.binop(h::F32_GT),
+            O::F32Le => self.binop(h::F32_LE),
+            O::F32Ge => self.binop(h::F32_GE),
+            O::F64Eq => self.binop(h::F64_EQ),
+            O::F64Ne => self.binop(h::F64_NE),
+            O::F64Lt => self.binop(h::F64_LT),
+            O::F64Gt => self.binop(h::F64_GT),
+            O::F64Le => self.binop(h::F64_LE),
+            O::F64Ge => self.binop(h::F64_GE),
+
+            O::I32Clz => self.un(h::i32_clz),
+            O::I32Ctz => self.un(h::i32_ctz),
+            O::I32Popcnt => self.un(h::i32_popcnt),
+            O::I32Add => self.i32_add(),
+            O::I32Sub => self.binop(h::I32_SUB),
+            O::I32Mul => self.binop(h::I32_MUL),
+            O::I32DivS => self.i32_div_rem(DivRem::DivS),
+            O::I32DivU => self.i32_div_rem(DivRem::DivU),
+            O::I32RemS => self.i32_div_rem(DivRem::RemS),
+            O::I32RemU => self.i32_div_rem(DivRem::RemU),
+            O::I32And => self.binop(h::I32_AND),
+            O::I32Or => self.binop(h::I32_OR),
+            O::I32Xor => self.binop(h::I32_XOR),
+            O::I32Shl => self.binop(h::I32_SHL),
+            O::I32ShrS => self.binop(h::I32_SHR_S),
+            O::I32ShrU => self.binop(h::I32_SHR_U),
+            O::I32Rotl => self.binop(h::I32_ROTL),
+            O::I32Rotr => self.binop(h::I32_ROTR),
+            O::I64Clz => self.un(h::i64_clz),
+            O::I64Ctz => self.un(h::i64_ctz),
+            O::I64Popcnt => self.un(h::i64_popcnt),
+            O::I64Add => self.binop(h::I64_ADD),
+            O::I64Sub => self.binop(h::I64_SUB),
+            O::I64Mul => self.binop(h::I64_MUL),
+            O::I64DivS => self.binop(h::I64_DIV_S),
+            O::I64DivU => self.binop(h::I64_DIV_U),
+            O::I64RemS => self.binop(h::I64_REM_S),
+            O::I64RemU => self.binop(h::I64_REM_U),
+            O::I64And => self.i64_and(),
+            O::I64Or => self.binop(h::I64_OR),
+            O::I64Xor => self.i64_xor(),
+            O::I64Shl => self.i64_shift(h::I64_SHL, BitOp::Shl),
+            O::I64ShrS => self.binop(h::I64_SHR_S),
+            O::I64ShrU => self.i64_shift(h::I64_SHR_U, BitOp::ShrU),
+            O::I64Rotl => self.i64_rotl(),
+            O::I64Rotr => self.binop(h::I64_ROTR),
+
+            O::F32Abs => self.un(h::f32_abs),
+            O::F32Neg => self.un(h::f32_neg),
+            O::F32Ceil => self.un(h::f32_ceil),
+            O::F32Floor => self.un(h::f32_floor),
+            O::F32Trunc => self.un(h::f32_trunc),
+            O::F32Nearest => self.un(h::f32_nearest),
+            O::F32Sqrt => self.un(h::f32_sqrt),
+            O::F32Add => self.float_add(false),
+            O::F32Sub => self.binop(h::F32_SUB),
+            O::F32Mul => self.float_mul(false),
+            O::F32Div => self.binop(h::F32_DIV),
+            O::F32Min => self.binop(h::F32_MIN),
+            O::F32Max => self.binop(h::F32_MAX),
+            O::F32Copysign => self.binop(h::F32_COPYSIGN),
+            O::F64Abs => self.un(h::f64_abs),
+            O::F64Neg => self.un(h::f64_neg),
+            O::F64Ceil => self.un(h::f64_ceil),
+            O::F64Floor => self.un(h::f64_floor),
+            O::F64Trunc => self.un(h::f64_trunc),
+            O::F64Nearest => self.un(h::f64_nearest),
+            O::F64Sqrt => self.un(h::f64_sqrt),
+            O::F64Add => self.float_add(true),
+            O::F64Sub => self.binop(h::F64_SUB),
+            O::F64Mul => self.float_mul(true),
+            O::F64Div => self.binop(h::F64_DIV),
+            O::F64Min => self.binop(h::F64_MIN),
+            O::F64Max => self.binop(h::F64_MAX),
+            O::F64Copysign => self.binop(h::F64_COPYSIGN),
+
+            O::I32WrapI64 => self.i32_wrap_i64(),
+            O::I32TruncF32S => self.un(h::i32_trunc_f32_s),
+            O::I32TruncF32U => self.un(h::i32_trunc_f32_u),
+            O::I32TruncF64S => self.un(h::i32_trunc_f64_s),
+            O::I32TruncF64U => self.un(h::i32_trunc_f64_u),
+            // An `i32` cell is its value zero-extended: sign-extending its low half is enough.
+            O::I64ExtendI32S => self.un(h::i64_extend32_s),
+            O::I64TruncF32S => self.un(h::i64_trunc_f32_s),
+            O::I64TruncF32U => self.un(h::i64_trunc_f32_u),
+            O::I64TruncF64S => self.un(h::i64_trunc_f64_s),
+            O::I64TruncF64U => self.un(h::i64_trunc_f64_u),
+            O::F32ConvertI32S => self.un(h::f32_convert_i32_s),
+            O::F32ConvertI32U => self.un(h::f32_convert_i32_u),
+            O::F32ConvertI64S => self.un(h::f32_convert_i64_s),
+            O::F32ConvertI64U => self.un(h::f32_convert_i64_u),
+            O::F32DemoteF64 => self.un(h::f32_demote_f64),
+            O::F64ConvertI32S => self.un(h::f64_convert_i32_s),
+            O::F64ConvertI32U => self.un(h::f64_convert_i32_u),
+            O::F64ConvertI64S => self.un(h::f64_convert_i64_s),
+            O::F64ConvertI64U => self.un(h::f64_convert_i64_u),
+            O::F64PromoteF32 => self.un(h::f64_promote_f32),
+            // Cells are untyped bits: reinterpretation changes nothing, and neither does
+            // zero-extension, because an i32 cell's high half is zero.
+            O::I32ReinterpretF32
+            | O::I64ReinterpretF64
+            | O::F32ReinterpretI32
+            | O::F64ReinterpretI64
+            | O::I64ExtendI32U => {}
+            O::I32Extend8S => self.un(h::i32_extend8_s),
+            O::I32Extend16S => self.un(h::i32_extend16_s),
+            O::I64Extend8S => self.un(h::i64_extend8_s),
+            O::I64Extend16S => self.un(h::i64_extend16_s),
+            O::I64Extend32S => self.un(h::i64_extend32_s),
+            O::I32TruncSatF32S => self.un(h::i32_trunc_sat_f32_s),
+            O::I32TruncSatF32U => self.un(h::i32_trunc_sat_f32_u),
+            O::I32TruncSatF64S => self.un(h::i32_trunc_sat_f64_s),
+            O::I32TruncSatF64U => self.un(h::i32_trunc_sat_f64_u),
+            O::I64TruncSatF32S => self.un(h::i64_trunc_sat_f32_s),
+            O::I64TruncSatF32U => self.un(h::i64_trunc_sat_f32_u),
+            O::I64TruncSatF64S => self.un(h::i64_trunc_sat_f64_s),
+            O::I64TruncSatF64U => self.un(h::i64_trunc_sat_f64_u),
+            ref other => {
+                // The validator admits only Tally's profile, so this is unreachable for valid
+                // input; still answer with an error rather than trusting that.
+                return Err(Error::UnsupportedFeature {
+                    message: format!("operator {other:?} is outside Tally's profile"),
+                    offset: self.offset as usize,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Validation and translation of one operator, driven by the reader's decoder: the reader calls
+/// `visit_*` with the decoded immediates, the validator checks the operator first, and only a
+/// valid operator reaches [`FuncTranslator::translate_op`]. Decoding into an [`Operator`] and
+/// dispatching on it again for validation is what this saves.
+pub(super) struct OpVisitor<'t, 'm, 'v> {
+    pub(super) tr: &'t mut FuncTranslator,
+    pub(super) ctx: &'t ModuleCtx<'m>,
+    pub(super) validator: &'v mut FuncValidator<ValidatorResources>,
+    /// Binary offset of the operator being visited.
+    pub(super) offset: u64,
+}
+
+impl OpVisitor<'_, '_, '_> {
+    /// Translates an operator the validator accepted.
+    #[inline(always)]
+    fn translate(&mut self, operator: Operator<'_>) -> Res {
+        // `Operator`'s drop glue is an out-of-line call that LLVM does not specialize for the
+        // known variant, and it would run for every operator. Only the variants below own heap
+        // data; everything else is forgotten, which frees nothing because there is nothing.
+        let operator = ManuallyDrop::new(operator);
+        let result = self.tr.translate_op(self.ctx, &operator);
+        if matches!(
+            *operator,
+            Operator::TypedSelectMulti { .. }
+                | Operator::TryTable { .. }
+                | Operator::Resume { .. }
+                | Operator::ResumeThrow { .. }
+                | Operator::ResumeThrowRef { .. }
+        ) {
+            drop(ManuallyDrop::into_inner(operator));
+        }
+        result
+    }
+}
+
+/// The reader's view of the control frames is the validator's: both push and pop the same
+/// frames, and the validator has seen every operator the reader decoded so far.
+impl FrameStack for OpVisitor<'_, '_, '_> {
+    fn current_frame(&self) -> Option<FrameKind> {
+        self.validator.get_control_frame(0).map(|frame| frame.kind)
+    }
+}
+
+/// What a `visit_*` method returns. The error is boxed so that the result fits in a register:
+/// the reader moves every operator's result through its own `Result`, and errors are rare.
+type VisitResult = Result<(), Box<Error>>;
+
+/// Defines each `visit_*` method as: validate with `$validator` (the validator's plain or SIMD
+/// visitor), then translate the operator rebuilt from its immediates.
+macro_rules! define_fused_visit {
+    ($validator:ident; $( @$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*))*) => {
+        $(
+            fn $visit(&mut self $($(, $arg: $argty)*)?) -> VisitResult {
+                if let Err(e) = self.validator.$validator(self.offset).$visit($($($arg.clone()),*)?) {
+                    return Err(Box::new(e.into()));
+                }
+                self.translate(Operator::$op $({ $($arg),* })?).map_err(Box::new)
+            }
+        )*
+    };
+}
+
+macro_rules! define_fused_visit_plain {
+    ($($input:tt)*) => { define_fused_visit!(visitor; $($input)*); };
+}
+
+macro_rules! define_fused_visit_simd {
+    ($($input:tt)*) => { define_fused_visit!(simd_visitor; $($input)*); };
+}
+
+// Immediates are cloned for the validator because a few (`br_table` targets, `try_table`
+// catches) are not `Copy`; for the rest the clone is a copy.
+#[allow(clippy::clone_on_copy)]
+impl<'a> VisitOperator<'a> for OpVisitor<'_, '_, '_> {
+    type Output = VisitResult;
+
+    // SIMD is outside Tally's profile, but its operators are decoded and rejected by the
+    // validator like any other disabled feature, so the error is the validator's.
+    fn simd_visitor(&mut self) -> Option<&mut dyn VisitSimdOperator<'a, Output = VisitResult>> {
+        Some(self)
+    }
+
+    wasmparser::for_each_visit_operator!(define_fused_visit_plain);
+}
+
+#[allow(clippy::clone_on_copy)]
+impl<'a> VisitSimdOperator<'a> for OpVisitor<'_, '_, '_> {
+    wasmparser::for_each_visit_simd_operator!(define_fused_visit_simd);
+}
