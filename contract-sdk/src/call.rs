@@ -22,7 +22,7 @@ use alloc::vec::Vec;
 
 use parity_scale_codec::{Decode, Encode};
 
-use crate::{env, selector, Address};
+use crate::{env, Address};
 
 /// `call` flag: the callee may be a contract already on the call stack.
 pub const ALLOW_REENTRY: u32 = 1;
@@ -94,7 +94,7 @@ fn runtime_selector(method: &str) -> [u8; 4] {
     #[cfg(target_arch = "wasm32")]
     let h = env::keccak256(method.as_bytes());
     #[cfg(not(target_arch = "wasm32"))]
-    let h = selector::const_keccak256(method.as_bytes());
+    let h = crate::selector::const_keccak256(method.as_bytes());
     [h[0], h[1], h[2], h[3]]
 }
 

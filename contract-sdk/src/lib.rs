@@ -75,6 +75,10 @@
 #![warn(missing_docs)]
 
 extern crate alloc;
+// Off wasm32 (tests, and contract crates built natively as dependencies of their tests) std
+// provides the panic handler and allocator, so a contract's native `cdylib` links.
+#[cfg(all(not(target_arch = "wasm32"), not(test)))]
+extern crate std;
 
 pub mod call;
 pub mod dispatch;
@@ -113,36 +117,10 @@ pub mod abort_code {
 /// The abort code of a panic, [`abort_code::PANIC`].
 pub const PANIC_CODE: u32 = abort_code::PANIC;
 
-/// A 32-byte account or contract address (SCALE: the 32 bytes as they are).
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, scale::Encode, scale::Decode)]
-pub struct Address(pub [u8; 32]);
-
-impl Address {
-    /// The all-zero address.
-    pub const ZERO: Address = Address([0; 32]);
-}
-
-impl From<[u8; 32]> for Address {
-    fn from(bytes: [u8; 32]) -> Self {
-        Address(bytes)
-    }
-}
-
-impl core::fmt::Debug for Address {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("0x")?;
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
-        }
-        Ok(())
-    }
-}
-
-impl core::fmt::Display for Address {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        core::fmt::Debug::fmt(self, f)
-    }
-}
+/// A 32-byte account or contract address (SCALE: the 32 bytes as they are). The same type as
+/// the host's `tally_host_env::Address` (both are `tally_digest::Address`), so a contract's types
+/// are used unchanged in its tests.
+pub use tally_digest::Address;
 
 /// Everything a contract module usually needs: `use tally_sdk::prelude::*;`.
 pub mod prelude {
