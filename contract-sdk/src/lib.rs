@@ -63,7 +63,10 @@
 //! - [`env`](mod@env): one safe function per host ABI v1 import (`tally_host_v1`).
 //! - [`storage`]: lazily loaded typed storage, [`Item`] and [`Map`].
 //! - [`event`]: the [`Event`] trait and [`emit`].
-//! - [`call`]: typed cross-contract calls with [`CallBuilder`] and [`CallError`].
+//! - [`call`]: typed cross-contract calls: the typed references `#[contract]` generates
+//!   ([`ContractRef`]), [`CallBuilder`], [`CallError`].
+//! - `client` (off wasm32): typed test clients, which `#[contract]` also generates, and the
+//!   `Chain` they run on.
 //! - [`selector`](mod@selector): `keccak256(name)[..4]` at compile time ([`selector!`]).
 //! - [`dispatch`]: the entry-point convention and the generated code's runtime support.
 //! - On wasm32: a panic handler that aborts with [`abort_code::PANIC`] (feature
@@ -81,6 +84,8 @@ extern crate alloc;
 extern crate std;
 
 pub mod call;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod client;
 pub mod dispatch;
 pub mod env;
 pub mod event;
@@ -92,7 +97,7 @@ mod sys;
 #[cfg(all(target_arch = "wasm32", feature = "allocator"))]
 pub use rt::bump;
 
-pub use call::{CallBuilder, CallError};
+pub use call::{CallBuilder, CallError, ContractRef};
 pub use event::{emit, Event};
 pub use parity_scale_codec as scale;
 pub use selector::selector;
@@ -124,7 +129,7 @@ pub use tally_digest::Address;
 
 /// Everything a contract module usually needs: `use tally_sdk::prelude::*;`.
 pub mod prelude {
-    pub use crate::call::{CallBuilder, CallError};
+    pub use crate::call::{CallBuilder, CallError, ContractRef};
     pub use crate::dispatch::DispatchError;
     pub use crate::env;
     pub use crate::event::{emit, Event};

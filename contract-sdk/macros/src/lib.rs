@@ -73,6 +73,8 @@
 #![warn(missing_docs)]
 
 mod calls;
+mod client;
+mod refs;
 
 use std::fmt::Write as _;
 
@@ -126,6 +128,8 @@ struct Method {
     args: Vec<Arg>,
     ret: Option<Type>,
     selector: [u8; 4],
+    /// The method's doc comments, repeated on its typed reference and client methods.
+    docs: Vec<Attribute>,
 }
 
 #[derive(Debug)]
@@ -461,7 +465,8 @@ fn analyze_method(kind: Kind, f: &syn::ImplItemFn) -> syn::Result<Method> {
             Some((**ty).clone())
         }
     };
-    Ok(Method { kind, ident: sig.ident.clone(), args, ret, selector: selector(&sig.ident.to_string()) })
+    let docs = f.attrs.iter().filter(|a| is_attr(a, "doc")).cloned().collect();
+    Ok(Method { kind, ident: sig.ident.clone(), args, ret, selector: selector(&sig.ident.to_string()), docs })
 }
 
 /// Adds `#[codec(crate = ::tally_sdk::scale)]` to items deriving `Encode`/`Decode` without one.
@@ -665,6 +670,55 @@ fn invoke(storage: &Ident, m: &Method, bytes: TokenStream) -> TokenStream {
     }
 }
 
+/// The wasm exports `deploy` and `call` and the `tally.metadata` section: on wasm32, unless the
+/// crate is built with feature `ref-only` (as a dependency of another contract, for its types
+/// and typed reference; see the SDK's README). Built that way as a package of its own (the
+/// features of one contract's dependency reached it through cargo's feature unification), it
+/// would be a module without entry points, so that is a compile error.
+fn entry_points(json: &str) -> TokenStream {
+    let json_len = json.len();
+    let json_bytes = json.as_bytes();
+    let guard = std::env::var_os("CARGO_PRIMARY_PACKAGE").is_some().then(|| {
+        let package = std::env::var("CARGO_PKG_NAME").unwrap_or_else(|_| "this contract".into());
+        let message = format!(
+            "`{package}` is being built for wasm32 with feature `ref-only`, which leaves out its \
+             `deploy` and `call` exports: the feature is for contracts used as dependencies of other \
+             contracts, and reached `{package}` through cargo's feature unification. Build each \
+             contract with a cargo invocation of its own (`cargo build -p {package}`, `tally build`, \
+             or tally_sdk_build::build)"
+        );
+        quote! {
+            #[cfg(all(target_arch = "wasm32", feature = "ref-only"))]
+            ::core::compile_error!(#message);
+        }
+    });
+    quote! {
+        // `ref-only` need not be a declared feature of the crate.
+        #[allow(unexpected_cfgs)]
+        const _: () = {
+            #guard
+
+            // No `#[used]`: wasm-ld keeps custom sections anyway, and `#[used]` would also put a
+            // copy of the bytes into the data segment.
+            #[cfg(all(target_arch = "wasm32", not(feature = "ref-only")))]
+            #[link_section = "tally.metadata"]
+            static __TALLY_METADATA: [u8; #json_len] = [#(#json_bytes),*];
+
+            #[cfg(all(target_arch = "wasm32", not(feature = "ref-only")))]
+            #[export_name = "deploy"]
+            extern "C" fn __tally_export_deploy() {
+                __tally_deploy()
+            }
+
+            #[cfg(all(target_arch = "wasm32", not(feature = "ref-only")))]
+            #[export_name = "call"]
+            extern "C" fn __tally_export_call() {
+                __tally_call()
+            }
+        };
+    }
+}
+
 fn generate(module: &mut ItemMod, c: &Contract) -> TokenStream {
     let storage = &c.storage;
     let field_idents: Vec<&Ident> = c.fields.iter().map(|f| &f.ident).collect();
@@ -683,6 +737,11 @@ fn generate(module: &mut ItemMod, c: &Contract) -> TokenStream {
         let ident = &e.ident;
         let name = syn::LitByteStr::new(ident.to_string().as_bytes(), ident.span());
         let sig = (!e.anonymous).then(|| quote!(<Self as ::tally_sdk::Event>::SIGNATURE,));
+        let anonymous = e.anonymous.then(|| {
+            quote!(
+                const ANONYMOUS: bool = true;
+            )
+        });
         let topics = e.fields.iter().filter(|f| f.topic).map(|f| {
             let f = format_ident!("{}", f.name);
             quote!(::tally_sdk::__private::topic_of(&self.#f))
@@ -690,6 +749,7 @@ fn generate(module: &mut ItemMod, c: &Contract) -> TokenStream {
         quote! {
             impl ::tally_sdk::Event for #ident {
                 const SIGNATURE: [u8; 32] = ::tally_sdk::__private::const_keccak256(#name);
+                #anonymous
                 fn topics(&self) -> ::tally_sdk::prelude::Vec<[u8; 32]> {
                     ::tally_sdk::prelude::vec![#sig #(#topics),*]
                 }
@@ -709,8 +769,9 @@ fn generate(module: &mut ItemMod, c: &Contract) -> TokenStream {
         quote!([#(#sel),*] => { #body })
     });
     let json = metadata_json(c);
-    let json_len = json.len();
-    let json_bytes = json.as_bytes();
+    let entry = entry_points(&json);
+    let reference = refs::generate(c);
+    let client = client::generate(c);
     let generated = quote! {
         #layout
         #(#events)*
@@ -718,12 +779,6 @@ fn generate(module: &mut ItemMod, c: &Contract) -> TokenStream {
         /// The contract's metadata (methods, selectors, events, storage layout) as JSON; also in
         /// the custom section `tally.metadata` of the wasm module.
         pub const METADATA_JSON: &str = #json;
-
-        // No `#[used]`: wasm-ld keeps custom sections anyway, and `#[used]` would also put a
-        // copy of the bytes into the data segment.
-        #[cfg(target_arch = "wasm32")]
-        #[link_section = "tally.metadata"]
-        static __TALLY_METADATA: [u8; #json_len] = [#(#json_bytes),*];
 
         /// Entry point `deploy`: runs the `#[init]` method on the SCALE-encoded arguments.
         // Live even where the wasm exports are compiled out (on the host), so the contract's
@@ -748,17 +803,9 @@ fn generate(module: &mut ItemMod, c: &Contract) -> TokenStream {
             }
         }
 
-        #[cfg(target_arch = "wasm32")]
-        #[export_name = "deploy"]
-        extern "C" fn __tally_export_deploy() {
-            __tally_deploy()
-        }
-
-        #[cfg(target_arch = "wasm32")]
-        #[export_name = "call"]
-        extern "C" fn __tally_export_call() {
-            __tally_call()
-        }
+        #entry
+        #reference
+        #client
     };
     let (_, items) = module.content.as_mut().expect("checked by analyze");
     items.push(Item::Verbatim(generated));

@@ -54,6 +54,7 @@
 
 #![warn(missing_docs)]
 
+mod client;
 mod failure;
 mod gas;
 mod names;
