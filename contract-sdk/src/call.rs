@@ -84,7 +84,10 @@ impl CallError {
     /// or the data is not exactly one `E`).
     pub fn revert_as<E: Decode>(&self) -> Option<E> {
         match self {
-            CallError::Reverted(data) => decode_exact(data),
+            CallError::Reverted(data) => {
+                let mut input = &data[..];
+                E::decode(&mut input).ok().filter(|_| input.is_empty())
+            }
             _ => None,
         }
     }
@@ -105,6 +108,14 @@ fn send(contract: &Address, export: &str, input: &[u8], gas: u64, flags: u32) ->
     match env::call_raw(contract, export, input, gas, flags) {
         0 => Ok(env::call_output()),
         s => Err(CallError::from_status(s)),
+    }
+}
+
+/// Return data decoded as exactly one `R`, else [`CallError::Decode`].
+fn decoded<R: Decode>(data: &[u8]) -> Result<R, CallError> {
+    match decode_exact(data) {
+        Some(r) => Ok(r),
+        None => Err(CallError::Decode),
     }
 }
 
@@ -201,7 +212,11 @@ impl<'a> CallBuilder<'a> {
     /// Makes the call and decodes the return data as `R` (`()` for methods returning nothing).
     pub fn call<R: Decode>(self) -> Result<R, CallError> {
         let data = self.call_raw()?;
-        decode_exact(&data).ok_or(CallError::Decode)
+        let mut input = &data[..];
+        match R::decode(&mut input) {
+            Ok(r) if input.is_empty() => Ok(r),
+            _ => Err(CallError::Decode),
+        }
     }
 }
 
@@ -247,8 +262,7 @@ impl CallTarget {
     /// Calls a method returning `R` (not a `Result`): its return value, or why the call failed
     /// (a revert is [`CallError::Reverted`]).
     pub fn call<A: Encode, R: Decode>(&self, selector: [u8; 4], args: &A, view: bool) -> Result<R, CallError> {
-        let data = self.call_raw(selector, args, view)?;
-        decode_exact(&data).ok_or(CallError::Decode)
+        returned(self.call_raw(selector, args, view))
     }
 
     /// Calls a method returning `Result<T, E>`: `Ok(Ok(t))` when it returned `Ok(t)`,
@@ -260,14 +274,30 @@ impl CallTarget {
         args: &A,
         view: bool,
     ) -> Result<Result<T, E>, CallError> {
-        match self.call_raw(selector, args, view) {
-            Ok(data) => decode_exact(&data).map(Ok).ok_or(CallError::Decode),
-            Err(CallError::Reverted(data)) => match method_error(&data) {
-                Some(e) => Ok(Err(e)),
-                None => Err(CallError::Reverted(data)),
-            },
-            Err(e) => Err(e),
-        }
+        returned_result(self.call_raw(selector, args, view))
+    }
+}
+
+// The decoding halves of `CallTarget::call` and `call_result`: generic over the return types
+// only, and never inlined, so the methods of a reference returning the same type share one copy
+// (measured on the pool example: 180 bytes smaller; code size is gas).
+
+/// `CallTarget::call`'s result from the call's.
+#[inline(never)]
+fn returned<R: Decode>(result: Result<Vec<u8>, CallError>) -> Result<R, CallError> {
+    decoded(&result?)
+}
+
+/// `CallTarget::call_result`'s result from the call's.
+#[inline(never)]
+fn returned_result<T: Decode, E: Decode>(result: Result<Vec<u8>, CallError>) -> Result<Result<T, E>, CallError> {
+    match result {
+        Ok(data) => decoded(&data).map(Ok),
+        Err(CallError::Reverted(data)) => match method_error(&data) {
+            Some(e) => Ok(Err(e)),
+            None => Err(CallError::Reverted(data)),
+        },
+        Err(e) => Err(e),
     }
 }
 

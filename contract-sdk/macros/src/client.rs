@@ -166,3 +166,32 @@ fn method(m: &Method) -> TokenStream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::ToTokens;
+
+    use super::*;
+    use crate::tests::analyze_src;
+
+    #[test]
+    fn deploy_parameters_make_way_for_init_arguments() {
+        let c = analyze_src(
+            "mod m { #[storage] struct S {} impl S { #[init] fn init(&mut self, chain: u8, deployer: u8) -> Result<(), E> { Ok(()) } } }",
+        )
+        .expect("valid");
+        let out = generate(&c).to_string();
+        assert!(out.contains("__tally_chain : & mut C , code : & [u8] , __tally_deployer"), "{out}");
+        assert!(out.contains("chain : u8 , deployer : u8"), "{out}");
+        // `#[init]` returning `Result<(), E>`: the deployment's own outcome.
+        assert!(out.contains("Result < Self , E >") && out.contains("deploy_code_result :: < E >"), "{out}");
+    }
+
+    #[test]
+    fn the_error_type_of_a_result() {
+        let e = |s: &str| result_error(&syn::parse_str(s).expect("type")).map(|t| t.to_token_stream().to_string());
+        assert_eq!(e("Result<(), Error>").as_deref(), Some("Error"));
+        assert_eq!(e("core::result::Result<u8, m::E>").as_deref(), Some("m :: E"));
+        assert_eq!(e("Result<u8>"), None, "an alias hides its error type");
+    }
+}
