@@ -67,7 +67,7 @@ use parity_scale_codec::{Decode, Encode};
 use tally_host_env::{keys, CallRequest, DeployRequest, ExecError, MemoryStorage, Runtime, Storage, TrapLocation};
 
 pub use failure::{Failure, FailureKind};
-pub use gas::{GasRow, GasStats};
+pub use gas::{markdown as gas_markdown, GasRow, GasStats};
 pub use names::{demangle, function_names, strip_names};
 pub use tally_host_env::{
     Address, BlockContext, Divergence, Event, ExecutionRecord, HostTrap, Params, Receipt, Status, WasmTrap,
