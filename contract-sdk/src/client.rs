@@ -36,7 +36,7 @@ use crate::{Address, Event};
 pub struct ClientCall {
     /// The contract called.
     pub contract: Address,
-    /// The caller (the zero address for [`query`](Chain) calls unless given).
+    /// The caller (the zero address for a client's `query` calls).
     pub from: Address,
     /// The method's name (for gas reports and failure messages).
     pub method: &'static str,
