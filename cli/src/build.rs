@@ -1,7 +1,8 @@
 //! `tally build`: compile a contract crate to deployable, reproducible WebAssembly.
 //!
-//! Runs `cargo build --release --target wasm32-unknown-unknown` on the crate with the contract
-//! profile forced through `CARGO_PROFILE_RELEASE_*` (so the crate's own `[profile]` cannot weaken
+//! Runs `cargo rustc --lib --crate-type cdylib --release --target wasm32-unknown-unknown` on the
+//! crate (the crate type forced so that a crate that is also an `rlib` still gets LTO) with the
+//! contract profile forced through `CARGO_PROFILE_RELEASE_*` (so the crate's own `[profile]` cannot weaken
 //! it): `opt-level = "z"`, fat LTO, `panic = "abort"`, one codegen unit, no debug info, and
 //! `strip = "symbols"` (which also drops the name section; `--keep-names` keeps it, for readable
 //! traps in tests). Paths are remapped (`--remap-path-prefix`) so the bytes do not depend on
@@ -73,7 +74,11 @@ pub fn build_contract(crate_dir: &Path, options: &BuildOptions) -> Result<BuildO
         rustflags.push(format!("--remap-path-prefix={}=/rustc", sysroot.display()));
     }
     let output = Command::new(&cargo)
-        .args(["build", "--release", "--locked", "--target", WASM_TARGET, "--message-format=json-render-diagnostics"])
+        // `rustc --crate-type cdylib` rather than `build`: a contract other crates depend on (for
+        // its types and typed reference, or its tests' typed client) is also an `rlib`, and
+        // cargo runs no LTO for a library with an `rlib` among its crate types.
+        .args(["rustc", "--lib", "--crate-type", "cdylib", "--release", "--locked", "--target", WASM_TARGET])
+        .arg("--message-format=json-render-diagnostics")
         .arg("--manifest-path")
         .arg(&manifest)
         .current_dir(&crate_dir)
@@ -100,13 +105,13 @@ pub fn build_contract(crate_dir: &Path, options: &BuildOptions) -> Result<BuildO
         } else {
             ""
         };
-        return Err(ContractError::Input(format!("cargo build failed ({}):\n{stderr}{hint}", output.status)));
+        return Err(ContractError::Input(format!(
+            "cargo rustc (the build) failed ({}):\n{stderr}{hint}",
+            output.status
+        )));
     }
     let wasm = wasm_artifact(&String::from_utf8_lossy(&output.stdout)).ok_or_else(|| {
-        ContractError::Input(format!(
-            "cargo built no .wasm: is {} a `crate-type = [\"cdylib\"]` library?",
-            manifest.display()
-        ))
+        ContractError::Input(format!("cargo built no .wasm: does {} have a library target?", manifest.display()))
     })?;
     let code = read_file(&wasm)?;
     let check = check_code(&code)?;

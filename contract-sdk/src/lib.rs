@@ -63,7 +63,10 @@
 //! - [`env`](mod@env): one safe function per host ABI v1 import (`tally_host_v1`).
 //! - [`storage`]: lazily loaded typed storage, [`Item`] and [`Map`].
 //! - [`event`]: the [`Event`] trait and [`emit`].
-//! - [`call`]: typed cross-contract calls with [`CallBuilder`] and [`CallError`].
+//! - [`call`]: typed cross-contract calls: the typed references `#[contract]` generates
+//!   ([`ContractRef`]), [`CallBuilder`], [`CallError`].
+//! - `client` (off wasm32): typed test clients, which `#[contract]` also generates, and the
+//!   `Chain` they run on.
 //! - [`selector`](mod@selector): `keccak256(name)[..4]` at compile time ([`selector!`]).
 //! - [`dispatch`]: the entry-point convention and the generated code's runtime support.
 //! - On wasm32: a panic handler that aborts with [`abort_code::PANIC`] (feature
@@ -75,8 +78,14 @@
 #![warn(missing_docs)]
 
 extern crate alloc;
+// Off wasm32 (tests, and contract crates built natively as dependencies of their tests) std
+// provides the panic handler and allocator, so a contract's native `cdylib` links.
+#[cfg(all(not(target_arch = "wasm32"), not(test)))]
+extern crate std;
 
 pub mod call;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod client;
 pub mod dispatch;
 pub mod env;
 pub mod event;
@@ -88,7 +97,7 @@ mod sys;
 #[cfg(all(target_arch = "wasm32", feature = "allocator"))]
 pub use rt::bump;
 
-pub use call::{CallBuilder, CallError};
+pub use call::{CallBuilder, CallError, ContractRef};
 pub use event::{emit, Event};
 pub use parity_scale_codec as scale;
 pub use selector::selector;
@@ -113,40 +122,14 @@ pub mod abort_code {
 /// The abort code of a panic, [`abort_code::PANIC`].
 pub const PANIC_CODE: u32 = abort_code::PANIC;
 
-/// A 32-byte account or contract address (SCALE: the 32 bytes as they are).
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, scale::Encode, scale::Decode)]
-pub struct Address(pub [u8; 32]);
-
-impl Address {
-    /// The all-zero address.
-    pub const ZERO: Address = Address([0; 32]);
-}
-
-impl From<[u8; 32]> for Address {
-    fn from(bytes: [u8; 32]) -> Self {
-        Address(bytes)
-    }
-}
-
-impl core::fmt::Debug for Address {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("0x")?;
-        for b in self.0 {
-            write!(f, "{b:02x}")?;
-        }
-        Ok(())
-    }
-}
-
-impl core::fmt::Display for Address {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        core::fmt::Debug::fmt(self, f)
-    }
-}
+/// A 32-byte account or contract address (SCALE: the 32 bytes as they are). The same type as
+/// the host's `tally_host_env::Address` (both are `tally_digest::Address`), so a contract's types
+/// are used unchanged in its tests.
+pub use tally_digest::Address;
 
 /// Everything a contract module usually needs: `use tally_sdk::prelude::*;`.
 pub mod prelude {
-    pub use crate::call::{CallBuilder, CallError};
+    pub use crate::call::{CallBuilder, CallError, ContractRef};
     pub use crate::dispatch::DispatchError;
     pub use crate::env;
     pub use crate::event::{emit, Event};

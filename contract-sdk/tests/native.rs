@@ -1,9 +1,11 @@
 //! The `#[contract]` expansion also compiles natively (without the wasm exports), so contract
-//! crates can be checked and unit-tested on the host; its metadata and event topics are usable
-//! there.
+//! crates can be checked and unit-tested on the host; its metadata, event topics, typed
+//! reference and typed client are usable there.
 
+use parity_scale_codec::{Decode, Encode};
+use tally_sdk::client::{Chain, ClientCall};
 use tally_sdk::storage::Layout;
-use tally_sdk::Event;
+use tally_sdk::{Address, ContractRef, Event};
 
 #[tally_sdk::contract]
 mod counter {
@@ -62,6 +64,100 @@ fn metadata_layout_and_events_are_available_natively() {
     let e = counter::Bumped { by: tally_sdk::Address([5; 32]), count: 3 };
     assert_eq!(e.topics(), vec![tally_sdk::selector::const_keccak256(b"Bumped"), [5; 32]]);
     assert_eq!(parity_scale_codec::Encode::encode(&counter::Error::NotOwner), [0]);
+}
+
+/// A chain that runs nothing: it records each call and answers with canned data, to check what
+/// the typed client encodes and how it decodes.
+#[derive(Default)]
+struct Canned {
+    calls: Vec<ClientCall>,
+    deployed: Vec<(Vec<u8>, Address, Vec<u8>)>,
+    /// `Ok(return data)` or `Err(revert data)` for the next call.
+    answer: Option<Result<Vec<u8>, Vec<u8>>>,
+}
+
+impl Chain for Canned {
+    type Failure = String;
+
+    fn deploy_code(&mut self, code: &[u8], from: Address, input: Vec<u8>) -> Result<Address, String> {
+        self.deployed.push((code.to_vec(), from, input));
+        Ok(Address([0xc0; 32]))
+    }
+
+    fn deploy_code_result<E: Decode>(
+        &mut self,
+        code: &[u8],
+        from: Address,
+        input: Vec<u8>,
+    ) -> Result<Result<Address, E>, String> {
+        self.deploy_code(code, from, input).map(Ok)
+    }
+
+    fn invoke<R: Decode>(&mut self, call: ClientCall) -> Result<R, String> {
+        self.calls.push(call);
+        match self.answer.take().expect("an answer") {
+            Ok(data) => R::decode(&mut &data[..]).map_err(|e| e.to_string()),
+            Err(data) => Err(format!("reverted with {data:?}")),
+        }
+    }
+
+    fn invoke_result<T: Decode, E: Decode>(&mut self, call: ClientCall) -> Result<Result<T, E>, String> {
+        self.calls.push(call);
+        match self.answer.take().expect("an answer") {
+            Ok(data) => T::decode(&mut &data[..]).map(Ok).map_err(|e| e.to_string()),
+            Err(data) => {
+                tally_sdk::call::method_error::<E>(&data).map(Err).ok_or_else(|| format!("reverted with {data:?}"))
+            }
+        }
+    }
+
+    fn events_of<E: Event + Decode>(&self, _: Address) -> Vec<E> {
+        Vec::new()
+    }
+}
+
+#[test]
+fn the_typed_client_encodes_arguments_and_decodes_results() {
+    let mut chain = Canned::default();
+    let alice = Address([0xa1; 32]);
+    let counter = counter::CounterClient::deploy(&mut chain, b"code", alice, 5).unwrap();
+    assert_eq!(counter.address(), Address([0xc0; 32]));
+    assert_eq!(chain.deployed, [(b"code".to_vec(), alice, 5u64.encode())], "init arguments, no selector");
+
+    chain.answer = Some(Ok(7u64.encode()));
+    assert_eq!(counter.query(&mut chain).get(), Ok(7));
+    let get = &chain.calls[0];
+    assert_eq!((get.contract, get.from, get.method, get.read_only), (counter.address(), Address::ZERO, "get", true));
+    assert_eq!(get.input, tally_sdk::selector("get").to_vec());
+
+    // `Result` methods: `Ok` data is the value; a revert with exactly one `E` is `Ok(Err(e))`.
+    chain.answer = Some(Ok(9u64.encode()));
+    assert_eq!(counter.call(&mut chain, alice).bump(3), Ok(Ok(9)));
+    let bump = &chain.calls[1];
+    assert_eq!((bump.from, bump.method, bump.read_only), (alice, "bump", false));
+    assert_eq!(bump.input, [&tally_sdk::selector("bump")[..], &[3]].concat());
+    chain.answer = Some(Err(counter::Error::NotOwner.encode()));
+    assert_eq!(counter.call(&mut chain, alice).bump(3), Ok(Err(counter::Error::NotOwner)));
+    chain.answer = Some(Err(vec![7, 7]));
+    assert_eq!(counter.call(&mut chain, alice).bump(3), Err("reverted with [7, 7]".to_string()));
+    // The dispatcher's error is never a method's error, even one whose type would decode it.
+    let dispatch = tally_sdk::dispatch::DispatchError::BadArguments([0; 4]).revert_data();
+    assert_eq!(dispatch.len(), 9);
+    assert_eq!(tally_sdk::call::method_error::<[u8; 9]>(&dispatch), None);
+    assert_eq!(tally_sdk::call::method_error::<[u8; 9]>(&[1; 9]), Some([1; 9]));
+    assert_eq!(tally_sdk::call::method_error::<[u8; 9]>(&[1; 10]), None, "exactly one value");
+}
+
+#[test]
+fn the_typed_reference_carries_its_options() {
+    let r = counter::CounterRef::at(Address([4; 32]));
+    assert_eq!(r.address(), Address([4; 32]));
+    assert_eq!((r.target().gas(), r.target().flags()), (u64::MAX, 0));
+    let r = r.gas(5_000).allow_reentry().read_only();
+    assert_eq!(
+        (r.target().gas(), r.target().flags()),
+        (5_000, tally_sdk::call::ALLOW_REENTRY | tally_sdk::call::READ_ONLY)
+    );
 }
 
 #[test]

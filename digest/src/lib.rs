@@ -1,10 +1,14 @@
-//! Keccak-256, method selectors, and the hex form in which Tally writes hashes, addresses and
-//! byte strings: `0x` followed by lower-case digits.
+//! Keccak-256, method selectors, the hex form in which Tally writes hashes, addresses and byte
+//! strings (`0x` followed by lower-case digits), and [`Address`].
 //!
 //! The one implementation on the host side: `tally-host-env` (code hashes, account addresses),
 //! the CLI, `tally-sdk-build` (metadata) and the SDK's `#[contract]` macro (selectors and event
 //! signatures written into the code) all use it. Contracts themselves compute selectors with
 //! `tally_sdk::selector`, a `const fn` whose tests check it against [`keccak`].
+//!
+//! [`Address`] is the one address type of the host (`tally_host_env::Address`) and of contracts
+//! (`tally_sdk::Address`), so contract types holding addresses are the same types in a
+//! contract, in its tests and on the host. `no_std` + `alloc`, so contracts can link it.
 //!
 //! ```
 //! assert_eq!(tally_digest::selector("transfer"), [0xb4, 0x83, 0xaf, 0xd3]);
@@ -12,9 +16,19 @@
 //! assert_eq!(tally_digest::parse_hex("0xdead"), Some(vec![0xde, 0xad]));
 //! ```
 
+#![cfg_attr(not(test), no_std)]
 #![warn(missing_docs)]
 
+extern crate alloc;
+
+mod address;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use sha3::{Digest, Keccak256};
+
+pub use address::Address;
 
 /// Keccak-256 (the original Keccak padding, as Ethereum uses; not NIST SHA3-256).
 pub fn keccak(bytes: &[u8]) -> [u8; 32] {

@@ -41,7 +41,22 @@
 //!   `CallBuilder::with_selector(contract, <selector>)`, so it hashes nothing at run time;
 //! - on wasm32, the exports `deploy` and `call` (convention: `tally_sdk::dispatch`);
 //! - `pub const METADATA_JSON: &str` and, on wasm32, the same bytes in the custom section
-//!   `tally.metadata`.
+//!   `tally.metadata`;
+//! - `<Storage>Ref` (e.g. `TokenRef`), the typed reference other contracts call this one with:
+//!   `TokenRef::at(address)`, builder-style options (`tally_sdk::call::ContractRef`), and one
+//!   method per `#[call]`/`#[view]` method with its own argument types, returning
+//!   `Result<R, CallError>` (`R` the method's return type; `Result<T, E>` methods decode a revert
+//!   with exactly one `E` as `Ok(Err(e))`);
+//! - off wasm32, the typed test client `<Storage>Client` and `<Storage>Calls<'_, C>` over a
+//!   `tally_sdk::client::Chain` (such as `TestChain`), and `tally_sdk::client::EventOf` for each
+//!   event.
+//!
+//! With the crate's feature `ref-only` enabled (a contract depending on this one for its types
+//! and reference: `token = { path = "../token", features = ["ref-only"] }`), the exports and the
+//! metadata section are left out, so they do not clash with the dependent's own. The feature
+//! need not be declared by crates nobody depends on. A crate built for wasm32 with `ref-only` as
+//! a package cargo was asked to build (feature unification in a workspace build) is a compile
+//! error that says to build contracts one at a time.
 //!
 //! # Metadata format (version 1)
 //!
@@ -73,14 +88,16 @@
 #![warn(missing_docs)]
 
 mod calls;
+mod client;
+mod metadata;
+mod refs;
 
-use std::fmt::Write as _;
-
+use metadata::metadata_json;
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
 use syn::{Attribute, Fields, FnArg, Ident, ImplItem, Item, ItemMod, ItemStruct, Pat, ReturnType, Type};
-use tally_digest::{hex, keccak, selector};
+use tally_digest::{hex, selector};
 
 /// Turns a module into a Tally contract; see the crate docs.
 #[proc_macro_attribute]
@@ -126,6 +143,8 @@ struct Method {
     args: Vec<Arg>,
     ret: Option<Type>,
     selector: [u8; 4],
+    /// The method's doc comments, repeated on its typed reference and client methods.
+    docs: Vec<Attribute>,
 }
 
 #[derive(Debug)]
@@ -168,74 +187,6 @@ fn take_attrs(attrs: &mut Vec<Attribute>, name: &str) -> Vec<Attribute> {
     let (taken, kept) = std::mem::take(attrs).into_iter().partition(|a| is_attr(a, name));
     *attrs = kept;
     taken
-}
-
-/// A type as written: tokens joined, a space between words and after `,` and `;`.
-fn type_string(ty: &Type) -> String {
-    fn walk(tokens: TokenStream, out: &mut String, prev_word: &mut bool) {
-        for t in tokens {
-            match t {
-                TokenTree::Ident(i) => {
-                    if *prev_word {
-                        out.push(' ');
-                    }
-                    out.push_str(&i.to_string());
-                    *prev_word = true;
-                }
-                TokenTree::Literal(l) => {
-                    if *prev_word {
-                        out.push(' ');
-                    }
-                    out.push_str(&l.to_string());
-                    *prev_word = true;
-                }
-                TokenTree::Punct(p) => {
-                    let c = p.as_char();
-                    out.push(c);
-                    if c == ',' || c == ';' {
-                        out.push(' ');
-                    }
-                    // A lifetime's quote joins the following word.
-                    *prev_word = false;
-                }
-                TokenTree::Group(g) => {
-                    let (open, close) = match g.delimiter() {
-                        proc_macro2::Delimiter::Parenthesis => ("(", ")"),
-                        proc_macro2::Delimiter::Bracket => ("[", "]"),
-                        proc_macro2::Delimiter::Brace => ("{", "}"),
-                        proc_macro2::Delimiter::None => ("", ""),
-                    };
-                    if *prev_word && open.is_empty() {
-                        out.push(' ');
-                    }
-                    out.push_str(open);
-                    let mut inner = false;
-                    walk(g.stream(), out, &mut inner);
-                    out.push_str(close);
-                    *prev_word = open.is_empty() && inner;
-                }
-            }
-        }
-    }
-    let mut s = String::new();
-    walk(ty.to_token_stream(), &mut s, &mut false);
-    s.trim_end().to_string()
-}
-
-fn json_str(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// Whether the return type is `...::Result<..>` (by its last path segment).
@@ -461,7 +412,8 @@ fn analyze_method(kind: Kind, f: &syn::ImplItemFn) -> syn::Result<Method> {
             Some((**ty).clone())
         }
     };
-    Ok(Method { kind, ident: sig.ident.clone(), args, ret, selector: selector(&sig.ident.to_string()) })
+    let docs = f.attrs.iter().filter(|a| is_attr(a, "doc")).cloned().collect();
+    Ok(Method { kind, ident: sig.ident.clone(), args, ret, selector: selector(&sig.ident.to_string()), docs })
 }
 
 /// Adds `#[codec(crate = ::tally_sdk::scale)]` to items deriving `Encode`/`Decode` without one.
@@ -572,73 +524,6 @@ fn analyze(module: &mut ItemMod) -> syn::Result<Contract> {
     Ok(Contract { module: module.ident.clone(), storage, fields, methods, events })
 }
 
-/// The metadata JSON (see the crate docs).
-fn metadata_json(c: &Contract) -> String {
-    let mut j = String::new();
-    let _ = write!(
-        j,
-        "{{\"metadata_version\":1,\"abi\":\"tally_host_v1\",\"contract\":{},\"module\":{},\"storage\":[",
-        json_str(&c.storage.to_string()),
-        json_str(&c.module.to_string())
-    );
-    for (i, f) in c.fields.iter().enumerate() {
-        let _ = write!(
-            j,
-            "{}{{\"field\":{},\"type\":{},\"prefix\":\"{}\"}}",
-            if i > 0 { "," } else { "" },
-            json_str(&f.ident.to_string()),
-            json_str(&type_string(&f.ty)),
-            hex(&f.prefix)
-        );
-    }
-    j.push_str("],\"methods\":[");
-    for (i, m) in c.methods.iter().enumerate() {
-        let args: Vec<String> = m
-            .args
-            .iter()
-            .map(|a| format!("{{\"name\":{},\"type\":{}}}", json_str(&a.name), json_str(&type_string(&a.ty))))
-            .collect();
-        let _ = write!(
-            j,
-            "{}{{\"name\":{},\"kind\":\"{}\",\"entry\":\"{}\",\"selector\":\"{}\",\"mutates\":{},\"args\":[{}],\"returns\":{}}}",
-            if i > 0 { "," } else { "" },
-            json_str(&m.ident.to_string()),
-            m.kind.name(),
-            if m.kind == Kind::Init { "deploy" } else { "call" },
-            hex(&m.selector),
-            m.kind != Kind::View,
-            args.join(","),
-            m.ret.as_ref().map_or_else(|| "null".to_string(), |t| json_str(&type_string(t)))
-        );
-    }
-    j.push_str("],\"events\":[");
-    for (i, e) in c.events.iter().enumerate() {
-        let fields: Vec<String> = e
-            .fields
-            .iter()
-            .map(|f| {
-                format!(
-                    "{{\"name\":{},\"type\":{},\"topic\":{}}}",
-                    json_str(&f.name),
-                    json_str(&type_string(&f.ty)),
-                    f.topic
-                )
-            })
-            .collect();
-        let _ = write!(
-            j,
-            "{}{{\"name\":{},\"signature\":\"{}\",\"anonymous\":{},\"fields\":[{}]}}",
-            if i > 0 { "," } else { "" },
-            json_str(&e.ident.to_string()),
-            hex(&keccak(e.ident.to_string().as_bytes())),
-            e.anonymous,
-            fields.join(",")
-        );
-    }
-    j.push_str("]}");
-    j
-}
-
 fn finish_call(ret: &Option<Type>, call: TokenStream) -> TokenStream {
     match ret {
         Some(ty) if is_result(ty) => quote!(::tally_sdk::__private::dispatch::finish_result(#call)),
@@ -665,6 +550,57 @@ fn invoke(storage: &Ident, m: &Method, bytes: TokenStream) -> TokenStream {
     }
 }
 
+/// The wasm exports `deploy` and `call` and the `tally.metadata` section: on wasm32, unless the
+/// crate is built with feature `ref-only` (as a dependency of another contract, for its types
+/// and typed reference; see the SDK's README). Built that way as a package of its own (the
+/// features of one contract's dependency reached it through cargo's feature unification), it
+/// would be a module without entry points, so that is a compile error when cargo compiles it
+/// (`CARGO_PRIMARY_PACKAGE` is set for the packages a cargo command selects). Cargo reuses a
+/// build of the crate made earlier as a dependency without compiling it again, so this catches
+/// the mistake in most, not all, cases; building one contract per invocation avoids it.
+fn entry_points(json: &str) -> TokenStream {
+    let json_len = json.len();
+    let json_bytes = json.as_bytes();
+    let guard = quote! {
+        #[cfg(all(target_arch = "wasm32", feature = "ref-only"))]
+        const _: () = if ::core::option_env!("CARGO_PRIMARY_PACKAGE").is_some() {
+            ::core::panic!(::core::concat!(
+                "`", ::core::env!("CARGO_PKG_NAME"), "` is being built for wasm32 with feature `ref-only`, \
+                 which leaves out its `deploy` and `call` exports: the feature is for contracts used as \
+                 dependencies of other contracts, and reached `", ::core::env!("CARGO_PKG_NAME"), "` \
+                 through cargo's feature unification. Build each contract with a cargo invocation of its \
+                 own: `tally build`, `tally_sdk_build::build`, or `cargo rustc -p ",
+                ::core::env!("CARGO_PKG_NAME"), " --lib --crate-type cdylib`"
+            ))
+        };
+    };
+    quote! {
+        // `ref-only` need not be a declared feature of the crate.
+        #[allow(unexpected_cfgs)]
+        const _: () = {
+            #guard
+
+            // No `#[used]`: wasm-ld keeps custom sections anyway, and `#[used]` would also put a
+            // copy of the bytes into the data segment.
+            #[cfg(all(target_arch = "wasm32", not(feature = "ref-only")))]
+            #[link_section = "tally.metadata"]
+            static __TALLY_METADATA: [u8; #json_len] = [#(#json_bytes),*];
+
+            #[cfg(all(target_arch = "wasm32", not(feature = "ref-only")))]
+            #[export_name = "deploy"]
+            extern "C" fn __tally_export_deploy() {
+                __tally_deploy()
+            }
+
+            #[cfg(all(target_arch = "wasm32", not(feature = "ref-only")))]
+            #[export_name = "call"]
+            extern "C" fn __tally_export_call() {
+                __tally_call()
+            }
+        };
+    }
+}
+
 fn generate(module: &mut ItemMod, c: &Contract) -> TokenStream {
     let storage = &c.storage;
     let field_idents: Vec<&Ident> = c.fields.iter().map(|f| &f.ident).collect();
@@ -683,6 +619,11 @@ fn generate(module: &mut ItemMod, c: &Contract) -> TokenStream {
         let ident = &e.ident;
         let name = syn::LitByteStr::new(ident.to_string().as_bytes(), ident.span());
         let sig = (!e.anonymous).then(|| quote!(<Self as ::tally_sdk::Event>::SIGNATURE,));
+        let anonymous = e.anonymous.then(|| {
+            quote!(
+                const ANONYMOUS: bool = true;
+            )
+        });
         let topics = e.fields.iter().filter(|f| f.topic).map(|f| {
             let f = format_ident!("{}", f.name);
             quote!(::tally_sdk::__private::topic_of(&self.#f))
@@ -690,6 +631,7 @@ fn generate(module: &mut ItemMod, c: &Contract) -> TokenStream {
         quote! {
             impl ::tally_sdk::Event for #ident {
                 const SIGNATURE: [u8; 32] = ::tally_sdk::__private::const_keccak256(#name);
+                #anonymous
                 fn topics(&self) -> ::tally_sdk::prelude::Vec<[u8; 32]> {
                     ::tally_sdk::prelude::vec![#sig #(#topics),*]
                 }
@@ -709,8 +651,9 @@ fn generate(module: &mut ItemMod, c: &Contract) -> TokenStream {
         quote!([#(#sel),*] => { #body })
     });
     let json = metadata_json(c);
-    let json_len = json.len();
-    let json_bytes = json.as_bytes();
+    let entry = entry_points(&json);
+    let reference = refs::generate(c);
+    let client = client::generate(c);
     let generated = quote! {
         #layout
         #(#events)*
@@ -718,12 +661,6 @@ fn generate(module: &mut ItemMod, c: &Contract) -> TokenStream {
         /// The contract's metadata (methods, selectors, events, storage layout) as JSON; also in
         /// the custom section `tally.metadata` of the wasm module.
         pub const METADATA_JSON: &str = #json;
-
-        // No `#[used]`: wasm-ld keeps custom sections anyway, and `#[used]` would also put a
-        // copy of the bytes into the data segment.
-        #[cfg(target_arch = "wasm32")]
-        #[link_section = "tally.metadata"]
-        static __TALLY_METADATA: [u8; #json_len] = [#(#json_bytes),*];
 
         /// Entry point `deploy`: runs the `#[init]` method on the SCALE-encoded arguments.
         // Live even where the wasm exports are compiled out (on the host), so the contract's
@@ -748,17 +685,9 @@ fn generate(module: &mut ItemMod, c: &Contract) -> TokenStream {
             }
         }
 
-        #[cfg(target_arch = "wasm32")]
-        #[export_name = "deploy"]
-        extern "C" fn __tally_export_deploy() {
-            __tally_deploy()
-        }
-
-        #[cfg(target_arch = "wasm32")]
-        #[export_name = "call"]
-        extern "C" fn __tally_export_call() {
-            __tally_call()
-        }
+        #entry
+        #reference
+        #client
     };
     let (_, items) = module.content.as_mut().expect("checked by analyze");
     items.push(Item::Verbatim(generated));
@@ -780,8 +709,9 @@ fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tally_digest::keccak;
 
-    fn analyze_src(src: &str) -> syn::Result<Contract> {
+    pub(crate) fn analyze_src(src: &str) -> syn::Result<Contract> {
         let mut m: ItemMod = syn::parse_str(src).expect("parses");
         analyze(&mut m)
     }
@@ -790,7 +720,7 @@ mod tests {
         analyze_src(src).expect_err("should be rejected").to_string()
     }
 
-    const OK: &str = r#"
+    pub(crate) const OK: &str = r#"
         mod token {
             #[storage]
             pub struct Token { balances: Map<Address, u128>, #[prefix = "s"] supply: Item<u128> }
@@ -820,40 +750,6 @@ mod tests {
         // keccak256("transfer")[..4], as in Ethereum's `transfer(address,uint256)` prefix-free name.
         assert_eq!(hex(&c.methods[1].selector), hex(&keccak(b"transfer")[..4]));
         assert_eq!(c.events[0].fields.iter().filter(|f| f.topic).count(), 2);
-    }
-
-    #[test]
-    fn metadata_is_valid_json_with_types_as_written() {
-        let c = analyze_src(OK).expect("valid");
-        let j = metadata_json(&c);
-        assert!(j.starts_with("{\"metadata_version\":1,"), "{j}");
-        assert!(j.contains("\"returns\":\"Result<(), Error>\""), "{j}");
-        assert!(j.contains("{\"name\":\"to\",\"type\":\"Address\"}"), "{j}");
-        assert!(j.contains("\"type\":\"Map<Address, u128>\""), "{j}");
-        assert!(j.contains("\"kind\":\"view\",\"entry\":\"call\""), "{j}");
-        assert!(j.contains("\"mutates\":false"), "{j}");
-        // Balanced braces and brackets outside strings.
-        let (mut depth, mut in_str) = (0i32, false);
-        for c in j.chars() {
-            match c {
-                '"' => in_str = !in_str,
-                '{' | '[' if !in_str => depth += 1,
-                '}' | ']' if !in_str => depth -= 1,
-                _ => {}
-            }
-            assert!(depth >= 0);
-        }
-        assert_eq!(depth, 0);
-    }
-
-    #[test]
-    fn type_strings() {
-        let t = |s: &str| type_string(&syn::parse_str::<Type>(s).expect("type"));
-        assert_eq!(t("Vec < u8 >"), "Vec<u8>");
-        assert_eq!(t("(Address,u128)"), "(Address, u128)");
-        assert_eq!(t("[u8;32]"), "[u8; 32]");
-        assert_eq!(t("Option<Vec<(u8, String)>>"), "Option<Vec<(u8, String)>>");
-        assert_eq!(t("core::result::Result<u8, E>"), "core::result::Result<u8, E>");
     }
 
     #[test]
@@ -909,6 +805,35 @@ mod tests {
         analyze(&mut m).expect("valid");
         let out = m.to_token_stream().to_string();
         assert_eq!(out.matches("codec (crate = :: tally_sdk :: scale)").count(), 1, "{out}");
+    }
+
+    #[test]
+    fn expansion_has_the_typed_reference_and_client() {
+        let out = expand(TokenStream::new(), syn::parse_str(OK).expect("tokens")).expect("expands").to_string();
+        for needle in [
+            "pub struct TokenRef",
+            "ContractRef for TokenRef",
+            "pub struct TokenClient",
+            "pub struct TokenCalls",
+            "EventOf < TokenClient > for Transfer",
+            // Methods, not the initializer, with their own argument types.
+            "pub fn transfer (& self , to : Address , value : u128)",
+            "pub fn transfer (self , to : Address , value : u128)",
+            "pub fn balance_of (& self , who : Address)",
+            // The exports and the metadata section go with `ref-only`.
+            "all (target_arch = \"wasm32\" , not (feature = \"ref-only\"))",
+        ] {
+            assert!(out.contains(needle), "missing {needle}\n{out}");
+        }
+        assert!(!out.contains("pub fn init (& self"), "no init on the reference");
+        // `Result` methods decode the revert as their error; views are read-only (`true`).
+        let [a, b, c, d] = selector("transfer");
+        assert!(
+            out.contains(&format!("call_result ([{a}u8 , {b}u8 , {c}u8 , {d}u8] , & (to , value ,) , false)")),
+            "{out}"
+        );
+        let [a, b, c, d] = selector("balance_of");
+        assert!(out.contains(&format!(". call ([{a}u8 , {b}u8 , {c}u8 , {d}u8] , & (who ,) , true)")), "{out}");
     }
 
     #[test]

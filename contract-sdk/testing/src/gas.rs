@@ -98,8 +98,10 @@ pub(crate) fn text(rows: &[GasRow]) -> String {
     out
 }
 
-/// The same table in Markdown.
-pub(crate) fn markdown(rows: &[GasRow]) -> String {
+/// `rows` as a Markdown table (`contract | method | calls | min | max | mean`), in the order
+/// given: what [`TestChain::gas_report_markdown`](crate::TestChain::gas_report_markdown) prints,
+/// for rows gathered from several chains.
+pub fn markdown(rows: &[GasRow]) -> String {
     let mut out = String::from("| contract | method | calls | min | max | mean |\n|---|---|---:|---:|---:|---:|\n");
     for [contract, method, count, min, max, mean] in cells(rows) {
         let _ = writeln!(out, "| {contract} | `{method}` | {count} | {min} | {max} | {mean} |");

@@ -3,16 +3,10 @@
 //! every receipt, gas figure and result hash is what a node would produce.
 //!
 //! ```
-//! use parity_scale_codec::Decode;
 //! use tally_sdk_testing::TestChain;
-//!
-//! /// Mirrors `token::Error` (same variants, same order).
-//! #[derive(Debug, PartialEq, Decode)]
-//! enum Error { InsufficientBalance, InsufficientAllowance, Overflow }
-//!
-//! /// Mirrors the token's `Transfer` event.
-//! #[derive(Debug, PartialEq, Decode)]
-//! struct Transfer { from: tally_sdk_testing::Address, to: tally_sdk_testing::Address, value: u128 }
+//! // The example token's own types, typed client included: its crate is a dependency (an
+//! // `rlib` too), so the tests mirror nothing.
+//! use token::token::{Error, TokenClient, Transfer};
 //!
 //! // The SDK's example token, compiled to wasm32 (use `tally_sdk_testing::build_contract` for
 //! // your own crate).
@@ -20,33 +14,42 @@
 //! let mut chain = TestChain::new();
 //! let (alice, bob) = (TestChain::alice(), TestChain::bob());
 //!
-//! // `deploy` runs the `#[init]` method with SCALE((args..)).
-//! let token = chain.deploy(&wasm, alice, ("Tally".to_string(), "TLY".to_string(), 18u8, 1_000u128))?;
+//! // Deploying runs the `#[init]` method with these arguments.
+//! let token = TokenClient::deploy(&mut chain, &wasm, alice, "Tally".into(), "TLY".into(), 18, 1_000)?;
 //!
-//! // `call` sends selector("transfer") ‖ SCALE((bob, 250)) and decodes the result.
-//! chain.call::<()>(alice, &token, "transfer", (bob, 250u128))?;
-//! assert_eq!(chain.decode_events::<Transfer>("Transfer"), [Transfer { from: alice, to: bob, value: 250 }]);
-//! assert_eq!(chain.query::<u128>(&token, "balance_of", (bob,))?, 250);
+//! // Methods by their Rust signatures; returns and events as the contract's types.
+//! assert_eq!(token.call(&mut chain, alice).transfer(bob, 250)?, Ok(()));
+//! assert_eq!(token.events::<Transfer>(&chain), [Transfer { from: alice, to: bob, value: 250 }]);
+//! assert_eq!(token.query(&mut chain).balance_of(bob)?, 250);
 //!
-//! // A method returning `Err(e)` reverts with SCALE(e).
-//! let failure = chain.call::<()>(bob, &token, "transfer", (alice, 251u128)).unwrap_err();
+//! // A method returning `Err(e)` reverts with SCALE(e): the client decodes it as the
+//! // contract's error type, with the receipt (and its exact gas) still on the chain.
+//! assert_eq!(token.call(&mut chain, bob).transfer(alice, 251)?, Err(Error::InsufficientBalance));
+//! assert!(chain.last_receipt().unwrap().gas_used > 0);
+//!
+//! // The same calls untyped: by method name, with argument tuples.
+//! let contract = chain.contract(token.address()).unwrap().clone();
+//! chain.call::<()>(bob, &contract, "transfer", (alice, 50u128))?;
+//! let failure = chain.call::<()>(bob, &contract, "transfer", (alice, 251u128)).unwrap_err();
 //! assert_eq!(failure.decode_revert::<Error>(), Some(Error::InsufficientBalance));
-//! assert!(failure.gas_used() > 0);
 //!
 //! // Snapshots, exact gas, and a report per contract and method.
 //! let before = chain.snapshot();
-//! chain.call::<()>(bob, &token, "transfer", (alice, 50u128))?;
+//! token.call(&mut chain, bob).transfer(alice, 50)?.unwrap();
 //! // Most of a call's gas is loading the contract's 15 KB of code (see `host-env/ABI.md`).
 //! assert!(chain.gas_used() < 1_500_000_000);
 //! chain.rollback(&before);
-//! assert_eq!(chain.query::<u128>(&token, "balance_of", (bob,))?, 250);
+//! assert_eq!(token.query(&mut chain).balance_of(bob)?, 200);
 //! println!("{}", chain.gas_report());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! Addresses: [`TestChain::account`] derives one from a name; the host's [`Address`] encodes
-//! exactly like `tally_sdk::Address` (32 raw bytes), so it can be passed in arguments and
-//! decoded from results and events directly.
+//! Typed clients: `#[contract]` generates one per contract (`TokenClient`, off wasm32), over
+//! `tally_sdk::client::Chain`, which `TestChain` implements; see `tally_sdk::client`.
+//!
+//! Addresses: [`TestChain::account`] derives one from a name; [`Address`] is the host's and the
+//! contracts' one type (`tally_digest::Address`), so it is passed in arguments and compared with
+//! results and events directly.
 //!
 //! Code: contracts keep their `name` section in tests (so trap reports name functions) but
 //! [`TestChain::deploy`] deploys them without it, as `tally build` would (see
@@ -54,6 +57,7 @@
 
 #![warn(missing_docs)]
 
+mod client;
 mod failure;
 mod gas;
 mod names;
@@ -66,7 +70,7 @@ use parity_scale_codec::{Decode, Encode};
 use tally_host_env::{keys, CallRequest, DeployRequest, ExecError, MemoryStorage, Runtime, Storage, TrapLocation};
 
 pub use failure::{Failure, FailureKind};
-pub use gas::{GasRow, GasStats};
+pub use gas::{markdown as gas_markdown, GasRow, GasStats};
 pub use names::{demangle, function_names, strip_names};
 pub use tally_host_env::{
     Address, BlockContext, Divergence, Event, ExecutionRecord, HostTrap, Params, Receipt, Status, WasmTrap,

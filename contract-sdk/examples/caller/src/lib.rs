@@ -1,5 +1,6 @@
-//! The caller of the cross-contract call example: reaches `callee` through the typed
-//! `CallBuilder`.
+//! The caller of the cross-contract call example: reaches `callee` by method name through
+//! `CallBuilder`, with the callee's own error type (the callee's crate is a dependency with
+//! feature `ref-only`, for its types). `pool` shows the typed reference instead.
 #![no_std]
 
 extern crate alloc;
@@ -7,19 +8,13 @@ extern crate alloc;
 /// The caller contract.
 #[tally_sdk::contract]
 pub mod caller {
+    use callee::callee::CalleeError;
     use tally_sdk::prelude::*;
 
     /// The last value the callee returned.
     #[storage]
     pub struct Caller {
         last: Item<u64>,
-    }
-
-    /// The callee's error type, as the callee encodes it.
-    #[derive(Debug, PartialEq, Eq, Encode, Decode)]
-    pub enum CalleeError {
-        /// Mirrors `callee::CalleeError::Failed`.
-        Failed(u32),
     }
 
     impl Caller {

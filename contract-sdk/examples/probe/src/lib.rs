@@ -1,5 +1,6 @@
 //! A contract that exercises the SDK itself: every host wrapper, view write rejection, panics,
-//! large storage values, the allocator, a call by a name known at run time. Used by the SDK's tests; it has no `#[init]`.
+//! large storage values, the allocator, a call by a name known at run time, the options of a
+//! typed reference. Used by the SDK's tests; it has no `#[init]`.
 #![no_std]
 
 extern crate alloc;
@@ -7,6 +8,7 @@ extern crate alloc;
 /// The probe contract.
 #[tally_sdk::contract]
 pub mod probe {
+    use callee::callee::CalleeRef;
     use tally_sdk::prelude::*;
 
     /// Scratch state.
@@ -19,6 +21,7 @@ pub mod probe {
     }
 
     /// Emitted by `ping`.
+    #[derive(Debug, PartialEq, Eq)]
     #[event(anonymous)]
     pub struct Pinged {
         #[topic]
@@ -166,6 +169,24 @@ pub mod probe {
         #[call]
         pub fn call_named(&mut self, target: Address, method: String, args: Vec<u8>) -> Result<Vec<u8>, CallError> {
             CallBuilder::new(target, &method).input(&args).call_raw()
+        }
+
+        /// Calls `callee.bump(by)` through its typed reference with the reference's options: at
+        /// most `gas`, and read-only if asked (then the callee's write traps).
+        #[call]
+        pub fn ref_bump(&mut self, callee: Address, by: u64, gas: u64, read_only: bool) -> Result<u64, CallError> {
+            let callee = CalleeRef::at(callee).gas(gas);
+            let callee = if read_only { callee.read_only() } else { callee };
+            callee.bump(by)
+        }
+
+        /// Reads `get(k)` of this contract through its own typed reference: a re-entry, denied
+        /// unless `allow_reentry`.
+        #[call]
+        pub fn self_get(&mut self, k: u32, allow_reentry: bool) -> Result<Option<u64>, CallError> {
+            let me = ProbeRef::at(env::self_address());
+            let me = if allow_reentry { me.allow_reentry() } else { me };
+            me.get(k)
         }
 
         /// Writes `k`, then executes a Wasm `unreachable` in a helper function: a trap (not an

@@ -20,6 +20,7 @@ pub mod token {
     }
 
     /// Tokens moved (`from` is zero when minting).
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[event]
     pub struct Transfer {
         #[topic]
@@ -30,6 +31,7 @@ pub mod token {
     }
 
     /// An allowance was set.
+    #[derive(Debug, Clone, PartialEq, Eq)]
     #[event]
     pub struct Approval {
         #[topic]

@@ -1,5 +1,8 @@
 //! Cross-contract calls through `CallBuilder`: the caller/callee pair and the token escrow.
 
+use callee::callee::CalleeClient;
+use escrow::escrow::{Error as EscrowError, State};
+use probe::probe::ProbeClient;
 use tally_sdk::CallError;
 
 use crate::common::*;
@@ -86,29 +89,34 @@ fn literal_method_names_hash_nothing_at_run_time() {
 }
 
 #[test]
+fn typed_reference_options_reach_the_call() {
+    let mut chain = TestChain::new();
+    let (alice, bob) = (TestChain::alice(), TestChain::bob());
+    let probe = ProbeClient::deploy(&mut chain, &example("probe"), alice).unwrap();
+    let callee = CalleeClient::deploy(&mut chain, &example("callee"), alice).unwrap();
+    let to = callee.address();
+    // `CalleeRef::at(to).gas(n).bump(by)`: the callee's own return type.
+    assert_eq!(probe.call(&mut chain, bob).ref_bump(to, 5, u64::MAX, false).unwrap(), Ok(5));
+    // Too little gas for the callee: it runs out, the probe gets OutOfGas and finishes (its
+    // `Err` reverts it, decoded here as the probe's own error type, `CallError`).
+    assert_eq!(probe.call(&mut chain, bob).ref_bump(to, 1, 1_000, false).unwrap(), Err(CallError::OutOfGas));
+    // `.read_only()`: the callee's write traps.
+    assert_eq!(probe.call(&mut chain, bob).ref_bump(to, 1, u64::MAX, true).unwrap(), Err(CallError::Trapped));
+    assert_eq!(callee.query(&mut chain).get().unwrap(), 5);
+    // The probe calling itself through its own `ProbeRef`: a re-entry, allowed only with
+    // `.allow_reentry()`.
+    assert!(!probe.call(&mut chain, bob).put(3, 30).unwrap());
+    assert_eq!(probe.call(&mut chain, bob).self_get(3, false).unwrap(), Err(CallError::ReentryDenied));
+    assert_eq!(probe.call(&mut chain, bob).self_get(3, true).unwrap(), Ok(Some(30)));
+}
+
+#[test]
 fn reentry_is_denied_unless_allowed() {
     let (mut chain, caller, callee) = pair();
     // caller → callee → caller.ping: the caller is on the stack.
     let f = chain.call::<u64>(TestChain::bob(), &caller, "reenter", (callee.address(), false)).unwrap_err();
     assert_eq!(f.decode_revert::<CallError>(), Some(CallError::ReentryDenied));
     assert_eq!(chain.call::<u64>(TestChain::bob(), &caller, "reenter", (callee.address(), true)).unwrap(), 7);
-}
-
-/// Mirrors `escrow::State`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
-enum State {
-    Created,
-    Funded,
-    Released,
-    Refunded,
-}
-
-/// Mirrors `escrow::Error`.
-#[derive(Debug, PartialEq, Eq, Encode, Decode)]
-enum EscrowError {
-    Unauthorized,
-    WrongState(State),
-    Token(CallError),
 }
 
 #[test]
@@ -132,7 +140,10 @@ fn escrow_holds_tokens_through_cross_contract_calls() {
     // The token's Transfer (emitted by the token) and the escrow's StateChanged.
     let emitters: Vec<Address> = chain.events().iter().map(|e| e.contract).collect();
     assert_eq!(emitters, [token.address(), escrow.address()]);
-    assert_eq!(chain.decode_events::<Moved>("Transfer"), [Moved { from: buyer, to: escrow.address(), value: 600 }]);
+    assert_eq!(
+        chain.decode_events::<Transfer>("Transfer"),
+        [Transfer { from: buyer, to: escrow.address(), value: 600 }]
+    );
     assert_eq!(balance(&mut chain, escrow.address()), 600);
     assert_eq!(balance(&mut chain, buyer), 400);
     assert_eq!(chain.query::<State>(&escrow, "state", ()).unwrap(), State::Funded);
@@ -143,5 +154,4 @@ fn escrow_holds_tokens_through_cross_contract_calls() {
     assert_eq!(balance(&mut chain, escrow.address()), 0);
     assert_eq!(chain.query::<State>(&escrow, "state", ()).unwrap(), State::Released);
     assert_eq!(revert(chain.call(arbiter, &escrow, "refund", ())), Some(EscrowError::WrongState(State::Released)));
-    let _ = State::Refunded;
 }

@@ -1,18 +1,11 @@
 //! TestChain itself: accounts, blocks, snapshots, records and replay, trap reports, gas limits
 //! and the gas report.
 
-use crate::common::*;
+use pool::pool::PoolClient;
+use probe::probe::Context;
+use token::token::TokenClient;
 
-/// Mirrors `probe::Context`.
-#[derive(Debug, PartialEq, Eq, Encode, Decode)]
-struct Context {
-    height: u64,
-    time: u64,
-    chain_id: u64,
-    caller: Address,
-    this: Address,
-    origin: Address,
-}
+use crate::common::*;
 
 #[test]
 fn accounts_are_deterministic_and_distinct() {
@@ -171,6 +164,11 @@ fn gas_limits_apply_to_every_execution() {
     chain.call::<()>(TestChain::alice(), &token, "transfer", (TestChain::bob(), 1u128)).unwrap();
 }
 
+/// The statistics of `contract`'s `method` on `chain`.
+fn row_of(chain: &TestChain, contract: &str, method: &str) -> GasStats {
+    chain.gas_stats().into_iter().find(|r| r.contract == contract && r.method == method).expect("a row").stats
+}
+
 /// A fixed workload over every example; its report is the "Contract gas (examples)" table of
 /// BENCHMARKS.md. Regenerate with
 /// `TALLY_GAS_REPORT=gas.md cargo test --release -p tally-sdk-testing --test examples gas_report`.
@@ -210,6 +208,37 @@ fn gas_report_covers_every_method_called() {
     chain.call::<u64>(bob, &caller, "reenter", (callee.address(), true)).unwrap();
     chain.call::<u64>(bob, &callee, "bump", (2u64,)).unwrap();
     chain.query::<u64>(&callee, "get", ()).unwrap();
+
+    // The AMM on a chain of its own, so that the token rows stay the token workload above; its
+    // Pool rows join the report. Through the typed clients.
+    let mut amm = TestChain::new();
+    let token_code = example("token");
+    let a = TokenClient::deploy(&mut amm, &token_code, alice, "A".into(), "A".into(), 18, SUPPLY).unwrap();
+    let b = TokenClient::deploy(&mut amm, &token_code, alice, "B".into(), "B".into(), 18, SUPPLY).unwrap();
+    let pool = PoolClient::deploy(&mut amm, &example("pool"), alice, a.address(), b.address()).unwrap().unwrap();
+    let p = pool.address();
+    for t in [a, b] {
+        t.call(&mut amm, alice).approve(p, 600_000).unwrap().unwrap();
+        t.call(&mut amm, alice).transfer(bob, 3_000).unwrap().unwrap();
+        t.call(&mut amm, bob).approve(p, 3_000).unwrap().unwrap();
+    }
+    pool.call(&mut amm, alice).add_liquidity(100_000, 400_000).unwrap().unwrap();
+    pool.call(&mut amm, alice).add_liquidity(50_000, 200_000).unwrap().unwrap();
+    for _ in 0..2 {
+        pool.call(&mut amm, bob).swap(a.address(), 1_000, 0).unwrap().unwrap();
+        pool.call(&mut amm, bob).swap(b.address(), 1_000, 0).unwrap().unwrap();
+    }
+    pool.query(&mut amm).quote(a.address(), 1_000).unwrap().unwrap();
+    pool.query(&mut amm).reserves().unwrap();
+    pool.query(&mut amm).holdings().unwrap().unwrap();
+    pool.call(&mut amm, alice).remove_liquidity(100_000).unwrap().unwrap();
+    let pool_rows: Vec<GasRow> = amm.gas_stats().into_iter().filter(|r| r.contract == "Pool").collect();
+    let names: Vec<&str> = pool_rows.iter().map(|r| r.method.as_str()).collect();
+    assert_eq!(names, [DEPLOY, "add_liquidity", "holdings", "quote", "remove_liquidity", "reserves", "swap"]);
+    assert_eq!(pool_rows[6].stats.count, 4);
+    // A swap is the pool's call plus two token calls, each loading its code.
+    let swap = pool_rows[6].stats;
+    assert!(swap.min > row_of(&chain, "Token", "transfer_from").min + row_of(&chain, "Token", "transfer").min);
 
     let report = chain.gas_report();
     println!("{report}");
@@ -273,6 +302,12 @@ fn gas_report_covers_every_method_called() {
     assert!(markdown.starts_with("| contract | method | calls | min | max | mean |\n|---|---|---:|---:|---:|---:|\n"));
     assert_eq!(markdown.lines().count(), 2 + rows.len());
     assert!(markdown.contains(&format!("| Token | `transfer` | 4 | {} |", row("Token", "transfer").min)));
+    // The report of BENCHMARKS.md: this chain's rows and the pool's, in label order.
+    let mut all = rows.clone();
+    all.extend(pool_rows);
+    all.sort_by(|x, y| (&x.contract, &x.method).cmp(&(&y.contract, &y.method)));
+    let markdown = gas_markdown(&all);
+    assert_eq!(markdown.lines().count(), 2 + rows.len() + 7);
     if let Some(path) = std::env::var_os("TALLY_GAS_REPORT") {
         std::fs::write(&path, &markdown).expect("write the gas report");
     }

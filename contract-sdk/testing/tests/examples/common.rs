@@ -1,7 +1,7 @@
 //! Shared helpers: the examples' code and the token setup.
 #![allow(dead_code)]
 
-pub use parity_scale_codec::{Decode, Encode};
+pub use parity_scale_codec::Encode;
 pub use tally_sdk_testing::*;
 
 /// The code of an example contract (built once per test process, with its name section).
@@ -21,21 +21,8 @@ pub fn token_chain() -> (TestChain, Contract) {
     (chain, token)
 }
 
-/// Mirrors `token::Error`.
-#[derive(Debug, PartialEq, Eq, Encode, Decode)]
-pub enum TokenError {
-    InsufficientBalance,
-    InsufficientAllowance,
-    Overflow,
-}
-
-/// Mirrors `token::Transfer` / `token::Approval` (same field layout).
-#[derive(Debug, PartialEq, Eq, Encode, Decode)]
-pub struct Moved {
-    pub from: Address,
-    pub to: Address,
-    pub value: u128,
-}
+/// The token's own types: its crate is a dev-dependency (no mirrors).
+pub use token::token::{Approval, Error as TokenError, Transfer};
 
 /// `keccak256(name)`: topic 0 of an SDK event.
 pub fn sig(name: &str) -> [u8; 32] {

@@ -130,6 +130,9 @@ fn events_logs_and_the_allocator() {
     // Anonymous: no signature topic, four field topics.
     assert_eq!(chain.events()[0].topics, vec![topic(1), topic(2), topic(3), long]);
     assert_eq!(decode_event::<(u8, u16, u32, Vec<u8>)>(&chain.events()[0]), Ok((1, 2, 3, vec![9; 40])));
+    // The same event as the probe's own type, matched by its topics (it has no signature).
+    let typed = probe::probe::ProbeClient::at(p.address()).events::<probe::probe::Pinged>(&chain);
+    assert_eq!(typed, [probe::probe::Pinged { a: 1, b: 2, c: 3, long: vec![9; 40] }]);
 
     // 1 MiB in 1 KiB blocks plus a growing vector: memory grows page by page.
     let kib = 1024u32;

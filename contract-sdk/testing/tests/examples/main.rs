@@ -2,6 +2,7 @@
 
 mod common;
 
+mod amm;
 mod build;
 mod calls;
 mod chain;

@@ -13,8 +13,8 @@ fn deploy_runs_init_and_mints_to_the_deployer() {
     // The deployment's receipt: the mint event.
     assert_eq!(chain.events()[0].topics, vec![sig("Transfer"), [0; 32], alice.0]);
     assert_eq!(
-        chain.decode_events::<Moved>("Transfer"),
-        [Moved { from: Address::default(), to: alice, value: SUPPLY }]
+        chain.decode_events::<Transfer>("Transfer"),
+        [Transfer { from: Address::default(), to: alice, value: SUPPLY }]
     );
     assert_eq!(chain.query::<String>(&token, "name", ()).unwrap(), "Tally");
     assert_eq!(chain.query::<String>(&token, "symbol", ()).unwrap(), "TLY");
@@ -37,7 +37,7 @@ fn transfer_moves_balances_and_emits() {
     assert!(receipt.return_data.is_empty());
     assert_eq!(chain.events().len(), 1);
     assert_eq!(chain.events()[0].topics, vec![sig("Transfer"), alice.0, bob.0]);
-    assert_eq!(chain.decode_events::<Moved>("Transfer"), [Moved { from: alice, to: bob, value: 250 }]);
+    assert_eq!(chain.decode_events::<Transfer>("Transfer"), [Transfer { from: alice, to: bob, value: 250 }]);
     assert_eq!(balance(&mut chain, &token, alice), SUPPLY - 250);
     assert_eq!(balance(&mut chain, &token, bob), 250);
 
@@ -62,11 +62,11 @@ fn approve_and_transfer_from_spend_the_allowance() {
     let (alice, bob, carol) = (TestChain::alice(), TestChain::bob(), TestChain::carol());
     chain.call::<()>(alice, &token, "approve", (carol, 100u128)).unwrap();
     assert_eq!(chain.events()[0].topics, vec![sig("Approval"), alice.0, carol.0]);
-    assert_eq!(chain.decode_events::<Moved>("Approval"), [Moved { from: alice, to: carol, value: 100 }]);
+    assert_eq!(chain.decode_events::<Approval>("Approval"), [Approval { owner: alice, spender: carol, value: 100 }]);
     assert_eq!(chain.query::<u128>(&token, "allowance", (alice, carol)).unwrap(), 100);
 
     chain.call::<()>(carol, &token, "transfer_from", (alice, bob, 60u128)).unwrap();
-    assert_eq!(chain.decode_events::<Moved>("Transfer"), [Moved { from: alice, to: bob, value: 60 }]);
+    assert_eq!(chain.decode_events::<Transfer>("Transfer"), [Transfer { from: alice, to: bob, value: 60 }]);
     assert_eq!(chain.query::<u128>(&token, "allowance", (alice, carol)).unwrap(), 40);
     assert_eq!(balance(&mut chain, &token, bob), 60);
     assert_eq!(balance(&mut chain, &token, alice), SUPPLY - 60);

@@ -1,0 +1,77 @@
+//! The typed contract reference `<Storage>Ref` (e.g. `TokenRef`): one method per `#[call]` and
+//! `#[view]` method, with the contract's own argument and return types, for other contracts to
+//! call this one (`tally_sdk::call::ContractRef` describes it).
+//!
+//! Each method is a constant selector and a call of one of `CallTarget`'s generic helpers, so a
+//! contract pays in code size only for the methods it calls (the rest is never linked), and the
+//! contract that defines the reference pays nothing.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::{Ident, Type};
+
+use crate::{is_result, Contract, Kind, Method};
+
+/// The reference type's name: the storage struct's name followed by `Ref`.
+pub(crate) fn ref_ident(c: &Contract) -> Ident {
+    format_ident!("{}Ref", c.storage)
+}
+
+/// The reference type, its `ContractRef` impl and its methods.
+pub(crate) fn generate(c: &Contract) -> TokenStream {
+    let storage = &c.storage;
+    let ident = ref_ident(c);
+    let doc = format!(
+        " A typed reference to a deployed `{storage}` contract, for calls from other contracts: \
+         `{ident}::at(address)`, options in builder style (`.gas(n)`, `.allow_reentry()`, \
+         `.read_only()`) and one method per `#[call]`/`#[view]` method, returning \
+         `Result<R, CallError>` where `R` is the method's return type (see \
+         `tally_sdk::call::ContractRef`). Depend on this contract's crate with feature `ref-only` \
+         to use it without linking this contract's entry points."
+    );
+    let methods = c.methods.iter().filter(|m| m.kind != Kind::Init).map(method);
+    quote! {
+        #[doc = #doc]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub struct #ident(::tally_sdk::call::CallTarget);
+
+        impl ::tally_sdk::call::ContractRef for #ident {
+            fn at(address: ::tally_sdk::Address) -> Self {
+                #ident(::tally_sdk::call::CallTarget::new(address))
+            }
+
+            fn target(&self) -> &::tally_sdk::call::CallTarget {
+                &self.0
+            }
+
+            fn target_mut(&mut self) -> &mut ::tally_sdk::call::CallTarget {
+                &mut self.0
+            }
+        }
+
+        #[allow(dead_code)]
+        impl #ident {
+            #(#methods)*
+        }
+    }
+}
+
+fn method(m: &Method) -> TokenStream {
+    let name = &m.ident;
+    let docs = &m.docs;
+    let sel = m.selector;
+    let idents: Vec<&Ident> = m.args.iter().map(|a| &a.ident).collect();
+    let tys: Vec<&Type> = m.args.iter().map(|a| &a.ty).collect();
+    let view = m.kind == Kind::View;
+    let (ret, helper) = match &m.ret {
+        Some(ty) if is_result(ty) => (quote!(#ty), quote!(call_result)),
+        Some(ty) => (quote!(#ty), quote!(call)),
+        None => (quote!(()), quote!(call)),
+    };
+    quote! {
+        #(#docs)*
+        pub fn #name(&self, #(#idents: #tys),*) -> ::core::result::Result<#ret, ::tally_sdk::CallError> {
+            ::tally_sdk::call::ContractRef::target(self).#helper([#(#sel),*], &(#(#idents,)*), #view)
+        }
+    }
+}
