@@ -848,6 +848,39 @@ fn found_bugs() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// The wasmi bug that [`smith_profile::has_wasmi_select_hazard`] skips is still in the wasmi this
+/// workspace pins: its reduced module gives the spec's 1 on Tally and 8 on wasmi. When a wasmi
+/// upgrade fixes it, this test fails: then remove the hazard check and its skips (here, in
+/// `gas_engines.rs` and in the `smith_differential` fuzz target).
+#[test]
+fn wasmi_select_hazard_is_still_present() {
+    let wasm = wat::parse_str(
+        r#"(module
+            (func (export "f") (param i32 i32) (result i32)
+              local.get 1 i32.eqz
+              i32.const 0 i32.const 7 local.get 0 i32.eqz
+              select
+              i32.add))"#,
+    )
+    .unwrap();
+    assert!(smith_profile::has_wasmi_select_hazard(&wasm), "the detector must flag its own example");
+
+    let t_engine = tally_engine();
+    let t_module = tally_vm::Module::new(&t_engine, &wasm).unwrap();
+    let mut t_store = tally_vm::Store::new(&t_engine, ());
+    let t_inst = tally_vm::Linker::<()>::new(&t_engine).instantiate(&mut t_store, &t_module).unwrap();
+    let t_f = t_inst.get_typed_func::<(i32, i32), i32>(&t_store, "f").unwrap();
+    assert_eq!(t_f.call(&mut t_store, (0, 0)).unwrap(), 1, "Tally must give the spec's value");
+
+    let w_engine = wasmi_engine();
+    let w_module = wasmi::Module::new(&w_engine, &wasm[..]).unwrap();
+    let mut w_store = wasmi::Store::new(&w_engine, ());
+    let w_inst = wasmi::Linker::<()>::new(&w_engine).instantiate_and_start(&mut w_store, &w_module).unwrap();
+    let w_f = w_inst.get_typed_func::<(i32, i32), i32>(&w_store, "f").unwrap();
+    let got = w_f.call(&mut w_store, (0, 0)).unwrap();
+    assert_eq!(got, 8, "wasmi now gives {got}: if 1, the bug is fixed; remove the hazard skips");
+}
+
 /// Hand-written modules for behaviour that random generation reaches only rarely. Each runs
 /// through the same comparison as generated modules (no fuel counter).
 #[test]
