@@ -89,6 +89,10 @@ pub mod client;
 pub mod dispatch;
 pub mod env;
 pub mod event;
+/// The metadata format (off wasm32): what `#[contract]`'s generated `metadata()` returns, and
+/// its strict reader. See `tally-sdk-metadata`.
+#[cfg(not(target_arch = "wasm32"))]
+pub use tally_sdk_metadata as metadata;
 mod rt;
 pub mod selector;
 pub mod storage;
@@ -149,4 +153,8 @@ pub mod __private {
     pub use crate::event::topic_of;
     pub use crate::selector::{const_keccak256, selector};
     pub use crate::storage::{Field, Layout};
+    #[cfg(not(target_arch = "wasm32"))]
+    pub use scale_info::{self, TypeInfo};
+    #[cfg(not(target_arch = "wasm32"))]
+    pub use tally_sdk_metadata as metadata;
 }
