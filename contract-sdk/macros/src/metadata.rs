@@ -70,7 +70,7 @@ pub(crate) fn metadata_fn(c: &Contract) -> TokenStream {
         let type_name = type_string(&f.ty);
         let prefix = &f.prefix;
         quote! {
-            __m::StorageInfo { name: #name.into(), type_name: #type_name.into(), prefix: ::std::vec![#(#prefix),*] }
+            __m::StorageInfo { name: #name.into(), type_name: #type_name.into(), prefix: ::tally_sdk::prelude::vec![#(#prefix),*] }
         }
     });
     let methods = c.methods.iter().map(|m| {
@@ -105,7 +105,7 @@ pub(crate) fn metadata_fn(c: &Contract) -> TokenStream {
                 name: #name.into(),
                 kind: #kind,
                 selector: [#(#sel),*],
-                args: ::std::vec![#(#args),*],
+                args: ::tally_sdk::prelude::vec![#(#args),*],
                 returns: #returns,
             }
         }
@@ -120,7 +120,7 @@ pub(crate) fn metadata_fn(c: &Contract) -> TokenStream {
                 name: #name.into(),
                 anonymous: #anonymous,
                 ty: __types.ty::<#ident>(),
-                topics: ::std::vec![#(#topics.into()),*],
+                topics: ::tally_sdk::prelude::vec![#(#topics.into()),*],
             }
         }
     });
@@ -133,13 +133,13 @@ pub(crate) fn metadata_fn(c: &Contract) -> TokenStream {
         pub fn metadata() -> ::tally_sdk::__private::metadata::Metadata {
             use ::tally_sdk::__private::metadata as __m;
             let mut __types = __m::TypeCollector::new();
-            let methods = ::std::vec![#(#methods),*];
-            let events = ::std::vec![#(#events),*];
+            let methods = ::tally_sdk::prelude::vec![#(#methods),*];
+            let events = ::tally_sdk::prelude::vec![#(#events),*];
             let dispatch_error = __types.ty::<::tally_sdk::dispatch::DispatchError>();
             __m::Metadata {
                 contract: #contract.into(),
                 module: #module.into(),
-                storage: ::std::vec![#(#storage),*],
+                storage: ::tally_sdk::prelude::vec![#(#storage),*],
                 methods,
                 events,
                 dispatch_error,
@@ -153,7 +153,7 @@ pub(crate) fn metadata_fn(c: &Contract) -> TokenStream {
             /// The `tally.metadata` section's bytes, for `tally-sdk-build`'s generator.
             #[cfg(all(tally_metadata, not(target_arch = "wasm32")))]
             #[unsafe(no_mangle)]
-            pub extern "Rust" fn __tally_contract_metadata() -> ::std::vec::Vec<u8> {
+            pub extern "Rust" fn __tally_contract_metadata() -> ::tally_sdk::prelude::Vec<u8> {
                 metadata().to_section()
             }
         };
@@ -176,7 +176,7 @@ mod tests {
             "Result < () , Error > as __m :: ResultParts > :: Ok > ()",
             "Result < () , Error > as __m :: ResultParts > :: Err > ())",
             "type_name : \"u128\" . into () , ok : __types . ty :: < u128 > () , err : :: core :: option :: Option :: None",
-            "ty : __types . ty :: < Transfer > () , topics : :: std :: vec ! [\"from\" . into () , \"to\" . into ()]",
+            "ty : __types . ty :: < Transfer > () , topics : :: tally_sdk :: prelude :: vec ! [\"from\" . into () , \"to\" . into ()]",
             "type_name : \"Map<Address, u128>\"",
             "cfg (all (tally_metadata , not (target_arch = \"wasm32\")))",
         ] {
