@@ -39,12 +39,12 @@ fn rustc() -> OsString {
 }
 
 /// Compiles `package` natively as an `rlib` with `--cfg tally_metadata`.
-fn native_build(manifest_path: &Path, dir: &Path, package: &str, locked: bool) -> Result<NativeLib, BuildError> {
+fn native_build(manifest_path: &Path, dir: &Path, package: Option<&str>, locked: bool) -> Result<NativeLib, BuildError> {
+    let what = package.map_or_else(|| manifest_path.display().to_string(), str::to_string);
     let mut cmd = Command::new(cargo());
     cmd.args(["rustc", "--lib", "--crate-type", "rlib", "--message-format=json-render-diagnostics"])
         .arg("--manifest-path")
         .arg(manifest_path)
-        .args(["-p", package])
         .env("CARGO_TARGET_DIR", dir)
         .env("CARGO_PROFILE_DEV_DEBUG", "false")
         .env("CARGO_PROFILE_DEV_INCREMENTAL", "false")
@@ -53,6 +53,9 @@ fn native_build(manifest_path: &Path, dir: &Path, package: &str, locked: bool) -
         .env_remove("CARGO_BUILD_RUSTFLAGS")
         .env_remove("CARGO_BUILD_TARGET")
         .env_remove("CARGO_BUILD_TARGET_DIR");
+    if let Some(p) = package {
+        cmd.args(["-p", p]);
+    }
     if locked {
         cmd.arg("--locked");
     }
@@ -61,7 +64,7 @@ fn native_build(manifest_path: &Path, dir: &Path, package: &str, locked: bool) -
         cmd.output().map_err(|e| BuildError::new(format!("cannot run {:?} for the metadata: {e}", cargo())))?;
     if !output.status.success() {
         return Err(BuildError::new(format!(
-            "building {package} natively for its metadata failed ({}):\n{}",
+            "building {what} natively for its metadata failed ({}):\n{}",
             output.status,
             String::from_utf8_lossy(&output.stderr)
         )));
@@ -88,7 +91,7 @@ fn native_build(manifest_path: &Path, dir: &Path, package: &str, locked: bool) -
             _ => {}
         }
     }
-    let (crate_name, rlib) = lib.ok_or_else(|| BuildError::new(format!("the native build of {package} made no rlib")))?;
+    let (crate_name, rlib) = lib.ok_or_else(|| BuildError::new(format!("the native build of {what} made no rlib")))?;
     Ok(NativeLib { crate_name, rlib, link_paths, link_libs })
 }
 
@@ -98,9 +101,15 @@ fn modified(path: &Path) -> Option<std::time::SystemTime> {
 
 /// The section's bytes for `package`: `None` when the crate has no `#[contract]` module (no
 /// `__tally_contract_metadata` to link against).
-fn generate(manifest_path: &Path, target_dir: &Path, package: &str, locked: bool) -> Result<Option<Vec<u8>>, BuildError> {
+fn generate(
+    manifest_path: &Path,
+    target_dir: &Path,
+    package: Option<&str>,
+    locked: bool,
+) -> Result<Option<Vec<u8>>, BuildError> {
     let dir = target_dir.join("tally-metadata");
     let lib = native_build(manifest_path, &dir, package, locked)?;
+    let package = &lib.crate_name;
     let gen_dir = dir.join("gen");
     std::fs::create_dir_all(&gen_dir)
         .map_err(|e| BuildError::new(format!("cannot create {}: {e}", gen_dir.display())))?;
@@ -202,14 +211,15 @@ fn leb(mut n: u32, out: &mut Vec<u8>) {
     }
 }
 
-/// Generates the metadata of contract crate `package` (of the workspace at `manifest_path`) and
-/// writes it into the module at `wasm` (replacing any `tally.metadata` section). `target_dir` is
-/// the wasm build's; the native build goes under it. `locked` passes `--locked` to cargo. A
-/// crate without a `#[contract]` module is left as it is. Returns whether a section was written.
+/// Generates the metadata of contract crate `package` of the workspace at `manifest_path` (or,
+/// `None`, of the package that manifest is) and writes it into the module at `wasm` (replacing
+/// any `tally.metadata` section). `target_dir` is the wasm build's; the native build goes under
+/// it. `locked` passes `--locked` to cargo. A crate without a `#[contract]` module is left as it
+/// is. Returns whether a section was written.
 pub fn embed_metadata(
     manifest_path: &Path,
     target_dir: &Path,
-    package: &str,
+    package: Option<&str>,
     wasm: &Path,
     locked: bool,
 ) -> Result<bool, BuildError> {

@@ -34,7 +34,8 @@ use std::sync::OnceLock;
 
 pub use generate::{embed_metadata, with_metadata};
 pub use tally_sdk_metadata::{
-    json, value, ArgInfo, EventInfo, Metadata, MetadataError, MethodInfo, MethodKind, ReturnInfo, StorageInfo,
+    json, scale_info, value, ArgInfo, EventInfo, Metadata, MetadataError, MethodInfo, MethodKind, ReturnInfo, StorageInfo,
+    TypeCollector,
 };
 
 /// The target triple contracts are compiled for.
@@ -171,7 +172,7 @@ fn build_one(
     if !wasm.is_file() {
         return Err(BuildError::new(format!("cargo succeeded but {} does not exist (is it a cdylib?)", wasm.display())));
     }
-    embed_metadata(manifest_path, target_dir, package, &wasm, false)?;
+    embed_metadata(manifest_path, target_dir, Some(package), &wasm, false)?;
     Ok(wasm)
 }
 
