@@ -47,7 +47,7 @@ pub fn metadata_to_json(m: &Metadata) -> Json {
             "topics": e.topics,
         })).collect::<Vec<_>>(),
         "dispatch_error": m.dispatch_error,
-        "types": serde_json::to_value(&m.types).unwrap_or(Json::Null),
+        "types": serde_json::to_value(&m.types.types).unwrap_or(Json::Null),
     })
 }
 
