@@ -54,9 +54,10 @@
 //! ```
 //!
 //! Build it as a `cdylib` for `wasm32-unknown-unknown` (`tally-sdk-build` does that). The
-//! module exports `deploy` and `call` ([`dispatch`] describes the convention) and carries its
-//! metadata in the custom section `tally.metadata` (also `counter::METADATA_JSON`; the format is
-//! described in the `tally-sdk-macros` docs).
+//! module exports `deploy` and `call` ([`dispatch`] describes the convention). Off wasm32 the
+//! module also has `counter::metadata()`: methods, events and a type registry (the format is
+//! `tally-sdk-metadata`'s), which `tally-sdk-build` writes into the wasm module as the custom
+//! section `tally.metadata`.
 //!
 //! The pieces:
 //!
