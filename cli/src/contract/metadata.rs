@@ -9,6 +9,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 use tally_sdk_build::json::metadata_to_json;
+use tally_sdk_build::{MetadataError, PLACEHOLDER};
 
 use super::sdk::metadata_of_code;
 use super::ContractError;
@@ -31,6 +32,9 @@ pub struct MetadataArgs {
 pub fn command(args: MetadataArgs) -> ExitCode {
     let result = (|| {
         let code = load_module(&args.module)?;
+        if tally_sdk_build::read_metadata(&code) == Some(&PLACEHOLDER[..]) {
+            return Err(ContractError::Input(format!("{}: {}", args.module.display(), MetadataError::NotGenerated)));
+        }
         metadata_of_code(&code)?.ok_or_else(|| {
             ContractError::Input(format!(
                 "{} has no tally.metadata section: it is not a tally-sdk contract, or it was not built by \

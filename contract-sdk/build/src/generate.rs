@@ -17,7 +17,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::{sections, BuildError, Metadata, METADATA_SECTION};
+use crate::{read_metadata, sections, BuildError, Metadata, METADATA_SECTION};
 
 /// What the native build produced: the contract's library and how to link against it.
 struct NativeLib {
@@ -214,8 +214,9 @@ fn leb(mut n: u32, out: &mut Vec<u8>) {
 /// Generates the metadata of contract crate `package` of the workspace at `manifest_path` (or,
 /// `None`, of the package that manifest is) and writes it into the module at `wasm` (replacing
 /// any `tally.metadata` section). `target_dir` is the wasm build's; the native build goes under
-/// it. `locked` passes `--locked` to cargo. A crate without a `#[contract]` module is left as it
-/// is. Returns whether a section was written.
+/// it. `locked` passes `--locked` to cargo. A module without the placeholder section
+/// `#[contract]` puts there (not an SDK contract) is left as it is, without building anything.
+/// Returns whether a section was written.
 pub fn embed_metadata(
     manifest_path: &Path,
     target_dir: &Path,
@@ -223,8 +224,13 @@ pub fn embed_metadata(
     wasm: &Path,
     locked: bool,
 ) -> Result<bool, BuildError> {
-    let Some(section) = generate(manifest_path, target_dir, package, locked)? else { return Ok(false) };
     let code = std::fs::read(wasm).map_err(|e| BuildError::new(format!("cannot read {}: {e}", wasm.display())))?;
+    // `#[contract]` marks its modules with a placeholder section: without one, this is not an
+    // SDK contract, and there is nothing to generate.
+    if read_metadata(&code).is_none() {
+        return Ok(false);
+    }
+    let Some(section) = generate(manifest_path, target_dir, package, locked)? else { return Ok(false) };
     let rewritten = with_metadata(&code, &section)
         .ok_or_else(|| BuildError::new(format!("{} is not a well-formed wasm module", wasm.display())))?;
     if rewritten != code {

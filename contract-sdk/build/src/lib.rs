@@ -34,7 +34,7 @@ use std::sync::OnceLock;
 
 pub use generate::{embed_metadata, with_metadata};
 pub use tally_sdk_metadata::{
-    json, scale_info, value, ArgInfo, EventInfo, Metadata, MetadataError, MethodInfo, MethodKind, ReturnInfo, StorageInfo,
+    json, scale_info, value, ArgInfo, PLACEHOLDER, EventInfo, Metadata, MetadataError, MethodInfo, MethodKind, ReturnInfo, StorageInfo,
     TypeCollector,
 };
 
@@ -290,9 +290,13 @@ pub fn read_metadata(wasm: &[u8]) -> Option<&[u8]> {
 }
 
 /// The parsed metadata of `wasm`: `Ok(None)` when it has no `tally.metadata` section (not an
-/// SDK contract, or built without its metadata), an error when the section is malformed.
+/// SDK contract) or only the placeholder (an SDK contract built by plain cargo, without its
+/// metadata), an error when the section is malformed.
 pub fn metadata_of(wasm: &[u8]) -> Result<Option<Metadata>, MetadataError> {
-    read_metadata(wasm).map(Metadata::parse).transpose()
+    match read_metadata(wasm).map(Metadata::parse) {
+        None | Some(Err(MetadataError::NotGenerated)) => Ok(None),
+        Some(parsed) => parsed.map(Some),
+    }
 }
 
 #[cfg(test)]
@@ -312,6 +316,8 @@ mod tests {
         wasm.extend_from_slice(&[1, 1, 0]);
         assert_eq!(read_metadata(&wasm), Some(&b"{}"[..]));
         assert_eq!(metadata_of(&wasm), Err(MetadataError::Version1));
+        let placeholder = generate::with_metadata(&wasm, &tally_sdk_metadata::PLACEHOLDER).expect("module");
+        assert_eq!(metadata_of(&placeholder), Ok(None));
         assert_eq!(custom_sections(&wasm, "other"), Some(vec![]));
         assert_eq!(custom_sections(&wasm[..wasm.len() - 1], "x"), None);
         assert_eq!(read_metadata(b"not wasm"), None);

@@ -44,7 +44,8 @@
 //!   storage layout with a `scale-info` type registry defining every type they name (each item of
 //!   the module deriving `Encode`/`Decode`, and each event, also derives `scale_info::TypeInfo`
 //!   off wasm32 only, so none of it reaches the contract's code); `tally-sdk-build` runs it
-//!   natively and writes the result into the wasm module as the custom section `tally.metadata`;
+//!   natively and writes the result into the wasm module as the custom section `tally.metadata`,
+//!   in place of the one-byte placeholder (`[0]`) the macro puts there on wasm32;
 //! - `<Storage>Ref` (e.g. `TokenRef`), the typed reference other contracts call this one with:
 //!   `TokenRef::at(address)`, builder-style options (`tally_sdk::call::ContractRef`), and one
 //!   method per `#[call]`/`#[view]` method with its own argument types, returning
@@ -553,7 +554,7 @@ fn invoke(storage: &Ident, m: &Method, bytes: TokenStream) -> TokenStream {
     }
 }
 
-/// The wasm exports `deploy` and `call`: on wasm32, unless the
+/// The wasm exports `deploy` and `call` and the metadata section's placeholder: on wasm32, unless the
 /// crate is built with feature `ref-only` (as a dependency of another contract, for its types
 /// and typed reference; see the SDK's README). Built that way as a package of its own (the
 /// features of one contract's dependency reached it through cargo's feature unification), it
@@ -580,6 +581,14 @@ fn entry_points() -> TokenStream {
         #[allow(unexpected_cfgs)]
         const _: () = {
             #guard
+
+            // A one-byte placeholder marking an SDK contract: `tally-sdk-build` replaces it with
+            // the metadata it generates natively (a plain `cargo build` leaves it). No `#[used]`:
+            // wasm-ld keeps custom sections anyway, and `#[used]` would also put a copy of the
+            // byte into the data segment.
+            #[cfg(all(target_arch = "wasm32", not(feature = "ref-only")))]
+            #[link_section = "tally.metadata"]
+            static __TALLY_METADATA_PLACEHOLDER: [u8; 1] = [0];
 
             #[cfg(all(target_arch = "wasm32", not(feature = "ref-only")))]
             #[export_name = "deploy"]
@@ -833,7 +842,13 @@ mod tests {
     fn expansion_has_both_exports_and_the_metadata_function() {
         let out = expand(TokenStream::new(), syn::parse_str(OK).expect("tokens")).expect("expands").to_string();
         for needle in
-            ["export_name = \"deploy\"", "export_name = \"call\"", "pub fn metadata ()", "__tally_contract_metadata"]
+            [
+                "export_name = \"deploy\"",
+                "export_name = \"call\"",
+                "link_section = \"tally.metadata\"",
+                "pub fn metadata ()",
+                "__tally_contract_metadata",
+            ]
         {
             assert!(out.contains(needle), "missing {needle}");
         }

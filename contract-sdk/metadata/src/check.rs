@@ -172,3 +172,113 @@ fn check_types(m: &Metadata, known: &dyn Fn(&dyn Fn() -> String, u32) -> Result<
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use parity_scale_codec::Encode;
+
+    use crate::{ArgInfo, EventInfo, Metadata, MetadataError, MethodInfo, MethodKind, ReturnInfo, TypeCollector};
+
+    #[derive(scale_info::TypeInfo)]
+    #[allow(dead_code)]
+    struct Moved {
+        from: u8,
+        to: u8,
+    }
+
+    fn valid() -> Metadata {
+        let mut types = TypeCollector::new();
+        let u8_ty = types.ty::<u8>();
+        let moved = types.ty::<Moved>();
+        let dispatch_error = types.ty::<u16>();
+        Metadata {
+            contract: "C".into(),
+            module: "c".into(),
+            storage: vec![],
+            methods: vec![MethodInfo {
+                name: "go".into(),
+                kind: MethodKind::Call,
+                selector: tally_digest::selector("go"),
+                args: vec![ArgInfo { name: "n".into(), type_name: "u8".into(), ty: u8_ty }],
+                returns: Some(ReturnInfo { type_name: "u8".into(), ok: u8_ty, err: None }),
+            }],
+            events: vec![EventInfo { name: "Moved".into(), anonymous: false, ty: moved, topics: vec!["to".into()] }],
+            dispatch_error,
+            types: types.finish(),
+        }
+    }
+
+    fn refused(change: impl FnOnce(&mut Metadata)) -> String {
+        let mut m = valid();
+        change(&mut m);
+        Metadata::parse(&m.to_section()).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn valid_metadata_round_trips() {
+        let m = valid();
+        assert_eq!(Metadata::parse(&m.to_section()), Ok(m));
+    }
+
+    #[test]
+    fn malformed_metadata_is_refused_naming_what_is_wrong() {
+        assert_eq!(Metadata::parse(&[]), Err(MetadataError::Empty));
+        assert_eq!(Metadata::parse(&[0]), Err(MetadataError::NotGenerated));
+        assert_eq!(Metadata::parse(b"{\"metadata_version\":1}"), Err(MetadataError::Version1));
+        assert_eq!(Metadata::parse(&[3, 0]), Err(MetadataError::UnknownVersion(3)));
+        let section = valid().to_section();
+        assert!(matches!(Metadata::parse(&section[..section.len() - 1]), Err(MetadataError::Decode(_))));
+        let mut trailing = section.clone();
+        trailing.push(0);
+        assert!(matches!(Metadata::parse(&trailing), Err(MetadataError::Decode(_))));
+        // A huge length prefix allocates nothing: the input ends first.
+        let mut huge = vec![2];
+        "C".encode_to(&mut huge);
+        "c".encode_to(&mut huge);
+        huge.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0xff]);
+        assert!(matches!(Metadata::parse(&huge), Err(MetadataError::Decode(_))));
+
+        assert_eq!(
+            refused(|m| m.methods[0].args[0].ty = 99),
+            "invalid metadata: method `go`, argument `n`: type id 99 is not in the registry (3 types)"
+        );
+        assert_eq!(
+            refused(|m| m.methods[0].selector = [0; 4]),
+            format!(
+                "invalid metadata: method `go`: its selector is 0x00000000, but keccak256(\"go\")[..4] is {}",
+                tally_digest::hex(&tally_digest::selector("go"))
+            )
+        );
+        assert_eq!(
+            refused(|m| m.methods.push(m.methods[0].clone())),
+            "invalid metadata: method `go`: declared twice"
+        );
+        assert_eq!(
+            refused(|m| m.events[0].topics = vec!["nope".into()]),
+            "invalid metadata: event `Moved`: #[topic] field `nope` is not a field of the struct"
+        );
+        assert_eq!(
+            refused(|m| m.events[0].ty = m.methods[0].args[0].ty),
+            "invalid metadata: event `Moved`: its type 0 is not a struct"
+        );
+        assert_eq!(
+            refused(|m| m.dispatch_error = 7),
+            "invalid metadata: the dispatch error: type id 7 is not in the registry (3 types)"
+        );
+        assert_eq!(
+            refused(|m| m.types.types[1].id = 5),
+            "invalid metadata: type 1 (tally_sdk_metadata::check::tests::Moved): it is listed with id 5"
+        );
+        assert_eq!(
+            refused(|m| {
+                let mut init = m.methods[0].clone();
+                init.kind = MethodKind::Init;
+                for name in ["a", "b"] {
+                    m.methods.push(MethodInfo { name: name.into(), selector: tally_digest::selector(name), ..init.clone() });
+                }
+            }),
+            "invalid metadata: contract C: it has 2 initializers (a, b); at most one"
+        );
+        assert_eq!(refused(|m| m.contract.clear()), "invalid metadata: the contract: its name is empty");
+    }
+}

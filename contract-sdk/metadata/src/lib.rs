@@ -16,7 +16,8 @@
 //! # The section
 //!
 //! `[VERSION] ‖ SCALE(Metadata)`: one version byte (2; version 1 was JSON without a type
-//! registry), then the SCALE encoding of [`Metadata`]. SCALE rather than JSON because every call
+//! registry), then the SCALE encoding of [`Metadata`]. A wasm32 build by plain cargo carries
+//! [`PLACEHOLDER`] instead. SCALE rather than JSON because every call
 //! pays for its contract's code by the byte, custom sections included: the token example's
 //! metadata with its whole registry is smaller than its version 1 JSON was.
 //!
@@ -47,6 +48,11 @@ pub const SECTION: &str = "tally.metadata";
 
 /// The format version: the first byte of the section.
 pub const VERSION: u8 = 2;
+
+/// The section `#[contract]` itself puts into a wasm32 build: one byte, marking an SDK contract
+/// whose metadata has not been generated yet (a plain `cargo build`). `tally-sdk-build` replaces
+/// it.
+pub const PLACEHOLDER: [u8; 1] = [0];
 
 /// How deeply [`Metadata::parse`] lets SCALE nest while decoding the section (its structures
 /// nest a few levels; nothing legitimate comes close).
@@ -196,6 +202,8 @@ pub struct Metadata {
 pub enum MetadataError {
     /// The section is empty.
     Empty,
+    /// The section is [`PLACEHOLDER`]: the contract was built without generating its metadata.
+    NotGenerated,
     /// Version 1 (JSON, types as strings only): the contract was built by an older SDK.
     Version1,
     /// A version byte this reader does not know.
@@ -217,6 +225,9 @@ impl fmt::Display for MetadataError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Empty => f.write_str("the metadata section is empty"),
+            Self::NotGenerated => f.write_str(
+                "the contract was built without its metadata (a plain cargo build); build it with `tally build`",
+            ),
             Self::Version1 => f.write_str(
                 "the metadata is format version 1 (JSON, without a type registry), from an older tally-sdk; \
                  rebuild the contract",
@@ -240,6 +251,7 @@ impl Metadata {
         let (&version, body) = section.split_first().ok_or(MetadataError::Empty)?;
         match version {
             VERSION => {}
+            0 if body.is_empty() => return Err(MetadataError::NotGenerated),
             b'{' => return Err(MetadataError::Version1),
             v => return Err(MetadataError::UnknownVersion(v)),
         }
