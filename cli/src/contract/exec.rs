@@ -196,11 +196,7 @@ pub fn call(args: CallArgs, read_only: bool) -> ExitCode {
                         "`{}` is a #[{}] method of {}: it may change state, and a query cannot; use `tally call`. \
                          Its views: {}",
                         m.name,
-                        match m.kind {
-                            MethodKind::Init => "init",
-                            MethodKind::Call => "call",
-                            MethodKind::View => "view",
-                        },
+                        m.kind.name(),
                         meta.contract,
                         if views.is_empty() { "none".to_string() } else { views.join(", ") }
                     )));
