@@ -362,14 +362,17 @@ fn returns_reverts_and_events_are_printed_by_name() {
     let text = stdout(&out);
     assert!(text.contains("\nreverted with: Err(Error::InsufficientBalance)\n"), "{text}");
     assert!(!text.contains("failed in") && !text.contains("return data"), "{text}");
-    let out = tally(&["call", &token, "transfer", "--db", db, "--caller", &bob, "--json", "--json-args", &transfer(999_999)]);
+    let out =
+        tally(&["call", &token, "transfer", "--db", db, "--caller", &bob, "--json", "--json-args", &transfer(999_999)]);
     let r = json_of(&out);
     assert_eq!(r["revert"], serde_json::json!({"error": "InsufficientBalance"}), "{r}");
 
     // The dispatcher's DispatchError (raw input through the `call` export).
     let out = tally(&["call", &token, "call", "--db", db, "--args", "0xdeadbeef"]);
     assert!(
-        stdout(&out).contains("reverted with: DispatchError::UnknownSelector(0xdeadbeef) (the contract's dispatcher refused the input)"),
+        stdout(&out).contains(
+            "reverted with: DispatchError::UnknownSelector(0xdeadbeef) (the contract's dispatcher refused the input)"
+        ),
         "{}",
         stdout(&out)
     );
@@ -400,7 +403,11 @@ fn nested_errors_of_another_contract_and_of_the_call_are_decoded() {
     let add = r#"{"amount_a": 10, "amount_b": 10}"#;
     let out = tally(&["call", &pool, "add_liquidity", "--db", db, "--json-args", add]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stdout(&out).contains("\nreverted with: Err(Error::Token(Error::InsufficientAllowance))\n"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("\nreverted with: Err(Error::Token(Error::InsufficientAllowance))\n"),
+        "{}",
+        stdout(&out)
+    );
 
     // With the allowance, the pool reaches token B, where there is no contract: the SDK's
     // `CallError` inside the pool's error. The token's event is rolled back with the call.

@@ -17,9 +17,12 @@ use tally_sdk_build::Metadata;
 /// The first four bytes of the revert data of the SDK dispatcher's `DispatchError`.
 const DISPATCH_ERROR_TAG: [u8; 4] = [0xff, b'T', b'L', b'Y'];
 
+/// How a [`MetadataLookup`] finds a contract's metadata.
+type Find<'a> = Box<dyn FnMut(&Address) -> Option<Metadata> + 'a>;
+
 /// Finds (and remembers) the metadata of the contracts a receipt mentions.
 pub struct MetadataLookup<'a> {
-    find: Box<dyn FnMut(&Address) -> Option<Metadata> + 'a>,
+    find: Find<'a>,
     found: BTreeMap<Address, Option<Arc<Metadata>>>,
 }
 

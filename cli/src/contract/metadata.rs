@@ -46,7 +46,8 @@ pub fn command(args: MetadataArgs) -> ExitCode {
     match result {
         Ok(meta) => {
             let json = metadata_to_json(&meta);
-            let text = if args.compact { json.to_string() } else { serde_json::to_string_pretty(&json).unwrap_or_default() };
+            let text =
+                if args.compact { json.to_string() } else { serde_json::to_string_pretty(&json).unwrap_or_default() };
             println!("{text}");
             ExitCode::SUCCESS
         }

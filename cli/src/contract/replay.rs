@@ -2,12 +2,12 @@
 //! files `deploy`, `call` and `query` write with `--record`.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Args;
-use serde_json::json;
 use parity_scale_codec::Decode;
+use serde_json::json;
 use tally_host_env::{hex, keys, Account, Address, ExecutionRecord, Receipt, RecordKind};
 
 use super::decode::{decode_receipt, Decoded, MetadataLookup};

@@ -103,7 +103,10 @@ pub fn encode_json_args(meta: &Metadata, method: &MethodInfo, text: &str) -> Res
                 .iter()
                 .map(|a| {
                     map.get(&a.name).ok_or_else(|| {
-                        ContractError::Input(format!("missing argument `{}` of method `{}` (`{sig}`)", a.name, method.name))
+                        ContractError::Input(format!(
+                            "missing argument `{}` of method `{}` (`{sig}`)",
+                            a.name, method.name
+                        ))
                     })
                 })
                 .collect::<Result<_, _>>()?
@@ -140,7 +143,10 @@ pub(crate) mod tests {
             name: name.into(),
             kind,
             selector: tally_digest::selector(name),
-            args: args.iter().map(|(n, t, ty)| ArgInfo { name: (*n).into(), type_name: (*t).into(), ty: *ty }).collect(),
+            args: args
+                .iter()
+                .map(|(n, t, ty)| ArgInfo { name: (*n).into(), type_name: (*t).into(), ty: *ty })
+                .collect(),
             returns: None,
         }
     }
@@ -193,7 +199,9 @@ pub(crate) mod tests {
         let err = |m: &str, j: &str| resolve(Some(&meta), m, vec![], Some(j)).unwrap_err().to_string();
         assert_eq!(err("nope", "{}"), "contract Token has no method `nope`; its methods: init, transfer, balance_of");
         assert!(err("transfer", r#"{"to":"0x11"}"#).contains("missing argument `value`"));
-        assert!(err("transfer", r#"{"to":"0x11","value":1,"x":2}"#).contains("no argument `x`; its arguments: to, value"));
+        assert!(
+            err("transfer", r#"{"to":"0x11","value":1,"x":2}"#).contains("no argument `x`; its arguments: to, value")
+        );
         assert_eq!(
             err("transfer", r#"{"to":"0x11","value":1}"#),
             "argument `to` (Address) of `transfer`: expected exactly 32 bytes, got 1"

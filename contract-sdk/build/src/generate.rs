@@ -39,7 +39,12 @@ fn rustc() -> OsString {
 }
 
 /// Compiles `package` natively as an `rlib` with `--cfg tally_metadata`.
-fn native_build(manifest_path: &Path, dir: &Path, package: Option<&str>, locked: bool) -> Result<NativeLib, BuildError> {
+fn native_build(
+    manifest_path: &Path,
+    dir: &Path,
+    package: Option<&str>,
+    locked: bool,
+) -> Result<NativeLib, BuildError> {
     let what = package.map_or_else(|| manifest_path.display().to_string(), str::to_string);
     let mut cmd = Command::new(cargo());
     cmd.args(["rustc", "--lib", "--crate-type", "rlib", "--message-format=json-render-diagnostics"])
@@ -74,7 +79,9 @@ fn native_build(manifest_path: &Path, dir: &Path, package: Option<&str>, locked:
     for line in String::from_utf8_lossy(&output.stdout).lines() {
         let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else { continue };
         let strings = |key: &str| -> Vec<String> {
-            msg[key].as_array().map_or_else(Vec::new, |a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+            msg[key]
+                .as_array()
+                .map_or_else(Vec::new, |a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect())
         };
         match msg["reason"].as_str() {
             Some("build-script-executed") => {
@@ -116,7 +123,8 @@ fn generate(
     let cached = gen_dir.join(format!("{}.section", lib.crate_name));
     if let (Some(out), Some(built)) = (modified(&cached), modified(&lib.rlib)) {
         if out > built {
-            let bytes = std::fs::read(&cached).map_err(|e| BuildError::new(format!("cannot read {}: {e}", cached.display())))?;
+            let bytes = std::fs::read(&cached)
+                .map_err(|e| BuildError::new(format!("cannot read {}: {e}", cached.display())))?;
             return Ok(Some(bytes));
         }
     }

@@ -34,8 +34,8 @@ use std::sync::OnceLock;
 
 pub use generate::{embed_metadata, with_metadata};
 pub use tally_sdk_metadata::{
-    json, scale_info, value, ArgInfo, PLACEHOLDER, EventInfo, Metadata, MetadataError, MethodInfo, MethodKind, ReturnInfo, StorageInfo,
-    TypeCollector,
+    json, scale_info, value, ArgInfo, EventInfo, Metadata, MetadataError, MethodInfo, MethodKind, ReturnInfo,
+    StorageInfo, TypeCollector, PLACEHOLDER,
 };
 
 /// The target triple contracts are compiled for.
@@ -170,7 +170,10 @@ fn build_one(
     let dir = if options.profile == "dev" { "debug" } else { options.profile.as_str() };
     let wasm = target_dir.join(WASM_TARGET).join(dir).join(format!("{}.wasm", package.replace('-', "_")));
     if !wasm.is_file() {
-        return Err(BuildError::new(format!("cargo succeeded but {} does not exist (is it a cdylib?)", wasm.display())));
+        return Err(BuildError::new(format!(
+            "cargo succeeded but {} does not exist (is it a cdylib?)",
+            wasm.display()
+        )));
     }
     embed_metadata(manifest_path, target_dir, Some(package), &wasm, false)?;
     Ok(wasm)

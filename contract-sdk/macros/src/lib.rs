@@ -429,7 +429,8 @@ fn add_codec_crate(attrs: &mut Vec<Attribute>) {
 /// Derives `scale_info::TypeInfo` off wasm32 (for the metadata's type registry; see
 /// [`metadata`]), unless the item derives it itself.
 fn add_type_info(attrs: &mut Vec<Attribute>) {
-    let has_it = attrs.iter().any(|a| a.path().is_ident("derive") && a.meta.to_token_stream().to_string().contains("TypeInfo"));
+    let has_it =
+        attrs.iter().any(|a| a.path().is_ident("derive") && a.meta.to_token_stream().to_string().contains("TypeInfo"));
     if !has_it {
         attrs.push(syn::parse_quote!(
             #[cfg_attr(
@@ -841,15 +842,13 @@ mod tests {
     #[test]
     fn expansion_has_both_exports_and_the_metadata_function() {
         let out = expand(TokenStream::new(), syn::parse_str(OK).expect("tokens")).expect("expands").to_string();
-        for needle in
-            [
-                "export_name = \"deploy\"",
-                "export_name = \"call\"",
-                "link_section = \"tally.metadata\"",
-                "pub fn metadata ()",
-                "__tally_contract_metadata",
-            ]
-        {
+        for needle in [
+            "export_name = \"deploy\"",
+            "export_name = \"call\"",
+            "link_section = \"tally.metadata\"",
+            "pub fn metadata ()",
+            "__tally_contract_metadata",
+        ] {
             assert!(out.contains(needle), "missing {needle}");
         }
         assert!(expand(quote!(x), syn::parse_str(OK).expect("tokens")).is_err());

@@ -12,6 +12,9 @@ fn invalid(at: impl Into<String>, problem: impl Into<String>) -> MetadataError {
     MetadataError::Invalid { at: at.into(), problem: problem.into() }
 }
 
+/// Checks that type id `id`, referred to at the place `at` names, is in the registry.
+type KnownType<'a> = dyn Fn(&dyn Fn() -> String, u32) -> Result<(), MetadataError> + 'a;
+
 /// Checks `m` (see [`Metadata::parse`](crate::Metadata::parse)).
 pub(crate) fn check(m: &Metadata) -> Result<(), MetadataError> {
     if m.contract.is_empty() {
@@ -113,7 +116,7 @@ pub(crate) fn check(m: &Metadata) -> Result<(), MetadataError> {
 }
 
 /// Every type sits at the position its id says, and every type it refers to exists.
-fn check_types(m: &Metadata, known: &dyn Fn(&dyn Fn() -> String, u32) -> Result<(), MetadataError>) -> Result<(), MetadataError> {
+fn check_types(m: &Metadata, known: &KnownType<'_>) -> Result<(), MetadataError> {
     for (i, t) in m.types.types.iter().enumerate() {
         let name = || {
             let path = t.ty.path.segments.join("::");
@@ -249,10 +252,7 @@ mod tests {
                 tally_digest::hex(&tally_digest::selector("go"))
             )
         );
-        assert_eq!(
-            refused(|m| m.methods.push(m.methods[0].clone())),
-            "invalid metadata: method `go`: declared twice"
-        );
+        assert_eq!(refused(|m| m.methods.push(m.methods[0].clone())), "invalid metadata: method `go`: declared twice");
         assert_eq!(
             refused(|m| m.events[0].topics = vec!["nope".into()]),
             "invalid metadata: event `Moved`: #[topic] field `nope` is not a field of the struct"
@@ -274,7 +274,11 @@ mod tests {
                 let mut init = m.methods[0].clone();
                 init.kind = MethodKind::Init;
                 for name in ["a", "b"] {
-                    m.methods.push(MethodInfo { name: name.into(), selector: tally_digest::selector(name), ..init.clone() });
+                    m.methods.push(MethodInfo {
+                        name: name.into(),
+                        selector: tally_digest::selector(name),
+                        ..init.clone()
+                    });
                 }
             }),
             "invalid metadata: contract C: it has 2 initializers (a, b); at most one"

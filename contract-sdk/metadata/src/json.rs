@@ -140,9 +140,8 @@ impl Encoder<'_> {
             TypeDef::Array(a) => {
                 if self.is_u8(a.type_param.id) {
                     if let Some(text) = v.as_str() {
-                        let bytes = parse_hex(text).ok_or_else(|| {
-                            format!("expected 0x and {} hex digits ({} bytes)", a.len * 2, a.len)
-                        })?;
+                        let bytes = parse_hex(text)
+                            .ok_or_else(|| format!("expected 0x and {} hex digits ({} bytes)", a.len * 2, a.len))?;
                         if bytes.len() != a.len as usize {
                             return Err(format!("expected exactly {} bytes, got {}", a.len, bytes.len()));
                         }
@@ -240,9 +239,9 @@ impl Encoder<'_> {
                         }
                         fields.iter().try_for_each(|f| {
                             let fname = f.name.as_deref().unwrap_or_default();
-                            let item = map
-                                .get(fname)
-                                .ok_or_else(|| format!("missing field `{fname}` of {what}; its fields: {}", names.join(", ")))?;
+                            let item = map.get(fname).ok_or_else(|| {
+                                format!("missing field `{fname}` of {what}; its fields: {}", names.join(", "))
+                            })?;
                             self.value(f.ty.id, item, out, depth + 1).map_err(|e| format!("field `{fname}`: {e}"))
                         })
                     }
@@ -437,7 +436,12 @@ mod tests {
     #[test]
     fn values_round_trip_through_json() {
         round_trip(
-            Order { who: [1, 2, 3, 4], amounts: vec![5, u128::MAX], note: None, state: Error::Low { have: 1, need: 2 } },
+            Order {
+                who: [1, 2, 3, 4],
+                amounts: vec![5, u128::MAX],
+                note: None,
+                state: Error::Low { have: 1, need: 2 },
+            },
             r#"{"who":"0x01020304","amounts":["5","340282366920938463463374607431768211455"],"note":null,"state":{"Low":{"have":1,"need":2}}}"#,
         );
         round_trip(Error::Gone, r#""Gone""#);
@@ -456,7 +460,10 @@ mod tests {
             let json: Json = serde_json::from_str(text).expect("JSON");
             encode(&types, id, &json, &mut Vec::new()).unwrap_err()
         };
-        assert_eq!(err(r#"{"who":"0x01020304","x":1}"#), "Order has no field `x`; its fields: who, amounts, note, state");
+        assert_eq!(
+            err(r#"{"who":"0x01020304","x":1}"#),
+            "Order has no field `x`; its fields: who, amounts, note, state"
+        );
         assert_eq!(
             err(r#"{"who":"0x01020304","amounts":[],"note":null,"state":"Late"}"#),
             "field `state`: Error has no variant `Late`; its variants: Low, Other, Gone"

@@ -232,7 +232,9 @@ impl fmt::Display for MetadataError {
                 "the metadata is format version 1 (JSON, without a type registry), from an older tally-sdk; \
                  rebuild the contract",
             ),
-            Self::UnknownVersion(v) => write!(f, "the metadata is format version {v}; this reader knows version {VERSION}"),
+            Self::UnknownVersion(v) => {
+                write!(f, "the metadata is format version {v}; this reader knows version {VERSION}")
+            }
             Self::Decode(why) => write!(f, "the metadata does not decode: {why}"),
             Self::Invalid { at, problem } => write!(f, "invalid metadata: {at}: {problem}"),
         }

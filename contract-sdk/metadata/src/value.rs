@@ -216,7 +216,9 @@ impl Decoder<'_> {
             TypeDef::Compact(c) => {
                 let v = compact(input)?;
                 match self.types.resolve(c.type_param.id).map(|t| &t.type_def) {
-                    Some(TypeDef::Primitive(TypeDefPrimitive::U8)) if v <= 0xff => Ok(Value::UInt { value: v, bits: 8 }),
+                    Some(TypeDef::Primitive(TypeDefPrimitive::U8)) if v <= 0xff => {
+                        Ok(Value::UInt { value: v, bits: 8 })
+                    }
                     Some(TypeDef::Primitive(TypeDefPrimitive::U16)) if v <= 0xffff => {
                         Ok(Value::UInt { value: v, bits: 16 })
                     }
@@ -239,7 +241,8 @@ impl Decoder<'_> {
             }
             TypeDef::Array(a) => self.elements(a.type_param.id, u128::from(a.len), input, depth),
             TypeDef::Tuple(tuple) => {
-                let items = tuple.fields.iter().map(|f| self.value(f.id, input, depth + 1)).collect::<Result<_, _>>()?;
+                let items =
+                    tuple.fields.iter().map(|f| self.value(f.id, input, depth + 1)).collect::<Result<_, _>>()?;
                 Ok(Value::Tuple(items))
             }
             TypeDef::Composite(c) => {
@@ -471,7 +474,10 @@ mod tests {
 
     #[derive(TypeInfo, Encode)]
     enum Error {
-        Low { have: u64, need: u64 },
+        Low {
+            have: u64,
+            need: u64,
+        },
         #[codec(index = 7)]
         Other(Vec<u8>),
         Gone,
@@ -502,7 +508,10 @@ mod tests {
     #[test]
     fn values_print_as_rust_writes_them() {
         assert_eq!(show(Result::<u64, Error>::Ok(7)), "Ok(7)");
-        assert_eq!(show(Result::<u64, Error>::Err(Error::Low { have: 1, need: 2 })), "Err(Error::Low { have: 1, need: 2 })");
+        assert_eq!(
+            show(Result::<u64, Error>::Err(Error::Low { have: 1, need: 2 })),
+            "Err(Error::Low { have: 1, need: 2 })"
+        );
         assert_eq!(show(Error::Other(vec![0xab])), "Error::Other(0xab)");
         assert_eq!(show(Error::Gone), "Error::Gone");
         assert_eq!(show(Some(-5i8)), "Some(-5)");
@@ -518,7 +527,10 @@ mod tests {
 
     #[test]
     fn u256_digits() {
-        assert_eq!(big(&[0xff; 32], false), "115792089237316195423570985008687907853269984665640564039457584007913129639935");
+        assert_eq!(
+            big(&[0xff; 32], false),
+            "115792089237316195423570985008687907853269984665640564039457584007913129639935"
+        );
         assert_eq!(big(&[0xff; 32], true), "-1");
         assert_eq!(big(&[0; 32], false), "0");
     }
@@ -536,15 +548,21 @@ mod tests {
         assert!(decode_all(&types, id, &[2]).unwrap_err().to_string().contains("neither false"));
         // A huge count of a non-empty element ends at the data's end, not in an allocation.
         let (types, id) = registry::<Vec<u64>>();
-        assert_eq!(decode_all(&types, id, &[0xfe, 0xff, 0xff, 0xff]).unwrap_err(), DecodeError::Short { need: 8, left: 0 });
+        assert_eq!(
+            decode_all(&types, id, &[0xfe, 0xff, 0xff, 0xff]).unwrap_err(),
+            DecodeError::Short { need: 8, left: 0 }
+        );
         // Zero-sized elements: the value budget.
         let (types, id) = registry::<Vec<()>>();
         assert_eq!(decode_all(&types, id, &[0xfe, 0xff, 0xff, 0xff]).unwrap_err(), DecodeError::TooLarge);
         // A type containing itself: the depth limit.
         let (types, id) = registry::<Tree>();
-        let deep: Vec<u8> = std::iter::repeat(4u8).take(100).collect();
+        let deep = vec![4u8; 100];
         assert_eq!(decode_all(&types, id, &deep).unwrap_err(), DecodeError::TooDeep);
-        assert_eq!(show(Tree { children: vec![Tree { children: vec![] }] }), "Tree { children: [Tree { children: [] }] }");
+        assert_eq!(
+            show(Tree { children: vec![Tree { children: vec![] }] }),
+            "Tree { children: [Tree { children: [] }] }"
+        );
     }
 
     #[test]

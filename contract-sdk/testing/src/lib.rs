@@ -76,7 +76,9 @@ pub use tally_host_env::{
     Address, BlockContext, Divergence, Event, ExecutionRecord, HostTrap, Params, Receipt, Status, WasmTrap,
 };
 pub use tally_sdk::dispatch::DispatchError;
-pub use tally_sdk_build::{ArgInfo, BuildError, EventInfo, Metadata, MetadataError, MethodInfo, MethodKind, ReturnInfo};
+pub use tally_sdk_build::{
+    ArgInfo, BuildError, EventInfo, Metadata, MetadataError, MethodInfo, MethodKind, ReturnInfo,
+};
 
 /// The default gas limit of every execution (10 billion; a token transfer uses about 30 million).
 pub const DEFAULT_GAS_LIMIT: u64 = 10_000_000_000;

@@ -63,11 +63,17 @@ fn metadata_section_describes_methods_events_storage_and_every_type() {
     // The error type is defined, variants and all: revert data decodes by name.
     let show = |ty, data: &[u8]| value::decode_all(&m.types, ty, data).map(|v| v.to_string());
     let err = returns.err.expect("Result methods have an error type");
-    assert_eq!(show(err, &token::token::Error::InsufficientAllowance.encode()), Ok("Error::InsufficientAllowance".into()));
+    assert_eq!(
+        show(err, &token::token::Error::InsufficientAllowance.encode()),
+        Ok("Error::InsufficientAllowance".into())
+    );
     assert_eq!((m.methods[0].kind, m.methods[0].entry()), (MethodKind::Init, "deploy"));
     assert_eq!((m.methods[5].kind, m.methods[5].mutates()), (MethodKind::View, false));
     let transfer_event = &m.events[0];
-    assert_eq!((transfer_event.name.as_str(), &transfer_event.topics[..]), ("Transfer", &["from".to_string(), "to".to_string()][..]));
+    assert_eq!(
+        (transfer_event.name.as_str(), &transfer_event.topics[..]),
+        ("Transfer", &["from".to_string(), "to".to_string()][..])
+    );
     let data = token::token::Transfer { from: Address([1; 32]), to: Address([2; 32]), value: 5 }.encode();
     assert_eq!(
         show(transfer_event.ty, &data),
