@@ -388,6 +388,14 @@ fn nested_errors_of_another_contract_and_of_the_call_are_decoded() {
     let db = s(&db);
     let pool_wasm = dir.join("pool.wasm");
     std::fs::write(&pool_wasm, tally_sdk_build::example("pool").expect("build the pool example")).unwrap();
+    // An initializer's own error, decoded by the code being deployed.
+    let same = format!(r#"{{"token_a": "{token}", "token_b": "{token}"}}"#);
+    let out = tally(&["deploy", s(&pool_wasm), "--db", db, "--json-args", &same]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = stdout(&out);
+    assert!(text.starts_with("not deployed (reverted): nothing was stored\n"), "{text}");
+    assert!(text.contains("\nreverted with: Err(Error::SameToken)\n"), "{text}");
+
     // One real token and one address with no contract.
     let nothing = format!("0x{}", "77".repeat(32));
     let init = format!(r#"{{"token_a": "{token}", "token_b": "{nothing}"}}"#);
