@@ -86,10 +86,11 @@ pub fn decode_receipt(
         let method = meta.method_for(export, input);
         let data = &receipt.return_data;
         match receipt.status {
-            Status::Ok => {
-                let returns = method?.returns.as_ref()?;
-                decode_all(&meta.types, returns.ok, data).ok().map(Outcome::Returned)
-            }
+            Status::Ok => match &method?.returns {
+                Some(returns) => decode_all(&meta.types, returns.ok, data).ok().map(Outcome::Returned),
+                // A method without a return type returns nothing: `()`.
+                None => data.is_empty().then(|| Outcome::Returned(Value::Tuple(Vec::new()))),
+            },
             Status::Reverted if data.starts_with(&DISPATCH_ERROR_TAG) => {
                 decode_all(&meta.types, meta.dispatch_error, &data[4..]).ok().map(Outcome::Dispatch)
             }
@@ -150,6 +151,8 @@ mod tests {
         let ok = decode_receipt(&receipt(Status::Ok, 7u128.encode()), token, "call", &balance, &mut lookup);
         assert_eq!(ok.outcome.map(|o| format!("{o:?}")), Some("Returned(UInt { value: 7, bits: 128 })".into()));
         assert_eq!(ok.events, [None], "the other contract has no metadata");
+        let init = decode_receipt(&receipt(Status::Ok, vec![]), token, "deploy", &[], &mut lookup);
+        assert_eq!(init.outcome, Some(Outcome::Returned(Value::Tuple(vec![]))), "no return type: nothing");
         let transfer = tally_digest::selector("transfer");
         let err = decode_receipt(&receipt(Status::Reverted, vec![3]), token, "call", &transfer, &mut lookup);
         assert_eq!(err.outcome, Some(Outcome::Error(Value::UInt { value: 3, bits: 8 })));
