@@ -8,7 +8,9 @@
 //! traps in tests). Paths are remapped (`--remap-path-prefix`) so the bytes do not depend on
 //! where the crate or the cargo registry live: two builds of the same sources give identical
 //! bytes. The wasm stack is 32 KiB unless `--stack-size` says otherwise (see
-//! [`BuildOptions::stack_size`]). The result is then checked like `tally check`.
+//! [`BuildOptions::stack_size`]). An SDK contract's metadata is then generated natively and
+//! written into the module (`tally_sdk_build::embed_metadata`), and the result is checked like
+//! `tally check`.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -32,6 +34,8 @@ pub struct BuildOutput {
     pub wasm: PathBuf,
     /// Its size in bytes.
     pub size: usize,
+    /// The size of its `tally.metadata` section (`None` for a crate without `#[contract]`).
+    pub metadata_len: Option<usize>,
     /// The result of checking it against the profile, limits, schedule and ABI.
     pub check: CheckOutcome,
 }
@@ -113,9 +117,13 @@ pub fn build_contract(crate_dir: &Path, options: &BuildOptions) -> Result<BuildO
     let wasm = wasm_artifact(&String::from_utf8_lossy(&output.stdout)).ok_or_else(|| {
         ContractError::Input(format!("cargo built no .wasm: does {} have a library target?", manifest.display()))
     })?;
+    // The metadata section, generated natively from the crate's `#[contract]` module.
+    let metadata = tally_sdk_build::embed_metadata(&manifest, &target_dir, None, &wasm, true)
+        .map_err(|e| ContractError::Input(e.to_string()))?;
     let code = read_file(&wasm)?;
     let check = check_code(&code)?;
-    Ok(BuildOutput { wasm, size: code.len(), check })
+    let metadata_len = if metadata { tally_sdk_build::read_metadata(&code).map(<[u8]>::len) } else { None };
+    Ok(BuildOutput { wasm, size: code.len(), metadata_len, check })
 }
 
 /// The last `.wasm` file among cargo's `compiler-artifact` messages (the root crate is built
@@ -188,10 +196,18 @@ pub fn command(args: BuildArgs) -> ExitCode {
     if args.json {
         println!(
             "{}",
-            json!({ "wasm": out.wasm.display().to_string(), "size": out.size, "check": check_to_json(&out.check) })
+            json!({
+                "wasm": out.wasm.display().to_string(),
+                "size": out.size,
+                "metadata_size": out.metadata_len,
+                "check": check_to_json(&out.check),
+            })
         );
     } else {
         println!("built {} ({} bytes)", out.wasm.display(), out.size);
+        if let Some(len) = out.metadata_len {
+            println!("metadata: {len} bytes (section tally.metadata; `tally metadata` prints it)");
+        }
         print!("{}", format_check(&out.check));
     }
     exit_code(out.check.is_ok(), EXIT_ERROR)

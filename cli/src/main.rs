@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use tally_cli::contract::{check, exec, replay};
+use tally_cli::contract::{check, exec, metadata, replay};
 use tally_cli::output::EXIT_ERROR;
 use tally_cli::{build, inspect, instrument, run};
 
@@ -50,7 +50,9 @@ enum Command {
     Deploy(exec::DeployArgs),
     /// Call a method of a deployed contract; its state changes are committed if it succeeds.
     ///
-    /// Prints status, gas used, return data (hex), events, debug logs and the result hash.
+    /// Prints status, gas used, what it returned, events, debug logs and the result hash; for an
+    /// SDK contract, return values, revert errors and events are decoded by name from its
+    /// metadata (raw hex otherwise).
     /// Exits with 2 if the contract failed (nothing committed), 1 on errors such as an unknown
     /// address or method.
     Call(exec::CallArgs),
@@ -76,6 +78,13 @@ enum Command {
     /// Exits with 0 and prints the result hash when the replay is identical; otherwise exits
     /// with 1 and prints the first divergence.
     Replay(replay::ReplayArgs),
+    /// Print an SDK contract's metadata as JSON.
+    ///
+    /// Methods (name, kind, selector, typed arguments and returns), events, the storage layout
+    /// and the type registry defining every type they name (scale-info's format), read from the
+    /// module's `tally.metadata` section, which `tally build` writes. Exits with 1 if the module
+    /// has none or it is malformed.
+    Metadata(metadata::MetadataArgs),
 }
 
 fn main() -> ExitCode {
@@ -100,5 +109,6 @@ fn main() -> ExitCode {
         Command::Query(args) => exec::call(args, true),
         Command::Replay(args) => replay::command(args),
         Command::Inspect(args) => inspect::command(args),
+        Command::Metadata(args) => metadata::command(args),
     }
 }

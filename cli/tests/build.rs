@@ -66,6 +66,9 @@ fn builds_are_checked_and_reproducible() {
     let (_, wasm_b) = tally_build(&b);
     assert_eq!(json_a["size"].as_u64(), Some(wasm_a.len() as u64));
     assert_eq!(json_a["check"]["ok"], true, "{json_a}");
+    // Not a tally-sdk contract: no metadata, and nothing built to make it.
+    assert!(json_a["metadata_size"].is_null(), "{json_a}");
+    assert!(!a.join("target").join("tally-metadata").exists());
     assert!(wasm_a.starts_with(b"\0asm"));
     assert_eq!(wasm_a, wasm_b, "two directories, identical bytes");
     // Rebuilding in place changes nothing either.
@@ -98,4 +101,38 @@ fn a_directory_without_a_crate_is_an_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("Cargo.toml"));
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `tally build` of an SDK contract writes the metadata its `#[contract]` module describes. Slow
+/// (a wasm32 and a native build of the token example and its dependencies in a scratch target
+/// directory, minutes on two cores), so not in CI:
+///
+/// ```sh
+/// cargo test -p tally-cli --release --test build -- --ignored --exact sdk_contracts_get_their_metadata
+/// ```
+#[test]
+#[ignore]
+fn sdk_contracts_get_their_metadata() {
+    let target = std::env::temp_dir().join(format!("tally-build-{}-sdk", std::process::id()));
+    let token = tally_sdk_build::examples_dir().join("token");
+    let out = Command::new(env!("CARGO_BIN_EXE_tally"))
+        .arg("build")
+        .arg(&token)
+        .arg("--target-dir")
+        .arg(&target)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let wasm = std::fs::read(json["wasm"].as_str().unwrap()).unwrap();
+    let section = tally_sdk_build::read_metadata(&wasm).expect("a metadata section");
+    assert_eq!(json["metadata_size"].as_u64(), Some(section.len() as u64));
+    // The same metadata TestChain's build of the example carries.
+    let example = tally_sdk_build::example("token").unwrap();
+    assert_eq!(Some(section), tally_sdk_build::read_metadata(&example));
+    let meta = tally_sdk_build::metadata_of(&wasm).unwrap().expect("parses");
+    assert_eq!(meta.contract, "Token");
+    let _ = std::fs::remove_dir_all(target);
 }

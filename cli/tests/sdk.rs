@@ -55,18 +55,20 @@ fn sdk_token_by_method_name_with_json_args() {
     assert!(out.status.success(), "{receipt}");
     assert_eq!(receipt["status"], "ok");
     assert_eq!(receipt["events"].as_array().map(Vec::len), Some(1), "{receipt}");
+    // Known types replace raw bytes: the return value and the event by name.
+    assert_eq!(receipt["returned"], serde_json::json!([]), "{receipt}");
+    assert!(receipt.get("return_data").is_none(), "{receipt}");
+    assert_eq!(receipt["events"][0]["event"], "Transfer");
+    assert_eq!(receipt["events"][0]["fields"], serde_json::json!({"from": alice, "to": bob, "value": "250"}));
+    assert!(receipt["events"][0].get("data").is_none(), "{receipt}");
 
     let balance = |who: &str| {
         let args = format!(r#"{{"owner": "{who}"}}"#);
         let out = tally(&["query", &token, "balance_of", "--db", s(&db), "--json", "--json-args", &args]);
         let r = json_of(&out);
         assert!(out.status.success(), "{r}");
-        let hex = r["return_data"].as_str().unwrap().trim_start_matches("0x").to_string();
-        u128::from_str_radix(
-            &hex.as_bytes().chunks(2).rev().map(|c| std::str::from_utf8(c).unwrap()).collect::<String>(),
-            16,
-        )
-        .unwrap()
+        // u128 values are decimal strings in JSON.
+        r["returned"].as_str().expect("a decoded u128").parse::<u128>().unwrap()
     };
     assert_eq!(balance(&alice), 1_000_000 - 250);
     assert_eq!(balance(&bob), 250);
@@ -284,5 +286,154 @@ fn mistakes_are_refused_before_anything_runs_with_messages_that_name_them() {
         err.contains("is beyond what a JSON number holds exactly (integers up to 2^64); write u128 values that large as a decimal string"),
         "{err}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+#[test]
+fn metadata_prints_the_type_registry() {
+    let dir = scratch("metadata");
+    let wasm = dir.join("pool.wasm");
+    std::fs::write(&wasm, tally_sdk_build::example("pool").expect("build the pool example")).unwrap();
+    let out = tally(&["metadata", s(&wasm)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let m = json_of(&out);
+    assert_eq!((m["metadata_version"].as_u64(), m["contract"].as_str()), (Some(2), Some("Pool")));
+    let swap = m["methods"].as_array().unwrap().iter().find(|x| x["name"] == "swap").expect("swap");
+    assert_eq!(swap["returns"]["type"], "Result<u128, Error>");
+    // The error type is defined in the registry, down to the token's error and the SDK's
+    // `CallError` it holds.
+    let types = m["types"].as_array().expect("types");
+    let ty = |id: &serde_json::Value| types.iter().find(|t| t["id"] == *id).map(|t| &t["type"]).expect("type");
+    let error = ty(&swap["returns"]["err"]);
+    assert_eq!(error["path"], serde_json::json!(["pool", "pool", "Error"]));
+    let variants = error["def"]["variant"]["variants"].as_array().expect("variants");
+    let token_variant = &variants[0];
+    assert_eq!((token_variant["name"].as_str(), token_variant["index"].as_u64()), (Some("Token"), Some(0)));
+    let token_error = ty(&token_variant["fields"][0]["type"]);
+    assert_eq!(token_error["path"], serde_json::json!(["token", "token", "Error"]));
+    let call_error = ty(&variants[1]["fields"][0]["type"]);
+    assert_eq!(call_error["path"], serde_json::json!(["tally_sdk", "call", "CallError"]));
+    assert_eq!(ty(&m["dispatch_error"])["path"], serde_json::json!(["tally_sdk", "dispatch", "DispatchError"]));
+
+    // A module without metadata, and a malformed section: errors that say so.
+    let plain = dir.join("plain.wat");
+    std::fs::write(&plain, "(module)").unwrap();
+    let err = String::from_utf8_lossy(&tally(&["metadata", s(&plain)]).stderr).to_string();
+    assert!(err.contains("has no tally.metadata section"), "{err}");
+    let bad = dir.join("bad.wasm");
+    let code = tally_sdk_build::with_metadata(&tally_sdk_build::example("pool").unwrap(), b"\x02\x05abc").unwrap();
+    std::fs::write(&bad, code).unwrap();
+    let out = tally(&["metadata", s(&bad)]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(err.starts_with("error: the contract's metadata: the metadata does not decode: "), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn returns_reverts_and_events_are_printed_by_name() {
+    let dir = scratch("decoded");
+    let (db, token) = deployed_token(&dir);
+    let db = s(&db);
+    let bob = format!("0x{}", "bb".repeat(32));
+    let transfer = |value: u64| format!(r#"{{"to": "{bob}", "value": {value}}}"#);
+
+    // Human output: the value, the event's fields, no raw hex.
+    let out = tally(&["call", &token, "transfer", "--db", db, "--json-args", &transfer(250)]);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("\nreturned: ()\n"), "{text}");
+    let alice = format!("0x{}01", "00".repeat(31));
+    assert!(
+        text.contains(&format!("event 0: Transfer {{ from: {alice}, to: {bob}, value: 250 }} (contract {token})\n")),
+        "{text}"
+    );
+    assert!(!text.contains("return data") && !text.contains("data: 0x"), "{text}");
+    let out = tally(&["query", &token, "balance_of", "--db", db, "--json-args", &format!(r#"{{"owner": "{bob}"}}"#)]);
+    assert!(stdout(&out).contains("\nreturned: 250\n"), "{}", stdout(&out));
+
+    // The method's own error, by name, with no trap location after it.
+    let out = tally(&["call", &token, "transfer", "--db", db, "--caller", &bob, "--json-args", &transfer(999_999)]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = stdout(&out);
+    assert!(text.contains("\nreverted with: Err(Error::InsufficientBalance)\n"), "{text}");
+    assert!(!text.contains("failed in") && !text.contains("return data"), "{text}");
+    let out =
+        tally(&["call", &token, "transfer", "--db", db, "--caller", &bob, "--json", "--json-args", &transfer(999_999)]);
+    let r = json_of(&out);
+    assert_eq!(r["revert"], serde_json::json!({"error": "InsufficientBalance"}), "{r}");
+
+    // The dispatcher's DispatchError (raw input through the `call` export).
+    let out = tally(&["call", &token, "call", "--db", db, "--args", "0xdeadbeef"]);
+    assert!(
+        stdout(&out).contains(
+            "reverted with: DispatchError::UnknownSelector(0xdeadbeef) (the contract's dispatcher refused the input)"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    let out = tally(&["call", &token, "call", "--db", db, "--json", "--args", "0xdeadbeef"]);
+    assert_eq!(json_of(&out)["revert"], serde_json::json!({"dispatch_error": {"UnknownSelector": "0xdeadbeef"}}));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn nested_errors_of_another_contract_and_of_the_call_are_decoded() {
+    let dir = scratch("nested");
+    let (db, token) = deployed_token(&dir);
+    let db = s(&db);
+    let pool_wasm = dir.join("pool.wasm");
+    std::fs::write(&pool_wasm, tally_sdk_build::example("pool").expect("build the pool example")).unwrap();
+    // An initializer's own error, decoded by the code being deployed.
+    let same = format!(r#"{{"token_a": "{token}", "token_b": "{token}"}}"#);
+    let out = tally(&["deploy", s(&pool_wasm), "--db", db, "--json-args", &same]);
+    assert_eq!(out.status.code(), Some(2));
+    let text = stdout(&out);
+    assert!(text.starts_with("not deployed (reverted): nothing was stored\n"), "{text}");
+    assert!(text.contains("\nreverted with: Err(Error::SameToken)\n"), "{text}");
+
+    // One real token and one address with no contract.
+    let nothing = format!("0x{}", "77".repeat(32));
+    let init = format!(r#"{{"token_a": "{token}", "token_b": "{nothing}"}}"#);
+    let record = dir.join("deploy.rec");
+    let out = tally(&["deploy", s(&pool_wasm), "--db", db, "--json", "--json-args", &init, "--record", s(&record)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let pool = json_of(&out)["address"].as_str().unwrap().to_string();
+    let out = tally(&["replay", s(&record)]);
+    assert!(stdout(&out).starts_with("identical: deploy (init init)\nstatus: ok\n"), "{}", stdout(&out));
+
+    // The pool pulls token A with `transfer_from` without an allowance: the token's error,
+    // inside the pool's.
+    let add = r#"{"amount_a": 10, "amount_b": 10}"#;
+    let out = tally(&["call", &pool, "add_liquidity", "--db", db, "--json-args", add]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stdout(&out).contains("\nreverted with: Err(Error::Token(Error::InsufficientAllowance))\n"),
+        "{}",
+        stdout(&out)
+    );
+
+    // With the allowance, the pool reaches token B, where there is no contract: the SDK's
+    // `CallError` inside the pool's error. The token's event is rolled back with the call.
+    let approve = format!(r#"{{"spender": "{pool}", "value": 10}}"#);
+    assert!(tally(&["call", &token, "approve", "--db", db, "--json-args", &approve]).status.success());
+    let record = dir.join("add.rec");
+    let out = tally(&["call", &pool, "add_liquidity", "--db", db, "--json-args", add, "--record", s(&record)]);
+    let text = stdout(&out);
+    assert!(text.contains("\nreverted with: Err(Error::Call(CallError::NotFound))\n"), "{text}");
+    let out = tally(&["call", &pool, "add_liquidity", "--db", db, "--json", "--json-args", add]);
+    assert_eq!(json_of(&out)["revert"], serde_json::json!({"error": {"Call": "NotFound"}}));
+
+    // Replay decodes with the metadata of the code in the record.
+    let out = tally(&["replay", s(&record)]);
+    let text = stdout(&out);
+    assert!(text.starts_with(&format!("identical: call {pool} add_liquidity\n")), "{text}");
+    assert!(text.contains("\nreverted with: Err(Error::Call(CallError::NotFound))\n"), "{text}");
+    let out = tally(&["replay", s(&record), "--json"]);
+    assert_eq!(json_of(&out)["receipt"]["revert"], serde_json::json!({"error": {"Call": "NotFound"}}));
     let _ = std::fs::remove_dir_all(&dir);
 }

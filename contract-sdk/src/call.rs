@@ -44,6 +44,7 @@ pub const READ_ONLY: u32 = 2;
 
 /// Why a cross-contract call failed. The callee's writes and events were rolled back; the
 /// caller continues (use `?` or [`revert_with`](crate::env::revert_with) to give up too).
+#[cfg_attr(not(target_arch = "wasm32"), derive(scale_info::TypeInfo))]
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
 pub enum CallError {
     /// The callee reverted (status 1) with this data: for an SDK contract, the SCALE encoding of

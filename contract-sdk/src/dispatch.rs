@@ -36,6 +36,7 @@ use crate::{abort_code, env};
 pub const DISPATCH_ERROR_TAG: [u8; 4] = [0xff, b'T', b'L', b'Y'];
 
 /// Why the dispatcher refused the input (reverted as `DISPATCH_ERROR_TAG ‖ SCALE(self)`).
+#[cfg_attr(not(target_arch = "wasm32"), derive(scale_info::TypeInfo))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
 pub enum DispatchError {
     /// The `call` input is shorter than the 4-byte selector.

@@ -54,9 +54,10 @@
 //! ```
 //!
 //! Build it as a `cdylib` for `wasm32-unknown-unknown` (`tally-sdk-build` does that). The
-//! module exports `deploy` and `call` ([`dispatch`] describes the convention) and carries its
-//! metadata in the custom section `tally.metadata` (also `counter::METADATA_JSON`; the format is
-//! described in the `tally-sdk-macros` docs).
+//! module exports `deploy` and `call` ([`dispatch`] describes the convention). Off wasm32 the
+//! module also has `counter::metadata()`: methods, events and a type registry (the format is
+//! `tally-sdk-metadata`'s), which `tally-sdk-build` writes into the wasm module as the custom
+//! section `tally.metadata`.
 //!
 //! The pieces:
 //!
@@ -89,6 +90,10 @@ pub mod client;
 pub mod dispatch;
 pub mod env;
 pub mod event;
+/// The metadata format (off wasm32): what `#[contract]`'s generated `metadata()` returns, and
+/// its strict reader. See `tally-sdk-metadata`.
+#[cfg(not(target_arch = "wasm32"))]
+pub use tally_sdk_metadata as metadata;
 mod rt;
 pub mod selector;
 pub mod storage;
@@ -149,4 +154,8 @@ pub mod __private {
     pub use crate::event::topic_of;
     pub use crate::selector::{const_keccak256, selector};
     pub use crate::storage::{Field, Layout};
+    #[cfg(not(target_arch = "wasm32"))]
+    pub use scale_info::{self, TypeInfo};
+    #[cfg(not(target_arch = "wasm32"))]
+    pub use tally_sdk_metadata as metadata;
 }

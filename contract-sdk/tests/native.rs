@@ -53,11 +53,25 @@ mod counter {
 
 #[test]
 fn metadata_layout_and_events_are_available_natively() {
-    let m: serde_json::Value = serde_json::from_str(counter::METADATA_JSON).expect("JSON");
-    assert_eq!(m["contract"], "Counter");
-    assert_eq!(m["storage"][1]["prefix"], "0x01");
-    assert_eq!(m["methods"][1]["args"][0]["name"], "_");
-    assert_eq!(m["methods"][2]["returns"], "u64");
+    let m = counter::metadata();
+    assert_eq!(m.contract, "Counter");
+    assert_eq!(m.storage[1].prefix, [1]);
+    assert_eq!(m.methods[1].args[0].name, "_");
+    // The registry defines what the strings name: `bump` returns `Result<u64, Error>`, so its
+    // return data is a `u64` and its revert data an `Error` with its variants.
+    let bump = &m.methods[1].returns.as_ref().expect("returns");
+    assert_eq!((bump.type_name.as_str(), m.type_name(bump.ok)), ("Result<u64, Error>", "u64".to_string()));
+    let err = bump.err.expect("an error type");
+    let shown = |ty, data: &[u8]| tally_sdk::metadata::value::decode_all(&m.types, ty, data).map(|v| v.to_string());
+    assert_eq!(shown(err, &counter::Error::NotOwner.encode()), Ok("Error::NotOwner".to_string()));
+    let event = &m.events[0];
+    assert_eq!(event.topics, ["by"]);
+    let bumped = counter::Bumped { by: Address([5; 32]), count: 3 }.encode();
+    assert_eq!(shown(event.ty, &bumped), Ok(format!("Bumped {{ by: 0x{}, count: 3 }}", "05".repeat(32))));
+    let dispatch = tally_sdk::dispatch::DispatchError::UnknownSelector([1, 2, 3, 4]).encode();
+    assert_eq!(shown(m.dispatch_error, &dispatch), Ok("DispatchError::UnknownSelector(0x01020304)".to_string()));
+    // The section's bytes parse back, strictly, to the same metadata.
+    assert_eq!(tally_sdk::metadata::Metadata::parse(&m.to_section()), Ok(m));
     let layout = counter::Counter::layout();
     assert_eq!(layout.count.key(), b"count");
     assert_eq!(layout.owners.key_of(&tally_sdk::Address([7; 32])), [&[1u8][..], &[7; 32]].concat());

@@ -55,6 +55,19 @@ impl fmt::Display for Address {
     }
 }
 
+/// `Address` in a contract's metadata: the struct `tally_sdk::Address` of one unnamed
+/// `[u8; 32]` field (readers show it as its bytes in hex).
+#[cfg(feature = "scale-info")]
+impl scale_info::TypeInfo for Address {
+    type Identity = Self;
+
+    fn type_info() -> scale_info::Type {
+        scale_info::Type::builder()
+            .path(scale_info::Path::new("Address", "tally_sdk"))
+            .composite(scale_info::build::Fields::unnamed().field(|f| f.ty::<[u8; 32]>().type_name("[u8; 32]")))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,8 @@
-//! `tally deploy`, `call` and `query`: run a contract against the state and print its receipt.
-//! Requests the runtime would refuse (unknown method, missing initializer, input over the
-//! limit) are errors before anything runs, so they burn no gas.
+//! `tally deploy`, `call` and `query`: run a contract against the state and print its receipt,
+//! decoded by the contracts' metadata where they have it (`decode`). Requests the runtime
+//! would refuse (unknown method, missing initializer, input over the limit) and, with metadata,
+//! arguments that do not fit the method's signature and queries of mutating methods are errors
+//! before anything runs, so they burn no gas.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,6 +13,7 @@ use tally_host_env::{hex, Address, CallRequest, DeployRequest, Status};
 use tally_sdk_build::MethodKind;
 
 use super::args::encode_args;
+use super::decode::{decode_receipt, MetadataLookup};
 use super::receipt::{format_receipt, receipt_to_json};
 use super::replay::write_record;
 use super::{
@@ -75,7 +78,7 @@ pub fn deploy(args: DeployArgs) -> ExitCode {
             let Some(m) = meta.init() else {
                 return Err(ContractError::Input(format!("contract {} has no initializer", meta.contract)));
             };
-            input = sdk::encode_json_args(m, json_args)?;
+            input = sdk::encode_json_args(meta, m, json_args)?;
         } else if args.exec.json_args.is_some() {
             return Err(ContractError::Input("--json-args needs contract metadata (an SDK contract)".into()));
         }
@@ -83,7 +86,7 @@ pub fn deploy(args: DeployArgs) -> ExitCode {
         // check them against its signature first.
         if let (Some(meta), Some("deploy")) = (&metadata, init.as_deref()) {
             match meta.methods.iter().find(|m| m.entry() == "deploy") {
-                Some(m) => signature::check_args(m, &input)
+                Some(m) => signature::check_args(meta, m, &input)
                     .map_err(|e| ContractError::Input(format!("{}: {e}", meta.contract)))?,
                 None if !input.is_empty() => {
                     return Err(ContractError::Input(format!(
@@ -97,6 +100,7 @@ pub fn deploy(args: DeployArgs) -> ExitCode {
         }
         let runtime = runtime()?;
         let storage = open_state(&args.exec.state.db, args.exec.state.in_memory, true)?;
+        let (entry, init_input) = (init.clone().unwrap_or_default(), input.clone());
         let req = DeployRequest {
             code,
             deployer: args.deployer,
@@ -117,17 +121,30 @@ pub fn deploy(args: DeployArgs) -> ExitCode {
                 )));
             }
         }
-        match &args.exec.record {
-            None => Ok(runtime.deploy(&storage, &req)?),
+        let deployed = match &args.exec.record {
+            None => runtime.deploy(&storage, &req)?,
             Some(path) => {
                 let (deployed, record) = runtime.deploy_recorded(&storage, &req)?;
                 write_record(path, &record)?;
-                Ok(deployed)
+                deployed
             }
-        }
+        };
+        // The new contract is described by its code (stored only if the initializer succeeded),
+        // the contracts it called by theirs.
+        let new_address = deployed.address;
+        let mut lookup = MetadataLookup::new(|a: &Address| {
+            if *a == new_address {
+                metadata.clone()
+            } else {
+                sdk::metadata_of(&storage, a).ok().flatten()
+            }
+        });
+        let called = lookup.get(&new_address);
+        let decoded = decode_receipt(&deployed.receipt, called.as_deref(), &entry, &init_input, &mut lookup);
+        Ok((deployed, decoded))
     })();
-    let deployed = match result {
-        Ok(deployed) => deployed,
+    let (deployed, decoded) = match result {
+        Ok(done) => done,
         Err(err) => return error_exit(&err, json),
     };
     let ok = deployed.receipt.status.is_ok();
@@ -138,7 +155,7 @@ pub fn deploy(args: DeployArgs) -> ExitCode {
                 "deployed": ok,
                 "address": deployed.address.to_string(),
                 "code_hash": hex(&deployed.code_hash),
-                "receipt": receipt_to_json(&deployed.receipt),
+                "receipt": receipt_to_json(&deployed.receipt, Some(&decoded)),
             })
         );
     } else {
@@ -149,7 +166,7 @@ pub fn deploy(args: DeployArgs) -> ExitCode {
         }
         println!("code hash: {}", hex(&deployed.code_hash));
         if args.init.is_some() || !ok {
-            print!("{}", format_receipt(&deployed.receipt));
+            print!("{}", format_receipt(&deployed.receipt, Some(&decoded)));
         }
     }
     exit_code(ok, EXIT_TRAP)
@@ -179,17 +196,13 @@ pub fn call(args: CallArgs, read_only: bool) -> ExitCode {
                         "`{}` is a #[{}] method of {}: it may change state, and a query cannot; use `tally call`. \
                          Its views: {}",
                         m.name,
-                        match m.kind {
-                            MethodKind::Init => "init",
-                            MethodKind::Call => "call",
-                            MethodKind::View => "view",
-                        },
+                        m.kind.name(),
                         meta.contract,
                         if views.is_empty() { "none".to_string() } else { views.join(", ") }
                     )));
                 }
                 let selector_len = if m.entry() == "deploy" { 0 } else { 4 };
-                signature::check_args(m, &resolved.input[selector_len..])
+                signature::check_args(meta, m, &resolved.input[selector_len..])
                     .map_err(|e| ContractError::Input(format!("{}: {e}", meta.contract)))?;
             }
         }
@@ -225,9 +238,9 @@ pub fn call(args: CallArgs, read_only: bool) -> ExitCode {
                 req.input.len()
             )));
         }
-        match (&args.exec.record, read_only) {
-            (None, false) => Ok(runtime.call(&storage, &req)?),
-            (None, true) => Ok(runtime.query(&storage, &req)?),
+        let receipt = match (&args.exec.record, read_only) {
+            (None, false) => runtime.call(&storage, &req)?,
+            (None, true) => runtime.query(&storage, &req)?,
             (Some(path), _) => {
                 let (receipt, record) = if read_only {
                     runtime.query_recorded(&storage, &req)?
@@ -235,18 +248,22 @@ pub fn call(args: CallArgs, read_only: bool) -> ExitCode {
                     runtime.call_recorded(&storage, &req)?
                 };
                 write_record(path, &record)?;
-                Ok(receipt)
+                receipt
             }
-        }
+        };
+        let mut lookup = MetadataLookup::new(|a: &Address| sdk::metadata_of(&storage, a).ok().flatten());
+        let called = lookup.get(&req.contract);
+        let decoded = decode_receipt(&receipt, called.as_deref(), &req.method, &req.input, &mut lookup);
+        Ok((receipt, decoded))
     })();
-    let receipt = match result {
-        Ok(receipt) => receipt,
+    let (receipt, decoded) = match result {
+        Ok(done) => done,
         Err(err) => return error_exit(&err, json),
     };
     if json {
-        println!("{}", receipt_to_json(&receipt));
+        println!("{}", receipt_to_json(&receipt, Some(&decoded)));
     } else {
-        print!("{}", format_receipt(&receipt));
+        print!("{}", format_receipt(&receipt, Some(&decoded)));
     }
     exit_code(receipt.status.is_ok(), EXIT_TRAP)
 }

@@ -1,4 +1,4 @@
-//! The contract commands: `tally check`, `deploy`, `call`, `query` and `replay`.
+//! The contract commands: `tally check`, `deploy`, `call`, `query`, `replay` and `metadata`.
 //!
 //! These run contracts through `tally-host-env`'s [`Runtime`] with the default [`Params`],
 //! against a redb state database ([`DEFAULT_DB`] unless `--db PATH`) or a fresh in-memory state
@@ -11,7 +11,9 @@
 //!   [`sdk`] (methods and `--json-args` of SDK contracts, from their metadata) and [`signature`]
 //!   (input checked against an SDK method's argument types before anything runs);
 //! - [`replay`]: `tally replay` and the record files `--record` writes;
-//! - [`receipt`]: receipts as text and JSON.
+//! - [`receipt`]: receipts as text and JSON, with [`decode`] (return data, reverts and events
+//!   decoded by the contracts' metadata);
+//! - [`metadata`]: `tally metadata`, an SDK contract's metadata as JSON.
 //!
 //! # Exit codes
 //!
@@ -22,7 +24,9 @@
 
 pub mod args;
 pub mod check;
+pub mod decode;
 pub mod exec;
+pub mod metadata;
 pub mod receipt;
 pub mod replay;
 pub mod sdk;

@@ -3,12 +3,15 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Args;
+use parity_scale_codec::Decode;
 use serde_json::json;
-use tally_host_env::{hex, keys, ExecutionRecord, RecordKind};
+use tally_host_env::{hex, keys, Account, Address, ExecutionRecord, Receipt, RecordKind};
 
-use super::receipt::receipt_to_json;
+use super::decode::{decode_receipt, Decoded, MetadataLookup};
+use super::receipt::{format_receipt, receipt_to_json};
 use super::{runtime, ContractError};
 use crate::load::read_file;
 use crate::output::{error_exit, EXIT_ERROR};
@@ -76,6 +79,32 @@ pub fn describe_record(record: &ExecutionRecord) -> String {
     }
 }
 
+/// The code of the contract at `address`, from `record`'s read set (every contract an execution
+/// loads has its account and code read).
+fn code_in_record<'r>(record: &'r ExecutionRecord, address: &Address) -> Option<&'r [u8]> {
+    let read = |key: &[u8]| record.read_set.iter().find(|(k, _)| k == key).and_then(|(_, v)| v.as_deref());
+    let account = Account::decode(&mut read(&[keys::ACCOUNT, &address.0[..]].concat())?).ok()?;
+    read(&[keys::CODE, &account.code_hash[..]].concat())
+}
+
+/// The replayed receipt decoded by the metadata of the code the record holds.
+fn decode_replayed(record: &ExecutionRecord, receipt: &Receipt) -> Decoded {
+    let deployed = match &record.kind {
+        RecordKind::Deploy { code, .. } => super::sdk::metadata_of_code(code).ok().flatten(),
+        RecordKind::Call { .. } => None,
+    };
+    let mut lookup = MetadataLookup::new(|a: &Address| match code_in_record(record, a) {
+        Some(code) => super::sdk::metadata_of_code(code).ok().flatten(),
+        // The contract a deployment creates is not in its read set.
+        None => deployed.clone(),
+    });
+    let (called, export) = match &record.kind {
+        RecordKind::Call { contract, method, .. } => (lookup.get(contract), method.as_str()),
+        RecordKind::Deploy { init, .. } => (deployed.clone().map(Arc::new), init.as_deref().unwrap_or_default()),
+    };
+    decode_receipt(receipt, called.as_deref(), export, &record.input, &mut lookup)
+}
+
 /// Runs `tally replay`: exits with [`EXIT_ERROR`] when the replay diverges from the record.
 pub fn command(args: ReplayArgs) -> ExitCode {
     let prepared = read_record(&args.record).and_then(|record| Ok((runtime()?, record)));
@@ -86,6 +115,7 @@ pub fn command(args: ReplayArgs) -> ExitCode {
     let what = describe_record(&record);
     match tally_host_env::replay(&runtime, &record) {
         Ok(receipt) => {
+            let decoded = decode_replayed(&record, &receipt);
             if args.json {
                 println!(
                     "{}",
@@ -93,12 +123,12 @@ pub fn command(args: ReplayArgs) -> ExitCode {
                         "identical": true,
                         "replayed": what,
                         "result_hash": tally_host_env::hex(&receipt.result_hash),
-                        "receipt": receipt_to_json(&receipt),
+                        "receipt": receipt_to_json(&receipt, Some(&decoded)),
                     })
                 );
             } else {
                 println!("identical: {what}");
-                println!("result hash: {}", tally_host_env::hex(&receipt.result_hash));
+                print!("{}", format_receipt(&receipt, Some(&decoded)));
             }
             ExitCode::SUCCESS
         }

@@ -9,10 +9,10 @@
 
 use std::sync::Arc;
 
-use parity_scale_codec::{Compact, Decode, Encode};
+use parity_scale_codec::Decode;
 use serde_json::Value as Json;
-use tally_host_env::{keys, parse_hex, Account, Address, Storage};
-use tally_sdk_build::{Metadata, MethodInfo, MethodKind};
+use tally_host_env::{keys, Account, Address, Storage};
+use tally_sdk_build::{json, Metadata, MethodInfo, MethodKind};
 
 use super::ContractError;
 
@@ -29,12 +29,10 @@ pub fn metadata_of(storage: &Arc<dyn Storage>, address: &Address) -> Result<Opti
     metadata_of_code(&code)
 }
 
-/// The metadata in `code`'s `tally.metadata` section, if any.
+/// The metadata in `code`'s `tally.metadata` section, if any; a malformed section is an error
+/// that says what is wrong with it.
 pub fn metadata_of_code(code: &[u8]) -> Result<Option<Metadata>, ContractError> {
-    match tally_sdk_build::read_metadata(code) {
-        None => Ok(None),
-        Some(json) => Metadata::parse(&json).map(Some).map_err(ContractError::Input),
-    }
+    tally_sdk_build::metadata_of(code).map_err(|e| ContractError::Input(format!("the contract's metadata: {e}")))
 }
 
 /// How to run `method`: the export and the input.
@@ -77,22 +75,23 @@ pub fn resolve(
         )));
     };
     let encoded = match json_args {
-        Some(text) => encode_json_args(m, text)?,
+        Some(text) => encode_json_args(meta, m, text)?,
         None => args,
     };
     let input = if m.kind == MethodKind::Init { encoded } else { [&m.selector[..], &encoded[..]].concat() };
     Ok(Resolved { entry: m.entry().to_string(), input })
 }
 
-/// SCALE-encodes named (or positional) JSON arguments by the method's declared types.
-pub fn encode_json_args(method: &MethodInfo, text: &str) -> Result<Vec<u8>, ContractError> {
+/// SCALE-encodes named (or positional) JSON arguments by the method's declared types (their
+/// definitions in the metadata's type registry).
+pub fn encode_json_args(meta: &Metadata, method: &MethodInfo, text: &str) -> Result<Vec<u8>, ContractError> {
     let value: Json =
         serde_json::from_str(text).map_err(|e| ContractError::Input(format!("--json-args is not JSON: {e}")))?;
+    let sig = method.signature();
     let values: Vec<&Json> = match &value {
         Json::Object(map) => {
-            let sig = super::signature::signature(method);
-            if let Some(extra) = map.keys().find(|k| !method.args.iter().any(|(n, _)| n == *k)) {
-                let names: Vec<&str> = method.args.iter().map(|(n, _)| n.as_str()).collect();
+            if let Some(extra) = map.keys().find(|k| !method.args.iter().any(|a| a.name == **k)) {
+                let names: Vec<&str> = method.args.iter().map(|a| a.name.as_str()).collect();
                 return Err(ContractError::Input(format!(
                     "method `{}` has no argument `{extra}`; its arguments: {} (`{sig}`)",
                     method.name,
@@ -102,9 +101,12 @@ pub fn encode_json_args(method: &MethodInfo, text: &str) -> Result<Vec<u8>, Cont
             method
                 .args
                 .iter()
-                .map(|(n, _)| {
-                    map.get(n).ok_or_else(|| {
-                        ContractError::Input(format!("missing argument `{n}` of method `{}` (`{sig}`)", method.name))
+                .map(|a| {
+                    map.get(&a.name).ok_or_else(|| {
+                        ContractError::Input(format!(
+                            "missing argument `{}` of method `{}` (`{sig}`)",
+                            a.name, method.name
+                        ))
                     })
                 })
                 .collect::<Result<_, _>>()?
@@ -114,125 +116,70 @@ pub fn encode_json_args(method: &MethodInfo, text: &str) -> Result<Vec<u8>, Cont
     };
     if values.len() != method.args.len() {
         return Err(ContractError::Input(format!(
-            "method `{}` takes {} arguments, got {}",
+            "method `{}` takes {} arguments, got {} (`{sig}`)",
             method.name,
             method.args.len(),
             values.len()
         )));
     }
     let mut out = Vec::new();
-    for ((name, ty), v) in method.args.iter().zip(values) {
-        encode_value(ty, v, &mut out)
-            .map_err(|e| ContractError::Input(format!("argument `{name}` ({ty}) of `{}`: {e}", method.name)))?;
+    for (arg, v) in method.args.iter().zip(values) {
+        json::encode(&meta.types, arg.ty, v, &mut out).map_err(|e| {
+            ContractError::Input(format!("argument `{}` ({}) of `{}`: {e}", arg.name, arg.type_name, method.name))
+        })?;
     }
     Ok(out)
 }
 
-/// An integer argument as JSON gave it: a JSON number, or a decimal string (which is how
-/// integers beyond 64 bits must be written, since JSON numbers above 2^64 are not exact).
-fn integer<T: TryFrom<i128> + TryFrom<u128> + Encode>(ty: &str, v: &Json, out: &mut Vec<u8>) -> Result<(), String> {
-    let (min, max) = match ty {
-        "u8" => ("0", "255"),
-        "u16" => ("0", "65535"),
-        "u32" => ("0", "4294967295"),
-        "u64" => ("0", "18446744073709551615"),
-        "u128" => ("0", "340282366920938463463374607431768211455"),
-        "i8" => ("-128", "127"),
-        "i16" => ("-32768", "32767"),
-        "i32" => ("-2147483648", "2147483647"),
-        "i64" => ("-9223372036854775808", "9223372036854775807"),
-        _ => ("-170141183460469231731687303715884105728", "170141183460469231731687303715884105727"),
-    };
-    let out_of_range = |n: &dyn std::fmt::Display| format!("{n} is out of range for {ty} ({min} to {max})");
-    let value: Result<T, String> = match v {
-        Json::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                T::try_from(i128::from(i)).map_err(|_| out_of_range(&i))
-            } else if let Some(u) = n.as_u64() {
-                T::try_from(u128::from(u)).map_err(|_| out_of_range(&u))
-            } else {
-                let f = n.as_f64().unwrap_or(f64::NAN);
-                if f.fract() != 0.0 || !f.is_finite() {
-                    Err(format!("{n} is not an integer"))
-                } else if f.abs() < 1.8e19 {
-                    Err(format!(
-                        "{n} is written as a floating-point number (an exponent or a fraction, as in 1e3 or 1000.0); \
-                         write the integer in plain digits: {}",
-                        f as i128
-                    ))
-                } else {
-                    Err(format!(
-                        "the number {n} is beyond what a JSON number holds exactly (integers up to 2^64); write {ty} \
-                         values that large as a decimal string, e.g. \"{max}\" ({ty} goes from {min} to {max})"
-                    ))
-                }
-            }
-        }
-        Json::String(s) => {
-            let digits = s.strip_prefix('-').unwrap_or(s);
-            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                Err(format!("`{s}` is not an integer in plain decimal digits (no exponent, fraction or separators)"))
-            } else if s.starts_with('-') {
-                s.parse::<i128>().ok().and_then(|i| T::try_from(i).ok()).ok_or_else(|| out_of_range(s))
-            } else {
-                s.parse::<u128>().ok().and_then(|u| T::try_from(u).ok()).ok_or_else(|| out_of_range(s))
-            }
-        }
-        _ => Err(format!("expected an integer ({ty}), got {v}")),
-    };
-    value?.encode_to(out);
-    Ok(())
-}
-
-fn encode_value(ty: &str, v: &Json, out: &mut Vec<u8>) -> Result<(), String> {
-    let ty = ty.replace(' ', "");
-    match ty.as_str() {
-        "u8" => integer::<u8>(&ty, v, out),
-        "u16" => integer::<u16>(&ty, v, out),
-        "u32" => integer::<u32>(&ty, v, out),
-        "u64" => integer::<u64>(&ty, v, out),
-        "u128" => integer::<u128>(&ty, v, out),
-        "i8" => integer::<i8>(&ty, v, out),
-        "i16" => integer::<i16>(&ty, v, out),
-        "i32" => integer::<i32>(&ty, v, out),
-        "i64" => integer::<i64>(&ty, v, out),
-        "i128" => integer::<i128>(&ty, v, out),
-        "bool" => {
-            v.as_bool().ok_or("expected true or false")?.encode_to(out);
-            Ok(())
-        }
-        "String" | "&str" => {
-            v.as_str().ok_or("expected a string")?.encode_to(out);
-            Ok(())
-        }
-        "Address" | "tally_sdk::Address" | "[u8;32]" => {
-            let bytes = v.as_str().and_then(parse_hex).ok_or("expected 0x and 64 hex digits")?;
-            let arr: [u8; 32] = bytes.try_into().map_err(|_| "expected exactly 32 bytes")?;
-            out.extend_from_slice(&arr);
-            Ok(())
-        }
-        "Vec<u8>" => {
-            let bytes = v.as_str().and_then(parse_hex).ok_or("expected 0x-prefixed hex bytes")?;
-            Compact(bytes.len() as u32).encode_to(out);
-            out.extend_from_slice(&bytes);
-            Ok(())
-        }
-        other => Err(format!("type `{other}` is not supported in --json-args; pass SCALE with --args")),
-    }
-}
-
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
+    use tally_sdk_build::{ArgInfo, MethodKind, ReturnInfo, TypeCollector};
+
     use super::*;
 
-    const META: &str = r#"{"metadata_version":1,"contract":"Token","module":"token","methods":[
-        {"name":"init","kind":"init","entry":"deploy","selector":"0x00000000","args":[{"name":"supply","type":"u128"}]},
-        {"name":"transfer","kind":"call","entry":"call","selector":"0xb483afd3",
-         "args":[{"name":"to","type":"Address"},{"name":"value","type":"u128"}]}]}"#;
+    fn method(types: &mut TypeCollector, name: &str, kind: MethodKind, args: &[(&str, &str, u32)]) -> MethodInfo {
+        let _ = types;
+        MethodInfo {
+            name: name.into(),
+            kind,
+            selector: tally_digest::selector(name),
+            args: args
+                .iter()
+                .map(|(n, t, ty)| ArgInfo { name: (*n).into(), type_name: (*t).into(), ty: *ty })
+                .collect(),
+            returns: None,
+        }
+    }
+
+    /// A token-like contract: `init(supply: u128)`, `transfer(to: Address, value: u128) ->
+    /// Result<(), u8>`, `balance_of(owner: Address) -> u128` (a view). The address type is
+    /// `[u8; 32]`, which encodes as `Address` does.
+    pub(crate) fn token_meta() -> Metadata {
+        let mut types = TypeCollector::new();
+        let (addr, u128_ty) = (types.ty::<[u8; 32]>(), types.ty::<u128>());
+        let init = method(&mut types, "init", MethodKind::Init, &[("supply", "u128", u128_ty)]);
+        let mut transfer =
+            method(&mut types, "transfer", MethodKind::Call, &[("to", "Address", addr), ("value", "u128", u128_ty)]);
+        transfer.returns =
+            Some(ReturnInfo { type_name: "Result<(), u8>".into(), ok: types.ty::<()>(), err: Some(types.ty::<u8>()) });
+        let mut balance_of = method(&mut types, "balance_of", MethodKind::View, &[("owner", "Address", addr)]);
+        balance_of.returns = Some(ReturnInfo { type_name: "u128".into(), ok: u128_ty, err: None });
+        let dispatch_error = types.ty::<u8>();
+        let meta = Metadata {
+            contract: "Token".into(),
+            module: "token".into(),
+            storage: vec![],
+            methods: vec![init, transfer, balance_of],
+            events: vec![],
+            dispatch_error,
+            types: types.finish(),
+        };
+        Metadata::parse(&meta.to_section()).expect("valid")
+    }
 
     #[test]
     fn methods_resolve_to_entry_and_selector() {
-        let meta = Metadata::parse(META).unwrap();
+        let meta = token_meta();
         let to = format!("0x{}", "11".repeat(32));
         let r = resolve(Some(&meta), "transfer", vec![], Some(&format!(r#"{{"to":"{to}","value":"5"}}"#))).unwrap();
         assert_eq!(r.entry, "call");
@@ -248,12 +195,17 @@ mod tests {
 
     #[test]
     fn mistakes_are_named() {
-        let meta = Metadata::parse(META).unwrap();
+        let meta = token_meta();
         let err = |m: &str, j: &str| resolve(Some(&meta), m, vec![], Some(j)).unwrap_err().to_string();
-        assert!(err("nope", "{}").contains("no method `nope`"));
+        assert_eq!(err("nope", "{}"), "contract Token has no method `nope`; its methods: init, transfer, balance_of");
         assert!(err("transfer", r#"{"to":"0x11"}"#).contains("missing argument `value`"));
-        assert!(err("transfer", r#"{"to":"0x11","value":1,"x":2}"#).contains("no argument `x`"));
-        assert!(err("transfer", r#"{"to":"0x11","value":1}"#).contains("argument `to`"));
+        assert!(
+            err("transfer", r#"{"to":"0x11","value":1,"x":2}"#).contains("no argument `x`; its arguments: to, value")
+        );
+        assert_eq!(
+            err("transfer", r#"{"to":"0x11","value":1}"#),
+            "argument `to` (Address) of `transfer`: expected exactly 32 bytes, got 1"
+        );
         assert!(err("init", r#"{"supply":-1}"#).contains("out of range"));
         assert!(resolve(None, "transfer", vec![], Some("{}")).is_err());
     }

@@ -1,9 +1,11 @@
 //! Native helper for `tally-sdk` contracts: compiles contract crates to
-//! `wasm32-unknown-unknown` and reads the metadata they carry ([`read_metadata`], parsed by
-//! [`Metadata::parse`]).
+//! `wasm32-unknown-unknown`, writes their metadata into the module (the `tally.metadata` custom
+//! section, generated natively from the contract's `#[contract]` module: [`embed_metadata`]),
+//! and reads it back ([`read_metadata`], [`metadata_of`]; the format and its strict reader
+//! [`Metadata::parse`] are `tally-sdk-metadata`'s, re-exported here).
 //!
 //! ```no_run
-//! use tally_sdk_build::{build, read_metadata, BuildOptions};
+//! use tally_sdk_build::{build, metadata_of, BuildOptions};
 //! let wasm = build(
 //!     std::path::Path::new("my-contract/Cargo.toml"),
 //!     std::path::Path::new("target/contracts"),
@@ -11,7 +13,8 @@
 //!     &BuildOptions::default(),
 //! )?;
 //! let code = std::fs::read(&wasm[0]).unwrap();
-//! let metadata_json = read_metadata(&code).expect("an SDK contract carries its metadata");
+//! let metadata = metadata_of(&code).expect("well-formed").expect("an SDK contract carries its metadata");
+//! println!("{}: {} methods", metadata.contract, metadata.methods.len());
 //! # Ok::<(), tally_sdk_build::BuildError>(())
 //! ```
 //!
@@ -21,7 +24,7 @@
 
 #![warn(missing_docs)]
 
-mod metadata;
+mod generate;
 
 use std::ffi::OsString;
 use std::fmt;
@@ -29,13 +32,17 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-pub use metadata::{EventInfo, Metadata, MethodInfo, MethodKind};
+pub use generate::{embed_metadata, with_metadata};
+pub use tally_sdk_metadata::{
+    json, scale_info, value, ArgInfo, EventInfo, Metadata, MetadataError, MethodInfo, MethodKind, ReturnInfo,
+    StorageInfo, TypeCollector, PLACEHOLDER,
+};
 
 /// The target triple contracts are compiled for.
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
-/// The name of the custom section holding an SDK contract's metadata JSON.
-pub const METADATA_SECTION: &str = "tally.metadata";
+/// The name of the custom section holding an SDK contract's metadata.
+pub const METADATA_SECTION: &str = tally_sdk_metadata::SECTION;
 
 /// The example contracts (packages of `contract-sdk/examples`, each `<name>.wasm`).
 pub const EXAMPLES: [&str; 6] = ["token", "escrow", "caller", "callee", "probe", "pool"];
@@ -98,9 +105,9 @@ impl BuildOptions {
     }
 }
 
-/// Compiles `packages` of the workspace at `manifest_path` for wasm32 into `target_dir` and
-/// returns the `.wasm` paths, in the order of `packages` (a package `my-token` gives
-/// `my_token.wasm`; it must be a `cdylib`).
+/// Compiles `packages` of the workspace at `manifest_path` for wasm32 into `target_dir`, writes
+/// each one's metadata into it ([`embed_metadata`]), and returns the `.wasm` paths, in the order
+/// of `packages` (a package `my-token` gives `my_token.wasm`; it must be a `cdylib`).
 ///
 /// Each package is built by a cargo invocation of its own (`cargo rustc --lib --crate-type
 /// cdylib`): a contract may depend on another with feature `ref-only` (for its types and typed
@@ -162,11 +169,14 @@ fn build_one(
     }
     let dir = if options.profile == "dev" { "debug" } else { options.profile.as_str() };
     let wasm = target_dir.join(WASM_TARGET).join(dir).join(format!("{}.wasm", package.replace('-', "_")));
-    if wasm.is_file() {
-        Ok(wasm)
-    } else {
-        Err(BuildError::new(format!("cargo succeeded but {} does not exist (is it a cdylib?)", wasm.display())))
+    if !wasm.is_file() {
+        return Err(BuildError::new(format!(
+            "cargo succeeded but {} does not exist (is it a cdylib?)",
+            wasm.display()
+        )));
     }
+    embed_metadata(manifest_path, target_dir, Some(package), &wasm, false)?;
+    Ok(wasm)
 }
 
 /// The SDK's examples workspace (`contract-sdk/examples`).
@@ -228,7 +238,7 @@ pub fn leb_u32(bytes: &[u8], pos: &mut usize) -> Option<u32> {
     None
 }
 
-/// One section of a module, as [`sections`] finds it.
+/// One section of a module, as [`sections()`] finds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Section<'a> {
     /// The section id (0 for custom sections).
@@ -276,11 +286,20 @@ pub fn custom_sections<'a>(wasm: &'a [u8], name: &str) -> Option<Vec<&'a [u8]>> 
     Some(sections(wasm)?.into_iter().filter(|s| s.name == Some(name.as_bytes())).map(|s| s.body).collect())
 }
 
-/// The metadata JSON of an SDK contract (its `tally.metadata` custom section), if present and
-/// UTF-8. With several such sections (several `#[contract]` modules in one crate), the first.
-pub fn read_metadata(wasm: &[u8]) -> Option<String> {
-    let sections = custom_sections(wasm, METADATA_SECTION)?;
-    String::from_utf8(sections.first()?.to_vec()).ok()
+/// The `tally.metadata` custom section of an SDK contract, if present (the first, should there
+/// be several).
+pub fn read_metadata(wasm: &[u8]) -> Option<&[u8]> {
+    custom_sections(wasm, METADATA_SECTION)?.into_iter().next()
+}
+
+/// The parsed metadata of `wasm`: `Ok(None)` when it has no `tally.metadata` section (not an
+/// SDK contract) or only the placeholder (an SDK contract built by plain cargo, without its
+/// metadata), an error when the section is malformed.
+pub fn metadata_of(wasm: &[u8]) -> Result<Option<Metadata>, MetadataError> {
+    match read_metadata(wasm).map(Metadata::parse) {
+        None | Some(Err(MetadataError::NotGenerated)) => Ok(None),
+        Some(parsed) => parsed.map(Some),
+    }
 }
 
 #[cfg(test)]
@@ -298,7 +317,10 @@ mod tests {
         wasm.extend_from_slice(name);
         wasm.extend_from_slice(b"{}");
         wasm.extend_from_slice(&[1, 1, 0]);
-        assert_eq!(read_metadata(&wasm).as_deref(), Some("{}"));
+        assert_eq!(read_metadata(&wasm), Some(&b"{}"[..]));
+        assert_eq!(metadata_of(&wasm), Err(MetadataError::Version1));
+        let placeholder = generate::with_metadata(&wasm, &tally_sdk_metadata::PLACEHOLDER).expect("module");
+        assert_eq!(metadata_of(&placeholder), Ok(None));
         assert_eq!(custom_sections(&wasm, "other"), Some(vec![]));
         assert_eq!(custom_sections(&wasm[..wasm.len() - 1], "x"), None);
         assert_eq!(read_metadata(b"not wasm"), None);

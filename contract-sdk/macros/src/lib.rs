@@ -40,8 +40,12 @@
 //! - every `CallBuilder::new(contract, "method")` whose method is a string literal rewritten to
 //!   `CallBuilder::with_selector(contract, <selector>)`, so it hashes nothing at run time;
 //! - on wasm32, the exports `deploy` and `call` (convention: `tally_sdk::dispatch`);
-//! - `pub const METADATA_JSON: &str` and, on wasm32, the same bytes in the custom section
-//!   `tally.metadata`;
+//! - off wasm32, `pub fn metadata() -> tally_sdk::metadata::Metadata`: the methods, events and
+//!   storage layout with a `scale-info` type registry defining every type they name (each item of
+//!   the module deriving `Encode`/`Decode`, and each event, also derives `scale_info::TypeInfo`
+//!   off wasm32 only, so none of it reaches the contract's code); `tally-sdk-build` runs it
+//!   natively and writes the result into the wasm module as the custom section `tally.metadata`,
+//!   in place of the one-byte placeholder (`[0]`) the macro puts there on wasm32;
 //! - `<Storage>Ref` (e.g. `TokenRef`), the typed reference other contracts call this one with:
 //!   `TokenRef::at(address)`, builder-style options (`tally_sdk::call::ContractRef`), and one
 //!   method per `#[call]`/`#[view]` method with its own argument types, returning
@@ -52,38 +56,20 @@
 //!   event.
 //!
 //! With the crate's feature `ref-only` enabled (a contract depending on this one for its types
-//! and reference: `token = { path = "../token", features = ["ref-only"] }`), the exports and the
-//! metadata section are left out, so they do not clash with the dependent's own. The feature
-//! need not be declared by crates nobody depends on. A crate built for wasm32 with `ref-only` as
+//! and reference: `token = { path = "../token", features = ["ref-only"] }`), the exports are left
+//! out, so they do not clash with the dependent's own. The feature need not be declared by crates nobody depends on. A crate built for wasm32 with `ref-only` as
 //! a package cargo was asked to build (feature unification in a workspace build) is a compile
 //! error that says to build contracts one at a time.
 //!
-//! # Metadata format (version 1)
+//! # Metadata
 //!
-//! ```json
-//! {
-//!   "metadata_version": 1,
-//!   "abi": "tally_host_v1",
-//!   "contract": "Token",
-//!   "module": "token",
-//!   "storage": [{ "field": "balances", "type": "Map<Address, u128>", "prefix": "0x62616c..." }],
-//!   "methods": [
-//!     { "name": "init", "kind": "init", "entry": "deploy", "selector": "0x...", "mutates": true,
-//!       "args": [{ "name": "supply", "type": "u128" }], "returns": null },
-//!     { "name": "transfer", "kind": "call", "entry": "call", "selector": "0xa9059cbb", "mutates": true,
-//!       "args": [...], "returns": "Result<(), Error>" }
-//!   ],
-//!   "events": [{ "name": "Transfer", "signature": "0x<32 bytes>", "anonymous": false,
-//!                "fields": [{ "name": "from", "type": "Address", "topic": true }, ...] }]
-//! }
-//! ```
-//!
-//! Types are spelled as written in the source (tokens joined, a space after `,` and `;`).
-//! `kind` is `init`, `call` or `view`; `mutates` is false for views. The `selector` of the init
-//! method is not part of the deploy input; it only appears in `DispatchError::BadArguments`.
-//! `returns` is `null` when the method declares no return type; a return type whose last path
-//! segment is `Result` is treated as `Result<T, E>` (Ok → return SCALE(T), Err → revert
-//! SCALE(E)).
+//! The format (version 2: one version byte, then the SCALE encoding of
+//! `tally_sdk_metadata::Metadata`) is `tally-sdk-metadata`'s. Types as written in the source are
+//! kept for messages (tokens joined, a space after `,` and `;`); every argument, return, error and
+//! event type is also an id into the registry. A return type whose last path segment is `Result`
+//! is treated as `Result<T, E>` (Ok → return SCALE(T), Err → revert SCALE(E)): its `ok` and `err`
+//! ids are `T` and `E`. The `selector` of the init method is not part of the deploy input; it
+//! only appears in `DispatchError::BadArguments`.
 
 #![warn(missing_docs)]
 
@@ -92,7 +78,7 @@ mod client;
 mod metadata;
 mod refs;
 
-use metadata::metadata_json;
+use metadata::metadata_fn;
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned, ToTokens};
 use syn::spanned::Spanned;
@@ -157,7 +143,6 @@ struct StorageField {
 #[derive(Debug)]
 struct EventField {
     name: String,
-    ty: Type,
     topic: bool,
 }
 
@@ -302,7 +287,7 @@ fn analyze_event(s: &mut ItemStruct, attr: &Attribute) -> syn::Result<EventDef> 
                     ));
                 }
                 let name = f.ident.as_ref().expect("named field").to_string();
-                fields.push(EventField { name, ty: f.ty.clone(), topic });
+                fields.push(EventField { name, topic });
             }
         }
         Fields::Unit => {}
@@ -436,6 +421,25 @@ fn add_codec_crate(attrs: &mut Vec<Attribute>) {
     if derives_codec && !has_crate {
         attrs.push(syn::parse_quote!(#[codec(crate = ::tally_sdk::scale)]));
     }
+    if derives_codec {
+        add_type_info(attrs);
+    }
+}
+
+/// Derives `scale_info::TypeInfo` off wasm32 (for the metadata's type registry; see
+/// [`metadata`]), unless the item derives it itself.
+fn add_type_info(attrs: &mut Vec<Attribute>) {
+    let has_it =
+        attrs.iter().any(|a| a.path().is_ident("derive") && a.meta.to_token_stream().to_string().contains("TypeInfo"));
+    if !has_it {
+        attrs.push(syn::parse_quote!(
+            #[cfg_attr(
+                not(target_arch = "wasm32"),
+                derive(::tally_sdk::__private::TypeInfo),
+                scale_info(crate = ::tally_sdk::__private::scale_info)
+            )]
+        ));
+    }
 }
 
 /// Finds the contract's parts and strips the attributes the macro consumes.
@@ -471,6 +475,7 @@ fn analyze(module: &mut ItemMod) -> syn::Result<Contract> {
                     events.push(analyze_event(s, a)?);
                     s.attrs.push(syn::parse_quote!(#[derive(::tally_sdk::scale::Encode, ::tally_sdk::scale::Decode)]));
                     s.attrs.push(syn::parse_quote!(#[codec(crate = ::tally_sdk::scale)]));
+                    add_type_info(&mut s.attrs);
                 } else {
                     add_codec_crate(&mut s.attrs);
                 }
@@ -550,7 +555,7 @@ fn invoke(storage: &Ident, m: &Method, bytes: TokenStream) -> TokenStream {
     }
 }
 
-/// The wasm exports `deploy` and `call` and the `tally.metadata` section: on wasm32, unless the
+/// The wasm exports `deploy` and `call` and the metadata section's placeholder: on wasm32, unless the
 /// crate is built with feature `ref-only` (as a dependency of another contract, for its types
 /// and typed reference; see the SDK's README). Built that way as a package of its own (the
 /// features of one contract's dependency reached it through cargo's feature unification), it
@@ -558,9 +563,7 @@ fn invoke(storage: &Ident, m: &Method, bytes: TokenStream) -> TokenStream {
 /// (`CARGO_PRIMARY_PACKAGE` is set for the packages a cargo command selects). Cargo reuses a
 /// build of the crate made earlier as a dependency without compiling it again, so this catches
 /// the mistake in most, not all, cases; building one contract per invocation avoids it.
-fn entry_points(json: &str) -> TokenStream {
-    let json_len = json.len();
-    let json_bytes = json.as_bytes();
+fn entry_points() -> TokenStream {
     let guard = quote! {
         #[cfg(all(target_arch = "wasm32", feature = "ref-only"))]
         const _: () = if ::core::option_env!("CARGO_PRIMARY_PACKAGE").is_some() {
@@ -580,11 +583,13 @@ fn entry_points(json: &str) -> TokenStream {
         const _: () = {
             #guard
 
-            // No `#[used]`: wasm-ld keeps custom sections anyway, and `#[used]` would also put a
-            // copy of the bytes into the data segment.
+            // A one-byte placeholder marking an SDK contract: `tally-sdk-build` replaces it with
+            // the metadata it generates natively (a plain `cargo build` leaves it). No `#[used]`:
+            // wasm-ld keeps custom sections anyway, and `#[used]` would also put a copy of the
+            // byte into the data segment.
             #[cfg(all(target_arch = "wasm32", not(feature = "ref-only")))]
             #[link_section = "tally.metadata"]
-            static __TALLY_METADATA: [u8; #json_len] = [#(#json_bytes),*];
+            static __TALLY_METADATA_PLACEHOLDER: [u8; 1] = [0];
 
             #[cfg(all(target_arch = "wasm32", not(feature = "ref-only")))]
             #[export_name = "deploy"]
@@ -650,17 +655,15 @@ fn generate(module: &mut ItemMod, c: &Contract) -> TokenStream {
         let body = invoke(storage, m, quote!(&__tally_args));
         quote!([#(#sel),*] => { #body })
     });
-    let json = metadata_json(c);
-    let entry = entry_points(&json);
+    let metadata = metadata_fn(c);
+    let entry = entry_points();
     let reference = refs::generate(c);
     let client = client::generate(c);
     let generated = quote! {
         #layout
         #(#events)*
 
-        /// The contract's metadata (methods, selectors, events, storage layout) as JSON; also in
-        /// the custom section `tally.metadata` of the wasm module.
-        pub const METADATA_JSON: &str = #json;
+        #metadata
 
         /// Entry point `deploy`: runs the `#[init]` method on the SCALE-encoded arguments.
         // Live even where the wasm exports are compiled out (on the host), so the contract's
@@ -820,7 +823,7 @@ mod tests {
             "pub fn transfer (& self , to : Address , value : u128)",
             "pub fn transfer (self , to : Address , value : u128)",
             "pub fn balance_of (& self , who : Address)",
-            // The exports and the metadata section go with `ref-only`.
+            // The exports go with `ref-only`.
             "all (target_arch = \"wasm32\" , not (feature = \"ref-only\"))",
         ] {
             assert!(out.contains(needle), "missing {needle}\n{out}");
@@ -837,11 +840,15 @@ mod tests {
     }
 
     #[test]
-    fn expansion_has_both_exports_and_the_metadata_section() {
+    fn expansion_has_both_exports_and_the_metadata_function() {
         let out = expand(TokenStream::new(), syn::parse_str(OK).expect("tokens")).expect("expands").to_string();
-        for needle in
-            ["export_name = \"deploy\"", "export_name = \"call\"", "link_section = \"tally.metadata\"", "METADATA_JSON"]
-        {
+        for needle in [
+            "export_name = \"deploy\"",
+            "export_name = \"call\"",
+            "link_section = \"tally.metadata\"",
+            "pub fn metadata ()",
+            "__tally_contract_metadata",
+        ] {
             assert!(out.contains(needle), "missing {needle}");
         }
         assert!(expand(quote!(x), syn::parse_str(OK).expect("tokens")).is_err());

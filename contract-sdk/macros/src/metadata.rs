@@ -1,13 +1,11 @@
-//! The metadata JSON of a contract (format: the crate docs), and the spelling of types in it.
-
-use std::fmt::Write as _;
+//! The generated `metadata()` of a contract (the format is `tally-sdk-metadata`'s), and the
+//! spelling of types in it.
 
 use proc_macro2::{TokenStream, TokenTree};
-use quote::ToTokens;
+use quote::{quote, ToTokens};
 use syn::Type;
-use tally_digest::{hex, keccak};
 
-use crate::{Contract, Kind};
+use crate::{is_result, Contract, Kind};
 
 /// A type as written: tokens joined, a space between words and after `,` and `;`.
 pub(crate) fn type_string(ty: &Type) -> String {
@@ -61,87 +59,105 @@ pub(crate) fn type_string(ty: &Type) -> String {
     s.trim_end().to_string()
 }
 
-fn json_str(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
+/// `metadata()` (off wasm32), which describes the contract with a type registry, and, when the
+/// crate is compiled with `--cfg tally_metadata` (by `tally-sdk-build`'s metadata generator
+/// only), the unmangled `__tally_contract_metadata` the generator calls for the section's bytes.
+pub(crate) fn metadata_fn(c: &Contract) -> TokenStream {
+    let contract = c.storage.to_string();
+    let module = c.module.to_string();
+    let storage = c.fields.iter().map(|f| {
+        let name = f.ident.to_string();
+        let type_name = type_string(&f.ty);
+        let prefix = &f.prefix;
+        quote! {
+            __m::StorageInfo { name: #name.into(), type_name: #type_name.into(), prefix: ::tally_sdk::prelude::vec![#(#prefix),*] }
         }
-    }
-    out.push('"');
-    out
-}
+    });
+    let methods = c.methods.iter().map(|m| {
+        let name = m.ident.to_string();
+        let kind = match m.kind {
+            Kind::Init => quote!(__m::MethodKind::Init),
+            Kind::Call => quote!(__m::MethodKind::Call),
+            Kind::View => quote!(__m::MethodKind::View),
+        };
+        let sel = m.selector;
+        let args = m.args.iter().map(|a| {
+            let (name, type_name, ty) = (&a.name, type_string(&a.ty), &a.ty);
+            quote!(__m::ArgInfo { name: #name.into(), type_name: #type_name.into(), ty: __types.ty::<#ty>() })
+        });
+        let returns = match &m.ret {
+            None => quote!(::core::option::Option::None),
+            Some(ty) => {
+                let type_name = type_string(ty);
+                let (ok, err) = if is_result(ty) {
+                    (
+                        quote!(__types.ty::<<#ty as __m::ResultParts>::Ok>()),
+                        quote!(::core::option::Option::Some(__types.ty::<<#ty as __m::ResultParts>::Err>())),
+                    )
+                } else {
+                    (quote!(__types.ty::<#ty>()), quote!(::core::option::Option::None))
+                };
+                quote!(::core::option::Option::Some(__m::ReturnInfo { type_name: #type_name.into(), ok: #ok, err: #err }))
+            }
+        };
+        quote! {
+            __m::MethodInfo {
+                name: #name.into(),
+                kind: #kind,
+                selector: [#(#sel),*],
+                args: ::tally_sdk::prelude::vec![#(#args),*],
+                returns: #returns,
+            }
+        }
+    });
+    let events = c.events.iter().map(|e| {
+        let ident = &e.ident;
+        let name = ident.to_string();
+        let anonymous = e.anonymous;
+        let topics = e.fields.iter().filter(|f| f.topic).map(|f| &f.name);
+        quote! {
+            __m::EventInfo {
+                name: #name.into(),
+                anonymous: #anonymous,
+                ty: __types.ty::<#ident>(),
+                topics: ::tally_sdk::prelude::vec![#(#topics.into()),*],
+            }
+        }
+    });
+    quote! {
+        /// The contract's metadata: methods with their selectors and typed arguments and
+        /// returns, events, the storage layout, and the type registry that defines every type
+        /// they name. `tally build` (through `tally-sdk-build`) writes it into the wasm module
+        /// as the custom section `tally.metadata` (`tally metadata <wasm>` prints it).
+        #[cfg(not(target_arch = "wasm32"))]
+        pub fn metadata() -> ::tally_sdk::__private::metadata::Metadata {
+            use ::tally_sdk::__private::metadata as __m;
+            let mut __types = __m::TypeCollector::new();
+            let methods = ::tally_sdk::prelude::vec![#(#methods),*];
+            let events = ::tally_sdk::prelude::vec![#(#events),*];
+            let dispatch_error = __types.ty::<::tally_sdk::dispatch::DispatchError>();
+            __m::Metadata {
+                contract: #contract.into(),
+                module: #module.into(),
+                storage: ::tally_sdk::prelude::vec![#(#storage),*],
+                methods,
+                events,
+                dispatch_error,
+                types: __types.finish(),
+            }
+        }
 
-/// The metadata JSON (see the crate docs).
-pub(crate) fn metadata_json(c: &Contract) -> String {
-    let mut j = String::new();
-    let _ = write!(
-        j,
-        "{{\"metadata_version\":1,\"abi\":\"tally_host_v1\",\"contract\":{},\"module\":{},\"storage\":[",
-        json_str(&c.storage.to_string()),
-        json_str(&c.module.to_string())
-    );
-    for (i, f) in c.fields.iter().enumerate() {
-        let _ = write!(
-            j,
-            "{}{{\"field\":{},\"type\":{},\"prefix\":\"{}\"}}",
-            if i > 0 { "," } else { "" },
-            json_str(&f.ident.to_string()),
-            json_str(&type_string(&f.ty)),
-            hex(&f.prefix)
-        );
+        // `tally_metadata` is set by the metadata generator for this crate alone.
+        #[allow(unexpected_cfgs)]
+        const _: () = {
+            /// The `tally.metadata` section's bytes, for `tally-sdk-build`'s generator.
+            #[cfg(all(tally_metadata, not(target_arch = "wasm32")))]
+            #[unsafe(no_mangle)]
+            pub extern "Rust" fn __tally_contract_metadata() -> ::tally_sdk::prelude::Vec<u8> {
+                metadata().to_section()
+            }
+        };
     }
-    j.push_str("],\"methods\":[");
-    for (i, m) in c.methods.iter().enumerate() {
-        let args: Vec<String> = m
-            .args
-            .iter()
-            .map(|a| format!("{{\"name\":{},\"type\":{}}}", json_str(&a.name), json_str(&type_string(&a.ty))))
-            .collect();
-        let _ = write!(
-            j,
-            "{}{{\"name\":{},\"kind\":\"{}\",\"entry\":\"{}\",\"selector\":\"{}\",\"mutates\":{},\"args\":[{}],\"returns\":{}}}",
-            if i > 0 { "," } else { "" },
-            json_str(&m.ident.to_string()),
-            m.kind.name(),
-            if m.kind == Kind::Init { "deploy" } else { "call" },
-            hex(&m.selector),
-            m.kind != Kind::View,
-            args.join(","),
-            m.ret.as_ref().map_or_else(|| "null".to_string(), |t| json_str(&type_string(t)))
-        );
-    }
-    j.push_str("],\"events\":[");
-    for (i, e) in c.events.iter().enumerate() {
-        let fields: Vec<String> = e
-            .fields
-            .iter()
-            .map(|f| {
-                format!(
-                    "{{\"name\":{},\"type\":{},\"topic\":{}}}",
-                    json_str(&f.name),
-                    json_str(&type_string(&f.ty)),
-                    f.topic
-                )
-            })
-            .collect();
-        let _ = write!(
-            j,
-            "{}{{\"name\":{},\"signature\":\"{}\",\"anonymous\":{},\"fields\":[{}]}}",
-            if i > 0 { "," } else { "" },
-            json_str(&e.ident.to_string()),
-            hex(&keccak(e.ident.to_string().as_bytes())),
-            e.anonymous,
-            fields.join(",")
-        );
-    }
-    j.push_str("]}");
-    j
 }
 
 #[cfg(test)]
@@ -150,27 +166,22 @@ mod tests {
     use crate::tests::{analyze_src, OK};
 
     #[test]
-    fn metadata_is_valid_json_with_types_as_written() {
+    fn metadata_fn_describes_every_method_and_event() {
         let c = analyze_src(OK).expect("valid");
-        let j = metadata_json(&c);
-        assert!(j.starts_with("{\"metadata_version\":1,"), "{j}");
-        assert!(j.contains("\"returns\":\"Result<(), Error>\""), "{j}");
-        assert!(j.contains("{\"name\":\"to\",\"type\":\"Address\"}"), "{j}");
-        assert!(j.contains("\"type\":\"Map<Address, u128>\""), "{j}");
-        assert!(j.contains("\"kind\":\"view\",\"entry\":\"call\""), "{j}");
-        assert!(j.contains("\"mutates\":false"), "{j}");
-        // Balanced braces and brackets outside strings.
-        let (mut depth, mut in_str) = (0i32, false);
-        for c in j.chars() {
-            match c {
-                '"' => in_str = !in_str,
-                '{' | '[' if !in_str => depth += 1,
-                '}' | ']' if !in_str => depth -= 1,
-                _ => {}
-            }
-            assert!(depth >= 0);
+        let out = metadata_fn(&c).to_string();
+        for needle in [
+            "pub fn metadata ()",
+            "name : \"transfer\" . into () , kind : __m :: MethodKind :: Call",
+            "type_name : \"Address\" . into () , ty : __types . ty :: < Address > ()",
+            "Result < () , Error > as __m :: ResultParts > :: Ok > ()",
+            "Result < () , Error > as __m :: ResultParts > :: Err > ())",
+            "type_name : \"u128\" . into () , ok : __types . ty :: < u128 > () , err : :: core :: option :: Option :: None",
+            "ty : __types . ty :: < Transfer > () , topics : :: tally_sdk :: prelude :: vec ! [\"from\" . into () , \"to\" . into ()]",
+            "type_name : \"Map<Address, u128>\"",
+            "cfg (all (tally_metadata , not (target_arch = \"wasm32\")))",
+        ] {
+            assert!(out.contains(needle), "missing {needle}\n{out}");
         }
-        assert_eq!(depth, 0);
     }
 
     #[test]

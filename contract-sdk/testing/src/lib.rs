@@ -76,7 +76,9 @@ pub use tally_host_env::{
     Address, BlockContext, Divergence, Event, ExecutionRecord, HostTrap, Params, Receipt, Status, WasmTrap,
 };
 pub use tally_sdk::dispatch::DispatchError;
-pub use tally_sdk_build::{BuildError, EventInfo, Metadata, MethodInfo, MethodKind};
+pub use tally_sdk_build::{
+    ArgInfo, BuildError, EventInfo, Metadata, MetadataError, MethodInfo, MethodKind, ReturnInfo,
+};
 
 /// The default gas limit of every execution (10 billion; a token transfer uses about 30 million).
 pub const DEFAULT_GAS_LIMIT: u64 = 10_000_000_000;
@@ -309,7 +311,7 @@ impl TestChain {
             self.runtime.deploy(&self.storage, &req).map(|d| (d, None))
         };
         let (deployed, record) = result.map_err(|e| Failure::rejected("deploy", None, e))?;
-        let metadata = tally_sdk_build::read_metadata(wasm).and_then(|j| Metadata::parse(&j).ok()).map(Arc::new);
+        let metadata = tally_sdk_build::metadata_of(wasm).ok().flatten().map(Arc::new);
         let label = match &metadata {
             Some(m) => m.contract.clone(),
             None => format!("contract{}", &tally_host_env::hex(&deployed.code_hash[..4])[1..]),
