@@ -68,6 +68,8 @@
 //! - `client` (off wasm32): typed test clients, which `#[contract]` also generates, and the
 //!   `Chain` they run on.
 //! - [`selector`](mod@selector): `keccak256(name)[..4]` at compile time ([`selector!`]).
+//! - [`u256`](mod@u256): [`U256`] with checked arithmetic and [`MulDiv`] (`a · b / c` at full
+//!   width, rounded down or up).
 //! - [`dispatch`]: the entry-point convention and the generated code's runtime support.
 //! - On wasm32: a panic handler that aborts with [`abort_code::PANIC`] (feature
 //!   `panic-handler`) and a deterministic bump allocator (feature `allocator`).
@@ -93,6 +95,7 @@ mod rt;
 pub mod selector;
 pub mod storage;
 mod sys;
+pub mod u256;
 
 #[cfg(all(target_arch = "wasm32", feature = "allocator"))]
 pub use rt::bump;
@@ -102,6 +105,7 @@ pub use event::{emit, Event};
 pub use parity_scale_codec as scale;
 pub use selector::selector;
 pub use storage::{Item, Map};
+pub use u256::{MulDiv, U256};
 
 /// Marks a contract module; see the crate docs and `tally-sdk-macros`.
 pub use tally_sdk_macros::contract;
@@ -135,6 +139,7 @@ pub mod prelude {
     pub use crate::event::{emit, Event};
     pub use crate::scale::{Decode, Encode};
     pub use crate::storage::{Item, Map};
+    pub use crate::u256::{MulDiv, U256};
     pub use crate::{abort_code, selector, Address};
     pub use alloc::boxed::Box;
     pub use alloc::string::{String, ToString};

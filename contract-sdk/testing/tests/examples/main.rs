@@ -8,3 +8,4 @@ mod calls;
 mod chain;
 mod dispatch;
 mod token;
+mod wide;
