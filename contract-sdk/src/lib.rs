@@ -63,6 +63,8 @@
 //! - [`env`](mod@env): one safe function per host ABI v1 import (`tally_host_v1`).
 //! - [`storage`]: lazily loaded typed storage, [`Item`] and [`Map`].
 //! - [`event`]: the [`Event`] trait and [`emit`].
+//! - [`install`]: creating contracts ([`CreateBuilder`], a typed reference's `create`) and
+//!   replacing the running contract's code ([`install::set_code`], `#[migrate]`).
 //! - [`call`]: typed cross-contract calls: the typed references `#[contract]` generates
 //!   ([`ContractRef`]), [`CallBuilder`], [`CallError`].
 //! - `client` (off wasm32): typed test clients, which `#[contract]` also generates, and the
@@ -91,6 +93,7 @@ pub mod client;
 pub mod dispatch;
 pub mod env;
 pub mod event;
+pub mod install;
 mod rt;
 pub mod selector;
 pub mod storage;
@@ -102,6 +105,7 @@ pub use rt::bump;
 
 pub use call::{CallBuilder, CallError, ContractRef};
 pub use event::{emit, Event};
+pub use install::{CreateBuilder, DeployError};
 pub use parity_scale_codec as scale;
 pub use selector::selector;
 pub use storage::{Item, Map};
@@ -121,6 +125,9 @@ pub mod abort_code {
     pub const STORAGE_CORRUPT: u32 = 3;
     /// The allocator could not grow memory.
     pub const OUT_OF_MEMORY: u32 = 4;
+    /// The `migrate` export was called by someone other than the contract itself (only
+    /// [`install::set_code`](crate::install::set_code) runs it legitimately).
+    pub const MIGRATE_NOT_SELF: u32 = 5;
 }
 
 /// The abort code of a panic, [`abort_code::PANIC`].
@@ -137,6 +144,7 @@ pub mod prelude {
     pub use crate::dispatch::DispatchError;
     pub use crate::env;
     pub use crate::event::{emit, Event};
+    pub use crate::install::{CreateBuilder, DeployError};
     pub use crate::scale::{Decode, Encode};
     pub use crate::storage::{Item, Map};
     pub use crate::u256::{MulDiv, U256};

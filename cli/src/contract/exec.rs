@@ -183,6 +183,7 @@ pub fn call(args: CallArgs, read_only: bool) -> ExitCode {
                             MethodKind::Init => "init",
                             MethodKind::Call => "call",
                             MethodKind::View => "view",
+                            MethodKind::Migrate => "migrate",
                         },
                         meta.contract,
                         if views.is_empty() { "none".to_string() } else { views.join(", ") }

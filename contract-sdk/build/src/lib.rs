@@ -38,7 +38,8 @@ pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 pub const METADATA_SECTION: &str = "tally.metadata";
 
 /// The example contracts (packages of `contract-sdk/examples`, each `<name>.wasm`).
-pub const EXAMPLES: [&str; 6] = ["token", "escrow", "caller", "callee", "probe", "pool"];
+pub const EXAMPLES: [&str; 9] =
+    ["token", "escrow", "caller", "callee", "probe", "pool", "factory", "upgradable", "upgraded"];
 
 /// Why contracts could not be built or read.
 #[derive(Debug, Clone, PartialEq, Eq)]

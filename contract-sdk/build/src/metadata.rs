@@ -19,6 +19,8 @@ pub enum MethodKind {
     Call,
     /// `#[view]`: read-only.
     View,
+    /// `#[migrate]`: runs after `set_code` installs this code, through the `migrate` export.
+    Migrate,
 }
 
 /// One method of an SDK contract.
@@ -39,11 +41,13 @@ pub struct MethodInfo {
 }
 
 impl MethodInfo {
-    /// The export that runs it: `deploy` for the initializer (its input is the arguments
-    /// alone), `call` for the others (input `selector ‖ SCALE(args)`).
+    /// The export that runs it: `deploy` for the initializer and `migrate` for the migration
+    /// (their input is the arguments alone), `call` for the others (input
+    /// `selector ‖ SCALE(args)`).
     pub fn entry(&self) -> &'static str {
         match self.kind {
             MethodKind::Init => "deploy",
+            MethodKind::Migrate => "migrate",
             MethodKind::Call | MethodKind::View => "call",
         }
     }
@@ -83,6 +87,7 @@ impl Metadata {
                 "init" => MethodKind::Init,
                 "call" => MethodKind::Call,
                 "view" => MethodKind::View,
+                "migrate" => MethodKind::Migrate,
                 other => return Err(format!("metadata: unknown method kind `{other}`")),
             };
             let selector = parse_hex(&text(m, "selector")?)
@@ -133,7 +138,9 @@ impl Metadata {
 
     /// The `#[call]`/`#[view]` method with this selector.
     pub fn method_by_selector(&self, selector: [u8; 4]) -> Option<&MethodInfo> {
-        self.methods.iter().find(|m| m.kind != MethodKind::Init && m.selector == selector)
+        self.methods
+            .iter()
+            .find(|m| matches!(m.kind, MethodKind::Call | MethodKind::View) && m.selector == selector)
     }
 
     /// The non-anonymous event whose signature is `topic0`.

@@ -39,7 +39,10 @@
 //!   `Decode`, so contracts need no direct `parity-scale-codec` dependency;
 //! - every `CallBuilder::new(contract, "method")` whose method is a string literal rewritten to
 //!   `CallBuilder::with_selector(contract, <selector>)`, so it hashes nothing at run time;
-//! - on wasm32, the exports `deploy` and `call` (convention: `tally_sdk::dispatch`);
+//! - on wasm32, the exports `deploy` and `call` (convention: `tally_sdk::dispatch`), and
+//!   `migrate` for a contract with a `#[migrate]` method (run by `tally_sdk::install::set_code`
+//!   with the contract itself as the caller; any other caller aborts with
+//!   `abort_code::MIGRATE_NOT_SELF`);
 //! - `pub const METADATA_JSON: &str` and, on wasm32, the same bytes in the custom section
 //!   `tally.metadata`;
 //! - `<Storage>Ref` (e.g. `TokenRef`), the typed reference other contracts call this one with:
@@ -79,7 +82,8 @@
 //! ```
 //!
 //! Types are spelled as written in the source (tokens joined, a space after `,` and `;`).
-//! `kind` is `init`, `call` or `view`; `mutates` is false for views. The `selector` of the init
+//! `kind` is `init`, `call`, `view` or `migrate` (entry `migrate`, input the arguments alone, as
+//! for `init`); `mutates` is false for views. The `selector` of the init
 //! method is not part of the deploy input; it only appears in `DispatchError::BadArguments`.
 //! `returns` is `null` when the method declares no return type; a return type whose last path
 //! segment is `Result` is treated as `Result<T, E>` (Ok → return SCALE(T), Err → revert
@@ -111,12 +115,13 @@ pub fn contract(attr: proc_macro::TokenStream, item: proc_macro::TokenStream) ->
 /// Most events have a signature topic, which leaves this many for fields.
 const MAX_TOPICS: usize = 4;
 
-/// `#[init]`, `#[call]` or `#[view]`.
+/// `#[init]`, `#[call]`, `#[view]` or `#[migrate]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
     Init,
     Call,
     View,
+    Migrate,
 }
 
 impl Kind {
@@ -125,6 +130,22 @@ impl Kind {
             Kind::Init => "init",
             Kind::Call => "call",
             Kind::View => "view",
+            Kind::Migrate => "migrate",
+        }
+    }
+
+    /// Whether the `call` export dispatches to it by selector (the others have an export of
+    /// their own, whose input is the arguments alone).
+    fn is_dispatched(self) -> bool {
+        matches!(self, Kind::Call | Kind::View)
+    }
+
+    /// The export that runs it.
+    fn entry(self) -> &'static str {
+        match self {
+            Kind::Init => "deploy",
+            Kind::Migrate => "migrate",
+            Kind::Call | Kind::View => "call",
         }
     }
 }
@@ -316,7 +337,7 @@ fn analyze_event(s: &mut ItemStruct, attr: &Attribute) -> syn::Result<EventDef> 
 /// The method kind from `#[init]`/`#[call]`/`#[view]` (consumed), if any.
 fn method_kind(attrs: &mut Vec<Attribute>) -> syn::Result<Option<(Kind, Span)>> {
     let mut found: Option<(Kind, Span)> = None;
-    for (name, kind) in [("init", Kind::Init), ("call", Kind::Call), ("view", Kind::View)] {
+    for (name, kind) in [("init", Kind::Init), ("call", Kind::Call), ("view", Kind::View), ("migrate", Kind::Migrate)] {
         for a in take_attrs(attrs, name) {
             if !matches!(a.meta, syn::Meta::Path(_)) {
                 return Err(syn::Error::new(a.span(), format!("`#[{name}]` takes no arguments")));
@@ -324,7 +345,10 @@ fn method_kind(attrs: &mut Vec<Attribute>) -> syn::Result<Option<(Kind, Span)>> 
             if let Some((prev, _)) = found {
                 return Err(syn::Error::new(
                     a.span(),
-                    format!("a method is either #[init], #[call] or #[view]; this one is already #[{}]", prev.name()),
+                    format!(
+                        "a method is either #[init], #[call], #[view] or #[migrate]; this one is already #[{}]",
+                        prev.name()
+                    ),
                 ));
             }
             found = Some((kind, a.span()));
@@ -356,7 +380,7 @@ fn analyze_method(kind: Kind, f: &syn::ImplItemFn) -> syn::Result<Method> {
                 _ => None,
             };
             match (kind, mutable) {
-                (Kind::View, Some(false)) | (Kind::Init | Kind::Call, Some(true)) => {}
+                (Kind::View, Some(false)) | (Kind::Init | Kind::Call | Kind::Migrate, Some(true)) => {}
                 (Kind::View, Some(true)) => {
                     return Err(syn::Error::new(
                         r.span(),
@@ -500,14 +524,18 @@ fn analyze(module: &mut ItemMod) -> syn::Result<Contract> {
                 ));
             }
             let m = analyze_method(kind, f)?;
-            if kind == Kind::Init {
-                if let Some(prev) = methods.iter().find(|m| m.kind == Kind::Init) {
+            if !kind.is_dispatched() {
+                if let Some(prev) = methods.iter().find(|m| m.kind == kind) {
                     return Err(syn::Error::new(
                         f.sig.ident.span(),
-                        format!("a contract has at most one #[init] method, and `{}` is already it", prev.ident),
+                        format!(
+                            "a contract has at most one #[{}] method, and `{}` is already it",
+                            kind.name(),
+                            prev.ident
+                        ),
                     ));
                 }
-            } else if let Some(prev) = methods.iter().find(|p| p.kind != Kind::Init && p.selector == m.selector) {
+            } else if let Some(prev) = methods.iter().find(|p| p.kind.is_dispatched() && p.selector == m.selector) {
                 return Err(syn::Error::new(
                     f.sig.ident.span(),
                     format!(
@@ -558,7 +586,16 @@ fn invoke(storage: &Ident, m: &Method, bytes: TokenStream) -> TokenStream {
 /// (`CARGO_PRIMARY_PACKAGE` is set for the packages a cargo command selects). Cargo reuses a
 /// build of the crate made earlier as a dependency without compiling it again, so this catches
 /// the mistake in most, not all, cases; building one contract per invocation avoids it.
-fn entry_points(json: &str) -> TokenStream {
+fn entry_points(json: &str, migrate: bool) -> TokenStream {
+    let migrate_export = migrate.then(|| {
+        quote! {
+            #[cfg(all(target_arch = "wasm32", not(feature = "ref-only")))]
+            #[export_name = "migrate"]
+            extern "C" fn __tally_export_migrate() {
+                __tally_migrate()
+            }
+        }
+    });
     let json_len = json.len();
     let json_bytes = json.as_bytes();
     let guard = quote! {
@@ -597,6 +634,8 @@ fn entry_points(json: &str) -> TokenStream {
             extern "C" fn __tally_export_call() {
                 __tally_call()
             }
+
+            #migrate_export
         };
     }
 }
@@ -645,13 +684,29 @@ fn generate(module: &mut ItemMod, c: &Contract) -> TokenStream {
             let (): () = ::tally_sdk::__private::dispatch::decode_args([0; 4], &__tally_input);
         },
     };
-    let arms = c.methods.iter().filter(|m| m.kind != Kind::Init).map(|m| {
+    let migrate = c.methods.iter().find(|m| m.kind == Kind::Migrate).map(|m| {
+        let body = invoke(storage, m, quote!(&__tally_input));
+        quote! {
+            /// Entry point `migrate`: runs the `#[migrate]` method on the SCALE-encoded arguments,
+            /// only when the caller is this contract itself (as with `set_code`).
+            #[doc(hidden)]
+            #[allow(dead_code)]
+            pub fn __tally_migrate() {
+                if ::tally_sdk::env::caller() != ::tally_sdk::env::self_address() {
+                    ::tally_sdk::env::abort(::tally_sdk::abort_code::MIGRATE_NOT_SELF)
+                }
+                let __tally_input = ::tally_sdk::env::input();
+                #body
+            }
+        }
+    });
+    let arms = c.methods.iter().filter(|m| m.kind.is_dispatched()).map(|m| {
         let sel = m.selector;
         let body = invoke(storage, m, quote!(&__tally_args));
         quote!([#(#sel),*] => { #body })
     });
     let json = metadata_json(c);
-    let entry = entry_points(&json);
+    let entry = entry_points(&json, migrate.is_some());
     let reference = refs::generate(c);
     let client = client::generate(c);
     let generated = quote! {
@@ -685,6 +740,7 @@ fn generate(module: &mut ItemMod, c: &Contract) -> TokenStream {
             }
         }
 
+        #migrate
         #entry
         #reference
         #client

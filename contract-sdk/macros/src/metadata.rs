@@ -109,7 +109,7 @@ pub(crate) fn metadata_json(c: &Contract) -> String {
             if i > 0 { "," } else { "" },
             json_str(&m.ident.to_string()),
             m.kind.name(),
-            if m.kind == Kind::Init { "deploy" } else { "call" },
+            m.kind.entry(),
             hex(&m.selector),
             m.kind != Kind::View,
             args.join(","),
