@@ -152,9 +152,10 @@ fn cargo_layout(cargo: &OsString, crate_dir: &Path, manifest: &Path) -> Result<C
     let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
         .map_err(|e| ContractError::Input(format!("cargo metadata printed no JSON: {e}")))?;
     let path = |field: &str| {
-        metadata[field].as_str().map(PathBuf::from).ok_or_else(|| {
-            ContractError::Input(format!("cargo metadata for {} has no `{field}`", manifest.display()))
-        })
+        metadata[field]
+            .as_str()
+            .map(PathBuf::from)
+            .ok_or_else(|| ContractError::Input(format!("cargo metadata for {} has no `{field}`", manifest.display())))
     };
     Ok(CargoLayout { target_directory: path("target_directory")?, workspace_root: path("workspace_root")? })
 }

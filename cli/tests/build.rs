@@ -105,7 +105,8 @@ fn a_workspace_member_builds_into_the_workspace_target_dir() {
     let root = std::env::temp_dir().join(format!("tally-build-{}-workspace", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(&root).unwrap();
-    std::fs::write(root.join("Cargo.toml"), "[workspace]\nresolver = \"2\"\nmembers = [\"first\", \"second\"]\n").unwrap();
+    std::fs::write(root.join("Cargo.toml"), "[workspace]\nresolver = \"2\"\nmembers = [\"first\", \"second\"]\n")
+        .unwrap();
     for member in ["first", "second"] {
         let dir = root.join(member);
         std::fs::create_dir_all(dir.join("src")).unwrap();

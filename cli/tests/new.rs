@@ -26,7 +26,10 @@ fn scaffolded(tag: &str) -> PathBuf {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["name"], "my-counter");
-    assert_eq!(json["files"], serde_json::json!(["Cargo.toml", "build.rs", "src/lib.rs", "tests/my_counter.rs", ".gitignore"]));
+    assert_eq!(
+        json["files"],
+        serde_json::json!(["Cargo.toml", "build.rs", "src/lib.rs", "tests/my_counter.rs", ".gitignore"])
+    );
     dir
 }
 
@@ -97,7 +100,12 @@ fn the_scaffold_builds_and_passes_its_test() {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Command::new(&cargo).arg("generate-lockfile").current_dir(&dir).status().unwrap();
     assert!(status.success());
-    let out = Command::new(&cargo).args(["test", "--release"]).current_dir(&dir).env_remove("CARGO_TARGET_DIR").output().unwrap();
+    let out = Command::new(&cargo)
+        .args(["test", "--release"])
+        .current_dir(&dir)
+        .env_remove("CARGO_TARGET_DIR")
+        .output()
+        .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("test bumps_and_refuses_big_bumps ... ok"), "{stdout}");

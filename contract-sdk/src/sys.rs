@@ -75,7 +75,7 @@ mod stubs {
             ///
             /// # Safety
             /// Never unsafe to call; `unsafe` mirrors the wasm32 import.
-            #[allow(unused_variables)]
+            #[allow(unused_variables, clippy::too_many_arguments)]
             pub unsafe fn $name($($arg: $ty),*) $(-> $ret)? {
                 unavailable(stringify!($name))
             }

@@ -96,7 +96,13 @@ fn prepare(c: &mut Caller<'_, Host>, code_hash: [u8; 32], code: &[u8]) -> Result
 
 /// Points `address`'s account at the code and stores the code unless it is stored already; the
 /// transaction keeps the prepared code, so frames of it later in the transaction load nothing.
-fn install(tx: &mut Tx, address: &Address, code_hash: [u8; 32], code: Vec<u8>, loaded: Arc<LoadedCode>) -> Result<(), Fail> {
+fn install(
+    tx: &mut Tx,
+    address: &Address,
+    code_hash: [u8; 32],
+    code: Vec<u8>,
+    loaded: Arc<LoadedCode>,
+) -> Result<(), Fail> {
     let code_len = u32::try_from(code.len()).unwrap_or(u32::MAX);
     tx.journal.put(&account_key(address), Some(Account { code_hash, code_len }.encode()));
     let ck = code_key(&code_hash);

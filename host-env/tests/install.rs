@@ -180,7 +180,8 @@ fn create_charges_before_it_reads_and_traps_on_bad_arguments() {
     assert_eq!(r.gas_used, GAS);
     assert_eq!(chain.call(creator, "bad_dst", &[]).status, Status::HostTrap(HostTrap::MemoryAccess));
     assert_eq!(chain.call(creator, "long_method", &[]).status, Status::HostTrap(HostTrap::BadArgument));
-    let q = chain.rt.query(&chain.storage, &chain.req(creator, "make", &make_input(1, -1, "", &[], &wasm(V2)))).unwrap();
+    let q =
+        chain.rt.query(&chain.storage, &chain.req(creator, "make", &make_input(1, -1, "", &[], &wasm(V2)))).unwrap();
     assert_eq!(q.status, Status::HostTrap(HostTrap::ReadOnly));
 
     // Code over `max_code_size` is refused without being read.
@@ -194,8 +195,10 @@ fn create_charges_before_it_reads_and_traps_on_bad_arguments() {
     let (chain, creator) = self::creator();
     let k = chain.rt.params().host;
     let cost = |code: &[u8]| {
-        let (r, rec) =
-            chain.rt.call_recorded(&chain.storage, &chain.req(creator, "make", &make_input(1, -1, "", &[], code))).unwrap();
+        let (r, rec) = chain
+            .rt
+            .call_recorded(&chain.storage, &chain.req(creator, "make", &make_input(1, -1, "", &[], code)))
+            .unwrap();
         assert_eq!(made(&r).0, 8);
         let c = rec.transcript.iter().find(|c| c.function_name() == "create").expect("a create");
         c.gas_before - c.gas_after
@@ -248,7 +251,10 @@ fn set_code_replaces_the_running_contracts_code_and_runs_the_migration() {
     assert_eq!(version(), 2u32.to_le_bytes());
     let account = r.write_set.iter().find(|(k, _)| *k == [keys::ACCOUNT, &c.0[..]].concat()).expect("account");
     assert_eq!(account.1.as_deref().map(|v| &v[..32]), Some(&keccak(&v2)[..]));
-    assert!(r.write_set.contains(&(contract_key(&c, b"m"), Some(c.0.to_vec()))), "the migration's caller is the contract");
+    assert!(
+        r.write_set.contains(&(contract_key(&c, b"m"), Some(c.0.to_vec()))),
+        "the migration's caller is the contract"
+    );
     // Version 2 has no `upgrade`: the contract decided it is final.
     assert_eq!(chain.call(c, "upgrade", &[]).status, Status::NoSuchMethod);
 

@@ -80,7 +80,11 @@ pub fn resolve(
         Some(text) => encode_json_args(m, text)?,
         None => args,
     };
-    let input = if matches!(m.kind, MethodKind::Init | MethodKind::Migrate) { encoded } else { [&m.selector[..], &encoded[..]].concat() };
+    let input = if matches!(m.kind, MethodKind::Init | MethodKind::Migrate) {
+        encoded
+    } else {
+        [&m.selector[..], &encoded[..]].concat()
+    };
     Ok(Resolved { entry: m.entry().to_string(), input })
 }
 

@@ -138,9 +138,7 @@ impl Metadata {
 
     /// The `#[call]`/`#[view]` method with this selector.
     pub fn method_by_selector(&self, selector: [u8; 4]) -> Option<&MethodInfo> {
-        self.methods
-            .iter()
-            .find(|m| matches!(m.kind, MethodKind::Call | MethodKind::View) && m.selector == selector)
+        self.methods.iter().find(|m| matches!(m.kind, MethodKind::Call | MethodKind::View) && m.selector == selector)
     }
 
     /// The non-anonymous event whose signature is `topic0`.

@@ -67,7 +67,8 @@ fn create(c: &Contract) -> TokenStream {
     let init = c.methods.iter().find(|m| m.kind == Kind::Init);
     let idents: Vec<Ident> = init.map_or_else(Vec::new, |m| m.args.iter().map(|a| a.ident.clone()).collect());
     let tys: Vec<Type> = init.map_or_else(Vec::new, |m| m.args.iter().map(|a| a.ty.clone()).collect());
-    let free = |n: &str| if idents.iter().any(|i| i == n) { format_ident!("__tally_{}", n) } else { format_ident!("{}", n) };
+    let free =
+        |n: &str| if idents.iter().any(|i| i == n) { format_ident!("__tally_{}", n) } else { format_ident!("{}", n) };
     let (code, salt) = (free("code"), free("salt"));
     let error = init.and_then(|m| m.ret.as_ref()).filter(|ty| is_result(ty)).and_then(crate::client::result_error);
     let (ret, body) = match error {

@@ -113,7 +113,14 @@ pub mod factory {
         /// `input` with at most `gas`: the untyped builder, for tests of creation's failures.
         /// Counts the attempt either way.
         #[call]
-        pub fn create_raw(&mut self, code: Vec<u8>, salt: [u8; 32], entry: String, input: Vec<u8>, gas: u64) -> Outcome {
+        pub fn create_raw(
+            &mut self,
+            code: Vec<u8>,
+            salt: [u8; 32],
+            entry: String,
+            input: Vec<u8>,
+            gas: u64,
+        ) -> Outcome {
             self.attempts.set(&(self.attempts.get_or_default() + 1));
             match CreateBuilder::new(&code).salt(salt).entry(&entry).input(&input).gas(gas).create() {
                 Ok(address) => Outcome::Created(address),

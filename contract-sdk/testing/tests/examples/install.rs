@@ -85,7 +85,10 @@ fn a_failed_creation_leaves_nothing_of_the_child_and_the_creator_goes_on() {
     // The initializer runs out of the gas it was given; the factory finishes.
     assert_eq!(raw(&mut chain, &code, 2, "deploy", &args, 1_000_000), Outcome::Failed(DeployError::OutOfGas));
     // Code the chain refuses, and an entry point the code lacks.
-    assert_eq!(raw(&mut chain, b"\0asm\x01\0\0\0\x05", 3, "", &[], u64::MAX), Outcome::Failed(DeployError::InvalidCode));
+    assert_eq!(
+        raw(&mut chain, b"\0asm\x01\0\0\0\x05", 3, "", &[], u64::MAX),
+        Outcome::Failed(DeployError::InvalidCode)
+    );
     assert_eq!(raw(&mut chain, &code, 4, "nope", &[], u64::MAX), Outcome::Failed(DeployError::NoSuchEntry));
     // No initializer at all: the contract exists with empty storage.
     assert_eq!(raw(&mut chain, &code, 5, "", &[], u64::MAX), Outcome::Created(at(5, &code)));
@@ -171,9 +174,15 @@ fn refused_upgrades_leave_the_old_code() {
     unchanged(&mut chain);
     // Code without a `#[migrate]` method, and code the chain refuses.
     let token = token_code();
-    assert_eq!(c.call(&mut chain, alice).upgrade(token, 5).unwrap(), Err(UpgradeError::Upgrade(DeployError::NoSuchEntry)));
+    assert_eq!(
+        c.call(&mut chain, alice).upgrade(token, 5).unwrap(),
+        Err(UpgradeError::Upgrade(DeployError::NoSuchEntry))
+    );
     let bad = b"\0asm\x01\0\0\0\x05".to_vec();
-    assert_eq!(c.call(&mut chain, alice).upgrade(bad, 5).unwrap(), Err(UpgradeError::Upgrade(DeployError::InvalidCode)));
+    assert_eq!(
+        c.call(&mut chain, alice).upgrade(bad, 5).unwrap(),
+        Err(UpgradeError::Upgrade(DeployError::InvalidCode))
+    );
     unchanged(&mut chain);
     assert!(chain.snapshot() == before, "refused upgrades commit nothing");
 

@@ -29,7 +29,10 @@ fn u256_travels_as_arguments_returns_and_storage() {
     assert!(c.full_mul(down) <= product && product < c.full_mul(down + 1));
     let up = probe.call(&mut chain, alice).store_mul_div(a, b, c, true).unwrap();
     assert_eq!(up, Some(down + 1), "inexact: rounded up");
-    assert_eq!(probe.call(&mut chain, alice).store_mul_div(c, U256::from(4), U256::from(2), true).unwrap(), Some(c * 2));
+    assert_eq!(
+        probe.call(&mut chain, alice).store_mul_div(c, U256::from(4), U256::from(2), true).unwrap(),
+        Some(c * 2)
+    );
     assert_eq!(probe.call(&mut chain, alice).store_mul_div(a, b, U256::zero(), false).unwrap(), None);
     assert_eq!(probe.query(&mut chain).wide().unwrap(), Some(c * 2));
 }
