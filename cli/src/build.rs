@@ -11,6 +11,12 @@
 //! [`BuildOptions::stack_size`]). An SDK contract's metadata is then generated natively and
 //! written into the module (`tally_sdk_build::embed_metadata`), and the result is checked like
 //! `tally check`.
+//!
+//! Artifacts go where cargo itself would put them: the target directory `cargo metadata` reports
+//! (for a member of a cargo workspace, the workspace's `target/`, not one inside the member;
+//! `CARGO_TARGET_DIR` and `build.target-dir` are honoured), unless `--target-dir` says otherwise.
+//! The path remapped is the workspace's root, so a contract depending on other members of its
+//! workspace is reproducible too.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -43,7 +49,8 @@ pub struct BuildOutput {
 /// Options of [`build_contract`].
 #[derive(Debug, Default, Clone)]
 pub struct BuildOptions {
-    /// Cargo target directory; default: the crate's `target/`.
+    /// Cargo target directory; default: cargo's own for the crate (`cargo metadata`'s
+    /// `target_directory`: the workspace's `target/` for a workspace member).
     pub target_dir: Option<PathBuf>,
     /// Keep the name section (function names) instead of stripping every symbol.
     pub keep_names: bool,
@@ -63,11 +70,12 @@ pub fn build_contract(crate_dir: &Path, options: &BuildOptions) -> Result<BuildO
         .map_err(|e| ContractError::Io { path: crate_dir.to_path_buf(), message: e.to_string() })?;
     // Absolute, because cargo runs in the crate's directory.
     let manifest = crate_dir.join("Cargo.toml");
-    let target_dir = options.target_dir.clone().unwrap_or_else(|| crate_dir.join("target"));
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
+    let layout = cargo_layout(&cargo, &crate_dir, &manifest)?;
+    let target_dir = options.target_dir.clone().unwrap_or(layout.target_directory);
     let stack_size = options.stack_size.unwrap_or_else(|| tally_sdk_build::BuildOptions::default().stack_size);
     let mut rustflags = vec![
-        format!("--remap-path-prefix={}=/contract", crate_dir.display()),
+        format!("--remap-path-prefix={}=/contract", layout.workspace_root.display()),
         "-C".into(),
         format!("link-arg=-zstack-size={stack_size}"),
     ];
@@ -126,6 +134,40 @@ pub fn build_contract(crate_dir: &Path, options: &BuildOptions) -> Result<BuildO
     Ok(BuildOutput { wasm, size: code.len(), metadata_len, check })
 }
 
+/// Where cargo builds a crate: its workspace's target directory and root.
+struct CargoLayout {
+    target_directory: PathBuf,
+    workspace_root: PathBuf,
+}
+
+/// Asks `cargo metadata` (without resolving dependencies) for the crate's target directory and
+/// workspace root.
+fn cargo_layout(cargo: &OsString, crate_dir: &Path, manifest: &Path) -> Result<CargoLayout, ContractError> {
+    let output = Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--no-deps", "--manifest-path"])
+        .arg(manifest)
+        .current_dir(crate_dir)
+        .output()
+        .map_err(|e| ContractError::Input(format!("cannot run {cargo:?}: {e}")))?;
+    if !output.status.success() {
+        return Err(ContractError::Input(format!(
+            "cargo metadata (reading {}) failed ({}):\n{}",
+            manifest.display(),
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        )));
+    }
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
+        .map_err(|e| ContractError::Input(format!("cargo metadata printed no JSON: {e}")))?;
+    let path = |field: &str| {
+        metadata[field]
+            .as_str()
+            .map(PathBuf::from)
+            .ok_or_else(|| ContractError::Input(format!("cargo metadata for {} has no `{field}`", manifest.display())))
+    };
+    Ok(CargoLayout { target_directory: path("target_directory")?, workspace_root: path("workspace_root")? })
+}
+
 /// The last `.wasm` file among cargo's `compiler-artifact` messages (the root crate is built
 /// last).
 fn wasm_artifact(messages: &str) -> Option<PathBuf> {
@@ -167,7 +209,8 @@ pub struct BuildArgs {
     #[arg(default_value = ".")]
     path: PathBuf,
 
-    /// Cargo's target directory (default: the crate's `target/`).
+    /// Cargo's target directory (default: cargo's own, e.g. the workspace's `target/` for a
+    /// member of a cargo workspace).
     #[arg(long, value_name = "DIR")]
     target_dir: Option<PathBuf>,
 

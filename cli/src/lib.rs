@@ -8,6 +8,7 @@
 //! - [`contract`]: `tally check`, `deploy`, `call`, `query` and `replay`, against a state
 //!   database, with SDK methods and their arguments.
 //! - [`build`]: `tally build`, which compiles a contract crate reproducibly.
+//! - [`new`]: `tally new`, which scaffolds a contract crate with a test.
 //! - [`inspect`]: `tally inspect --ir`, the VM's translated code of a module's functions.
 //!
 //! What they share: [`load`] reads every input file (modules, schedules, records) under one
@@ -22,6 +23,7 @@ mod error;
 pub mod inspect;
 pub mod instrument;
 pub mod load;
+pub mod new;
 pub mod output;
 pub mod run;
 pub mod value;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use tally_cli::contract::{check, exec, metadata, replay};
 use tally_cli::output::EXIT_ERROR;
-use tally_cli::{build, inspect, instrument, run};
+use tally_cli::{build, inspect, instrument, new, run};
 
 /// Run WebAssembly modules on the Tally deterministic interpreter.
 #[derive(Debug, Parser)]
@@ -64,6 +64,14 @@ enum Command {
     /// remaps paths so identical sources give identical bytes. Then checks the module like
     /// `tally check` and prints its path and size. Exits with 1 if the build or the check fails.
     Build(build::BuildArgs),
+    /// Create a contract crate: Cargo.toml (the SDK by path), a counter contract and a test that
+    /// deploys it on TestChain through its typed client.
+    ///
+    /// The crate is named after the directory's last component. Prints the files written and
+    /// what to run next (`cargo generate-lockfile`, `cargo test --release`, `tally build`).
+    /// Exits with 1 if the directory is not empty, the name is not a crate name, or the SDK is
+    /// not found (--sdk-path).
+    New(new::NewArgs),
     /// Print what the VM makes of a module: with --ir, the translated code of its functions.
     ///
     /// Each defined function (or only --func N) is printed as a header (index, exports, params,
@@ -104,6 +112,7 @@ fn main() -> ExitCode {
         Command::Schedule(args) => instrument::schedule_command(args),
         Command::Check(args) => check::command(args),
         Command::Build(args) => build::command(args),
+        Command::New(args) => new::command(args),
         Command::Deploy(args) => exec::deploy(args),
         Command::Call(args) => exec::call(args, false),
         Command::Query(args) => exec::call(args, true),

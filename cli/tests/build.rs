@@ -136,3 +136,43 @@ fn sdk_contracts_get_their_metadata() {
     assert_eq!(meta.contract, "Token");
     let _ = std::fs::remove_dir_all(target);
 }
+
+#[test]
+fn a_workspace_member_builds_into_the_workspace_target_dir() {
+    let root = std::env::temp_dir().join(format!("tally-build-{}-workspace", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("Cargo.toml"), "[workspace]\nresolver = \"2\"\nmembers = [\"first\", \"second\"]\n")
+        .unwrap();
+    for member in ["first", "second"] {
+        let dir = root.join(member);
+        std::fs::create_dir_all(dir.join("src")).unwrap();
+        // A member: no `[workspace]` table of its own.
+        let manifest = CARGO_TOML.replace("tiny-contract", member).replace("\n[workspace]\n", "");
+        std::fs::write(dir.join("Cargo.toml"), manifest).unwrap();
+        std::fs::write(dir.join("src/lib.rs"), LIB_RS).unwrap();
+    }
+    let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .arg("generate-lockfile")
+        .current_dir(&root)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let target = root.canonicalize().unwrap().join("target");
+    for member in ["first", "second"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_tally"))
+            .args(["build", "--json"])
+            .arg(root.join(member))
+            .env_remove("CARGO_TARGET_DIR")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+        let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        let wasm = PathBuf::from(json["wasm"].as_str().unwrap());
+        assert_eq!(wasm, target.join(format!("wasm32-unknown-unknown/release/{member}.wasm")));
+        assert!(wasm.is_file());
+        assert!(!root.join(member).join("target").exists(), "no target/ inside the member {member}");
+    }
+    let _ = std::fs::remove_dir_all(root);
+}

@@ -227,3 +227,49 @@ pub fn call_output() -> Vec<u8> {
         buf
     }
 }
+
+/// Creates a contract from `code` (see `host-env/ABI.md`, "Creating contracts") at the address
+/// derived from this contract, `salt` and the code's hash, runs its export `method` (none when
+/// empty) with `input` and at most `gas`, and returns the raw status code (0 = ok) with the new
+/// address (written whenever the code was within the size limit). The initializer's return or
+/// revert data is then readable with [`call_output`]. Prefer
+/// [`CreateBuilder`](crate::install::CreateBuilder) or a typed reference's `create`.
+pub fn create_raw(code: &[u8], salt: &[u8; 32], method: &str, input: &[u8], gas: u64) -> (u32, Address) {
+    crate::dispatch::ensure_writable();
+    let mut address = [0u8; 32];
+    // SAFETY: every pointer/length pair describes a live slice; the salt is 32 bytes and the host
+    // writes exactly 32 bytes to `address`.
+    let status = unsafe {
+        sys::create(
+            code.as_ptr(),
+            code.len() as u32,
+            salt.as_ptr(),
+            method.as_ptr(),
+            method.len() as u32,
+            input.as_ptr(),
+            input.len() as u32,
+            gas,
+            address.as_mut_ptr(),
+        )
+    };
+    (status, Address(address))
+}
+
+/// Replaces this contract's code with `code` and runs the new code's export `method` (none when
+/// empty) with `input` and at most `gas` (see `host-env/ABI.md`, "Replacing code"); returns the
+/// raw status code (0 = ok). Prefer [`install::set_code`](crate::install::set_code).
+pub fn set_code_raw(code: &[u8], method: &str, input: &[u8], gas: u64) -> u32 {
+    crate::dispatch::ensure_writable();
+    // SAFETY: every pointer/length pair describes a live slice.
+    unsafe {
+        sys::set_code(
+            code.as_ptr(),
+            code.len() as u32,
+            method.as_ptr(),
+            method.len() as u32,
+            input.as_ptr(),
+            input.len() as u32,
+            gas,
+        )
+    }
+}

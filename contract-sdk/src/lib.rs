@@ -64,11 +64,15 @@
 //! - [`env`](mod@env): one safe function per host ABI v1 import (`tally_host_v1`).
 //! - [`storage`]: lazily loaded typed storage, [`Item`] and [`Map`].
 //! - [`event`]: the [`Event`] trait and [`emit`].
+//! - [`install`]: creating contracts ([`CreateBuilder`], a typed reference's `create`) and
+//!   replacing the running contract's code ([`install::set_code`], `#[migrate]`).
 //! - [`call`]: typed cross-contract calls: the typed references `#[contract]` generates
 //!   ([`ContractRef`]), [`CallBuilder`], [`CallError`].
 //! - `client` (off wasm32): typed test clients, which `#[contract]` also generates, and the
 //!   `Chain` they run on.
 //! - [`selector`](mod@selector): `keccak256(name)[..4]` at compile time ([`selector!`]).
+//! - [`u256`](mod@u256): [`U256`] with checked arithmetic and [`MulDiv`] (`a · b / c` at full
+//!   width, rounded down or up).
 //! - [`dispatch`]: the entry-point convention and the generated code's runtime support.
 //! - On wasm32: a panic handler that aborts with [`abort_code::PANIC`] (feature
 //!   `panic-handler`) and a deterministic bump allocator (feature `allocator`).
@@ -94,19 +98,23 @@ pub mod event;
 /// its strict reader. See `tally-sdk-metadata`.
 #[cfg(not(target_arch = "wasm32"))]
 pub use tally_sdk_metadata as metadata;
+pub mod install;
 mod rt;
 pub mod selector;
 pub mod storage;
 mod sys;
+pub mod u256;
 
 #[cfg(all(target_arch = "wasm32", feature = "allocator"))]
 pub use rt::bump;
 
 pub use call::{CallBuilder, CallError, ContractRef};
 pub use event::{emit, Event};
+pub use install::{CreateBuilder, DeployError};
 pub use parity_scale_codec as scale;
 pub use selector::selector;
 pub use storage::{Item, Map};
+pub use u256::{MulDiv, U256};
 
 /// Marks a contract module; see the crate docs and `tally-sdk-macros`.
 pub use tally_sdk_macros::contract;
@@ -122,6 +130,9 @@ pub mod abort_code {
     pub const STORAGE_CORRUPT: u32 = 3;
     /// The allocator could not grow memory.
     pub const OUT_OF_MEMORY: u32 = 4;
+    /// The `migrate` export was called by someone other than the contract itself (only
+    /// [`install::set_code`](crate::install::set_code) runs it legitimately).
+    pub const MIGRATE_NOT_SELF: u32 = 5;
 }
 
 /// The abort code of a panic, [`abort_code::PANIC`].
@@ -138,8 +149,10 @@ pub mod prelude {
     pub use crate::dispatch::DispatchError;
     pub use crate::env;
     pub use crate::event::{emit, Event};
+    pub use crate::install::{CreateBuilder, DeployError};
     pub use crate::scale::{Decode, Encode};
     pub use crate::storage::{Item, Map};
+    pub use crate::u256::{MulDiv, U256};
     pub use crate::{abort_code, selector, Address};
     pub use alloc::boxed::Box;
     pub use alloc::string::{String, ToString};

@@ -38,6 +38,26 @@ extern "C" {
     pub fn return_data_len() -> u32;
     pub fn return_data_read(dst: *mut u8, offset: u32, len: u32);
     pub fn debug_log(ptr: *const u8, len: u32);
+    pub fn create(
+        code: *const u8,
+        code_len: u32,
+        salt: *const u8,
+        method: *const u8,
+        method_len: u32,
+        input: *const u8,
+        input_len: u32,
+        gas: u64,
+        dst: *mut u8,
+    ) -> u32;
+    pub fn set_code(
+        code: *const u8,
+        code_len: u32,
+        method: *const u8,
+        method_len: u32,
+        input: *const u8,
+        input_len: u32,
+        gas: u64,
+    ) -> u32;
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -55,7 +75,7 @@ mod stubs {
             ///
             /// # Safety
             /// Never unsafe to call; `unsafe` mirrors the wasm32 import.
-            #[allow(unused_variables)]
+            #[allow(unused_variables, clippy::too_many_arguments)]
             pub unsafe fn $name($($arg: $ty),*) $(-> $ret)? {
                 unavailable(stringify!($name))
             }
@@ -93,6 +113,26 @@ mod stubs {
         return_data_len() -> u32;
         return_data_read(dst: *mut u8, offset: u32, len: u32);
         debug_log(ptr: *const u8, len: u32);
+        create(
+            code: *const u8,
+            code_len: u32,
+            salt: *const u8,
+            method: *const u8,
+            method_len: u32,
+            input: *const u8,
+            input_len: u32,
+            gas: u64,
+            dst: *mut u8
+        ) -> u32;
+        set_code(
+            code: *const u8,
+            code_len: u32,
+            method: *const u8,
+            method_len: u32,
+            input: *const u8,
+            input_len: u32,
+            gas: u64
+        ) -> u32;
     }
 }
 

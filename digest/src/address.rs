@@ -24,6 +24,19 @@ impl Address {
         Address(h.finalize().into())
     }
 
+    /// The address of a contract created by the contract `creator` (the ABI's `create`) with
+    /// `salt` from code whose Keccak-256 is `code_hash`:
+    /// `keccak256("tally/create/v1" ‖ creator ‖ salt ‖ code_hash)`. Known before the creation, and
+    /// independent of the initializer's arguments and of the creator's other creations.
+    pub fn derive_created(creator: &Address, salt: &[u8; 32], code_hash: &[u8; 32]) -> Address {
+        let mut h = Keccak256::new();
+        h.update(b"tally/create/v1");
+        h.update(creator.0);
+        h.update(salt);
+        h.update(code_hash);
+        Address(h.finalize().into())
+    }
+
     /// Parses `0x` followed by 64 hex digits.
     pub fn from_hex(s: &str) -> Option<Address> {
         let bytes = crate::parse_hex(s)?;
@@ -93,5 +106,18 @@ mod tests {
         assert_eq!(Address::derive(&d, 5), Address(crate::keccak(&preimage)));
         assert_ne!(Address::derive(&d, 5), Address::derive(&d, 6));
         assert_ne!(Address::derive(&d, 5), Address::derive(&Address::ZERO, 5));
+    }
+
+    #[test]
+    fn created_addresses_depend_on_creator_salt_and_code() {
+        let (c, salt, code) = (Address([1; 32]), [2; 32], [3; 32]);
+        let mut preimage = b"tally/create/v1".to_vec();
+        preimage.extend_from_slice(&[1; 32]);
+        preimage.extend_from_slice(&[2; 32]);
+        preimage.extend_from_slice(&[3; 32]);
+        assert_eq!(Address::derive_created(&c, &salt, &code), Address(crate::keccak(&preimage)));
+        assert_ne!(Address::derive_created(&c, &salt, &code), Address::derive_created(&Address::ZERO, &salt, &code));
+        assert_ne!(Address::derive_created(&c, &salt, &code), Address::derive_created(&c, &[0; 32], &code));
+        assert_ne!(Address::derive_created(&c, &salt, &code), Address::derive_created(&c, &salt, &[0; 32]));
     }
 }

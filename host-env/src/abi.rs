@@ -8,6 +8,7 @@
 use sha3::{Digest, Keccak256};
 use tally_vm::{Caller, Linker, Trap};
 
+use crate::install::InstallArgs;
 use crate::receipt::{Event, HostTrap};
 use crate::runtime::{Exit, Host, Tx};
 
@@ -70,11 +71,15 @@ pub enum HostFn {
     ReturnDataRead = 20,
     /// `debug_log(ptr, len)`
     DebugLog = 21,
+    /// `create(code, code_len, salt, method, method_len, input, input_len, gas, dst) -> i32`
+    Create = 22,
+    /// `set_code(code, code_len, method, method_len, input, input_len, gas) -> i32`
+    SetCode = 23,
 }
 
 impl HostFn {
     /// Every function, in id order.
-    pub const ALL: [HostFn; 22] = [
+    pub const ALL: [HostFn; 24] = [
         HostFn::InputLen,
         HostFn::InputRead,
         HostFn::ReturnSet,
@@ -97,6 +102,8 @@ impl HostFn {
         HostFn::ReturnDataLen,
         HostFn::ReturnDataRead,
         HostFn::DebugLog,
+        HostFn::Create,
+        HostFn::SetCode,
     ];
 
     /// The import name.
@@ -124,6 +131,8 @@ impl HostFn {
             HostFn::ReturnDataLen => "return_data_len",
             HostFn::ReturnDataRead => "return_data_read",
             HostFn::DebugLog => "debug_log",
+            HostFn::Create => "create",
+            HostFn::SetCode => "set_code",
         }
     }
 
@@ -227,7 +236,12 @@ pub(crate) fn read_mem(c: &Caller<'_, Host>, ptr: i32, len: u32) -> HostResult<V
     Ok(c.memory_data()[r].to_vec())
 }
 
-fn write_mem(c: &mut Caller<'_, Host>, ptr: i32, bytes: &[u8]) -> HostResult<()> {
+/// Traps with `memory_access` unless `ptr..ptr + len` is in memory.
+pub(crate) fn check_range(c: &Caller<'_, Host>, ptr: i32, len: u32) -> HostResult<()> {
+    mem_range(c, ptr, len).map(|_| ())
+}
+
+pub(crate) fn write_mem(c: &mut Caller<'_, Host>, ptr: i32, bytes: &[u8]) -> HostResult<()> {
     let r = mem_range(c, ptr, bytes.len() as u32)?;
     c.memory_data_mut()[r].copy_from_slice(bytes);
     Ok(())
@@ -550,6 +564,42 @@ pub(crate) fn link(linker: &mut Linker<Host>) -> Result<(), tally_vm::Error> {
             })
         },
     )?;
+    linker.func_wrap(
+        MODULE,
+        "create",
+        |mut c: Caller<'_, Host>,
+         code: i32,
+         code_len: i32,
+         salt: i32,
+         method: i32,
+         method_len: i32,
+         input: i32,
+         input_len: i32,
+         gas: i64,
+         dst: i32| {
+            host_call(&mut c, HostFn::Create, |c, io| {
+                let args = InstallArgs { code, code_len, method, method_len, input, input_len, gas };
+                crate::install::create(c, io, args, salt, dst)
+            })
+        },
+    )?;
+    linker.func_wrap(
+        MODULE,
+        "set_code",
+        |mut c: Caller<'_, Host>,
+         code: i32,
+         code_len: i32,
+         method: i32,
+         method_len: i32,
+         input: i32,
+         input_len: i32,
+         gas: i64| {
+            host_call(&mut c, HostFn::SetCode, |c, io| {
+                let args = InstallArgs { code, code_len, method, method_len, input, input_len, gas };
+                crate::install::set_code(c, io, args)
+            })
+        },
+    )?;
     linker.func_wrap(MODULE, "debug_log", |mut c: Caller<'_, Host>, ptr: i32, len: i32| {
         host_call(&mut c, HostFn::DebugLog, |c, io| {
             charge(c, costs(c).debug_log.saturating_add(per_byte(len_arg(len), costs(c).memory_read_byte)))?;
@@ -583,5 +633,7 @@ pub fn signature(f: HostFn) -> (&'static [tally_vm::ValType], &'static [tally_vm
         HostFn::StorageHas => (&[I32, I32], &[I32]),
         HostFn::BlockHeight | HostFn::BlockTime | HostFn::ChainId | HostFn::GasLeft => (&[], &[I64]),
         HostFn::Call => (&[I32, I32, I32, I32, I32, I64, I32], &[I32]),
+        HostFn::Create => (&[I32, I32, I32, I32, I32, I32, I32, I64, I32], &[I32]),
+        HostFn::SetCode => (&[I32, I32, I32, I32, I32, I32, I64], &[I32]),
     }
 }

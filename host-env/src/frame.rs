@@ -18,9 +18,13 @@ pub(crate) mod call_status {
     pub const REENTRY_DENIED: i32 = 4;
     pub const DEPTH_EXCEEDED: i32 = 5;
     pub const NOT_FOUND: i32 = 6;
+    /// `create` only: a contract already lives at the derived address.
+    pub const ADDRESS_TAKEN: i32 = 7;
+    /// `create` and `set_code` only: the code is refused (as a deployment would refuse it).
+    pub const INVALID_CODE: i32 = 8;
 }
 
-fn status_code(s: &Status) -> i32 {
+pub(crate) fn status_code(s: &Status) -> i32 {
     match s {
         Status::Ok => call_status::OK,
         Status::Reverted => call_status::REVERTED,
@@ -176,7 +180,7 @@ pub(crate) fn run_frame(
     Ok((tx, FrameOutcome { status, return_data, gas_left, trap }))
 }
 
-fn take_tx(c: &mut Caller<'_, Host>) -> Result<Box<Tx>, Fail> {
+pub(crate) fn take_tx(c: &mut Caller<'_, Host>) -> Result<Box<Tx>, Fail> {
     c.data_mut().tx.take().ok_or(Fail::Exit(Exit::Internal("transaction state missing in call")))
 }
 
@@ -218,14 +222,13 @@ pub(crate) fn nested_call(
     let Ok(method) = String::from_utf8(method) else {
         return early(io, call_status::NOT_FOUND);
     };
-    let (depth, me, read_only) = {
+    let (depth, read_only) = {
         let f = &c.data().frame;
-        (f.depth, f.contract, f.read_only || flags & abi::CALL_READ_ONLY != 0)
+        (f.depth, f.read_only || flags & abi::CALL_READ_ONLY != 0)
     };
     if depth >= max_depth {
         return early(io, call_status::DEPTH_EXCEEDED);
     }
-    let params = c.data().frame.params.clone();
     let mut tx = take_tx(c)?;
     if tx.active.contains(&callee) && flags & abi::CALL_ALLOW_REENTRY == 0 {
         c.data_mut().tx = Some(tx);
@@ -236,17 +239,7 @@ pub(crate) fn nested_call(
     // The transaction is out of the caller's store while loading: a charge the meter cannot take
     // but the contract could (a bounded replay) is noted here and marked once it is back.
     let mut past_ceiling = false;
-    let reserve = c.data().frame.reserve;
-    let loaded = rt.loader().load_contract(&mut tx, &callee, &mut |amount| {
-        past_ceiling |= amount > c.gas() && amount <= c.gas().saturating_add(reserve);
-        match c.consume_gas(amount) {
-            Ok(()) => true,
-            Err(trap) => {
-                out_of_gas = Some(trap);
-                false
-            }
-        }
-    });
+    let loaded = rt.loader().load_contract(&mut tx, &callee, &mut meter_charge(c, &mut out_of_gas, &mut past_ceiling));
     tx.ceiling_reached |= past_ceiling;
     c.data_mut().tx = Some(tx);
     let loaded = match loaded {
@@ -261,18 +254,49 @@ pub(crate) fn nested_call(
     if !loaded.has_method(&method) {
         return early(io, call_status::NOT_FOUND);
     }
-    // What the callee sees: what was asked, but never the caller's last 1/call_keep_divisor, so
-    // a callee that runs out leaves its caller gas to finish. Of it, what the callee's meter gets
-    // (less only in a bounded replay).
-    let callee_gas = (gas as u64).min(params.limits.callee_gas_cap(visible_gas(c)));
+    let checkpoint = tx_ref(c)?.journal.checkpoint();
+    let code = run_nested(c, &loaded, Nested { contract: callee, method: &method, input, read_only, gas }, checkpoint)?;
+    io.put_u64(code as u64);
+    io.put(&c.data().frame.call_output);
+    Ok(code)
+}
+
+/// A nested frame to run: `method` of `contract` on `input`, with at most `gas` (as the
+/// contract asked: the host caps it).
+pub(crate) struct Nested<'a> {
+    pub contract: Address,
+    pub method: &'a str,
+    pub input: Vec<u8>,
+    pub read_only: bool,
+    pub gas: i64,
+}
+
+/// Runs `n` with `loaded` code as a frame called by the running contract, giving it what was
+/// asked but never the caller's last `1/call_keep_divisor` (so a callee that runs out leaves its
+/// caller gas to finish). If it does not return normally, the journal is rolled back to
+/// `checkpoint` (taken by the caller before anything the frame's failure must undo). Subtracts
+/// what it used from the caller, leaves its return (or revert) data as the caller's call output
+/// and returns its status code.
+pub(crate) fn run_nested(
+    c: &mut Caller<'_, Host>,
+    loaded: &LoadedCode,
+    n: Nested<'_>,
+    checkpoint: crate::journal::Checkpoint,
+) -> Result<i32, Fail> {
+    let (params, depth, me) = {
+        let f = &c.data().frame;
+        (f.params.clone(), f.depth, f.contract)
+    };
+    // Of what the callee sees, what its meter gets (less only in a bounded replay).
+    let callee_gas = (n.gas as u64).min(params.limits.callee_gas_cap(visible_gas(c)));
     let callee_reserve = callee_gas - callee_gas.min(c.gas());
     let mut tx = take_tx(c)?;
-    let checkpoint = tx.journal.checkpoint();
-    tx.active.push(callee);
-    let mut frame = Frame::new(params, callee, me, input, read_only, depth + 1);
+    let rt = tx.rt.clone();
+    tx.active.push(n.contract);
+    let mut frame = Frame::new(params, n.contract, me, n.input, n.read_only, depth + 1);
     frame.reserve = callee_reserve;
     let (mut tx, out) =
-        run_frame(&rt, tx, frame, &loaded, &method, callee_gas).map_err(|e| Fail::Exit(Exit::Fatal(e)))?;
+        run_frame(&rt, tx, frame, loaded, n.method, callee_gas).map_err(|e| Fail::Exit(Exit::Fatal(e)))?;
     tx.active.pop();
     if !out.status.is_ok() {
         tx.journal.rollback(checkpoint);
@@ -280,14 +304,36 @@ pub(crate) fn nested_call(
     c.data_mut().tx = Some(tx);
     let used = callee_gas.saturating_sub(out.gas_left);
     c.set_gas(c.gas().saturating_sub(used));
-    let code = status_code(&out.status);
-    io.put_u64(code as u64);
-    io.put(&out.return_data);
     c.data_mut().frame.call_output = out.return_data;
-    Ok(code)
+    Ok(status_code(&out.status))
 }
 
-fn abi_read_array(c: &Caller<'_, Host>, ptr: i32) -> Result<[u8; 32], Fail> {
+fn tx_ref<'a>(c: &'a mut Caller<'_, Host>) -> Result<&'a mut Tx, Fail> {
+    c.data_mut().tx.as_deref_mut().ok_or(Fail::Exit(Exit::Internal("transaction state missing in call")))
+}
+
+/// Takes `amount` from the running contract's meter for work done while the transaction is out
+/// of its store: the charge closure of [`crate::code::Loader`]. A charge the meter cannot take
+/// but the contract could (a bounded replay) sets `past_ceiling`; running out keeps the trap.
+pub(crate) fn meter_charge<'a, 'c: 'a>(
+    c: &'a mut Caller<'c, Host>,
+    out_of_gas: &'a mut Option<Trap>,
+    past_ceiling: &'a mut bool,
+) -> impl FnMut(u64) -> bool + use<'a, 'c> {
+    let reserve = c.data().frame.reserve;
+    move |amount| {
+        *past_ceiling |= amount > c.gas() && amount <= c.gas().saturating_add(reserve);
+        match c.consume_gas(amount) {
+            Ok(()) => true,
+            Err(trap) => {
+                *out_of_gas = Some(trap);
+                false
+            }
+        }
+    }
+}
+
+pub(crate) fn abi_read_array(c: &Caller<'_, Host>, ptr: i32) -> Result<[u8; 32], Fail> {
     let v = abi::read_mem(c, ptr, 32)?;
     v.try_into().map_err(|_| HostTrap::MemoryAccess.into())
 }

@@ -12,6 +12,7 @@ mod code;
 mod context;
 mod divergence;
 mod frame;
+mod install;
 pub mod journal;
 pub mod limits;
 mod params;

@@ -85,6 +85,12 @@ pub struct HostCosts {
     /// data, return or revert data. It pays for copying them into the receipt, hashing them into
     /// the result hash and committing them.
     pub receipt_byte: u64,
+    /// `create`: deriving the new address, checking it is free, writing the account and setting
+    /// up the initializer's frame (its code bytes pay `deploy_code_byte`, like a deployment).
+    pub create: u64,
+    /// `set_code`: writing the contract's account and setting up the migration's frame (its
+    /// code bytes pay `deploy_code_byte`, like a deployment).
+    pub set_code: u64,
 }
 
 impl Default for HostCosts {
@@ -146,6 +152,9 @@ impl Default for HostCosts {
             // Copying, hashing (Keccak ~3-8 ns per byte here) and committing a byte; 7,000 keeps
             // 64 KiB writes committed durably by redb under 3× the baseline's time per gas.
             receipt_byte: 7_000,
+            // A deployment's fixed work (`deploy`) and a frame's set-up (`call`): both happen.
+            create: 12_000_000,
+            set_code: 12_000_000,
         }
     }
 }
@@ -156,6 +165,18 @@ impl HostCosts {
     pub fn call_cost(&self, method_len: u32, input_len: u32) -> u64 {
         let bytes = 32u64.saturating_add(u64::from(method_len)).saturating_add(u64::from(input_len));
         self.base.saturating_add(self.call).saturating_add(bytes.saturating_mul(self.memory_read_byte))
+    }
+
+    /// What `create` (`fixed` = `create`) or `set_code` (`fixed` = `set_code`) charges before
+    /// reading anything: `base + fixed + deploy_code_byte · code_len + memory_read_byte ·
+    /// (code_len + other_bytes)`, `other_bytes` being the salt, method name and input it reads.
+    pub fn install_cost(&self, fixed: u64, code_len: u32, other_bytes: u32) -> u64 {
+        let code = u64::from(code_len);
+        let read = code.saturating_add(u64::from(other_bytes));
+        self.base
+            .saturating_add(fixed)
+            .saturating_add(code.saturating_mul(self.deploy_code_byte))
+            .saturating_add(read.saturating_mul(self.memory_read_byte))
     }
 
     /// The first part of loading code of `code_len` bytes, taken once its length is known and

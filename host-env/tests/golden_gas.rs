@@ -326,6 +326,8 @@ fn host_functions(v: &mut Vectors) {
     let req = v.request(a, "context", Vec::new(), bob, 1);
     v.run("abi: context with gas limit 1", req, false);
     v.call("abi: missing export", a, "missing", Vec::new(), bob);
+    v.call("abi: creates (an initializer, a taken address, refused code, none)", a, "creates", Vec::new(), bob);
+    v.call("abi: replace (set_code with a migration)", b, "replace", Vec::new(), bob);
 }
 
 const HEADER: &str = "\

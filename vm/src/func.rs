@@ -314,6 +314,7 @@ into_func!(A1 0, A2 1, A3 2, A4 3, A5 4);
 into_func!(A1 0, A2 1, A3 2, A4 3, A5 4, A6 5);
 into_func!(A1 0, A2 1, A3 2, A4 3, A5 4, A6 5, A7 6);
 into_func!(A1 0, A2 1, A3 2, A4 3, A5 4, A6 5, A7 6, A8 7);
+into_func!(A1 0, A2 1, A3 2, A4 3, A5 4, A6 5, A7 6, A8 7, A9 8);
 
 impl Func {
     /// Wraps a typed Rust closure as a host function of `store`.

@@ -78,7 +78,11 @@ pub fn resolve(
         Some(text) => encode_json_args(meta, m, text)?,
         None => args,
     };
-    let input = if m.kind == MethodKind::Init { encoded } else { [&m.selector[..], &encoded[..]].concat() };
+    let input = if matches!(m.kind, MethodKind::Init | MethodKind::Migrate) {
+        encoded
+    } else {
+        [&m.selector[..], &encoded[..]].concat()
+    };
     Ok(Resolved { entry: m.entry().to_string(), input })
 }
 

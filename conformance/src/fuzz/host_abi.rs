@@ -63,6 +63,8 @@ fn signature(f: HostFn) -> (&'static [ValType], &'static [ValType]) {
         HostFn::StorageHas => (&[I32, I32], &[I32]),
         HostFn::BlockHeight | HostFn::BlockTime | HostFn::ChainId | HostFn::GasLeft => (&[], &[I64]),
         HostFn::Call => (&[I32, I32, I32, I32, I32, I64, I32], &[I32]),
+        HostFn::Create => (&[I32, I32, I32, I32, I32, I32, I32, I64, I32], &[I32]),
+        HostFn::SetCode => (&[I32, I32, I32, I32, I32, I32, I64], &[I32]),
     }
 }
 
@@ -82,7 +84,7 @@ fn arg_i32(u: &mut Unstructured<'_>, memory_end: i32) -> arbitrary::Result<i32> 
     })
 }
 
-/// An `i64` argument (only `call`'s gas): everything, nothing, a little, or anything.
+/// An `i64` argument (the gas of `call`, `create` and `set_code`): everything, nothing, a little, or anything.
 fn arg_i64(u: &mut Unstructured<'_>) -> arbitrary::Result<i64> {
     Ok(match u.int_in_range(0u8..=3)? {
         0 => -1,

@@ -45,7 +45,8 @@ pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 pub const METADATA_SECTION: &str = tally_sdk_metadata::SECTION;
 
 /// The example contracts (packages of `contract-sdk/examples`, each `<name>.wasm`).
-pub const EXAMPLES: [&str; 6] = ["token", "escrow", "caller", "callee", "probe", "pool"];
+pub const EXAMPLES: [&str; 9] =
+    ["token", "escrow", "caller", "callee", "probe", "pool", "factory", "upgradable", "upgraded"];
 
 /// Why contracts could not be built or read.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -48,7 +48,7 @@ pub(crate) fn generate(c: &Contract) -> TokenStream {
         ),
         None => (quote!(Self), quote!(#chain.deploy_code(#code, #deployer, input).map(Self::at))),
     };
-    let methods = c.methods.iter().filter(|m| m.kind != Kind::Init).map(method);
+    let methods = c.methods.iter().filter(|m| m.kind.is_dispatched()).map(method);
     let events = c.events.iter().map(|e| &e.ident);
     quote! {
         #[cfg(not(target_arch = "wasm32"))]
@@ -135,7 +135,7 @@ pub(crate) fn generate(c: &Contract) -> TokenStream {
 
 /// `E` of a return type `…Result<T, E>` written with both arguments (`None` for an alias such as
 /// `Result<T>`, whose error type the macro cannot see).
-fn result_error(ty: &Type) -> Option<Type> {
+pub(crate) fn result_error(ty: &Type) -> Option<Type> {
     let Type::Path(p) = ty else { return None };
     let syn::PathArguments::AngleBracketed(args) = &p.path.segments.last()?.arguments else { return None };
     match args.args.iter().nth(1)? {

@@ -39,7 +39,10 @@
 //!   `Decode`, so contracts need no direct `parity-scale-codec` dependency;
 //! - every `CallBuilder::new(contract, "method")` whose method is a string literal rewritten to
 //!   `CallBuilder::with_selector(contract, <selector>)`, so it hashes nothing at run time;
-//! - on wasm32, the exports `deploy` and `call` (convention: `tally_sdk::dispatch`);
+//! - on wasm32, the exports `deploy` and `call` (convention: `tally_sdk::dispatch`), and
+//!   `migrate` for a contract with a `#[migrate]` method (run by `tally_sdk::install::set_code`
+//!   with the contract itself as the caller; any other caller aborts with
+//!   `abort_code::MIGRATE_NOT_SELF`);
 //! - off wasm32, `pub fn metadata() -> tally_sdk::metadata::Metadata`: the methods, events and
 //!   storage layout with a `scale-info` type registry defining every type they name (each item of
 //!   the module deriving `Encode`/`Decode`, and each event, also derives `scale_info::TypeInfo`
@@ -68,7 +71,8 @@
 //! kept for messages (tokens joined, a space after `,` and `;`); every argument, return, error and
 //! event type is also an id into the registry. A return type whose last path segment is `Result`
 //! is treated as `Result<T, E>` (Ok → return SCALE(T), Err → revert SCALE(E)): its `ok` and `err`
-//! ids are `T` and `E`. The `selector` of the init method is not part of the deploy input; it
+//! ids are `T` and `E`. A `#[migrate]` method has kind `migrate`: it runs through the `migrate`
+//! export with the arguments alone as input, as `init` does, and is never called by selector. The `selector` of the init method is not part of the deploy input; it
 //! only appears in `DispatchError::BadArguments`.
 
 #![warn(missing_docs)]
@@ -97,12 +101,13 @@ pub fn contract(attr: proc_macro::TokenStream, item: proc_macro::TokenStream) ->
 /// Most events have a signature topic, which leaves this many for fields.
 const MAX_TOPICS: usize = 4;
 
-/// `#[init]`, `#[call]` or `#[view]`.
+/// `#[init]`, `#[call]`, `#[view]` or `#[migrate]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
     Init,
     Call,
     View,
+    Migrate,
 }
 
 impl Kind {
@@ -111,7 +116,14 @@ impl Kind {
             Kind::Init => "init",
             Kind::Call => "call",
             Kind::View => "view",
+            Kind::Migrate => "migrate",
         }
+    }
+
+    /// Whether the `call` export dispatches to it by selector (the others have an export of
+    /// their own, whose input is the arguments alone).
+    fn is_dispatched(self) -> bool {
+        matches!(self, Kind::Call | Kind::View)
     }
 }
 
@@ -301,7 +313,7 @@ fn analyze_event(s: &mut ItemStruct, attr: &Attribute) -> syn::Result<EventDef> 
 /// The method kind from `#[init]`/`#[call]`/`#[view]` (consumed), if any.
 fn method_kind(attrs: &mut Vec<Attribute>) -> syn::Result<Option<(Kind, Span)>> {
     let mut found: Option<(Kind, Span)> = None;
-    for (name, kind) in [("init", Kind::Init), ("call", Kind::Call), ("view", Kind::View)] {
+    for (name, kind) in [("init", Kind::Init), ("call", Kind::Call), ("view", Kind::View), ("migrate", Kind::Migrate)] {
         for a in take_attrs(attrs, name) {
             if !matches!(a.meta, syn::Meta::Path(_)) {
                 return Err(syn::Error::new(a.span(), format!("`#[{name}]` takes no arguments")));
@@ -309,7 +321,10 @@ fn method_kind(attrs: &mut Vec<Attribute>) -> syn::Result<Option<(Kind, Span)>> 
             if let Some((prev, _)) = found {
                 return Err(syn::Error::new(
                     a.span(),
-                    format!("a method is either #[init], #[call] or #[view]; this one is already #[{}]", prev.name()),
+                    format!(
+                        "a method is either #[init], #[call], #[view] or #[migrate]; this one is already #[{}]",
+                        prev.name()
+                    ),
                 ));
             }
             found = Some((kind, a.span()));
@@ -341,7 +356,7 @@ fn analyze_method(kind: Kind, f: &syn::ImplItemFn) -> syn::Result<Method> {
                 _ => None,
             };
             match (kind, mutable) {
-                (Kind::View, Some(false)) | (Kind::Init | Kind::Call, Some(true)) => {}
+                (Kind::View, Some(false)) | (Kind::Init | Kind::Call | Kind::Migrate, Some(true)) => {}
                 (Kind::View, Some(true)) => {
                     return Err(syn::Error::new(
                         r.span(),
@@ -505,14 +520,18 @@ fn analyze(module: &mut ItemMod) -> syn::Result<Contract> {
                 ));
             }
             let m = analyze_method(kind, f)?;
-            if kind == Kind::Init {
-                if let Some(prev) = methods.iter().find(|m| m.kind == Kind::Init) {
+            if !kind.is_dispatched() {
+                if let Some(prev) = methods.iter().find(|m| m.kind == kind) {
                     return Err(syn::Error::new(
                         f.sig.ident.span(),
-                        format!("a contract has at most one #[init] method, and `{}` is already it", prev.ident),
+                        format!(
+                            "a contract has at most one #[{}] method, and `{}` is already it",
+                            kind.name(),
+                            prev.ident
+                        ),
                     ));
                 }
-            } else if let Some(prev) = methods.iter().find(|p| p.kind != Kind::Init && p.selector == m.selector) {
+            } else if let Some(prev) = methods.iter().find(|p| p.kind.is_dispatched() && p.selector == m.selector) {
                 return Err(syn::Error::new(
                     f.sig.ident.span(),
                     format!(
@@ -563,7 +582,16 @@ fn invoke(storage: &Ident, m: &Method, bytes: TokenStream) -> TokenStream {
 /// (`CARGO_PRIMARY_PACKAGE` is set for the packages a cargo command selects). Cargo reuses a
 /// build of the crate made earlier as a dependency without compiling it again, so this catches
 /// the mistake in most, not all, cases; building one contract per invocation avoids it.
-fn entry_points() -> TokenStream {
+fn entry_points(migrate: bool) -> TokenStream {
+    let migrate_export = migrate.then(|| {
+        quote! {
+            #[cfg(all(target_arch = "wasm32", not(feature = "ref-only")))]
+            #[export_name = "migrate"]
+            extern "C" fn __tally_export_migrate() {
+                __tally_migrate()
+            }
+        }
+    });
     let guard = quote! {
         #[cfg(all(target_arch = "wasm32", feature = "ref-only"))]
         const _: () = if ::core::option_env!("CARGO_PRIMARY_PACKAGE").is_some() {
@@ -602,6 +630,8 @@ fn entry_points() -> TokenStream {
             extern "C" fn __tally_export_call() {
                 __tally_call()
             }
+
+            #migrate_export
         };
     }
 }
@@ -650,13 +680,29 @@ fn generate(module: &mut ItemMod, c: &Contract) -> TokenStream {
             let (): () = ::tally_sdk::__private::dispatch::decode_args([0; 4], &__tally_input);
         },
     };
-    let arms = c.methods.iter().filter(|m| m.kind != Kind::Init).map(|m| {
+    let migrate = c.methods.iter().find(|m| m.kind == Kind::Migrate).map(|m| {
+        let body = invoke(storage, m, quote!(&__tally_input));
+        quote! {
+            /// Entry point `migrate`: runs the `#[migrate]` method on the SCALE-encoded arguments,
+            /// only when the caller is this contract itself (as with `set_code`).
+            #[doc(hidden)]
+            #[allow(dead_code)]
+            pub fn __tally_migrate() {
+                if ::tally_sdk::env::caller() != ::tally_sdk::env::self_address() {
+                    ::tally_sdk::env::abort(::tally_sdk::abort_code::MIGRATE_NOT_SELF)
+                }
+                let __tally_input = ::tally_sdk::env::input();
+                #body
+            }
+        }
+    });
+    let arms = c.methods.iter().filter(|m| m.kind.is_dispatched()).map(|m| {
         let sel = m.selector;
         let body = invoke(storage, m, quote!(&__tally_args));
         quote!([#(#sel),*] => { #body })
     });
     let metadata = metadata_fn(c);
-    let entry = entry_points();
+    let entry = entry_points(migrate.is_some());
     let reference = refs::generate(c);
     let client = client::generate(c);
     let generated = quote! {
@@ -688,6 +734,7 @@ fn generate(module: &mut ItemMod, c: &Contract) -> TokenStream {
             }
         }
 
+        #migrate
         #entry
         #reference
         #client

@@ -79,6 +79,7 @@ pub(crate) fn metadata_fn(c: &Contract) -> TokenStream {
             Kind::Init => quote!(__m::MethodKind::Init),
             Kind::Call => quote!(__m::MethodKind::Call),
             Kind::View => quote!(__m::MethodKind::View),
+            Kind::Migrate => quote!(__m::MethodKind::Migrate),
         };
         let sel = m.selector;
         let args = m.args.iter().map(|a| {

@@ -29,7 +29,8 @@ pub(crate) fn generate(c: &Contract) -> TokenStream {
          `tally_sdk::call::ContractRef`). Depend on this contract's crate with feature `ref-only` \
          to use it without linking this contract's entry points."
     );
-    let methods = c.methods.iter().filter(|m| m.kind != Kind::Init).map(method);
+    let methods = c.methods.iter().filter(|m| m.kind.is_dispatched()).map(method);
+    let create = create(c);
     quote! {
         #[doc = #doc]
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,7 +52,50 @@ pub(crate) fn generate(c: &Contract) -> TokenStream {
 
         #[allow(dead_code)]
         impl #ident {
+            #create
             #(#methods)*
+        }
+    }
+}
+
+/// `create` (or `create_contract` when the contract has a method called `create`): creates a
+/// contract from this contract's code with a salt and the `#[init]` arguments, returning its
+/// reference (`tally_sdk::install` describes creation).
+fn create(c: &Contract) -> TokenStream {
+    let taken = |name: &str| c.methods.iter().any(|m| m.kind.is_dispatched() && m.ident == name);
+    let name = if taken("create") { format_ident!("create_contract") } else { format_ident!("create") };
+    let init = c.methods.iter().find(|m| m.kind == Kind::Init);
+    let idents: Vec<Ident> = init.map_or_else(Vec::new, |m| m.args.iter().map(|a| a.ident.clone()).collect());
+    let tys: Vec<Type> = init.map_or_else(Vec::new, |m| m.args.iter().map(|a| a.ty.clone()).collect());
+    let free =
+        |n: &str| if idents.iter().any(|i| i == n) { format_ident!("__tally_{}", n) } else { format_ident!("{}", n) };
+    let (code, salt) = (free("code"), free("salt"));
+    let error = init.and_then(|m| m.ret.as_ref()).filter(|ty| is_result(ty)).and_then(crate::client::result_error);
+    let (ret, body) = match error {
+        Some(e) => (
+            quote!(::core::result::Result<::core::result::Result<Self, #e>, ::tally_sdk::install::DeployError>),
+            quote!(::tally_sdk::install::create_result::<#e>(#code, #salt, &input, u64::MAX)
+                .map(|r| r.map(<Self as ::tally_sdk::call::ContractRef>::at))),
+        ),
+        None => (
+            quote!(::core::result::Result<Self, ::tally_sdk::install::DeployError>),
+            quote!(::tally_sdk::install::create_plain(#code, #salt, &input, u64::MAX)
+                .map(<Self as ::tally_sdk::call::ContractRef>::at)),
+        ),
+    };
+    let doc = format!(
+        " Creates a `{}` contract from `code` (this contract's wasm) at the address derived from \
+         the calling contract, `salt` and the code's hash, running its `#[init]` with these \
+         arguments and as much gas as the host allows; its reference, or why it failed (an \
+         `#[init]` returning `Result<_, E>`: its `Err(e)` as `Ok(Err(e))`). See \
+         `tally_sdk::install`.",
+        c.storage
+    );
+    quote! {
+        #[doc = #doc]
+        pub fn #name(#code: &[u8], #salt: [u8; 32], #(#idents: #tys),*) -> #ret {
+            let input = ::tally_sdk::scale::Encode::encode(&(#(#idents,)*));
+            #body
         }
     }
 }

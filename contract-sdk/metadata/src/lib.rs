@@ -67,15 +67,19 @@ pub enum MethodKind {
     Call,
     /// `#[view]`: read-only.
     View,
+    /// `#[migrate]`: runs once, through the `migrate` export, when the contract replaces its own
+    /// code with this code (`tally_sdk::install::set_code`); never called by selector.
+    Migrate,
 }
 
 impl MethodKind {
-    /// `init`, `call` or `view`, as the attribute is written.
+    /// `init`, `call`, `view` or `migrate`, as the attribute is written.
     pub fn name(self) -> &'static str {
         match self {
             MethodKind::Init => "init",
             MethodKind::Call => "call",
             MethodKind::View => "view",
+            MethodKind::Migrate => "migrate",
         }
     }
 }
@@ -122,11 +126,13 @@ pub struct MethodInfo {
 }
 
 impl MethodInfo {
-    /// The export that runs it: `deploy` for the initializer (its input is the arguments
-    /// alone), `call` for the others (input `selector ‖ SCALE(args)`).
+    /// The export that runs it: `deploy` for the initializer and `migrate` for the migration
+    /// (their input is the arguments alone), `call` for the others (input
+    /// `selector ‖ SCALE(args)`).
     pub fn entry(&self) -> &'static str {
         match self.kind {
             MethodKind::Init => "deploy",
+            MethodKind::Migrate => "migrate",
             MethodKind::Call | MethodKind::View => "call",
         }
     }

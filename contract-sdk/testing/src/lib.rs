@@ -97,6 +97,17 @@ pub struct Contract {
 }
 
 impl Contract {
+    /// The contract at `address` running `wasm` (whose hash is `code_hash`): its label, metadata
+    /// and function names come from the code's custom sections.
+    fn from_code(address: Address, code_hash: [u8; 32], wasm: &[u8]) -> Contract {
+        let metadata = tally_sdk_build::metadata_of(wasm).ok().flatten().map(Arc::new);
+        let label = match &metadata {
+            Some(m) => m.contract.clone(),
+            None => format!("contract{}", &tally_host_env::hex(&code_hash[..4])[1..]),
+        };
+        Contract { address, label, code_hash, metadata, names: Arc::new(function_names(wasm)) }
+    }
+
     /// The contract's address.
     pub fn address(&self) -> Address {
         self.address
@@ -311,25 +322,38 @@ impl TestChain {
             self.runtime.deploy(&self.storage, &req).map(|d| (d, None))
         };
         let (deployed, record) = result.map_err(|e| Failure::rejected("deploy", None, e))?;
-        let metadata = tally_sdk_build::metadata_of(wasm).ok().flatten().map(Arc::new);
-        let label = match &metadata {
-            Some(m) => m.contract.clone(),
-            None => format!("contract{}", &tally_host_env::hex(&deployed.code_hash[..4])[1..]),
-        };
-        let contract = Contract {
-            address: deployed.address,
-            label,
-            code_hash: deployed.code_hash,
-            metadata,
-            names: Arc::new(function_names(wasm)),
-        };
+        let contract = Contract::from_code(deployed.address, deployed.code_hash, wasm);
         // Known even when the initializer failed, so its trap report can name functions.
         self.contracts.insert(contract.address, contract.clone());
         self.settle(contract.address, deployed.receipt, record)?;
         Ok(contract)
     }
 
-    /// The contract deployed at `address` by this chain.
+    /// Registers the contracts a committed execution created (the ABI's `create`) or whose code
+    /// it replaced (`set_code`): the account entries of its write set that name other code than
+    /// this chain knows at their address. Their labels, metadata and function names come from
+    /// the stored code.
+    fn learn_accounts(&mut self, receipt: &Receipt) {
+        for (key, value) in &receipt.write_set {
+            let (Some(raw), Some(value)) = (key.strip_prefix(keys::ACCOUNT), value) else { continue };
+            let (Ok(address), Ok(account)) =
+                (<[u8; 32]>::try_from(raw), tally_host_env::Account::decode(&mut &value[..]))
+            else {
+                continue;
+            };
+            let address = Address(address);
+            if self.contracts.get(&address).is_some_and(|c| c.code_hash == account.code_hash) {
+                continue;
+            }
+            let code_key = [keys::CODE, &account.code_hash[..]].concat();
+            if let Ok(Some(code)) = self.storage.get(&code_key) {
+                self.contracts.insert(address, Contract::from_code(address, account.code_hash, &code));
+            }
+        }
+    }
+
+    /// The contract at `address`: deployed by this chain, or created (or upgraded) by a
+    /// contract in a committed execution.
     pub fn contract(&self, address: Address) -> Option<&Contract> {
         self.contracts.get(&address)
     }
@@ -434,6 +458,9 @@ impl TestChain {
         self.last_record = record;
         if receipt.status.is_ok() {
             self.count_gas(address, method, receipt.gas_used);
+            if !read_only {
+                self.learn_accounts(&receipt);
+            }
         }
         Ok(receipt)
     }
@@ -444,6 +471,7 @@ impl TestChain {
         self.last_record = record;
         if receipt.status.is_ok() {
             self.count_gas(address, DEPLOY, receipt.gas_used);
+            self.learn_accounts(&receipt);
             return Ok(());
         }
         Err(self.failure("deploy", address, receipt, FailureKind::Status))

@@ -4,7 +4,8 @@
 ;;
 ;; Memory (2 pages): 0..96 addresses (caller, self, origin); 100.. method names for `call`;
 ;; 200 the small key "k", 201 an absent key "z", 210 a one-byte value; 300..428 four topics;
-;; 1024..2048 the input; 2048..2304 a key of the largest length (256); 4096.. nested-call
+;; 1024..2048 the input; 2048..2304 a key of the largest length (256); 3000..3034 the smallest
+;; contract, 3100 a salt, 3200 a created address; 4096.. nested-call
 ;; statuses and return data; 65536..131072 a buffer of the largest value (64 KiB).
 (module
   (import "tally_host_v1" "input_len" (func $input_len (result i32)))
@@ -29,6 +30,8 @@
   (import "tally_host_v1" "return_data_len" (func $return_data_len (result i32)))
   (import "tally_host_v1" "return_data_read" (func $return_data_read (param i32 i32 i32)))
   (import "tally_host_v1" "debug_log" (func $debug_log (param i32 i32)))
+  (import "tally_host_v1" "create" (func $create (param i32 i32 i32 i32 i32 i32 i32 i64 i32) (result i32)))
+  (import "tally_host_v1" "set_code" (func $set_code (param i32 i32 i32 i32 i32 i32 i64) (result i32)))
   (memory (export "memory") 2)
   (data (i32.const 100) "context")
   (data (i32.const 110) "store_small")
@@ -36,12 +39,15 @@
   (data (i32.const 140) "spin")
   (data (i32.const 150) "deep")
   (data (i32.const 160) "revert_with")
+  (data (i32.const 170) "init")
   (data (i32.const 200) "kz")
   (data (i32.const 210) "v")
   (data (i32.const 300) "topic-0")
   (data (i32.const 332) "topic-1")
   (data (i32.const 364) "topic-2")
   (data (i32.const 396) "topic-3")
+  ;; The smallest contract: `(module (func (export "init")))`, 34 bytes.
+  (data (i32.const 3000) "\00asm\01\00\00\00\01\04\01\60\00\00\03\02\01\00\07\08\01\04init\00\00\0a\04\01\02\00\0b")
 
   ;; The initializer: one write, one event.
   (func (export "init")
@@ -168,4 +174,21 @@
       (then (call $return_data_read (i32.const 4096) (i32.const 0) (i32.const 4)))
       (else (i32.store (i32.const 4096) (local.get $s))))
     (call $return_set (i32.const 4096) (i32.const 4)))
-)
+
+  ;; Creations of the smallest contract: with its initializer, again at the now taken address,
+  ;; refused code (the same bytes less the first), and with another salt and no initializer.
+  (func (export "creates")
+    (drop (call $create (i32.const 3000) (i32.const 34) (i32.const 3100) (i32.const 170) (i32.const 4)
+      (i32.const 0) (i32.const 0) (i64.const -1) (i32.const 3200)))
+    (drop (call $create (i32.const 3000) (i32.const 34) (i32.const 3100) (i32.const 170) (i32.const 4)
+      (i32.const 0) (i32.const 0) (i64.const -1) (i32.const 3200)))
+    (drop (call $create (i32.const 3001) (i32.const 33) (i32.const 3100) (i32.const 0) (i32.const 0)
+      (i32.const 0) (i32.const 0) (i64.const -1) (i32.const 3200)))
+    (i32.store8 (i32.const 3100) (i32.const 1))
+    (drop (call $create (i32.const 3000) (i32.const 34) (i32.const 3100) (i32.const 0) (i32.const 0)
+      (i32.const 0) (i32.const 0) (i64.const -1) (i32.const 3200))))
+
+  ;; Replaces this contract's code with the smallest contract, running its `init` as the migration.
+  (func (export "replace")
+    (drop (call $set_code (i32.const 3000) (i32.const 34) (i32.const 170) (i32.const 4) (i32.const 0)
+      (i32.const 0) (i64.const -1)))))

@@ -3,7 +3,9 @@
 //! the other. The pool pulls tokens with `transfer_from` (the provider or trader approves the
 //! pool first) and pays with `transfer`, through the token's typed reference `TokenRef`: the
 //! token's crate is a dependency with feature `ref-only`, so its argument, return and error types
-//! are the token's own and its entry points stay out of this contract.
+//! are the token's own and its entry points stay out of this contract. Products of amounts are
+//! taken in 256 bits (`U256`, `MulDiv`), so reserves anywhere up to `u128::MAX` never overflow
+//! an intermediate.
 #![no_std]
 
 extern crate alloc;
@@ -88,7 +90,8 @@ pub mod pool {
         },
         /// The caller holds fewer shares than that.
         InsufficientShares,
-        /// An intermediate product does not fit in a `u128`.
+        /// A result does not fit in a `u128` (a reserve or the total shares would pass
+        /// `u128::MAX`).
         Overflow,
     }
 
@@ -139,6 +142,13 @@ pub mod pool {
             self.total_shares.get_or_default()
         }
 
+        /// The product of the reserves, `k` of `x · y = k` (a swap never lowers it).
+        #[view]
+        pub fn invariant(&self) -> U256 {
+            let (ra, rb) = self.reserves();
+            U256::from(ra) * U256::from(rb)
+        }
+
         /// What the pool holds of each token according to the tokens themselves (at least the
         /// reserves; more if someone transferred tokens to the pool directly).
         #[view]
@@ -166,7 +176,8 @@ pub mod pool {
             let (ra, rb) = self.reserves();
             let total = self.total_shares();
             let shares = if total == 0 {
-                amount_a.checked_mul(amount_b).ok_or(Error::Overflow)?.isqrt()
+                // √(a · b) < 2^128: it always fits.
+                (U256::from(amount_a) * U256::from(amount_b)).integer_sqrt().low_u128()
             } else {
                 mul_div(amount_a, total, ra)?.min(mul_div(amount_b, total, rb)?)
             };
@@ -243,25 +254,30 @@ pub mod pool {
         }
     }
 
-    /// The constant-product output for `amount_in` after the fee.
+    /// The constant-product output for `amount_in` after the fee:
+    /// `in · (1000 − fee) · reserve_out / (reserve_in · 1000 + in · (1000 − fee))`, rounded down,
+    /// in 256 bits (each term fits: amounts are below 2^128, the factors below 2^10); always
+    /// less than `reserve_out`.
     fn amount_out(amount_in: u128, reserve_in: u128, reserve_out: u128) -> Result<u128, Error> {
         if amount_in == 0 {
             return Err(Error::ZeroAmount);
         }
-        let in_with_fee = amount_in.checked_mul(1000 - FEE_PER_MILLE).ok_or(Error::Overflow)?;
-        let numerator = in_with_fee.checked_mul(reserve_out).ok_or(Error::Overflow)?;
-        let denominator =
-            reserve_in.checked_mul(1000).and_then(|r| r.checked_add(in_with_fee)).ok_or(Error::Overflow)?;
-        match numerator / denominator {
+        let in_with_fee = U256::from(amount_in) * U256::from(1000 - FEE_PER_MILLE);
+        let denominator = U256::from(reserve_in) * U256::from(1000) + in_with_fee;
+        let out = in_with_fee.mul_div(U256::from(reserve_out), denominator).ok_or(Error::Overflow)?;
+        match out.low_u128() {
             0 => Err(Error::ZeroAmount),
             out => Ok(out),
         }
     }
 
-    /// `a · b / c`, rounded down (`c` is a reserve or the total shares: zero only when the pool
-    /// is empty).
+    /// `a · b / c`, rounded down, with the product in 256 bits (`c` is a reserve or the total
+    /// shares: zero only when the pool is empty).
     fn mul_div(a: u128, b: u128, c: u128) -> Result<u128, Error> {
-        a.checked_mul(b).ok_or(Error::Overflow)?.checked_div(c).ok_or(Error::Empty)
+        if c == 0 {
+            return Err(Error::Empty);
+        }
+        a.mul_div(b, c).ok_or(Error::Overflow)
     }
 
     fn add(a: u128, b: u128) -> Result<u128, Error> {

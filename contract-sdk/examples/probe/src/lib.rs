@@ -1,5 +1,5 @@
 //! A contract that exercises the SDK itself: every host wrapper, view write rejection, panics,
-//! large storage values, the allocator, a call by a name known at run time, the options of a
+//! large storage values, the allocator, `U256` arguments, returns and storage, a call by a name known at run time, the options of a
 //! typed reference. Used by the SDK's tests; it has no `#[init]`.
 #![no_std]
 
@@ -18,6 +18,8 @@ pub mod probe {
         blob: Item<Vec<u8>>,
         #[prefix = "n"]
         numbers: Map<u32, u64>,
+        #[prefix = "w"]
+        wide: Item<U256>,
     }
 
     /// Emitted by `ping`.
@@ -135,6 +137,23 @@ pub mod probe {
         #[view]
         pub fn get(&self, k: u32) -> Option<u64> {
             self.numbers.get(&k)
+        }
+
+        /// `a · b / c` at full width, rounded down (or up when `up`), stored and returned;
+        /// `None` (nothing stored) when `c` is zero or the quotient needs more than 256 bits.
+        #[call]
+        pub fn store_mul_div(&mut self, a: U256, b: U256, c: U256, up: bool) -> Option<U256> {
+            let q = if up { a.mul_div_ceil(b, c) } else { a.mul_div(b, c) };
+            if let Some(q) = q {
+                self.wide.set(&q);
+            }
+            q
+        }
+
+        /// What `store_mul_div` stored last.
+        #[view]
+        pub fn wide(&self) -> Option<U256> {
+            self.wide.get()
         }
 
         /// Removes `numbers[k]`.

@@ -7,4 +7,6 @@ mod build;
 mod calls;
 mod chain;
 mod dispatch;
+mod install;
 mod token;
+mod wide;
