@@ -102,7 +102,7 @@ fn alu(scale: Scale) -> Vec<Probe> {
         all.push(k.probe(format!("alu/i64.{name}"), t, "operands from locals", scale));
     }
     for ty in ["i32", "i64"] {
-        for name in ["clz", "ctz", "extend8_s", "extend16_s"] {
+        for name in ["extend8_s", "extend16_s"] {
             let k = chain_unary(ty, name, 0x0000_0000_0001_8000, CHEAP);
             all.push(k.probe(format!("alu/{ty}.{name}"), t, "a dependent chain", scale));
         }
@@ -163,6 +163,10 @@ fn alu(scale: Scale) -> Vec<Probe> {
         // All bits set: a software count does the most work (the result feeds the next count).
         let k = chain_unary(ty, "popcnt", u64::MAX, CHEAP);
         all.push(k.probe(format!("popcnt/{ty}.popcnt"), op(OpClass::Popcnt), "a dependent chain", scale));
+        for name in ["clz", "ctz"] {
+            let k = chain_unary(ty, name, 0x0000_0000_0001_8000, CHEAP);
+            all.push(k.probe(format!("popcnt/{ty}.{name}"), op(OpClass::Popcnt), "a dependent chain", scale));
+        }
     }
     all
 }
