@@ -110,7 +110,7 @@ define_ops! {
     BrIf               "br_if"                0x000D   [_ _] 9_000,
     BrTable            "br_table"             0x000E   [_ _] 23_000,
     Return             "return"               0x000F   [_ _] 2_000,
-    Call               "call"                 0x0010   [_ _] 5_000,
+    Call               "call"                 0x0010   [_ _] 8_500,
     CallIndirect       "call_indirect"        0x0011   [_ _] 36_000,
     Drop               "drop"                 0x001A   [1 0] 500,
     Select             "select"               0x001B   [3 1] 1_000,

@@ -21,6 +21,7 @@
 //!     ],
 //!     "br_table_per_target": 10,
 //!     "per_local": 250,
+//!     "call_per_param": 500,
 //!     "dynamic": { "memory_grow_per_page": 10000000, … }
 //!   },
 //!   "host": { "base": 50000, … }
@@ -107,6 +108,7 @@ pub fn write(schedule: &Schedule, host: &HostCosts, measured: &Measured) -> Stri
     let _ = writeln!(out, "    ],");
     let _ = writeln!(out, "    \"br_table_per_target\": {},", schedule.br_table_per_target);
     let _ = writeln!(out, "    \"per_local\": {},", schedule.per_local);
+    let _ = writeln!(out, "    \"call_per_param\": {},", schedule.call_per_param);
     let _ = writeln!(out, "    \"dynamic\": {{");
     for (k, d) in DynTerm::ALL.iter().enumerate() {
         let comma = if k + 1 < DynTerm::ALL.len() { "," } else { "" };
@@ -134,7 +136,11 @@ pub fn parse(text: &str) -> Result<Calibrated, String> {
     if version != u64::from(SCHEDULE_VERSION) {
         return Err(format!("schedule.version is {version}; this build reads version {SCHEDULE_VERSION}"));
     }
-    known_fields(schedule, &["version", "classes", "br_table_per_target", "per_local", "dynamic"], "schedule")?;
+    known_fields(
+        schedule,
+        &["version", "classes", "br_table_per_target", "per_local", "call_per_param", "dynamic"],
+        "schedule",
+    )?;
     let mut s = Schedule::default();
     let mut seen = vec![None::<String>; OpKind::COUNT];
     let classes = field(schedule, "classes", "schedule")?.as_array().ok_or("schedule.classes is not an array")?;
@@ -168,6 +174,7 @@ pub fn parse(text: &str) -> Result<Calibrated, String> {
     s.br_table_per_target =
         integer(field(schedule, "br_table_per_target", "schedule")?, "schedule.br_table_per_target")?;
     s.per_local = integer(field(schedule, "per_local", "schedule")?, "schedule.per_local")?;
+    s.call_per_param = integer(field(schedule, "call_per_param", "schedule")?, "schedule.call_per_param")?;
     let dynamic = object(field(schedule, "dynamic", "schedule")?, "schedule.dynamic")?;
     let names: Vec<&str> = DynTerm::ALL.iter().map(|d| d.name()).collect();
     known_fields(dynamic, &names, "schedule.dynamic")?;

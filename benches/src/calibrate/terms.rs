@@ -2,7 +2,7 @@
 //! term of the cost model, with how to read and set it in [`Params`].
 //!
 //! A [`Term`] is one number of the consensus cost model: the price of an operator class (every
-//! operator of the class gets it), `br_table_per_target`, `per_local`, a field of
+//! operator of the class gets it), `br_table_per_target`, `per_local`, `call_per_param`, a field of
 //! [`DynamicCosts`](tally_gas_injector::DynamicCosts), or a field of [`HostCosts`].
 //!
 //! Operators are grouped into [`OpClass`]es by what their worst case costs the interpreter: one
@@ -346,6 +346,8 @@ pub enum Term {
     BrTablePerTarget,
     /// `Schedule::per_local`.
     PerLocal,
+    /// `Schedule::call_per_param`.
+    CallPerParam,
     /// A field of the schedule's dynamic costs.
     Dyn(DynTerm),
     /// A field of the host costs.
@@ -356,7 +358,7 @@ impl Term {
     /// Every term, in the order the calibration file lists them.
     pub fn all() -> Vec<Term> {
         let mut all: Vec<Term> = OpClass::ALL.iter().map(|c| Term::Op(*c)).collect();
-        all.extend([Term::BrTablePerTarget, Term::PerLocal]);
+        all.extend([Term::BrTablePerTarget, Term::PerLocal, Term::CallPerParam]);
         all.extend(DynTerm::ALL.iter().map(|d| Term::Dyn(*d)));
         all.extend(HostTerm::ALL.iter().map(|h| Term::Host(*h)));
         all
@@ -369,6 +371,7 @@ impl Term {
             Term::Op(c) => format!("op.{}", c.name()),
             Term::BrTablePerTarget => "schedule.br_table_per_target".into(),
             Term::PerLocal => "schedule.per_local".into(),
+            Term::CallPerParam => "schedule.call_per_param".into(),
             Term::Dyn(d) => format!("dynamic.{}", d.name()),
             Term::Host(h) => format!("host.{}", h.name()),
         }
@@ -382,6 +385,7 @@ impl Term {
             Term::Op(c) => members(c).into_iter().filter_map(|op| s.cost(op)).max().unwrap_or(0),
             Term::BrTablePerTarget => s.br_table_per_target,
             Term::PerLocal => s.per_local,
+            Term::CallPerParam => s.call_per_param,
             Term::Dyn(d) => d.get(&s.dynamic),
             Term::Host(h) => h.get(&params.host),
         }
@@ -398,6 +402,7 @@ impl Term {
             }
             Term::BrTablePerTarget => s.br_table_per_target = value,
             Term::PerLocal => s.per_local = value,
+            Term::CallPerParam => s.call_per_param = value,
             Term::Dyn(d) => d.set(&mut s.dynamic, value),
             Term::Host(h) => h.set(&mut params.host, value),
         }
