@@ -41,9 +41,10 @@ use super::terms::{class_of, DynTerm, HostTerm};
 pub const FORMAT: &str = "tally-calibration/1";
 
 /// The conversion of time to gas the calibration uses.
-pub const UNIT: &str =
-    "1 ns per 1000 gas: every term is priced so that its worst-case input runs at 1 ns per 1000 gas \
-                        on the reference machine (price = worst-case ns per unit × 1000, two significant digits)";
+pub const UNIT: &str = "the defaults' unit: ordinary code (the median of the time-per-gas baseline workloads) runs \
+                        at the defaults' time per gas, and every term is at the lowest price (two significant \
+                        digits, rounded up) that keeps its worst-case input within 2.5× ordinary code's median \
+                        time per gas under the proposal itself";
 
 /// The committed calibration file, relative to the `benches` crate.
 pub const FITTED: &str = "calibration/fitted.json";

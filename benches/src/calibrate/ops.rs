@@ -193,6 +193,25 @@ fn globals(scale: Scale) -> Vec<Probe> {
 fn calls(scale: Scale) -> Vec<Probe> {
     let t = op(OpClass::Call);
     vec![
+        // First: its count of `call` is the same at every size, so it does not depend on the
+        // call's price, and `call/identity` (one parameter) then sees its per-parameter price.
+        Probe::new(
+            "call-per-param/i64-params",
+            Term::CallPerParam,
+            "8 calls per iteration of a function of x i64 parameters, every argument pushed by `local.get`",
+            "parameters of the callee",
+            pick(scale, vec![0, 32, 64, 96, 128], vec![0, 64, 128], vec![0, 8, 16]),
+            |ctx: &Ctx, params| {
+                let callee = match params {
+                    0 => "(func $f)".to_string(),
+                    n => format!("(func $f (param {}))", "i64 ".repeat(n as usize)),
+                };
+                let unit = Kernel::new(format!("{}call $f", "local.get $a ".repeat(params as usize)), 2_000)
+                    .module(callee)
+                    .locals("(local $a i64)");
+                warm_call(ctx, wat("call-per-param", &unit.text(8, ctx.scale))?)
+            },
+        ),
         Kernel::new("call $f", CHEAP / 4).module("(func $f)").probe("call/empty", t, "an empty function", scale),
         Kernel::new("local.get $x call $id local.set $x", CHEAP / 4)
             .module("(func $id (param i64) (result i64) local.get 0)")
@@ -211,23 +230,6 @@ fn calls(scale: Scale) -> Vec<Probe> {
                 };
                 let unit = Kernel::new("call $f", 2_000).module(callee);
                 warm_call(ctx, wat("per-local", &unit.text(8, ctx.scale))?)
-            },
-        ),
-        Probe::new(
-            "call-per-param/i64-params",
-            Term::CallPerParam,
-            "8 calls per iteration of a function of x i64 parameters, every argument pushed by `local.get`",
-            "parameters of the callee",
-            pick(scale, vec![0, 32, 64, 96, 128], vec![0, 64, 128], vec![0, 8, 16]),
-            |ctx: &Ctx, params| {
-                let callee = match params {
-                    0 => "(func $f)".to_string(),
-                    n => format!("(func $f (param {}))", "i64 ".repeat(n as usize)),
-                };
-                let unit = Kernel::new(format!("{}call $f", "local.get $a ".repeat(params as usize)), 2_000)
-                    .module(callee)
-                    .locals("(local $a i64)");
-                warm_call(ctx, wat("call-per-param", &unit.text(8, ctx.scale))?)
             },
         ),
     ]
