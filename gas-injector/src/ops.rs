@@ -98,7 +98,7 @@ macro_rules! define_ops {
 // ALU price) join `popcnt`'s class at 8,400, float rounding and `min`/`max` 7,100, conversions
 // 3,700, float `mul` 67,000 and `sqrt` 73,000, `table.get`/`set` 7,600, `br` 4,500 (each
 // ends its region: the next region's charge is part of it), the bulk operators' fixed parts
-// 15,000; and `call` 8,500 with 800 per parameter (`Schedule::call_per_param`, version 3).
+// 15,000; and `call` 8,500 with 1,000 per parameter (`Schedule::call_per_param`, version 3).
 define_ops! {
     Unreachable        "unreachable"          0x0000   [0 0] 1_000,
     Nop                "nop"                  0x0001   [0 0] 500,

@@ -204,7 +204,7 @@ impl Default for Schedule {
             op_costs: OpKind::ALL.iter().map(|op| Some(op.default_cost())).collect(),
             br_table_per_target: 10,
             per_local: 250,
-            call_per_param: 800,
+            call_per_param: 1_000,
             dynamic: DynamicCosts::default(),
             stack: StackCosts::default(),
         }
