@@ -202,8 +202,10 @@ fn shares(
             if part <= 0.0 {
                 return None;
             }
-            let positive: Vec<f64> =
-                candidates.get(&term).map(|c| c.iter().map(|(_, v)| *v).filter(|v| *v > 0.0).collect()).unwrap_or_default();
+            let positive: Vec<f64> = candidates
+                .get(&term)
+                .map(|c| c.iter().map(|(_, v)| *v).filter(|v| *v > 0.0).collect())
+                .unwrap_or_default();
             let (spread, feasibility_if_typical) = match (fitted.get(&term), positive.len()) {
                 (Some(worst), n) if n >= 2 => {
                     let typical = median(positive);

@@ -348,8 +348,8 @@ pub fn calibrate(options: &Options) -> Result<Calibration, String> {
             };
             let fitted_price = priced.get(&term).and_then(|p| p.0);
             let proposed = term.get(&proposal);
-            let floored = fitted_price
-                .is_some_and(|f| f > 0.0 && proposed > round_price_up(f / (feasible::BOUND * target)));
+            let floored =
+                fitted_price.is_some_and(|f| f > 0.0 && proposed > round_price_up(f / (feasible::BOUND * target)));
             let candidates = candidates.get(&term).cloned().unwrap_or_default();
             let ratios = (
                 feasible::worst_ratio(term, &fitted, &defaults, median_default),
@@ -501,8 +501,12 @@ fn count_ordinary(options: &Options, ctx: &Ctx, rows: &[OrdinaryRow]) -> Result<
     for term in Term::all() {
         let mut raised = base.clone();
         term.set(&mut raised, term.get(&base) + 1);
-        for (w, (gas, before)) in workloads.iter_mut().zip(ordinary_gas(options, ctx, &raised)?.into_iter().zip(&base_gas)) {
-            let count = gas.checked_sub(*before).ok_or_else(|| format!("{}: raising {} lowered its gas", w.name, term.name()))?;
+        for (w, (gas, before)) in
+            workloads.iter_mut().zip(ordinary_gas(options, ctx, &raised)?.into_iter().zip(&base_gas))
+        {
+            let count = gas
+                .checked_sub(*before)
+                .ok_or_else(|| format!("{}: raising {} lowered its gas", w.name, term.name()))?;
             if count > 0 {
                 w.counts.insert(term, count as f64);
             }

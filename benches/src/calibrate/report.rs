@@ -236,7 +236,8 @@ fn feasibility(out: &mut String, c: &Calibration) {
         let _ = writeln!(out, "| {} | {} | {} | {} |", k + 1, num(*target), num(*m), num(m / target));
     }
     if s.converged {
-        let _ = writeln!(out, "\nConverged: the proposal keeps every worst case within {BOUND}× the median it gives.\n");
+        let _ =
+            writeln!(out, "\nConverged: the proposal keeps every worst case within {BOUND}× the median it gives.\n");
     } else {
         let _ = writeln!(
             out,
@@ -255,7 +256,10 @@ fn feasibility(out: &mut String, c: &Calibration) {
          and F if it cost its typical (median) probe instead of its worst. The terms whose typical price \
          would lift F most are what makes the set infeasible.\n"
     );
-    let _ = writeln!(out, "| term | share of ordinary gas | worst / typical | F at its typical price |\n|---|---:|---:|---:|");
+    let _ = writeln!(
+        out,
+        "| term | share of ordinary gas | worst / typical | F at its typical price |\n|---|---:|---:|---:|"
+    );
     for sh in &s.shares {
         let _ = writeln!(
             out,
@@ -263,7 +267,11 @@ fn feasibility(out: &mut String, c: &Calibration) {
             sh.term.name(),
             percent(sh.share),
             sh.spread.map_or("—".into(), |v| format!("{}×", num(v))),
-            sh.feasibility_if_typical.map_or("—".into(), |v| if v >= 1.0 / BOUND { format!("**{}**", num(v)) } else { num(v) })
+            sh.feasibility_if_typical.map_or("—".into(), |v| if v >= 1.0 / BOUND {
+                format!("**{}**", num(v))
+            } else {
+                num(v)
+            })
         );
     }
     out.push('\n');
