@@ -11,8 +11,8 @@ use crate::ops::{Dynamic, OpKind};
 
 /// The schedule format this crate reads and writes. It fixes the operator table
 /// ([`OpKind::ALL`], 201 entries) and the field layout of [`Schedule`]. Version 2 added
-/// [`DynamicCosts::memory_access_per_page`].
-pub const SCHEDULE_VERSION: u32 = 2;
+/// [`DynamicCosts::memory_access_per_page`], version 3 [`Schedule::call_per_param`].
+pub const SCHEDULE_VERSION: u32 = 3;
 
 /// Gas costs and stack limits used to instrument a module.
 ///
@@ -27,6 +27,9 @@ pub struct Schedule {
     pub br_table_per_target: u64,
     /// Static cost per declared local (parameters excluded), added to the function's entry region.
     pub per_local: u64,
+    /// Extra static cost of `call` and `call_indirect` per parameter of the callee's type, added
+    /// to the caller's region where the call is: each argument is copied into the callee's frame.
+    pub call_per_param: u64,
     /// Per-unit costs of the size-dependent operators.
     pub dynamic: DynamicCosts,
     /// Stack-height accounting: value sizes, activation cost and budget.
@@ -201,6 +204,7 @@ impl Default for Schedule {
             op_costs: OpKind::ALL.iter().map(|op| Some(op.default_cost())).collect(),
             br_table_per_target: 10,
             per_local: 250,
+            call_per_param: 1_000,
             dynamic: DynamicCosts::default(),
             stack: StackCosts::default(),
         }
@@ -209,10 +213,11 @@ impl Default for Schedule {
 
 impl Schedule {
     /// A schedule where every operator costs `cost` (at least 1 for control operators), with the
-    /// default dynamic and stack costs, no `br_table` per-target cost and no per-local cost.
-    /// Useful in tests: the gas used is then `cost` × operators executed (+ dynamic charges).
+    /// default dynamic and stack costs, no `br_table` per-target cost, no per-local cost and no
+    /// per-parameter call cost. Useful in tests: the gas used is then `cost` × operators executed
+    /// (+ dynamic charges).
     pub fn uniform(cost: u64) -> Self {
-        let mut s = Self { br_table_per_target: 0, per_local: 0, ..Self::default() };
+        let mut s = Self { br_table_per_target: 0, per_local: 0, call_per_param: 0, ..Self::default() };
         for op in OpKind::ALL {
             let c = if OpKind::CONTROL.contains(&op) { cost.max(1) } else { cost };
             s.op_costs[op.index()] = Some(c);

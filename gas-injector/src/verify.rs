@@ -521,6 +521,8 @@ impl FuncCheck<'_> {
         // Pass A: liveness, region starts, and the operand stack, in one forward scan.
         let mut starts = vec![false; n + 1];
         let mut live_op = vec![false; n];
+        // Each call's parameter count (its callee's type), for its per-parameter cost.
+        let mut call_params = vec![0u64; n];
         let mut forward_target: Vec<bool> = vec![false];
         let mut frames = vec![VFrame { kind: FrameKind::Function, live: true, id: 0, base: 0 }];
         let mut live = true;
@@ -568,6 +570,12 @@ impl FuncCheck<'_> {
             }
 
             let (pops, _) = arity.ok_or_else(|| self.code_err(at.start, "arity unknown"))?;
+            call_params[i] = match kind {
+                OpKind::Call => u64::from(pops),
+                // The table index is popped too.
+                OpKind::CallIndirect => u64::from(pops.saturating_sub(1)),
+                _ => 0,
+            };
             let pops = pops as usize;
             let mut mark = |depth: u32| {
                 if let Some(f) = frames.len().checked_sub(1 + depth as usize).and_then(|k| frames.get(k)) {
@@ -659,6 +667,12 @@ impl FuncCheck<'_> {
                     .checked_mul(self.schedule.br_table_per_target)
                     .and_then(|c| c.checked_add(cost))
                     .ok_or_else(|| self.code_err(at.start, "br_table cost overflows"))?;
+            }
+            if matches!(kind, OpKind::Call | OpKind::CallIndirect) {
+                cost = call_params[i]
+                    .checked_mul(self.schedule.call_per_param)
+                    .and_then(|c| c.checked_add(cost))
+                    .ok_or_else(|| self.code_err(at.start, "call cost overflows"))?;
             }
             let owner = if kind == OpKind::Loop {
                 loop_region[i + 1] = true;

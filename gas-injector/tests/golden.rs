@@ -34,6 +34,7 @@ macro_rules! golden_tests {
 
 golden_tests!(
     if_else,
+    calls,
     br_if,
     br_table,
     nested_loops,

@@ -10,6 +10,7 @@ fn schedules() -> [Schedule; 3] {
     let mut varied = Schedule::default();
     varied.per_local = 7;
     varied.br_table_per_target = 3;
+    varied.call_per_param = 9;
     [Schedule::default(), common::golden_schedule(), varied]
 }
 

@@ -71,6 +71,7 @@ fn random_schedule(seed: &[u8]) -> Schedule {
     }
     s.br_table_per_target = u.int_in_range(0..=100).unwrap_or(0);
     s.per_local = u.int_in_range(0..=100).unwrap_or(0);
+    s.call_per_param = u.int_in_range(0..=100).unwrap_or(0);
     s.dynamic.memory_grow_per_page = u.int_in_range(0..=1 << 40).unwrap_or(0);
     s.dynamic.memory_fill_per_byte = u.int_in_range(0..=3).unwrap_or(0);
     s.dynamic.table_copy_per_element = u.int_in_range(0..=3).unwrap_or(0);

@@ -152,3 +152,16 @@ fn a_different_schedule_does_not_verify() {
     // Nor the original itself.
     assert!(verify(&wasm, &wasm, &Schedule::default()).is_err());
 }
+
+/// A call's per-parameter cost is part of the charge `verify` recomputes: a module instrumented
+/// with another `call_per_param` does not verify, though nothing else differs.
+#[test]
+fn the_per_parameter_call_cost_is_verified() {
+    let wasm = common::wat(SOURCE);
+    let mut other = common::golden_schedule();
+    other.call_per_param += 1;
+    let out = instrument(&wasm, &other).unwrap();
+    let r = verify(&wasm, &out, &common::golden_schedule());
+    assert!(matches!(r, Err(VerifyError::Charge { .. })), "{r:?}");
+    assert!(verify(&wasm, &out, &other).is_ok());
+}

@@ -449,7 +449,7 @@ impl Runtime {
         let mut budget = Budget::new(req.gas_limit, ceiling);
         let mut code_hash = [0; 32];
         let len = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        let out = if !budget.charge(params.host.call_cost(len(req.method.len()), len(req.input.len()))) {
+        let out = if !budget.charge(params.host.top_level_call_cost(len(req.method.len()), len(req.input.len()))) {
             FrameOutcome::refused(Status::OutOfGas, 0, Some(req.contract), None)
         } else if req.input.len() > params.limits.max_input_len as usize {
             let message =
@@ -503,11 +503,15 @@ impl Runtime {
         let k = &params.host;
         let code_len = u64::try_from(req.code.len()).unwrap_or(u64::MAX);
         let input_len = u64::try_from(req.input.len()).unwrap_or(u64::MAX);
+        let method = req.init.clone().unwrap_or_default();
+        // The initializer's name and input are hashed into the result hash, as a top-level
+        // call's are: `receipt_byte` pays for that.
+        let hashed = input_len.saturating_add(u64::try_from(method.len()).unwrap_or(u64::MAX));
         let cost = k
             .deploy
             .saturating_add(code_len.saturating_mul(k.deploy_code_byte))
-            .saturating_add(input_len.saturating_mul(k.memory_read_byte));
-        let method = req.init.clone().unwrap_or_default();
+            .saturating_add(input_len.saturating_mul(k.memory_read_byte))
+            .saturating_add(hashed.saturating_mul(k.receipt_byte));
         let mut code_hash = [0; 32];
         let mut address = Address::default();
         let out = if !budget.charge(cost) {

@@ -65,7 +65,7 @@ fn loading_code_is_charged_before_it_is_prepared_and_the_same_cached_or_not() {
     let d = chain.rt.deploy(&chain.storage, &deploy_req(&chain, code.clone(), GAS)).unwrap();
     assert_eq!(d.receipt.status, Status::Ok);
     let k = chain.rt.params().host;
-    let call_charge = k.call_cost(2, 0);
+    let call_charge = k.top_level_call_cost(2, 0);
     // A fresh node (empty cache) with less gas than the code's load charge: out of gas, and the
     // code was never prepared.
     let cold = Runtime::new(Params::default()).unwrap();
@@ -85,7 +85,7 @@ fn loading_code_is_charged_before_it_is_prepared_and_the_same_cached_or_not() {
     let missing = chain.rt.call(&chain.storage, &chain.req(d.address, "nope", &[])).unwrap();
     assert_eq!(missing.status, Status::NoSuchMethod);
     let shape = check_code(&code, &chain.rt.params().code).unwrap();
-    assert_eq!(missing.gas_used, k.call_cost(4, 0) + k.load_cost(code.len()) + k.load_shape_cost(&shape));
+    assert_eq!(missing.gas_used, k.top_level_call_cost(4, 0) + k.load_cost(code.len()) + k.load_shape_cost(&shape));
 }
 
 /// Calls `target.f0` twice through the ABI's `call`, returning the two calls' statuses.
@@ -140,7 +140,7 @@ fn instantiation_is_charged_by_what_it_allocates() {
     // Too little gas for the instantiation: out of gas before anything is allocated.
     let c = chain.deploy(with, addr(3));
     let mut req = chain.req(c, "run", &[]);
-    req.gas_limit = k.call_cost(3, 0) + load(with) + p.instantiate_cost(&shape(with)) - 1;
+    req.gas_limit = k.top_level_call_cost(3, 0) + load(with) + p.instantiate_cost(&shape(with)) - 1;
     let r = chain.rt.call(&chain.storage, &req).unwrap();
     assert_eq!((r.status, r.gas_used), (Status::OutOfGas, req.gas_limit));
 }
@@ -195,7 +195,7 @@ fn a_corrupt_account_is_a_receipt() {
     chain.storage.commit(&ws).unwrap();
     let r = chain.call(c, "inc", &[]);
     assert_eq!(r.status, Status::CorruptState);
-    assert_eq!(r.gas_used, chain.rt.params().host.call_cost(3, 0));
+    assert_eq!(r.gas_used, chain.rt.params().host.top_level_call_cost(3, 0));
     // An account whose code is missing.
     let mut ws = WriteSet::new();
     // (An `Account`'s SCALE encoding is its code hash's 32 bytes and the code's length, u32 LE.)

@@ -67,7 +67,7 @@ fn failures_discard_writes_and_events_but_charge_gas() {
     assert_eq!(chain.call(c, "big_value", &[]).status, Status::HostTrap(HostTrap::ValueTooLarge));
     let oversized = chain.rt.call(&chain.storage, &chain.req(c, "inc", &vec![0; 64 * 1024 + 1])).unwrap();
     assert_eq!(oversized.status, Status::HostTrap(HostTrap::InputTooLarge));
-    let input_charge = chain.rt.params().host.call_cost(3, 64 * 1024 + 1);
+    let input_charge = chain.rt.params().host.top_level_call_cost(3, 64 * 1024 + 1);
     assert_eq!(oversized.gas_used, input_charge, "the call's own charge, nothing loaded");
     assert_eq!(chain.call(c, "too_many_topics", &[]).status, Status::HostTrap(HostTrap::EventLimit));
     let trap = chain.call(c, "inc_then_trap", &[]).trap.expect("location");
@@ -93,7 +93,7 @@ fn unknown_contracts_and_methods_end_in_charged_receipts() {
     let before = chain.dump();
     let r = chain.rt.call(&chain.storage, &chain.req(addr(9), "inc", &[])).unwrap();
     assert_eq!(r.status, Status::NoSuchContract);
-    assert_eq!(r.gas_used, chain.rt.params().host.call_cost(3, 0), "the call's charge, no code to load");
+    assert_eq!(r.gas_used, chain.rt.params().host.top_level_call_cost(3, 0), "the call's charge, no code to load");
     let code_len = wasm(COUNTER).len();
     for method in ["nope", "takes_args", "memory"] {
         let r = chain.rt.call(&chain.storage, &chain.req(c, method, &[])).unwrap();

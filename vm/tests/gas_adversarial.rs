@@ -304,7 +304,8 @@ fn deep_recursion_at_the_stack_limit_plus_minus_one() {
         let frames = u64::from(s.stack.budget / f);
         let n_max = frames - 1; // d(n) needs n + 1 frames
         let entry = c(&s, &[K::LocalGet, K::If]);
-        let then = c(&s, &[K::LocalGet, K::I32Const, K::I32Sub, K::Call]);
+        // The call pays per parameter (one).
+        let then = c(&s, &[K::LocalGet, K::I32Const, K::I32Sub, K::Call]) + s.call_per_param;
         let end = c(&s, &[K::End]);
         // d(n): n + 1 entries, n then-arms, n `end`s of the `if` after the call, n + 1 function ends.
         let cost = |n: u64| (n + 1) * entry + n * then + n * end + (n + 1) * end;
@@ -351,7 +352,7 @@ fn huge_locals_case(locals: u32, on_both: bool) {
     let frames = u64::from(s.stack.budget / f);
     assert!(frames >= 2, "{frames}");
     let entry = u64::from(locals) * s.per_local + c(&s, &[K::I64Const, K::LocalSet, K::LocalGet, K::If]);
-    let then = c(&s, &[K::LocalGet, K::I32Const, K::I32Sub, K::Call]);
+    let then = c(&s, &[K::LocalGet, K::I32Const, K::I32Sub, K::Call]) + s.call_per_param;
     let els = c(&s, &[K::LocalGet, K::End]); // else-arm region, falls through the if's `end`
     let gas = 1u64 << 50;
     // h(0): entry, else-arm (local.get, then the `if`'s end), the function's end.

@@ -134,6 +134,10 @@ impl<'a> Reference<'a> {
         if let Operator::BrTable { targets } = op {
             c += u128::from(targets.len()) * u128::from(self.s.br_table_per_target);
         }
+        // The subset has no `call_indirect`; a call's arguments pay per parameter.
+        if let Operator::Call { function_index } = op {
+            c += self.funcs[*function_index as usize].params as u128 * u128::from(self.s.call_per_param);
+        }
         c
     }
 
@@ -450,9 +454,11 @@ fn schedules() -> Vec<Schedule> {
     odd.dynamic.memory_fill_per_byte = 5;
     odd.dynamic.memory_copy_per_byte = 3;
     odd.stack = StackCosts { budget: 1 << 16, activation: 9, i32: 2, i64: 2, f32: 2, f64: 2, funcref: 2, externref: 2 };
+    odd.call_per_param = 13;
     let mut varied = Schedule::default();
     varied.per_local = 7;
     varied.br_table_per_target = 3;
+    varied.call_per_param = 5;
     vec![Schedule::default(), odd, varied, Schedule::uniform(1)]
 }
 

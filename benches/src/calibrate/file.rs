@@ -21,6 +21,7 @@
 //!     ],
 //!     "br_table_per_target": 10,
 //!     "per_local": 250,
+//!     "call_per_param": 500,
 //!     "dynamic": { "memory_grow_per_page": 10000000, … }
 //!   },
 //!   "host": { "base": 50000, … }
@@ -40,9 +41,10 @@ use super::terms::{class_of, DynTerm, HostTerm};
 pub const FORMAT: &str = "tally-calibration/1";
 
 /// The conversion of time to gas the calibration uses.
-pub const UNIT: &str =
-    "1 ns per 1000 gas: every term is priced so that its worst-case input runs at 1 ns per 1000 gas \
-                        on the reference machine (price = worst-case ns per unit × 1000, two significant digits)";
+pub const UNIT: &str = "the defaults' unit: ordinary code (the median of the time-per-gas baseline workloads) runs \
+                        at the defaults' time per gas, and every term is at the lowest price (two significant \
+                        digits, rounded up) that keeps its worst-case input within 2.5× ordinary code's median \
+                        time per gas under the proposal itself";
 
 /// The committed calibration file, relative to the `benches` crate.
 pub const FITTED: &str = "calibration/fitted.json";
@@ -107,6 +109,7 @@ pub fn write(schedule: &Schedule, host: &HostCosts, measured: &Measured) -> Stri
     let _ = writeln!(out, "    ],");
     let _ = writeln!(out, "    \"br_table_per_target\": {},", schedule.br_table_per_target);
     let _ = writeln!(out, "    \"per_local\": {},", schedule.per_local);
+    let _ = writeln!(out, "    \"call_per_param\": {},", schedule.call_per_param);
     let _ = writeln!(out, "    \"dynamic\": {{");
     for (k, d) in DynTerm::ALL.iter().enumerate() {
         let comma = if k + 1 < DynTerm::ALL.len() { "," } else { "" };
@@ -134,7 +137,11 @@ pub fn parse(text: &str) -> Result<Calibrated, String> {
     if version != u64::from(SCHEDULE_VERSION) {
         return Err(format!("schedule.version is {version}; this build reads version {SCHEDULE_VERSION}"));
     }
-    known_fields(schedule, &["version", "classes", "br_table_per_target", "per_local", "dynamic"], "schedule")?;
+    known_fields(
+        schedule,
+        &["version", "classes", "br_table_per_target", "per_local", "call_per_param", "dynamic"],
+        "schedule",
+    )?;
     let mut s = Schedule::default();
     let mut seen = vec![None::<String>; OpKind::COUNT];
     let classes = field(schedule, "classes", "schedule")?.as_array().ok_or("schedule.classes is not an array")?;
@@ -168,6 +175,7 @@ pub fn parse(text: &str) -> Result<Calibrated, String> {
     s.br_table_per_target =
         integer(field(schedule, "br_table_per_target", "schedule")?, "schedule.br_table_per_target")?;
     s.per_local = integer(field(schedule, "per_local", "schedule")?, "schedule.per_local")?;
+    s.call_per_param = integer(field(schedule, "call_per_param", "schedule")?, "schedule.call_per_param")?;
     let dynamic = object(field(schedule, "dynamic", "schedule")?, "schedule.dynamic")?;
     let names: Vec<&str> = DynTerm::ALL.iter().map(|d| d.name()).collect();
     known_fields(dynamic, &names, "schedule.dynamic")?;

@@ -99,9 +99,35 @@ pub fn round_price(value: f64) -> u64 {
     ((value / scale).round() * scale).round() as u64
 }
 
+/// `value` rounded up to two significant digits, as a whole number of gas (at least 1): a price
+/// that must not fall below `value`.
+pub fn round_price_up(value: f64) -> u64 {
+    if !value.is_finite() || value <= 1.0 {
+        return 1;
+    }
+    if value < 100.0 {
+        return value.ceil() as u64;
+    }
+    let digits = value.log10().floor() as i32;
+    let scale = 10f64.powi(digits - 1);
+    ((value / scale).ceil() * scale).round() as u64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rounding_up_never_lowers_a_price() {
+        assert_eq!(round_price_up(0.3), 1);
+        assert_eq!(round_price_up(41.2), 42);
+        assert_eq!(round_price_up(8_801.0), 8_900);
+        assert_eq!(round_price_up(8_800.0), 8_800);
+        assert_eq!(round_price_up(1.26e7), 13_000_000);
+        for v in [1.5, 99.9, 100.0, 123.4, 5_069.0, 2.13e8] {
+            assert!(round_price_up(v) as f64 >= v, "{v}");
+        }
+    }
 
     #[test]
     fn exact_points_give_their_line() {

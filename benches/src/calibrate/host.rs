@@ -157,22 +157,6 @@ pub fn probes(scale: Scale) -> Vec<Probe> {
             )
         },
     ));
-    all.push(
-        Probe::new(
-            "memory_read_byte/top-level-input",
-            host(HostTerm::MemoryReadByte),
-            "a top-level call of an empty method with x bytes of input (the input is hashed into the result hash)",
-            "input bytes",
-            spread(max_input, n),
-            |ctx: &Ctx, x| call_with(ctx, Vec::new(), |_| Ok(empty_contract()), vec![0xab; x as usize], Status::Ok),
-        )
-        .check(
-            "a top-level call's input is hashed into the result hash, which costs what `receipt_byte` pays for, but \
-         the call charges `memory_read_byte` for it (`HostCosts::call_cost`); priced by `memory_read_byte`, every \
-         other read of contract memory would pay for that hashing. The formula should charge `receipt_byte` per \
-         byte of a top-level input (and of a deployment's initializer input)",
-        ),
-    );
     all.push(Probe::new(
         "memory_read_byte/debug_log",
         host(HostTerm::MemoryReadByte),
@@ -209,6 +193,15 @@ pub fn probes(scale: Scale) -> Vec<Probe> {
                 host_loop(&["return_set"], 1, &[], "", &format!("(call $return_set (i32.const 0) (i32.const {x}))"), 1);
             call_with(ctx, Vec::new(), |_| wat("return_set", &text), Vec::new(), Status::Ok)
         },
+    ));
+    all.push(Probe::new(
+        "receipt_byte/top-level-input",
+        host(HostTerm::ReceiptByte),
+        "a top-level call of an empty method with x bytes of input: copied into the frame, hashed into the \
+         result hash",
+        "input bytes",
+        spread(max_input, n),
+        |ctx: &Ctx, x| call_with(ctx, Vec::new(), |_| Ok(empty_contract()), vec![0xab; x as usize], Status::Ok),
     ));
     all.push(Probe::new(
         "keccak_block/keccak256",

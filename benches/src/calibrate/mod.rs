@@ -1,6 +1,6 @@
 //! The cost calibration (issue 11): measures every price of the cost model on its worst-case
-//! input at several sizes, fits `const + per_unit · x`, converts time to gas at one stated unit
-//! (1 ns per 1000 gas, [`file::UNIT`]), and writes a calibration file (the proposed `Schedule`
+//! input at several sizes, fits `const + per_unit · x`, converts time to gas by the proposal rule
+//! ([`file::UNIT`], [`feasible`]), and writes a calibration file (the proposed `Schedule`
 //! and `HostCosts`) and a report. Run by the `calibrate` binary; `BENCHMARKS.md`,
 //! "Calibration", describes the method and how to rerun it.
 //!
@@ -9,10 +9,13 @@
 //! - [`ops`], [`host`], [`storage`], [`code`]: the probes, in calibration order;
 //! - [`measure`]: timing (paired, alternating rounds) and exact gas counts;
 //! - [`fit`]: least squares and rounding;
+//! - [`feasible`]: the proposal rule (each worst case within 2.5× ordinary code, solved by
+//!   fixed-point iteration) and whether the classes allow it;
 //! - [`pipeline`]: the run, from probes to prices;
 //! - [`file`], [`report`]: the outputs.
 
 pub mod code;
+pub mod feasible;
 pub mod file;
 pub mod fit;
 pub mod host;

@@ -102,7 +102,7 @@ fn alu(scale: Scale) -> Vec<Probe> {
         all.push(k.probe(format!("alu/i64.{name}"), t, "operands from locals", scale));
     }
     for ty in ["i32", "i64"] {
-        for name in ["clz", "ctz", "extend8_s", "extend16_s"] {
+        for name in ["extend8_s", "extend16_s"] {
             let k = chain_unary(ty, name, 0x0000_0000_0001_8000, CHEAP);
             all.push(k.probe(format!("alu/{ty}.{name}"), t, "a dependent chain", scale));
         }
@@ -163,6 +163,10 @@ fn alu(scale: Scale) -> Vec<Probe> {
         // All bits set: a software count does the most work (the result feeds the next count).
         let k = chain_unary(ty, "popcnt", u64::MAX, CHEAP);
         all.push(k.probe(format!("popcnt/{ty}.popcnt"), op(OpClass::Popcnt), "a dependent chain", scale));
+        for name in ["clz", "ctz"] {
+            let k = chain_unary(ty, name, 0x0000_0000_0001_8000, CHEAP);
+            all.push(k.probe(format!("popcnt/{ty}.{name}"), op(OpClass::Popcnt), "a dependent chain", scale));
+        }
     }
     all
 }
@@ -189,6 +193,25 @@ fn globals(scale: Scale) -> Vec<Probe> {
 fn calls(scale: Scale) -> Vec<Probe> {
     let t = op(OpClass::Call);
     vec![
+        // First: its count of `call` is the same at every size, so it does not depend on the
+        // call's price, and `call/identity` (one parameter) then sees its per-parameter price.
+        Probe::new(
+            "call-per-param/i64-params",
+            Term::CallPerParam,
+            "8 calls per iteration of a function of x i64 parameters, every argument pushed by `local.get`",
+            "parameters of the callee",
+            pick(scale, vec![0, 32, 64, 96, 128], vec![0, 64, 128], vec![0, 8, 16]),
+            |ctx: &Ctx, params| {
+                let callee = match params {
+                    0 => "(func $f)".to_string(),
+                    n => format!("(func $f (param {}))", "i64 ".repeat(n as usize)),
+                };
+                let unit = Kernel::new(format!("{}call $f", "local.get $a ".repeat(params as usize)), 2_000)
+                    .module(callee)
+                    .locals("(local $a i64)");
+                warm_call(ctx, wat("call-per-param", &unit.text(8, ctx.scale))?)
+            },
+        ),
         Kernel::new("call $f", CHEAP / 4).module("(func $f)").probe("call/empty", t, "an empty function", scale),
         Kernel::new("local.get $x call $id local.set $x", CHEAP / 4)
             .module("(func $id (param i64) (result i64) local.get 0)")

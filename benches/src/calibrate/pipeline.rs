@@ -1,21 +1,28 @@
 //! The calibration run: every probe in order, timed and counted; each probe's fit turned into a
-//! price candidate; each term priced once its last probe is in; the ordinary-code check.
+//! price candidate; each term fitted once its last probe is in; ordinary code timed and its
+//! terms counted; the proposal solved by the rule of [`feasible`](super::feasible).
 //!
-//! **The unit.** Every term is priced so that its worst-case input runs at 1 ns per 1000 gas on
-//! the machine that runs the calibration: a probe's response at a point is `1000 · ns − (the
-//! gas of every other term at the prices fitted so far)`, in gas, and the fit's slope against
-//! the count of the probe's term is that term's price (for a term charged once per run, such as
-//! `deploy`, the intercept corrected to pay for the smallest size, its worst case). A term measured by several probes (the members of an operator
-//! class, a storage price on both backends) takes the largest. Prices are rounded to two
-//! significant digits; an operator class is never cheaper than the `simple` class (the cheapest
-//! real operator), and no price is below 1.
+//! **Fitting.** Every term is first fitted at 1 ns per 1000 gas on the machine that runs the
+//! calibration: a probe's response at a point is `1000 · ns − (the gas of every other term at
+//! the prices fitted so far)`, in gas, and the fit's slope against the count of the probe's term
+//! is that term's fitted price (for a term charged once per run, such as `deploy`, the
+//! intercept corrected to pay for the smallest size, its worst case). A term measured by several
+//! probes (the members of an operator class, a storage price on both backends) takes the
+//! largest. While fitting, later probes see earlier terms at their fitted prices (rounded to two
+//! significant digits, no class below `simple`, nothing below 1).
+//!
+//! **Proposing.** The proposal is each term at the lowest price that keeps its worst case within
+//! 2.5× ordinary code's median time per gas under the proposal itself, the unit anchored at the
+//! defaults' median ([`feasible::solve`](super::feasible::solve)); the report says when no such
+//! prices exist and which classes are why.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
 
 use tally_host_env::Params;
 
-use super::fit::{fit_line, round_price, Fit};
+use super::feasible::{self, Solution, Workload};
+use super::fit::{fit_line, round_price, round_price_up, Fit};
 use super::measure::{count_probe, gas_at, time_probe, Plan, Reference};
 use super::probe::{Ctx, Probe, Series};
 use super::terms::{DynTerm, HostTerm, OpClass, Term};
@@ -107,6 +114,9 @@ pub struct TermResult {
     pub proposed: u64,
     /// Whether a floor (the `simple` class, or 1) set the proposed price.
     pub floored: bool,
+    /// Its worst case over ordinary code's median time per gas, at the defaults and under the
+    /// proposal (`None` without a positive fit).
+    pub ratios: (Option<f64>, Option<f64>),
 }
 
 /// The memory-access series: a dependent load's price at each memory size.
@@ -150,6 +160,8 @@ pub struct Calibration {
     pub reference: (f64, u64, f64, f64),
     /// The ordinary-code check.
     pub ordinary: Vec<OrdinaryRow>,
+    /// The proposal rule's solution, with the feasibility figures.
+    pub solution: Solution,
     /// Probes that failed, with why.
     pub failures: Vec<(String, String)>,
     /// How long the run took, in seconds.
@@ -294,10 +306,20 @@ pub fn calibrate(options: &Options) -> Result<Calibration, String> {
             term.set(&mut prices, proposed);
         }
     }
-    let mut proposal = defaults.clone();
-    for (term, (_, price, _)) in &priced {
-        term.set(&mut proposal, *price);
+    (options.progress)("the ordinary-code check");
+    let mut ordinary = ordinary_check(options, &ctx, &mut reference)?;
+    (options.progress)("counting the terms ordinary code pays");
+    let workloads = count_ordinary(options, &ctx, &ordinary)?;
+    let fitted: BTreeMap<Term, f64> = priced.iter().filter_map(|(t, (f, _, _))| f.map(|f| (*t, f))).collect();
+    let mut measured: Vec<f64> = ordinary.iter().map(|r| per_kgas(r.ns, r.gas_default)).collect();
+    let median_default = crate::tpg::median(&mut measured);
+    let solution = feasible::solve(median_default, &defaults, &fitted, &candidates, &workloads);
+    let proposal = solution.proposal.clone();
+    for (row, gas) in ordinary.iter_mut().zip(ordinary_gas(options, &ctx, &proposal)?) {
+        row.gas_proposed = gas;
     }
+    let median_proposed = feasible::median_per_kgas(&workloads, &proposal);
+    let target = solution.steps.last().map_or(solution.anchor, |s| s.0);
     (options.progress)("checking every probe's largest point under the proposal");
     for (result, probe) in results.iter_mut().zip(probes.iter().filter(|p| !failures.iter().any(|f| f.0 == p.name))) {
         let Some(point) = result.points.last() else { continue };
@@ -324,13 +346,18 @@ pub fn calibrate(options: &Options) -> Result<Calibration, String> {
                 }
                 _ => (term.get(&defaults), term.get(&defaults)),
             };
-            let (fitted, proposed, floored) = priced.get(&term).copied().unwrap_or((None, term.get(&proposal), false));
+            let fitted_price = priced.get(&term).and_then(|p| p.0);
+            let proposed = term.get(&proposal);
+            let floored =
+                fitted_price.is_some_and(|f| f > 0.0 && proposed > round_price_up(f / (feasible::BOUND * target)));
             let candidates = candidates.get(&term).cloned().unwrap_or_default();
-            TermResult { term, current, candidates, fitted, proposed, floored }
+            let ratios = (
+                feasible::worst_ratio(term, &fitted, &defaults, median_default),
+                feasible::worst_ratio(term, &fitted, &proposal, median_proposed),
+            );
+            TermResult { term, current, candidates, fitted: fitted_price, proposed, floored, ratios }
         })
         .collect();
-    (options.progress)("the ordinary-code check");
-    let ordinary = ordinary_check(options, &ctx, &proposal, &mut reference)?;
     let mut history = reference.history.clone();
     history.sort_by(f64::total_cmp);
     let spread = (history.first().copied().unwrap_or(0.0), history.last().copied().unwrap_or(0.0));
@@ -343,6 +370,7 @@ pub fn calibrate(options: &Options) -> Result<Calibration, String> {
         proposal,
         reference: (reference.anchor_ns, reference.gas, spread.0, spread.1),
         ordinary,
+        solution,
         failures,
         seconds: start.elapsed().as_secs_f64(),
     })
@@ -412,17 +440,13 @@ fn measure_probe(
     })
 }
 
-/// Ordinary code's time per gas under the default and the proposed prices: the guest workloads
-/// of the time-per-gas baseline set (when their module is given) and the arithmetic loop.
-fn ordinary_check(
-    options: &Options,
-    ctx: &Ctx,
-    proposal: &Params,
-    reference: &mut Reference,
-) -> Result<Vec<OrdinaryRow>, String> {
+/// Ordinary code timed at the default prices: the guest workloads of the time-per-gas baseline
+/// set (when their module is given) and the arithmetic loop. `gas_proposed` is filled in once
+/// the proposal is known.
+fn ordinary_check(options: &Options, ctx: &Ctx, reference: &mut Reference) -> Result<Vec<OrdinaryRow>, String> {
     let runs = options.plan.min_rounds.max(3) * 3;
     let mut rows = Vec::new();
-    let mut time = |name: String, mut run: crate::tpg::Run, gas_proposed: u64| -> Result<OrdinaryRow, String> {
+    let mut time = |name: String, mut run: crate::tpg::Run| -> Result<OrdinaryRow, String> {
         let mut times = Vec::new();
         let mut gas_default = 0;
         for _ in 0..runs {
@@ -431,23 +455,68 @@ fn ordinary_check(
             gas_default = s.gas;
             times.push(s.cpu_ns * reference.anchor_ns / reference_ns.max(1.0));
         }
-        Ok(OrdinaryRow { name, ns: crate::tpg::median(&mut times), gas_default, gas_proposed })
+        Ok(OrdinaryRow { name, ns: crate::tpg::median(&mut times), gas_default, gas_proposed: 0 })
     };
+    let defaults = Params::default();
+    for (name, run) in ordinary_runs(options, ctx, &defaults)? {
+        rows.push(time(name, run)?);
+    }
+    Ok(rows)
+}
+
+/// The ordinary workloads under `params`, each ready to run: the guests (when given) and the
+/// arithmetic loop.
+fn ordinary_runs(options: &Options, ctx: &Ctx, params: &Params) -> Result<Vec<(String, crate::tpg::Run)>, String> {
+    let mut runs = Vec::new();
     if let Some(wasm) = &options.guests {
-        let defaults = Params::default();
+        let instrumented =
+            tally_gas_injector::instrument(wasm, &params.schedule).map_err(|e| format!("guests: {e}"))?;
         for (export, arg) in crate::scenarios::GUEST_WORKLOADS {
-            let instrumented =
-                |p: &Params| tally_gas_injector::instrument(wasm, &p.schedule).map_err(|e| format!("guests: {e}"));
-            let mut proposed = crate::scenarios::guest_baseline(proposal, &instrumented(proposal)?, export, arg)?;
-            let gas_proposed = (proposed.run)()?.gas;
-            let baseline = crate::scenarios::guest_baseline(&defaults, &instrumented(&defaults)?, export, arg)?;
-            rows.push(time(baseline.name, baseline.run, gas_proposed)?);
+            let b = crate::scenarios::guest_baseline(params, &instrumented, export, arg)?;
+            runs.push((b.name, b.run));
         }
     }
     let iterations = super::probe::pick(options.scale, 100_000, 100_000, 100);
-    let arith = crate::attacks::arith_loop(iterations);
-    let proposed_ctx = Ctx { params: proposal.clone(), timed: false, ..ctx.clone() };
-    let gas_proposed = (super::probe::warm_call(&proposed_ctx, arith.clone())?)()?.gas;
-    rows.push(time(format!("arith-loop({iterations})"), super::probe::warm_call(ctx, arith)?, gas_proposed)?);
-    Ok(rows)
+    let at = Ctx { params: params.clone(), timed: false, ..ctx.clone() };
+    runs.push((
+        format!("arith-loop({iterations})"),
+        super::probe::warm_call(&at, crate::attacks::arith_loop(iterations))?,
+    ));
+    Ok(runs)
+}
+
+/// Each ordinary workload's gas under `params`.
+fn ordinary_gas(options: &Options, ctx: &Ctx, params: &Params) -> Result<Vec<u64>, String> {
+    ordinary_runs(options, ctx, params)?.into_iter().map(|(_, mut run)| run().map(|s| s.gas)).collect()
+}
+
+/// How many units of every term each ordinary workload pays, counted from the metering: gas is
+/// linear in the prices, so raising one term by 1 (from the class-uniform defaults) raises a
+/// workload's gas by its count. Fails if the counts do not add up to the gas.
+fn count_ordinary(options: &Options, ctx: &Ctx, rows: &[OrdinaryRow]) -> Result<Vec<Workload>, String> {
+    let base = uniform_defaults();
+    let base_gas = ordinary_gas(options, ctx, &base)?;
+    let mut workloads: Vec<Workload> =
+        rows.iter().map(|r| Workload { name: r.name.clone(), ns: r.ns, counts: BTreeMap::new() }).collect();
+    for term in Term::all() {
+        let mut raised = base.clone();
+        term.set(&mut raised, term.get(&base) + 1);
+        for (w, (gas, before)) in
+            workloads.iter_mut().zip(ordinary_gas(options, ctx, &raised)?.into_iter().zip(&base_gas))
+        {
+            let count = gas
+                .checked_sub(*before)
+                .ok_or_else(|| format!("{}: raising {} lowered its gas", w.name, term.name()))?;
+            if count > 0 {
+                w.counts.insert(term, count as f64);
+            }
+        }
+    }
+    for (w, gas) in workloads.iter().zip(&base_gas) {
+        let counted = w.gas(&base);
+        if (counted - *gas as f64).abs() > 0.5 {
+            return Err(format!("{}: its counted terms charge {counted} gas, the metering {gas}", w.name));
+        }
+    }
+    Ok(workloads)
 }

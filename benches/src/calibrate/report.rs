@@ -4,6 +4,7 @@
 
 use std::fmt::Write as _;
 
+use super::feasible::{BOUND, ISSUE_BOUND};
 use super::file::UNIT;
 use super::pipeline::{per_kgas, Calibration, ProbeResult, TermResult};
 use super::terms::{members, DynTerm, OpClass, Term};
@@ -75,6 +76,7 @@ pub fn render(c: &Calibration, machine: &str, command: &str) -> String {
         out.push('\n');
     }
     ordinary(&mut out, c);
+    feasibility(&mut out, c);
     comparison(&mut out, c);
     checks(&mut out, c);
     classes(&mut out);
@@ -152,8 +154,7 @@ fn ordinary(out: &mut String, c: &Calibration) {
     let mut then: Vec<f64> = c.ordinary.iter().map(|r| per_kgas(r.ns, r.gas_proposed)).collect();
     let _ = writeln!(
         out,
-        "\nMedian: {} ns per 1000 gas at the defaults, {} under the proposal (every term's worst case is \
-         priced at 1).\n",
+        "\nMedian: {} ns per 1000 gas at the defaults, {} under the proposal.\n",
         num(crate::tpg::median(&mut now)),
         num(crate::tpg::median(&mut then))
     );
@@ -163,13 +164,16 @@ fn comparison(out: &mut String, c: &Calibration) {
     let _ = writeln!(out, "## Terms: current default and proposal\n");
     let _ = writeln!(
         out,
-        "`fitted` is the largest price its probes gave (gas per unit, unrounded); `set by` is that probe; \
-         the worst point's ns / 1000 gas is its largest size, at the defaults and under the proposal.\n"
+        "`fitted` is the largest price its probes gave (gas per unit at 1 ns per 1000 gas, unrounded); \
+         `set by` is that probe; `worst / median` is the term's worst case (`fitted / price` ns per 1000 \
+         gas) over ordinary code's median time per gas, at the defaults and under the proposal, in bold \
+         above {BOUND}×; the worst point's ns / 1000 gas is the probe's largest size, all its terms \
+         included, at the defaults and under the proposal.\n"
     );
     let _ = writeln!(
         out,
-        "| term | current | fitted | proposed | proposed / current | set by | worst point, ns / 1000 gas: defaults → proposal |\n\
-         |---|---:|---:|---:|---:|---|---|"
+        "| term | current | fitted | proposed | proposed / current | set by | worst / median: defaults → proposal | worst point, ns / 1000 gas: defaults → proposal |\n\
+         |---|---:|---:|---:|---:|---|---|---|"
     );
     for t in &c.terms {
         let binding = t
@@ -186,9 +190,15 @@ fn comparison(out: &mut String, c: &Calibration) {
             .max_by(|a, b| a.1.total_cmp(&b.1))
             .map_or("—".to_string(), |(now, then)| format!("{} → {}", num(now), num(then)));
         let ratio = t.proposed as f64 / t.current.1.max(1) as f64;
+        let bound = |r: Option<f64>| match r {
+            Some(r) if r > BOUND => format!("**{}×**", num(r)),
+            Some(r) => format!("{}×", num(r)),
+            None => "—".into(),
+        };
+        let ratios = format!("{} → {}", bound(t.ratios.0), bound(t.ratios.1));
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} | {}{} | {}× | {} | {} |",
+            "| `{}` | {} | {} | {}{} | {}× | {} | {} | {} |",
             t.term.name(),
             current(t),
             t.fitted.map_or("—".into(), num),
@@ -196,7 +206,72 @@ fn comparison(out: &mut String, c: &Calibration) {
             if t.floored { " (floor)" } else { "" },
             num(ratio),
             binding,
+            ratios,
             worst
+        );
+    }
+    out.push('\n');
+}
+
+fn feasibility(out: &mut String, c: &Calibration) {
+    let s = &c.solution;
+    let _ = writeln!(out, "## Feasibility and the proposal rule\n");
+    let _ = writeln!(
+        out,
+        "Every term is proposed at the lowest price that keeps its worst case within {BOUND}× ordinary \
+         code's median time per gas under the proposal itself, the unit anchored at the defaults' median \
+         ({} ns per 1000 gas), solved by fixed-point iteration over the ordinary workloads' gas \
+         (counted from the metering). With every term priced at its worst case (1 ns per 1000 gas), \
+         ordinary code runs at **F = {} ns per 1000 gas**: a worst case is then {}× the median, and \
+         prices that keep every worst case within {BOUND}× exist only when F ≥ {} ({ISSUE_BOUND}×: F ≥ \
+         {}); no common scaling of the prices changes F.\n",
+        num(s.anchor),
+        num(s.feasibility),
+        num(1.0 / s.feasibility.max(1e-12)),
+        num(1.0 / BOUND),
+        num(1.0 / ISSUE_BOUND)
+    );
+    let _ = writeln!(out, "| step | target median | median the prices give | ratio |\n|---:|---:|---:|---:|");
+    for (k, (target, m)) in s.steps.iter().enumerate() {
+        let _ = writeln!(out, "| {} | {} | {} | {} |", k + 1, num(*target), num(*m), num(m / target));
+    }
+    if s.converged {
+        let _ =
+            writeln!(out, "\nConverged: the proposal keeps every worst case within {BOUND}× the median it gives.\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "\n**Does not converge**: every step lowers ordinary code's median by about {BOUND} · F = {} and \
+             raises every price by its inverse. The file holds the first step's prices (each worst case at \
+             {BOUND}× the defaults' median); under them ordinary code's median falls, and the worst cases \
+             stand at {}× it.\n",
+            num(BOUND * s.feasibility),
+            num(1.0 / s.feasibility.max(1e-12))
+        );
+    }
+    let _ = writeln!(
+        out,
+        "What ordinary code pays, with every term at its worst case: each term's share of the workloads' \
+         gas, the spread of its probes (worst over the median probe, for a class measured by several), \
+         and F if it cost its typical (median) probe instead of its worst. The terms whose typical price \
+         would lift F most are what makes the set infeasible.\n"
+    );
+    let _ = writeln!(
+        out,
+        "| term | share of ordinary gas | worst / typical | F at its typical price |\n|---|---:|---:|---:|"
+    );
+    for sh in &s.shares {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} |",
+            sh.term.name(),
+            percent(sh.share),
+            sh.spread.map_or("—".into(), |v| format!("{}×", num(v))),
+            sh.feasibility_if_typical.map_or("—".into(), |v| if v >= 1.0 / BOUND {
+                format!("**{}**", num(v))
+            } else {
+                num(v)
+            })
         );
     }
     out.push('\n');

@@ -2,7 +2,7 @@
 //! term of the cost model, with how to read and set it in [`Params`].
 //!
 //! A [`Term`] is one number of the consensus cost model: the price of an operator class (every
-//! operator of the class gets it), `br_table_per_target`, `per_local`, a field of
+//! operator of the class gets it), `br_table_per_target`, `per_local`, `call_per_param`, a field of
 //! [`DynamicCosts`](tally_gas_injector::DynamicCosts), or a field of [`HostCosts`].
 //!
 //! Operators are grouped into [`OpClass`]es by what their worst case costs the interpreter: one
@@ -41,8 +41,8 @@ macro_rules! op_classes {
 
 op_classes! {
     Simple "simple" "Operators that move a value or mark structure: `nop`, `drop`, `local.*`, constants, `block`, `else`, `end`, `ref.null`.",
-    Alu "alu" "Integer arithmetic, bitwise and comparison operators except division and `popcnt`; integer width changes, reinterpretations, float `abs`/`neg`/`copysign` and comparisons, `select`, `memory.size`, `table.size`, `ref.is_null`, `ref.func`, `unreachable`.",
-    Popcnt "popcnt" "`i32.popcnt`, `i64.popcnt`: without the POPCNT instruction in the x86-64 baseline the interpreter counts bits in software, several times an ALU operator.",
+    Alu "alu" "Integer arithmetic, bitwise and comparison operators except division and the bit counts; integer width changes, reinterpretations, float `abs`/`neg`/`copysign` and comparisons, `select`, `memory.size`, `table.size`, `ref.is_null`, `ref.func`, `unreachable`.",
+    Popcnt "popcnt" "The bit counts `popcnt`, `clz`, `ctz` (`i32`, `i64`): without the POPCNT and LZCNT/TZCNT instructions in the x86-64 baseline the interpreter counts in software or with a branch on zero, several times an ALU operator; ordinary code rarely runs them, so pricing them apart keeps `alu` cheap.",
     Global "global" "`global.get`, `global.set`.",
     Call "call" "`call`: a direct call (frame, stack-limit check) of a function.",
     Branch "branch" "`loop`, `if`, `br`, `br_if`, `return`: each ends a metered region, so the next region's charge is part of its price.",
@@ -161,7 +161,7 @@ pub const fn class_of(op: OpKind) -> OpClass {
         | O::I64TruncSatF64S
         | O::I64TruncSatF64U => C::Convert,
         O::F32Add | O::F32Sub | O::F64Add | O::F64Sub => C::FloatAdd,
-        O::I32Popcnt | O::I64Popcnt => C::Popcnt,
+        O::I32Popcnt | O::I64Popcnt | O::I32Clz | O::I32Ctz | O::I64Clz | O::I64Ctz => C::Popcnt,
         O::F32Mul | O::F64Mul => C::FloatMul,
         O::F32Div | O::F64Div => C::FloatDiv,
         O::F32Sqrt | O::F64Sqrt => C::FloatSqrt,
@@ -206,8 +206,6 @@ pub const fn class_of(op: OpKind) -> OpClass {
         | O::F64Gt
         | O::F64Le
         | O::F64Ge
-        | O::I32Clz
-        | O::I32Ctz
         | O::I32Add
         | O::I32Sub
         | O::I32Mul
@@ -219,8 +217,6 @@ pub const fn class_of(op: OpKind) -> OpClass {
         | O::I32ShrU
         | O::I32Rotl
         | O::I32Rotr
-        | O::I64Clz
-        | O::I64Ctz
         | O::I64Add
         | O::I64Sub
         | O::I64Mul
@@ -350,6 +346,8 @@ pub enum Term {
     BrTablePerTarget,
     /// `Schedule::per_local`.
     PerLocal,
+    /// `Schedule::call_per_param`.
+    CallPerParam,
     /// A field of the schedule's dynamic costs.
     Dyn(DynTerm),
     /// A field of the host costs.
@@ -360,7 +358,7 @@ impl Term {
     /// Every term, in the order the calibration file lists them.
     pub fn all() -> Vec<Term> {
         let mut all: Vec<Term> = OpClass::ALL.iter().map(|c| Term::Op(*c)).collect();
-        all.extend([Term::BrTablePerTarget, Term::PerLocal]);
+        all.extend([Term::BrTablePerTarget, Term::PerLocal, Term::CallPerParam]);
         all.extend(DynTerm::ALL.iter().map(|d| Term::Dyn(*d)));
         all.extend(HostTerm::ALL.iter().map(|h| Term::Host(*h)));
         all
@@ -373,6 +371,7 @@ impl Term {
             Term::Op(c) => format!("op.{}", c.name()),
             Term::BrTablePerTarget => "schedule.br_table_per_target".into(),
             Term::PerLocal => "schedule.per_local".into(),
+            Term::CallPerParam => "schedule.call_per_param".into(),
             Term::Dyn(d) => format!("dynamic.{}", d.name()),
             Term::Host(h) => format!("host.{}", h.name()),
         }
@@ -386,6 +385,7 @@ impl Term {
             Term::Op(c) => members(c).into_iter().filter_map(|op| s.cost(op)).max().unwrap_or(0),
             Term::BrTablePerTarget => s.br_table_per_target,
             Term::PerLocal => s.per_local,
+            Term::CallPerParam => s.call_per_param,
             Term::Dyn(d) => d.get(&s.dynamic),
             Term::Host(h) => h.get(&params.host),
         }
@@ -402,6 +402,7 @@ impl Term {
             }
             Term::BrTablePerTarget => s.br_table_per_target = value,
             Term::PerLocal => s.per_local = value,
+            Term::CallPerParam => s.call_per_param = value,
             Term::Dyn(d) => d.set(&mut s.dynamic, value),
             Term::Host(h) => h.set(&mut params.host, value),
         }

@@ -7,8 +7,9 @@
 //!   exactly the bytes it was decoded from: every value has one encoding.
 //! - Contract metadata: the SDK's section reader (`tally_sdk_build::sections`, `read_metadata`)
 //!   must see the custom sections wasmparser sees in every module the profile accepts; the one
-//!   metadata reader (`tally_sdk_build::Metadata::parse`, which TestChain and the CLI share) runs
-//!   on the section's text: what it accepts must be JSON, and every method it reads has a name.
+//!   metadata reader (`tally_sdk_metadata::Metadata::parse`, which TestChain and the CLI share) runs
+//!   on the section's bytes and on the input itself: what it accepts re-encodes to exactly those
+//!   bytes (one encoding per metadata), and every method it reads has a name.
 //!
 //! A decoder may reject anything; it must not panic, hang or allocate without bound.
 
@@ -34,12 +35,10 @@ pub fn check(data: &[u8]) -> Result<(), String> {
     canonical("record", &framed, ExecutionRecord::from_bytes(&framed).ok().map(|r| r.to_bytes()), &mut found);
 
     sections(data, &mut found);
-    if let Some(json) = tally_sdk_build::read_metadata(data) {
-        metadata(&json, &mut found);
+    if let Some(section) = tally_sdk_build::read_metadata(data) {
+        metadata(section, &mut found);
     }
-    if let Ok(text) = std::str::from_utf8(data) {
-        metadata(text, &mut found);
-    }
+    metadata(data, &mut found);
     super::findings(found)
 }
 
@@ -95,13 +94,15 @@ fn names(sections: &[(&[u8], &[u8])]) -> Vec<String> {
     sections.iter().map(|(name, body)| format!("{}:{}", String::from_utf8_lossy(name), body.len())).collect()
 }
 
-/// The metadata reader (one, in `tally-sdk-build`, shared by TestChain and the CLI) accepts only
-/// JSON, and what it accepts names every method once.
-fn metadata(text: &str, found: &mut Vec<String>) {
-    let Ok(meta) = tally_sdk_testing::Metadata::parse(text) else { return };
-    if let Err(e) = serde_json::from_str::<serde_json::Value>(text) {
-        found.push(format!("the metadata reader accepts text that is not JSON ({e})"));
-        return;
+/// The metadata reader (one, in `tally-sdk-metadata`, shared by TestChain and the CLI) accepts
+/// only canonical sections, and what it accepts names every method.
+fn metadata(section: &[u8], found: &mut Vec<String>) {
+    let Ok(meta) = tally_sdk_testing::Metadata::parse(section) else { return };
+    if meta.to_section() != section {
+        found.push(format!(
+            "the metadata reader accepts a section that re-encodes differently ({} bytes)",
+            section.len()
+        ));
     }
     if meta.methods.iter().any(|m| m.name.is_empty()) {
         found.push("the metadata reader accepts a method without a name".to_string());

@@ -115,8 +115,8 @@ pub fn corpora(modules: &[(String, Vec<u8>)]) -> Corpora {
         c.add(Target::ModuleNew, name, wasm.clone());
         c.add(Target::InstrumentVerify, name, wasm.clone());
         c.add(Target::Decode, name, wasm.clone());
-        if let Some(json) = tally_sdk_build::read_metadata(wasm) {
-            c.add(Target::Decode, &format!("{name}-metadata.json"), json.into_bytes());
+        if let Some(section) = tally_sdk_build::read_metadata(wasm) {
+            c.add(Target::Decode, &format!("{name}-metadata"), section.to_vec());
         }
     }
     // Generator bytes.

@@ -403,6 +403,16 @@ impl Body<'_, '_> {
             .ok_or_else(|| internal("call to an unknown type"))
     }
 
+    /// A call's static cost: the operator's `cost` plus `call_per_param` for each parameter of
+    /// the callee's type (each argument is copied into the callee's frame).
+    fn with_params(&self, cost: u64, params: usize) -> Result<u64, InjectError> {
+        u64::try_from(params)
+            .ok()
+            .and_then(|p| p.checked_mul(self.ctx.schedule.call_per_param))
+            .and_then(|p| p.checked_add(cost))
+            .ok_or_else(|| self.overflow())
+    }
+
     /// Opens a frame in dead code (never live, so its shadow base is irrelevant).
     fn dead_frame(&mut self, kind: Kind) {
         self.ctrl.push(Ctrl { kind, live: false, targeted: false, base: 0 });
@@ -596,7 +606,8 @@ impl Body<'_, '_> {
         }
         let ty = self.ctx.func_types.get(function_index as usize).copied();
         let (params, _) = self.func_arity(ty.ok_or_else(|| internal("call to an unknown function"))?)?;
-        self.add(cost)?;
+        let total = self.with_params(cost, params)?;
+        self.add(total)?;
         self.shift_index(What::Call, function_index, end)?;
         self.apply(params)?;
         self.close();
@@ -621,7 +632,8 @@ impl Body<'_, '_> {
             return Ok(());
         }
         let (params, _) = self.func_arity(type_index)?;
-        self.add(cost)?;
+        let total = self.with_params(cost, params)?;
+        self.add(total)?;
         self.apply(params + 1)?;
         self.close();
         self.open(false);

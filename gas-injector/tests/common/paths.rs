@@ -6,7 +6,8 @@
 //! - the **charged** gas: every `i64.const c; call 0` it passes, and
 //! - the **step-by-step** cost of the original operators it executes: each operator's cost when
 //!   it runs (`else` and `end` only when control falls through them; a loop's cost each time its
-//!   body is entered; `br_table` plus its per-target cost; the locals at entry).
+//!   body is entered; `br_table` plus its per-target cost; calls plus their per-parameter cost;
+//!   the locals at entry).
 //!
 //! A path that completes must have charged == step-by-step; a path that traps
 //! (`unreachable`) must have charged >= step-by-step. Dynamic (length) charges are left out of
@@ -55,19 +56,54 @@ struct State {
 
 const MAX_PATHS: usize = 3000;
 
+/// Parameter counts of the module's types and functions (imports first), for the calls'
+/// per-parameter cost.
+#[derive(Default)]
+struct Callees {
+    type_params: Vec<usize>,
+    func_types: Vec<usize>,
+}
+
+impl Callees {
+    fn params(&self, op: &Operator<'_>) -> usize {
+        match op {
+            Operator::Call { function_index } => self.type_params[self.func_types[*function_index as usize]],
+            Operator::CallIndirect { type_index, .. } => self.type_params[*type_index as usize],
+            _ => 0,
+        }
+    }
+}
+
 /// Walks every function of `instrumented`; panics on a path that breaks the rule.
 pub fn check_module(instrumented: &[u8], schedule: &Schedule) -> Stats {
     let mut stats = Stats::default();
+    let mut callees = Callees::default();
     for payload in tally_profile::parser(tally_profile::features()).parse_all(instrumented) {
-        if let Ok(Payload::CodeSectionEntry(body)) = payload {
-            check_function(&body, schedule, &mut stats);
-            stats.functions += 1;
+        match payload {
+            Ok(Payload::TypeSection(r)) => {
+                for t in r.into_iter_err_on_gc_types() {
+                    callees.type_params.push(t.unwrap().params().len());
+                }
+            }
+            Ok(Payload::ImportSection(r)) => {
+                for import in r.into_imports() {
+                    if let wasmparser::TypeRef::Func(t) = import.unwrap().ty {
+                        callees.func_types.push(t as usize);
+                    }
+                }
+            }
+            Ok(Payload::FunctionSection(r)) => callees.func_types.extend(r.into_iter().map(|t| t.unwrap() as usize)),
+            Ok(Payload::CodeSectionEntry(body)) => {
+                check_function(&body, schedule, &callees, &mut stats);
+                stats.functions += 1;
+            }
+            _ => {}
         }
     }
     stats
 }
 
-fn check_function(body: &FunctionBody<'_>, schedule: &Schedule, stats: &mut Stats) {
+fn check_function(body: &FunctionBody<'_>, schedule: &Schedule, callees: &Callees, stats: &mut Stats) {
     let mut locals = body.get_locals_reader().unwrap();
     let mut n_locals = 0u128;
     for _ in 0..locals.get_count() {
@@ -134,7 +170,7 @@ fn check_function(body: &FunctionBody<'_>, schedule: &Schedule, stats: &mut Stat
         if let Operator::BrTable { targets } = op {
             c += u128::from(targets.len()) * u128::from(schedule.br_table_per_target);
         }
-        c
+        c + callees.params(op) as u128 * u128::from(schedule.call_per_param)
     };
 
     let start = State {

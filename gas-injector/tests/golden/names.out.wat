@@ -18,7 +18,7 @@
       i64.const 101
       call 0
       call $a
-      i64.const 2
+      i64.const 22
       call 0
       local.get $x
       call $b

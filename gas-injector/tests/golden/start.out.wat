@@ -14,7 +14,7 @@
     i32.const 33
     call 2
     block ;; label = @1
-      i64.const 4
+      i64.const 24
       call 0
       i32.const 42
       global.set $g

@@ -136,12 +136,13 @@ fn a_transfer_stays_within_its_gas_budget() {
     // Every call first pays for loading the code (by its length and shape, cached or not): a
     // call of a missing method pays exactly that and the call's own charge.
     let load = chain.call_raw(alice, token.address(), "nope", vec![]).unwrap().gas_used;
-    // Measured with the default params, beyond the load (1,430M for this 15 KB contract): 41.7M
-    // and 15–19M, of which 10M is the one initial memory page. A second initial page (e.g. a
+    // Measured with the default params, beyond the load (1,395M for this 15 KB contract): 53.5M
+    // (storage priced by redb's worst cases and calls paying per parameter, schedule version 3)
+    // and 21.2M, of which 10M is the one initial memory page. A second initial page (e.g. a
     // 64 KiB stack) would add 10M to each.
-    assert!(second - load < 45_000_000, "transfer: {second}, load {load}");
-    assert!(view - load < 19_000_000, "balance_of: {view}, load {load}");
-    assert!(view - load > 15_000_000, "balance_of: {view}, load {load}");
+    assert!(second - load < 58_000_000, "transfer: {second}, load {load}");
+    assert!(view - load < 24_000_000, "balance_of: {view}, load {load}");
+    assert!(view - load > 18_000_000, "balance_of: {view}, load {load}");
     let stats = chain.gas_stats();
     let transfer = stats.iter().find(|r| r.method == "transfer").expect("transfer row");
     assert_eq!((transfer.stats.count, transfer.stats.min, transfer.stats.max), (3, first, second));
