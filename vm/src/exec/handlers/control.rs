@@ -74,7 +74,7 @@ pub(crate) struct CmpBranch {
 /// branch falls into): pays that charge and continues after it, one dispatch fewer. The `gas` op
 /// stays in place for whatever else lands on it; out of gas traps there, exactly as if it ran.
 #[inline(always)]
-unsafe fn charged_fallthrough(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64) -> Ip {
+unsafe fn charged_fallthrough(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
     // SAFETY: the translator picks the forms whose fallthrough pays only for a branch directly
     // followed by a `gas` op, so `ip + 1` is that op and `ip + 2` an op of the same function.
     unsafe {
@@ -82,7 +82,7 @@ unsafe fn charged_fallthrough(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u6
         let Some(gas) = gas.checked_sub((*charge).c) else {
             return out_of_gas(charge, cx);
         };
-        next_op(ip.add(2), sp, mem, cx, gas)
+        next_op(ip.add(2), sp, mem, cx, gas, acc)
     }
 }
 
@@ -92,7 +92,7 @@ unsafe fn charged_fallthrough(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u6
 /// op in its low half and the charge in its high half. Out of gas traps at the skipped `gas`
 /// op, exactly where the unfused code would.
 #[inline(always)]
-unsafe fn charged_branch(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64) -> Ip {
+unsafe fn charged_branch(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
     // SAFETY: the translator emits these forms only for branches whose target is preceded by
     // the charge, so `target - 1` is that `gas` op and `target` an op of the same function.
     unsafe {
@@ -101,22 +101,22 @@ unsafe fn charged_branch(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64) ->
         let Some(gas) = gas.checked_sub(op.charged_gas()) else {
             return out_of_gas(target.sub(1), cx);
         };
-        next_op(target, sp, mem, cx, gas)
+        next_op(target, sp, mem, cx, gas, acc)
     }
 }
 
 /// A taken branch: continues at `ip` plus the offset in `c`.
 #[inline(always)]
-unsafe fn jump(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64) -> Ip {
+unsafe fn jump(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
     // SAFETY: branch offsets land on an op of the same function (handler invariants).
-    unsafe { next_op(ip.offset((*ip).branch_offset()), sp, mem, cx, gas) }
+    unsafe { next_op(ip.offset((*ip).branch_offset()), sp, mem, cx, gas, acc) }
 }
 
 /// A branch not taken: continues at the next op.
 #[inline(always)]
-unsafe fn fall_through(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64) -> Ip {
+unsafe fn fall_through(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
     // SAFETY: a conditional branch is never a function's last op (handler invariants).
-    unsafe { next_op(ip.add(1), sp, mem, cx, gas) }
+    unsafe { next_op(ip.add(1), sp, mem, cx, gas, acc) }
 }
 
 /// Defines module `$m` holding the four forms of the branch taken when `$e` holds over the
@@ -129,14 +129,14 @@ macro_rules! cond_branch {
 
             macro_rules! form {
                 ($name:ident => $taken:ident / $fall:ident) => {
-                    handler!($name(ip, $sp, mem, cx, gas) {
+                    handler!($name(ip, $sp, mem, cx, gas, acc) {
                         let $op = &*ip;
                         let $x: $t = rd($sp, $op.a);
                         let $y = $rhs;
                         if $e {
-                            return $taken(ip, $sp, mem, cx, gas);
+                            return $taken(ip, $sp, mem, cx, gas, acc);
                         }
-                        $fall(ip, $sp, mem, cx, gas)
+                        $fall(ip, $sp, mem, cx, gas, acc)
                     });
                 };
             }
@@ -206,14 +206,14 @@ cond_branch!(
     BR_I64_EQZ = br_i64_eqz, u64, |op, sp| 0u64, |x, zero| x == zero
 );
 
-handler!(br(ip, sp, mem, cx, gas) {
-    next!(ip.offset((*ip).branch_offset()), sp, mem, cx, gas)
+handler!(br(ip, sp, mem, cx, gas, acc) {
+    next!(ip.offset((*ip).branch_offset()), sp, mem, cx, gas, acc)
 });
 
 handler!(
 /// `br` to a target that starts with a `gas` op, paying it (see [`charged_branch`]).
-br_gas(ip, sp, mem, cx, gas) {
-    charged_branch(ip, sp, mem, cx, gas)
+br_gas(ip, sp, mem, cx, gas, acc) {
+    charged_branch(ip, sp, mem, cx, gas, acc)
 });
 
 /// `br` as a [`CondBranch`] that is always taken: it has no fallthrough, so its fallthrough
@@ -223,13 +223,13 @@ pub(crate) const BR: CondBranch = CondBranch { plain: br, taken_pays: br_gas, fa
 handler!(
 /// `br_table`: index in slot `a`, `b` targets plus a default follow as ops whose `c` is the
 /// branch offset relative to that entry.
-br_table(ip, sp, mem, cx, gas) {
+br_table(ip, sp, mem, cx, gas, acc) {
     let op = &*ip;
     let i = rd::<u32>(sp, op.a).min(op.b);
     let entry = ip.add(1 + i as usize);
-    next!(entry.offset((*entry).branch_offset()), sp, mem, cx, gas)
+    next!(entry.offset((*entry).branch_offset()), sp, mem, cx, gas, acc)
 });
 
-handler!(unreachable(ip, sp, mem, cx, gas) {
+handler!(unreachable(ip, sp, mem, cx, gas, acc) {
     trap(ip, cx, TrapCode::Unreachable, gas)
 });

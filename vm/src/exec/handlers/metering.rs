@@ -14,47 +14,47 @@ use super::{out_of_gas, rd, wr};
 
 handler!(
     /// `tally.gas(c)` with `c` immediate.
-    gas(ip, sp, mem, cx, gas) {
+    gas(ip, sp, mem, cx, gas, acc) {
     let Some(gas) = gas.checked_sub((*ip).c) else {
         return out_of_gas(ip, cx);
     };
-    next!(ip.add(1), sp, mem, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas, acc)
 });
 
 handler!(
     /// `tally.gas_len(len, unit)`: length in slot `b`, unit cost `c`; the length goes to slot `a`.
-    gas_len(ip, sp, mem, cx, gas) {
+    gas_len(ip, sp, mem, cx, gas, acc) {
     let op = &*ip;
     let n = rd::<u32>(sp, op.b);
     // An overflowing product is more than any gas left.
     let Some(gas) = u64::from(n).checked_mul(op.c).and_then(|cost| gas.checked_sub(cost)) else {
         return out_of_gas(ip, cx);
     };
-    wr(sp, op.a, n);
-    next!(ip.add(1), sp, mem, cx, gas)
+    let r = wr(sp, op.a, n);
+    next!(ip.add(1), sp, mem, cx, gas, r)
 });
 
 handler!(
     /// `tally.stack_enter(c)` with `c` immediate.
-    stack_enter(ip, sp, mem, cx, gas) {
+    stack_enter(ip, sp, mem, cx, gas, acc) {
     if let Err(code) = (*cx).meter.stack_enter((*ip).c_lo()) {
         return trap(ip, cx, crate::metering::trap_code(code), gas);
     }
-    next!(ip.add(1), sp, mem, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas, acc)
 });
 
 handler!(
     /// `tally.stack_leave(c)` with `c` immediate.
-    stack_leave(ip, sp, mem, cx, gas) {
+    stack_leave(ip, sp, mem, cx, gas, acc) {
     (*cx).meter.stack_leave((*ip).c_lo());
-    next!(ip.add(1), sp, mem, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas, acc)
 });
 
 handler!(
     /// Function entry: `tally.stack_enter(a)` then `tally.gas(c)`.
-    enter_gas(ip, sp, mem, cx, gas) {
+    enter_gas(ip, sp, mem, cx, gas, acc) {
     match run_entry(ip, cx, gas) {
-        Ok(gas) => next!(ip.add(1), sp, mem, cx, gas),
+        Ok(gas) => next!(ip.add(1), sp, mem, cx, gas, acc),
         Err(stop) => stop,
     }
 });

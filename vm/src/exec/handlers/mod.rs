@@ -28,19 +28,22 @@ use super::runtime::trap;
 use super::{Cx, Handler, Ip, Sp};
 use crate::TrapCode;
 
-/// Continues at `ip`: a tail call into its handler, or a return to the driver loop.
+/// Continues at `ip`: a tail call into its handler, or a return to the driver loop. `acc` is
+/// the accumulator: what the op just run produced, if it produces a value (see
+/// [`Handler`](super::Handler)).
 #[inline(always)]
-pub(crate) unsafe fn next_op(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64) -> Ip {
+pub(crate) unsafe fn next_op(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
     #[cfg(not(tally_portable))]
     // SAFETY: `ip` is a valid op (handler invariants); this call compiles to a jump.
     unsafe {
-        ((*ip).h)(ip, sp, mem, cx, gas)
+        ((*ip).h)(ip, sp, mem, cx, gas, acc)
     }
     #[cfg(tally_portable)]
     // SAFETY: `cx` is the live context.
     unsafe {
         (*cx).sp = sp;
         (*cx).mem = mem;
+        (*cx).acc = acc;
         (*cx).meter.set_remaining(gas);
         ip
     }
@@ -52,7 +55,7 @@ pub(crate) unsafe fn next_op(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64
 /// `tally_portable`) into every codegen unit that takes its address, each copy with an address
 /// of its own.
 macro_rules! handler {
-    ($(#[$m:meta])* $name:ident($ip:ident, $sp:ident, $mem:ident, $cx:ident, $gas:ident) $body:block) => {
+    ($(#[$m:meta])* $name:ident($ip:ident, $sp:ident, $mem:ident, $cx:ident, $gas:ident, $acc:ident) $body:block) => {
         $(#[$m])*
         #[inline(never)]
         pub(crate) unsafe extern "C" fn $name(
@@ -61,6 +64,7 @@ macro_rules! handler {
             $mem: *mut u8,
             $cx: *mut $crate::exec::Cx,
             $gas: u64,
+            $acc: u64,
         ) -> $crate::exec::Ip {
             // SAFETY: the caller upholds the handler invariants in the module docs.
             unsafe { $body }
@@ -69,8 +73,8 @@ macro_rules! handler {
 }
 
 macro_rules! next {
-    ($ip:expr, $sp:expr, $mem:expr, $cx:expr, $gas:expr) => {
-        return $crate::exec::handlers::next_op($ip, $sp, $mem, $cx, $gas)
+    ($ip:expr, $sp:expr, $mem:expr, $cx:expr, $gas:expr, $acc:expr) => {
+        return $crate::exec::handlers::next_op($ip, $sp, $mem, $cx, $gas, $acc)
     };
 }
 
@@ -149,20 +153,36 @@ unsafe fn rd<T: Cell>(sp: Sp, slot: u32) -> T {
     unsafe { T::from_cell(*sp.add(slot as usize)) }
 }
 
+/// Writes `v` to `slot` and returns its cell, which a producer hands on as the accumulator.
 #[inline(always)]
-unsafe fn wr<T: Cell>(sp: Sp, slot: u32, v: T) {
+unsafe fn wr<T: Cell>(sp: Sp, slot: u32, v: T) -> u64 {
+    let cell = v.to_cell();
     // SAFETY: slot operands are inside the frame (handler invariants).
-    unsafe { *sp.add(slot as usize) = v.to_cell() }
+    unsafe { *sp.add(slot as usize) = cell };
+    cell
 }
 
-/// The handlers of one binary operator: both operands in slots, right one immediate, and (for
-/// non-commutative operators) left one immediate.
+/// The handlers of one binary operator: both operands in slots, right one immediate, (for
+/// non-commutative operators) left one immediate, and (for integer operators) left one in the
+/// accumulator.
 #[derive(Clone, Copy)]
 pub(crate) struct Bin {
     pub ss: Handler,
     pub si: Handler,
     /// `None` when the operator is commutative: the translator swaps operands instead.
     pub is: Option<Handler>,
+    /// `None` for float operators, and integer division and remainder.
+    pub acc: Option<AccBin>,
+}
+
+/// The forms of a binary operator whose left operand is in the accumulator (its slot stays in
+/// `b`, for listings).
+#[derive(Clone, Copy)]
+pub(crate) struct AccBin {
+    /// The right operand in the slot in the low half of `c`.
+    pub slot: Handler,
+    /// The right operand immediate, in `c`.
+    pub imm: Handler,
 }
 
 /// Traps `OutOfGas` at `at`, leaving no gas.

@@ -5,39 +5,54 @@
 
 use super::rd;
 
-handler!(copy(ip, sp, mem, cx, gas) {
+handler!(
+/// Copies slot `b` to slot `a`. Passes the accumulator through: the translator may place copies
+/// between a producer and an op reading the producer's result from the accumulator.
+copy(ip, sp, mem, cx, gas, acc) {
     let op = &*ip;
     *sp.add(op.a as usize) = *sp.add(op.b as usize);
-    next!(ip.add(1), sp, mem, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas, acc)
 });
 
-handler!(konst(ip, sp, mem, cx, gas) {
+handler!(
+/// Writes the cell `c` to slot `a`. Passes the accumulator through, like [`copy`].
+konst(ip, sp, mem, cx, gas, acc) {
     let op = &*ip;
     *sp.add(op.a as usize) = op.c;
-    next!(ip.add(1), sp, mem, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas, acc)
 });
 
-handler!(select(ip, sp, mem, cx, gas) {
+handler!(select(ip, sp, mem, cx, gas, acc) {
     let op = &*ip;
     let src = if rd::<u32>(sp, op.b) != 0 { op.c_lo() } else { op.c_hi() };
-    *sp.add(op.a as usize) = *sp.add(src as usize);
-    next!(ip.add(1), sp, mem, cx, gas)
+    let v = *sp.add(src as usize);
+    *sp.add(op.a as usize) = v;
+    next!(ip.add(1), sp, mem, cx, gas, v)
 });
 
-handler!(global_get(ip, sp, mem, cx, gas) {
+handler!(global_get(ip, sp, mem, cx, gas, acc) {
     let op = &*ip;
-    *sp.add(op.a as usize) = **(*cx).globals.add(op.b as usize);
-    next!(ip.add(1), sp, mem, cx, gas)
+    let v = **(*cx).globals.add(op.b as usize);
+    *sp.add(op.a as usize) = v;
+    next!(ip.add(1), sp, mem, cx, gas, v)
 });
 
-handler!(global_set(ip, sp, mem, cx, gas) {
+handler!(global_set(ip, sp, mem, cx, gas, acc) {
     let op = &*ip;
     **(*cx).globals.add(op.a as usize) = *sp.add(op.b as usize);
-    next!(ip.add(1), sp, mem, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas, acc)
 });
 
-handler!(global_set_imm(ip, sp, mem, cx, gas) {
+handler!(
+/// `global.set` of the accumulator (whose slot stays in `b`, for listings).
+global_set_a(ip, sp, mem, cx, gas, acc) {
+    let op = &*ip;
+    **(*cx).globals.add(op.a as usize) = acc;
+    next!(ip.add(1), sp, mem, cx, gas, acc)
+});
+
+handler!(global_set_imm(ip, sp, mem, cx, gas, acc) {
     let op = &*ip;
     **(*cx).globals.add(op.a as usize) = op.c;
-    next!(ip.add(1), sp, mem, cx, gas)
+    next!(ip.add(1), sp, mem, cx, gas, acc)
 });
