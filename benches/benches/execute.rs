@@ -4,6 +4,12 @@
 //! Every runtime instantiates the guest module once and then calls the export repeatedly; the
 //! guests reinitialise their state on every call. Results are checked against the native build
 //! before measuring. Sizes are chosen so that one call takes roughly 1–20 ms on an interpreter.
+//!
+//! Before each group, a paired measurement alternates single runs of `tally` and `wasmi` (fuel
+//! off) and saves the median per-round ratio to the criterion directory as
+//! `paired-execute.json` (`bench-report` prints it): this machine's speed drifts over seconds,
+//! and the paired ratio does not drift with it. `cargo bench -p tally-benches --bench execute --
+//! paired-only` runs only the paired measurements (a criterion filter that matches no group).
 
 mod common;
 
@@ -12,9 +18,14 @@ use std::time::Duration;
 
 use common::{TallyRunner, WasmiRunner, WORKLOADS};
 use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
+use tally_benches::report::{default_criterion_dir, save_paired, PairedRun};
+
+/// Rounds of the paired measurement (see [`PairedRun`]).
+const PAIRED_ROUNDS: u32 = 21;
 
 fn execute(c: &mut Criterion) {
     let wasm = tally_guests::build::wasm_bytes().expect("build the guests for wasm32");
+    let mut paired = Vec::new();
     for w in &WORKLOADS {
         let expected = (w.native)(w.arg);
         let mut tally = TallyRunner::new(&wasm, w.name, None);
@@ -23,6 +34,20 @@ fn execute(c: &mut Criterion) {
         assert_eq!(tally.call(w.arg), expected, "tally: {}({})", w.name, w.arg);
         assert_eq!(wasmi.call(w.arg), expected, "wasmi: {}({})", w.name, w.arg);
         assert_eq!(wasmi_fuel.call(w.arg), expected, "wasmi-fuel: {}({})", w.name, w.arg);
+        let run = PairedRun::measure(
+            "execute",
+            w.name,
+            "wasmi",
+            PAIRED_ROUNDS,
+            || {
+                black_box(tally.call(black_box(w.arg)));
+            },
+            || {
+                black_box(wasmi.call(black_box(w.arg)));
+            },
+        );
+        eprintln!("execute/{}: paired over {} rounds: tally / wasmi {:.3}", w.name, run.rounds, run.median_ratio);
+        paired.push(run);
 
         let mut group = c.benchmark_group(format!("execute/{}", w.name));
         // Calls take milliseconds: a flat sampling plan keeps runs short and comparable.
@@ -33,6 +58,9 @@ fn execute(c: &mut Criterion) {
         group.bench_function("wasmi-fuel", |b| b.iter(|| wasmi_fuel.call(black_box(w.arg))));
         group.bench_function("native", |b| b.iter(|| (w.native)(black_box(w.arg))));
         group.finish();
+    }
+    if let Err(err) = save_paired(&default_criterion_dir(), "execute", &paired) {
+        eprintln!("execute: paired results not saved: {err}");
     }
 }
 

@@ -43,21 +43,26 @@ fn op_names(listing: &str) -> Vec<&str> {
 }
 
 /// Asserts that function `name` was translated with the ops `expected`, in this order (other
-/// ops may come before, between and after them).
+/// ops may come before, between and after them). An op's forms that read an operand from the
+/// accumulator (`_a`, `_za`, `_aa`) count as the op.
 fn assert_ops(module: &Module, name: &str, expected: &[&str]) {
     if !LISTINGS_NAME_OPS {
         return;
     }
     let text = listing(module, name);
     let mut names = op_names(&text).into_iter();
+    let is = |n: &str, want: &str| {
+        n == want || n.strip_prefix(want).is_some_and(|form| ["_a", "_za", "_aa"].contains(&form))
+    };
     for want in expected {
-        assert!(names.any(|n| n == *want), "{name}: expected the ops {expected:?} in order, {want} missing:\n{text}");
+        assert!(names.any(|n| is(n, want)), "{name}: expected the ops {expected:?} in order, {want} missing:\n{text}");
     }
 }
 
 /// The committed snapshots, compiled in (no file access: the test runs under Miri too). A new
 /// snapshot needs an entry here and its file (empty, then `GOLDEN_UPDATE=1`).
-const SNAPSHOTS: [(&str, &str); 8] = [
+const SNAPSHOTS: [(&str, &str); 9] = [
+    ("accumulator", include_str!("ir_snapshots/accumulator.ir")),
     ("division_by_-7", include_str!("ir_snapshots/division_by_-7.ir")),
     ("division_by_0", include_str!("ir_snapshots/division_by_0.ir")),
     ("division_by_7", include_str!("ir_snapshots/division_by_7.ir")),
@@ -390,5 +395,105 @@ fn remainder_into_a_local_still_on_the_stack() {
         let r = (x as u32 % 7) as i32;
         assert_eq!(f.call(&mut store, (x, y)).unwrap(), y.wrapping_sub(r), "f({x}, {y})");
         assert_eq!(g.call(&mut store, (x, y)).unwrap(), y.wrapping_mul(1000).wrapping_add(x % -10), "g({x}, {y})");
+    }
+}
+
+/// Ops that read the value the op before them produced take it from the accumulator (their
+/// `_a` forms), and compute what the slot forms compute. The accumulator holds nothing known at
+/// a loop head, where the back edge arrives with the value of another op.
+#[test]
+fn accumulator_forms() {
+    let (mut store, inst, module) = instance(
+        r#"(module (memory 1)
+          (global $g (mut i64) (i64.const 10))
+          ;; A unary op and a binary op, each on the previous result.
+          (func (export "unary") (param i64) (result i64)
+            (i64.add (i64.clz (i64.xor (local.get 0) (i64.const 0x55))) (local.get 0)))
+          ;; The previous result as the right operand of a commutative operator (swapped), then
+          ;; as the left operand of a non-commutative one.
+          (func (export "binary") (param i32 i32) (result i32)
+            (i32.sub (i32.and (local.get 1) (i32.mul (local.get 0) (i32.const 3))) (local.get 0)))
+          ;; A stored value, a load address and the operand of an address add folded into a
+          ;; load, each the previous result.
+          (func (export "memory") (param i32 i64) (result i64)
+            (i64.store offset=8 (local.get 0) (i64.mul (local.get 1) (local.get 1)))
+            (i64.add
+              (i64.load offset=8 (i32.and (local.get 0) (i32.const 0xfff8)))
+              (i64.load (i32.add (i32.or (local.get 0) (i32.const 0)) (i32.const 8)))))
+          ;; global.get, an add of it, global.set of the sum.
+          (func (export "global") (param i64) (result i64)
+            (global.set $g (i64.add (global.get $g) (local.get 0)))
+            (global.get $g))
+          ;; A local.tee chain: copies, which pass the accumulator through.
+          (func (export "tees") (param i64) (result i64) (local i64 i64 i64)
+            (local.set 3 (local.tee 2 (local.tee 1 (local.get 0))))
+            (i64.add (i64.add (local.get 1) (local.get 2)) (local.get 3)))
+          ;; The old value of local 1 is copied out between the clz and the add that reads the
+          ;; clz from the accumulator: the copy passes the accumulator through.
+          (func (export "copied_out") (param i32 i32) (result i32)
+            (i32.sub (local.get 1) (local.tee 1 (i32.add (i32.clz (local.get 0)) (i32.const 5)))))
+          ;; The loop's first op reads local 1, which the op before the loop produced; the back
+          ;; edge arrives with local 3 in the accumulator.
+          (func (export "loop") (param i32) (result i32) (local i32 i32 i32)
+            (local.set 1 (i32.add (i32.clz (local.get 0)) (i32.const 1)))
+            (loop $l
+              (local.set 2 (i32.add (local.get 1) (local.get 2)))
+              (local.set 1 (i32.sub (local.get 1) (i32.const 1)))
+              (local.set 3 (i32.mul (local.get 2) (i32.const 3)))
+              (br_if $l (local.get 1)))
+            (i32.add (local.get 2) (local.get 3))))"#,
+    );
+    assert_ops(&module, "unary", &["i64_xor_si", "i64_clz_a", "i64_add_as"]);
+    assert_ops(&module, "binary", &["i32_mul_si", "i32_and_as", "i32_sub_as"]);
+    assert_ops(
+        &module,
+        "memory",
+        &["i64_mul_ss", "store64_a", "i32_and_si", "i64_load_a", "i32_or_si", "i64_load_add_a"],
+    );
+    assert_ops(&module, "global", &["global_get", "i64_add_as", "global_set_a"]);
+    assert_ops(&module, "copied_out", &["i32_clz", "copy", "i32_add_ai"]);
+    if LISTINGS_NAME_OPS {
+        let text = listing(&module, "loop");
+        let names = op_names(&text);
+        assert_eq!(names[..3], ["i32_clz", "i32_add_ai", "i32_add_ss"], "the loop head reads its slots:\n{text}");
+    }
+    assert_snapshot("accumulator", &module);
+
+    let unary = inst.get_typed_func::<i64, i64>(&store, "unary").unwrap();
+    let binary = inst.get_typed_func::<(i32, i32), i32>(&store, "binary").unwrap();
+    let memory = inst.get_typed_func::<(i32, i64), i64>(&store, "memory").unwrap();
+    let global = inst.get_typed_func::<i64, i64>(&store, "global").unwrap();
+    let tees = inst.get_typed_func::<i64, i64>(&store, "tees").unwrap();
+    let copied_out = inst.get_typed_func::<(i32, i32), i32>(&store, "copied_out").unwrap();
+    let looped = inst.get_typed_func::<i32, i32>(&store, "loop").unwrap();
+    let mut g = 10i64;
+    for (i, &x) in samples64().iter().enumerate() {
+        let (x32, y32) = (x as u32 as i32, (x >> 32) as u32 as i32);
+        let want = i64::from((x ^ 0x55).leading_zeros()).wrapping_add(x as i64);
+        assert_eq!(unary.call(&mut store, x as i64).unwrap(), want, "unary({x:#x})");
+        let want = (y32 & x32.wrapping_mul(3)).wrapping_sub(x32);
+        assert_eq!(binary.call(&mut store, (x32, y32)).unwrap(), want, "binary({x32}, {y32})");
+        let addr = (i as i32 * 8) & 0xfff8;
+        let square = (x as i64).wrapping_mul(x as i64);
+        assert_eq!(
+            memory.call(&mut store, (addr, x as i64)).unwrap(),
+            square.wrapping_mul(2),
+            "memory({addr}, {x:#x})"
+        );
+        g = g.wrapping_add(x as i64);
+        assert_eq!(global.call(&mut store, x as i64).unwrap(), g, "global({x:#x})");
+        assert_eq!(tees.call(&mut store, x as i64).unwrap(), (x as i64).wrapping_mul(3), "tees({x:#x})");
+        let want = y32.wrapping_sub(x32.leading_zeros() as i32 + 5);
+        assert_eq!(copied_out.call(&mut store, (x32, y32)).unwrap(), want, "copied_out({x32}, {y32})");
+        let (mut l1, mut l2) = (x32.leading_zeros() as i32 + 1, 0i32);
+        let l3 = loop {
+            l2 = l1.wrapping_add(l2);
+            l1 = l1.wrapping_sub(1);
+            let l3 = l2.wrapping_mul(3);
+            if l1 == 0 {
+                break l3;
+            }
+        };
+        assert_eq!(looped.call(&mut store, x32).unwrap(), l2.wrapping_add(l3), "loop({x32})");
     }
 }

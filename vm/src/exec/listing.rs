@@ -116,6 +116,7 @@ fn field_value(op: &Op, field: Field) -> u64 {
 fn write_operand(out: &mut impl Write, op: &Op, v: u64, kind: Kind, at: At<'_>) -> fmt::Result {
     match kind {
         Kind::Dst | Kind::Slot => write!(out, "s{v}"),
+        Kind::Acc => write!(out, "acc=s{v}"),
         Kind::Frame => write!(out, "frame=s{v}"),
         Kind::I32 => write!(out, "{}", v as u32 as i32),
         Kind::I64 => write!(out, "{}", v as i64),

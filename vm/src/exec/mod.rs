@@ -29,10 +29,20 @@ pub(crate) use runtime::HostCalls;
 pub(crate) type Ip = *const Op;
 /// Pointer to the current frame's first cell.
 pub(crate) type Sp = *mut u64;
-/// An op handler: the op, the frame base, the default memory's base, the context and the gas
-/// left. Returns null when execution stops (returned from the entry frame or trapped);
-/// under `tally_portable` it returns the next op instead.
-pub(crate) type Handler = unsafe extern "C" fn(Ip, Sp, *mut u8, *mut Cx, u64) -> Ip;
+/// An op handler: the op, the frame base, the default memory's base, the context, the gas left
+/// and the accumulator. Returns null when execution stops (returned from the entry frame or
+/// trapped); under `tally_portable` it returns the next op instead.
+///
+/// The accumulator carries the value the previous op produced, in a register, so that an op
+/// consuming it need not wait for that op's store to its slot to reach the load from it (a
+/// store-to-load forwarding delay on every link of a dependent chain). Every op the translator
+/// emits as a producer (its result in slot `a` is a new operand-stack value) also hands its
+/// result on as the accumulator; `copy` and `konst` pass the accumulator through unchanged; any
+/// other op may leave anything there. The translator picks an op's `_a` form, which reads an
+/// operand from the accumulator instead of its slot, only when the op directly follows the
+/// producer of that slot in the code and no branch lands between them (see
+/// `module::translate`), so the accumulator always equals the slot where it is read.
+pub(crate) type Handler = unsafe extern "C" fn(Ip, Sp, *mut u8, *mut Cx, u64, u64) -> Ip;
 
 /// One instruction of the internal IR: a handler and three operand fields whose meaning the
 /// handler defines (the op table, `op_table.rs`, records it for each handler). By convention a
@@ -145,6 +155,8 @@ pub(crate) struct Cx {
     pub sp: Sp,
     #[cfg_attr(not(tally_portable), allow(dead_code))]
     pub mem: *mut u8,
+    #[cfg_attr(not(tally_portable), allow(dead_code))]
+    pub acc: u64,
 }
 
 /// Calls function `func` of the store with `args` (cells) and writes its results to `results`.
@@ -239,6 +251,7 @@ fn run_wasm(
         host_trap: None,
         sp: range.start,
         mem: ptr::null_mut(),
+        acc: 0,
         mem_len: 0,
     };
     // SAFETY: the call stack is empty and has room (reserved above).
@@ -352,7 +365,7 @@ pub(crate) unsafe fn zero_small_locals(p: *mut u64) {
 unsafe fn drive(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx) {
     // SAFETY: forwarded from the caller's contract.
     unsafe {
-        ((*ip).h)(ip, sp, mem, cx, (*cx).meter.remaining());
+        ((*ip).h)(ip, sp, mem, cx, (*cx).meter.remaining(), 0);
     }
 }
 
@@ -366,7 +379,7 @@ unsafe fn drive(mut ip: Ip, mut sp: Sp, mut mem: *mut u8, cx: *mut Cx) {
     // in `cx` before returning the next op.
     unsafe {
         loop {
-            ip = ((*ip).h)(ip, sp, mem, cx, (*cx).meter.remaining());
+            ip = ((*ip).h)(ip, sp, mem, cx, (*cx).meter.remaining(), (*cx).acc);
             if ip.is_null() {
                 return;
             }

@@ -12,7 +12,7 @@
 
 use std::sync::OnceLock;
 
-use super::handlers::{self as h, Bin, CmpBranch, CondBranch};
+use super::handlers::{self as h, Bin, CmpBranch, CondBranch, Fused};
 use super::Handler;
 
 /// Where an operand is stored in an op.
@@ -37,6 +37,9 @@ pub(crate) enum Kind {
     Dst,
     /// A frame slot the op reads: `s4`.
     Slot,
+    /// An operand the op reads from the accumulator (the value the op before it produced),
+    /// with the slot that also holds it: `acc=s4`.
+    Acc,
     /// The slot where a callee's frame starts (its arguments, then its results): `frame=s4`.
     Frame,
     /// An `i32` immediate (the low 32 bits of the field), signed decimal.
@@ -220,20 +223,37 @@ pub(crate) fn build() -> Vec<OpInfo> {
         f64_convert_i32_s f64_convert_i32_u f64_convert_i64_s f64_convert_i64_u f64_promote_f32
         memory_grow
     }
+    macro_rules! unary_acc {
+        ($($name:ident)*) => {$( t.op(stringify!($name), h::$name, &[(A, Dst), (B, Acc)]); )*};
+    }
+    unary_acc! {
+        i32_eqz_a i32_clz_a i32_ctz_a i32_popcnt_a i32_extend8_s_a i32_extend16_s_a i32_wrap_i64_a
+        i64_eqz_a i64_clz_a i64_ctz_a i64_popcnt_a i64_extend8_s_a i64_extend16_s_a i64_extend32_s_a
+    }
 
     // ---- specialised and fused arithmetic ----
     let by_constant: &[(Field, Kind)] = &[(A, Dst), (B, Slot), (C, Reciprocal)];
+    let by_constant_acc: &[(Field, Kind)] = &[(A, Dst), (B, Acc), (C, Reciprocal)];
     t.op("i32_div_u_const", h::i32_div_u_const, by_constant);
+    t.op("i32_div_u_const_a", h::i32_div_u_const_a, by_constant_acc);
     t.op("i32_div_s_const", h::i32_div_s_const, by_constant);
-    t.with_trailer("i32_rem_u_const", h::i32_rem_u_const, by_constant, Trailer::One(&[(C, Divisor)]));
-    t.with_trailer("i32_rem_s_const", h::i32_rem_s_const, by_constant, Trailer::One(&[(C, Divisor)]));
+    t.op("i32_div_s_const_a", h::i32_div_s_const_a, by_constant_acc);
+    let divisor = Trailer::One(&[(C, Divisor)]);
+    t.with_trailer("i32_rem_u_const", h::i32_rem_u_const, by_constant, divisor);
+    t.with_trailer("i32_rem_u_const_a", h::i32_rem_u_const_a, by_constant_acc, divisor);
+    t.with_trailer("i32_rem_s_const", h::i32_rem_s_const, by_constant, divisor);
+    t.with_trailer("i32_rem_s_const_a", h::i32_rem_s_const_a, by_constant_acc, divisor);
     t.op("i32_wrap_shr_u", h::i32_wrap_shr_u, &[(A, Dst), (B, Slot), (C, Shift)]);
-    let shifted: &[(Field, Kind)] = &[(A, Dst), (B, Slot), (CLo, Slot), (CHi, Shift)];
-    t.op("i64_xor_shl", h::i64_xor_shl, shifted);
-    t.op("i64_xor_shr_u", h::i64_xor_shr_u, shifted);
-    t.op("i64_xor_rotl", h::i64_xor_rotl, shifted);
-    t.op("i64_rotl_xor", h::i64_rotl_xor, shifted);
-    t.op("i64_andn", h::i64_andn, &[(A, Dst), (B, Slot), (CLo, Slot)]);
+    t.op("i32_wrap_shr_u_a", h::i32_wrap_shr_u_a, &[(A, Dst), (B, Acc), (C, Shift)]);
+    for (name, forms) in [
+        ("i64_xor_shl", h::I64_XOR_SHL),
+        ("i64_xor_shr_u", h::I64_XOR_SHR_U),
+        ("i64_xor_rotl", h::I64_XOR_ROTL),
+        ("i64_rotl_xor", h::I64_ROTL_XOR),
+    ] {
+        t.fused(name, forms, Some(Shift));
+    }
+    t.fused("i64_andn", h::I64_ANDN, None);
     let three: &[(Field, Kind)] = &[(A, Dst), (B, Slot), (CLo, Slot), (CHi, Slot)];
     t.op("i64_xor_andn", h::i64_xor_andn, three);
     t.op("f64_mul_add", h::f64_mul_add, three);
@@ -280,6 +300,7 @@ pub(crate) fn build() -> Vec<OpInfo> {
     t.op("select", h::select, &[(A, Dst), (B, Slot), (CLo, Slot), (CHi, Slot)]);
     t.op("global_get", h::global_get, &[(A, Dst), (B, Global)]);
     t.op("global_set", h::global_set, &[(A, Global), (B, Slot)]);
+    t.op("global_set_a", h::global_set_a, &[(A, Global), (B, Acc)]);
     t.op("global_set_imm", h::global_set_imm, &[(A, Global), (C, Cell)]);
 
     // ---- metering ----
@@ -305,30 +326,31 @@ pub(crate) fn build() -> Vec<OpInfo> {
     t.op("leave_ret_imm", h::leave_ret_imm, &[(A, Stack), (C, Cell)]);
 
     // ---- memory ----
-    macro_rules! loads {
-        ($($plain:ident $add:ident)*) => {$(
-            t.op(stringify!($plain), h::$plain, &[(A, Dst), (B, Slot), (C, Offset)]);
-            t.op(stringify!($add), h::$add, &[(A, Dst), (B, Slot), (CLo, AddImm), (CHi, Offset)]);
-        )*};
+    for (name, load) in [
+        ("i32_load", h::I32_LOAD),
+        ("i64_load", h::I64_LOAD),
+        ("i32_load8_s", h::I32_LOAD8_S),
+        ("i32_load8_u", h::I32_LOAD8_U),
+        ("i32_load16_s", h::I32_LOAD16_S),
+        ("i32_load16_u", h::I32_LOAD16_U),
+        ("i64_load8_s", h::I64_LOAD8_S),
+        ("i64_load16_s", h::I64_LOAD16_S),
+        ("i64_load32_s", h::I64_LOAD32_S),
+    ] {
+        t.op(name, load.plain, &[(A, Dst), (B, Slot), (C, Offset)]);
+        t.op(&format!("{name}_a"), load.plain_acc, &[(A, Dst), (B, Acc), (C, Offset)]);
+        t.op(&format!("{name}_add"), load.add, &[(A, Dst), (B, Slot), (CLo, AddImm), (CHi, Offset)]);
+        t.op(&format!("{name}_add_a"), load.add_acc, &[(A, Dst), (B, Acc), (CLo, AddImm), (CHi, Offset)]);
     }
-    loads! {
-        i32_load i32_load_add i64_load i64_load_add i32_load8_s i32_load8_s_add
-        i32_load8_u i32_load8_u_add i32_load16_s i32_load16_s_add i32_load16_u i32_load16_u_add
-        i64_load8_s i64_load8_s_add i64_load16_s i64_load16_s_add i64_load32_s i64_load32_s_add
-    }
-    macro_rules! stores {
-        ($($plain:ident $imm:ident $add:ident $imm_add:ident)*) => {$(
-            t.op(stringify!($plain), h::$plain, &[(A, Slot), (B, Slot), (C, Offset)]);
-            t.op(stringify!($imm), h::$imm, &[(A, Slot), (C, Cell), (B, Offset)]);
-            t.op(stringify!($add), h::$add, &[(A, Slot), (CLo, AddImm), (B, Slot), (CHi, Offset)]);
-            t.op(stringify!($imm_add), h::$imm_add, &[(A, Slot), (CLo, AddImm), (B, Cell), (CHi, Offset)]);
-        )*};
-    }
-    stores! {
-        store32 store32_imm store32_add store32_imm_add
-        store64 store64_imm store64_add store64_imm_add
-        store8 store8_imm store8_add store8_imm_add
-        store16 store16_imm store16_add store16_imm_add
+    for (name, store) in
+        [("store32", h::STORE32), ("store64", h::STORE64), ("store8", h::STORE8), ("store16", h::STORE16)]
+    {
+        t.op(name, store.plain, &[(A, Slot), (B, Slot), (C, Offset)]);
+        t.op(&format!("{name}_a"), store.plain_acc, &[(A, Slot), (B, Acc), (C, Offset)]);
+        t.op(&format!("{name}_imm"), store.imm, &[(A, Slot), (C, Cell), (B, Offset)]);
+        t.op(&format!("{name}_add"), store.add, &[(A, Slot), (CLo, AddImm), (B, Slot), (CHi, Offset)]);
+        t.op(&format!("{name}_add_a"), store.add_acc, &[(A, Slot), (CLo, AddImm), (B, Acc), (CHi, Offset)]);
+        t.op(&format!("{name}_imm_add"), store.imm_add, &[(A, Slot), (CLo, AddImm), (B, Cell), (CHi, Offset)]);
     }
     t.op("memory_size", h::memory_size, &[(A, Dst)]);
     t.op("memory_size_gas", h::memory_size_gas, &[(A, Dst), (C, UnitPrice)]);
@@ -370,6 +392,26 @@ impl Builder {
         self.op(&format!("{name}_si"), bin.si, &[(A, Dst), (B, Slot), (C, ty)]);
         if let Some(is) = bin.is {
             self.op(&format!("{name}_is"), is, &[(A, Dst), (C, ty), (B, Slot)]);
+        }
+        if let Some(acc) = bin.acc {
+            self.op(&format!("{name}_as"), acc.slot, &[(A, Dst), (B, Acc), (C, Slot)]);
+            self.op(&format!("{name}_ai"), acc.imm, &[(A, Dst), (B, Acc), (C, ty)]);
+        }
+    }
+
+    /// A fused bit operation of slots `b` and `z` (the low half of `c`), with an operand of kind
+    /// `hi` in the high half of `c` if it has one, in its accumulator forms too (see [`Fused`]).
+    fn fused(&mut self, name: &str, forms: Fused, hi: Option<Kind>) {
+        let with_hi = |operands: &[(Field, Kind)]| -> Vec<(Field, Kind)> {
+            let mut all = operands.to_vec();
+            all.extend(hi.map(|kind| (CHi, kind)));
+            all
+        };
+        self.op(name, forms.plain, &with_hi(&[(A, Dst), (B, Slot), (CLo, Slot)]));
+        self.op(&format!("{name}_a"), forms.b_acc, &with_hi(&[(A, Dst), (B, Acc), (CLo, Slot)]));
+        self.op(&format!("{name}_za"), forms.z_acc, &with_hi(&[(A, Dst), (B, Slot), (CLo, Acc)]));
+        if let Some(both) = forms.both_acc {
+            self.op(&format!("{name}_aa"), both, &with_hi(&[(A, Dst), (B, Acc), (CLo, Acc)]));
         }
     }
 

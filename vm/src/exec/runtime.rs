@@ -111,9 +111,9 @@ pub(crate) unsafe extern "C" fn enter_func(ip: Ip, sp: Sp, mem: *mut u8, cx: *mu
                 let code = f.code.as_ptr();
                 if inst != (*cx).inst {
                     let m = switch_instance(cx, inst);
-                    crate::exec::handlers::next_op(code, new_sp, m, cx, (*cx).meter.remaining())
+                    crate::exec::handlers::next_op(code, new_sp, m, cx, (*cx).meter.remaining(), 0)
                 } else {
-                    crate::exec::handlers::next_op(code, new_sp, mem, cx, (*cx).meter.remaining())
+                    crate::exec::handlers::next_op(code, new_sp, mem, cx, (*cx).meter.remaining(), 0)
                 }
             }
             FuncKind::Intrinsic(intrinsic) => {
@@ -122,7 +122,7 @@ pub(crate) unsafe extern "C" fn enter_func(ip: Ip, sp: Sp, mem: *mut u8, cx: *mu
                 if let Err(code) = crate::metering::call(&mut (*cx).meter, intrinsic, cells) {
                     return trap(ip, cx, code, (*cx).meter.remaining());
                 }
-                crate::exec::handlers::next_op(ip.add(1), sp, mem, cx, (*cx).meter.remaining())
+                crate::exec::handlers::next_op(ip.add(1), sp, mem, cx, (*cx).meter.remaining(), 0)
             }
             FuncKind::Host { index } => {
                 let n = entity.params.max(entity.results) as usize;
@@ -130,7 +130,9 @@ pub(crate) unsafe extern "C" fn enter_func(ip: Ip, sp: Sp, mem: *mut u8, cx: *mu
                     return trap(ip, cx, TrapCode::StackExhausted, (*cx).meter.remaining());
                 }
                 match call_host(ip, cx, index, new_sp, n) {
-                    Some(m) => crate::exec::handlers::next_op(ip.add(1), sp, m.as_ptr(), cx, (*cx).meter.remaining()),
+                    Some(m) => {
+                        crate::exec::handlers::next_op(ip.add(1), sp, m.as_ptr(), cx, (*cx).meter.remaining(), 0)
+                    }
                     None => ptr::null(),
                 }
             }

@@ -138,8 +138,7 @@ impl FuncTranslator {
         if producer + 1 != self.ops.len() || self.stack.last() != Some(&Operand::Temp) {
             return None;
         }
-        self.ops.pop();
-        self.offsets.pop();
+        self.unemit_last();
         self.producer = None;
         self.last_test = None;
         self.last_fuse = None;
@@ -220,7 +219,12 @@ impl FuncTranslator {
     pub(super) fn eqz(&mut self, is64: bool) {
         let (o, hgt) = self.pop();
         let slot = self.slot_of(o, hgt);
-        self.emit_producer(if is64 { h::i64_eqz } else { h::i32_eqz }, slot, 0);
+        let hd = if is64 {
+            self.acc_or(slot, h::i64_eqz, h::i64_eqz_a)
+        } else {
+            self.acc_or(slot, h::i32_eqz, h::i32_eqz_a)
+        };
+        self.emit_producer(hd, slot, 0);
         self.last_test = Some(Test::Eqz { is64, slot });
     }
 }

@@ -244,8 +244,10 @@ impl FuncTranslator {
 
     /// Points the branch op at `at` to the next op to be emitted.
     fn patch_to_here(&mut self, at: usize) {
-        // A label bound here: ops before it may no longer fold with ops after it.
+        // A label bound here: ops before it may no longer fold with ops after it, and the
+        // accumulator holds nothing known on the paths that land here.
         self.last_stack_op = None;
+        self.acc = None;
         let here = self.ops.len();
         self.ops[at].c = branch_c(at, here);
     }

@@ -10,7 +10,7 @@ use super::visit::Form;
 use super::{op, FuncTranslator};
 use crate::exec::handlers::{self as h, Bin};
 use crate::exec::numeric::Reciprocal32;
-use crate::exec::{pair, Handler};
+use crate::exec::pair;
 
 /// A producer whose result can be folded into the op that consumes it.
 #[derive(Clone, Copy, Debug)]
@@ -77,8 +77,7 @@ impl FuncTranslator {
         {
             return None;
         }
-        self.ops.pop();
-        self.offsets.pop();
+        self.unemit_last();
         self.producer = None;
         self.last_test = None;
         self.last_fuse = None;
@@ -114,20 +113,19 @@ impl FuncTranslator {
     }
 
     /// A load: with the address add that produced its address folded in, when there is one.
-    pub(super) fn load(&mut self, plain: Handler, fused_add: Handler, offset: u64) {
+    pub(super) fn load(&mut self, forms: h::Load, offset: u64) {
         if let Some((base, imm)) = self.take_address_add() {
             self.stack.pop();
-            self.emit_producer(fused_add, base, pair(imm, offset as u32));
+            self.emit_producer(self.acc_or(base, forms.add, forms.add_acc), base, pair(imm, offset as u32));
             return;
         }
         let addr = self.pop_slot();
-        self.emit_producer(plain, addr, offset);
+        self.emit_producer(self.acc_or(addr, forms.plain, forms.plain_acc), addr, offset);
     }
 
-    /// A store of `width` bytes; `handlers` are its forms with the value in a slot, the value
-    /// immediate, the address add fused, and both.
-    pub(super) fn store(&mut self, handlers: [Handler; 4], width: u32, offset: u64) {
-        let [plain, imm, fused_add, imm_fused_add] = handlers;
+    /// A store of `width` bytes.
+    pub(super) fn store(&mut self, forms: h::Store, width: u32, offset: u64) {
+        let h::Store { plain, plain_acc, imm, add: fused_add, add_acc: fused_add_acc, imm_add: imm_fused_add } = forms;
         let (val, hv) = self.pop();
         if let Operand::Const(v) = val {
             // The fused form has room for 32 bits of the value; narrower stores ignore the rest.
@@ -144,11 +142,11 @@ impl FuncTranslator {
         let val = self.slot_of(val, hv);
         if let Some((base, imm)) = self.take_address_add() {
             self.stack.pop();
-            self.emit(op(fused_add, base, val, pair(imm, offset as u32)));
+            self.emit(op(self.acc_or(val, fused_add, fused_add_acc), base, val, pair(imm, offset as u32)));
             return;
         }
         let addr = self.pop_slot();
-        self.emit(op(plain, addr, val, offset));
+        self.emit(op(self.acc_or(val, plain, plain_acc), addr, val, offset));
     }
 
     /// `i32.add`: of a constant, remembered for fusion into a load or store address.
@@ -192,10 +190,14 @@ impl FuncTranslator {
         let bits = reciprocal.to_bits();
         let data = u64::from(divisor);
         match kind {
-            DivRem::DivU => self.emit_producer(h::i32_div_u_const, x, bits),
-            DivRem::DivS => self.emit_producer(h::i32_div_s_const, x, bits),
-            DivRem::RemU => self.emit_producer_with_data(h::i32_rem_u_const, x, bits, data),
-            DivRem::RemS => self.emit_producer_with_data(h::i32_rem_s_const, x, bits, data),
+            DivRem::DivU => self.emit_producer(self.acc_or(x, h::i32_div_u_const, h::i32_div_u_const_a), x, bits),
+            DivRem::DivS => self.emit_producer(self.acc_or(x, h::i32_div_s_const, h::i32_div_s_const_a), x, bits),
+            DivRem::RemU => {
+                self.emit_producer_with_data(self.acc_or(x, h::i32_rem_u_const, h::i32_rem_u_const_a), x, bits, data)
+            }
+            DivRem::RemS => {
+                self.emit_producer_with_data(self.acc_or(x, h::i32_rem_s_const, h::i32_rem_s_const_a), x, bits, data)
+            }
         }
     }
 
@@ -216,7 +218,7 @@ impl FuncTranslator {
             };
             if let Some((x, y)) = self.take_fuse_at(1, xor) {
                 self.stack.truncate(self.stack.len() - 2);
-                self.emit_producer(h::i64_rotl_xor, x, pair(y, (k & 63) as u32));
+                self.emit_fused(h::I64_ROTL_XOR, x, y, (k & 63) as u32);
                 return;
             }
         }
@@ -226,20 +228,24 @@ impl FuncTranslator {
     /// `i64.xor`: fused with a directly preceding shift, rotate or and-not; `x ^ -1` and
     /// `x ^ y` are remembered for fusion with what follows.
     pub(super) fn i64_xor(&mut self) {
-        // (handler, slot b, constant half of c, whether the other operand goes in the high half)
-        let select = |f: Fuse| -> Option<(Handler, u32, u32, bool)> {
+        // (forms, slot b, the shift amount) or, for and-not, slots b and z
+        enum Fused2 {
+            Shifted(h::Fused, u32, u32),
+            AndNot(u32, u32),
+        }
+        let select = |f: Fuse| -> Option<Fused2> {
             match f {
-                Fuse::Bit64 { op: BitOp::Shl, src, k } => Some((h::i64_xor_shl, src, k, false)),
-                Fuse::Bit64 { op: BitOp::ShrU, src, k } => Some((h::i64_xor_shr_u, src, k, false)),
-                Fuse::Bit64 { op: BitOp::Rotl, src, k } => Some((h::i64_xor_rotl, src, k, false)),
-                Fuse::AndNot64 { b, z } => Some((h::i64_xor_andn, b, z, true)),
+                Fuse::Bit64 { op: BitOp::Shl, src, k } => Some(Fused2::Shifted(h::I64_XOR_SHL, src, k)),
+                Fuse::Bit64 { op: BitOp::ShrU, src, k } => Some(Fused2::Shifted(h::I64_XOR_SHR_U, src, k)),
+                Fuse::Bit64 { op: BitOp::Rotl, src, k } => Some(Fused2::Shifted(h::I64_XOR_ROTL, src, k)),
+                Fuse::AndNot64 { b, z } => Some(Fused2::AndNot(b, z)),
                 _ => None,
             }
         };
-        if let Some(((handler, b, fixed, other_high), other)) = self.take_fused_operand(select) {
-            let (lo, hi) = if other_high { (fixed, other) } else { (other, fixed) };
-            self.emit_producer(handler, b, pair(lo, hi));
-            return;
+        match self.take_fused_operand(select) {
+            Some((Fused2::Shifted(forms, b, k), other)) => return self.emit_fused(forms, b, other, k),
+            Some((Fused2::AndNot(b, z), other)) => return self.emit_producer(h::i64_xor_andn, b, pair(z, other)),
+            None => {}
         }
         match self.bin(h::I64_XOR) {
             Form::SlotImm(src, u64::MAX) => self.last_fuse = Some(Fuse::Bit64 { op: BitOp::Not, src, k: 0 }),
@@ -257,10 +263,10 @@ impl FuncTranslator {
         };
         if let Some((src, k)) = self.take_fuse(shr_u) {
             self.stack.pop();
-            self.emit_producer(h::i32_wrap_shr_u, src, u64::from(k));
+            self.emit_producer(self.acc_or(src, h::i32_wrap_shr_u, h::i32_wrap_shr_u_a), src, u64::from(k));
             return;
         }
-        self.un(h::i32_wrap_i64);
+        self.un_acc(h::i32_wrap_i64, h::i32_wrap_i64_a);
     }
 
     /// `i64.and`: fused with a directly preceding `x ^ -1` into an and-not.
@@ -270,11 +276,24 @@ impl FuncTranslator {
             _ => None,
         };
         if let Some((src, z)) = self.take_fused_operand(not) {
-            self.emit_producer(h::i64_andn, src, u64::from(z));
+            self.emit_fused(h::I64_ANDN, src, z, 0);
             self.last_fuse = Some(Fuse::AndNot64 { b: src, z });
             return;
         }
         self.binop(h::I64_AND);
+    }
+
+    /// Emits a fused bit operation of slots `b` and `z` (and `hi`, a shift amount, in the high
+    /// half of `c`), in the form that reads from the accumulator whichever of them it holds.
+    fn emit_fused(&mut self, forms: h::Fused, b: u32, z: u32, hi: u32) {
+        let held = |slot| self.acc == Some(slot);
+        let hd = match (held(b), held(z), forms.both_acc) {
+            (true, true, Some(both)) => both,
+            (true, _, _) => forms.b_acc,
+            (false, true, _) => forms.z_acc,
+            (false, false, _) => forms.plain,
+        };
+        self.emit_producer(hd, b, pair(z, hi));
     }
 
     /// `fNN.mul` of two slots: remembered for fusion into a following `fNN.add`.

@@ -129,8 +129,7 @@ impl FuncTranslator {
         match self.ops.last() {
             Some(last) if self.last_stack_op == Some((self.ops.len() - 1, Import::StackLeave)) => {
                 let units = last.c as u32;
-                self.ops.pop();
-                self.offsets.pop();
+                self.unemit_last();
                 Some(units)
             }
             _ => None,

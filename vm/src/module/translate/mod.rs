@@ -15,6 +15,10 @@
 //!   merges with.
 //! - Block parameters are materialized on entry, and results are in their slots at every `end`
 //!   and every branch to the label.
+//! - An op reads an operand from the accumulator (its `_a` form) only when the op emitted just
+//!   before it produced that slot and no label is bound between them (`FuncTranslator::acc`),
+//!   so every path to the op comes from that producer. `local.set` may later move `copy` ops
+//!   between the two (preserving a local); copies pass the accumulator through.
 //!
 //! This file holds the translator's state, the per-function driver and op emission. The rest,
 //! by concern, all `impl FuncTranslator`:
@@ -73,6 +77,14 @@ pub(crate) struct FuncTranslator {
     last_test: Option<Test>,
     /// The fusable producer of the top temporary, if it was the last op emitted.
     last_fuse: Option<Fuse>,
+    /// The slot whose value the accumulator holds when the next op emitted starts: the result
+    /// slot of the last op emitted, if that op is a producer (every producer hands its result
+    /// on in the accumulator, see `exec::Handler`) and no label was bound since. An op reading
+    /// that slot may read the accumulator instead (its `_a` form).
+    acc: Option<u32>,
+    /// [`Self::acc`] before the last op was emitted, for when that op is taken back out (fused
+    /// into the next one).
+    acc_before_last: Option<u32>,
     /// Index of the last `memory.size` op: with the `tally.gas_len` call that follows it in a
     /// region's memory-access charge, it becomes one `memory_size_gas` op.
     memory_size_at: Option<usize>,
@@ -174,6 +186,8 @@ impl FuncTranslator {
         self.producer = None;
         self.last_test = None;
         self.last_fuse = None;
+        self.acc = None;
+        self.acc_before_last = None;
         self.memory_size_at = None;
         self.last_stack_op = None;
         self.pays_next_gas = None;
@@ -235,30 +249,53 @@ impl FuncTranslator {
         self.last_fuse = None;
         self.last_stack_op = None;
         self.pays_next_gas = None;
+        self.acc_before_last = self.acc.take();
         self.ops.len() - 1
     }
 
-    /// Emits an op that writes its result to a fresh temporary pushed on the stack.
+    /// Emits an op that writes its result to a fresh temporary pushed on the stack (and hands it
+    /// on in the accumulator).
     #[inline(always)]
     fn emit_producer(&mut self, h: Handler, b: u32, c: u64) {
         let dst = self.push_temp();
         let i = self.emit(op(h, dst, b, c));
         self.producer = Some(i);
+        self.acc = Some(dst);
     }
 
     /// Like [`Self::emit_producer`], for an op whose handler reads a second immediate from the
-    /// `c` of a data op that follows it.
+    /// `c` of a data op that follows it (and continues after the data op).
     fn emit_producer_with_data(&mut self, h: Handler, b: u32, c: u64, data: u64) {
         let dst = self.push_temp();
         let i = self.emit(op(h, dst, b, c));
         self.emit(op(h::unreachable, 0, 0, data));
         self.producer = Some(i);
+        self.acc = Some(dst);
     }
 
-    /// Forgets fusion candidates: a label or merge point follows.
+    /// Takes the last op emitted back out, to fuse it into the next one: the accumulator is
+    /// again what it was before that op.
+    fn unemit_last(&mut self) {
+        self.ops.pop();
+        self.offsets.pop();
+        self.acc = self.acc_before_last.take();
+    }
+
+    /// `acc_form` if the accumulator holds `slot` when the next op starts, else `plain`: the
+    /// form of the next op that reads its operand `slot` from the accumulator or from the slot.
+    fn acc_or(&self, slot: u32, plain: Handler, acc_form: Handler) -> Handler {
+        if self.acc == Some(slot) {
+            acc_form
+        } else {
+            plain
+        }
+    }
+
+    /// Forgets fusion candidates and what the accumulator holds: a label or merge point follows.
     fn barrier(&mut self) {
         self.producer = None;
         self.last_test = None;
         self.last_fuse = None;
+        self.acc = None;
     }
 }

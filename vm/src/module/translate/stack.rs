@@ -145,13 +145,19 @@ impl FuncTranslator {
             self.producer = None;
             self.last_test = None;
             self.last_fuse = None;
-        } else {
-            if preserve {
-                self.preserve_local(x, below);
+            // The producer, still the last op, now hands on the local's value.
+            self.acc = Some(x);
+            self.stack.pop();
+            if tee {
+                self.push(Operand::Local(x));
             }
-            let hgt = self.height() - 1;
-            self.copy_into(x, hgt);
+            return;
         }
+        if preserve {
+            self.preserve_local(x, below);
+        }
+        let hgt = self.height() - 1;
+        self.copy_into(x, hgt);
         self.stack.pop();
         if tee {
             self.push(Operand::Local(x));

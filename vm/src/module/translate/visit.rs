@@ -36,27 +36,46 @@ impl FuncTranslator {
     pub(super) fn bin(&mut self, b: Bin) -> Form {
         let (rhs, hr) = self.pop();
         let (lhs, hl) = self.pop();
-        let (hd, a, c, form) = match (lhs, rhs) {
+        /// What `c` holds: the right operand immediate or its slot, or the left operand
+        /// immediate (for the operator's `is` form).
+        enum Right {
+            Imm,
+            Slot,
+            LeftImm(Handler),
+        }
+        let (a, c, right, form) = match (lhs, rhs) {
             (Operand::Const(_), Operand::Const(y)) => {
                 let x = self.slot_of(lhs, hl);
-                (b.si, x, y, Form::SlotImm(x, y))
+                (x, y, Right::Imm, Form::SlotImm(x, y))
             }
             (_, Operand::Const(y)) => {
                 let x = self.slot_of(lhs, hl);
-                (b.si, x, y, Form::SlotImm(x, y))
+                (x, y, Right::Imm, Form::SlotImm(x, y))
             }
             (Operand::Const(x), _) => {
                 let y = self.slot_of(rhs, hr);
                 match b.is {
-                    Some(is) => (is, y, x, Form::Other),
-                    None => (b.si, y, x, Form::SlotImm(y, x)),
+                    Some(is) => (y, x, Right::LeftImm(is), Form::Other),
+                    None => (y, x, Right::Imm, Form::SlotImm(y, x)),
                 }
             }
             _ => {
                 let x = self.slot_of(lhs, hl);
                 let y = self.slot_of(rhs, hr);
-                (b.ss, x, y as u64, Form::SlotSlot(x, y))
+                (x, y as u64, Right::Slot, Form::SlotSlot(x, y))
             }
+        };
+        // The left operand from the accumulator when it holds it; for a commutative operator,
+        // also the right one, swapped to the left.
+        let (hd, a, c) = match (right, b.acc, self.acc) {
+            (Right::Imm, Some(acc), Some(held)) if held == a => (acc.imm, a, c),
+            (Right::Imm, ..) => (b.si, a, c),
+            (Right::Slot, Some(acc), Some(held)) if held == a => (acc.slot, a, c),
+            (Right::Slot, Some(acc), Some(held)) if b.is.is_none() && u64::from(held) == c => {
+                (acc.slot, held, u64::from(a))
+            }
+            (Right::Slot, ..) => (b.ss, a, c),
+            (Right::LeftImm(is), ..) => (is, a, c),
         };
         self.emit_producer(hd, a, c);
         form
@@ -71,6 +90,12 @@ impl FuncTranslator {
     pub(super) fn un(&mut self, hd: Handler) {
         let slot = self.pop_slot();
         self.emit_producer(hd, slot, 0);
+    }
+
+    /// [`Self::un`] for an operator with a form that reads its operand from the accumulator.
+    pub(super) fn un_acc(&mut self, plain: Handler, acc_form: Handler) {
+        let slot = self.pop_slot();
+        self.emit_producer(self.acc_or(slot, plain, acc_form), slot, 0);
     }
 
     /// A call: a metering intrinsic with constant arguments becomes its op; otherwise the
@@ -230,37 +255,27 @@ impl FuncTranslator {
                     self.emit(op(h::global_set_imm, global_index, 0, c));
                 } else {
                     let slot = self.slot_of(o, hgt);
-                    self.emit(op(h::global_set, global_index, slot, 0));
+                    self.emit(op(self.acc_or(slot, h::global_set, h::global_set_a), global_index, slot, 0));
                 }
             }
             // Zero-extending `i64` loads read what the `i32` loads of their width read.
             O::I32Load { memarg } | O::F32Load { memarg } | O::I64Load32U { memarg } => {
-                self.load(h::i32_load, h::i32_load_add, memarg.offset)
+                self.load(h::I32_LOAD, memarg.offset)
             }
-            O::I64Load { memarg } | O::F64Load { memarg } => self.load(h::i64_load, h::i64_load_add, memarg.offset),
-            O::I32Load8S { memarg } => self.load(h::i32_load8_s, h::i32_load8_s_add, memarg.offset),
-            O::I32Load8U { memarg } | O::I64Load8U { memarg } => {
-                self.load(h::i32_load8_u, h::i32_load8_u_add, memarg.offset)
-            }
-            O::I32Load16S { memarg } => self.load(h::i32_load16_s, h::i32_load16_s_add, memarg.offset),
-            O::I32Load16U { memarg } | O::I64Load16U { memarg } => {
-                self.load(h::i32_load16_u, h::i32_load16_u_add, memarg.offset)
-            }
-            O::I64Load8S { memarg } => self.load(h::i64_load8_s, h::i64_load8_s_add, memarg.offset),
-            O::I64Load16S { memarg } => self.load(h::i64_load16_s, h::i64_load16_s_add, memarg.offset),
-            O::I64Load32S { memarg } => self.load(h::i64_load32_s, h::i64_load32_s_add, memarg.offset),
+            O::I64Load { memarg } | O::F64Load { memarg } => self.load(h::I64_LOAD, memarg.offset),
+            O::I32Load8S { memarg } => self.load(h::I32_LOAD8_S, memarg.offset),
+            O::I32Load8U { memarg } | O::I64Load8U { memarg } => self.load(h::I32_LOAD8_U, memarg.offset),
+            O::I32Load16S { memarg } => self.load(h::I32_LOAD16_S, memarg.offset),
+            O::I32Load16U { memarg } | O::I64Load16U { memarg } => self.load(h::I32_LOAD16_U, memarg.offset),
+            O::I64Load8S { memarg } => self.load(h::I64_LOAD8_S, memarg.offset),
+            O::I64Load16S { memarg } => self.load(h::I64_LOAD16_S, memarg.offset),
+            O::I64Load32S { memarg } => self.load(h::I64_LOAD32_S, memarg.offset),
             O::I32Store { memarg } | O::F32Store { memarg } | O::I64Store32 { memarg } => {
-                self.store([h::store32, h::store32_imm, h::store32_add, h::store32_imm_add], 4, memarg.offset)
+                self.store(h::STORE32, 4, memarg.offset)
             }
-            O::I64Store { memarg } | O::F64Store { memarg } => {
-                self.store([h::store64, h::store64_imm, h::store64_add, h::store64_imm_add], 8, memarg.offset)
-            }
-            O::I32Store8 { memarg } | O::I64Store8 { memarg } => {
-                self.store([h::store8, h::store8_imm, h::store8_add, h::store8_imm_add], 1, memarg.offset)
-            }
-            O::I32Store16 { memarg } | O::I64Store16 { memarg } => {
-                self.store([h::store16, h::store16_imm, h::store16_add, h::store16_imm_add], 2, memarg.offset)
-            }
+            O::I64Store { memarg } | O::F64Store { memarg } => self.store(h::STORE64, 8, memarg.offset),
+            O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(h::STORE8, 1, memarg.offset),
+            O::I32Store16 { memarg } | O::I64Store16 { memarg } => self.store(h::STORE16, 2, memarg.offset),
             O::MemorySize { .. } => {
                 self.emit_producer(h::memory_size, 0, 0);
                 self.memory_size_at = Some(self.ops.len() - 1);
@@ -327,7 +342,7 @@ impl FuncTranslator {
             }
             O::RefNull { .. } => self.push(Operand::Const(0)),
             // The null reference is the cell 0.
-            O::RefIsNull => self.un(h::i64_eqz),
+            O::RefIsNull => self.un_acc(h::i64_eqz, h::i64_eqz_a),
             O::RefFunc { function_index } => self.emit_producer(h::ref_func, function_index, 0),
             O::I32Const { value } => self.push(Operand::Const(value as u32 as u64)),
             O::I64Const { value } => self.push(Operand::Const(value as u64)),
@@ -369,9 +384,9 @@ impl FuncTranslator {
             O::F64Le => self.binop(h::F64_LE),
             O::F64Ge => self.binop(h::F64_GE),
 
-            O::I32Clz => self.un(h::i32_clz),
-            O::I32Ctz => self.un(h::i32_ctz),
-            O::I32Popcnt => self.un(h::i32_popcnt),
+            O::I32Clz => self.un_acc(h::i32_clz, h::i32_clz_a),
+            O::I32Ctz => self.un_acc(h::i32_ctz, h::i32_ctz_a),
+            O::I32Popcnt => self.un_acc(h::i32_popcnt, h::i32_popcnt_a),
             O::I32Add => self.i32_add(),
             O::I32Sub => self.binop(h::I32_SUB),
             O::I32Mul => self.binop(h::I32_MUL),
@@ -387,9 +402,9 @@ impl FuncTranslator {
             O::I32ShrU => self.binop(h::I32_SHR_U),
             O::I32Rotl => self.binop(h::I32_ROTL),
             O::I32Rotr => self.binop(h::I32_ROTR),
-            O::I64Clz => self.un(h::i64_clz),
-            O::I64Ctz => self.un(h::i64_ctz),
-            O::I64Popcnt => self.un(h::i64_popcnt),
+            O::I64Clz => self.un_acc(h::i64_clz, h::i64_clz_a),
+            O::I64Ctz => self.un_acc(h::i64_ctz, h::i64_ctz_a),
+            O::I64Popcnt => self.un_acc(h::i64_popcnt, h::i64_popcnt_a),
             O::I64Add => self.binop(h::I64_ADD),
             O::I64Sub => self.binop(h::I64_SUB),
             O::I64Mul => self.binop(h::I64_MUL),
@@ -441,7 +456,7 @@ impl FuncTranslator {
             O::I32TruncF64S => self.un(h::i32_trunc_f64_s),
             O::I32TruncF64U => self.un(h::i32_trunc_f64_u),
             // An `i32` cell is its value zero-extended: sign-extending its low half is enough.
-            O::I64ExtendI32S => self.un(h::i64_extend32_s),
+            O::I64ExtendI32S => self.un_acc(h::i64_extend32_s, h::i64_extend32_s_a),
             O::I64TruncF32S => self.un(h::i64_trunc_f32_s),
             O::I64TruncF32U => self.un(h::i64_trunc_f32_u),
             O::I64TruncF64S => self.un(h::i64_trunc_f64_s),
@@ -463,11 +478,11 @@ impl FuncTranslator {
             | O::F32ReinterpretI32
             | O::F64ReinterpretI64
             | O::I64ExtendI32U => {}
-            O::I32Extend8S => self.un(h::i32_extend8_s),
-            O::I32Extend16S => self.un(h::i32_extend16_s),
-            O::I64Extend8S => self.un(h::i64_extend8_s),
-            O::I64Extend16S => self.un(h::i64_extend16_s),
-            O::I64Extend32S => self.un(h::i64_extend32_s),
+            O::I32Extend8S => self.un_acc(h::i32_extend8_s, h::i32_extend8_s_a),
+            O::I32Extend16S => self.un_acc(h::i32_extend16_s, h::i32_extend16_s_a),
+            O::I64Extend8S => self.un_acc(h::i64_extend8_s, h::i64_extend8_s_a),
+            O::I64Extend16S => self.un_acc(h::i64_extend16_s, h::i64_extend16_s_a),
+            O::I64Extend32S => self.un_acc(h::i64_extend32_s, h::i64_extend32_s_a),
             O::I32TruncSatF32S => self.un(h::i32_trunc_sat_f32_s),
             O::I32TruncSatF32U => self.un(h::i32_trunc_sat_f32_u),
             O::I32TruncSatF64S => self.un(h::i32_trunc_sat_f64_s),

@@ -1,0 +1,229 @@
+//! Call and return handlers: calls to defined functions (with the fusions that pay the
+//! callee's entry charge or the caller's next charge), to imported functions and through
+//! tables, and returns (switching instances when the caller lives in another).
+
+#![allow(unused_variables)]
+
+use core::ptr;
+
+use super::super::runtime::{self, trap};
+use super::super::{zero_small_locals, Cx, Frame, Ip, Sp, SMALL_LOCALS};
+use super::metering::run_entry;
+use super::{next_op, out_of_gas, rd};
+use crate::TrapCode;
+
+// ---- calls and returns ----
+
+/// Calls defined function `a` of the current module with its frame at slot `b`; the callee
+/// returns to `ret`. With `ENTERED`, the callee's first op is an `enter_gas` op that the call
+/// runs itself (see [`call_internal_entered`]).
+#[inline(always)]
+unsafe fn call_defined<const ENTERED: bool>(
+    ip: Ip,
+    sp: Sp,
+    mem: *mut u8,
+    cx: *mut Cx,
+    gas: u64,
+    acc: u64,
+    ret: Ip,
+) -> Ip {
+    // SAFETY: the handler invariants hold for `ip`; `a` indexes the instance's defined functions.
+    unsafe {
+        let op = &*ip;
+        let f = &*(*cx).defined.add(op.a as usize);
+        let new_sp = sp.add(op.b as usize);
+        // `new_sp` lies within the stack (the caller's frame fits), so the sum cannot wrap.
+        if new_sp.wrapping_add(f.frame_cells as usize).cast_const() > (*cx).stack_end
+            || !Cx::push_frame(cx, Frame { ret_ip: ret, sp, inst: (*cx).inst })
+        {
+            return trap(ip, cx, TrapCode::StackExhausted, gas);
+        }
+        if f.locals > SMALL_LOCALS {
+            return enter_zeroing_locals(f, new_sp, mem, cx, gas);
+        }
+        zero_small_locals(new_sp.add(f.params as usize));
+        let entry = f.code.as_ptr();
+        if !ENTERED {
+            next_op(entry, new_sp, mem, cx, gas, acc)
+        } else {
+            match run_entry(entry, cx, gas) {
+                Ok(gas) => next_op(entry.add(1), new_sp, mem, cx, gas, acc),
+                Err(stop) => stop,
+            }
+        }
+    }
+}
+
+/// Enters defined function `f` with its frame at `sp` after zeroing its many locals. Out of
+/// line and reached by a tail call, so that the `memset` call does not make every call handler
+/// save registers.
+#[inline(never)]
+unsafe extern "C" fn enter_zeroing_locals(
+    f: *const crate::module::CompiledFunc,
+    sp: Sp,
+    mem: *mut u8,
+    cx: *mut Cx,
+    gas: u64,
+) -> Ip {
+    // SAFETY: the caller checked that the frame of `f` fits on the stack at `sp`.
+    unsafe {
+        let f = &*f;
+        ptr::write_bytes(sp.add(f.params as usize), 0, f.locals as usize);
+        next_op(f.code.as_ptr(), sp, mem, cx, gas, 0)
+    }
+}
+
+handler!(
+/// Calls defined function `a` of the current module with its frame at slot `b`.
+call_internal(ip, sp, mem, cx, gas, acc) {
+    call_defined::<false>(ip, sp, mem, cx, gas, acc, ip.add(1))
+});
+
+handler!(
+/// `call_internal` followed by a `gas` op (the charge of the region after the call): the return
+/// address is tagged so that the callee's return pays that charge and skips the op (see
+/// [`resume`]).
+call_internal_then_gas(ip, sp, mem, cx, gas, acc) {
+    call_defined::<false>(ip, sp, mem, cx, gas, acc, ip.add(1).map_addr(|a| a | RET_PAYS_GAS))
+});
+
+handler!(
+/// `call_internal` to a function whose code starts with `enter_gas` (as every instrumented
+/// function's does): the call reserves the callee's frame and pays its entry charge itself,
+/// then continues at the callee's second op, one dispatch fewer. Callees with many locals still
+/// run the op. Exhausting the stack or the gas traps at that op, with the frame pushed, exactly
+/// as if it ran. Chosen after translation, once every callee's code is known
+/// ([`fuse_entries`](crate::module::fuse_entries)).
+call_internal_entered(ip, sp, mem, cx, gas, acc) {
+    call_defined::<true>(ip, sp, mem, cx, gas, acc, ip.add(1))
+});
+
+handler!(
+/// [`call_internal_then_gas`] and [`call_internal_entered`] at once.
+call_internal_entered_then_gas(ip, sp, mem, cx, gas, acc) {
+    call_defined::<true>(ip, sp, mem, cx, gas, acc, ip.add(1).map_addr(|a| a | RET_PAYS_GAS))
+});
+
+handler!(
+/// Calls function `a` of the module's function space (imported, so possibly host or another
+/// instance) with its frame at slot `b`.
+call_func(ip, sp, mem, cx, gas, acc) {
+    let func = runtime::func_of(cx, (*ip).a);
+    (*cx).meter.set_remaining(gas);
+    runtime::enter_func(ip, sp, mem, cx, func)
+});
+
+handler!(
+/// `call_indirect`: table `a`, frame at slot `b`, signature id in the low half of `c`, index
+/// slot in the high half.
+call_indirect(ip, sp, mem, cx, gas, acc) {
+    let op = &*ip;
+    let i = rd::<u32>(sp, op.c_hi());
+    match runtime::indirect_target(cx, op.a, i, op.c_lo()) {
+        Ok(func) => {
+            (*cx).meter.set_remaining(gas);
+            runtime::enter_func(ip, sp, mem, cx, func)
+        }
+        Err(code) => trap(ip, cx, code, gas),
+    }
+});
+
+/// Tag bit of a return address whose op is a `gas` op the return pays (ops are 8-aligned).
+const RET_PAYS_GAS: usize = 1;
+
+#[inline(always)]
+unsafe fn do_return(mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
+    // SAFETY: frames pushed by calls hold valid return state; the entry frame ends the run.
+    unsafe {
+        let frame = match Cx::pop_frame(cx) {
+            Some(frame) if !frame.ret_ip.is_null() => frame,
+            // The entry frame: the run is over, and the store gets the gas back.
+            _ => {
+                (*cx).meter.set_remaining(gas);
+                return ptr::null();
+            }
+        };
+        if frame.inst != (*cx).inst {
+            return resume_in(frame.ret_ip, frame.sp, frame.inst, cx, gas);
+        }
+        resume(frame.ret_ip, frame.sp, mem, cx, gas, acc)
+    }
+}
+
+/// Continues the caller at `ret` in instance `inst`, another than the callee's. Out of line and
+/// reached by a tail call, so that the instance switch does not make every return handler save
+/// registers.
+#[inline(never)]
+unsafe extern "C" fn resume_in(
+    ret: Ip,
+    sp: Sp,
+    inst: *const crate::store::InstanceEntity,
+    cx: *mut Cx,
+    gas: u64,
+) -> Ip {
+    // SAFETY: `inst` is the live instance the popped frame belongs to.
+    unsafe {
+        let mem = runtime::switch_instance(cx, inst);
+        resume(ret, sp, mem, cx, gas, 0)
+    }
+}
+
+/// Continues the caller at return address `ret`. A tagged address (`call_internal_then_gas`)
+/// points at the `gas` op charging the region after the call: the return pays it and continues
+/// after it; out of gas traps at that op, exactly as if it ran.
+#[inline(always)]
+unsafe fn resume(ret: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
+    // SAFETY: only `call_internal_then_gas` tags addresses, and the translator emits it only
+    // when the op after the call is a `gas` op of the same function.
+    unsafe {
+        if ret.addr() & RET_PAYS_GAS == 0 {
+            next!(ret, sp, mem, cx, gas, acc)
+        }
+        let charge = ret.map_addr(|a| a & !RET_PAYS_GAS);
+        let Some(gas) = gas.checked_sub((*charge).c) else {
+            return out_of_gas(charge, cx);
+        };
+        next!(charge.add(1), sp, mem, cx, gas, acc)
+    }
+}
+
+handler!(
+    /// `tally.stack_leave(a)`, then return.
+    leave_ret(ip, sp, mem, cx, gas, acc) {
+    (*cx).meter.stack_leave((*ip).a);
+    do_return(mem, cx, gas, acc)
+});
+
+handler!(
+    /// `tally.stack_leave(a)`, then return the value in slot `b`.
+    leave_ret_slot(ip, sp, mem, cx, gas, acc) {
+    (*cx).meter.stack_leave((*ip).a);
+    *sp = *sp.add((*ip).b as usize);
+    do_return(mem, cx, gas, acc)
+});
+
+handler!(
+    /// `tally.stack_leave(a)`, then return the immediate `c`.
+    leave_ret_imm(ip, sp, mem, cx, gas, acc) {
+    (*cx).meter.stack_leave((*ip).a);
+    *sp = (*ip).c;
+    do_return(mem, cx, gas, acc)
+});
+
+handler!(ret(ip, sp, mem, cx, gas, acc) {
+    do_return(mem, cx, gas, acc)
+});
+
+handler!(
+/// Returns the value in slot `b` as the single result.
+ret_slot(ip, sp, mem, cx, gas, acc) {
+    *sp = *sp.add((*ip).b as usize);
+    do_return(mem, cx, gas, acc)
+});
+
+handler!(
+/// Returns the immediate `c` as the single result.
+ret_imm(ip, sp, mem, cx, gas, acc) {
+    *sp = (*ip).c;
+    do_return(mem, cx, gas, acc)
+});

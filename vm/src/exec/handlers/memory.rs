@@ -1,0 +1,277 @@
+//! Memory handlers: loads and stores (plain, with the address add folded in, storing
+//! immediates), `memory.size` (with the region's memory-access charge), `memory.grow`, bulk
+//! memory and `data.drop`.
+
+#![allow(unused_variables)]
+
+use core::ptr;
+
+use super::super::runtime::{self, trap};
+use super::super::Handler;
+use super::{out_of_gas, rd, wr};
+use crate::TrapCode;
+
+/// Defines a load of `$n` bytes whose value is `$e` of the bytes `$b`: address in slot `b` plus
+/// offset `c` (`$name`), with the `i32.add` computing the address fused (`$add`), and both with
+/// the address (or the add's operand) in the accumulator (`$name_a`, `$add_a`; its slot stays in
+/// `b`). Every form hands the loaded value on as the accumulator.
+/// The forms of a load (see [`load!`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Load {
+    /// Address in slot `b`, offset `c`.
+    pub plain: Handler,
+    /// Address in the accumulator.
+    pub plain_acc: Handler,
+    /// Address add fused: `(slot b + imm) mod 2^32 + offset`.
+    pub add: Handler,
+    /// Address add fused, its operand in the accumulator.
+    pub add_acc: Handler,
+}
+
+/// The forms of a store (see [`store!`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Store {
+    /// Value in slot `b`, address in slot `a`, offset `c`.
+    pub plain: Handler,
+    /// Value in the accumulator.
+    pub plain_acc: Handler,
+    /// Value immediate.
+    pub imm: Handler,
+    /// Address add fused.
+    pub add: Handler,
+    /// Address add fused, value in the accumulator.
+    pub add_acc: Handler,
+    /// Address add fused, value immediate.
+    pub imm_add: Handler,
+}
+
+macro_rules! load {
+    ($konst:ident = $name:ident / $name_a:ident, $add:ident / $add_a:ident, $n:literal, |$b:ident| $e:expr) => {
+        pub(crate) const $konst: Load = Load { plain: $name, plain_acc: $name_a, add: $add, add_acc: $add_a };
+        load!(@one
+            /// Load into slot `a` from address slot `b` plus offset `c`.
+            $name, $n, |op, sp, acc| rd::<u32>(sp, op.b) as u64 + op.c, |$b| $e);
+        load!(@one
+            /// Load into slot `a` from the address in the accumulator plus offset `c`.
+            $name_a, $n, |op, sp, acc| acc as u32 as u64 + op.c, |$b| $e);
+        load!(@one
+            /// Load fused with the `i32.add` computing its address: into slot `a` from
+            /// `(slot b + imm) mod 2^32 + offset`, imm in the low half of `c`, offset in the high.
+            $add, $n, |op, sp, acc| rd::<u32>(sp, op.b).wrapping_add(op.c_lo()) as u64 + u64::from(op.c_hi()), |$b| $e);
+        load!(@one
+            /// `_add` with the add's operand in the accumulator.
+            $add_a, $n, |op, sp, acc| (acc as u32).wrapping_add(op.c_lo()) as u64 + u64::from(op.c_hi()), |$b| $e);
+    };
+    (@one $(#[$m:meta])* $name:ident, $n:literal, |$op:ident, $sp:ident, $acc:ident| $ea:expr, |$b:ident| $e:expr) => {
+        handler!(
+            $(#[$m])*
+            $name(ip, $sp, mem, cx, gas, $acc) {
+            let $op = &*ip;
+            let ea: u64 = $ea;
+            if ea + $n > (*cx).mem_len as u64 {
+                return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
+            }
+            let $b: [u8; $n] = ptr::read_unaligned(mem.add(ea as usize) as *const [u8; $n]);
+            let v: u64 = $e;
+            *$sp.add($op.a as usize) = v;
+            next!(ip.add(1), $sp, mem, cx, gas, v)
+        });
+    };
+}
+
+load!(I32_LOAD = i32_load / i32_load_a, i32_load_add / i32_load_add_a, 4, |b| u32::from_le_bytes(b) as u64);
+load!(I64_LOAD = i64_load / i64_load_a, i64_load_add / i64_load_add_a, 8, |b| u64::from_le_bytes(b));
+load!(I32_LOAD8_S = i32_load8_s / i32_load8_s_a, i32_load8_s_add / i32_load8_s_add_a, 1, |b| b[0] as i8 as i32 as u32
+    as u64);
+load!(I32_LOAD8_U = i32_load8_u / i32_load8_u_a, i32_load8_u_add / i32_load8_u_add_a, 1, |b| b[0] as u64);
+load!(
+    I32_LOAD16_S = i32_load16_s / i32_load16_s_a,
+    i32_load16_s_add / i32_load16_s_add_a,
+    2,
+    |b| i16::from_le_bytes(b) as i32 as u32 as u64
+);
+load!(
+    I32_LOAD16_U = i32_load16_u / i32_load16_u_a,
+    i32_load16_u_add / i32_load16_u_add_a,
+    2,
+    |b| u16::from_le_bytes(b) as u64
+);
+load!(I64_LOAD8_S = i64_load8_s / i64_load8_s_a, i64_load8_s_add / i64_load8_s_add_a, 1, |b| b[0] as i8 as i64 as u64);
+load!(
+    I64_LOAD16_S = i64_load16_s / i64_load16_s_a,
+    i64_load16_s_add / i64_load16_s_add_a,
+    2,
+    |b| i16::from_le_bytes(b) as i64 as u64
+);
+load!(
+    I64_LOAD32_S = i64_load32_s / i64_load32_s_a,
+    i64_load32_s_add / i64_load32_s_add_a,
+    4,
+    |b| i32::from_le_bytes(b) as i64 as u64
+);
+
+macro_rules! store {
+    ($konst:ident = $name:ident / $name_a:ident, $imm:ident, $add:ident / $add_a:ident, $imm_add:ident, $n:literal, |$v:ident| $e:expr) => {
+        pub(crate) const $konst: Store = Store {
+            plain: $name,
+            plain_acc: $name_a,
+            imm: $imm,
+            add: $add,
+            add_acc: $add_a,
+            imm_add: $imm_add,
+        };
+        handler!(
+            /// Store slot `b` to address slot `a` plus offset `c`.
+            $name(ip, sp, mem, cx, gas, acc) {
+            let op = &*ip;
+            let ea = rd::<u32>(sp, op.a) as u64 + op.c;
+            if ea + $n > (*cx).mem_len as u64 {
+                return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
+            }
+            let $v: u64 = *sp.add(op.b as usize);
+            let bytes: [u8; $n] = $e;
+            ptr::write_unaligned(mem.add(ea as usize) as *mut [u8; $n], bytes);
+            next!(ip.add(1), sp, mem, cx, gas, acc)
+        });
+        handler!(
+            /// Store the immediate `c` to address slot `a` plus offset `b`.
+            $imm(ip, sp, mem, cx, gas, acc) {
+            let op = &*ip;
+            let ea = rd::<u32>(sp, op.a) as u64 + op.b as u64;
+            if ea + $n > (*cx).mem_len as u64 {
+                return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
+            }
+            let $v: u64 = op.c;
+            let bytes: [u8; $n] = $e;
+            ptr::write_unaligned(mem.add(ea as usize) as *mut [u8; $n], bytes);
+            next!(ip.add(1), sp, mem, cx, gas, acc)
+        });
+        handler!(
+            /// Store fused with the `i32.add` computing its address: slot `b` to
+            /// `(slot a + imm) mod 2^32 + offset`, imm in the low half of `c`, offset in the high.
+            $add(ip, sp, mem, cx, gas, acc) {
+            let op = &*ip;
+            let ea = rd::<u32>(sp, op.a).wrapping_add(op.c_lo()) as u64 + u64::from(op.c_hi());
+            if ea + $n > (*cx).mem_len as u64 {
+                return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
+            }
+            let $v: u64 = *sp.add(op.b as usize);
+            let bytes: [u8; $n] = $e;
+            ptr::write_unaligned(mem.add(ea as usize) as *mut [u8; $n], bytes);
+            next!(ip.add(1), sp, mem, cx, gas, acc)
+        });
+        handler!(
+            /// Store of an immediate fused with the `i32.add` computing its address: the
+            /// immediate `b` (zero-extended) to `(slot a + imm) mod 2^32 + offset`, imm in the low
+            /// half of `c`, offset in the high.
+            $imm_add(ip, sp, mem, cx, gas, acc) {
+            let op = &*ip;
+            let ea = rd::<u32>(sp, op.a).wrapping_add(op.c_lo()) as u64 + u64::from(op.c_hi());
+            if ea + $n > (*cx).mem_len as u64 {
+                return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
+            }
+            let $v: u64 = op.b as u64;
+            let bytes: [u8; $n] = $e;
+            ptr::write_unaligned(mem.add(ea as usize) as *mut [u8; $n], bytes);
+            next!(ip.add(1), sp, mem, cx, gas, acc)
+        });
+        handler!(
+            /// Store the accumulator (whose slot stays in `b`) to address slot `a` plus offset `c`.
+            $name_a(ip, sp, mem, cx, gas, acc) {
+            let op = &*ip;
+            let ea = rd::<u32>(sp, op.a) as u64 + op.c;
+            if ea + $n > (*cx).mem_len as u64 {
+                return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
+            }
+            let $v: u64 = acc;
+            let bytes: [u8; $n] = $e;
+            ptr::write_unaligned(mem.add(ea as usize) as *mut [u8; $n], bytes);
+            next!(ip.add(1), sp, mem, cx, gas, acc)
+        });
+        handler!(
+            /// `_add` storing the accumulator (whose slot stays in `b`).
+            $add_a(ip, sp, mem, cx, gas, acc) {
+            let op = &*ip;
+            let ea = rd::<u32>(sp, op.a).wrapping_add(op.c_lo()) as u64 + u64::from(op.c_hi());
+            if ea + $n > (*cx).mem_len as u64 {
+                return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
+            }
+            let $v: u64 = acc;
+            let bytes: [u8; $n] = $e;
+            ptr::write_unaligned(mem.add(ea as usize) as *mut [u8; $n], bytes);
+            next!(ip.add(1), sp, mem, cx, gas, acc)
+        });
+    };
+}
+
+store!(STORE32 = store32 / store32_a, store32_imm, store32_add / store32_add_a, store32_imm_add, 4, |v| (v as u32)
+    .to_le_bytes());
+store!(STORE64 = store64 / store64_a, store64_imm, store64_add / store64_add_a, store64_imm_add, 8, |v| v
+    .to_le_bytes());
+store!(STORE8 = store8 / store8_a, store8_imm, store8_add / store8_add_a, store8_imm_add, 1, |v| [v as u8]);
+store!(STORE16 = store16 / store16_a, store16_imm, store16_add / store16_add_a, store16_imm_add, 2, |v| (v as u16)
+    .to_le_bytes());
+
+handler!(memory_size(ip, sp, mem, cx, gas, acc) {
+    let pages = ((*cx).mem_len / crate::store::PAGE_SIZE) as u64;
+    *sp.add((*ip).a as usize) = pages;
+    next!(ip.add(1), sp, mem, cx, gas, pages)
+});
+
+handler!(
+    /// `memory.size` that also charges the size in pages times `c` (a region's memory-access
+    /// charge: `memory.size; i64.const c; call $gas_len; drop`).
+    memory_size_gas(ip, sp, mem, cx, gas, acc) {
+    let pages = ((*cx).mem_len / crate::store::PAGE_SIZE) as u64;
+    // An overflowing product is more than any gas left.
+    let Some(gas) = pages.checked_mul((*ip).c).and_then(|cost| gas.checked_sub(cost)) else {
+        return out_of_gas(ip, cx);
+    };
+    *sp.add((*ip).a as usize) = pages;
+    next!(ip.add(1), sp, mem, cx, gas, pages)
+});
+
+handler!(memory_grow(ip, sp, mem, cx, gas, acc) {
+    let op = &*ip;
+    let old = runtime::memory_grow(cx, rd::<u32>(sp, op.b));
+    let r = wr(sp, op.a, old);
+    let m = runtime::load_memory(cx, (*cx).inst).as_ptr();
+    next!(ip.add(1), sp, m, cx, gas, r)
+});
+
+handler!(
+/// `memory.fill`: destination slot `a`, value slot `b`, length slot `c`.
+memory_fill(ip, sp, mem, cx, gas, acc) {
+    let op = &*ip;
+    if let Err(code) = runtime::memory_fill(cx, rd(sp, op.a), rd::<u32>(sp, op.b) as u8, rd(sp, op.c_lo())) {
+        return trap(ip, cx, code, gas);
+    }
+    next!(ip.add(1), sp, mem, cx, gas, acc)
+});
+
+handler!(
+/// `memory.copy`: destination slot `a`, source slot `b`, length slot `c`.
+memory_copy(ip, sp, mem, cx, gas, acc) {
+    let op = &*ip;
+    if let Err(code) = runtime::memory_copy(cx, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c_lo())) {
+        return trap(ip, cx, code, gas);
+    }
+    next!(ip.add(1), sp, mem, cx, gas, acc)
+});
+
+handler!(
+/// `memory.init`: destination slot `a`, source slot `b`, length slot in the low half of `c`,
+/// segment in the high half.
+memory_init(ip, sp, mem, cx, gas, acc) {
+    let op = &*ip;
+    let seg = op.c_hi();
+    if let Err(code) = runtime::memory_init(cx, seg, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c_lo())) {
+        return trap(ip, cx, code, gas);
+    }
+    next!(ip.add(1), sp, mem, cx, gas, acc)
+});
+
+handler!(data_drop(ip, sp, mem, cx, gas, acc) {
+    runtime::data_drop(cx, (*ip).a);
+    next!(ip.add(1), sp, mem, cx, gas, acc)
+});
