@@ -497,3 +497,45 @@ fn accumulator_forms() {
         assert_eq!(looped.call(&mut store, x32).unwrap(), l2.wrapping_add(l3), "loop({x32})");
     }
 }
+
+/// A copy emitted directly after another joins it (`copy2`: both in order, the second may read
+/// what the first wrote), but never across a label: a branch that lands between them must run
+/// the second alone.
+#[test]
+fn copy_pairs() {
+    let (mut store, inst, module) = instance(
+        r#"(module
+          ;; Three copies (the tee chain): a pair, then one alone.
+          (func (export "tees") (param i64) (result i64) (local i64 i64 i64)
+            (local.set 3 (local.tee 2 (local.tee 1 (local.get 0))))
+            (i64.add (i64.add (local.get 1) (local.get 2)) (i64.mul (local.get 3) (i64.const 3))))
+          ;; The second copy reads what the first wrote.
+          (func (export "chain") (param i64 i64) (result i64) (local i64)
+            (local.set 2 (local.get 0))
+            (local.set 1 (local.get 2))
+            (i64.sub (local.get 1) (local.get 0)))
+          ;; `local.set $y` is the block's last op and `local.set $x` the first after its end,
+          ;; where the `br_if` lands.
+          (func (export "label") (param $x i64) (param $skip i32) (param $y i64) (result i64)
+            (block $b
+              (br_if $b (local.get $skip))
+              (local.set $y (local.get $x)))
+            (local.set $x (local.get $y))
+            (i64.add (local.get $x) (local.get $y))))"#,
+    );
+    assert_ops(&module, "tees", &["copy2", "copy"]);
+    assert_ops(&module, "chain", &["copy2"]);
+    if LISTINGS_NAME_OPS {
+        let text = listing(&module, "label");
+        assert!(!op_names(&text).contains(&"copy2"), "no pair across the label:\n{text}");
+    }
+    let tees = inst.get_typed_func::<i64, i64>(&store, "tees").unwrap();
+    let chain = inst.get_typed_func::<(i64, i64), i64>(&store, "chain").unwrap();
+    let label = inst.get_typed_func::<(i64, i32, i64), i64>(&store, "label").unwrap();
+    for x in [0, 7, -3, i64::MAX] {
+        assert_eq!(tees.call(&mut store, x).unwrap(), x.wrapping_mul(5), "tees({x})");
+        assert_eq!(chain.call(&mut store, (x, 99)).unwrap(), 0, "chain({x})");
+        assert_eq!(label.call(&mut store, (x, 0, 5)).unwrap(), x.wrapping_mul(2), "label({x}, 0, 5)");
+        assert_eq!(label.call(&mut store, (x, 1, 5)).unwrap(), 10, "label({x}, 1, 5)");
+    }
+}

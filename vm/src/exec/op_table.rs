@@ -229,6 +229,7 @@ pub(crate) fn build() -> Vec<OpInfo> {
     unary_acc! {
         i32_eqz_a i32_clz_a i32_ctz_a i32_popcnt_a i32_extend8_s_a i32_extend16_s_a i32_wrap_i64_a
         i64_eqz_a i64_clz_a i64_ctz_a i64_popcnt_a i64_extend8_s_a i64_extend16_s_a i64_extend32_s_a
+        f32_abs_a f32_neg_a f64_abs_a f64_neg_a
     }
 
     // ---- specialised and fused arithmetic ----
@@ -296,6 +297,7 @@ pub(crate) fn build() -> Vec<OpInfo> {
 
     // ---- moves, constants, globals ----
     t.op("copy", h::copy, &[(A, Dst), (B, Slot)]);
+    t.op("copy2", h::copy2, &[(A, Dst), (B, Slot), (CLo, Dst), (CHi, Slot)]);
     t.op("konst", h::konst, &[(A, Dst), (C, Cell)]);
     t.op("select", h::select, &[(A, Dst), (B, Slot), (CLo, Slot), (CHi, Slot)]);
     t.op("global_get", h::global_get, &[(A, Dst), (B, Global)]);

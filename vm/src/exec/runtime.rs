@@ -268,8 +268,8 @@ pub(crate) unsafe fn table_set(cx: *mut Cx, table: u32, i: u32, v: u64) -> Resul
     Ok(())
 }
 
-/// `table.size`.
-#[inline(never)]
+/// `table.size`. Inlined into its handler: two loads, no call (a call cost 3× an ALU operator).
+#[inline]
 pub(crate) unsafe fn table_size(cx: *mut Cx, table: u32) -> u32 {
     // SAFETY: see `store_and_inst`.
     let (store, inst) = unsafe { store_and_inst(cx) };

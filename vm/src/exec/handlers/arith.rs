@@ -388,15 +388,18 @@ bin!(float commutative F32_MUL, f32_mul_ss, f32_mul_si, f32, |x, y| n::canon32(x
 bin!(float F32_DIV, f32_div_ss, f32_div_si, f32_div_is, f32, |x, y| n::canon32(x / y));
 bin!(float commutative F32_MIN, f32_min_ss, f32_min_si, f32, |x, y| n::f32_min(x, y));
 bin!(float commutative F32_MAX, f32_max_ss, f32_max_si, f32, |x, y| n::f32_max(x, y));
-bin!(float F32_COPYSIGN, f32_copysign_ss, f32_copysign_si, f32_copysign_is, f32, |x, y| x.copysign(y));
+// `copysign` on the bits (as Wasm defines it), so that it has the integer operators' accumulator forms.
+bin!(F32_COPYSIGN, f32_copysign_ss, f32_copysign_si, f32_copysign_is, f32_copysign_as, f32_copysign_ai, u32, |x, y| (x
+    & 0x7FFF_FFFF)
+    | (y & 0x8000_0000));
 bin!(float commutative F32_EQ, f32_eq_ss, f32_eq_si, f32, |x, y| x == y);
 bin!(float commutative F32_NE, f32_ne_ss, f32_ne_si, f32, |x, y| x != y);
 bin!(float F32_LT, f32_lt_ss, f32_lt_si, f32_lt_is, f32, |x, y| x < y);
 bin!(float F32_GT, f32_gt_ss, f32_gt_si, f32_gt_is, f32, |x, y| x > y);
 bin!(float F32_LE, f32_le_ss, f32_le_si, f32_le_is, f32, |x, y| x <= y);
 bin!(float F32_GE, f32_ge_ss, f32_ge_si, f32_ge_is, f32, |x, y| x >= y);
-un!(f32_abs, u32, |x| x & 0x7FFF_FFFF);
-un!(f32_neg, u32, |x| x ^ 0x8000_0000);
+un!(f32_abs / f32_abs_a, u32, |x| x & 0x7FFF_FFFF);
+un!(f32_neg / f32_neg_a, u32, |x| x ^ 0x8000_0000);
 un!(f32_ceil, f32, |x| n::canon32(x.ceil()));
 un!(f32_floor, f32, |x| n::canon32(x.floor()));
 un!(f32_trunc, f32, |x| n::canon32(x.trunc()));
@@ -415,15 +418,17 @@ bin!(float commutative F64_MUL, f64_mul_ss, f64_mul_si, f64, |x, y| n::canon64(x
 bin!(float F64_DIV, f64_div_ss, f64_div_si, f64_div_is, f64, |x, y| n::canon64(x / y));
 bin!(float commutative F64_MIN, f64_min_ss, f64_min_si, f64, |x, y| n::f64_min(x, y));
 bin!(float commutative F64_MAX, f64_max_ss, f64_max_si, f64, |x, y| n::f64_max(x, y));
-bin!(float F64_COPYSIGN, f64_copysign_ss, f64_copysign_si, f64_copysign_is, f64, |x, y| x.copysign(y));
+bin!(F64_COPYSIGN, f64_copysign_ss, f64_copysign_si, f64_copysign_is, f64_copysign_as, f64_copysign_ai, u64, |x, y| {
+    (x & 0x7FFF_FFFF_FFFF_FFFF) | (y & 0x8000_0000_0000_0000)
+});
 bin!(float commutative F64_EQ, f64_eq_ss, f64_eq_si, f64, |x, y| x == y);
 bin!(float commutative F64_NE, f64_ne_ss, f64_ne_si, f64, |x, y| x != y);
 bin!(float F64_LT, f64_lt_ss, f64_lt_si, f64_lt_is, f64, |x, y| x < y);
 bin!(float F64_GT, f64_gt_ss, f64_gt_si, f64_gt_is, f64, |x, y| x > y);
 bin!(float F64_LE, f64_le_ss, f64_le_si, f64_le_is, f64, |x, y| x <= y);
 bin!(float F64_GE, f64_ge_ss, f64_ge_si, f64_ge_is, f64, |x, y| x >= y);
-un!(f64_abs, u64, |x| x & 0x7FFF_FFFF_FFFF_FFFF);
-un!(f64_neg, u64, |x| x ^ 0x8000_0000_0000_0000);
+un!(f64_abs / f64_abs_a, u64, |x| x & 0x7FFF_FFFF_FFFF_FFFF);
+un!(f64_neg / f64_neg_a, u64, |x| x ^ 0x8000_0000_0000_0000);
 un!(f64_ceil, f64, |x| n::canon64(x.ceil()));
 un!(f64_floor, f64, |x| n::canon64(x.floor()));
 un!(f64_trunc, f64, |x| n::canon64(x.trunc()));

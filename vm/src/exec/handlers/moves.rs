@@ -15,6 +15,18 @@ copy(ip, sp, mem, cx, gas, acc) {
 });
 
 handler!(
+/// Two copies in one op, in order: slot `b` to slot `a`, then slot `c_hi` to slot `c_lo` (the
+/// second may read what the first wrote). The translator joins a copy emitted directly after
+/// another (no label between), so a run of copies dispatches once per pair. Passes the
+/// accumulator through, like [`copy`].
+copy2(ip, sp, mem, cx, gas, acc) {
+    let op = &*ip;
+    *sp.add(op.a as usize) = *sp.add(op.b as usize);
+    *sp.add(op.c_lo() as usize) = *sp.add(op.c_hi() as usize);
+    next!(ip.add(1), sp, mem, cx, gas, acc)
+});
+
+handler!(
 /// Writes the cell `c` to slot `a`. Passes the accumulator through, like [`copy`].
 konst(ip, sp, mem, cx, gas, acc) {
     let op = &*ip;

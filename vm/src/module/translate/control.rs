@@ -177,7 +177,7 @@ impl FuncTranslator {
             let operand = match self.stack[hgt as usize] {
                 Operand::Local(x) if x < n => {
                     let slot = self.temp_slot(hgt);
-                    self.emit(op(h::copy, slot, x, 0));
+                    self.emit_copy(slot, x);
                     Operand::Temp
                 }
                 other => other,
@@ -188,11 +188,11 @@ impl FuncTranslator {
             let i = i as u32;
             match operand {
                 Operand::Local(x) if x != i => {
-                    self.emit(op(h::copy, i, x, 0));
+                    self.emit_copy(i, x);
                 }
                 Operand::Temp if self.temp_slot(hgt) != i => {
                     let src = self.temp_slot(hgt);
-                    self.emit(op(h::copy, i, src, 0));
+                    self.emit_copy(i, src);
                 }
                 Operand::Const(c) => {
                     self.emit(op(h::konst, i, 0, c));
@@ -247,6 +247,7 @@ impl FuncTranslator {
         // A label bound here: ops before it may no longer fold with ops after it, and the
         // accumulator holds nothing known on the paths that land here.
         self.last_stack_op = None;
+        self.copy_at = None;
         self.acc = None;
         let here = self.ops.len();
         self.ops[at].c = branch_c(at, here);

@@ -85,6 +85,9 @@ pub(crate) struct FuncTranslator {
     /// [`Self::acc`] before the last op was emitted, for when that op is taken back out (fused
     /// into the next one).
     acc_before_last: Option<u32>,
+    /// The last op emitted, if it is a plain `copy` that a copy emitted directly after it may
+    /// join (`copy2`): cleared by every other op, and by a label bound after it.
+    copy_at: Option<usize>,
     /// Index of the last `memory.size` op: with the `tally.gas_len` call that follows it in a
     /// region's memory-access charge, it becomes one `memory_size_gas` op.
     memory_size_at: Option<usize>,
@@ -249,8 +252,31 @@ impl FuncTranslator {
         self.last_fuse = None;
         self.last_stack_op = None;
         self.pays_next_gas = None;
+        self.copy_at = None;
         self.acc_before_last = self.acc.take();
         self.ops.len() - 1
+    }
+
+    /// Emits `copy dst <- src`. Directly after another plain copy (no label between) the two
+    /// become one `copy2` op, as if both had been emitted: copies never trap, and no branch lands
+    /// between them.
+    fn emit_copy(&mut self, dst: u32, src: u32) {
+        if let Some(at) = self.copy_at.take() {
+            if at + 1 == self.ops.len() {
+                let first = &mut self.ops[at];
+                first.h = h::copy2;
+                first.c = crate::exec::pair(dst, src);
+                self.producer = None;
+                self.last_test = None;
+                self.last_fuse = None;
+                self.last_stack_op = None;
+                self.pays_next_gas = None;
+                self.acc_before_last = self.acc.take();
+                return;
+            }
+        }
+        let at = self.emit(op(h::copy, dst, src, 0));
+        self.copy_at = Some(at);
     }
 
     /// Emits an op that writes its result to a fresh temporary pushed on the stack (and hands it
@@ -278,6 +304,7 @@ impl FuncTranslator {
     fn unemit_last(&mut self) {
         self.ops.pop();
         self.offsets.pop();
+        self.copy_at = None;
         self.acc = self.acc_before_last.take();
     }
 
@@ -296,6 +323,7 @@ impl FuncTranslator {
         self.producer = None;
         self.last_test = None;
         self.last_fuse = None;
+        self.copy_at = None;
         self.acc = None;
     }
 }

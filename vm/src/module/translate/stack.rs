@@ -77,7 +77,7 @@ impl FuncTranslator {
         match self.stack[height as usize] {
             Operand::Temp => return,
             Operand::Local(x) => {
-                self.emit(op(h::copy, slot, x, 0));
+                self.emit_copy(slot, x);
             }
             Operand::Const(c) => {
                 self.emit(op(h::konst, slot, 0, c));
@@ -107,11 +107,11 @@ impl FuncTranslator {
     pub(super) fn copy_into(&mut self, dst: u32, height: u32) {
         match self.stack[height as usize] {
             Operand::Local(x) if x != dst => {
-                self.emit(op(h::copy, dst, x, 0));
+                self.emit_copy(dst, x);
             }
             Operand::Temp if self.temp_slot(height) != dst => {
                 let src = self.temp_slot(height);
-                self.emit(op(h::copy, dst, src, 0));
+                self.emit_copy(dst, src);
             }
             Operand::Const(c) => {
                 self.emit(op(h::konst, dst, 0, c));
@@ -141,6 +141,8 @@ impl FuncTranslator {
             let copies = self.ops.len() - end;
             self.ops[p..].rotate_right(copies);
             self.offsets[p..].rotate_right(copies);
+            // The last op is the producer again: nothing joins the copies now before it.
+            self.copy_at = None;
             self.ops[p + copies].a = x;
             self.producer = None;
             self.last_test = None;
