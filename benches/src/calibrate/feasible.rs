@@ -121,6 +121,22 @@ pub struct Solution {
     pub proposal: Params,
     /// Every term's part in ordinary code, largest share first.
     pub shares: Vec<Share>,
+    /// `F` if every term with several probes cost its typical probe at once: the most that
+    /// splitting the classes (or bringing every member down to the typical one) could give.
+    pub feasibility_all_typical: f64,
+    /// Each ordinary workload at the worst-case prices: the median of these is `F`.
+    pub workloads: Vec<WorkloadAtWorst>,
+}
+
+/// One ordinary workload with every term at its worst-case price.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkloadAtWorst {
+    /// Its name.
+    pub name: String,
+    /// Its ns per 1000 gas at the worst-case prices.
+    pub per_kgas: f64,
+    /// Its largest terms and their shares of its gas at those prices, largest first (at most 4).
+    pub top: Vec<(Term, f64)>,
 }
 
 /// The prices of the rule for a target median: `fitted / (BOUND · target)`, rounded up, no
@@ -175,6 +191,26 @@ pub fn solve(
         target = m;
     }
     let shares = shares(fitted, candidates, workloads, &at_worst);
+    let typical: BTreeMap<Term, f64> = candidates
+        .iter()
+        .filter_map(|(term, c)| {
+            let positive: Vec<f64> = c.iter().map(|(_, v)| *v).filter(|v| *v > 0.0).collect();
+            (positive.len() >= 2).then(|| (*term, median(positive)))
+        })
+        .collect();
+    let feasibility_all_typical =
+        median_with(workloads, |t| typical.get(&t).copied().unwrap_or_else(|| t.get(&at_worst) as f64));
+    let at_worst_workloads = workloads
+        .iter()
+        .map(|w| {
+            let gas = w.gas(&at_worst).max(1.0);
+            let mut top: Vec<(Term, f64)> =
+                w.counts.iter().map(|(t, n)| (*t, n * t.get(&at_worst) as f64 / gas)).collect();
+            top.sort_by(|a, b| b.1.total_cmp(&a.1));
+            top.truncate(4);
+            WorkloadAtWorst { name: w.name.clone(), per_kgas: w.ns * 1000.0 / gas, top }
+        })
+        .collect();
     Solution {
         anchor,
         feasibility,
@@ -182,6 +218,8 @@ pub fn solve(
         converged: converged.is_some(),
         proposal: converged.or(first).unwrap_or_else(|| defaults.clone()),
         shares,
+        feasibility_all_typical,
+        workloads: at_worst_workloads,
     }
 }
 

@@ -274,6 +274,23 @@ fn feasibility(out: &mut String, c: &Calibration) {
             })
         );
     }
+    let _ = writeln!(
+        out,
+        "\nWith every class at its typical probe at once (what splitting every class, or bringing every \
+         member down to its typical one, could give at most), F = {}; the rule needs {}.\n",
+        num(s.feasibility_all_typical),
+        num(1.0 / BOUND)
+    );
+    let _ = writeln!(
+        out,
+        "Each ordinary workload with every term at its worst case (F is their median), and the terms \
+         that make most of its gas:\n"
+    );
+    let _ = writeln!(out, "| workload | ns / 1000 gas | largest terms (share of its gas) |\n|---|---:|---|");
+    for w in &s.workloads {
+        let top: Vec<String> = w.top.iter().map(|(t, f)| format!("`{}` {}", t.name(), percent(*f))).collect();
+        let _ = writeln!(out, "| {} | {} | {} |", w.name, num(w.per_kgas), top.join(", "));
+    }
     out.push('\n');
 }
 
