@@ -389,9 +389,9 @@ bin!(float F32_DIV, f32_div_ss, f32_div_si, f32_div_is, f32, |x, y| n::canon32(x
 bin!(float commutative F32_MIN, f32_min_ss, f32_min_si, f32, |x, y| n::f32_min(x, y));
 bin!(float commutative F32_MAX, f32_max_ss, f32_max_si, f32, |x, y| n::f32_max(x, y));
 // `copysign` on the bits (as Wasm defines it), so that it has the integer operators' accumulator forms.
-bin!(F32_COPYSIGN, f32_copysign_ss, f32_copysign_si, f32_copysign_is, f32_copysign_as, f32_copysign_ai, u32, |x, y| (x
-    & 0x7FFF_FFFF)
-    | (y & 0x8000_0000));
+bin!(F32_COPYSIGN, f32_copysign_ss, f32_copysign_si, f32_copysign_is, f32_copysign_as, f32_copysign_ai, u32, |x, y| {
+    (x & 0x7FFF_FFFF) | (y & 0x8000_0000)
+});
 bin!(float commutative F32_EQ, f32_eq_ss, f32_eq_si, f32, |x, y| x == y);
 bin!(float commutative F32_NE, f32_ne_ss, f32_ne_si, f32, |x, y| x != y);
 bin!(float F32_LT, f32_lt_ss, f32_lt_si, f32_lt_is, f32, |x, y| x < y);
