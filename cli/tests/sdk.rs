@@ -217,6 +217,16 @@ fn mistakes_are_refused_before_anything_runs_with_messages_that_name_them() {
         )
     );
 
+    // A method the contract does not have (a typo): its methods are listed, for `call` and
+    // `query` alike.
+    let methods = "init, name, symbol, decimals, total_supply, balance_of, allowance, transfer, approve, transfer_from";
+    for command in ["call", "query"] {
+        assert_eq!(
+            refused(&[command, &token, "swapp", "--db", db, "--json-args", "{}"]),
+            format!("error: contract Token has no method `swapp`; its methods: {methods}\n")
+        );
+    }
+
     // A query of a method that changes state.
     assert_eq!(
         refused(&["query", &token, "transfer", "--db", db, "--args", &format!("addr:{bob}"), "u128:5"]),

@@ -127,6 +127,40 @@ fn finished(c: &mut Caller<'_, Host>, io: &mut Io, code: i32) -> Result<i32, Fai
     Ok(code)
 }
 
+/// Code to install, with its Keccak-256 hash.
+struct Code {
+    hash: [u8; 32],
+    bytes: Vec<u8>,
+}
+
+/// The end both installations share once their own checks passed: prepares the code (paying
+/// `load_shape_cost`), checks the entry point `method` exists (none when empty), installs the
+/// code at `address` and runs the entry point as a nested frame with `input` and `gas`; if the
+/// frame fails, the installation rolls back with its writes (the checkpoint is taken before it).
+fn install_and_run(
+    c: &mut Caller<'_, Host>,
+    io: &mut Io,
+    address: Address,
+    code: Code,
+    method: &str,
+    input: Vec<u8>,
+    gas: i64,
+) -> Result<i32, Fail> {
+    let Some(loaded) = prepare(c, code.hash, &code.bytes)? else { return early(io, call_status::INVALID_CODE) };
+    if !method.is_empty() && !loaded.has_method(method) {
+        return early(io, call_status::NOT_FOUND);
+    }
+    let t = tx(c)?;
+    let checkpoint = t.journal.checkpoint();
+    install(t, &address, code.hash, code.bytes, loaded.clone())?;
+    if method.is_empty() {
+        return finished(c, io, call_status::OK);
+    }
+    let frame = Nested { contract: address, method, input, read_only: false, gas };
+    let status = run_nested(c, &loaded, frame, checkpoint)?;
+    finished(c, io, status)
+}
+
 /// `create(code, code_len, salt, method, method_len, input, input_len, gas, dst) -> i32`.
 pub(crate) fn create(c: &mut Caller<'_, Host>, io: &mut Io, a: InstallArgs, salt: i32, dst: i32) -> Result<i32, Fail> {
     let fixed = c.data().frame.params.host.create;
@@ -152,19 +186,7 @@ pub(crate) fn create(c: &mut Caller<'_, Host>, io: &mut Io, a: InstallArgs, salt
     if taken.is_some() {
         return early(io, call_status::ADDRESS_TAKEN);
     }
-    let Some(loaded) = prepare(c, code_hash, &code)? else { return early(io, call_status::INVALID_CODE) };
-    if !method.is_empty() && !loaded.has_method(&method) {
-        return early(io, call_status::NOT_FOUND);
-    }
-    let t = tx(c)?;
-    let checkpoint = t.journal.checkpoint();
-    install(t, &address, code_hash, code, loaded.clone())?;
-    if method.is_empty() {
-        return finished(c, io, call_status::OK);
-    }
-    let frame = Nested { contract: address, method: &method, input, read_only: false, gas: a.gas };
-    let status = run_nested(c, &loaded, frame, checkpoint)?;
-    finished(c, io, status)
+    install_and_run(c, io, address, Code { hash: code_hash, bytes: code }, &method, input, a.gas)
 }
 
 /// `set_code(code, code_len, method, method_len, input, input_len, gas) -> i32`.
@@ -182,17 +204,5 @@ pub(crate) fn set_code(c: &mut Caller<'_, Host>, io: &mut Io, a: InstallArgs) ->
     if !method.is_empty() && depth >= c.data().frame.params.limits.max_call_depth {
         return early(io, call_status::DEPTH_EXCEEDED);
     }
-    let Some(loaded) = prepare(c, code_hash, &code)? else { return early(io, call_status::INVALID_CODE) };
-    if !method.is_empty() && !loaded.has_method(&method) {
-        return early(io, call_status::NOT_FOUND);
-    }
-    let t = tx(c)?;
-    let checkpoint = t.journal.checkpoint();
-    install(t, &me, code_hash, code, loaded.clone())?;
-    if method.is_empty() {
-        return finished(c, io, call_status::OK);
-    }
-    let frame = Nested { contract: me, method: &method, input, read_only: false, gas: a.gas };
-    let status = run_nested(c, &loaded, frame, checkpoint)?;
-    finished(c, io, status)
+    install_and_run(c, io, me, Code { hash: code_hash, bytes: code }, &method, input, a.gas)
 }

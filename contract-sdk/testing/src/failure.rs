@@ -5,6 +5,7 @@ use std::fmt;
 use parity_scale_codec::Decode;
 use tally_host_env::{hex, Address, ExecError, Receipt, Status, TrapLocation, WasmTrap};
 use tally_sdk::dispatch::{DispatchError, DISPATCH_ERROR_TAG};
+use tally_sdk_build::Metadata;
 
 /// What went wrong, beyond the receipt's status.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,7 +20,9 @@ pub enum FailureKind {
 
 /// A deployment or call that did not succeed: the receipt (with the exact gas used), helpers to
 /// decode revert data, and for traps the function that trapped, named from the contract's
-/// `name` section. Boxed inside, so `Result<T, Failure>` stays small.
+/// `name` section. A revert prints in the contract's language when its metadata knows the type
+/// (`transfer reverted with Err(Error::InsufficientBalance)`, errors of other contracts and the
+/// SDK's `CallError` nested inside). Boxed inside, so `Result<T, Failure>` stays small.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Failure(Box<Parts>);
 
@@ -30,6 +33,8 @@ struct Parts {
     kind: FailureKind,
     receipt: Option<Receipt>,
     trap: Option<TrapLocation>,
+    /// The revert data decoded by the contract's metadata (see [`Failure::revert_text`]).
+    revert: Option<String>,
 }
 
 impl Failure {
@@ -40,7 +45,15 @@ impl Failure {
         receipt: Option<Receipt>,
         trap: Option<TrapLocation>,
     ) -> Self {
-        Failure(Box::new(Parts { method: method.into(), contract, kind, receipt, trap }))
+        Failure(Box::new(Parts { method: method.into(), contract, kind, receipt, trap, revert: None }))
+    }
+
+    /// This failure with its revert data decoded by `metadata`, the called (or deployed)
+    /// contract's (see [`describe_revert`]).
+    pub(crate) fn decoded_by(mut self, metadata: Option<&Metadata>) -> Self {
+        let data = self.revert_data();
+        self.0.revert = metadata.zip(data).and_then(|(m, data)| describe_revert(m, &self.0.method, data));
+        self
     }
 
     pub(crate) fn rejected(method: &str, contract: Option<Address>, error: ExecError) -> Self {
@@ -100,6 +113,15 @@ impl Failure {
         decode_all(data).ok()
     }
 
+    /// The revert as the contract's metadata describes it, as Rust would print the value: the
+    /// method's own error (`Err(Error::Token(Error::InsufficientAllowance))`,
+    /// `Err(Error::Call(CallError::NotFound))`) or the dispatcher's
+    /// (`DispatchError::UnknownSelector(0xdeadbeef)`). `None` when it did not revert, the
+    /// contract has no metadata, or the data does not decode as the declared type.
+    pub fn revert_text(&self) -> Option<&str> {
+        self.0.revert.as_deref()
+    }
+
     /// The SDK dispatcher's error (revert data `ff 54 4c 59 ‖ SCALE(DispatchError)`): unknown
     /// selector, bad arguments, no selector.
     pub fn dispatch_error(&self) -> Option<DispatchError> {
@@ -149,6 +171,20 @@ pub(crate) fn decode_all<T: Decode>(bytes: &[u8]) -> Result<T, String> {
     }
 }
 
+/// Revert data `data` of `method` (`"deploy"` for the initializer) described by the contract's
+/// `metadata`: `DispatchError::…` for the dispatcher's tagged error, `Err(…)` for the method's
+/// own error type; `None` when the metadata does not know the method or its error type, or the
+/// data does not decode as exactly that type.
+pub(crate) fn describe_revert(metadata: &Metadata, method: &str, data: &[u8]) -> Option<String> {
+    use tally_sdk_build::value::decode_all;
+    if let Some(error) = data.strip_prefix(&DISPATCH_ERROR_TAG) {
+        return decode_all(&metadata.types, metadata.dispatch_error, error).ok().map(|v| v.to_string());
+    }
+    let info = if method == "deploy" { metadata.init() } else { metadata.method(method) }?;
+    let err = info.returns.as_ref()?.err?;
+    decode_all(&metadata.types, err, data).ok().map(|v| format!("Err({v})"))
+}
+
 fn abort_meaning(code: u32) -> &'static str {
     match code {
         tally_sdk::abort_code::PANIC => " (panic)",
@@ -175,9 +211,10 @@ impl fmt::Display for Failure {
         };
         match receipt.status {
             Status::Ok => write!(f, "{method} succeeded")?,
-            Status::Reverted => match self.dispatch_error() {
-                Some(e) => write!(f, "{method} reverted: dispatch error {e:?}")?,
-                None => write!(f, "{method} reverted with {}", hex(&receipt.return_data))?,
+            Status::Reverted => match (&self.0.revert, self.dispatch_error()) {
+                (Some(text), _) => write!(f, "{method} reverted with {text}")?,
+                (None, Some(e)) => write!(f, "{method} reverted: dispatch error {e:?}")?,
+                (None, None) => write!(f, "{method} reverted with {}", hex(&receipt.return_data))?,
             },
             Status::Trapped(t) => write!(f, "{method} trapped: {}", t.name())?,
             Status::OutOfGas => write!(f, "{method} ran out of gas")?,
@@ -219,6 +256,9 @@ impl fmt::Debug for Failure {
         write!(f, "{self}")?;
         if let Some(contract) = self.0.contract {
             write!(f, "\n  contract: {contract}")?;
+        }
+        if let (Some(_), Some(data)) = (&self.0.revert, self.revert_data()) {
+            write!(f, "\n  revert data: {}", hex(data))?;
         }
         if let Some(message) = self.0.trap.as_ref().and_then(|t| t.message.as_ref()) {
             write!(f, "\n  vm: {message}")?;

@@ -494,7 +494,7 @@ impl TestChain {
     }
 
     /// A failure with the trap location's function name filled in from the names this chain
-    /// kept for the trapping contract.
+    /// kept for the trapping contract, and a revert decoded by the called contract's metadata.
     fn failure(&self, method: &str, address: Address, receipt: Receipt, kind: FailureKind) -> Failure {
         let trap = receipt.trap.clone().map(|mut t: TrapLocation| {
             let known = t.contract.and_then(|c| self.contracts.get(&c));
@@ -508,7 +508,8 @@ impl TestChain {
             }
             t
         });
-        Failure::new(method, Some(address), kind, Some(receipt), trap)
+        let metadata = self.contracts.get(&address).and_then(Contract::metadata);
+        Failure::new(method, Some(address), kind, Some(receipt), trap).decoded_by(metadata)
     }
 
     // ---- inspecting ----

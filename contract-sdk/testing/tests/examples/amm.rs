@@ -205,4 +205,19 @@ fn a_token_failure_that_is_not_its_error_is_a_call_error() {
     amm.a.call(&mut amm.chain, alice).approve(broken.address(), 10).unwrap().unwrap();
     let r = broken.call(&mut amm.chain, alice).add_liquidity(10, 10).unwrap();
     assert_eq!(r, Err(PoolError::Call(CallError::NotFound)));
+
+    // Called without its typed client, the same revert is a `Failure` that names it by the
+    // pool's metadata, down to the SDK's `CallError` inside the pool's error; and the token's
+    // error inside the pool's when the pull fails for want of an allowance.
+    let untyped = amm.chain.contract(broken.address()).expect("deployed").clone();
+    let f = amm.chain.call::<()>(alice, &untyped, "add_liquidity", (10u128, 10u128)).unwrap_err();
+    assert_eq!(f.revert_text(), Some("Err(Error::Call(CallError::NotFound))"));
+    assert_eq!(
+        f.to_string(),
+        format!("add_liquidity reverted with Err(Error::Call(CallError::NotFound)) (gas used {})", f.gas_used())
+    );
+    let pool = amm.chain.contract(amm.pool.address()).expect("deployed").clone();
+    let f = amm.chain.call::<()>(TestChain::bob(), &pool, "add_liquidity", (10u128, 10u128)).unwrap_err();
+    assert_eq!(f.revert_text(), Some("Err(Error::Token(Error::InsufficientAllowance))"));
+    assert!(format!("{f:?}").contains(&format!("\n  revert data: {}", hex(f.revert_data().unwrap()))));
 }

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub use parity_scale_codec::Encode;
+pub use tally_host_env::hex;
 pub use tally_sdk_testing::*;
 
 /// The code of an example contract (built once per test process, with its name section).

@@ -40,7 +40,7 @@ fn bad_deploy_input_reverts_and_stores_nothing() {
     let alice = TestChain::alice();
     let f = chain.deploy(&example("token"), alice, ("only a name".to_string(),)).unwrap_err();
     assert_eq!(f.dispatch_error(), Some(DispatchError::BadArguments(tally_sdk::selector("init"))));
-    assert!(f.to_string().starts_with("deploy reverted: dispatch error BadArguments("), "{f}");
+    assert!(f.to_string().starts_with("deploy reverted with DispatchError::BadArguments(0x"), "{f}");
     assert!(chain.snapshot().entries().is_empty());
     // A contract without #[init] takes only an empty deploy input.
     let f = chain.deploy(&example("probe"), alice, (0u8,)).unwrap_err();

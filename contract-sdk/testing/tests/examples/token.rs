@@ -48,7 +48,12 @@ fn transfer_moves_balances_and_emits() {
     assert_eq!(failure.decode_revert::<TokenError>(), Some(TokenError::InsufficientBalance));
     assert_eq!(failure.revert_data(), Some(&[0u8][..]));
     assert_eq!(failure.dispatch_error(), None);
-    assert_eq!(failure.to_string(), format!("transfer reverted with 0x00 (gas used {})", failure.gas_used()));
+    // Printed by the token's metadata, not as hex.
+    assert_eq!(failure.revert_text(), Some("Err(Error::InsufficientBalance)"));
+    assert_eq!(
+        failure.to_string(),
+        format!("transfer reverted with Err(Error::InsufficientBalance) (gas used {})", failure.gas_used())
+    );
     assert_eq!(failure.gas_used(), chain.gas_used(), "the failure carries the exact gas");
     assert!(chain.events().is_empty() && chain.last_receipt().unwrap().write_set.is_empty());
     assert_eq!(chain.snapshot(), before);
@@ -105,7 +110,14 @@ fn wrong_types_and_unknown_methods_fail_with_readable_errors() {
     let f = chain.call::<()>(alice, &token, "mint", (alice, 5u128)).unwrap_err();
     assert_eq!(f.dispatch_error(), Some(DispatchError::UnknownSelector(tally_sdk::selector("mint"))));
     assert_eq!(f.decode_revert::<TokenError>(), None);
-    assert!(f.to_string().starts_with("mint reverted: dispatch error UnknownSelector("), "{f}");
+    assert_eq!(
+        f.to_string(),
+        format!(
+            "mint reverted with DispatchError::UnknownSelector({}) (gas used {})",
+            hex(&tally_sdk::selector("mint")),
+            f.gas_used()
+        )
+    );
     let f = chain.call::<()>(alice, &token, "transfer", (alice,)).unwrap_err();
     assert_eq!(f.dispatch_error(), Some(DispatchError::BadArguments(tally_sdk::selector("transfer"))));
     // The call succeeded but the result is not a u64.
