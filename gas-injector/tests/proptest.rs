@@ -3,7 +3,7 @@
 //!
 //! `PROPTEST_CASES` sets the number of cases (default 256).
 
-mod common;
+use crate::common;
 
 use arbitrary::Unstructured;
 use proptest::prelude::*;
