@@ -136,7 +136,7 @@ fn every_probe_runs_and_depends_only_on_earlier_terms() {
 /// defaults to a calibration run on the reference machine and commits its file
 /// (`benches/calibration/fitted.json`, written by `cargo run --release -p tally-benches --bin
 /// calibrate`); then run with
-/// `cargo test --release -p tally-benches --test calibrate -- --ignored defaults_are_the_committed_calibration`.
+/// `cargo test --release -p tally-benches --test benches -- --ignored calibrate::defaults_are_the_committed_calibration`.
 #[test]
 #[ignore = "the defaults are not yet the calibrated prices"]
 fn defaults_are_the_committed_calibration() {

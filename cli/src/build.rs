@@ -1,14 +1,13 @@
 //! `tally build`: compile a contract crate to deployable, reproducible WebAssembly.
 //!
-//! Runs `cargo rustc --lib --crate-type cdylib --release --target wasm32-unknown-unknown` on the
-//! crate (the crate type forced so that a crate that is also an `rlib` still gets LTO) with the
-//! contract profile forced through `CARGO_PROFILE_RELEASE_*` (so the crate's own `[profile]` cannot weaken
-//! it): `opt-level = "z"`, fat LTO, `panic = "abort"`, one codegen unit, no debug info, and
-//! `strip = "symbols"` (which also drops the name section; `--keep-names` keeps it, for readable
-//! traps in tests). Paths are remapped (`--remap-path-prefix`) so the bytes do not depend on
-//! where the crate or the cargo registry live: two builds of the same sources give identical
-//! bytes. The wasm stack is 32 KiB unless `--stack-size` says otherwise (see
-//! [`BuildOptions::stack_size`]). An SDK contract's metadata is then generated natively and
+//! Compiles with `tally_sdk_build::compile`, the one wasm32 build driver, which TestChain's
+//! builds (`tally-sdk-testing`) and the SDK examples use too, so a contract's tests see the bytes
+//! and the gas of what `tally build` deploys: `cargo rustc --lib --crate-type cdylib --release
+//! --target wasm32-unknown-unknown --locked` with the contract profile forced (`opt-level = "z"`,
+//! fat LTO, `panic = "abort"`, one codegen unit, no debug info, `strip = "symbols"`, which also
+//! drops the name section; `--keep-names` keeps it, for readable traps in tests) and paths
+//! remapped, so two builds of the same sources give identical bytes. The wasm stack is 32 KiB
+//! unless `--stack-size` says otherwise (see [`BuildOptions::stack_size`]). An SDK contract's metadata is then generated natively and
 //! written into the module (`tally_sdk_build::embed_metadata`), and the result is checked like
 //! `tally check`.
 //!
@@ -18,9 +17,8 @@
 //! The path remapped is the workspace's root, so a contract depending on other members of its
 //! workspace is reproducible too.
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 
 use clap::Args;
 use serde_json::json;
@@ -31,7 +29,7 @@ use crate::load::read_file;
 use crate::output::{error_exit, exit_code, EXIT_ERROR};
 
 /// The compilation target of contracts.
-pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+pub const WASM_TARGET: &str = tally_sdk_build::WASM_TARGET;
 
 /// What `tally build` produced.
 #[derive(Debug)]
@@ -65,141 +63,27 @@ pub fn build_contract(crate_dir: &Path, options: &BuildOptions) -> Result<BuildO
     if !manifest.is_file() {
         return Err(ContractError::Input(format!("{} has no Cargo.toml", crate_dir.display())));
     }
-    let crate_dir = crate_dir
-        .canonicalize()
-        .map_err(|e| ContractError::Io { path: crate_dir.to_path_buf(), message: e.to_string() })?;
-    // Absolute, because cargo runs in the crate's directory.
-    let manifest = crate_dir.join("Cargo.toml");
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
-    let layout = cargo_layout(&cargo, &crate_dir, &manifest)?;
-    let target_dir = options.target_dir.clone().unwrap_or(layout.target_directory);
-    let stack_size = options.stack_size.unwrap_or_else(|| tally_sdk_build::BuildOptions::default().stack_size);
-    let mut rustflags = vec![
-        format!("--remap-path-prefix={}=/contract", layout.workspace_root.display()),
-        "-C".into(),
-        format!("link-arg=-zstack-size={stack_size}"),
-    ];
-    if let Some(home) = cargo_home() {
-        rustflags.push(format!("--remap-path-prefix={}=/cargo", home.display()));
-    }
-    if let Some(sysroot) = rustc_sysroot() {
-        rustflags.push(format!("--remap-path-prefix={}=/rustc", sysroot.display()));
-    }
-    let output = Command::new(&cargo)
-        // `rustc --crate-type cdylib` rather than `build`: a contract other crates depend on (for
-        // its types and typed reference, or its tests' typed client) is also an `rlib`, and
-        // cargo runs no LTO for a library with an `rlib` among its crate types.
-        .args(["rustc", "--lib", "--crate-type", "cdylib", "--release", "--locked", "--target", WASM_TARGET])
-        .arg("--message-format=json-render-diagnostics")
-        .arg("--manifest-path")
-        .arg(&manifest)
-        .current_dir(&crate_dir)
-        .env("CARGO_TARGET_DIR", &target_dir)
-        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "z")
-        .env("CARGO_PROFILE_RELEASE_LTO", "fat")
-        .env("CARGO_PROFILE_RELEASE_PANIC", "abort")
-        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "1")
-        .env("CARGO_PROFILE_RELEASE_DEBUG", "false")
-        .env("CARGO_PROFILE_RELEASE_INCREMENTAL", "false")
-        .env("CARGO_PROFILE_RELEASE_STRIP", if options.keep_names { "debuginfo" } else { "symbols" })
-        .env("CARGO_ENCODED_RUSTFLAGS", rustflags.join("\u{1f}"))
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_BUILD_RUSTFLAGS")
-        .env_remove("CARGO_BUILD_TARGET")
-        .output()
-        .map_err(|e| ContractError::Input(format!("cannot run {cargo:?}: {e}")))?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let hint = if stderr.contains("target may not be installed") || stderr.contains("can't find crate for `core`") {
-            "\nhint: rustup target add wasm32-unknown-unknown"
-        } else if stderr.contains("--locked") || stderr.contains("lock file") {
-            "\nhint: run `cargo generate-lockfile` once; builds are --locked so they are reproducible"
-        } else {
-            ""
-        };
-        return Err(ContractError::Input(format!(
-            "cargo rustc (the build) failed ({}):\n{stderr}{hint}",
-            output.status
-        )));
-    }
-    let wasm = wasm_artifact(&String::from_utf8_lossy(&output.stdout)).ok_or_else(|| {
-        ContractError::Input(format!("cargo built no .wasm: does {} have a library target?", manifest.display()))
-    })?;
+    let manifest =
+        manifest.canonicalize().map_err(|e| ContractError::Io { path: manifest.clone(), message: e.to_string() })?;
+    let input = |e: tally_sdk_build::BuildError| ContractError::Input(e.to_string());
+    let target_dir = match &options.target_dir {
+        Some(dir) => dir.clone(),
+        None => tally_sdk_build::cargo_layout(&manifest).map_err(input)?.target_directory,
+    };
+    let defaults = tally_sdk_build::BuildOptions::default();
+    let driver = tally_sdk_build::BuildOptions {
+        stack_size: options.stack_size.unwrap_or(defaults.stack_size),
+        keep_names: options.keep_names,
+        locked: true,
+        ..defaults
+    };
+    let wasm = tally_sdk_build::compile(&manifest, &target_dir, None, &driver).map_err(input)?;
     // The metadata section, generated natively from the crate's `#[contract]` module.
-    let metadata = tally_sdk_build::embed_metadata(&manifest, &target_dir, None, &wasm, true)
-        .map_err(|e| ContractError::Input(e.to_string()))?;
+    let metadata = tally_sdk_build::embed_metadata(&manifest, &target_dir, None, &wasm, true).map_err(input)?;
     let code = read_file(&wasm)?;
     let check = check_code(&code)?;
     let metadata_len = if metadata { tally_sdk_build::read_metadata(&code).map(<[u8]>::len) } else { None };
     Ok(BuildOutput { wasm, size: code.len(), metadata_len, check })
-}
-
-/// Where cargo builds a crate: its workspace's target directory and root.
-struct CargoLayout {
-    target_directory: PathBuf,
-    workspace_root: PathBuf,
-}
-
-/// Asks `cargo metadata` (without resolving dependencies) for the crate's target directory and
-/// workspace root.
-fn cargo_layout(cargo: &OsString, crate_dir: &Path, manifest: &Path) -> Result<CargoLayout, ContractError> {
-    let output = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--no-deps", "--manifest-path"])
-        .arg(manifest)
-        .current_dir(crate_dir)
-        .output()
-        .map_err(|e| ContractError::Input(format!("cannot run {cargo:?}: {e}")))?;
-    if !output.status.success() {
-        return Err(ContractError::Input(format!(
-            "cargo metadata (reading {}) failed ({}):\n{}",
-            manifest.display(),
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        )));
-    }
-    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)
-        .map_err(|e| ContractError::Input(format!("cargo metadata printed no JSON: {e}")))?;
-    let path = |field: &str| {
-        metadata[field]
-            .as_str()
-            .map(PathBuf::from)
-            .ok_or_else(|| ContractError::Input(format!("cargo metadata for {} has no `{field}`", manifest.display())))
-    };
-    Ok(CargoLayout { target_directory: path("target_directory")?, workspace_root: path("workspace_root")? })
-}
-
-/// The last `.wasm` file among cargo's `compiler-artifact` messages (the root crate is built
-/// last).
-fn wasm_artifact(messages: &str) -> Option<PathBuf> {
-    let mut found = None;
-    for line in messages.lines() {
-        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else { continue };
-        if msg["reason"] != "compiler-artifact" {
-            continue;
-        }
-        let Some(files) = msg["filenames"].as_array() else { continue };
-        for f in files.iter().filter_map(|f| f.as_str()) {
-            if f.ends_with(".wasm") {
-                found = Some(PathBuf::from(f));
-            }
-        }
-    }
-    found
-}
-
-fn cargo_home() -> Option<PathBuf> {
-    if let Some(home) = std::env::var_os("CARGO_HOME") {
-        return Some(PathBuf::from(home));
-    }
-    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo"))
-}
-
-fn rustc_sysroot() -> Option<PathBuf> {
-    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| OsString::from("rustc"));
-    let out = Command::new(rustc).args(["--print", "sysroot"]).output().ok()?;
-    let text = String::from_utf8(out.stdout).ok()?;
-    let path = text.trim();
-    (!path.is_empty()).then(|| PathBuf::from(path))
 }
 
 /// The options of `tally build`.
@@ -254,22 +138,4 @@ pub fn command(args: BuildArgs) -> ExitCode {
         print!("{}", format_check(&out.check));
     }
     exit_code(out.check.is_ok(), EXIT_ERROR)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_last_wasm_artifact_is_the_contract() {
-        let messages = [
-            r#"{"reason":"compiler-artifact","filenames":["/t/deps/libdep.rlib"]}"#,
-            r#"{"reason":"build-finished","success":true}"#,
-            r#"not json"#,
-            r#"{"reason":"compiler-artifact","filenames":["/t/wasm32-unknown-unknown/release/c.wasm","/t/x.rlib"]}"#,
-        ]
-        .join("\n");
-        assert_eq!(wasm_artifact(&messages), Some(PathBuf::from("/t/wasm32-unknown-unknown/release/c.wasm")));
-        assert_eq!(wasm_artifact(r#"{"reason":"compiler-artifact","filenames":["a.rlib"]}"#), None);
-    }
 }

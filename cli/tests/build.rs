@@ -108,7 +108,7 @@ fn a_directory_without_a_crate_is_an_error() {
 /// directory, minutes on two cores), so not in CI:
 ///
 /// ```sh
-/// cargo test -p tally-cli --release --test build -- --ignored --exact sdk_contracts_get_their_metadata
+/// cargo test -p tally-cli --release --test cli -- --ignored --exact build::sdk_contracts_get_their_metadata
 /// ```
 #[test]
 #[ignore]

@@ -92,7 +92,7 @@ fn refuses_what_it_would_break_or_could_not_name() {
 
 /// Builds the scaffolded crate's contract for wasm32 and runs its test, then `tally build`s it.
 /// Slow (compiles the SDK twice, natively and for wasm32); run with
-/// `cargo test --release -p tally-cli --test new -- --ignored the_scaffold_builds_and_passes_its_test`.
+/// `cargo test --release -p tally-cli --test cli -- --ignored new::the_scaffold_builds_and_passes_its_test`.
 #[test]
 #[ignore]
 fn the_scaffold_builds_and_passes_its_test() {

@@ -10,7 +10,7 @@
 //! examples for wasm32:
 //!
 //! ```text
-//! cargo test --release -p tally-conformance --test fuzz_regressions -- --ignored write_seed_corpora
+//! cargo test --release -p tally-conformance --test conformance -- --ignored fuzz_regressions::write_seed_corpora
 //! ```
 
 use std::path::PathBuf;
@@ -147,7 +147,7 @@ fn checks_report_findings() {
 /// Writes `fuzz/seeds/` and the historical regression inputs. Builds the guests and the SDK
 /// examples for wasm32.
 ///
-/// `cargo test --release -p tally-conformance --test fuzz_regressions -- --ignored write_seed_corpora`
+/// `cargo test --release -p tally-conformance --test conformance -- --ignored fuzz_regressions::write_seed_corpora`
 #[test]
 #[ignore = "writes fuzz/seeds; run on demand"]
 fn write_seed_corpora() {

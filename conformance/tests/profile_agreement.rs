@@ -20,7 +20,7 @@
 //! fails the test, with the module written to a temporary file.
 //!
 //! `agreement_campaign` (ignored) runs the generated part much longer:
-//! `TALLY_AGREEMENT_CASES=200000 cargo test --release -p tally-conformance --test profile_agreement -- --ignored`
+//! `TALLY_AGREEMENT_CASES=200000 cargo test --release -p tally-conformance --test conformance profile_agreement:: -- --ignored`
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -457,7 +457,7 @@ fn generated_modules_agree() {
 /// The generated part at length: `TALLY_AGREEMENT_CASES` modules (default 100 000) from
 /// `TALLY_AGREEMENT_SEED` (default past the regular test's seeds).
 ///
-/// `TALLY_AGREEMENT_CASES=200000 cargo test --release -p tally-conformance --test profile_agreement -- --ignored`
+/// `TALLY_AGREEMENT_CASES=200000 cargo test --release -p tally-conformance --test conformance profile_agreement:: -- --ignored`
 #[test]
 #[ignore = "long campaign; run on demand"]
 fn agreement_campaign() {

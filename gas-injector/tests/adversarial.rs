@@ -1,7 +1,7 @@
 //! Inputs that attack the rules or the instrumenter itself: reserved names, forbidden
 //! operators, cost and frame overflow, implementation limits, huge and deep bodies, garbage.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

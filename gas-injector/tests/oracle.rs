@@ -1,7 +1,7 @@
 //! The charging rule checked semantically, by the path oracle of `common/paths.rs`, on the golden
 //! fixtures, the spec suite and wasm-smith modules.
 
-mod common;
+use crate::common;
 
 use arbitrary::Unstructured;
 use tally_gas_injector::{validate, Schedule};

@@ -3,7 +3,7 @@
 //! 20% until schedule version 2 added a memory-access charge of 8–9 bytes to every region with
 //! loads or stores: +17.2% became +23.4%.)
 
-mod common;
+use crate::common;
 
 use tally_gas_injector::Schedule;
 

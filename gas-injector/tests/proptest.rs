@@ -3,8 +3,6 @@
 //!
 //! `PROPTEST_CASES` sets the number of cases (default 256).
 
-mod common;
-
 use arbitrary::Unstructured;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestCaseError, TestRunner};

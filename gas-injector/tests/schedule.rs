@@ -1,6 +1,6 @@
 //! The schedule: encoding, hashing, validation.
 
-mod common;
+use crate::common;
 
 use tally_gas_injector::{instrument, InjectError, OpKind, Schedule, ScheduleError, SCHEDULE_VERSION};
 

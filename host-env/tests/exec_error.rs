@@ -1,7 +1,7 @@
 //! Which inputs reach each `ExecError` variant: a backend failure reaches `Storage`; no request,
 //! module, call data or stored value reaches any variant (they end in receipts).
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

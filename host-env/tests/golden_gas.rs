@@ -12,7 +12,7 @@
 //! After a deliberate change in metering, regenerate the file and commit it with the change:
 //!
 //! ```sh
-//! cargo test -p tally-host-env --release --test golden_gas -- --ignored --exact regenerate_golden_gas_vectors
+//! cargo test -p tally-host-env --release --test host_env -- --ignored --exact golden_gas::regenerate_golden_gas_vectors
 //! ```
 //!
 //! The SDK examples run from committed builds (`golden/<example>.wasm`), so the vectors change
@@ -21,7 +21,7 @@
 //! `wasm32-unknown-unknown` target), then regenerate:
 //!
 //! ```sh
-//! cargo test -p tally-host-env --release --test golden_gas -- --ignored --exact rebuild_golden_sdk_examples
+//! cargo test -p tally-host-env --release --test host_env -- --ignored --exact golden_gas::rebuild_golden_sdk_examples
 //! ```
 
 use std::collections::BTreeMap;
@@ -42,7 +42,7 @@ const SDK_EXAMPLES: [&str; 5] = ["token", "escrow", "caller", "callee", "probe"]
 const GAS: u64 = 50_000_000_000;
 
 const REGENERATE: &str =
-    "cargo test -p tally-host-env --release --test golden_gas -- --ignored --exact regenerate_golden_gas_vectors";
+    "cargo test -p tally-host-env --release --test host_env -- --ignored --exact golden_gas::regenerate_golden_gas_vectors";
 
 fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("golden")
@@ -333,7 +333,7 @@ fn host_functions(v: &mut Vectors) {
 const HEADER: &str = "\
 # Golden gas vectors: host-env/tests/golden_gas.rs runs these executions and compares.
 # Regenerate after a deliberate change in metering (and say in the commit why the gas changed):
-#   cargo test -p tally-host-env --release --test golden_gas -- --ignored --exact regenerate_golden_gas_vectors
+#   cargo test -p tally-host-env --release --test host_env -- --ignored --exact golden_gas::regenerate_golden_gas_vectors
 #
 # One block per execution, in order, all on one chain (later blocks see earlier state):
 #   == label

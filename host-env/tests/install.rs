@@ -1,7 +1,7 @@
 //! `create` and `set_code` at the ABI: derived addresses, status codes, rollback of the child
 //! only, the gas rule of `call`, charges before any work, traps for bad arguments, and replay.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -2,7 +2,7 @@
 //! modules that used to deploy and then fail every call, malformed input, and the real
 //! contracts (SDK examples and guests) under the default limits.
 
-mod common;
+use crate::common;
 
 use common::*;
 use proptest::prelude::*;

@@ -1,7 +1,7 @@
 //! A contract that makes a million host calls in one frame runs on a small native stack: host
 //! calls return to the interpreter's dispatch without growing the native stack.
 
-mod common;
+use crate::common;
 
 use common::*;
 use tally_host_env::*;

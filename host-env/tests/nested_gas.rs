@@ -1,7 +1,7 @@
 //! Gas across nested calls: the caller keeps `1/call_keep_divisor` of its gas whatever limit it
 //! passes, so a callee that runs out cannot take its caller down with it.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

@@ -1,6 +1,6 @@
 //! The execution pipeline end to end: deploy, call, query, journaling, nested calls, receipts.
 
-mod common;
+use crate::common;
 
 use common::*;
 use tally_host_env::*;

@@ -1,6 +1,6 @@
 //! Execution records: encode/decode, replay without the database, and divergence reports.
 
-mod common;
+use crate::common;
 
 use common::*;
 use tally_host_env::*;

@@ -4,7 +4,7 @@
 //! cannot drift apart; a proptest then compares redb with a plain `BTreeMap` model over random
 //! commit sequences, and the last section feeds redb files it must refuse without panicking.
 
-mod redb_tmp;
+use crate::redb_tmp;
 
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;

@@ -25,8 +25,8 @@
 //! Running:
 //!
 //! ```text
-//! cargo test -p tally-vm --test differential                      # default case count
-//! PROPTEST_CASES=100000 cargo test -p tally-vm --release --test differential
+//! cargo test -p tally-vm --test vm differential::                  # default case count
+//! PROPTEST_CASES=100000 cargo test -p tally-vm --release --test vm differential::
 //! ```
 //!
 //! Some bugs only show in optimized builds (the sqrt case in `found_bugs`), so run the long
@@ -43,7 +43,7 @@
 //!   disagreement and lists every failing seed, to see all the distinct bugs at once.
 //! - `TALLY_DIFF_VERBOSE=1`: report skipped and inconclusive cases.
 
-mod smith_profile;
+use crate::smith_profile;
 
 use arbitrary::Unstructured;
 use proptest::prelude::*;
@@ -767,9 +767,9 @@ const SURVEY_CASES: u64 = 20_000;
 /// `TALLY_DIFF_SEED`, default 0) without stopping at the first disagreement, then lists every
 /// failing seed with its message; rerun one with `TALLY_DIFF_SURVEY=1 TALLY_DIFF_SEED=<seed>`.
 ///
-/// `TALLY_DIFF_SURVEY=100000 cargo test -p tally-vm --release --test differential survey -- --ignored`
+/// `TALLY_DIFF_SURVEY=100000 cargo test -p tally-vm --release --test vm differential::survey -- --ignored`
 #[test]
-#[ignore = "long campaign: cargo test -p tally-vm --release --test differential survey -- --ignored"]
+#[ignore = "long campaign: cargo test -p tally-vm --release --test vm differential::survey -- --ignored"]
 fn survey() {
     let count = smith_profile::env_u64("TALLY_DIFF_SURVEY").unwrap_or(SURVEY_CASES);
     let start = smith_profile::env_u64("TALLY_DIFF_SEED").unwrap_or(0);
@@ -790,9 +790,9 @@ fn survey() {
 
 /// Re-runs one input given as hex in `TALLY_DIFF_REPLAY` (as printed by a failure).
 ///
-/// `TALLY_DIFF_REPLAY=<hex> cargo test -p tally-vm --release --test differential replay -- --ignored`
+/// `TALLY_DIFF_REPLAY=<hex> cargo test -p tally-vm --release --test vm differential::replay -- --ignored`
 #[test]
-#[ignore = "needs an input: TALLY_DIFF_REPLAY=<hex> cargo test -p tally-vm --release --test differential replay -- --ignored"]
+#[ignore = "needs an input: TALLY_DIFF_REPLAY=<hex> cargo test -p tally-vm --release --test vm differential::replay -- --ignored"]
 fn replay() {
     let hex = std::env::var("TALLY_DIFF_REPLAY")
         .expect("set TALLY_DIFF_REPLAY to the hex input a failure printed (this test replays it)");

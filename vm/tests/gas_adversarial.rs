@@ -6,7 +6,7 @@
 //! regions that are paid in full; observable progress (a global counter, memory) shows where
 //! the run stopped.
 
-mod gas_common;
+use crate::gas_common;
 
 use gas_common::*;
 use tally_gas_injector::{instrument, InjectError, OpKind as K, Schedule, StackCosts};

@@ -11,8 +11,8 @@
 //!   one of three schedules, every export called twice with random arguments and gas limits.
 //!   Non-terminating code stops by running out of gas. `PROPTEST_CASES` overrides the count.
 
-mod gas_common;
-mod smith_profile;
+use crate::gas_common;
+use crate::smith_profile;
 
 use arbitrary::Unstructured;
 use gas_common::*;
@@ -399,9 +399,9 @@ const SURVEY_CASES: u64 = 5_000;
 /// Survey mode: checks `TALLY_GAS_SURVEY` seeded cases (default [`SURVEY_CASES`], from
 /// `TALLY_GAS_SEED`, default 0), printing each seed before it runs so a crash names its case.
 ///
-/// `TALLY_GAS_SURVEY=20000 cargo test -p tally-vm --release --test gas_engines survey -- --ignored`
+/// `TALLY_GAS_SURVEY=20000 cargo test -p tally-vm --release --test vm gas_engines::survey -- --ignored`
 #[test]
-#[ignore = "long campaign: cargo test -p tally-vm --release --test gas_engines survey -- --ignored"]
+#[ignore = "long campaign: cargo test -p tally-vm --release --test vm gas_engines::survey -- --ignored"]
 fn survey() {
     smith_profile::on_large_stack(survey_here)
 }

@@ -16,7 +16,7 @@
 //!   (bounded above by the operators up to the next branch, call, `if`/`else`, `loop`,
 //!   `memory.grow` or the function's end).
 
-mod gas_common;
+use crate::gas_common;
 
 use gas_common::*;
 use tally_gas_injector::{Dynamic, OpKind, Schedule, StackCosts};

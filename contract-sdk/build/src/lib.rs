@@ -19,19 +19,21 @@
 //! ```
 //!
 //! [`example`] builds the SDK's own examples (`contract-sdk/examples`, a separate cargo
-//! workspace) once per process; the SDK's tests use it. The wasm32 target must be installed
+//! workspace) once per test run (a stamp of their sources lets later processes skip cargo); the
+//! workspace's tests use it. The wasm32 target must be installed
 //! (`rustup target add wasm32-unknown-unknown`).
 
 #![warn(missing_docs)]
 
+mod compile;
+mod examples;
 mod generate;
 
-use std::ffi::OsString;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
 
+pub use compile::{cargo_layout, compile, BuildOptions, CargoLayout, Profile};
+pub use examples::{example, examples_dir, examples_target_dir, EXAMPLES};
 pub use generate::{embed_metadata, with_metadata};
 pub use tally_sdk_metadata::{
     json, scale_info, value, ArgInfo, EventInfo, Metadata, MetadataError, MethodInfo, MethodKind, ReturnInfo,
@@ -43,10 +45,6 @@ pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 /// The name of the custom section holding an SDK contract's metadata.
 pub const METADATA_SECTION: &str = tally_sdk_metadata::SECTION;
-
-/// The example contracts (packages of `contract-sdk/examples`, each `<name>.wasm`).
-pub const EXAMPLES: [&str; 9] =
-    ["token", "escrow", "caller", "callee", "probe", "pool", "factory", "upgradable", "upgraded"];
 
 /// Why contracts could not be built or read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,50 +72,14 @@ impl fmt::Display for BuildError {
 
 impl std::error::Error for BuildError {}
 
-/// How to compile contracts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BuildOptions {
-    /// The wasm stack size in bytes (`-C link-arg=-zstack-size=N`). Every instantiation pays
-    /// for the module's initial memory page by page, and the stack is part of it, so the default
-    /// is 32 KiB rather than rustc's 1 MiB: with the stack first in memory, 32 KiB leaves room for
-    /// the data and a small heap in the first page, so a typical contract starts with one page
-    /// (64 KiB would make it two). A stack overflow traps with `memory_out_of_bounds`.
-    pub stack_size: u32,
-    /// The cargo profile (`release` by default).
-    pub profile: String,
-    /// Keep the `name` custom section (function names, for trap reports) by overriding the
-    /// profile's `strip` with `"debuginfo"`. `false` (the default) leaves the profile alone.
-    /// Names cost nothing at run time but make the code larger, which deployments and
-    /// cross-contract calls pay for per byte: `tally-sdk-testing` removes them again before it
-    /// deploys, and keeps them aside for its trap reports.
-    pub keep_names: bool,
-}
-
-impl Default for BuildOptions {
-    fn default() -> Self {
-        BuildOptions { stack_size: 32 * 1024, profile: "release".into(), keep_names: false }
-    }
-}
-
-impl BuildOptions {
-    /// The default options with [`keep_names`](Self::keep_names) set: what [`example`] uses.
-    pub fn with_names() -> Self {
-        BuildOptions { keep_names: true, ..BuildOptions::default() }
-    }
-}
-
 /// Compiles `packages` of the workspace at `manifest_path` for wasm32 into `target_dir`, writes
 /// each one's metadata into it ([`embed_metadata`]), and returns the `.wasm` paths, in the order
 /// of `packages` (a package `my-token` gives `my_token.wasm`; it must be a `cdylib`).
 ///
-/// Each package is built by a cargo invocation of its own (`cargo rustc --lib --crate-type
-/// cdylib`): a contract may depend on another with feature `ref-only` (for its types and typed
-/// reference, without its entry points), and cargo unifies the features of packages built
-/// together, which would take the other contract's exports away. Forcing the crate type to
-/// `cdylib` alone keeps fat LTO for crates that are also `rlib`s (cargo skips LTO for those).
-///
-/// Flags and targets set for an outer cargo build (`RUSTFLAGS`, `CARGO_BUILD_TARGET`, ...) are
-/// removed from the child's environment so they cannot leak into the wasm build.
+/// Each package is built by a cargo invocation of its own ([`compile`], the build driver `tally
+/// build` uses too): a contract may depend on another with feature `ref-only` (for its types and
+/// typed reference, without its entry points), and cargo unifies the features of packages built
+/// together, which would take the other contract's exports away.
 pub fn build(
     manifest_path: &Path,
     target_dir: &Path,
@@ -133,96 +95,9 @@ fn build_one(
     package: &str,
     options: &BuildOptions,
 ) -> Result<PathBuf, BuildError> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| OsString::from("cargo"));
-    let mut cmd = Command::new(&cargo);
-    // `cargo rustc --crate-type cdylib`: a contract crate that other crates depend on is also an
-    // `rlib`, and cargo does not run LTO on a library with an `rlib` among its crate types (a
-    // token example built that way is 80 % larger, and every call pays per byte).
-    cmd.args(["rustc", "--lib", "--crate-type", "cdylib", "--target", WASM_TARGET, "--profile", &options.profile])
-        .arg("--manifest-path")
-        .arg(manifest_path)
-        .arg("--config")
-        .arg(format!("target.{WASM_TARGET}.rustflags=[\"-C\", \"link-arg=-zstack-size={}\"]", options.stack_size))
-        .env("CARGO_TARGET_DIR", target_dir)
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("CARGO_BUILD_RUSTFLAGS")
-        .env_remove("CARGO_BUILD_TARGET")
-        .env_remove("CARGO_BUILD_TARGET_DIR");
-    if options.keep_names {
-        let profile = if options.profile == "test" { "dev" } else { options.profile.as_str() };
-        cmd.arg("--config").arg(format!("profile.{profile}.strip=\"debuginfo\""));
-    }
-    cmd.args(["-p", package]);
-    let output = cmd.output().map_err(|err| BuildError::new(format!("cannot run {cargo:?}: {err}")))?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let hint = if stderr.contains("target may not be installed") || stderr.contains("can't find crate for `core`") {
-            "\nhint: install the target with `rustup target add wasm32-unknown-unknown`"
-        } else {
-            ""
-        };
-        return Err(BuildError::new(format!(
-            "building {package} ({}) for {WASM_TARGET} failed ({}):\n{stderr}{hint}",
-            manifest_path.display(),
-            output.status
-        )));
-    }
-    let dir = if options.profile == "dev" { "debug" } else { options.profile.as_str() };
-    let wasm = target_dir.join(WASM_TARGET).join(dir).join(format!("{}.wasm", package.replace('-', "_")));
-    if !wasm.is_file() {
-        return Err(BuildError::new(format!(
-            "cargo succeeded but {} does not exist (is it a cdylib?)",
-            wasm.display()
-        )));
-    }
-    embed_metadata(manifest_path, target_dir, Some(package), &wasm, false)?;
+    let wasm = compile(manifest_path, target_dir, Some(package), options)?;
+    embed_metadata(manifest_path, target_dir, Some(package), &wasm, options.locked)?;
     Ok(wasm)
-}
-
-/// The SDK's examples workspace (`contract-sdk/examples`).
-pub fn examples_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("examples")
-}
-
-fn non_empty(var: Option<OsString>) -> Option<PathBuf> {
-    var.filter(|v| !v.is_empty()).map(PathBuf::from)
-}
-
-/// Where [`example`] builds: `$TALLY_SDK_EXAMPLES_TARGET_DIR` if set, else
-/// `$CARGO_TARGET_DIR/sdk-examples` (at run time, then at compile time), else
-/// `<repository>/target/sdk-examples`.
-pub fn examples_target_dir() -> PathBuf {
-    let explicit = non_empty(std::env::var_os("TALLY_SDK_EXAMPLES_TARGET_DIR"));
-    let dir = explicit.unwrap_or_else(|| {
-        let outer = non_empty(std::env::var_os("CARGO_TARGET_DIR"))
-            .or_else(|| option_env!("CARGO_TARGET_DIR").map(PathBuf::from))
-            .unwrap_or_else(|| PathBuf::from("target"));
-        outer.join("sdk-examples")
-    });
-    if dir.is_absolute() {
-        dir
-    } else {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(dir)
-    }
-}
-
-/// The code of example `name` (one of [`EXAMPLES`]); builds all examples on first use in a
-/// process (a no-op for cargo when they are up to date), with [`BuildOptions::with_names`]: the
-/// code keeps its `name` section, so trap reports can name functions. Removing the `name`,
-/// `producers` and `target_features` sections gives the code a stripped build deploys, up to the
-/// order of functions.
-pub fn example(name: &str) -> Result<Vec<u8>, BuildError> {
-    static BUILT: OnceLock<Result<Vec<PathBuf>, BuildError>> = OnceLock::new();
-    let built = BUILT.get_or_init(|| {
-        build(&examples_dir().join("Cargo.toml"), &examples_target_dir(), &EXAMPLES, &BuildOptions::with_names())
-    });
-    let paths = built.as_ref().map_err(Clone::clone)?;
-    let i = EXAMPLES
-        .iter()
-        .position(|e| *e == name)
-        .ok_or_else(|| BuildError::new(format!("no example `{name}`; there are {EXAMPLES:?}")))?;
-    std::fs::read(&paths[i]).map_err(|e| BuildError::new(format!("cannot read {}: {e}", paths[i].display())))
 }
 
 /// Reads an unsigned LEB128 `u32` at `*pos`, advancing it; `None` if truncated or too long.
