@@ -23,7 +23,7 @@ pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 pub const WASM_FILE: &str = "tally_guests.wasm";
 
 /// Names of the exported guest functions, each `(i32) -> i64`, `(i32) -> i32` or `(i32) -> f64`.
-pub const EXPORTS: [&str; 6] = ["fib", "sieve", "keccak", "matmul", "ledger", "json"];
+pub const EXPORTS: [&str; 5] = ["fib", "sieve", "keccak", "matmul", "ledger"];
 
 /// Why the guests could not be built or read.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 //! The same source builds two ways:
 //!
 //! * for `wasm32-unknown-unknown` as a `cdylib`: a `no_std` module without imports whose exports
-//!   (`fib`, `sieve`, `keccak`, `matmul`, `ledger`, `json`) are pure computations over linear memory;
+//!   (`fib`, `sieve`, `keccak`, `matmul`, `ledger`) are pure computations over linear memory;
 //! * natively as an `rlib`, so tests and benchmarks can call exactly the same functions directly
 //!   and compare the interpreter's results (and speed) with native code.
 //!
@@ -16,11 +16,9 @@
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod build;
-mod json;
 mod keccak;
 mod scratch;
 
-pub use json::{json, JSON_RECORDS};
 pub use keccak::{keccak256, keccak_f1600};
 
 use scratch::Scratch;
