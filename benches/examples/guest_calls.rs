@@ -2,7 +2,7 @@
 //!
 //! ```sh
 //! cargo build --release -p tally-benches --example guest_calls
-//! valgrind --tool=callgrind target/release/examples/guest_calls json 40 3 metered
+//! valgrind --tool=callgrind target/release/examples/guest_calls sieve 400000 3 metered
 //! ```
 //!
 //! The per-call count is the difference between a run with 3 calls and one with 1, so that
