@@ -185,7 +185,8 @@ fn back_edges_charge_exactly_like_the_loop_head() {
     }
 }
 
-/// Byte offsets of the `call` instructions in the code of defined function `index`.
+/// Byte offsets of the `call` and `memory.size` instructions in the code of defined function
+/// `index` (a region's memory-access charge that does not fit traps at its `memory.size`).
 fn call_offsets(wasm: &[u8], index: usize) -> Vec<u32> {
     let mut bodies = Vec::new();
     for payload in tally_profile::parser(tally_profile::features()).parse_all(wasm) {
@@ -197,7 +198,7 @@ fn call_offsets(wasm: &[u8], index: usize) -> Vec<u32> {
     let mut offsets = Vec::new();
     while !reader.eof() {
         let (op, offset) = reader.read_with_offset().unwrap();
-        if matches!(op, wasmparser::Operator::Call { .. }) {
+        if matches!(op, wasmparser::Operator::Call { .. } | wasmparser::Operator::MemorySize { .. }) {
             offsets.push(offset as u32);
         }
     }
@@ -325,6 +326,110 @@ fn branches_to_labels_charge_exactly_like_the_region_they_enter() {
     check_charges(&wasm, &cases);
 }
 
+/// A region's memory-access charge (`memory.size; i64.const p; call $gas_len; drop`) is paid
+/// with the region's charge wherever that is paid: by the `gas` op itself (`gas_mem`), a branch's
+/// fallthrough, a loop back-edge, a branch to a label, a call's return, the function entry. Gas,
+/// side effects and the trap location (the `gas` call, or the `memory.size` of the memory-access
+/// charge, whichever does not fit) must be exactly those of running the two charges
+/// one after the other.
+#[test]
+fn memory_charges_are_paid_with_their_region_exactly() {
+    let wat = r#"(module
+      (import "tally" "gas" (func $gas (param i64)))
+      (import "tally" "gas_len" (func $gas_len (param i32 i64) (result i32)))
+      (import "tally" "stack_enter" (func $enter (param i32)))
+      (import "tally" "stack_leave" (func $leave (param i32)))
+      (memory (export "memory") 2)
+      (func $helper (i32.store (i32.const 4) (i32.const 9)))
+      (func (export "loop") (param $n i32)
+        (call $gas (i64.const 2))
+        (drop (call $gas_len (memory.size) (i64.const 3)))
+        (block $out
+          (loop $l
+            (call $gas (i64.const 3))
+            (drop (call $gas_len (memory.size) (i64.const 1)))
+            (br_if $out (i32.eqz (local.get $n)))
+            (call $gas (i64.const 4))
+            (drop (call $gas_len (memory.size) (i64.const 5)))
+            (i32.store (i32.const 0) (i32.add (i32.load (i32.const 0)) (i32.const 1)))
+            (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+            (br $l))))
+      (func (export "skip") (param $n i32)
+        (call $gas (i64.const 2))
+        (block $b
+          (br_if $b (i32.eqz (local.get $n)))
+          (call $gas (i64.const 4))
+          (i32.store (i32.const 4) (i32.const 1)))
+        (call $gas (i64.const 5))
+        (drop (call $gas_len (memory.size) (i64.const 1)))
+        (i32.store (i32.const 0) (i32.add (i32.load (i32.const 0)) (i32.const 1))))
+      (func (export "call") (param $n i32)
+        (call $gas (i64.const 2))
+        (call $helper)
+        (call $gas (i64.const 4))
+        (drop (call $gas_len (memory.size) (i64.const 3)))
+        (i32.store (i32.const 0) (i32.add (i32.load (i32.const 0)) (i32.const 1))))
+      (func (export "entry") (param $n i32)
+        (call $enter (i32.const 4))
+        (call $gas (i64.const 3))
+        (drop (call $gas_len (memory.size) (i64.const 2)))
+        (i32.store (i32.const 0) (i32.add (i32.load (i32.const 0)) (i32.const 1)))
+        (call $leave (i32.const 4))))"#;
+    let wasm = wat::parse_str(wat).unwrap();
+    // Two pages: each memory-access charge is twice its unit price.
+    // Charges are numbered by their `call $gas` or their `memory.size`, where they trap.
+    let loop_charges: Vec<(usize, u64)> = [(0, 2), (1, 6)]
+        .into_iter()
+        .chain((0..3).flat_map(|_| [(3, 3), (4, 2), (6, 4), (7, 10)]))
+        .chain([(3, 3), (4, 2)])
+        .collect();
+    let cases: [ChargeCase; 5] = [
+        ("loop", 1, 3, loop_charges, 7),
+        ("skip", 2, 0, vec![(0, 2), (2, 5), (3, 2)], 3),
+        ("skip", 2, 1, vec![(0, 2), (1, 4), (2, 5), (3, 2)], 3),
+        ("call", 3, 0, vec![(0, 2), (2, 4), (3, 6)], 3),
+        // The entry charge runs in one op with the frame's reservation, reported at its call.
+        ("entry", 4, 0, vec![(0, 3), (2, 4)], 2),
+    ];
+    check_charges(&wasm, &cases);
+
+    // Each way of paying fired (the listings name the ops that pay both charges).
+    let module = Module::new(&Engine::default(), &wasm).unwrap();
+    let text = |name: &str| {
+        let export = module.exports().into_iter().find(|e| e.name() == name).unwrap();
+        module.ir_text(export.index()).unwrap()
+    };
+    let (lp, skip, call, entry) = (text("loop"), text("skip"), text("call"), text("entry"));
+    assert!(lp.contains("gas_mem ") && lp.contains("br_gas ") && lp.contains("+mem"), "{lp}");
+    assert!(lp.contains(".falls_pays") || lp.contains(".both_pay"), "{lp}");
+    assert!(skip.contains("gas=5+mem"), "{skip}");
+    assert!(call.contains("call_internal_then_gas") && call.contains("gas_mem "), "{call}");
+    assert!(entry.contains("enter_gas_mem "), "{entry}");
+}
+
+/// A `memory.size` whose `tally.gas_len` result is used, not dropped, keeps its own op: the
+/// charge before it stays a plain `gas` op, and the value read is the memory's size.
+#[test]
+fn a_used_memory_charge_result_is_not_skipped() {
+    let wat = r#"(module
+      (import "tally" "gas" (func $gas (param i64)))
+      (import "tally" "gas_len" (func $gas_len (param i32 i64) (result i32)))
+      (memory 3)
+      (func (export "f") (result i32)
+        (call $gas (i64.const 2))
+        (call $gas_len (memory.size) (i64.const 1))))"#;
+    let engine = Engine::default();
+    let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
+    let export = module.exports().into_iter().find(|e| e.name() == "f").unwrap();
+    let text = module.ir_text(export.index()).unwrap();
+    assert!(!text.contains("gas_mem") && text.contains("memory_size_gas"), "{text}");
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+    store.set_gas(100);
+    assert_eq!(inst.get_typed_func::<(), i32>(&store, "f").unwrap().call(&mut store, ()).unwrap(), 3);
+    assert_eq!(store.gas(), 100 - 2 - 3);
+}
+
 /// One run of an export: (export, defined function index, argument, the charges in execution
 /// order as (index of the `call` instruction in the body, amount), the charge whose region
 /// increments the counter at address 0).
@@ -386,6 +491,7 @@ fn check_charges(wasm: &[u8], cases: &[ChargeCase]) {
 fn calls_run_the_callees_entry_exactly_like_the_callee() {
     let wat = r#"(module
       (import "tally" "gas" (func $gas (param i64)))
+      (import "tally" "gas_len" (func $gas_len (param i32 i64) (result i32)))
       (import "tally" "stack_enter" (func $enter (param i32)))
       (import "tally" "stack_leave" (func $leave (param i32)))
       (memory (export "memory") 1)
@@ -393,6 +499,7 @@ fn calls_run_the_callees_entry_exactly_like_the_callee() {
         (call $enter (i32.const 10))
         (block
           (call $gas (i64.const 3))
+          (drop (call $gas_len (memory.size) (i64.const 1)))
           (i32.store (i32.const 0) (i32.add (i32.load (i32.const 0)) (i32.const 1))))
         (call $leave (i32.const 10)))
       (func (export "caller")
@@ -400,7 +507,8 @@ fn calls_run_the_callees_entry_exactly_like_the_callee() {
         (block
           (call $gas (i64.const 2))
           (call $callee)
-          (call $gas (i64.const 5))
+          (call $gas (i64.const 4))
+          (drop (call $gas_len (memory.size) (i64.const 1)))
           (i32.store (i32.const 4) (i32.const 1)))
         (call $leave (i32.const 4))))"#;
     let engine = Engine::default();
@@ -416,7 +524,8 @@ fn calls_run_the_callees_entry_exactly_like_the_callee() {
         (result.err().map(|t| (t.code, t.function, t.offset)), store.gas(), counter)
     };
     let mut traps = [0; 2];
-    for gas in 0..=12 {
+    // The callee's entry pays 3 + 1 (its memory-access charge), the region after the call 4 + 1.
+    for gas in 0..=14 {
         for budget in 12..=15 {
             let (trap, left, counter) = run("caller", gas, budget);
             if gas < 2 {
@@ -441,6 +550,11 @@ fn calls_run_the_callees_entry_exactly_like_the_callee() {
             }
         }
     }
+    // The call runs the callee's entry and its memory-access charge, and its return pays the
+    // region after it with its memory-access charge.
+    let export = module.exports().into_iter().find(|e| e.name() == "caller").unwrap();
+    let text = module.ir_text(export.index()).unwrap();
+    assert!(text.contains("call_internal_entered_mem_then_gas") && text.contains("gas_mem "), "{text}");
     // Both ways the callee's entry can fail were exercised.
     assert!(traps[0] > 0 && traps[1] > 0, "{traps:?}");
 }

@@ -145,7 +145,11 @@ fn write_operand(out: &mut impl Write, op: &Op, v: u64, kind: Kind, at: At<'_>) 
         Kind::Branch => write_target(out, op.branch_offset(), at),
         Kind::ChargedBranch => {
             write_target(out, op.charged_offset(), at)?;
-            write!(out, " gas={}", op.charged_gas())
+            write!(out, " gas={}", op.charged_gas())?;
+            if op.charged_memory() {
+                out.write_str("+mem")?;
+            }
+            Ok(())
         }
         Kind::Targets => write!(out, "targets={v}"),
         Kind::Global => write!(out, "global={v}"),

@@ -85,9 +85,21 @@ impl Op {
     /// The charge a branch pays, whose `c` is [`charged_branch_c`].
     #[inline(always)]
     pub(crate) const fn charged_gas(&self) -> u64 {
-        self.c_hi() as u64
+        (self.c_hi() & !CHARGED_MEMORY) as u64
+    }
+
+    /// Whether a branch that pays a charge, whose `c` is [`charged_branch_c`], lands on the
+    /// region's memory-access charge (a `memory_size_gas` op), which it then pays and skips too.
+    #[inline(always)]
+    pub(crate) const fn charged_memory(&self) -> bool {
+        self.c_hi() & CHARGED_MEMORY != 0
     }
 }
+
+/// The bit of a charged branch's charge ([`charged_branch_c`]) that says the branch also pays
+/// the memory-access charge at its target ([`Op::charged_memory`]); charges a branch pays
+/// itself are below it.
+pub(crate) const CHARGED_MEMORY: u32 = 1 << 31;
 
 // How `c` packs operands. The translator packs with these functions and handlers unpack with
 // the `Op` methods named in each, so the two ends cannot disagree on a layout.
@@ -107,7 +119,8 @@ pub(crate) const fn branch_c(from: usize, to: usize) -> u64 {
 
 /// The `c` of a branch at op index `from` that pays `gas` and lands at op index `to`: the
 /// offset in the low half ([`Op::charged_offset`]), the charge in the high half
-/// ([`Op::charged_gas`]).
+/// ([`Op::charged_gas`]), with [`CHARGED_MEMORY`] set in `gas` if the branch pays the memory
+/// charge at `to` too ([`Op::charged_memory`]).
 #[inline(always)]
 pub(crate) const fn charged_branch_c(from: usize, to: usize, gas: u32) -> u64 {
     pair(branch_c(from, to) as u32, gas)

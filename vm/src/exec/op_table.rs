@@ -72,7 +72,8 @@ pub(crate) enum Kind {
     /// A branch offset relative to the op, in all of `c`: `-> @12`.
     Branch,
     /// A branch that pays the `gas` op before its target (`handlers::charged_branch`): offset
-    /// in the low half of `c`, the charge in the high half; `-> @12 gas=5`.
+    /// in the low half of `c`, the charge in the high half; `-> @12 gas=5`, and `-> @12 gas=5+mem`
+    /// when it also pays the memory-access charge at its target (`Op::charged_memory`).
     ChargedBranch,
     /// The number of `br_table` targets before the default.
     Targets,
@@ -307,10 +308,12 @@ pub(crate) fn build() -> Vec<OpInfo> {
 
     // ---- metering ----
     t.op("gas", h::gas, &[(C, Gas)]);
+    t.op("gas_mem", h::gas_mem, &[(C, Gas)]);
     t.op("gas_len", h::gas_len, &[(A, Dst), (B, Slot), (C, UnitPrice)]);
     t.op("stack_enter", h::stack_enter, &[(C, Stack)]);
     t.op("stack_leave", h::stack_leave, &[(C, Stack)]);
     t.op("enter_gas", h::enter_gas, &[(A, Stack), (C, Gas)]);
+    t.op("enter_gas_mem", h::enter_gas_mem, &[(A, Stack), (C, Gas)]);
 
     // ---- calls and returns ----
     let internal: &[(Field, Kind)] = &[(A, DefinedFunc), (B, Frame)];
@@ -318,6 +321,8 @@ pub(crate) fn build() -> Vec<OpInfo> {
     t.op("call_internal_then_gas", h::call_internal_then_gas, internal);
     t.op("call_internal_entered", h::call_internal_entered, internal);
     t.op("call_internal_entered_then_gas", h::call_internal_entered_then_gas, internal);
+    t.op("call_internal_entered_mem", h::call_internal_entered_mem, internal);
+    t.op("call_internal_entered_mem_then_gas", h::call_internal_entered_mem_then_gas, internal);
     t.op("call_func", h::call_func, &[(A, Func), (B, Frame)]);
     t.op("call_indirect", h::call_indirect, &[(A, Table), (CHi, Slot), (CLo, Sig), (B, Frame)]);
     t.op("ret", h::ret, &[]);

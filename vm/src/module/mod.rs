@@ -30,21 +30,34 @@ pub(crate) struct CompiledFunc {
     pub index: u32,
 }
 
-/// Switches internal calls to functions whose code starts with `enter_gas` (every function of a
-/// module instrumented by `tally-gas-injector`) to the call handlers that run that op
-/// themselves. Only a whole module shows which callees start so.
+/// Switches internal calls to functions whose code starts with `enter_gas` or `enter_gas_mem`
+/// (every function of a module instrumented by `tally-gas-injector`) to the call handlers that
+/// run that op themselves. Only a whole module shows which callees start so.
 pub(crate) fn fuse_entries(funcs: &mut [CompiledFunc]) {
     use crate::exec::handlers::{self as h, same};
-    let entered: Vec<bool> = funcs.iter().map(|f| f.code.first().is_some_and(|op| same(op.h, h::enter_gas))).collect();
+    use crate::exec::Handler;
+    // Per callee: the call handlers that run its entry op, plain and paying the next charge.
+    let entered: Vec<Option<(Handler, Handler)>> = funcs
+        .iter()
+        .map(|f| match f.code.first() {
+            Some(op) if same(op.h, h::enter_gas) => {
+                Some((h::call_internal_entered as Handler, h::call_internal_entered_then_gas as Handler))
+            }
+            Some(op) if same(op.h, h::enter_gas_mem) => {
+                Some((h::call_internal_entered_mem as Handler, h::call_internal_entered_mem_then_gas as Handler))
+            }
+            _ => None,
+        })
+        .collect();
     for f in funcs.iter_mut() {
         for op in f.code.iter_mut() {
-            if !entered.get(op.a as usize).copied().unwrap_or(false) {
+            let Some((entered, entered_then_gas)) = entered.get(op.a as usize).copied().flatten() else {
                 continue;
-            }
+            };
             if same(op.h, h::call_internal) {
-                op.h = h::call_internal_entered;
+                op.h = entered;
             } else if same(op.h, h::call_internal_then_gas) {
-                op.h = h::call_internal_entered_then_gas;
+                op.h = entered_then_gas;
             }
         }
     }

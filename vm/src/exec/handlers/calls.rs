@@ -8,17 +8,17 @@ use core::ptr;
 
 use super::super::runtime::{self, trap};
 use super::super::{zero_small_locals, Cx, Frame, Ip, Sp, SMALL_LOCALS};
-use super::metering::run_entry;
-use super::{next_op, out_of_gas, rd};
+use super::metering::{pay_charge, run_entry};
+use super::{next_op, rd};
 use crate::TrapCode;
 
 // ---- calls and returns ----
 
 /// Calls defined function `a` of the current module with its frame at slot `b`; the callee
 /// returns to `ret`. With `ENTERED`, the callee's first op is an `enter_gas` op that the call
-/// runs itself (see [`call_internal_entered`]).
+/// runs itself (see [`call_internal_entered`]); with `MEM` too, an `enter_gas_mem` op.
 #[inline(always)]
-unsafe fn call_defined<const ENTERED: bool>(
+unsafe fn call_defined<const ENTERED: bool, const MEM: bool>(
     ip: Ip,
     sp: Sp,
     mem: *mut u8,
@@ -46,8 +46,8 @@ unsafe fn call_defined<const ENTERED: bool>(
         if !ENTERED {
             next_op(entry, new_sp, mem, cx, gas, acc)
         } else {
-            match run_entry(entry, cx, gas) {
-                Ok(gas) => next_op(entry.add(1), new_sp, mem, cx, gas, acc),
+            match run_entry::<MEM>(entry, cx, gas) {
+                Ok(gas) => next_op(entry.add(1 + MEM as usize), new_sp, mem, cx, gas, acc),
                 Err(stop) => stop,
             }
         }
@@ -76,7 +76,7 @@ unsafe extern "C" fn enter_zeroing_locals(
 handler!(
 /// Calls defined function `a` of the current module with its frame at slot `b`.
 call_internal(ip, sp, mem, cx, gas, acc) {
-    call_defined::<false>(ip, sp, mem, cx, gas, acc, ip.add(1))
+    call_defined::<false, false>(ip, sp, mem, cx, gas, acc, ip.add(1))
 });
 
 handler!(
@@ -84,7 +84,7 @@ handler!(
 /// address is tagged so that the callee's return pays that charge and skips the op (see
 /// [`resume`]).
 call_internal_then_gas(ip, sp, mem, cx, gas, acc) {
-    call_defined::<false>(ip, sp, mem, cx, gas, acc, ip.add(1).map_addr(|a| a | RET_PAYS_GAS))
+    call_defined::<false, false>(ip, sp, mem, cx, gas, acc, ip.add(1).map_addr(|a| a | RET_PAYS_GAS))
 });
 
 handler!(
@@ -95,13 +95,26 @@ handler!(
 /// as if it ran. Chosen after translation, once every callee's code is known
 /// ([`fuse_entries`](crate::module::fuse_entries)).
 call_internal_entered(ip, sp, mem, cx, gas, acc) {
-    call_defined::<true>(ip, sp, mem, cx, gas, acc, ip.add(1))
+    call_defined::<true, false>(ip, sp, mem, cx, gas, acc, ip.add(1))
+});
+
+handler!(
+/// [`call_internal_entered`] to a function whose code starts with `enter_gas_mem`: the call
+/// pays the callee's entry memory-access charge too.
+call_internal_entered_mem(ip, sp, mem, cx, gas, acc) {
+    call_defined::<true, true>(ip, sp, mem, cx, gas, acc, ip.add(1))
 });
 
 handler!(
 /// [`call_internal_then_gas`] and [`call_internal_entered`] at once.
 call_internal_entered_then_gas(ip, sp, mem, cx, gas, acc) {
-    call_defined::<true>(ip, sp, mem, cx, gas, acc, ip.add(1).map_addr(|a| a | RET_PAYS_GAS))
+    call_defined::<true, false>(ip, sp, mem, cx, gas, acc, ip.add(1).map_addr(|a| a | RET_PAYS_GAS))
+});
+
+handler!(
+/// [`call_internal_then_gas`] and [`call_internal_entered_mem`] at once.
+call_internal_entered_mem_then_gas(ip, sp, mem, cx, gas, acc) {
+    call_defined::<true, true>(ip, sp, mem, cx, gas, acc, ip.add(1).map_addr(|a| a | RET_PAYS_GAS))
 });
 
 handler!(
@@ -169,8 +182,8 @@ unsafe extern "C" fn resume_in(
 }
 
 /// Continues the caller at return address `ret`. A tagged address (`call_internal_then_gas`)
-/// points at the `gas` op charging the region after the call: the return pays it and continues
-/// after it; out of gas traps at that op, exactly as if it ran.
+/// points at the `gas` (or `gas_mem`) op charging the region after the call: the return pays
+/// it and continues after it; out of gas traps at that op, exactly as if it ran.
 #[inline(always)]
 unsafe fn resume(ret: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
     // SAFETY: only `call_internal_then_gas` tags addresses, and the translator emits it only
@@ -180,10 +193,7 @@ unsafe fn resume(ret: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64)
             next!(ret, sp, mem, cx, gas, acc)
         }
         let charge = ret.map_addr(|a| a & !RET_PAYS_GAS);
-        let Some(gas) = gas.checked_sub((*charge).c) else {
-            return out_of_gas(charge, cx);
-        };
-        next!(charge.add(1), sp, mem, cx, gas, acc)
+        pay_charge(charge, sp, mem, cx, gas, acc)
     }
 }
 

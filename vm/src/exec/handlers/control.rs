@@ -6,6 +6,7 @@
 use super::super::op_table;
 use super::super::runtime::trap;
 use super::super::{Cx, Handler, Ip, Sp};
+use super::metering::{pay_charge, pay_memory};
 use super::{next_op, out_of_gas, rd};
 use crate::TrapCode;
 
@@ -70,27 +71,24 @@ pub(crate) struct CmpBranch {
     pub si: CondBranch,
 }
 
-/// The fallthrough of a conditional branch followed by a `gas` op (the charge of the region the
-/// branch falls into): pays that charge and continues after it, one dispatch fewer. The `gas` op
-/// stays in place for whatever else lands on it; out of gas traps there, exactly as if it ran.
+/// The fallthrough of a conditional branch followed by a `gas` or `gas_mem` op (the charge of
+/// the region the branch falls into, and its memory-access charge): pays it and continues after
+/// it, one dispatch fewer. The op stays in place for whatever else lands on it; out of gas traps
+/// there, exactly as if it ran.
 #[inline(always)]
 unsafe fn charged_fallthrough(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
     // SAFETY: the translator picks the forms whose fallthrough pays only for a branch directly
     // followed by a `gas` op, so `ip + 1` is that op and `ip + 2` an op of the same function.
-    unsafe {
-        let charge = ip.add(1);
-        let Some(gas) = gas.checked_sub((*charge).c) else {
-            return out_of_gas(charge, cx);
-        };
-        next_op(ip.add(2), sp, mem, cx, gas, acc)
-    }
+    unsafe { pay_charge(ip.add(1), sp, mem, cx, gas, acc) }
 }
 
 /// Takes a branch whose target starts with a `gas` op (a loop body's entry charge, or the charge
 /// of the region after an `end` or `else`), paying that charge itself: the `gas` op then runs
 /// only for the paths that do not pay it. `c` holds the branch offset to the op after the `gas`
-/// op in its low half and the charge in its high half. Out of gas traps at the skipped `gas`
-/// op, exactly where the unfused code would.
+/// op in its low half and the charge in its high half. If the target is the region's
+/// memory-access charge (a `memory_size_gas` op, [`Op::charged_memory`](super::super::Op)), the
+/// branch pays that too and lands after it. Out of gas traps at the skipped op that would have
+/// trapped, exactly where the unfused code would.
 #[inline(always)]
 unsafe fn charged_branch(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
     // SAFETY: the translator emits these forms only for branches whose target is preceded by
@@ -98,10 +96,20 @@ unsafe fn charged_branch(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, ac
     unsafe {
         let op = &*ip;
         let target = ip.offset(op.charged_offset());
+        if !op.charged_memory() {
+            // Without the flag the high half is the charge: no mask on the common path.
+            let Some(gas) = gas.checked_sub(op.c_hi() as u64) else {
+                return out_of_gas(target.sub(1), cx);
+            };
+            return next_op(target, sp, mem, cx, gas, acc);
+        }
         let Some(gas) = gas.checked_sub(op.charged_gas()) else {
             return out_of_gas(target.sub(1), cx);
         };
-        next_op(target, sp, mem, cx, gas, acc)
+        match pay_memory(target, cx, gas) {
+            Ok(gas) => next_op(target.add(1), sp, mem, cx, gas, acc),
+            Err(stop) => stop,
+        }
     }
 }
 

@@ -1,5 +1,7 @@
 //! The `tally.*` metering intrinsics as ops: a charge, a length-dependent charge, the stack
-//! counter, and function entry (stack reservation and entry charge in one op).
+//! counter, and function entry (stack reservation and entry charge in one op); and the forms
+//! that also pay the region's memory-access charge after them, which other ops' handlers use to
+//! pay a charge without dispatching it (`pay_charge`, `pay_memory`).
 //!
 //! The gas left travels with the other hot state, in the `gas` argument of every handler; the
 //! context's copy (`cx.meter`'s remaining gas) is current only while Wasm is not running: before
@@ -9,8 +11,8 @@
 #![allow(unused_variables)]
 
 use super::super::runtime::trap;
-use super::super::{Cx, Ip};
-use super::{out_of_gas, rd, wr};
+use super::super::{Cx, Ip, Sp};
+use super::{next_op, out_of_gas, rd, wr};
 
 handler!(
     /// `tally.gas(c)` with `c` immediate.
@@ -20,6 +22,59 @@ handler!(
     };
     next!(ip.add(1), sp, mem, cx, gas, acc)
 });
+
+handler!(
+    /// `tally.gas(c)` followed by the region's memory-access charge (a `memory_size_gas` op,
+    /// whose result nothing reads): pays both and skips that op, one dispatch fewer. The op
+    /// stays in place for branches that land on it; out of gas traps where the unfused ops would.
+    gas_mem(ip, sp, mem, cx, gas, acc) {
+    let Some(gas) = gas.checked_sub((*ip).c) else {
+        return out_of_gas(ip, cx);
+    };
+    match pay_memory(ip.add(1), cx, gas) {
+        Ok(gas) => next!(ip.add(2), sp, mem, cx, gas, acc),
+        Err(stop) => stop,
+    }
+});
+
+/// Pays the memory-access charge of the `memory_size_gas` op at `at` (the memory's pages times
+/// its `c`) without running the op: its result is dropped unread. Returns the gas left, or the
+/// trap's result (out of gas at `at`, as if the op ran).
+///
+/// The translator fuses only charges whose `c` fits in 32 bits, and a memory has at most 2^16
+/// pages, so the product cannot overflow: a plain multiply, which (unlike a checked one on
+/// x86-64) needs no `rdx`, the register `mem` lives in, and so no register save.
+#[inline(always)]
+pub(super) unsafe fn pay_memory(at: Ip, cx: *mut Cx, gas: u64) -> Result<u64, Ip> {
+    // SAFETY: `at` is a `memory_size_gas` op and `cx` the live context.
+    unsafe {
+        let pages = ((*cx).mem_len / crate::store::PAGE_SIZE) as u64;
+        let cost = pages.wrapping_mul((*at).c);
+        gas.checked_sub(cost).ok_or_else(|| out_of_gas(at, cx))
+    }
+}
+
+/// Pays the charge of the `gas` or `gas_mem` op at `charge` without dispatching it (a branch's
+/// fallthrough, a call's return) and continues after it: a `gas_mem` op's `a` is 1, and its
+/// memory-access charge is paid and skipped too. Out of gas traps at the op that would have
+/// trapped.
+#[inline(always)]
+pub(super) unsafe fn pay_charge(charge: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
+    // SAFETY: `charge` is a `gas` or `gas_mem` op, so a nonzero `a` means a `memory_size_gas`
+    // op follows it, and an op of the same function follows that; `cx` is the live context.
+    unsafe {
+        let Some(gas) = gas.checked_sub((*charge).c) else {
+            return out_of_gas(charge, cx);
+        };
+        if (*charge).a == 0 {
+            return next_op(charge.add(1), sp, mem, cx, gas, acc);
+        }
+        match pay_memory(charge.add(1), cx, gas) {
+            Ok(gas) => next_op(charge.add(2), sp, mem, cx, gas, acc),
+            Err(stop) => stop,
+        }
+    }
+}
 
 handler!(
     /// `tally.gas_len(len, unit)`: length in slot `b`, unit cost `c`; the length goes to slot `a`.
@@ -53,22 +108,42 @@ handler!(
 handler!(
     /// Function entry: `tally.stack_enter(a)` then `tally.gas(c)`.
     enter_gas(ip, sp, mem, cx, gas, acc) {
-    match run_entry(ip, cx, gas) {
+    match run_entry::<false>(ip, cx, gas) {
         Ok(gas) => next!(ip.add(1), sp, mem, cx, gas, acc),
         Err(stop) => stop,
     }
 });
 
-/// Runs the `enter_gas` op at `entry`: reserves the frame, then pays the entry charge. Returns
-/// the gas left, or the trap's result (reported at `entry`).
+handler!(
+    /// Function entry: `tally.stack_enter(a)`, `tally.gas(c)`, then the entry region's
+    /// memory-access charge, the `memory_size_gas` op after this one, which is skipped (see
+    /// [`gas_mem`]).
+    enter_gas_mem(ip, sp, mem, cx, gas, acc) {
+    match run_entry::<true>(ip, cx, gas) {
+        Ok(gas) => next!(ip.add(2), sp, mem, cx, gas, acc),
+        Err(stop) => stop,
+    }
+});
+
+/// Runs the `enter_gas` op at `entry` (with `MEM`, the `enter_gas_mem` op): reserves the frame,
+/// then pays the entry charge, and with `MEM` the memory-access charge after it. Returns the
+/// gas left, or the trap's result (reported at the op that would have trapped); the code
+/// continues after the op, or with `MEM` after the `memory_size_gas` op that follows it.
 #[inline(always)]
-pub(super) unsafe fn run_entry(entry: Ip, cx: *mut Cx, gas: u64) -> Result<u64, Ip> {
-    // SAFETY: `entry` is an `enter_gas` op and `cx` the live context.
+pub(super) unsafe fn run_entry<const MEM: bool>(entry: Ip, cx: *mut Cx, gas: u64) -> Result<u64, Ip> {
+    // SAFETY: `entry` is an `enter_gas` op, or with `MEM` an `enter_gas_mem` op (which a
+    // `memory_size_gas` op follows); `cx` is the live context.
     unsafe {
         let op = &*entry;
         if let Err(code) = (*cx).meter.stack_enter(op.a) {
             return Err(trap(entry, cx, crate::metering::trap_code(code), gas));
         }
-        gas.checked_sub(op.c).ok_or_else(|| out_of_gas(entry, cx))
+        let Some(gas) = gas.checked_sub(op.c) else {
+            return Err(out_of_gas(entry, cx));
+        };
+        if !MEM {
+            return Ok(gas);
+        }
+        pay_memory(entry.add(1), cx, gas)
     }
 }

@@ -2,14 +2,14 @@
 //! `stack_enter`/`stack_leave`, and the entry `enter_gas`), and the fusions that save a dispatch
 //! per charge without changing gas or where out of gas is reported: a conditional branch or a
 //! call pays the `gas` op after it, branches pay the charge at their label or loop head, the
-//! region's memory-access charge rides on `memory.size`, and a return runs the `stack_leave`
-//! before it.
+//! region's memory-access charge rides on `memory.size` and is paid with the region's charge
+//! wherever that is paid, and a return runs the `stack_leave` before it.
 
 use super::control::CtrlKind;
 use super::stack::Operand;
 use super::{op, FuncTranslator};
-use crate::exec::charged_branch_c;
-use crate::exec::handlers::{self as h, CondBranch};
+use crate::exec::handlers::{self as h, same, CondBranch};
+use crate::exec::{charged_branch_c, CHARGED_MEMORY};
 use crate::metering::Import;
 
 /// An op that has a variant paying the `gas` op right after it.
@@ -22,9 +22,15 @@ pub(super) enum PaysNext {
 }
 
 /// The `c` of a branch at `from` that pays the charge `gas` of the `gas` op at `charge` itself
-/// and lands after it.
+/// and lands after it (`gas` may carry [`CHARGED_MEMORY`]).
 pub(super) fn charged_target(from: usize, charge: usize, gas: u32) -> u64 {
     charged_branch_c(from, charge + 1, gas)
+}
+
+/// A charge as a branch that pays it carries it, if it fits (below [`CHARGED_MEMORY`]); larger
+/// charges are paid by their `gas` op.
+fn branch_charge(gas: u64) -> Option<u32> {
+    u32::try_from(gas).ok().filter(|&gas| gas < CHARGED_MEMORY)
 }
 
 impl FuncTranslator {
@@ -59,7 +65,7 @@ impl FuncTranslator {
                         self.pay_at_label(arg);
                         if let Some(ctrl) = self.ctrl.last_mut() {
                             if ctrl.kind == CtrlKind::Loop && ctrl.head == ops {
-                                ctrl.head_gas = u32::try_from(arg).ok();
+                                ctrl.head_gas = branch_charge(arg);
                             }
                         }
                         self.emit(op(h::gas, 0, 0, arg));
@@ -78,6 +84,7 @@ impl FuncTranslator {
                     self.ops[at].c = arg;
                     self.producer = None;
                     self.memory_size_at = None;
+                    self.memory_charge_at = Some(at);
                     return true;
                 }
                 let len = self.pop_slot();
@@ -104,13 +111,58 @@ impl FuncTranslator {
         if self.bound_at != here || self.bound.is_empty() {
             return;
         }
-        let Ok(gas) = u32::try_from(gas) else { return };
+        let Some(gas) = branch_charge(gas) else { return };
+        self.paid.clear();
+        self.paid_at = here;
         for &(at, form) in &self.bound {
             let branch = &mut self.ops[at];
             branch.h = form.taken_paying(branch.h);
             branch.c = charged_target(at, here, gas);
+            self.paid.push(at);
         }
         self.bound.clear();
+    }
+
+    /// A value is dropped. If it is the result of a region's memory-access charge (the
+    /// `memory_size_gas` op emitted last, right after the region's `gas` op or the entry's
+    /// `enter_gas`), nothing reads that result, so whatever pays the region's charge pays the
+    /// memory-access charge too and skips the op: the `gas` op becomes `gas_mem`, the entry
+    /// `enter_gas_mem`, and the branches that pay the charge at their label or loop head pay
+    /// it as well ([`CHARGED_MEMORY`]). The op stays for anything else that lands on it.
+    pub(super) fn drop_memory_charge(&mut self) {
+        let Some(at) = self.memory_charge_at.take() else { return };
+        // A unit price above 32 bits stays unfused: `handlers::pay_memory` multiplies unchecked.
+        let dead = at + 1 == self.ops.len()
+            && at > 0
+            && u32::try_from(self.ops[at].c).is_ok()
+            && self.stack.last() == Some(&Operand::Temp)
+            && self.temp_slot(self.height() - 1) == self.ops[at].a;
+        if !dead {
+            return;
+        }
+        let charge = at - 1;
+        let before = &mut self.ops[charge];
+        if same(before.h, h::gas) {
+            before.h = h::gas_mem;
+            before.a = 1;
+        } else if same(before.h, h::enter_gas) && charge == 0 {
+            before.h = h::enter_gas_mem;
+            before.b = 1;
+        } else {
+            return;
+        }
+        // The accumulator would hold the skipped op's result: forget it.
+        self.acc = None;
+        if self.paid_at == charge {
+            for &branch in &self.paid {
+                self.ops[branch].c |= u64::from(CHARGED_MEMORY) << 32;
+            }
+        }
+        if let Some(ctrl) = self.ctrl.last_mut() {
+            if ctrl.kind == CtrlKind::Loop && ctrl.head == charge {
+                ctrl.head_gas = ctrl.head_gas.map(|gas| gas | CHARGED_MEMORY);
+            }
+        }
     }
 
     /// The head and entry charge of the loop at `depth`, if its body starts with a charge that

@@ -91,6 +91,9 @@ pub(crate) struct FuncTranslator {
     /// Index of the last `memory.size` op: with the `tally.gas_len` call that follows it in a
     /// region's memory-access charge, it becomes one `memory_size_gas` op.
     memory_size_at: Option<usize>,
+    /// Index of the `memory_size_gas` op just made of a region's memory-access charge, until
+    /// the `drop` of its result shows that nothing reads it (see `drop_memory_charge`).
+    memory_charge_at: Option<usize>,
     /// The last `tally.stack_enter`/`stack_leave` op and its index, for folding into the
     /// entry charge or the return.
     last_stack_op: Option<(usize, Import)>,
@@ -101,6 +104,10 @@ pub(crate) struct FuncTranslator {
     /// if the op emitted at that index turns out to be a `gas` op.
     bound: Vec<(usize, &'static CondBranch)>,
     bound_at: usize,
+    /// The branches that pay the charge of the `gas` op at index `paid_at` themselves (the
+    /// last label charge bound), for when its memory-access charge turns out to follow it.
+    paid: Vec<usize>,
+    paid_at: usize,
     validator_allocs: Option<wasmparser::FuncValidatorAllocations>,
     /// Emptied `Ctrl::branches` lists, reused so that entering a block does not allocate.
     branch_lists: Vec<Vec<(usize, Option<&'static CondBranch>)>>,
@@ -192,9 +199,12 @@ impl FuncTranslator {
         self.acc = None;
         self.acc_before_last = None;
         self.memory_size_at = None;
+        self.memory_charge_at = None;
         self.last_stack_op = None;
         self.pays_next_gas = None;
         self.bound.clear();
+        self.paid.clear();
+        self.paid_at = usize::MAX;
         self.ctrl.push(Ctrl {
             kind: CtrlKind::Func,
             height: 0,
@@ -253,6 +263,7 @@ impl FuncTranslator {
         self.last_stack_op = None;
         self.pays_next_gas = None;
         self.copy_at = None;
+        self.memory_charge_at = None;
         self.acc_before_last = self.acc.take();
         self.ops.len() - 1
     }

@@ -235,6 +235,7 @@ impl FuncTranslator {
             O::Call { function_index } => self.call(ctx, function_index),
             O::CallIndirect { type_index, table_index } => self.call_indirect(ctx, type_index, table_index),
             O::Drop => {
+                self.drop_memory_charge();
                 self.stack.pop();
             }
             O::Select | O::TypedSelect { .. } => {
