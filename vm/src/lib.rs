@@ -59,7 +59,7 @@ mod value;
 
 pub use config::Config;
 pub use engine::Engine;
-pub use error::{Error, Trap, TrapCode};
+pub use error::{Error, ErrorKind, HostError, Trap, TrapCode};
 pub use externals::{Extern, Global, Memory, Table};
 pub use func::{Caller, Func, HostReturn, IntoFunc, TypedFunc, WasmTuple, WasmTy};
 pub use instance::Instance;
