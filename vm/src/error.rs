@@ -131,9 +131,7 @@ impl Trap {
         }
         let Some(host) = self.host.take() else { return Err(self) };
         let any: Arc<dyn Any + Send + Sync> = host;
-        let Ok(typed) = any.downcast::<E>() else {
-            unreachable!("the host error was just checked to be an `E`")
-        };
+        let Ok(typed) = any.downcast::<E>() else { unreachable!("the host error was just checked to be an `E`") };
         Arc::try_unwrap(typed).map_err(|shared| {
             self.host = Some(shared);
             self
