@@ -329,7 +329,7 @@ impl From<Trap> for Error {
 }
 
 /// A wasmparser error that names a disabled feature is [`Error::UnsupportedFeature`]; any other
-/// is [`Error::Invalid`] until [`classify_rejection`](Error::classify_rejection) says otherwise.
+/// is [`Error::Invalid`] until [`Module::new`](crate::Module::new) classifies it.
 impl From<wasmparser::BinaryReaderError> for Error {
     fn from(err: wasmparser::BinaryReaderError) -> Self {
         let (message, offset) = (err.message().to_string(), err.offset() as usize);
