@@ -259,8 +259,8 @@ pub fn describe_trap(trap: &Trap) -> String {
         Some(o) => text.push_str(&format!(" at offset {o:#x}")),
         None => text.push_str(" at offset <unknown>"),
     }
-    if let Some(message) = &trap.message {
-        text.push_str(&format!(": {message}"));
+    if let Some(host) = trap.host_error() {
+        text.push_str(&format!(": {host}"));
     }
     text
 }
@@ -398,7 +398,8 @@ mod tests {
                                {"type": "f32", "value": "1.5", "bits": "0x3fc00000"}],
                    "trap": null})
         );
-        let trap = Trap { code: tally_vm::TrapCode::MemoryOutOfBounds, function: Some(1), offset: None, message: None };
+        let mut trap = Trap::new(tally_vm::TrapCode::MemoryOutOfBounds);
+        trap.function = Some(1);
         assert_eq!(
             outcome_to_json(&Outcome::Trapped(trap)),
             json!({"results": [], "trap": {"code": "memory_out_of_bounds", "function": 1, "offset": null}})

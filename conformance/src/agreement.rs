@@ -33,7 +33,7 @@ pub fn vm_exclusion(err: &Error) -> Option<&'static str> {
         Error::LimitExceeded { .. } => Some("vm: limit"),
         // The import module `tally` is reserved for the metering intrinsics: an unknown name or
         // a wrong type there is refused (`vm/src/metering.rs`).
-        Error::Invalid { message, .. } if message.contains("`tally.") => Some("vm: reserved `tally` import"),
+        Error::ReservedImport { .. } => Some("vm: reserved `tally` import"),
         _ => None,
     }
 }

@@ -112,6 +112,38 @@ impl core::fmt::Display for InjectError {
     }
 }
 
+impl InjectError {
+    /// The byte offset in the original module this error is about, if it is about one.
+    pub fn offset(&self) -> Option<usize> {
+        match self {
+            Self::Invalid { offset, .. }
+            | Self::ReservedImport { offset, .. }
+            | Self::ReservedExport { offset, .. }
+            | Self::Forbidden { offset, .. }
+            | Self::CostOverflow { offset, .. }
+            | Self::UnsupportedType { offset, .. } => Some(*offset),
+            Self::Schedule(_) | Self::FrameTooLarge { .. } | Self::TooLarge { .. } | Self::Internal { .. } => None,
+        }
+    }
+
+    /// The index (in the original module's function index space) of the function this error is
+    /// about, if it is about one.
+    pub fn func(&self) -> Option<u32> {
+        match self {
+            Self::Forbidden { func, .. }
+            | Self::CostOverflow { func, .. }
+            | Self::FrameTooLarge { func, .. }
+            | Self::UnsupportedType { func, .. } => Some(*func),
+            Self::TooLarge { func, .. } => *func,
+            Self::Invalid { .. }
+            | Self::Schedule(_)
+            | Self::ReservedImport { .. }
+            | Self::ReservedExport { .. }
+            | Self::Internal { .. } => None,
+        }
+    }
+}
+
 impl std::error::Error for InjectError {}
 
 impl From<ScheduleError> for InjectError {

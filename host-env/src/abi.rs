@@ -202,13 +202,28 @@ fn host_call<R>(
     }
     result.map_err(|fail| match fail {
         Fail::Gas(trap) => trap,
-        Fail::Exit(exit) => {
-            let message = format!("{}: {}", f.name(), exit.describe());
-            c.data_mut().frame.exit = Some(exit);
-            Trap::host(message)
-        }
+        Fail::Exit(exit) => Trap::from_host(HostExit { function: f, exit }),
     })
 }
+
+/// How a host function ended its frame: the error it returns through the VM's [`Trap`], which
+/// [`run_frame`](crate::frame::run_frame) takes back typed. Its text is the trap location's
+/// message.
+#[derive(Debug)]
+pub(crate) struct HostExit {
+    /// The host function that ended the frame.
+    pub function: HostFn,
+    /// How it ended it.
+    pub exit: Exit,
+}
+
+impl core::fmt::Display for HostExit {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{}: {}", self.function.name(), self.exit.describe())
+    }
+}
+
+impl tally_vm::HostError for HostExit {}
 
 fn charge(c: &mut Caller<'_, Host>, amount: u64) -> HostResult<()> {
     crate::frame::consume(c, amount).map_err(Fail::Gas)

@@ -35,7 +35,8 @@ pub enum CodeRejection {
     Limits(CodeError),
     /// The gas-injector refused the module (the profile, or its own bounds).
     Instrument(tally_gas_injector::InjectError),
-    /// The VM refused the instrumented module (the profile or the VM's limits).
+    /// The VM refused the instrumented module (the profile or the VM's limits). Its offsets are
+    /// into the instrumented module.
     Module(tally_vm::Error),
     /// An import is not a function of the host ABI with the ABI's signature.
     Import {
@@ -60,6 +61,22 @@ impl core::fmt::Display for CodeRejection {
     }
 }
 
+impl CodeRejection {
+    /// The byte offset in the code as deployed (not instrumented) this rejection is about, if it
+    /// is about one.
+    pub fn offset(&self) -> Option<usize> {
+        match self {
+            CodeRejection::Limits(CodeError::Limit { offset, .. } | CodeError::Malformed { offset, .. }) => {
+                Some(*offset)
+            }
+            CodeRejection::Instrument(e) => e.offset(),
+            CodeRejection::TooLarge { .. } | CodeRejection::Module(_) | CodeRejection::Import { .. } => None,
+        }
+    }
+}
+
+/// The stage's own typed error is the variant's field; [`Display`](core::fmt::Display) renders
+/// it, so it is not repeated as a `source`.
 impl std::error::Error for CodeRejection {}
 
 /// A contract's code, checked and ready to instantiate.

@@ -3,7 +3,7 @@
 
 use tally_vm::{Caller, Store, Trap};
 
-use crate::abi::{self, Fail, Io};
+use crate::abi::{self, Fail, HostExit, Io};
 use crate::code::{LoadFail, LoadedCode};
 use crate::receipt::{HostTrap, Status, TrapLocation, WasmTrap};
 use crate::runtime::{ExecError, Exit, Frame, Host, Inner, Tx};
@@ -127,42 +127,49 @@ pub(crate) fn run_frame(
     let status = match result {
         Ok(()) => Status::Ok,
         Err(error) => {
-            let vm_trap = error.as_trap().cloned();
-            let function = vm_trap
-                .as_ref()
+            let function = error
+                .as_trap()
                 .and_then(|t| t.function)
                 .and_then(|f| f.checked_sub(tally_profile::metering::FUNC_SHIFT));
-            let mut message = vm_trap.as_ref().and_then(|t| t.message.clone());
-            let status = match host.frame.exit {
-                Some(Exit::Revert) => Status::Reverted,
-                Some(Exit::Abort(code)) => Status::Aborted(code),
-                Some(Exit::HostTrap(t)) => Status::HostTrap(t),
-                Some(Exit::Fatal(e)) => return Err(e),
-                Some(Exit::Internal(m)) => return Err(ExecError::Internal(m.into())),
-                None => match vm_trap.as_ref().map(|t| t.code) {
-                    Some(tally_vm::TrapCode::OutOfGas) => {
-                        // With a reserve, the meter ran dry before the gas the contract had.
-                        if reserve > 0 {
-                            if let Some(tx) = host.tx.as_mut() {
-                                tx.ceiling_reached = true;
-                            }
-                        }
-                        Status::OutOfGas
-                    }
-                    Some(code) => match WasmTrap::from_vm(code) {
-                        Some(t) => Status::Trapped(t),
-                        None => return Err(ExecError::Internal(format!("unexpected trap: {error}"))),
-                    },
-                    // The code passed the checks under these params, so instantiation fails only
-                    // on what the checks leave to the VM: the contract's fault, not the node's.
-                    None => {
-                        message = Some(format!("instantiating {contract}: {error}"));
-                        Status::InvalidCode
-                    }
-                },
-            };
             // Only the host's own words: the VM's rendering names the instrumented function
             // index and offset, which mean nothing next to the original index above.
+            let (status, message) = match error {
+                tally_vm::Error::Trap(vm_trap) => match vm_trap.downcast::<HostExit>() {
+                    Ok(host_exit) => {
+                        let message = Some(host_exit.to_string());
+                        let status = match host_exit.exit {
+                            Exit::Revert => Status::Reverted,
+                            Exit::Abort(code) => Status::Aborted(code),
+                            Exit::HostTrap(t) => Status::HostTrap(t),
+                            Exit::Fatal(e) => return Err(e),
+                            Exit::Internal(m) => return Err(ExecError::Internal(m.into())),
+                        };
+                        (status, message)
+                    }
+                    Err(vm_trap) => {
+                        let message = vm_trap.host_error().map(|e| e.to_string());
+                        let status = match vm_trap.code {
+                            tally_vm::TrapCode::OutOfGas => {
+                                // With a reserve, the meter ran dry before the gas the contract had.
+                                if reserve > 0 {
+                                    if let Some(tx) = host.tx.as_mut() {
+                                        tx.ceiling_reached = true;
+                                    }
+                                }
+                                Status::OutOfGas
+                            }
+                            code => match WasmTrap::from_vm(code) {
+                                Some(t) => Status::Trapped(t),
+                                None => return Err(ExecError::Internal(format!("unexpected trap: {vm_trap}"))),
+                            },
+                        };
+                        (status, message)
+                    }
+                },
+                // The code passed the checks under these params, so instantiation fails only
+                // on what the checks leave to the VM: the contract's fault, not the node's.
+                error => (Status::InvalidCode, Some(format!("instantiating {contract}: {error}"))),
+            };
             trap = Some(TrapLocation {
                 contract: Some(contract),
                 function,

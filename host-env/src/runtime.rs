@@ -58,7 +58,8 @@ impl From<StorageError> for ExecError {
     }
 }
 
-/// How a frame stopped other than by returning or a plain Wasm trap.
+/// How a frame stopped other than by returning or a plain Wasm trap. A host function's exit
+/// travels to [`run_frame`] in the VM's trap, as the host error [`crate::abi::HostExit`].
 #[derive(Debug)]
 pub(crate) enum Exit {
     Revert,
@@ -116,7 +117,6 @@ pub(crate) struct Frame {
     pub return_data: Vec<u8>,
     /// The return (or revert) data of the last `call` this frame made.
     pub call_output: Vec<u8>,
-    pub exit: Option<Exit>,
 }
 
 impl Frame {
@@ -138,7 +138,6 @@ impl Frame {
             depth,
             return_data: Vec::new(),
             call_output: Vec::new(),
-            exit: None,
         }
     }
 }

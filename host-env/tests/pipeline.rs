@@ -76,6 +76,30 @@ fn failures_discard_writes_and_events_but_charge_gas() {
 }
 
 #[test]
+fn host_exits_end_frames_with_their_status_location_and_message() {
+    // The exit travels from the host function to the frame in the VM's trap, typed: the status
+    // is the exit's, the location the Wasm function that called the host, the message the host
+    // function's name and the exit.
+    let chain = Chain::memory();
+    let c = chain.deploy(COUNTER, addr(1));
+    for (method, status, message) in [
+        ("inc_then_revert", Status::Reverted, "revert: reverted"),
+        ("abort7", Status::Aborted(7), "abort: aborted with code 7"),
+        ("bad_pointer", Status::HostTrap(HostTrap::MemoryAccess), "return_set: host trap memory_access"),
+    ] {
+        let r = chain.call(c, method, &[]);
+        assert_eq!(r.status, status, "{method}");
+        let trap = r.trap.expect("location");
+        assert_eq!(trap.contract, Some(c), "{method}");
+        assert!(trap.function.is_some(), "{method}");
+        assert_eq!(trap.message.as_deref(), Some(message), "{method}");
+    }
+    // A plain Wasm trap carries no host message.
+    let trap = chain.call(c, "inc_then_trap", &[]).trap.expect("location");
+    assert_eq!(trap.message, None);
+}
+
+#[test]
 fn queries_are_read_only() {
     let chain = Chain::memory();
     let c = chain.deploy(COUNTER, addr(1));

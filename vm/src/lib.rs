@@ -27,8 +27,11 @@
 //! - **A deterministic profile.** [`Module::new`] accepts exactly WebAssembly 2.0 without SIMD
 //!   (what rustc emits for `wasm32-unknown-unknown` by default; the feature set is
 //!   `tally_profile::features`, which `tally-gas-injector` uses too) and rejects the rest with
-//!   [`Error::UnsupportedFeature`], naming the feature and the byte offset. Validation covers the
-//!   whole module before anything is accepted.
+//!   [`Error::UnsupportedFeature`] when it is valid WebAssembly outside the profile, or
+//!   [`Error::Invalid`] when it is not, at the byte offset ([`Error::kind`], [`Error::offset`]).
+//!   Validation covers the whole module before anything is accepted.
+//! - **Typed host errors.** A host function may fail with any [`HostError`]; the embedder gets it
+//!   back from the [`Trap`] ([`Trap::downcast_ref`], [`Trap::downcast`]).
 //! - **Canonical NaNs.** Every float operation that produces a NaN produces the positive
 //!   canonical NaN; bit operations (`abs`, `neg`, `copysign`, loads, stores, reinterpret) keep
 //!   payloads.
@@ -59,7 +62,7 @@ mod value;
 
 pub use config::Config;
 pub use engine::Engine;
-pub use error::{Error, Trap, TrapCode};
+pub use error::{Error, ErrorKind, HostError, Trap, TrapCode};
 pub use externals::{Extern, Global, Memory, Table};
 pub use func::{Caller, Func, HostReturn, IntoFunc, TypedFunc, WasmTuple, WasmTy};
 pub use instance::Instance;

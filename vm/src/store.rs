@@ -188,14 +188,14 @@ impl StoreInner {
 
     pub(crate) fn alloc_memory(&mut self, ty: MemoryType) -> Result<u32, Error> {
         if ty.minimum > self.config.max_memory_pages {
-            return Err(Error::limit(
-                format!("memory of {} pages exceeds the limit of {} pages", ty.minimum, self.config.max_memory_pages),
-                0,
-            ));
+            return Err(Error::limit_of_whole(format!(
+                "memory of {} pages exceeds the limit of {} pages",
+                ty.minimum, self.config.max_memory_pages
+            )));
         }
         let mut data = Vec::new();
         if !extend_zeroed(&mut data, ty.minimum as usize * PAGE_SIZE) {
-            return Err(Error::limit(format!("cannot allocate a memory of {} pages", ty.minimum), 0));
+            return Err(Error::limit_of_whole(format!("cannot allocate a memory of {} pages", ty.minimum)));
         }
         self.memories.push(MemoryEntity { data, ty });
         Ok(self.memories.len() as u32 - 1)
@@ -203,10 +203,10 @@ impl StoreInner {
 
     pub(crate) fn alloc_table(&mut self, ty: TableType, init: u64) -> Result<u32, Error> {
         if ty.minimum > self.config.max_table_elements {
-            return Err(Error::limit(
-                format!("table of {} elements exceeds the limit of {}", ty.minimum, self.config.max_table_elements),
-                0,
-            ));
+            return Err(Error::limit_of_whole(format!(
+                "table of {} elements exceeds the limit of {}",
+                ty.minimum, self.config.max_table_elements
+            )));
         }
         self.tables.push(TableEntity { elems: vec![init; ty.minimum as usize], ty });
         Ok(self.tables.len() as u32 - 1)

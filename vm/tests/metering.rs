@@ -118,9 +118,15 @@ fn non_constant_arguments_use_the_general_path() {
 fn the_tally_namespace_is_reserved() {
     let engine = Engine::default();
     let unknown = wat::parse_str(r#"(module (import "tally" "mint" (func (param i64))))"#).unwrap();
-    assert!(matches!(Module::new(&engine, &unknown).unwrap_err(), Error::Invalid { .. }));
+    let err = Module::new(&engine, &unknown).unwrap_err();
+    assert!(matches!(&err, Error::ReservedImport { name, .. } if name == "mint"), "{err:?}");
+    assert_eq!(err.kind(), ErrorKind::Invalid);
+    // The import's entry follows the header (8 bytes), the type section (7) and the import
+    // section's id, size and count (3).
+    assert_eq!(err.offset(), Some(18));
     let mistyped = wat::parse_str(r#"(module (import "tally" "gas" (func (param i32))))"#).unwrap();
-    assert!(matches!(Module::new(&engine, &mistyped).unwrap_err(), Error::Invalid { .. }));
+    let err = Module::new(&engine, &mistyped).unwrap_err();
+    assert!(matches!(&err, Error::ReservedImport { name, .. } if name == "gas"), "{err:?}");
     let mut linker = Linker::<()>::new(&engine);
     let err = linker.func_wrap("tally", "gas", |_: Caller<'_, ()>, _: i64| {}).unwrap_err();
     assert!(matches!(err, Error::Link { .. }));

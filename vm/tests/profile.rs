@@ -195,15 +195,17 @@ fn module_with_body(body: &[u8]) -> (Vec<u8>, usize) {
     (wasm, at)
 }
 
-/// Asserts that `Module::new` rejects `wasm` as invalid at byte `offset` with a message
-/// containing `what`.
-fn assert_invalid_at(wasm: &[u8], offset: usize, what: &str) {
+/// Asserts that `Module::new` rejects `wasm` at byte `offset` with a message containing `what`,
+/// as an unsupported feature: the bytes are malformed under WebAssembly 2.0, but a later proposal
+/// (memory64's `u64` LEBs, multi-memory's memory index) gives them a meaning, so the module is
+/// valid with every feature.
+fn assert_outside_profile_at(wasm: &[u8], offset: usize, what: &str) {
     match Module::new(&Engine::default(), wasm) {
-        Err(Error::Invalid { message, offset: at }) => {
+        Err(Error::UnsupportedFeature { message, offset: at }) => {
             assert!(message.contains(what), "message {message:?} does not mention {what:?}");
             assert_eq!(at, offset, "{message}");
         }
-        other => panic!("expected Invalid at {offset} ({what}), got {other:?}"),
+        other => panic!("expected UnsupportedFeature at {offset} ({what}), got {other:?}"),
     }
 }
 
@@ -213,10 +215,10 @@ fn memarg_with_multi_memory_flag_is_rejected_at_its_offset() {
     // multi-memory bit: "a memory index follows"), memory index 0, offset 0. Under Wasm 2.0 the
     // bit is reserved.
     let (wasm, at) = module_with_body(&[0x00, 0x41, 0x00, 0x28, 0x42, 0x00, 0x00, 0x1a, 0x0b]);
-    assert_invalid_at(&wasm, at + 4, "reserved flags bits");
+    assert_outside_profile_at(&wasm, at + 4, "reserved flags bits");
     // The same for a store (`i64.store8`, align 0 | 0x40).
     let (wasm, at) = module_with_body(&[0x00, 0x41, 0x00, 0x42, 0x00, 0x3c, 0x40, 0x00, 0x00, 0x0b]);
-    assert_invalid_at(&wasm, at + 6, "reserved flags bits");
+    assert_outside_profile_at(&wasm, at + 6, "reserved flags bits");
     // And without the bit, the same bytes (less the memory index) are valid.
     let (wasm, _) = module_with_body(&[0x00, 0x41, 0x00, 0x28, 0x02, 0x00, 0x1a, 0x0b]);
     Module::new(&Engine::default(), &wasm).unwrap();
@@ -228,7 +230,7 @@ fn memarg_offset_is_a_u32_leb() {
     // offsets so), too long for the 2.0 `u32`.
     let (wasm, at) = module_with_body(&[0x00, 0x41, 0x00, 0x28, 0x02, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00, 0x1a, 0x0b]);
     // wasmparser reports the fifth byte, the last a `u32` may have.
-    assert_invalid_at(&wasm, at + 5 + 4, "integer representation too long");
+    assert_outside_profile_at(&wasm, at + 5 + 4, "integer representation too long");
 }
 
 #[test]
@@ -238,7 +240,7 @@ fn imported_memory_limits_are_u32_lebs() {
     let mut wasm = b"\0asm\x01\0\0\0".to_vec();
     wasm.extend([0x02, 0x0d, 0x01, 0x01, b'm', 0x01, b'm', 0x02, 0x00, 0x81, 0x80, 0x80, 0x80, 0x80, 0x00]);
     // The minimum starts at byte 17; wasmparser reports its fifth byte.
-    assert_invalid_at(&wasm, 17 + 4, "integer representation too long");
+    assert_outside_profile_at(&wasm, 17 + 4, "integer representation too long");
 }
 
 #[test]
@@ -254,4 +256,73 @@ fn compact_imports_are_outside_the_profile() {
         }
         other => panic!("expected UnsupportedFeature at 14, got {other:?}"),
     }
+}
+
+#[test]
+fn a_feature_outside_the_profile_and_a_malformed_module_differ_in_kind() {
+    // `return_call 0`: valid with the tail-call proposal, outside the profile.
+    let (wasm, at) = module_with_body(&[0x00, 0x12, 0x00, 0x0b]);
+    let err = Module::new(&Engine::default(), &wasm).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnsupportedFeature, "{err:?}");
+    assert_eq!(err.offset(), Some(at + 1), "{err}");
+    // `i32.const 0` left on the stack of a function returning nothing: invalid whatever the
+    // features, reported at the `end`.
+    let (wasm, at) = module_with_body(&[0x00, 0x41, 0x00, 0x0b]);
+    let err = Module::new(&Engine::default(), &wasm).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Invalid, "{err:?}");
+    assert!(matches!(err, Error::Invalid { .. }));
+    assert_eq!(err.offset(), Some(at + 3), "{err}");
+    // The first problem decides: the same module with `i32.const 0` left after the tail call is
+    // invalid anyway, but the validator stops at the call and names its feature.
+    let (wasm, at) = module_with_body(&[0x00, 0x12, 0x00, 0x41, 0x00, 0x0b]);
+    let err = Module::new(&Engine::default(), &wasm).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnsupportedFeature, "{err:?}");
+    assert_eq!(err.offset(), Some(at + 1), "{err}");
+    // And a problem wasmparser does not attribute to a feature is an unsupported feature only if
+    // every feature makes the module valid: the multi-memory bit of a memarg (reserved under
+    // 2.0) is, with memory index 0; with index 1 and one memory it is invalid.
+    let (wasm, at) = module_with_body(&[0x00, 0x41, 0x00, 0x28, 0x42, 0x00, 0x00, 0x1a, 0x0b]);
+    let err = Module::new(&Engine::default(), &wasm).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnsupportedFeature, "{err:?}");
+    assert_eq!(err.offset(), Some(at + 4), "{err}");
+    let (wasm, at) = module_with_body(&[0x00, 0x41, 0x00, 0x28, 0x42, 0x01, 0x00, 0x1a, 0x0b]);
+    let err = Module::new(&Engine::default(), &wasm).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Invalid, "{err:?}");
+    assert_eq!(err.offset(), Some(at + 4), "{err}");
+}
+
+#[test]
+fn floats_switched_off_are_an_unsupported_feature_at_the_instruction() {
+    // `f32.const 0; drop`
+    let (wasm, at) = module_with_body(&[0x00, 0x43, 0, 0, 0, 0, 0x1a, 0x0b]);
+    Module::new(&Engine::default(), &wasm).unwrap();
+    let err = Module::new(&Engine::new(Config::default().floats(false)), &wasm).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnsupportedFeature, "{err:?}");
+    assert_eq!(err.offset(), Some(at + 1), "{err}");
+}
+
+#[test]
+fn limit_errors_name_the_offending_entry() {
+    // A type with 3 params over a limit of 2: the type section's entry, after the header (8
+    // bytes) and the section's id, size and count (3).
+    let config = Config { max_params: 2, ..Config::default() };
+    let err = compile(config, "(module (type (func (param i32 i32 i32))))").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::LimitExceeded);
+    assert_eq!(err.offset(), Some(11), "{err}");
+    // The whole module over the size limit has no offset.
+    let wasm = wat::parse_str("(module (func))").unwrap();
+    let config = Config { max_module_size: wasm.len() as u32 - 1, ..Config::default() };
+    let err = Module::new(&Engine::new(config), &wasm).unwrap_err();
+    assert!(matches!(err, Error::LimitExceeded { offset: None, .. }), "{err:?}");
+    assert!(err.to_string().contains(&format!("module of {} bytes", wasm.len())), "{err}");
+}
+
+#[test]
+fn a_tag_export_is_rejected_at_its_entry() {
+    // The exception-handling proposal's tag, exported: outside the profile, at the tag section
+    // (the validator sees it before the export).
+    let wasm = wat::parse_str(r#"(module (tag $t) (export "t" (tag $t)))"#).unwrap();
+    let err = Module::new(&Engine::default(), &wasm).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::UnsupportedFeature, "{err:?}");
+    assert_ne!(err.offset(), Some(0), "{err}");
 }

@@ -107,3 +107,82 @@ fn dropped_segments_read_as_empty() {
     assert_eq!(init_elem.call(&mut store, 0).unwrap(), 7);
     assert_eq!(init_elem.call(&mut store, 1).unwrap_err().code, TrapCode::TableOutOfBounds);
 }
+
+/// What a host function in these tests ends the call with.
+#[derive(Debug, PartialEq)]
+struct Halt {
+    code: u32,
+}
+
+impl std::fmt::Display for Halt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "halted with {}", self.code)
+    }
+}
+
+impl HostError for Halt {}
+
+#[test]
+fn host_error_comes_back_typed_through_the_trap() {
+    let engine = Engine::default();
+    let wat = r#"(module
+      (import "env" "halt" (func $halt (param i32)))
+      (func (export "run") (param i32) (call $halt (local.get 0)) (unreachable)))"#;
+    let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
+    let mut linker = Linker::<()>::new(&engine);
+    linker
+        .func_wrap("env", "halt", |_: Caller<'_, ()>, code: i32| -> Result<(), Trap> {
+            Err(Trap::from_host(Halt { code: code as u32 }))
+        })
+        .unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let run = instance.get_typed_func::<i32, ()>(&store, "run").unwrap();
+
+    let trap = run.call(&mut store, 7).unwrap_err();
+    assert_eq!(trap.code, TrapCode::HostError);
+    // The trap is located at the call in the Wasm function that made it (function 1: 0 is the
+    // import), and renders the host's error.
+    assert_eq!(trap.function, Some(1));
+    assert!(trap.offset.is_some());
+    assert!(trap.to_string().ends_with(": halted with 7"), "{trap}");
+    assert_eq!(trap.downcast_ref::<Halt>(), Some(&Halt { code: 7 }));
+    assert_eq!(trap.downcast_ref::<String>(), None);
+    // A clone shares the error, so it cannot be taken by value until the clone is gone.
+    let clone = trap.clone();
+    assert_eq!(clone, trap);
+    let trap = trap.downcast::<Halt>().unwrap_err();
+    drop(clone);
+    // The wrong type gives the trap back as it was; the right one takes the error out.
+    let trap = trap.downcast::<String>().unwrap_err();
+    assert_eq!(trap.downcast::<Halt>().unwrap(), Halt { code: 7 });
+
+    // A message is a `String` host error, and a VM trap has none.
+    let message = Trap::host("no such thing");
+    assert_eq!(message.downcast_ref::<String>().map(String::as_str), Some("no such thing"));
+    assert!(Trap::new(TrapCode::Unreachable).host_error().is_none());
+}
+
+#[test]
+fn host_error_survives_nested_wasm_frames_and_errors() {
+    let engine = Engine::default();
+    let wat = r#"(module
+      (import "env" "halt" (func $halt (param i32)))
+      (func $inner (param i32) (call $halt (local.get 0)))
+      (func (export "outer") (call $inner (i32.const 3)) (unreachable)))"#;
+    let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
+    let mut linker = Linker::<()>::new(&engine);
+    linker
+        .func_wrap("env", "halt", |_: Caller<'_, ()>, code: i32| -> Result<(), Trap> {
+            Err(Trap::from_host(Halt { code: code as u32 }))
+        })
+        .unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = linker.instantiate(&mut store, &module).unwrap();
+    let outer = instance.get_func(&store, "outer").unwrap();
+    let error = outer.call(&mut store, &[], &mut []).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Trap);
+    let trap = error.as_trap().unwrap();
+    assert_eq!(trap.function, Some(1), "located in $inner, which called the host");
+    assert_eq!(trap.downcast_ref::<Halt>(), Some(&Halt { code: 3 }));
+}

@@ -7,8 +7,8 @@ pub(crate) use translate::FuncTranslator;
 use std::sync::Arc;
 
 use wasmparser::{
-    DataKind, ElementItems, ElementKind, ExternalKind, Operator, Payload, TypeRef, ValidPayload, Validator,
-    WasmFeatures,
+    CompositeInnerType, DataKind, ElementItems, ElementKind, ExternalKind, Operator, Payload, RecGroup, TypeRef,
+    ValidPayload, Validator, WasmFeatures,
 };
 
 use crate::engine::SigId;
@@ -288,6 +288,25 @@ fn func_type(ty: &wasmparser::FuncType, config: &Config, offset: usize) -> Resul
     Ok(FuncType::new(params, results))
 }
 
+/// The function type a type section's entry `group` (at byte `offset`) declares; the validator
+/// of the profile has accepted the section, so anything else is a proposal's (gc, stack
+/// switching) that it let through.
+fn plain_func_type(group: RecGroup, offset: usize) -> Result<wasmparser::FuncType, Error> {
+    let unsupported = || Error::UnsupportedFeature {
+        message: "only function types are supported (no gc or stack-switching types)".into(),
+        offset,
+    };
+    let mut types = group.into_types();
+    let (Some(ty), None) = (types.next(), types.next()) else { return Err(unsupported()) };
+    if !ty.is_final || !ty.supertype_idxs.is_empty() {
+        return Err(unsupported());
+    }
+    match ty.composite_type.inner {
+        CompositeInnerType::Func(f) => Ok(f),
+        _ => Err(unsupported()),
+    }
+}
+
 fn table_type(ty: &wasmparser::TableType, offset: usize) -> Result<TableType, Error> {
     let element = RefType::from_wasmparser(ty.element_type).ok_or_else(|| Error::UnsupportedFeature {
         message: format!("table element type {} is not supported", ty.element_type),
@@ -332,14 +351,25 @@ fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr, Error> {
 impl Module {
     /// Validates `bytes` against Tally's profile and the engine's limits, and translates every
     /// function. Either the whole module is accepted or none of it is.
+    ///
+    /// A rejection by the validator is [`Error::UnsupportedFeature`] when the module is valid
+    /// with every feature wasmparser knows (checked again on the error path only), and
+    /// [`Error::Invalid`] when it is not.
     pub fn new(engine: &Engine, bytes: &[u8]) -> Result<Module, Error> {
         let config = engine.config();
         if bytes.len() > config.max_module_size as usize {
-            return Err(Error::limit(
-                format!("module of {} bytes exceeds the limit of {} bytes", bytes.len(), config.max_module_size),
-                0,
-            ));
+            return Err(Error::limit_of_whole(format!(
+                "module of {} bytes exceeds the limit of {} bytes",
+                bytes.len(),
+                config.max_module_size
+            )));
         }
+        Self::compile(engine, bytes).map_err(|e| e.classify_rejection(bytes))
+    }
+
+    /// [`Module::new`] before its rejections are classified.
+    fn compile(engine: &Engine, bytes: &[u8]) -> Result<Module, Error> {
+        let config = engine.config();
         let features = features(config);
         let mut validator = Validator::new_with_features(features);
         let mut m = ModuleInner {
@@ -373,9 +403,11 @@ impl Module {
             let valid = validator.payload(&payload)?;
             match payload {
                 Payload::TypeSection(reader) => {
-                    for ty in reader.into_iter_err_on_gc_types() {
-                        let ty = ty?;
-                        let ft = func_type(&ty, config, 0)?;
+                    for group in reader.into_iter_with_offsets() {
+                        let (offset, group) = group?;
+                        let offset = offset as usize;
+                        let ty = plain_func_type(group, offset)?;
+                        let ft = func_type(&ty, config, offset)?;
                         m.sigs.push(engine.intern(&ft));
                         m.types.push(ft);
                     }
@@ -413,8 +445,9 @@ impl Module {
                             }
                         };
                         if import.module == metering::MODULE {
-                            let intrinsic = Import::from_name(import.name).ok_or_else(|| Error::Invalid {
-                                message: format!(
+                            let intrinsic = Import::from_name(import.name).ok_or_else(|| Error::ReservedImport {
+                                name: import.name.into(),
+                                problem: format!(
                                     "unknown intrinsic `tally.{}` (the `tally` module is reserved)",
                                     import.name
                                 ),
@@ -422,8 +455,9 @@ impl Module {
                             })?;
                             let signature = metering::signature(intrinsic);
                             if ty != ExternType::Func(signature.clone()) {
-                                return Err(Error::Invalid {
-                                    message: format!("intrinsic `tally.{}` must have type {}", import.name, signature),
+                                return Err(Error::ReservedImport {
+                                    name: import.name.into(),
+                                    problem: format!("intrinsic `tally.{}` must have type {}", import.name, signature),
                                     offset,
                                 });
                             }
@@ -467,8 +501,8 @@ impl Module {
                     }
                 }
                 Payload::ExportSection(reader) => {
-                    for e in reader {
-                        let e = e?;
+                    for e in reader.into_iter_with_offsets() {
+                        let (offset, e) = e?;
                         let kind = match e.kind {
                             ExternalKind::Func | ExternalKind::FuncExact => ExportKind::Func,
                             ExternalKind::Table => ExportKind::Table,
@@ -477,7 +511,7 @@ impl Module {
                             ExternalKind::Tag => {
                                 return Err(Error::UnsupportedFeature {
                                     message: format!("tag export `{}` is not supported", e.name),
-                                    offset: 0,
+                                    offset: offset as usize,
                                 })
                             }
                         };
@@ -528,9 +562,12 @@ impl Module {
                     // (the code section's own count is unchecked at this point).
                     funcs.reserve_exact(m.func_types.len().saturating_sub(m.num_imported_funcs as usize));
                 }
-                Payload::CodeSectionEntry(_) => {
+                Payload::CodeSectionEntry(entry) => {
                     let ValidPayload::Func(to_validate, body) = valid else {
-                        return Err(Error::Invalid { message: "unexpected code entry".into(), offset: 0 });
+                        return Err(Error::Invalid {
+                            message: "the validator did not hand over a function body".into(),
+                            offset: entry.range().start as usize,
+                        });
                     };
                     let index = m.num_imported_funcs + funcs.len() as u32;
                     let ctx = ModuleCtx {
