@@ -32,14 +32,14 @@ pub struct InstancePre<T> {
 
 impl<T> core::fmt::Debug for InstancePre<T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let prepared = matches!(self.kind, Kind::Prepared(_));
+        let prepared = matches!(self.kind, Kind::Prepared(..));
         f.debug_struct("InstancePre").field("prepared", &prepared).finish_non_exhaustive()
     }
 }
 
 enum Kind<T> {
     /// Every import is a host function or a metering intrinsic and the segments fit.
-    Prepared(Template<T>),
+    Prepared(Template<T>, Vec<Resolved<T>>),
     /// Anything else: the imports as the linker resolved them, placed one by one.
     ByImport(Vec<Resolved<T>>),
 }
@@ -99,7 +99,7 @@ impl<T> InstancePre<T> {
     /// Prepares `module` with `resolved`, its imports as a linker resolved them.
     pub(crate) fn new(module: &Module, resolved: Vec<Resolved<T>>) -> Self {
         let kind = match prepare(&module.inner, &resolved) {
-            Some(template) => Kind::Prepared(template),
+            Some(template) => Kind::Prepared(template, resolved),
             None => Kind::ByImport(resolved),
         };
         InstancePre { module: module.clone(), kind }
@@ -115,7 +115,7 @@ impl<T> InstancePre<T> {
         use core::mem::size_of;
         size_of::<Self>()
             + match &self.kind {
-                Kind::Prepared(t) => t.footprint(),
+                Kind::Prepared(t, r) => t.footprint() + r.len() * size_of::<Resolved<T>>(),
                 Kind::ByImport(r) => r.len() * size_of::<Resolved<T>>(),
             }
     }
@@ -124,8 +124,8 @@ impl<T> InstancePre<T> {
     /// [`Linker::instantiate`](crate::Linker::instantiate) would.
     pub fn instantiate(&self, store: &mut Store<T>) -> Result<Instance, Error> {
         let template = match &self.kind {
-            Kind::Prepared(template) => template,
-            Kind::ByImport(resolved) => return self.instantiate_by_import(store, resolved),
+            Kind::Prepared(template, _) => template,
+            Kind::ByImport(_) => return self.instantiate_by_import(store),
         };
         let m = &*self.module.inner;
         if !m.engine.same(&store.inner.engine) {
@@ -190,9 +190,13 @@ impl<T> InstancePre<T> {
         Ok(Instance { store: store.inner.id, index: instance_index })
     }
 
-    /// The path for modules without a template: each import placed in the store in turn, then
-    /// the general instantiation.
-    fn instantiate_by_import(&self, store: &mut Store<T>, resolved: &[Resolved<T>]) -> Result<Instance, Error> {
+    /// Instantiates without the template: each import placed in the store in turn, then the
+    /// general instantiation (what [`Linker::instantiate`](crate::Linker::instantiate) does).
+    pub(crate) fn instantiate_by_import(&self, store: &mut Store<T>) -> Result<Instance, Error> {
+        let resolved = match &self.kind {
+            Kind::Prepared(_, resolved) => resolved,
+            Kind::ByImport(resolved) => resolved,
+        };
         let m = &*self.module.inner;
         let mut externs = Vec::with_capacity(resolved.len());
         for (import, r) in m.imports.iter().zip(resolved) {
