@@ -94,7 +94,7 @@ impl<T> Linker<T> {
 
     /// Instantiates `module` in `store`, resolving its imports here, and runs its start function.
     pub fn instantiate(&self, store: &mut Store<T>, module: &Module) -> Result<Instance, Error> {
-        self.instantiate_pre(module).instantiate_by_import(store)
+        self.instantiate_pre(module).instantiate(store)
     }
 
     /// Resolves `module`'s imports here and prepares everything about instantiating it that does

@@ -159,7 +159,7 @@ impl<T> InstancePre<T> {
             memories.push(s.alloc_memory(*ty)?);
         }
         let globals: Vec<u32> = template.globals.iter().map(|(ty, init)| s.alloc_global(*ty, value(*init))).collect();
-        let global_ptrs = globals.iter().map(|g| s.globals[*g as usize].value.as_ptr()).collect();
+        let global_ptrs: Vec<*mut u64> = globals.iter().map(|g| s.globals[*g as usize].value.as_ptr()).collect();
         for (table, offset, items) in &template.table_writes {
             let t = &mut s.tables[tables[*table as usize] as usize];
             let at = *offset as usize;
@@ -172,6 +172,17 @@ impl<T> InstancePre<T> {
             let data = &mut s.memories[memories[memory as usize] as usize].data;
             data[offset as usize..offset as usize + bytes.len()].copy_from_slice(bytes);
         }
+        // The interpreter indexes `global_ptrs` (and the other spaces) with validated indices
+        // and no bounds check, so the instance's spaces must be the module's, imports included.
+        // `prepare` only accepts modules whose imports are all functions, which makes them so;
+        // a mismatch is a bug here, and must stop before it becomes an out-of-bounds read.
+        assert!(
+            funcs.len() == m.func_types.len()
+                && tables.len() == m.num_imported_tables as usize + m.tables.len()
+                && memories.len() == m.num_imported_memories as usize + m.memories.len()
+                && global_ptrs.len() == m.num_imported_globals as usize + m.globals.len(),
+            "instance template does not cover the module's index spaces"
+        );
         s.instances.push(Box::new(InstanceEntity {
             index: instance_index,
             module: self.module.inner.clone(),
@@ -222,6 +233,16 @@ impl<T> InstancePre<T> {
 fn prepare<T>(m: &ModuleInner, resolved: &[Resolved<T>]) -> Option<Template<T>> {
     let engine = &m.engine;
     let config = engine.config();
+    // Only modules that import nothing but functions are prepared: the instance's table, memory
+    // and global spaces are then exactly the ones it defines, which is what `instantiate` builds.
+    // `intrinsics` has one entry per imported *function*, so the three lists line up only then;
+    // zipping them otherwise would silently skip the imports past the shortest list.
+    if m.imports.len() != m.num_imported_funcs as usize
+        || m.intrinsics.len() != m.imports.len()
+        || resolved.len() != m.imports.len()
+    {
+        return None;
+    }
     let mut host_calls = Vec::new();
     let mut funcs = Vec::with_capacity(m.func_types.len());
     for ((import, r), intrinsic) in m.imports.iter().zip(resolved).zip(&m.intrinsics) {

@@ -205,3 +205,55 @@ fn instance_templates_fail_as_the_linker_does() {
         assert!(by_template.contains(expected), "{wat}: {by_template}");
     }
 }
+
+/// A host function imported before a global, a table and a memory of the store (the shape of
+/// the spec suite's `spectest` imports). The template once paired each import with the module's
+/// per-*function* intrinsic list, so the imports after the functions were skipped silently: the
+/// instance got no imported global (reading a defined one ran off `global_ptrs` and crashed the
+/// spec suite), nor the imported table and memory.
+#[test]
+fn templates_place_imports_after_host_functions() {
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        &wat::parse_str(
+            r#"(module
+              (import "env" "f" (func $f (result i32)))
+              (import "env" "g" (global $g i32))
+              (import "env" "t" (table 2 funcref))
+              (import "env" "m" (memory 1))
+              (global $own (mut i32) (i32.const 5))
+              (func (export "sum") (result i32)
+                (i32.add (call $f) (i32.add (global.get $g) (global.get $own))))
+              (func (export "tables") (result i32) (table.size 0))
+              (func (export "poke") (param i32) (result i32)
+                (i32.store (i32.const 0) (i32.add (i32.load (i32.const 0)) (local.get 0)))
+                (i32.load (i32.const 0))))"#,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::<()>::new(&engine);
+    linker.func_wrap("env", "f", |_: Caller<'_, ()>| -> i32 { 1000 }).unwrap();
+    let global = Global::new(&mut store, GlobalType { content: ValType::I32, mutable: false }, Val::I32(30)).unwrap();
+    let table =
+        Table::new(&mut store, TableType { element: RefType::FuncRef, minimum: 7, maximum: None }, Val::FuncRef(None))
+            .unwrap();
+    let memory = Memory::new(&mut store, MemoryType { minimum: 1, maximum: None }).unwrap();
+    linker.define("env", "g", global).unwrap().define("env", "t", table).unwrap().define("env", "m", memory).unwrap();
+    let pre = linker.instantiate_pre(&module);
+    // Several instances in one store, by the template and by the linker: each reads the imported
+    // global, sees the imported table, and shares the imported memory with the others.
+    let instances = [
+        pre.instantiate(&mut store).unwrap(),
+        linker.instantiate(&mut store, &module).unwrap(),
+        pre.instantiate(&mut store).unwrap(),
+    ];
+    for (i, inst) in instances.into_iter().enumerate() {
+        assert_eq!(inst.get_typed_func::<(), i32>(&store, "sum").unwrap().call(&mut store, ()).unwrap(), 1035);
+        assert_eq!(inst.get_typed_func::<(), i32>(&store, "tables").unwrap().call(&mut store, ()).unwrap(), 7);
+        let poke = inst.get_typed_func::<i32, i32>(&store, "poke").unwrap();
+        assert_eq!(poke.call(&mut store, 1).unwrap(), i as i32 + 1, "instance {i} shares the imported memory");
+    }
+}
