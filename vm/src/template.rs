@@ -13,6 +13,28 @@
 //! missing or mistyped import, a table or memory over the limits, a segment out of bounds) is
 //! instantiated exactly as before, import by import ([`crate::instance::instantiate`]), so every
 //! error and trap is the one `Linker::instantiate` always gave.
+//!
+//! # Soundness
+//!
+//! This file has no `unsafe`, but the interpreter's unsafe code trusts what it builds: it reads
+//! `global_ptrs`, the function space and the per-instance spaces with validated indices and no
+//! bounds check. What makes an instance from a template as sound as one built import by import:
+//! - Spaces: only modules whose imports are all functions are prepared, so the table, memory and
+//!   global spaces are exactly the defined ones, and the function space is the imports followed
+//!   by the definitions; `InstancePre::instantiate` asserts all four lengths before the instance
+//!   exists. (The one bug found here was a template missing the non-function imports.)
+//! - No store state in the template: function entities are relative (host functions count from
+//!   the instance's first host function, Wasm functions get the new instance's index, function
+//!   references are offsets into the instance's function space), and each instantiation rebases
+//!   them on the store it instantiates in, so a second instance or a second store gets its own.
+//! - Global cells are allocated per instance in the target store and boxed, so the pointers in
+//!   `global_ptrs` stay valid as the store's global list grows, for as long as the store lives.
+//! - Signatures are interned in the engine, and a store of another engine is refused.
+//! - Segment writes use checked slice indexing over tables and memories sized from the module's
+//!   minimums, which `prepare` checked the segments against.
+//! - A failed instantiation (an allocation refused) leaves function entities naming an instance
+//!   index that was never pushed; nothing hands out their store indices, so they stay unreachable,
+//!   as with the import-by-import path.
 
 use std::cell::Cell;
 
