@@ -12,13 +12,13 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use parity_scale_codec::Decode;
-use tally_vm::{Engine, Module};
+use tally_vm::{InstancePre, Linker, Module};
 
 use crate::abi;
 use crate::context::Address;
 use crate::limits::{check_code, CodeError, CodeShape};
 use crate::params::Params;
-use crate::runtime::{ExecError, Tx};
+use crate::runtime::{ExecError, Host, Tx};
 use crate::state::{self, Account};
 
 /// Why contract code was refused, at deploy or when a call loads it under the current params.
@@ -82,6 +82,9 @@ impl std::error::Error for CodeRejection {}
 /// A contract's code, checked and ready to instantiate.
 pub(crate) struct LoadedCode {
     pub module: Module,
+    /// The module linked against the host ABI and prepared for instantiation: what each frame
+    /// instantiates. Its size is bounded by the code's (see [`tally_vm::InstancePre`]).
+    pub pre: InstancePre<Host>,
     pub shape: CodeShape,
     /// Size of the instrumented module.
     pub module_len: usize,
@@ -100,25 +103,26 @@ impl LoadedCode {
 }
 
 /// Checks `code` against the limits, instruments and translates it, and checks its imports
-/// against the host ABI. Work proportional to the code; callers charge for it first.
-pub(crate) fn prepare(engine: &Engine, params: &Params, code: &[u8]) -> Result<LoadedCode, CodeRejection> {
+/// against the host ABI, and prepares its instantiation with `linker` (the host ABI's). Work
+/// proportional to the code; callers charge for it first.
+pub(crate) fn prepare(linker: &Linker<Host>, params: &Params, code: &[u8]) -> Result<LoadedCode, CodeRejection> {
     let max = params.limits.max_code_size;
     if code.len() > max as usize {
         return Err(CodeRejection::TooLarge { size: code.len(), max });
     }
     let shape = check_code(code, &params.code).map_err(CodeRejection::Limits)?;
-    prepare_checked(engine, params, code, shape)
+    prepare_checked(linker, params, code, shape)
 }
 
 /// [`prepare`] for code whose limits were checked, measuring `shape`.
 fn prepare_checked(
-    engine: &Engine,
+    linker: &Linker<Host>,
     params: &Params,
     code: &[u8],
     shape: CodeShape,
 ) -> Result<LoadedCode, CodeRejection> {
     let instrumented = tally_gas_injector::instrument(code, &params.schedule).map_err(CodeRejection::Instrument)?;
-    let module = Module::new(engine, &instrumented).map_err(CodeRejection::Module)?;
+    let module = Module::new(linker.engine(), &instrumented).map_err(CodeRejection::Module)?;
     for import in module.imports() {
         if import.module() == tally_profile::metering::MODULE {
             continue;
@@ -156,9 +160,14 @@ fn prepare_checked(
     // entry's string, key and its share of a B-tree node (nodes are at least half full).
     let names_bytes: usize =
         names.values().map(|n| n.len() + 2 * core::mem::size_of::<(u32, String)>()).fold(0, usize::saturating_add);
-    let footprint =
-        module.footprint().saturating_add(instrumented.len()).saturating_add(code.len()).saturating_add(names_bytes);
-    Ok(LoadedCode { module, shape, module_len: instrumented.len(), methods, names, footprint })
+    let pre = linker.instantiate_pre(&module);
+    let footprint = module
+        .footprint()
+        .saturating_add(pre.footprint())
+        .saturating_add(instrumented.len())
+        .saturating_add(code.len())
+        .saturating_add(names_bytes);
+    Ok(LoadedCode { module, pre, shape, module_len: instrumented.len(), methods, names, footprint })
 }
 
 /// Function names from the original module's name section. Best effort: the module already
@@ -278,7 +287,8 @@ impl CodeCache {
 
 /// Loads code for frames and deployments under one set of params.
 pub(crate) struct Loader<'a> {
-    pub engine: &'a Engine,
+    /// The host ABI's linker (and through it, the engine).
+    pub linker: &'a Linker<Host>,
     pub params: &'a Params,
     pub params_hash: [u8; 32],
     pub cache: &'a CodeCache,
@@ -341,7 +351,7 @@ impl Loader<'_> {
         if !charge(self.params.host.load_shape_cost(&shape)) {
             return Err(LoadFail::OutOfGas);
         }
-        let loaded = Arc::new(prepare_checked(self.engine, self.params, &code, shape).map_err(LoadFail::Invalid)?);
+        let loaded = Arc::new(prepare_checked(self.linker, self.params, &code, shape).map_err(LoadFail::Invalid)?);
         self.cache.insert(cache_key, loaded.clone());
         tx.code.insert(account.code_hash, loaded.clone());
         Ok((account.code_hash, loaded))
@@ -367,7 +377,7 @@ impl Loader<'_> {
         if !charge(self.params.host.load_shape_cost(&shape)) {
             return Err(LoadFail::OutOfGas);
         }
-        let loaded = Arc::new(prepare_checked(self.engine, self.params, code, shape).map_err(LoadFail::Invalid)?);
+        let loaded = Arc::new(prepare_checked(self.linker, self.params, code, shape).map_err(LoadFail::Invalid)?);
         self.cache.insert(cache_key, loaded.clone());
         Ok(loaded)
     }

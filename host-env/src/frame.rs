@@ -117,7 +117,7 @@ pub(crate) fn run_frame(
     let mut store = Store::new(inner.engine(), Host { tx: Some(tx), frame });
     store.set_gas(metered);
     store.set_stack_budget(u64::from(params.schedule.stack.budget));
-    let result = inner.linker().instantiate(&mut store, &loaded.module).and_then(|instance| {
+    let result = loaded.pre.instantiate(&mut store).and_then(|instance| {
         let f = instance.get_typed_func::<(), ()>(&store, method)?;
         f.call(&mut store, ()).map_err(tally_vm::Error::Trap)
     });

@@ -163,12 +163,8 @@ impl Inner {
         &self.engine
     }
 
-    pub(crate) fn linker(&self) -> &Linker<Host> {
-        &self.linker
-    }
-
     pub(crate) fn loader(&self) -> Loader<'_> {
-        Loader { engine: &self.engine, params: &self.params, params_hash: self.params_hash, cache: &self.cache }
+        Loader { linker: &self.linker, params: &self.params, params_hash: self.params_hash, cache: &self.cache }
     }
 }
 
@@ -319,7 +315,7 @@ impl Runtime {
 
     /// Checks `code` against the profile, the limits and the schedule without deploying it.
     pub fn check(&self, code: &[u8]) -> Result<CodeReport, CodeRejection> {
-        let loaded = crate::code::prepare(&self.inner.engine, &self.inner.params, code)?;
+        let loaded = crate::code::prepare(&self.inner.linker, &self.inner.params, code)?;
         let module = &loaded.module;
         let exports = module.exports().iter().map(|e| e.name().to_string()).collect();
         let imports = module

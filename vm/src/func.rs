@@ -61,7 +61,7 @@ impl<T> HostFunc<T> {
     pub(crate) fn allocate(self, store: &mut Store<T>) -> Func {
         let sig = store.inner.engine.intern(&self.ty);
         let (params, results) = (self.ty.params().len() as u32, self.ty.results().len() as u32);
-        store.host_funcs.push(self);
+        store.host_funcs.push(self.call);
         let index = store.host_funcs.len() as u32 - 1;
         store.inner.funcs.push(FuncEntity { sig, params, results, kind: FuncKind::Host { index } });
         Func { store: store.inner.id, index: store.inner.funcs.len() as u32 - 1 }

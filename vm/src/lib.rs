@@ -58,6 +58,7 @@ mod linker;
 mod metering;
 mod module;
 mod store;
+mod template;
 mod value;
 
 pub use config::Config;
@@ -71,4 +72,5 @@ pub use module::{ExportType, ImportType, Module};
 pub use store::Store;
 #[doc(hidden)]
 pub use store::StoreId;
+pub use template::InstancePre;
 pub use value::{ExternRef, ExternType, FuncType, GlobalType, MemoryType, RefType, TableType, Val, ValType, F32, F64};

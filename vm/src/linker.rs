@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::func::HostFunc;
+use crate::template::{InstancePre, Resolved};
 use crate::{Caller, Engine, Error, Extern, FuncType, Instance, IntoFunc, Module, Store, Trap, Val};
 
 enum Definition<T> {
@@ -93,24 +94,29 @@ impl<T> Linker<T> {
 
     /// Instantiates `module` in `store`, resolving its imports here, and runs its start function.
     pub fn instantiate(&self, store: &mut Store<T>, module: &Module) -> Result<Instance, Error> {
-        let mut externs = Vec::with_capacity(module.inner.imports.len());
-        for import in module.inner.imports.iter() {
-            if import.module() == crate::metering::MODULE {
-                externs.push(Extern::Func(crate::func::intrinsic(store, import.name())?));
-                continue;
-            }
-            let def = self.defs.get(&(import.module().to_string(), import.name().to_string())).ok_or_else(|| {
-                Error::Link {
-                    module: import.module().into(),
-                    name: import.name().into(),
-                    reason: "unknown import".into(),
+        self.instantiate_pre(module).instantiate(store)
+    }
+
+    /// Resolves `module`'s imports here and prepares everything about instantiating it that does
+    /// not depend on a store (see [`InstancePre`]), for modules instantiated many times. Errors
+    /// (an unknown or mistyped import) are reported by [`InstancePre::instantiate`], as
+    /// [`instantiate`](Self::instantiate) reports them.
+    pub fn instantiate_pre(&self, module: &Module) -> InstancePre<T> {
+        let resolved = module
+            .inner
+            .imports
+            .iter()
+            .map(|import| {
+                if import.module() == crate::metering::MODULE {
+                    return Resolved::Intrinsic;
                 }
-            })?;
-            externs.push(match def {
-                Definition::Extern(e) => *e,
-                Definition::Host(h) => Extern::Func(h.clone().allocate(store)),
-            });
-        }
-        crate::instance::instantiate(store, module, &externs)
+                match self.defs.get(&(import.module().to_string(), import.name().to_string())) {
+                    Some(Definition::Host(h)) => Resolved::Host(h.clone()),
+                    Some(Definition::Extern(e)) => Resolved::Extern(*e),
+                    None => Resolved::Unknown,
+                }
+            })
+            .collect();
+        InstancePre::new(module, resolved)
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::engine::SigId;
 use crate::exec::HostCalls;
-use crate::func::HostFunc;
+use crate::func::HostCallFn;
 use crate::module::ModuleInner;
 use crate::{Config, Engine, Error, GlobalType, MemoryType, TableType, Trap};
 
@@ -25,6 +25,7 @@ impl StoreId {
     }
 }
 
+#[derive(Clone, Copy)]
 pub(crate) enum FuncKind {
     /// Defined function `def` of instance `instance`.
     Wasm { instance: u32, def: u32 },
@@ -34,6 +35,7 @@ pub(crate) enum FuncKind {
     Intrinsic(crate::metering::Import),
 }
 
+#[derive(Clone, Copy)]
 pub(crate) struct FuncEntity {
     pub sig: SigId,
     pub params: u32,
@@ -230,7 +232,8 @@ impl StoreInner {
 pub struct Store<T> {
     pub(crate) inner: StoreInner,
     pub(crate) data: T,
-    pub(crate) host_funcs: Vec<HostFunc<T>>,
+    /// The calls of the host functions placed in this store (`FuncKind::Host` indexes them).
+    pub(crate) host_funcs: Vec<HostCallFn<T>>,
 }
 
 impl<T> Store<T> {
@@ -313,7 +316,7 @@ impl<T> core::fmt::Debug for Store<T> {
 /// Runs host functions on behalf of the interpreter.
 pub(crate) struct HostDispatch<'a, T> {
     data: &'a mut T,
-    funcs: &'a [HostFunc<T>],
+    funcs: &'a [HostCallFn<T>],
 }
 
 impl<T> HostCalls for HostDispatch<'_, T> {
@@ -328,6 +331,6 @@ impl<T> HostCalls for HostDispatch<'_, T> {
             return Err(Trap::host(format!("host function {index} does not exist")));
         };
         let caller = crate::func::Caller { data: self.data, store, instance: caller };
-        (f.call)(caller, cells)
+        f(caller, cells)
     }
 }

@@ -186,3 +186,153 @@ fn host_error_survives_nested_wasm_frames_and_errors() {
     assert_eq!(trap.function, Some(1), "located in $inner, which called the host");
     assert_eq!(trap.downcast_ref::<Halt>(), Some(&Halt { code: 3 }));
 }
+
+/// A module with every part an instance template prepares: a host import, a metering-free
+/// memory with active and passive data, a table with active and passive function references
+/// (imported and defined), globals (one a function reference) and a start function.
+const TEMPLATED: &str = r#"(module
+  (import "env" "f" (func $f (result i32)))
+  (memory (export "memory") 1)
+  (table 4 funcref)
+  (global $g (mut i32) (i32.const 40))
+  (global $r funcref (ref.func $seven))
+  (data (i32.const 8) "\2a\00\00\00")
+  (data $passive "\07\00\00\00")
+  (elem (i32.const 1) func $f $seven)
+  (elem $later func $seven $f)
+  (func $seven (result i32) (i32.const 7))
+  (func $start (global.set $g (i32.add (global.get $g) (i32.const 2))))
+  (start $start)
+  (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+  (func (export "indirect") (param i32) (result i32) (call_indirect (result i32) (local.get 0)))
+  (func (export "global") (result i32) (global.get $g))
+  (func (export "bump") (global.set $g (i32.add (global.get $g) (i32.const 1))))
+  (func (export "via_global") (result i32)
+    (table.set (i32.const 0) (global.get $r))
+    (call_indirect (result i32) (i32.const 0)))
+  (func (export "init") (param i32)
+    (memory.init $passive (local.get 0) (i32.const 0) (i32.const 4))
+    (table.init $later (i32.const 2) (i32.const 0) (i32.const 2))))"#;
+
+/// What the exports of a [`TEMPLATED`] instance return, after `init` ran at address 100.
+fn observe(store: &mut Store<i32>, inst: Instance) -> Vec<i32> {
+    let load = inst.get_typed_func::<i32, i32>(&*store, "load").unwrap();
+    let indirect = inst.get_typed_func::<i32, i32>(&*store, "indirect").unwrap();
+    let global = inst.get_typed_func::<(), i32>(&*store, "global").unwrap();
+    let via_global = inst.get_typed_func::<(), i32>(&*store, "via_global").unwrap();
+    let mut seen = vec![load.call(store, 8).unwrap(), load.call(store, 100).unwrap(), global.call(store, ()).unwrap()];
+    seen.extend([1, 2].map(|i| indirect.call(store, i).unwrap()));
+    assert!(indirect.call(store, 3).is_err(), "table slot 3 starts null");
+    inst.get_typed_func::<i32, ()>(&*store, "init").unwrap().call(store, 100).unwrap();
+    seen.push(load.call(store, 100).unwrap());
+    seen.extend([2, 3].map(|i| indirect.call(store, i).unwrap()));
+    seen.push(via_global.call(store, ()).unwrap());
+    seen
+}
+
+#[test]
+fn instance_templates_instantiate_as_the_linker_does() {
+    let engine = Engine::default();
+    let module = Module::new(&engine, &wat::parse_str(TEMPLATED).unwrap()).unwrap();
+    let mut linker = Linker::<i32>::new(&engine);
+    linker.func_wrap("env", "f", |c: Caller<'_, i32>| -> i32 { *c.data() }).unwrap();
+    let pre = linker.instantiate_pre(&module);
+    let expected = vec![42, 0, 42, 99, 7, 7, 7, 99, 7];
+    // Several instances in one store: the later ones' functions, host functions and globals sit
+    // after the earlier ones', and none sees another's state.
+    let mut store = Store::new(&engine, 99);
+    let first = pre.instantiate(&mut store).unwrap();
+    let by_linker = linker.instantiate(&mut store, &module).unwrap();
+    let bump = first.get_typed_func::<(), ()>(&store, "bump").unwrap();
+    bump.call(&mut store, ()).unwrap();
+    let second = pre.instantiate(&mut store).unwrap();
+    assert_eq!(observe(&mut store, second), expected);
+    assert_eq!(observe(&mut store, by_linker), expected);
+    let mut after_bump = expected.clone();
+    after_bump[2] = 43;
+    assert_eq!(observe(&mut store, first), after_bump);
+    // A fresh store of the same engine.
+    let mut other = Store::new(&engine, 99);
+    let inst = pre.instantiate(&mut other).unwrap();
+    assert_eq!(observe(&mut other, inst), expected);
+    // A store of another engine is refused, as by the linker.
+    let mut foreign = Store::new(&Engine::default(), 99);
+    let err = pre.instantiate(&mut foreign).unwrap_err().to_string();
+    assert_eq!(err, linker.instantiate(&mut foreign, &module).unwrap_err().to_string());
+    assert!(err.contains("different engine"), "{err}");
+}
+
+#[test]
+fn instance_templates_fail_as_the_linker_does() {
+    let engine = Engine::default();
+    let mut linker = Linker::<()>::new(&engine);
+    linker.func_wrap("env", "f", |_: Caller<'_, ()>| -> i32 { 1 }).unwrap();
+    let cases = [
+        (r#"(module (memory 1) (data (i32.const 65534) "abc"))"#, "memory_out_of_bounds"),
+        (r#"(module (table 1 funcref) (func $f) (elem (i32.const 1) $f))"#, "table_out_of_bounds"),
+        (r#"(module (import "env" "g" (func)))"#, "unknown import"),
+        (r#"(module (import "env" "f" (func (result i64))))"#, "incompatible import type"),
+        (r#"(module (memory 65536))"#, "pages"),
+        (r#"(module (func $s unreachable) (start $s))"#, "unreachable"),
+    ];
+    for (wat, expected) in cases {
+        let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
+        let by_linker = linker.instantiate(&mut Store::new(&engine, ()), &module).unwrap_err().to_string();
+        let by_template =
+            linker.instantiate_pre(&module).instantiate(&mut Store::new(&engine, ())).unwrap_err().to_string();
+        assert_eq!(by_template, by_linker, "{wat}");
+        assert!(by_template.contains(expected), "{wat}: {by_template}");
+    }
+}
+
+/// A host function imported before a global, a table and a memory of the store (the shape of
+/// the spec suite's `spectest` imports). The template once paired each import with the module's
+/// per-*function* intrinsic list, so the imports after the functions were skipped silently: the
+/// instance got no imported global (reading a defined one ran off `global_ptrs` and crashed the
+/// spec suite), nor the imported table and memory.
+#[test]
+fn templates_place_imports_after_host_functions() {
+    let engine = Engine::default();
+    let module = Module::new(
+        &engine,
+        &wat::parse_str(
+            r#"(module
+              (import "env" "f" (func $f (result i32)))
+              (import "env" "g" (global $g i32))
+              (import "env" "t" (table 2 funcref))
+              (import "env" "m" (memory 1))
+              (global $own (mut i32) (i32.const 5))
+              (func (export "sum") (result i32)
+                (i32.add (call $f) (i32.add (global.get $g) (global.get $own))))
+              (func (export "tables") (result i32) (table.size 0))
+              (func (export "poke") (param i32) (result i32)
+                (i32.store (i32.const 0) (i32.add (i32.load (i32.const 0)) (local.get 0)))
+                (i32.load (i32.const 0))))"#,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, ());
+    let mut linker = Linker::<()>::new(&engine);
+    linker.func_wrap("env", "f", |_: Caller<'_, ()>| -> i32 { 1000 }).unwrap();
+    let global = Global::new(&mut store, GlobalType { content: ValType::I32, mutable: false }, Val::I32(30)).unwrap();
+    let table =
+        Table::new(&mut store, TableType { element: RefType::FuncRef, minimum: 7, maximum: None }, Val::FuncRef(None))
+            .unwrap();
+    let memory = Memory::new(&mut store, MemoryType { minimum: 1, maximum: None }).unwrap();
+    linker.define("env", "g", global).unwrap().define("env", "t", table).unwrap().define("env", "m", memory).unwrap();
+    let pre = linker.instantiate_pre(&module);
+    // Several instances in one store, by the template and by the linker: each reads the imported
+    // global, sees the imported table, and shares the imported memory with the others.
+    let instances = [
+        pre.instantiate(&mut store).unwrap(),
+        linker.instantiate(&mut store, &module).unwrap(),
+        pre.instantiate(&mut store).unwrap(),
+    ];
+    for (i, inst) in instances.into_iter().enumerate() {
+        assert_eq!(inst.get_typed_func::<(), i32>(&store, "sum").unwrap().call(&mut store, ()).unwrap(), 1035);
+        assert_eq!(inst.get_typed_func::<(), i32>(&store, "tables").unwrap().call(&mut store, ()).unwrap(), 7);
+        let poke = inst.get_typed_func::<i32, i32>(&store, "poke").unwrap();
+        assert_eq!(poke.call(&mut store, 1).unwrap(), i as i32 + 1, "instance {i} shares the imported memory");
+    }
+}

@@ -1,0 +1,215 @@
+//! Issue 15 benchmarks: one transaction calling the SDK example token's `transfer` through
+//! `Runtime::call` on `MemoryStorage` (load + instantiate + run + receipt), and the instantiation
+//! alone of the token's module, paired against wasmi 2.
+//!
+//! - `call/warm`: the code is in the runtime's cache, as for every call but the first of a
+//!   contract on a running node.
+//! - `call/cold`: a runtime whose code cache holds nothing, so every call checks, instruments
+//!   and translates the code again (a call after an eviction).
+//! - `call/restart-warm`: a freshly started runtime (engine, linker, empty cache) over the same
+//!   state, then its first call: the first call of a contract after a node restart.
+//! - `instantiate/token`: instantiating the token's instrumented module (one page of memory) on
+//!   tally-vm, and its original module on wasmi 2 eager, each with stub host functions; paired
+//!   (alternating runs of 1,000 instantiations) and saved as `paired-instantiate.json`.
+//!
+//! `cargo bench -p tally-benches --bench call`. For an instruction profile, run the bench binary
+//! outside criterion: `valgrind --tool=callgrind <bench binary> --profile-warm 2000` runs 2,000
+//! warm transfers and nothing else (`--profile-instantiate N`: N instantiations).
+
+use std::hint::black_box;
+use std::sync::Arc;
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput};
+use parity_scale_codec::Encode;
+use tally_benches::report::{default_criterion_dir, save_paired, PairedRun};
+use tally_host_env::{
+    keccak, Address, BlockContext, CallRequest, DeployRequest, MemoryStorage, Params, Runtime, Status, Storage,
+};
+
+/// The deployer, who holds the whole supply and makes every transfer.
+const DEPLOYER: Address = Address([0xde; 32]);
+/// Gas limit of every transaction: far more than any of them uses.
+const GAS: u64 = 10_000_000_000;
+/// Distinct recipients the transfers cycle through (each transfer updates two balances).
+const RECIPIENTS: u8 = 64;
+/// Instantiations per timed run of the paired instantiation measurement.
+const INSTANCES_PER_RUN: u32 = 1_000;
+
+/// `selector(method) ‖ SCALE(args)`: an SDK contract's `call` input.
+fn sdk_input(method: &str, args: impl Encode) -> Vec<u8> {
+    let mut input = keccak(method.as_bytes())[..4].to_vec();
+    args.encode_to(&mut input);
+    input
+}
+
+/// The token deployed on fresh in-memory state, and the transfer requests to cycle through.
+struct Token {
+    storage: Arc<dyn Storage>,
+    requests: Vec<CallRequest>,
+    next: usize,
+}
+
+impl Token {
+    fn deploy(rt: &Runtime, code: &[u8]) -> Token {
+        let storage: Arc<dyn Storage> = Arc::new(MemoryStorage::new());
+        let req = DeployRequest {
+            code: code.to_vec(),
+            deployer: DEPLOYER,
+            init: Some("deploy".into()),
+            input: ("Tally".to_string(), "TLY".to_string(), 18u8, u128::MAX / 2).encode(),
+            gas_limit: GAS,
+            context: BlockContext::default(),
+        };
+        let deployed = rt.deploy(&storage, &req).expect("deploy");
+        assert_eq!(deployed.receipt.status, Status::Ok, "deploy");
+        let requests = (0..RECIPIENTS)
+            .map(|k| CallRequest {
+                contract: deployed.address,
+                method: "call".into(),
+                input: sdk_input("transfer", (Address([k; 32]), 1u128)),
+                caller: DEPLOYER,
+                gas_limit: GAS,
+                context: BlockContext::default(),
+            })
+            .collect();
+        Token { storage, requests, next: 0 }
+    }
+
+    /// One transfer on `rt`, checked.
+    fn transfer(&mut self, rt: &Runtime) {
+        let req = &self.requests[self.next];
+        self.next = (self.next + 1) % self.requests.len();
+        let receipt = rt.call(&self.storage, req).expect("transfer");
+        assert_eq!(receipt.status, Status::Ok, "transfer");
+    }
+}
+
+/// The token's code as deployed (name section stripped).
+fn token_code() -> Vec<u8> {
+    let code = tally_benches::scenarios::token_wasm().expect("build the SDK example token");
+    tally_sdk_testing::strip_names(&code)
+}
+
+fn runtime(cache_bytes: usize) -> Runtime {
+    Runtime::with_code_cache(Params::default(), cache_bytes).expect("runtime")
+}
+
+/// The token's module instrumented and compiled for tally-vm and prepared for instantiation
+/// (`Linker::instantiate_pre`, as `tally-host-env` caches it with the code) with host functions
+/// that all trap (instantiation never calls them).
+fn tally_instantiator(code: &[u8]) -> impl FnMut() {
+    let params = Params::default();
+    let engine = tally_vm::Engine::new(params.vm_config());
+    let instrumented = tally_gas_injector::instrument(code, &params.schedule).expect("instrument");
+    let module = tally_vm::Module::new(&engine, &instrumented).expect("module");
+    let mut linker = tally_vm::Linker::<()>::new(&engine);
+    for import in module.imports() {
+        if let tally_vm::ExternType::Func(ty) = import.ty() {
+            if import.module() != tally_gas_injector::metering::MODULE {
+                linker
+                    .func_new(import.module(), import.name(), ty.clone(), |_, _, _| Err(tally_vm::Trap::host("stub")))
+                    .expect("define");
+            }
+        }
+    }
+    let pre = linker.instantiate_pre(&module);
+    move || {
+        let mut store = tally_vm::Store::new(&engine, ());
+        store.set_gas(GAS);
+        black_box(pre.instantiate(&mut store).expect("instantiate"));
+    }
+}
+
+/// The token's original module on wasmi 2 eager, with trapping host functions, resolved by
+/// its linker on every instantiation.
+fn wasmi_instantiator(code: &[u8]) -> impl FnMut() {
+    let mut config = wasmi::Config::default();
+    config.compilation_mode(wasmi::CompilationMode::Eager);
+    let engine = wasmi::Engine::new(&config);
+    let module = wasmi::Module::new(&engine, code).expect("wasmi module");
+    let mut linker = wasmi::Linker::<()>::new(&engine);
+    for import in module.imports() {
+        if let wasmi::ExternType::Func(ty) = import.ty() {
+            linker
+                .func_new(import.module(), import.name(), ty.clone(), |_, _, _| Err(wasmi::Error::new("stub")))
+                .expect("define");
+        }
+    }
+    move || {
+        let mut store = wasmi::Store::new(&engine, ());
+        black_box(linker.instantiate_and_start(&mut store, &module).expect("instantiate"));
+    }
+}
+
+fn calls(c: &mut Criterion, code: &[u8]) {
+    let mut group = c.benchmark_group("call");
+    group.throughput(Throughput::Elements(1));
+    let rt = runtime(tally_host_env::DEFAULT_CODE_CACHE_BYTES);
+    let mut token = Token::deploy(&rt, code);
+    group.bench_function("warm", |b| b.iter(|| token.transfer(&rt)));
+    let uncached = runtime(0);
+    group.bench_function("cold", |b| b.iter(|| token.transfer(&uncached)));
+    group.bench_function("restart-warm", |b| {
+        b.iter(|| token.transfer(&runtime(tally_host_env::DEFAULT_CODE_CACHE_BYTES)))
+    });
+    group.finish();
+}
+
+fn instantiation(c: &mut Criterion, code: &[u8]) {
+    let mut tally = tally_instantiator(code);
+    let mut wasmi = wasmi_instantiator(code);
+    let run = PairedRun::measure(
+        "instantiate",
+        "token",
+        "wasmi",
+        21,
+        || (0..INSTANCES_PER_RUN).for_each(|_| tally()),
+        || (0..INSTANCES_PER_RUN).for_each(|_| wasmi()),
+    );
+    eprintln!(
+        "instantiate/token: paired over {} rounds: tally {:.2} µs, wasmi {:.2} µs, ratio {:.3}",
+        run.rounds,
+        run.subject_ns / 1e3 / f64::from(INSTANCES_PER_RUN),
+        run.baseline_ns / 1e3 / f64::from(INSTANCES_PER_RUN),
+        run.median_ratio
+    );
+    if let Err(e) = save_paired(&default_criterion_dir(), "instantiate", &[run]) {
+        eprintln!("{e}");
+    }
+    let mut group = c.benchmark_group("instantiate/token");
+    group.bench_function("tally", |b| b.iter(&mut tally));
+    group.bench_function("wasmi", |b| b.iter(&mut wasmi));
+    group.finish();
+}
+
+/// `--profile-warm N` or `--profile-instantiate N`, if given.
+fn profile_mode() -> Option<(String, u32)> {
+    let args: Vec<String> = std::env::args().collect();
+    let at = args.iter().position(|a| a == "--profile-warm" || a == "--profile-instantiate")?;
+    let n = args.get(at + 1).and_then(|n| n.parse().ok()).expect("a count after the profile flag");
+    Some((args[at].clone(), n))
+}
+
+fn main() {
+    let code = token_code();
+    if let Some((mode, n)) = profile_mode() {
+        if mode == "--profile-warm" {
+            let rt = runtime(tally_host_env::DEFAULT_CODE_CACHE_BYTES);
+            let mut token = Token::deploy(&rt, &code);
+            (0..n).for_each(|_| token.transfer(&rt));
+        } else {
+            let mut tally = tally_instantiator(&code);
+            (0..n).for_each(|_| tally());
+        }
+        return;
+    }
+    let mut c = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(3))
+        .configure_from_args();
+    calls(&mut c, &code);
+    instantiation(&mut c, &code);
+    c.final_summary();
+}
