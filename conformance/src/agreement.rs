@@ -50,7 +50,7 @@ pub fn injector_exclusion(err: &InjectError) -> Option<&'static str> {
         InjectError::TooLarge { .. } | InjectError::CostOverflow { .. } | InjectError::FrameTooLarge { .. } => {
             Some("injector: bound")
         }
-        // `Invalid`, `UnsupportedType` and `Internal` are disagreements; the default schedule
+        // `Invalid`, `UnsupportedFeature`, `UnsupportedType` and `Internal` are disagreements; the default schedule
         // forbids no operator, so `Forbidden` is one too.
         _ => None,
     }

@@ -9,10 +9,21 @@ use crate::schedule::ScheduleError;
 /// offsets into the original module.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum InjectError {
-    /// The module is malformed or invalid under Tally's profile.
+    /// The module is malformed or invalid whatever WebAssembly features are enabled.
     Invalid {
         /// The validator's message.
         message: String,
+        /// Byte offset of the problem.
+        offset: usize,
+    },
+    /// The module uses a WebAssembly feature outside Tally's profile: it is rejected under the
+    /// profile but valid with every feature the validator knows.
+    UnsupportedFeature {
+        /// The validator's message.
+        message: String,
+        /// The feature (or features) the validator named as missing, when it names one; `None`
+        /// when the rejection was classified by validating again with every feature enabled.
+        feature: Option<wasmparser::WasmFeatures>,
         /// Byte offset of the problem.
         offset: usize,
     },
@@ -24,7 +35,7 @@ pub enum InjectError {
         module: String,
         /// The import's field name.
         name: String,
-        /// Byte offset of the import section.
+        /// Byte offset of the import.
         offset: usize,
     },
     /// The module exports a name starting with the reserved prefix `tally`.
@@ -84,9 +95,17 @@ impl core::fmt::Display for InjectError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Self::Invalid { message, offset } => write!(f, "invalid module at offset {offset:#x}: {message}"),
+            Self::UnsupportedFeature { message, feature: Some(feature), offset } => write!(
+                f,
+                "unsupported WebAssembly feature at offset {offset:#x}: {message} (needs {})",
+                feature_names(*feature)
+            ),
+            Self::UnsupportedFeature { message, feature: None, offset } => {
+                write!(f, "unsupported WebAssembly feature at offset {offset:#x}: {message}")
+            }
             Self::Schedule(e) => write!(f, "bad schedule: {e}"),
             Self::ReservedImport { module, name, offset } => {
-                write!(f, "import `{module}.{name}` uses the reserved module `tally` (section at {offset:#x})")
+                write!(f, "import `{module}.{name}` at offset {offset:#x} uses the reserved module `tally`")
             }
             Self::ReservedExport { name, offset } => {
                 write!(f, "export `{name}` uses the reserved prefix `tally` (section at {offset:#x})")
@@ -112,11 +131,81 @@ impl core::fmt::Display for InjectError {
     }
 }
 
+/// The class of an [`InjectError`], for callers that branch on it (see [`InjectError::kind`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum InjectErrorKind {
+    /// The module is malformed or invalid ([`InjectError::Invalid`]).
+    Invalid,
+    /// The module is valid WebAssembly outside Tally's profile
+    /// ([`InjectError::UnsupportedFeature`], [`InjectError::UnsupportedType`]).
+    UnsupportedFeature,
+    /// The module uses a name reserved for the metering imports
+    /// ([`InjectError::ReservedImport`], [`InjectError::ReservedExport`]).
+    Reserved,
+    /// The schedule forbids an operator the module uses ([`InjectError::Forbidden`]).
+    Forbidden,
+    /// A cost, a frame or the output exceeds what the injector can represent
+    /// ([`InjectError::CostOverflow`], [`InjectError::FrameTooLarge`], [`InjectError::TooLarge`]).
+    LimitExceeded,
+    /// The schedule is unusable ([`InjectError::Schedule`]).
+    Schedule,
+    /// A bug in the injector ([`InjectError::Internal`]).
+    Internal,
+}
+
+/// The names of the proposals in `features`, e.g. `SIMD | THREADS`, as `bitflags` writes them.
+fn feature_names(features: wasmparser::WasmFeatures) -> String {
+    let names: Vec<&str> = features.iter_names().map(|(name, _)| name).collect();
+    if names.is_empty() {
+        format!("{:#x}", features.bits())
+    } else {
+        names.join(" | ")
+    }
+}
+
 impl InjectError {
+    /// The class of this error.
+    pub fn kind(&self) -> InjectErrorKind {
+        match self {
+            Self::Invalid { .. } => InjectErrorKind::Invalid,
+            Self::UnsupportedFeature { .. } | Self::UnsupportedType { .. } => InjectErrorKind::UnsupportedFeature,
+            Self::ReservedImport { .. } | Self::ReservedExport { .. } => InjectErrorKind::Reserved,
+            Self::Forbidden { .. } => InjectErrorKind::Forbidden,
+            Self::CostOverflow { .. } | Self::FrameTooLarge { .. } | Self::TooLarge { .. } => {
+                InjectErrorKind::LimitExceeded
+            }
+            Self::Schedule(_) => InjectErrorKind::Schedule,
+            Self::Internal { .. } => InjectErrorKind::Internal,
+        }
+    }
+
+    /// The WebAssembly feature the module needs and Tally's profile lacks, when the validator
+    /// named it ([`InjectError::UnsupportedFeature`]).
+    pub fn missing_wasm_feature(&self) -> Option<wasmparser::WasmFeatures> {
+        match self {
+            Self::UnsupportedFeature { feature, .. } => *feature,
+            _ => None,
+        }
+    }
+
+    /// Classifies a rejection of `wasm` by the profile's validator that named no feature: if the
+    /// module is valid with every feature wasmparser knows (validated again, on this error path
+    /// only), what the profile rejected is a feature; otherwise the module is invalid.
+    pub(crate) fn classify(self, wasm: &[u8]) -> Self {
+        let Self::Invalid { message, offset } = self else { return self };
+        let all = wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::all()).validate_all(wasm);
+        match all {
+            Ok(_) => Self::UnsupportedFeature { message, feature: None, offset },
+            Err(_) => Self::Invalid { message, offset },
+        }
+    }
+
     /// The byte offset in the original module this error is about, if it is about one.
     pub fn offset(&self) -> Option<usize> {
         match self {
             Self::Invalid { offset, .. }
+            | Self::UnsupportedFeature { offset, .. }
             | Self::ReservedImport { offset, .. }
             | Self::ReservedExport { offset, .. }
             | Self::Forbidden { offset, .. }
@@ -136,6 +225,7 @@ impl InjectError {
             | Self::UnsupportedType { func, .. } => Some(*func),
             Self::TooLarge { func, .. } => *func,
             Self::Invalid { .. }
+            | Self::UnsupportedFeature { .. }
             | Self::Schedule(_)
             | Self::ReservedImport { .. }
             | Self::ReservedExport { .. }
@@ -152,9 +242,16 @@ impl From<ScheduleError> for InjectError {
     }
 }
 
+/// A wasmparser error that names a feature Tally's profile lacks is
+/// [`InjectError::UnsupportedFeature`]; any other is [`InjectError::Invalid`] until
+/// [`instrument`](crate::instrument) classifies it with the whole module.
 impl From<wasmparser::BinaryReaderError> for InjectError {
     fn from(e: wasmparser::BinaryReaderError) -> Self {
-        Self::Invalid { message: e.message().to_string(), offset: e.offset() as usize }
+        let (message, offset) = (e.message().to_string(), e.offset() as usize);
+        match e.missing_wasm_feature() {
+            Some(feature) => Self::UnsupportedFeature { message, feature: Some(feature), offset },
+            None => Self::Invalid { message, offset },
+        }
     }
 }
 

@@ -49,12 +49,14 @@ mod error;
 mod leb;
 mod module;
 mod ops;
+mod origin;
 mod schedule;
 mod verify;
 
-pub use error::{InjectError, VerifyError, Which};
-pub use module::{instrument, max_output_size};
+pub use error::{InjectError, InjectErrorKind, VerifyError, Which};
+pub use module::{instrument, instrument_with_map, max_output_size};
 pub use ops::{Dynamic, OpKind};
+pub use origin::{OffsetMap, Origin};
 pub use schedule::{DynamicCosts, Schedule, ScheduleError, StackCosts, SCHEDULE_VERSION};
 pub use verify::verify;
 

@@ -16,6 +16,7 @@ use tally_profile::metering::{self, Import, FUNC_SHIFT};
 use crate::body::{instrument_body, ModuleCtx, OpInfo, Scratch, TypeInfo};
 use crate::error::{internal, InjectError};
 use crate::leb::write_u32;
+use crate::origin::{mark, OffsetMap, Origin};
 use crate::schedule::Schedule;
 
 /// WebAssembly implementation limits (as enforced by wasmparser) the output must respect.
@@ -57,14 +58,29 @@ enum Section<'a> {
     Table(wasmparser::TableSectionReader<'a>),
     Global(wasmparser::GlobalSectionReader<'a>),
     Export(wasmparser::ExportSectionReader<'a>),
-    Start(u32),
+    Start(u32, Range<usize>),
     Element(wasmparser::ElementSectionReader<'a>),
-    /// The code section, with its size in the input.
-    Code(usize),
+    /// The code section, with its size in the input (the count excluded) and its contents'
+    /// range.
+    Code(usize, Range<usize>),
     Custom(wasmparser::CustomSectionReader<'a>),
 }
 
 impl Section<'_> {
+    /// The range of the section's contents in the input.
+    fn range(&self) -> Range<usize> {
+        match self {
+            Section::Type(r) | Section::Import(r) | Section::Raw(_, r) | Section::Start(_, r) | Section::Code(_, r) => {
+                r.clone()
+            }
+            Section::Table(r) => us(r.range()),
+            Section::Global(r) => us(r.range()),
+            Section::Export(r) => us(r.range()),
+            Section::Element(r) => us(r.range()),
+            Section::Custom(r) => us(r.range()),
+        }
+    }
+
     /// Position in the required section order; `None` for custom sections.
     fn order(&self) -> Option<u8> {
         Some(match self {
@@ -75,10 +91,10 @@ impl Section<'_> {
             Section::Raw(5, _) => 5,
             Section::Global(_) => 6,
             Section::Export(_) => 7,
-            Section::Start(_) => 8,
+            Section::Start(..) => 8,
             Section::Element(_) => 9,
             Section::Raw(12, _) => 10,
-            Section::Code(_) => 11,
+            Section::Code(..) => 11,
             Section::Raw(_, _) => 12,
             Section::Custom(_) => return None,
         })
@@ -142,6 +158,22 @@ fn reencode_err<E: core::fmt::Debug>(e: ReencodeError<E>) -> InjectError {
 /// Fails with a typed [`InjectError`] naming the function and byte offset concerned; never
 /// panics. Time and output size are linear in the input ([`max_output_size`]).
 pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectError> {
+    instrument_into(wasm, schedule, None).map_err(|e| e.classify(wasm))
+}
+
+/// [`instrument`], also returning where each byte of the output came from in `wasm`, so that an
+/// error an engine reports at an offset of the instrumented module can be located in the
+/// original. The output is the same as [`instrument`]'s; recording the map makes it somewhat
+/// slower, so engines call it on their error path only.
+pub fn instrument_with_map(wasm: &[u8], schedule: &Schedule) -> Result<(Vec<u8>, OffsetMap), InjectError> {
+    let mut map = OffsetMap::default();
+    let out = instrument_into(wasm, schedule, Some(&mut map)).map_err(|e| e.classify(wasm))?;
+    map.finish(out.len());
+    Ok((out, map))
+}
+
+/// [`instrument`], recording the output's origins in `map` when given one.
+fn instrument_into(wasm: &[u8], schedule: &Schedule, mut map: Option<&mut OffsetMap>) -> Result<Vec<u8>, InjectError> {
     schedule.validate()?;
 
     // Pass 1: validate the module-level sections, collect types and function signatures, and
@@ -183,15 +215,14 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
                 sections.push(Section::Type(us(r.range())));
             }
             Payload::ImportSection(r) => {
-                let offset = r.range().start as usize;
-                for import in r.clone().into_imports() {
-                    let import = import?;
+                for import in r.clone().into_imports_with_offsets() {
+                    let (offset, import) = import?;
                     n_imports += 1;
                     if import.module == metering::MODULE {
                         return Err(InjectError::ReservedImport {
                             module: import.module.to_string(),
                             name: import.name.to_string(),
-                            offset,
+                            offset: offset as usize,
                         });
                     }
                     if let TypeRef::Func(t) | TypeRef::FuncExact(t) = import.ty {
@@ -222,11 +253,13 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
                 }
                 sections.push(Section::Export(r));
             }
-            Payload::StartSection { func, .. } => sections.push(Section::Start(func)),
+            Payload::StartSection { func, range } => sections.push(Section::Start(func, us(range))),
             Payload::ElementSection(r) => sections.push(Section::Element(r)),
             Payload::DataCountSection { range: rg, .. } => sections.push(Section::Raw(12, us(rg))),
             Payload::DataSection(r) => sections.push(Section::Raw(11, us(r.range()))),
-            Payload::CodeSectionStart { size, .. } => sections.push(Section::Code(size as usize)),
+            Payload::CodeSectionStart { size, unchecked_range, .. } => {
+                sections.push(Section::Code(size as usize, us(unchecked_range)))
+            }
             Payload::CustomSection(r) => sections.push(Section::Custom(r)),
             Payload::Version { .. } | Payload::CodeSectionEntry(_) | Payload::End(_) => {}
             // Anything else is outside the profile and was rejected by the validator.
@@ -266,34 +299,42 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
     // Pass 2: write the output, section by section.
     let mut out = Vec::with_capacity(wasm.len() + wasm.len() / 2 + 1024);
     out.extend_from_slice(&wasm_encoder::Module::HEADER);
+    mark(&mut map, 0, Origin::Copied(0));
     let (mut types_done, mut imports_done) = (false, false);
     let ctx = ModuleCtx { schedule, ops: OpInfo::table(schedule), types: &types, func_types: &func_types };
     let mut allocs = FuncValidatorAllocations::default();
     let mut scratch = Scratch::default();
     let mut bodies = bodies.into_iter();
     for section in &sections {
+        let range = section.range();
         if let Some(order) = section.order() {
             if order > 1 && !types_done {
-                raw(&mut out, 1, &type_payload(wasm, None, &table)?);
+                mark(&mut map, out.len(), Origin::Injected(range.start));
+                raw(&mut out, 1, &type_payload(wasm, None, &table)?.0);
                 types_done = true;
             }
             if order > 2 && !imports_done {
-                raw(&mut out, 2, &import_payload(wasm, None, import_types)?);
+                mark(&mut map, out.len(), Origin::Injected(range.start));
+                raw(&mut out, 2, &import_payload(wasm, None, import_types)?.0);
                 imports_done = true;
             }
         }
+        mark(&mut map, out.len(), Origin::Rewritten(range.start));
         match section {
             Section::Type(r) => {
-                raw(&mut out, 1, &type_payload(wasm, Some(r.clone()), &table)?);
+                let (data, items) = type_payload(wasm, Some(r.clone()), &table)?;
+                raw_with_items(&mut out, 1, &data, items, &mut map, r.end);
                 types_done = true;
             }
             Section::Import(r) => {
-                raw(&mut out, 2, &import_payload(wasm, Some(r.clone()), import_types)?);
+                let (data, items) = import_payload(wasm, Some(r.clone()), import_types)?;
+                raw_with_items(&mut out, 2, &data, items, &mut map, r.end);
                 imports_done = true;
             }
             Section::Raw(id, r) => {
                 let data = wasm.get(r.clone()).ok_or_else(|| internal("section out of bounds"))?;
                 raw(&mut out, *id, data);
+                mark(&mut map, out.len() - data.len(), Origin::Copied(r.start));
             }
             Section::Table(r) => {
                 let mut s = wasm_encoder::TableSection::new();
@@ -310,7 +351,7 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
                 Shift.parse_export_section(&mut s, r.clone()).map_err(reencode_err)?;
                 encoded_section(&mut out, &s);
             }
-            Section::Start(f) => {
+            Section::Start(f, _) => {
                 let function_index = f.checked_add(FUNC_SHIFT).ok_or_else(|| internal("start index overflow"))?;
                 encoded_section(&mut out, &wasm_encoder::StartSection { function_index });
             }
@@ -319,7 +360,7 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
                 Shift.parse_element_section(&mut s, r.clone()).map_err(reencode_err)?;
                 encoded_section(&mut out, &s);
             }
-            &Section::Code(code_len) => {
+            &Section::Code(code_len, _) => {
                 // Bodies are written straight into the output after a provisional section size
                 // (the payload's likely size: instrumented code is typically a third larger than
                 // the input), fixed once the payload is written, to save copying the payload.
@@ -340,19 +381,25 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
                         .map(|f| f.params())
                         .ok_or_else(|| internal("function without a type"))?;
                     let mut validator = f.into_validator(allocs);
-                    instrument_body(&ctx, &mut scratch, func, params, &body, &mut validator, wrapper, code)?;
+                    let map = map.as_deref_mut();
+                    instrument_body(&ctx, &mut scratch, func, params, &body, &mut validator, wrapper, code, map)?;
                     allocs = validator.into_allocations();
                 }
-                fix_section_size(&mut out, size_field, payload)?;
+                let delta = fix_section_size(&mut out, size_field, payload)?;
+                if let (Some(map), true) = (map.as_deref_mut(), delta != 0) {
+                    map.shift(payload, delta);
+                }
             }
             Section::Custom(r) => custom_section(&mut out, r),
         }
     }
     if !types_done {
-        raw(&mut out, 1, &type_payload(wasm, None, &table)?);
+        mark(&mut map, out.len(), Origin::Injected(wasm.len()));
+        raw(&mut out, 1, &type_payload(wasm, None, &table)?.0);
     }
     if !imports_done {
-        raw(&mut out, 2, &import_payload(wasm, None, import_types)?);
+        mark(&mut map, out.len(), Origin::Injected(wasm.len()));
+        raw(&mut out, 2, &import_payload(wasm, None, import_types)?.0);
     }
 
     if out.len() > max_output_size(wasm.len()) {
@@ -376,19 +423,48 @@ fn raw(out: &mut Vec<u8>, id: u8, data: &[u8]) {
     out.extend_from_slice(data);
 }
 
+/// Appends a section whose payload `data` holds, at `items`, the original section's items
+/// copied verbatim, and marks them as copied (from the original section's items, which end at
+/// `end`); entries between the count and them, or after them, are marked as injected.
+fn raw_with_items(
+    out: &mut Vec<u8>,
+    id: u8,
+    data: &[u8],
+    items: Range<usize>,
+    map: &mut Option<&mut OffsetMap>,
+    end: usize,
+) {
+    raw(out, id, data);
+    let payload = out.len() - data.len();
+    let original_items = end - items.len();
+    // Injected entries between the item count and the copied items (the metering imports).
+    let count_len = data.iter().position(|b| b & 0x80 == 0).map_or(0, |p| p + 1);
+    if items.start > count_len {
+        mark(map, payload + count_len, Origin::Injected(original_items));
+    }
+    if !items.is_empty() {
+        mark(map, payload + items.start, Origin::Copied(original_items));
+    }
+    if items.end < data.len() {
+        mark(map, payload + items.end, Origin::Injected(end));
+    }
+}
+
 /// Replaces the provisional size field `out[field..payload]` of the section whose payload runs
 /// from `payload` to the end of `out` with the payload's size, encoded as [`raw`] does: in place
-/// when it has the same length, as is usual.
-fn fix_section_size(out: &mut Vec<u8>, field: usize, payload: usize) -> Result<(), InjectError> {
+/// when it has the same length, as is usual. Returns by how many bytes the payload moved.
+fn fix_section_size(out: &mut Vec<u8>, field: usize, payload: usize) -> Result<isize, InjectError> {
     let mut size = Vec::with_capacity(5);
     write_u32(&mut size, out.len().saturating_sub(payload) as u32);
     let provisional = out.get_mut(field..payload).ok_or_else(|| internal("section size field out of bounds"))?;
     if provisional.len() == size.len() {
         provisional.copy_from_slice(&size);
+        Ok(0)
     } else {
+        let delta = size.len() as isize - provisional.len() as isize;
         out.splice(field..payload, size);
+        Ok(delta)
     }
-    Ok(())
 }
 
 /// Appends a section built with `wasm_encoder` (as `wasm_encoder::Module::section` does).
@@ -407,8 +483,12 @@ fn count_and_items(wasm: &[u8], r: &Range<usize>) -> Result<(u32, usize), Inject
 }
 
 /// Builds the type section payload: the original types (copied verbatim), then the appended
-/// ones.
-fn type_payload(wasm: &[u8], original: Option<Range<usize>>, table: &TypeTable) -> Result<Vec<u8>, InjectError> {
+/// ones. Returns it with the range of the copied types in it.
+fn type_payload(
+    wasm: &[u8],
+    original: Option<Range<usize>>,
+    table: &TypeTable,
+) -> Result<(Vec<u8>, Range<usize>), InjectError> {
     let (count, items) = match &original {
         Some(r) => {
             let (count, start) = count_and_items(wasm, r)?;
@@ -420,6 +500,7 @@ fn type_payload(wasm: &[u8], original: Option<Range<usize>>, table: &TypeTable) 
     let total = total.ok_or(InjectError::TooLarge { what: "types", func: None })?;
     let mut data = Vec::with_capacity(items.len() + 16 * table.appended.len() + 5);
     write_u32(&mut data, total as u32);
+    let copied = data.len()..data.len() + items.len();
     data.extend_from_slice(items);
     for ty in &table.appended {
         data.push(0x60);
@@ -430,16 +511,17 @@ fn type_payload(wasm: &[u8], original: Option<Range<usize>>, table: &TypeTable) 
             }
         }
     }
-    Ok(data)
+    Ok((data, copied))
 }
 
 /// Builds the import section payload: the metering imports (`types`: their type indices, in
-/// [`Import::ALL`] order), then the original ones (copied verbatim).
+/// [`Import::ALL`] order), then the original ones (copied verbatim). Returns it with the range
+/// of the copied imports in it.
 fn import_payload(
     wasm: &[u8],
     original: Option<Range<usize>>,
     types: [u32; Import::ALL.len()],
-) -> Result<Vec<u8>, InjectError> {
+) -> Result<(Vec<u8>, Range<usize>), InjectError> {
     let (count, items) = match &original {
         Some(r) => {
             let (count, start) = count_and_items(wasm, r)?;
@@ -458,8 +540,9 @@ fn import_payload(
         data.push(0x00);
         write_u32(&mut data, ty);
     }
+    let copied = data.len()..data.len() + items.len();
     data.extend_from_slice(items);
-    Ok(data)
+    Ok((data, copied))
 }
 
 /// Custom sections: the name section gets shifted function indices (label names are dropped,

@@ -5,6 +5,7 @@
 mod common;
 
 mod adversarial;
+mod errors;
 mod golden;
 mod ops;
 mod oracle;

@@ -15,6 +15,7 @@ use tally_profile::metering::Import;
 
 use crate::error::{internal, InjectError};
 use crate::leb::{sleb_len, uleb_len, write_u32};
+use crate::origin::{mark, OffsetMap, Origin};
 
 const OP_I32_CONST: u8 = 0x41;
 const OP_I64_CONST: u8 = 0x42;
@@ -161,15 +162,19 @@ impl Edits {
     /// Appends the instrumented body of function `func` to `out`, size prefix included: the
     /// input body's locals, the stack reservation of `frame` units, the wrapper block (`wrapper`:
     /// its encoded block type), the input operators with the edits, the stack release. `bytes`
-    /// is the input body, whose operators start at `ops_start`.
+    /// is the input body, at offset `base` of the input, whose operators start at `ops_start`.
+    /// Records where each piece came from in `map`, if given.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn assemble(
         &self,
         func: u32,
         bytes: &[u8],
+        base: usize,
         ops_start: usize,
         wrapper: &[u8],
         frame: u32,
         out: &mut Vec<u8>,
+        mut map: Option<&mut OffsetMap>,
     ) -> Result<(), InjectError> {
         let enter = Small::stack_call(frame, Import::StackEnter);
         let leave = Small::stack_call(frame, Import::StackLeave);
@@ -184,20 +189,35 @@ impl Edits {
         if len > MAX_FUNCTION_SIZE {
             return Err(InjectError::TooLarge { what: "function body", func: Some(func) });
         }
+        mark(&mut map, out.len(), Origin::Rewritten(base));
         write_u32(out, len as u32);
         let start = out.len();
         // `WINDOW` spare bytes for the fixed-size writes.
         out.reserve(len + WINDOW);
         let mut w = Cursor { out: &mut *out, overrun: false };
 
+        mark(&mut map, w.out.len(), Origin::Copied(base));
         w.copy(bytes.get(..ops_start).unwrap_or_default());
+        mark(&mut map, w.out.len(), Origin::Injected(base + ops_start));
         w.small(&enter);
         w.copy(&[OP_BLOCK]);
         w.copy(wrapper);
         let mut prev = ops_start;
         for insert in &self.inserts {
             let at = insert.at as usize;
-            w.run(bytes, prev, at);
+            if map.is_some() {
+                if at > prev {
+                    mark(&mut map, w.out.len(), Origin::Copied(base + prev));
+                }
+                let origin = match insert.what {
+                    What::Call | What::RefFunc => Origin::Rewritten(base + at),
+                    _ => Origin::Injected(base + at),
+                };
+                w.run(bytes, prev, at);
+                mark(&mut map, w.out.len(), origin);
+            } else {
+                w.run(bytes, prev, at);
+            }
             prev = at;
             match insert.what {
                 What::Charge if insert.value == 0 => {}
@@ -219,7 +239,9 @@ impl Edits {
                 }
             }
         }
+        mark(&mut map, w.out.len(), Origin::Copied(base + prev));
         w.run(bytes, prev, bytes.len());
+        mark(&mut map, w.out.len(), Origin::Injected(base + bytes.len()));
         w.small(&leave);
         w.copy(&[OP_END]);
         if w.overrun || out.len() - start != len {

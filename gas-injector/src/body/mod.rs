@@ -30,12 +30,13 @@ pub(crate) use meter::Scratch;
 use wasmparser::{FuncValidator, FunctionBody, ValType, ValidatorResources};
 
 use crate::error::InjectError;
+use crate::origin::OffsetMap;
 use decode::{reader_at, step};
 use meter::Body;
 
 /// Instruments one function body (`params`: the function's parameter types; `wrapper`: the
 /// encoded `[] -> results` block type of the wrapper block) and appends it to `out`, size
-/// prefix included.
+/// prefix included, recording where each piece came from in `map` if given.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn instrument_body(
     ctx: &ModuleCtx<'_>,
@@ -46,6 +47,7 @@ pub(crate) fn instrument_body(
     validator: &mut FuncValidator<ValidatorResources>,
     wrapper: &[u8],
     out: &mut Vec<u8>,
+    map: Option<&mut OffsetMap>,
 ) -> Result<(), InjectError> {
     let bytes = body.as_bytes();
     let base = body.range().start as usize;
@@ -96,5 +98,5 @@ pub(crate) fn instrument_body(
 
     let frame = frame.saturating_add(operand_stack);
     let frame = u32::try_from(frame).map_err(|_| InjectError::FrameTooLarge { func, units: frame })?;
-    scratch.edits().assemble(func, bytes, ops_start.wrapping_sub(base), wrapper, frame, out)
+    scratch.edits().assemble(func, bytes, base, ops_start.wrapping_sub(base), wrapper, frame, out, map)
 }
