@@ -35,9 +35,18 @@ pub enum CodeRejection {
     Limits(CodeError),
     /// The gas-injector refused the module (the profile, or its own bounds).
     Instrument(tally_gas_injector::InjectError),
-    /// The VM refused the instrumented module (the profile or the VM's limits). Its offsets are
-    /// into the instrumented module.
-    Module(tally_vm::Error),
+    /// The VM refused the instrumented module (the profile or the VM's limits).
+    Module {
+        /// The VM's error. Its offsets and function indices are the instrumented module's;
+        /// `offset` and `function` are the code's as deployed.
+        error: tally_vm::Error,
+        /// Byte offset in the code as deployed of what the VM refused, when the error names
+        /// one: mapped back through the instrumentation (for an injected instruction, the
+        /// original byte it was inserted before; see [`tally_gas_injector::Origin`]).
+        offset: Option<usize>,
+        /// Index of the function concerned in the code as deployed, when the error names one.
+        function: Option<u32>,
+    },
     /// An import is not a function of the host ABI with the ABI's signature.
     Import {
         /// The import's module name.
@@ -46,6 +55,9 @@ pub enum CodeRejection {
         name: String,
         /// What is wrong with it.
         problem: String,
+        /// Byte offset of the import in the code (`None` only if the code's import section could
+        /// not be read again, which the validation the code passed rules out).
+        offset: Option<usize>,
     },
 }
 
@@ -55,8 +67,23 @@ impl core::fmt::Display for CodeRejection {
             CodeRejection::TooLarge { size, max } => write!(f, "code is {size} bytes; the limit is {max}"),
             CodeRejection::Limits(e) => e.fmt(f),
             CodeRejection::Instrument(e) => e.fmt(f),
-            CodeRejection::Module(e) => e.fmt(f),
-            CodeRejection::Import { module, name, problem } => write!(f, "import `{module}.{name}`: {problem}"),
+            CodeRejection::Module { error, offset, function } => {
+                let (class, message) = crate::origin::describe(error);
+                f.write_str(class)?;
+                if let Some(function) = function {
+                    write!(f, " in function {function}")?;
+                }
+                if let Some(offset) = offset {
+                    write!(f, " at offset {offset:#x}")?;
+                }
+                write!(f, ": {message}")
+            }
+            CodeRejection::Import { module, name, problem, offset: Some(offset) } => {
+                write!(f, "import `{module}.{name}` at offset {offset:#x}: {problem}")
+            }
+            CodeRejection::Import { module, name, problem, offset: None } => {
+                write!(f, "import `{module}.{name}`: {problem}")
+            }
         }
     }
 }
@@ -70,7 +97,8 @@ impl CodeRejection {
                 Some(*offset)
             }
             CodeRejection::Instrument(e) => e.offset(),
-            CodeRejection::TooLarge { .. } | CodeRejection::Module(_) | CodeRejection::Import { .. } => None,
+            CodeRejection::Module { offset, .. } | CodeRejection::Import { offset, .. } => *offset,
+            CodeRejection::TooLarge { .. } => None,
         }
     }
 }
@@ -122,8 +150,11 @@ fn prepare_checked(
     shape: CodeShape,
 ) -> Result<LoadedCode, CodeRejection> {
     let instrumented = tally_gas_injector::instrument(code, &params.schedule).map_err(CodeRejection::Instrument)?;
-    let module = Module::new(linker.engine(), &instrumented).map_err(CodeRejection::Module)?;
-    for import in module.imports() {
+    let module = Module::new(linker.engine(), &instrumented).map_err(|error| {
+        let located = crate::origin::locate(code, &params.schedule, &error);
+        CodeRejection::Module { error, offset: located.offset, function: located.function }
+    })?;
+    for (index, import) in module.imports().into_iter().enumerate() {
         if import.module() == tally_profile::metering::MODULE {
             continue;
         }
@@ -131,6 +162,10 @@ fn prepare_checked(
             module: import.module().to_string(),
             name: import.name().to_string(),
             problem,
+            // The instrumented module's imports are the metering ones, then the code's.
+            offset: index
+                .checked_sub(tally_profile::metering::FUNC_SHIFT as usize)
+                .and_then(|i| crate::origin::import_offset(code, i)),
         };
         if import.module() != abi::MODULE {
             return Err(problem(format!("contracts may import only from `{}`", abi::MODULE)));

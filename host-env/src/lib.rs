@@ -15,6 +15,7 @@ mod frame;
 mod install;
 pub mod journal;
 pub mod limits;
+mod origin;
 mod params;
 pub mod receipt;
 pub mod record;

@@ -216,6 +216,9 @@ pub enum Error {
         /// Byte offset in the binary of what exceeds it; `None` for the whole module or for
         /// what is allocated at instantiation.
         offset: Option<usize>,
+        /// Index (in the module's function index space) of the function that exceeds it, when
+        /// a function does.
+        function: Option<u32>,
     },
     /// An import could not be satisfied.
     Link {
@@ -286,6 +289,16 @@ impl Error {
         }
     }
 
+    /// The index (in the module's function index space) of the function this error is about,
+    /// if it is about one: the function that exceeds a limit, or the one that trapped.
+    pub fn function(&self) -> Option<u32> {
+        match self {
+            Self::LimitExceeded { function, .. } => *function,
+            Self::Trap(t) => t.function,
+            _ => None,
+        }
+    }
+
     /// The byte offset in the module binary this error is about, if it is about one.
     pub fn offset(&self) -> Option<usize> {
         match self {
@@ -300,12 +313,17 @@ impl Error {
 
     /// A limit exceeded by what starts at byte `offset` of the binary.
     pub(crate) fn limit(message: impl Into<String>, offset: usize) -> Self {
-        Self::LimitExceeded { message: message.into(), offset: Some(offset) }
+        Self::LimitExceeded { message: message.into(), offset: Some(offset), function: None }
+    }
+
+    /// A limit exceeded by function `function`, at byte `offset` of the binary.
+    pub(crate) fn limit_in(function: u32, message: impl Into<String>, offset: usize) -> Self {
+        Self::LimitExceeded { message: message.into(), offset: Some(offset), function: Some(function) }
     }
 
     /// A limit exceeded by no one place of the binary: its size, or an allocation.
     pub(crate) fn limit_of_whole(message: impl Into<String>) -> Self {
-        Self::LimitExceeded { message: message.into(), offset: None }
+        Self::LimitExceeded { message: message.into(), offset: None, function: None }
     }
 
     /// Classifies a rejection by the validator of the profile: called on the error path of
@@ -349,10 +367,16 @@ impl fmt::Display for Error {
             Self::UnsupportedFeature { message, offset } => {
                 write!(f, "unsupported feature at offset {offset:#x}: {message}")
             }
-            Self::LimitExceeded { message, offset: Some(offset) } => {
-                write!(f, "limit exceeded at offset {offset:#x}: {message}")
+            Self::LimitExceeded { message, offset, function } => {
+                f.write_str("limit exceeded")?;
+                if let Some(function) = function {
+                    write!(f, " in function {function}")?;
+                }
+                if let Some(offset) = offset {
+                    write!(f, " at offset {offset:#x}")?;
+                }
+                write!(f, ": {message}")
             }
-            Self::LimitExceeded { message, offset: None } => write!(f, "limit exceeded: {message}"),
             Self::Link { module, name, reason } => write!(f, "cannot link import {module}.{name}: {reason}"),
             Self::Export { name, reason } => write!(f, "export `{name}`: {reason}"),
             Self::Signature(msg) => write!(f, "signature mismatch: {msg}"),

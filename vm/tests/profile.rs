@@ -118,10 +118,15 @@ fn limits_on_module_size_locals_and_params() {
     let config = Config { max_module_size: 16, ..Config::default() };
     assert!(matches!(compile(config, "(module (func))").unwrap_err(), Error::LimitExceeded { .. }));
     let config = Config { max_locals: 3, ..Config::default() };
-    assert!(matches!(
-        compile(config, "(module (func (local i32 i32 i32 i32)))").unwrap_err(),
-        Error::LimitExceeded { .. }
-    ));
+    let err = compile(config, "(module (func) (func (local i32 i32 i32 i32)))").unwrap_err();
+    assert!(matches!(err, Error::LimitExceeded { .. }), "{err:?}");
+    // The function and its local declaration are named: the second body's first declaration.
+    assert_eq!(err.function(), Some(1), "{err}");
+    let wasm = wat::parse_str("(module (func) (func (local i32 i32 i32 i32)))").unwrap();
+    // The module ends with the second body: size 4, one declaration, `4 × i32`, `end`.
+    assert_eq!(wasm[wasm.len() - 5..], [4, 1, 4, 0x7f, 0x0b]);
+    assert_eq!(err.offset(), Some(wasm.len() - 3), "{err}");
+    assert!(err.to_string().starts_with("limit exceeded in function 1 at offset "), "{err}");
     let config = Config { max_params: 2, ..Config::default() };
     assert!(matches!(compile(config, "(module (func (param i32 i32 i32)))").unwrap_err(), Error::LimitExceeded { .. }));
 }

@@ -162,8 +162,9 @@ impl FuncTranslator {
         let size = (range.end - range.start) as usize;
         let start = range.start as usize;
         if size > config.max_function_size as usize {
-            return Err(Error::limit(
-                format!("function {func_index} has {size} bytes, over the limit of {}", config.max_function_size),
+            return Err(Error::limit_in(
+                func_index,
+                format!("the body has {size} bytes, over the limit of {}", config.max_function_size),
                 start,
             ));
         }
@@ -176,10 +177,7 @@ impl FuncTranslator {
             let offset = locals_reader.original_position();
             let (count, vt) = locals_reader.read()?;
             extra_locals = extra_locals.checked_add(count).filter(|n| *n <= config.max_locals).ok_or_else(|| {
-                Error::limit(
-                    format!("function {func_index} declares more than {} locals", config.max_locals),
-                    offset as usize,
-                )
+                Error::limit_in(func_index, format!("declares more than {} locals", config.max_locals), offset as usize)
             })?;
             validator.define_locals(offset, count, vt)?;
         }
@@ -236,8 +234,9 @@ impl FuncTranslator {
         // Spare cells let calls zero small local sets without a length-dependent loop.
         let frame_cells = self.locals as u64 + self.max_height as u64 + u64::from(crate::exec::SMALL_LOCALS);
         if frame_cells > config.max_stack_cells as u64 {
-            return Err(Error::limit(
-                format!("function {func_index} needs a frame of {frame_cells} cells, over the stack limit"),
+            return Err(Error::limit_in(
+                func_index,
+                format!("needs a frame of {frame_cells} cells, over the stack limit of {}", config.max_stack_cells),
                 start,
             ));
         }
