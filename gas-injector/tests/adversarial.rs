@@ -273,6 +273,9 @@ fn garbage_and_truncations_never_panic() {
         let _ = instrument(&wasm[..cut], &s);
     }
     let mut state = 0x1234_5678_9abc_def0u64;
+    // Mutants the injector accepts must verify; enough of them must be accepted for that check
+    // to mean something (a change in a constant or a name keeps the module valid).
+    let mut accepted = 0;
     for i in 0..20_000 {
         let mut bytes = wasm.clone();
         for _ in 0..1 + i % 4 {
@@ -282,8 +285,10 @@ fn garbage_and_truncations_never_panic() {
         }
         if let Ok(out) = instrument(&bytes, &s) {
             verify(&bytes, &out, &s).unwrap_or_else(|e| panic!("mutant {i}: {e}"));
+            accepted += 1;
         }
     }
+    assert!(accepted > 1_000, "only {accepted} of 20000 mutants were instrumented");
 }
 
 #[test]
