@@ -76,8 +76,9 @@ pub fn run_bytes(wasm: &[u8], export: &str, args: &[String]) -> Result<Outcome, 
 /// What a metered run produced: the outcome and the gas it used.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MeteredOutcome {
-    /// Results or trap. Trap function indices are those of the original module; offsets are
-    /// those of the instrumented module.
+    /// Results or trap. A trap's function index and byte offset are the original module's (an
+    /// offset in injected metering code names the original instruction it precedes: an
+    /// out-of-gas trap names the instruction whose charge ran out).
     pub outcome: Outcome,
     /// Gas used by instantiation (the start function) and the call together: the limit minus
     /// the gas left. Equal to the limit when the run ran out of gas.
@@ -113,12 +114,15 @@ pub fn run_bytes_metered(
     let engine = Engine::new(Config::default());
     let original = Module::new(&engine, wasm).map_err(CliError::Module)?;
     check_no_imports(&original)?;
-    let instrumented = tally_gas_injector::instrument(wasm, schedule).map_err(CliError::Instrument)?;
+    let (instrumented, origins) =
+        tally_gas_injector::instrument_with_map(wasm, schedule).map_err(CliError::Instrument)?;
     let metering = Metering { gas, stack_budget: u64::from(schedule.stack.budget) };
     let (outcome, gas_left) = execute(&instrumented, export, args, Some(metering))?;
     let outcome = match outcome {
         Outcome::Trapped(mut trap) => {
             trap.function = trap.function.map(|f| f.saturating_sub(tally_profile::metering::FUNC_SHIFT));
+            trap.offset =
+                trap.offset.and_then(|at| origins.original_offset(at as usize)).and_then(|at| u32::try_from(at).ok());
             Outcome::Trapped(trap)
         }
         returned => returned,

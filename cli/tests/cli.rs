@@ -132,9 +132,11 @@ fn trap_with_json_reports_code_function_and_offset() {
     assert_eq!(json["results"], serde_json::json!([]));
     let trap = &json["trap"];
     assert_eq!(trap["code"], "memory_out_of_bounds");
-    // `load` is function 6 in the index space; the offset, if known, is a byte offset.
-    assert!(trap["function"] == 6 || trap["function"].is_null(), "{trap}");
-    assert!(trap["offset"].is_u64() || trap["offset"].is_null(), "{trap}");
+    // `load` is function 6 in the index space; the offset is its `i32.load`'s.
+    assert_eq!(trap["function"], 6, "{trap}");
+    let (wasm, body) = body_range(ARITH, 6);
+    let offset = trap["offset"].as_u64().unwrap_or_else(|| panic!("no offset: {trap}")) as usize;
+    assert!(body.contains(&offset) && wasm[offset] == 0x28, "{trap}: not the `i32.load` of {body:?}");
     assert_eq!(trap.as_object().unwrap().len(), 3, "{trap}");
 
     let out = tally(&wat, &["--json", "--invoke", "boom"]);
@@ -291,6 +293,20 @@ const LOOPS: &str = r#"
 )
 "#;
 
+/// The byte range of the body of the `index`-th defined function of `wat`, compiled.
+fn body_range(wat: &str, index: usize) -> (Vec<u8>, std::ops::Range<usize>) {
+    let wasm = wat::parse_str(wat).unwrap();
+    let range = tally_profile::parser(tally_profile::features())
+        .parse_all(&wasm)
+        .filter_map(|p| match p {
+            Ok(wasmparser::Payload::CodeSectionEntry(body)) => Some(body.range()),
+            _ => None,
+        })
+        .nth(index)
+        .unwrap();
+    (wasm, range.start as usize..range.end as usize)
+}
+
 fn gas_json(wat: &Path, args: &[&str]) -> (Option<i32>, Value) {
     let out = tally(wat, args);
     let text = stdout(&out);
@@ -327,8 +343,12 @@ fn gas_run_reports_gas_used_and_exact_limits() {
     assert_eq!(json["trap"]["code"], "out_of_gas");
     assert_eq!(json["gas_used"].as_u64(), Some(limit));
     assert_eq!(json["results"], serde_json::json!([]));
-    // The trapping function is named by its index in the original module.
-    assert!(json["trap"]["function"] == 0 || json["trap"]["function"].is_null(), "{json}");
+    // The trapping function is named by its index in the original module, and the offset is
+    // the original module's: the instruction whose charge ran out, in `fib`'s body.
+    assert_eq!(json["trap"]["function"], 0, "{json}");
+    let (_, fib) = body_range(LOOPS, 0);
+    let offset = json["trap"]["offset"].as_u64().unwrap_or_else(|| panic!("no offset: {json}")) as usize;
+    assert!(fib.contains(&offset), "{json}: offset outside `fib`'s body {fib:?}");
 
     // An infinite loop stops.
     let (code, json) = gas_json(&wat, &["--invoke", "spin", "--gas", "100000", "--json"]);
@@ -342,6 +362,12 @@ fn gas_run_reports_gas_used_and_exact_limits() {
     assert_eq!(json["trap"]["code"], "memory_out_of_bounds");
     let used = json["gas_used"].as_u64().unwrap();
     assert!(used > 0 && used < 100000, "{json}");
+    // The offset is the original module's `i32.load` (of `oob`, function 3), not the
+    // instrumented module's.
+    let (wasm, oob) = body_range(LOOPS, 3);
+    let offset = json["trap"]["offset"].as_u64().unwrap_or_else(|| panic!("no offset: {json}")) as usize;
+    assert!(oob.contains(&offset) && wasm[offset] == 0x28, "{json}: not the `i32.load` of {oob:?}");
+    assert_eq!(json["trap"]["function"], 3, "{json}");
     let (code, json) = gas_json(&wat, &["--invoke", "deep", "0", "--gas", "18446744073709551615", "--json"]);
     assert_eq!(code, Some(2));
     assert_eq!(json["trap"]["code"], "stack_exhausted", "{json}");

@@ -83,7 +83,9 @@ fn encode_arg(arg: &str, out: &mut Vec<u8>) -> Result<(), String> {
     Ok(())
 }
 
-fn parse_uint(text: &str, max: u128) -> Result<u128, String> {
+/// The value of a non-negative decimal or `0x` hex integer (`_` separators allowed): `None`
+/// when it does not fit in `u128`; an error when it is not such an integer.
+fn parse_magnitude(text: &str) -> Result<Option<u128>, String> {
     let (digits, radix) = match text.strip_prefix("0x") {
         Some(h) => (h, 16),
         None => (text, 10),
@@ -92,10 +94,12 @@ fn parse_uint(text: &str, max: u128) -> Result<u128, String> {
     if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
         return Err("expected a non-negative decimal or 0x hex integer".into());
     }
-    match u128::from_str_radix(&digits, radix) {
-        Ok(v) if v <= max => Ok(v),
-        _ => Err(format!("out of range 0..={max}")),
-    }
+    // The digits are valid, so the only failure left is overflow.
+    Ok(u128::from_str_radix(&digits, radix).ok())
+}
+
+fn parse_uint(text: &str, max: u128) -> Result<u128, String> {
+    parse_magnitude(text)?.filter(|&v| v <= max).ok_or_else(|| format!("out of range 0..={max}"))
 }
 
 fn parse_sint(text: &str, min: i128, max: i128) -> Result<i128, String> {
@@ -104,7 +108,7 @@ fn parse_sint(text: &str, min: i128, max: i128) -> Result<i128, String> {
         None => (false, text),
     };
     let range = || format!("out of range {min}..={max}");
-    let magnitude = parse_uint(rest, u128::MAX).map_err(|e| if e.starts_with("out") { range() } else { e })?;
+    let magnitude = parse_magnitude(rest)?.ok_or_else(range)?;
     let value = if negative {
         if magnitude == 1u128 << 127 {
             i128::MIN
