@@ -14,7 +14,9 @@
 //!
 //! `cargo bench -p tally-benches --bench call`. For an instruction profile, run the bench binary
 //! outside criterion: `valgrind --tool=callgrind <bench binary> --profile-warm 2000` runs 2,000
-//! warm transfers and nothing else (`--profile-instantiate N`: N instantiations).
+//! warm transfers and nothing else (`--profile-instantiate N`: N instantiations). `--time-warm N`
+//! and `--time-instantiate N` time N of them (after N/10 more to warm up) and print the mean,
+//! for paired comparisons of two builds (alternate runs of the two binaries).
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -183,24 +185,43 @@ fn instantiation(c: &mut Criterion, code: &[u8]) {
     group.finish();
 }
 
-/// `--profile-warm N` or `--profile-instantiate N`, if given.
+/// The modes that run outside criterion.
+const MODES: [&str; 4] = ["--profile-warm", "--profile-instantiate", "--time-warm", "--time-instantiate"];
+
+/// `<mode> N`, one of [`MODES`], if given.
 fn profile_mode() -> Option<(String, u32)> {
     let args: Vec<String> = std::env::args().collect();
-    let at = args.iter().position(|a| a == "--profile-warm" || a == "--profile-instantiate")?;
+    let at = args.iter().position(|a| MODES.contains(&a.as_str()))?;
     let n = args.get(at + 1).and_then(|n| n.parse().ok()).expect("a count after the profile flag");
     Some((args[at].clone(), n))
+}
+
+/// For `--time-*` modes: the mean time of one of the `n` runs since `start`, on stdout.
+fn report_time(mode: &str, n: u32, start: std::time::Instant) {
+    if mode.starts_with("--time") {
+        let ns = start.elapsed().as_nanos() as f64 / f64::from(n.max(1));
+        println!("{mode} {n}: {ns:.0} ns each, {:.0}/s", 1e9 / ns);
+    }
 }
 
 fn main() {
     let code = token_code();
     if let Some((mode, n)) = profile_mode() {
-        if mode == "--profile-warm" {
+        let timed = mode.starts_with("--time");
+        if mode.ends_with("warm") {
             let rt = runtime(tally_host_env::DEFAULT_CODE_CACHE_BYTES);
             let mut token = Token::deploy(&rt, &code);
+            // Timed runs first warm the cache, the allocator and the branch predictors.
+            (0..if timed { n / 10 } else { 0 }).for_each(|_| token.transfer(&rt));
+            let start = std::time::Instant::now();
             (0..n).for_each(|_| token.transfer(&rt));
+            report_time(&mode, n, start);
         } else {
             let mut tally = tally_instantiator(&code);
+            (0..if timed { n / 10 } else { 0 }).for_each(|_| tally());
+            let start = std::time::Instant::now();
             (0..n).for_each(|_| tally());
+            report_time(&mode, n, start);
         }
         return;
     }

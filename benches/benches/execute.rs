@@ -1,5 +1,6 @@
-//! `execute/<workload>`: each guest export run on tally-vm, wasmi 2 without fuel, wasmi 2 with
-//! fuel metering, and natively, in the same process.
+//! `execute/<workload>`: each guest export run on tally-vm (unmetered, and `tally-metered`: the
+//! module instrumented with the default schedule, gas and stack budget set, as contracts run),
+//! wasmi 2 without fuel, wasmi 2 with fuel metering, and natively, in the same process.
 //!
 //! Every runtime instantiates the guest module once and then calls the export repeatedly; the
 //! guests reinitialise their state on every call. Results are checked against the native build
@@ -8,8 +9,11 @@
 //! Before each group, a paired measurement alternates single runs of `tally` and `wasmi` (fuel
 //! off) and saves the median per-round ratio to the criterion directory as
 //! `paired-execute.json` (`bench-report` prints it): this machine's speed drifts over seconds,
-//! and the paired ratio does not drift with it. `cargo bench -p tally-benches --bench execute --
-//! paired-only` runs only the paired measurements (a criterion filter that matches no group).
+//! and the paired ratio does not drift with it. Metered Tally is paired the same way against
+//! wasmi without fuel and with fuel (section `execute-metered`, `paired-execute-metered.json`):
+//! issue 15's target is its geomean against wasmi without fuel. `cargo bench -p tally-benches
+//! --bench execute -- paired-only` runs only the paired measurements (a criterion filter that
+//! matches no group).
 
 mod common;
 
@@ -25,13 +29,17 @@ const PAIRED_ROUNDS: u32 = 21;
 
 fn execute(c: &mut Criterion) {
     let wasm = tally_guests::build::wasm_bytes().expect("build the guests for wasm32");
-    let mut paired = Vec::new();
+    let schedule = tally_gas_injector::Schedule::default();
+    let instrumented = tally_gas_injector::instrument(&wasm, &schedule).expect("instrument the guests");
+    let (mut paired, mut paired_metered) = (Vec::new(), Vec::new());
     for w in &WORKLOADS {
         let expected = (w.native)(w.arg);
         let mut tally = TallyRunner::new(&wasm, w.name, None);
+        let mut metered = TallyRunner::new(&instrumented, w.name, Some(schedule.stack.budget));
         let mut wasmi = WasmiRunner::new(&wasm, w.name, false);
         let mut wasmi_fuel = WasmiRunner::new(&wasm, w.name, true);
         assert_eq!(tally.call(w.arg), expected, "tally: {}({})", w.name, w.arg);
+        assert_eq!(metered.call(w.arg), expected, "tally metered: {}({})", w.name, w.arg);
         assert_eq!(wasmi.call(w.arg), expected, "wasmi: {}({})", w.name, w.arg);
         assert_eq!(wasmi_fuel.call(w.arg), expected, "wasmi-fuel: {}({})", w.name, w.arg);
         let run = PairedRun::measure(
@@ -48,19 +56,41 @@ fn execute(c: &mut Criterion) {
         );
         eprintln!("execute/{}: paired over {} rounds: tally / wasmi {:.3}", w.name, run.rounds, run.median_ratio);
         paired.push(run);
+        for (baseline, peer) in [("wasmi", &mut wasmi), ("wasmi-fuel", &mut wasmi_fuel)] {
+            let run = PairedRun::measure(
+                "execute-metered",
+                w.name,
+                baseline,
+                PAIRED_ROUNDS,
+                || {
+                    black_box(metered.call(black_box(w.arg)));
+                },
+                || {
+                    black_box(peer.call(black_box(w.arg)));
+                },
+            );
+            eprintln!(
+                "execute-metered/{}: paired over {} rounds: tally metered / {baseline} {:.3}",
+                w.name, run.rounds, run.median_ratio
+            );
+            paired_metered.push(run);
+        }
 
         let mut group = c.benchmark_group(format!("execute/{}", w.name));
         // Calls take milliseconds: a flat sampling plan keeps runs short and comparable.
         group.sampling_mode(SamplingMode::Flat);
         group.sample_size(20);
         group.bench_function("tally", |b| b.iter(|| tally.call(black_box(w.arg))));
+        group.bench_function("tally-metered", |b| b.iter(|| metered.call(black_box(w.arg))));
         group.bench_function("wasmi", |b| b.iter(|| wasmi.call(black_box(w.arg))));
         group.bench_function("wasmi-fuel", |b| b.iter(|| wasmi_fuel.call(black_box(w.arg))));
         group.bench_function("native", |b| b.iter(|| (w.native)(black_box(w.arg))));
         group.finish();
     }
-    if let Err(err) = save_paired(&default_criterion_dir(), "execute", &paired) {
-        eprintln!("execute: paired results not saved: {err}");
+    for (section, runs) in [("execute", &paired), ("execute-metered", &paired_metered)] {
+        if let Err(err) = save_paired(&default_criterion_dir(), section, runs) {
+            eprintln!("{section}: paired results not saved: {err}");
+        }
     }
 }
 

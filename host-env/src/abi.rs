@@ -301,10 +301,10 @@ fn storage_key(c: &mut Caller<'_, Host>, key: i32, key_len: i32, io: &mut Io) ->
     if key_len > limits(c).max_key_len {
         return Err(HostTrap::KeyTooLong.into());
     }
-    let k = read_mem(c, key, key_len)?;
-    io.put(&k);
-    let contract = c.data().frame.contract;
-    Ok(crate::state::contract_key(&contract, &k))
+    let r = mem_range(c, key, key_len)?;
+    let k = &c.memory_data()[r];
+    io.put(k);
+    Ok(crate::state::contract_key(&c.data().frame.contract, k))
 }
 
 fn ensure_writable(c: &Caller<'_, Host>) -> HostResult<()> {

@@ -254,19 +254,56 @@ pub struct ResultPreimage<'a> {
 }
 
 impl ResultPreimage<'_> {
-    /// Keccak-256 of the SCALE encoding, hashed as it is encoded (no copy of the preimage).
+    /// Keccak-256 of the SCALE encoding, hashed as it is encoded (no copy of the whole preimage:
+    /// see [`HashOutput`]).
     pub fn hash(&self) -> [u8; 32] {
-        let mut hasher = HashOutput(Keccak256::new());
-        self.encode_to(&mut hasher);
-        hasher.0.finalize().into()
+        let mut out = HashOutput { hasher: Keccak256::new(), buf: [0; HASH_BUFFER], len: 0 };
+        self.encode_to(&mut out);
+        out.finish()
     }
 }
 
-/// A SCALE output that feeds a hasher.
-struct HashOutput(Keccak256);
+/// Bytes [`HashOutput`] gathers before it feeds the hasher: a few of Keccak-256's 136-byte
+/// blocks, so a typical receipt's preimage reaches the hasher in one or two updates.
+const HASH_BUFFER: usize = 1024;
+
+/// A SCALE output that feeds a hasher. SCALE writes a preimage in many small pieces (a length
+/// prefix, a one-byte status, each 32-byte topic), and every hasher update has a fixed cost that
+/// outweighs hashing a few bytes; so small writes are gathered in `buf` first. Pieces reach the
+/// hasher in order and unchanged, so the hash is that of the plain encoding.
+struct HashOutput {
+    hasher: Keccak256,
+    buf: [u8; HASH_BUFFER],
+    /// Bytes of `buf` in use.
+    len: usize,
+}
+
+impl HashOutput {
+    fn flush(&mut self) {
+        self.hasher.update(&self.buf[..self.len]);
+        self.len = 0;
+    }
+
+    fn finish(mut self) -> [u8; 32] {
+        self.flush();
+        self.hasher.finalize().into()
+    }
+}
 
 impl parity_scale_codec::Output for HashOutput {
     fn write(&mut self, bytes: &[u8]) {
-        self.0.update(bytes);
+        if self.len + bytes.len() > HASH_BUFFER {
+            self.flush();
+        }
+        if bytes.len() >= HASH_BUFFER {
+            self.hasher.update(bytes);
+        } else {
+            self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+            self.len += bytes.len();
+        }
+    }
+
+    fn push_byte(&mut self, byte: u8) {
+        self.write(&[byte]);
     }
 }

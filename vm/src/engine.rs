@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use crate::exec::Frame;
 use crate::module::FuncTranslator;
 use crate::{Config, FuncType};
 
@@ -28,13 +29,43 @@ struct EngineInner {
     /// Translation buffers of finished compilations, handed to the next `Module::new`, so that
     /// compiling many small modules does not regrow them from empty every time.
     translators: Mutex<Vec<FuncTranslator>>,
+    /// Call-frame stacks of dropped stores (empty, with their capacity), handed to new ones:
+    /// each reserves room for the whole call depth limit, hundreds of kilobytes.
+    frames: Mutex<Vec<SpareFrames>>,
+    /// Linear memories of dropped stores, zeroed, handed to new ones (see
+    /// [`take_memory`](Engine::take_memory)).
+    memories: Mutex<Vec<Vec<u8>>>,
 }
+
+/// An empty call-frame stack kept for its allocation.
+struct SpareFrames(Vec<Frame>);
+
+impl core::fmt::Debug for SpareFrames {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "SpareFrames({})", self.0.capacity())
+    }
+}
+
+// SAFETY: a `Frame` holds raw pointers into one store, which make it `!Send`; a spare frame
+// stack holds no frames at all (its length is 0, `recycle_frames` clears it), only memory.
+unsafe impl Send for SpareFrames {}
 
 /// Most value stacks an engine keeps for reuse.
 const MAX_POOLED_STACKS: usize = 16;
 
 /// Most translators an engine keeps for reuse (one per concurrent compilation is enough).
 const MAX_POOLED_TRANSLATORS: usize = 4;
+
+/// Most call-frame stacks an engine keeps for reuse.
+const MAX_POOLED_FRAMES: usize = 16;
+
+/// Most linear memories an engine keeps for reuse.
+const MAX_POOLED_MEMORIES: usize = 16;
+
+/// Largest linear memory an engine keeps for reuse, in bytes: zeroing a memory for reuse costs
+/// about what allocating and zeroing a fresh one does, so the pool is for the small memories
+/// of short-lived stores, and keeps at most a few megabytes.
+const MAX_POOLED_MEMORY_BYTES: usize = 4 * 65536;
 
 // Engines are shared across threads; what the pools hold must keep it that way.
 const _: fn() = || {
@@ -63,6 +94,8 @@ impl Engine {
                 sigs: Mutex::new(SigRegistry::default()),
                 stacks: Mutex::new(Vec::new()),
                 translators: Mutex::new(Vec::new()),
+                frames: Mutex::new(Vec::new()),
+                memories: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -109,6 +142,51 @@ impl Engine {
         if pool.len() < MAX_POOLED_STACKS {
             pool.push(stack);
         }
+    }
+
+    /// An empty call-frame stack: a recycled one (with the capacity it had) if available.
+    pub(crate) fn take_frames(&self) -> Vec<Frame> {
+        let mut pool = self.inner.frames.lock().unwrap_or_else(|e| e.into_inner());
+        pool.pop().map_or_else(Vec::new, |spare| spare.0)
+    }
+
+    /// Returns a call-frame stack for reuse by [`take_frames`](Self::take_frames).
+    pub(crate) fn recycle_frames(&self, mut frames: Vec<Frame>) {
+        frames.clear();
+        let mut pool = self.inner.frames.lock().unwrap_or_else(|e| e.into_inner());
+        if pool.len() < MAX_POOLED_FRAMES {
+            pool.push(SpareFrames(frames));
+        }
+    }
+
+    /// A zeroed linear memory of exactly `bytes` bytes from the pool, if it holds one.
+    ///
+    /// A recycled memory is indistinguishable from a fresh one: every byte of it was zeroed when
+    /// it was returned ([`recycle_memory`](Self::recycle_memory)), and its length is the one
+    /// asked for. Only its capacity may differ, which nothing observes (growth appends zeros).
+    pub(crate) fn take_memory(&self, bytes: usize) -> Option<Vec<u8>> {
+        if bytes == 0 || bytes > MAX_POOLED_MEMORY_BYTES {
+            return None;
+        }
+        let mut pool = self.inner.memories.lock().unwrap_or_else(|e| e.into_inner());
+        let i = pool.iter().position(|m| m.len() == bytes)?;
+        Some(pool.swap_remove(i))
+    }
+
+    /// Returns a dropped store's linear memory for reuse by [`take_memory`](Self::take_memory):
+    /// zeroed here, whatever its last contract wrote, unless it is too large to keep. A full pool
+    /// gives up its oldest memory, so that it follows the sizes in use.
+    pub(crate) fn recycle_memory(&self, mut data: Vec<u8>) {
+        if data.is_empty() || data.len() > MAX_POOLED_MEMORY_BYTES {
+            return;
+        }
+        // Zeroed before the lock: other threads' stores need not wait for it.
+        data.fill(0);
+        let mut pool = self.inner.memories.lock().unwrap_or_else(|e| e.into_inner());
+        if pool.len() >= MAX_POOLED_MEMORIES {
+            pool.remove(0);
+        }
+        pool.push(data);
     }
 
     /// A function translator: a recycled one if available, else a new one. Its buffers carry

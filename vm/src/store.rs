@@ -133,6 +133,12 @@ impl Drop for StoreInner {
         if !self.stack.is_empty() {
             self.engine.recycle_stack(core::mem::take(&mut self.stack));
         }
+        if self.frames.capacity() > 0 {
+            self.engine.recycle_frames(core::mem::take(&mut self.frames));
+        }
+        for memory in self.memories.drain(..) {
+            self.engine.recycle_memory(memory.data);
+        }
     }
 }
 
@@ -195,8 +201,10 @@ impl StoreInner {
                 ty.minimum, self.config.max_memory_pages
             )));
         }
-        let mut data = Vec::new();
-        if !extend_zeroed(&mut data, ty.minimum as usize * PAGE_SIZE) {
+        let bytes = ty.minimum as usize * PAGE_SIZE;
+        // A pooled memory is all zeros, as a fresh one is (see `Engine::take_memory`).
+        let mut data = self.engine.take_memory(bytes).unwrap_or_default();
+        if data.is_empty() && !extend_zeroed(&mut data, bytes) {
             return Err(Error::limit_of_whole(format!("cannot allocate a memory of {} pages", ty.minimum)));
         }
         self.memories.push(MemoryEntity { data, ty });

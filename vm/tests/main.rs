@@ -11,6 +11,7 @@ mod gas_adversarial;
 mod gas_engines;
 mod gas_oracle;
 mod guest;
+mod memory_reuse;
 mod metering;
 mod native_stack;
 mod profile;

@@ -63,9 +63,16 @@ impl Storage for MemoryStorage {
         let mut map = self.map.write().unwrap_or_else(|poisoned| poisoned.into_inner());
         for (k, v) in writes.iter() {
             match v {
-                Some(v) => {
-                    map.insert(k.to_vec(), v.to_vec());
-                }
+                // An existing entry keeps its key and its value's allocation.
+                Some(v) => match map.get_mut(k) {
+                    Some(slot) => {
+                        slot.clear();
+                        slot.extend_from_slice(v);
+                    }
+                    None => {
+                        map.insert(k.to_vec(), v.to_vec());
+                    }
+                },
                 None => {
                     map.remove(k);
                 }

@@ -235,6 +235,9 @@ fn run_wasm(
     // The frame stack is reused across calls: reserving once keeps pushes free of allocation
     // and lets handlers push without a capacity check.
     let mut frames = core::mem::take(&mut store.frames);
+    if frames.capacity() == 0 {
+        frames = store.engine.take_frames();
+    }
     frames.clear();
     frames.reserve(max_depth + 1);
     let frame_base = frames.as_mut_ptr();
