@@ -147,9 +147,7 @@ fn defaults_are_the_committed_calibration() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file::FITTED);
     let calibrated = file::load(&path).unwrap();
     let defaults = Params::default();
-    let mut expected = Params::default();
-    expected.schedule = calibrated.schedule;
-    expected.host = calibrated.host;
+    let mut expected = Params { schedule: calibrated.schedule, host: calibrated.host, ..Params::default() };
     for t in pipeline::PREPARED_CODE_TERMS {
         t.set(&mut expected, t.get(&defaults));
     }

@@ -46,7 +46,8 @@ pub const UNIT: &str = "ns per 1000 gas of the reference machine, as at the defa
                         the time-per-gas reference baselines) keeps the defaults' time per gas, and the fitted \
                         terms are the prices that minimise the largest ratio, over complete adversarial programs \
                         (the time-per-gas scenarios and the calibration's probes run whole), of the program's \
-                        time per gas to that median (rule v2, exact by linear programming), rounded up to two \
+                        time per gas to that median (rule v2: bisection with a feasibility linear program, baselines also not \
+                        overcharged beyond the bound), rounded up to two \
                         significant digits";
 
 /// Why the calibration file's `not_fitted` terms keep their prices.

@@ -252,6 +252,9 @@ fn largest(programs: &[Program], params: &Params) -> f64 {
     programs.iter().zip(&ratios).filter(|(p, _)| p.bounded()).map(|(_, r)| *r).fold(0.0, f64::max)
 }
 
+/// The free terms' optimal prices (unrounded) and the optimal bound.
+type Optimum = (BTreeMap<Term, f64>, f64);
+
 /// The largest price relative to the base a term may get (keeps the programs bounded).
 const MAX_SCALE: f64 = 1e6;
 
@@ -265,7 +268,7 @@ fn solve_pivot(
     free: &[Term],
     split: (&[usize], &[usize]),
     held: &[(usize, f64)],
-) -> Result<Option<(BTreeMap<Term, f64>, f64)>, String> {
+) -> Result<Option<Optimum>, String> {
     let scale: Vec<f64> = free.iter().map(|t| t.get(base) as f64).collect();
     let fixed_gas = |p: &Program| p.gas_with(|t| if free.contains(&t) { 0.0 } else { t.get(base) as f64 });
     let tpg: Vec<f64> = held.iter().map(|h| h.1).collect();

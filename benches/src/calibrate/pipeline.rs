@@ -499,13 +499,14 @@ fn complete_programs(
     if let Some(path) = &options.counts {
         std::fs::write(path, cache.to_json()).map_err(|e| format!("{}: {e}", path.display()))?;
     }
-    // A program whose gas at the defaults is mostly code loading and deploy is priced by the
-    // prepared-code measurement (those terms are fixed here): no other price can bound it.
+    // A scenario or probe whose gas at the defaults is mostly code loading and deploy is priced
+    // by the prepared-code measurement (those terms are fixed here): no other price can bound
+    // it. The baselines stay: they are the reference.
     let mut kept = Vec::new();
     for p in out.programs {
         let share = p.gas_with(|t| if PREPARED_CODE_TERMS.contains(&t) { t.get(&defaults) as f64 } else { 0.0 })
             / p.gas(&defaults).max(1.0);
-        if share >= 0.5 {
+        if share >= 0.5 && matches!(p.kind, Kind::Scenario | Kind::Probe) {
             out.left_out.push(LeftOut {
                 name: p.name.clone(),
                 why: format!(

@@ -222,7 +222,7 @@ fn rule(out: &mut String, c: &Calibration) {
         "The rule (`calibrate::minimax`; BENCHMARKS.md, \"Calibration\"): every fitted term at the price \
          that minimises the largest ratio, over complete adversarial programs, of the program's time per \
          gas to the reference baselines' median time per gas, the unit held where the defaults have it \
-         (ns per 1000 gas of the reference machine); solved exactly by linear programming, then \
+         (ns per 1000 gas of the reference machine), no baseline overcharged beyond the bound either; solved by bisection with a feasibility linear program, then \
          rounded up to two significant digits. The programs are the time-per-gas suite's scenarios (their \
          times from a suite run at the defaults) and every probe at its smallest and largest size, run \
          whole. The issue's bound is {}×. The code-loading and deploy terms (`{}`) are fixed inputs: \
@@ -248,8 +248,8 @@ fn rule(out: &mut String, c: &Calibration) {
     let bounded = r.programs.iter().filter(|p| p.bounded()).count();
     let _ = writeln!(
         out,
-        "**Result:** over {bounded} bounded programs, the optimum is **{:.2}×** (pivot `{}`, the reference \
-         baseline held as the median); after rounding, the largest ratio is **{:.2}×**, and the reference \
+        "**Result:** over {bounded} bounded programs, the optimum is **{:.2}×** (the median held by `{}`, the defaults' middle \
+         reference baselines); after rounding, the largest ratio is **{:.2}×**, and the reference \
          median's time per gas is {:.3} of the defaults' (the unit). {}\n",
         a.bound,
         a.pivot,
