@@ -22,6 +22,15 @@
 //! - `--guests FILE`: the guest programs' module for the ordinary-code check (default: built by
 //!   `tally_guests::build`, or `TALLY_TPG_GUESTS`; the check keeps only the arithmetic loop if
 //!   neither works);
+//! - `--suite FILE`: a time-per-gas run at the current defaults (`time-per-gas --json FILE`,
+//!   same scale): its scenarios and baselines join the complete programs the pricing rule
+//!   bounds (`tally_benches::calibrate::minimax`); without it, the rule bounds the probes alone
+//!   against ordinary code as timed here;
+//! - `--token FILE`: the SDK example token for the suite's token baselines (default
+//!   `TALLY_TPG_TOKEN`, or built);
+//! - `--counts FILE`: the rule's counts (what every program is charged for) are read from
+//!   `FILE` when it has them for the same gas, and written to it: counting takes minutes and
+//!   needs no quiet machine, so a `--preflight` run can take them before the timed runs;
 //! - `--out DIR`; `--list`: print the probes in calibration order.
 //!
 //! Exits with failure when a probe failed or depends on a term priced after it.
@@ -32,10 +41,11 @@ use std::process::ExitCode;
 use tally_benches::calibrate::file::{self, Measured};
 use tally_benches::calibrate::measure::Plan;
 use tally_benches::calibrate::pipeline::{self, Options};
+use tally_benches::calibrate::programs::read_suite;
 use tally_benches::calibrate::{machine, report, Scale};
 
 const USAGE: &str =
-    "usage: calibrate [--quick | --preflight] [--recorded] [--guests FILE] [--out DIR] [--list] [NAME-FILTER...]";
+    "usage: calibrate [--quick | --preflight] [--recorded] [--guests FILE] [--suite FILE] [--token FILE] [--counts FILE] [--out DIR] [--list] [NAME-FILTER...]";
 
 struct Args {
     quick: bool,
@@ -44,6 +54,9 @@ struct Args {
     list: bool,
     out: Option<PathBuf>,
     guests: Option<PathBuf>,
+    suite: Option<PathBuf>,
+    token: Option<PathBuf>,
+    counts: Option<PathBuf>,
     filters: Vec<String>,
 }
 
@@ -55,6 +68,9 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
         list: false,
         out: None,
         guests: None,
+        suite: None,
+        token: None,
+        counts: None,
         filters: Vec::new(),
     };
     let mut it = args.into_iter();
@@ -67,6 +83,9 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
             "--list" => a.list = true,
             "--out" => a.out = Some(PathBuf::from(value("--out")?)),
             "--guests" => a.guests = Some(PathBuf::from(value("--guests")?)),
+            "--suite" => a.suite = Some(PathBuf::from(value("--suite")?)),
+            "--token" => a.token = Some(PathBuf::from(value("--token")?)),
+            "--counts" => a.counts = Some(PathBuf::from(value("--counts")?)),
             "-h" | "--help" => return Err(String::new()),
             flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
             _ => a.filters.push(arg),
@@ -114,6 +133,33 @@ fn main() -> ExitCode {
             }
         },
     };
+    let suite = match &args.suite {
+        Some(path) => match std::fs::read_to_string(path).map_err(|e| e.to_string()).and_then(|t| read_suite(&t)) {
+            Ok(rows) => Some(rows),
+            Err(e) => {
+                eprintln!("{}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+        },
+        None => None,
+    };
+    let token = match (&suite, &args.token) {
+        (None, _) => None,
+        (Some(_), Some(path)) => match std::fs::read(path) {
+            Ok(bytes) => Some(bytes),
+            Err(e) => {
+                eprintln!("{}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+        },
+        (Some(_), None) => match tally_benches::scenarios::token_wasm() {
+            Ok(bytes) => Some(bytes),
+            Err(e) => {
+                eprintln!("no token contract ({e}); the suite's token baselines are left out");
+                None
+            }
+        },
+    };
     let options = Options {
         scale,
         plan: match (args.quick, args.preflight) {
@@ -124,6 +170,9 @@ fn main() -> ExitCode {
         recorded: args.recorded,
         filters: args.filters.clone(),
         guests,
+        suite,
+        token,
+        counts: args.counts.clone(),
         progress,
     };
     let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

@@ -13,6 +13,7 @@
 //!   "format": "tally-calibration/1",
 //!   "unit": "…",
 //!   "measured": { "machine": "…", "scale": "full", "recorded": false },
+//!   "not_fitted": { "why": "priced by the prepared-code measurement, …", "terms": ["host.load", …] },
 //!   "schedule": {
 //!     "version": 2,
 //!     "classes": [
@@ -41,10 +42,16 @@ use super::terms::{class_of, DynTerm, HostTerm};
 pub const FORMAT: &str = "tally-calibration/1";
 
 /// The conversion of time to gas the calibration uses.
-pub const UNIT: &str = "the defaults' unit: ordinary code (the median of the time-per-gas baseline workloads) runs \
-                        at the defaults' time per gas, and every term is at the lowest price (two significant \
-                        digits, rounded up) that keeps its worst-case input within 2.5× ordinary code's median \
-                        time per gas under the proposal itself";
+pub const UNIT: &str = "ns per 1000 gas of the reference machine, as at the defaults: ordinary code (the median of \
+                        the time-per-gas reference baselines) keeps the defaults' time per gas, and the fitted \
+                        terms are the prices that minimise the largest ratio, over complete adversarial programs \
+                        (the time-per-gas scenarios and the calibration's probes run whole), of the program's \
+                        time per gas to that median (rule v2: bisection with a feasibility linear program, baselines also not \
+                        overcharged beyond the bound), rounded up to two \
+                        significant digits";
+
+/// Why the calibration file's `not_fitted` terms keep their prices.
+pub const NOT_FITTED: &str = "priced by the prepared-code measurement, not by this fit";
 
 /// The committed calibration file, relative to the `benches` crate.
 pub const FITTED: &str = "calibration/fitted.json";
@@ -84,6 +91,8 @@ pub fn write(schedule: &Schedule, host: &HostCosts, measured: &Measured) -> Stri
         quote(&measured.scale),
         measured.recorded
     );
+    let fixed: Vec<String> = super::pipeline::PREPARED_CODE_TERMS.iter().map(|t| quote(&t.name())).collect();
+    let _ = writeln!(out, "  \"not_fitted\": {{ \"why\": {}, \"terms\": [{}] }},", quote(NOT_FITTED), fixed.join(", "));
     let _ = writeln!(out, "  \"schedule\": {{\n    \"version\": {},\n    \"classes\": [", schedule.version);
     // One entry per (class, price): a class whose members differ in price gets one per price.
     let mut groups: Vec<(super::terms::OpClass, Option<u64>, Vec<&'static str>)> = Vec::new();

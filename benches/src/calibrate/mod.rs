@@ -1,6 +1,6 @@
 //! The cost calibration (issue 11): measures every price of the cost model on its worst-case
-//! input at several sizes, fits `const + per_unit · x`, converts time to gas by the proposal rule
-//! ([`file::UNIT`], [`feasible`]), and writes a calibration file (the proposed `Schedule`
+//! input at several sizes, fits `const + per_unit · x`, converts time to gas by the pricing rule
+//! ([`file::UNIT`], [`minimax`]), and writes a calibration file (the proposed `Schedule`
 //! and `HostCosts`) and a report. Run by the `calibrate` binary; `BENCHMARKS.md`,
 //! "Calibration", describes the method and how to rerun it.
 //!
@@ -9,8 +9,12 @@
 //! - [`ops`], [`host`], [`storage`], [`code`]: the probes, in calibration order;
 //! - [`measure`]: timing (paired, alternating rounds) and exact gas counts;
 //! - [`fit`]: least squares and rounding;
-//! - [`feasible`]: the proposal rule (each worst case within 2.5× ordinary code, solved by
-//!   fixed-point iteration) and whether the classes allow it;
+//! - [`minimax`]: the pricing rule (v2): the prices that minimise the largest ratio of a
+//!   complete program's time per gas to ordinary code's median, by linear programming;
+//! - [`programs`]: the complete programs it bounds (the time-per-gas suite's scenarios and
+//!   baselines, the probes run whole) and what each is charged for, counted from the metering;
+//! - [`feasible`]: rule v1 (each isolated worst case within 2.5× ordinary code), kept for its
+//!   feasibility figures: it cannot converge;
 //! - [`pipeline`]: the run, from probes to prices;
 //! - [`file`], [`report`]: the outputs.
 
@@ -21,9 +25,11 @@ pub mod fit;
 pub mod host;
 pub mod kernel;
 pub mod measure;
+pub mod minimax;
 pub mod ops;
 pub mod pipeline;
 pub mod probe;
+pub mod programs;
 pub mod report;
 pub mod storage;
 pub mod terms;

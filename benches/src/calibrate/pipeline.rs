@@ -11,10 +11,13 @@
 //! largest. While fitting, later probes see earlier terms at their fitted prices (rounded to two
 //! significant digits, no class below `simple`, nothing below 1).
 //!
-//! **Proposing.** The proposal is each term at the lowest price that keeps its worst case within
-//! 2.5× ordinary code's median time per gas under the proposal itself, the unit anchored at the
-//! defaults' median ([`feasible::solve`](super::feasible::solve)); the report says when no such
-//! prices exist and which classes are why.
+//! **Proposing.** The proposal is the pricing rule's ([`minimax`](super::minimax)): every fitted
+//! term at the price that minimises the largest ratio of a complete program's time per gas (the
+//! time-per-gas suite's scenarios and baselines given by `--suite`, and every probe at its
+//! smallest and largest size, run whole) to the reference baselines' median, the unit held at the
+//! defaults' median; the code-loading and deploy terms ([`PREPARED_CODE_TERMS`]) are fixed
+//! inputs. Rule v1 ([`feasible::solve`](super::feasible::solve)) still runs for the report's
+//! feasibility figures; its prices are the proposal only if the pricing rule cannot run.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -24,7 +27,9 @@ use tally_host_env::Params;
 use super::feasible::{self, Solution, Workload};
 use super::fit::{fit_line, round_price, round_price_up, Fit};
 use super::measure::{count_probe, gas_at, time_probe, Plan, Reference};
+use super::minimax::{self, Kind, Minimax, Program};
 use super::probe::{Ctx, Probe, Series};
+use super::programs::{self, LeftOut};
 use super::terms::{DynTerm, HostTerm, OpClass, Term};
 use super::Scale;
 
@@ -42,8 +47,40 @@ pub struct Options {
     pub filters: Vec<String>,
     /// The guest programs' module, for the ordinary-code check (skipped without it).
     pub guests: Option<Vec<u8>>,
+    /// A time-per-gas suite run at the defaults (`time-per-gas --json`): its scenarios and
+    /// baselines join the programs the pricing rule bounds ([`minimax`](super::minimax)).
+    pub suite: Option<Vec<crate::tpg::Row>>,
+    /// The SDK example token's code, for the suite's token-transfer baselines.
+    pub token: Option<Vec<u8>>,
+    /// A file of counts taken before ([`programs::Counts`]): read if it exists, written after.
+    pub counts: Option<std::path::PathBuf>,
     /// Called with a line of progress.
     pub progress: fn(&str),
+}
+
+/// The terms the prepared-code measurement prices (code loading and deploy): fixed inputs of
+/// the rule at their default prices, not fitted here.
+pub const PREPARED_CODE_TERMS: [Term; 8] = [
+    Term::Host(HostTerm::Load),
+    Term::Host(HostTerm::LoadCodeByte),
+    Term::Host(HostTerm::LoadFunction),
+    Term::Host(HostTerm::LoadLocal),
+    Term::Host(HostTerm::LoadGlobal),
+    Term::Host(HostTerm::LoadBrTableTarget),
+    Term::Host(HostTerm::Deploy),
+    Term::Host(HostTerm::DeployCodeByte),
+];
+
+/// What the pricing rule (rule v2) was given and gave.
+pub struct Rule {
+    /// The programs it bounded, and the baselines.
+    pub programs: Vec<Program>,
+    /// The programs it left out, with why.
+    pub left_out: Vec<LeftOut>,
+    /// Its answer.
+    pub answer: Minimax,
+    /// Whether the suite's scenarios were among the programs.
+    pub with_suite: bool,
 }
 
 /// One point of a probe.
@@ -162,6 +199,9 @@ pub struct Calibration {
     pub ordinary: Vec<OrdinaryRow>,
     /// The proposal rule's solution, with the feasibility figures.
     pub solution: Solution,
+    /// The pricing rule's programs and answer, or why it could not run (the proposal is then
+    /// rule v1's first step).
+    pub rule: Result<Rule, String>,
     /// Probes that failed, with why.
     pub failures: Vec<(String, String)>,
     /// How long the run took, in seconds.
@@ -314,7 +354,21 @@ pub fn calibrate(options: &Options) -> Result<Calibration, String> {
     let mut measured: Vec<f64> = ordinary.iter().map(|r| per_kgas(r.ns, r.gas_default)).collect();
     let median_default = crate::tpg::median(&mut measured);
     let solution = feasible::solve(median_default, &defaults, &fitted, &candidates, &workloads);
-    let proposal = solution.proposal.clone();
+    (options.progress)("counting the complete programs of the pricing rule");
+    let rule = complete_programs(options, &ctx, &probes, &results, &ordinary, &workloads, median_default).and_then(
+        |(programs, left_out, with_suite)| {
+            (options.progress)(&format!("solving the pricing rule over {} programs", programs.len()));
+            let answer = minimax::solve(&programs, &uniform_defaults(), &PREPARED_CODE_TERMS)?;
+            Ok(Rule { programs, left_out, answer, with_suite })
+        },
+    );
+    if let Err(e) = &rule {
+        (options.progress)(&format!("  the pricing rule failed: {e}"));
+    }
+    let proposal = match &rule {
+        Ok(r) => r.answer.params.clone(),
+        Err(_) => solution.proposal.clone(),
+    };
     for (row, gas) in ordinary.iter_mut().zip(ordinary_gas(options, &ctx, &proposal)?) {
         row.gas_proposed = gas;
     }
@@ -371,9 +425,101 @@ pub fn calibrate(options: &Options) -> Result<Calibration, String> {
         reference: (reference.anchor_ns, reference.gas, spread.0, spread.1),
         ordinary,
         solution,
+        rule,
         failures,
         seconds: start.elapsed().as_secs_f64(),
     })
+}
+
+/// The programs of the pricing rule: the reference baselines and the scenarios (from the suite
+/// run, when given; else ordinary code as timed here), and every probe at its smallest and
+/// largest size as a whole program, its time in gas-at-the-median (`ns · 1000 / median`).
+fn complete_programs(
+    options: &Options,
+    ctx: &Ctx,
+    probes: &[Probe],
+    results: &[ProbeResult],
+    ordinary: &[OrdinaryRow],
+    workloads: &[Workload],
+    median_default: f64,
+) -> Result<(Vec<Program>, Vec<LeftOut>, bool), String> {
+    let base = uniform_defaults();
+    let defaults = Params::default();
+    let mut cache = match &options.counts {
+        Some(path) if path.exists() => programs::Counts::from_json(
+            &std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?,
+        )?,
+        _ => programs::Counts::default(),
+    };
+    let mut out = programs::Assembled::default();
+    let with_suite = options.suite.is_some();
+    match &options.suite {
+        Some(rows) => {
+            let scale = match options.scale {
+                Scale::Full => crate::scenarios::Scale::Full,
+                Scale::Quick => crate::scenarios::Scale::Quick,
+                Scale::Tiny => crate::scenarios::Scale::Tiny,
+            };
+            programs::suite_programs(
+                &mut out,
+                &mut cache,
+                rows,
+                scale,
+                options.guests.as_deref(),
+                options.token.as_deref(),
+                &base,
+                &defaults,
+                options.progress,
+            )?;
+        }
+        None => {
+            for (row, w) in ordinary.iter().zip(workloads) {
+                out.programs.push(Program {
+                    name: row.name.clone(),
+                    kind: Kind::Reference,
+                    time: row.ns * 1000.0 / median_default,
+                    counts: w.counts.clone(),
+                    gas_default: row.gas_default as f64,
+                });
+            }
+        }
+    }
+    for result in results {
+        let Some(probe) = probes.iter().find(|p| p.name == result.name) else { continue };
+        let (Some(first), Some(last)) = (result.points.first(), result.points.last()) else { continue };
+        let points = if first.x == last.x { vec![first] } else { vec![first, last] };
+        for point in points {
+            let name = format!("{} (x = {})", probe.name, point.x);
+            (options.progress)(&format!("  counting probe {name}"));
+            let mut gas = |p: &Params| gas_at(probe, ctx, p, point.x);
+            let time = point.ns * 1000.0 / median_default;
+            out.add(&mut cache, name, Kind::Probe, time, point.gas_default, &mut gas, &base, &defaults);
+        }
+    }
+    if let Some(path) = &options.counts {
+        std::fs::write(path, cache.to_json()).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    // A scenario or probe whose gas at the defaults is mostly code loading and deploy is priced
+    // by the prepared-code measurement (those terms are fixed here): no other price can bound
+    // it. The baselines stay: they are the reference.
+    let mut kept = Vec::new();
+    for p in out.programs {
+        let share = p.gas_with(|t| if PREPARED_CODE_TERMS.contains(&t) { t.get(&defaults) as f64 } else { 0.0 })
+            / p.gas(&defaults).max(1.0);
+        if share >= 0.5 && matches!(p.kind, Kind::Scenario | Kind::Probe) {
+            out.left_out.push(LeftOut {
+                name: p.name.clone(),
+                why: format!(
+                    "{:.0} % of its gas is code loading and deploy: priced by the prepared-code measurement, not by \
+                     this fit",
+                    share * 100.0
+                ),
+            });
+        } else {
+            kept.push(p);
+        }
+    }
+    Ok((kept, out.left_out, with_suite))
 }
 
 /// Nanoseconds per 1000 gas.

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use super::feasible::{BOUND, ISSUE_BOUND};
 use super::file::UNIT;
-use super::pipeline::{per_kgas, Calibration, ProbeResult, TermResult};
+use super::pipeline::{per_kgas, Calibration, ProbeResult, TermResult, PREPARED_CODE_TERMS};
 use super::terms::{members, DynTerm, OpClass, Term};
 use crate::tpg::{format_gas, format_time};
 
@@ -76,6 +76,7 @@ pub fn render(c: &Calibration, machine: &str, command: &str) -> String {
         out.push('\n');
     }
     ordinary(&mut out, c);
+    rule(&mut out, c);
     feasibility(&mut out, c);
     comparison(&mut out, c);
     checks(&mut out, c);
@@ -209,6 +210,106 @@ fn comparison(out: &mut String, c: &Calibration) {
             ratios,
             worst
         );
+    }
+    out.push('\n');
+}
+
+/// The pricing rule (rule v2): its answer, the programs that bind, and every program's ratio.
+fn rule(out: &mut String, c: &Calibration) {
+    let _ = writeln!(out, "## The pricing rule: complete programs within 3×\n");
+    let _ = writeln!(
+        out,
+        "The rule (`calibrate::minimax`; BENCHMARKS.md, \"Calibration\"): every fitted term at the price \
+         that minimises the largest ratio, over complete adversarial programs, of the program's time per \
+         gas to the reference baselines' median time per gas, the unit held where the defaults have it \
+         (ns per 1000 gas of the reference machine), no baseline overcharged beyond the bound either; solved by bisection with a feasibility linear program, then \
+         rounded up to two significant digits. The programs are the time-per-gas suite's scenarios (their \
+         times from a suite run at the defaults) and every probe at its smallest and largest size, run \
+         whole. The issue's bound is {}×. The code-loading and deploy terms (`{}`) are fixed inputs: \
+         priced by the prepared-code measurement, not by this fit.\n",
+        ISSUE_BOUND,
+        PREPARED_CODE_TERMS.iter().map(|t| t.name()).collect::<Vec<_>>().join("`, `")
+    );
+    let r = match &c.rule {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = writeln!(out, "**The rule could not run:** {e}. The proposal is rule v1's first step.\n");
+            return;
+        }
+    };
+    let a = &r.answer;
+    if !r.with_suite {
+        let _ = writeln!(
+            out,
+            "**Without a suite run** (`--suite`): the programs are the probes alone, against ordinary code \
+             as timed here. Not a calibration of the defaults.\n"
+        );
+    }
+    let bounded = r.programs.iter().filter(|p| p.bounded()).count();
+    let _ = writeln!(
+        out,
+        "**Result:** over {bounded} bounded programs, the optimum is **{:.2}×** (the median held by `{}`, the defaults' middle \
+         reference baselines); after rounding, the largest ratio is **{:.2}×**, and the reference \
+         median's time per gas is {:.3} of the defaults' (the unit). {}\n",
+        a.bound,
+        a.pivot,
+        a.max,
+        a.median,
+        if a.max <= ISSUE_BOUND { "Within the issue's bound." } else { "**Over the issue's bound.**" }
+    );
+    let (_, at_defaults) = super::minimax::ratios_at_defaults(&r.programs);
+    let mut order: Vec<usize> = (0..r.programs.len()).collect();
+    order.sort_by(|x, y| a.ratios[*y].total_cmp(&a.ratios[*x]));
+    let _ = writeln!(
+        out,
+        "Every program, largest ratio under the proposal first (the reference baselines, whose median is \
+         the reference, marked *ref*; every program is bounded, the baselines too):\n"
+    );
+    let _ = writeln!(
+        out,
+        "| program | kind | gas (defaults) | ratio (defaults) | gas (proposal) | ratio (proposal) | largest terms under the proposal |\n\
+         |---|---|---:|---:|---:|---:|---|"
+    );
+    for i in order {
+        let p = &r.programs[i];
+        let kind = match p.kind {
+            super::minimax::Kind::Reference => "ref",
+            super::minimax::Kind::Baseline => "baseline",
+            super::minimax::Kind::Scenario => "scenario",
+            super::minimax::Kind::Probe => "probe",
+        };
+        let gas = p.gas(&c.proposal).max(1.0);
+        let mut top: Vec<(Term, f64)> =
+            p.counts.iter().map(|(t, n)| (*t, n * t.get(&c.proposal) as f64 / gas)).collect();
+        top.sort_by(|x, y| y.1.total_cmp(&x.1));
+        let top: Vec<String> = top.iter().take(3).map(|(t, f)| format!("`{}` {}", t.name(), percent(*f))).collect();
+        let _ = writeln!(
+            out,
+            "| `{}` | {kind} | {} | {:.2}× | {} | {:.2}× | {} |",
+            p.name,
+            num(p.gas_default),
+            at_defaults[i],
+            num(gas),
+            a.ratios[i],
+            top.join(", ")
+        );
+    }
+    if !r.left_out.is_empty() {
+        let _ = writeln!(out, "\nLeft out of the rule ({}):\n", r.left_out.len());
+        for l in &r.left_out {
+            let _ = writeln!(out, "- `{}`: {}", l.name, l.why);
+        }
+    }
+    let _ = writeln!(out, "\nPivots tried (the linear program's optimum, and the largest ratio after rounding):\n");
+    for (name, v) in &a.pivots {
+        match v {
+            Some((bound, max)) => {
+                let _ = writeln!(out, "- `{name}`: {bound:.3}×, {max:.3}×");
+            }
+            None => {
+                let _ = writeln!(out, "- `{name}`: no solution");
+            }
+        }
     }
     out.push('\n');
 }

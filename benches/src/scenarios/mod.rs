@@ -137,8 +137,30 @@ const CALLER: Address = Address([0xca; 32]);
 /// Contract methods that no contract here exports.
 const MISSING: &str = "missing";
 
+thread_local! {
+    /// The prices [`with_prices`] sets up scenarios under, when not the defaults.
+    static PRICES: std::cell::RefCell<Option<Params>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The params every scenario and baseline is set up with: the defaults, or the prices of an
+/// enclosing [`with_prices`].
 fn params() -> Params {
-    Params::default()
+    PRICES.with(|p| p.borrow().clone()).unwrap_or_default()
+}
+
+/// Runs `f` with scenarios and baselines set up under `prices` instead of the defaults' (the
+/// calibration counts what each is charged for this way); limits are `prices`' too.
+pub fn with_prices<T>(prices: &Params, f: impl FnOnce() -> T) -> T {
+    let before = PRICES.with(|p| p.replace(Some(prices.clone())));
+    struct Restore(Option<Params>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let before = self.0.take();
+            PRICES.with(|p| *p.borrow_mut() = before);
+        }
+    }
+    let _restore = Restore(before);
+    f()
 }
 
 /// The default contract limits.
