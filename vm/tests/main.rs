@@ -14,5 +14,6 @@ mod guest;
 mod metering;
 mod native_stack;
 mod profile;
+mod serial;
 mod smoke;
 mod stack_reuse;
