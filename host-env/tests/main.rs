@@ -16,5 +16,6 @@ mod limits;
 mod native_stack;
 mod nested_gas;
 mod pipeline;
+mod prepared;
 mod replay;
 mod storage;
