@@ -374,7 +374,8 @@ impl Loader<'_> {
         }
         // The code is not hashed again: that would cost a fifth of the load, to check the node's
         // own database, which deploy wrote under this very hash.
-        let loaded = self.prepare_and_store(cache_key, &code, shape_paid, charge)?;
+        let shape_charge = if shape_paid { ShapeCharge::Paid } else { ShapeCharge::Load };
+        let loaded = self.prepare_and_store(cache_key, &code, shape_charge, charge)?;
         tx.code.insert(account.code_hash, loaded.clone());
         Ok((account.code_hash, loaded))
     }
@@ -382,20 +383,20 @@ impl Loader<'_> {
     /// Prepares code being deployed (not yet stored), through the cache and the prepared-code
     /// store, and stores the prepared entry. The caller took the charge by length
     /// (`deploy_code_byte`); this charges
-    /// [`HostCosts::load_shape_cost`](crate::HostCosts::load_shape_cost) once the check has
+    /// [`HostCosts::prepare_shape_cost`](crate::HostCosts::prepare_shape_cost) once the check has
     /// measured the code (or the stored entry says its shape), before it is instrumented and
     /// translated (or decoded), prepared before or not.
     pub fn load_code(&self, code_hash: [u8; 32], code: &[u8], charge: Charge<'_>) -> Result<Arc<LoadedCode>, LoadFail> {
         let cache_key = (code_hash, self.params_hash);
         if let Some(loaded) = self.cache.get(&cache_key) {
-            if !charge(self.params.host.load_shape_cost(&loaded.shape)) {
+            if !charge(self.params.host.prepare_shape_cost(&loaded.shape)) {
                 return Err(LoadFail::OutOfGas);
             }
             return Ok(loaded);
         }
         let mut shape_paid = false;
         if let Some(entry) = self.stored(&cache_key) {
-            if !charge(self.params.host.load_shape_cost(&entry.shape)) {
+            if !charge(self.params.host.prepare_shape_cost(&entry.shape)) {
                 return Err(LoadFail::OutOfGas);
             }
             shape_paid = true;
@@ -404,16 +405,17 @@ impl Loader<'_> {
                 return Ok(loaded);
             }
         }
-        self.prepare_and_store(cache_key, code, shape_paid, charge)
+        let shape_charge = if shape_paid { ShapeCharge::Paid } else { ShapeCharge::Prepare };
+        self.prepare_and_store(cache_key, code, shape_charge, charge)
     }
 
-    /// Checks `code`, charges its shape (unless `shape_paid`), prepares it, and keeps it in the
+    /// Checks `code`, charges its shape as `shape_charge` says, prepares it, and keeps it in the
     /// cache and the prepared-code store.
     fn prepare_and_store(
         &self,
         cache_key: CodeKey,
         code: &[u8],
-        shape_paid: bool,
+        shape_charge: ShapeCharge,
         charge: Charge<'_>,
     ) -> Result<Arc<LoadedCode>, LoadFail> {
         let max = self.params.limits.max_code_size;
@@ -421,7 +423,12 @@ impl Loader<'_> {
             return Err(LoadFail::Invalid(CodeRejection::TooLarge { size: code.len(), max }));
         }
         let shape = check_code(code, &self.params.code).map_err(|e| LoadFail::Invalid(CodeRejection::Limits(e)))?;
-        if !shape_paid && !charge(self.params.host.load_shape_cost(&shape)) {
+        let shape_cost = match shape_charge {
+            ShapeCharge::Load => Some(self.params.host.load_shape_cost(&shape)),
+            ShapeCharge::Prepare => Some(self.params.host.prepare_shape_cost(&shape)),
+            ShapeCharge::Paid => None,
+        };
+        if shape_cost.is_some_and(|cost| !charge(cost)) {
             return Err(LoadFail::OutOfGas);
         }
         let loaded = Arc::new(prepare_checked(self.linker, self.params, code, shape).map_err(LoadFail::Invalid)?);
@@ -449,6 +456,14 @@ impl Loader<'_> {
         let names = entry.names.iter().cloned().collect();
         finish(self.linker, module, entry.shape, entry.module_len, names).ok().map(Arc::new)
     }
+}
+
+/// Which shape charge a preparation takes: a frame's load (a miss of the prepared-code store
+/// charges what a hit does), a deployment's, or none (already taken).
+enum ShapeCharge {
+    Load,
+    Prepare,
+    Paid,
 }
 
 fn prepared_key(key: &CodeKey) -> PreparedKey {

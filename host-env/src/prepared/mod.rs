@@ -50,8 +50,7 @@ impl PreparedKey {
     }
 }
 
-/// Where a node keeps prepared code. Entries are opaque bytes that carry their own integrity
-/// hash; a store only keeps them. A store that loses or damages an entry costs the node time,
+/// Where a node keeps prepared code. Entries are opaque bytes that carry their own checksum; a store only keeps them. A store that loses or damages an entry costs the node time,
 /// never correctness: the runtime treats an unreadable entry (or a failing store) as absent.
 pub trait PreparedStore: Send + Sync {
     /// The entry under `key`, if any.

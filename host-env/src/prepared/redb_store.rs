@@ -14,8 +14,10 @@ const PREPARED: TableDefinition<'static, &[u8], &[u8]> = TableDefinition::new("t
 
 /// A [`PreparedStore`] in a redb database file, from [`crate::RedbStorage::prepared_store`].
 ///
-/// Writes are durable when `put` returns, like the state's: an entry is rebuilt on a miss, but
-/// a node restarted after a deploy should find the deployed code prepared.
+/// Writes are not synced on their own: an entry becomes durable with the next durable commit to
+/// the file (the state's commit of the deploy that wrote it, which follows it), so storing an
+/// entry adds no `fsync` to a deploy. An entry a crash loses is a miss, rebuilt at the next
+/// load; redb recovers the file to its last durable commit either way.
 pub struct RedbPreparedStore {
     db: Arc<Database>,
     path: PathBuf,
@@ -34,7 +36,10 @@ impl RedbPreparedStore {
 
     fn write(&self, key: &PreparedKey, entry: Option<&[u8]>) -> Result<(), StorageError> {
         let run = || -> Result<(), redb::Error> {
-            let txn = self.db.begin_write()?;
+            let mut txn = self.db.begin_write()?;
+            // Refused only with persistent savepoints or a multi-process database, neither of
+            // which Tally uses; a durable commit is then the fallback.
+            let _ = txn.set_durability(redb::Durability::None);
             {
                 let mut table = txn.open_table(PREPARED)?;
                 let key = key.to_bytes();
