@@ -4,10 +4,15 @@
 //!
 //! - `call/warm`: the code is in the runtime's cache, as for every call but the first of a
 //!   contract on a running node.
-//! - `call/cold`: a runtime whose code cache holds nothing, so every call checks, instruments
-//!   and translates the code again (a call after an eviction).
+//! - `call/cold`: a runtime whose code cache holds nothing and whose prepared-code store keeps
+//!   nothing, so every call checks, instruments and translates the code again (a node that never
+//!   saw the code prepared: state synced from elsewhere, or params changed).
 //! - `call/restart-warm`: a freshly started runtime (engine, linker, empty cache) over the same
-//!   state, then its first call: the first call of a contract after a node restart.
+//!   state and the same prepared-code store, then its first call: the first call of a contract
+//!   after a node restart, decoding the entry its deploy stored (`tally_host_env::prepared`).
+//! - `paired-call.json`: `cold` and `restart-warm` paired (alternating runs of 20 calls) against
+//!   wasmi 2 eager compiling and instantiating the token's original module (with stub host
+//!   functions; wasmi's side runs no call, so the ratios overstate Tally's share).
 //! - `instantiate/token`: instantiating the token's instrumented module (one page of memory) on
 //!   tally-vm, and its original module on wasmi 2 eager, each with stub host functions; paired
 //!   (alternating runs of 1,000 instantiations) and saved as `paired-instantiate.json`.
@@ -26,7 +31,8 @@ use criterion::{Criterion, Throughput};
 use parity_scale_codec::Encode;
 use tally_benches::report::{default_criterion_dir, save_paired, PairedRun};
 use tally_host_env::{
-    keccak, Address, BlockContext, CallRequest, DeployRequest, MemoryStorage, Params, Runtime, Status, Storage,
+    keccak, Address, BlockContext, CallRequest, DeployRequest, MemoryPreparedStore, MemoryStorage, Params, PreparedKey,
+    PreparedStore, Runtime, Status, Storage, StorageError,
 };
 
 /// The deployer, who holds the whole supply and makes every transfer.
@@ -97,6 +103,29 @@ fn runtime(cache_bytes: usize) -> Runtime {
     Runtime::with_code_cache(Params::default(), cache_bytes).expect("runtime")
 }
 
+/// A prepared-code store that keeps nothing: every load prepares the code afresh.
+struct Discard;
+
+impl PreparedStore for Discard {
+    fn get(&self, _: &PreparedKey) -> Result<Option<Vec<u8>>, StorageError> {
+        Ok(None)
+    }
+    fn put(&self, _: &PreparedKey, _: &[u8]) -> Result<(), StorageError> {
+        Ok(())
+    }
+    fn remove(&self, _: &PreparedKey) -> Result<(), StorageError> {
+        Ok(())
+    }
+}
+
+/// A runtime over `store` whose cache holds at most `cache_bytes`.
+fn runtime_over(cache_bytes: usize, store: Arc<dyn PreparedStore>) -> Runtime {
+    Runtime::with_code_store(Params::default(), cache_bytes, store).expect("runtime")
+}
+
+/// Calls per timed run of the paired call measurements.
+const CALLS_PER_RUN: u32 = 20;
+
 /// The token's module instrumented and compiled for tally-vm and prepared for instantiation
 /// (`Linker::instantiate_pre`, as `tally-host-env` caches it with the code) with host functions
 /// that all trap (instantiation never calls them).
@@ -144,18 +173,71 @@ fn wasmi_instantiator(code: &[u8]) -> impl FnMut() {
     }
 }
 
+/// wasmi 2 eager compiling and instantiating the token's original module, with stub host
+/// functions: the part of a cold call wasmi does before any code runs.
+fn wasmi_cold(code: &[u8]) -> impl FnMut() + '_ {
+    let mut config = wasmi::Config::default();
+    config.compilation_mode(wasmi::CompilationMode::Eager);
+    let engine = wasmi::Engine::new(&config);
+    move || {
+        let module = wasmi::Module::new(&engine, code).expect("wasmi module");
+        let mut linker = wasmi::Linker::<()>::new(&engine);
+        for import in module.imports() {
+            if let wasmi::ExternType::Func(ty) = import.ty() {
+                linker
+                    .func_new(import.module(), import.name(), ty.clone(), |_, _, _| Err(wasmi::Error::new("stub")))
+                    .expect("define");
+            }
+        }
+        let mut store = wasmi::Store::new(&engine, ());
+        black_box(linker.instantiate_and_start(&mut store, &module).expect("instantiate"));
+    }
+}
+
 fn calls(c: &mut Criterion, code: &[u8]) {
     let mut group = c.benchmark_group("call");
     group.throughput(Throughput::Elements(1));
-    let rt = runtime(tally_host_env::DEFAULT_CODE_CACHE_BYTES);
+    let store: Arc<dyn PreparedStore> = Arc::new(MemoryPreparedStore::new());
+    let rt = runtime_over(tally_host_env::DEFAULT_CODE_CACHE_BYTES, store.clone());
     let mut token = Token::deploy(&rt, code);
     group.bench_function("warm", |b| b.iter(|| token.transfer(&rt)));
-    let uncached = runtime(0);
+    let uncached = runtime_over(0, Arc::new(Discard));
     group.bench_function("cold", |b| b.iter(|| token.transfer(&uncached)));
-    group.bench_function("restart-warm", |b| {
-        b.iter(|| token.transfer(&runtime(tally_host_env::DEFAULT_CODE_CACHE_BYTES)))
-    });
+    let restarted = || runtime_over(tally_host_env::DEFAULT_CODE_CACHE_BYTES, store.clone());
+    group.bench_function("restart-warm", |b| b.iter(|| token.transfer(&restarted())));
     group.finish();
+
+    let mut wasmi = wasmi_cold(code);
+    let mut runs = Vec::new();
+    for (name, restart) in [("cold", false), ("restart-warm", true)] {
+        let run = PairedRun::measure(
+            "call",
+            name,
+            "wasmi-eager",
+            21,
+            || {
+                for _ in 0..CALLS_PER_RUN {
+                    if restart {
+                        token.transfer(&restarted());
+                    } else {
+                        token.transfer(&uncached);
+                    }
+                }
+            },
+            || (0..CALLS_PER_RUN).for_each(|_| wasmi()),
+        );
+        eprintln!(
+            "call/{name}: paired over {} rounds: tally {:.1} µs, wasmi eager {:.1} µs, ratio {:.3}",
+            run.rounds,
+            run.subject_ns / 1e3 / f64::from(CALLS_PER_RUN),
+            run.baseline_ns / 1e3 / f64::from(CALLS_PER_RUN),
+            run.median_ratio
+        );
+        runs.push(run);
+    }
+    if let Err(e) = save_paired(&default_criterion_dir(), "call", &runs) {
+        eprintln!("{e}");
+    }
 }
 
 fn instantiation(c: &mut Criterion, code: &[u8]) {

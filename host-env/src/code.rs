@@ -1,8 +1,8 @@
 //! Contract code: checking and preparing it (contract limits, instrumentation, translation, the
 //! host ABI's imports), loading it from state for a frame with its charges, and the node's cache
-//! of prepared code.
+//! of prepared code (in memory, in front of the prepared-code store of [`crate::prepared`]).
 //!
-//! Gas never depends on the node's cache: the first frame of a transaction to run some code pays
+//! Gas never depends on the node's cache or store: the first frame of a transaction to run some code pays
 //! for loading it by the code's length and shape whether the node prepares it afresh or finds it
 //! prepared; later frames of the same transaction pay nothing more than their call, since the
 //! transaction itself holds the prepared code until it ends. The cache only saves time, and is
@@ -18,6 +18,7 @@ use crate::abi;
 use crate::context::Address;
 use crate::limits::{check_code, CodeError, CodeShape};
 use crate::params::Params;
+use crate::prepared::{Entry, PreparedKey, PreparedStore};
 use crate::runtime::{ExecError, Host, Tx};
 use crate::state::{self, Account};
 
@@ -154,6 +155,20 @@ fn prepare_checked(
         let located = crate::origin::locate(code, &params.schedule, &error);
         CodeRejection::Module { error, offset: located.offset, function: located.function }
     })?;
+    finish(linker, module, shape, instrumented.len(), function_names(code), Some(code))
+}
+
+/// Checks the imports of a translated `module` against the host ABI and prepares its
+/// instantiation: the part of loading that a prepared entry does not hold. `code` (the code as
+/// deployed, when at hand) locates a refused import; a decoded entry's refusal is a miss.
+fn finish(
+    linker: &Linker<Host>,
+    module: Module,
+    shape: CodeShape,
+    module_len: usize,
+    names: BTreeMap<u32, String>,
+    code: Option<&[u8]>,
+) -> Result<LoadedCode, CodeRejection> {
     for (index, import) in module.imports().into_iter().enumerate() {
         if import.module() == tally_profile::metering::MODULE {
             continue;
@@ -163,9 +178,11 @@ fn prepare_checked(
             name: import.name().to_string(),
             problem,
             // The instrumented module's imports are the metering ones, then the code's.
-            offset: index
-                .checked_sub(tally_profile::metering::FUNC_SHIFT as usize)
-                .and_then(|i| crate::origin::import_offset(code, i)),
+            offset: code.and_then(|code| {
+                index
+                    .checked_sub(tally_profile::metering::FUNC_SHIFT as usize)
+                    .and_then(|i| crate::origin::import_offset(code, i))
+            }),
         };
         if import.module() != abi::MODULE {
             return Err(problem(format!("contracts may import only from `{}`", abi::MODULE)));
@@ -189,7 +206,6 @@ fn prepare_checked(
         )
         .map(|e| e.name().to_string())
         .collect();
-    let names = function_names(code);
     // The names map is not in the module's footprint, and a name section can announce many
     // names in few bytes (an empty name of a function that does not exist takes 4): count each
     // entry's string, key and its share of a B-tree node (nodes are at least half full).
@@ -199,10 +215,10 @@ fn prepare_checked(
     let footprint = module
         .footprint()
         .saturating_add(pre.footprint())
-        .saturating_add(instrumented.len())
-        .saturating_add(code.len())
+        .saturating_add(module_len)
+        .saturating_add(shape.bytes as usize)
         .saturating_add(names_bytes);
-    Ok(LoadedCode { module, pre, shape, module_len: instrumented.len(), methods, names, footprint })
+    Ok(LoadedCode { module, pre, shape, module_len, methods, names, footprint })
 }
 
 /// Function names from the original module's name section. Best effort: the module already
@@ -327,6 +343,8 @@ pub(crate) struct Loader<'a> {
     pub params: &'a Params,
     pub params_hash: [u8; 32],
     pub cache: &'a CodeCache,
+    /// The node's prepared code ([`crate::prepared`]).
+    pub store: &'a dyn PreparedStore,
 }
 
 impl Loader<'_> {
@@ -335,8 +353,9 @@ impl Loader<'_> {
     /// [`HostCosts::load_cost`](crate::HostCosts::load_cost) by its length (from the account,
     /// before the code is read) and then
     /// [`HostCosts::load_shape_cost`](crate::HostCosts::load_shape_cost) by its shape, each
-    /// before the work it pays for, whether or not the cache holds the code prepared; a later
-    /// load of the same code in the transaction charges nothing more.
+    /// before the work it pays for, whether the node holds the code prepared (in its cache or its
+    /// prepared-code store) or prepares it afresh; a later load of the same code in the
+    /// transaction charges nothing more.
     pub fn load_contract(
         &self,
         tx: &mut Tx,
@@ -368,6 +387,22 @@ impl Loader<'_> {
             tx.code.insert(account.code_hash, loaded.clone());
             return Ok((account.code_hash, loaded));
         }
+        // Whether the shape charge was taken (from a stored entry that then failed to decode).
+        let mut shape_paid = false;
+        if let Some(entry) = self.stored(&cache_key) {
+            if tx.recording {
+                tx.journal.get(&ck)?;
+            }
+            if !charge(self.params.host.load_shape_cost(&entry.shape)) {
+                return Err(LoadFail::OutOfGas);
+            }
+            shape_paid = true;
+            if let Some(loaded) = self.decode_entry(&entry) {
+                self.cache.insert(cache_key, loaded.clone());
+                tx.code.insert(account.code_hash, loaded.clone());
+                return Ok((account.code_hash, loaded));
+            }
+        }
         let code = tx
             .journal
             .get(&ck)?
@@ -378,42 +413,98 @@ impl Loader<'_> {
         }
         // The code is not hashed again: that would cost a fifth of the load, to check the node's
         // own database, which deploy wrote under this very hash.
-        let max = self.params.limits.max_code_size;
-        if code.len() > max as usize {
-            return Err(LoadFail::Invalid(CodeRejection::TooLarge { size: code.len(), max }));
-        }
-        let shape = check_code(&code, &self.params.code).map_err(|e| LoadFail::Invalid(CodeRejection::Limits(e)))?;
-        if !charge(self.params.host.load_shape_cost(&shape)) {
-            return Err(LoadFail::OutOfGas);
-        }
-        let loaded = Arc::new(prepare_checked(self.linker, self.params, &code, shape).map_err(LoadFail::Invalid)?);
-        self.cache.insert(cache_key, loaded.clone());
+        let shape_charge = if shape_paid { ShapeCharge::Paid } else { ShapeCharge::Load };
+        let loaded = self.prepare_and_store(cache_key, &code, shape_charge, charge)?;
         tx.code.insert(account.code_hash, loaded.clone());
         Ok((account.code_hash, loaded))
     }
 
-    /// Prepares code being deployed (not yet stored), through the cache. The caller took the
-    /// charge by length (`deploy_code_byte`); this charges
-    /// [`HostCosts::load_shape_cost`](crate::HostCosts::load_shape_cost) once the check has
-    /// measured the code, before it is instrumented and translated, cached or not.
+    /// Prepares code being deployed (not yet stored), through the cache and the prepared-code
+    /// store, and stores the prepared entry. The caller took the charge by length
+    /// (`deploy_code_byte`); this charges
+    /// [`HostCosts::prepare_shape_cost`](crate::HostCosts::prepare_shape_cost) once the check has
+    /// measured the code (or the stored entry says its shape), before it is instrumented and
+    /// translated (or decoded), prepared before or not.
     pub fn load_code(&self, code_hash: [u8; 32], code: &[u8], charge: Charge<'_>) -> Result<Arc<LoadedCode>, LoadFail> {
         let cache_key = (code_hash, self.params_hash);
         if let Some(loaded) = self.cache.get(&cache_key) {
-            if !charge(self.params.host.load_shape_cost(&loaded.shape)) {
+            if !charge(self.params.host.prepare_shape_cost(&loaded.shape)) {
                 return Err(LoadFail::OutOfGas);
             }
             return Ok(loaded);
         }
+        let mut shape_paid = false;
+        if let Some(entry) = self.stored(&cache_key) {
+            if !charge(self.params.host.prepare_shape_cost(&entry.shape)) {
+                return Err(LoadFail::OutOfGas);
+            }
+            shape_paid = true;
+            if let Some(loaded) = self.decode_entry(&entry) {
+                self.cache.insert(cache_key, loaded.clone());
+                return Ok(loaded);
+            }
+        }
+        let shape_charge = if shape_paid { ShapeCharge::Paid } else { ShapeCharge::Prepare };
+        self.prepare_and_store(cache_key, code, shape_charge, charge)
+    }
+
+    /// Checks `code`, charges its shape as `shape_charge` says, prepares it, and keeps it in the
+    /// cache and the prepared-code store.
+    fn prepare_and_store(
+        &self,
+        cache_key: CodeKey,
+        code: &[u8],
+        shape_charge: ShapeCharge,
+        charge: Charge<'_>,
+    ) -> Result<Arc<LoadedCode>, LoadFail> {
         let max = self.params.limits.max_code_size;
         if code.len() > max as usize {
             return Err(LoadFail::Invalid(CodeRejection::TooLarge { size: code.len(), max }));
         }
         let shape = check_code(code, &self.params.code).map_err(|e| LoadFail::Invalid(CodeRejection::Limits(e)))?;
-        if !charge(self.params.host.load_shape_cost(&shape)) {
+        let shape_cost = match shape_charge {
+            ShapeCharge::Load => Some(self.params.host.load_shape_cost(&shape)),
+            ShapeCharge::Prepare => Some(self.params.host.prepare_shape_cost(&shape)),
+            ShapeCharge::Paid => None,
+        };
+        if shape_cost.is_some_and(|cost| !charge(cost)) {
             return Err(LoadFail::OutOfGas);
         }
         let loaded = Arc::new(prepare_checked(self.linker, self.params, code, shape).map_err(LoadFail::Invalid)?);
+        let names: Vec<(u32, String)> = loaded.names.iter().map(|(i, n)| (*i, n.clone())).collect();
+        // A module the VM cannot serialize (none should exist) or a store that fails only costs
+        // time on the next load.
+        if let Ok(entry) = Entry::encode(&loaded.module, loaded.shape, loaded.module_len, &names) {
+            let _ = self.store.put(&prepared_key(&cache_key), &entry);
+        }
         self.cache.insert(cache_key, loaded.clone());
         Ok(loaded)
     }
+
+    /// The stored entry under `key` if there is one whose hash matches; anything else (absent,
+    /// damaged, another version, a failing store) is a miss.
+    fn stored(&self, key: &CodeKey) -> Option<Entry> {
+        let bytes = self.store.get(&prepared_key(key)).ok().flatten()?;
+        Entry::open(bytes).ok()
+    }
+
+    /// The loaded code of an entry whose shape was paid for, or `None` (a miss) when the VM
+    /// refuses its module (another build or configuration) or its imports no longer link.
+    fn decode_entry(&self, entry: &Entry) -> Option<Arc<LoadedCode>> {
+        let module = entry.module(self.linker.engine()).ok()?;
+        let names = entry.names.iter().cloned().collect();
+        finish(self.linker, module, entry.shape, entry.module_len, names, None).ok().map(Arc::new)
+    }
+}
+
+/// Which shape charge a preparation takes: a frame's load (a miss of the prepared-code store
+/// charges what a hit does), a deployment's, or none (already taken).
+enum ShapeCharge {
+    Load,
+    Prepare,
+    Paid,
+}
+
+fn prepared_key(key: &CodeKey) -> PreparedKey {
+    PreparedKey { code_hash: key.0, params_hash: key.1 }
 }

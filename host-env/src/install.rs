@@ -5,7 +5,7 @@
 //!
 //! Both take the code from the contract's memory and pay for it as a deployment does
 //! (`deploy_code_byte` per byte, charged with everything else they read before anything is
-//! read), then `load_shape_cost` once the check has measured the code, before it is instrumented
+//! read), then `prepare_shape_cost` once the check has measured the code, before it is instrumented
 //! and translated. Both run their entry point (the initializer, the migration) as a nested frame
 //! with the gas rule of `call`; if it fails, everything the installation wrote is rolled back
 //! with the frame's own writes, and the contract gets a status code.
@@ -76,7 +76,7 @@ fn charge_and_read(c: &mut Caller<'_, Host>, fixed: u64, extra: u32, a: InstallA
     Ok(Install { code, method, input })
 }
 
-/// Checks and prepares `code` (through the node's cache), charging `load_shape_cost` on the
+/// Checks and prepares `code` (through the node's cache), charging `prepare_shape_cost` on the
 /// running contract's meter before instrumenting it. `Ok(None)`: the code is refused.
 fn prepare(c: &mut Caller<'_, Host>, code_hash: [u8; 32], code: &[u8]) -> Result<Option<Arc<LoadedCode>>, Fail> {
     let rt = tx(c)?.rt.clone();
@@ -134,7 +134,7 @@ struct Code {
 }
 
 /// The end both installations share once their own checks passed: prepares the code (paying
-/// `load_shape_cost`), checks the entry point `method` exists (none when empty), installs the
+/// `prepare_shape_cost`), checks the entry point `method` exists (none when empty), installs the
 /// code at `address` and runs the entry point as a nested frame with `input` and `gas`; if the
 /// frame fails, the installation rolls back with its writes (the checkpoint is taken before it).
 fn install_and_run(

@@ -4,6 +4,7 @@
 //! - [`Journal`]: the transaction overlay; writes reach storage only when a call succeeds.
 //! - [`abi`]: the host functions contracts import (module `tally_host_v1`, see `ABI.md`).
 //! - [`Runtime`]: deploy, call and query contracts; receipts with a result hash.
+//! - [`prepared`]: the node's store of prepared code ([`MemoryPreparedStore`], [`RedbPreparedStore`]).
 //! - [`limits`]: structural limits on contract code, checked at deploy and by `tally check`.
 //! - [`record`]: execution records and [`replay`].
 
@@ -17,6 +18,7 @@ pub mod journal;
 pub mod limits;
 mod origin;
 mod params;
+pub mod prepared;
 pub mod receipt;
 pub mod record;
 mod runtime;
@@ -28,6 +30,7 @@ pub use context::{Address, BlockContext};
 pub use journal::{Checkpoint, Journal};
 pub use limits::{check_code, CodeError, CodeLimits, CodeShape, Limit};
 pub use params::{HostCosts, Limits, Params, ParamsError, PARAMS_VERSION};
+pub use prepared::{MemoryPreparedStore, PreparedKey, PreparedStore, RedbPreparedStore};
 pub use receipt::{Event, HostTrap, Receipt, Status, TrapLocation, WasmTrap};
 pub use record::{replay, Divergence, ExecutionRecord, HostCall, RecordError, RecordKind};
 pub use runtime::{CallRequest, CodeReport, DeployRequest, Deployed, ExecError, Runtime, DEFAULT_CODE_CACHE_BYTES};

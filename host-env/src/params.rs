@@ -55,20 +55,33 @@ pub struct HostCosts {
     pub deploy_code_byte: u64,
     /// `debug_log`.
     pub debug_log: u64,
-    /// Loading a contract's code for a frame (account and code lookups), at every call, top-level
-    /// and nested, whether or not the node has the code prepared in its cache.
+    /// Loading a contract's code for a frame (account and entry lookups, linking, the instance
+    /// template), at every call, top-level and nested, whether or not the node has the code
+    /// prepared in its cache or its prepared-code store.
     pub load: u64,
-    /// Per byte of code loaded: checking, instrumenting and translating it.
+    /// Per byte of code loaded: reading, checksumming and decoding its prepared form (a few
+    /// interpreter ops per byte of dense code).
     pub load_code_byte: u64,
-    /// Per function defined by the loaded code.
+    /// Per function defined by the loaded code: decoding and checking its header and frame.
     pub load_function: u64,
-    /// Per local declared by the loaded code's functions.
+    /// Per local declared by the loaded code's functions (decoding does no work per local; the
+    /// price keeps a floor under code made of nothing but locals).
     pub load_local: u64,
-    /// Per global of the loaded code (each initializer is validated on its own, several times).
+    /// Per global of the loaded code.
     pub load_global: u64,
-    /// Per `br_table` target of the loaded code: a one-byte target is validated three times and
-    /// translated into a jump, more work than an ordinary byte (`load_code_byte`) pays for.
+    /// Per `br_table` target of the loaded code: a one-byte target is a whole op of prepared code.
     pub load_br_table_target: u64,
+    /// Per function defined by code being deployed (or installed by `create` or `set_code`):
+    /// checking, instrumenting and translating it, beyond its bytes (`deploy_code_byte`).
+    pub prepare_function: u64,
+    /// Per local declared by code being deployed.
+    pub prepare_local: u64,
+    /// Per global of code being deployed (each initializer is validated on its own, several
+    /// times).
+    pub prepare_global: u64,
+    /// Per `br_table` target of code being deployed: a one-byte target is validated three times
+    /// and translated into a jump, more work than an ordinary byte pays for.
+    pub prepare_br_table_target: u64,
     /// Instantiating a module for a frame.
     pub instantiate: u64,
     /// Per function of the module (imported or defined).
@@ -122,32 +135,41 @@ impl Default for HostCosts {
             // Preparing any module has a fixed cost (as `load` pays for calls): the calibration's
             // deploys of the smallest ordinary code left 130–190 M gas of time unpaid at 10 M.
             deploy: 190_000_000,
-            // Loading's work, plus hashing and storing the code.
+            // Preparing the code (what loading paid for before code was stored prepared), plus
+            // hashing and storing the code and its prepared entry.
             deploy_code_byte: 88_000,
             debug_log: 100_000,
-            // The loading prices below were measured on this project's reference machine
-            // (a 2-core VM; ordinary metered code runs there at ~1.1 ns per 1000 gas, so 1 ns
-            // ≈ 900 gas), preparing compiled SDK contracts and worst-shaped modules:
-            // check + instrument + translate take ~54 ns per byte of a compiled contract and
-            // ~1.9 µs per function of a module of 9000 empty functions; declared locals add
-            // nothing measurable beyond their function.
-            // Preparing any module has a fixed cost of ~20 µs warm (~100 µs with cold caches).
-            // Schedule version 2 made ordinary code's gas buy about 1.25× less time (its loads
-            // and stores pay for cache misses), so `load`, `load_code_byte`, `deploy_code_byte`
-            // and `load_br_table_target` were raised by as much (BENCHMARKS.md, "Pointer
-            // chasing"); `load_code_byte` once more (57k → 80k, `deploy_code_byte` 75k → 88k) when idle runs
-            // put cold loads of large code at 2.8–2.9× the baseline. `load` pays for preparing any module when the
-            // CPU's caches are cold: an empty contract takes ~30 µs back to back but ~110 µs
-            // after 6 ms of other work (its check, injection and translation code and tables
-            // come back from memory), so 100 M (it was 40 M, and that row read 4–5.7×).
-            load: 100_000_000,
-            load_code_byte: 80_000,
-            load_function: 1_700_000,
-            load_local: 500,
-            // ~0.5–0.8 µs per global, measured on 256 globals.
-            load_global: 1_500_000,
-            // A target of a module of `br_table`s at the limit, beyond its byte's `load_code_byte`.
-            load_br_table_target: 82_000,
+            // A load decodes the code's prepared entry (stored at deploy, `crate::prepared`):
+            // it reads the entry, checks its checksum, decodes the VM's serialized module (every
+            // handler id, index and operand bounds-checked) and links it. Measured with the
+            // calibration's cold-load probes (`benches/src/calibrate/code.rs`, CPU caches
+            // flushed, every call through the store) on the reference machine, each term at the
+            // lowest price keeping its worst shape within 2.5× ordinary code's median time per
+            // gas: ordinary code up to the size limit 27k per byte (decoding is ~1/4 of preparing
+            // it, which cost 80k), empty functions 370k each, globals 71k, `br_table` targets 52k
+            // (a one-byte target is an 18-byte op to decode), locals 25 (decoding does nothing
+            // per local: a floor). The intercept of the ordinary-code probe proposed 32 M for
+            // `load`; nested loads of 64 distinct empty contracts took ~8 µs each; 40 M keeps a
+            // margin for cold caches. Preparing afresh (a miss of the store) charges the same:
+            // node time, not gas (ARCHITECTURE.md, "host-env").
+            load: 40_000_000,
+            load_code_byte: 27_000,
+            load_function: 370_000,
+            load_local: 25,
+            load_global: 71_000,
+            load_br_table_target: 52_000,
+            // Deploying prepares the code; these are the prices loading had while every load
+            // prepared it (measured on the reference machine, a 2-core VM where ordinary
+            // metered code runs at ~1.1 ns per 1000 gas): check + instrument + translate take
+            // ~1.9 µs per function of a module of 9000 empty functions and ~0.5–0.8 µs per
+            // global; declared locals add nothing measurable beyond their function; a
+            // `br_table` target costs more than its byte (validated three times, translated into
+            // a jump). Schedule version 2 raised them with ordinary code's time per gas
+            // (BENCHMARKS.md, "Pointer chasing").
+            prepare_function: 1_700_000,
+            prepare_local: 500,
+            prepare_global: 1_500_000,
+            prepare_br_table_target: 82_000,
             // Measured the same way, warm: an empty instantiation ~2 µs; per item, a function
             // ~3.8 ns, a global ~37 ns, a table element ~0.1 ns, an element item ~2.8 ns, a data
             // byte ~0.07 ns, a page ~2.5 µs (`memory_grow_per_page` in the schedule: 10 M).
@@ -206,16 +228,33 @@ impl HostCosts {
         self.load.saturating_add(bytes.saturating_mul(self.load_code_byte))
     }
 
-    /// The second part of loading code, taken once the check has measured its shape and before
-    /// it is instrumented and translated: `load_function · functions + load_local · locals +
-    /// load_global · globals + load_br_table_target · br_table targets`.
+    /// The second part of loading code for a frame, taken once the node knows its shape (from
+    /// its prepared entry, or from checking the code on a miss) and before the work that depends
+    /// on it: `load_function · functions + load_local · locals + load_global · globals +
+    /// load_br_table_target · br_table targets`.
     pub fn load_shape_cost(&self, shape: &CodeShape) -> u64 {
-        u64::from(shape.functions)
-            .saturating_mul(self.load_function)
-            .saturating_add(u64::from(shape.locals).saturating_mul(self.load_local))
-            .saturating_add(u64::from(shape.globals).saturating_mul(self.load_global))
-            .saturating_add(u64::from(shape.br_table_targets).saturating_mul(self.load_br_table_target))
+        shape_cost(shape, [self.load_function, self.load_local, self.load_global, self.load_br_table_target])
     }
+
+    /// What deploying (or `create`, `set_code`) charges for code's shape once the check has
+    /// measured it, before it is instrumented and translated: `prepare_function · functions +
+    /// prepare_local · locals + prepare_global · globals + prepare_br_table_target · br_table
+    /// targets`.
+    pub fn prepare_shape_cost(&self, shape: &CodeShape) -> u64 {
+        shape_cost(
+            shape,
+            [self.prepare_function, self.prepare_local, self.prepare_global, self.prepare_br_table_target],
+        )
+    }
+}
+
+/// `prices` (per function, local, global and `br_table` target) times `shape`'s counts.
+fn shape_cost(shape: &CodeShape, [function, local, global, target]: [u64; 4]) -> u64 {
+    u64::from(shape.functions)
+        .saturating_mul(function)
+        .saturating_add(u64::from(shape.locals).saturating_mul(local))
+        .saturating_add(u64::from(shape.globals).saturating_mul(global))
+        .saturating_add(u64::from(shape.br_table_targets).saturating_mul(target))
 }
 
 /// Resource limits enforced by the host.

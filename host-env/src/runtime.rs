@@ -23,6 +23,7 @@ use crate::context::{Address, BlockContext};
 use crate::frame::{run_frame, FrameOutcome};
 use crate::journal::Journal;
 use crate::params::{Params, ParamsError};
+use crate::prepared::{MemoryPreparedStore, PreparedStore};
 use crate::receipt::{HostTrap, Receipt, ResultPreimage, Status, RESULT_HASH_TAG};
 use crate::record::{ExecutionRecord, HostCall, RecordKind, RECORD_VERSION};
 use crate::state::{account_key, code_key, nonce_key, Account};
@@ -156,6 +157,8 @@ pub(crate) struct Inner {
     params_hash: [u8; 32],
     /// Prepared code by (code hash, params hash), bounded by bytes. Only speed depends on it.
     cache: CodeCache,
+    /// The node's prepared-code store, behind the cache. Only speed depends on it.
+    store: Arc<dyn PreparedStore>,
 }
 
 impl Inner {
@@ -164,7 +167,13 @@ impl Inner {
     }
 
     pub(crate) fn loader(&self) -> Loader<'_> {
-        Loader { linker: &self.linker, params: &self.params, params_hash: self.params_hash, cache: &self.cache }
+        Loader {
+            linker: &self.linker,
+            params: &self.params,
+            params_hash: self.params_hash,
+            cache: &self.cache,
+            store: &*self.store,
+        }
     }
 }
 
@@ -279,9 +288,23 @@ impl Runtime {
         Self::with_code_cache(params, DEFAULT_CODE_CACHE_BYTES)
     }
 
-    /// A runtime with `params` whose cache holds at most `cache_bytes` bytes of prepared code.
-    /// The cache never changes gas or results, only how often code is prepared again.
+    /// A runtime with `params` whose cache holds at most `cache_bytes` bytes of prepared code,
+    /// in front of a [`MemoryPreparedStore`]. The cache never changes gas or results, only how
+    /// often code is prepared again.
     pub fn with_code_cache(params: Params, cache_bytes: usize) -> Result<Runtime, ParamsError> {
+        Self::with_code_store(params, cache_bytes, Arc::new(MemoryPreparedStore::new()))
+    }
+
+    /// A runtime with `params`, a cache of at most `cache_bytes` bytes of prepared code, and
+    /// `store` as the node's prepared-code store ([`crate::prepared`]): deploys write it and
+    /// loads read it, so code deployed before a restart loads without being prepared again
+    /// (give it [`RedbStorage::prepared_store`](crate::RedbStorage::prepared_store) of the
+    /// node's database). Neither the cache nor the store changes gas or results.
+    pub fn with_code_store(
+        params: Params,
+        cache_bytes: usize,
+        store: Arc<dyn PreparedStore>,
+    ) -> Result<Runtime, ParamsError> {
         params.validate().map_err(ParamsError::Invalid)?;
         let engine = Engine::new(params.vm_config());
         let mut linker = Linker::new(&engine);
@@ -294,6 +317,7 @@ impl Runtime {
                 params: Arc::new(params),
                 params_hash,
                 cache: CodeCache::new(cache_bytes),
+                store,
             }),
         })
     }
@@ -311,6 +335,18 @@ impl Runtime {
     /// Bytes of prepared code the cache holds now (at most the capacity given at construction).
     pub fn code_cache_bytes(&self) -> usize {
         self.inner.cache.bytes()
+    }
+
+    /// Prepares the code stored under `code_hash` in `storage` under this runtime's params and
+    /// writes it to the prepared-code store, so that the first load after a change of params
+    /// finds it ready (see [`crate::prepared`]). Returns `Ok(false)` when `storage` has no such
+    /// code or the code is refused under these params (calls to it then fail at load, as they
+    /// would anyway).
+    pub fn prepare_stored(&self, storage: &Arc<dyn Storage>, code_hash: [u8; 32]) -> Result<bool, StorageError> {
+        let Some(code) = storage.get(&crate::state::code_key(&code_hash))? else {
+            return Ok(false);
+        };
+        Ok(self.inner.loader().load_code(code_hash, &code, &mut |_| true).is_ok())
     }
 
     /// Checks `code` against the profile, the limits and the schedule without deploying it.

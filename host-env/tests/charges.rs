@@ -47,7 +47,7 @@ fn a_deploy_without_the_gas_for_its_code_does_no_work() {
     assert_eq!(chain.rt.code_cache_bytes(), 0);
     // The charge by length paid, not the one by shape: checked, but still not prepared.
     let shape = check_code(&code, &chain.rt.params().code).unwrap();
-    let full = cost + k.load_shape_cost(&shape);
+    let full = cost + k.prepare_shape_cost(&shape);
     let r = chain.rt.deploy(&chain.storage, &deploy_req(&chain, code.clone(), full - 1)).unwrap();
     assert_eq!((r.receipt.status, r.receipt.gas_used), (Status::OutOfGas, full - 1));
     assert_eq!(chain.rt.code_cache_bytes(), 0);

@@ -119,9 +119,9 @@ struct Vectors {
 }
 
 impl Vectors {
-    fn new() -> Self {
+    fn new(runtime: Runtime) -> Self {
         Vectors {
-            runtime: Runtime::new(Params::default()).expect("the default params are valid"),
+            runtime,
             storage: Arc::new(MemoryStorage::new()),
             context: BlockContext { height: 7, time: 1_700_000_000, chain_id: 42 },
             out: String::new(),
@@ -346,7 +346,12 @@ const HEADER: &str = "\
 
 /// Every execution's vectors, as the committed file holds them.
 fn generate() -> String {
-    let mut v = Vectors::new();
+    generate_with(Runtime::new(Params::default()).expect("the default params are valid"))
+}
+
+/// [`generate`] on `runtime`.
+fn generate_with(runtime: Runtime) -> String {
+    let mut v = Vectors::new(runtime);
     sdk_examples(&mut v);
     host_functions(&mut v);
     format!("{HEADER}\n{}", v.out)
@@ -455,6 +460,20 @@ fn the_vectors_are_deterministic_and_cover_every_host_function() {
     }
     for status in ["ok", "reverted", "out of gas", "aborted", "host trap", "trapped", "no such method"] {
         assert!(first.contains(&format!("=> {status}")), "no execution of the golden vectors ends `{status}`");
+    }
+}
+
+/// With no cache in front of the prepared-code store, every load of a contract decodes the
+/// entry its deploy stored (or, for code deployed in the same transaction, prepares it): the
+/// vectors (every host call's gas, every status and gas used) are the same as with the cache.
+#[test]
+fn the_vectors_are_the_same_when_every_load_decodes_prepared_code() {
+    let store = Arc::new(tally_host_env::MemoryPreparedStore::new());
+    let runtime = Runtime::with_code_store(Params::default(), 0, store.clone()).expect("the default params are valid");
+    let through_store = generate_with(runtime);
+    assert!(store.len() >= SDK_EXAMPLES.len(), "{} entries stored", store.len());
+    if let Some(report) = compare(&generate(), &through_store) {
+        panic!("loading from the prepared-code store changed the vectors:\n{report}");
     }
 }
 

@@ -17,6 +17,7 @@ mod memory_reuse;
 mod native_stack;
 mod nested_gas;
 mod pipeline;
+mod prepared;
 mod rejections;
 mod replay;
 mod result_hash;

@@ -545,13 +545,16 @@ fn deploy_max_code() {
 
 /// Many distinct contracts, dense code and many names in turn, called through a runtime with a
 /// small code cache: between transactions the node holds at most the cache's capacity (and a
-/// pooled value stack), during one that plus the per-transaction bound.
+/// pooled value stack), during one that plus the per-transaction bound. The node's
+/// prepared-code store, like its state, holds what the deploys put there (before the
+/// baseline): a load only reads it.
 fn code_cache() {
     const CAPACITY: u64 = 8 << 20;
     let params = Params::default();
     let storage: Arc<dyn Storage> = Arc::new(MemoryStorage::new());
+    let prepared: Arc<dyn PreparedStore> = Arc::new(MemoryPreparedStore::new());
     let contracts: Vec<Address> = {
-        let deployer = Runtime::with_code_cache(params.clone(), 0).unwrap();
+        let deployer = Runtime::with_code_store(params.clone(), 0, prepared.clone()).unwrap();
         (0..24)
             .map(|i| {
                 let code = if i % 2 == 0 { dense_module(4, 20_000, i) } else { names_module(60_000, i) };
@@ -559,7 +562,7 @@ fn code_cache() {
             })
             .collect()
     };
-    let rt = Runtime::with_code_cache(params, CAPACITY as usize).unwrap();
+    let rt = Runtime::with_code_store(params, CAPACITY as usize, prepared).unwrap();
     let baseline = CURRENT.load(SeqCst);
     for round in 0..2 {
         for (i, c) in contracts.iter().enumerate() {

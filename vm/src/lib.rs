@@ -68,7 +68,7 @@ pub use externals::{Extern, Global, Memory, Table};
 pub use func::{Caller, Func, HostReturn, IntoFunc, TypedFunc, WasmTuple, WasmTy};
 pub use instance::Instance;
 pub use linker::Linker;
-pub use module::{ExportType, ImportType, Module};
+pub use module::{ExportType, ImportType, Module, SerialError, SERIAL_FORMAT_VERSION};
 pub use store::Store;
 #[doc(hidden)]
 pub use store::StoreId;

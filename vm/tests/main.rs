@@ -15,5 +15,6 @@ mod memory_reuse;
 mod metering;
 mod native_stack;
 mod profile;
+mod serial;
 mod smoke;
 mod stack_reuse;

@@ -16,9 +16,7 @@ use super::args::encode_args;
 use super::decode::{decode_receipt, MetadataLookup};
 use super::receipt::{format_receipt, receipt_to_json};
 use super::replay::write_record;
-use super::{
-    has_contract, open_state, parse_address, runtime, sdk, signature, ContractError, ExecArgs, DEFAULT_ACCOUNT,
-};
+use super::{has_contract, open_node, parse_address, sdk, signature, ContractError, ExecArgs, DEFAULT_ACCOUNT};
 use crate::load::load_module;
 use crate::output::{error_exit, exit_code, EXIT_TRAP};
 
@@ -98,8 +96,7 @@ pub fn deploy(args: DeployArgs) -> ExitCode {
                 None => {}
             }
         }
-        let runtime = runtime()?;
-        let storage = open_state(&args.exec.state.db, args.exec.state.in_memory, true)?;
+        let (runtime, storage) = open_node(&args.exec.state.db, args.exec.state.in_memory, true)?;
         let (entry, init_input) = (init.clone().unwrap_or_default(), input.clone());
         let req = DeployRequest {
             code,
@@ -178,8 +175,7 @@ pub fn call(args: CallArgs, read_only: bool) -> ExitCode {
     let json = args.exec.json;
     let result = (|| {
         let encoded = encode_args(&args.exec.args)?;
-        let runtime = runtime()?;
-        let storage = open_state(&args.exec.state.db, args.exec.state.in_memory, false)?;
+        let (runtime, storage) = open_node(&args.exec.state.db, args.exec.state.in_memory, false)?;
         if !has_contract(&storage, &args.address)? {
             return Err(ContractError::Input(format!("no contract at address {}", args.address)));
         }

@@ -220,8 +220,16 @@ pub fn parse_address(text: &str) -> Result<Address, String> {
 /// empty state. A database held by another process is [`StorageError::Locked`], a damaged or
 /// foreign file [`StorageError::Corrupted`].
 pub fn open_state(db: &Path, in_memory: bool, create: bool) -> Result<Arc<dyn Storage>, ContractError> {
+    open_node(db, in_memory, create).map(|(_, storage)| storage)
+}
+
+/// [`open_state`] with the runtime to run against it: a database's runtime keeps prepared code
+/// in the same file (`RedbStorage::prepared_store`), so a later command loads a contract
+/// deployed by an earlier one without preparing it again (a restart-warm call); the in-memory
+/// state gets the default runtime.
+pub fn open_node(db: &Path, in_memory: bool, create: bool) -> Result<(Runtime, Arc<dyn Storage>), ContractError> {
     if in_memory {
-        return Ok(Arc::new(MemoryStorage::new()));
+        return Ok((runtime()?, Arc::new(MemoryStorage::new())));
     }
     if create {
         if let Some(parent) = db.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -236,7 +244,13 @@ pub fn open_state(db: &Path, in_memory: bool, create: bool) -> Result<Arc<dyn St
             db.display()
         )));
     }
-    Ok(Arc::new(RedbStorage::open(db)?))
+    let storage = Arc::new(RedbStorage::open(db)?);
+    let runtime = Runtime::with_code_store(
+        Params::default(),
+        tally_host_env::DEFAULT_CODE_CACHE_BYTES,
+        Arc::new(storage.prepared_store()),
+    )?;
+    Ok((runtime, storage))
 }
 
 /// Whether an account (a deployed contract) exists at `address`.

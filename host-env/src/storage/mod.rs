@@ -13,6 +13,7 @@ use core::ops::ControlFlow;
 use std::collections::BTreeMap;
 
 pub use memory::MemoryStorage;
+pub(crate) use redb_backend::map_error as map_redb_error;
 pub use redb_backend::RedbStorage;
 
 /// The callback of [`Storage::scan_prefix`]: sees each key and value, and breaks to stop.

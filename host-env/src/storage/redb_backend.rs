@@ -11,6 +11,7 @@
 use std::io::ErrorKind;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use redb::{Database, ReadableDatabase, TableDefinition};
 
@@ -26,7 +27,7 @@ const STATE: TableDefinition<'static, &[u8], &[u8]> = TableDefinition::new("tall
 /// handles in one process) can never interleave commits to the same state; a second
 /// [`open`](Self::open) fails with [`StorageError::Locked`] until this one is dropped.
 pub struct RedbStorage {
-    db: Database,
+    db: Arc<Database>,
     path: PathBuf,
 }
 
@@ -74,7 +75,7 @@ impl RedbStorage {
                 })
             }
         };
-        let storage = Self { db, path };
+        let storage = Self { db: Arc::new(db), path };
         // Check the state table's schema now rather than on the first read, so that a redb file
         // written by some other program fails to open instead of failing mid-execution.
         storage.with_table(|_| Ok(()))?;
@@ -84,6 +85,12 @@ impl RedbStorage {
     /// The path the database was opened at.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The node's prepared-code store in this database file: a table of its own beside the
+    /// state, sharing this handle's lock on the file (see [`crate::prepared`]).
+    pub fn prepared_store(&self) -> crate::prepared::RedbPreparedStore {
+        crate::prepared::RedbPreparedStore::new(self.db.clone(), self.path.clone())
     }
 
     /// Runs `f` on the state table in a fresh read transaction (a consistent snapshot), or
@@ -153,7 +160,7 @@ fn create_atomically(path: &Path) -> Result<(), StorageError> {
     Ok(())
 }
 
-fn map_error(path: &Path, error: redb::Error) -> StorageError {
+pub(crate) fn map_error(path: &Path, error: redb::Error) -> StorageError {
     let shown = path.display();
     match error {
         // Both mean another handle holds the file: the lock protocol differing only says which

@@ -15,7 +15,7 @@
 pub(crate) mod handlers;
 pub(crate) mod listing;
 pub(crate) mod numeric;
-mod op_table;
+pub(crate) mod op_table;
 mod runtime;
 
 use core::ptr;

@@ -3,7 +3,8 @@
 //! ([`super::listing`]); the hot path never consults it.
 //!
 //! Handlers are found by address: an [`Op`](super::Op) holds nothing but its handler, so the
-//! table is sorted by handler address once and searched. Every handler is one function with one
+//! table is sorted by handler address once and searched. An entry's position in the table is the
+//! handler's id, which serialized code stores instead of the address ([`by_id`], [`id_of`]). Every handler is one function with one
 //! address (`handlers::handler!` makes them `#[inline(never)]`) and has code of its own (two
 //! handlers with identical code would make the name ambiguous, so there are none; a test checks
 //! that no two entries share an address), and `conformance/tests/ir_listing.rs` checks that every
@@ -438,21 +439,55 @@ impl Builder {
     }
 }
 
-/// The table sorted by handler address.
-fn sorted() -> &'static [OpInfo] {
-    static SORTED: OnceLock<Vec<OpInfo>> = OnceLock::new();
+/// The table in [`build`] order: an entry's position is its handler's *id*, what serialized code
+/// ([`crate::module::serial`]) stores in place of the handler's address.
+pub(crate) fn by_id() -> &'static [OpInfo] {
+    static TABLE: OnceLock<Vec<OpInfo>> = OnceLock::new();
+    TABLE.get_or_init(build)
+}
+
+/// `(handler address, id)` for every entry, sorted by address.
+fn sorted() -> &'static [(usize, u16)] {
+    static SORTED: OnceLock<Vec<(usize, u16)>> = OnceLock::new();
     SORTED.get_or_init(|| {
-        let mut table = build();
-        table.sort_by_key(|info| info.handler as usize);
-        table
+        let mut sorted: Vec<(usize, u16)> =
+            by_id().iter().enumerate().map(|(id, info)| (info.handler as usize, id as u16)).collect();
+        sorted.sort_unstable();
+        sorted
     })
+}
+
+/// The id of `handler`: its position in [`by_id`], if the table has it.
+pub(crate) fn id_of(handler: Handler) -> Option<u16> {
+    let table = sorted();
+    let at = table.binary_search_by_key(&(handler as usize), |(address, _)| *address).ok()?;
+    table.get(at).map(|(_, id)| *id)
 }
 
 /// The table's entry for `handler`, if it has one.
 pub(crate) fn lookup(handler: Handler) -> Option<&'static OpInfo> {
-    let table = sorted();
-    let at = table.binary_search_by_key(&(handler as usize), |info| info.handler as usize).ok()?;
-    table.get(at)
+    by_id().get(usize::from(id_of(handler)?))
+}
+
+/// A fingerprint of the table's layout: every entry's name, operands and trailer, in id order
+/// (FNV-1a, 64 bits). Serialized code records it, so code serialized by a build whose table
+/// differs (an op added, removed, reordered or re-laid-out) is refused rather than misread.
+pub(crate) fn fingerprint() -> u64 {
+    static PRINT: OnceLock<u64> = OnceLock::new();
+    *PRINT.get_or_init(|| {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut feed = |bytes: &[u8]| {
+            for b in bytes {
+                hash ^= u64::from(*b);
+                hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        };
+        for info in by_id() {
+            feed(info.name.as_bytes());
+            feed(format!("{:?}{:?};", info.operands, info.trailer).as_bytes());
+        }
+        hash
+    })
 }
 
 #[cfg(test)]
@@ -473,8 +508,8 @@ mod tests {
         assert_eq!(names.len(), before, "duplicate names in the op table");
         let shared: Vec<String> = sorted()
             .windows(2)
-            .filter(|pair| pair[0].handler as usize == pair[1].handler as usize)
-            .map(|pair| format!("{} = {}", pair[0].name, pair[1].name))
+            .filter(|pair| pair[0].0 == pair[1].0)
+            .map(|pair| format!("{} = {}", table[usize::from(pair[0].1)].name, table[usize::from(pair[1].1)].name))
             .collect();
         assert!(shared.is_empty(), "handlers with identical code (the names are ambiguous): {shared:?}");
         for info in &table {

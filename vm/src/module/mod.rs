@@ -1,6 +1,9 @@
 //! Modules: validated and translated WebAssembly code, ready to instantiate.
 
+mod serial;
 mod translate;
+
+pub use serial::{SerialError, FORMAT_VERSION as SERIAL_FORMAT_VERSION};
 
 pub(crate) use translate::FuncTranslator;
 
