@@ -129,15 +129,17 @@ fn a_restarted_node_loads_from_its_database_and_matches_a_node_that_prepares_afr
         assert_eq!(store.puts.load(Ordering::Relaxed), 0, "the restarted node prepared the code again");
         receipt
     };
+    // The copy is a database from another party (a state snapshot): its receiver drops the
+    // prepared table before use, so it decodes nothing it did not write itself.
     let fresh = {
-        let storage: Arc<dyn Storage> = Arc::new(RedbStorage::open(&copy).unwrap());
-        let store = Arc::new(Counting {
-            inner: MemoryPreparedStore::new(),
-            hits: AtomicUsize::new(0),
-            puts: AtomicUsize::new(0),
-        });
+        let db = Arc::new(RedbStorage::open(&copy).unwrap());
+        db.prepared_store().clear().unwrap();
+        let store =
+            Arc::new(Counting { inner: db.prepared_store(), hits: AtomicUsize::new(0), puts: AtomicUsize::new(0) });
         let rt = Runtime::with_code_store(Params::default(), DEFAULT_CODE_CACHE_BYTES, store.clone()).unwrap();
+        let storage: Arc<dyn Storage> = db;
         let receipt = rt.call(&storage, &transfer).unwrap();
+        assert_eq!(store.hits.load(Ordering::Relaxed), 0, "a cleared prepared table still held the entry");
         assert_eq!(store.puts.load(Ordering::Relaxed), 1, "the fresh node should have prepared the code");
         receipt
     };

@@ -19,9 +19,12 @@
 //! rewrite an entry can rewrite its hash, whatever the hash function), and against damage 64
 //! bits suffice (a random alteration passes with probability 2^-64). Keccak-256 took 157 µs of a
 //! 218 µs load of the escrow example's 48 KB entry, as much as instrumenting its code; this hash
-//! takes a few µs. Deliberate forgery of the node's database is outside what the store defends
-//! against: whoever can write the database can equally replace the node's binary. Entries never
-//! travel between nodes.
+//! takes a few µs. Deliberate forgery is outside what the checksum defends against: whoever can
+//! write the database can equally replace the node's binary. **Entries must never travel between
+//! nodes**: a database file taken from another party (a state snapshot) must not bring its
+//! prepared-code table along, since a forged entry with a matching checksum would be decoded.
+//! Snapshot tooling must export the state tables only, or the receiving node must drop the
+//! prepared table (every load is then a miss, which costs time only).
 
 use core::hash::BuildHasher;
 

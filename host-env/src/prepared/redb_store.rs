@@ -34,6 +34,24 @@ impl RedbPreparedStore {
         Self { db, path }
     }
 
+    /// Drops every entry: what a node does to a database file it did not write itself (a state
+    /// snapshot from another party), whose entries it must not decode (see the `# Soundness`
+    /// section of [`crate::prepared`]'s entry format). Every load is then a miss until the code
+    /// is prepared again, which costs time only.
+    pub fn clear(&self) -> Result<(), StorageError> {
+        let run = || -> Result<(), redb::Error> {
+            let txn = self.db.begin_write()?;
+            match txn.delete_table(PREPARED) {
+                Ok(_) => {}
+                Err(redb::TableError::TableDoesNotExist(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+            txn.commit()?;
+            Ok(())
+        };
+        run().map_err(|e| map_redb_error(&self.path, e))
+    }
+
     fn write(&self, key: &PreparedKey, entry: Option<&[u8]>) -> Result<(), StorageError> {
         let run = || -> Result<(), redb::Error> {
             let mut txn = self.db.begin_write()?;
