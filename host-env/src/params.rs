@@ -136,8 +136,11 @@ impl Default for HostCosts {
             // deploys of the smallest ordinary code left 130–190 M gas of time unpaid at 10 M.
             deploy: 190_000_000,
             // Preparing the code (what loading paid for before code was stored prepared), plus
-            // hashing and storing the code and its prepared entry.
-            deploy_code_byte: 88_000,
+            // hashing and storing the code and its prepared entry. Serializing the prepared
+            // entry (~5 bytes per code byte) took deploys of 499 KiB of ordinary code from 2.5×
+            // to 3.9–4.2× ordinary code's time per gas at 88k (session 10, `time-per-gas
+            // deploy-large`): 88k → 130k, which measured 2.4–2.7×.
+            deploy_code_byte: 130_000,
             debug_log: 100_000,
             // A load decodes the code's prepared entry (stored at deploy, `crate::prepared`):
             // it reads the entry, checks its checksum, decodes the VM's serialized module (every
@@ -166,7 +169,9 @@ impl Default for HostCosts {
             // `br_table` target costs more than its byte (validated three times, translated into
             // a jump). Schedule version 2 raised them with ordinary code's time per gas
             // (BENCHMARKS.md, "Pointer chasing").
-            prepare_function: 1_700_000,
+            // Serializing each function into the prepared entry: `deploy-small-functions-at-limit`
+            // went from 2.3× to 2.9× at 1.7 M (session 10): 1.7 M → 2.2 M, which measured 1.8–2.0×.
+            prepare_function: 2_200_000,
             prepare_local: 500,
             prepare_global: 1_500_000,
             prepare_br_table_target: 82_000,

@@ -101,11 +101,15 @@ impl Entry {
     ) -> Result<Vec<u8>, SerialError> {
         let header = Header { version: ENTRY_VERSION, shape, module_len: module_len as u64, names: names.to_vec() };
         let module = module.serialize()?;
-        let mut body = header.encode();
-        body.extend_from_slice(&module);
-        let mut out = Vec::with_capacity(CHECKSUM_BYTES + body.len());
-        out.extend_from_slice(&checksum(&body));
-        out.extend_from_slice(&body);
+        // One buffer: the checksum's place, then the body, hashed where it lies (entries of
+        // large code are megabytes; a deploy should not copy them twice).
+        let header = header.encode();
+        let mut out = Vec::with_capacity(CHECKSUM_BYTES + header.len() + module.len());
+        out.extend_from_slice(&[0; CHECKSUM_BYTES]);
+        out.extend_from_slice(&header);
+        out.extend_from_slice(&module);
+        let sum = checksum(&out[CHECKSUM_BYTES..]);
+        out[..CHECKSUM_BYTES].copy_from_slice(&sum);
         Ok(out)
     }
 
