@@ -1,7 +1,6 @@
 //! The conformance crate's integration tests, one binary (`cargo test -p tally-conformance --release --test conformance`):
 //! one link instead of one per file. Each former test file is a module, so a test's name is
 //! `<file>::<test>` (`--test conformance <file>::` runs one file's tests).
-//! `determinism` is a binary of its own: CI also runs it, alone, on aarch64 under qemu-user.
 
 mod fuzz_regressions;
 mod harness;

@@ -177,3 +177,35 @@ fn gas_points_outcome(engine: &Engine, module: &Module, case: &Case, budget: u64
     }
     line
 }
+
+#[cfg(test)]
+mod tests {
+    use tally_vm::{Engine, Linker, Module, Store, Val};
+
+    use super::{config, wast_encode};
+    use crate::bare::Float;
+
+    /// The generator's float literals encode exactly the bits they were made from.
+    #[test]
+    fn float_constants_keep_their_bits() {
+        for f in [Float::F32, Float::F64] {
+            let values = f.trunc_operands();
+            let funcs: String = values
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| format!("(func (export \"c{i}\") (result {}) {})", f.ty(), f.konst(v)))
+                .collect();
+            let bytes = wast_encode(&format!("(module {funcs})")).expect("valid");
+            let engine = Engine::new(config());
+            let module = Module::new(&engine, &bytes).expect("valid");
+            let mut store = Store::new(&engine, ());
+            let instance = Linker::<()>::new(&engine).instantiate(&mut store, &module).expect("instantiates");
+            for (i, &v) in values.iter().enumerate() {
+                let func = instance.get_func(&store, &format!("c{i}")).expect("exported");
+                let mut out = [Val::I32(0)];
+                func.call(&mut store, &[], &mut out).expect("returns");
+                assert_eq!(out[0], f.val(v), "{} constant {v:#x} ({})", f.ty(), f.konst(v));
+            }
+        }
+    }
+}

@@ -8,8 +8,8 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-/// The command that rewrites every expectation file from this build (see `main.rs`).
-pub const REGENERATE: &str = "cargo test -p tally-conformance --release --test determinism -- --ignored regenerate";
+/// The command that rewrites every expectation file from this build (see [`crate::regenerate`]).
+pub const REGENERATE: &str = "cargo test -p tally-determinism --release -- --ignored regenerate";
 
 /// One case's outcome, rendered.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,7 +22,7 @@ pub struct Entry {
 
 /// Where the corpus's expectation files live.
 pub fn corpus_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("determinism")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("corpus")
 }
 
 /// The file's text: a header naming the group and the regeneration command, then the entries.
@@ -52,22 +52,23 @@ pub fn parse(text: &str) -> Vec<Entry> {
         .collect()
 }
 
-/// Reads the expectation file `file` of the corpus; a missing file is a failure that says how
+/// Reads the expectation file `file` of the corpus; a missing file is an error that says how
 /// to create it.
-pub fn load(file: &str) -> Vec<Entry> {
+pub fn load(file: &str) -> Result<Vec<Entry>, String> {
     let path = corpus_dir().join(file);
     let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}; create it with `{REGENERATE}`", path.display()));
-    parse(&text)
+        .map_err(|e| format!("cannot read {}: {e}; create it with `{REGENERATE}`", path.display()))?;
+    Ok(parse(&text))
 }
 
 /// Writes the expectation file `file` of the corpus.
-pub fn store(file: &str, title: &str, entries: &[Entry]) {
+pub fn store(file: &str, title: &str, entries: &[Entry]) -> std::io::Result<()> {
     let dir = corpus_dir();
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    std::fs::create_dir_all(&dir)?;
     let path = dir.join(file);
-    std::fs::write(&path, render(title, entries)).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+    std::fs::write(&path, render(title, entries))?;
     println!("wrote {} ({} cases)", path.display(), entries.len());
+    Ok(())
 }
 
 /// The first difference between the expected and the actual entries.

@@ -3,7 +3,7 @@
 //! `machine.rs` (memory, tables, traps, the stack limit, out of gas).
 //!
 //! The corpus is code, not files: the same generator runs on every architecture, so only the
-//! outcomes are committed (`determinism/bare.txt`). A case runs its calls in order on one fresh
+//! outcomes are committed (`corpus/bare.txt`). A case runs its calls in order on one fresh
 //! instance; see `run_bare.rs` for how outcomes are rendered.
 
 use tally_vm::{Val, F32, F64};

@@ -10,7 +10,7 @@
 //! run out of gas at many exact points.
 //!
 //! The scenario runs in a fixed order on one storage, so each execution sees the state the
-//! previous ones committed. A line of `determinism/contracts.txt` is
+//! previous ones committed. A line of `corpus/contracts.txt` is
 //!
 //! `<status> | gas <used> | ret <return data> | events <n> | writes <n> | result <result hash> | receipt <SCALE hex> | record <keccak of the record>`
 //!
