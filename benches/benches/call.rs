@@ -5,22 +5,29 @@
 //! - `call/warm`: the code is in the runtime's cache, as for every call but the first of a
 //!   contract on a running node.
 //! - `call/cold`: a runtime whose code cache holds nothing and whose prepared-code store keeps
-//!   nothing, so every call checks, instruments and translates the code again (a node that never
-//!   saw the code prepared: state synced from elsewhere, or params changed).
-//! - `call/restart-warm`: a freshly started runtime (engine, linker, empty cache) over the same
-//!   state and the same prepared-code store, then its first call: the first call of a contract
-//!   after a node restart, decoding the entry its deploy stored (`tally_host_env::prepared`).
-//! - `paired-call.json`: `cold` and `restart-warm` paired (alternating runs of 20 calls) against
-//!   wasmi 2 eager compiling and instantiating the token's original module (with stub host
-//!   functions; wasmi's side runs no call, so the ratios overstate Tally's share).
+//!   nothing ([`NoPreparedStore`]), so every call checks, instruments and translates the code
+//!   again (a node that never saw the code prepared and keeps no entries).
+//! - `call/restart-warm`: the first call of a contract after a node restart. The restarted node
+//!   built its runtime (engine, host-ABI linker) once at startup, over the same state and the
+//!   same prepared-code store; its code cache does not hold the contract, so the call decodes the
+//!   entry the deploy stored (`tally_host_env::prepared`). Measured on one runtime with no code
+//!   cache, so that every call is such a first load.
+//! - `call/restart-new-runtime`: the same, but building the whole runtime before each call (what
+//!   this bench measured as `restart-warm` before: a node pays it once per start, not per
+//!   contract; most of it is zeroing the new engine's first value stack).
+//! - `paired-call.json`: the three paired (alternating runs of 20 calls) against wasmi 2 eager
+//!   compiling and instantiating the token's original module (with stub host functions; wasmi's
+//!   side runs no call, so the ratios overstate Tally's share).
 //! - `instantiate/token`: instantiating the token's instrumented module (one page of memory) on
 //!   tally-vm, and its original module on wasmi 2 eager, each with stub host functions; paired
 //!   (alternating runs of 1,000 instantiations) and saved as `paired-instantiate.json`.
 //!
 //! `cargo bench -p tally-benches --bench call`. For an instruction profile, run the bench binary
 //! outside criterion: `valgrind --tool=callgrind <bench binary> --profile-warm 2000` runs 2,000
-//! warm transfers and nothing else (`--profile-instantiate N`: N instantiations). `--time-warm N`
-//! and `--time-instantiate N` time N of them (after N/10 more to warm up) and print the mean,
+//! warm transfers and nothing else (`--profile-instantiate N`: N instantiations; `--profile-cold N`
+//! and `--profile-restart-warm N`: N transfers as `call/cold` and `call/restart-warm` make them,
+//! after the deploy). `--time-warm N`, `--time-instantiate N`, `--time-cold N` and
+//! `--time-restart-warm N` time N of them (after N/10 more to warm up) and print the mean,
 //! for paired comparisons of two builds (alternate runs of the two binaries).
 
 use std::hint::black_box;
@@ -31,8 +38,8 @@ use criterion::{Criterion, Throughput};
 use parity_scale_codec::Encode;
 use tally_benches::report::{default_criterion_dir, save_paired, PairedRun};
 use tally_host_env::{
-    keccak, Address, BlockContext, CallRequest, DeployRequest, MemoryPreparedStore, MemoryStorage, Params, PreparedKey,
-    PreparedStore, Runtime, Status, Storage, StorageError,
+    keccak, Address, BlockContext, CallRequest, DeployRequest, MemoryPreparedStore, MemoryStorage, NoPreparedStore,
+    Params, PreparedStore, Runtime, Status, Storage,
 };
 
 /// The deployer, who holds the whole supply and makes every transfer.
@@ -101,21 +108,6 @@ fn token_code() -> Vec<u8> {
 
 fn runtime(cache_bytes: usize) -> Runtime {
     Runtime::with_code_cache(Params::default(), cache_bytes).expect("runtime")
-}
-
-/// A prepared-code store that keeps nothing: every load prepares the code afresh.
-struct Discard;
-
-impl PreparedStore for Discard {
-    fn get(&self, _: &PreparedKey) -> Result<Option<Vec<u8>>, StorageError> {
-        Ok(None)
-    }
-    fn put(&self, _: &PreparedKey, _: &[u8]) -> Result<(), StorageError> {
-        Ok(())
-    }
-    fn remove(&self, _: &PreparedKey) -> Result<(), StorageError> {
-        Ok(())
-    }
 }
 
 /// A runtime over `store` whose cache holds at most `cache_bytes`.
@@ -201,15 +193,17 @@ fn calls(c: &mut Criterion, code: &[u8]) {
     let rt = runtime_over(tally_host_env::DEFAULT_CODE_CACHE_BYTES, store.clone());
     let mut token = Token::deploy(&rt, code);
     group.bench_function("warm", |b| b.iter(|| token.transfer(&rt)));
-    let uncached = runtime_over(0, Arc::new(Discard));
+    let uncached = runtime_over(0, Arc::new(NoPreparedStore));
     group.bench_function("cold", |b| b.iter(|| token.transfer(&uncached)));
-    let restarted = || runtime_over(tally_host_env::DEFAULT_CODE_CACHE_BYTES, store.clone());
-    group.bench_function("restart-warm", |b| b.iter(|| token.transfer(&restarted())));
+    let restarted = runtime_over(0, store.clone());
+    group.bench_function("restart-warm", |b| b.iter(|| token.transfer(&restarted)));
+    let new_runtime = || runtime_over(tally_host_env::DEFAULT_CODE_CACHE_BYTES, store.clone());
+    group.bench_function("restart-new-runtime", |b| b.iter(|| token.transfer(&new_runtime())));
     group.finish();
 
     let mut wasmi = wasmi_cold(code);
     let mut runs = Vec::new();
-    for (name, restart) in [("cold", false), ("restart-warm", true)] {
+    for name in ["cold", "restart-warm", "restart-new-runtime"] {
         let run = PairedRun::measure(
             "call",
             name,
@@ -217,10 +211,10 @@ fn calls(c: &mut Criterion, code: &[u8]) {
             21,
             || {
                 for _ in 0..CALLS_PER_RUN {
-                    if restart {
-                        token.transfer(&restarted());
-                    } else {
-                        token.transfer(&uncached);
+                    match name {
+                        "cold" => token.transfer(&uncached),
+                        "restart-warm" => token.transfer(&restarted),
+                        _ => token.transfer(&new_runtime()),
                     }
                 }
             },
@@ -268,7 +262,16 @@ fn instantiation(c: &mut Criterion, code: &[u8]) {
 }
 
 /// The modes that run outside criterion.
-const MODES: [&str; 4] = ["--profile-warm", "--profile-instantiate", "--time-warm", "--time-instantiate"];
+const MODES: [&str; 8] = [
+    "--profile-warm",
+    "--profile-instantiate",
+    "--profile-cold",
+    "--profile-restart-warm",
+    "--time-warm",
+    "--time-instantiate",
+    "--time-cold",
+    "--time-restart-warm",
+];
 
 /// `<mode> N`, one of [`MODES`], if given.
 fn profile_mode() -> Option<(String, u32)> {
@@ -290,7 +293,22 @@ fn main() {
     let code = token_code();
     if let Some((mode, n)) = profile_mode() {
         let timed = mode.starts_with("--time");
-        if mode.ends_with("warm") {
+        if mode.ends_with("-cold") || mode.ends_with("restart-warm") {
+            let store: Arc<dyn PreparedStore> = Arc::new(MemoryPreparedStore::new());
+            let rt = runtime_over(tally_host_env::DEFAULT_CODE_CACHE_BYTES, store.clone());
+            let mut token = Token::deploy(&rt, &code);
+            // Cold: no cache, no entries kept; restart-warm: no cache, the deploy's entry.
+            let rt = if mode.ends_with("-cold") {
+                runtime_over(0, Arc::new(NoPreparedStore))
+            } else {
+                runtime_over(0, store)
+            };
+            let mut once = || token.transfer(&rt);
+            (0..if timed { n / 10 } else { 0 }).for_each(|_| once());
+            let start = std::time::Instant::now();
+            (0..n).for_each(|_| once());
+            report_time(&mode, n, start);
+        } else if mode.ends_with("warm") {
             let rt = runtime(tally_host_env::DEFAULT_CODE_CACHE_BYTES);
             let mut token = Token::deploy(&rt, &code);
             // Timed runs first warm the cache, the allocator and the branch predictors.

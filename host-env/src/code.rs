@@ -471,11 +471,13 @@ impl Loader<'_> {
             return Err(LoadFail::OutOfGas);
         }
         let loaded = Arc::new(prepare_checked(self.linker, self.params, code, shape).map_err(LoadFail::Invalid)?);
-        let names: Vec<(u32, String)> = loaded.names.iter().map(|(i, n)| (*i, n.clone())).collect();
         // A module the VM cannot serialize (none should exist) or a store that fails only costs
-        // time on the next load.
-        if let Ok(entry) = Entry::encode(&loaded.module, loaded.shape, loaded.module_len, &names) {
-            let _ = self.store.put(&prepared_key(&cache_key), &entry);
+        // time on the next load. A store that keeps nothing is not given an entry to drop.
+        if self.store.keeps_entries() {
+            let names: Vec<(u32, String)> = loaded.names.iter().map(|(i, n)| (*i, n.clone())).collect();
+            if let Ok(entry) = Entry::encode(&loaded.module, loaded.shape, loaded.module_len, &names) {
+                let _ = self.store.put(&prepared_key(&cache_key), &entry);
+            }
         }
         self.cache.insert(cache_key, loaded.clone());
         Ok(loaded)

@@ -30,7 +30,7 @@ pub use context::{Address, BlockContext};
 pub use journal::{Checkpoint, Journal};
 pub use limits::{check_code, CodeError, CodeLimits, CodeShape, Limit};
 pub use params::{HostCosts, Limits, Params, ParamsError, PARAMS_VERSION};
-pub use prepared::{MemoryPreparedStore, PreparedKey, PreparedStore, RedbPreparedStore};
+pub use prepared::{MemoryPreparedStore, NoPreparedStore, PreparedKey, PreparedStore, RedbPreparedStore};
 pub use receipt::{Event, HostTrap, Receipt, Status, TrapLocation, WasmTrap};
 pub use record::{replay, Divergence, ExecutionRecord, HostCall, RecordError, RecordKind};
 pub use runtime::{CallRequest, CodeReport, DeployRequest, Deployed, ExecError, Runtime, DEFAULT_CODE_CACHE_BYTES};

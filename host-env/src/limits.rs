@@ -19,8 +19,8 @@ use core::fmt;
 
 use parity_scale_codec::{Decode, Encode};
 use wasmparser::{
-    BinaryReader, BinaryReaderError, CompositeInnerType, ElementItems, Encoding, FunctionBody, Operator,
-    OperatorsReader, OperatorsReaderAllocations, Parser, Payload, SectionLimited, TypeRef, TypeSectionReader,
+    BinaryReader, BinaryReaderError, CompositeInnerType, ElementItems, Encoding, FunctionBody, OperatorsReader,
+    OperatorsReaderAllocations, Parser, Payload, SectionLimited, TypeRef, TypeSectionReader,
 };
 
 /// Structural limits on contract code (consensus: part of Params and the params hash).
@@ -597,28 +597,101 @@ impl<'a> Pass<'a, '_> {
     }
 
     /// The operators of one body. Every read consumes at least one byte, so this ends.
+    ///
+    /// Decoded through a visitor ([`Scan`]) rather than as `Operator` values: wasmparser decodes
+    /// the same bytes with the same errors either way (`OperatorsReader::read` is this visit
+    /// with a visitor that builds the value), but most operators need nothing here, and
+    /// building and dropping a value for each was a third of this pass.
     fn operators(&mut self, ops: &mut OperatorsReader<'a>) -> Result<(), CodeError> {
-        let mut depth: u64 = 0;
+        let mut scan = Scan { pass: self, depth: 0, at: 0 };
         while !ops.eof() {
-            let at = ops.original_position();
-            match ops.read()? {
-                Operator::Block { .. }
-                | Operator::Loop { .. }
-                | Operator::If { .. }
-                | Operator::Try { .. }
-                | Operator::TryTable { .. } => {
-                    depth += 1;
-                    self.check(Limit::NestingDepth, depth, at)?;
-                }
-                Operator::End | Operator::Delegate { .. } => depth = depth.saturating_sub(1),
-                Operator::BrTable { targets } => {
-                    self.check(Limit::BrTableTargets, u64::from(targets.len()), at)?;
-                    self.counts.br_table_targets += u64::from(targets.len());
-                }
-                _ => {}
-            }
+            scan.at = ops.original_position();
+            ops.visit_operator(&mut scan)??;
         }
         ops.finish()?;
         Ok(())
     }
+}
+
+/// The operator visitor of [`Pass::operators`]: nesting depth and `br_table` targets, checked
+/// at the offset `at` of the operator being visited.
+struct Scan<'p, 'a, 'l> {
+    pass: &'p mut Pass<'a, 'l>,
+    depth: u64,
+    at: u64,
+}
+
+impl Scan<'_, '_, '_> {
+    fn open(&mut self) -> Result<(), CodeError> {
+        self.depth += 1;
+        self.pass.check(Limit::NestingDepth, self.depth, self.at)
+    }
+
+    fn close(&mut self) -> Result<(), CodeError> {
+        self.depth = self.depth.saturating_sub(1);
+        Ok(())
+    }
+}
+
+/// Defines every `visit_*` method [`Scan`] does not write out as doing nothing.
+macro_rules! define_scan_visit {
+    ($( @$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*))*) => {
+        $( define_scan_visit!(@one $visit $($($arg: $argty),*)?); )*
+    };
+    (@one visit_block $($rest:tt)*) => {};
+    (@one visit_loop $($rest:tt)*) => {};
+    (@one visit_if $($rest:tt)*) => {};
+    (@one visit_try $($rest:tt)*) => {};
+    (@one visit_try_table $($rest:tt)*) => {};
+    (@one visit_end $($rest:tt)*) => {};
+    (@one visit_delegate $($rest:tt)*) => {};
+    (@one visit_br_table $($rest:tt)*) => {};
+    (@one $visit:ident $($arg:ident: $argty:ty),*) => {
+        fn $visit(&mut self $(, $arg: $argty)*) -> Self::Output {
+            $( let _ = $arg; )*
+            Ok(())
+        }
+    };
+}
+
+impl<'a> wasmparser::VisitOperator<'a> for Scan<'_, '_, '_> {
+    type Output = Result<(), CodeError>;
+
+    // SIMD operators are decoded (and then ignored) as `OperatorsReader::read` decodes them.
+    fn simd_visitor(&mut self) -> Option<&mut dyn wasmparser::VisitSimdOperator<'a, Output = Self::Output>> {
+        Some(self)
+    }
+
+    fn visit_block(&mut self, _: wasmparser::BlockType) -> Self::Output {
+        self.open()
+    }
+    fn visit_loop(&mut self, _: wasmparser::BlockType) -> Self::Output {
+        self.open()
+    }
+    fn visit_if(&mut self, _: wasmparser::BlockType) -> Self::Output {
+        self.open()
+    }
+    fn visit_try(&mut self, _: wasmparser::BlockType) -> Self::Output {
+        self.open()
+    }
+    fn visit_try_table(&mut self, _: wasmparser::TryTable) -> Self::Output {
+        self.open()
+    }
+    fn visit_end(&mut self) -> Self::Output {
+        self.close()
+    }
+    fn visit_delegate(&mut self, _: u32) -> Self::Output {
+        self.close()
+    }
+    fn visit_br_table(&mut self, targets: wasmparser::BrTable<'a>) -> Self::Output {
+        self.pass.check(Limit::BrTableTargets, u64::from(targets.len()), self.at)?;
+        self.pass.counts.br_table_targets += u64::from(targets.len());
+        Ok(())
+    }
+
+    wasmparser::for_each_visit_operator!(define_scan_visit);
+}
+
+impl<'a> wasmparser::VisitSimdOperator<'a> for Scan<'_, '_, '_> {
+    wasmparser::for_each_visit_simd_operator!(define_scan_visit);
 }

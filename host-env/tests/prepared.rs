@@ -178,6 +178,48 @@ fn every_damaged_byte_of_an_entry_is_a_miss_with_the_same_receipt() {
     }
 }
 
+/// A store that keeps nothing and says so, counting what it is still given.
+#[derive(Default)]
+struct Forgetful {
+    puts: AtomicUsize,
+}
+
+impl PreparedStore for Forgetful {
+    fn get(&self, key: &PreparedKey) -> Result<Option<Vec<u8>>, StorageError> {
+        NoPreparedStore.get(key)
+    }
+    fn put(&self, _: &PreparedKey, _: &[u8]) -> Result<(), StorageError> {
+        self.puts.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+    fn remove(&self, _: &PreparedKey) -> Result<(), StorageError> {
+        Ok(())
+    }
+    fn keeps_entries(&self) -> bool {
+        false
+    }
+}
+
+#[test]
+fn a_store_that_keeps_nothing_is_given_no_entry_and_changes_no_receipt() {
+    assert!(!NoPreparedStore.keeps_entries() && MemoryPreparedStore::new().keeps_entries());
+    let run = |store: Arc<dyn PreparedStore>| {
+        // No cache: every load prepares the code (or decodes the entry) again.
+        let rt = Runtime::with_code_store(Params::default(), 0, store).unwrap();
+        let chain = common::Chain { rt, storage: Arc::new(MemoryStorage::new()), context: context() };
+        let counter = chain.deploy(COUNTER, addr(1));
+        let inc = chain.call(counter, "inc", &[]);
+        (inc, chain.query(counter, "get"))
+    };
+    let forgetful = Arc::new(Forgetful::default());
+    let keeping = Arc::new(MemoryPreparedStore::new());
+    let (inc, get) = run(forgetful.clone());
+    assert_eq!(get.status, Status::Ok, "{get:?}");
+    assert_eq!((inc, get), run(keeping.clone()), "the store changed a receipt");
+    assert_eq!(forgetful.puts.load(Ordering::Relaxed), 0, "an entry was serialized for a store that keeps none");
+    assert_eq!(keeping.len(), 1, "the keeping store got the deploy's entry");
+}
+
 #[test]
 fn other_params_miss_and_prepare_stored_readies_the_entry() {
     let probe = Arc::new(Probe::default());

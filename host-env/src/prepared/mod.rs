@@ -17,7 +17,7 @@
 //!
 //! [`MemoryPreparedStore`] keeps entries in memory (tests, in-memory nodes);
 //! [`RedbPreparedStore`] keeps them in a table of the node's redb database
-//! ([`crate::RedbStorage::prepared_store`]).
+//! ([`crate::RedbStorage::prepared_store`]); [`NoPreparedStore`] keeps nothing.
 
 mod entry;
 mod redb_store;
@@ -61,6 +61,36 @@ pub trait PreparedStore: Send + Sync {
 
     /// Removes the entry under `key`, if any.
     fn remove(&self, key: &PreparedKey) -> Result<(), StorageError>;
+
+    /// Whether [`put`](Self::put) keeps anything. A runtime over a store that keeps nothing
+    /// ([`NoPreparedStore`]) does not serialize the entries it would put there: on a cold load
+    /// that is about a seventh of the work (`BENCHMARKS.md`, "Prepared code").
+    fn keeps_entries(&self) -> bool {
+        true
+    }
+}
+
+/// A [`PreparedStore`] that keeps nothing: a node (or a test) that relies on its code cache
+/// alone and prepares code again after a restart or an eviction.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoPreparedStore;
+
+impl PreparedStore for NoPreparedStore {
+    fn get(&self, _: &PreparedKey) -> Result<Option<Vec<u8>>, StorageError> {
+        Ok(None)
+    }
+
+    fn put(&self, _: &PreparedKey, _: &[u8]) -> Result<(), StorageError> {
+        Ok(())
+    }
+
+    fn remove(&self, _: &PreparedKey) -> Result<(), StorageError> {
+        Ok(())
+    }
+
+    fn keeps_entries(&self) -> bool {
+        false
+    }
 }
 
 /// A [`PreparedStore`] in memory: entries live as long as the store. Unbounded (it holds one
