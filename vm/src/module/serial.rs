@@ -33,9 +33,10 @@
 //! [`Module::deserialize`] is only sound on bytes that [`Module::serialize`] produced, by a
 //! build of this crate with the same op table, and that reached the caller unaltered. It is
 //! marked `unsafe` for that reason: the caller must keep serialized code where nothing but
-//! itself writes it, and check its integrity (a cryptographic hash kept with the bytes, as
-//! `tally-host-env`'s prepared-code store does) before deserializing. Bytes from a network,
-//! another node or a user must go through [`Module::new`] instead.
+//! itself writes it, which is what excludes forgery, and check it against accidental damage
+//! before deserializing (`tally-host-env`'s prepared-code store keeps a 64-bit checksum with
+//! each entry; a database another party wrote must have its prepared table dropped first). Bytes from
+//! a network, another node or a user must go through [`Module::new`] instead.
 
 use crate::engine::SigId;
 use crate::exec::op_table::{self, Field, Kind, Trailer};
@@ -226,7 +227,7 @@ impl Module {
     /// with the same op table), unaltered since: the checks above bound every index, but the
     /// interpreter also relies on invariants of translated code that no check here restores
     /// (see the module docs' soundness section). Keep serialized code where only the embedder
-    /// writes it and verify a cryptographic hash of it before calling this.
+    /// writes it, and check it against accidental damage (a checksum) before calling this.
     pub unsafe fn deserialize(engine: &Engine, bytes: &[u8]) -> Result<Module, SerialError> {
         decode(engine, bytes)
     }
