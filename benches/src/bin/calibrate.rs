@@ -33,8 +33,8 @@
 //!   needs no quiet machine, so a `--preflight` run can take them before the timed runs;
 //! - `--out DIR`; `--list`: print the probes in calibration order;
 //! - `--resolve FILE`: measure nothing; re-solve the pricing rule from the inputs a calibration
-//!   saved (`rule-inputs.json` beside its `fitted.json`) and print its answer (`--floor X`: the
-//!   rule's floor instead of the committed one).
+//!   saved (`rule-inputs.json` beside its `fitted.json`) and print its answer (`--floor X`,
+//!   `--slack X`: the rule's floor and stage-2 slack instead of the committed ones).
 //!
 //! A calibration also writes `rule-inputs.json` (`tally_benches::calibrate::inputs`).
 //!
@@ -53,7 +53,7 @@ use tally_benches::calibrate::programs::read_suite;
 use tally_benches::calibrate::terms::Term;
 use tally_benches::calibrate::{machine, report, Scale};
 
-const USAGE: &str = "usage: calibrate [--quick | --preflight] [--recorded] [--guests FILE] [--suite FILE] [--token FILE] [--counts FILE] [--out DIR] [--list] [NAME-FILTER...]\n       calibrate --resolve FILE [--floor X]";
+const USAGE: &str = "usage: calibrate [--quick | --preflight] [--recorded] [--guests FILE] [--suite FILE] [--token FILE] [--counts FILE] [--out DIR] [--list] [NAME-FILTER...]\n       calibrate --resolve FILE [--floor X] [--slack X]";
 
 struct Args {
     quick: bool,
@@ -67,6 +67,7 @@ struct Args {
     counts: Option<PathBuf>,
     resolve: Option<PathBuf>,
     floor: Option<f64>,
+    slack: Option<f64>,
     filters: Vec<String>,
 }
 
@@ -83,6 +84,7 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
         counts: None,
         resolve: None,
         floor: None,
+        slack: None,
         filters: Vec::new(),
     };
     let mut it = args.into_iter();
@@ -100,6 +102,7 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
             "--counts" => a.counts = Some(PathBuf::from(value("--counts")?)),
             "--resolve" => a.resolve = Some(PathBuf::from(value("--resolve")?)),
             "--floor" => a.floor = Some(value("--floor")?.parse().map_err(|e| format!("--floor: {e}"))?),
+            "--slack" => a.slack = Some(value("--slack")?.parse().map_err(|e| format!("--slack: {e}"))?),
             "-h" | "--help" => return Err(String::new()),
             flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
             _ => a.filters.push(arg),
@@ -125,7 +128,7 @@ fn main() -> ExitCode {
         }
     };
     if let Some(path) = &args.resolve {
-        return resolve(path, args.floor);
+        return resolve(path, args.floor, args.slack);
     }
     let scale = if args.quick { Scale::Quick } else { Scale::Full };
     if args.list {
@@ -221,10 +224,15 @@ fn main() -> ExitCode {
     let command = format!("cargo run --release -p tally-benches --bin calibrate -- {}", raw.join(" "));
     let text = file::write(&calibration.proposal.schedule, &calibration.proposal.host, &measured);
     let report = report::render(&calibration, &machine, command.trim_end_matches(" -- ").trim_end());
-    let inputs =
-        calibration.rule.as_ref().ok().map(|r| {
-            Inputs { programs: r.programs.clone(), fitted: r.fitted.clone(), median_ns: r.median_ns }.to_json()
-        });
+    let inputs = calibration.rule.as_ref().ok().map(|r| {
+        Inputs {
+            programs: r.programs.clone(),
+            fitted: r.fitted.clone(),
+            median_ns: r.median_ns,
+            fixed_prices: Default::default(),
+        }
+        .to_json()
+    });
     if let Err(e) = std::fs::create_dir_all(&out)
         .and_then(|()| std::fs::write(out.join("fitted.json"), &text))
         .and_then(|()| std::fs::write(out.join("report.md"), &report))
@@ -246,7 +254,7 @@ fn main() -> ExitCode {
 }
 
 /// `--resolve`: the rule's answer from saved inputs, printed.
-fn resolve(path: &std::path::Path, floor: Option<f64>) -> ExitCode {
+fn resolve(path: &std::path::Path, floor: Option<f64>, slack: Option<f64>) -> ExitCode {
     let inputs = match std::fs::read_to_string(path).map_err(|e| e.to_string()).and_then(|t| Inputs::from_json(&t)) {
         Ok(i) => i,
         Err(e) => {
@@ -257,6 +265,9 @@ fn resolve(path: &std::path::Path, floor: Option<f64>) -> ExitCode {
     let mut settings = minimax::SETTINGS;
     if let Some(f) = floor {
         settings.floor = f;
+    }
+    if let Some(s) = slack {
+        settings.slack = s;
     }
     let started = std::time::Instant::now();
     let answer = match inputs.solve(settings) {

@@ -20,6 +20,10 @@ pub struct Inputs {
     pub fitted: BTreeMap<Term, f64>,
     /// Ordinary code's median ns per 1000 gas at the defaults.
     pub median_ns: f64,
+    /// The prices of the fixed (code-loading and deploy) terms when the programs were timed,
+    /// where they differ from today's defaults: a program's time and its fixed gas must come from
+    /// the same code (a faster loader has lower load prices).
+    pub fixed_prices: BTreeMap<Term, u64>,
 }
 
 fn kind_name(kind: Kind) -> &'static str {
@@ -47,7 +51,12 @@ impl Inputs {
             })
             .collect();
         let fitted: serde_json::Map<String, Value> = self.fitted.iter().map(|(t, f)| (t.name(), json!(f))).collect();
-        format!("{:#}\n", json!({ "median_ns": self.median_ns, "fitted": fitted, "programs": programs }))
+        let fixed: serde_json::Map<String, Value> =
+            self.fixed_prices.iter().map(|(t, p)| (t.name(), json!(p))).collect();
+        format!(
+            "{:#}\n",
+            json!({ "median_ns": self.median_ns, "fitted": fitted, "fixed_prices": fixed, "programs": programs })
+        )
     }
 
     /// Reads a file written by [`Inputs::to_json`].
@@ -57,6 +66,12 @@ impl Inputs {
         let mut fitted = BTreeMap::new();
         for (t, f) in v.get("fitted").and_then(Value::as_object).ok_or("rule inputs: no fitted")? {
             fitted.insert(term_named(t)?, f.as_f64().ok_or_else(|| format!("rule inputs: fitted {t}"))?);
+        }
+        let mut fixed_prices = BTreeMap::new();
+        if let Some(o) = v.get("fixed_prices").and_then(Value::as_object) {
+            for (t, p) in o {
+                fixed_prices.insert(term_named(t)?, p.as_u64().ok_or_else(|| format!("rule inputs: fixed price {t}"))?);
+            }
         }
         let mut programs = Vec::new();
         for p in v.get("programs").and_then(Value::as_array).ok_or("rule inputs: no programs")? {
@@ -84,12 +99,16 @@ impl Inputs {
                 gas_default: field("gas_default")?,
             });
         }
-        Ok(Inputs { programs, fitted, median_ns })
+        Ok(Inputs { programs, fitted, median_ns, fixed_prices })
     }
 
-    /// The rule's answer, the code-loading and deploy terms fixed at today's defaults.
+    /// The rule's answer, the code-loading and deploy terms fixed at their prices when timed
+    /// (today's defaults unless `fixed_prices` says otherwise).
     pub fn solve(&self, settings: Settings) -> Result<Minimax, String> {
-        let base = uniform_defaults();
+        let mut base = uniform_defaults();
+        for (t, p) in &self.fixed_prices {
+            t.set(&mut base, *p);
+        }
         let reference = |t: Term, bound: f64| stage_two_reference(t, bound, &self.fitted, self.median_ns, &base);
         minimax::solve(&self.programs, &base, &PREPARED_CODE_TERMS, &reference, settings)
     }
@@ -112,6 +131,7 @@ mod tests {
             }],
             fitted: [(Term::Op(OpClass::Branch), 10194.0)].into_iter().collect(),
             median_ns: 0.31,
+            fixed_prices: [(Term::Host(crate::calibrate::terms::HostTerm::Load), 100_000_000)].into_iter().collect(),
         };
         assert_eq!(Inputs::from_json(&inputs.to_json()).unwrap(), inputs);
         assert!(Inputs::from_json("{\"median_ns\": 1}").unwrap_err().contains("fitted"));
