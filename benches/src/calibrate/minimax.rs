@@ -268,8 +268,8 @@ fn largest(programs: &[Program], params: &Params) -> f64 {
     programs.iter().zip(&ratios).filter(|(p, _)| p.bounded()).map(|(_, r)| *r).fold(0.0, f64::max)
 }
 
-/// Whether a program pays `term` once a call, whatever its loop does: instantiation and code
-/// loading. A per-call price could otherwise stand in for a loop's: a probe of a few
+/// Whether a program pays `term` once a call, whatever its loop does: instantiation, the call
+/// itself (`host.call`: every program is one) and code loading. A per-call price could otherwise stand in for a loop's: a probe of a few
 /// milliseconds would look bounded because each call pays a fee of a millisecond (on the cached
 /// measurements the rule put `instantiate` at 3.9 G), while a longer loop pays the fee once. So
 /// every scenario and probe is also bounded as its loop alone: without these charges, and
@@ -286,6 +286,7 @@ fn once_a_call(term: Term) -> bool {
                 | H::InstantiateTableElement
                 | H::InstantiateElemItem
                 | H::InstantiateDataByte
+                | H::Call
                 | H::Load
                 | H::LoadCodeByte
                 | H::LoadFunction
