@@ -31,7 +31,12 @@
 //! - `--counts FILE`: the rule's counts (what every program is charged for) are read from
 //!   `FILE` when it has them for the same gas, and written to it: counting takes minutes and
 //!   needs no quiet machine, so a `--preflight` run can take them before the timed runs;
-//! - `--out DIR`; `--list`: print the probes in calibration order.
+//! - `--out DIR`; `--list`: print the probes in calibration order;
+//! - `--resolve FILE`: measure nothing; re-solve the pricing rule from the inputs a calibration
+//!   saved (`rule-inputs.json` beside its `fitted.json`) and print its answer (`--floor X`,
+//!   `--slack X`: the rule's floor and stage-2 slack instead of the committed ones).
+//!
+//! A calibration also writes `rule-inputs.json` (`tally_benches::calibrate::inputs`).
 //!
 //! Exits with failure when a probe failed or depends on a term priced after it.
 
@@ -39,13 +44,16 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use tally_benches::calibrate::file::{self, Measured};
+use tally_benches::calibrate::inputs::Inputs;
 use tally_benches::calibrate::measure::Plan;
+use tally_benches::calibrate::minimax::{self, Kind};
+use tally_benches::calibrate::pipeline::uniform_defaults;
 use tally_benches::calibrate::pipeline::{self, Options};
 use tally_benches::calibrate::programs::read_suite;
+use tally_benches::calibrate::terms::Term;
 use tally_benches::calibrate::{machine, report, Scale};
 
-const USAGE: &str =
-    "usage: calibrate [--quick | --preflight] [--recorded] [--guests FILE] [--suite FILE] [--token FILE] [--counts FILE] [--out DIR] [--list] [NAME-FILTER...]";
+const USAGE: &str = "usage: calibrate [--quick | --preflight] [--recorded] [--guests FILE] [--suite FILE] [--token FILE] [--counts FILE] [--out DIR] [--list] [NAME-FILTER...]\n       calibrate --resolve FILE [--floor X] [--slack X]";
 
 struct Args {
     quick: bool,
@@ -57,6 +65,9 @@ struct Args {
     suite: Option<PathBuf>,
     token: Option<PathBuf>,
     counts: Option<PathBuf>,
+    resolve: Option<PathBuf>,
+    floor: Option<f64>,
+    slack: Option<f64>,
     filters: Vec<String>,
 }
 
@@ -71,6 +82,9 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
         suite: None,
         token: None,
         counts: None,
+        resolve: None,
+        floor: None,
+        slack: None,
         filters: Vec::new(),
     };
     let mut it = args.into_iter();
@@ -86,6 +100,9 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
             "--suite" => a.suite = Some(PathBuf::from(value("--suite")?)),
             "--token" => a.token = Some(PathBuf::from(value("--token")?)),
             "--counts" => a.counts = Some(PathBuf::from(value("--counts")?)),
+            "--resolve" => a.resolve = Some(PathBuf::from(value("--resolve")?)),
+            "--floor" => a.floor = Some(value("--floor")?.parse().map_err(|e| format!("--floor: {e}"))?),
+            "--slack" => a.slack = Some(value("--slack")?.parse().map_err(|e| format!("--slack: {e}"))?),
             "-h" | "--help" => return Err(String::new()),
             flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
             _ => a.filters.push(arg),
@@ -110,6 +127,9 @@ fn main() -> ExitCode {
             return if e.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE };
         }
     };
+    if let Some(path) = &args.resolve {
+        return resolve(path, args.floor, args.slack);
+    }
     let scale = if args.quick { Scale::Quick } else { Scale::Full };
     if args.list {
         for p in pipeline::all_probes(scale) {
@@ -204,9 +224,19 @@ fn main() -> ExitCode {
     let command = format!("cargo run --release -p tally-benches --bin calibrate -- {}", raw.join(" "));
     let text = file::write(&calibration.proposal.schedule, &calibration.proposal.host, &measured);
     let report = report::render(&calibration, &machine, command.trim_end_matches(" -- ").trim_end());
+    let inputs = calibration.rule.as_ref().ok().map(|r| {
+        Inputs {
+            programs: r.programs.clone(),
+            fitted: r.fitted.clone(),
+            median_ns: r.median_ns,
+            fixed_prices: Default::default(),
+        }
+        .to_json()
+    });
     if let Err(e) = std::fs::create_dir_all(&out)
         .and_then(|()| std::fs::write(out.join("fitted.json"), &text))
         .and_then(|()| std::fs::write(out.join("report.md"), &report))
+        .and_then(|()| inputs.map_or(Ok(()), |i| std::fs::write(out.join("rule-inputs.json"), i)))
     {
         eprintln!("{}: {e}", out.display());
         return ExitCode::FAILURE;
@@ -219,6 +249,69 @@ fn main() -> ExitCode {
             calibration.failures.len()
         );
         return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+/// `--resolve`: the rule's answer from saved inputs, printed.
+fn resolve(path: &std::path::Path, floor: Option<f64>, slack: Option<f64>) -> ExitCode {
+    let inputs = match std::fs::read_to_string(path).map_err(|e| e.to_string()).and_then(|t| Inputs::from_json(&t)) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("{}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut settings = minimax::SETTINGS;
+    if let Some(f) = floor {
+        settings.floor = f;
+    }
+    if let Some(s) = slack {
+        settings.slack = s;
+    }
+    let started = std::time::Instant::now();
+    let answer = match inputs.solve(settings) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("the pricing rule failed: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!(
+        "{} programs, floor {}: optimum {:.3}×, stage 2 at {:.3}× (deviation {:.2}), largest after rounding {:.3}×, median {:.4} of the defaults' ({:.1} s)",
+        inputs.programs.len(),
+        settings.floor,
+        answer.bound,
+        answer.held_bound,
+        answer.deviation,
+        answer.max,
+        answer.median,
+        started.elapsed().as_secs_f64()
+    );
+    println!("structure: {}", answer.pivot);
+    for (name, v) in &answer.pivots {
+        if let Some((b, _)) = v {
+            println!("  {b:.3}×  {name}");
+        }
+    }
+    let (_, at_defaults) = minimax::ratios_at_defaults(&inputs.programs);
+    let mut order: Vec<usize> = (0..inputs.programs.len()).collect();
+    order.sort_by(|x, y| answer.ratios[*y].total_cmp(&answer.ratios[*x]));
+    println!("largest ratios (defaults → proposal):");
+    for i in order.iter().take(25) {
+        println!("  {:.2}× → {:.2}×  {}", at_defaults[*i], answer.ratios[*i], inputs.programs[*i].name);
+    }
+    println!("baselines (defaults → proposal):");
+    for (i, p) in inputs.programs.iter().enumerate() {
+        if matches!(p.kind, Kind::Reference | Kind::Baseline) {
+            println!("  {:.2}× → {:.2}×  {}", at_defaults[i], answer.ratios[i], p.name);
+        }
+    }
+    let base = uniform_defaults();
+    println!("prices (base → proposal):");
+    for t in Term::all() {
+        let (then, now) = (t.get(&base), t.get(&answer.params));
+        println!("  {:<40} {then:>14} {now:>14}", t.name());
     }
     ExitCode::SUCCESS
 }

@@ -44,11 +44,11 @@ pub const FORMAT: &str = "tally-calibration/1";
 /// The conversion of time to gas the calibration uses.
 pub const UNIT: &str = "ns per 1000 gas of the reference machine, as at the defaults: ordinary code (the median of \
                         the time-per-gas reference baselines) keeps the defaults' time per gas, and the fitted \
-                        terms are the prices that minimise the largest ratio, over complete adversarial programs \
+                        terms are priced by rule v3: the least largest ratio, over complete adversarial programs \
                         (the time-per-gas scenarios and the calibration's probes run whole), of the program's \
-                        time per gas to that median (rule v2: bisection with a feasibility linear program, baselines also not \
-                        overcharged beyond the bound), rounded up to two \
-                        significant digits";
+                        time per gas to the true median of the references (no reference below half of it), \
+                        by linear programming over the median's structures; then, at that bound, the prices \
+                        nearest each term's own worst-case cost; rounded up to two significant digits";
 
 /// Why the calibration file's `not_fitted` terms keep their prices.
 pub const NOT_FITTED: &str = "priced by the prepared-code measurement, not by this fit";

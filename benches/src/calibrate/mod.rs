@@ -9,8 +9,10 @@
 //! - [`ops`], [`host`], [`storage`], [`code`]: the probes, in calibration order;
 //! - [`measure`]: timing (paired, alternating rounds) and exact gas counts;
 //! - [`fit`]: least squares and rounding;
-//! - [`minimax`]: the pricing rule (v2): the prices that minimise the largest ratio of a
-//!   complete program's time per gas to ordinary code's median, by linear programming;
+//! - [`minimax`]: the pricing rule (v3): the least largest ratio of a complete program's time
+//!   per gas to ordinary code's true median, then the prices nearest each term's own worst case
+//!   at that bound, by linear programming;
+//! - [`inputs`]: the rule's inputs, saved so it can be re-solved without measuring;
 //! - [`programs`]: the complete programs it bounds (the time-per-gas suite's scenarios and
 //!   baselines, the probes run whole) and what each is charged for, counted from the metering;
 //! - [`feasible`]: rule v1 (each isolated worst case within 2.5× ordinary code), kept for its
@@ -23,6 +25,7 @@ pub mod feasible;
 pub mod file;
 pub mod fit;
 pub mod host;
+pub mod inputs;
 pub mod kernel;
 pub mod measure;
 pub mod minimax;

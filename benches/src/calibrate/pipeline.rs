@@ -11,12 +11,12 @@
 //! largest. While fitting, later probes see earlier terms at their fitted prices (rounded to two
 //! significant digits, no class below `simple`, nothing below 1).
 //!
-//! **Proposing.** The proposal is the pricing rule's ([`minimax`](super::minimax)): every fitted
-//! term at the price that minimises the largest ratio of a complete program's time per gas (the
-//! time-per-gas suite's scenarios and baselines given by `--suite`, and every probe at its
-//! smallest and largest size, run whole) to the reference baselines' median, the unit held at the
-//! defaults' median; the code-loading and deploy terms ([`PREPARED_CODE_TERMS`]) are fixed
-//! inputs. Rule v1 ([`feasible::solve`](super::feasible::solve)) still runs for the report's
+//! **Proposing.** The proposal is the pricing rule's ([`minimax`](super::minimax), rule v3):
+//! the least largest ratio of a complete program's time per gas (the time-per-gas suite's
+//! scenarios and baselines given by `--suite`, and every probe at its smallest and largest size,
+//! run whole) to the reference baselines' true median, held at the defaults' median; then, at
+//! that bound, the prices nearest each term's fitted worst case ([`stage_two_reference`]); the
+//! code-loading and deploy terms ([`PREPARED_CODE_TERMS`]) are fixed inputs. Rule v1 ([`feasible::solve`](super::feasible::solve)) still runs for the report's
 //! feasibility figures; its prices are the proposal only if the pricing rule cannot run.
 
 use std::collections::BTreeMap;
@@ -71,7 +71,7 @@ pub const PREPARED_CODE_TERMS: [Term; 8] = [
     Term::Host(HostTerm::DeployCodeByte),
 ];
 
-/// What the pricing rule (rule v2) was given and gave.
+/// What the pricing rule (rule v3) was given and gave.
 pub struct Rule {
     /// The programs it bounded, and the baselines.
     pub programs: Vec<Program>,
@@ -81,6 +81,10 @@ pub struct Rule {
     pub answer: Minimax,
     /// Whether the suite's scenarios were among the programs.
     pub with_suite: bool,
+    /// Each fitted term's worst case (gas per unit at 1 ns per 1000 gas): stage 2's reference.
+    pub fitted: BTreeMap<Term, f64>,
+    /// Ordinary code's median ns per 1000 gas at the defaults.
+    pub median_ns: f64,
 }
 
 /// One point of a probe.
@@ -218,6 +222,16 @@ pub fn uniform_defaults() -> Params {
         t.set(&mut p, price);
     }
     p
+}
+
+/// The price stage 2 of the pricing rule stays near for `term` at `bound`: its fitted worst
+/// case (gas per unit at 1 ns per 1000 gas) at `bound` times ordinary code's median
+/// (`median_ns`, ns per 1000 gas at the defaults), or its price in `base` if it has no fit.
+pub fn stage_two_reference(term: Term, bound: f64, fitted: &BTreeMap<Term, f64>, median_ns: f64, base: &Params) -> f64 {
+    match fitted.get(&term) {
+        Some(f) if *f > 0.0 && median_ns > 0.0 => f / (bound * median_ns),
+        _ => term.get(base) as f64,
+    }
 }
 
 /// Every probe, in calibration order.
@@ -358,8 +372,10 @@ pub fn calibrate(options: &Options) -> Result<Calibration, String> {
     let rule = complete_programs(options, &ctx, &probes, &results, &ordinary, &workloads, median_default).and_then(
         |(programs, left_out, with_suite)| {
             (options.progress)(&format!("solving the pricing rule over {} programs", programs.len()));
-            let answer = minimax::solve(&programs, &uniform_defaults(), &PREPARED_CODE_TERMS)?;
-            Ok(Rule { programs, left_out, answer, with_suite })
+            let base = uniform_defaults();
+            let reference = |t: Term, bound: f64| stage_two_reference(t, bound, &fitted, median_default, &base);
+            let answer = minimax::solve(&programs, &base, &PREPARED_CODE_TERMS, &reference, minimax::SETTINGS)?;
+            Ok(Rule { programs, left_out, answer, with_suite, fitted: fitted.clone(), median_ns: median_default })
         },
     );
     if let Err(e) = &rule {

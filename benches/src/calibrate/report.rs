@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 
 use super::feasible::{BOUND, ISSUE_BOUND};
 use super::file::UNIT;
+use super::minimax;
 use super::pipeline::{per_kgas, Calibration, ProbeResult, TermResult, PREPARED_CODE_TERMS};
 use super::terms::{members, DynTerm, OpClass, Term};
 use crate::tpg::{format_gas, format_time};
@@ -214,19 +215,27 @@ fn comparison(out: &mut String, c: &Calibration) {
     out.push('\n');
 }
 
-/// The pricing rule (rule v2): its answer, the programs that bind, and every program's ratio.
+/// The pricing rule (rule v3): its answer, the programs that bind, and every program's ratio.
 fn rule(out: &mut String, c: &Calibration) {
     let _ = writeln!(out, "## The pricing rule: complete programs within 3×\n");
     let _ = writeln!(
         out,
-        "The rule (`calibrate::minimax`; BENCHMARKS.md, \"Calibration\"): every fitted term at the price \
-         that minimises the largest ratio, over complete adversarial programs, of the program's time per \
-         gas to the reference baselines' median time per gas, the unit held where the defaults have it \
-         (ns per 1000 gas of the reference machine), no baseline overcharged beyond the bound either; solved by bisection with a feasibility linear program, then \
-         rounded up to two significant digits. The programs are the time-per-gas suite's scenarios (their \
+        "The rule (v3, `calibrate::minimax`; BENCHMARKS.md, \"Calibration\"): stage 1 finds the least bound \
+         on the ratio, over complete adversarial programs, of the program's time per gas to the reference \
+         baselines' true median time per gas (whichever references form it), the median held where the \
+         defaults have it (the unit: ns per 1000 gas of the reference machine), no reference below {}× the \
+         median (ordinary code overcharged by at most {:.1}×); one linear program per structure of the \
+         median (its members, and which references lie below and above it). Stage 2 holds the bound at \
+         the optimum × {} (never above {}× unless the optimum is) and takes the prices nearest each \
+         term's own worst-case cost at that bound (`p / r − 1` above it, `−ln(p / r)` below). Then \
+         every price is rounded up to two significant digits. The programs are the time-per-gas suite's scenarios (their \
          times from a suite run at the defaults) and every probe at its smallest and largest size, run \
          whole. The issue's bound is {}×. The code-loading and deploy terms (`{}`) are fixed inputs: \
          priced by the prepared-code measurement, not by this fit.\n",
+        minimax::SETTINGS.floor,
+        1.0 / minimax::SETTINGS.floor,
+        minimax::SETTINGS.slack,
+        minimax::SETTINGS.cap,
         ISSUE_BOUND,
         PREPARED_CODE_TERMS.iter().map(|t| t.name()).collect::<Vec<_>>().join("`, `")
     );
@@ -248,10 +257,11 @@ fn rule(out: &mut String, c: &Calibration) {
     let bounded = r.programs.iter().filter(|p| p.bounded()).count();
     let _ = writeln!(
         out,
-        "**Result:** over {bounded} bounded programs, the optimum is **{:.2}×** (the median held by `{}`, the defaults' middle \
-         reference baselines); after rounding, the largest ratio is **{:.2}×**, and the reference \
-         median's time per gas is {:.3} of the defaults' (the unit). {}\n",
+        "**Result:** over {bounded} bounded programs, the optimum is **{:.2}×**; stage 2 held {:.2}× \
+         ({}); after rounding, the largest ratio is **{:.2}×**, and the reference median's time per gas \
+         is {:.3} of the defaults' (the unit). {}\n",
         a.bound,
+        a.held_bound,
         a.pivot,
         a.max,
         a.median,
@@ -300,14 +310,14 @@ fn rule(out: &mut String, c: &Calibration) {
             let _ = writeln!(out, "- `{}`: {}", l.name, l.why);
         }
     }
-    let _ = writeln!(out, "\nPivots tried (the linear program's optimum, and the largest ratio after rounding):\n");
+    let _ = writeln!(out, "\nThe best structures of the median (stage 1's optimum for each):\n");
     for (name, v) in &a.pivots {
         match v {
-            Some((bound, max)) => {
-                let _ = writeln!(out, "- `{name}`: {bound:.3}×, {max:.3}×");
+            Some((bound, _)) => {
+                let _ = writeln!(out, "- {name}: {bound:.3}×");
             }
             None => {
-                let _ = writeln!(out, "- `{name}`: no solution");
+                let _ = writeln!(out, "- {name}: no solution");
             }
         }
     }
