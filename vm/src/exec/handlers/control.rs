@@ -6,7 +6,7 @@
 use super::super::op_table;
 use super::super::runtime::trap;
 use super::super::{Cx, Handler, Ip, Sp};
-use super::metering::{memory_charge, pay_charge};
+use super::metering::{pay_charge, pay_memory};
 use super::{next_op, out_of_gas, rd};
 use crate::TrapCode;
 
@@ -106,8 +106,9 @@ unsafe fn charged_fallthrough(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u6
 /// Takes a branch whose target starts with a `gas` op (a loop body's entry charge, or the charge
 /// of the region after an `end` or `else`), paying that charge itself: the `gas` op then runs
 /// only for the paths that do not pay it. `c` holds the branch offset to the op after the `gas`
-/// op in its low half and the charge in its high half ([`Op::charged_memory`] is clear). Out of
-/// gas traps at the skipped op, exactly where the unfused code would.
+/// op in its low half and the charge in its high half (the memory flag,
+/// [`Op::charged_memory`](super::super::Op::charged_memory), is clear). Out of gas traps at the
+/// skipped op, exactly where the unfused code would.
 #[inline(always)]
 unsafe fn charged_branch(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
     // SAFETY: the translator emits these forms only for branches whose target is preceded by
@@ -124,9 +125,10 @@ unsafe fn charged_branch(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, ac
 }
 
 /// [`charged_branch`] to a target that is the region's memory-access charge (a
-/// `memory_size_gas` op, [`Op::charged_memory`] set): pays the charge before it and the
-/// memory-access charge, and lands after it. The two are paid with one subtraction; only when
-/// that fails does it find which of them ran out, to trap at the op the unfused code would.
+/// `memory_size_gas` op; the memory flag is set): pays the charge before it, then the
+/// memory-access charge, and lands after it. (One subtraction of their sum took more
+/// instructions: finding which charge ran out needs the gas from before both, which costs
+/// register moves on the path that pays.)
 #[inline(always)]
 unsafe fn charged_branch_mem(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
     // SAFETY: the translator emits these forms only for branches whose target is a
@@ -134,15 +136,12 @@ unsafe fn charged_branch_mem(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64
     unsafe {
         let op = &*ip;
         let target = ip.offset(op.charged_offset());
-        // The charge is below 2^31 and the memory-access charge below 2^48 (see `pay_memory`):
-        // their sum cannot overflow.
-        let total = op.charged_gas() + memory_charge(target, cx);
-        match gas.checked_sub(total) {
-            Some(gas) => next_op(target.add(1), sp, mem, cx, gas, acc),
-            None => match gas.checked_sub(op.charged_gas()) {
-                None => out_of_gas(target.sub(1), cx),
-                Some(_) => out_of_gas(target, cx),
-            },
+        let Some(gas) = gas.checked_sub(op.charged_gas()) else {
+            return out_of_gas(target.sub(1), cx);
+        };
+        match pay_memory(target, cx, gas) {
+            Ok(gas) => next_op(target.add(1), sp, mem, cx, gas, acc),
+            Err(stop) => stop,
         }
     }
 }

@@ -46,18 +46,11 @@ handler!(
 /// x86-64) needs no `rdx`, the register `mem` lives in, and so no register save.
 #[inline(always)]
 pub(super) unsafe fn pay_memory(at: Ip, cx: *mut Cx, gas: u64) -> Result<u64, Ip> {
-    // SAFETY: the caller's guarantees are `memory_charge`'s.
-    unsafe { gas.checked_sub(memory_charge(at, cx)).ok_or_else(|| out_of_gas(at, cx)) }
-}
-
-/// The memory-access charge of the `memory_size_gas` op at `at`: the memory's pages times its
-/// `c`, below 2^48 (see [`pay_memory`] for why the multiply is unchecked).
-#[inline(always)]
-pub(super) unsafe fn memory_charge(at: Ip, cx: *mut Cx) -> u64 {
-    // SAFETY: `at` is a `memory_size_gas` op whose `c` fits in 32 bits, `cx` the live context.
+    // SAFETY: `at` is a `memory_size_gas` op and `cx` the live context.
     unsafe {
         let pages = ((*cx).mem_len / crate::store::PAGE_SIZE) as u64;
-        pages.wrapping_mul((*at).c)
+        let cost = pages.wrapping_mul((*at).c);
+        gas.checked_sub(cost).ok_or_else(|| out_of_gas(at, cx))
     }
 }
 
