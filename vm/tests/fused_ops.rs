@@ -541,3 +541,55 @@ fn copy_pairs() {
         assert_eq!(label.call(&mut store, (x, 1, 5)).unwrap(), 10, "label({x}, 1, 5)");
     }
 }
+
+/// `f64.mul` then an `f64.add` of it to a slot (and the f32 pair) run as one op that
+/// canonicalizes only the sum:
+/// a NaN product (from a NaN operand, with any payload or sign, or from `inf * 0`) still gives
+/// the canonical NaN, and every other input the IEEE result of the two separate operations.
+#[test]
+fn fused_multiply_add_canonicalizes_only_what_wasm_does() {
+    let (mut store, inst, module) = instance(
+        r#"(module
+          (func (export "f64") (param f64 f64 f64) (result f64)
+            (f64.add (local.get 2) (f64.mul (local.get 0) (local.get 1))))
+          (func (export "f32") (param f32 f32 f32) (result f32)
+            (f32.add (local.get 2) (f32.mul (local.get 0) (local.get 1)))))"#,
+    );
+    assert_ops(&module, "f64", &["f64_mul_add"]);
+    assert_ops(&module, "f32", &["f32_mul_add"]);
+    let f64_op = inst.get_typed_func::<(f64, f64, f64), f64>(&store, "f64").unwrap();
+    let f32_op = inst.get_typed_func::<(f32, f32, f32), f32>(&store, "f32").unwrap();
+    let canon64 = |x: f64| if x.is_nan() { 0x7FF8_0000_0000_0000 } else { x.to_bits() };
+    let canon32 = |x: f32| if x.is_nan() { 0x7FC0_0000 } else { x.to_bits() };
+    let specials64 = [
+        0.0,
+        -0.0,
+        1.5,
+        -3.25,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::MAX,
+        f64::MIN_POSITIVE,
+        f64::from_bits(1),
+        f64::from_bits(0x7FF0_0000_0000_0001),
+        f64::from_bits(0xFFF8_0000_0000_1234),
+        f64::NAN,
+    ];
+    let mut values: Vec<f64> = specials64.to_vec();
+    values.extend(samples64().into_iter().take(8).map(f64::from_bits));
+    for &x in &values {
+        for &y in &values {
+            for &z in &values {
+                let got = f64_op.call(&mut store, (x, y, z)).unwrap().to_bits();
+                assert_eq!(got, canon64(x * y + z), "f64: {x:e} * {y:e} + {z:e}");
+                let (x, y, z) = (x as f32, y as f32, z as f32);
+                let got = f32_op.call(&mut store, (x, y, z)).unwrap().to_bits();
+                assert_eq!(got, canon32(x * y + z), "f32: {x:e} * {y:e} + {z:e}");
+            }
+        }
+    }
+    // A signalling NaN with a payload in the f32 lanes too (the cast above quiets it).
+    let snan = f32::from_bits(0xFF80_0001);
+    assert_eq!(f32_op.call(&mut store, (snan, 1.0, 2.0)).unwrap().to_bits(), 0x7FC0_0000);
+    assert_eq!(f32_op.call(&mut store, (1.0, 2.0, snan)).unwrap().to_bits(), 0x7FC0_0000);
+}

@@ -406,7 +406,7 @@ fn memory_charges_are_paid_with_their_region_exactly() {
         module.ir_text(export.index()).unwrap()
     };
     let (lp, skip, call, entry) = (text("loop"), text("skip"), text("call"), text("entry"));
-    assert!(lp.contains("gas_mem ") && lp.contains("br_gas ") && lp.contains("+mem"), "{lp}");
+    assert!(lp.contains("gas_mem ") && lp.contains("br_gas_mem ") && lp.contains("+mem"), "{lp}");
     assert!(lp.contains(".falls_pays") || lp.contains(".both_pay"), "{lp}");
     assert!(skip.contains("gas=5+mem"), "{skip}");
     assert!(call.contains("call_internal_then_gas") && call.contains("gas_mem "), "{call}");

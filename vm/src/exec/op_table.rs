@@ -294,6 +294,7 @@ pub(crate) fn build() -> Vec<OpInfo> {
     }
     t.op("br", h::br, &[(C, Branch)]);
     t.op("br_gas", h::br_gas, &[(C, ChargedBranch)]);
+    t.op("br_gas_mem", h::br_gas_mem, &[(C, ChargedBranch)]);
     t.with_trailer("br_table", h::br_table, &[(A, Slot), (B, Targets)], Trailer::BranchTable);
     t.op("unreachable", h::unreachable, &[]);
 
@@ -436,6 +437,8 @@ impl Builder {
         self.op(&format!("{name}.taken_pays"), branch.taken_pays, &with(ChargedBranch));
         self.op(&format!("{name}.falls_pays"), branch.falls_pays, &with(Branch));
         self.op(&format!("{name}.both_pay"), branch.both_pay, &with(ChargedBranch));
+        self.op(&format!("{name}.taken_pays_mem"), branch.taken_pays_mem, &with(ChargedBranch));
+        self.op(&format!("{name}.both_pay_mem"), branch.both_pay_mem, &with(ChargedBranch));
     }
 }
 

@@ -444,18 +444,22 @@ un!(f64_promote_f32, f32, |x| n::canon64(x as f64));
 
 handler!(
     /// `a = (b * y) + z` in f64, with slot y in the low half of `c` and slot z in the high half.
+    ///
+    /// Only the sum is canonicalized: a NaN product makes the sum a NaN, which becomes the
+    /// canonical NaN either way, and a non-NaN product is the same value canonicalized or not.
     f64_mul_add(ip, sp, mem, cx, gas, acc) {
     let op = &*ip;
-    let prod = n::canon64(rd::<f64>(sp, op.b) * rd::<f64>(sp, op.c_lo()));
+    let prod = rd::<f64>(sp, op.b) * rd::<f64>(sp, op.c_lo());
     let r = wr(sp, op.a, n::canon64(prod + rd::<f64>(sp, op.c_hi())));
     next!(ip.add(1), sp, mem, cx, gas, r)
 });
 
 handler!(
-    /// `a = (b * y) + z` in f32, with slot y in the low half of `c` and slot z in the high half.
+    /// `a = (b * y) + z` in f32, with slot y in the low half of `c` and slot z in the high half
+    /// (only the sum is canonicalized, as in [`f64_mul_add`]).
     f32_mul_add(ip, sp, mem, cx, gas, acc) {
     let op = &*ip;
-    let prod = n::canon32(rd::<f32>(sp, op.b) * rd::<f32>(sp, op.c_lo()));
+    let prod = rd::<f32>(sp, op.b) * rd::<f32>(sp, op.c_lo());
     let r = wr(sp, op.a, n::canon32(prod + rd::<f32>(sp, op.c_hi())));
     next!(ip.add(1), sp, mem, cx, gas, r)
 });

@@ -12,9 +12,11 @@ use crate::TrapCode;
 
 // ---- conditional branches ----
 
-/// The four forms of one conditional branch. A form's taken way, its fallthrough, or both pay
-/// the `gas` op at their destination themselves, one dispatch fewer each (see [`charged_branch`]
-/// and [`charged_fallthrough`]); the translator picks the form once both destinations are known.
+/// The forms of one conditional branch. A form's taken way, its fallthrough, or both pay the
+/// `gas` op at their destination themselves, one dispatch fewer each (see [`charged_branch`]
+/// and [`charged_fallthrough`]); a taken way that pays has a second form for a target that is
+/// the region's memory-access charge too ([`charged_branch_mem`]), so neither form tests which
+/// it is at run time. The translator picks the form once both destinations are known.
 #[derive(Clone, Copy)]
 pub(crate) struct CondBranch {
     /// Neither way pays: `c` is the branch offset.
@@ -25,6 +27,12 @@ pub(crate) struct CondBranch {
     pub falls_pays: Handler,
     /// Both ways pay; `c` as for [`charged_branch`].
     pub both_pay: Handler,
+    /// `taken_pays` to a target that also pays the memory-access charge there; `c` as for
+    /// [`charged_branch_mem`].
+    pub taken_pays_mem: Handler,
+    /// `both_pay` to a target that also pays the memory-access charge there; `c` as for
+    /// [`charged_branch_mem`].
+    pub both_pay_mem: Handler,
 }
 
 impl CondBranch {
@@ -41,8 +49,21 @@ impl CondBranch {
     pub(crate) fn falls_paying(&self, current: Handler) -> Handler {
         if same(current, self.taken_pays) {
             self.both_pay
+        } else if same(current, self.taken_pays_mem) {
+            self.both_pay_mem
         } else {
             self.falls_pays
+        }
+    }
+
+    /// `current` (a form whose taken way pays) with its taken way paying the memory-access
+    /// charge at its target too.
+    pub(crate) fn memory_paying(&self, current: Handler) -> Handler {
+        if same(current, self.both_pay) {
+            self.both_pay_mem
+        } else {
+            debug_assert!(same(current, self.taken_pays), "{self:?}: only a paying taken way pays memory");
+            self.taken_pays_mem
         }
     }
 }
@@ -85,10 +106,9 @@ unsafe fn charged_fallthrough(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u6
 /// Takes a branch whose target starts with a `gas` op (a loop body's entry charge, or the charge
 /// of the region after an `end` or `else`), paying that charge itself: the `gas` op then runs
 /// only for the paths that do not pay it. `c` holds the branch offset to the op after the `gas`
-/// op in its low half and the charge in its high half. If the target is the region's
-/// memory-access charge (a `memory_size_gas` op, [`Op::charged_memory`](super::super::Op)), the
-/// branch pays that too and lands after it. Out of gas traps at the skipped op that would have
-/// trapped, exactly where the unfused code would.
+/// op in its low half and the charge in its high half (the memory flag,
+/// [`Op::charged_memory`](super::super::Op::charged_memory), is clear). Out of gas traps at the
+/// skipped op, exactly where the unfused code would.
 #[inline(always)]
 unsafe fn charged_branch(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
     // SAFETY: the translator emits these forms only for branches whose target is preceded by
@@ -96,13 +116,26 @@ unsafe fn charged_branch(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, ac
     unsafe {
         let op = &*ip;
         let target = ip.offset(op.charged_offset());
-        if !op.charged_memory() {
-            // Without the flag the high half is the charge: no mask on the common path.
-            let Some(gas) = gas.checked_sub(op.c_hi() as u64) else {
-                return out_of_gas(target.sub(1), cx);
-            };
-            return next_op(target, sp, mem, cx, gas, acc);
-        }
+        // Without the memory flag the high half is the charge: no mask.
+        let Some(gas) = gas.checked_sub(op.c_hi() as u64) else {
+            return out_of_gas(target.sub(1), cx);
+        };
+        next_op(target, sp, mem, cx, gas, acc)
+    }
+}
+
+/// [`charged_branch`] to a target that is the region's memory-access charge (a
+/// `memory_size_gas` op; the memory flag is set): pays the charge before it, then the
+/// memory-access charge, and lands after it. (One subtraction of their sum took more
+/// instructions: finding which charge ran out needs the gas from before both, which costs
+/// register moves on the path that pays.)
+#[inline(always)]
+unsafe fn charged_branch_mem(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
+    // SAFETY: the translator emits these forms only for branches whose target is a
+    // `memory_size_gas` op preceded by the charge, and an op of the same function follows it.
+    unsafe {
+        let op = &*ip;
+        let target = ip.offset(op.charged_offset());
         let Some(gas) = gas.checked_sub(op.charged_gas()) else {
             return out_of_gas(target.sub(1), cx);
         };
@@ -152,6 +185,8 @@ macro_rules! cond_branch {
             form!(taken_pays => charged_branch / fall_through);
             form!(falls_pays => jump / charged_fallthrough);
             form!(both_pay => charged_branch / charged_fallthrough);
+            form!(taken_pays_mem => charged_branch_mem / fall_through);
+            form!(both_pay_mem => charged_branch_mem / charged_fallthrough);
         }
         $(#[$doc])*
         pub(crate) const $konst: CondBranch = CondBranch {
@@ -159,6 +194,8 @@ macro_rules! cond_branch {
             taken_pays: $m::taken_pays,
             falls_pays: $m::falls_pays,
             both_pay: $m::both_pay,
+            taken_pays_mem: $m::taken_pays_mem,
+            both_pay_mem: $m::both_pay_mem,
         };
     };
 }
@@ -224,9 +261,23 @@ br_gas(ip, sp, mem, cx, gas, acc) {
     charged_branch(ip, sp, mem, cx, gas, acc)
 });
 
+handler!(
+/// `br` to a target that is the region's memory-access charge, paying it and the charge before
+/// it (see [`charged_branch_mem`]).
+br_gas_mem(ip, sp, mem, cx, gas, acc) {
+    charged_branch_mem(ip, sp, mem, cx, gas, acc)
+});
+
 /// `br` as a [`CondBranch`] that is always taken: it has no fallthrough, so its fallthrough
 /// forms are the others.
-pub(crate) const BR: CondBranch = CondBranch { plain: br, taken_pays: br_gas, falls_pays: br, both_pay: br_gas };
+pub(crate) const BR: CondBranch = CondBranch {
+    plain: br,
+    taken_pays: br_gas,
+    falls_pays: br,
+    both_pay: br_gas,
+    taken_pays_mem: br_gas_mem,
+    both_pay_mem: br_gas_mem,
+};
 
 handler!(
 /// `br_table`: index in slot `a`, `b` targets plus a default follow as ops whose `c` is the

@@ -10,7 +10,7 @@ use super::metering::{charged_target, PaysNext};
 use super::stack::Operand;
 use super::{op, FuncTranslator, ModuleCtx, Res};
 use crate::exec::handlers::{self as h, CondBranch};
-use crate::exec::{branch_c, Handler};
+use crate::exec::{branch_c, Handler, CHARGED_MEMORY};
 
 /// What opened a control frame (`Else` is an `if` past its `else`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -110,7 +110,8 @@ impl FuncTranslator {
         }
         if let Some((head, gas)) = self.charged_loop(depth) {
             let at = self.ops.len();
-            self.emit(op(h::br_gas, 0, 0, charged_target(at, head, gas)));
+            let form = if gas & CHARGED_MEMORY != 0 { h::BR.taken_pays_mem } else { h::BR.taken_pays };
+            self.emit(op(form, 0, 0, charged_target(at, head, gas)));
             return;
         }
         let at = self.emit(op(h::br, 0, 0, 0));
@@ -126,7 +127,8 @@ impl FuncTranslator {
         };
         let (form, a, b) = test.form();
         let at = self.ops.len();
-        self.emit(op(form.taken_pays, a, b, charged_target(at, head, gas)));
+        let taken_pays = if gas & CHARGED_MEMORY != 0 { form.taken_pays_mem } else { form.taken_pays };
+        self.emit(op(taken_pays, a, b, charged_target(at, head, gas)));
         self.pays_next_gas = Some((at, PaysNext::Branch(form)));
     }
 

@@ -118,7 +118,7 @@ impl FuncTranslator {
             let branch = &mut self.ops[at];
             branch.h = form.taken_paying(branch.h);
             branch.c = charged_target(at, here, gas);
-            self.paid.push(at);
+            self.paid.push((at, form));
         }
         self.bound.clear();
     }
@@ -128,7 +128,8 @@ impl FuncTranslator {
     /// `enter_gas`), nothing reads that result, so whatever pays the region's charge pays the
     /// memory-access charge too and skips the op: the `gas` op becomes `gas_mem`, the entry
     /// `enter_gas_mem`, and the branches that pay the charge at their label or loop head pay
-    /// it as well ([`CHARGED_MEMORY`]). The op stays for anything else that lands on it.
+    /// it as well ([`CHARGED_MEMORY`], and their `_mem` forms). The op stays for anything else
+    /// that lands on it.
     pub(super) fn drop_memory_charge(&mut self) {
         let Some(at) = self.memory_charge_at.take() else { return };
         // A unit price above 32 bits stays unfused: `handlers::pay_memory` multiplies unchecked.
@@ -154,8 +155,10 @@ impl FuncTranslator {
         // The accumulator would hold the skipped op's result: forget it.
         self.acc = None;
         if self.paid_at == charge {
-            for &branch in &self.paid {
-                self.ops[branch].c |= u64::from(CHARGED_MEMORY) << 32;
+            for &(at, form) in &self.paid {
+                let branch = &mut self.ops[at];
+                branch.c |= u64::from(CHARGED_MEMORY) << 32;
+                branch.h = form.memory_paying(branch.h);
             }
         }
         if let Some(ctrl) = self.ctrl.last_mut() {

@@ -106,7 +106,7 @@ pub(crate) struct FuncTranslator {
     bound_at: usize,
     /// The branches that pay the charge of the `gas` op at index `paid_at` themselves (the
     /// last label charge bound), for when its memory-access charge turns out to follow it.
-    paid: Vec<usize>,
+    paid: Vec<(usize, &'static CondBranch)>,
     paid_at: usize,
     validator_allocs: Option<wasmparser::FuncValidatorAllocations>,
     /// Emptied `Ctrl::branches` lists, reused so that entering a block does not allocate.
