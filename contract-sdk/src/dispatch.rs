@@ -115,7 +115,8 @@ pub fn call_input() -> ([u8; 4], Vec<u8>) {
     if input.len() < 4 {
         DispatchError::NoSelector.revert()
     }
-    let selector = [input[0], input[1], input[2], input[3]];
+    let mut selector = [0; 4];
+    selector.copy_from_slice(&input[..4]);
     // `copy_within` and `truncate` rather than `drain(..4)`, whose iterator machinery is larger
     // code (paid per byte by every load).
     input.copy_within(4.., 0);
@@ -135,10 +136,12 @@ pub fn decode_args<A: Decode>(selector: [u8; 4], bytes: &[u8]) -> A {
 
 /// Sets the return data to `SCALE(value)` (nothing for an empty encoding such as `()`).
 pub fn finish<T: Encode>(value: T) {
-    let data = value.encode();
-    if !data.is_empty() {
-        env::return_data(&data);
-    }
+    // `using_encoded`: no allocation for the types that encode in place (integers, ...).
+    value.using_encoded(|data| {
+        if !data.is_empty() {
+            env::return_data(data);
+        }
+    })
 }
 
 /// `Ok(v)`: [`finish`]`(v)`; `Err(e)`: reverts with `SCALE(e)`.

@@ -82,17 +82,20 @@ pub fn storage_get(key: &[u8]) -> Option<Vec<u8>> {
             return Some(buf);
         }
         buf.set_len(STORAGE_READ_BUFFER);
-        buf.reserve_exact(len - STORAGE_READ_BUFFER);
+        // A new buffer of the exact length rather than `reserve_exact`: the growth path is
+        // larger code, and every load of every contract pays for its code by the byte.
+        let mut value = Vec::with_capacity(len);
+        value.extend_from_slice(&buf);
         let rest = (len - STORAGE_READ_BUFFER) as u32;
         sys::storage_read(
             key.as_ptr(),
             key.len() as u32,
-            buf.as_mut_ptr().add(STORAGE_READ_BUFFER),
+            value.as_mut_ptr().add(STORAGE_READ_BUFFER),
             rest,
             STORAGE_READ_BUFFER as u32,
         );
-        buf.set_len(len);
-        Some(buf)
+        value.set_len(len);
+        Some(value)
     }
 }
 

@@ -30,18 +30,19 @@ pub trait Event: Encode {
 /// it is at most 32 bytes long (an `Address` is its own topic), else its Keccak-256 (the host's
 /// `keccak256` on wasm32; off wasm32, where tests match events by their topics, the SDK's own).
 pub fn topic_of<T: Encode + ?Sized>(value: &T) -> [u8; 32] {
-    let bytes = value.encode();
-    if bytes.len() <= 32 {
-        let mut t = [0u8; 32];
-        t[..bytes.len()].copy_from_slice(&bytes);
-        t
-    } else {
-        #[cfg(target_arch = "wasm32")]
-        let hash = env::keccak256(&bytes);
-        #[cfg(not(target_arch = "wasm32"))]
-        let hash = crate::selector::const_keccak256(&bytes);
-        hash
-    }
+    value.using_encoded(|bytes| {
+        if bytes.len() <= 32 {
+            let mut t = [0u8; 32];
+            t[..bytes.len()].copy_from_slice(bytes);
+            t
+        } else {
+            #[cfg(target_arch = "wasm32")]
+            let hash = env::keccak256(bytes);
+            #[cfg(not(target_arch = "wasm32"))]
+            let hash = crate::selector::const_keccak256(bytes);
+            hash
+        }
+    })
 }
 
 /// Emits `event` (one `emit_event` host call).

@@ -697,9 +697,11 @@ fn generate(module: &mut ItemMod, c: &Contract) -> TokenStream {
         }
     });
     let arms = c.methods.iter().filter(|m| m.kind.is_dispatched()).map(|m| {
-        let sel = m.selector;
+        // Matched as one little-endian `u32` rather than four bytes: one comparison per method
+        // instead of a tree of byte comparisons (code size, which every load pays for).
+        let sel = proc_macro2::Literal::u32_suffixed(u32::from_le_bytes(m.selector));
         let body = invoke(storage, m, quote!(&__tally_args));
-        quote!([#(#sel),*] => { #body })
+        quote!(#sel => { #body })
     });
     let metadata = metadata_fn(c);
     let entry = entry_points(migrate.is_some());
@@ -728,9 +730,9 @@ fn generate(module: &mut ItemMod, c: &Contract) -> TokenStream {
         #[allow(dead_code)]
         pub fn __tally_call() {
             let (__tally_selector, __tally_args) = ::tally_sdk::__private::dispatch::call_input();
-            match __tally_selector {
+            match ::core::primitive::u32::from_le_bytes(__tally_selector) {
                 #(#arms)*
-                __tally_other => ::tally_sdk::__private::dispatch::DispatchError::UnknownSelector(__tally_other).revert(),
+                _ => ::tally_sdk::__private::dispatch::DispatchError::UnknownSelector(__tally_selector).revert(),
             }
         }
 
