@@ -659,16 +659,25 @@ fn generate(module: &mut ItemMod, c: &Contract) -> TokenStream {
                 const ANONYMOUS: bool = true;
             )
         });
-        let topics = e.fields.iter().filter(|f| f.topic).map(|f| {
-            let f = format_ident!("{}", f.name);
-            quote!(::tally_sdk::__private::topic_of(&self.#f))
-        });
+        let topics: Vec<TokenStream> = e
+            .fields
+            .iter()
+            .filter(|f| f.topic)
+            .map(|f| {
+                let f = format_ident!("{}", f.name);
+                quote!(::tally_sdk::__private::topic_of(&self.#f))
+            })
+            .collect();
         quote! {
             impl ::tally_sdk::Event for #ident {
                 const SIGNATURE: [u8; 32] = ::tally_sdk::__private::const_keccak256(#name);
                 #anonymous
                 fn topics(&self) -> ::tally_sdk::prelude::Vec<[u8; 32]> {
                     ::tally_sdk::prelude::vec![#sig #(#topics),*]
+                }
+                fn emit_self(&self) {
+                    let topics: &[[u8; 32]] = &[#sig #(#topics),*];
+                    ::tally_sdk::scale::Encode::using_encoded(self, |data| ::tally_sdk::env::emit_event(topics, data))
                 }
             }
         }
