@@ -66,7 +66,26 @@ impl DispatchError {
 
     /// Reverts with this error.
     pub fn revert(&self) -> ! {
-        env::revert(&self.revert_data())
+        let (data, len) = self.revert_data_on_stack();
+        env::revert(&data[..len])
+    }
+
+    /// [`Self::revert_data`] in a stack buffer (the data, its length): every contract's
+    /// dispatcher reverts with it, and building it without a `Vec` keeps the allocation path out
+    /// of the code a load pays for by the byte.
+    #[inline(always)]
+    fn revert_data_on_stack(&self) -> ([u8; 9], usize) {
+        let mut data = [0u8; 9];
+        data[..4].copy_from_slice(&DISPATCH_ERROR_TAG);
+        // The SCALE encoding: the variant's index, then its selector if it has one.
+        match self {
+            DispatchError::NoSelector => (data, 5),
+            DispatchError::UnknownSelector(s) | DispatchError::BadArguments(s) => {
+                data[4] = if matches!(self, DispatchError::UnknownSelector(_)) { 1 } else { 2 };
+                data[5..].copy_from_slice(s);
+                (data, 9)
+            }
+        }
     }
 }
 
@@ -96,8 +115,12 @@ pub fn call_input() -> ([u8; 4], Vec<u8>) {
     if input.len() < 4 {
         DispatchError::NoSelector.revert()
     }
-    let selector = [input[0], input[1], input[2], input[3]];
-    input.drain(..4);
+    let mut selector = [0; 4];
+    selector.copy_from_slice(&input[..4]);
+    // `copy_within` and `truncate` rather than `drain(..4)`, whose iterator machinery is larger
+    // code (paid per byte by every load).
+    input.copy_within(4.., 0);
+    input.truncate(input.len() - 4);
     (selector, input)
 }
 
@@ -113,10 +136,12 @@ pub fn decode_args<A: Decode>(selector: [u8; 4], bytes: &[u8]) -> A {
 
 /// Sets the return data to `SCALE(value)` (nothing for an empty encoding such as `()`).
 pub fn finish<T: Encode>(value: T) {
-    let data = value.encode();
-    if !data.is_empty() {
-        env::return_data(&data);
-    }
+    // `using_encoded`: no allocation for the types that encode in place (integers, ...).
+    value.using_encoded(|data| {
+        if !data.is_empty() {
+            env::return_data(data);
+        }
+    })
 }
 
 /// `Ok(v)`: [`finish`]`(v)`; `Err(e)`: reverts with `SCALE(e)`.
@@ -124,5 +149,23 @@ pub fn finish_result<T: Encode, E: Encode>(result: Result<T, E>) {
     match result {
         Ok(v) => finish(v),
         Err(e) => env::revert_with(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stack_revert_data_is_the_scale_encoding() {
+        for e in [
+            DispatchError::NoSelector,
+            DispatchError::UnknownSelector([1, 2, 3, 4]),
+            DispatchError::BadArguments([9; 4]),
+        ] {
+            let (data, len) = e.revert_data_on_stack();
+            assert_eq!(&data[..len], &e.revert_data()[..], "{e:?}");
+            assert_eq!(DispatchError::from_revert_data(&data[..len]), Some(e));
+        }
     }
 }

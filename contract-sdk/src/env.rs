@@ -82,17 +82,20 @@ pub fn storage_get(key: &[u8]) -> Option<Vec<u8>> {
             return Some(buf);
         }
         buf.set_len(STORAGE_READ_BUFFER);
-        buf.reserve_exact(len - STORAGE_READ_BUFFER);
+        // A new buffer of the exact length rather than `reserve_exact`: the growth path is
+        // larger code, and every load of every contract pays for its code by the byte.
+        let mut value = Vec::with_capacity(len);
+        value.extend_from_slice(&buf);
         let rest = (len - STORAGE_READ_BUFFER) as u32;
         sys::storage_read(
             key.as_ptr(),
             key.len() as u32,
-            buf.as_mut_ptr().add(STORAGE_READ_BUFFER),
+            value.as_mut_ptr().add(STORAGE_READ_BUFFER),
             rest,
             STORAGE_READ_BUFFER as u32,
         );
-        buf.set_len(len);
-        Some(buf)
+        value.set_len(len);
+        Some(value)
     }
 }
 
@@ -124,10 +127,14 @@ pub fn storage_has(key: &[u8]) -> bool {
     unsafe { sys::storage_has(key.as_ptr(), key.len() as u32) != 0 }
 }
 
+/// `f` must write all 32 bytes at the pointer it is given.
 fn address_from(f: impl FnOnce(*mut u8)) -> Address {
-    let mut a = [0u8; 32];
-    f(a.as_mut_ptr());
-    Address(a)
+    // Not zeroed first: the host writes every byte, and zeroing 32 bytes is code that every
+    // load pays for by the byte.
+    let mut a = core::mem::MaybeUninit::<[u8; 32]>::uninit();
+    f(a.as_mut_ptr().cast());
+    // SAFETY: `f` wrote all 32 bytes (each caller's host function does).
+    Address(unsafe { a.assume_init() })
 }
 
 /// The immediate caller: the account for a top-level call, the calling contract for a nested one.
@@ -183,10 +190,13 @@ pub fn emit_event(topics: &[[u8; 32]], data: &[u8]) {
 /// Keccak-256 of `data`, computed by the host (and charged per 136-byte block). For constant
 /// inputs prefer the compile-time [`const_keccak256`](crate::selector::const_keccak256).
 pub fn keccak256(data: &[u8]) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    // SAFETY: the host reads `data` and writes exactly 32 bytes to `out`.
-    unsafe { sys::keccak256(data.as_ptr(), data.len() as u32, out.as_mut_ptr()) };
-    out
+    // Not zeroed first (smaller code): the host writes all 32 bytes.
+    let mut out = core::mem::MaybeUninit::<[u8; 32]>::uninit();
+    // SAFETY: the host reads `data` and writes exactly 32 bytes to `out`, so it is initialized.
+    unsafe {
+        sys::keccak256(data.as_ptr(), data.len() as u32, out.as_mut_ptr().cast());
+        out.assume_init()
+    }
 }
 
 /// Writes a line to the execution's debug log (never hashed; capped per transaction).

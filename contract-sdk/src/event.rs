@@ -24,27 +24,36 @@ pub trait Event: Encode {
 
     /// The topics: [`Self::SIGNATURE`] followed by the `#[topic]` fields (at most 4 in all).
     fn topics(&self) -> Vec<[u8; 32]>;
+
+    /// Emits this event: what [`emit`] does. `#[event]` overrides it with the topics in an
+    /// array on the stack rather than [`Self::topics`]'s `Vec` (smaller code, which every load
+    /// of the contract pays for by the byte); the host sees the same topics and data.
+    #[doc(hidden)]
+    fn emit_self(&self) {
+        env::emit_event(&self.topics(), &self.encode())
+    }
 }
 
 /// The topic of an indexed value: its SCALE encoding, zero-padded on the right to 32 bytes if
 /// it is at most 32 bytes long (an `Address` is its own topic), else its Keccak-256 (the host's
 /// `keccak256` on wasm32; off wasm32, where tests match events by their topics, the SDK's own).
 pub fn topic_of<T: Encode + ?Sized>(value: &T) -> [u8; 32] {
-    let bytes = value.encode();
-    if bytes.len() <= 32 {
-        let mut t = [0u8; 32];
-        t[..bytes.len()].copy_from_slice(&bytes);
-        t
-    } else {
-        #[cfg(target_arch = "wasm32")]
-        let hash = env::keccak256(&bytes);
-        #[cfg(not(target_arch = "wasm32"))]
-        let hash = crate::selector::const_keccak256(&bytes);
-        hash
-    }
+    value.using_encoded(|bytes| {
+        if bytes.len() <= 32 {
+            let mut t = [0u8; 32];
+            t[..bytes.len()].copy_from_slice(bytes);
+            t
+        } else {
+            #[cfg(target_arch = "wasm32")]
+            let hash = env::keccak256(bytes);
+            #[cfg(not(target_arch = "wasm32"))]
+            let hash = crate::selector::const_keccak256(bytes);
+            hash
+        }
+    })
 }
 
 /// Emits `event` (one `emit_event` host call).
 pub fn emit<E: Event>(event: &E) {
-    env::emit_event(&event.topics(), &event.encode())
+    event.emit_self()
 }

@@ -93,7 +93,7 @@ impl<T: Decode> Item<T> {
 impl<T: Encode> Item<T> {
     /// Stores `value`.
     pub fn set(&mut self, value: &T) {
-        env::storage_set(self.key, &value.encode())
+        value.using_encoded(|v| env::storage_set(self.key, v))
     }
 }
 
@@ -160,6 +160,6 @@ impl<K: Encode, V: Decode> Map<K, V> {
 impl<K: Encode, V: Encode> Map<K, V> {
     /// Stores `value` under `key`.
     pub fn insert(&mut self, key: &K, value: &V) {
-        env::storage_set(&self.key_of(key), &value.encode())
+        value.using_encoded(|v| env::storage_set(&self.key_of(key), v))
     }
 }

@@ -7,8 +7,32 @@ use sha3::{Digest, Keccak256};
 
 /// A 32-byte account or contract address. SCALE: the 32 bytes as they are. Printed as `0x`
 /// followed by 64 lower-case hex digits.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Encode, Decode)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Decode)]
 pub struct Address(pub [u8; 32]);
+
+// By hand rather than derived: `using_encoded` hands over the 32 bytes in place, where the
+// derived one (through `[u8; 32]`'s) would allocate and copy them. Contracts encode addresses
+// everywhere (storage keys, event topics, call arguments), and that path is code every load of
+// a contract pays for by the byte.
+impl Encode for Address {
+    fn size_hint(&self) -> usize {
+        32
+    }
+
+    fn encode_to<T: parity_scale_codec::Output + ?Sized>(&self, dest: &mut T) {
+        dest.write(&self.0)
+    }
+
+    fn using_encoded<R, F: FnOnce(&[u8]) -> R>(&self, f: F) -> R {
+        f(&self.0)
+    }
+
+    fn encoded_size(&self) -> usize {
+        32
+    }
+}
+
+impl parity_scale_codec::EncodeLike for Address {}
 
 impl Address {
     /// The all-zero address.
@@ -94,6 +118,10 @@ mod tests {
         assert_eq!(Address::from_hex(&text), Some(a));
         assert_eq!(Address::from_hex("0xab"), None);
         assert_eq!(a.encode(), [0xab; 32]);
+        let b = Address(core::array::from_fn(|i| i as u8));
+        assert_eq!(b.using_encoded(<[u8]>::to_vec), b.0);
+        assert_eq!((b.size_hint(), b.encoded_size()), (32, 32));
+        assert_eq!((1u8, b, 2u8).encode(), [&[1u8][..], &b.0, &[2]].concat(), "inside a tuple");
         assert_eq!(Address::decode(&mut &[7u8; 32][..]), Ok(Address([7; 32])));
     }
 

@@ -659,16 +659,25 @@ fn generate(module: &mut ItemMod, c: &Contract) -> TokenStream {
                 const ANONYMOUS: bool = true;
             )
         });
-        let topics = e.fields.iter().filter(|f| f.topic).map(|f| {
-            let f = format_ident!("{}", f.name);
-            quote!(::tally_sdk::__private::topic_of(&self.#f))
-        });
+        let topics: Vec<TokenStream> = e
+            .fields
+            .iter()
+            .filter(|f| f.topic)
+            .map(|f| {
+                let f = format_ident!("{}", f.name);
+                quote!(::tally_sdk::__private::topic_of(&self.#f))
+            })
+            .collect();
         quote! {
             impl ::tally_sdk::Event for #ident {
                 const SIGNATURE: [u8; 32] = ::tally_sdk::__private::const_keccak256(#name);
                 #anonymous
                 fn topics(&self) -> ::tally_sdk::prelude::Vec<[u8; 32]> {
                     ::tally_sdk::prelude::vec![#sig #(#topics),*]
+                }
+                fn emit_self(&self) {
+                    let topics: &[[u8; 32]] = &[#sig #(#topics),*];
+                    ::tally_sdk::scale::Encode::using_encoded(self, |data| ::tally_sdk::env::emit_event(topics, data))
                 }
             }
         }
@@ -697,9 +706,11 @@ fn generate(module: &mut ItemMod, c: &Contract) -> TokenStream {
         }
     });
     let arms = c.methods.iter().filter(|m| m.kind.is_dispatched()).map(|m| {
-        let sel = m.selector;
+        // Matched as one little-endian `u32` rather than four bytes: one comparison per method
+        // instead of a tree of byte comparisons (code size, which every load pays for).
+        let sel = proc_macro2::Literal::u32_suffixed(u32::from_le_bytes(m.selector));
         let body = invoke(storage, m, quote!(&__tally_args));
-        quote!([#(#sel),*] => { #body })
+        quote!(#sel => { #body })
     });
     let metadata = metadata_fn(c);
     let entry = entry_points(migrate.is_some());
@@ -728,9 +739,9 @@ fn generate(module: &mut ItemMod, c: &Contract) -> TokenStream {
         #[allow(dead_code)]
         pub fn __tally_call() {
             let (__tally_selector, __tally_args) = ::tally_sdk::__private::dispatch::call_input();
-            match __tally_selector {
+            match ::core::primitive::u32::from_le_bytes(__tally_selector) {
                 #(#arms)*
-                __tally_other => ::tally_sdk::__private::dispatch::DispatchError::UnknownSelector(__tally_other).revert(),
+                _ => ::tally_sdk::__private::dispatch::DispatchError::UnknownSelector(__tally_selector).revert(),
             }
         }
 

@@ -3,6 +3,7 @@
 mod common;
 
 mod amm;
+mod baseline;
 mod build;
 mod calls;
 mod chain;

@@ -1,0 +1,84 @@
+//! Issue 14's escrow figure, re-run at the current params: `fund` of today's escrow and token
+//! examples against the same workload on the examples as they were when the issue was filed
+//! (`baseline/`, commit `48c32eb`). The issue asks for at least 40 % less gas; both codes run
+//! under one `Params`, so the comparison holds whatever the prices are.
+
+use crate::common::*;
+
+/// The escrow example when issue 14 was filed (`baseline/README.md` says how it was built).
+const BASELINE_ESCROW: &[u8] = include_bytes!("baseline/escrow-48c32eb.wasm");
+/// The token example when issue 14 was filed.
+const BASELINE_TOKEN: &[u8] = include_bytes!("baseline/token-48c32eb.wasm");
+
+/// The gas of the escrow's `fund` after BENCHMARKS.md's workload (the table "Contract gas
+/// (examples)"): the token deployed by alice, a transfer of 1,200 to the buyer, the escrow's
+/// deployment by carol (the arbiter) for 600, the buyer's approval of the escrow, then `fund`.
+/// Only the code differs between runs; every call goes through its raw `call` input, which both
+/// SDK versions share (`selector ‖ SCALE(args)`).
+fn fund_gas(params: &Params, token_code: &[u8], escrow_code: &[u8]) -> u64 {
+    let mut chain = TestChain::with_params(params.clone());
+    let (alice, carol) = (TestChain::alice(), TestChain::carol());
+    let (buyer, seller) = (TestChain::account("buyer"), TestChain::account("seller"));
+    let token = chain
+        .deploy_raw(token_code, alice, Some("deploy"), ("Tally".to_string(), "TLY".to_string(), 18u8, SUPPLY).encode())
+        .unwrap()
+        .address();
+    let call = |chain: &mut TestChain, from, to, method: &str, input: Vec<u8>| {
+        let receipt = chain.call_raw(from, to, "call", [&tally_sdk::selector(method)[..], &input].concat()).unwrap();
+        assert!(receipt.status.is_ok(), "{method}: {:?}", receipt.status);
+        receipt
+    };
+    call(&mut chain, alice, token, "transfer", (buyer, 1_200u128).encode());
+    let escrow =
+        chain.deploy_raw(escrow_code, carol, Some("deploy"), (token, buyer, seller, 600u128).encode()).unwrap();
+    let escrow = escrow.address();
+    call(&mut chain, buyer, token, "approve", (escrow, 600u128).encode());
+    let fund = call(&mut chain, buyer, escrow, "fund", Vec::new());
+    let held = call(&mut chain, buyer, token, "balance_of", (escrow,).encode());
+    assert_eq!(held.return_data, 600u128.encode(), "the escrow holds the amount after `fund`");
+    fund.gas_used
+}
+
+/// `fund`'s gas on issue 14's baseline code and on today's, at the default params.
+fn both() -> (u64, u64) {
+    let params = Params::default();
+    (fund_gas(&params, BASELINE_TOKEN, BASELINE_ESCROW), fund_gas(&params, &example("token"), &example("escrow")))
+}
+
+/// `today` against `baseline`, in percent.
+fn change(baseline: u64, today: u64) -> f64 {
+    (today as f64 / baseline as f64 - 1.0) * 100.0
+}
+
+/// What today's code keeps of the baseline's advantage: measured −25.4 % at the defaults of
+/// session 11 (1,147,619,580 → 856,087,655), −33.0 % once the SDK's code was made smaller
+/// (→ 769,313,670); this fails if the examples, the SDK or the prices lose more than a fifth of
+/// the baseline's gas back.
+#[test]
+fn escrow_fund_stays_at_least_20_percent_below_issue_14s_baseline() {
+    let (baseline, today) = both();
+    let change = change(baseline, today);
+    println!("escrow fund: baseline code {baseline} gas, today's code {today} gas ({change:+.1} %)");
+    assert!(
+        u128::from(today) * 10 <= u128::from(baseline) * 8,
+        "escrow `fund` costs {today} gas, {change:+.1} % against issue 14's baseline code's {baseline} at the same params"
+    );
+}
+
+/// Issue 14's figure: `fund` at least 40 % cheaper than the baseline code at the same params.
+/// Not met: loads are ~85 % of `fund` on both codes and are priced by code bytes, of which
+/// today's code has 27 % fewer (BENCHMARKS.md, "Escrow `fund` against issue 14's baseline" and
+/// "Smaller contract code"). Run with
+/// `cargo test --release -p tally-sdk-testing --test examples -- --ignored baseline::escrow_fund_costs_at_least`.
+#[test]
+#[ignore = "issue 14's 40 % is not met at the same prices yet (-33.0 %)"]
+fn escrow_fund_costs_at_least_40_percent_less_than_issue_14s_baseline() {
+    let (baseline, today) = both();
+    let change = change(baseline, today);
+    println!("escrow fund: baseline code {baseline} gas, today's code {today} gas ({change:+.1} %)");
+    assert!(
+        u128::from(today) * 10 <= u128::from(baseline) * 6,
+        "escrow `fund` costs {today} gas, {change:+.1} % against issue 14's baseline code's {baseline} at the same \
+         params: the issue asks for at least -40 %"
+    );
+}
