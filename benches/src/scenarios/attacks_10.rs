@@ -118,6 +118,16 @@ fn cold_large_missing_nested(scale: Scale) -> Setup {
     cold_call(vec![code], nested_missing, METHOD, Expect::NestedStatus(6), param)
 }
 
+/// The SDK's example token (`TALLY_TPG_TOKEN` or built), without its name section as deployed:
+/// an ordinary contract's cold load, against which the worst shapes' loads are priced.
+fn cold_token(_: Scale) -> Setup {
+    let what = "the SDK example token";
+    let code = with_param(token_wasm(), what)?;
+    let code = tally_sdk_testing::strip_names(&code);
+    let param = format!("{what} ({}), top-level call of a missing method", kib(code.len()));
+    cold_call(vec![code], direct, MISSING, Expect::Status(Status::NoSuchMethod), param)
+}
+
 fn cold_locals(scale: Scale) -> Setup {
     let (code, functions) = large_locals(scale);
     let param = format!("{functions} functions × {} locals, {}, top-level", max_locals(), kib(code.len()));
@@ -593,6 +603,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
         s("cold-large-nested", 3, cold_large_nested),
         s("cold-large-missing", 3, cold_large_missing),
         s("cold-large-missing-nested", 3, cold_large_missing_nested),
+        s("cold-token", 3, cold_token),
         r("cold-locals", 3, cold_locals),
         r("cold-locals-nested", 3, cold_locals_nested),
         r("cold-locals-missing", 3, cold_locals_missing),
