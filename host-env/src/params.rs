@@ -144,21 +144,23 @@ impl Default for HostCosts {
             debug_log: 100_000,
             // A load decodes the code's prepared entry (stored at deploy, `crate::prepared`):
             // it reads the entry, checks its checksum, decodes the VM's serialized module (every
-            // handler id, index and operand bounds-checked) and links it. Measured with the
-            // calibration's cold-load probes (`benches/src/calibrate/code.rs`, CPU caches
-            // flushed, every call through the store) on the reference machine, each term at the
-            // lowest price keeping its worst shape within 2.5× ordinary code's median time per
-            // gas: ordinary code up to the size limit 27k per byte (decoding is ~1/4 of preparing
-            // it, which cost 80k), empty functions 370k each, globals 71k, `br_table` targets 52k
-            // (a one-byte target is an 18-byte op to decode), locals 25 (decoding does nothing
-            // per local: a floor). The intercept of the ordinary-code probe proposed 32 M for
-            // `load`; nested loads of 64 distinct empty contracts took ~8 µs each; 40 M keeps a
-            // margin for cold caches. Preparing afresh (a miss of the store) charges the same:
-            // node time, not gas (ARCHITECTURE.md, "host-env").
-            load: 40_000_000,
-            load_code_byte: 27_000,
-            load_function: 370_000,
-            load_local: 25,
+            // handler id, index and operand bounds-checked) and links it. Each term is at the
+            // lowest price keeping its worst load shape within 2.5× ordinary code's median time
+            // per gas (`time-per-gas cold- cache-cycle`, runs of three processes; BENCHMARKS.md,
+            // "Prepared code"). Since decoding checks operands from per-handler plans, ordinary
+            // code up to the size limit (`cold-large*`, `cache-cycle`) measured 1.6–1.8× at 27k
+            // per byte; at 20k, 2.2–2.6×: 21.5k. Empty functions (`cold-small-functions-at-limit`)
+            // measured 1.5× at 370k each, 1.9–2.6× at 210k: 230k. Locals 25 → 300: the 98
+            // functions of 1024 locals of `cold-locals-at-limit` (up to 2.8×) paid through
+            // `load_function` what a local now pays. The fixed `load` 40 M → 45 M: an empty
+            // contract's load (`cold-tiny`) reads 0.8× in most processes but 2.0–2.8× in whole
+            // runs. Globals stay at 71k (`cold-globals-at-limit` up to 2.4×) and `br_table`
+            // targets at 52k (no row measures them since). Preparing afresh (a miss of the
+            // store) charges the same: node time, not gas (ARCHITECTURE.md, "host-env").
+            load: 45_000_000,
+            load_code_byte: 21_500,
+            load_function: 230_000,
+            load_local: 300,
             load_global: 71_000,
             load_br_table_target: 52_000,
             // Deploying prepares the code; these are the prices loading had while every load
