@@ -16,6 +16,7 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::{read_metadata, sections, BuildError, Metadata, METADATA_SECTION};
 
@@ -128,7 +129,12 @@ fn generate(
             return Ok(Some(bytes));
         }
     }
-    let source = gen_dir.join(format!("{}.rs", lib.crate_name));
+    // One program and binary per generation: builds of the same contract may run side by side,
+    // in other processes and in this one (tests build the same example from several threads),
+    // and one must not overwrite, or delete, what another is about to run.
+    static GENERATION: AtomicU64 = AtomicU64::new(0);
+    let unique = format!("{}-{}-{}", lib.crate_name, std::process::id(), GENERATION.fetch_add(1, Ordering::Relaxed));
+    let source = gen_dir.join(format!("{unique}.rs"));
     let program = format!(
         "extern crate {name};\n\
          extern \"Rust\" {{\n    fn __tally_contract_metadata() -> Vec<u8>;\n}}\n\
@@ -139,8 +145,7 @@ fn generate(
         name = lib.crate_name
     );
     std::fs::write(&source, program).map_err(|e| BuildError::new(format!("cannot write {}: {e}", source.display())))?;
-    // One binary per process: builds of the same contract may run side by side.
-    let binary = gen_dir.join(format!("{}-{}{}", lib.crate_name, std::process::id(), std::env::consts::EXE_SUFFIX));
+    let binary = gen_dir.join(format!("{unique}{}", std::env::consts::EXE_SUFFIX));
     let mut cmd = Command::new(rustc());
     cmd.args(["--edition", "2021", "--crate-type", "bin", "--crate-name", "tally_metadata_gen", "-C", "debuginfo=0"])
         .arg("-o")
@@ -155,7 +160,9 @@ fn generate(
     for l in &lib.link_libs {
         cmd.arg("-l").arg(l);
     }
-    let output = cmd.arg(&source).output().map_err(|e| BuildError::new(format!("cannot run {:?}: {e}", rustc())))?;
+    let output = cmd.arg(&source).output();
+    let _ = std::fs::remove_file(&source);
+    let output = output.map_err(|e| BuildError::new(format!("cannot run {:?}: {e}", rustc())))?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         if stderr.contains("__tally_contract_metadata") {
