@@ -20,6 +20,7 @@ use crate::limits::{check_code, CodeError, CodeShape};
 use crate::params::Params;
 use crate::prepared::{Entry, PreparedKey, PreparedStore};
 use crate::runtime::{ExecError, Host, Tx};
+use crate::sections::{self, CustomSections, SplitCode};
 use crate::state::{self, Account};
 
 /// Why contract code was refused, at deploy or when a call loads it under the current params.
@@ -104,6 +105,37 @@ impl CodeRejection {
     }
 }
 
+impl CodeRejection {
+    /// This rejection of a code's executable part, with its offsets moved to the code as
+    /// deployed (`custom` being what was taken out of it).
+    pub(crate) fn at_deployed_offsets(mut self, custom: &CustomSections) -> Self {
+        use tally_gas_injector::InjectError as I;
+        let offset = match &mut self {
+            CodeRejection::Limits(CodeError::Limit { offset, .. } | CodeError::Malformed { offset, .. }) => offset,
+            CodeRejection::Instrument(
+                I::Invalid { offset, .. }
+                | I::UnsupportedFeature { offset, .. }
+                | I::ReservedImport { offset, .. }
+                | I::ReservedExport { offset, .. }
+                | I::Forbidden { offset, .. }
+                | I::CostOverflow { offset, .. }
+                | I::UnsupportedType { offset, .. },
+            ) => offset,
+            CodeRejection::Module { offset: Some(offset), .. } | CodeRejection::Import { offset: Some(offset), .. } => {
+                offset
+            }
+            CodeRejection::Instrument(
+                I::Schedule(_) | I::FrameTooLarge { .. } | I::TooLarge { .. } | I::Internal { .. },
+            )
+            | CodeRejection::Module { offset: None, .. }
+            | CodeRejection::Import { offset: None, .. }
+            | CodeRejection::TooLarge { .. } => return self,
+        };
+        *offset = custom.deployed_offset(*offset);
+        self
+    }
+}
+
 /// The stage's own typed error is the variant's field; [`Display`](core::fmt::Display) renders
 /// it, so it is not repeated as a `source`.
 impl std::error::Error for CodeRejection {}
@@ -131,16 +163,26 @@ impl LoadedCode {
     }
 }
 
-/// Checks `code` against the limits, instruments and translates it, and checks its imports
-/// against the host ABI, and prepares its instantiation with `linker` (the host ABI's). Work
-/// proportional to the code; callers charge for it first.
-pub(crate) fn prepare(linker: &Linker<Host>, params: &Params, code: &[u8]) -> Result<LoadedCode, CodeRejection> {
+/// Splits code as deployed ([`crate::sections`]), checks its executable part against the
+/// limits, instruments and translates it, checks its imports against the host ABI, and prepares
+/// its instantiation with `linker` (the host ABI's), as a deployment does; a rejection's offsets
+/// are the deployed code's. Work proportional to the code; callers charge for it first.
+pub(crate) fn prepare(
+    linker: &Linker<Host>,
+    params: &Params,
+    code: &[u8],
+) -> Result<(LoadedCode, SplitCode), CodeRejection> {
     let max = params.limits.max_code_size;
     if code.len() > max as usize {
         return Err(CodeRejection::TooLarge { size: code.len(), max });
     }
-    let shape = check_code(code, &params.code).map_err(CodeRejection::Limits)?;
-    prepare_checked(linker, params, code, shape)
+    let split = sections::split(code);
+    let executable = &split.executable;
+    let loaded = check_code(executable, &params.code)
+        .map_err(CodeRejection::Limits)
+        .and_then(|shape| prepare_checked(linker, params, executable, shape))
+        .map_err(|e| e.at_deployed_offsets(&split.custom))?;
+    Ok((loaded, split))
 }
 
 /// [`prepare`] for code whose limits were checked, measuring `shape`.
@@ -350,8 +392,8 @@ pub(crate) struct Loader<'a> {
 impl Loader<'_> {
     /// The code of the contract at `address`, through the journal (so the reads are recorded).
     /// The first load of some code in a transaction charges
-    /// [`HostCosts::load_cost`](crate::HostCosts::load_cost) by its length (from the account,
-    /// before the code is read) and then
+    /// [`HostCosts::load_cost`](crate::HostCosts::load_cost) by the length of its executable
+    /// part (from the account, before the code is read) and then
     /// [`HostCosts::load_shape_cost`](crate::HostCosts::load_shape_cost) by its shape, each
     /// before the work it pays for, whether the node holds the code prepared (in its cache or its
     /// prepared-code store) or prepares it afresh; a later load of the same code in the
@@ -376,6 +418,13 @@ impl Loader<'_> {
             return Err(LoadFail::OutOfGas);
         }
         let cache_key = (account.code_hash, self.params_hash);
+        if tx.recording {
+            // A record carries the code's custom sections, so that tools can read its metadata
+            // from the record alone. Only a recording reads them (a replay never does): at most
+            // `max_code_size` bytes, held once per code per transaction, which `load` covers
+            // (ABI.md, "Memory bound").
+            tx.journal.get(&state::custom_key(&account.code_hash))?;
+        }
         if let Some(loaded) = self.cache.get(&cache_key) {
             if tx.recording {
                 // A record must carry the code, so replay needs no database.
@@ -419,9 +468,31 @@ impl Loader<'_> {
         Ok((account.code_hash, loaded))
     }
 
-    /// Prepares code being deployed (not yet stored), through the cache and the prepared-code
-    /// store, and stores the prepared entry. The caller took the charge by length
-    /// (`deploy_code_byte`); this charges
+    /// Splits code being deployed (not yet stored) into the parts it is stored as
+    /// ([`crate::sections`]) and prepares its executable part with [`load_code`](Self::load_code);
+    /// a rejection's offsets are the deployed code's. The caller took the charge by the whole
+    /// code's length (`deploy_code_byte`), which pays for the split too.
+    pub fn load_deployed(
+        &self,
+        code_hash: [u8; 32],
+        code: &[u8],
+        charge: Charge<'_>,
+    ) -> Result<(Arc<LoadedCode>, SplitCode), LoadFail> {
+        let max = self.params.limits.max_code_size;
+        if code.len() > max as usize {
+            return Err(LoadFail::Invalid(CodeRejection::TooLarge { size: code.len(), max }));
+        }
+        let split = sections::split(code);
+        match self.load_code(code_hash, &split.executable, charge) {
+            Ok(loaded) => Ok((loaded, split)),
+            Err(LoadFail::Invalid(e)) => Err(LoadFail::Invalid(e.at_deployed_offsets(&split.custom))),
+            Err(fail) => Err(fail),
+        }
+    }
+
+    /// Prepares the executable part of code (being deployed, or stored), through the cache and
+    /// the prepared-code store, and stores the prepared entry. The caller took the charge by
+    /// length (`deploy_code_byte`); this charges
     /// [`HostCosts::prepare_shape_cost`](crate::HostCosts::prepare_shape_cost) once the check has
     /// measured the code (or the stored entry says its shape), before it is instrumented and
     /// translated (or decoded), prepared before or not.

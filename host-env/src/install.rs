@@ -12,7 +12,6 @@
 
 use std::sync::Arc;
 
-use parity_scale_codec::Encode;
 use tally_digest::keccak;
 use tally_vm::{Caller, Trap};
 
@@ -20,8 +19,9 @@ use crate::abi::{read_mem, Fail, Io};
 use crate::code::{LoadFail, LoadedCode};
 use crate::frame::{abi_read_array, call_status, meter_charge, run_nested, Nested};
 use crate::receipt::HostTrap;
-use crate::runtime::{Exit, Host, Tx};
-use crate::state::{account_key, code_key, Account};
+use crate::runtime::{store_code, Exit, Host, Tx};
+use crate::sections::SplitCode;
+use crate::state::account_key;
 use crate::Address;
 
 /// The longest initializer or migration name, as for `call`'s method.
@@ -76,13 +76,18 @@ fn charge_and_read(c: &mut Caller<'_, Host>, fixed: u64, extra: u32, a: InstallA
     Ok(Install { code, method, input })
 }
 
-/// Checks and prepares `code` (through the node's cache), charging `prepare_shape_cost` on the
-/// running contract's meter before instrumenting it. `Ok(None)`: the code is refused.
-fn prepare(c: &mut Caller<'_, Host>, code_hash: [u8; 32], code: &[u8]) -> Result<Option<Arc<LoadedCode>>, Fail> {
+/// Splits `code` into the parts it is stored as and checks and prepares its executable part
+/// (through the node's cache), charging `prepare_shape_cost` on the running contract's meter
+/// before instrumenting it. `Ok(None)`: the code is refused.
+fn prepare(
+    c: &mut Caller<'_, Host>,
+    code_hash: [u8; 32],
+    code: &[u8],
+) -> Result<Option<(Arc<LoadedCode>, SplitCode)>, Fail> {
     let rt = tx(c)?.rt.clone();
     let mut out_of_gas: Option<Trap> = None;
     let mut past_ceiling = false;
-    let loaded = rt.loader().load_code(code_hash, code, &mut meter_charge(c, &mut out_of_gas, &mut past_ceiling));
+    let loaded = rt.loader().load_deployed(code_hash, code, &mut meter_charge(c, &mut out_of_gas, &mut past_ceiling));
     tx(c)?.ceiling_reached |= past_ceiling;
     match loaded {
         Ok(loaded) => Ok(Some(loaded)),
@@ -94,21 +99,17 @@ fn prepare(c: &mut Caller<'_, Host>, code_hash: [u8; 32], code: &[u8]) -> Result
     }
 }
 
-/// Points `address`'s account at the code and stores the code unless it is stored already; the
-/// transaction keeps the prepared code, so frames of it later in the transaction load nothing.
+/// Points `address`'s account at the code and stores its parts unless they are stored already;
+/// the transaction keeps the prepared code, so frames of it later in the transaction load
+/// nothing.
 fn install(
     tx: &mut Tx,
     address: &Address,
     code_hash: [u8; 32],
-    code: Vec<u8>,
+    split: SplitCode,
     loaded: Arc<LoadedCode>,
 ) -> Result<(), Fail> {
-    let code_len = u32::try_from(code.len()).unwrap_or(u32::MAX);
-    tx.journal.put(&account_key(address), Some(Account { code_hash, code_len }.encode()));
-    let ck = code_key(&code_hash);
-    if tx.journal.get(&ck).map_err(|e| Fail::Exit(Exit::Fatal(e.into())))?.is_none() {
-        tx.journal.put(&ck, Some(code));
-    }
+    store_code(&mut tx.journal, address, code_hash, split).map_err(|e| Fail::Exit(Exit::Fatal(e.into())))?;
     tx.code.insert(code_hash, loaded);
     Ok(())
 }
@@ -146,13 +147,16 @@ fn install_and_run(
     input: Vec<u8>,
     gas: i64,
 ) -> Result<i32, Fail> {
-    let Some(loaded) = prepare(c, code.hash, &code.bytes)? else { return early(io, call_status::INVALID_CODE) };
+    let Some((loaded, split)) = prepare(c, code.hash, &code.bytes)? else {
+        return early(io, call_status::INVALID_CODE);
+    };
+    drop(code.bytes);
     if !method.is_empty() && !loaded.has_method(method) {
         return early(io, call_status::NOT_FOUND);
     }
     let t = tx(c)?;
     let checkpoint = t.journal.checkpoint();
-    install(t, &address, code.hash, code.bytes, loaded.clone())?;
+    install(t, &address, code.hash, split, loaded.clone())?;
     if method.is_empty() {
         return finished(c, io, call_status::OK);
     }

@@ -7,6 +7,7 @@
 //! - [`prepared`]: the node's store of prepared code ([`MemoryPreparedStore`], [`RedbPreparedStore`]).
 //! - [`limits`]: structural limits on contract code, checked at deploy and by `tally check`.
 //! - [`record`]: execution records and [`replay`].
+//! - [`sections`]: deployed code's executable part and custom sections, stored apart.
 
 pub mod abi;
 mod code;
@@ -22,6 +23,7 @@ pub mod prepared;
 pub mod receipt;
 pub mod record;
 mod runtime;
+pub mod sections;
 mod state;
 pub mod storage;
 

@@ -26,7 +26,8 @@ use crate::params::{Params, ParamsError};
 use crate::prepared::{MemoryPreparedStore, PreparedStore};
 use crate::receipt::{HostTrap, Receipt, ResultPreimage, Status, RESULT_HASH_TAG};
 use crate::record::{ExecutionRecord, HostCall, RecordKind, RECORD_VERSION};
-use crate::state::{account_key, code_key, nonce_key, Account};
+use crate::sections::SplitCode;
+use crate::state::{account_key, code_key, custom_key, nonce_key, Account};
 use crate::storage::{Storage, StorageError};
 
 /// The default bound of a runtime's cache of prepared code, in bytes.
@@ -270,8 +271,11 @@ pub struct Deployed {
 pub struct CodeReport {
     /// Keccak-256 of the code.
     pub code_hash: [u8; 32],
-    /// Original size.
+    /// Size as deployed.
     pub size: usize,
+    /// Size of the executable part, what a call's load reads and pays for by the byte: the code
+    /// without its custom sections other than `name` (see [`crate::sections`]).
+    pub loaded_size: usize,
     /// Size after instrumentation.
     pub instrumented_size: usize,
     /// Imports as (module, name).
@@ -351,7 +355,7 @@ impl Runtime {
 
     /// Checks `code` against the profile, the limits and the schedule without deploying it.
     pub fn check(&self, code: &[u8]) -> Result<CodeReport, CodeRejection> {
-        let loaded = crate::code::prepare(&self.inner.linker, &self.inner.params, code)?;
+        let (loaded, split) = crate::code::prepare(&self.inner.linker, &self.inner.params, code)?;
         let module = &loaded.module;
         let exports = module.exports().iter().map(|e| e.name().to_string()).collect();
         let imports = module
@@ -363,6 +367,7 @@ impl Runtime {
         Ok(CodeReport {
             code_hash: keccak(code),
             size: code.len(),
+            loaded_size: split.executable.len(),
             instrumented_size: loaded.module_len,
             imports,
             methods: loaded.methods.clone(),
@@ -600,8 +605,9 @@ impl Runtime {
             let out = FrameOutcome::refused(Status::HostTrap(HostTrap::InputTooLarge), budget.0, None, Some(message));
             return Ok((tx, out));
         }
-        let loaded = match self.inner.loader().load_code(code_hash, &req.code, &mut |amount| budget.charge(amount)) {
-            Ok(loaded) => loaded,
+        let loader = self.inner.loader();
+        let (loaded, split) = match loader.load_deployed(code_hash, &req.code, &mut |amount| budget.charge(amount)) {
+            Ok(done) => done,
             Err(fail) => return Ok((tx, FrameOutcome::load_failed(fail, budget.0, address)?)),
         };
         let gas = budget.0;
@@ -617,12 +623,7 @@ impl Runtime {
             return Ok((tx, FrameOutcome::load_failed(fail, gas, address)?));
         }
         tx.journal.put(&nonce_key(&req.deployer), Some((nonce + 1).encode()));
-        let code_len = u32::try_from(req.code.len()).unwrap_or(u32::MAX);
-        tx.journal.put(&ak, Some(Account { code_hash, code_len }.encode()));
-        let ck = code_key(&code_hash);
-        if tx.journal.get(&ck)?.is_none() {
-            tx.journal.put(&ck, Some(req.code.clone()));
-        }
+        store_code(&mut tx.journal, &address, code_hash, split)?;
         let Some(init) = &req.init else {
             return Ok((tx, FrameOutcome { status: Status::Ok, return_data: Vec::new(), gas_left: gas, trap: None }));
         };
@@ -723,4 +724,25 @@ struct Head<'a> {
     input: &'a [u8],
     context: &'a BlockContext,
     gas_limit: u64,
+}
+
+/// Points `address`'s account at the code and stores its two parts ([`crate::sections`]) unless
+/// code with this hash is stored already: the executable part under `c:`, the custom sections
+/// (if any) under `m:`, each written once with the other.
+pub(crate) fn store_code(
+    journal: &mut Journal,
+    address: &Address,
+    code_hash: [u8; 32],
+    split: SplitCode,
+) -> Result<(), StorageError> {
+    let code_len = u32::try_from(split.executable.len()).unwrap_or(u32::MAX);
+    journal.put(&account_key(address), Some(Account { code_hash, code_len }.encode()));
+    let ck = code_key(&code_hash);
+    if journal.get(&ck)?.is_none() {
+        journal.put(&ck, Some(split.executable));
+        if !split.custom.is_empty() {
+            journal.put(&custom_key(&code_hash), Some(split.custom.encode()));
+        }
+    }
+    Ok(())
 }

@@ -7,8 +7,14 @@ use crate::context::Address;
 
 /// Storage key prefixes of the global keyspace.
 pub mod keys {
-    /// `c:` ‖ code hash → the original code.
+    /// `c:` ‖ code hash → the code's executable part: the code as deployed without its custom
+    /// sections other than `name` (what a call's load reads and pays for; see
+    /// [`crate::sections`]).
     pub const CODE: &[u8] = b"c:";
+    /// `m:` ‖ code hash → SCALE [`CustomSections`](crate::sections::CustomSections): the custom
+    /// sections taken out of the code, with where they stood (absent when there are none). Paid
+    /// for at deploy, never read by a load.
+    pub const CUSTOM: &[u8] = b"m:";
     /// `a:` ‖ address → SCALE-encoded [`Account`](super::Account).
     pub const ACCOUNT: &[u8] = b"a:";
     /// `n:` ‖ deployer → SCALE `u64`, the deployer's next contract nonce.
@@ -20,9 +26,10 @@ pub mod keys {
 /// A deployed contract's account entry.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
 pub struct Account {
-    /// Keccak-256 of the contract's original code.
+    /// Keccak-256 of the contract's code as deployed (custom sections included).
     pub code_hash: [u8; 32],
-    /// The code's length in bytes: a call charges its loading by it before reading the code.
+    /// The length in bytes of the code's executable part (`c:` ‖ code hash): a call charges its
+    /// loading by it before reading the code.
     pub code_len: u32,
 }
 
@@ -37,6 +44,10 @@ pub(crate) fn account_key(address: &Address) -> Vec<u8> {
 
 pub(crate) fn code_key(code_hash: &[u8; 32]) -> Vec<u8> {
     [keys::CODE, &code_hash[..]].concat()
+}
+
+pub(crate) fn custom_key(code_hash: &[u8; 32]) -> Vec<u8> {
+    [keys::CUSTOM, &code_hash[..]].concat()
 }
 
 pub(crate) fn nonce_key(deployer: &Address) -> Vec<u8> {

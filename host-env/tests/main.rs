@@ -9,6 +9,7 @@ mod redb_tmp;
 
 mod charges;
 mod crash;
+mod custom_sections;
 mod exec_error;
 mod golden_gas;
 mod install;

@@ -122,7 +122,7 @@ pub fn format_check(outcome: &CheckOutcome) -> String {
     out
 }
 
-/// The JSON object of `tally check --json`: `{"ok": true, "code_hash", "size",
+/// The JSON object of `tally check --json`: `{"ok": true, "code_hash", "size", "loaded_size",
 /// "instrumented_size", "imports": [{"module", "name"}], "exports", "methods", "rejected_ops": []}`
 /// or `{"ok": false, "error": "...", "rejected_ops": [{"function", "offset", "operator",
 /// "reason"}]}`, plus `"limit": {"name", "value", "max", "offset"}` when a code limit is broken.
@@ -151,6 +151,7 @@ pub fn code_report_to_json(report: &CodeReport) -> Json {
         "ok": true,
         "code_hash": hex(&report.code_hash),
         "size": report.size,
+        "loaded_size": report.loaded_size,
         "instrumented_size": report.instrumented_size,
         "imports": report.imports.iter().map(|(m, n)| json!({"module": m, "name": n})).collect::<Vec<_>>(),
         "exports": report.exports,
@@ -163,9 +164,11 @@ pub fn format_code_report(report: &CodeReport) -> String {
     let list = |items: &[String]| if items.is_empty() { "(none)".to_string() } else { items.join(", ") };
     let imports: Vec<String> = report.imports.iter().map(|(m, n)| format!("{m}.{n}")).collect();
     format!(
-        "accepted\ncode hash: {}\nsize: {} bytes\ninstrumented size: {} bytes\nimports: {}\nexports: {}\nmethods: {}\n",
+        "accepted\ncode hash: {}\nsize: {} bytes\nloaded by calls: {} bytes (custom sections but `name` are stored apart)\ninstrumented size: {} \
+         bytes\nimports: {}\nexports: {}\nmethods: {}\n",
         hex(&report.code_hash),
         report.size,
+        report.loaded_size,
         report.instrumented_size,
         list(&imports),
         list(&report.exports),

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use clap::Args;
 use parity_scale_codec::Decode;
 use serde_json::json;
+use tally_host_env::sections::code_as_deployed;
 use tally_host_env::{hex, keys, Account, Address, ExecutionRecord, Receipt, RecordKind};
 
 use super::decode::{decode_receipt, Decoded, MetadataLookup};
@@ -45,14 +46,11 @@ pub fn read_record(path: &Path) -> Result<ExecutionRecord, ContractError> {
 /// names, not the entry point `call` or `deploy`.
 pub fn describe_record(record: &ExecutionRecord) -> String {
     let code = match &record.kind {
-        RecordKind::Deploy { code, .. } => Some(&code[..]),
-        RecordKind::Call { .. } => {
-            let key = [keys::CODE, &record.code_hash[..]].concat();
-            record.read_set.iter().find(|(k, _)| *k == key).and_then(|(_, v)| v.as_deref())
-        }
+        RecordKind::Deploy { code, .. } => Some(code.clone()),
+        RecordKind::Call { .. } => code_of_hash(record, &record.code_hash),
     };
     // Undecodable metadata only loses the name; the replay reports on the code itself.
-    let metadata = code.and_then(|c| super::sdk::metadata_of_code(c).ok().flatten());
+    let metadata = code.and_then(|c| super::sdk::metadata_of_code(&c).ok().flatten());
     match &record.kind {
         RecordKind::Call { contract, method, read_only } => {
             let verb = if *read_only { "query" } else { "call" };
@@ -79,12 +77,23 @@ pub fn describe_record(record: &ExecutionRecord) -> String {
     }
 }
 
+/// The value `record`'s read set holds for `key`, if it holds one.
+fn read_in_record<'r>(record: &'r ExecutionRecord, key: &[u8]) -> Option<&'r [u8]> {
+    record.read_set.iter().find(|(k, _)| k == key).and_then(|(_, v)| v.as_deref())
+}
+
+/// The code stored under `code_hash` as deployed, from `record`'s read set: a recorded load
+/// reads the code's executable part and its custom sections (which carry the metadata).
+/// Sections that do not fit the code only lose the metadata.
+fn code_of_hash(record: &ExecutionRecord, code_hash: &[u8; 32]) -> Option<Vec<u8>> {
+    code_as_deployed(code_hash, |key| Ok(read_in_record(record, key).map(<[u8]>::to_vec))).ok().flatten()
+}
+
 /// The code of the contract at `address`, from `record`'s read set (every contract an execution
 /// loads has its account and code read).
-fn code_in_record<'r>(record: &'r ExecutionRecord, address: &Address) -> Option<&'r [u8]> {
-    let read = |key: &[u8]| record.read_set.iter().find(|(k, _)| k == key).and_then(|(_, v)| v.as_deref());
-    let account = Account::decode(&mut read(&[keys::ACCOUNT, &address.0[..]].concat())?).ok()?;
-    read(&[keys::CODE, &account.code_hash[..]].concat())
+fn code_in_record(record: &ExecutionRecord, address: &Address) -> Option<Vec<u8>> {
+    let account = Account::decode(&mut read_in_record(record, &[keys::ACCOUNT, &address.0[..]].concat())?).ok()?;
+    code_of_hash(record, &account.code_hash)
 }
 
 /// The replayed receipt decoded by the metadata of the code the record holds.
@@ -94,7 +103,7 @@ fn decode_replayed(record: &ExecutionRecord, receipt: &Receipt) -> Decoded {
         RecordKind::Call { .. } => None,
     };
     let mut lookup = MetadataLookup::new(|a: &Address| match code_in_record(record, a) {
-        Some(code) => super::sdk::metadata_of_code(code).ok().flatten(),
+        Some(code) => super::sdk::metadata_of_code(&code).ok().flatten(),
         // The contract a deployment creates is not in its read set.
         None => deployed.clone(),
     });

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use parity_scale_codec::Decode;
 use serde_json::Value as Json;
+use tally_host_env::sections::code_as_deployed;
 use tally_host_env::{keys, Account, Address, Storage};
 use tally_sdk_build::{json, Metadata, MethodInfo, MethodKind};
 
@@ -24,8 +25,9 @@ pub fn metadata_of(storage: &Arc<dyn Storage>, address: &Address) -> Result<Opti
         return Ok(None);
     };
     let Ok(account) = Account::decode(&mut &raw[..]) else { return Ok(None) };
-    let code_key = [keys::CODE, &account.code_hash[..]].concat();
-    let Some(code) = storage.get(&code_key).map_err(ContractError::Storage)? else { return Ok(None) };
+    // The metadata is a custom section, stored apart from the code a call loads.
+    let code = code_as_deployed(&account.code_hash, |key| storage.get(key)).map_err(ContractError::Storage)?;
+    let Some(code) = code else { return Ok(None) };
     metadata_of_code(&code)
 }
 

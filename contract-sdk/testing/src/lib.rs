@@ -143,7 +143,7 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// Every stored entry (the global keyspace: `a:`, `c:`, `n:`, `s:` keys), in key order.
+    /// Every stored entry (the global keyspace: `a:`, `c:`, `m:`, `n:`, `s:` keys), in key order.
     pub fn entries(&self) -> &BTreeMap<Vec<u8>, Vec<u8>> {
         &self.entries
     }
@@ -345,8 +345,9 @@ impl TestChain {
             if self.contracts.get(&address).is_some_and(|c| c.code_hash == account.code_hash) {
                 continue;
             }
-            let code_key = [keys::CODE, &account.code_hash[..]].concat();
-            if let Ok(Some(code)) = self.storage.get(&code_key) {
+            // The code as deployed: its metadata is a custom section, stored apart.
+            let code = tally_host_env::sections::code_as_deployed(&account.code_hash, |key| self.storage.get(key));
+            if let Ok(Some(code)) = code {
                 self.contracts.insert(address, Contract::from_code(address, account.code_hash, &code));
             }
         }

@@ -140,14 +140,15 @@ fn a_trap_names_the_function_it_happened_in() {
     let q = verbatim.deploy(&wasm, TestChain::alice(), ()).unwrap();
     let f2 = verbatim.call::<()>(TestChain::bob(), &q, "trap", (5u32,)).unwrap_err();
     assert_eq!(f2.function_name(), Some("probe::probe::crash"));
-    // Custom sections change only the code's load charge, by their length.
+    // The name section (which loads read: the host names functions from it) changes only the
+    // code's load charge, by its length; the other custom sections kept are stored apart.
     let stored_len = |c: &TestChain, k: &Contract| {
         let key = [tally_host_env::keys::CODE, &k.code_hash()[..]].concat();
         c.storage_handle().get(&key).unwrap().expect("stored code").len() as u64
     };
     let extra_bytes = stored_len(&verbatim, &q) - stored_len(&chain, &p);
     let per_byte = verbatim.runtime().params().host.load_code_byte;
-    assert_eq!(f2.gas_used() - f.gas_used(), extra_bytes * per_byte, "custom sections change only the load charge");
+    assert_eq!(f2.gas_used() - f.gas_used(), extra_bytes * per_byte, "the name section changes only the load charge");
     let stats = |c: &TestChain| c.gas_stats().into_iter().find(|r| r.method == DEPLOY).unwrap().stats.min;
     assert!(stats(&verbatim) > stats(&chain));
 }

@@ -105,11 +105,19 @@ fn a_recorded_creation_replays() {
     let a = f.call(&mut chain, bob).create_token([1; 32], "R".into(), "R".into(), 0, 3).unwrap().unwrap();
     let record = chain.last_record().expect("recorded").clone();
     let receipt = chain.last_receipt().expect("receipt").clone();
-    // The new account and its code (held by the factory until now) are in the write set.
+    // The new account and its code (held by the factory until now) are in the write set: the
+    // executable part and, apart, the custom sections (the metadata).
     let account_key = [tally_host_env::keys::ACCOUNT, &a.0[..]].concat();
     assert!(receipt.write_set.iter().any(|(k, v)| *k == account_key && v.is_some()));
-    let code_key = [tally_host_env::keys::CODE, &tally_host_env::keccak(&token_code())[..]].concat();
-    assert!(receipt.write_set.iter().any(|(k, v)| *k == code_key && v.as_deref() == Some(&token_code()[..])));
+    let code_hash = tally_host_env::keccak(&token_code());
+    let parts = tally_host_env::sections::split(&token_code());
+    assert!(!parts.custom.is_empty());
+    let written = |prefix: &[u8]| {
+        let key = [prefix, &code_hash[..]].concat();
+        receipt.write_set.iter().find(|(k, _)| *k == key).and_then(|(_, v)| v.clone())
+    };
+    assert_eq!(written(tally_host_env::keys::CODE), Some(parts.executable));
+    assert_eq!(written(tally_host_env::keys::CUSTOM), Some(parts.custom.encode()));
     let replayed = chain.replay(&record).expect("replays");
     assert_eq!(replayed.result_hash, receipt.result_hash);
     // A record whose creation says another address diverges.
