@@ -150,6 +150,7 @@ fn install_and_run(
     let Some((loaded, split)) = prepare(c, code.hash, &code.bytes)? else {
         return early(io, call_status::INVALID_CODE);
     };
+    // Only the split's copy of the code is kept while the initializer runs.
     drop(code.bytes);
     if !method.is_empty() && !loaded.has_method(method) {
         return early(io, call_status::NOT_FOUND);
