@@ -104,8 +104,14 @@ fn check_accepts_a_contract_and_lists_its_interface() {
     let out = tally(&["check", &code]);
     expect(&out, 0);
     let text = stdout(&out);
-    for needle in ["code hash: 0x", "instrumented size:", "tally_host_v1.storage_write", "methods: inc, add, get, fail"]
-    {
+    let needles = [
+        "code hash: 0x",
+        "loaded by calls:",
+        "instrumented size:",
+        "tally_host_v1.storage_write",
+        "methods: inc, add, get, fail",
+    ];
+    for needle in needles {
         assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
     }
     let out = tally(&["check", &code, "--json"]);
@@ -115,6 +121,14 @@ fn check_accepts_a_contract_and_lists_its_interface() {
     assert_eq!(v["methods"], serde_json::json!(["inc", "add", "get", "fail"]));
     assert_eq!(v["rejected_ops"], serde_json::json!([]));
     assert!(v["instrumented_size"].as_u64().unwrap() > v["size"].as_u64().unwrap());
+    // Only a `name` section: calls load it whole.
+    assert_eq!(v["loaded_size"], v["size"]);
+
+    // Another custom section is stored apart: calls do not load it.
+    let padded = dir.write("padded.wat", br#"(module (@custom "tally.pad" "0123456789") (func (export "f")))"#);
+    let v = json(&tally(&["check", padded.to_str().unwrap(), "--json"]));
+    let section = 1 + 1 + (1 + "tally.pad".len()) + 10;
+    assert_eq!(v["loaded_size"].as_u64().unwrap() + section as u64, v["size"].as_u64().unwrap(), "{v}");
 }
 
 #[test]

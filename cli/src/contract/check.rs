@@ -164,8 +164,8 @@ pub fn format_code_report(report: &CodeReport) -> String {
     let list = |items: &[String]| if items.is_empty() { "(none)".to_string() } else { items.join(", ") };
     let imports: Vec<String> = report.imports.iter().map(|(m, n)| format!("{m}.{n}")).collect();
     format!(
-        "accepted\ncode hash: {}\nsize: {} bytes\nloaded by calls: {} bytes (custom sections but `name` are stored apart)\ninstrumented size: {} \
-         bytes\nimports: {}\nexports: {}\nmethods: {}\n",
+        "accepted\ncode hash: {}\nsize: {} bytes\nloaded by calls: {} bytes (custom sections other than `name` \
+         are stored apart)\ninstrumented size: {} bytes\nimports: {}\nexports: {}\nmethods: {}\n",
         hex(&report.code_hash),
         report.size,
         report.loaded_size,
