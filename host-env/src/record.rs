@@ -18,8 +18,10 @@ use crate::receipt::Receipt;
 use crate::runtime::{CallRequest, DeployRequest, ExecError, ReplayRequest, Runtime};
 use crate::storage::{Storage, StorageError, WriteSet};
 
-/// The record format version.
-pub const RECORD_VERSION: u32 = 1;
+/// The record format version. Version 2: a recorded load also reads the code's custom-sections
+/// entry (`m:` ‖ code hash), so a version-1 record would diverge on replay instead of being
+/// refused as old.
+pub const RECORD_VERSION: u32 = 2;
 
 /// Magic bytes that start an encoded record.
 pub const RECORD_MAGIC: &[u8; 8] = b"TALLYREC";
