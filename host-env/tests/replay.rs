@@ -168,9 +168,11 @@ fn corrupted_records_are_typed_errors() {
     let (_, record) = recorded_call(&chain, counter, "inc", &[]);
     let bytes = record.to_bytes();
     assert_eq!(ExecutionRecord::from_bytes(b"nope"), Err(RecordError::NotARecord));
-    let mut v2 = bytes.clone();
-    v2[8] = 2;
-    assert_eq!(ExecutionRecord::from_bytes(&v2), Err(RecordError::Version(2)));
+    let mut other = bytes.clone();
+    other[8] = 1;
+    assert_eq!(ExecutionRecord::from_bytes(&other), Err(RecordError::Version(1)));
+    other[8] = 3;
+    assert_eq!(ExecutionRecord::from_bytes(&other), Err(RecordError::Version(3)));
     // Every truncation fails cleanly; so does trailing garbage.
     for len in 0..bytes.len() {
         assert!(ExecutionRecord::from_bytes(&bytes[..len]).is_err(), "truncated to {len}");
