@@ -5,6 +5,7 @@
 mod gas_common;
 mod smith_profile;
 
+mod decode;
 mod differential;
 mod fused_ops;
 mod gas_adversarial;

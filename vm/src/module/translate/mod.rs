@@ -32,11 +32,13 @@
 //!   `i32` division by constants;
 //! - [`metering`]: the `tally.*` metering intrinsics as ops, and the fusions that let a branch,
 //!   a call or a return pay the charge that follows it;
+//! - [`decode`]: decoding each operator (the common ones inline, the rest by the reader);
 //! - [`visit`]: the operator visitor: validation and translation of each operator
 //!   (`translate_op`), and the plain operator forms.
 
 mod condition;
 mod control;
+mod decode;
 mod fusion;
 mod metering;
 mod stack;
@@ -215,18 +217,20 @@ impl FuncTranslator {
             head_gas: None,
         });
 
-        // Each operator is decoded once: the reader calls the fused visitor's `visit_*` method,
-        // which validates and then translates it. The reader's structural checks (`else` only
-        // in an `if`, nothing after the final `end`) consult the validator's control frames.
+        // Each operator is decoded once, by `decode::Decoder::visit_next` or the reader it hands the rarer
+        // ones to, into the fused visitor's `visit_*` method, which validates and then
+        // translates it. The reader's structural checks (`else` only in an `if`, nothing after
+        // the final `end`) consult the validator's control frames.
         let mut reader = locals_reader.get_binary_reader();
         // The body came from a parser of the profile, so its reader already has these features;
         // set them anyway: how operators decode (memargs, memory indices) depends on them.
         reader.set_features(super::features(config));
+        let decoder = decode::Decoder::new(&reader);
         while !reader.eof() {
             let offset = reader.original_position();
             self.offset = offset as u32;
             let mut visitor = OpVisitor { tr: self, ctx, validator, offset };
-            reader.visit_operator(&mut visitor)?.map_err(|e| *e)?;
+            decoder.visit_next(&mut reader, &mut visitor)?.map_err(|e| *e)?;
         }
         let offset = reader.original_position();
         reader.finish_expression(&OpVisitor { tr: self, ctx, validator, offset })?;

@@ -139,8 +139,11 @@ impl FuncTranslator {
                 self.preserve_local(x, below);
             }
             let copies = self.ops.len() - end;
-            self.ops[p..].rotate_right(copies);
-            self.offsets[p..].rotate_right(copies);
+            // Usually there is nothing to preserve; `rotate_right(0)` is still an out-of-line call.
+            if copies > 0 {
+                self.ops[p..].rotate_right(copies);
+                self.offsets[p..].rotate_right(copies);
+            }
             // The last op is the producer again: nothing joins the copies now before it.
             self.copy_at = None;
             self.ops[p + copies].a = x;

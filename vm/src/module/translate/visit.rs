@@ -550,7 +550,7 @@ impl FrameStack for OpVisitor<'_, '_, '_> {
 
 /// What a `visit_*` method returns. The error is boxed so that the result fits in a register:
 /// the reader moves every operator's result through its own `Result`, and errors are rare.
-type VisitResult = Result<(), Box<Error>>;
+pub(super) type VisitResult = Result<(), Box<Error>>;
 
 /// Defines each `visit_*` method as: validate with `$validator` (the validator's plain or SIMD
 /// visitor), then translate the operator rebuilt from its immediates.

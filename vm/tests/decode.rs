@@ -1,0 +1,225 @@
+//! The translator decodes the common operators itself and hands the rest to wasmparser's reader
+//! (`vm/src/module/translate/decode.rs`). Whatever it decodes must be decoded exactly as the
+//! reader would: the same module accepted, and a rejected one rejected with the same message at
+//! the same offset. The reference is wasmparser's own validation under the profile
+//! (`tally_profile::validate`), which reads every operator with the reader.
+
+use tally_vm::{Engine, Error, Module};
+
+/// `n` as an unsigned LEB128.
+fn leb(mut n: usize, out: &mut Vec<u8>) {
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// A module with one memory, one table, one global, the types `[] -> []`, `[i32] -> [i32]` and
+/// `[i32 i32] -> [i32]`, function 0 of type 1 whose body (locals included) is `body`, and
+/// function 1 of type 0 (`nop`) for calls.
+fn module_with_body(body: &[u8]) -> Vec<u8> {
+    let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+    // Types: [] -> [], [i32] -> [i32], [i32 i32] -> [i32].
+    wasm.extend([0x01, 0x0f, 0x03, 0x60, 0x00, 0x00, 0x60, 0x01, 0x7f, 0x01, 0x7f, 0x60, 0x02, 0x7f, 0x7f, 0x01, 0x7f]);
+    wasm.extend([0x03, 0x03, 0x02, 0x01, 0x00]); // functions: type 1, type 0
+    wasm.extend([0x04, 0x04, 0x01, 0x70, 0x00, 0x01]); // table: 1 funcref
+    wasm.extend([0x05, 0x03, 0x01, 0x00, 0x01]); // memory: 1 page
+    wasm.extend([0x06, 0x06, 0x01, 0x7f, 0x01, 0x41, 0x00, 0x0b]); // global: mut i32 = 0
+    let mut code = vec![0x02];
+    leb(body.len(), &mut code);
+    code.extend(body);
+    code.extend([0x02, 0x00, 0x0b]); // function 1: no locals, `end`
+    wasm.push(0x0a);
+    leb(code.len(), &mut wasm);
+    wasm.extend(code);
+    wasm
+}
+
+/// What `Module::new` says of `wasm`: accepted, or the rejection's message and offset; `None`
+/// for a rejection of another kind (a limit), which the reference does not know.
+fn vm_verdict(wasm: &[u8]) -> Option<Result<(), (String, usize)>> {
+    match Module::new(&Engine::default(), wasm) {
+        Ok(_) => Some(Ok(())),
+        Err(Error::Invalid { message, offset } | Error::UnsupportedFeature { message, offset }) => {
+            Some(Err((message, offset)))
+        }
+        Err(_) => None,
+    }
+}
+
+/// What wasmparser's validation under the profile says of `wasm`.
+fn reference_verdict(wasm: &[u8]) -> Result<(), (String, usize)> {
+    tally_profile::validate(wasm).map_err(|e| (e.message().to_string(), e.offset() as usize))
+}
+
+/// Asserts that the VM and the reference judge the module with `body` alike; returns whether
+/// they accept it.
+fn assert_same_verdict(body: &[u8]) -> bool {
+    let wasm = module_with_body(body);
+    let reference = reference_verdict(&wasm);
+    if let Some(vm) = vm_verdict(&wasm) {
+        assert_eq!(vm, reference, "body {body:02x?}");
+    }
+    reference.is_ok()
+}
+
+/// A valid body of type `[i32] -> [i32]` with every operator form the decoder handles itself
+/// and several it hands over.
+fn rich_body() -> Vec<u8> {
+    vec![
+        0x01, 0x02, 0x7e, // locals: 2 × i64
+        0x02, 0x40, // block
+        0x03, 0x40, // loop
+        0x20, 0x00, // local.get 0
+        0x41, 0x7f, // i32.const -1
+        0x6a, // i32.add
+        0x22, 0x00, // local.tee 0
+        0x0d, 0x00, // br_if 0
+        0x0b, // end (loop)
+        0x41, 0xe5, 0x8e, 0x26, // i32.const 624485
+        0x1a, // drop
+        0x20, 0x00, // local.get 0
+        0x04, 0x7f, // if (result i32)
+        0x41, 0x01, // i32.const 1
+        0x05, // else
+        0x41, 0x02, // i32.const 2
+        0x0b, // end (if)
+        0x28, 0x02, 0x04, // i32.load align=2 offset=4
+        0x1a, // drop
+        0x41, 0x00, // i32.const 0
+        0x20, 0x00, // local.get 0
+        0x36, 0x02, 0x88, 0x01, // i32.store align=2 offset=136
+        0x42, 0x80, 0x7f, // i64.const -128
+        0x21, 0x01, // local.set 1
+        0x41, 0x08, // i32.const 8
+        0x20, 0x01, // local.get 1
+        0x42, 0x03, // i64.const 3
+        0x86, // i64.shl
+        0x37, 0x03, 0x00, // i64.store align=3
+        0x23, 0x00, // global.get 0
+        0x24, 0x00, // global.set 0
+        0x10, 0x01, // call 1
+        0x20, 0x00, // local.get 0
+        0x41, 0x00, // i32.const 0
+        0x11, 0x01, 0x00, // call_indirect (type 1) table 0
+        0x1a, // drop
+        0x3f, 0x00, // memory.size
+        0x40, 0x00, // memory.grow
+        0x1a, // drop
+        0x41, 0x00, // i32.const 0
+        0x0e, 0x01, 0x00, 0x00, // br_table 0 0
+        0x0b, // end (block)
+        0x43, 0x00, 0x00, 0x80, 0x3f, // f32.const 1.0
+        0xa8, // i32.trunc_f32_s
+        0x44, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f, // f64.const 1.0
+        0xaa, // i32.trunc_f64_s
+        0x41, 0x00, // i32.const 0
+        0x1b, // select
+        0xc0, // i32.extend8_s
+        0x0f, // return
+        0x0b, // end
+    ]
+}
+
+#[test]
+fn the_rich_body_is_judged_as_the_reader_judges_it() {
+    let wasm = module_with_body(&rich_body());
+    reference_verdict(&wasm).expect("the rich body is valid");
+    assert_eq!(vm_verdict(&wasm), Some(Ok(())));
+}
+
+#[test]
+fn immediate_forms_the_decoder_hands_over_are_judged_alike() {
+    let cases: &[&[u8]] = &[
+        // Overlong but valid LEBs: `local.get 0` as two bytes, `i32.const 0` as five.
+        &[0x00, 0x20, 0x80, 0x00, 0x0b],
+        &[0x00, 0x41, 0x80, 0x80, 0x80, 0x80, 0x00, 0x1a, 0x20, 0x00, 0x0b],
+        // A `u32` LEB too long, and one too large.
+        &[0x00, 0x20, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00, 0x0b],
+        &[0x00, 0x20, 0xff, 0xff, 0xff, 0xff, 0x7f, 0x0b],
+        // A memarg whose alignment is an overlong LEB, one over the natural alignment, one with
+        // the multi-memory bit, one with the ordering bit.
+        &[0x00, 0x20, 0x00, 0x28, 0x82, 0x00, 0x00, 0x0b],
+        &[0x00, 0x20, 0x00, 0x28, 0x03, 0x00, 0x0b],
+        &[0x00, 0x20, 0x00, 0x28, 0x42, 0x00, 0x00, 0x0b],
+        &[0x00, 0x20, 0x00, 0x28, 0x12, 0x00, 0x0b],
+        &[0x00, 0x20, 0x00, 0x28, 0x22, 0x00, 0x0b],
+        // A block type by type index, an invalid one, an unknown value type, v128.
+        &[0x00, 0x20, 0x00, 0x02, 0x01, 0x0b, 0x0b],
+        &[0x00, 0x02, 0x05, 0x0b, 0x20, 0x00, 0x0b],
+        &[0x00, 0x02, 0x7a, 0x0b, 0x20, 0x00, 0x0b],
+        &[0x00, 0x02, 0x7b, 0x0b, 0x20, 0x00, 0x0b],
+        // `else` outside an `if`, operators after the final `end`, an unknown opcode, a prefix.
+        &[0x00, 0x02, 0x40, 0x05, 0x0b, 0x20, 0x00, 0x0b],
+        &[0x00, 0x20, 0x00, 0x0b, 0x20, 0x00],
+        &[0x00, 0x20, 0x00, 0x0b, 0x0b],
+        &[0x00, 0x20, 0x00, 0xd3, 0x0b],
+        &[0x00, 0x20, 0x00, 0xfc, 0x00, 0x0b],
+        // Immediates cut off by the end of the body.
+        &[0x00, 0x20],
+        &[0x00, 0x20, 0x80],
+        &[0x00, 0x28],
+        &[0x00, 0x28, 0x02],
+        &[0x00, 0x02],
+        &[0x00, 0x43, 0x00, 0x00],
+        &[0x00, 0x44, 0x00],
+        &[0x00, 0x42, 0x80],
+        // No `end`.
+        &[0x00, 0x20, 0x00],
+    ];
+    for body in cases {
+        assert_same_verdict(body);
+    }
+}
+
+/// Deterministic xorshift64*.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+#[test]
+fn mutated_bodies_are_judged_as_the_reader_judges_them() {
+    let seed = rich_body();
+    let mut rng = Rng(0x7a11_dec0_de00_0001);
+    // Bytes the mutations favour: opcodes and immediates the decoder treats specially.
+    const INTERESTING: [u8; 16] =
+        [0x00, 0x02, 0x05, 0x0b, 0x0e, 0x20, 0x28, 0x40, 0x41, 0x42, 0x7f, 0x80, 0xc4, 0xc5, 0xfc, 0xff];
+    let mut accepted = 0;
+    for _ in 0..4000 {
+        let mut body = seed.clone();
+        for _ in 0..1 + rng.below(3) {
+            let at = rng.below(body.len());
+            let byte = if rng.below(2) == 0 { INTERESTING[rng.below(16)] } else { rng.next() as u8 };
+            match rng.below(4) {
+                0 | 1 => body[at] = byte,
+                2 => body.insert(at, byte),
+                _ => {
+                    body.remove(at);
+                }
+            }
+        }
+        if rng.below(8) == 0 {
+            body.truncate(rng.below(body.len()) + 1);
+        }
+        accepted += usize::from(assert_same_verdict(&body));
+    }
+    // Both kinds of verdict are well represented (a seed that fails early would make every
+    // mutation fail at the same place).
+    assert!((200..3800).contains(&accepted), "{accepted} of 4000 mutations accepted");
+}
