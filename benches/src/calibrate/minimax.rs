@@ -355,8 +355,9 @@ struct Setup<'a> {
     /// The defaults' reference median time per gas.
     m: f64,
     /// Each free term's fitted worst case (gas per unit at 1 ns per 1000 gas), for the band:
-    /// `Some(f)` with `f > 0` banded, `Some(f)` with `f ≤ 0` held at 1 (its fit says the other
-    /// terms already pay for it), `None` unbanded.
+    /// `Some(f)` with `f > 0` banded, `Some(f)` with `f ≤ 0` held at its floor (its fit says the
+    /// other terms already pay for it): 1, or `simple`'s price for an operator class; `None`
+    /// unbanded.
     fits: Vec<Option<f64>>,
     settings: Settings,
 }
@@ -376,10 +377,23 @@ impl Setup<'_> {
             .iter()
             .enumerate()
             .map(|(i, s)| match banded(i) {
-                Some(f) if f <= 0.0 => lp.add_var(0.0, (1.0 / s, 1.0 / s)),
+                Some(f) if f <= 0.0 && !matches!(self.free[i], Term::Op(_)) => lp.add_var(0.0, (1.0 / s, 1.0 / s)),
                 _ => lp.add_var(0.0, (1.0 / s, MAX_SCALE)),
             })
             .collect();
+        // An operator class whose fit is not positive costs what `simple` costs (no class is
+        // priced below it).
+        if let Some(simple) = self.free.iter().position(|t| *t == Term::Op(OpClass::Simple)) {
+            for (i, t) in self.free.iter().enumerate() {
+                if matches!(t, Term::Op(_)) && i != simple && banded(i).is_some_and(|f| f <= 0.0) {
+                    lp.add_constraint(
+                        [(xs[i], self.scale[i]), (xs[simple], -self.scale[simple])].as_slice(),
+                        ComparisonOp::Eq,
+                        0.0,
+                    );
+                }
+            }
+        }
         // β = 1 / bound (stage 1 only).
         let beta = matches!(goal, Goal::Least).then(|| lp.add_var(1.0, (0.0, f64::INFINITY)));
         // The band: s·f / band ≤ p ≤ s·f, one free scale `s` for every term.
@@ -947,6 +961,14 @@ mod tests {
         let settings = Settings { floor: 0.5, slack: 1.0, cap: 3.0, band: Some(3.0), bound_probes: false };
         let m = solve(&programs, &base(), &[], &fitted, &|t, _| t.get(&base()) as f64, settings).unwrap();
         assert_eq!(READ.get(&m.params), 1);
+        // An operator class with such a fit costs what `simple` does.
+        let programs = vec![
+            program("ref", Kind::Reference, 1_000_000.0, &[(SIMPLE, 1000.0)]),
+            program("div", Kind::Scenario, 1_000_000.0, &[(SIMPLE, 1000.0), (DIV, 10.0)]),
+        ];
+        let fitted: BTreeMap<Term, f64> = [(SIMPLE, 1000.0), (DIV, -50.0)].into_iter().collect();
+        let m = solve(&programs, &base(), &[], &fitted, &|t, _| t.get(&base()) as f64, settings).unwrap();
+        assert_eq!(DIV.get(&m.params), SIMPLE.get(&m.params));
     }
 
     #[test]
