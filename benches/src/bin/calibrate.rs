@@ -315,12 +315,7 @@ fn resolve(path: &std::path::Path, settings: minimax::Settings, out: Option<&std
             continue;
         }
         println!("largest ratios of the {title} (defaults → proposal):");
-        let mut shown = 0;
-        for i in order.iter().filter(|i| (inputs.programs[**i].kind == Kind::Probe) == probes) {
-            if shown == 25 {
-                break;
-            }
-            shown += 1;
+        for i in order.iter().filter(|i| (inputs.programs[**i].kind == Kind::Probe) == probes).take(25) {
             println!("  {:.2}× → {:.2}×  {}", at_defaults[*i], answer.ratios[*i], inputs.programs[*i].name);
         }
     }

@@ -317,6 +317,10 @@ pub fn once_a_call(term: Term) -> bool {
     )
 }
 
+/// A fit (gas per unit) below which the band's top may be 1 gas above `s·f`: such a term can
+/// always cost the least price, 1 (else a small `s` would leave it no price at all).
+const SMALL_FIT: f64 = 100.0;
+
 /// The largest price relative to the base a term may get (keeps the programs bounded).
 const MAX_SCALE: f64 = 1e6;
 
@@ -357,7 +361,7 @@ struct Setup<'a> {
     /// Each free term's fitted worst case (gas per unit at 1 ns per 1000 gas), for the band:
     /// `Some(f)` with `f > 0` banded, `Some(f)` with `f ≤ 0` held at its floor (its fit says the
     /// other terms already pay for it): 1, or `simple`'s price for an operator class; `None`
-    /// unbanded.
+    /// unbanded. An operator class's is at least `simple`'s.
     fits: Vec<Option<f64>>,
     settings: Settings,
 }
@@ -396,12 +400,15 @@ impl Setup<'_> {
         }
         // β = 1 / bound (stage 1 only).
         let beta = matches!(goal, Goal::Least).then(|| lp.add_var(1.0, (0.0, f64::INFINITY)));
-        // The band: s·f / band ≤ p ≤ s·f, one free scale `s` for every term.
+        // The band: s·f / band ≤ p ≤ s·f (+ 1 below `SMALL_FIT`), one free scale `s` for every term.
         if let Some(band) = self.settings.band {
             let s = lp.add_var(0.0, (0.0, f64::INFINITY));
             for (i, x) in xs.iter().enumerate() {
                 if let Some(f) = banded(i).filter(|f| *f > 0.0) {
-                    lp.add_constraint([(*x, self.scale[i] / f), (s, -1.0)].as_slice(), ComparisonOp::Le, 0.0);
+                    // (p ≤ s·f + 1 for a term fitted at a few gas a unit: it may still cost
+                    // the least price, 1, whatever `s`.)
+                    let least = if f < SMALL_FIT { 1.0 / f } else { 0.0 };
+                    lp.add_constraint([(*x, self.scale[i] / f), (s, -1.0)].as_slice(), ComparisonOp::Le, least);
                     lp.add_constraint([(*x, self.scale[i] / f), (s, -1.0 / band)].as_slice(), ComparisonOp::Ge, 0.0);
                 }
             }
@@ -574,7 +581,18 @@ pub fn solve(
                 }
             })
             .collect(),
-        fits: free.iter().map(|t| fitted.get(t).copied()).collect(),
+        // An operator class is never priced below `simple`, so its anchor is never below
+        // `simple`'s fit either (else the band and that floor could not both hold).
+        fits: free
+            .iter()
+            .map(|t| {
+                let simple = fitted.get(&Term::Op(OpClass::Simple)).copied().filter(|f| *f > 0.0);
+                match (t, fitted.get(t).copied(), simple) {
+                    (Term::Op(c), Some(f), Some(s)) if *c != OpClass::Simple => Some(f.max(s)),
+                    (_, f, _) => f,
+                }
+            })
+            .collect(),
         free,
         m,
         settings,
@@ -967,6 +985,11 @@ mod tests {
             program("div", Kind::Scenario, 1_000_000.0, &[(SIMPLE, 1000.0), (DIV, 10.0)]),
         ];
         let fitted: BTreeMap<Term, f64> = [(SIMPLE, 1000.0), (DIV, -50.0)].into_iter().collect();
+        let m = solve(&programs, &base(), &[], &fitted, &|t, _| t.get(&base()) as f64, settings).unwrap();
+        assert!(DIV.get(&m.params) >= SIMPLE.get(&m.params));
+        assert!(DIV.get(&m.params) <= 3 * SIMPLE.get(&m.params), "anchored at simple's fit: {}", DIV.get(&m.params));
+        // Without a fit for `simple`, it costs what `simple` does.
+        let fitted: BTreeMap<Term, f64> = [(DIV, -50.0)].into_iter().collect();
         let m = solve(&programs, &base(), &[], &fitted, &|t, _| t.get(&base()) as f64, settings).unwrap();
         assert_eq!(DIV.get(&m.params), SIMPLE.get(&m.params));
     }
