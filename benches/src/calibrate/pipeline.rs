@@ -335,6 +335,16 @@ pub fn calibrate(options: &Options) -> Result<Calibration, String> {
         if last_series == Some(i) {
             let fit = fit_line(&series_points.iter().map(|(p, g)| (f64::from(*p), *g)).collect::<Vec<_>>())
                 .map_err(|e| e.to_string());
+            // The class pays for a load in the smallest memory: its price is at least that
+            // chase's gas per load. The series' intercept alone is no anchor: the latency is not
+            // linear in the size, and the line through 1–256 pages crossed zero (−2,334 in the
+            // run of 2026-12-07, against 4,905 a load at 1 page).
+            if let Some((pages, price)) = series_points.iter().min_by_key(|(p, _)| *p) {
+                candidates
+                    .entry(Term::Op(OpClass::MemoryAccess))
+                    .or_default()
+                    .push((format!("memory-access series at {pages} pages"), *price));
+            }
             if let Ok(f) = &fit {
                 let name = "memory-access series".to_string();
                 candidates
