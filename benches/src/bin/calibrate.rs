@@ -53,7 +53,7 @@ use tally_benches::calibrate::programs::read_suite;
 use tally_benches::calibrate::terms::Term;
 use tally_benches::calibrate::{machine, report, Scale};
 
-const USAGE: &str = "usage: calibrate [--quick | --preflight] [--recorded] [--guests FILE] [--suite FILE] [--token FILE] [--counts FILE] [--out DIR] [--list] [NAME-FILTER...]\n       calibrate --resolve FILE [--floor X] [--slack X]";
+const USAGE: &str = "usage: calibrate [--quick | --preflight] [--recorded] [--guests FILE] [--suite FILE] [--token FILE] [--counts FILE] [--out DIR] [--list] [NAME-FILTER...]\n       calibrate --resolve FILE [--floor X] [--slack X] [--band X | --no-band] [--bound-probes] [--out DIR]";
 
 struct Args {
     quick: bool,
@@ -68,6 +68,8 @@ struct Args {
     resolve: Option<PathBuf>,
     floor: Option<f64>,
     slack: Option<f64>,
+    band: Option<Option<f64>>,
+    bound_probes: bool,
     filters: Vec<String>,
 }
 
@@ -85,6 +87,8 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
         resolve: None,
         floor: None,
         slack: None,
+        band: None,
+        bound_probes: false,
         filters: Vec::new(),
     };
     let mut it = args.into_iter();
@@ -103,6 +107,9 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
             "--resolve" => a.resolve = Some(PathBuf::from(value("--resolve")?)),
             "--floor" => a.floor = Some(value("--floor")?.parse().map_err(|e| format!("--floor: {e}"))?),
             "--slack" => a.slack = Some(value("--slack")?.parse().map_err(|e| format!("--slack: {e}"))?),
+            "--band" => a.band = Some(Some(value("--band")?.parse().map_err(|e| format!("--band: {e}"))?)),
+            "--no-band" => a.band = Some(None),
+            "--bound-probes" => a.bound_probes = true,
             "-h" | "--help" => return Err(String::new()),
             flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
             _ => a.filters.push(arg),
@@ -128,7 +135,18 @@ fn main() -> ExitCode {
         }
     };
     if let Some(path) = &args.resolve {
-        return resolve(path, args.floor, args.slack);
+        let mut settings = minimax::SETTINGS;
+        if let Some(f) = args.floor {
+            settings.floor = f;
+        }
+        if let Some(s) = args.slack {
+            settings.slack = s;
+        }
+        if let Some(b) = args.band {
+            settings.band = b;
+        }
+        settings.bound_probes |= args.bound_probes;
+        return resolve(path, settings, args.out.as_deref());
     }
     let scale = if args.quick { Scale::Quick } else { Scale::Full };
     if args.list {
@@ -254,7 +272,7 @@ fn main() -> ExitCode {
 }
 
 /// `--resolve`: the rule's answer from saved inputs, printed.
-fn resolve(path: &std::path::Path, floor: Option<f64>, slack: Option<f64>) -> ExitCode {
+fn resolve(path: &std::path::Path, settings: minimax::Settings, out: Option<&std::path::Path>) -> ExitCode {
     let inputs = match std::fs::read_to_string(path).map_err(|e| e.to_string()).and_then(|t| Inputs::from_json(&t)) {
         Ok(i) => i,
         Err(e) => {
@@ -262,13 +280,6 @@ fn resolve(path: &std::path::Path, floor: Option<f64>, slack: Option<f64>) -> Ex
             return ExitCode::FAILURE;
         }
     };
-    let mut settings = minimax::SETTINGS;
-    if let Some(f) = floor {
-        settings.floor = f;
-    }
-    if let Some(s) = slack {
-        settings.slack = s;
-    }
     let started = std::time::Instant::now();
     let answer = match inputs.solve(settings) {
         Ok(a) => a,
@@ -278,9 +289,11 @@ fn resolve(path: &std::path::Path, floor: Option<f64>, slack: Option<f64>) -> Ex
         }
     };
     println!(
-        "{} programs, floor {}: optimum {:.3}×, stage 2 at {:.3}× (deviation {:.2}), largest after rounding {:.3}×, median {:.4} of the defaults' ({:.1} s)",
+        "{} programs ({} bounded), floor {}, band {:?}: optimum {:.3}×, stage 2 at {:.3}× (deviation {:.2}), largest after rounding {:.3}×, median {:.4} of the defaults' ({:.1} s)",
         inputs.programs.len(),
+        inputs.programs.iter().filter(|p| p.bounded(&settings)).count(),
         settings.floor,
+        settings.band,
         answer.bound,
         answer.held_bound,
         answer.deviation,
@@ -297,9 +310,30 @@ fn resolve(path: &std::path::Path, floor: Option<f64>, slack: Option<f64>) -> Ex
     let (_, at_defaults) = minimax::ratios_at_defaults(&inputs.programs);
     let mut order: Vec<usize> = (0..inputs.programs.len()).collect();
     order.sort_by(|x, y| answer.ratios[*y].total_cmp(&answer.ratios[*x]));
-    println!("largest ratios (defaults → proposal):");
-    for i in order.iter().take(25) {
-        println!("  {:.2}× → {:.2}×  {}", at_defaults[*i], answer.ratios[*i], inputs.programs[*i].name);
+    for (title, probes) in [("bounded programs", false), ("probes", true)] {
+        if probes && settings.bound_probes {
+            continue;
+        }
+        println!("largest ratios of the {title} (defaults → proposal):");
+        for i in order.iter().filter(|i| (inputs.programs[**i].kind == Kind::Probe) == probes).take(25) {
+            println!("  {:.2}× → {:.2}×  {}", at_defaults[*i], answer.ratios[*i], inputs.programs[*i].name);
+        }
+    }
+    // What the once-a-call charges (instantiation, the call, code loading) are of each bounded
+    // scenario's gas under the proposal: how much a per-call price could stand in for a loop's.
+    let mut shares: Vec<(f64, &str)> = inputs
+        .programs
+        .iter()
+        .filter(|p| p.kind == Kind::Scenario && p.bounded(&settings))
+        .map(|p| {
+            let once = p.gas_with(|t| if minimax::once_a_call(t) { t.get(&answer.params) as f64 } else { 0.0 });
+            (once / p.gas(&answer.params).max(1.0), p.name.as_str())
+        })
+        .collect();
+    shares.sort_by(|a, b| b.0.total_cmp(&a.0));
+    println!("once-a-call charges' share of a scenario's gas under the proposal (largest):");
+    for (share, name) in shares.iter().take(8) {
+        println!("  {:.2} %  {name}", share * 100.0);
     }
     println!("baselines (defaults → proposal):");
     for (i, p) in inputs.programs.iter().enumerate() {
@@ -308,10 +342,21 @@ fn resolve(path: &std::path::Path, floor: Option<f64>, slack: Option<f64>) -> Ex
         }
     }
     let base = uniform_defaults();
-    println!("prices (base → proposal):");
+    println!("prices (base → proposal; the proposal over the term's fit at 1 ns per 1000 gas):");
     for t in Term::all() {
         let (then, now) = (t.get(&base), t.get(&answer.params));
-        println!("  {:<40} {then:>14} {now:>14}", t.name());
+        let of_fit =
+            inputs.fitted.get(&t).filter(|f| **f > 0.0).map_or(String::new(), |f| format!("{:.3}", now as f64 / f));
+        println!("  {:<40} {then:>14} {now:>14} {of_fit:>8}", t.name());
+    }
+    if let Some(dir) = out {
+        let measured = Measured { machine: machine(), scale: "full".into(), recorded: false };
+        let text = file::write(&answer.params.schedule, &answer.params.host, &measured);
+        if let Err(e) = std::fs::create_dir_all(dir).and_then(|()| std::fs::write(dir.join("fitted.json"), text)) {
+            eprintln!("{}: {e}", dir.display());
+            return ExitCode::FAILURE;
+        }
+        println!("wrote {}", dir.join("fitted.json").display());
     }
     ExitCode::SUCCESS
 }

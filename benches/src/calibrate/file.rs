@@ -44,9 +44,10 @@ pub const FORMAT: &str = "tally-calibration/1";
 /// The conversion of time to gas the calibration uses.
 pub const UNIT: &str = "ns per 1000 gas of the reference machine, as at the defaults: ordinary code (the median of \
                         the time-per-gas reference baselines) keeps the defaults' time per gas, and the fitted \
-                        terms are priced by rule v3: the least largest ratio, over complete adversarial programs \
-                        (the time-per-gas scenarios and the calibration's probes run whole), of the program's \
-                        time per gas to the true median of the references (no reference below half of it), \
+                        terms are priced by rule v4: the least largest ratio, over complete adversarial programs \
+                        (the time-per-gas suite's scenarios and baselines run whole), of the program's time \
+                        per gas to the true median of the references (no reference below half of it), every \
+                        term's price within a band of 3 of its own fitted worst-case cost at one common scale, \
                         by linear programming over the median's structures; then, at that bound, the prices \
                         nearest each term's own worst-case cost; rounded up to two significant digits";
 

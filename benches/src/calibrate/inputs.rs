@@ -110,7 +110,7 @@ impl Inputs {
             t.set(&mut base, *p);
         }
         let reference = |t: Term, bound: f64| stage_two_reference(t, bound, &self.fitted, self.median_ns, &base);
-        minimax::solve(&self.programs, &base, &PREPARED_CODE_TERMS, &reference, settings)
+        minimax::solve(&self.programs, &base, &PREPARED_CODE_TERMS, &self.fitted, &reference, settings)
     }
 }
 

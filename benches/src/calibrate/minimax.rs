@@ -1,6 +1,13 @@
-//! The pricing rule (rule v3): every fitted term at a price that keeps the largest ratio, over
+//! The pricing rule (rule v4): every fitted term at a price that keeps the largest ratio, over
 //! complete adversarial programs, of the program's time per gas to the baseline set's median
 //! time per gas as low as it can be; solved exactly by linear programming in two stages.
+//!
+//! **Rule v4 over v3** ([`Settings`]): every fitted term's price stays within a *band* of its
+//! own fitted worst case (`s·f / band ≤ p ≤ s·f`, one free scale `s` for all terms), so the
+//! linear programs cannot price a term paid once a call at gigagas, or a term ordinary code pays
+//! at nothing, to trade it against an unrelated term (rule v3 did both on its cached data); and
+//! the bounded programs are the time-per-gas suite's scenarios and baselines (the issue's
+//! bound), while the probes, isolated marginal worst cases, fit the terms and are reported.
 //!
 //! **Why complete programs.** An attacker pays for every operator of his program, including the
 //! ones that set up the expensive one (the loop, the random branch condition, the pointer
@@ -108,11 +115,12 @@ impl Program {
         self.gas_with(|t| t.get(params) as f64)
     }
 
-    /// Whether the rule bounds its ratio: every program does, the baselines too (ordinary code
-    /// is a program an attacker may run as well: pricing a term that only some baselines pay
-    /// down to nothing would make them the attack).
-    pub fn bounded(&self) -> bool {
-        true
+    /// Whether the rule bounds its ratio under `settings`: every scenario and baseline (ordinary
+    /// code is a program an attacker may run as well: pricing a term that only some baselines
+    /// pay down to nothing would make them the attack), and the probes only if
+    /// [`Settings::bound_probes`] (rule v4: they fit the terms, the suite is what is bounded).
+    pub fn bounded(&self, settings: &Settings) -> bool {
+        self.kind != Kind::Probe || settings.bound_probes
     }
 }
 
@@ -145,10 +153,21 @@ pub struct Settings {
     pub slack: f64,
     /// The bound stage 2 never exceeds unless the optimum does (the 3×).
     pub cap: f64,
+    /// Rule v4's band: every fitted term's price lies within `[s·f / band, s·f]`, `f` its fitted
+    /// worst-case cost (gas per unit at 1 ns per 1000 gas) and `s` one scale common to all
+    /// terms (free: the median's pins fix it). So no term is priced more than `band` times
+    /// further from its own worst case than another: the linear programs cannot put a term at a
+    /// per-call fee of gigagas, or any term at nothing, to trade it against an unrelated one.
+    /// `None`: no band (rule v3).
+    pub band: Option<f64>,
+    /// Whether the probes are bounded too (rule v3), or only fit the terms (rule v4: the
+    /// issue's bound is on the suite's scenarios; the report still gives each probe's ratio).
+    pub bound_probes: bool,
 }
 
-/// The settings of the committed calibration (`BENCHMARKS.md`, "Calibration": why 0.5).
-pub const SETTINGS: Settings = Settings { floor: 0.5, slack: 1.02, cap: 3.0 };
+/// The settings of the committed calibration (`BENCHMARKS.md`, "Calibration": why 0.5, why a
+/// band of 3, why the probes are not bounded).
+pub const SETTINGS: Settings = Settings { floor: 0.5, slack: 1.02, cap: 3.0, band: Some(3.0), bound_probes: false };
 
 /// What the rule gave.
 #[derive(Debug, Clone, PartialEq)]
@@ -264,9 +283,9 @@ fn rounded(base: &Params, free: &[Term], exact: &BTreeMap<Term, f64>) -> Params 
 }
 
 /// The largest ratio of a program under `params`.
-fn largest(programs: &[Program], params: &Params) -> f64 {
+fn largest(programs: &[Program], params: &Params, settings: &Settings) -> f64 {
     let (_, ratios) = ratios(programs, params);
-    programs.iter().zip(&ratios).filter(|(p, _)| p.bounded()).map(|(_, r)| *r).fold(0.0, f64::max)
+    programs.iter().zip(&ratios).filter(|(p, _)| p.bounded(settings)).map(|(_, r)| *r).fold(0.0, f64::max)
 }
 
 /// Whether a program pays `term` once a call, whatever its loop does: instantiation, the call
@@ -276,7 +295,7 @@ fn largest(programs: &[Program], params: &Params) -> f64 {
 /// every scenario and probe is also bounded as its loop alone: without these charges, and
 /// without their time, taken at the median's time per gas at the base prices (an estimate: the
 /// loop's own time is not measured apart).
-fn once_a_call(term: Term) -> bool {
+pub fn once_a_call(term: Term) -> bool {
     use super::terms::HostTerm as H;
     matches!(
         term,
@@ -297,6 +316,10 @@ fn once_a_call(term: Term) -> bool {
         )
     )
 }
+
+/// A fit (gas per unit) below which the band's top may be 1 gas above `s·f`: such a term can
+/// always cost the least price, 1 (else a small `s` would leave it no price at all).
+const SMALL_FIT: f64 = 100.0;
 
 /// The largest price relative to the base a term may get (keeps the programs bounded).
 const MAX_SCALE: f64 = 1e6;
@@ -335,6 +358,11 @@ struct Setup<'a> {
     time_looped: Vec<f64>,
     /// The defaults' reference median time per gas.
     m: f64,
+    /// Each free term's fitted worst case (gas per unit at 1 ns per 1000 gas), for the band:
+    /// `Some(f)` with `f > 0` banded, `Some(f)` with `f ≤ 0` held at its floor (its fit says the
+    /// other terms already pay for it): 1, or `simple`'s price for an operator class; `None`
+    /// unbanded. An operator class's is at least `simple`'s.
+    fits: Vec<Option<f64>>,
     settings: Settings,
 }
 
@@ -347,9 +375,44 @@ impl Setup<'_> {
             Goal::Closest { .. } => OptimizationDirection::Minimize,
         };
         let mut lp = Problem::new(direction);
-        let xs: Vec<Variable> = self.scale.iter().map(|s| lp.add_var(0.0, (1.0 / s, MAX_SCALE))).collect();
+        let banded = |i: usize| self.settings.band.and(self.fits[i]);
+        let xs: Vec<Variable> = self
+            .scale
+            .iter()
+            .enumerate()
+            .map(|(i, s)| match banded(i) {
+                Some(f) if f <= 0.0 && !matches!(self.free[i], Term::Op(_)) => lp.add_var(0.0, (1.0 / s, 1.0 / s)),
+                _ => lp.add_var(0.0, (1.0 / s, MAX_SCALE)),
+            })
+            .collect();
+        // An operator class whose fit is not positive costs what `simple` costs (no class is
+        // priced below it).
+        if let Some(simple) = self.free.iter().position(|t| *t == Term::Op(OpClass::Simple)) {
+            for (i, t) in self.free.iter().enumerate() {
+                if matches!(t, Term::Op(_)) && i != simple && banded(i).is_some_and(|f| f <= 0.0) {
+                    lp.add_constraint(
+                        [(xs[i], self.scale[i]), (xs[simple], -self.scale[simple])].as_slice(),
+                        ComparisonOp::Eq,
+                        0.0,
+                    );
+                }
+            }
+        }
         // β = 1 / bound (stage 1 only).
         let beta = matches!(goal, Goal::Least).then(|| lp.add_var(1.0, (0.0, f64::INFINITY)));
+        // The band: s·f / band ≤ p ≤ s·f (+ 1 below `SMALL_FIT`), one free scale `s` for every term.
+        if let Some(band) = self.settings.band {
+            let s = lp.add_var(0.0, (0.0, f64::INFINITY));
+            for (i, x) in xs.iter().enumerate() {
+                if let Some(f) = banded(i).filter(|f| *f > 0.0) {
+                    // (p ≤ s·f + 1 for a term fitted at a few gas a unit: it may still cost
+                    // the least price, 1, whatever `s`.)
+                    let least = if f < SMALL_FIT { 1.0 / f } else { 0.0 };
+                    lp.add_constraint([(*x, self.scale[i] / f), (s, -1.0)].as_slice(), ComparisonOp::Le, least);
+                    lp.add_constraint([(*x, self.scale[i] / f), (s, -1.0 / band)].as_slice(), ComparisonOp::Ge, 0.0);
+                }
+            }
+        }
         // gas_p(x) · factor (op) rhs, with the fixed gas moved to the right-hand side; `looped`:
         // without the once-a-call charges (instantiation, code loading).
         let constrain_as =
@@ -386,7 +449,7 @@ impl Setup<'_> {
             constrain(&mut lp, *k, high / time(*k), None, ComparisonOp::Le, 1.0);
         }
         for (k, p) in self.programs.iter().enumerate() {
-            if !p.bounded() {
+            if !p.bounded(&self.settings) {
                 continue;
             }
             // A scenario or probe is bounded whole, and without its once-a-call charges and their
@@ -485,6 +548,7 @@ pub fn solve(
     programs: &[Program],
     base: &Params,
     fixed: &[Term],
+    fitted: &BTreeMap<Term, f64>,
     reference: &dyn Fn(Term, f64) -> f64,
     settings: Settings,
 ) -> Result<Minimax, String> {
@@ -514,6 +578,18 @@ pub fn solve(
                     rest
                 } else {
                     0.0
+                }
+            })
+            .collect(),
+        // An operator class is never priced below `simple`, so its anchor is never below
+        // `simple`'s fit either (else the band and that floor could not both hold).
+        fits: free
+            .iter()
+            .map(|t| {
+                let simple = fitted.get(&Term::Op(OpClass::Simple)).copied().filter(|f| *f > 0.0);
+                match (t, fitted.get(t).copied(), simple) {
+                    (Term::Op(c), Some(f), Some(s)) if *c != OpClass::Simple => Some(f.max(s)),
+                    (_, f, _) => f,
                 }
             })
             .collect(),
@@ -572,7 +648,7 @@ pub fn solve(
         setup.free.iter().zip(&x).zip(&setup.scale).map(|((t, x), s)| (*t, x * s)).collect();
     let params = rounded(base, &setup.free, &exact);
     let (median, ratios) = ratios(programs, &params);
-    let max = largest(programs, &params);
+    let max = largest(programs, &params, &settings);
     Ok(Minimax {
         params,
         exact,
@@ -644,8 +720,8 @@ mod tests {
 
     /// Stage 2 at the optimum itself, near the base prices, with the floor at `floor`.
     fn solve_with(programs: &[Program], fixed: &[Term], floor: f64) -> Minimax {
-        let settings = Settings { floor, slack: 1.0, cap: 3.0 };
-        solve(programs, &base(), fixed, &|t, _| t.get(&base()) as f64, settings).unwrap()
+        let settings = Settings { floor, slack: 1.0, cap: 3.0, band: None, bound_probes: true };
+        solve(programs, &base(), fixed, &BTreeMap::new(), &|t, _| t.get(&base()) as f64, settings).unwrap()
     }
 
     fn ratio_of(m: &Minimax, programs: &[Program], name: &str) -> f64 {
@@ -699,9 +775,9 @@ mod tests {
             program("div", Kind::Scenario, 1_000_000.0, &[(DIV, 1000.0)]),
             program("read", Kind::Scenario, 5_000_000.0, &[(READ, 1000.0)]),
         ];
-        let settings = Settings { floor: 0.5, slack: 1.0, cap: 3.0 };
+        let settings = Settings { floor: 0.5, slack: 1.0, cap: 3.0, band: None, bound_probes: true };
         let reference = |t: Term, _| if t == DIV { 200.0 } else { 1000.0 };
-        let m = solve(&programs, &base(), &[READ], &reference, settings).unwrap();
+        let m = solve(&programs, &base(), &[READ], &BTreeMap::new(), &reference, settings).unwrap();
         assert!((m.bound - 5.0).abs() < 1e-6, "the fixed read binds: {}", m.bound);
         assert!((m.held_bound - 5.0).abs() < 1e-6, "over the cap, stage 2 holds the optimum: {}", m.held_bound);
         assert_eq!(DIV.get(&m.params), 1000);
@@ -834,8 +910,8 @@ mod tests {
             _ => 1000.0,
         };
         for slack in [1.5, 2.0] {
-            let settings = Settings { floor: 0.5, slack, cap: 3.0 };
-            let m = solve(&programs, &base(), &[], &reference, settings).unwrap();
+            let settings = Settings { floor: 0.5, slack, cap: 3.0, band: None, bound_probes: true };
+            let m = solve(&programs, &base(), &[], &BTreeMap::new(), &reference, settings).unwrap();
             assert!((m.bound - 2.0).abs() < 1e-6, "{}", m.bound);
             assert!((m.held_bound - 3.0).abs() < 1e-9, "{}", m.held_bound);
             assert_eq!(READ.get(&m.params), 30_000);
@@ -861,10 +937,82 @@ mod tests {
             p.gas_default = p.gas(&base);
         }
         let reference = |t: Term, _| if t == INSTANTIATE { 1e6 } else { 1000.0 };
-        let settings = Settings { floor: 0.5, slack: 1.0, cap: 3.0 };
-        let m = solve(&programs, &base, &[], &reference, settings).unwrap();
+        let settings = Settings { floor: 0.5, slack: 1.0, cap: 3.0, band: None, bound_probes: true };
+        let m = solve(&programs, &base, &[], &BTreeMap::new(), &reference, settings).unwrap();
         assert!((m.bound - 1.0).abs() < 1e-6, "{}", m.bound);
         assert_eq!(ALU.get(&m.params), 4000);
         assert_eq!(INSTANTIATE.get(&m.params), 1_000_000);
+    }
+
+    #[test]
+    fn the_band_keeps_a_term_within_its_own_worst_case_of_the_others() {
+        // A loop of 1000 simple ops that also reads storage once, 4× slower than the reference
+        // loop. Unbanded (rule v3), the read alone can bound it: priced at a fee of gigagas,
+        // the loop runs at nothing per gas. With both terms fitted at 1000 gas a unit and a
+        // band of 3, the read costs at most 3× what simple (pinned at 1000 by the median) costs
+        // over its fit: 3000, and the loop stays at 4e6 / 1.003e6.
+        let programs = vec![
+            program("ref", Kind::Reference, 1_000_000.0, &[(SIMPLE, 1000.0)]),
+            program("slow", Kind::Scenario, 4_000_000.0, &[(SIMPLE, 1000.0), (READ, 1.0)]),
+        ];
+        let fitted: BTreeMap<Term, f64> = [(SIMPLE, 1000.0), (READ, 1000.0)].into_iter().collect();
+        let reference = |t: Term, _| t.get(&base()) as f64;
+        let unbanded = Settings { floor: 0.5, slack: 1.0, cap: 3.0, band: None, bound_probes: true };
+        let m = solve(&programs, &base(), &[], &fitted, &reference, unbanded).unwrap();
+        assert!(m.bound < 1.01, "{}", m.bound);
+        assert!(READ.get(&m.params) > 1_000_000, "{}", READ.get(&m.params));
+        let banded = Settings { band: Some(3.0), ..unbanded };
+        let m = solve(&programs, &base(), &[], &fitted, &reference, banded).unwrap();
+        assert!((m.bound - 4.0 / 1.003).abs() < 1e-6, "{}", m.bound);
+        assert_eq!(READ.get(&m.params), 3000);
+        assert_eq!(SIMPLE.get(&m.params), 1000);
+    }
+
+    #[test]
+    fn a_term_whose_fit_is_not_positive_is_held_at_one() {
+        // The read's fit says the other terms already pay for it: with the band, it costs 1.
+        let programs = vec![
+            program("ref", Kind::Reference, 1_000_000.0, &[(SIMPLE, 1000.0)]),
+            program("read", Kind::Scenario, 1_000_000.0, &[(SIMPLE, 1000.0), (READ, 10.0)]),
+        ];
+        let fitted: BTreeMap<Term, f64> = [(SIMPLE, 1000.0), (READ, -50.0)].into_iter().collect();
+        let settings = Settings { floor: 0.5, slack: 1.0, cap: 3.0, band: Some(3.0), bound_probes: false };
+        let m = solve(&programs, &base(), &[], &fitted, &|t, _| t.get(&base()) as f64, settings).unwrap();
+        assert_eq!(READ.get(&m.params), 1);
+        // An operator class with such a fit costs what `simple` does.
+        let programs = vec![
+            program("ref", Kind::Reference, 1_000_000.0, &[(SIMPLE, 1000.0)]),
+            program("div", Kind::Scenario, 1_000_000.0, &[(SIMPLE, 1000.0), (DIV, 10.0)]),
+        ];
+        let fitted: BTreeMap<Term, f64> = [(SIMPLE, 1000.0), (DIV, -50.0)].into_iter().collect();
+        let m = solve(&programs, &base(), &[], &fitted, &|t, _| t.get(&base()) as f64, settings).unwrap();
+        assert!(DIV.get(&m.params) >= SIMPLE.get(&m.params));
+        assert!(DIV.get(&m.params) <= 3 * SIMPLE.get(&m.params), "anchored at simple's fit: {}", DIV.get(&m.params));
+        // Without a fit for `simple`, it costs what `simple` does.
+        let fitted: BTreeMap<Term, f64> = [(DIV, -50.0)].into_iter().collect();
+        let m = solve(&programs, &base(), &[], &fitted, &|t, _| t.get(&base()) as f64, settings).unwrap();
+        assert_eq!(DIV.get(&m.params), SIMPLE.get(&m.params));
+    }
+
+    #[test]
+    fn probes_bind_only_when_they_are_bounded() {
+        // A probe of ALU ops 6× slower per gas than the reference; the scenario of ALU ops 2×.
+        // Bounded (rule v3) the probe sets the optimum at its ratio; not bounded (rule v4), the
+        // scenario does, and the probe's ratio is still reported.
+        let programs = vec![
+            program("ref", Kind::Reference, 1_000_000.0, &[(SIMPLE, 1000.0)]),
+            program("scenario", Kind::Scenario, 2_000_000.0, &[(ALU, 1000.0), (SIMPLE, 1000.0)]),
+            program("probe", Kind::Probe, 6_000_000.0, &[(ALU, 1000.0)]),
+        ];
+        let fitted: BTreeMap<Term, f64> = [(SIMPLE, 1000.0), (ALU, 1000.0)].into_iter().collect();
+        let reference = |t: Term, _| t.get(&base()) as f64;
+        let v4 = Settings { floor: 0.5, slack: 1.0, cap: 3.0, band: Some(3.0), bound_probes: false };
+        let m = solve(&programs, &base(), &[], &fitted, &reference, v4).unwrap();
+        // ALU up to 3000 (the band): the scenario at 2e6 / 4e6 = 0.5×, the reference at 1×.
+        assert!((m.bound - 1.0).abs() < 1e-6, "{}", m.bound);
+        assert!(ratio_of(&m, &programs, "probe") > 1.9, "{}", ratio_of(&m, &programs, "probe"));
+        let v3 = Settings { bound_probes: true, ..v4 };
+        let m = solve(&programs, &base(), &[], &fitted, &reference, v3).unwrap();
+        assert!((m.bound - 2.0).abs() < 1e-6, "the probe at 6e6 / 3e6: {}", m.bound);
     }
 }

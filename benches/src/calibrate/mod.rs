@@ -9,7 +9,7 @@
 //! - [`ops`], [`host`], [`storage`], [`code`]: the probes, in calibration order;
 //! - [`measure`]: timing (paired, alternating rounds) and exact gas counts;
 //! - [`fit`]: least squares and rounding;
-//! - [`minimax`]: the pricing rule (v3): the least largest ratio of a complete program's time
+//! - [`minimax`]: the pricing rule (v4): the least largest ratio of a complete program's time
 //!   per gas to ordinary code's true median, then the prices nearest each term's own worst case
 //!   at that bound, by linear programming;
 //! - [`inputs`]: the rule's inputs, saved so it can be re-solved without measuring;

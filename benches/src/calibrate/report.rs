@@ -215,27 +215,31 @@ fn comparison(out: &mut String, c: &Calibration) {
     out.push('\n');
 }
 
-/// The pricing rule (rule v3): its answer, the programs that bind, and every program's ratio.
+/// The pricing rule (rule v4): its answer, the programs that bind, and every program's ratio.
 fn rule(out: &mut String, c: &Calibration) {
     let _ = writeln!(out, "## The pricing rule: complete programs within 3×\n");
     let _ = writeln!(
         out,
-        "The rule (v3, `calibrate::minimax`; BENCHMARKS.md, \"Calibration\"): stage 1 finds the least bound \
-         on the ratio, over complete adversarial programs, of the program's time per gas to the reference \
-         baselines' true median time per gas (whichever references form it), the median held where the \
-         defaults have it (the unit: ns per 1000 gas of the reference machine), no reference below {}× the \
-         median (ordinary code overcharged by at most {:.1}×); one linear program per structure of the \
-         median (its members, and which references lie below and above it). Stage 2 holds the bound at \
-         the optimum × {} (never above {}× unless the optimum is) and takes the prices nearest each \
-         term's own worst-case cost at that bound (`p / r − 1` above it, `−ln(p / r)` below). Then \
-         every price is rounded up to two significant digits. The programs are the time-per-gas suite's scenarios (their \
-         times from a suite run at the defaults) and every probe at its smallest and largest size, run \
-         whole. The issue's bound is {}×. The code-loading and deploy terms (`{}`) are fixed inputs: \
-         priced by the prepared-code measurement, not by this fit.\n",
+        "The rule (v4, `calibrate::minimax`; BENCHMARKS.md, \"Calibration\"): stage 1 finds the least bound \
+         on the ratio, over the time-per-gas suite's scenarios and baselines run whole, of the program's \
+         time per gas to the reference baselines' true median time per gas (whichever references form \
+         it), the median held where the defaults have it (the unit: ns per 1000 gas of the reference \
+         machine), no reference below {}× the median (ordinary code overcharged by at most {:.1}×), every \
+         fitted term within a band of {} (its price between `s·f / {}` and `s·f`, `f` its fitted \
+         worst case, `s` one scale for all terms); one linear program per structure of the median (its \
+         members, and which references lie below and above it). Stage 2 holds the bound at the optimum × \
+         {} (never above {}× unless the optimum is) and takes the prices nearest each term's own \
+         worst-case cost at that bound (`p / r − 1` above it, `−ln(p / r)` below). Then every price is \
+         rounded up to two significant digits. The probes fit the terms and are {}; their ratios are \
+         listed below. The issue's bound is {}×. The code-loading and deploy terms (`{}`) are fixed \
+         inputs: priced by the prepared-code measurement, not by this fit.\n",
         minimax::SETTINGS.floor,
         1.0 / minimax::SETTINGS.floor,
+        minimax::SETTINGS.band.unwrap_or(f64::INFINITY),
+        minimax::SETTINGS.band.unwrap_or(f64::INFINITY),
         minimax::SETTINGS.slack,
         minimax::SETTINGS.cap,
+        if minimax::SETTINGS.bound_probes { "bounded too" } else { "not bounded (the issue's bound is the suite's)" },
         ISSUE_BOUND,
         PREPARED_CODE_TERMS.iter().map(|t| t.name()).collect::<Vec<_>>().join("`, `")
     );
@@ -254,7 +258,7 @@ fn rule(out: &mut String, c: &Calibration) {
              as timed here. Not a calibration of the defaults.\n"
         );
     }
-    let bounded = r.programs.iter().filter(|p| p.bounded()).count();
+    let bounded = r.programs.iter().filter(|p| p.bounded(&a.settings)).count();
     let _ = writeln!(
         out,
         "**Result:** over {bounded} bounded programs, the optimum is **{:.2}×**; stage 2 held {:.2}× \
@@ -273,7 +277,7 @@ fn rule(out: &mut String, c: &Calibration) {
     let _ = writeln!(
         out,
         "Every program, largest ratio under the proposal first (the reference baselines, whose median is \
-         the reference, marked *ref*; every program is bounded, the baselines too):\n"
+         the reference, marked *ref*; the scenarios and baselines are bounded, the probes listed for their fit):\n"
     );
     let _ = writeln!(
         out,
