@@ -15,7 +15,8 @@
 //! (for a member of a cargo workspace, the workspace's `target/`, not one inside the member;
 //! `CARGO_TARGET_DIR` and `build.target-dir` are honoured), unless `--target-dir` says otherwise.
 //! The path remapped is the workspace's root, so a contract depending on other members of its
-//! workspace is reproducible too.
+//! workspace is reproducible too; a path dependency outside the workspace root makes the bytes
+//! depend on where it is checked out (cargo hashes its absolute path into the crates' metadata).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -536,7 +536,7 @@ fn regenerate_golden_gas_vectors() {
 #[ignore = "rebuilds the committed SDK example builds; run by hand, then regenerate (see the module doc)"]
 fn rebuild_golden_sdk_examples() {
     let target = tally_sdk_build::examples_target_dir().with_file_name("golden-sdk-examples");
-    let manifest = tally_sdk_build::examples_dir().join("Cargo.toml");
+    let manifest = tally_sdk_build::examples_manifest();
     let built = tally_sdk_build::build(&manifest, &target, &SDK_EXAMPLES, &tally_sdk_build::BuildOptions::default())
         .unwrap_or_else(|e| panic!("{e}"));
     for (name, wasm) in SDK_EXAMPLES.iter().zip(built) {

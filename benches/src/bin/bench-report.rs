@@ -15,7 +15,7 @@ fn main() -> ExitCode {
         Some(arg) if arg == "-h" || arg == "--help" => {
             println!(
                 "usage: bench-report [CRITERION_DIR]\n\
-                 Prints the medians saved by the last `cargo bench -p tally-benches` run as \
+                 Prints the medians saved by the last `cargo bench -p tally-criterion` run as \
                  markdown tables (default directory: {}).",
                 default_criterion_dir().display()
             );
@@ -26,7 +26,7 @@ fn main() -> ExitCode {
     };
     match collect(&dir) {
         Ok(measurements) if measurements.is_empty() => {
-            eprintln!("no criterion results under {} (run `cargo bench -p tally-benches` first)", dir.display());
+            eprintln!("no criterion results under {} (run `cargo bench -p tally-criterion` first)", dir.display());
             ExitCode::FAILURE
         }
         Ok(measurements) => {

@@ -58,7 +58,7 @@ pub fn token_wasm_path() -> Result<PathBuf, String> {
     if let Some(path) = std::env::var_os("TALLY_TPG_TOKEN") {
         return Ok(PathBuf::from(path));
     }
-    let manifest = tally_sdk_build::examples_dir().join("Cargo.toml");
+    let manifest = tally_sdk_build::examples_manifest();
     let options = tally_sdk_build::BuildOptions::with_names();
     let built = tally_sdk_build::build(&manifest, &tally_sdk_build::examples_target_dir(), &["token"], &options)
         .map_err(|e| format!("token: {e}"))?;

@@ -8,7 +8,11 @@
 //! codegen unit, no debug info, no incremental state, and `strip = "symbols"` (`"debuginfo"`
 //! with [`BuildOptions::keep_names`], which keeps the name section). Paths are remapped
 //! (`--remap-path-prefix`: the workspace root to `/contract`, cargo's home to `/cargo`, rustc's
-//! sysroot to `/rustc`), so the bytes do not depend on where the sources live. The wasm stack is
+//! sysroot to `/rustc`), so the bytes do not depend on where the sources live, provided every path
+//! dependency lies inside the workspace root: cargo hashes a path package into its crates'
+//! metadata (symbol names, and through them the order of functions in the module) by its path
+//! relative to the workspace root, but by its absolute path when it lies outside, which no
+//! remapping undoes. The wasm stack is
 //! [`BuildOptions::stack_size`]. Flags and targets set for an outer cargo build (`RUSTFLAGS`,
 //! `CARGO_BUILD_TARGET`, ...) are removed from the child's environment.
 

@@ -2,10 +2,17 @@
 //! binary that deploys them (the CLI's, the conformance suite's, the host environment's, the
 //! SDK's, the benchmarks').
 //!
+//! The examples are members of the repository's workspace, so that the SDK and every other path
+//! package they use lie inside its root: cargo hashes a path package into its crates' metadata
+//! by its path relative to the workspace root when it lies inside, by its absolute path
+//! otherwise, and that hash reaches the code (symbol names order the functions), so only then are
+//! the bytes the same wherever the repository is checked out.
+//!
 //! Each process asks [`example`] for them; the first builds all of them with the build driver
 //! (one cargo invocation per example, then the native metadata build). After a build the
 //! directory gets a stamp: a digest of every input (the sources and manifests of the SDK, its
-//! dependencies in this repository and the examples, the examples' `Cargo.lock`, `rustc -vV`)
+//! dependencies in this repository and the examples, the workspace's manifest and `Cargo.lock`,
+//! `rustc -vV`)
 //! and of every output. A later process whose inputs and outputs digest the same reads the
 //! modules without running cargo at all (18 cargo invocations, a few seconds, per process);
 //! any difference, or a missing or unreadable file, means an ordinary build.
@@ -21,9 +28,16 @@ use crate::{build, BuildError, BuildOptions, WASM_TARGET};
 pub const EXAMPLES: [&str; 9] =
     ["token", "escrow", "caller", "callee", "probe", "pool", "factory", "upgradable", "upgraded"];
 
-/// The SDK's examples workspace (`contract-sdk/examples`).
+/// The directory of the SDK's examples (`contract-sdk/examples`, one package each).
 pub fn examples_dir() -> PathBuf {
     sdk_dir().join("examples")
+}
+
+/// The manifest the examples are built through: the repository's workspace (`Cargo.toml` at its
+/// root), with the example as the package (see the module docs for why not a workspace of
+/// their own).
+pub fn examples_manifest() -> PathBuf {
+    sdk_dir().join("../Cargo.toml")
 }
 
 /// `contract-sdk/`.
@@ -79,7 +93,7 @@ fn build_examples() -> Result<Vec<PathBuf>, BuildError> {
             return Ok(paths);
         }
     }
-    let built = build(&examples_dir().join("Cargo.toml"), &target, &EXAMPLES, &BuildOptions::with_names())?;
+    let built = build(&examples_manifest(), &target, &EXAMPLES, &BuildOptions::with_names())?;
     if let (Some(inputs), Some(outputs)) = (inputs, outputs_digest(&built)) {
         // A stamp that cannot be written only costs the next process a cargo run.
         let tmp = stamp_path.with_extension(format!("tmp{}", std::process::id()));
@@ -100,14 +114,17 @@ fn outputs_digest(paths: &[PathBuf]) -> Option<String> {
 }
 
 /// The digest of everything the examples' build reads: every file (path and contents) under
-/// `contract-sdk/` (the SDK, its macros and metadata crates, this driver, the examples and
-/// their `Cargo.lock`) and `digest/` but `target` directories, and the compiler's version. `None`
-/// if a file cannot be read or rustc cannot be asked.
+/// `contract-sdk/` (the SDK, its macros and metadata crates, this driver, the examples) and
+/// `digest/` but `target` directories, the workspace's `Cargo.toml` and `Cargo.lock`, and the
+/// compiler's version. `None` if a file cannot be read or rustc cannot be asked.
 fn inputs_digest() -> Option<String> {
     let root = sdk_dir().canonicalize().ok()?;
     let mut files = Vec::new();
     collect_files(&root, &mut files)?;
     collect_files(&root.join("../digest").canonicalize().ok()?, &mut files)?;
+    for file in ["Cargo.toml", "Cargo.lock"] {
+        files.push(root.join("..").join(file).canonicalize().ok()?);
+    }
     files.sort();
     let mut all = Vec::new();
     for file in &files {

@@ -18,9 +18,9 @@
 //! # Ok::<(), tally_sdk_build::BuildError>(())
 //! ```
 //!
-//! [`example`] builds the SDK's own examples (`contract-sdk/examples`, a separate cargo
-//! workspace) once per test run (a stamp of their sources lets later processes skip cargo); the
-//! workspace's tests use it. The wasm32 target must be installed
+//! [`example`] builds the SDK's own examples (`contract-sdk/examples`, members of the
+//! repository's workspace) once per test run (a stamp of their sources lets later processes skip
+//! cargo); the workspace's tests use it. The wasm32 target must be installed
 //! (`rustup target add wasm32-unknown-unknown`).
 
 #![warn(missing_docs)]
@@ -33,7 +33,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use compile::{cargo_layout, compile, BuildOptions, CargoLayout, Profile};
-pub use examples::{example, examples_dir, examples_target_dir, EXAMPLES};
+pub use examples::{example, examples_dir, examples_manifest, examples_target_dir, EXAMPLES};
 pub use generate::{embed_metadata, with_metadata};
 pub use tally_sdk_metadata::{
     json, scale_info, value, ArgInfo, EventInfo, Metadata, MetadataError, MethodInfo, MethodKind, ReturnInfo,

@@ -7,7 +7,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::{Ident, Type};
 
-use crate::{is_result, Contract, Kind, Method};
+use crate::model::{is_result, Contract, Kind, Method};
 
 /// The client types, their methods, and the `EventOf` marks of the contract's events.
 pub(crate) fn generate(c: &Contract) -> TokenStream {

@@ -5,7 +5,7 @@ use proc_macro2::{TokenStream, TokenTree};
 use quote::{quote, ToTokens};
 use syn::Type;
 
-use crate::{is_result, Contract, Kind};
+use crate::model::{is_result, Contract, Kind};
 
 /// A type as written: tokens joined, a space between words and after `,` and `;`.
 pub(crate) fn type_string(ty: &Type) -> String {

@@ -10,7 +10,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::{Ident, Type};
 
-use crate::{is_result, Contract, Kind, Method};
+use crate::model::{is_result, Contract, Kind, Method};
 
 /// The reference type's name: the storage struct's name followed by `Ref`.
 pub(crate) fn ref_ident(c: &Contract) -> Ident {

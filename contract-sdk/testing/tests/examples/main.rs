@@ -9,5 +9,6 @@ mod calls;
 mod chain;
 mod dispatch;
 mod install;
+mod reproducible;
 mod token;
 mod wide;

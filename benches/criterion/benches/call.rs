@@ -22,7 +22,7 @@
 //!   tally-vm, and its original module on wasmi 2 eager, each with stub host functions; paired
 //!   (alternating runs of 1,000 instantiations) and saved as `paired-instantiate.json`.
 //!
-//! `cargo bench -p tally-benches --bench call`. For an instruction profile, run the bench binary
+//! `cargo bench -p tally-criterion --bench call`. For an instruction profile, run the bench binary
 //! outside criterion: `valgrind --tool=callgrind <bench binary> --profile-warm 2000` runs 2,000
 //! warm transfers and nothing else (`--profile-instantiate N`: N instantiations; `--profile-cold N`
 //! and `--profile-restart-warm N`: N transfers as `call/cold` and `call/restart-warm` make them,

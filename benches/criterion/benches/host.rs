@@ -2,7 +2,7 @@
 //! and the cold-call latency of a ~8 KB contract (load + instrument + translate + instantiate +
 //! call) against wasmi 2 eager.
 //!
-//! `cargo bench -p tally-benches --bench host`
+//! `cargo bench -p tally-criterion --bench host`
 
 use std::hint::black_box;
 use std::sync::Arc;
@@ -106,7 +106,7 @@ fn call_request(contract: Address, method: &str, input: Vec<u8>) -> CallRequest 
 }
 
 fn transfers(c: &mut Criterion) {
-    let token = include_str!("../../host-env/contracts/token.wat");
+    let token = include_str!("../../../host-env/contracts/token.wat");
     let code = wat::parse_str(token).expect("wat");
     let dir = std::env::temp_dir().join(format!("tally-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");

@@ -11,7 +11,7 @@
 //! `paired-execute.json` (`bench-report` prints it): this machine's speed drifts over seconds,
 //! and the paired ratio does not drift with it. Metered Tally is paired the same way against
 //! wasmi without fuel and with fuel (section `execute-metered`, `paired-execute-metered.json`):
-//! issue 15's target is its geomean against wasmi without fuel. `cargo bench -p tally-benches
+//! issue 15's target is its geomean against wasmi without fuel. `cargo bench -p tally-criterion
 //! --bench execute -- paired-only` runs only the paired measurements (a criterion filter that
 //! matches no group).
 
