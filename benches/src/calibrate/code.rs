@@ -20,15 +20,20 @@ use super::Scale;
 use crate::attacks;
 use crate::tpg::{timed, Run};
 
+/// The name of the padding sections: the one custom section a load reads and pays for by the
+/// byte (`tally_host_env::sections`), so that every size of a probe pays the same code bytes.
+/// Any other custom section is stored apart and a load never charges for it.
+const PAD: &str = tally_host_env::sections::KEPT_CUSTOM_SECTION;
+
 /// `code` with custom sections appended so that it is exactly `len` bytes long (`len` must be
-/// at least 12 bytes more than `code`).
+/// at least 14 bytes more than `code`).
 pub fn pad_to(code: &[u8], len: usize) -> Result<Vec<u8>, String> {
     if let Some(out) = pad_once(code, len) {
         return Ok(out);
     }
     // The length fell where the section's size field changes width: an empty section first.
     let mut out = code.to_vec();
-    let empty = wasm_encoder::CustomSection { name: Cow::Borrowed("pad"), data: Cow::Borrowed(&[]) };
+    let empty = wasm_encoder::CustomSection { name: Cow::Borrowed(PAD), data: Cow::Borrowed(&[]) };
     out.push(wasm_encoder::Section::id(&empty));
     wasm_encoder::Encode::encode(&empty, &mut out);
     pad_once(&out, len).ok_or_else(|| format!("cannot pad {} bytes of code to exactly {len}", code.len()))
@@ -37,13 +42,14 @@ pub fn pad_to(code: &[u8], len: usize) -> Result<Vec<u8>, String> {
 /// `code` with one custom section appended so that it is exactly `len` bytes long, if one can be.
 fn pad_once(code: &[u8], len: usize) -> Option<Vec<u8>> {
     let leb_len = |v: usize| if v == 0 { 1 } else { (usize::BITS - v.leading_zeros()).div_ceil(7) as usize };
-    // The section: its id, its size (LEB128), the name's length and "pad", then the payload.
+    // The section: its id, its size (LEB128), the name's length and the name, then the payload.
+    let name_len = 1 + PAD.len();
     for size_len in 1..=5 {
-        let Some(payload) = len.checked_sub(code.len() + 1 + size_len + 4) else { break };
-        if leb_len(4 + payload) != size_len {
+        let Some(payload) = len.checked_sub(code.len() + 1 + size_len + name_len) else { break };
+        if leb_len(name_len + payload) != size_len {
             continue;
         }
-        let section = wasm_encoder::CustomSection { name: Cow::Borrowed("pad"), data: Cow::Owned(vec![0; payload]) };
+        let section = wasm_encoder::CustomSection { name: Cow::Borrowed(PAD), data: Cow::Owned(vec![0; payload]) };
         let mut out = code.to_vec();
         out.push(wasm_encoder::Section::id(&section));
         wasm_encoder::Encode::encode(&section, &mut out);
