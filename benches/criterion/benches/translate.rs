@@ -8,7 +8,7 @@
 //! Before each group, a paired measurement alternates single compilations of tally and wasmi
 //! eager (see [`PairedRun`]) and saves the median per-round ratio as `paired-translate.json`.
 //!
-//! `cargo bench -p tally-benches --bench translate`. Outside criterion, for instruction
+//! `cargo bench -p tally-criterion --bench translate`. Outside criterion, for instruction
 //! profiles and quick paired runs of a built binary (`valgrind --tool=callgrind <bench binary>
 //! --profile-tally big 3`):
 //! - `--profile-tally <module> N`, `--profile-wasmi <module> N`: N compilations of `big`,
