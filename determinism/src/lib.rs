@@ -21,6 +21,8 @@
 //! When outputs change on purpose (a gas price, a receipt field, a new case), regenerate every
 //! file on x86-64 and commit them ([`REGENERATE`]).
 
+#![warn(missing_docs)]
+
 mod bare;
 mod check;
 mod contracts;

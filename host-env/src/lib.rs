@@ -9,6 +9,8 @@
 //! - [`record`]: execution records and [`replay`].
 //! - [`sections`]: deployed code's executable part and custom sections, stored apart.
 
+#![warn(missing_docs)]
+
 pub mod abi;
 mod code;
 mod context;
