@@ -250,6 +250,7 @@ impl FuncTranslator {
         // accumulator holds nothing known on the paths that land here.
         self.last_stack_op = None;
         self.copy_at = None;
+        self.global_set = None;
         self.acc = None;
         let here = self.ops.len();
         self.ops[at].c = branch_c(at, here);

@@ -90,6 +90,11 @@ pub(crate) struct FuncTranslator {
     /// The last op emitted, if it is a plain `copy` that a copy emitted directly after it may
     /// join (`copy2`): cleared by every other op, and by a label bound after it.
     copy_at: Option<usize>,
+    /// The last op emitted, if it is a `global.set`: its index, the global, and what it stored
+    /// (for a temporary, its slot, and whether the op read it from the accumulator). A
+    /// `global.get` of that global directly after it (no label between) reads the same value
+    /// again, so it pushes that operand and emits nothing (see `visit.rs`).
+    global_set: Option<GlobalSet>,
     /// Index of the last `memory.size` op: with the `tally.gas_len` call that follows it in a
     /// region's memory-access charge, it becomes one `memory_size_gas` op.
     memory_size_at: Option<usize>,
@@ -198,6 +203,8 @@ impl FuncTranslator {
         self.last_fuse = None;
         self.acc = None;
         self.acc_before_last = None;
+        self.copy_at = None;
+        self.global_set = None;
         self.memory_size_at = None;
         self.memory_charge_at = None;
         self.last_stack_op = None;
@@ -266,6 +273,7 @@ impl FuncTranslator {
         self.last_stack_op = None;
         self.pays_next_gas = None;
         self.copy_at = None;
+        self.global_set = None;
         self.memory_charge_at = None;
         self.acc_before_last = self.acc.take();
         self.ops.len() - 1
@@ -273,11 +281,16 @@ impl FuncTranslator {
 
     /// Emits `copy dst <- src`. Directly after another plain copy (no label between) the two
     /// become one `copy2` op, as if both had been emitted: copies never trap, and no branch lands
-    /// between them.
-    fn emit_copy(&mut self, dst: u32, src: u32) {
+    /// between them. A second copy that reads what the first wrote (`local.set (local.tee
+    /// (local.get))`) reads the first one's source instead, the same value: the op's second load
+    /// then need not wait for its first store.
+    fn emit_copy(&mut self, dst: u32, mut src: u32) {
         if let Some(at) = self.copy_at.take() {
             if at + 1 == self.ops.len() {
                 let first = &mut self.ops[at];
+                if src == first.a {
+                    src = first.b;
+                }
                 first.h = h::copy2;
                 first.c = crate::exec::pair(dst, src);
                 self.producer = None;
@@ -338,6 +351,22 @@ impl FuncTranslator {
         self.last_test = None;
         self.last_fuse = None;
         self.copy_at = None;
+        self.global_set = None;
         self.acc = None;
     }
+}
+
+/// A `global.set` just emitted (`FuncTranslator::global_set`).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct GlobalSet {
+    /// Index of the op.
+    at: usize,
+    /// The global written.
+    global: u32,
+    /// The operand stored: a local, a constant, or `Temp` for the temporary in `slot`.
+    value: Operand,
+    /// The slot read, for `Temp`.
+    slot: u32,
+    /// Whether the op read the value from the accumulator (and so passed it through).
+    from_acc: bool,
 }

@@ -177,4 +177,32 @@ impl FuncTranslator {
             }
         }
     }
+
+    /// `global.get` of `global` directly after a `global.set` of it (the last op emitted, no
+    /// label since): pushes the operand the set stored and returns true, emitting nothing. A
+    /// constant or a local (unchanged since: writing it would have emitted an op) is pushed as
+    /// itself; a temporary only if its slot is the one the pushed value would get (nothing wrote
+    /// it since the set read it), and then the accumulator still holds it if the set read it
+    /// from there (`global_set_a` passes it through). A chain `global.set (k+1) (global.get k)`
+    /// then runs one op per link, and the value moves in a register, not through the global's
+    /// cell (a store followed by a load of the same address).
+    pub(super) fn reread_global(&mut self, global: u32) -> bool {
+        let Some(set) = self.global_set else { return false };
+        if set.global != global || set.at + 1 != self.ops.len() {
+            return false;
+        }
+        match set.value {
+            Operand::Temp => {
+                if set.slot != self.temp_slot(self.height()) {
+                    return false;
+                }
+                self.push(Operand::Temp);
+                if set.from_acc {
+                    self.acc = Some(set.slot);
+                }
+            }
+            value => self.push(value),
+        }
+        true
+    }
 }
