@@ -256,6 +256,9 @@ impl FuncTranslator {
             }
             O::GlobalSet { global_index } => {
                 let (o, hgt) = self.pop();
+                if o == Operand::Temp && self.store_global_again(global_index, self.temp_slot(hgt)) {
+                    return Ok(());
+                }
                 let (value, slot, from_acc) = if let Operand::Const(c) = o {
                     self.emit(op(h::global_set_imm, global_index, 0, c));
                     (o, 0, false)
