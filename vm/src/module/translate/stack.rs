@@ -1,6 +1,8 @@
 //! The symbolic operand stack: what each Wasm operand is (a local, a constant, or a temporary in
 //! the slot of its height), turning descriptors into slots, and `local.set`/`tee`, which must
-//! preserve stale `Local` descriptors before the write (the module's invariants).
+//! preserve stale `Local` descriptors before the write (the module's invariants); and the
+//! operand a `global.get` pushes without an op when it reads back what a `global.set` just
+//! stored, with the joined stores that follow such a read.
 
 use super::{FuncTranslator, GlobalSet};
 use crate::exec::handlers::{self as h, same};
