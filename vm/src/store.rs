@@ -186,10 +186,18 @@ impl StoreInner {
         let table = &mut self.tables[id as usize];
         let old = table.elems.len() as u32;
         let new = old.checked_add(delta)?;
-        if new > table.ty.maximum.unwrap_or(u32::MAX).min(max) {
+        let limit = table.ty.maximum.unwrap_or(u32::MAX).min(max);
+        if new > limit {
             return None;
         }
-        table.elems.try_reserve_exact(delta as usize).ok()?;
+        if table.elems.capacity() < new as usize {
+            // At least double, up to the limit: a table grown one slot at a time is then moved
+            // O(log n) times, not at every `table.grow`. The capacity stays within the limit;
+            // if the doubled capacity cannot be had, the exact one is tried.
+            let target = (old as usize).saturating_mul(2).clamp(new as usize, limit as usize);
+            let elems = &mut table.elems;
+            elems.try_reserve_exact(target - old as usize).or_else(|_| elems.try_reserve_exact(delta as usize)).ok()?;
+        }
         table.elems.resize(new as usize, init);
         Some(old)
     }

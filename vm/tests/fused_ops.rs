@@ -542,6 +542,135 @@ fn copy_pairs() {
     }
 }
 
+/// Four copies in a row (two `local.tee` chains) run as one `copy4` op and its data op, each
+/// copy reading what the one before it wrote where the chain says so; a fifth starts a new op.
+/// Constants written in a row (a function's results) run as `konst2` ops, two at a time.
+#[test]
+fn copy_and_constant_runs() {
+    let (mut store, inst, module) = instance(
+        r#"(module
+          (func (export "run") (param i64 i64) (result i64) (local i64 i64 i64 i64 i64)
+            (local.set 3 (local.tee 2 (local.get 0)))
+            (local.set 5 (local.tee 4 (local.get 1)))
+            (local.set 6 (local.get 3))
+            (i64.add (i64.mul (local.get 2) (i64.const 3))
+              (i64.add (i64.mul (local.get 3) (i64.const 5))
+                (i64.add (i64.mul (local.get 4) (i64.const 7))
+                  (i64.add (i64.mul (local.get 5) (i64.const 11)) (i64.mul (local.get 6) (i64.const 13)))))))
+          ;; Each copy reads what the one before it wrote.
+          (func (export "serial") (param i64) (result i64) (local i64 i64 i64 i64)
+            (local.set 1 (local.get 0))
+            (local.set 2 (local.get 1))
+            (local.set 3 (local.get 2))
+            (local.set 4 (local.get 3))
+            (local.set 0 (i64.const 0))
+            (i64.add (local.get 4) (i64.add (local.get 1) (local.get 0))))
+          (func $consts (result i64 i64 i64)
+            (i64.const 1) (i64.const 20) (i64.const 300))
+          (func (export "consts") (result i64)
+            (call $consts)
+            (i64.add)
+            (i64.add)))"#,
+    );
+    assert_ops(&module, "run", &["copy4", "copy"]);
+    assert_ops(&module, "serial", &["copy4"]);
+    if LISTINGS_NAME_OPS {
+        let text = module.ir_text(2).expect("a defined function");
+        assert_eq!(op_names(&text), ["konst2", "konst", "ret"], "{text}");
+    }
+    let run = inst.get_typed_func::<(i64, i64), i64>(&store, "run").unwrap();
+    let serial = inst.get_typed_func::<i64, i64>(&store, "serial").unwrap();
+    let consts = inst.get_typed_func::<(), i64>(&store, "consts").unwrap();
+    for (x, y) in [(0i64, 0i64), (7, -3), (i64::MAX, 2), (-1, i64::MIN)] {
+        let want = (x.wrapping_mul(3).wrapping_add(x.wrapping_mul(5)))
+            .wrapping_add(y.wrapping_mul(7).wrapping_add(y.wrapping_mul(11)))
+            .wrapping_add(x.wrapping_mul(13));
+        assert_eq!(run.call(&mut store, (x, y)).unwrap(), want, "run({x}, {y})");
+        assert_eq!(serial.call(&mut store, x).unwrap(), x.wrapping_mul(2), "serial({x})");
+    }
+    assert_eq!(consts.call(&mut store, ()).unwrap(), 321);
+}
+
+/// A `global.get` directly after a `global.set` of the same global reads the value the set
+/// stored, without an op: a temporary (from the accumulator when the set read it there), a local
+/// (preserved when the local is written later) or a constant. Never across a label, and never a
+/// temporary whose slot the get's value would not occupy.
+#[test]
+fn global_rereads() {
+    let (mut store, inst, module) = instance(
+        r#"(module
+          (global $a (mut i64) (i64.const 0))
+          (global $b (mut i64) (i64.const 0))
+          (global $c (mut i64) (i64.const 0))
+          ;; The chain of the time-per-gas suite: the three stores in one op.
+          (func (export "chain") (param i64) (result i64)
+            (global.set $a (i64.add (local.get 0) (i64.const 1)))
+            (global.set $b (global.get $a))
+            (global.set $c (global.get $b))
+            (i64.mul (global.get $c) (i64.const 3)))
+          ;; A local stored, then written while its reread value is on the stack.
+          (func (export "local") (param i64) (result i64)
+            (global.set $a (local.get 0))
+            (global.get $a)
+            (local.set 0 (i64.const 5))
+            (i64.add (local.get 0)))
+          (func (export "const") (result i64)
+            (global.set $a (i64.const 7))
+            (global.get $a))
+          ;; The set reads the temporary at height 1; after the drop, the get's value goes to the
+          ;; temporary at height 0, which holds something else: a real read.
+          (func (export "height") (param i64) (result i64)
+            (i64.add (local.get 0) (i64.const 1))
+            (i64.mul (local.get 0) (i64.const 3))
+            (global.set $a)
+            (drop)
+            (global.get $a))
+          ;; As above, but a local fills height 0 again: the get's value is at height 1, the
+          ;; slot the set read.
+          (func (export "refilled") (param i64) (result i64)
+            (i64.add (local.get 0) (i64.const 1))
+            (i64.mul (local.get 0) (i64.const 3))
+            (global.set $a)
+            (drop)
+            (local.get 0)
+            (global.get $a)
+            (i64.sub))
+          ;; The get is the first op after the block's end, where the `br_if` lands.
+          (func (export "label") (param i64 i32) (result i64)
+            (global.set $b (i64.const 11))
+            (block $l
+              (br_if $l (local.get 1))
+              (global.set $b (i64.add (local.get 0) (i64.const 1))))
+            (global.get $b)))"#,
+    );
+    if LISTINGS_NAME_OPS {
+        let gets = |name: &str| op_names(&listing(&module, name)).iter().filter(|n| **n == "global_get").count();
+        assert_eq!(gets("chain"), 0, "{}", listing(&module, "chain"));
+        let chain = listing(&module, "chain");
+        assert_eq!(op_names(&chain)[..2], ["i64_add_si", "global_set3_a"], "one op stores all three:\n{chain}");
+        assert_eq!(gets("local"), 0, "{}", listing(&module, "local"));
+        assert_eq!(gets("const"), 0, "{}", listing(&module, "const"));
+        assert_eq!(gets("height"), 1, "{}", listing(&module, "height"));
+        assert_eq!(gets("refilled"), 0, "{}", listing(&module, "refilled"));
+        assert_eq!(gets("label"), 1, "{}", listing(&module, "label"));
+    }
+    let chain = inst.get_typed_func::<i64, i64>(&store, "chain").unwrap();
+    let local = inst.get_typed_func::<i64, i64>(&store, "local").unwrap();
+    let konst = inst.get_typed_func::<(), i64>(&store, "const").unwrap();
+    let height = inst.get_typed_func::<i64, i64>(&store, "height").unwrap();
+    let refilled = inst.get_typed_func::<i64, i64>(&store, "refilled").unwrap();
+    let label = inst.get_typed_func::<(i64, i32), i64>(&store, "label").unwrap();
+    for x in [0i64, 7, -3, i64::MAX] {
+        assert_eq!(chain.call(&mut store, x).unwrap(), x.wrapping_add(1).wrapping_mul(3), "chain({x})");
+        assert_eq!(local.call(&mut store, x).unwrap(), x.wrapping_add(5), "local({x})");
+        assert_eq!(height.call(&mut store, x).unwrap(), x.wrapping_mul(3), "height({x})");
+        assert_eq!(refilled.call(&mut store, x).unwrap(), x.wrapping_sub(x.wrapping_mul(3)), "refilled({x})");
+        assert_eq!(label.call(&mut store, (x, 0)).unwrap(), x.wrapping_add(1), "label({x}, 0)");
+        assert_eq!(label.call(&mut store, (x, 1)).unwrap(), 11, "label({x}, 1)");
+    }
+    assert_eq!(konst.call(&mut store, ()).unwrap(), 7);
+}
+
 /// `f64.mul` then an `f64.add` of it to a slot (and the f32 pair) run as one op that
 /// canonicalizes only the sum:
 /// a NaN product (from a NaN operand, with any payload or sign, or from `inf * 0`) still gives

@@ -301,11 +301,16 @@ pub(crate) fn build() -> Vec<OpInfo> {
     // ---- moves, constants, globals ----
     t.op("copy", h::copy, &[(A, Dst), (B, Slot)]);
     t.op("copy2", h::copy2, &[(A, Dst), (B, Slot), (CLo, Dst), (CHi, Slot)]);
+    let copies: &'static [(Field, Kind)] = &[(A, Dst), (B, Slot), (CLo, Dst), (CHi, Slot)];
+    t.with_trailer("copy4", h::copy4, copies, Trailer::One(copies));
     t.op("konst", h::konst, &[(A, Dst), (C, Cell)]);
+    t.with_trailer("konst2", h::konst2, &[(A, Dst), (C, Cell)], Trailer::One(&[(A, Dst), (C, Cell)]));
     t.op("select", h::select, &[(A, Dst), (B, Slot), (CLo, Slot), (CHi, Slot)]);
     t.op("global_get", h::global_get, &[(A, Dst), (B, Global)]);
     t.op("global_set", h::global_set, &[(A, Global), (B, Slot)]);
     t.op("global_set_a", h::global_set_a, &[(A, Global), (B, Acc)]);
+    t.op("global_set2_a", h::global_set2_a, &[(A, Global), (B, Acc), (CLo, Global)]);
+    t.op("global_set3_a", h::global_set3_a, &[(A, Global), (B, Acc), (CLo, Global), (CHi, Global)]);
     t.op("global_set_imm", h::global_set_imm, &[(A, Global), (C, Cell)]);
 
     // ---- metering ----

@@ -197,7 +197,7 @@ impl FuncTranslator {
                     self.emit_copy(i, src);
                 }
                 Operand::Const(c) => {
-                    self.emit(op(h::konst, i, 0, c));
+                    self.emit_konst(i, c);
                 }
                 _ => {}
             }
@@ -249,7 +249,8 @@ impl FuncTranslator {
         // A label bound here: ops before it may no longer fold with ops after it, and the
         // accumulator holds nothing known on the paths that land here.
         self.last_stack_op = None;
-        self.copy_at = None;
+        self.forget_copies();
+        self.global_set = None;
         self.acc = None;
         let here = self.ops.len();
         self.ops[at].c = branch_c(at, here);

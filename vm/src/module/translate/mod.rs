@@ -90,6 +90,20 @@ pub(crate) struct FuncTranslator {
     /// The last op emitted, if it is a plain `copy` that a copy emitted directly after it may
     /// join (`copy2`): cleared by every other op, and by a label bound after it.
     copy_at: Option<usize>,
+    /// The last op emitted, if it is a `copy2` that a plain copy emitted directly after it may
+    /// follow as the third of a `copy4` (cleared like [`Self::copy_at`]).
+    copy2_at: Option<usize>,
+    /// The `copy2` op directly before the plain copy [`Self::copy_at`], which a copy emitted
+    /// next joins into one `copy4` (cleared like [`Self::copy_at`]).
+    pair_at: Option<usize>,
+    /// The last op emitted, if it is a plain `konst` that a `konst` emitted directly after it may
+    /// join (`konst2`; cleared like [`Self::copy_at`]).
+    konst_at: Option<usize>,
+    /// The last op emitted, if it is a `global.set`: its index, the global, and what it stored
+    /// (for a temporary, its slot, and whether the op read it from the accumulator). A
+    /// `global.get` of that global directly after it (no label between) reads the same value
+    /// again, so it pushes that operand and emits nothing (see `visit.rs`).
+    global_set: Option<GlobalSet>,
     /// Index of the last `memory.size` op: with the `tally.gas_len` call that follows it in a
     /// region's memory-access charge, it becomes one `memory_size_gas` op.
     memory_size_at: Option<usize>,
@@ -198,6 +212,8 @@ impl FuncTranslator {
         self.last_fuse = None;
         self.acc = None;
         self.acc_before_last = None;
+        self.forget_copies();
+        self.global_set = None;
         self.memory_size_at = None;
         self.memory_charge_at = None;
         self.last_stack_op = None;
@@ -265,7 +281,8 @@ impl FuncTranslator {
         self.last_fuse = None;
         self.last_stack_op = None;
         self.pays_next_gas = None;
-        self.copy_at = None;
+        self.forget_copies();
+        self.global_set = None;
         self.memory_charge_at = None;
         self.acc_before_last = self.acc.take();
         self.ops.len() - 1
@@ -273,24 +290,71 @@ impl FuncTranslator {
 
     /// Emits `copy dst <- src`. Directly after another plain copy (no label between) the two
     /// become one `copy2` op, as if both had been emitted: copies never trap, and no branch lands
-    /// between them.
-    fn emit_copy(&mut self, dst: u32, src: u32) {
-        if let Some(at) = self.copy_at.take() {
-            if at + 1 == self.ops.len() {
+    /// between them; and a `copy2` with two plain copies directly after it becomes one `copy4`
+    /// (and its data op). A copy that reads what the copy just before it wrote (`local.set
+    /// (local.tee (local.get))`) reads that copy's source instead, the same value (nothing ran
+    /// between them): the op's loads then need not wait for its own stores.
+    fn emit_copy(&mut self, dst: u32, mut src: u32) {
+        let (copy_at, copy2_at, pair_at) = (self.copy_at.take(), self.copy2_at.take(), self.pair_at.take());
+        let len = self.ops.len();
+        if let Some(at) = copy_at.filter(|&at| at + 1 == len) {
+            let prev = self.ops[at];
+            if src == prev.a {
+                src = prev.b;
+            }
+            if let Some(p) = pair_at.filter(|&p| p + 1 == at) {
+                // `copy2` at `p`, the copy at `at`, this one: `copy4` and its data op.
+                self.ops[p].h = h::copy4;
+                let data = &mut self.ops[at];
+                data.h = h::unreachable;
+                data.c = crate::exec::pair(dst, src);
+            } else {
                 let first = &mut self.ops[at];
                 first.h = h::copy2;
                 first.c = crate::exec::pair(dst, src);
-                self.producer = None;
-                self.last_test = None;
-                self.last_fuse = None;
-                self.last_stack_op = None;
-                self.pays_next_gas = None;
-                self.acc_before_last = self.acc.take();
-                return;
+                self.copy2_at = Some(at);
             }
+            self.producer = None;
+            self.last_test = None;
+            self.last_fuse = None;
+            self.last_stack_op = None;
+            self.pays_next_gas = None;
+            self.global_set = None;
+            self.acc_before_last = self.acc.take();
+            return;
         }
         let at = self.emit(op(h::copy, dst, src, 0));
+        if let Some(p) = copy2_at.filter(|&p| p + 1 == at) {
+            // Directly after a `copy2`: a copy after this one makes the three a `copy4`.
+            let pair = self.ops[p];
+            if src == pair.c_lo() {
+                self.ops[at].b = pair.c_hi();
+            }
+            self.pair_at = Some(p);
+        }
         self.copy_at = Some(at);
+    }
+
+    /// Forgets the copies and the constant a copy or constant emitted next could join: another
+    /// op or a label follows them.
+    fn forget_copies(&mut self) {
+        self.copy_at = None;
+        self.copy2_at = None;
+        self.pair_at = None;
+        self.konst_at = None;
+    }
+
+    /// Emits `konst dst <- c`. Directly after another plain `konst` (no label between) the two
+    /// become one `konst2` op and its data op, as if both had been emitted: constants never trap,
+    /// and no branch lands between them.
+    pub(super) fn emit_konst(&mut self, dst: u32, c: u64) {
+        if let Some(at) = self.konst_at.take().filter(|&at| at + 1 == self.ops.len()) {
+            self.ops[at].h = h::konst2;
+            self.emit(op(h::unreachable, dst, 0, c));
+            return;
+        }
+        let at = self.emit(op(h::konst, dst, 0, c));
+        self.konst_at = Some(at);
     }
 
     /// Emits an op that writes its result to a fresh temporary pushed on the stack (and hands it
@@ -318,7 +382,7 @@ impl FuncTranslator {
     fn unemit_last(&mut self) {
         self.ops.pop();
         self.offsets.pop();
-        self.copy_at = None;
+        self.forget_copies();
         self.acc = self.acc_before_last.take();
     }
 
@@ -337,7 +401,23 @@ impl FuncTranslator {
         self.producer = None;
         self.last_test = None;
         self.last_fuse = None;
-        self.copy_at = None;
+        self.forget_copies();
+        self.global_set = None;
         self.acc = None;
     }
+}
+
+/// A `global.set` just emitted (`FuncTranslator::global_set`).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct GlobalSet {
+    /// Index of the op.
+    at: usize,
+    /// The global written.
+    global: u32,
+    /// The operand stored: a local, a constant, or `Temp` for the temporary in `slot`.
+    value: Operand,
+    /// The slot read, for `Temp`.
+    slot: u32,
+    /// Whether the op read the value from the accumulator (and so passed it through).
+    from_acc: bool,
 }

@@ -1,9 +1,12 @@
 //! The symbolic operand stack: what each Wasm operand is (a local, a constant, or a temporary in
 //! the slot of its height), turning descriptors into slots, and `local.set`/`tee`, which must
-//! preserve stale `Local` descriptors before the write (the module's invariants).
+//! preserve stale `Local` descriptors before the write (the module's invariants); and the
+//! operand a `global.get` pushes without an op when it reads back what a `global.set` just
+//! stored, with the joined stores that follow such a read.
 
-use super::{op, FuncTranslator};
-use crate::exec::handlers as h;
+use super::{FuncTranslator, GlobalSet};
+use crate::exec::handlers::{self as h, same};
+use crate::exec::pair;
 
 /// An operand of the symbolic stack: where its value is.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -58,7 +61,7 @@ impl FuncTranslator {
             Operand::Temp => self.temp_slot(height),
             Operand::Const(c) => {
                 let slot = self.temp_slot(height);
-                self.emit(op(h::konst, slot, 0, c));
+                self.emit_konst(slot, c);
                 slot
             }
         }
@@ -80,7 +83,7 @@ impl FuncTranslator {
                 self.emit_copy(slot, x);
             }
             Operand::Const(c) => {
-                self.emit(op(h::konst, slot, 0, c));
+                self.emit_konst(slot, c);
             }
         }
         self.stack[height as usize] = Operand::Temp;
@@ -114,7 +117,7 @@ impl FuncTranslator {
                 self.emit_copy(dst, src);
             }
             Operand::Const(c) => {
-                self.emit(op(h::konst, dst, 0, c));
+                self.emit_konst(dst, c);
             }
             _ => {}
         }
@@ -145,7 +148,7 @@ impl FuncTranslator {
                 self.offsets[p..].rotate_right(copies);
             }
             // The last op is the producer again: nothing joins the copies now before it.
-            self.copy_at = None;
+            self.forget_copies();
             self.ops[p + copies].a = x;
             self.producer = None;
             self.last_test = None;
@@ -176,5 +179,58 @@ impl FuncTranslator {
                 self.materialize(i as u32);
             }
         }
+    }
+
+    /// `global.get` of `global` directly after a `global.set` of it (the last op emitted, no
+    /// label since): pushes the operand the set stored and returns true, emitting nothing. A
+    /// constant or a local (unchanged since: writing it would have emitted an op) is pushed as
+    /// itself; a temporary only if its slot is the one the pushed value would get (nothing wrote
+    /// it since the set read it), and then the accumulator still holds it if the set read it
+    /// from there (`global_set_a` passes it through). A chain `global.set (k+1) (global.get k)`
+    /// then runs one op per link, and the value moves in a register, not through the global's
+    /// cell (a store followed by a load of the same address).
+    pub(super) fn reread_global(&mut self, global: u32) -> bool {
+        let Some(set) = self.global_set else { return false };
+        if set.global != global || set.at + 1 != self.ops.len() {
+            return false;
+        }
+        match set.value {
+            Operand::Temp => {
+                if set.slot != self.temp_slot(self.height()) {
+                    return false;
+                }
+                self.push(Operand::Temp);
+                if set.from_acc {
+                    self.acc = Some(set.slot);
+                }
+            }
+            value => self.push(value),
+        }
+        true
+    }
+
+    /// `global.set` of `global` from the accumulator, which holds `slot`, directly after a
+    /// `global_set_a` (or one of its joined forms) that stored the same slot from the
+    /// accumulator (the value the set before stored, read back by [`Self::reread_global`]): the
+    /// store joins that op (`global_set2_a`, then `global_set3_a`) and returns true, so a chain
+    /// of globals each copied from the one before runs one op per three links.
+    pub(super) fn store_global_again(&mut self, global: u32, slot: u32) -> bool {
+        let Some(set) = self.global_set else { return false };
+        if set.at + 1 != self.ops.len() || !set.from_acc || set.slot != slot || self.acc != Some(slot) {
+            return false;
+        }
+        let prev = &mut self.ops[set.at];
+        if same(prev.h, h::global_set_a) {
+            prev.h = h::global_set2_a;
+            prev.c = pair(global, 0);
+        } else if same(prev.h, h::global_set2_a) {
+            prev.h = h::global_set3_a;
+            prev.c = pair(prev.c_lo(), global);
+        } else {
+            return false;
+        }
+        self.global_set = Some(GlobalSet { global, ..set });
+        self.acc_before_last = self.acc.take();
+        true
     }
 }

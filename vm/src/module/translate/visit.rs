@@ -13,7 +13,7 @@ use super::control::CtrlKind;
 use super::fusion::{BitOp, DivRem};
 use super::metering::PaysNext;
 use super::stack::Operand;
-use super::{op, FuncTranslator, ModuleCtx, Res};
+use super::{op, FuncTranslator, GlobalSet, ModuleCtx, Res};
 use crate::exec::handlers::{self as h, Bin};
 use crate::exec::{pair, Handler};
 use crate::Error;
@@ -249,15 +249,28 @@ impl FuncTranslator {
             O::LocalGet { local_index } => self.push(Operand::Local(local_index)),
             O::LocalSet { local_index } => self.local_set(local_index, false),
             O::LocalTee { local_index } => self.local_set(local_index, true),
-            O::GlobalGet { global_index } => self.emit_producer(h::global_get, global_index, 0),
+            O::GlobalGet { global_index } => {
+                if !self.reread_global(global_index) {
+                    self.emit_producer(h::global_get, global_index, 0)
+                }
+            }
             O::GlobalSet { global_index } => {
                 let (o, hgt) = self.pop();
-                if let Operand::Const(c) = o {
+                if o == Operand::Temp && self.store_global_again(global_index, self.temp_slot(hgt)) {
+                    return Ok(());
+                }
+                let (value, slot, from_acc) = if let Operand::Const(c) = o {
                     self.emit(op(h::global_set_imm, global_index, 0, c));
+                    (o, 0, false)
                 } else {
                     let slot = self.slot_of(o, hgt);
-                    self.emit(op(self.acc_or(slot, h::global_set, h::global_set_a), global_index, slot, 0));
-                }
+                    let from_acc = self.acc == Some(slot);
+                    let set = if from_acc { h::global_set_a } else { h::global_set };
+                    self.emit(op(set, global_index, slot, 0));
+                    (if let Operand::Local(_) = o { o } else { Operand::Temp }, slot, from_acc)
+                };
+                let at = self.ops.len() - 1;
+                self.global_set = Some(GlobalSet { at, global: global_index, value, slot, from_acc });
             }
             // Zero-extending `i64` loads read what the `i32` loads of their width read.
             O::I32Load { memarg } | O::F32Load { memarg } | O::I64Load32U { memarg } => {
