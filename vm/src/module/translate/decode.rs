@@ -3,24 +3,33 @@
 //!
 //! wasmparser's `BinaryReader::visit_operator` first asks the visitor for its innermost control
 //! frame (an out-of-line call into the validator for every operator) and then decodes through a
-//! match over every proposal's opcodes. [`Decoder::visit_next`] decodes the operators that make up
+//! match over every proposal's opcodes. [`Decoder::visit_all`] decodes the operators that make up
 //! most code (locals, constants, calls, branches without tables, plain memory accesses, blocks
 //! with simple types and every numeric operator) itself and hands every other operator to
-//! `visit_operator` unchanged, from its first byte. It looks at the bytes ahead before it consumes
-//! any, so that whatever it hands over is still unread. What it decodes, it decodes exactly as
-//! `visit_operator` does: one-byte LEB immediates inline (their value is the byte, or the byte
-//! sign-extended from bit 6), longer ones with the reader's own public readers at the same
-//! positions, so the same immediates and the same errors. Immediate forms the reader interprets
-//! further (flags in a memarg, a block type given by type index) go to `visit_operator` too.
+//! `visit_operator` unchanged, from its first byte. It looks at the bytes ahead before it
+//! decides, so that whatever it hands over is still unread. What it decodes, it decodes exactly
+//! as `visit_operator` does: LEB immediates of up to 4 bytes (9 for `i64`) inline, which cannot
+//! be malformed or out of range at that length (the reader checks only a last, fifth or tenth,
+//! byte), and longer or cut-off ones with the reader's own public readers at the same positions,
+//! so the same immediates and the same errors. Immediate forms the reader interprets further
+//! (flags in a memarg, a block type given by type index) go to `visit_operator` too.
+//!
+//! The decoder keeps its own position in the body, in a register, rather than the reader's (a
+//! field in memory that every read loads, bounds-checks and stores). The reader lags behind and
+//! is moved up to the decoder's position only when it reads something: an operator handed over
+//! or a long immediate; the decoder then continues from where the reader stopped.
 //!
 //! The frame check: `visit_operator` refuses an operator after the function's final `end`. The
 //! translator's control stack is empty exactly then (it pops the function's frame at that `end`,
 //! and holds no frame the validator does not), and then every byte goes to `visit_operator`,
 //! which words the error.
 
-use wasmparser::{BinaryReader, BinaryReaderError, BlockType, MemArg, MemArgTarget, ValType, VisitOperator};
+use wasmparser::{
+    BinaryReader, BinaryReaderError, BlockType, Ieee32, Ieee64, MemArg, MemArgTarget, ValType, VisitOperator,
+};
 
-use super::visit::{OpVisitor, VisitResult};
+use super::visit::OpVisitor;
+use crate::Error;
 
 type Res<T> = Result<T, BinaryReaderError>;
 
@@ -30,9 +39,22 @@ pub(super) struct Decoder<'a> {
     bytes: &'a [u8],
     /// The reader's position (`current_position`) at `bytes[0]`.
     base: usize,
+    /// The binary offset (`original_position`) of `bytes[0]`.
+    original: u64,
     /// Whether the reader's features read 64-bit memarg offsets (then memory accesses go to
     /// `visit_operator`).
     memory64: bool,
+}
+
+/// Visits `$visit` and continues at `$next`, or returns the visit's error.
+macro_rules! visit {
+    ($visit:expr, $next:expr) => {{
+        let next = $next;
+        if let Err(e) = $visit {
+            return Err(*e);
+        }
+        next
+    }};
 }
 
 impl<'a> Decoder<'a> {
@@ -40,129 +62,227 @@ impl<'a> Decoder<'a> {
     pub(super) fn new(reader: &BinaryReader<'a>) -> Self {
         let mut rest = reader.clone();
         let base = rest.current_position();
+        let original = rest.original_position();
         let bytes = rest.read_bytes(rest.bytes_remaining()).unwrap_or_default();
-        Decoder { bytes, base, memory64: reader.features().memory64() }
+        Decoder { bytes, base, original, memory64: reader.features().memory64() }
     }
 
-    /// The byte `ahead` bytes past the reader's position, if there is one.
-    #[inline(always)]
-    fn peek(&self, reader: &BinaryReader<'a>, ahead: usize) -> Option<u8> {
-        self.bytes.get((reader.current_position() - self.base) + ahead).copied()
+    /// Decodes every operator from the reader's position to the end of the body and visits each
+    /// with `v`, as calling `reader.visit_operator(v)` until the reader's end does; leaves the
+    /// reader at the end.
+    pub(super) fn visit_all(&self, reader: &mut BinaryReader<'a>, v: &mut OpVisitor<'_, '_, '_>) -> Result<(), Error> {
+        let mut pos = 0;
+        while let Some(&code) = self.bytes.get(pos) {
+            let offset = self.original + pos as u64;
+            v.offset = offset;
+            v.tr.offset = offset as u32;
+            pos = self.visit_at(code, pos, reader, v)?;
+        }
+        self.sync(reader, pos)?;
+        Ok(())
     }
 
-    /// Reads a `u32` LEB as `read_var_u32` does.
+    /// Moves the reader up to `pos` (it never is past it).
     #[inline(always)]
-    fn var_u32(&self, reader: &mut BinaryReader<'a>) -> Res<u32> {
-        match self.peek(reader, 0) {
-            Some(b) if b < 0x80 => {
-                reader.read_u8()?;
-                Ok(u32::from(b))
-            }
-            _ => reader.read_var_u32(),
+    fn sync(&self, reader: &mut BinaryReader<'a>, pos: usize) -> Res<()> {
+        let at = reader.current_position() - self.base;
+        reader.read_bytes(pos - at)?;
+        Ok(())
+    }
+
+    /// The reader's position in `bytes`.
+    #[inline(always)]
+    fn at(&self, reader: &BinaryReader<'a>) -> usize {
+        reader.current_position() - self.base
+    }
+
+    /// Hands the operator at `pos` to `reader.visit_operator`; returns the position after it.
+    #[inline(never)]
+    fn hand_over(
+        &self,
+        pos: usize,
+        reader: &mut BinaryReader<'a>,
+        v: &mut OpVisitor<'_, '_, '_>,
+    ) -> Result<usize, Error> {
+        self.sync(reader, pos)?;
+        reader.visit_operator(v)?.map_err(|e| *e)?;
+        Ok(self.at(reader))
+    }
+
+    /// Reads a `u32` LEB at `pos` as `read_var_u32` does; returns it and the position after it.
+    #[inline(always)]
+    fn var_u32(&self, pos: usize, reader: &mut BinaryReader<'a>) -> Res<(u32, usize)> {
+        match self.bytes.get(pos) {
+            Some(&b) if b < 0x80 => Ok((u32::from(b), pos + 1)),
+            _ => self.var_u32_long(pos, reader),
         }
     }
 
-    /// Reads an `i32` LEB as `read_var_i32` does.
-    #[inline(always)]
-    fn var_i32(&self, reader: &mut BinaryReader<'a>) -> Res<i32> {
-        match self.peek(reader, 0) {
-            Some(b) if b < 0x80 => {
-                reader.read_u8()?;
-                Ok((i32::from(b) << 25) >> 25)
+    /// [`Self::var_u32`] past its first byte. Linkers pad relocated indices and offsets to five
+    /// bytes, so those are common too.
+    #[inline(never)]
+    fn var_u32_long(&self, pos: usize, reader: &mut BinaryReader<'a>) -> Res<(u32, usize)> {
+        if let Some(&[b0, b1, b2, b3, b4]) = self.bytes.get(pos..pos + 5) {
+            if b0 < 0x80 {
+                return Ok((u32::from(b0), pos + 1));
             }
-            _ => reader.read_var_i32(),
+            let mut value = u32::from(b0 & 0x7f);
+            for (i, b) in [b1, b2, b3].into_iter().enumerate() {
+                value |= u32::from(b & 0x7f) << (7 * (i + 1));
+                if b < 0x80 {
+                    return Ok((value, pos + i + 2));
+                }
+            }
+            // The reader's test of a fifth byte: no continuation, no bits past the 32nd.
+            if b4 >> 4 == 0 {
+                return Ok((value | u32::from(b4) << 28, pos + 5));
+            }
+        }
+        // Malformed, or near the end of the body: the reader reads it, or words the error.
+        self.sync(reader, pos)?;
+        let x = reader.read_var_u32()?;
+        Ok((x, self.at(reader)))
+    }
+
+    /// Reads an `i32` LEB at `pos` as `read_var_i32` does.
+    #[inline(always)]
+    fn var_i32(&self, pos: usize, reader: &mut BinaryReader<'a>) -> Res<(i32, usize)> {
+        match self.bytes.get(pos) {
+            Some(&b) if b < 0x80 => Ok(((i32::from(b) << 25) >> 25, pos + 1)),
+            _ => self.var_i32_long(pos, reader),
         }
     }
 
-    /// Reads an `i64` LEB as `read_var_i64` does.
-    #[inline(always)]
-    fn var_i64(&self, reader: &mut BinaryReader<'a>) -> Res<i64> {
-        match self.peek(reader, 0) {
-            Some(b) if b < 0x80 => {
-                reader.read_u8()?;
-                Ok((i64::from(b) << 57) >> 57)
+    /// [`Self::var_i32`] past its first byte (linkers pad relocated addresses to five bytes).
+    #[inline(never)]
+    fn var_i32_long(&self, pos: usize, reader: &mut BinaryReader<'a>) -> Res<(i32, usize)> {
+        if let Some(&[b0, b1, b2, b3, b4]) = self.bytes.get(pos..pos + 5) {
+            if b0 < 0x80 {
+                return Ok(((i32::from(b0) << 25) >> 25, pos + 1));
             }
-            _ => reader.read_var_i64(),
+            let mut value = u32::from(b0 & 0x7f);
+            for (i, b) in [b1, b2, b3].into_iter().enumerate() {
+                let bits = 7 * (i as u32 + 2);
+                value |= u32::from(b & 0x7f) << (bits - 7);
+                if b < 0x80 {
+                    // Sign-extended from the last byte's bit 6.
+                    let shift = 32 - bits;
+                    return Ok((((value << shift) as i32) >> shift, pos + i + 2));
+                }
+            }
+            // The reader's test of a fifth byte: no continuation, and its unused bits copies of
+            // the sign bit.
+            let sign_and_unused = ((b4 << 1) as i8) >> 4;
+            if b4 & 0x80 == 0 && (sign_and_unused == 0 || sign_and_unused == -1) {
+                return Ok(((value | u32::from(b4 & 0x7f) << 28) as i32, pos + 5));
+            }
+        }
+        self.sync(reader, pos)?;
+        let x = reader.read_var_i32()?;
+        Ok((x, self.at(reader)))
+    }
+
+    /// Reads an `i64` LEB at `pos` as `read_var_i64` does.
+    #[inline(always)]
+    fn var_i64(&self, pos: usize, reader: &mut BinaryReader<'a>) -> Res<(i64, usize)> {
+        match self.bytes.get(pos) {
+            Some(&b) if b < 0x80 => Ok(((i64::from(b) << 57) >> 57, pos + 1)),
+            _ => self.var_i64_long(pos, reader),
         }
     }
 
-    /// Decodes the operator at `reader` and visits it with `v`, as `reader.visit_operator(v)`
-    /// does.
+    /// [`Self::var_i64`] past its first byte: up to nine bytes (which cannot be malformed)
+    /// inline, a tenth by the reader.
+    #[inline(never)]
+    fn var_i64_long(&self, pos: usize, reader: &mut BinaryReader<'a>) -> Res<(i64, usize)> {
+        let mut value = 0u64;
+        for (i, &b) in self.bytes.iter().skip(pos).take(9).enumerate() {
+            let bits = 7 * (i as u32 + 1);
+            value |= u64::from(b & 0x7f) << (bits - 7);
+            if b < 0x80 {
+                let shift = 64 - bits;
+                return Ok((((value << shift) as i64) >> shift, pos + i + 1));
+            }
+        }
+        self.sync(reader, pos)?;
+        let x = reader.read_var_i64()?;
+        Ok((x, self.at(reader)))
+    }
+
+    /// The `N` bytes at `pos` and the position after them, if the body has them (a cut-off
+    /// constant is handed over, for the reader to word the error).
     #[inline(always)]
-    pub(super) fn visit_next(&self, reader: &mut BinaryReader<'a>, v: &mut OpVisitor<'_, '_, '_>) -> Res<VisitResult> {
-        let Some(code) = self.peek(reader, 0).filter(|_| !v.tr.ctrl.is_empty()) else {
-            return reader.visit_operator(v);
-        };
+    fn fixed<const N: usize>(&self, pos: usize) -> Option<([u8; N], usize)> {
+        let bytes = self.bytes.get(pos..pos + N)?;
+        Some((bytes.try_into().ok()?, pos + N))
+    }
+
+    /// Decodes the operator at `pos`, whose first byte is `code`, and visits it with `v`, as
+    /// `reader.visit_operator(v)` at `pos` does; returns the position after it.
+    #[inline(always)]
+    fn visit_at(
+        &self,
+        code: u8,
+        pos: usize,
+        reader: &mut BinaryReader<'a>,
+        v: &mut OpVisitor<'_, '_, '_>,
+    ) -> Result<usize, Error> {
+        if v.tr.ctrl.is_empty() {
+            return self.hand_over(pos, reader, v);
+        }
         Ok(match code {
-            0x00 => {
-                reader.read_u8()?;
-                v.visit_unreachable()
-            }
-            0x01 => {
-                reader.read_u8()?;
-                v.visit_nop()
-            }
+            0x00 => visit!(v.visit_unreachable(), pos + 1),
+            0x01 => visit!(v.visit_nop(), pos + 1),
             0x02..=0x04 => {
-                let ty = match self.peek(reader, 1) {
+                let ty = match self.bytes.get(pos + 1) {
                     Some(0x40) => BlockType::Empty,
                     Some(0x7f) => BlockType::Type(ValType::I32),
                     Some(0x7e) => BlockType::Type(ValType::I64),
                     Some(0x7d) => BlockType::Type(ValType::F32),
                     Some(0x7c) => BlockType::Type(ValType::F64),
-                    _ => return reader.visit_operator(v),
+                    _ => return self.hand_over(pos, reader, v),
                 };
-                reader.read_u8()?;
-                reader.read_u8()?;
                 match code {
-                    0x02 => v.visit_block(ty),
-                    0x03 => v.visit_loop(ty),
-                    _ => v.visit_if(ty),
+                    0x02 => visit!(v.visit_block(ty), pos + 2),
+                    0x03 => visit!(v.visit_loop(ty), pos + 2),
+                    _ => visit!(v.visit_if(ty), pos + 2),
                 }
             }
-            0x0b => {
-                reader.read_u8()?;
-                v.visit_end()
-            }
+            0x0b => visit!(v.visit_end(), pos + 1),
             0x0c | 0x0d | 0x10 | 0x20..=0x24 => {
-                reader.read_u8()?;
-                let x = self.var_u32(reader)?;
+                let (x, next) = self.var_u32(pos + 1, reader)?;
                 match code {
-                    0x0c => v.visit_br(x),
-                    0x0d => v.visit_br_if(x),
-                    0x10 => v.visit_call(x),
-                    0x20 => v.visit_local_get(x),
-                    0x21 => v.visit_local_set(x),
-                    0x22 => v.visit_local_tee(x),
-                    0x23 => v.visit_global_get(x),
-                    _ => v.visit_global_set(x),
+                    0x0c => visit!(v.visit_br(x), next),
+                    0x0d => visit!(v.visit_br_if(x), next),
+                    0x10 => visit!(v.visit_call(x), next),
+                    0x20 => visit!(v.visit_local_get(x), next),
+                    0x21 => visit!(v.visit_local_set(x), next),
+                    0x22 => visit!(v.visit_local_tee(x), next),
+                    0x23 => visit!(v.visit_global_get(x), next),
+                    _ => visit!(v.visit_global_set(x), next),
                 }
             }
-            0x0f => {
-                reader.read_u8()?;
-                v.visit_return()
-            }
-            0x1a => {
-                reader.read_u8()?;
-                v.visit_drop()
-            }
-            0x1b => {
-                reader.read_u8()?;
-                v.visit_select()
-            }
+            0x0f => visit!(v.visit_return(), pos + 1),
+            0x1a => visit!(v.visit_drop(), pos + 1),
+            0x1b => visit!(v.visit_select(), pos + 1),
             // A flags-and-alignment field below 16 in one byte sets none of the flag bits the
             // reader interprets under any features (memory index, array index, ordering): it
             // reads it as the alignment, memory 0 and no ordering.
             0x28..=0x3e if !self.memory64 => {
-                let align = match self.peek(reader, 1) {
-                    Some(b) if b < 0x10 => b,
-                    _ => return reader.visit_operator(v),
+                let align = match self.bytes.get(pos + 1) {
+                    Some(&b) if b < 0x10 => b,
+                    _ => return self.hand_over(pos, reader, v),
                 };
-                reader.read_u8()?;
-                reader.read_u8()?;
-                let offset = u64::from(self.var_u32(reader)?);
+                let (offset, next) = self.var_u32(pos + 2, reader)?;
                 let max_align = MAX_ALIGN[usize::from(code - 0x28)];
-                let memarg = MemArg { align, max_align, offset, target: MemArgTarget::Memory(0), ordering: None };
-                match code {
+                let memarg = MemArg {
+                    align,
+                    max_align,
+                    offset: u64::from(offset),
+                    target: MemArgTarget::Memory(0),
+                    ordering: None,
+                };
+                let visited = match code {
                     0x28 => v.visit_i32_load(memarg),
                     0x29 => v.visit_i64_load(memarg),
                     0x2a => v.visit_f32_load(memarg),
@@ -186,27 +306,27 @@ impl<'a> Decoder<'a> {
                     0x3c => v.visit_i64_store8(memarg),
                     0x3d => v.visit_i64_store16(memarg),
                     _ => v.visit_i64_store32(memarg),
-                }
+                };
+                visit!(visited, next)
             }
             0x41 => {
-                reader.read_u8()?;
-                v.visit_i32_const(self.var_i32(reader)?)
+                let (x, next) = self.var_i32(pos + 1, reader)?;
+                visit!(v.visit_i32_const(x), next)
             }
             0x42 => {
-                reader.read_u8()?;
-                v.visit_i64_const(self.var_i64(reader)?)
+                let (x, next) = self.var_i64(pos + 1, reader)?;
+                visit!(v.visit_i64_const(x), next)
             }
             0x43 => {
-                reader.read_u8()?;
-                v.visit_f32_const(reader.read_f32()?)
+                let Some((b, next)) = self.fixed::<4>(pos + 1) else { return self.hand_over(pos, reader, v) };
+                visit!(v.visit_f32_const(Ieee32::from(f32::from_le_bytes(b))), next)
             }
             0x44 => {
-                reader.read_u8()?;
-                v.visit_f64_const(reader.read_f64()?)
+                let Some((b, next)) = self.fixed::<8>(pos + 1) else { return self.hand_over(pos, reader, v) };
+                visit!(v.visit_f64_const(Ieee64::from(f64::from_le_bytes(b))), next)
             }
             0x45..=0xc4 => {
-                reader.read_u8()?;
-                match code {
+                let visited = match code {
                     0x45 => v.visit_i32_eqz(),
                     0x46 => v.visit_i32_eq(),
                     0x47 => v.visit_i32_ne(),
@@ -336,9 +456,10 @@ impl<'a> Decoder<'a> {
                     0xc3 => v.visit_i64_extend16_s(),
                     // 0xc4: every other byte of the range has its arm above.
                     _ => v.visit_i64_extend32_s(),
-                }
+                };
+                visit!(visited, pos + 1)
             }
-            _ => return reader.visit_operator(v),
+            _ => return self.hand_over(pos, reader, v),
         })
     }
 }
