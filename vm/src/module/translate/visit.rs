@@ -518,6 +518,20 @@ pub(super) struct OpVisitor<'t, 'm, 'v> {
 }
 
 impl OpVisitor<'_, '_, '_> {
+    /// `visit_local_get`, inlined into the decoder's loop: the most common operator, whose
+    /// translation is one push, costed as much again in the call to the out-of-line visitor.
+    #[inline(always)]
+    pub(super) fn local_get(&mut self, local_index: u32) -> VisitResult {
+        if let Err(e) = self.validator.visitor(self.offset).visit_local_get(local_index) {
+            return Err(Box::new(e.into()));
+        }
+        // `translate_op`'s arm for `local.get`: nothing in unreachable code.
+        if self.tr.reachable {
+            self.tr.push(Operand::Local(local_index));
+        }
+        Ok(())
+    }
+
     /// Translates an operator the validator accepted.
     #[inline(always)]
     fn translate(&mut self, operator: Operator<'_>) -> Res {
