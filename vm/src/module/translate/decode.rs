@@ -179,11 +179,11 @@ impl<'a> Decoder<'a> {
                 0x3e => memarg!(visit_i64_store32),
                 0x41 => {
                     let (x, next) = self.var_i32(pos + 1, reader)?;
-                    visit!(v.visit_i32_const(x), next)
+                    visit!(v.i32_const(x), next)
                 }
                 0x42 => {
                     let (x, next) = self.var_i64(pos + 1, reader)?;
-                    visit!(v.visit_i64_const(x), next)
+                    visit!(v.i64_const(x), next)
                 }
                 0x43 => {
                     let Some((b, next)) = self.fixed::<4>(pos + 1) else {
@@ -192,7 +192,7 @@ impl<'a> Decoder<'a> {
                             continue;
                         }
                     };
-                    visit!(v.visit_f32_const(Ieee32::from(f32::from_le_bytes(b))), next)
+                    visit!(v.f32_const(Ieee32::from(f32::from_le_bytes(b))), next)
                 }
                 0x44 => {
                     let Some((b, next)) = self.fixed::<8>(pos + 1) else {
@@ -201,7 +201,7 @@ impl<'a> Decoder<'a> {
                             continue;
                         }
                     };
-                    visit!(v.visit_f64_const(Ieee64::from(f64::from_le_bytes(b))), next)
+                    visit!(v.f64_const(Ieee64::from(f64::from_le_bytes(b))), next)
                 }
                 0x45 => visit!(v.visit_i32_eqz(), pos + 1),
                 0x46 => visit!(v.visit_i32_eq(), pos + 1),
