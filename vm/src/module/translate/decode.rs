@@ -10,14 +10,17 @@
 //! decides, so that whatever it hands over is still unread. What it decodes, it decodes exactly
 //! as `visit_operator` does: LEB immediates of up to 4 bytes (9 for `i64`) inline, which cannot
 //! be malformed or out of range at that length (the reader checks only a last, fifth or tenth,
-//! byte), and longer or cut-off ones with the reader's own public readers at the same positions,
-//! so the same immediates and the same errors. Immediate forms the reader interprets further
-//! (flags in a memarg, a block type given by type index) go to `visit_operator` too.
+//! byte); a fifth byte of a 32-bit LEB inline too if it passes the reader's own test of it
+//! (linkers pad relocated immediates to five bytes); anything else (malformed, longer, cut off)
+//! with the reader's own public readers at the same positions, so the same immediates and the
+//! same errors. Immediate forms the reader interprets further (flags in a memarg, a block type
+//! given by type index) go to `visit_operator` too.
 //!
 //! The decoder keeps its own position in the body, in a register, rather than the reader's (a
 //! field in memory that every read loads, bounds-checks and stores). The reader lags behind and
 //! is moved up to the decoder's position only when it reads something: an operator handed over
-//! or a long immediate; the decoder then continues from where the reader stopped.
+//! or an immediate it words the error of; the decoder then continues from where the reader
+//! stopped.
 //!
 //! The frame check: `visit_operator` refuses an operator after the function's final `end`. The
 //! translator's control stack is empty exactly then (it pops the function's frame at that `end`,
