@@ -160,7 +160,23 @@ fn immediate_forms_the_decoder_hands_over_are_judged_alike() {
         &[0x00, 0x20, 0x00, 0x0b, 0x0b],
         &[0x00, 0x20, 0x00, 0xd3, 0x0b],
         &[0x00, 0x20, 0x00, 0xfc, 0x00, 0x0b],
-        // Immediates cut off by the end of the body.
+        // Five-byte LEBs at the limits: the largest `u32`, one over, and `i32`s whose unused
+        // bits do and do not copy the sign.
+        &[0x00, 0x20, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x0b],
+        &[0x00, 0x20, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x0b],
+        &[0x00, 0x41, 0xff, 0xff, 0xff, 0xff, 0x07, 0x1a, 0x20, 0x00, 0x0b],
+        &[0x00, 0x41, 0x80, 0x80, 0x80, 0x80, 0x78, 0x1a, 0x20, 0x00, 0x0b],
+        &[0x00, 0x41, 0x80, 0x80, 0x80, 0x80, 0x08, 0x1a, 0x20, 0x00, 0x0b],
+        &[0x00, 0x41, 0x80, 0x80, 0x80, 0x80, 0x70, 0x1a, 0x20, 0x00, 0x0b],
+        &[0x00, 0x41, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00, 0x1a, 0x20, 0x00, 0x0b],
+        // Ten-byte `i64` LEBs: valid, with a bad unused bit, too long.
+        &[0x00, 0x42, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7f, 0x1a, 0x20, 0x00, 0x0b],
+        &[0x00, 0x42, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02, 0x1a, 0x20, 0x00, 0x0b],
+        &[0x00, 0x42, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00, 0x1a, 0x20, 0x00, 0x0b],
+        // A memarg offset padded to five bytes, and one too large.
+        &[0x00, 0x20, 0x00, 0x28, 0x02, 0x84, 0x80, 0x80, 0x80, 0x00, 0x0b],
+        &[0x00, 0x20, 0x00, 0x28, 0x02, 0x84, 0x80, 0x80, 0x80, 0x10, 0x0b],
+        // Immediates cut off by the end of the body, some within their first four bytes.
         &[0x00, 0x20],
         &[0x00, 0x20, 0x80],
         &[0x00, 0x28],
@@ -169,6 +185,9 @@ fn immediate_forms_the_decoder_hands_over_are_judged_alike() {
         &[0x00, 0x43, 0x00, 0x00],
         &[0x00, 0x44, 0x00],
         &[0x00, 0x42, 0x80],
+        &[0x00, 0x41, 0x80, 0x80],
+        &[0x00, 0x20, 0x80, 0x80, 0x80, 0x80],
+        &[0x00, 0x42, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80],
         // No `end`.
         &[0x00, 0x20, 0x00],
     ];
@@ -222,4 +241,89 @@ fn mutated_bodies_are_judged_as_the_reader_judges_them() {
     // Both kinds of verdict are well represented (a seed that fails early would make every
     // mutation fail at the same place).
     assert!((200..3800).contains(&accepted), "{accepted} of 4000 mutations accepted");
+}
+
+/// `value` as a signed LEB128 of at least `min_len` bytes (padded with continuation bytes, as
+/// linkers pad relocated immediates).
+fn sleb(value: i64, min_len: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut v = value;
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        let done = (v == 0 && byte & 0x40 == 0) || (v == -1 && byte & 0x40 != 0);
+        if done && out.len() + 1 >= min_len {
+            out.push(byte);
+            return out;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// The result of the function `() -> i64` with `body` (locals included), exported and run.
+fn run_i64(body: &[u8]) -> i64 {
+    let mut wasm = b"\0asm\x01\0\0\0".to_vec();
+    wasm.extend([0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7e]); // type 0: [] -> [i64]
+    wasm.extend([0x03, 0x02, 0x01, 0x00]); // function 0: type 0
+    wasm.extend([0x07, 0x05, 0x01, 0x01, b'f', 0x00, 0x00]); // export "f"
+    let mut code = vec![0x01];
+    leb(body.len(), &mut code);
+    code.extend(body);
+    wasm.push(0x0a);
+    leb(code.len(), &mut wasm);
+    wasm.extend(code);
+    let engine = Engine::default();
+    let module = Module::new(&engine, &wasm).expect("a valid module");
+    let mut store = tally_vm::Store::new(&engine, ());
+    let instance = tally_vm::Linker::new(&engine).instantiate(&mut store, &module).expect("instantiates");
+    let f = instance.get_typed_func::<(), i64>(&store, "f").expect("f: [] -> [i64]");
+    f.call(&mut store, ()).expect("f returns")
+}
+
+#[test]
+fn immediates_of_every_length_decode_to_their_values() {
+    let values: [i64; 16] = [
+        0,
+        1,
+        -1,
+        63,
+        64,
+        -64,
+        -65,
+        127,
+        128,
+        8191,
+        -8193,
+        1 << 20,
+        -(1 << 27),
+        1 << 27,
+        i32::MAX as i64,
+        i32::MIN as i64,
+    ];
+    for &value in &values {
+        for len in 1..=5 {
+            // `i32.const value`, sign-extended to `i64`.
+            let mut body = vec![0x00, 0x41];
+            body.extend(sleb(value, len));
+            body.extend([0xac, 0x0b]);
+            assert_same_verdict(&body[..]);
+            assert_eq!(run_i64(&body), value, "i32.const {value} in {len}+ bytes: {body:02x?}");
+        }
+    }
+    let wide = [i64::MAX, i64::MIN, 1 << 40, -(1 << 55), (1 << 62) + 5, -(1 << 62) - 5];
+    for &value in values.iter().chain(&wide) {
+        for len in [1, 2, 5, 8, 9, 10] {
+            let mut body = vec![0x00, 0x42];
+            body.extend(sleb(value, len));
+            body.push(0x0b);
+            assert_eq!(run_i64(&body), value, "i64.const {value} in {len}+ bytes: {body:02x?}");
+        }
+    }
+    // A local index padded to every length up to five bytes: `local.get 1` of locals 7, 9.
+    for len in 1..=5 {
+        let mut body = vec![0x02, 0x01, 0x7e, 0x01, 0x7e, 0x42, 0x07, 0x21, 0x00, 0x42, 0x09, 0x21, 0x01, 0x20];
+        body.extend(sleb(1, len));
+        body.push(0x0b);
+        assert_eq!(run_i64(&body), 9, "local.get 1 in {len} bytes: {body:02x?}");
+    }
 }

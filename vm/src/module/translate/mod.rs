@@ -233,7 +233,7 @@ impl FuncTranslator {
             head_gas: None,
         });
 
-        // Each operator is decoded once, by `decode::Decoder::visit_next` or the reader it hands the rarer
+        // Each operator is decoded once, by `decode::Decoder::visit_all` or the reader it hands the rarer
         // ones to, into the fused visitor's `visit_*` method, which validates and then
         // translates it. The reader's structural checks (`else` only in an `if`, nothing after
         // the final `end`) consult the validator's control frames.
@@ -241,13 +241,7 @@ impl FuncTranslator {
         // The body came from a parser of the profile, so its reader already has these features;
         // set them anyway: how operators decode (memargs, memory indices) depends on them.
         reader.set_features(super::features(config));
-        let decoder = decode::Decoder::new(&reader);
-        while !reader.eof() {
-            let offset = reader.original_position();
-            self.offset = offset as u32;
-            let mut visitor = OpVisitor { tr: self, ctx, validator, offset };
-            decoder.visit_next(&mut reader, &mut visitor)?.map_err(|e| *e)?;
-        }
+        decode::Decoder::new(&reader).visit_all(&mut reader, &mut OpVisitor { tr: self, ctx, validator, offset: 0 })?;
         let offset = reader.original_position();
         reader.finish_expression(&OpVisitor { tr: self, ctx, validator, offset })?;
 

@@ -5,7 +5,8 @@
 use std::mem::ManuallyDrop;
 
 use wasmparser::{
-    FrameKind, FrameStack, FuncValidator, Operator, ValidatorResources, VisitOperator, VisitSimdOperator,
+    FrameKind, FrameStack, FuncValidator, Ieee32, Ieee64, Operator, ValidatorResources, VisitOperator,
+    VisitSimdOperator,
 };
 
 use super::condition::{CmpKind, Test};
@@ -531,6 +532,69 @@ pub(super) struct OpVisitor<'t, 'm, 'v> {
 }
 
 impl OpVisitor<'_, '_, '_> {
+    /// `visit_local_get`, inlined into the decoder's loop: the most common operator, whose
+    /// translation is one push, costed as much again in the call to the out-of-line visitor.
+    #[inline(always)]
+    pub(super) fn local_get(&mut self, local_index: u32) -> VisitResult {
+        if let Err(e) = self.validator.visitor(self.offset).visit_local_get(local_index) {
+            return Err(Box::new(e.into()));
+        }
+        // `translate_op`'s arm for `local.get`: nothing in unreachable code.
+        if self.tr.reachable {
+            self.tr.push(Operand::Local(local_index));
+        }
+        Ok(())
+    }
+
+    /// `visit_i32_const` and `visit_i64_const`, inlined into the decoder's loop like
+    /// [`Self::local_get`]: `translate_op`'s arms for them push the constant.
+    #[inline(always)]
+    pub(super) fn i32_const(&mut self, value: i32) -> VisitResult {
+        if let Err(e) = self.validator.visitor(self.offset).visit_i32_const(value) {
+            return Err(Box::new(e.into()));
+        }
+        if self.tr.reachable {
+            self.tr.push(Operand::Const(value as u32 as u64));
+        }
+        Ok(())
+    }
+
+    /// See [`Self::i32_const`].
+    #[inline(always)]
+    pub(super) fn i64_const(&mut self, value: i64) -> VisitResult {
+        if let Err(e) = self.validator.visitor(self.offset).visit_i64_const(value) {
+            return Err(Box::new(e.into()));
+        }
+        if self.tr.reachable {
+            self.tr.push(Operand::Const(value as u64));
+        }
+        Ok(())
+    }
+
+    /// See [`Self::i32_const`].
+    #[inline(always)]
+    pub(super) fn f32_const(&mut self, value: Ieee32) -> VisitResult {
+        if let Err(e) = self.validator.visitor(self.offset).visit_f32_const(value) {
+            return Err(Box::new(e.into()));
+        }
+        if self.tr.reachable {
+            self.tr.push(Operand::Const(value.bits() as u64));
+        }
+        Ok(())
+    }
+
+    /// See [`Self::i32_const`].
+    #[inline(always)]
+    pub(super) fn f64_const(&mut self, value: Ieee64) -> VisitResult {
+        if let Err(e) = self.validator.visitor(self.offset).visit_f64_const(value) {
+            return Err(Box::new(e.into()));
+        }
+        if self.tr.reachable {
+            self.tr.push(Operand::Const(value.bits()));
+        }
+        Ok(())
+    }
+
     /// Translates an operator the validator accepted.
     #[inline(always)]
     fn translate(&mut self, operator: Operator<'_>) -> Res {
