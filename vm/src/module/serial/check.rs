@@ -244,8 +244,8 @@ pub(super) fn decode_code(
         bounds.types,
     ]);
     // The message for an op `Checks::pass` refused, worded by `check_operands`.
-    let refused = |op: &Op, at: usize, listed: &[(Field, Kind)]| {
-        let message = check_operands(op, at, len, listed, frame_cells, bounds)
+    let refused = |op: Op, at: usize, listed: &[(Field, Kind)]| {
+        let message = check_operands(&op, at, len, listed, frame_cells, bounds)
             .err()
             .unwrap_or_else(|| "an operand out of bounds".into());
         (at, message)
@@ -266,12 +266,12 @@ pub(super) fn decode_code(
         if data_left > 0 {
             // A data op: checked as its trailer says, whatever its own handler's operands.
             if !data_checks.pass(&op, at, len, &limits) {
-                return Err(refused(&op, at, data_listed));
+                return Err(refused(op, at, data_listed));
             }
             data_left -= 1;
         } else {
             if !fast.checks.pass(&op, at, len, &limits) {
-                return Err(refused(&op, at, plans.slow[usize::from(id)].listed));
+                return Err(refused(op, at, plans.slow[usize::from(id)].listed));
             }
             if fast.special != 0 {
                 if fast.special & SPECIAL_CALL_INDIRECT != 0 {

@@ -49,7 +49,7 @@ pub(super) fn decode(engine: &Engine, bytes: &[u8]) -> Result<Module, SerialErro
                 funcs_in += 1;
                 let intrinsic = if module == metering::MODULE {
                     let intrinsic = Import::from_name(&name)
-                        .filter(|i| metering::signature(*i) == *sig)
+                        .filter(|i| metering::has_signature(*i, sig))
                         .ok_or_else(|| r.malformed_at(at, format!("import `{module}.{name}` is no intrinsic")))?;
                     Some(intrinsic)
                 } else {
@@ -200,8 +200,10 @@ pub(super) fn decode(engine: &Engine, bytes: &[u8]) -> Result<Module, SerialErro
         let code = decode_code(raw, frame_cells, &bounds, &sigs).map_err(|(k, message)| {
             r.malformed_at(at + k * OP_BYTES, format!("function {index}, op {k}: {message}"))
         })?;
-        let offsets: Box<[u32]> =
-            r.take(ops * 4)?.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        let mut offsets = vec![0u32; ops].into_boxed_slice();
+        for (offset, bytes) in offsets.iter_mut().zip(r.take(ops * 4)?.chunks_exact(4)) {
+            *offset = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+        }
         funcs.push(CompiledFunc { code, offsets, params, locals, frame_cells, index });
     }
     if r.at != bytes.len() {
