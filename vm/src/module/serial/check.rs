@@ -78,49 +78,63 @@ const DATAS: usize = 7;
 const TYPES: usize = 8;
 /// The limit of an unused check: above every value a check reads.
 const NONE: usize = 9;
+/// A limit of 1: the high half of a `c` bounded whole must be 0.
+const ONE: usize = 10;
 
 /// The bounds of one function's operands, by the `Bound::Below` index (then [`NONE`]'s, and
 /// padding to a power of two, so that an index masked by [`LIMIT_MASK`] needs no bounds check).
 type Limits = [u64; 16];
 const LIMIT_MASK: usize = 15;
 
-/// One op's checks, without a branch per operand: each field of the op (`a`, `b`, `c`, its low
-/// and its high half, in that order) below the function's limit `limit[field]` ([`NONE`] for a
-/// field nothing bounds), and the branch target at the op's index plus `c & branch_full` plus
-/// the sign-extended low half of `c` `& branch_low` within the code (masks all ones or zero:
+/// One op's checks, without a branch per operand: each 32-bit lane of the op (`a`, `b`, and the
+/// low and high halves of `c`, in that order) below the function's limit `limit[lane]` ([`NONE`]
+/// for a lane nothing bounds; a bound on all of `c` bounds its low half and holds its high half
+/// below [`ONE`]), and the branch target at the op's index plus `c & branch_full` plus the
+/// sign-extended low half of `c` `& branch_low` within the code (masks all ones or zero:
 /// [`Kind::Branch`] reads all of `c`, [`Kind::ChargedBranch`] its low half).
 #[derive(Clone, Copy)]
 struct Checks {
-    limit: [u8; 5],
+    limit: [u8; 4],
     branch_full: u64,
     branch_low: u64,
 }
 
 impl Checks {
     /// The checks of `operands`, as the op table lists them. Panics on a layout it cannot hold
-    /// (two bounds on one field, two branches): a defect of the table, which a test builds whole.
+    /// (two bounds on one lane, two branches): a defect of the table, which a test builds whole.
     fn of(operands: &[(Field, Kind)]) -> Checks {
-        let mut checks = Checks { limit: [NONE as u8; 5], branch_full: 0, branch_low: 0 };
+        let mut checks = Checks { limit: [NONE as u8; 4], branch_full: 0, branch_low: 0 };
+        let mut bound = |lane: usize, limit: usize| {
+            assert!(checks.limit[lane] == NONE as u8, "two bounds on lane {lane}: {operands:?}");
+            checks.limit[lane] = limit as u8;
+        };
+        let mut branches = Vec::new();
         for &(field, kind) in operands {
             match bound_of(kind) {
                 None => {}
-                Some(Bound::Below(limit)) => {
-                    let slot = &mut checks.limit[field_index(field)];
-                    assert!(*slot == NONE as u8, "two bounds on {field:?}: {operands:?}");
-                    *slot = limit as u8;
-                }
-                Some(bound @ (Bound::Branch | Bound::ChargedBranch)) => {
-                    assert!(checks.branch_full | checks.branch_low == 0, "two branch operands: {operands:?}");
-                    // Wherever the table lists it, a branch is read as the handlers read it: in
-                    // all of `c`, or a charged one in its low half (`Op::branch_offset`,
-                    // `Op::charged_offset`), as `check_operands` reads it.
-                    if matches!(bound, Bound::Branch) {
-                        checks.branch_full = u64::MAX;
-                    } else {
-                        checks.branch_low = u64::MAX;
+                // Every limit is at most 2^32 (counts and frame sizes are 32-bit), so `c < limit`
+                // is `c_hi == 0 && c_lo < limit`.
+                Some(Bound::Below(limit)) => match field {
+                    Field::A => bound(0, limit),
+                    Field::B => bound(1, limit),
+                    Field::CLo => bound(2, limit),
+                    Field::CHi => bound(3, limit),
+                    Field::C => {
+                        bound(2, limit);
+                        bound(3, ONE);
                     }
-                }
+                },
+                Some(b @ (Bound::Branch | Bound::ChargedBranch)) => branches.push(b),
             }
+        }
+        assert!(branches.len() <= 1, "two branch operands: {operands:?}");
+        // Wherever the table lists it, a branch is read as the handlers read it: in all of `c`,
+        // or a charged one in its low half (`Op::branch_offset`, `Op::charged_offset`), as
+        // `check_operands` reads it.
+        match branches.first() {
+            Some(Bound::Branch) => checks.branch_full = u64::MAX,
+            Some(_) => checks.branch_low = u64::MAX,
+            None => {}
         }
         checks
     }
@@ -129,28 +143,14 @@ impl Checks {
     /// as [`check_operands`].
     #[inline(always)]
     fn pass(&self, op: &Op, at: usize, len: usize, limits: &Limits) -> bool {
-        let limit = |field: usize| limits[usize::from(self.limit[field]) & LIMIT_MASK];
-        let c_limit = self.limit[2];
+        let limit = |lane: usize| limits[usize::from(self.limit[lane]) & LIMIT_MASK];
         let below = (u64::from(op.a) < limit(0))
             & (u64::from(op.b) < limit(1))
-            // All of `c` may be `u64::MAX`, which no limit is above: unbounded is unbounded.
-            & ((op.c < limit(2)) | (c_limit == NONE as u8))
-            & (u64::from(op.c_lo()) < limit(3))
-            & (u64::from(op.c_hi()) < limit(4));
+            & (u64::from(op.c_lo()) < limit(2))
+            & (u64::from(op.c_hi()) < limit(3));
         let offset = (op.c & self.branch_full) | (op.c_lo() as i32 as i64 as u64 & self.branch_low);
         // Wrapping: a target below 0 or past `i64::MAX` wraps to at least 2^63, above any length.
         below & ((at as u64).wrapping_add(offset) < len as u64)
-    }
-}
-
-/// Where [`Checks`] keeps `field`'s limit.
-fn field_index(field: Field) -> usize {
-    match field {
-        Field::A => 0,
-        Field::B => 1,
-        Field::C => 2,
-        Field::CLo => 3,
-        Field::CHi => 4,
     }
 }
 
@@ -232,7 +232,7 @@ pub(super) fn decode_code(
     }
     let plans = plans();
     let mut limits: Limits = [u64::MAX; 16];
-    limits[..NONE].copy_from_slice(&[
+    limits[..=ONE].copy_from_slice(&[
         u64::from(frame_cells),
         u64::from(frame_cells) + 1,
         bounds.globals,
@@ -242,6 +242,8 @@ pub(super) fn decode_code(
         bounds.elems,
         bounds.datas,
         bounds.types,
+        u64::MAX,
+        1,
     ]);
     // The message for an op `Checks::pass` refused, worded by `check_operands`.
     let refused = |op: Op, at: usize, listed: &[(Field, Kind)]| {
@@ -250,47 +252,49 @@ pub(super) fn decode_code(
             .unwrap_or_else(|| "an operand out of bounds".into());
         (at, message)
     };
-    let mut code = Vec::with_capacity(len);
-    // Data ops still to come after the last op with a trailer, and how they are checked.
-    let mut data_left = 0usize;
-    let mut data_checks = Checks::of(&[]);
-    let mut data_listed: &[(Field, Kind)] = &[];
-    for (at, chunk) in raw.chunks_exact(OP_BYTES).enumerate() {
-        let id = u16::from_le_bytes([chunk[0], chunk[1]]);
-        let Some(fast) = plans.fast.get(usize::from(id)) else {
+    // An op as stored, with its handler looked up by id.
+    let read = |at: usize, chunk: &[u8]| {
+        let id = usize::from(u16::from_le_bytes([chunk[0], chunk[1]]));
+        let Some(fast) = plans.fast.get(id) else {
             return Err((at, format!("handler id {id}")));
         };
         let word = |from: usize| u32::from_le_bytes([chunk[from], chunk[from + 1], chunk[from + 2], chunk[from + 3]]);
         let c = u64::from(word(10)) | u64::from(word(14)) << 32;
-        let mut op = Op { h: fast.handler, a: word(2), b: word(6), c };
-        if data_left > 0 {
-            // A data op: checked as its trailer says, whatever its own handler's operands.
-            if !data_checks.pass(&op, at, len, &limits) {
-                return Err(refused(op, at, data_listed));
-            }
-            data_left -= 1;
-        } else {
-            if !fast.checks.pass(&op, at, len, &limits) {
-                return Err(refused(op, at, plans.slow[usize::from(id)].listed));
-            }
-            if fast.special != 0 {
-                if fast.special & SPECIAL_CALL_INDIRECT != 0 {
-                    // Checked against the type count above (`Kind::Sig`).
-                    op.c = crate::exec::pair(sigs[op.c_lo() as usize].0, op.c_hi());
-                }
-                let slow = &plans.slow[usize::from(id)];
-                let (data_ops, listed): (usize, &'static [(Field, Kind)]) = match slow.trailer {
-                    Trailer::None => (0, &[]),
-                    Trailer::One(operands) => (1, operands),
-                    Trailer::BranchTable => ((op.b as usize).saturating_add(1), BRANCH_TABLE_DATA),
-                };
-                if data_ops > len - at - 1 {
-                    return Err((at, format!("{data_ops} data ops past the end of the code")));
-                }
-                (data_left, data_checks, data_listed) = (data_ops, slow.trailer_checks, listed);
-            }
+        Ok((id, fast, Op { h: fast.handler, a: word(2), b: word(6), c }))
+    };
+    let mut code = Vec::with_capacity(len);
+    let mut ops = raw.chunks_exact(OP_BYTES).enumerate();
+    while let Some((at, chunk)) = ops.next() {
+        let (id, fast, mut op) = read(at, chunk)?;
+        if !fast.checks.pass(&op, at, len, &limits) {
+            return Err(refused(op, at, plans.slow[id].listed));
+        }
+        if fast.special == 0 {
+            code.push(op);
+            continue;
+        }
+        if fast.special & SPECIAL_CALL_INDIRECT != 0 {
+            // Checked against the type count above (`Kind::Sig`).
+            op.c = crate::exec::pair(sigs[op.c_lo() as usize].0, op.c_hi());
         }
         code.push(op);
+        let slow = &plans.slow[id];
+        let (data_ops, listed): (usize, &'static [(Field, Kind)]) = match slow.trailer {
+            Trailer::None => continue,
+            Trailer::One(operands) => (1, operands),
+            Trailer::BranchTable => ((op.b as usize).saturating_add(1), BRANCH_TABLE_DATA),
+        };
+        if data_ops > len - at - 1 {
+            return Err((at, format!("{data_ops} data ops past the end of the code")));
+        }
+        // The data ops: checked as the trailer says, whatever their own handlers' operands.
+        for (at, chunk) in ops.by_ref().take(data_ops) {
+            let (_, _, data) = read(at, chunk)?;
+            if !slow.trailer_checks.pass(&data, at, len, &limits) {
+                return Err(refused(data, at, listed));
+            }
+            code.push(data);
+        }
     }
     Ok(code.into_boxed_slice())
 }
@@ -386,7 +390,7 @@ mod tests {
     #[test]
     fn precomputed_checks_refuse_exactly_what_check_operands_refuses() {
         let mut limits: Limits = [u64::MAX; 16];
-        limits[..NONE].copy_from_slice(&[5, 6, 5, 4, 3, 1, 2, 6, 4]);
+        limits[..=ONE].copy_from_slice(&[5, 6, 5, 4, 3, 1, 2, 6, 4, u64::MAX, 1]);
         let cs = cs();
         let (mut agreed, mut refused) = (0u64, 0u64);
         let plans = plans();
