@@ -148,7 +148,7 @@ impl Default for HostCosts {
             // lowest price keeping its worst load shape within 2.5× ordinary code's median time
             // per gas (`time-per-gas cold- cache-cycle`, runs of three processes, CPU-time
             // ratios; BENCHMARKS.md, "Prepared code"). Session 13 made decoding one pass with
-            // per-handler checks (2.4× fewer instructions per op) and a load copy less: at the
+            // per-handler checks (1.5–1.7× fewer instructions per op) and a load copy less: at the
             // previous 45 M / 21.5k / 230k, `cold-large` fell from 1.7–1.8× to 0.7–0.9×,
             // `cache-cycle` from 1.9× to 0.9–1.2×, `cold-token` from 1.7–2.3× to 1.2×, and an
             // empty contract's call 52k → 41k instructions (its load 29k → 18k). Now 21.5k →
