@@ -152,17 +152,17 @@ impl Default for HostCosts {
             // previous 45 M / 21.5k / 230k, `cold-large` fell from 1.7–1.8× to 0.7–0.9×,
             // `cache-cycle` from 1.9× to 0.9–1.2×, `cold-token` from 1.7–2.3× to 1.2×, and an
             // empty contract's call 52k → 41k instructions (its load 29k → 18k). Now 21.5k →
-            // 10.5k per byte, which `cold-token` (the SDK token, 2.2× in the worse of two runs;
-            // 2.7–2.9× at 9k) and `cache-cycle` (2.0×) bind; `load` 45 M → 40 M
-            // (`cold-tiny`, 1.4–1.5×: bimodal, it read 2.3–2.6× at 35 M); `load_function`
-            // 230k → 260k, since `cold-small-functions-at-limit` (10,000 empty functions, 40 KB)
-            // paid part of its time through its bytes (2.6× at 9k and 230k; 2.3× now). Locals
-            // stay at 300 (`cold-locals-at-limit` 1.2–1.9×), globals at 71k
-            // (`cold-globals-at-limit` up to 2.5×), `br_table` targets at 52k (no row measures
-            // them). Preparing afresh (a miss of the store) charges the same: node time, not gas
-            // (ARCHITECTURE.md, "host-env").
+            // 11.5k per byte, which `cold-token` (the SDK token) binds: at 10.5k it read 1.7×,
+            // 2.2×, 2.2× and 2.6× in four runs (2.7–2.9× at 9k), at 11.5k 2.0× and 2.4×
+            // (`cache-cycle` 1.8×). `load` 45 M → 40 M (`cold-tiny`, 1.4–2.4× in six runs:
+            // bimodal; it read 2.3× and 2.6× at 35 M). `load_function` 230k → 260k, since
+            // `cold-small-functions-at-limit` (10,000 empty functions, 40 KB) paid part of its
+            // time through its bytes (2.6× at 9k and 230k; 2.0–2.4× now). Locals stay at 300
+            // (`cold-locals-at-limit` 1.2–2.0×), globals at 71k (`cold-globals-at-limit` up to
+            // 2.5×), `br_table` targets at 52k (no row measures them). Preparing afresh (a miss
+            // of the store) charges the same: node time, not gas (ARCHITECTURE.md, "host-env").
             load: 40_000_000,
-            load_code_byte: 10_500,
+            load_code_byte: 11_500,
             load_function: 260_000,
             load_local: 300,
             load_global: 71_000,
