@@ -211,7 +211,7 @@ fn finish(
     names: BTreeMap<u32, String>,
     code: Option<&[u8]>,
 ) -> Result<LoadedCode, CodeRejection> {
-    for (index, import) in module.imports().into_iter().enumerate() {
+    for (index, import) in module.import_types().iter().enumerate() {
         if import.module() == tally_profile::metering::MODULE {
             continue;
         }
@@ -241,12 +241,9 @@ fn finish(
         }
     }
     let methods = module
-        .exports()
-        .iter()
-        .filter(
-            |e| matches!(e.ty(), tally_vm::ExternType::Func(ty) if ty.params().is_empty() && ty.results().is_empty()),
-        )
-        .map(|e| e.name().to_string())
+        .exported_funcs()
+        .filter(|(_, ty)| ty.params().is_empty() && ty.results().is_empty())
+        .map(|(name, _)| name.to_string())
         .collect();
     // The names map is not in the module's footprint, and a name section can announce many
     // names in few bytes (an empty name of a function that does not exist takes 4): count each

@@ -146,20 +146,24 @@ impl Default for HostCosts {
             // it reads the entry, checks its checksum, decodes the VM's serialized module (every
             // handler id, index and operand bounds-checked) and links it. Each term is at the
             // lowest price keeping its worst load shape within 2.5× ordinary code's median time
-            // per gas (`time-per-gas cold- cache-cycle`, runs of three processes; BENCHMARKS.md,
-            // "Prepared code"). Since decoding checks operands from per-handler plans, ordinary
-            // code up to the size limit (`cold-large*`, `cache-cycle`) measured 1.6–1.8× at 27k
-            // per byte; at 20k, 2.2–2.6×: 21.5k. Empty functions (`cold-small-functions-at-limit`)
-            // measured 1.5× at 370k each, 1.9–2.6× at 210k: 230k. Locals 25 → 300: the 98
-            // functions of 1024 locals of `cold-locals-at-limit` (up to 2.8×) paid through
-            // `load_function` what a local now pays. The fixed `load` 40 M → 45 M: an empty
-            // contract's load (`cold-tiny`) reads 0.8× in most processes but 2.0–2.8× in whole
-            // runs. Globals stay at 71k (`cold-globals-at-limit` up to 2.4×) and `br_table`
-            // targets at 52k (no row measures them since). Preparing afresh (a miss of the
-            // store) charges the same: node time, not gas (ARCHITECTURE.md, "host-env").
-            load: 45_000_000,
-            load_code_byte: 21_500,
-            load_function: 230_000,
+            // per gas (`time-per-gas cold- cache-cycle`, runs of three processes, CPU-time
+            // ratios; BENCHMARKS.md, "Prepared code"). Session 13 made decoding one pass with
+            // per-handler checks (1.5–1.7× fewer instructions per op) and a load copy less: at the
+            // previous 45 M / 21.5k / 230k, `cold-large` fell from 1.7–1.8× to 0.7–0.9×,
+            // `cache-cycle` from 1.9× to 0.9–1.2×, `cold-token` from 1.7–2.3× to 1.2×, and an
+            // empty contract's call 52k → 41k instructions (its load 29k → 18k). Now 21.5k →
+            // 11.5k per byte, which `cold-token` (the SDK token) binds: at 10.5k it read 1.7×,
+            // 2.2×, 2.2× and 2.6× in four runs (2.7–2.9× at 9k), at 11.5k 2.0× and 2.4×
+            // (`cache-cycle` 1.8×). `load` 45 M → 40 M (`cold-tiny`, 1.4–2.4× in six runs:
+            // bimodal; it read 2.3× and 2.6× at 35 M). `load_function` 230k → 260k, since
+            // `cold-small-functions-at-limit` (10,000 empty functions, 40 KB) paid part of its
+            // time through its bytes (2.6× at 9k and 230k; 2.0–2.4× now). Locals stay at 300
+            // (`cold-locals-at-limit` 1.2–2.0×), globals at 71k (`cold-globals-at-limit` up to
+            // 2.5×), `br_table` targets at 52k (no row measures them). Preparing afresh (a miss
+            // of the store) charges the same: node time, not gas (ARCHITECTURE.md, "host-env").
+            load: 40_000_000,
+            load_code_byte: 11_500,
+            load_function: 260_000,
             load_local: 300,
             load_global: 71_000,
             load_br_table_target: 52_000,

@@ -14,12 +14,15 @@ enum Definition<T> {
 /// Resolves a module's imports by `(module, name)` and instantiates it.
 pub struct Linker<T> {
     engine: Engine,
-    defs: BTreeMap<(String, String), Definition<T>>,
+    /// By module name, then name: a module's imports are resolved without building a key.
+    defs: BTreeMap<String, BTreeMap<String, Definition<T>>>,
 }
 
 impl<T> core::fmt::Debug for Linker<T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Linker").field("definitions", &self.defs.keys().collect::<Vec<_>>()).finish()
+        let names: Vec<(&String, &String)> =
+            self.defs.iter().flat_map(|(module, defs)| defs.keys().map(move |name| (module, name))).collect();
+        f.debug_struct("Linker").field("definitions", &names).finish()
     }
 }
 
@@ -42,16 +45,19 @@ impl<T> Linker<T> {
                 reason: "the `tally` module is reserved for the VM's metering intrinsics".into(),
             });
         }
-        let key = (module.to_string(), name.to_string());
-        if self.defs.contains_key(&key) {
+        if self.def(module, name).is_some() {
             return Err(Error::Link {
                 module: module.into(),
                 name: name.into(),
                 reason: "already defined in this linker".into(),
             });
         }
-        self.defs.insert(key, def);
+        self.defs.entry(module.to_string()).or_default().insert(name.to_string(), def);
         Ok(self)
+    }
+
+    fn def(&self, module: &str, name: &str) -> Option<&Definition<T>> {
+        self.defs.get(module)?.get(name)
     }
 
     /// Defines a typed host function: `Fn(Caller<'_, T>, A1, …, An) -> R`.
@@ -86,7 +92,7 @@ impl<T> Linker<T> {
     /// The extern defined as `module.name`, if it is a store extern (not a host function
     /// definition, which has no store until instantiation).
     pub fn get(&self, module: &str, name: &str) -> Option<Extern> {
-        match self.defs.get(&(module.to_string(), name.to_string()))? {
+        match self.def(module, name)? {
             Definition::Extern(e) => Some(*e),
             Definition::Host(_) => None,
         }
@@ -110,7 +116,7 @@ impl<T> Linker<T> {
                 if import.module() == crate::metering::MODULE {
                     return Resolved::Intrinsic;
                 }
-                match self.defs.get(&(import.module().to_string(), import.name().to_string())) {
+                match self.def(import.module(), import.name()) {
                     Some(Definition::Host(h)) => Resolved::Host(h.clone()),
                     Some(Definition::Extern(e)) => Resolved::Extern(*e),
                     None => Resolved::Unknown,

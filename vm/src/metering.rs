@@ -19,6 +19,15 @@ pub(crate) fn signature(import: Import) -> FuncType {
     FuncType::new(vm(import.params()), vm(import.results()))
 }
 
+/// Whether `ty` is [`signature`]`(import)`, without building it: loading code checks the
+/// signature of every intrinsic it imports.
+pub(crate) fn has_signature(import: Import, ty: &FuncType) -> bool {
+    let same = |wanted: &[wasmparser::ValType], got: &[ValType]| {
+        wanted.len() == got.len() && wanted.iter().zip(got).all(|(w, g)| ValType::from_wasmparser(*w) == Some(*g))
+    };
+    same(import.params(), ty.params()) && same(import.results(), ty.results())
+}
+
 /// The VM's trap for a metering trap.
 #[inline(always)]
 pub(crate) fn trap_code(trap: MeterTrap) -> TrapCode {
@@ -60,6 +69,23 @@ mod tests {
             assert_eq!(sig.results().len(), import.results().len(), "{import}");
         }
         assert_eq!(signature(Import::GasLen), FuncType::new([ValType::I32, ValType::I64], [ValType::I32]));
+    }
+
+    /// `has_signature` accepts each intrinsic's own signature and no other intrinsic's that
+    /// differs, nor a type with a parameter or result more or less.
+    #[test]
+    fn has_signature_is_equality_with_the_signature() {
+        let mut others: Vec<FuncType> = Import::ALL.iter().map(|i| signature(*i)).collect();
+        others.push(FuncType::new([], []));
+        others.push(FuncType::new([ValType::I64, ValType::I32], [ValType::I32]));
+        for import in Import::ALL {
+            let own = signature(import);
+            let longer = FuncType::new(own.params().iter().copied().chain([ValType::I32]), own.results().to_vec());
+            let more = FuncType::new(own.params().to_vec(), own.results().iter().copied().chain([ValType::I64]));
+            for ty in others.iter().chain([&longer, &more]) {
+                assert_eq!(has_signature(import, ty), *ty == own, "{import} against {ty}");
+            }
+        }
     }
 
     #[test]

@@ -267,14 +267,13 @@ fn prepare<T>(m: &ModuleInner, resolved: &[Resolved<T>]) -> Option<Template<T>> 
     }
     let mut host_calls = Vec::new();
     let mut funcs = Vec::with_capacity(m.func_types.len());
-    for ((import, r), intrinsic) in m.imports.iter().zip(resolved).zip(&m.intrinsics) {
+    for (k, ((import, r), intrinsic)) in m.imports.iter().zip(resolved).zip(&m.intrinsics).enumerate() {
         let ExternType::Func(ty) = import.ty() else { return None };
-        let entity = |kind| FuncEntity {
-            sig: engine.intern(ty),
-            params: ty.params().len() as u32,
-            results: ty.results().len() as u32,
-            kind,
-        };
+        // Every import is a function (checked above), so import `k` is function `k`, whose type
+        // is the import's and whose signature the module interned with its types.
+        let sig = *m.sigs.get(*m.func_types.get(k)? as usize)?;
+        let entity =
+            |kind| FuncEntity { sig, params: ty.params().len() as u32, results: ty.results().len() as u32, kind };
         match r {
             Resolved::Host(h) if &h.ty == ty => {
                 funcs.push(entity(FuncKind::Host { index: host_calls.len() as u32 }));
@@ -282,7 +281,7 @@ fn prepare<T>(m: &ModuleInner, resolved: &[Resolved<T>]) -> Option<Template<T>> 
             }
             Resolved::Intrinsic => {
                 let import = (*intrinsic)?;
-                if crate::metering::signature(import) != *ty {
+                if !crate::metering::has_signature(import, ty) {
                     return None;
                 }
                 funcs.push(entity(FuncKind::Intrinsic(import)));

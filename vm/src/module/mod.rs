@@ -604,6 +604,20 @@ impl Module {
         self.inner.imports.clone()
     }
 
+    /// The module's imports, in order, borrowed: what an embedder that checks every import of
+    /// every module it loads reads without copying them ([`imports`](Self::imports) copies).
+    pub fn import_types(&self) -> &[ImportType] {
+        &self.inner.imports
+    }
+
+    /// The exported functions, in export order, as (name, signature), borrowed.
+    pub fn exported_funcs(&self) -> impl Iterator<Item = (&str, &FuncType)> + '_ {
+        self.inner.exports.iter().filter_map(|(name, kind, index)| match kind {
+            ExportKind::Func => Some((name.as_str(), self.func_type(*index)?)),
+            _ => None,
+        })
+    }
+
     /// The module's exports, in order.
     pub fn exports(&self) -> Vec<ExportType> {
         self.inner

@@ -1,12 +1,14 @@
-//! The bounds check of decoded code: every operand the op table describes (slots, branch targets,
-//! function, global, table, segment and type indices, and the trailers of `br_table` and data
-//! ops) against the function's frame and the module's counts, precomputed per handler so that a
-//! load stays linear in the code. `check_operands` states the same bounds in full and words the
-//! errors.
+//! Decoding a function's ops, and the bounds check of every operand the op table describes
+//! (slots, branch targets, function, global, table, segment and type indices, and the trailers of
+//! `br_table` and data ops) against the function's frame and the module's counts, in one pass.
+//! The checks are precomputed per handler as a few comparisons without a branch per operand
+//! (`Checks`), so that a load stays linear in the code at a few tens of instructions per op;
+//! `check_operands` states the same bounds in full and words the errors.
 
+use super::OP_BYTES;
 use crate::engine::SigId;
 use crate::exec::op_table::{self, Field, Kind, Trailer};
-use crate::exec::{handlers as h, Op};
+use crate::exec::{handlers as h, Handler, Op};
 
 /// How many of each indexed thing the module has, for checking operands.
 pub(super) struct Bounds {
@@ -19,34 +21,9 @@ pub(super) struct Bounds {
     pub(super) types: u64,
 }
 
-/// How [`check_code`] bounds one operand: below one of the function's limits
-/// ([`Limits`]), or a branch whose target must lie within the code.
-#[derive(Clone, Copy)]
-enum Bound {
-    /// `field < limits[i]`.
-    Below(usize),
-    /// A [`Kind::Branch`] offset.
-    Branch,
-    /// A [`Kind::ChargedBranch`] offset.
-    ChargedBranch,
-}
-
-/// Indices into a function's [`Limits`].
-const SLOTS: usize = 0;
-const FRAMES: usize = 1;
-const GLOBALS: usize = 2;
-const FUNCS: usize = 3;
-const DEFINED: usize = 4;
-const TABLES: usize = 5;
-const ELEMS: usize = 6;
-const DATAS: usize = 7;
-const TYPES: usize = 8;
-
-/// The bounds of one function's operands, by the `Bound::Below` index.
-type Limits = [u64; 9];
-
 /// The bound an operand of `kind` must keep, or `None` for an immediate any value of which is
-/// sound. Must agree with [`check_operands`], which words the error when this finds one.
+/// sound. Must agree with [`check_operands`], which words the error when [`decode_code`] finds
+/// one.
 fn bound_of(kind: Kind) -> Option<Bound> {
     Some(match kind {
         Kind::Dst | Kind::Slot | Kind::Acc => Bound::Below(SLOTS),
@@ -77,75 +54,185 @@ fn bound_of(kind: Kind) -> Option<Bound> {
     })
 }
 
-/// One handler's checks, precomputed from the op table: its bounded operands, and its
-/// trailer's (how many data ops follow is decided per op for `br_table`).
-struct Plan {
-    operands: Box<[(Field, Bound)]>,
-    /// The operands as the table lists them, for the error message.
+/// How one operand is bounded: below one of the function's limits, or a branch whose target
+/// must lie within the code.
+#[derive(Clone, Copy)]
+enum Bound {
+    /// `field < limits[i]`.
+    Below(usize),
+    /// A [`Kind::Branch`] offset (all of `c`).
+    Branch,
+    /// A [`Kind::ChargedBranch`] offset (the low half of `c`).
+    ChargedBranch,
+}
+
+/// Indices into a function's [`Limits`].
+const SLOTS: usize = 0;
+const FRAMES: usize = 1;
+const GLOBALS: usize = 2;
+const FUNCS: usize = 3;
+const DEFINED: usize = 4;
+const TABLES: usize = 5;
+const ELEMS: usize = 6;
+const DATAS: usize = 7;
+const TYPES: usize = 8;
+/// The limit of an unused check: above every value a check reads.
+const NONE: usize = 9;
+/// A limit of 1: the high half of a `c` bounded whole must be 0.
+const ONE: usize = 10;
+
+/// The bounds of one function's operands, by the `Bound::Below` index (then [`NONE`]'s, and
+/// padding to a power of two, so that an index masked by [`LIMIT_MASK`] needs no bounds check).
+type Limits = [u64; 16];
+const LIMIT_MASK: usize = 15;
+
+/// One op's checks, without a branch per operand: each 32-bit lane of the op (`a`, `b`, and the
+/// low and high halves of `c`, in that order) below the function's limit `limit[lane]` ([`NONE`]
+/// for a lane nothing bounds; a bound on all of `c` bounds its low half and holds its high half
+/// below [`ONE`]), and the branch target at the op's index plus `c & branch_full` plus the
+/// sign-extended low half of `c` `& branch_low` within the code (masks all ones or zero:
+/// [`Kind::Branch`] reads all of `c`, [`Kind::ChargedBranch`] its low half).
+#[derive(Clone, Copy)]
+struct Checks {
+    limit: [u8; 4],
+    branch_full: u64,
+    branch_low: u64,
+}
+
+impl Checks {
+    /// The checks of `operands`, as the op table lists them. Panics on a layout it cannot hold
+    /// (two bounds on one lane, two branches): a defect of the table, which a test builds whole.
+    fn of(operands: &[(Field, Kind)]) -> Checks {
+        let mut checks = Checks { limit: [NONE as u8; 4], branch_full: 0, branch_low: 0 };
+        let mut bound = |lane: usize, limit: usize| {
+            assert!(checks.limit[lane] == NONE as u8, "two bounds on lane {lane}: {operands:?}");
+            checks.limit[lane] = limit as u8;
+        };
+        let mut branches = Vec::new();
+        for &(field, kind) in operands {
+            match bound_of(kind) {
+                None => {}
+                // Every limit is at most 2^32 (counts and frame sizes are 32-bit), so `c < limit`
+                // is `c_hi == 0 && c_lo < limit`.
+                Some(Bound::Below(limit)) => match field {
+                    Field::A => bound(0, limit),
+                    Field::B => bound(1, limit),
+                    Field::CLo => bound(2, limit),
+                    Field::CHi => bound(3, limit),
+                    Field::C => {
+                        bound(2, limit);
+                        bound(3, ONE);
+                    }
+                },
+                Some(b @ (Bound::Branch | Bound::ChargedBranch)) => branches.push(b),
+            }
+        }
+        assert!(branches.len() <= 1, "two branch operands: {operands:?}");
+        // Wherever the table lists it, a branch is read as the handlers read it: in all of `c`,
+        // or a charged one in its low half (`Op::branch_offset`, `Op::charged_offset`), as
+        // `check_operands` reads it.
+        match branches.first() {
+            Some(Bound::Branch) => checks.branch_full = u64::MAX,
+            Some(_) => checks.branch_low = u64::MAX,
+            None => {}
+        }
+        checks
+    }
+
+    /// Whether `op`, at index `at` of code `len` ops long, keeps every bound. The same arithmetic
+    /// as [`check_operands`].
+    #[inline(always)]
+    fn pass(&self, op: &Op, at: usize, len: usize, limits: &Limits) -> bool {
+        let limit = |lane: usize| limits[usize::from(self.limit[lane]) & LIMIT_MASK];
+        let below = (u64::from(op.a) < limit(0))
+            & (u64::from(op.b) < limit(1))
+            & (u64::from(op.c_lo()) < limit(2))
+            & (u64::from(op.c_hi()) < limit(3));
+        let offset = (op.c & self.branch_full) | (op.c_lo() as i32 as i64 as u64 & self.branch_low);
+        // Wrapping: a target below 0 or past `i64::MAX` wraps to at least 2^63, above any length.
+        below & ((at as u64).wrapping_add(offset) < len as u64)
+    }
+}
+
+/// What decoding needs of one handler, by id, precomputed from the op table so that decoding
+/// an op is a lookup and a few comparisons: its handler, its checks, and whether it needs the
+/// slow path (a trailer of data ops, or `call_indirect`'s signature to intern).
+#[derive(Clone, Copy)]
+struct Fast {
+    handler: Handler,
+    checks: Checks,
+    /// 0: nothing more; [`SPECIAL_TRAILER`] and [`SPECIAL_CALL_INDIRECT`] bits otherwise.
+    special: u8,
+}
+
+const SPECIAL_TRAILER: u8 = 1;
+const SPECIAL_CALL_INDIRECT: u8 = 2;
+
+/// A handler's slow-path facts: its listed operands (to word an error) and its trailer's.
+struct Slow {
     listed: &'static [(Field, Kind)],
     trailer: Trailer,
-    trailer_operands: Box<[(Field, Bound)]>,
+    trailer_checks: Checks,
 }
 
-/// Every handler's [`Plan`], by id: decoding checks some tens of thousands of ops per load, and
-/// walking the table's operand lists (most operands are immediates, which need no check) cost
-/// most of a decode.
-fn plans() -> &'static [Plan] {
-    static PLANS: std::sync::OnceLock<Vec<Plan>> = std::sync::OnceLock::new();
+/// Every handler's [`Fast`] and [`Slow`] facts, by id.
+struct Plans {
+    fast: Vec<Fast>,
+    slow: Vec<Slow>,
+}
+
+/// The [`Plans`]: decoding checks some tens of thousands of ops per load, and walking the table's
+/// operand lists (most operands are immediates, which need no check) cost most of a decode.
+fn plans() -> &'static Plans {
+    static PLANS: std::sync::OnceLock<Plans> = std::sync::OnceLock::new();
     PLANS.get_or_init(|| {
-        let bounded = |operands: &[(Field, Kind)]| -> Box<[(Field, Bound)]> {
-            operands.iter().filter_map(|&(field, kind)| Some((field, bound_of(kind)?))).collect()
-        };
-        op_table::by_id()
+        let call_indirect = op_table::id_of(h::call_indirect);
+        let table = op_table::by_id();
+        let fast = table
             .iter()
-            .map(|info| Plan {
-                operands: bounded(&info.operands),
+            .enumerate()
+            .map(|(id, info)| {
+                let trailer = if info.trailer == Trailer::None { 0 } else { SPECIAL_TRAILER };
+                let indirect = if call_indirect == Some(id as u16) { SPECIAL_CALL_INDIRECT } else { 0 };
+                Fast { handler: info.handler, checks: Checks::of(&info.operands), special: trailer | indirect }
+            })
+            .collect();
+        let slow = table
+            .iter()
+            .map(|info| Slow {
                 listed: &info.operands,
                 trailer: info.trailer,
-                trailer_operands: match info.trailer {
-                    Trailer::None => Box::new([]),
-                    Trailer::One(operands) => bounded(operands),
-                    Trailer::BranchTable => bounded(&[(Field::C, Kind::Branch)]),
+                trailer_checks: match info.trailer {
+                    Trailer::None => Checks::of(&[]),
+                    Trailer::One(operands) => Checks::of(operands),
+                    Trailer::BranchTable => Checks::of(BRANCH_TABLE_DATA),
                 },
             })
-            .collect()
+            .collect();
+        Plans { fast, slow }
     })
 }
 
-/// Whether `op`, at index `at` of code `len` ops long, keeps every bound of `checks`.
-#[inline(always)]
-fn within(op: &Op, at: usize, len: usize, checks: &[(Field, Bound)], limits: &Limits) -> bool {
-    checks.iter().all(|&(field, bound)| {
-        let v = match field {
-            Field::A => u64::from(op.a),
-            Field::B => u64::from(op.b),
-            Field::C => op.c,
-            Field::CLo => u64::from(op.c_lo()),
-            Field::CHi => u64::from(op.c_hi()),
-        };
-        // The same arithmetic as `check_operands`.
-        let target = |offset: i64| (0..len as i64).contains(&(at as i64 + offset));
-        match bound {
-            Bound::Below(i) => v < limits[i],
-            Bound::Branch => target(op.branch_offset() as i64),
-            Bound::ChargedBranch => target(op.charged_offset() as i64),
-        }
-    })
-}
+/// The operand of each data op of a `br_table`'s trailer.
+const BRANCH_TABLE_DATA: &[(Field, Kind)] = &[(Field::C, Kind::Branch)];
 
-/// Checks every operand of `code` the op table describes against its bounds, and turns each
-/// `call_indirect`'s type index back into `sigs`' interned signature. Errors name the op.
-pub(super) fn check_code(
-    code: &mut [Op],
-    ids: &[u16],
+/// The ops of one function from their serialized form (`raw`, [`OP_BYTES`] per op: handler id,
+/// `a`, `b`, `c`), every handler id looked up and every operand the op table describes checked
+/// against its bounds, in one pass; each `call_indirect`'s type index becomes `sigs`' interned
+/// signature. Errors name the op's index.
+pub(super) fn decode_code(
+    raw: &[u8],
     frame_cells: u32,
     bounds: &Bounds,
     sigs: &[SigId],
-) -> Result<(), (usize, String)> {
-    static CALL_INDIRECT: std::sync::OnceLock<Option<u16>> = std::sync::OnceLock::new();
-    let call_indirect = *CALL_INDIRECT.get_or_init(|| op_table::id_of(h::call_indirect));
+) -> Result<Box<[Op]>, (usize, String)> {
+    let len = raw.len() / OP_BYTES;
+    if len == 0 {
+        return Err((0, "a function without code".into()));
+    }
     let plans = plans();
-    let limits: Limits = [
+    let mut limits: Limits = [u64::MAX; 16];
+    limits[..=ONE].copy_from_slice(&[
         u64::from(frame_cells),
         u64::from(frame_cells) + 1,
         bounds.globals,
@@ -155,50 +242,61 @@ pub(super) fn check_code(
         bounds.elems,
         bounds.datas,
         bounds.types,
-    ];
-    // The message for an op `within` refused, worded by `check_operands`.
-    let refused = |op: &Op, at: usize, len: usize, listed: &[(Field, Kind)]| {
-        let message = check_operands(op, at, len, listed, frame_cells, bounds)
+        u64::MAX,
+        1,
+    ]);
+    // The message for an op `Checks::pass` refused, worded by `check_operands`.
+    let refused = |op: Op, at: usize, listed: &[(Field, Kind)]| {
+        let message = check_operands(&op, at, len, listed, frame_cells, bounds)
             .err()
             .unwrap_or_else(|| "an operand out of bounds".into());
         (at, message)
     };
-    let len = code.len();
-    if len == 0 {
-        return Err((0, "a function without code".into()));
-    }
-    let mut i = 0;
-    while i < len {
-        let op = code[i];
-        // `decode` looked every id up in the table.
-        let Some(plan) = plans.get(usize::from(ids[i])) else {
-            return Err((i, "handler missing from the op table".into()));
+    // An op as stored, with its handler looked up by id.
+    let read = |at: usize, chunk: &[u8]| {
+        let id = usize::from(u16::from_le_bytes([chunk[0], chunk[1]]));
+        let Some(fast) = plans.fast.get(id) else {
+            return Err((at, format!("handler id {id}")));
         };
-        if !within(&op, i, len, &plan.operands, &limits) {
-            return Err(refused(&op, i, len, plan.listed));
+        let word = |from: usize| u32::from_le_bytes([chunk[from], chunk[from + 1], chunk[from + 2], chunk[from + 3]]);
+        let c = u64::from(word(10)) | u64::from(word(14)) << 32;
+        Ok((id, fast, Op { h: fast.handler, a: word(2), b: word(6), c }))
+    };
+    let mut code = Vec::with_capacity(len);
+    let mut ops = raw.chunks_exact(OP_BYTES).enumerate();
+    while let Some((at, chunk)) = ops.next() {
+        let (id, fast, mut op) = read(at, chunk)?;
+        if !fast.checks.pass(&op, at, len, &limits) {
+            return Err(refused(op, at, plans.slow[id].listed));
         }
-        if Some(ids[i]) == call_indirect {
+        if fast.special == 0 {
+            code.push(op);
+            continue;
+        }
+        if fast.special & SPECIAL_CALL_INDIRECT != 0 {
             // Checked against the type count above (`Kind::Sig`).
-            code[i].c = crate::exec::pair(sigs[op.c_lo() as usize].0, op.c_hi());
+            op.c = crate::exec::pair(sigs[op.c_lo() as usize].0, op.c_hi());
         }
-        i += 1;
-        let (data_ops, listed): (usize, &[(Field, Kind)]) = match plan.trailer {
+        code.push(op);
+        let slow = &plans.slow[id];
+        let (data_ops, listed): (usize, &'static [(Field, Kind)]) = match slow.trailer {
             Trailer::None => continue,
             Trailer::One(operands) => (1, operands),
-            Trailer::BranchTable => (op.b as usize + 1, &[(Field::C, Kind::Branch)]),
+            Trailer::BranchTable => ((op.b as usize).saturating_add(1), BRANCH_TABLE_DATA),
         };
-        if data_ops > len - i {
-            return Err((i - 1, format!("{data_ops} data ops past the end of the code")));
+        if data_ops > len - at - 1 {
+            return Err((at, format!("{data_ops} data ops past the end of the code")));
         }
-        for _ in 0..data_ops {
-            let data = code[i];
-            if !within(&data, i, len, &plan.trailer_operands, &limits) {
-                return Err(refused(&data, i, len, listed));
+        // The data ops: checked as the trailer says, whatever their own handlers' operands.
+        for (at, chunk) in ops.by_ref().take(data_ops) {
+            let (_, _, data) = read(at, chunk)?;
+            if !slow.trailer_checks.pass(&data, at, len, &limits) {
+                return Err(refused(data, at, listed));
             }
-            i += 1;
+            code.push(data);
         }
     }
-    Ok(())
+    Ok(code.into_boxed_slice())
 }
 
 fn check_operands(
@@ -267,41 +365,53 @@ fn check_operands(
 mod tests {
     use super::*;
 
-    /// The fast check `check_code` runs agrees with `check_operands` (the one that words the
-    /// errors, and states the bounds in full) on every handler, operand field and edge value.
-    #[test]
-    fn precomputed_checks_refuse_exactly_what_check_operands_refuses() {
-        let bounds = Bounds { funcs: 4, defined: 3, globals: 5, tables: 1, elems: 2, datas: 6, types: 4 };
-        let frame_cells = 5;
-        let limits: Limits = [5, 6, 5, 4, 3, 1, 2, 6, 4];
-        let halves = [0u32, 1, 3, 4, 5, 6, u32::MAX, (-3i32) as u32];
+    /// The values the tests try in each operand field: edges of the bounds below and of the
+    /// field's width.
+    fn halves() -> [u32; 8] {
+        [0u32, 1, 3, 4, 5, 6, u32::MAX, (-3i32) as u32]
+    }
+
+    fn cs() -> Vec<u64> {
         let wide = [0u64, 3, 5, 9, 10, u64::from(u32::MAX), u64::MAX, (-3i64) as u64, (-12i64) as u64, 1 << 40];
         let mut cs: Vec<u64> = wide.to_vec();
-        for lo in halves {
+        for lo in halves() {
             for hi in [0u32, 5, 6, u32::MAX] {
                 cs.push(crate::exec::pair(lo, hi));
             }
         }
+        cs
+    }
+
+    const BOUNDS: Bounds = Bounds { funcs: 4, defined: 3, globals: 5, tables: 1, elems: 2, datas: 6, types: 4 };
+    const FRAME_CELLS: u32 = 5;
+
+    /// The precomputed checks `decode_code` runs agree with `check_operands` (the one that words
+    /// the errors, and states the bounds in full) on every handler, operand field and edge value.
+    #[test]
+    fn precomputed_checks_refuse_exactly_what_check_operands_refuses() {
+        let mut limits: Limits = [u64::MAX; 16];
+        limits[..=ONE].copy_from_slice(&[5, 6, 5, 4, 3, 1, 2, 6, 4, u64::MAX, 1]);
+        let cs = cs();
         let (mut agreed, mut refused) = (0u64, 0u64);
-        for plan in plans() {
-            let mut lists = vec![(&plan.operands, plan.listed)];
-            let branch: &[(Field, Kind)] = &[(Field::C, Kind::Branch)];
-            match plan.trailer {
+        let plans = plans();
+        for (fast, slow) in plans.fast.iter().zip(&plans.slow) {
+            let mut lists = vec![(fast.checks, slow.listed)];
+            match slow.trailer {
                 Trailer::None => {}
-                Trailer::One(listed) => lists.push((&plan.trailer_operands, listed)),
-                Trailer::BranchTable => lists.push((&plan.trailer_operands, branch)),
+                Trailer::One(listed) => lists.push((slow.trailer_checks, listed)),
+                Trailer::BranchTable => lists.push((slow.trailer_checks, BRANCH_TABLE_DATA)),
             }
             for (checks, listed) in lists {
-                for a in halves {
-                    for b in halves {
+                for a in halves() {
+                    for b in halves() {
                         for &c in &cs {
                             for at in [0usize, 4, 9] {
                                 let op = Op { h: crate::exec::handlers::unreachable, a, b, c };
-                                let fast = within(&op, at, 10, checks, &limits);
-                                let full = check_operands(&op, at, 10, listed, frame_cells, &bounds).is_ok();
-                                assert_eq!(fast, full, "{listed:?}: a={a} b={b} c={c:#x} at {at}");
+                                let quick = checks.pass(&op, at, 10, &limits);
+                                let full = check_operands(&op, at, 10, listed, FRAME_CELLS, &BOUNDS).is_ok();
+                                assert_eq!(quick, full, "{listed:?}: a={a} b={b} c={c:#x} at {at}");
                                 agreed += 1;
-                                refused += u64::from(!fast);
+                                refused += u64::from(!quick);
                             }
                         }
                     }
@@ -309,5 +419,106 @@ mod tests {
             }
         }
         assert!(refused > 0 && refused < agreed, "{refused} of {agreed} refused: the values test nothing");
+    }
+
+    /// What `decode_code` must do, stated plainly: each op's id looked up, its operands checked
+    /// by `check_operands`, its trailer's data ops checked as the trailer says; the index of the
+    /// first op refused.
+    fn reference(raw: &[u8]) -> Result<(), usize> {
+        let table = op_table::by_id();
+        let len = raw.len() / OP_BYTES;
+        if len == 0 {
+            return Err(0);
+        }
+        let op_at = |i: usize| {
+            let chunk = &raw[i * OP_BYTES..(i + 1) * OP_BYTES];
+            let id = u16::from_le_bytes([chunk[0], chunk[1]]);
+            let field = |from: usize, n: usize| {
+                let mut buf = [0u8; 8];
+                buf[..n].copy_from_slice(&chunk[from..from + n]);
+                u64::from_le_bytes(buf)
+            };
+            let op = Op {
+                h: crate::exec::handlers::unreachable,
+                a: field(2, 4) as u32,
+                b: field(6, 4) as u32,
+                c: field(10, 8),
+            };
+            table.get(usize::from(id)).map(|info| (info, op)).ok_or(i)
+        };
+        let mut i = 0;
+        while i < len {
+            let (info, op) = op_at(i)?;
+            check_operands(&op, i, len, &info.operands, FRAME_CELLS, &BOUNDS).map_err(|_| i)?;
+            i += 1;
+            let (data_ops, listed): (usize, &[(Field, Kind)]) = match info.trailer {
+                Trailer::None => continue,
+                Trailer::One(operands) => (1, operands),
+                Trailer::BranchTable => (op.b as usize + 1, BRANCH_TABLE_DATA),
+            };
+            if data_ops > len - i {
+                return Err(i - 1);
+            }
+            for _ in 0..data_ops {
+                let (_, data) = op_at(i)?;
+                check_operands(&data, i, len, listed, FRAME_CELLS, &BOUNDS).map_err(|_| i)?;
+                i += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// `decode_code` accepts exactly the code `reference` accepts, and refuses the rest at the
+    /// same op, over many random functions of real handler ids (trailers and `br_table`s
+    /// included), a few unknown ids, and edge operand values.
+    #[test]
+    fn decode_code_refuses_exactly_what_the_plain_check_refuses() {
+        let table = op_table::by_id();
+        let ids_with_trailers: Vec<u16> =
+            (0..table.len() as u16).filter(|id| table[usize::from(*id)].trailer != Trailer::None).collect();
+        assert!(!ids_with_trailers.is_empty());
+        let (halves, cs) = (halves(), cs());
+        let sigs: Vec<SigId> = (0..BOUNDS.types as u32).map(SigId).collect();
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let (mut accepted, mut refused) = (0, 0);
+        for _ in 0..200_000 {
+            let len = 1 + next(8);
+            let mut raw = Vec::with_capacity(len * OP_BYTES);
+            for _ in 0..len {
+                let id = match next(10) {
+                    0 => ids_with_trailers[next(ids_with_trailers.len())],
+                    1 if next(20) == 0 => table.len() as u16 + next(3) as u16,
+                    _ => next(table.len()) as u16,
+                };
+                // Mostly small operands (so that whole functions pass), sometimes an edge.
+                let small = |next: &mut dyn FnMut(usize) -> usize| next(6) as u32;
+                let a = if next(8) == 0 { halves[next(halves.len())] } else { small(&mut next) };
+                let b = if next(8) == 0 { halves[next(halves.len())] } else { small(&mut next) };
+                let c = match next(8) {
+                    0 => cs[next(cs.len())],
+                    1 => (next(len + 2) as i64 - 2) as u64,
+                    _ => crate::exec::pair(small(&mut next), small(&mut next)),
+                };
+                raw.extend_from_slice(&id.to_le_bytes());
+                raw.extend_from_slice(&a.to_le_bytes());
+                raw.extend_from_slice(&b.to_le_bytes());
+                raw.extend_from_slice(&c.to_le_bytes());
+            }
+            let expected = reference(&raw);
+            let got = decode_code(&raw, FRAME_CELLS, &BOUNDS, &sigs).map(|_| ()).map_err(|(at, _)| at);
+            assert_eq!(got, expected, "ops {raw:?}");
+            if got.is_ok() {
+                accepted += 1;
+            } else {
+                refused += 1;
+            }
+        }
+        assert!(accepted > 1000 && refused > 1000, "{accepted} accepted, {refused} refused: the cases test little");
     }
 }

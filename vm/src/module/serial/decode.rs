@@ -3,13 +3,12 @@
 //! before it, and every function's ops (whose operands `check.rs` bounds). Every count is checked
 //! against the bytes left before anything is allocated for it.
 
-use super::check::{check_code, Bounds};
+use super::check::{decode_code, Bounds};
 use super::wire::{read_config, read_const, read_extern_type, read_func_type, read_global_type};
 use super::wire::{read_memory_type, read_table_type, Reader};
 use super::{SerialError, FORMAT_VERSION, MAGIC, OP_BYTES};
 use crate::engine::SigId;
 use crate::exec::op_table;
-use crate::exec::Op;
 use crate::metering::{self, Import};
 use crate::module::{
     CompiledFunc, DataMode, DataSegment, ElemMode, ElemSegment, ExportKind, ImportType, Module, ModuleInner,
@@ -50,7 +49,7 @@ pub(super) fn decode(engine: &Engine, bytes: &[u8]) -> Result<Module, SerialErro
                 funcs_in += 1;
                 let intrinsic = if module == metering::MODULE {
                     let intrinsic = Import::from_name(&name)
-                        .filter(|i| metering::signature(*i) == *sig)
+                        .filter(|i| metering::has_signature(*i, sig))
                         .ok_or_else(|| r.malformed_at(at, format!("import `{module}.{name}` is no intrinsic")))?;
                     Some(intrinsic)
                 } else {
@@ -183,7 +182,6 @@ pub(super) fn decode(engine: &Engine, bytes: &[u8]) -> Result<Module, SerialErro
         types: types.len() as u64,
     };
     let mut funcs = Vec::with_capacity(defined);
-    let mut ids = Vec::new();
     for i in 0..defined {
         let index = funcs_in + i as u32;
         let params = r.u32()?;
@@ -199,28 +197,14 @@ pub(super) fn decode(engine: &Engine, bytes: &[u8]) -> Result<Module, SerialErro
         let ops = r.len(OP_BYTES + 4)?;
         let at = r.at;
         let raw = r.take(ops * OP_BYTES)?;
-        let table = op_table::by_id();
-        let mut code = Vec::with_capacity(ops);
-        ids.clear();
-        for (k, chunk) in raw.chunks_exact(OP_BYTES).enumerate() {
-            let id = u16::from_le_bytes([chunk[0], chunk[1]]);
-            let Some(info) = table.get(usize::from(id)) else {
-                return Err(r.malformed_at(at + k * OP_BYTES, format!("function {index}, op {k}: handler id {id}")));
-            };
-            let field = |from: usize, len: usize| {
-                let mut buf = [0u8; 8];
-                buf[..len].copy_from_slice(&chunk[from..from + len]);
-                u64::from_le_bytes(buf)
-            };
-            code.push(Op { h: info.handler, a: field(2, 4) as u32, b: field(6, 4) as u32, c: field(10, 8) });
-            ids.push(id);
-        }
-        let offsets: Box<[u32]> =
-            r.take(ops * 4)?.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
-        check_code(&mut code, &ids, frame_cells, &bounds, &sigs).map_err(|(k, message)| {
+        let code = decode_code(raw, frame_cells, &bounds, &sigs).map_err(|(k, message)| {
             r.malformed_at(at + k * OP_BYTES, format!("function {index}, op {k}: {message}"))
         })?;
-        funcs.push(CompiledFunc { code: code.into_boxed_slice(), offsets, params, locals, frame_cells, index });
+        let mut offsets = vec![0u32; ops].into_boxed_slice();
+        for (offset, bytes) in offsets.iter_mut().zip(r.take(ops * 4)?.chunks_exact(4)) {
+            *offset = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+        }
+        funcs.push(CompiledFunc { code, offsets, params, locals, frame_cells, index });
     }
     if r.at != bytes.len() {
         return Err(r.malformed(format!("{} bytes after the last function", bytes.len() - r.at)));

@@ -42,7 +42,7 @@
 //!
 //! This file holds the format's constants, [`SerialError`] and the two entry points; `encode.rs`
 //! writes a module in the format, `decode.rs` reads it back (refusing what is incompatible or out
-//! of bounds), `check.rs` bounds every decoded op's operands as the op table describes them, and
+//! of bounds), `check.rs` decodes each function's ops and bounds their operands as the op table describes them, and
 //! `wire.rs` holds the byte-level reader and writer and the codecs of the configuration and of
 //! the module's types and constant expressions.
 

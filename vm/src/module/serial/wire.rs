@@ -153,16 +153,13 @@ fn val_code(t: ValType) -> u8 {
     }
 }
 
+/// Value types by their code (`val_code`).
+const VAL_TYPES: [ValType; 6] =
+    [ValType::I32, ValType::I64, ValType::F32, ValType::F64, ValType::FuncRef, ValType::ExternRef];
+
 fn read_val(r: &mut Reader<'_>) -> Result<ValType, SerialError> {
-    Ok(match r.u8()? {
-        0 => ValType::I32,
-        1 => ValType::I64,
-        2 => ValType::F32,
-        3 => ValType::F64,
-        4 => ValType::FuncRef,
-        5 => ValType::ExternRef,
-        k => return Err(r.malformed(format!("value type {k}"))),
-    })
+    let code = r.u8()?;
+    VAL_TYPES.get(usize::from(code)).copied().ok_or_else(|| r.malformed(format!("value type {code}")))
 }
 
 pub(super) fn write_func_type(w: &mut Writer, t: &FuncType) {
@@ -175,15 +172,21 @@ pub(super) fn write_func_type(w: &mut Writer, t: &FuncType) {
 }
 
 pub(super) fn read_func_type(r: &mut Reader<'_>) -> Result<FuncType, SerialError> {
-    let mut lists = [Vec::new(), Vec::new()];
-    for list in &mut lists {
-        let n = r.len(1)?;
-        for _ in 0..n {
-            list.push(read_val(r)?);
-        }
-    }
-    let [params, results] = lists;
+    let params = read_vals(r)?;
+    let results = read_vals(r)?;
     Ok(FuncType::new(params, results))
+}
+
+/// A count, then that many value types, in one allocation of the exact size (a load decodes
+/// every type of the module).
+fn read_vals(r: &mut Reader<'_>) -> Result<Box<[ValType]>, SerialError> {
+    let n = r.len(1)?;
+    let at = r.at;
+    let codes = r.take(n)?;
+    if let Some(k) = codes.iter().position(|code| usize::from(*code) >= VAL_TYPES.len()) {
+        return Err(r.malformed_at(at + k, format!("value type {}", codes[k])));
+    }
+    Ok(codes.iter().map(|code| VAL_TYPES[usize::from(*code)]).collect())
 }
 
 pub(super) fn write_table_type(w: &mut Writer, t: &TableType) {
@@ -295,4 +298,17 @@ pub(super) fn read_const(r: &mut Reader<'_>, globals: u64, funcs: u64) -> Result
         2 => ConstExpr::RefFunc(r.index(funcs, "constant expression's function")?),
         k => return Err(r.malformed(format!("constant expression kind {k}"))),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The decoding table and the encoding agree on every value type's code.
+    #[test]
+    fn value_type_codes_round_trip() {
+        for (code, ty) in VAL_TYPES.iter().enumerate() {
+            assert_eq!(usize::from(val_code(*ty)), code, "{ty:?}");
+        }
+    }
 }
