@@ -166,7 +166,7 @@ mod tests {
         }
     }
 
-    /// Every sequence of four bytes (2^32 of them, several minutes):
+    /// Every sequence of four bytes (2^32 of them: about a minute of CPU):
     /// `cargo test --release -p tally-sdk --lib -- --ignored utf8::tests::agrees_with_core_on_every_four_byte_sequence`
     #[test]
     #[ignore]
