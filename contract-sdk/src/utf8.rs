@@ -16,28 +16,27 @@ pub(crate) fn is_utf8(bytes: &[u8]) -> bool {
         if lead < 0x80 {
             continue;
         }
-        // The continuation bytes after the first one, and the range of the first one: the
-        // narrower ranges after E0, ED, F0 and F4 exclude overlong forms, surrogates and code
-        // points above U+10FFFF (Unicode's table of well-formed byte sequences).
-        let (more, low, high) = match lead {
-            0xC2..=0xDF => (0, 0x80, 0xBF),
-            0xE0 => (1, 0xA0, 0xBF),
-            0xED => (1, 0x80, 0x9F),
-            0xE1..=0xEF => (1, 0x80, 0xBF),
-            0xF0 => (2, 0x90, 0xBF),
-            0xF4 => (2, 0x80, 0x8F),
-            0xF1..=0xF3 => (2, 0x80, 0xBF),
-            _ => return false,
+        // The number of continuation bytes, and the range of the first one: the narrower ranges
+        // after E0, ED, F0 and F4 exclude overlong forms, surrogates and code points above
+        // U+10FFFF (Unicode's table of well-formed byte sequences). Comparisons rather than a
+        // `match` on ranges: smaller code.
+        let (count, mut low, mut high) = if lead < 0xC2 {
+            return false;
+        } else if lead < 0xE0 {
+            (1, 0x80, 0xBF)
+        } else if lead < 0xF0 {
+            (2, if lead == 0xE0 { 0xA0 } else { 0x80 }, if lead == 0xED { 0x9F } else { 0xBF })
+        } else if lead < 0xF5 {
+            (3, if lead == 0xF0 { 0x90 } else { 0x80 }, if lead == 0xF4 { 0x8F } else { 0xBF })
+        } else {
+            return false;
         };
-        match bytes.get(i) {
-            Some(&b) if low <= b && b <= high => i += 1,
-            _ => return false,
-        }
-        for _ in 0..more {
+        for _ in 0..count {
             match bytes.get(i) {
-                Some(&b) if b & 0xC0 == 0x80 => i += 1,
+                Some(&b) if low <= b && b <= high => i += 1,
                 _ => return false,
             }
+            (low, high) = (0x80, 0xBF);
         }
     }
     true
