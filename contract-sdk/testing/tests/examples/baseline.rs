@@ -71,8 +71,9 @@ fn escrow_fund_stays_at_least_20_percent_below_issue_14s_baseline() {
 
 /// Issue 14's figure: `fund` at least 40 % cheaper than the baseline code at the same params.
 /// Not met: loads are most of `fund` on both codes and are priced by loaded code bytes, of
-/// which today's code has fewer (16,199 against 23,052, as `tally check` counts them) (BENCHMARKS.md, "Escrow `fund` against issue 14's
-/// baseline", "Smaller contract code" and "Custom sections stored apart"). Run with
+/// which today's code has fewer: 16,199 against 23,052, as `tally check` counts them
+/// (BENCHMARKS.md, "Escrow `fund` against issue 14's baseline", "Smaller contract code" and
+/// "Custom sections stored apart"). Run with
 /// `cargo test --release -p tally-sdk-testing --test examples -- --ignored baseline::escrow_fund_costs_at_least`.
 #[test]
 #[ignore = "issue 14's 40 % is not met at the same prices yet (-38.7 %)"]
