@@ -91,6 +91,7 @@ extern crate std;
 pub mod call;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod client;
+mod decode;
 pub mod dispatch;
 pub mod env;
 pub mod event;
@@ -104,6 +105,7 @@ pub mod selector;
 pub mod storage;
 mod sys;
 pub mod u256;
+mod utf8;
 
 #[cfg(all(target_arch = "wasm32", feature = "allocator"))]
 pub use rt::bump;

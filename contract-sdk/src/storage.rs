@@ -18,6 +18,7 @@ use core::marker::PhantomData;
 
 use parity_scale_codec::{Decode, Encode};
 
+use crate::decode::decode_value;
 use crate::env;
 
 /// A storage handle created from a key prefix: what `#[storage]` fields must implement.
@@ -33,10 +34,10 @@ pub trait Layout {
     fn layout() -> Self;
 }
 
-fn decode_stored<T: Decode>(bytes: &[u8]) -> T {
+fn decode_stored<T: Decode + 'static>(bytes: &[u8]) -> T {
     let mut input = bytes;
-    match T::decode(&mut input) {
-        Ok(v) if input.is_empty() => v,
+    match decode_value(&mut input) {
+        Some(v) if input.is_empty() => v,
         _ => env::abort(crate::abort_code::STORAGE_CORRUPT),
     }
 }
@@ -75,7 +76,9 @@ impl<T> Item<T> {
     }
 }
 
-impl<T: Decode> Item<T> {
+// `'static`: see `decode::decode_value` (a `#[storage]` struct has no lifetime parameters, so
+// its fields' value types are `'static`).
+impl<T: Decode + 'static> Item<T> {
     /// The stored value, `None` if there is none.
     pub fn get(&self) -> Option<T> {
         env::storage_get(self.key).map(|b| decode_stored(&b))
@@ -142,7 +145,7 @@ impl<K: Encode, V> Map<K, V> {
     }
 }
 
-impl<K: Encode, V: Decode> Map<K, V> {
+impl<K: Encode, V: Decode + 'static> Map<K, V> {
     /// The value of `key`, `None` if there is none.
     pub fn get(&self, key: &K) -> Option<V> {
         env::storage_get(&self.key_of(key)).map(|b| decode_stored(&b))

@@ -22,6 +22,7 @@ fn finish_call(ret: &Option<Type>, call: TokenStream) -> TokenStream {
 /// The body that decodes `m`'s arguments from `bytes` and runs it.
 fn invoke(storage: &Ident, m: &Method, bytes: TokenStream) -> TokenStream {
     let sel = m.selector;
+    let sel = quote!([#(#sel),*]);
     let idents: Vec<&Ident> = m.args.iter().map(|a| &a.ident).collect();
     let tys: Vec<&Type> = m.args.iter().map(|a| &a.ty).collect();
     let name = &m.ident;
@@ -31,7 +32,9 @@ fn invoke(storage: &Ident, m: &Method, bytes: TokenStream) -> TokenStream {
     let finish = finish_call(&m.ret, call);
     quote_spanned! {m.ident.span()=>
         #view
-        let (#(#idents,)*): (#(#tys,)*) = ::tally_sdk::__private::dispatch::decode_args([#(#sel),*], #bytes);
+        let mut __tally_in: &[u8] = #bytes;
+        #(let #idents: #tys = ::tally_sdk::__private::dispatch::decode_arg(#sel, &mut __tally_in);)*
+        ::tally_sdk::__private::dispatch::no_args_left(#sel, __tally_in);
         #binding = <#storage as ::tally_sdk::__private::Layout>::layout();
         #finish
     }
@@ -149,7 +152,7 @@ pub(crate) fn generate(module: &mut ItemMod, c: &Contract) -> TokenStream {
     let deploy_body = match c.methods.iter().find(|m| m.kind == Kind::Init) {
         Some(m) => invoke(storage, m, quote!(&__tally_input)),
         None => quote! {
-            let (): () = ::tally_sdk::__private::dispatch::decode_args([0; 4], &__tally_input);
+            ::tally_sdk::__private::dispatch::no_args_left([0; 4], &__tally_input);
         },
     };
     let migrate = c.methods.iter().find(|m| m.kind == Kind::Migrate).map(|m| {
