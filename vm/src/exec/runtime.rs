@@ -5,7 +5,7 @@
 use core::ptr;
 
 use super::{Cx, Frame, Ip, Sp};
-use crate::store::{FuncKind, InstanceEntity, StoreInner};
+use crate::store::{FuncKind, InstanceEntity, StoreInner, WasmEntry};
 use crate::{Trap, TrapCode};
 
 /// Calls into host functions; implemented by the typed store so the interpreter stays
@@ -362,6 +362,10 @@ pub(crate) struct IndirectTarget {
     /// What the function is, so that the caller can enter a function of its own instance
     /// without [`enter_func`].
     pub kind: FuncKind,
+    /// Its parameter count.
+    pub params: u32,
+    /// For a defined function, what entering it reads.
+    pub entry: WasmEntry,
 }
 
 /// Resolves a `call_indirect` target: the store function at `table[i]` if its signature is `sig`.
@@ -377,5 +381,5 @@ pub(crate) unsafe fn indirect_target(cx: *mut Cx, table: u32, i: u32, sig: u32) 
     if entity.sig.0 != sig {
         return Err(TrapCode::IndirectCallTypeMismatch);
     }
-    Ok(IndirectTarget { index: func, kind: entity.kind })
+    Ok(IndirectTarget { index: func, kind: entity.kind, params: entity.params, entry: entity.entry })
 }

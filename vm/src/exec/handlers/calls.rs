@@ -34,17 +34,32 @@ unsafe fn call_defined<const ENTERED: bool, const MEM: bool>(
     unsafe {
         let op = &*ip;
         let f = (*cx).defined.add(op.a as usize);
-        enter_defined::<ENTERED, MEM>(ip, sp.add(op.b as usize), sp, mem, cx, gas, acc, f, ret)
+        let callee = Callee {
+            code: (*f).code.as_ptr(),
+            params: (*f).params,
+            locals: (*f).locals,
+            frame_cells: (*f).frame_cells,
+        };
+        enter_defined::<ENTERED, MEM>(ip, sp.add(op.b as usize), sp, mem, cx, gas, acc, callee, f, ret)
     }
 }
 
-/// Enters defined function `f` of the current instance with its frame at `new_sp`, for the call
-/// op at `ip` whose frame is at `sp`; the callee returns to `ret`. `ENTERED` and `MEM` as for
-/// [`call_defined`].
+/// What entering a defined function reads: its [`CompiledFunc`]'s fields, or their copy in its
+/// store entity ([`WasmEntry`](crate::store::WasmEntry)).
+struct Callee {
+    code: Ip,
+    params: u32,
+    locals: u32,
+    frame_cells: u32,
+}
+
+/// Enters defined function `f` of the current instance, whose fields `callee` holds, with its
+/// frame at `new_sp`, for the call op at `ip` whose frame is at `sp`; the callee returns to
+/// `ret`. `ENTERED` and `MEM` as for [`call_defined`].
 ///
 /// # Safety
-/// Handler invariants for `ip`; `f` is a defined function of the current instance; `new_sp` is
-/// the call's frame offset from `sp`, within the caller's frame.
+/// Handler invariants for `ip`; `f` is a defined function of the current instance and `callee`
+/// its fields; `new_sp` is the call's frame offset from `sp`, within the caller's frame.
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 unsafe fn enter_defined<const ENTERED: bool, const MEM: bool>(
@@ -55,23 +70,23 @@ unsafe fn enter_defined<const ENTERED: bool, const MEM: bool>(
     cx: *mut Cx,
     gas: u64,
     acc: u64,
+    callee: Callee,
     f: *const CompiledFunc,
     ret: Ip,
 ) -> Ip {
     // SAFETY: see the function's contract.
     unsafe {
-        let f = &*f;
         // `new_sp` lies within the stack (the caller's frame fits), so the sum cannot wrap.
-        if new_sp.wrapping_add(f.frame_cells as usize).cast_const() > (*cx).stack_end
+        if new_sp.wrapping_add(callee.frame_cells as usize).cast_const() > (*cx).stack_end
             || !Cx::push_frame(cx, Frame { ret_ip: ret, sp, inst: (*cx).inst })
         {
             return trap(ip, cx, TrapCode::StackExhausted, gas);
         }
-        if f.locals > SMALL_LOCALS {
+        if callee.locals > SMALL_LOCALS {
             return enter_zeroing_locals(f, new_sp, mem, cx, gas);
         }
-        zero_small_locals(new_sp.add(f.params as usize));
-        let entry = f.code.as_ptr();
+        zero_small_locals(new_sp.add(callee.params as usize));
+        let entry = callee.code;
         if !ENTERED {
             next_op(entry, new_sp, mem, cx, gas, acc)
         } else {
@@ -153,8 +168,8 @@ handler!(
 /// `call_indirect`: table `a`, frame at slot `b`, signature id in the low half of `c`, index
 /// slot in the high half. A defined function of the current instance is entered here, as
 /// `call_internal` enters it (running its `enter_gas` op itself, as `call_internal_entered`
-/// does): from the table cell, the store's function entity and the callee's compiled code,
-/// without `enter_func`'s walk through the store's instance and module. Other targets (host
+/// does): from the table cell and the store's function entity, which holds what the call
+/// needs, without `enter_func`'s walk through the store's instance and module. Other targets (host
 /// functions, intrinsics, other instances' functions) take `enter_func`.
 call_indirect(ip, sp, mem, cx, gas, acc) {
     let op = &*ip;
@@ -166,12 +181,15 @@ call_indirect(ip, sp, mem, cx, gas, acc) {
     if let FuncKind::Wasm { instance, def } = func.kind {
         if instance == (*(*cx).inst).index {
             // `def` indexes the defined functions of its instance, the current one.
+            // Its entity's entry was set from it when its instance was placed in the store.
             let f = (*cx).defined.add(def as usize);
+            let e = func.entry;
             let new_sp = sp.add(op.b as usize);
-            if same((*(*f).code.as_ptr()).h, enter_gas) {
-                return enter_defined::<true, false>(ip, new_sp, sp, mem, cx, gas, acc, f, ip.add(1));
+            let callee = || Callee { code: e.code, params: func.params, locals: e.locals, frame_cells: e.frame_cells };
+            if same((*e.code).h, enter_gas) {
+                return enter_defined::<true, false>(ip, new_sp, sp, mem, cx, gas, acc, callee(), f, ip.add(1));
             }
-            return enter_defined::<false, false>(ip, new_sp, sp, mem, cx, gas, acc, f, ip.add(1));
+            return enter_defined::<false, false>(ip, new_sp, sp, mem, cx, gas, acc, callee(), f, ip.add(1));
         }
     }
     (*cx).meter.set_remaining(gas);
