@@ -4,7 +4,7 @@ use core::marker::PhantomData;
 use std::sync::Arc;
 
 use crate::exec;
-use crate::store::{FuncEntity, FuncKind, StoreId, StoreInner};
+use crate::store::{FuncEntity, FuncKind, StoreId, StoreInner, WasmEntry};
 use crate::{Error, Extern, ExternRef, FuncType, Store, Trap, Val, ValType, F32, F64};
 
 /// A function in a [`Store`]: defined by an instance or by the host.
@@ -63,7 +63,13 @@ impl<T> HostFunc<T> {
         let (params, results) = (self.ty.params().len() as u32, self.ty.results().len() as u32);
         store.host_funcs.push(self.call);
         let index = store.host_funcs.len() as u32 - 1;
-        store.inner.funcs.push(FuncEntity { sig, params, results, kind: FuncKind::Host { index } });
+        store.inner.funcs.push(FuncEntity {
+            sig,
+            params,
+            results,
+            kind: FuncKind::Host { index },
+            entry: WasmEntry::NONE,
+        });
         Func { store: store.inner.id, index: store.inner.funcs.len() as u32 - 1 }
     }
 }
@@ -78,7 +84,13 @@ pub(crate) fn intrinsic<T>(store: &mut Store<T>, name: &str) -> Result<Func, Err
     let ty = crate::metering::signature(intrinsic);
     let sig = store.inner.engine.intern(&ty);
     let (params, results) = (ty.params().len() as u32, ty.results().len() as u32);
-    store.inner.funcs.push(FuncEntity { sig, params, results, kind: FuncKind::Intrinsic(intrinsic) });
+    store.inner.funcs.push(FuncEntity {
+        sig,
+        params,
+        results,
+        kind: FuncKind::Intrinsic(intrinsic),
+        entry: WasmEntry::NONE,
+    });
     Ok(Func { store: store.inner.id, index: store.inner.funcs.len() as u32 - 1 })
 }
 

@@ -4,7 +4,7 @@ use std::cell::Cell;
 use std::sync::Arc;
 
 use crate::module::{ConstExpr, DataMode, ElemMode, ExportKind, ModuleInner};
-use crate::store::{FuncEntity, FuncKind, InstanceEntity, StoreInner};
+use crate::store::{FuncEntity, FuncKind, InstanceEntity, StoreInner, WasmEntry};
 use crate::{
     Error, Extern, ExternType, Func, Global, Memory, Module, Store, Table, Trap, TrapCode, TypedFunc, WasmTuple,
 };
@@ -180,7 +180,7 @@ pub(crate) fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[E
         }
     }
     let instance_index = s.instances.len() as u32;
-    for (def, _) in m.funcs.iter().enumerate() {
+    for (def, f) in m.funcs.iter().enumerate() {
         let index = m.num_imported_funcs as usize + def;
         let ty = &m.types[m.func_types[index] as usize];
         s.funcs.push(FuncEntity {
@@ -188,6 +188,7 @@ pub(crate) fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[E
             params: ty.params().len() as u32,
             results: ty.results().len() as u32,
             kind: FuncKind::Wasm { instance: instance_index, def: def as u32 },
+            entry: WasmEntry::of(f),
         });
         funcs.push(s.funcs.len() as u32 - 1);
     }

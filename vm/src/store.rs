@@ -41,7 +41,43 @@ pub(crate) struct FuncEntity {
     pub params: u32,
     pub results: u32,
     pub kind: FuncKind,
+    /// For a defined function placed in a store, what a call needs to enter it; `NONE`
+    /// otherwise.
+    pub entry: WasmEntry,
 }
+
+/// A copy of the fields of a defined function's [`CompiledFunc`](crate::module::CompiledFunc)
+/// that a call reads, kept in its store entity: `call_indirect` reaches the entity through the
+/// table cell, and entering the callee from there saves a dependent load (a cache miss when a
+/// table holds thousands of functions).
+#[derive(Clone, Copy)]
+pub(crate) struct WasmEntry {
+    /// The first op of the function's code; null for an entity that is not a defined function
+    /// of a store's instance.
+    pub code: *const crate::exec::Op,
+    /// Cells the frame needs.
+    pub frame_cells: u32,
+    /// Locals beyond the parameters.
+    pub locals: u32,
+}
+
+impl WasmEntry {
+    /// The entry of an entity that is not a defined function of an instance.
+    pub(crate) const NONE: Self = Self { code: core::ptr::null(), frame_cells: 0, locals: 0 };
+
+    /// The entry of `f`. The code pointer stays valid as long as the module that owns `f` lives:
+    /// its code is a boxed slice, never moved or changed once the module is compiled, and the
+    /// instance holding the entity keeps the module alive as long as the store.
+    pub(crate) fn of(f: &crate::module::CompiledFunc) -> Self {
+        Self { code: f.code.as_ptr(), frame_cells: f.frame_cells, locals: f.locals }
+    }
+}
+
+// SAFETY: `code` points into a compiled module's code, which is immutable once compiled and
+// owned by an `Arc`; reading it from any thread is sound, and nothing writes through it.
+unsafe impl Send for WasmEntry {}
+// SAFETY: as for `Send`: the pointee is never written.
+unsafe impl Sync for WasmEntry {}
 
 pub(crate) struct MemoryEntity {
     pub data: Vec<u8>,

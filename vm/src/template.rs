@@ -40,7 +40,7 @@ use std::cell::Cell;
 
 use crate::func::{intrinsic, HostCallFn, HostFunc};
 use crate::module::{ConstExpr, DataMode, ElemMode, ModuleInner};
-use crate::store::{FuncEntity, FuncKind, InstanceEntity, PAGE_SIZE};
+use crate::store::{FuncEntity, FuncKind, InstanceEntity, WasmEntry, PAGE_SIZE};
 use crate::{Error, Extern, ExternType, Func, GlobalType, Instance, Module, Store};
 
 /// A module linked against a [`Linker`](crate::Linker)'s definitions, ready to instantiate in
@@ -158,13 +158,15 @@ impl<T> InstancePre<T> {
         let s = &mut store.inner;
         let instance_index = s.instances.len() as u32;
         let func_base = s.funcs.len() as u32;
-        s.funcs.extend(template.funcs.iter().map(|f| FuncEntity {
-            kind: match f.kind {
-                FuncKind::Host { index } => FuncKind::Host { index: host_base + index },
-                FuncKind::Wasm { def, .. } => FuncKind::Wasm { instance: instance_index, def },
-                kind @ FuncKind::Intrinsic(_) => kind,
-            },
-            ..*f
+        s.funcs.extend(template.funcs.iter().map(|f| {
+            let (kind, entry) = match f.kind {
+                FuncKind::Host { index } => (FuncKind::Host { index: host_base + index }, WasmEntry::NONE),
+                FuncKind::Wasm { def, .. } => {
+                    (FuncKind::Wasm { instance: instance_index, def }, WasmEntry::of(&m.funcs[def as usize]))
+                }
+                kind @ FuncKind::Intrinsic(_) => (kind, WasmEntry::NONE),
+            };
+            FuncEntity { kind, entry, ..*f }
         }));
         let funcs: Vec<u32> = (func_base..func_base + template.funcs.len() as u32).collect();
         // A function reference is the store index plus one (zero is null), as `eval` makes it.
@@ -272,8 +274,13 @@ fn prepare<T>(m: &ModuleInner, resolved: &[Resolved<T>]) -> Option<Template<T>> 
         // Every import is a function (checked above), so import `k` is function `k`, whose type
         // is the import's and whose signature the module interned with its types.
         let sig = *m.sigs.get(*m.func_types.get(k)? as usize)?;
-        let entity =
-            |kind| FuncEntity { sig, params: ty.params().len() as u32, results: ty.results().len() as u32, kind };
+        let entity = |kind| FuncEntity {
+            sig,
+            params: ty.params().len() as u32,
+            results: ty.results().len() as u32,
+            kind,
+            entry: WasmEntry::NONE,
+        };
         match r {
             Resolved::Host(h) if &h.ty == ty => {
                 funcs.push(entity(FuncKind::Host { index: host_calls.len() as u32 }));
@@ -297,6 +304,8 @@ fn prepare<T>(m: &ModuleInner, resolved: &[Resolved<T>]) -> Option<Template<T>> 
             params: ty.params().len() as u32,
             results: ty.results().len() as u32,
             kind: FuncKind::Wasm { instance: 0, def: def as u32 },
+            // Set when an instance is placed in a store, from the module that instance holds.
+            entry: WasmEntry::NONE,
         });
     }
     let mut globals: Vec<(GlobalType, Init)> = Vec::with_capacity(m.globals.len());

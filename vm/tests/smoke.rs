@@ -336,3 +336,74 @@ fn templates_place_imports_after_host_functions() {
         assert_eq!(poke.call(&mut store, 1).unwrap(), i as i32 + 1, "instance {i} shares the imported memory");
     }
 }
+
+/// `call_indirect` enters a function of its own instance without the generic call path: the
+/// callee's locals start zeroed at every call (the previous call left them dirty), its
+/// parameters arrive, and a function of another instance in the same table still runs with
+/// its own memory. A second instance of the same module overwrites the shared table with its
+/// functions: the first instance's calls to them run in the second one's memory.
+#[test]
+fn call_indirect_enters_own_and_other_instances_functions() {
+    let engine = Engine::default();
+    let a = Module::new(
+        &engine,
+        &wat::parse_str(
+            r#"(module
+  (memory 1)
+  (data (i32.const 0) "\05\00\00\00")
+  (table (export "t") 4 funcref)
+  (func $read (export "read") (param i32) (result i32) (i32.add (local.get 0) (i32.load (i32.const 0)))))"#,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let b = Module::new(
+        &engine,
+        &wat::parse_str(
+            r#"(module
+  (import "a" "t" (table 4 funcref))
+  (import "a" "read" (func $read (param i32) (result i32)))
+  (memory 1)
+  (data (i32.const 0) "\09\00\00\00")
+  (type $t (func (param i32) (result i32)))
+  (elem (i32.const 0) func $locals $read $small)
+  ;; Six locals, more than a call zeroes inline: their sum must be 0 on entry.
+  (func $locals (param i32) (result i32) (local i32 i64 i32 i32 i32 i32)
+    (local.set 6 (i32.add (i32.add (local.get 1) (i32.wrap_i64 (local.get 2)))
+      (i32.add (i32.add (local.get 3) (local.get 4)) (i32.add (local.get 5) (local.get 6)))))
+    (local.set 1 (i32.const 100)) (local.set 2 (i64.const 100)) (local.set 3 (i32.const 100))
+    (local.set 4 (i32.const 100)) (local.set 5 (i32.const 100))
+    (i32.add (local.get 0) (local.get 6)))
+  ;; Two locals, zeroed inline.
+  (func $small (param i32) (result i32) (local i32 i32)
+    (local.set 2 (i32.add (local.get 1) (local.get 2)))
+    (local.set 1 (i32.const 50))
+    (i32.add (i32.add (local.get 0) (local.get 2)) (i32.load (i32.const 0))))
+  (func (export "set") (param i32) (i32.store (i32.const 0) (local.get 0)))
+  (func (export "call") (param i32 i32) (result i32)
+    (call_indirect (type $t) (local.get 1) (local.get 0))))"#,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, ());
+    let linker = Linker::new(&engine);
+    let ia = linker.instantiate(&mut store, &a).unwrap();
+    let mut linker = Linker::new(&engine);
+    linker.instance(&store, "a", ia).unwrap();
+    let first = linker.instantiate(&mut store, &b).unwrap();
+    let call = first.get_typed_func::<(i32, i32), i32>(&store, "call").unwrap();
+    assert_eq!(call.call(&mut store, (2, 1)).unwrap(), 10, "own function, few locals, own memory");
+    let second = linker.instantiate_pre(&b).instantiate(&mut store).unwrap();
+    second.get_typed_func::<i32, ()>(&store, "set").unwrap().call(&mut store, 20).unwrap();
+    for inst in [first, second] {
+        let call = inst.get_typed_func::<(i32, i32), i32>(&store, "call").unwrap();
+        for _ in 0..3 {
+            assert_eq!(call.call(&mut store, (0, 1)).unwrap(), 1, "many locals, zeroed");
+            assert_eq!(call.call(&mut store, (1, 1)).unwrap(), 6, "the other module's function, its memory");
+            assert_eq!(call.call(&mut store, (2, 1)).unwrap(), 21, "the second instance's function, its memory");
+        }
+        assert_eq!(call.call(&mut store, (3, 1)).unwrap_err().code, TrapCode::IndirectCallToNull);
+        assert_eq!(call.call(&mut store, (4, 1)).unwrap_err().code, TrapCode::TableOutOfBounds);
+    }
+}

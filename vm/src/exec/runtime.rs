@@ -5,7 +5,7 @@
 use core::ptr;
 
 use super::{Cx, Frame, Ip, Sp};
-use crate::store::{FuncKind, InstanceEntity, StoreInner};
+use crate::store::{FuncKind, InstanceEntity, StoreInner, WasmEntry};
 use crate::{Trap, TrapCode};
 
 /// Calls into host functions; implemented by the typed store so the interpreter stays
@@ -355,16 +355,31 @@ pub(crate) unsafe fn func_of(cx: *mut Cx, index: u32) -> u32 {
     unsafe { *(&*(*cx).inst).funcs.get_unchecked(index as usize) }
 }
 
+/// A resolved `call_indirect` target: the store function's index and its kind.
+pub(crate) struct IndirectTarget {
+    /// The store function index.
+    pub index: u32,
+    /// What the function is, so that the caller can enter a function of its own instance
+    /// without [`enter_func`].
+    pub kind: FuncKind,
+    /// Its parameter count.
+    pub params: u32,
+    /// For a defined function, what entering it reads.
+    pub entry: WasmEntry,
+}
+
 /// Resolves a `call_indirect` target: the store function at `table[i]` if its signature is `sig`.
-#[inline(never)]
-pub(crate) unsafe fn indirect_target(cx: *mut Cx, table: u32, i: u32, sig: u32) -> Result<u32, TrapCode> {
+/// Inlined into the handler: the entity it reads is the one the call then enters.
+#[inline(always)]
+pub(crate) unsafe fn indirect_target(cx: *mut Cx, table: u32, i: u32, sig: u32) -> Result<IndirectTarget, TrapCode> {
     // SAFETY: see `store_and_inst`.
     let (store, inst) = unsafe { store_and_inst(cx) };
     let t = &store.tables[inst.tables[table as usize] as usize];
     let cell = *t.elems.get(i as usize).ok_or(TrapCode::TableOutOfBounds)?;
     let func = cell.checked_sub(1).ok_or(TrapCode::IndirectCallToNull)? as u32;
-    if store.funcs[func as usize].sig.0 != sig {
+    let entity = &store.funcs[func as usize];
+    if entity.sig.0 != sig {
         return Err(TrapCode::IndirectCallTypeMismatch);
     }
-    Ok(func)
+    Ok(IndirectTarget { index: func, kind: entity.kind, params: entity.params, entry: entity.entry })
 }
