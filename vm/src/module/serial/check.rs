@@ -333,7 +333,10 @@ fn check_operands(
         match kind {
             Kind::Dst | Kind::Slot | Kind::Acc => within(u64::from(frame_cells), "slot")?,
             Kind::Frame => within(u64::from(frame_cells) + 1, "callee frame")?,
-            Kind::Branch => target(op.branch_offset() as i64)?,
+            // All 64 bits of `c`, as the translator writes the offset (sign-extended) and as
+            // `Checks::pass` reads it: on a 32-bit target `branch_offset` keeps only the low
+            // half, so reading it here would accept entries whose high half disagrees.
+            Kind::Branch => target(op.c as i64)?,
             Kind::ChargedBranch => target(op.charged_offset() as i64)?,
             Kind::Global => within(bounds.globals, "global")?,
             Kind::Func => within(bounds.funcs, "function")?,
@@ -454,7 +457,8 @@ mod tests {
             let (data_ops, listed): (usize, &[(Field, Kind)]) = match info.trailer {
                 Trailer::None => continue,
                 Trailer::One(operands) => (1, operands),
-                Trailer::BranchTable => (op.b as usize + 1, BRANCH_TABLE_DATA),
+                // Saturating: `b + 1` overflows a 32-bit `usize` at `b = u32::MAX`.
+                Trailer::BranchTable => ((op.b as usize).saturating_add(1), BRANCH_TABLE_DATA),
             };
             if data_ops > len - i {
                 return Err(i - 1);
