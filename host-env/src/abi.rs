@@ -248,7 +248,7 @@ fn mem_range(c: &Caller<'_, Host>, ptr: i32, len: u32) -> HostResult<core::ops::
 
 pub(crate) fn read_mem(c: &Caller<'_, Host>, ptr: i32, len: u32) -> HostResult<Vec<u8>> {
     let r = mem_range(c, ptr, len)?;
-    Ok(c.memory_data()[r].to_vec())
+    Ok(tally_vm::bytes::to_vec(&c.memory_data()[r]))
 }
 
 /// Traps with `memory_access` unless `ptr..ptr + len` is in memory.
@@ -258,7 +258,7 @@ pub(crate) fn check_range(c: &Caller<'_, Host>, ptr: i32, len: u32) -> HostResul
 
 pub(crate) fn write_mem(c: &mut Caller<'_, Host>, ptr: i32, bytes: &[u8]) -> HostResult<()> {
     let r = mem_range(c, ptr, bytes.len() as u32)?;
-    c.memory_data_mut()[r].copy_from_slice(bytes);
+    tally_vm::bytes::copy(&mut c.memory_data_mut()[r], bytes);
     Ok(())
 }
 

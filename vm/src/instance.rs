@@ -233,7 +233,7 @@ pub(crate) fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[E
                 if end > t.elems.len() as u64 {
                     return Err(Trap::new(TrapCode::TableOutOfBounds).into());
                 }
-                t.elems[offset as usize..end as usize].copy_from_slice(&items);
+                crate::bytes::copy(&mut t.elems[offset as usize..end as usize], &items);
             }
         }
         // Dropped, and nothing reads the items again: release them.
@@ -253,7 +253,7 @@ pub(crate) fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[E
         if end > data.len() as u64 {
             return Err(Trap::new(TrapCode::MemoryOutOfBounds).into());
         }
-        data[offset as usize..end as usize].copy_from_slice(&seg.bytes);
+        crate::bytes::copy(&mut data[offset as usize..end as usize], &seg.bytes);
         s.instances[instance_index as usize].data_dropped[i].set(true);
     }
     if let Some(start) = m.start {

@@ -47,6 +47,7 @@
 
 #![warn(missing_docs)]
 
+pub mod bytes;
 mod config;
 mod engine;
 mod error;

@@ -194,7 +194,7 @@ impl<T> InstancePre<T> {
         for &(memory, offset, seg) in &template.data_writes {
             let bytes = &m.datas[seg as usize].bytes;
             let data = &mut s.memories[memories[memory as usize] as usize].data;
-            data[offset as usize..offset as usize + bytes.len()].copy_from_slice(bytes);
+            crate::bytes::copy(&mut data[offset as usize..offset as usize + bytes.len()], bytes);
         }
         // The interpreter indexes `global_ptrs` (and the other spaces) with validated indices
         // and no bounds check, so the instance's spaces must be the module's, imports included.

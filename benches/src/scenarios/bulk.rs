@@ -70,6 +70,28 @@ fn memory_copy_max_overlap(scale: Scale) -> Setup {
     warm_call(bulk::memory_copy(pages, 1, 0, len, n), PLENTY, param)
 }
 
+/// The distance, modulo 4096, from the source to the destination of the skewed copies: glibc
+/// copies 2 KiB to 1 MiB with `rep movsb`, which the reference machine runs about 20 times slower
+/// at a distance of 1 to 31 bytes (`tally_vm::bytes`).
+const PAGE_SKEW: u32 = 16;
+
+fn memory_fill_skewed(scale: Scale) -> Setup {
+    let n = scale.pick(1024, 256, 1);
+    let len = scale.pick(65536, 65536, 4096);
+    let param = format!("{n} memory.fill of {} from a byte past a page boundary", kib(len as usize));
+    warm_call(bulk::memory_fill(2, 1, len, n), PLENTY, param)
+}
+
+fn memory_copy_skewed(scale: Scale) -> Setup {
+    let n = scale.pick(1024, 256, 1);
+    let len = scale.pick(65536, 65536, 4096);
+    let dst = len + PAGE_SKEW;
+    let pages = (dst + len).div_ceil(65536);
+    let param =
+        format!("{n} memory.copy of {} to {PAGE_SKEW} bytes past a page boundary from the source", kib(len as usize));
+    warm_call(bulk::memory_copy(pages, dst, 0, len, n), PLENTY, param)
+}
+
 /// The segment of `memory-init-0` and `memory-init-1`, in bytes.
 const SMALL_SEGMENT: u32 = 16;
 
@@ -171,6 +193,16 @@ fn table_copy_max_overlap(scale: Scale) -> Setup {
     warm_call(bulk::table_copy(elements, 1, 0, elements - 1, n), PLENTY, param)
 }
 
+fn table_copy_skewed(scale: Scale) -> Setup {
+    let n = scale.pick(2048, 512, 1);
+    // Slots are 8 bytes in the VM's tables: 1536 of them are 12 KiB, and a destination 512 slots
+    // + 2 past the source's end lies 16 bytes past it modulo 4096 (within `table_elements`).
+    let len = scale.pick(1536, 1536, 512);
+    let dst = len + 512 + PAGE_SKEW / 8;
+    let param = format!("{n} table.copy of {len} slots to {PAGE_SKEW} bytes past a page boundary from the source");
+    warm_call(bulk::table_copy(dst + len, dst, 0, len, n), PLENTY, param)
+}
+
 fn table_init_0(scale: Scale) -> Setup {
     let n = small_ops(scale);
     warm_call(bulk::table_init(16, 0, n), PLENTY, format!("{n} table.init of 0 slots from a 16-item passive segment"))
@@ -235,10 +267,12 @@ pub(super) fn scenarios() -> Vec<Scenario> {
         s("memory-fill-0", memory_fill_0 as fn(Scale) -> Setup),
         s("memory-fill-1", memory_fill_1),
         s("memory-fill-max", memory_fill_max),
+        s("memory-fill-skewed", memory_fill_skewed),
         s("memory-copy-0", memory_copy_0),
         s("memory-copy-1", memory_copy_1),
         s("memory-copy-max", memory_copy_max),
         s("memory-copy-max-overlap", memory_copy_max_overlap),
+        s("memory-copy-skewed", memory_copy_skewed),
         s("memory-init-0", memory_init_0),
         s("memory-init-1", memory_init_1),
         s("memory-init-max", memory_init_max),
@@ -251,6 +285,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
         s("table-copy-1", table_copy_1),
         s("table-copy-max", table_copy_max),
         s("table-copy-max-overlap", table_copy_max_overlap),
+        s("table-copy-skewed", table_copy_skewed),
         s("table-init-0", table_init_0),
         s("table-init-1", table_init_1),
         s("table-init-max", table_init_max),

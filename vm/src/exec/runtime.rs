@@ -204,7 +204,7 @@ pub(crate) unsafe fn memory_fill(cx: *mut Cx, dst: u32, val: u8, n: u32) -> Resu
     if n == 0 {
         return Ok(()); // the bounds are checked; a call into `memset` would be most of the work
     }
-    data[dst as usize..end as usize].fill(val);
+    crate::bytes::fill(&mut data[dst as usize..end as usize], val);
     Ok(())
 }
 
@@ -221,7 +221,7 @@ pub(crate) unsafe fn memory_copy(cx: *mut Cx, dst: u32, src: u32, n: u32) -> Res
     if n == 0 {
         return Ok(()); // as in `memory_fill`
     }
-    data.copy_within(src as usize..src as usize + n as usize, dst as usize);
+    crate::bytes::copy_within(data, src as usize, dst as usize, n as usize);
     Ok(())
 }
 
@@ -238,7 +238,10 @@ pub(crate) unsafe fn memory_init(cx: *mut Cx, seg: u32, dst: u32, src: u32, n: u
     if n == 0 {
         return Ok(()); // as in `memory_fill`
     }
-    data[dst as usize..dst as usize + n as usize].copy_from_slice(&bytes[src as usize..src as usize + n as usize]);
+    crate::bytes::copy(
+        &mut data[dst as usize..dst as usize + n as usize],
+        &bytes[src as usize..src as usize + n as usize],
+    );
     Ok(())
 }
 
@@ -332,12 +335,12 @@ pub(crate) unsafe fn table_copy(
     }
     let (dst, src, n) = (dst as usize, src as usize, n as usize);
     if d == s {
-        store.tables[d].elems.copy_within(src..src + n, dst);
+        crate::bytes::copy_within(&mut store.tables[d].elems, src, dst, n);
     } else {
         // Two distinct tables: borrow both at once instead of copying through a temporary.
         let (low, high) = store.tables.split_at_mut(d.max(s));
         let (dt, st) = if d < s { (&mut low[d], &high[0]) } else { (&mut high[0], &low[s]) };
-        dt.elems[dst..dst + n].copy_from_slice(&st.elems[src..src + n]);
+        crate::bytes::copy(&mut dt.elems[dst..dst + n], &st.elems[src..src + n]);
     }
     Ok(())
 }
@@ -355,7 +358,10 @@ pub(crate) unsafe fn table_init(cx: *mut Cx, table: u32, seg: u32, dst: u32, src
     if n == 0 {
         return Ok(()); // as in `memory_fill`
     }
-    t.elems[dst as usize..dst as usize + n as usize].copy_from_slice(&items[src as usize..src as usize + n as usize]);
+    crate::bytes::copy(
+        &mut t.elems[dst as usize..dst as usize + n as usize],
+        &items[src as usize..src as usize + n as usize],
+    );
     Ok(())
 }
 
