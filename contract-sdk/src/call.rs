@@ -35,7 +35,7 @@ use alloc::vec::Vec;
 
 use parity_scale_codec::{Decode, Encode};
 
-use crate::{env, Address};
+use crate::{bytes, env, Address};
 
 /// `call` flag: the callee may be a contract already on the call stack.
 pub const ALLOW_REENTRY: u32 = 1;
@@ -162,7 +162,7 @@ impl<'a> CallBuilder<'a> {
     /// A call of the SDK method with selector `selector` (for a constant one:
     /// [`selector!`](crate::selector!)).
     pub fn with_selector(contract: Address, selector: [u8; 4]) -> CallBuilder<'a> {
-        CallBuilder { contract, export: "call", input: selector.to_vec(), gas: u64::MAX, flags: 0 }
+        CallBuilder { contract, export: "call", input: bytes::to_vec(&selector), gas: u64::MAX, flags: 0 }
     }
 
     /// A call of any export `export` (of type `() -> ()`) with empty input; set it with
@@ -174,13 +174,13 @@ impl<'a> CallBuilder<'a> {
     /// Appends the SCALE encoding of `args` to the input: pass a tuple of the method's
     /// arguments in order, `&(a, b)` (a one-element tuple is `&(a,)`).
     pub fn args<A: Encode + ?Sized>(mut self, args: &A) -> Self {
-        args.encode_to(&mut self.input);
+        bytes::encode_to(args, &mut self.input);
         self
     }
 
     /// Appends raw bytes to the input.
     pub fn input(mut self, bytes: &[u8]) -> Self {
-        self.input.extend_from_slice(bytes);
+        bytes::append(&mut self.input, bytes);
         self
     }
 
@@ -254,8 +254,8 @@ impl CallTarget {
     /// Calls the SDK method with `selector` on `SCALE(args)` (`args` the arguments tuple) and
     /// returns its raw return data; `view` makes the call read-only.
     pub fn call_raw<A: Encode>(&self, selector: [u8; 4], args: &A, view: bool) -> Result<Vec<u8>, CallError> {
-        let mut input = selector.to_vec();
-        args.encode_to(&mut input);
+        let mut input = bytes::to_vec(&selector);
+        bytes::encode_to(args, &mut input);
         let flags = if view { self.flags | READ_ONLY } else { self.flags };
         send(&self.address, "call", &input, self.gas, flags)
     }
