@@ -45,7 +45,7 @@ pub const READ_ONLY: u32 = 2;
 /// Why a cross-contract call failed. The callee's writes and events were rolled back; the
 /// caller continues (use `?` or [`revert_with`](crate::env::revert_with) to give up too).
 #[cfg_attr(not(target_arch = "wasm32"), derive(scale_info::TypeInfo))]
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[derive(Clone, Debug, PartialEq, Eq, Decode)]
 pub enum CallError {
     /// The callee reverted (status 1) with this data: for an SDK contract, the SCALE encoding of
     /// its error value, or a [`DispatchError`](crate::dispatch::DispatchError) (see
@@ -65,6 +65,38 @@ pub enum CallError {
     Decode,
     /// A status code this SDK version does not know.
     Unknown(u32),
+}
+
+// By hand rather than derived: the same bytes (the variant's index, then its field), but one
+// index computation instead of a branch per variant, which a contract whose errors wrap a
+// `CallError` pays for by the byte and by the `br_table` target at every load.
+impl Encode for CallError {
+    fn size_hint(&self) -> usize {
+        match self {
+            CallError::Reverted(data) => 1 + data.size_hint(),
+            CallError::Unknown(_) => 5,
+            _ => 1,
+        }
+    }
+
+    fn encode_to<T: parity_scale_codec::Output + ?Sized>(&self, dest: &mut T) {
+        let index = match self {
+            CallError::Reverted(_) => 0,
+            CallError::Trapped => 1,
+            CallError::OutOfGas => 2,
+            CallError::ReentryDenied => 3,
+            CallError::DepthExceeded => 4,
+            CallError::NotFound => 5,
+            CallError::Decode => 6,
+            CallError::Unknown(_) => 7,
+        };
+        dest.push_byte(index);
+        match self {
+            CallError::Reverted(data) => data.encode_to(dest),
+            CallError::Unknown(status) => status.encode_to(dest),
+            _ => {}
+        }
+    }
 }
 
 impl CallError {
@@ -362,5 +394,32 @@ pub trait ContractRef: Copy {
     fn read_only(mut self) -> Self {
         self.target_mut().flags |= READ_ONLY;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn call_errors_encode_as_the_derived_scale_did() {
+        // Index, then the field: what `#[derive(Encode)]` wrote, which revert data and the
+        // metadata's type registry describe.
+        let cases: [(CallError, &[u8]); 9] = [
+            (CallError::Reverted(vec![]), &[0, 0]),
+            (CallError::Reverted(vec![7; 70]), &[&[0, 0x19, 0x01][..], &[7; 70]].concat()),
+            (CallError::Trapped, &[1]),
+            (CallError::OutOfGas, &[2]),
+            (CallError::ReentryDenied, &[3]),
+            (CallError::DepthExceeded, &[4]),
+            (CallError::NotFound, &[5]),
+            (CallError::Decode, &[6]),
+            (CallError::Unknown(0x0102_0304), &[7, 4, 3, 2, 1]),
+        ];
+        for (error, bytes) in cases {
+            assert_eq!(error.encode(), bytes, "{error:?}");
+            assert!(error.size_hint() >= bytes.len(), "{error:?}");
+            assert_eq!(CallError::decode(&mut &bytes[..]), Ok(error));
+        }
     }
 }
