@@ -35,7 +35,7 @@ use alloc::vec::Vec;
 
 use parity_scale_codec::{Decode, Encode};
 
-use crate::{env, Address};
+use crate::{bytes, env, Address};
 
 /// `call` flag: the callee may be a contract already on the call stack.
 pub const ALLOW_REENTRY: u32 = 1;
@@ -45,7 +45,7 @@ pub const READ_ONLY: u32 = 2;
 /// Why a cross-contract call failed. The callee's writes and events were rolled back; the
 /// caller continues (use `?` or [`revert_with`](crate::env::revert_with) to give up too).
 #[cfg_attr(not(target_arch = "wasm32"), derive(scale_info::TypeInfo))]
-#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+#[derive(Clone, Debug, PartialEq, Eq, Decode)]
 pub enum CallError {
     /// The callee reverted (status 1) with this data: for an SDK contract, the SCALE encoding of
     /// its error value, or a [`DispatchError`](crate::dispatch::DispatchError) (see
@@ -65,6 +65,38 @@ pub enum CallError {
     Decode,
     /// A status code this SDK version does not know.
     Unknown(u32),
+}
+
+// By hand rather than derived: the same bytes (the variant's index, then its field), but one
+// index computation instead of a branch per variant, which a contract whose errors wrap a
+// `CallError` pays for by the byte and by the `br_table` target at every load.
+impl Encode for CallError {
+    fn size_hint(&self) -> usize {
+        match self {
+            CallError::Reverted(data) => 1 + data.size_hint(),
+            CallError::Unknown(_) => 5,
+            _ => 1,
+        }
+    }
+
+    fn encode_to<T: parity_scale_codec::Output + ?Sized>(&self, dest: &mut T) {
+        let index = match self {
+            CallError::Reverted(_) => 0,
+            CallError::Trapped => 1,
+            CallError::OutOfGas => 2,
+            CallError::ReentryDenied => 3,
+            CallError::DepthExceeded => 4,
+            CallError::NotFound => 5,
+            CallError::Decode => 6,
+            CallError::Unknown(_) => 7,
+        };
+        dest.push_byte(index);
+        match self {
+            CallError::Reverted(data) => data.encode_to(dest),
+            CallError::Unknown(status) => status.encode_to(dest),
+            _ => {}
+        }
+    }
 }
 
 impl CallError {
@@ -162,7 +194,7 @@ impl<'a> CallBuilder<'a> {
     /// A call of the SDK method with selector `selector` (for a constant one:
     /// [`selector!`](crate::selector!)).
     pub fn with_selector(contract: Address, selector: [u8; 4]) -> CallBuilder<'a> {
-        CallBuilder { contract, export: "call", input: selector.to_vec(), gas: u64::MAX, flags: 0 }
+        CallBuilder { contract, export: "call", input: bytes::to_vec(&selector), gas: u64::MAX, flags: 0 }
     }
 
     /// A call of any export `export` (of type `() -> ()`) with empty input; set it with
@@ -174,13 +206,13 @@ impl<'a> CallBuilder<'a> {
     /// Appends the SCALE encoding of `args` to the input: pass a tuple of the method's
     /// arguments in order, `&(a, b)` (a one-element tuple is `&(a,)`).
     pub fn args<A: Encode + ?Sized>(mut self, args: &A) -> Self {
-        args.encode_to(&mut self.input);
+        bytes::encode_to(args, &mut self.input);
         self
     }
 
     /// Appends raw bytes to the input.
     pub fn input(mut self, bytes: &[u8]) -> Self {
-        self.input.extend_from_slice(bytes);
+        bytes::append(&mut self.input, bytes);
         self
     }
 
@@ -254,8 +286,8 @@ impl CallTarget {
     /// Calls the SDK method with `selector` on `SCALE(args)` (`args` the arguments tuple) and
     /// returns its raw return data; `view` makes the call read-only.
     pub fn call_raw<A: Encode>(&self, selector: [u8; 4], args: &A, view: bool) -> Result<Vec<u8>, CallError> {
-        let mut input = selector.to_vec();
-        args.encode_to(&mut input);
+        let mut input = bytes::to_vec(&selector);
+        bytes::encode_to(args, &mut input);
         let flags = if view { self.flags | READ_ONLY } else { self.flags };
         send(&self.address, "call", &input, self.gas, flags)
     }
@@ -362,5 +394,32 @@ pub trait ContractRef: Copy {
     fn read_only(mut self) -> Self {
         self.target_mut().flags |= READ_ONLY;
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn call_errors_encode_as_the_derived_scale_did() {
+        // Index, then the field: what `#[derive(Encode)]` wrote, which revert data and the
+        // metadata's type registry describe.
+        let cases: [(CallError, &[u8]); 9] = [
+            (CallError::Reverted(vec![]), &[0, 0]),
+            (CallError::Reverted(vec![7; 70]), &[&[0, 0x19, 0x01][..], &[7; 70]].concat()),
+            (CallError::Trapped, &[1]),
+            (CallError::OutOfGas, &[2]),
+            (CallError::ReentryDenied, &[3]),
+            (CallError::DepthExceeded, &[4]),
+            (CallError::NotFound, &[5]),
+            (CallError::Decode, &[6]),
+            (CallError::Unknown(0x0102_0304), &[7, 4, 3, 2, 1]),
+        ];
+        for (error, bytes) in cases {
+            assert_eq!(error.encode(), bytes, "{error:?}");
+            assert!(error.size_hint() >= bytes.len(), "{error:?}");
+            assert_eq!(CallError::decode(&mut &bytes[..]), Ok(error));
+        }
     }
 }

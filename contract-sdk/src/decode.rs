@@ -39,14 +39,16 @@ pub(crate) fn decode_value<T: Decode + 'static>(input: &mut &[u8]) -> Option<T> 
 #[inline(never)]
 fn decode_string(input: &mut &[u8]) -> Option<String> {
     let len = compact_u32(input)? as usize;
-    let bytes = input.get(..len)?;
+    // `split_at_checked` rather than `get(..len)` and `&input[len..]`: no panicking slice
+    // index (three functions of code) is left for the optimizer to prove unreachable.
+    let (bytes, rest) = input.split_at_checked(len)?;
     if !is_utf8(bytes) {
         return None;
     }
-    *input = &input[len..];
+    *input = rest;
     // SAFETY: `is_utf8` accepts exactly the byte strings `core::str::from_utf8` accepts (its
     // tests compare the two exhaustively on short sequences).
-    Some(unsafe { String::from_utf8_unchecked(bytes.to_vec()) })
+    Some(unsafe { String::from_utf8_unchecked(crate::bytes::to_vec(bytes)) })
 }
 
 /// `Compact<u32>::decode`, as strict: the shortest of the four modes only (a value that fits a
@@ -61,14 +63,14 @@ fn compact_u32(input: &mut &[u8]) -> Option<u32> {
         _ if prefix >> 2 == 0 => (5, 1 << 30),
         _ => return None,
     };
-    let bytes = input.get(..len)?;
+    let (bytes, rest) = input.split_at_checked(len)?;
     let raw = bytes.iter().rev().fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
     // Modes 0–2 keep the value above the two mode bits; mode 3 in the bytes after the prefix.
     let value = if len == 5 { raw >> 8 } else { raw >> 2 };
     if value < min {
         return None;
     }
-    *input = &input[len..];
+    *input = rest;
     Some(value as u32)
 }
 

@@ -149,8 +149,7 @@ pub fn no_args_left(selector: [u8; 4], input: &[u8]) {
 
 /// Sets the return data to `SCALE(value)` (nothing for an empty encoding such as `()`).
 pub fn finish<T: Encode>(value: T) {
-    // `using_encoded`: no allocation for the types that encode in place (integers, ...).
-    value.using_encoded(|data| {
+    crate::bytes::with_encoded(&value, |data| {
         if !data.is_empty() {
             env::return_data(data);
         }

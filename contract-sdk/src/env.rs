@@ -29,7 +29,7 @@ pub fn input() -> Vec<u8> {
     // room for them, before `set_len` exposes them.
     unsafe {
         let len = sys::input_len();
-        let mut buf = Vec::with_capacity(len as usize);
+        let mut buf = crate::bytes::with_capacity(len as usize);
         if len > 0 {
             sys::input_read(buf.as_mut_ptr(), 0, len);
         }
@@ -53,7 +53,7 @@ pub fn revert(data: &[u8]) -> ! {
 
 /// [`revert`] with the SCALE encoding of `error` as the revert data.
 pub fn revert_with<E: Encode + ?Sized>(error: &E) -> ! {
-    revert(&error.encode())
+    revert(&crate::bytes::encode(error))
 }
 
 /// Stops with status `Aborted(code)`. Codes `0..=255` are reserved for the SDK
@@ -68,7 +68,7 @@ pub fn abort(code: u32) -> ! {
 /// One host call for values up to [`STORAGE_READ_BUFFER`] bytes; a larger value is re-read
 /// from the offset where the first read stopped (the host charges the value's length again).
 pub fn storage_get(key: &[u8]) -> Option<Vec<u8>> {
-    let mut buf: Vec<u8> = Vec::with_capacity(STORAGE_READ_BUFFER);
+    let mut buf = crate::bytes::with_capacity(STORAGE_READ_BUFFER);
     // SAFETY: the host writes at most `cap` bytes at `dst`, and `cap` never exceeds the spare
     // capacity; `set_len` only covers bytes the host wrote.
     unsafe {
@@ -84,8 +84,8 @@ pub fn storage_get(key: &[u8]) -> Option<Vec<u8>> {
         buf.set_len(STORAGE_READ_BUFFER);
         // A new buffer of the exact length rather than `reserve_exact`: the growth path is
         // larger code, and every load of every contract pays for its code by the byte.
-        let mut value = Vec::with_capacity(len);
-        value.extend_from_slice(&buf);
+        let mut value = crate::bytes::with_capacity(len);
+        core::ptr::copy_nonoverlapping(buf.as_ptr(), value.as_mut_ptr(), STORAGE_READ_BUFFER);
         let rest = (len - STORAGE_READ_BUFFER) as u32;
         sys::storage_read(
             key.as_ptr(),
@@ -229,7 +229,7 @@ pub fn call_output() -> Vec<u8> {
     // SAFETY: the host writes exactly `len` bytes into spare capacity of that size.
     unsafe {
         let len = sys::return_data_len();
-        let mut buf = Vec::with_capacity(len as usize);
+        let mut buf = crate::bytes::with_capacity(len as usize);
         if len > 0 {
             sys::return_data_read(buf.as_mut_ptr(), 0, len);
         }

@@ -120,13 +120,13 @@ impl<'a> CreateBuilder<'a> {
     /// Appends the SCALE encoding of `args` to the initializer's input: a tuple of the
     /// `#[init]` method's arguments in order (`&(a,)` for one).
     pub fn args<A: Encode + ?Sized>(mut self, args: &A) -> Self {
-        args.encode_to(&mut self.input);
+        crate::bytes::encode_to(args, &mut self.input);
         self
     }
 
     /// Appends raw bytes to the initializer's input.
     pub fn input(mut self, bytes: &[u8]) -> Self {
-        self.input.extend_from_slice(bytes);
+        crate::bytes::append(&mut self.input, bytes);
         self
     }
 
@@ -186,7 +186,7 @@ pub fn create_plain(code: &[u8], salt: [u8; 32], input: &[u8], gas: u64) -> Resu
 /// with `args` (a tuple of its arguments). On any failure the old code stays and nothing the
 /// migration did remains. Check who may upgrade before calling this.
 pub fn set_code<A: Encode + ?Sized>(code: &[u8], args: &A) -> Result<(), DeployError> {
-    set_code_with(code, MIGRATE_EXPORT, &args.encode(), u64::MAX)
+    set_code_with(code, MIGRATE_EXPORT, &crate::bytes::encode(args), u64::MAX)
 }
 
 /// [`set_code`] with any migration export (`""`: none, the code is replaced as it is), raw

@@ -88,6 +88,7 @@ extern crate alloc;
 #[cfg(all(not(target_arch = "wasm32"), not(test)))]
 extern crate std;
 
+mod bytes;
 pub mod call;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod client;
@@ -165,6 +166,7 @@ pub mod prelude {
 /// Re-exports for the code the `#[contract]` macro generates; not a stable API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::bytes::{encode, with_encoded};
     pub use crate::dispatch;
     pub use crate::event::topic_of;
     pub use crate::selector::{const_keccak256, selector};

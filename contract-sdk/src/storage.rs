@@ -18,6 +18,7 @@ use core::marker::PhantomData;
 
 use parity_scale_codec::{Decode, Encode};
 
+use crate::bytes::{self, with_encoded};
 use crate::decode::decode_value;
 use crate::env;
 
@@ -96,7 +97,7 @@ impl<T: Decode + 'static> Item<T> {
 impl<T: Encode> Item<T> {
     /// Stores `value`.
     pub fn set(&mut self, value: &T) {
-        value.using_encoded(|v| env::storage_set(self.key, v))
+        with_encoded(value, |v| env::storage_set(self.key, v))
     }
 }
 
@@ -128,9 +129,9 @@ impl<K, V> Map<K, V> {
 impl<K: Encode, V> Map<K, V> {
     /// The storage key of `key`: `prefix ‖ SCALE(key)`.
     pub fn key_of(&self, key: &K) -> Vec<u8> {
-        let mut k = Vec::with_capacity(self.prefix.len() + key.size_hint());
-        k.extend_from_slice(self.prefix);
-        key.encode_to(&mut k);
+        let mut k = bytes::with_capacity(self.prefix.len() + key.size_hint());
+        bytes::append(&mut k, self.prefix);
+        bytes::encode_to(key, &mut k);
         k
     }
 
@@ -163,6 +164,6 @@ impl<K: Encode, V: Decode + 'static> Map<K, V> {
 impl<K: Encode, V: Encode> Map<K, V> {
     /// Stores `value` under `key`.
     pub fn insert(&mut self, key: &K, value: &V) {
-        value.using_encoded(|v| env::storage_set(&self.key_of(key), v))
+        with_encoded(value, |v| env::storage_set(&self.key_of(key), v))
     }
 }

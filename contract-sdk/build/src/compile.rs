@@ -15,6 +15,11 @@
 //! remapping undoes. The wasm stack is
 //! [`BuildOptions::stack_size`]. Flags and targets set for an outer cargo build (`RUSTFLAGS`,
 //! `CARGO_BUILD_TARGET`, ...) are removed from the child's environment.
+//!
+//! A contract ([`Profile::Contract`]) then loses the linker's `__heap_base` and `__data_end`
+//! exports and globals, which nothing reads and every load pays for
+//! ([`without_linker_globals`](crate::without_linker_globals)). The guests
+//! ([`Profile::Speed`]) keep the module as linked: they are workloads, not contracts.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -205,9 +210,16 @@ pub fn compile(
             output.status
         )));
     }
-    wasm_artifact(&String::from_utf8_lossy(&output.stdout)).ok_or_else(|| {
+    let wasm = wasm_artifact(&String::from_utf8_lossy(&output.stdout)).ok_or_else(|| {
         BuildError::new(format!("cargo built no .wasm for {what}: is its library a cdylib-capable crate?"))
-    })
+    })?;
+    if options.profile == Profile::Contract {
+        let code = std::fs::read(&wasm).map_err(|e| BuildError::new(format!("cannot read {}: {e}", wasm.display())))?;
+        if let Some(smaller) = crate::without_linker_globals(&code) {
+            crate::generate::write_atomically(&wasm, &smaller)?;
+        }
+    }
+    Ok(wasm)
 }
 
 /// The last `.wasm` file among cargo's `compiler-artifact` messages (the root crate is built

@@ -187,7 +187,8 @@ fn generate(
     Ok(Some(run.stdout))
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {
+/// Replaces the file at `path` with `bytes` (a new file renamed over it).
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     std::fs::write(&tmp, bytes)
         .and_then(|()| std::fs::rename(&tmp, path))

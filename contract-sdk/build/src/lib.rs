@@ -28,6 +28,7 @@
 mod compile;
 mod examples;
 mod generate;
+mod linker_globals;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -35,6 +36,7 @@ use std::path::{Path, PathBuf};
 pub use compile::{cargo_layout, compile, BuildOptions, CargoLayout, Profile};
 pub use examples::{example, examples_dir, examples_manifest, examples_target_dir, EXAMPLES};
 pub use generate::{embed_metadata, with_metadata};
+pub use linker_globals::without_linker_globals;
 pub use tally_sdk_metadata::{
     json, scale_info, value, ArgInfo, EventInfo, Metadata, MetadataError, MethodInfo, MethodKind, ReturnInfo,
     StorageInfo, TypeCollector, PLACEHOLDER,

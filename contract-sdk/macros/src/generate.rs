@@ -143,7 +143,7 @@ pub(crate) fn generate(module: &mut ItemMod, c: &Contract) -> TokenStream {
                 }
                 fn emit_self(&self) {
                     let topics: &[[u8; 32]] = &[#sig #(#topics),*];
-                    ::tally_sdk::scale::Encode::using_encoded(self, |data| ::tally_sdk::env::emit_event(topics, data))
+                    ::tally_sdk::__private::with_encoded(self, |data| ::tally_sdk::env::emit_event(topics, data))
                 }
             }
         }

@@ -94,7 +94,7 @@ fn create(c: &Contract) -> TokenStream {
     quote! {
         #[doc = #doc]
         pub fn #name(#code: &[u8], #salt: [u8; 32], #(#idents: #tys),*) -> #ret {
-            let input = ::tally_sdk::scale::Encode::encode(&(#(#idents,)*));
+            let input = ::tally_sdk::__private::encode(&(#(#idents,)*));
             #body
         }
     }
