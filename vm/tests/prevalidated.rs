@@ -46,7 +46,7 @@ fn limits_are_refused_with_the_same_error() {
     ];
     for config in configs {
         let (full, fast) = both(&Engine::new(config.clone()), &wasm);
-        let full = full.err().expect("the validated load is over a limit");
+        let full = full.expect_err("the validated load is over a limit");
         assert!(matches!(full, Error::LimitExceeded { .. }), "{full:?}");
         assert_eq!(format!("{:?}", fast.err()), format!("{:?}", Some(full)), "{config:?}");
     }
@@ -61,7 +61,7 @@ fn without_floats_a_float_operator_is_still_refused() {
     valid(&wasm);
     let engine = Engine::new(Config { floats: false, ..Config::default() });
     let (full, fast) = both(&engine, &wasm);
-    let full = full.err().expect("floats are off");
+    let full = full.expect_err("floats are off");
     assert!(matches!(full, Error::UnsupportedFeature { .. }), "{full:?}");
     assert_eq!(format!("{:?}", fast.err()), format!("{:?}", Some(full)));
 }

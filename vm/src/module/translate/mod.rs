@@ -247,7 +247,7 @@ impl FuncTranslator {
         // The body came from a parser of the profile, so its reader already has these features;
         // set them anyway: how operators decode (memargs, memory indices) depends on them.
         reader.set_features(super::features(config));
-        let mut visitor = OpVisitor { tr: self, ctx, validator: validator.as_deref_mut(), offset: 0 };
+        let mut visitor = OpVisitor { tr: self, ctx, validator, offset: 0 };
         decode::Decoder::new(&reader).visit_all(&mut reader, &mut visitor)?;
         visitor.offset = reader.original_position();
         reader.finish_expression(&visitor)?;
