@@ -8,7 +8,7 @@
 //! the maximum and the byte offset of the offending item. A module that passes can be loaded and
 //! instantiated; its [`CodeShape`] says how much that costs.
 //!
-//! Function bodies are scanned by [`crate::opscan`] straight from their bytes, and by
+//! Function bodies are scanned straight from their bytes (`opscan.rs`), and by
 //! wasmparser's operator reader only where the fast scan gives up (anything unusual, malformed or
 //! over a limit), so every result and error is the reader's.
 //!
