@@ -56,6 +56,46 @@ pub fn injector_exclusion(err: &InjectError) -> Option<&'static str> {
     }
 }
 
+/// Limits small enough that generated modules reach them: the engine on which
+/// [`prevalidated_agrees`] sees the VM's limit errors.
+pub fn tight() -> Config {
+    Config {
+        max_function_size: 400,
+        max_locals: 16,
+        max_params: 4,
+        max_stack_cells: 64,
+        max_module_size: 64 * 1024,
+        ..Config::default()
+    }
+}
+
+/// `Module::new_prevalidated` and `Module::new` on `wasm`, a module valid under the profile
+/// (an instrumented one): `Err` unless both give the same translated module (the same
+/// serialized bytes) or the same error.
+pub fn prevalidated_agrees(engine: &Engine, wasm: &[u8]) -> Result<(), String> {
+    let full = Module::new(engine, wasm);
+    // SAFETY: the caller passes a module valid under the profile.
+    let fast = unsafe { Module::new_prevalidated(engine, wasm) };
+    match (full, fast) {
+        (Ok(full), Ok(fast)) => {
+            let (full, fast) = (full.serialize(), fast.serialize());
+            if full != fast {
+                let size = |s: &Result<Vec<u8>, _>| s.as_ref().map(Vec::len).map_err(Clone::clone);
+                return Err(format!(
+                    "translated without validation, the module differs ({:?} serialized bytes, {:?} validated)",
+                    size(&fast),
+                    size(&full)
+                ));
+            }
+            Ok(())
+        }
+        (Err(full), Err(fast)) if format!("{full:?}") == format!("{fast:?}") => Ok(()),
+        (full, fast) => {
+            Err(format!("translated without validation: {:?}; validated: {:?}", fast.map(drop), full.map(drop)))
+        }
+    }
+}
+
 /// What the components said about one module.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Verdicts {
@@ -71,6 +111,8 @@ pub struct Verdicts {
 pub struct Agreement {
     vm: Engine,
     vm_without_floats: Engine,
+    /// The VM with [`tight`] limits, for [`prevalidated_agrees`] on the injector's output.
+    vm_tight: Engine,
     schedule: Schedule,
 }
 
@@ -86,6 +128,7 @@ impl Agreement {
         Agreement {
             vm: Engine::new(unlimited(true)),
             vm_without_floats: Engine::new(unlimited(false)),
+            vm_tight: Engine::new(tight()),
             schedule: Schedule::default(),
         }
     }
@@ -122,15 +165,24 @@ impl Agreement {
             }
         }
 
-        let got = std::panic::catch_unwind(|| instrument(wasm, &self.schedule).map(drop));
+        let got = std::panic::catch_unwind(|| instrument(wasm, &self.schedule));
         match got {
             Err(_) => out.disagreements.push("instrument panicked".into()),
-            Ok(Ok(())) if !out.valid => out.disagreements.push("the injector accepts, the profile rejects".into()),
+            Ok(Ok(_)) if !out.valid => out.disagreements.push("the injector accepts, the profile rejects".into()),
             Ok(Err(e)) if out.valid => match injector_exclusion(&e) {
                 Some(class) => out.excluded.push(class),
                 None => out.disagreements.push(format!("the injector rejects, the profile accepts: {e}")),
             },
-            Ok(_) => {}
+            // What a metered load does with the output: the VM translates it without validating
+            // it again, and must get what validating it would give.
+            Ok(Ok(instrumented)) => {
+                for engine in [&self.vm, &self.vm_tight] {
+                    if let Err(e) = prevalidated_agrees(engine, &instrumented) {
+                        out.disagreements.push(e);
+                    }
+                }
+            }
+            Ok(Err(_)) => {}
         }
         out
     }

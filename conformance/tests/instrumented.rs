@@ -6,7 +6,8 @@
 //! Every binary a directive compiles is transformed before the run:
 //! - modules that validate under Tally's profile (`module`, `module definition`,
 //!   `assert_unlinkable`, and the modules of `assert_trap`/`assert_return` on instantiation) are
-//!   replaced by their instrumented form, which must also pass `verify`; a module the instrumenter
+//!   replaced by their instrumented form, which must also pass `verify` and translate to the same
+//!   module or error with and without the VM's second validation; a module the instrumenter
 //!   rejects keeps its original bytes and is counted and printed with the reason, and the only
 //!   accepted reason is a reserved `tally` name;
 //! - binaries that do not validate (`assert_invalid`, `assert_malformed`, out-of-profile
@@ -30,6 +31,16 @@ struct Counts {
     instrumented_bytes: usize,
 }
 
+thread_local! {
+    /// The VM with its default limits and with [`tight`](tally_conformance::agreement::tight)
+    /// ones: each translates every instrumented module with and without a second validation, as
+    /// a metered load does, and must get the same module or the same error.
+    static ENGINES: [tally_vm::Engine; 2] = [
+        tally_vm::Engine::default(),
+        tally_vm::Engine::new(tally_conformance::agreement::tight()),
+    ];
+}
+
 fn transform(file: &str, wasm: &mut Vec<u8>, schedule: &Schedule, counts: &mut Counts) {
     let result = std::panic::catch_unwind(|| instrument(wasm, schedule))
         .unwrap_or_else(|_| panic!("{file}: instrument panicked"));
@@ -38,6 +49,12 @@ fn transform(file: &str, wasm: &mut Vec<u8>, schedule: &Schedule, counts: &mut C
             Ok(out) => {
                 validate(&out).unwrap_or_else(|e| panic!("{file}: instrumented module is invalid: {e}"));
                 verify(wasm, &out, schedule).unwrap_or_else(|e| panic!("{file}: verify failed: {e}"));
+                ENGINES.with(|engines| {
+                    for engine in engines {
+                        tally_conformance::agreement::prevalidated_agrees(engine, &out)
+                            .unwrap_or_else(|e| panic!("{file}: {e}"));
+                    }
+                });
                 counts.instrumented += 1;
                 counts.original_bytes += wasm.len();
                 counts.instrumented_bytes += out.len();

@@ -193,7 +193,18 @@ fn prepare_checked(
     shape: CodeShape,
 ) -> Result<LoadedCode, CodeRejection> {
     let instrumented = tally_gas_injector::instrument(code, &params.schedule).map_err(CodeRejection::Instrument)?;
-    let module = Module::new(linker.engine(), &instrumented).map_err(|error| {
+    // SAFETY: `instrumented` is valid under the profile, which is what `new_prevalidated`
+    // requires. `instrument` validated `code` with wasmparser's validator and the profile's
+    // features (every section and every operator, in its one pass) and refuses what does not
+    // validate; its output is that module with the metering imports and types added, function
+    // indices shifted, and each body wrapped in a block typed `[] -> results` and given the
+    // patterns of `gas-injector/SPEC.md` (`i64.const c; call 0`, `memory.size 0; i64.const p;
+    // call 1; drop`, `i64.const unit; call 1` over an `i32` length on the stack, `i32.const F;
+    // call 2/3`), each well-typed where it is put. Conformance checks that the output validates (the
+    // spec suite, the `instrument_verify` and `smith_differential` fuzz targets and their seeds)
+    // and that translating it with and without a second validation gives the same module or the
+    // same error (the same targets); `verify` re-derives every injected pattern independently.
+    let module = unsafe { Module::new_prevalidated(linker.engine(), &instrumented) }.map_err(|error| {
         let located = crate::origin::locate(code, &params.schedule, &error);
         CodeRejection::Module { error, offset: located.offset, function: located.function }
     })?;

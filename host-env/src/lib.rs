@@ -19,6 +19,7 @@ mod frame;
 mod install;
 pub mod journal;
 pub mod limits;
+mod opscan;
 mod origin;
 mod params;
 pub mod prepared;

@@ -8,6 +8,10 @@
 //! the maximum and the byte offset of the offending item. A module that passes can be loaded and
 //! instantiated; its [`CodeShape`] says how much that costs.
 //!
+//! Function bodies are scanned straight from their bytes (`opscan.rs`), and by
+//! wasmparser's operator reader only where the fast scan gives up (anything unusual, malformed or
+//! over a limit), so every result and error is the reader's.
+//!
 //! The pass is linear in the code and allocates nothing that grows with it: every count read
 //! from the input is compared with its limit before the entries it announces are read, and it
 //! never panics on malformed input ([`CodeError::Malformed`]). It counts and does not validate:
@@ -354,7 +358,14 @@ fn sat(n: u64) -> u32 {
 /// Checks `code` against `limits` and measures its shape, in one linear pass that stops at the
 /// first violation (before reading further).
 pub fn check_code(code: &[u8], limits: &CodeLimits) -> Result<CodeShape, CodeError> {
-    let mut pass = Pass { limits, code, counts: Counts::default(), ops: Some(OperatorsReaderAllocations::default()) };
+    check_code_with(code, limits, true)
+}
+
+/// [`check_code`], scanning every body with the reader when not `fast`: the reference the fast
+/// scan is tested against (the same shape or the same error on every module).
+pub(crate) fn check_code_with(code: &[u8], limits: &CodeLimits, fast: bool) -> Result<CodeShape, CodeError> {
+    let ops = Some(OperatorsReaderAllocations::default());
+    let mut pass = Pass { limits, code, counts: Counts::default(), ops, fast, frames: Vec::new() };
     let mut parser = Parser::new(0);
     parser.set_features(tally_gas_injector::features());
     for payload in parser.parse_all(code) {
@@ -406,6 +417,11 @@ struct Pass<'a, 'l> {
     counts: Counts,
     /// The operator reader's control stack, reused from body to body.
     ops: Option<OperatorsReaderAllocations>,
+    /// Whether bodies are scanned by [`crate::opscan`] first (the reader then scans only those
+    /// it gives up on).
+    fast: bool,
+    /// The fast scan's control stack, reused from body to body.
+    frames: Vec<bool>,
 }
 
 impl<'a> Pass<'a, '_> {
@@ -589,8 +605,17 @@ impl<'a> Pass<'a, '_> {
             self.check(Limit::Locals, self.counts.locals, at)?;
         }
 
+        let reader = locals.get_binary_reader();
+        if self.fast {
+            let bytes = reader.clone().read_bytes(reader.bytes_remaining()).unwrap_or_default();
+            let (depth, targets) = (self.limits.nesting_depth, self.limits.br_table_targets);
+            if let Some(scanned) = crate::opscan::scan(bytes, depth, targets, &mut self.frames) {
+                self.counts.br_table_targets += scanned.br_table_targets;
+                return Ok(());
+            }
+        }
         let allocs = self.ops.take().unwrap_or_default();
-        let mut ops = OperatorsReader::new_with_allocs(locals.get_binary_reader(), allocs);
+        let mut ops = OperatorsReader::new_with_allocs(reader, allocs);
         let scanned = self.operators(&mut ops);
         self.ops = Some(ops.into_allocations());
         scanned

@@ -15,6 +15,7 @@ mod guest;
 mod memory_reuse;
 mod metering;
 mod native_stack;
+mod prevalidated;
 mod profile;
 mod serial;
 mod smoke;

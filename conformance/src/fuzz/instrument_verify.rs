@@ -1,7 +1,8 @@
 //! Target `instrument_verify`: arbitrary bytes through `tally_gas_injector::instrument`. When it
 //! instruments a module, the output must validate with the profile, pass `verify` (which
 //! re-derives every charge independently), stay within `max_output_size`, be the same on a
-//! second run, and load in the VM. Which modules `instrument` accepts at all is `module_new`'s
+//! second run, and load in the VM, translated without a second validation as a metered load
+//! does (`Module::new_prevalidated`) into the same module or error as with it. Which modules `instrument` accepts at all is `module_new`'s
 //! question.
 
 use tally_gas_injector::{instrument, max_output_size, verify, Schedule};
@@ -15,6 +16,9 @@ fn schedules() -> [Schedule; 2] {
 thread_local! {
     /// A VM engine without limits of its own, so that only the profile decides.
     static ENGINE: tally_vm::Engine = tally_vm::Engine::new(crate::agreement::unlimited(true));
+    /// A VM engine with small limits, so that translating without validation meets the VM's
+    /// limit errors too.
+    static TIGHT: tally_vm::Engine = tally_vm::Engine::new(crate::agreement::tight());
 }
 
 /// Checks one input with each schedule; `Err` describes the first broken promise.
@@ -36,6 +40,12 @@ pub fn check(data: &[u8]) -> Result<(), String> {
             Ok(again) if again == out => {}
             other => return Err(format!("{which}: a second run differs: {:?}", other.map(|o| o.len()))),
         }
+        ENGINE
+            .with(|engine| crate::agreement::prevalidated_agrees(engine, &out))
+            .map_err(|e| format!("{which}: {e}"))?;
+        TIGHT
+            .with(|engine| crate::agreement::prevalidated_agrees(engine, &out))
+            .map_err(|e| format!("{which}: {e}"))?;
         let loaded = ENGINE.with(|engine| tally_vm::Module::new(engine, &out).map(drop));
         match loaded {
             Ok(()) | Err(tally_vm::Error::LimitExceeded { .. }) => {}

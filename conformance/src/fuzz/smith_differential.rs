@@ -123,6 +123,7 @@ fn check_here(data: &[u8]) -> Result<(), String> {
     };
     tally_profile::validate(&out).map_err(|e| format!("the instrumented module is invalid: {e}"))?;
     tally_gas_injector::verify(&wasm, &out, schedule).map_err(|e| format!("verify: {e}"))?;
+    crate::agreement::prevalidated_agrees(&crate::metered::tally_engine(), &out)?;
     let m = match tally_vm::Module::new(&crate::metered::tally_engine(), &out) {
         Ok(m) => m,
         Err(tally_vm::Error::LimitExceeded { .. }) => return Ok(()),

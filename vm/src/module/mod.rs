@@ -359,6 +359,37 @@ impl Module {
     /// with every feature wasmparser knows (checked again on the error path only), and
     /// [`Error::Invalid`] when it is not.
     pub fn new(engine: &Engine, bytes: &[u8]) -> Result<Module, Error> {
+        Self::load(engine, bytes, true)
+    }
+
+    /// [`Module::new`] for a module known to be valid under the profile: the same module, or the
+    /// same error, without validating it a second time (neither its sections nor the operators
+    /// of its function bodies). Every limit of the engine's [`Config`] is checked as
+    /// [`Module::new`] checks it, so a module over a limit is refused with the same error. Under
+    /// [`Config::floats`] off the profile narrows, and this validates everything as
+    /// [`Module::new`] does.
+    ///
+    /// This is the second half of a metered load: `tally-gas-injector`'s `instrument` validates
+    /// the code it is given (with the same validator and the profile's features) and writes its
+    /// output with its own assembler; validating that output again, operator by operator, was a
+    /// third of the VM's work on it. `tally-conformance` checks, on every committed fuzz seed, on
+    /// wasm-smith modules and on the spec suite, that both paths give byte-identical translated
+    /// modules ([`Module::serialize`]) and identical errors.
+    ///
+    /// # Safety
+    ///
+    /// `bytes` must be a module that wasmparser's validator accepts with the profile's features
+    /// (`tally_profile::features()`). The interpreter runs translated code on the strength of the
+    /// translator's invariants, which hold only for valid function bodies (operand stack heights
+    /// and types, branch depths, local and global indices): an invalid body translated this way
+    /// can break memory safety. Pass only bytes that were validated, or that a tool which
+    /// guarantees valid output produced from validated input (the gas injector's `instrument`).
+    pub unsafe fn new_prevalidated(engine: &Engine, bytes: &[u8]) -> Result<Module, Error> {
+        Self::load(engine, bytes, !engine.config().floats)
+    }
+
+    /// [`Module::new`], validating only if `validate`.
+    fn load(engine: &Engine, bytes: &[u8], validate: bool) -> Result<Module, Error> {
         let config = engine.config();
         if bytes.len() > config.max_module_size as usize {
             return Err(Error::limit_of_whole(format!(
@@ -367,14 +398,14 @@ impl Module {
                 config.max_module_size
             )));
         }
-        Self::compile(engine, bytes).map_err(|e| e.classify_rejection(bytes))
+        Self::compile(engine, bytes, validate).map_err(|e| e.classify_rejection(bytes))
     }
 
-    /// [`Module::new`] before its rejections are classified.
-    fn compile(engine: &Engine, bytes: &[u8]) -> Result<Module, Error> {
+    /// [`Module::new`] before its rejections are classified; validates only if `validate`.
+    fn compile(engine: &Engine, bytes: &[u8], validate: bool) -> Result<Module, Error> {
         let config = engine.config();
         let features = features(config);
-        let mut validator = Validator::new_with_features(features);
+        let mut validator = validate.then(|| Validator::new_with_features(features));
         let mut m = ModuleInner {
             engine: engine.clone(),
             types: Vec::new(),
@@ -403,7 +434,7 @@ impl Module {
         // profile rejects as malformed. Section readers and function bodies inherit them.
         for payload in tally_profile::parser(features).parse_all(bytes) {
             let payload = payload?;
-            let valid = validator.payload(&payload)?;
+            let valid = validator.as_mut().map(|v| v.payload(&payload)).transpose()?;
             match payload {
                 Payload::TypeSection(reader) => {
                     for group in reader.into_iter_with_offsets() {
@@ -566,11 +597,16 @@ impl Module {
                     funcs.reserve_exact(m.func_types.len().saturating_sub(m.num_imported_funcs as usize));
                 }
                 Payload::CodeSectionEntry(entry) => {
-                    let ValidPayload::Func(to_validate, body) = valid else {
-                        return Err(Error::Invalid {
-                            message: "the validator did not hand over a function body".into(),
-                            offset: entry.range().start as usize,
-                        });
+                    let (to_validate, body) = match valid {
+                        Some(ValidPayload::Func(to_validate, body)) => (Some(to_validate), body),
+                        // Not validating: the body as the parser hands it over.
+                        None => (None, entry),
+                        Some(_) => {
+                            return Err(Error::Invalid {
+                                message: "the validator did not hand over a function body".into(),
+                                offset: entry.range().start as usize,
+                            })
+                        }
                     };
                     let index = m.num_imported_funcs + funcs.len() as u32;
                     let ctx = ModuleCtx {

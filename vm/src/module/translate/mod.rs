@@ -151,17 +151,21 @@ impl FuncTranslator {
         self.ops.capacity() <= MAX_POOLED_OPS && self.stack.capacity() <= MAX_POOLED_OPS
     }
 
-    /// Validates and translates one function body.
+    /// Validates (with `to_validate`, when given) and translates one function body. Without a
+    /// validator the body must be valid: see [`crate::Module::new_prevalidated`].
     pub(crate) fn translate(
         &mut self,
         ctx: &ModuleCtx<'_>,
         func_index: u32,
         body: &FunctionBody<'_>,
-        to_validate: wasmparser::FuncToValidate<ValidatorResources>,
+        to_validate: Option<wasmparser::FuncToValidate<ValidatorResources>>,
     ) -> Res<CompiledFunc> {
+        let Some(to_validate) = to_validate else {
+            return self.translate_with(ctx, func_index, body, None);
+        };
         let allocs = self.validator_allocs.take().unwrap_or_default();
         let mut validator = to_validate.into_validator(allocs);
-        let result = self.translate_with(ctx, func_index, body, &mut validator);
+        let result = self.translate_with(ctx, func_index, body, Some(&mut validator));
         self.validator_allocs = Some(validator.into_allocations());
         result
     }
@@ -171,7 +175,7 @@ impl FuncTranslator {
         ctx: &ModuleCtx<'_>,
         func_index: u32,
         body: &FunctionBody<'_>,
-        validator: &mut FuncValidator<ValidatorResources>,
+        mut validator: Option<&mut FuncValidator<ValidatorResources>>,
     ) -> Res<CompiledFunc> {
         let config = ctx.config;
         let range = body.range();
@@ -195,7 +199,9 @@ impl FuncTranslator {
             extra_locals = extra_locals.checked_add(count).filter(|n| *n <= config.max_locals).ok_or_else(|| {
                 Error::limit_in(func_index, format!("declares more than {} locals", config.max_locals), offset as usize)
             })?;
-            validator.define_locals(offset, count, vt)?;
+            if let Some(validator) = validator.as_deref_mut() {
+                validator.define_locals(offset, count, vt)?;
+            }
         }
 
         self.ops.clear();
@@ -241,9 +247,10 @@ impl FuncTranslator {
         // The body came from a parser of the profile, so its reader already has these features;
         // set them anyway: how operators decode (memargs, memory indices) depends on them.
         reader.set_features(super::features(config));
-        decode::Decoder::new(&reader).visit_all(&mut reader, &mut OpVisitor { tr: self, ctx, validator, offset: 0 })?;
-        let offset = reader.original_position();
-        reader.finish_expression(&OpVisitor { tr: self, ctx, validator, offset })?;
+        let mut visitor = OpVisitor { tr: self, ctx, validator, offset: 0 };
+        decode::Decoder::new(&reader).visit_all(&mut reader, &mut visitor)?;
+        visitor.offset = reader.original_position();
+        reader.finish_expression(&visitor)?;
 
         // Spare cells let calls zero small local sets without a length-dependent loop.
         let frame_cells = self.locals as u64 + self.max_height as u64 + u64::from(crate::exec::SMALL_LOCALS);

@@ -526,7 +526,9 @@ impl FuncTranslator {
 pub(super) struct OpVisitor<'t, 'm, 'v> {
     pub(super) tr: &'t mut FuncTranslator,
     pub(super) ctx: &'t ModuleCtx<'m>,
-    pub(super) validator: &'v mut FuncValidator<ValidatorResources>,
+    /// The function's validator; `None` when the module is known to be valid
+    /// ([`crate::Module::new_prevalidated`]), and then no operator is validated.
+    pub(super) validator: Option<&'v mut FuncValidator<ValidatorResources>>,
     /// Binary offset of the operator being visited.
     pub(super) offset: u64,
 }
@@ -536,7 +538,8 @@ impl OpVisitor<'_, '_, '_> {
     /// translation is one push, costed as much again in the call to the out-of-line visitor.
     #[inline(always)]
     pub(super) fn local_get(&mut self, local_index: u32) -> VisitResult {
-        if let Err(e) = self.validator.visitor(self.offset).visit_local_get(local_index) {
+        if let Some(Err(e)) = self.validator.as_deref_mut().map(|v| v.visitor(self.offset).visit_local_get(local_index))
+        {
             return Err(Box::new(e.into()));
         }
         // `translate_op`'s arm for `local.get`: nothing in unreachable code.
@@ -550,7 +553,7 @@ impl OpVisitor<'_, '_, '_> {
     /// [`Self::local_get`]: `translate_op`'s arms for them push the constant.
     #[inline(always)]
     pub(super) fn i32_const(&mut self, value: i32) -> VisitResult {
-        if let Err(e) = self.validator.visitor(self.offset).visit_i32_const(value) {
+        if let Some(Err(e)) = self.validator.as_deref_mut().map(|v| v.visitor(self.offset).visit_i32_const(value)) {
             return Err(Box::new(e.into()));
         }
         if self.tr.reachable {
@@ -562,7 +565,7 @@ impl OpVisitor<'_, '_, '_> {
     /// See [`Self::i32_const`].
     #[inline(always)]
     pub(super) fn i64_const(&mut self, value: i64) -> VisitResult {
-        if let Err(e) = self.validator.visitor(self.offset).visit_i64_const(value) {
+        if let Some(Err(e)) = self.validator.as_deref_mut().map(|v| v.visitor(self.offset).visit_i64_const(value)) {
             return Err(Box::new(e.into()));
         }
         if self.tr.reachable {
@@ -574,7 +577,7 @@ impl OpVisitor<'_, '_, '_> {
     /// See [`Self::i32_const`].
     #[inline(always)]
     pub(super) fn f32_const(&mut self, value: Ieee32) -> VisitResult {
-        if let Err(e) = self.validator.visitor(self.offset).visit_f32_const(value) {
+        if let Some(Err(e)) = self.validator.as_deref_mut().map(|v| v.visitor(self.offset).visit_f32_const(value)) {
             return Err(Box::new(e.into()));
         }
         if self.tr.reachable {
@@ -586,7 +589,7 @@ impl OpVisitor<'_, '_, '_> {
     /// See [`Self::i32_const`].
     #[inline(always)]
     pub(super) fn f64_const(&mut self, value: Ieee64) -> VisitResult {
-        if let Err(e) = self.validator.visitor(self.offset).visit_f64_const(value) {
+        if let Some(Err(e)) = self.validator.as_deref_mut().map(|v| v.visitor(self.offset).visit_f64_const(value)) {
             return Err(Box::new(e.into()));
         }
         if self.tr.reachable {
@@ -618,10 +621,19 @@ impl OpVisitor<'_, '_, '_> {
 }
 
 /// The reader's view of the control frames is the validator's: both push and pop the same
-/// frames, and the validator has seen every operator the reader decoded so far.
+/// frames, and the validator has seen every operator the reader decoded so far. Without a
+/// validator (a module known to be valid), the translator's control stack stands in for it.
 impl FrameStack for OpVisitor<'_, '_, '_> {
     fn current_frame(&self) -> Option<FrameKind> {
-        self.validator.get_control_frame(0).map(|frame| frame.kind)
+        match &self.validator {
+            Some(validator) => validator.get_control_frame(0).map(|frame| frame.kind),
+            // A valid body needs only the two answers the reader acts on: no frame once the
+            // function's final `end` emptied the translator's control stack (which holds no
+            // frame the validator would not), and an `if` for an `else`, which in a valid body
+            // is always inside one (live, or counted in `dead_depth`).
+            None if self.tr.ctrl.is_empty() => None,
+            None => Some(FrameKind::If),
+        }
     }
 }
 
@@ -635,7 +647,9 @@ macro_rules! define_fused_visit {
     ($validator:ident; $( @$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*))*) => {
         $(
             fn $visit(&mut self $($(, $arg: $argty)*)?) -> VisitResult {
-                if let Err(e) = self.validator.$validator(self.offset).$visit($($($arg.clone()),*)?) {
+                if let Some(Err(e)) =
+                    self.validator.as_deref_mut().map(|v| v.$validator(self.offset).$visit($($($arg.clone()),*)?))
+                {
                     return Err(Box::new(e.into()));
                 }
                 self.translate(Operator::$op $({ $($arg),* })?).map_err(Box::new)
