@@ -198,8 +198,14 @@ impl FuncTranslator {
             validator.define_locals(offset, count, vt)?;
         }
 
+        // The code is built in buffers of its own, handed to the function at the end (below):
+        // room for most bodies (rustc's output has 0.2 ops a byte, at most about 0.5), grown
+        // in the rare case it is short, and for a huge body as it fills.
+        let room = (size / 2 + 8).min(MAX_POOLED_OPS);
         self.ops.clear();
+        self.ops.reserve(room);
         self.offsets.clear();
+        self.offsets.reserve(room);
         self.stack.clear();
         self.ctrl.clear();
         self.locals = params + extra_locals;
@@ -255,10 +261,10 @@ impl FuncTranslator {
             ));
         }
         Ok(CompiledFunc {
-            // `to_vec` copies `Copy` elements with one `memcpy` into an exact-size allocation;
-            // `Box::from(&[T])` clones them one by one.
-            code: self.ops.to_vec().into_boxed_slice(),
-            offsets: self.offsets.to_vec().into_boxed_slice(),
+            // The buffers themselves, shrunk to fit (in place): copying the code out of
+            // buffers kept across functions cost a `memcpy` of every op (3 % of translating).
+            code: std::mem::take(&mut self.ops).into_boxed_slice(),
+            offsets: std::mem::take(&mut self.offsets).into_boxed_slice(),
             params,
             locals: extra_locals,
             frame_cells: frame_cells as u32,
@@ -266,18 +272,17 @@ impl FuncTranslator {
         })
     }
 
+    /// Appends an op. What the translator remembers about the last op emitted goes stale here
+    /// without being cleared: every such record but [`Self::producer`] holds the index of its
+    /// op and is used only while that op is the last one (`at + 1 == ops.len()`), and
+    /// [`Self::last_test`] and [`Self::last_fuse`] only together with a producer, which this
+    /// clears (a producer sets all three). Clearing them all cost a store each on every op;
+    /// [`Self::unemit_last`], which makes an earlier op the last again, clears them instead.
     #[inline(always)]
     fn emit(&mut self, o: Op) -> usize {
         self.ops.push(o);
         self.offsets.push(self.offset);
         self.producer = None;
-        self.last_test = None;
-        self.last_fuse = None;
-        self.last_stack_op = None;
-        self.pays_next_gas = None;
-        self.forget_copies();
-        self.global_set = None;
-        self.memory_charge_at = None;
         self.acc_before_last = self.acc.take();
         self.ops.len() - 1
     }
@@ -356,8 +361,17 @@ impl FuncTranslator {
     #[inline(always)]
     fn emit_producer(&mut self, h: Handler, b: u32, c: u64) {
         let dst = self.push_temp();
+        self.emit_producer_to(dst, h, b, c);
+    }
+
+    /// [`Self::emit_producer`] for a result whose temporary the caller has put on the stack
+    /// already, in slot `dst` (an operator that replaces its operands with its result in place).
+    #[inline(always)]
+    fn emit_producer_to(&mut self, dst: u32, h: Handler, b: u32, c: u64) {
         let i = self.emit(op(h, dst, b, c));
         self.producer = Some(i);
+        self.last_test = None;
+        self.last_fuse = None;
         self.acc = Some(dst);
     }
 
@@ -368,6 +382,8 @@ impl FuncTranslator {
         let i = self.emit(op(h, dst, b, c));
         self.emit(op(h::unreachable, 0, 0, data));
         self.producer = Some(i);
+        self.last_test = None;
+        self.last_fuse = None;
         self.acc = Some(dst);
     }
 
@@ -376,7 +392,13 @@ impl FuncTranslator {
     fn unemit_last(&mut self) {
         self.ops.pop();
         self.offsets.pop();
+        // The records of the ops before it are stale (see `emit`), but their checks would pass
+        // again now that one of those ops is the last one.
         self.forget_copies();
+        self.last_stack_op = None;
+        self.pays_next_gas = None;
+        self.global_set = None;
+        self.memory_charge_at = None;
         self.acc = self.acc_before_last.take();
     }
 

@@ -74,6 +74,24 @@ impl FuncTranslator {
         self.slot_of(o, hgt)
     }
 
+    /// Replaces the top operand with the temporary of its height, for a unary operator's
+    /// result: returns the slot holding the operand (see [`Self::slot_of`]) and the result's slot.
+    /// The same as popping the operand into a slot and pushing a temporary, without the pushes'
+    /// bookkeeping: the stack was that high already.
+    #[inline(always)]
+    pub(super) fn top_to_temp(&mut self) -> (u32, u32) {
+        if self.stack.is_empty() {
+            // Never for a validated operator in reachable code; a pop would have read a
+            // temporary at height 0.
+            self.push(Operand::Temp);
+        }
+        let top = self.stack.len() - 1;
+        let hgt = top as u32;
+        let slot = self.slot_of(self.stack[top], hgt);
+        self.stack[top] = Operand::Temp;
+        (slot, self.temp_slot(hgt))
+    }
+
     /// Turns the operand at `height` into a temporary in its own slot.
     fn materialize(&mut self, height: u32) {
         let slot = self.temp_slot(height);

@@ -35,8 +35,15 @@ impl FuncTranslator {
     /// Emits a binary operator on the top two operands, in the form they allow (a constant
     /// operand as an immediate), into a fresh temporary; returns the form, for fusion.
     pub(super) fn bin(&mut self, b: Bin) -> Form {
-        let (rhs, hr) = self.pop();
-        let (lhs, hl) = self.pop();
+        // The result replaces the two operands in place: the left one's height and temporary,
+        // which the stack had already (no push, no frame-size update).
+        while self.stack.len() < 2 {
+            // Never for a validated operator in reachable code.
+            self.push(Operand::Temp);
+        }
+        let top = self.stack.len() - 1;
+        let (lhs, rhs) = (self.stack[top - 1], self.stack[top]);
+        let (hl, hr) = (top as u32 - 1, top as u32);
         /// What `c` holds: the right operand immediate or its slot, or the left operand
         /// immediate (for the operator's `is` form).
         enum Right {
@@ -78,7 +85,9 @@ impl FuncTranslator {
             (Right::Slot, ..) => (b.ss, a, c),
             (Right::LeftImm(is), ..) => (is, a, c),
         };
-        self.emit_producer(hd, a, c);
+        self.stack.truncate(top);
+        self.stack[top - 1] = Operand::Temp;
+        self.emit_producer_to(self.temp_slot(hl), hd, a, c);
         form
     }
 
@@ -89,14 +98,14 @@ impl FuncTranslator {
 
     /// Emits a unary operator on the top operand into a fresh temporary.
     pub(super) fn un(&mut self, hd: Handler) {
-        let slot = self.pop_slot();
-        self.emit_producer(hd, slot, 0);
+        let (slot, dst) = self.top_to_temp();
+        self.emit_producer_to(dst, hd, slot, 0);
     }
 
     /// [`Self::un`] for an operator with a form that reads its operand from the accumulator.
     pub(super) fn un_acc(&mut self, plain: Handler, acc_form: Handler) {
-        let slot = self.pop_slot();
-        self.emit_producer(self.acc_or(slot, plain, acc_form), slot, 0);
+        let (slot, dst) = self.top_to_temp();
+        self.emit_producer_to(dst, self.acc_or(slot, plain, acc_form), slot, 0);
     }
 
     /// A call: a metering intrinsic with constant arguments becomes its op; otherwise the
