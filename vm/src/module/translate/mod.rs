@@ -127,6 +127,8 @@ pub(crate) struct FuncTranslator {
     validator_allocs: Option<wasmparser::FuncValidatorAllocations>,
     /// Emptied `Ctrl::branches` lists, reused so that entering a block does not allocate.
     branch_lists: Vec<Vec<(usize, Option<&'static CondBranch>)>>,
+    /// The targets of the `br_table` being translated (a list reused across tables).
+    table_depths: Vec<u32>,
 }
 
 impl core::fmt::Debug for FuncTranslator {
@@ -148,7 +150,9 @@ impl FuncTranslator {
     /// Whether the buffers are small enough to keep for the next compilation: one huge function
     /// should not pin its memory in the engine.
     pub(crate) fn worth_pooling(&self) -> bool {
-        self.ops.capacity() <= MAX_POOLED_OPS && self.stack.capacity() <= MAX_POOLED_OPS
+        self.ops.capacity() <= MAX_POOLED_OPS
+            && self.stack.capacity() <= MAX_POOLED_OPS
+            && self.table_depths.capacity() <= MAX_POOLED_OPS
     }
 
     /// Validates and translates one function body.
@@ -346,6 +350,7 @@ impl FuncTranslator {
     /// Emits `konst dst <- c`. Directly after another plain `konst` (no label between) the two
     /// become one `konst2` op and its data op, as if both had been emitted: constants never trap,
     /// and no branch lands between them.
+    #[inline]
     pub(super) fn emit_konst(&mut self, dst: u32, c: u64) {
         if let Some(at) = self.konst_at.take().filter(|&at| at + 1 == self.ops.len()) {
             self.ops[at].h = h::konst2;

@@ -108,6 +108,7 @@ impl FuncTranslator {
     }
 
     /// Materializes every `Local` operand (before a control frame: the module's invariants).
+    #[inline]
     pub(super) fn materialize_locals(&mut self) {
         for i in 0..self.stack.len() {
             if matches!(self.stack[i], Operand::Local(_)) {
@@ -117,6 +118,7 @@ impl FuncTranslator {
     }
 
     /// Materializes the top `n` operands (block parameters, call arguments).
+    #[inline]
     pub(super) fn materialize_top(&mut self, n: u32) {
         let len = self.height();
         for i in len.saturating_sub(n)..len {
@@ -125,6 +127,7 @@ impl FuncTranslator {
     }
 
     /// Copies the operand at `height` into `dst` unless it is already there.
+    #[inline]
     pub(super) fn copy_into(&mut self, dst: u32, height: u32) {
         match self.stack[height as usize] {
             Operand::Local(x) if x != dst => {
@@ -207,6 +210,7 @@ impl FuncTranslator {
     /// from there (`global_set_a` passes it through). A chain `global.set (k+1) (global.get k)`
     /// then runs one op per link, and the value moves in a register, not through the global's
     /// cell (a store followed by a load of the same address).
+    #[inline]
     pub(super) fn reread_global(&mut self, global: u32) -> bool {
         let Some(set) = self.global_set else { return false };
         if set.global != global || set.at + 1 != self.ops.len() {

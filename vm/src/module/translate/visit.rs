@@ -85,8 +85,8 @@ impl FuncTranslator {
             (Right::Slot, ..) => (b.ss, a, c),
             (Right::LeftImm(is), ..) => (is, a, c),
         };
-        self.stack.truncate(top);
         self.stack[top - 1] = Operand::Temp;
+        self.stack.truncate(top);
         self.emit_producer_to(self.temp_slot(hl), hd, a, c);
         form
     }
