@@ -77,9 +77,7 @@ impl<'a> Decoder<'a> {
     pub(super) fn visit_all(&self, reader: &mut BinaryReader<'a>, v: &mut OpVisitor<'_, '_, '_>) -> Result<(), Error> {
         let mut pos = 0;
         while let Some(&code) = self.bytes.get(pos) {
-            let offset = self.original + pos as u64;
-            v.offset = offset;
-            v.tr.offset = offset as u32;
+            v.tr.offset = (self.original + pos as u64) as u32;
             // Decode the operator at `pos`, whose first byte is `code`, and visit it, as
             // `reader.visit_operator(v)` at `pos` does; continue after it.
             // A block type of one byte (a value type or none).
@@ -398,8 +396,7 @@ impl<'a> Decoder<'a> {
         v: &mut OpVisitor<'_, '_, '_>,
     ) -> Result<usize, Error> {
         while pos < self.bytes.len() {
-            v.offset = self.original + pos as u64;
-            v.tr.offset = v.offset as u32;
+            v.tr.offset = (self.original + pos as u64) as u32;
             pos = self.reader_visits(pos, reader, v)?;
         }
         Ok(pos)

@@ -71,6 +71,7 @@ pub(crate) struct FuncTranslator {
     max_height: u32,
     reachable: bool,
     dead_depth: u32,
+    /// Binary offset of the operator being translated.
     offset: u32,
     /// Op index whose result slot `a` holds the top temporary, if it was the last op emitted
     /// (followed only by its data op, if it has one).
@@ -251,9 +252,8 @@ impl FuncTranslator {
         // The body came from a parser of the profile, so its reader already has these features;
         // set them anyway: how operators decode (memargs, memory indices) depends on them.
         reader.set_features(super::features(config));
-        decode::Decoder::new(&reader).visit_all(&mut reader, &mut OpVisitor { tr: self, ctx, validator, offset: 0 })?;
-        let offset = reader.original_position();
-        reader.finish_expression(&OpVisitor { tr: self, ctx, validator, offset })?;
+        decode::Decoder::new(&reader).visit_all(&mut reader, &mut OpVisitor { tr: self, ctx, validator })?;
+        reader.finish_expression(&OpVisitor { tr: self, ctx, validator })?;
 
         // Spare cells let calls zero small local sets without a length-dependent loop.
         let frame_cells = self.locals as u64 + self.max_height as u64 + u64::from(crate::exec::SMALL_LOCALS);

@@ -536,16 +536,21 @@ pub(super) struct OpVisitor<'t, 'm, 'v> {
     pub(super) tr: &'t mut FuncTranslator,
     pub(super) ctx: &'t ModuleCtx<'m>,
     pub(super) validator: &'v mut FuncValidator<ValidatorResources>,
-    /// Binary offset of the operator being visited.
-    pub(super) offset: u64,
 }
 
 impl OpVisitor<'_, '_, '_> {
+    /// Binary offset of the operator being visited: the translator's (one store an operator
+    /// rather than two). A module's size is a `u32` (`Config::max_module_size`), so it is exact.
+    #[inline(always)]
+    fn offset(&self) -> u64 {
+        u64::from(self.tr.offset)
+    }
+
     /// `visit_local_get`, inlined into the decoder's loop: the most common operator, whose
     /// translation is one push, costed as much again in the call to the out-of-line visitor.
     #[inline(always)]
     pub(super) fn local_get(&mut self, local_index: u32) -> VisitResult {
-        if let Err(e) = self.validator.visitor(self.offset).visit_local_get(local_index) {
+        if let Err(e) = self.validator.visitor(self.offset()).visit_local_get(local_index) {
             return Err(Box::new(e.into()));
         }
         // `translate_op`'s arm for `local.get`: nothing in unreachable code.
@@ -559,7 +564,7 @@ impl OpVisitor<'_, '_, '_> {
     /// [`Self::local_get`]: `translate_op`'s arms for them push the constant.
     #[inline(always)]
     pub(super) fn i32_const(&mut self, value: i32) -> VisitResult {
-        if let Err(e) = self.validator.visitor(self.offset).visit_i32_const(value) {
+        if let Err(e) = self.validator.visitor(self.offset()).visit_i32_const(value) {
             return Err(Box::new(e.into()));
         }
         if self.tr.reachable {
@@ -571,7 +576,7 @@ impl OpVisitor<'_, '_, '_> {
     /// See [`Self::i32_const`].
     #[inline(always)]
     pub(super) fn i64_const(&mut self, value: i64) -> VisitResult {
-        if let Err(e) = self.validator.visitor(self.offset).visit_i64_const(value) {
+        if let Err(e) = self.validator.visitor(self.offset()).visit_i64_const(value) {
             return Err(Box::new(e.into()));
         }
         if self.tr.reachable {
@@ -583,7 +588,7 @@ impl OpVisitor<'_, '_, '_> {
     /// See [`Self::i32_const`].
     #[inline(always)]
     pub(super) fn f32_const(&mut self, value: Ieee32) -> VisitResult {
-        if let Err(e) = self.validator.visitor(self.offset).visit_f32_const(value) {
+        if let Err(e) = self.validator.visitor(self.offset()).visit_f32_const(value) {
             return Err(Box::new(e.into()));
         }
         if self.tr.reachable {
@@ -595,7 +600,7 @@ impl OpVisitor<'_, '_, '_> {
     /// See [`Self::i32_const`].
     #[inline(always)]
     pub(super) fn f64_const(&mut self, value: Ieee64) -> VisitResult {
-        if let Err(e) = self.validator.visitor(self.offset).visit_f64_const(value) {
+        if let Err(e) = self.validator.visitor(self.offset()).visit_f64_const(value) {
             return Err(Box::new(e.into()));
         }
         if self.tr.reachable {
@@ -644,7 +649,7 @@ macro_rules! define_fused_visit {
     ($validator:ident; $( @$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*))*) => {
         $(
             fn $visit(&mut self $($(, $arg: $argty)*)?) -> VisitResult {
-                if let Err(e) = self.validator.$validator(self.offset).$visit($($($arg.clone()),*)?) {
+                if let Err(e) = self.validator.$validator(self.offset()).$visit($($($arg.clone()),*)?) {
                     return Err(Box::new(e.into()));
                 }
                 self.translate(Operator::$op $({ $($arg),* })?).map_err(Box::new)
