@@ -13,7 +13,9 @@
 //! --profile-tally big 3`):
 //! - `--profile-tally <module> N`, `--profile-wasmi <module> N`: N compilations of `big`,
 //!   `guests`, or `file`: the module at `--module <path>` (a real 1–2 MB module), and nothing else;
-//! - `--paired <module> ROUNDS`: only the paired measurement, printed.
+//! - `--paired <module> ROUNDS`: only the paired measurement, printed;
+//! - `--write-big <path>`: writes the `big` module to a file (to compare the code translated
+//!   from it before and after a change: `tally inspect --ir <path>`).
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -121,6 +123,10 @@ fn main() {
             other => panic!("unknown module {other} (big, guests, file)"),
         }
     };
+    if let Some(path) = arg_after(&args, "--write-big") {
+        std::fs::write(&path, module("big")).unwrap_or_else(|e| panic!("{path}: {e}"));
+        return;
+    }
     if let Some((name, n)) = mode(&args, "--profile-tally") {
         let wasm = module(&name);
         let engine = tally_vm::Engine::new(tally_vm::Config::default());

@@ -240,14 +240,13 @@ impl FuncTranslator {
 
     /// `i32.eqz`/`i64.eqz`: emitted like a unary op, but remembered for fusion with a branch.
     pub(super) fn eqz(&mut self, is64: bool) {
-        let (o, hgt) = self.pop();
-        let slot = self.slot_of(o, hgt);
+        let (slot, dst) = self.top_to_temp();
         let hd = if is64 {
             self.acc_or(slot, h::i64_eqz, h::i64_eqz_a)
         } else {
             self.acc_or(slot, h::i32_eqz, h::i32_eqz_a)
         };
-        self.emit_producer(hd, slot, 0);
+        self.emit_producer_to(dst, hd, slot, 0);
         self.last_test = Some(Test::Eqz { is64, slot });
     }
 }

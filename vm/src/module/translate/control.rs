@@ -218,6 +218,7 @@ impl FuncTranslator {
     }
 
     /// Opens a control frame whose `params` are on top of the stack (already materialized).
+    #[inline]
     pub(super) fn enter(
         &mut self,
         kind: CtrlKind,
@@ -270,6 +271,7 @@ impl FuncTranslator {
     }
 
     /// Moves the block's results into their slots at a fallthrough.
+    #[inline]
     fn place_results(&mut self, ctrl_height: u32, results: u32) {
         let top = self.height();
         for i in 0..results {
@@ -350,7 +352,9 @@ impl FuncTranslator {
     /// a value-moving branch after the table where the target needs moves).
     pub(super) fn br_table(&mut self, targets: &wasmparser::BrTable<'_>) -> Res {
         let index = self.pop_slot();
-        let mut depths = Vec::with_capacity(targets.len() as usize + 1);
+        // A list kept across tables, so that a table does not allocate.
+        let mut depths = std::mem::take(&mut self.table_depths);
+        depths.clear();
         for t in targets.targets() {
             depths.push(t?);
         }
@@ -370,6 +374,7 @@ impl FuncTranslator {
                 self.link(entry, depth, None);
             }
         }
+        self.table_depths = depths;
         Ok(())
     }
 }

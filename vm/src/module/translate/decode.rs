@@ -77,9 +77,7 @@ impl<'a> Decoder<'a> {
     pub(super) fn visit_all(&self, reader: &mut BinaryReader<'a>, v: &mut OpVisitor<'_, '_, '_>) -> Result<(), Error> {
         let mut pos = 0;
         while let Some(&code) = self.bytes.get(pos) {
-            let offset = self.original + pos as u64;
-            v.offset = offset;
-            v.tr.offset = offset as u32;
+            v.tr.offset = (self.original + pos as u64) as u32;
             // Decode the operator at `pos`, whose first byte is `code`, and visit it, as
             // `reader.visit_operator(v)` at `pos` does; continue after it.
             // A block type of one byte (a value type or none).
@@ -398,8 +396,7 @@ impl<'a> Decoder<'a> {
         v: &mut OpVisitor<'_, '_, '_>,
     ) -> Result<usize, Error> {
         while pos < self.bytes.len() {
-            v.offset = self.original + pos as u64;
-            v.tr.offset = v.offset as u32;
+            v.tr.offset = (self.original + pos as u64) as u32;
             pos = self.reader_visits(pos, reader, v)?;
         }
         Ok(pos)
@@ -447,7 +444,15 @@ impl<'a> Decoder<'a> {
             Some(&[b, _]) if b < 0x80 => Ok(((i32::from(b) << 25) >> 25, pos + 1)),
             // Two bytes: sign-extended from bit 13.
             Some(&[b0, b1]) if b1 < 0x80 => Ok((((i32::from(b0 & 0x7f) | i32::from(b1) << 7) << 18) >> 18, pos + 2)),
-            _ => self.var_i32_long(pos, reader),
+            // Three bytes (the first two have their continuation bits, or the arms above would
+            // have taken them): sign-extended from bit 20. The most common longer constant.
+            _ => match self.bytes.get(pos..pos + 3) {
+                Some(&[b0, b1, b2]) if b2 < 0x80 => {
+                    let value = i32::from(b0 & 0x7f) | i32::from(b1 & 0x7f) << 7 | i32::from(b2) << 14;
+                    Ok(((value << 11) >> 11, pos + 3))
+                }
+                _ => self.var_i32_long(pos, reader),
+            },
         }
     }
 

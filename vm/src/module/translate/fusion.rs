@@ -119,8 +119,8 @@ impl FuncTranslator {
             self.emit_producer(self.acc_or(base, forms.add, forms.add_acc), base, pair(imm, offset as u32));
             return;
         }
-        let addr = self.pop_slot();
-        self.emit_producer(self.acc_or(addr, forms.plain, forms.plain_acc), addr, offset);
+        let (addr, dst) = self.top_to_temp();
+        self.emit_producer_to(dst, self.acc_or(addr, forms.plain, forms.plain_acc), addr, offset);
     }
 
     /// A store of `width` bytes.

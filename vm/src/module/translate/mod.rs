@@ -71,6 +71,7 @@ pub(crate) struct FuncTranslator {
     max_height: u32,
     reachable: bool,
     dead_depth: u32,
+    /// Binary offset of the operator being translated.
     offset: u32,
     /// Op index whose result slot `a` holds the top temporary, if it was the last op emitted
     /// (followed only by its data op, if it has one).
@@ -127,6 +128,8 @@ pub(crate) struct FuncTranslator {
     validator_allocs: Option<wasmparser::FuncValidatorAllocations>,
     /// Emptied `Ctrl::branches` lists, reused so that entering a block does not allocate.
     branch_lists: Vec<Vec<(usize, Option<&'static CondBranch>)>>,
+    /// The targets of the `br_table` being translated (a list reused across tables).
+    table_depths: Vec<u32>,
 }
 
 impl core::fmt::Debug for FuncTranslator {
@@ -148,7 +151,9 @@ impl FuncTranslator {
     /// Whether the buffers are small enough to keep for the next compilation: one huge function
     /// should not pin its memory in the engine.
     pub(crate) fn worth_pooling(&self) -> bool {
-        self.ops.capacity() <= MAX_POOLED_OPS && self.stack.capacity() <= MAX_POOLED_OPS
+        self.ops.capacity() <= MAX_POOLED_OPS
+            && self.stack.capacity() <= MAX_POOLED_OPS
+            && self.table_depths.capacity() <= MAX_POOLED_OPS
     }
 
     /// Validates (with `to_validate`, when given) and translates one function body. Without a
@@ -204,8 +209,14 @@ impl FuncTranslator {
             }
         }
 
+        // The code is built in buffers of its own, handed to the function at the end (below):
+        // room for most bodies (rustc's output has 0.2 ops a byte, at most about 0.5), grown
+        // in the rare case it is short, and for a huge body as it fills.
+        let room = (size / 2 + 8).min(MAX_POOLED_OPS);
         self.ops.clear();
+        self.ops.reserve(room);
         self.offsets.clear();
+        self.offsets.reserve(room);
         self.stack.clear();
         self.ctrl.clear();
         self.locals = params + extra_locals;
@@ -247,9 +258,8 @@ impl FuncTranslator {
         // The body came from a parser of the profile, so its reader already has these features;
         // set them anyway: how operators decode (memargs, memory indices) depends on them.
         reader.set_features(super::features(config));
-        let mut visitor = OpVisitor { tr: self, ctx, validator, offset: 0 };
+        let mut visitor = OpVisitor { tr: self, ctx, validator };
         decode::Decoder::new(&reader).visit_all(&mut reader, &mut visitor)?;
-        visitor.offset = reader.original_position();
         reader.finish_expression(&visitor)?;
 
         // Spare cells let calls zero small local sets without a length-dependent loop.
@@ -262,10 +272,10 @@ impl FuncTranslator {
             ));
         }
         Ok(CompiledFunc {
-            // `to_vec` copies `Copy` elements with one `memcpy` into an exact-size allocation;
-            // `Box::from(&[T])` clones them one by one.
-            code: self.ops.to_vec().into_boxed_slice(),
-            offsets: self.offsets.to_vec().into_boxed_slice(),
+            // The buffers themselves, shrunk to fit (in place): copying the code out of
+            // buffers kept across functions cost a `memcpy` of every op (3 % of translating).
+            code: std::mem::take(&mut self.ops).into_boxed_slice(),
+            offsets: std::mem::take(&mut self.offsets).into_boxed_slice(),
             params,
             locals: extra_locals,
             frame_cells: frame_cells as u32,
@@ -273,18 +283,17 @@ impl FuncTranslator {
         })
     }
 
+    /// Appends an op. What the translator remembers about the last op emitted goes stale here
+    /// without being cleared: every such record but [`Self::producer`] holds the index of its
+    /// op and is used only while that op is the last one (`at + 1 == ops.len()`), and
+    /// [`Self::last_test`] and [`Self::last_fuse`] only together with a producer, which this
+    /// clears (a producer sets all three). Clearing them all cost a store each on every op;
+    /// [`Self::unemit_last`], which makes an earlier op the last again, clears them instead.
     #[inline(always)]
     fn emit(&mut self, o: Op) -> usize {
         self.ops.push(o);
         self.offsets.push(self.offset);
         self.producer = None;
-        self.last_test = None;
-        self.last_fuse = None;
-        self.last_stack_op = None;
-        self.pays_next_gas = None;
-        self.forget_copies();
-        self.global_set = None;
-        self.memory_charge_at = None;
         self.acc_before_last = self.acc.take();
         self.ops.len() - 1
     }
@@ -348,6 +357,7 @@ impl FuncTranslator {
     /// Emits `konst dst <- c`. Directly after another plain `konst` (no label between) the two
     /// become one `konst2` op and its data op, as if both had been emitted: constants never trap,
     /// and no branch lands between them.
+    #[inline]
     pub(super) fn emit_konst(&mut self, dst: u32, c: u64) {
         if let Some(at) = self.konst_at.take().filter(|&at| at + 1 == self.ops.len()) {
             self.ops[at].h = h::konst2;
@@ -363,8 +373,17 @@ impl FuncTranslator {
     #[inline(always)]
     fn emit_producer(&mut self, h: Handler, b: u32, c: u64) {
         let dst = self.push_temp();
+        self.emit_producer_to(dst, h, b, c);
+    }
+
+    /// [`Self::emit_producer`] for a result whose temporary the caller has put on the stack
+    /// already, in slot `dst` (an operator that replaces its operands with its result in place).
+    #[inline(always)]
+    fn emit_producer_to(&mut self, dst: u32, h: Handler, b: u32, c: u64) {
         let i = self.emit(op(h, dst, b, c));
         self.producer = Some(i);
+        self.last_test = None;
+        self.last_fuse = None;
         self.acc = Some(dst);
     }
 
@@ -375,6 +394,8 @@ impl FuncTranslator {
         let i = self.emit(op(h, dst, b, c));
         self.emit(op(h::unreachable, 0, 0, data));
         self.producer = Some(i);
+        self.last_test = None;
+        self.last_fuse = None;
         self.acc = Some(dst);
     }
 
@@ -383,7 +404,13 @@ impl FuncTranslator {
     fn unemit_last(&mut self) {
         self.ops.pop();
         self.offsets.pop();
+        // The records of the ops before it are stale (see `emit`), but their checks would pass
+        // again now that one of those ops is the last one.
         self.forget_copies();
+        self.last_stack_op = None;
+        self.pays_next_gas = None;
+        self.global_set = None;
+        self.memory_charge_at = None;
         self.acc = self.acc_before_last.take();
     }
 

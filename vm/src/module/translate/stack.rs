@@ -74,6 +74,24 @@ impl FuncTranslator {
         self.slot_of(o, hgt)
     }
 
+    /// Replaces the top operand with the temporary of its height, for a unary operator's
+    /// result: returns the slot holding the operand (see [`Self::slot_of`]) and the result's slot.
+    /// The same as popping the operand into a slot and pushing a temporary, without the pushes'
+    /// bookkeeping: the stack was that high already.
+    #[inline(always)]
+    pub(super) fn top_to_temp(&mut self) -> (u32, u32) {
+        if self.stack.is_empty() {
+            // Never for a validated operator in reachable code; a pop would have read a
+            // temporary at height 0.
+            self.push(Operand::Temp);
+        }
+        let top = self.stack.len() - 1;
+        let hgt = top as u32;
+        let slot = self.slot_of(self.stack[top], hgt);
+        self.stack[top] = Operand::Temp;
+        (slot, self.temp_slot(hgt))
+    }
+
     /// Turns the operand at `height` into a temporary in its own slot.
     fn materialize(&mut self, height: u32) {
         let slot = self.temp_slot(height);
@@ -90,6 +108,7 @@ impl FuncTranslator {
     }
 
     /// Materializes every `Local` operand (before a control frame: the module's invariants).
+    #[inline]
     pub(super) fn materialize_locals(&mut self) {
         for i in 0..self.stack.len() {
             if matches!(self.stack[i], Operand::Local(_)) {
@@ -99,6 +118,7 @@ impl FuncTranslator {
     }
 
     /// Materializes the top `n` operands (block parameters, call arguments).
+    #[inline]
     pub(super) fn materialize_top(&mut self, n: u32) {
         let len = self.height();
         for i in len.saturating_sub(n)..len {
@@ -107,6 +127,7 @@ impl FuncTranslator {
     }
 
     /// Copies the operand at `height` into `dst` unless it is already there.
+    #[inline]
     pub(super) fn copy_into(&mut self, dst: u32, height: u32) {
         match self.stack[height as usize] {
             Operand::Local(x) if x != dst => {
@@ -189,6 +210,7 @@ impl FuncTranslator {
     /// from there (`global_set_a` passes it through). A chain `global.set (k+1) (global.get k)`
     /// then runs one op per link, and the value moves in a register, not through the global's
     /// cell (a store followed by a load of the same address).
+    #[inline]
     pub(super) fn reread_global(&mut self, global: u32) -> bool {
         let Some(set) = self.global_set else { return false };
         if set.global != global || set.at + 1 != self.ops.len() {

@@ -35,8 +35,15 @@ impl FuncTranslator {
     /// Emits a binary operator on the top two operands, in the form they allow (a constant
     /// operand as an immediate), into a fresh temporary; returns the form, for fusion.
     pub(super) fn bin(&mut self, b: Bin) -> Form {
-        let (rhs, hr) = self.pop();
-        let (lhs, hl) = self.pop();
+        // The result replaces the two operands in place: the left one's height and temporary,
+        // which the stack had already (no push, no frame-size update).
+        while self.stack.len() < 2 {
+            // Never for a validated operator in reachable code.
+            self.push(Operand::Temp);
+        }
+        let top = self.stack.len() - 1;
+        let (lhs, rhs) = (self.stack[top - 1], self.stack[top]);
+        let (hl, hr) = (top as u32 - 1, top as u32);
         /// What `c` holds: the right operand immediate or its slot, or the left operand
         /// immediate (for the operator's `is` form).
         enum Right {
@@ -78,7 +85,9 @@ impl FuncTranslator {
             (Right::Slot, ..) => (b.ss, a, c),
             (Right::LeftImm(is), ..) => (is, a, c),
         };
-        self.emit_producer(hd, a, c);
+        self.stack[top - 1] = Operand::Temp;
+        self.stack.truncate(top);
+        self.emit_producer_to(self.temp_slot(hl), hd, a, c);
         form
     }
 
@@ -89,14 +98,14 @@ impl FuncTranslator {
 
     /// Emits a unary operator on the top operand into a fresh temporary.
     pub(super) fn un(&mut self, hd: Handler) {
-        let slot = self.pop_slot();
-        self.emit_producer(hd, slot, 0);
+        let (slot, dst) = self.top_to_temp();
+        self.emit_producer_to(dst, hd, slot, 0);
     }
 
     /// [`Self::un`] for an operator with a form that reads its operand from the accumulator.
     pub(super) fn un_acc(&mut self, plain: Handler, acc_form: Handler) {
-        let slot = self.pop_slot();
-        self.emit_producer(self.acc_or(slot, plain, acc_form), slot, 0);
+        let (slot, dst) = self.top_to_temp();
+        self.emit_producer_to(dst, self.acc_or(slot, plain, acc_form), slot, 0);
     }
 
     /// A call: a metering intrinsic with constant arguments becomes its op; otherwise the
@@ -529,16 +538,19 @@ pub(super) struct OpVisitor<'t, 'm, 'v> {
     /// The function's validator; `None` when the module is known to be valid
     /// ([`crate::Module::new_prevalidated`]), and then no operator is validated.
     pub(super) validator: Option<&'v mut FuncValidator<ValidatorResources>>,
-    /// Binary offset of the operator being visited.
-    pub(super) offset: u64,
 }
 
+// The validator is told each operator's binary offset from the translator's `offset` (one store
+// an operator rather than two; a module's size is a `u32`, `Config::max_module_size`, so it is
+// exact). It is read as a field, not through a method, because the validator is borrowed
+// mutably beside it.
 impl OpVisitor<'_, '_, '_> {
     /// `visit_local_get`, inlined into the decoder's loop: the most common operator, whose
     /// translation is one push, costed as much again in the call to the out-of-line visitor.
     #[inline(always)]
     pub(super) fn local_get(&mut self, local_index: u32) -> VisitResult {
-        if let Some(Err(e)) = self.validator.as_deref_mut().map(|v| v.visitor(self.offset).visit_local_get(local_index))
+        if let Some(Err(e)) =
+            self.validator.as_deref_mut().map(|v| v.visitor(u64::from(self.tr.offset)).visit_local_get(local_index))
         {
             return Err(Box::new(e.into()));
         }
@@ -553,7 +565,9 @@ impl OpVisitor<'_, '_, '_> {
     /// [`Self::local_get`]: `translate_op`'s arms for them push the constant.
     #[inline(always)]
     pub(super) fn i32_const(&mut self, value: i32) -> VisitResult {
-        if let Some(Err(e)) = self.validator.as_deref_mut().map(|v| v.visitor(self.offset).visit_i32_const(value)) {
+        if let Some(Err(e)) =
+            self.validator.as_deref_mut().map(|v| v.visitor(u64::from(self.tr.offset)).visit_i32_const(value))
+        {
             return Err(Box::new(e.into()));
         }
         if self.tr.reachable {
@@ -565,7 +579,9 @@ impl OpVisitor<'_, '_, '_> {
     /// See [`Self::i32_const`].
     #[inline(always)]
     pub(super) fn i64_const(&mut self, value: i64) -> VisitResult {
-        if let Some(Err(e)) = self.validator.as_deref_mut().map(|v| v.visitor(self.offset).visit_i64_const(value)) {
+        if let Some(Err(e)) =
+            self.validator.as_deref_mut().map(|v| v.visitor(u64::from(self.tr.offset)).visit_i64_const(value))
+        {
             return Err(Box::new(e.into()));
         }
         if self.tr.reachable {
@@ -577,7 +593,9 @@ impl OpVisitor<'_, '_, '_> {
     /// See [`Self::i32_const`].
     #[inline(always)]
     pub(super) fn f32_const(&mut self, value: Ieee32) -> VisitResult {
-        if let Some(Err(e)) = self.validator.as_deref_mut().map(|v| v.visitor(self.offset).visit_f32_const(value)) {
+        if let Some(Err(e)) =
+            self.validator.as_deref_mut().map(|v| v.visitor(u64::from(self.tr.offset)).visit_f32_const(value))
+        {
             return Err(Box::new(e.into()));
         }
         if self.tr.reachable {
@@ -589,7 +607,9 @@ impl OpVisitor<'_, '_, '_> {
     /// See [`Self::i32_const`].
     #[inline(always)]
     pub(super) fn f64_const(&mut self, value: Ieee64) -> VisitResult {
-        if let Some(Err(e)) = self.validator.as_deref_mut().map(|v| v.visitor(self.offset).visit_f64_const(value)) {
+        if let Some(Err(e)) =
+            self.validator.as_deref_mut().map(|v| v.visitor(u64::from(self.tr.offset)).visit_f64_const(value))
+        {
             return Err(Box::new(e.into()));
         }
         if self.tr.reachable {
@@ -648,7 +668,7 @@ macro_rules! define_fused_visit {
         $(
             fn $visit(&mut self $($(, $arg: $argty)*)?) -> VisitResult {
                 if let Some(Err(e)) =
-                    self.validator.as_deref_mut().map(|v| v.$validator(self.offset).$visit($($($arg.clone()),*)?))
+                    self.validator.as_deref_mut().map(|v| v.$validator(u64::from(self.tr.offset)).$visit($($($arg.clone()),*)?))
                 {
                     return Err(Box::new(e.into()));
                 }
