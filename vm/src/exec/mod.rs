@@ -303,7 +303,7 @@ fn run_wasm(
 }
 
 impl Cx {
-    /// Pushes a call frame returning to `ret_ip` (untagged, or tagged [`RET_PAYS_GAS`]) with
+    /// Pushes a call frame returning to `ret_ip` (untagged, or tagged `RET_PAYS_GAS`) with
     /// the caller's frame base `sp`, in the current instance; `false` when the call depth limit
     /// is reached. The frame's `inst` stays unwritten.
     ///

@@ -239,12 +239,16 @@ call_indirect(ip, sp, mem, cx, gas, acc) {
     runtime::enter_func(ip, sp, mem, cx, func.index)
 });
 
-/// Tag bit of a return address whose op is a `gas` op the return pays (ops are 8-aligned).
+/// Tag bit of a return address whose op is a `gas` op the return pays.
 const RET_PAYS_GAS: usize = 1;
 
+// The two tag bits are free in every op's address (4-aligned even on 32-bit targets).
+const _: () = assert!(core::mem::align_of::<crate::exec::Op>() >= 4);
+
 /// Tag bit of a return address in another instance than the callee's: the frame's `inst` is
-/// set, and the return switches to it (see [`Frame`](crate::exec::Frame)). Calls within an instance leave `inst`
-/// unwritten, so returns within one read neither it nor the current instance.
+/// set, and the return switches to it (see [`Frame`](crate::exec::Frame)). Calls within an
+/// instance leave `inst` unwritten, so returns within one read neither it nor the current
+/// instance.
 pub(crate) const RET_SWITCHES: usize = 2;
 
 #[inline(always)]
