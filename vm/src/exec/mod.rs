@@ -128,13 +128,21 @@ pub(crate) const fn charged_branch_c(from: usize, to: usize, gas: u32) -> u64 {
 
 /// A return address on the call stack.
 pub(crate) struct Frame {
-    /// Where the caller continues; null for the entry frame.
+    /// Where the caller continues, with tag bits in its low bits (ops are 8-aligned): the
+    /// return pays the `gas` op there (`handlers::calls`' `RET_PAYS_GAS`), or switches to
+    /// `inst` first ([`RET_SWITCHES`](handlers::RET_SWITCHES)). The entry frame's is [`EXIT`].
     pub ret_ip: Ip,
     /// The caller's frame base.
     pub sp: Sp,
-    /// The caller's instance.
+    /// The caller's instance: written, and read, only when `ret_ip` has
+    /// [`RET_SWITCHES`](handlers::RET_SWITCHES) (a call into another instance). A call within
+    /// an instance writes two fields, not three.
     pub inst: *const InstanceEntity,
 }
+
+/// The op the entry frame returns to: it ends the run (`handlers::exit`). Returns then need not
+/// test for the entry frame, nor for an empty call stack.
+pub(crate) static EXIT: Op = Op { h: handlers::exit, a: 0, b: 0, c: 0 };
 
 /// Per-invocation execution state that does not fit in registers.
 pub(crate) struct Cx {
@@ -152,8 +160,6 @@ pub(crate) struct Cx {
     pub frame_top: *mut Frame,
     /// `frames`' start plus the call depth limit: no frame is pushed here or beyond.
     pub frame_limit: *mut Frame,
-    /// `frames`' start: popping stops here.
-    pub frame_base: *mut Frame,
     pub stack_end: *const u64,
     pub trap: Option<(TrapCode, Ip)>,
     /// The live gas and stack counters; the store's copy is stale while Wasm runs.
@@ -256,7 +262,6 @@ fn run_wasm(
         frame_top: frame_base,
         // SAFETY: `frames` has capacity for `max_depth + 1` frames.
         frame_limit: unsafe { frame_base.add(max_depth) },
-        frame_base,
         stack_end: range.end,
         trap: None,
         meter: {
@@ -271,7 +276,7 @@ fn run_wasm(
         mem_len: 0,
     };
     // SAFETY: the call stack is empty and has room (reserved above).
-    unsafe { Cx::push_frame(&mut cx, Frame { ret_ip: ptr::null(), sp: range.start, inst: inst_ptr }) };
+    unsafe { Cx::push_frame(&mut cx, &EXIT, range.start) };
     let cxp: *mut Cx = &mut cx;
     // SAFETY: `cxp` is valid for the whole run; `f.code` is translated, validated code whose
     // frame fits in `stack` (checked above); memory base/length come from the instance.
@@ -298,41 +303,62 @@ fn run_wasm(
 }
 
 impl Cx {
-    /// Pushes a call frame; `false` when the call depth limit is reached.
+    /// Pushes a call frame returning to `ret_ip` (untagged, or tagged `RET_PAYS_GAS`) with
+    /// the caller's frame base `sp`, in the current instance; `false` when the call depth limit
+    /// is reached. The frame's `inst` stays unwritten.
     ///
     /// # Safety
     /// `cx` must be the live context of a run.
     #[inline(always)]
-    pub(crate) unsafe fn push_frame(cx: *mut Cx, frame: Frame) -> bool {
+    pub(crate) unsafe fn push_frame(cx: *mut Cx, ret_ip: Ip, sp: Sp) -> bool {
         // SAFETY: `run_wasm` reserved capacity for `max_depth + 1` frames from `frame_base`, and
-        // the top is checked against `frame_limit` (`max_depth` frames in) first, so the write
-        // stays within the allocation.
+        // the top is checked against `frame_limit` (`max_depth` frames in) first, so the writes
+        // stay within the allocation.
         unsafe {
             let top = (*cx).frame_top;
             if top >= (*cx).frame_limit {
                 return false;
             }
-            top.write(frame);
+            ptr::addr_of_mut!((*top).ret_ip).write(ret_ip);
+            ptr::addr_of_mut!((*top).sp).write(sp);
             (*cx).frame_top = top.add(1);
             true
         }
     }
 
-    /// Pops the newest call frame, if any.
+    /// Pushes a call frame of a call from the current instance into another: the return
+    /// switches back to the current instance ([`RET_SWITCHES`](handlers::RET_SWITCHES)).
+    /// `false` when the call depth limit is reached.
     ///
     /// # Safety
-    /// `cx` must be the live context of a run.
+    /// `cx` must be the live context of a run; `ret_ip` is untagged.
     #[inline(always)]
-    pub(crate) unsafe fn pop_frame(cx: *mut Cx) -> Option<Frame> {
-        // SAFETY: frames below `frame_top` and from `frame_base` were written by `push_frame`.
+    pub(crate) unsafe fn push_frame_switching(cx: *mut Cx, ret_ip: Ip, sp: Sp) -> bool {
+        // SAFETY: as for `push_frame`; the frame written last is the one at `frame_top - 1`.
         unsafe {
-            let top = (*cx).frame_top;
-            if top <= (*cx).frame_base {
-                return None;
+            let tagged = ret_ip.map_addr(|a| a | handlers::RET_SWITCHES);
+            if !Self::push_frame(cx, tagged, sp) {
+                return false;
             }
-            let top = top.sub(1);
+            ptr::addr_of_mut!((*(*cx).frame_top.sub(1)).inst).write((*cx).inst);
+            true
+        }
+    }
+
+    /// Pops the newest call frame. Its `inst` is initialized only if its `ret_ip` has
+    /// [`RET_SWITCHES`](handlers::RET_SWITCHES); read the fields through the pointer.
+    ///
+    /// # Safety
+    /// `cx` must be the live context of a run with a frame on its call stack: every run's
+    /// entry frame stays until its return to [`EXIT`] ends the run.
+    #[inline(always)]
+    pub(crate) unsafe fn pop_frame(cx: *mut Cx) -> *const Frame {
+        // SAFETY: frames below `frame_top` were written by `push_frame`, and there is one (see
+        // the contract).
+        unsafe {
+            let top = (*cx).frame_top.sub(1);
             (*cx).frame_top = top;
-            Some(top.read())
+            top
         }
     }
 }

@@ -332,6 +332,11 @@ pub(crate) fn build() -> Vec<OpInfo> {
     t.op("call_internal_entered_then_gas", h::call_internal_entered_then_gas, internal);
     t.op("call_internal_entered_mem", h::call_internal_entered_mem, internal);
     t.op("call_internal_entered_mem_then_gas", h::call_internal_entered_mem_then_gas, internal);
+    // The forms for callees without locals, which zero none (`fuse_entries` picks them).
+    t.op("call_internal_entered.no_locals", h::call_internal_entered_nolocals, internal);
+    t.op("call_internal_entered_then_gas.no_locals", h::call_internal_entered_then_gas_nolocals, internal);
+    t.op("call_internal_entered_mem.no_locals", h::call_internal_entered_mem_nolocals, internal);
+    t.op("call_internal_entered_mem_then_gas.no_locals", h::call_internal_entered_mem_then_gas_nolocals, internal);
     t.op("call_func", h::call_func, &[(A, Func), (B, Frame)]);
     t.op("call_indirect", h::call_indirect, &[(A, Table), (CHi, Slot), (CLo, Sig), (B, Frame)]);
     t.op("ret", h::ret, &[]);

@@ -4,7 +4,7 @@
 
 use core::ptr;
 
-use super::{Cx, Frame, Ip, Sp};
+use super::{Cx, Ip, Sp};
 use crate::store::{FuncKind, InstanceEntity, StoreInner, WasmEntry};
 use crate::{Trap, TrapCode};
 
@@ -102,14 +102,19 @@ pub(crate) unsafe extern "C" fn enter_func(ip: Ip, sp: Sp, mem: *mut u8, cx: *mu
             FuncKind::Wasm { instance, def } => {
                 let inst: *const InstanceEntity = &*(&*store).instances[instance as usize];
                 let f = &(&*inst).module.funcs[def as usize];
+                let crosses = inst != (*cx).inst;
                 if ((*cx).stack_end.offset_from(new_sp) as usize) < f.frame_cells as usize
-                    || !Cx::push_frame(cx, Frame { ret_ip: ip.add(1), sp, inst: (*cx).inst })
+                    || !(if crosses {
+                        Cx::push_frame_switching(cx, ip.add(1), sp)
+                    } else {
+                        Cx::push_frame(cx, ip.add(1), sp)
+                    })
                 {
                     return trap(ip, cx, TrapCode::StackExhausted, (*cx).meter.remaining());
                 }
                 super::zero_locals(new_sp.add(f.params as usize), f.locals);
                 let code = f.code.as_ptr();
-                if inst != (*cx).inst {
+                if crosses {
                     let m = switch_instance(cx, inst);
                     crate::exec::handlers::next_op(code, new_sp, m, cx, (*cx).meter.remaining(), 0)
                 } else {

@@ -39,17 +39,29 @@ pub(crate) struct CompiledFunc {
 pub(crate) fn fuse_entries(funcs: &mut [CompiledFunc]) {
     use crate::exec::handlers::{self as h, same};
     use crate::exec::Handler;
-    // Per callee: the call handlers that run its entry op, plain and paying the next charge.
+    // Per callee: the call handlers that run its entry op, plain and paying the next charge
+    // (the forms that zero no locals for a callee without any).
     let entered: Vec<Option<(Handler, Handler)>> = funcs
         .iter()
-        .map(|f| match f.code.first() {
-            Some(op) if same(op.h, h::enter_gas) => {
-                Some((h::call_internal_entered as Handler, h::call_internal_entered_then_gas as Handler))
+        .map(|f| {
+            let bare = f.locals == 0;
+            match f.code.first() {
+                Some(op) if same(op.h, h::enter_gas) && bare => Some((
+                    h::call_internal_entered_nolocals as Handler,
+                    h::call_internal_entered_then_gas_nolocals as Handler,
+                )),
+                Some(op) if same(op.h, h::enter_gas) => {
+                    Some((h::call_internal_entered as Handler, h::call_internal_entered_then_gas as Handler))
+                }
+                Some(op) if same(op.h, h::enter_gas_mem) && bare => Some((
+                    h::call_internal_entered_mem_nolocals as Handler,
+                    h::call_internal_entered_mem_then_gas_nolocals as Handler,
+                )),
+                Some(op) if same(op.h, h::enter_gas_mem) => {
+                    Some((h::call_internal_entered_mem as Handler, h::call_internal_entered_mem_then_gas as Handler))
+                }
+                _ => None,
             }
-            Some(op) if same(op.h, h::enter_gas_mem) => {
-                Some((h::call_internal_entered_mem as Handler, h::call_internal_entered_mem_then_gas as Handler))
-            }
-            _ => None,
         })
         .collect();
     for f in funcs.iter_mut() {

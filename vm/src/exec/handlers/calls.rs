@@ -7,7 +7,7 @@
 use core::ptr;
 
 use super::super::runtime::{self, trap};
-use super::super::{zero_small_locals, Cx, Frame, Ip, Sp, SMALL_LOCALS};
+use super::super::{zero_small_locals, Cx, Ip, Sp, SMALL_LOCALS};
 use super::control::same;
 use super::metering::{enter_gas, pay_charge, run_entry};
 use super::{next_op, rd};
@@ -19,9 +19,11 @@ use crate::TrapCode;
 
 /// Calls defined function `a` of the current module with its frame at slot `b`; the callee
 /// returns to `ret`. With `ENTERED`, the callee's first op is an `enter_gas` op that the call
-/// runs itself (see [`call_internal_entered`]); with `MEM` too, an `enter_gas_mem` op.
+/// runs itself (see [`call_internal_entered`]); with `MEM` too, an `enter_gas_mem` op. With
+/// `NO_LOCALS`, the callee has no locals besides its parameters, so there is nothing to zero
+/// (see [`call_internal_entered_nolocals`]).
 #[inline(always)]
-unsafe fn call_defined<const ENTERED: bool, const MEM: bool>(
+unsafe fn call_defined<const ENTERED: bool, const MEM: bool, const NO_LOCALS: bool>(
     ip: Ip,
     sp: Sp,
     mem: *mut u8,
@@ -38,15 +40,15 @@ unsafe fn call_defined<const ENTERED: bool, const MEM: bool>(
         let f = &*(*cx).defined.add(op.a as usize);
         let new_sp = sp.add(op.b as usize);
         // `new_sp` lies within the stack (the caller's frame fits), so the sum cannot wrap.
-        if new_sp.wrapping_add(f.frame_cells as usize).cast_const() > (*cx).stack_end
-            || !Cx::push_frame(cx, Frame { ret_ip: ret, sp, inst: (*cx).inst })
-        {
+        if new_sp.wrapping_add(f.frame_cells as usize).cast_const() > (*cx).stack_end || !Cx::push_frame(cx, ret, sp) {
             return trap(ip, cx, TrapCode::StackExhausted, gas);
         }
-        if f.locals > SMALL_LOCALS {
-            return enter_zeroing_locals(f, new_sp, mem, cx, gas);
+        if !NO_LOCALS {
+            if f.locals > SMALL_LOCALS {
+                return enter_zeroing_locals(f, new_sp, mem, cx, gas);
+            }
+            zero_small_locals(new_sp.add(f.params as usize));
         }
-        zero_small_locals(new_sp.add(f.params as usize));
         let entry = f.code.as_ptr();
         if !ENTERED {
             next_op(entry, new_sp, mem, cx, gas, acc)
@@ -93,7 +95,7 @@ unsafe fn enter_defined<const ENTERED: bool, const MEM: bool>(
     unsafe {
         // `new_sp` lies within the stack (the caller's frame fits), so the sum cannot wrap.
         if new_sp.wrapping_add(callee.frame_cells as usize).cast_const() > (*cx).stack_end
-            || !Cx::push_frame(cx, Frame { ret_ip: ret, sp, inst: (*cx).inst })
+            || !Cx::push_frame(cx, ret, sp)
         {
             return trap(ip, cx, TrapCode::StackExhausted, gas);
         }
@@ -129,7 +131,7 @@ unsafe extern "C" fn enter_zeroing_locals(f: *const CompiledFunc, sp: Sp, mem: *
 handler!(
 /// Calls defined function `a` of the current module with its frame at slot `b`.
 call_internal(ip, sp, mem, cx, gas, acc) {
-    call_defined::<false, false>(ip, sp, mem, cx, gas, acc, ip.add(1))
+    call_defined::<false, false, false>(ip, sp, mem, cx, gas, acc, ip.add(1))
 });
 
 handler!(
@@ -137,7 +139,7 @@ handler!(
 /// address is tagged so that the callee's return pays that charge and skips the op (see
 /// [`resume`]).
 call_internal_then_gas(ip, sp, mem, cx, gas, acc) {
-    call_defined::<false, false>(ip, sp, mem, cx, gas, acc, ip.add(1).map_addr(|a| a | RET_PAYS_GAS))
+    call_defined::<false, false, false>(ip, sp, mem, cx, gas, acc, ip.add(1).map_addr(|a| a | RET_PAYS_GAS))
 });
 
 handler!(
@@ -148,26 +150,52 @@ handler!(
 /// as if it ran. Chosen after translation, once every callee's code is known
 /// ([`fuse_entries`](crate::module::fuse_entries)).
 call_internal_entered(ip, sp, mem, cx, gas, acc) {
-    call_defined::<true, false>(ip, sp, mem, cx, gas, acc, ip.add(1))
+    call_defined::<true, false, false>(ip, sp, mem, cx, gas, acc, ip.add(1))
 });
 
 handler!(
 /// [`call_internal_entered`] to a function whose code starts with `enter_gas_mem`: the call
 /// pays the callee's entry memory-access charge too.
 call_internal_entered_mem(ip, sp, mem, cx, gas, acc) {
-    call_defined::<true, true>(ip, sp, mem, cx, gas, acc, ip.add(1))
+    call_defined::<true, true, false>(ip, sp, mem, cx, gas, acc, ip.add(1))
 });
 
 handler!(
 /// [`call_internal_then_gas`] and [`call_internal_entered`] at once.
 call_internal_entered_then_gas(ip, sp, mem, cx, gas, acc) {
-    call_defined::<true, false>(ip, sp, mem, cx, gas, acc, ip.add(1).map_addr(|a| a | RET_PAYS_GAS))
+    call_defined::<true, false, false>(ip, sp, mem, cx, gas, acc, ip.add(1).map_addr(|a| a | RET_PAYS_GAS))
 });
 
 handler!(
 /// [`call_internal_then_gas`] and [`call_internal_entered_mem`] at once.
 call_internal_entered_mem_then_gas(ip, sp, mem, cx, gas, acc) {
-    call_defined::<true, true>(ip, sp, mem, cx, gas, acc, ip.add(1).map_addr(|a| a | RET_PAYS_GAS))
+    call_defined::<true, true, false>(ip, sp, mem, cx, gas, acc, ip.add(1).map_addr(|a| a | RET_PAYS_GAS))
+});
+
+handler!(
+/// [`call_internal_entered`] to a function without locals (only parameters): the call zeroes
+/// nothing and does not test how many locals the callee has. Chosen with the other entered
+/// forms ([`fuse_entries`](crate::module::fuse_entries)), from the callee's local count.
+call_internal_entered_nolocals(ip, sp, mem, cx, gas, acc) {
+    call_defined::<true, false, true>(ip, sp, mem, cx, gas, acc, ip.add(1))
+});
+
+handler!(
+/// [`call_internal_entered_mem`] to a function without locals.
+call_internal_entered_mem_nolocals(ip, sp, mem, cx, gas, acc) {
+    call_defined::<true, true, true>(ip, sp, mem, cx, gas, acc, ip.add(1))
+});
+
+handler!(
+/// [`call_internal_entered_then_gas`] to a function without locals.
+call_internal_entered_then_gas_nolocals(ip, sp, mem, cx, gas, acc) {
+    call_defined::<true, false, true>(ip, sp, mem, cx, gas, acc, ip.add(1).map_addr(|a| a | RET_PAYS_GAS))
+});
+
+handler!(
+/// [`call_internal_entered_mem_then_gas`] to a function without locals.
+call_internal_entered_mem_then_gas_nolocals(ip, sp, mem, cx, gas, acc) {
+    call_defined::<true, true, true>(ip, sp, mem, cx, gas, acc, ip.add(1).map_addr(|a| a | RET_PAYS_GAS))
 });
 
 handler!(
@@ -211,27 +239,43 @@ call_indirect(ip, sp, mem, cx, gas, acc) {
     runtime::enter_func(ip, sp, mem, cx, func.index)
 });
 
-/// Tag bit of a return address whose op is a `gas` op the return pays (ops are 8-aligned).
+/// Tag bit of a return address whose op is a `gas` op the return pays.
 const RET_PAYS_GAS: usize = 1;
+
+// The two tag bits are free in every op's address (4-aligned even on 32-bit targets).
+const _: () = assert!(core::mem::align_of::<crate::exec::Op>() >= 4);
+
+/// Tag bit of a return address in another instance than the callee's: the frame's `inst` is
+/// set, and the return switches to it (see [`Frame`](crate::exec::Frame)). Calls within an
+/// instance leave `inst` unwritten, so returns within one read neither it nor the current
+/// instance.
+pub(crate) const RET_SWITCHES: usize = 2;
 
 #[inline(always)]
 unsafe fn do_return(mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
-    // SAFETY: frames pushed by calls hold valid return state; the entry frame ends the run.
+    // SAFETY: frames pushed by calls hold valid return state; the entry frame returns to
+    // `exec::EXIT`, which ends the run, so no return pops below it.
     unsafe {
-        let frame = match Cx::pop_frame(cx) {
-            Some(frame) if !frame.ret_ip.is_null() => frame,
-            // The entry frame: the run is over, and the store gets the gas back.
-            _ => {
-                (*cx).meter.set_remaining(gas);
-                return ptr::null();
-            }
-        };
-        if frame.inst != (*cx).inst {
-            return resume_in(frame.ret_ip, frame.sp, frame.inst, cx, gas);
+        let frame = Cx::pop_frame(cx);
+        let (ret, sp) = ((*frame).ret_ip, (*frame).sp);
+        if ret.addr() & (RET_PAYS_GAS | RET_SWITCHES) == 0 {
+            next!(ret, sp, mem, cx, gas, acc)
         }
-        resume(frame.ret_ip, frame.sp, mem, cx, gas, acc)
+        if ret.addr() & RET_SWITCHES != 0 {
+            return resume_in(ret.map_addr(|a| a & !RET_SWITCHES), sp, (*frame).inst, cx, gas);
+        }
+        // Only `RET_PAYS_GAS` is set: subtracting it clears it in the charge op's offsets.
+        pay_charge(ret.wrapping_byte_sub(RET_PAYS_GAS), sp, mem, cx, gas, acc)
     }
 }
+
+handler!(
+/// Where the entry frame returns ([`EXIT`](crate::exec::EXIT)): the run is over, and the store
+/// gets the gas back. No translated code holds this op.
+exit(ip, sp, mem, cx, gas, acc) {
+    (*cx).meter.set_remaining(gas);
+    ptr::null()
+});
 
 /// Continues the caller at `ret` in instance `inst`, another than the callee's. Out of line and
 /// reached by a tail call, so that the instance switch does not make every return handler save

@@ -7,8 +7,8 @@
 use core::ptr;
 
 use super::super::runtime::{self, trap};
-use super::super::Handler;
-use super::{out_of_gas, rd, wr};
+use super::super::{Cx, Handler, Ip, Sp};
+use super::{next_op, out_of_gas, rd, wr};
 use crate::TrapCode;
 
 /// Defines a load of `$n` bytes whose value is `$e` of the bytes `$b`: address in slot `b` plus
@@ -239,37 +239,124 @@ handler!(memory_grow(ip, sp, mem, cx, gas, acc) {
     next!(ip.add(1), sp, m, cx, gas, r)
 });
 
-handler!(
-/// `memory.fill`: destination slot `a`, value slot `b`, length slot `c`.
-memory_fill(ip, sp, mem, cx, gas, acc) {
-    let op = &*ip;
-    if let Err(code) = runtime::memory_fill(cx, rd(sp, op.a), rd::<u32>(sp, op.b) as u8, rd(sp, op.c_lo())) {
-        return trap(ip, cx, code, gas);
-    }
-    next!(ip.add(1), sp, mem, cx, gas, acc)
-});
+// The bulk operations run a length of 0 or 1 in their handler: the bounds checks, then at
+// most one byte moved. Through the general path, out of line, such an operation cost a call
+// (around which the handler saved its registers), a second lookup of the memory through the
+// store, and a `memcpy` or `memset` call for one byte. Longer ones take that path, reached by
+// a tail call so the handler itself saves nothing. Both paths check the same bounds, in the
+// same order, and trap the same way.
 
 handler!(
-/// `memory.copy`: destination slot `a`, source slot `b`, length slot `c`.
+/// `memory.fill`: destination slot `a`, value slot `b`, length slot in the low half of `c`.
+memory_fill(ip, sp, mem, cx, gas, acc) {
+    let op = &*ip;
+    let n = rd::<u32>(sp, op.c_lo());
+    let dst = u64::from(rd::<u32>(sp, op.a));
+    let len = (*cx).mem_len as u64;
+    if n == 0 {
+        if dst > len {
+            return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
+        }
+    } else if n == 1 {
+        if dst >= len {
+            return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
+        }
+        *mem.add(dst as usize) = rd::<u32>(sp, op.b) as u8;
+    } else {
+        return memory_fill_long(ip, sp, mem, cx, gas, acc);
+    }
+    // Not a producer: the accumulator may hold anything after it (a free register).
+    next!(ip.add(1), sp, mem, cx, gas, dst)
+});
+
+/// `memory.fill` of more than one byte ([`memory_fill`]'s general path).
+#[inline(never)]
+unsafe extern "C" fn memory_fill_long(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
+    // SAFETY: the handler invariants hold for `ip` (it is a `memory_fill` op).
+    unsafe {
+        let op = &*ip;
+        if let Err(code) = runtime::memory_fill(cx, rd(sp, op.a), rd::<u32>(sp, op.b) as u8, rd(sp, op.c_lo())) {
+            return trap(ip, cx, code, gas);
+        }
+        next_op(ip.add(1), sp, mem, cx, gas, acc)
+    }
+}
+
+handler!(
+/// `memory.copy`: destination slot `a`, source slot `b`, length slot in the low half of `c`.
 memory_copy(ip, sp, mem, cx, gas, acc) {
     let op = &*ip;
-    if let Err(code) = runtime::memory_copy(cx, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c_lo())) {
-        return trap(ip, cx, code, gas);
+    let n = rd::<u32>(sp, op.c_lo());
+    let (dst, src) = (u64::from(rd::<u32>(sp, op.a)), u64::from(rd::<u32>(sp, op.b)));
+    let len = (*cx).mem_len as u64;
+    if n == 0 {
+        if src > len || dst > len {
+            return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
+        }
+    } else if n == 1 {
+        if src >= len || dst >= len {
+            return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
+        }
+        *mem.add(dst as usize) = *mem.add(src as usize);
+    } else {
+        return memory_copy_long(ip, sp, mem, cx, gas, acc);
     }
-    next!(ip.add(1), sp, mem, cx, gas, acc)
+    next!(ip.add(1), sp, mem, cx, gas, dst)
 });
+
+/// `memory.copy` of more than one byte ([`memory_copy`]'s general path).
+#[inline(never)]
+unsafe extern "C" fn memory_copy_long(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
+    // SAFETY: the handler invariants hold for `ip` (it is a `memory_copy` op).
+    unsafe {
+        let op = &*ip;
+        if let Err(code) = runtime::memory_copy(cx, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c_lo())) {
+            return trap(ip, cx, code, gas);
+        }
+        next_op(ip.add(1), sp, mem, cx, gas, acc)
+    }
+}
 
 handler!(
 /// `memory.init`: destination slot `a`, source slot `b`, length slot in the low half of `c`,
 /// segment in the high half.
 memory_init(ip, sp, mem, cx, gas, acc) {
     let op = &*ip;
-    let seg = op.c_hi();
-    if let Err(code) = runtime::memory_init(cx, seg, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c_lo())) {
-        return trap(ip, cx, code, gas);
+    let n = rd::<u32>(sp, op.c_lo());
+    if n > 1 {
+        return memory_init_long(ip, sp, mem, cx, gas, acc);
     }
-    next!(ip.add(1), sp, mem, cx, gas, acc)
+    // The segment index is in range (handler invariants); a dropped segment is empty.
+    let inst = &*(*cx).inst;
+    let seg = op.c_hi() as usize;
+    let bytes: &[u8] =
+        if inst.data_dropped.get_unchecked(seg).get() { &[] } else { &inst.module.datas.get_unchecked(seg).bytes };
+    let (dst, src) = (u64::from(rd::<u32>(sp, op.a)), u64::from(rd::<u32>(sp, op.b)));
+    if n == 0 {
+        if src > bytes.len() as u64 || dst > (*cx).mem_len as u64 {
+            return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
+        }
+    } else {
+        if src >= bytes.len() as u64 || dst >= (*cx).mem_len as u64 {
+            return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
+        }
+        *mem.add(dst as usize) = *bytes.as_ptr().add(src as usize);
+    }
+    next!(ip.add(1), sp, mem, cx, gas, dst)
 });
+
+/// `memory.init` of more than one byte ([`memory_init`]'s general path).
+#[inline(never)]
+unsafe extern "C" fn memory_init_long(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
+    // SAFETY: the handler invariants hold for `ip` (it is a `memory_init` op).
+    unsafe {
+        let op = &*ip;
+        if let Err(code) = runtime::memory_init(cx, op.c_hi(), rd(sp, op.a), rd(sp, op.b), rd(sp, op.c_lo())) {
+            return trap(ip, cx, code, gas);
+        }
+        next_op(ip.add(1), sp, mem, cx, gas, acc)
+    }
+}
 
 handler!(data_drop(ip, sp, mem, cx, gas, acc) {
     runtime::data_drop(cx, (*ip).a);
