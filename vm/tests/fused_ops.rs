@@ -722,35 +722,3 @@ fn fused_multiply_add_canonicalizes_only_what_wasm_does() {
     assert_eq!(f32_op.call(&mut store, (snan, 1.0, 2.0)).unwrap().to_bits(), 0x7FC0_0000);
     assert_eq!(f32_op.call(&mut store, (1.0, 2.0, snan)).unwrap().to_bits(), 0x7FC0_0000);
 }
-
-/// `br_if` and `if` on an `i32.and` (of a local and a constant either way round, or of two
-/// locals) branch on the bits as the unfused pair would, as one flag-test branch.
-#[test]
-fn flag_tests_branch_on_the_bits() {
-    let (mut store, inst, module) = instance(
-        r#"(module
-          (func (export "br_imm") (param i32) (result i32)
-            (block (br_if 0 (i32.and (local.get 0) (i32.const 0x80000001))) (return (i32.const 0)))
-            (i32.const 1))
-          (func (export "br_ss") (param i32 i32) (result i32)
-            (block (br_if 0 (i32.and (local.get 0) (local.get 1))) (return (i32.const 0)))
-            (i32.const 1))
-          (func (export "if_imm") (param i32) (result i32)
-            (if (result i32) (i32.and (i32.const 6) (local.get 0)) (then (i32.const 1)) (else (i32.const 0)))))"#,
-    );
-    assert_ops(&module, "br_imm", &["br_i32_test_si"]);
-    assert_ops(&module, "br_ss", &["br_i32_test_ss"]);
-    assert_ops(&module, "if_imm", &["br_i32_testz_si"]);
-    let br_imm = inst.get_typed_func::<i32, i32>(&store, "br_imm").unwrap();
-    let br_ss = inst.get_typed_func::<(i32, i32), i32>(&store, "br_ss").unwrap();
-    let if_imm = inst.get_typed_func::<i32, i32>(&store, "if_imm").unwrap();
-    let xs = samples32();
-    for &x in &xs {
-        assert_eq!(br_imm.call(&mut store, x as i32).unwrap(), i32::from(x & 0x8000_0001 != 0), "br_imm({x:#x})");
-        assert_eq!(if_imm.call(&mut store, x as i32).unwrap(), i32::from(x & 6 != 0), "if_imm({x:#x})");
-        for &y in xs.iter().step_by(17) {
-            let got = br_ss.call(&mut store, (x as i32, y as i32)).unwrap();
-            assert_eq!(got, i32::from(x & y != 0), "br_ss({x:#x}, {y:#x})");
-        }
-    }
-}
