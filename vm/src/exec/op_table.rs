@@ -284,8 +284,6 @@ pub(crate) fn build() -> Vec<OpInfo> {
         ("br_i64_le_u", h::BR_I64_LE_U),
         ("br_i64_ge_s", h::BR_I64_GE_S),
         ("br_i64_ge_u", h::BR_I64_GE_U),
-        ("br_i32_test", h::BR_I32_TEST),
-        ("br_i32_testz", h::BR_I32_TESTZ),
     ] {
         t.cmp_branch(name, cmp);
     }

@@ -233,9 +233,6 @@ cmp_br!(BR_I64_LE_S = br_i64_le_s, i64, i64, |x, y| x <= y);
 cmp_br!(BR_I64_LE_U = br_i64_le_u, u64, i64, |x, y| x <= y);
 cmp_br!(BR_I64_GE_S = br_i64_ge_s, i64, i64, |x, y| x >= y);
 cmp_br!(BR_I64_GE_U = br_i64_ge_u, u64, i64, |x, y| x >= y);
-// `br_if (i32.and x y)` and `if (i32.and x y)`: a flag test, one dispatch instead of two.
-cmp_br!(BR_I32_TEST = br_i32_test, u32, i32, |x, y| x & y != 0);
-cmp_br!(BR_I32_TESTZ = br_i32_testz, u32, i32, |x, y| x & y == 0);
 
 cond_branch!(
     /// Branch if the i32 in slot `a` is not zero.

@@ -1,6 +1,6 @@
-//! Branch conditions: a comparison, an `eqz` or an `i32.and` whose result feeds a branch directly
-//! (`br_if`, `if`) fuses with it into one compare-and-branch op ([`Test`]), in the sense the
-//! branch needs (`if` jumps when the test fails, so the test is negated).
+//! Branch conditions: a comparison or `eqz` whose result feeds a branch directly (`br_if`, `if`)
+//! fuses with it into one compare-and-branch op ([`Test`]), in the sense the branch needs
+//! (`if` jumps when the test fails, so the test is negated).
 
 use super::metering::PaysNext;
 use super::stack::Operand;
@@ -92,8 +92,6 @@ pub(super) enum Test {
     Eqz { is64: bool, slot: u32 },
     /// `slot != 0` (any i32 condition).
     Nez { slot: u32 },
-    /// `(lhs & rhs) != 0`, or `== 0` when `zero`: an `i32.and` as the condition.
-    And { zero: bool, lhs: u32, rhs: Rhs },
 }
 
 impl Test {
@@ -110,13 +108,6 @@ impl Test {
             Test::Eqz { is64: false, slot } => (&h::BR_EQZ, slot, 0),
             Test::Eqz { is64: true, slot } => (&h::BR_I64_EQZ, slot, 0),
             Test::Nez { slot } => (&h::BR_NEZ, slot, 0),
-            Test::And { zero, lhs, rhs } => {
-                let forms = if zero { &h::BR_I32_TESTZ } else { &h::BR_I32_TEST };
-                match rhs {
-                    Rhs::Slot(r) => (&forms.ss, lhs, r),
-                    Rhs::Imm(i) => (&forms.si, lhs, i),
-                }
-            }
         }
     }
 }
@@ -135,7 +126,6 @@ impl Test {
             Test::Eqz { is64: false, slot } => Test::Nez { slot },
             Test::Eqz { is64: true, slot } => Test::Eqz { is64: true, slot }, // handled in emit
             Test::Nez { slot } => Test::Eqz { is64: false, slot },
-            Test::And { zero, lhs, rhs } => Test::And { zero: !zero, lhs, rhs },
         }
     }
 }
@@ -188,28 +178,6 @@ impl FuncTranslator {
 
     /// A comparison: emitted like any binary op, but remembered for fusion with a branch.
     pub(super) fn cmp(&mut self, b: Bin, kind: CmpKind, is64: bool) {
-        let test = self.test_operands(is64).map(|(lhs, rhs, swapped)| Test::Cmp {
-            kind: if swapped { kind.swap() } else { kind },
-            is64,
-            lhs,
-            rhs,
-        });
-        self.bin(b);
-        self.last_test = test;
-    }
-
-    /// `i32.and`: emitted like any binary op, but remembered for fusion with a branch, which then
-    /// tests the bits (`and` commutes, so operands taken in either order test the same).
-    pub(super) fn and_i32(&mut self, b: Bin) {
-        let test = self.test_operands(false).map(|(lhs, rhs, _)| Test::And { zero: false, lhs, rhs });
-        self.bin(b);
-        self.last_test = test;
-    }
-
-    /// The top two operands as a fused test reads them: a slot and a slot or an immediate
-    /// (sign-extended from 32 bits for `i64`), and whether they were swapped to put a constant
-    /// on the right. `None` when both are constants or a constant does not fit.
-    fn test_operands(&self, is64: bool) -> Option<(u32, Rhs, bool)> {
         let len = self.stack.len();
         let (lhs, rhs) = match self.stack.get(len.wrapping_sub(2)..) {
             Some(&[l, r]) => (l, r),
@@ -230,12 +198,21 @@ impl FuncTranslator {
             Operand::Temp => Some(self.locals + hgt),
             Operand::Const(_) => None,
         };
-        match (lhs, rhs) {
+        let test = match (lhs, rhs) {
             (Operand::Const(_), Operand::Const(_)) => None,
-            (_, Operand::Const(c)) => Some((slot(lhs, lhs_h)?, Rhs::Imm(fits(c)?), false)),
-            (Operand::Const(c), _) => Some((slot(rhs, rhs_h)?, Rhs::Imm(fits(c)?), true)),
-            _ => Some((slot(lhs, lhs_h)?, Rhs::Slot(slot(rhs, rhs_h)?), false)),
-        }
+            (_, Operand::Const(c)) => {
+                fits(c).and_then(|imm| Some(Test::Cmp { kind, is64, lhs: slot(lhs, lhs_h)?, rhs: Rhs::Imm(imm) }))
+            }
+            (Operand::Const(c), _) => fits(c).and_then(|imm| {
+                Some(Test::Cmp { kind: kind.swap(), is64, lhs: slot(rhs, rhs_h)?, rhs: Rhs::Imm(imm) })
+            }),
+            _ => match (slot(lhs, lhs_h), slot(rhs, rhs_h)) {
+                (Some(l), Some(r)) => Some(Test::Cmp { kind, is64, lhs: l, rhs: Rhs::Slot(r) }),
+                _ => None,
+            },
+        };
+        self.bin(b);
+        self.last_test = test;
     }
 
     /// `i32.eqz`/`i64.eqz`: emitted like a unary op, but remembered for fusion with a branch.

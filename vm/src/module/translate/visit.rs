@@ -418,7 +418,7 @@ impl FuncTranslator {
             O::I32DivU => self.i32_div_rem(DivRem::DivU),
             O::I32RemS => self.i32_div_rem(DivRem::RemS),
             O::I32RemU => self.i32_div_rem(DivRem::RemU),
-            O::I32And => self.and_i32(h::I32_AND),
+            O::I32And => self.binop(h::I32_AND),
             O::I32Or => self.binop(h::I32_OR),
             O::I32Xor => self.binop(h::I32_XOR),
             O::I32Shl => self.binop(h::I32_SHL),
