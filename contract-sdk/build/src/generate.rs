@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::{read_metadata, sections, BuildError, Metadata, METADATA_SECTION};
+use crate::{leb, read_metadata, sections, BuildError, Metadata, METADATA_SECTION};
 
 /// What the native build produced: the contract's library and how to link against it.
 struct NativeLib {
@@ -213,18 +213,6 @@ pub fn with_metadata(wasm: &[u8], section: &[u8]) -> Option<Vec<u8>> {
     leb(u32::try_from(body.len()).ok()?, &mut out);
     out.extend_from_slice(&body);
     Some(out)
-}
-
-fn leb(mut n: u32, out: &mut Vec<u8>) {
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
 }
 
 /// Generates the metadata of contract crate `package` of the workspace at `manifest_path` (or,

@@ -102,6 +102,20 @@ fn build_one(
     Ok(wasm)
 }
 
+/// Appends `n` as an unsigned LEB128 (the encoding of every count and size in a module), as
+/// [`leb_u32`] reads it.
+pub(crate) fn leb(mut n: u32, out: &mut Vec<u8>) {
+    loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
 /// Reads an unsigned LEB128 `u32` at `*pos`, advancing it; `None` if truncated or too long.
 pub fn leb_u32(bytes: &[u8], pos: &mut usize) -> Option<u32> {
     let mut result = 0u32;

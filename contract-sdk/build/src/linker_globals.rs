@@ -15,7 +15,7 @@
 
 use wasmparser::{Operator, OperatorsReader, Parser, Payload};
 
-use crate::{leb_u32, sections};
+use crate::{leb, leb_u32, sections};
 
 /// The exports `wasm-ld` adds for rustc.
 const LINKER_GLOBALS: [&[u8]; 2] = [b"__heap_base", b"__data_end"];
@@ -116,18 +116,6 @@ fn globals(wasm: &[u8]) -> wasmparser::Result<Globals> {
         }
     }
     Ok(g)
-}
-
-fn leb(mut n: u32, out: &mut Vec<u8>) {
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
 }
 
 /// A section: its id, then its contents' size and the contents.
