@@ -5,8 +5,8 @@
 use std::mem::ManuallyDrop;
 
 use wasmparser::{
-    FrameKind, FrameStack, FuncValidator, Ieee32, Ieee64, Operator, ValidatorResources, VisitOperator,
-    VisitSimdOperator,
+    BinaryReaderError, FrameKind, FrameStack, FuncValidator, Ieee32, Ieee64, Operator, ValidatorResources,
+    VisitOperator, VisitSimdOperator,
 };
 
 use super::condition::{CmpKind, Test};
@@ -540,20 +540,26 @@ pub(super) struct OpVisitor<'t, 'm, 'v> {
     pub(super) validator: Option<&'v mut FuncValidator<ValidatorResources>>,
 }
 
-// The validator is told each operator's binary offset from the translator's `offset` (one store
-// an operator rather than two; a module's size is a `u32`, `Config::max_module_size`, so it is
-// exact). It is read as a field, not through a method, because the validator is borrowed
-// mutably beside it.
 impl OpVisitor<'_, '_, '_> {
+    /// Runs `check` on the function's validator, if it has one, with the binary offset of the
+    /// operator being visited: the translator's (one store an operator rather than two; a
+    /// module's size is a `u32`, `Config::max_module_size`, so it is exact).
+    #[inline(always)]
+    fn validate(
+        &mut self,
+        check: impl FnOnce(&mut FuncValidator<ValidatorResources>, u64) -> Result<(), BinaryReaderError>,
+    ) -> VisitResult {
+        match self.validator.as_deref_mut() {
+            Some(v) => check(v, u64::from(self.tr.offset)).map_err(|e| Box::new(e.into())),
+            None => Ok(()),
+        }
+    }
+
     /// `visit_local_get`, inlined into the decoder's loop: the most common operator, whose
     /// translation is one push, costed as much again in the call to the out-of-line visitor.
     #[inline(always)]
     pub(super) fn local_get(&mut self, local_index: u32) -> VisitResult {
-        if let Some(Err(e)) =
-            self.validator.as_deref_mut().map(|v| v.visitor(u64::from(self.tr.offset)).visit_local_get(local_index))
-        {
-            return Err(Box::new(e.into()));
-        }
+        self.validate(|v, at| v.visitor(at).visit_local_get(local_index))?;
         // `translate_op`'s arm for `local.get`: nothing in unreachable code.
         if self.tr.reachable {
             self.tr.push(Operand::Local(local_index));
@@ -565,11 +571,7 @@ impl OpVisitor<'_, '_, '_> {
     /// [`Self::local_get`]: `translate_op`'s arms for them push the constant.
     #[inline(always)]
     pub(super) fn i32_const(&mut self, value: i32) -> VisitResult {
-        if let Some(Err(e)) =
-            self.validator.as_deref_mut().map(|v| v.visitor(u64::from(self.tr.offset)).visit_i32_const(value))
-        {
-            return Err(Box::new(e.into()));
-        }
+        self.validate(|v, at| v.visitor(at).visit_i32_const(value))?;
         if self.tr.reachable {
             self.tr.push(Operand::Const(value as u32 as u64));
         }
@@ -579,11 +581,7 @@ impl OpVisitor<'_, '_, '_> {
     /// See [`Self::i32_const`].
     #[inline(always)]
     pub(super) fn i64_const(&mut self, value: i64) -> VisitResult {
-        if let Some(Err(e)) =
-            self.validator.as_deref_mut().map(|v| v.visitor(u64::from(self.tr.offset)).visit_i64_const(value))
-        {
-            return Err(Box::new(e.into()));
-        }
+        self.validate(|v, at| v.visitor(at).visit_i64_const(value))?;
         if self.tr.reachable {
             self.tr.push(Operand::Const(value as u64));
         }
@@ -593,11 +591,7 @@ impl OpVisitor<'_, '_, '_> {
     /// See [`Self::i32_const`].
     #[inline(always)]
     pub(super) fn f32_const(&mut self, value: Ieee32) -> VisitResult {
-        if let Some(Err(e)) =
-            self.validator.as_deref_mut().map(|v| v.visitor(u64::from(self.tr.offset)).visit_f32_const(value))
-        {
-            return Err(Box::new(e.into()));
-        }
+        self.validate(|v, at| v.visitor(at).visit_f32_const(value))?;
         if self.tr.reachable {
             self.tr.push(Operand::Const(value.bits() as u64));
         }
@@ -607,11 +601,7 @@ impl OpVisitor<'_, '_, '_> {
     /// See [`Self::i32_const`].
     #[inline(always)]
     pub(super) fn f64_const(&mut self, value: Ieee64) -> VisitResult {
-        if let Some(Err(e)) =
-            self.validator.as_deref_mut().map(|v| v.visitor(u64::from(self.tr.offset)).visit_f64_const(value))
-        {
-            return Err(Box::new(e.into()));
-        }
+        self.validate(|v, at| v.visitor(at).visit_f64_const(value))?;
         if self.tr.reachable {
             self.tr.push(Operand::Const(value.bits()));
         }
@@ -667,11 +657,7 @@ macro_rules! define_fused_visit {
     ($validator:ident; $( @$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*))*) => {
         $(
             fn $visit(&mut self $($(, $arg: $argty)*)?) -> VisitResult {
-                if let Some(Err(e)) =
-                    self.validator.as_deref_mut().map(|v| v.$validator(u64::from(self.tr.offset)).$visit($($($arg.clone()),*)?))
-                {
-                    return Err(Box::new(e.into()));
-                }
+                self.validate(|v, at| v.$validator(at).$visit($($($arg.clone()),*)?))?;
                 self.translate(Operator::$op $({ $($arg),* })?).map_err(Box::new)
             }
         )*
