@@ -6,7 +6,7 @@
 use wasmparser::FuncType;
 
 use crate::ops::{Dynamic, OpKind};
-use crate::schedule::Schedule;
+use crate::schedule::{Schedule, StackCosts};
 
 /// What the module tells every function body.
 pub(crate) struct ModuleCtx<'a> {
@@ -39,6 +39,10 @@ pub(crate) struct OpInfo {
     pub(super) grows: bool,
     /// It is a load or a store ([`OpKind::is_memory_access`]).
     pub(super) access: bool,
+    /// Metering it takes more than adding its cost and following the stack's largest height:
+    /// it is forbidden, size-dependent, a load or a store, without a fixed arity, or value sizes
+    /// differ under the schedule.
+    pub(super) slow: bool,
 }
 
 impl OpInfo {
@@ -54,6 +58,10 @@ impl OpInfo {
                 info.unit = schedule.dynamic.unit(dynamic);
             }
         }
+        let uniform = uniform_size(&schedule.stack).is_some();
+        for info in &mut table {
+            info.slow = !info.allowed || info.unit > 0 || info.access || !info.fixed || !uniform;
+        }
         table
     }
 }
@@ -61,7 +69,8 @@ impl OpInfo {
 /// What every operator's entry has whatever the schedule (arity, memory access), computed at
 /// compile time: a call of [`OpInfo::table`] only adds the prices.
 const SHAPES: [OpInfo; OpKind::COUNT] = {
-    let none = OpInfo { cost: 0, unit: 0, allowed: false, fixed: false, pops: 0, grows: false, access: false };
+    let none =
+        OpInfo { cost: 0, unit: 0, allowed: false, fixed: false, pops: 0, grows: false, access: false, slow: true };
     let mut table = [none; OpKind::COUNT];
     let mut i = 0;
     while i < OpKind::COUNT {
@@ -91,6 +100,13 @@ const DYNAMIC: [(OpKind, Dynamic); 8] = {
     list
 };
 
+/// The stack size of every value type when they are all the same (as in the default schedule),
+/// which lets the meter follow the validator's operand-stack height instead of each value's size.
+pub(crate) fn uniform_size(stack: &StackCosts) -> Option<u32> {
+    Some(stack.i32)
+        .filter(|&s| [stack.i64, stack.f32, stack.f64, stack.funcref, stack.externref].iter().all(|&t| t == s))
+}
+
 /// One type of the module, as needed for instrumentation.
 pub(crate) struct TypeInfo {
     /// The function type, for function types.
@@ -111,7 +127,9 @@ mod tests {
         let mut odd = Schedule::uniform(7).with_cost(OpKind::MemoryFill, None).with_cost(OpKind::I32Add, None);
         odd.dynamic.table_copy_per_element = 0;
         odd.dynamic.memory_grow_per_page = 3;
-        for schedule in [Schedule::default(), odd] {
+        let mut sized = Schedule::default();
+        sized.stack.i64 = 2;
+        for (schedule, uniform) in [(Schedule::default(), true), (odd, true), (sized, false)] {
             let table = OpInfo::table(&schedule);
             for (i, info) in table.iter().enumerate() {
                 let kind = OpKind::from_index(i).expect("a kind per entry");
@@ -121,9 +139,12 @@ mod tests {
                     None => (false, 0, false),
                 };
                 let unit = kind.dynamic().map_or(0, |d| schedule.dynamic.unit(d));
-                let expected = (cost.unwrap_or(0), unit, cost.is_some(), fixed, pops, grows, kind.is_memory_access());
+                let access = kind.is_memory_access();
+                let expected = (cost.unwrap_or(0), unit, cost.is_some(), fixed, pops, grows, access);
                 let got = (info.cost, info.unit, info.allowed, info.fixed, info.pops, info.grows, info.access);
                 assert_eq!(got, expected, "{kind}");
+                let slow = cost.is_none() || unit > 0 || access || !fixed || !uniform;
+                assert_eq!(info.slow, slow, "{kind}");
             }
         }
     }
