@@ -209,7 +209,9 @@ fn instrument_into(wasm: &[u8], schedule: &Schedule, mut map: Option<&mut Offset
     // Pass 1: validate the module-level sections, collect types and function signatures, and
     // keep each section (by reference) for the second pass.
     let mut validator = Validator::new_with_features(tally_profile::features());
-    let mut sections = Vec::new();
+    // Sized from the sections' item counts, each bounded by its section's size (an item takes a
+    // byte at least), so that a module's lists are allocated once.
+    let mut sections = Vec::with_capacity(16);
     let mut types: Vec<TypeInfo> = Vec::new();
     let mut func_types: Vec<u32> = Vec::new();
     let mut n_imports = 0usize;
@@ -224,6 +226,7 @@ fn instrument_into(wasm: &[u8], schedule: &Schedule, mut map: Option<&mut Offset
         }
         match payload {
             Payload::TypeSection(r) => {
+                types.reserve(bounded_count(r.count(), us(r.range())));
                 for group in r.clone() {
                     let group = group?;
                     let explicit = group.is_explicit_rec_group();
@@ -245,6 +248,7 @@ fn instrument_into(wasm: &[u8], schedule: &Schedule, mut map: Option<&mut Offset
                 sections.push(Section::Type(us(r.range())));
             }
             Payload::ImportSection(r) => {
+                func_types.reserve(bounded_count(r.count(), us(r.range())));
                 for import in r.clone().into_imports_with_offsets() {
                     let (offset, import) = import?;
                     n_imports += 1;
@@ -263,6 +267,8 @@ fn instrument_into(wasm: &[u8], schedule: &Schedule, mut map: Option<&mut Offset
                 sections.push(Section::Import(us(r.range())));
             }
             Payload::FunctionSection(r) => {
+                func_types.reserve(bounded_count(r.count(), us(r.range())));
+                bodies.reserve(bounded_count(r.count(), us(r.range())));
                 for t in r.clone() {
                     func_types.push(t?);
                 }
@@ -445,6 +451,12 @@ fn instrument_into(wasm: &[u8], schedule: &Schedule, mut map: Option<&mut Offset
         return Err(internal(format!("instrumented module is invalid at {:#x}: {}", e.offset(), e.message())));
     }
     Ok(out)
+}
+
+/// A section's item count, at most its size in bytes (every item takes one at least): what a
+/// list of its items may be allocated for.
+fn bounded_count(count: u32, range: Range<usize>) -> usize {
+    (count as usize).min(range.len())
 }
 
 fn us(r: Range<u64>) -> Range<usize> {
