@@ -89,6 +89,38 @@ pub(crate) fn leb32(bytes: &[u8], at: usize) -> Option<(u32, usize)> {
     }
 }
 
+/// The five-byte LEB128 form of a 32-bit integer at `bytes[at]` (four bytes with continuation
+/// bits, then one without), as its 32 value bits (the fifth byte's low four bits on top) and
+/// that fifth byte, whose remaining bits decide whether wasmparser accepts it (see
+/// [`u32_fits`], [`i32_fits`]). `None` for any other form. Linkers pad relocated function
+/// indices and addresses to this form, so compiled code has many.
+#[inline(always)]
+pub(crate) fn leb5(bytes: &[u8], at: usize) -> Option<(u32, u8)> {
+    let five = bytes.get(at..)?.first_chunk::<5>()?;
+    let word = u32::from_le_bytes([five[0], five[1], five[2], five[3]]);
+    if word & 0x8080_8080 != 0x8080_8080 || five[4] & 0x80 != 0 {
+        return None;
+    }
+    let v = word & 0x7f7f_7f7f;
+    let v = (v & 0x007f_007f) | ((v & 0x7f00_7f00) >> 1);
+    let low = (v & 0x3fff) | ((v & 0x3fff_0000) >> 2);
+    Some((low | (u32::from(five[4]) << 28), five[4]))
+}
+
+/// Whether wasmparser's `read_var_u32` accepts the five-byte form whose last byte is `last`
+/// (no continuation bit): its bits above the 32nd must be clear.
+#[inline(always)]
+pub(crate) fn u32_fits(last: u8) -> bool {
+    last < 0x10
+}
+
+/// Whether wasmparser's `read_var_i32` accepts the five-byte form whose last byte is `last`
+/// (no continuation bit): its bits above the 32nd must repeat the sign bit (bit 3).
+#[inline(always)]
+pub(crate) fn i32_fits(last: u8) -> bool {
+    matches!(last & 0x78, 0 | 0x78)
+}
+
 /// The value bits of the `len` (1 to 8) LEB128 bytes in the low bytes of `word`: their 7-bit
 /// groups, packed.
 #[inline(always)]

@@ -102,36 +102,66 @@ impl Section<'_> {
 }
 
 /// The types the output needs beyond the original ones.
-struct TypeTable {
-    original: usize,
-    lookup: HashMap<FuncType, u32>,
+struct TypeTable<'t> {
+    /// The original types.
+    types: &'t [TypeInfo],
+    /// Index of the first plain type of each signature (original and appended), built on the
+    /// first [`TypeTable::intern`] that needs it: most modules need only the metering imports'
+    /// four types, which [`TypeTable::intern_scan`] finds.
+    lookup: Option<HashMap<FuncType, u32>>,
     appended: Vec<FuncType>,
 }
 
-impl TypeTable {
-    fn new(types: &[TypeInfo]) -> Self {
-        let mut lookup = HashMap::new();
-        for (i, t) in types.iter().enumerate() {
-            if let (Some(f), true) = (&t.func, t.plain) {
-                lookup.entry(f.clone()).or_insert(i as u32);
-            }
-        }
-        Self { original: types.len(), lookup, appended: Vec::new() }
+impl<'t> TypeTable<'t> {
+    fn new(types: &'t [TypeInfo]) -> Self {
+        Self { types, lookup: None, appended: Vec::new() }
     }
 
     /// The index of a plain function type `params -> results`, appending one if needed.
     fn intern(&mut self, params: &[ValType], results: &[ValType]) -> Result<u32, InjectError> {
+        let lookup = self.lookup.get_or_insert_with(|| {
+            let mut lookup = HashMap::new();
+            let original = self.types.iter().map(|t| t.func.as_ref().filter(|_| t.plain));
+            for (i, f) in original.chain(self.appended.iter().map(Some)).enumerate() {
+                if let Some(f) = f {
+                    lookup.entry(f.clone()).or_insert(i as u32);
+                }
+            }
+            lookup
+        });
         let ty = FuncType::new(params.iter().copied(), results.iter().copied());
-        if let Some(&i) = self.lookup.get(&ty) {
+        if let Some(&i) = lookup.get(&ty) {
             return Ok(i);
         }
-        let index = self.original + self.appended.len();
+        let index = self.types.len() + self.appended.len();
         if index >= MAX_TYPES {
             return Err(InjectError::TooLarge { what: "types", func: None });
         }
-        self.lookup.insert(ty.clone(), index as u32);
+        lookup.insert(ty.clone(), index as u32);
         self.appended.push(ty);
         Ok(index as u32)
+    }
+
+    /// [`TypeTable::intern`] by a linear scan, for the few calls before the lookup is needed
+    /// (each costs one pass over the types, so only a bounded number may use it).
+    fn intern_scan(&mut self, params: &[ValType], results: &[ValType]) -> Result<u32, InjectError> {
+        if self.lookup.is_some() {
+            return self.intern(params, results);
+        }
+        let same = |f: &FuncType| f.params() == params && f.results() == results;
+        let original = self.types.iter().position(|t| t.plain && t.func.as_ref().is_some_and(same));
+        let found = original.or_else(|| self.appended.iter().position(same).map(|i| self.types.len() + i));
+        match found {
+            Some(i) => Ok(i as u32),
+            None => {
+                let index = self.types.len() + self.appended.len();
+                if index >= MAX_TYPES {
+                    return Err(InjectError::TooLarge { what: "types", func: None });
+                }
+                self.appended.push(FuncType::new(params.iter().copied(), results.iter().copied()));
+                Ok(index as u32)
+            }
+        }
     }
 }
 
@@ -179,7 +209,9 @@ fn instrument_into(wasm: &[u8], schedule: &Schedule, mut map: Option<&mut Offset
     // Pass 1: validate the module-level sections, collect types and function signatures, and
     // keep each section (by reference) for the second pass.
     let mut validator = Validator::new_with_features(tally_profile::features());
-    let mut sections = Vec::new();
+    // Sized from the sections' item counts, each bounded by its section's size (an item takes a
+    // byte at least), so that a module's lists are allocated once.
+    let mut sections = Vec::with_capacity(16);
     let mut types: Vec<TypeInfo> = Vec::new();
     let mut func_types: Vec<u32> = Vec::new();
     let mut n_imports = 0usize;
@@ -194,6 +226,7 @@ fn instrument_into(wasm: &[u8], schedule: &Schedule, mut map: Option<&mut Offset
         }
         match payload {
             Payload::TypeSection(r) => {
+                types.reserve(bounded_count(r.count(), us(r.range())));
                 for group in r.clone() {
                     let group = group?;
                     let explicit = group.is_explicit_rec_group();
@@ -215,6 +248,7 @@ fn instrument_into(wasm: &[u8], schedule: &Schedule, mut map: Option<&mut Offset
                 sections.push(Section::Type(us(r.range())));
             }
             Payload::ImportSection(r) => {
+                func_types.reserve(bounded_count(r.count(), us(r.range())));
                 for import in r.clone().into_imports_with_offsets() {
                     let (offset, import) = import?;
                     n_imports += 1;
@@ -233,6 +267,8 @@ fn instrument_into(wasm: &[u8], schedule: &Schedule, mut map: Option<&mut Offset
                 sections.push(Section::Import(us(r.range())));
             }
             Payload::FunctionSection(r) => {
+                func_types.reserve(bounded_count(r.count(), us(r.range())));
+                bodies.reserve(bounded_count(r.count(), us(r.range())));
                 for t in r.clone() {
                     func_types.push(t?);
                 }
@@ -278,22 +314,24 @@ fn instrument_into(wasm: &[u8], schedule: &Schedule, mut map: Option<&mut Offset
     let mut table = TypeTable::new(&types);
     let mut import_types = [0; Import::ALL.len()];
     for (ty, import) in import_types.iter_mut().zip(Import::ALL) {
-        *ty = table.intern(import.params(), import.results())?;
+        *ty = table.intern_scan(import.params(), import.results())?;
     }
-    let mut wrappers = Vec::with_capacity(bodies.len());
+    // Every body's wrapper block type, encoded, one after the other (`wrapper_ends`: where each
+    // ends).
+    let mut wrappers = Vec::with_capacity(bodies.len() * 2);
+    let mut wrapper_ends = Vec::with_capacity(bodies.len());
     for i in 0..bodies.len() {
         let ty = *func_types.get(n_imported_funcs + i).ok_or_else(|| internal("function without a type"))?;
         let sig = types.get(ty as usize).and_then(|t| t.func.as_ref()).ok_or_else(|| internal("not a func type"))?;
-        let mut bt = Vec::new();
         match sig.results() {
-            [] => bt.push(0x40),
-            [one] => RoundtripReencoder.val_type(*one).map_err(reencode_err)?.encode(&mut bt),
+            [] => wrappers.push(0x40),
+            [one] => RoundtripReencoder.val_type(*one).map_err(reencode_err)?.encode(&mut wrappers),
             results => {
                 let index = if sig.params().is_empty() { ty } else { table.intern(&[], results)? };
-                wasm_encoder::BlockType::FunctionType(index).encode(&mut bt);
+                wasm_encoder::BlockType::FunctionType(index).encode(&mut wrappers);
             }
         }
-        wrappers.push(bt);
+        wrapper_ends.push(wrappers.len());
     }
 
     // Pass 2: write the output, section by section.
@@ -370,8 +408,11 @@ fn instrument_into(wasm: &[u8], schedule: &Schedule, mut map: Option<&mut Offset
                 write_u32(&mut out, (code_len + code_len / 3).min(u32::MAX as usize) as u32);
                 let payload = out.len();
                 let code = &mut out;
-                write_u32(code, wrappers.len() as u32);
-                for (i, wrapper) in wrappers.iter().enumerate() {
+                write_u32(code, wrapper_ends.len() as u32);
+                let mut wrapper_start = 0;
+                for (i, &wrapper_end) in wrapper_ends.iter().enumerate() {
+                    let wrapper = wrappers.get(wrapper_start..wrapper_end).unwrap_or_default();
+                    wrapper_start = wrapper_end;
                     let (f, body) = bodies.next().ok_or_else(|| internal("missing function body"))?;
                     let func = (n_imported_funcs + i) as u32;
                     let ty = func_types.get(n_imported_funcs + i).copied().unwrap_or(u32::MAX);
@@ -410,6 +451,12 @@ fn instrument_into(wasm: &[u8], schedule: &Schedule, mut map: Option<&mut Offset
         return Err(internal(format!("instrumented module is invalid at {:#x}: {}", e.offset(), e.message())));
     }
     Ok(out)
+}
+
+/// A section's item count, at most its size in bytes (every item takes one at least): what a
+/// list of its items may be allocated for.
+fn bounded_count(count: u32, range: Range<usize>) -> usize {
+    (count as usize).min(range.len())
 }
 
 fn us(r: Range<u64>) -> Range<usize> {

@@ -34,14 +34,15 @@ const MAX_FUNCTION_SIZE: usize = 7_654_321;
 pub(super) enum What {
     /// `i64.const value; call $gas` (a region's charge), omitted when `value == 0`.
     Charge,
+    /// A region's [`What::Charge`], then its memory-access charge, `memory.size; i64.const
+    /// pages; call $gas_len; drop` (`pages`: its loads and stores times the per-page access
+    /// cost, charged per page of the memory at run time), omitted when `pages == 0`. One insert
+    /// for both: most regions have no load or store, and the sweep then skips one entry.
+    ChargePages,
     /// `i32.const F; call $stack_leave`.
     Leave,
     /// `i64.const value; call $gas_len` (`value`: the unit, above 0).
     Length,
-    /// `memory.size; i64.const value; call $gas_len; drop`: a region's memory-access charge,
-    /// its loads and stores times the per-page access cost, per page of the memory at run time.
-    /// Right after the region's [`What::Charge`]; omitted when `value == 0`.
-    Pages,
     /// `call value`: the input's `call` with its function index shifted.
     Call,
     /// `ref.func value`: the input's `ref.func` with its function index shifted.
@@ -49,7 +50,7 @@ pub(super) enum What {
 }
 
 /// Something written at a byte offset of the input body, before the input byte there. Packed
-/// into 16 bytes: a body's scan records one per region, call and release.
+/// into 24 bytes: a body's scan records one per region, call and release.
 #[derive(Clone, Copy)]
 struct Insert {
     /// Offset in the input body (which is smaller than 4 GiB: its size is a `u32`).
@@ -59,13 +60,15 @@ struct Insert {
     replaces: u8,
     /// The charge, the unit, or the shifted function index.
     value: u64,
+    /// The memory-access charge's unit (`ChargePages`), else 0.
+    pages: u64,
 }
 
-const _: () = assert!(std::mem::size_of::<Insert>() == 16);
+const _: () = assert!(std::mem::size_of::<Insert>() == 24);
 
 impl Insert {
     fn new(at: usize, what: What, value: u64) -> Self {
-        Self { at: at as u32, what, replaces: 0, value }
+        Self { at: at as u32, what, replaces: 0, value, pages: 0 }
     }
 }
 
@@ -99,19 +102,15 @@ impl Edits {
     #[inline]
     pub(super) fn open_region(&mut self, pos: usize, pages: bool) -> usize {
         let region = self.inserts.len();
-        self.inserts.push(Insert::new(pos, What::Charge, 0));
-        if pages {
-            self.inserts.push(Insert::new(pos, What::Pages, 0));
-        }
+        self.inserts.push(Insert::new(pos, if pages { What::ChargePages } else { What::Charge }, 0));
         region
     }
 
     /// Moves the charges of `region` before the input byte at `pos`.
     #[inline(always)]
     pub(super) fn move_region(&mut self, region: usize, pos: usize) {
-        // The charge, and the region's page charge after it.
-        for insert in self.inserts.get_mut(region..).unwrap_or_default().iter_mut().take(2) {
-            if matches!(insert.what, What::Charge | What::Pages) {
+        if let Some(insert) = self.inserts.get_mut(region) {
+            if matches!(insert.what, What::Charge | What::ChargePages) {
                 insert.at = pos as u32;
             }
         }
@@ -126,11 +125,11 @@ impl Edits {
             if cost > 0 {
                 self.added += gas_call_len(cost);
             }
-        }
-        if let Some(pages) = self.inserts.get_mut(region + 1).filter(|i| i.what == What::Pages) {
-            pages.value = pages_unit;
-            if pages_unit > 0 {
-                self.added += pages_charge_len(pages_unit);
+            if charge.what == What::ChargePages {
+                charge.pages = pages_unit;
+                if pages_unit > 0 {
+                    self.added += pages_charge_len(pages_unit);
+                }
             }
         }
     }
@@ -222,13 +221,19 @@ impl Edits {
             match insert.what {
                 What::Charge if insert.value == 0 => {}
                 What::Charge => w.small(&Small::gas_call(insert.value, Import::Gas)),
-                What::Length => w.small(&Small::gas_call(insert.value, Import::GasLen)),
-                What::Pages if insert.value == 0 => {}
-                What::Pages => {
-                    w.copy(&[OP_MEMORY_SIZE, 0]);
-                    w.small(&Small::gas_call(insert.value, Import::GasLen));
-                    w.copy(&[OP_DROP]);
+                What::ChargePages => {
+                    if insert.value != 0 {
+                        w.small(&Small::gas_call(insert.value, Import::Gas));
+                    }
+                    // The memory-access charge's own mark (it was an insert of its own).
+                    mark(&mut map, w.out.len(), Origin::Injected(base + at));
+                    if insert.pages != 0 {
+                        w.copy(&[OP_MEMORY_SIZE, 0]);
+                        w.small(&Small::gas_call(insert.pages, Import::GasLen));
+                        w.copy(&[OP_DROP]);
+                    }
                 }
+                What::Length => w.small(&Small::gas_call(insert.value, Import::GasLen)),
                 What::Leave => w.small(&leave),
                 What::Call | What::RefFunc => {
                     let opcode = if insert.what == What::Call { OP_CALL } else { OP_REF_FUNC };
@@ -259,7 +264,8 @@ fn gas_call_len(value: u64) -> usize {
     1 + sleb_len(value as i64) + 1 + 1
 }
 
-/// Length of a [`What::Pages`] charge: `memory.size 0`, [`Small::gas_call`], `drop`.
+/// Length of the memory-access charge of a [`What::ChargePages`]: `memory.size 0`,
+/// [`Small::gas_call`], `drop`.
 fn pages_charge_len(value: u64) -> usize {
     2 + gas_call_len(value) + 1
 }

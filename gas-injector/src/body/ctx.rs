@@ -1,11 +1,12 @@
 //! What the module tells every function body: the schedule, the module's types and function
 //! signatures, and a per-operator table of what metering needs (cost, unit cost, arity), built
-//! once per module so that metering an operator is one table lookup.
+//! once per module (its schedule-independent half at compile time) so that metering an operator
+//! is one table lookup.
 
 use wasmparser::FuncType;
 
-use crate::ops::OpKind;
-use crate::schedule::Schedule;
+use crate::ops::{Dynamic, OpKind};
+use crate::schedule::{Schedule, StackCosts};
 
 /// What the module tells every function body.
 pub(crate) struct ModuleCtx<'a> {
@@ -38,25 +39,72 @@ pub(crate) struct OpInfo {
     pub(super) grows: bool,
     /// It is a load or a store ([`OpKind::is_memory_access`]).
     pub(super) access: bool,
+    /// Metering it takes more than adding its cost and following the stack's largest height:
+    /// it is forbidden, size-dependent, a load or a store, without a fixed arity, or value sizes
+    /// differ under the schedule.
+    pub(super) slow: bool,
 }
 
 impl OpInfo {
-    /// The table for `schedule`, by [`OpKind::index`].
+    /// The table for `schedule`, by [`OpKind::index`]: [`SHAPES`] with the schedule's prices.
     pub(crate) fn table(schedule: &Schedule) -> [OpInfo; OpKind::COUNT] {
-        std::array::from_fn(|i| match OpKind::from_index(i) {
-            Some(kind) => {
-                let cost = schedule.cost(kind);
-                let unit = kind.dynamic().map_or(0, |d| schedule.dynamic.unit(d));
-                let (fixed, pops, grows) = match kind.fixed_arity() {
-                    Some((pops, pushes)) => (true, pops as u8, pushes > pops),
-                    None => (false, 0, false),
-                };
-                let access = kind.is_memory_access();
-                OpInfo { cost: cost.unwrap_or(0), unit, allowed: cost.is_some(), fixed, pops, grows, access }
+        let mut table = SHAPES;
+        for (info, cost) in table.iter_mut().zip(schedule.op_costs()) {
+            info.cost = cost.unwrap_or(0);
+            info.allowed = cost.is_some();
+        }
+        for (kind, dynamic) in DYNAMIC {
+            if let Some(info) = table.get_mut(kind.index()) {
+                info.unit = schedule.dynamic.unit(dynamic);
             }
-            None => OpInfo::default(),
-        })
+        }
+        let uniform = uniform_size(&schedule.stack).is_some();
+        for info in &mut table {
+            info.slow = !info.allowed || info.unit > 0 || info.access || !info.fixed || !uniform;
+        }
+        table
     }
+}
+
+/// What every operator's entry has whatever the schedule (arity, memory access), computed at
+/// compile time: a call of [`OpInfo::table`] only adds the prices.
+const SHAPES: [OpInfo; OpKind::COUNT] = {
+    let none =
+        OpInfo { cost: 0, unit: 0, allowed: false, fixed: false, pops: 0, grows: false, access: false, slow: true };
+    let mut table = [none; OpKind::COUNT];
+    let mut i = 0;
+    while i < OpKind::COUNT {
+        let kind = OpKind::ALL[i];
+        let (fixed, pops, grows) = match kind.fixed_arity() {
+            Some((pops, pushes)) => (true, pops as u8, pushes > pops),
+            None => (false, 0, false),
+        };
+        table[i] = OpInfo { fixed, pops, grows, access: kind.is_memory_access(), ..none };
+        i += 1;
+    }
+    table
+};
+
+/// The size-dependent operators and their per-unit cost classes ([`OpKind::dynamic`]).
+const DYNAMIC: [(OpKind, Dynamic); 8] = {
+    let mut list = [(OpKind::Nop, Dynamic::MemoryGrow); 8];
+    let (mut i, mut n) = (0, 0);
+    while i < OpKind::COUNT {
+        if let Some(d) = OpKind::ALL[i].dynamic() {
+            list[n] = (OpKind::ALL[i], d);
+            n += 1;
+        }
+        i += 1;
+    }
+    assert!(n == 8, "eight size-dependent operators");
+    list
+};
+
+/// The stack size of every value type when they are all the same (as in the default schedule),
+/// which lets the meter follow the validator's operand-stack height instead of each value's size.
+pub(crate) fn uniform_size(stack: &StackCosts) -> Option<u32> {
+    Some(stack.i32)
+        .filter(|&s| [stack.i64, stack.f32, stack.f64, stack.funcref, stack.externref].iter().all(|&t| t == s))
 }
 
 /// One type of the module, as needed for instrumentation.
@@ -66,4 +114,38 @@ pub(crate) struct TypeInfo {
     /// A final function type without supertype in an implicit recursion group: reusable for
     /// the injected imports and wrapper blocks.
     pub plain: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The table built from the compile-time shapes is the table built kind by kind from the
+    /// schedule, for schedules with forbidden operators and other prices.
+    #[test]
+    fn table_matches_a_direct_build() {
+        let mut odd = Schedule::uniform(7).with_cost(OpKind::MemoryFill, None).with_cost(OpKind::I32Add, None);
+        odd.dynamic.table_copy_per_element = 0;
+        odd.dynamic.memory_grow_per_page = 3;
+        let mut sized = Schedule::default();
+        sized.stack.i64 = 2;
+        for (schedule, uniform) in [(Schedule::default(), true), (odd, true), (sized, false)] {
+            let table = OpInfo::table(&schedule);
+            for (i, info) in table.iter().enumerate() {
+                let kind = OpKind::from_index(i).expect("a kind per entry");
+                let cost = schedule.cost(kind);
+                let (fixed, pops, grows) = match kind.fixed_arity() {
+                    Some((pops, pushes)) => (true, pops as u8, pushes > pops),
+                    None => (false, 0, false),
+                };
+                let unit = kind.dynamic().map_or(0, |d| schedule.dynamic.unit(d));
+                let access = kind.is_memory_access();
+                let expected = (cost.unwrap_or(0), unit, cost.is_some(), fixed, pops, grows, access);
+                let got = (info.cost, info.unit, info.allowed, info.fixed, info.pops, info.grows, info.access);
+                assert_eq!(got, expected, "{kind}");
+                let slow = cost.is_none() || unit > 0 || access || !fixed || !uniform;
+                assert_eq!(info.slow, slow, "{kind}");
+            }
+        }
+    }
 }

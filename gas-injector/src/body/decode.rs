@@ -16,7 +16,7 @@ use wasmparser::{
 
 use super::meter::Body;
 use crate::error::InjectError;
-use crate::leb::{leb, leb32, sign_extend, SHORT_LEB_64};
+use crate::leb::{i32_fits, leb, leb32, leb5, sign_extend, u32_fits, SHORT_LEB_64};
 use crate::ops::OpKind;
 
 /// Decodes, validates and meters the operator at `b.bytes[*at]` (`code`: its first byte), and
@@ -427,7 +427,10 @@ fn var_u32(bytes: &[u8], base: usize, at: usize) -> Result<(u32, usize), Box<Inj
 fn var_u32_long(bytes: &[u8], base: usize, at: usize) -> Result<(u32, usize), Box<InjectError>> {
     match leb32(bytes, at) {
         Some((value, len)) => Ok((value, at + len)),
-        None => read_with_reader(bytes, base, at, BinaryReader::read_var_u32),
+        None => match leb5(bytes, at) {
+            Some((value, last)) if u32_fits(last) => Ok((value, at + 5)),
+            _ => read_with_reader(bytes, base, at, BinaryReader::read_var_u32),
+        },
     }
 }
 
@@ -452,7 +455,17 @@ fn read_with_reader<'a, T>(
 fn var_i32(bytes: &[u8], base: usize, at: usize) -> Result<(i32, usize), Box<InjectError>> {
     match leb32(bytes, at) {
         Some((value, len)) => Ok((sign_extend(u64::from(value), len) as i32, at + len)),
-        None => read_with_reader(bytes, base, at, BinaryReader::read_var_i32),
+        None => var_i32_long(bytes, base, at),
+    }
+}
+
+/// [`var_i32`] beyond four bytes: the five-byte form (relocated addresses) is decoded here, the
+/// rest goes to wasmparser, for its errors.
+#[inline(never)]
+fn var_i32_long(bytes: &[u8], base: usize, at: usize) -> Result<(i32, usize), Box<InjectError>> {
+    match leb5(bytes, at) {
+        Some((value, last)) if i32_fits(last) => Ok((value as i32, at + 5)),
+        _ => read_with_reader(bytes, base, at, BinaryReader::read_var_i32),
     }
 }
 
@@ -555,7 +568,7 @@ mod tests {
     fn leb_decoders_match_the_reader() {
         let mut cases: Vec<Vec<u8>> = vec![vec![], vec![0x80], vec![0xff, 0xff], vec![0xff; 12]];
         for len in 1..=10 {
-            for last in [0x00, 0x01, 0x07, 0x08, 0x0f, 0x10, 0x3f, 0x40, 0x70, 0x7f] {
+            for last in [0x00, 0x01, 0x07, 0x08, 0x0f, 0x10, 0x3f, 0x40, 0x47, 0x70, 0x77, 0x78, 0x7f] {
                 let mut bytes = vec![0x80 | 0x55; len - 1];
                 bytes.push(last);
                 cases.push(bytes.clone());

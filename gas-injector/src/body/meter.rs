@@ -18,7 +18,7 @@ use tally_profile::metering::FUNC_SHIFT;
 use wasmparser::{BinaryReader, BlockType, BrTable, FuncValidator, ValType, ValidatorResources};
 
 use super::assemble::{Edits, What};
-use super::ctx::ModuleCtx;
+use super::ctx::{uniform_size, ModuleCtx};
 use crate::error::{internal, InjectError};
 use crate::ops::OpKind;
 
@@ -136,9 +136,7 @@ impl<'a, 'v> Body<'a, 'v> {
         base: usize,
         ops_start: usize,
     ) -> Self {
-        let stack = &ctx.schedule.stack;
-        let uniform = Some(stack.i32)
-            .filter(|&s| [stack.i64, stack.f32, stack.f64, stack.funcref, stack.externref].iter().all(|&t| t == s));
+        let uniform = uniform_size(&ctx.schedule.stack);
         let mut ctrl = std::mem::take(&mut scratch.ctrl);
         ctrl.clear();
         ctrl.push(Ctrl { kind: Kind::Func, live: true, targeted: false, base: 0 });
@@ -425,9 +423,31 @@ impl Body<'_, '_> {
         self.plain_inline(kind)
     }
 
-    /// [`Body::plain`], inlined into the decoder's one shared copy.
+    /// [`Body::plain`], inlined into the decoder's one shared copy: the operators that only
+    /// join the region and may raise the stack's largest height take one test of the table's
+    /// [`slow`](super::ctx::OpInfo) flag; the rest go to [`Body::plain_slow`].
     #[inline(always)]
     pub(super) fn plain_inline(&mut self, kind: OpKind) -> Result<(), InjectError> {
+        let info = match self.ctx.ops.get(kind.index()) {
+            Some(info) if !info.slow => info,
+            _ => return self.plain_slow(kind),
+        };
+        if !self.live {
+            return Ok(());
+        }
+        self.add(info.cost)?;
+        // Not slow: the value sizes are uniform, so only the largest height matters.
+        if info.grows {
+            let h = self.v.operand_stack_height() as usize;
+            self.shadow.max_height = self.shadow.max_height.max(h);
+        }
+        Ok(())
+    }
+
+    /// [`Body::plain`] for a forbidden, size-dependent or memory-accessing operator, one
+    /// without a fixed arity, or any operator when value sizes differ.
+    #[inline(never)]
+    fn plain_slow(&mut self, kind: OpKind) -> Result<(), InjectError> {
         let ctx = self.ctx;
         let info = match ctx.ops.get(kind.index()) {
             Some(info) if info.allowed => info,
