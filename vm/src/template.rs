@@ -37,6 +37,7 @@
 //!   as with the import-by-import path.
 
 use std::cell::Cell;
+use std::sync::Arc;
 
 use crate::func::{intrinsic, HostCallFn, HostFunc};
 use crate::module::{ConstExpr, DataMode, ElemMode, ModuleInner};
@@ -83,8 +84,9 @@ enum Init {
 }
 
 struct Template<T> {
-    /// The host functions among the imports, in import order.
-    host_calls: Vec<HostCallFn<T>>,
+    /// The host functions among the imports, in import order; a store's first instance shares
+    /// the list (see `HostFuncs`).
+    host_calls: Arc<[HostCallFn<T>]>,
     /// The function space's entities. Host indices count from the instance's first host
     /// function; Wasm functions name instance 0 until placed.
     funcs: Vec<FuncEntity>,
@@ -154,7 +156,7 @@ impl<T> InstancePre<T> {
             return Err(Error::Usage("module was compiled by a different engine than the store's".into()));
         }
         let host_base = store.host_funcs.len() as u32;
-        store.host_funcs.extend(template.host_calls.iter().cloned());
+        store.host_funcs.extend_shared(&template.host_calls);
         let s = &mut store.inner;
         let instance_index = s.instances.len() as u32;
         let func_base = s.funcs.len() as u32;
@@ -367,5 +369,14 @@ fn prepare<T>(m: &ModuleInner, resolved: &[Resolved<T>]) -> Option<Template<T>> 
         data_writes.push((memory, at, i as u32));
         data_dropped.push(true);
     }
-    Some(Template { host_calls, funcs, globals, elems, elem_dropped, table_writes, data_writes, data_dropped })
+    Some(Template {
+        host_calls: host_calls.into(),
+        funcs,
+        globals,
+        elems,
+        elem_dropped,
+        table_writes,
+        data_writes,
+        data_dropped,
+    })
 }
