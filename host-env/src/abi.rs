@@ -314,7 +314,7 @@ fn ensure_writable(c: &Caller<'_, Host>) -> HostResult<()> {
     Ok(())
 }
 
-fn journal_get(c: &mut Caller<'_, Host>, key: &[u8]) -> HostResult<Option<Vec<u8>>> {
+fn journal_get(c: &mut Caller<'_, Host>, key: Vec<u8>) -> HostResult<Option<Vec<u8>>> {
     tx(c)?.journal.get(key).map_err(|e| Fail::Exit(Exit::Fatal(e.into())))
 }
 
@@ -406,7 +406,7 @@ pub(crate) fn link(linker: &mut Linker<Host>) -> Result<(), tally_vm::Error> {
                 let k = costs(c);
                 charge(c, storage_op_cost(&k, k.storage_read, key_len))?;
                 let full_key = storage_key(c, key, key_len, io)?;
-                let Some(value) = journal_get(c, &full_key)? else {
+                let Some(value) = journal_get(c, full_key)? else {
                     io.put_u64(u64::MAX);
                     return Ok(ABSENT);
                 };
@@ -445,7 +445,7 @@ pub(crate) fn link(linker: &mut Linker<Host>) -> Result<(), tally_vm::Error> {
                 let full_key = storage_key(c, key, key_len, io)?;
                 let value = read_mem(c, val, len_arg(val_len))?;
                 io.put(&value);
-                tx(c)?.journal.put(&full_key, Some(value));
+                tx(c)?.journal.put(full_key, Some(value));
                 Ok(())
             })
         },
@@ -459,7 +459,7 @@ pub(crate) fn link(linker: &mut Linker<Host>) -> Result<(), tally_vm::Error> {
             )?;
             ensure_writable(c)?;
             let full_key = storage_key(c, key, key_len, io)?;
-            tx(c)?.journal.put(&full_key, None);
+            tx(c)?.journal.put(full_key, None);
             Ok(())
         })
     })?;
@@ -468,7 +468,7 @@ pub(crate) fn link(linker: &mut Linker<Host>) -> Result<(), tally_vm::Error> {
             let k = costs(c);
             charge(c, storage_op_cost(&k, k.storage_has, key_len))?;
             let full_key = storage_key(c, key, key_len, io)?;
-            let value = journal_get(c, &full_key)?;
+            let value = journal_get(c, full_key)?;
             // The lookup keeps the value in the read set until the transaction ends (a record
             // needs it): its bytes are paid as storage_read pays them.
             let len = value.as_ref().map_or(0, |v| u32::try_from(v.len()).unwrap_or(u32::MAX));

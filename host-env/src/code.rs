@@ -412,16 +412,15 @@ impl Loader<'_> {
         address: &Address,
         charge: Charge<'_>,
     ) -> Result<([u8; 32], Arc<LoadedCode>), LoadFail> {
-        let key = state::account_key(address);
-        let raw = tx.journal.get(&key)?.ok_or(LoadFail::NoSuchContract)?;
+        let raw = tx.journal.get(state::account_key(address))?.ok_or(LoadFail::NoSuchContract)?;
         let account = Account::decode(&mut &raw[..])
-            .map_err(|e| LoadFail::Corrupt { key: key.clone(), message: format!("account: {e}") })?;
-        let ck = state::code_key(&account.code_hash);
+            .map_err(|e| LoadFail::Corrupt { key: state::account_key(address), message: format!("account: {e}") })?;
         // The transaction already paid for this code and holds it: the call's own charge covers
         // this lookup.
         if let Some(loaded) = tx.code.get(&account.code_hash) {
             return Ok((account.code_hash, loaded.clone()));
         }
+        let ck = state::code_key(&account.code_hash);
         if !charge(self.params.host.load_cost(account.code_len as usize)) {
             return Err(LoadFail::OutOfGas);
         }
@@ -431,12 +430,12 @@ impl Loader<'_> {
             // from the record alone. Only a recording reads them (a replay never does): at most
             // `max_code_size` bytes, held once per code per transaction, which `load` covers
             // (ABI.md, "Memory bound").
-            tx.journal.get(&state::custom_key(&account.code_hash))?;
+            tx.journal.get(state::custom_key(&account.code_hash))?;
         }
         if let Some(loaded) = self.cache.get(&cache_key) {
             if tx.recording {
                 // A record must carry the code, so replay needs no database.
-                tx.journal.get(&ck)?;
+                tx.journal.get(ck.as_slice())?;
             }
             if !charge(self.params.host.load_shape_cost(&loaded.shape)) {
                 return Err(LoadFail::OutOfGas);
@@ -448,7 +447,7 @@ impl Loader<'_> {
         let mut shape_paid = false;
         if let Some(entry) = self.stored(&cache_key) {
             if tx.recording {
-                tx.journal.get(&ck)?;
+                tx.journal.get(ck.as_slice())?;
             }
             if !charge(self.params.host.load_shape_cost(&entry.shape)) {
                 return Err(LoadFail::OutOfGas);
@@ -462,7 +461,7 @@ impl Loader<'_> {
         }
         let code = tx
             .journal
-            .get(&ck)?
+            .get(ck.as_slice())?
             .ok_or_else(|| LoadFail::Corrupt { key: ck.clone(), message: "account without code".into() })?;
         if code.len() != account.code_len as usize {
             let message = format!("the account says {} bytes of code, {} are stored", account.code_len, code.len());

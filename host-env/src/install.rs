@@ -187,7 +187,7 @@ pub(crate) fn create(c: &mut Caller<'_, Host>, io: &mut Io, a: InstallArgs, salt
     if depth >= c.data().frame.params.limits.max_call_depth {
         return early(io, call_status::DEPTH_EXCEEDED);
     }
-    let taken = tx(c)?.journal.get(&account_key(&address)).map_err(|e| Fail::Exit(Exit::Fatal(e.into())))?;
+    let taken = tx(c)?.journal.get(account_key(&address)).map_err(|e| Fail::Exit(Exit::Fatal(e.into())))?;
     if taken.is_some() {
         return early(io, call_status::ADDRESS_TAKEN);
     }

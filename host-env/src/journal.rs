@@ -54,23 +54,27 @@ impl Journal {
     }
 
     /// The current value of `key`: this transaction's write if any, else the backend's value
-    /// (remembered in the read set).
-    pub fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
-        if let Some(v) = self.writes.get(key) {
+    /// (remembered in the read set). Pass the key by value when it was built for this read:
+    /// the read set keeps it rather than a copy.
+    pub fn get<K: AsRef<[u8]> + Into<Vec<u8>>>(&mut self, key: K) -> Result<Option<Vec<u8>>, StorageError> {
+        let k = key.as_ref();
+        if let Some(v) = self.writes.get(k) {
             return Ok(v.clone());
         }
-        if let Some(v) = self.read_set.get(key) {
+        if let Some(v) = self.read_set.get(k) {
             return Ok(v.clone());
         }
-        let v = self.backend.get(key)?;
-        self.read_set.insert(key.to_vec(), v.clone());
+        let v = self.backend.get(k)?;
+        self.read_set.insert(key.into(), v.clone());
         Ok(v)
     }
 
-    /// Writes `key = value` (or removes `key` when `value` is `None`) in the overlay.
-    pub fn put(&mut self, key: &[u8], value: Option<Vec<u8>>) {
-        let previous = self.writes.insert(key.to_vec(), value);
-        self.undo.push(Undo { key: key.to_vec(), previous });
+    /// Writes `key = value` (or removes `key` when `value` is `None`) in the overlay. Pass the
+    /// key by value when it was built for this write: the overlay keeps it rather than a copy.
+    pub fn put<K: AsRef<[u8]> + Into<Vec<u8>>>(&mut self, key: K, value: Option<Vec<u8>>) {
+        let undo_key = key.as_ref().to_vec();
+        let previous = self.writes.insert(key.into(), value);
+        self.undo.push(Undo { key: undo_key, previous });
     }
 
     /// Appends an event.

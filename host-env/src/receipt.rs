@@ -1,9 +1,9 @@
 //! Receipts: what an execution produced, and the hash every node must agree on.
 
 use parity_scale_codec::{Decode, Encode};
-use sha3::{Digest, Keccak256};
 
 use crate::context::{Address, BlockContext};
+use crate::keccak::Keccak256;
 
 /// An event emitted by a contract: up to four 32-byte topics and data.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
@@ -201,22 +201,6 @@ pub struct Receipt {
     pub trap: Option<TrapLocation>,
 }
 
-impl Receipt {
-    /// A receipt with nothing in it, standing in where none is kept.
-    pub(crate) fn empty() -> Receipt {
-        Receipt {
-            status: Status::Ok,
-            return_data: Vec::new(),
-            gas_used: 0,
-            events: Vec::new(),
-            write_set: Vec::new(),
-            result_hash: [0; 32],
-            logs: Vec::new(),
-            trap: None,
-        }
-    }
-}
-
 /// The version tag that starts the result-hash preimage.
 pub const RESULT_HASH_TAG: &[u8] = b"tally/result/v1";
 
@@ -286,7 +270,7 @@ impl HashOutput {
 
     fn finish(mut self) -> [u8; 32] {
         self.flush();
-        self.hasher.finalize().into()
+        self.hasher.finalize()
     }
 }
 

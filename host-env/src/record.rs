@@ -214,7 +214,10 @@ pub fn replay(runtime: &Runtime, record: &ExecutionRecord) -> Result<Receipt, Di
         Ok(f) if f.ceiling_reached => {
             return Err(Divergence::GasExceeded { recorded: record.outcome.gas_used });
         }
-        Ok(f) => (f.receipt, f.record),
+        Ok(f) => match f.record {
+            Some(record) => (f.receipt, record),
+            None => return Err(Divergence::Failed("the replay kept no record".into())),
+        },
         Err(ExecError::Storage(StorageError::NotInReadSet { key })) => {
             return Err(Divergence::ReadOutsideReadSet { key, after_host_calls: 0 });
         }

@@ -407,7 +407,7 @@ impl Runtime {
         storage: &Arc<dyn Storage>,
         req: &DeployRequest,
     ) -> Result<(Deployed, ExecutionRecord), ExecError> {
-        self.execute_deploy(storage, req, true, None).map(|(d, f)| (d, f.record))
+        self.execute_deploy(storage, req, true, None).and_then(|(d, f)| Ok((d, f.recorded()?)))
     }
 
     /// Calls a contract; commits its state changes if it succeeds.
@@ -421,7 +421,7 @@ impl Runtime {
         storage: &Arc<dyn Storage>,
         req: &CallRequest,
     ) -> Result<(Receipt, ExecutionRecord), ExecError> {
-        self.execute_call(storage, req, false, true, None).map(|f| (f.receipt, f.record))
+        self.execute_call(storage, req, false, true, None).and_then(|f| f.recorded_with_receipt())
     }
 
     /// Runs a call read-only: writes, removals and events trap with
@@ -436,7 +436,7 @@ impl Runtime {
         storage: &Arc<dyn Storage>,
         req: &CallRequest,
     ) -> Result<(Receipt, ExecutionRecord), ExecError> {
-        self.execute_call(storage, req, true, true, None).map(|f| (f.receipt, f.record))
+        self.execute_call(storage, req, true, true, None).and_then(|f| f.recorded_with_receipt())
     }
 
     /// Re-runs a recorded call (`deploy: None`) or deployment, with the gas its record says was
@@ -510,7 +510,7 @@ impl Runtime {
                 }
             }
         };
-        let kind = RecordKind::Call { contract: req.contract, method: req.method.clone(), read_only };
+        let kind = || RecordKind::Call { contract: req.contract, method: req.method.clone(), read_only };
         let head = Head {
             code_hash,
             contract: req.contract,
@@ -556,7 +556,7 @@ impl Runtime {
         } else {
             code_hash = keccak(&req.code);
             let nk = nonce_key(&req.deployer);
-            let nonce = match tx.journal.get(&nk)? {
+            let nonce = match tx.journal.get(nk.as_slice())? {
                 None => Ok(0),
                 Some(raw) => u64::decode(&mut &raw[..]).map_err(|e| (nk.clone(), format!("nonce: {e}"))),
             };
@@ -572,8 +572,7 @@ impl Runtime {
                 }
             }
         };
-        let code = if recording { req.code.clone() } else { Vec::new() };
-        let kind = RecordKind::Deploy { code, init: req.init.clone() };
+        let kind = || RecordKind::Deploy { code: req.code.clone(), init: req.init.clone() };
         let head = Head {
             code_hash,
             contract: address,
@@ -618,11 +617,11 @@ impl Runtime {
             }
         }
         let ak = account_key(&address);
-        if tx.journal.get(&ak)?.is_some() {
+        if tx.journal.get(ak.as_slice())?.is_some() {
             let fail = LoadFail::Corrupt { key: ak, message: format!("derived address {address} is already taken") };
             return Ok((tx, FrameOutcome::load_failed(fail, gas, address)?));
         }
-        tx.journal.put(&nonce_key(&req.deployer), Some((nonce + 1).encode()));
+        tx.journal.put(nonce_key(&req.deployer), Some((nonce + 1).encode()));
         store_code(&mut tx.journal, &address, code_hash, split)?;
         let Some(init) = &req.init else {
             return Ok((tx, FrameOutcome { status: Status::Ok, return_data: Vec::new(), gas_left: gas, trap: None }));
@@ -640,7 +639,7 @@ impl Runtime {
         out: FrameOutcome,
         head: Head<'_>,
         commit: bool,
-        kind: RecordKind,
+        kind: impl FnOnce() -> RecordKind,
     ) -> Result<Finished, ExecError> {
         let ok = out.status.is_ok();
         let (events, write_set) = if ok {
@@ -680,21 +679,21 @@ impl Runtime {
             logs: std::mem::take(&mut tx.logs),
             trap: out.trap,
         };
-        // Only a recorded execution copies its receipt and read set into the record.
-        let record = ExecutionRecord {
+        // Only a recorded execution has a record (a plain call would build one only to drop it).
+        let record = tx.recording.then(|| ExecutionRecord {
             version: RECORD_VERSION,
             vm_version: env!("CARGO_PKG_VERSION").to_string(),
             params_hash: self.inner.params_hash,
-            kind,
+            kind: kind(),
             code_hash: head.code_hash,
             caller: head.caller,
             context: head.context.clone(),
             gas_limit: head.gas_limit,
-            input: if tx.recording { head.input.to_vec() } else { Vec::new() },
-            read_set: if tx.recording { tx.journal.take_read_set() } else { Vec::new() },
+            input: head.input.to_vec(),
+            read_set: tx.journal.take_read_set(),
             transcript: std::mem::take(&mut tx.transcript),
-            outcome: if tx.recording { receipt.clone() } else { Receipt::empty() },
-        };
+            outcome: receipt.clone(),
+        });
         Ok(Finished { receipt, record, ceiling_reached: tx.ceiling_reached })
     }
 }
@@ -710,9 +709,25 @@ pub(crate) enum ReplayRequest<'a> {
 /// What an execution produced.
 pub(crate) struct Finished {
     pub receipt: Receipt,
-    pub record: ExecutionRecord,
+    /// The execution's record: present when it was recorded (see [`Finished::recorded`]).
+    pub record: Option<ExecutionRecord>,
     /// A bounded replay used more gas than its record allows (see [`Budget`]).
     pub ceiling_reached: bool,
+}
+
+impl Finished {
+    /// The record of an execution run with recording on.
+    fn recorded(self) -> Result<ExecutionRecord, ExecError> {
+        self.recorded_with_receipt().map(|(_, record)| record)
+    }
+
+    /// The receipt and record of an execution run with recording on.
+    fn recorded_with_receipt(self) -> Result<(Receipt, ExecutionRecord), ExecError> {
+        match self.record {
+            Some(record) => Ok((self.receipt, record)),
+            None => Err(ExecError::Internal("a recorded execution has no record".into())),
+        }
+    }
 }
 
 /// The identifying fields of an execution, for the result hash and the record.
@@ -736,12 +751,12 @@ pub(crate) fn store_code(
     split: SplitCode,
 ) -> Result<(), StorageError> {
     let code_len = u32::try_from(split.executable.len()).unwrap_or(u32::MAX);
-    journal.put(&account_key(address), Some(Account { code_hash, code_len }.encode()));
+    journal.put(account_key(address), Some(Account { code_hash, code_len }.encode()));
     let ck = code_key(&code_hash);
-    if journal.get(&ck)?.is_none() {
-        journal.put(&ck, Some(split.executable));
+    if journal.get(ck.as_slice())?.is_none() {
+        journal.put(ck, Some(split.executable));
         if !split.custom.is_empty() {
-            journal.put(&custom_key(&code_hash), Some(split.custom.encode()));
+            journal.put(custom_key(&code_hash), Some(split.custom.encode()));
         }
     }
     Ok(())

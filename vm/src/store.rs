@@ -285,7 +285,7 @@ pub struct Store<T> {
     pub(crate) inner: StoreInner,
     pub(crate) data: T,
     /// The calls of the host functions placed in this store (`FuncKind::Host` indexes them).
-    pub(crate) host_funcs: Vec<HostCallFn<T>>,
+    pub(crate) host_funcs: HostFuncs<T>,
 }
 
 impl<T> Store<T> {
@@ -306,7 +306,7 @@ impl<T> Store<T> {
                 meter: crate::metering::UNLIMITED,
             },
             data,
-            host_funcs: Vec::new(),
+            host_funcs: HostFuncs::Owned(Vec::new()),
         }
     }
 
@@ -352,7 +352,7 @@ impl<T> Store<T> {
 
     /// Splits the store into the engine part and a host-call dispatcher over the rest.
     pub(crate) fn split(&mut self) -> (&mut StoreInner, HostDispatch<'_, T>) {
-        (&mut self.inner, HostDispatch { data: &mut self.data, funcs: &self.host_funcs })
+        (&mut self.inner, HostDispatch { data: &mut self.data, funcs: self.host_funcs.as_slice() })
     }
 }
 
@@ -362,6 +362,57 @@ impl<T> core::fmt::Debug for Store<T> {
             .field("funcs", &self.inner.funcs.len())
             .field("instances", &self.inner.instances.len())
             .finish_non_exhaustive()
+    }
+}
+
+/// The host functions placed in a store. A store's first instance made from a template shares
+/// the template's list, one reference count for the list rather than one per function (stores
+/// in `tally-host-env` live for one call, so a clone and a drop of every function's `Arc`, two
+/// atomic operations each, came with every call); anything placed after that makes the list the
+/// store's own.
+pub(crate) enum HostFuncs<T> {
+    /// Exactly a template's list.
+    Shared(Arc<[HostCallFn<T>]>),
+    /// The store's own list.
+    Owned(Vec<HostCallFn<T>>),
+}
+
+impl<T> HostFuncs<T> {
+    pub(crate) fn as_slice(&self) -> &[HostCallFn<T>] {
+        match self {
+            HostFuncs::Shared(list) => list,
+            HostFuncs::Owned(list) => list,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.as_slice().len()
+    }
+
+    /// Appends `f`; its index is the length before.
+    pub(crate) fn push(&mut self, f: HostCallFn<T>) {
+        match self {
+            HostFuncs::Owned(own) => own.push(f),
+            HostFuncs::Shared(shared) => {
+                let mut own = shared.to_vec();
+                own.push(f);
+                *self = HostFuncs::Owned(own);
+            }
+        }
+    }
+
+    /// Appends every function of `list`, in order: shares `list` when nothing is placed yet.
+    pub(crate) fn extend_shared(&mut self, list: &Arc<[HostCallFn<T>]>) {
+        match self {
+            _ if list.is_empty() => {}
+            HostFuncs::Owned(own) if own.is_empty() => *self = HostFuncs::Shared(list.clone()),
+            HostFuncs::Owned(own) => own.extend(list.iter().cloned()),
+            HostFuncs::Shared(shared) => {
+                let mut own = shared.to_vec();
+                own.extend(list.iter().cloned());
+                *self = HostFuncs::Owned(own);
+            }
+        }
     }
 }
 

@@ -27,6 +27,9 @@
 //!   the instance's first host function, Wasm functions get the new instance's index, function
 //!   references are offsets into the instance's function space), and each instantiation rebases
 //!   them on the store it instantiates in, so a second instance or a second store gets its own.
+//!   In a store with no host function and no instance yet, rebasing changes nothing, so the
+//!   entities are copied as they are. Their code entries point into the template's module, which
+//!   every instance made from the template holds (`InstanceEntity::module`, the same `Arc`).
 //! - Global cells are allocated per instance in the target store and boxed, so the pointers in
 //!   `global_ptrs` stay valid as the store's global list grows, for as long as the store lives.
 //! - Signatures are interned in the engine, and a store of another engine is refused.
@@ -37,6 +40,7 @@
 //!   as with the import-by-import path.
 
 use std::cell::Cell;
+use std::sync::Arc;
 
 use crate::func::{intrinsic, HostCallFn, HostFunc};
 use crate::module::{ConstExpr, DataMode, ElemMode, ModuleInner};
@@ -83,10 +87,13 @@ enum Init {
 }
 
 struct Template<T> {
-    /// The host functions among the imports, in import order.
-    host_calls: Vec<HostCallFn<T>>,
-    /// The function space's entities. Host indices count from the instance's first host
-    /// function; Wasm functions name instance 0 until placed.
+    /// The host functions among the imports, in import order; a store's first instance shares
+    /// the list (see `HostFuncs`).
+    host_calls: Arc<[HostCallFn<T>]>,
+    /// The function space's entities, as they are in a store that holds nothing else. Host
+    /// indices count from the instance's first host function; Wasm functions name instance 0
+    /// until placed, and their entries point into the template's module, which every instance
+    /// made from it holds.
     funcs: Vec<FuncEntity>,
     globals: Vec<(GlobalType, Init)>,
     /// Each element segment's items; empty for the ones dropped at instantiation.
@@ -154,20 +161,24 @@ impl<T> InstancePre<T> {
             return Err(Error::Usage("module was compiled by a different engine than the store's".into()));
         }
         let host_base = store.host_funcs.len() as u32;
-        store.host_funcs.extend(template.host_calls.iter().cloned());
+        store.host_funcs.extend_shared(&template.host_calls);
         let s = &mut store.inner;
         let instance_index = s.instances.len() as u32;
         let func_base = s.funcs.len() as u32;
-        s.funcs.extend(template.funcs.iter().map(|f| {
-            let (kind, entry) = match f.kind {
-                FuncKind::Host { index } => (FuncKind::Host { index: host_base + index }, WasmEntry::NONE),
-                FuncKind::Wasm { def, .. } => {
-                    (FuncKind::Wasm { instance: instance_index, def }, WasmEntry::of(&m.funcs[def as usize]))
-                }
-                kind @ FuncKind::Intrinsic(_) => (kind, WasmEntry::NONE),
-            };
-            FuncEntity { kind, entry, ..*f }
-        }));
+        if host_base == 0 && instance_index == 0 {
+            // The store's first instance (a frame's store holds one): the template's entities
+            // are already placed as they must be, so they are copied as they are.
+            s.funcs.extend_from_slice(&template.funcs);
+        } else {
+            s.funcs.extend(template.funcs.iter().map(|f| {
+                let kind = match f.kind {
+                    FuncKind::Host { index } => FuncKind::Host { index: host_base + index },
+                    FuncKind::Wasm { def, .. } => FuncKind::Wasm { instance: instance_index, def },
+                    kind @ FuncKind::Intrinsic(_) => kind,
+                };
+                FuncEntity { kind, ..*f }
+            }));
+        }
         let funcs: Vec<u32> = (func_base..func_base + template.funcs.len() as u32).collect();
         // A function reference is the store index plus one (zero is null), as `eval` makes it.
         let value = |init: Init| match init {
@@ -304,8 +315,8 @@ fn prepare<T>(m: &ModuleInner, resolved: &[Resolved<T>]) -> Option<Template<T>> 
             params: ty.params().len() as u32,
             results: ty.results().len() as u32,
             kind: FuncKind::Wasm { instance: 0, def: def as u32 },
-            // Set when an instance is placed in a store, from the module that instance holds.
-            entry: WasmEntry::NONE,
+            // The instance holds this same module, so the entry stays valid as long as it does.
+            entry: WasmEntry::of(&m.funcs[def]),
         });
     }
     let mut globals: Vec<(GlobalType, Init)> = Vec::with_capacity(m.globals.len());
@@ -367,5 +378,14 @@ fn prepare<T>(m: &ModuleInner, resolved: &[Resolved<T>]) -> Option<Template<T>> 
         data_writes.push((memory, at, i as u32));
         data_dropped.push(true);
     }
-    Some(Template { host_calls, funcs, globals, elems, elem_dropped, table_writes, data_writes, data_dropped })
+    Some(Template {
+        host_calls: host_calls.into(),
+        funcs,
+        globals,
+        elems,
+        elem_dropped,
+        table_writes,
+        data_writes,
+        data_dropped,
+    })
 }
