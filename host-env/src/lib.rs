@@ -18,7 +18,6 @@ mod divergence;
 mod frame;
 mod install;
 pub mod journal;
-mod keccak;
 pub mod limits;
 mod opscan;
 mod origin;

@@ -1,9 +1,9 @@
 //! Receipts: what an execution produced, and the hash every node must agree on.
 
 use parity_scale_codec::{Decode, Encode};
+use sha3::{Digest, Keccak256};
 
 use crate::context::{Address, BlockContext};
-use crate::keccak::Keccak256;
 
 /// An event emitted by a contract: up to four 32-byte topics and data.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
@@ -270,7 +270,7 @@ impl HashOutput {
 
     fn finish(mut self) -> [u8; 32] {
         self.flush();
-        self.hasher.finalize()
+        self.hasher.finalize().into()
     }
 }
 
