@@ -6,8 +6,10 @@
 //! the only place that says where its operands go: it gives the struct, the operand list the op
 //! table prints and checks serialized code with ([`Layout::OPERANDS`]), the encoder the
 //! translator builds ops with and the decoder handlers read them with. Nothing else reads or
-//! writes an op's fields by name, except the table-driven code that reads every layout the same
-//! way (`listing.rs`, `module::serial`).
+//! writes an op's operand fields by name, except the table-driven code that reads every layout
+//! the same way (`listing.rs`, `module::serial`). (The handler field is dispatch's; the
+//! translator switches it only between handlers of one layout: [`Of::replace`], and
+//! `handlers::CondBranch` for the forms of a branch.)
 //!
 //! A handler is a typed constant [`Of<L, D>`]: its code decodes layout `L` (and, for an op with
 //! a data op after it, layout `D` from that op), and the translator can only build its op from
@@ -732,5 +734,77 @@ impl Branching for SlotImmBranch {
     #[inline(always)]
     fn paying(self, target: Charged) -> SlotImmCharged {
         SlotImmCharged { x: self.x, y: self.y, target }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn some_handler() -> Handler {
+        super::super::handlers::unreachable.handler()
+    }
+
+    /// Every operand comes back from the field its layout puts it in, and only from there.
+    #[test]
+    fn layouts_decode_what_they_encode() {
+        let h = some_handler();
+        let load = LoadAdd { dst: Dst(7), base: Slot(9), add: AddImm(0xdead_beef), offset: Offset(0x1234_5678) };
+        let op = load.encode(h);
+        assert_eq!((op.a, op.b, op.c), (7, 9, 0x1234_5678_dead_beef));
+        assert_eq!(LoadAdd::decode(&op), load);
+
+        let imm = DstImmSlot::<I64> { dst: Dst(1), lhs: Imm::new(u64::MAX - 1), rhs: Slot(2) };
+        let op = imm.encode(h);
+        assert_eq!((op.a, op.b, op.c), (1, 2, u64::MAX - 1));
+        assert_eq!(DstImmSlot::decode(&op), imm);
+
+        let call = CallIndirect { table: Table(3), index: Slot(4), sig: Sig(5), frame: Frame(6) };
+        let op = call.encode(h);
+        assert_eq!((op.a, op.b, op.c), (3, 6, 4 << 32 | 5));
+        assert_eq!(CallIndirect::decode(&op), call);
+
+        // Unlisted flags round-trip too, in their own fields.
+        for memory in [false, true] {
+            let charge = Charge { gas: Gas(u64::MAX), memory: Flag(memory) };
+            let op = charge.encode(h);
+            assert_eq!((op.a, op.b, op.c), (u32::from(memory), 0, u64::MAX));
+            assert_eq!(Charge::decode(&op), charge);
+            let entry = Entry { stack: Stack(11), gas: Gas(12), memory: Flag(memory) };
+            let op = entry.encode(h);
+            assert_eq!((op.a, op.b, op.c), (11, u32::from(memory), 12));
+            assert_eq!(Entry::decode(&op), entry);
+        }
+        assert_eq!(Charge::OPERANDS, &[(Field::C, Kind::Gas)]);
+    }
+
+    /// A charged branch keeps its offset (negative too) and charge apart, and its memory flag.
+    #[test]
+    fn charged_targets_keep_offset_charge_and_memory_apart() {
+        let back = Charged::between(10, 3, 77);
+        assert_eq!((back.offset(), back.gas(), back.memory()), (-7, 77, false));
+        let with = back.with_memory();
+        assert_eq!((with.offset(), with.gas(), with.memory()), (-7, 77, true));
+        assert_eq!(back.high(), 77);
+        assert_eq!(Branch::between(10, 3).offset(), -7);
+        assert_eq!(Branch::between(3, 10).offset(), 7);
+    }
+
+    /// A branch and its paying form differ only in their target's kind.
+    #[test]
+    fn paying_forms_differ_only_in_the_target() {
+        fn check<P: Branching>() {
+            let plain: Vec<(Field, Kind)> = P::OPERANDS
+                .iter()
+                .map(|&(f, k)| (f, if k == Kind::Branch { Kind::ChargedBranch } else { k }))
+                .collect();
+            assert_eq!(plain, P::Charged::OPERANDS);
+        }
+        check::<Jump>();
+        check::<SlotBranch>();
+        check::<SlotSlotBranch>();
+        check::<SlotImmBranch>();
+        let paid = SlotImmBranch { x: Slot(1), y: Imm::new(2), target: Branch::UNLINKED }.paying(Charged(9));
+        assert_eq!(paid, SlotImmCharged { x: Slot(1), y: Imm::new(2), target: Charged(9) });
     }
 }

@@ -106,8 +106,8 @@ pub(crate) enum Trailer {
     None,
     /// One data op with these operands.
     One(&'static [(Field, Kind)]),
-    /// `br_table`: `b + 1` ops (targets, then the default), each a [`Kind::Branch`] in `c`
-    /// relative to itself.
+    /// `br_table`: `targets + 1` ops (the targets, then the default; `layout::BrTable`), each
+    /// a [`Kind::Branch`] in `c` relative to itself.
     BranchTable,
 }
 
@@ -117,9 +117,12 @@ pub(crate) struct OpInfo {
     /// The op's name: its handler's name, with the form for the branch families
     /// (`br_i32_lt_s_si.taken_pays`).
     pub name: String,
+    /// The handler.
     pub handler: Handler,
-    /// The operands the handler reads, in the order they are printed.
+    /// The operands the handler reads, in the order they are printed: its layout's
+    /// (`Layout::OPERANDS`).
     pub operands: Vec<(Field, Kind)>,
+    /// The data ops after it: its data layout's (`layout::Trailing`).
     pub trailer: Trailer,
 }
 

@@ -121,25 +121,21 @@ impl FuncTranslator {
         if let Some((base, imm)) = self.take_address_add() {
             self.stack.pop();
             let (held, add, offset) = (self.holds(base), AddImm(imm), Offset(offset));
-            self.emit_producer({
-                let dst = self.next_temp();
-                if held {
-                    forms.add_acc.op(LoadAddAcc { dst, base: Acc(base), add, offset })
-                } else {
-                    forms.add.op(LoadAdd { dst, base: Slot(base), add, offset })
-                }
+            let dst = self.next_temp();
+            self.emit_producer(if held {
+                forms.add_acc.op(LoadAddAcc { dst, base: Acc(base), add, offset })
+            } else {
+                forms.add.op(LoadAdd { dst, base: Slot(base), add, offset })
             });
             return;
         }
         let (addr, dst) = self.top_to_temp();
         let (held, offset) = (self.holds(addr), Offset(offset));
-        self.emit_produced({
-            let dst = Dst(dst);
-            if held {
-                forms.plain_acc.op(LoadAcc { dst, addr: Acc(addr), offset })
-            } else {
-                forms.plain.op(crate::exec::layout::Load { dst, addr: Slot(addr), offset })
-            }
+        let dst = Dst(dst);
+        self.emit_produced(if held {
+            forms.plain_acc.op(LoadAcc { dst, addr: Acc(addr), offset })
+        } else {
+            forms.plain.op(crate::exec::layout::Load { dst, addr: Slot(addr), offset })
         });
     }
 
@@ -218,42 +214,26 @@ impl FuncTranslator {
         };
         self.stack.pop();
         let x = self.pop_slot();
-        let (held, by) = (self.holds(x), Reciprocal(reciprocal.to_bits()));
+        let (dst, by) = (self.next_temp(), Reciprocal(reciprocal.to_bits()));
+        let (plain, acc) = (DivConst { dst, src: Slot(x), by }, DivConstAcc { dst, src: Acc(x), by });
         let data = DivisorData { divisor: Divisor(divisor) };
-        let (plain, acc) = (DivConst { dst: Dst(0), src: Slot(x), by }, DivConstAcc { dst: Dst(0), src: Acc(x), by });
-        match kind {
-            DivRem::DivU => self.emit_producer({
-                let dst = self.next_temp();
-                if held {
-                    h::i32_div_u_const_a.op(DivConstAcc { dst, ..acc })
-                } else {
-                    h::i32_div_u_const.op(DivConst { dst, ..plain })
-                }
-            }),
-            DivRem::DivS => self.emit_producer({
-                let dst = self.next_temp();
-                if held {
-                    h::i32_div_s_const_a.op(DivConstAcc { dst, ..acc })
-                } else {
-                    h::i32_div_s_const.op(DivConst { dst, ..plain })
-                }
-            }),
-            DivRem::RemU => self.emit_producer_with_data({
-                let dst = self.next_temp();
-                if held {
-                    (h::i32_rem_u_const_a.op(DivConstAcc { dst, ..acc }), h::i32_rem_u_const_a.data(data))
-                } else {
-                    (h::i32_rem_u_const.op(DivConst { dst, ..plain }), h::i32_rem_u_const.data(data))
-                }
-            }),
-            DivRem::RemS => self.emit_producer_with_data({
-                let dst = self.next_temp();
-                if held {
-                    (h::i32_rem_s_const_a.op(DivConstAcc { dst, ..acc }), h::i32_rem_s_const_a.data(data))
-                } else {
-                    (h::i32_rem_s_const.op(DivConst { dst, ..plain }), h::i32_rem_s_const.data(data))
-                }
-            }),
+        match (kind, self.holds(x)) {
+            (DivRem::DivU, false) => self.emit_producer(h::i32_div_u_const.op(plain)),
+            (DivRem::DivU, true) => self.emit_producer(h::i32_div_u_const_a.op(acc)),
+            (DivRem::DivS, false) => self.emit_producer(h::i32_div_s_const.op(plain)),
+            (DivRem::DivS, true) => self.emit_producer(h::i32_div_s_const_a.op(acc)),
+            (DivRem::RemU, false) => {
+                self.emit_producer_with_data((h::i32_rem_u_const.op(plain), h::i32_rem_u_const.data(data)))
+            }
+            (DivRem::RemU, true) => {
+                self.emit_producer_with_data((h::i32_rem_u_const_a.op(acc), h::i32_rem_u_const_a.data(data)))
+            }
+            (DivRem::RemS, false) => {
+                self.emit_producer_with_data((h::i32_rem_s_const.op(plain), h::i32_rem_s_const.data(data)))
+            }
+            (DivRem::RemS, true) => {
+                self.emit_producer_with_data((h::i32_rem_s_const_a.op(acc), h::i32_rem_s_const_a.data(data)))
+            }
         }
     }
 
@@ -302,10 +282,8 @@ impl FuncTranslator {
             Some((Fused2::Shifted(forms, b, k), other)) => return self.emit_fused(forms, b, other, k),
             Some((Fused2::AndNot(b, z), other)) => {
                 let (x, y, z) = (Slot(b), Slot(z), Slot(other));
-                return self.emit_producer({
-                    let dst = self.next_temp();
-                    h::i64_xor_andn.op(DstSlot3 { dst, x, y, z })
-                });
+                let dst = self.next_temp();
+                return self.emit_producer(h::i64_xor_andn.op(DstSlot3 { dst, x, y, z }));
             }
             None => {}
         }
@@ -326,13 +304,11 @@ impl FuncTranslator {
         if let Some((src, k)) = self.take_fuse(shr_u) {
             self.stack.pop();
             let (held, k) = (self.holds(src), Shift(k));
-            self.emit_producer({
-                let dst = self.next_temp();
-                if held {
-                    h::i32_wrap_shr_u_a.op(WrapShrAcc { dst, src: Acc(src), k })
-                } else {
-                    h::i32_wrap_shr_u.op(WrapShr { dst, src: Slot(src), k })
-                }
+            let dst = self.next_temp();
+            self.emit_producer(if held {
+                h::i32_wrap_shr_u_a.op(WrapShrAcc { dst, src: Acc(src), k })
+            } else {
+                h::i32_wrap_shr_u.op(WrapShr { dst, src: Slot(src), k })
             });
             return;
         }
@@ -357,14 +333,12 @@ impl FuncTranslator {
     /// that reads from the accumulator whichever of them it holds.
     fn emit_fused(&mut self, forms: h::Fused, b: u32, z: u32, k: u32) {
         let (held_b, held_z, k) = (self.holds(b), self.holds(z), Shift(k));
-        self.emit_producer({
-            let dst = self.next_temp();
-            match (held_b, held_z, forms.both_acc) {
-                (true, true, Some(both)) => both.op(BitShiftBZ { dst, b: Acc(b), z: Acc(z), k }),
-                (true, _, _) => forms.b_acc.op(BitShiftB { dst, b: Acc(b), z: Slot(z), k }),
-                (false, true, _) => forms.z_acc.op(BitShiftZ { dst, b: Slot(b), z: Acc(z), k }),
-                (false, false, _) => forms.plain.op(BitShift { dst, b: Slot(b), z: Slot(z), k }),
-            }
+        let dst = self.next_temp();
+        self.emit_producer(match (held_b, held_z, forms.both_acc) {
+            (true, true, Some(both)) => both.op(BitShiftBZ { dst, b: Acc(b), z: Acc(z), k }),
+            (true, _, _) => forms.b_acc.op(BitShiftB { dst, b: Acc(b), z: Slot(z), k }),
+            (false, true, _) => forms.z_acc.op(BitShiftZ { dst, b: Slot(b), z: Acc(z), k }),
+            (false, false, _) => forms.plain.op(BitShift { dst, b: Slot(b), z: Slot(z), k }),
         });
     }
 
@@ -373,13 +347,11 @@ impl FuncTranslator {
     fn emit_andn(&mut self, b: u32, z: u32) {
         let forms = h::I64_ANDN;
         let (held_b, held_z) = (self.holds(b), self.holds(z));
-        self.emit_producer({
-            let dst = self.next_temp();
-            match (held_b, held_z) {
-                (true, _) => forms.b_acc.op(BitsB { dst, b: Acc(b), z: Slot(z) }),
-                (false, true) => forms.z_acc.op(BitsZ { dst, b: Slot(b), z: Acc(z) }),
-                (false, false) => forms.plain.op(Bits { dst, b: Slot(b), z: Slot(z) }),
-            }
+        let dst = self.next_temp();
+        self.emit_producer(match (held_b, held_z) {
+            (true, _) => forms.b_acc.op(BitsB { dst, b: Acc(b), z: Slot(z) }),
+            (false, true) => forms.z_acc.op(BitsZ { dst, b: Slot(b), z: Acc(z) }),
+            (false, false) => forms.plain.op(Bits { dst, b: Slot(b), z: Slot(z) }),
         });
     }
 
@@ -406,10 +378,8 @@ impl FuncTranslator {
                 self.stack.pop();
                 let (x, y, z) = (Slot(x), Slot(y), Slot(self.slot_of(other, other_h)));
                 let hd = if is64 { h::f64_mul_add } else { h::f32_mul_add };
-                self.emit_producer({
-                    let dst = self.next_temp();
-                    hd.op(DstSlot3 { dst, x, y, z })
-                });
+                let dst = self.next_temp();
+                self.emit_producer(hd.op(DstSlot3 { dst, x, y, z }));
                 return;
             }
         }

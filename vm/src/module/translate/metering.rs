@@ -90,10 +90,8 @@ impl FuncTranslator {
                     return true;
                 }
                 let len = Slot(self.pop_slot());
-                self.emit_producer({
-                    let dst = self.next_temp();
-                    h::gas_len.op(DstSlotPrice { dst, len, per: UnitPrice(arg) })
-                });
+                let dst = self.next_temp();
+                self.emit_producer(h::gas_len.op(DstSlotPrice { dst, len, per: UnitPrice(arg) }));
             }
             Import::StackEnter => {
                 self.stack.pop();

@@ -109,10 +109,8 @@ impl FuncTranslator {
     /// Emits a unary operator on the top operand into a fresh temporary.
     pub(super) fn un(&mut self, hd: Of<DstSlot>) {
         let (slot, dst) = self.top_to_temp();
-        self.emit_produced({
-            let dst = Dst(dst);
-            hd.op(DstSlot { dst, src: Slot(slot) })
-        });
+        let dst = Dst(dst);
+        self.emit_produced(hd.op(DstSlot { dst, src: Slot(slot) }));
     }
 
     /// [`Self::un`] for an operator with a form that reads its operand from the accumulator.
@@ -125,13 +123,11 @@ impl FuncTranslator {
     pub(super) fn un_acc_slot(&mut self, plain: Of<DstSlot>, acc_form: Of<DstAcc>) -> u32 {
         let (slot, dst) = self.top_to_temp();
         let held = self.holds(slot);
-        self.emit_produced({
-            let dst = Dst(dst);
-            if held {
-                acc_form.op(DstAcc { dst, src: Acc(slot) })
-            } else {
-                plain.op(DstSlot { dst, src: Slot(slot) })
-            }
+        let dst = Dst(dst);
+        self.emit_produced(if held {
+            acc_form.op(DstAcc { dst, src: Acc(slot) })
+        } else {
+            plain.op(DstSlot { dst, src: Slot(slot) })
         });
         slot
     }
@@ -284,20 +280,21 @@ impl FuncTranslator {
                 let (v1, h1) = self.pop();
                 let s2 = self.slot_of(v2, h2);
                 let s1 = self.slot_of(v1, h1);
-                self.emit_producer({
-                    let dst = self.next_temp();
-                    h::select.op(Select { dst, cond: Slot(cond), if_true: Slot(s1), if_false: Slot(s2) })
-                });
+                let dst = self.next_temp();
+                self.emit_producer(h::select.op(Select {
+                    dst,
+                    cond: Slot(cond),
+                    if_true: Slot(s1),
+                    if_false: Slot(s2),
+                }));
             }
             O::LocalGet { local_index } => self.push(Operand::Local(local_index)),
             O::LocalSet { local_index } => self.local_set(local_index, false),
             O::LocalTee { local_index } => self.local_set(local_index, true),
             O::GlobalGet { global_index } => {
                 if !self.reread_global(global_index) {
-                    self.emit_producer({
-                        let dst = self.next_temp();
-                        h::global_get.op(DstGlobal { dst, global: Global(global_index) })
-                    })
+                    let dst = self.next_temp();
+                    self.emit_producer(h::global_get.op(DstGlobal { dst, global: Global(global_index) }));
                 }
             }
             O::GlobalSet { global_index } => {
@@ -341,10 +338,8 @@ impl FuncTranslator {
             O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(h::STORE8, 1, memarg.offset),
             O::I32Store16 { memarg } | O::I64Store16 { memarg } => self.store(h::STORE16, 2, memarg.offset),
             O::MemorySize { .. } => {
-                self.emit_producer({
-                    let dst = self.next_temp();
-                    h::memory_size.op(DstOnly { dst })
-                });
+                let dst = self.next_temp();
+                self.emit_producer(h::memory_size.op(DstOnly { dst }));
                 self.memory_size_at = Some(self.ops.len() - 1);
             }
             O::MemoryGrow { .. } => self.un(h::memory_grow),
@@ -372,27 +367,28 @@ impl FuncTranslator {
             }
             O::TableGet { table } => {
                 let i = self.pop_slot();
-                self.emit_producer({
-                    let dst = self.next_temp();
-                    h::table_get.op(TableGet { dst, index: Slot(i), table: Table(table) })
-                });
+                let dst = self.next_temp();
+                self.emit_producer(h::table_get.op(TableGet { dst, index: Slot(i), table: Table(table) }));
             }
             O::TableSet { table } => {
                 let v = self.pop_slot();
                 let i = self.pop_slot();
                 self.emit(h::table_set.op(TableSet { index: Slot(i), value: Slot(v), table: Table(table) }));
             }
-            O::TableSize { table } => self.emit_producer({
+            O::TableSize { table } => {
                 let dst = self.next_temp();
-                h::table_size.op(TableSize { dst, table: Table(table) })
-            }),
+                self.emit_producer(h::table_size.op(TableSize { dst, table: Table(table) }));
+            }
             O::TableGrow { table } => {
                 let n = self.pop_slot();
                 let init = self.pop_slot();
-                self.emit_producer({
-                    let dst = self.next_temp();
-                    h::table_grow.op(TableGrow { dst, init: Slot(init), delta: Slot(n), table: Table(table) })
-                });
+                let dst = self.next_temp();
+                self.emit_producer(h::table_grow.op(TableGrow {
+                    dst,
+                    init: Slot(init),
+                    delta: Slot(n),
+                    table: Table(table),
+                }));
             }
             O::TableFill { table } => {
                 let n = self.pop_slot();
@@ -422,10 +418,10 @@ impl FuncTranslator {
             O::RefNull { .. } => self.push(Operand::Const(0)),
             // The null reference is the cell 0.
             O::RefIsNull => self.un_acc(h::i64_eqz, h::i64_eqz_a),
-            O::RefFunc { function_index } => self.emit_producer({
+            O::RefFunc { function_index } => {
                 let dst = self.next_temp();
-                h::ref_func.op(RefFunc { dst, func: Func(function_index) })
-            }),
+                self.emit_producer(h::ref_func.op(RefFunc { dst, func: Func(function_index) }));
+            }
             O::I32Const { value } => self.push(Operand::Const(value as u32 as u64)),
             O::I64Const { value } => self.push(Operand::Const(value as u64)),
             O::F32Const { value } => self.push(Operand::Const(value.bits() as u64)),
