@@ -8,6 +8,7 @@
 
 use core::fmt::{self, Write};
 
+use super::layout::{BrTable, Branch, Charged, Layout};
 use super::op_table::{self, Field, Kind, OpInfo, Trailer};
 use super::Op;
 use crate::engine::SigId;
@@ -48,7 +49,7 @@ pub(crate) fn write_code(out: &mut String, code: &[Op], module: &ModuleView<'_>)
         let data_ops = match trailer {
             Trailer::None => 0,
             Trailer::One(_) => 1,
-            Trailer::BranchTable => op.b as usize + 1,
+            Trailer::BranchTable => BrTable::decode(op).targets.0 as usize + 1,
         };
         for k in 0..data_ops {
             let Some(data) = code.get(i) else { break };
@@ -86,7 +87,7 @@ fn write_operands(out: &mut impl Write, op: &Op, operands: &[(Field, Kind)], at:
         if i > 0 {
             out.write_str(", ")?;
         }
-        write_operand(out, op, field_value(op, field), kind, at)?;
+        write_operand(out, field_value(op, field), kind, at)?;
     }
     if !dst.is_empty() && !src.is_empty() {
         out.write_str(" <- ")?;
@@ -96,7 +97,7 @@ fn write_operands(out: &mut impl Write, op: &Op, operands: &[(Field, Kind)], at:
         if i > 0 {
             out.write_str(if matches!(kind, Kind::Branch | Kind::ChargedBranch) { " " } else { ", " })?;
         }
-        write_operand(out, op, field_value(op, field), kind, at)?;
+        write_operand(out, field_value(op, field), kind, at)?;
     }
     Ok(())
 }
@@ -111,9 +112,9 @@ fn field_value(op: &Op, field: Field) -> u64 {
     }
 }
 
-/// Writes one operand of `op`: `v`, the value of its field, as a `kind`. Branch targets decode
-/// all of `c` the way their handlers do.
-fn write_operand(out: &mut impl Write, op: &Op, v: u64, kind: Kind, at: At<'_>) -> fmt::Result {
+/// Writes one operand: `v`, the value of its field, as a `kind`. Branch targets decode their
+/// field (all of `c`) the way their handlers do.
+fn write_operand(out: &mut impl Write, v: u64, kind: Kind, at: At<'_>) -> fmt::Result {
     match kind {
         Kind::Dst | Kind::Slot => write!(out, "s{v}"),
         Kind::Acc => write!(out, "acc=s{v}"),
@@ -142,11 +143,12 @@ fn write_operand(out: &mut impl Write, op: &Op, v: u64, kind: Kind, at: At<'_>) 
         Kind::Gas => write!(out, "gas={v}"),
         Kind::UnitPrice => write!(out, "per={v}"),
         Kind::Stack => write!(out, "stack={v}"),
-        Kind::Branch => write_target(out, op.branch_offset(), at),
+        Kind::Branch => write_target(out, Branch(v).offset(), at),
         Kind::ChargedBranch => {
-            write_target(out, op.charged_offset(), at)?;
-            write!(out, " gas={}", op.charged_gas())?;
-            if op.charged_memory() {
+            let charged = Charged(v);
+            write_target(out, charged.offset(), at)?;
+            write!(out, " gas={}", charged.gas())?;
+            if charged.memory() {
                 out.write_str("+mem")?;
             }
             Ok(())

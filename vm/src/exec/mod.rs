@@ -13,6 +13,7 @@
 //! outgoing arguments, so calls copy nothing.
 
 pub(crate) mod handlers;
+pub(crate) mod layout;
 pub(crate) mod listing;
 pub(crate) mod numeric;
 pub(crate) mod op_table;
@@ -45,9 +46,9 @@ pub(crate) type Sp = *mut u64;
 pub(crate) type Handler = unsafe extern "C" fn(Ip, Sp, *mut u8, *mut Cx, u64, u64) -> Ip;
 
 /// One instruction of the internal IR: a handler and three operand fields whose meaning the
-/// handler defines (the op table, `op_table.rs`, records it for each handler). By convention a
-/// value-producing op writes its result to slot `a`. Its `Debug` prints the handler's name and
-/// the decoded operands (`listing.rs`).
+/// handler's layout defines (`layout.rs`: every layout says once where its operands go, and the
+/// translator and the handlers read and write the fields only through it). Its `Debug` prints
+/// the handler's name and the decoded operands (`listing.rs`).
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub(crate) struct Op {
@@ -58,72 +59,17 @@ pub(crate) struct Op {
 }
 
 impl Op {
-    /// The low half of `c`, where ops with two 32-bit operands in `c` keep the first.
+    /// The low half of `c`, for the table-driven readers (listings, serialized code).
     #[inline(always)]
     pub(crate) const fn c_lo(&self) -> u32 {
         self.c as u32
     }
 
-    /// The high half of `c`, where ops with two 32-bit operands in `c` keep the second.
+    /// The high half of `c`, for the table-driven readers.
     #[inline(always)]
     pub(crate) const fn c_hi(&self) -> u32 {
         (self.c >> 32) as u32
     }
-
-    /// The offset, in ops, of a branch whose `c` is [`branch_c`].
-    #[inline(always)]
-    pub(crate) const fn branch_offset(&self) -> isize {
-        self.c as i64 as isize
-    }
-
-    /// The offset, in ops, of a branch that pays a charge, whose `c` is [`charged_branch_c`].
-    #[inline(always)]
-    pub(crate) const fn charged_offset(&self) -> isize {
-        self.c_lo() as i32 as isize
-    }
-
-    /// The charge a branch pays, whose `c` is [`charged_branch_c`].
-    #[inline(always)]
-    pub(crate) const fn charged_gas(&self) -> u64 {
-        (self.c_hi() & !CHARGED_MEMORY) as u64
-    }
-
-    /// Whether a branch that pays a charge, whose `c` is [`charged_branch_c`], lands on the
-    /// region's memory-access charge (a `memory_size_gas` op), which it then pays and skips too.
-    #[inline(always)]
-    pub(crate) const fn charged_memory(&self) -> bool {
-        self.c_hi() & CHARGED_MEMORY != 0
-    }
-}
-
-/// The bit of a charged branch's charge ([`charged_branch_c`]) that says the branch also pays
-/// the memory-access charge at its target ([`Op::charged_memory`]); charges a branch pays
-/// itself are below it.
-pub(crate) const CHARGED_MEMORY: u32 = 1 << 31;
-
-// How `c` packs operands. The translator packs with these functions and handlers unpack with
-// the `Op` methods named in each, so the two ends cannot disagree on a layout.
-
-/// A `c` holding two 32-bit operands: `lo` in the low half ([`Op::c_lo`]) and `hi` in the
-/// high half ([`Op::c_hi`]).
-#[inline(always)]
-pub(crate) const fn pair(lo: u32, hi: u32) -> u64 {
-    lo as u64 | (hi as u64) << 32
-}
-
-/// The `c` of a branch at op index `from` to op index `to` ([`Op::branch_offset`]).
-#[inline(always)]
-pub(crate) const fn branch_c(from: usize, to: usize) -> u64 {
-    (to as i64 - from as i64) as u64
-}
-
-/// The `c` of a branch at op index `from` that pays `gas` and lands at op index `to`: the
-/// offset in the low half ([`Op::charged_offset`]), the charge in the high half
-/// ([`Op::charged_gas`]), with [`CHARGED_MEMORY`] set in `gas` if the branch pays the memory
-/// charge at `to` too ([`Op::charged_memory`]).
-#[inline(always)]
-pub(crate) const fn charged_branch_c(from: usize, to: usize, gas: u32) -> u64 {
-    pair(branch_c(from, to) as u32, gas)
 }
 
 /// A return address on the call stack.
@@ -142,7 +88,7 @@ pub(crate) struct Frame {
 
 /// The op the entry frame returns to: it ends the run (`handlers::exit`). Returns then need not
 /// test for the entry frame, nor for an empty call stack.
-pub(crate) static EXIT: Op = Op { h: handlers::exit, a: 0, b: 0, c: 0 };
+pub(crate) static EXIT: Op = Op { h: handlers::exit.handler(), a: 0, b: 0, c: 0 };
 
 /// Per-invocation execution state that does not fit in registers.
 pub(crate) struct Cx {

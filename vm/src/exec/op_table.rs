@@ -1,19 +1,24 @@
-//! The op table: every handler the translator emits, with its name and the meaning of each of
-//! its operand fields, in one list ([`build`]). It is what makes translated code readable
-//! ([`super::listing`]); the hot path never consults it.
+//! The op table: every handler the translator emits, with its name, in one list ([`build`]). An
+//! entry names its handler (a typed [`Of`] constant) once; the operands it lists, and the data
+//! ops that follow it, are the handler's layouts' ([`super::layout`]), so they are the ones the
+//! handler reads and the translator writes. It is what makes translated code readable
+//! ([`super::listing`]) and what serialized code is checked against; the hot path never
+//! consults it.
 //!
 //! Handlers are found by address: an [`Op`](super::Op) holds nothing but its handler, so the
 //! table is sorted by handler address once and searched. An entry's position in the table is the
-//! handler's id, which serialized code stores instead of the address ([`by_id`], [`id_of`]). Every handler is one function with one
-//! address (`handlers::handler!` makes them `#[inline(never)]`) and has code of its own (two
-//! handlers with identical code would make the name ambiguous, so there are none; a test checks
-//! that no two entries share an address), and `conformance/tests/ir_listing.rs` checks that every
-//! op the translator emits for the spec modules, plain and instrumented, is here. (Under Miri a
-//! function has no single address, and ops print as unknown.)
+//! handler's id, which serialized code stores instead of the address ([`by_id`], [`id_of`]).
+//! Every handler is one function with one address (`handlers::handler!` makes them
+//! `#[inline(never)]`) and has code of its own (two handlers with identical code would make the
+//! name ambiguous, so there are none; a test checks that no two entries share an address), and
+//! `conformance/tests/ir_listing.rs` checks that every op the translator emits for the spec
+//! modules, plain and instrumented, is here. (Under Miri a function has no single address, and
+//! ops print as unknown.)
 
 use std::sync::OnceLock;
 
-use super::handlers::{self as h, Bin, CmpBranch, CondBranch, Fused};
+use super::handlers::{self as h, Bin, BranchForms, CmpBranch, Fused, FusedBits};
+use super::layout::{Branching, ImmType, Layout, Of, Trailing};
 use super::Handler;
 
 /// Where an operand is stored in an op.
@@ -101,8 +106,8 @@ pub(crate) enum Trailer {
     None,
     /// One data op with these operands.
     One(&'static [(Field, Kind)]),
-    /// `br_table`: `b + 1` ops (targets, then the default), each a [`Kind::Branch`] in `c`
-    /// relative to itself.
+    /// `br_table`: `targets + 1` ops (the targets, then the default; `layout::BrTable`), each
+    /// a [`Kind::Branch`] in `c` relative to itself.
     BranchTable,
 }
 
@@ -112,105 +117,101 @@ pub(crate) struct OpInfo {
     /// The op's name: its handler's name, with the form for the branch families
     /// (`br_i32_lt_s_si.taken_pays`).
     pub name: String,
+    /// The handler.
     pub handler: Handler,
-    /// The operands the handler reads, in the order they are printed.
+    /// The operands the handler reads, in the order they are printed: its layout's
+    /// (`Layout::OPERANDS`).
     pub operands: Vec<(Field, Kind)>,
+    /// The data ops after it: its data layout's (`layout::Trailing`).
     pub trailer: Trailer,
 }
 
-use Field::{CHi, CLo, A, B, C};
-use Kind::*;
-
-/// The table, in no particular order. Each entry names a handler (or a family of handlers that
-/// share a layout) once.
+/// The table, in no particular order. Each entry names a handler once (families of handlers
+/// through their family's constant: [`Bin`], [`BranchForms`], ...).
 pub(crate) fn build() -> Vec<OpInfo> {
     let mut t = Builder(Vec::with_capacity(512));
 
-    // ---- arithmetic: `Bin` families; `is` forms print the immediate first ----
-    for (name, bin, ty) in [
-        ("i32_add", h::I32_ADD, I32),
-        ("i32_sub", h::I32_SUB, I32),
-        ("i32_mul", h::I32_MUL, I32),
-        ("i32_div_s", h::I32_DIV_S, I32),
-        ("i32_div_u", h::I32_DIV_U, I32),
-        ("i32_rem_s", h::I32_REM_S, I32),
-        ("i32_rem_u", h::I32_REM_U, I32),
-        ("i32_and", h::I32_AND, I32),
-        ("i32_or", h::I32_OR, I32),
-        ("i32_xor", h::I32_XOR, I32),
-        ("i32_shl", h::I32_SHL, I32),
-        ("i32_shr_s", h::I32_SHR_S, I32),
-        ("i32_shr_u", h::I32_SHR_U, I32),
-        ("i32_rotl", h::I32_ROTL, I32),
-        ("i32_rotr", h::I32_ROTR, I32),
-        ("i32_eq", h::I32_EQ, I32),
-        ("i32_ne", h::I32_NE, I32),
-        ("i32_lt_s", h::I32_LT_S, I32),
-        ("i32_lt_u", h::I32_LT_U, I32),
-        ("i32_gt_s", h::I32_GT_S, I32),
-        ("i32_gt_u", h::I32_GT_U, I32),
-        ("i32_le_s", h::I32_LE_S, I32),
-        ("i32_le_u", h::I32_LE_U, I32),
-        ("i32_ge_s", h::I32_GE_S, I32),
-        ("i32_ge_u", h::I32_GE_U, I32),
-        ("i64_add", h::I64_ADD, I64),
-        ("i64_sub", h::I64_SUB, I64),
-        ("i64_mul", h::I64_MUL, I64),
-        ("i64_div_s", h::I64_DIV_S, I64),
-        ("i64_div_u", h::I64_DIV_U, I64),
-        ("i64_rem_s", h::I64_REM_S, I64),
-        ("i64_rem_u", h::I64_REM_U, I64),
-        ("i64_and", h::I64_AND, I64),
-        ("i64_or", h::I64_OR, I64),
-        ("i64_xor", h::I64_XOR, I64),
-        ("i64_shl", h::I64_SHL, I64),
-        ("i64_shr_s", h::I64_SHR_S, I64),
-        ("i64_shr_u", h::I64_SHR_U, I64),
-        ("i64_rotl", h::I64_ROTL, I64),
-        ("i64_rotr", h::I64_ROTR, I64),
-        ("i64_eq", h::I64_EQ, I64),
-        ("i64_ne", h::I64_NE, I64),
-        ("i64_lt_s", h::I64_LT_S, I64),
-        ("i64_lt_u", h::I64_LT_U, I64),
-        ("i64_gt_s", h::I64_GT_S, I64),
-        ("i64_gt_u", h::I64_GT_U, I64),
-        ("i64_le_s", h::I64_LE_S, I64),
-        ("i64_le_u", h::I64_LE_U, I64),
-        ("i64_ge_s", h::I64_GE_S, I64),
-        ("i64_ge_u", h::I64_GE_U, I64),
-        ("f32_add", h::F32_ADD, F32),
-        ("f32_sub", h::F32_SUB, F32),
-        ("f32_mul", h::F32_MUL, F32),
-        ("f32_div", h::F32_DIV, F32),
-        ("f32_min", h::F32_MIN, F32),
-        ("f32_max", h::F32_MAX, F32),
-        ("f32_copysign", h::F32_COPYSIGN, F32),
-        ("f32_eq", h::F32_EQ, F32),
-        ("f32_ne", h::F32_NE, F32),
-        ("f32_lt", h::F32_LT, F32),
-        ("f32_gt", h::F32_GT, F32),
-        ("f32_le", h::F32_LE, F32),
-        ("f32_ge", h::F32_GE, F32),
-        ("f64_add", h::F64_ADD, F64),
-        ("f64_sub", h::F64_SUB, F64),
-        ("f64_mul", h::F64_MUL, F64),
-        ("f64_div", h::F64_DIV, F64),
-        ("f64_min", h::F64_MIN, F64),
-        ("f64_max", h::F64_MAX, F64),
-        ("f64_copysign", h::F64_COPYSIGN, F64),
-        ("f64_eq", h::F64_EQ, F64),
-        ("f64_ne", h::F64_NE, F64),
-        ("f64_lt", h::F64_LT, F64),
-        ("f64_gt", h::F64_GT, F64),
-        ("f64_le", h::F64_LE, F64),
-        ("f64_ge", h::F64_GE, F64),
-    ] {
-        t.bin(name, bin, ty);
-    }
+    // ---- arithmetic: `Bin` families ----
+    bin(&mut t, "i32_add", h::I32_ADD);
+    bin(&mut t, "i32_sub", h::I32_SUB);
+    bin(&mut t, "i32_mul", h::I32_MUL);
+    bin(&mut t, "i32_div_s", h::I32_DIV_S);
+    bin(&mut t, "i32_div_u", h::I32_DIV_U);
+    bin(&mut t, "i32_rem_s", h::I32_REM_S);
+    bin(&mut t, "i32_rem_u", h::I32_REM_U);
+    bin(&mut t, "i32_and", h::I32_AND);
+    bin(&mut t, "i32_or", h::I32_OR);
+    bin(&mut t, "i32_xor", h::I32_XOR);
+    bin(&mut t, "i32_shl", h::I32_SHL);
+    bin(&mut t, "i32_shr_s", h::I32_SHR_S);
+    bin(&mut t, "i32_shr_u", h::I32_SHR_U);
+    bin(&mut t, "i32_rotl", h::I32_ROTL);
+    bin(&mut t, "i32_rotr", h::I32_ROTR);
+    bin(&mut t, "i32_eq", h::I32_EQ);
+    bin(&mut t, "i32_ne", h::I32_NE);
+    bin(&mut t, "i32_lt_s", h::I32_LT_S);
+    bin(&mut t, "i32_lt_u", h::I32_LT_U);
+    bin(&mut t, "i32_gt_s", h::I32_GT_S);
+    bin(&mut t, "i32_gt_u", h::I32_GT_U);
+    bin(&mut t, "i32_le_s", h::I32_LE_S);
+    bin(&mut t, "i32_le_u", h::I32_LE_U);
+    bin(&mut t, "i32_ge_s", h::I32_GE_S);
+    bin(&mut t, "i32_ge_u", h::I32_GE_U);
+    bin(&mut t, "i64_add", h::I64_ADD);
+    bin(&mut t, "i64_sub", h::I64_SUB);
+    bin(&mut t, "i64_mul", h::I64_MUL);
+    bin(&mut t, "i64_div_s", h::I64_DIV_S);
+    bin(&mut t, "i64_div_u", h::I64_DIV_U);
+    bin(&mut t, "i64_rem_s", h::I64_REM_S);
+    bin(&mut t, "i64_rem_u", h::I64_REM_U);
+    bin(&mut t, "i64_and", h::I64_AND);
+    bin(&mut t, "i64_or", h::I64_OR);
+    bin(&mut t, "i64_xor", h::I64_XOR);
+    bin(&mut t, "i64_shl", h::I64_SHL);
+    bin(&mut t, "i64_shr_s", h::I64_SHR_S);
+    bin(&mut t, "i64_shr_u", h::I64_SHR_U);
+    bin(&mut t, "i64_rotl", h::I64_ROTL);
+    bin(&mut t, "i64_rotr", h::I64_ROTR);
+    bin(&mut t, "i64_eq", h::I64_EQ);
+    bin(&mut t, "i64_ne", h::I64_NE);
+    bin(&mut t, "i64_lt_s", h::I64_LT_S);
+    bin(&mut t, "i64_lt_u", h::I64_LT_U);
+    bin(&mut t, "i64_gt_s", h::I64_GT_S);
+    bin(&mut t, "i64_gt_u", h::I64_GT_U);
+    bin(&mut t, "i64_le_s", h::I64_LE_S);
+    bin(&mut t, "i64_le_u", h::I64_LE_U);
+    bin(&mut t, "i64_ge_s", h::I64_GE_S);
+    bin(&mut t, "i64_ge_u", h::I64_GE_U);
+    bin(&mut t, "f32_add", h::F32_ADD);
+    bin(&mut t, "f32_sub", h::F32_SUB);
+    bin(&mut t, "f32_mul", h::F32_MUL);
+    bin(&mut t, "f32_div", h::F32_DIV);
+    bin(&mut t, "f32_min", h::F32_MIN);
+    bin(&mut t, "f32_max", h::F32_MAX);
+    bin(&mut t, "f32_copysign", h::F32_COPYSIGN);
+    bin(&mut t, "f32_eq", h::F32_EQ);
+    bin(&mut t, "f32_ne", h::F32_NE);
+    bin(&mut t, "f32_lt", h::F32_LT);
+    bin(&mut t, "f32_gt", h::F32_GT);
+    bin(&mut t, "f32_le", h::F32_LE);
+    bin(&mut t, "f32_ge", h::F32_GE);
+    bin(&mut t, "f64_add", h::F64_ADD);
+    bin(&mut t, "f64_sub", h::F64_SUB);
+    bin(&mut t, "f64_mul", h::F64_MUL);
+    bin(&mut t, "f64_div", h::F64_DIV);
+    bin(&mut t, "f64_min", h::F64_MIN);
+    bin(&mut t, "f64_max", h::F64_MAX);
+    bin(&mut t, "f64_copysign", h::F64_COPYSIGN);
+    bin(&mut t, "f64_eq", h::F64_EQ);
+    bin(&mut t, "f64_ne", h::F64_NE);
+    bin(&mut t, "f64_lt", h::F64_LT);
+    bin(&mut t, "f64_gt", h::F64_GT);
+    bin(&mut t, "f64_le", h::F64_LE);
+    bin(&mut t, "f64_ge", h::F64_GE);
 
-    // ---- unary: result in `a`, operand in slot `b` ----
+    // ---- unary ----
     macro_rules! unary {
-        ($($name:ident)*) => {$( t.op(stringify!($name), h::$name, &[(A, Dst), (B, Slot)]); )*};
+        ($($name:ident)*) => {$( t.op(stringify!($name), h::$name); )*};
     }
     unary! {
         i32_eqz i32_clz i32_ctz i32_popcnt i32_extend8_s i32_extend16_s i32_wrap_i64
@@ -226,7 +227,7 @@ pub(crate) fn build() -> Vec<OpInfo> {
         memory_grow
     }
     macro_rules! unary_acc {
-        ($($name:ident)*) => {$( t.op(stringify!($name), h::$name, &[(A, Dst), (B, Acc)]); )*};
+        ($($name:ident)*) => {$( t.op(stringify!($name), h::$name); )*};
     }
     unary_acc! {
         i32_eqz_a i32_clz_a i32_ctz_a i32_popcnt_a i32_extend8_s_a i32_extend16_s_a i32_wrap_i64_a
@@ -235,32 +236,28 @@ pub(crate) fn build() -> Vec<OpInfo> {
     }
 
     // ---- specialised and fused arithmetic ----
-    let by_constant: &[(Field, Kind)] = &[(A, Dst), (B, Slot), (C, Reciprocal)];
-    let by_constant_acc: &[(Field, Kind)] = &[(A, Dst), (B, Acc), (C, Reciprocal)];
-    t.op("i32_div_u_const", h::i32_div_u_const, by_constant);
-    t.op("i32_div_u_const_a", h::i32_div_u_const_a, by_constant_acc);
-    t.op("i32_div_s_const", h::i32_div_s_const, by_constant);
-    t.op("i32_div_s_const_a", h::i32_div_s_const_a, by_constant_acc);
-    let divisor = Trailer::One(&[(C, Divisor)]);
-    t.with_trailer("i32_rem_u_const", h::i32_rem_u_const, by_constant, divisor);
-    t.with_trailer("i32_rem_u_const_a", h::i32_rem_u_const_a, by_constant_acc, divisor);
-    t.with_trailer("i32_rem_s_const", h::i32_rem_s_const, by_constant, divisor);
-    t.with_trailer("i32_rem_s_const_a", h::i32_rem_s_const_a, by_constant_acc, divisor);
-    t.op("i32_wrap_shr_u", h::i32_wrap_shr_u, &[(A, Dst), (B, Slot), (C, Shift)]);
-    t.op("i32_wrap_shr_u_a", h::i32_wrap_shr_u_a, &[(A, Dst), (B, Acc), (C, Shift)]);
+    t.op("i32_div_u_const", h::i32_div_u_const);
+    t.op("i32_div_u_const_a", h::i32_div_u_const_a);
+    t.op("i32_div_s_const", h::i32_div_s_const);
+    t.op("i32_div_s_const_a", h::i32_div_s_const_a);
+    t.op("i32_rem_u_const", h::i32_rem_u_const);
+    t.op("i32_rem_u_const_a", h::i32_rem_u_const_a);
+    t.op("i32_rem_s_const", h::i32_rem_s_const);
+    t.op("i32_rem_s_const_a", h::i32_rem_s_const_a);
+    t.op("i32_wrap_shr_u", h::i32_wrap_shr_u);
+    t.op("i32_wrap_shr_u_a", h::i32_wrap_shr_u_a);
     for (name, forms) in [
         ("i64_xor_shl", h::I64_XOR_SHL),
         ("i64_xor_shr_u", h::I64_XOR_SHR_U),
         ("i64_xor_rotl", h::I64_XOR_ROTL),
         ("i64_rotl_xor", h::I64_ROTL_XOR),
     ] {
-        t.fused(name, forms, Some(Shift));
+        fused(&mut t, name, forms);
     }
-    t.fused("i64_andn", h::I64_ANDN, None);
-    let three: &[(Field, Kind)] = &[(A, Dst), (B, Slot), (CLo, Slot), (CHi, Slot)];
-    t.op("i64_xor_andn", h::i64_xor_andn, three);
-    t.op("f64_mul_add", h::f64_mul_add, three);
-    t.op("f32_mul_add", h::f32_mul_add, three);
+    fused_bits(&mut t, "i64_andn", h::I64_ANDN);
+    t.op("i64_xor_andn", h::i64_xor_andn);
+    t.op("f64_mul_add", h::f64_mul_add);
+    t.op("f32_mul_add", h::f32_mul_add);
 
     // ---- branches ----
     for (name, cmp) in [
@@ -285,64 +282,62 @@ pub(crate) fn build() -> Vec<OpInfo> {
         ("br_i64_ge_s", h::BR_I64_GE_S),
         ("br_i64_ge_u", h::BR_I64_GE_U),
     ] {
-        t.cmp_branch(name, cmp);
+        cmp_branch(&mut t, name, cmp);
     }
     for (name, branch) in
         [("br_nez", h::BR_NEZ), ("br_eqz", h::BR_EQZ), ("br_i64_nez", h::BR_I64_NEZ), ("br_i64_eqz", h::BR_I64_EQZ)]
     {
-        t.cond_branch(name, &branch, &[(A, Slot)]);
+        cond_branch(&mut t, name, &branch);
     }
-    t.op("br", h::br, &[(C, Branch)]);
-    t.op("br_gas", h::br_gas, &[(C, ChargedBranch)]);
-    t.op("br_gas_mem", h::br_gas_mem, &[(C, ChargedBranch)]);
-    t.with_trailer("br_table", h::br_table, &[(A, Slot), (B, Targets)], Trailer::BranchTable);
-    t.op("unreachable", h::unreachable, &[]);
+    t.op("br", h::br);
+    t.op("br_gas", h::br_gas);
+    t.op("br_gas_mem", h::br_gas_mem);
+    t.op("br_table", h::br_table);
+    t.op("unreachable", h::unreachable);
 
     // ---- moves, constants, globals ----
-    t.op("copy", h::copy, &[(A, Dst), (B, Slot)]);
-    t.op("copy2", h::copy2, &[(A, Dst), (B, Slot), (CLo, Dst), (CHi, Slot)]);
-    let copies: &'static [(Field, Kind)] = &[(A, Dst), (B, Slot), (CLo, Dst), (CHi, Slot)];
-    t.with_trailer("copy4", h::copy4, copies, Trailer::One(copies));
-    t.op("konst", h::konst, &[(A, Dst), (C, Cell)]);
-    t.with_trailer("konst2", h::konst2, &[(A, Dst), (C, Cell)], Trailer::One(&[(A, Dst), (C, Cell)]));
-    t.op("select", h::select, &[(A, Dst), (B, Slot), (CLo, Slot), (CHi, Slot)]);
-    t.op("global_get", h::global_get, &[(A, Dst), (B, Global)]);
-    t.op("global_set", h::global_set, &[(A, Global), (B, Slot)]);
-    t.op("global_set_a", h::global_set_a, &[(A, Global), (B, Acc)]);
-    t.op("global_set2_a", h::global_set2_a, &[(A, Global), (B, Acc), (CLo, Global)]);
-    t.op("global_set3_a", h::global_set3_a, &[(A, Global), (B, Acc), (CLo, Global), (CHi, Global)]);
-    t.op("global_set_imm", h::global_set_imm, &[(A, Global), (C, Cell)]);
+    t.op("copy", h::copy);
+    t.op("copy2", h::copy2);
+    t.op("copy4", h::copy4);
+    t.op("konst", h::konst);
+    t.op("konst2", h::konst2);
+    t.op("select", h::select);
+    t.op("global_get", h::global_get);
+    t.op("global_set", h::global_set);
+    t.op("global_set_a", h::global_set_a);
+    t.op("global_set2_a", h::global_set2_a);
+    t.op("global_set3_a", h::global_set3_a);
+    t.op("global_set_imm", h::global_set_imm);
 
     // ---- metering ----
-    t.op("gas", h::gas, &[(C, Gas)]);
-    t.op("gas_mem", h::gas_mem, &[(C, Gas)]);
-    t.op("gas_len", h::gas_len, &[(A, Dst), (B, Slot), (C, UnitPrice)]);
-    t.op("stack_enter", h::stack_enter, &[(C, Stack)]);
-    t.op("stack_leave", h::stack_leave, &[(C, Stack)]);
-    t.op("enter_gas", h::enter_gas, &[(A, Stack), (C, Gas)]);
-    t.op("enter_gas_mem", h::enter_gas_mem, &[(A, Stack), (C, Gas)]);
+    t.op("gas", h::charge);
+    t.op("gas_mem", h::gas_mem);
+    t.op("gas_len", h::gas_len);
+    t.op("stack_enter", h::stack_enter);
+    t.op("stack_leave", h::stack_leave);
+    t.op("enter_gas", h::enter_gas);
+    t.op("enter_gas_mem", h::enter_gas_mem);
 
     // ---- calls and returns ----
-    let internal: &[(Field, Kind)] = &[(A, DefinedFunc), (B, Frame)];
-    t.op("call_internal", h::call_internal, internal);
-    t.op("call_internal_then_gas", h::call_internal_then_gas, internal);
-    t.op("call_internal_entered", h::call_internal_entered, internal);
-    t.op("call_internal_entered_then_gas", h::call_internal_entered_then_gas, internal);
-    t.op("call_internal_entered_mem", h::call_internal_entered_mem, internal);
-    t.op("call_internal_entered_mem_then_gas", h::call_internal_entered_mem_then_gas, internal);
+    t.op("call_internal", h::call_internal);
+    t.op("call_internal_then_gas", h::call_internal_then_gas);
+    t.op("call_internal_entered", h::call_internal_entered);
+    t.op("call_internal_entered_then_gas", h::call_internal_entered_then_gas);
+    t.op("call_internal_entered_mem", h::call_internal_entered_mem);
+    t.op("call_internal_entered_mem_then_gas", h::call_internal_entered_mem_then_gas);
     // The forms for callees without locals, which zero none (`fuse_entries` picks them).
-    t.op("call_internal_entered.no_locals", h::call_internal_entered_nolocals, internal);
-    t.op("call_internal_entered_then_gas.no_locals", h::call_internal_entered_then_gas_nolocals, internal);
-    t.op("call_internal_entered_mem.no_locals", h::call_internal_entered_mem_nolocals, internal);
-    t.op("call_internal_entered_mem_then_gas.no_locals", h::call_internal_entered_mem_then_gas_nolocals, internal);
-    t.op("call_func", h::call_func, &[(A, Func), (B, Frame)]);
-    t.op("call_indirect", h::call_indirect, &[(A, Table), (CHi, Slot), (CLo, Sig), (B, Frame)]);
-    t.op("ret", h::ret, &[]);
-    t.op("ret_slot", h::ret_slot, &[(B, Slot)]);
-    t.op("ret_imm", h::ret_imm, &[(C, Cell)]);
-    t.op("leave_ret", h::leave_ret, &[(A, Stack)]);
-    t.op("leave_ret_slot", h::leave_ret_slot, &[(A, Stack), (B, Slot)]);
-    t.op("leave_ret_imm", h::leave_ret_imm, &[(A, Stack), (C, Cell)]);
+    t.op("call_internal_entered.no_locals", h::call_internal_entered_nolocals);
+    t.op("call_internal_entered_then_gas.no_locals", h::call_internal_entered_then_gas_nolocals);
+    t.op("call_internal_entered_mem.no_locals", h::call_internal_entered_mem_nolocals);
+    t.op("call_internal_entered_mem_then_gas.no_locals", h::call_internal_entered_mem_then_gas_nolocals);
+    t.op("call_func", h::call_func);
+    t.op("call_indirect", h::call_indirect);
+    t.op("ret", h::ret_plain);
+    t.op("ret_slot", h::ret_slot);
+    t.op("ret_imm", h::ret_imm);
+    t.op("leave_ret", h::leave_ret);
+    t.op("leave_ret_slot", h::leave_ret_slot);
+    t.op("leave_ret_imm", h::leave_ret_imm);
 
     // ---- memory ----
     for (name, load) in [
@@ -356,39 +351,38 @@ pub(crate) fn build() -> Vec<OpInfo> {
         ("i64_load16_s", h::I64_LOAD16_S),
         ("i64_load32_s", h::I64_LOAD32_S),
     ] {
-        t.op(name, load.plain, &[(A, Dst), (B, Slot), (C, Offset)]);
-        t.op(&format!("{name}_a"), load.plain_acc, &[(A, Dst), (B, Acc), (C, Offset)]);
-        t.op(&format!("{name}_add"), load.add, &[(A, Dst), (B, Slot), (CLo, AddImm), (CHi, Offset)]);
-        t.op(&format!("{name}_add_a"), load.add_acc, &[(A, Dst), (B, Acc), (CLo, AddImm), (CHi, Offset)]);
+        t.op(name, load.plain);
+        t.op(&format!("{name}_a"), load.plain_acc);
+        t.op(&format!("{name}_add"), load.add);
+        t.op(&format!("{name}_add_a"), load.add_acc);
     }
     for (name, store) in
         [("store32", h::STORE32), ("store64", h::STORE64), ("store8", h::STORE8), ("store16", h::STORE16)]
     {
-        t.op(name, store.plain, &[(A, Slot), (B, Slot), (C, Offset)]);
-        t.op(&format!("{name}_a"), store.plain_acc, &[(A, Slot), (B, Acc), (C, Offset)]);
-        t.op(&format!("{name}_imm"), store.imm, &[(A, Slot), (C, Cell), (B, Offset)]);
-        t.op(&format!("{name}_add"), store.add, &[(A, Slot), (CLo, AddImm), (B, Slot), (CHi, Offset)]);
-        t.op(&format!("{name}_add_a"), store.add_acc, &[(A, Slot), (CLo, AddImm), (B, Acc), (CHi, Offset)]);
-        t.op(&format!("{name}_imm_add"), store.imm_add, &[(A, Slot), (CLo, AddImm), (B, Cell), (CHi, Offset)]);
+        t.op(name, store.plain);
+        t.op(&format!("{name}_a"), store.plain_acc);
+        t.op(&format!("{name}_imm"), store.imm);
+        t.op(&format!("{name}_add"), store.add);
+        t.op(&format!("{name}_add_a"), store.add_acc);
+        t.op(&format!("{name}_imm_add"), store.imm_add);
     }
-    t.op("memory_size", h::memory_size, &[(A, Dst)]);
-    t.op("memory_size_gas", h::memory_size_gas, &[(A, Dst), (C, UnitPrice)]);
-    t.op("memory_fill", h::memory_fill, &[(A, Slot), (B, Slot), (C, Slot)]);
-    t.op("memory_copy", h::memory_copy, &[(A, Slot), (B, Slot), (C, Slot)]);
-    t.op("memory_init", h::memory_init, &[(A, Slot), (B, Slot), (CLo, Slot), (CHi, Data)]);
-    t.op("data_drop", h::data_drop, &[(A, Data)]);
+    t.op("memory_size", h::memory_size);
+    t.op("memory_size_gas", h::memory_size_gas);
+    t.op("memory_fill", h::memory_fill);
+    t.op("memory_copy", h::memory_copy);
+    t.op("memory_init", h::memory_init);
+    t.op("data_drop", h::data_drop);
 
     // ---- tables and references ----
-    t.op("table_get", h::table_get, &[(A, Dst), (B, Slot), (C, Table)]);
-    t.op("table_set", h::table_set, &[(A, Slot), (B, Slot), (C, Table)]);
-    t.op("table_size", h::table_size, &[(A, Dst), (C, Table)]);
-    t.op("table_grow", h::table_grow, &[(A, Dst), (B, Slot), (CLo, Slot), (CHi, Table)]);
-    t.op("table_fill", h::table_fill, &[(A, Slot), (B, Slot), (CLo, Slot), (CHi, Table)]);
-    let bulk: &[(Field, Kind)] = &[(A, Slot), (B, Slot), (CLo, Slot)];
-    t.with_trailer("table_copy", h::table_copy, bulk, Trailer::One(&[(A, Table), (B, Table)]));
-    t.with_trailer("table_init", h::table_init, bulk, Trailer::One(&[(A, Table), (B, Elem)]));
-    t.op("elem_drop", h::elem_drop, &[(A, Elem)]);
-    t.op("ref_func", h::ref_func, &[(A, Dst), (B, Func)]);
+    t.op("table_get", h::table_get);
+    t.op("table_set", h::table_set);
+    t.op("table_size", h::table_size);
+    t.op("table_grow", h::table_grow);
+    t.op("table_fill", h::table_fill);
+    t.op("table_copy", h::table_copy);
+    t.op("table_init", h::table_init);
+    t.op("elem_drop", h::elem_drop);
+    t.op("ref_func", h::ref_func);
     t.0
 }
 
@@ -396,60 +390,59 @@ pub(crate) fn build() -> Vec<OpInfo> {
 struct Builder(Vec<OpInfo>);
 
 impl Builder {
-    fn op(&mut self, name: &str, handler: Handler, operands: &[(Field, Kind)]) {
-        self.with_trailer(name, handler, operands, Trailer::None);
+    /// An entry: its name and handler; its operands and trailer are the handler's layouts'.
+    fn op<L: Layout, D: Trailing>(&mut self, name: &str, handler: Of<L, D>) {
+        let (operands, trailer) = (L::OPERANDS.to_vec(), D::TRAILER);
+        self.0.push(OpInfo { name: name.to_string(), handler: handler.handler(), operands, trailer });
     }
+}
 
-    fn with_trailer(&mut self, name: &str, handler: Handler, operands: &[(Field, Kind)], trailer: Trailer) {
-        self.0.push(OpInfo { name: name.to_string(), handler, operands: operands.to_vec(), trailer });
+/// A binary operator's forms: both operands in slots (`_ss`), the right one immediate (`_si`),
+/// the left one immediate (`_is`, printed first, as the operator reads it), and the left one in
+/// the accumulator (`_as`, `_ai`).
+fn bin<T: ImmType>(t: &mut Builder, name: &str, bin: Bin<T>) {
+    t.op(&format!("{name}_ss"), bin.ss);
+    t.op(&format!("{name}_si"), bin.si);
+    if let Some(is) = bin.is {
+        t.op(&format!("{name}_is"), is);
     }
+    if let Some(acc) = bin.acc {
+        t.op(&format!("{name}_as"), acc.slot);
+        t.op(&format!("{name}_ai"), acc.imm);
+    }
+}
 
-    /// A binary operator's forms: both operands in slots, the right one immediate, and the left
-    /// one immediate (printed first, as the operator reads it).
-    fn bin(&mut self, name: &str, bin: Bin, ty: Kind) {
-        self.op(&format!("{name}_ss"), bin.ss, &[(A, Dst), (B, Slot), (C, Slot)]);
-        self.op(&format!("{name}_si"), bin.si, &[(A, Dst), (B, Slot), (C, ty)]);
-        if let Some(is) = bin.is {
-            self.op(&format!("{name}_is"), is, &[(A, Dst), (C, ty), (B, Slot)]);
-        }
-        if let Some(acc) = bin.acc {
-            self.op(&format!("{name}_as"), acc.slot, &[(A, Dst), (B, Acc), (C, Slot)]);
-            self.op(&format!("{name}_ai"), acc.imm, &[(A, Dst), (B, Acc), (C, ty)]);
-        }
+/// A fused bit operation, in its accumulator forms too (see [`Fused`]).
+fn fused(t: &mut Builder, name: &str, forms: Fused) {
+    t.op(name, forms.plain);
+    t.op(&format!("{name}_a"), forms.b_acc);
+    t.op(&format!("{name}_za"), forms.z_acc);
+    if let Some(both) = forms.both_acc {
+        t.op(&format!("{name}_aa"), both);
     }
+}
 
-    /// A fused bit operation of slots `b` and `z` (the low half of `c`), with an operand of kind
-    /// `hi` in the high half of `c` if it has one, in its accumulator forms too (see [`Fused`]).
-    fn fused(&mut self, name: &str, forms: Fused, hi: Option<Kind>) {
-        let with_hi = |operands: &[(Field, Kind)]| -> Vec<(Field, Kind)> {
-            let mut all = operands.to_vec();
-            all.extend(hi.map(|kind| (CHi, kind)));
-            all
-        };
-        self.op(name, forms.plain, &with_hi(&[(A, Dst), (B, Slot), (CLo, Slot)]));
-        self.op(&format!("{name}_a"), forms.b_acc, &with_hi(&[(A, Dst), (B, Acc), (CLo, Slot)]));
-        self.op(&format!("{name}_za"), forms.z_acc, &with_hi(&[(A, Dst), (B, Slot), (CLo, Acc)]));
-        if let Some(both) = forms.both_acc {
-            self.op(&format!("{name}_aa"), both, &with_hi(&[(A, Dst), (B, Acc), (CLo, Acc)]));
-        }
-    }
+/// [`fused`] for a [`FusedBits`].
+fn fused_bits(t: &mut Builder, name: &str, forms: FusedBits) {
+    t.op(name, forms.plain);
+    t.op(&format!("{name}_a"), forms.b_acc);
+    t.op(&format!("{name}_za"), forms.z_acc);
+}
 
-    /// A compare-and-branch: `slot a <op> slot b` and `slot a <op> imm b`, in all four forms.
-    fn cmp_branch(&mut self, name: &str, cmp: CmpBranch) {
-        self.cond_branch(&format!("{name}_ss"), &cmp.ss, &[(A, Slot), (B, Slot)]);
-        self.cond_branch(&format!("{name}_si"), &cmp.si, &[(A, Slot), (B, I32)]);
-    }
+/// A compare-and-branch: `slot <op> slot` and `slot <op> imm`, in all their forms.
+fn cmp_branch(t: &mut Builder, name: &str, cmp: CmpBranch) {
+    cond_branch(t, &format!("{name}_ss"), &cmp.ss);
+    cond_branch(t, &format!("{name}_si"), &cmp.si);
+}
 
-    /// The four forms of a conditional branch testing `operands` (see [`CondBranch`]).
-    fn cond_branch(&mut self, name: &str, branch: &CondBranch, operands: &[(Field, Kind)]) {
-        let with = |target: Kind| [operands, &[(C, target)]].concat();
-        self.op(name, branch.plain, &with(Branch));
-        self.op(&format!("{name}.taken_pays"), branch.taken_pays, &with(ChargedBranch));
-        self.op(&format!("{name}.falls_pays"), branch.falls_pays, &with(Branch));
-        self.op(&format!("{name}.both_pay"), branch.both_pay, &with(ChargedBranch));
-        self.op(&format!("{name}.taken_pays_mem"), branch.taken_pays_mem, &with(ChargedBranch));
-        self.op(&format!("{name}.both_pay_mem"), branch.both_pay_mem, &with(ChargedBranch));
-    }
+/// The forms of a conditional branch (see [`BranchForms`]).
+fn cond_branch<P: Branching>(t: &mut Builder, name: &str, branch: &BranchForms<P>) {
+    t.op(name, branch.plain);
+    t.op(&format!("{name}.taken_pays"), branch.taken_pays);
+    t.op(&format!("{name}.falls_pays"), branch.falls_pays);
+    t.op(&format!("{name}.both_pay"), branch.both_pay);
+    t.op(&format!("{name}.taken_pays_mem"), branch.taken_pays_mem);
+    t.op(&format!("{name}.both_pay_mem"), branch.both_pay_mem);
 }
 
 /// The table in [`build`] order: an entry's position is its handler's *id*, what serialized code
@@ -528,5 +521,73 @@ mod tests {
         for info in &table {
             assert_eq!(lookup(info.handler).map(|i| i.name.as_str()), Some(info.name.as_str()));
         }
+    }
+
+    /// Every operand list of the table and its trailers: the op's, and its data op's.
+    fn operand_lists() -> Vec<(String, Vec<(Field, Kind)>)> {
+        let mut lists = Vec::new();
+        for info in build() {
+            match info.trailer {
+                Trailer::None => {}
+                Trailer::One(data) => lists.push((format!("{} data", info.name), data.to_vec())),
+                Trailer::BranchTable => {
+                    lists.push((format!("{} entry", info.name), vec![(Field::C, Kind::Branch)]));
+                }
+            }
+            lists.push((info.name, info.operands));
+        }
+        lists
+    }
+
+    /// The conventions the translator's in-place rewrites rely on (`layout::result_slot`,
+    /// `layout::set_target`): an op that writes a slot writes it from `a` first, and a branch
+    /// target is all of `c`. And no two operands of a layout share bits.
+    #[test]
+    fn layouts_keep_results_in_a_and_targets_in_c_and_never_overlap() {
+        let lanes = |field: Field| -> u128 {
+            match field {
+                Field::A => 0xffff_ffff,
+                Field::B => 0xffff_ffff << 32,
+                Field::C => 0xffff_ffff_ffff_ffff << 64,
+                Field::CLo => 0xffff_ffff << 64,
+                Field::CHi => 0xffff_ffff << 96,
+            }
+        };
+        for (name, operands) in operand_lists() {
+            if operands.iter().any(|&(_, kind)| kind == Kind::Dst) {
+                assert_eq!(operands.first(), Some(&(Field::A, Kind::Dst)), "{name}: a written slot not first, in `a`");
+            }
+            for &(field, kind) in &operands {
+                if matches!(kind, Kind::Branch | Kind::ChargedBranch) {
+                    assert_eq!(field, Field::C, "{name}: a branch target not in all of `c`");
+                }
+            }
+            let mut used = 0u128;
+            for &(field, _) in &operands {
+                assert_eq!(used & lanes(field), 0, "{name}: operands share bits: {operands:?}");
+                used |= lanes(field);
+            }
+        }
+    }
+
+    /// The forms of a conditional branch differ only in their target, so the translator may
+    /// switch an op between them in place (`handlers::CondBranch`).
+    #[test]
+    fn the_forms_of_a_branch_differ_only_in_their_target() {
+        let table = build();
+        let mut checked = 0;
+        for plain in table.iter().filter(|i| i.name.starts_with("br_") && !i.name.contains('.')) {
+            for form in table.iter().filter(|i| i.name.starts_with(&format!("{}.", plain.name))) {
+                let charged = |operands: &[(Field, Kind)]| -> Vec<(Field, Kind)> {
+                    operands
+                        .iter()
+                        .map(|&(field, kind)| (field, if kind == Kind::Branch { Kind::ChargedBranch } else { kind }))
+                        .collect()
+                };
+                assert_eq!(charged(&form.operands), charged(&plain.operands), "{} and {}", plain.name, form.name);
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 5 * (2 * 20 + 4), "every conditional branch's five other forms");
     }
 }

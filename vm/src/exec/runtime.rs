@@ -88,15 +88,23 @@ pub(crate) unsafe fn locate(inst: &InstanceEntity, ip: Ip) -> (Option<u32>, Opti
     (None, None)
 }
 
-/// Calls store function `func` with its frame at `sp + (*ip).b`, continuing at `ip + 1`. The gas
-/// left is in `cx.meter` (the caller put it there), where host functions see it.
+/// Calls store function `func` for the call op at `ip` with its frame at slot `frame`,
+/// continuing at `ip + 1`. The gas left is in `cx.meter` (the caller put it there), where host
+/// functions see it.
 #[inline(never)]
-pub(crate) unsafe extern "C" fn enter_func(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, func: u32) -> Ip {
+pub(crate) unsafe extern "C" fn enter_func(
+    ip: Ip,
+    sp: Sp,
+    frame: super::layout::Frame,
+    mem: *mut u8,
+    cx: *mut Cx,
+    func: u32,
+) -> Ip {
     // SAFETY: `func` is a valid store function index (from the instance's function space or a
     // type-checked table entry); the frame offset is within the caller's frame.
     unsafe {
         let store = (*cx).store;
-        let new_sp = sp.add((*ip).b as usize);
+        let new_sp = sp.add(frame.0 as usize);
         let entity = &(&*store).funcs[func as usize];
         match entity.kind {
             FuncKind::Wasm { instance, def } => {

@@ -37,28 +37,25 @@ pub(crate) struct CompiledFunc {
 /// (every function of a module instrumented by `tally-gas-injector`) to the call handlers that
 /// run that op themselves. Only a whole module shows which callees start so.
 pub(crate) fn fuse_entries(funcs: &mut [CompiledFunc]) {
-    use crate::exec::handlers::{self as h, same};
-    use crate::exec::Handler;
+    use crate::exec::handlers as h;
+    use crate::exec::layout::{CallInternal, Of};
     // Per callee: the call handlers that run its entry op, plain and paying the next charge
     // (the forms that zero no locals for a callee without any).
-    let entered: Vec<Option<(Handler, Handler)>> = funcs
+    type Entered = (Of<CallInternal>, Of<CallInternal>);
+    let entered: Vec<Option<Entered>> = funcs
         .iter()
         .map(|f| {
             let bare = f.locals == 0;
             match f.code.first() {
-                Some(op) if same(op.h, h::enter_gas) && bare => Some((
-                    h::call_internal_entered_nolocals as Handler,
-                    h::call_internal_entered_then_gas_nolocals as Handler,
-                )),
-                Some(op) if same(op.h, h::enter_gas) => {
-                    Some((h::call_internal_entered as Handler, h::call_internal_entered_then_gas as Handler))
+                Some(op) if h::enter_gas.is(op) && bare => {
+                    Some((h::call_internal_entered_nolocals, h::call_internal_entered_then_gas_nolocals))
                 }
-                Some(op) if same(op.h, h::enter_gas_mem) && bare => Some((
-                    h::call_internal_entered_mem_nolocals as Handler,
-                    h::call_internal_entered_mem_then_gas_nolocals as Handler,
-                )),
-                Some(op) if same(op.h, h::enter_gas_mem) => {
-                    Some((h::call_internal_entered_mem as Handler, h::call_internal_entered_mem_then_gas as Handler))
+                Some(op) if h::enter_gas.is(op) => Some((h::call_internal_entered, h::call_internal_entered_then_gas)),
+                Some(op) if h::enter_gas_mem.is(op) && bare => {
+                    Some((h::call_internal_entered_mem_nolocals, h::call_internal_entered_mem_then_gas_nolocals))
+                }
+                Some(op) if h::enter_gas_mem.is(op) => {
+                    Some((h::call_internal_entered_mem, h::call_internal_entered_mem_then_gas))
                 }
                 _ => None,
             }
@@ -66,13 +63,18 @@ pub(crate) fn fuse_entries(funcs: &mut [CompiledFunc]) {
         .collect();
     for f in funcs.iter_mut() {
         for op in f.code.iter_mut() {
-            let Some((entered, entered_then_gas)) = entered.get(op.a as usize).copied().flatten() else {
+            let (plain, then_gas) = (h::call_internal.is(op), h::call_internal_then_gas.is(op));
+            if !(plain || then_gas) {
+                continue;
+            }
+            let call = if plain { h::call_internal.operands(op) } else { h::call_internal_then_gas.operands(op) };
+            let Some((entered, entered_then_gas)) = entered.get(call.func.0 as usize).copied().flatten() else {
                 continue;
             };
-            if same(op.h, h::call_internal) {
-                op.h = entered;
-            } else if same(op.h, h::call_internal_then_gas) {
-                op.h = entered_then_gas;
+            if plain {
+                entered.replace(op, h::call_internal);
+            } else {
+                entered_then_gas.replace(op, h::call_internal_then_gas);
             }
         }
     }

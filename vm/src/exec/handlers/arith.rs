@@ -4,108 +4,132 @@
 
 #![allow(unused_variables)]
 
+use super::super::layout::{
+    BitShift, BitShiftB, BitShiftBZ, BitShiftZ, Bits, BitsB, BitsZ, DivConst, DivConstAcc, DivisorData, DstAcc,
+    DstSlot, DstSlot3, Of, WrapShr, WrapShrAcc, F32, F64, I32, I64,
+};
 use super::super::numeric as n;
 use super::super::runtime::trap;
-use super::super::Handler;
 use super::{rd, wr, AccBin, Bin, Cell};
 
 /// Defines the handlers of a binary operator `|$x, $y| $e` on `$t` and the [`Bin`] constant
 /// naming them: both operands in slots (`ss`), the right one immediate (`si`), the left one
 /// immediate (`is`, unless the operator is commutative: the translator swaps operands), and for
 /// integer operators the left one in the accumulator with the right one in a slot (`as`) or
-/// immediate (`ai`). The accumulator forms keep the left operand's slot in `b`, for listings.
+/// immediate (`ai`). The accumulator forms keep the left operand's slot in the op, for listings.
+/// The immediates' type is `$t`'s ([`imm!`]), or `$k` in `$konst: $k`.
 macro_rules! bin {
-    ($konst:ident, $ss:ident, $si:ident, $is:ident, $as:ident, $ai:ident, $t:ty, |$x:ident, $y:ident| $e:expr) => {
-        bin!(@forms $ss, $si, $t, |$x, $y| $e);
-        bin!(@is $is, $t, |$x, $y| $e);
-        bin!(@acc $as, $ai, $t, |$x, $y| $e);
-        pub(crate) const $konst: Bin = Bin { ss: $ss, si: $si, is: Some($is), acc: Some(AccBin { slot: $as, imm: $ai }) };
+    ($konst:ident, $ss:ident, $si:ident, $is:ident, $as:ident, $ai:ident, $t:ident, |$x:ident, $y:ident| $e:expr) => {
+        bin!($konst: imm!($t), $ss, $si, $is, $as, $ai, $t, |$x, $y| $e);
     };
-    (commutative $konst:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $t:ty, |$x:ident, $y:ident| $e:expr) => {
-        bin!(@forms $ss, $si, $t, |$x, $y| $e);
-        bin!(@acc $as, $ai, $t, |$x, $y| $e);
-        pub(crate) const $konst: Bin = Bin { ss: $ss, si: $si, is: None, acc: Some(AccBin { slot: $as, imm: $ai }) };
+    ($konst:ident: $k:ty, $ss:ident, $si:ident, $is:ident, $as:ident, $ai:ident, $t:ident, |$x:ident, $y:ident| $e:expr) => {
+        bin!(@forms $ss, $si, $t, $k, |$x, $y| $e);
+        bin!(@is $is, $t, $k, |$x, $y| $e);
+        bin!(@acc $as, $ai, $t, $k, |$x, $y| $e);
+        pub(crate) const $konst: Bin<$k> =
+            Bin { ss: $ss, si: $si, is: Some($is), acc: Some(AccBin { slot: $as, imm: $ai }) };
     };
-    (float $konst:ident, $ss:ident, $si:ident, $is:ident, $t:ty, |$x:ident, $y:ident| $e:expr) => {
-        bin!(@forms $ss, $si, $t, |$x, $y| $e);
-        bin!(@is $is, $t, |$x, $y| $e);
-        pub(crate) const $konst: Bin = Bin { ss: $ss, si: $si, is: Some($is), acc: None };
+    (commutative $konst:ident, $ss:ident, $si:ident, $as:ident, $ai:ident, $t:ident, |$x:ident, $y:ident| $e:expr) => {
+        bin!(@forms $ss, $si, $t, imm!($t), |$x, $y| $e);
+        bin!(@acc $as, $ai, $t, imm!($t), |$x, $y| $e);
+        pub(crate) const $konst: Bin<imm!($t)> =
+            Bin { ss: $ss, si: $si, is: None, acc: Some(AccBin { slot: $as, imm: $ai }) };
     };
-    (float commutative $konst:ident, $ss:ident, $si:ident, $t:ty, |$x:ident, $y:ident| $e:expr) => {
-        bin!(@forms $ss, $si, $t, |$x, $y| $e);
-        pub(crate) const $konst: Bin = Bin { ss: $ss, si: $si, is: None, acc: None };
+    (float $konst:ident, $ss:ident, $si:ident, $is:ident, $t:ident, |$x:ident, $y:ident| $e:expr) => {
+        bin!(@forms $ss, $si, $t, imm!($t), |$x, $y| $e);
+        bin!(@is $is, $t, imm!($t), |$x, $y| $e);
+        pub(crate) const $konst: Bin<imm!($t)> = Bin { ss: $ss, si: $si, is: Some($is), acc: None };
     };
-    (@forms $ss:ident, $si:ident, $t:ty, |$x:ident, $y:ident| $e:expr) => {
-        handler!($ss(ip, sp, mem, cx, gas, acc) {
-            let op = &*ip;
-            let $x: $t = rd(sp, op.b);
-            let $y: $t = rd(sp, op.c_lo());
-            let r = wr(sp, op.a, $e);
+    (float commutative $konst:ident, $ss:ident, $si:ident, $t:ident, |$x:ident, $y:ident| $e:expr) => {
+        bin!(@forms $ss, $si, $t, imm!($t), |$x, $y| $e);
+        pub(crate) const $konst: Bin<imm!($t)> = Bin { ss: $ss, si: $si, is: None, acc: None };
+    };
+    (@forms $ss:ident, $si:ident, $t:ident, $k:ty, |$x:ident, $y:ident| $e:expr) => {
+        handler!($ss(ip, sp, mem, cx, gas, acc, op: super::super::layout::DstSlotSlot) {
+            let $x: $t = rd(sp, op.lhs);
+            let $y: $t = rd(sp, op.rhs);
+            let r = wr(sp, op.dst, $e);
             next!(ip.add(1), sp, mem, cx, gas, r)
         });
-        handler!($si(ip, sp, mem, cx, gas, acc) {
-            let op = &*ip;
-            let $x: $t = rd(sp, op.b);
-            let $y: $t = <$t as Cell>::from_cell(op.c);
-            let r = wr(sp, op.a, $e);
-            next!(ip.add(1), sp, mem, cx, gas, r)
-        });
-    };
-    (@is $is:ident, $t:ty, |$x:ident, $y:ident| $e:expr) => {
-        handler!($is(ip, sp, mem, cx, gas, acc) {
-            let op = &*ip;
-            let $x: $t = <$t as Cell>::from_cell(op.c);
-            let $y: $t = rd(sp, op.b);
-            let r = wr(sp, op.a, $e);
+        handler!($si(ip, sp, mem, cx, gas, acc, op: super::super::layout::DstSlotImm<$k>) {
+            let $x: $t = rd(sp, op.lhs);
+            let $y: $t = <$t as Cell>::from_cell(op.rhs.0);
+            let r = wr(sp, op.dst, $e);
             next!(ip.add(1), sp, mem, cx, gas, r)
         });
     };
-    (@acc $as:ident, $ai:ident, $t:ty, |$x:ident, $y:ident| $e:expr) => {
-        handler!($as(ip, sp, mem, cx, gas, acc) {
-            let op = &*ip;
+    (@is $is:ident, $t:ident, $k:ty, |$x:ident, $y:ident| $e:expr) => {
+        handler!($is(ip, sp, mem, cx, gas, acc, op: super::super::layout::DstImmSlot<$k>) {
+            let $x: $t = <$t as Cell>::from_cell(op.lhs.0);
+            let $y: $t = rd(sp, op.rhs);
+            let r = wr(sp, op.dst, $e);
+            next!(ip.add(1), sp, mem, cx, gas, r)
+        });
+    };
+    (@acc $as:ident, $ai:ident, $t:ident, $k:ty, |$x:ident, $y:ident| $e:expr) => {
+        handler!($as(ip, sp, mem, cx, gas, acc, op: super::super::layout::DstAccSlot) {
             let $x: $t = <$t as Cell>::from_cell(acc);
-            let $y: $t = rd(sp, op.c_lo());
-            let r = wr(sp, op.a, $e);
+            let $y: $t = rd(sp, op.rhs);
+            let r = wr(sp, op.dst, $e);
             next!(ip.add(1), sp, mem, cx, gas, r)
         });
-        handler!($ai(ip, sp, mem, cx, gas, acc) {
-            let op = &*ip;
+        handler!($ai(ip, sp, mem, cx, gas, acc, op: super::super::layout::DstAccImm<$k>) {
             let $x: $t = <$t as Cell>::from_cell(acc);
-            let $y: $t = <$t as Cell>::from_cell(op.c);
-            let r = wr(sp, op.a, $e);
+            let $y: $t = <$t as Cell>::from_cell(op.rhs.0);
+            let r = wr(sp, op.dst, $e);
             next!(ip.add(1), sp, mem, cx, gas, r)
         });
     };
 }
 
+/// The immediate type ([`ImmType`](super::super::layout::ImmType)) of an operator on `$t`
+/// (`copysign` works on the bits of its floats: its `bin!` names the type).
+macro_rules! imm {
+    (i32) => {
+        I32
+    };
+    (u32) => {
+        I32
+    };
+    (i64) => {
+        I64
+    };
+    (u64) => {
+        I64
+    };
+    (f32) => {
+        F32
+    };
+    (f64) => {
+        F64
+    };
+}
+
 /// [`bin!`] for operators that can trap (integer division and remainder): no accumulator forms.
 macro_rules! bin_try {
-    ($konst:ident, $ss:ident, $si:ident, $is:ident, $t:ty, $f:path) => {
-        handler!($ss(ip, sp, mem, cx, gas, acc) {
-            let op = &*ip;
-            let r = match $f(rd::<$t>(sp, op.b), rd::<$t>(sp, op.c_lo())) {
-                Ok(v) => wr(sp, op.a, v),
+    ($konst:ident, $ss:ident, $si:ident, $is:ident, $t:ident, $f:path) => {
+        handler!($ss(ip, sp, mem, cx, gas, acc, op: super::super::layout::DstSlotSlot) {
+            let r = match $f(rd::<$t>(sp, op.lhs), rd::<$t>(sp, op.rhs)) {
+                Ok(v) => wr(sp, op.dst, v),
                 Err(code) => return trap(ip, cx, code, gas),
             };
             next!(ip.add(1), sp, mem, cx, gas, r)
         });
-        handler!($si(ip, sp, mem, cx, gas, acc) {
-            let op = &*ip;
-            let r = match $f(rd::<$t>(sp, op.b), <$t as Cell>::from_cell(op.c)) {
-                Ok(v) => wr(sp, op.a, v),
+        handler!($si(ip, sp, mem, cx, gas, acc, op: super::super::layout::DstSlotImm<imm!($t)>) {
+            let r = match $f(rd::<$t>(sp, op.lhs), <$t as Cell>::from_cell(op.rhs.0)) {
+                Ok(v) => wr(sp, op.dst, v),
                 Err(code) => return trap(ip, cx, code, gas),
             };
             next!(ip.add(1), sp, mem, cx, gas, r)
         });
-        handler!($is(ip, sp, mem, cx, gas, acc) {
-            let op = &*ip;
-            let r = match $f(<$t as Cell>::from_cell(op.c), rd::<$t>(sp, op.b)) {
-                Ok(v) => wr(sp, op.a, v),
+        handler!($is(ip, sp, mem, cx, gas, acc, op: super::super::layout::DstImmSlot<imm!($t)>) {
+            let r = match $f(<$t as Cell>::from_cell(op.lhs.0), rd::<$t>(sp, op.rhs)) {
+                Ok(v) => wr(sp, op.dst, v),
                 Err(code) => return trap(ip, cx, code, gas),
             };
             next!(ip.add(1), sp, mem, cx, gas, r)
         });
-        pub(crate) const $konst: Bin = Bin { ss: $ss, si: $si, is: Some($is), acc: None };
+        pub(crate) const $konst: Bin<imm!($t)> = Bin { ss: $ss, si: $si, is: Some($is), acc: None };
     };
 }
 
@@ -113,19 +137,17 @@ macro_rules! bin_try {
 /// form that reads the operand from the accumulator (keeping its slot in `b`).
 macro_rules! un {
     ($name:ident, $t:ty, |$x:ident| $e:expr) => {
-        handler!($name(ip, sp, mem, cx, gas, acc) {
-            let op = &*ip;
-            let $x: $t = rd(sp, op.b);
-            let r = wr(sp, op.a, $e);
+        handler!($name(ip, sp, mem, cx, gas, acc, op: DstSlot) {
+            let $x: $t = rd(sp, op.src);
+            let r = wr(sp, op.dst, $e);
             next!(ip.add(1), sp, mem, cx, gas, r)
         });
     };
     ($name:ident / $acc:ident, $t:ty, |$x:ident| $e:expr) => {
         un!($name, $t, |$x| $e);
-        handler!($acc(ip, sp, mem, cx, gas, acc) {
-            let op = &*ip;
+        handler!($acc(ip, sp, mem, cx, gas, acc, op: DstAcc) {
             let $x: $t = <$t as Cell>::from_cell(acc);
-            let r = wr(sp, op.a, $e);
+            let r = wr(sp, op.dst, $e);
             next!(ip.add(1), sp, mem, cx, gas, r)
         });
     };
@@ -133,10 +155,9 @@ macro_rules! un {
 
 macro_rules! un_try {
     ($name:ident, $t:ty, $f:path) => {
-        handler!($name(ip, sp, mem, cx, gas, acc) {
-            let op = &*ip;
-            let r = match $f(rd::<$t>(sp, op.b)) {
-                Ok(v) => wr(sp, op.a, v),
+        handler!($name(ip, sp, mem, cx, gas, acc, op: DstSlot) {
+            let r = match $f(rd::<$t>(sp, op.src)) {
+                Ok(v) => wr(sp, op.dst, v),
                 Err(code) => return trap(ip, cx, code, gas),
             };
             next!(ip.add(1), sp, mem, cx, gas, r)
@@ -157,45 +178,44 @@ bin_try!(I32_REM_U, i32_rem_u_ss, i32_rem_u_si, i32_rem_u_is, i32, n::i32_rem_u)
 /// op's other fields), and `$acc`, the same op reading that operand from the accumulator (its
 /// slot stays in `b`). The next op is `$step` ops on (2 when a data op follows).
 macro_rules! slot_or_acc {
-    ($(#[$m:meta])* $name:ident / $acc:ident, $t:ty, $step:literal, |$ip:ident, $op:ident, $x:ident| $e:expr) => {
-        handler!($(#[$m])* $name($ip, sp, mem, cx, gas, acc) {
-            let $op = &*$ip;
-            let $x: $t = rd(sp, $op.b);
-            let r = wr(sp, $op.a, $e);
-            next!($ip.add($step), sp, mem, cx, gas, r)
+    ($(#[$m:meta])* $name:ident: $l:ident / $acc:ident: $la:ident $(, $data:ident: $d:ident)?; $step:literal,
+        |$t:ty, $op:ident, $x:ident| $e:expr) => {
+        handler!($(#[$m])* $name(ip, sp, mem, cx, gas, acc, $op: $l $(, $data: $d)?) {
+            let $x: $t = rd(sp, $op.src);
+            let r = wr(sp, $op.dst, $e);
+            next!(ip.add($step), sp, mem, cx, gas, r)
         });
         handler!(
             /// The form that reads its operand from the accumulator.
-            $acc($ip, sp, mem, cx, gas, acc) {
-            let $op = &*$ip;
+            $acc(ip, sp, mem, cx, gas, acc, $op: $la $(, $data: $d)?) {
             let $x: $t = <$t as Cell>::from_cell(acc);
-            let r = wr(sp, $op.a, $e);
-            next!($ip.add($step), sp, mem, cx, gas, r)
+            let r = wr(sp, $op.dst, $e);
+            next!(ip.add($step), sp, mem, cx, gas, r)
         });
     };
 }
 
 slot_or_acc!(
     /// `i32.div_u` by a constant: slot `b` times the reciprocal `c` (no zero check, no divide).
-    i32_div_u_const / i32_div_u_const_a, u32, 1,
-    |ip, op, x| n::Reciprocal32::from_bits(op.c).quotient(x)
+    i32_div_u_const: DivConst / i32_div_u_const_a: DivConstAcc; 1,
+    |u32, op, x| n::Reciprocal32::from_bits(op.by.0).quotient(x)
 );
 slot_or_acc!(
     /// `i32.div_s` by a positive constant: slot `b` times the reciprocal `c`.
-    i32_div_s_const / i32_div_s_const_a, i32, 1,
-    |ip, op, x| n::Reciprocal32::from_bits(op.c).quotient_signed(x)
+    i32_div_s_const: DivConst / i32_div_s_const_a: DivConstAcc; 1,
+    |i32, op, x| n::Reciprocal32::from_bits(op.by.0).quotient_signed(x)
 );
 slot_or_acc!(
     /// `i32.rem_u` by a constant: slot `b`, the reciprocal in `c`; the next op is data whose
     /// `c` is the divisor.
-    i32_rem_u_const / i32_rem_u_const_a, u32, 2,
-    |ip, op, x| n::Reciprocal32::from_bits(op.c).remainder(x, (*ip.add(1)).c_lo())
+    i32_rem_u_const: DivConst / i32_rem_u_const_a: DivConstAcc, data: DivisorData; 2,
+    |u32, op, x| n::Reciprocal32::from_bits(op.by.0).remainder(x, data.divisor.0)
 );
 slot_or_acc!(
     /// `i32.rem_s` by a constant: slot `b`, the reciprocal of the divisor's magnitude in `c`;
     /// the next op is data whose `c` is that magnitude.
-    i32_rem_s_const / i32_rem_s_const_a, i32, 2,
-    |ip, op, x| n::Reciprocal32::from_bits(op.c).remainder_signed(x, (*ip.add(1)).c_lo())
+    i32_rem_s_const: DivConst / i32_rem_s_const_a: DivConstAcc, data: DivisorData; 2,
+    |i32, op, x| n::Reciprocal32::from_bits(op.by.0).remainder_signed(x, data.divisor.0)
 );
 bin!(commutative I32_AND, i32_and_ss, i32_and_si, i32_and_as, i32_and_ai, i32, |x, y| x & y);
 bin!(commutative I32_OR, i32_or_ss, i32_or_si, i32_or_as, i32_or_ai, i32, |x, y| x | y);
@@ -226,8 +246,8 @@ un!(i32_wrap_i64 / i32_wrap_i64_a, i64, |x| x as i32);
 
 slot_or_acc!(
     /// `i32.wrap_i64` of an `i64.shr_u` by a constant: bits `k..k+32` of slot `b`, `k` in `c`.
-    i32_wrap_shr_u / i32_wrap_shr_u_a, u64, 1,
-    |ip, op, x| x.wrapping_shr(op.c_lo()) as u32
+    i32_wrap_shr_u: WrapShr / i32_wrap_shr_u_a: WrapShrAcc; 1,
+    |u64, op, x| x.wrapping_shr(op.k.0) as u32
 );
 un_try!(i32_trunc_f32_s, f32, n::i32_trunc_f32_s);
 un_try!(i32_trunc_f32_u, f32, n::i32_trunc_f32_u);
@@ -266,92 +286,103 @@ bin!(I64_ROTR, i64_rotr_ss, i64_rotr_si, i64_rotr_is, i64_rotr_as, i64_rotr_ai, 
 /// `z` or both (when they are the same slot) from the accumulator, named by a [`Fused`]
 /// constant.
 macro_rules! bit_fused {
-    ($($(#[$m:meta])* $konst:ident = $name:ident / $b_acc:ident / $z_acc:ident $(/ $both_acc:ident)? (|$b:ident, $z:ident, $hi:ident| $e:expr);)*) => {$(
-        handler!($(#[$m])* $name(ip, sp, mem, cx, gas, acc) {
-            let op = &*ip;
-            let $b: u64 = rd(sp, op.b);
-            let $z: u64 = rd(sp, op.c_lo());
-            let $hi = op.c_hi();
-            let r = wr(sp, op.a, $e);
+    ($($(#[$m:meta])* $konst:ident: $family:ident = $name:ident: $l:ident / $b_acc:ident: $lb:ident / $z_acc:ident: $lz:ident
+        $(/ $both_acc:ident: $lbz:ident)? (|$b:ident, $z:ident, $op:ident| $e:expr);)*) => {$(
+        handler!($(#[$m])* $name(ip, sp, mem, cx, gas, acc, $op: $l) {
+            let $b: u64 = rd(sp, $op.b);
+            let $z: u64 = rd(sp, $op.z);
+            let r = wr(sp, $op.dst, $e);
             next!(ip.add(1), sp, mem, cx, gas, r)
         });
         handler!(
             /// The form with `b` in the accumulator.
-            $b_acc(ip, sp, mem, cx, gas, acc) {
-            let op = &*ip;
+            $b_acc(ip, sp, mem, cx, gas, acc, $op: $lb) {
             let $b: u64 = acc;
-            let $z: u64 = rd(sp, op.c_lo());
-            let $hi = op.c_hi();
-            let r = wr(sp, op.a, $e);
+            let $z: u64 = rd(sp, $op.z);
+            let r = wr(sp, $op.dst, $e);
             next!(ip.add(1), sp, mem, cx, gas, r)
         });
         handler!(
             /// The form with `z` in the accumulator.
-            $z_acc(ip, sp, mem, cx, gas, acc) {
-            let op = &*ip;
-            let $b: u64 = rd(sp, op.b);
+            $z_acc(ip, sp, mem, cx, gas, acc, $op: $lz) {
+            let $b: u64 = rd(sp, $op.b);
             let $z: u64 = acc;
-            let $hi = op.c_hi();
-            let r = wr(sp, op.a, $e);
+            let r = wr(sp, $op.dst, $e);
             next!(ip.add(1), sp, mem, cx, gas, r)
         });
         $(handler!(
             /// The form with `b` and `z` the same slot, in the accumulator.
-            $both_acc(ip, sp, mem, cx, gas, acc) {
-            let op = &*ip;
+            $both_acc(ip, sp, mem, cx, gas, acc, $op: $lbz) {
             let $b: u64 = acc;
             let $z: u64 = acc;
-            let $hi = op.c_hi();
-            let r = wr(sp, op.a, $e);
+            let r = wr(sp, $op.dst, $e);
             next!(ip.add(1), sp, mem, cx, gas, r)
         });)?
         $(#[$m])*
-        pub(crate) const $konst: Fused = Fused {
-            plain: $name,
-            b_acc: $b_acc,
-            z_acc: $z_acc,
-            both_acc: bit_fused!(@opt $($both_acc)?),
-        };
+        pub(crate) const $konst: $family = bit_fused!(@make $family, $name, $b_acc, $z_acc $(, $both_acc)?);
     )*};
-    (@opt $both_acc:ident) => { Some($both_acc) };
-    (@opt) => { None };
+    (@make Fused, $plain:ident, $b_acc:ident, $z_acc:ident, $both_acc:ident) => {
+        Fused { plain: $plain, b_acc: $b_acc, z_acc: $z_acc, both_acc: Some($both_acc) }
+    };
+    (@make Fused, $plain:ident, $b_acc:ident, $z_acc:ident) => {
+        Fused { plain: $plain, b_acc: $b_acc, z_acc: $z_acc, both_acc: None }
+    };
+    (@make FusedBits, $plain:ident, $b_acc:ident, $z_acc:ident) => {
+        FusedBits { plain: $plain, b_acc: $b_acc, z_acc: $z_acc }
+    };
 }
 
-/// The forms of a fused bit operation of two slots `b` and `z` (see [`bit_fused!`]).
+/// The forms of a fused bit operation of two slots `b` and `z` and a shift amount `k` (see
+/// [`bit_fused!`]).
 #[derive(Clone, Copy)]
 pub(crate) struct Fused {
     /// Both operands from their slots.
-    pub plain: Handler,
+    pub plain: Of<BitShift>,
     /// `b` from the accumulator.
-    pub b_acc: Handler,
+    pub b_acc: Of<BitShiftB>,
     /// `z` from the accumulator.
-    pub z_acc: Handler,
+    pub z_acc: Of<BitShiftZ>,
     /// `b` and `z`, the same slot, from the accumulator; `None` where that makes a constant
-    /// (`rotl(b ^ b, k)`, `b & !b`), which compilers do not emit.
-    pub both_acc: Option<Handler>,
+    /// (`rotl(b ^ b, k)`), which compilers do not emit.
+    pub both_acc: Option<Of<BitShiftBZ>>,
+}
+
+/// [`Fused`] for an operation without a shift amount (`z & !b`; with `b` and `z` one slot it
+/// is a constant, which compilers do not emit).
+#[derive(Clone, Copy)]
+pub(crate) struct FusedBits {
+    /// Both operands from their slots.
+    pub plain: Of<Bits>,
+    /// `b` from the accumulator.
+    pub b_acc: Of<BitsB>,
+    /// `z` from the accumulator.
+    pub z_acc: Of<BitsZ>,
 }
 
 bit_fused! {
     /// `z ^ (b << k)`.
-    I64_XOR_SHL = i64_xor_shl / i64_xor_shl_a / i64_xor_shl_za / i64_xor_shl_aa(|b, z, k| z ^ b.wrapping_shl(k));
+    I64_XOR_SHL: Fused = i64_xor_shl: BitShift / i64_xor_shl_a: BitShiftB / i64_xor_shl_za: BitShiftZ
+        / i64_xor_shl_aa: BitShiftBZ(|b, z, op| z ^ b.wrapping_shl(op.k.0));
     /// `z ^ (b >> k)`, unsigned.
-    I64_XOR_SHR_U = i64_xor_shr_u / i64_xor_shr_u_a / i64_xor_shr_u_za / i64_xor_shr_u_aa(|b, z, k| z ^ b.wrapping_shr(k));
+    I64_XOR_SHR_U: Fused = i64_xor_shr_u: BitShift / i64_xor_shr_u_a: BitShiftB / i64_xor_shr_u_za: BitShiftZ
+        / i64_xor_shr_u_aa: BitShiftBZ(|b, z, op| z ^ b.wrapping_shr(op.k.0));
     /// `z ^ rotl(b, k)`.
-    I64_XOR_ROTL = i64_xor_rotl / i64_xor_rotl_a / i64_xor_rotl_za / i64_xor_rotl_aa(|b, z, k| z ^ b.rotate_left(k));
+    I64_XOR_ROTL: Fused = i64_xor_rotl: BitShift / i64_xor_rotl_a: BitShiftB / i64_xor_rotl_za: BitShiftZ
+        / i64_xor_rotl_aa: BitShiftBZ(|b, z, op| z ^ b.rotate_left(op.k.0));
     /// `rotl(b ^ z, k)`.
-    I64_ROTL_XOR = i64_rotl_xor / i64_rotl_xor_a / i64_rotl_xor_za(|b, z, k| (b ^ z).rotate_left(k));
+    I64_ROTL_XOR: Fused = i64_rotl_xor: BitShift / i64_rotl_xor_a: BitShiftB / i64_rotl_xor_za: BitShiftZ
+        (|b, z, op| (b ^ z).rotate_left(op.k.0));
     /// `z & !b`.
-    I64_ANDN = i64_andn / i64_andn_a / i64_andn_za(|b, z, _unused| z & !b);
+    I64_ANDN: FusedBits = i64_andn: Bits / i64_andn_a: BitsB / i64_andn_za: BitsZ(|b, z, op| z & !b);
 }
 
 handler!(
-/// `w ^ (z & !b)`: slots `b`, `z` in the low half of `c` and `w` in the high half.
-i64_xor_andn(ip, sp, mem, cx, gas, acc) {
-    let op = &*ip;
-    let b: u64 = rd(sp, op.b);
-    let z: u64 = rd(sp, op.c_lo());
-    let w: u64 = rd(sp, op.c_hi());
-    let r = wr(sp, op.a, w ^ (z & !b));
+/// `w ^ (z & !b)`: slots `b` (`x`), `z` (`y`) and `w` (`z`).
+i64_xor_andn(ip, sp, mem, cx, gas, acc, op: DstSlot3) {
+    let b: u64 = rd(sp, op.x);
+    let z: u64 = rd(sp, op.y);
+    let w: u64 = rd(sp, op.z);
+    let r = wr(sp, op.dst, w ^ (z & !b));
     next!(ip.add(1), sp, mem, cx, gas, r)
 });
 
@@ -389,7 +420,7 @@ bin!(float F32_DIV, f32_div_ss, f32_div_si, f32_div_is, f32, |x, y| n::canon32(x
 bin!(float commutative F32_MIN, f32_min_ss, f32_min_si, f32, |x, y| n::f32_min(x, y));
 bin!(float commutative F32_MAX, f32_max_ss, f32_max_si, f32, |x, y| n::f32_max(x, y));
 // `copysign` on the bits (as Wasm defines it), so that it has the integer operators' accumulator forms.
-bin!(F32_COPYSIGN, f32_copysign_ss, f32_copysign_si, f32_copysign_is, f32_copysign_as, f32_copysign_ai, u32, |x, y| {
+bin!(F32_COPYSIGN: F32, f32_copysign_ss, f32_copysign_si, f32_copysign_is, f32_copysign_as, f32_copysign_ai, u32, |x, y| {
     (x & 0x7FFF_FFFF) | (y & 0x8000_0000)
 });
 bin!(float commutative F32_EQ, f32_eq_ss, f32_eq_si, f32, |x, y| x == y);
@@ -418,7 +449,7 @@ bin!(float commutative F64_MUL, f64_mul_ss, f64_mul_si, f64, |x, y| n::canon64(x
 bin!(float F64_DIV, f64_div_ss, f64_div_si, f64_div_is, f64, |x, y| n::canon64(x / y));
 bin!(float commutative F64_MIN, f64_min_ss, f64_min_si, f64, |x, y| n::f64_min(x, y));
 bin!(float commutative F64_MAX, f64_max_ss, f64_max_si, f64, |x, y| n::f64_max(x, y));
-bin!(F64_COPYSIGN, f64_copysign_ss, f64_copysign_si, f64_copysign_is, f64_copysign_as, f64_copysign_ai, u64, |x, y| {
+bin!(F64_COPYSIGN: F64, f64_copysign_ss, f64_copysign_si, f64_copysign_is, f64_copysign_as, f64_copysign_ai, u64, |x, y| {
     (x & 0x7FFF_FFFF_FFFF_FFFF) | (y & 0x8000_0000_0000_0000)
 });
 bin!(float commutative F64_EQ, f64_eq_ss, f64_eq_si, f64, |x, y| x == y);
@@ -443,23 +474,20 @@ un!(f64_promote_f32, f32, |x| n::canon64(x as f64));
 // ---- fused float multiply-add (two roundings, each canonicalized) ----
 
 handler!(
-    /// `a = (b * y) + z` in f64, with slot y in the low half of `c` and slot z in the high half.
+    /// `dst = (x * y) + z` in f64.
     ///
     /// Only the sum is canonicalized: a NaN product makes the sum a NaN, which becomes the
     /// canonical NaN either way, and a non-NaN product is the same value canonicalized or not.
-    f64_mul_add(ip, sp, mem, cx, gas, acc) {
-    let op = &*ip;
-    let prod = rd::<f64>(sp, op.b) * rd::<f64>(sp, op.c_lo());
-    let r = wr(sp, op.a, n::canon64(prod + rd::<f64>(sp, op.c_hi())));
+    f64_mul_add(ip, sp, mem, cx, gas, acc, op: DstSlot3) {
+    let prod = rd::<f64>(sp, op.x) * rd::<f64>(sp, op.y);
+    let r = wr(sp, op.dst, n::canon64(prod + rd::<f64>(sp, op.z)));
     next!(ip.add(1), sp, mem, cx, gas, r)
 });
 
 handler!(
-    /// `a = (b * y) + z` in f32, with slot y in the low half of `c` and slot z in the high half
-    /// (only the sum is canonicalized, as in [`f64_mul_add`]).
-    f32_mul_add(ip, sp, mem, cx, gas, acc) {
-    let op = &*ip;
-    let prod = rd::<f32>(sp, op.b) * rd::<f32>(sp, op.c_lo());
-    let r = wr(sp, op.a, n::canon32(prod + rd::<f32>(sp, op.c_hi())));
+    /// `dst = (x * y) + z` in f32 (only the sum is canonicalized, as in [`f64_mul_add`]).
+    f32_mul_add(ip, sp, mem, cx, gas, acc, op: DstSlot3) {
+    let prod = rd::<f32>(sp, op.x) * rd::<f32>(sp, op.y);
+    let r = wr(sp, op.dst, n::canon32(prod + rd::<f32>(sp, op.z)));
     next!(ip.add(1), sp, mem, cx, gas, r)
 });

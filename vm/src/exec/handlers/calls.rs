@@ -6,9 +6,11 @@
 
 use core::ptr;
 
+use super::super::layout::{
+    CallFunc, CallIndirect, CallInternal, Layout, Leave, LeaveCell, LeaveSlot, RetCell, RetSlot,
+};
 use super::super::runtime::{self, trap};
 use super::super::{zero_small_locals, Cx, Ip, Sp, SMALL_LOCALS};
-use super::control::same;
 use super::metering::{enter_gas, pay_charge, run_entry};
 use super::{next_op, rd};
 use crate::module::CompiledFunc;
@@ -17,8 +19,8 @@ use crate::TrapCode;
 
 // ---- calls and returns ----
 
-/// Calls defined function `a` of the current module with its frame at slot `b`; the callee
-/// returns to `ret`. With `ENTERED`, the callee's first op is an `enter_gas` op that the call
+/// Calls the defined function of the current module that the `CallInternal` op at `ip` names,
+/// with its frame there; the callee returns to `ret`. With `ENTERED`, the callee's first op is an `enter_gas` op that the call
 /// runs itself (see [`call_internal_entered`]); with `MEM` too, an `enter_gas_mem` op. With
 /// `NO_LOCALS`, the callee has no locals besides its parameters, so there is nothing to zero
 /// (see [`call_internal_entered_nolocals`]).
@@ -32,13 +34,14 @@ unsafe fn call_defined<const ENTERED: bool, const MEM: bool, const NO_LOCALS: bo
     acc: u64,
     ret: Ip,
 ) -> Ip {
-    // SAFETY: the handler invariants hold for `ip`; `a` indexes the instance's defined functions.
+    // SAFETY: the handler invariants hold for `ip`, an op of a handler that reads
+    // `CallInternal`, whose `func` indexes the instance's defined functions.
     unsafe {
         // Not through `enter_defined`: reading the callee's fields into a `Callee` before the
         // stack check costs this handler 8 instructions a call (measured on `fib`).
-        let op = &*ip;
-        let f = &*(*cx).defined.add(op.a as usize);
-        let new_sp = sp.add(op.b as usize);
+        let op = CallInternal::decode(&*ip);
+        let f = &*(*cx).defined.add(op.func.0 as usize);
+        let new_sp = sp.add(op.frame.0 as usize);
         // `new_sp` lies within the stack (the caller's frame fits), so the sum cannot wrap.
         if new_sp.wrapping_add(f.frame_cells as usize).cast_const() > (*cx).stack_end || !Cx::push_frame(cx, ret, sp) {
             return trap(ip, cx, TrapCode::StackExhausted, gas);
@@ -129,8 +132,8 @@ unsafe extern "C" fn enter_zeroing_locals(f: *const CompiledFunc, sp: Sp, mem: *
 }
 
 handler!(
-/// Calls defined function `a` of the current module with its frame at slot `b`.
-call_internal(ip, sp, mem, cx, gas, acc) {
+/// Calls a defined function of the current module.
+call_internal(ip, sp, mem, cx, gas, acc, op: CallInternal) {
     call_defined::<false, false, false>(ip, sp, mem, cx, gas, acc, ip.add(1))
 });
 
@@ -138,7 +141,7 @@ handler!(
 /// `call_internal` followed by a `gas` op (the charge of the region after the call): the return
 /// address is tagged so that the callee's return pays that charge and skips the op (see
 /// [`resume`]).
-call_internal_then_gas(ip, sp, mem, cx, gas, acc) {
+call_internal_then_gas(ip, sp, mem, cx, gas, acc, op: CallInternal) {
     call_defined::<false, false, false>(ip, sp, mem, cx, gas, acc, ip.add(1).map_addr(|a| a | RET_PAYS_GAS))
 });
 
@@ -149,26 +152,26 @@ handler!(
 /// run the op. Exhausting the stack or the gas traps at that op, with the frame pushed, exactly
 /// as if it ran. Chosen after translation, once every callee's code is known
 /// ([`fuse_entries`](crate::module::fuse_entries)).
-call_internal_entered(ip, sp, mem, cx, gas, acc) {
+call_internal_entered(ip, sp, mem, cx, gas, acc, op: CallInternal) {
     call_defined::<true, false, false>(ip, sp, mem, cx, gas, acc, ip.add(1))
 });
 
 handler!(
 /// [`call_internal_entered`] to a function whose code starts with `enter_gas_mem`: the call
 /// pays the callee's entry memory-access charge too.
-call_internal_entered_mem(ip, sp, mem, cx, gas, acc) {
+call_internal_entered_mem(ip, sp, mem, cx, gas, acc, op: CallInternal) {
     call_defined::<true, true, false>(ip, sp, mem, cx, gas, acc, ip.add(1))
 });
 
 handler!(
 /// [`call_internal_then_gas`] and [`call_internal_entered`] at once.
-call_internal_entered_then_gas(ip, sp, mem, cx, gas, acc) {
+call_internal_entered_then_gas(ip, sp, mem, cx, gas, acc, op: CallInternal) {
     call_defined::<true, false, false>(ip, sp, mem, cx, gas, acc, ip.add(1).map_addr(|a| a | RET_PAYS_GAS))
 });
 
 handler!(
 /// [`call_internal_then_gas`] and [`call_internal_entered_mem`] at once.
-call_internal_entered_mem_then_gas(ip, sp, mem, cx, gas, acc) {
+call_internal_entered_mem_then_gas(ip, sp, mem, cx, gas, acc, op: CallInternal) {
     call_defined::<true, true, false>(ip, sp, mem, cx, gas, acc, ip.add(1).map_addr(|a| a | RET_PAYS_GAS))
 });
 
@@ -176,48 +179,46 @@ handler!(
 /// [`call_internal_entered`] to a function without locals (only parameters): the call zeroes
 /// nothing and does not test how many locals the callee has. Chosen with the other entered
 /// forms ([`fuse_entries`](crate::module::fuse_entries)), from the callee's local count.
-call_internal_entered_nolocals(ip, sp, mem, cx, gas, acc) {
+call_internal_entered_nolocals(ip, sp, mem, cx, gas, acc, op: CallInternal) {
     call_defined::<true, false, true>(ip, sp, mem, cx, gas, acc, ip.add(1))
 });
 
 handler!(
 /// [`call_internal_entered_mem`] to a function without locals.
-call_internal_entered_mem_nolocals(ip, sp, mem, cx, gas, acc) {
+call_internal_entered_mem_nolocals(ip, sp, mem, cx, gas, acc, op: CallInternal) {
     call_defined::<true, true, true>(ip, sp, mem, cx, gas, acc, ip.add(1))
 });
 
 handler!(
 /// [`call_internal_entered_then_gas`] to a function without locals.
-call_internal_entered_then_gas_nolocals(ip, sp, mem, cx, gas, acc) {
+call_internal_entered_then_gas_nolocals(ip, sp, mem, cx, gas, acc, op: CallInternal) {
     call_defined::<true, false, true>(ip, sp, mem, cx, gas, acc, ip.add(1).map_addr(|a| a | RET_PAYS_GAS))
 });
 
 handler!(
 /// [`call_internal_entered_mem_then_gas`] to a function without locals.
-call_internal_entered_mem_then_gas_nolocals(ip, sp, mem, cx, gas, acc) {
+call_internal_entered_mem_then_gas_nolocals(ip, sp, mem, cx, gas, acc, op: CallInternal) {
     call_defined::<true, true, true>(ip, sp, mem, cx, gas, acc, ip.add(1).map_addr(|a| a | RET_PAYS_GAS))
 });
 
 handler!(
-/// Calls function `a` of the module's function space (imported, so possibly host or another
-/// instance) with its frame at slot `b`.
-call_func(ip, sp, mem, cx, gas, acc) {
-    let func = runtime::func_of(cx, (*ip).a);
+/// Calls a function of the module's function space (imported, so possibly host or another
+/// instance).
+call_func(ip, sp, mem, cx, gas, acc, op: CallFunc) {
+    let func = runtime::func_of(cx, op.func.0);
     (*cx).meter.set_remaining(gas);
-    runtime::enter_func(ip, sp, mem, cx, func)
+    runtime::enter_func(ip, sp, op.frame, mem, cx, func)
 });
 
 handler!(
-/// `call_indirect`: table `a`, frame at slot `b`, signature id in the low half of `c`, index
-/// slot in the high half. A defined function of the current instance is entered here, as
+/// `call_indirect`: the table, the index slot, the signature id and the frame. A defined function of the current instance is entered here, as
 /// `call_internal` enters it (running its `enter_gas` op itself, as `call_internal_entered`
 /// does): from the table cell and the store's function entity, which holds what the call
 /// needs, without `enter_func`'s walk through the store's instance and module. Other targets (host
 /// functions, intrinsics, other instances' functions) take `enter_func`.
-call_indirect(ip, sp, mem, cx, gas, acc) {
-    let op = &*ip;
-    let i = rd::<u32>(sp, op.c_hi());
-    let func = match runtime::indirect_target(cx, op.a, i, op.c_lo()) {
+call_indirect(ip, sp, mem, cx, gas, acc, op: CallIndirect) {
+    let i = rd::<u32>(sp, op.index);
+    let func = match runtime::indirect_target(cx, op.table.0, i, op.sig.0) {
         Ok(func) => func,
         Err(code) => return trap(ip, cx, code, gas),
     };
@@ -227,16 +228,16 @@ call_indirect(ip, sp, mem, cx, gas, acc) {
             // Its entity's entry was set from it when its instance was placed in the store.
             let f = (*cx).defined.add(def as usize);
             let e = func.entry;
-            let new_sp = sp.add(op.b as usize);
+            let new_sp = sp.add(op.frame.0 as usize);
             let callee = || Callee { code: e.code, params: func.params, locals: e.locals, frame_cells: e.frame_cells };
-            if same((*e.code).h, enter_gas) {
+            if enter_gas.is(&*e.code) {
                 return enter_defined::<true, false>(ip, new_sp, sp, mem, cx, gas, acc, callee(), f, ip.add(1));
             }
             return enter_defined::<false, false>(ip, new_sp, sp, mem, cx, gas, acc, callee(), f, ip.add(1));
         }
     }
     (*cx).meter.set_remaining(gas);
-    runtime::enter_func(ip, sp, mem, cx, func.index)
+    runtime::enter_func(ip, sp, op.frame, mem, cx, func.index)
 });
 
 /// Tag bit of a return address whose op is a `gas` op the return pays.
@@ -312,42 +313,44 @@ unsafe fn resume(ret: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64)
 }
 
 handler!(
-    /// `tally.stack_leave(a)`, then return.
-    leave_ret(ip, sp, mem, cx, gas, acc) {
-    (*cx).meter.stack_leave((*ip).a);
+    /// `tally.stack_leave(stack)`, then return.
+    leave_ret(ip, sp, mem, cx, gas, acc, op: Leave) {
+    (*cx).meter.stack_leave(op.stack.0);
     do_return(mem, cx, gas, acc)
 });
 
 handler!(
-    /// `tally.stack_leave(a)`, then return the value in slot `b`.
-    leave_ret_slot(ip, sp, mem, cx, gas, acc) {
-    (*cx).meter.stack_leave((*ip).a);
-    *sp = *sp.add((*ip).b as usize);
+    /// `tally.stack_leave(stack)`, then return the value in a slot.
+    leave_ret_slot(ip, sp, mem, cx, gas, acc, op: LeaveSlot) {
+    (*cx).meter.stack_leave(op.stack.0);
+    *sp = rd::<u64>(sp, op.value);
     do_return(mem, cx, gas, acc)
 });
 
 handler!(
-    /// `tally.stack_leave(a)`, then return the immediate `c`.
-    leave_ret_imm(ip, sp, mem, cx, gas, acc) {
-    (*cx).meter.stack_leave((*ip).a);
-    *sp = (*ip).c;
-    do_return(mem, cx, gas, acc)
-});
-
-handler!(ret(ip, sp, mem, cx, gas, acc) {
+    /// `tally.stack_leave(stack)`, then return a constant.
+    leave_ret_imm(ip, sp, mem, cx, gas, acc, op: LeaveCell) {
+    (*cx).meter.stack_leave(op.stack.0);
+    *sp = op.value.0;
     do_return(mem, cx, gas, acc)
 });
 
 handler!(
-/// Returns the value in slot `b` as the single result.
-ret_slot(ip, sp, mem, cx, gas, acc) {
-    *sp = *sp.add((*ip).b as usize);
+/// Returns, the result (if any) in slot 0 already.
+ret_plain(ip, sp, mem, cx, gas, acc) {
     do_return(mem, cx, gas, acc)
 });
 
 handler!(
-/// Returns the immediate `c` as the single result.
-ret_imm(ip, sp, mem, cx, gas, acc) {
-    *sp = (*ip).c;
+/// Returns the value in a slot as the single result.
+ret_slot(ip, sp, mem, cx, gas, acc, op: RetSlot) {
+    *sp = rd::<u64>(sp, op.value);
+    do_return(mem, cx, gas, acc)
+});
+
+handler!(
+/// Returns a constant as the single result.
+ret_imm(ip, sp, mem, cx, gas, acc, op: RetCell) {
+    *sp = op.value.0;
     do_return(mem, cx, gas, acc)
 });

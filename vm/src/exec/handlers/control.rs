@@ -3,68 +3,119 @@
 
 #![allow(unused_variables)]
 
+use super::super::layout::{
+    charged_target, set_charged_target, BrTable, Branch, BranchTable, Branching, Charged, ChargedJump, Jump, Of,
+    SlotBranch, SlotImmBranch, SlotSlotBranch,
+};
 use super::super::op_table;
 use super::super::runtime::trap;
-use super::super::{Cx, Handler, Ip, Sp};
+use super::super::{Cx, Handler, Ip, Op, Sp};
 use super::metering::{pay_charge, pay_memory};
 use super::{next_op, out_of_gas, rd};
 use crate::TrapCode;
 
 // ---- conditional branches ----
 
-/// The forms of one conditional branch. A form's taken way, its fallthrough, or both pay the
-/// `gas` op at their destination themselves, one dispatch fewer each (see [`charged_branch`]
-/// and [`charged_fallthrough`]); a taken way that pays has a second form for a target that is
-/// the region's memory-access charge too ([`charged_branch_mem`]), so neither form tests which
-/// it is at run time. The translator picks the form once both destinations are known.
+/// The forms of one conditional branch, whose plain form reads layout `P` (its target a
+/// [`Branch`]) and whose forms that pay at the target read `P::Charged` (the target a
+/// [`Charged`]). A form's taken way, its fallthrough, or both pay the `gas` op at their
+/// destination themselves, one dispatch fewer each (see [`charged_branch`] and
+/// [`charged_fallthrough`]); a taken way that pays has a second form for a target that is the
+/// region's memory-access charge too ([`charged_branch_mem`]), so neither form tests which it is
+/// at run time. The translator picks the form once both destinations are known.
+#[derive(Clone, Copy)]
+pub(crate) struct BranchForms<P: Branching> {
+    /// Neither way pays.
+    pub plain: Of<P>,
+    /// The taken branch pays the charge at its target.
+    pub taken_pays: Of<P::Charged>,
+    /// The fallthrough pays the `gas` op right after the branch.
+    pub falls_pays: Of<P>,
+    /// Both ways pay.
+    pub both_pay: Of<P::Charged>,
+    /// `taken_pays` to a target that also pays the memory-access charge there.
+    pub taken_pays_mem: Of<P::Charged>,
+    /// `both_pay` to a target that also pays the memory-access charge there.
+    pub both_pay_mem: Of<P::Charged>,
+    /// The same handlers, for the translator's lists of branches of any layout.
+    pub any: CondBranch,
+}
+
+impl<P: Branching> BranchForms<P> {
+    /// The forms, and their [`CondBranch`].
+    const fn new(
+        plain: Of<P>,
+        taken_pays: Of<P::Charged>,
+        falls_pays: Of<P>,
+        both_pay: Of<P::Charged>,
+        taken_pays_mem: Of<P::Charged>,
+        both_pay_mem: Of<P::Charged>,
+    ) -> Self {
+        let any = CondBranch {
+            plain: plain.handler(),
+            taken_pays: taken_pays.handler(),
+            falls_pays: falls_pays.handler(),
+            both_pay: both_pay.handler(),
+            taken_pays_mem: taken_pays_mem.handler(),
+            both_pay_mem: both_pay_mem.handler(),
+        };
+        BranchForms { plain, taken_pays, falls_pays, both_pay, taken_pays_mem, both_pay_mem, any }
+    }
+}
+
+/// The handlers of a [`BranchForms`] of any layout, which the translator switches between in
+/// place once it knows what each way of a branch pays: the forms share their operands but for
+/// the target, which every branch layout keeps in all of `c`
+/// ([`set_target`](super::super::layout::set_target),
+/// [`set_charged_target`](super::super::layout::set_charged_target)).
 #[derive(Clone, Copy)]
 pub(crate) struct CondBranch {
-    /// Neither way pays: `c` is the branch offset.
+    /// Neither way pays: the target is a [`Branch`].
     pub plain: Handler,
-    /// The taken branch pays the charge at its target; `c` as for [`charged_branch`].
+    /// The taken branch pays the charge at its target: the target is a [`Charged`].
     pub taken_pays: Handler,
-    /// The fallthrough pays the `gas` op right after the branch; `c` is the branch offset.
+    /// The fallthrough pays the `gas` op right after the branch; the target is a [`Branch`].
     pub falls_pays: Handler,
-    /// Both ways pay; `c` as for [`charged_branch`].
+    /// Both ways pay; the target is a [`Charged`].
     pub both_pay: Handler,
-    /// `taken_pays` to a target that also pays the memory-access charge there; `c` as for
-    /// [`charged_branch_mem`].
+    /// `taken_pays` to a target that also pays the memory-access charge there.
     pub taken_pays_mem: Handler,
-    /// `both_pay` to a target that also pays the memory-access charge there; `c` as for
-    /// [`charged_branch_mem`].
+    /// `both_pay` to a target that also pays the memory-access charge there.
     pub both_pay_mem: Handler,
 }
 
 impl CondBranch {
-    /// `current` (one of this branch's forms) with its taken way paying too.
-    pub(crate) fn taken_paying(&self, current: Handler) -> Handler {
-        if same(current, self.falls_pays) {
-            self.both_pay
-        } else {
-            self.taken_pays
-        }
+    /// Makes `op`, a branch of one of these forms, pay the charge at its target too, landing
+    /// at `target` (after that charge).
+    pub(crate) fn pay_taken(&self, op: &mut Op, target: Charged) {
+        op.h = if same(op.h, self.falls_pays) { self.both_pay } else { self.taken_pays };
+        set_charged_target(op, target);
     }
 
-    /// `current` (one of this branch's forms) with its fallthrough paying too.
-    pub(crate) fn falls_paying(&self, current: Handler) -> Handler {
-        if same(current, self.taken_pays) {
+    /// Makes `op`, a branch of one of these forms, pay the `gas` op after it on its
+    /// fallthrough too (its operands stay: a form and its `falls_pays`/`both_pay` read one
+    /// layout).
+    pub(crate) fn pay_fallthrough(&self, op: &mut Op) {
+        op.h = if same(op.h, self.taken_pays) {
             self.both_pay
-        } else if same(current, self.taken_pays_mem) {
+        } else if same(op.h, self.taken_pays_mem) {
             self.both_pay_mem
         } else {
             self.falls_pays
-        }
+        };
     }
 
-    /// `current` (a form whose taken way pays) with its taken way paying the memory-access
+    /// Makes `op`, a branch of one of these forms whose taken way pays, pay the memory-access
     /// charge at its target too.
-    pub(crate) fn memory_paying(&self, current: Handler) -> Handler {
-        if same(current, self.both_pay) {
-            self.both_pay_mem
+    pub(crate) fn pay_memory(&self, op: &mut Op) {
+        let target = charged_target(op).with_memory();
+        if same(op.h, self.both_pay) {
+            op.h = self.both_pay_mem;
         } else {
-            debug_assert!(same(current, self.taken_pays), "{self:?}: only a paying taken way pays memory");
-            self.taken_pays_mem
+            debug_assert!(same(op.h, self.taken_pays), "{self:?}: only a paying taken way pays memory");
+            op.h = self.taken_pays_mem;
         }
+        set_charged_target(op, target);
     }
 }
 
@@ -86,10 +137,10 @@ impl core::fmt::Debug for CondBranch {
 /// A conditional branch fused with an integer comparison, in both operand forms.
 #[derive(Clone, Copy)]
 pub(crate) struct CmpBranch {
-    /// Branch if `slot a <op> slot b`.
-    pub ss: CondBranch,
-    /// Branch if `slot a <op> imm b` (immediate sign-extended from 32 bits).
-    pub si: CondBranch,
+    /// Branch if `slot x <op> slot y`.
+    pub ss: BranchForms<SlotSlotBranch>,
+    /// Branch if `slot x <op> imm y` (immediate sign-extended from 32 bits).
+    pub si: BranchForms<SlotImmBranch>,
 }
 
 /// The fallthrough of a conditional branch followed by a `gas` or `gas_mem` op (the charge of
@@ -105,19 +156,17 @@ unsafe fn charged_fallthrough(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u6
 
 /// Takes a branch whose target starts with a `gas` op (a loop body's entry charge, or the charge
 /// of the region after an `end` or `else`), paying that charge itself: the `gas` op then runs
-/// only for the paths that do not pay it. `c` holds the branch offset to the op after the `gas`
-/// op in its low half and the charge in its high half (the memory flag,
-/// [`Op::charged_memory`](super::super::Op::charged_memory), is clear). Out of gas traps at the
-/// skipped op, exactly where the unfused code would.
+/// only for the paths that do not pay it. `to` is the branch to the op after the `gas` op, with
+/// the charge (the memory flag, [`Charged::memory`], is clear). Out of gas traps at the skipped
+/// op, exactly where the unfused code would.
 #[inline(always)]
-unsafe fn charged_branch(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
+unsafe fn charged_branch(ip: Ip, to: Charged, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
     // SAFETY: the translator emits these forms only for branches whose target is preceded by
     // the charge, so `target - 1` is that `gas` op and `target` an op of the same function.
     unsafe {
-        let op = &*ip;
-        let target = ip.offset(op.charged_offset());
+        let target = ip.offset(to.offset());
         // Without the memory flag the high half is the charge: no mask.
-        let Some(gas) = gas.checked_sub(op.c_hi() as u64) else {
+        let Some(gas) = gas.checked_sub(to.high()) else {
             return out_of_gas(target.sub(1), cx);
         };
         next_op(target, sp, mem, cx, gas, acc)
@@ -130,13 +179,12 @@ unsafe fn charged_branch(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, ac
 /// instructions: finding which charge ran out needs the gas from before both, which costs
 /// register moves on the path that pays.)
 #[inline(always)]
-unsafe fn charged_branch_mem(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
+unsafe fn charged_branch_mem(ip: Ip, to: Charged, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
     // SAFETY: the translator emits these forms only for branches whose target is a
     // `memory_size_gas` op preceded by the charge, and an op of the same function follows it.
     unsafe {
-        let op = &*ip;
-        let target = ip.offset(op.charged_offset());
-        let Some(gas) = gas.checked_sub(op.charged_gas()) else {
+        let target = ip.offset(to.offset());
+        let Some(gas) = gas.checked_sub(to.gas()) else {
             return out_of_gas(target.sub(1), cx);
         };
         match pay_memory(target, cx, gas) {
@@ -146,11 +194,11 @@ unsafe fn charged_branch_mem(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64
     }
 }
 
-/// A taken branch: continues at `ip` plus the offset in `c`.
+/// A taken branch: continues at `ip` plus the offset of `to`.
 #[inline(always)]
-unsafe fn jump(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
+unsafe fn jump(ip: Ip, to: Branch, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
     // SAFETY: branch offsets land on an op of the same function (handler invariants).
-    unsafe { next_op(ip.offset((*ip).branch_offset()), sp, mem, cx, gas, acc) }
+    unsafe { next_op(ip.offset(to.offset()), sp, mem, cx, gas, acc) }
 }
 
 /// A branch not taken: continues at the next op.
@@ -160,54 +208,54 @@ unsafe fn fall_through(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc:
     unsafe { next_op(ip.add(1), sp, mem, cx, gas, acc) }
 }
 
-/// Defines module `$m` holding the four forms of the branch taken when `$e` holds over the
-/// operand in slot `a` and the right-hand side `$rhs`, and the constant `$konst` naming them.
+/// Defines module `$m` holding the six forms of the branch taken when `$e` holds over the
+/// operand in slot `x` and the right-hand side `$rhs`, plain ones reading `$p` and paying ones
+/// `$p`'s charged form, and the constant `$konst` naming them.
 macro_rules! cond_branch {
-    ($(#[$doc:meta])* $konst:ident = $m:ident, $t:ty, |$op:ident, $sp:ident| $rhs:expr, |$x:ident, $y:ident| $e:expr) => {
+    ($(#[$doc:meta])* $konst:ident = $m:ident: $p:ty, $t:ty, |$op:ident, $sp:ident| $rhs:expr, |$x:ident, $y:ident| $e:expr) => {
         $(#[$doc])*
         pub(crate) mod $m {
             use super::*;
 
             macro_rules! form {
-                ($name:ident => $taken:ident / $fall:ident) => {
-                    handler!($name(ip, $sp, mem, cx, gas, acc) {
-                        let $op = &*ip;
-                        let $x: $t = rd($sp, $op.a);
+                ($name:ident: $l:ty => $taken:ident / $fall:ident) => {
+                    handler!($name(ip, $sp, mem, cx, gas, acc, $op: $l) {
+                        let $x: $t = rd($sp, $op.x);
                         let $y = $rhs;
                         if $e {
-                            return $taken(ip, $sp, mem, cx, gas, acc);
+                            return $taken(ip, $op.target, $sp, mem, cx, gas, acc);
                         }
                         $fall(ip, $sp, mem, cx, gas, acc)
                     });
                 };
             }
-            form!(plain => jump / fall_through);
-            form!(taken_pays => charged_branch / fall_through);
-            form!(falls_pays => jump / charged_fallthrough);
-            form!(both_pay => charged_branch / charged_fallthrough);
-            form!(taken_pays_mem => charged_branch_mem / fall_through);
-            form!(both_pay_mem => charged_branch_mem / charged_fallthrough);
+            form!(plain: $p => jump / fall_through);
+            form!(taken_pays: <$p as Branching>::Charged => charged_branch / fall_through);
+            form!(falls_pays: $p => jump / charged_fallthrough);
+            form!(both_pay: <$p as Branching>::Charged => charged_branch / charged_fallthrough);
+            form!(taken_pays_mem: <$p as Branching>::Charged => charged_branch_mem / fall_through);
+            form!(both_pay_mem: <$p as Branching>::Charged => charged_branch_mem / charged_fallthrough);
         }
         $(#[$doc])*
-        pub(crate) const $konst: CondBranch = CondBranch {
-            plain: $m::plain,
-            taken_pays: $m::taken_pays,
-            falls_pays: $m::falls_pays,
-            both_pay: $m::both_pay,
-            taken_pays_mem: $m::taken_pays_mem,
-            both_pay_mem: $m::both_pay_mem,
-        };
+        pub(crate) const $konst: BranchForms<$p> = BranchForms::new(
+            $m::plain,
+            $m::taken_pays,
+            $m::falls_pays,
+            $m::both_pay,
+            $m::taken_pays_mem,
+            $m::both_pay_mem,
+        );
     };
 }
 
-/// Defines module `$m` with the compare-and-branch forms for `slot a <op> slot b` (`ss`) and
-/// `slot a <op> imm b` (`si`), and the constant `$konst` naming them.
+/// Defines module `$m` with the compare-and-branch forms for `slot x <op> slot y` (`ss`) and
+/// `slot x <op> imm y` (`si`), and the constant `$konst` naming them.
 macro_rules! cmp_br {
     ($konst:ident = $m:ident, $t:ty, $imm:ty, |$x:ident, $y:ident| $e:expr) => {
         pub(crate) mod $m {
             use super::*;
-            cond_branch!(SS = ss, $t, |op, sp| rd::<$t>(sp, op.b), |$x, $y| $e);
-            cond_branch!(SI = si, $t, |op, sp| op.b as i32 as $imm as $t, |$x, $y| $e);
+            cond_branch!(SS = ss: SlotSlotBranch, $t, |op, sp| rd::<$t>(sp, op.y), |$x, $y| $e);
+            cond_branch!(SI = si: SlotImmBranch, $t, |op, sp| op.y.0 as u32 as i32 as $imm as $t, |$x, $y| $e);
         }
         pub(crate) const $konst: CmpBranch = CmpBranch { ss: $m::SS, si: $m::SI };
     };
@@ -235,58 +283,50 @@ cmp_br!(BR_I64_GE_S = br_i64_ge_s, i64, i64, |x, y| x >= y);
 cmp_br!(BR_I64_GE_U = br_i64_ge_u, u64, i64, |x, y| x >= y);
 
 cond_branch!(
-    /// Branch if the i32 in slot `a` is not zero.
-    BR_NEZ = br_nez, u32, |op, sp| 0u32, |x, zero| x != zero
+    /// Branch if the i32 in slot `x` is not zero.
+    BR_NEZ = br_nez: SlotBranch, u32, |op, sp| 0u32, |x, zero| x != zero
 );
 cond_branch!(
-    /// Branch if the i32 in slot `a` is zero.
-    BR_EQZ = br_eqz, u32, |op, sp| 0u32, |x, zero| x == zero
+    /// Branch if the i32 in slot `x` is zero.
+    BR_EQZ = br_eqz: SlotBranch, u32, |op, sp| 0u32, |x, zero| x == zero
 );
 cond_branch!(
-    /// Branch if the i64 in slot `a` is not zero.
-    BR_I64_NEZ = br_i64_nez, u64, |op, sp| 0u64, |x, zero| x != zero
+    /// Branch if the i64 in slot `x` is not zero.
+    BR_I64_NEZ = br_i64_nez: SlotBranch, u64, |op, sp| 0u64, |x, zero| x != zero
 );
 cond_branch!(
-    /// Branch if the i64 in slot `a` is zero.
-    BR_I64_EQZ = br_i64_eqz, u64, |op, sp| 0u64, |x, zero| x == zero
+    /// Branch if the i64 in slot `x` is zero.
+    BR_I64_EQZ = br_i64_eqz: SlotBranch, u64, |op, sp| 0u64, |x, zero| x == zero
 );
 
-handler!(br(ip, sp, mem, cx, gas, acc) {
-    next!(ip.offset((*ip).branch_offset()), sp, mem, cx, gas, acc)
+handler!(br(ip, sp, mem, cx, gas, acc, op: Jump) {
+    next!(ip.offset(op.target.offset()), sp, mem, cx, gas, acc)
 });
 
 handler!(
 /// `br` to a target that starts with a `gas` op, paying it (see [`charged_branch`]).
-br_gas(ip, sp, mem, cx, gas, acc) {
-    charged_branch(ip, sp, mem, cx, gas, acc)
+br_gas(ip, sp, mem, cx, gas, acc, op: ChargedJump) {
+    charged_branch(ip, op.target, sp, mem, cx, gas, acc)
 });
 
 handler!(
 /// `br` to a target that is the region's memory-access charge, paying it and the charge before
 /// it (see [`charged_branch_mem`]).
-br_gas_mem(ip, sp, mem, cx, gas, acc) {
-    charged_branch_mem(ip, sp, mem, cx, gas, acc)
+br_gas_mem(ip, sp, mem, cx, gas, acc, op: ChargedJump) {
+    charged_branch_mem(ip, op.target, sp, mem, cx, gas, acc)
 });
 
-/// `br` as a [`CondBranch`] that is always taken: it has no fallthrough, so its fallthrough
+/// `br` as a [`BranchForms`] that is always taken: it has no fallthrough, so its fallthrough
 /// forms are the others.
-pub(crate) const BR: CondBranch = CondBranch {
-    plain: br,
-    taken_pays: br_gas,
-    falls_pays: br,
-    both_pay: br_gas,
-    taken_pays_mem: br_gas_mem,
-    both_pay_mem: br_gas_mem,
-};
+pub(crate) const BR: BranchForms<Jump> = BranchForms::new(br, br_gas, br, br_gas, br_gas_mem, br_gas_mem);
 
 handler!(
-/// `br_table`: index in slot `a`, `b` targets plus a default follow as ops whose `c` is the
-/// branch offset relative to that entry.
-br_table(ip, sp, mem, cx, gas, acc) {
-    let op = &*ip;
-    let i = rd::<u32>(sp, op.a).min(op.b);
+/// `br_table`: the index in a slot; `targets` entries plus a default follow as data ops, each a
+/// branch relative to itself.
+br_table(ip, sp, mem, cx, gas, acc, op: BrTable; trailer BranchTable) {
+    let i = rd::<u32>(sp, op.index).min(op.targets.0);
     let entry = ip.add(1 + i as usize);
-    next!(entry.offset((*entry).branch_offset()), sp, mem, cx, gas, acc)
+    next!(entry.offset(BranchTable::target(&*entry).offset()), sp, mem, cx, gas, acc)
 });
 
 handler!(unreachable(ip, sp, mem, cx, gas, acc) {

@@ -6,74 +6,71 @@
 
 use core::ptr;
 
+use super::super::layout::{self, DataDrop, DstOnly, DstPrice, DstSlot, MemoryBulk, MemoryInit, Of};
 use super::super::runtime::{self, trap};
-use super::super::{Cx, Handler, Ip, Sp};
+use super::super::{Cx, Ip, Sp};
 use super::{next_op, out_of_gas, rd, wr};
 use crate::TrapCode;
 
-/// Defines a load of `$n` bytes whose value is `$e` of the bytes `$b`: address in slot `b` plus
-/// offset `c` (`$name`), with the `i32.add` computing the address fused (`$add`), and both with
-/// the address (or the add's operand) in the accumulator (`$name_a`, `$add_a`; its slot stays in
-/// `b`). Every form hands the loaded value on as the accumulator.
 /// The forms of a load (see [`load!`]).
 #[derive(Clone, Copy)]
 pub(crate) struct Load {
-    /// Address in slot `b`, offset `c`.
-    pub plain: Handler,
+    /// Address in a slot.
+    pub plain: Of<layout::Load>,
     /// Address in the accumulator.
-    pub plain_acc: Handler,
-    /// Address add fused: `(slot b + imm) mod 2^32 + offset`.
-    pub add: Handler,
+    pub plain_acc: Of<layout::LoadAcc>,
+    /// Address add fused: `(slot + imm) mod 2^32 + offset`.
+    pub add: Of<layout::LoadAdd>,
     /// Address add fused, its operand in the accumulator.
-    pub add_acc: Handler,
+    pub add_acc: Of<layout::LoadAddAcc>,
 }
 
 /// The forms of a store (see [`store!`]).
 #[derive(Clone, Copy)]
 pub(crate) struct Store {
-    /// Value in slot `b`, address in slot `a`, offset `c`.
-    pub plain: Handler,
+    /// Value in a slot.
+    pub plain: Of<layout::Store>,
     /// Value in the accumulator.
-    pub plain_acc: Handler,
+    pub plain_acc: Of<layout::StoreAcc>,
     /// Value immediate.
-    pub imm: Handler,
+    pub imm: Of<layout::StoreImm>,
     /// Address add fused.
-    pub add: Handler,
+    pub add: Of<layout::StoreAdd>,
     /// Address add fused, value in the accumulator.
-    pub add_acc: Handler,
+    pub add_acc: Of<layout::StoreAddAcc>,
     /// Address add fused, value immediate.
-    pub imm_add: Handler,
+    pub imm_add: Of<layout::StoreImmAdd>,
 }
 
 macro_rules! load {
     ($konst:ident = $name:ident / $name_a:ident, $add:ident / $add_a:ident, $n:literal, |$b:ident| $e:expr) => {
         pub(crate) const $konst: Load = Load { plain: $name, plain_acc: $name_a, add: $add, add_acc: $add_a };
         load!(@one
-            /// Load into slot `a` from address slot `b` plus offset `c`.
-            $name, $n, |op, sp, acc| rd::<u32>(sp, op.b) as u64 + op.c, |$b| $e);
+            /// Load from an address slot plus the offset.
+            $name: layout::Load, $n, |op, sp, acc| rd::<u32>(sp, op.addr) as u64 + op.offset.0, |$b| $e);
         load!(@one
-            /// Load into slot `a` from the address in the accumulator plus offset `c`.
-            $name_a, $n, |op, sp, acc| acc as u32 as u64 + op.c, |$b| $e);
+            /// Load from the address in the accumulator plus the offset.
+            $name_a: layout::LoadAcc, $n, |op, sp, acc| acc as u32 as u64 + op.offset.0, |$b| $e);
         load!(@one
-            /// Load fused with the `i32.add` computing its address: into slot `a` from
-            /// `(slot b + imm) mod 2^32 + offset`, imm in the low half of `c`, offset in the high.
-            $add, $n, |op, sp, acc| rd::<u32>(sp, op.b).wrapping_add(op.c_lo()) as u64 + u64::from(op.c_hi()), |$b| $e);
+            /// Load fused with the `i32.add` computing its address: from
+            /// `(base slot + add) mod 2^32 + offset`.
+            $add: layout::LoadAdd, $n,
+            |op, sp, acc| rd::<u32>(sp, op.base).wrapping_add(op.add.0) as u64 + op.offset.0, |$b| $e);
         load!(@one
             /// `_add` with the add's operand in the accumulator.
-            $add_a, $n, |op, sp, acc| (acc as u32).wrapping_add(op.c_lo()) as u64 + u64::from(op.c_hi()), |$b| $e);
+            $add_a: layout::LoadAddAcc, $n,
+            |op, sp, acc| (acc as u32).wrapping_add(op.add.0) as u64 + op.offset.0, |$b| $e);
     };
-    (@one $(#[$m:meta])* $name:ident, $n:literal, |$op:ident, $sp:ident, $acc:ident| $ea:expr, |$b:ident| $e:expr) => {
+    (@one $(#[$m:meta])* $name:ident: $l:ty, $n:literal, |$op:ident, $sp:ident, $acc:ident| $ea:expr, |$b:ident| $e:expr) => {
         handler!(
             $(#[$m])*
-            $name(ip, $sp, mem, cx, gas, $acc) {
-            let $op = &*ip;
+            $name(ip, $sp, mem, cx, gas, $acc, $op: $l) {
             let ea: u64 = $ea;
             if ea + $n > (*cx).mem_len as u64 {
                 return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
             }
             let $b: [u8; $n] = ptr::read_unaligned(mem.add(ea as usize) as *const [u8; $n]);
-            let v: u64 = $e;
-            *$sp.add($op.a as usize) = v;
+            let v: u64 = wr($sp, $op.dst, $e);
             next!(ip.add(1), $sp, mem, cx, gas, v)
         });
     };
@@ -121,65 +118,60 @@ macro_rules! store {
             imm_add: $imm_add,
         };
         handler!(
-            /// Store slot `b` to address slot `a` plus offset `c`.
-            $name(ip, sp, mem, cx, gas, acc) {
-            let op = &*ip;
-            let ea = rd::<u32>(sp, op.a) as u64 + op.c;
+            /// Store a slot to an address slot plus the offset.
+            $name(ip, sp, mem, cx, gas, acc, op: layout::Store) {
+            let ea = rd::<u32>(sp, op.addr) as u64 + op.offset.0;
             if ea + $n > (*cx).mem_len as u64 {
                 return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
             }
-            let $v: u64 = *sp.add(op.b as usize);
+            let $v: u64 = rd(sp, op.value);
             let bytes: [u8; $n] = $e;
             ptr::write_unaligned(mem.add(ea as usize) as *mut [u8; $n], bytes);
             next!(ip.add(1), sp, mem, cx, gas, acc)
         });
         handler!(
-            /// Store the immediate `c` to address slot `a` plus offset `b`.
-            $imm(ip, sp, mem, cx, gas, acc) {
-            let op = &*ip;
-            let ea = rd::<u32>(sp, op.a) as u64 + op.b as u64;
+            /// Store a constant to an address slot plus the offset.
+            $imm(ip, sp, mem, cx, gas, acc, op: layout::StoreImm) {
+            let ea = rd::<u32>(sp, op.addr) as u64 + op.offset.0;
             if ea + $n > (*cx).mem_len as u64 {
                 return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
             }
-            let $v: u64 = op.c;
+            let $v: u64 = op.value.0;
             let bytes: [u8; $n] = $e;
             ptr::write_unaligned(mem.add(ea as usize) as *mut [u8; $n], bytes);
             next!(ip.add(1), sp, mem, cx, gas, acc)
         });
         handler!(
-            /// Store fused with the `i32.add` computing its address: slot `b` to
-            /// `(slot a + imm) mod 2^32 + offset`, imm in the low half of `c`, offset in the high.
-            $add(ip, sp, mem, cx, gas, acc) {
-            let op = &*ip;
-            let ea = rd::<u32>(sp, op.a).wrapping_add(op.c_lo()) as u64 + u64::from(op.c_hi());
+            /// Store fused with the `i32.add` computing its address: a slot to
+            /// `(base slot + add) mod 2^32 + offset`.
+            $add(ip, sp, mem, cx, gas, acc, op: layout::StoreAdd) {
+            let ea = rd::<u32>(sp, op.base).wrapping_add(op.add.0) as u64 + op.offset.0;
             if ea + $n > (*cx).mem_len as u64 {
                 return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
             }
-            let $v: u64 = *sp.add(op.b as usize);
+            let $v: u64 = rd(sp, op.value);
             let bytes: [u8; $n] = $e;
             ptr::write_unaligned(mem.add(ea as usize) as *mut [u8; $n], bytes);
             next!(ip.add(1), sp, mem, cx, gas, acc)
         });
         handler!(
-            /// Store of an immediate fused with the `i32.add` computing its address: the
-            /// immediate `b` (zero-extended) to `(slot a + imm) mod 2^32 + offset`, imm in the low
-            /// half of `c`, offset in the high.
-            $imm_add(ip, sp, mem, cx, gas, acc) {
-            let op = &*ip;
-            let ea = rd::<u32>(sp, op.a).wrapping_add(op.c_lo()) as u64 + u64::from(op.c_hi());
+            /// Store of a constant (32 bits of it, zero-extended) fused with the `i32.add`
+            /// computing its address.
+            $imm_add(ip, sp, mem, cx, gas, acc, op: layout::StoreImmAdd) {
+            let ea = rd::<u32>(sp, op.base).wrapping_add(op.add.0) as u64 + op.offset.0;
             if ea + $n > (*cx).mem_len as u64 {
                 return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
             }
-            let $v: u64 = op.b as u64;
+            let $v: u64 = op.value.0;
             let bytes: [u8; $n] = $e;
             ptr::write_unaligned(mem.add(ea as usize) as *mut [u8; $n], bytes);
             next!(ip.add(1), sp, mem, cx, gas, acc)
         });
         handler!(
-            /// Store the accumulator (whose slot stays in `b`) to address slot `a` plus offset `c`.
-            $name_a(ip, sp, mem, cx, gas, acc) {
-            let op = &*ip;
-            let ea = rd::<u32>(sp, op.a) as u64 + op.c;
+            /// Store the accumulator (whose slot stays in the op) to an address slot plus the
+            /// offset.
+            $name_a(ip, sp, mem, cx, gas, acc, op: layout::StoreAcc) {
+            let ea = rd::<u32>(sp, op.addr) as u64 + op.offset.0;
             if ea + $n > (*cx).mem_len as u64 {
                 return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
             }
@@ -189,10 +181,9 @@ macro_rules! store {
             next!(ip.add(1), sp, mem, cx, gas, acc)
         });
         handler!(
-            /// `_add` storing the accumulator (whose slot stays in `b`).
-            $add_a(ip, sp, mem, cx, gas, acc) {
-            let op = &*ip;
-            let ea = rd::<u32>(sp, op.a).wrapping_add(op.c_lo()) as u64 + u64::from(op.c_hi());
+            /// `_add` storing the accumulator (whose slot stays in the op).
+            $add_a(ip, sp, mem, cx, gas, acc, op: layout::StoreAddAcc) {
+            let ea = rd::<u32>(sp, op.base).wrapping_add(op.add.0) as u64 + op.offset.0;
             if ea + $n > (*cx).mem_len as u64 {
                 return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
             }
@@ -212,29 +203,27 @@ store!(STORE8 = store8 / store8_a, store8_imm, store8_add / store8_add_a, store8
 store!(STORE16 = store16 / store16_a, store16_imm, store16_add / store16_add_a, store16_imm_add, 2, |v| (v as u16)
     .to_le_bytes());
 
-handler!(memory_size(ip, sp, mem, cx, gas, acc) {
-    let pages = ((*cx).mem_len / crate::store::PAGE_SIZE) as u64;
-    *sp.add((*ip).a as usize) = pages;
+handler!(memory_size(ip, sp, mem, cx, gas, acc, op: DstOnly) {
+    let pages = wr(sp, op.dst, ((*cx).mem_len / crate::store::PAGE_SIZE) as u64);
     next!(ip.add(1), sp, mem, cx, gas, pages)
 });
 
 handler!(
-    /// `memory.size` that also charges the size in pages times `c` (a region's memory-access
-    /// charge: `memory.size; i64.const c; call $gas_len; drop`).
-    memory_size_gas(ip, sp, mem, cx, gas, acc) {
+    /// `memory.size` that also charges the size in pages times a price (a region's
+    /// memory-access charge: `memory.size; i64.const per; call $gas_len; drop`).
+    memory_size_gas(ip, sp, mem, cx, gas, acc, op: DstPrice) {
     let pages = ((*cx).mem_len / crate::store::PAGE_SIZE) as u64;
     // An overflowing product is more than any gas left.
-    let Some(gas) = pages.checked_mul((*ip).c).and_then(|cost| gas.checked_sub(cost)) else {
+    let Some(gas) = pages.checked_mul(op.per.0).and_then(|cost| gas.checked_sub(cost)) else {
         return out_of_gas(ip, cx);
     };
-    *sp.add((*ip).a as usize) = pages;
+    let pages = wr(sp, op.dst, pages);
     next!(ip.add(1), sp, mem, cx, gas, pages)
 });
 
-handler!(memory_grow(ip, sp, mem, cx, gas, acc) {
-    let op = &*ip;
-    let old = runtime::memory_grow(cx, rd::<u32>(sp, op.b));
-    let r = wr(sp, op.a, old);
+handler!(memory_grow(ip, sp, mem, cx, gas, acc, op: DstSlot) {
+    let old = runtime::memory_grow(cx, rd::<u32>(sp, op.src));
+    let r = wr(sp, op.dst, old);
     let m = runtime::load_memory(cx, (*cx).inst).as_ptr();
     next!(ip.add(1), sp, m, cx, gas, r)
 });
@@ -247,11 +236,10 @@ handler!(memory_grow(ip, sp, mem, cx, gas, acc) {
 // same order, and trap the same way.
 
 handler!(
-/// `memory.fill`: destination slot `a`, value slot `b`, length slot in the low half of `c`.
-memory_fill(ip, sp, mem, cx, gas, acc) {
-    let op = &*ip;
-    let n = rd::<u32>(sp, op.c_lo());
-    let dst = u64::from(rd::<u32>(sp, op.a));
+/// `memory.fill`: destination, value (`src`) and length slots.
+memory_fill(ip, sp, mem, cx, gas, acc, op: MemoryBulk) {
+    let n = rd::<u32>(sp, op.len);
+    let dst = u64::from(rd::<u32>(sp, op.dst));
     let len = (*cx).mem_len as u64;
     if n == 0 {
         if dst > len {
@@ -261,7 +249,7 @@ memory_fill(ip, sp, mem, cx, gas, acc) {
         if dst >= len {
             return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
         }
-        *mem.add(dst as usize) = rd::<u32>(sp, op.b) as u8;
+        *mem.add(dst as usize) = rd::<u32>(sp, op.src) as u8;
     } else {
         return memory_fill_long(ip, sp, mem, cx, gas, acc);
     }
@@ -274,8 +262,8 @@ memory_fill(ip, sp, mem, cx, gas, acc) {
 unsafe extern "C" fn memory_fill_long(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
     // SAFETY: the handler invariants hold for `ip` (it is a `memory_fill` op).
     unsafe {
-        let op = &*ip;
-        if let Err(code) = runtime::memory_fill(cx, rd(sp, op.a), rd::<u32>(sp, op.b) as u8, rd(sp, op.c_lo())) {
+        let op = memory_fill.operands(&*ip);
+        if let Err(code) = runtime::memory_fill(cx, rd(sp, op.dst), rd::<u32>(sp, op.src) as u8, rd(sp, op.len)) {
             return trap(ip, cx, code, gas);
         }
         next_op(ip.add(1), sp, mem, cx, gas, acc)
@@ -283,11 +271,10 @@ unsafe extern "C" fn memory_fill_long(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx,
 }
 
 handler!(
-/// `memory.copy`: destination slot `a`, source slot `b`, length slot in the low half of `c`.
-memory_copy(ip, sp, mem, cx, gas, acc) {
-    let op = &*ip;
-    let n = rd::<u32>(sp, op.c_lo());
-    let (dst, src) = (u64::from(rd::<u32>(sp, op.a)), u64::from(rd::<u32>(sp, op.b)));
+/// `memory.copy`: destination, source and length slots.
+memory_copy(ip, sp, mem, cx, gas, acc, op: MemoryBulk) {
+    let n = rd::<u32>(sp, op.len);
+    let (dst, src) = (u64::from(rd::<u32>(sp, op.dst)), u64::from(rd::<u32>(sp, op.src)));
     let len = (*cx).mem_len as u64;
     if n == 0 {
         if src > len || dst > len {
@@ -309,8 +296,8 @@ memory_copy(ip, sp, mem, cx, gas, acc) {
 unsafe extern "C" fn memory_copy_long(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
     // SAFETY: the handler invariants hold for `ip` (it is a `memory_copy` op).
     unsafe {
-        let op = &*ip;
-        if let Err(code) = runtime::memory_copy(cx, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c_lo())) {
+        let op = memory_copy.operands(&*ip);
+        if let Err(code) = runtime::memory_copy(cx, rd(sp, op.dst), rd(sp, op.src), rd(sp, op.len)) {
             return trap(ip, cx, code, gas);
         }
         next_op(ip.add(1), sp, mem, cx, gas, acc)
@@ -318,20 +305,18 @@ unsafe extern "C" fn memory_copy_long(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx,
 }
 
 handler!(
-/// `memory.init`: destination slot `a`, source slot `b`, length slot in the low half of `c`,
-/// segment in the high half.
-memory_init(ip, sp, mem, cx, gas, acc) {
-    let op = &*ip;
-    let n = rd::<u32>(sp, op.c_lo());
+/// `memory.init`: destination, source and length slots, and the data segment.
+memory_init(ip, sp, mem, cx, gas, acc, op: MemoryInit) {
+    let n = rd::<u32>(sp, op.len);
     if n > 1 {
         return memory_init_long(ip, sp, mem, cx, gas, acc);
     }
     // The segment index is in range (handler invariants); a dropped segment is empty.
     let inst = &*(*cx).inst;
-    let seg = op.c_hi() as usize;
+    let seg = op.data.0 as usize;
     let bytes: &[u8] =
         if inst.data_dropped.get_unchecked(seg).get() { &[] } else { &inst.module.datas.get_unchecked(seg).bytes };
-    let (dst, src) = (u64::from(rd::<u32>(sp, op.a)), u64::from(rd::<u32>(sp, op.b)));
+    let (dst, src) = (u64::from(rd::<u32>(sp, op.dst)), u64::from(rd::<u32>(sp, op.src)));
     if n == 0 {
         if src > bytes.len() as u64 || dst > (*cx).mem_len as u64 {
             return trap(ip, cx, TrapCode::MemoryOutOfBounds, gas);
@@ -350,15 +335,15 @@ memory_init(ip, sp, mem, cx, gas, acc) {
 unsafe extern "C" fn memory_init_long(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
     // SAFETY: the handler invariants hold for `ip` (it is a `memory_init` op).
     unsafe {
-        let op = &*ip;
-        if let Err(code) = runtime::memory_init(cx, op.c_hi(), rd(sp, op.a), rd(sp, op.b), rd(sp, op.c_lo())) {
+        let op = memory_init.operands(&*ip);
+        if let Err(code) = runtime::memory_init(cx, op.data.0, rd(sp, op.dst), rd(sp, op.src), rd(sp, op.len)) {
             return trap(ip, cx, code, gas);
         }
         next_op(ip.add(1), sp, mem, cx, gas, acc)
     }
 }
 
-handler!(data_drop(ip, sp, mem, cx, gas, acc) {
-    runtime::data_drop(cx, (*ip).a);
+handler!(data_drop(ip, sp, mem, cx, gas, acc, op: DataDrop) {
+    runtime::data_drop(cx, op.data.0);
     next!(ip.add(1), sp, mem, cx, gas, acc)
 });

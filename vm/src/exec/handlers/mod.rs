@@ -1,7 +1,8 @@
 //! Op handlers: one function per IR op, each ending in a tail call to the next op's handler.
 //!
 //! This file holds what every handler shares: the dispatch to the next op, the `handler!`
-//! macro that defines one, how values sit in cells, and the out-of-gas trap. The handlers
+//! macro that defines one (a typed constant naming its function and its operand layout, see
+//! `exec::layout`), how values sit in cells, and the out-of-gas trap. The handlers
 //! themselves, by concern:
 //! - [`arith`]: integer and float arithmetic, comparisons, conversions and their fused forms;
 //! - [`moves`]: copies, constants, `select`, globals;
@@ -24,8 +25,9 @@
 //! - global, table, function, segment and type indices in operands are in range for the current
 //!   instance.
 
+use super::layout::{Dst, DstAccImm, DstAccSlot, DstImmSlot, DstSlotImm, DstSlotSlot, Of, Slot};
 use super::runtime::trap;
-use super::{Cx, Handler, Ip, Sp};
+use super::{Cx, Ip, Sp};
 use crate::TrapCode;
 
 /// Continues at `ip`: a tail call into its handler, or a return to the driver loop. `acc` is
@@ -49,26 +51,57 @@ pub(crate) unsafe fn next_op(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64
     }
 }
 
-/// Defines a handler. Each handler is one function with one address, never inlined into a
-/// caller (it has none: ops reach it through a pointer): the op table finds ops by handler
-/// address, and rustc would otherwise copy a small handler that makes no call (as with
-/// `tally_portable`) into every codegen unit that takes its address, each copy with an address
-/// of its own.
+/// Defines a handler: a constant [`Of<L, D>`](super::layout::Of) naming a function that decodes
+/// its op as layout `L` into `op` (and the data op after it as `D` into `data`, or with
+/// `trailer D` only the type) before `body` runs. The function is one function with one address,
+/// never inlined into a caller (it has none: ops reach it through a pointer): the op table
+/// finds ops by handler address, and rustc would otherwise copy a small handler that makes no
+/// call (as with `tally_portable`) into every codegen unit that takes its address, each copy
+/// with an address of its own.
 macro_rules! handler {
     ($(#[$m:meta])* $name:ident($ip:ident, $sp:ident, $mem:ident, $cx:ident, $gas:ident, $acc:ident) $body:block) => {
+        handler!(@def $(#[$m])* $name($ip, $sp, $mem, $cx, $gas, $acc), $crate::exec::layout::Nothing,
+            $crate::exec::layout::NoData, {} $body);
+    };
+    ($(#[$m:meta])* $name:ident($ip:ident, $sp:ident, $mem:ident, $cx:ident, $gas:ident, $acc:ident, $op:ident: $l:ty) $body:block) => {
+        handler!(@def $(#[$m])* $name($ip, $sp, $mem, $cx, $gas, $acc), $l, $crate::exec::layout::NoData, {
+            let $op = <$l as $crate::exec::layout::Layout>::decode(&*$ip);
+        } $body);
+    };
+    ($(#[$m:meta])* $name:ident($ip:ident, $sp:ident, $mem:ident, $cx:ident, $gas:ident, $acc:ident, $op:ident: $l:ty, $data:ident: $d:ty) $body:block) => {
+        handler!(@def $(#[$m])* $name($ip, $sp, $mem, $cx, $gas, $acc), $l, $d, {
+            let $op = <$l as $crate::exec::layout::Layout>::decode(&*$ip);
+            let $data = <$d as $crate::exec::layout::Layout>::decode(&*$ip.add(1));
+        } $body);
+    };
+    ($(#[$m:meta])* $name:ident($ip:ident, $sp:ident, $mem:ident, $cx:ident, $gas:ident, $acc:ident, $op:ident: $l:ty; trailer $d:ty) $body:block) => {
+        handler!(@def $(#[$m])* $name($ip, $sp, $mem, $cx, $gas, $acc), $l, $d, {
+            let $op = <$l as $crate::exec::layout::Layout>::decode(&*$ip);
+        } $body);
+    };
+    (@def $(#[$m:meta])* $name:ident($ip:ident, $sp:ident, $mem:ident, $cx:ident, $gas:ident, $acc:ident), $l:ty, $d:ty,
+        {$($decode:tt)*} $body:block) => {
         $(#[$m])*
-        #[inline(never)]
-        pub(crate) unsafe extern "C" fn $name(
-            $ip: $crate::exec::Ip,
-            $sp: $crate::exec::Sp,
-            $mem: *mut u8,
-            $cx: *mut $crate::exec::Cx,
-            $gas: u64,
-            $acc: u64,
-        ) -> $crate::exec::Ip {
-            // SAFETY: the caller upholds the handler invariants in the module docs.
-            unsafe { $body }
-        }
+        #[allow(non_upper_case_globals)]
+        pub(crate) const $name: $crate::exec::layout::Of<$l, $d> = {
+            #[inline(never)]
+            unsafe extern "C" fn $name(
+                $ip: $crate::exec::Ip,
+                $sp: $crate::exec::Sp,
+                $mem: *mut u8,
+                $cx: *mut $crate::exec::Cx,
+                $gas: u64,
+                $acc: u64,
+            ) -> $crate::exec::Ip {
+                // SAFETY: the caller upholds the handler invariants in the module docs, so `ip`
+                // is an op of this handler (and its data op follows it).
+                unsafe {
+                    $($decode)*
+                    $body
+                }
+            }
+            $crate::exec::layout::Of::new($name)
+        };
     };
 }
 
@@ -147,42 +180,43 @@ impl Cell for bool {
     }
 }
 
+/// The value in slot `slot`.
 #[inline(always)]
-unsafe fn rd<T: Cell>(sp: Sp, slot: u32) -> T {
+unsafe fn rd<T: Cell>(sp: Sp, slot: Slot) -> T {
     // SAFETY: slot operands are inside the frame (handler invariants).
-    unsafe { T::from_cell(*sp.add(slot as usize)) }
+    unsafe { T::from_cell(*sp.add(slot.0 as usize)) }
 }
 
-/// Writes `v` to `slot` and returns its cell, which a producer hands on as the accumulator.
+/// Writes `v` to slot `dst` and returns its cell, which a producer hands on as the accumulator.
 #[inline(always)]
-unsafe fn wr<T: Cell>(sp: Sp, slot: u32, v: T) -> u64 {
+unsafe fn wr<T: Cell>(sp: Sp, dst: Dst, v: T) -> u64 {
     let cell = v.to_cell();
     // SAFETY: slot operands are inside the frame (handler invariants).
-    unsafe { *sp.add(slot as usize) = cell };
+    unsafe { *sp.add(dst.0 as usize) = cell };
     cell
 }
 
-/// The handlers of one binary operator: both operands in slots, right one immediate, (for
-/// non-commutative operators) left one immediate, and (for integer operators) left one in the
-/// accumulator.
+/// The handlers of one binary operator on immediates of type `T`: both operands in slots, right
+/// one immediate, (for non-commutative operators) left one immediate, and (for integer
+/// operators) left one in the accumulator.
 #[derive(Clone, Copy)]
-pub(crate) struct Bin {
-    pub ss: Handler,
-    pub si: Handler,
+pub(crate) struct Bin<T> {
+    pub ss: Of<DstSlotSlot>,
+    pub si: Of<DstSlotImm<T>>,
     /// `None` when the operator is commutative: the translator swaps operands instead.
-    pub is: Option<Handler>,
+    pub is: Option<Of<DstImmSlot<T>>>,
     /// `None` for float operators, and integer division and remainder.
-    pub acc: Option<AccBin>,
+    pub acc: Option<AccBin<T>>,
 }
 
 /// The forms of a binary operator whose left operand is in the accumulator (its slot stays in
-/// `b`, for listings).
+/// the op, for listings).
 #[derive(Clone, Copy)]
-pub(crate) struct AccBin {
-    /// The right operand in the slot in the low half of `c`.
-    pub slot: Handler,
-    /// The right operand immediate, in `c`.
-    pub imm: Handler,
+pub(crate) struct AccBin<T> {
+    /// The right operand in a slot.
+    pub slot: Of<DstAccSlot>,
+    /// The right operand immediate.
+    pub imm: Of<DstAccImm<T>>,
 }
 
 /// Traps `OutOfGas` at `at`, leaving no gas.

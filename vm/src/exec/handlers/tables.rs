@@ -3,48 +3,46 @@
 
 #![allow(unused_variables)]
 
+use super::super::layout::{
+    ElemDrop, RefFunc, TableBulk, TableCopyData, TableFill, TableGet, TableGrow, TableInitData, TableSet, TableSize,
+};
 use super::super::runtime::{self, trap};
 use super::super::{Cx, Ip, Sp};
 use super::{next_op, rd, wr};
 use crate::TrapCode;
 
 handler!(
-/// `table.get`: result slot `a`, index slot `b`, table `c`.
-table_get(ip, sp, mem, cx, gas, acc) {
-    let op = &*ip;
-    let v = match runtime::table_get(cx, op.c_lo(), rd(sp, op.b)) {
+/// `table.get`.
+table_get(ip, sp, mem, cx, gas, acc, op: TableGet) {
+    let v = match runtime::table_get(cx, op.table.0, rd(sp, op.index)) {
         Ok(v) => v,
         Err(code) => return trap(ip, cx, code, gas),
     };
-    *sp.add(op.a as usize) = v;
+    let v = wr(sp, op.dst, v);
     next!(ip.add(1), sp, mem, cx, gas, v)
 });
 
 handler!(
-/// `table.set`: index slot `a`, value slot `b`, table `c`.
-table_set(ip, sp, mem, cx, gas, acc) {
-    let op = &*ip;
-    if let Err(code) = runtime::table_set(cx, op.c_lo(), rd(sp, op.a), *sp.add(op.b as usize)) {
+/// `table.set`.
+table_set(ip, sp, mem, cx, gas, acc, op: TableSet) {
+    if let Err(code) = runtime::table_set(cx, op.table.0, rd(sp, op.index), rd(sp, op.value)) {
         return trap(ip, cx, code, gas);
     }
     next!(ip.add(1), sp, mem, cx, gas, acc)
 });
 
 handler!(
-/// `table.size`: result slot `a`, table `c`.
-table_size(ip, sp, mem, cx, gas, acc) {
-    let op = &*ip;
-    let r = wr(sp, op.a, runtime::table_size(cx, op.c_lo()));
+/// `table.size`.
+table_size(ip, sp, mem, cx, gas, acc, op: TableSize) {
+    let r = wr(sp, op.dst, runtime::table_size(cx, op.table.0));
     next!(ip.add(1), sp, mem, cx, gas, r)
 });
 
 handler!(
-/// `table.grow`: result slot `a`, init value slot `b`, delta slot in the low half of `c`, table
-/// in the high half.
-table_grow(ip, sp, mem, cx, gas, acc) {
-    let op = &*ip;
-    let old = runtime::table_grow(cx, op.c_hi(), *sp.add(op.b as usize), rd(sp, op.c_lo()));
-    let r = wr(sp, op.a, old);
+/// `table.grow`.
+table_grow(ip, sp, mem, cx, gas, acc, op: TableGrow) {
+    let old = runtime::table_grow(cx, op.table.0, rd(sp, op.init), rd(sp, op.delta));
+    let r = wr(sp, op.dst, old);
     next!(ip.add(1), sp, mem, cx, gas, r)
 });
 
@@ -68,21 +66,19 @@ unsafe fn table_elems<'a>(cx: *mut Cx, table: u32) -> &'a mut Vec<u64> {
 }
 
 handler!(
-/// `table.fill`: start slot `a`, value slot `b`, length slot in the low half of `c`, table in
-/// the high half.
-table_fill(ip, sp, mem, cx, gas, acc) {
-    let op = &*ip;
-    let n = rd::<u32>(sp, op.c_lo());
+/// `table.fill`.
+table_fill(ip, sp, mem, cx, gas, acc, op: TableFill) {
+    let n = rd::<u32>(sp, op.len);
     if n > 1 {
         return table_fill_long(ip, sp, mem, cx, gas, acc);
     }
-    let i = u64::from(rd::<u32>(sp, op.a));
-    let elems = table_elems(cx, op.c_hi());
+    let i = u64::from(rd::<u32>(sp, op.index));
+    let elems = table_elems(cx, op.table.0);
     if i + u64::from(n) > elems.len() as u64 {
         return trap(ip, cx, TrapCode::TableOutOfBounds, gas);
     }
     if n == 1 {
-        *elems.get_unchecked_mut(i as usize) = *sp.add(op.b as usize);
+        *elems.get_unchecked_mut(i as usize) = rd(sp, op.value);
     }
     // Not a producer: the accumulator may hold anything after it (a free register).
     next!(ip.add(1), sp, mem, cx, gas, i)
@@ -93,8 +89,8 @@ table_fill(ip, sp, mem, cx, gas, acc) {
 unsafe extern "C" fn table_fill_long(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
     // SAFETY: the handler invariants hold for `ip` (it is a `table_fill` op).
     unsafe {
-        let op = &*ip;
-        if let Err(code) = runtime::table_fill(cx, op.c_hi(), rd(sp, op.a), *sp.add(op.b as usize), rd(sp, op.c_lo())) {
+        let op = table_fill.operands(&*ip);
+        if let Err(code) = runtime::table_fill(cx, op.table.0, rd(sp, op.index), rd(sp, op.value), rd(sp, op.len)) {
             return trap(ip, cx, code, gas);
         }
         next_op(ip.add(1), sp, mem, cx, gas, acc)
@@ -102,25 +98,22 @@ unsafe extern "C" fn table_fill_long(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, 
 }
 
 handler!(
-/// `table.copy`: destination slot `a`, source slot `b`, length slot in the low half of `c`;
-/// the next op holds the destination table in `a` and the source table in `b`.
-table_copy(ip, sp, mem, cx, gas, acc) {
-    let op = &*ip;
-    let n = rd::<u32>(sp, op.c_lo());
-    let ext = &*ip.add(1);
-    let (dst, src) = (u64::from(rd::<u32>(sp, op.a)), u64::from(rd::<u32>(sp, op.b)));
+/// `table.copy`: destination, source and length slots; the data op holds the tables.
+table_copy(ip, sp, mem, cx, gas, acc, op: TableBulk, ext: TableCopyData) {
+    let n = rd::<u32>(sp, op.len);
+    let (dst, src) = (u64::from(rd::<u32>(sp, op.dst)), u64::from(rd::<u32>(sp, op.src)));
     if n == 0 {
-        if dst > table_elems(cx, ext.a).len() as u64 || src > table_elems(cx, ext.b).len() as u64 {
+        if dst > table_elems(cx, ext.dst_table.0).len() as u64 || src > table_elems(cx, ext.src_table.0).len() as u64 {
             return trap(ip, cx, TrapCode::TableOutOfBounds, gas);
         }
     } else if n == 1 {
         // The source slot is read before the destination is borrowed: they may be one table.
-        let from = table_elems(cx, ext.b);
+        let from = table_elems(cx, ext.src_table.0);
         if src >= from.len() as u64 {
             return trap(ip, cx, TrapCode::TableOutOfBounds, gas);
         }
         let v = *from.get_unchecked(src as usize);
-        let to = table_elems(cx, ext.a);
+        let to = table_elems(cx, ext.dst_table.0);
         if dst >= to.len() as u64 {
             return trap(ip, cx, TrapCode::TableOutOfBounds, gas);
         }
@@ -136,9 +129,10 @@ table_copy(ip, sp, mem, cx, gas, acc) {
 unsafe extern "C" fn table_copy_long(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
     // SAFETY: the handler invariants hold for `ip` (it is a `table_copy` op, its data op next).
     unsafe {
-        let op = &*ip;
-        let ext = &*ip.add(1);
-        if let Err(code) = runtime::table_copy(cx, ext.a, ext.b, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c_lo())) {
+        let (op, ext) = (table_copy.operands(&*ip), table_copy.data_operands(&*ip.add(1)));
+        let (dst_table, src_table) = (ext.dst_table.0, ext.src_table.0);
+        if let Err(code) = runtime::table_copy(cx, dst_table, src_table, rd(sp, op.dst), rd(sp, op.src), rd(sp, op.len))
+        {
             return trap(ip, cx, code, gas);
         }
         next_op(ip.add(2), sp, mem, cx, gas, acc)
@@ -146,21 +140,19 @@ unsafe extern "C" fn table_copy_long(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, 
 }
 
 handler!(
-/// `table.init`: destination slot `a`, source slot `b`, length slot in the low half of `c`;
-/// the next op holds the table in `a` and the element segment in `b`.
-table_init(ip, sp, mem, cx, gas, acc) {
-    let op = &*ip;
-    let n = rd::<u32>(sp, op.c_lo());
+/// `table.init`: destination, source and length slots; the data op holds the table and the
+/// element segment.
+table_init(ip, sp, mem, cx, gas, acc, op: TableBulk, ext: TableInitData) {
+    let n = rd::<u32>(sp, op.len);
     if n > 1 {
         return table_init_long(ip, sp, mem, cx, gas, acc);
     }
-    let ext = &*ip.add(1);
     // The segment index is in range (handler invariants); a dropped segment is empty.
     let inst = &*(*cx).inst;
-    let seg = ext.b as usize;
+    let seg = ext.elem.0 as usize;
     let items: &[u64] = if inst.elem_dropped.get_unchecked(seg).get() { &[] } else { inst.elems.get_unchecked(seg) };
-    let (dst, src) = (u64::from(rd::<u32>(sp, op.a)), u64::from(rd::<u32>(sp, op.b)));
-    let elems = table_elems(cx, ext.a);
+    let (dst, src) = (u64::from(rd::<u32>(sp, op.dst)), u64::from(rd::<u32>(sp, op.src)));
+    let elems = table_elems(cx, ext.table.0);
     if src + u64::from(n) > items.len() as u64 || dst + u64::from(n) > elems.len() as u64 {
         return trap(ip, cx, TrapCode::TableOutOfBounds, gas);
     }
@@ -175,25 +167,24 @@ table_init(ip, sp, mem, cx, gas, acc) {
 unsafe extern "C" fn table_init_long(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
     // SAFETY: the handler invariants hold for `ip` (it is a `table_init` op, its data op next).
     unsafe {
-        let op = &*ip;
-        let ext = &*ip.add(1);
-        if let Err(code) = runtime::table_init(cx, ext.a, ext.b, rd(sp, op.a), rd(sp, op.b), rd(sp, op.c_lo())) {
+        let (op, ext) = (table_init.operands(&*ip), table_init.data_operands(&*ip.add(1)));
+        if let Err(code) =
+            runtime::table_init(cx, ext.table.0, ext.elem.0, rd(sp, op.dst), rd(sp, op.src), rd(sp, op.len))
+        {
             return trap(ip, cx, code, gas);
         }
         next_op(ip.add(2), sp, mem, cx, gas, acc)
     }
 }
 
-handler!(elem_drop(ip, sp, mem, cx, gas, acc) {
-    runtime::elem_drop(cx, (*ip).a);
+handler!(elem_drop(ip, sp, mem, cx, gas, acc, op: ElemDrop) {
+    runtime::elem_drop(cx, op.elem.0);
     next!(ip.add(1), sp, mem, cx, gas, acc)
 });
 
 handler!(
-/// `ref.func`: result slot `a`, module function index `b`.
-ref_func(ip, sp, mem, cx, gas, acc) {
-    let op = &*ip;
-    let v = runtime::ref_func(cx, op.b);
-    *sp.add(op.a as usize) = v;
+/// `ref.func` of a function of the module's function space.
+ref_func(ip, sp, mem, cx, gas, acc, op: RefFunc) {
+    let v = wr(sp, op.dst, runtime::ref_func(cx, op.func.0));
     next!(ip.add(1), sp, mem, cx, gas, v)
 });

@@ -7,6 +7,7 @@
 
 use super::OP_BYTES;
 use crate::engine::SigId;
+use crate::exec::layout::{BrTable, Charged, Layout, Sig};
 use crate::exec::op_table::{self, Field, Kind, Trailer};
 use crate::exec::{handlers as h, Handler, Op};
 
@@ -186,7 +187,7 @@ struct Plans {
 fn plans() -> &'static Plans {
     static PLANS: std::sync::OnceLock<Plans> = std::sync::OnceLock::new();
     PLANS.get_or_init(|| {
-        let call_indirect = op_table::id_of(h::call_indirect);
+        let call_indirect = op_table::id_of(h::call_indirect.handler());
         let table = op_table::by_id();
         let fast = table
             .iter()
@@ -275,14 +276,16 @@ pub(super) fn decode_code(
         }
         if fast.special & SPECIAL_CALL_INDIRECT != 0 {
             // Checked against the type count above (`Kind::Sig`).
-            op.c = crate::exec::pair(sigs[op.c_lo() as usize].0, op.c_hi());
+            let mut call = h::call_indirect.operands(&op);
+            call.sig = Sig(sigs[call.sig.0 as usize].0);
+            op = h::call_indirect.op(call);
         }
         code.push(op);
         let slow = &plans.slow[id];
         let (data_ops, listed): (usize, &'static [(Field, Kind)]) = match slow.trailer {
             Trailer::None => continue,
             Trailer::One(operands) => (1, operands),
-            Trailer::BranchTable => ((op.b as usize).saturating_add(1), BRANCH_TABLE_DATA),
+            Trailer::BranchTable => ((BrTable::decode(&op).targets.0 as usize).saturating_add(1), BRANCH_TABLE_DATA),
         };
         if data_ops > len - at - 1 {
             return Err((at, format!("{data_ops} data ops past the end of the code")));
@@ -337,7 +340,7 @@ fn check_operands(
             // `Checks::pass` reads it: on a 32-bit target `branch_offset` keeps only the low
             // half, so reading it here would accept entries whose high half disagrees.
             Kind::Branch => target(op.c as i64)?,
-            Kind::ChargedBranch => target(op.charged_offset() as i64)?,
+            Kind::ChargedBranch => target(Charged(op.c).offset() as i64)?,
             Kind::Global => within(bounds.globals, "global")?,
             Kind::Func => within(bounds.funcs, "function")?,
             Kind::DefinedFunc => within(bounds.defined, "defined function")?,
@@ -368,6 +371,11 @@ fn check_operands(
 mod tests {
     use super::*;
 
+    /// A `c` of `lo` and `hi` halves, as raw bits (these tests make arbitrary ops).
+    fn pair(lo: u32, hi: u32) -> u64 {
+        u64::from(lo) | u64::from(hi) << 32
+    }
+
     /// The values the tests try in each operand field: edges of the bounds below and of the
     /// field's width.
     fn halves() -> [u32; 8] {
@@ -379,7 +387,7 @@ mod tests {
         let mut cs: Vec<u64> = wide.to_vec();
         for lo in halves() {
             for hi in [0u32, 5, 6, u32::MAX] {
-                cs.push(crate::exec::pair(lo, hi));
+                cs.push(pair(lo, hi));
             }
         }
         cs
@@ -409,7 +417,7 @@ mod tests {
                     for b in halves() {
                         for &c in &cs {
                             for at in [0usize, 4, 9] {
-                                let op = Op { h: crate::exec::handlers::unreachable, a, b, c };
+                                let op = Op { h: crate::exec::handlers::unreachable.handler(), a, b, c };
                                 let quick = checks.pass(&op, at, 10, &limits);
                                 let full = check_operands(&op, at, 10, listed, FRAME_CELLS, &BOUNDS).is_ok();
                                 assert_eq!(quick, full, "{listed:?}: a={a} b={b} c={c:#x} at {at}");
@@ -442,7 +450,7 @@ mod tests {
                 u64::from_le_bytes(buf)
             };
             let op = Op {
-                h: crate::exec::handlers::unreachable,
+                h: crate::exec::handlers::unreachable.handler(),
                 a: field(2, 4) as u32,
                 b: field(6, 4) as u32,
                 c: field(10, 8),
@@ -458,7 +466,9 @@ mod tests {
                 Trailer::None => continue,
                 Trailer::One(operands) => (1, operands),
                 // Saturating: `b + 1` overflows a 32-bit `usize` at `b = u32::MAX`.
-                Trailer::BranchTable => ((op.b as usize).saturating_add(1), BRANCH_TABLE_DATA),
+                Trailer::BranchTable => {
+                    ((BrTable::decode(&op).targets.0 as usize).saturating_add(1), BRANCH_TABLE_DATA)
+                }
             };
             if data_ops > len - i {
                 return Err(i - 1);
@@ -507,7 +517,7 @@ mod tests {
                 let c = match next(8) {
                     0 => cs[next(cs.len())],
                     1 => (next(len + 2) as i64 - 2) as u64,
-                    _ => crate::exec::pair(small(&mut next), small(&mut next)),
+                    _ => pair(small(&mut next), small(&mut next)),
                 };
                 raw.extend_from_slice(&id.to_le_bytes());
                 raw.extend_from_slice(&a.to_le_bytes());

@@ -6,6 +6,7 @@ use super::wire::{write_config, write_const, write_extern_type, write_func_type,
 use super::wire::{write_memory_type, write_table_type, Writer};
 use super::{SerialError, FORMAT_VERSION, MAGIC};
 use crate::exec::handlers as h;
+use crate::exec::layout::Sig;
 use crate::exec::op_table;
 use crate::module::{DataMode, ElemMode, ExportKind, Module};
 
@@ -98,22 +99,23 @@ pub(super) fn encode(module: &Module) -> Result<Vec<u8>, SerialError> {
         w.len(f.code.len());
         for (i, op) in f.code.iter().enumerate() {
             let id = op_table::id_of(op.h).ok_or(SerialError::UnknownHandler { func: f.index, op: i })?;
-            let mut c = op.c;
-            if h::same(op.h, h::call_indirect) {
+            let mut op = *op;
+            if h::call_indirect.is(&op) {
                 // The engine's interned signature becomes the module's first type index
                 // with that signature, interned again by whichever engine loads it.
-                let sig = op.c_lo();
+                let mut call = h::call_indirect.operands(&op);
                 let ty = m
                     .sigs
                     .iter()
-                    .position(|s| s.0 == sig)
+                    .position(|s| s.0 == call.sig.0)
                     .ok_or(SerialError::UnknownHandler { func: f.index, op: i })?;
-                c = crate::exec::pair(ty as u32, op.c_hi());
+                call.sig = Sig(ty as u32);
+                op = h::call_indirect.op(call);
             }
             w.u16(id);
             w.u32(op.a);
             w.u32(op.b);
-            w.u64(c);
+            w.u64(op.c);
         }
         for offset in f.offsets.iter() {
             w.u32(*offset);

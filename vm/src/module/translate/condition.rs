@@ -4,8 +4,10 @@
 
 use super::metering::PaysNext;
 use super::stack::Operand;
-use super::{op, FuncTranslator};
-use crate::exec::handlers::{self as h, Bin, CmpBranch, CondBranch};
+use super::FuncTranslator;
+use crate::exec::handlers::{self as h, Bin, BranchForms, CmpBranch, CondBranch};
+use crate::exec::layout::{Branch, Branching, Charged, Imm, ImmType, Slot, SlotBranch, SlotImmBranch, SlotSlotBranch};
+use crate::exec::Op;
 
 /// An integer comparison, as a compare-and-branch op tests it.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -95,21 +97,51 @@ pub(super) enum Test {
 }
 
 impl Test {
-    /// The branch taken when the test holds, and its operands `a` and `b`.
-    pub(super) fn form(self) -> (&'static CondBranch, u32, u32) {
+    /// The op of the branch taken when the test holds, and its forms: the plain form (its target
+    /// linked later), or with `paying`, the form whose taken way pays the charge at its target
+    /// (see [`branch_op`]).
+    #[inline(always)]
+    pub(super) fn branch(self, paying: Option<Charged>) -> (Op, &'static CondBranch) {
+        let unlinked = Branch::UNLINKED;
         match self {
             Test::Cmp { kind, is64, lhs, rhs } => {
                 let forms = kind.branch(is64);
                 match rhs {
-                    Rhs::Slot(r) => (&forms.ss, lhs, r),
-                    Rhs::Imm(i) => (&forms.si, lhs, i),
+                    Rhs::Slot(r) => {
+                        branch_op(&forms.ss, SlotSlotBranch { x: Slot(lhs), y: Slot(r), target: unlinked }, paying)
+                    }
+                    Rhs::Imm(i) => {
+                        let y = Imm::new(u64::from(i));
+                        branch_op(&forms.si, SlotImmBranch { x: Slot(lhs), y, target: unlinked }, paying)
+                    }
                 }
             }
-            Test::Eqz { is64: false, slot } => (&h::BR_EQZ, slot, 0),
-            Test::Eqz { is64: true, slot } => (&h::BR_I64_EQZ, slot, 0),
-            Test::Nez { slot } => (&h::BR_NEZ, slot, 0),
+            Test::Eqz { is64: false, slot } => {
+                branch_op(&h::BR_EQZ, SlotBranch { x: Slot(slot), target: unlinked }, paying)
+            }
+            Test::Eqz { is64: true, slot } => {
+                branch_op(&h::BR_I64_EQZ, SlotBranch { x: Slot(slot), target: unlinked }, paying)
+            }
+            Test::Nez { slot } => branch_op(&h::BR_NEZ, SlotBranch { x: Slot(slot), target: unlinked }, paying),
         }
     }
+}
+
+/// The op of branch `forms` with the operands of `plain`: its plain form, or with `paying`, the
+/// form whose taken way pays the charge at that target (its `_mem` form if the target is the
+/// region's memory-access charge too). Returns the forms too, for linking.
+#[inline(always)]
+pub(super) fn branch_op<P: Branching>(
+    forms: &'static BranchForms<P>,
+    plain: P,
+    paying: Option<Charged>,
+) -> (Op, &'static CondBranch) {
+    let op = match paying {
+        None => forms.plain.op(plain),
+        Some(target) if target.memory() => forms.taken_pays_mem.op(plain.paying(target)),
+        Some(target) => forms.taken_pays.op(plain.paying(target)),
+    };
+    (op, &forms.any)
 }
 
 /// The right-hand side of a fused comparison.
@@ -157,8 +189,8 @@ impl FuncTranslator {
 
     /// Emits a jump taken when `test` holds; returns its index and form for linking.
     pub(super) fn emit_test_jump(&mut self, test: Test) -> (usize, &'static CondBranch) {
-        let (form, a, b) = test.form();
-        let at = self.emit(op(form.plain, a, b, 0));
+        let (op, form) = test.branch(None);
+        let at = self.emit(op);
         self.pays_next_gas = Some((at, PaysNext::Branch(form)));
         (at, form)
     }
@@ -167,8 +199,9 @@ impl FuncTranslator {
     pub(super) fn emit_test_jump_not(&mut self, test: Test) -> (usize, &'static CondBranch) {
         match test {
             Test::Eqz { is64: true, slot } => {
-                let form = &h::BR_I64_NEZ;
-                let at = self.emit(op(form.plain, slot, 0, 0));
+                let (op, form) =
+                    branch_op(&h::BR_I64_NEZ, SlotBranch { x: Slot(slot), target: Branch::UNLINKED }, None);
+                let at = self.emit(op);
                 self.pays_next_gas = Some((at, PaysNext::Branch(form)));
                 (at, form)
             }
@@ -177,7 +210,7 @@ impl FuncTranslator {
     }
 
     /// A comparison: emitted like any binary op, but remembered for fusion with a branch.
-    pub(super) fn cmp(&mut self, b: Bin, kind: CmpKind, is64: bool) {
+    pub(super) fn cmp<T: ImmType>(&mut self, b: Bin<T>, kind: CmpKind, is64: bool) {
         let len = self.stack.len();
         let (lhs, rhs) = match self.stack.get(len.wrapping_sub(2)..) {
             Some(&[l, r]) => (l, r),
@@ -217,13 +250,8 @@ impl FuncTranslator {
 
     /// `i32.eqz`/`i64.eqz`: emitted like a unary op, but remembered for fusion with a branch.
     pub(super) fn eqz(&mut self, is64: bool) {
-        let (slot, dst) = self.top_to_temp();
-        let hd = if is64 {
-            self.acc_or(slot, h::i64_eqz, h::i64_eqz_a)
-        } else {
-            self.acc_or(slot, h::i32_eqz, h::i32_eqz_a)
-        };
-        self.emit_producer_to(dst, hd, slot, 0);
+        let slot =
+            if is64 { self.un_acc_slot(h::i64_eqz, h::i64_eqz_a) } else { self.un_acc_slot(h::i32_eqz, h::i32_eqz_a) };
         self.last_test = Some(Test::Eqz { is64, slot });
     }
 }

@@ -5,12 +5,16 @@
 
 use wasmparser::BlockType;
 
-use super::condition::Test;
+use super::condition::{branch_op, Test};
 use super::metering::{charged_target, PaysNext};
 use super::stack::Operand;
-use super::{op, FuncTranslator, ModuleCtx, Res};
+use super::{FuncTranslator, ModuleCtx, Res};
 use crate::exec::handlers::{self as h, CondBranch};
-use crate::exec::{branch_c, Handler, CHARGED_MEMORY};
+use crate::exec::layout::{
+    set_target, BrTable, Branch, Cell, Jump, Leave, LeaveCell, LeaveSlot, Nothing, RetCell, RetSlot, Slot, Stack,
+    Targets,
+};
+use crate::exec::Op;
 
 /// What opened a control frame (`Else` is an `if` past its `else`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -87,7 +91,7 @@ impl FuncTranslator {
         let label = self.label_mut(depth);
         if label.kind == CtrlKind::Loop {
             let head = label.head;
-            self.ops[at].c = branch_c(at, head);
+            set_target(&mut self.ops[at], Branch::between(at, head));
         } else {
             label.branches.push((at, form));
         }
@@ -110,12 +114,12 @@ impl FuncTranslator {
         }
         if let Some((head, gas)) = self.charged_loop(depth) {
             let at = self.ops.len();
-            let form = if gas & CHARGED_MEMORY != 0 { h::BR.taken_pays_mem } else { h::BR.taken_pays };
-            self.emit(op(form, 0, 0, charged_target(at, head, gas)));
+            let (op, _) = branch_op(&h::BR, Jump { target: Branch::UNLINKED }, Some(charged_target(at, head, gas)));
+            self.emit(op);
             return;
         }
-        let at = self.emit(op(h::br, 0, 0, 0));
-        self.link(at, depth, Some(&h::BR));
+        let at = self.emit(h::br.op(Jump { target: Branch::UNLINKED }));
+        self.link(at, depth, Some(&h::BR.any));
     }
 
     /// A conditional branch to `depth` that needs no value moves.
@@ -125,10 +129,9 @@ impl FuncTranslator {
             self.link(at, depth, Some(form));
             return;
         };
-        let (form, a, b) = test.form();
         let at = self.ops.len();
-        let taken_pays = if gas & CHARGED_MEMORY != 0 { form.taken_pays_mem } else { form.taken_pays };
-        self.emit(op(taken_pays, a, b, charged_target(at, head, gas)));
+        let (op, form) = test.branch(Some(charged_target(at, head, gas)));
+        self.emit(op);
         self.pays_next_gas = Some((at, PaysNext::Branch(form)));
     }
 
@@ -142,30 +145,16 @@ impl FuncTranslator {
     /// The return sequence: results moved to slots `0..n`, then the return op (one that
     /// releases `leave` stack units first, if any).
     fn emit_return_ops(&mut self, leave: Option<u32>) {
-        // With a pending stack release, returns use the variants that release first.
-        let (ret, ret_slot, ret_imm) = match leave {
-            Some(_) => (h::leave_ret as Handler, h::leave_ret_slot as Handler, h::leave_ret_imm as Handler),
-            None => (h::ret as Handler, h::ret_slot as Handler, h::ret_imm as Handler),
-        };
-        let units = leave.unwrap_or(0);
         let n = self.results;
         let top = self.height();
         if n == 1 {
-            match self.stack[(top - 1) as usize] {
-                Operand::Const(c) => {
-                    self.emit(op(ret_imm, units, 0, c));
-                }
-                Operand::Local(0) => {
-                    self.emit(op(ret, units, 0, 0));
-                }
-                Operand::Local(x) => {
-                    self.emit(op(ret_slot, units, x, 0));
-                }
-                Operand::Temp => {
-                    let slot = self.temp_slot(top - 1);
-                    self.emit(op(ret_slot, units, slot, 0));
-                }
-            }
+            let result = match self.stack[(top - 1) as usize] {
+                Operand::Const(c) => Returned::Cell(c),
+                Operand::Local(0) => Returned::InPlace,
+                Operand::Local(x) => Returned::Slot(x),
+                Operand::Temp => Returned::Slot(self.temp_slot(top - 1)),
+            };
+            self.emit(return_op(result, leave));
             return;
         }
         // Results go to slots 0..n. Sources that are temporaries sit at or above their
@@ -202,7 +191,7 @@ impl FuncTranslator {
                 _ => {}
             }
         }
-        self.emit(op(ret, units, 0, 0));
+        self.emit(return_op(Returned::InPlace, leave));
     }
 
     /// The numbers of parameters and results of a block type.
@@ -254,7 +243,7 @@ impl FuncTranslator {
         self.global_set = None;
         self.acc = None;
         let here = self.ops.len();
-        self.ops[at].c = branch_c(at, here);
+        set_target(&mut self.ops[at], Branch::between(at, here));
     }
 
     /// Patches branch `at`, of form `form`, to land here. If the next op is a `gas` op, the
@@ -287,8 +276,8 @@ impl FuncTranslator {
         let (height, params, results) = (ctrl.height, ctrl.params, ctrl.results);
         if self.reachable {
             self.place_results(height, results);
-            let at = self.emit(op(h::br, 0, 0, 0));
-            self.label_mut(0).branches.push((at, Some(&h::BR)));
+            let at = self.emit(h::br.op(Jump { target: Branch::UNLINKED }));
+            self.label_mut(0).branches.push((at, Some(&h::BR.any)));
         }
         let ctrl = self.label_mut(0);
         ctrl.kind = CtrlKind::Else;
@@ -360,10 +349,10 @@ impl FuncTranslator {
         }
         depths.push(targets.default());
         let n = targets.len();
-        self.emit(op(h::br_table, index, n, 0));
+        self.emit(h::br_table.op(BrTable { index: Slot(index), targets: Targets(n) }));
         let first = self.ops.len();
         for _ in 0..depths.len() {
-            self.emit(op(h::unreachable, 0, 0, 0));
+            self.emit(h::br_table.entry());
         }
         for (i, &depth) in depths.iter().enumerate() {
             let entry = first + i;
@@ -376,5 +365,27 @@ impl FuncTranslator {
         }
         self.table_depths = depths;
         Ok(())
+    }
+}
+
+/// The single result of a return: already in slot 0, in another slot, or a constant.
+#[derive(Clone, Copy)]
+enum Returned {
+    InPlace,
+    Slot(u32),
+    Cell(u64),
+}
+
+/// The return op for `result`; with a pending stack release (`leave`), one of the forms that
+/// release first.
+#[inline(always)]
+fn return_op(result: Returned, leave: Option<u32>) -> Op {
+    match (leave, result) {
+        (None, Returned::InPlace) => h::ret_plain.op(Nothing {}),
+        (None, Returned::Slot(x)) => h::ret_slot.op(RetSlot { value: Slot(x) }),
+        (None, Returned::Cell(c)) => h::ret_imm.op(RetCell { value: Cell(c) }),
+        (Some(units), Returned::InPlace) => h::leave_ret.op(Leave { stack: Stack(units) }),
+        (Some(units), Returned::Slot(x)) => h::leave_ret_slot.op(LeaveSlot { stack: Stack(units), value: Slot(x) }),
+        (Some(units), Returned::Cell(c)) => h::leave_ret_imm.op(LeaveCell { stack: Stack(units), value: Cell(c) }),
     }
 }

@@ -7,10 +7,14 @@
 
 use super::stack::Operand;
 use super::visit::Form;
-use super::{op, FuncTranslator};
+use super::FuncTranslator;
 use crate::exec::handlers::{self as h, Bin};
+use crate::exec::layout::{
+    result_slot, Acc, AddImm, BitShift, BitShiftB, BitShiftBZ, BitShiftZ, Bits, BitsB, BitsZ, Cell, DivConst,
+    DivConstAcc, Divisor, DivisorData, Dst, DstSlot3, LoadAcc, LoadAdd, LoadAddAcc, Offset, Reciprocal, Shift, Slot,
+    StoreAcc, StoreAdd, StoreAddAcc, StoreImm, StoreImmAdd, WrapShr, WrapShrAcc, I32,
+};
 use crate::exec::numeric::Reciprocal32;
-use crate::exec::pair;
 
 /// A producer whose result can be folded into the op that consumes it.
 #[derive(Clone, Copy, Debug)]
@@ -48,7 +52,7 @@ pub(super) enum DivRem {
 
 impl DivRem {
     /// The handlers for a divisor in a slot, which check it for zero.
-    fn generic(self) -> Bin {
+    fn generic(self) -> Bin<I32> {
         match self {
             DivRem::DivS => h::I32_DIV_S,
             DivRem::DivU => h::I32_DIV_U,
@@ -73,7 +77,7 @@ impl FuncTranslator {
         let at = self.stack.len().checked_sub(1 + depth)?;
         if producer + 1 != self.ops.len()
             || self.stack[at] != Operand::Temp
-            || self.ops[producer].a != self.temp_slot(at as u32)
+            || result_slot(&self.ops[producer]) != self.temp_slot(at as u32)
         {
             return None;
         }
@@ -116,11 +120,23 @@ impl FuncTranslator {
     pub(super) fn load(&mut self, forms: h::Load, offset: u64) {
         if let Some((base, imm)) = self.take_address_add() {
             self.stack.pop();
-            self.emit_producer(self.acc_or(base, forms.add, forms.add_acc), base, pair(imm, offset as u32));
+            let (held, add, offset) = (self.holds(base), AddImm(imm), Offset(offset));
+            let dst = self.next_temp();
+            self.emit_producer(if held {
+                forms.add_acc.op(LoadAddAcc { dst, base: Acc(base), add, offset })
+            } else {
+                forms.add.op(LoadAdd { dst, base: Slot(base), add, offset })
+            });
             return;
         }
         let (addr, dst) = self.top_to_temp();
-        self.emit_producer_to(dst, self.acc_or(addr, forms.plain, forms.plain_acc), addr, offset);
+        let (held, offset) = (self.holds(addr), Offset(offset));
+        let dst = Dst(dst);
+        self.emit_produced(if held {
+            forms.plain_acc.op(LoadAcc { dst, addr: Acc(addr), offset })
+        } else {
+            forms.plain.op(crate::exec::layout::Load { dst, addr: Slot(addr), offset })
+        });
     }
 
     /// A store of `width` bytes.
@@ -132,21 +148,32 @@ impl FuncTranslator {
             let fits = width <= 4 || v >> 32 == 0;
             if let Some((base, imm)) = fits.then(|| self.take_address_add()).flatten() {
                 self.stack.pop();
-                self.emit(op(imm_fused_add, base, v as u32, pair(imm, offset as u32)));
+                let (base, add, value, offset) = (Slot(base), AddImm(imm), Cell(v), Offset(offset));
+                self.emit(imm_fused_add.op(StoreImmAdd { base, add, value, offset }));
                 return;
             }
             let addr = self.pop_slot();
-            self.emit(op(imm, addr, offset as u32, v));
+            self.emit(imm.op(StoreImm { addr: Slot(addr), value: Cell(v), offset: Offset(offset) }));
             return;
         }
         let val = self.slot_of(val, hv);
+        let offset = Offset(offset);
         if let Some((base, imm)) = self.take_address_add() {
             self.stack.pop();
-            self.emit(op(self.acc_or(val, fused_add, fused_add_acc), base, val, pair(imm, offset as u32)));
+            let (base, add) = (Slot(base), AddImm(imm));
+            self.emit(if self.holds(val) {
+                fused_add_acc.op(StoreAddAcc { base, add, value: Acc(val), offset })
+            } else {
+                fused_add.op(StoreAdd { base, add, value: Slot(val), offset })
+            });
             return;
         }
-        let addr = self.pop_slot();
-        self.emit(op(self.acc_or(val, plain, plain_acc), addr, val, offset));
+        let addr = Slot(self.pop_slot());
+        self.emit(if self.holds(val) {
+            plain_acc.op(StoreAcc { addr, value: Acc(val), offset })
+        } else {
+            plain.op(crate::exec::layout::Store { addr, value: Slot(val), offset })
+        });
     }
 
     /// `i32.add`: of a constant, remembered for fusion into a load or store address.
@@ -187,22 +214,31 @@ impl FuncTranslator {
         };
         self.stack.pop();
         let x = self.pop_slot();
-        let bits = reciprocal.to_bits();
-        let data = u64::from(divisor);
-        match kind {
-            DivRem::DivU => self.emit_producer(self.acc_or(x, h::i32_div_u_const, h::i32_div_u_const_a), x, bits),
-            DivRem::DivS => self.emit_producer(self.acc_or(x, h::i32_div_s_const, h::i32_div_s_const_a), x, bits),
-            DivRem::RemU => {
-                self.emit_producer_with_data(self.acc_or(x, h::i32_rem_u_const, h::i32_rem_u_const_a), x, bits, data)
+        let (dst, by) = (self.next_temp(), Reciprocal(reciprocal.to_bits()));
+        let (plain, acc) = (DivConst { dst, src: Slot(x), by }, DivConstAcc { dst, src: Acc(x), by });
+        let data = DivisorData { divisor: Divisor(divisor) };
+        match (kind, self.holds(x)) {
+            (DivRem::DivU, false) => self.emit_producer(h::i32_div_u_const.op(plain)),
+            (DivRem::DivU, true) => self.emit_producer(h::i32_div_u_const_a.op(acc)),
+            (DivRem::DivS, false) => self.emit_producer(h::i32_div_s_const.op(plain)),
+            (DivRem::DivS, true) => self.emit_producer(h::i32_div_s_const_a.op(acc)),
+            (DivRem::RemU, false) => {
+                self.emit_producer_with_data((h::i32_rem_u_const.op(plain), h::i32_rem_u_const.data(data)))
             }
-            DivRem::RemS => {
-                self.emit_producer_with_data(self.acc_or(x, h::i32_rem_s_const, h::i32_rem_s_const_a), x, bits, data)
+            (DivRem::RemU, true) => {
+                self.emit_producer_with_data((h::i32_rem_u_const_a.op(acc), h::i32_rem_u_const_a.data(data)))
+            }
+            (DivRem::RemS, false) => {
+                self.emit_producer_with_data((h::i32_rem_s_const.op(plain), h::i32_rem_s_const.data(data)))
+            }
+            (DivRem::RemS, true) => {
+                self.emit_producer_with_data((h::i32_rem_s_const_a.op(acc), h::i32_rem_s_const_a.data(data)))
             }
         }
     }
 
     /// `i64.shl`/`i64.shr_u`: by a constant, remembered for fusion into a following `i64.xor`.
-    pub(super) fn i64_shift(&mut self, b: Bin, bit: BitOp) {
+    pub(super) fn i64_shift(&mut self, b: Bin<crate::exec::layout::I64>, bit: BitOp) {
         if let Form::SlotImm(src, k) = self.bin(b) {
             self.last_fuse = Some(Fuse::Bit64 { op: bit, src, k: (k & 63) as u32 });
         }
@@ -244,7 +280,11 @@ impl FuncTranslator {
         };
         match self.take_fused_operand(select) {
             Some((Fused2::Shifted(forms, b, k), other)) => return self.emit_fused(forms, b, other, k),
-            Some((Fused2::AndNot(b, z), other)) => return self.emit_producer(h::i64_xor_andn, b, pair(z, other)),
+            Some((Fused2::AndNot(b, z), other)) => {
+                let (x, y, z) = (Slot(b), Slot(z), Slot(other));
+                let dst = self.next_temp();
+                return self.emit_producer(h::i64_xor_andn.op(DstSlot3 { dst, x, y, z }));
+            }
             None => {}
         }
         match self.bin(h::I64_XOR) {
@@ -263,7 +303,13 @@ impl FuncTranslator {
         };
         if let Some((src, k)) = self.take_fuse(shr_u) {
             self.stack.pop();
-            self.emit_producer(self.acc_or(src, h::i32_wrap_shr_u, h::i32_wrap_shr_u_a), src, u64::from(k));
+            let (held, k) = (self.holds(src), Shift(k));
+            let dst = self.next_temp();
+            self.emit_producer(if held {
+                h::i32_wrap_shr_u_a.op(WrapShrAcc { dst, src: Acc(src), k })
+            } else {
+                h::i32_wrap_shr_u.op(WrapShr { dst, src: Slot(src), k })
+            });
             return;
         }
         self.un_acc(h::i32_wrap_i64, h::i32_wrap_i64_a);
@@ -276,29 +322,43 @@ impl FuncTranslator {
             _ => None,
         };
         if let Some((src, z)) = self.take_fused_operand(not) {
-            self.emit_fused(h::I64_ANDN, src, z, 0);
+            self.emit_andn(src, z);
             self.last_fuse = Some(Fuse::AndNot64 { b: src, z });
             return;
         }
         self.binop(h::I64_AND);
     }
 
-    /// Emits a fused bit operation of slots `b` and `z` (and `hi`, a shift amount, in the high
-    /// half of `c`), in the form that reads from the accumulator whichever of them it holds.
-    fn emit_fused(&mut self, forms: h::Fused, b: u32, z: u32, hi: u32) {
-        let held = |slot| self.acc == Some(slot);
-        let hd = match (held(b), held(z), forms.both_acc) {
-            (true, true, Some(both)) => both,
-            (true, _, _) => forms.b_acc,
-            (false, true, _) => forms.z_acc,
-            (false, false, _) => forms.plain,
-        };
-        self.emit_producer(hd, b, pair(z, hi));
+    /// Emits a fused bit operation of slots `b` and `z` and the shift amount `k`, in the form
+    /// that reads from the accumulator whichever of them it holds.
+    fn emit_fused(&mut self, forms: h::Fused, b: u32, z: u32, k: u32) {
+        let (held_b, held_z, k) = (self.holds(b), self.holds(z), Shift(k));
+        let dst = self.next_temp();
+        self.emit_producer(match (held_b, held_z, forms.both_acc) {
+            (true, true, Some(both)) => both.op(BitShiftBZ { dst, b: Acc(b), z: Acc(z), k }),
+            (true, _, _) => forms.b_acc.op(BitShiftB { dst, b: Acc(b), z: Slot(z), k }),
+            (false, true, _) => forms.z_acc.op(BitShiftZ { dst, b: Slot(b), z: Acc(z), k }),
+            (false, false, _) => forms.plain.op(BitShift { dst, b: Slot(b), z: Slot(z), k }),
+        });
+    }
+
+    /// Emits the and-not `z & !b` of slots `b` and `z`, in the form that reads from the
+    /// accumulator whichever of them it holds.
+    fn emit_andn(&mut self, b: u32, z: u32) {
+        let forms = h::I64_ANDN;
+        let (held_b, held_z) = (self.holds(b), self.holds(z));
+        let dst = self.next_temp();
+        self.emit_producer(match (held_b, held_z) {
+            (true, _) => forms.b_acc.op(BitsB { dst, b: Acc(b), z: Slot(z) }),
+            (false, true) => forms.z_acc.op(BitsZ { dst, b: Slot(b), z: Acc(z) }),
+            (false, false) => forms.plain.op(Bits { dst, b: Slot(b), z: Slot(z) }),
+        });
     }
 
     /// `fNN.mul` of two slots: remembered for fusion into a following `fNN.add`.
     pub(super) fn float_mul(&mut self, is64: bool) {
-        if let Form::SlotSlot(x, y) = self.bin(if is64 { h::F64_MUL } else { h::F32_MUL }) {
+        let form = if is64 { self.bin(h::F64_MUL) } else { self.bin(h::F32_MUL) };
+        if let Form::SlotSlot(x, y) = form {
             self.last_fuse = Some(Fuse::Mul { is64, x, y });
         }
     }
@@ -316,12 +376,17 @@ impl FuncTranslator {
             if let Some((x, y)) = self.take_fuse(mul) {
                 self.stack.pop();
                 self.stack.pop();
-                let z = self.slot_of(other, other_h);
+                let (x, y, z) = (Slot(x), Slot(y), Slot(self.slot_of(other, other_h)));
                 let hd = if is64 { h::f64_mul_add } else { h::f32_mul_add };
-                self.emit_producer(hd, x, pair(y, z));
+                let dst = self.next_temp();
+                self.emit_producer(hd.op(DstSlot3 { dst, x, y, z }));
                 return;
             }
         }
-        self.bin(if is64 { h::F64_ADD } else { h::F32_ADD });
+        if is64 {
+            self.bin(h::F64_ADD);
+        } else {
+            self.bin(h::F32_ADD);
+        }
     }
 }

@@ -7,9 +7,12 @@
 
 use super::control::CtrlKind;
 use super::stack::Operand;
-use super::{op, FuncTranslator};
-use crate::exec::handlers::{self as h, same, CondBranch};
-use crate::exec::{charged_branch_c, CHARGED_MEMORY};
+use super::FuncTranslator;
+use crate::exec::handlers::{self as h, CondBranch};
+use crate::exec::layout::{
+    Charge, Charged, DstOnly, DstPrice, DstSlotPrice, Entry, Flag, Gas, Slot, Stack, StackUnits, UnitPrice,
+    CHARGED_MEMORY,
+};
 use crate::metering::Import;
 
 /// An op that has a variant paying the `gas` op right after it.
@@ -21,10 +24,10 @@ pub(super) enum PaysNext {
     Call,
 }
 
-/// The `c` of a branch at `from` that pays the charge `gas` of the `gas` op at `charge` itself
-/// and lands after it (`gas` may carry [`CHARGED_MEMORY`]).
-pub(super) fn charged_target(from: usize, charge: usize, gas: u32) -> u64 {
-    charged_branch_c(from, charge + 1, gas)
+/// The target of a branch at `from` that pays the charge `gas` of the `gas` op at `charge`
+/// itself and lands after it (`gas` may carry [`CHARGED_MEMORY`]).
+pub(super) fn charged_target(from: usize, charge: usize, gas: u32) -> Charged {
+    Charged::between(from, charge + 1, gas)
 }
 
 /// A charge as a branch that pays it carries it, if it fits (below [`CHARGED_MEMORY`]); larger
@@ -45,9 +48,8 @@ impl FuncTranslator {
                 let after_enter = self.last_stack_op == Some((0, Import::StackEnter)) && self.ops.len() == 1;
                 match self.ops.last_mut() {
                     Some(last) if after_enter => {
-                        last.h = h::enter_gas;
-                        last.a = last.c as u32;
-                        last.c = arg;
+                        let stack = h::stack_enter.operands(last).units;
+                        *last = h::enter_gas.op(Entry { stack, gas: Gas(arg), memory: Flag(false) });
                     }
                     _ => {
                         let ops = self.ops.len();
@@ -56,10 +58,10 @@ impl FuncTranslator {
                         if let Some((at, pays)) = self.pays_next_gas {
                             if at + 1 == ops {
                                 let before = &mut self.ops[at];
-                                before.h = match pays {
-                                    PaysNext::Branch(form) => form.falls_paying(before.h),
-                                    PaysNext::Call => h::call_internal_then_gas,
-                                };
+                                match pays {
+                                    PaysNext::Branch(form) => form.pay_fallthrough(before),
+                                    PaysNext::Call => h::call_internal_then_gas.replace(before, h::call_internal),
+                                }
                             }
                         }
                         self.pay_at_label(arg);
@@ -68,7 +70,7 @@ impl FuncTranslator {
                                 ctrl.head_gas = branch_charge(arg);
                             }
                         }
-                        self.emit(op(h::gas, 0, 0, arg));
+                        self.emit(h::charge.op(Charge { gas: Gas(arg), memory: Flag(false) }));
                     }
                 }
             }
@@ -80,24 +82,25 @@ impl FuncTranslator {
                     self.producer == Some(at) && at + 1 == self.ops.len() && self.stack.last() == Some(&Operand::Temp)
                 });
                 if let Some(at) = size {
-                    self.ops[at].h = h::memory_size_gas;
-                    self.ops[at].c = arg;
+                    let DstOnly { dst } = h::memory_size.operands(&self.ops[at]);
+                    self.ops[at] = h::memory_size_gas.op(DstPrice { dst, per: UnitPrice(arg) });
                     self.producer = None;
                     self.memory_size_at = None;
                     self.memory_charge_at = Some(at);
                     return true;
                 }
-                let len = self.pop_slot();
-                self.emit_producer(h::gas_len, len, arg);
+                let len = Slot(self.pop_slot());
+                let dst = self.next_temp();
+                self.emit_producer(h::gas_len.op(DstSlotPrice { dst, len, per: UnitPrice(arg) }));
             }
             Import::StackEnter => {
                 self.stack.pop();
-                let at = self.emit(op(h::stack_enter, 0, 0, arg as u32 as u64));
+                let at = self.emit(h::stack_enter.op(StackUnits { units: Stack(arg as u32) }));
                 self.last_stack_op = Some((at, Import::StackEnter));
             }
             Import::StackLeave => {
                 self.stack.pop();
-                let at = self.emit(op(h::stack_leave, 0, 0, arg as u32 as u64));
+                let at = self.emit(h::stack_leave.op(StackUnits { units: Stack(arg as u32) }));
                 self.last_stack_op = Some((at, Import::StackLeave));
             }
         }
@@ -115,9 +118,7 @@ impl FuncTranslator {
         self.paid.clear();
         self.paid_at = here;
         for &(at, form) in &self.bound {
-            let branch = &mut self.ops[at];
-            branch.h = form.taken_paying(branch.h);
-            branch.c = charged_target(at, here, gas);
+            form.pay_taken(&mut self.ops[at], charged_target(at, here, gas));
             self.paid.push((at, form));
         }
         self.bound.clear();
@@ -133,22 +134,23 @@ impl FuncTranslator {
     pub(super) fn drop_memory_charge(&mut self) {
         let Some(at) = self.memory_charge_at.take() else { return };
         // A unit price above 32 bits stays unfused: `handlers::pay_memory` multiplies unchecked.
-        let dead = at + 1 == self.ops.len()
-            && at > 0
-            && u32::try_from(self.ops[at].c).is_ok()
-            && self.stack.last() == Some(&Operand::Temp)
-            && self.temp_slot(self.height() - 1) == self.ops[at].a;
+        let dead = at + 1 == self.ops.len() && at > 0 && {
+            let DstPrice { dst, per } = h::memory_size_gas.operands(&self.ops[at]);
+            u32::try_from(per.0).is_ok()
+                && self.stack.last() == Some(&Operand::Temp)
+                && self.temp_slot(self.height() - 1) == dst.0
+        };
         if !dead {
             return;
         }
         let charge = at - 1;
         let before = &mut self.ops[charge];
-        if same(before.h, h::gas) {
-            before.h = h::gas_mem;
-            before.a = 1;
-        } else if same(before.h, h::enter_gas) && charge == 0 {
-            before.h = h::enter_gas_mem;
-            before.b = 1;
+        if h::charge.is(before) {
+            let charge = h::charge.operands(before);
+            *before = h::gas_mem.op(Charge { memory: Flag(true), ..charge });
+        } else if h::enter_gas.is(before) && charge == 0 {
+            let entry = h::enter_gas.operands(before);
+            *before = h::enter_gas_mem.op(Entry { memory: Flag(true), ..entry });
         } else {
             return;
         }
@@ -156,9 +158,7 @@ impl FuncTranslator {
         self.acc = None;
         if self.paid_at == charge {
             for &(at, form) in &self.paid {
-                let branch = &mut self.ops[at];
-                branch.c |= u64::from(CHARGED_MEMORY) << 32;
-                branch.h = form.memory_paying(branch.h);
+                form.pay_memory(&mut self.ops[at]);
             }
         }
         if let Some(ctrl) = self.ctrl.last_mut() {
@@ -183,7 +183,7 @@ impl FuncTranslator {
     pub(super) fn take_stack_leave(&mut self) -> Option<u32> {
         match self.ops.last() {
             Some(last) if self.last_stack_op == Some((self.ops.len() - 1, Import::StackLeave)) => {
-                let units = last.c as u32;
+                let units = h::stack_leave.operands(last).units.0;
                 self.unemit_last();
                 Some(units)
             }

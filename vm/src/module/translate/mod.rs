@@ -20,6 +20,9 @@
 //!   so every path to the op comes from that producer. `local.set` may later move `copy` ops
 //!   between the two (preserving a local); copies pass the accumulator through.
 //!
+//! Ops are built only through their handlers' typed constructors (`h::copy.op(DstSlot { .. })`,
+//! see `exec::layout`), and read back, to fuse or retarget them, through the same layouts.
+//!
 //! This file holds the translator's state, the per-function driver and op emission. The rest,
 //! by concern, all `impl FuncTranslator`:
 //! - [`stack`]: the symbolic operand stack: operand descriptors, heights and their slots,
@@ -54,7 +57,8 @@ use self::stack::Operand;
 use self::visit::OpVisitor;
 use super::{CompiledFunc, ModuleCtx};
 use crate::exec::handlers::{self as h, CondBranch};
-use crate::exec::{Handler, Op};
+use crate::exec::layout::{result_slot, Copy2, Dst, DstCell, DstSlot, Slot};
+use crate::exec::Op;
 use crate::metering::Import;
 use crate::Error;
 
@@ -142,10 +146,6 @@ impl core::fmt::Debug for FuncTranslator {
 const MAX_POOLED_OPS: usize = 1 << 16;
 
 type Res<T = ()> = Result<T, Error>;
-
-fn op(h: Handler, a: u32, b: u32, c: u64) -> Op {
-    Op { h, a, b, c }
-}
 
 impl FuncTranslator {
     /// Whether the buffers are small enough to keep for the next compilation: one huge function
@@ -308,20 +308,17 @@ impl FuncTranslator {
         let (copy_at, copy2_at, pair_at) = (self.copy_at.take(), self.copy2_at.take(), self.pair_at.take());
         let len = self.ops.len();
         if let Some(at) = copy_at.filter(|&at| at + 1 == len) {
-            let prev = self.ops[at];
-            if src == prev.a {
-                src = prev.b;
+            let prev = h::copy.operands(&self.ops[at]);
+            if src == prev.dst.0 {
+                src = prev.src.0;
             }
+            let both = Copy2 { dst: prev.dst, src: prev.src, dst2: Dst(dst), src2: Slot(src) };
             if let Some(p) = pair_at.filter(|&p| p + 1 == at) {
                 // `copy2` at `p`, the copy at `at`, this one: `copy4` and its data op.
-                self.ops[p].h = h::copy4;
-                let data = &mut self.ops[at];
-                data.h = h::unreachable;
-                data.c = crate::exec::pair(dst, src);
+                h::copy4.replace(&mut self.ops[p], h::copy2);
+                self.ops[at] = h::copy4.data(both);
             } else {
-                let first = &mut self.ops[at];
-                first.h = h::copy2;
-                first.c = crate::exec::pair(dst, src);
+                self.ops[at] = h::copy2.op(both);
                 self.copy2_at = Some(at);
             }
             self.producer = None;
@@ -333,15 +330,15 @@ impl FuncTranslator {
             self.acc_before_last = self.acc.take();
             return;
         }
-        let at = self.emit(op(h::copy, dst, src, 0));
-        if let Some(p) = copy2_at.filter(|&p| p + 1 == at) {
+        if let Some(p) = copy2_at.filter(|&p| p + 1 == len) {
             // Directly after a `copy2`: a copy after this one makes the three a `copy4`.
-            let pair = self.ops[p];
-            if src == pair.c_lo() {
-                self.ops[at].b = pair.c_hi();
+            let pair = h::copy2.operands(&self.ops[p]);
+            if src == pair.dst2.0 {
+                src = pair.src2.0;
             }
             self.pair_at = Some(p);
         }
+        let at = self.emit(h::copy.op(DstSlot { dst: Dst(dst), src: Slot(src) }));
         self.copy_at = Some(at);
     }
 
@@ -359,40 +356,50 @@ impl FuncTranslator {
     /// and no branch lands between them.
     #[inline]
     pub(super) fn emit_konst(&mut self, dst: u32, c: u64) {
+        let konst = DstCell { dst: Dst(dst), value: crate::exec::layout::Cell(c) };
         if let Some(at) = self.konst_at.take().filter(|&at| at + 1 == self.ops.len()) {
-            self.ops[at].h = h::konst2;
-            self.emit(op(h::unreachable, dst, 0, c));
+            h::konst2.replace(&mut self.ops[at], h::konst);
+            self.emit(h::konst2.data(konst));
             return;
         }
-        let at = self.emit(op(h::konst, dst, 0, c));
+        let at = self.emit(h::konst.op(konst));
         self.konst_at = Some(at);
     }
 
-    /// Emits an op that writes its result to a fresh temporary pushed on the stack (and hands it
-    /// on in the accumulator).
+    /// The slot of the temporary pushed next: the result slot of an op emitted with
+    /// [`Self::emit_producer`].
     #[inline(always)]
-    fn emit_producer(&mut self, h: Handler, b: u32, c: u64) {
+    fn next_temp(&self) -> Dst {
+        Dst(self.temp_slot(self.height()))
+    }
+
+    /// Emits `op`, which writes its result to a fresh temporary pushed on the stack (its result
+    /// slot is [`Self::next_temp`]) and hands it on in the accumulator.
+    #[inline(always)]
+    fn emit_producer(&mut self, op: Op) {
         let dst = self.push_temp();
-        self.emit_producer_to(dst, h, b, c);
+        debug_assert_eq!(result_slot(&op), dst, "a producer writes the temporary pushed for it");
+        self.emit_produced(op);
     }
 
     /// [`Self::emit_producer`] for a result whose temporary the caller has put on the stack
-    /// already, in slot `dst` (an operator that replaces its operands with its result in place).
+    /// already (an operator that replaces its operands with its result in place).
     #[inline(always)]
-    fn emit_producer_to(&mut self, dst: u32, h: Handler, b: u32, c: u64) {
-        let i = self.emit(op(h, dst, b, c));
+    fn emit_produced(&mut self, op: Op) {
+        let dst = result_slot(&op);
+        let i = self.emit(op);
         self.producer = Some(i);
         self.last_test = None;
         self.last_fuse = None;
         self.acc = Some(dst);
     }
 
-    /// Like [`Self::emit_producer`], for an op whose handler reads a second immediate from the
-    /// `c` of a data op that follows it (and continues after the data op).
-    fn emit_producer_with_data(&mut self, h: Handler, b: u32, c: u64, data: u64) {
+    /// Like [`Self::emit_producer`], for an op followed by a data op (`(op, data)`).
+    fn emit_producer_with_data(&mut self, (op, data): (Op, Op)) {
         let dst = self.push_temp();
-        let i = self.emit(op(h, dst, b, c));
-        self.emit(op(h::unreachable, 0, 0, data));
+        debug_assert_eq!(result_slot(&op), dst, "a producer writes the temporary pushed for it");
+        let i = self.emit(op);
+        self.emit(data);
         self.producer = Some(i);
         self.last_test = None;
         self.last_fuse = None;
@@ -414,14 +421,10 @@ impl FuncTranslator {
         self.acc = self.acc_before_last.take();
     }
 
-    /// `acc_form` if the accumulator holds `slot` when the next op starts, else `plain`: the
-    /// form of the next op that reads its operand `slot` from the accumulator or from the slot.
-    fn acc_or(&self, slot: u32, plain: Handler, acc_form: Handler) -> Handler {
-        if self.acc == Some(slot) {
-            acc_form
-        } else {
-            plain
-        }
+    /// Whether the accumulator holds `slot` when the next op starts: the next op may read its
+    /// operand `slot` from the accumulator (its `_a` form) instead of from the slot.
+    fn holds(&self, slot: u32) -> bool {
+        self.acc == Some(slot)
     }
 
     /// Forgets fusion candidates and what the accumulator holds: a label or merge point follows.

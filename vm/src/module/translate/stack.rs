@@ -5,8 +5,8 @@
 //! stored, with the joined stores that follow such a read.
 
 use super::{FuncTranslator, GlobalSet};
-use crate::exec::handlers::{self as h, same};
-use crate::exec::pair;
+use crate::exec::handlers as h;
+use crate::exec::layout::{result_slot, set_result_slot, Global, GlobalAcc, GlobalAcc2, GlobalAcc3};
 
 /// An operand of the symbolic stack: where its value is.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -151,7 +151,7 @@ impl FuncTranslator {
         let preserve = self.stack[..below].contains(&Operand::Local(x));
         let top_slot = self.temp_slot(self.height().saturating_sub(1));
         let producer = match (self.stack.last(), self.producer) {
-            (Some(Operand::Temp), Some(p)) if self.ops[p].a == top_slot => Some(p),
+            (Some(Operand::Temp), Some(p)) if result_slot(&self.ops[p]) == top_slot => Some(p),
             _ => None,
         };
         if let Some(p) = producer {
@@ -170,7 +170,7 @@ impl FuncTranslator {
             }
             // The last op is the producer again: nothing joins the copies now before it.
             self.forget_copies();
-            self.ops[p + copies].a = x;
+            set_result_slot(&mut self.ops[p + copies], x);
             self.producer = None;
             self.last_test = None;
             self.last_fuse = None;
@@ -242,12 +242,12 @@ impl FuncTranslator {
             return false;
         }
         let prev = &mut self.ops[set.at];
-        if same(prev.h, h::global_set_a) {
-            prev.h = h::global_set2_a;
-            prev.c = pair(global, 0);
-        } else if same(prev.h, h::global_set2_a) {
-            prev.h = h::global_set3_a;
-            prev.c = pair(prev.c_lo(), global);
+        if h::global_set_a.is(prev) {
+            let GlobalAcc { global: first, value } = h::global_set_a.operands(prev);
+            *prev = h::global_set2_a.op(GlobalAcc2 { global: first, value, global2: Global(global) });
+        } else if h::global_set2_a.is(prev) {
+            let GlobalAcc2 { global: first, value, global2 } = h::global_set2_a.operands(prev);
+            *prev = h::global_set3_a.op(GlobalAcc3 { global: first, value, global2, global3: Global(global) });
         } else {
             return false;
         }

@@ -14,9 +14,14 @@ use super::control::CtrlKind;
 use super::fusion::{BitOp, DivRem};
 use super::metering::PaysNext;
 use super::stack::Operand;
-use super::{op, FuncTranslator, GlobalSet, ModuleCtx, Res};
+use super::{FuncTranslator, GlobalSet, ModuleCtx, Res};
 use crate::exec::handlers::{self as h, Bin};
-use crate::exec::{pair, Handler};
+use crate::exec::layout::{
+    Acc, CallFunc, CallIndirect, CallInternal, Cell, Data, DataDrop, DefinedFunc, Dst, DstAcc, DstAccImm, DstAccSlot,
+    DstGlobal, DstImmSlot, DstOnly, DstSlot, DstSlotImm, DstSlotSlot, Elem, ElemDrop, Frame, Func, Global, GlobalAcc,
+    GlobalCell, GlobalSlot, Imm, ImmType, MemoryBulk, MemoryInit, Nothing, Of, RefFunc, Select, Sig, Slot, Table,
+    TableBulk, TableCopyData, TableFill, TableGet, TableGrow, TableInitData, TableSet, TableSize,
+};
 use crate::Error;
 
 /// Operand forms of an emitted binary op.
@@ -34,7 +39,7 @@ pub(super) enum Form {
 impl FuncTranslator {
     /// Emits a binary operator on the top two operands, in the form they allow (a constant
     /// operand as an immediate), into a fresh temporary; returns the form, for fusion.
-    pub(super) fn bin(&mut self, b: Bin) -> Form {
+    pub(super) fn bin<T: ImmType>(&mut self, b: Bin<T>) -> Form {
         // The result replaces the two operands in place: the left one's height and temporary,
         // which the stack had already (no push, no frame-size update).
         while self.stack.len() < 2 {
@@ -46,10 +51,10 @@ impl FuncTranslator {
         let (hl, hr) = (top as u32 - 1, top as u32);
         /// What `c` holds: the right operand immediate or its slot, or the left operand
         /// immediate (for the operator's `is` form).
-        enum Right {
+        enum Right<T> {
             Imm,
             Slot,
-            LeftImm(Handler),
+            LeftImm(Of<DstImmSlot<T>>),
         }
         let (a, c, right, form) = match (lhs, rhs) {
             (Operand::Const(_), Operand::Const(y)) => {
@@ -75,37 +80,56 @@ impl FuncTranslator {
         };
         // The left operand from the accumulator when it holds it; for a commutative operator,
         // also the right one, swapped to the left.
-        let (hd, a, c) = match (right, b.acc, self.acc) {
-            (Right::Imm, Some(acc), Some(held)) if held == a => (acc.imm, a, c),
-            (Right::Imm, ..) => (b.si, a, c),
-            (Right::Slot, Some(acc), Some(held)) if held == a => (acc.slot, a, c),
-            (Right::Slot, Some(acc), Some(held)) if b.is.is_none() && u64::from(held) == c => {
-                (acc.slot, held, u64::from(a))
+        let dst = Dst(self.temp_slot(hl));
+        let op = match (right, b.acc, self.acc) {
+            (Right::Imm, Some(acc), Some(held)) if held == a => {
+                acc.imm.op(DstAccImm { dst, lhs: Acc(a), rhs: Imm::new(c) })
             }
-            (Right::Slot, ..) => (b.ss, a, c),
-            (Right::LeftImm(is), ..) => (is, a, c),
+            (Right::Imm, ..) => b.si.op(DstSlotImm { dst, lhs: Slot(a), rhs: Imm::new(c) }),
+            (Right::Slot, Some(acc), Some(held)) if held == a => {
+                acc.slot.op(DstAccSlot { dst, lhs: Acc(a), rhs: Slot(c as u32) })
+            }
+            (Right::Slot, Some(acc), Some(held)) if b.is.is_none() && u64::from(held) == c => {
+                acc.slot.op(DstAccSlot { dst, lhs: Acc(held), rhs: Slot(a) })
+            }
+            (Right::Slot, ..) => b.ss.op(DstSlotSlot { dst, lhs: Slot(a), rhs: Slot(c as u32) }),
+            (Right::LeftImm(is), ..) => is.op(DstImmSlot { dst, lhs: Imm::new(c), rhs: Slot(a) }),
         };
         self.stack[top - 1] = Operand::Temp;
         self.stack.truncate(top);
-        self.emit_producer_to(self.temp_slot(hl), hd, a, c);
+        self.emit_produced(op);
         form
     }
 
     /// [`Self::bin`], for operators that nothing fuses with.
-    pub(super) fn binop(&mut self, b: Bin) {
+    pub(super) fn binop<T: ImmType>(&mut self, b: Bin<T>) {
         self.bin(b);
     }
 
     /// Emits a unary operator on the top operand into a fresh temporary.
-    pub(super) fn un(&mut self, hd: Handler) {
+    pub(super) fn un(&mut self, hd: Of<DstSlot>) {
         let (slot, dst) = self.top_to_temp();
-        self.emit_producer_to(dst, hd, slot, 0);
+        let dst = Dst(dst);
+        self.emit_produced(hd.op(DstSlot { dst, src: Slot(slot) }));
     }
 
     /// [`Self::un`] for an operator with a form that reads its operand from the accumulator.
-    pub(super) fn un_acc(&mut self, plain: Handler, acc_form: Handler) {
+    pub(super) fn un_acc(&mut self, plain: Of<DstSlot>, acc_form: Of<DstAcc>) {
+        self.un_acc_slot(plain, acc_form);
+    }
+
+    /// [`Self::un_acc`], returning the slot of the operand.
+    #[inline(always)]
+    pub(super) fn un_acc_slot(&mut self, plain: Of<DstSlot>, acc_form: Of<DstAcc>) -> u32 {
         let (slot, dst) = self.top_to_temp();
-        self.emit_producer_to(dst, self.acc_or(slot, plain, acc_form), slot, 0);
+        let held = self.holds(slot);
+        let dst = Dst(dst);
+        self.emit_produced(if held {
+            acc_form.op(DstAcc { dst, src: Acc(slot) })
+        } else {
+            plain.op(DstSlot { dst, src: Slot(slot) })
+        });
+        slot
     }
 
     /// A call: a metering intrinsic with constant arguments becomes its op; otherwise the
@@ -123,9 +147,10 @@ impl FuncTranslator {
         self.stack.truncate(base as usize);
         let frame = self.temp_slot(base);
         if func < ctx.num_imported_funcs {
-            self.emit(op(h::call_func, func, frame, 0));
+            self.emit(h::call_func.op(CallFunc { func: Func(func), frame: Frame(frame) }));
         } else {
-            let at = self.emit(op(h::call_internal, func - ctx.num_imported_funcs, frame, 0));
+            let func = DefinedFunc(func - ctx.num_imported_funcs);
+            let at = self.emit(h::call_internal.op(CallInternal { func, frame: Frame(frame) }));
             self.pays_next_gas = Some((at, PaysNext::Call));
         }
         self.push_results(params, results);
@@ -156,7 +181,8 @@ impl FuncTranslator {
         let base = self.height() - params;
         self.stack.truncate(base as usize);
         let sig = ctx.sigs[type_index as usize].0;
-        self.emit(op(h::call_indirect, table, self.temp_slot(base), pair(sig, index)));
+        let frame = Frame(self.temp_slot(base));
+        self.emit(h::call_indirect.op(CallIndirect { table: Table(table), index: Slot(index), sig: Sig(sig), frame }));
         self.push_results(params, results);
     }
 
@@ -177,7 +203,7 @@ impl FuncTranslator {
         }
         match *operator {
             O::Unreachable => {
-                self.emit(op(h::unreachable, 0, 0, 0));
+                self.emit(h::unreachable.op(Nothing {}));
                 self.unreachable_after();
             }
             O::Nop => {}
@@ -254,14 +280,21 @@ impl FuncTranslator {
                 let (v1, h1) = self.pop();
                 let s2 = self.slot_of(v2, h2);
                 let s1 = self.slot_of(v1, h1);
-                self.emit_producer(h::select, cond, pair(s1, s2));
+                let dst = self.next_temp();
+                self.emit_producer(h::select.op(Select {
+                    dst,
+                    cond: Slot(cond),
+                    if_true: Slot(s1),
+                    if_false: Slot(s2),
+                }));
             }
             O::LocalGet { local_index } => self.push(Operand::Local(local_index)),
             O::LocalSet { local_index } => self.local_set(local_index, false),
             O::LocalTee { local_index } => self.local_set(local_index, true),
             O::GlobalGet { global_index } => {
                 if !self.reread_global(global_index) {
-                    self.emit_producer(h::global_get, global_index, 0)
+                    let dst = self.next_temp();
+                    self.emit_producer(h::global_get.op(DstGlobal { dst, global: Global(global_index) }));
                 }
             }
             O::GlobalSet { global_index } => {
@@ -270,13 +303,17 @@ impl FuncTranslator {
                     return Ok(());
                 }
                 let (value, slot, from_acc) = if let Operand::Const(c) = o {
-                    self.emit(op(h::global_set_imm, global_index, 0, c));
+                    self.emit(h::global_set_imm.op(GlobalCell { global: Global(global_index), value: Cell(c) }));
                     (o, 0, false)
                 } else {
                     let slot = self.slot_of(o, hgt);
                     let from_acc = self.acc == Some(slot);
-                    let set = if from_acc { h::global_set_a } else { h::global_set };
-                    self.emit(op(set, global_index, slot, 0));
+                    let global = Global(global_index);
+                    self.emit(if from_acc {
+                        h::global_set_a.op(GlobalAcc { global, value: Acc(slot) })
+                    } else {
+                        h::global_set.op(GlobalSlot { global, value: Slot(slot) })
+                    });
                     (if let Operand::Local(_) = o { o } else { Operand::Temp }, slot, from_acc)
                 };
                 let at = self.ops.len() - 1;
@@ -301,7 +338,8 @@ impl FuncTranslator {
             O::I32Store8 { memarg } | O::I64Store8 { memarg } => self.store(h::STORE8, 1, memarg.offset),
             O::I32Store16 { memarg } | O::I64Store16 { memarg } => self.store(h::STORE16, 2, memarg.offset),
             O::MemorySize { .. } => {
-                self.emit_producer(h::memory_size, 0, 0);
+                let dst = self.next_temp();
+                self.emit_producer(h::memory_size.op(DstOnly { dst }));
                 self.memory_size_at = Some(self.ops.len() - 1);
             }
             O::MemoryGrow { .. } => self.un(h::memory_grow),
@@ -309,65 +347,81 @@ impl FuncTranslator {
                 let n = self.pop_slot();
                 let val = self.pop_slot();
                 let dst = self.pop_slot();
-                self.emit(op(h::memory_fill, dst, val, n as u64));
+                self.emit(h::memory_fill.op(MemoryBulk { dst: Slot(dst), src: Slot(val), len: Slot(n) }));
             }
             O::MemoryCopy { .. } => {
                 let n = self.pop_slot();
                 let src = self.pop_slot();
                 let dst = self.pop_slot();
-                self.emit(op(h::memory_copy, dst, src, n as u64));
+                self.emit(h::memory_copy.op(MemoryBulk { dst: Slot(dst), src: Slot(src), len: Slot(n) }));
             }
             O::MemoryInit { data_index, .. } => {
                 let n = self.pop_slot();
                 let src = self.pop_slot();
                 let dst = self.pop_slot();
-                self.emit(op(h::memory_init, dst, src, pair(n, data_index)));
+                let (dst, src, len, data) = (Slot(dst), Slot(src), Slot(n), Data(data_index));
+                self.emit(h::memory_init.op(MemoryInit { dst, src, len, data }));
             }
             O::DataDrop { data_index } => {
-                self.emit(op(h::data_drop, data_index, 0, 0));
+                self.emit(h::data_drop.op(DataDrop { data: Data(data_index) }));
             }
             O::TableGet { table } => {
                 let i = self.pop_slot();
-                self.emit_producer(h::table_get, i, table as u64);
+                let dst = self.next_temp();
+                self.emit_producer(h::table_get.op(TableGet { dst, index: Slot(i), table: Table(table) }));
             }
             O::TableSet { table } => {
                 let v = self.pop_slot();
                 let i = self.pop_slot();
-                self.emit(op(h::table_set, i, v, table as u64));
+                self.emit(h::table_set.op(TableSet { index: Slot(i), value: Slot(v), table: Table(table) }));
             }
-            O::TableSize { table } => self.emit_producer(h::table_size, 0, table as u64),
+            O::TableSize { table } => {
+                let dst = self.next_temp();
+                self.emit_producer(h::table_size.op(TableSize { dst, table: Table(table) }));
+            }
             O::TableGrow { table } => {
                 let n = self.pop_slot();
                 let init = self.pop_slot();
-                self.emit_producer(h::table_grow, init, pair(n, table));
+                let dst = self.next_temp();
+                self.emit_producer(h::table_grow.op(TableGrow {
+                    dst,
+                    init: Slot(init),
+                    delta: Slot(n),
+                    table: Table(table),
+                }));
             }
             O::TableFill { table } => {
                 let n = self.pop_slot();
                 let v = self.pop_slot();
                 let i = self.pop_slot();
-                self.emit(op(h::table_fill, i, v, pair(n, table)));
+                let (index, value, len, table) = (Slot(i), Slot(v), Slot(n), Table(table));
+                self.emit(h::table_fill.op(TableFill { index, value, len, table }));
             }
             O::TableCopy { dst_table, src_table } => {
                 let n = self.pop_slot();
                 let src = self.pop_slot();
                 let dst = self.pop_slot();
-                self.emit(op(h::table_copy, dst, src, n as u64));
-                self.emit(op(h::unreachable, dst_table, src_table, 0));
+                self.emit(h::table_copy.op(TableBulk { dst: Slot(dst), src: Slot(src), len: Slot(n) }));
+                let (dst_table, src_table) = (Table(dst_table), Table(src_table));
+                self.emit(h::table_copy.data(TableCopyData { dst_table, src_table }));
             }
             O::TableInit { elem_index, table } => {
                 let n = self.pop_slot();
                 let src = self.pop_slot();
                 let dst = self.pop_slot();
-                self.emit(op(h::table_init, dst, src, n as u64));
-                self.emit(op(h::unreachable, table, elem_index, 0));
+                self.emit(h::table_init.op(TableBulk { dst: Slot(dst), src: Slot(src), len: Slot(n) }));
+                self.emit(h::table_init.data(TableInitData { table: Table(table), elem: Elem(elem_index) }));
             }
             O::ElemDrop { elem_index } => {
-                self.emit(op(h::elem_drop, elem_index, 0, 0));
+                self.emit(h::elem_drop.op(ElemDrop { elem: Elem(elem_index) }));
             }
             O::RefNull { .. } => self.push(Operand::Const(0)),
             // The null reference is the cell 0.
             O::RefIsNull => self.un_acc(h::i64_eqz, h::i64_eqz_a),
-            O::RefFunc { function_index } => self.emit_producer(h::ref_func, function_index, 0),
+            O::RefFunc { function_index } => {
+                let dst = self.next_temp();
+                self.emit_producer(h::ref_func.op(RefFunc { dst, func: Func(function_index) }));
+            }
             O::I32Const { value } => self.push(Operand::Const(value as u32 as u64)),
             O::I64Const { value } => self.push(Operand::Const(value as u64)),
             O::F32Const { value } => self.push(Operand::Const(value.bits() as u64)),
