@@ -3,7 +3,7 @@
 //! `br_table` and data ops) against the function's frame and the module's counts, in one pass.
 //! The checks are precomputed per handler as a few comparisons without a branch per operand
 //! (`Checks`), so that a load stays linear in the code at a few tens of instructions per op;
-//! `check_operands` states the same bounds in full and words the errors.
+//! `check_operands` reads the same bounds (`bound_of`) one operand at a time to word the errors.
 
 use super::OP_BYTES;
 use crate::engine::SigId;
@@ -23,8 +23,7 @@ pub(super) struct Bounds {
 }
 
 /// The bound an operand of `kind` must keep, or `None` for an immediate any value of which is
-/// sound. Must agree with [`check_operands`], which words the error when [`decode_code`] finds
-/// one.
+/// sound. [`check_operands`] words the error from it when [`decode_code`] finds one.
 fn bound_of(kind: Kind) -> Option<Bound> {
     Some(match kind {
         Kind::Dst | Kind::Slot | Kind::Acc => Bound::Below(SLOTS),
@@ -77,6 +76,9 @@ const TABLES: usize = 5;
 const ELEMS: usize = 6;
 const DATAS: usize = 7;
 const TYPES: usize = 8;
+/// What each limit up to [`TYPES`] bounds, as errors name it.
+const LIMIT_NAMES: [&str; 9] =
+    ["slot", "callee frame", "global", "function", "defined function", "table", "element segment", "data segment", "type"];
 /// The limit of an unused check: above every value a check reads.
 const NONE: usize = 9;
 /// A limit of 1: the high half of a `c` bounded whole must be 0.
@@ -232,23 +234,10 @@ pub(super) fn decode_code(
         return Err((0, "a function without code".into()));
     }
     let plans = plans();
-    let mut limits: Limits = [u64::MAX; 16];
-    limits[..=ONE].copy_from_slice(&[
-        u64::from(frame_cells),
-        u64::from(frame_cells) + 1,
-        bounds.globals,
-        bounds.funcs,
-        bounds.defined,
-        bounds.tables,
-        bounds.elems,
-        bounds.datas,
-        bounds.types,
-        u64::MAX,
-        1,
-    ]);
+    let limits = limits_of(frame_cells, bounds);
     // The message for an op `Checks::pass` refused, worded by `check_operands`.
     let refused = |op: Op, at: usize, listed: &[(Field, Kind)]| {
-        let message = check_operands(&op, at, len, listed, frame_cells, bounds)
+        let message = check_operands(&op, at, len, listed, &limits)
             .err()
             .unwrap_or_else(|| "an operand out of bounds".into());
         (at, message)
@@ -302,14 +291,26 @@ pub(super) fn decode_code(
     Ok(code.into_boxed_slice())
 }
 
-fn check_operands(
-    op: &Op,
-    at: usize,
-    len: usize,
-    operands: &[(Field, Kind)],
-    frame_cells: u32,
-    bounds: &Bounds,
-) -> Result<(), String> {
+/// A function's [`Limits`]: its frame's cells and the module's counts, at their indices.
+fn limits_of(frame_cells: u32, bounds: &Bounds) -> Limits {
+    let mut limits: Limits = [u64::MAX; 16];
+    limits[..=ONE].copy_from_slice(&[
+        u64::from(frame_cells),
+        u64::from(frame_cells) + 1,
+        bounds.globals,
+        bounds.funcs,
+        bounds.defined,
+        bounds.tables,
+        bounds.elems,
+        bounds.datas,
+        bounds.types,
+        u64::MAX,
+        1,
+    ]);
+    limits
+}
+
+fn check_operands(op: &Op, at: usize, len: usize, operands: &[(Field, Kind)], limits: &Limits) -> Result<(), String> {
     for &(field, kind) in operands {
         let v = match field {
             Field::A => u64::from(op.a),
@@ -317,13 +318,6 @@ fn check_operands(
             Field::C => op.c,
             Field::CLo => u64::from(op.c_lo()),
             Field::CHi => u64::from(op.c_hi()),
-        };
-        let within = |limit: u64, what: &str| {
-            if v < limit {
-                Ok(())
-            } else {
-                Err(format!("{what} {v} out of bounds ({limit})"))
-            }
         };
         let target = |offset: i64| {
             let to = at as i64 + offset;
@@ -333,35 +327,20 @@ fn check_operands(
                 Err(format!("branch to op {to} of {len}"))
             }
         };
-        match kind {
-            Kind::Dst | Kind::Slot | Kind::Acc => within(u64::from(frame_cells), "slot")?,
-            Kind::Frame => within(u64::from(frame_cells) + 1, "callee frame")?,
+        match bound_of(kind) {
+            None => {}
+            Some(Bound::Below(i)) => {
+                let limit = limits[i & LIMIT_MASK];
+                if v >= limit {
+                    let what = LIMIT_NAMES.get(i).copied().unwrap_or("operand");
+                    return Err(format!("{what} {v} out of bounds ({limit})"));
+                }
+            }
             // All 64 bits of `c`, as the translator writes the offset (sign-extended) and as
             // `Checks::pass` reads it: on a 32-bit target `branch_offset` keeps only the low
             // half, so reading it here would accept entries whose high half disagrees.
-            Kind::Branch => target(op.c as i64)?,
-            Kind::ChargedBranch => target(Charged(op.c).offset() as i64)?,
-            Kind::Global => within(bounds.globals, "global")?,
-            Kind::Func => within(bounds.funcs, "function")?,
-            Kind::DefinedFunc => within(bounds.defined, "defined function")?,
-            Kind::Table => within(bounds.tables, "table")?,
-            Kind::Elem => within(bounds.elems, "element segment")?,
-            Kind::Data => within(bounds.datas, "data segment")?,
-            Kind::Sig => within(bounds.types, "type")?,
-            Kind::I32
-            | Kind::I64
-            | Kind::F32
-            | Kind::F64
-            | Kind::Cell
-            | Kind::AddImm
-            | Kind::Offset
-            | Kind::Shift
-            | Kind::Reciprocal
-            | Kind::Divisor
-            | Kind::Gas
-            | Kind::UnitPrice
-            | Kind::Stack
-            | Kind::Targets => {}
+            Some(Bound::Branch) => target(op.c as i64)?,
+            Some(Bound::ChargedBranch) => target(Charged(op.c).offset() as i64)?,
         }
     }
     Ok(())
@@ -396,12 +375,91 @@ mod tests {
     const BOUNDS: Bounds = Bounds { funcs: 4, defined: 3, globals: 5, tables: 1, elems: 2, datas: 6, types: 4 };
     const FRAME_CELLS: u32 = 5;
 
-    /// The precomputed checks `decode_code` runs agree with `check_operands` (the one that words
-    /// the errors, and states the bounds in full) on every handler, operand field and edge value.
+    /// Which limit bounds each operand kind, stated here on its own (an exhaustive match: a new
+    /// kind must be placed) against `bound_of`, which both checks read.
+    #[test]
+    fn every_kind_is_bounded_by_its_own_limit() {
+        for kind in [
+            Kind::Dst,
+            Kind::Slot,
+            Kind::Acc,
+            Kind::Frame,
+            Kind::I32,
+            Kind::I64,
+            Kind::F32,
+            Kind::F64,
+            Kind::Cell,
+            Kind::AddImm,
+            Kind::Offset,
+            Kind::Shift,
+            Kind::Reciprocal,
+            Kind::Divisor,
+            Kind::Gas,
+            Kind::UnitPrice,
+            Kind::Stack,
+            Kind::Branch,
+            Kind::ChargedBranch,
+            Kind::Targets,
+            Kind::Global,
+            Kind::Func,
+            Kind::DefinedFunc,
+            Kind::Table,
+            Kind::Elem,
+            Kind::Data,
+            Kind::Sig,
+        ] {
+            let expected = match kind {
+                Kind::Dst | Kind::Slot | Kind::Acc => Some("slot"),
+                Kind::Frame => Some("callee frame"),
+                Kind::Global => Some("global"),
+                Kind::Func => Some("function"),
+                Kind::DefinedFunc => Some("defined function"),
+                Kind::Table => Some("table"),
+                Kind::Elem => Some("element segment"),
+                Kind::Data => Some("data segment"),
+                Kind::Sig => Some("type"),
+                Kind::Branch => Some("branch"),
+                Kind::ChargedBranch => Some("charged branch"),
+                Kind::I32
+                | Kind::I64
+                | Kind::F32
+                | Kind::F64
+                | Kind::Cell
+                | Kind::AddImm
+                | Kind::Offset
+                | Kind::Shift
+                | Kind::Reciprocal
+                | Kind::Divisor
+                | Kind::Gas
+                | Kind::UnitPrice
+                | Kind::Stack
+                | Kind::Targets => None,
+            };
+            let actual = bound_of(kind).map(|b| match b {
+                Bound::Below(i) => LIMIT_NAMES[i],
+                Bound::Branch => "branch",
+                Bound::ChargedBranch => "charged branch",
+            });
+            assert_eq!(actual, expected, "{kind:?}");
+        }
+        let limits = limits_of(FRAME_CELLS, &BOUNDS);
+        let limit_of = |name: &str| limits[LIMIT_NAMES.iter().position(|n| *n == name).unwrap()];
+        assert_eq!(limit_of("slot"), u64::from(FRAME_CELLS));
+        assert_eq!(limit_of("callee frame"), u64::from(FRAME_CELLS) + 1);
+        assert_eq!(limit_of("global"), BOUNDS.globals);
+        assert_eq!(limit_of("function"), BOUNDS.funcs);
+        assert_eq!(limit_of("defined function"), BOUNDS.defined);
+        assert_eq!(limit_of("table"), BOUNDS.tables);
+        assert_eq!(limit_of("element segment"), BOUNDS.elems);
+        assert_eq!(limit_of("data segment"), BOUNDS.datas);
+        assert_eq!(limit_of("type"), BOUNDS.types);
+    }
+
+    /// The precomputed checks `decode_code` runs agree with `check_operands` (which words
+    /// the errors, one operand at a time) on every handler, operand field and edge value.
     #[test]
     fn precomputed_checks_refuse_exactly_what_check_operands_refuses() {
-        let mut limits: Limits = [u64::MAX; 16];
-        limits[..=ONE].copy_from_slice(&[5, 6, 5, 4, 3, 1, 2, 6, 4, u64::MAX, 1]);
+        let limits = limits_of(FRAME_CELLS, &BOUNDS);
         let cs = cs();
         let (mut agreed, mut refused) = (0u64, 0u64);
         let plans = plans();
@@ -419,7 +477,7 @@ mod tests {
                             for at in [0usize, 4, 9] {
                                 let op = Op { h: crate::exec::handlers::unreachable.handler(), a, b, c };
                                 let quick = checks.pass(&op, at, 10, &limits);
-                                let full = check_operands(&op, at, 10, listed, FRAME_CELLS, &BOUNDS).is_ok();
+                                let full = check_operands(&op, at, 10, listed, &limits).is_ok();
                                 assert_eq!(quick, full, "{listed:?}: a={a} b={b} c={c:#x} at {at}");
                                 agreed += 1;
                                 refused += u64::from(!quick);
@@ -441,6 +499,7 @@ mod tests {
         if len == 0 {
             return Err(0);
         }
+        let limits = limits_of(FRAME_CELLS, &BOUNDS);
         let op_at = |i: usize| {
             let chunk = &raw[i * OP_BYTES..(i + 1) * OP_BYTES];
             let id = u16::from_le_bytes([chunk[0], chunk[1]]);
@@ -460,7 +519,7 @@ mod tests {
         let mut i = 0;
         while i < len {
             let (info, op) = op_at(i)?;
-            check_operands(&op, i, len, &info.operands, FRAME_CELLS, &BOUNDS).map_err(|_| i)?;
+            check_operands(&op, i, len, &info.operands, &limits).map_err(|_| i)?;
             i += 1;
             let (data_ops, listed): (usize, &[(Field, Kind)]) = match info.trailer {
                 Trailer::None => continue,
@@ -475,7 +534,7 @@ mod tests {
             }
             for _ in 0..data_ops {
                 let (_, data) = op_at(i)?;
-                check_operands(&data, i, len, listed, FRAME_CELLS, &BOUNDS).map_err(|_| i)?;
+                check_operands(&data, i, len, listed, &limits).map_err(|_| i)?;
                 i += 1;
             }
         }
