@@ -77,8 +77,17 @@ const ELEMS: usize = 6;
 const DATAS: usize = 7;
 const TYPES: usize = 8;
 /// What each limit up to [`TYPES`] bounds, as errors name it.
-const LIMIT_NAMES: [&str; 9] =
-    ["slot", "callee frame", "global", "function", "defined function", "table", "element segment", "data segment", "type"];
+const LIMIT_NAMES: [&str; 9] = [
+    "slot",
+    "callee frame",
+    "global",
+    "function",
+    "defined function",
+    "table",
+    "element segment",
+    "data segment",
+    "type",
+];
 /// The limit of an unused check: above every value a check reads.
 const NONE: usize = 9;
 /// A limit of 1: the high half of a `c` bounded whole must be 0.
@@ -237,9 +246,8 @@ pub(super) fn decode_code(
     let limits = limits_of(frame_cells, bounds);
     // The message for an op `Checks::pass` refused, worded by `check_operands`.
     let refused = |op: Op, at: usize, listed: &[(Field, Kind)]| {
-        let message = check_operands(&op, at, len, listed, &limits)
-            .err()
-            .unwrap_or_else(|| "an operand out of bounds".into());
+        let message =
+            check_operands(&op, at, len, listed, &limits).err().unwrap_or_else(|| "an operand out of bounds".into());
         (at, message)
     };
     // An op as stored, with its handler looked up by id.
