@@ -17,7 +17,7 @@ pub(crate) struct ModuleCtx<'a> {
     /// operators share one copy of the metering code).
     pub ops: [OpInfo; OpKind::COUNT],
     /// Every type of the module.
-    pub types: &'a [TypeInfo],
+    pub types: &'a [TypeInfo<'a>],
     /// Type index of every function (imported ones first).
     pub func_types: &'a [u32],
 }
@@ -108,9 +108,9 @@ pub(crate) fn uniform_size(stack: &StackCosts) -> Option<u32> {
 }
 
 /// One type of the module, as needed for instrumentation.
-pub(crate) struct TypeInfo {
-    /// The function type, for function types.
-    pub func: Option<FuncType>,
+pub(crate) struct TypeInfo<'t> {
+    /// The function type, for function types (the validator's copy).
+    pub func: Option<&'t FuncType>,
     /// A final function type without supertype in an implicit recursion group: reusable for
     /// the injected imports and wrapper blocks.
     pub plain: bool,

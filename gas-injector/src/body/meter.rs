@@ -305,7 +305,7 @@ impl Body<'_, '_> {
         match bt {
             BlockType::Empty | BlockType::Type(_) => 0,
             BlockType::FuncType(i) => {
-                self.ctx.types.get(i as usize).and_then(|t| t.func.as_ref()).map_or(0, |f| f.params().len())
+                self.ctx.types.get(i as usize).and_then(|t| t.func).map_or(0, |f| f.params().len())
             }
         }
     }
@@ -396,7 +396,7 @@ impl Body<'_, '_> {
         self.ctx
             .types
             .get(type_index as usize)
-            .and_then(|t| t.func.as_ref())
+            .and_then(|t| t.func)
             .map(|f| (f.params().len(), f.results().len()))
             .ok_or_else(|| internal("call to an unknown type"))
     }
