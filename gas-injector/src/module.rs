@@ -7,13 +7,13 @@ use std::ops::Range;
 use wasm_encoder::reencode::{Error as ReencodeError, Reencode, RoundtripReencoder};
 use wasm_encoder::Encode as _;
 use wasmparser::{
-    types::TypesRef, BinaryReader, CompositeInnerType, FuncType, FuncValidatorAllocations, KnownCustom, Payload,
-    TypeRef, ValType, ValidPayload, Validator,
+    types::TypesRef, BinaryReader, CompositeInnerType, FuncToValidate, FuncType, FuncValidatorAllocations, KnownCustom,
+    Payload, TypeRef, ValType, ValidPayload, Validator,
 };
 
 use tally_profile::metering::{self, Import, FUNC_SHIFT};
 
-use crate::body::{instrument_body, ModuleCtx, OpInfo, Scratch, TypeInfo};
+use crate::body::{instrument_body, ModuleCtx, OpInfo, Resources, Scratch, TypeInfo};
 use crate::error::{internal, InjectError};
 use crate::leb::write_u32;
 use crate::origin::{mark, OffsetMap, Origin};
@@ -405,6 +405,8 @@ fn instrument_into(wasm: &[u8], schedule: &Schedule, mut map: Option<&mut Offset
                         .and_then(|t| t.func)
                         .map(|f| f.params())
                         .ok_or_else(|| internal("function without a type"))?;
+                    let resources = Resources { inner: &f.resources, types: &types };
+                    let f = FuncToValidate { resources, index: f.index, ty: f.ty, features: f.features };
                     let mut validator = f.into_validator(allocs);
                     let map = map.as_deref_mut();
                     instrument_body(&ctx, &mut scratch, func, params, &body, &mut validator, wrapper, code, map)?;
@@ -463,7 +465,7 @@ fn type_infos(module_types: TypesRef<'_>) -> Result<Vec<TypeInfo<'_>>, InjectErr
             && !ct.shared
             && ct.descriptor_idx.is_none()
             && ct.describes_idx.is_none();
-        types.push(TypeInfo { func, plain });
+        types.push(TypeInfo { sub, func, plain });
     }
     Ok(types)
 }

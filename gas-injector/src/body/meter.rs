@@ -15,10 +15,10 @@
 //! value's size.
 
 use tally_profile::metering::FUNC_SHIFT;
-use wasmparser::{BinaryReader, BlockType, BrTable, FuncValidator, ValType, ValidatorResources};
+use wasmparser::{BinaryReader, BlockType, BrTable, FuncValidator, ValType};
 
 use super::assemble::{Edits, What};
-use super::ctx::{uniform_size, ModuleCtx};
+use super::ctx::{uniform_size, ModuleCtx, Resources};
 use crate::error::{internal, InjectError};
 use crate::ops::OpKind;
 
@@ -105,7 +105,7 @@ pub(super) struct Body<'a, 'v> {
     ctx: &'a ModuleCtx<'a>,
     /// The function's validator: the decoder validates each operator with it before metering
     /// it, and the meter reads the operand stack's height and types from it.
-    pub(super) v: &'v mut FuncValidator<ValidatorResources>,
+    pub(super) v: &'v mut FuncValidator<Resources<'a>>,
     func: u32,
     /// The body's bytes, locals included.
     pub(super) bytes: &'a [u8],
@@ -131,7 +131,7 @@ impl<'a, 'v> Body<'a, 'v> {
         ctx: &'a ModuleCtx<'a>,
         scratch: &mut Scratch,
         func: u32,
-        v: &'v mut FuncValidator<ValidatorResources>,
+        v: &'v mut FuncValidator<Resources<'a>>,
         bytes: &'a [u8],
         base: usize,
         ops_start: usize,
