@@ -422,15 +422,24 @@ fn var_u32(bytes: &[u8], base: usize, at: usize) -> Result<(u32, usize), Box<Inj
     }
 }
 
-/// [`var_u32`] beyond one byte: long or incomplete forms go to wasmparser, for its errors.
+/// [`var_u32`] beyond one byte. The five-byte form (relocated function indices, the most
+/// frequent) is tested first, without saving registers for a call; the other forms go to
+/// [`var_u32_other`] (a five-byte form is no shorter form, so the order changes no result).
 #[inline(never)]
 fn var_u32_long(bytes: &[u8], base: usize, at: usize) -> Result<(u32, usize), Box<InjectError>> {
+    match leb5(bytes, at) {
+        Some((value, last)) if u32_fits(last) => Ok((value, at + 5)),
+        _ => var_u32_other(bytes, base, at),
+    }
+}
+
+/// [`var_u32`] for the two- to four-byte forms; long or incomplete forms go to wasmparser, for
+/// its errors.
+#[inline(never)]
+fn var_u32_other(bytes: &[u8], base: usize, at: usize) -> Result<(u32, usize), Box<InjectError>> {
     match leb32(bytes, at) {
         Some((value, len)) => Ok((value, at + len)),
-        None => match leb5(bytes, at) {
-            Some((value, last)) if u32_fits(last) => Ok((value, at + 5)),
-            _ => read_with_reader(bytes, base, at, BinaryReader::read_var_u32),
-        },
+        None => read_with_reader(bytes, base, at, BinaryReader::read_var_u32),
     }
 }
 
