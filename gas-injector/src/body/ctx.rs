@@ -146,6 +146,7 @@ impl WasmModuleResources for Resources<'_> {
     fn global_at(&self, at: u32) -> Option<GlobalType> {
         self.inner.global_at(at)
     }
+    #[inline(never)]
     fn sub_type_at(&self, type_index: u32) -> Option<&SubType> {
         self.types.get(type_index as usize).map(|t| t.sub)
     }
