@@ -7,13 +7,13 @@ use std::ops::Range;
 use wasm_encoder::reencode::{Error as ReencodeError, Reencode, RoundtripReencoder};
 use wasm_encoder::Encode as _;
 use wasmparser::{
-    BinaryReader, CompositeInnerType, FuncType, FuncValidatorAllocations, KnownCustom, Payload, TypeRef, ValType,
-    ValidPayload, Validator,
+    types::TypesRef, BinaryReader, CompositeInnerType, FuncToValidate, FuncType, FuncValidatorAllocations, KnownCustom,
+    Payload, TypeRef, ValType, ValidPayload, Validator,
 };
 
 use tally_profile::metering::{self, Import, FUNC_SHIFT};
 
-use crate::body::{instrument_body, ModuleCtx, OpInfo, Scratch, TypeInfo};
+use crate::body::{instrument_body, ModuleCtx, OpInfo, Resources, Scratch, TypeInfo};
 use crate::error::{internal, InjectError};
 use crate::leb::write_u32;
 use crate::origin::{mark, OffsetMap, Origin};
@@ -104,7 +104,7 @@ impl Section<'_> {
 /// The types the output needs beyond the original ones.
 struct TypeTable<'t> {
     /// The original types.
-    types: &'t [TypeInfo],
+    types: &'t [TypeInfo<'t>],
     /// Index of the first plain type of each signature (original and appended), built on the
     /// first [`TypeTable::intern`] that needs it: most modules need only the metering imports'
     /// four types, which [`TypeTable::intern_scan`] finds.
@@ -113,7 +113,7 @@ struct TypeTable<'t> {
 }
 
 impl<'t> TypeTable<'t> {
-    fn new(types: &'t [TypeInfo]) -> Self {
+    fn new(types: &'t [TypeInfo<'t>]) -> Self {
         Self { types, lookup: None, appended: Vec::new() }
     }
 
@@ -121,7 +121,7 @@ impl<'t> TypeTable<'t> {
     fn intern(&mut self, params: &[ValType], results: &[ValType]) -> Result<u32, InjectError> {
         let lookup = self.lookup.get_or_insert_with(|| {
             let mut lookup = HashMap::new();
-            let original = self.types.iter().map(|t| t.func.as_ref().filter(|_| t.plain));
+            let original = self.types.iter().map(|t| t.func.filter(|_| t.plain));
             for (i, f) in original.chain(self.appended.iter().map(Some)).enumerate() {
                 if let Some(f) = f {
                     lookup.entry(f.clone()).or_insert(i as u32);
@@ -149,7 +149,7 @@ impl<'t> TypeTable<'t> {
             return self.intern(params, results);
         }
         let same = |f: &FuncType| f.params() == params && f.results() == results;
-        let original = self.types.iter().position(|t| t.plain && t.func.as_ref().is_some_and(same));
+        let original = self.types.iter().position(|t| t.plain && t.func.is_some_and(same));
         let found = original.or_else(|| self.appended.iter().position(same).map(|i| self.types.len() + i));
         match found {
             Some(i) => Ok(i as u32),
@@ -212,41 +212,21 @@ fn instrument_into(wasm: &[u8], schedule: &Schedule, mut map: Option<&mut Offset
     // Sized from the sections' item counts, each bounded by its section's size (an item takes a
     // byte at least), so that a module's lists are allocated once.
     let mut sections = Vec::with_capacity(16);
-    let mut types: Vec<TypeInfo> = Vec::new();
     let mut func_types: Vec<u32> = Vec::new();
     let mut n_imports = 0usize;
     let mut n_imported_funcs = 0usize;
     let mut bodies = Vec::new();
+    let mut module_types = None;
     for payload in tally_profile::parser(tally_profile::features()).parse_all(wasm) {
         let payload = payload.map_err(invalid)?;
         match validator.payload(&payload).map_err(invalid)? {
             ValidPayload::Func(f, body) => bodies.push((f, body)),
             ValidPayload::Parser(_) => return Err(internal("nested module accepted by the validator")),
-            ValidPayload::Ok | ValidPayload::End(_) => {}
+            ValidPayload::End(t) => module_types = Some(t),
+            ValidPayload::Ok => {}
         }
         match payload {
-            Payload::TypeSection(r) => {
-                types.reserve(bounded_count(r.count(), us(r.range())));
-                for group in r.clone() {
-                    let group = group?;
-                    let explicit = group.is_explicit_rec_group();
-                    for sub in group.types() {
-                        let ct = &sub.composite_type;
-                        let func = match &ct.inner {
-                            CompositeInnerType::Func(f) => Some(f.clone()),
-                            _ => None,
-                        };
-                        let plain = !explicit
-                            && sub.is_final
-                            && sub.supertype_idxs.is_empty()
-                            && !ct.shared
-                            && ct.descriptor_idx.is_none()
-                            && ct.describes_idx.is_none();
-                        types.push(TypeInfo { func, plain });
-                    }
-                }
-                sections.push(Section::Type(us(r.range())));
-            }
+            Payload::TypeSection(r) => sections.push(Section::Type(us(r.range()))),
             Payload::ImportSection(r) => {
                 func_types.reserve(bounded_count(r.count(), us(r.range())));
                 for import in r.clone().into_imports_with_offsets() {
@@ -303,6 +283,10 @@ fn instrument_into(wasm: &[u8], schedule: &Schedule, mut map: Option<&mut Offset
         }
     }
 
+    // The types as the validator read them (the type section is not read a second time).
+    let module_types = module_types.ok_or_else(|| internal("module without an end"))?;
+    let types = type_infos(module_types.as_ref())?;
+
     if n_imports + Import::ALL.len() > MAX_IMPORTS {
         return Err(InjectError::TooLarge { what: "imports", func: None });
     }
@@ -322,7 +306,7 @@ fn instrument_into(wasm: &[u8], schedule: &Schedule, mut map: Option<&mut Offset
     let mut wrapper_ends = Vec::with_capacity(bodies.len());
     for i in 0..bodies.len() {
         let ty = *func_types.get(n_imported_funcs + i).ok_or_else(|| internal("function without a type"))?;
-        let sig = types.get(ty as usize).and_then(|t| t.func.as_ref()).ok_or_else(|| internal("not a func type"))?;
+        let sig = types.get(ty as usize).and_then(|t| t.func).ok_or_else(|| internal("not a func type"))?;
         match sig.results() {
             [] => wrappers.push(0x40),
             [one] => RoundtripReencoder.val_type(*one).map_err(reencode_err)?.encode(&mut wrappers),
@@ -418,9 +402,11 @@ fn instrument_into(wasm: &[u8], schedule: &Schedule, mut map: Option<&mut Offset
                     let ty = func_types.get(n_imported_funcs + i).copied().unwrap_or(u32::MAX);
                     let params = types
                         .get(ty as usize)
-                        .and_then(|t| t.func.as_ref())
+                        .and_then(|t| t.func)
                         .map(|f| f.params())
                         .ok_or_else(|| internal("function without a type"))?;
+                    let resources = Resources { inner: &f.resources, types: &types };
+                    let f = FuncToValidate { resources, index: f.index, ty: f.ty, features: f.features };
                     let mut validator = f.into_validator(allocs);
                     let map = map.as_deref_mut();
                     instrument_body(&ctx, &mut scratch, func, params, &body, &mut validator, wrapper, code, map)?;
@@ -451,6 +437,37 @@ fn instrument_into(wasm: &[u8], schedule: &Schedule, mut map: Option<&mut Offset
         return Err(internal(format!("instrumented module is invalid at {:#x}: {}", e.offset(), e.message())));
     }
     Ok(out)
+}
+
+/// Every type of the module, by index, from the validator's record of them: the function type
+/// and whether it is plain (final, without supertype, alone in its recursion group; an explicit
+/// `rec` group needs the GC proposal, outside the profile, so every group the validator accepts
+/// is implicit). Under the profile no value type refers to a type index, so the validator's
+/// copies equal the section's; one that did would be written wrong, and is refused.
+fn type_infos(module_types: TypesRef<'_>) -> Result<Vec<TypeInfo<'_>>, InjectError> {
+    let count = module_types.core_type_count_in_module();
+    let mut types = Vec::with_capacity(count as usize);
+    for i in 0..count {
+        let id = module_types.core_type_at_in_module(i);
+        let sub = module_types.get(id).ok_or_else(|| internal("type without an entry"))?;
+        let ct = &sub.composite_type;
+        let func = match &ct.inner {
+            CompositeInnerType::Func(f) => Some(f),
+            _ => None,
+        };
+        let indexed = |v: &ValType| matches!(v, ValType::Ref(r) if r.type_index().is_some());
+        if func.is_some_and(|f| f.params().iter().chain(f.results()).any(indexed)) {
+            return Err(internal("type outside the profile accepted by the validator"));
+        }
+        let plain = module_types.rec_group_elements(module_types.rec_group_id_of(id)).len() == 1
+            && sub.is_final
+            && sub.supertype_idxs.is_empty()
+            && !ct.shared
+            && ct.descriptor_idx.is_none()
+            && ct.describes_idx.is_none();
+        types.push(TypeInfo { sub, func, plain });
+    }
+    Ok(types)
 }
 
 /// A section's item count, at most its size in bytes (every item takes one at least): what a

@@ -3,7 +3,11 @@
 //! once per module (its schedule-independent half at compile time) so that metering an operator
 //! is one table lookup.
 
-use wasmparser::FuncType;
+use wasmparser::types::CoreTypeId;
+use wasmparser::{
+    BinaryReaderError, FuncType, GlobalType, HeapType, MemoryType, RefType, SubType, TableType, ValType,
+    ValidatorResources, WasmFeatures, WasmModuleResources,
+};
 
 use crate::ops::{Dynamic, OpKind};
 use crate::schedule::{Schedule, StackCosts};
@@ -17,7 +21,7 @@ pub(crate) struct ModuleCtx<'a> {
     /// operators share one copy of the metering code).
     pub ops: [OpInfo; OpKind::COUNT],
     /// Every type of the module.
-    pub types: &'a [TypeInfo],
+    pub types: &'a [TypeInfo<'a>],
     /// Type index of every function (imported ones first).
     pub func_types: &'a [u32],
 }
@@ -108,12 +112,88 @@ pub(crate) fn uniform_size(stack: &StackCosts) -> Option<u32> {
 }
 
 /// One type of the module, as needed for instrumentation.
-pub(crate) struct TypeInfo {
-    /// The function type, for function types.
-    pub func: Option<FuncType>,
+pub(crate) struct TypeInfo<'t> {
+    /// The type as the validator records it.
+    pub sub: &'t SubType,
+    /// The function type, for function types (the validator's copy).
+    pub func: Option<&'t FuncType>,
     /// A final function type without supertype in an implicit recursion group: reusable for
     /// the injected imports and wrapper blocks.
     pub plain: bool,
+}
+
+/// The module as the function validators see it: the validator's own resources, except that a
+/// type is found by its index in the module's list of them (each `call` looks its callee's type
+/// up) instead of through the validator's type store, a search over its snapshots. The types
+/// are the validator's own, from its record of the module.
+pub(crate) struct Resources<'a> {
+    /// The validator's resources, for everything else.
+    pub inner: &'a ValidatorResources,
+    /// Every type of the module, by index.
+    pub types: &'a [TypeInfo<'a>],
+}
+
+impl WasmModuleResources for Resources<'_> {
+    fn table_at(&self, at: u32) -> Option<TableType> {
+        self.inner.table_at(at)
+    }
+    fn memory_at(&self, at: u32) -> Option<MemoryType> {
+        self.inner.memory_at(at)
+    }
+    fn tag_at(&self, at: u32) -> Option<&FuncType> {
+        self.inner.tag_at(at)
+    }
+    fn global_at(&self, at: u32) -> Option<GlobalType> {
+        self.inner.global_at(at)
+    }
+    // Out of line: inlined, it changed LLVM's inlining of wasmparser's generic operator
+    // validator, which cost 2 % of the instructions on a large module.
+    #[inline(never)]
+    fn sub_type_at(&self, type_index: u32) -> Option<&SubType> {
+        self.types.get(type_index as usize).map(|t| t.sub)
+    }
+    fn sub_type_at_id(&self, id: CoreTypeId) -> &SubType {
+        self.inner.sub_type_at_id(id)
+    }
+    fn type_id_of_function(&self, func_idx: u32) -> Option<CoreTypeId> {
+        self.inner.type_id_of_function(func_idx)
+    }
+    fn type_index_of_function(&self, func_index: u32) -> Option<u32> {
+        self.inner.type_index_of_function(func_index)
+    }
+    fn element_type_at(&self, at: u32) -> Option<RefType> {
+        self.inner.element_type_at(at)
+    }
+    fn is_subtype(&self, a: ValType, b: ValType) -> bool {
+        self.inner.is_subtype(a, b)
+    }
+    fn is_shared(&self, ty: RefType) -> bool {
+        self.inner.is_shared(ty)
+    }
+    fn check_value_type(&self, t: &mut ValType, features: &WasmFeatures, offset: u64) -> Result<(), BinaryReaderError> {
+        self.inner.check_value_type(t, features, offset)
+    }
+    fn check_ref_type(&self, ref_type: &mut RefType, offset: u64) -> Result<(), BinaryReaderError> {
+        self.inner.check_ref_type(ref_type, offset)
+    }
+    fn check_heap_type(&self, heap_type: &mut HeapType, offset: u64) -> Result<(), BinaryReaderError> {
+        self.inner.check_heap_type(heap_type, offset)
+    }
+    fn top_type(&self, heap_type: &HeapType) -> HeapType {
+        self.inner.top_type(heap_type)
+    }
+    fn element_count(&self) -> u32 {
+        self.inner.element_count()
+    }
+    fn data_count(&self) -> Option<u32> {
+        self.inner.data_count()
+    }
+    fn is_function_referenced(&self, idx: u32) -> bool {
+        self.inner.is_function_referenced(idx)
+    }
+    fn has_function_exact_type(&self, idx: u32) -> bool {
+        self.inner.has_function_exact_type(idx)
+    }
 }
 
 #[cfg(test)]

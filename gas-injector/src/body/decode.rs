@@ -422,9 +422,27 @@ fn var_u32(bytes: &[u8], base: usize, at: usize) -> Result<(u32, usize), Box<Inj
     }
 }
 
-/// [`var_u32`] beyond one byte: long or incomplete forms go to wasmparser, for its errors.
+/// [`var_u32`] beyond one byte. With five bytes left in the body, the shorter forms and the
+/// five-byte one (relocated function indices) are decoded from them here, with no call to save
+/// registers for; otherwise, or for a form they do not take, [`var_u32_any`] decides (the same
+/// tests in the same order, so the result is the same).
 #[inline(never)]
 fn var_u32_long(bytes: &[u8], base: usize, at: usize) -> Result<(u32, usize), Box<InjectError>> {
+    if bytes.get(at..).is_some_and(|rest| rest.len() >= 5) {
+        if let Some((value, len)) = leb32(bytes, at) {
+            return Ok((value, at + len));
+        }
+        if let Some((value, _)) = leb5(bytes, at).filter(|&(_, last)| u32_fits(last)) {
+            return Ok((value, at + 5));
+        }
+    }
+    var_u32_any(bytes, base, at)
+}
+
+/// [`var_u32`] beyond one byte, anywhere in the body: long or incomplete forms go to
+/// wasmparser, for its errors.
+#[inline(never)]
+fn var_u32_any(bytes: &[u8], base: usize, at: usize) -> Result<(u32, usize), Box<InjectError>> {
     match leb32(bytes, at) {
         Some((value, len)) => Ok((value, at + len)),
         None => match leb5(bytes, at) {

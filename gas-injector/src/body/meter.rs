@@ -15,10 +15,10 @@
 //! value's size.
 
 use tally_profile::metering::FUNC_SHIFT;
-use wasmparser::{BinaryReader, BlockType, BrTable, FuncValidator, ValType, ValidatorResources};
+use wasmparser::{BinaryReader, BlockType, BrTable, FuncValidator, ValType};
 
 use super::assemble::{Edits, What};
-use super::ctx::{uniform_size, ModuleCtx};
+use super::ctx::{uniform_size, ModuleCtx, Resources};
 use crate::error::{internal, InjectError};
 use crate::ops::OpKind;
 
@@ -105,7 +105,7 @@ pub(super) struct Body<'a, 'v> {
     ctx: &'a ModuleCtx<'a>,
     /// The function's validator: the decoder validates each operator with it before metering
     /// it, and the meter reads the operand stack's height and types from it.
-    pub(super) v: &'v mut FuncValidator<ValidatorResources>,
+    pub(super) v: &'v mut FuncValidator<Resources<'a>>,
     func: u32,
     /// The body's bytes, locals included.
     pub(super) bytes: &'a [u8],
@@ -131,7 +131,7 @@ impl<'a, 'v> Body<'a, 'v> {
         ctx: &'a ModuleCtx<'a>,
         scratch: &mut Scratch,
         func: u32,
-        v: &'v mut FuncValidator<ValidatorResources>,
+        v: &'v mut FuncValidator<Resources<'a>>,
         bytes: &'a [u8],
         base: usize,
         ops_start: usize,
@@ -305,7 +305,7 @@ impl Body<'_, '_> {
         match bt {
             BlockType::Empty | BlockType::Type(_) => 0,
             BlockType::FuncType(i) => {
-                self.ctx.types.get(i as usize).and_then(|t| t.func.as_ref()).map_or(0, |f| f.params().len())
+                self.ctx.types.get(i as usize).and_then(|t| t.func).map_or(0, |f| f.params().len())
             }
         }
     }
@@ -396,7 +396,7 @@ impl Body<'_, '_> {
         self.ctx
             .types
             .get(type_index as usize)
-            .and_then(|t| t.func.as_ref())
+            .and_then(|t| t.func)
             .map(|f| (f.params().len(), f.results().len()))
             .ok_or_else(|| internal("call to an unknown type"))
     }

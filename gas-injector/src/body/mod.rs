@@ -25,9 +25,9 @@ mod ctx;
 mod decode;
 mod meter;
 
-pub(crate) use ctx::{ModuleCtx, OpInfo, TypeInfo};
+pub(crate) use ctx::{ModuleCtx, OpInfo, Resources, TypeInfo};
 pub(crate) use meter::Scratch;
-use wasmparser::{FuncValidator, FunctionBody, ValType, ValidatorResources};
+use wasmparser::{FuncValidator, FunctionBody, ValType};
 
 use crate::error::InjectError;
 use crate::origin::OffsetMap;
@@ -38,13 +38,13 @@ use meter::Body;
 /// encoded `[] -> results` block type of the wrapper block) and appends it to `out`, size
 /// prefix included, recording where each piece came from in `map` if given.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn instrument_body(
-    ctx: &ModuleCtx<'_>,
+pub(crate) fn instrument_body<'a>(
+    ctx: &'a ModuleCtx<'a>,
     scratch: &mut Scratch,
     func: u32,
     params: &[ValType],
-    body: &FunctionBody<'_>,
-    validator: &mut FuncValidator<ValidatorResources>,
+    body: &FunctionBody<'a>,
+    validator: &mut FuncValidator<Resources<'a>>,
     wrapper: &[u8],
     out: &mut Vec<u8>,
     map: Option<&mut OffsetMap>,
