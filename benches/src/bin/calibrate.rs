@@ -34,7 +34,10 @@
 //! - `--out DIR`; `--list`: print the probes in calibration order;
 //! - `--resolve FILE`: measure nothing; re-solve the pricing rule from the inputs a calibration
 //!   saved (`rule-inputs.json` beside its `fitted.json`) and print its answer (`--floor X`,
-//!   `--slack X`: the rule's floor and stage-2 slack instead of the committed ones).
+//!   `--slack X`: the rule's floor and stage-2 slack instead of the committed ones; `--band X`,
+//!   `--no-band`: the band; `--bound-probes`: bound the probes too (rule v3); `--release X`: rule v5's
+//!   factor over the optimum a released program may reach; `--no-release`: one bound for every
+//!   program (rule v4).
 //!
 //! A calibration also writes `rule-inputs.json` (`tally_benches::calibrate::inputs`).
 //!
@@ -53,7 +56,7 @@ use tally_benches::calibrate::programs::read_suite;
 use tally_benches::calibrate::terms::Term;
 use tally_benches::calibrate::{machine, report, Scale};
 
-const USAGE: &str = "usage: calibrate [--quick | --preflight] [--recorded] [--guests FILE] [--suite FILE] [--token FILE] [--counts FILE] [--out DIR] [--list] [NAME-FILTER...]\n       calibrate --resolve FILE [--floor X] [--slack X] [--band X | --no-band] [--bound-probes] [--out DIR]";
+const USAGE: &str = "usage: calibrate [--quick | --preflight] [--recorded] [--guests FILE] [--suite FILE] [--token FILE] [--counts FILE] [--out DIR] [--list] [NAME-FILTER...]\n       calibrate --resolve FILE [--floor X] [--slack X] [--band X | --no-band] [--bound-probes] [--release X | --no-release] [--out DIR]";
 
 struct Args {
     quick: bool,
@@ -70,6 +73,8 @@ struct Args {
     slack: Option<f64>,
     band: Option<Option<f64>>,
     bound_probes: bool,
+    no_release: bool,
+    release: Option<f64>,
     filters: Vec<String>,
 }
 
@@ -89,6 +94,8 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
         slack: None,
         band: None,
         bound_probes: false,
+        no_release: false,
+        release: None,
         filters: Vec::new(),
     };
     let mut it = args.into_iter();
@@ -110,6 +117,8 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
             "--band" => a.band = Some(Some(value("--band")?.parse().map_err(|e| format!("--band: {e}"))?)),
             "--no-band" => a.band = Some(None),
             "--bound-probes" => a.bound_probes = true,
+            "--no-release" => a.no_release = true,
+            "--release" => a.release = Some(value("--release")?.parse().map_err(|e| format!("--release: {e}"))?),
             "-h" | "--help" => return Err(String::new()),
             flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
             _ => a.filters.push(arg),
@@ -146,6 +155,11 @@ fn main() -> ExitCode {
             settings.band = b;
         }
         settings.bound_probes |= args.bound_probes;
+        if args.no_release {
+            settings.release = None;
+        } else if let Some(f) = args.release {
+            settings.release = Some(f);
+        }
         return resolve(path, settings, args.out.as_deref());
     }
     let scale = if args.quick { Scale::Quick } else { Scale::Full };
@@ -301,6 +315,12 @@ fn resolve(path: &std::path::Path, settings: minimax::Settings, out: Option<&std
         answer.median,
         started.elapsed().as_secs_f64()
     );
+    if let Some(released) = &answer.released {
+        for (k, rest) in &released.steps {
+            println!("released: {} (the rest's least bound then {rest:.3}×)", inputs.programs[*k].name);
+        }
+        println!("the released programs' least bound, the rest within {:.3}×: {:.3}×", answer.held_bound, released.bound);
+    }
     println!("structure: {}", answer.pivot);
     for (name, v) in &answer.pivots {
         if let Some((b, _)) = v {

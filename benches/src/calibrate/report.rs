@@ -215,20 +215,23 @@ fn comparison(out: &mut String, c: &Calibration) {
     out.push('\n');
 }
 
-/// The pricing rule (rule v4): its answer, the programs that bind, and every program's ratio.
+/// The pricing rule (rule v5): its answer, the programs it released, and every program's ratio.
 fn rule(out: &mut String, c: &Calibration) {
     let _ = writeln!(out, "## The pricing rule: complete programs within 3×\n");
     let _ = writeln!(
         out,
-        "The rule (v4, `calibrate::minimax`; BENCHMARKS.md, \"Calibration\"): stage 1 finds the least bound \
+        "The rule (v5, `calibrate::minimax`; BENCHMARKS.md, \"Calibration\"): stage 1 finds the least bound \
          on the ratio, over the time-per-gas suite's scenarios and baselines run whole, of the program's \
          time per gas to the reference baselines' true median time per gas (whichever references form \
          it), the median held where the defaults have it (the unit: ns per 1000 gas of the reference \
          machine), no reference below {}× the median (ordinary code overcharged by at most {:.1}×), every \
          fitted term within a band of {} (its price between `s·f / {}` and `s·f`, `f` its fitted \
          worst case, `s` one scale for all terms); one linear program per structure of the median (its \
-         members, and which references lie below and above it). Stage 2 holds the bound at the optimum × \
-         {} (never above {}× unless the optimum is) and takes the prices nearest each term's own \
+         members, and which references lie below and above it). While that least bound is above the \
+         cap, the program whose release lowers it most on the others is released (held within the \
+         optimum × {}) and the others bounded again. Stage 2 holds the others at their least bound × \
+         {} (never above {}× unless that bound is), the released ones at their own least bound × the \
+         same, and takes the prices nearest each term's own \
          worst-case cost at that bound (`p / r − 1` above it, `−ln(p / r)` below). Then every price is \
          rounded up to two significant digits. The probes fit the terms and are {}; their ratios are \
          listed below. The issue's bound is {}×. The code-loading and deploy terms (`{}`) are fixed \
@@ -237,6 +240,7 @@ fn rule(out: &mut String, c: &Calibration) {
         1.0 / minimax::SETTINGS.floor,
         minimax::SETTINGS.band.unwrap_or(f64::INFINITY),
         minimax::SETTINGS.band.unwrap_or(f64::INFINITY),
+        minimax::SETTINGS.release.unwrap_or(f64::INFINITY),
         minimax::SETTINGS.slack,
         minimax::SETTINGS.cap,
         if minimax::SETTINGS.bound_probes { "bounded too" } else { "not bounded (the issue's bound is the suite's)" },
@@ -271,6 +275,16 @@ fn rule(out: &mut String, c: &Calibration) {
         a.median,
         if a.max <= ISSUE_BOUND { "Within the issue's bound." } else { "**Over the issue's bound.**" }
     );
+    if let Some(released) = &a.released {
+        for (k, rest) in &released.steps {
+            let _ = writeln!(out, "- released: `{}` (the others' least bound then {rest:.3}×)", r.programs[*k].name);
+        }
+        let _ = writeln!(
+            out,
+            "- the released programs' least bound, the others within {:.3}×: {:.3}×\n",
+            a.held_bound, released.bound
+        );
+    }
     let (_, at_defaults) = super::minimax::ratios_at_defaults(&r.programs);
     let mut order: Vec<usize> = (0..r.programs.len()).collect();
     order.sort_by(|x, y| a.ratios[*y].total_cmp(&a.ratios[*x]));

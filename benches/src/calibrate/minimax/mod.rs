@@ -1,6 +1,15 @@
-//! The pricing rule (rule v4): every fitted term at a price that keeps the largest ratio, over
+//! The pricing rule (rule v5): every fitted term at a price that keeps the largest ratio, over
 //! complete adversarial programs, of the program's time per gas to the baseline set's median
-//! time per gas as low as it can be; solved exactly by linear programming in two stages.
+//! time per gas as low as it can be; solved exactly by linear programming in two stages, with
+//! the programs no price can bring within the cap released between them.
+//!
+//! **Rule v5 over v4** ([`Settings::release`]): when the least bound on every program is above
+//! the cap (3×), rule v4 held *every* program at that bound, so stage 2 let twenty programs
+//! rise to the one unpriceable program's ratio (`br-if-random`, a mispredicted branch per
+//! `br_if`: 3.63×). Rule v5 releases such programs one at a time, each time the one whose
+//! release lowers the least bound on the others most (held within the optimum × 1.02, so the
+//! worst program is no worse than under v4), until the others fit the cap; stage 2 then holds
+//! the others within the cap and the released ones within their own least bound.
 //!
 //! **Rule v4 over v3** ([`Settings`]): every fitted term's price stays within a *band* of its
 //! own fitted worst case (`s·f / band ≤ p ≤ s·f`, one free scale `s` for all terms), so the
@@ -163,11 +172,26 @@ pub struct Settings {
     /// Whether the probes are bounded too (rule v3), or only fit the terms (rule v4: the
     /// issue's bound is on the suite's scenarios; the report still gives each probe's ratio).
     pub bound_probes: bool,
+    /// Rule v5: while the least bound on the programs is above [`cap`](Self::cap), the program
+    /// whose release lowers the least bound on the others most is released (greedily, one at a
+    /// time) to within the optimum (stage 1's least bound on all) times this factor, until the
+    /// rest fit within the cap or no release helps; the released ones are then held within their
+    /// own least bound given the rest. So a program no price vector can bring within the cap
+    /// does not take every other one to its ratio, and the worst program stays within the factor
+    /// of the least worst there can be. `None`: rule v4 (one bound for all).
+    pub release: Option<f64>,
 }
 
-/// The settings of the committed calibration (`BENCHMARKS.md`, "Calibration": why 0.5, why a
-/// band of 3, why the probes are not bounded).
-pub const SETTINGS: Settings = Settings { floor: 0.5, slack: 1.02, cap: 3.0, band: Some(3.0), bound_probes: false };
+/// The rule's settings (`BENCHMARKS.md`, "Calibration", and `benches/calibration/README.md`: why
+/// 0.5, why a band of 10, why the probes are not bounded, why a release of 1.02).
+pub const SETTINGS: Settings =
+    Settings { floor: 0.5, slack: 1.02, cap: 3.0, band: Some(10.0), bound_probes: false, release: Some(RELEASE) };
+
+/// Rule v5's factor over the optimum that a released program may reach (see
+/// [`Settings::release`]): stage 2's slack, so the worst program is no worse than rule v4 would
+/// hold it (`benches/calibration/runs/2026-12-07-rule-v5-resolve-session-16.md`: 1.1 and 1.2
+/// trade a worse worst program for fewer released ones).
+pub const RELEASE: f64 = 1.02;
 
 /// What the rule gave.
 #[derive(Debug, Clone, PartialEq)]
@@ -178,9 +202,12 @@ pub struct Minimax {
     pub exact: BTreeMap<Term, f64>,
     /// The structure of the median at the answer: who forms it, who lies below and above.
     pub pivot: String,
-    /// Stage 1's optimal bound (before rounding).
+    /// Stage 1's optimal bound (before rounding): the least bound on every program.
     pub bound: f64,
-    /// The bound stage 2 held.
+    /// Rule v5's programs above the cap (`None` when every program fits it, or without
+    /// [`Settings::release`]); stage 2 held them within their bound times the slack.
+    pub released: Option<Released>,
+    /// The bound stage 2 held every other program within.
     pub held_bound: f64,
     /// Stage 2's summed deviation from the reference (unrounded).
     pub deviation: f64,
@@ -338,10 +365,13 @@ const TANGENTS: [f64; 21] = {
 
 /// What a linear program of the rule asks.
 enum Goal<'a> {
-    /// The least bound (stage 1).
-    Least,
-    /// The prices closest to `reference` (one per free term) with every program within `bound`.
-    Closest { bound: f64, reference: &'a [f64] },
+    /// The least bound `1 / β` on every bounded program whose entry in `held` is `None`; a
+    /// program with `Some(b)` is held within `b` instead (released by rule v5,
+    /// [`Settings::release`]). At least one bounded program must be `None`.
+    Least { held: &'a [Option<f64>] },
+    /// The prices closest to `reference` (one per free term) with every program `k` within
+    /// `bounds[k]`.
+    Closest { bounds: &'a [f64], reference: &'a [f64] },
 }
 
 /// The linear programs' common data.
@@ -367,11 +397,34 @@ struct Setup<'a> {
 }
 
 impl Setup<'_> {
+    /// Program `k`'s ratio under the free terms' prices `x` (over the base), whole or, where it
+    /// is bounded so, as its loop alone, whichever is larger.
+    fn worst_ratio(&self, k: usize, x: &[f64]) -> f64 {
+        let p = &self.programs[k];
+        let gas = |looped: bool| -> f64 {
+            let free: f64 = self
+                .free
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| !(looped && once_a_call(**t)))
+                .map(|(i, t)| p.counts.get(t).copied().unwrap_or(0.0) * x[i] * self.scale[i])
+                .sum();
+            free + if looped { self.fixed_looped[k] } else { self.fixed_gas[k] }
+        };
+        let whole = p.time / gas(false).max(f64::MIN_POSITIVE) / self.m;
+        let looped = self.time_looped[k] / gas(true).max(f64::MIN_POSITIVE) / self.m;
+        if matches!(p.kind, Kind::Scenario | Kind::Probe) && self.time_looped[k] > 0.0 {
+            whole.max(looped)
+        } else {
+            whole
+        }
+    }
+
     /// One linear program: the free terms' prices over the base and, for [`Goal::Least`], the
     /// bound (`None`: no solution).
     fn solve(&self, st: &Structure, u: f64, goal: &Goal<'_>) -> Result<Option<(Vec<f64>, f64)>, String> {
         let direction = match goal {
-            Goal::Least => OptimizationDirection::Maximize,
+            Goal::Least { .. } => OptimizationDirection::Maximize,
             Goal::Closest { .. } => OptimizationDirection::Minimize,
         };
         let mut lp = Problem::new(direction);
@@ -399,7 +452,7 @@ impl Setup<'_> {
             }
         }
         // β = 1 / bound (stage 1 only).
-        let beta = matches!(goal, Goal::Least).then(|| lp.add_var(1.0, (0.0, f64::INFINITY)));
+        let beta = matches!(goal, Goal::Least { .. }).then(|| lp.add_var(1.0, (0.0, f64::INFINITY)));
         // The band: s·f / band ≤ p ≤ s·f (+ 1 below `SMALL_FIT`), one free scale `s` for every term.
         if let Some(band) = self.settings.band {
             let s = lp.add_var(0.0, (0.0, f64::INFINITY));
@@ -461,16 +514,20 @@ impl Setup<'_> {
             };
             for &looped in forms {
                 let time = |k: usize| if looped { self.time_looped[k] } else { time(k) };
-                match (goal, beta) {
-                    // tpg ≤ m / β ⇔ gas · m / T − β ≥ 0.
-                    (Goal::Least, Some(b)) => {
-                        constrain_as(&mut lp, k, looped, self.m / time(k), Some((b, -1.0)), ComparisonOp::Ge, 0.0)
-                    }
+                let bound = match goal {
+                    Goal::Least { held } => held[k],
+                    Goal::Closest { bounds, .. } => Some(bounds[k]),
+                };
+                match (bound, beta) {
                     // tpg ≤ bound · m ⇔ gas · bound · m / T ≥ 1.
-                    (Goal::Closest { bound, .. }, _) => {
+                    (Some(bound), _) => {
                         constrain_as(&mut lp, k, looped, bound * self.m / time(k), None, ComparisonOp::Ge, 1.0)
                     }
-                    _ => unreachable!("stage 1 always has β"),
+                    // tpg ≤ m / β ⇔ gas · m / T − β ≥ 0.
+                    (None, Some(b)) => {
+                        constrain_as(&mut lp, k, looped, self.m / time(k), Some((b, -1.0)), ComparisonOp::Ge, 0.0)
+                    }
+                    (None, None) => unreachable!("only stage 1 leaves a program unheld, and it has β"),
                 }
             }
             if p.kind == Kind::Reference {
@@ -597,46 +654,49 @@ pub fn solve(
         m,
         settings,
     };
-    // Stage 1: every structure at every grid point, then the best refined.
     let all = structures(&references);
-    let mut points: Vec<(usize, f64, f64)> = Vec::new(); // (structure, u, β)
-    for (i, st) in all.iter().enumerate() {
-        for u in grid(st, settings.floor, &ratios_default) {
-            // At u = 1 the order of a middle pair does not matter: only one of each pair is tried.
-            if st.held.len() == 2 && u == 1.0 && st.held[0] > st.held[1] {
-                continue;
-            }
-            if let Some((_, beta)) = setup.solve(st, u, &Goal::Least)? {
-                points.push((i, u, beta));
-            }
-        }
-    }
-    if points.is_empty() {
-        return Err("no structure of the median has a solution".into());
-    }
-    points.sort_by(|a, b| b.2.total_cmp(&a.2));
-    let mut best: Vec<(usize, f64, f64)> = Vec::new();
-    for &(i, u, beta) in points.iter() {
-        if best.iter().any(|b| b.0 == i) {
-            continue;
-        }
-        if best.len() == KEEP {
+    let bounded: Vec<usize> = (0..programs.len()).filter(|k| programs[*k].bounded(&settings)).collect();
+    // Stage 1, then (rule v5) the releases: while the least bound is above the cap, the program
+    // whose release lowers it most is released, and the rest bounded again.
+    let mut held: Vec<Option<f64>> = vec![None; programs.len()];
+    let mut best = best_points(&setup, &all, &held, &ratios_default, None)?;
+    let mut least = 1.0 / best[0].2;
+    let optimum = least;
+    let mut steps: Vec<(usize, f64)> = Vec::new();
+    while let Some(factor) = settings.release.filter(|_| least > settings.cap && steps.len() < MAX_RELEASED) {
+        let within = optimum * factor;
+        let Some((r, lower)) = best_release(&setup, &all, &best, &held, (least, within), &bounded, &ratios_default)?
+        else {
             break;
-        }
-        let (u, beta) = if all[i].held.len() == 1 { (u, beta) } else { refine(&setup, &all[i], u, beta)? };
-        best.push((i, u, beta));
+        };
+        held[r] = Some(within);
+        let points = best_points(&setup, &all, &held, &ratios_default, None)?;
+        // (Every structure may find the rest a lower bound than the ones tried.)
+        let lower = lower.min(1.0 / points[0].2);
+        steps.push((r, lower));
+        (best, least) = (points, lower);
     }
-    best.sort_by(|a, b| b.2.total_cmp(&a.2));
-    let optimum = 1.0 / best[0].2;
-    // Stage 2: the prices closest to the reference, at the held bound.
-    let held_bound = (optimum * settings.slack).min(settings.cap.max(optimum));
+    // Stage 2: the prices closest to the reference, every program within the held bound but the
+    // released ones, which are held within their own least bound given that.
+    let held_bound = (least * settings.slack).min(settings.cap.max(least));
+    let released = if steps.is_empty() {
+        None
+    } else {
+        let rest: Vec<Option<f64>> = held.iter().map(|h| if h.is_some() { None } else { Some(held_bound) }).collect();
+        best = best_points(&setup, &all, &rest, &ratios_default, None)?;
+        Some(Released { steps: steps.clone(), bound: 1.0 / best[0].2 })
+    };
+    let bounds: Vec<f64> = held
+        .iter()
+        .map(|h| match (h, &released) {
+            (Some(_), Some(r)) => r.bound * settings.slack,
+            _ => held_bound,
+        })
+        .collect();
     let reference: Vec<f64> = setup.free.iter().map(|t| reference(*t, held_bound).max(1.0)).collect();
     let mut answer: Option<(usize, f64, Vec<f64>, f64)> = None;
-    for &(i, u, beta) in &best {
-        if 1.0 / beta > held_bound {
-            continue;
-        }
-        let goal = Goal::Closest { bound: held_bound, reference: &reference };
+    for &(i, u, _) in &best {
+        let goal = Goal::Closest { bounds: &bounds, reference: &reference };
         if let Some((x, deviation)) = setup.solve(&all[i], u, &goal)? {
             if answer.as_ref().is_none_or(|a| deviation < a.3) {
                 answer = Some((i, u, x, deviation));
@@ -654,6 +714,7 @@ pub fn solve(
         exact,
         pivot: all[i].describe(programs, u),
         bound: optimum,
+        released,
         held_bound,
         deviation,
         median: median / m,
@@ -667,11 +728,109 @@ pub fn solve(
     })
 }
 
+/// The most programs rule v5 releases (a suite has a handful of such programs, if any).
+const MAX_RELEASED: usize = 8;
+
+/// How much lower than the current least bound a release must take the rest's for it to count
+/// (less is numerical noise: releasing that program does not help).
+const BINDS: f64 = 1e-5;
+
+/// Stage 1 at `held`: every structure (or those in `only`) at every grid point, then the
+/// [`KEEP`] best structures with `u` refined, best first (`(structure, u, β)`).
+fn best_points(
+    setup: &Setup<'_>,
+    all: &[Structure],
+    held: &[Option<f64>],
+    ratios_default: &[f64],
+    only: Option<&[usize]>,
+) -> Result<Vec<(usize, f64, f64)>, String> {
+    let goal = Goal::Least { held };
+    let mut points: Vec<(usize, f64, f64)> = Vec::new();
+    for (i, st) in all.iter().enumerate().filter(|(i, _)| only.is_none_or(|o| o.contains(i))) {
+        for u in grid(st, setup.settings.floor, ratios_default) {
+            // At u = 1 the order of a middle pair does not matter: only one of each pair is tried.
+            if st.held.len() == 2 && u == 1.0 && st.held[0] > st.held[1] {
+                continue;
+            }
+            if let Some((_, beta)) = setup.solve(st, u, &goal)? {
+                points.push((i, u, beta));
+            }
+        }
+    }
+    if points.is_empty() {
+        return Err("no structure of the median has a solution".into());
+    }
+    points.sort_by(|a, b| b.2.total_cmp(&a.2));
+    let mut best: Vec<(usize, f64, f64)> = Vec::new();
+    for &(i, u, beta) in points.iter() {
+        if best.iter().any(|b| b.0 == i) {
+            continue;
+        }
+        if best.len() == KEEP {
+            break;
+        }
+        let (u, beta) = if all[i].held.len() == 1 { (u, beta) } else { refine(setup, &all[i], u, beta, held)? };
+        best.push((i, u, beta));
+    }
+    best.sort_by(|a, b| b.2.total_cmp(&a.2));
+    Ok(best)
+}
+
+/// Rule v5's release: among the unheld programs at the least bound `least` in the best point's
+/// solution, the one whose release (held within `within` instead) lowers the least bound on the
+/// others most, with that bound, tried on the structures of the current best points (the chosen
+/// release is then solved on every structure); `None` when no release lowers it.
+fn best_release(
+    setup: &Setup<'_>,
+    all: &[Structure],
+    best: &[(usize, f64, f64)],
+    held: &[Option<f64>],
+    (least, within): (f64, f64),
+    bounded: &[usize],
+    ratios_default: &[f64],
+) -> Result<Option<(usize, f64)>, String> {
+    let (i, u, _) = best[0];
+    let Some((x, _)) = setup.solve(&all[i], u, &Goal::Least { held })? else {
+        return Err(format!("the best point at {least:.3}× has no solution"));
+    };
+    let unheld: Vec<usize> = bounded.iter().copied().filter(|k| held[*k].is_none()).collect();
+    if unheld.len() < 2 {
+        return Ok(None);
+    }
+    let structures: Vec<usize> = best.iter().map(|b| b.0).collect();
+    let mut choice: Option<(usize, f64)> = None;
+    for &r in unheld.iter().filter(|k| setup.worst_ratio(**k, &x) >= least * (1.0 - BINDS)) {
+        let mut trial = held.to_vec();
+        trial[r] = Some(within);
+        let lower = 1.0 / best_points(setup, all, &trial, ratios_default, Some(&structures))?[0].2;
+        if lower < least * (1.0 - BINDS) && choice.is_none_or(|c| lower < c.1) {
+            choice = Some((r, lower));
+        }
+    }
+    Ok(choice)
+}
+
+/// Rule v5's programs above the cap: no price vector brings them within it without taking others
+/// above it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Released {
+    /// Each program released (index), in order, with the least bound on the rest after it.
+    pub steps: Vec<(usize, f64)>,
+    /// The least bound on the released programs with every other one within the held bound.
+    pub bound: f64,
+}
+
 /// Golden-section search for the `u` of a two-member median that maximises `β`, within 0.05 of
 /// the grid's best `u`, to 0.001.
-fn refine(setup: &Setup<'_>, st: &Structure, u0: f64, beta0: f64) -> Result<(f64, f64), String> {
-    let at =
-        |u: f64| -> Result<f64, String> { Ok(setup.solve(st, u, &Goal::Least)?.map_or(f64::NEG_INFINITY, |(_, b)| b)) };
+fn refine(
+    setup: &Setup<'_>,
+    st: &Structure,
+    u0: f64,
+    beta0: f64,
+    held: &[Option<f64>],
+) -> Result<(f64, f64), String> {
+    let goal = Goal::Least { held };
+    let at = |u: f64| -> Result<f64, String> { Ok(setup.solve(st, u, &goal)?.map_or(f64::NEG_INFINITY, |(_, b)| b)) };
     let (mut lo, mut hi) = ((u0 - 0.05).max(setup.settings.floor), (u0 + 0.05).min(1.0));
     let g = (5f64.sqrt() - 1.0) / 2.0;
     let (mut c, mut d) = (hi - g * (hi - lo), lo + g * (hi - lo));
@@ -693,326 +852,4 @@ fn refine(setup: &Setup<'_>, st: &Structure, u0: f64, beta0: f64) -> Result<(f64
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const SIMPLE: Term = Term::Op(OpClass::Simple);
-    const ALU: Term = Term::Op(OpClass::Alu);
-    const DIV: Term = Term::Op(OpClass::IntDiv);
-    const READ: Term = Term::Host(super::super::terms::HostTerm::StorageRead);
-    const LOCALS: Term = Term::PerLocal;
-
-    fn program(name: &str, kind: Kind, time: f64, counts: &[(Term, f64)]) -> Program {
-        let mut p =
-            Program { name: name.into(), kind, time, counts: counts.iter().copied().collect(), gas_default: 0.0 };
-        p.gas_default = p.gas(&base());
-        p
-    }
-
-    /// Base prices: every free term at 1000 (a scale only; the answer does not depend on it).
-    fn base() -> Params {
-        let mut p = Params::default();
-        for t in [SIMPLE, ALU, DIV, READ, LOCALS] {
-            t.set(&mut p, 1000);
-        }
-        p
-    }
-
-    /// Stage 2 at the optimum itself, near the base prices, with the floor at `floor`.
-    fn solve_with(programs: &[Program], fixed: &[Term], floor: f64) -> Minimax {
-        let settings = Settings { floor, slack: 1.0, cap: 3.0, band: None, bound_probes: true };
-        solve(programs, &base(), fixed, &BTreeMap::new(), &|t, _| t.get(&base()) as f64, settings).unwrap()
-    }
-
-    fn ratio_of(m: &Minimax, programs: &[Program], name: &str) -> f64 {
-        m.ratios[programs.iter().position(|p| p.name == name).unwrap()]
-    }
-
-    #[test]
-    fn a_term_no_reference_pays_is_priced_to_run_at_the_optimum_a_reference_term_sets() {
-        // Reference: 1000 simple ops in 1e6 units (1 unit per gas at simple = 1000). A loop of
-        // 1000 simple ops taking 2e6 runs at 2× whatever simple costs (the only reference is
-        // the median, pinned): the optimum is 2. A storage read taking 2e7 units runs within 2×
-        // from 10,000 gas on, and stage 2 takes the price nearest its reference (1000) there.
-        let programs = vec![
-            program("ref", Kind::Reference, 1_000_000.0, &[(SIMPLE, 1000.0)]),
-            program("slow-loop", Kind::Scenario, 2_000_000.0, &[(SIMPLE, 1000.0)]),
-            program("read", Kind::Scenario, 20_000_000.0, &[(READ, 1000.0)]),
-        ];
-        let m = solve_with(&programs, &[], 0.5);
-        assert!((m.bound - 2.0).abs() < 1e-6, "{}", m.bound);
-        assert_eq!(READ.get(&m.params), 10_000);
-        assert_eq!(SIMPLE.get(&m.params), 1000, "the median keeps its gas: the unit");
-        assert!((m.max - 2.0).abs() < 1e-6, "{}", m.max);
-        assert!((m.median - 1.0).abs() < 1e-12);
-    }
-
-    #[test]
-    fn a_shared_term_is_priced_for_the_program_that_needs_it_most() {
-        // As above, the optimum is 1.5 (a simple loop 1.5× slower than the reference). Scenario
-        // A: 1000 ALU ops in 9e6 needs alu ≥ 6000 to stay within 1.5×; B: 1000 ALU and 1000
-        // simple ops in 2e6 needs only alu ≥ 333. The nearest price to 1000 at the optimum is
-        // 6000, where B runs at 2e6 / 7e6 ≈ 0.29×.
-        let programs = vec![
-            program("ref", Kind::Reference, 1_000_000.0, &[(SIMPLE, 1000.0)]),
-            program("slow-loop", Kind::Scenario, 1_500_000.0, &[(SIMPLE, 1000.0)]),
-            program("a", Kind::Scenario, 9_000_000.0, &[(ALU, 1000.0)]),
-            program("b", Kind::Scenario, 2_000_000.0, &[(ALU, 1000.0), (SIMPLE, 1000.0)]),
-        ];
-        let m = solve_with(&programs, &[], 0.5);
-        assert_eq!(ALU.get(&m.params), 6000);
-        assert!((ratio_of(&m, &programs, "a") - 1.5).abs() < 1e-3);
-        assert!((ratio_of(&m, &programs, "b") - 2.0 / 7.0).abs() < 1e-3);
-    }
-
-    #[test]
-    fn no_operator_class_is_priced_below_simple_and_a_fixed_term_keeps_its_price() {
-        // A division loop needing only 334 gas a division, with a reference price of 200, still
-        // costs simple's 1000; the storage reads are fixed at 1000 whatever they take.
-        let programs = vec![
-            program("ref", Kind::Reference, 1_000_000.0, &[(SIMPLE, 1000.0)]),
-            program("slow-loop", Kind::Scenario, 3_000_000.0, &[(SIMPLE, 1000.0)]),
-            program("div", Kind::Scenario, 1_000_000.0, &[(DIV, 1000.0)]),
-            program("read", Kind::Scenario, 5_000_000.0, &[(READ, 1000.0)]),
-        ];
-        let settings = Settings { floor: 0.5, slack: 1.0, cap: 3.0, band: None, bound_probes: true };
-        let reference = |t: Term, _| if t == DIV { 200.0 } else { 1000.0 };
-        let m = solve(&programs, &base(), &[READ], &BTreeMap::new(), &reference, settings).unwrap();
-        assert!((m.bound - 5.0).abs() < 1e-6, "the fixed read binds: {}", m.bound);
-        assert!((m.held_bound - 5.0).abs() < 1e-6, "over the cap, stage 2 holds the optimum: {}", m.held_bound);
-        assert_eq!(DIV.get(&m.params), 1000);
-        assert_eq!(READ.get(&m.params), 1000);
-    }
-
-    #[test]
-    fn the_median_reference_runs_at_the_defaults_median() {
-        // (`per_local` rather than a class, which could not go below `simple`.)
-        // Three references at base prices 1000: r1 (simple) at 1 unit per gas, r2 (per-local)
-        // at 2, r3 (simple) at 3; the median is 2. A simple loop runs at 3 units per gas at
-        // simple = 1000; a scenario of 1000 locals and 1000 storage reads (fixed at 1000) takes
-        // 1e7. With r1 as the median (simple = 500) r3 runs at 3×; with r3 (simple = 1500) r1
-        // falls to 1/3, below the floor; so r2 is the median, keeps per_local = 1000, and the
-        // scenario runs at 1e7 / 2e6 / 2 = 2.5×: the optimum.
-        let programs = vec![
-            program("r1", Kind::Reference, 1_000_000.0, &[(SIMPLE, 1000.0)]),
-            program("r2", Kind::Reference, 2_000_000.0, &[(LOCALS, 1000.0)]),
-            program("r3", Kind::Reference, 3_000_000.0, &[(SIMPLE, 1000.0)]),
-            program("loop", Kind::Scenario, 3_000_000.0, &[(SIMPLE, 1000.0)]),
-            program("s", Kind::Scenario, 10_000_000.0, &[(LOCALS, 1000.0), (READ, 1000.0)]),
-        ];
-        let m = solve_with(&programs, &[READ], 0.5);
-        assert_eq!(READ.get(&m.params), 1000, "fixed");
-        assert!((m.bound - 2.5).abs() < 1e-6, "{}", m.bound);
-        assert!((m.max - 2.5).abs() < 1e-3, "{}", m.max);
-        assert!((m.median - 1.0).abs() < 1e-9, "{}", m.median);
-        assert_eq!(LOCALS.get(&m.params), 1000);
-        assert!(m.pivot.starts_with("median `r2`"), "{}", m.pivot);
-        let (_, ratios) = ratios(&programs, &m.params);
-        assert_eq!(ratios, m.ratios);
-    }
-
-    #[test]
-    fn a_reference_may_fall_below_the_median_down_to_the_floor() {
-        // The defaults' median reference r2 (ALU only, 2 units per gas) has the mix of a
-        // scenario 4× slower (its branches mispredict, say): holding r2 at the median would set
-        // the optimum at 4. It may fall below the median instead, to the floor: alu up to 2000
-        // at floor 0.5 (r2 at 1, half the median), so the scenario runs at 8e6 / 2e6 / 2 = 2×;
-        // at floor 0.25, alu up to 4000 and the scenario at 1×. Either way another reference
-        // takes the median and the unit stays.
-        let programs = vec![
-            program("r1", Kind::Reference, 1_000_000.0, &[(SIMPLE, 1000.0)]),
-            program("r2", Kind::Reference, 2_000_000.0, &[(ALU, 1000.0)]),
-            program("r3", Kind::Reference, 3_000_000.0, &[(LOCALS, 1000.0)]),
-            program("twin", Kind::Scenario, 8_000_000.0, &[(ALU, 1000.0)]),
-        ];
-        let m = solve_with(&programs, &[], 0.5);
-        assert!((m.bound - 2.0).abs() < 1e-6, "{}", m.bound);
-        assert_eq!(ALU.get(&m.params), 2000);
-        assert!((ratio_of(&m, &programs, "r2") - 0.5).abs() < 1e-6);
-        assert!((m.median - 1.0).abs() < 1e-9, "{}", m.median);
-        let m = solve_with(&programs, &[], 0.25);
-        assert!((m.bound - 1.0).abs() < 1e-6, "{}", m.bound);
-        assert_eq!(ALU.get(&m.params), 4000);
-        assert!((m.median - 1.0).abs() < 1e-9, "{}", m.median);
-    }
-
-    #[test]
-    fn half_the_other_references_go_below_the_median() {
-        assert_eq!(splits(2), vec![0b01, 0b10]);
-        assert_eq!(splits(0), vec![0]);
-        assert_eq!(splits(4).len(), 6);
-        // Three references: each the median, one of the two others below it.
-        assert_eq!(structures(&[0, 1, 2]).len(), 6);
-        // Four: each ordered middle pair, one of the two others below.
-        assert_eq!(structures(&[0, 1, 2, 3]).len(), 24);
-    }
-
-    #[test]
-    fn with_an_even_number_of_references_the_median_is_the_middle_pair_s_mean() {
-        // Four references at 1, 2, 3, 4 units per gas (read, simple, alu, per-local): the median
-        // is 2.5. A simple loop at 6 units per gas needs simple as high as the floor lets r2 go:
-        // r2 at 1.25 (half the median), simple = 1600, the loop at 6000 / 1600 / 2.5 = 1.5×. The
-        // other three take the median at 2.5 between them, so the unit stays.
-        let programs = vec![
-            program("r1", Kind::Reference, 1_000_000.0, &[(READ, 1000.0)]),
-            program("r2", Kind::Reference, 2_000_000.0, &[(SIMPLE, 1000.0)]),
-            program("r3", Kind::Reference, 3_000_000.0, &[(ALU, 1000.0)]),
-            program("r4", Kind::Reference, 4_000_000.0, &[(LOCALS, 1000.0)]),
-            program("loop", Kind::Scenario, 6_000_000.0, &[(SIMPLE, 1000.0)]),
-            program("div", Kind::Scenario, 60_000_000.0, &[(DIV, 1000.0)]),
-        ];
-        let m = solve_with(&programs, &[], 0.5);
-        assert!((m.bound - 1.5).abs() < 1e-6, "{}", m.bound);
-        assert_eq!(SIMPLE.get(&m.params), 1600);
-        // Exactly at the unrounded prices; rounding them up moves it by a few per cent.
-        let (median, _) = ratios_of(&programs, |p| p.gas_with(|t| m.exact.get(&t).copied().unwrap_or(1000.0)));
-        let (median_default, _) = ratios_at_defaults(&programs);
-        assert!((median / median_default - 1.0).abs() < 1e-6, "{median}");
-        assert!((m.median - 1.0).abs() < 0.05, "{}", m.median);
-        assert!(m.max <= 1.5 * 1.05, "{}", m.max);
-        let (_, ratios) = ratios(&programs, &m.params);
-        assert_eq!(ratios, m.ratios);
-    }
-
-    #[test]
-    fn a_middle_pair_with_a_fixed_spread_is_found_off_the_grid() {
-        // Two references that pay only per-local, 3 and 4 units per gas: their ratio is fixed,
-        // so the median (3.5) holds only at per_local = 1000, the lower one at u = 6/7 of it, a
-        // point between the grid's: the refinement finds it, and the scenario (1000 ALU in 7e6)
-        // runs at 1× with alu = 2000 (nearest to 1000 within the optimum).
-        let programs = vec![
-            program("r1", Kind::Reference, 3_000_000.0, &[(LOCALS, 1000.0)]),
-            program("r2", Kind::Reference, 4_000_000.0, &[(LOCALS, 1000.0)]),
-            program("alu", Kind::Scenario, 7_000_000.0, &[(ALU, 1000.0)]),
-        ];
-        let m = solve_with(&programs, &[], 0.5);
-        assert_eq!(LOCALS.get(&m.params), 1000);
-        assert!((m.median - 1.0).abs() < 1e-9, "{}", m.median);
-        assert!((m.bound - 8.0 / 7.0).abs() < 1e-3, "r2 runs at 4 / 3.5: {}", m.bound);
-    }
-
-    #[test]
-    fn stage_two_takes_the_prices_nearest_the_reference_within_the_held_bound() {
-        // The optimum is 2 (the slow loop). The read needs ≥ 10,000 to stay within 2×, or
-        // ≥ 10,000 / 1.5 at a held bound of 3 (slack 1.5): its reference 30,000 is kept, as it
-        // is above what the bound needs; the per-local scenario's reference 5 is raised to what
-        // the held bound needs (1000 locals in 3e6: 1000 gas a local at 3×). Never above the
-        // cap: a slack of 2 would hold 4, and is held at 3.
-        let programs = vec![
-            program("ref", Kind::Reference, 1_000_000.0, &[(SIMPLE, 1000.0)]),
-            program("slow-loop", Kind::Scenario, 2_000_000.0, &[(SIMPLE, 1000.0)]),
-            program("read", Kind::Scenario, 20_000_000.0, &[(READ, 1000.0)]),
-            program("locals", Kind::Scenario, 3_000_000.0, &[(LOCALS, 1000.0)]),
-        ];
-        let reference = |t: Term, _| match t {
-            READ => 30_000.0,
-            LOCALS => 5.0,
-            _ => 1000.0,
-        };
-        for slack in [1.5, 2.0] {
-            let settings = Settings { floor: 0.5, slack, cap: 3.0, band: None, bound_probes: true };
-            let m = solve(&programs, &base(), &[], &BTreeMap::new(), &reference, settings).unwrap();
-            assert!((m.bound - 2.0).abs() < 1e-6, "{}", m.bound);
-            assert!((m.held_bound - 3.0).abs() < 1e-9, "{}", m.held_bound);
-            assert_eq!(READ.get(&m.params), 30_000);
-            assert_eq!(LOCALS.get(&m.params), 1000);
-            assert!((ratio_of(&m, &programs, "locals") - 3.0).abs() < 1e-6);
-        }
-    }
-
-    #[test]
-    fn a_once_a_call_charge_does_not_stand_in_for_a_loop() {
-        // A loop of 1000 ALU ops taking 4e6 units, instantiated once (1000 gas at the base, so
-        // ≈ 1000 units of its time). Whole, it is within 1× with alu = 1000 if instantiation
-        // costs 3e6, which its reference (1e6) prefers over quadrupling alu; but a longer loop
-        // pays instantiation once, so the loop alone must be within the bound: alu ≥ 3999.
-        const INSTANTIATE: Term = Term::Host(super::super::terms::HostTerm::Instantiate);
-        let mut base = base();
-        INSTANTIATE.set(&mut base, 1000);
-        let mut programs = vec![
-            program("ref", Kind::Reference, 1_000_000.0, &[(SIMPLE, 1000.0)]),
-            program("loop", Kind::Scenario, 4_000_000.0, &[(ALU, 1000.0), (INSTANTIATE, 1.0)]),
-        ];
-        for p in &mut programs {
-            p.gas_default = p.gas(&base);
-        }
-        let reference = |t: Term, _| if t == INSTANTIATE { 1e6 } else { 1000.0 };
-        let settings = Settings { floor: 0.5, slack: 1.0, cap: 3.0, band: None, bound_probes: true };
-        let m = solve(&programs, &base, &[], &BTreeMap::new(), &reference, settings).unwrap();
-        assert!((m.bound - 1.0).abs() < 1e-6, "{}", m.bound);
-        assert_eq!(ALU.get(&m.params), 4000);
-        assert_eq!(INSTANTIATE.get(&m.params), 1_000_000);
-    }
-
-    #[test]
-    fn the_band_keeps_a_term_within_its_own_worst_case_of_the_others() {
-        // A loop of 1000 simple ops that also reads storage once, 4× slower than the reference
-        // loop. Unbanded (rule v3), the read alone can bound it: priced at a fee of gigagas,
-        // the loop runs at nothing per gas. With both terms fitted at 1000 gas a unit and a
-        // band of 3, the read costs at most 3× what simple (pinned at 1000 by the median) costs
-        // over its fit: 3000, and the loop stays at 4e6 / 1.003e6.
-        let programs = vec![
-            program("ref", Kind::Reference, 1_000_000.0, &[(SIMPLE, 1000.0)]),
-            program("slow", Kind::Scenario, 4_000_000.0, &[(SIMPLE, 1000.0), (READ, 1.0)]),
-        ];
-        let fitted: BTreeMap<Term, f64> = [(SIMPLE, 1000.0), (READ, 1000.0)].into_iter().collect();
-        let reference = |t: Term, _| t.get(&base()) as f64;
-        let unbanded = Settings { floor: 0.5, slack: 1.0, cap: 3.0, band: None, bound_probes: true };
-        let m = solve(&programs, &base(), &[], &fitted, &reference, unbanded).unwrap();
-        assert!(m.bound < 1.01, "{}", m.bound);
-        assert!(READ.get(&m.params) > 1_000_000, "{}", READ.get(&m.params));
-        let banded = Settings { band: Some(3.0), ..unbanded };
-        let m = solve(&programs, &base(), &[], &fitted, &reference, banded).unwrap();
-        assert!((m.bound - 4.0 / 1.003).abs() < 1e-6, "{}", m.bound);
-        assert_eq!(READ.get(&m.params), 3000);
-        assert_eq!(SIMPLE.get(&m.params), 1000);
-    }
-
-    #[test]
-    fn a_term_whose_fit_is_not_positive_is_held_at_one() {
-        // The read's fit says the other terms already pay for it: with the band, it costs 1.
-        let programs = vec![
-            program("ref", Kind::Reference, 1_000_000.0, &[(SIMPLE, 1000.0)]),
-            program("read", Kind::Scenario, 1_000_000.0, &[(SIMPLE, 1000.0), (READ, 10.0)]),
-        ];
-        let fitted: BTreeMap<Term, f64> = [(SIMPLE, 1000.0), (READ, -50.0)].into_iter().collect();
-        let settings = Settings { floor: 0.5, slack: 1.0, cap: 3.0, band: Some(3.0), bound_probes: false };
-        let m = solve(&programs, &base(), &[], &fitted, &|t, _| t.get(&base()) as f64, settings).unwrap();
-        assert_eq!(READ.get(&m.params), 1);
-        // An operator class with such a fit costs what `simple` does.
-        let programs = vec![
-            program("ref", Kind::Reference, 1_000_000.0, &[(SIMPLE, 1000.0)]),
-            program("div", Kind::Scenario, 1_000_000.0, &[(SIMPLE, 1000.0), (DIV, 10.0)]),
-        ];
-        let fitted: BTreeMap<Term, f64> = [(SIMPLE, 1000.0), (DIV, -50.0)].into_iter().collect();
-        let m = solve(&programs, &base(), &[], &fitted, &|t, _| t.get(&base()) as f64, settings).unwrap();
-        assert!(DIV.get(&m.params) >= SIMPLE.get(&m.params));
-        assert!(DIV.get(&m.params) <= 3 * SIMPLE.get(&m.params), "anchored at simple's fit: {}", DIV.get(&m.params));
-        // Without a fit for `simple`, it costs what `simple` does.
-        let fitted: BTreeMap<Term, f64> = [(DIV, -50.0)].into_iter().collect();
-        let m = solve(&programs, &base(), &[], &fitted, &|t, _| t.get(&base()) as f64, settings).unwrap();
-        assert_eq!(DIV.get(&m.params), SIMPLE.get(&m.params));
-    }
-
-    #[test]
-    fn probes_bind_only_when_they_are_bounded() {
-        // A probe of ALU ops 6× slower per gas than the reference; the scenario of ALU ops 2×.
-        // Bounded (rule v3) the probe sets the optimum at its ratio; not bounded (rule v4), the
-        // scenario does, and the probe's ratio is still reported.
-        let programs = vec![
-            program("ref", Kind::Reference, 1_000_000.0, &[(SIMPLE, 1000.0)]),
-            program("scenario", Kind::Scenario, 2_000_000.0, &[(ALU, 1000.0), (SIMPLE, 1000.0)]),
-            program("probe", Kind::Probe, 6_000_000.0, &[(ALU, 1000.0)]),
-        ];
-        let fitted: BTreeMap<Term, f64> = [(SIMPLE, 1000.0), (ALU, 1000.0)].into_iter().collect();
-        let reference = |t: Term, _| t.get(&base()) as f64;
-        let v4 = Settings { floor: 0.5, slack: 1.0, cap: 3.0, band: Some(3.0), bound_probes: false };
-        let m = solve(&programs, &base(), &[], &fitted, &reference, v4).unwrap();
-        // ALU up to 3000 (the band): the scenario at 2e6 / 4e6 = 0.5×, the reference at 1×.
-        assert!((m.bound - 1.0).abs() < 1e-6, "{}", m.bound);
-        assert!(ratio_of(&m, &programs, "probe") > 1.9, "{}", ratio_of(&m, &programs, "probe"));
-        let v3 = Settings { bound_probes: true, ..v4 };
-        let m = solve(&programs, &base(), &[], &fitted, &reference, v3).unwrap();
-        assert!((m.bound - 2.0).abs() < 1e-6, "the probe at 6e6 / 3e6: {}", m.bound);
-    }
-}
+mod tests;
