@@ -142,7 +142,6 @@ fn every_probe_runs_and_depends_only_on_earlier_terms() {
 /// defaults when it ran). Run with
 /// `cargo test --release -p tally-benches --test benches -- --exact calibrate::defaults_are_the_committed_calibration`.
 #[test]
-#[ignore = "the defaults are not yet the calibrated prices"]
 fn defaults_are_the_committed_calibration() {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file::FITTED);
     let calibrated = file::load(&path).unwrap();

@@ -127,15 +127,15 @@ impl std::error::Error for ScheduleError {}
 impl Default for DynamicCosts {
     fn default() -> Self {
         Self {
-            memory_grow_per_page: 10_000_000,
-            memory_init_per_byte: 100,
-            memory_copy_per_byte: 100,
-            memory_fill_per_byte: 100,
-            table_grow_per_element: 500,
-            table_init_per_element: 500,
-            table_copy_per_element: 500,
-            table_fill_per_element: 500,
-            memory_access_per_page: 540,
+            memory_grow_per_page: 7_500_000,
+            memory_init_per_byte: 56,
+            memory_copy_per_byte: 60,
+            memory_fill_per_byte: 50,
+            table_grow_per_element: 300,
+            table_init_per_element: 270,
+            table_copy_per_element: 170,
+            table_fill_per_element: 260,
+            memory_access_per_page: 760,
         }
     }
 }
@@ -195,16 +195,15 @@ impl StackCosts {
 }
 
 impl Default for Schedule {
-    /// The default schedule. Costs are in gas units scaled so that the cheapest operators (`nop`,
-    /// `drop`, `local.*`, constants, `block`, `else`, `end`) cost 500 and a simple ALU operator
-    /// costs 1000. The values are placeholders until calibrated by benchmark.
+    /// The default schedule: the committed calibration's prices (`benches/calibration/fitted.json`;
+    /// the operator classes in `ops.rs`, the per-unit costs here and in [`DynamicCosts`]).
     fn default() -> Self {
         Self {
             version: SCHEDULE_VERSION,
             op_costs: OpKind::ALL.iter().map(|op| Some(op.default_cost())).collect(),
-            br_table_per_target: 10,
-            per_local: 250,
-            call_per_param: 1_000,
+            br_table_per_target: 3,
+            per_local: 200,
+            call_per_param: 1,
             dynamic: DynamicCosts::default(),
             stack: StackCosts::default(),
         }

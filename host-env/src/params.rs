@@ -14,8 +14,7 @@ use crate::limits::{CodeLimits, CodeShape};
 /// The params format version.
 pub const PARAMS_VERSION: u32 = 1;
 
-/// Gas prices of the host functions (units: the schedule's gas, where a simple ALU operator
-/// costs 1000). Every host function charges `base` plus its own terms **before** any side
+/// Gas prices of the host functions (units: the schedule's gas). Every host function charges `base` plus its own terms **before** any side
 /// effect; see `ABI.md` for each function's formula.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
 pub struct HostCosts {
@@ -107,31 +106,31 @@ pub struct HostCosts {
 }
 
 impl Default for HostCosts {
-    /// Placeholders on the schedule's scale (1000 ≈ one simple operator ≈ 1 ns), until calibrated
-    /// by the host-call benchmarks.
+    /// The committed calibration's prices (`benches/calibration/fitted.json`, on the schedule's
+    /// scale), but for the code-loading and deploy terms, priced by the prepared-code
+    /// measurement, and `create`/`set_code`, which no probe measures yet.
     fn default() -> Self {
         Self {
-            base: 50_000,
-            memory_read_byte: 100,
-            memory_write_byte: 100,
-            // Storage prices are set by the slower backend, `RedbStorage`, at its worst
-            // (BENCHMARKS.md, "Calibration at the defaults": a lookup or removal of a key
-            // spread at random over 65,536, writes and removals committed durably; keys of
-            // 256 bytes that differ only in their last bytes cost ~27 ns a byte to write),
-            // each at the price that keeps its worst case at 2.5× ordinary code's time per gas.
-            storage_read: 3_300_000,
-            storage_has: 3_000_000,
-            storage_write: 7_000_000,
-            storage_remove: 12_000_000,
+            base: 49_000,
+            memory_read_byte: 69,
+            memory_write_byte: 33,
+            // Storage prices are fitted on the slower backend, `RedbStorage`, at its worst (a key
+            // spread at random over 65,536, writes and removals committed durably, 256-byte keys
+            // that differ only in their last bytes); `storage_read` and `storage_write` sit at
+            // the calibration's band top (2.6× their fits) for the redb programs.
+            storage_read: 6_500_000,
+            storage_has: 2_600_000,
+            storage_write: 19_000_000,
+            storage_remove: 15_000_000,
             storage_key_byte: 30_000,
-            storage_value_byte: 2_900,
-            event: 500_000,
-            event_topic: 100_000,
-            event_data_byte: 200,
-            keccak: 100_000,
+            storage_value_byte: 4_100,
+            event: 83_000,
+            event_topic: 14_000,
+            event_data_byte: 68,
+            keccak: 66_000,
             // ~5 ns per byte with the whole 16 MiB memory hashed (the permutation and the reads).
-            keccak_block: 850_000,
-            call: 2_000_000,
+            keccak_block: 710_000,
+            call: 310_000,
             // Preparing any module has a fixed cost (as `load` pays for calls): the calibration's
             // deploys of the smallest ordinary code left 130–190 M gas of time unpaid at 10 M.
             deploy: 190_000_000,
@@ -141,7 +140,7 @@ impl Default for HostCosts {
             // to 3.9–4.2× ordinary code's time per gas at 88k (session 10, `time-per-gas
             // deploy-large`): 88k → 130k, which measured 2.4–2.7×.
             deploy_code_byte: 130_000,
-            debug_log: 100_000,
+            debug_log: 52_000,
             // A load decodes the code's prepared entry (stored at deploy, `crate::prepared`):
             // it reads the entry, checks its checksum, decodes the VM's serialized module (every
             // handler id, index and operand bounds-checked) and links it. Each term is at the
@@ -181,21 +180,16 @@ impl Default for HostCosts {
             prepare_local: 500,
             prepare_global: 1_500_000,
             prepare_br_table_target: 82_000,
-            // Measured the same way, warm: an empty instantiation ~2 µs; per item, a function
-            // ~3.8 ns, a global ~37 ns, a table element ~0.1 ns, an element item ~2.8 ns, a data
-            // byte ~0.07 ns, a page ~2.5 µs (`memory_grow_per_page` in the schedule: 10 M).
-            // The calibration put a function, a global and an element item at 3.5×, 3.6× and
-            // 2.6× ordinary code at 5k, 40k and 3k: raised to what keeps them at 2.5× (the element
-            // item once more, 3.8k → 4k, and `load_function` 1.5 M → 1.7 M, by the second run).
-            instantiate: 2_000_000,
-            instantiate_function: 7_400,
-            instantiate_global: 71_000,
-            instantiate_table_element: 500,
-            instantiate_elem_item: 4_000,
-            instantiate_data_byte: 100,
-            // Copying, hashing (Keccak ~3-8 ns per byte here) and committing a byte; 7,000 keeps
-            // 64 KiB writes committed durably by redb under 3× the baseline's time per gas.
-            receipt_byte: 7_000,
+            // Instantiation, warm (the calibration's fits: an empty instantiation, then per
+            // function, global, table element, element item and data byte).
+            instantiate: 710_000,
+            instantiate_function: 4_000,
+            instantiate_global: 59_000,
+            instantiate_table_element: 190,
+            instantiate_elem_item: 1_100,
+            instantiate_data_byte: 57,
+            // Copying, hashing (Keccak ~3-8 ns per byte here) and committing a byte.
+            receipt_byte: 4_700,
             // A deployment's fixed work (`deploy`) and a frame's set-up (`call`): both happen.
             create: 12_000_000,
             set_code: 12_000_000,
