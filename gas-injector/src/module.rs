@@ -11,9 +11,10 @@ use wasmparser::{
     Payload, TypeRef, ValType, ValidPayload, Validator,
 };
 
+use tally_profile::body::FuncCheck;
 use tally_profile::metering::{self, Import, FUNC_SHIFT};
 
-use crate::body::{instrument_body, ModuleCtx, OpInfo, Resources, Scratch, TypeInfo};
+use crate::body::{instrument_body, Fast, ModuleCtx, OpInfo, Resources, Scratch, TypeInfo};
 use crate::error::{internal, InjectError};
 use crate::leb::write_u32;
 use crate::origin::{mark, OffsetMap, Origin};
@@ -325,6 +326,7 @@ fn instrument_into(wasm: &[u8], schedule: &Schedule, mut map: Option<&mut Offset
     let (mut types_done, mut imports_done) = (false, false);
     let ctx = ModuleCtx { schedule, ops: OpInfo::table(schedule), types: &types, func_types: &func_types };
     let mut allocs = FuncValidatorAllocations::default();
+    let mut check = FuncCheck::new();
     let mut scratch = Scratch::default();
     let mut bodies = bodies.into_iter();
     for section in &sections {
@@ -406,11 +408,26 @@ fn instrument_into(wasm: &[u8], schedule: &Schedule, mut map: Option<&mut Offset
                         .map(|f| f.params())
                         .ok_or_else(|| internal("function without a type"))?;
                     let resources = Resources { inner: &f.resources, types: &types };
-                    let f = FuncToValidate { resources, index: f.index, ty: f.ty, features: f.features };
-                    let mut validator = f.into_validator(allocs);
-                    let map = map.as_deref_mut();
-                    instrument_body(&ctx, &mut scratch, func, params, &body, &mut validator, wrapper, code, map)?;
-                    allocs = validator.into_allocations();
+                    // The profile's own validator first. If it declines anything (or anything
+                    // else fails), the body again from its start with wasmparser's, whose verdict
+                    // and error stand: a body's bytes and origins are written only once its scan
+                    // has succeeded, and a fast scan that succeeds has the output wasmparser's
+                    // would have (what it accepts wasmparser accepts, with the same operand
+                    // stack), so a failure of the writing itself fails the second pass too.
+                    let len = code.len();
+                    let fast = check.start(&resources, f.ty, f.features.floats()).is_ok() && {
+                        let mut fast = Fast { check: &mut check, resources: &resources };
+                        let map = map.as_deref_mut();
+                        instrument_body(&ctx, &mut scratch, func, params, &body, &mut fast, wrapper, code, map).is_ok()
+                    };
+                    if !fast {
+                        code.truncate(len);
+                        let f = FuncToValidate { resources, index: f.index, ty: f.ty, features: f.features };
+                        let mut validator = f.into_validator(allocs);
+                        let map = map.as_deref_mut();
+                        instrument_body(&ctx, &mut scratch, func, params, &body, &mut validator, wrapper, code, map)?;
+                        allocs = validator.into_allocations();
+                    }
                 }
                 let delta = fix_section_size(&mut out, size_field, payload)?;
                 if let (Some(map), true) = (map.as_deref_mut(), delta != 0) {

@@ -24,10 +24,12 @@ mod assemble;
 mod ctx;
 mod decode;
 mod meter;
+mod validate;
 
 pub(crate) use ctx::{ModuleCtx, OpInfo, Resources, TypeInfo};
 pub(crate) use meter::Scratch;
-use wasmparser::{FuncValidator, FunctionBody, ValType};
+pub(crate) use validate::{Fast, Validate};
+use wasmparser::{FunctionBody, ValType};
 
 use crate::error::InjectError;
 use crate::origin::OffsetMap;
@@ -38,13 +40,13 @@ use meter::Body;
 /// encoded `[] -> results` block type of the wrapper block) and appends it to `out`, size
 /// prefix included, recording where each piece came from in `map` if given.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn instrument_body<'a>(
+pub(crate) fn instrument_body<'a, V: Validate>(
     ctx: &'a ModuleCtx<'a>,
     scratch: &mut Scratch,
     func: u32,
     params: &[ValType],
     body: &FunctionBody<'a>,
-    validator: &mut FuncValidator<Resources<'a>>,
+    validator: &mut V,
     wrapper: &[u8],
     out: &mut Vec<u8>,
     map: Option<&mut OffsetMap>,
@@ -60,7 +62,7 @@ pub(crate) fn instrument_body<'a>(
     for _ in 0..locals.get_count() {
         let offset = locals.original_position() as usize;
         let (n, ty) = locals.read()?;
-        validator.define_locals(offset as u64, n, ty)?;
+        validator.define_locals(offset as u64, n, ty).map_err(|e| *V::rejected(e))?;
         let size = stack.size_of(ty).ok_or(InjectError::UnsupportedType { func, offset })?;
         n_locals += u64::from(n);
         frame = frame.saturating_add(u64::from(n) * u64::from(size));
