@@ -189,7 +189,7 @@ fn reencode_err<E: core::fmt::Debug>(e: ReencodeError<E>) -> InjectError {
 /// Fails with a typed [`InjectError`] naming the function and byte offset concerned; never
 /// panics. Time and output size are linear in the input ([`max_output_size`]).
 pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectError> {
-    instrument_into(wasm, schedule, None).map_err(|e| e.classify(wasm))
+    instrument_into(wasm, schedule, None, Bodies::Fast).map_err(|e| e.classify(wasm))
 }
 
 /// [`instrument`], also returning where each byte of the output came from in `wasm`, so that an
@@ -198,13 +198,38 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
 /// slower, so engines call it on their error path only.
 pub fn instrument_with_map(wasm: &[u8], schedule: &Schedule) -> Result<(Vec<u8>, OffsetMap), InjectError> {
     let mut map = OffsetMap::default();
-    let out = instrument_into(wasm, schedule, Some(&mut map)).map_err(|e| e.classify(wasm))?;
+    let out = instrument_into(wasm, schedule, Some(&mut map), Bodies::Fast).map_err(|e| e.classify(wasm))?;
     map.finish(out.len());
     Ok((out, map))
 }
 
+/// [`instrument_with_map`] with every function body validated by wasmparser's validator alone,
+/// never by the profile's own ([`tally_profile::body`]): the reference the usual path is compared
+/// with in tests and fuzzing. Output, map and errors are the same; it is slower.
+#[doc(hidden)]
+pub fn instrument_reference(wasm: &[u8], schedule: &Schedule) -> Result<(Vec<u8>, OffsetMap), InjectError> {
+    let mut map = OffsetMap::default();
+    let out = instrument_into(wasm, schedule, Some(&mut map), Bodies::Wasmparser).map_err(|e| e.classify(wasm))?;
+    map.finish(out.len());
+    Ok((out, map))
+}
+
+/// Which validator checks the function bodies.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Bodies {
+    /// The profile's own first, wasmparser's on a body it declines.
+    Fast,
+    /// wasmparser's only.
+    Wasmparser,
+}
+
 /// [`instrument`], recording the output's origins in `map` when given one.
-fn instrument_into(wasm: &[u8], schedule: &Schedule, mut map: Option<&mut OffsetMap>) -> Result<Vec<u8>, InjectError> {
+fn instrument_into(
+    wasm: &[u8],
+    schedule: &Schedule,
+    mut map: Option<&mut OffsetMap>,
+    bodies_with: Bodies,
+) -> Result<Vec<u8>, InjectError> {
     schedule.validate()?;
 
     // Pass 1: validate the module-level sections, collect types and function signatures, and
@@ -415,11 +440,13 @@ fn instrument_into(wasm: &[u8], schedule: &Schedule, mut map: Option<&mut Offset
                     // would have (what it accepts wasmparser accepts, with the same operand
                     // stack), so a failure of the writing itself fails the second pass too.
                     let len = code.len();
-                    let fast = check.start(&resources, f.ty, f.features.floats()).is_ok() && {
-                        let mut fast = Fast { check: &mut check, resources: &resources };
-                        let map = map.as_deref_mut();
-                        instrument_body(&ctx, &mut scratch, func, params, &body, &mut fast, wrapper, code, map).is_ok()
-                    };
+                    let fast =
+                        bodies_with == Bodies::Fast && check.start(&resources, f.ty, f.features.floats()).is_ok() && {
+                            let mut fast = Fast { check: &mut check, resources: &resources };
+                            let map = map.as_deref_mut();
+                            instrument_body(&ctx, &mut scratch, func, params, &body, &mut fast, wrapper, code, map)
+                                .is_ok()
+                        };
                     if !fast {
                         code.truncate(len);
                         let f = FuncToValidate { resources, index: f.index, ty: f.ty, features: f.features };

@@ -98,7 +98,9 @@ fn body_lockstep(
                 rejected(tally, live);
                 return Ok(());
             }
-            Ok(()) if fast => same_state(check, &wp).map_err(|e| format!("function {func}: after {op:?} at {offset}: {e}"))?,
+            Ok(()) if fast => {
+                same_state(check, &wp).map_err(|e| format!("function {func}: after {op:?} at {offset}: {e}"))?
+            }
             Ok(()) => live = false,
         }
     }
@@ -120,7 +122,11 @@ fn body_lockstep(
 /// Compares the two validators' operand stacks, control-stack heights and innermost frames.
 fn same_state(check: &FuncCheck, wp: &wasmparser::FuncValidator<ValidatorResources>) -> Result<(), String> {
     if check.operand_stack_height() != wp.operand_stack_height() {
-        return Err(format!("operand stack {} high, wasmparser's {}", check.operand_stack_height(), wp.operand_stack_height()));
+        return Err(format!(
+            "operand stack {} high, wasmparser's {}",
+            check.operand_stack_height(),
+            wp.operand_stack_height()
+        ));
     }
     for depth in 0..check.operand_stack_height() as usize {
         if check.operand_type(depth) != wp.get_operand_type(depth) {

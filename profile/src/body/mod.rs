@@ -255,7 +255,11 @@ impl FuncCheck {
     /// under this validator's features: where its parameters and its results are in
     /// `sig_types`. Read from `resources` on first use, then from the cache.
     #[inline]
-    fn sig<R: WasmModuleResources>(&mut self, resources: &R, index: u32) -> Result<(Range<usize>, Range<usize>), Declined> {
+    fn sig<R: WasmModuleResources>(
+        &mut self,
+        resources: &R,
+        index: u32,
+    ) -> Result<(Range<usize>, Range<usize>), Declined> {
         match self.sigs.get(index as usize) {
             Some(s) if s.known => {
                 let (start, params) = (s.start as usize, usize::from(s.params));
@@ -268,7 +272,11 @@ impl FuncCheck {
 
     #[cold]
     #[inline(never)]
-    fn read_sig<R: WasmModuleResources>(&mut self, resources: &R, index: u32) -> Result<(Range<usize>, Range<usize>), Declined> {
+    fn read_sig<R: WasmModuleResources>(
+        &mut self,
+        resources: &R,
+        index: u32,
+    ) -> Result<(Range<usize>, Range<usize>), Declined> {
         let sub = resources.sub_type_at(index).ok_or(Declined)?;
         let f = match &sub.composite_type.inner {
             CompositeInnerType::Func(f) if !sub.composite_type.shared => f,
@@ -515,7 +523,11 @@ impl FuncCheck {
         self.push_types(label)
     }
 
-    fn br_table<R: WasmModuleResources>(&mut self, resources: &R, table: &wasmparser::BrTable<'_>) -> Result<(), Declined> {
+    fn br_table<R: WasmModuleResources>(
+        &mut self,
+        resources: &R,
+        table: &wasmparser::BrTable<'_>,
+    ) -> Result<(), Declined> {
         self.pop(Ty::I32)?;
         let default = self.label(resources, table.default())?;
         for target in table.targets() {
@@ -643,7 +655,12 @@ impl FuncCheck {
 
     /// Checks a load's or store's memarg for an access of `2^natural` bytes.
     #[inline(always)]
-    fn memarg<R: WasmModuleResources>(&mut self, resources: &R, m: &wasmparser::MemArg, natural: u8) -> Result<(), Declined> {
+    fn memarg<R: WasmModuleResources>(
+        &mut self,
+        resources: &R,
+        m: &wasmparser::MemArg,
+        natural: u8,
+    ) -> Result<(), Declined> {
         match m.target {
             wasmparser::MemArgTarget::Memory(index)
                 if m.align <= natural && m.offset <= u64::from(u32::MAX) && m.ordering.is_none() =>
@@ -655,13 +672,25 @@ impl FuncCheck {
     }
 
     #[inline(always)]
-    fn load<R: WasmModuleResources>(&mut self, r: &R, m: &wasmparser::MemArg, natural: u8, ty: Ty) -> Result<(), Declined> {
+    fn load<R: WasmModuleResources>(
+        &mut self,
+        r: &R,
+        m: &wasmparser::MemArg,
+        natural: u8,
+        ty: Ty,
+    ) -> Result<(), Declined> {
         self.memarg(r, m, natural)?;
         self.unary(Ty::I32, ty)
     }
 
     #[inline(always)]
-    fn store<R: WasmModuleResources>(&mut self, r: &R, m: &wasmparser::MemArg, natural: u8, ty: Ty) -> Result<(), Declined> {
+    fn store<R: WasmModuleResources>(
+        &mut self,
+        r: &R,
+        m: &wasmparser::MemArg,
+        natural: u8,
+        ty: Ty,
+    ) -> Result<(), Declined> {
         self.memarg(r, m, natural)?;
         self.floats_allowed(ty)?;
         self.pop(ty)?;

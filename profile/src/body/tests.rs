@@ -147,6 +147,14 @@ fn declines_what_it_does_not_handle() {
     }
 }
 
+/// SIMD declines (and does not panic wasmparser's `visit_operator`, which needs a SIMD visitor).
+#[test]
+fn simd_declines() {
+    let wasm = wat::parse_str(r#"(module (func (result i32) v128.const i64x2 0 0 i32x4.extract_lane 0))"#).unwrap();
+    let t = cross_check(&wasm, features()).unwrap();
+    assert_eq!((t.bodies, t.accepted, t.rejected), (1, 0, 1));
+}
+
 /// Without floats every float type and operator declines (wasmparser rejects them).
 #[test]
 fn floats_off_declines_floats() {

@@ -1,7 +1,7 @@
 //! [`FuncVisitor`]: [`FuncCheck`] as a wasmparser [`VisitOperator`], one rule per operator it
 //! handles (every other operator declines).
 
-use wasmparser::{FrameKind, VisitOperator, WasmModuleResources};
+use wasmparser::{FrameKind, VisitOperator, VisitSimdOperator, WasmModuleResources};
 
 use super::{Declined, FuncCheck, Ty};
 
@@ -297,5 +297,27 @@ macro_rules! define_check {
 impl<'a, R: WasmModuleResources> VisitOperator<'a> for FuncVisitor<'_, R> {
     type Output = Result<(), Declined>;
 
+    /// SIMD is outside the profile: every SIMD operator declines (a visitor without one would
+    /// make wasmparser's `visit_operator` panic on them).
+    fn simd_visitor(&mut self) -> Option<&mut dyn VisitSimdOperator<'a, Output = Self::Output>> {
+        Some(self)
+    }
+
     wasmparser::for_each_visit_operator!(define_check);
+}
+
+/// Generates the SIMD `visit_*` methods, all declining.
+macro_rules! decline_simd {
+    ($( @$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*) )*) => {
+        $(
+            #[allow(unused_variables)]
+            fn $visit(&mut self $($(, $arg: $argty)*)?) -> Self::Output {
+                Err(Declined)
+            }
+        )*
+    };
+}
+
+impl<'a, R: WasmModuleResources> VisitSimdOperator<'a> for FuncVisitor<'_, R> {
+    wasmparser::for_each_visit_simd_operator!(decline_simd);
 }
