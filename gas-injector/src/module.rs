@@ -440,13 +440,11 @@ fn instrument_into(
                     // would have (what it accepts wasmparser accepts, with the same operand
                     // stack), so a failure of the writing itself fails the second pass too.
                     let len = code.len();
-                    let fast =
-                        bodies_with == Bodies::Fast && check.start(&resources, f.ty, f.features.floats()).is_ok() && {
-                            let mut fast = Fast { check: &mut check, resources: &resources };
-                            let map = map.as_deref_mut();
-                            instrument_body(&ctx, &mut scratch, func, params, &body, &mut fast, wrapper, code, map)
-                                .is_ok()
-                        };
+                    let fast = bodies_with == Bodies::Fast && check.start(&resources, f.ty, f.features).is_ok() && {
+                        let mut fast = Fast { check: &mut check, resources: &resources };
+                        let map = map.as_deref_mut();
+                        instrument_body(&ctx, &mut scratch, func, params, &body, &mut fast, wrapper, code, map).is_ok()
+                    };
                     if !fast {
                         code.truncate(len);
                         let f = FuncToValidate { resources, index: f.index, ty: f.ty, features: f.features };

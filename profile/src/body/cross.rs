@@ -53,7 +53,7 @@ fn body_lockstep(
     tally.bodies += 1;
     let resources = f.resources.clone();
     let func = f.index;
-    let mut live = check.start(&resources, f.ty, features.floats()).is_ok();
+    let mut live = check.start(&resources, f.ty, features).is_ok();
     let mut wp = f.into_validator(Default::default());
     let finding = |what: String| Err(format!("function {func}: {what}"));
     let rejected = |tally: &mut Tally, live: bool| {

@@ -45,7 +45,7 @@ pub use visit::FuncVisitor;
 
 use std::ops::Range;
 
-use wasmparser::{BlockType, CompositeInnerType, FrameKind, RefType, ValType, WasmModuleResources};
+use wasmparser::{BlockType, CompositeInnerType, FrameKind, RefType, ValType, WasmFeatures, WasmModuleResources};
 
 /// The most locals (parameters included) a function may have: wasmparser's limit.
 const MAX_LOCALS: usize = 50_000;
@@ -180,15 +180,35 @@ impl FuncCheck {
         }
     }
 
-    /// Starts the body of a function of type `ty` (a type index of `resources`): its parameters
-    /// become its first locals, and its frame the only one. `floats`: whether the features allow
-    /// floating point (the profile's `FLOATS`). Declines a type that is not a function type of
-    /// the profile's value types.
-    pub fn start<R: WasmModuleResources>(&mut self, resources: &R, ty: u32, floats: bool) -> Result<(), Declined> {
+    /// Starts the body of a function of type `ty` (a type index of `resources`) validated under
+    /// `features`: its parameters become its first locals, and its frame the only one. Declines
+    /// unless `features` is the profile's, with or without floats ([`crate::features`],
+    /// [`crate::features_without_floats`]: the rules are written for those two), and a type that
+    /// is not a function type of the profile's value types. After a decline every operator
+    /// declines until the next `start`.
+    pub fn start<R: WasmModuleResources>(
+        &mut self,
+        resources: &R,
+        ty: u32,
+        features: WasmFeatures,
+    ) -> Result<(), Declined> {
         self.operands.clear();
         self.frames.clear();
         self.locals.clear();
-        self.floats = floats;
+        self.sync_top();
+        let floats = if features == crate::features() {
+            true
+        } else if features == crate::features_without_floats() {
+            false
+        } else {
+            return Err(Declined);
+        };
+        // The cached types were read under the previous body's features.
+        if floats != self.floats {
+            self.sigs.clear();
+            self.sig_types.clear();
+            self.floats = floats;
+        }
         let (params, _) = self.sig(resources, ty)?;
         self.locals.extend_from_slice(self.sig_types.get(params).ok_or(Declined)?);
         if self.locals.len() > MAX_LOCALS {

@@ -181,7 +181,8 @@ fn nothing_after_the_end() {
         found.unwrap()
     };
     let mut check = FuncCheck::new();
-    check.start(&resources, 0, true).unwrap();
+    check.start(&resources, 0, features()).unwrap();
+    assert_eq!(FuncCheck::new().start(&resources, 0, features() | wasmparser::WasmFeatures::GC), Err(Declined));
     let mut v = check.visitor(&resources);
     use wasmparser::VisitOperator as _;
     assert_eq!(v.visit_end(), Ok(()));
