@@ -57,7 +57,7 @@ fn errors_are_wasmparsers() {
 fn guests_and_their_mutations() {
     let wasm = tally_guests::build::wasm_bytes().expect("build the guests");
     same(&wasm).expect("the guests instrument");
-    let code = wasmparser::Parser::new(0)
+    let code = tally_profile::parser(tally_profile::features())
         .parse_all(&wasm)
         .find_map(|p| match p {
             Ok(wasmparser::Payload::CodeSectionStart { unchecked_range: r, .. }) => {
