@@ -166,6 +166,41 @@ fn floats_off_declines_floats() {
     assert_eq!(cross_check(&wasm, features).unwrap().accepted, 1);
 }
 
+/// The resources of the first function body of `wasm`.
+fn resources_of(wasm: &[u8]) -> wasmparser::ValidatorResources {
+    let mut v = wasmparser::Validator::new_with_features(features());
+    for p in crate::parser(features()).parse_all(wasm) {
+        if let Ok(wasmparser::ValidPayload::Func(f, _)) = v.payload(&p.unwrap()) {
+            return f.resources;
+        }
+    }
+    panic!("no function body")
+}
+
+/// `memory.init` and `data.drop` need the data count section (which the text format adds
+/// whenever the code uses them, so the module is built without such code).
+#[test]
+fn data_segments_need_the_data_count() {
+    let wasm = wat::parse_str(r#"(module (memory 1) (data "a") (func))"#).unwrap();
+    let resources = resources_of(&wasm);
+    let mut check = FuncCheck::new();
+    check.start(&resources, 0, features()).unwrap();
+    use wasmparser::VisitOperator as _;
+    assert_eq!(check.visitor(&resources).visit_data_drop(0), Err(Declined));
+    let mut v = check.visitor(&resources);
+    for _ in 0..3 {
+        v.visit_i32_const(0).unwrap();
+    }
+    assert_eq!(v.visit_memory_init(0, 0), Err(Declined));
+    // With the section (the text format adds it here), in range only.
+    let wasm = wat::parse_str(r#"(module (memory 1) (data "a") (func data.drop 0))"#).unwrap();
+    let resources = resources_of(&wasm);
+    let mut check = FuncCheck::new();
+    check.start(&resources, 0, features()).unwrap();
+    assert_eq!(check.visitor(&resources).visit_data_drop(0), Ok(()));
+    assert_eq!(check.visitor(&resources).visit_data_drop(1), Err(Declined));
+}
+
 /// After the function's `end` nothing is accepted, not even an operator that only pushes.
 #[test]
 fn nothing_after_the_end() {
