@@ -6,7 +6,9 @@
 //!   decoded straight from the body's bytes by a hand-written decoder; the rest go through
 //!   wasmparser's operator decoder, with the meter's [`Body`] as its visitor. Either
 //!   way each operator is decoded once and dispatched once: it is validated by the validator's
-//!   own `visit_*` for that operator, then metered.
+//!   own `visit_*` for that operator, then metered. The validator is either of [`validate`]'s
+//!   two (the profile's own, or wasmparser's when the module driver runs a body again after
+//!   the profile's declined it); the decoder and the meter are generic over it.
 //! - [`meter`] is the metering state machine: where regions start and end and what they cost,
 //!   the memory-access (page) charges, length charges, stack releases, and the shadow operand
 //!   stack that sizes the frame.
@@ -17,8 +19,8 @@
 //!   one sweep, copying the unchanged byte ranges between edits verbatim. Nothing is ever
 //!   spliced, so the work is linear in the body size.
 //!
-//! The files depend on each other in one direction only: this driver on all three, the decoder
-//! on the meter, the meter on the writer (for the edits it records).
+//! The files depend on each other in one direction only: this driver on all of them, the decoder
+//! on the meter, the meter on the writer (for the edits it records), both on `validate`.
 
 mod assemble;
 mod ctx;
