@@ -7,6 +7,9 @@
 //! disagreement. Where the reference rejects, the VM must reject with an error at the
 //! reference's byte offset.
 //!
+//! The profile's own body validator (`tally_profile::body`), which the injector runs before
+//! wasmparser's, is held to wasmparser's on every module too ([`crate::fuzz::body_check`]).
+//!
 //! Used by `tests/profile_agreement.rs` (spec suites, wasm-smith modules and their mutations) and
 //! by the `module_new` fuzz target ([`crate::fuzz::module_new`]).
 
@@ -105,6 +108,8 @@ pub struct Verdicts {
     pub excluded: Vec<&'static str>,
     /// Every disagreement, described.
     pub disagreements: Vec<String>,
+    /// What the profile's own body validator did with the module's bodies (with floats).
+    pub bodies: tally_profile::body::Tally,
 }
 
 /// The VM (with and without floats) and the injector (default schedule), ready to judge modules.
@@ -183,6 +188,19 @@ impl Agreement {
                 }
             }
             Ok(Err(_)) => {}
+        }
+
+        // The injector validates bodies with the profile's own validator first: it must never
+        // accept what wasmparser rejects, and must change nothing the injector writes.
+        match tally_profile::body::cross_check(wasm, tally_profile::features()) {
+            Ok(tally) => out.bodies = tally,
+            Err(e) => out.disagreements.push(format!("the profile's body validator: {e}")),
+        }
+        if let Err(e) = tally_profile::body::cross_check(wasm, tally_profile::features_without_floats()) {
+            out.disagreements.push(format!("the profile's body validator without floats: {e}"));
+        }
+        if let Err(e) = crate::fuzz::body_check::same_instrumentation(wasm, &self.schedule) {
+            out.disagreements.push(format!("instrument with the profile's body validator: {e}"));
         }
         out
     }

@@ -112,7 +112,7 @@ fn historical() -> [(Target, &'static str, Vec<u8>); 2] {
 fn honest_inputs_pass() {
     let counter =
         wat::parse_str(r#"(module (memory 1) (func (export "f") (result i32) i32.const 0 i32.load))"#).unwrap();
-    for target in [Target::ModuleNew, Target::InstrumentVerify, Target::Decode] {
+    for target in [Target::ModuleNew, Target::InstrumentVerify, Target::Decode, Target::BodyCheck] {
         assert_eq!(target.check(&counter), Ok(()), "{}", target.name());
     }
     for (name, bytes) in record_replay::seeds() {

@@ -15,6 +15,10 @@
 //!   bit with a memory index, the other reserved bits, overlong flags and offsets, alignments),
 //!   padded immediates, random bits and bytes; and bits or bytes anywhere, sizes unchanged.
 //!
+//! Every module also holds the profile's own body validator to wasmparser's, operator by
+//! operator, and the injector's output with it to its output with wasmparser's alone
+//! (`tally_conformance::fuzz::body_check`).
+//!
 //! The verdicts and the reasons a component may refuse a valid module are
 //! `tally_conformance::agreement` (shared with the `module_new` fuzz target); every disagreement
 //! fails the test, with the module written to a temporary file.
@@ -41,6 +45,8 @@ struct Stats {
     /// Mutations by kind: (accepted, rejected) by the profile.
     mutations: BTreeMap<&'static str, (usize, usize)>,
     disagreements: Vec<String>,
+    /// What the profile's own body validator did with the bodies (`tally_profile::body`).
+    bodies: tally_profile::body::Tally,
 }
 
 impl Stats {
@@ -88,6 +94,11 @@ impl Checker {
         for what in verdicts.disagreements {
             stats.disagree(origin, wasm, what);
         }
+        let b = &mut stats.bodies;
+        b.bodies += verdicts.bodies.bodies;
+        b.accepted += verdicts.bodies.accepted;
+        b.declined += verdicts.bodies.declined;
+        b.rejected += verdicts.bodies.rejected;
         verdicts.valid
     }
 }
@@ -388,6 +399,7 @@ fn report(what: &str, stats: &Stats) {
         stats.excluded,
         stats.disagreements.len()
     );
+    println!("  the profile's body validator: {:?}", stats.bodies);
     for (how, (accepted, rejected)) in &stats.mutations {
         println!("  mutation {how}: {accepted} accepted, {rejected} rejected");
     }
@@ -437,6 +449,8 @@ fn spec_modules_agree() {
     assert!(wrong_reference.is_empty(), "the profile accepts modules the 2.0 spec rejects: {wrong_reference:?}");
     assert!(stats.disagreements.is_empty() && mutants.disagreements.is_empty(), "disagreements above");
     assert!(stats.accepted > 2_000 && stats.rejected > 2_000, "{stats:?}");
+    // The profile's body validator took most valid bodies, and met many invalid ones.
+    assert!(stats.bodies.accepted > 5_000 && mutants.bodies.rejected > 500, "{stats:?} {mutants:?}");
 }
 
 /// Cases of [`generated_modules_agree`].
@@ -452,6 +466,7 @@ fn generated_modules_agree() {
     report("generated modules and their mutations", &stats);
     assert!(stats.disagreements.is_empty(), "disagreements above");
     assert!(stats.accepted > GENERATED as usize / 2 && stats.rejected > GENERATED as usize, "{stats:?}");
+    assert!(stats.bodies.accepted > GENERATED as usize && stats.bodies.rejected > 500, "{stats:?}");
 }
 
 /// The generated part at length: `TALLY_AGREEMENT_CASES` modules (default 100 000) from
@@ -468,4 +483,130 @@ fn agreement_campaign() {
     check_generated(&checker, first, count, 8, &mut stats);
     report("campaign", &stats);
     assert!(stats.disagreements.is_empty(), "disagreements above");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The profile's own body validator on mutated contracts
+
+/// Operators of a body, as (start, end) in it; reading stops at the first it cannot read.
+fn operators(wasm: &[u8], body: &Range<usize>) -> Vec<(usize, usize)> {
+    let bytes = &wasm[body.clone()];
+    let reader = wasmparser::BinaryReader::new_features(bytes, body.start as u64, tally_profile::features());
+    let mut ops = Vec::new();
+    if let Ok(mut reader) = wasmparser::FunctionBody::new(reader).get_operators_reader() {
+        while !reader.eof() {
+            let start = reader.original_position() as usize - body.start;
+            if reader.read().is_err() {
+                break;
+            }
+            ops.push((start, reader.original_position() as usize - body.start));
+        }
+    }
+    ops
+}
+
+/// Opcodes an operator is swapped for: the one-byte ones without immediates (numeric,
+/// parametric, control) and a few with one.
+const SWAPS: [u8; 16] =
+    [0x00, 0x01, 0x05, 0x0b, 0x0f, 0x1a, 0x1b, 0x45, 0x50, 0x6a, 0x7c, 0x92, 0xa7, 0xac, 0x20, 0x0c];
+
+/// One mutation of a body of `wasm` (which has bodies) that keeps it well framed: an operator
+/// swapped for another, an index or depth changed, an operator removed or repeated, the body
+/// cut short (sizes rewritten where the length changes).
+fn mutate_operator(wasm: &[u8], code: &Code, rng: &mut Rng) -> (&'static str, Vec<u8>) {
+    let index = rng.below(code.bodies.len());
+    let range = code.bodies[index].clone();
+    let body = &wasm[range.clone()];
+    let ops = operators(wasm, &range);
+    if ops.is_empty() {
+        return ("body cut short", with_body(wasm, code, index, &body[..body.len() / 2]));
+    }
+    let (start, end) = ops[rng.below(ops.len())];
+    let mut b = body.to_vec();
+    match rng.below(5) {
+        0 => {
+            b[start] = SWAPS[rng.below(SWAPS.len())];
+            ("operator swapped", with_body(wasm, code, index, &b))
+        }
+        1 if end > start + 1 => {
+            // The immediate's low 7 bits (a local, global, function, type or label index, a
+            // depth, a memarg's alignment): a near or a random value.
+            let at = start + 1 + usize::from(b[start] == 0xfc);
+            if at < end {
+                let old = b[at];
+                let low =
+                    if rng.below(2) == 0 { (old & 0x7f).wrapping_add(1 + rng.below(3) as u8) } else { rng.byte() };
+                b[at] = (old & 0x80) | (low & 0x7f);
+            }
+            ("index changed", with_body(wasm, code, index, &b))
+        }
+        2 => {
+            b.drain(start..end);
+            ("operator removed", with_body(wasm, code, index, &b))
+        }
+        3 => {
+            let op = b[start..end].to_vec();
+            b.splice(end..end, op);
+            ("operator repeated", with_body(wasm, code, index, &b))
+        }
+        _ => {
+            b.truncate(end);
+            ("body cut short", with_body(wasm, code, index, &b))
+        }
+    }
+}
+
+/// Mutations of each contract and program of the seeds.
+const OPERATOR_MUTATIONS: usize = 250;
+
+/// The guests, the SDK examples and the CLI examples (the committed seeds), each mutated
+/// [`OPERATOR_MUTATIONS`] times: the profile's body validator never accepts what wasmparser
+/// rejects, keeps wasmparser's stacks while both accept, and the injector's output, origins and
+/// errors are the same with it as with wasmparser's alone.
+#[test]
+fn operator_mutations_of_contracts_agree() {
+    use tally_conformance::fuzz::{body_check, seeds_dir, Target};
+    let dir = seeds_dir(Target::BodyCheck);
+    let mut contracts: Vec<_> = std::fs::read_dir(&dir)
+        .expect("the seeds")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.file_name().is_some_and(|n| !n.to_string_lossy().starts_with("spec-")))
+        .collect();
+    contracts.sort();
+    assert!(contracts.len() >= 10, "{contracts:?}");
+    let mut tally = tally_profile::body::Tally::default();
+    let mut kinds: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let mut findings = Vec::new();
+    for (n, path) in contracts.iter().enumerate() {
+        let wasm = std::fs::read(path).expect("a seed");
+        let code = code_of(&wasm).filter(|c| !c.bodies.is_empty()).expect("a contract has code");
+        let mut rng = Rng(0xb0d1 + n as u64);
+        for i in 0..OPERATOR_MUTATIONS {
+            let (how, mutant) = mutate_operator(&wasm, &code, &mut rng);
+            let t = tally_profile::body::cross_check(&mutant, tally_profile::features());
+            let checked = t.clone().and_then(|_| body_check::check(&mutant));
+            if let Err(e) = checked {
+                findings.push(format!("{}, mutation {i} ({how}): {e}", path.display()));
+                continue;
+            }
+            let t = t.unwrap_or_default();
+            let kind = kinds.entry(how).or_default();
+            kind.0 += usize::from(t.rejected == 0);
+            kind.1 += t.rejected;
+            tally.bodies += t.bodies;
+            tally.accepted += t.accepted;
+            tally.declined += t.declined;
+            tally.rejected += t.rejected;
+        }
+    }
+    println!("{} contracts, {tally:?}", contracts.len());
+    for (how, (valid, rejected)) in &kinds {
+        println!("  {how}: {valid} valid modules, {rejected} bodies rejected");
+    }
+    assert!(findings.is_empty(), "{}", findings.join("\n"));
+    // Each kind of mutation made invalid bodies, and the validator took the valid ones.
+    for (how, (_, rejected)) in &kinds {
+        assert!(*rejected > 50, "{how}: {rejected}");
+    }
+    assert!(tally.rejected > 1_000 && tally.accepted > 10 * tally.declined, "{tally:?}");
 }

@@ -54,6 +54,8 @@ mod schedule;
 mod verify;
 
 pub use error::{InjectError, InjectErrorKind, VerifyError, Which};
+#[doc(hidden)]
+pub use module::instrument_reference;
 pub use module::{instrument, instrument_with_map, max_output_size};
 pub use ops::{Dynamic, OpKind};
 pub use origin::{OffsetMap, Origin};

@@ -11,9 +11,10 @@ use wasmparser::{
     Payload, TypeRef, ValType, ValidPayload, Validator,
 };
 
+use tally_profile::body::FuncCheck;
 use tally_profile::metering::{self, Import, FUNC_SHIFT};
 
-use crate::body::{instrument_body, ModuleCtx, OpInfo, Resources, Scratch, TypeInfo};
+use crate::body::{instrument_body, Fast, ModuleCtx, OpInfo, Resources, Scratch, TypeInfo};
 use crate::error::{internal, InjectError};
 use crate::leb::write_u32;
 use crate::origin::{mark, OffsetMap, Origin};
@@ -188,7 +189,7 @@ fn reencode_err<E: core::fmt::Debug>(e: ReencodeError<E>) -> InjectError {
 /// Fails with a typed [`InjectError`] naming the function and byte offset concerned; never
 /// panics. Time and output size are linear in the input ([`max_output_size`]).
 pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectError> {
-    instrument_into(wasm, schedule, None).map_err(|e| e.classify(wasm))
+    instrument_into(wasm, schedule, None, Bodies::Fast).map_err(|e| e.classify(wasm))
 }
 
 /// [`instrument`], also returning where each byte of the output came from in `wasm`, so that an
@@ -197,13 +198,38 @@ pub fn instrument(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectErr
 /// slower, so engines call it on their error path only.
 pub fn instrument_with_map(wasm: &[u8], schedule: &Schedule) -> Result<(Vec<u8>, OffsetMap), InjectError> {
     let mut map = OffsetMap::default();
-    let out = instrument_into(wasm, schedule, Some(&mut map)).map_err(|e| e.classify(wasm))?;
+    let out = instrument_into(wasm, schedule, Some(&mut map), Bodies::Fast).map_err(|e| e.classify(wasm))?;
     map.finish(out.len());
     Ok((out, map))
 }
 
+/// [`instrument_with_map`] with every function body validated by wasmparser's validator alone,
+/// never by the profile's own ([`tally_profile::body`]): the reference the usual path is compared
+/// with in tests and fuzzing. Output, map and errors are the same; it is slower.
+#[doc(hidden)]
+pub fn instrument_reference(wasm: &[u8], schedule: &Schedule) -> Result<(Vec<u8>, OffsetMap), InjectError> {
+    let mut map = OffsetMap::default();
+    let out = instrument_into(wasm, schedule, Some(&mut map), Bodies::Wasmparser).map_err(|e| e.classify(wasm))?;
+    map.finish(out.len());
+    Ok((out, map))
+}
+
+/// Which validator checks the function bodies.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Bodies {
+    /// The profile's own first, wasmparser's on a body it declines.
+    Fast,
+    /// wasmparser's only.
+    Wasmparser,
+}
+
 /// [`instrument`], recording the output's origins in `map` when given one.
-fn instrument_into(wasm: &[u8], schedule: &Schedule, mut map: Option<&mut OffsetMap>) -> Result<Vec<u8>, InjectError> {
+fn instrument_into(
+    wasm: &[u8],
+    schedule: &Schedule,
+    mut map: Option<&mut OffsetMap>,
+    bodies_with: Bodies,
+) -> Result<Vec<u8>, InjectError> {
     schedule.validate()?;
 
     // Pass 1: validate the module-level sections, collect types and function signatures, and
@@ -325,6 +351,7 @@ fn instrument_into(wasm: &[u8], schedule: &Schedule, mut map: Option<&mut Offset
     let (mut types_done, mut imports_done) = (false, false);
     let ctx = ModuleCtx { schedule, ops: OpInfo::table(schedule), types: &types, func_types: &func_types };
     let mut allocs = FuncValidatorAllocations::default();
+    let mut check = FuncCheck::new();
     let mut scratch = Scratch::default();
     let mut bodies = bodies.into_iter();
     for section in &sections {
@@ -406,11 +433,26 @@ fn instrument_into(wasm: &[u8], schedule: &Schedule, mut map: Option<&mut Offset
                         .map(|f| f.params())
                         .ok_or_else(|| internal("function without a type"))?;
                     let resources = Resources { inner: &f.resources, types: &types };
-                    let f = FuncToValidate { resources, index: f.index, ty: f.ty, features: f.features };
-                    let mut validator = f.into_validator(allocs);
-                    let map = map.as_deref_mut();
-                    instrument_body(&ctx, &mut scratch, func, params, &body, &mut validator, wrapper, code, map)?;
-                    allocs = validator.into_allocations();
+                    // The profile's own validator first. If it declines anything (or anything
+                    // else fails), the body again from its start with wasmparser's, whose verdict
+                    // and error stand: a body's bytes and origins are written only once its scan
+                    // has succeeded, and a fast scan that succeeds has the output wasmparser's
+                    // would have (what it accepts wasmparser accepts, with the same operand
+                    // stack), so a failure of the writing itself fails the second pass too.
+                    let len = code.len();
+                    let fast = bodies_with == Bodies::Fast && check.start(&resources, f.ty, f.features).is_ok() && {
+                        let mut fast = Fast { check: &mut check, resources: &resources };
+                        let map = map.as_deref_mut();
+                        instrument_body(&ctx, &mut scratch, func, params, &body, &mut fast, wrapper, code, map).is_ok()
+                    };
+                    if !fast {
+                        code.truncate(len);
+                        let f = FuncToValidate { resources, index: f.index, ty: f.ty, features: f.features };
+                        let mut validator = f.into_validator(allocs);
+                        let map = map.as_deref_mut();
+                        instrument_body(&ctx, &mut scratch, func, params, &body, &mut validator, wrapper, code, map)?;
+                        allocs = validator.into_allocations();
+                    }
                 }
                 let delta = fix_section_size(&mut out, size_field, payload)?;
                 if let (Some(map), true) = (map.as_deref_mut(), delta != 0) {

@@ -6,6 +6,7 @@ mod common;
 
 mod adversarial;
 mod errors;
+mod fast_bodies;
 mod golden;
 mod ops;
 mod oracle;

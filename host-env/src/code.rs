@@ -194,8 +194,11 @@ fn prepare_checked(
 ) -> Result<LoadedCode, CodeRejection> {
     let instrumented = tally_gas_injector::instrument(code, &params.schedule).map_err(CodeRejection::Instrument)?;
     // SAFETY: `instrumented` is valid under the profile, which is what `new_prevalidated`
-    // requires. `instrument` validated `code` with wasmparser's validator and the profile's
-    // features (every section and every operator, in its one pass) and refuses what does not
+    // requires. `instrument` validated `code` under the profile's features (every section with
+    // wasmparser's validator; every body with the profile's own validator, `tally_profile::body`,
+    // which accepts only what wasmparser's accepts, or else with wasmparser's from the body's
+    // start: `tally_profile::body::cross_check` holds the first to the second operator by
+    // operator in conformance and the `body_check` fuzz target) and refuses what does not
     // validate; its output is that module with the metering imports and types added, function
     // indices shifted, and each body wrapped in a block typed `[] -> results` and given the
     // patterns of `gas-injector/SPEC.md` (`i64.const c; call 0`, `memory.size 0; i64.const p;

@@ -1,9 +1,12 @@
 //! Tally's profile: what every Tally component must agree on about a module, written down once.
 //!
-//! The profile has two halves, and this crate owns both:
+//! The profile has two halves, and this crate owns both (with a validator for the first):
 //!
 //! - **The feature set** ([`features()`], [`parser`], [`validate`]): WebAssembly 2.0 without
 //!   SIMD, the modules a contract may be.
+//! - **A body validator of the profile's own** ([`body`]): a cheaper check of function bodies
+//!   than wasmparser's, sound (what it accepts wasmparser accepts) and declining whatever it does
+//!   not follow, for the injector and the VM to run before falling back to wasmparser.
 //! - **The metering contract** ([`metering`]): the `tally.*` functions an instrumented module
 //!   imports (module name, names, function indices, signatures, and so the shift of every other
 //!   function index), the reserved names, and [`metering::Meter`], the reference semantics of
@@ -24,6 +27,7 @@
 
 #![warn(missing_docs)]
 
+pub mod body;
 mod features;
 pub mod metering;
 

@@ -14,12 +14,14 @@
 //! | [`smith_differential`] | wasm-smith modules run on tally-vm and on wasmi 2, original (wasm-smith's fuel counter) and instrumented: results, traps, gas, memories, globals, tables |
 //! | [`record_replay`] | execution records from raw bytes and from mutated valid records: decoding is canonical, replay is bounded by the record, deterministic and agrees with the record when it succeeds |
 //! | [`host_abi`] | generated contracts call host functions with chosen pointers, lengths and values through `Runtime`: receipts (never errors), gas within the limit, failures commit nothing, determinism, replay |
+//! | [`body_check`] | the profile's own body validator never accepts what wasmparser's rejects and, both accepting, has the same stacks; `instrument` with it and with wasmparser's alone gives the same output, origins and errors |
 //! | [`decode`] | receipts, accounts, schedules, params, records and contract metadata (section reader, both JSON readers) from arbitrary bytes: no panic, canonical round trips, agreement |
 //!
 //! A finding never depends on timing: a hang is what libFuzzer's `-timeout` (or a test that does
 //! not finish) reports; the checks only bound the work they ask for (gas limits, replay
 //! ceilings) so that an honest input always finishes quickly.
 
+pub mod body_check;
 mod chain;
 pub mod decode;
 pub mod host_abi;
@@ -46,17 +48,20 @@ pub enum Target {
     HostAbi,
     /// [`decode`].
     Decode,
+    /// [`body_check`].
+    BodyCheck,
 }
 
 impl Target {
     /// Every target.
-    pub const ALL: [Target; 6] = [
+    pub const ALL: [Target; 7] = [
         Target::ModuleNew,
         Target::InstrumentVerify,
         Target::SmithDifferential,
         Target::RecordReplay,
         Target::HostAbi,
         Target::Decode,
+        Target::BodyCheck,
     ];
 
     /// The target's name: its file in `fuzz/fuzz_targets/` and its directory under
@@ -69,6 +74,7 @@ impl Target {
             Target::RecordReplay => "record_replay",
             Target::HostAbi => "host_abi",
             Target::Decode => "decode",
+            Target::BodyCheck => "body_check",
         }
     }
 
@@ -86,6 +92,7 @@ impl Target {
             Target::RecordReplay => record_replay::check(data),
             Target::HostAbi => host_abi::check(data),
             Target::Decode => decode::check(data),
+            Target::BodyCheck => body_check::check(data),
         }
     }
 }

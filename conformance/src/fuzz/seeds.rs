@@ -98,7 +98,7 @@ const MAX_SPEC_MODULE: usize = 16 * 1024;
 /// the guests), by name; they seed the module targets, and their metadata the decoder.
 pub fn corpora(modules: &[(String, Vec<u8>)]) -> Corpora {
     let mut c = Corpora::default();
-    // The 2.0 spec suite: valid modules seed both module targets, rejected ones `module_new`.
+    // The 2.0 spec suite: valid modules seed the module targets, rejected ones `module_new`.
     for script in spec_scripts(SpecVersion::V2, &[]) {
         for (origin, wasm, rejected) in script_modules(&script) {
             if wasm.len() > MAX_SPEC_MODULE {
@@ -107,6 +107,7 @@ pub fn corpora(modules: &[(String, Vec<u8>)]) -> Corpora {
             let name = format!("spec-{origin}");
             c.add(Target::ModuleNew, &name, wasm.clone());
             if !rejected && tally_profile::validate(&wasm).is_ok() {
+                c.add(Target::BodyCheck, &name, wasm.clone());
                 c.add(Target::InstrumentVerify, &name, wasm);
             }
         }
@@ -114,6 +115,7 @@ pub fn corpora(modules: &[(String, Vec<u8>)]) -> Corpora {
     for (name, wasm) in modules {
         c.add(Target::ModuleNew, name, wasm.clone());
         c.add(Target::InstrumentVerify, name, wasm.clone());
+        c.add(Target::BodyCheck, name, wasm.clone());
         c.add(Target::Decode, name, wasm.clone());
         if let Some(section) = tally_sdk_build::read_metadata(wasm) {
             c.add(Target::Decode, &format!("{name}-metadata"), section.to_vec());

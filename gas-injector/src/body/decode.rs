@@ -15,7 +15,8 @@ use wasmparser::{
 };
 
 use super::meter::Body;
-use crate::error::InjectError;
+use super::validate::Validate;
+use crate::error::{internal, InjectError};
 use crate::leb::{i32_fits, leb, leb32, leb5, sign_extend, u32_fits, SHORT_LEB_64};
 use crate::ops::OpKind;
 
@@ -31,14 +32,14 @@ use crate::ops::OpKind;
 /// dispatch (a large function with a large frame), a call per operator, and the reader's
 /// position bookkeeping. All others go to [`fallback`].
 #[inline(always)]
-pub(super) fn step(at: &mut usize, b: &mut Body<'_, '_>, code: u8) -> Result<bool, Box<InjectError>> {
+pub(super) fn step<V: Validate>(at: &mut usize, b: &mut Body<'_, '_, V>, code: u8) -> Result<bool, Box<InjectError>> {
     // Validates with the validator's `$visit`, then meters with the `Body` method `$meter`.
     macro_rules! fused {
         ($visit:ident($($arg:expr),*) => $meter:ident($($marg:tt)*)) => {{
             let checked = b.v.visitor(b.offset as u64).$visit($($arg),*);
             match checked {
                 Ok(()) => b.$meter($($marg)*).map(|()| false).map_err(Box::new),
-                Err(e) => Err(rejected(e)),
+                Err(e) => Err(V::rejected(e)),
             }
         }};
     }
@@ -49,7 +50,7 @@ pub(super) fn step(at: &mut usize, b: &mut Body<'_, '_>, code: u8) -> Result<boo
     macro_rules! plain {
         ($visit:ident($($arg:expr),*) => $code:literal) => {{
             if let Err(e) = b.v.visitor(b.offset as u64).$visit($($arg),*) {
-                return Err(rejected(e));
+                return Err(V::rejected(e));
             }
             const {
                 match OpKind::with_opcode($code) {
@@ -139,11 +140,11 @@ pub(super) fn step(at: &mut usize, b: &mut Body<'_, '_>, code: u8) -> Result<boo
                     let checked = b.v.visitor(b.offset as u64).visit_end();
                     return opening!(match checked {
                         Ok(()) => b.end().map(|()| b.v.control_stack_height() == 0).map_err(Box::new),
-                        Err(e) => Err(rejected(e)),
+                        Err(e) => Err(V::rejected(e)),
                     });
                 }
                 // `else` where the validator's frame is an `if` (elsewhere the reader rejects it).
-                0x05 if b.v.get_control_frame(0).map(|f| f.kind) == Some(FrameKind::If) => {
+                0x05 if b.v.frame_kind() == Some(FrameKind::If) => {
                     *at += 1;
                     return opening!(fused!(visit_else() => else_()));
                 }
@@ -391,7 +392,7 @@ pub(super) fn step(at: &mut usize, b: &mut Body<'_, '_>, code: u8) -> Result<boo
 /// (which calls back the `visit_*` methods), for the operators [`step`] does not decode itself;
 /// returns where it ends.
 #[inline(never)]
-fn fallback(at: usize, b: &mut Body<'_, '_>) -> Result<usize, Box<InjectError>> {
+fn fallback<V: Validate>(at: usize, b: &mut Body<'_, '_, V>) -> Result<usize, Box<InjectError>> {
     let mut reader = reader_at(b.bytes, b.base, at);
     let visited = reader.visit_operator(b).map_err(rejected)?;
     let end = at + reader.current_position();
@@ -498,9 +499,9 @@ fn var_i64(bytes: &[u8], base: usize, at: usize) -> Result<(i64, usize), Box<Inj
 
 /// The decoder checks `else` and `end` against the validator's control stack (one source of
 /// truth, no second stack to maintain).
-impl FrameStack for Body<'_, '_> {
+impl<V: Validate> FrameStack for Body<'_, '_, V> {
     fn current_frame(&self) -> Option<FrameKind> {
-        self.v.get_control_frame(0).map(|f| f.kind)
+        self.v.frame_kind()
     }
 }
 
@@ -513,7 +514,7 @@ macro_rules! define_visit {
         $(
             fn $visit(&mut self $($(, $arg: $argty)*)?) -> Self::Output {
                 if let Err(e) = self.v.visitor(self.offset as u64).$visit($($($arg.clone()),*)?) {
-                    return Err(Box::new(e.into()));
+                    return Err(V::rejected(e));
                 }
                 define_visit!(@step self $proposal $op $visit $($($arg)*)?).map_err(Box::new)
             }
@@ -544,7 +545,7 @@ macro_rules! define_visit {
 }
 
 #[allow(clippy::clone_on_copy)]
-impl<'a> VisitOperator<'a> for Body<'_, '_> {
+impl<'a, V: Validate> VisitOperator<'a> for Body<'_, '_, V> {
     /// Boxed, so that the result of every operator fits in a register.
     type Output = Result<(), Box<InjectError>>;
 
@@ -557,14 +558,16 @@ impl<'a> VisitOperator<'a> for Body<'_, '_> {
 }
 
 /// Generates the SIMD `visit_*` methods: the validator rejects them (SIMD is outside the
-/// profile); should it not, that is a bug.
+/// profile; the profile's own validator declines them); should it not, that is a bug.
 macro_rules! define_visit_simd {
     ($( @$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*) )*) => {
         $(
             fn $visit(&mut self $($(, $arg: $argty)*)?) -> Self::Output {
-                if let Err(e) = self.v.simd_visitor(self.offset as u64).$visit($($($arg.clone()),*)?) {
-                    return Err(Box::new(e.into()));
-                }
+                let checked = match self.v.visitor(self.offset as u64).simd_visitor() {
+                    Some(simd) => simd.$visit($($($arg.clone()),*)?).map_err(V::rejected),
+                    None => Err(Box::new(internal("SIMD operator without a validator"))),
+                };
+                checked?;
                 self.outside().map_err(Box::new)
             }
         )*
@@ -572,7 +575,7 @@ macro_rules! define_visit_simd {
 }
 
 #[allow(clippy::clone_on_copy)]
-impl<'a> VisitSimdOperator<'a> for Body<'_, '_> {
+impl<'a, V: Validate> VisitSimdOperator<'a> for Body<'_, '_, V> {
     wasmparser::for_each_visit_simd_operator!(define_visit_simd);
 }
 

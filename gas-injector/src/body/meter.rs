@@ -15,10 +15,11 @@
 //! value's size.
 
 use tally_profile::metering::FUNC_SHIFT;
-use wasmparser::{BinaryReader, BlockType, BrTable, FuncValidator, ValType};
+use wasmparser::{BinaryReader, BlockType, BrTable, ValType};
 
 use super::assemble::{Edits, What};
-use super::ctx::{uniform_size, ModuleCtx, Resources};
+use super::ctx::{uniform_size, ModuleCtx};
+use super::validate::Validate;
 use crate::error::{internal, InjectError};
 use crate::ops::OpKind;
 
@@ -101,11 +102,11 @@ impl Shadow {
 }
 
 /// The metering state of one function body (see the module documentation).
-pub(super) struct Body<'a, 'v> {
+pub(super) struct Body<'a, 'v, V> {
     ctx: &'a ModuleCtx<'a>,
     /// The function's validator: the decoder validates each operator with it before metering
     /// it, and the meter reads the operand stack's height and types from it.
-    pub(super) v: &'v mut FuncValidator<Resources<'a>>,
+    pub(super) v: &'v mut V,
     func: u32,
     /// The body's bytes, locals included.
     pub(super) bytes: &'a [u8],
@@ -123,7 +124,7 @@ pub(super) struct Body<'a, 'v> {
     pub(super) offset: usize,
 }
 
-impl<'a, 'v> Body<'a, 'v> {
+impl<'a, 'v, V: Validate> Body<'a, 'v, V> {
     /// Starts metering the body `bytes` (at offset `base` in the module) of function `func`,
     /// whose operators start at module offset `ops_start`: its first region opens there. The
     /// buffers come from `scratch`; [`Body::finish`] gives them back.
@@ -131,7 +132,7 @@ impl<'a, 'v> Body<'a, 'v> {
         ctx: &'a ModuleCtx<'a>,
         scratch: &mut Scratch,
         func: u32,
-        v: &'v mut FuncValidator<Resources<'a>>,
+        v: &'v mut V,
         bytes: &'a [u8],
         base: usize,
         ops_start: usize,
@@ -163,7 +164,7 @@ impl<'a, 'v> Body<'a, 'v> {
     }
 }
 
-impl Body<'_, '_> {
+impl<V: Validate> Body<'_, '_, V> {
     /// Charges the function's `n_locals` declared locals to its first region.
     pub(super) fn charge_locals(&mut self, n_locals: u64) -> Result<(), InjectError> {
         let cost = n_locals.checked_mul(self.ctx.schedule.per_local).ok_or_else(|| self.overflow())?;
@@ -372,7 +373,7 @@ impl Body<'_, '_> {
         let h = self.v.operand_stack_height() as usize;
         let pushes = h.checked_sub(self.shadow.height).ok_or_else(|| internal("arity mismatch with the validator"))?;
         for depth in (0..pushes).rev() {
-            let ty = self.v.get_operand_type(depth).ok_or_else(|| internal("validator stack underflow"))?;
+            let ty = self.v.operand_type(depth).ok_or_else(|| internal("validator stack underflow"))?;
             let s = self.size(ty)?;
             self.shadow.sizes.push(s);
             self.shadow.sum += u64::from(s);

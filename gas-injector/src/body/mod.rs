@@ -6,7 +6,9 @@
 //!   decoded straight from the body's bytes by a hand-written decoder; the rest go through
 //!   wasmparser's operator decoder, with the meter's [`Body`] as its visitor. Either
 //!   way each operator is decoded once and dispatched once: it is validated by the validator's
-//!   own `visit_*` for that operator, then metered.
+//!   own `visit_*` for that operator, then metered. The validator is either of [`validate`]'s
+//!   two (the profile's own, or wasmparser's when the module driver runs a body again after
+//!   the profile's declined it); the decoder and the meter are generic over it.
 //! - [`meter`] is the metering state machine: where regions start and end and what they cost,
 //!   the memory-access (page) charges, length charges, stack releases, and the shadow operand
 //!   stack that sizes the frame.
@@ -17,17 +19,19 @@
 //!   one sweep, copying the unchanged byte ranges between edits verbatim. Nothing is ever
 //!   spliced, so the work is linear in the body size.
 //!
-//! The files depend on each other in one direction only: this driver on all three, the decoder
-//! on the meter, the meter on the writer (for the edits it records).
+//! The files depend on each other in one direction only: this driver on all of them, the decoder
+//! on the meter, the meter on the writer (for the edits it records), both on `validate`.
 
 mod assemble;
 mod ctx;
 mod decode;
 mod meter;
+mod validate;
 
 pub(crate) use ctx::{ModuleCtx, OpInfo, Resources, TypeInfo};
 pub(crate) use meter::Scratch;
-use wasmparser::{FuncValidator, FunctionBody, ValType};
+pub(crate) use validate::{Fast, Validate};
+use wasmparser::{FunctionBody, ValType};
 
 use crate::error::InjectError;
 use crate::origin::OffsetMap;
@@ -38,13 +42,13 @@ use meter::Body;
 /// encoded `[] -> results` block type of the wrapper block) and appends it to `out`, size
 /// prefix included, recording where each piece came from in `map` if given.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn instrument_body<'a>(
+pub(crate) fn instrument_body<'a, V: Validate>(
     ctx: &'a ModuleCtx<'a>,
     scratch: &mut Scratch,
     func: u32,
     params: &[ValType],
     body: &FunctionBody<'a>,
-    validator: &mut FuncValidator<Resources<'a>>,
+    validator: &mut V,
     wrapper: &[u8],
     out: &mut Vec<u8>,
     map: Option<&mut OffsetMap>,
@@ -60,7 +64,7 @@ pub(crate) fn instrument_body<'a>(
     for _ in 0..locals.get_count() {
         let offset = locals.original_position() as usize;
         let (n, ty) = locals.read()?;
-        validator.define_locals(offset as u64, n, ty)?;
+        validator.define_locals(offset as u64, n, ty).map_err(|e| *V::rejected(e))?;
         let size = stack.size_of(ty).ok_or(InjectError::UnsupportedType { func, offset })?;
         n_locals += u64::from(n);
         frame = frame.saturating_add(u64::from(n) * u64::from(size));
