@@ -39,7 +39,8 @@
 //!   With `--direction CENSUS --variant NAME [--fit K]`, every program also counts the
 //!   direction-model term `op.branch-change` of that variant from a branch census, at fit `K`
 //!   (default: the residual of `11. br-if-random`); `--leave-out NAME` (repeatable) drops a
-//!   program first (`tally_benches::calibrate::direction`);
+//!   program first (`tally_benches::calibrate::direction`); `--out DIR` writes the answer's
+//!   `fitted.json` and the inputs as solved (`rule-inputs.json`);
 //! - `--census FILE` (with `--suite`; a build with `--features census`): measure nothing; run
 //!   every program of the suite once and write its branch census (per kind of Wasm branch:
 //!   executions, direction changes, two-bit counter misses) to `FILE`.
@@ -410,6 +411,12 @@ fn resolve(path: &std::path::Path, settings: minimax::Settings, args: &Args) -> 
             return ExitCode::FAILURE;
         }
         println!("wrote {}", dir.join("fitted.json").display());
+        // The inputs as solved (less `--leave-out`'s programs, with `--direction`'s term).
+        if let Err(e) = std::fs::write(dir.join("rule-inputs.json"), inputs.to_json()) {
+            eprintln!("{}: {e}", dir.display());
+            return ExitCode::FAILURE;
+        }
+        println!("wrote {}", dir.join("rule-inputs.json").display());
     }
     ExitCode::SUCCESS
 }
