@@ -3,7 +3,7 @@
 //! previous time ([`Term::BranchChange`]) bring every program of the pricing rule within its
 //! bound? Random branches change direction half the time; a loop's branches twice a loop.
 //!
-//! - [`take`] (feature `census`, which turns on `tally-vm`'s `branch-census`): runs every
+//! - `take` (feature `census`, which turns on `tally-vm`'s `branch-census`): runs every
 //!   program of a suite run (scenarios and baselines, as [`programs::suite_programs`] counts
 //!   them) once at the defaults and counts, per kind of Wasm site, executions, direction changes
 //!   and the misses of a two-bit counter ([`Directions`]);
