@@ -48,6 +48,8 @@
 #![warn(missing_docs)]
 
 pub mod bytes;
+#[cfg(feature = "branch-census")]
+pub mod census;
 mod config;
 mod engine;
 mod error;

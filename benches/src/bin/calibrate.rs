@@ -39,6 +39,15 @@
 //!   factor over the optimum a released program may reach; `--no-release`: one bound for every
 //!   program (rule v4).
 //!
+//!   With `--direction CENSUS --variant NAME [--fit K]`, every program also counts the
+//!   direction-model term `op.branch-change` of that variant from a branch census, at fit `K`
+//!   (default: the residual of `11. br-if-random`); `--leave-out NAME` (repeatable) drops a
+//!   program first (`tally_benches::calibrate::direction`); `--out DIR` writes the answer's
+//!   `fitted.json` and the inputs as solved (`rule-inputs.json`);
+//! - `--census FILE` (with `--suite`; a build with `--features census`): measure nothing; run
+//!   every program of the suite once and write its branch census (per kind of Wasm branch:
+//!   executions, direction changes, two-bit counter misses) to `FILE`.
+//!
 //! A calibration also writes `rule-inputs.json` (`tally_benches::calibrate::inputs`).
 //!
 //! Exits with failure when a probe failed or depends on a term priced after it.
@@ -46,6 +55,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use tally_benches::calibrate::direction::{self, Variant};
 use tally_benches::calibrate::file::{self, Measured};
 use tally_benches::calibrate::inputs::Inputs;
 use tally_benches::calibrate::measure::Plan;
@@ -56,7 +66,7 @@ use tally_benches::calibrate::programs::read_suite;
 use tally_benches::calibrate::terms::Term;
 use tally_benches::calibrate::{machine, report, Scale};
 
-const USAGE: &str = "usage: calibrate [--quick | --preflight] [--recorded] [--guests FILE] [--suite FILE] [--token FILE] [--counts FILE] [--out DIR] [--list] [NAME-FILTER...]\n       calibrate --resolve FILE [--floor X] [--slack X] [--band X | --no-band] [--bound-probes] [--release X | --no-release] [--out DIR]";
+const USAGE: &str = "usage: calibrate [--quick | --preflight] [--recorded] [--guests FILE] [--suite FILE] [--token FILE] [--counts FILE] [--out DIR] [--list] [NAME-FILTER...]\n       calibrate --resolve FILE [--floor X] [--slack X] [--band X | --no-band] [--bound-probes] [--release X | --no-release] [--out DIR]\n           [--direction CENSUS --variant NAME [--fit K]] [--leave-out NAME]...\n       calibrate --census FILE --suite FILE [--guests FILE] [--token FILE]";
 
 struct Args {
     quick: bool,
@@ -75,6 +85,11 @@ struct Args {
     bound_probes: bool,
     no_release: bool,
     release: Option<f64>,
+    census: Option<PathBuf>,
+    direction: Option<PathBuf>,
+    variant: Option<String>,
+    fit: Option<f64>,
+    leave_out: Vec<String>,
     filters: Vec<String>,
 }
 
@@ -96,6 +111,11 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
         bound_probes: false,
         no_release: false,
         release: None,
+        census: None,
+        direction: None,
+        variant: None,
+        fit: None,
+        leave_out: Vec::new(),
         filters: Vec::new(),
     };
     let mut it = args.into_iter();
@@ -119,6 +139,11 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
             "--bound-probes" => a.bound_probes = true,
             "--no-release" => a.no_release = true,
             "--release" => a.release = Some(value("--release")?.parse().map_err(|e| format!("--release: {e}"))?),
+            "--census" => a.census = Some(PathBuf::from(value("--census")?)),
+            "--direction" => a.direction = Some(PathBuf::from(value("--direction")?)),
+            "--variant" => a.variant = Some(value("--variant")?),
+            "--fit" => a.fit = Some(value("--fit")?.parse().map_err(|e| format!("--fit: {e}"))?),
+            "--leave-out" => a.leave_out.push(value("--leave-out")?),
             "-h" | "--help" => return Err(String::new()),
             flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
             _ => a.filters.push(arg),
@@ -160,7 +185,7 @@ fn main() -> ExitCode {
         } else if let Some(f) = args.release {
             settings.release = Some(f);
         }
-        return resolve(path, settings, args.out.as_deref());
+        return resolve(path, settings, &args);
     }
     let scale = if args.quick { Scale::Quick } else { Scale::Full };
     if args.list {
@@ -212,6 +237,9 @@ fn main() -> ExitCode {
             }
         },
     };
+    if let Some(path) = &args.census {
+        return census(path, suite.as_deref(), args.quick, guests.as_deref(), token.as_deref());
+    }
     let options = Options {
         scale,
         plan: match (args.quick, args.preflight) {
@@ -286,11 +314,37 @@ fn main() -> ExitCode {
 }
 
 /// `--resolve`: the rule's answer from saved inputs, printed.
-fn resolve(path: &std::path::Path, settings: minimax::Settings, out: Option<&std::path::Path>) -> ExitCode {
-    let inputs = match std::fs::read_to_string(path).map_err(|e| e.to_string()).and_then(|t| Inputs::from_json(&t)) {
+/// The rule inputs at `path`, less `--leave-out`'s programs, with `--direction`'s term.
+fn resolve_inputs(path: &std::path::Path, args: &Args) -> Result<Inputs, String> {
+    let read = |p: &std::path::Path| std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()));
+    let mut inputs = Inputs::from_json(&read(path)?).map_err(|e| format!("{}: {e}", path.display()))?;
+    for name in &args.leave_out {
+        let before = inputs.programs.len();
+        inputs.programs.retain(|p| p.name != *name);
+        if inputs.programs.len() == before {
+            return Err(format!("--leave-out: no program {name}"));
+        }
+    }
+    let Some(census) = &args.direction else { return Ok(inputs) };
+    let census = direction::from_json(&read(census)?)?;
+    let name = args.variant.as_deref().ok_or("--direction needs --variant")?;
+    let variant = Variant::named(name)
+        .ok_or_else(|| format!("--variant {name}: one of {}", Variant::ALL.map(|v| v.name()).join(", ")))?;
+    let fit = match args.fit {
+        Some(k) => k,
+        None => direction::residual_fit(&inputs, &census, "11. br-if-random", variant)
+            .ok_or("no --fit, and no `11. br-if-random` to take it from")?,
+    };
+    println!("direction model `{name}`: op.branch-change fitted at {fit:.0} gas per change at 1 ns per 1000 gas");
+    direction::add_term(&inputs, &census, variant, fit)
+}
+
+fn resolve(path: &std::path::Path, settings: minimax::Settings, args: &Args) -> ExitCode {
+    let out = args.out.as_deref();
+    let inputs = match resolve_inputs(path, args) {
         Ok(i) => i,
         Err(e) => {
-            eprintln!("{}: {e}", path.display());
+            eprintln!("{e}");
             return ExitCode::FAILURE;
         }
     };
@@ -346,8 +400,8 @@ fn resolve(path: &std::path::Path, settings: minimax::Settings, out: Option<&std
         .iter()
         .filter(|p| p.kind == Kind::Scenario && p.bounded(&settings))
         .map(|p| {
-            let once = p.gas_with(|t| if minimax::once_a_call(t) { t.get(&answer.params) as f64 } else { 0.0 });
-            (once / p.gas(&answer.params).max(1.0), p.name.as_str())
+            let once = p.gas_with(|t| if minimax::once_a_call(t) { answer.price(t) as f64 } else { 0.0 });
+            (once / p.gas_with(|t| answer.price(t) as f64).max(1.0), p.name.as_str())
         })
         .collect();
     shares.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -363,8 +417,8 @@ fn resolve(path: &std::path::Path, settings: minimax::Settings, out: Option<&std
     }
     let base = uniform_defaults();
     println!("prices (base → proposal; the proposal over the term's fit at 1 ns per 1000 gas):");
-    for t in Term::all() {
-        let (then, now) = (t.get(&base), t.get(&answer.params));
+    for t in Term::all().into_iter().chain(answer.study.keys().copied()) {
+        let (then, now) = (if t.outside_params() { 0 } else { t.get(&base) }, answer.price(t));
         let of_fit =
             inputs.fitted.get(&t).filter(|f| **f > 0.0).map_or(String::new(), |f| format!("{:.3}", now as f64 / f));
         println!("  {:<40} {then:>14} {now:>14} {of_fit:>8}", t.name());
@@ -377,6 +431,58 @@ fn resolve(path: &std::path::Path, settings: minimax::Settings, out: Option<&std
             return ExitCode::FAILURE;
         }
         println!("wrote {}", dir.join("fitted.json").display());
+        // The inputs as solved (less `--leave-out`'s programs, with `--direction`'s term).
+        if let Err(e) = std::fs::write(dir.join("rule-inputs.json"), inputs.to_json()) {
+            eprintln!("{}: {e}", dir.display());
+            return ExitCode::FAILURE;
+        }
+        println!("wrote {}", dir.join("rule-inputs.json").display());
     }
     ExitCode::SUCCESS
+}
+
+/// `--census FILE`: the branch census of every program of the suite run, written to `FILE`.
+#[cfg(feature = "census")]
+fn census(
+    path: &std::path::Path,
+    suite: Option<&[tally_benches::tpg::Row]>,
+    quick: bool,
+    guests: Option<&[u8]>,
+    token: Option<&[u8]>,
+) -> ExitCode {
+    use tally_benches::scenarios::Scale as S;
+    let Some(rows) = suite else {
+        eprintln!("--census needs --suite");
+        return ExitCode::FAILURE;
+    };
+    let scale = if quick { S::Quick } else { S::Full };
+    match direction::take(rows, scale, guests, token, progress) {
+        Ok(census) => match std::fs::write(path, direction::to_json(&census)) {
+            Ok(()) => {
+                println!("{} programs counted; wrote {}", census.len(), path.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{}: {e}", path.display());
+                ExitCode::FAILURE
+            }
+        },
+        Err(e) => {
+            eprintln!("census failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--census` without the feature: says how to build it.
+#[cfg(not(feature = "census"))]
+fn census(
+    _: &std::path::Path,
+    _: Option<&[tally_benches::tpg::Row]>,
+    _: bool,
+    _: Option<&[u8]>,
+    _: Option<&[u8]>,
+) -> ExitCode {
+    eprintln!("--census needs a build with `--features census` (tally-vm's branch census)");
+    ExitCode::FAILURE
 }

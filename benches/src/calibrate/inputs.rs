@@ -36,7 +36,7 @@ fn kind_name(kind: Kind) -> &'static str {
 }
 
 fn term_named(name: &str) -> Result<Term, String> {
-    Term::all().into_iter().find(|t| t.name() == name).ok_or_else(|| format!("rule inputs: unknown term {name}"))
+    Term::named(name).ok_or_else(|| format!("rule inputs: unknown term {name}"))
 }
 
 impl Inputs {

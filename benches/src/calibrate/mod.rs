@@ -15,12 +15,15 @@
 //! - [`inputs`]: the rule's inputs, saved so it can be re-solved without measuring;
 //! - [`programs`]: the complete programs it bounds (the time-per-gas suite's scenarios and
 //!   baselines, the probes run whole) and what each is charged for, counted from the metering;
+//! - [`direction`]: the direction-model study (a charge per branch direction change), its
+//!   branch census and the rule inputs with that term;
 //! - [`feasible`]: rule v1 (each isolated worst case within 2.5× ordinary code), kept for its
 //!   feasibility figures: it cannot converge;
 //! - [`pipeline`]: the run, from probes to prices;
 //! - [`file`], [`report`]: the outputs.
 
 pub mod code;
+pub mod direction;
 pub mod feasible;
 pub mod file;
 pub mod fit;

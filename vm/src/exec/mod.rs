@@ -224,12 +224,16 @@ fn run_wasm(
     // SAFETY: the call stack is empty and has room (reserved above).
     unsafe { Cx::push_frame(&mut cx, &EXIT, range.start) };
     let cxp: *mut Cx = &mut cx;
+    #[cfg(feature = "branch-census")]
+    crate::census::enter();
     // SAFETY: `cxp` is valid for the whole run; `f.code` is translated, validated code whose
     // frame fits in `stack` (checked above); memory base/length come from the instance.
     unsafe {
         let mem = runtime::load_memory(cxp, inst_ptr).as_ptr();
         drive(f.code.as_ptr(), range.start, mem, cxp);
     }
+    #[cfg(feature = "branch-census")]
+    crate::census::leave();
     let frames = core::mem::take(&mut cx.frames);
     // SAFETY: `cx.store` is the `store` borrowed above; `cx` is no longer used for execution.
     unsafe {

@@ -383,6 +383,9 @@ pub(crate) fn build() -> Vec<OpInfo> {
     t.op("table_init", h::table_init);
     t.op("elem_drop", h::elem_drop);
     t.op("ref_func", h::ref_func);
+    // Last, so that every other handler's id is what it is in a build without the feature.
+    #[cfg(feature = "branch-census")]
+    t.op("census_site", h::census_site);
     t.0
 }
 

@@ -198,6 +198,8 @@ pub const RELEASE: f64 = 1.02;
 pub struct Minimax {
     /// The prices: the base with every free term at its rounded stage-2 price.
     pub params: Params,
+    /// The rounded prices of the free terms [`Params`] cannot hold ([`Term::outside_params`]).
+    pub study: BTreeMap<Term, u64>,
     /// The free terms' unrounded stage-2 prices.
     pub exact: BTreeMap<Term, f64>,
     /// The structure of the median at the answer: who forms it, who lies below and above.
@@ -224,10 +226,19 @@ pub struct Minimax {
     pub settings: Settings,
 }
 
-/// The free terms: not fixed, priced above 0 in `base`, and counted by some program.
+impl Minimax {
+    /// The proposal's price of `term` (a study term's too, [`Minimax::study`]).
+    pub fn price(&self, term: Term) -> u64 {
+        self.study.get(&term).copied().unwrap_or_else(|| term.get(&self.params))
+    }
+}
+
+/// The free terms: not fixed, priced above 0 in `base`, and counted by some program (study terms
+/// included: [`Term::STUDY`]).
 fn free_terms(programs: &[Program], base: &Params, fixed: &[Term]) -> Vec<Term> {
     Term::all()
         .into_iter()
+        .chain(Term::STUDY)
         .filter(|t| !fixed.contains(t) && t.get(base) > 0)
         .filter(|t| programs.iter().any(|p| p.counts.get(t).is_some_and(|n| *n > 0.0)))
         .collect()
@@ -292,13 +303,20 @@ fn splits(others: usize) -> Vec<u32> {
 }
 
 /// `base` with every free term at its price in `exact` rounded up to two significant digits (at
-/// least 1), and no operator class below `simple`.
-fn rounded(base: &Params, free: &[Term], exact: &BTreeMap<Term, f64>) -> Params {
+/// least 1), and no operator class below `simple`; and the rounded prices of the study terms
+/// (which `Params` cannot hold).
+fn rounded(base: &Params, free: &[Term], exact: &BTreeMap<Term, f64>) -> (Params, BTreeMap<Term, u64>) {
     let mut params = base.clone();
+    let mut study = BTreeMap::new();
     for (t, v) in exact {
         // (Less a part in 10⁹: a price the linear program puts a rounding error above a round
         // value stays at it.)
-        t.set(&mut params, round_price_up(*v * (1.0 - 1e-9)).max(1));
+        let price = round_price_up(*v * (1.0 - 1e-9)).max(1);
+        if t.outside_params() {
+            study.insert(*t, price);
+        } else {
+            t.set(&mut params, price);
+        }
     }
     let simple = Term::Op(OpClass::Simple).get(&params);
     for t in free {
@@ -306,12 +324,12 @@ fn rounded(base: &Params, free: &[Term], exact: &BTreeMap<Term, f64>) -> Params 
             t.set(&mut params, simple);
         }
     }
-    params
+    (params, study)
 }
 
-/// The largest ratio of a program under `params`.
-fn largest(programs: &[Program], params: &Params, settings: &Settings) -> f64 {
-    let (_, ratios) = ratios(programs, params);
+/// The largest ratio of a program under `price`.
+fn largest(programs: &[Program], price: impl Fn(Term) -> f64, settings: &Settings) -> f64 {
+    let (_, ratios) = ratios_of(programs, |p| p.gas_with(&price));
     programs.iter().zip(&ratios).filter(|(p, _)| p.bounded(settings)).map(|(_, r)| *r).fold(0.0, f64::max)
 }
 
@@ -706,11 +724,13 @@ pub fn solve(
     let (i, u, x, deviation) = answer.ok_or("stage 2 found no prices at the held bound")?;
     let exact: BTreeMap<Term, f64> =
         setup.free.iter().zip(&x).zip(&setup.scale).map(|((t, x), s)| (*t, x * s)).collect();
-    let params = rounded(base, &setup.free, &exact);
-    let (median, ratios) = ratios(programs, &params);
-    let max = largest(programs, &params, &settings);
+    let (params, study) = rounded(base, &setup.free, &exact);
+    let price = |t: Term| study.get(&t).copied().unwrap_or_else(|| t.get(&params)) as f64;
+    let (median, ratios) = ratios_of(programs, |p| p.gas_with(price));
+    let max = largest(programs, price, &settings);
     Ok(Minimax {
         params,
+        study,
         exact,
         pivot: all[i].describe(programs, u),
         bound: optimum,

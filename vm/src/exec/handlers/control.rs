@@ -222,7 +222,10 @@ macro_rules! cond_branch {
                     handler!($name(ip, $sp, mem, cx, gas, acc, $op: $l) {
                         let $x: $t = rd($sp, $op.x);
                         let $y = $rhs;
-                        if $e {
+                        let taken = $e;
+                        #[cfg(feature = "branch-census")]
+                        crate::census::branch(ip as usize, taken);
+                        if taken {
                             return $taken(ip, $op.target, $sp, mem, cx, gas, acc);
                         }
                         $fall(ip, $sp, mem, cx, gas, acc)
@@ -325,8 +328,19 @@ handler!(
 /// branch relative to itself.
 br_table(ip, sp, mem, cx, gas, acc, op: BrTable; trailer BranchTable) {
     let i = rd::<u32>(sp, op.index).min(op.targets.0);
+    #[cfg(feature = "branch-census")]
+    crate::census::table(ip as usize, i, op.targets.0);
     let entry = ip.add(1 + i as usize);
     next!(entry.offset(BranchTable::target(&*entry).offset()), sp, mem, cx, gas, acc)
+});
+
+handler!(
+/// The branch census's mark before a Wasm `if`, `br_if` or `br_table` (`crate::census`; its
+/// `units` operand is the site's kind code, not stack units).
+#[cfg(feature = "branch-census")]
+census_site(ip, sp, mem, cx, gas, acc, op: super::super::layout::StackUnits) {
+    crate::census::mark(op.units.0);
+    next!(ip.add(1), sp, mem, cx, gas, acc)
 });
 
 handler!(unreachable(ip, sp, mem, cx, gas, acc) {

@@ -341,6 +341,8 @@ impl FuncTranslator {
     /// a value-moving branch after the table where the target needs moves).
     pub(super) fn br_table(&mut self, targets: &wasmparser::BrTable<'_>) -> Res {
         let index = self.pop_slot();
+        #[cfg(feature = "branch-census")]
+        self.census_site(crate::census::Kind::BrTable, false);
         // A list kept across tables, so that a table does not allocate.
         let mut depths = std::mem::take(&mut self.table_depths);
         depths.clear();

@@ -298,6 +298,13 @@ impl FuncTranslator {
         self.ops.len() - 1
     }
 
+    /// Emits the branch census's mark for the branch op emitted next (`crate::census`).
+    #[cfg(feature = "branch-census")]
+    fn census_site(&mut self, kind: crate::census::Kind, inverted: bool) {
+        use crate::exec::layout::{Stack, StackUnits};
+        self.emit(h::census_site.op(StackUnits { units: Stack(kind.code(inverted)) }));
+    }
+
     /// Emits `copy dst <- src`. Directly after another plain copy (no label between) the two
     /// become one `copy2` op, as if both had been emitted: copies never trap, and no branch lands
     /// between them; and a `copy2` with two plain copies directly after it becomes one `copy4`

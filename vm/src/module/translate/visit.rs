@@ -240,6 +240,8 @@ impl FuncTranslator {
                 // does not read, so the test can follow the moves.
                 self.materialize_locals();
                 self.materialize_top(p);
+                #[cfg(feature = "branch-census")]
+                self.census_site(crate::census::Kind::If, true);
                 let jump = self.emit_test_jump_not(test);
                 self.enter(CtrlKind::If, p, r, Some(jump));
             }
@@ -251,6 +253,15 @@ impl FuncTranslator {
             }
             O::BrIf { relative_depth } => {
                 let test = self.pop_test();
+                #[cfg(feature = "branch-census")]
+                {
+                    let kind = if self.label(relative_depth).kind == super::control::CtrlKind::Loop {
+                        crate::census::Kind::BrIfLoop
+                    } else {
+                        crate::census::Kind::BrIf
+                    };
+                    self.census_site(kind, self.branch_needs_moves(relative_depth));
+                }
                 if self.branch_needs_moves(relative_depth) {
                     let (skip, form) = self.emit_test_jump_not(test);
                     self.emit_branch(relative_depth);
