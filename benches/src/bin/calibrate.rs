@@ -373,7 +373,10 @@ fn resolve(path: &std::path::Path, settings: minimax::Settings, args: &Args) -> 
         for (k, rest) in &released.steps {
             println!("released: {} (the rest's least bound then {rest:.3}×)", inputs.programs[*k].name);
         }
-        println!("the released programs' least bound, the rest within {:.3}×: {:.3}×", answer.held_bound, released.bound);
+        println!(
+            "the released programs' least bound, the rest within {:.3}×: {:.3}×",
+            answer.held_bound, released.bound
+        );
     }
     println!("structure: {}", answer.pivot);
     for (name, v) in &answer.pivots {

@@ -842,13 +842,7 @@ pub struct Released {
 
 /// Golden-section search for the `u` of a two-member median that maximises `β`, within 0.05 of
 /// the grid's best `u`, to 0.001.
-fn refine(
-    setup: &Setup<'_>,
-    st: &Structure,
-    u0: f64,
-    beta0: f64,
-    held: &[Option<f64>],
-) -> Result<(f64, f64), String> {
+fn refine(setup: &Setup<'_>, st: &Structure, u0: f64, beta0: f64, held: &[Option<f64>]) -> Result<(f64, f64), String> {
     let goal = Goal::Least { held };
     let at = |u: f64| -> Result<f64, String> { Ok(setup.solve(st, u, &goal)?.map_or(f64::NEG_INFINITY, |(_, b)| b)) };
     let (mut lo, mut hi) = ((u0 - 0.05).max(setup.settings.floor), (u0 + 0.05).min(1.0));

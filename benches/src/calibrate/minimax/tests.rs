@@ -9,8 +9,7 @@ const READ: Term = Term::Host(super::super::terms::HostTerm::StorageRead);
 const LOCALS: Term = Term::PerLocal;
 
 fn program(name: &str, kind: Kind, time: f64, counts: &[(Term, f64)]) -> Program {
-    let mut p =
-        Program { name: name.into(), kind, time, counts: counts.iter().copied().collect(), gas_default: 0.0 };
+    let mut p = Program { name: name.into(), kind, time, counts: counts.iter().copied().collect(), gas_default: 0.0 };
     p.gas_default = p.gas(&base());
     p
 }
