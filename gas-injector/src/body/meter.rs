@@ -236,7 +236,7 @@ impl<V: Validate> Body<'_, '_, V> {
     }
 
     /// Counts a load or store of the open region.
-    #[inline(never)]
+    #[inline(always)]
     fn access(&mut self) -> Result<(), InjectError> {
         let per_page = self.ctx.schedule.dynamic.memory_access_per_page;
         match &mut self.region {
