@@ -5,7 +5,7 @@
 //! frame (an out-of-line call into the validator for every operator) and then decodes through a
 //! match over every proposal's opcodes. [`Decoder::visit_all`] decodes the operators that make up
 //! most code (locals, constants, calls, branches without tables, plain memory accesses, blocks
-//! with simple types and every numeric operator) itself and hands every other operator to
+//! with simple types, `memory.size` and every numeric operator) itself and hands every other operator to
 //! `visit_operator` unchanged, from its first byte. It looks at the bytes ahead before it
 //! decides, so that whatever it hands over is still unread. What it decodes, it decodes exactly
 //! as `visit_operator` does: LEB immediates of up to 4 bytes (9 for `i64`) inline, which cannot
@@ -178,6 +178,15 @@ impl<'a> Decoder<'a> {
                 0x3c => memarg!(visit_i64_store8),
                 0x3d => memarg!(visit_i64_store16),
                 0x3e => memarg!(visit_i64_store32),
+                // `memory.size` with a zero byte, which the reader reads as memory 0 with or
+                // without multi-memory (the injector's memory-access charges begin with it).
+                0x3f => match self.bytes.get(pos + 1) {
+                    Some(0) => visit!(v.visit_memory_size(0), pos + 2),
+                    _ => {
+                        pos = self.hand_over(pos, reader, v)?;
+                        continue;
+                    }
+                },
                 0x41 => {
                     let (x, next) = self.var_i32(pos + 1, reader)?;
                     visit!(v.i32_const(x), next)
