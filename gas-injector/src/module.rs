@@ -352,7 +352,8 @@ fn instrument_into(
     let ctx = ModuleCtx { schedule, ops: OpInfo::table(schedule), types: &types, func_types: &func_types };
     let mut allocs = FuncValidatorAllocations::default();
     let mut check = FuncCheck::new();
-    let mut scratch = Scratch::default();
+    let max_body = bodies.iter().map(|(_, body)| body.as_bytes().len()).max().unwrap_or(0);
+    let mut scratch = Scratch::for_bodies(max_body);
     let mut bodies = bodies.into_iter();
     for section in &sections {
         let range = section.range();

@@ -88,6 +88,11 @@ pub(super) struct Edits {
 }
 
 impl Edits {
+    /// Makes room for `n` more edits.
+    pub(super) fn reserve(&mut self, n: usize) {
+        self.inserts.reserve(n);
+    }
+
     /// Forgets every edit, keeping the buffer.
     pub(super) fn clear(&mut self) {
         self.inserts.clear();

@@ -53,18 +53,18 @@ impl OpInfo {
     /// The table for `schedule`, by [`OpKind::index`]: [`SHAPES`] with the schedule's prices.
     pub(crate) fn table(schedule: &Schedule) -> [OpInfo; OpKind::COUNT] {
         let mut table = SHAPES;
+        let uniform = uniform_size(&schedule.stack).is_some();
+        // One pass over the table, then the few size-dependent operators' units (0 elsewhere).
         for (info, cost) in table.iter_mut().zip(schedule.op_costs()) {
             info.cost = cost.unwrap_or(0);
             info.allowed = cost.is_some();
+            info.slow = !info.allowed || info.access || !info.fixed || !uniform;
         }
         for (kind, dynamic) in DYNAMIC {
             if let Some(info) = table.get_mut(kind.index()) {
                 info.unit = schedule.dynamic.unit(dynamic);
+                info.slow |= info.unit > 0;
             }
-        }
-        let uniform = uniform_size(&schedule.stack).is_some();
-        for info in &mut table {
-            info.slow = !info.allowed || info.unit > 0 || info.access || !info.fixed || !uniform;
         }
         table
     }

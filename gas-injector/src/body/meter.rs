@@ -33,6 +33,16 @@ pub(crate) struct Scratch {
 }
 
 impl Scratch {
+    /// Buffers sized for bodies of up to `max_body` bytes, so that scanning them seldom grows
+    /// one: about one edit per four bytes of code (a region, call or release takes a few
+    /// operators), and a few dozen control frames.
+    pub(crate) fn for_bodies(max_body: usize) -> Self {
+        let mut scratch = Self::default();
+        scratch.edits.reserve(max_body / 4 + 16);
+        scratch.ctrl.reserve((max_body / 2).min(64));
+        scratch
+    }
+
     /// The edits of the last body [`Body::finish`] returned here.
     pub(super) fn edits(&self) -> &Edits {
         &self.edits
@@ -226,7 +236,7 @@ impl<V: Validate> Body<'_, '_, V> {
     }
 
     /// Counts a load or store of the open region.
-    #[inline(never)]
+    #[inline(always)]
     fn access(&mut self) -> Result<(), InjectError> {
         let per_page = self.ctx.schedule.dynamic.memory_access_per_page;
         match &mut self.region {

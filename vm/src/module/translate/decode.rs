@@ -4,17 +4,17 @@
 //! wasmparser's `BinaryReader::visit_operator` first asks the visitor for its innermost control
 //! frame (an out-of-line call into the validator for every operator) and then decodes through a
 //! match over every proposal's opcodes. [`Decoder::visit_all`] decodes the operators that make up
-//! most code (locals, constants, calls, branches without tables, plain memory accesses, blocks
-//! with simple types and every numeric operator) itself and hands every other operator to
-//! `visit_operator` unchanged, from its first byte. It looks at the bytes ahead before it
-//! decides, so that whatever it hands over is still unread. What it decodes, it decodes exactly
-//! as `visit_operator` does: LEB immediates of up to 4 bytes (9 for `i64`) inline, which cannot
-//! be malformed or out of range at that length (the reader checks only a last, fifth or tenth,
-//! byte); a fifth byte of a 32-bit LEB inline too if it passes the reader's own test of it
-//! (linkers pad relocated immediates to five bytes); anything else (malformed, longer, cut off)
-//! with the reader's own public readers at the same positions, so the same immediates and the
-//! same errors. Immediate forms the reader interprets further (flags in a memarg, a block type
-//! given by type index) go to `visit_operator` too.
+//! most code (locals, constants, calls, branches without tables, plain memory accesses, blocks with
+//! simple types, `memory.size` and every numeric operator) itself and hands every other operator to
+//! `visit_operator` unchanged, from its first byte. It looks at the bytes ahead before it decides,
+//! so that whatever it hands over is still unread. What it decodes, it decodes exactly as
+//! `visit_operator` does: LEB immediates of up to 4 bytes (9 for `i64`) inline, which cannot be
+//! malformed or out of range at that length (the reader checks only a last, fifth or tenth, byte);
+//! a fifth byte of a 32-bit LEB inline too if it passes the reader's own test of it (linkers pad
+//! relocated immediates to five bytes); anything else (malformed, longer, cut off) with the
+//! reader's own public readers at the same positions, so the same immediates and the same errors.
+//! Immediate forms the reader interprets further (flags in a memarg, a block type given by type
+//! index) go to `visit_operator` too.
 //!
 //! The decoder keeps its own position in the body, in a register, rather than the reader's (a
 //! field in memory that every read loads, bounds-checks and stores). The reader lags behind and
@@ -178,6 +178,15 @@ impl<'a> Decoder<'a> {
                 0x3c => memarg!(visit_i64_store8),
                 0x3d => memarg!(visit_i64_store16),
                 0x3e => memarg!(visit_i64_store32),
+                // `memory.size` with a zero byte, which the reader reads as memory 0 with or
+                // without multi-memory (the injector's memory-access charges begin with it).
+                0x3f => match self.bytes.get(pos + 1) {
+                    Some(0) => visit!(v.visit_memory_size(0), pos + 2),
+                    _ => {
+                        pos = self.hand_over(pos, reader, v)?;
+                        continue;
+                    }
+                },
                 0x41 => {
                     let (x, next) = self.var_i32(pos + 1, reader)?;
                     visit!(v.i32_const(x), next)
