@@ -9,8 +9,8 @@
 //!   not follow, for the injector and the VM to run before falling back to wasmparser.
 //! - **The metering contract** ([`metering`]): the `tally.*` functions an instrumented module
 //!   imports (module name, names, function indices, signatures, and so the shift of every other
-//!   function index), the reserved names, and [`metering::Meter`], the reference semantics of
-//!   those imports.
+//!   function index), the reserved names, and [`metering::Meter`] and [`metering::BranchSites`],
+//!   the reference semantics of those imports.
 //!
 //! `tally-gas-injector` writes modules against this contract, `tally-vm` runs them (it implements
 //! the imports as intrinsics), and `tally-host-env` maps what the VM reports back to the

@@ -7,7 +7,7 @@
 //! them to the VM (signatures as [`FuncType`]s, traps as [`TrapCode`]s, arguments in cells).
 
 use tally_profile::metering::MeterTrap;
-pub(crate) use tally_profile::metering::{Import, Meter, MODULE};
+pub(crate) use tally_profile::metering::{BranchSites, Import, Meter, MODULE};
 
 use crate::{FuncType, TrapCode, ValType};
 
@@ -37,9 +37,15 @@ pub(crate) fn trap_code(trap: MeterTrap) -> TrapCode {
     }
 }
 
-/// Runs `import` on `meter` with its arguments in `cells` (each the value's bits, as the
-/// interpreter stores them); `tally.gas_len`'s result is its first argument, already in place.
-pub(crate) fn call(meter: &mut Meter, import: Import, cells: &mut [u64]) -> Result<(), TrapCode> {
+/// Runs `import` on `meter` and the store's `sites` with its arguments in `cells` (each the
+/// value's bits, as the interpreter stores them); the result of `tally.gas_len` and
+/// `tally.branch` is their first argument, already in place.
+pub(crate) fn call(
+    meter: &mut Meter,
+    sites: &mut BranchSites,
+    import: Import,
+    cells: &mut [u64],
+) -> Result<(), TrapCode> {
     let arg = |i: usize| cells.get(i).copied().unwrap_or(0);
     let ran = match import {
         Import::Gas => meter.gas(arg(0)),
@@ -49,6 +55,7 @@ pub(crate) fn call(meter: &mut Meter, import: Import, cells: &mut [u64]) -> Resu
             meter.stack_leave(arg(0) as u32);
             Ok(())
         }
+        Import::Branch => sites.branch(meter, arg(0) as u32, arg(1) as u32, arg(2)).map(|_| ()),
     };
     ran.map_err(trap_code)
 }
@@ -91,15 +98,22 @@ mod tests {
     #[test]
     fn calls_read_their_arguments_from_cells() {
         let mut m = Meter::new(100, 10);
+        let mut s = BranchSites::new();
         let mut cells = [3, 10];
-        assert_eq!(call(&mut m, Import::GasLen, &mut cells), Ok(()));
+        assert_eq!(call(&mut m, &mut s, Import::GasLen, &mut cells), Ok(()));
         assert_eq!((m.remaining(), cells[0]), (70, 3));
         // Only the low 32 bits of an `i32` argument count.
-        assert_eq!(call(&mut m, Import::StackEnter, &mut [(1 << 32) | 10]), Ok(()));
-        assert_eq!(call(&mut m, Import::StackEnter, &mut [1]), Err(TrapCode::StackExhausted));
-        assert_eq!(call(&mut m, Import::StackLeave, &mut [10]), Ok(()));
+        assert_eq!(call(&mut m, &mut s, Import::StackEnter, &mut [(1 << 32) | 10]), Ok(()));
+        assert_eq!(call(&mut m, &mut s, Import::StackEnter, &mut [1]), Err(TrapCode::StackExhausted));
+        assert_eq!(call(&mut m, &mut s, Import::StackLeave, &mut [10]), Ok(()));
         assert_eq!(m.stack_used(), 0);
-        assert_eq!(call(&mut m, Import::Gas, &mut [71]), Err(TrapCode::OutOfGas));
+        // `tally.branch(cond, site, cost)`: a change of direction at site 9 costs 5.
+        let mut cells = [(1 << 32) | 2, 9, 5];
+        assert_eq!(call(&mut m, &mut s, Import::Branch, &mut cells), Ok(()));
+        assert_eq!((m.remaining(), cells[0] as u32), (65, 2));
+        assert_eq!(call(&mut m, &mut s, Import::Branch, &mut [1 << 32, 9, 5]), Ok(()), "only the low 32 bits");
+        assert_eq!(m.remaining(), 60);
+        assert_eq!(call(&mut m, &mut s, Import::Gas, &mut [71]), Err(TrapCode::OutOfGas));
         assert_eq!(m.remaining(), 0);
     }
 }

@@ -162,6 +162,8 @@ pub(crate) struct StoreInner {
     pub frames: Vec<crate::exec::Frame>,
     /// Gas and stack counters; while Wasm runs, the live copy is in the interpreter.
     pub meter: crate::metering::Meter,
+    /// The direction of every branch site for `tally.branch`: per store, so per contract call.
+    pub branch_sites: crate::metering::BranchSites,
 }
 
 impl Drop for StoreInner {
@@ -304,6 +306,7 @@ impl<T> Store<T> {
                 stack: Vec::new(),
                 frames: Vec::new(),
                 meter: crate::metering::UNLIMITED,
+                branch_sites: crate::metering::BranchSites::new(),
             },
             data,
             host_funcs: HostFuncs::Owned(Vec::new()),

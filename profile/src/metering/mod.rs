@@ -1,11 +1,11 @@
 //! The metering contract: the functions a module instrumented by `tally-gas-injector` imports,
 //! and what they do.
 //!
-//! An instrumented module imports the four functions of [`Import`] from the module [`MODULE`],
-//! first and in that order, so that they are functions 0 to 3 and every function of the
+//! An instrumented module imports the five functions of [`Import`] from the module [`MODULE`],
+//! first and in that order, so that they are functions 0 to 4 and every function of the
 //! original module moves up by [`FUNC_SHIFT`]. An engine runs them with the semantics of
-//! [`Meter`] (as intrinsics, as `tally-vm` does, or as host functions) and charges exactly the
-//! gas any other engine charges.
+//! [`Meter`] and [`BranchSites`] (as intrinsics, as `tally-vm` does, or as host functions) and
+//! charges exactly the gas any other engine charges.
 //!
 //! | index | import | type |
 //! |---|---|---|
@@ -13,19 +13,22 @@
 //! | 1 | `tally.gas_len` | `(param i32 i64) (result i32)` |
 //! | 2 | `tally.stack_enter` | `(param i32)` |
 //! | 3 | `tally.stack_leave` | `(param i32)` |
+//! | 4 | `tally.branch` | `(param i32 i32 i64) (result i32)` |
 //!
 //! ```
 //! use tally_profile::metering::{Import, FUNC_SHIFT, MODULE};
 //!
 //! let imports: Vec<_> = Import::ALL.iter().map(|i| format!("{MODULE}.{}", i.name())).collect();
-//! assert_eq!(imports, ["tally.gas", "tally.gas_len", "tally.stack_enter", "tally.stack_leave"]);
+//! assert_eq!(imports, ["tally.gas", "tally.gas_len", "tally.stack_enter", "tally.stack_leave", "tally.branch"]);
 //! assert_eq!(Import::from_name("gas_len"), Some(Import::GasLen));
 //! assert_eq!(Import::from_index(Import::StackLeave.index()), Some(Import::StackLeave));
-//! assert_eq!(FUNC_SHIFT, 4);
+//! assert_eq!(FUNC_SHIFT, 5);
 //! ```
 
+mod branch;
 mod meter;
 
+pub use branch::BranchSites;
 pub use meter::{Meter, MeterTrap};
 use wasmparser::{FuncType, ValType};
 
@@ -56,12 +59,16 @@ pub enum Import {
     StackEnter = 2,
     /// `tally.stack_leave(i32 units)`: releases it ([`Meter::stack_leave`]).
     StackLeave = 3,
+    /// `tally.branch(i32 cond, i32 site, i64 cost) -> i32`: charges `cost` when the branch at
+    /// `site` goes the other way from its last run, and returns `cond`
+    /// ([`BranchSites::branch`]).
+    Branch = 4,
 }
 
 impl Import {
     /// Every import, in function-index order: the order of the instrumented module's import
     /// section.
-    pub const ALL: [Import; 4] = [Import::Gas, Import::GasLen, Import::StackEnter, Import::StackLeave];
+    pub const ALL: [Import; 5] = [Import::Gas, Import::GasLen, Import::StackEnter, Import::StackLeave, Import::Branch];
 
     /// Its function index in an instrumented module.
     pub const fn index(self) -> u32 {
@@ -75,6 +82,7 @@ impl Import {
             1 => Some(Import::GasLen),
             2 => Some(Import::StackEnter),
             3 => Some(Import::StackLeave),
+            4 => Some(Import::Branch),
             _ => None,
         }
     }
@@ -86,6 +94,7 @@ impl Import {
             Import::GasLen => "gas_len",
             Import::StackEnter => "stack_enter",
             Import::StackLeave => "stack_leave",
+            Import::Branch => "branch",
         }
     }
 
@@ -100,13 +109,14 @@ impl Import {
             Import::Gas => &[ValType::I64],
             Import::GasLen => &[ValType::I32, ValType::I64],
             Import::StackEnter | Import::StackLeave => &[ValType::I32],
+            Import::Branch => &[ValType::I32, ValType::I32, ValType::I64],
         }
     }
 
     /// Its result types.
     pub const fn results(self) -> &'static [ValType] {
         match self {
-            Import::GasLen => &[ValType::I32],
+            Import::GasLen | Import::Branch => &[ValType::I32],
             Import::Gas | Import::StackEnter | Import::StackLeave => &[],
         }
     }
@@ -146,7 +156,13 @@ mod tests {
         let types: Vec<String> = Import::ALL.iter().map(|i| i.func_type().to_string()).collect();
         assert_eq!(
             types,
-            ["(func (param i64))", "(func (param i32 i64) (result i32))", "(func (param i32))", "(func (param i32))"]
+            [
+                "(func (param i64))",
+                "(func (param i32 i64) (result i32))",
+                "(func (param i32))",
+                "(func (param i32))",
+                "(func (param i32 i32 i64) (result i32))"
+            ]
         );
     }
 }

@@ -137,10 +137,11 @@ pub(crate) fn invoke(
     };
     match entity.kind {
         FuncKind::Intrinsic(intrinsic) => {
-            let mut cells = [0u64; 2];
-            cells[..args.len().min(2)].copy_from_slice(&args[..args.len().min(2)]);
-            crate::metering::call(&mut store.meter, intrinsic, &mut cells).map_err(Trap::new)?;
-            let n = results.len().min(2);
+            let mut cells = [0u64; 3];
+            cells[..args.len().min(3)].copy_from_slice(&args[..args.len().min(3)]);
+            crate::metering::call(&mut store.meter, &mut store.branch_sites, intrinsic, &mut cells)
+                .map_err(Trap::new)?;
+            let n = results.len().min(3);
             results[..n].copy_from_slice(&cells[..n]);
             Ok(())
         }

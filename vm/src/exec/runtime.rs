@@ -132,7 +132,9 @@ pub(crate) unsafe extern "C" fn enter_func(
             FuncKind::Intrinsic(intrinsic) => {
                 let n = entity.params.max(entity.results) as usize;
                 let cells = core::slice::from_raw_parts_mut(new_sp, n);
-                if let Err(code) = crate::metering::call(&mut (*cx).meter, intrinsic, cells) {
+                if let Err(code) =
+                    crate::metering::call(&mut (*cx).meter, &mut (*(*cx).store).branch_sites, intrinsic, cells)
+                {
                     return trap(ip, cx, code, (*cx).meter.remaining());
                 }
                 crate::exec::handlers::next_op(ip.add(1), sp, mem, cx, (*cx).meter.remaining(), 0)

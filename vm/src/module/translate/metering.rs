@@ -40,6 +40,10 @@ impl FuncTranslator {
     /// Emits a metering intrinsic as one op when its arguments are constants, as instrumented
     /// code always passes them. Returns false to fall back to an ordinary call.
     pub(super) fn intrinsic(&mut self, intrinsic: Import) -> bool {
+        // `tally.branch` runs as a call of the intrinsic until it has an op of its own.
+        if intrinsic == Import::Branch {
+            return false;
+        }
         let Some(&Operand::Const(arg)) = self.stack.last() else { return false };
         match intrinsic {
             Import::Gas => {
@@ -103,6 +107,7 @@ impl FuncTranslator {
                 let at = self.emit(h::stack_leave.op(StackUnits { units: Stack(arg as u32) }));
                 self.last_stack_op = Some((at, Import::StackLeave));
             }
+            Import::Branch => return false,
         }
         true
     }
