@@ -290,6 +290,11 @@ fn storage_op_cost(k: &crate::HostCosts, op: u64, key_len: i32) -> u64 {
     k.base.saturating_add(op).saturating_add(per_byte(len_arg(key_len), k.storage_key_byte + k.memory_read_byte))
 }
 
+/// `commit` if this is the transaction's first write or removal (nothing to commit yet), else 0.
+fn commit_cost(c: &mut Caller<'_, Host>, k: &crate::HostCosts) -> HostResult<u64> {
+    Ok(if tx(c)?.journal.has_writes() { 0 } else { k.commit })
+}
+
 /// `receipt_byte · (34 + key_len + value_len)`: what a write or removal adds to the receipt's
 /// write set (the full key is `s:` ‖ address ‖ key).
 fn receipt_entry_cost(k: &crate::HostCosts, key_len: i32, value_len: u32) -> u64 {
@@ -432,11 +437,13 @@ pub(crate) fn link(linker: &mut Linker<Host>) -> Result<(), tally_vm::Error> {
                 let k = costs(c);
                 let value_bytes = per_byte(len_arg(val_len), k.storage_value_byte + k.memory_read_byte);
                 let receipt_bytes = receipt_entry_cost(&k, key_len, len_arg(val_len));
+                let commit = commit_cost(c, &k)?;
                 charge(
                     c,
                     storage_op_cost(&k, k.storage_write, key_len)
                         .saturating_add(value_bytes)
-                        .saturating_add(receipt_bytes),
+                        .saturating_add(receipt_bytes)
+                        .saturating_add(commit),
                 )?;
                 ensure_writable(c)?;
                 if len_arg(val_len) > limits(c).max_value_len {
@@ -453,9 +460,12 @@ pub(crate) fn link(linker: &mut Linker<Host>) -> Result<(), tally_vm::Error> {
     linker.func_wrap(MODULE, "storage_remove", |mut c: Caller<'_, Host>, key: i32, key_len: i32| {
         host_call(&mut c, HostFn::StorageRemove, |c, io| {
             let k = costs(c);
+            let commit = commit_cost(c, &k)?;
             charge(
                 c,
-                storage_op_cost(&k, k.storage_remove, key_len).saturating_add(receipt_entry_cost(&k, key_len, 0)),
+                storage_op_cost(&k, k.storage_remove, key_len)
+                    .saturating_add(receipt_entry_cost(&k, key_len, 0))
+                    .saturating_add(commit),
             )?;
             ensure_writable(c)?;
             let full_key = storage_key(c, key, key_len, io)?;

@@ -77,6 +77,12 @@ impl Journal {
         self.undo.push(Undo { key: undo_key, previous });
     }
 
+    /// Whether the transaction has written or removed anything (rolled-back frames excluded):
+    /// whether it has a write set to commit.
+    pub fn has_writes(&self) -> bool {
+        !self.writes.is_empty()
+    }
+
     /// Appends an event.
     pub fn emit(&mut self, event: Event) {
         self.events.push(event);

@@ -284,12 +284,16 @@ fn main() -> ExitCode {
     let command = format!("cargo run --release -p tally-benches --bin calibrate -- {}", raw.join(" "));
     let text = file::write(&calibration.proposal.schedule, &calibration.proposal.host, &measured);
     let report = report::render(&calibration, &machine, command.trim_end_matches(" -- ").trim_end());
+    let defaults = uniform_defaults();
     let inputs = calibration.rule.as_ref().ok().map(|r| {
         Inputs {
             programs: r.programs.clone(),
             fitted: r.fitted.clone(),
             median_ns: r.median_ns,
-            fixed_prices: Default::default(),
+            timed_prices: tally_benches::calibrate::terms::Term::all()
+                .into_iter()
+                .map(|t| (t, t.get(&defaults)))
+                .collect(),
         }
         .to_json()
     });
@@ -418,7 +422,7 @@ fn resolve(path: &std::path::Path, settings: minimax::Settings, args: &Args) -> 
             println!("  {:.2}× → {:.2}×  {}", at_defaults[i], answer.ratios[i], p.name);
         }
     }
-    let base = uniform_defaults();
+    let base = inputs.base();
     println!("prices (base → proposal; the proposal over the term's fit at 1 ns per 1000 gas):");
     for t in Term::all().into_iter().chain(answer.study.keys().copied()) {
         let (then, now) = (if t.outside_params() { 0 } else { t.get(&base) }, answer.price(t));

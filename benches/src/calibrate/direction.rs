@@ -319,7 +319,7 @@ mod tests {
             programs: vec![program("random", Kind::Scenario, 2.0e7), program("ordinary", Kind::Reference, 1.0e7)],
             fitted: [(Term::Op(OpClass::Branch), 4000.0)].into_iter().collect(),
             median_ns: 1.0,
-            fixed_prices: BTreeMap::new(),
+            timed_prices: BTreeMap::new(),
         }
     }
 

@@ -1,7 +1,7 @@
 //! The pricing rule's inputs, saved beside a calibration (`rule-inputs.json`) so the rule can be
 //! re-solved without measuring again (`calibrate --resolve FILE`): every complete program (its
-//! kind, time, gas at the defaults and counts), each term's fitted worst case, and ordinary
-//! code's median time per gas at the defaults.
+//! kind, time, gas at the defaults and counts), each term's fitted worst case, ordinary code's
+//! median time per gas at the defaults, and the prices the programs were timed at.
 
 use std::collections::BTreeMap;
 
@@ -20,10 +20,14 @@ pub struct Inputs {
     pub fitted: BTreeMap<Term, f64>,
     /// Ordinary code's median ns per 1000 gas at the defaults.
     pub median_ns: f64,
-    /// The prices of the fixed (code-loading and deploy) terms when the programs were timed,
-    /// where they differ from today's defaults: a program's time and its fixed gas must come from
-    /// the same code (a faster loader has lower load prices).
-    pub fixed_prices: BTreeMap<Term, u64>,
+    /// Every term's price when the programs were timed (a calibration writes them all; a term
+    /// missing here is taken at today's defaults). The rule's base must be the prices the
+    /// programs' gas at the defaults and their median were measured at: the fixed terms' gas and
+    /// the time a loop alone leaves after its once-a-call charges come from them. Re-solving old
+    /// inputs at today's defaults instead mixes two scales (after the session-16 switch, session
+    /// 15's inputs gave 64× instead of 3.63×). JSON key `timed_prices`; older files'
+    /// `fixed_prices` (the code-loading and deploy terms only) read the same way.
+    pub timed_prices: BTreeMap<Term, u64>,
 }
 
 fn kind_name(kind: Kind) -> &'static str {
@@ -51,11 +55,11 @@ impl Inputs {
             })
             .collect();
         let fitted: serde_json::Map<String, Value> = self.fitted.iter().map(|(t, f)| (t.name(), json!(f))).collect();
-        let fixed: serde_json::Map<String, Value> =
-            self.fixed_prices.iter().map(|(t, p)| (t.name(), json!(p))).collect();
+        let timed: serde_json::Map<String, Value> =
+            self.timed_prices.iter().map(|(t, p)| (t.name(), json!(p))).collect();
         format!(
             "{:#}\n",
-            json!({ "median_ns": self.median_ns, "fitted": fitted, "fixed_prices": fixed, "programs": programs })
+            json!({ "median_ns": self.median_ns, "fitted": fitted, "timed_prices": timed, "programs": programs })
         )
     }
 
@@ -67,10 +71,10 @@ impl Inputs {
         for (t, f) in v.get("fitted").and_then(Value::as_object).ok_or("rule inputs: no fitted")? {
             fitted.insert(term_named(t)?, f.as_f64().ok_or_else(|| format!("rule inputs: fitted {t}"))?);
         }
-        let mut fixed_prices = BTreeMap::new();
-        if let Some(o) = v.get("fixed_prices").and_then(Value::as_object) {
-            for (t, p) in o {
-                fixed_prices.insert(term_named(t)?, p.as_u64().ok_or_else(|| format!("rule inputs: fixed price {t}"))?);
+        let mut timed_prices = BTreeMap::new();
+        for key in ["fixed_prices", "timed_prices"] {
+            for (t, p) in v.get(key).and_then(Value::as_object).into_iter().flatten() {
+                timed_prices.insert(term_named(t)?, p.as_u64().ok_or_else(|| format!("rule inputs: {key}: {t}"))?);
             }
         }
         let mut programs = Vec::new();
@@ -99,16 +103,22 @@ impl Inputs {
                 gas_default: field("gas_default")?,
             });
         }
-        Ok(Inputs { programs, fitted, median_ns, fixed_prices })
+        Ok(Inputs { programs, fitted, median_ns, timed_prices })
     }
 
-    /// The rule's answer, the code-loading and deploy terms fixed at their prices when timed
-    /// (today's defaults unless `fixed_prices` says otherwise).
-    pub fn solve(&self, settings: Settings) -> Result<Minimax, String> {
+    /// The prices the programs were timed at, each class at one price: the rule's base.
+    pub fn base(&self) -> tally_host_env::Params {
         let mut base = uniform_defaults();
-        for (t, p) in &self.fixed_prices {
+        for (t, p) in &self.timed_prices {
             t.set(&mut base, *p);
         }
+        base
+    }
+
+    /// The rule's answer, with the code-loading and deploy terms fixed at their prices when
+    /// timed.
+    pub fn solve(&self, settings: Settings) -> Result<Minimax, String> {
+        let base = self.base();
         let reference = |t: Term, bound: f64| stage_two_reference(t, bound, &self.fitted, self.median_ns, &base);
         minimax::solve(&self.programs, &base, &PREPARED_CODE_TERMS, &self.fitted, &reference, settings)
     }
@@ -131,9 +141,21 @@ mod tests {
             }],
             fitted: [(Term::Op(OpClass::Branch), 10194.0)].into_iter().collect(),
             median_ns: 0.31,
-            fixed_prices: [(Term::Host(crate::calibrate::terms::HostTerm::Load), 100_000_000)].into_iter().collect(),
+            timed_prices: [(Term::Host(crate::calibrate::terms::HostTerm::Load), 100_000_000)].into_iter().collect(),
         };
         assert_eq!(Inputs::from_json(&inputs.to_json()).unwrap(), inputs);
         assert!(Inputs::from_json("{\"median_ns\": 1}").unwrap_err().contains("fitted"));
+    }
+
+    /// Older files name the timed prices `fixed_prices`; both set the base.
+    #[test]
+    fn older_files_fixed_prices_are_timed_prices() {
+        let text = r#"{"median_ns": 1, "fitted": {}, "programs": [],
+            "fixed_prices": {"host.load": 5}, "timed_prices": {"op.simple": 7}}"#;
+        let inputs = Inputs::from_json(text).unwrap();
+        let base = inputs.base();
+        assert_eq!(Term::Host(crate::calibrate::terms::HostTerm::Load).get(&base), 5);
+        assert_eq!(Term::Op(OpClass::Simple).get(&base), 7);
+        assert_eq!(Term::Op(OpClass::Alu).get(&base), Term::Op(OpClass::Alu).get(&uniform_defaults()));
     }
 }

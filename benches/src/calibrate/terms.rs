@@ -310,6 +310,7 @@ field_terms! {
         StorageHas storage_has,
         StorageWrite storage_write,
         StorageRemove storage_remove,
+        Commit commit,
         StorageKeyByte storage_key_byte,
         StorageValueByte storage_value_byte,
         Event event,

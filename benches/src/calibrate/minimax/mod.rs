@@ -233,13 +233,13 @@ impl Minimax {
     }
 }
 
-/// The free terms: not fixed, priced above 0 in `base`, and counted by some program (study terms
-/// included: [`Term::STUDY`]).
-fn free_terms(programs: &[Program], base: &Params, fixed: &[Term]) -> Vec<Term> {
+/// The free terms: not fixed, priced above 0 in `base` or fitted above 0 (a term new since the
+/// programs were timed), and counted by some program (study terms included: [`Term::STUDY`]).
+fn free_terms(programs: &[Program], base: &Params, fixed: &[Term], fitted: &BTreeMap<Term, f64>) -> Vec<Term> {
     Term::all()
         .into_iter()
         .chain(Term::STUDY)
-        .filter(|t| !fixed.contains(t) && t.get(base) > 0)
+        .filter(|t| !fixed.contains(t) && (t.get(base) > 0 || fitted.get(t).is_some_and(|f| *f > 0.0)))
         .filter(|t| programs.iter().any(|p| p.counts.get(t).is_some_and(|n| *n > 0.0)))
         .collect()
 }
@@ -627,7 +627,7 @@ pub fn solve(
     reference: &dyn Fn(Term, f64) -> f64,
     settings: Settings,
 ) -> Result<Minimax, String> {
-    let free = free_terms(programs, base, fixed);
+    let free = free_terms(programs, base, fixed, fitted);
     let references: Vec<usize> = (0..programs.len()).filter(|i| programs[*i].kind == Kind::Reference).collect();
     if references.is_empty() {
         return Err("no reference baseline".into());
@@ -635,7 +635,14 @@ pub fn solve(
     let (m, ratios_default) = ratios_at_defaults(programs);
     let setup = Setup {
         programs,
-        scale: free.iter().map(|t| t.get(base) as f64).collect(),
+        // A term unpriced when the programs were timed takes its fit as its scale.
+        scale: free
+            .iter()
+            .map(|t| match t.get(base) {
+                0 => fitted.get(t).copied().unwrap_or(1.0),
+                p => p as f64,
+            })
+            .collect(),
         fixed_gas: programs
             .iter()
             .map(|p| p.gas_with(|t| if free.contains(&t) { 0.0 } else { t.get(base) as f64 }))

@@ -97,6 +97,8 @@ fn params_at_resolution() -> Params {
         storage_has: 3_000_000,
         storage_write: 7_000_000,
         storage_remove: 12_000_000,
+        // No commit price then (it came with session 17's calibration).
+        commit: 0,
         storage_value_byte: 2_900,
         event: 500_000,
         event_topic: 100_000,
