@@ -439,10 +439,14 @@ impl FuncCheck<'_> {
                 let clean = pending == Found::default();
                 match (&at.op, callee) {
                     (Operator::I64Const { value }, Import::Gas) if clean => pending.charge = Some(*value as u64),
-                    (Operator::I64Const { value }, Import::GasLen) if !pending.leave && pending.len.is_none() && pending.branch.is_none() => {
+                    (Operator::I64Const { value }, Import::GasLen)
+                        if !pending.leave && pending.len.is_none() && pending.branch.is_none() =>
+                    {
                         pending.len = Some(*value as u64)
                     }
-                    (Operator::I32Const { value }, Import::StackLeave) if !pending.leave && pending.len.is_none() && pending.branch.is_none() => {
+                    (Operator::I32Const { value }, Import::StackLeave)
+                        if !pending.leave && pending.len.is_none() && pending.branch.is_none() =>
+                    {
                         if *value as u32 != frame {
                             return Err(self.code_err(at.start, "stack release with a different frame size"));
                         }

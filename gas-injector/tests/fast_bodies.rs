@@ -100,15 +100,13 @@ fn guests_and_their_mutations() {
 /// wasmparser's path's.
 #[test]
 fn a_body_taken_over_numbers_its_branch_sites_alike() {
-    let wasm = wat(
-        r#"(module (elem declare func 0)
+    let wasm = wat(r#"(module (elem declare func 0)
              (func (param i32) (result i32) (if (local.get 0) (then (nop))) (local.get 0))
              (func (param i32)
                (block (br_if 0 (local.get 0)) (br_if 0 (local.get 0)))
                (drop (ref.func 0))
                (if (local.get 0) (then (nop))))
-             (func (param i32) (block (br_if 0 (local.get 0)))))"#,
-    );
+             (func (param i32) (block (br_if 0 (local.get 0)))))"#);
     let out = same_with(&wasm, &branches()).expect("instruments");
     tally_gas_injector::verify(&wasm, &out, &branches()).expect("verifies");
     // Sites 0 (first body), 1–3 (the body taken over), 4 (the last body), in order.

@@ -349,7 +349,10 @@ impl WasmiVm {
             .memory_size(MAX_MEMORY_PAGES as usize * 65536)
             .table_elements(MAX_TABLE_ELEMENTS as usize)
             .build();
-        let mut store = wasmi::Store::new(&engine, Host { meter: Meter::new(gas, budget.into()), sites: BranchSites::new(), limits });
+        let mut store = wasmi::Store::new(
+            &engine,
+            Host { meter: Meter::new(gas, budget.into()), sites: BranchSites::new(), limits },
+        );
         store.limiter(|h: &mut Host| -> &mut dyn wasmi::ResourceLimiter { &mut h.limits });
         let linker = wasmi_linker(&engine);
         match linker.instantiate_and_start(&mut store, &module) {
