@@ -9,7 +9,7 @@ use tally_benches::calibrate::measure::Plan;
 use tally_benches::calibrate::pipeline::{self, Options};
 use tally_benches::calibrate::terms::{class_of, members, OpClass, Term};
 use tally_benches::calibrate::Scale;
-use tally_gas_injector::{OpKind, Schedule};
+use tally_gas_injector::{OpKind, Schedule, SCHEDULE_VERSION};
 use tally_host_env::{HostCosts, Params};
 
 /// Deterministic noise in [-1, 1).
@@ -82,7 +82,12 @@ fn calibration_file_errors_name_what_is_wrong() {
         ("\"nop\", ", "", "`nop` is in no class"),
         ("\"nop\", ", "\"nop\", \"nop\", ", "`nop` is listed twice"),
         ("\"nop\", ", "\"nope\", ", "`nope` is not an operator"),
-        ("\"version\": 3", "\"version\": 9", "schedule.version is 9"),
+        (&format!("\"version\": {SCHEDULE_VERSION}"), "\"version\": 9", "schedule.version is 9"),
+        (
+            &format!("\"branch_change\": {},", defaults.schedule.branch_change),
+            "",
+            "schedule has no field `branch_change`",
+        ),
         ("tally-calibration/1", "tally-calibration/0", "`format`"),
     ] {
         assert!(text.contains(from), "the file has no {from:?}");

@@ -26,8 +26,8 @@ pub struct InspectArgs {
     ir: bool,
 
     /// Only function N, an index of the module's function space (imported functions first).
-    /// With --instrument, indices are the instrumented module's: its four `tally.*` imports
-    /// come first, so function N of the original module is N + 4.
+    /// With --instrument, indices are the instrumented module's: its five `tally.*` imports
+    /// come first, so function N of the original module is N + 5.
     #[arg(long, value_name = "N")]
     func: Option<u32>,
 

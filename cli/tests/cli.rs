@@ -554,12 +554,12 @@ fn inspect_prints_the_translated_code() {
     let text = stdout(&out);
     assert!(text.starts_with("func 2 (export \"count\")") && !text.contains("func 1"), "{text}");
 
-    // Instrumented: function 2 is now 6 (four `tally.*` imports come first), with its entry
+    // Instrumented: function 2 is now 7 (five `tally.*` imports come first), with its entry
     // charge, and the loop's back edge and fallthrough paying the charges where they land.
-    let out = inspect(&wat, &["--ir", "--instrument", "--func", "6"]);
+    let out = inspect(&wat, &["--ir", "--instrument", "--func", "7"]);
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.starts_with("func 6 (export \"count\")"), "{text}");
+    assert!(text.starts_with("func 7 (export \"count\")"), "{text}");
     assert!(text.contains("0: enter_gas ") && text.contains("br_i32_lt_u_ss.both_pay  s1, s0 -> @2 gas="), "{text}");
 
     // Errors name the function.

@@ -34,7 +34,7 @@ pub mod values;
 pub mod smith_profile;
 
 /// Instrumented modules on tally-vm and on wasmi 2 (the `tally.*` imports as host functions over
-/// the reference meter of `tally-profile`), compared step by step; the file is shared with tally-vm's
+/// the reference meter and branch sites of `tally-profile`), compared step by step; the file is shared with tally-vm's
 /// gas tests (`vm/tests/gas_common`).
 #[path = "../../vm/tests/gas_common/mod.rs"]
 pub mod metered;

@@ -6,16 +6,27 @@
 //! A third argument names a file to write the instrumented module to (to compare the output
 //! before and after a change); with a fourth, `map`, the module is instrumented with
 //! `instrument_with_map` and the origin of every output byte is written after it.
+//! `--branch-change=K`, anywhere, sets the schedule's `branch_change` (the sites' cost).
 //!
 //! `cargo build -p tally-gas-injector --release --example profile`
 use tally_gas_injector::{instrument, instrument_with_map, Schedule};
 
 fn main() {
-    let mut args = std::env::args().skip(1);
+    let mut schedule = Schedule::default();
+    let mut args = std::env::args()
+        .skip(1)
+        .filter(|a| match a.strip_prefix("--branch-change=") {
+            Some(k) => {
+                schedule.branch_change = k.parse().expect("--branch-change=K: a count");
+                false
+            }
+            None => true,
+        })
+        .collect::<Vec<_>>()
+        .into_iter();
     let path = args.next().expect("usage: profile <module.wasm> [N]");
     let n: u32 = args.next().map_or(1, |n| n.parse().expect("N: a count"));
     let wasm = std::fs::read(&path).expect("cannot read the module");
-    let schedule = Schedule::default();
     let mut out = Vec::new();
     for _ in 0..n {
         out = std::hint::black_box(instrument(std::hint::black_box(&wasm), &schedule).expect("instrument"));

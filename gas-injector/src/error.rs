@@ -78,8 +78,8 @@ pub enum InjectError {
     /// The instrumented module would exceed a WebAssembly implementation limit or the output
     /// size bound ([`max_output_size`](crate::max_output_size)).
     TooLarge {
-        /// What is too large: `"types"`, `"functions"`, `"imports"`, `"function body"` or
-        /// `"output"`.
+        /// What is too large: `"types"`, `"functions"`, `"imports"`, `"branch sites"`,
+        /// `"function body"` or `"output"`.
         what: &'static str,
         /// The function concerned, for `"function body"`.
         func: Option<u32>,

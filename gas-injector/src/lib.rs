@@ -1,14 +1,15 @@
 //! Deterministic gas metering and stack-height limiting for Tally WebAssembly modules.
 //!
-//! [`instrument`] rewrites a module so that it pays for its own execution: it imports the four
-//! [`metering`] functions from the reserved module `tally` (at function indices 0–3, shifting
-//! every other function index by 4), charges each metered region its [`Schedule`] cost at the region's top,
-//! charges size-dependent operators per unit just before they run, and reserves and releases
-//! each function's worst-case stack frame. [`verify()`] independently checks that an
+//! [`instrument`] rewrites a module so that it pays for its own execution: it imports the five
+//! [`metering`] functions from the reserved module `tally` (at function indices 0–4, shifting
+//! every other function index by 5), charges each metered region its [`Schedule`] cost at the
+//! region's top, charges size-dependent operators per unit just before they run, charges each
+//! conditional branch's change of direction (when the schedule prices it), and reserves and
+//! releases each function's worst-case stack frame. [`verify()`] independently checks that an
 //! instrumented module is exactly the original plus those injected patterns, with the charges the
 //! schedule requires. The charging rule is specified in `SPEC.md`; any engine that implements the
-//! four imports as documented ([`metering::Meter`] is their reference implementation) charges
-//! exactly the same gas. The imports themselves (names, indices, signatures) are defined in
+//! five imports as documented ([`metering::Meter`] and [`metering::BranchSites`] are their
+//! reference implementation) charges exactly the same gas. The imports themselves (names, indices, signatures) are defined in
 //! `tally-profile`, for the injector and the engines alike, and re-exported here as [`metering`].
 //!
 //! ```
@@ -38,7 +39,7 @@
 //!     .into_imports()
 //!     .map(|i| i.map(|i| format!("{}.{}", i.module, i.name)))
 //!     .collect::<Result<_, _>>()?;
-//! assert_eq!(imports, ["tally.gas", "tally.gas_len", "tally.stack_enter", "tally.stack_leave"]);
+//! assert_eq!(imports, ["tally.gas", "tally.gas_len", "tally.stack_enter", "tally.stack_leave", "tally.branch"]);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 

@@ -27,10 +27,12 @@ const MAX_IMPORTS: usize = 1_000_000;
 
 /// The largest output [`instrument`] produces for an input of `input_len` bytes:
 /// `24 × input_len + 1024`. Each original operator (at least one byte) gains at most a region
-/// charge (≤ 13 bytes) and a length charge or stack release (≤ 13 bytes), a region's
-/// memory-access charge (≤ 16 bytes) needs a load or store in it (at least 3 bytes), and each
-/// function (at least 4 bytes of input) gains a fixed prologue and epilogue (≤ 32 bytes), so the
-/// bound holds for any schedule; it is also checked.
+/// charge (≤ 13 bytes) and a length charge or stack release (≤ 13 bytes; the operators that get
+/// one are at least 3 and 1 bytes long, a release at most 8 bytes) or a branch charge (≤ 19
+/// bytes; `br_if` and `if` are at least 2 bytes long), a region's memory-access charge (≤ 16
+/// bytes) needs a load or store in it (at least 3 bytes), and each function (at least 4 bytes of
+/// input) gains a fixed prologue and epilogue (≤ 32 bytes), so the bound holds for any schedule;
+/// it is also checked.
 pub fn max_output_size(input_len: usize) -> usize {
     input_len.saturating_mul(24).saturating_add(1024)
 }
@@ -108,7 +110,7 @@ struct TypeTable<'t> {
     types: &'t [TypeInfo<'t>],
     /// Index of the first plain type of each signature (original and appended), built on the
     /// first [`TypeTable::intern`] that needs it: most modules need only the metering imports'
-    /// four types, which [`TypeTable::intern_scan`] finds.
+    /// five types, which [`TypeTable::intern_scan`] finds.
     lookup: Option<HashMap<FuncType, u32>>,
     appended: Vec<FuncType>,
 }
@@ -180,9 +182,9 @@ fn reencode_err<E: core::fmt::Debug>(e: ReencodeError<E>) -> InjectError {
 /// Instruments `wasm` with gas metering and stack accounting under `schedule`.
 ///
 /// The input is validated under Tally's profile ([`features`](crate::features)) in the same
-/// pass. The output imports `tally.gas`, `tally.gas_len`, `tally.stack_enter` and
-/// `tally.stack_leave` as functions 0–3 and is otherwise the original module with every function
-/// index shifted by 4, each function body wrapped and metered as `SPEC.md` describes, the name
+/// pass. The output imports `tally.gas`, `tally.gas_len`, `tally.stack_enter`,
+/// `tally.stack_leave` and `tally.branch` as functions 0–4 and is otherwise the original module
+/// with every function index shifted by 5, each function body wrapped and metered as `SPEC.md` describes, the name
 /// section's function and local names shifted (label names dropped) and DWARF (`.debug_*`)
 /// custom sections dropped.
 ///
@@ -440,7 +442,7 @@ fn instrument_into(
                     // has succeeded, and a fast scan that succeeds has the output wasmparser's
                     // would have (what it accepts wasmparser accepts, with the same operand
                     // stack), so a failure of the writing itself fails the second pass too.
-                    let len = code.len();
+                    let (len, sites) = (code.len(), scratch.sites());
                     let fast = bodies_with == Bodies::Fast && check.start(&resources, f.ty, f.features).is_ok() && {
                         let mut fast = Fast { check: &mut check, resources: &resources };
                         let map = map.as_deref_mut();
@@ -448,6 +450,7 @@ fn instrument_into(
                     };
                     if !fast {
                         code.truncate(len);
+                        scratch.set_sites(sites);
                         let f = FuncToValidate { resources, index: f.index, ty: f.ty, features: f.features };
                         let mut validator = f.into_validator(allocs);
                         let map = map.as_deref_mut();

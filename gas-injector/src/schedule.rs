@@ -11,8 +11,9 @@ use crate::ops::{Dynamic, OpKind};
 
 /// The schedule format this crate reads and writes. It fixes the operator table
 /// ([`OpKind::ALL`], 201 entries) and the field layout of [`Schedule`]. Version 2 added
-/// [`DynamicCosts::memory_access_per_page`], version 3 [`Schedule::call_per_param`].
-pub const SCHEDULE_VERSION: u32 = 3;
+/// [`DynamicCosts::memory_access_per_page`], version 3 [`Schedule::call_per_param`], version 4
+/// [`Schedule::branch_change`].
+pub const SCHEDULE_VERSION: u32 = 4;
 
 /// Gas costs and stack limits used to instrument a module.
 ///
@@ -25,6 +26,11 @@ pub struct Schedule {
     op_costs: Vec<Option<u64>>,
     /// Extra static cost of `br_table` per label in its table (the default label excluded).
     pub br_table_per_target: u64,
+    /// Cost of a change of direction of a conditional branch (`br_if`, `if`): charged at run time
+    /// by `tally.branch` when a site goes the other way from its last run in the store (`SPEC.md`,
+    /// "Branch direction"). The hardware mispredicts such a branch, at a cost no static price of
+    /// `br_if` covers without overcharging steady branches. 0 injects nothing at the sites.
+    pub branch_change: u64,
     /// Static cost per declared local (parameters excluded), added to the function's entry region.
     pub per_local: u64,
     /// Extra static cost of `call` and `call_indirect` per parameter of the callee's type, added
@@ -202,6 +208,7 @@ impl Default for Schedule {
             version: SCHEDULE_VERSION,
             op_costs: OpKind::ALL.iter().map(|op| Some(op.default_cost())).collect(),
             br_table_per_target: 3,
+            branch_change: 0,
             per_local: 200,
             call_per_param: 1,
             dynamic: DynamicCosts::default(),
@@ -212,11 +219,12 @@ impl Default for Schedule {
 
 impl Schedule {
     /// A schedule where every operator costs `cost` (at least 1 for control operators), with the
-    /// default dynamic and stack costs, no `br_table` per-target cost, no per-local cost and no
-    /// per-parameter call cost. Useful in tests: the gas used is then `cost` × operators executed
-    /// (+ dynamic charges).
+    /// default dynamic and stack costs, no `br_table` per-target cost, no branch-change cost, no
+    /// per-local cost and no per-parameter call cost. Useful in tests: the gas used is then
+    /// `cost` × operators executed (+ dynamic charges).
     pub fn uniform(cost: u64) -> Self {
-        let mut s = Self { br_table_per_target: 0, per_local: 0, call_per_param: 0, ..Self::default() };
+        let mut s =
+            Self { br_table_per_target: 0, branch_change: 0, per_local: 0, call_per_param: 0, ..Self::default() };
         for op in OpKind::ALL {
             let c = if OpKind::CONTROL.contains(&op) { cost.max(1) } else { cost };
             s.op_costs[op.index()] = Some(c);

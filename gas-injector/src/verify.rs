@@ -3,9 +3,10 @@
 //!
 //! This shares no region or stack code with the injector. It strips the patterns from each
 //! instrumented body, compares what is left with the original body operator by operator (raw
-//! bytes; `call` and `ref.func` by their index, shifted by 4), and recomputes, from the original
-//! body alone, where regions start, what each costs, where length charges and stack releases
-//! belong and how large the frame is. Region starts are computed in one forward pass into a
+//! bytes; `call` and `ref.func` by their index, shifted by 5), and recomputes, from the original
+//! body alone, where regions start, what each costs, where length charges, stack releases and
+//! branch charges belong (numbering the branch sites over the whole module) and how large the
+//! frame is. Region starts are computed in one forward pass into a
 //! table, and costs are summed in a second pass over that table.
 
 use wasm_encoder::reencode::{Error as ReencodeError, Reencode, RoundtripReencoder};
@@ -23,9 +24,10 @@ use tally_profile::metering::{self, Import, FUNC_SHIFT};
 /// from `original` under `schedule`:
 ///
 /// - both modules are valid under Tally's profile;
-/// - the instrumented module imports `tally.gas`, `tally.gas_len`, `tally.stack_enter` and
-///   `tally.stack_leave` with the documented types first, then the original imports;
-/// - every other section equals the original's once function indices are shifted back by 4
+/// - the instrumented module imports `tally.gas`, `tally.gas_len`, `tally.stack_enter`,
+///   `tally.stack_leave` and `tally.branch` with the documented types first, then the original
+///   imports;
+/// - every other section equals the original's once function indices are shifted back by 5
 ///   (only types may be appended; custom sections other than `name` and `.debug_*` are kept);
 /// - each function body is `i32.const F; call 2; block bt; <body>; i32.const F; call 3; end`
 ///   where `<body>` is the original body (its locals byte for byte, its operators byte for byte
@@ -33,8 +35,11 @@ use tally_profile::metering::{self, Import, FUNC_SHIFT};
 ///   `i64.const c; call 0` at each region start (with the recomputed cost `c`), then
 ///   `memory.size 0; i64.const p; call 1; drop` where the region has loads or stores (`p`: their
 ///   number times the per-page access cost),
-///   `i64.const u; call 1` before each live size-dependent operator, and `i32.const F; call 3`
-///   before each live `return`; `F` is the recomputed frame size and `bt` is `[] -> results`.
+///   `i64.const u; call 1` before each live size-dependent operator, `i32.const F; call 3`
+///   before each live `return`, and, when the schedule's `branch_change` is nonzero,
+///   `i32.const s; i64.const branch_change; call 4` before each live `br_if` and `if`, `s`
+///   numbering them 0, 1, 2, … over the module; `F` is the recomputed frame size and `bt` is
+///   `[] -> results`.
 pub fn verify(original: &[u8], instrumented: &[u8], schedule: &Schedule) -> Result<(), VerifyError> {
     schedule.validate()?;
     tally_profile::validate(instrumented).map_err(|e| invalid(Which::Instrumented, e))?;
@@ -59,13 +64,15 @@ pub fn verify(original: &[u8], instrumented: &[u8], schedule: &Schedule) -> Resu
 
     let mut allocs = FuncValidatorAllocations::default();
     let n_imported = orig.n_imported_funcs;
+    // The number of the next branch site, over the whole module.
+    let mut sites = 0u32;
     for (i, ((f, orig_body), inst_body)) in orig.bodies.into_iter().zip(&inst.inst_bodies).enumerate() {
         let func = (n_imported + i) as u32;
         let ty = orig.funcs.get(i).copied().unwrap_or(u32::MAX);
         let sig = orig.types.get(ty as usize).and_then(|t| t.clone()).ok_or_else(|| section("function", "bad type"))?;
         let mut validator = f.into_validator(allocs);
         let checker = FuncCheck { schedule, func, sig: &sig, inst_types: &inst.types };
-        checker.run(&orig_body, inst_body, &mut validator)?;
+        checker.run(&orig_body, inst_body, &mut validator, &mut sites)?;
         allocs = validator.into_allocations();
     }
     Ok(())
@@ -261,7 +268,7 @@ fn compare_types(orig: &Summary<'_>, inst: &Summary<'_>) -> Result<(), VerifyErr
 
 fn compare_imports(orig: &Summary<'_>, inst: &Summary<'_>) -> Result<(), VerifyError> {
     if inst.imports.len() != orig.imports.len() + Import::ALL.len() {
-        return Err(section("import", "expected the four tally imports plus the original ones"));
+        return Err(section("import", "expected the five tally imports plus the original ones"));
     }
     for (import, expected) in inst.imports.iter().zip(Import::ALL) {
         let ty = match import.ty {
@@ -290,6 +297,8 @@ struct Found {
     pages: Option<u64>,
     len: Option<u64>,
     leave: bool,
+    /// A branch charge: the site's number and the cost of a change.
+    branch: Option<(u32, u64)>,
 }
 
 struct OpAt<'a> {
@@ -352,6 +361,7 @@ impl FuncCheck<'_> {
         orig_body: &FunctionBody<'_>,
         inst_body: &FunctionBody<'_>,
         validator: &mut FuncValidator<ValidatorResources>,
+        sites: &mut u32,
     ) -> Result<(), VerifyError> {
         let (orig_locals, orig_ops) = read_ops(orig_body, Which::Original)?;
         let (inst_locals, inst_ops) = read_ops(inst_body, Which::Instrumented)?;
@@ -368,7 +378,7 @@ impl FuncCheck<'_> {
         }
 
         // Frame recomputation and region analysis of the original.
-        let analysis = self.analyze(orig_body, &orig_ops, validator)?;
+        let analysis = self.analyze(orig_body, &orig_ops, validator, sites)?;
 
         // Prologue and epilogue.
         let n = inst_ops.len();
@@ -405,8 +415,16 @@ impl FuncCheck<'_> {
         let mut pending = Found::default();
         let mut j = 0;
         while let Some(at) = middle.get(j) {
+            if let Some(branch) = branch_charge(middle.get(j..j + 3)) {
+                if pending.branch.is_some() || pending.leave || pending.len.is_some() {
+                    return Err(self.code_err(at.start, "misplaced branch charge"));
+                }
+                pending.branch = Some(branch);
+                j += 3;
+                continue;
+            }
             if let Some(unit) = pages_charge(middle.get(j..j + 4)) {
-                if pending.pages.is_some() || pending.leave || pending.len.is_some() {
+                if pending.pages.is_some() || pending.leave || pending.len.is_some() || pending.branch.is_some() {
                     return Err(self.code_err(at.start, "misplaced memory-access charge"));
                 }
                 pending.pages = Some(unit);
@@ -421,10 +439,14 @@ impl FuncCheck<'_> {
                 let clean = pending == Found::default();
                 match (&at.op, callee) {
                     (Operator::I64Const { value }, Import::Gas) if clean => pending.charge = Some(*value as u64),
-                    (Operator::I64Const { value }, Import::GasLen) if !pending.leave && pending.len.is_none() => {
+                    (Operator::I64Const { value }, Import::GasLen)
+                        if !pending.leave && pending.len.is_none() && pending.branch.is_none() =>
+                    {
                         pending.len = Some(*value as u64)
                     }
-                    (Operator::I32Const { value }, Import::StackLeave) if !pending.leave && pending.len.is_none() => {
+                    (Operator::I32Const { value }, Import::StackLeave)
+                        if !pending.leave && pending.len.is_none() && pending.branch.is_none() =>
+                    {
                         if *value as u32 != frame {
                             return Err(self.code_err(at.start, "stack release with a different frame size"));
                         }
@@ -458,7 +480,7 @@ impl FuncCheck<'_> {
             if got.charge != want.charge {
                 return Err(VerifyError::Charge { func: self.func, offset, expected: want.charge, found: got.charge });
             }
-            if got.len != want.len || got.leave != want.leave || got.pages != want.pages {
+            if got.len != want.len || got.leave != want.leave || got.pages != want.pages || got.branch != want.branch {
                 return Err(VerifyError::Code {
                     func: self.func,
                     offset,
@@ -498,6 +520,7 @@ impl FuncCheck<'_> {
         body: &FunctionBody<'_>,
         ops: &[OpAt<'_>],
         v: &mut FuncValidator<ValidatorResources>,
+        sites: &mut u32,
     ) -> Result<Analysis, VerifyError> {
         let err = |e| invalid(Which::Original, e);
         let n = ops.len();
@@ -704,6 +727,11 @@ impl FuncCheck<'_> {
                     e.len = (unit > 0).then_some(unit);
                 }
                 e.leave = kind == Some(OpKind::Return);
+                let change = self.schedule.branch_change;
+                if matches!(kind, Some(OpKind::BrIf | OpKind::If)) && change > 0 {
+                    e.branch = Some((*sites, change));
+                    *sites = sites.checked_add(1).ok_or_else(|| self.code_err(at.start, "too many branch sites"))?;
+                }
             }
             expected.push(e);
         }
@@ -748,8 +776,19 @@ fn resync(
     Ok(())
 }
 
-/// Whether an instrumented operator is the original one: identical bytes, or for `call` and
-/// `ref.func` the same operator with the index shifted by [`FUNC_SHIFT`].
+/// The site's number and the cost of a change, if `ops` is a branch charge:
+/// `i32.const site; i64.const cost; call $branch`.
+fn branch_charge(ops: Option<&[OpAt<'_>]>) -> Option<(u32, u64)> {
+    match ops? {
+        [OpAt { op: Operator::I32Const { value: site }, .. }, OpAt { op: Operator::I64Const { value: cost }, .. }, OpAt { op: Operator::Call { function_index }, .. }]
+            if Import::from_index(*function_index) == Some(Import::Branch) =>
+        {
+            Some((*site as u32, *cost as u64))
+        }
+        _ => None,
+    }
+}
+
 /// The unit of a region's memory-access charge, if `ops` is one:
 /// `memory.size 0; i64.const unit; call $gas_len; drop`. (A length charge is always followed by
 /// its size-dependent operator, never by `drop`, so the pattern is unambiguous.)
@@ -764,6 +803,8 @@ fn pages_charge(ops: Option<&[OpAt<'_>]>) -> Option<u64> {
     }
 }
 
+/// Whether an instrumented operator is the original one: identical bytes, or for `call` and
+/// `ref.func` the same operator with the index shifted by [`FUNC_SHIFT`].
 fn same_op(orig_bytes: &[u8], ob: usize, orig: &OpAt<'_>, inst_bytes: &[u8], ib: usize, inst: &OpAt<'_>) -> bool {
     match (&orig.op, &inst.op) {
         (Operator::Call { function_index: a }, Operator::Call { function_index: b })

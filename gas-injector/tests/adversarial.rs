@@ -266,11 +266,35 @@ fn many_tiny_regions_stay_within_the_output_bound() {
 }
 
 #[test]
+fn dense_branch_sites_stay_within_the_output_bound() {
+    // Every `br_if` and `if` gets a branch charge with a ten-byte cost, and a region starts
+    // after each.
+    let mut s = Schedule::uniform(u64::MAX / (1 << 20));
+    s.branch_change = 1 << 62;
+    let mut body = Function::new([]);
+    body.instruction(&Instruction::Block(BlockType::Empty));
+    for _ in 0..100_000 {
+        body.instruction(&Instruction::I32Const(0)).instruction(&Instruction::BrIf(0));
+        body.instruction(&Instruction::I32Const(0)).instruction(&Instruction::If(BlockType::Empty));
+        body.instruction(&Instruction::End);
+    }
+    body.instruction(&Instruction::End).instruction(&Instruction::End);
+    let wasm = module_with_body(&body);
+    let out = instrument(&wasm, &s).unwrap();
+    verify(&wasm, &out, &s).unwrap();
+    eprintln!("dense sites: {} -> {} bytes ({:.2}x)", wasm.len(), out.len(), out.len() as f64 / wasm.len() as f64);
+    assert!(out.len() <= max_output_size(wasm.len()));
+}
+
+#[test]
 fn garbage_and_truncations_never_panic() {
     let wasm = common::wat(include_str!("golden/tables.wat"));
-    let s = Schedule::default();
+    let default = Schedule::default();
+    let mut branches = Schedule::default();
+    branches.branch_change = 12_000;
     for cut in 0..wasm.len() {
-        let _ = instrument(&wasm[..cut], &s);
+        let _ = instrument(&wasm[..cut], &default);
+        let _ = instrument(&wasm[..cut], &branches);
     }
     let mut state = 0x1234_5678_9abc_def0u64;
     // Mutants the injector accepts must verify; enough of them must be accepted for that check
@@ -283,8 +307,9 @@ fn garbage_and_truncations_never_panic() {
             let at = (state >> 33) as usize % bytes.len();
             bytes[at] = (state >> 17) as u8;
         }
-        if let Ok(out) = instrument(&bytes, &s) {
-            verify(&bytes, &out, &s).unwrap_or_else(|e| panic!("mutant {i}: {e}"));
+        let s = if i % 2 == 0 { &default } else { &branches };
+        if let Ok(out) = instrument(&bytes, s) {
+            verify(&bytes, &out, s).unwrap_or_else(|e| panic!("mutant {i}: {e}"));
             accepted += 1;
         }
     }

@@ -70,11 +70,19 @@ fn a_reserved_import_is_named_at_its_own_offset() {
 
 /// Checks the map of `wasm`'s instrumentation: the same output as `instrument`, every copied
 /// byte equal to its origin, every origin within the input, and every original operator of the
-/// code found at its own offset.
+/// code found at its own offset; with the default schedule and with one that charges branches'
+/// changes of direction.
 fn check_map(wasm: &[u8]) {
-    let schedule = Schedule::default();
-    let (out, map) = instrument_with_map(wasm, &schedule).unwrap();
-    assert_eq!(out, instrument(wasm, &schedule).unwrap(), "instrument_with_map changed the output");
+    let mut branches = Schedule::default();
+    branches.branch_change = 12_000;
+    for schedule in [Schedule::default(), branches] {
+        check_map_with(wasm, &schedule);
+    }
+}
+
+fn check_map_with(wasm: &[u8], schedule: &Schedule) {
+    let (out, map) = instrument_with_map(wasm, schedule).unwrap();
+    assert_eq!(out, instrument(wasm, schedule).unwrap(), "instrument_with_map changed the output");
     let mut copied = std::collections::BTreeSet::new();
     for (o, &byte) in out.iter().enumerate() {
         let origin = map.origin(o).unwrap_or_else(|| panic!("no origin for {o:#x}"));
@@ -148,16 +156,19 @@ fn the_offset_map_sends_each_byte_back() {
 #[test]
 fn the_offset_map_names_operators_charges_and_injected_imports() {
     let wasm = common::wat(
-        r#"(module (import "env" "f" (func)) (func (drop (i32.const 77)) (call 0) (memory.fill (i32.const 0) (i32.const 0) (i32.const 0))) (memory 1))"#,
+        r#"(module (import "env" "f" (func)) (func (drop (i32.const 77)) (call 0) (memory.fill (i32.const 0) (i32.const 0) (i32.const 0))
+             (block (br_if 0 (i32.const 99)))) (memory 1))"#,
     );
-    let (out, map) = instrument_with_map(&wasm, &Schedule::default()).unwrap();
+    let mut schedule = Schedule::default();
+    schedule.branch_change = 300;
+    let (out, map) = instrument_with_map(&wasm, &schedule).unwrap();
     // `i32.const 77` (0x41 0xcd 0x00) is copied from the original.
     let original = find(&wasm, &[0x41, 0xcd, 0x00]);
     let instrumented = find(&out, &[0x41, 0xcd, 0x00]);
     assert_eq!(map.origin(instrumented), Some(Origin::Copied(original)));
-    // `call 0` became `call 4`: the original `call` re-encoded.
+    // `call 0` became `call 5`: the original `call` re-encoded.
     let call = find(&wasm, &[0x10, 0x00]);
-    let shifted = find(&out, &[0x10, 0x04]);
+    let shifted = find(&out, &[0x10, 0x05]);
     assert_eq!(map.origin(shifted), Some(Origin::Rewritten(call)));
     // The `memory.fill`'s length charge (`i64.const unit; call $gas_len` just before it) is
     // injected before the original `memory.fill`.
@@ -165,6 +176,14 @@ fn the_offset_map_names_operators_charges_and_injected_imports() {
     let fill_out = find(&out, &[0xfc, 0x0b]);
     assert_eq!(map.origin(fill_out), Some(Origin::Copied(fill)));
     assert_eq!(map.origin(fill_out - 1), Some(Origin::Injected(fill)), "the `call $gas_len` before it");
+    // The `br_if`'s branch charge (`i32.const 0; i64.const 300; call $branch`, site 0) is
+    // injected before the original `br_if`, which follows it.
+    let br_if = find(&wasm, &[0x0d, 0x00]);
+    let site = find(&out, &[0x41, 0x00, 0x42, 0xac, 0x02, 0x10, 0x04]);
+    for o in site..site + 7 {
+        assert_eq!(map.origin(o), Some(Origin::Injected(br_if)), "byte {o:#x} of the branch charge");
+    }
+    assert_eq!(map.origin(site + 7), Some(Origin::Copied(br_if)));
     // The injected `tally.gas` import precedes the original `env.f`.
     let env_f = find(&wasm, b"\x03env\x01f");
     let gas = find(&out, b"\x05tally\x03gas");

@@ -1,16 +1,33 @@
 //! The injector validates each body with the profile's own validator (`tally_profile::body`)
 //! before wasmparser's, which takes over the body from its start whenever the first declines:
 //! the output, the origin map and every error must be what wasmparser's alone gives
-//! (`instrument_reference`).
+//! (`instrument_reference`), with and without branch charges (whose site numbers run over the
+//! module, so a body taken over numbers its sites from where it started).
 
 use tally_gas_injector::{instrument, instrument_reference, instrument_with_map, InjectError, Schedule};
 
 use crate::common::wat;
 
-/// Both paths on `wasm`: the same bytes and map, or the same error; returns the result.
+/// A schedule that charges changes of direction.
+fn branches() -> Schedule {
+    let mut s = Schedule::default();
+    s.branch_change = 12_000;
+    s
+}
+
+/// Both paths on `wasm`, with the default schedule and with [`branches`]: the same bytes and
+/// map, or the same error; returns the result under the default schedule.
 #[track_caller]
 fn same(wasm: &[u8]) -> Result<Vec<u8>, InjectError> {
-    let schedule = Schedule::default();
+    let with_branches = same_with(wasm, &branches());
+    let result = same_with(wasm, &Schedule::default());
+    assert_eq!(with_branches.is_ok(), result.is_ok());
+    result
+}
+
+#[track_caller]
+fn same_with(wasm: &[u8], schedule: &Schedule) -> Result<Vec<u8>, InjectError> {
+    let schedule = schedule.clone();
     let fast = instrument_with_map(wasm, &schedule);
     let reference = instrument_reference(wasm, &schedule);
     match (&fast, &reference) {
@@ -75,4 +92,30 @@ fn guests_and_their_mutations() {
         rejected += usize::from(same(&mutant).is_err());
     }
     assert!(rejected > 50, "{rejected}");
+}
+
+/// A body the profile's validator declines half-way (at its `ref.func`), after branch sites:
+/// it is instrumented again from its start, numbering its sites from where it started, so the
+/// later bodies' sites follow on without a gap (which `verify` checks) and the output is
+/// wasmparser's path's.
+#[test]
+fn a_body_taken_over_numbers_its_branch_sites_alike() {
+    let wasm = wat(r#"(module (elem declare func 0)
+             (func (param i32) (result i32) (if (local.get 0) (then (nop))) (local.get 0))
+             (func (param i32)
+               (block (br_if 0 (local.get 0)) (br_if 0 (local.get 0)))
+               (drop (ref.func 0))
+               (if (local.get 0) (then (nop))))
+             (func (param i32) (block (br_if 0 (local.get 0)))))"#);
+    let out = same_with(&wasm, &branches()).expect("instruments");
+    tally_gas_injector::verify(&wasm, &out, &branches()).expect("verifies");
+    // Sites 0 (first body), 1–3 (the body taken over), 4 (the last body), in order.
+    let printed = wasmprinter::print_bytes(&out).expect("print");
+    let lines: Vec<&str> = printed.lines().map(str::trim).collect();
+    let sites: Vec<&str> = lines
+        .windows(3)
+        .filter(|w| w[1] == "i64.const 12000" && w[2] == "call 4")
+        .filter_map(|w| w[0].strip_prefix("i32.const "))
+        .collect();
+    assert_eq!(sites, ["0", "1", "2", "3", "4"], "{printed}");
 }

@@ -68,6 +68,7 @@ fn every_golden_input_is_tested() {
 
 golden_tests!(
     if_else,
+    branch_sites,
     calls,
     br_if,
     br_table,

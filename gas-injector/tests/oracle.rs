@@ -11,6 +11,7 @@ fn schedules() -> [Schedule; 3] {
     varied.per_local = 7;
     varied.br_table_per_target = 3;
     varied.call_per_param = 9;
+    varied.branch_change = 13;
     [Schedule::default(), common::golden_schedule(), varied]
 }
 

@@ -76,6 +76,12 @@ fn random_schedule(seed: &[u8]) -> Schedule {
     s.stack.i64 = u.int_in_range(1..=4).unwrap_or(1);
     s.stack.funcref = u.int_in_range(1..=8).unwrap_or(1);
     s.stack.activation = u.int_in_range(1..=64).unwrap_or(1);
+    // Drawn last, so that the other fields keep their draws from before the field existed.
+    s.branch_change = match u.int_in_range(0..=2).unwrap_or(0) {
+        0 => 0,
+        1 => u.int_in_range(1..=20_000).unwrap_or(1),
+        _ => u64::MAX,
+    };
     s
 }
 

@@ -13,7 +13,8 @@ use wast::lexer::Lexer;
 use wast::parser::{self, ParseBuffer};
 use wast::{QuoteWat, Wast, WastDirective, WastExecute, Wat};
 
-/// Most operators free, no dynamic or per-local costs (control operators still cost 1).
+/// Most operators free, no dynamic or per-local costs (control operators still cost 1), and
+/// branch sites charged.
 fn sparse_schedule() -> Schedule {
     let mut s = Schedule::uniform(0);
     s.dynamic = tally_gas_injector::DynamicCosts {
@@ -28,6 +29,7 @@ fn sparse_schedule() -> Schedule {
         memory_access_per_page: 0,
     };
     s.set_cost(OpKind::I32Add, Some(7));
+    s.branch_change = 1;
     s
 }
 

@@ -165,3 +165,39 @@ fn the_per_parameter_call_cost_is_verified() {
     assert!(matches!(r, Err(VerifyError::Charge { .. })), "{r:?}");
     assert!(verify(&wasm, &out, &other).is_ok());
 }
+
+/// Branch charges are checked like the others: their site numbers (over the module, in order),
+/// their cost (the schedule's `branch_change`), their presence before each live `br_if` and
+/// `if`, and their absence elsewhere (dead code, or anywhere when `branch_change` is 0).
+#[test]
+fn branch_charges_must_be_exact() {
+    let (_, text) = fixture();
+    let site = |s: u32, k: u64| format!("i32.const {s}\ni64.const {k}\ncall 4\n");
+    assert!(text.contains(&format!("{}if", site(0, 50))) && text.contains(&format!("{}br_if", site(1, 50))), "{text}");
+    let code = |r: Result<(), VerifyError>| assert!(matches!(r, Err(VerifyError::Code { .. })), "{r:?}");
+    code(tampered(0, &site(1, 50), &site(2, 50)));
+    code(tampered(0, &site(0, 50), &site(1, 50)));
+    code(tampered(0, &site(1, 50), &site(1, 49)));
+    code(tampered(0, &site(0, 50), ""));
+    // A second charge before the same operator, or one before another operator.
+    code(tampered(0, &site(1, 50), &format!("{}{}", site(1, 50), site(1, 50))));
+    code(tampered(0, "i32.load\ndrop", &format!("i32.load\n{}drop", site(2, 50))));
+
+    // At `branch_change` 0 there are none, and such a module is not the one at 50.
+    let wasm = common::wat(SOURCE);
+    let mut none = common::golden_schedule();
+    none.branch_change = 0;
+    let out = common::check(&wasm, &none);
+    assert!(!wasmprinter::print_bytes(&out).unwrap().contains("call 4"));
+    assert!(matches!(verify(&wasm, &out, &common::golden_schedule()), Err(VerifyError::Code { .. })));
+
+    // Dead code has no sites: a charge before a dead `br_if` is rejected.
+    let dead = common::wat("(module (func (param i32) (block (unreachable) (br_if 0 (local.get 0)))))");
+    let out = common::check(&dead, &common::golden_schedule());
+    let text: String = wasmprinter::print_bytes(&out).unwrap().lines().map(|l| format!("{}\n", l.trim())).collect();
+    assert!(!text.contains("call 4"), "{text}");
+    let edited = text.replacen("local.get 0\nbr_if", &format!("local.get 0\n{}br_if", site(0, 50)), 1);
+    assert_ne!(edited, text);
+    let r = verify(&dead, &wat::parse_str(&edited).unwrap(), &common::golden_schedule());
+    assert!(matches!(r, Err(VerifyError::Code { .. })), "{r:?}");
+}

@@ -68,15 +68,15 @@ fn a_frame_over_the_vm_stack_limit_names_the_deployed_function_and_body() {
     let CodeRejection::Module { error, offset, function } = &err else { panic!("{err:?}") };
     assert_eq!(error.kind(), tally_vm::ErrorKind::LimitExceeded, "{error}");
     // Function 2 of the deployed code (one import, then `small`, then `big`); the VM saw it
-    // as function 6, after the four metering imports.
+    // as function 7, after the five metering imports.
     assert_eq!(*function, Some(2), "{err}");
-    assert_eq!(error.function(), Some(6), "{error}");
+    assert_eq!(error.function(), Some(7), "{error}");
     let big = bodies(&code)[1];
     assert_eq!(*offset, Some(big), "{err}");
     assert_ne!(error.offset(), Some(big), "the VM's offset is the instrumented module's");
     let text = err.to_string();
     assert!(text.contains("in function 2") && text.contains(&format!("at offset {big:#x}")), "{text}");
-    assert!(!text.contains("function 6"), "{text}");
+    assert!(!text.contains("function 7"), "{text}");
     assert_eq!(err.offset(), Some(big));
 }
 

@@ -1,7 +1,8 @@
 //! Engine independence (issue 3 §5): an instrumented module run on wasmi 2 — with `tally.gas`,
-//! `tally.gas_len`, `tally.stack_enter` and `tally.stack_leave` as ordinary host functions over
-//! the reference `Meter` (`tally-profile`) — ends exactly as on tally-vm, which runs the same imports as
-//! intrinsics: same results (bit for bit), same trap kind, same gas left, same exported state.
+//! `tally.gas_len`, `tally.stack_enter`, `tally.stack_leave` and `tally.branch` as ordinary host
+//! functions over the reference `Meter` and `BranchSites` (`tally-profile`) — ends exactly as on
+//! tally-vm, which runs the same imports as intrinsics: same results (bit for bit), same trap
+//! kind, same gas left, same exported state.
 //!
 //! - `handwritten_modules_agree_at_every_gas_limit`: hand-written modules covering every kind of
 //!   region boundary and dynamic charge, each call repeated at a sweep of gas limits (0, 1, every
@@ -28,6 +29,7 @@ const DEFAULT_CASES: u32 = 400;
 fn odd_schedule() -> Schedule {
     let mut s = Schedule::uniform(3);
     s.br_table_per_target = 7;
+    s.branch_change = 29;
     s.per_local = 11;
     s.dynamic.memory_grow_per_page = 1009;
     s.dynamic.memory_init_per_byte = 2;

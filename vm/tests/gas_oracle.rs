@@ -8,8 +8,10 @@
 //! `unreachable`; blocks without parameters). It charges `per_local` × locals at each entry,
 //! each operator when it runs, `br_table`'s per-target cost, a loop's cost each time its body is
 //! entered, `else`/`end` only when control falls through them, each dynamic charge just before
-//! its operator, and each load or store the per-page access price of the memory's current size.
-//! Then, over a suite of programs and arguments:
+//! its operator, each load or store the per-page access price of the memory's current size, and
+//! each `br_if` or `if` that goes the other way from its last run in the store (keyed by function
+//! and operator, not by the injector's site numbers; not taken before the first) the schedule's
+//! `branch_change`. Then, over a suite of programs and arguments:
 //!
 //! - normal completion: instrumented gas used == reference, exactly;
 //! - trap: reference <= used <= reference + the static cost of the rest of the trapping region
@@ -40,6 +42,8 @@ struct Reference<'a> {
     mem: Vec<u8>,
     max_pages: u32,
     gas: u128,
+    /// The `br_if`s and `if`s (function, operator index) whose last direction was taken.
+    taken: std::collections::BTreeSet<(usize, usize)>,
 }
 
 #[derive(Debug)]
@@ -119,7 +123,16 @@ impl<'a> Reference<'a> {
                 _ => {}
             }
         }
-        Reference { s, funcs, globals, mem: vec![0; pages * 65536], max_pages, gas: 0 }
+        Reference { s, funcs, globals, mem: vec![0; pages * 65536], max_pages, gas: 0, taken: Default::default() }
+    }
+
+    /// The `br_if` or `if` at `pc` of function `f` goes the `taken` way: a change of direction
+    /// from its last run costs `branch_change`.
+    fn direction(&mut self, f: usize, pc: usize, taken: bool) {
+        let changed = if taken { self.taken.insert((f, pc)) } else { self.taken.remove(&(f, pc)) };
+        if changed {
+            self.gas += u128::from(self.s.branch_change);
+        }
     }
 
     /// The operator's cost when it runs: its static cost, and for a load or store the
@@ -211,6 +224,7 @@ impl<'a> Reference<'a> {
                 Operator::Loop { .. } => ctrl.push((pc, true, st.len(), 0)),
                 Operator::If { blockty } => {
                     let c = pop!();
+                    self.direction(f, pc, c != 0);
                     ctrl.push((pc, false, st.len(), block_arity(&blockty)));
                     if c == 0 {
                         let (e, end) = (self.funcs[f].else_of[pc], self.funcs[f].end_of[pc]);
@@ -235,7 +249,9 @@ impl<'a> Reference<'a> {
                 }
                 Operator::Br { relative_depth } => branch = Some(relative_depth),
                 Operator::BrIf { relative_depth } => {
-                    if pop!() != 0 {
+                    let c = pop!();
+                    self.direction(f, pc, c != 0);
+                    if c != 0 {
                         branch = Some(relative_depth);
                     }
                 }
@@ -455,10 +471,12 @@ fn schedules() -> Vec<Schedule> {
     odd.dynamic.memory_copy_per_byte = 3;
     odd.stack = StackCosts { budget: 1 << 16, activation: 9, i32: 2, i64: 2, f32: 2, f64: 2, funcref: 2, externref: 2 };
     odd.call_per_param = 13;
+    odd.branch_change = 17;
     let mut varied = Schedule::default();
     varied.per_local = 7;
     varied.br_table_per_target = 3;
     varied.call_per_param = 5;
+    varied.branch_change = 12_000;
     vec![Schedule::default(), odd, varied, Schedule::uniform(1)]
 }
 

@@ -9,6 +9,7 @@ mod decode;
 mod differential;
 mod fused_ops;
 mod gas_adversarial;
+mod gas_branches;
 mod gas_engines;
 mod gas_oracle;
 mod guest;

@@ -15,12 +15,13 @@
 //!   "measured": { "machine": "…", "scale": "full", "recorded": false },
 //!   "not_fitted": { "why": "priced by the prepared-code measurement, …", "terms": ["host.load", …] },
 //!   "schedule": {
-//!     "version": 2,
+//!     "version": 4,
 //!     "classes": [
 //!       { "class": "simple", "cost": 500, "ops": ["nop", "block", …] },
 //!       …
 //!     ],
 //!     "br_table_per_target": 10,
+//!     "branch_change": 0,
 //!     "per_local": 250,
 //!     "call_per_param": 500,
 //!     "dynamic": { "memory_grow_per_page": 10000000, … }
@@ -120,6 +121,7 @@ pub fn write(schedule: &Schedule, host: &HostCosts, measured: &Measured) -> Stri
     }
     let _ = writeln!(out, "    ],");
     let _ = writeln!(out, "    \"br_table_per_target\": {},", schedule.br_table_per_target);
+    let _ = writeln!(out, "    \"branch_change\": {},", schedule.branch_change);
     let _ = writeln!(out, "    \"per_local\": {},", schedule.per_local);
     let _ = writeln!(out, "    \"call_per_param\": {},", schedule.call_per_param);
     let _ = writeln!(out, "    \"dynamic\": {{");
@@ -151,7 +153,7 @@ pub fn parse(text: &str) -> Result<Calibrated, String> {
     }
     known_fields(
         schedule,
-        &["version", "classes", "br_table_per_target", "per_local", "call_per_param", "dynamic"],
+        &["version", "classes", "br_table_per_target", "branch_change", "per_local", "call_per_param", "dynamic"],
         "schedule",
     )?;
     let mut s = Schedule::default();
@@ -186,6 +188,7 @@ pub fn parse(text: &str) -> Result<Calibrated, String> {
     }
     s.br_table_per_target =
         integer(field(schedule, "br_table_per_target", "schedule")?, "schedule.br_table_per_target")?;
+    s.branch_change = integer(field(schedule, "branch_change", "schedule")?, "schedule.branch_change")?;
     s.per_local = integer(field(schedule, "per_local", "schedule")?, "schedule.per_local")?;
     s.call_per_param = integer(field(schedule, "call_per_param", "schedule")?, "schedule.call_per_param")?;
     let dynamic = object(field(schedule, "dynamic", "schedule")?, "schedule.dynamic")?;

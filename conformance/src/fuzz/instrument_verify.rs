@@ -8,9 +8,12 @@
 use tally_gas_injector::{instrument, max_output_size, verify, Schedule};
 
 /// The schedules an input is instrumented with: the default one, and one where every operator
-/// costs 1 (so that region sums and per-unit charges differ from the default's).
+/// costs 1 (so that region sums and per-unit charges differ from the default's) and branch sites
+/// are charged.
 fn schedules() -> [Schedule; 2] {
-    [Schedule::default(), Schedule::uniform(1)]
+    let mut sites = Schedule::uniform(1);
+    sites.branch_change = 7;
+    [Schedule::default(), sites]
 }
 
 thread_local! {

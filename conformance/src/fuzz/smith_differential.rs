@@ -7,8 +7,9 @@
 //!    feature — or the same trap), with the same exported memories, globals and tables after
 //!    each step;
 //! 2. **instrumented** with one of three schedules (the output must validate and pass `verify`),
-//!    the `tally.*` imports as intrinsics on tally-vm and as host functions over the injector's
-//!    reference meter on wasmi, each call with its own gas limit: the same, plus the gas left.
+//!    the `tally.*` imports as intrinsics on tally-vm and as host functions over the reference
+//!    meter and branch sites of `tally-profile` on wasmi, each call with its own gas limit: the
+//!    same, plus the gas left.
 //!
 //! The engines are [`crate::metered`] and the generator configuration is
 //! [`crate::smith_profile`], both shared with tally-vm's differential and gas tests. Where the
@@ -55,6 +56,7 @@ fn smith_config() -> wasm_smith::Config {
 fn odd_schedule() -> Schedule {
     let mut s = Schedule::uniform(3);
     s.br_table_per_target = 7;
+    s.branch_change = 29;
     s.per_local = 11;
     s.dynamic.memory_grow_per_page = 1009;
     s.dynamic.memory_init_per_byte = 2;

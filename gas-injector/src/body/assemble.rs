@@ -2,7 +2,8 @@
 //! writes the instrumented body from the input and those edits.
 //!
 //! An edit ([`Insert`]) is something written before a byte offset of the input body: a region's
-//! charge, its memory-access (page) charge, a length charge, a stack release, or a `call` or
+//! charge, its memory-access (page) charge, a length charge, a stack release, a branch charge, or
+//! a `call` or
 //! `ref.func` re-encoded with its function index shifted. [`Edits`] keeps them in input order
 //! together with the number of bytes they add and replace, so that [`Edits::assemble`] knows
 //! the output's exact size before writing it: it writes the body once, straight into the
@@ -41,6 +42,9 @@ pub(super) enum What {
     ChargePages,
     /// `i32.const F; call $stack_leave`.
     Leave,
+    /// `i32.const site; i64.const value; call $branch` (`value`: the cost of a change of
+    /// direction, above 0; `site`: the branch site's number, in the insert's `pages`).
+    Branch,
     /// `i64.const value; call $gas_len` (`value`: the unit, above 0).
     Length,
     /// `call value`: the input's `call` with its function index shifted.
@@ -60,7 +64,7 @@ struct Insert {
     replaces: u8,
     /// The charge, the unit, or the shifted function index.
     value: u64,
-    /// The memory-access charge's unit (`ChargePages`), else 0.
+    /// The memory-access charge's unit (`ChargePages`), the site's number (`Branch`), else 0.
     pages: u64,
 }
 
@@ -144,6 +148,14 @@ impl Edits {
     pub(super) fn length_charge(&mut self, pos: usize, unit: u64) {
         self.inserts.push(Insert::new(pos, What::Length, unit));
         self.added += gas_call_len(unit);
+    }
+
+    /// Records the branch charge of site number `site`, whose change of direction costs `cost`
+    /// (above 0), before the input byte at `pos`.
+    #[inline]
+    pub(super) fn branch_charge(&mut self, pos: usize, site: u32, cost: u64) {
+        self.inserts.push(Insert { pages: u64::from(site), ..Insert::new(pos, What::Branch, cost) });
+        self.added += branch_call_len(site, cost);
     }
 
     /// Records a stack release before the input byte at `pos`.
@@ -240,6 +252,13 @@ impl Edits {
                 }
                 What::Length => w.small(&Small::gas_call(insert.value, Import::GasLen)),
                 What::Leave => w.small(&leave),
+                What::Branch => {
+                    // Two pieces: the whole sequence may exceed one window.
+                    let mut site = Small::new(OP_I32_CONST);
+                    site.i64(i64::from(insert.pages as u32 as i32));
+                    w.small(&site);
+                    w.small(&Small::gas_call(insert.value, Import::Branch));
+                }
                 What::Call | What::RefFunc => {
                     let opcode = if insert.what == What::Call { OP_CALL } else { OP_REF_FUNC };
                     let mut small = Small::new(opcode);
@@ -261,12 +280,17 @@ impl Edits {
     }
 }
 
-// `Small::gas_call` writes the index of `$gas` and `$gas_len` as one byte.
-const _: () = assert!(Import::Gas.index() < 0x80 && Import::GasLen.index() < 0x80);
+// `Small::gas_call` writes the index of `$gas`, `$gas_len` and `$branch` as one byte.
+const _: () = assert!(Import::Gas.index() < 0x80 && Import::GasLen.index() < 0x80 && Import::Branch.index() < 0x80);
 
-/// Length of [`Small::gas_call`] (`func` is `$gas` or `$gas_len`, one LEB128 byte).
+/// Length of [`Small::gas_call`] (`func` is `$gas`, `$gas_len` or `$branch`, one LEB128 byte).
 fn gas_call_len(value: u64) -> usize {
     1 + sleb_len(value as i64) + 1 + 1
+}
+
+/// Length of a branch charge: `i32.const site` and [`Small::gas_call`].
+fn branch_call_len(site: u32, cost: u64) -> usize {
+    1 + sleb_len(i64::from(site as i32)) + gas_call_len(cost)
 }
 
 /// Length of the memory-access charge of a [`What::ChargePages`]: `memory.size 0`,

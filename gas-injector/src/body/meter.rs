@@ -7,8 +7,9 @@
 //! control frames (which ones a forward branch targets, where an `else` or `end` starts a new
 //! region), and the shadow operand stack. What it decides is recorded as [`Edits`] for
 //! `assemble`: a region's charges when the region opens (their values once it closes), length
-//! charges before size-dependent operators, stack releases before `return`, and every `call` and
-//! `ref.func` with its index shifted.
+//! charges before size-dependent operators, stack releases before `return`, branch charges
+//! before each live `br_if` and `if` (numbered over the whole module, [`Scratch::sites`]), and
+//! every `call` and `ref.func` with its index shifted.
 //!
 //! With the default schedule every value type has the same stack size, so the shadow operand
 //! stack is just the validator's operand-stack height ([`Shadow`]); other schedules track each
@@ -30,6 +31,9 @@ pub(crate) struct Scratch {
     edits: Edits,
     ctrl: Vec<Ctrl>,
     sizes: Vec<u32>,
+    /// The number of the module's next branch site: the live `br_if` and `if` of the bodies
+    /// scanned so far, counted only when the schedule charges changes of direction.
+    sites: u32,
 }
 
 impl Scratch {
@@ -46,6 +50,18 @@ impl Scratch {
     /// The edits of the last body [`Body::finish`] returned here.
     pub(super) fn edits(&self) -> &Edits {
         &self.edits
+    }
+
+    /// The number the next branch site gets: the module driver reads it before a body and puts
+    /// it back when it scans that body again from its start (after the profile's validator
+    /// declined it), so that both scans number the body's sites alike.
+    pub(crate) fn sites(&self) -> u32 {
+        self.sites
+    }
+
+    /// Sets the number the next branch site gets (see [`Scratch::sites`]).
+    pub(crate) fn set_sites(&mut self, sites: u32) {
+        self.sites = sites;
     }
 }
 
@@ -130,6 +146,8 @@ pub(super) struct Body<'a, 'v, V> {
     live: bool,
     ctrl: Vec<Ctrl>,
     shadow: Shadow,
+    /// The number of the next branch site (see [`Scratch::sites`]).
+    sites: u32,
     /// Offset in the module of the operator being processed.
     pub(super) offset: usize,
 }
@@ -167,6 +185,7 @@ impl<'a, 'v, V: Validate> Body<'a, 'v, V> {
             live: true,
             ctrl,
             shadow: Shadow { uniform, height: 0, max_height: 0, sizes, sum: 0, max_sum: 0 },
+            sites: scratch.sites,
             offset: ops_start,
         };
         b.open_at(ops_start.wrapping_sub(base), false);
@@ -192,6 +211,7 @@ impl<V: Validate> Body<'_, '_, V> {
         scratch.edits = self.edits;
         scratch.ctrl = self.ctrl;
         scratch.sizes = self.shadow.sizes;
+        scratch.sites = self.sites;
         Ok(operand_stack)
     }
 
@@ -491,6 +511,21 @@ impl<V: Validate> Body<'_, '_, V> {
         self.edits.length_charge(self.pos(), unit);
     }
 
+    /// Makes the current operator, a live `br_if` or `if`, the module's next branch site: records
+    /// its branch charge when the schedule prices changes of direction (else nothing, and the
+    /// site is not counted). Called before the operator opens a region after itself, so that
+    /// the edits stay in input order.
+    #[inline]
+    fn branch_site(&mut self) -> Result<(), InjectError> {
+        let cost = self.ctx.schedule.branch_change;
+        if cost > 0 {
+            let site = self.sites;
+            self.sites = site.checked_add(1).ok_or(InjectError::TooLarge { what: "branch sites", func: None })?;
+            self.edits.branch_charge(self.pos(), site, cost);
+        }
+        Ok(())
+    }
+
     pub(super) fn unreachable(&mut self) -> Result<(), InjectError> {
         let cost = self.cost(OpKind::Unreachable)?;
         if self.live {
@@ -531,6 +566,7 @@ impl<V: Validate> Body<'_, '_, V> {
         }
         self.add(cost)?;
         self.close();
+        self.branch_site()?;
         self.pop(1)?;
         self.push_frame(Kind::If, self.block_params(blockty))?;
         self.open(false);
@@ -596,6 +632,7 @@ impl<V: Validate> Body<'_, '_, V> {
             self.add(cost)?;
             self.target(relative_depth);
             self.close();
+            self.branch_site()?;
             self.apply(1)?;
             self.open(false);
         }

@@ -21,10 +21,12 @@ pub fn wat(text: &str) -> Vec<u8> {
 }
 
 /// The schedule of the golden tests: every operator costs 1 (so a charge counts operators),
-/// `br_table` 10 per target, 100 per local, 20 per call parameter, distinct dynamic units, and distinct value sizes.
+/// `br_table` 10 per target, 50 per change of direction of a branch, 100 per local, 20 per call
+/// parameter, distinct dynamic units, and distinct value sizes.
 pub fn golden_schedule() -> Schedule {
     let mut s = Schedule::uniform(1);
     s.br_table_per_target = 10;
+    s.branch_change = 50;
     s.per_local = 100;
     s.call_per_param = 20;
     s.dynamic.memory_grow_per_page = 1000;

@@ -14,6 +14,13 @@
 //! both sides. Memory-access charges (`memory.size; i64.const u; call 1; drop`) are checked the
 //! same way in their own units: the `u`s a path passes against its loads and stores times the
 //! schedule's per-page access cost.
+//!
+//! Branch charges (`i32.const s; i64.const k; call 4`) are followed on each path too, as if the
+//! function ran first in its store: the charged side keeps a direction per injected site number
+//! `s` and adds `k` when the `br_if` or `if` after it goes the other way; the step-by-step side
+//! keeps a direction per original operator and adds the schedule's `branch_change` when it does.
+//! Every live `br_if` and `if` must have exactly one branch charge when `branch_change` is
+//! nonzero, and none when it is 0.
 
 use tally_gas_injector::{OpKind, Schedule};
 use wasmparser::{FunctionBody, Operator, Payload};
@@ -34,6 +41,8 @@ struct Op<'a> {
     charge: Option<u64>,
     /// For the `call 1` of a memory-access charge: the unit.
     pages: Option<u64>,
+    /// For the `call 4` of a branch charge: the site and the cost of a change.
+    site: Option<(u32, u64)>,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -52,6 +61,45 @@ struct State {
     charged_pages: u128,
     step_pages: u128,
     backedges: Vec<(usize, u8)>,
+    /// The branch charge just passed, for the `br_if` or `if` after it.
+    site: Option<(u32, u64)>,
+    /// Sites (by injected number) whose last direction was taken.
+    taken_sites: Vec<u32>,
+    /// Original `br_if`s and `if`s (by position) whose last direction was taken.
+    taken_ops: Vec<usize>,
+}
+
+impl State {
+    /// A `br_if` or `if` at `pc` goes the `taken` way: each side charges a change of direction.
+    fn direction(&mut self, pc: usize, taken: bool, branch_change: u64) {
+        let site = self.site.take();
+        assert_eq!(site.is_some(), branch_change > 0, "a live br_if/if without a branch charge, or one at 0");
+        if let Some((s, k)) = site {
+            if flip(&mut self.taken_sites, s, taken) {
+                self.charged += u128::from(k);
+            }
+        }
+        if flip(&mut self.taken_ops, pc, taken) {
+            self.step += u128::from(branch_change);
+        }
+    }
+}
+
+/// Sets `key`'s direction in `taken` (the keys whose last direction was taken); returns whether
+/// it changed.
+fn flip<T: PartialEq>(taken: &mut Vec<T>, key: T, now: bool) -> bool {
+    let at = taken.iter().position(|k| *k == key);
+    match (at, now) {
+        (Some(i), false) => {
+            taken.swap_remove(i);
+            true
+        }
+        (None, true) => {
+            taken.push(key);
+            true
+        }
+        _ => false,
+    }
 }
 
 const MAX_PATHS: usize = 3000;
@@ -116,9 +164,9 @@ fn check_function(body: &FunctionBody<'_>, schedule: &Schedule, callees: &Callee
     }
     let n = raw.len();
     let mut ops: Vec<Op<'_>> =
-        raw.into_iter().map(|op| Op { op, injected: false, charge: None, pages: None }).collect();
+        raw.into_iter().map(|op| Op { op, injected: false, charge: None, pages: None, site: None }).collect();
     // Prologue (`i32.const F; call 2; block`), epilogue (`i32.const F; call 3; end`), and the
-    // `const; call k` patterns with k < 4.
+    // `const; call k` patterns with k < 5, the branch charges' `i32.const s` included.
     for i in [0, 1, 2, n - 3, n - 2, n - 1] {
         ops[i].injected = true;
     }
@@ -132,6 +180,16 @@ fn check_function(body: &FunctionBody<'_>, schedule: &Schedule, callees: &Callee
                 op.injected = true;
             }
             i += 4;
+            continue;
+        }
+        if let [Operator::I32Const { value: site }, Operator::I64Const { value: k }, Operator::Call { function_index: 4 }] =
+            [&ops[i].op, &ops[i + 1].op, &ops[(i + 2).min(n - 1)].op]
+        {
+            ops[i + 2].site = Some((*site as u32, *k as u64));
+            for op in &mut ops[i..i + 3] {
+                op.injected = true;
+            }
+            i += 3;
             continue;
         }
         if let Operator::Call { function_index } = ops[i + 1].op {
@@ -181,6 +239,9 @@ fn check_function(body: &FunctionBody<'_>, schedule: &Schedule, callees: &Callee
         charged_pages: 0,
         step_pages: 0,
         backedges: Vec::new(),
+        site: None,
+        taken_sites: Vec::new(),
+        taken_ops: Vec::new(),
     };
     let mut work = vec![start];
     let mut paths = 0;
@@ -196,6 +257,9 @@ fn check_function(body: &FunctionBody<'_>, schedule: &Schedule, callees: &Callee
             if op.injected {
                 s.charged += u128::from(op.charge.unwrap_or(0));
                 s.charged_pages += u128::from(op.pages.unwrap_or(0));
+                if op.site.is_some() {
+                    s.site = op.site;
+                }
                 match op.op {
                     Operator::Block { .. } => s.ctrl.push((s.pc, Kind::Block)),
                     Operator::End => break Some(true), // the function's end
@@ -233,6 +297,8 @@ fn check_function(body: &FunctionBody<'_>, schedule: &Schedule, callees: &Callee
                 Operator::If { .. } => {
                     // The false path: to the else-arm, or past the end.
                     let mut f = s.clone();
+                    f.direction(f.pc, false, schedule.branch_change);
+                    s.direction(s.pc, true, schedule.branch_change);
                     if else_of[s.pc] != usize::MAX {
                         f.ctrl.push((s.pc, Kind::If));
                         f.pc = else_of[s.pc] + 1;
@@ -258,6 +324,8 @@ fn check_function(body: &FunctionBody<'_>, schedule: &Schedule, callees: &Callee
                 }
                 Operator::BrIf { relative_depth } => {
                     let mut taken = s.clone();
+                    taken.direction(taken.pc, true, schedule.branch_change);
+                    s.direction(s.pc, false, schedule.branch_change);
                     if branch(&mut taken, *relative_depth) {
                         work.push(taken);
                     }

@@ -3,14 +3,16 @@
   (type (;1;) (func (param i64)))
   (type (;2;) (func (param i32 i64) (result i32)))
   (type (;3;) (func (param i32)))
+  (type (;4;) (func (param i32 i32 i64) (result i32)))
   (import "tally" "gas" (func (;0;) (type 1) (param i64)))
   (import "tally" "gas_len" (func (;1;) (type 2) (param i32 i64) (result i32)))
   (import "tally" "stack_enter" (func (;2;) (type 3) (param i32)))
   (import "tally" "stack_leave" (func (;3;) (type 3) (param i32)))
+  (import "tally" "branch" (func (;4;) (type 4) (param i32 i32 i64) (result i32)))
   (table (;0;) 10 funcref)
   (memory (;0;) 1)
   (elem $e (;0;) func $f)
-  (func $f (;4;) (type 0) (param i32 i32 i32)
+  (func $f (;5;) (type 0) (param i32 i32 i32)
     i32.const 41
     call 2
     block ;; label = @1

@@ -5,15 +5,17 @@
   (type (;3;) (func (param i64) (result i64)))
   (type (;4;) (func (param i64)))
   (type (;5;) (func (param i32 i64) (result i32)))
+  (type (;6;) (func (param i32 i32 i64) (result i32)))
   (import "tally" "gas" (func (;0;) (type 4) (param i64)))
   (import "tally" "gas_len" (func (;1;) (type 5) (param i32 i64) (result i32)))
   (import "tally" "stack_enter" (func (;2;) (type 1) (param i32)))
   (import "tally" "stack_leave" (func (;3;) (type 1) (param i32)))
-  (import "env" "log" (func $log (;4;) (type 1) (param i32)))
+  (import "tally" "branch" (func (;4;) (type 6) (param i32 i32 i64) (result i32)))
+  (import "env" "log" (func $log (;5;) (type 1) (param i32)))
   (table (;0;) 1 funcref)
-  (export "run" (func 7))
+  (export "run" (func 8))
   (elem (;0;) (i32.const 0) func $sub)
-  (func $add3 (;5;) (type 2) (param i64 i64 i64) (result i64)
+  (func $add3 (;6;) (type 2) (param i64 i64 i64) (result i64)
     i32.const 42
     call 2
     block (result i64) ;; label = @1
@@ -28,7 +30,7 @@
     i32.const 42
     call 3
   )
-  (func $sub (;6;) (type $two) (param i64 i64) (result i64)
+  (func $sub (;7;) (type $two) (param i64 i64) (result i64)
     i32.const 40
     call 2
     block (result i64) ;; label = @1
@@ -41,7 +43,7 @@
     i32.const 40
     call 3
   )
-  (func (;7;) (type 3) (param i64) (result i64)
+  (func (;8;) (type 3) (param i64) (result i64)
     i32.const 40
     call 2
     block (result i64) ;; label = @1

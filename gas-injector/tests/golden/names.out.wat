@@ -3,14 +3,16 @@
   (type (;1;) (func (param i32)))
   (type (;2;) (func (param i64)))
   (type (;3;) (func (param i32 i64) (result i32)))
+  (type (;4;) (func (param i32 i32 i64) (result i32)))
   (import "tally" "gas" (func (;0;) (type 2) (param i64)))
   (import "tally" "gas_len" (func (;1;) (type 3) (param i32 i64) (result i32)))
   (import "tally" "stack_enter" (func (;2;) (type 1) (param i32)))
   (import "tally" "stack_leave" (func (;3;) (type 1) (param i32)))
-  (import "env" "a" (func $a (;4;) (type 0)))
-  (import "env" "b" (func $b (;5;) (type 1) (param i32)))
+  (import "tally" "branch" (func (;4;) (type 4) (param i32 i32 i64) (result i32)))
+  (import "env" "a" (func $a (;5;) (type 0)))
+  (import "env" "b" (func $b (;6;) (type 1) (param i32)))
   (export "main" (func $main))
-  (func $main (;6;) (type 0)
+  (func $main (;7;) (type 0)
     (local $x i32)
     i32.const 34
     call 2
@@ -31,7 +33,7 @@
     i32.const 34
     call 3
   )
-  (func $helper (;7;) (type 0)
+  (func $helper (;8;) (type 0)
     i32.const 32
     call 2
     block ;; label = @1
