@@ -133,15 +133,15 @@ impl std::error::Error for ScheduleError {}
 impl Default for DynamicCosts {
     fn default() -> Self {
         Self {
-            memory_grow_per_page: 7_500_000,
-            memory_init_per_byte: 56,
-            memory_copy_per_byte: 60,
+            memory_grow_per_page: 4_900_000,
+            memory_init_per_byte: 57,
+            memory_copy_per_byte: 64,
             memory_fill_per_byte: 50,
             table_grow_per_element: 300,
             table_init_per_element: 270,
             table_copy_per_element: 170,
             table_fill_per_element: 260,
-            memory_access_per_page: 760,
+            memory_access_per_page: 1_100,
         }
     }
 }
@@ -208,8 +208,8 @@ impl Default for Schedule {
             version: SCHEDULE_VERSION,
             op_costs: OpKind::ALL.iter().map(|op| Some(op.default_cost())).collect(),
             br_table_per_target: 3,
-            branch_change: 0,
-            per_local: 200,
+            branch_change: 16_000,
+            per_local: 210,
             call_per_param: 1,
             dynamic: DynamicCosts::default(),
             stack: StackCosts::default(),

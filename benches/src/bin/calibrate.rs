@@ -424,8 +424,8 @@ fn resolve(path: &std::path::Path, settings: minimax::Settings, args: &Args) -> 
     }
     let base = inputs.base();
     println!("prices (base → proposal; the proposal over the term's fit at 1 ns per 1000 gas):");
-    for t in Term::all().into_iter().chain(answer.study.keys().copied()) {
-        let (then, now) = (if t.outside_params() { 0 } else { t.get(&base) }, answer.price(t));
+    for t in Term::all() {
+        let (then, now) = (t.get(&base), answer.price(t));
         let of_fit =
             inputs.fitted.get(&t).filter(|f| **f > 0.0).map_or(String::new(), |f| format!("{:.3}", now as f64 / f));
         println!("  {:<40} {then:>14} {now:>14} {of_fit:>8}", t.name());

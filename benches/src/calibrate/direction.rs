@@ -1,7 +1,9 @@
-//! The direction-model study (issue 11; `calibration/runs/2026-12-07-direction-model-spike.md`):
-//! would a charge for a conditional branch that goes the other way than the same site went the
-//! previous time ([`Term::BranchChange`]) bring every program of the pricing rule within its
-//! bound? Random branches change direction half the time; a loop's branches twice a loop.
+//! The branch census (issue 11; `calibration/runs/2026-12-07-direction-model-spike.md`): how
+//! often each program's conditional branches go the other way than the same site went the
+//! previous time, the count of [`Term::BranchChange`] (`Schedule::branch_change`). Random
+//! branches change direction half the time; a loop's branches twice a loop. Rule inputs timed
+//! before the term was charged take its count from a census; a calibration at prices that
+//! charge it counts it like any term.
 //!
 //! - `take` (feature `census`, which turns on `tally-vm`'s `branch-census`): runs every
 //!   program of a suite run (scenarios and baselines, as [`programs::suite_programs`] counts
@@ -358,11 +360,11 @@ mod tests {
         // Without the term both programs pay only branches: the random one stays at 2×.
         let without = inputs().solve(settings).unwrap();
         assert!((without.bound - 2.0).abs() < 1e-6, "{}", without.bound);
-        assert!(without.study.is_empty());
+        assert_eq!(without.price(Term::BranchChange), 0, "no program counts it");
         // With it, its 802 changes against the reference's 30 can pay the difference.
         let with = add_term(&inputs(), &census(), Variant::BrIf, 7000.0).unwrap().solve(settings).unwrap();
         assert!(with.bound < 1.5, "{}", with.bound);
-        assert!(with.price(Term::BranchChange) > 1000, "{:?}", with.study);
+        assert!(with.price(Term::BranchChange) > 1000, "{:?}", with.exact);
         assert!(with.max < 1.5, "after rounding {}", with.max);
     }
 

@@ -21,7 +21,7 @@
 //!       …
 //!     ],
 //!     "br_table_per_target": 10,
-//!     "branch_change": 0,
+//!     "branch_change": 16000,
 //!     "per_local": 250,
 //!     "call_per_param": 500,
 //!     "dynamic": { "memory_grow_per_page": 10000000, … }

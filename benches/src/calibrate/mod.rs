@@ -15,8 +15,8 @@
 //! - [`inputs`]: the rule's inputs, saved so it can be re-solved without measuring;
 //! - [`programs`]: the complete programs it bounds (the time-per-gas suite's scenarios and
 //!   baselines, the probes run whole) and what each is charged for, counted from the metering;
-//! - [`direction`]: the direction-model study (a charge per branch direction change), its
-//!   branch census and the rule inputs with that term;
+//! - [`direction`]: the branch census (how often each site changes direction: the count of
+//!   `op.branch-change`) and rule inputs with that count;
 //! - [`feasible`]: rule v1 (each isolated worst case within 2.5× ordinary code), kept for its
 //!   feasibility figures: it cannot converge;
 //! - [`pipeline`]: the run, from probes to prices;

@@ -353,40 +353,26 @@ pub enum Term {
     Dyn(DynTerm),
     /// A field of the host costs.
     Host(HostTerm),
-    /// A study term outside the cost model (`op.branch-change`): a conditional branch that goes
-    /// the other way than the same site's previous execution (the direction model of
-    /// `calibration/runs/2026-12-07-direction-model-spike.md`). No schedule prices it, so it is
-    /// not among [`Term::all`]; rule inputs may count it ([`super::direction`]), and the rule
-    /// then prices it like any other term ([`Term::outside_params`]).
+    /// `Schedule::branch_change` (`op.branch-change`): a conditional branch that goes the other
+    /// way than the same site's last run in the store (`gas-injector/SPEC.md`, "Branch
+    /// direction"). Rule inputs timed before it existed count it from a branch census
+    /// ([`super::direction`]).
     BranchChange,
 }
-
-/// [`Term::BranchChange`]'s price in every [`Params`]: the scale of its variable in the pricing
-/// rule's linear programs (a price of the order of the operator classes'), never charged.
-pub const BRANCH_CHANGE_SCALE: u64 = 1000;
 
 impl Term {
     /// Every term, in the order the calibration file lists them.
     pub fn all() -> Vec<Term> {
         let mut all: Vec<Term> = OpClass::ALL.iter().map(|c| Term::Op(*c)).collect();
-        all.extend([Term::BrTablePerTarget, Term::PerLocal, Term::CallPerParam]);
+        all.extend([Term::BrTablePerTarget, Term::BranchChange, Term::PerLocal, Term::CallPerParam]);
         all.extend(DynTerm::ALL.iter().map(|d| Term::Dyn(*d)));
         all.extend(HostTerm::ALL.iter().map(|h| Term::Host(*h)));
         all
     }
 
-    /// The terms rule inputs may count beyond [`Term::all`]: those outside the cost model.
-    pub const STUDY: [Term; 1] = [Term::BranchChange];
-
-    /// Whether [`Params`] cannot hold the term's price ([`Term::STUDY`]): [`Term::get`] gives
-    /// its nominal scale and [`Term::set`] does nothing; the rule keeps its price apart.
-    pub fn outside_params(self) -> bool {
-        matches!(self, Term::BranchChange)
-    }
-
-    /// The term named `name` ([`Term::name`]), a study term included.
+    /// The term named `name` ([`Term::name`]).
     pub fn named(name: &str) -> Option<Term> {
-        Term::all().into_iter().chain(Term::STUDY).find(|t| t.name() == name)
+        Term::all().into_iter().find(|t| t.name() == name)
     }
 
     /// The term's name: the class name for operator classes (`alu`), else the field's name
@@ -414,7 +400,7 @@ impl Term {
             Term::CallPerParam => s.call_per_param,
             Term::Dyn(d) => d.get(&s.dynamic),
             Term::Host(h) => h.get(&params.host),
-            Term::BranchChange => BRANCH_CHANGE_SCALE,
+            Term::BranchChange => s.branch_change,
         }
     }
 
@@ -432,7 +418,7 @@ impl Term {
             Term::CallPerParam => s.call_per_param = value,
             Term::Dyn(d) => d.set(&mut s.dynamic, value),
             Term::Host(h) => h.set(&mut params.host, value),
-            Term::BranchChange => {}
+            Term::BranchChange => s.branch_change = value,
         }
     }
 

@@ -198,8 +198,6 @@ pub const RELEASE: f64 = 1.02;
 pub struct Minimax {
     /// The prices: the base with every free term at its rounded stage-2 price.
     pub params: Params,
-    /// The rounded prices of the free terms [`Params`] cannot hold ([`Term::outside_params`]).
-    pub study: BTreeMap<Term, u64>,
     /// The free terms' unrounded stage-2 prices.
     pub exact: BTreeMap<Term, f64>,
     /// The structure of the median at the answer: who forms it, who lies below and above.
@@ -227,18 +225,17 @@ pub struct Minimax {
 }
 
 impl Minimax {
-    /// The proposal's price of `term` (a study term's too, [`Minimax::study`]).
+    /// The proposal's price of `term`.
     pub fn price(&self, term: Term) -> u64 {
-        self.study.get(&term).copied().unwrap_or_else(|| term.get(&self.params))
+        term.get(&self.params)
     }
 }
 
 /// The free terms: not fixed, priced above 0 in `base` or fitted above 0 (a term new since the
-/// programs were timed), and counted by some program (study terms included: [`Term::STUDY`]).
+/// programs were timed), and counted by some program.
 fn free_terms(programs: &[Program], base: &Params, fixed: &[Term], fitted: &BTreeMap<Term, f64>) -> Vec<Term> {
     Term::all()
         .into_iter()
-        .chain(Term::STUDY)
         .filter(|t| !fixed.contains(t) && (t.get(base) > 0 || fitted.get(t).is_some_and(|f| *f > 0.0)))
         .filter(|t| programs.iter().any(|p| p.counts.get(t).is_some_and(|n| *n > 0.0)))
         .collect()
@@ -303,20 +300,13 @@ fn splits(others: usize) -> Vec<u32> {
 }
 
 /// `base` with every free term at its price in `exact` rounded up to two significant digits (at
-/// least 1), and no operator class below `simple`; and the rounded prices of the study terms
-/// (which `Params` cannot hold).
-fn rounded(base: &Params, free: &[Term], exact: &BTreeMap<Term, f64>) -> (Params, BTreeMap<Term, u64>) {
+/// least 1), and no operator class below `simple`.
+fn rounded(base: &Params, free: &[Term], exact: &BTreeMap<Term, f64>) -> Params {
     let mut params = base.clone();
-    let mut study = BTreeMap::new();
     for (t, v) in exact {
         // (Less a part in 10⁹: a price the linear program puts a rounding error above a round
         // value stays at it.)
-        let price = round_price_up(*v * (1.0 - 1e-9)).max(1);
-        if t.outside_params() {
-            study.insert(*t, price);
-        } else {
-            t.set(&mut params, price);
-        }
+        t.set(&mut params, round_price_up(*v * (1.0 - 1e-9)).max(1));
     }
     let simple = Term::Op(OpClass::Simple).get(&params);
     for t in free {
@@ -324,7 +314,7 @@ fn rounded(base: &Params, free: &[Term], exact: &BTreeMap<Term, f64>) -> (Params
             t.set(&mut params, simple);
         }
     }
-    (params, study)
+    params
 }
 
 /// The largest ratio of a program under `price`.
@@ -731,13 +721,12 @@ pub fn solve(
     let (i, u, x, deviation) = answer.ok_or("stage 2 found no prices at the held bound")?;
     let exact: BTreeMap<Term, f64> =
         setup.free.iter().zip(&x).zip(&setup.scale).map(|((t, x), s)| (*t, x * s)).collect();
-    let (params, study) = rounded(base, &setup.free, &exact);
-    let price = |t: Term| study.get(&t).copied().unwrap_or_else(|| t.get(&params)) as f64;
+    let params = rounded(base, &setup.free, &exact);
+    let price = |t: Term| t.get(&params) as f64;
     let (median, ratios) = ratios_of(programs, |p| p.gas_with(price));
     let max = largest(programs, price, &settings);
     Ok(Minimax {
         params,
-        study,
         exact,
         pivot: all[i].describe(programs, u),
         bound: optimum,

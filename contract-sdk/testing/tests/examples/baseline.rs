@@ -76,6 +76,8 @@ fn params_at_resolution() -> Params {
         params.schedule = params.schedule.with_cost(*op, Some(cost));
     }
     params.schedule.br_table_per_target = 10;
+    // No branch-direction price then (schedule version 4, session 17).
+    params.schedule.branch_change = 0;
     params.schedule.per_local = 250;
     params.schedule.call_per_param = 1_000;
     params.schedule.dynamic = DynamicCosts {
@@ -99,6 +101,7 @@ fn params_at_resolution() -> Params {
         storage_remove: 12_000_000,
         // No commit price then (it came with session 17's calibration).
         commit: 0,
+        storage_key_byte: 30_000,
         storage_value_byte: 2_900,
         event: 500_000,
         event_topic: 100_000,
