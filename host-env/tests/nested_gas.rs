@@ -24,6 +24,9 @@ const KEEPER: &str = r#"(module
   (data (i32.const 120) "get")
   (func (export "call_spin")
     (call $iread (i32.const 0) (i32.const 0) (i32.const 40))
+    ;; Write first, so that the transaction's commit is paid now: the write after the calls must
+    ;; fit in the 1/64 the caller keeps.
+    (call $swrite (i32.const 110) (i32.const 1) (i32.const 200) (i32.const 4))
     (drop (call $call (i32.const 0) (i32.const 120) (i32.const 3) (i32.const 0) (i32.const 0) (i64.const -1) (i32.const 0)))
     (i64.store (i32.const 204) (call $gas))
     (i32.store (i32.const 200)

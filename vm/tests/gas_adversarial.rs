@@ -307,8 +307,10 @@ fn deep_recursion_at_the_stack_limit_plus_minus_one() {
         // The call pays per parameter (one).
         let then = c(&s, &[K::LocalGet, K::I32Const, K::I32Sub, K::Call]) + s.call_per_param;
         let end = c(&s, &[K::End]);
-        // d(n): n + 1 entries, n then-arms, n `end`s of the `if` after the call, n + 1 function ends.
-        let cost = |n: u64| (n + 1) * entry + n * then + n * end + (n + 1) * end;
+        // d(n): n + 1 entries, n then-arms, n `end`s of the `if` after the call, n + 1 function ends;
+        // the one `if` site changes direction twice when n > 0 (taken, then not at the bottom).
+        let changes = |n: u64| if n == 0 { 0 } else { 2 * s.branch_change };
+        let cost = |n: u64| (n + 1) * entry + n * then + n * end + (n + 1) * end + changes(n);
         let gas = 1u64 << 50;
         for n in [0, 1, n_max - 1, n_max] {
             let (run, _, _) = both(&out, s.stack.budget, "d", &[Norm::I32(n as i32)], gas);
@@ -316,7 +318,12 @@ fn deep_recursion_at_the_stack_limit_plus_minus_one() {
         }
         let (run, _, _) = both(&out, s.stack.budget, "d", &[Norm::I32(n_max as i32 + 1)], gas);
         assert_eq!(run.ending, Ending::Trapped(TrapCode::StackExhausted));
-        assert_eq!(run.used(gas), frames * (entry + then), "{frames} frames entered, each up to its call");
+        let first_change = s.branch_change;
+        assert_eq!(
+            run.used(gas),
+            frames * (entry + then) + first_change,
+            "{frames} frames entered, each up to its call"
+        );
     }
 }
 
@@ -361,10 +368,11 @@ fn huge_locals_case(locals: u32, on_both: bool) {
         run,
         Run { ending: Ending::Returned(vec![Norm::I64(7)]), gas_left: gas - entry - els - c(&s, &[K::End]) }
     );
-    // Recursing deeper than the budget allows: StackExhausted after `frames` entries.
+    // Recursing deeper than the budget allows: StackExhausted after `frames` entries (the `if`
+    // site changes direction once, at the first then-arm).
     let run = run_on(&out, &s, frames as i32, gas);
     assert_eq!(run.ending, Ending::Trapped(TrapCode::StackExhausted));
-    assert_eq!(run.used(gas), frames * (entry + then));
+    assert_eq!(run.used(gas), frames * (entry + then) + s.branch_change);
     // A frame larger than the whole budget: the very first call is refused and pays nothing.
     let mut big = Schedule::default();
     big.stack.i64 = 1000;
@@ -596,7 +604,8 @@ fn ten_thousand_nested_blocks() {
     // Ifs, all taken, falling through every `end`.
     let text = format!("(module (func (export \"f\") {} {}))", "i32.const 1 if ".repeat(n), "end ".repeat(n));
     let out = instrumented(&wat(&text), &s);
-    let expected = n as u64 * c(&s, &[K::I32Const, K::If, K::End]) + c(&s, &[K::End]);
+    // Each `if` site changes direction once: not taken before, taken now.
+    let expected = n as u64 * (c(&s, &[K::I32Const, K::If, K::End]) + s.branch_change) + c(&s, &[K::End]);
     let (r, _, _) = both(&out, s.stack.budget, "f", &[], u64::MAX);
     assert_eq!(r, Run { ending: Ending::Returned(vec![]), gas_left: u64::MAX - expected });
     // Loops, falling through: each body is a region and is paid once.

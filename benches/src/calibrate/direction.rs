@@ -360,7 +360,7 @@ mod tests {
         // Without the term both programs pay only branches: the random one stays at 2×.
         let without = inputs().solve(settings).unwrap();
         assert!((without.bound - 2.0).abs() < 1e-6, "{}", without.bound);
-        assert_eq!(without.price(Term::BranchChange), 0, "no program counts it");
+        assert_eq!(without.price(Term::BranchChange), Term::BranchChange.get(&inputs().base()), "no program counts it");
         // With it, its 802 changes against the reference's 30 can pay the difference.
         let with = add_term(&inputs(), &census(), Variant::BrIf, 7000.0).unwrap().solve(settings).unwrap();
         assert!(with.bound < 1.5, "{}", with.bound);

@@ -43,6 +43,7 @@ pub fn probes(scale: Scale) -> Vec<Probe> {
     all.extend(alu(scale));
     all.extend(globals(scale));
     all.extend(calls(scale));
+    all.extend(branch_changes(scale));
     all.extend(branches(scale));
     all.extend(int_div(scale));
     all.extend(floats(scale));
@@ -233,6 +234,41 @@ fn calls(scale: Scale) -> Vec<Probe> {
             },
         ),
     ]
+}
+
+/// `branch_change`: 16 conditional branches an iteration, `x` of them on random bits (a change of
+/// direction about every other run, each a hardware mispredict) and the rest on a constant 0
+/// (never taken, never a change). Every `x` runs the same operators, so the slope is the time of
+/// a change alone, and `op.branch` (priced after, by probes that count changes) is constant.
+fn branch_changes(scale: Scale) -> Vec<Probe> {
+    const SITES: u32 = 16;
+    let t = Term::BranchChange;
+    let forms: [(&str, &str, fn(u32) -> String); 2] = [
+        ("branch-change/br_if", "br_if", |mask| {
+            format!("(block (br_if 0 (i32.and (local.get $r) (i32.const {mask}))))")
+        }),
+        ("branch-change/if-else", "if/else", |mask| {
+            format!("(if (i32.and (local.get $r) (i32.const {mask})) (then nop) (else nop))")
+        }),
+    ];
+    let xs = pick(scale, vec![0, 4, 8, 12, 16], vec![0, 8, 16], vec![0, 2, 4]);
+    forms
+        .into_iter()
+        .map(|(name, what, unit)| {
+            let label = name.to_string();
+            Probe::new(
+                name,
+                t,
+                format!("{SITES} {what} an iteration, x of them on random bits, the rest never taken"),
+                "random sites",
+                xs.clone(),
+                move |ctx: &Ctx, x| {
+                    let kernel = Kernel::each(move |j| unit(if j < x { 1 << j } else { 0 }), CHEAP).random();
+                    warm_call(ctx, wat(&label, &kernel.text(SITES, ctx.scale))?)
+                },
+            )
+        })
+        .collect()
 }
 
 fn branches(scale: Scale) -> Vec<Probe> {

@@ -246,6 +246,9 @@ fn probes_on(backend: Backend, scale: Scale) -> Vec<Probe> {
         },
     ));
     let counts = pick(scale, vec![0, 64, 128, 192, 256], vec![0, 128, 256], vec![0, 2, 4]);
+    // A call that writes commits once, whatever its writes: from 1 write on, the intercept is
+    // `commit` and the slope the write.
+    let writes = pick(scale, vec![1, 64, 128, 192, 256], vec![1, 128, 256], vec![1, 2, 4]);
     for op in [Op::Read, Op::Has, Op::Write, Op::Remove] {
         let state = state_keys(scale);
         let input = match op {
@@ -253,12 +256,13 @@ fn probes_on(backend: Backend, scale: Scale) -> Vec<Probe> {
             Op::Write => "x writes of fresh 8-byte keys (inserts), empty values".into(),
             Op::Remove => "x removals of present 8-byte keys".into(),
         };
-        all.push(Probe::new(
+        let writing = matches!(op, Op::Write | Op::Remove);
+        let probe = Probe::new(
             format!("{}/{b}", op.function()),
             Term::Host(op.term()),
             format!("{input}, {b} backend"),
             "calls",
-            counts.clone(),
+            if writing { writes.clone() } else { counts.clone() },
             move |ctx: &Ctx, x| {
                 let plan = match op {
                     Op::Read | Op::Has => Plan {
@@ -275,7 +279,8 @@ fn probes_on(backend: Backend, scale: Scale) -> Vec<Probe> {
                 };
                 run_plan(ctx, backend, plan)
             },
-        ));
+        );
+        all.push(if writing { probe.with_fixed(Term::Host(HostTerm::Commit)) } else { probe });
     }
     all
 }
