@@ -7,7 +7,9 @@
 //! most code (locals, constants, calls, branches without tables, plain memory accesses, blocks with
 //! simple types, `memory.size` and every numeric operator) itself and hands every other operator to
 //! `visit_operator` unchanged, from its first byte. It looks at the bytes ahead before it decides,
-//! so that whatever it hands over is still unread. What it decodes, it decodes exactly as
+//! so that whatever it hands over is still unread; a constant followed by a `call` is visited as
+//! one step (`OpVisitor::const_call`), each operator still validated and translated as by its own
+//! `visit_*`. What it decodes, it decodes exactly as
 //! `visit_operator` does: LEB immediates of up to 4 bytes (9 for `i64`) inline, which cannot be
 //! malformed or out of range at that length (the reader checks only a last, fifth or tenth, byte);
 //! a fifth byte of a 32-bit LEB inline too if it passes the reader's own test of it (linkers pad
