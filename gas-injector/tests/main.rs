@@ -8,6 +8,7 @@ mod adversarial;
 mod errors;
 mod fast_bodies;
 mod golden;
+mod locals;
 mod ops;
 mod oracle;
 mod overhead;

@@ -7,6 +7,8 @@
 //! - **A body validator of the profile's own** ([`body`]): a cheaper check of function bodies
 //!   than wasmparser's, sound (what it accepts wasmparser accepts) and declining whatever it does
 //!   not follow, for the injector and the VM to run before falling back to wasmparser.
+//! - **Local declarations read directly** ([`locals`]): the plain form compilers write, decoded
+//!   without wasmparser's reader (which still reads, and words the errors of, anything else).
 //! - **The metering contract** ([`metering`]): the `tally.*` functions an instrumented module
 //!   imports (module name, names, function indices, signatures, and so the shift of every other
 //!   function index), the reserved names, and [`metering::Meter`] and [`metering::BranchSites`],
@@ -29,6 +31,7 @@
 
 pub mod body;
 mod features;
+pub mod locals;
 pub mod metering;
 
 pub use features::{features, features_without_floats, parser, validate, WasmFeatures};

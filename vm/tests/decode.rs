@@ -317,9 +317,10 @@ fn immediates_of_every_length_decode_to_their_values() {
             assert_eq!(run_i64(&body), value, "i32.const {value} in {len}+ bytes: {body:02x?}");
         }
     }
-    let wide = [i64::MAX, i64::MIN, 1 << 40, -(1 << 55), (1 << 62) + 5, -(1 << 62) - 5];
+    // Three bytes hold -2^20 ..= 2^20 - 1 (the injector's usual region charges).
+    let wide = [i64::MAX, i64::MIN, 1 << 40, -(1 << 55), (1 << 62) + 5, -(1 << 62) - 5, (1 << 20) - 1, -(1 << 20)];
     for &value in values.iter().chain(&wide) {
-        for len in [1, 2, 5, 8, 9, 10] {
+        for len in [1, 2, 3, 4, 5, 8, 9, 10] {
             let mut body = vec![0x00, 0x42];
             body.extend(sleb(value, len));
             body.push(0x0b);
@@ -333,4 +334,140 @@ fn immediates_of_every_length_decode_to_their_values() {
         body.push(0x0b);
         assert_eq!(run_i64(&body), 9, "local.get 1 in {len} bytes: {body:02x?}");
     }
+}
+
+/// What `Module::new` on `engine` says of `wasm`, as [`vm_verdict`].
+fn verdict_on(engine: &Engine, wasm: &[u8]) -> Option<Result<(), (String, usize)>> {
+    match Module::new(engine, wasm) {
+        Ok(_) => Some(Ok(())),
+        Err(Error::Invalid { message, offset } | Error::UnsupportedFeature { message, offset }) => {
+            Some(Err((message, offset)))
+        }
+        Err(_) => None,
+    }
+}
+
+/// Local declarations are read by the translator itself in the form compilers write (counts of
+/// one or two bytes, number types) and by wasmparser's reader otherwise
+/// (`tally_profile::locals`): every form, malformed ones included, judged as the reader judges
+/// it, on an engine whose own limit on locals is out of the way.
+#[test]
+fn local_declarations_are_judged_as_the_reader_judges_them() {
+    let engine = Engine::new(tally_vm::Config { max_locals: u32::MAX, ..tally_vm::Config::default() });
+    let declarations: [&[u8]; 18] = [
+        &[0x00],
+        &[0x01, 0x02, 0x7e],
+        &[0x04, 0x01, 0x7f, 0x01, 0x7e, 0x01, 0x7d, 0x01, 0x7c],
+        &[0x02, 0x00, 0x7f, 0x00, 0x7e],
+        // Counts of two, three and five bytes; a padded declaration count.
+        &[0x01, 0x80, 0x01, 0x7f],
+        &[0x01, 0x80, 0x80, 0x01, 0x7f],
+        &[0x01, 0x81, 0x80, 0x80, 0x80, 0x00, 0x7f],
+        &[0x81, 0x00, 0x01, 0x7f],
+        // Reference types; `v128` (outside the profile); not a value type.
+        &[0x02, 0x01, 0x70, 0x01, 0x6f],
+        &[0x01, 0x01, 0x7b],
+        &[0x01, 0x01, 0x40],
+        // 30,000 and 30,000 locals: over wasmparser's 50,000 at the second declaration.
+        &[0x02, 0xb0, 0xea, 0x01, 0x7f, 0xb0, 0xea, 0x01, 0x7e],
+        // A count of `u32::MAX`, then one more: the sum overflows.
+        &[0x02, 0xff, 0xff, 0xff, 0xff, 0x0f, 0x7f, 0x01, 0x7f],
+        // A count too large for a `u32`, and one of six bytes.
+        &[0x01, 0xff, 0xff, 0xff, 0xff, 0x1f, 0x7f],
+        &[0x01, 0xff, 0xff, 0xff, 0xff, 0x8f, 0x00, 0x7f],
+        // More declarations than the body holds; a declaration count of two bytes.
+        &[0x03, 0x01, 0x7f],
+        &[0x80, 0x01, 0x01, 0x7f],
+        &[0xff, 0xff, 0xff, 0xff, 0x0f],
+    ];
+    let mut accepted = 0;
+    for locals in declarations {
+        // `local.get 0; end`, and every cut of the body short of it.
+        let mut body = locals.to_vec();
+        body.extend([0x20, 0x00, 0x0b]);
+        for len in (0..=body.len()).rev() {
+            let wasm = module_with_body(&body[..len]);
+            let reference = reference_verdict(&wasm);
+            accepted += usize::from(reference.is_ok());
+            let vm = verdict_on(&engine, &wasm).unwrap_or_else(|| panic!("a limit on {:02x?}", &body[..len]));
+            assert_eq!(vm, reference, "body {:02x?}", &body[..len]);
+        }
+    }
+    assert_eq!(accepted, 9, "the well-formed declarations, each with its whole body");
+}
+
+/// The VM's own limit on locals names the function and the declaration that breaks it, whether
+/// the translator or the reader reads the declarations, validated or not.
+#[test]
+fn the_limit_on_locals_names_the_declaration_that_breaks_it() {
+    // 100 × i32, 200 × i64 (a two-byte count, or a padded three-byte one), 1 × f32.
+    let plain = [0x03, 0x64, 0x7f, 0xc8, 0x01, 0x7e, 0x01, 0x7d, 0x20, 0x00, 0x0b];
+    let padded = [0x03, 0x64, 0x7f, 0xc8, 0x81, 0x00, 0x7e, 0x01, 0x7d, 0x20, 0x00, 0x0b];
+    for body in [&plain[..], &padded[..]] {
+        let wasm = module_with_body(body);
+        tally_profile::validate(&wasm).expect("a valid module");
+        // The body, then function 1's (size, no locals, `end`), end the module.
+        let start = wasm.len() - 3 - body.len();
+        let (first, second, third) = (start + 1, start + 3, start + body.len() - 5);
+        let limits = [(301, None), (300, Some(third)), (299, Some(second)), (100, Some(second)), (99, Some(first))];
+        for (max_locals, broken_at) in limits {
+            let engine = Engine::new(tally_vm::Config { max_locals, ..tally_vm::Config::default() });
+            // SAFETY: the module is valid under the profile (checked above).
+            let loads = [Module::new(&engine, &wasm), unsafe { Module::new_prevalidated(&engine, &wasm) }];
+            for load in loads {
+                match (load, broken_at) {
+                    (Ok(_), None) => {}
+                    (Err(err), Some(offset)) => {
+                        assert!(matches!(err, Error::LimitExceeded { .. }), "{err:?}");
+                        assert_eq!((err.function(), err.offset()), (Some(0), Some(offset)), "{err}");
+                        assert!(err.to_string().contains(&format!("declares more than {max_locals} locals")), "{err}");
+                    }
+                    (load, _) => panic!("limit {max_locals}, body {body:02x?}: {:?}", load.err()),
+                }
+            }
+        }
+    }
+}
+
+/// A constant and the `call` right after it are decoded as one step: validated, judged and
+/// translated as the two operators are one by one.
+#[test]
+fn a_constant_and_the_call_after_it_are_judged_as_two_operators() {
+    // Function 0 is `[i32] -> [i32]`, function 1 `[] -> []`.
+    let bodies: [&[u8]; 12] = [
+        &[0x00, 0x41, 0x05, 0x10, 0x00, 0x0b],
+        &[0x00, 0x41, 0x05, 0x10, 0x01, 0x0b],
+        &[0x00, 0x41, 0x80, 0x01, 0x10, 0x00, 0x0b],
+        // A padded function index is not decoded so; the wrong type; unknown functions.
+        &[0x00, 0x41, 0x05, 0x10, 0x80, 0x00, 0x0b],
+        &[0x00, 0x42, 0x05, 0x10, 0x00, 0x0b],
+        &[0x00, 0x41, 0x05, 0x10, 0x02, 0x0b],
+        &[0x00, 0x42, 0x05, 0x10, 0x7f, 0x0b],
+        // In unreachable code: still typed.
+        &[0x00, 0x00, 0x41, 0x05, 0x10, 0x00, 0x0b],
+        &[0x00, 0x00, 0x42, 0x05, 0x10, 0x00, 0x0b],
+        // Cut off after the call's opcode; the function's final `end` before it.
+        &[0x00, 0x41, 0x05, 0x10],
+        &[0x00, 0x41, 0x05, 0x0b, 0x41, 0x05, 0x10, 0x00],
+        &[0x00, 0x41, 0x05, 0x42, 0x05, 0x10, 0x01, 0x1a, 0x0b],
+    ];
+    let verdicts: Vec<bool> = bodies.iter().map(|body| assert_same_verdict(body)).collect();
+    assert_eq!(verdicts, [true, true, true, true, false, false, false, true, false, false, false, true]);
+    // Run: constants passed to a function of two parameters, and to one of none.
+    let wasm = wat::parse_str(
+        r#"(module
+            (func $sub (param i64 i32) (result i64) (i64.sub (local.get 0) (i64.extend_i32_u (local.get 1))))
+            (func $nothing)
+            (func (export "f") (result i64)
+                i64.const 1000000 i32.const 3 call $sub
+                i32.const 7 call $nothing drop
+                i64.const -9 call $nothing i64.add))"#,
+    )
+    .expect("wat");
+    let engine = Engine::default();
+    let module = Module::new(&engine, &wasm).expect("a valid module");
+    let mut store = tally_vm::Store::new(&engine, ());
+    let instance = tally_vm::Linker::new(&engine).instantiate(&mut store, &module).expect("instantiates");
+    let f = instance.get_typed_func::<(), i64>(&store, "f").expect("f: [] -> [i64]");
+    assert_eq!(f.call(&mut store, ()).expect("f returns"), 1_000_000 - 3 - 9);
 }

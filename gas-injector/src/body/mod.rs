@@ -59,17 +59,14 @@ pub(crate) fn instrument_body<'a, V: Validate>(
 
     // Locals: validated, sized and copied verbatim.
     let mut frame: u64 = u64::from(stack.activation);
-    let mut locals = body.get_locals_reader()?;
     let mut n_locals: u64 = 0;
-    for _ in 0..locals.get_count() {
-        let offset = locals.original_position() as usize;
-        let (n, ty) = locals.read()?;
-        validator.define_locals(offset as u64, n, ty).map_err(|e| *V::rejected(e))?;
-        let size = stack.size_of(ty).ok_or(InjectError::UnsupportedType { func, offset })?;
+    let ops_start = tally_profile::locals::read_locals(body, |offset, n, ty| {
+        validator.define_locals(offset, n, ty).map_err(|e| *V::rejected(e))?;
+        let size = stack.size_of(ty).ok_or(InjectError::UnsupportedType { func, offset: offset as usize })?;
         n_locals += u64::from(n);
         frame = frame.saturating_add(u64::from(n) * u64::from(size));
-    }
-    let ops_start = locals.original_position() as usize;
+        Ok::<(), InjectError>(())
+    })? as usize;
 
     // Parameters count toward the frame too.
     for &p in params {

@@ -448,7 +448,15 @@ impl Module {
         // profile rejects as malformed. Section readers and function bodies inherit them.
         for payload in tally_profile::parser(features).parse_all(bytes) {
             let payload = payload?;
-            let valid = validator.as_mut().map(|v| v.payload(&payload)).transpose()?;
+            // Only a function body's verdict is kept: a `ValidPayload` is 1.5 KB, which every
+            // payload moved around even when there was no validator to fill it.
+            let valid = match validator.as_mut() {
+                Some(v) => Some(match v.payload(&payload)? {
+                    ValidPayload::Func(to_validate, body) => Some((to_validate, body)),
+                    _ => None,
+                }),
+                None => None,
+            };
             match payload {
                 Payload::TypeSection(reader) => {
                     for group in reader.into_iter_with_offsets() {
@@ -612,10 +620,10 @@ impl Module {
                 }
                 Payload::CodeSectionEntry(entry) => {
                     let (to_validate, body) = match valid {
-                        Some(ValidPayload::Func(to_validate, body)) => (Some(to_validate), body),
+                        Some(Some((to_validate, body))) => (Some(to_validate), body),
                         // Not validating: the body as the parser hands it over.
                         None => (None, entry),
-                        Some(_) => {
+                        Some(None) => {
                             return Err(Error::Invalid {
                                 message: "the validator did not hand over a function body".into(),
                                 offset: entry.range().start as usize,

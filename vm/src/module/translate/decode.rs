@@ -7,7 +7,9 @@
 //! most code (locals, constants, calls, branches without tables, plain memory accesses, blocks with
 //! simple types, `memory.size` and every numeric operator) itself and hands every other operator to
 //! `visit_operator` unchanged, from its first byte. It looks at the bytes ahead before it decides,
-//! so that whatever it hands over is still unread. What it decodes, it decodes exactly as
+//! so that whatever it hands over is still unread; a constant followed by a `call` is visited as
+//! one step (`OpVisitor::const_call`), each operator still validated and translated as by its own
+//! `visit_*`. What it decodes, it decodes exactly as
 //! `visit_operator` does: LEB immediates of up to 4 bytes (9 for `i64`) inline, which cannot be
 //! malformed or out of range at that length (the reader checks only a last, fifth or tenth, byte);
 //! a fifth byte of a 32-bit LEB inline too if it passes the reader's own test of it (linkers pad
@@ -187,13 +189,28 @@ impl<'a> Decoder<'a> {
                         continue;
                     }
                 },
+                // A constant and a `call` right after it (a function index of one byte) are
+                // visited in one step: instrumented code passes every metering intrinsic its
+                // argument so (`i64.const c; call $gas`, `i32.const f; call $stack_enter`).
                 0x41 => {
                     let (x, next) = self.var_i32(pos + 1, reader)?;
-                    visit!(v.i32_const(x), next)
+                    match self.bytes.get(next..next + 2) {
+                        Some(&[0x10, func]) if func < 0x80 => {
+                            let call_at = (self.original + next as u64) as u32;
+                            visit!(v.const_call(x as u32 as u64, false, u32::from(func), call_at), next + 2)
+                        }
+                        _ => visit!(v.i32_const(x), next),
+                    }
                 }
                 0x42 => {
                     let (x, next) = self.var_i64(pos + 1, reader)?;
-                    visit!(v.i64_const(x), next)
+                    match self.bytes.get(next..next + 2) {
+                        Some(&[0x10, func]) if func < 0x80 => {
+                            let call_at = (self.original + next as u64) as u32;
+                            visit!(v.const_call(x as u64, true, u32::from(func), call_at), next + 2)
+                        }
+                        _ => visit!(v.i64_const(x), next),
+                    }
                 }
                 0x43 => {
                     let Some((b, next)) = self.fixed::<4>(pos + 1) else {
@@ -500,7 +517,15 @@ impl<'a> Decoder<'a> {
         match self.bytes.get(pos..pos + 2) {
             Some(&[b, _]) if b < 0x80 => Ok(((i64::from(b) << 57) >> 57, pos + 1)),
             Some(&[b0, b1]) if b1 < 0x80 => Ok((((i64::from(b0 & 0x7f) | i64::from(b1) << 7) << 50) >> 50, pos + 2)),
-            _ => self.var_i64_long(pos, reader),
+            // Three bytes, sign-extended from bit 20: the injector's region charges are mostly
+            // of this size.
+            _ => match self.bytes.get(pos..pos + 3) {
+                Some(&[b0, b1, b2]) if b2 < 0x80 => {
+                    let value = i64::from(b0 & 0x7f) | i64::from(b1 & 0x7f) << 7 | i64::from(b2) << 14;
+                    Ok(((value << 43) >> 43, pos + 3))
+                }
+                _ => self.var_i64_long(pos, reader),
+            },
         }
     }
 

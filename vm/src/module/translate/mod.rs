@@ -47,7 +47,7 @@ mod metering;
 mod stack;
 mod visit;
 
-use wasmparser::{FuncValidator, FunctionBody, ValidatorResources};
+use wasmparser::{BinaryReader, FuncValidator, FunctionBody, ValidatorResources};
 
 use self::condition::Test;
 use self::control::{Ctrl, CtrlKind};
@@ -201,17 +201,15 @@ impl FuncTranslator {
         let params = ty.params().len() as u32;
         let results = ty.results().len() as u32;
         let mut extra_locals: u32 = 0;
-        let mut locals_reader = body.get_locals_reader()?;
-        for _ in 0..locals_reader.get_count() {
-            let offset = locals_reader.original_position();
-            let (count, vt) = locals_reader.read()?;
+        let ops_start = tally_profile::locals::read_locals(body, |offset, count, vt| {
             extra_locals = extra_locals.checked_add(count).filter(|n| *n <= config.max_locals).ok_or_else(|| {
                 Error::limit_in(func_index, format!("declares more than {} locals", config.max_locals), offset as usize)
             })?;
             if let Some(validator) = validator.as_deref_mut() {
                 validator.define_locals(offset, count, vt)?;
             }
-        }
+            Ok::<(), Error>(())
+        })?;
 
         // The code is built in buffers of its own, handed to the function at the end (below):
         // room for most bodies (rustc's output has 0.2 ops a byte, at most about 0.5), grown
@@ -258,10 +256,9 @@ impl FuncTranslator {
         // ones to, into the fused visitor's `visit_*` method, which validates and then
         // translates it. The reader's structural checks (`else` only in an `if`, nothing after
         // the final `end`) consult the validator's control frames.
-        let mut reader = locals_reader.get_binary_reader();
-        // The body came from a parser of the profile, so its reader already has these features;
-        // set them anyway: how operators decode (memargs, memory indices) depends on them.
-        reader.set_features(super::features(config));
+        // How operators decode (memargs, memory indices) depends on the reader's features.
+        let ops = body.as_bytes().get((ops_start - range.start) as usize..).unwrap_or_default();
+        let mut reader = BinaryReader::new_features(ops, ops_start, super::features(config));
         let mut visitor = OpVisitor { tr: self, ctx, validator };
         decode::Decoder::new(&reader).visit_all(&mut reader, &mut visitor)?;
         reader.finish_expression(&visitor)?;

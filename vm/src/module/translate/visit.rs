@@ -653,6 +653,24 @@ impl OpVisitor<'_, '_, '_> {
         Ok(())
     }
 
+    /// `i32.const` (`wide` false) or `i64.const` of `value`, then `call func` at offset
+    /// `call_at`: each validated and translated as by its own `visit_*`, without the second
+    /// operator's trip through the reader's visitor and [`FuncTranslator::translate_op`].
+    #[inline(never)]
+    pub(super) fn const_call(&mut self, value: u64, wide: bool, func: u32, call_at: u32) -> VisitResult {
+        if wide {
+            self.i64_const(value as i64)?;
+        } else {
+            self.i32_const(value as u32 as i32)?;
+        }
+        self.tr.offset = call_at;
+        self.validate(|v, at| v.visitor(at).visit_call(func))?;
+        if self.tr.reachable {
+            self.tr.call(self.ctx, func);
+        }
+        Ok(())
+    }
+
     /// See [`Self::i32_const`].
     #[inline(always)]
     pub(super) fn f32_const(&mut self, value: Ieee32) -> VisitResult {
