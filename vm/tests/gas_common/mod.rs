@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 use tally_gas_injector::{instrument, validate, verify, Schedule};
-use tally_profile::metering::{Meter, MeterTrap};
+use tally_profile::metering::{BranchSites, Meter, MeterTrap};
 use tally_vm::TrapCode;
 
 /// Memory limit (64 KiB pages) enforced identically on both engines.
@@ -209,10 +209,13 @@ pub fn run_tally(wasm: &[u8], schedule: &Schedule, name: &str, args: &[Norm], ga
 // ---------------------------------------------------------------------------------------------
 // wasmi
 
-/// wasmi's host state: the reference meter and the memory/table limits.
+/// wasmi's host state: the reference meter, the branch sites' directions and the memory/table
+/// limits.
 pub struct Host {
     /// The gas and stack counters.
     pub meter: Meter,
+    /// The direction of every branch site, for `tally.branch`.
+    pub sites: BranchSites,
     limits: wasmi::StoreLimits,
 }
 
@@ -255,7 +258,8 @@ pub fn wasmi_engine() -> wasmi::Engine {
     wasmi::Engine::new(&config)
 }
 
-/// The four `tally.*` imports as ordinary wasmi host functions over [`Host::meter`].
+/// The five `tally.*` imports as ordinary wasmi host functions over [`Host::meter`] and
+/// [`Host::sites`].
 pub fn wasmi_linker(engine: &wasmi::Engine) -> wasmi::Linker<Host> {
     let mut linker = wasmi::Linker::<Host>::new(engine);
     linker
@@ -281,6 +285,16 @@ pub fn wasmi_linker(engine: &wasmi::Engine) -> wasmi::Linker<Host> {
         .func_wrap("tally", "stack_leave", |mut c: wasmi::Caller<'_, Host>, n: i32| {
             c.data_mut().meter.stack_leave(n as u32);
         })
+        .unwrap();
+    linker
+        .func_wrap(
+            "tally",
+            "branch",
+            |mut c: wasmi::Caller<'_, Host>, cond: i32, site: i32, cost: i64| -> Result<i32, wasmi::Error> {
+                let Host { meter, sites, .. } = c.data_mut();
+                sites.branch(meter, cond as u32, site as u32, cost as u64).map(|c| c as i32).map_err(meter_err)
+            },
+        )
         .unwrap();
     linker
 }
@@ -335,7 +349,10 @@ impl WasmiVm {
             .memory_size(MAX_MEMORY_PAGES as usize * 65536)
             .table_elements(MAX_TABLE_ELEMENTS as usize)
             .build();
-        let mut store = wasmi::Store::new(&engine, Host { meter: Meter::new(gas, budget.into()), limits });
+        let mut store = wasmi::Store::new(
+            &engine,
+            Host { meter: Meter::new(gas, budget.into()), sites: BranchSites::new(), limits },
+        );
         store.limiter(|h: &mut Host| -> &mut dyn wasmi::ResourceLimiter { &mut h.limits });
         let linker = wasmi_linker(&engine);
         match linker.instantiate_and_start(&mut store, &module) {
