@@ -5,8 +5,8 @@
 #![allow(unused_variables)]
 
 use super::super::layout::{
-    charged_target, set_charged_target, BrTable, Branch, BranchTable, Branching, Charged, ChargedJump, Jump, NoData,
-    Of, SiteData, SlotBranch, SlotImmBranch, SlotSlotBranch,
+    charged_target, set_charged_target, BrTable, Branch, BranchTable, Branching, Charged, ChargedJump, Jump, Layout,
+    NoData, Of, SiteData, SlotBranch, SlotImmBranch, SlotSlotBranch,
 };
 use super::super::op_table;
 use super::super::runtime::trap;
@@ -186,23 +186,44 @@ unsafe fn fall_through_site(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64,
     unsafe { next_op(ip.add(2), sp, mem, cx, gas, acc) }
 }
 
-/// A site's direction changed: charges its cost and flips its bit in `word`, returning the gas
-/// left, or `None` (the bit unchanged) when the gas does not cover it.
+/// Whether the site of the branch at `ip` (its data op follows it) went the taken way last.
+///
+/// Read before the branch's own operands: with threaded dispatch, an empty `asm!` (which LLVM
+/// must assume reads and writes memory) keeps the op's operand loads after it, so the bit's two
+/// registers are free again for the comparison's. Otherwise LLVM loads all four at once and the
+/// handler saves a register on every run.
 #[inline(always)]
-unsafe fn change_direction(word: *mut u64, site: SiteData, gas: u64) -> Option<u64> {
-    let gas = gas.checked_sub(u64::from(site.cost.0))?;
-    // SAFETY: the caller's `word` is one of the store's reserved words (see `site_word`).
-    unsafe { *word ^= site.mask.0 };
-    Some(gas)
+unsafe fn site_taken(ip: Ip, cx: *mut Cx) -> bool {
+    // SAFETY: a site form's op is followed by its data op; `cx.sites` points at the store's
+    // reserved words, at least the module's `site_words` (reserved at instantiation), and the
+    // translator (or the serialized code's check) keeps every site word below those.
+    unsafe {
+        let site = SiteData::decode(&*ip.add(1));
+        let bit = *(*cx).sites.add(site.word.0 as usize) & site.mask.0;
+        #[cfg(all(not(tally_portable), any(target_arch = "x86_64", target_arch = "aarch64")))]
+        core::arch::asm!("/* {0} */", in(reg) bit, options(nostack, preserves_flags));
+        bit != 0
+    }
 }
 
-/// The word holding the direction bit of `site`.
-#[inline(always)]
-unsafe fn site_word(cx: *mut Cx, site: SiteData) -> *mut u64 {
-    // SAFETY: `cx.sites` points at the store's reserved words, at least the module's
-    // `site_words` (reserved at instantiation), and the translator (or the serialized code's
-    // check) keeps every site word below those.
-    unsafe { (*cx).sites.add(site.word.0 as usize) }
+/// The site of the branch at `ip` goes the other way from its last run: charges the change
+/// (out of gas traps at the data op, before the branch, with the bit unchanged), flips the
+/// site's bit, and runs the branch again, which now finds its direction unchanged. Out of line
+/// and shared by every site form, so that a form's common path only tests the bit: no register
+/// of the form's own work stays live across it.
+#[cold]
+#[inline(never)]
+unsafe extern "C" fn site_change(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
+    // SAFETY: as `site_taken`; the branch op at `ip` is a site form, whose operands (slots,
+    // target) the rerun reads as before.
+    unsafe {
+        let site = SiteData::decode(&*ip.add(1));
+        let Some(gas) = gas.checked_sub(u64::from(site.cost.0)) else {
+            return out_of_gas(ip.add(1), cx);
+        };
+        *(*cx).sites.add(site.word.0 as usize) ^= site.mask.0;
+        next_op(ip, sp, mem, cx, gas, acc)
+    }
 }
 
 /// Takes a branch whose target starts with a `gas` op (a loop body's entry charge, or the charge
@@ -293,29 +314,26 @@ macro_rules! cond_branch {
             // The site forms: `$dir` is the Wasm direction of the op's taken way.
             macro_rules! site_form {
                 ($name:ident: $l:ty => $taken:ident / $fall:ident, $dir:expr) => {
-                    handler!($name(ip, $sp, mem, cx, gas, acc, $op: $l, site: SiteData) {
+                    handler!($name(ip, $sp, mem, cx, gas, acc, $op: $l; trailer SiteData) {
+                        // Read first: its registers are free again before the comparison's
+                        // (three scratch registers suffice, no frame).
+                        let was = site_taken(ip, cx);
+                        let $op = <$l as Layout>::decode(&*ip);
                         let $x: $t = rd($sp, $op.x);
                         let $y = $rhs;
-                        let taken = $e;
-                        #[cfg(feature = "branch-census")]
-                        crate::census::branch(ip as usize, taken);
-                        let word = site_word(cx, site);
-                        let was = *word & site.mask.0 != 0;
-                        if taken {
+                        if $e {
                             if was != $dir {
-                                let Some(gas) = change_direction(word, site, gas) else {
-                                    return out_of_gas(ip.add(1), cx);
-                                };
-                                return $taken(ip, $op.target, $sp, mem, cx, gas, acc);
+                                return site_change(ip, $sp, mem, cx, gas, acc);
                             }
+                            #[cfg(feature = "branch-census")]
+                            crate::census::branch(ip as usize, true);
                             return $taken(ip, $op.target, $sp, mem, cx, gas, acc);
                         }
                         if was == $dir {
-                            let Some(gas) = change_direction(word, site, gas) else {
-                                return out_of_gas(ip.add(1), cx);
-                            };
-                            return $fall(ip, $sp, mem, cx, gas, acc);
+                            return site_change(ip, $sp, mem, cx, gas, acc);
                         }
+                        #[cfg(feature = "branch-census")]
+                        crate::census::branch(ip as usize, false);
                         $fall(ip, $sp, mem, cx, gas, acc)
                     });
                 };
