@@ -201,3 +201,25 @@ fn long_runs_agree() {
         assert_eq!(f.call(n, seed as i64, gas), c.call(n, seed as i64, gas), "seed {seed}");
     }
 }
+
+/// Serialized code keeps its sites and their reserved words: the loaded module runs as the
+/// translated one; a site word at or beyond the recorded words is refused on load.
+#[test]
+fn serialized_sites_run_alike_and_are_bounded() {
+    let (fused, _) = modules();
+    let bytes = fused.serialize().unwrap();
+    // SAFETY: the bytes are `serialize`'s own, unaltered.
+    let loaded = unsafe { Module::deserialize(fused.engine(), &bytes) }.unwrap();
+    let (mut a, mut b) = (Vm::new(&fused), Vm::new(&loaded));
+    for (n, seed) in [(40, 3), (7, -9), (100, 12345)] {
+        assert_eq!(a.call(n, seed, 1 << 30), b.call(n, seed, 1 << 30));
+    }
+    // The recorded word count (1), then the function count (1) and the function's parameters
+    // (2) and locals (6): make the count 0, and every site word is out of bounds.
+    let at = bytes.windows(16).position(|w| w == [1, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 6, 0, 0, 0]).unwrap();
+    let mut broken = bytes.clone();
+    broken[at] = 0;
+    // SAFETY: `deserialize` checks operands' bounds whatever the bytes.
+    let refused = unsafe { Module::deserialize(fused.engine(), &broken) }.err().unwrap();
+    assert!(refused.to_string().contains("branch site word"), "{refused}");
+}
