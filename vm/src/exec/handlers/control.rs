@@ -200,7 +200,7 @@ unsafe fn site_taken(ip: Ip, cx: *mut Cx) -> bool {
     unsafe {
         let site = SiteData::decode(&*ip.add(1));
         let bit = *(*cx).sites.add(site.word.0 as usize) & site.mask.0;
-        #[cfg(all(not(tally_portable), any(target_arch = "x86_64", target_arch = "aarch64")))]
+        #[cfg(all(not(tally_portable), not(miri), any(target_arch = "x86_64", target_arch = "aarch64")))]
         core::arch::asm!("/* {0} */", in(reg) bit, options(nostack, preserves_flags));
         bit != 0
     }
