@@ -205,6 +205,7 @@ pub(crate) fn instantiate<T>(store: &mut Store<T>, module: &Module, imports: &[E
     let global_ptrs = globals.iter().map(|g| s.globals[*g as usize].value.as_ptr()).collect();
     let elems: Vec<Box<[u64]>> =
         m.elems.iter().map(|seg| seg.items.iter().map(|e| eval(s, &globals, &funcs, *e)).collect()).collect();
+    s.reserve_branch_sites(m.site_words);
     s.instances.push(Box::new(InstanceEntity {
         index: instance_index,
         module: m.clone(),

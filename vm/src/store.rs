@@ -166,6 +166,18 @@ pub(crate) struct StoreInner {
     pub branch_sites: crate::metering::BranchSites,
 }
 
+impl StoreInner {
+    /// Reserves the direction bits of `words` words of branch sites (a module's
+    /// `site_words`), which its translated branches then test and flip unchecked. A module's
+    /// words are at most one per op of its code (the translator's bound, and the serialized
+    /// code's check), so this memory is proportional to code the module's loading paid for.
+    pub(crate) fn reserve_branch_sites(&mut self, words: u32) {
+        let sites = u32::try_from(u64::from(words) * 64).unwrap_or(u32::MAX);
+        self.branch_sites.reserve(sites);
+        debug_assert!(self.branch_sites.words_mut().len() >= words as usize);
+    }
+}
+
 impl Drop for StoreInner {
     fn drop(&mut self) {
         if !self.stack.is_empty() {

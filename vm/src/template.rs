@@ -218,6 +218,7 @@ impl<T> InstancePre<T> {
                 && global_ptrs.len() == m.num_imported_globals as usize + m.globals.len(),
             "instance template does not cover the module's index spaces"
         );
+        s.reserve_branch_sites(m.site_words);
         s.instances.push(Box::new(InstanceEntity {
             index: instance_index,
             module: self.module.inner.clone(),

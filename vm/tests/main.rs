@@ -5,6 +5,7 @@
 mod gas_common;
 mod smith_profile;
 
+mod branch_sites;
 mod decode;
 mod differential;
 mod fused_ops;

@@ -75,6 +75,14 @@ impl BranchSites {
         self.dense.len() as u64 * 64
     }
 
+    /// The reserved sites' bits, in place: site `s` below [`reserved`](BranchSites::reserved) is
+    /// bit `s % 64` of word `s / 64`, 1 when taken. For an engine that tests and flips them
+    /// itself (as `tally-vm`'s translated branches do), with the semantics of
+    /// [`branch`](BranchSites::branch); the words move only on a `reserve` that adds some.
+    pub fn words_mut(&mut self) -> &mut [u64] {
+        &mut self.dense
+    }
+
     /// Sets every site back to not taken, keeping the reserved bits' memory.
     pub fn clear(&mut self) {
         self.dense.fill(0);

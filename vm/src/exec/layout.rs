@@ -111,6 +111,10 @@ operands32! {
     Divisor => Divisor;
     /// The constant an address add folded into a load or store adds.
     AddImm => AddImm;
+    /// The word of a branch site's direction bit among the store's reserved bits (`Cx::sites`).
+    SiteWord => SiteWord;
+    /// The charge for a change of a branch site's direction (`tally.branch`'s cost).
+    SiteCost => Gas;
 }
 
 operands64! {
@@ -124,6 +128,8 @@ operands64! {
     Gas => Gas;
     /// The gas price per unit of a length-dependent charge.
     UnitPrice => UnitPrice;
+    /// A branch site's direction bit in its word: one bit set.
+    SiteMask => SiteMask;
 }
 
 /// A flag that listings do not show (an unlisted operand, see [`layouts!`]).
@@ -591,6 +597,9 @@ layouts! {
     SlotImmBranch { x @ A: Slot, y @ B: Imm<I32>, target @ C: Branch }
     /// [`SlotImmBranch`] paying the charge at its target.
     SlotImmCharged { x @ A: Slot, y @ B: Imm<I32>, target @ C: Charged }
+    /// The data op of a conditional branch that is a `tally.branch` site: the site's direction
+    /// bit (word and mask) and the charge for a change of direction.
+    SiteData { word @ A: SiteWord, cost @ B: SiteCost, mask @ C: SiteMask }
 
     // ---- moves, constants, globals ----
     /// Two copies: `src` to `dst`, then `src2` to `dst2`.

@@ -154,6 +154,8 @@ fn write_operand(out: &mut impl Write, v: u64, kind: Kind, at: At<'_>) -> fmt::R
             Ok(())
         }
         Kind::Targets => write!(out, "targets={v}"),
+        Kind::SiteWord => write!(out, "word={v}"),
+        Kind::SiteMask => write!(out, "bit={}", v.trailing_zeros()),
         Kind::Global => write!(out, "global={v}"),
         Kind::Func => write!(out, "func={v}"),
         Kind::DefinedFunc => match at.module {

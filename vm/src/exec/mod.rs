@@ -115,6 +115,11 @@ pub(crate) struct Cx {
     /// rather than in a register: `cmp` reads it from memory at no extra instruction, and the
     /// register is worth more holding the gas.
     pub mem_len: usize,
+    /// The store's reserved branch-site bits (`StoreInner::branch_sites`'s words), which the
+    /// site forms of conditional branches test and flip (`handlers::SiteForms`). Reloaded
+    /// wherever the store's `BranchSites` may have been reserved again (after host calls, which
+    /// may instantiate, and after `tally.branch` calls, which reach it by reference).
+    pub sites: *mut u64,
     /// Register state handed back to the driver loop under `tally_portable`.
     #[cfg_attr(not(tally_portable), allow(dead_code))]
     pub sp: Sp,
@@ -195,6 +200,7 @@ fn run_wasm(
     frames.reserve(max_depth + 1);
     let frame_base = frames.as_mut_ptr();
     let range = stack.as_mut_ptr_range();
+    let sites = store.branch_sites.words_mut().as_mut_ptr();
     // SAFETY: the host context only lives for this call; `Cx` never escapes it, so erasing the
     // trait object's lifetime cannot let it be used after the borrow ends.
     let host_ptr: *mut (dyn HostCalls + 'static) =
@@ -221,6 +227,7 @@ fn run_wasm(
         mem: ptr::null_mut(),
         acc: 0,
         mem_len: 0,
+        sites,
     };
     // SAFETY: the call stack is empty and has room (reserved above).
     unsafe { Cx::push_frame(&mut cx, &EXIT, range.start) };

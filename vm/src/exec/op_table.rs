@@ -97,6 +97,10 @@ pub(crate) enum Kind {
     Data,
     /// An interned signature (`engine::SigId`).
     Sig,
+    /// The word of a branch site's direction bit (`exec::Cx::sites`): `word=3`.
+    SiteWord,
+    /// A branch site's direction bit in its word, printed as its position: `bit=5`.
+    SiteMask,
 }
 
 /// Ops that follow an op as its data rather than as code (their handler is `unreachable`).
@@ -438,8 +442,18 @@ fn cmp_branch(t: &mut Builder, name: &str, cmp: CmpBranch) {
     cond_branch(t, &format!("{name}_si"), &cmp.si);
 }
 
-/// The forms of a conditional branch (see [`BranchForms`]).
+/// The forms of a conditional branch (see [`BranchForms`]), and its site forms
+/// (`{name}.site…`: the op's taken way is the Wasm branch; `{name}.site_not…`: its fallthrough).
 fn cond_branch<P: Branching>(t: &mut Builder, name: &str, branch: &BranchForms<P>) {
+    forms(t, name, branch);
+    if let Some([site, site_not]) = branch.site {
+        forms(t, &format!("{name}.site"), site);
+        forms(t, &format!("{name}.site_not"), site_not);
+    }
+}
+
+/// The six forms of a [`BranchForms`], named after `name`.
+fn forms<P: Branching, D: Trailing>(t: &mut Builder, name: &str, branch: &BranchForms<P, D>) {
     t.op(name, branch.plain);
     t.op(&format!("{name}.taken_pays"), branch.taken_pays);
     t.op(&format!("{name}.falls_pays"), branch.falls_pays);
@@ -591,6 +605,10 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 5 * (2 * 20 + 4), "every conditional branch's five other forms");
+        assert_eq!(
+            checked,
+            (5 + 2 * 6) * (2 * 20 + 4),
+            "every conditional branch's five other forms, and its site forms"
+        );
     }
 }

@@ -132,9 +132,11 @@ pub(crate) unsafe extern "C" fn enter_func(
             FuncKind::Intrinsic(intrinsic) => {
                 let n = entity.params.max(entity.results) as usize;
                 let cells = core::slice::from_raw_parts_mut(new_sp, n);
-                if let Err(code) =
-                    crate::metering::call(&mut (*cx).meter, &mut (*(*cx).store).branch_sites, intrinsic, cells)
-                {
+                let sites = &mut (*(*cx).store).branch_sites;
+                let called = crate::metering::call(&mut (*cx).meter, sites, intrinsic, cells);
+                // A `&mut` to the sites' words was made: derive the handlers' pointer again.
+                (*cx).sites = sites.words_mut().as_mut_ptr();
+                if let Err(code) = called {
                     return trap(ip, cx, code, (*cx).meter.remaining());
                 }
                 crate::exec::handlers::next_op(ip.add(1), sp, mem, cx, (*cx).meter.remaining(), 0)
@@ -179,6 +181,8 @@ unsafe fn call_host(ip: Ip, cx: *mut Cx, index: u32, cells: Sp, n: usize) -> Opt
         store.meter = (*cx).meter;
         let result = (&mut *(*cx).host).call_host(store, index, caller, cells);
         (*cx).meter = store.meter;
+        // The host may have instantiated into this store, reserving more branch sites.
+        (*cx).sites = store.branch_sites.words_mut().as_mut_ptr();
         match result {
             Ok(()) => Some(load_memory(cx, (*cx).inst)),
             Err(t) => {

@@ -189,6 +189,11 @@ pub(crate) struct ModuleInner {
     pub elems: Vec<ElemSegment>,
     pub datas: Vec<DataSegment>,
     pub funcs: Box<[CompiledFunc]>,
+    /// The words of direction bits the module's translated `tally.branch` sites index
+    /// (`layout::SiteData`): every instantiation reserves them in the store
+    /// (`BranchSites::reserve`), so the branches test and flip their bits unchecked. At most one
+    /// word per op of the module (the translator's bound), so 8 bytes per 24-byte op.
+    pub site_words: u32,
 }
 
 impl ModuleInner {
@@ -439,9 +444,11 @@ impl Module {
             elems: Vec::new(),
             datas: Vec::new(),
             funcs: Box::new([]),
+            site_words: 0,
         };
         let mut funcs = Vec::new();
         let mut translator = engine.take_translator();
+        translator.begin_module();
         // The parser reads with the validator's features: later proposals give meaning to bytes
         // that the profile reserves (a memarg's multi-memory bit, `u64` limits and offsets), so a
         // parser with more features would decode, and the validator then accept, what the
@@ -644,6 +651,7 @@ impl Module {
                 _ => {}
             }
         }
+        m.site_words = translator.site_words();
         engine.recycle_translator(translator);
         if m.intrinsics.contains(&Some(Import::StackEnter)) {
             fuse_entries(&mut funcs);

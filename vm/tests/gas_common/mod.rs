@@ -210,7 +210,8 @@ pub fn run_tally(wasm: &[u8], schedule: &Schedule, name: &str, args: &[Norm], ga
 // ---------------------------------------------------------------------------------------------
 // wasmi
 
-/// wasmi's host state: the reference meter and the memory/table limits.
+/// wasmi's host state: the reference meter, the branch sites' directions and the memory/table
+/// limits.
 pub struct Host {
     /// The gas and stack counters.
     pub meter: Meter,

@@ -1,11 +1,12 @@
 //! Branch handlers: conditional branches (on zero, or fused with an integer comparison) in
-//! their four charge-paying forms, `br`, `br_table` and `unreachable`.
+//! their charge-paying forms, each also as a `tally.branch` site, `br`, `br_table` and
+//! `unreachable`.
 
 #![allow(unused_variables)]
 
 use super::super::layout::{
-    charged_target, set_charged_target, BrTable, Branch, BranchTable, Branching, Charged, ChargedJump, Jump, Of,
-    SlotBranch, SlotImmBranch, SlotSlotBranch,
+    charged_target, set_charged_target, BrTable, Branch, BranchTable, Branching, Charged, ChargedJump, Jump, Layout,
+    NoData, Of, SiteData, SlotBranch, SlotImmBranch, SlotSlotBranch,
 };
 use super::super::op_table;
 use super::super::runtime::trap;
@@ -23,33 +24,50 @@ use crate::TrapCode;
 /// [`charged_fallthrough`]); a taken way that pays has a second form for a target that is the
 /// region's memory-access charge too ([`charged_branch_mem`]), so neither form tests which it is
 /// at run time. The translator picks the form once both destinations are known.
+///
+/// With `D` = [`SiteData`], the forms of the branch as a `tally.branch` site (see
+/// [`SiteForms`]): a data op follows the branch, so its fallthrough is the op after that, and
+/// the `gas` op its fallthrough pays is there too.
 #[derive(Clone, Copy)]
-pub(crate) struct BranchForms<P: Branching> {
+pub(crate) struct BranchForms<P: Branching + 'static, D = NoData> {
     /// Neither way pays.
-    pub plain: Of<P>,
+    pub plain: Of<P, D>,
     /// The taken branch pays the charge at its target.
-    pub taken_pays: Of<P::Charged>,
+    pub taken_pays: Of<P::Charged, D>,
     /// The fallthrough pays the `gas` op right after the branch.
-    pub falls_pays: Of<P>,
+    pub falls_pays: Of<P, D>,
     /// Both ways pay.
-    pub both_pay: Of<P::Charged>,
+    pub both_pay: Of<P::Charged, D>,
     /// `taken_pays` to a target that also pays the memory-access charge there.
-    pub taken_pays_mem: Of<P::Charged>,
+    pub taken_pays_mem: Of<P::Charged, D>,
     /// `both_pay` to a target that also pays the memory-access charge there.
-    pub both_pay_mem: Of<P::Charged>,
+    pub both_pay_mem: Of<P::Charged, D>,
     /// The same handlers, for the translator's lists of branches of any layout.
     pub any: CondBranch,
+    /// The branch's forms as a `tally.branch` site, if it has them (`br` has none).
+    pub site: Option<&'static SiteForms<P>>,
 }
 
-impl<P: Branching> BranchForms<P> {
+/// The forms of a conditional branch that is a `tally.branch` site: each way, whose Wasm
+/// direction is a constant there, tests the site's direction bit (`exec::Cx::sites`, the
+/// store's `BranchSites`) and only when it differs charges the change (out of gas traps at the
+/// data op, which carries the `call`'s source offset, before the branch) and flips it.
+/// `[0]`: the op's taken way is the Wasm branch taken (a `br_if` without value moves); `[1]`:
+/// the op's taken way is the Wasm branch not taken (an `if` jumping to its `else`, a `br_if`
+/// jumping over its value moves).
+pub(crate) type SiteForms<P> = [BranchForms<P, SiteData>; 2];
+
+impl<P: Branching + 'static, D> BranchForms<P, D> {
     /// The forms, and their [`CondBranch`].
+    #[allow(clippy::too_many_arguments)]
     const fn new(
-        plain: Of<P>,
-        taken_pays: Of<P::Charged>,
-        falls_pays: Of<P>,
-        both_pay: Of<P::Charged>,
-        taken_pays_mem: Of<P::Charged>,
-        both_pay_mem: Of<P::Charged>,
+        plain: Of<P, D>,
+        taken_pays: Of<P::Charged, D>,
+        falls_pays: Of<P, D>,
+        both_pay: Of<P::Charged, D>,
+        taken_pays_mem: Of<P::Charged, D>,
+        both_pay_mem: Of<P::Charged, D>,
+        site: Option<&'static SiteForms<P>>,
     ) -> Self {
         let any = CondBranch {
             plain: plain.handler(),
@@ -59,7 +77,7 @@ impl<P: Branching> BranchForms<P> {
             taken_pays_mem: taken_pays_mem.handler(),
             both_pay_mem: both_pay_mem.handler(),
         };
-        BranchForms { plain, taken_pays, falls_pays, both_pay, taken_pays_mem, both_pay_mem, any }
+        BranchForms { plain, taken_pays, falls_pays, both_pay, taken_pays_mem, both_pay_mem, any, site }
     }
 }
 
@@ -154,6 +172,60 @@ unsafe fn charged_fallthrough(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u6
     unsafe { pay_charge(ip.add(1), sp, mem, cx, gas, acc) }
 }
 
+/// [`charged_fallthrough`] of a branch followed by its site's data op: the `gas` op is after it.
+#[inline(always)]
+unsafe fn charged_fallthrough_site(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
+    // SAFETY: as `charged_fallthrough`, past the site's data op.
+    unsafe { pay_charge(ip.add(2), sp, mem, cx, gas, acc) }
+}
+
+/// A branch followed by its site's data op, not taken: continues after the data op.
+#[inline(always)]
+unsafe fn fall_through_site(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
+    // SAFETY: a branch and its data op are never a function's last ops (handler invariants).
+    unsafe { next_op(ip.add(2), sp, mem, cx, gas, acc) }
+}
+
+/// Whether the site of the branch at `ip` (its data op follows it) went the taken way last.
+///
+/// Read before the branch's own operands: with threaded dispatch, an empty `asm!` (which LLVM
+/// must assume reads and writes memory) keeps the op's operand loads after it, so the bit's two
+/// registers are free again for the comparison's. Otherwise LLVM loads all four at once and the
+/// handler saves a register on every run.
+#[inline(always)]
+unsafe fn site_taken(ip: Ip, cx: *mut Cx) -> bool {
+    // SAFETY: a site form's op is followed by its data op; `cx.sites` points at the store's
+    // reserved words, at least the module's `site_words` (reserved at instantiation), and the
+    // translator (or the serialized code's check) keeps every site word below those.
+    unsafe {
+        let site = SiteData::decode(&*ip.add(1));
+        let bit = *(*cx).sites.add(site.word.0 as usize) & site.mask.0;
+        #[cfg(all(not(tally_portable), not(miri), any(target_arch = "x86_64", target_arch = "aarch64")))]
+        core::arch::asm!("/* {0} */", in(reg) bit, options(nostack, preserves_flags));
+        bit != 0
+    }
+}
+
+/// The site of the branch at `ip` goes the other way from its last run: charges the change
+/// (out of gas traps at the data op, before the branch, with the bit unchanged), flips the
+/// site's bit, and runs the branch again, which now finds its direction unchanged. Out of line
+/// and shared by every site form, so that a form's common path only tests the bit: no register
+/// of the form's own work stays live across it.
+#[cold]
+#[inline(never)]
+unsafe extern "C" fn site_change(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
+    // SAFETY: as `site_taken`; the branch op at `ip` is a site form, whose operands (slots,
+    // target) the rerun reads as before.
+    unsafe {
+        let site = SiteData::decode(&*ip.add(1));
+        let Some(gas) = gas.checked_sub(u64::from(site.cost.0)) else {
+            return out_of_gas(ip.add(1), cx);
+        };
+        *(*cx).sites.add(site.word.0 as usize) ^= site.mask.0;
+        next_op(ip, sp, mem, cx, gas, acc)
+    }
+}
+
 /// Takes a branch whose target starts with a `gas` op (a loop body's entry charge, or the charge
 /// of the region after an `end` or `else`), paying that charge itself: the `gas` op then runs
 /// only for the paths that do not pay it. `to` is the branch to the op after the `gas` op, with
@@ -238,6 +310,53 @@ macro_rules! cond_branch {
             form!(both_pay: <$p as Branching>::Charged => charged_branch / charged_fallthrough);
             form!(taken_pays_mem: <$p as Branching>::Charged => charged_branch_mem / fall_through);
             form!(both_pay_mem: <$p as Branching>::Charged => charged_branch_mem / charged_fallthrough);
+
+            // The site forms: `$dir` is the Wasm direction of the op's taken way.
+            macro_rules! site_form {
+                ($name:ident: $l:ty => $taken:ident / $fall:ident, $dir:expr) => {
+                    handler!($name(ip, $sp, mem, cx, gas, acc, $op: $l; trailer SiteData) {
+                        // Read first: its registers are free again before the comparison's
+                        // (three scratch registers suffice, no frame).
+                        let was = site_taken(ip, cx);
+                        let $op = <$l as Layout>::decode(&*ip);
+                        let $x: $t = rd($sp, $op.x);
+                        let $y = $rhs;
+                        if $e {
+                            if was != $dir {
+                                return site_change(ip, $sp, mem, cx, gas, acc);
+                            }
+                            #[cfg(feature = "branch-census")]
+                            crate::census::branch(ip as usize, true);
+                            return $taken(ip, $op.target, $sp, mem, cx, gas, acc);
+                        }
+                        if was == $dir {
+                            return site_change(ip, $sp, mem, cx, gas, acc);
+                        }
+                        #[cfg(feature = "branch-census")]
+                        crate::census::branch(ip as usize, false);
+                        $fall(ip, $sp, mem, cx, gas, acc)
+                    });
+                };
+            }
+            macro_rules! site_forms {
+                ($s:ident, $dir:expr) => {
+                    pub(crate) mod $s {
+                        use super::*;
+                        site_form!(plain: $p => jump / fall_through_site, $dir);
+                        site_form!(taken_pays: <$p as Branching>::Charged => charged_branch / fall_through_site, $dir);
+                        site_form!(falls_pays: $p => jump / charged_fallthrough_site, $dir);
+                        site_form!(both_pay: <$p as Branching>::Charged => charged_branch / charged_fallthrough_site, $dir);
+                        site_form!(taken_pays_mem: <$p as Branching>::Charged => charged_branch_mem / fall_through_site, $dir);
+                        site_form!(both_pay_mem: <$p as Branching>::Charged => charged_branch_mem / charged_fallthrough_site, $dir);
+                        pub(crate) const FORMS: BranchForms<$p, SiteData> = BranchForms::new(
+                            plain, taken_pays, falls_pays, both_pay, taken_pays_mem, both_pay_mem, None,
+                        );
+                    }
+                };
+            }
+            site_forms!(site, true);
+            site_forms!(site_not, false);
+            pub(crate) const SITE: SiteForms<$p> = [site::FORMS, site_not::FORMS];
         }
         $(#[$doc])*
         pub(crate) const $konst: BranchForms<$p> = BranchForms::new(
@@ -247,6 +366,7 @@ macro_rules! cond_branch {
             $m::both_pay,
             $m::taken_pays_mem,
             $m::both_pay_mem,
+            Some(&$m::SITE),
         );
     };
 }
@@ -321,7 +441,7 @@ br_gas_mem(ip, sp, mem, cx, gas, acc, op: ChargedJump) {
 
 /// `br` as a [`BranchForms`] that is always taken: it has no fallthrough, so its fallthrough
 /// forms are the others.
-pub(crate) const BR: BranchForms<Jump> = BranchForms::new(br, br_gas, br, br_gas, br_gas_mem, br_gas_mem);
+pub(crate) const BR: BranchForms<Jump> = BranchForms::new(br, br_gas, br, br_gas, br_gas_mem, br_gas_mem, None);
 
 handler!(
 /// `br_table`: the index in a slot; `targets` entries plus a default follow as data ops, each a

@@ -20,6 +20,8 @@ pub(super) struct Bounds {
     pub(super) elems: u64,
     pub(super) datas: u64,
     pub(super) types: u64,
+    /// The words of branch-site bits the module reserves in a store (`ModuleInner::site_words`).
+    pub(super) site_words: u64,
 }
 
 /// The bound an operand of `kind` must keep, or `None` for an immediate any value of which is
@@ -37,6 +39,7 @@ fn bound_of(kind: Kind) -> Option<Bound> {
         Kind::Elem => Bound::Below(ELEMS),
         Kind::Data => Bound::Below(DATAS),
         Kind::Sig => Bound::Below(TYPES),
+        Kind::SiteWord => Bound::Below(SITES),
         Kind::I32
         | Kind::I64
         | Kind::F32
@@ -50,6 +53,7 @@ fn bound_of(kind: Kind) -> Option<Bound> {
         | Kind::Gas
         | Kind::UnitPrice
         | Kind::Stack
+        | Kind::SiteMask
         | Kind::Targets => return None,
     })
 }
@@ -76,8 +80,9 @@ const TABLES: usize = 5;
 const ELEMS: usize = 6;
 const DATAS: usize = 7;
 const TYPES: usize = 8;
-/// What each limit up to [`TYPES`] bounds, as errors name it.
-const LIMIT_NAMES: [&str; 9] = [
+const SITES: usize = 9;
+/// What each limit up to [`SITES`] bounds, as errors name it.
+const LIMIT_NAMES: [&str; 10] = [
     "slot",
     "callee frame",
     "global",
@@ -87,11 +92,12 @@ const LIMIT_NAMES: [&str; 9] = [
     "element segment",
     "data segment",
     "type",
+    "branch site word",
 ];
 /// The limit of an unused check: above every value a check reads.
-const NONE: usize = 9;
+const NONE: usize = 10;
 /// A limit of 1: the high half of a `c` bounded whole must be 0.
-const ONE: usize = 10;
+const ONE: usize = 11;
 
 /// The bounds of one function's operands, by the `Bound::Below` index (then [`NONE`]'s, and
 /// padding to a power of two, so that an index masked by [`LIMIT_MASK`] needs no bounds check).
@@ -312,6 +318,7 @@ fn limits_of(frame_cells: u32, bounds: &Bounds) -> Limits {
         bounds.elems,
         bounds.datas,
         bounds.types,
+        bounds.site_words,
         u64::MAX,
         1,
     ]);
@@ -380,7 +387,8 @@ mod tests {
         cs
     }
 
-    const BOUNDS: Bounds = Bounds { funcs: 4, defined: 3, globals: 5, tables: 1, elems: 2, datas: 6, types: 4 };
+    const BOUNDS: Bounds =
+        Bounds { funcs: 4, defined: 3, globals: 5, tables: 1, elems: 2, datas: 6, types: 4, site_words: 7 };
     const FRAME_CELLS: u32 = 5;
 
     /// Which limit bounds each operand kind, stated here on its own (an exhaustive match: a new
@@ -415,6 +423,8 @@ mod tests {
             Kind::Elem,
             Kind::Data,
             Kind::Sig,
+            Kind::SiteWord,
+            Kind::SiteMask,
         ] {
             let expected = match kind {
                 Kind::Dst | Kind::Slot | Kind::Acc => Some("slot"),
@@ -426,6 +436,7 @@ mod tests {
                 Kind::Elem => Some("element segment"),
                 Kind::Data => Some("data segment"),
                 Kind::Sig => Some("type"),
+                Kind::SiteWord => Some("branch site word"),
                 Kind::Branch => Some("branch"),
                 Kind::ChargedBranch => Some("charged branch"),
                 Kind::I32
@@ -441,6 +452,7 @@ mod tests {
                 | Kind::Gas
                 | Kind::UnitPrice
                 | Kind::Stack
+                | Kind::SiteMask
                 | Kind::Targets => None,
             };
             let actual = bound_of(kind).map(|b| match b {
@@ -461,6 +473,7 @@ mod tests {
         assert_eq!(limit_of("element segment"), BOUNDS.elems);
         assert_eq!(limit_of("data segment"), BOUNDS.datas);
         assert_eq!(limit_of("type"), BOUNDS.types);
+        assert_eq!(limit_of("branch site word"), BOUNDS.site_words);
     }
 
     /// The precomputed checks `decode_code` runs agree with `check_operands` (which words

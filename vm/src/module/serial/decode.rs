@@ -164,6 +164,13 @@ pub(super) fn decode(engine: &Engine, bytes: &[u8]) -> Result<Module, SerialErro
         };
         datas.push(DataSegment { mode, bytes: r.bytes()?.into() });
     }
+    // Each word is 8 bytes of a store, at most the bytes that follow (the translator reserves at
+    // most a word per op, each 22 bytes here): memory in proportion to the input.
+    let site_words = r.len(8)?;
+    // A store holds at most 2^32 sites' bits (`BranchSites::reserve` takes a `u32`).
+    if site_words > 1 << 26 {
+        return Err(r.malformed(format!("{site_words} words of branch sites")));
+    }
     let defined = r.len(16)?;
     if defined != func_types.len() - funcs_in as usize {
         return Err(r.malformed(format!(
@@ -180,6 +187,7 @@ pub(super) fn decode(engine: &Engine, bytes: &[u8]) -> Result<Module, SerialErro
         elems: elems.len() as u64,
         datas: datas.len() as u64,
         types: types.len() as u64,
+        site_words: site_words as u64,
     };
     let mut funcs = Vec::with_capacity(defined);
     for i in 0..defined {
@@ -228,6 +236,7 @@ pub(super) fn decode(engine: &Engine, bytes: &[u8]) -> Result<Module, SerialErro
         elems,
         datas,
         funcs: funcs.into_boxed_slice(),
+        site_words: site_words as u32,
     };
     Ok(Module { inner: std::sync::Arc::new(inner) })
 }

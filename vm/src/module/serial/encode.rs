@@ -91,6 +91,7 @@ pub(super) fn encode(module: &Module) -> Result<Vec<u8>, SerialError> {
         }
         w.bytes(&d.bytes);
     }
+    w.u32(m.site_words);
     w.len(m.funcs.len());
     for f in m.funcs.iter() {
         w.u32(f.params);

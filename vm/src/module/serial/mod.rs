@@ -8,7 +8,8 @@
 //! [`FORMAT_VERSION`], the op table's [fingerprint](crate::exec::op_table::fingerprint), and
 //! every field of the engine's [`Config`](crate::Config)), then the module: types, imports,
 //! the type of every function, tables, memories, globals, exports, start, element and data
-//! segments, and each defined function (parameters, locals, frame size, and its ops and source
+//! segments, the words of branch-site bits the module reserves in a store, and each defined
+//! function (parameters, locals, frame size, and its ops and source
 //! offsets). An op is its handler's *id* (its position in the op table, `exec/op_table.rs`,
 //! never an address) and its three operand fields. The one operand that depends on the engine, a `call_indirect`'s
 //! interned signature, is written as the module's type index and interned again on load. What
@@ -19,8 +20,9 @@
 //! check cheaply: every length against the bytes left (no allocation beyond the input's size),
 //! every handler id against the table, and every operand the op table describes against its
 //! bounds (slots within the function's frame, branch targets within its code, function,
-//! global, table, segment and type indices within the module, `br_table` and data-op trailers
-//! within the code). It never panics, whatever the bytes.
+//! global, table, segment and type indices within the module, branch-site words within the
+//! module's reserved words, which are bounded by the bytes that follow, `br_table` and data-op
+//! trailers within the code). It never panics, whatever the bytes.
 //!
 //! # Soundness
 //!
@@ -58,7 +60,7 @@ use crate::Engine;
 const MAGIC: &[u8; 8] = b"TLYVMOD\0";
 
 /// The version of the layout described in the module docs. Bump it on any change of layout.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Bytes one op takes: handler id (2), `a` (4), `b` (4), `c` (8).
 const OP_BYTES: usize = 18;

@@ -1,12 +1,16 @@
 //! Branch conditions: a comparison or `eqz` whose result feeds a branch directly (`br_if`, `if`)
 //! fuses with it into one compare-and-branch op ([`Test`]), in the sense the branch needs
-//! (`if` jumps when the test fails, so the test is negated).
+//! (`if` jumps when the test fails, so the test is negated). A `tally.branch` call just before
+//! the branch ([`PendingSite`]) makes it the site form of that op, with a data op after it.
 
 use super::metering::PaysNext;
 use super::stack::Operand;
 use super::FuncTranslator;
 use crate::exec::handlers::{self as h, Bin, BranchForms, CmpBranch, CondBranch};
-use crate::exec::layout::{Branch, Branching, Charged, Imm, ImmType, Slot, SlotBranch, SlotImmBranch, SlotSlotBranch};
+use crate::exec::layout::{
+    Branch, Branching, Charged, Imm, ImmType, SiteCost, SiteData, SiteMask, SiteWord, Slot, SlotBranch, SlotImmBranch,
+    SlotSlotBranch,
+};
 use crate::exec::Op;
 
 /// An integer comparison, as a compare-and-branch op tests it.
@@ -85,6 +89,37 @@ impl CmpKind {
     }
 }
 
+/// A `tally.branch(cond, site, cost)` call with constant site and cost, which the translator
+/// took out of the code to make the `br_if` or `if` right after it test the site itself (the
+/// call returns its condition unchanged). Anything else after the call gets the call back, as an
+/// ordinary call of the intrinsic, before it (`FuncTranslator::flush_site`).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct PendingSite {
+    pub(super) site: u32,
+    pub(super) cost: u32,
+    /// The call's source offset: where running out of gas on a change is reported.
+    pub(super) offset: u32,
+}
+
+impl PendingSite {
+    /// The data op's operands.
+    fn data(self) -> SiteData {
+        SiteData { word: SiteWord(self.site / 64), cost: SiteCost(self.cost), mask: SiteMask(1 << (self.site % 64)) }
+    }
+}
+
+/// Which way of a branch op is the Wasm branch taken (an `if`'s then-arm), as an index of
+/// `handlers::SiteForms`: the op's taken way (0) or its fallthrough (1).
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Sense {
+    Taken = 0,
+    Falls = 1,
+}
+
+/// A branch op as the translator emits it: the op, the data op of its site (and the site), and
+/// its forms.
+pub(super) type BranchOp = (Op, Option<(Op, PendingSite)>, &'static CondBranch);
+
 /// A test whose result feeds a branch directly, so the two can fuse into one op.
 #[derive(Clone, Copy, Debug)]
 pub(super) enum Test {
@@ -99,49 +134,63 @@ pub(super) enum Test {
 impl Test {
     /// The op of the branch taken when the test holds, and its forms: the plain form (its target
     /// linked later), or with `paying`, the form whose taken way pays the charge at its target
-    /// (see [`branch_op`]).
+    /// (see [`branch_op`]); with `site`, its site form.
     #[inline(always)]
-    pub(super) fn branch(self, paying: Option<Charged>) -> (Op, &'static CondBranch) {
+    pub(super) fn branch(self, paying: Option<Charged>, site: Option<(PendingSite, Sense)>) -> BranchOp {
         let unlinked = Branch::UNLINKED;
         match self {
             Test::Cmp { kind, is64, lhs, rhs } => {
                 let forms = kind.branch(is64);
                 match rhs {
-                    Rhs::Slot(r) => {
-                        branch_op(&forms.ss, SlotSlotBranch { x: Slot(lhs), y: Slot(r), target: unlinked }, paying)
-                    }
+                    Rhs::Slot(r) => branch_op(
+                        &forms.ss,
+                        SlotSlotBranch { x: Slot(lhs), y: Slot(r), target: unlinked },
+                        paying,
+                        site,
+                    ),
                     Rhs::Imm(i) => {
                         let y = Imm::new(u64::from(i));
-                        branch_op(&forms.si, SlotImmBranch { x: Slot(lhs), y, target: unlinked }, paying)
+                        branch_op(&forms.si, SlotImmBranch { x: Slot(lhs), y, target: unlinked }, paying, site)
                     }
                 }
             }
             Test::Eqz { is64: false, slot } => {
-                branch_op(&h::BR_EQZ, SlotBranch { x: Slot(slot), target: unlinked }, paying)
+                branch_op(&h::BR_EQZ, SlotBranch { x: Slot(slot), target: unlinked }, paying, site)
             }
             Test::Eqz { is64: true, slot } => {
-                branch_op(&h::BR_I64_EQZ, SlotBranch { x: Slot(slot), target: unlinked }, paying)
+                branch_op(&h::BR_I64_EQZ, SlotBranch { x: Slot(slot), target: unlinked }, paying, site)
             }
-            Test::Nez { slot } => branch_op(&h::BR_NEZ, SlotBranch { x: Slot(slot), target: unlinked }, paying),
+            Test::Nez { slot } => branch_op(&h::BR_NEZ, SlotBranch { x: Slot(slot), target: unlinked }, paying, site),
         }
     }
 }
 
 /// The op of branch `forms` with the operands of `plain`: its plain form, or with `paying`, the
 /// form whose taken way pays the charge at that target (its `_mem` form if the target is the
-/// region's memory-access charge too). Returns the forms too, for linking.
+/// region's memory-access charge too); with `site`, the same form as a site, and its data op.
+/// Returns the forms too, for linking.
 #[inline(always)]
 pub(super) fn branch_op<P: Branching>(
     forms: &'static BranchForms<P>,
     plain: P,
     paying: Option<Charged>,
-) -> (Op, &'static CondBranch) {
+    site: Option<(PendingSite, Sense)>,
+) -> BranchOp {
+    if let (Some((site, sense)), Some(sites)) = (site, forms.site) {
+        let forms = &sites[sense as usize];
+        let op = match paying {
+            None => forms.plain.op(plain),
+            Some(target) if target.memory() => forms.taken_pays_mem.op(plain.paying(target)),
+            Some(target) => forms.taken_pays.op(plain.paying(target)),
+        };
+        return (op, Some((forms.plain.data(site.data()), site)), &forms.any);
+    }
     let op = match paying {
         None => forms.plain.op(plain),
         Some(target) if target.memory() => forms.taken_pays_mem.op(plain.paying(target)),
         Some(target) => forms.taken_pays.op(plain.paying(target)),
     };
-    (op, &forms.any)
+    (op, None, &forms.any)
 }
 
 /// The right-hand side of a fused comparison.
@@ -187,25 +236,41 @@ impl FuncTranslator {
         Test::Nez { slot }
     }
 
-    /// Emits a jump taken when `test` holds; returns its index and form for linking.
-    pub(super) fn emit_test_jump(&mut self, test: Test) -> (usize, &'static CondBranch) {
-        let (op, form) = test.branch(None);
+    /// Emits a branch op (and its site's data op): the op a following `gas` op may be paid by.
+    /// Returns its index and form for linking.
+    pub(super) fn emit_branch_op(&mut self, (op, data, form): BranchOp) -> (usize, &'static CondBranch) {
         let at = self.emit(op);
-        self.pays_next_gas = Some((at, PaysNext::Branch(form)));
+        match data {
+            None => self.pays_next_gas = Some((at, PaysNext::Branch(form))),
+            Some((data, site)) => {
+                let data_at = self.emit(data);
+                // Out of gas on a change is reported where the call was.
+                self.offsets[data_at] = site.offset;
+                self.site_words = self.site_words.max(site.site / 64 + 1);
+                self.pays_next_gas = Some((at, PaysNext::SiteBranch(form)));
+            }
+        }
         (at, form)
     }
 
-    /// Emits a jump taken when `test` does NOT hold.
-    pub(super) fn emit_test_jump_not(&mut self, test: Test) -> (usize, &'static CondBranch) {
+    /// Emits a jump taken when `test` holds (the Wasm branch, for `site`); returns its index and
+    /// form for linking.
+    pub(super) fn emit_test_jump(&mut self, test: Test, site: Option<PendingSite>) -> (usize, &'static CondBranch) {
+        self.emit_branch_op(test.branch(None, site.map(|s| (s, Sense::Taken))))
+    }
+
+    /// Emits a jump taken when `test` does NOT hold (the Wasm branch taken, for `site`, is the
+    /// fallthrough).
+    pub(super) fn emit_test_jump_not(&mut self, test: Test, site: Option<PendingSite>) -> (usize, &'static CondBranch) {
+        let site = site.map(|s| (s, Sense::Falls));
         match test {
-            Test::Eqz { is64: true, slot } => {
-                let (op, form) =
-                    branch_op(&h::BR_I64_NEZ, SlotBranch { x: Slot(slot), target: Branch::UNLINKED }, None);
-                let at = self.emit(op);
-                self.pays_next_gas = Some((at, PaysNext::Branch(form)));
-                (at, form)
-            }
-            t => self.emit_test_jump(t.negate()),
+            Test::Eqz { is64: true, slot } => self.emit_branch_op(branch_op(
+                &h::BR_I64_NEZ,
+                SlotBranch { x: Slot(slot), target: Branch::UNLINKED },
+                None,
+                site,
+            )),
+            t => self.emit_branch_op(t.negate().branch(None, site)),
         }
     }
 

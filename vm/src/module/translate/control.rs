@@ -5,8 +5,8 @@
 
 use wasmparser::BlockType;
 
-use super::condition::{branch_op, Test};
-use super::metering::{charged_target, PaysNext};
+use super::condition::{branch_op, PendingSite, Sense, Test};
+use super::metering::charged_target;
 use super::stack::Operand;
 use super::{FuncTranslator, ModuleCtx, Res};
 use crate::exec::handlers::{self as h, CondBranch};
@@ -114,7 +114,8 @@ impl FuncTranslator {
         }
         if let Some((head, gas)) = self.charged_loop(depth) {
             let at = self.ops.len();
-            let (op, _) = branch_op(&h::BR, Jump { target: Branch::UNLINKED }, Some(charged_target(at, head, gas)));
+            let (op, ..) =
+                branch_op(&h::BR, Jump { target: Branch::UNLINKED }, Some(charged_target(at, head, gas)), None);
             self.emit(op);
             return;
         }
@@ -122,17 +123,16 @@ impl FuncTranslator {
         self.link(at, depth, Some(&h::BR.any));
     }
 
-    /// A conditional branch to `depth` that needs no value moves.
-    pub(super) fn emit_test_branch(&mut self, test: Test, depth: u32) {
+    /// A conditional branch to `depth` that needs no value moves (a `tally.branch` site, with
+    /// `site`).
+    pub(super) fn emit_test_branch(&mut self, test: Test, depth: u32, site: Option<PendingSite>) {
         let Some((head, gas)) = self.charged_loop(depth) else {
-            let (at, form) = self.emit_test_jump(test);
+            let (at, form) = self.emit_test_jump(test, site);
             self.link(at, depth, Some(form));
             return;
         };
         let at = self.ops.len();
-        let (op, form) = test.branch(Some(charged_target(at, head, gas)));
-        self.emit(op);
-        self.pays_next_gas = Some((at, PaysNext::Branch(form)));
+        self.emit_branch_op(test.branch(Some(charged_target(at, head, gas)), site.map(|s| (s, Sense::Taken))));
     }
 
     /// Emits the function's return sequence for the results on top of the stack. A

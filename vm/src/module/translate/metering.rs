@@ -5,9 +5,10 @@
 //! region's memory-access charge rides on `memory.size` and is paid with the region's charge
 //! wherever that is paid, and a return runs the `stack_leave` before it.
 
+use super::condition::PendingSite;
 use super::control::CtrlKind;
 use super::stack::Operand;
-use super::FuncTranslator;
+use super::{FuncTranslator, ModuleCtx};
 use crate::exec::handlers::{self as h, CondBranch};
 use crate::exec::layout::{
     Charge, Charged, DstOnly, DstPrice, DstSlotPrice, Entry, Flag, Gas, Slot, Stack, StackUnits, UnitPrice,
@@ -20,6 +21,8 @@ use crate::metering::Import;
 pub(super) enum PaysNext {
     /// A conditional branch, on its fallthrough.
     Branch(&'static CondBranch),
+    /// A conditional branch that is a `tally.branch` site, on its fallthrough (past its data op).
+    SiteBranch(&'static CondBranch),
     /// An internal call, on the callee's return (`call_internal_then_gas`).
     Call,
 }
@@ -40,9 +43,8 @@ impl FuncTranslator {
     /// Emits a metering intrinsic as one op when its arguments are constants, as instrumented
     /// code always passes them. Returns false to fall back to an ordinary call.
     pub(super) fn intrinsic(&mut self, intrinsic: Import) -> bool {
-        // `tally.branch` runs as a call of the intrinsic until it has an op of its own.
         if intrinsic == Import::Branch {
-            return false;
+            return self.take_site();
         }
         let Some(&Operand::Const(arg)) = self.stack.last() else { return false };
         match intrinsic {
@@ -59,14 +61,17 @@ impl FuncTranslator {
                         let ops = self.ops.len();
                         // The region a branch falls into, or that follows a call: the op before
                         // pays it. The region at a label: the branches to it pay it.
-                        if let Some((at, pays)) = self.pays_next_gas {
-                            if at + 1 == ops {
-                                let before = &mut self.ops[at];
-                                match pays {
-                                    PaysNext::Branch(form) => form.pay_fallthrough(before),
-                                    PaysNext::Call => h::call_internal_then_gas.replace(before, h::call_internal),
-                                }
+                        match self.pays_next_gas {
+                            Some((at, PaysNext::Branch(form))) if at + 1 == ops => {
+                                form.pay_fallthrough(&mut self.ops[at]);
                             }
+                            Some((at, PaysNext::SiteBranch(form))) if at + 2 == ops => {
+                                form.pay_fallthrough(&mut self.ops[at]);
+                            }
+                            Some((at, PaysNext::Call)) if at + 1 == ops => {
+                                h::call_internal_then_gas.replace(&mut self.ops[at], h::call_internal);
+                            }
+                            _ => {}
                         }
                         self.pay_at_label(arg);
                         if let Some(ctrl) = self.ctrl.last_mut() {
@@ -110,6 +115,43 @@ impl FuncTranslator {
             Import::Branch => return false,
         }
         true
+    }
+
+    /// `tally.branch(cond, site, cost)` with constant site and cost: takes the call out, for the
+    /// `br_if` or `if` right after it to test the site itself ([`PendingSite`]), the condition
+    /// left on the stack as the call would return it. Returns false (an ordinary call) for a cost
+    /// above 32 bits, or a site whose word is not below the ops of the module so far: the
+    /// module's words (`ModuleInner::site_words`, reserved in every store it is instantiated in)
+    /// stay at most one per op, so 8 bytes of a store per 24-byte op of code. The injector's
+    /// sites, numbered 0, 1, 2, … in code order, each follow an op of every site before them, so
+    /// they are never refused.
+    fn take_site(&mut self) -> bool {
+        let n = self.stack.len();
+        let (Some(&Operand::Const(site)), Some(&Operand::Const(cost))) =
+            (self.stack.get(n.wrapping_sub(2)), self.stack.last())
+        else {
+            return false;
+        };
+        let site = site as u32;
+        let Ok(cost) = u32::try_from(cost) else { return false };
+        let ops = self.module_ops + self.ops.len() as u64;
+        if u64::from(site / 64) >= ops {
+            return false;
+        }
+        self.stack.truncate(n - 2);
+        self.pending_site = Some(PendingSite { site, cost, offset: self.offset });
+        true
+    }
+
+    /// Something other than a `br_if` or `if` follows a `tally.branch` call the translator took
+    /// out: the call, as an ordinary call of the intrinsic, where it was.
+    pub(super) fn flush_site(&mut self, ctx: &ModuleCtx<'_>) {
+        let Some(pending) = self.pending_site.take() else { return };
+        let offset = core::mem::replace(&mut self.offset, pending.offset);
+        self.push(Operand::Const(u64::from(pending.site)));
+        self.push(Operand::Const(u64::from(pending.cost)));
+        self.emit_call(ctx, Import::Branch.index());
+        self.offset = offset;
     }
 
     /// A `gas` op charging `gas` is about to be emitted: the branches bound to its index pay it

@@ -49,7 +49,7 @@ mod visit;
 
 use wasmparser::{BinaryReader, FuncValidator, FunctionBody, ValidatorResources};
 
-use self::condition::Test;
+use self::condition::{PendingSite, Test};
 use self::control::{Ctrl, CtrlKind};
 use self::fusion::Fuse;
 use self::metering::PaysNext;
@@ -134,6 +134,12 @@ pub(crate) struct FuncTranslator {
     branch_lists: Vec<Vec<(usize, Option<&'static CondBranch>)>>,
     /// The targets of the `br_table` being translated (a list reused across tables).
     table_depths: Vec<u32>,
+    /// A `tally.branch` call taken out for the `br_if` or `if` expected next.
+    pending_site: Option<PendingSite>,
+    /// Ops of the module's functions translated before this one (for the bound on sites).
+    module_ops: u64,
+    /// The words of branch-site bits the module's site ops index so far.
+    site_words: u32,
 }
 
 impl core::fmt::Debug for FuncTranslator {
@@ -158,6 +164,17 @@ impl FuncTranslator {
         self.ops.capacity() <= MAX_POOLED_OPS
             && self.stack.capacity() <= MAX_POOLED_OPS
             && self.table_depths.capacity() <= MAX_POOLED_OPS
+    }
+
+    /// Starts a module: no ops or sites yet.
+    pub(crate) fn begin_module(&mut self) {
+        self.module_ops = 0;
+        self.site_words = 0;
+    }
+
+    /// The words of branch-site bits the module's code indexes (`ModuleInner::site_words`).
+    pub(crate) fn site_words(&self) -> u32 {
+        self.site_words
     }
 
     /// Validates (with `to_validate`, when given) and translates one function body. Without a
@@ -237,6 +254,7 @@ impl FuncTranslator {
         self.memory_charge_at = None;
         self.last_stack_op = None;
         self.pays_next_gas = None;
+        self.pending_site = None;
         self.bound.clear();
         self.paid.clear();
         self.paid_at = usize::MAX;
@@ -272,6 +290,7 @@ impl FuncTranslator {
                 start,
             ));
         }
+        self.module_ops += self.ops.len() as u64;
         // A small body's code is copied out, and the buffers kept for the next body: cheaper
         // than shrinking them and allocating the next body's (about 600 instructions a body on
         // a contract's 48 small ones). A larger body's buffers are handed over, shrunk to fit

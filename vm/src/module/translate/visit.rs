@@ -140,6 +140,12 @@ impl FuncTranslator {
                 return;
             }
         }
+        self.emit_call(ctx, func);
+    }
+
+    /// An ordinary call: the arguments, in the temporaries of their heights, start the callee's
+    /// frame.
+    pub(super) fn emit_call(&mut self, ctx: &ModuleCtx<'_>, func: u32) {
         let ty = ctx.func_type(func);
         let (params, results) = (ty.params().len() as u32, ty.results().len() as u32);
         self.materialize_top(params);
@@ -201,6 +207,9 @@ impl FuncTranslator {
             }
             return Ok(());
         }
+        if self.pending_site.is_some() && !matches!(*operator, O::BrIf { .. } | O::If { .. }) {
+            self.flush_site(ctx);
+        }
         match *operator {
             O::Unreachable => {
                 self.emit(h::unreachable.op(Nothing {}));
@@ -221,6 +230,7 @@ impl FuncTranslator {
             }
             O::If { blockty } => {
                 let (p, r) = self.block_arity(ctx, blockty);
+                let site = self.pending_site.take();
                 let fused = self.take_test();
                 let test = match fused {
                     Some(t) => {
@@ -242,7 +252,7 @@ impl FuncTranslator {
                 self.materialize_top(p);
                 #[cfg(feature = "branch-census")]
                 self.census_site(crate::census::Kind::If, true);
-                let jump = self.emit_test_jump_not(test);
+                let jump = self.emit_test_jump_not(test, site);
                 self.enter(CtrlKind::If, p, r, Some(jump));
             }
             O::Else => self.on_else(),
@@ -252,6 +262,7 @@ impl FuncTranslator {
                 self.unreachable_after();
             }
             O::BrIf { relative_depth } => {
+                let site = self.pending_site.take();
                 let test = self.pop_test();
                 #[cfg(feature = "branch-census")]
                 {
@@ -263,11 +274,11 @@ impl FuncTranslator {
                     self.census_site(kind, self.branch_needs_moves(relative_depth));
                 }
                 if self.branch_needs_moves(relative_depth) {
-                    let (skip, form) = self.emit_test_jump_not(test);
+                    let (skip, form) = self.emit_test_jump_not(test, site);
                     self.emit_branch(relative_depth);
                     self.bind_here(skip, Some(form));
                 } else {
-                    self.emit_test_branch(test, relative_depth);
+                    self.emit_test_branch(test, relative_depth, site);
                 }
                 self.barrier();
             }
