@@ -555,12 +555,14 @@ fn inspect_prints_the_translated_code() {
     assert!(text.starts_with("func 2 (export \"count\")") && !text.contains("func 1"), "{text}");
 
     // Instrumented: function 2 is now 7 (five `tally.*` imports come first), with its entry
-    // charge, and the loop's back edge and fallthrough paying the charges where they land.
+    // charge, and the loop's back edge and fallthrough paying the charges where they land; the
+    // back edge is a branch site (its direction's bit and price in the data op after it).
     let out = inspect(&wat, &["--ir", "--instrument", "--func", "7"]);
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
     let text = stdout(&out);
     assert!(text.starts_with("func 7 (export \"count\")"), "{text}");
-    assert!(text.contains("0: enter_gas ") && text.contains("br_i32_lt_u_ss.both_pay  s1, s0 -> @2 gas="), "{text}");
+    assert!(text.contains("0: enter_gas ") && text.contains("br_i32_lt_u_ss.site.both_pay s1, s0 -> @2 gas="), "{text}");
+    assert!(text.contains(".data                  word=0, gas=16000, bit=0"), "{text}");
 
     // Errors name the function.
     let out = inspect(&wat, &["--ir", "--func", "0"]);
