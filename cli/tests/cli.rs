@@ -561,7 +561,10 @@ fn inspect_prints_the_translated_code() {
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
     let text = stdout(&out);
     assert!(text.starts_with("func 7 (export \"count\")"), "{text}");
-    assert!(text.contains("0: enter_gas ") && text.contains("br_i32_lt_u_ss.site.both_pay s1, s0 -> @2 gas="), "{text}");
+    assert!(
+        text.contains("0: enter_gas ") && text.contains("br_i32_lt_u_ss.site.both_pay s1, s0 -> @2 gas="),
+        "{text}"
+    );
     assert!(text.contains(".data                  word=0, gas=16000, bit=0"), "{text}");
 
     // Errors name the function.
