@@ -243,7 +243,9 @@ fn calls(scale: Scale) -> Vec<Probe> {
 fn branch_changes(scale: Scale) -> Vec<Probe> {
     const SITES: u32 = 16;
     let t = Term::BranchChange;
-    let forms: [(&str, &str, fn(u32) -> String); 2] = [
+    /// A probe's name, its branch in words, and its unit for a condition mask.
+    type Form = (&'static str, &'static str, fn(u32) -> String);
+    let forms: [Form; 2] = [
         ("branch-change/br_if", "br_if", |mask| {
             format!("(block (br_if 0 (i32.and (local.get $r) (i32.const {mask}))))")
         }),
