@@ -565,7 +565,7 @@ fn inspect_prints_the_translated_code() {
         text.contains("0: enter_gas ") && text.contains("br_i32_lt_u_ss.site.both_pay s1, s0 -> @2 gas="),
         "{text}"
     );
-    assert!(text.contains(".data                  word=0, gas=16000, bit=0"), "{text}");
+    assert!(text.contains(".data                  word=0, gas=24000, bit=0"), "{text}");
 
     // Errors name the function.
     let out = inspect(&wat, &["--ir", "--func", "0"]);

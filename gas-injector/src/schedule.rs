@@ -133,15 +133,15 @@ impl std::error::Error for ScheduleError {}
 impl Default for DynamicCosts {
     fn default() -> Self {
         Self {
-            memory_grow_per_page: 4_900_000,
-            memory_init_per_byte: 57,
-            memory_copy_per_byte: 64,
-            memory_fill_per_byte: 50,
+            memory_grow_per_page: 14_000_000,
+            memory_init_per_byte: 46,
+            memory_copy_per_byte: 52,
+            memory_fill_per_byte: 38,
             table_grow_per_element: 300,
-            table_init_per_element: 270,
-            table_copy_per_element: 170,
-            table_fill_per_element: 260,
-            memory_access_per_page: 1_100,
+            table_init_per_element: 260,
+            table_copy_per_element: 190,
+            table_fill_per_element: 250,
+            memory_access_per_page: 780,
         }
     }
 }
@@ -207,9 +207,9 @@ impl Default for Schedule {
         Self {
             version: SCHEDULE_VERSION,
             op_costs: OpKind::ALL.iter().map(|op| Some(op.default_cost())).collect(),
-            br_table_per_target: 3,
-            branch_change: 16_000,
-            per_local: 210,
+            br_table_per_target: 2,
+            branch_change: 24_000,
+            per_local: 190,
             call_per_param: 1,
             dynamic: DynamicCosts::default(),
             stack: StackCosts::default(),

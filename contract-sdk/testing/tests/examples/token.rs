@@ -148,14 +148,14 @@ fn a_transfer_stays_within_its_gas_budget() {
     // Every call first pays for loading the code (by its length and shape, cached or not): a
     // call of a missing method pays exactly that and the call's own charge.
     let load = chain.call_raw(alice, token.address(), "nope", vec![]).unwrap().gas_used;
-    // Measured with the default params (the calibrated prices of session 17), beyond the load
-    // (149M for this contract): 423.5M, of which 380M is the transaction's commit and 19M its two
-    // storage writes, and 12.9M, of which 4.9M is the one initial memory page. A second initial
-    // page (e.g. a 64 KiB stack) would add 4.9M to each.
+    // Measured with the default params (session 17's calibration), beyond the load (149M for this
+    // contract): 354.1M, of which 300M is the transaction's commit and 16.6M its two storage
+    // writes, and 23.1M, of which 14M is the one initial memory page. A second initial page (e.g.
+    // a 64 KiB stack) would add 14M to each.
     let commit = tally_host_env::HostCosts::default().commit;
-    assert!(second - load < commit + 48_000_000, "transfer: {second}, load {load}");
-    assert!(view - load < 16_000_000, "balance_of: {view}, load {load}");
-    assert!(view - load > 10_000_000, "balance_of: {view}, load {load}");
+    assert!(second - load < commit + 60_000_000, "transfer: {second}, load {load}");
+    assert!(view - load < 27_000_000, "balance_of: {view}, load {load}");
+    assert!(view - load > 19_000_000, "balance_of: {view}, load {load}");
     let stats = chain.gas_stats();
     let transfer = stats.iter().find(|r| r.method == "transfer").expect("transfer row");
     assert_eq!((transfer.stats.count, transfer.stats.min, transfer.stats.max), (3, first, second));
