@@ -56,6 +56,12 @@ fn run(chain: &Chain, keeper: Address, counter: Address, limit: i64) -> Run {
     Run { receipt, record, status, before, after }
 }
 
+/// What the caller spends between the call's return and its `gas_left`: that call's own charge
+/// (`base`) and a few instructions.
+fn slack() -> u64 {
+    Params::default().host.base + 100_000
+}
+
 fn chain_with(divisor: u32) -> (Chain, Address, Address) {
     let mut params = Params::default();
     params.limits.call_keep_divisor = divisor;
@@ -78,7 +84,7 @@ fn a_looping_callee_runs_out_and_its_caller_finishes_and_records_it() {
     // The callee got all but 1/64 of what the caller had once the call was paid for, so the
     // caller kept 1/64 of it (less `gas_left`'s own charge and a few instructions).
     let kept = (r.before - call_cost) / 64;
-    assert!(r.after <= kept && r.after + 200_000 >= kept, "kept {kept}, left after the call {}", r.after);
+    assert!(r.after <= kept && r.after + slack() >= kept, "kept {kept}, left after the call {}", r.after);
     assert!(r.receipt.gas_used < GAS);
     assert_eq!(replay(&chain.rt, &r.record).unwrap(), r.receipt, "a bounded replay forwards the same gas");
 
@@ -88,7 +94,7 @@ fn a_looping_callee_runs_out_and_its_caller_finishes_and_records_it() {
     let asked_less = run(&chain, keeper, counter, 50_000_000);
     assert_eq!(asked_less.status, 3);
     let spent = asked_less.before - asked_less.after;
-    assert!(spent > call_cost + 50_000_000 && spent < call_cost + 50_300_000, "{spent}");
+    assert!(spent > call_cost + 50_000_000 && spent < call_cost + 50_000_000 + slack(), "{spent}");
 }
 
 #[test]
@@ -98,7 +104,7 @@ fn the_share_kept_follows_the_params() {
     let r = run(&chain, keeper, counter, -1);
     assert_eq!((r.receipt.status, r.status), (Status::Ok, 3));
     let kept = (r.before - call_cost) / 2;
-    assert!(r.after <= kept && r.after + 200_000 >= kept, "kept {kept}, left after the call {}", r.after);
+    assert!(r.after <= kept && r.after + slack() >= kept, "kept {kept}, left after the call {}", r.after);
 
     // Keeping nothing: the looping callee takes everything and its caller fails with it, having
     // recorded nothing.
