@@ -95,8 +95,8 @@ impl PreparedStore for NoPreparedStore {
 
 /// A [`PreparedStore`] in memory: entries live as long as the store. Unbounded (it holds one
 /// entry per distinct code prepared, like the state holds the code itself). An entry is a
-/// multiple of the code's size: a few times it for ordinary code, up to about 22 times for code
-/// made of `br_table` targets (one byte of code each, 22 bytes prepared).
+/// multiple of the code's size, up to about 22 times it for code made of `br_table` targets
+/// (one byte of code each, 22 bytes prepared).
 #[derive(Debug, Default)]
 pub struct MemoryPreparedStore {
     entries: Mutex<BTreeMap<PreparedKey, Vec<u8>>>,
