@@ -37,7 +37,10 @@
 //!   `--slack X`: the rule's floor and stage-2 slack instead of the committed ones; `--band X`,
 //!   `--no-band`: the band; `--bound-probes`: bound the probes too (rule v3); `--release X`: rule v5's
 //!   factor over the optimum a released program may reach; `--no-release`: one bound for every
-//!   program (rule v4).
+//!   program (rule v4); `--aim X`: rule v6's aim for stage 2; `--no-aim`: none (rule v5));
+//!   `--worst-of SUITE` (repeatable): a later suite run at today's defaults (`time-per-gas
+//!   --json`) raises each scenario's and baseline's time to its worst over the runs
+//!   ([`Inputs::raise_to_suite`](tally_benches::calibrate::inputs::Inputs::raise_to_suite)).
 //!
 //!   With `--direction CENSUS --variant NAME [--fit K]`, every program also counts the
 //!   direction-model term `op.branch-change` of that variant from a branch census, at fit `K`
@@ -65,8 +68,9 @@ use tally_benches::calibrate::pipeline::{self, Options};
 use tally_benches::calibrate::programs::read_suite;
 use tally_benches::calibrate::terms::Term;
 use tally_benches::calibrate::{machine, report, Scale};
+use tally_host_env::Params;
 
-const USAGE: &str = "usage: calibrate [--quick | --preflight] [--recorded] [--guests FILE] [--suite FILE] [--token FILE] [--counts FILE] [--out DIR] [--list] [NAME-FILTER...]\n       calibrate --resolve FILE [--floor X] [--slack X] [--band X | --no-band] [--bound-probes] [--release X | --no-release] [--out DIR]\n           [--direction CENSUS --variant NAME [--fit K]] [--leave-out NAME]...\n       calibrate --census FILE --suite FILE [--guests FILE] [--token FILE]";
+const USAGE: &str = "usage: calibrate [--quick | --preflight] [--recorded] [--guests FILE] [--suite FILE] [--token FILE] [--counts FILE] [--out DIR] [--list] [NAME-FILTER...]\n       calibrate --resolve FILE [--floor X] [--slack X] [--band X | --no-band] [--bound-probes] [--release X | --no-release] [--aim X | --no-aim] [--worst-of SUITE]... [--out DIR]\n           [--direction CENSUS --variant NAME [--fit K]] [--leave-out NAME]...\n       calibrate --census FILE --suite FILE [--guests FILE] [--token FILE]";
 
 struct Args {
     quick: bool,
@@ -85,6 +89,8 @@ struct Args {
     bound_probes: bool,
     no_release: bool,
     release: Option<f64>,
+    aim: Option<Option<f64>>,
+    worst_of: Vec<PathBuf>,
     census: Option<PathBuf>,
     direction: Option<PathBuf>,
     variant: Option<String>,
@@ -111,6 +117,8 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
         bound_probes: false,
         no_release: false,
         release: None,
+        aim: None,
+        worst_of: Vec::new(),
         census: None,
         direction: None,
         variant: None,
@@ -139,6 +147,9 @@ fn parse(args: Vec<String>) -> Result<Args, String> {
             "--bound-probes" => a.bound_probes = true,
             "--no-release" => a.no_release = true,
             "--release" => a.release = Some(value("--release")?.parse().map_err(|e| format!("--release: {e}"))?),
+            "--aim" => a.aim = Some(Some(value("--aim")?.parse().map_err(|e| format!("--aim: {e}"))?)),
+            "--no-aim" => a.aim = Some(None),
+            "--worst-of" => a.worst_of.push(PathBuf::from(value("--worst-of")?)),
             "--census" => a.census = Some(PathBuf::from(value("--census")?)),
             "--direction" => a.direction = Some(PathBuf::from(value("--direction")?)),
             "--variant" => a.variant = Some(value("--variant")?),
@@ -184,6 +195,9 @@ fn main() -> ExitCode {
             settings.release = None;
         } else if let Some(f) = args.release {
             settings.release = Some(f);
+        }
+        if let Some(aim) = args.aim {
+            settings.aim = aim;
         }
         return resolve(path, settings, &args);
     }
@@ -327,6 +341,13 @@ fn resolve_inputs(path: &std::path::Path, args: &Args) -> Result<Inputs, String>
         inputs.programs.retain(|p| p.name != *name);
         if inputs.programs.len() == before {
             return Err(format!("--leave-out: no program {name}"));
+        }
+    }
+    for suite in &args.worst_of {
+        let rows = read_suite(&read(suite)?).map_err(|e| format!("{}: {e}", suite.display()))?;
+        println!("--worst-of {}:", suite.display());
+        for note in inputs.raise_to_suite(&rows, &Params::default()) {
+            println!("  {note}");
         }
     }
     let Some(census) = &args.direction else { return Ok(inputs) };

@@ -356,7 +356,8 @@ mod tests {
     #[test]
     fn the_rule_prices_the_term_where_it_separates_the_programs() {
         use crate::calibrate::minimax::Settings;
-        let settings = Settings { floor: 0.5, slack: 1.0, cap: 3.0, band: None, bound_probes: false, release: None };
+        let settings =
+            Settings { floor: 0.5, slack: 1.0, cap: 3.0, band: None, bound_probes: false, release: None, aim: None };
         // Without the term both programs pay only branches: the random one stays at 2×.
         let without = inputs().solve(settings).unwrap();
         assert!((without.bound - 2.0).abs() < 1e-6, "{}", without.bound);

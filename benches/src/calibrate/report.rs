@@ -215,12 +215,12 @@ fn comparison(out: &mut String, c: &Calibration) {
     out.push('\n');
 }
 
-/// The pricing rule (rule v5): its answer, the programs it released, and every program's ratio.
+/// The pricing rule (rule v6): its answer, the programs it released, and every program's ratio.
 fn rule(out: &mut String, c: &Calibration) {
     let _ = writeln!(out, "## The pricing rule: complete programs within 3×\n");
     let _ = writeln!(
         out,
-        "The rule (v5, `calibrate::minimax`; BENCHMARKS.md, \"Calibration\"): stage 1 finds the least bound \
+        "The rule (v6, `calibrate::minimax`; BENCHMARKS.md, \"Calibration\"): stage 1 finds the least bound \
          on the ratio, over the time-per-gas suite's scenarios and baselines run whole, of the program's \
          time per gas to the reference baselines' true median time per gas (whichever references form \
          it), the median held where the defaults have it (the unit: ns per 1000 gas of the reference \
@@ -232,8 +232,10 @@ fn rule(out: &mut String, c: &Calibration) {
          optimum × {}) and the others bounded again. Stage 2 holds the others at their least bound × \
          {} (never above {}× unless that bound is), the released ones at their own least bound × the \
          same, and takes the prices nearest each term's own \
-         worst-case cost at that bound (`p / r − 1` above it, `−ln(p / r)` below). Then every price is \
-         rounded up to two significant digits. The probes fit the terms and are {}; their ratios are \
+         worst-case cost at that bound (`p / r − 1` above it, `−ln(p / r)` below), each program's \
+         relative shortfall of gas below what the aim ({}) needs weighted {} against those deviations (rule v6's \
+         aim: a margin for the reference machine's two speeds, at which latency-bound programs read \
+         20–40 % apart). Then every price is rounded up to two significant digits. The probes fit the terms and are {}; their ratios are \
          listed below. The issue's bound is {}×. The code-loading and deploy terms (`{}`) are fixed \
          inputs: priced by the prepared-code measurement, not by this fit.\n",
         minimax::SETTINGS.floor,
@@ -243,6 +245,8 @@ fn rule(out: &mut String, c: &Calibration) {
         minimax::SETTINGS.release.unwrap_or(f64::INFINITY),
         minimax::SETTINGS.slack,
         minimax::SETTINGS.cap,
+        minimax::SETTINGS.aim.map_or("no aim".to_string(), |a| format!("{a}×")),
+        minimax::AIM_WEIGHT,
         if minimax::SETTINGS.bound_probes { "bounded too" } else { "not bounded (the issue's bound is the suite's)" },
         ISSUE_BOUND,
         PREPARED_CODE_TERMS.iter().map(|t| t.name()).collect::<Vec<_>>().join("`, `")

@@ -1,7 +1,15 @@
-//! The pricing rule (rule v5): every fitted term at a price that keeps the largest ratio, over
+//! The pricing rule (rule v6): every fitted term at a price that keeps the largest ratio, over
 //! complete adversarial programs, of the program's time per gas to the baseline set's median
 //! time per gas as low as it can be; solved exactly by linear programming in two stages, with
 //! the programs no price can bring within the cap released between them.
+//!
+//! **Rule v6 over v5** ([`Settings::aim`]): v5's stage 2 priced every term nearest its own worst
+//! case *at the held bound*, so every program a term alone bounds ran at 2.99× on the
+//! measurements, and the next suite run, its reference at the machine's fast speed, read sixteen
+//! programs over 3× (BENCHMARKS.md, "Calibration", session 18). Stage 2 now also brings every
+//! program within the aim (2.5×) wherever the held bounds allow, as a soft goal weighted against
+//! the prices' deviations: the terms ordinary code does not pay take the margin; the ones it pays
+//! keep what the median's structure gives them.
 //!
 //! **Rule v5 over v4** ([`Settings::release`]): when the least bound on every program is above
 //! the cap (3×), rule v4 held *every* program at that bound, so stage 2 let twenty programs
@@ -180,12 +188,39 @@ pub struct Settings {
     /// does not take every other one to its ratio, and the worst program stays within the factor
     /// of the least worst there can be. `None`: rule v4 (one bound for all).
     pub release: Option<f64>,
+    /// Rule v6: stage 2 also brings every bounded program within this ratio wherever the held
+    /// bounds and the band allow it, as a soft goal: each program's relative shortfall of gas
+    /// below what the aim needs (`1 − gas / gas_needed`, 0 within it) costs [`AIM_WEIGHT`]
+    /// against the terms' deviations from their references. The held bound (the cap) is what
+    /// the rule guarantees on its measurements; the aim is the margin for the measurements
+    /// themselves: the reference machine runs the baselines at one of two speeds, and
+    /// latency-bound programs read 20–40 % higher at the fast one (BENCHMARKS.md, "Two
+    /// speeds"). A term that ordinary code does not pay (a bulk operation's per-element price,
+    /// a host function's per-byte price) can always take that margin; one ordinary code pays
+    /// keeps the place the median's structure gives it. `None`: rule v5 (no aim).
+    pub aim: Option<f64>,
 }
 
 /// The rule's settings (`BENCHMARKS.md`, "Calibration", and `benches/calibration/README.md`: why
 /// 0.5, why a band of 10, why the probes are not bounded, why a release of 1.02).
-pub const SETTINGS: Settings =
-    Settings { floor: 0.5, slack: 1.02, cap: 3.0, band: Some(10.0), bound_probes: false, release: Some(RELEASE) };
+pub const SETTINGS: Settings = Settings {
+    floor: 0.5,
+    slack: 1.02,
+    cap: 3.0,
+    band: Some(10.0),
+    bound_probes: false,
+    release: Some(RELEASE),
+    aim: Some(AIM),
+};
+
+/// Rule v6's aim (see [`Settings::aim`]): 2.5×, the bound the hand-set prices aimed at before
+/// the calibration for the same reason (a 20 % margin under the cap).
+pub const AIM: f64 = 2.5;
+
+/// What a program's relative shortfall below the aim costs in stage 2, against a term's
+/// deviation from its reference (a price 10 % off its reference costs about 0.1): high enough
+/// that a term moves off its own worst case whenever that brings a program within the aim.
+pub const AIM_WEIGHT: f64 = 10.0;
 
 /// Rule v5's factor over the optimum that a released program may reach (see
 /// [`Settings::release`]): stage 2's slack, so the worst program is no worse than rule v4 would
@@ -526,6 +561,14 @@ impl Setup<'_> {
                     Goal::Least { held } => held[k],
                     Goal::Closest { bounds, .. } => Some(bounds[k]),
                 };
+                // Rule v6's aim (stage 2 only): gas · aim · m / T + shortfall ≥ 1.
+                if let (Goal::Closest { bounds, .. }, Some(aim)) = (goal, self.settings.aim) {
+                    if aim < bounds[k] {
+                        let shortfall = lp.add_var(AIM_WEIGHT, (0.0, f64::INFINITY));
+                        let factor = aim * self.m / time(k);
+                        constrain_as(&mut lp, k, looped, factor, Some((shortfall, 1.0)), ComparisonOp::Ge, 1.0);
+                    }
+                }
                 match (bound, beta) {
                     // tpg ≤ bound · m ⇔ gas · bound · m / T ≥ 1.
                     (Some(bound), _) => {

@@ -25,7 +25,7 @@ fn base() -> Params {
 
 /// Stage 2 at the optimum itself, near the base prices, with the floor at `floor`.
 fn solve_with(programs: &[Program], fixed: &[Term], floor: f64) -> Minimax {
-    let settings = Settings { floor, slack: 1.0, cap: 3.0, band: None, bound_probes: true, release: None };
+    let settings = Settings { floor, slack: 1.0, cap: 3.0, band: None, bound_probes: true, release: None, aim: None };
     solve(programs, &base(), fixed, &BTreeMap::new(), &|t, _| t.get(&base()) as f64, settings).unwrap()
 }
 
@@ -80,7 +80,8 @@ fn no_operator_class_is_priced_below_simple_and_a_fixed_term_keeps_its_price() {
         program("div", Kind::Scenario, 1_000_000.0, &[(DIV, 1000.0)]),
         program("read", Kind::Scenario, 5_000_000.0, &[(READ, 1000.0)]),
     ];
-    let settings = Settings { floor: 0.5, slack: 1.0, cap: 3.0, band: None, bound_probes: true, release: None };
+    let settings =
+        Settings { floor: 0.5, slack: 1.0, cap: 3.0, band: None, bound_probes: true, release: None, aim: None };
     let reference = |t: Term, _| if t == DIV { 200.0 } else { 1000.0 };
     let m = solve(&programs, &base(), &[READ], &BTreeMap::new(), &reference, settings).unwrap();
     assert!((m.bound - 5.0).abs() < 1e-6, "the fixed read binds: {}", m.bound);
@@ -215,7 +216,8 @@ fn stage_two_takes_the_prices_nearest_the_reference_within_the_held_bound() {
         _ => 1000.0,
     };
     for slack in [1.5, 2.0] {
-        let settings = Settings { floor: 0.5, slack, cap: 3.0, band: None, bound_probes: true, release: None };
+        let settings =
+            Settings { floor: 0.5, slack, cap: 3.0, band: None, bound_probes: true, release: None, aim: None };
         let m = solve(&programs, &base(), &[], &BTreeMap::new(), &reference, settings).unwrap();
         assert!((m.bound - 2.0).abs() < 1e-6, "{}", m.bound);
         assert!((m.held_bound - 3.0).abs() < 1e-9, "{}", m.held_bound);
@@ -242,7 +244,8 @@ fn a_once_a_call_charge_does_not_stand_in_for_a_loop() {
         p.gas_default = p.gas(&base);
     }
     let reference = |t: Term, _| if t == INSTANTIATE { 1e6 } else { 1000.0 };
-    let settings = Settings { floor: 0.5, slack: 1.0, cap: 3.0, band: None, bound_probes: true, release: None };
+    let settings =
+        Settings { floor: 0.5, slack: 1.0, cap: 3.0, band: None, bound_probes: true, release: None, aim: None };
     let m = solve(&programs, &base, &[], &BTreeMap::new(), &reference, settings).unwrap();
     assert!((m.bound - 1.0).abs() < 1e-6, "{}", m.bound);
     assert_eq!(ALU.get(&m.params), 4000);
@@ -262,7 +265,8 @@ fn the_band_keeps_a_term_within_its_own_worst_case_of_the_others() {
     ];
     let fitted: BTreeMap<Term, f64> = [(SIMPLE, 1000.0), (READ, 1000.0)].into_iter().collect();
     let reference = |t: Term, _| t.get(&base()) as f64;
-    let unbanded = Settings { floor: 0.5, slack: 1.0, cap: 3.0, band: None, bound_probes: true, release: None };
+    let unbanded =
+        Settings { floor: 0.5, slack: 1.0, cap: 3.0, band: None, bound_probes: true, release: None, aim: None };
     let m = solve(&programs, &base(), &[], &fitted, &reference, unbanded).unwrap();
     assert!(m.bound < 1.01, "{}", m.bound);
     assert!(READ.get(&m.params) > 1_000_000, "{}", READ.get(&m.params));
@@ -281,7 +285,8 @@ fn a_term_whose_fit_is_not_positive_is_held_at_one() {
         program("read", Kind::Scenario, 1_000_000.0, &[(SIMPLE, 1000.0), (READ, 10.0)]),
     ];
     let fitted: BTreeMap<Term, f64> = [(SIMPLE, 1000.0), (READ, -50.0)].into_iter().collect();
-    let settings = Settings { floor: 0.5, slack: 1.0, cap: 3.0, band: Some(3.0), bound_probes: false, release: None };
+    let settings =
+        Settings { floor: 0.5, slack: 1.0, cap: 3.0, band: Some(3.0), bound_probes: false, release: None, aim: None };
     let m = solve(&programs, &base(), &[], &fitted, &|t, _| t.get(&base()) as f64, settings).unwrap();
     assert_eq!(READ.get(&m.params), 1);
     // An operator class with such a fit costs what `simple` does.
@@ -311,7 +316,8 @@ fn probes_bind_only_when_they_are_bounded() {
     ];
     let fitted: BTreeMap<Term, f64> = [(SIMPLE, 1000.0), (ALU, 1000.0)].into_iter().collect();
     let reference = |t: Term, _| t.get(&base()) as f64;
-    let v4 = Settings { floor: 0.5, slack: 1.0, cap: 3.0, band: Some(3.0), bound_probes: false, release: None };
+    let v4 =
+        Settings { floor: 0.5, slack: 1.0, cap: 3.0, band: Some(3.0), bound_probes: false, release: None, aim: None };
     let m = solve(&programs, &base(), &[], &fitted, &reference, v4).unwrap();
     // ALU up to 3000 (the band): the scenario at 2e6 / 4e6 = 0.5×, the reference at 1×.
     assert!((m.bound - 1.0).abs() < 1e-6, "{}", m.bound);
@@ -335,7 +341,7 @@ fn a_program_no_price_can_bring_within_the_cap_is_released_and_the_rest_fit_it()
         program("reads", Kind::Scenario, 5_000_000.0, &[(SIMPLE, 1000.0), (READ, 1000.0)]),
     ];
     let reference = |t: Term, _| if t == READ { 300.0 } else { 1000.0 };
-    let v4 = Settings { floor: 0.5, slack: 1.0, cap: 3.0, band: None, bound_probes: true, release: None };
+    let v4 = Settings { floor: 0.5, slack: 1.0, cap: 3.0, band: None, bound_probes: true, release: None, aim: None };
     let m = solve(&programs, &base(), &[], &BTreeMap::new(), &reference, v4).unwrap();
     assert!((m.bound - 4.0).abs() < 1e-6, "{}", m.bound);
     assert_eq!(m.released, None);
@@ -360,8 +366,36 @@ fn no_release_when_the_optimum_is_within_the_cap() {
         program("ref", Kind::Reference, 1_000_000.0, &[(SIMPLE, 1000.0)]),
         program("slow-loop", Kind::Scenario, 2_000_000.0, &[(SIMPLE, 1000.0)]),
     ];
-    let v5 = Settings { floor: 0.5, slack: 1.0, cap: 3.0, band: None, bound_probes: true, release: Some(1.1) };
+    let v5 =
+        Settings { floor: 0.5, slack: 1.0, cap: 3.0, band: None, bound_probes: true, release: Some(1.1), aim: None };
     let m = solve(&programs, &base(), &[], &BTreeMap::new(), &|t, _| t.get(&base()) as f64, v5).unwrap();
     assert_eq!(m.released, None);
     assert!((m.bound - 2.0).abs() < 1e-6);
+}
+
+#[test]
+fn the_aim_takes_a_term_ordinary_code_does_not_pay_below_the_bound_and_leaves_the_rest() {
+    // The slow loop runs at 2.8× whatever the prices (the reference's mix, pinned as the
+    // median): the optimum and the held bound are 2.8. The read loop runs within 2.8× from
+    // 7,143 gas a read, and its reference price is 7,200 (2.78×). Rule v5 keeps 7,200; rule
+    // v6 with an aim of 2.5 raises it to 8,000, where the read loop runs at 2.5×, a deviation
+    // of 0.11 against a shortfall of 0.1 weighted 10. The slow loop cannot go lower and stays.
+    let programs = vec![
+        program("ref", Kind::Reference, 1_000_000.0, &[(SIMPLE, 1000.0)]),
+        program("slow-loop", Kind::Scenario, 2_800_000.0, &[(SIMPLE, 1000.0)]),
+        program("reads", Kind::Scenario, 20_000_000.0, &[(READ, 1000.0)]),
+    ];
+    let reference = |t: Term, _| if t == READ { 7200.0 } else { 1000.0 };
+    let v5 = Settings { floor: 0.5, slack: 1.0, cap: 3.0, band: None, bound_probes: true, release: None, aim: None };
+    let m = solve(&programs, &base(), &[], &BTreeMap::new(), &reference, v5).unwrap();
+    assert!((m.bound - 2.8).abs() < 1e-6, "{}", m.bound);
+    assert_eq!(READ.get(&m.params), 7200);
+
+    let v6 = Settings { aim: Some(2.5), ..v5 };
+    let m = solve(&programs, &base(), &[], &BTreeMap::new(), &reference, v6).unwrap();
+    assert!((m.bound - 2.8).abs() < 1e-6, "the aim does not change stage 1: {}", m.bound);
+    assert_eq!(READ.get(&m.params), 8000);
+    assert!((ratio_of(&m, &programs, "reads") - 2.5).abs() < 1e-6);
+    assert!((ratio_of(&m, &programs, "slow-loop") - 2.8).abs() < 1e-6);
+    assert_eq!(SIMPLE.get(&m.params), 1000, "the median keeps its gas");
 }
