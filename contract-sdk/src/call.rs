@@ -356,7 +356,7 @@ pub fn method_error<E: Decode>(data: &[u8]) -> Option<E> {
 ///
 /// let token = TokenRef::at(self.token.get_or_default());
 /// token.transfer_from(owner, env::self_address(), amount)??;  // CallError, then token::Error
-/// let held: u128 = token.gas(5_000_000).balance_of(env::self_address())?;
+/// let held: u128 = token.gas(100_000_000).balance_of(env::self_address())?;
 /// ```
 ///
 /// A contract method with the same name as one of these (say a view `address`) wins over it
