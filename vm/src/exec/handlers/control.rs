@@ -49,9 +49,10 @@ pub(crate) struct BranchForms<P: Branching + 'static, D = NoData> {
 }
 
 /// The forms of a conditional branch that is a `tally.branch` site: each way, whose Wasm
-/// direction is a constant there, tests the site's direction bit (`exec::Cx::sites`, the
-/// store's `BranchSites`) and only when it differs charges the change (out of gas traps at the
-/// data op, which carries the `call`'s source offset, before the branch) and flips it.
+/// direction is a constant there, records that direction in the site's bit (`exec::Cx::sites`,
+/// the store's `BranchSites`) and pays the change if the bit held the other one, without a
+/// second conditional jump ([`site_record`]; out of gas traps at the data op, which carries the
+/// `call`'s source offset, before the branch, with the bit unchanged).
 /// `[0]`: the op's taken way is the Wasm branch taken (a `br_if` without value moves); `[1]`:
 /// the op's taken way is the Wasm branch not taken (an `if` jumping to its `else`, a `br_if`
 /// jumping over its value moves).
@@ -186,43 +187,101 @@ unsafe fn fall_through_site(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64,
     unsafe { next_op(ip.add(2), sp, mem, cx, gas, acc) }
 }
 
-/// Whether the site of the branch at `ip` (its data op follows it) went the taken way last.
-///
-/// Read before the branch's own operands: with threaded dispatch, an empty `asm!` (which LLVM
-/// must assume reads and writes memory) keeps the op's operand loads after it, so the bit's two
-/// registers are free again for the comparison's. Otherwise LLVM loads all four at once and the
-/// handler saves a register on every run.
+/// Records that the site of the branch at `ip` (its data op follows it) goes Wasm direction
+/// `now`, and returns the charge for it: the site's cost if its last run in the store went the
+/// other way, else 0. The word is stored and the charge selected either way, with no
+/// conditional jump on the bit: on random directions that jump mispredicted as often as the
+/// branch itself (two mispredicts a change, BENCHMARKS.md "Branch-direction sites"). Stored
+/// before the gas is taken: a charge the gas left cannot pay goes to [`site_out_of_gas`], which
+/// restores the bit.
+#[cfg(all(not(tally_portable), not(miri), target_arch = "x86_64"))]
 #[inline(always)]
-unsafe fn site_taken(ip: Ip, cx: *mut Cx) -> bool {
-    // SAFETY: a site form's op is followed by its data op; `cx.sites` points at the store's
-    // reserved words, at least the module's `site_words` (reserved at instantiation), and the
-    // translator (or the serialized code's check) keeps every site word below those.
+unsafe fn site_record(ip: Ip, cx: *mut Cx, now: bool) -> u64 {
+    // Written out because LLVM, left to itself, holds the word, the new word, the mask and the
+    // cost in registers of their own and zeroes one more for the select, and hoists the loads
+    // both ways make above the branch, where they are live across the comparison: the handlers
+    // then save registers on every run. Here the comparison and the charge read memory, three
+    // registers suffice, and the comparison's carry is the change (setting a bit can only grow
+    // the word, clearing one only shrink it), which `sbb` turns into the charge's mask.
+    let charge: u64;
+    // SAFETY: a site form's op is followed by its `SiteData` op; `cx.sites` points at the
+    // store's reserved words, at least the module's `site_words` (reserved at instantiation),
+    // and the translator (or the serialized code's check) keeps every site word below those.
+    unsafe {
+        if now {
+            core::arch::asm!(
+                "mov {w:e}, dword ptr [{ip} + {word}]",
+                "mov {sites}, qword ptr [{cx} + {sites_at}]",
+                "mov {new}, qword ptr [{ip} + {mask}]",
+                "or {new}, qword ptr [{sites} + {w} * 8]",
+                "cmp qword ptr [{sites} + {w} * 8], {new}",
+                "mov qword ptr [{sites} + {w} * 8], {new}",
+                "sbb {new:e}, {new:e}",
+                "and {new:e}, dword ptr [{ip} + {cost}]",
+                ip = in(reg) ip, cx = in(reg) cx, w = out(reg) _, sites = out(reg) _, new = out(reg) charge,
+                word = const SITE_WORD, mask = const SITE_MASK, cost = const SITE_COST, sites_at = const CX_SITES,
+                options(nostack),
+            );
+        } else {
+            core::arch::asm!(
+                "mov {w:e}, dword ptr [{ip} + {word}]",
+                "mov {sites}, qword ptr [{cx} + {sites_at}]",
+                "mov {new}, qword ptr [{ip} + {mask}]",
+                "not {new}",
+                "and {new}, qword ptr [{sites} + {w} * 8]",
+                "cmp {new}, qword ptr [{sites} + {w} * 8]",
+                "mov qword ptr [{sites} + {w} * 8], {new}",
+                "sbb {new:e}, {new:e}",
+                "and {new:e}, dword ptr [{ip} + {cost}]",
+                ip = in(reg) ip, cx = in(reg) cx, w = out(reg) _, sites = out(reg) _, new = out(reg) charge,
+                word = const SITE_WORD, mask = const SITE_MASK, cost = const SITE_COST, sites_at = const CX_SITES,
+                options(nostack),
+            );
+        }
+    }
+    charge
+}
+
+/// [`site_record`] where it is not written out (the same stores and charge).
+#[cfg(not(all(not(tally_portable), not(miri), target_arch = "x86_64")))]
+#[inline(always)]
+unsafe fn site_record(ip: Ip, cx: *mut Cx, now: bool) -> u64 {
+    // SAFETY: as in the written-out `site_record`.
     unsafe {
         let site = SiteData::decode(&*ip.add(1));
-        let bit = *(*cx).sites.add(site.word.0 as usize) & site.mask.0;
-        #[cfg(all(not(tally_portable), not(miri), any(target_arch = "x86_64", target_arch = "aarch64")))]
-        core::arch::asm!("/* {0} */", in(reg) bit, options(nostack, preserves_flags));
-        bit != 0
+        let word = (*cx).sites.add(site.word.0 as usize);
+        let bits = *word;
+        let new = if now { bits | site.mask.0 } else { bits & !site.mask.0 };
+        *word = new;
+        core::hint::select_unpredictable(bits != new, u64::from(site.cost.0), 0)
     }
 }
 
-/// The site of the branch at `ip` goes the other way from its last run: charges the change
-/// (out of gas traps at the data op, before the branch, with the bit unchanged), flips the
-/// site's bit, and runs the branch again, which now finds its direction unchanged. Out of line
-/// and shared by every site form, so that a form's common path only tests the bit: no register
-/// of the form's own work stays live across it.
+/// Where a site form's op finds its site's word (`SiteData`'s `word @ A`), from the op.
+#[cfg(all(not(tally_portable), not(miri), target_arch = "x86_64"))]
+const SITE_WORD: usize = core::mem::size_of::<Op>() + core::mem::offset_of!(Op, a);
+/// Where a site form's op finds its site's cost (`SiteData`'s `cost @ B`), from the op.
+#[cfg(all(not(tally_portable), not(miri), target_arch = "x86_64"))]
+const SITE_COST: usize = core::mem::size_of::<Op>() + core::mem::offset_of!(Op, b);
+/// Where a site form's op finds its site's mask (`SiteData`'s `mask @ C`), from the op.
+#[cfg(all(not(tally_portable), not(miri), target_arch = "x86_64"))]
+const SITE_MASK: usize = core::mem::size_of::<Op>() + core::mem::offset_of!(Op, c);
+/// Where the context keeps the store's site words.
+#[cfg(all(not(tally_portable), not(miri), target_arch = "x86_64"))]
+const CX_SITES: usize = core::mem::offset_of!(Cx, sites);
+
+/// The site of the branch at `ip` changed direction and the gas left cannot pay for it: flips
+/// its bit back (a charge means [`site_record`] flipped it) and traps at the data op, which
+/// carries the `call`'s source offset, before the branch. Out of line and shared by every site
+/// form; a handler's signature, so that the forms reach it by a jump.
 #[cold]
 #[inline(never)]
-unsafe extern "C" fn site_change(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
-    // SAFETY: as `site_taken`; the branch op at `ip` is a site form, whose operands (slots,
-    // target) the rerun reads as before.
+unsafe extern "C" fn site_out_of_gas(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
+    // SAFETY: as `site_record`'s.
     unsafe {
         let site = SiteData::decode(&*ip.add(1));
-        let Some(gas) = gas.checked_sub(u64::from(site.cost.0)) else {
-            return out_of_gas(ip.add(1), cx);
-        };
         *(*cx).sites.add(site.word.0 as usize) ^= site.mask.0;
-        next_op(ip, sp, mem, cx, gas, acc)
+        out_of_gas(ip.add(1), cx)
     }
 }
 
@@ -315,23 +374,22 @@ macro_rules! cond_branch {
             macro_rules! site_form {
                 ($name:ident: $l:ty => $taken:ident / $fall:ident, $dir:expr) => {
                     handler!($name(ip, $sp, mem, cx, gas, acc, $op: $l; trailer SiteData) {
-                        // Read first: its registers are free again before the comparison's
-                        // (three scratch registers suffice, no frame).
-                        let was = site_taken(ip, cx);
-                        let $op = <$l as Layout>::decode(&*ip);
                         let $x: $t = rd($sp, $op.x);
                         let $y = $rhs;
                         if $e {
-                            if was != $dir {
-                                return site_change(ip, $sp, mem, cx, gas, acc);
-                            }
+                            let Some(gas) = gas.checked_sub(site_record(ip, cx, $dir)) else {
+                                return site_out_of_gas(ip, $sp, mem, cx, 0, acc);
+                            };
+                            // The target read again after the site's work: that writes memory,
+                            // so LLVM cannot read it earlier and hold it in a fourth register.
+                            let $op = <$l as Layout>::decode(&*ip);
                             #[cfg(feature = "branch-census")]
                             crate::census::branch(ip as usize, true);
                             return $taken(ip, $op.target, $sp, mem, cx, gas, acc);
                         }
-                        if was == $dir {
-                            return site_change(ip, $sp, mem, cx, gas, acc);
-                        }
+                        let Some(gas) = gas.checked_sub(site_record(ip, cx, !$dir)) else {
+                            return site_out_of_gas(ip, $sp, mem, cx, 0, acc);
+                        };
                         #[cfg(feature = "branch-census")]
                         crate::census::branch(ip as usize, false);
                         $fall(ip, $sp, mem, cx, gas, acc)
