@@ -101,30 +101,30 @@ handler!(
 /// `table.copy`: destination, source and length slots; the data op holds the tables.
 table_copy(ip, sp, mem, cx, gas, acc, op: TableBulk, ext: TableCopyData) {
     let n = rd::<u32>(sp, op.len);
-    let (dst, src) = (u64::from(rd::<u32>(sp, op.dst)), u64::from(rd::<u32>(sp, op.src)));
-    if n == 0 {
-        if dst > table_elems(cx, ext.dst_table.0).len() as u64 || src > table_elems(cx, ext.src_table.0).len() as u64 {
-            return trap(ip, cx, TrapCode::TableOutOfBounds, gas);
-        }
-    } else if n == 1 {
-        // The source slot is read before the destination is borrowed: they may be one table.
-        let from = table_elems(cx, ext.src_table.0);
-        if src >= from.len() as u64 {
-            return trap(ip, cx, TrapCode::TableOutOfBounds, gas);
-        }
-        let v = *from.get_unchecked(src as usize);
-        let to = table_elems(cx, ext.dst_table.0);
-        if dst >= to.len() as u64 {
-            return trap(ip, cx, TrapCode::TableOutOfBounds, gas);
-        }
-        *to.get_unchecked_mut(dst as usize) = v;
-    } else {
+    // Within one table (a contract has at most one): one lookup serves both ends, and the
+    // bounds checks are the general path's, `dst + n <= len` and `src + n <= len`. Between two
+    // tables, and for longer lengths, the general path.
+    if n > 1 || ext.dst_table.0 != ext.src_table.0 {
         return table_copy_long(ip, sp, mem, cx, gas, acc);
     }
+    let elems = table_elems(cx, ext.dst_table.0);
+    let (dst, src) = (u64::from(rd::<u32>(sp, op.dst)), u64::from(rd::<u32>(sp, op.src)));
+    let len = elems.len() as u64;
+    if n == 0 {
+        if dst > len || src > len {
+            return trap(ip, cx, TrapCode::TableOutOfBounds, gas);
+        }
+    } else {
+        if dst >= len || src >= len {
+            return trap(ip, cx, TrapCode::TableOutOfBounds, gas);
+        }
+        *elems.get_unchecked_mut(dst as usize) = *elems.get_unchecked(src as usize);
+    }
+    // Not a producer: the accumulator may hold anything after it (a free register).
     next!(ip.add(2), sp, mem, cx, gas, dst)
 });
 
-/// `table.copy` of more than one slot ([`table_copy`]'s general path).
+/// `table.copy` of more than one slot, or between two tables ([`table_copy`]'s general path).
 #[inline(never)]
 unsafe extern "C" fn table_copy_long(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
     // SAFETY: the handler invariants hold for `ip` (it is a `table_copy` op, its data op next).
