@@ -626,6 +626,8 @@ layouts! {
     Charge { gas @ C: Gas; unlisted memory @ A }
     /// A length-dependent charge: the length's slot, and the price per unit.
     DstSlotPrice { dst @ A: Dst, len @ B: Slot, per @ C: UnitPrice }
+    /// `tally.gas_len` of a constant length: the length immediate (an `i32`), then the price.
+    DstLenPrice { dst @ A: Dst, len @ B: Imm<I32>, per @ C: UnitPrice }
     /// `tally.stack_enter`/`stack_leave`.
     StackUnits { units @ C: Stack }
     /// Function entry: the stack reservation and the entry charge; `enter_gas_mem` (the flag
