@@ -44,7 +44,8 @@ pub(crate) unsafe extern "C" fn trap(ip: Ip, cx: *mut Cx, code: TrapCode, gas: u
 }
 
 /// Makes `inst`'s default memory (or a dangling empty one) the current memory: sets
-/// `cx.mem_len` and returns its base.
+/// `cx.mem_len` and returns its base. Sets `cx.table0` to `inst`'s table 0 too: every caller
+/// is a place where the instance changed or the store's tables may have moved.
 #[inline]
 pub(crate) unsafe fn load_memory(cx: *mut Cx, inst: *const InstanceEntity) -> ptr::NonNull<u8> {
     // SAFETY: `inst` and the store are live; memory ids in an instance are valid store indices.
@@ -59,6 +60,10 @@ pub(crate) unsafe fn load_memory(cx: *mut Cx, inst: *const InstanceEntity) -> pt
             None => (ptr::NonNull::dangling(), 0),
         };
         (*cx).mem_len = len;
+        (*cx).table0 = match (&*inst).tables.first() {
+            Some(&id) => &mut (&mut *(*cx).store).tables[id as usize].elems,
+            None => ptr::null_mut(),
+        };
         base
     }
 }
