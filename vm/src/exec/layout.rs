@@ -707,6 +707,24 @@ layouts! {
     RefFunc { dst @ A: Dst, func @ B: Func }
 }
 
+impl Copy2 {
+    /// The first copy's slots, `(dst, src)`: fields `A` and `B`, read with one 64-bit load
+    /// rather than two 32-bit ones (the second copy's, `c`, is one load already). A run of
+    /// copies is bound by its loads: each copy is a load and a store of its value, and these.
+    #[inline(always)]
+    pub(crate) fn first(op: &Op) -> (Dst, Slot) {
+        // SAFETY: `a` and `b` are adjacent `u32` fields of the `repr(C)` `Op` (no padding
+        // between them), so the 8 bytes from `a` are both.
+        let ab = unsafe { core::ptr::addr_of!(op.a).cast::<u64>().read_unaligned() };
+        let (a, b) = if cfg!(target_endian = "little") {
+            (ab as u32, (ab >> 32) as u32)
+        } else {
+            ((ab >> 32) as u32, ab as u32)
+        };
+        (Dst(a), Slot(b))
+    }
+}
+
 /// A branch layout (its target a [`Branch`]) and its form that pays the charge at its target
 /// (the same operands, the target a [`Charged`]): the layouts of a `handlers::BranchForms`.
 pub(crate) trait Branching: Layout {

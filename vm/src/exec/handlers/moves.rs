@@ -45,12 +45,12 @@ copy4(ip, sp, mem, cx, gas, acc, op: Copy2, data: Copy2) {
     let mut ip = ip;
     loop {
         // Each copy's slots read after the copy before it, as in [`copy2`].
-        let op = Copy2::decode(&*ip);
-        wr(sp, op.dst, rd::<u64>(sp, op.src));
+        let (dst, src) = Copy2::first(&*ip);
+        wr(sp, dst, rd::<u64>(sp, src));
         let op = Copy2::decode(&*ip);
         wr(sp, op.dst2, rd::<u64>(sp, op.src2));
-        let data = Copy2::decode(&*ip.add(1));
-        wr(sp, data.dst, rd::<u64>(sp, data.src));
+        let (dst, src) = Copy2::first(&*ip.add(1));
+        wr(sp, dst, rd::<u64>(sp, src));
         let data = Copy2::decode(&*ip.add(1));
         wr(sp, data.dst2, rd::<u64>(sp, data.src2));
         ip = ip.add(2);
