@@ -626,6 +626,8 @@ layouts! {
     Charge { gas @ C: Gas; unlisted memory @ A }
     /// A length-dependent charge: the length's slot, and the price per unit.
     DstSlotPrice { dst @ A: Dst, len @ B: Slot, per @ C: UnitPrice }
+    /// `tally.gas_len` of a constant length: the length immediate (an `i32`), then the price.
+    DstLenPrice { dst @ A: Dst, len @ B: Imm<I32>, per @ C: UnitPrice }
     /// `tally.stack_enter`/`stack_leave`.
     StackUnits { units @ C: Stack }
     /// Function entry: the stack reservation and the entry charge; `enter_gas_mem` (the flag
@@ -703,6 +705,24 @@ layouts! {
     ElemDrop { elem @ A: Elem }
     /// `ref.func`.
     RefFunc { dst @ A: Dst, func @ B: Func }
+}
+
+impl Copy2 {
+    /// The first copy's slots, `(dst, src)`: fields `A` and `B`, read with one 64-bit load
+    /// rather than two 32-bit ones (the second copy's, `c`, is one load already). A run of
+    /// copies is bound by its loads: each copy is a load and a store of its value, and these.
+    #[inline(always)]
+    pub(crate) fn first(op: &Op) -> (Dst, Slot) {
+        // SAFETY: `a` and `b` are adjacent `u32` fields of the `repr(C)` `Op` (no padding
+        // between them), so the 8 bytes from `a` are both.
+        let ab = unsafe { core::ptr::addr_of!(op.a).cast::<u64>().read_unaligned() };
+        let (a, b) = if cfg!(target_endian = "little") {
+            (ab as u32, (ab >> 32) as u32)
+        } else {
+            ((ab >> 32) as u32, ab as u32)
+        };
+        (Dst(a), Slot(b))
+    }
 }
 
 /// A branch layout (its target a [`Branch`]) and its form that pays the charge at its target

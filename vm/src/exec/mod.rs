@@ -120,6 +120,12 @@ pub(crate) struct Cx {
     /// wherever the store's `BranchSites` may have been reserved again (after host calls, which
     /// may instantiate, and after `tally.branch` calls, which reach it by reference).
     pub sites: *mut u64,
+    /// The slots of the current instance's table 0 (null if it has none), for the bulk table
+    /// handlers: one load to the table rather than four through the instance and the store.
+    /// Set with the memory ([`runtime::load_memory`]): wherever the instance changes or a host
+    /// call may have instantiated into the store (moving its tables). A table's growth moves
+    /// its slots, not this `Vec`.
+    pub table0: *mut Vec<u64>,
     /// Register state handed back to the driver loop under `tally_portable`.
     #[cfg_attr(not(tally_portable), allow(dead_code))]
     pub sp: Sp,
@@ -228,6 +234,7 @@ fn run_wasm(
         acc: 0,
         mem_len: 0,
         sites,
+        table0: ptr::null_mut(),
     };
     // SAFETY: the call stack is empty and has room (reserved above).
     unsafe { Cx::push_frame(&mut cx, &EXIT, range.start) };

@@ -317,6 +317,7 @@ pub(crate) fn build() -> Vec<OpInfo> {
     t.op("gas", h::charge);
     t.op("gas_mem", h::gas_mem);
     t.op("gas_len", h::gas_len);
+    t.op("gas_len_imm", h::gas_len_imm);
     t.op("stack_enter", h::stack_enter);
     t.op("stack_leave", h::stack_leave);
     t.op("enter_gas", h::enter_gas);

@@ -44,7 +44,8 @@ pub(crate) unsafe extern "C" fn trap(ip: Ip, cx: *mut Cx, code: TrapCode, gas: u
 }
 
 /// Makes `inst`'s default memory (or a dangling empty one) the current memory: sets
-/// `cx.mem_len` and returns its base.
+/// `cx.mem_len` and returns its base. Sets `cx.table0` to `inst`'s table 0 too: every caller
+/// is a place where the instance changed or the store's tables may have moved.
 #[inline]
 pub(crate) unsafe fn load_memory(cx: *mut Cx, inst: *const InstanceEntity) -> ptr::NonNull<u8> {
     // SAFETY: `inst` and the store are live; memory ids in an instance are valid store indices.
@@ -59,6 +60,10 @@ pub(crate) unsafe fn load_memory(cx: *mut Cx, inst: *const InstanceEntity) -> pt
             None => (ptr::NonNull::dangling(), 0),
         };
         (*cx).mem_len = len;
+        (*cx).table0 = match (&*inst).tables.first() {
+            Some(&id) => &mut (&mut *(*cx).store).tables[id as usize].elems,
+            None => ptr::null_mut(),
+        };
         base
     }
 }
@@ -384,11 +389,13 @@ pub(crate) unsafe fn table_init(cx: *mut Cx, table: u32, seg: u32, dst: u32, src
     Ok(())
 }
 
-/// `ref.func`: the cell of module function `index`.
-#[inline(never)]
+/// `ref.func`: the cell of module function `index`. Inline, unlike this module's other
+/// operations: it is three loads, and a call made its handler save and restore six registers
+/// (33 instructions a `ref.func`, most of a `table.fill` of one slot's time).
+#[inline(always)]
 pub(crate) unsafe fn ref_func(cx: *mut Cx, index: u32) -> u64 {
     // SAFETY: `index` was validated against the module's function space.
-    unsafe { (&*(*cx).inst).funcs[index as usize] as u64 + 1 }
+    unsafe { *(&*(*cx).inst).funcs.get_unchecked(index as usize) as u64 + 1 }
 }
 
 /// The store function behind module function `index` of the current instance.

@@ -10,7 +10,7 @@
 
 #![allow(unused_variables)]
 
-use super::super::layout::{Charge, DstPrice, DstSlotPrice, Entry, Layout, StackUnits};
+use super::super::layout::{Charge, DstLenPrice, DstPrice, DstSlotPrice, Entry, Layout, StackUnits};
 use super::super::runtime::trap;
 use super::super::{Cx, Ip, Sp};
 use super::{next_op, out_of_gas, rd, wr};
@@ -84,6 +84,21 @@ handler!(
     /// to the result slot.
     gas_len(ip, sp, mem, cx, gas, acc, op: DstSlotPrice) {
     let n = rd::<u32>(sp, op.len);
+    // An overflowing product is more than any gas left.
+    let Some(gas) = u64::from(n).checked_mul(op.per.0).and_then(|cost| gas.checked_sub(cost)) else {
+        return out_of_gas(ip, cx);
+    };
+    let r = wr(sp, op.dst, n);
+    next!(ip.add(1), sp, mem, cx, gas, r)
+});
+
+handler!(
+    /// `tally.gas_len(len, unit)` of a constant length (an `i32.const` just before the call):
+    /// [`gas_len`] and the constant's op in one, the length immediate. The op stands where the
+    /// call's two ops stood and traps where `gas_len` did (both are the call's); the constant's
+    /// slot is the result slot, which this op writes as `gas_len` did.
+    gas_len_imm(ip, sp, mem, cx, gas, acc, op: DstLenPrice) {
+    let n = op.len.0 as u32;
     // An overflowing product is more than any gas left.
     let Some(gas) = u64::from(n).checked_mul(op.per.0).and_then(|cost| gas.checked_sub(cost)) else {
         return out_of_gas(ip, cx);

@@ -46,34 +46,31 @@ table_grow(ip, sp, mem, cx, gas, acc, op: TableGrow) {
     next!(ip.add(1), sp, mem, cx, gas, r)
 });
 
-// `table.fill`, `table.copy` and `table.init` run a length of 0 or 1 in their handler, as the
-// bulk memory operations do (see `memory.rs`): the same bounds checks, then at most one slot
-// moved; longer ones take the general path out of line, by a tail call.
+// `table.fill`, `table.copy` and `table.init` run a length of 0 or 1 of table 0 in their
+// handler, as the bulk memory operations do (see `memory.rs`): the same bounds checks, then at
+// most one slot moved. Table 0 is `cx.table0`, one load away (a contract has at most one
+// table). Longer ones, and other tables, take the general path out of line, by a tail call.
 
-/// The slots of table `table` of the current instance.
+/// The slots of table 0 of the current instance.
 ///
 /// # Safety
-/// `cx` is the live context and `table` a table index of the current instance.
+/// `cx` is the live context and the current instance has a table.
 #[inline(always)]
-unsafe fn table_elems<'a>(cx: *mut Cx, table: u32) -> &'a mut Vec<u64> {
-    // SAFETY: instances are boxed and never touched mutably through the store while running,
-    // so this borrow of one table's slots aliases nothing else the handler holds.
-    // An instance's table ids are its store's.
-    unsafe {
-        let id = *(&*(*cx).inst).tables.get_unchecked(table as usize);
-        &mut (&mut *(*cx).store).tables.get_unchecked_mut(id as usize).elems
-    }
+unsafe fn table0<'a>(cx: *mut Cx) -> &'a mut Vec<u64> {
+    // SAFETY: `table0` is the current instance's table 0 (`runtime::load_memory`), a slot of the
+    // store's tables, which are never touched through the store while a handler holds this.
+    unsafe { &mut *(*cx).table0 }
 }
 
 handler!(
 /// `table.fill`.
 table_fill(ip, sp, mem, cx, gas, acc, op: TableFill) {
     let n = rd::<u32>(sp, op.len);
-    if n > 1 {
+    if n > 1 || op.table.0 != 0 {
         return table_fill_long(ip, sp, mem, cx, gas, acc);
     }
     let i = u64::from(rd::<u32>(sp, op.index));
-    let elems = table_elems(cx, op.table.0);
+    let elems = table0(cx);
     if i + u64::from(n) > elems.len() as u64 {
         return trap(ip, cx, TrapCode::TableOutOfBounds, gas);
     }
@@ -84,7 +81,7 @@ table_fill(ip, sp, mem, cx, gas, acc, op: TableFill) {
     next!(ip.add(1), sp, mem, cx, gas, i)
 });
 
-/// `table.fill` of more than one slot ([`table_fill`]'s general path).
+/// `table.fill` of more than one slot, or of a table other than 0 ([`table_fill`]'s general path).
 #[inline(never)]
 unsafe extern "C" fn table_fill_long(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
     // SAFETY: the handler invariants hold for `ip` (it is a `table_fill` op).
@@ -101,30 +98,30 @@ handler!(
 /// `table.copy`: destination, source and length slots; the data op holds the tables.
 table_copy(ip, sp, mem, cx, gas, acc, op: TableBulk, ext: TableCopyData) {
     let n = rd::<u32>(sp, op.len);
-    let (dst, src) = (u64::from(rd::<u32>(sp, op.dst)), u64::from(rd::<u32>(sp, op.src)));
-    if n == 0 {
-        if dst > table_elems(cx, ext.dst_table.0).len() as u64 || src > table_elems(cx, ext.src_table.0).len() as u64 {
-            return trap(ip, cx, TrapCode::TableOutOfBounds, gas);
-        }
-    } else if n == 1 {
-        // The source slot is read before the destination is borrowed: they may be one table.
-        let from = table_elems(cx, ext.src_table.0);
-        if src >= from.len() as u64 {
-            return trap(ip, cx, TrapCode::TableOutOfBounds, gas);
-        }
-        let v = *from.get_unchecked(src as usize);
-        let to = table_elems(cx, ext.dst_table.0);
-        if dst >= to.len() as u64 {
-            return trap(ip, cx, TrapCode::TableOutOfBounds, gas);
-        }
-        *to.get_unchecked_mut(dst as usize) = v;
-    } else {
+    // Within table 0: one lookup serves both ends, and the bounds checks are the general
+    // path's, `dst + n <= len` and `src + n <= len`.
+    if n > 1 || ext.dst_table.0 != 0 || ext.src_table.0 != 0 {
         return table_copy_long(ip, sp, mem, cx, gas, acc);
     }
+    let elems = table0(cx);
+    let (dst, src) = (u64::from(rd::<u32>(sp, op.dst)), u64::from(rd::<u32>(sp, op.src)));
+    let len = elems.len() as u64;
+    if n == 0 {
+        if dst > len || src > len {
+            return trap(ip, cx, TrapCode::TableOutOfBounds, gas);
+        }
+    } else {
+        if dst >= len || src >= len {
+            return trap(ip, cx, TrapCode::TableOutOfBounds, gas);
+        }
+        *elems.get_unchecked_mut(dst as usize) = *elems.get_unchecked(src as usize);
+    }
+    // Not a producer: the accumulator may hold anything after it (a free register).
     next!(ip.add(2), sp, mem, cx, gas, dst)
 });
 
-/// `table.copy` of more than one slot ([`table_copy`]'s general path).
+/// `table.copy` of more than one slot, or involving a table other than 0 ([`table_copy`]'s
+/// general path).
 #[inline(never)]
 unsafe extern "C" fn table_copy_long(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
     // SAFETY: the handler invariants hold for `ip` (it is a `table_copy` op, its data op next).
@@ -144,7 +141,7 @@ handler!(
 /// element segment.
 table_init(ip, sp, mem, cx, gas, acc, op: TableBulk, ext: TableInitData) {
     let n = rd::<u32>(sp, op.len);
-    if n > 1 {
+    if n > 1 || ext.table.0 != 0 {
         return table_init_long(ip, sp, mem, cx, gas, acc);
     }
     // The segment index is in range (handler invariants); a dropped segment is empty.
@@ -152,7 +149,7 @@ table_init(ip, sp, mem, cx, gas, acc, op: TableBulk, ext: TableInitData) {
     let seg = ext.elem.0 as usize;
     let items: &[u64] = if inst.elem_dropped.get_unchecked(seg).get() { &[] } else { inst.elems.get_unchecked(seg) };
     let (dst, src) = (u64::from(rd::<u32>(sp, op.dst)), u64::from(rd::<u32>(sp, op.src)));
-    let elems = table_elems(cx, ext.table.0);
+    let elems = table0(cx);
     if src + u64::from(n) > items.len() as u64 || dst + u64::from(n) > elems.len() as u64 {
         return trap(ip, cx, TrapCode::TableOutOfBounds, gas);
     }
@@ -162,7 +159,8 @@ table_init(ip, sp, mem, cx, gas, acc, op: TableBulk, ext: TableInitData) {
     next!(ip.add(2), sp, mem, cx, gas, dst)
 });
 
-/// `table.init` of more than one slot ([`table_init`]'s general path).
+/// `table.init` of more than one slot, or to a table other than 0 ([`table_init`]'s general
+/// path).
 #[inline(never)]
 unsafe extern "C" fn table_init_long(ip: Ip, sp: Sp, mem: *mut u8, cx: *mut Cx, gas: u64, acc: u64) -> Ip {
     // SAFETY: the handler invariants hold for `ip` (it is a `table_init` op, its data op next).

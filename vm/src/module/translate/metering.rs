@@ -11,8 +11,8 @@ use super::stack::Operand;
 use super::{FuncTranslator, ModuleCtx};
 use crate::exec::handlers::{self as h, CondBranch};
 use crate::exec::layout::{
-    Charge, Charged, DstOnly, DstPrice, DstSlotPrice, Entry, Flag, Gas, Slot, Stack, StackUnits, UnitPrice,
-    CHARGED_MEMORY,
+    Charge, Charged, DstLenPrice, DstOnly, DstPrice, DstSlotPrice, Entry, Flag, Gas, Imm, Slot, Stack, StackUnits,
+    UnitPrice, CHARGED_MEMORY,
 };
 use crate::metering::Import;
 
@@ -97,6 +97,17 @@ impl FuncTranslator {
                     self.memory_size_at = None;
                     self.memory_charge_at = Some(at);
                     return true;
+                }
+                // A constant length (a bulk operation's, often): one op instead of the constant's
+                // `konst` and `gas_len` (both emitted here, at the call, so at its offset).
+                if let Some(&Operand::Const(c)) = self.stack.last() {
+                    if let Ok(n) = u32::try_from(c) {
+                        self.stack.pop();
+                        let dst = self.next_temp();
+                        let op = DstLenPrice { dst, len: Imm::new(u64::from(n)), per: UnitPrice(arg) };
+                        self.emit_producer(h::gas_len_imm.op(op));
+                        return true;
+                    }
                 }
                 let len = Slot(self.pop_slot());
                 let dst = self.next_temp();
