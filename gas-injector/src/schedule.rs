@@ -135,11 +135,11 @@ impl Default for DynamicCosts {
         Self {
             memory_grow_per_page: 14_000_000,
             memory_init_per_byte: 46,
-            memory_copy_per_byte: 52,
-            memory_fill_per_byte: 38,
+            memory_copy_per_byte: 65,
+            memory_fill_per_byte: 46,
             table_grow_per_element: 300,
-            table_init_per_element: 260,
-            table_copy_per_element: 190,
+            table_init_per_element: 320,
+            table_copy_per_element: 220,
             table_fill_per_element: 250,
             memory_access_per_page: 780,
         }
