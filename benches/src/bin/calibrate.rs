@@ -402,6 +402,9 @@ fn resolve(path: &std::path::Path, settings: minimax::Settings, args: &Args) -> 
             "the released programs' least bound, the rest within {:.3}×: {:.3}×",
             answer.held_bound, released.bound
         );
+        for (k, b) in &released.own {
+            println!("  {} held within {b:.3}×", inputs.programs[*k].name);
+        }
     }
     println!("structure: {}", answer.pivot);
     for (name, v) in &answer.pivots {

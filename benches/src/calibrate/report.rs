@@ -230,8 +230,8 @@ fn rule(out: &mut String, c: &Calibration) {
          members, and which references lie below and above it). While that least bound is above the \
          cap, the program whose release lowers it most on the others is released (held within the \
          optimum × {}) and the others bounded again. Stage 2 holds the others at their least bound × \
-         {} (never above {}× unless that bound is), the released ones at their own least bound × the \
-         same, and takes the prices nearest each term's own \
+         {} (never above {}× unless that bound is), the released ones each at its own least bound × the \
+         same (the one that binds the released set held there, the rest bounded again without it), and takes the prices nearest each term's own \
          worst-case cost at that bound (`p / r − 1` above it, `−ln(p / r)` below), each program's \
          relative shortfall of gas below what the aim ({}) needs weighted {} against those deviations (rule v6's \
          aim: a margin for the reference machine's two speeds, at which latency-bound programs read \
@@ -285,8 +285,16 @@ fn rule(out: &mut String, c: &Calibration) {
         }
         let _ = writeln!(
             out,
-            "- the released programs' least bound, the others within {:.3}×: {:.3}×\n",
-            a.held_bound, released.bound
+            "- the released programs' least bound, the others within {:.3}×: {:.3}×; each held within \
+             its own: {}\n",
+            a.held_bound,
+            released.bound,
+            released
+                .own
+                .iter()
+                .map(|(k, b)| format!("`{}` {b:.3}×", r.programs[*k].name))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     let (_, at_defaults) = super::minimax::ratios_at_defaults(&r.programs);

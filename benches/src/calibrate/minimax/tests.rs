@@ -399,3 +399,38 @@ fn the_aim_takes_a_term_ordinary_code_does_not_pay_below_the_bound_and_leaves_th
     assert!((ratio_of(&m, &programs, "slow-loop") - 2.8).abs() < 1e-6);
     assert_eq!(SIMPLE.get(&m.params), 1000, "the median keeps its gas");
 }
+
+#[test]
+fn each_released_program_is_held_within_its_own_least_bound() {
+    // `hopeless` has the reference's mix in 5× its time: 5× whatever the prices. `reads` can get
+    // no lower than 4×: the band (2, both terms fitted at 1000) keeps a read at most 2000 while
+    // `simple` is pinned at 1000 by the median, and 1.2e7 / (1e6 + 1000 · 2000) is 4. Both are
+    // released. Stage 2's reference price for a read is 1000: held within the released set's
+    // bound (5×), the read would fall to 1400; held within its own (4×), it stays at 2000.
+    let programs = vec![
+        program("ref", Kind::Reference, 1_000_000.0, &[(SIMPLE, 1000.0)]),
+        program("hopeless", Kind::Scenario, 5_000_000.0, &[(SIMPLE, 1000.0)]),
+        program("reads", Kind::Scenario, 12_000_000.0, &[(SIMPLE, 1000.0), (READ, 1000.0)]),
+    ];
+    let fitted: BTreeMap<Term, f64> = [(SIMPLE, 1000.0), (READ, 1000.0)].into_iter().collect();
+    let reference = |t: Term, _| t.get(&base()) as f64;
+    let settings = Settings {
+        floor: 0.5,
+        slack: 1.0,
+        cap: 3.0,
+        band: Some(2.0),
+        bound_probes: true,
+        release: Some(1.0),
+        aim: None,
+    };
+    let m = solve(&programs, &base(), &[], &fitted, &reference, settings).unwrap();
+    let released = m.released.as_ref().expect("both are released");
+    assert_eq!(released.steps.len(), 2, "{released:?}");
+    assert!((released.bound - 5.0).abs() < 1e-6, "{released:?}");
+    assert!(released.own.contains(&(1, 5.0)), "{released:?}");
+    let reads = released.own.iter().find(|(k, _)| *k == 2).expect("reads is held").1;
+    assert!((reads - 4.0).abs() < 1e-3, "{released:?}");
+    assert_eq!(READ.get(&m.params), 2000);
+    assert!((ratio_of(&m, &programs, "reads") - 4.0).abs() < 1e-3);
+    assert!((ratio_of(&m, &programs, "hopeless") - 5.0).abs() < 1e-6);
+}
