@@ -141,7 +141,7 @@ impl Default for DynamicCosts {
             table_init_per_element: 320,
             table_copy_per_element: 220,
             table_fill_per_element: 250,
-            memory_access_per_page: 780,
+            memory_access_per_page: 810,
         }
     }
 }

@@ -117,8 +117,8 @@ impl Default for HostCosts {
     /// measurement, and `create`/`set_code`, which no probe measures yet.
     fn default() -> Self {
         Self {
-            base: 230_000,
-            memory_read_byte: 150,
+            base: 220_000,
+            memory_read_byte: 250,
             memory_write_byte: 32,
             // Storage prices are fitted on the slower backend, `RedbStorage`, at its worst (a key
             // spread at random over 65,536, writes and removals committed durably, 256-byte keys
@@ -136,7 +136,7 @@ impl Default for HostCosts {
             event_data_byte: 1,
             keccak: 36_000,
             // ~5 ns per byte with the whole 16 MiB memory hashed (the permutation and the reads).
-            keccak_block: 820_000,
+            keccak_block: 810_000,
             call: 240_000,
             // Preparing any module has a fixed cost (as `load` pays for calls): the calibration's
             // deploys of the smallest ordinary code left 130–190 M gas of time unpaid at 10 M.
@@ -196,7 +196,7 @@ impl Default for HostCosts {
             instantiate_elem_item: 1_100,
             instantiate_data_byte: 57,
             // Copying, hashing (Keccak ~3-8 ns per byte here) and committing a byte.
-            receipt_byte: 5_400,
+            receipt_byte: 5_300,
             // A deployment's fixed work (`deploy`) and a frame's set-up (`call`): both happen.
             create: 12_000_000,
             set_code: 12_000_000,

@@ -749,16 +749,26 @@ pub fn solve(
         // Rule v6: each released program within its own least bound. The one that binds the
         // released set's bound is held there and the rest bounded again, so a released program
         // that could stay lower does not rise to the worst one's ratio.
+        // (A step the grid of `u` finds no solution for ends the search: the rest keep the
+        // set's bound, as under rule v5.)
         let mut least = bound;
         loop {
             let within = least * settings.slack;
-            match best_release(&setup, &all, &best, &rest, (least, within), &bounded, &ratios_default)? {
-                Some((r, lower)) => {
-                    rest[r] = Some(within);
-                    best = best_points(&setup, &all, &rest, &ratios_default, None)?;
-                    least = lower.min(1.0 / best[0].2);
+            let step = best_release(&setup, &all, &best, &rest, (least, within), &bounded, &ratios_default).and_then(
+                |choice| {
+                    let Some((r, lower)) = choice else { return Ok(None) };
+                    let mut trial = rest.clone();
+                    trial[r] = Some(within);
+                    let points = best_points(&setup, &all, &trial, &ratios_default, None)?;
+                    Ok(Some((trial, points, lower)))
+                },
+            );
+            match step {
+                Ok(Some((trial, points, lower))) => {
+                    least = lower.min(1.0 / points[0].2);
+                    (rest, best) = (trial, points);
                 }
-                None => {
+                _ => {
                     for h in rest.iter_mut().filter(|h| h.is_none()) {
                         *h = Some(within);
                     }
