@@ -54,24 +54,6 @@ fn elem_spread_one(scale: Scale) -> Setup {
     warm_call(code, PLENTY, param)
 }
 
-fn elem_spread_max(scale: Scale) -> Setup {
-    let elements = scale.pick(max_table(), max_table(), 4096);
-    let per_table = elements / 512;
-    let tables = match scale {
-        Scale::Tiny => 2,
-        _ => attacks::largest_fitting(1, MAX_ELEMENT_SEGMENTS / per_table, max_code(), |t| {
-            attacks::elem_spread(t, elements, 512)
-        }),
-    };
-    let code = attacks::elem_spread(tables, elements, 512);
-    let param = format!(
-        "{tables} tables × {elements}, a segment every 512 slots ({} segments, {}: code size binds)",
-        tables * per_table,
-        kib(code.len())
-    );
-    warm_call(code, SMALL_LIMIT, param)
-}
-
 fn tables_at_limit(scale: Scale) -> Setup {
     let elements = scale.pick(limits().table_elements, limits().table_elements, 100);
     let param = format!("1 table × {elements} funcref (`tables`, `table_elements`), empty method");
@@ -406,7 +388,7 @@ fn chase_data(scale: Scale) -> Setup {
     let (pages, loads) = scale.pick((max_pages(), 4 << 20), (max_pages(), 1 << 20), (1, 1000));
     let nodes = match scale {
         Scale::Tiny => 100,
-        _ => attacks::largest_fitting(2, MAX_DATA_SEGMENTS, max_code(), |n| attacks::chase_data(pages, n, 32, 3)),
+        _ => attacks::largest_fitting(2, max_data_segments(), max_code(), |n| attacks::chase_data(pages, n, 32, 3)),
     };
     let code = attacks::chase_data(pages, nodes, loads, 3);
     let param = format!(
@@ -438,12 +420,20 @@ fn chase_loop_1(scale: Scale) -> Setup {
     chase_loop_over(scale, 1)
 }
 
+fn chase_loop_8(scale: Scale) -> Setup {
+    chase_loop_over(scale, 8)
+}
+
 fn chase_loop_16(scale: Scale) -> Setup {
     chase_loop_over(scale, 16)
 }
 
 fn chase_loop_64(scale: Scale) -> Setup {
     chase_loop_over(scale, 64)
+}
+
+fn chase_loop_128(scale: Scale) -> Setup {
+    chase_loop_over(scale, 128)
 }
 
 /// Calls the storage-write contract with a fresh nonce every run.
@@ -596,7 +586,6 @@ pub(super) fn scenarios() -> Vec<Scenario> {
         r("tables-many", 1, tables_many),
         s("tables-at-limit", 1, tables_at_limit),
         s("elem-spread-one", 2, elem_spread_one),
-        r("elem-spread-max", 2, elem_spread_max),
         s("elem-spread-at-limit", 2, elem_spread_at_limit),
         s("cold-tiny", 3, cold_tiny),
         s("cold-large", 3, cold_large),
@@ -634,8 +623,10 @@ pub(super) fn scenarios() -> Vec<Scenario> {
         r("chase-data", 8, chase_data),
         s("chase-loop", 8, chase_loop),
         s("chase-loop-1-page", 8, chase_loop_1),
+        s("chase-loop-8-pages", 8, chase_loop_8),
         s("chase-loop-16-pages", 8, chase_loop_16),
         s("chase-loop-64-pages", 8, chase_loop_64),
+        s("chase-loop-128-pages", 8, chase_loop_128),
         s("writes-memory", 9, writes_memory),
         s("writes-redb", 9, writes_redb),
         s("div-subnormal", 10, div_subnormal),

@@ -188,9 +188,10 @@ fn max_locals() -> u32 {
     params().vm_config().max_locals
 }
 
-/// wasmparser's limits (`wasmparser::limits`), which Tally inherits.
-const MAX_ELEMENT_SEGMENTS: u32 = 100_000;
-const MAX_DATA_SEGMENTS: u32 = 100_000;
+/// The most data segments a contract may declare.
+fn max_data_segments() -> u32 {
+    params().code.data_segments
+}
 
 /// A runtime with the default code cache.
 fn runtime() -> Result<Runtime, String> {
