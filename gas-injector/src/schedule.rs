@@ -133,15 +133,15 @@ impl std::error::Error for ScheduleError {}
 impl Default for DynamicCosts {
     fn default() -> Self {
         Self {
-            memory_grow_per_page: 14_000_000,
-            memory_init_per_byte: 46,
-            memory_copy_per_byte: 65,
-            memory_fill_per_byte: 46,
-            table_grow_per_element: 300,
-            table_init_per_element: 320,
-            table_copy_per_element: 220,
-            table_fill_per_element: 250,
-            memory_access_per_page: 810,
+            memory_grow_per_page: 36_000_000,
+            memory_init_per_byte: 64,
+            memory_copy_per_byte: 96,
+            memory_fill_per_byte: 69,
+            table_grow_per_element: 330,
+            table_init_per_element: 360,
+            table_copy_per_element: 270,
+            table_fill_per_element: 320,
+            memory_access_per_page: 930,
         }
     }
 }
@@ -207,10 +207,10 @@ impl Default for Schedule {
         Self {
             version: SCHEDULE_VERSION,
             op_costs: OpKind::ALL.iter().map(|op| Some(op.default_cost())).collect(),
-            br_table_per_target: 2,
-            branch_change: 24_000,
-            per_local: 190,
-            call_per_param: 1,
+            br_table_per_target: 12,
+            branch_change: 16_000,
+            per_local: 250,
+            call_per_param: 230,
             dynamic: DynamicCosts::default(),
             stack: StackCosts::default(),
         }

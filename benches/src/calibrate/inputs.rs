@@ -117,13 +117,14 @@ impl Inputs {
     }
 
     /// Takes each scenario's and non-reference baseline's time as the largest of its own and a
-    /// later suite run's (`rows`, run at the prices `ran_at`), so the rule bounds every program
+    /// later suite run's (`rows`, run at the prices `ran_at` or at the prices the inputs were
+    /// timed at, whichever gives each row's gas), so the rule bounds every program
     /// at the worst ratio it was measured at. The reference machine runs the references at one
     /// of two speeds, and a latency-bound program's ratio is 20–40 % higher at the fast one
     /// (BENCHMARKS.md, "Two speeds"): one run's ratio is not the program's worst. A row's time is
     /// converted to the inputs' unit through the references' median time per gas at `ran_at`
     /// over theirs at the timed prices. Returns what changed or was skipped, one line each (a
-    /// row whose gas is not what its counts give at `ran_at` ran at other prices, and is skipped).
+    /// row whose gas is what its counts give at neither ran at other prices, and is skipped).
     pub fn raise_to_suite(&mut self, rows: &[Row], ran_at: &tally_host_env::Params) -> Vec<String> {
         let base = self.base();
         let median_at = |p: &tally_host_env::Params| -> f64 {
@@ -135,7 +136,10 @@ impl Inputs {
                 .collect();
             crate::tpg::median(&mut tpg)
         };
-        let unit = median_at(ran_at) / median_at(&base).max(f64::MIN_POSITIVE);
+        // A run at `ran_at`, or at the prices the inputs were timed at (the defaults when the
+        // calibration ran): each row is taken at the first whose counts give its gas.
+        let candidates = [ran_at, &base];
+        let units = candidates.map(|p| median_at(p) / median_at(&base).max(f64::MIN_POSITIVE));
         let mut notes = Vec::new();
         for row in rows {
             let Outcome::Measured(m) = &row.outcome else { continue };
@@ -143,21 +147,25 @@ impl Inputs {
             else {
                 continue;
             };
-            let counted = program.gas(ran_at);
-            if (counted - m.gas as f64).abs() > 1e-3 * m.gas as f64 {
+            let matches = |p: &tally_host_env::Params| (program.gas(p) - m.gas as f64).abs() <= 1e-3 * m.gas as f64;
+            let Some(at) = candidates.iter().position(|p| matches(p)) else {
                 notes.push(format!(
-                    "{}: skipped (gas {} in the run, {counted:.0} by its counts at these prices)",
-                    row.name, m.gas
+                    "{}: skipped (gas {} in the run, {:.0} by its counts at these prices)",
+                    row.name,
+                    m.gas,
+                    program.gas(ran_at)
                 ));
                 continue;
-            }
+            };
+            let (counted, unit) = (program.gas(candidates[at]), units[at]);
             let time = m.cpu_ratio * m.gas as f64 * unit;
             if time > program.time {
                 notes.push(format!(
-                    "{}: {:.2}× → {:.2}× at these prices",
+                    "{}: {:.2}× → {:.2}× at {}",
                     row.name,
                     program.time / counted / unit,
-                    m.cpu_ratio
+                    m.cpu_ratio,
+                    if at == 0 { "these prices" } else { "the prices timed" }
                 ));
                 program.time = time;
             }
@@ -215,6 +223,7 @@ mod tests {
                 program("ref", Kind::Reference, 7000.0, &[(simple, 1000.0)]),
                 program("slow", Kind::Scenario, 14_000.0, &[(alu, 1000.0)]),
                 program("fast", Kind::Scenario, 14_000.0, &[(alu, 1000.0)]),
+                program("timed", Kind::Scenario, 14_000.0, &[(alu, 1000.0)]),
                 program("other", Kind::Scenario, 14_000.0, &[(alu, 1000.0)]),
             ],
             fitted: BTreeMap::new(),
@@ -240,7 +249,14 @@ mod tests {
         // The later run priced `alu` at 14: a ratio of 1.5 there is 3 at the timed prices.
         let mut ran_at = inputs.base();
         alu.set(&mut ran_at, 14);
-        let rows = [row("slow", 14_000, 1.5), row("fast", 14_000, 0.5), row("other", 7000, 9.0), row("ref", 7000, 9.0)];
+        // `timed` ran at the timed prices (its gas says so), `other` at neither.
+        let rows = [
+            row("slow", 14_000, 1.5),
+            row("fast", 14_000, 0.5),
+            row("timed", 7000, 2.5),
+            row("other", 21_000, 9.0),
+            row("ref", 7000, 9.0),
+        ];
         let notes = inputs.raise_to_suite(&rows, &ran_at);
         let base = inputs.base();
         let ratio = |name: &str| {
@@ -249,10 +265,12 @@ mod tests {
         };
         assert!((ratio("slow") - 3.0).abs() < 1e-9, "{}", ratio("slow"));
         assert!((ratio("fast") - 2.0).abs() < 1e-9, "never lowered: {}", ratio("fast"));
+        assert!((ratio("timed") - 2.5).abs() < 1e-9, "a row at the timed prices: {}", ratio("timed"));
         assert!((ratio("other") - 2.0).abs() < 1e-9, "a row at other prices is skipped");
         assert!((ratio("ref") - 1.0).abs() < 1e-9, "the references keep the unit");
-        assert_eq!(notes.len(), 2, "{notes:?}");
-        assert!(notes[1].starts_with("other: skipped"), "{notes:?}");
+        assert_eq!(notes.len(), 3, "{notes:?}");
+        assert!(notes[1].starts_with("timed: 2.00× → 2.50× at the prices timed"), "{notes:?}");
+        assert!(notes[2].starts_with("other: skipped"), "{notes:?}");
     }
 
     /// Older files name the timed prices `fixed_prices`; both set the base.
