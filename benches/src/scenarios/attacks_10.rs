@@ -620,7 +620,7 @@ pub(super) fn scenarios() -> Vec<Scenario> {
         s("deploy-globals-at-limit", 7, deploy_globals_at_limit),
         s("deploy-br-table-at-limit", 7, deploy_br_table_at_limit),
         s("deploy-br-tables-at-limit", 7, deploy_br_tables_at_limit),
-        r("chase-data", 8, chase_data),
+        s("chase-data", 8, chase_data),
         s("chase-loop", 8, chase_loop),
         s("chase-loop-1-page", 8, chase_loop_1),
         s("chase-loop-8-pages", 8, chase_loop_8),
