@@ -62,6 +62,8 @@ fn calibration_file_round_trips() {
     }
     p.schedule.set_cost(OpKind::Unreachable, None);
     p.schedule.dynamic.memory_access_per_page = 777;
+    p.schedule.dynamic.memory_access_per_page_above = 4_321;
+    p.schedule.dynamic.memory_access_threshold_pages = 12;
     p.host.storage_remove = 123_456_789;
     let read = file::parse(&file::write(&p.schedule, &p.host, &measured())).unwrap();
     assert_eq!((read.schedule, read.host), (p.schedule.clone(), p.host));
@@ -107,7 +109,7 @@ fn every_operator_is_in_one_class() {
     let total: usize = OpClass::ALL.iter().map(|c| members(*c).len()).sum();
     assert_eq!(total, OpKind::COUNT);
     assert_eq!(class_of(OpKind::F64Div), OpClass::FloatDiv);
-    assert_eq!(Term::all().len(), OpClass::ALL.len() + 4 + 9 + 32);
+    assert_eq!(Term::all().len(), OpClass::ALL.len() + 4 + 10 + 32);
 }
 
 /// Runs every probe at tiny sizes, once: each builds, runs as expected, is counted, fits, and
@@ -135,7 +137,7 @@ fn every_probe_runs_and_depends_only_on_earlier_terms() {
         let counts: Vec<f64> = p.points.iter().map(|pt| pt.count).collect();
         assert!(counts.windows(2).all(|w| w[1] > w[0]), "{}: the counts {counts:?} do not grow with x", p.name);
     }
-    for t in &c.terms {
+    for t in c.terms.iter().filter(|t| !pipeline::UNFITTED_TERMS.contains(&t.term)) {
         assert!(!t.candidates.is_empty(), "no probe prices {}", t.term.name());
     }
     assert!(c.series.as_ref().is_some_and(|s| s.fit.is_ok()));

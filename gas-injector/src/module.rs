@@ -29,8 +29,9 @@ const MAX_IMPORTS: usize = 1_000_000;
 /// `24 × input_len + 1024`. Each original operator (at least one byte) gains at most a region
 /// charge (≤ 13 bytes) and a length charge or stack release (≤ 13 bytes; the operators that get
 /// one are at least 3 and 1 bytes long, a release at most 8 bytes) or a branch charge (≤ 19
-/// bytes; `br_if` and `if` are at least 2 bytes long), a region's memory-access charge (≤ 16
-/// bytes) needs a load or store in it (at least 3 bytes), and each function (at least 4 bytes of
+/// bytes; `br_if` and `if` are at least 2 bytes long), a region's memory-access charges (≤ 16
+/// bytes, and ≤ 35 more above the threshold) need a load or store in it (at least 3 bytes, so
+/// at most 3 + 13 + 16 + 35 = 67 ≤ 72 bytes out for it), and each function (at least 4 bytes of
 /// input) gains a fixed prologue and epilogue (≤ 32 bytes), so the bound holds for any schedule;
 /// it is also checked.
 pub fn max_output_size(input_len: usize) -> usize {

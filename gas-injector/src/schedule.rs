@@ -12,8 +12,9 @@ use crate::ops::{Dynamic, OpKind};
 /// The schedule format this crate reads and writes. It fixes the operator table
 /// ([`OpKind::ALL`], 201 entries) and the field layout of [`Schedule`]. Version 2 added
 /// [`DynamicCosts::memory_access_per_page`], version 3 [`Schedule::call_per_param`], version 4
-/// [`Schedule::branch_change`].
-pub const SCHEDULE_VERSION: u32 = 4;
+/// [`Schedule::branch_change`], version 5 [`DynamicCosts::memory_access_per_page_above`] and
+/// [`DynamicCosts::memory_access_threshold_pages`].
+pub const SCHEDULE_VERSION: u32 = 5;
 
 /// Gas costs and stack limits used to instrument a module.
 ///
@@ -69,6 +70,18 @@ pub struct DynamicCosts {
     /// (BENCHMARKS.md, "Pointer chasing"); this keeps a dependent chain of such loads within the
     /// gas it pays, whatever the memory size.
     pub memory_access_per_page: u64,
+    /// Every load and store, in addition: per page of the memory's size above
+    /// [`memory_access_threshold_pages`](Self::memory_access_threshold_pages) when its region
+    /// starts (nothing while the memory is at most that size). Charged with the region's
+    /// memory-access charge, for all its loads and stores, by `tally.gas_len` on
+    /// `max(0, memory.size - threshold)` (`SPEC.md`, "Memory accesses"). A dependent chain of
+    /// loads costs about 4 ns per load in 1 or 2 pages, 11-18 ns in 8 to 64 and 95-150 ns in 128
+    /// to 256 (BENCHMARKS.md, "Session 19"): a price linear in pages alone that covers the large
+    /// memories overcharges the small ones, which ordinary programs use. 0 injects nothing.
+    pub memory_access_per_page_above: u64,
+    /// The memory size (pages) above which loads and stores pay
+    /// [`memory_access_per_page_above`](Self::memory_access_per_page_above) per page.
+    pub memory_access_threshold_pages: u32,
 }
 
 /// Stack-height accounting. A function's frame costs `activation` plus the sizes of its
@@ -142,6 +155,8 @@ impl Default for DynamicCosts {
             table_copy_per_element: 270,
             table_fill_per_element: 320,
             memory_access_per_page: 930,
+            memory_access_per_page_above: 0,
+            memory_access_threshold_pages: 0,
         }
     }
 }
@@ -294,8 +309,17 @@ impl Schedule {
     }
 
     /// Decodes a SCALE-encoded schedule and [validates](Schedule::validate) it. Trailing bytes
-    /// are an error.
+    /// are an error, and so is another version than [`SCHEDULE_VERSION`]
+    /// ([`ScheduleError::UnsupportedVersion`], read before the rest).
     pub fn from_bytes(mut bytes: &[u8]) -> Result<Self, ScheduleError> {
+        // The version first: another version's fields are laid out differently, so decoding them
+        // as this version's would fail (or succeed) for the wrong reason.
+        if let Some(&v) = bytes.first_chunk::<4>() {
+            let version = u32::from_le_bytes(v);
+            if version != SCHEDULE_VERSION {
+                return Err(ScheduleError::UnsupportedVersion(version));
+            }
+        }
         let s = Self::decode(&mut bytes).map_err(|e| ScheduleError::Decode(e.to_string()))?;
         if !bytes.is_empty() {
             return Err(ScheduleError::Decode(format!("{} trailing bytes", bytes.len())));

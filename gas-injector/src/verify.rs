@@ -34,7 +34,10 @@ use tally_profile::metering::{self, Import, FUNC_SHIFT};
 ///   except for the shifted `call`/`ref.func` index) with only these patterns inserted:
 ///   `i64.const c; call 0` at each region start (with the recomputed cost `c`), then
 ///   `memory.size 0; i64.const p; call 1; drop` where the region has loads or stores (`p`: their
-///   number times the per-page access cost),
+///   number times the per-page access cost), then, when the schedule's
+///   `memory_access_per_page_above` is nonzero, `memory.size 0; i32.const T; i32.sub;
+///   i32.const 0; memory.size 0; i32.const T; i32.gt_u; select; i64.const q; call 1; drop` there
+///   (`q`: their number times that cost, `T` the threshold),
 ///   `i64.const u; call 1` before each live size-dependent operator, `i32.const F; call 3`
 ///   before each live `return`, and, when the schedule's `branch_change` is nonzero,
 ///   `i32.const s; i64.const branch_change; call 4` before each live `br_if` and `if`, `s`
@@ -295,6 +298,8 @@ struct Found {
     charge: Option<u64>,
     /// The unit of a region's memory-access charge (`memory.size; i64.const u; call 1; drop`).
     pages: Option<u64>,
+    /// The threshold and unit of a region's memory-access charge above the threshold.
+    above: Option<(u32, u64)>,
     len: Option<u64>,
     leave: bool,
     /// A branch charge: the site's number and the cost of a change.
@@ -423,8 +428,21 @@ impl FuncCheck<'_> {
                 j += 3;
                 continue;
             }
+            if let Some(above) = above_charge(middle.get(j..j + 11)) {
+                if pending.above.is_some() || pending.leave || pending.len.is_some() || pending.branch.is_some() {
+                    return Err(self.code_err(at.start, "misplaced memory-access charge above the threshold"));
+                }
+                pending.above = Some(above);
+                j += 11;
+                continue;
+            }
             if let Some(unit) = pages_charge(middle.get(j..j + 4)) {
-                if pending.pages.is_some() || pending.leave || pending.len.is_some() || pending.branch.is_some() {
+                if pending.pages.is_some()
+                    || pending.above.is_some()
+                    || pending.leave
+                    || pending.len.is_some()
+                    || pending.branch.is_some()
+                {
                     return Err(self.code_err(at.start, "misplaced memory-access charge"));
                 }
                 pending.pages = Some(unit);
@@ -480,7 +498,12 @@ impl FuncCheck<'_> {
             if got.charge != want.charge {
                 return Err(VerifyError::Charge { func: self.func, offset, expected: want.charge, found: got.charge });
             }
-            if got.len != want.len || got.leave != want.leave || got.pages != want.pages || got.branch != want.branch {
+            if got.len != want.len
+                || got.leave != want.leave
+                || got.pages != want.pages
+                || got.above != want.above
+                || got.branch != want.branch
+            {
                 return Err(VerifyError::Code {
                     func: self.func,
                     offset,
@@ -671,7 +694,9 @@ impl FuncCheck<'_> {
         // Pass B: sum each region's cost. A live loop's own cost belongs to its body region.
         let mut region_cost = vec![0u64; n + 1];
         let mut region_pages = vec![0u64; n + 1];
+        let mut region_above = vec![0u64; n + 1];
         let per_page = self.schedule.dynamic.memory_access_per_page;
+        let per_page_above = self.schedule.dynamic.memory_access_per_page_above;
         let mut loop_region = vec![false; n + 1];
         region_cost[0] =
             n_locals.checked_mul(self.schedule.per_local).ok_or_else(|| self.code_err(0, "locals cost overflows"))?;
@@ -709,6 +734,9 @@ impl FuncCheck<'_> {
                 region_pages[owner] = region_pages[owner]
                     .checked_add(per_page)
                     .ok_or_else(|| self.code_err(at.start, "region memory-access charge overflows"))?;
+                region_above[owner] = region_above[owner]
+                    .checked_add(per_page_above)
+                    .ok_or_else(|| self.code_err(at.start, "region memory-access charge overflows"))?;
             }
         }
 
@@ -719,6 +747,8 @@ impl FuncCheck<'_> {
                 let c = if loop_region[i] { region_cost[i].max(1) } else { region_cost[i] };
                 e.charge = (c > 0).then_some(c);
                 e.pages = (region_pages[i] > 0).then_some(region_pages[i]);
+                let threshold = self.schedule.dynamic.memory_access_threshold_pages;
+                e.above = (region_above[i] > 0).then_some((threshold, region_above[i]));
             }
             if live_op[i] {
                 let kind = OpKind::of(&at.op);
@@ -798,6 +828,20 @@ fn pages_charge(ops: Option<&[OpAt<'_>]>) -> Option<u64> {
             if Import::from_index(*function_index) == Some(Import::GasLen) =>
         {
             Some(*value as u64)
+        }
+        _ => None,
+    }
+}
+
+/// The threshold and unit of a region's memory-access charge above the threshold, if `ops` is
+/// one: `memory.size 0; i32.const T; i32.sub; i32.const 0; memory.size 0; i32.const T;
+/// i32.gt_u; select; i64.const unit; call $gas_len; drop`, the same `T` twice.
+fn above_charge(ops: Option<&[OpAt<'_>]>) -> Option<(u32, u64)> {
+    match ops? {
+        [OpAt { op: Operator::MemorySize { mem: 0 }, .. }, OpAt { op: Operator::I32Const { value: t1 }, .. }, OpAt { op: Operator::I32Sub, .. }, OpAt { op: Operator::I32Const { value: 0 }, .. }, OpAt { op: Operator::MemorySize { mem: 0 }, .. }, OpAt { op: Operator::I32Const { value: t2 }, .. }, OpAt { op: Operator::I32GtU, .. }, OpAt { op: Operator::Select, .. }, OpAt { op: Operator::I64Const { value }, .. }, OpAt { op: Operator::Call { function_index }, .. }, OpAt { op: Operator::Drop, .. }]
+            if t1 == t2 && Import::from_index(*function_index) == Some(Import::GasLen) =>
+        {
+            Some((*t1 as u32, *value as u64))
         }
         _ => None,
     }

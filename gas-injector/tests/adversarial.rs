@@ -266,6 +266,23 @@ fn many_tiny_regions_stay_within_the_output_bound() {
 }
 
 #[test]
+fn dense_memory_access_charges_stay_within_the_output_bound() {
+    // Every loop body is a region with one load: its charge, its per-page charge and its charge
+    // above the threshold, each with ten-byte units and a five-byte threshold.
+    let mut s = Schedule::uniform(u64::MAX / (1 << 20));
+    s.dynamic.memory_access_per_page = 1 << 62;
+    s.dynamic.memory_access_per_page_above = 1 << 62;
+    s.dynamic.memory_access_threshold_pages = 1 << 30;
+    let body = "(loop (drop (i32.load (i32.const 0))))".repeat(50_000);
+    let wasm = common::wat(&format!("(module (memory 1) (func {body}))"));
+    let out = instrument(&wasm, &s).unwrap();
+    verify(&wasm, &out, &s).unwrap();
+    eprintln!("dense accesses: {} -> {} bytes ({:.2}x)", wasm.len(), out.len(), out.len() as f64 / wasm.len() as f64);
+    assert!(out.len() <= max_output_size(wasm.len()));
+    assert!(out.len() > 7 * wasm.len(), "the charges are not the largest ones");
+}
+
+#[test]
 fn dense_branch_sites_stay_within_the_output_bound() {
     // Every `br_if` and `if` gets a branch charge with a ten-byte cost, and a region starts
     // after each.

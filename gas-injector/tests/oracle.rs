@@ -6,13 +6,20 @@ use crate::common;
 use arbitrary::Unstructured;
 use tally_gas_injector::{validate, Schedule};
 
-fn schedules() -> [Schedule; 3] {
+fn schedules() -> [Schedule; 4] {
     let mut varied = Schedule::default();
     varied.per_local = 7;
     varied.br_table_per_target = 3;
     varied.call_per_param = 9;
     varied.branch_change = 13;
-    [Schedule::default(), common::golden_schedule(), varied]
+    // Both memory-access terms (the charge above the threshold after the per-page one).
+    varied.dynamic.memory_access_per_page_above = 31;
+    varied.dynamic.memory_access_threshold_pages = 3;
+    let mut above_only = common::golden_schedule();
+    above_only.dynamic.memory_access_per_page = 0;
+    above_only.dynamic.memory_access_per_page_above = 17;
+    above_only.dynamic.memory_access_threshold_pages = u32::MAX - 4;
+    [Schedule::default(), common::golden_schedule(), varied, above_only]
 }
 
 #[test]
@@ -107,7 +114,7 @@ fn wasm_smith_modules_charge_exactly_the_step_by_step_cost() {
             continue;
         }
         modules += 1;
-        let s = &schedules()[(seed % 3) as usize];
+        let s = &schedules()[(seed % 4) as usize];
         let out = common::check(&wasm, s);
         let stats = common::paths::check_module(&out, s);
         total.functions += stats.functions;

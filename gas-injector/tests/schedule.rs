@@ -10,7 +10,10 @@ fn hex(bytes: &[u8]) -> String {
 
 #[test]
 fn scale_round_trip() {
-    for s in [Schedule::default(), Schedule::uniform(3), common::golden_schedule()] {
+    let mut above = common::golden_schedule();
+    above.dynamic.memory_access_per_page_above = 1 << 40;
+    above.dynamic.memory_access_threshold_pages = u32::MAX;
+    for s in [Schedule::default(), Schedule::uniform(3), common::golden_schedule(), above] {
         let bytes = s.to_bytes();
         assert_eq!(Schedule::from_bytes(&bytes), Ok(s.clone()));
     }
@@ -35,12 +38,12 @@ fn default_schedule_is_pinned() {
     let s = Schedule::default();
     assert_eq!(s.version, SCHEDULE_VERSION);
     assert_eq!(s.op_costs().len(), OpKind::COUNT);
-    assert_eq!(s.to_bytes().len(), 4 + 2 + OpKind::COUNT * 9 + 8 * 13 + 4 * 8);
+    assert_eq!(s.to_bytes().len(), 4 + 2 + OpKind::COUNT * 9 + 8 * 14 + 4 * 9);
     let min = s.op_costs().iter().map(|c| c.unwrap()).min().unwrap();
     assert!(min >= 500, "the cheapest operator must cost well above 1");
     assert_eq!(
         hex(&s.schedule_hash()),
-        "73b66b2402ba31d2a225203b8cecedb019d7c3c48b40553c1b384c5150d8c3fb",
+        "5019c751a8f636940a8e6b6d051a58cb54bf56c07ef203240c30246b739cbfe6",
         "the default schedule changed; update this pin only for a deliberate new schedule"
     );
 }
@@ -98,4 +101,39 @@ fn malformed_schedules_are_rejected() {
         let garbage: Vec<u8> = (0..seed * 7).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
         let _ = Schedule::from_bytes(&garbage);
     }
+}
+
+/// Another version's encoding is refused by its version, read first: version 4 lacks version 5's
+/// two memory-access fields (12 bytes at the end of the dynamic costs, before the 32 bytes of
+/// stack costs), and decoding it as version 5 would fail for the wrong reason.
+#[test]
+fn other_versions_are_refused_by_their_version() {
+    let v5 = Schedule::default().to_bytes();
+    let n = v5.len();
+    let mut v4 = 4u32.to_le_bytes().to_vec();
+    v4.extend(&v5[4..n - 32 - 12]);
+    v4.extend(&v5[n - 32..]);
+    assert_eq!(Schedule::from_bytes(&v4), Err(ScheduleError::UnsupportedVersion(4)));
+    let mut v6 = v5.clone();
+    v6[..4].copy_from_slice(&6u32.to_le_bytes());
+    assert_eq!(Schedule::from_bytes(&v6), Err(ScheduleError::UnsupportedVersion(6)));
+    assert_eq!(SCHEDULE_VERSION, 5);
+}
+
+/// The threshold term is 0 by default, and a threshold without a price injects nothing: the
+/// default schedule's output is what it was before version 5, whatever the threshold.
+#[test]
+fn a_threshold_without_a_price_injects_nothing() {
+    let d = Schedule::default().dynamic;
+    assert_eq!((d.memory_access_per_page_above, d.memory_access_threshold_pages), (0, 0));
+    let wasm = common::wat(
+        "(module (memory 1) (func (param i32) (result i32)
+           (i32.store (local.get 0) (i32.load (local.get 0))) (i32.load8_u (i32.const 3))))",
+    );
+    let mut threshold = Schedule::default();
+    threshold.dynamic.memory_access_threshold_pages = 7;
+    let out = common::check(&wasm, &Schedule::default());
+    assert_eq!(common::check(&wasm, &threshold), out);
+    let text = wasmprinter::print_bytes(&out).unwrap();
+    assert!(text.contains("memory.size") && !text.contains("i32.gt_u") && !text.contains("select"), "{text}");
 }

@@ -27,6 +27,8 @@ fn sparse_schedule() -> Schedule {
         table_copy_per_element: 0,
         table_fill_per_element: 0,
         memory_access_per_page: 0,
+        memory_access_per_page_above: 0,
+        memory_access_threshold_pages: 0,
     };
     s.set_cost(OpKind::I32Add, Some(7));
     s.branch_change = 1;

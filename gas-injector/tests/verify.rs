@@ -201,3 +201,71 @@ fn branch_charges_must_be_exact() {
     let r = verify(&dead, &wat::parse_str(&edited).unwrap(), &common::golden_schedule());
     assert!(matches!(r, Err(VerifyError::Code { .. })), "{r:?}");
 }
+
+/// The charge above the threshold: with `memory_access_per_page_above` nonzero, a region with
+/// loads or stores has it right after its per-page charge (or alone, without a per-page price):
+/// `memory.size 0; i32.const T; i32.sub; i32.const 0; memory.size 0; i32.const T; i32.gt_u;
+/// select; i64.const q; call 1; drop`. `verify` accepts exactly that, and rejects another
+/// threshold or unit, a missing or doubled one, one out of place, and one under a schedule
+/// without it.
+#[test]
+fn memory_access_charges_above_the_threshold_are_exact() {
+    let wasm = common::wat(SOURCE);
+    let mut s = common::golden_schedule();
+    s.dynamic.memory_access_per_page_above = 1000;
+    s.dynamic.memory_access_threshold_pages = 3;
+    let out = common::check(&wasm, &s);
+    // The bytes, after the per-page charge (9 per access, one load).
+    let pages = [0x3F, 0, 0x42, 9, 0x10, 1, 0x1A];
+    let above = [0x3F, 0, 0x41, 3, 0x6B, 0x41, 0, 0x3F, 0, 0x41, 3, 0x4B, 0x1B, 0x42, 0xE8, 0x07, 0x10, 1, 0x1A];
+    let both: Vec<u8> = pages.iter().chain(&above).copied().collect();
+    assert_eq!(out.windows(both.len()).filter(|w| *w == &both[..]).count(), 1);
+    assert_eq!(out.windows(above.len()).filter(|w| *w == &above[..]).count(), 1);
+
+    let lines = |out: &[u8]| -> String {
+        wasmprinter::print_bytes(out).unwrap().lines().map(|l| format!("{}\n", l.trim())).collect()
+    };
+    let text = lines(&out);
+    let charge = |t: i32, q: u64| {
+        format!(
+            "memory.size\ni32.const {t}\ni32.sub\ni32.const 0\nmemory.size\ni32.const {t}\ni32.gt_u\nselect\n\
+             i64.const {q}\ncall 1\ndrop\n"
+        )
+    };
+    let pages_text = "memory.size\ni64.const 9\ncall 1\ndrop\n";
+    let expected = format!("{pages_text}{}", charge(3, 1000));
+    assert!(text.contains(&expected), "{text}");
+    let check = |edited: String, s: &Schedule| {
+        let out = wat::parse_str(&edited).unwrap_or_else(|e| panic!("{e}\n{edited}"));
+        verify(&wasm, &out, s)
+    };
+    assert_eq!(check(text.clone(), &s), Ok(()));
+    let code = |r: Result<(), VerifyError>| assert!(matches!(r, Err(VerifyError::Code { .. })), "{r:?}");
+    code(check(text.replacen(&charge(3, 1000), &charge(4, 1000), 1), &s));
+    code(check(text.replacen(&charge(3, 1000), &charge(3, 999), 1), &s));
+    code(check(text.replacen(&charge(3, 1000), "", 1), &s));
+    code(check(text.replacen(&charge(3, 1000), &format!("{0}{0}", charge(3, 1000)), 1), &s));
+    // Before the per-page charge instead of after it.
+    code(check(text.replacen(&expected, &format!("{}{pages_text}", charge(3, 1000)), 1), &s));
+    // The two thresholds differ.
+    let mixed = charge(3, 1000).replacen("i32.const 3\ni32.gt_u", "i32.const 4\ni32.gt_u", 1);
+    assert!(check(text.replacen(&charge(3, 1000), &mixed, 1), &s).is_err());
+    // Under the schedule without it (and that schedule's output under this one).
+    code(check(text.clone(), &common::golden_schedule()));
+    let plain = common::check(&wasm, &common::golden_schedule());
+    assert!(matches!(verify(&wasm, &plain, &s), Err(VerifyError::Code { .. })));
+
+    // Without a per-page price, it takes the per-page charge's place.
+    let mut alone = s.clone();
+    alone.dynamic.memory_access_per_page = 0;
+    let out = common::check(&wasm, &alone);
+    let text = lines(&out);
+    assert!(
+        !text.contains(pages_text) && text.contains(&format!("{}local.get 0\ni32.load", charge(3, 1000))),
+        "{text}"
+    );
+    // A threshold above `i32::MAX` is written as its two's complement and compared unsigned.
+    let mut high = s.clone();
+    high.dynamic.memory_access_threshold_pages = u32::MAX - 4;
+    assert!(lines(&common::check(&wasm, &high)).contains(&charge(-5, 1000)));
+}

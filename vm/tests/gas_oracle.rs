@@ -8,7 +8,8 @@
 //! `unreachable`; blocks without parameters). It charges `per_local` × locals at each entry,
 //! each operator when it runs, `br_table`'s per-target cost, a loop's cost each time its body is
 //! entered, `else`/`end` only when control falls through them, each dynamic charge just before
-//! its operator, each load or store the per-page access price of the memory's current size, and
+//! its operator, each load or store the per-page access price of the memory's current size and
+//! the price per page of it above the threshold, and
 //! each `br_if` or `if` that goes the other way from its last run in the store (keyed by function
 //! and operator, not by the injector's site numbers; not taken before the first) the schedule's
 //! `branch_change`. Then, over a suite of programs and arguments:
@@ -136,13 +137,16 @@ impl<'a> Reference<'a> {
     }
 
     /// The operator's cost when it runs: its static cost, and for a load or store the
-    /// memory-access price of the memory's current size.
+    /// memory-access price of the memory's current size (per page, and per page above the
+    /// threshold).
     fn cost(&self, op: &Operator<'_>) -> u128 {
         let kind = OpKind::of(op).unwrap();
         let mut c = u128::from(self.s.cost(kind).unwrap());
         if kind.is_memory_access() {
             let pages = (self.mem.len() / 65536) as u128;
             c += pages * u128::from(self.s.dynamic.memory_access_per_page);
+            let above = pages.saturating_sub(u128::from(self.s.dynamic.memory_access_threshold_pages));
+            c += above * u128::from(self.s.dynamic.memory_access_per_page_above);
         }
         if let Operator::BrTable { targets } = op {
             c += u128::from(targets.len()) * u128::from(self.s.br_table_per_target);
@@ -391,6 +395,22 @@ impl<'a> Reference<'a> {
 
 /// Programs in the subset: (WAT, export → function index, argument lists).
 const PROGRAMS: &[(&str, &[&[i32]])] = &[
+    // Loads and stores in a loop that grows the memory by a page per turn, from 1 page to the
+    // argument's (at most 8), across the schedules' thresholds; a load out of bounds at 5.
+    (
+        r#"(module (memory 1 8)
+           (func (export "f") (param i32) (result i32) (local i32)
+             (loop $l
+               (i32.store (i32.const 16) (i32.add (i32.load (i32.const 16)) (memory.size)))
+               (drop (memory.grow (i32.const 1)))
+               (i32.store (local.get 1) (i32.load (i32.const 16)))
+               (local.set 1 (i32.add (local.get 1) (i32.const 65536)))
+               (br_if $l (i32.lt_u (memory.size) (local.get 0))))
+             (if (i32.eq (local.get 0) (i32.const 5))
+               (then (drop (i32.load (i32.mul (local.get 0) (i32.const 65536))))))
+             (i32.add (i32.load (i32.const 16)) (i32.load (i32.sub (local.get 1) (i32.const 65536))))))"#,
+        &[&[1], &[3], &[4], &[5], &[8]],
+    ),
     // Counting loop with br_if at the bottom.
     (
         r#"(module (func (export "f") (param i32) (result i32) (local i32)
@@ -477,7 +497,14 @@ fn schedules() -> Vec<Schedule> {
     varied.br_table_per_target = 3;
     varied.call_per_param = 5;
     varied.branch_change = 12_000;
-    vec![Schedule::default(), odd, varied, Schedule::uniform(1)]
+    // Both memory-access terms, the threshold crossed by the programs that grow their memory.
+    let mut above = Schedule::uniform(2);
+    above.dynamic.memory_access_per_page = 5;
+    above.dynamic.memory_access_per_page_above = 1000;
+    above.dynamic.memory_access_threshold_pages = 3;
+    odd.dynamic.memory_access_per_page_above = 101;
+    odd.dynamic.memory_access_threshold_pages = 1;
+    vec![Schedule::default(), odd, varied, Schedule::uniform(1), above]
 }
 
 #[test]

@@ -15,7 +15,7 @@
 //!   "measured": { "machine": "…", "scale": "full", "recorded": false },
 //!   "not_fitted": { "why": "priced by the prepared-code measurement, …", "terms": ["host.load", …] },
 //!   "schedule": {
-//!     "version": 4,
+//!     "version": 5,
 //!     "classes": [
 //!       { "class": "simple", "cost": 500, "ops": ["nop", "block", …] },
 //!       …
@@ -24,7 +24,7 @@
 //!     "branch_change": 16000,
 //!     "per_local": 250,
 //!     "call_per_param": 500,
-//!     "dynamic": { "memory_grow_per_page": 10000000, … }
+//!     "dynamic": { "memory_grow_per_page": 10000000, …, "memory_access_threshold_pages": 0 }
 //!   },
 //!   "host": { "base": 50000, … }
 //! }
@@ -58,6 +58,10 @@ pub const UNIT: &str = "ns per 1000 gas of the reference machine, as at the defa
 
 /// Why the calibration file's `not_fitted` terms keep their prices.
 pub const NOT_FITTED: &str = "priced by the prepared-code measurement, not by this fit";
+
+/// The schedule's memory-access threshold (pages), in the file's `dynamic` object after the
+/// per-unit terms: a size, not a price, so no term of the fit.
+const THRESHOLD: &str = "memory_access_threshold_pages";
 
 /// The committed calibration file, relative to the `benches` crate.
 pub const FITTED: &str = "calibration/fitted.json";
@@ -127,10 +131,10 @@ pub fn write(schedule: &Schedule, host: &HostCosts, measured: &Measured) -> Stri
     let _ = writeln!(out, "    \"per_local\": {},", schedule.per_local);
     let _ = writeln!(out, "    \"call_per_param\": {},", schedule.call_per_param);
     let _ = writeln!(out, "    \"dynamic\": {{");
-    for (k, d) in DynTerm::ALL.iter().enumerate() {
-        let comma = if k + 1 < DynTerm::ALL.len() { "," } else { "" };
-        let _ = writeln!(out, "      {}: {}{comma}", quote(d.name()), d.get(&schedule.dynamic));
+    for d in DynTerm::ALL {
+        let _ = writeln!(out, "      {}: {},", quote(d.name()), d.get(&schedule.dynamic));
     }
+    let _ = writeln!(out, "      \"{THRESHOLD}\": {}", schedule.dynamic.memory_access_threshold_pages);
     let _ = writeln!(out, "    }}\n  }},\n  \"host\": {{");
     for (k, h) in HostTerm::ALL.iter().enumerate() {
         let comma = if k + 1 < HostTerm::ALL.len() { "," } else { "" };
@@ -194,13 +198,17 @@ pub fn parse(text: &str) -> Result<Calibrated, String> {
     s.per_local = integer(field(schedule, "per_local", "schedule")?, "schedule.per_local")?;
     s.call_per_param = integer(field(schedule, "call_per_param", "schedule")?, "schedule.call_per_param")?;
     let dynamic = object(field(schedule, "dynamic", "schedule")?, "schedule.dynamic")?;
-    let names: Vec<&str> = DynTerm::ALL.iter().map(|d| d.name()).collect();
+    let mut names: Vec<&str> = DynTerm::ALL.iter().map(|d| d.name()).collect();
+    names.push(THRESHOLD);
     known_fields(dynamic, &names, "schedule.dynamic")?;
     let mut d = DynamicCosts::default();
     for term in DynTerm::ALL {
         let at = format!("schedule.dynamic.{}", term.name());
         term.set(&mut d, integer(field(dynamic, term.name(), "schedule.dynamic")?, &at)?);
     }
+    let threshold = integer(field(dynamic, THRESHOLD, "schedule.dynamic")?, &format!("schedule.dynamic.{THRESHOLD}"))?;
+    d.memory_access_threshold_pages = u32::try_from(threshold)
+        .map_err(|_| format!("schedule.dynamic.{THRESHOLD} is {threshold}, above {}", u32::MAX))?;
     s.dynamic = d;
     s.validate().map_err(|e| format!("the schedule is not usable: {e}"))?;
     let host = object(field(top, "host", "the file")?, "host")?;

@@ -297,6 +297,7 @@ field_terms! {
         TableCopyPerElement table_copy_per_element,
         TableFillPerElement table_fill_per_element,
         MemoryAccessPerPage memory_access_per_page,
+        MemoryAccessPerPageAbove memory_access_per_page_above,
     }
 }
 

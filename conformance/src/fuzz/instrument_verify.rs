@@ -8,11 +8,13 @@
 use tally_gas_injector::{instrument, max_output_size, verify, Schedule};
 
 /// The schedules an input is instrumented with: the default one, and one where every operator
-/// costs 1 (so that region sums and per-unit charges differ from the default's) and branch sites
-/// are charged.
+/// costs 1 (so that region sums and per-unit charges differ from the default's), branch sites
+/// are charged and loads and stores pay per page above a threshold.
 fn schedules() -> [Schedule; 2] {
     let mut sites = Schedule::uniform(1);
     sites.branch_change = 7;
+    sites.dynamic.memory_access_per_page_above = 5;
+    sites.dynamic.memory_access_threshold_pages = 2;
     [Schedule::default(), sites]
 }
 

@@ -66,6 +66,9 @@ fn odd_schedule() -> Schedule {
     s.dynamic.table_init_per_element = 17;
     s.dynamic.table_copy_per_element = 19;
     s.dynamic.table_fill_per_element = 23;
+    // Both memory-access terms: the charge above the threshold runs op by op in tally-vm.
+    s.dynamic.memory_access_per_page_above = 31;
+    s.dynamic.memory_access_threshold_pages = 1;
     s.stack = StackCosts { budget: 1 << 14, activation: 9, i32: 1, i64: 2, f32: 1, f64: 2, funcref: 3, externref: 3 };
     s
 }

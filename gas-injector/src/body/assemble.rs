@@ -26,6 +26,9 @@ const OP_END: u8 = 0x0B;
 const OP_REF_FUNC: u8 = 0xD2;
 const OP_MEMORY_SIZE: u8 = 0x3F;
 const OP_DROP: u8 = 0x1A;
+const OP_SELECT: u8 = 0x1B;
+const OP_I32_GT_U: u8 = 0x4B;
+const OP_I32_SUB: u8 = 0x6B;
 
 /// WebAssembly's limit on the size of one function body (as enforced by wasmparser).
 const MAX_FUNCTION_SIZE: usize = 7_654_321;
@@ -40,6 +43,13 @@ pub(super) enum What {
     /// cost, charged per page of the memory at run time), omitted when `pages == 0`. One insert
     /// for both: most regions have no load or store, and the sweep then skips one entry.
     ChargePages,
+    /// A region's memory-access charge above the threshold, right after its
+    /// [`What::ChargePages`] (or [`What::Charge`]): `memory.size 0; i32.const T; i32.sub;
+    /// i32.const 0; memory.size 0; i32.const T; i32.gt_u; select; i64.const value; call
+    /// $gas_len; drop` (`value`: its loads and stores times the per-page access cost above `T`,
+    /// the threshold, in the insert's `pages`), omitted when `value == 0`. Only recorded when
+    /// the schedule prices pages above a threshold.
+    ChargeAbove,
     /// `i32.const F; call $stack_leave`.
     Leave,
     /// `i32.const site; i64.const value; call $branch` (`value`: the cost of a change of
@@ -64,7 +74,8 @@ struct Insert {
     replaces: u8,
     /// The charge, the unit, or the shifted function index.
     value: u64,
-    /// The memory-access charge's unit (`ChargePages`), the site's number (`Branch`), else 0.
+    /// The memory-access charge's unit (`ChargePages`), the site's number (`Branch`), the
+    /// threshold (`ChargeAbove`), else 0.
     pages: u64,
 }
 
@@ -106,12 +117,15 @@ impl Edits {
     }
 
     /// Records the charge of a region starting before the input byte at `pos`, followed by its
-    /// memory-access charge when `pages`; both are 0 until [`Edits::close_region`]. Returns the
-    /// region's handle.
+    /// memory-access charge when `pages`, and by its charge above `above`'s threshold when
+    /// `above` is given; all are 0 until [`Edits::close_region`]. Returns the region's handle.
     #[inline]
-    pub(super) fn open_region(&mut self, pos: usize, pages: bool) -> usize {
+    pub(super) fn open_region(&mut self, pos: usize, pages: bool, above: Option<u32>) -> usize {
         let region = self.inserts.len();
         self.inserts.push(Insert::new(pos, if pages { What::ChargePages } else { What::Charge }, 0));
+        if let Some(threshold) = above {
+            self.inserts.push(Insert { pages: u64::from(threshold), ..Insert::new(pos, What::ChargeAbove, 0) });
+        }
         region
     }
 
@@ -123,12 +137,18 @@ impl Edits {
                 insert.at = pos as u32;
             }
         }
+        if let Some(insert) = self.inserts.get_mut(region + 1) {
+            if insert.what == What::ChargeAbove {
+                insert.at = pos as u32;
+            }
+        }
     }
 
-    /// Gives `region` its charge, `cost`, and its memory-access charge's unit, `pages_unit`
-    /// (either is omitted from the output when 0).
+    /// Gives `region` its charge, `cost`, its memory-access charge's unit, `pages_unit`, and
+    /// the unit of its charge above the threshold, `above_unit` (each is omitted from the output
+    /// when 0).
     #[inline]
-    pub(super) fn close_region(&mut self, region: usize, cost: u64, pages_unit: u64) {
+    pub(super) fn close_region(&mut self, region: usize, cost: u64, pages_unit: u64, above_unit: u64) {
         if let Some(charge) = self.inserts.get_mut(region) {
             charge.value = cost;
             if cost > 0 {
@@ -138,6 +158,14 @@ impl Edits {
                 charge.pages = pages_unit;
                 if pages_unit > 0 {
                     self.added += pages_charge_len(pages_unit);
+                }
+            }
+        }
+        if let Some(above) = self.inserts.get_mut(region + 1) {
+            if above.what == What::ChargeAbove {
+                above.value = above_unit;
+                if above_unit > 0 {
+                    self.added += above_charge_len(above.pages as u32, above_unit);
                 }
             }
         }
@@ -250,6 +278,28 @@ impl Edits {
                         w.copy(&[OP_DROP]);
                     }
                 }
+                What::ChargeAbove if insert.value == 0 => {}
+                What::ChargeAbove => {
+                    // Three pieces: the whole sequence may exceed one window.
+                    let threshold = i64::from(insert.pages as u32 as i32);
+                    let mut excess = Small::new(OP_MEMORY_SIZE);
+                    excess.byte(0);
+                    excess.byte(OP_I32_CONST);
+                    excess.i64(threshold);
+                    excess.byte(OP_I32_SUB);
+                    excess.byte(OP_I32_CONST);
+                    excess.byte(0);
+                    w.small(&excess);
+                    let mut above = Small::new(OP_MEMORY_SIZE);
+                    above.byte(0);
+                    above.byte(OP_I32_CONST);
+                    above.i64(threshold);
+                    above.byte(OP_I32_GT_U);
+                    above.byte(OP_SELECT);
+                    w.small(&above);
+                    w.small(&Small::gas_call(insert.value, Import::GasLen));
+                    w.copy(&[OP_DROP]);
+                }
                 What::Length => w.small(&Small::gas_call(insert.value, Import::GasLen)),
                 What::Leave => w.small(&leave),
                 What::Branch => {
@@ -297,6 +347,13 @@ fn branch_call_len(site: u32, cost: u64) -> usize {
 /// [`Small::gas_call`], `drop`.
 fn pages_charge_len(value: u64) -> usize {
     2 + gas_call_len(value) + 1
+}
+
+/// Length of a [`What::ChargeAbove`] of threshold `threshold` and unit `value`: twice
+/// `memory.size 0` and `i32.const threshold`, `i32.sub`, `i32.const 0`, `i32.gt_u`, `select`,
+/// [`Small::gas_call`], `drop`.
+fn above_charge_len(threshold: u32, value: u64) -> usize {
+    2 * (2 + 1 + sleb_len(i64::from(threshold as i32))) + 1 + 2 + 1 + 1 + gas_call_len(value) + 1
 }
 
 /// Bytes written by one fixed-size copy: see [`Cursor`].

@@ -95,6 +95,8 @@ struct Region {
     cost: u64,
     /// Its loads and stores times the per-page access cost.
     pages_unit: u64,
+    /// Its loads and stores times the per-page access cost above the threshold.
+    above_unit: u64,
     is_loop: bool,
 }
 
@@ -237,8 +239,10 @@ impl<V: Validate> Body<'_, '_, V> {
 
     /// Starts a region whose charge goes before the input byte at `pos`.
     fn open_at(&mut self, pos: usize, is_loop: bool) {
-        let charges = self.edits.open_region(pos, self.ctx.schedule.dynamic.memory_access_per_page > 0);
-        self.region = Some(Region { charges, cost: 0, pages_unit: 0, is_loop });
+        let d = &self.ctx.schedule.dynamic;
+        let above = (d.memory_access_per_page_above > 0).then_some(d.memory_access_threshold_pages);
+        let charges = self.edits.open_region(pos, d.memory_access_per_page > 0, above);
+        self.region = Some(Region { charges, cost: 0, pages_unit: 0, above_unit: 0, is_loop });
     }
 
     /// Starts a region just after the current operator.
@@ -251,21 +255,23 @@ impl<V: Validate> Body<'_, '_, V> {
     fn close(&mut self) {
         if let Some(r) = self.region.take() {
             let cost = if r.is_loop { r.cost.max(1) } else { r.cost };
-            self.edits.close_region(r.charges, cost, r.pages_unit);
+            self.edits.close_region(r.charges, cost, r.pages_unit, r.above_unit);
         }
     }
 
     /// Counts a load or store of the open region.
     #[inline(always)]
     fn access(&mut self) -> Result<(), InjectError> {
-        let per_page = self.ctx.schedule.dynamic.memory_access_per_page;
+        let d = &self.ctx.schedule.dynamic;
+        let (per_page, above) = (d.memory_access_per_page, d.memory_access_per_page_above);
         match &mut self.region {
-            Some(r) => match r.pages_unit.checked_add(per_page) {
-                Some(u) => {
+            Some(r) => match (r.pages_unit.checked_add(per_page), r.above_unit.checked_add(above)) {
+                (Some(u), Some(a)) => {
                     r.pages_unit = u;
+                    r.above_unit = a;
                     Ok(())
                 }
-                None => Err(self.overflow()),
+                _ => Err(self.overflow()),
             },
             None => Err(internal("no open region in live code")),
         }

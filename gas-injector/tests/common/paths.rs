@@ -41,6 +41,8 @@ struct Op<'a> {
     charge: Option<u64>,
     /// For the `call 1` of a memory-access charge: the unit.
     pages: Option<u64>,
+    /// For the `call 1` of a memory-access charge above the threshold: the unit.
+    above: Option<u64>,
     /// For the `call 4` of a branch charge: the site and the cost of a change.
     site: Option<(u32, u64)>,
 }
@@ -60,6 +62,8 @@ struct State {
     step: u128,
     charged_pages: u128,
     step_pages: u128,
+    charged_above: u128,
+    step_above: u128,
     backedges: Vec<(usize, u8)>,
     /// The branch charge just passed, for the `br_if` or `if` after it.
     site: Option<(u32, u64)>,
@@ -163,15 +167,41 @@ fn check_function(body: &FunctionBody<'_>, schedule: &Schedule, callees: &Callee
         raw.push(reader.read().unwrap());
     }
     let n = raw.len();
-    let mut ops: Vec<Op<'_>> =
-        raw.into_iter().map(|op| Op { op, injected: false, charge: None, pages: None, site: None }).collect();
+    let mut ops: Vec<Op<'_>> = raw
+        .into_iter()
+        .map(|op| Op { op, injected: false, charge: None, pages: None, above: None, site: None })
+        .collect();
     // Prologue (`i32.const F; call 2; block`), epilogue (`i32.const F; call 3; end`), and the
     // `const; call k` patterns with k < 5, the branch charges' `i32.const s` included.
     for i in [0, 1, 2, n - 3, n - 2, n - 1] {
         ops[i].injected = true;
     }
     let mut i = 3;
+    let threshold = schedule.dynamic.memory_access_threshold_pages as i32;
     while i + 1 < n - 3 {
+        if i + 11 <= n - 3 {
+            if let [Operator::MemorySize { mem: 0 }, Operator::I32Const { value: t1 }, Operator::I32Sub, Operator::I32Const { value: 0 }, Operator::MemorySize { mem: 0 }, Operator::I32Const { value: t2 }, Operator::I32GtU, Operator::Select, Operator::I64Const { value }, Operator::Call { function_index: 1 }, Operator::Drop] = [
+                &ops[i].op,
+                &ops[i + 1].op,
+                &ops[i + 2].op,
+                &ops[i + 3].op,
+                &ops[i + 4].op,
+                &ops[i + 5].op,
+                &ops[i + 6].op,
+                &ops[i + 7].op,
+                &ops[i + 8].op,
+                &ops[i + 9].op,
+                &ops[i + 10].op,
+            ] {
+                assert_eq!((*t1, *t2), (threshold, threshold), "a charge above another threshold");
+                ops[i + 9].above = Some(*value as u64);
+                for op in &mut ops[i..i + 11] {
+                    op.injected = true;
+                }
+                i += 11;
+                continue;
+            }
+        }
         if let [Operator::MemorySize { mem: 0 }, Operator::I64Const { value }, Operator::Call { function_index: 1 }, Operator::Drop] =
             [&ops[i].op, &ops[i + 1].op, &ops[i + 2].op, &ops[(i + 3).min(n - 1)].op]
         {
@@ -238,6 +268,8 @@ fn check_function(body: &FunctionBody<'_>, schedule: &Schedule, callees: &Callee
         step: n_locals * u128::from(schedule.per_local),
         charged_pages: 0,
         step_pages: 0,
+        charged_above: 0,
+        step_above: 0,
         backedges: Vec::new(),
         site: None,
         taken_sites: Vec::new(),
@@ -257,6 +289,7 @@ fn check_function(body: &FunctionBody<'_>, schedule: &Schedule, callees: &Callee
             if op.injected {
                 s.charged += u128::from(op.charge.unwrap_or(0));
                 s.charged_pages += u128::from(op.pages.unwrap_or(0));
+                s.charged_above += u128::from(op.above.unwrap_or(0));
                 if op.site.is_some() {
                     s.site = op.site;
                 }
@@ -271,6 +304,7 @@ fn check_function(body: &FunctionBody<'_>, schedule: &Schedule, callees: &Callee
             s.step += cost(&op.op);
             if OpKind::of(&op.op).is_some_and(OpKind::is_memory_access) {
                 s.step_pages += u128::from(schedule.dynamic.memory_access_per_page);
+                s.step_above += u128::from(schedule.dynamic.memory_access_per_page_above);
             }
             let branch = |s: &mut State, depth: u32| -> bool {
                 let k = s.ctrl.len() - 1 - depth as usize;
@@ -353,11 +387,13 @@ fn check_function(body: &FunctionBody<'_>, schedule: &Schedule, callees: &Callee
             Some(true) => {
                 assert_eq!(s.charged, s.step, "a completed path was charged {} for {} of work", s.charged, s.step);
                 assert_eq!(s.charged_pages, s.step_pages, "a completed path's memory accesses were charged wrongly");
+                assert_eq!(s.charged_above, s.step_above, "a completed path's accesses above were charged wrongly");
                 stats.completed += 1;
             }
             Some(false) => {
                 assert!(s.charged >= s.step, "a trapping path was charged {} for {} of work", s.charged, s.step);
                 assert!(s.charged_pages >= s.step_pages, "a trapping path's memory accesses were undercharged");
+                assert!(s.charged_above >= s.step_above, "a trapping path's accesses above were undercharged");
                 stats.trapped += 1;
             }
             None => stats.abandoned += 1,

@@ -90,6 +90,8 @@ fn params_at_resolution() -> Params {
         table_copy_per_element: 500,
         table_fill_per_element: 500,
         memory_access_per_page: 540,
+        memory_access_per_page_above: 0,
+        memory_access_threshold_pages: 0,
     };
     params.host = HostCosts {
         base: 50_000,
