@@ -420,8 +420,16 @@ fn chase_loop_1(scale: Scale) -> Setup {
     chase_loop_over(scale, 1)
 }
 
+fn chase_loop_4(scale: Scale) -> Setup {
+    chase_loop_over(scale, 4)
+}
+
 fn chase_loop_8(scale: Scale) -> Setup {
     chase_loop_over(scale, 8)
+}
+
+fn chase_loop_12(scale: Scale) -> Setup {
+    chase_loop_over(scale, 12)
 }
 
 fn chase_loop_16(scale: Scale) -> Setup {
@@ -430,6 +438,10 @@ fn chase_loop_16(scale: Scale) -> Setup {
 
 fn chase_loop_64(scale: Scale) -> Setup {
     chase_loop_over(scale, 64)
+}
+
+fn chase_loop_96(scale: Scale) -> Setup {
+    chase_loop_over(scale, 96)
 }
 
 fn chase_loop_128(scale: Scale) -> Setup {
@@ -623,9 +635,12 @@ pub(super) fn scenarios() -> Vec<Scenario> {
         s("chase-data", 8, chase_data),
         s("chase-loop", 8, chase_loop),
         s("chase-loop-1-page", 8, chase_loop_1),
+        s("chase-loop-4-pages", 8, chase_loop_4),
         s("chase-loop-8-pages", 8, chase_loop_8),
+        s("chase-loop-12-pages", 8, chase_loop_12),
         s("chase-loop-16-pages", 8, chase_loop_16),
         s("chase-loop-64-pages", 8, chase_loop_64),
+        s("chase-loop-96-pages", 8, chase_loop_96),
         s("chase-loop-128-pages", 8, chase_loop_128),
         s("writes-memory", 9, writes_memory),
         s("writes-redb", 9, writes_redb),
