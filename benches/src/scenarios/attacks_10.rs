@@ -416,36 +416,9 @@ fn chase_loop_over(scale: Scale, pages: u32) -> Setup {
     warm_call(attacks::chase_loop(pages, 64, loads, 7), PLENTY, param)
 }
 
-fn chase_loop_1(scale: Scale) -> Setup {
-    chase_loop_over(scale, 1)
-}
-
-fn chase_loop_4(scale: Scale) -> Setup {
-    chase_loop_over(scale, 4)
-}
-
-fn chase_loop_8(scale: Scale) -> Setup {
-    chase_loop_over(scale, 8)
-}
-
-fn chase_loop_12(scale: Scale) -> Setup {
-    chase_loop_over(scale, 12)
-}
-
-fn chase_loop_16(scale: Scale) -> Setup {
-    chase_loop_over(scale, 16)
-}
-
-fn chase_loop_64(scale: Scale) -> Setup {
-    chase_loop_over(scale, 64)
-}
-
-fn chase_loop_96(scale: Scale) -> Setup {
-    chase_loop_over(scale, 96)
-}
-
-fn chase_loop_128(scale: Scale) -> Setup {
-    chase_loop_over(scale, 128)
+/// `chase-loop` over a memory of `PAGES` pages (one scenario per cache level).
+fn chase_loop_in<const PAGES: u32>(scale: Scale) -> Setup {
+    chase_loop_over(scale, PAGES)
 }
 
 /// Calls the storage-write contract with a fresh nonce every run.
@@ -634,14 +607,14 @@ pub(super) fn scenarios() -> Vec<Scenario> {
         s("deploy-br-tables-at-limit", 7, deploy_br_tables_at_limit),
         s("chase-data", 8, chase_data),
         s("chase-loop", 8, chase_loop),
-        s("chase-loop-1-page", 8, chase_loop_1),
-        s("chase-loop-4-pages", 8, chase_loop_4),
-        s("chase-loop-8-pages", 8, chase_loop_8),
-        s("chase-loop-12-pages", 8, chase_loop_12),
-        s("chase-loop-16-pages", 8, chase_loop_16),
-        s("chase-loop-64-pages", 8, chase_loop_64),
-        s("chase-loop-96-pages", 8, chase_loop_96),
-        s("chase-loop-128-pages", 8, chase_loop_128),
+        s("chase-loop-1-page", 8, chase_loop_in::<1>),
+        s("chase-loop-4-pages", 8, chase_loop_in::<4>),
+        s("chase-loop-8-pages", 8, chase_loop_in::<8>),
+        s("chase-loop-12-pages", 8, chase_loop_in::<12>),
+        s("chase-loop-16-pages", 8, chase_loop_in::<16>),
+        s("chase-loop-64-pages", 8, chase_loop_in::<64>),
+        s("chase-loop-96-pages", 8, chase_loop_in::<96>),
+        s("chase-loop-128-pages", 8, chase_loop_in::<128>),
         s("writes-memory", 9, writes_memory),
         s("writes-redb", 9, writes_redb),
         s("div-subnormal", 10, div_subnormal),
