@@ -9,19 +9,20 @@
 //!
 //! Natively the crate also provides [`build`], which compiles this crate to `.wasm` on demand.
 //!
-//! Every export takes one `i32` size parameter, clamps it to the range its static buffers allow
-//! and never panics on any input.
+//! Every export takes one `i32` size parameter, clamps it to its `*_MAX` constant and never panics
+//! on any input. The workloads that need working memory grow linear memory to the size of the call
+//! (the module starts with one page, as an SDK contract does): see `heap`.
 #![cfg_attr(target_arch = "wasm32", no_std)]
 #![warn(missing_docs)]
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod build;
+mod heap;
 mod keccak;
-mod scratch;
 
 pub use keccak::{keccak256, keccak_f1600};
 
-use scratch::Scratch;
+use heap::{with_buffer, AnyBits};
 
 /// Aborts the wasm instance with an `unreachable` trap; the guests have no other way to fail.
 #[cfg(target_arch = "wasm32")]
@@ -52,15 +53,10 @@ pub extern "C" fn fib(n: i32) -> i64 {
     }
 }
 
-/// Largest `n` accepted by [`sieve`]; larger values are clamped to it. The largest size any
-/// benchmark runs: the static buffers are the module's memory, and loads and stores cost more the
-/// larger the memory (gas-injector SPEC.md, "Memory accesses"), so memory no workload touches
-/// would make these guests unlike contracts.
+/// Largest `n` accepted by [`sieve`]; larger values are clamped to it (a 400 KB buffer, 7 pages).
 pub const SIEVE_MAX: usize = 400_000;
 
-static SIEVE: Scratch<[u8; SIEVE_MAX + 1]> = Scratch::new([0; SIEVE_MAX + 1]);
-
-/// Counts the primes `<= n` with a sieve of Eratosthenes over a byte array in static (linear)
+/// Counts the primes `<= n` with a sieve of Eratosthenes over an `n + 1` byte array in linear
 /// memory (load/store and branch workload). `n` is clamped to `0..=`[`SIEVE_MAX`].
 #[cfg_attr(target_arch = "wasm32", no_mangle)]
 pub extern "C" fn sieve(n: i32) -> i32 {
@@ -68,8 +64,7 @@ pub extern "C" fn sieve(n: i32) -> i32 {
     if n < 2 {
         return 0;
     }
-    SIEVE.with(|buf| {
-        let flags = &mut buf[..=n];
+    with_buffer(n + 1, |flags: &mut [u8]| {
         flags.fill(1);
         flags[0] = 0;
         flags[1] = 0;
@@ -114,13 +109,10 @@ pub extern "C" fn keccak(n: i32) -> i64 {
     i64::from_le_bytes(first)
 }
 
-/// Largest matrix dimension accepted by [`matmul`]; larger values are clamped to it (the largest
-/// any benchmark runs, as for [`SIEVE_MAX`]).
+/// Largest matrix dimension accepted by [`matmul`]; larger values are clamped to it.
 pub const MATMUL_MAX: usize = 64;
 
-static MATRICES: Scratch<[f64; 3 * MATMUL_MAX * MATMUL_MAX]> = Scratch::new([0.0; 3 * MATMUL_MAX * MATMUL_MAX]);
-
-/// Multiplies two deterministic `n`×`n` `f64` matrices held in static (linear) memory and returns
+/// Multiplies two deterministic `n`×`n` `f64` matrices held in linear memory and returns
 /// a weighted checksum of the product (floating-point workload). `n` is clamped to
 /// `0..=`[`MATMUL_MAX`].
 ///
@@ -129,9 +121,9 @@ static MATRICES: Scratch<[f64; 3 * MATMUL_MAX * MATMUL_MAX]> = Scratch::new([0.0
 #[cfg_attr(target_arch = "wasm32", no_mangle)]
 pub extern "C" fn matmul(n: i32) -> f64 {
     let n = clamp(n, MATMUL_MAX);
-    MATRICES.with(|mem| {
-        let (a, rest) = mem.split_at_mut(MATMUL_MAX * MATMUL_MAX);
-        let (b, c) = rest.split_at_mut(MATMUL_MAX * MATMUL_MAX);
+    with_buffer(3 * n * n, |mem: &mut [f64]| {
+        let (a, rest) = mem.split_at_mut(n * n);
+        let (b, c) = rest.split_at_mut(n * n);
         for i in 0..n {
             for j in 0..n {
                 a[i * n + j] = ((i * 7 + j * 3) % 17) as f64 * 0.25 - 2.0;
@@ -161,21 +153,22 @@ pub extern "C" fn matmul(n: i32) -> f64 {
 pub const LEDGER_ACCOUNTS: usize = 1024;
 
 /// One account of the [`ledger`] workload.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
+#[repr(C)]
 struct Account {
     balance: u64,
     nonce: u64,
 }
 
-static ACCOUNTS: Scratch<[Account; LEDGER_ACCOUNTS]> =
-    Scratch::new([Account { balance: 0, nonce: 0 }; LEDGER_ACCOUNTS]);
+// SAFETY: two `u64`s under `repr(C)`: no padding, every bit pattern valid.
+unsafe impl AnyBits for Account {}
 
 /// Runs `n` pseudo-random transfers (with fees and balance checks) between
-/// [`LEDGER_ACCOUNTS`] accounts kept in static (linear) memory, and returns a checksum of the
+/// [`LEDGER_ACCOUNTS`] accounts kept in linear memory, and returns a checksum of the
 /// final balances, nonces, collected fees and rejected transfers (contract-like workload).
 #[cfg_attr(target_arch = "wasm32", no_mangle)]
 pub extern "C" fn ledger(n: i32) -> i64 {
-    ACCOUNTS.with(|accounts| {
+    with_buffer(LEDGER_ACCOUNTS, |accounts: &mut [Account]| {
         for (i, account) in accounts.iter_mut().enumerate() {
             account.balance = 50_000 + (i as u64 * 7919) % 10_000;
             account.nonce = 0;

@@ -100,7 +100,7 @@ fn ledger_matches_native() {
 
 #[test]
 fn repeated_calls_on_one_instance_are_deterministic() {
-    // The guests reinitialise their static state on each call, so calling twice on the same
+    // The guests reinitialise their working memory on each call, so calling twice on the same
     // instance (same linear memory) must give the same answer as a fresh native call.
     let mut guest = Guest::new();
     for _ in 0..2 {
@@ -108,4 +108,21 @@ fn repeated_calls_on_one_instance_are_deterministic() {
         assert_eq!(guest.call("sieve", 5_000), tally_guests::sieve(5_000) as u64);
         assert_eq!(guest.call("matmul", 6), tally_guests::matmul(6).to_bits());
     }
+}
+
+#[test]
+fn guests_start_in_one_page_and_grow_memory_to_the_call() {
+    // The guests are the time-per-gas suite's reference workloads; loads and stores cost more the
+    // larger the memory, so they must use as little as a contract would (guests/src/heap.rs).
+    let mut guest = Guest::new();
+    let pages = |guest: &Guest| guest.instance.get_memory(&guest.store, "memory").expect("memory export").size(&guest.store);
+    assert_eq!(pages(&guest), 1, "initial memory");
+    for (export, arg, expected) in [("fib", 20, 1), ("keccak", 5, 1), ("ledger", 3_000, 1), ("matmul", 40, 2), ("sieve", 100_000, 3)] {
+        guest.call(export, arg);
+        assert!(pages(&guest) <= expected, "{export}({arg}) left {} pages, expected at most {expected}", pages(&guest));
+    }
+    assert_eq!(pages(&guest), 3, "sieve(100000) needs 100,001 bytes past the stack and data");
+    // Memory only grows: a smaller call afterwards reuses it.
+    guest.call("sieve", 10);
+    assert_eq!(pages(&guest), 3);
 }

@@ -181,10 +181,23 @@ impl Counts {
     }
 }
 
-/// Runs `prepared` twice (a warm-up, then the counted run) and returns the second run's gas.
-fn twice(run: &mut crate::tpg::Run) -> Result<u64, String> {
-    run()?;
-    Ok(run()?.gas)
+/// Most runs [`settled_gas`] makes before it gives up.
+const SETTLE_RUNS: usize = 4;
+
+/// Runs `run` until two runs in a row charge the same gas, and returns it: the gas the suite's
+/// timed rounds see. A program's first run can charge differently from the rest (a guest grows
+/// its memory on the first call, and accesses cost by the memory's size), and the suite times
+/// only runs after warm-ups.
+fn settled_gas(run: &mut crate::tpg::Run) -> Result<u64, String> {
+    let mut last = run()?.gas;
+    for _ in 1..SETTLE_RUNS {
+        let gas = run()?.gas;
+        if gas == last {
+            return Ok(gas);
+        }
+        last = gas;
+    }
+    Err(format!("its gas did not settle in {SETTLE_RUNS} runs (last {last})"))
 }
 
 /// What the suite's rows and the probes give the rule.
@@ -251,7 +264,7 @@ pub fn suite_programs(
             let mut gas = |p: &Params| -> Result<u64, String> {
                 scenarios::with_prices(p, || {
                     let mut set = scenarios::baselines(scale, BaselinePrograms { guests, token })?;
-                    twice(&mut set[k].run)
+                    settled_gas(&mut set[k].run)
                 })
             };
             let kind = if baselines[k].1 { Kind::Reference } else { Kind::Baseline };
@@ -276,7 +289,7 @@ pub fn suite_programs(
         let mut gas = |p: &Params| -> Result<u64, String> {
             scenarios::with_prices(p, || {
                 let mut prepared = (scenario.setup)(scale).map_err(|r| r.reason)?;
-                twice(&mut prepared.run)
+                settled_gas(&mut prepared.run)
             })
         };
         out.add(cache, row.name.clone(), Kind::Scenario, time, m.gas, &mut gas, base, defaults);
