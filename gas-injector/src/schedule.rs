@@ -146,15 +146,15 @@ impl std::error::Error for ScheduleError {}
 impl Default for DynamicCosts {
     fn default() -> Self {
         Self {
-            memory_grow_per_page: 36_000_000,
-            memory_init_per_byte: 64,
-            memory_copy_per_byte: 96,
-            memory_fill_per_byte: 69,
-            table_grow_per_element: 330,
-            table_init_per_element: 360,
-            table_copy_per_element: 270,
-            table_fill_per_element: 320,
-            memory_access_per_page: 930,
+            memory_grow_per_page: 25_000_000,
+            memory_init_per_byte: 53,
+            memory_copy_per_byte: 110,
+            memory_fill_per_byte: 41,
+            table_grow_per_element: 370,
+            table_init_per_element: 350,
+            table_copy_per_element: 240,
+            table_fill_per_element: 330,
+            memory_access_per_page: 2_900,
             memory_access_per_page_above: 0,
             memory_access_threshold_pages: 0,
         }
@@ -222,10 +222,10 @@ impl Default for Schedule {
         Self {
             version: SCHEDULE_VERSION,
             op_costs: OpKind::ALL.iter().map(|op| Some(op.default_cost())).collect(),
-            br_table_per_target: 12,
-            branch_change: 16_000,
-            per_local: 250,
-            call_per_param: 230,
+            br_table_per_target: 8,
+            branch_change: 19_000,
+            per_local: 170,
+            call_per_param: 28,
             dynamic: DynamicCosts::default(),
             stack: StackCosts::default(),
         }

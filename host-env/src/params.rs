@@ -117,27 +117,27 @@ impl Default for HostCosts {
     /// measurement, and `create`/`set_code`, which no probe measures yet.
     fn default() -> Self {
         Self {
-            base: 330_000,
-            memory_read_byte: 390,
-            memory_write_byte: 44,
+            base: 280_000,
+            memory_read_byte: 68,
+            memory_write_byte: 39,
             // Storage prices are fitted on the slower backend, `RedbStorage`, at its worst (a key
             // spread at random over 65,536, writes and removals committed durably, 256-byte keys
             // that differ only in their last bytes). A durable commit's fixed cost is `commit`,
             // paid once per transaction that writes.
-            storage_read: 2_800_000,
+            storage_read: 2_700_000,
             storage_has: 2_800_000,
-            storage_write: 7_600_000,
-            storage_remove: 19_000_000,
-            commit: 340_000_000,
-            storage_key_byte: 39_000,
-            storage_value_byte: 4_200,
-            event: 87_000,
-            event_topic: 16_000,
-            event_data_byte: 40,
-            keccak: 66_000,
+            storage_write: 8_300_000,
+            storage_remove: 15_000_000,
+            commit: 300_000_000,
+            storage_key_byte: 47_000,
+            storage_value_byte: 4_800,
+            event: 92_000,
+            event_topic: 11_000,
+            event_data_byte: 10,
+            keccak: 76_000,
             // ~5 ns per byte with the whole 16 MiB memory hashed (the permutation and the reads).
-            keccak_block: 960_000,
-            call: 280_000,
+            keccak_block: 930_000,
+            call: 270_000,
             // Preparing any module has a fixed cost (as `load` pays for calls): the calibration's
             // deploys of the smallest ordinary code left 130–190 M gas of time unpaid at 10 M.
             deploy: 190_000_000,
@@ -147,7 +147,7 @@ impl Default for HostCosts {
             // to 3.9–4.2× ordinary code's time per gas at 88k (session 10, `time-per-gas
             // deploy-large`): 88k → 130k, which measured 2.4–2.7×.
             deploy_code_byte: 130_000,
-            debug_log: 65_000,
+            debug_log: 59_000,
             // A load decodes the code's prepared entry (stored at deploy, `crate::prepared`):
             // it reads the entry, checks its checksum, decodes the VM's serialized module (every
             // handler id, index and operand bounds-checked) and links it. Each term is at the
@@ -189,14 +189,14 @@ impl Default for HostCosts {
             prepare_br_table_target: 82_000,
             // Instantiation, warm (the calibration's fits: an empty instantiation, then per
             // function, global, table element, element item and data byte).
-            instantiate: 700_000,
-            instantiate_function: 2_200,
-            instantiate_global: 55_000,
-            instantiate_table_element: 200,
+            instantiate: 510_000,
+            instantiate_function: 2_000,
+            instantiate_global: 52_000,
+            instantiate_table_element: 270,
             instantiate_elem_item: 1_200,
-            instantiate_data_byte: 51,
+            instantiate_data_byte: 47,
             // Copying, hashing (Keccak ~3-8 ns per byte here) and committing a byte.
-            receipt_byte: 6_700,
+            receipt_byte: 6_300,
             // A deployment's fixed work (`deploy`) and a frame's set-up (`call`): both happen.
             create: 12_000_000,
             set_code: 12_000_000,
