@@ -115,9 +115,12 @@ fn guests_start_in_one_page_and_grow_memory_to_the_call() {
     // The guests are the time-per-gas suite's reference workloads; loads and stores cost more the
     // larger the memory, so they must use as little as a contract would (guests/src/heap.rs).
     let mut guest = Guest::new();
-    let pages = |guest: &Guest| guest.instance.get_memory(&guest.store, "memory").expect("memory export").size(&guest.store);
+    let pages =
+        |guest: &Guest| guest.instance.get_memory(&guest.store, "memory").expect("memory export").size(&guest.store);
     assert_eq!(pages(&guest), 1, "initial memory");
-    for (export, arg, expected) in [("fib", 20, 1), ("keccak", 5, 1), ("ledger", 3_000, 1), ("matmul", 40, 2), ("sieve", 100_000, 3)] {
+    for (export, arg, expected) in
+        [("fib", 20, 1), ("keccak", 5, 1), ("ledger", 3_000, 1), ("matmul", 40, 2), ("sieve", 100_000, 3)]
+    {
         guest.call(export, arg);
         assert!(pages(&guest) <= expected, "{export}({arg}) left {} pages, expected at most {expected}", pages(&guest));
     }
