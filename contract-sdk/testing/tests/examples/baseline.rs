@@ -68,8 +68,9 @@ const OP_COSTS_AT_RESOLUTION: [u64; 201] = [
     15_000, 15_000, 4_000, 15_000, 20_000, 1_000, 15_000,
 ];
 
-/// The default params when issue 14 was resolved (`71afabe`): today's limits and code-loading
-/// prices (unchanged since), the operator, per-unit and host prices of then.
+/// The default params when issue 14 was resolved (`71afabe`): today's limits, the code-loading
+/// prices of then (unchanged until session 20 raised `load_code_byte` and `load_global`), the
+/// operator, per-unit and host prices of then.
 fn params_at_resolution() -> Params {
     let mut params = Params::default();
     for (op, cost) in OpKind::ALL.iter().zip(OP_COSTS_AT_RESOLUTION) {
@@ -119,6 +120,8 @@ fn params_at_resolution() -> Params {
         instantiate_elem_item: 4_000,
         instantiate_data_byte: 100,
         receipt_byte: 7_000,
+        load_code_byte: 11_500,
+        load_global: 71_000,
         ..params.host
     };
     params
