@@ -127,7 +127,14 @@ fn every_probe_runs_and_depends_only_on_earlier_terms() {
         counts: None,
         progress: |_| {},
     };
-    let c = pipeline::calibrate(&options).unwrap();
+    // The rule solves on this run's timings, which at tiny sizes and one round are mostly noise:
+    // under the load of a full test run they once left no structure of the median feasible.
+    // A defect of the pipeline fails both attempts.
+    let c = pipeline::calibrate(&options).or_else(|first| {
+        eprintln!("calibration failed once ({first}); running it again");
+        pipeline::calibrate(&options)
+    });
+    let c = c.unwrap();
     let rule = c.rule.as_ref().unwrap();
     assert!(rule.answer.max.is_finite() && rule.answer.max > 0.0, "{}", rule.answer.max);
     assert!(c.failures.is_empty(), "{:#?}", c.failures);
