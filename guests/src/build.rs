@@ -97,18 +97,23 @@ pub const STACK_SIZE: u32 = 32 * 1024;
 /// workloads measured for time per gas), with their name section and a [`STACK_SIZE`] stack,
 /// and returns the path of the `.wasm` file.
 pub fn build_into(target_dir: &Path) -> Result<PathBuf, BuildError> {
+    compile(&manifest_path(), target_dir, STACK_SIZE, WASM_FILE, "the guests")
+}
+
+/// Compiles one guest crate with the SDK's build driver and checks the file it produced.
+fn compile(manifest: &Path, target_dir: &Path, stack_size: u32, file: &str, what: &str) -> Result<PathBuf, BuildError> {
     let options = tally_sdk_build::BuildOptions {
-        stack_size: STACK_SIZE,
+        stack_size,
         keep_names: true,
         profile: tally_sdk_build::Profile::Speed,
         ..tally_sdk_build::BuildOptions::default()
     };
-    let wasm = tally_sdk_build::compile(&manifest_path(), target_dir, None, &options)
-        .map_err(|e| BuildError::new(format!("building the guests: {e}")))?;
-    if wasm.file_name().is_some_and(|n| n == WASM_FILE) {
+    let wasm = tally_sdk_build::compile(manifest, target_dir, None, &options)
+        .map_err(|e| BuildError::new(format!("building {what}: {e}")))?;
+    if wasm.file_name().is_some_and(|n| n == file) {
         Ok(wasm)
     } else {
-        Err(BuildError::new(format!("the guests' build produced {}, not {WASM_FILE}", wasm.display())))
+        Err(BuildError::new(format!("the build of {what} produced {}, not {file}", wasm.display())))
     }
 }
 
@@ -124,5 +129,47 @@ pub fn wasm_path() -> Result<&'static Path, BuildError> {
 /// Builds the guests if needed (see [`wasm_path`]) and reads the module's bytes.
 pub fn wasm_bytes() -> Result<Vec<u8>, BuildError> {
     let path = wasm_path()?;
+    std::fs::read(path).map_err(|err| BuildError::new(format!("cannot read {}: {err}", path.display())))
+}
+
+/// File name of the compiled real-crates module (`guests/crates`) inside
+/// `<target dir>/wasm32-unknown-unknown/release/`.
+pub const CRATES_WASM_FILE: &str = "tally_crate_guests.wasm";
+
+/// Exports of the real-crates module (`guests/crates`), each `(i32) -> i64`: a size in, a
+/// checksum out, trapping if the workload's own check of its answer fails.
+pub const CRATE_EXPORTS: [&str; 9] =
+    ["sha256", "blake3", "ed25519", "secp256k1", "json", "deflate", "regex", "scale", "u256"];
+
+/// The wasm stack of the real-crates module: 128 KiB. The crates' code was not written for a
+/// contract's 32 KiB (regex's compiler and the curve arithmetic keep large frames).
+pub const CRATES_STACK_SIZE: u32 = 128 * 1024;
+
+/// Path of the real-crates guest crate's `Cargo.toml` (`guests/crates`).
+pub fn crates_manifest_path() -> PathBuf {
+    crate_dir().join("crates").join("Cargo.toml")
+}
+
+/// Compiles the real-crates module (`guests/crates`: SHA-256, BLAKE3, ed25519-dalek, k256,
+/// serde_json, miniz_oxide, regex, parity-scale-codec and primitive-types through their usual
+/// APIs) for wasm32 into `target_dir`, as [`build_into`] compiles the guests but with a
+/// [`CRATES_STACK_SIZE`] stack, and returns the path of the `.wasm` file. The first build
+/// downloads and compiles those crates (about a minute on two cores).
+pub fn build_crates_into(target_dir: &Path) -> Result<PathBuf, BuildError> {
+    compile(&crates_manifest_path(), target_dir, CRATES_STACK_SIZE, CRATES_WASM_FILE, "the real-crates guests")
+}
+
+/// Builds the real-crates module once per process (into [`target_dir`]) and returns its path.
+pub fn crates_wasm_path() -> Result<&'static Path, BuildError> {
+    static WASM: OnceLock<Result<PathBuf, BuildError>> = OnceLock::new();
+    match WASM.get_or_init(|| build_crates_into(&target_dir())) {
+        Ok(path) => Ok(path),
+        Err(err) => Err(err.clone()),
+    }
+}
+
+/// Builds the real-crates module if needed (see [`crates_wasm_path`]) and reads its bytes.
+pub fn crates_wasm_bytes() -> Result<Vec<u8>, BuildError> {
+    let path = crates_wasm_path()?;
     std::fs::read(path).map_err(|err| BuildError::new(format!("cannot read {}: {err}", path.display())))
 }

@@ -6,6 +6,7 @@ mod gas_common;
 mod smith_profile;
 
 mod branch_sites;
+mod crate_guests;
 mod decode;
 mod differential;
 mod fused_ops;

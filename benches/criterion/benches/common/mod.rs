@@ -22,6 +22,21 @@ pub const WORKLOADS: [Workload; 5] = [
     Workload { name: "ledger", arg: 60_000, native: |n| tally_guests::ledger(n) as u64 },
 ];
 
+/// The real-crates workloads (`guests/crates`, each `(i32) -> i64`) and their sizes: one call
+/// takes roughly 2–10 ms on an interpreter. Each checks its own answer and traps if it is wrong;
+/// there is no native build, so results are compared between the runtimes.
+pub const CRATE_WORKLOADS: [(&str, i32); 9] = [
+    ("sha256", 128),
+    ("blake3", 512),
+    ("ed25519", 1),
+    ("secp256k1", 1),
+    ("json", 200),
+    ("deflate", 16),
+    ("regex", 1000),
+    ("scale", 5000),
+    ("u256", 5000),
+];
+
 /// Bits of a tally value, for comparison with the native result.
 pub fn tally_bits(v: &tally_vm::Val) -> u64 {
     match v {
