@@ -35,6 +35,50 @@ fn the_instrumented_guests_translate_to_the_same_module() {
 }
 
 #[test]
+fn the_real_crates_translate_to_the_same_module_plain_and_instrumented() {
+    // `Module::new` validates each body with the profile's own validator first and falls back to
+    // wasmparser's on any decline; 1.2 MB of rustc output exercises the first on real code.
+    let plain = tally_guests::build::crates_wasm_bytes().unwrap_or_else(|err| panic!("{err}"));
+    let instrumented = instrument(&plain, &Schedule::default()).expect("instrument");
+    for wasm in [plain, instrumented] {
+        valid(&wasm);
+        let (full, fast) = both(&Engine::default(), &wasm);
+        let (full, fast) = (full.expect("validated"), fast.expect("not validated"));
+        assert_eq!(fast.serialize().expect("serializes"), full.serialize().expect("serializes"));
+    }
+}
+
+#[test]
+fn bodies_the_profile_validator_declines_translate_the_same() {
+    // `ref.func`, the table instructions and a typed multi-value `select` are outside what the
+    // profile's body validator handles: `Module::new` validates those bodies with wasmparser's.
+    let wasm = wat::parse_str(
+        r#"(module
+            (table $t 4 funcref)
+            (elem declare func $f)
+            (func $f (export "f") (param i32) (result i32)
+                (table.set $t (local.get 0) (ref.func $f))
+                (drop (table.get $t (local.get 0)))
+                (drop (table.grow $t (ref.null func) (i32.const 1)))
+                (table.size $t))
+            (func (export "g") (param i32 i32) (result i32)
+                (select (result i32) (local.get 0) (local.get 1) (local.get 0))))"#,
+    )
+    .expect("wat");
+    valid(&wasm);
+    let (full, fast) = both(&Engine::default(), &wasm);
+    let (full, fast) = (full.expect("validated"), fast.expect("not validated"));
+    assert_eq!(fast.serialize().expect("serializes"), full.serialize().expect("serializes"));
+    // And an invalid body in the same shape is refused with wasmparser's error and offset.
+    let bad =
+        wat::parse_str(r#"(module (table $t 4 funcref) (func (param i32) (result i32) (table.get $t (local.get 0))))"#)
+            .expect("wat");
+    let ours = Module::new(&Engine::default(), &bad).expect_err("a funcref is not an i32");
+    let theirs = tally_profile::validate(&bad).expect_err("wasmparser refuses it too");
+    assert!(ours.to_string().contains(&theirs.message().to_string()), "{ours} / {theirs}");
+}
+
+#[test]
 fn limits_are_refused_with_the_same_error() {
     let wasm = instrument(&guest_wasm(), &Schedule::default()).expect("instrument");
     let configs = [

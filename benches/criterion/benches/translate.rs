@@ -3,7 +3,10 @@
 //! validates, for reference), reported as byte throughput of the whole module.
 //!
 //! Modules: `big`, a generated ~3.5 MB module of thousands of varied functions
-//! ([`tally_benches::bigmodule`]), and `guests`, the compiled guest programs (contract-sized).
+//! ([`tally_benches::bigmodule`]), `crates`, the real-crates guests (`guests/crates`: about
+//! 1.2 MB of rustc output from sha2, blake3, ed25519-dalek, k256, serde_json, miniz_oxide, regex,
+//! parity-scale-codec and primitive-types), and `guests`, the compiled guest programs
+//! (contract-sized).
 //!
 //! Before each group, a paired measurement alternates single compilations of tally and wasmi
 //! eager (see [`PairedRun`]) and saves the median per-round ratio as `paired-translate.json`.
@@ -12,7 +15,7 @@
 //! profiles and quick paired runs of a built binary (`valgrind --tool=callgrind <bench binary>
 //! --profile-tally big 3`):
 //! - `--profile-tally <module> N`, `--profile-wasmi <module> N`: N compilations of `big`,
-//!   `guests`, or `file`: the module at `--module <path>` (a real 1–2 MB module), and nothing else;
+//!   `crates`, `guests`, or `file`: the module at `--module <path>`, and nothing else;
 //! - `--paired <module> ROUNDS`: only the paired measurement, printed;
 //! - `--write-big <path>`: writes the `big` module to a file (to compare the code translated
 //!   from it before and after a change: `tally inspect --ir <path>`).
@@ -119,8 +122,9 @@ fn main() {
         match name {
             "big" => big_module(&BigModuleConfig::default()),
             "guests" => tally_guests::build::wasm_bytes().expect("build the guests for wasm32"),
+            "crates" => tally_guests::build::crates_wasm_bytes().expect("build the real-crates guests for wasm32"),
             "file" => file.clone().expect("--module <path> for `file`"),
-            other => panic!("unknown module {other} (big, guests, file)"),
+            other => panic!("unknown module {other} (big, crates, guests, file)"),
         }
     };
     if let Some(path) = arg_after(&args, "--write-big") {
@@ -143,7 +147,7 @@ fn main() {
         paired(&name, &module(&name), rounds);
         return;
     }
-    let modules = [("big", module("big")), ("guests", module("guests"))];
+    let modules = [("big", module("big")), ("crates", module("crates")), ("guests", module("guests"))];
     let mut c = Criterion::default()
         .warm_up_time(Duration::from_secs(2))
         .measurement_time(Duration::from_secs(5))

@@ -47,14 +47,15 @@ mod metering;
 mod stack;
 mod visit;
 
-use wasmparser::{BinaryReader, FuncValidator, FunctionBody, ValidatorResources};
+use tally_profile::body::{Declined, FuncCheck};
+use wasmparser::{BinaryReader, FunctionBody, ValidatorResources};
 
 use self::condition::{PendingSite, Test};
 use self::control::{Ctrl, CtrlKind};
 use self::fusion::Fuse;
 use self::metering::PaysNext;
 use self::stack::Operand;
-use self::visit::OpVisitor;
+use self::visit::{BodyCheck, OpVisitor};
 use super::{CompiledFunc, ModuleCtx};
 use crate::exec::handlers::{self as h, CondBranch};
 use crate::exec::layout::{result_slot, Copy2, Dst, DstCell, DstSlot, Slot};
@@ -130,6 +131,9 @@ pub(crate) struct FuncTranslator {
     paid: Vec<(usize, &'static CondBranch)>,
     paid_at: usize,
     validator_allocs: Option<wasmparser::FuncValidatorAllocations>,
+    /// The profile's body validator, tried before wasmparser's (see [`Self::translate`]); it
+    /// keeps what it read of the module, so [`Self::begin_module`] makes a new one.
+    check: FuncCheck,
     /// Emptied `Ctrl::branches` lists, reused so that entering a block does not allocate.
     branch_lists: Vec<Vec<(usize, Option<&'static CondBranch>)>>,
     /// The targets of the `br_table` being translated (a list reused across tables).
@@ -170,6 +174,7 @@ impl FuncTranslator {
     pub(crate) fn begin_module(&mut self) {
         self.module_ops = 0;
         self.site_words = 0;
+        self.check = FuncCheck::new();
     }
 
     /// The words of branch-site bits the module's code indexes (`ModuleInner::site_words`).
@@ -179,6 +184,11 @@ impl FuncTranslator {
 
     /// Validates (with `to_validate`, when given) and translates one function body. Without a
     /// validator the body must be valid: see [`crate::Module::new_prevalidated`].
+    ///
+    /// A body is validated by the profile's own validator first ([`BodyCheck::Fast`]); if it
+    /// declines anything, or the translation fails in any other way, the body is translated again
+    /// from its start with wasmparser's, whose verdict and error stand. Both give the same code:
+    /// translation reads only the operators.
     pub(crate) fn translate(
         &mut self,
         ctx: &ModuleCtx<'_>,
@@ -187,11 +197,24 @@ impl FuncTranslator {
         to_validate: Option<wasmparser::FuncToValidate<ValidatorResources>>,
     ) -> Res<CompiledFunc> {
         let Some(to_validate) = to_validate else {
-            return self.translate_with(ctx, func_index, body, None);
+            return self.translate_with(ctx, func_index, body, BodyCheck::Trusted);
         };
+        let site_words = self.site_words;
+        let mut check = std::mem::take(&mut self.check);
+        let fast = match check.start(&to_validate.resources, to_validate.ty, to_validate.features) {
+            Ok(()) => {
+                self.translate_with(ctx, func_index, body, BodyCheck::Fast(&mut check, &to_validate.resources)).ok()
+            }
+            Err(Declined) => None,
+        };
+        self.check = check;
+        if let Some(func) = fast {
+            return Ok(func);
+        }
+        self.site_words = site_words;
         let allocs = self.validator_allocs.take().unwrap_or_default();
         let mut validator = to_validate.into_validator(allocs);
-        let result = self.translate_with(ctx, func_index, body, Some(&mut validator));
+        let result = self.translate_with(ctx, func_index, body, BodyCheck::Full(&mut validator));
         self.validator_allocs = Some(validator.into_allocations());
         result
     }
@@ -201,7 +224,7 @@ impl FuncTranslator {
         ctx: &ModuleCtx<'_>,
         func_index: u32,
         body: &FunctionBody<'_>,
-        mut validator: Option<&mut FuncValidator<ValidatorResources>>,
+        mut check: BodyCheck<'_>,
     ) -> Res<CompiledFunc> {
         let config = ctx.config;
         let range = body.range();
@@ -222,10 +245,7 @@ impl FuncTranslator {
             extra_locals = extra_locals.checked_add(count).filter(|n| *n <= config.max_locals).ok_or_else(|| {
                 Error::limit_in(func_index, format!("declares more than {} locals", config.max_locals), offset as usize)
             })?;
-            if let Some(validator) = validator.as_deref_mut() {
-                validator.define_locals(offset, count, vt)?;
-            }
-            Ok::<(), Error>(())
+            check.define_locals(offset, count, vt)
         })?;
 
         // The code is built in buffers of its own, handed to the function at the end (below):
@@ -277,7 +297,7 @@ impl FuncTranslator {
         // How operators decode (memargs, memory indices) depends on the reader's features.
         let ops = body.as_bytes().get((ops_start - range.start) as usize..).unwrap_or_default();
         let mut reader = BinaryReader::new_features(ops, ops_start, super::features(config));
-        let mut visitor = OpVisitor { tr: self, ctx, validator };
+        let mut visitor = OpVisitor { tr: self, ctx, check };
         decode::Decoder::new(&reader).visit_all(&mut reader, &mut visitor)?;
         reader.finish_expression(&visitor)?;
 

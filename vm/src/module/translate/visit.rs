@@ -4,8 +4,9 @@
 
 use std::mem::ManuallyDrop;
 
+use tally_profile::body::{Declined, FuncCheck, FuncVisitor};
 use wasmparser::{
-    BinaryReaderError, FrameKind, FrameStack, FuncValidator, Ieee32, Ieee64, Operator, ValidatorResources,
+    BinaryReaderError, FrameKind, FrameStack, FuncValidator, Ieee32, Ieee64, Operator, ValType, ValidatorResources,
     VisitOperator, VisitSimdOperator,
 };
 
@@ -605,29 +606,65 @@ impl FuncTranslator {
 }
 
 /// Validation and translation of one operator, driven by the reader's decoder: the reader calls
-/// `visit_*` with the decoded immediates, the validator checks the operator first, and only a
-/// valid operator reaches [`FuncTranslator::translate_op`]. Decoding into an [`Operator`] and
+/// `visit_*` with the decoded immediates, the body's check validates the operator first, and only
+/// a valid operator reaches [`FuncTranslator::translate_op`]. Decoding into an [`Operator`] and
 /// dispatching on it again for validation is what this saves.
 pub(super) struct OpVisitor<'t, 'm, 'v> {
     pub(super) tr: &'t mut FuncTranslator,
     pub(super) ctx: &'t ModuleCtx<'m>,
-    /// The function's validator; `None` when the module is known to be valid
-    /// ([`crate::Module::new_prevalidated`]), and then no operator is validated.
-    pub(super) validator: Option<&'v mut FuncValidator<ValidatorResources>>,
+    /// How the body's operators are validated.
+    pub(super) check: BodyCheck<'v>,
+}
+
+/// How a body is validated while it is translated.
+pub(super) enum BodyCheck<'v> {
+    /// Not at all: the module is known to be valid ([`crate::Module::new_prevalidated`]).
+    Trusted,
+    /// By the profile's own body validator ([`FuncCheck`]), which accepts or declines each
+    /// operator without wording an error. A body on which it declines anything, or whose
+    /// translation fails in any other way, is translated again from its start with [`Self::Full`],
+    /// whose verdict and error stand (`FuncTranslator::translate`): what it accepts wasmparser
+    /// accepts, and the translation does not depend on which validator ran.
+    Fast(&'v mut FuncCheck, &'v ValidatorResources),
+    /// By wasmparser's validator, the authority.
+    Full(&'v mut FuncValidator<ValidatorResources>),
+}
+
+impl BodyCheck<'_> {
+    /// Declares `count` locals of type `ty` (the declaration at `offset`).
+    pub(super) fn define_locals(&mut self, offset: u64, count: u32, ty: ValType) -> Res {
+        match self {
+            BodyCheck::Trusted => Ok(()),
+            BodyCheck::Fast(check, _) => check.define_locals(count, ty).map_err(|Declined| declined()),
+            BodyCheck::Full(validator) => Ok(validator.define_locals(offset, count, ty)?),
+        }
+    }
+}
+
+/// The error a fast check's decline becomes: never seen by a caller, since the body is then
+/// validated again by wasmparser's validator, whose verdict stands.
+#[cold]
+fn declined() -> Error {
+    Error::Invalid { message: String::new(), offset: 0 }
 }
 
 impl OpVisitor<'_, '_, '_> {
-    /// Runs `check` on the function's validator, if it has one, with the binary offset of the
-    /// operator being visited: the translator's (one store an operator rather than two; a
-    /// module's size is a `u32`, `Config::max_module_size`, so it is exact).
+    /// Validates the operator being visited with the body's check: `fast` with the profile's
+    /// validator, `full` with wasmparser's at the operator's binary offset (the translator's: one
+    /// store an operator rather than two; a module's size is a `u32`,
+    /// `Config::max_module_size`, so it is exact).
     #[inline(always)]
     fn validate(
         &mut self,
-        check: impl FnOnce(&mut FuncValidator<ValidatorResources>, u64) -> Result<(), BinaryReaderError>,
+        fast: impl FnOnce(&mut FuncVisitor<'_, ValidatorResources>) -> Result<(), Declined>,
+        full: impl FnOnce(&mut FuncValidator<ValidatorResources>, u64) -> Result<(), BinaryReaderError>,
     ) -> VisitResult {
-        match self.validator.as_deref_mut() {
-            Some(v) => check(v, u64::from(self.tr.offset)).map_err(|e| Box::new(e.into())),
-            None => Ok(()),
+        match &mut self.check {
+            BodyCheck::Trusted => Ok(()),
+            BodyCheck::Fast(check, resources) => {
+                fast(&mut check.visitor(*resources)).map_err(|Declined| Box::new(declined()))
+            }
+            BodyCheck::Full(v) => full(v, u64::from(self.tr.offset)).map_err(|e| Box::new(e.into())),
         }
     }
 
@@ -635,7 +672,7 @@ impl OpVisitor<'_, '_, '_> {
     /// translation is one push, costed as much again in the call to the out-of-line visitor.
     #[inline(always)]
     pub(super) fn local_get(&mut self, local_index: u32) -> VisitResult {
-        self.validate(|v, at| v.visitor(at).visit_local_get(local_index))?;
+        self.validate(|c| c.visit_local_get(local_index), |v, at| v.visitor(at).visit_local_get(local_index))?;
         // `translate_op`'s arm for `local.get`: nothing in unreachable code.
         if self.tr.reachable {
             self.tr.push(Operand::Local(local_index));
@@ -647,7 +684,7 @@ impl OpVisitor<'_, '_, '_> {
     /// [`Self::local_get`]: `translate_op`'s arms for them push the constant.
     #[inline(always)]
     pub(super) fn i32_const(&mut self, value: i32) -> VisitResult {
-        self.validate(|v, at| v.visitor(at).visit_i32_const(value))?;
+        self.validate(|c| c.visit_i32_const(value), |v, at| v.visitor(at).visit_i32_const(value))?;
         if self.tr.reachable {
             self.tr.push(Operand::Const(value as u32 as u64));
         }
@@ -657,7 +694,7 @@ impl OpVisitor<'_, '_, '_> {
     /// See [`Self::i32_const`].
     #[inline(always)]
     pub(super) fn i64_const(&mut self, value: i64) -> VisitResult {
-        self.validate(|v, at| v.visitor(at).visit_i64_const(value))?;
+        self.validate(|c| c.visit_i64_const(value), |v, at| v.visitor(at).visit_i64_const(value))?;
         if self.tr.reachable {
             self.tr.push(Operand::Const(value as u64));
         }
@@ -675,7 +712,7 @@ impl OpVisitor<'_, '_, '_> {
             self.i32_const(value as u32 as i32)?;
         }
         self.tr.offset = call_at;
-        self.validate(|v, at| v.visitor(at).visit_call(func))?;
+        self.validate(|c| c.visit_call(func), |v, at| v.visitor(at).visit_call(func))?;
         if self.tr.reachable {
             self.tr.call(self.ctx, func);
         }
@@ -685,7 +722,7 @@ impl OpVisitor<'_, '_, '_> {
     /// See [`Self::i32_const`].
     #[inline(always)]
     pub(super) fn f32_const(&mut self, value: Ieee32) -> VisitResult {
-        self.validate(|v, at| v.visitor(at).visit_f32_const(value))?;
+        self.validate(|c| c.visit_f32_const(value), |v, at| v.visitor(at).visit_f32_const(value))?;
         if self.tr.reachable {
             self.tr.push(Operand::Const(value.bits() as u64));
         }
@@ -695,7 +732,7 @@ impl OpVisitor<'_, '_, '_> {
     /// See [`Self::i32_const`].
     #[inline(always)]
     pub(super) fn f64_const(&mut self, value: Ieee64) -> VisitResult {
-        self.validate(|v, at| v.visitor(at).visit_f64_const(value))?;
+        self.validate(|c| c.visit_f64_const(value), |v, at| v.visitor(at).visit_f64_const(value))?;
         if self.tr.reachable {
             self.tr.push(Operand::Const(value.bits()));
         }
@@ -729,14 +766,15 @@ impl OpVisitor<'_, '_, '_> {
 /// validator (a module known to be valid), the translator's control stack stands in for it.
 impl FrameStack for OpVisitor<'_, '_, '_> {
     fn current_frame(&self) -> Option<FrameKind> {
-        match &self.validator {
-            Some(validator) => validator.get_control_frame(0).map(|frame| frame.kind),
+        match &self.check {
+            BodyCheck::Full(validator) => validator.get_control_frame(0).map(|frame| frame.kind),
+            BodyCheck::Fast(check, _) => check.frame_kind(0),
             // A valid body needs only the two answers the reader acts on: no frame once the
             // function's final `end` emptied the translator's control stack (which holds no
             // frame the validator would not), and an `if` for an `else`, which in a valid body
             // is always inside one (live, or counted in `dead_depth`).
-            None if self.tr.ctrl.is_empty() => None,
-            None => Some(FrameKind::If),
+            BodyCheck::Trusted if self.tr.ctrl.is_empty() => None,
+            BodyCheck::Trusted => Some(FrameKind::If),
         }
     }
 }
@@ -745,13 +783,17 @@ impl FrameStack for OpVisitor<'_, '_, '_> {
 /// the reader moves every operator's result through its own `Result`, and errors are rare.
 pub(super) type VisitResult = Result<(), Box<Error>>;
 
-/// Defines each `visit_*` method as: validate with `$validator` (the validator's plain or SIMD
-/// visitor), then translate the operator rebuilt from its immediates.
+/// Defines each `visit_*` method as: validate with the profile's validator through `$trait`, or
+/// with wasmparser's through `$validator` (its plain or SIMD visitor), then translate the operator
+/// rebuilt from its immediates.
 macro_rules! define_fused_visit {
-    ($validator:ident; $( @$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*))*) => {
+    ($trait:ident, $validator:ident; $( @$proposal:ident $op:ident $({ $($arg:ident: $argty:ty),* })? => $visit:ident ($($ann:tt)*))*) => {
         $(
             fn $visit(&mut self $($(, $arg: $argty)*)?) -> VisitResult {
-                self.validate(|v, at| v.$validator(at).$visit($($($arg.clone()),*)?))?;
+                self.validate(
+                    |c| $trait::$visit(c $($(, $arg.clone())*)?),
+                    |v, at| v.$validator(at).$visit($($($arg.clone()),*)?),
+                )?;
                 self.translate(Operator::$op $({ $($arg),* })?).map_err(Box::new)
             }
         )*
@@ -759,11 +801,11 @@ macro_rules! define_fused_visit {
 }
 
 macro_rules! define_fused_visit_plain {
-    ($($input:tt)*) => { define_fused_visit!(visitor; $($input)*); };
+    ($($input:tt)*) => { define_fused_visit!(VisitOperator, visitor; $($input)*); };
 }
 
 macro_rules! define_fused_visit_simd {
-    ($($input:tt)*) => { define_fused_visit!(simd_visitor; $($input)*); };
+    ($($input:tt)*) => { define_fused_visit!(VisitSimdOperator, simd_visitor; $($input)*); };
 }
 
 // Immediates are cloned for the validator because a few (`br_table` targets, `try_table`
