@@ -26,13 +26,60 @@ mod address;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use sha3::{Digest, Keccak256};
-
 pub use address::Address;
 
 /// Keccak-256 (the original Keccak padding, as Ethereum uses; not NIST SHA3-256).
 pub fn keccak(bytes: &[u8]) -> [u8; 32] {
-    Keccak256::digest(bytes).into()
+    let mut hasher = Keccak256::new();
+    hasher.update(bytes);
+    hasher.finalize()
+}
+
+/// The Keccak-256 implementation behind [`Keccak256`]: CRYPTOGAMS assembly where `keccak-asm` has
+/// a backend (x86-64, AArch64; not under Miri, which cannot run it), else `sha3`'s portable code.
+#[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
+type Backend = keccak_asm::Keccak256;
+#[cfg(not(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(miri))))]
+type Backend = sha3::Keccak256;
+
+#[cfg(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(miri)))]
+use keccak_asm::Digest as _;
+#[cfg(not(all(any(target_arch = "x86_64", target_arch = "aarch64"), not(miri))))]
+use sha3::Digest as _;
+
+/// Keccak-256 fed in pieces: the hash of the pieces' concatenation, as [`keccak`] of it.
+///
+/// ```
+/// let mut h = tally_digest::Keccak256::new();
+/// h.update(b"trans");
+/// h.update(b"fer");
+/// assert_eq!(h.finalize(), tally_digest::keccak(b"transfer"));
+/// ```
+#[derive(Clone, Default)]
+pub struct Keccak256(Backend);
+
+impl Keccak256 {
+    /// A hasher that has seen nothing.
+    pub fn new() -> Self {
+        Self(Backend::new())
+    }
+
+    /// Feeds `bytes`.
+    #[inline]
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    /// The hash of everything fed.
+    pub fn finalize(self) -> [u8; 32] {
+        self.0.finalize().into()
+    }
+}
+
+impl core::fmt::Debug for Keccak256 {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Keccak256")
+    }
 }
 
 /// The 4-byte selector of method `name`: `keccak256(name)[..4]`.
@@ -73,6 +120,24 @@ mod tests {
         // Keccak-256 of the empty string; NIST SHA3-256 of it starts a7ffc6f8.
         assert_eq!(hex(&keccak(b"")), "0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
         assert_eq!(selector(""), [0xc5, 0xd2, 0x46, 0x01]);
+    }
+
+    #[test]
+    fn the_backend_agrees_with_sha3_at_every_length_and_split() {
+        // The backend is CRYPTOGAMS assembly on x86-64 and AArch64: every length through four
+        // 136-byte blocks (each padding case), whole and fed in uneven pieces.
+        use sha3::Digest;
+        let data: Vec<u8> = (0..700u32).map(|i| (i.wrapping_mul(0x9e37_79b9) >> 13) as u8).collect();
+        for len in 0..=data.len() {
+            let bytes = &data[..len];
+            let expected: [u8; 32] = sha3::Keccak256::digest(bytes).into();
+            assert_eq!(keccak(bytes), expected, "length {len}");
+            let mut h = Keccak256::new();
+            for piece in bytes.chunks(1 + len % 137) {
+                h.update(piece);
+            }
+            assert_eq!(h.finalize(), expected, "length {len} in pieces of {}", 1 + len % 137);
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! pointers and lengths — perform the effect. A charge that runs out of gas traps before
 //! anything happens; a bad argument traps with a [`HostTrap`] code.
 
-use sha3::{Digest, Keccak256};
+use tally_digest::Keccak256;
 use tally_vm::{Caller, Linker, Trap};
 
 use crate::install::InstallArgs;
@@ -165,14 +165,14 @@ pub(crate) struct Io(Option<Keccak256>);
 impl Io {
     pub(crate) fn put(&mut self, bytes: &[u8]) {
         if let Some(h) = &mut self.0 {
-            h.update((bytes.len() as u32).to_le_bytes());
+            h.update(&(bytes.len() as u32).to_le_bytes());
             h.update(bytes);
         }
     }
 
     pub(crate) fn put_u64(&mut self, v: u64) {
         if let Some(h) = &mut self.0 {
-            h.update(v.to_le_bytes());
+            h.update(&v.to_le_bytes());
         }
     }
 }
@@ -196,7 +196,7 @@ fn host_call<R>(
                 function: f as u16,
                 gas_before,
                 gas_after,
-                io: h.finalize().into(),
+                io: h.finalize(),
             });
         }
     }

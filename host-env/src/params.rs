@@ -6,7 +6,7 @@
 //! disagree visibly.
 
 use parity_scale_codec::{Decode, Encode};
-use sha3::{Digest, Keccak256};
+use tally_digest::Keccak256;
 use tally_gas_injector::Schedule;
 
 use crate::limits::{CodeLimits, CodeShape};
@@ -406,8 +406,8 @@ impl Params {
     pub fn params_hash(&self) -> [u8; 32] {
         let mut h = Keccak256::new();
         h.update(b"tally/params/v1");
-        h.update(self.to_bytes());
-        h.finalize().into()
+        h.update(&self.to_bytes());
+        h.finalize()
     }
 
     /// Instantiating a module of `shape` for a frame, taken before anything is allocated:

@@ -1,7 +1,7 @@
 //! Receipts: what an execution produced, and the hash every node must agree on.
 
 use parity_scale_codec::{Decode, Encode};
-use sha3::{Digest, Keccak256};
+use tally_digest::Keccak256;
 
 use crate::context::{Address, BlockContext};
 
@@ -270,7 +270,7 @@ impl HashOutput {
 
     fn finish(mut self) -> [u8; 32] {
         self.flush();
-        self.hasher.finalize().into()
+        self.hasher.finalize()
     }
 }
 

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::exec::Frame;
 use crate::module::FuncTranslator;
+use crate::store::FuncEntity;
 use crate::{Config, FuncType};
 
 /// Identifies a function signature within one [`Engine`]. Equal signatures get equal ids, so
@@ -35,7 +36,24 @@ struct EngineInner {
     /// Linear memories of dropped stores, zeroed, handed to new ones (see
     /// [`take_memory`](Engine::take_memory)).
     memories: Mutex<Vec<Vec<u8>>>,
+    /// Function-entity lists of dropped stores (empty, with their capacity), handed to stores
+    /// instantiating from a template: a contract's list is a few kilobytes, a size glibc's
+    /// allocator serves only after consolidating its small free chunks, once per store.
+    func_lists: Mutex<Vec<SpareFuncs>>,
 }
+
+/// An empty function-entity list kept for its allocation.
+struct SpareFuncs(Vec<FuncEntity>);
+
+impl core::fmt::Debug for SpareFuncs {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "SpareFuncs({})", self.0.capacity())
+    }
+}
+
+// SAFETY: a `FuncEntity` holds a raw pointer to its code, which makes it `!Send`; a spare list
+// holds no entities at all (its length is 0, `recycle_funcs` clears it), only memory.
+unsafe impl Send for SpareFuncs {}
 
 /// An empty call-frame stack kept for its allocation.
 struct SpareFrames(Vec<Frame>);
@@ -58,6 +76,13 @@ const MAX_POOLED_TRANSLATORS: usize = 4;
 
 /// Most call-frame stacks an engine keeps for reuse.
 const MAX_POOLED_FRAMES: usize = 16;
+
+/// Most function-entity lists an engine keeps for reuse.
+const MAX_POOLED_FUNC_LISTS: usize = 16;
+
+/// Largest function-entity list an engine keeps for reuse, in entities (a few hundred kilobytes):
+/// one huge module's stores should not pin their lists in the engine.
+const MAX_POOLED_FUNC_LIST: usize = 1 << 13;
 
 /// Most linear memories an engine keeps for reuse.
 const MAX_POOLED_MEMORIES: usize = 16;
@@ -96,6 +121,7 @@ impl Engine {
                 translators: Mutex::new(Vec::new()),
                 frames: Mutex::new(Vec::new()),
                 memories: Mutex::new(Vec::new()),
+                func_lists: Mutex::new(Vec::new()),
             }),
         }
     }
@@ -156,6 +182,25 @@ impl Engine {
         let mut pool = self.inner.frames.lock().unwrap_or_else(|e| e.into_inner());
         if pool.len() < MAX_POOLED_FRAMES {
             pool.push(SpareFrames(frames));
+        }
+    }
+
+    /// An empty function-entity list: a recycled one (with the capacity it had) if available.
+    pub(crate) fn take_funcs(&self) -> Vec<FuncEntity> {
+        let mut pool = self.inner.func_lists.lock().unwrap_or_else(|e| e.into_inner());
+        pool.pop().map_or_else(Vec::new, |spare| spare.0)
+    }
+
+    /// Returns a dropped store's function-entity list for reuse by
+    /// [`take_funcs`](Self::take_funcs), unless it is too large to keep.
+    pub(crate) fn recycle_funcs(&self, mut funcs: Vec<FuncEntity>) {
+        if funcs.capacity() > MAX_POOLED_FUNC_LIST {
+            return;
+        }
+        funcs.clear();
+        let mut pool = self.inner.func_lists.lock().unwrap_or_else(|e| e.into_inner());
+        if pool.len() < MAX_POOLED_FUNC_LISTS {
+            pool.push(SpareFuncs(funcs));
         }
     }
 

@@ -186,6 +186,9 @@ impl Drop for StoreInner {
         if self.frames.capacity() > 0 {
             self.engine.recycle_frames(core::mem::take(&mut self.frames));
         }
+        if self.funcs.capacity() > 0 {
+            self.engine.recycle_funcs(core::mem::take(&mut self.funcs));
+        }
         for memory in self.memories.drain(..) {
             self.engine.recycle_memory(memory.data);
         }

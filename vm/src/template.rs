@@ -165,6 +165,9 @@ impl<T> InstancePre<T> {
         let s = &mut store.inner;
         let instance_index = s.instances.len() as u32;
         let func_base = s.funcs.len() as u32;
+        if s.funcs.capacity() == 0 {
+            s.funcs = s.engine.take_funcs();
+        }
         if host_base == 0 && instance_index == 0 {
             // The store's first instance (a frame's store holds one): the template's entities
             // are already placed as they must be, so they are copied as they are.
