@@ -120,16 +120,28 @@ fn compile(manifest: &Path, target_dir: &Path, stack_size: u32, file: &str, what
 /// Builds the guests once per process (into [`target_dir`]) and returns the `.wasm` path.
 pub fn wasm_path() -> Result<&'static Path, BuildError> {
     static WASM: OnceLock<Result<PathBuf, BuildError>> = OnceLock::new();
-    match WASM.get_or_init(|| build_into(&target_dir())) {
+    once(&WASM, build_into)
+}
+
+/// The outcome of `build` into [`target_dir`], run the first time only.
+fn once(
+    cell: &'static OnceLock<Result<PathBuf, BuildError>>,
+    build: fn(&Path) -> Result<PathBuf, BuildError>,
+) -> Result<&'static Path, BuildError> {
+    match cell.get_or_init(|| build(&target_dir())) {
         Ok(path) => Ok(path),
         Err(err) => Err(err.clone()),
     }
 }
 
+/// The bytes of a built module.
+fn read(path: &Path) -> Result<Vec<u8>, BuildError> {
+    std::fs::read(path).map_err(|err| BuildError::new(format!("cannot read {}: {err}", path.display())))
+}
+
 /// Builds the guests if needed (see [`wasm_path`]) and reads the module's bytes.
 pub fn wasm_bytes() -> Result<Vec<u8>, BuildError> {
-    let path = wasm_path()?;
-    std::fs::read(path).map_err(|err| BuildError::new(format!("cannot read {}: {err}", path.display())))
+    read(wasm_path()?)
 }
 
 /// File name of the compiled real-crates module (`guests/crates`) inside
@@ -162,14 +174,10 @@ pub fn build_crates_into(target_dir: &Path) -> Result<PathBuf, BuildError> {
 /// Builds the real-crates module once per process (into [`target_dir`]) and returns its path.
 pub fn crates_wasm_path() -> Result<&'static Path, BuildError> {
     static WASM: OnceLock<Result<PathBuf, BuildError>> = OnceLock::new();
-    match WASM.get_or_init(|| build_crates_into(&target_dir())) {
-        Ok(path) => Ok(path),
-        Err(err) => Err(err.clone()),
-    }
+    once(&WASM, build_crates_into)
 }
 
 /// Builds the real-crates module if needed (see [`crates_wasm_path`]) and reads its bytes.
 pub fn crates_wasm_bytes() -> Result<Vec<u8>, BuildError> {
-    let path = crates_wasm_path()?;
-    std::fs::read(path).map_err(|err| BuildError::new(format!("cannot read {}: {err}", path.display())))
+    read(crates_wasm_path()?)
 }
