@@ -155,7 +155,7 @@ pub extern "C" fn json(n: i32) -> i64 {
             r % 1_000_000,
             r % 1000,
             (r % 10_000) as f64 / 7.0,
-            r % 2 == 0,
+            r.is_multiple_of(2),
             r % 97,
             r % 89,
             r >> 40,
@@ -274,7 +274,7 @@ pub extern "C" fn scale(n: i32) -> i64 {
                 owner,
                 balance: u128::from(r) << 20,
                 memo: r.to_le_bytes()[..(r % 9) as usize].to_vec(),
-                limit: (r % 3 == 0).then_some(r as u32),
+                limit: r.is_multiple_of(3).then_some(r as u32),
                 nonce: r >> (r % 64),
             }
         })
