@@ -96,7 +96,7 @@ fn build_examples() -> Result<Vec<PathBuf>, BuildError> {
     let built = build(&examples_manifest(), &target, &EXAMPLES, &BuildOptions::with_names())?;
     if let (Some(inputs), Some(outputs)) = (inputs, outputs_digest(&built)) {
         // A stamp that cannot be written only costs the next process a cargo run.
-        let tmp = stamp_path.with_extension(format!("tmp{}", std::process::id()));
+        let tmp = stamp_path.with_extension(crate::generate::unique_tmp_extension());
         if std::fs::write(&tmp, format!("{inputs}\n{outputs}\n")).is_ok() {
             let _ = std::fs::rename(&tmp, &stamp_path);
         }

@@ -189,10 +189,19 @@ fn generate(
 
 /// Replaces the file at `path` with `bytes` (a new file renamed over it).
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), BuildError> {
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let tmp = path.with_extension(unique_tmp_extension());
     std::fs::write(&tmp, bytes)
         .and_then(|()| std::fs::rename(&tmp, path))
         .map_err(|e| BuildError::new(format!("cannot write {}: {e}", path.display())))
+}
+
+/// A temporary file's extension no other writer uses at the same time: the process id and a
+/// counter. Threads of one process (tests building the same contract) write the same files;
+/// with the process id alone, one thread's rename took the other's temporary file away.
+pub(crate) fn unique_tmp_extension() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("tmp{}-{n}", std::process::id())
 }
 
 /// `wasm` with its `tally.metadata` sections replaced by one holding `section` (at the end), or

@@ -217,4 +217,26 @@ mod tests {
         assert_eq!(custom_sections(&wasm[..wasm.len() - 1], "x"), None);
         assert_eq!(read_metadata(b"not wasm"), None);
     }
+
+    #[test]
+    fn threads_replacing_the_same_file_do_not_take_each_others_temporary() {
+        // Tests build the same contract from several threads of one process; each replaces the
+        // same output files. With a temporary named by the process alone, one thread's rename
+        // removed the file the other was about to rename ("No such file or directory").
+        let dir = std::env::temp_dir().join(format!("tally-sdk-build-atomic-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("out.wasm");
+        std::thread::scope(|s| {
+            for t in 0..4u8 {
+                let path = &path;
+                s.spawn(move || {
+                    for i in 0..200u8 {
+                        generate::write_atomically(path, &[t, i]).unwrap_or_else(|e| panic!("thread {t}: {e}"));
+                    }
+                });
+            }
+        });
+        assert_eq!(std::fs::read(&path).expect("the last write").len(), 2);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
