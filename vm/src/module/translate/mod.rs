@@ -188,7 +188,9 @@ impl FuncTranslator {
     /// A body is validated by the profile's own validator first ([`BodyCheck::Fast`]); if it
     /// declines anything, or the translation fails in any other way, the body is translated again
     /// from its start with wasmparser's, whose verdict and error stand. Both give the same code:
-    /// translation reads only the operators.
+    /// translation reads only the operators. A body can therefore cost two translations, never
+    /// more; a node's metered load does not come here (it translates the injector's output with
+    /// `Module::new_prevalidated`, `host-env/src/code.rs`).
     pub(crate) fn translate(
         &mut self,
         ctx: &ModuleCtx<'_>,
